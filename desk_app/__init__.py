@@ -1,0 +1,3 @@
+"""Treatment Desk: guided, logged laser acne-scarring treatments for Azure Medical."""
+
+__version__ = "0.1.0"

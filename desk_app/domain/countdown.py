@@ -1,0 +1,65 @@
+"""The gel countdown. It is never counted down: every reading is deadline minus now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class GelPhase(StrEnum):
+    NOT_STARTED = "not started"
+    WAITING = "waiting"
+    READY = "ready"
+    REMOVE_NOW = "remove now"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """The instants that matter for one session's gel, all derived from the 'gel applied' tick."""
+
+    applied_at: datetime
+    ready_at: datetime
+    remove_at: datetime
+    removed_at: datetime | None = None
+
+    @classmethod
+    def starting(
+        cls,
+        applied_at: datetime,
+        ready_minutes: int,
+        remove_minutes: int,
+        removed_at: datetime | None = None,
+    ) -> Countdown:
+        return cls(
+            applied_at=applied_at,
+            ready_at=applied_at + timedelta(minutes=ready_minutes),
+            remove_at=applied_at + timedelta(minutes=remove_minutes),
+            removed_at=removed_at,
+        )
+
+    def phase(self, now: datetime) -> GelPhase:
+        if self.removed_at is not None:
+            return GelPhase.REMOVED
+        if now < self.ready_at:
+            return GelPhase.WAITING
+        if now < self.remove_at:
+            return GelPhase.READY
+        return GelPhase.REMOVE_NOW
+
+    def remaining(self, now: datetime) -> timedelta:
+        """Time left until ready; zero once ready."""
+        return max(self.ready_at - now, timedelta(0))
+
+    def gel_time(self, now: datetime) -> timedelta:
+        """How long the gel has been (or was) on the skin."""
+        end = self.removed_at if self.removed_at is not None else now
+        return max(end - self.applied_at, timedelta(0))
+
+
+def mm_ss(duration: timedelta) -> str:
+    """Format a duration as mm:ss, rounding part-seconds up so 0:00 means truly done."""
+    total = max(0, int(-(-duration.total_seconds() // 1)))
+    minutes, seconds = divmod(total, 60)
+    return f"{minutes:02d}:{seconds:02d}"

@@ -1,0 +1,116 @@
+"""Staff and patients: what they are, and the checks on what a user types about them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from desk_app.domain.errors import ValidationError
+from desk_app.domain.text import check_plain_text
+from desk_app.domain.values import EARLIEST_DATE
+
+NAME_MAX = 100
+_INITIALS = re.compile(r"^[^\W\d_]{1,4}$")
+_CLINIC_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
+
+
+class Role(StrEnum):
+    NURSE = "nurse"
+    CLINICIAN = "clinician"
+    ADMINISTRATOR = "administrator"
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    name: str
+    initials: str
+    role: Role
+    active: bool = True
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role is Role.CLINICIAN
+
+
+@dataclass(frozen=True)
+class Patient:
+    id: int
+    given_names: str
+    family_name: str
+    date_of_birth: date
+    clinic_number: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class NewStaff:
+    name: str
+    initials: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    given_names: str
+    family_name: str
+    date_of_birth: date
+    clinic_number: str
+
+
+def _name(text: str, label: str) -> str:
+    name = check_plain_text(text, label, NAME_MAX)
+    if not any(character.isalpha() for character in name):
+        raise ValidationError(f"{label} must contain letters.")
+    return name
+
+
+def check_new_staff(name: str, initials: str, role: str) -> NewStaff:
+    """Validate a new member of staff: a real name, 1-4 letters of initials, a known role."""
+    checked_name = _name(name, "Name")
+    checked_initials = initials.strip().upper()
+    if not _INITIALS.match(checked_initials):
+        raise ValidationError("Initials: 1 to 4 letters, for example 'AB'.")
+    try:
+        checked_role = Role(role)
+    except ValueError:
+        raise ValidationError(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
+    return NewStaff(checked_name, checked_initials, checked_role)
+
+
+def check_new_patient(
+    given_names: str, family_name: str, date_of_birth: date | str, clinic_number: str, today: date
+) -> NewPatient:
+    """Validate a new patient; a birth date must be real, not in the future, not absurdly old."""
+    given = _name(given_names, "Given names")
+    family = _name(family_name, "Family name")
+    if isinstance(date_of_birth, date):
+        birth = date_of_birth
+    else:
+        try:
+            birth = date.fromisoformat(date_of_birth.strip())
+        except ValueError:
+            raise ValidationError("Date of birth is not a real date.") from None
+    if birth > today:
+        raise ValidationError("Date of birth cannot be in the future.")
+    if birth < max(EARLIEST_DATE, date(today.year - 130, 1, 1)):
+        raise ValidationError("Date of birth is too long ago to be right.")
+    number = clinic_number.strip().upper()
+    if not _CLINIC_NUMBER.match(number):
+        raise ValidationError("Clinic number: up to 20 letters, digits or dashes, for example 'AZ-01234'.")
+    return NewPatient(given, family, birth, number)
+
+
+def search_key(text: str) -> str:
+    """Fold text for accent- and case-blind search: 'Zoë O'Brien' -> 'zoe obrien'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = without_marks.casefold()
+    kept = "".join(c for c in folded if c.isalnum() or c.isspace())
+    return " ".join(kept.split())

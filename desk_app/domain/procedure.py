@@ -1,0 +1,375 @@
+"""Procedure definitions: the checklist as data, read from a TOML file and checked strictly.
+
+A malformed file is refused as a whole, with a message naming the file, the item and the field,
+so that a typo in a limit can never reach a patient.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from desk_app.domain.errors import ProcedureError
+
+
+class ItemKind(StrEnum):
+    CONFIRM = "confirm"
+    RECORD = "record"
+    COUNTDOWN = "countdown"
+    LASER_PASS = "laser_pass"
+    SIGN_OUT = "sign_out"
+
+
+class Stop(StrEnum):
+    HARD = "hard"
+    SOFT = "soft"
+    NONE = "none"
+
+
+class FieldType(StrEnum):
+    CHOICE = "choice"
+    MULTI = "multi"
+    NUMBER = "number"
+    TEXT = "text"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One value recorded with an item: its type, allowed range and what flags a risk."""
+
+    id: str
+    label: str
+    type: FieldType
+    required: bool = True
+    options: tuple[str, ...] = ()
+    flag: tuple[str, ...] = ()
+    flag_message: str = ""
+    unit: str = ""
+    min: float | None = None
+    max: float | None = None
+    clinic_min: float | None = None
+    clinic_max: float | None = None
+    decimals: int = 0
+    max_length: int = 200
+    allow_future: bool = False
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class ItemDef:
+    """One checklist item. Code acts on its kind and stop, never on its wording."""
+
+    id: str
+    kind: ItemKind
+    stop: Stop
+    label: str
+    help: str
+    fields: tuple[FieldDef, ...] = ()
+    starts_countdown: bool = False
+    ends_countdown: bool = False
+
+
+@dataclass(frozen=True)
+class PausePoint:
+    id: str
+    title: str
+    flow: str
+    instructions: str
+    items: tuple[ItemDef, ...]
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A whole versioned checklist. `source` is the exact file text, stored with each session."""
+
+    id: str
+    title: str
+    version: str
+    effective: str
+    ready_minutes: int
+    remove_minutes: int
+    pause_points: tuple[PausePoint, ...]
+    source: str
+
+    def item(self, item_id: str) -> ItemDef:
+        for pause_point in self.pause_points:
+            for item in pause_point.items:
+                if item.id == item_id:
+                    return item
+        raise KeyError(item_id)
+
+    def pause_point_of(self, item_id: str) -> PausePoint:
+        for pause_point in self.pause_points:
+            if any(item.id == item_id for item in pause_point.items):
+                return pause_point
+        raise KeyError(item_id)
+
+    def all_items(self) -> list[ItemDef]:
+        return [item for pause_point in self.pause_points for item in pause_point.items]
+
+
+_FIELD_KEYS = {
+    "id": str,
+    "label": str,
+    "type": str,
+    "required": bool,
+    "options": list,
+    "flag": list,
+    "flag_message": str,
+    "unit": str,
+    "min": (int, float),
+    "max": (int, float),
+    "clinic_min": (int, float),
+    "clinic_max": (int, float),
+    "decimals": int,
+    "max_length": int,
+    "allow_future": bool,
+    "default": (int, float, str, list),
+}
+_ITEM_KEYS = {
+    "id": str,
+    "kind": str,
+    "stop": str,
+    "label": str,
+    "help": str,
+    "fields": list,
+    "starts_countdown": bool,
+    "ends_countdown": bool,
+}
+_PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, "items": list}
+
+
+class _Reader:
+    """Checks one file's tables, building messages that say exactly where a problem is."""
+
+    def __init__(self, source_name: str) -> None:
+        self.source_name = source_name
+
+    def fail(self, where: str, problem: str) -> ProcedureError:
+        return ProcedureError(f"Procedure file {self.source_name}: {where}: {problem}")
+
+    def check_keys(
+        self, table: dict[str, Any], allowed: dict[str, Any], required: set[str], where: str
+    ) -> None:
+        for key in table:
+            if key not in allowed:
+                raise self.fail(where, f"field '{key}' is not known (a typo?)")
+        for key in required:
+            if key not in table:
+                raise self.fail(where, f"field '{key}' is missing")
+        for key, value in table.items():
+            expected = allowed[key]
+            # bool is an int in Python; a number field given `true` is still wrong.
+            if isinstance(value, bool) and expected is not bool:
+                raise self.fail(where, f"field '{key}' has the wrong type")
+            if not isinstance(value, expected):
+                raise self.fail(where, f"field '{key}' has the wrong type")
+            if isinstance(value, str) and key in {"id", "label", "title"} and not value.strip():
+                raise self.fail(where, f"field '{key}' is empty")
+
+    def enum(self, enum_type: type[StrEnum], value: str, key: str, where: str) -> Any:
+        try:
+            return enum_type(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_type)
+            raise self.fail(where, f"field '{key}' is '{value}'; expected one of {allowed}") from None
+
+    def field(self, table: dict[str, Any], where: str) -> FieldDef:
+        self.check_keys(table, _FIELD_KEYS, {"id", "label", "type"}, where)
+        where = f"{where}, field '{table['id']}'"
+        field_type = self.enum(FieldType, table["type"], "type", where)
+        options = tuple(table.get("options", ()))
+        flag = tuple(table.get("flag", ()))
+        if field_type in (FieldType.CHOICE, FieldType.MULTI):
+            if not options or not all(isinstance(o, str) and o.strip() for o in options):
+                raise self.fail(where, "field 'options' must list at least one non-empty text")
+            if len(set(options)) != len(options):
+                raise self.fail(where, "field 'options' repeats a choice")
+        elif options or flag:
+            raise self.fail(where, "field 'options' and 'flag' are only for choice fields")
+        unknown_flags = [value for value in flag if value not in options]
+        if unknown_flags:
+            raise self.fail(where, f"field 'flag' names '{unknown_flags[0]}', not one of the options")
+        if flag and not table.get("flag_message", "").strip():
+            raise self.fail(where, "field 'flag_message' is missing: say what the flag means")
+        limits = {k: table.get(k) for k in ("min", "max", "clinic_min", "clinic_max")}
+        if field_type is FieldType.NUMBER:
+            self._check_number_limits(limits, where)
+        elif any(value is not None for value in limits.values()):
+            raise self.fail(where, "fields 'min', 'max' and clinic limits are only for numbers")
+        decimals = table.get("decimals", 0)
+        if not 0 <= decimals <= 4:
+            raise self.fail(where, "field 'decimals' must be between 0 and 4")
+        max_length = table.get("max_length", 200)
+        if not 1 <= max_length <= 2000:
+            raise self.fail(where, "field 'max_length' must be between 1 and 2000")
+        return FieldDef(
+            id=table["id"],
+            label=table["label"],
+            type=field_type,
+            required=table.get("required", True),
+            options=options,
+            flag=flag,
+            flag_message=table.get("flag_message", ""),
+            unit=table.get("unit", ""),
+            min=_float_or_none(limits["min"]),
+            max=_float_or_none(limits["max"]),
+            clinic_min=_float_or_none(limits["clinic_min"]),
+            clinic_max=_float_or_none(limits["clinic_max"]),
+            decimals=decimals,
+            max_length=max_length,
+            allow_future=table.get("allow_future", False),
+            default=table.get("default"),
+        )
+
+    def _check_number_limits(self, limits: dict[str, Any], where: str) -> None:
+        low, high = limits["min"], limits["max"]
+        if low is None or high is None:
+            raise self.fail(where, "fields 'min' and 'max' are required for a number")
+        for key, value in limits.items():
+            if value is not None and not math.isfinite(value):
+                raise self.fail(where, f"field '{key}' must be a finite number")
+        if low > high:
+            raise self.fail(where, "field 'min' is greater than 'max'")
+        for key in ("clinic_min", "clinic_max"):
+            value = limits[key]
+            if value is not None and not low <= value <= high:
+                raise self.fail(where, f"field '{key}' lies outside 'min' to 'max'")
+        clinic_low, clinic_high = limits["clinic_min"], limits["clinic_max"]
+        if clinic_low is not None and clinic_high is not None and clinic_low > clinic_high:
+            raise self.fail(where, "field 'clinic_min' is greater than 'clinic_max'")
+
+    def item(self, table: dict[str, Any], where: str) -> ItemDef:
+        self.check_keys(table, _ITEM_KEYS, {"id", "kind", "stop", "label", "help"}, where)
+        where = f"{where}, item '{table['id']}'"
+        kind = self.enum(ItemKind, table["kind"], "kind", where)
+        stop = self.enum(Stop, table["stop"], "stop", where)
+        raw_fields = table.get("fields", [])
+        if not all(isinstance(field, dict) for field in raw_fields):
+            raise self.fail(where, "field 'fields' must be a list of tables")
+        fields = tuple(self.field(field, where) for field in raw_fields)
+        if len({field.id for field in fields}) != len(fields):
+            raise self.fail(where, "field 'fields' repeats a field id")
+        if kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and not fields:
+            raise self.fail(where, f"field 'fields' is missing: a {kind} item records values")
+        if kind in (ItemKind.COUNTDOWN, ItemKind.SIGN_OUT) and fields:
+            raise self.fail(where, f"field 'fields' is not allowed on a {kind} item")
+        return ItemDef(
+            id=table["id"],
+            kind=kind,
+            stop=stop,
+            label=table["label"],
+            help=table["help"],
+            fields=fields,
+            starts_countdown=table.get("starts_countdown", False),
+            ends_countdown=table.get("ends_countdown", False),
+        )
+
+    def pause_point(self, table: dict[str, Any], where: str) -> PausePoint:
+        self.check_keys(table, _PAUSE_POINT_KEYS, set(_PAUSE_POINT_KEYS), where)
+        where = f"pause point '{table['id']}'"
+        if not table["items"] or not all(isinstance(item, dict) for item in table["items"]):
+            raise self.fail(where, "field 'items' must list at least one item")
+        items = tuple(self.item(item, where) for item in table["items"])
+        return PausePoint(
+            id=table["id"],
+            title=table["title"],
+            flow=table["flow"],
+            instructions=table["instructions"],
+            items=items,
+        )
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def parse_procedure(text: str, source_name: str) -> Procedure:
+    """Parse and check a procedure definition; raise ProcedureError naming what is wrong."""
+    reader = _Reader(source_name)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise reader.fail("the file", f"is not valid TOML ({error})") from None
+    header = data.get("procedure")
+    if not isinstance(header, dict):
+        raise reader.fail("table [procedure]", "is missing")
+    reader.check_keys(
+        header,
+        {"id": str, "title": str, "version": str, "effective": str},
+        {"id", "title", "version", "effective"},
+        "table [procedure]",
+    )
+    countdown = data.get("countdown")
+    if not isinstance(countdown, dict):
+        raise reader.fail("table [countdown]", "is missing")
+    reader.check_keys(
+        countdown,
+        {"ready_minutes": int, "remove_minutes": int},
+        {"ready_minutes", "remove_minutes"},
+        "table [countdown]",
+    )
+    if not 1 <= countdown["ready_minutes"] < countdown["remove_minutes"] <= 24 * 60:
+        raise reader.fail(
+            "table [countdown]", "field 'remove_minutes' must be after 'ready_minutes' (minutes > 0)"
+        )
+    unknown = set(data) - {"procedure", "countdown", "pause_points"}
+    if unknown:
+        raise reader.fail("the file", f"table '{sorted(unknown)[0]}' is not known (a typo?)")
+    raw_points = data.get("pause_points")
+    if not isinstance(raw_points, list) or not raw_points:
+        raise reader.fail("the file", "has no [[pause_points]]")
+    pause_points = tuple(
+        reader.pause_point(point, f"pause point {number}") for number, point in enumerate(raw_points, start=1)
+    )
+    procedure = Procedure(
+        id=header["id"],
+        title=header["title"],
+        version=header["version"],
+        effective=header["effective"],
+        ready_minutes=countdown["ready_minutes"],
+        remove_minutes=countdown["remove_minutes"],
+        pause_points=pause_points,
+        source=text,
+    )
+    _check_whole(procedure, reader)
+    return procedure
+
+
+def _check_whole(procedure: Procedure, reader: _Reader) -> None:
+    """Rules that span items: unique ids, one countdown and its start, sign-out last."""
+    seen: set[str] = set()
+    for pause_point in procedure.pause_points:
+        if pause_point.id in seen:
+            raise reader.fail(f"pause point '{pause_point.id}'", "id is used twice")
+        seen.add(pause_point.id)
+    item_ids: set[str] = set()
+    for item in procedure.all_items():
+        if item.id in item_ids:
+            raise reader.fail(f"item '{item.id}'", "id is used twice")
+        item_ids.add(item.id)
+    items = procedure.all_items()
+    countdowns = [item for item in items if item.kind is ItemKind.COUNTDOWN]
+    starters = [item for item in items if item.starts_countdown]
+    if len(countdowns) != 1 or len(starters) != 1:
+        raise reader.fail("the file", "needs exactly one countdown item and one item with starts_countdown")
+    order = [item.id for item in items]
+    if order.index(starters[0].id) > order.index(countdowns[0].id):
+        raise reader.fail(f"item '{starters[0].id}'", "starts the countdown after the countdown")
+    sign_outs = [item for item in items if item.kind is ItemKind.SIGN_OUT]
+    if len(sign_outs) != 1 or items[-1].kind is not ItemKind.SIGN_OUT:
+        raise reader.fail("the file", "needs exactly one sign_out item, as the very last item")
+
+
+def load_procedure(path: Path) -> Procedure:
+    """Read a procedure file; every problem becomes a ProcedureError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProcedureError(f"Procedure file {path.name}: cannot be read ({error})") from None
+    return parse_procedure(text, path.name)

@@ -1,0 +1,152 @@
+"""Checking the values recorded with an item, and finding the answers that flag a risk.
+
+Values travel as JSON-friendly types: a choice is a str, a multi a list of str, a number a float,
+a date an ISO 'YYYY-MM-DD' str, a text a str. What is accepted is stored and shown exactly as given.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from desk_app.domain.errors import ValidationError
+from desk_app.domain.procedure import FieldDef, FieldType, ItemDef
+from desk_app.domain.text import check_plain_text
+
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+def format_number(value: float, decimals: int) -> str:
+    """Show a number with the field's decimals, without a trailing '.0' for whole numbers."""
+    return f"{value:.{decimals}f}"
+
+
+def _number(field: FieldDef, raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValidationError(f"{field.label} must be a number.")
+    if isinstance(raw, int | float):
+        value = float(raw)
+        text = repr(raw)
+    else:
+        text = str(raw).strip().replace(",", ".")
+        try:
+            value = float(text)
+        except ValueError:
+            unit = f" in {field.unit}" if field.unit else ""
+            raise ValidationError(f"{field.label} must be a number{unit}.") from None
+    if not math.isfinite(value):
+        raise ValidationError(f"{field.label} must be a number.")
+    unit = f" {field.unit}" if field.unit else ""
+    assert field.min is not None and field.max is not None  # the procedure reader guarantees it
+    if not field.min <= value <= field.max:
+        low, high = format_number(field.min, field.decimals), format_number(field.max, field.decimals)
+        if field.min == field.max:
+            raise ValidationError(f"{field.label} must be {low}{unit}.")
+        raise ValidationError(f"{field.label} must be between {low} and {high}{unit}.")
+    if round(value, field.decimals) != value:
+        places = "no decimal places" if field.decimals == 0 else f"{field.decimals} decimal place"
+        plural = "s" if field.decimals > 1 else ""
+        raise ValidationError(f"{field.label} takes {places}{plural} (got {text}).")
+    return value
+
+
+def _date(field: FieldDef, raw: Any, today: date) -> str:
+    if isinstance(raw, date):
+        value = raw
+    else:
+        try:
+            value = date.fromisoformat(str(raw).strip())
+        except ValueError:
+            raise ValidationError(f"{field.label} is not a real date.") from None
+    if value < EARLIEST_DATE:
+        raise ValidationError(f"{field.label} is too long ago to be right.")
+    if not field.allow_future and value > today:
+        raise ValidationError(f"{field.label} cannot be in the future.")
+    return value.isoformat()
+
+
+def _is_empty(raw: Any) -> bool:
+    if isinstance(raw, str):
+        return not raw.strip()
+    if isinstance(raw, list | tuple):
+        return not raw
+    return raw is None
+
+
+def validate_field(field: FieldDef, raw: Any, today: date) -> Any:
+    """Return the value to store for one field, or raise ValidationError with a clear message."""
+    if _is_empty(raw):
+        if field.required:
+            raise ValidationError(f"{field.label}: please fill this in.")
+        return None
+    match field.type:
+        case FieldType.CHOICE:
+            if raw not in field.options:
+                raise ValidationError(f"{field.label}: choose one of {', '.join(field.options)}.")
+            return raw
+        case FieldType.MULTI:
+            chosen = list(raw) if isinstance(raw, list | tuple) else [raw]
+            unknown = [value for value in chosen if value not in field.options]
+            if unknown:
+                raise ValidationError(f"{field.label}: '{unknown[0]}' is not one of the choices.")
+            # Keep the definition's order, drop repeats: the same set is always stored alike.
+            return [option for option in field.options if option in chosen]
+        case FieldType.NUMBER:
+            return _number(field, raw)
+        case FieldType.DATE:
+            return _date(field, raw, today)
+        case FieldType.TEXT:
+            return check_plain_text(str(raw), field.label, field.max_length)
+    raise ValidationError(f"{field.label}: unknown field type")  # pragma: no cover
+
+
+def validate_values(item: ItemDef, raw_values: dict[str, Any], today: date) -> dict[str, Any]:
+    """Check every field of an item; the first problem found is raised, nothing is half-kept."""
+    unknown = set(raw_values) - {field.id for field in item.fields}
+    if unknown:
+        raise ValidationError(f"{item.label}: '{sorted(unknown)[0]}' is not a field of this item.")
+    values: dict[str, Any] = {}
+    for field in item.fields:
+        value = validate_field(field, raw_values.get(field.id), today)
+        if value is not None:
+            values[field.id] = value
+    return values
+
+
+def flags_for(item: ItemDef, values: dict[str, Any]) -> list[str]:
+    """The risks a set of stored values raises: flagged answers and numbers outside clinic limits."""
+    flags: list[str] = []
+    for field in item.fields:
+        value = values.get(field.id)
+        if value is None:
+            continue
+        if field.type is FieldType.CHOICE and value in field.flag:
+            flags.append(field.flag_message)
+        if field.type is FieldType.NUMBER:
+            unit = f" {field.unit}" if field.unit else ""
+            shown = format_number(value, field.decimals)
+            if field.clinic_max is not None and value > field.clinic_max:
+                limit = format_number(field.clinic_max, field.decimals)
+                flags.append(f"{field.label} {shown}{unit} is above the clinic limit of {limit}{unit}")
+            if field.clinic_min is not None and value < field.clinic_min:
+                limit = format_number(field.clinic_min, field.decimals)
+                flags.append(f"{field.label} {shown}{unit} is below the clinic limit of {limit}{unit}")
+    return flags
+
+
+def describe_values(item: ItemDef, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, shown value) pairs in the definition's order, for summaries and print."""
+    shown: list[tuple[str, str]] = []
+    for field in item.fields:
+        value = values.get(field.id)
+        if value is None:
+            continue
+        if field.type is FieldType.MULTI:
+            text = ", ".join(value)
+        elif field.type is FieldType.NUMBER:
+            text = format_number(value, field.decimals) + (f" {field.unit}" if field.unit else "")
+        else:
+            text = str(value)
+        shown.append((field.label, text))
+    return shown

@@ -1,0 +1,127 @@
+"""Opening the database from a URL, with the durability pragmas of the design read back and checked.
+
+Every problem at opening time becomes a DatabaseOpenError whose message a nurse can act on, and a
+file that is not ours is never written to.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
+
+from desk_app.store.migrations import SchemaTooNewError, migrate
+from desk_app.store.models import database_proxy
+
+APPLICATION_ID = 0x54444553  # "TDES": marks a SQLite file as a Treatment Desk database
+BUSY_TIMEOUT_SECONDS = 5
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "full",
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_SECONDS * 1000,
+}
+EXPECTED_READBACK = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
+
+
+class DatabaseOpenError(Exception):
+    """The database cannot be opened safely; the message says why and what was left untouched."""
+
+
+def sqlite_path_from_url(url: str) -> Path:
+    """Accept 'sqlite:///path' or a plain path; other schemes are refused with a clear message."""
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).expanduser()
+    if "://" in url:
+        scheme = url.split("://", 1)[0]
+        raise DatabaseOpenError(
+            f"Database addresses starting with '{scheme}://' are not supported yet; "
+            "use a file path or sqlite:///path."
+        )
+    return Path(url).expanduser()
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse a missing or read-only folder, a read-only file or a file that is not SQLite."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DatabaseOpenError(f"The folder {folder} does not exist, so {path.name} cannot be created.")
+    if path.is_dir():
+        raise DatabaseOpenError(f"{path} is a folder, not a database file.")
+    if path.exists():
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise DatabaseOpenError(f"{path} is read-only. Treatment Desk needs to save every tick.")
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+        if header and header != SQLITE_HEADER:
+            raise DatabaseOpenError(f"{path} is not a Treatment Desk database. It was not changed.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseOpenError(
+            f"The folder {folder} is read-only. Treatment Desk needs to write its database there."
+        )
+    if not path.exists():
+        # Patient records: readable by their owner only, from the first byte.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """Refuse a SQLite file of another program, reading it only: peewee's pragmas would write to it."""
+    if path.stat().st_size == 0:
+        return
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as probe:
+            application_id = probe.execute("PRAGMA application_id").fetchone()[0]
+            table_count = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.Error as error:
+        raise DatabaseOpenError(
+            f"{path} cannot be read as a database ({error}). It was not changed."
+        ) from None
+    if application_id != APPLICATION_ID and (application_id != 0 or table_count):
+        raise DatabaseOpenError(
+            f"{path} is a database of another program, not of Treatment Desk. It was not changed."
+        )
+
+
+def _check_pragmas(db: SqliteDatabase) -> None:
+    """Read the durability settings back: a silently ignored pragma would weaken every tick."""
+    for name, expected in EXPECTED_READBACK.items():
+        actual = db.execute_sql(f"PRAGMA {name}").fetchone()[0]
+        if str(actual).lower() != str(expected):
+            raise DatabaseOpenError(f"The database refused the setting {name}={expected} (it says {actual}).")
+
+
+def open_database(url: str) -> Database:
+    """Open (creating if new) and migrate the database at `url`; bind the models to it."""
+    path = sqlite_path_from_url(url)
+    _check_sqlite_file(path)
+    _refuse_foreign_file(path)
+    db = SqliteDatabase(
+        str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS, lock_type="IMMEDIATE"
+    )
+    try:
+        db.connect()
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        _check_pragmas(db)
+        database_proxy.initialize(db)
+        migrate(db, path)
+    except DatabaseOpenError:
+        db.close()
+        raise
+    except SchemaTooNewError as error:
+        db.close()
+        raise DatabaseOpenError(str(error)) from None
+    except (DatabaseError, OperationalError, sqlite3.Error) as error:
+        db.close()
+        message = str(error)
+        if "locked" in message or "busy" in message:
+            raise DatabaseOpenError(
+                f"{path} is busy: another program holds it. Try again in a moment."
+            ) from None
+        raise DatabaseOpenError(
+            f"{path} cannot be used as a database ({message}). It was not changed."
+        ) from None
+    return db

@@ -1,0 +1,73 @@
+"""Numbered schema migrations, each applied in one transaction, with a backup taken first.
+
+To change the schema, append a function to MIGRATIONS; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from peewee import Database, SqliteDatabase
+
+from desk_app.store.models import ALL_MODELS, EventRow, SchemaMigration
+
+
+class SchemaTooNewError(Exception):
+    """The database was written by a newer Treatment Desk; it is left untouched."""
+
+
+def _m001_initial(db: Database) -> None:
+    db.create_tables(ALL_MODELS)
+    if isinstance(db, SqliteDatabase):
+        table = EventRow._meta.table_name
+        for action in ("UPDATE", "DELETE"):
+            db.execute_sql(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, 'session events are append-only'); END"
+            )
+
+
+MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
+    ("initial schema", _m001_initial),
+]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: Database) -> int:
+    if not db.table_exists(SchemaMigration._meta.table_name):
+        return 0
+    latest = SchemaMigration.select(SchemaMigration.version).order_by(SchemaMigration.version.desc())
+    row = latest.first()
+    return row.version if row else 0
+
+
+def backup_before_migrating(db: SqliteDatabase, path: Path, version: int) -> Path:
+    """Copy the live database with SQLite's online backup, beside it, before changing its schema."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.before-v{version + 1}.{stamp}{path.suffix}")
+    with closing(sqlite3.connect(target)) as copy:
+        db.connection().backup(copy)
+    target.chmod(0o600)
+    return target
+
+
+def migrate(db: Database, path: Path | None = None) -> int:
+    """Bring the schema up to date; refuse a newer schema without writing anything."""
+    current = schema_version(db)
+    if current > LATEST_VERSION:
+        raise SchemaTooNewError(
+            f"This database was written by a newer Treatment Desk (schema {current}; "
+            f"this version knows {LATEST_VERSION}). Please update the app. It was not changed."
+        )
+    if current and current < LATEST_VERSION and path is not None and isinstance(db, SqliteDatabase):
+        backup_before_migrating(db, path, current)
+    for version in range(current + 1, LATEST_VERSION + 1):
+        name, step = MIGRATIONS[version - 1]
+        with db.atomic():
+            step(db)
+            SchemaMigration.create(version=version, name=name, applied_at=datetime.now(UTC))
+    return LATEST_VERSION

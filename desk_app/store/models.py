@@ -1,0 +1,102 @@
+"""The tables. Session events are append-only: the database itself refuses UPDATE and DELETE on them."""
+
+from __future__ import annotations
+
+from peewee import (
+    SQL,
+    BooleanField,
+    DatabaseProxy,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from desk_app.store.fields import UTCDateTimeField
+
+database_proxy = DatabaseProxy()
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class SchemaMigration(BaseModel):
+    """One row per migration applied; the highest version is the schema version."""
+
+    version = IntegerField(primary_key=True)
+    name = TextField()
+    applied_at = UTCDateTimeField()
+
+
+class StaffRow(BaseModel):
+    name = TextField()
+    initials = TextField()
+    role = TextField()
+    active = BooleanField(default=True)
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        table_name = "staff"
+
+
+class PatientRow(BaseModel):
+    given_names = TextField()
+    family_name = TextField()
+    date_of_birth = DateField()
+    clinic_number = TextField(unique=True)
+    # Accent- and case-folded "given family clinic-number", kept beside the exact names for search.
+    search_text = TextField(index=True)
+    created_at = UTCDateTimeField()
+    created_by = ForeignKeyField(StaffRow, backref="patients_created")
+
+    class Meta:
+        table_name = "patient"
+
+
+class ProcedureVersionRow(BaseModel):
+    """The exact procedure file a session ran, so an old record reads as it was done."""
+
+    procedure_id = TextField()
+    version = TextField()
+    sha256 = TextField(unique=True)
+    source = TextField()
+
+    class Meta:
+        table_name = "procedure_version"
+
+
+class SessionRow(BaseModel):
+    patient = ForeignKeyField(PatientRow, backref="sessions")
+    procedure = ForeignKeyField(ProcedureVersionRow)
+    session_number = IntegerField()
+    # A summary of the events kept for quick lists; the events remain the record.
+    status = TextField(index=True)
+    started_at = UTCDateTimeField()
+    started_by = ForeignKeyField(StaffRow)
+    holder = ForeignKeyField(StaffRow)
+    ended_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        table_name = "treatment_session"
+
+
+class EventRow(BaseModel):
+    session = ForeignKeyField(SessionRow, backref="events")
+    kind = TextField()
+    item_id = TextField(null=True)
+    staff = ForeignKeyField(StaffRow)
+    at = UTCDateTimeField()
+    values_json = TextField(default="{}")
+    text = TextField(default="")
+    corrects = ForeignKeyField("self", null=True)
+
+    class Meta:
+        table_name = "session_event"
+        constraints = [SQL("CHECK (kind <> '')")]
+
+
+ALL_MODELS = [SchemaMigration, StaffRow, PatientRow, ProcedureVersionRow, SessionRow, EventRow]
