@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from desk_app.domain.dates import parse_user_date
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.text import check_plain_text
 from desk_app.domain.values import EARLIEST_DATE
@@ -93,10 +94,10 @@ def check_new_patient(
     if isinstance(date_of_birth, date):
         birth = date_of_birth
     else:
-        try:
-            birth = date.fromisoformat(date_of_birth.strip())
-        except ValueError:
-            raise ValidationError("Date of birth is not a real date.") from None
+        parsed = parse_user_date(date_of_birth)
+        if parsed is None:
+            raise ValidationError("Date of birth is not a real date (for example 31/01/1990).")
+        birth = parsed
     if birth > today:
         raise ValidationError("Date of birth cannot be in the future.")
     if birth < max(EARLIEST_DATE, date(today.year - 130, 1, 1)):

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from peewee import Database, IntegrityError, fn
 
 from desk_app.domain.clock import Clock
+from desk_app.domain.dates import parse_user_date
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import (
     Patient,
@@ -157,7 +158,7 @@ class Desk:
         """Every word must appear in the name or clinic number, blind to case and accents."""
         query = PatientRow.select()
         words = search_key(text).split()
-        birth = _parse_date(text.strip())
+        birth = parse_user_date(text)
         if birth is not None:
             query = query.where(PatientRow.date_of_birth == birth)
         else:
@@ -376,13 +377,3 @@ class Desk:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _parse_date(text: str) -> date | None:
-    """A date of birth typed as 2000-01-31 or 31/01/2000 (the UK order)."""
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None

@@ -1,0 +1,47 @@
+"""The `desk-app` command: open the app, or run an admin command such as `demo`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from desk_app.domain.errors import DomainError
+from desk_app.paths import default_database_url
+from desk_app.store.database import DatabaseOpenError
+
+DATABASE_ENV = "DESK_APP_DB"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desk-app", description="Treatment Desk: guided laser acne-scarring treatments."
+    )
+    database_help = f"database file or URL (default: ${DATABASE_ENV}, else the user's data folder)"
+    parser.add_argument("--db", help=database_help)
+    commands = parser.add_subparsers(dest="command")
+    demo = commands.add_parser("demo", help="fill a new database with a realistic demo for training")
+    demo.add_argument("--db", dest="command_db", help=database_help)
+    return parser
+
+
+def database_url(explicit: str | None) -> str:
+    return explicit or os.environ.get(DATABASE_ENV) or default_database_url()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    url = database_url(getattr(args, "command_db", None) or args.db)
+    if args.command == "demo":
+        from desk_app.store.demo import build_demo
+
+        try:
+            summary = build_demo(url)
+        except (DatabaseOpenError, DomainError) as error:
+            print(f"desk-app demo: {error}", file=sys.stderr)
+            return 1
+        print(summary)
+        return 0
+    from desk_app.app import run
+
+    return run(url)

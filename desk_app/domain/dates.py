@@ -1,0 +1,18 @@
+"""Dates as people type them at a UK clinic: 31/01/2000, 31.01.2000 or 2000-01-31."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def parse_user_date(text: str) -> date | None:
+    """The date meant by `text`, or None if it is not a real date in a known format."""
+    cleaned = text.strip()
+    for pattern in _FORMATS:
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    return None

@@ -1,0 +1,1 @@
+"""Widgets, dialogs and pages. Calls the store's Desk; never writes SQL."""

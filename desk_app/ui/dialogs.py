@@ -1,0 +1,113 @@
+"""Dialogs that ask for a written reason (and, for overrides, which clinician).
+
+They are opened with open(), not exec(): the window stays responsive (countdowns keep running) and
+tests drive them by clicking, like a nurse. The caller passes a function that saves the answer and
+returns an error message (or None); the dialog stays open until the save succeeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.people import Staff
+
+# Saves the answer; returns None on success or the message to show.
+Submit = Callable[[str], str | None]
+
+
+class ReasonDialog(QDialog):
+    """Asks for a reason (a correction, an abort) or a note; saves it through `submit`."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        prompt: str,
+        submit: Submit,
+        ok_text: str = "Save",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(520)
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        self.prompt = QLabel(prompt, self)
+        self.prompt.setWordWrap(True)
+        layout.addWidget(self.prompt)
+        self.text = QPlainTextEdit(self)
+        self.text.setAccessibleName(title)
+        self.text.setTabChangesFocus(True)
+        layout.addWidget(self.text)
+        self.extra = QVBoxLayout()
+        layout.addLayout(self.extra)
+        self.error = QLabel("", self)
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        self.ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.text.setFocus()
+
+    def _save(self) -> None:
+        problem = self._submit(self.text.toPlainText())
+        if problem:
+            self.error.setText(problem)
+            return
+        self.accept()
+
+
+class OverrideDialog(ReasonDialog):
+    """A clinician chooses themself and writes why the session may go on past a soft stop."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        item_label: str,
+        flags: list[str],
+        clinicians: list[Staff],
+        default_clinician: Staff | None,
+        submit: Callable[[int, str], str | None],
+    ) -> None:
+        risk = "".join(f"\n• {flag}" for flag in flags)
+        super().__init__(
+            parent,
+            f"Override: {item_label}",
+            f"Only a clinician may let the session go on past this stop.{risk}\n\n"
+            "Write the reason; it is printed on the record.",
+            self._submit_with_clinician,
+            ok_text="Override",
+        )
+        self._submit_override = submit
+        self.clinician_group = QButtonGroup(self)
+        if not clinicians:
+            self.extra.addWidget(QLabel("No clinician is on the staff list yet.", self))
+        self.extra.addWidget(QLabel("Clinician:", self))
+        for clinician in clinicians:
+            button = QRadioButton(f"{clinician.name} ({clinician.initials})", self)
+            button.setProperty("staff_id", clinician.id)
+            self.clinician_group.addButton(button)
+            self.extra.addWidget(button)
+            if default_clinician and clinician.id == default_clinician.id:
+                button.setChecked(True)
+
+    def _submit_with_clinician(self, reason: str) -> str | None:
+        chosen = self.clinician_group.checkedButton()
+        if chosen is None:
+            return "Choose the clinician who takes this decision."
+        return self._submit_override(int(chosen.property("staff_id")), reason)

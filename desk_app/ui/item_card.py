@@ -1,0 +1,271 @@
+"""One checklist item on screen: its state, its fields, and the buttons to act on it.
+
+A card is built once per session and updated in place, so values typed into one item are not lost
+when another item is ticked or the countdown refreshes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.procedure import FieldType, ItemDef, ItemKind, Stop
+from desk_app.domain.session import Event, ItemState, ItemStatus
+from desk_app.domain.values import describe_values, format_number
+from desk_app.ui.field_editors import FieldEditor, make_editor
+from desk_app.ui.formatting import local_time
+
+_PRIMARY_TEXT = {
+    ItemKind.CONFIRM: "Confirm",
+    ItemKind.RECORD: "Save",
+    ItemKind.LASER_PASS: "Save pass",
+    ItemKind.SIGN_OUT: "Sign and lock",
+}
+
+
+def _who_when(event: Event) -> str:
+    return f"{local_time(event.at)} · {event.staff_initials}"
+
+
+def _shown(field_type: FieldType, value: Any, decimals: int, unit: str) -> str:
+    if field_type is FieldType.MULTI:
+        return ", ".join(value)
+    if field_type is FieldType.NUMBER:
+        return f"{format_number(float(value), decimals)} {unit}".strip()
+    return str(value)
+
+
+class ItemCard(QFrame):
+    tick_requested = Signal(str, object)
+    """The user asked to mark the item done with these values."""
+
+    override_requested = Signal(str)
+    """The user asked for a clinician's override of this item."""
+
+    correct_requested = Signal(str)
+    """The user asked to undo this item's tick, with a reason."""
+
+    note_requested = Signal(str)
+    """The user asked to add a note to this item."""
+
+    def __init__(self, item: ItemDef, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.item = item
+        self.setObjectName("itemCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.editors: dict[str, FieldEditor] = {}
+        self.previous_hints: dict[str, QLabel] = {}
+        self.previous_values: dict[str, Any] = {}
+        self._prefilled = False
+        self._build()
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        title_row = QHBoxLayout()
+        self.title = QLabel(self.item.label, self)
+        self.title.setObjectName("itemTitle")
+        self.title.setWordWrap(True)
+        title_row.addWidget(self.title, 1)
+        self.status = QLabel("", self)
+        self.status.setObjectName("itemStatus")
+        self.status.setAccessibleName(f"Status: {self.item.label}")
+        title_row.addWidget(self.status)
+        layout.addLayout(title_row)
+
+        self.help = QLabel(self.item.help, self)
+        self.help.setObjectName("itemHelp")
+        self.help.setWordWrap(True)
+        layout.addWidget(self.help)
+
+        self.lock = self._message_label("lock", layout)
+        self.flags = self._message_label("flags", layout)
+
+        self.fields_box = QWidget(self)
+        grid = QGridLayout(self.fields_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for row, field in enumerate(self.item.fields):
+            caption = QLabel(field.label + ("" if field.required else " (if any)"), self.fields_box)
+            editor = make_editor(field, self.fields_box)
+            caption.setBuddy(getattr(editor, "edit", editor))
+            editor.changed.connect(self._update_previous_hints)
+            hint = QLabel("", self.fields_box)
+            hint.setObjectName("previousHint")
+            grid.addWidget(caption, row, 0)
+            grid.addWidget(editor, row, 1)
+            grid.addWidget(hint, row, 2)
+            self.editors[field.id] = editor
+            self.previous_hints[field.id] = hint
+        grid.setColumnStretch(1, 1)
+        layout.addWidget(self.fields_box)
+        self.fields_box.setVisible(bool(self.item.fields))
+
+        self.recorded = self._message_label("recorded", layout)
+        self.history = self._message_label("history", layout)
+        self.error = self._message_label("error", layout)
+
+        buttons = QHBoxLayout()
+        self.primary = self._button(_PRIMARY_TEXT.get(self.item.kind, "Confirm"), "primary", buttons)
+        self.primary.clicked.connect(self._request_tick)
+        self.override = self._button("Override…", "Override", buttons)
+        self.override.clicked.connect(lambda: self.override_requested.emit(self.item.id))
+        self.correct = self._button("Correct…", "Correct", buttons)
+        self.correct.clicked.connect(lambda: self.correct_requested.emit(self.item.id))
+        self.note = self._button("Note…", "Add note", buttons)
+        self.note.clicked.connect(lambda: self.note_requested.emit(self.item.id))
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN)
+
+    def _message_label(self, name: str, layout: QVBoxLayout) -> QLabel:
+        label = QLabel("", self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setVisible(False)
+        layout.addWidget(label)
+        return label
+
+    def _button(self, text: str, action: str, layout: QHBoxLayout) -> QPushButton:
+        button = QPushButton(text, self)
+        if action == "primary":
+            button.setObjectName("primaryButton")
+            action = text
+        button.setAccessibleName(f"{action}: {self.item.label}")
+        button.setMinimumHeight(44)
+        layout.addWidget(button)
+        return button
+
+    # --- behaviour -------------------------------------------------------------------------------
+
+    def entered_values(self) -> dict[str, Any]:
+        return {field_id: editor.value() for field_id, editor in self.editors.items()}
+
+    def _request_tick(self) -> None:
+        self.error.setVisible(False)
+        self.tick_requested.emit(self.item.id, self.entered_values())
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(True)
+
+    def set_previous(self, values: dict[str, Any], when: str) -> None:
+        """Last session's values for a laser pass: filled in once, and shown beside each field."""
+        self.previous_values = values
+        self._previous_when = when
+        if values and not self._prefilled:
+            for field_id, value in values.items():
+                if field_id in self.editors:
+                    self.editors[field_id].set_value(value)
+            self._prefilled = True
+        self._update_previous_hints()
+
+    def _update_previous_hints(self) -> None:
+        for field in self.item.fields:
+            hint = self.previous_hints[field.id]
+            before = self.previous_values.get(field.id)
+            if before is None:
+                hint.clear()
+                continue
+            shown = _shown(field.type, before, field.decimals, field.unit)
+            now = self.editors[field.id].value()
+            same = now == before or (field.type is FieldType.NUMBER and _same_number(now, float(before)))
+            if same:
+                hint.setText(f"Same as {self._previous_when}")
+                hint.setProperty("changed", False)
+            else:
+                hint.setText(f"Changed: was {shown} on {self._previous_when}")
+                hint.setProperty("changed", True)
+            hint.style().unpolish(hint)
+            hint.style().polish(hint)
+
+    def apply(self, state: ItemState, session_open: bool, now: datetime) -> None:
+        """Show the item's derived state; editors keep whatever the user has typed."""
+        done = state.tick is not None
+        self.status.setText(self._status_text(state))
+        self.setProperty("status", state.status.value)
+        self.setProperty("locked", state.locked and not state.satisfied)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+        show_lock = state.locked and not done and session_open
+        self.lock.setText(f"🔒 Locked: {state.lock_reason}" if show_lock else "")
+        self.lock.setVisible(show_lock)
+        risky = bool(state.flags) and state.status is ItemStatus.NEEDS_OVERRIDE
+        self.flags.setText("Risk: " + "; ".join(state.flags) if state.flags else "")
+        self.flags.setVisible(bool(state.flags))
+        self.flags.setProperty("open", risky)
+
+        self.fields_box.setVisible(bool(self.item.fields) and not done and session_open)
+        for editor in self.editors.values():
+            editor.setEnabled(not state.locked)
+        recorded = describe_values(self.item, dict(state.tick.values)) if done and state.tick else []
+        self.recorded.setText("\n".join(f"{label}: {value}" for label, value in recorded))
+        self.recorded.setVisible(bool(recorded))
+        history = self._history_text(state)
+        self.history.setText(history)
+        self.history.setVisible(bool(history))
+
+        can_act = session_open and not state.locked
+        self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN and not done and session_open)
+        self.primary.setEnabled(can_act)
+        self.override.setVisible(
+            session_open
+            and self.item.stop is Stop.SOFT
+            and not state.satisfied
+            and not state.locked
+            and (self.item.kind is not ItemKind.COUNTDOWN or state.status is ItemStatus.WAITING)
+        )
+        self.correct.setVisible(
+            session_open and done and self.item.kind is not ItemKind.SIGN_OUT and not state.locked
+        )
+        self.note.setVisible(session_open)
+        if state.satisfied or done:
+            self.error.setVisible(False)
+
+    def _status_text(self, state: ItemState) -> str:
+        match state.status:
+            case ItemStatus.DONE if state.tick is not None:
+                return f"✓ Done {_who_when(state.tick)}"
+            case ItemStatus.DONE:
+                return "✓ Done"
+            case ItemStatus.OVERRIDDEN if state.override is not None:
+                return f"✓ Overridden {_who_when(state.override)}"
+            case ItemStatus.NEEDS_OVERRIDE:
+                return "⚠ Needs a clinician's override"
+            case ItemStatus.WAITING:
+                return "⏳ Waiting"
+        return "🔒 Locked" if state.locked else "To do"
+
+    def _history_text(self, state: ItemState) -> str:
+        lines = []
+        if state.override is not None:
+            lines.append(
+                f"Overridden by {state.override.staff_name} at {local_time(state.override.at)}: "
+                f"{state.override.text}"
+            )
+        for correction in state.corrections:
+            lines.append(
+                f"Corrected by {correction.staff_name} at {local_time(correction.at)}: {correction.text}"
+            )
+        for note in state.notes:
+            lines.append(f"Note by {note.staff_name} at {local_time(note.at)}: {note.text}")
+        return "\n".join(lines)
+
+
+def _same_number(typed: Any, before: float) -> bool:
+    try:
+        return float(str(typed).replace(",", ".")) == before
+    except (TypeError, ValueError):
+        return False

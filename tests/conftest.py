@@ -1,0 +1,61 @@
+"""Shared fixtures: a fresh database file per test, an injected clock, a nurse and a clinician."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from peewee import Database  # noqa: E402
+
+from desk_app.domain.clock import ManualClock  # noqa: E402
+from desk_app.domain.people import Staff  # noqa: E402
+from desk_app.domain.procedure import Procedure, load_procedure  # noqa: E402
+from desk_app.paths import PROCEDURE_FILE, resource_path  # noqa: E402
+from desk_app.store.database import open_database  # noqa: E402
+from desk_app.store.desk import Desk  # noqa: E402
+
+# A Wednesday morning in winter (GMT): UTC and UK local time agree, so shown times are predictable.
+START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def procedure() -> Procedure:
+    return load_procedure(resource_path(PROCEDURE_FILE))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "desk.sqlite3"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = open_database(str(db_path))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def desk(db: Database, procedure: Procedure, clock: ManualClock) -> Desk:
+    return Desk(db, procedure, clock)
+
+
+@pytest.fixture
+def nurse(desk: Desk) -> Staff:
+    return desk.add_staff("Ann Nurse", "AN", "nurse")
+
+
+@pytest.fixture
+def clinician(desk: Desk) -> Staff:
+    return desk.add_staff("Dr Clive Doctor", "CD", "clinician")

@@ -1,0 +1,43 @@
+"""GUI fixtures: a real main window on a fresh database, an injected clock, and safety guards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from desk_app.app import load_style
+from desk_app.domain.clock import ManualClock
+from desk_app.store.desk import Desk
+from desk_app.ui.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def _no_blocking_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal exec() would hang a headless run: fail loudly instead."""
+
+    def refuse(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("a dialog called exec(); use open() so tests and countdowns go on")
+
+    monkeypatch.setattr(QDialog, "exec", refuse)
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _flush_widgets(qapp: QApplication) -> Iterator[None]:
+    """Close leftovers and deliver deferred deletes, so no widget dies inside the next test."""
+    yield
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture
+def window(qtbot, qapp: QApplication, desk: Desk, clock: ManualClock) -> MainWindow:  # noqa: ANN001
+    load_style(qapp)
+    main = MainWindow(desk, clock)
+    qtbot.addWidget(main)
+    main.show()
+    return main

@@ -1,0 +1,76 @@
+"""How a nurse uses the screen in tests: find controls by their visible text or accessible name."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+
+def _named(widget: QWidget, name: str) -> bool:
+    text = widget.text() if hasattr(widget, "text") and callable(widget.text) else ""
+    return widget.accessibleName() == name or text == name
+
+
+def find(root: QWidget, kind: type[QWidget], name: str) -> QWidget:
+    """The one visible control of `kind` called `name` (visible text or accessible name)."""
+    found = [w for w in root.findChildren(kind) if w.isVisible() and _named(w, name)]
+    assert found, f"no visible {kind.__name__} called {name!r}"
+    assert len(found) == 1, f"{len(found)} visible {kind.__name__}s called {name!r}"
+    return found[0]
+
+
+def click(qtbot, root: QWidget, name: str) -> None:  # noqa: ANN001
+    button = find(root, QAbstractButton, name)
+    assert button.isEnabled(), f"{name!r} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def type_text(widget: QWidget, text: str) -> None:
+    """Key presses carrying each character, as a keyboard sends them (QTest only knows ASCII)."""
+    for character in text:
+        for event_type in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            event = QKeyEvent(event_type, 0, Qt.KeyboardModifier.NoModifier, character)
+            QApplication.sendEvent(widget, event)
+
+
+def type_into(qtbot, root: QWidget, name: str, text: str) -> None:  # noqa: ANN001
+    edit = find(root, QLineEdit, name)
+    edit.clear()
+    type_text(edit, text)
+
+
+def label_text(root: QWidget, name: str) -> str:
+    return find(root, QLabel, name).text()
+
+
+def visible_texts(root: QWidget) -> str:
+    """Everything a nurse can read on screen, one label per line."""
+    return "\n".join(label.text() for label in root.findChildren(QLabel) if label.isVisible())
+
+
+def open_dialog() -> QDialog:
+    dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    assert len(dialogs) == 1, f"expected one open dialog, found {len(dialogs)}"
+    return dialogs[0]
+
+
+def write_in_dialog(dialog: QDialog, text: str) -> None:
+    type_text(dialog.findChild(QPlainTextEdit), text)
+
+
+def card(root: QWidget, item_label: str) -> QWidget:
+    """The visible checklist card of one item, to look inside it as a nurse looks at one box."""
+    from desk_app.ui.item_card import ItemCard
+
+    cards = [c for c in root.findChildren(ItemCard) if c.isVisible() and c.item.label == item_label]
+    assert len(cards) == 1, f"expected one visible card {item_label!r}, found {len(cards)}"
+    return cards[0]

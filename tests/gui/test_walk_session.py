@@ -1,0 +1,163 @@
+"""A nurse's whole morning on a new database, from the first start to a signed-out session."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser
+
+from desk_app.store.desk import Desk
+from desk_app.store.models import EventRow
+from desk_app.ui.main_window import MainWindow
+from tests.gui.nurse import (
+    card,
+    click,
+    find,
+    label_text,
+    open_dialog,
+    type_into,
+    visible_texts,
+    write_in_dialog,
+)
+
+
+def add_staff(qtbot, window: MainWindow, name: str, initials: str, role: str) -> None:  # noqa: ANN001
+    type_into(qtbot, window, "Full name", name)
+    type_into(qtbot, window, "Initials", initials)
+    click(qtbot, window, f"Role: {role}")
+    click(qtbot, window, "Add member of staff")
+
+
+def confirm(qtbot, window: MainWindow, label: str, action: str = "Confirm") -> None:  # noqa: ANN001
+    click(qtbot, window, f"{action}: {label}")
+    # The card may have scrolled out of view as the checklist moved on; read its status anyway.
+    status = [w for w in window.findChildren(QLabel) if w.accessibleName() == f"Status: {label}"]
+    assert "✓ Done" in status[0].text()
+
+
+def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: Desk, clock) -> None:  # noqa: ANN001
+    # First start: no staff yet, so the app asks for them.
+    assert "Welcome to Treatment Desk" in visible_texts(window)
+    add_staff(qtbot, window, "Ann Nurse", "AN", "nurse")
+    add_staff(qtbot, window, "Clive Doctor", "CD", "clinician")
+    click(qtbot, window, "Continue")
+    click(qtbot, window, "Ann Nurse (AN) · nurse")
+    assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
+
+    # Register a patient with an accent and an apostrophe, then start her session.
+    type_into(qtbot, window, "Given names", "Zoë")
+    type_into(qtbot, window, "Family name", "O'Brien")
+    type_into(qtbot, window, "Date of birth", "03/02/1990")
+    type_into(qtbot, window, "Clinic number", "AZ-00001")
+    click(qtbot, window, "Register patient")
+    click(qtbot, window, "Start session")
+    assert label_text(window, "Zoë O'Brien")
+
+    # Sign-in. Skin type V flags a risk: the anaesthetic stays locked until a clinician overrides.
+    click(qtbot, window, "Second identifier checked: Date of birth")
+    confirm(qtbot, window, "Identity confirmed with two identifiers")
+    type_into(qtbot, window, "Consent form version", "CF-LASER v3")
+    confirm(qtbot, window, "Consent form signed")
+    click(qtbot, window, "Skin type: V")
+    click(qtbot, window, "Save: Fitzpatrick skin type")
+    assert "Needs a clinician's override" in label_text(window, "Status: Fitzpatrick skin type")
+    click(qtbot, window, "Isotretinoin taken: Never")
+    click(qtbot, window, "Cold sores, and antiviral: No history of cold sores")
+    confirm(qtbot, window, "Isotretinoin and cold sores", "Save")
+    for question in (
+        "Pregnant or breastfeeding",
+        "Active infection or open lesions in the area",
+        "Sun exposure or tan in the last 4 weeks",
+        "Allergy to local anaesthetic",
+    ):
+        click(qtbot, window, f"{question}: No")
+    confirm(qtbot, window, "Contraindications checked", "Save")
+    click(qtbot, window, "Before-photos: Taken")
+    confirm(qtbot, window, "Before-photos", "Save")
+
+    click(qtbot, window, "Pause point Anaesthetic")
+    assert not find(window, QAbstractButton, "Confirm: Gel kept clear of the eyes").isEnabled()
+    assert "flags a risk" in visible_texts(window)
+
+    click(qtbot, window, "Pause point Sign-in")
+    click(qtbot, window, "Override: Fitzpatrick skin type")
+    dialog = open_dialog()
+    click(qtbot, dialog, "Clive Doctor (CD)")
+    write_in_dialog(dialog, "Test patch healed without pigment change")
+    click(qtbot, dialog, "Override")
+    # Sign-in is now complete, so the checklist moves on to the anaesthetic by itself.
+    assert find(window, QAbstractButton, "Confirm: Gel kept clear of the eyes").isEnabled()
+    click(qtbot, window, "Pause point Sign-in")
+    assert "Overridden" in label_text(window, "Status: Fitzpatrick skin type")
+    assert "Test patch healed without pigment change" in visible_texts(window)
+    click(qtbot, window, "Pause point Anaesthetic")
+
+    # Anaesthetic: ticking "gel applied" starts the one-hour countdown.
+    type_into(qtbot, window, "Product and strength", "LMX4 lidocaine 4%")
+    confirm(qtbot, window, "Anaesthetic product and strength", "Save")
+    click(qtbot, window, "Areas: Cheeks")
+    click(qtbot, window, "Areas: Forehead")
+    click(qtbot, window, "Gel covered with film: No")
+    confirm(qtbot, window, "Areas painted", "Save")
+    confirm(qtbot, window, "Gel kept clear of the eyes")
+    confirm(qtbot, window, "Gel applied: start the countdown")
+    assert label_text(window, "Gel countdown") == "60:00"
+
+    # Twenty minutes pass in no time; the page's timer slot recomputes from the stored instant.
+    clock.advance(minutes=20)
+    window.checklist_page.refresh()
+    assert label_text(window, "Gel countdown") == "40:00"
+    click(qtbot, window, "Pause point Time-out")
+    assert "still working" in visible_texts(window)
+    clock.advance(minutes=40)
+    window.checklist_page.refresh()
+    assert "Ready for the laser room" in label_text(window, "Gel status")
+
+    # Time-out, in the laser room.
+    confirm(qtbot, window, "Patient identity read back")
+    confirm(qtbot, window, "Gel removed, skin cleansed and dry")
+    click(qtbot, window, "Eye protection: External eye shields")
+    confirm(qtbot, window, "Patient eye shields or glasses on", "Save")
+    confirm(qtbot, window, "Staff eyewear matched to the laser's wavelength")
+    click(qtbot, window, "Cool air blower: Accepted")
+    confirm(qtbot, window, "Cool air blower offered", "Save")
+    confirm(qtbot, window, "Device and planned settings read back")
+
+    # Laser: a setting outside the defined range is refused and nothing is saved.
+    fractional = card(window, "Fractional pass")
+    type_into(qtbot, fractional, "Device", "Fraxel re:pair")
+    type_into(qtbot, fractional, "Energy per pulse", "400")
+    type_into(qtbot, fractional, "Density", "20")
+    type_into(qtbot, fractional, "Passes", "2")
+    click(qtbot, fractional, "Areas treated: Cheeks")
+    events_before = EventRow.select().count()
+    click(qtbot, fractional, "Save pass: Fractional pass")
+    assert "between 1.0 and 300.0 mJ" in visible_texts(fractional)
+    assert EventRow.select().count() == events_before
+    type_into(qtbot, fractional, "Energy per pulse", "40")
+    confirm(qtbot, window, "Fractional pass", "Save pass")
+
+    full_beam = card(window, "Full-beam pass, 7 mm beam")
+    assert find(full_beam, QLineEdit, "Beam width").text() == "7"
+    type_into(qtbot, full_beam, "Fluence", "5.5")
+    type_into(qtbot, full_beam, "Passes", "1")
+    click(qtbot, full_beam, "Areas treated: Cheeks")
+    confirm(qtbot, window, "Full-beam pass, 7 mm beam", "Save pass")
+    click(qtbot, window, "Response: Expected redness")
+    confirm(qtbot, window, "Immediate skin response", "Save")
+    click(qtbot, window, "Adverse events: None")
+    confirm(qtbot, window, "Adverse events", "Save")
+
+    # Sign-out: the operator's signature locks the session and shows the summary.
+    click(qtbot, window, "Tube for home: Sold")
+    confirm(qtbot, window, "Stratamed applied", "Save")
+    confirm(qtbot, window, "Aftercare explained")
+    type_into(qtbot, window, "Next session on or after", "06/01/2027")
+    confirm(qtbot, window, "Next session planned", "Save")
+    click(qtbot, window, "Sign and lock: Operator signs; the record locks")
+
+    summary = find(window, QTextBrowser, "Session summary").toPlainText()
+    assert "Status: signed out" in summary
+    assert "Zoë O'Brien" in summary
+    assert "Test patch healed without pigment change" in summary
+    assert "Energy per pulse: 40.0 mJ" in summary
+    assert "Beam width: 7 mm" in summary
+    assert desk.sessions_in_progress() == []

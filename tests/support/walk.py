@@ -1,0 +1,55 @@
+"""Values that pass every item of the procedure, for tests that need a session at a given point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk_app.domain.session import SessionRecord
+from desk_app.store.desk import Desk
+
+SIGN_IN: dict[str, dict[str, Any]] = {
+    "identity": {"second_identifier": "Date of birth"},
+    "consent": {"form_version": "CF-LASER v3"},
+    "skin_type": {"fitzpatrick": "II"},
+    "medication_history": {"isotretinoin": "Never", "cold_sores": "No history of cold sores"},
+    "contraindications": {"pregnant": "No", "infection": "No", "sun": "No", "anaesthetic_allergy": "No"},
+    "photos": {"photos": "Taken"},
+}
+ANAESTHETIC: dict[str, dict[str, Any]] = {
+    "gel_product": {"product": "LMX4 lidocaine 4%"},
+    "gel_areas": {"areas": ["Forehead", "Cheeks"], "covered": "No"},
+    "gel_clear_of_eyes": {},
+    "gel_applied": {},
+}
+TIME_OUT: dict[str, dict[str, Any]] = {
+    "identity_read_back": {},
+    "gel_removed": {},
+    "patient_eye_protection": {"type": "External eye shields"},
+    "staff_eyewear": {},
+    "cool_air": {"cool_air": "Accepted"},
+    "settings_read_back": {},
+}
+LASER: dict[str, dict[str, Any]] = {
+    "fractional_pass": {
+        "device": "Fraxel re:pair",
+        "energy_mj": 40,
+        "density_pct": 20,
+        "passes": 2,
+        "areas": ["Forehead", "Cheeks"],
+    },
+    "full_beam_pass": {"beam_mm": 7, "fluence_j_cm2": 5.5, "passes": 1, "areas": ["Cheeks"]},
+    "skin_response": {"response": "Expected redness"},
+    "adverse_events": {"adverse": "None"},
+}
+SIGN_OUT: dict[str, dict[str, Any]] = {
+    "stratamed": {"tube": "Sold"},
+    "aftercare": {},
+    "next_session": {"planned_sessions": 3, "next_date": "2027-01-06"},
+}
+
+
+def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staff_id: int) -> SessionRecord:
+    record = desk.session(session_id)
+    for item_id, values in items.items():
+        record = desk.tick(session_id, item_id, values, staff_id)
+    return record
