@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The clinic's own time zone, so shown times and daylight-saving tests mean the same everywhere.
+os.environ["TZ"] = "Europe/London"
+time.tzset()
 
 from collections.abc import Iterator  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
