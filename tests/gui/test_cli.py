@@ -1,0 +1,70 @@
+"""The desk-app command: which database it opens, and a clear message when it cannot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desk_app import app, cli, paths
+
+
+def test_db_option_wins_over_environment_and_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cli.DATABASE_ENV, "/tmp/from-env.sqlite3")
+    assert cli.database_url("/tmp/explicit.sqlite3") == "/tmp/explicit.sqlite3"
+    assert cli.database_url(None) == "/tmp/from-env.sqlite3"
+    monkeypatch.delenv(cli.DATABASE_ENV)
+    monkeypatch.setattr(paths.platformdirs, "user_data_path", lambda *_: Path("/tmp/desk-data-test"))
+    assert cli.database_url(None) == "sqlite:////tmp/desk-data-test/treatment-desk.sqlite3"
+
+
+def test_a_database_in_a_missing_folder_gets_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    qapp,  # noqa: ANN001
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    missing = tmp_path / "no-such-folder" / "desk.sqlite3"
+    assert cli.main(["--db", str(missing)]) == 2
+    assert shown == [f"The folder {missing.parent} does not exist, so desk.sqlite3 cannot be created."]
+    assert not missing.parent.exists()
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    qapp,  # noqa: ANN001
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Dear patient, your next appointment is on Monday.")
+    monkeypatch.setenv(cli.DATABASE_ENV, str(letter))
+    assert cli.main([]) == 2
+    assert "is not a Treatment Desk database" in shown[0]
+    assert letter.read_text() == "Dear patient, your next appointment is on Monday."
+
+
+def test_a_broken_procedure_file_stops_the_start_with_a_message_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    qapp,  # noqa: ANN001
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    real = paths.resource_path(paths.PROCEDURE_FILE).read_text(encoding="utf-8")
+    broken = tmp_path / "laser-acne-scarring.toml"
+    broken.write_text(real.replace("clinic_max = 70", "clinic_max = 700"), encoding="utf-8")
+    monkeypatch.setattr(
+        app,
+        "resource_path",
+        lambda relative: broken if relative == paths.PROCEDURE_FILE else paths.resource_path(relative),
+    )
+    database = tmp_path / "desk.sqlite3"
+    assert cli.main(["--db", str(database)]) == 2
+    assert shown == [
+        "Procedure file laser-acne-scarring.toml: pause point 'laser', item 'fractional_pass', "
+        "field 'energy_mj': field 'clinic_max' lies outside 'min' to 'max'"
+    ]
+    assert not database.exists()
