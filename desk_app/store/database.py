@@ -104,7 +104,9 @@ def open_database(url: str) -> Database:
     )
     try:
         db.connect()
-        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+        # Written only on a new file: any write would change the header of a file we must refuse.
+        if db.execute_sql("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         _check_pragmas(db)
         database_proxy.initialize(db)
         migrate(db, path)

@@ -161,6 +161,8 @@ class Desk:
         birth = parse_user_date(text)
         if birth is not None:
             query = query.where(PatientRow.date_of_birth == birth)
+        elif text.strip() and not words:
+            return []  # only punctuation typed: nothing can match it
         else:
             for word in words:
                 # peewee escapes %, _ and backslash in contains(): they match only themselves.

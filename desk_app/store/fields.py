@@ -21,5 +21,5 @@ class UTCDateTimeField(DateTimeField):
     def python_value(self, value: Any) -> Any:
         parsed = super().python_value(value)
         if isinstance(parsed, datetime):
-            return parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         return parsed

@@ -5,6 +5,7 @@ To change the schema, append a function to MIGRATIONS; never edit one that has s
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -49,9 +50,10 @@ def backup_before_migrating(db: SqliteDatabase, path: Path, version: int) -> Pat
     """Copy the live database with SQLite's online backup, beside it, before changing its schema."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.before-v{version + 1}.{stamp}{path.suffix}")
+    # Patient records: readable by their owner only, from the first byte copied.
+    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     with closing(sqlite3.connect(target)) as copy:
         db.connection().backup(copy)
-    target.chmod(0o600)
     return target
 
 
