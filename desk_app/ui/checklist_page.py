@@ -150,12 +150,13 @@ class ChecklistPage(QWidget):
         self.nav.addStretch(1)
         for item_id, values in previous_values.items():
             if previous_date is not None and item_id in self.cards:
-                self.cards[item_id].set_previous(values, f"session of {local_date(previous_date)}")
+                self.cards[item_id].set_previous(values, local_date(previous_date))
 
     def _pause_point_page(self, pause_point: PausePoint) -> QWidget:
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         content = QWidget(scroll)
+        content.setObjectName("pausePointContent")
         column = QVBoxLayout(content)
         title = QLabel(f"{pause_point.title}  ·  {pause_point.flow}", content)
         title.setObjectName("pausePointTitle")
@@ -238,7 +239,7 @@ class ChecklistPage(QWidget):
             if all(item.satisfied for item in items):
                 mark = "✓"
             elif all(item.locked for item in items):
-                mark = "🔒"
+                mark = "⊘"
             elif state.current_pause_point and state.current_pause_point.id == pause_point.id:
                 mark = "▶"
             else:
@@ -273,8 +274,10 @@ class ChecklistPage(QWidget):
                 self.countdown_label.setText(mm_ss(countdown.gel_time(now)))
                 self.phase_label.setText("Remove the gel now: it has been on too long")
             case _:
-                self.countdown_label.setText(mm_ss(countdown.gel_time(now)))
-                self.phase_label.setText("Gel removed · time on the skin (mm:ss)")
+                self.countdown_label.setText("Gel off")
+                self.phase_label.setText(
+                    f"The gel was on the skin for {mm_ss(countdown.gel_time(now))} (mm:ss)"
+                )
 
     def _on_session_changed(self, session_id: int) -> None:
         if self.record is not None and self.record.id == session_id:

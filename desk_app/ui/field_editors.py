@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -67,15 +68,21 @@ class ChoiceEditor(FieldEditor):
 
 
 class MultiEditor(FieldEditor):
+    """Check boxes in rows of four, so the seven face areas fit a card on a small screen."""
+
+    PER_ROW = 4
+
     def __init__(self, field: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
+        grid = QGridLayout()
+        self.layout_.addLayout(grid)
         self.boxes: list[QCheckBox] = []
-        for option in field.options:
+        for index, option in enumerate(field.options):
             box = QCheckBox(option, self)
             box.setAccessibleName(f"{field.label}: {option}")
             box.toggled.connect(self.changed)
             self.boxes.append(box)
-            self.layout_.addWidget(box)
+            grid.addWidget(box, index // self.PER_ROW, index % self.PER_ROW)
         self.layout_.addStretch(1)
 
     def value(self) -> Any:

@@ -7,6 +7,14 @@ from datetime import date, datetime
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTimeZone
 
 
+def clinic_locale() -> QLocale:
+    """The PC's locale; British English where the PC has none set (the bare C locale)."""
+    system = QLocale.system()
+    if system.language() == QLocale.Language.C:
+        return QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom)
+    return system
+
+
 def _qdatetime(instant: datetime) -> QDateTime:
     utc = QDateTime.fromSecsSinceEpoch(int(instant.timestamp()), QTimeZone.utc())
     return utc.toLocalTime()
@@ -14,12 +22,12 @@ def _qdatetime(instant: datetime) -> QDateTime:
 
 def local_time(instant: datetime) -> str:
     """'14:05' in the PC's time zone and locale."""
-    return QLocale.system().toString(_qdatetime(instant).time(), QLocale.FormatType.ShortFormat)
+    return clinic_locale().toString(_qdatetime(instant).time(), QLocale.FormatType.ShortFormat)
 
 
 def local_date_time(instant: datetime) -> str:
-    return QLocale.system().toString(_qdatetime(instant), QLocale.FormatType.ShortFormat)
+    return clinic_locale().toString(_qdatetime(instant), QLocale.FormatType.ShortFormat)
 
 
 def local_date(day: date) -> str:
-    return QLocale.system().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.ShortFormat)
+    return clinic_locale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.ShortFormat)

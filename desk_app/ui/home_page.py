@@ -161,7 +161,7 @@ class HomePage(QWidget):
             next_item = state.next_item()
             doing = f"Next: {next_item.item.label}" if next_item else "Ready to sign out"
             if phase is GelPhase.WAITING and state.countdown:
-                doing = f"Gel working {mm_ss(state.countdown.remaining(now))} · {doing}"
+                doing = f"Gel working: {mm_ss(state.countdown.remaining(now))} left"
             elif phase is GelPhase.READY:
                 doing = f"Ready for the laser room · {doing}"
             elif phase is GelPhase.REMOVE_NOW:

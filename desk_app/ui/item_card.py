@@ -103,9 +103,11 @@ class ItemCard(QFrame):
             editor.changed.connect(self._update_previous_hints)
             hint = QLabel("", self.fields_box)
             hint.setObjectName("previousHint")
-            grid.addWidget(caption, row, 0)
-            grid.addWidget(editor, row, 1)
-            grid.addWidget(hint, row, 2)
+            hint.setWordWrap(True)
+            hint.setVisible(False)
+            grid.addWidget(caption, 2 * row, 0)
+            grid.addWidget(editor, 2 * row, 1)
+            grid.addWidget(hint, 2 * row + 1, 1)
             self.editors[field.id] = editor
             self.previous_hints[field.id] = hint
         grid.setColumnStretch(1, 1)
@@ -175,17 +177,17 @@ class ItemCard(QFrame):
         for field in self.item.fields:
             hint = self.previous_hints[field.id]
             before = self.previous_values.get(field.id)
+            hint.setVisible(before is not None)
             if before is None:
-                hint.clear()
                 continue
             shown = _shown(field.type, before, field.decimals, field.unit)
             now = self.editors[field.id].value()
             same = now == before or (field.type is FieldType.NUMBER and _same_number(now, float(before)))
             if same:
-                hint.setText(f"Same as {self._previous_when}")
+                hint.setText(f"Same as last session ({self._previous_when})")
                 hint.setProperty("changed", False)
             else:
-                hint.setText(f"Changed: was {shown} on {self._previous_when}")
+                hint.setText(f"Changed: was {shown} last session ({self._previous_when})")
                 hint.setProperty("changed", True)
             hint.style().unpolish(hint)
             hint.style().polish(hint)
@@ -200,7 +202,7 @@ class ItemCard(QFrame):
         self.style().polish(self)
 
         show_lock = state.locked and not done and session_open
-        self.lock.setText(f"🔒 Locked: {state.lock_reason}" if show_lock else "")
+        self.lock.setText(f"Locked: {state.lock_reason}" if show_lock else "")
         self.lock.setVisible(show_lock)
         risky = bool(state.flags) and state.status is ItemStatus.NEEDS_OVERRIDE
         self.flags.setText("Risk: " + "; ".join(state.flags) if state.flags else "")
@@ -245,8 +247,8 @@ class ItemCard(QFrame):
             case ItemStatus.NEEDS_OVERRIDE:
                 return "⚠ Needs a clinician's override"
             case ItemStatus.WAITING:
-                return "⏳ Waiting"
-        return "🔒 Locked" if state.locked else "To do"
+                return "Waiting"
+        return "Locked" if state.locked else "To do"
 
     def _history_text(self, state: ItemState) -> str:
         lines = []
