@@ -158,7 +158,10 @@ class ChecklistPage(QWidget):
         content = QWidget(scroll)
         content.setObjectName("pausePointContent")
         column = QVBoxLayout(content)
-        title = QLabel(f"{pause_point.title}  ·  {pause_point.flow}", content)
+        heading = pause_point.title
+        if pause_point.flow.casefold() != pause_point.title.casefold():
+            heading += f"  ·  {pause_point.flow}"
+        title = QLabel(heading, content)
         title.setObjectName("pausePointTitle")
         column.addWidget(title)
         instructions = QLabel(pause_point.instructions, content)

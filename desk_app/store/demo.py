@@ -1,0 +1,501 @@
+"""A realistic demo database, for training new staff and for showing the app without real patients.
+
+Everything is written through the public Desk actions, never into the tables directly, so the demo
+passes the same validation, stops and overrides as real use: if the procedure or a check changes and
+the demo no longer fits, building it fails loudly instead of producing records real use never could.
+History is built by moving a ManualClock through past instants, because Desk stamps every event with
+its clock. The three sessions in progress are placed just before the real current time, so the home
+board shows a countdown running, a patient ready for the laser room and one in the laser room.
+
+The demo only ever fills a new database: training data must never mix with real records.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from desk_app.domain.clock import ManualClock, SystemClock
+from desk_app.domain.errors import ActionRefused
+from desk_app.domain.people import Patient, Staff
+from desk_app.domain.procedure import load_procedure
+from desk_app.domain.session import SessionRecord
+from desk_app.paths import PROCEDURE_FILE, resource_path
+from desk_app.store.database import open_database, sqlite_path_from_url
+from desk_app.store.desk import Desk
+
+# --- the data --------------------------------------------------------------------------------------
+
+# (name, initials, role): two nurses who run the sessions and the clinician who decides on overrides.
+STAFF = (
+    ("Rhiannon Hughes", "RH", "nurse"),
+    ("Kate Whitmore", "KW", "nurse"),
+    ("Dr Samir Haddad", "SH", "clinician"),
+)
+
+# (given names, family name, age today, birthday as (month, day)). Ages are kept relative to today so
+# the demo stays plausible whenever it is built. Clinic numbers are given in this order.
+PATIENTS = (
+    ("Zoë", "O'Brien", 27, (3, 14)),
+    ("Siân", "Pritchard", 34, (7, 2)),
+    ("José", "Nuñez", 31, (11, 23)),
+    ("Chloé", "Dubois", 24, (5, 9)),
+    ("Astrid", "Bjørk", 29, (1, 30)),
+    ("Oliver", "Bennett", 42, (9, 17)),
+    ("Priya", "Sharma", 26, (12, 4)),
+    ("Callum", "McKenzie", 22, (6, 21)),
+    ("Amara", "Okoye", 33, (4, 6)),
+    ("Tomasz", "Wiśniewski", 38, (8, 11)),
+    ("Ffion", "Llewellyn", 23, (10, 3)),
+    ("Hannah", "Whitfield", 45, (2, 27)),
+    ("Jack", "Thornton", 21, (12, 19)),
+    ("Ellie-Mae", "Carter", 25, (3, 1)),
+    ("Mohammed", "Rahman", 36, (5, 28)),
+    ("Rosie", "Harrington", 52, (7, 15)),
+    ("Kwame", "Mensah", 40, (9, 5)),
+    ("Isla", "Fraser", 30, (1, 12)),
+    ("Ruairí", "Doyle", 28, (4, 24)),
+    ("Sophie", "Clarke", 35, (6, 8)),
+    ("Leah", "D'Souza", 24, (11, 2)),
+    ("Renée", "Fontaine", 47, (8, 30)),
+    ("Niamh", "O'Sullivan", 32, (2, 16)),
+    ("Daniel", "Kowalski", 39, (10, 21)),
+    ("Aisha", "Begum", 27, (12, 28)),
+    ("Ethan", "Marsh", 20, (5, 3)),
+    ("Lucía", "Fernández", 43, (3, 26)),
+    ("Jamie", "Sinclair", 58, (9, 9)),
+    ("Bethan", "Morgan", 37, (7, 27)),
+    ("Connor", "Walsh", 29, (11, 14)),
+)
+FIRST_CLINIC_NUMBER = 1012
+
+DEVICE = "Fotona SP Dynamis Er:YAG"
+CONSENT_FORM = "CF-LASER v3"
+STRONG_GEL = "Lidocaine 23% / tetracaine 7% (compounded)"
+LMX4 = "LMX4 lidocaine 4%"
+
+# Why a session deserves a mention: these show the record's less common events on screen and in print.
+OVERRIDE = "override"  # skin type V, and a clinician's written reason to go on
+NOTE = "note"  # pinpoint bleeding, with a nurse's note on the skin response
+CORRECTION = "correction"  # a mistyped density, corrected with a reason and ticked again
+ABORTED = "aborted"  # stopped before the gel went on
+PHOTOS_REFUSED = "photos refused"
+
+OVERRIDE_REASON = (
+    "Skin type V. Test patch 4 weeks ago healed without pigment change; "
+    "lower energy and density agreed with the patient."
+)
+NOTE_TEXT = "Pinpoint bleeding on the left cheek; stopped with gentle pressure within two minutes."
+ABORT_REASON = "Patient felt faint before gel; rebooked."
+
+# The three sessions running now, by how far they have got.
+NUMBING = "numbing"
+READY = "ready"
+LASER_ROOM = "laser room"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One past session: when (weeks before today, UTC clock time) and the laser settings used."""
+
+    weeks_ago: int
+    at: str
+    energy_mj: float = 0
+    density_pct: float = 0
+    fluence_j_cm2: float = 0
+    twist: str = ""
+
+
+@dataclass(frozen=True)
+class Course:
+    """A patient's course of treatment: their answers at sign-in, their areas and their visits."""
+
+    family_name: str
+    skin_type: str
+    areas: tuple[str, ...]
+    visits: tuple[Visit, ...]
+    planned: int = 3
+    isotretinoin: str = "Never"
+    cold_sores: str = "No history of cold sores"
+    gel: str = LMX4
+    cool_air: str = "Accepted"
+    tube: str = "Sold"
+    today: str = ""
+
+
+# Visits of one patient are 5 weeks apart (4 to 6 once moved off weekends); settings stay within the
+# clinic's limits and rise gently through a course, lower for darker skin types.
+COURSES = (
+    Course(
+        "O'Brien",
+        "II",
+        ("Forehead", "Cheeks", "Temples"),
+        (
+            Visit(20, "09:30", 30, 15, 4.0),
+            Visit(15, "10:00", 35, 15, 4.5),
+            Visit(10, "09:30", 40, 20, 5.0, NOTE),
+        ),
+    ),
+    Course(
+        "Sharma",
+        "IV",
+        ("Cheeks", "Chin", "Jaw line"),
+        (Visit(17, "11:00", 25, 10, 3.5), Visit(12, "11:30", 30, 12, 4.0)),
+        planned=2,
+        cold_sores="History, antiviral started",
+        gel=STRONG_GEL,
+        tube="Recommended, declined",
+    ),
+    Course(
+        "Dubois",
+        "II",
+        ("Forehead", "Cheeks", "Nose"),
+        (Visit(9, "13:30", twist=ABORTED), Visit(8, "13:30", 35, 15, 5.0)),
+    ),
+    Course(
+        "Wiśniewski",
+        "III",
+        ("Forehead", "Cheeks", "Nose", "Chin"),
+        (Visit(7, "10:00", 45, 20, 6.0),),
+        planned=4,
+        isotretinoin="More than 6 months ago",
+        gel=STRONG_GEL,
+    ),
+    Course(
+        "Nuñez",
+        "III",
+        ("Cheeks", "Temples", "Jaw line"),
+        (Visit(10, "11:00", 40, 15, 5.0), Visit(5, "11:30", 45, 18, 5.5)),
+        today=LASER_ROOM,
+    ),
+    Course(
+        "McKenzie",
+        "I",
+        ("Cheeks", "Temples", "Jaw line"),
+        (Visit(10, "14:00", 50, 20, 6.5, CORRECTION), Visit(5, "14:30", 55, 22, 7.0)),
+        planned=4,
+        gel=STRONG_GEL,
+        today=READY,
+    ),
+    Course(
+        "Pritchard",
+        "I",
+        ("Forehead", "Cheeks"),
+        (Visit(6, "09:30", 45, 20, 6.0),),
+        today=NUMBING,
+    ),
+    Course(
+        "Okoye",
+        "V",
+        ("Cheeks", "Chin"),
+        (Visit(4, "13:30", 20, 10, 3.0, OVERRIDE),),
+        cool_air="Declined",
+    ),
+    Course(
+        "Llewellyn",
+        "II",
+        ("Forehead", "Cheeks", "Chin"),
+        (Visit(4, "10:00", 35, 15, 4.5, PHOTOS_REFUSED),),
+    ),
+    Course(
+        "Bjørk",
+        "I",
+        ("Cheeks", "Nose"),
+        (Visit(3, "15:00", 40, 20, 5.5),),
+        planned=2,
+        cool_air="Declined",
+        tube="Recommended, declined",
+    ),
+)
+
+# Minutes from the start of a session to the 'gel applied' tick: sign-in and painting fit within it.
+GEL_AFTER_START = 22
+NEXT_SESSION_WEEKS = 5
+STAFF_WEEKS_AGO = 30
+REGISTERED_BEFORE_FIRST_VISIT = timedelta(days=14)
+
+
+# --- building --------------------------------------------------------------------------------------
+
+
+def build_demo(url: str) -> str:
+    """Fill the new database at `url` with a demo clinic; return a one-paragraph summary.
+
+    All of it is written in one outer transaction (each Desk action becomes a savepoint inside it),
+    so a failure half-way leaves the database as empty as it was, and the demo can simply be run again.
+    """
+    path = sqlite_path_from_url(url).resolve()
+    db = open_database(url)
+    try:
+        now = SystemClock().now()
+        clock = ManualClock(now)
+        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+        with db.atomic():
+            if desk.list_staff() or desk.search_patients("", limit=1):
+                raise ActionRefused(
+                    f"{path} already holds staff or patients. The demo only fills a new, empty database, "
+                    "so that training data never mixes with real records: choose a new file with --db."
+                )
+            summary = _DemoBuilder(desk, clock, now).build()
+    finally:
+        db.close()
+    return f"Demo database created at {path}: {summary} It is training data: never use it for real patients."
+
+
+def _clinic_day(today: date, weeks_ago: int, days_before: timedelta = timedelta(0)) -> date:
+    """A weekday `weeks_ago` weeks before today: Saturdays move back to Friday, Sundays on to Monday."""
+    day = today - timedelta(weeks=weeks_ago) - days_before
+    if day.weekday() == 5:
+        return day - timedelta(days=1)
+    if day.weekday() == 6:
+        return day + timedelta(days=1)
+    return day
+
+
+def _at(day: date, clock_time: str) -> datetime:
+    return datetime.combine(day, time.fromisoformat(clock_time), tzinfo=UTC)
+
+
+def _birth_date(today: date, age: int, birthday: tuple[int, int]) -> date:
+    born = date(today.year - age, *birthday)
+    if birthday > (today.month, today.day):
+        born = born.replace(year=born.year - 1)
+    return born
+
+
+class _DemoBuilder:
+    """Walks the demo clinic's history through a Desk, setting the clock before every action."""
+
+    def __init__(self, desk: Desk, clock: ManualClock, now: datetime) -> None:
+        self.desk = desk
+        self.clock = clock
+        self.now = now
+        self.today = now.date()
+        # A fixed seed: the small gaps between ticks vary like real work, yet each build is alike.
+        self.gaps = random.Random(2026)
+        self.nurses: list[Staff] = []
+        self.clinician: Staff | None = None
+        self.patients: dict[str, Patient] = {}
+        self.signed_out = 0
+        self.aborted = 0
+
+    def build(self) -> str:
+        self.add_staff()
+        self.register_patients()
+        # Past visits in the order they happened, the two nurses taking turns.
+        past = sorted(
+            ((self.visit_start(visit), course, visit) for course in COURSES for visit in course.visits),
+            key=lambda entry: entry[0],
+        )
+        for index, (start, course, visit) in enumerate(past):
+            self.past_session(course, visit, start, self.nurses[index % len(self.nurses)])
+        running = {course.today: course for course in COURSES if course.today}
+        today = [
+            self.laser_room(running[LASER_ROOM]),
+            self.ready_for_laser(running[READY]),
+            self.numbing(running[NUMBING]),
+        ]
+        return self.summary(*today)
+
+    def summary(self, laser_room: SessionRecord, ready: SessionRecord, numbing: SessionRecord) -> str:
+        """What a trainer needs to know to start: who works here, what is on the board right now."""
+        assert self.clinician is not None
+        staff = ", ".join(f"{member.name} ({member.role.value})" for member in [*self.nurses, self.clinician])
+        weeks = max(visit.weeks_ago for course in COURSES for visit in course.visits)
+        countdown = numbing.state(self.now).countdown
+        minutes_left = round(countdown.remaining(self.now).total_seconds() / 60) if countdown else 0
+        return (
+            f"3 staff ({staff}); {len(self.patients)} patients; {self.signed_out} signed-out sessions "
+            f"for {len(COURSES)} of them over the last {weeks} weeks, with a clinician's override, "
+            f"a note and a correction among them, and {self.aborted} aborted session; "
+            f"and 3 sessions in progress now: {numbing.patient.full_name} numbing "
+            f"({minutes_left} minutes left), {ready.patient.full_name} ready for the laser room, "
+            f"{laser_room.patient.full_name} in the laser room."
+        )
+
+    # --- people ------------------------------------------------------------------------------------
+
+    def add_staff(self) -> None:
+        """Staff join first: every later action needs a known member of staff."""
+        self.clock.set(_at(_clinic_day(self.today, STAFF_WEEKS_AGO), "08:30"))
+        for name, initials, role in STAFF:
+            member = self.desk.add_staff(name, initials, role)
+            self.clock.advance(minutes=2)
+            if member.is_clinician:
+                self.clinician = member
+            else:
+                self.nurses.append(member)
+
+    def register_patients(self) -> None:
+        """Patients on a course are registered at a consultation two weeks before their first visit;
+        the others are spread over the last months, as enquiries and consultations come in."""
+        first_visit = {
+            course.family_name: _at(
+                _clinic_day(self.today, course.visits[0].weeks_ago, REGISTERED_BEFORE_FIRST_VISIT), "16:00"
+            )
+            for course in COURSES
+        }
+        registrations = []
+        for index, (given, family, age, birthday) in enumerate(PATIENTS):
+            day = _clinic_day(self.today, 2 + (index * 7) % 25)
+            when = first_visit.get(family, _at(day, "16:00")).replace(minute=index % 4 * 15)
+            number = f"AZ-{FIRST_CLINIC_NUMBER + index * 3:05d}"
+            registrations.append((when, given, family, _birth_date(self.today, age, birthday), number))
+        for when, given, family, born, number in sorted(registrations):
+            self.clock.set(when)
+            nurse = self.nurses[len(self.patients) % len(self.nurses)]
+            self.patients[family] = self.desk.register_patient(given, family, born, number, nurse.id)
+
+    # --- one session, step by step -----------------------------------------------------------------
+
+    def visit_start(self, visit: Visit) -> datetime:
+        return _at(_clinic_day(self.today, visit.weeks_ago), visit.at)
+
+    def tick(
+        self, record: SessionRecord, item_id: str, values: dict[str, Any], staff: Staff
+    ) -> SessionRecord:
+        """A tick a minute or two after the last action, as at a real desk."""
+        self.clock.advance(minutes=self.gaps.randint(1, 2))
+        return self.desk.tick(record.id, item_id, values, staff.id)
+
+    def sign_in(self, record: SessionRecord, course: Course, nurse: Staff, twist: str) -> SessionRecord:
+        """Read-do with the patient; a flagged skin type waits for the clinician's written reason."""
+        medication: dict[str, Any] = {"isotretinoin": course.isotretinoin, "cold_sores": course.cold_sores}
+        if course.isotretinoin == "More than 6 months ago":
+            medication["isotretinoin_last_dose"] = (self.clock.now().date() - timedelta(days=430)).isoformat()
+        self.tick(record, "identity", {"second_identifier": "Date of birth"}, nurse)
+        self.tick(record, "consent", {"form_version": CONSENT_FORM}, nurse)
+        self.tick(record, "skin_type", {"fitzpatrick": course.skin_type}, nurse)
+        if twist == OVERRIDE:
+            assert self.clinician is not None
+            self.clock.advance(minutes=3)
+            self.desk.override(record.id, "skin_type", OVERRIDE_REASON, self.clinician.id)
+        self.tick(record, "medication_history", medication, nurse)
+        contraindications = {"pregnant": "No", "infection": "No", "sun": "No", "anaesthetic_allergy": "No"}
+        self.tick(record, "contraindications", contraindications, nurse)
+        photos = "Refused by patient" if twist == PHOTOS_REFUSED else "Taken"
+        return self.tick(record, "photos", {"photos": photos}, nurse)
+
+    def anaesthetic(
+        self, record: SessionRecord, course: Course, nurse: Staff, gel_at: datetime
+    ) -> SessionRecord:
+        """Paint the gel; the 'gel applied' tick lands exactly at `gel_at`, which starts the countdown."""
+        self.tick(record, "gel_product", {"product": course.gel}, nurse)
+        self.tick(record, "gel_areas", {"areas": list(course.areas), "covered": "No"}, nurse)
+        self.tick(record, "gel_clear_of_eyes", {}, nurse)
+        assert self.clock.now() < gel_at, "the steps before the gel take longer than planned"
+        self.clock.set(gel_at)
+        return self.desk.tick(record.id, "gel_applied", {}, nurse.id)
+
+    def time_out(
+        self, record: SessionRecord, course: Course, nurse: Staff, starts_at: datetime
+    ) -> SessionRecord:
+        """In the laser room, once the gel has worked: one minute per item, read aloud."""
+        self.clock.set(starts_at)
+        for item_id, values in (
+            ("identity_read_back", {}),
+            ("gel_removed", {}),
+            ("patient_eye_protection", {"type": "External eye shields"}),
+            ("staff_eyewear", {}),
+            ("cool_air", {"cool_air": course.cool_air}),
+            ("settings_read_back", {}),
+        ):
+            record = self.desk.tick(record.id, item_id, values, nurse.id)
+            self.clock.advance(minutes=1)
+        return record
+
+    def fractional_pass(
+        self, record: SessionRecord, values: dict[str, Any], nurse: Staff, twist: str
+    ) -> None:
+        """The fractional pass; with the correction twist the density is first mistyped, then put right."""
+        self.clock.advance(minutes=self.gaps.randint(6, 9))
+        if twist == CORRECTION:
+            typo = values["density_pct"] - 10
+            self.desk.tick(record.id, "fractional_pass", {**values, "density_pct": typo}, nurse.id)
+            self.clock.advance(minutes=1)
+            reason = f"Density typed as {typo:.0f} %; the laser was set to {values['density_pct']:.0f} %."
+            self.desk.correct(record.id, "fractional_pass", reason, nurse.id)
+        self.desk.tick(record.id, "fractional_pass", values, nurse.id)
+
+    def laser(self, record: SessionRecord, course: Course, visit: Visit, nurse: Staff) -> None:
+        areas = list(course.areas)
+        fractional = {
+            "device": DEVICE,
+            "energy_mj": visit.energy_mj,
+            "density_pct": visit.density_pct,
+            "passes": 2,
+            "areas": areas,
+        }
+        self.fractional_pass(record, fractional, nurse, visit.twist)
+        self.clock.advance(minutes=self.gaps.randint(6, 9))
+        full_beam = {"beam_mm": 7, "fluence_j_cm2": visit.fluence_j_cm2, "passes": 1, "areas": areas}
+        self.desk.tick(record.id, "full_beam_pass", full_beam, nurse.id)
+        response = "Pinpoint bleeding" if visit.twist == NOTE else "Expected redness"
+        self.tick(record, "skin_response", {"response": response}, nurse)
+        if visit.twist == NOTE:
+            self.clock.advance(minutes=2)
+            self.desk.add_note(record.id, "skin_response", NOTE_TEXT, nurse.id)
+        self.tick(record, "adverse_events", {"adverse": "None"}, nurse)
+
+    def sign_out(self, record: SessionRecord, course: Course, nurse: Staff) -> SessionRecord:
+        """Healing gel, aftercare, the next visit (none after the last one planned), then the signature."""
+        next_session: dict[str, Any] = {"planned_sessions": course.planned}
+        if record.session_number < course.planned:
+            next_date = self.clock.now().date() + timedelta(weeks=NEXT_SESSION_WEEKS)
+            next_session["next_date"] = next_date.isoformat()
+        self.tick(record, "stratamed", {"tube": course.tube}, nurse)
+        self.clock.advance(minutes=2)
+        self.tick(record, "aftercare", {}, nurse)
+        self.tick(record, "next_session", next_session, nurse)
+        return self.tick(record, "operator_sign_out", {}, nurse)
+
+    # --- whole sessions ----------------------------------------------------------------------------
+
+    def start(self, course: Course, at: datetime, nurse: Staff) -> SessionRecord:
+        self.clock.set(at)
+        return self.desk.start_session(self.patients[course.family_name].id, nurse.id)
+
+    def past_session(self, course: Course, visit: Visit, start: datetime, nurse: Staff) -> None:
+        """A whole past visit, start to signature, or to the abort when the patient could not go on."""
+        record = self.start(course, start, nurse)
+        self.sign_in(record, course, nurse, visit.twist)
+        if visit.twist == ABORTED:
+            self.clock.advance(minutes=4)
+            self.desk.abort(record.id, ABORT_REASON, nurse.id)
+            self.aborted += 1
+            return
+        gel_at = start + timedelta(minutes=GEL_AFTER_START)
+        self.anaesthetic(record, course, nurse, gel_at)
+        self.time_out(record, course, nurse, gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10)))
+        self.laser(record, course, visit, nurse)
+        self.sign_out(record, course, nurse)
+        self.signed_out += 1
+
+    def prepared(self, course: Course, gel_minutes_ago: int, nurse: Staff) -> SessionRecord:
+        """Today's session of a returning patient, signed in, with gel on since `gel_minutes_ago`."""
+        gel_at = self.now - timedelta(minutes=gel_minutes_ago)
+        record = self.start(course, gel_at - timedelta(minutes=GEL_AFTER_START), nurse)
+        self.sign_in(record, course, nurse, "")
+        return self.anaesthetic(record, course, nurse, gel_at)
+
+    def numbing(self, course: Course) -> SessionRecord:
+        """Gel on 20 minutes ago: the board counts down about 40 minutes."""
+        return self.prepared(course, 20, self.nurses[0])
+
+    def ready_for_laser(self, course: Course) -> SessionRecord:
+        """Gel on 65 minutes ago: ready for the laser room, nothing of the time-out done yet."""
+        return self.prepared(course, 65, self.nurses[0])
+
+    def laser_room(self, course: Course) -> SessionRecord:
+        """Gel on 78 minutes ago, time-out done, fractional pass done with last time's settings
+        (prefilled, as the app does) and a little more energy; the full-beam pass is next."""
+        nurse = self.nurses[1]
+        record = self.prepared(course, 78, nurse)
+        self.time_out(record, course, nurse, self.now - timedelta(minutes=16))
+        _, previous = self.desk.previous_values(record)
+        fractional = dict(previous["fractional_pass"])
+        fractional["energy_mj"] = min(fractional["energy_mj"] + 5, 60)
+        self.clock.set(self.now - timedelta(minutes=5))
+        return self.desk.tick(record.id, "fractional_pass", fractional, nurse.id)
