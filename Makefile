@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench lint format clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,7 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# README screenshots from real windows on a virtual screen (needs: apt-get install xvfb).
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1280x860x24" $(BIN)/python -m tests.support.screenshots

@@ -129,9 +129,10 @@ class ChecklistPage(QWidget):
         for widget in list(self.pages.values()):
             self.stack.removeWidget(widget)
             widget.deleteLater()
-        for button in self.nav_buttons.values():
-            self.nav.removeWidget(button)
-            button.deleteLater()
+        while self.nav.count():  # buttons and the stretch below them
+            widget = self.nav.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
         self.cards.clear()
         self.pages.clear()
         self.nav_buttons.clear()
@@ -191,8 +192,8 @@ class ChecklistPage(QWidget):
         self.details_label.setText(
             f"Born {local_date(patient.date_of_birth)} · Clinic number {patient.clinic_number} · "
             f"Session {record.session_number} · {record.procedure.title}, version "
-            f"{record.procedure.version} · started {local_date_time(record.started_at)} "
-            f"by {record.holder.name}"
+            f"{record.procedure.version} · started {local_date_time(record.started_at)} · "
+            f"with {record.holder.name}"
         )
         self.message.clear()
         self._last_current = None

@@ -1,0 +1,59 @@
+"""Screenshots for the README, from real windows on a virtual X screen (run by `make screenshots`).
+
+Builds a fresh demo database, opens the app as a nurse would see it, and grabs the screen.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desk_app.app import build_window, load_style
+from desk_app.domain.clock import SystemClock
+from desk_app.store.demo import build_demo
+from desk_app.ui.main_window import MainWindow
+
+OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
+
+
+def shoot(app: QApplication, window: MainWindow, name: str) -> None:
+    app.processEvents()
+    app.primaryScreen().grabWindow(0, 0, 0, window.width(), window.height()).save(str(OUT / name))
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        url = str(Path(folder) / "demo.sqlite3")
+        build_demo(url)
+        app = QApplication(sys.argv[:1])
+        load_style(app)
+        window = build_window(url, SystemClock())
+        window.resize(1280, 860)
+        window.move(0, 0)
+        window.show()
+        window.set_staff(window.desk.list_staff()[0])
+        sessions = window.desk.sessions_in_progress()
+
+        def steps() -> None:
+            shoot(app, window, "board.png")
+            numbing = next(s for s in sessions if s.patient.given_names == "Siân")
+            window.show_session(numbing.id)
+            QTimer.singleShot(500, lambda: (shoot(app, window, "countdown.png"), laser_room()))
+
+        def laser_room() -> None:
+            in_room = next(s for s in sessions if s.patient.given_names == "José")
+            window.show_session(in_room.id)
+            QTimer.singleShot(500, lambda: (shoot(app, window, "laser-pass.png"), app.quit()))
+
+        QTimer.singleShot(800, steps)
+        app.exec()
+        window.desk.db.close()
+
+
+if __name__ == "__main__":
+    main()
