@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 
@@ -32,6 +32,7 @@ class Countdown:
         remove_minutes: int,
         removed_at: datetime | None = None,
     ) -> Countdown:
+        applied_at = applied_at.astimezone(UTC)  # minutes of real time, never of the wall clock
         return cls(
             applied_at=applied_at,
             ready_at=applied_at + timedelta(minutes=ready_minutes),

@@ -16,3 +16,8 @@ def parse_user_date(text: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def local_today(now: datetime) -> date:
+    """The calendar date at the clinic (the PC's time zone) at the instant `now`."""
+    return now.astimezone().date()

@@ -108,10 +108,16 @@ def check_new_patient(
     return NewPatient(given, family, birth, number)
 
 
+# Letters that carry their mark inside them, so Unicode decomposition cannot strip it.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ł": "l", "ı": "i", "ø": "o", "đ": "d", "ħ": "h", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+
+
 def search_key(text: str) -> str:
-    """Fold text for accent- and case-blind search: 'Zoë O'Brien' -> 'zoe obrien'."""
+    """Fold text for accent- and case-blind search: 'Zoë O'Brien' -> 'zoe obrien', 'Łukasz' -> 'lukasz'."""
     decomposed = unicodedata.normalize("NFKD", text)
     without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = without_marks.casefold()
+    folded = without_marks.casefold().translate(_UNDECOMPOSABLE)
     kept = "".join(c for c in folded if c.isalnum() or c.isspace())
     return " ".join(kept.split())

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from desk_app.domain.errors import ProcedureError
+from desk_app.domain.errors import ProcedureError, ValidationError
 
 
 class ItemKind(StrEnum):
@@ -180,8 +181,8 @@ class _Reader:
             raise self.fail(where, f"field '{key}' is '{value}'; expected one of {allowed}") from None
 
     def field(self, table: dict[str, Any], where: str) -> FieldDef:
+        where = _named(where, "field", table)
         self.check_keys(table, _FIELD_KEYS, {"id", "label", "type"}, where)
-        where = f"{where}, field '{table['id']}'"
         field_type = self.enum(FieldType, table["type"], "type", where)
         options = tuple(table.get("options", ()))
         flag = tuple(table.get("flag", ()))
@@ -190,8 +191,10 @@ class _Reader:
                 raise self.fail(where, "field 'options' must list at least one non-empty text")
             if len(set(options)) != len(options):
                 raise self.fail(where, "field 'options' repeats a choice")
-        elif options or flag:
-            raise self.fail(where, "field 'options' and 'flag' are only for choice fields")
+        elif options:
+            raise self.fail(where, "field 'options' is only for choice and multi fields")
+        if flag and field_type is not FieldType.CHOICE:
+            raise self.fail(where, "field 'flag' is only for choice fields")
         unknown_flags = [value for value in flag if value not in options]
         if unknown_flags:
             raise self.fail(where, f"field 'flag' names '{unknown_flags[0]}', not one of the options")
@@ -208,7 +211,7 @@ class _Reader:
         max_length = table.get("max_length", 200)
         if not 1 <= max_length <= 2000:
             raise self.fail(where, "field 'max_length' must be between 1 and 2000")
-        return FieldDef(
+        field = FieldDef(
             id=table["id"],
             label=table["label"],
             type=field_type,
@@ -226,6 +229,14 @@ class _Reader:
             allow_future=table.get("allow_future", False),
             default=table.get("default"),
         )
+        if field.default is not None:
+            from desk_app.domain.values import validate_field  # values builds on these types
+
+            try:
+                validate_field(field, field.default, date.max)
+            except ValidationError as error:
+                raise self.fail(where, f"field 'default' is not a valid value ({error})") from None
+        return field
 
     def _check_number_limits(self, limits: dict[str, Any], where: str) -> None:
         low, high = limits["min"], limits["max"]
@@ -245,14 +256,18 @@ class _Reader:
             raise self.fail(where, "field 'clinic_min' is greater than 'clinic_max'")
 
     def item(self, table: dict[str, Any], where: str) -> ItemDef:
+        where = _named(where, "item", table)
         self.check_keys(table, _ITEM_KEYS, {"id", "kind", "stop", "label", "help"}, where)
-        where = f"{where}, item '{table['id']}'"
         kind = self.enum(ItemKind, table["kind"], "kind", where)
         stop = self.enum(Stop, table["stop"], "stop", where)
         raw_fields = table.get("fields", [])
         if not all(isinstance(field, dict) for field in raw_fields):
             raise self.fail(where, "field 'fields' must be a list of tables")
         fields = tuple(self.field(field, where) for field in raw_fields)
+        risky = [f.id for f in fields if f.flag or f.clinic_min is not None or f.clinic_max is not None]
+        if risky and stop is not Stop.SOFT:
+            # Only a soft stop can be overridden: a flag elsewhere would block the session for good.
+            raise self.fail(where, f"field '{risky[0]}' can flag a risk, so the item's stop must be soft")
         if len({field.id for field in fields}) != len(fields):
             raise self.fail(where, "field 'fields' repeats a field id")
         if kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and not fields:
@@ -283,6 +298,12 @@ class _Reader:
             instructions=table["instructions"],
             items=items,
         )
+
+
+def _named(where: str, kind: str, table: dict[str, Any]) -> str:
+    """Add the item's or field's id to the location, as soon as there is one to name."""
+    name = table.get("id")
+    return f"{where}, {kind} '{name}'" if isinstance(name, str) and name.strip() else f"{where}, a {kind}"
 
 
 def _float_or_none(value: Any) -> float | None:

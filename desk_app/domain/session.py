@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from desk_app.domain.countdown import Countdown, GelPhase
+from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.procedure import ItemDef, ItemKind, PausePoint, Procedure, Stop
@@ -103,10 +104,11 @@ class SessionState:
         return GelPhase.NOT_STARTED if self.countdown is None else self.countdown.phase(now)
 
     def next_item(self) -> ItemState | None:
-        """The first item still to do, in checklist order: what the board shows as 'next'."""
-        if self.ended:
+        """The first item still to do at the current pause point: what the board shows as 'next'."""
+        if self.ended or self.current_pause_point is None:
             return None
-        return next((state for state in self.items.values() if not state.satisfied), None)
+        here = [self.items[item.id] for item in self.current_pause_point.items]
+        return next((state for state in here if not state.satisfied), None)
 
 
 def _live_ticks(events: Sequence[Event]) -> dict[str, Event]:
@@ -173,11 +175,42 @@ def _gate_message(state: ItemState, pause_point: PausePoint, countdown: Countdow
     return f"Waiting for {label}: do it, or a clinician may override it with a reason."
 
 
+def _current_pause_point(
+    procedure: Procedure, states: Mapping[str, ItemState], countdown: Countdown | None
+) -> PausePoint:
+    """The pause point the nurse is at: the first with work left, unless only items without a stop
+    are left there and the nurse has already moved on (those still wait for sign-out)."""
+
+    def active(pause_point: PausePoint) -> bool:
+        return any(
+            (state := states.get(item.id)) is not None
+            and (state.tick is not None or state.override is not None)
+            or (item.kind is ItemKind.COUNTDOWN and countdown is not None)
+            for item in pause_point.items
+        )
+
+    points = procedure.pause_points
+    for index, pause_point in enumerate(points):
+        left = [
+            states[item.id]
+            for item in pause_point.items
+            if item.id in states and not states[item.id].satisfied
+        ]
+        if not left:
+            continue
+        only_optional = all(state.item.stop is Stop.NONE for state in left)
+        if not only_optional or not any(active(later) for later in points[index + 1 :]):
+            return pause_point
+    return points[-1]
+
+
 def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -> SessionState:
     """Replay a session's events (in id order) into the state of every item at `now`."""
     events = sorted(events, key=lambda event: event.id)
     live = _live_ticks(events)
     countdown = _countdown(procedure, live)
+    starter = next(item for item in procedure.all_items() if item.starts_countdown)
+    countdown_item = next(item for item in procedure.all_items() if item.kind is ItemKind.COUNTDOWN)
     last_change: dict[str, int] = {}
     overrides: dict[str, Event] = {}
     notes: dict[str | None, list[Event]] = {}
@@ -186,6 +219,9 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
     for event in events:
         if event.kind in (EventKind.TICK, EventKind.CORRECTION) and event.item_id:
             last_change[event.item_id] = event.id
+            # Gel painted again restarts the wait: an early end given for the old gel no longer holds.
+            if event.item_id == starter.id:
+                last_change[countdown_item.id] = event.id
         if event.kind is EventKind.CORRECTION and event.item_id:
             corrections.setdefault(event.item_id, []).append(event)
         elif event.kind is EventKind.OVERRIDE and event.item_id:
@@ -197,7 +233,6 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
 
     states: dict[str, ItemState] = {}
     gate: str | None = None
-    current: PausePoint | None = None
     sign_out_item: ItemDef | None = None
     for pause_point in procedure.pause_points:
         for item in pause_point.items:
@@ -225,10 +260,8 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
                 if state and not state.satisfied and item.stop is not Stop.NONE:
                     gate = _gate_message(state, pause_point, countdown)
                     break
-            if current is None and any(
-                not states[item.id].satisfied for item in pause_point.items if item.id in states
-            ):
-                current = pause_point
+
+    current = _current_pause_point(procedure, states, countdown)
 
     assert sign_out_item is not None  # the procedure reader guarantees one sign-out item
     sign_out = live.get(sign_out_item.id)
@@ -252,8 +285,8 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         status = SessionStatus.ABORTED
     else:
         status = SessionStatus.IN_PROGRESS
-    if current is None and status is SessionStatus.IN_PROGRESS:
-        current = procedure.pause_points[-1]
+    if status is not SessionStatus.IN_PROGRESS:
+        current = None
     return SessionState(
         procedure=procedure,
         status=status,
@@ -297,7 +330,7 @@ def check_tick(
         raise ActionRefused(
             f"'{item_state.item.label}' is already done. To change it, correct it with a reason."
         )
-    return validate_values(item_state.item, raw_values, now.date())
+    return validate_values(item_state.item, raw_values, local_today(now))
 
 
 def check_reason(reason: str, what: str = "Reason") -> str:
@@ -329,6 +362,8 @@ def check_override(state: SessionState, item_id: str, role: Role, reason: str) -
         raise ActionRefused(f"'{item.label}' is locked. {item_state.lock_reason}")
     if item_state.satisfied:
         raise ActionRefused(f"'{item.label}' needs no override.")
+    if item.kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and item_state.tick is None:
+        raise ActionRefused(f"Record '{item.label}' first; a clinician can then override the risk it shows.")
     if item.kind is ItemKind.COUNTDOWN and state.countdown is None:
         raise ActionRefused("The gel countdown has not started: tick 'Gel applied' first.")
     if role is not Role.CLINICIAN:

@@ -7,6 +7,7 @@ a date an ISO 'YYYY-MM-DD' str, a text a str. What is accepted is stored and sho
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Any
 
@@ -16,10 +17,11 @@ from desk_app.domain.procedure import FieldDef, FieldType, ItemDef
 from desk_app.domain.text import check_plain_text
 
 EARLIEST_DATE = date(1900, 1, 1)
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 
 
 def format_number(value: float, decimals: int) -> str:
-    """Show a number with the field's decimals, without a trailing '.0' for whole numbers."""
+    """Show a number with exactly the field's decimals (40.0 mJ for a field with one)."""
     return f"{value:.{decimals}f}"
 
 
@@ -27,15 +29,17 @@ def _number(field: FieldDef, raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValidationError(f"{field.label} must be a number.")
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise ValidationError(f"{field.label} is far too large.") from None
         text = repr(raw)
     else:
-        text = str(raw).strip().replace(",", ".")
-        try:
-            value = float(text)
-        except ValueError:
+        text = str(raw).strip()
+        if not _PLAIN_NUMBER.match(text):
             unit = f" in {field.unit}" if field.unit else ""
-            raise ValidationError(f"{field.label} must be a number{unit}.") from None
+            raise ValidationError(f"{field.label} must be a number{unit}, for example 12.5.")
+        value = float(text)
     if not math.isfinite(value):
         raise ValidationError(f"{field.label} must be a number.")
     unit = f" {field.unit}" if field.unit else ""

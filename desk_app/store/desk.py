@@ -15,7 +15,7 @@ from typing import Any
 from peewee import Database, IntegrityError, fn
 
 from desk_app.domain.clock import Clock
-from desk_app.domain.dates import parse_user_date
+from desk_app.domain.dates import local_today, parse_user_date
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import (
     Patient,
@@ -131,7 +131,7 @@ class Desk:
         staff_id: int,
     ) -> Patient:
         new = check_new_patient(
-            given_names, family_name, date_of_birth, clinic_number, self.clock.now().date()
+            given_names, family_name, date_of_birth, clinic_number, local_today(self.clock.now())
         )
         with self.db.atomic():
             self.staff(staff_id)

@@ -1,0 +1,391 @@
+"""The procedure file: the shipped checklist loads as designed, and a malformed file is refused whole.
+
+Broken variants are made by editing the shipped text, so each one is a realistic slip in a real file.
+Every refusal must say where the problem is: the file, the item and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desk_app.domain.errors import ProcedureError
+from desk_app.domain.procedure import (
+    FieldType,
+    ItemKind,
+    Procedure,
+    Stop,
+    load_procedure,
+    parse_procedure,
+)
+from desk_app.paths import PROCEDURE_FILE, resource_path
+
+FILE_NAME = "laser-acne-scarring.toml"
+SHIPPED = resource_path(PROCEDURE_FILE).read_text(encoding="utf-8")
+
+
+def edited(old: str, new: str) -> str:
+    """The shipped text with one realistic edit; fails loudly if the shipped text has moved on."""
+    assert SHIPPED.count(old) >= 1, f"the shipped file no longer contains {old!r}"
+    return SHIPPED.replace(old, new, 1)
+
+
+def refusal(text: str) -> str:
+    with pytest.raises(ProcedureError) as caught:
+        parse_procedure(text, FILE_NAME)
+    message = str(caught.value)
+    assert FILE_NAME in message, message
+    return message
+
+
+# --- the shipped file ------------------------------------------------------------------------------
+
+
+def test_shipped_file_has_the_six_pause_points_in_order(procedure: Procedure) -> None:
+    assert [point.id for point in procedure.pause_points] == [
+        "sign_in",
+        "anaesthetic",
+        "wait",
+        "time_out",
+        "laser",
+        "sign_out",
+    ]
+    for point in procedure.pause_points:
+        assert 1 <= len(point.items) <= 9, point.id
+        assert point.title.strip() and point.instructions.strip()
+
+
+def test_shipped_file_has_a_version_and_the_one_hour_countdown(procedure: Procedure) -> None:
+    assert procedure.id == "laser-acne-scarring"
+    assert procedure.version == "1.0"
+    assert procedure.effective == "2026-11-25"
+    assert procedure.ready_minutes == 60
+    assert procedure.remove_minutes == 90
+    # The exact text is kept, so every session can store the version it ran.
+    assert procedure.source == SHIPPED
+
+
+def test_full_beam_pass_is_fixed_at_a_7_mm_beam(procedure: Procedure) -> None:
+    item = procedure.item("full_beam_pass")
+    assert item.kind is ItemKind.LASER_PASS
+    beam = next(field for field in item.fields if field.id == "beam_mm")
+    assert beam.type is FieldType.NUMBER
+    assert (beam.min, beam.max, beam.default, beam.unit) == (7, 7, 7, "mm")
+
+
+def test_shipped_stops_are_where_the_design_puts_them(procedure: Procedure) -> None:
+    for item_id in ("identity", "consent", "patient_eye_protection", "staff_eyewear"):
+        assert procedure.item(item_id).stop is Stop.HARD, item_id
+    for item_id in ("skin_type", "medication_history", "contraindications", "fractional_pass"):
+        assert procedure.item(item_id).stop is Stop.SOFT, item_id
+    starters = [item.id for item in procedure.all_items() if item.starts_countdown]
+    enders = [item.id for item in procedure.all_items() if item.ends_countdown]
+    assert starters == ["gel_applied"]
+    assert enders == ["gel_removed"]
+    assert [item.id for item in procedure.pause_point_of("gel_wait").items] == ["gel_wait"]
+    assert procedure.all_items()[-1].kind is ItemKind.SIGN_OUT
+
+
+def test_laser_energy_has_a_defined_range_and_narrower_clinic_limits(procedure: Procedure) -> None:
+    energy = next(f for f in procedure.item("fractional_pass").fields if f.id == "energy_mj")
+    assert (energy.min, energy.clinic_min, energy.clinic_max, energy.max) == (1, 5, 70, 300)
+    assert energy.unit == "mJ"
+    assert energy.decimals == 1
+
+
+def test_asking_for_an_item_that_does_not_exist_is_a_key_error(procedure: Procedure) -> None:
+    with pytest.raises(KeyError):
+        procedure.item("no_such_item")
+    with pytest.raises(KeyError):
+        procedure.pause_point_of("no_such_item")
+
+
+def test_load_procedure_reads_a_copy_on_disk(tmp_path: Path) -> None:
+    copy = tmp_path / FILE_NAME
+    copy.write_text(SHIPPED, encoding="utf-8")
+    assert load_procedure(copy).version == "1.0"
+
+
+# --- malformed files -------------------------------------------------------------------------------
+
+
+def test_broken_toml_is_refused_with_the_line() -> None:
+    message = refusal(edited("ready_minutes = 60", "ready_minutes = "))
+    assert "not valid TOML" in message
+    assert "line 22" in message
+
+
+def test_missing_file_is_a_procedure_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ProcedureError, match="no-such-procedure.toml"):
+        load_procedure(tmp_path / "no-such-procedure.toml")
+
+
+def test_file_that_is_not_utf8_is_a_procedure_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(SHIPPED.replace("Fitzpatrick skin type", "Fitzpatrick skin type \xe9").encode("latin-1"))
+    with pytest.raises(ProcedureError, match="latin1.toml"):
+        load_procedure(path)
+
+
+# Each case: (what went wrong, old text, new text, fragments the message must contain).
+# The fragments name the item (or table) and the field, so the editor can go straight to the line.
+MALFORMED = [
+    (
+        "unknown kind",
+        'kind = "countdown"',
+        'kind = "count_down"',
+        ["item 'gel_wait'", "'kind'", "count_down"],
+    ),
+    (
+        "unknown stop",
+        'stop = "hard"\nlabel = "Consent form signed"',
+        'stop = "hrad"\nlabel = "Consent form signed"',
+        ["item 'consent'", "'stop'", "hrad"],
+    ),
+    (
+        "number field with min above max",
+        "min = 1, max = 300, clinic_min = 5",
+        "min = 301, max = 300, clinic_min = 5",
+        ["item 'fractional_pass'", "field 'energy_mj'", "'min' is greater than 'max'"],
+    ),
+    (
+        "clinic_max above max",
+        "clinic_max = 70,",
+        "clinic_max = 700,",
+        ["item 'fractional_pass'", "field 'energy_mj'", "'clinic_max'"],
+    ),
+    (
+        "clinic_min below min",
+        "min = 0.5, max = 50, clinic_min = 1,",
+        "min = 0.5, max = 50, clinic_min = 0.1,",
+        ["item 'full_beam_pass'", "field 'fluence_j_cm2'", "'clinic_min'"],
+    ),
+    (
+        "clinic_min above clinic_max",
+        "clinic_min = 5, clinic_max = 70",
+        "clinic_min = 75, clinic_max = 70",
+        ["item 'fractional_pass'", "field 'energy_mj'", "'clinic_min' is greater than 'clinic_max'"],
+    ),
+    (
+        "number field without a max",
+        "min = 1, max = 300, clinic_min = 5",
+        "min = 1, clinic_min = 5",
+        ["item 'fractional_pass'", "field 'energy_mj'", "'max'"],
+    ),
+    (
+        "infinite limit",
+        "min = 1, max = 300, clinic_min = 5",
+        "min = 1, max = inf, clinic_min = 5",
+        ["item 'fractional_pass'", "field 'energy_mj'", "'max'", "finite"],
+    ),
+    (
+        "limit given as text",
+        "min = 1, max = 300, clinic_min = 5",
+        'min = 1, max = "300", clinic_min = 5',
+        ["item 'fractional_pass'", "'max'", "wrong type"],
+    ),
+    (
+        "limit given as true",
+        "min = 1, max = 300, clinic_min = 5",
+        "min = 1, max = true, clinic_min = 5",
+        ["item 'fractional_pass'", "'max'", "wrong type"],
+    ),
+    (
+        "flag value not among the options",
+        'flag = ["V", "VI"]',
+        'flag = ["V", "Vi"]',
+        ["item 'skin_type'", "field 'fitzpatrick'", "'flag'", "'Vi'"],
+    ),
+    (
+        "flag without a message",
+        ', flag_message = "Skin type V or VI: higher risk of pigment change"',
+        "",
+        ["item 'skin_type'", "field 'fitzpatrick'", "'flag_message'"],
+    ),
+    (
+        "choice without options",
+        'options = ["Taken", "Refused by patient"]',
+        "options = []",
+        ["item 'photos'", "field 'photos'", "'options'"],
+    ),
+    (
+        "choice repeating an option",
+        'options = ["Accepted", "Declined"]',
+        'options = ["Accepted", "Accepted"]',
+        ["item 'cool_air'", "field 'cool_air'", "'options'"],
+    ),
+    (
+        "unknown field type",
+        'type = "date", required = false }',
+        'type = "datum", required = false }',
+        ["item 'medication_history'", "field 'isotretinoin_last_dose'", "'type'", "datum"],
+    ),
+    (
+        "two fields with one id",
+        '{ id = "infection", label',
+        '{ id = "pregnant", label',
+        ["item 'contraindications'", "'fields'", "repeats"],
+    ),
+    (
+        "record item without fields",
+        'fields = [\n  { id = "tube", label = "Tube for home", type = "choice", '
+        'options = ["Sold", "Recommended, declined"] },\n]\n',
+        "",
+        ["item 'stratamed'", "'fields' is missing"],
+    ),
+    (
+        "duplicate item id",
+        'id = "aftercare"',
+        'id = "stratamed"',
+        ["item 'stratamed'", "id is used twice"],
+    ),
+    (
+        "no sign_out item",
+        'kind = "sign_out"',
+        'kind = "confirm"',
+        ["sign_out"],
+    ),
+    (
+        "no countdown item",
+        'kind = "countdown"',
+        'kind = "confirm"',
+        ["countdown"],
+    ),
+    (
+        "no item starts the countdown",
+        "starts_countdown = true\n",
+        "",
+        ["starts_countdown"],
+    ),
+    (
+        "remove_minutes equal to ready_minutes",
+        "remove_minutes = 90",
+        "remove_minutes = 60",
+        ["[countdown]", "'remove_minutes'", "'ready_minutes'"],
+    ),
+    (
+        "remove_minutes before ready_minutes",
+        "remove_minutes = 90",
+        "remove_minutes = 45",
+        ["[countdown]", "'remove_minutes'"],
+    ),
+    (
+        "ready_minutes given as text",
+        "ready_minutes = 60",
+        'ready_minutes = "60"',
+        ["[countdown]", "'ready_minutes'", "wrong type"],
+    ),
+    (
+        "no version",
+        'version = "1.0"\n',
+        "",
+        ["[procedure]", "'version'", "missing"],
+    ),
+    (
+        "unknown top-level table",
+        "[countdown]\n",
+        '[extras]\nnote = "x"\n\n[countdown]\n',
+        ["'extras'", "not known"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragments"),
+    [pytest.param(old, new, fragments, id=name) for name, old, new, fragments in MALFORMED],
+)
+def test_malformed_file_is_refused_naming_where(old: str, new: str, fragments: list[str]) -> None:
+    message = refusal(edited(old, new))
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_sign_out_that_is_not_the_last_item_is_refused() -> None:
+    extra = (
+        "\n[[pause_points.items]]\n"
+        'id = "after_sign_out"\nkind = "confirm"\nstop = "none"\n'
+        'label = "Something after signing"\nhelp = "Should never be allowed."\n'
+    )
+    message = refusal(SHIPPED + extra)
+    assert "sign_out" in message and "last" in message
+
+
+def test_countdown_before_the_item_that_starts_it_is_refused() -> None:
+    # Move the starter from gel_applied to a Time-out item, after the countdown.
+    text = edited("starts_countdown = true\n", "").replace(
+        'id = "identity_read_back"\n', 'id = "identity_read_back"\nstarts_countdown = true\n', 1
+    )
+    message = refusal(text)
+    assert "item 'identity_read_back'" in message
+    assert "after the countdown" in message
+
+
+def test_unknown_key_on_a_field_is_refused_naming_the_item_and_the_key() -> None:
+    message = refusal(edited("clinic_max = 70,", "clinic_mx = 70,"))
+    assert "item 'fractional_pass'" in message
+    assert "'clinic_mx'" in message
+    assert "not known" in message
+
+
+def test_unknown_key_on_a_field_names_the_field() -> None:
+    message = refusal(edited("clinic_max = 70,", "clinic_mx = 70,"))
+    assert "energy_mj" in message
+
+
+def test_unknown_key_on_an_item_is_refused_naming_the_key() -> None:
+    message = refusal(edited('id = "consent"\n', 'id = "consent"\nstops = "hard"\n'))
+    assert "pause point 'sign_in'" in message
+    assert "'stops'" in message
+    assert "not known" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        pytest.param('id = "consent"\n', 'id = "consent"\nstops = "hard"\n', id="unknown key"),
+        pytest.param(
+            'stop = "hard"\nlabel = "Consent form signed"',
+            'stop = 1\nlabel = "Consent form signed"',
+            id="wrong type",
+        ),
+    ],
+)
+def test_problem_in_an_item_s_own_keys_names_the_item(old: str, new: str) -> None:
+    message = refusal(edited(old, new))
+    assert "consent" in message
+
+
+def test_a_flag_on_an_item_that_cannot_be_overridden_is_refused() -> None:
+    """A flagged answer on a hard-stop item could never be overridden: the session would be stuck."""
+    text = edited(
+        'id = "skin_type"\nkind = "record"\nstop = "soft"', 'id = "skin_type"\nkind = "record"\nstop = "hard"'
+    )
+    message = refusal(text)
+    assert "item 'skin_type'" in message
+    assert "field 'fitzpatrick' can flag a risk, so the item's stop must be soft" in message
+
+
+def test_a_clinic_limit_on_an_item_without_a_stop_is_refused() -> None:
+    text = edited(
+        'id = "fractional_pass"\nkind = "laser_pass"\nstop = "soft"',
+        'id = "fractional_pass"\nkind = "laser_pass"\nstop = "none"',
+    )
+    assert "field 'energy_mj' can flag a risk" in refusal(text)
+
+
+def test_a_flag_on_a_multi_choice_field_is_refused() -> None:
+    text = edited(
+        '"Temples"] },\n  { id = "covered"',
+        '"Temples"], flag = ["Nose"], flag_message = "Nose" },\n  { id = "covered"',
+    )
+    assert "field 'areas': field 'flag' is only for choice fields" in refusal(text)
+
+
+def test_a_default_outside_the_field_s_range_is_refused() -> None:
+    text = edited(
+        "min = 7, max = 7, decimals = 0, default = 7", "min = 7, max = 7, decimals = 0, default = 9"
+    )
+    message = refusal(text)
+    assert "field 'beam_mm'" in message
+    assert "field 'default' is not a valid value (Beam width must be 7 mm.)" in message
