@@ -30,6 +30,8 @@ class EventKind(StrEnum):
     OVERRIDE = "override"
     NOTE = "note"
     ABORT = "abort"
+    ALERT_ACK = "alert acknowledged"
+    HANDOVER = "handover"
 
 
 class SessionStatus(StrEnum):
@@ -92,6 +94,8 @@ class SessionState:
     abort: Event | None
     sign_out: Event | None
     session_notes: tuple[Event, ...]
+    alert_acks: Mapping[str, Event]
+    handovers: tuple[Event, ...]
 
     def item(self, item_id: str) -> ItemState:
         return self.items[item_id]
@@ -215,6 +219,8 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
     overrides: dict[str, Event] = {}
     notes: dict[str | None, list[Event]] = {}
     corrections: dict[str, list[Event]] = {}
+    alert_acks: dict[str, Event] = {}
+    handovers: list[Event] = []
     abort = None
     for event in events:
         if event.kind in (EventKind.TICK, EventKind.CORRECTION) and event.item_id:
@@ -230,6 +236,10 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
             notes.setdefault(event.item_id, []).append(event)
         elif event.kind is EventKind.ABORT:
             abort = event
+        elif event.kind is EventKind.ALERT_ACK:
+            alert_acks.setdefault(event.text, event)
+        elif event.kind is EventKind.HANDOVER:
+            handovers.append(event)
 
     states: dict[str, ItemState] = {}
     gate: str | None = None
@@ -296,6 +306,8 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         abort=abort,
         sign_out=sign_out,
         session_notes=tuple(notes.get(None, ())),
+        alert_acks=alert_acks,
+        handovers=tuple(handovers),
     )
 
 
@@ -381,6 +393,13 @@ def check_note(state: SessionState, item_id: str | None, text: str) -> str:
 def check_abort(state: SessionState, reason: str) -> str:
     _open_session(state)
     return check_reason(reason, "Reason for aborting")
+
+
+def check_take_over(state: SessionState, holder_id: int, staff_id: int) -> None:
+    """Handover: someone else takes the patient; refused for the one who already has them."""
+    _open_session(state)
+    if holder_id == staff_id:
+        raise ActionRefused("You already have this patient.")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from peewee import Database, IntegrityError, fn
 
+from desk_app.domain.alerts import AlertKind, check_acknowledge
 from desk_app.domain.clock import Clock
 from desk_app.domain.dates import local_today, parse_user_date
 from desk_app.domain.errors import ActionRefused, ValidationError
@@ -36,6 +37,7 @@ from desk_app.domain.session import (
     check_correction,
     check_note,
     check_override,
+    check_take_over,
     check_tick,
 )
 from desk_app.store.models import (
@@ -365,6 +367,25 @@ class Desk:
             _, state = self._locked_state(session_id)
             checked = check_note(state, item_id, text)
             self._append(session_id, EventKind.NOTE, staff_id, item_id, text=checked)
+        return self.session(session_id)
+
+    def acknowledge_alert(self, session_id: int, kind: AlertKind, staff_id: int) -> SessionRecord:
+        """A member of staff has seen a gel alert: recorded with who and when; it stops showing."""
+        with self.db.atomic():
+            self.staff(staff_id)
+            _, state = self._locked_state(session_id)
+            check_acknowledge(state, kind, self.clock.now())
+            self._append(session_id, EventKind.ALERT_ACK, staff_id, text=kind.value)
+        return self.session(session_id)
+
+    def take_over(self, session_id: int, staff_id: int) -> SessionRecord:
+        """Handover: this member of staff now has the patient."""
+        with self.db.atomic():
+            self.staff(staff_id)
+            record, state = self._locked_state(session_id)
+            check_take_over(state, record.holder.id, staff_id)
+            self._append(session_id, EventKind.HANDOVER, staff_id)
+            SessionRow.update(holder=staff_id).where(SessionRow.id == session_id).execute()
         return self.session(session_id)
 
     def abort(self, session_id: int, reason: str, staff_id: int) -> SessionRecord:

@@ -1,0 +1,71 @@
+"""Gel alerts: 'ready for the laser room' at 60 minutes and 'remove the gel now' at the clinic maximum.
+
+An alert is due from its instant until a member of staff acknowledges it (an event in the session's
+log). Nothing is scheduled: whatever is due at `now` is due, so an alert that fell due while the app
+was closed or the PC asleep is due the moment the app looks again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from desk_app.domain.errors import ActionRefused
+from desk_app.domain.session import Event, SessionRecord, SessionState, SessionStatus
+
+
+class AlertKind(StrEnum):
+    READY = "ready"
+    REMOVE_NOW = "remove now"
+
+
+@dataclass(frozen=True)
+class Alert:
+    session_id: int
+    patient_name: str
+    kind: AlertKind
+    due_at: datetime
+
+    @property
+    def key(self) -> tuple[int, AlertKind]:
+        """Identifies the alert across refreshes: one per session and kind, ever."""
+        return self.session_id, self.kind
+
+    @property
+    def message(self) -> str:
+        if self.kind is AlertKind.READY:
+            return f"{self.patient_name}: the gel has worked. Ready for the laser room."
+        return f"{self.patient_name}: remove the gel now. It has been on for the clinic's maximum."
+
+
+def _instants(state: SessionState) -> dict[AlertKind, datetime]:
+    countdown = state.countdown
+    if countdown is None or countdown.removed_at is not None or state.ended:
+        return {}
+    return {AlertKind.READY: countdown.ready_at, AlertKind.REMOVE_NOW: countdown.remove_at}
+
+
+def due_alerts(record: SessionRecord, state: SessionState, now: datetime) -> list[Alert]:
+    """Alerts of one session that are due at `now` and not yet acknowledged, oldest first."""
+    return [
+        Alert(record.id, record.patient.full_name, kind, instant)
+        for kind, instant in _instants(state).items()
+        if instant <= now and kind.value not in state.alert_acks
+    ]
+
+
+def acknowledgement(state: SessionState, kind: AlertKind) -> Event | None:
+    """Who acknowledged an alert, and when (None if nobody has)."""
+    return state.alert_acks.get(kind.value)
+
+
+def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> None:
+    if state.status is not SessionStatus.IN_PROGRESS:
+        raise ActionRefused("This session is closed; it has no alerts.")
+    instant = _instants(state).get(kind)
+    if instant is None or instant > now:
+        raise ActionRefused(f"There is no '{kind.value}' alert to acknowledge for this patient.")
+    if kind.value in state.alert_acks:
+        event = state.alert_acks[kind.value]
+        raise ActionRefused(f"{event.staff_name} has already acknowledged this alert.")
