@@ -105,7 +105,19 @@ class SessionState:
         return self.status is not SessionStatus.IN_PROGRESS
 
     def gel_phase(self, now: datetime) -> GelPhase:
-        return GelPhase.NOT_STARTED if self.countdown is None else self.countdown.phase(now)
+        """Where the gel is; a wait ended early by a clinician counts as ready."""
+        if self.countdown is None:
+            return GelPhase.NOT_STARTED
+        phase = self.countdown.phase(now)
+        if phase is GelPhase.WAITING and self.wait_ended_early is not None:
+            return GelPhase.READY
+        return phase
+
+    @property
+    def wait_ended_early(self) -> Event | None:
+        """The clinician's override that ended the gel wait before its time, if there is one."""
+        wait = next(state for state in self.items.values() if state.item.kind is ItemKind.COUNTDOWN)
+        return wait.override
 
     def next_item(self) -> ItemState | None:
         """The first item still to do at the current pause point: what the board shows as 'next'."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -306,24 +307,39 @@ class Desk:
 
     def _append(
         self,
-        session_id: int,
+        record: SessionRecord,
         kind: EventKind,
-        staff_id: int,
+        staff: Staff,
         item_id: str | None = None,
         values: dict[str, Any] | None = None,
         text: str = "",
         corrects_id: int | None = None,
-    ) -> None:
-        EventRow.create(
-            session=session_id,
+    ) -> SessionRecord:
+        """Insert one event; return the session with it, without reading the session again."""
+        stored_values = values or {}
+        row = EventRow.create(
+            session=record.id,
             kind=kind.value,
             item_id=item_id,
-            staff=staff_id,
+            staff=staff.id,
             at=self.clock.now(),
-            values_json=json.dumps(values or {}, ensure_ascii=False, sort_keys=True),
+            values_json=json.dumps(stored_values, ensure_ascii=False, sort_keys=True),
             text=text,
             corrects=corrects_id,
         )
+        event = Event(
+            id=row.id,
+            kind=kind,
+            at=row.at,
+            staff_id=staff.id,
+            staff_name=staff.name,
+            staff_initials=staff.initials,
+            item_id=item_id,
+            values=stored_values,
+            text=text,
+            corrects_id=corrects_id,
+        )
+        return replace(record, events=(*record.events, event))
 
     def _end(self, session_id: int, status: SessionStatus) -> None:
         SessionRow.update(status=status.value, ended_at=self.clock.now()).where(
@@ -333,69 +349,65 @@ class Desk:
     def tick(self, session_id: int, item_id: str, values: dict[str, Any], staff_id: int) -> SessionRecord:
         """Mark an item done with its values. Ticking the sign-out item locks the session."""
         with self.db.atomic():
-            self.staff(staff_id)
+            staff = self.staff(staff_id)
             record, state = self._locked_state(session_id)
             checked = check_tick(state, item_id, values, self.clock.now())
-            self._append(session_id, EventKind.TICK, staff_id, item_id, checked)
+            record = self._append(record, EventKind.TICK, staff, item_id, checked)
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 self._end(session_id, SessionStatus.SIGNED_OUT)
-        return self.session(session_id)
+        return record
 
     def correct(self, session_id: int, item_id: str, reason: str, staff_id: int) -> SessionRecord:
         """Undo an item's tick with a reason; the original tick stays in the record."""
         with self.db.atomic():
-            self.staff(staff_id)
-            _, state = self._locked_state(session_id)
+            staff = self.staff(staff_id)
+            record, state = self._locked_state(session_id)
             tick, checked_reason = check_correction(state, item_id, reason)
-            self._append(
-                session_id, EventKind.CORRECTION, staff_id, item_id, text=checked_reason, corrects_id=tick.id
+            return self._append(
+                record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=tick.id
             )
-        return self.session(session_id)
 
     def override(self, session_id: int, item_id: str, reason: str, clinician_id: int) -> SessionRecord:
         """A clinician lets the session go on past a soft stop, with a written reason."""
         with self.db.atomic():
             clinician = self.staff(clinician_id)
-            _, state = self._locked_state(session_id)
+            record, state = self._locked_state(session_id)
             checked_reason = check_override(state, item_id, clinician.role, reason)
-            self._append(session_id, EventKind.OVERRIDE, clinician_id, item_id, text=checked_reason)
-        return self.session(session_id)
+            return self._append(record, EventKind.OVERRIDE, clinician, item_id, text=checked_reason)
 
     def add_note(self, session_id: int, item_id: str | None, text: str, staff_id: int) -> SessionRecord:
         with self.db.atomic():
-            self.staff(staff_id)
-            _, state = self._locked_state(session_id)
+            staff = self.staff(staff_id)
+            record, state = self._locked_state(session_id)
             checked = check_note(state, item_id, text)
-            self._append(session_id, EventKind.NOTE, staff_id, item_id, text=checked)
-        return self.session(session_id)
+            return self._append(record, EventKind.NOTE, staff, item_id, text=checked)
 
     def acknowledge_alert(self, session_id: int, kind: AlertKind, staff_id: int) -> SessionRecord:
         """A member of staff has seen a gel alert: recorded with who and when; it stops showing."""
         with self.db.atomic():
-            self.staff(staff_id)
-            _, state = self._locked_state(session_id)
+            staff = self.staff(staff_id)
+            record, state = self._locked_state(session_id)
             check_acknowledge(state, kind, self.clock.now())
-            self._append(session_id, EventKind.ALERT_ACK, staff_id, text=kind.value)
-        return self.session(session_id)
+            return self._append(record, EventKind.ALERT_ACK, staff, text=kind.value)
 
     def take_over(self, session_id: int, staff_id: int) -> SessionRecord:
         """Handover: this member of staff now has the patient."""
         with self.db.atomic():
-            self.staff(staff_id)
+            staff = self.staff(staff_id)
             record, state = self._locked_state(session_id)
             check_take_over(state, record.holder.id, staff_id)
-            self._append(session_id, EventKind.HANDOVER, staff_id)
+            record = self._append(record, EventKind.HANDOVER, staff)
             SessionRow.update(holder=staff_id).where(SessionRow.id == session_id).execute()
-        return self.session(session_id)
+        return replace(record, holder=staff)
 
     def abort(self, session_id: int, reason: str, staff_id: int) -> SessionRecord:
         with self.db.atomic():
-            self.staff(staff_id)
-            _, state = self._locked_state(session_id)
+            staff = self.staff(staff_id)
+            record, state = self._locked_state(session_id)
             checked_reason = check_abort(state, reason)
-            self._append(session_id, EventKind.ABORT, staff_id, text=checked_reason)
+            record = self._append(record, EventKind.ABORT, staff, text=checked_reason)
             self._end(session_id, SessionStatus.ABORTED)
-        return self.session(session_id)
+        return record
 
 
 def _sha256(text: str) -> str:

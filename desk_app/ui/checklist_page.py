@@ -269,6 +269,11 @@ class ChecklistPage(QWidget):
             case GelPhase.WAITING:
                 self.countdown_label.setText(mm_ss(countdown.remaining(now)))
                 self.phase_label.setText(f"Gel working · ready at {local_time(countdown.ready_at)}")
+            case GelPhase.READY if (early := state.wait_ended_early) and now < countdown.ready_at:
+                self.countdown_label.setText(mm_ss(countdown.gel_time(now)))
+                self.phase_label.setText(
+                    f"Wait ended early by {early.staff_name} · gel on for this long (mm:ss)"
+                )
             case GelPhase.READY:
                 self.countdown_label.setText("00:00")
                 self.phase_label.setText(

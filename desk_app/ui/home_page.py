@@ -176,6 +176,9 @@ class HomePage(QWidget):
     # --- patients --------------------------------------------------------------------------------
 
     def search(self) -> None:
+        # A message about the last patient must not stay beside another patient's name.
+        self.start_message.clear()
+        self.open_running_button.setVisible(False)
         self.results.clear()
         for patient in self.desk.search_patients(self.search_edit.text()):
             self._add_result(patient)
