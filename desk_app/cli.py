@@ -31,12 +31,16 @@ def database_url(explicit: str | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    url = database_url(getattr(args, "command_db", None) or args.db)
     if args.command == "demo":
         from desk_app.store.demo import build_demo
 
+        demo_url = args.command_db or args.db
+        if not demo_url:
+            # Never the default or $DESK_APP_DB: training data must not land in the real records.
+            print("desk-app demo: say where with --db PATH (a new file).", file=sys.stderr)
+            return 2
         try:
-            summary = build_demo(url)
+            summary = build_demo(demo_url)
         except (DatabaseOpenError, DomainError) as error:
             print(f"desk-app demo: {error}", file=sys.stderr)
             return 1
@@ -44,4 +48,4 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from desk_app.app import run
 
-    return run(url)
+    return run(database_url(args.db))

@@ -60,7 +60,8 @@ def acknowledgement(state: SessionState, kind: AlertKind) -> Event | None:
     return state.alert_acks.get(kind.value)
 
 
-def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> None:
+def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> dict[str, int]:
+    """Returns the values to store: the 'gel applied' tick the acknowledgement answers."""
     if state.status is not SessionStatus.IN_PROGRESS:
         raise ActionRefused("This session is closed; it has no alerts.")
     instant = _instants(state).get(kind)
@@ -69,3 +70,7 @@ def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> No
     if kind.value in state.alert_acks:
         event = state.alert_acks[kind.value]
         raise ActionRefused(f"{event.staff_name} has already acknowledged this alert.")
+    starter = next(item for item in state.procedure.all_items() if item.starts_countdown)
+    gel = state.item(starter.id).tick
+    assert gel is not None  # a due alert means the gel was applied
+    return {"gel_applied_event": gel.id}

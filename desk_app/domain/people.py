@@ -89,8 +89,8 @@ def check_new_patient(
     given_names: str, family_name: str, date_of_birth: date | str, clinic_number: str, today: date
 ) -> NewPatient:
     """Validate a new patient; a birth date must be real, not in the future, not absurdly old."""
-    given = _name(given_names, "Given names")
-    family = _name(family_name, "Family name")
+    given = _name(given_names, "First names")
+    family = _name(family_name, "Surname")
     if isinstance(date_of_birth, date):
         birth = date_of_birth
     else:

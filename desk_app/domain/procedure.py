@@ -58,7 +58,10 @@ class FieldDef:
     decimals: int = 0
     max_length: int = 200
     allow_future: bool = False
+    allow_past: bool = True
     default: Any = None
+    # Required only when another field of the item has this answer: (field id, answer).
+    required_if: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,9 @@ _FIELD_KEYS = {
     "decimals": int,
     "max_length": int,
     "allow_future": bool,
+    "allow_past": bool,
     "default": (int, float, str, list),
+    "required_if": dict,
 }
 _ITEM_KEYS = {
     "id": str,
@@ -211,6 +216,13 @@ class _Reader:
         max_length = table.get("max_length", 200)
         if not 1 <= max_length <= 2000:
             raise self.fail(where, "field 'max_length' must be between 1 and 2000")
+        required_if = table.get("required_if")
+        if required_if is not None:
+            if set(required_if) != {"field", "equals"} or not all(
+                isinstance(value, str) for value in required_if.values()
+            ):
+                raise self.fail(where, "field 'required_if' needs text 'field' and 'equals' and nothing else")
+            required_if = (required_if["field"], required_if["equals"])
         field = FieldDef(
             id=table["id"],
             label=table["label"],
@@ -227,7 +239,9 @@ class _Reader:
             decimals=decimals,
             max_length=max_length,
             allow_future=table.get("allow_future", False),
+            allow_past=table.get("allow_past", True),
             default=table.get("default"),
+            required_if=required_if,
         )
         if field.default is not None:
             from desk_app.domain.values import validate_field  # values builds on these types
@@ -270,10 +284,25 @@ class _Reader:
             raise self.fail(where, f"field '{risky[0]}' can flag a risk, so the item's stop must be soft")
         if len({field.id for field in fields}) != len(fields):
             raise self.fail(where, "field 'fields' repeats a field id")
+        by_id = {field.id: field for field in fields}
+        for field in fields:
+            if field.required_if is None:
+                continue
+            other, answer = field.required_if
+            if other not in by_id or answer not in by_id[other].options:
+                raise self.fail(
+                    f"{where}, field '{field.id}'",
+                    f"field 'required_if' names '{other}' = '{answer}', not a field and answer of this item",
+                )
         if kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and not fields:
             raise self.fail(where, f"field 'fields' is missing: a {kind} item records values")
         if kind in (ItemKind.COUNTDOWN, ItemKind.SIGN_OUT) and fields:
             raise self.fail(where, f"field 'fields' is not allowed on a {kind} item")
+        if table.get("ends_countdown") and stop is not Stop.HARD:
+            # Overriding the gel's removal would leave the countdown running for ever.
+            raise self.fail(where, "an item that ends the countdown must be a hard stop")
+        if table.get("starts_countdown") and stop is Stop.SOFT:
+            raise self.fail(where, "an item that starts the countdown cannot be overridden (stop soft)")
         return ItemDef(
             id=table["id"],
             kind=kind,

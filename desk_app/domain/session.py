@@ -13,15 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 from desk_app.domain.countdown import Countdown, GelPhase
-from desk_app.domain.dates import local_today
-from desk_app.domain.errors import ActionRefused
-from desk_app.domain.people import Patient, Role, Staff
+from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import ItemDef, ItemKind, PausePoint, Procedure, Stop
-from desk_app.domain.text import check_plain_text
-from desk_app.domain.values import flags_for, validate_values
-
-REASON_MAX = 1000
-NOTE_MAX = 2000
+from desk_app.domain.values import flags_for
 
 
 class EventKind(StrEnum):
@@ -66,14 +60,15 @@ class Event:
 
 @dataclass(frozen=True)
 class ItemState:
+    """One item as it stands: its live tick and override, and every event ever made about it."""
+
     item: ItemDef
     status: ItemStatus
     tick: Event | None
     override: Event | None
     flags: tuple[str, ...]
     lock_reason: str | None
-    notes: tuple[Event, ...]
-    corrections: tuple[Event, ...]
+    history: tuple[Event, ...]
 
     @property
     def satisfied(self) -> bool:
@@ -83,9 +78,19 @@ class ItemState:
     def locked(self) -> bool:
         return self.lock_reason is not None
 
+    @property
+    def notes(self) -> tuple[Event, ...]:
+        return tuple(event for event in self.history if event.kind is EventKind.NOTE)
+
+    @property
+    def corrections(self) -> tuple[Event, ...]:
+        return tuple(event for event in self.history if event.kind is EventKind.CORRECTION)
+
 
 @dataclass(frozen=True)
 class SessionState:
+    """A whole session at one instant, derived from its events; never stored."""
+
     procedure: Procedure
     status: SessionStatus
     items: Mapping[str, ItemState]
@@ -127,32 +132,80 @@ class SessionState:
         return next((state for state in here if not state.satisfied), None)
 
 
-def _live_ticks(events: Sequence[Event]) -> dict[str, Event]:
-    """The latest tick of each item that no later correction has undone."""
-    live: dict[str, Event] = {}
-    for event in events:
-        if event.kind is EventKind.TICK and event.item_id:
-            live[event.item_id] = event
-        elif event.kind is EventKind.CORRECTION and event.item_id:
-            tick = live.get(event.item_id)
-            if tick is not None and tick.id == event.corrects_id:
-                del live[event.item_id]
-    return live
+@dataclass(frozen=True)
+class _Replay:
+    """What the event log says, item by item, before any rule about stops is applied."""
+
+    ticks: dict[str, Event]
+    overrides: dict[str, Event]
+    history: dict[str | None, list[Event]]
+    abort: Event | None
+    alert_acks: dict[str, Event]
+    handovers: list[Event]
 
 
-def _countdown(procedure: Procedure, live: Mapping[str, Event]) -> Countdown | None:
+def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
+    """Live ticks and overrides: the latest of each not undone by a correction.
+
+    An override answers the item as it stood: a later tick or correction of the item (or, for the
+    gel wait, of 'gel applied') needs a new one. A correction may also withdraw an override.
+    """
+    starter = next(item for item in procedure.all_items() if item.starts_countdown)
+    wait = next(item for item in procedure.all_items() if item.kind is ItemKind.COUNTDOWN)
+    ticks: dict[str, Event] = {}
+    overrides: dict[str, Event] = {}
+    history: dict[str | None, list[Event]] = {}
+    acks: list[Event] = []
+    handovers: list[Event] = []
+    abort = None
+    for event in sorted(events, key=lambda event: event.id):
+        item_id = event.item_id
+        if event.kind in (EventKind.TICK, EventKind.CORRECTION, EventKind.OVERRIDE, EventKind.NOTE):
+            history.setdefault(item_id, []).append(event)
+        match event.kind:
+            case EventKind.TICK if item_id:
+                ticks[item_id] = event
+                _expire_overrides(overrides, item_id, starter.id, wait.id)
+            case EventKind.CORRECTION if item_id:
+                if item_id in ticks and ticks[item_id].id == event.corrects_id:
+                    del ticks[item_id]
+                    _expire_overrides(overrides, item_id, starter.id, wait.id)
+                elif item_id in overrides and overrides[item_id].id == event.corrects_id:
+                    del overrides[item_id]
+            case EventKind.OVERRIDE if item_id:
+                overrides[item_id] = event
+            case EventKind.ABORT:
+                abort = event
+            case EventKind.ALERT_ACK:
+                acks.append(event)
+            case EventKind.HANDOVER:
+                handovers.append(event)
+    # An acknowledgement answers the alerts of the gel it was given for, not of gel painted again.
+    gel = ticks.get(starter.id)
+    alert_acks: dict[str, Event] = {}
+    for ack in acks:
+        if gel is not None and ack.values.get("gel_applied_event") == gel.id:
+            alert_acks.setdefault(ack.text, ack)
+    return _Replay(ticks, overrides, history, abort, alert_acks, handovers)
+
+
+def _expire_overrides(overrides: dict[str, Event], item_id: str, starter_id: str, wait_id: str) -> None:
+    overrides.pop(item_id, None)
+    if item_id == starter_id:  # gel painted again restarts the wait
+        overrides.pop(wait_id, None)
+
+
+def _countdown(procedure: Procedure, replay: _Replay) -> Countdown | None:
     starter = next(item for item in procedure.all_items() if item.starts_countdown)
     ender = next((item for item in procedure.all_items() if item.ends_countdown), None)
-    applied = live.get(starter.id)
+    applied = replay.ticks.get(starter.id)
     if applied is None:
         return None
-    removed = live.get(ender.id) if ender else None
-    return Countdown.starting(
-        applied.at,
-        procedure.ready_minutes,
-        procedure.remove_minutes,
-        removed.at if removed else None,
-    )
+    removed = replay.ticks.get(ender.id) if ender else None
+    removed_at = removed.at if removed is not None and removed.id > applied.id else None
+    if removed_at is None and replay.abort is not None and replay.abort.values.get("gel_removed"):
+        removed_at = replay.abort.at  # stopped early: the gel came off when the treatment stopped
+    return Countdown.starting(applied.at, procedure.ready_minutes, procedure.remove_minutes, removed_at)
 
 
 def _own_status(
@@ -221,38 +274,9 @@ def _current_pause_point(
 
 
 def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -> SessionState:
-    """Replay a session's events (in id order) into the state of every item at `now`."""
-    events = sorted(events, key=lambda event: event.id)
-    live = _live_ticks(events)
-    countdown = _countdown(procedure, live)
-    starter = next(item for item in procedure.all_items() if item.starts_countdown)
-    countdown_item = next(item for item in procedure.all_items() if item.kind is ItemKind.COUNTDOWN)
-    last_change: dict[str, int] = {}
-    overrides: dict[str, Event] = {}
-    notes: dict[str | None, list[Event]] = {}
-    corrections: dict[str, list[Event]] = {}
-    alert_acks: dict[str, Event] = {}
-    handovers: list[Event] = []
-    abort = None
-    for event in events:
-        if event.kind in (EventKind.TICK, EventKind.CORRECTION) and event.item_id:
-            last_change[event.item_id] = event.id
-            # Gel painted again restarts the wait: an early end given for the old gel no longer holds.
-            if event.item_id == starter.id:
-                last_change[countdown_item.id] = event.id
-        if event.kind is EventKind.CORRECTION and event.item_id:
-            corrections.setdefault(event.item_id, []).append(event)
-        elif event.kind is EventKind.OVERRIDE and event.item_id:
-            overrides[event.item_id] = event
-        elif event.kind is EventKind.NOTE:
-            notes.setdefault(event.item_id, []).append(event)
-        elif event.kind is EventKind.ABORT:
-            abort = event
-        elif event.kind is EventKind.ALERT_ACK:
-            alert_acks.setdefault(event.text, event)
-        elif event.kind is EventKind.HANDOVER:
-            handovers.append(event)
-
+    """Replay a session's events into the state of every item at `now`."""
+    replay = _replay(procedure, events)
+    countdown = _countdown(procedure, replay)
     states: dict[str, ItemState] = {}
     gate: str | None = None
     sign_out_item: ItemDef | None = None
@@ -261,20 +285,16 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
             if item.kind is ItemKind.SIGN_OUT:
                 sign_out_item = item
                 continue
-            override = overrides.get(item.id)
-            # An override answers the item as it stood; a later tick or correction needs a new one.
-            if override is not None and override.id < last_change.get(item.id, 0):
-                override = None
-            status, flags = _own_status(item, live.get(item.id), override, countdown, now)
+            tick, override = replay.ticks.get(item.id), replay.overrides.get(item.id)
+            status, flags = _own_status(item, tick, override, countdown, now)
             states[item.id] = ItemState(
                 item=item,
                 status=status,
-                tick=live.get(item.id),
+                tick=tick,
                 override=override,
                 flags=flags,
                 lock_reason=gate,
-                notes=tuple(notes.get(item.id, ())),
-                corrections=tuple(corrections.get(item.id, ())),
+                history=tuple(replay.history.get(item.id, ())),
             )
         if gate is None:
             for item in pause_point.items:
@@ -283,10 +303,8 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
                     gate = _gate_message(state, pause_point, countdown)
                     break
 
-    current = _current_pause_point(procedure, states, countdown)
-
     assert sign_out_item is not None  # the procedure reader guarantees one sign-out item
-    sign_out = live.get(sign_out_item.id)
+    sign_out = replay.ticks.get(sign_out_item.id)
     outstanding = [state.item.label for state in states.values() if not state.satisfied]
     sign_out_lock = gate
     if sign_out_lock is None and outstanding:
@@ -298,120 +316,29 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         override=None,
         flags=(),
         lock_reason=None if sign_out else sign_out_lock,
-        notes=tuple(notes.get(sign_out_item.id, ())),
-        corrections=(),
+        history=tuple(replay.history.get(sign_out_item.id, ())),
     )
     if sign_out is not None:
         status = SessionStatus.SIGNED_OUT
-    elif abort is not None:
+    elif replay.abort is not None:
         status = SessionStatus.ABORTED
     else:
         status = SessionStatus.IN_PROGRESS
-    if status is not SessionStatus.IN_PROGRESS:
-        current = None
+    current = (
+        _current_pause_point(procedure, states, countdown) if status is SessionStatus.IN_PROGRESS else None
+    )
     return SessionState(
         procedure=procedure,
         status=status,
         items=states,
         countdown=countdown,
         current_pause_point=current,
-        abort=abort,
+        abort=replay.abort,
         sign_out=sign_out,
-        session_notes=tuple(notes.get(None, ())),
-        alert_acks=alert_acks,
-        handovers=tuple(handovers),
+        session_notes=tuple(replay.history.get(None, ())),
+        alert_acks=replay.alert_acks,
+        handovers=tuple(replay.handovers),
     )
-
-
-# --- Checks for each action. Each returns what to store, or raises with a message for the user. ---
-
-
-def _open_session(state: SessionState) -> None:
-    if state.status is SessionStatus.SIGNED_OUT:
-        raise ActionRefused("This session is signed out and locked. Add an amendment instead.")
-    if state.status is SessionStatus.ABORTED:
-        raise ActionRefused("This session was aborted and is closed.")
-
-
-def _known_item(state: SessionState, item_id: str) -> ItemState:
-    try:
-        return state.item(item_id)
-    except KeyError:
-        raise ActionRefused(f"'{item_id}' is not an item of this procedure.") from None
-
-
-def check_tick(
-    state: SessionState, item_id: str, raw_values: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    """Refuse a tick on a locked, already-done or time-driven item; return the checked values."""
-    _open_session(state)
-    item_state = _known_item(state, item_id)
-    if item_state.locked:
-        raise ActionRefused(f"'{item_state.item.label}' is locked. {item_state.lock_reason}")
-    if item_state.item.kind is ItemKind.COUNTDOWN:
-        raise ActionRefused("The countdown ends by itself; only a clinician may override it.")
-    if item_state.tick is not None:
-        raise ActionRefused(
-            f"'{item_state.item.label}' is already done. To change it, correct it with a reason."
-        )
-    return validate_values(item_state.item, raw_values, local_today(now))
-
-
-def check_reason(reason: str, what: str = "Reason") -> str:
-    return check_plain_text(reason, what, REASON_MAX, multiline=True)
-
-
-def check_correction(state: SessionState, item_id: str, reason: str) -> tuple[Event, str]:
-    """A correction undoes the item's live tick; the tick itself stays in the record."""
-    _open_session(state)
-    item_state = _known_item(state, item_id)
-    if item_state.tick is None:
-        raise ActionRefused(f"'{item_state.item.label}' is not done, so there is nothing to correct.")
-    if item_state.locked:
-        raise ActionRefused(f"'{item_state.item.label}' is locked. {item_state.lock_reason}")
-    if item_state.item.kind is ItemKind.SIGN_OUT:
-        raise ActionRefused("A sign-out cannot be undone. Add an amendment instead.")
-    return item_state.tick, check_reason(reason)
-
-
-def check_override(state: SessionState, item_id: str, role: Role, reason: str) -> str:
-    """Only a clinician, with a written reason, may override a soft stop; hard stops never."""
-    _open_session(state)
-    item_state = _known_item(state, item_id)
-    item = item_state.item
-    if item.stop is not Stop.SOFT:
-        kind = "a hard stop" if item.stop is Stop.HARD else "an item that must be done"
-        raise ActionRefused(f"'{item.label}' is {kind} and cannot be overridden.")
-    if item_state.locked:
-        raise ActionRefused(f"'{item.label}' is locked. {item_state.lock_reason}")
-    if item_state.satisfied:
-        raise ActionRefused(f"'{item.label}' needs no override.")
-    if item.kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and item_state.tick is None:
-        raise ActionRefused(f"Record '{item.label}' first; a clinician can then override the risk it shows.")
-    if item.kind is ItemKind.COUNTDOWN and state.countdown is None:
-        raise ActionRefused("The gel countdown has not started: tick 'Gel applied' first.")
-    if role is not Role.CLINICIAN:
-        raise ActionRefused("Only a clinician may override a stop.")
-    return check_reason(reason)
-
-
-def check_note(state: SessionState, item_id: str | None, text: str) -> str:
-    _open_session(state)
-    if item_id is not None:
-        _known_item(state, item_id)
-    return check_plain_text(text, "Note", NOTE_MAX, multiline=True)
-
-
-def check_abort(state: SessionState, reason: str) -> str:
-    _open_session(state)
-    return check_reason(reason, "Reason for aborting")
-
-
-def check_take_over(state: SessionState, holder_id: int, staff_id: int) -> None:
-    """Handover: someone else takes the patient; refused for the one who already has them."""
-    _open_session(state)
-    if holder_id == staff_id:
-        raise ActionRefused("You already have this patient.")
 
 
 @dataclass(frozen=True)

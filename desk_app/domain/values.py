@@ -68,6 +68,8 @@ def _date(field: FieldDef, raw: Any, today: date) -> str:
         raise ValidationError(f"{field.label} is too long ago to be right.")
     if not field.allow_future and value > today:
         raise ValidationError(f"{field.label} cannot be in the future.")
+    if not field.allow_past and value < today:
+        raise ValidationError(f"{field.label} cannot be in the past.")
     return value.isoformat()
 
 
@@ -116,6 +118,11 @@ def validate_values(item: ItemDef, raw_values: dict[str, Any], today: date) -> d
         value = validate_field(field, raw_values.get(field.id), today)
         if value is not None:
             values[field.id] = value
+    for field in item.fields:
+        if field.required_if is not None and field.id not in values:
+            other, answer = field.required_if
+            if values.get(other) == answer:
+                raise ValidationError(f"{field.label}: please fill this in (the answer is '{answer}').")
     return values
 
 
@@ -140,18 +147,29 @@ def flags_for(item: ItemDef, values: dict[str, Any]) -> list[str]:
     return flags
 
 
+def describe_value(field: FieldDef, value: Any) -> str:
+    """One stored value as a person reads it: '40.0 mJ', 'Forehead, Cheeks', '06/01/2027'."""
+    if field.type is FieldType.MULTI:
+        return ", ".join(value)
+    if field.type is FieldType.NUMBER:
+        return format_number(float(value), field.decimals) + (f" {field.unit}" if field.unit else "")
+    if field.type is FieldType.DATE:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    return str(value)
+
+
+def same_value(field: FieldDef, typed: Any, stored: Any) -> bool:
+    """Would what is typed now be stored as `stored`? (So 'Same as last session' never lies.)"""
+    try:
+        return validate_field(field, typed, date.max) == stored
+    except ValidationError:
+        return False
+
+
 def describe_values(item: ItemDef, values: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, shown value) pairs in the definition's order, for summaries and print."""
-    shown: list[tuple[str, str]] = []
-    for field in item.fields:
-        value = values.get(field.id)
-        if value is None:
-            continue
-        if field.type is FieldType.MULTI:
-            text = ", ".join(value)
-        elif field.type is FieldType.NUMBER:
-            text = format_number(value, field.decimals) + (f" {field.unit}" if field.unit else "")
-        else:
-            text = str(value)
-        shown.append((field.label, text))
-    return shown
+    return [
+        (field.label, describe_value(field, values[field.id]))
+        for field in item.fields
+        if values.get(field.id) is not None
+    ]

@@ -1,8 +1,8 @@
-"""The sign-out summary of a session: every pause point, item, value, override, correction and note."""
+"""The summary of a finished session: every pause point, item, value, override, correction and note."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,8 +12,7 @@ from desk_app.domain.countdown import mm_ss
 from desk_app.domain.session import SessionRecord
 from desk_app.domain.values import describe_values
 from desk_app.paths import resource_path
-
-TimeFormatter = Callable[[datetime], str]
+from desk_app.reports.history import ITEM_STATUS_WORDS, SESSION_STATUS_WORDS, TimeFormatter, history_lines
 
 
 @dataclass(frozen=True)
@@ -23,10 +22,12 @@ class _Line:
     when: str
     values: list[tuple[str, str]]
     flags: tuple[str, ...]
-    remarks: list[str]
+    history: list[str]
 
 
+@functools.cache
 def _environment() -> Environment:
+    """One environment for the app's life, so templates are compiled once."""
     return Environment(
         loader=FileSystemLoader(resource_path("print")),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -35,36 +36,25 @@ def _environment() -> Environment:
     )
 
 
-def session_summary_html(record: SessionRecord, now: datetime, show_time: TimeFormatter) -> str:
-    """HTML for the summary shown at sign-out; `show_time` turns a UTC instant into local text."""
+def session_summary_html(
+    record: SessionRecord, now: datetime, show_time: TimeFormatter, show_date: TimeFormatter
+) -> str:
+    """HTML for the summary shown at sign-out; `show_time`/`show_date` give local text for instants."""
     state = record.state(now)
     sections = []
     for pause_point in record.procedure.pause_points:
         lines = []
         for item in pause_point.items:
             item_state = state.item(item.id)
-            tick, override = item_state.tick, item_state.override
-            remarks = (
-                [f"Overridden by {override.staff_name} at {show_time(override.at)}: {override.text}"]
-                if override
-                else []
-            )
-            remarks += [
-                f"Corrected by {event.staff_name} at {show_time(event.at)}: {event.text}"
-                for event in item_state.corrections
-            ]
-            remarks += [
-                f"Note by {event.staff_name} at {show_time(event.at)}: {event.text}"
-                for event in item_state.notes
-            ]
+            tick = item_state.tick
             lines.append(
                 _Line(
                     label=item.label,
-                    status=item_state.status.value,
+                    status=ITEM_STATUS_WORDS[item_state.status],
                     when=f"{show_time(tick.at)} {tick.staff_initials}" if tick else "",
                     values=describe_values(item, dict(tick.values)) if tick else [],
                     flags=item_state.flags,
-                    remarks=remarks,
+                    history=history_lines(item_state, show_time),
                 )
             )
         sections.append((pause_point.title, lines))
@@ -74,13 +64,16 @@ def session_summary_html(record: SessionRecord, now: datetime, show_time: TimeFo
         .get_template("session_summary.html.j2")
         .render(
             record=record,
-            state=state,
+            status=SESSION_STATUS_WORDS[state.status],
+            born=record.patient.date_of_birth,
             sections=sections,
             gel_time=gel_time,
             started=show_time(record.started_at),
-            abort_time=show_time(state.abort.at) if state.abort else "",
+            stopped=state.abort,
+            stopped_at=show_time(state.abort.at) if state.abort else "",
             session_notes=[
                 f"{event.staff_name} at {show_time(event.at)}: {event.text}" for event in state.session_notes
             ],
+            show_date=show_date,
         )
     )

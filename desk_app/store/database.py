@@ -73,7 +73,8 @@ def _refuse_foreign_file(path: Path) -> None:
     if path.stat().st_size == 0:
         return
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as probe:
+        # as_uri() escapes '#', '?' and '%', which would otherwise cut the path short.
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as probe:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             table_count = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.Error as error:

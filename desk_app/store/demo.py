@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from desk_app.domain.clock import ManualClock, SystemClock
@@ -25,6 +25,7 @@ from desk_app.domain.session import SessionRecord
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import open_database, sqlite_path_from_url
 from desk_app.store.desk import Desk
+from desk_app.store.models import DEMO_SETTING, ClinicSetting
 
 # --- the data --------------------------------------------------------------------------------------
 
@@ -238,6 +239,7 @@ def build_demo(url: str) -> str:
                     f"{path} already holds staff or patients. The demo only fills a new, empty database, "
                     "so that training data never mixes with real records: choose a new file with --db."
                 )
+            ClinicSetting.create(key=DEMO_SETTING, value="training data only")
             summary = _DemoBuilder(desk, clock, now).build()
     finally:
         db.close()
@@ -255,7 +257,8 @@ def _clinic_day(today: date, weeks_ago: int, days_before: timedelta = timedelta(
 
 
 def _at(day: date, clock_time: str) -> datetime:
-    return datetime.combine(day, time.fromisoformat(clock_time), tzinfo=UTC)
+    """A clinic time on a day, in the PC's own time zone (09:30 is 09:30 on screen, summer or winter)."""
+    return datetime.combine(day, time.fromisoformat(clock_time)).astimezone()
 
 
 def _birth_date(today: date, age: int, birthday: tuple[int, int]) -> date:
@@ -371,7 +374,7 @@ class _DemoBuilder:
         if twist == OVERRIDE:
             assert self.clinician is not None
             self.clock.advance(minutes=3)
-            self.desk.override(record.id, "skin_type", OVERRIDE_REASON, self.clinician.id)
+            self.desk.override(record.id, "skin_type", OVERRIDE_REASON, self.clinician.id, self.clinician.id)
         self.tick(record, "medication_history", medication, nurse)
         contraindications = {"pregnant": "No", "infection": "No", "sun": "No", "anaesthetic_allergy": "No"}
         self.tick(record, "contraindications", contraindications, nurse)

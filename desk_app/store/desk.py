@@ -6,19 +6,30 @@ the database), so two desks cannot interleave a read-check-write on the same ses
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from peewee import Database, IntegrityError, fn
+from peewee import Database, IntegrityError, SqliteDatabase, fn
+from peewee import DatabaseError as PeeweeDatabaseError
 
+from desk_app.domain.actions import (
+    check_abort,
+    check_correction,
+    check_note,
+    check_override,
+    check_take_over,
+    check_tick,
+)
 from desk_app.domain.alerts import AlertKind, check_acknowledge
 from desk_app.domain.clock import Clock
 from desk_app.domain.dates import local_today, parse_user_date
-from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
 from desk_app.domain.people import (
     Patient,
     Role,
@@ -34,14 +45,10 @@ from desk_app.domain.session import (
     SessionRecord,
     SessionState,
     SessionStatus,
-    check_abort,
-    check_correction,
-    check_note,
-    check_override,
-    check_take_over,
-    check_tick,
 )
 from desk_app.store.models import (
+    DEMO_SETTING,
+    ClinicSetting,
     EventRow,
     PatientRow,
     ProcedureVersionRow,
@@ -50,6 +57,8 @@ from desk_app.store.models import (
 )
 
 SEARCH_LIMIT = 50
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class SessionAlreadyInProgress(ActionRefused):
@@ -89,6 +98,29 @@ def _event(row: EventRow) -> Event:
     )
 
 
+class StoreUnavailable(DomainError):
+    """The database could not be read or written (locked past the timeout, disk full, I/O error).
+
+    Nothing of the action was saved: its transaction was rolled back.
+    """
+
+
+def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn a database failure into a message for the nurse; the transaction has rolled back."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (PeeweeDatabaseError, sqlite3.Error) as error:
+            raise StoreUnavailable(
+                f"Not saved: the database could not be used ({error}). Nothing was changed; "
+                "please try again, and tell the clinic manager if it keeps happening."
+            ) from error
+
+    return guarded
+
+
 class Desk:
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
@@ -97,13 +129,40 @@ class Desk:
         self.procedure = procedure
         self.clock = clock
         self._procedures: dict[str, Procedure] = {}
+        self._seen_version: int | None = None
+
+    @_store_errors
+    def changed_elsewhere(self) -> bool:
+        """True if another program (another desk) wrote to the database since the last look.
+
+        Cheap enough to ask every second: SQLite's data_version changes only for other connections'
+        commits. Other databases: always False until they get their own mechanism.
+        """
+        if not isinstance(self.db, SqliteDatabase):
+            return False
+        version = self.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        changed = self._seen_version is not None and version != self._seen_version
+        self._seen_version = version
+        return changed
+
+    @_store_errors
+    def is_demo(self) -> bool:
+        """A demo database holds training data only; the window says so."""
+        return ClinicSetting.get_or_none(ClinicSetting.key == DEMO_SETTING) is not None
 
     # --- staff -----------------------------------------------------------------------------------
 
+    @_store_errors
     def list_staff(self) -> list[Staff]:
         rows = StaffRow.select().where(StaffRow.active == True).order_by(StaffRow.name)  # noqa: E712
         return [_staff(row) for row in rows]
 
+    @_store_errors
+    def list_clinicians(self) -> list[Staff]:
+        """Who may override a stop."""
+        return [member for member in self.list_staff() if member.role is Role.CLINICIAN]
+
+    @_store_errors
     def add_staff(self, name: str, initials: str, role: str) -> Staff:
         new = check_new_staff(name, initials, role)
         with self.db.atomic():
@@ -117,6 +176,7 @@ class Desk:
             )
         return _staff(row)
 
+    @_store_errors
     def staff(self, staff_id: int) -> Staff:
         row = StaffRow.get_or_none(StaffRow.id == staff_id)
         if row is None or not row.active:
@@ -125,6 +185,7 @@ class Desk:
 
     # --- patients --------------------------------------------------------------------------------
 
+    @_store_errors
     def register_patient(
         self,
         given_names: str,
@@ -154,9 +215,11 @@ class Desk:
                 raise ValidationError(f"Clinic number {new.clinic_number} is already in use.") from None
         return _patient(row)
 
+    @_store_errors
     def patient(self, patient_id: int) -> Patient:
         return _patient(PatientRow.get_by_id(patient_id))
 
+    @_store_errors
     def search_patients(self, text: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
         """Every word must appear in the name or clinic number, blind to case and accents."""
         query = PatientRow.select()
@@ -220,16 +283,19 @@ class Desk:
             .join(ProcedureVersionRow)
         )
 
+    @_store_errors
     def session(self, session_id: int) -> SessionRecord:
         rows = list(self._session_query().where(SessionRow.id == session_id))
         if not rows:
             raise ActionRefused(f"Session {session_id} does not exist.")
         return self._records(rows)[0]
 
+    @_store_errors
     def sessions_in_progress(self) -> list[SessionRecord]:
         query = self._session_query().where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
         return self._records(query.order_by(SessionRow.started_at))
 
+    @_store_errors
     def previous_values(self, session: SessionRecord) -> tuple[date | None, dict[str, dict]]:
         """Laser settings of the patient's last signed-out session: (its date, item -> values)."""
         query = (
@@ -252,10 +318,11 @@ class Desk:
             for item_id, item_state in state.items.items()
             if item_state.item.kind is ItemKind.LASER_PASS and item_state.tick is not None
         }
-        return previous.started_at.date(), values
+        return local_today(previous.started_at), values
 
     # --- sessions: the actions -------------------------------------------------------------------
 
+    @_store_errors
     def start_session(self, patient_id: int, staff_id: int) -> SessionRecord:
         with self.db.atomic():
             self.staff(staff_id)
@@ -300,8 +367,10 @@ class Desk:
             )
         return row
 
-    def _locked_state(self, session_id: int) -> tuple[SessionRecord, SessionState]:
-        """Inside a write transaction: the session as it stands now, after any other desk's writes."""
+    def _state_in_transaction(self, session_id: int) -> tuple[SessionRecord, SessionState]:
+        """Inside the caller's write transaction (BEGIN IMMEDIATE): the session as it stands now,
+        after any other desk's writes, and no other desk can write until we commit."""
+        assert self.db.in_transaction()
         record = self.session(session_id)
         return record, record.state(self.clock.now())
 
@@ -346,66 +415,82 @@ class Desk:
             SessionRow.id == session_id
         ).execute()
 
+    @_store_errors
     def tick(self, session_id: int, item_id: str, values: dict[str, Any], staff_id: int) -> SessionRecord:
         """Mark an item done with its values. Ticking the sign-out item locks the session."""
         with self.db.atomic():
             staff = self.staff(staff_id)
-            record, state = self._locked_state(session_id)
+            record, state = self._state_in_transaction(session_id)
             checked = check_tick(state, item_id, values, self.clock.now())
             record = self._append(record, EventKind.TICK, staff, item_id, checked)
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 self._end(session_id, SessionStatus.SIGNED_OUT)
         return record
 
+    @_store_errors
     def correct(self, session_id: int, item_id: str, reason: str, staff_id: int) -> SessionRecord:
         """Undo an item's tick with a reason; the original tick stays in the record."""
         with self.db.atomic():
             staff = self.staff(staff_id)
-            record, state = self._locked_state(session_id)
-            tick, checked_reason = check_correction(state, item_id, reason)
+            record, state = self._state_in_transaction(session_id)
+            undone, checked_reason = check_correction(state, item_id, reason)
             return self._append(
-                record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=tick.id
+                record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=undone.id
             )
 
-    def override(self, session_id: int, item_id: str, reason: str, clinician_id: int) -> SessionRecord:
-        """A clinician lets the session go on past a soft stop, with a written reason."""
+    @_store_errors
+    def override(
+        self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
+    ) -> SessionRecord:
+        """A clinician lets the session go on past a soft stop, with a written reason.
+
+        Until staff sign in with passwords, the person at the desk who typed it is kept as well.
+        """
         with self.db.atomic():
             clinician = self.staff(clinician_id)
-            record, state = self._locked_state(session_id)
+            entered_by = self.staff(entered_by_id)
+            record, state = self._state_in_transaction(session_id)
             checked_reason = check_override(state, item_id, clinician.role, reason)
-            return self._append(record, EventKind.OVERRIDE, clinician, item_id, text=checked_reason)
+            values = {"entered_by_id": entered_by.id, "entered_by": entered_by.name}
+            return self._append(record, EventKind.OVERRIDE, clinician, item_id, values, text=checked_reason)
 
+    @_store_errors
     def add_note(self, session_id: int, item_id: str | None, text: str, staff_id: int) -> SessionRecord:
+        """A note on an item (or, with no item, on the session), kept with who and when."""
         with self.db.atomic():
             staff = self.staff(staff_id)
-            record, state = self._locked_state(session_id)
+            record, state = self._state_in_transaction(session_id)
             checked = check_note(state, item_id, text)
             return self._append(record, EventKind.NOTE, staff, item_id, text=checked)
 
+    @_store_errors
     def acknowledge_alert(self, session_id: int, kind: AlertKind, staff_id: int) -> SessionRecord:
         """A member of staff has seen a gel alert: recorded with who and when; it stops showing."""
         with self.db.atomic():
             staff = self.staff(staff_id)
-            record, state = self._locked_state(session_id)
-            check_acknowledge(state, kind, self.clock.now())
-            return self._append(record, EventKind.ALERT_ACK, staff, text=kind.value)
+            record, state = self._state_in_transaction(session_id)
+            values = check_acknowledge(state, kind, self.clock.now())
+            return self._append(record, EventKind.ALERT_ACK, staff, values=values, text=kind.value)
 
+    @_store_errors
     def take_over(self, session_id: int, staff_id: int) -> SessionRecord:
         """Handover: this member of staff now has the patient."""
         with self.db.atomic():
             staff = self.staff(staff_id)
-            record, state = self._locked_state(session_id)
+            record, state = self._state_in_transaction(session_id)
             check_take_over(state, record.holder.id, staff_id)
             record = self._append(record, EventKind.HANDOVER, staff)
             SessionRow.update(holder=staff_id).where(SessionRow.id == session_id).execute()
         return replace(record, holder=staff)
 
-    def abort(self, session_id: int, reason: str, staff_id: int) -> SessionRecord:
+    @_store_errors
+    def abort(self, session_id: int, reason: str, staff_id: int, gel_removed: bool = False) -> SessionRecord:
+        """Stop the treatment with a reason; if gel is on, someone must confirm it came off."""
         with self.db.atomic():
             staff = self.staff(staff_id)
-            record, state = self._locked_state(session_id)
-            checked_reason = check_abort(state, reason)
-            record = self._append(record, EventKind.ABORT, staff, text=checked_reason)
+            record, state = self._state_in_transaction(session_id)
+            checked_reason, values = check_abort(state, reason, gel_removed)
+            record = self._append(record, EventKind.ABORT, staff, values=values, text=checked_reason)
             self._end(session_id, SessionStatus.ABORTED)
         return record
 

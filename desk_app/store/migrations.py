@@ -14,7 +14,7 @@ from pathlib import Path
 
 from peewee import Database, SqliteDatabase
 
-from desk_app.store.models import ALL_MODELS, EventRow, SchemaMigration
+from desk_app.store.models import INITIAL_MODELS, ClinicSetting, EventRow, SchemaMigration
 
 
 class SchemaTooNewError(Exception):
@@ -22,7 +22,7 @@ class SchemaTooNewError(Exception):
 
 
 def _m001_initial(db: Database) -> None:
-    db.create_tables(ALL_MODELS)
+    db.create_tables(INITIAL_MODELS)
     if isinstance(db, SqliteDatabase):
         table = EventRow._meta.table_name
         for action in ("UPDATE", "DELETE"):
@@ -32,8 +32,13 @@ def _m001_initial(db: Database) -> None:
             )
 
 
+def _m002_clinic_settings(db: Database) -> None:
+    db.create_tables([ClinicSetting])
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
+    ("clinic settings", _m002_clinic_settings),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

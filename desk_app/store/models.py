@@ -99,4 +99,16 @@ class EventRow(BaseModel):
         constraints = [SQL("CHECK (kind <> '')")]
 
 
-ALL_MODELS = [SchemaMigration, StaffRow, PatientRow, ProcedureVersionRow, SessionRow, EventRow]
+class ClinicSetting(BaseModel):
+    """Settings that belong to the database itself, not to one PC (e.g. 'this is a demo')."""
+
+    key = TextField(primary_key=True)
+    value = TextField()
+
+    class Meta:
+        table_name = "clinic_setting"
+
+
+DEMO_SETTING = "demo"
+# The tables of migration 1, frozen: a later table is created by its own migration.
+INITIAL_MODELS = [SchemaMigration, StaffRow, PatientRow, ProcedureVersionRow, SessionRow, EventRow]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,23 +20,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.actions import gel_still_on
 from desk_app.domain.clock import Clock
 from desk_app.domain.countdown import GelPhase, mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import PausePoint
-from desk_app.domain.session import SessionRecord, SessionState, SessionStatus
+from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.reports.session_summary import session_summary_html
 from desk_app.store.desk import Desk
-from desk_app.ui.dialogs import OverrideDialog, ReasonDialog
+from desk_app.ui.dialogs import OverrideDialog, ReasonDialog, StopTreatmentDialog
 from desk_app.ui.formatting import local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.signals import DeskSignals
 
-REFRESH_MS = 1000
-
 
 class ChecklistPage(QWidget):
+    """One session's checklist. Pause point pages are built when first shown, so opening is quick."""
+
     back_requested = Signal()
     """The user wants to go back to the board."""
 
@@ -57,12 +58,13 @@ class ChecklistPage(QWidget):
         self.cards: dict[str, ItemCard] = {}
         self.nav_buttons: dict[str, QPushButton] = {}
         self.pages: dict[str, QWidget] = {}
+        self._previous: tuple[str, dict[str, dict]] = ("", {})
         self._last_current: str | None = None
+        self._announcing = False
         self._build()
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
+        signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)
+        signals.changed_elsewhere.connect(self._reload)
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -74,11 +76,15 @@ class ChecklistPage(QWidget):
         self.patient_label.setObjectName("patientName")
         self.details_label = QLabel("", self)
         self.details_label.setWordWrap(True)
+        self.session_notes = QLabel("", self)
+        self.session_notes.setObjectName("sessionNotes")
+        self.session_notes.setWordWrap(True)
         identity.addWidget(self.patient_label)
         identity.addWidget(self.details_label)
+        identity.addWidget(self.session_notes)
         header.addLayout(identity, 1)
         countdown = QVBoxLayout()
-        self.countdown_label = QLabel("--:--", self)
+        self.countdown_label = QLabel("", self)
         self.countdown_label.setObjectName("countdown")
         self.countdown_label.setAccessibleName("Gel countdown")
         self.countdown_label.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -93,10 +99,10 @@ class ChecklistPage(QWidget):
 
         body = QHBoxLayout()
         self.nav = QVBoxLayout()
-        nav_box = QWidget(self)
-        nav_box.setObjectName("pausePointNav")
-        nav_box.setLayout(self.nav)
-        body.addWidget(nav_box)
+        self.nav_box = QWidget(self)
+        self.nav_box.setObjectName("pausePointNav")
+        self.nav_box.setLayout(self.nav)
+        body.addWidget(self.nav_box)
         self.stack = QStackedWidget(self)
         body.addWidget(self.stack, 1)
         layout.addLayout(body, 1)
@@ -111,9 +117,9 @@ class ChecklistPage(QWidget):
         self.back_button.clicked.connect(self.back_requested)
         self.session_note_button = QPushButton("Note on session…", self)
         self.session_note_button.clicked.connect(lambda: self._ask_note(None))
-        self.abort_button = QPushButton("Abort session…", self)
+        self.abort_button = QPushButton("Stop treatment…", self)
         self.abort_button.setObjectName("dangerButton")
-        self.abort_button.clicked.connect(self._ask_abort)
+        self.abort_button.clicked.connect(self._ask_stop)
         for button in (self.back_button, self.session_note_button, self.abort_button):
             button.setMinimumHeight(44)
             footer.addWidget(button)
@@ -124,9 +130,8 @@ class ChecklistPage(QWidget):
         footer.addWidget(self.message, 2)
         layout.addLayout(footer)
 
-    def _build_session(self, record: SessionRecord) -> None:
-        """Cards for every item of the session's own procedure version, built once per session."""
-        for widget in list(self.pages.values()):
+    def _clear_session_widgets(self) -> None:
+        for widget in self.pages.values():
             self.stack.removeWidget(widget)
             widget.deleteLater()
         while self.nav.count():  # buttons and the stretch below them
@@ -136,12 +141,10 @@ class ChecklistPage(QWidget):
         self.cards.clear()
         self.pages.clear()
         self.nav_buttons.clear()
-        previous_date, previous_values = self.desk.previous_values(record)
+
+    def _build_nav(self, record: SessionRecord) -> None:
         for number, pause_point in enumerate(record.procedure.pause_points, start=1):
-            page = self._pause_point_page(pause_point)
-            self.pages[pause_point.id] = page
-            self.stack.addWidget(page)
-            button = QPushButton(f"{number}. {pause_point.title}", self)
+            button = QPushButton(f"{number}. {pause_point.title}", self.nav_box)
             button.setCheckable(True)
             button.setMinimumHeight(44)
             button.setAccessibleName(f"Pause point {pause_point.title}")
@@ -149,9 +152,6 @@ class ChecklistPage(QWidget):
             self.nav.addWidget(button)
             self.nav_buttons[pause_point.id] = button
         self.nav.addStretch(1)
-        for item_id, values in previous_values.items():
-            if previous_date is not None and item_id in self.cards:
-                self.cards[item_id].set_previous(values, local_date(previous_date))
 
     def _pause_point_page(self, pause_point: PausePoint) -> QWidget:
         scroll = QScrollArea(self)
@@ -169,12 +169,15 @@ class ChecklistPage(QWidget):
         instructions.setObjectName("instructions")
         instructions.setWordWrap(True)
         column.addWidget(instructions)
+        previous_date, previous_values = self._previous
         for item in pause_point.items:
             card = ItemCard(item, content)
             card.tick_requested.connect(self._tick)
             card.override_requested.connect(self._ask_override)
             card.correct_requested.connect(self._ask_correction)
             card.note_requested.connect(self._ask_note)
+            if item.id in previous_values:
+                card.set_previous(previous_values[item.id], previous_date)
             self.cards[item.id] = card
             column.addWidget(card)
         column.addStretch(1)
@@ -185,8 +188,11 @@ class ChecklistPage(QWidget):
 
     def open_session(self, session_id: int) -> None:
         record = self.desk.session(session_id)
+        self._clear_session_widgets()
         self.record = record
-        self._build_session(record)
+        previous_date, previous_values = self.desk.previous_values(record)
+        self._previous = (local_date(previous_date) if previous_date else "", previous_values)
+        self._build_nav(record)
         patient = record.patient
         self.patient_label.setText(patient.full_name)
         self.details_label.setText(
@@ -196,15 +202,19 @@ class ChecklistPage(QWidget):
             f"with {record.holder.name}"
         )
         self.message.clear()
+        self.summary.clear()
         self._last_current = None
         self.refresh()
-        self.timer.start()
 
     def close_session(self) -> None:
-        self.timer.stop()
         self.record = None
 
     def show_pause_point(self, pause_point_id: str) -> None:
+        if pause_point_id not in self.pages and self.record is not None:
+            pause_point = next(p for p in self.record.procedure.pause_points if p.id == pause_point_id)
+            self.pages[pause_point_id] = self._pause_point_page(pause_point)
+            self.stack.addWidget(self.pages[pause_point_id])
+            self._apply_cards()
         self.stack.setCurrentWidget(self.pages[pause_point_id])
         for pid, button in self.nav_buttons.items():
             button.setChecked(pid == pause_point_id)
@@ -212,86 +222,105 @@ class ChecklistPage(QWidget):
     def state(self) -> SessionState | None:
         return self.record.state(self.clock.now()) if self.record else None
 
+    def _on_second(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def _apply_cards(self) -> None:
+        if (state := self.state()) is not None:
+            for item_id, card in self.cards.items():
+                card.apply(state, state.item(item_id))
+
     def refresh(self) -> None:
-        """Recompute everything from the stored events and now; called every second and after actions."""
+        """Recompute everything from the stored events and now: every second and after actions."""
         if self.record is None:
             return
         now = self.clock.now()
         state = self.record.state(now)
-        session_open = state.status is SessionStatus.IN_PROGRESS
-        for item_id, card in self.cards.items():
-            card.apply(state.item(item_id), session_open, now)
-        self._refresh_nav(state)
-        self._refresh_countdown(state)
+        session_open = not state.ended
         current = state.current_pause_point
         # Move on when the session moves on; between moves, the nurse may look at any pause point.
         if current is not None and current.id != self._last_current:
-            self.show_pause_point(current.id)
             self._last_current = current.id
+            self.show_pause_point(current.id)
+        self._apply_cards()
+        self._refresh_nav(state)
+        self._refresh_countdown(state)
+        notes = [f"{n.staff_name} ({local_time(n.at)}): {n.text}" for n in state.session_notes]
+        self.session_notes.setText("Notes: " + " · ".join(notes) if notes else "")
+        self.session_notes.setVisible(bool(notes) and session_open)
         self.session_note_button.setVisible(session_open)
         self.abort_button.setVisible(session_open)
         self.summary.setVisible(not session_open)
         self.stack.setVisible(session_open)
-        self.nav.parentWidget().setVisible(session_open)
-        if not session_open:
-            self.timer.stop()
-            self.summary.setHtml(session_summary_html(self.record, now, local_date_time))
+        self.nav_box.setVisible(session_open)
+        if not session_open and not self.summary.toPlainText():
+            self.summary.setHtml(session_summary_html(self.record, now, local_date_time, local_date))
 
     def _refresh_nav(self, state: SessionState) -> None:
-        for pause_point in state.procedure.pause_points:
+        for number, pause_point in enumerate(state.procedure.pause_points, start=1):
             items = [state.item(item.id) for item in pause_point.items]
-            if all(item.satisfied for item in items):
+            if any(item.status is ItemStatus.NEEDS_OVERRIDE for item in items):
+                mark = "⚠"
+            elif all(item.status is ItemStatus.DONE for item in items):
                 mark = "✓"
+            elif all(item.satisfied for item in items):
+                mark = "✓⚠"  # done, with a clinician's override among them
             elif all(item.locked for item in items):
                 mark = "⊘"
             elif state.current_pause_point and state.current_pause_point.id == pause_point.id:
                 mark = "▶"
             else:
                 mark = "•"
-            button = self.nav_buttons[pause_point.id]
-            number = state.procedure.pause_points.index(pause_point) + 1
-            button.setText(f"{mark} {number}. {pause_point.title}")
+            self.nav_buttons[pause_point.id].setText(f"{mark} {number}. {pause_point.title}")
 
     def _refresh_countdown(self, state: SessionState) -> None:
         now = self.clock.now()
         countdown = state.countdown
         phase = state.gel_phase(now)
-        self.countdown_label.setProperty("phase", phase.value)
-        self.phase_label.setProperty("phase", phase.value)
         for label in (self.countdown_label, self.phase_label):
+            label.setProperty("phase", phase.value)
             label.style().unpolish(label)
             label.style().polish(label)
         if countdown is None:
-            self.countdown_label.setText(f"{state.procedure.ready_minutes:02d}:00")
-            self.phase_label.setText("Countdown starts when the gel is applied")
+            self.countdown_label.setText("--:--")
+            self.phase_label.setText("Gel countdown not started")
             return
         match phase:
             case GelPhase.WAITING:
                 self.countdown_label.setText(mm_ss(countdown.remaining(now)))
                 self.phase_label.setText(f"Gel working · ready at {local_time(countdown.ready_at)}")
-            case GelPhase.READY if (early := state.wait_ended_early) and now < countdown.ready_at:
-                self.countdown_label.setText(mm_ss(countdown.gel_time(now)))
-                self.phase_label.setText(
-                    f"Wait ended early by {early.staff_name} · gel on for this long (mm:ss)"
-                )
             case GelPhase.READY:
-                self.countdown_label.setText("00:00")
+                self.countdown_label.setText("Ready")
+                early = state.wait_ended_early
+                why = f"Wait ended early by {early.staff_name}" if early and now < countdown.ready_at else ""
                 self.phase_label.setText(
-                    f"Ready for the laser room · remove gel by {local_time(countdown.remove_at)}"
+                    (why or "Ready for the laser room")
+                    + f" · remove gel by {local_time(countdown.remove_at)} "
+                    f"({mm_ss(countdown.remove_at - now)} left)"
                 )
             case GelPhase.REMOVE_NOW:
-                self.countdown_label.setText(mm_ss(countdown.gel_time(now)))
-                self.phase_label.setText("Remove the gel now: it has been on too long")
+                self.countdown_label.setText("Remove gel")
+                self.phase_label.setText(
+                    f"Remove the gel now: it has been on for {mm_ss(countdown.gel_time(now))}"
+                )
             case _:
                 self.countdown_label.setText("Gel off")
                 self.phase_label.setText(
                     f"The gel was on the skin for {mm_ss(countdown.gel_time(now))} (mm:ss)"
                 )
 
-    def _on_session_changed(self, session_id: int) -> None:
-        if self.record is not None and self.record.id == session_id:
-            self.record = self.desk.session(session_id)
+    def _reload(self) -> None:
+        """Read the session again: another desk may have changed it."""
+        if self.record is not None:
+            self.record = self.desk.session(self.record.id)
             self.refresh()
+
+    def _on_session_changed(self, session_id: int) -> None:
+        if self._announcing:
+            return
+        if self.record is not None and self.record.id == session_id and self.isVisible():
+            self._reload()
 
     # --- actions ---------------------------------------------------------------------------------
 
@@ -306,10 +335,15 @@ class ChecklistPage(QWidget):
         try:
             record = action()
         except DomainError as error:
+            self._reload()  # what is shown may be out of date: that can be why it was refused
             return str(error)
         self.record = record
         self.refresh()
-        self.signals.session_changed.emit(record.id)
+        self._announcing = True  # the other pages refresh; this one already shows the new state
+        try:
+            self.signals.session_changed.emit(record.id)
+        finally:
+            self._announcing = False
         return None
 
     def _tick(self, item_id: str, values: dict) -> None:
@@ -320,25 +354,32 @@ class ChecklistPage(QWidget):
         problem = self._commit(lambda: self.desk.tick(session_id, item_id, values, staff.id))
         if problem:
             self.cards[item_id].show_error(problem)
+        else:
+            self._focus_next_item()
+
+    def _focus_next_item(self) -> None:
+        """After a tick, the keyboard goes to the next thing to do on the page shown."""
+        state = self.state()
+        next_item = state.next_item() if state else None
+        if next_item is not None and next_item.item.id in self.cards:
+            self.cards[next_item.item.id].first_control().setFocus()
 
     def _ask_override(self, item_id: str) -> None:
-        if self.record is None or (state := self.state()) is None:
+        staff = self._staff_or_complain()
+        if staff is None or self.record is None or (state := self.state()) is None:
             return
         session_id = self.record.id
-        staff = self.current_staff()
-        clinicians = [member for member in self.desk.list_staff() if member.role is Role.CLINICIAN]
         item_state = state.item(item_id)
-        dialog = OverrideDialog(
+        OverrideDialog(
             self,
             item_state.item.label,
             list(item_state.flags),
-            clinicians,
-            staff if staff and staff.role is Role.CLINICIAN else None,
+            self.desk.list_clinicians(),
+            staff if staff.role is Role.CLINICIAN else None,
             lambda clinician_id, reason: self._commit(
-                lambda: self.desk.override(session_id, item_id, reason, clinician_id)
+                lambda: self.desk.override(session_id, item_id, reason, clinician_id, staff.id)
             ),
-        )
-        dialog.open()
+        ).open()
 
     def _ask_correction(self, item_id: str) -> None:
         staff = self._staff_or_complain()
@@ -348,11 +389,11 @@ class ChecklistPage(QWidget):
         label = self.record.procedure.item(item_id).label
         ReasonDialog(
             self,
-            f"Correct: {label}",
-            "The tick stays in the record; this correction is added after it, with your name "
-            "and the reason. Then do the item again.",
+            f"Undo: {label}",
+            "What was recorded stays in the record; this is added after it, with your name and "
+            "the reason. Then do the item again.",
             lambda reason: self._commit(lambda: self.desk.correct(session_id, item_id, reason, staff.id)),
-            ok_text="Correct",
+            ok_text="Undo",
         ).open()
 
     def _ask_note(self, item_id: str | None) -> None:
@@ -369,15 +410,15 @@ class ChecklistPage(QWidget):
             ok_text="Add note",
         ).open()
 
-    def _ask_abort(self) -> None:
+    def _ask_stop(self) -> None:
         staff = self._staff_or_complain()
-        if staff is None or self.record is None:
+        if staff is None or self.record is None or (state := self.state()) is None:
             return
         session_id = self.record.id
-        ReasonDialog(
+        StopTreatmentDialog(
             self,
-            "Abort session",
-            "Aborting ends this session; it stays in the record as aborted. Why is it aborted?",
-            lambda reason: self._commit(lambda: self.desk.abort(session_id, reason, staff.id)),
-            ok_text="Abort session",
+            gel_still_on(state),
+            lambda reason, gel_removed: self._commit(
+                lambda: self.desk.abort(session_id, reason, staff.id, gel_removed)
+            ),
         ).open()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -38,6 +40,7 @@ class ReasonDialog(QDialog):
         ok_text: str = "Save",
     ) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one use each; none piles up
         self.setWindowTitle(title)
         self.setModal(True)
         self.setMinimumWidth(520)
@@ -111,3 +114,18 @@ class OverrideDialog(ReasonDialog):
         if chosen is None:
             return "Choose the clinician who takes this decision."
         return self._submit_override(int(chosen.property("staff_id")), reason)
+
+
+class StopTreatmentDialog(ReasonDialog):
+    """Stopping a treatment: a reason, and (if the gel is on) confirmation that it came off."""
+
+    def __init__(self, parent: QWidget, gel_on: bool, submit: Callable[[str, bool], str | None]) -> None:
+        prompt = "The session stays in the record as a stopped treatment. Why is it stopped?"
+        super().__init__(parent, "Stop treatment", prompt, self._submit_with_gel, ok_text="Stop treatment")
+        self._submit_stop = submit
+        self.gel_removed = QCheckBox("The gel has been removed and the skin cleansed", self)
+        self.gel_removed.setVisible(gel_on)
+        self.extra.addWidget(self.gel_removed)
+
+    def _submit_with_gel(self, reason: str) -> str | None:
+        return self._submit_stop(reason, self.gel_removed.isChecked())

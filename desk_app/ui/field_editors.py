@@ -32,13 +32,17 @@ class FieldEditor(QWidget):
     def __init__(self, field: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.field = field
-        self.layout_ = QHBoxLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
 
     def value(self) -> Any:
         raise NotImplementedError
 
     def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def focus_target(self) -> QWidget:
+        """The control the keyboard goes to (and a caption's buddy)."""
         raise NotImplementedError
 
 
@@ -55,8 +59,8 @@ class ChoiceEditor(FieldEditor):
             self.group.addButton(button)
             button.toggled.connect(self.changed)
             self.buttons.append(button)
-            self.layout_.addWidget(button)
-        self.layout_.addStretch(1)
+            self.row.addWidget(button)
+        self.row.addStretch(1)
 
     def value(self) -> Any:
         checked = self.group.checkedButton()
@@ -65,6 +69,9 @@ class ChoiceEditor(FieldEditor):
     def set_value(self, value: Any) -> None:
         for button in self.buttons:
             button.setChecked(button.text() == value)
+
+    def focus_target(self) -> QWidget:
+        return self.group.checkedButton() or self.buttons[0]
 
 
 class MultiEditor(FieldEditor):
@@ -75,7 +82,7 @@ class MultiEditor(FieldEditor):
     def __init__(self, field: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
         grid = QGridLayout()
-        self.layout_.addLayout(grid)
+        self.row.addLayout(grid)
         self.boxes: list[QCheckBox] = []
         for index, option in enumerate(field.options):
             box = QCheckBox(option, self)
@@ -83,7 +90,7 @@ class MultiEditor(FieldEditor):
             box.toggled.connect(self.changed)
             self.boxes.append(box)
             grid.addWidget(box, index // self.PER_ROW, index % self.PER_ROW)
-        self.layout_.addStretch(1)
+        self.row.addStretch(1)
 
     def value(self) -> Any:
         return [box.text() for box in self.boxes if box.isChecked()]
@@ -92,6 +99,9 @@ class MultiEditor(FieldEditor):
         chosen = set(value or [])
         for box in self.boxes:
             box.setChecked(box.text() in chosen)
+
+    def focus_target(self) -> QWidget:
+        return self.boxes[0]
 
 
 class LineEditor(FieldEditor):
@@ -113,10 +123,10 @@ class LineEditor(FieldEditor):
             self.edit.setPlaceholderText("DD/MM/YYYY")
         else:
             self.edit.setMaxLength(field.max_length)
-        self.layout_.addWidget(self.edit)
+        self.row.addWidget(self.edit)
         if field.unit:
-            self.layout_.addWidget(QLabel(field.unit, self))
-        self.layout_.addStretch(1)
+            self.row.addWidget(QLabel(field.unit, self))
+        self.row.addStretch(1)
 
     def value(self) -> Any:
         text = self.edit.text()
@@ -132,6 +142,9 @@ class LineEditor(FieldEditor):
             self.edit.setText(f"{day}/{month}/{year}")
         else:
             self.edit.setText(str(value))
+
+    def focus_target(self) -> QWidget:
+        return self.edit
 
 
 def make_editor(field: FieldDef, parent: QWidget | None = None) -> FieldEditor:

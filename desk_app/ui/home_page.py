@@ -1,12 +1,14 @@
-"""The home screen: sessions in progress with their countdowns, and finding or registering a patient."""
+"""The home screen: the front-desk board of sessions in progress, and finding or registering a patient."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -14,25 +16,77 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from desk_app.domain.clock import Clock
-from desk_app.domain.countdown import GelPhase, mm_ss
+from desk_app.domain.board import BoardCard, BoardPhase
+from desk_app.domain.countdown import mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
-from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
 from desk_app.ui.formatting import local_date
+from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.signals import DeskSignals
 
-REFRESH_MS = 1000
+
+def card_lines(card: BoardCard, now: datetime) -> list[str]:
+    """What a board card says, in words as well as colour."""
+    patient = card.record.patient
+    match card.phase:
+        case BoardPhase.WAITING:
+            where = f"Gel working: {mm_ss(card.gel_remaining)} left"
+        case BoardPhase.READY:
+            where = "Ready for the laser room"
+        case BoardPhase.REMOVE_NOW:
+            where = "Remove the gel now"
+        case BoardPhase.IN_LASER_ROOM if card.laser_room_since is not None:
+            where = f"In the laser room for {mm_ss(now - card.laser_room_since)}"
+        case BoardPhase.IN_LASER_ROOM:
+            where = "In the laser room: time-out"
+        case _:
+            where = "Sign-in and gel"
+    return [
+        f"{patient.full_name} · {patient.clinic_number}",
+        where,
+        f"Next: {card.next_label}",
+        f"With {card.record.holder.name}",
+    ]
 
 
-def session_card_text(record: SessionRecord, now_state_text: str) -> str:
-    patient = record.patient
-    return f"{patient.full_name} · {patient.clinic_number}\n{now_state_text}\nWith {record.holder.name}"
+class BoardCardWidget(QFrame):
+    """One patient in progress: the card opens the checklist; 'Take over' hands the patient over."""
+
+    def __init__(
+        self, parent: QWidget, open_session: Callable[[int], None], take_over: Callable[[int], None]
+    ):
+        super().__init__(parent)
+        self.setObjectName("boardCard")
+        self.session_id = 0
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.open_button = QPushButton("", self)
+        self.open_button.setObjectName("sessionCard")
+        self.open_button.setMinimumHeight(104)
+        self.open_button.clicked.connect(lambda: open_session(self.session_id))
+        row.addWidget(self.open_button, 1)
+        self.take_over_button = QPushButton("Take over", self)
+        self.take_over_button.setMinimumHeight(44)
+        self.take_over_button.clicked.connect(lambda: take_over(self.session_id))
+        row.addWidget(self.take_over_button)
+
+    def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
+        self.session_id = card.record.id
+        lines = card_lines(card, now)
+        self.open_button.setText("\n".join(lines))
+        self.open_button.setAccessibleName(", ".join(lines))
+        self.take_over_button.setAccessibleName(f"Take over: {card.record.patient.full_name}")
+        self.take_over_button.setVisible(staff is not None and staff.id != card.record.holder.id)
+        for widget in (self, self.open_button):
+            widget.setProperty("phase", card.phase.value)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
 
 class HomePage(QWidget):
@@ -43,33 +97,43 @@ class HomePage(QWidget):
         self,
         desk: Desk,
         signals: DeskSignals,
-        clock: Clock,
+        sessions: LiveSessions,
         current_staff: Callable[[], Staff | None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.clock = clock
+        self.signals = signals
+        self.sessions = sessions
         self.current_staff = current_staff
-        self.records: list[SessionRecord] = []
-        self.session_buttons: list[QPushButton] = []
+        self.card_widgets: list[BoardCardWidget] = []
         self._running_session_id: int | None = None
         self._build()
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh_countdowns)
-        signals.session_changed.connect(lambda _id: self.reload_sessions())
+        signals.second_passed.connect(self._on_second)
         signals.patients_changed.connect(self.search)
-        self.signals = signals
+        sessions.reloaded.connect(self.refresh_board)
+
+    # --- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
         layout = QHBoxLayout(self)
-        sessions_box = QGroupBox("Sessions in progress", self)
-        self.sessions_layout = QVBoxLayout(sessions_box)
-        self.no_sessions = QLabel("No session in progress.", sessions_box)
-        self.sessions_layout.addWidget(self.no_sessions)
-        self.sessions_layout.addStretch(1)
-        layout.addWidget(sessions_box, 1)
+        board_box = QGroupBox("Patients in progress", self)
+        board_column = QVBoxLayout(board_box)
+        self.board_message = QLabel("", board_box)
+        self.board_message.setObjectName("error")
+        self.board_message.setWordWrap(True)
+        board_column.addWidget(self.board_message)
+        scroll = QScrollArea(board_box)
+        scroll.setWidgetResizable(True)
+        cards = QWidget(scroll)
+        cards.setObjectName("boardCards")
+        self.cards_layout = QVBoxLayout(cards)
+        self.no_sessions = QLabel("No patient in progress.", cards)
+        self.cards_layout.addWidget(self.no_sessions)
+        self.cards_layout.addStretch(1)
+        scroll.setWidget(cards)
+        board_column.addWidget(scroll, 1)
+        layout.addWidget(board_box, 3)
 
         patients = QVBoxLayout()
         find_box = QGroupBox("Find a patient", self)
@@ -82,8 +146,9 @@ class HomePage(QWidget):
         find.addWidget(self.search_edit)
         self.results = QListWidget(find_box)
         self.results.setAccessibleName("Patients found")
-        self.results.itemActivated.connect(lambda _item: self._start_session())
-        self.results.currentItemChanged.connect(lambda *_: self._update_start_button())
+        # Choosing a patient only gets the start button ready: starting a session is a record.
+        self.results.itemActivated.connect(lambda _item: self.start_button.setFocus())
+        self.results.currentItemChanged.connect(lambda *_: self._on_selection_changed())
         find.addWidget(self.results)
         self.start_button = QPushButton("Start session", find_box)
         self.start_button.setObjectName("primaryButton")
@@ -103,11 +168,19 @@ class HomePage(QWidget):
 
         register_box = QGroupBox("Register a new patient", self)
         form = QFormLayout(register_box)
-        self.given_edit = self._line(form, "Given names")
-        self.family_edit = self._line(form, "Family name")
+        self.given_edit = self._line(form, "First names")
+        self.family_edit = self._line(form, "Surname")
         self.birth_edit = self._line(form, "Date of birth")
         self.birth_edit.setPlaceholderText("DD/MM/YYYY")
         self.number_edit = self._line(form, "Clinic number")
+        # Enter moves on from field to field; in the last one it registers.
+        for edit, following in (
+            (self.given_edit, self.family_edit),
+            (self.family_edit, self.birth_edit),
+            (self.birth_edit, self.number_edit),
+        ):
+            edit.returnPressed.connect(following.setFocus)
+        self.number_edit.returnPressed.connect(self._register)
         self.register_button = QPushButton("Register patient", register_box)
         self.register_button.setMinimumHeight(44)
         self.register_button.clicked.connect(self._register)
@@ -117,74 +190,64 @@ class HomePage(QWidget):
         self.register_message.setWordWrap(True)
         form.addRow(self.register_message)
         patients.addWidget(register_box)
-        layout.addLayout(patients, 1)
+        layout.addLayout(patients, 2)
 
     def _line(self, form: QFormLayout, label: str) -> QLineEdit:
         edit = QLineEdit(self)
         edit.setAccessibleName(label)
         edit.setMinimumHeight(44)
-        edit.returnPressed.connect(self._register)
         form.addRow(label, edit)
         return edit
 
-    # --- sessions in progress --------------------------------------------------------------------
+    # --- the board -------------------------------------------------------------------------------
 
     def activate(self) -> None:
-        self.reload_sessions()
+        self.sessions.reload()
         self.search()
-        self.timer.start()
 
-    def deactivate(self) -> None:
-        self.timer.stop()
+    def _on_second(self) -> None:
+        if self.isVisible():
+            self.refresh_board()
 
-    def reload_sessions(self) -> None:
-        self.records = self.desk.sessions_in_progress()
-        for button in self.session_buttons:
-            self.sessions_layout.removeWidget(button)
-            button.deleteLater()
-        self.session_buttons = []
-        for index, record in enumerate(self.records):
-            button = QPushButton("", self)
-            button.setObjectName("sessionCard")
-            button.setMinimumHeight(88)
-            button.clicked.connect(lambda _=False, sid=record.id: self.open_session_requested.emit(sid))
-            self.sessions_layout.insertWidget(index, button)
-            self.session_buttons.append(button)
-        self.no_sessions.setVisible(not self.records)
-        self.refresh_countdowns()
+    def refresh_board(self) -> None:
+        """Cards in attention order; widgets are reused, only their text and colour change."""
+        cards = self.sessions.cards()
+        while len(self.card_widgets) < len(cards):
+            widget = BoardCardWidget(self, self.open_session_requested.emit, self._take_over)
+            self.cards_layout.insertWidget(len(self.card_widgets), widget)
+            widget.show()  # at once, not at the next event loop turn
+            self.card_widgets.append(widget)
+        while len(self.card_widgets) > len(cards):
+            widget = self.card_widgets.pop()
+            self.cards_layout.removeWidget(widget)
+            widget.deleteLater()
+        staff = self.current_staff()
+        now = self.sessions.clock.now()
+        for widget, card in zip(self.card_widgets, cards, strict=True):
+            widget.show_card(card, now, staff)
+        self.no_sessions.setVisible(not cards)
 
-    def refresh_countdowns(self) -> None:
-        now = self.clock.now()
-        for record, button in zip(self.records, self.session_buttons, strict=True):
-            state = record.state(now)
-            phase = state.gel_phase(now)
-            next_item = state.next_item()
-            doing = f"Next: {next_item.item.label}" if next_item else "Ready to sign out"
-            if phase is GelPhase.WAITING and state.countdown:
-                doing = f"Gel working: {mm_ss(state.countdown.remaining(now))} left"
-            elif phase is GelPhase.READY:
-                doing = f"Ready for the laser room · {doing}"
-            elif phase is GelPhase.REMOVE_NOW:
-                doing = f"Remove the gel now · {doing}"
-            text = session_card_text(record, doing)
-            button.setText(text)
-            button.setAccessibleName(text.replace("\n", ", "))
-            button.setProperty("phase", phase.value)
-            button.style().unpolish(button)
-            button.style().polish(button)
+    def _take_over(self, session_id: int) -> None:
+        staff = self.current_staff()
+        if staff is None:
+            return
+        try:
+            self.desk.take_over(session_id, staff.id)
+        except DomainError as error:
+            self.board_message.setText(str(error))
+            return
+        self.board_message.clear()
+        self.signals.session_changed.emit(session_id)
 
     # --- patients --------------------------------------------------------------------------------
 
     def search(self) -> None:
-        # A message about the last patient must not stay beside another patient's name.
-        self.start_message.clear()
-        self.open_running_button.setVisible(False)
         self.results.clear()
         for patient in self.desk.search_patients(self.search_edit.text()):
             self._add_result(patient)
         if self.results.count():
             self.results.setCurrentRow(0)
-        self._update_start_button()
+        self._on_selection_changed()
 
     def _add_result(self, patient: Patient) -> None:
         text = f"{patient.full_name} · born {local_date(patient.date_of_birth)} · {patient.clinic_number}"
@@ -192,7 +255,10 @@ class HomePage(QWidget):
         item.setData(Qt.ItemDataRole.UserRole, patient.id)
         self.results.addItem(item)
 
-    def _update_start_button(self) -> None:
+    def _on_selection_changed(self) -> None:
+        # A message about the last patient must not stay beside another patient's name.
+        self.start_message.clear()
+        self.open_running_button.setVisible(False)
         self.start_button.setEnabled(self.results.currentItem() is not None)
 
     def _register(self) -> None:
@@ -214,15 +280,14 @@ class HomePage(QWidget):
         self.register_message.clear()
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()
-        self.search_edit.setText(patient.clinic_number)
-        self.signals.patients_changed.emit()
+        self.search_edit.setText(patient.clinic_number)  # shows the new patient, selected
+        self.start_button.setFocus()
 
     def _start_session(self) -> None:
         staff = self.current_staff()
         current = self.results.currentItem()
         if staff is None or current is None:
             return
-        self.open_running_button.setVisible(False)
         try:
             record = self.desk.start_session(current.data(Qt.ItemDataRole.UserRole), staff.id)
         except SessionAlreadyInProgress as error:

@@ -1,12 +1,12 @@
 """One checklist item on screen: its state, its fields, and the buttons to act on it.
 
 A card is built once per session and updated in place, so values typed into one item are not lost
-when another item is ticked or the countdown refreshes.
+when another item is ticked or the countdown refreshes. Which buttons show is asked of the domain
+(can_override, can_correct), so a button is only offered when the action would be accepted.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.procedure import FieldType, ItemDef, ItemKind, Stop
-from desk_app.domain.session import Event, ItemState, ItemStatus
-from desk_app.domain.values import describe_values, format_number
+from desk_app.domain.actions import can_correct, can_override
+from desk_app.domain.procedure import ItemDef, ItemKind
+from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
+from desk_app.domain.values import describe_value, describe_values, same_value
+from desk_app.reports.history import history_lines
 from desk_app.ui.field_editors import FieldEditor, make_editor
 from desk_app.ui.formatting import local_time
 
@@ -38,23 +40,15 @@ def _who_when(event: Event) -> str:
     return f"{local_time(event.at)} · {event.staff_initials}"
 
 
-def _shown(field_type: FieldType, value: Any, decimals: int, unit: str) -> str:
-    if field_type is FieldType.MULTI:
-        return ", ".join(value)
-    if field_type is FieldType.NUMBER:
-        return f"{format_number(float(value), decimals)} {unit}".strip()
-    return str(value)
-
-
 class ItemCard(QFrame):
     tick_requested = Signal(str, object)
-    """The user asked to mark the item done with these values."""
+    """The user asked to mark the item done with these values (a dict)."""
 
     override_requested = Signal(str)
     """The user asked for a clinician's override of this item."""
 
     correct_requested = Signal(str)
-    """The user asked to undo this item's tick, with a reason."""
+    """The user asked to undo this item's tick (or withdraw its override), with a reason."""
 
     note_requested = Signal(str)
     """The user asked to add a note to this item."""
@@ -67,7 +61,8 @@ class ItemCard(QFrame):
         self.editors: dict[str, FieldEditor] = {}
         self.previous_hints: dict[str, QLabel] = {}
         self.previous_values: dict[str, Any] = {}
-        self._prefilled = False
+        self._previous_when = ""
+        self._shown: tuple[ItemState, bool] | None = None
         self._build()
 
     # --- layout ----------------------------------------------------------------------------------
@@ -99,7 +94,7 @@ class ItemCard(QFrame):
         for row, field in enumerate(self.item.fields):
             caption = QLabel(field.label + ("" if field.required else " (if any)"), self.fields_box)
             editor = make_editor(field, self.fields_box)
-            caption.setBuddy(getattr(editor, "edit", editor))
+            caption.setBuddy(editor.focus_target())
             editor.changed.connect(self._update_previous_hints)
             hint = QLabel("", self.fields_box)
             hint.setObjectName("previousHint")
@@ -123,7 +118,7 @@ class ItemCard(QFrame):
         self.primary.clicked.connect(self._request_tick)
         self.override = self._button("Override…", "Override", buttons)
         self.override.clicked.connect(lambda: self.override_requested.emit(self.item.id))
-        self.correct = self._button("Correct…", "Correct", buttons)
+        self.correct = self._button("Undo tick…", "Undo", buttons)
         self.correct.clicked.connect(lambda: self.correct_requested.emit(self.item.id))
         self.note = self._button("Note…", "Add note", buttons)
         self.note.clicked.connect(lambda: self.note_requested.emit(self.item.id))
@@ -162,15 +157,20 @@ class ItemCard(QFrame):
         self.error.setText(message)
         self.error.setVisible(True)
 
+    def first_control(self) -> QWidget:
+        """Where the keyboard should go to do this item next."""
+        for editor in self.editors.values():
+            if editor.isEnabled():
+                return editor.focus_target()
+        return self.primary
+
     def set_previous(self, values: dict[str, Any], when: str) -> None:
-        """Last session's values for a laser pass: filled in once, and shown beside each field."""
+        """Last session's values for a laser pass: filled in, and shown beside each field."""
         self.previous_values = values
         self._previous_when = when
-        if values and not self._prefilled:
-            for field_id, value in values.items():
-                if field_id in self.editors:
-                    self.editors[field_id].set_value(value)
-            self._prefilled = True
+        for field_id, value in values.items():
+            if field_id in self.editors:
+                self.editors[field_id].set_value(value)
         self._update_previous_hints()
 
     def _update_previous_hints(self) -> None:
@@ -180,20 +180,22 @@ class ItemCard(QFrame):
             hint.setVisible(before is not None)
             if before is None:
                 continue
-            shown = _shown(field.type, before, field.decimals, field.unit)
-            now = self.editors[field.id].value()
-            same = now == before or (field.type is FieldType.NUMBER and _same_number(now, float(before)))
-            if same:
+            if same_value(field, self.editors[field.id].value(), before):
                 hint.setText(f"Same as last session ({self._previous_when})")
                 hint.setProperty("changed", False)
             else:
+                shown = describe_value(field, before)
                 hint.setText(f"Changed: was {shown} last session ({self._previous_when})")
                 hint.setProperty("changed", True)
             hint.style().unpolish(hint)
             hint.style().polish(hint)
 
-    def apply(self, state: ItemState, session_open: bool, now: datetime) -> None:
+    def apply(self, session: SessionState, state: ItemState) -> None:
         """Show the item's derived state; editors keep whatever the user has typed."""
+        session_open = not session.ended
+        if self._shown == (state, session_open):
+            return  # nothing changed since the last second: no restyling, no flicker
+        self._shown = (state, session_open)
         done = state.tick is not None
         self.status.setText(self._status_text(state))
         self.setProperty("status", state.status.value)
@@ -204,34 +206,24 @@ class ItemCard(QFrame):
         show_lock = state.locked and not done and session_open
         self.lock.setText(f"Locked: {state.lock_reason}" if show_lock else "")
         self.lock.setVisible(show_lock)
-        risky = bool(state.flags) and state.status is ItemStatus.NEEDS_OVERRIDE
         self.flags.setText("Risk: " + "; ".join(state.flags) if state.flags else "")
         self.flags.setVisible(bool(state.flags))
-        self.flags.setProperty("open", risky)
 
         self.fields_box.setVisible(bool(self.item.fields) and not done and session_open)
         for editor in self.editors.values():
             editor.setEnabled(not state.locked)
-        recorded = describe_values(self.item, dict(state.tick.values)) if done and state.tick else []
+        recorded = describe_values(self.item, dict(state.tick.values)) if state.tick else []
         self.recorded.setText("\n".join(f"{label}: {value}" for label, value in recorded))
         self.recorded.setVisible(bool(recorded))
-        history = self._history_text(state)
-        self.history.setText(history)
+        history = history_lines(state, local_time)
+        self.history.setText("\n".join(history))
         self.history.setVisible(bool(history))
 
-        can_act = session_open and not state.locked
         self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN and not done and session_open)
-        self.primary.setEnabled(can_act)
-        self.override.setVisible(
-            session_open
-            and self.item.stop is Stop.SOFT
-            and not state.satisfied
-            and not state.locked
-            and (self.item.kind is not ItemKind.COUNTDOWN or state.status is ItemStatus.WAITING)
-        )
-        self.correct.setVisible(
-            session_open and done and self.item.kind is not ItemKind.SIGN_OUT and not state.locked
-        )
+        self.primary.setEnabled(session_open and not state.locked)
+        self.override.setVisible(can_override(session, self.item.id) is None)
+        self.correct.setVisible(can_correct(session, self.item.id) is None)
+        self.correct.setText("Undo tick…" if done else "Withdraw override…")
         self.note.setVisible(session_open)
         if state.satisfied or done:
             self.error.setVisible(False)
@@ -243,31 +235,9 @@ class ItemCard(QFrame):
             case ItemStatus.DONE:
                 return "✓ Done"
             case ItemStatus.OVERRIDDEN if state.override is not None:
-                return f"✓ Overridden {_who_when(state.override)}"
+                return f"⚠ Overridden by clinician {_who_when(state.override)}"
             case ItemStatus.NEEDS_OVERRIDE:
-                return "⚠ Needs a clinician's override"
+                return "⚠ Needs a clinician's decision"
             case ItemStatus.WAITING:
                 return "Waiting"
         return "Locked" if state.locked else "To do"
-
-    def _history_text(self, state: ItemState) -> str:
-        lines = []
-        if state.override is not None:
-            lines.append(
-                f"Overridden by {state.override.staff_name} at {local_time(state.override.at)}: "
-                f"{state.override.text}"
-            )
-        for correction in state.corrections:
-            lines.append(
-                f"Corrected by {correction.staff_name} at {local_time(correction.at)}: {correction.text}"
-            )
-        for note in state.notes:
-            lines.append(f"Note by {note.staff_name} at {local_time(note.at)}: {note.text}")
-        return "\n".join(lines)
-
-
-def _same_number(typed: Any, before: float) -> bool:
-    try:
-        return float(str(typed).replace(",", ".")) == before
-    except (TypeError, ValueError):
-        return False

@@ -1,34 +1,68 @@
-"""The main window: who is at the desk, and the pages (staff, home, checklist) in one stack."""
+"""The main window: who is at the desk, the gel alerts on every page, and the pages in one stack.
+
+It owns the app's one clock tick: every second it asks whether another desk changed the database,
+then lets each page and the alerts recompute from stored instants.
+"""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QVBoxLayout, QWidget
 
+from desk_app.domain.alerts import Alert
 from desk_app.domain.clock import Clock
+from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
+from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.home_page import HomePage
+from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_pages import AddStaffPage, WhoAreYouPage
 
+TICK_MS = 1000
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, desk: Desk, clock: Clock, title_note: str = "") -> None:
+    def __init__(self, desk: Desk, clock: Clock, announcer: Announcer | None = None) -> None:
         super().__init__()
         self.desk = desk
         self.clock = clock
         self.signals = DeskSignals(self)
         self.staff: Staff | None = None
-        self.setWindowTitle("Treatment Desk" + (f" · {title_note}" if title_note else ""))
+        self.demo = desk.is_demo()
+        title = "Treatment Desk"
+        self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
         self.resize(1280, 860)
 
-        self.stack = QStackedWidget(self)
-        self.setCentralWidget(self.stack)
-        self.add_staff_page = AddStaffPage(desk, self.signals, self)
+        self.sessions = LiveSessions(desk, clock, self.signals, self)
+        self.alert_centre = AlertCentre(self.sessions, self)
+        self.announcer = announcer or SystemAnnouncer(self)
+        self.alert_centre.alert_raised.connect(self.announcer.announce)
+
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.demo_label = QLabel("DEMO database: training data only, never for real patients.", central)
+        self.demo_label.setObjectName("demoBanner")
+        self.demo_label.setVisible(self.demo)
+        column.addWidget(self.demo_label)
+        self.banner = AlertBanner(self._acknowledge, central)
+        self.alert_centre.alerts_changed.connect(self.banner.show_alerts)
+        column.addWidget(self.banner)
+        self.alert_message = QLabel("", central)
+        self.alert_message.setObjectName("error")
+        self.alert_message.setVisible(False)
+        column.addWidget(self.alert_message)
+        self.stack = QStackedWidget(central)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.add_staff_page = AddStaffPage(desk, self)
         self.who_page = WhoAreYouPage(desk, self)
-        self.home_page = HomePage(desk, self.signals, clock, self.current_staff, self)
+        self.home_page = HomePage(desk, self.signals, self.sessions, self.current_staff, self)
         self.checklist_page = ChecklistPage(desk, self.signals, clock, self.current_staff, self)
         for page in (self.add_staff_page, self.who_page, self.home_page, self.checklist_page):
             self.stack.addWidget(page)
@@ -40,10 +74,15 @@ class MainWindow(QMainWindow):
         self.checklist_page.back_requested.connect(self.show_home)
         self._build_toolbar()
 
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.sessions.reload()
         if desk.list_staff():
             self.show_who()
         else:
             self.show_add_staff()
+        self.timer.start()
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)
@@ -51,11 +90,12 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.board_action = QAction("Board", self)
         self.board_action.setShortcut(QKeySequence("Ctrl+B"))
-        self.board_action.setToolTip("Back to the board of sessions in progress (Ctrl+B)")
+        self.board_action.setToolTip("Back to the board of patients in progress (Ctrl+B)")
         self.board_action.triggered.connect(self.show_home)
         toolbar.addAction(self.board_action)
         self.switch_action = QAction("Switch staff", self)
         self.switch_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.switch_action.setToolTip("Choose who is at the desk (Ctrl+Shift+S)")
         self.switch_action.triggered.connect(self.show_who)
         toolbar.addAction(self.switch_action)
         self.staff_label = QLabel("", self)
@@ -63,6 +103,37 @@ class MainWindow(QMainWindow):
         self.staff_label.setAccessibleName("At the desk")
         toolbar.addWidget(self.staff_label)
         self._update_staff_label()
+
+    # --- the clock tick --------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Once a second: pick up other desks' changes, then recompute countdowns and alerts."""
+        try:
+            if self.desk.changed_elsewhere():
+                self.signals.changed_elsewhere.emit()
+        except DomainError as error:  # the database is busy: say so, keep counting down
+            self.alert_message.setText(str(error))
+            self.alert_message.setVisible(True)
+        self.signals.second_passed.emit()
+        self.alert_centre.check()
+
+    def _acknowledge(self, alert: Alert) -> None:
+        staff = self.staff
+        if staff is None:
+            self.alert_message.setText("Choose who you are first, then acknowledge the alert.")
+            self.alert_message.setVisible(True)
+            return
+        try:
+            self.desk.acknowledge_alert(alert.session_id, alert.kind, staff.id)
+        except DomainError as error:
+            self.alert_message.setText(str(error))
+            self.alert_message.setVisible(True)
+            return
+        self.alert_message.setVisible(False)
+        self.signals.session_changed.emit(alert.session_id)
+        self.alert_centre.check()
+
+    # --- pages -----------------------------------------------------------------------------------
 
     def current_staff(self) -> Staff | None:
         return self.staff
@@ -72,37 +143,31 @@ class MainWindow(QMainWindow):
         self.staff_label.setText(f"  At the desk: {staff.name} ({staff.initials})" if staff else "")
         self.board_action.setEnabled(staff is not None)
 
-    def _leave_pages(self) -> None:
-        self.home_page.deactivate()
-        self.checklist_page.close_session()
-
     def show_add_staff(self) -> None:
-        self._leave_pages()
+        self.checklist_page.close_session()
         self.add_staff_page.refresh()
         self.stack.setCurrentWidget(self.add_staff_page)
         self.add_staff_page.name.setFocus()
 
     def show_who(self) -> None:
-        self._leave_pages()
+        self.checklist_page.close_session()
         self.who_page.refresh()
         self.stack.setCurrentWidget(self.who_page)
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
         self._update_staff_label()
-        self.signals.staff_changed.emit()
         self.show_home()
 
     def show_home(self) -> None:
         if self.staff is None:
             self.show_who()
             return
-        self._leave_pages()
+        self.checklist_page.close_session()
         self.home_page.activate()
         self.stack.setCurrentWidget(self.home_page)
         self.home_page.search_edit.setFocus()
 
     def show_session(self, session_id: int) -> None:
-        self._leave_pages()
         self.checklist_page.open_session(session_id)
         self.stack.setCurrentWidget(self.checklist_page)

@@ -1,4 +1,4 @@
-"""One app-wide object whose signals tell every page that the records changed."""
+"""One app-wide object whose signals keep every page in step with the records and the clock."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from PySide6.QtCore import QObject, Signal
 
 class DeskSignals(QObject):
     session_changed = Signal(int)
-    """A session's events changed (tick, correction, override, note, abort, sign-out)."""
+    """This desk changed a session (tick, correction, override, note, stop, sign-out, handover)."""
 
     patients_changed = Signal()
-    """A patient was registered or changed."""
+    """This desk registered or changed a patient."""
 
-    staff_changed = Signal()
-    """A member of staff was added, or the person at the desk changed."""
+    changed_elsewhere = Signal()
+    """Another desk wrote to the database: reload what is shown."""
+
+    second_passed = Signal()
+    """The app's one clock tick: countdowns and alerts are recomputed from stored instants."""

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
-from desk_app.ui.signals import DeskSignals
 
 
 class AddStaffPage(QWidget):
@@ -27,10 +26,9 @@ class AddStaffPage(QWidget):
     done = Signal()
     """Enough staff were added; go on to choose who is at the desk."""
 
-    def __init__(self, desk: Desk, signals: DeskSignals, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.signals = signals
         layout = QVBoxLayout(self)
         self.title = QLabel("Welcome to Treatment Desk", self)
         self.title.setObjectName("pageTitle")
@@ -102,7 +100,6 @@ class AddStaffPage(QWidget):
         self.initials.clear()
         self.name.setFocus()
         self.refresh()
-        self.signals.staff_changed.emit()
 
 
 class WhoAreYouPage(QWidget):

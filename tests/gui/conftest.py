@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from desk_app.app import load_style
+from desk_app.domain.alerts import Alert
 from desk_app.domain.clock import ManualClock
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
@@ -34,10 +35,28 @@ def _flush_widgets(qapp: QApplication) -> Iterator[None]:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+class RecordingAnnouncer:
+    """Stands in for the notification and the chime: remembers each alert announced."""
+
+    def __init__(self) -> None:
+        self.announced: list[Alert] = []
+
+    def announce(self, alert: Alert) -> None:
+        self.announced.append(alert)
+
+
 @pytest.fixture
-def window(qtbot, qapp: QApplication, desk: Desk, clock: ManualClock) -> MainWindow:  # noqa: ANN001
+def announcer() -> RecordingAnnouncer:
+    return RecordingAnnouncer()
+
+
+@pytest.fixture
+def window(
+    qtbot, qapp: QApplication, desk: Desk, clock: ManualClock, announcer: RecordingAnnouncer
+) -> MainWindow:  # noqa: ANN001
     load_style(qapp)
-    main = MainWindow(desk, clock)
+    main = MainWindow(desk, clock, announcer)
+    main.timer.stop()  # time moves only when a test says so: it calls main.tick() itself
     qtbot.addWidget(main)
     main.show()
     return main

@@ -79,12 +79,12 @@ def kinds(desk: Desk, session_id: int) -> list[tuple[EventKind, str | None]]:
 
 
 def board_cards(window: MainWindow) -> list[str]:
-    """The texts of the session cards the nurse sees under 'Sessions in progress'."""
+    """The texts of the session cards the nurse sees under 'Patients in progress'."""
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # cards replaced on reload
     boxes = [
-        b for b in window.findChildren(QGroupBox) if b.isVisible() and b.title() == "Sessions in progress"
+        b for b in window.findChildren(QGroupBox) if b.isVisible() and b.title() == "Patients in progress"
     ]
-    assert len(boxes) == 1, "the board with 'Sessions in progress' is not on screen"
+    assert len(boxes) == 1, "the board with 'Patients in progress' is not on screen"
     return [b.text() for b in boxes[0].findChildren(QPushButton) if b.isVisible()]
 
 
@@ -107,30 +107,30 @@ def test_correcting_a_tick_needs_a_reason_and_keeps_the_original_tick(
     assert status(window, IDENTITY) == "✓ Done 09:00 · AN"
 
     clock.advance(minutes=5)
-    click(qtbot, window, f"Correct: {IDENTITY}")
+    click(qtbot, window, f"Undo: {IDENTITY}")
     dialog = open_dialog()
-    assert dialog.windowTitle() == f"Correct: {IDENTITY}"
-    assert "The tick stays in the record" in visible_texts(dialog)
+    assert dialog.windowTitle() == f"Undo: {IDENTITY}"
+    assert "What was recorded stays in the record" in visible_texts(dialog)
 
     # No reason (nothing, then only spaces): refused inside the dialog, nothing stored.
-    click(qtbot, dialog, "Correct")
+    click(qtbot, dialog, "Undo")
     assert "Reason: please fill this in." in visible_texts(dialog)
     write_in_dialog(dialog, "   ")
-    click(qtbot, dialog, "Correct")
+    click(qtbot, dialog, "Undo")
     assert dialog.isVisible()
     assert "Reason: please fill this in." in visible_texts(dialog)
     assert kinds(desk, session_id) == [(EventKind.TICK, "identity")]
     assert status(window, IDENTITY) == "✓ Done 09:00 · AN"
 
     write_in_dialog(dialog, "Checked against the wrong record")
-    click(qtbot, dialog, "Correct")
+    click(qtbot, dialog, "Undo")
     assert not dialog.isVisible()
 
     # The item is to do again, and the card says who undid it, when and why.
     assert status(window, IDENTITY) == "To do"
     assert find(window, QAbstractButton, f"Confirm: {IDENTITY}").isEnabled()
-    assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and b.text() == "Correct…"]
-    assert "Corrected by Ann Nurse at 09:05: Checked against the wrong record" in visible_texts(
+    assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and b.text() == "Undo tick…"]
+    assert "09:05 Ann Nurse undid it: Checked against the wrong record" in visible_texts(
         card(window, IDENTITY)
     )
 
@@ -153,7 +153,7 @@ def test_correcting_a_tick_needs_a_reason_and_keeps_the_original_tick(
     click(qtbot, window, "Second identifier checked: Clinic number")
     click(qtbot, window, f"Confirm: {IDENTITY}")
     assert status(window, IDENTITY) == "✓ Done 09:05 · AN"
-    assert "Corrected by Ann Nurse at 09:05" in visible_texts(card(window, IDENTITY))
+    assert "09:05 Ann Nurse undid it" in visible_texts(card(window, IDENTITY))
     assert kinds(desk, session_id) == [
         (EventKind.TICK, "identity"),
         (EventKind.CORRECTION, "identity"),
@@ -192,7 +192,7 @@ def test_notes_on_an_item_and_on_the_session(
     )
     assert note.staff_id == nurse.id
     # The card shows the note; a note is not a tick.
-    assert "Note by Ann Nurse at 09:02: Patient asked for a copy of the form" in visible_texts(
+    assert "09:02 Ann Nurse noted: Patient asked for a copy of the form" in visible_texts(
         card(window, consent)
     )
     assert status(window, consent) == "To do"
@@ -233,24 +233,24 @@ def test_abort_needs_a_reason_then_shows_the_summary_and_leaves_the_board(
     show(window, nurse, session_id)
     clock.advance(minutes=3)
 
-    click(qtbot, window, "Abort session…")
+    click(qtbot, window, "Stop treatment…")
     dialog = open_dialog()
-    click(qtbot, dialog, "Abort session")
+    click(qtbot, dialog, "Stop treatment")
     assert dialog.isVisible()
-    assert "Reason for aborting: please fill this in." in visible_texts(dialog)
+    assert "Reason for stopping: please fill this in." in visible_texts(dialog)
     assert kinds(desk, session_id) == [(EventKind.TICK, "identity")]
     assert [r.id for r in desk.sessions_in_progress()] == [session_id, other_id]
 
     write_in_dialog(dialog, "Patient felt faint; rebooked")
-    click(qtbot, dialog, "Abort session")
+    click(qtbot, dialog, "Stop treatment")
     assert not dialog.isVisible()
 
     summary = find(window, QTextBrowser, "Session summary").toPlainText()
-    assert "Status: aborted" in summary
-    assert "Aborted by Ann Nurse at 25/11/2026 09:03: Patient felt faint; rebooked" in summary
+    assert "Status: Treatment stopped" in summary
+    assert "Treatment stopped by Ann Nurse at 25/11/2026 09:03: Patient felt faint; rebooked" in summary
     assert "Zoë O'Brien" in summary
     # Nothing more can be done on it.
-    for name in ("Abort session…", "Note on session…", f"Confirm: {IDENTITY}", "Correct…"):
+    for name in ("Stop treatment…", "Note on session…", f"Confirm: {IDENTITY}", "Undo tick…"):
         assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and b.text() == name]
 
     abort = events(desk, session_id)[-1]
@@ -285,7 +285,7 @@ def test_a_nurse_cannot_override_without_choosing_a_clinician(
         nurse.id,
     )
     show(window, nurse, session_id)
-    assert status(window, SKIN_TYPE) == "⚠ Needs a clinician's override"
+    assert status(window, SKIN_TYPE) == "⚠ Needs a clinician's decision"
 
     click(qtbot, window, f"Override: {SKIN_TYPE}")
     dialog = open_dialog()
@@ -299,7 +299,7 @@ def test_a_nurse_cannot_override_without_choosing_a_clinician(
     assert dialog.isVisible()
     assert "Choose the clinician who takes this decision." in visible_texts(dialog)
     assert EventKind.OVERRIDE not in [kind for kind, _ in kinds(desk, session_id)]
-    assert status(window, SKIN_TYPE) == "⚠ Needs a clinician's override"
+    assert status(window, SKIN_TYPE) == "⚠ Needs a clinician's decision"
 
     click(qtbot, dialog, "Cancel")
     click(qtbot, window, "Pause point Anaesthetic")
@@ -330,7 +330,7 @@ def test_a_clinician_ends_the_gel_wait_early_with_a_reason(
     assert not dialog.isVisible()
 
     # Twenty minutes in, the time-out opens; the checklist moves on to it by itself.
-    assert status(window, "Gel working") == "✓ Overridden 09:20 · CD"
+    assert status(window, "Gel working") == "⚠ Overridden by clinician 09:20 · CD"
     click(qtbot, window, "Confirm: Patient identity read back")
     assert status(window, "Patient identity read back") == "✓ Done 09:20 · CD"
 
@@ -342,7 +342,7 @@ def test_a_clinician_ends_the_gel_wait_early_with_a_reason(
 
     # Looking back, the Wait shows who ended it early and why.
     click(qtbot, window, "Pause point Wait")
-    assert "Overridden by Dr Clive Doctor at 09:20: Small area only; numb on testing" in visible_texts(
+    assert "09:20 Dr Clive Doctor, clinician, overrode it: Small area only; numb on testing" in visible_texts(
         card(window, "Gel working")
     )
 
@@ -374,8 +374,8 @@ def test_countdown_across_the_spring_clock_change(
 
     clock.set(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))  # 02:30 BST
     window.checklist_page.refresh()
-    assert label_text(window, "Gel countdown") == "00:00"
-    assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 03:00"
+    assert label_text(window, "Gel countdown") == "Ready"
+    assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 03:00 (30:00 left)"
 
     applied = [e for e in events(desk, session_id) if e.item_id == "gel_applied"]
     assert [e.at for e in applied] == [datetime(2026, 3, 29, 0, 30, tzinfo=UTC)]
@@ -390,12 +390,12 @@ def test_remove_the_gel_now_at_ninety_minutes(
 
     clock.advance(minutes=89, seconds=59)
     window.checklist_page.refresh()
-    assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 10:30"
+    assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 10:30 (00:01 left)"
 
     clock.advance(seconds=1)
     window.checklist_page.refresh()
-    assert label_text(window, "Gel status") == "Remove the gel now: it has been on too long"
-    assert label_text(window, "Gel countdown") == "90:00"  # how long the gel has been on
+    assert label_text(window, "Gel status") == "Remove the gel now: it has been on for 90:00"
+    assert label_text(window, "Gel countdown") == "Remove gel"
     assert find(window, QLabel, "Gel status").property("phase") == "remove now"  # shown in red
 
     click(qtbot, window, "Back to board")
@@ -410,8 +410,8 @@ def test_remove_the_gel_now_at_ninety_minutes(
 @pytest.mark.parametrize(
     ("family", "born", "number", "message"),
     [
-        ("", "03/02/1990", "AZ-00002", "Family name: please fill this in."),
-        ("   ", "03/02/1990", "AZ-00002", "Family name: please fill this in."),
+        ("", "03/02/1990", "AZ-00002", "Surname: please fill this in."),
+        ("   ", "03/02/1990", "AZ-00002", "Surname: please fill this in."),
         ("O'Brien", "01/01/2099", "AZ-00002", "Date of birth cannot be in the future."),
         ("O'Brien", "31/02/1990", "AZ-00002", "Date of birth is not a real date (for example 31/01/1990)."),
         ("O'Brien", "03/02/1990", "az-00001", "Clinic number AZ-00001 is already in use."),
@@ -437,8 +437,8 @@ def test_registering_a_patient_with_bad_input_adds_no_one(
     desk.register_patient("Ann", "Existing", "1980-01-01", "AZ-00001", nurse.id)
     window.set_staff(nurse)
 
-    type_into(qtbot, window, "Given names", "Zoë")
-    type_into(qtbot, window, "Family name", family)
+    type_into(qtbot, window, "First names", "Zoë")
+    type_into(qtbot, window, "Surname", family)
     type_into(qtbot, window, "Date of birth", born)
     type_into(qtbot, window, "Clinic number", number)
     click(qtbot, window, "Register patient")
@@ -447,7 +447,7 @@ def test_registering_a_patient_with_bad_input_adds_no_one(
     assert PatientRow.select().count() == 1
     assert [p.clinic_number for p in desk.search_patients("")] == ["AZ-00001"]
     # What the nurse typed is still there to put right.
-    assert find(window, QLineEdit, "Given names").text() == "Zoë"
+    assert find(window, QLineEdit, "First names").text() == "Zoë"
     assert find(window, QLineEdit, "Date of birth").text() == born
     assert find(window, QLineEdit, "Clinic number").text() == number
 
@@ -517,7 +517,7 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     click(qtbot, fractional, "Save pass: Fractional pass")
 
     # Saved as given, but flagged, with the limit it broke.
-    assert status(window, "Fractional pass") == "⚠ Needs a clinician's override"
+    assert status(window, "Fractional pass") == "⚠ Needs a clinician's decision"
     shown = visible_texts(fractional)
     assert "Risk: Energy per pulse 80.0 mJ is above the clinic limit of 70.0 mJ" in shown
     assert "Energy per pulse: 80.0 mJ" in shown
@@ -538,7 +538,7 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     click(qtbot, dialog, "Override")
     assert not dialog.isVisible()
 
-    assert status(window, "Fractional pass") == "✓ Overridden 10:00 · CD"
+    assert status(window, "Fractional pass") == "⚠ Overridden by clinician 10:00 · CD"
     assert find(window, QAbstractButton, "Save: Stratamed applied").isEnabled()  # now on Sign-out
     override = [e for e in events(desk, session_id) if e.kind is EventKind.OVERRIDE]
     assert [(e.item_id, e.staff_id) for e in override] == [("fractional_pass", clinician.id)]

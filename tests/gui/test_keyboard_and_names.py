@@ -206,7 +206,7 @@ def test_a_nurse_ticks_an_item_and_goes_back_to_the_board_with_the_keyboard_only
 
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     boards = [
-        b for b in window.findChildren(QGroupBox) if b.isVisible() and b.title() == "Sessions in progress"
+        b for b in window.findChildren(QGroupBox) if b.isVisible() and b.title() == "Patients in progress"
     ]
     assert len(boards) == 1, "Ctrl+B did not bring back the board"
     assert any("Zoë O'Brien" in b.text() for b in visible_buttons(boards[0]))
@@ -246,8 +246,8 @@ def test_enter_in_the_last_field_registers_the_patient(
 ) -> None:
     window.set_staff(nurse)
     for name, text in (
-        ("Given names", "Zoë"),
-        ("Family name", "O'Brien"),
+        ("First names", "Zoë"),
+        ("Surname", "O'Brien"),
         ("Date of birth", "03/02/1990"),
         ("Clinic number", "AZ-00001"),
     ):
@@ -282,11 +282,11 @@ def test_dialog_buttons_are_big_enough_to_touch(
     session_id = start_session(desk, nurse)
     window.set_staff(nurse)
     window.show_session(session_id)
-    click(qtbot, window, "Abort session…")
+    click(qtbot, window, "Stop treatment…")
     dialog: QDialog = open_dialog()
     qtbot.wait(1)
     heights = {b.text(): b.height() for b in visible_buttons(dialog)}
-    assert set(heights) == {"Abort session", "Cancel"}
+    assert set(heights) == {"Stop treatment", "Cancel"}
     assert all(h >= TOUCH for h in heights.values()), heights
 
 

@@ -43,8 +43,8 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
 
     # Register a patient with an accent and an apostrophe, then start her session.
-    type_into(qtbot, window, "Given names", "Zoë")
-    type_into(qtbot, window, "Family name", "O'Brien")
+    type_into(qtbot, window, "First names", "Zoë")
+    type_into(qtbot, window, "Surname", "O'Brien")
     type_into(qtbot, window, "Date of birth", "03/02/1990")
     type_into(qtbot, window, "Clinic number", "AZ-00001")
     click(qtbot, window, "Register patient")
@@ -58,7 +58,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     confirm(qtbot, window, "Consent form signed")
     click(qtbot, window, "Skin type: V")
     click(qtbot, window, "Save: Fitzpatrick skin type")
-    assert "Needs a clinician's override" in label_text(window, "Status: Fitzpatrick skin type")
+    assert "Needs a clinician's decision" in label_text(window, "Status: Fitzpatrick skin type")
     click(qtbot, window, "Isotretinoin taken: Never")
     click(qtbot, window, "Cold sores, and antiviral: No history of cold sores")
     confirm(qtbot, window, "Isotretinoin and cold sores", "Save")
@@ -95,7 +95,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     confirm(qtbot, window, "Anaesthetic product and strength", "Save")
     click(qtbot, window, "Areas: Cheeks")
     click(qtbot, window, "Areas: Forehead")
-    click(qtbot, window, "Gel covered with film: No")
+    click(qtbot, window, "Covered with cling film or dressing: No")
     confirm(qtbot, window, "Areas painted", "Save")
     confirm(qtbot, window, "Gel kept clear of the eyes")
     confirm(qtbot, window, "Gel applied: start the countdown")
@@ -155,7 +155,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")
 
     summary = find(window, QTextBrowser, "Session summary").toPlainText()
-    assert "Status: signed out" in summary
+    assert "Status: Signed out and locked" in summary
     assert "Zoë O'Brien" in summary
     assert "Test patch healed without pigment change" in summary
     assert "Energy per pulse: 40.0 mJ" in summary

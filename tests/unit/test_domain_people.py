@@ -36,13 +36,13 @@ def patient(
 def test_blank_name_is_refused(name: str) -> None:
     with pytest.raises(ValidationError, match="Name: please fill this in"):
         check_new_staff(name, "AN", "nurse")
-    with pytest.raises(ValidationError, match="Family name: please fill this in"):
+    with pytest.raises(ValidationError, match="Surname: please fill this in"):
         patient(family=name)
 
 
 @pytest.mark.parametrize("name", ["123", "--", "'", "42 !"])
 def test_name_without_letters_is_refused(name: str) -> None:
-    with pytest.raises(ValidationError, match="Given names must contain letters"):
+    with pytest.raises(ValidationError, match="First names must contain letters"):
         patient(given=name)
 
 

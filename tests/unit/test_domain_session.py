@@ -13,98 +13,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from desk_app.domain.actions import (
+    NOTE_MAX,
+)
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.countdown import Countdown, GelPhase, mm_ss
 from desk_app.domain.errors import ActionRefused, ValidationError
-from desk_app.domain.people import Role, Staff
+from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import (
-    NOTE_MAX,
-    Event,
-    EventKind,
     ItemStatus,
-    SessionState,
     SessionStatus,
-    check_abort,
-    check_correction,
-    check_note,
-    check_override,
-    check_tick,
     derive_state,
 )
+from tests.support.session_log import ADMIN, CLINICIAN, NURSE, Log, through_anaesthetic
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
-
-NURSE = Staff(id=1, name="Ann Nurse", initials="AN", role=Role.NURSE)
-CLINICIAN = Staff(id=2, name="Dr Clive Doctor", initials="CD", role=Role.CLINICIAN)
-ADMIN = Staff(id=3, name="Mo Manager", initials="MM", role=Role.ADMINISTRATOR)
 
 SIGN_IN_IDS = list(SIGN_IN)
 LATER_IDS = [*ANAESTHETIC, "gel_wait", *TIME_OUT, *LASER, *SIGN_OUT, "operator_sign_out"]
 TIME_OUT_IDS = list(TIME_OUT)
 ALL_IDS = [*SIGN_IN_IDS, *LATER_IDS]
-
-
-class Log:
-    """One session's append-only event list, grown through the same checks the store makes."""
-
-    def __init__(self, procedure: Procedure, clock: ManualClock) -> None:
-        self.procedure = procedure
-        self.clock = clock
-        self.events: list[Event] = []
-
-    def state(self, at: datetime | None = None) -> SessionState:
-        return derive_state(self.procedure, self.events, at or self.clock.now())
-
-    def _append(self, kind: EventKind, staff: Staff, **fields: Any) -> Event:
-        event = Event(
-            id=len(self.events) + 1,
-            kind=kind,
-            at=self.clock.now(),
-            staff_id=staff.id,
-            staff_name=staff.name,
-            staff_initials=staff.initials,
-            **fields,
-        )
-        self.events.append(event)
-        return event
-
-    def tick(self, item_id: str, values: dict[str, Any] | None = None, staff: Staff = NURSE) -> Event:
-        checked = check_tick(self.state(), item_id, values or {}, self.clock.now())
-        return self._append(EventKind.TICK, staff, item_id=item_id, values=checked)
-
-    def tick_all(self, items: dict[str, dict[str, Any]], **changes: dict[str, Any]) -> None:
-        for item_id, values in items.items():
-            self.tick(item_id, changes.get(item_id, values))
-
-    def correct(self, item_id: str, reason: str = "Ticked by mistake", staff: Staff = NURSE) -> Event:
-        tick, checked = check_correction(self.state(), item_id, reason)
-        return self._append(EventKind.CORRECTION, staff, item_id=item_id, text=checked, corrects_id=tick.id)
-
-    def override(
-        self, item_id: str, reason: str = "Discussed; safe to go on", staff: Staff = CLINICIAN
-    ) -> Event:
-        checked = check_override(self.state(), item_id, staff.role, reason)
-        return self._append(EventKind.OVERRIDE, staff, item_id=item_id, text=checked)
-
-    def note(self, item_id: str | None, text: str, staff: Staff = NURSE) -> Event:
-        checked = check_note(self.state(), item_id, text)
-        return self._append(EventKind.NOTE, staff, item_id=item_id, text=checked)
-
-    def abort(self, reason: str, staff: Staff = NURSE) -> Event:
-        checked = check_abort(self.state(), reason)
-        return self._append(EventKind.ABORT, staff, text=checked)
-
-
-@pytest.fixture
-def log(procedure: Procedure, clock: ManualClock) -> Log:
-    return Log(procedure, clock)
-
-
-def through_anaesthetic(log: Log) -> Event:
-    """Sign-in and Anaesthetic done; returns the 'gel applied' tick."""
-    log.tick_all(SIGN_IN)
-    log.tick_all(ANAESTHETIC)
-    return next(e for e in reversed(log.events) if e.item_id == "gel_applied")
 
 
 def through_time_out(log: Log) -> None:
@@ -214,7 +142,11 @@ FLAGGED_SCREENING = [
     ),
     pytest.param(
         "medication_history",
-        {"isotretinoin": "In the last 6 months", "cold_sores": "No history of cold sores"},
+        {
+            "isotretinoin": "In the last 6 months",
+            "isotretinoin_last_dose": "2026-10-01",
+            "cold_sores": "No history of cold sores",
+        },
         "Isotretinoin in the last 6 months",
         id="isotretinoin",
     ),
@@ -690,11 +622,11 @@ def test_a_correction_reopens_the_item_and_keeps_the_original_tick(log: Log) -> 
 
 
 def test_correcting_an_item_that_is_not_done_is_refused(log: Log) -> None:
-    with pytest.raises(ActionRefused, match="is not done, so there is nothing to correct"):
+    with pytest.raises(ActionRefused, match="is not done, so there is nothing to undo"):
         log.correct("identity")
     log.tick("identity", SIGN_IN["identity"])
     log.correct("identity")
-    with pytest.raises(ActionRefused, match="nothing to correct"):
+    with pytest.raises(ActionRefused, match="nothing to undo"):
         log.correct("identity")
 
 
@@ -708,7 +640,7 @@ def test_a_correction_needs_a_reason(log: Log, reason: str) -> None:
 
 def test_ticking_an_item_that_is_already_done_is_refused(log: Log) -> None:
     log.tick("identity", SIGN_IN["identity"])
-    with pytest.raises(ActionRefused, match="already done. To change it, correct it with a reason"):
+    with pytest.raises(ActionRefused, match="already done. To change it, undo it with a reason"):
         log.tick("identity", {"second_identifier": "Clinic number"})
 
 
@@ -793,8 +725,11 @@ def test_sign_out_cannot_be_overridden(log: Log) -> None:
 def test_abort_with_a_reason_closes_the_session(log: Log) -> None:
     through_anaesthetic(log)
     log.clock.advance(minutes=20)
-    aborted = log.abort("  Patient felt faint; treatment postponed  ")
+    with pytest.raises(ActionRefused, match="gel is still on"):
+        log.abort("Patient felt faint; treatment postponed")
+    aborted = log.abort("  Patient felt faint; treatment postponed  ", gel_removed=True)
     state = log.state()
+    assert state.countdown.removed_at == aborted.at  # the gel time stops when it came off
     assert state.status is SessionStatus.ABORTED
     assert state.ended
     assert state.abort == aborted
@@ -806,15 +741,15 @@ def test_abort_with_a_reason_closes_the_session(log: Log) -> None:
 def test_after_an_abort_every_action_is_refused(log: Log, action: Callable[[Log], object]) -> None:
     ready_to_sign_out(log)
     log.abort("Laser fault")
-    with pytest.raises(ActionRefused, match="aborted and is closed"):
+    with pytest.raises(ActionRefused, match="stopped; the session is closed"):
         action(log)
-    with pytest.raises(ActionRefused, match="aborted"):
+    with pytest.raises(ActionRefused, match="treatment was stopped"):
         log.tick("operator_sign_out")
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "\n"])
 def test_abort_without_a_reason_is_refused(log: Log, reason: str) -> None:
-    with pytest.raises(ValidationError, match="Reason for aborting: please fill this in"):
+    with pytest.raises(ValidationError, match="Reason for stopping: please fill this in"):
         log.abort(reason)
     assert log.state().status is SessionStatus.IN_PROGRESS
 

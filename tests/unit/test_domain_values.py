@@ -178,7 +178,11 @@ def test_fluence_above_clinic_limit_is_flagged_with_its_unit(procedure: Procedur
         ),
         (
             "medication_history",
-            {"isotretinoin": "In the last 6 months", "cold_sores": "No history of cold sores"},
+            {
+                "isotretinoin": "In the last 6 months",
+                "isotretinoin_last_dose": "2026-10-01",
+                "cold_sores": "No history of cold sores",
+            },
             "Isotretinoin in the last 6 months",
         ),
     ],

@@ -105,8 +105,8 @@ def test_add_staff_stores_a_valid_member(desk: Desk, nurse: Staff, clinician: St
 @pytest.mark.parametrize(
     ("given", "family", "birth", "number", "message"),
     [
-        pytest.param(" ", "Smith", "1990-01-01", "AZ-9", "Given names", id="blank-given-name"),
-        pytest.param("Ann", "\t", "1990-01-01", "AZ-9", "Family name", id="blank-family-name"),
+        pytest.param(" ", "Smith", "1990-01-01", "AZ-9", "First names", id="blank-given-name"),
+        pytest.param("Ann", "\t", "1990-01-01", "AZ-9", "Surname", id="blank-family-name"),
         pytest.param("Ann", "Smith", "2026-11-26", "AZ-9", "future", id="born-tomorrow"),
         pytest.param("Ann", "Smith", "1990-02-30", "AZ-9", "not a real date", id="no-such-date"),
         pytest.param("Ann", "Smith", "1990-01-01", "AZ 9!", "Clinic number", id="bad-clinic-number"),
@@ -374,14 +374,16 @@ def test_an_override_by_a_nurse_is_refused_and_writes_nothing(
     desk: Desk, db: Database, nurse: Staff, flagged_skin: int
 ) -> None:
     with pytest.raises(ActionRefused, match="Only a clinician"):
-        desk.override(flagged_skin, "skin_type", "Patient insists", nurse.id)
+        desk.override(flagged_skin, "skin_type", "Patient insists", nurse.id, nurse.id)
     assert count(db, "session_event") == 1
 
 
 def test_an_override_by_a_clinician_with_a_reason_is_recorded(
     desk: Desk, db: Database, clock: ManualClock, clinician: Staff, flagged_skin: int
 ) -> None:
-    record = desk.override(flagged_skin, "skin_type", "Test patch fine last month", clinician.id)
+    record = desk.override(
+        flagged_skin, "skin_type", "Test patch fine last month", clinician.id, clinician.id
+    )
     assert count(db, "session_event") == 2
     override = record.events[-1]
     assert (override.kind, override.staff_id, override.text) == (
@@ -410,7 +412,7 @@ def test_a_walked_session_signs_out_and_then_refuses_every_action(
         lambda: desk.tick(session.id, "operator_sign_out", {}, nurse.id),
         lambda: desk.correct(session.id, "cool_air", "Wrong answer", nurse.id),
         lambda: desk.correct(session.id, "operator_sign_out", "Too early", nurse.id),
-        lambda: desk.override(session.id, "settings_read_back", "Reason", clinician.id),
+        lambda: desk.override(session.id, "settings_read_back", "Reason", clinician.id, clinician.id),
         lambda: desk.add_note(session.id, None, "A late note", nurse.id),
         lambda: desk.add_note(session.id, "cool_air", "A late note", nurse.id),
         lambda: desk.abort(session.id, "Changed mind", nurse.id),
@@ -433,9 +435,9 @@ def test_abort_closes_the_session(
     assert record.events[-1].kind is EventKind.ABORT
     assert record.events[-1].text == "Patient felt faint"
     events = count(db, "session_event")
-    with pytest.raises(ActionRefused, match="aborted"):
+    with pytest.raises(ActionRefused, match="treatment was stopped"):
         desk.tick(session.id, "gel_product", ANAESTHETIC["gel_product"], nurse.id)
-    with pytest.raises(ActionRefused, match="aborted"):
+    with pytest.raises(ActionRefused, match="treatment was stopped"):
         desk.abort(session.id, "Twice", nurse.id)
     assert count(db, "session_event") == events
     # An aborted session does not block a new one, and does not count as a session done.

@@ -1,0 +1,152 @@
+"""The rules for each action on a session: each check returns what to store, or raises with a message
+for the user. `can_override` and `can_correct` answer the same questions for the screen, so a button
+is only offered when the action would be accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from desk_app.domain.dates import local_today
+from desk_app.domain.errors import ActionRefused
+from desk_app.domain.people import Role
+from desk_app.domain.procedure import ItemKind, Stop
+from desk_app.domain.session import Event, ItemState, SessionState, SessionStatus
+from desk_app.domain.text import check_plain_text
+from desk_app.domain.values import validate_values
+
+REASON_MAX = 1000
+NOTE_MAX = 2000
+
+
+def closed_reason(state: SessionState) -> str | None:
+    if state.status is SessionStatus.SIGNED_OUT:
+        return "This session is signed out and locked; it cannot be changed here."
+    if state.status is SessionStatus.ABORTED:
+        return "This treatment was stopped; the session is closed."
+    return None
+
+
+def _open_session(state: SessionState) -> None:
+    if (reason := closed_reason(state)) is not None:
+        raise ActionRefused(reason)
+
+
+def _known_item(state: SessionState, item_id: str) -> ItemState:
+    try:
+        return state.item(item_id)
+    except KeyError:
+        raise ActionRefused(f"'{item_id}' is not an item of this procedure.") from None
+
+
+def check_reason(reason: str, what: str = "Reason") -> str:
+    return check_plain_text(reason, what, REASON_MAX, multiline=True)
+
+
+def check_tick(
+    state: SessionState, item_id: str, raw_values: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Refuse a tick on a locked, already-done or time-driven item; return the checked values."""
+    _open_session(state)
+    item_state = _known_item(state, item_id)
+    if item_state.locked:
+        raise ActionRefused(f"'{item_state.item.label}' is locked. {item_state.lock_reason}")
+    if item_state.item.kind is ItemKind.COUNTDOWN:
+        raise ActionRefused("The countdown ends by itself; only a clinician may override it.")
+    if item_state.tick is not None:
+        raise ActionRefused(
+            f"'{item_state.item.label}' is already done. To change it, undo it with a reason."
+        )
+    return validate_values(item_state.item, raw_values, local_today(now))
+
+
+def can_correct(state: SessionState, item_id: str) -> str | None:
+    """None if the item's tick (or, with no tick, its override) may be undone; else why not."""
+    if (reason := closed_reason(state)) is not None:
+        return reason
+    item_state = _known_item(state, item_id)
+    item = item_state.item
+    if item_state.tick is None and item_state.override is None:
+        return f"'{item.label}' is not done, so there is nothing to undo."
+    if item_state.locked:
+        return f"'{item.label}' is locked. {item_state.lock_reason}"
+    if item.kind is ItemKind.SIGN_OUT:
+        return "A sign-out cannot be undone."
+    if item.starts_countdown and item_state.tick is not None:
+        ender = next((i for i in state.procedure.all_items() if i.ends_countdown), None)
+        if ender is not None and state.item(ender.id).tick is not None:
+            return f"The gel is already off: undo '{ender.label}' first."
+    return None
+
+
+def check_correction(state: SessionState, item_id: str, reason: str) -> tuple[Event, str]:
+    """Undo the item's live tick, or withdraw its override; the original stays in the record."""
+    if (problem := can_correct(state, item_id)) is not None:
+        raise ActionRefused(problem)
+    item_state = state.item(item_id)
+    undone = item_state.tick or item_state.override
+    assert undone is not None  # can_correct made sure
+    return undone, check_reason(reason)
+
+
+def can_override(state: SessionState, item_id: str) -> str | None:
+    """None if a clinician may override this item now; else why not (whoever asks)."""
+    if (reason := closed_reason(state)) is not None:
+        return reason
+    item_state = _known_item(state, item_id)
+    item = item_state.item
+    if item.stop is not Stop.SOFT:
+        kind = "a hard stop" if item.stop is Stop.HARD else "an item that must be done"
+        return f"'{item.label}' is {kind} and cannot be overridden."
+    if item_state.locked:
+        return f"'{item.label}' is locked. {item_state.lock_reason}"
+    if item_state.satisfied:
+        return f"'{item.label}' needs no override."
+    if item.kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and item_state.tick is None:
+        return f"Record '{item.label}' first; a clinician can then override the risk it shows."
+    if item.kind is ItemKind.COUNTDOWN and state.countdown is None:
+        return "The gel countdown has not started: tick 'Gel applied' first."
+    return None
+
+
+def check_override(state: SessionState, item_id: str, role: Role, reason: str) -> str:
+    """Only a clinician, with a written reason, may override a soft stop; hard stops never."""
+    if (problem := can_override(state, item_id)) is not None:
+        raise ActionRefused(problem)
+    if role is not Role.CLINICIAN:
+        raise ActionRefused("Only a clinician may override a stop.")
+    return check_reason(reason)
+
+
+def check_note(state: SessionState, item_id: str | None, text: str) -> str:
+    """Notes are added while the session is open; a closed record is not written to here."""
+    _open_session(state)
+    if item_id is not None:
+        _known_item(state, item_id)
+    return check_plain_text(text, "Note", NOTE_MAX, multiline=True)
+
+
+def gel_still_on(state: SessionState) -> bool:
+    return state.countdown is not None and state.countdown.removed_at is None
+
+
+def check_abort(state: SessionState, reason: str, gel_removed: bool) -> tuple[str, dict[str, Any]]:
+    """Stopping a treatment with gel on the skin needs someone to say the gel came off.
+
+    Returns the reason and the values to store: the gel's removal, which also ends its countdown.
+    """
+    _open_session(state)
+    checked = check_reason(reason, "Reason for stopping")
+    if not gel_still_on(state):
+        return checked, {}
+    if not gel_removed:
+        raise ActionRefused("The anaesthetic gel is still on. Remove it, then confirm that here.")
+    return checked, {"gel_removed": True}
+
+
+def check_take_over(state: SessionState, holder_id: int, staff_id: int) -> None:
+    """Handover: someone else takes the patient; refused for the one who already has them."""
+    _open_session(state)
+    if holder_id == staff_id:
+        raise ActionRefused("You already have this patient.")

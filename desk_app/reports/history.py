@@ -1,0 +1,54 @@
+"""Words for what happened to an item, shared by the screen and the printed record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from desk_app.domain.session import Event, EventKind, ItemState, ItemStatus, SessionStatus
+from desk_app.domain.values import describe_values
+
+TimeFormatter = Callable[[datetime], str]
+
+ITEM_STATUS_WORDS = {
+    ItemStatus.OPEN: "Not done",
+    ItemStatus.WAITING: "Waiting",
+    ItemStatus.DONE: "Done",
+    ItemStatus.NEEDS_OVERRIDE: "Needs a clinician's decision",
+    ItemStatus.OVERRIDDEN: "Overridden by a clinician",
+}
+SESSION_STATUS_WORDS = {
+    SessionStatus.IN_PROGRESS: "In progress",
+    SessionStatus.SIGNED_OUT: "Signed out and locked",
+    SessionStatus.ABORTED: "Treatment stopped",
+}
+
+
+def _line(item_state: ItemState, event: Event, show_time: TimeFormatter) -> str:
+    who = f"{show_time(event.at)} {event.staff_name}"
+    match event.kind:
+        case EventKind.TICK:
+            shown = describe_values(item_state.item, dict(event.values))
+            values = "; ".join(f"{label}: {value}" for label, value in shown)
+            return f"{who} recorded it" + (f": {values}" if values else "")
+        case EventKind.CORRECTION:
+            return f"{who} undid it: {event.text}"
+        case EventKind.OVERRIDE:
+            entered = event.values.get("entered_by")
+            by = f" (entered by {entered})" if entered and entered != event.staff_name else ""
+            return f"{who}, clinician, overrode it{by}: {event.text}"
+        case _:
+            return f"{who} noted: {event.text}"
+
+
+def history_lines(item_state: ItemState, show_time: TimeFormatter) -> list[str]:
+    """Everything done to the item except its live tick (shown as its value), oldest first.
+
+    Undone ticks and withdrawn overrides stay here: the record shows them beside the current answer.
+    """
+    live = item_state.tick
+    return [
+        _line(item_state, event, show_time)
+        for event in item_state.history
+        if live is None or event.id != live.id
+    ]

@@ -1,0 +1,99 @@
+"""The store under trouble: a locked database, odd file names, another desk's writes, demo data."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desk_app import cli
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.domain.procedure import Procedure
+from desk_app.store.database import DatabaseOpenError, open_database
+from desk_app.store.desk import Desk, StoreUnavailable
+from desk_app.store.models import EventRow
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
+
+
+def test_a_locked_database_gives_a_message_and_saves_nothing(desk: Desk, nurse: Staff, db_path: Path) -> None:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    desk.db.execute_sql("PRAGMA busy_timeout = 50")  # do not wait the full 5 s in a test
+    other = sqlite3.connect(db_path, timeout=0.05)
+    other.execute("BEGIN IMMEDIATE")  # another desk holds the write lock
+    try:
+        with pytest.raises(StoreUnavailable, match="Not saved: the database could not be used"):
+            desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
+    finally:
+        other.rollback()
+        other.close()
+    assert EventRow.select().count() == 0
+    desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)  # and it works again after
+    assert EventRow.select().count() == 1
+
+
+def test_another_program_s_database_is_refused_even_in_a_folder_named_with_a_hash(tmp_path: Path) -> None:
+    folder = tmp_path / "clinic #1?"
+    folder.mkdir()
+    foreign = folder / "other.db"
+    with sqlite3.connect(foreign) as connection:
+        connection.execute("CREATE TABLE invoices (id INTEGER)")
+    before = foreign.read_bytes()
+    with pytest.raises(DatabaseOpenError, match="another program"):
+        open_database(str(foreign))
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["other.db"]
+
+
+def test_another_desk_s_write_is_noticed(
+    desk: Desk, nurse: Staff, db_path: Path, procedure: Procedure
+) -> None:
+    assert desk.changed_elsewhere() is False  # the first look sets the mark
+    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    assert desk.changed_elsewhere() is False  # our own writes are not "elsewhere"
+    with sqlite3.connect(db_path) as other:
+        other.execute(
+            "INSERT INTO staff (name, initials, role, active, created_at) "
+            "VALUES ('Kate Whitmore', 'KW', 'nurse', 1, '2026-11-25 09:00:00')"
+        )
+    assert desk.changed_elsewhere() is True
+    assert desk.changed_elsewhere() is False
+
+
+def test_last_session_date_is_the_clinic_s_date(desk: Desk, nurse: Staff, clock: ManualClock) -> None:
+    """00:30 on 1 July in London is still 30 June in UTC: the nurse must see 1 July."""
+    clock.set(datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    first = desk.start_session(patient.id, nurse.id)
+    tick_all(desk, first.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    clock.advance(minutes=61)
+    tick_all(desk, first.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
+    desk.tick(first.id, "operator_sign_out", {}, nurse.id)
+    second = desk.start_session(patient.id, nurse.id)
+    day, _values = desk.previous_values(second)
+    assert day.isoformat() == "2026-07-01"
+
+
+def test_the_demo_needs_an_explicit_file_and_marks_it_as_a_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], procedure: Procedure
+) -> None:
+    monkeypatch.setenv(cli.DATABASE_ENV, str(tmp_path / "real.sqlite3"))
+    assert cli.main(["demo"]) == 2
+    assert "--db" in capsys.readouterr().err
+    assert not (tmp_path / "real.sqlite3").exists()
+
+    demo = tmp_path / "demo.sqlite3"
+    assert cli.main(["demo", "--db", str(demo)]) == 0
+    database = open_database(str(demo))
+    try:
+        assert Desk(database, procedure, ManualClock(datetime.now(UTC))).is_demo()
+    finally:
+        database.close()
+    real = open_database(str(tmp_path / "real.sqlite3"))
+    try:
+        assert not Desk(real, procedure, ManualClock(datetime.now(UTC))).is_demo()
+    finally:
+        real.close()
