@@ -151,24 +151,35 @@ _PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, 
 
 
 class _Reader:
-    """Checks one file's tables, building messages that say exactly where a problem is."""
+    """Checks one file's tables, building messages that say exactly where a problem is.
 
-    def __init__(self, source_name: str) -> None:
+    Two kinds of rule: what is needed to read the file at all, and authoring rules that keep a new
+    checklist safe to run. A version already stored with sessions is read with the first kind only,
+    so a rule added later can never make an old record unreadable.
+    """
+
+    def __init__(self, source_name: str, authoring: bool) -> None:
         self.source_name = source_name
+        self.authoring = authoring
 
     def fail(self, where: str, problem: str) -> ProcedureError:
         return ProcedureError(f"Procedure file {self.source_name}: {where}: {problem}")
+
+    def authoring_rule(self, broken: bool, where: str, problem: str) -> None:
+        if broken and self.authoring:
+            raise self.fail(where, problem)
 
     def check_keys(
         self, table: dict[str, Any], allowed: dict[str, Any], required: set[str], where: str
     ) -> None:
         for key in table:
-            if key not in allowed:
-                raise self.fail(where, f"field '{key}' is not known (a typo?)")
+            self.authoring_rule(key not in allowed, where, f"field '{key}' is not known (a typo?)")
         for key in required:
             if key not in table:
                 raise self.fail(where, f"field '{key}' is missing")
         for key, value in table.items():
+            if key not in allowed:
+                continue  # only in a stored version: a key of an older or newer reader
             expected = allowed[key]
             # bool is an int in Python; a number field given `true` is still wrong.
             if isinstance(value, bool) and expected is not bool:
@@ -243,7 +254,7 @@ class _Reader:
             default=table.get("default"),
             required_if=required_if,
         )
-        if field.default is not None:
+        if field.default is not None and self.authoring:
             from desk_app.domain.values import validate_field  # values builds on these types
 
             try:
@@ -279,9 +290,12 @@ class _Reader:
             raise self.fail(where, "field 'fields' must be a list of tables")
         fields = tuple(self.field(field, where) for field in raw_fields)
         risky = [f.id for f in fields if f.flag or f.clinic_min is not None or f.clinic_max is not None]
-        if risky and stop is not Stop.SOFT:
-            # Only a soft stop can be overridden: a flag elsewhere would block the session for good.
-            raise self.fail(where, f"field '{risky[0]}' can flag a risk, so the item's stop must be soft")
+        # Only a soft stop can be overridden: a flag elsewhere would block the session for good.
+        self.authoring_rule(
+            bool(risky) and stop is not Stop.SOFT,
+            where,
+            f"field '{risky[0] if risky else ''}' can flag a risk, so the item's stop must be soft",
+        )
         if len({field.id for field in fields}) != len(fields):
             raise self.fail(where, "field 'fields' repeats a field id")
         by_id = {field.id: field for field in fields}
@@ -298,11 +312,17 @@ class _Reader:
             raise self.fail(where, f"field 'fields' is missing: a {kind} item records values")
         if kind in (ItemKind.COUNTDOWN, ItemKind.SIGN_OUT) and fields:
             raise self.fail(where, f"field 'fields' is not allowed on a {kind} item")
-        if table.get("ends_countdown") and stop is not Stop.HARD:
-            # Overriding the gel's removal would leave the countdown running for ever.
-            raise self.fail(where, "an item that ends the countdown must be a hard stop")
-        if table.get("starts_countdown") and stop is Stop.SOFT:
-            raise self.fail(where, "an item that starts the countdown cannot be overridden (stop soft)")
+        # Overriding the gel's removal would leave the countdown running for ever.
+        self.authoring_rule(
+            bool(table.get("ends_countdown")) and stop is not Stop.HARD,
+            where,
+            "an item that ends the countdown must be a hard stop",
+        )
+        self.authoring_rule(
+            bool(table.get("starts_countdown")) and stop is Stop.SOFT,
+            where,
+            "an item that starts the countdown cannot be overridden (stop soft)",
+        )
         return ItemDef(
             id=table["id"],
             kind=kind,
@@ -339,9 +359,12 @@ def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def parse_procedure(text: str, source_name: str) -> Procedure:
-    """Parse and check a procedure definition; raise ProcedureError naming what is wrong."""
-    reader = _Reader(source_name)
+def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> Procedure:
+    """Parse and check a procedure definition; raise ProcedureError naming what is wrong.
+
+    `authoring=False` reads a version stored with past sessions: only what is needed to read it.
+    """
+    reader = _Reader(source_name, authoring)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -368,9 +391,10 @@ def parse_procedure(text: str, source_name: str) -> Procedure:
         raise reader.fail(
             "table [countdown]", "field 'remove_minutes' must be after 'ready_minutes' (minutes > 0)"
         )
-    unknown = set(data) - {"procedure", "countdown", "pause_points"}
-    if unknown:
-        raise reader.fail("the file", f"table '{sorted(unknown)[0]}' is not known (a typo?)")
+    unknown = sorted(set(data) - {"procedure", "countdown", "pause_points"})
+    reader.authoring_rule(
+        bool(unknown), "the file", f"table '{unknown[0] if unknown else ''}' is not known (a typo?)"
+    )
     raw_points = data.get("pause_points")
     if not isinstance(raw_points, list) or not raw_points:
         raise reader.fail("the file", "has no [[pause_points]]")

@@ -243,7 +243,7 @@ class Desk:
             return self.procedure
         if row.sha256 not in self._procedures:
             name = f"stored {row.procedure_id} version {row.version}"
-            self._procedures[row.sha256] = parse_procedure(row.source, name)
+            self._procedures[row.sha256] = parse_procedure(row.source, name, authoring=False)
         return self._procedures[row.sha256]
 
     def _records(self, session_rows: Iterable[SessionRow]) -> list[SessionRecord]:

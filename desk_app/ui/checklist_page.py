@@ -27,7 +27,6 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import PausePoint
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
-from desk_app.reports.session_summary import session_summary_html
 from desk_app.store.desk import Desk
 from desk_app.ui.dialogs import OverrideDialog, ReasonDialog, StopTreatmentDialog
 from desk_app.ui.formatting import local_date, local_date_time, local_time
@@ -255,6 +254,9 @@ class ChecklistPage(QWidget):
         self.stack.setVisible(session_open)
         self.nav_box.setVisible(session_open)
         if not session_open and not self.summary.toPlainText():
+            # Imported here: Jinja2 costs ~50 ms at start-up and is needed only once a session ends.
+            from desk_app.reports.session_summary import session_summary_html
+
             self.summary.setHtml(session_summary_html(self.record, now, local_date_time, local_date))
 
     def _refresh_nav(self, state: SessionState) -> None:

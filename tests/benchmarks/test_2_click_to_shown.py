@@ -93,7 +93,7 @@ def _measure(
     inside: dict[str, list[float]] = {name: [] for name in PARTS}
     with (
         timing_calls(desk, "tick") as tick_ms,
-        timing_calls(window.home_page, "reload_sessions") as board_ms,
+        timing_calls(window.sessions, "reload") as board_ms,
         timing_calls(page, "refresh") as refresh_ms,
     ):
         for patient_id in patients:

@@ -552,11 +552,11 @@ NEW_LABEL = 'label = "Identity checked: name and date of birth"'
 
 @pytest.fixture
 def procedure_v1_1(procedure: Procedure) -> Procedure:
-    assert procedure.version == "1.0"
-    source = procedure.source.replace('version = "1.0"', 'version = "1.1"', 1).replace(
+    assert procedure.version == "1.1"
+    source = procedure.source.replace('version = "1.1"', 'version = "1.2"', 1).replace(
         OLD_LABEL, NEW_LABEL, 1
     )
-    assert source.count('version = "1.1"') == 1 and NEW_LABEL in source
+    assert source.count('version = "1.2"') == 1 and NEW_LABEL in source
     return parse_procedure(source, "laser-acne-scarring 1.1 (test)")
 
 
@@ -574,21 +574,21 @@ def test_old_sessions_keep_the_procedure_version_they_ran(
 
     updated = Desk(db, procedure_v1_1, clock)  # the app restarted with a new procedure file
     new = updated.start_session(ann.id, nurse.id)
-    assert new.procedure.version == "1.1"
+    assert new.procedure.version == "1.2"
     assert new.procedure.item("identity").label == "Identity checked: name and date of birth"
 
     reloaded = updated.session(old.id)
-    assert reloaded.procedure.version == "1.0"
+    assert reloaded.procedure.version == "1.1"
     assert reloaded.procedure.item("identity").label == "Identity confirmed with two identifiers"
     assert reloaded.procedure.source == desk.procedure.source
     by_id = {record.id: record.procedure.version for record in updated.sessions_in_progress()}
-    assert by_id == {old.id: "1.0", new.id: "1.1"}
+    assert by_id == {old.id: "1.1", new.id: "1.2"}
     # The old session goes on under its own version.
     record = updated.tick(old.id, "consent", SIGN_IN["consent"], nurse.id)
-    assert record.procedure.version == "1.0"
+    assert record.procedure.version == "1.1"
     assert count(db, "procedure_version") == 2
     versions = db.execute_sql("SELECT version FROM procedure_version ORDER BY id").fetchall()
-    assert versions == [("1.0",), ("1.1",)]
+    assert versions == [("1.1",), ("1.2",)]
 
 
 def test_the_same_procedure_is_stored_once(

@@ -10,8 +10,9 @@ import pytest
 
 from desk_app import cli
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.errors import ProcedureError
 from desk_app.domain.people import Staff
-from desk_app.domain.procedure import Procedure
+from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk, StoreUnavailable
 from desk_app.store.models import EventRow
@@ -97,3 +98,28 @@ def test_the_demo_needs_an_explicit_file_and_marks_it_as_a_demo(
         assert not Desk(real, procedure, ManualClock(datetime.now(UTC))).is_demo()
     finally:
         real.close()
+
+
+def test_a_session_run_under_an_older_looser_procedure_still_opens(
+    db,
+    procedure: Procedure,
+    clock: ManualClock,  # noqa: ANN001
+) -> None:
+    """Rules for writing new checklists get stricter; records made under an old one must stay readable."""
+    old_text = procedure.source.replace('version = "1.1"', 'version = "1.0"').replace(
+        'id = "gel_removed"\nkind = "confirm"\nstop = "hard"',
+        'id = "gel_removed"\nkind = "confirm"\nstop = "soft"',
+    )
+    with pytest.raises(ProcedureError, match="must be a hard stop"):
+        parse_procedure(old_text, "old.toml")
+    old = parse_procedure(old_text, "old.toml", authoring=False)
+    then = Desk(db, old, clock)
+    nurse = then.add_staff("Ann Nurse", "AN", "nurse")
+    patient = then.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = then.start_session(patient.id, nurse.id)
+
+    now = Desk(db, procedure, clock)
+    reopened = now.session(session.id)
+    assert reopened.procedure.version == "1.0"
+    assert reopened.procedure.item("gel_removed").stop.value == "soft"
+    assert [record.id for record in now.sessions_in_progress()] == [session.id]
