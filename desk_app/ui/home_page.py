@@ -68,7 +68,6 @@ class BoardCardWidget(QFrame):
         row.setContentsMargins(0, 0, 0, 0)
         self.open_button = QPushButton("", self)
         self.open_button.setObjectName("sessionCard")
-        self.open_button.setMinimumHeight(104)
         self.open_button.clicked.connect(lambda: open_session(self.session_id))
         row.addWidget(self.open_button, 1)
         self.take_over_button = QPushButton("Take over", self)
@@ -122,6 +121,7 @@ class HomePage(QWidget):
         self.board_message = QLabel("", board_box)
         self.board_message.setObjectName("error")
         self.board_message.setWordWrap(True)
+        self.board_message.setVisible(False)
         board_column.addWidget(self.board_message)
         scroll = QScrollArea(board_box)
         scroll.setWidgetResizable(True)
@@ -235,8 +235,9 @@ class HomePage(QWidget):
             self.desk.take_over(session_id, staff.id)
         except DomainError as error:
             self.board_message.setText(str(error))
+            self.board_message.setVisible(True)
             return
-        self.board_message.clear()
+        self.board_message.setVisible(False)
         self.signals.session_changed.emit(session_id)
 
     # --- patients --------------------------------------------------------------------------------

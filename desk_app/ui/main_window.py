@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
             self.show_who()
         else:
             self.show_add_staff()
+        self.alert_centre.check()  # alerts that fell due while the app was closed: at once
         self.timer.start()
 
     def _build_toolbar(self) -> None:
