@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import sys
+import traceback
+from datetime import UTC, datetime
+from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.domain.clock import Clock, SystemClock
 from desk_app.domain.errors import ProcedureError
 from desk_app.domain.procedure import load_procedure
-from desk_app.paths import PROCEDURE_FILE, resource_path
+from desk_app.paths import PROCEDURE_FILE, data_folder, resource_path
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
+
+ERROR_LOG = "errors.log"
 
 
 def load_style(app: QApplication) -> None:
@@ -26,6 +31,23 @@ def build_window(database_url: str, clock: Clock) -> MainWindow:
     return MainWindow(Desk(database, procedure, clock), clock)
 
 
+def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    """A bug must not pass silently (a windowed app has no console): log it and tell the user."""
+    text = "".join(traceback.format_exception(kind, error, trace))
+    print(text, file=sys.stderr)
+    try:
+        with (data_folder() / ERROR_LOG).open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now(UTC).isoformat()}\n{text}")
+    except OSError:
+        pass
+    QMessageBox.critical(
+        QApplication.activeWindow(),
+        "Treatment Desk: unexpected error",
+        f"Something went wrong: {error}\n\nCheck that the last step shows as done; if not, do it "
+        "again. Please tell the clinic manager.",
+    )
+
+
 def run(database_url: str) -> int:
     """Start the app; a database or procedure problem is shown in a message box, not a traceback."""
     app = QApplication.instance() or QApplication(sys.argv)
@@ -35,7 +57,9 @@ def run(database_url: str) -> int:
     try:
         window = build_window(database_url, SystemClock())
     except (DatabaseOpenError, ProcedureError) as error:
+        # No window exists yet to be the parent of this message.
         QMessageBox.critical(None, "Treatment Desk cannot start", str(error))
         return 2
+    sys.excepthook = _report_unexpected
     window.show()
     return app.exec()

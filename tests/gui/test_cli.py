@@ -9,6 +9,14 @@ import pytest
 from desk_app import app, cli, paths
 
 
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch, qapp) -> list[str]:  # noqa: ANN001
+    """The messages the app would show in a box at start-up (the box itself would block)."""
+    messages: list[str] = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: messages.append(text))
+    return messages
+
+
 def test_db_option_wins_over_environment_and_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cli.DATABASE_ENV, "/tmp/from-env.sqlite3")
     assert cli.database_url("/tmp/explicit.sqlite3") == "/tmp/explicit.sqlite3"
@@ -22,9 +30,8 @@ def test_a_database_in_a_missing_folder_gets_a_message_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     qapp,  # noqa: ANN001
+    shown: list[str],
 ) -> None:
-    shown: list[str] = []
-    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
     missing = tmp_path / "no-such-folder" / "desk.sqlite3"
     assert cli.main(["--db", str(missing)]) == 2
     assert shown == [f"The folder {missing.parent} does not exist, so desk.sqlite3 cannot be created."]
@@ -35,9 +42,8 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     qapp,  # noqa: ANN001
+    shown: list[str],
 ) -> None:
-    shown: list[str] = []
-    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
     letter = tmp_path / "letter.txt"
     letter.write_text("Dear patient, your next appointment is on Monday.")
     monkeypatch.setenv(cli.DATABASE_ENV, str(letter))
@@ -50,9 +56,8 @@ def test_a_broken_procedure_file_stops_the_start_with_a_message_naming_it(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     qapp,  # noqa: ANN001
+    shown: list[str],
 ) -> None:
-    shown: list[str] = []
-    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
     real = paths.resource_path(paths.PROCEDURE_FILE).read_text(encoding="utf-8")
     broken = tmp_path / "laser-acne-scarring.toml"
     broken.write_text(real.replace("clinic_max = 70", "clinic_max = 700"), encoding="utf-8")
@@ -68,3 +73,15 @@ def test_a_broken_procedure_file_stops_the_start_with_a_message_naming_it(
         "field 'energy_mj': field 'clinic_max' lies outside 'min' to 'max'"
     ]
     assert not database.exists()
+
+
+def test_an_unexpected_error_is_logged_and_told_not_lost(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shown: list[str]
+) -> None:
+    monkeypatch.setattr(app, "data_folder", lambda: tmp_path)
+    try:
+        raise RuntimeError("printer on fire")
+    except RuntimeError as error:
+        app._report_unexpected(RuntimeError, error, error.__traceback__)
+    assert shown and "printer on fire" in shown[0]
+    assert "RuntimeError: printer on fire" in (tmp_path / app.ERROR_LOG).read_text(encoding="utf-8")
