@@ -110,7 +110,6 @@ class HomePage(QWidget):
         self._build()
         signals.second_passed.connect(self._on_second)
         signals.patients_changed.connect(self.search)
-        sessions.reloaded.connect(self.refresh_board)
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -203,6 +202,7 @@ class HomePage(QWidget):
 
     def activate(self) -> None:
         self.sessions.reload()
+        self.refresh_board()
         self.search()
 
     def _on_second(self) -> None:

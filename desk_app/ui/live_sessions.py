@@ -1,12 +1,13 @@
-"""The sessions in progress, loaded once and kept fresh, for the board and the alerts.
+"""The sessions in progress, kept fresh for the board and the alerts without slowing a tick.
 
-Records are reloaded only when something changed (here or at another desk); every second only the
-cheap part runs: deriving each session's state at the new `now`.
+A change (here or at another desk) only marks the list stale; it is read again when next needed,
+at most once a second, so a nurse's click never waits for the whole board to reload. Every second
+only the cheap part runs: deriving each session's state at the new `now`.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 
 from desk_app.domain.board import BoardCard, board
 from desk_app.domain.clock import Clock
@@ -16,21 +17,24 @@ from desk_app.ui.signals import DeskSignals
 
 
 class LiveSessions(QObject):
-    reloaded = Signal()
-    """The list of sessions in progress was read again from the database."""
-
     def __init__(self, desk: Desk, clock: Clock, signals: DeskSignals, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         self.clock = clock
-        self.records: list[SessionRecord] = []
-        signals.session_changed.connect(lambda _session_id: self.reload())
-        signals.changed_elsewhere.connect(self.reload)
+        self._records: list[SessionRecord] = []
+        self._stale = True
+        signals.session_changed.connect(lambda _session_id: self.mark_stale())
+        signals.changed_elsewhere.connect(self.mark_stale)
+
+    def mark_stale(self) -> None:
+        self._stale = True
 
     def reload(self) -> None:
-        self.records = self.desk.sessions_in_progress()
-        self.reloaded.emit()
+        self._records = self.desk.sessions_in_progress()
+        self._stale = False
 
     def cards(self) -> list[BoardCard]:
         """The board at this instant, the session needing attention first."""
-        return board(self.records, self.clock.now())
+        if self._stale:
+            self.reload()
+        return board(self._records, self.clock.now())

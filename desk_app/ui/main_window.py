@@ -25,6 +25,10 @@ from desk_app.ui.staff_pages import AddStaffPage, WhoAreYouPage
 TICK_MS = 1000
 
 
+def _warm_up_reports() -> None:
+    import desk_app.reports.session_summary  # noqa: F401
+
+
 class MainWindow(QMainWindow):
     def __init__(self, desk: Desk, clock: Clock, announcer: Announcer | None = None) -> None:
         super().__init__()
@@ -77,13 +81,14 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        self.sessions.reload()
         if desk.list_staff():
             self.show_who()
         else:
             self.show_add_staff()
         self.alert_centre.check()  # alerts that fell due while the app was closed: at once
         self.timer.start()
+        # Jinja2 (for the summary at sign-out) loads once the window is up, not during a click.
+        QTimer.singleShot(2000, _warm_up_reports)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)

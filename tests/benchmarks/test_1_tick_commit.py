@@ -153,7 +153,7 @@ def test_tick_commit_beside_raw_insert(
     )
     row = report.add(
         Row(
-            "1c. Desk.tick (commit + re-reads)",
+            "1c. Desk.tick (check + commit)",
             len(tick_ms),
             median(tick_ms),
             p95(tick_ms),
@@ -167,7 +167,7 @@ def test_tick_commit_beside_raw_insert(
         report.note(
             f"* 1c: Desk.tick is {row.ratio:.1f}x the raw insert (target 2x, reported, not enforced): "
             f"{len(statements)} SQL statements per tick besides BEGIN/COMMIT "
-            f"(staff check, session read x2 with events, insert)."
+            f"(staff check, the session and its events read inside the transaction, insert)."
         )
     assert row.passed, f"Desk.tick p95 {row.p95_ms:.1f} ms is over {TARGET_P95_MS} ms"
 

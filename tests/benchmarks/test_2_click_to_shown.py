@@ -139,8 +139,8 @@ def test_click_to_committed_and_shown(
         for name, samples in parts.items()
     )
     report.note(
-        f"2: baseline = Desk.tick inside the same clicks. Click time: {split}; the rest is the second "
-        f"session read, event dispatch and painting. Max click {max(click_ms):.1f} ms "
+        f"2: baseline = Desk.tick inside the same clicks. Click time: {split}; the rest is "
+        f"event dispatch, focus and painting. Max click {max(click_ms):.1f} ms "
         f"(slowest sign-out, which also renders the summary: {max(click_ms[23::24]):.1f} ms); "
         f"{OTHER_SESSIONS} other sessions in progress on the board throughout."
     )
