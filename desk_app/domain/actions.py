@@ -150,3 +150,16 @@ def check_take_over(state: SessionState, holder_id: int, staff_id: int) -> None:
     _open_session(state)
     if holder_id == staff_id:
         raise ActionRefused("You already have this patient.")
+
+
+def check_amendment(
+    state: SessionState, item_id: str | None, text: str, reason: str
+) -> tuple[str, dict[str, Any]]:
+    """An amendment is for a closed session only (an open one is corrected directly); it needs the
+    text and why. Returns the text and the values to store."""
+    if not state.ended:
+        raise ActionRefused("This session is still open: undo and redo the item instead of amending it.")
+    if item_id is not None:
+        _known_item(state, item_id)
+    checked_text = check_plain_text(text, "Amendment", NOTE_MAX, multiline=True)
+    return checked_text, {"reason": check_reason(reason, "Why it is amended")}

@@ -39,11 +39,19 @@ class Staff:
 
 @dataclass(frozen=True)
 class Patient:
+    """A patient as registered: two identifiers (name and date of birth, clinic number) and details."""
+
     id: int
     given_names: str
     family_name: str
     date_of_birth: date
     clinic_number: str
+    phone: str = ""
+    email: str = ""
+    fitzpatrick: str = ""
+    allergies: str = ""
+    notes: str = ""
+    archived: bool = False
 
     @property
     def full_name(self) -> str:
@@ -121,3 +129,19 @@ def search_key(text: str) -> str:
     folded = without_marks.casefold().translate(_UNDECOMPOSABLE)
     kept = "".join(c for c in folded if c.isalnum() or c.isspace())
     return " ".join(kept.split())
+
+
+def search_words(given_names: str, family_name: str, clinic_number: str) -> set[str]:
+    """The words a patient is found by, each matched from its start: every name, each part of a
+    name with punctuation in it ('O'Brien' gives 'obrien', 'o' and 'brien'), the clinic number
+    with and without its letters."""
+    words: set[str] = set()
+    for name in f"{given_names} {family_name}".split():
+        words.update(search_key(name).split())
+        words.update(search_key(re.sub(r"[^\w]", " ", name)).split())
+    number = search_key(clinic_number)
+    words.add(number)
+    digits = number.lstrip("abcdefghijklmnopqrstuvwxyz")
+    if digits:
+        words.add(digits)
+    return {word for word in words if word}

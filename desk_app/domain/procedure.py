@@ -76,6 +76,8 @@ class ItemDef:
     fields: tuple[FieldDef, ...] = ()
     starts_countdown: bool = False
     ends_countdown: bool = False
+    # The item that plans the course: its fields 'planned_sessions' (number) and 'next_date' (date).
+    plans_course: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ _ITEM_KEYS = {
     "fields": list,
     "starts_countdown": bool,
     "ends_countdown": bool,
+    "plans_course": bool,
 }
 _PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, "items": list}
 
@@ -308,6 +311,16 @@ class _Reader:
                     f"{where}, field '{field.id}'",
                     f"field 'required_if' names '{other}' = '{answer}', not a field and answer of this item",
                 )
+        if table.get("plans_course"):
+            types = {field.id: field.type for field in fields}
+            if (
+                types.get("planned_sessions") is not FieldType.NUMBER
+                or types.get("next_date") is not FieldType.DATE
+            ):
+                raise self.fail(
+                    where,
+                    "a plans_course item needs a number field 'planned_sessions' and a date 'next_date'",
+                )
         if kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and not fields:
             raise self.fail(where, f"field 'fields' is missing: a {kind} item records values")
         if kind in (ItemKind.COUNTDOWN, ItemKind.SIGN_OUT) and fields:
@@ -332,6 +345,7 @@ class _Reader:
             fields=fields,
             starts_countdown=table.get("starts_countdown", False),
             ends_countdown=table.get("ends_countdown", False),
+            plans_course=table.get("plans_course", False),
         )
 
     def pause_point(self, table: dict[str, Any], where: str) -> PausePoint:

@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     ABORT = "abort"
     ALERT_ACK = "alert acknowledged"
     HANDOVER = "handover"
+    AMENDMENT = "amendment"
 
 
 class SessionStatus(StrEnum):
@@ -83,6 +84,11 @@ class ItemState:
         return tuple(event for event in self.history if event.kind is EventKind.NOTE)
 
     @property
+    def amendments(self) -> tuple[Event, ...]:
+        """Added after the session was locked: beside the original, never instead of it."""
+        return tuple(event for event in self.history if event.kind is EventKind.AMENDMENT)
+
+    @property
     def corrections(self) -> tuple[Event, ...]:
         return tuple(event for event in self.history if event.kind is EventKind.CORRECTION)
 
@@ -99,6 +105,7 @@ class SessionState:
     abort: Event | None
     sign_out: Event | None
     session_notes: tuple[Event, ...]
+    session_amendments: tuple[Event, ...]
     alert_acks: Mapping[str, Event]
     handovers: tuple[Event, ...]
 
@@ -160,7 +167,13 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
     abort = None
     for event in sorted(events, key=lambda event: event.id):
         item_id = event.item_id
-        if event.kind in (EventKind.TICK, EventKind.CORRECTION, EventKind.OVERRIDE, EventKind.NOTE):
+        if event.kind in (
+            EventKind.TICK,
+            EventKind.CORRECTION,
+            EventKind.OVERRIDE,
+            EventKind.NOTE,
+            EventKind.AMENDMENT,
+        ):
             history.setdefault(item_id, []).append(event)
         match event.kind:
             case EventKind.TICK if item_id:
@@ -335,7 +348,8 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         current_pause_point=current,
         abort=replay.abort,
         sign_out=sign_out,
-        session_notes=tuple(replay.history.get(None, ())),
+        session_notes=tuple(e for e in replay.history.get(None, ()) if e.kind is EventKind.NOTE),
+        session_amendments=tuple(e for e in replay.history.get(None, ()) if e.kind is EventKind.AMENDMENT),
         alert_acks=replay.alert_acks,
         handovers=tuple(replay.handovers),
     )

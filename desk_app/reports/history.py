@@ -37,6 +37,8 @@ def _line(item_state: ItemState, event: Event, show_time: TimeFormatter) -> str:
             entered = event.values.get("entered_by")
             by = f" (entered by {entered})" if entered and entered != event.staff_name else ""
             return f"{who}, clinician, overrode it{by}: {event.text}"
+        case EventKind.AMENDMENT:
+            return f"AMENDMENT {amendment_line(event, show_time)}"
         case _:
             return f"{who} noted: {event.text}"
 
@@ -52,3 +54,9 @@ def history_lines(item_state: ItemState, show_time: TimeFormatter) -> list[str]:
         for event in item_state.history
         if live is None or event.id != live.id
     ]
+
+
+def amendment_line(event: Event, show_time: TimeFormatter) -> str:
+    return (
+        f"{show_time(event.at)} by {event.staff_name}: {event.text} (why: {event.values.get('reason', '')})"
+    )

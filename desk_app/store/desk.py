@@ -6,20 +6,18 @@ the database), so two desks cannot interleave a read-check-write on the same ses
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
-from peewee import Database, IntegrityError, SqliteDatabase, fn
-from peewee import DatabaseError as PeeweeDatabaseError
+from peewee import Database, SqliteDatabase, fn
 
 from desk_app.domain.actions import (
     check_abort,
+    check_amendment,
     check_correction,
     check_note,
     check_override,
@@ -28,15 +26,13 @@ from desk_app.domain.actions import (
 )
 from desk_app.domain.alerts import AlertKind, check_acknowledge
 from desk_app.domain.clock import Clock
-from desk_app.domain.dates import local_today, parse_user_date
-from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
+from desk_app.domain.dates import local_today
+from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import (
     Patient,
     Role,
     Staff,
-    check_new_patient,
     check_new_staff,
-    search_key,
 )
 from desk_app.domain.procedure import ItemKind, Procedure, parse_procedure
 from desk_app.domain.session import (
@@ -46,6 +42,7 @@ from desk_app.domain.session import (
     SessionState,
     SessionStatus,
 )
+from desk_app.store.errors import store_errors
 from desk_app.store.models import (
     DEMO_SETTING,
     ClinicSetting,
@@ -55,10 +52,8 @@ from desk_app.store.models import (
     SessionRow,
     StaffRow,
 )
-
-SEARCH_LIMIT = 50
-P = ParamSpec("P")
-R = TypeVar("R")
+from desk_app.store.patients import PatientActions, PatientChangeEntry
+from desk_app.store.rows import event_from_row, patient_from_row, staff_from_row
 
 
 class SessionAlreadyInProgress(ActionRefused):
@@ -69,59 +64,14 @@ class SessionAlreadyInProgress(ActionRefused):
         self.session_id = session_id
 
 
-def _staff(row: StaffRow) -> Staff:
-    return Staff(id=row.id, name=row.name, initials=row.initials, role=Role(row.role), active=row.active)
+@dataclass(frozen=True)
+class PatientHistory:
+    patient: Patient
+    sessions: tuple[SessionRecord, ...]
+    changes: tuple[PatientChangeEntry, ...]
 
 
-def _patient(row: PatientRow) -> Patient:
-    return Patient(
-        id=row.id,
-        given_names=row.given_names,
-        family_name=row.family_name,
-        date_of_birth=row.date_of_birth,
-        clinic_number=row.clinic_number,
-    )
-
-
-def _event(row: EventRow) -> Event:
-    return Event(
-        id=row.id,
-        kind=EventKind(row.kind),
-        at=row.at,
-        staff_id=row.staff.id,
-        staff_name=row.staff.name,
-        staff_initials=row.staff.initials,
-        item_id=row.item_id,
-        values=json.loads(row.values_json),
-        text=row.text,
-        corrects_id=row.corrects_id,
-    )
-
-
-class StoreUnavailable(DomainError):
-    """The database could not be read or written (locked past the timeout, disk full, I/O error).
-
-    Nothing of the action was saved: its transaction was rolled back.
-    """
-
-
-def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
-    """Turn a database failure into a message for the nurse; the transaction has rolled back."""
-
-    @functools.wraps(method)
-    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except (PeeweeDatabaseError, sqlite3.Error) as error:
-            raise StoreUnavailable(
-                f"Not saved: the database could not be used ({error}). Nothing was changed; "
-                "please try again, and tell the clinic manager if it keeps happening."
-            ) from error
-
-    return guarded
-
-
-class Desk:
+class Desk(PatientActions):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
     def __init__(self, db: Database, procedure: Procedure, clock: Clock) -> None:
@@ -131,7 +81,7 @@ class Desk:
         self._procedures: dict[str, Procedure] = {}
         self._seen_version: int | None = None
 
-    @_store_errors
+    @store_errors
     def changed_elsewhere(self) -> bool:
         """True if another program (another desk) wrote to the database since the last look.
 
@@ -145,24 +95,24 @@ class Desk:
         self._seen_version = version
         return changed
 
-    @_store_errors
+    @store_errors
     def is_demo(self) -> bool:
         """A demo database holds training data only; the window says so."""
         return ClinicSetting.get_or_none(ClinicSetting.key == DEMO_SETTING) is not None
 
     # --- staff -----------------------------------------------------------------------------------
 
-    @_store_errors
+    @store_errors
     def list_staff(self) -> list[Staff]:
         rows = StaffRow.select().where(StaffRow.active == True).order_by(StaffRow.name)  # noqa: E712
-        return [_staff(row) for row in rows]
+        return [staff_from_row(row) for row in rows]
 
-    @_store_errors
+    @store_errors
     def list_clinicians(self) -> list[Staff]:
         """Who may override a stop."""
         return [member for member in self.list_staff() if member.role is Role.CLINICIAN]
 
-    @_store_errors
+    @store_errors
     def add_staff(self, name: str, initials: str, role: str) -> Staff:
         new = check_new_staff(name, initials, role)
         with self.db.atomic():
@@ -174,67 +124,16 @@ class Desk:
             row = StaffRow.create(
                 name=new.name, initials=new.initials, role=new.role.value, created_at=self.clock.now()
             )
-        return _staff(row)
+        return staff_from_row(row)
 
-    @_store_errors
+    @store_errors
     def staff(self, staff_id: int) -> Staff:
         row = StaffRow.get_or_none(StaffRow.id == staff_id)
         if row is None or not row.active:
             raise ActionRefused("That member of staff is not known or no longer active.")
-        return _staff(row)
+        return staff_from_row(row)
 
     # --- patients --------------------------------------------------------------------------------
-
-    @_store_errors
-    def register_patient(
-        self,
-        given_names: str,
-        family_name: str,
-        date_of_birth: date | str,
-        clinic_number: str,
-        staff_id: int,
-    ) -> Patient:
-        new = check_new_patient(
-            given_names, family_name, date_of_birth, clinic_number, local_today(self.clock.now())
-        )
-        with self.db.atomic():
-            self.staff(staff_id)
-            if PatientRow.get_or_none(PatientRow.clinic_number == new.clinic_number) is not None:
-                raise ValidationError(f"Clinic number {new.clinic_number} is already in use.")
-            try:
-                row = PatientRow.create(
-                    given_names=new.given_names,
-                    family_name=new.family_name,
-                    date_of_birth=new.date_of_birth,
-                    clinic_number=new.clinic_number,
-                    search_text=search_key(f"{new.given_names} {new.family_name} {new.clinic_number}"),
-                    created_at=self.clock.now(),
-                    created_by=staff_id,
-                )
-            except IntegrityError:
-                raise ValidationError(f"Clinic number {new.clinic_number} is already in use.") from None
-        return _patient(row)
-
-    @_store_errors
-    def patient(self, patient_id: int) -> Patient:
-        return _patient(PatientRow.get_by_id(patient_id))
-
-    @_store_errors
-    def search_patients(self, text: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
-        """Every word must appear in the name or clinic number, blind to case and accents."""
-        query = PatientRow.select()
-        words = search_key(text).split()
-        birth = parse_user_date(text)
-        if birth is not None:
-            query = query.where(PatientRow.date_of_birth == birth)
-        elif text.strip() and not words:
-            return []  # only punctuation typed: nothing can match it
-        else:
-            for word in words:
-                # peewee escapes %, _ and backslash in contains(): they match only themselves.
-                query = query.where(PatientRow.search_text.contains(word))
-        rows = query.order_by(PatientRow.family_name, PatientRow.given_names).limit(limit)
-        return [_patient(row) for row in rows]
 
     # --- sessions: reading -----------------------------------------------------------------------
 
@@ -259,15 +158,15 @@ class Desk:
                 .order_by(EventRow.id)
             )
             for row in event_rows:
-                events[row.session_id].append(_event(row))
+                events[row.session_id].append(event_from_row(row))
         return [
             SessionRecord(
                 id=row.id,
-                patient=_patient(row.patient),
+                patient=patient_from_row(row.patient),
                 session_number=row.session_number,
                 procedure=self._procedure_for(row.procedure),
                 started_at=row.started_at,
-                holder=_staff(row.holder),
+                holder=staff_from_row(row.holder),
                 events=tuple(events[row.id]),
             )
             for row in session_rows
@@ -283,19 +182,28 @@ class Desk:
             .join(ProcedureVersionRow)
         )
 
-    @_store_errors
+    @store_errors
     def session(self, session_id: int) -> SessionRecord:
         rows = list(self._session_query().where(SessionRow.id == session_id))
         if not rows:
             raise ActionRefused(f"Session {session_id} does not exist.")
         return self._records(rows)[0]
 
-    @_store_errors
+    @store_errors
     def sessions_in_progress(self) -> list[SessionRecord]:
         query = self._session_query().where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
         return self._records(query.order_by(SessionRow.started_at))
 
-    @_store_errors
+    @store_errors
+    def patient_history(self, patient_id: int) -> PatientHistory:
+        """A patient's registration, every session (newest first) with its events, and every
+        change to the registration: four statements, however many sessions."""
+        patient = self.patient(patient_id)
+        query = self._session_query().where(SessionRow.patient == patient_id)
+        records = self._records(query.order_by(SessionRow.started_at.desc(), SessionRow.id.desc()))
+        return PatientHistory(patient, tuple(records), tuple(self.patient_changes(patient_id)))
+
+    @store_errors
     def previous_values(self, session: SessionRecord) -> tuple[date | None, dict[str, dict]]:
         """Laser settings of the patient's last signed-out session: (its date, item -> values)."""
         query = (
@@ -322,13 +230,17 @@ class Desk:
 
     # --- sessions: the actions -------------------------------------------------------------------
 
-    @_store_errors
+    @store_errors
     def start_session(self, patient_id: int, staff_id: int) -> SessionRecord:
         with self.db.atomic():
             self.staff(staff_id)
             patient = PatientRow.get_or_none(PatientRow.id == patient_id)
             if patient is None:
                 raise ActionRefused("That patient is not known.")
+            if patient.archived:
+                raise ActionRefused(
+                    f"{patient.given_names} {patient.family_name} is archived: bring the record back first."
+                )
             running = SessionRow.get_or_none(
                 (SessionRow.patient == patient_id) & (SessionRow.status == SessionStatus.IN_PROGRESS.value)
             )
@@ -415,7 +327,7 @@ class Desk:
             SessionRow.id == session_id
         ).execute()
 
-    @_store_errors
+    @store_errors
     def tick(self, session_id: int, item_id: str, values: dict[str, Any], staff_id: int) -> SessionRecord:
         """Mark an item done with its values. Ticking the sign-out item locks the session."""
         with self.db.atomic():
@@ -427,7 +339,7 @@ class Desk:
                 self._end(session_id, SessionStatus.SIGNED_OUT)
         return record
 
-    @_store_errors
+    @store_errors
     def correct(self, session_id: int, item_id: str, reason: str, staff_id: int) -> SessionRecord:
         """Undo an item's tick with a reason; the original tick stays in the record."""
         with self.db.atomic():
@@ -438,7 +350,7 @@ class Desk:
                 record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=undone.id
             )
 
-    @_store_errors
+    @store_errors
     def override(
         self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
     ) -> SessionRecord:
@@ -454,7 +366,7 @@ class Desk:
             values = {"entered_by_id": entered_by.id, "entered_by": entered_by.name}
             return self._append(record, EventKind.OVERRIDE, clinician, item_id, values, text=checked_reason)
 
-    @_store_errors
+    @store_errors
     def add_note(self, session_id: int, item_id: str | None, text: str, staff_id: int) -> SessionRecord:
         """A note on an item (or, with no item, on the session), kept with who and when."""
         with self.db.atomic():
@@ -463,7 +375,7 @@ class Desk:
             checked = check_note(state, item_id, text)
             return self._append(record, EventKind.NOTE, staff, item_id, text=checked)
 
-    @_store_errors
+    @store_errors
     def acknowledge_alert(self, session_id: int, kind: AlertKind, staff_id: int) -> SessionRecord:
         """A member of staff has seen a gel alert: recorded with who and when; it stops showing."""
         with self.db.atomic():
@@ -472,7 +384,7 @@ class Desk:
             values = check_acknowledge(state, kind, self.clock.now())
             return self._append(record, EventKind.ALERT_ACK, staff, values=values, text=kind.value)
 
-    @_store_errors
+    @store_errors
     def take_over(self, session_id: int, staff_id: int) -> SessionRecord:
         """Handover: this member of staff now has the patient."""
         with self.db.atomic():
@@ -483,7 +395,18 @@ class Desk:
             SessionRow.update(holder=staff_id).where(SessionRow.id == session_id).execute()
         return replace(record, holder=staff)
 
-    @_store_errors
+    @store_errors
+    def amend(
+        self, session_id: int, item_id: str | None, text: str, reason: str, staff_id: int
+    ) -> SessionRecord:
+        """Add an amendment to a closed session: who, when, why and what; the original stays."""
+        with self.db.atomic():
+            staff = self.staff(staff_id)
+            record, state = self._state_in_transaction(session_id)
+            checked_text, values = check_amendment(state, item_id, text, reason)
+            return self._append(record, EventKind.AMENDMENT, staff, item_id, values, text=checked_text)
+
+    @store_errors
     def abort(self, session_id: int, reason: str, staff_id: int, gel_removed: bool = False) -> SessionRecord:
         """Stop the treatment with a reason; if gel is on, someone must confirm it came off."""
         with self.db.atomic():

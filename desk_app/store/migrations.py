@@ -14,7 +14,15 @@ from pathlib import Path
 
 from peewee import Database, SqliteDatabase
 
-from desk_app.store.models import INITIAL_MODELS, ClinicSetting, EventRow, SchemaMigration
+from desk_app.domain.people import search_key, search_words
+from desk_app.store import schema_v1
+from desk_app.store.models import (
+    ClinicSetting,
+    PatientChange,
+    PatientRow,
+    PatientWord,
+    SchemaMigration,
+)
 
 
 class SchemaTooNewError(Exception):
@@ -22,9 +30,9 @@ class SchemaTooNewError(Exception):
 
 
 def _m001_initial(db: Database) -> None:
-    db.create_tables(INITIAL_MODELS)
+    db.create_tables(schema_v1.TABLES)
     if isinstance(db, SqliteDatabase):
-        table = EventRow._meta.table_name
+        table = schema_v1.SessionEvent._meta.table_name
         for action in ("UPDATE", "DELETE"):
             db.execute_sql(
                 f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
@@ -36,9 +44,40 @@ def _m002_clinic_settings(db: Database) -> None:
     db.create_tables([ClinicSetting])
 
 
+def _forbid_update_and_delete(db: Database, table: str) -> None:
+    """The database itself refuses to change or remove rows of an append-only table."""
+    if isinstance(db, SqliteDatabase):
+        for action in ("UPDATE", "DELETE"):
+            db.execute_sql(
+                f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
+            )
+
+
+def _m003_patient_register(db: Database) -> None:
+    """Patient details, change history, and search on word starts (an index, not a table scan)."""
+    boolean, false = ("INTEGER", "0") if isinstance(db, SqliteDatabase) else ("BOOLEAN", "FALSE")
+    for column in ("phone", "email", "fitzpatrick", "allergies", "notes"):
+        db.execute_sql(f"ALTER TABLE patient ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    db.execute_sql(f"ALTER TABLE patient ADD COLUMN archived {boolean} NOT NULL DEFAULT {false}")
+    db.execute_sql("CREATE INDEX patient_date_of_birth ON patient (date_of_birth)")
+    db.execute_sql("CREATE INDEX patient_family_given ON patient (family_name, given_names)")
+    db.create_tables([PatientWord, PatientChange])
+    _forbid_update_and_delete(db, PatientChange._meta.table_name)
+    for patient in PatientRow.select():
+        PatientRow.update(search_text=search_key(f"{patient.given_names} {patient.family_name}")).where(
+            PatientRow.id == patient.id
+        ).execute()
+        words = search_words(patient.given_names, patient.family_name, patient.clinic_number)
+        PatientWord.insert_many(
+            [(patient.id, word) for word in sorted(words)], fields=[PatientWord.patient, PatientWord.word]
+        ).execute()
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
+    ("patient register", _m003_patient_register),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -48,13 +48,43 @@ class PatientRow(BaseModel):
     family_name = TextField()
     date_of_birth = DateField()
     clinic_number = TextField(unique=True)
-    # Accent- and case-folded "given family clinic-number", kept beside the exact names for search.
+    # The accent- and case-folded full name, to spot a second registration of the same person.
     search_text = TextField(index=True)
     created_at = UTCDateTimeField()
     created_by = ForeignKeyField(StaffRow, backref="patients_created")
+    phone = TextField(default="")
+    email = TextField(default="")
+    fitzpatrick = TextField(default="")
+    allergies = TextField(default="")
+    notes = TextField(default="")
+    archived = BooleanField(default=False)
 
     class Meta:
         table_name = "patient"
+
+
+class PatientWord(BaseModel):
+    """Each word a patient is found by (folded), so search matches word starts on an index."""
+
+    patient = ForeignKeyField(PatientRow, backref="words")
+    word = TextField(index=True)
+
+    class Meta:
+        table_name = "patient_word"
+
+
+class PatientChange(BaseModel):
+    """Append-only: one row per field changed in a patient's registration, with who and when."""
+
+    patient = ForeignKeyField(PatientRow, backref="changes")
+    staff = ForeignKeyField(StaffRow)
+    at = UTCDateTimeField()
+    field = TextField()
+    old_value = TextField()
+    new_value = TextField()
+
+    class Meta:
+        table_name = "patient_change"
 
 
 class ProcedureVersionRow(BaseModel):
@@ -110,5 +140,3 @@ class ClinicSetting(BaseModel):
 
 
 DEMO_SETTING = "demo"
-# The tables of migration 1, frozen: a later table is created by its own migration.
-INITIAL_MODELS = [SchemaMigration, StaffRow, PatientRow, ProcedureVersionRow, SessionRow, EventRow]

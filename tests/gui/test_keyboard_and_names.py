@@ -87,7 +87,9 @@ def visible_buttons(root: QWidget) -> Iterator[QAbstractButton]:
 
 
 def start_session(desk: Desk, staff: Staff, number: str = "AZ-00001") -> int:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", number, staff.id)
+    patient = desk.register_patient(
+        "Zoë", "O'Brien", "1990-02-03", number, staff.id, duplicate_confirmed=True
+    )
     return desk.start_session(patient.id, staff.id).id
 
 

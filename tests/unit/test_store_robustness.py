@@ -14,7 +14,8 @@ from desk_app.domain.errors import ProcedureError
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.store.database import DatabaseOpenError, open_database
-from desk_app.store.desk import Desk, StoreUnavailable
+from desk_app.store.desk import Desk
+from desk_app.store.errors import StoreUnavailable
 from desk_app.store.models import EventRow
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 

@@ -1,0 +1,104 @@
+"""A patient's course of treatment: how far along, when the last session was, when the next may be.
+
+Most patients need three sessions, up to six for deep scarring; the sun rule asks for four weeks
+between sessions. The planned number is what the last signed-out session recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from desk_app.domain.dates import local_today
+from desk_app.domain.procedure import FieldType, ItemKind
+from desk_app.domain.session import SessionRecord, SessionStatus
+from desk_app.domain.values import describe_value
+
+DEFAULT_PLANNED = 3
+MAX_PLANNED = 6
+GAP_BETWEEN_SESSIONS = timedelta(weeks=4)
+
+
+@dataclass(frozen=True)
+class Course:
+    sessions_done: int
+    planned: int
+    last_session: date | None
+    days_since_last: int | None
+    earliest_next: date | None
+    next_planned: date | None
+
+    @property
+    def summary(self) -> str:
+        """'2 of 3 sessions done' in words a nurse reads at a glance."""
+        return f"{self.sessions_done} of {self.planned} sessions done"
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """One line of a patient's history: enough to see what was done without opening it."""
+
+    session_id: int
+    number: int
+    day: date
+    status: SessionStatus
+    operator: str
+    settings: str
+
+
+def _planned_values(record: SessionRecord, now: datetime) -> dict:
+    """What the session's course-plan item recorded (planned_sessions, next_date), if anything."""
+    item = next((i for i in record.procedure.all_items() if i.plans_course), None)
+    tick = record.state(now).item(item.id).tick if item else None
+    return dict(tick.values) if tick else {}
+
+
+def course(records: Sequence[SessionRecord], now: datetime) -> Course:
+    """The course so far, from the patient's sessions (any order)."""
+    done = sorted(
+        (r for r in records if r.state(now).status is SessionStatus.SIGNED_OUT), key=lambda r: r.started_at
+    )
+    planned, next_planned = DEFAULT_PLANNED, None
+    if done:
+        values = _planned_values(done[-1], now)
+        planned = int(values.get("planned_sessions", DEFAULT_PLANNED))
+        next_planned = date.fromisoformat(values["next_date"]) if "next_date" in values else None
+    last = local_today(done[-1].started_at) if done else None
+    today = local_today(now)
+    return Course(
+        sessions_done=len(done),
+        planned=min(max(planned, len(done)), MAX_PLANNED) if done else planned,
+        last_session=last,
+        days_since_last=(today - last).days if last else None,
+        earliest_next=last + GAP_BETWEEN_SESSIONS if last else None,
+        next_planned=next_planned,
+    )
+
+
+def session_line(record: SessionRecord, now: datetime) -> SessionLine:
+    state = record.state(now)
+    operator = state.sign_out.staff_name if state.sign_out else record.holder.name
+    settings = []
+    for item in record.procedure.all_items():
+        tick = state.item(item.id).tick
+        if item.kind is not ItemKind.LASER_PASS or tick is None:
+            continue
+        # The settings that vary: numbers with a unit, not fixed ones such as the 7 mm beam.
+        shown = [
+            describe_value(field, tick.values[field.id])
+            for field in item.fields
+            if field.type is FieldType.NUMBER
+            and field.unit
+            and field.min != field.max
+            and field.id in tick.values
+        ]
+        settings.append(f"{item.label.split(',')[0]}: {', '.join(shown)}")
+    return SessionLine(
+        session_id=record.id,
+        number=record.session_number,
+        day=local_today(record.started_at),
+        status=state.status,
+        operator=operator,
+        settings="; ".join(settings),
+    )

@@ -1,0 +1,38 @@
+"""Database failures, turned into messages for the nurse."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from peewee import DatabaseError as PeeweeDatabaseError
+
+from desk_app.domain.errors import DomainError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class StoreUnavailable(DomainError):
+    """The database could not be read or written (locked past the timeout, disk full, I/O error).
+
+    Nothing of the action was saved: its transaction was rolled back.
+    """
+
+
+def store_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn a database failure into a message for the nurse; the transaction has rolled back."""
+
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except (PeeweeDatabaseError, sqlite3.Error) as error:
+            raise StoreUnavailable(
+                f"Not saved: the database could not be used ({error}). Nothing was changed; "
+                "please try again, and tell the clinic manager if it keeps happening."
+            ) from error
+
+    return guarded
