@@ -28,9 +28,9 @@ class Alert:
     due_at: datetime
 
     @property
-    def key(self) -> tuple[int, AlertKind]:
-        """Identifies the alert across refreshes: one per session and kind, ever."""
-        return self.session_id, self.kind
+    def key(self) -> tuple[int, AlertKind, datetime]:
+        """Identifies the alert across refreshes: gel painted again brings a new alert."""
+        return self.session_id, self.kind, self.due_at
 
     @property
     def message(self) -> str:
@@ -47,12 +47,18 @@ def _instants(state: SessionState) -> dict[AlertKind, datetime]:
 
 
 def due_alerts(record: SessionRecord, state: SessionState, now: datetime) -> list[Alert]:
-    """Alerts of one session that are due at `now` and not yet acknowledged, oldest first."""
-    return [
+    """Alerts of one session that are due at `now` and not yet acknowledged, oldest first.
+
+    Once the gel must come off, 'ready' is no longer news: only 'remove now' is shown.
+    """
+    due = [
         Alert(record.id, record.patient.full_name, kind, instant)
         for kind, instant in _instants(state).items()
         if instant <= now and kind.value not in state.alert_acks
     ]
+    if any(alert.kind is AlertKind.REMOVE_NOW for alert in due):
+        return [alert for alert in due if alert.kind is AlertKind.REMOVE_NOW]
+    return due
 
 
 def acknowledgement(state: SessionState, kind: AlertKind) -> Event | None:

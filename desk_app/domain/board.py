@@ -13,8 +13,8 @@ from enum import StrEnum
 
 from desk_app.domain.alerts import Alert, due_alerts
 from desk_app.domain.countdown import GelPhase
-from desk_app.domain.procedure import PausePoint
-from desk_app.domain.session import SessionRecord, SessionState
+from desk_app.domain.procedure import ItemKind, PausePoint
+from desk_app.domain.session import ItemState, SessionRecord, SessionState
 
 
 class BoardPhase(StrEnum):
@@ -91,12 +91,24 @@ def board_card(record: SessionRecord, now: datetime) -> BoardCard:
         record=record,
         state=state,
         phase=phase,
-        next_label=next_item.item.label if next_item else "Sign out",
+        next_label=_next_label(state, next_item),
         gel_remaining=countdown.remaining(now) if phase is BoardPhase.WAITING and countdown else None,
         laser_room_since=done_at if phase is BoardPhase.IN_LASER_ROOM else None,
         alerts=tuple(due_alerts(record, state, now)),
         attention_at=attention_at,
     )
+
+
+def _next_label(state: SessionState, next_item: ItemState | None) -> str:
+    """The next thing to do; during the wait, the pause point that follows it."""
+    if next_item is None:
+        return "Sign out"
+    if next_item.item.kind is ItemKind.COUNTDOWN:
+        points = state.procedure.pause_points
+        waiting = next(i for i, point in enumerate(points) if next_item.item in point.items)
+        if waiting + 1 < len(points):
+            return f"{points[waiting + 1].title} (when the gel is ready)"
+    return next_item.item.label
 
 
 def board(records: Sequence[SessionRecord], now: datetime) -> list[BoardCard]:

@@ -12,7 +12,13 @@ from desk_app.domain.countdown import mm_ss
 from desk_app.domain.session import SessionRecord
 from desk_app.domain.values import describe_values
 from desk_app.paths import resource_path
-from desk_app.reports.history import ITEM_STATUS_WORDS, SESSION_STATUS_WORDS, TimeFormatter, history_lines
+from desk_app.reports.history import (
+    ITEM_STATUS_WORDS,
+    SESSION_STATUS_WORDS,
+    TimeFormatter,
+    amendment_line,
+    history_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ def session_summary_html(
             session_notes=[
                 f"{event.staff_name} at {show_time(event.at)}: {event.text}" for event in state.session_notes
             ],
+            session_amendments=[amendment_line(event, show_time) for event in state.session_amendments],
             show_date=show_date,
         )
     )

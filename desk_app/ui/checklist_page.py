@@ -28,7 +28,7 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import PausePoint
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.store.desk import Desk
-from desk_app.ui.dialogs import OverrideDialog, ReasonDialog, StopTreatmentDialog
+from desk_app.ui.dialogs import AmendmentDialog, OverrideDialog, ReasonDialog, StopTreatmentDialog
 from desk_app.ui.formatting import local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.signals import DeskSignals
@@ -116,10 +116,12 @@ class ChecklistPage(QWidget):
         self.back_button.clicked.connect(self.back_requested)
         self.session_note_button = QPushButton("Note on session…", self)
         self.session_note_button.clicked.connect(lambda: self._ask_note(None))
+        self.amend_button = QPushButton("Add amendment…", self)
+        self.amend_button.clicked.connect(self._ask_amendment)
         self.abort_button = QPushButton("Stop treatment…", self)
         self.abort_button.setObjectName("dangerButton")
         self.abort_button.clicked.connect(self._ask_stop)
-        for button in (self.back_button, self.session_note_button, self.abort_button):
+        for button in (self.back_button, self.session_note_button, self.amend_button, self.abort_button):
             button.setMinimumHeight(44)
             footer.addWidget(button)
         footer.addStretch(1)
@@ -250,6 +252,7 @@ class ChecklistPage(QWidget):
         self.session_notes.setVisible(bool(notes) and session_open)
         self.session_note_button.setVisible(session_open)
         self.abort_button.setVisible(session_open)
+        self.amend_button.setVisible(not session_open)
         self.summary.setVisible(not session_open)
         self.stack.setVisible(session_open)
         self.nav_box.setVisible(session_open)
@@ -340,6 +343,7 @@ class ChecklistPage(QWidget):
             self._reload()  # what is shown may be out of date: that can be why it was refused
             return str(error)
         self.record = record
+        self.summary.clear()  # rendered again from the new state (an amendment shows at once)
         self.refresh()
         self._announcing = True  # the other pages refresh; this one already shows the new state
         try:
@@ -410,6 +414,20 @@ class ChecklistPage(QWidget):
             "Write the note; it is kept with your name and the time.",
             lambda text: self._commit(lambda: self.desk.add_note(session_id, item_id, text, staff.id)),
             ok_text="Add note",
+        ).open()
+
+    def _ask_amendment(self) -> None:
+        staff = self._staff_or_complain()
+        if staff is None or self.record is None:
+            return
+        session_id = self.record.id
+        items = [(item.id, item.label) for item in self.record.procedure.all_items()]
+        AmendmentDialog(
+            self,
+            items,
+            lambda item_id, text, reason: self._commit(
+                lambda: self.desk.amend(session_id, item_id, text, reason, staff.id)
+            ),
         ).open()
 
     def _ask_stop(self) -> None:

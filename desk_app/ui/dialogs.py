@@ -13,9 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QRadioButton,
     QVBoxLayout,
@@ -129,3 +131,37 @@ class StopTreatmentDialog(ReasonDialog):
 
     def _submit_with_gel(self, reason: str) -> str | None:
         return self._submit_stop(reason, self.gel_removed.isChecked())
+
+
+class AmendmentDialog(ReasonDialog):
+    """An amendment to a locked session: what it is about, what it says, and why it is added."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        items: list[tuple[str, str]],
+        submit: Callable[[str | None, str, str], str | None],
+    ) -> None:
+        super().__init__(
+            parent,
+            "Add amendment",
+            "The session is locked: an amendment is added beside the original, which stays as it was. "
+            "Write the amendment, then why it is needed.",
+            self._submit_amendment,
+            ok_text="Add amendment",
+        )
+        self._submit_to_store = submit
+        self.about = QComboBox(self)
+        self.about.setAccessibleName("About")
+        self.about.addItem("The whole session", None)
+        for item_id, label in items:
+            self.about.addItem(label, item_id)
+        self.extra.addWidget(QLabel("About:", self))
+        self.extra.addWidget(self.about)
+        self.extra.addWidget(QLabel("Why it is amended:", self))
+        self.reason = QLineEdit(self)
+        self.reason.setAccessibleName("Why it is amended")
+        self.extra.addWidget(self.reason)
+
+    def _submit_amendment(self, text: str) -> str | None:
+        return self._submit_to_store(self.about.currentData(), text, self.reason.text())

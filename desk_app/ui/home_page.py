@@ -26,7 +26,7 @@ from desk_app.domain.countdown import mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
-from desk_app.ui.formatting import local_date
+from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.signals import DeskSignals
 
@@ -37,10 +37,10 @@ def card_lines(card: BoardCard, now: datetime) -> list[str]:
     match card.phase:
         case BoardPhase.WAITING:
             where = f"Gel working: {mm_ss(card.gel_remaining)} left"
-        case BoardPhase.READY:
-            where = "Ready for the laser room"
-        case BoardPhase.REMOVE_NOW:
-            where = "Remove the gel now"
+        case BoardPhase.READY if card.state.countdown is not None:
+            where = f"Ready for the laser room · remove gel by {local_time(card.state.countdown.remove_at)}"
+        case BoardPhase.REMOVE_NOW if card.state.countdown is not None:
+            where = f"Remove the gel now: on for {mm_ss(card.state.countdown.gel_time(now))}"
         case BoardPhase.IN_LASER_ROOM if card.laser_room_since is not None:
             where = f"In the laser room for {mm_ss(now - card.laser_room_since)}"
         case BoardPhase.IN_LASER_ROOM:
@@ -68,6 +68,7 @@ class BoardCardWidget(QFrame):
         row.setContentsMargins(0, 0, 0, 0)
         self.open_button = QPushButton("", self)
         self.open_button.setObjectName("sessionCard")
+        self.open_button.setAutoDefault(True)  # Enter opens the card, as Space does
         self.open_button.clicked.connect(lambda: open_session(self.session_id))
         row.addWidget(self.open_button, 1)
         self.take_over_button = QPushButton("Take over", self)
@@ -91,6 +92,9 @@ class BoardCardWidget(QFrame):
 class HomePage(QWidget):
     open_session_requested = Signal(int)
     """Open this session's checklist."""
+
+    open_patient_requested = Signal(int)
+    """Open this patient's page (history, course, registration)."""
 
     def __init__(
         self,
@@ -154,6 +158,10 @@ class HomePage(QWidget):
         self.start_button.setMinimumHeight(44)
         self.start_button.clicked.connect(self._start_session)
         find.addWidget(self.start_button)
+        self.record_button = QPushButton("Patient record", find_box)
+        self.record_button.setMinimumHeight(44)
+        self.record_button.clicked.connect(self._open_record)
+        find.addWidget(self.record_button)
         self.start_message = QLabel("", find_box)
         self.start_message.setObjectName("error")
         self.start_message.setWordWrap(True)
@@ -226,6 +234,10 @@ class HomePage(QWidget):
         for widget, card in zip(self.card_widgets, cards, strict=True):
             widget.show_card(card, now, staff)
         self.no_sessions.setVisible(not cards)
+        # Tab goes through the board first, top card first, then to the patient search.
+        chain = [w for widget in self.card_widgets for w in (widget.open_button, widget.take_over_button)]
+        for before, after in zip(chain, [*chain[1:], self.search_edit], strict=False):
+            QWidget.setTabOrder(before, after)
 
     def _take_over(self, session_id: int) -> None:
         staff = self.current_staff()
@@ -239,6 +251,8 @@ class HomePage(QWidget):
             return
         self.board_message.setVisible(False)
         self.signals.session_changed.emit(session_id)
+        self.sessions.reload()
+        self.refresh_board()  # the new holder shows at once, not at the next second
 
     # --- patients --------------------------------------------------------------------------------
 
@@ -261,6 +275,7 @@ class HomePage(QWidget):
         self.start_message.clear()
         self.open_running_button.setVisible(False)
         self.start_button.setEnabled(self.results.currentItem() is not None)
+        self.record_button.setEnabled(self.results.currentItem() is not None)
 
     def _register(self) -> None:
         staff = self.current_staff()
@@ -302,6 +317,11 @@ class HomePage(QWidget):
         self.start_message.clear()
         self.signals.session_changed.emit(record.id)
         self.open_session_requested.emit(record.id)
+
+    def _open_record(self) -> None:
+        current = self.results.currentItem()
+        if current is not None:
+            self.open_patient_requested.emit(current.data(Qt.ItemDataRole.UserRole))
 
     def _open_running(self) -> None:
         if self._running_session_id is not None:

@@ -19,6 +19,8 @@ from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnoun
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.home_page import HomePage
 from desk_app.ui.live_sessions import LiveSessions
+from desk_app.ui.patient_page import PatientPage
+from desk_app.ui.patients_page import PatientsPage
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_pages import AddStaffPage, WhoAreYouPage
 
@@ -36,6 +38,7 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.signals = DeskSignals(self)
         self.staff: Staff | None = None
+        self._database_busy = False
         self.demo = desk.is_demo()
         title = "Treatment Desk"
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
@@ -68,14 +71,28 @@ class MainWindow(QMainWindow):
         self.who_page = WhoAreYouPage(desk, self)
         self.home_page = HomePage(desk, self.signals, self.sessions, self.current_staff, self)
         self.checklist_page = ChecklistPage(desk, self.signals, clock, self.current_staff, self)
-        for page in (self.add_staff_page, self.who_page, self.home_page, self.checklist_page):
+        self.patients_page = PatientsPage(desk, self.signals, self)
+        self.patient_page = PatientPage(desk, self.signals, clock, self.current_staff, self)
+        for page in (
+            self.add_staff_page,
+            self.who_page,
+            self.home_page,
+            self.checklist_page,
+            self.patients_page,
+            self.patient_page,
+        ):
             self.stack.addWidget(page)
+        self._session_opened_from: QWidget = self.home_page
 
         self.add_staff_page.done.connect(self.show_who)
         self.who_page.chosen.connect(self.set_staff)
         self.who_page.add_staff_requested.connect(self.show_add_staff)
         self.home_page.open_session_requested.connect(self.show_session)
-        self.checklist_page.back_requested.connect(self.show_home)
+        self.home_page.open_patient_requested.connect(self.show_patient)
+        self.checklist_page.back_requested.connect(self._back_from_session)
+        self.patients_page.open_patient_requested.connect(self.show_patient)
+        self.patient_page.open_session_requested.connect(self.show_session)
+        self.patient_page.back_requested.connect(self.show_patients)
         self._build_toolbar()
 
         self.timer = QTimer(self)
@@ -99,6 +116,11 @@ class MainWindow(QMainWindow):
         self.board_action.setToolTip("Back to the board of patients in progress (Ctrl+B)")
         self.board_action.triggered.connect(self.show_home)
         toolbar.addAction(self.board_action)
+        self.patients_action = QAction("Patients", self)
+        self.patients_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.patients_action.setToolTip("Find a patient and their history (Ctrl+P)")
+        self.patients_action.triggered.connect(self.show_patients)
+        toolbar.addAction(self.patients_action)
         self.switch_action = QAction("Switch staff", self)
         self.switch_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.switch_action.setToolTip("Choose who is at the desk (Ctrl+Shift+S)")
@@ -120,6 +142,11 @@ class MainWindow(QMainWindow):
         except DomainError as error:  # the database is busy: say so, keep counting down
             self.alert_message.setText(str(error))
             self.alert_message.setVisible(True)
+            self._database_busy = True
+        else:
+            if self._database_busy:
+                self.alert_message.setVisible(False)
+                self._database_busy = False
         self.signals.second_passed.emit()
         self.alert_centre.check()
 
@@ -148,6 +175,7 @@ class MainWindow(QMainWindow):
         staff = self.staff
         self.staff_label.setText(f"  At the desk: {staff.name} ({staff.initials})" if staff else "")
         self.board_action.setEnabled(staff is not None)
+        self.patients_action.setEnabled(staff is not None)
 
     def show_add_staff(self) -> None:
         self.checklist_page.close_session()
@@ -162,6 +190,7 @@ class MainWindow(QMainWindow):
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
+        self.alert_message.setVisible(False)
         self._update_staff_label()
         self.show_home()
 
@@ -175,5 +204,27 @@ class MainWindow(QMainWindow):
         self.home_page.search_edit.setFocus()
 
     def show_session(self, session_id: int) -> None:
+        if self.stack.currentWidget() is not self.checklist_page:
+            self._session_opened_from = self.stack.currentWidget()
         self.checklist_page.open_session(session_id)
         self.stack.setCurrentWidget(self.checklist_page)
+
+    def _back_from_session(self) -> None:
+        if self._session_opened_from is self.patient_page and self.patient_page.patient is not None:
+            self.show_patient(self.patient_page.patient.id)
+        else:
+            self.show_home()
+
+    def show_patients(self) -> None:
+        if self.staff is None:
+            self.show_who()
+            return
+        self.checklist_page.close_session()
+        self.patients_page.search()
+        self.stack.setCurrentWidget(self.patients_page)
+        self.patients_page.search_edit.setFocus()
+
+    def show_patient(self, patient_id: int) -> None:
+        self.checklist_page.close_session()
+        self.patient_page.open_patient(patient_id)
+        self.stack.setCurrentWidget(self.patient_page)

@@ -76,7 +76,12 @@ def test_tick_shown_then_killed_is_there_after_restart_with_right_time_left(
     qtbot.addWidget(window)
     window.show()
     click(qtbot, window, "Ann Nurse (AN) · nurse")
-    click(qtbot, window, "Siân Nuñez · AZ-00042, Gel working: 43:00 left, Next: Gel working, With Ann Nurse")
+    click(
+        qtbot,
+        window,
+        "Siân Nuñez · AZ-00042, Gel working: 43:00 left, Next: Time-out (when the gel is ready), "
+        "With Ann Nurse",
+    )
     assert label_text(window, "Gel countdown") == "43:00"
     shown = [b.text() for b in window.checklist_page.nav_buttons.values() if b.isChecked()]
     assert shown == ["▶ 3. Wait"]

@@ -37,7 +37,8 @@ def test_ready_alert_falls_due_at_exactly_sixty_minutes_and_remove_now_at_ninety
     assert alert_kinds(desk, session.id, applied + timedelta(minutes=59, seconds=59)) == []
     assert alert_kinds(desk, session.id, applied + timedelta(minutes=60)) == [AlertKind.READY]
     at_ninety = applied + timedelta(minutes=90)
-    assert alert_kinds(desk, session.id, at_ninety) == [AlertKind.READY, AlertKind.REMOVE_NOW]
+    # Once the gel must come off, 'ready' is stale: only 'remove now' is due.
+    assert alert_kinds(desk, session.id, at_ninety) == [AlertKind.REMOVE_NOW]
 
 
 def test_an_acknowledged_alert_stays_acknowledged_with_who_and_when(
@@ -57,12 +58,12 @@ def test_an_acknowledged_alert_stays_acknowledged_with_who_and_when(
     assert alert_kinds(desk, session.id, clock.now()) == [AlertKind.REMOVE_NOW]
 
 
-def test_alerts_due_while_the_pc_slept_are_all_due_on_waking(
+def test_the_alert_that_matters_is_due_on_waking_after_the_pc_slept(
     desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     session = numbing_session(desk, nurse, 1)
     woke = clock.advance(hours=3)
-    assert alert_kinds(desk, session.id, woke) == [AlertKind.READY, AlertKind.REMOVE_NOW]
+    assert alert_kinds(desk, session.id, woke) == [AlertKind.REMOVE_NOW]
 
 
 def test_no_gel_alerts_once_the_gel_is_off(desk: Desk, nurse: Staff, clock: ManualClock) -> None:

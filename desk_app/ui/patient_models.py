@@ -1,0 +1,112 @@
+"""Item models for patient lists and a patient's sessions.
+
+The patient list can hold 100,000 rows: it fetches a page at a time as the view scrolls
+(canFetchMore/fetchMore), so the first paint costs one page, never the whole register.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from desk_app.domain.course import SessionLine
+from desk_app.domain.people import Patient
+from desk_app.reports.history import SESSION_STATUS_WORDS
+from desk_app.ui.formatting import local_date
+
+PAGE = 100
+Index = QModelIndex | QPersistentModelIndex
+Row = TypeVar("Row")
+PatientPager = Callable[[str, int, int], list[Patient]]  # (text, limit, offset) -> patients
+_SHOWN_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
+
+
+class _RowsModel(QAbstractTableModel, Generic[Row]):
+    """A read-only table over a plain list of rows; subclasses say the columns and the cells."""
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+
+    def row_at(self, row: int) -> Row:
+        return self._rows[row]
+
+    def cells(self, row: Row) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own default
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in _SHOWN_ROLES:
+            return None
+        return self.cells(self._rows[index.row()])[index.column()]
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+
+class PatientListModel(_RowsModel[Patient]):
+    """Patients matching a search, loaded a page at a time."""
+
+    COLUMNS = ("Surname", "First names", "Date of birth", "Clinic number")
+
+    def __init__(self, pager: PatientPager, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._pager = pager
+        self._text = ""
+        self._more = False
+
+    def search(self, text: str) -> None:
+        self.beginResetModel()
+        self._text = text
+        self._rows = self._pager(text, PAGE, 0)
+        self._more = len(self._rows) == PAGE
+        self.endResetModel()
+
+    def cells(self, row: Patient) -> tuple[str, ...]:
+        return (row.family_name, row.given_names, local_date(row.date_of_birth), row.clinic_number)
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or not self._more:
+            return
+        page = self._pager(self._text, PAGE, len(self._rows))
+        self._more = len(page) == PAGE
+        if page:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+
+
+class SessionListModel(_RowsModel[SessionLine]):
+    """A patient's sessions, newest first, a line each."""
+
+    COLUMNS = ("Date", "Session", "Status", "Operator", "Laser settings")
+
+    def set_lines(self, lines: list[SessionLine]) -> None:
+        self.beginResetModel()
+        self._rows = list(lines)
+        self.endResetModel()
+
+    def cells(self, row: SessionLine) -> tuple[str, ...]:
+        return (
+            local_date(row.day),
+            str(row.number),
+            SESSION_STATUS_WORDS[row.status],
+            row.operator,
+            row.settings,
+        )

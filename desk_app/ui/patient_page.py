@@ -1,0 +1,219 @@
+"""One patient's page: the course so far, every past session, the registration and its changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.clock import Clock
+from desk_app.domain.course import course, session_line
+from desk_app.domain.errors import DomainError
+from desk_app.domain.patient_record import EDITABLE_FIELDS
+from desk_app.domain.people import Patient, Staff
+from desk_app.store.desk import Desk
+from desk_app.ui.formatting import local_date, local_date_time
+from desk_app.ui.patient_models import SessionListModel
+from desk_app.ui.signals import DeskSignals
+
+
+def days_ago(days: int | None) -> str:
+    if days is None:
+        return ""
+    return "today" if days == 0 else f"{days} day{'' if days == 1 else 's'} ago"
+
+
+class PatientPage(QWidget):
+    open_session_requested = Signal(int)
+    """Open this past (or current) session."""
+
+    back_requested = Signal()
+    """Back to the list of patients."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        signals: DeskSignals,
+        clock: Clock,
+        current_staff: Callable[[], Staff | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.signals = signals
+        self.clock = clock
+        self.current_staff = current_staff
+        self.patient: Patient | None = None
+        self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.name_label = QLabel("", self)
+        self.name_label.setObjectName("patientName")
+        layout.addWidget(self.name_label)
+        self.identity_label = QLabel("", self)
+        layout.addWidget(self.identity_label)
+        self.course_label = QLabel("", self)
+        self.course_label.setObjectName("course")
+        self.course_label.setAccessibleName("Course")
+        self.course_label.setWordWrap(True)
+        layout.addWidget(self.course_label)
+
+        columns = QHBoxLayout()
+        sessions_box = QGroupBox("Sessions", self)
+        sessions = QVBoxLayout(sessions_box)
+        self.sessions_model = SessionListModel(self)
+        self.sessions_table = QTableView(sessions_box)
+        self.sessions_table.setAccessibleName("Sessions of this patient")
+        self.sessions_table.setModel(self.sessions_model)
+        self.sessions_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.sessions_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sessions_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.sessions_table.verticalHeader().setVisible(False)
+        self.sessions_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.sessions_table.activated.connect(lambda index: self._open_session(index.row()))
+        sessions.addWidget(self.sessions_table)
+        open_button = QPushButton("Open session", sessions_box)
+        open_button.setMinimumHeight(44)
+        open_button.clicked.connect(lambda: self._open_session(self.sessions_table.currentIndex().row()))
+        sessions.addWidget(open_button)
+        columns.addWidget(sessions_box, 3)
+
+        details_box = QGroupBox("Registration", self)
+        details = QVBoxLayout(details_box)
+        form = QFormLayout()
+        for field in EDITABLE_FIELDS:
+            editor: QLineEdit | QPlainTextEdit
+            if field.multiline:
+                editor = QPlainTextEdit(details_box)
+                editor.setTabChangesFocus(True)
+                editor.setMaximumHeight(90)
+            else:
+                editor = QLineEdit(details_box)
+                editor.setMinimumHeight(40)
+            editor.setAccessibleName(field.label)
+            form.addRow(field.label, editor)
+            self.editors[field.id] = editor
+        details.addLayout(form)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton("Save changes", details_box)
+        self.save_button.setObjectName("primaryButton")
+        self.save_button.setMinimumHeight(44)
+        self.save_button.clicked.connect(self._save)
+        self.archive_button = QPushButton("Archive patient", details_box)
+        self.archive_button.setMinimumHeight(44)
+        self.archive_button.clicked.connect(self._toggle_archive)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.archive_button)
+        details.addLayout(buttons)
+        self.message = QLabel("", details_box)
+        self.message.setObjectName("error")
+        self.message.setWordWrap(True)
+        details.addWidget(self.message)
+        self.changes_label = QLabel("", details_box)
+        self.changes_label.setObjectName("history")
+        self.changes_label.setAccessibleName("Changes to the registration")
+        self.changes_label.setWordWrap(True)
+        details.addWidget(self.changes_label)
+        details.addStretch(1)
+        columns.addWidget(details_box, 2)
+        layout.addLayout(columns, 1)
+
+        back = QPushButton("Back to patients", self)
+        back.setMinimumHeight(44)
+        back.clicked.connect(self.back_requested)
+        layout.addWidget(back)
+
+    # --- showing ---------------------------------------------------------------------------------
+
+    def open_patient(self, patient_id: int) -> None:
+        history = self.desk.patient_history(patient_id)
+        now = self.clock.now()
+        patient = history.patient
+        self.patient = patient
+        self.name_label.setText(patient.full_name + ("  (archived)" if patient.archived else ""))
+        self.identity_label.setText(
+            f"Born {local_date(patient.date_of_birth)} · Clinic number {patient.clinic_number}"
+        )
+        so_far = course(history.sessions, now)
+        parts = [so_far.summary]
+        if so_far.last_session:
+            parts.append(
+                f"last session {local_date(so_far.last_session)}, {days_ago(so_far.days_since_last)}"
+            )
+        if so_far.earliest_next:
+            parts.append(f"next session from {local_date(so_far.earliest_next)} (4 weeks)")
+        if so_far.next_planned:
+            parts.append(f"planned for {local_date(so_far.next_planned)}")
+        self.course_label.setText(" · ".join(parts))
+        self.sessions_model.set_lines([session_line(record, now) for record in history.sessions])
+        for field in EDITABLE_FIELDS:
+            value = getattr(patient, field.id)
+            # The form's own date format, whatever the PC's locale: it is read back as typed.
+            text = value.strftime("%d/%m/%Y") if field.id == "date_of_birth" else str(value)
+            editor = self.editors[field.id]
+            if isinstance(editor, QPlainTextEdit):
+                editor.setPlainText(text)
+            else:
+                editor.setText(text)
+        self.archive_button.setText("Bring back from archive" if patient.archived else "Archive patient")
+        self.changes_label.setText(
+            "\n".join(
+                f"{local_date_time(change.at)} {change.staff_name} changed {change.label}: "
+                f"'{change.old}' to '{change.new}'"
+                for change in history.changes
+            )
+        )
+        self.message.clear()
+
+    def _open_session(self, row: int) -> None:
+        if 0 <= row < self.sessions_model.rowCount():
+            self.open_session_requested.emit(self.sessions_model.row_at(row).session_id)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def _entered(self) -> dict[str, str]:
+        return {
+            field_id: editor.toPlainText() if isinstance(editor, QPlainTextEdit) else editor.text()
+            for field_id, editor in self.editors.items()
+        }
+
+    def _save(self) -> None:
+        staff = self.current_staff()
+        if staff is None or self.patient is None:
+            return
+        try:
+            self.desk.update_patient(self.patient.id, self._entered(), staff.id)
+        except DomainError as error:
+            self.message.setText(str(error))
+            return
+        self.signals.patients_changed.emit()
+        self.open_patient(self.patient.id)
+        self.message.setText("Saved.")
+
+    def _toggle_archive(self) -> None:
+        staff = self.current_staff()
+        if staff is None or self.patient is None:
+            return
+        try:
+            self.desk.set_archived(self.patient.id, not self.patient.archived, staff.id)
+        except DomainError as error:
+            self.message.setText(str(error))
+            return
+        self.signals.patients_changed.emit()
+        self.open_patient(self.patient.id)

@@ -1,0 +1,88 @@
+"""The patients screen: search as you type over the whole register, then open a patient's page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.errors import DomainError
+from desk_app.store.desk import Desk
+from desk_app.ui.patient_models import PatientListModel
+from desk_app.ui.signals import DeskSignals
+
+
+class PatientsPage(QWidget):
+    open_patient_requested = Signal(int)
+    """Open this patient's page."""
+
+    def __init__(self, desk: Desk, signals: DeskSignals, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        layout = QVBoxLayout(self)
+        title = QLabel("Patients", self)
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        row = QHBoxLayout()
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setAccessibleName("Search all patients")
+        self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
+        self.search_edit.setMinimumHeight(44)
+        self.search_edit.textChanged.connect(self.search)
+        row.addWidget(self.search_edit, 1)
+        self.archived = QCheckBox("Include archived patients", self)
+        self.archived.toggled.connect(self.search)
+        row.addWidget(self.archived)
+        layout.addLayout(row)
+        self.message = QLabel("", self)
+        self.message.setObjectName("error")
+        layout.addWidget(self.message)
+
+        self.model = PatientListModel(self._page, self)
+        self.table = QTableView(self)
+        self.table.setAccessibleName("Patients")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(40)  # fixed rows: no per-row sizing
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._open)
+        layout.addWidget(self.table, 1)
+        open_button = QPushButton("Open patient", self)
+        open_button.setObjectName("primaryButton")
+        open_button.setMinimumHeight(44)
+        open_button.clicked.connect(lambda: self._open(self.table.currentIndex()))
+        layout.addWidget(open_button)
+        signals.patients_changed.connect(self.search)
+
+    def _page(self, text: str, limit: int, offset: int) -> list:
+        return self.desk.search_patients(
+            text, limit=limit, offset=offset, include_archived=self.archived.isChecked()
+        )
+
+    def search(self) -> None:
+        try:
+            self.model.search(self.search_edit.text())
+        except DomainError as error:
+            self.message.setText(str(error))
+            return
+        self.message.clear()
+        if self.model.rowCount():
+            self.table.selectRow(0)
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_patient_requested.emit(self.model.row_at(index.row()).id)
