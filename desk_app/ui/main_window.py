@@ -206,6 +206,8 @@ class MainWindow(QMainWindow):
     def show_session(self, session_id: int) -> None:
         if self.stack.currentWidget() is not self.checklist_page:
             self._session_opened_from = self.stack.currentWidget()
+        from_patient = self._session_opened_from is self.patient_page
+        self.checklist_page.back_button.setText("Back to patient" if from_patient else "Back to board")
         self.checklist_page.open_session(session_id)
         self.stack.setCurrentWidget(self.checklist_page)
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -85,16 +86,22 @@ class PatientPage(QWidget):
         self.sessions_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.sessions_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.sessions_table.verticalHeader().setVisible(False)
-        self.sessions_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.sessions_table.horizontalHeader()
+        # A patient has a handful of sessions (up to six a course): sizing to contents is cheap here.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.sessions_table.setWordWrap(True)
         self.sessions_table.activated.connect(lambda index: self._open_session(index.row()))
         sessions.addWidget(self.sessions_table)
         open_button = QPushButton("Open session", sessions_box)
         open_button.setMinimumHeight(44)
         open_button.clicked.connect(lambda: self._open_session(self.sessions_table.currentIndex().row()))
         sessions.addWidget(open_button)
-        columns.addWidget(sessions_box, 3)
+        columns.addWidget(sessions_box, 2)
 
-        details_box = QGroupBox("Registration", self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        details_box = QGroupBox("Registration", scroll)
         details = QVBoxLayout(details_box)
         form = QFormLayout()
         for field in EDITABLE_FIELDS:
@@ -131,7 +138,8 @@ class PatientPage(QWidget):
         self.changes_label.setWordWrap(True)
         details.addWidget(self.changes_label)
         details.addStretch(1)
-        columns.addWidget(details_box, 2)
+        scroll.setWidget(details_box)
+        columns.addWidget(scroll, 1)
         layout.addLayout(columns, 1)
 
         back = QPushButton("Back to patients", self)

@@ -48,7 +48,13 @@ def main() -> None:
         def laser_room() -> None:
             in_room = next(s for s in sessions if s.patient.given_names == "José")
             window.show_session(in_room.id)
-            QTimer.singleShot(500, lambda: (shoot(app, window, "laser-pass.png"), app.quit()))
+            QTimer.singleShot(
+                500, lambda: (shoot(app, window, "laser-pass.png"), patient(in_room.patient.id))
+            )
+
+        def patient(patient_id: int) -> None:
+            window.show_patient(patient_id)
+            QTimer.singleShot(500, lambda: (shoot(app, window, "patient.png"), app.quit()))
 
         QTimer.singleShot(800, steps)
         app.exec()
