@@ -47,7 +47,7 @@ def _optional_text(value: str, label: str, max_length: int, multiline: bool = Fa
 
 def _check_details(phone: str, email: str, fitzpatrick: str, allergies: str, notes: str) -> dict[str, str]:
     phone = _optional_text(phone, "Phone", 25)
-    if phone and not _PHONE.match(phone):
+    if phone and (not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6):
         raise ValidationError("Phone: digits, spaces, brackets and dashes, for example 07700 900123.")
     email = _optional_text(email, "Email", 120)
     if email and not _EMAIL.match(email):
@@ -69,6 +69,9 @@ def checked_patient(patient: Patient, changes: dict[str, Any], today: date) -> P
     unknown = set(changes) - {field.id for field in EDITABLE_FIELDS}
     if unknown:
         raise ValidationError(f"'{sorted(unknown)[0]}' is not a field of a patient's registration.")
+    for field_id, value in changes.items():
+        if not isinstance(value, str) and not (field_id == "date_of_birth" and isinstance(value, date)):
+            raise ValidationError(f"{LABELS[field_id]}: expected text, got {type(value).__name__}.")
     merged = {field.name: getattr(patient, field.name) for field in fields(patient)} | changes
     identity = check_new_patient(
         str(merged["given_names"]),

@@ -145,3 +145,9 @@ def search_words(given_names: str, family_name: str, clinic_number: str) -> set[
     if digits:
         words.add(digits)
     return {word for word in words if word}
+
+
+def sort_key(given_names: str, family_name: str) -> str:
+    """Order for lists: by surname then first names, blind to case and accents ('de Souza' among
+    the Ds, 'Ábel' among the As)."""
+    return f"{search_key(family_name)}\x1f{search_key(given_names)}"

@@ -14,15 +14,9 @@ from pathlib import Path
 
 from peewee import Database, SqliteDatabase
 
-from desk_app.domain.people import search_key, search_words
-from desk_app.store import schema_v1
-from desk_app.store.models import (
-    ClinicSetting,
-    PatientChange,
-    PatientRow,
-    PatientWord,
-    SchemaMigration,
-)
+from desk_app.domain.people import search_key, search_words, sort_key
+from desk_app.store import schema_v1, schema_v3
+from desk_app.store.models import ClinicSetting, SchemaMigration
 
 
 class SchemaTooNewError(Exception):
@@ -55,23 +49,27 @@ def _forbid_update_and_delete(db: Database, table: str) -> None:
 
 
 def _m003_patient_register(db: Database) -> None:
-    """Patient details, change history, and search on word starts (an index, not a table scan)."""
+    """Patient details, change history, and search on word starts (an index, not a table scan).
+
+    Its tables are frozen here (schema_v3) and existing rows are read column by column, so this
+    step does the same on any database, whatever later migrations add to the live models.
+    """
     boolean, false = ("INTEGER", "0") if isinstance(db, SqliteDatabase) else ("BOOLEAN", "FALSE")
-    for column in ("phone", "email", "fitzpatrick", "allergies", "notes"):
+    for column in ("phone", "email", "fitzpatrick", "allergies", "notes", "sort_key"):
         db.execute_sql(f"ALTER TABLE patient ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
     db.execute_sql(f"ALTER TABLE patient ADD COLUMN archived {boolean} NOT NULL DEFAULT {false}")
     db.execute_sql("CREATE INDEX patient_date_of_birth ON patient (date_of_birth)")
-    db.execute_sql("CREATE INDEX patient_family_given ON patient (family_name, given_names)")
-    db.create_tables([PatientWord, PatientChange])
-    _forbid_update_and_delete(db, PatientChange._meta.table_name)
-    for patient in PatientRow.select():
-        PatientRow.update(search_text=search_key(f"{patient.given_names} {patient.family_name}")).where(
-            PatientRow.id == patient.id
-        ).execute()
-        words = search_words(patient.given_names, patient.family_name, patient.clinic_number)
-        PatientWord.insert_many(
-            [(patient.id, word) for word in sorted(words)], fields=[PatientWord.patient, PatientWord.word]
-        ).execute()
+    db.execute_sql("CREATE INDEX patient_sort_key ON patient (sort_key)")
+    db.create_tables([schema_v3.PatientWord, schema_v3.PatientChange])
+    _forbid_update_and_delete(db, schema_v3.PatientChange._meta.table_name)
+    existing = db.execute_sql("SELECT id, given_names, family_name, clinic_number FROM patient").fetchall()
+    for patient_id, given, family, number in existing:
+        db.execute_sql(
+            "UPDATE patient SET search_text = ?, sort_key = ? WHERE id = ?",
+            (search_key(f"{given} {family}"), sort_key(given, family), patient_id),
+        )
+        rows = [(patient_id, word) for word in sorted(search_words(given, family, number))]
+        schema_v3.PatientWord.insert_many(rows, fields=["patient", "word"]).execute()
 
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [

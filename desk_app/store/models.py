@@ -58,6 +58,8 @@ class PatientRow(BaseModel):
     allergies = TextField(default="")
     notes = TextField(default="")
     archived = BooleanField(default=False)
+    # Folded "surname, first names": lists sort on an index, blind to case and accents.
+    sort_key = TextField(default="")
 
     class Meta:
         table_name = "patient"
@@ -66,11 +68,13 @@ class PatientRow(BaseModel):
 class PatientWord(BaseModel):
     """Each word a patient is found by (folded), so search matches word starts on an index."""
 
-    patient = ForeignKeyField(PatientRow, backref="words")
-    word = TextField(index=True)
+    patient = ForeignKeyField(PatientRow, backref="words", index=False)
+    word = TextField()
 
     class Meta:
         table_name = "patient_word"
+        # Covering index: a word-start search finds its patients without reading the table.
+        indexes = ((("word", "patient"), False),)
 
 
 class PatientChange(BaseModel):

@@ -14,7 +14,7 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.dates import local_today, parse_user_date
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.patient_record import LABELS, changed_fields, checked_patient
-from desk_app.domain.people import Patient, Staff, check_new_patient, search_key, search_words
+from desk_app.domain.people import Patient, Staff, check_new_patient, search_key, search_words, sort_key
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientChange, PatientRow, PatientWord, StaffRow
 from desk_app.store.rows import patient_from_row
@@ -86,6 +86,7 @@ class PatientActions:
                     date_of_birth=new.date_of_birth,
                     clinic_number=new.clinic_number,
                     search_text=folded_name,
+                    sort_key=sort_key(new.given_names, new.family_name),
                     created_at=self.clock.now(),
                     created_by=staff_id,
                 )
@@ -129,7 +130,7 @@ class PatientActions:
                 (PatientWord.word >= word) & (PatientWord.word < word + _AFTER_ALL_TEXT)
             )
             query = query.where(PatientRow.id.in_(starting))
-        rows = query.order_by(PatientRow.family_name, PatientRow.given_names, PatientRow.id)
+        rows = query.order_by(PatientRow.sort_key, PatientRow.id)
         return [patient_from_row(row) for row in rows.limit(limit).offset(offset)]
 
     @store_errors
@@ -171,6 +172,7 @@ class PatientActions:
             date_of_birth=after.date_of_birth,
             clinic_number=after.clinic_number,
             search_text=search_key(f"{after.given_names} {after.family_name}"),
+            sort_key=sort_key(after.given_names, after.family_name),
             phone=after.phone,
             email=after.email,
             fitzpatrick=after.fitzpatrick,
