@@ -64,12 +64,13 @@ def _m003_patient_register(db: Database) -> None:
     _forbid_update_and_delete(db, schema_v3.PatientChange._meta.table_name)
     existing = db.execute_sql("SELECT id, given_names, family_name, clinic_number FROM patient").fetchall()
     for patient_id, given, family, number in existing:
+        order = sort_key(given, family)
         db.execute_sql(
             "UPDATE patient SET search_text = ?, sort_key = ? WHERE id = ?",
-            (search_key(f"{given} {family}"), sort_key(given, family), patient_id),
+            (search_key(f"{given} {family}"), order, patient_id),
         )
-        rows = [(patient_id, word) for word in sorted(search_words(given, family, number))]
-        schema_v3.PatientWord.insert_many(rows, fields=["patient", "word"]).execute()
+        rows = [(patient_id, word, order, False) for word in sorted(search_words(given, family, number))]
+        schema_v3.PatientWord.insert_many(rows, fields=["patient", "word", "sort_key", "archived"]).execute()
 
 
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [

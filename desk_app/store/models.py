@@ -68,13 +68,15 @@ class PatientRow(BaseModel):
 class PatientWord(BaseModel):
     """Each word a patient is found by (folded), so search matches word starts on an index."""
 
-    patient = ForeignKeyField(PatientRow, backref="words", index=False)
+    patient = ForeignKeyField(PatientRow, backref="words")
     word = TextField()
+    # Copied from the patient so a search reads its first page straight off one covering index.
+    sort_key = TextField()
+    archived = BooleanField(default=False)
 
     class Meta:
         table_name = "patient_word"
-        # Covering index: a word-start search finds its patients without reading the table.
-        indexes = ((("word", "patient"), False),)
+        indexes = ((("word", "sort_key", "patient", "archived"), False),)
 
 
 class PatientChange(BaseModel):

@@ -17,10 +17,17 @@ from desk_app.domain.patient_record import LABELS, changed_fields, checked_patie
 from desk_app.domain.people import Patient, Staff, check_new_patient, search_key, search_words, sort_key
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientChange, PatientRow, PatientWord, StaffRow
-from desk_app.store.rows import patient_from_row
+from desk_app.store.rows import patient_from_row, patients_from_query
 
 SEARCH_LIMIT = 50
 _AFTER_ALL_TEXT = "\U0010ffff"  # sorts after any character: 'abc' <= word < 'abc' + this = starts with 'abc'
+
+
+def _starting(column: object, word: str) -> object:
+    """Patient words starting with `word`: a range on the (word, sort_key, patient) index."""
+    return PatientWord.select(column).where(
+        (PatientWord.word >= word) & (PatientWord.word < word + _AFTER_ALL_TEXT)
+    )
 
 
 class PossibleDuplicate(ActionRefused):
@@ -92,14 +99,17 @@ class PatientActions:
                 )
             except IntegrityError:
                 raise ValidationError(f"Clinic number {new.clinic_number} is already in use.") from None
-            self._index_words(row.id, new.given_names, new.family_name, new.clinic_number)
-        return patient_from_row(row)
+            patient = patient_from_row(row)
+            self._index_words(patient)
+        return patient
 
-    def _index_words(self, patient_id: int, given_names: str, family_name: str, clinic_number: str) -> None:
-        PatientWord.delete().where(PatientWord.patient == patient_id).execute()
-        words = sorted(search_words(given_names, family_name, clinic_number))
+    def _index_words(self, patient: Patient) -> None:
+        PatientWord.delete().where(PatientWord.patient == patient.id).execute()
+        words = sorted(search_words(patient.given_names, patient.family_name, patient.clinic_number))
+        order = sort_key(patient.given_names, patient.family_name)
         PatientWord.insert_many(
-            [(patient_id, word) for word in words], fields=[PatientWord.patient, PatientWord.word]
+            [(patient.id, word, order, patient.archived) for word in words],
+            fields=[PatientWord.patient, PatientWord.word, PatientWord.sort_key, PatientWord.archived],
         ).execute()
 
     @store_errors
@@ -115,23 +125,55 @@ class PatientActions:
     ) -> list[Patient]:
         """Each typed word must start one of the patient's words (name parts, clinic number), blind
         to case and accents; or the text is a date of birth. Typed %, _ and quotes match nothing
-        special. Every condition runs on an index."""
+        special. Every condition runs on an index.
+
+        Typed names list their matches in the order of the matching word, then surname and first
+        names ('zo': every Zoe, then every Zofia), straight off the index with no sorting, so the
+        first page is as quick at 100,000 patients as at 100. Otherwise: surname, first names.
+        """
+        words = search_key(text).split()
+        birth = parse_user_date(text)
+        if birth is None and words:
+            ids = self._ids_by_words(words, offset + limit, include_archived)[offset:]
+            found = {p.id: p for p in patients_from_query(PatientRow.select().where(PatientRow.id.in_(ids)))}
+            return [found[patient_id] for patient_id in ids]
+        if text.strip() and birth is None:
+            return []  # only punctuation typed: nothing can match it
         query = PatientRow.select()
         if not include_archived:
             query = query.where(PatientRow.archived == False)  # noqa: E712
-        words = search_key(text).split()
-        birth = parse_user_date(text)
         if birth is not None:
             query = query.where(PatientRow.date_of_birth == birth)
-        elif text.strip() and not words:
-            return []  # only punctuation typed: nothing can match it
-        for word in [] if birth is not None else words:
-            starting = PatientWord.select(PatientWord.patient).where(
-                (PatientWord.word >= word) & (PatientWord.word < word + _AFTER_ALL_TEXT)
-            )
-            query = query.where(PatientRow.id.in_(starting))
-        rows = query.order_by(PatientRow.sort_key, PatientRow.id)
-        return [patient_from_row(row) for row in rows.limit(limit).offset(offset)]
+        return patients_from_query(
+            query.order_by(PatientRow.sort_key, PatientRow.id).limit(limit).offset(offset)
+        )
+
+    def _ids_by_words(self, words: list[str], wanted: int, include_archived: bool) -> list[int]:
+        """The first `wanted` patients (ids, in list order) with a word starting with each typed word;
+        the first typed word orders the list."""
+        first, *others = words
+        query = _starting(PatientWord.patient, first)
+        if not include_archived:
+            query = query.where(PatientWord.archived == False)  # noqa: E712
+        for other in others:
+            # '+ 0' keeps the planner walking the word index in list order instead of looking each
+            # patient up by id and sorting them all afterwards (4x slower at 100,000 patients).
+            query = query.where((PatientWord.patient + 0).in_(_starting(PatientWord.patient, other)))
+        query = query.order_by(PatientWord.word, PatientWord.sort_key, PatientWord.patient)
+        # A patient may have two words with the same start ('Sam Smith' for 's'): keep the first.
+        ids: list[int] = []
+        seen: set[int] = set()
+        fetched, batch = 0, wanted + 16  # a few spare for patients with two matching words
+        while len(ids) < wanted:
+            rows = list(query.limit(batch).offset(fetched).tuples())
+            for (patient_id,) in rows:
+                if patient_id not in seen:
+                    seen.add(patient_id)
+                    ids.append(patient_id)
+            fetched += len(rows)
+            if len(rows) < batch:
+                break
+        return ids[:wanted]
 
     @store_errors
     def update_patient(self, patient_id: int, changes: dict[str, object], staff_id: int) -> Patient:
@@ -180,7 +222,7 @@ class PatientActions:
             notes=after.notes,
             archived=after.archived,
         ).where(PatientRow.id == before.id).execute()
-        self._index_words(before.id, after.given_names, after.family_name, after.clinic_number)
+        self._index_words(after)
 
     @store_errors
     def patient_changes(self, patient_id: int) -> list[PatientChangeEntry]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peewee import ForeignKeyField, Model, TextField
+from peewee import BooleanField, ForeignKeyField, Model, TextField
 
 from desk_app.store.fields import UTCDateTimeField
 from desk_app.store.models import database_proxy
@@ -16,12 +16,14 @@ class _Frozen(Model):
 
 
 class PatientWord(_Frozen):
-    patient = ForeignKeyField(Patient, backref="words", index=False)
+    patient = ForeignKeyField(Patient, backref="words")
     word = TextField()
+    sort_key = TextField()
+    archived = BooleanField(default=False)
 
     class Meta:
         table_name = "patient_word"
-        indexes = ((("word", "patient"), False),)
+        indexes = ((("word", "sort_key", "patient", "archived"), False),)
 
 
 class PatientChange(_Frozen):

@@ -416,7 +416,7 @@ def clinic(register, zoe: Patient, ann: Patient) -> dict[str, Patient]:  # noqa:
         ("brien", ["zoe"]),
         ("O'BRIEN", ["zoe"]),
         ("ob", ["obi", "zoe"]),  # Obi (Brightwell), O'Brien
-        ("bri", ["obi", "zoe"]),  # Brightwell, (O')Brien
+        ("bri", ["zoe", "obi"]),  # by the word matched: "brien" (O'Brien) before "brightwell"
         ("mae", ["ellie"]),
         ("ellie", ["ellie"]),
         ("ellie-mae", ["ellie"]),
