@@ -286,9 +286,7 @@ def test_patient_search_at_100k(
     )
     report.note(f"{NOTE_PLAN} " + " / ".join(plan))
     if not any("COVERING INDEX" in step for step in plan):
-        report.note(
-            "6: the word index is not covering: every matching word reads its patient_word row too."
-        )
+        report.note("6: the word index is not covering: every matching word reads its patient_word row too.")
     scans = _full_scans(plan)
     assert not scans, f"the 'smith' search reads a whole table or index: {scans}"
     slow = [f"{row.what}: p95 {row.p95_ms:.2f} ms" for row in rows if not row.passed]
