@@ -21,17 +21,15 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actions import gel_still_on
-from desk_app.domain.clock import Clock
 from desk_app.domain.countdown import GelPhase, mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import PausePoint
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
-from desk_app.store.desk import Desk
+from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import AmendmentDialog, OverrideDialog, ReasonDialog, StopTreatmentDialog
 from desk_app.ui.formatting import local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
-from desk_app.ui.signals import DeskSignals
 
 
 class ChecklistPage(QWidget):
@@ -40,19 +38,12 @@ class ChecklistPage(QWidget):
     back_requested = Signal()
     """The user wants to go back to the board."""
 
-    def __init__(
-        self,
-        desk: Desk,
-        signals: DeskSignals,
-        clock: Clock,
-        current_staff: Callable[[], Staff | None],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk = desk
-        self.signals = signals
-        self.clock = clock
-        self.current_staff = current_staff
+        self.desk = context.desk
+        self.signals = signals = context.signals
+        self.clock = context.clock
+        self.current_staff = context.current_staff
         self.record: SessionRecord | None = None
         self.cards: dict[str, ItemCard] = {}
         self.nav_buttons: dict[str, QPushButton] = {}

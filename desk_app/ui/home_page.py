@@ -25,10 +25,10 @@ from desk_app.domain.board import BoardCard, BoardPhase
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
-from desk_app.store.desk import Desk, SessionAlreadyInProgress
+from desk_app.store.desk import SessionAlreadyInProgress
+from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
-from desk_app.ui.signals import DeskSignals
 
 
 def card_lines(card: BoardCard, now: datetime) -> list[str]:
@@ -96,19 +96,12 @@ class HomePage(QWidget):
     open_patient_requested = Signal(int)
     """Open this patient's page (history, course, registration)."""
 
-    def __init__(
-        self,
-        desk: Desk,
-        signals: DeskSignals,
-        sessions: LiveSessions,
-        current_staff: Callable[[], Staff | None],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: DeskContext, sessions: LiveSessions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk = desk
-        self.signals = signals
+        self.desk = context.desk
+        self.signals = signals = context.signals
         self.sessions = sessions
-        self.current_staff = current_staff
+        self.current_staff = context.current_staff
         self.card_widgets: list[BoardCardWidget] = []
         self._running_session_id: int | None = None
         self._build()

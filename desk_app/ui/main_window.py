@@ -17,6 +17,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.checklist_page import ChecklistPage
+from desk_app.ui.context import DeskContext
 from desk_app.ui.home_page import HomePage
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.patient_page import PatientPage
@@ -69,10 +70,11 @@ class MainWindow(QMainWindow):
 
         self.add_staff_page = AddStaffPage(desk, self)
         self.who_page = WhoAreYouPage(desk, self)
-        self.home_page = HomePage(desk, self.signals, self.sessions, self.current_staff, self)
-        self.checklist_page = ChecklistPage(desk, self.signals, clock, self.current_staff, self)
-        self.patients_page = PatientsPage(desk, self.signals, self)
-        self.patient_page = PatientPage(desk, self.signals, clock, self.current_staff, self)
+        context = DeskContext(desk, self.signals, clock, self.current_staff)
+        self.home_page = HomePage(context, self.sessions, self)
+        self.checklist_page = ChecklistPage(context, self)
+        self.patients_page = PatientsPage(context, self)
+        self.patient_page = PatientPage(context, self)
         for page in (
             self.add_staff_page,
             self.who_page,

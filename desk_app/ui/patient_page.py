@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,15 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.clock import Clock
 from desk_app.domain.course import course, session_line
 from desk_app.domain.errors import DomainError
 from desk_app.domain.patient_record import EDITABLE_FIELDS
-from desk_app.domain.people import Patient, Staff
-from desk_app.store.desk import Desk
+from desk_app.domain.people import Patient
+from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
-from desk_app.ui.signals import DeskSignals
 
 
 def days_ago(days: int | None) -> str:
@@ -45,19 +41,12 @@ class PatientPage(QWidget):
     back_requested = Signal()
     """Back to the list of patients."""
 
-    def __init__(
-        self,
-        desk: Desk,
-        signals: DeskSignals,
-        clock: Clock,
-        current_staff: Callable[[], Staff | None],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk = desk
-        self.signals = signals
-        self.clock = clock
-        self.current_staff = current_staff
+        self.desk = context.desk
+        self.signals = context.signals
+        self.clock = context.clock
+        self.current_staff = context.current_staff
         self.patient: Patient | None = None
         self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
         self._build()

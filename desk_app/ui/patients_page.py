@@ -17,18 +17,18 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.errors import DomainError
-from desk_app.store.desk import Desk
+from desk_app.ui.context import DeskContext
 from desk_app.ui.patient_models import PatientListModel
-from desk_app.ui.signals import DeskSignals
 
 
 class PatientsPage(QWidget):
     open_patient_requested = Signal(int)
     """Open this patient's page."""
 
-    def __init__(self, desk: Desk, signals: DeskSignals, parent: QWidget | None = None) -> None:
+    def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk = desk
+        self.desk = context.desk
+        signals = context.signals
         layout = QVBoxLayout(self)
         title = QLabel("Patients", self)
         title.setObjectName("pageTitle")
