@@ -23,13 +23,6 @@ SEARCH_LIMIT = 50
 _AFTER_ALL_TEXT = "\U0010ffff"  # sorts after any character: 'abc' <= word < 'abc' + this = starts with 'abc'
 
 
-def _starting(column: object, word: str) -> object:
-    """Patient words starting with `word`: a range on the (word, sort_key, patient) index."""
-    return PatientWord.select(column).where(
-        (PatientWord.word >= word) & (PatientWord.word < word + _AFTER_ALL_TEXT)
-    )
-
-
 class PossibleDuplicate(ActionRefused):
     """A patient with the same name and date of birth exists; register anyway only on purpose."""
 
@@ -151,21 +144,28 @@ class PatientActions:
     def _ids_by_words(self, words: list[str], wanted: int, include_archived: bool) -> list[int]:
         """The first `wanted` patients (ids, in list order) with a word starting with each typed word;
         the first typed word orders the list."""
+        # Written as SQL once rather than built by peewee on every keystroke: building the query
+        # cost ten times more than running it. Plain SQL, the same on SQLite and PostgreSQL.
+        mark = self.db.param
+        starting = f"word >= {mark} AND word < {mark}"
         first, *others = words
-        query = _starting(PatientWord.patient, first)
+        sql = f"SELECT patient_id FROM patient_word WHERE {starting}"
+        params: list[object] = [first, first + _AFTER_ALL_TEXT]
         if not include_archived:
-            query = query.where(PatientWord.archived == False)  # noqa: E712
+            sql += f" AND archived = {mark}"
+            params.append(False)
         for other in others:
             # '+ 0' keeps the planner walking the word index in list order instead of looking each
             # patient up by id and sorting them all afterwards (4x slower at 100,000 patients).
-            query = query.where((PatientWord.patient + 0).in_(_starting(PatientWord.patient, other)))
-        query = query.order_by(PatientWord.word, PatientWord.sort_key, PatientWord.patient)
+            sql += f" AND patient_id + 0 IN (SELECT patient_id FROM patient_word WHERE {starting})"
+            params += [other, other + _AFTER_ALL_TEXT]
+        sql += f" ORDER BY word, sort_key, patient_id LIMIT {mark} OFFSET {mark}"
         # A patient may have two words with the same start ('Sam Smith' for 's'): keep the first.
         ids: list[int] = []
         seen: set[int] = set()
         fetched, batch = 0, wanted + 16  # a few spare for patients with two matching words
         while len(ids) < wanted:
-            rows = list(query.limit(batch).offset(fetched).tuples())
+            rows = self.db.execute_sql(sql, [*params, batch, fetched]).fetchall()
             for (patient_id,) in rows:
                 if patient_id not in seen:
                     seen.add(patient_id)
