@@ -32,6 +32,8 @@ class Course:
     @property
     def summary(self) -> str:
         """'2 of 3 sessions done' in words a nurse reads at a glance."""
+        if self.sessions_done > self.planned:  # beyond the most a course plans (6)
+            return f"{self.sessions_done} sessions done ({self.planned} planned)"
         return f"{self.sessions_done} of {self.planned} sessions done"
 
 

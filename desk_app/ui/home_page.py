@@ -26,6 +26,7 @@ from desk_app.domain.countdown import mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
 from desk_app.store.desk import SessionAlreadyInProgress
+from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
@@ -180,11 +181,16 @@ class HomePage(QWidget):
             (self.birth_edit, self.number_edit),
         ):
             edit.returnPressed.connect(following.setFocus)
-        self.number_edit.returnPressed.connect(self._register)
+        self.number_edit.returnPressed.connect(lambda: self._register())
         self.register_button = QPushButton("Register patient", register_box)
         self.register_button.setMinimumHeight(44)
-        self.register_button.clicked.connect(self._register)
+        self.register_button.clicked.connect(lambda: self._register())
         form.addRow(self.register_button)
+        self.register_anyway_button = QPushButton("Register anyway: a different person", register_box)
+        self.register_anyway_button.setMinimumHeight(44)
+        self.register_anyway_button.setVisible(False)
+        self.register_anyway_button.clicked.connect(lambda: self._register(duplicate_confirmed=True))
+        form.addRow(self.register_anyway_button)
         self.register_message = QLabel("", register_box)
         self.register_message.setObjectName("error")
         self.register_message.setWordWrap(True)
@@ -270,11 +276,12 @@ class HomePage(QWidget):
         self.start_button.setEnabled(self.results.currentItem() is not None)
         self.record_button.setEnabled(self.results.currentItem() is not None)
 
-    def _register(self) -> None:
+    def _register(self, duplicate_confirmed: bool = False) -> None:
         staff = self.current_staff()
         if staff is None:
             self.register_message.setText("Choose who you are first.")
             return
+        self.register_anyway_button.setVisible(False)
         try:
             patient = self.desk.register_patient(
                 self.given_edit.text(),
@@ -282,7 +289,12 @@ class HomePage(QWidget):
                 self.birth_edit.text(),
                 self.number_edit.text(),
                 staff.id,
+                duplicate_confirmed=duplicate_confirmed,
             )
+        except PossibleDuplicate as warning:
+            self.register_message.setText(f"{warning} If not, register this patient anyway.")
+            self.register_anyway_button.setVisible(True)
+            return
         except DomainError as error:
             self.register_message.setText(str(error))
             return

@@ -183,3 +183,25 @@ def test_a_past_session_opens_read_only_and_takes_an_amendment_beside_the_origin
     click(qtbot, window, "Back to patient")  # back where the nurse came from
     assert label_text(window, "Course").startswith("1 of 3 sessions done")
     assert clock.now() - desk.session(session_id).events[-1].at == timedelta(0)
+
+
+def test_a_second_patient_with_the_same_name_and_birth_date_is_registered_only_on_purpose(
+    qtbot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,  # noqa: ANN001
+) -> None:
+    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    window.set_staff(nurse)
+    for name, text in (
+        ("First names", "ZOE"),
+        ("Surname", "o'brien"),
+        ("Date of birth", "03/02/1990"),
+        ("Clinic number", "AZ-00002"),
+    ):
+        type_into(qtbot, window, name, text)
+    click(qtbot, window, "Register patient")
+    assert "already registered as AZ-00001. Is this the same person?" in visible_texts(window.home_page)
+    assert len(desk.search_patients("obrien")) == 1
+    click(qtbot, window, "Register anyway: a different person")
+    assert [p.clinic_number for p in desk.search_patients("obrien")] == ["AZ-00001", "AZ-00002"]

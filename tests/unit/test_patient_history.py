@@ -454,3 +454,10 @@ def test_history_lines_follow_the_history_newest_first(
     assert [(line.session_id, line.number) for line in lines] == [(second, 2), (signed_out, 1)]
     assert "45.0 mJ" in lines[0].settings and "40.0 mJ" in lines[1].settings
     assert lines[0].day == date(2026, 12, 30)
+
+
+def test_a_course_beyond_its_plan_says_so_instead_of_seven_of_six() -> None:
+    from desk_app.domain.course import Course
+
+    assert Course(7, 6, None, None, None, None).summary == "7 sessions done (6 planned)"
+    assert Course(2, 3, None, None, None, None).summary == "2 of 3 sessions done"
