@@ -49,16 +49,17 @@ def _instants(state: SessionState) -> dict[AlertKind, datetime]:
 def due_alerts(record: SessionRecord, state: SessionState, now: datetime) -> list[Alert]:
     """Alerts of one session that are due at `now` and not yet acknowledged, oldest first.
 
-    Once the gel must come off, 'ready' is no longer news: only 'remove now' is shown.
+    Once the gel must come off, 'ready' is no longer news, acknowledged or not: only 'remove now'
+    can be due then.
     """
-    due = [
+    instants = _instants(state)
+    if AlertKind.REMOVE_NOW in instants and instants[AlertKind.REMOVE_NOW] <= now:
+        del instants[AlertKind.READY]
+    return [
         Alert(record.id, record.patient.full_name, kind, instant)
-        for kind, instant in _instants(state).items()
+        for kind, instant in instants.items()
         if instant <= now and kind.value not in state.alert_acks
     ]
-    if any(alert.kind is AlertKind.REMOVE_NOW for alert in due):
-        return [alert for alert in due if alert.kind is AlertKind.REMOVE_NOW]
-    return due
 
 
 def acknowledgement(state: SessionState, kind: AlertKind) -> Event | None:

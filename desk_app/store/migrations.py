@@ -65,8 +65,9 @@ def _m003_patient_register(db: Database) -> None:
     existing = db.execute_sql("SELECT id, given_names, family_name, clinic_number FROM patient").fetchall()
     for patient_id, given, family, number in existing:
         order = sort_key(given, family)
+        mark = db.param
         db.execute_sql(
-            "UPDATE patient SET search_text = ?, sort_key = ? WHERE id = ?",
+            f"UPDATE patient SET search_text = {mark}, sort_key = {mark} WHERE id = {mark}",
             (search_key(f"{given} {family}"), order, patient_id),
         )
         rows = [(patient_id, word, order, False) for word in sorted(search_words(given, family, number))]

@@ -185,14 +185,6 @@ class ChecklistPage(QWidget):
         previous_date, previous_values = self.desk.previous_values(record)
         self._previous = (local_date(previous_date) if previous_date else "", previous_values)
         self._build_nav(record)
-        patient = record.patient
-        self.patient_label.setText(patient.full_name)
-        self.details_label.setText(
-            f"Born {local_date(patient.date_of_birth)} · Clinic number {patient.clinic_number} · "
-            f"Session {record.session_number} · {record.procedure.title}, version "
-            f"{record.procedure.version} · started {local_date_time(record.started_at)} · "
-            f"with {record.holder.name}"
-        )
         self.message.clear()
         self.summary.clear()
         self._last_current = None
@@ -230,6 +222,7 @@ class ChecklistPage(QWidget):
         now = self.clock.now()
         state = self.record.state(now)
         session_open = not state.ended
+        self._refresh_header(self.record)
         current = state.current_pause_point
         # Move on when the session moves on; between moves, the nurse may look at any pause point.
         if current is not None and current.id != self._last_current:
@@ -252,6 +245,16 @@ class ChecklistPage(QWidget):
             from desk_app.reports.session_summary import session_summary_html
 
             self.summary.setHtml(session_summary_html(self.record, now, local_date_time, local_date))
+
+    def _refresh_header(self, record: SessionRecord) -> None:
+        patient = record.patient
+        self.patient_label.setText(patient.full_name)
+        self.details_label.setText(
+            f"Born {local_date(patient.date_of_birth)} · Clinic number {patient.clinic_number} · "
+            f"Session {record.session_number} · {record.procedure.title}, version "
+            f"{record.procedure.version} · started {local_date_time(record.started_at)} · "
+            f"with {record.holder.name}"
+        )
 
     def _refresh_nav(self, state: SessionState) -> None:
         for number, pause_point in enumerate(state.procedure.pause_points, start=1):
@@ -307,10 +310,16 @@ class ChecklistPage(QWidget):
                 )
 
     def _reload(self) -> None:
-        """Read the session again: another desk may have changed it."""
-        if self.record is not None:
+        """Read the session again: another desk may have changed it (an amendment, a handover)."""
+        if self.record is None:
+            return
+        try:
             self.record = self.desk.session(self.record.id)
-            self.refresh()
+        except DomainError as error:
+            self.message.setText(str(error))
+            return
+        self.summary.clear()
+        self.refresh()
 
     def _on_session_changed(self, session_id: int) -> None:
         if self._announcing:

@@ -60,11 +60,15 @@ class BoardCardWidget(QFrame):
     """One patient in progress: the card opens the checklist; 'Take over' hands the patient over."""
 
     def __init__(
-        self, parent: QWidget, open_session: Callable[[int], None], take_over: Callable[[int], None]
-    ):
+        self,
+        parent: QWidget,
+        session_id: int,
+        open_session: Callable[[int], None],
+        take_over: Callable[[int], None],
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("boardCard")
-        self.session_id = 0
+        self.session_id = session_id
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.open_button = QPushButton("", self)
@@ -78,7 +82,6 @@ class BoardCardWidget(QFrame):
         row.addWidget(self.take_over_button)
 
     def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
-        self.session_id = card.record.id
         lines = card_lines(card, now)
         self.open_button.setText("\n".join(lines))
         self.open_button.setAccessibleName(", ".join(lines))
@@ -217,17 +220,26 @@ class HomePage(QWidget):
             self.refresh_board()
 
     def refresh_board(self) -> None:
-        """Cards in attention order; widgets are reused, only their text and colour change."""
+        """Cards in attention order. Each widget belongs to one session for its whole life, so a
+        button under a finger (or the keyboard's focus) never changes patient when cards move."""
         cards = self.sessions.cards()
-        while len(self.card_widgets) < len(cards):
-            widget = BoardCardWidget(self, self.open_session_requested.emit, self._take_over)
-            self.cards_layout.insertWidget(len(self.card_widgets), widget)
-            widget.show()  # at once, not at the next event loop turn
-            self.card_widgets.append(widget)
-        while len(self.card_widgets) > len(cards):
-            widget = self.card_widgets.pop()
+        by_session = {widget.session_id: widget for widget in self.card_widgets}
+        wanted = [card.record.id for card in cards]
+        for session_id in set(by_session) - set(wanted):
+            widget = by_session.pop(session_id)
             self.cards_layout.removeWidget(widget)
             widget.deleteLater()
+        for session_id in wanted:
+            if session_id not in by_session:
+                widget = BoardCardWidget(self, session_id, self.open_session_requested.emit, self._take_over)
+                widget.show()  # at once, not at the next event loop turn
+                by_session[session_id] = widget
+        order = [by_session[session_id] for session_id in wanted]
+        if order != self.card_widgets:
+            for index, widget in enumerate(order):
+                self.cards_layout.removeWidget(widget)
+                self.cards_layout.insertWidget(index, widget)
+            self.card_widgets = order
         staff = self.current_staff()
         now = self.sessions.clock.now()
         for widget, card in zip(self.card_widgets, cards, strict=True):
@@ -257,7 +269,12 @@ class HomePage(QWidget):
 
     def search(self) -> None:
         self.results.clear()
-        for patient in self.desk.search_patients(self.search_edit.text()):
+        try:
+            found = self.desk.search_patients(self.search_edit.text())
+        except DomainError as error:
+            self.start_message.setText(str(error))
+            return
+        for patient in found:
             self._add_result(patient)
         if self.results.count():
             self.results.setCurrentRow(0)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 
 from desk_app.domain.board import BoardCard, board
 from desk_app.domain.clock import Clock
+from desk_app.domain.errors import DomainError
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
 from desk_app.ui.signals import DeskSignals
@@ -23,6 +24,7 @@ class LiveSessions(QObject):
         self.clock = clock
         self._records: list[SessionRecord] = []
         self._stale = True
+        self.error: str | None = None
         signals.session_changed.connect(lambda _session_id: self.mark_stale())
         signals.changed_elsewhere.connect(self.mark_stale)
 
@@ -34,7 +36,12 @@ class LiveSessions(QObject):
         self._stale = False
 
     def cards(self) -> list[BoardCard]:
-        """The board at this instant, the session needing attention first."""
+        """The board at this instant, the session needing attention first. If the database cannot
+        be read, the last records read are used, so countdowns and alerts go on; `error` says why."""
         if self._stale:
-            self.reload()
+            try:
+                self.reload()
+                self.error = None
+            except DomainError as error:
+                self.error = str(error)
         return board(self._records, self.clock.now())

@@ -137,20 +137,27 @@ class MainWindow(QMainWindow):
     # --- the clock tick --------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: pick up other desks' changes, then recompute countdowns and alerts."""
+        """Once a second: pick up other desks' changes, then recompute countdowns and alerts.
+
+        A database that cannot be read is said on screen, and the tick goes on next second: the
+        countdowns shown keep running from what was last read.
+        """
+        problem = None
         try:
             if self.desk.changed_elsewhere():
                 self.signals.changed_elsewhere.emit()
-        except DomainError as error:  # the database is busy: say so, keep counting down
-            self.alert_message.setText(str(error))
+        except DomainError as error:
+            problem = str(error)
+        self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache
+        self.alert_centre.check()
+        problem = problem or self.sessions.error
+        if problem:
+            self.alert_message.setText(problem)
             self.alert_message.setVisible(True)
             self._database_busy = True
-        else:
-            if self._database_busy:
-                self.alert_message.setVisible(False)
-                self._database_busy = False
-        self.signals.second_passed.emit()
-        self.alert_centre.check()
+        elif self._database_busy:
+            self.alert_message.setVisible(False)
+            self._database_busy = False
 
     def _acknowledge(self, alert: Alert) -> None:
         staff = self.staff

@@ -49,7 +49,9 @@ class PatientPage(QWidget):
         self.current_staff = context.current_staff
         self.patient: Patient | None = None
         self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
+        self._loaded: dict[str, str] = {}
         self._build()
+        self.signals.changed_elsewhere.connect(self._on_changed_elsewhere)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -168,6 +170,7 @@ class PatientPage(QWidget):
                 editor.setPlainText(text)
             else:
                 editor.setText(text)
+        self._loaded = self._entered()
         self.archive_button.setText("Bring back from archive" if patient.archived else "Archive patient")
         self.changes_label.setText(
             "\n".join(
@@ -190,12 +193,23 @@ class PatientPage(QWidget):
             for field_id, editor in self.editors.items()
         }
 
+    def _edited(self) -> dict[str, str]:
+        """Only the fields the nurse changed on this form: a field changed meanwhile at another
+        desk is not written back with its old value."""
+        return {
+            field_id: text for field_id, text in self._entered().items() if text != self._loaded[field_id]
+        }
+
+    def _on_changed_elsewhere(self) -> None:
+        if self.patient is not None and self.isVisible() and not self._edited():
+            self.open_patient(self.patient.id)
+
     def _save(self) -> None:
         staff = self.current_staff()
         if staff is None or self.patient is None:
             return
         try:
-            self.desk.update_patient(self.patient.id, self._entered(), staff.id)
+            self.desk.update_patient(self.patient.id, self._edited(), staff.id)
         except DomainError as error:
             self.message.setText(str(error))
             return

@@ -151,3 +151,12 @@ def test_take_over_changes_who_has_the_patient_and_is_recorded(
     assert SessionRow.get_by_id(session.id).holder_id == clinician.id
     with pytest.raises(ActionRefused, match="already have this patient"):
         desk.take_over(session.id, clinician.id)
+
+
+def test_ready_is_never_due_again_once_remove_now_is_acknowledged(
+    desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    session = numbing_session(desk, nurse, 1)
+    clock.advance(hours=3)  # closed or asleep through both instants
+    desk.acknowledge_alert(session.id, AlertKind.REMOVE_NOW, nurse.id)
+    assert alert_kinds(desk, session.id, clock.now()) == []
