@@ -17,7 +17,7 @@ from desk_app.domain.patient_record import LABELS, changed_fields, checked_patie
 from desk_app.domain.people import Patient, Staff, check_new_patient, search_key, search_words, sort_key
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientChange, PatientRow, PatientWord, StaffRow
-from desk_app.store.rows import patient_from_row, patients_from_query
+from desk_app.store.rows import PATIENT_COLUMNS, patient_from_row, patients_from_query
 
 SEARCH_LIMIT = 50
 _AFTER_ALL_TEXT = "\U0010ffff"  # sorts after any character: 'abc' <= word < 'abc' + this = starts with 'abc'
@@ -208,19 +208,13 @@ class PatientActions:
             PatientChange.create(
                 patient=before.id, staff=staff_id, at=now, field=field, old_value=old, new_value=new
             )
+        stored = {column: getattr(after, column.name) for column in PATIENT_COLUMNS if column.name != "id"}
         PatientRow.update(
-            given_names=after.given_names,
-            family_name=after.family_name,
-            date_of_birth=after.date_of_birth,
-            clinic_number=after.clinic_number,
-            search_text=search_key(f"{after.given_names} {after.family_name}"),
-            sort_key=sort_key(after.given_names, after.family_name),
-            phone=after.phone,
-            email=after.email,
-            fitzpatrick=after.fitzpatrick,
-            allergies=after.allergies,
-            notes=after.notes,
-            archived=after.archived,
+            {
+                **stored,
+                PatientRow.search_text: search_key(f"{after.given_names} {after.family_name}"),
+                PatientRow.sort_key: sort_key(after.given_names, after.family_name),
+            }
         ).where(PatientRow.id == before.id).execute()
         self._index_words(after)
 

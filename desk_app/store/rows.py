@@ -14,20 +14,25 @@ def staff_from_row(row: StaffRow) -> Staff:
     return Staff(id=row.id, name=row.name, initials=row.initials, role=Role(row.role), active=row.active)
 
 
+# The columns a Patient is made of, in the dataclass's order (read as plain tuples, a page of search
+# results costs a fraction of building peewee model instances).
+PATIENT_COLUMNS = (
+    PatientRow.id,
+    PatientRow.given_names,
+    PatientRow.family_name,
+    PatientRow.date_of_birth,
+    PatientRow.clinic_number,
+    PatientRow.phone,
+    PatientRow.email,
+    PatientRow.fitzpatrick,
+    PatientRow.allergies,
+    PatientRow.notes,
+    PatientRow.archived,
+)
+
+
 def patient_from_row(row: PatientRow) -> Patient:
-    return Patient(
-        id=row.id,
-        given_names=row.given_names,
-        family_name=row.family_name,
-        date_of_birth=row.date_of_birth,
-        clinic_number=row.clinic_number,
-        phone=row.phone,
-        email=row.email,
-        fitzpatrick=row.fitzpatrick,
-        allergies=row.allergies,
-        notes=row.notes,
-        archived=row.archived,
-    )
+    return Patient(*(getattr(row, column.name) for column in PATIENT_COLUMNS))
 
 
 def event_from_row(row: EventRow) -> Event:
@@ -45,25 +50,7 @@ def event_from_row(row: EventRow) -> Event:
     )
 
 
-# The columns a Patient is made of, in the dataclass's order: read as plain tuples, a page of search
-# results costs a fraction of building peewee model instances.
-PATIENT_COLUMNS = (
-    PatientRow.id,
-    PatientRow.given_names,
-    PatientRow.family_name,
-    PatientRow.date_of_birth,
-    PatientRow.clinic_number,
-    PatientRow.phone,
-    PatientRow.email,
-    PatientRow.fitzpatrick,
-    PatientRow.allergies,
-    PatientRow.notes,
-    PatientRow.archived,
-)
-
-
 def patients_from_query(query: Any) -> list[Patient]:
     """Patients from a PatientRow query, selecting exactly PATIENT_COLUMNS, as tuples."""
-    return [
-        Patient(*values[:10], archived=bool(values[10])) for values in query.select(*PATIENT_COLUMNS).tuples()
-    ]
+    rows = query.select(*PATIENT_COLUMNS).tuples()
+    return [Patient(*values[:-1], archived=bool(values[-1])) for values in rows]  # SQLite: 0 or 1
