@@ -74,7 +74,7 @@ def can_correct(state: SessionState, item_id: str) -> str | None:
     if item.kind is ItemKind.SIGN_OUT:
         return "A sign-out cannot be undone."
     if item.starts_countdown and item_state.tick is not None:
-        ender = next((i for i in state.procedure.all_items() if i.ends_countdown), None)
+        ender = state.procedure.gel_removed
         if ender is not None and state.item(ender.id).tick is not None:
             return f"The gel is already off: undo '{ender.label}' first."
     return None

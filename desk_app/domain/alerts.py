@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from desk_app.domain.errors import ActionRefused
-from desk_app.domain.session import Event, SessionRecord, SessionState, SessionStatus
+from desk_app.domain.session import SessionRecord, SessionState, SessionStatus
 
 
 class AlertKind(StrEnum):
@@ -62,11 +62,6 @@ def due_alerts(record: SessionRecord, state: SessionState, now: datetime) -> lis
     ]
 
 
-def acknowledgement(state: SessionState, kind: AlertKind) -> Event | None:
-    """Who acknowledged an alert, and when (None if nobody has)."""
-    return state.alert_acks.get(kind.value)
-
-
 def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> dict[str, int]:
     """Returns the values to store: the 'gel applied' tick the acknowledgement answers."""
     if state.status is not SessionStatus.IN_PROGRESS:
@@ -77,7 +72,6 @@ def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> di
     if kind.value in state.alert_acks:
         event = state.alert_acks[kind.value]
         raise ActionRefused(f"{event.staff_name} has already acknowledged this alert.")
-    starter = next(item for item in state.procedure.all_items() if item.starts_countdown)
-    gel = state.item(starter.id).tick
+    gel = state.item(state.procedure.gel_applied.id).tick
     assert gel is not None  # a due alert means the gel was applied
     return {"gel_applied_event": gel.id}

@@ -55,10 +55,8 @@ class BoardCard:
 
 def _laser_room_point(state: SessionState) -> PausePoint | None:
     """The pause point held in the laser room: the one where the gel comes off (the time-out)."""
-    return next(
-        (point for point in state.procedure.pause_points if any(i.ends_countdown for i in point.items)),
-        None,
-    )
+    gel_removed = state.procedure.gel_removed
+    return state.procedure.pause_point_of(gel_removed.id) if gel_removed else None
 
 
 def _time_out_done_at(state: SessionState, time_out: PausePoint) -> datetime | None:
@@ -105,7 +103,7 @@ def _next_label(state: SessionState, next_item: ItemState | None) -> str:
         return "Sign out"
     if next_item.item.kind is ItemKind.COUNTDOWN:
         points = state.procedure.pause_points
-        waiting = next(i for i, point in enumerate(points) if next_item.item in point.items)
+        waiting = points.index(state.procedure.pause_point_of(next_item.item.id))
         if waiting + 1 < len(points):
             return f"{points[waiting + 1].title} (when the gel is ready)"
     return next_item.item.label

@@ -118,6 +118,21 @@ class Procedure:
     def all_items(self) -> list[ItemDef]:
         return [item for pause_point in self.pause_points for item in pause_point.items]
 
+    @property
+    def gel_applied(self) -> ItemDef:
+        """The item whose tick starts the countdown (the reader makes sure there is one)."""
+        return next(item for item in self.all_items() if item.starts_countdown)
+
+    @property
+    def gel_wait(self) -> ItemDef:
+        """The countdown item itself (the reader makes sure there is one)."""
+        return next(item for item in self.all_items() if item.kind is ItemKind.COUNTDOWN)
+
+    @property
+    def gel_removed(self) -> ItemDef | None:
+        """The item whose tick ends the countdown, if the procedure has one."""
+        return next((item for item in self.all_items() if item.ends_countdown), None)
+
 
 _FIELD_KEYS = {
     "id": str,

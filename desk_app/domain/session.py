@@ -128,8 +128,7 @@ class SessionState:
     @property
     def wait_ended_early(self) -> Event | None:
         """The clinician's override that ended the gel wait before its time, if there is one."""
-        wait = next(state for state in self.items.values() if state.item.kind is ItemKind.COUNTDOWN)
-        return wait.override
+        return self.items[self.procedure.gel_wait.id].override
 
     def next_item(self) -> ItemState | None:
         """The first item still to do at the current pause point: what the board shows as 'next'."""
@@ -157,8 +156,7 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
     An override answers the item as it stood: a later tick or correction of the item (or, for the
     gel wait, of 'gel applied') needs a new one. A correction may also withdraw an override.
     """
-    starter = next(item for item in procedure.all_items() if item.starts_countdown)
-    wait = next(item for item in procedure.all_items() if item.kind is ItemKind.COUNTDOWN)
+    starter, wait = procedure.gel_applied, procedure.gel_wait
     ticks: dict[str, Event] = {}
     overrides: dict[str, Event] = {}
     history: dict[str | None, list[Event]] = {}
@@ -209,8 +207,7 @@ def _expire_overrides(overrides: dict[str, Event], item_id: str, starter_id: str
 
 
 def _countdown(procedure: Procedure, replay: _Replay) -> Countdown | None:
-    starter = next(item for item in procedure.all_items() if item.starts_countdown)
-    ender = next((item for item in procedure.all_items() if item.ends_countdown), None)
+    starter, ender = procedure.gel_applied, procedure.gel_removed
     applied = replay.ticks.get(starter.id)
     if applied is None:
         return None

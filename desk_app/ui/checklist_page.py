@@ -51,6 +51,7 @@ class ChecklistPage(QWidget):
         self._previous: tuple[str, dict[str, dict]] = ("", {})
         self._last_current: str | None = None
         self._announcing = False
+        self._summary_of: SessionRecord | None = None  # the record the summary shows
         self._build()
         signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)
@@ -186,7 +187,6 @@ class ChecklistPage(QWidget):
         self._previous = (local_date(previous_date) if previous_date else "", previous_values)
         self._build_nav(record)
         self.message.clear()
-        self.summary.clear()
         self._last_current = None
         self.refresh()
 
@@ -240,11 +240,12 @@ class ChecklistPage(QWidget):
         self.summary.setVisible(not session_open)
         self.stack.setVisible(session_open)
         self.nav_box.setVisible(session_open)
-        if not session_open and not self.summary.toPlainText():
+        if not session_open and self._summary_of is not self.record:
             # Imported here: Jinja2 costs ~50 ms at start-up and is needed only once a session ends.
             from desk_app.reports.session_summary import session_summary_html
 
             self.summary.setHtml(session_summary_html(self.record, now, local_date_time, local_date))
+            self._summary_of = self.record  # records are immutable: a new one means new events
 
     def _refresh_header(self, record: SessionRecord) -> None:
         patient = record.patient
@@ -318,7 +319,6 @@ class ChecklistPage(QWidget):
         except DomainError as error:
             self.message.setText(str(error))
             return
-        self.summary.clear()
         self.refresh()
 
     def _on_session_changed(self, session_id: int) -> None:
@@ -343,7 +343,6 @@ class ChecklistPage(QWidget):
             self._reload()  # what is shown may be out of date: that can be why it was refused
             return str(error)
         self.record = record
-        self.summary.clear()  # rendered again from the new state (an amendment shows at once)
         self.refresh()
         self._announcing = True  # the other pages refresh; this one already shows the new state
         try:

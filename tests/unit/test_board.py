@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desk_app.domain.alerts import AlertKind, acknowledgement, due_alerts
+from desk_app.domain.alerts import AlertKind, due_alerts
 from desk_app.domain.board import BoardPhase, board
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused
@@ -49,7 +49,7 @@ def test_an_acknowledged_alert_stays_acknowledged_with_who_and_when(
     with pytest.raises(ActionRefused, match="no 'remove now' alert"):
         desk.acknowledge_alert(session.id, AlertKind.REMOVE_NOW, nurse.id)
     record = desk.acknowledge_alert(session.id, AlertKind.READY, clinician.id)
-    event = acknowledgement(record.state(clock.now()), AlertKind.READY)
+    event = record.state(clock.now()).alert_acks[AlertKind.READY.value]
     assert (event.staff_name, event.at) == ("Dr Clive Doctor", clock.now())
     assert alert_kinds(desk, session.id, clock.now()) == []
     with pytest.raises(ActionRefused, match="already acknowledged"):
