@@ -75,19 +75,21 @@ def timing_calls(obj: object, name: str) -> Iterator[list[float]]:
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.statements: list[str] = []
+        self.queries: list[tuple[str, tuple]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.msg
-        self.statements.append(message[0] if isinstance(message, tuple) else str(message))
+        if isinstance(message, tuple):
+            self.queries.append((message[0], tuple(message[1] or ())))
+        else:
+            self.queries.append((str(message), ()))
 
 
 @contextmanager
-def sql_log() -> Iterator[list[str]]:
-    """Every statement peewee sends while inside (peewee logs each one to 'peewee' at DEBUG).
-
-    BEGIN/COMMIT/SAVEPOINT that peewee issues through the cursor directly are not counted; this is
-    for comparing query counts, and it slows queries down, so never time inside it."""
+def sql_log_with_params() -> Iterator[list[tuple[str, tuple]]]:
+    """Every statement peewee sends while inside, with its parameters (peewee logs each one to
+    'peewee' at DEBUG). BEGIN/COMMIT/SAVEPOINT that peewee issues through the cursor directly are not
+    counted; this is for comparing query counts, and it slows queries down, so never time inside it."""
     logger = logging.getLogger("peewee")
     handler = _Collect()
     old_level, old_propagate = logger.level, logger.propagate
@@ -95,11 +97,22 @@ def sql_log() -> Iterator[list[str]]:
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     try:
-        yield handler.statements
+        yield handler.queries
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
         logger.propagate = old_propagate
+
+
+@contextmanager
+def sql_log() -> Iterator[list[str]]:
+    """The statements alone (filled in when the block ends)."""
+    statements: list[str] = []
+    with sql_log_with_params() as queries:
+        try:
+            yield statements
+        finally:
+            statements.extend(sql for sql, _params in queries)
 
 
 # --- the result table ------------------------------------------------------------------------------

@@ -9,12 +9,11 @@ number on its unique index, on its own connection to the same file.
 
 from __future__ import annotations
 
-import logging
 import random
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff, search_key, search_words, sort_key
 from desk_app.store.desk import Desk
 from desk_app.store.models import PatientRow, PatientWord
-from tests.benchmarks.bench_tools import Report, Row, median, p95, time_ms
+from tests.benchmarks.bench_tools import Report, Row, median, p95, sql_log_with_params, time_ms
 
 PATIENTS = 100_000
 RUNS = 200  # per query kind
@@ -155,38 +154,10 @@ def _first_page(people: list[tuple], words: dict[int, set[str]], prefix: str) ->
     return len(matching), [p[0] for p in matching[:50]]
 
 
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.queries: list[tuple[str, tuple]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if isinstance(record.msg, tuple):
-            sql, params = record.msg
-            self.queries.append((sql, tuple(params or ())))
-
-
-@contextmanager
-def _captured() -> Iterator[list[tuple[str, tuple]]]:
-    """The statements (with parameters) peewee sends while inside."""
-    logger = logging.getLogger("peewee")
-    handler = _Capture()
-    old_level, old_propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    try:
-        yield handler.queries
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-        logger.propagate = old_propagate
-
-
 def _query_plan(db: Database, desk: Desk, text: str) -> list[str]:
     """The search's EXPLAIN QUERY PLAN (each of its SELECTs: the matching ids off the word index,
     then those patients), with peewee's table aliases ("patient" AS "t1") named back."""
-    with _captured() as queries:
+    with sql_log_with_params() as queries:
         desk.search_patients(text)
     selects = [(sql, params) for sql, params in queries if sql.lstrip().startswith("SELECT")]
     assert 1 <= len(selects) <= 2, f"a search is at most two SELECTs, not {len(selects)}"
