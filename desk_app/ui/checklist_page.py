@@ -30,6 +30,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import AmendmentDialog, OverrideDialog, ReasonDialog, StopTreatmentDialog
 from desk_app.ui.formatting import local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
+from desk_app.ui.widgets import message_label
 
 
 class ChecklistPage(QWidget):
@@ -117,9 +118,7 @@ class ChecklistPage(QWidget):
             button.setMinimumHeight(44)
             footer.addWidget(button)
         footer.addStretch(1)
-        self.message = QLabel("", self)
-        self.message.setObjectName("error")
-        self.message.setWordWrap(True)
+        self.message = message_label(self)
         footer.addWidget(self.message, 2)
         layout.addLayout(footer)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.people import Staff
+from desk_app.ui.widgets import message_label
 
 # Saves the answer; returns None on success or the message to show.
 Submit = Callable[[str], str | None]
@@ -57,9 +58,7 @@ class ReasonDialog(QDialog):
         layout.addWidget(self.text)
         self.extra = QVBoxLayout()
         layout.addLayout(self.extra)
-        self.error = QLabel("", self)
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
+        self.error = message_label(self)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(self)
         buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)

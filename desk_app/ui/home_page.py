@@ -30,6 +30,7 @@ from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
+from desk_app.ui.widgets import message_label
 
 
 def card_lines(card: BoardCard, now: datetime) -> list[str]:
@@ -118,10 +119,7 @@ class HomePage(QWidget):
         layout = QHBoxLayout(self)
         board_box = QGroupBox("Patients in progress", self)
         board_column = QVBoxLayout(board_box)
-        self.board_message = QLabel("", board_box)
-        self.board_message.setObjectName("error")
-        self.board_message.setWordWrap(True)
-        self.board_message.setVisible(False)
+        self.board_message = message_label(board_box, visible=False)
         board_column.addWidget(self.board_message)
         scroll = QScrollArea(board_box)
         scroll.setWidgetResizable(True)
@@ -159,9 +157,7 @@ class HomePage(QWidget):
         self.record_button.setMinimumHeight(44)
         self.record_button.clicked.connect(self._open_record)
         find.addWidget(self.record_button)
-        self.start_message = QLabel("", find_box)
-        self.start_message.setObjectName("error")
-        self.start_message.setWordWrap(True)
+        self.start_message = message_label(find_box)
         find.addWidget(self.start_message)
         self.open_running_button = QPushButton("Open the session in progress", find_box)
         self.open_running_button.setMinimumHeight(44)
@@ -194,9 +190,7 @@ class HomePage(QWidget):
         self.register_anyway_button.setVisible(False)
         self.register_anyway_button.clicked.connect(lambda: self._register(duplicate_confirmed=True))
         form.addRow(self.register_anyway_button)
-        self.register_message = QLabel("", register_box)
-        self.register_message.setObjectName("error")
-        self.register_message.setWordWrap(True)
+        self.register_message = message_label(register_box)
         form.addRow(self.register_message)
         patients.addWidget(register_box)
         layout.addLayout(patients, 2)

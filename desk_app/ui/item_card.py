@@ -27,6 +27,7 @@ from desk_app.domain.values import describe_value, describe_values, same_value
 from desk_app.reports.history import history_lines
 from desk_app.ui.field_editors import FieldEditor, make_editor
 from desk_app.ui.formatting import local_time
+from desk_app.ui.widgets import message_label
 
 _PRIMARY_TEXT = {
     ItemKind.CONFIRM: "Confirm",
@@ -127,10 +128,7 @@ class ItemCard(QFrame):
         self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN)
 
     def _message_label(self, name: str, layout: QVBoxLayout) -> QLabel:
-        label = QLabel("", self)
-        label.setObjectName(name)
-        label.setWordWrap(True)
-        label.setVisible(False)
+        label = message_label(self, name, visible=False)
         layout.addWidget(label)
         return label
 

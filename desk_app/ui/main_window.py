@@ -24,6 +24,7 @@ from desk_app.ui.patient_page import PatientPage
 from desk_app.ui.patients_page import PatientsPage
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_pages import AddStaffPage, WhoAreYouPage
+from desk_app.ui.widgets import message_label
 
 TICK_MS = 1000
 
@@ -60,9 +61,7 @@ class MainWindow(QMainWindow):
         self.banner = AlertBanner(self._acknowledge, central)
         self.alert_centre.alerts_changed.connect(self.banner.show_alerts)
         column.addWidget(self.banner)
-        self.alert_message = QLabel("", central)
-        self.alert_message.setObjectName("error")
-        self.alert_message.setVisible(False)
+        self.alert_message = message_label(central, visible=False)
         column.addWidget(self.alert_message)
         self.stack = QStackedWidget(central)
         column.addWidget(self.stack, 1)

@@ -20,7 +20,7 @@ PAGE = 100
 Index = QModelIndex | QPersistentModelIndex
 Row = TypeVar("Row")
 PatientPager = Callable[[str, int, int], list[Patient]]  # (text, limit, offset) -> patients
-_SHOWN_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
+_SHOWN_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole)
 
 
 class _RowsModel(QAbstractTableModel, Generic[Row]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -14,7 +13,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +24,7 @@ from desk_app.domain.people import Patient
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
+from desk_app.ui.widgets import message_label, row_table
 
 
 def days_ago(days: int | None) -> str:
@@ -70,18 +69,14 @@ class PatientPage(QWidget):
         sessions_box = QGroupBox("Sessions", self)
         sessions = QVBoxLayout(sessions_box)
         self.sessions_model = SessionListModel(self)
-        self.sessions_table = QTableView(sessions_box)
-        self.sessions_table.setAccessibleName("Sessions of this patient")
-        self.sessions_table.setModel(self.sessions_model)
-        self.sessions_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.sessions_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.sessions_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.sessions_table.verticalHeader().setVisible(False)
+        self.sessions_table = row_table(sessions_box, "Sessions of this patient", self.sessions_model)
         header = self.sessions_table.horizontalHeader()
         # A patient has a handful of sessions (up to six a course): sizing to contents is cheap here.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.sessions_table.setWordWrap(True)
+        # Rows as tall as their settings need, so the laser settings are read whole, not cut off.
+        self.sessions_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.sessions_table.activated.connect(lambda index: self._open_session(index.row()))
         sessions.addWidget(self.sessions_table)
         open_button = QPushButton("Open session", sessions_box)
@@ -119,9 +114,7 @@ class PatientPage(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.archive_button)
         details.addLayout(buttons)
-        self.message = QLabel("", details_box)
-        self.message.setObjectName("error")
-        self.message.setWordWrap(True)
+        self.message = message_label(details_box)
         details.addWidget(self.message)
         self.changes_label = QLabel("", details_box)
         self.changes_label.setObjectName("history")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.errors import DomainError
 from desk_app.ui.context import DeskContext
 from desk_app.ui.patient_models import PatientListModel
+from desk_app.ui.widgets import message_label, row_table
 
 
 class PatientsPage(QWidget):
@@ -44,18 +43,11 @@ class PatientsPage(QWidget):
         self.archived.toggled.connect(self.search)
         row.addWidget(self.archived)
         layout.addLayout(row)
-        self.message = QLabel("", self)
-        self.message.setObjectName("error")
+        self.message = message_label(self)
         layout.addWidget(self.message)
 
         self.model = PatientListModel(self._page, self)
-        self.table = QTableView(self)
-        self.table.setAccessibleName("Patients")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        self.table = row_table(self, "Patients", self.model)
         self.table.verticalHeader().setDefaultSectionSize(40)  # fixed rows: no per-row sizing
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

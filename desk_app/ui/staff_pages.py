@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
+from desk_app.ui.widgets import message_label
 
 
 class AddStaffPage(QWidget):
@@ -66,9 +67,7 @@ class AddStaffPage(QWidget):
         self.name.returnPressed.connect(self._add)
         self.initials.returnPressed.connect(self._add)
         layout.addWidget(self.add_button)
-        self.error = QLabel("", self)
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
+        self.error = message_label(self)
         layout.addWidget(self.error)
         self.staff_list = QLabel("", self)
         self.staff_list.setAccessibleName("Staff added")
