@@ -7,6 +7,7 @@ import os
 import sys
 
 from desk_app.domain.errors import DomainError
+from desk_app.exporting import DOCUMENTS
 from desk_app.paths import default_database_url
 from desk_app.store.database import DatabaseOpenError
 
@@ -22,6 +23,16 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="fill a new database with a realistic demo for training")
     demo.add_argument("--db", dest="command_db", help=database_help)
+    export = commands.add_parser(
+        "export",
+        help="write a session record, an aftercare sheet or a patient history as a PDF",
+        description="Examples: desk-app export session 12 --pdf record.pdf; "
+        "desk-app export aftercare 12 --pdf sheet.pdf; desk-app export history AZ-00012 --pdf history.pdf",
+    )
+    export.add_argument("document", choices=DOCUMENTS, help="what to write")
+    export.add_argument("subject", help="the session ID (session, aftercare) or the clinic number (history)")
+    export.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
+    export.add_argument("--db", dest="command_db", help=database_help)
     return parser
 
 
@@ -46,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(summary)
         return 0
+    if args.command == "export":
+        from desk_app.exporting import main as export_main
+
+        return export_main(args.document, args.subject, args.pdf, database_url(args.command_db or args.db))
     from desk_app.app import run
 
     return run(database_url(args.db))

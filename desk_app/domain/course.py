@@ -65,7 +65,7 @@ def course(records: Sequence[SessionRecord], now: datetime) -> Course:
     if done:
         values = _planned_values(done[-1], now)
         planned = int(values.get("planned_sessions", DEFAULT_PLANNED))
-        next_planned = date.fromisoformat(values["next_date"]) if "next_date" in values else None
+        next_planned = planned_next_date(done[-1], now)
     last = local_today(done[-1].started_at) if done else None
     today = local_today(now)
     return Course(
@@ -76,6 +76,20 @@ def course(records: Sequence[SessionRecord], now: datetime) -> Course:
         earliest_next=last + GAP_BETWEEN_SESSIONS if last else None,
         next_planned=next_planned,
     )
+
+
+def planned_at(record: SessionRecord, earlier: Sequence[SessionRecord], now: datetime) -> int:
+    """Sessions the course plans as of this session: its own plan if recorded, else the course before it."""
+    values = _planned_values(record, now)
+    if "planned_sessions" in values:
+        return int(values["planned_sessions"])
+    return max(course(earlier, now).planned, record.session_number)
+
+
+def planned_next_date(record: SessionRecord, now: datetime) -> date | None:
+    """The next session's date this session recorded, if any."""
+    values = _planned_values(record, now)
+    return date.fromisoformat(values["next_date"]) if "next_date" in values else None
 
 
 def session_line(record: SessionRecord, now: datetime) -> SessionLine:

@@ -39,6 +39,8 @@ EDITABLE_FIELDS = (
     PatientField("notes", "Notes", multiline=True),
 )
 LABELS = {field.id: field.label for field in EDITABLE_FIELDS} | {"archived": "Archived"}
+# The fields that say who the patient is; the rest are details about them.
+IDENTIFIERS = ("given_names", "family_name", "date_of_birth", "clinic_number")
 
 
 def _optional_text(value: str, label: str, max_length: int, multiline: bool = False) -> str:

@@ -78,6 +78,8 @@ class ItemDef:
     ends_countdown: bool = False
     # The item that plans the course: its fields 'planned_sessions' (number) and 'next_date' (date).
     plans_course: bool = False
+    # The item that records adverse events: the printed record states its answer, "None" included.
+    records_adverse_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,24 @@ class PausePoint:
     flow: str
     instructions: str
     items: tuple[ItemDef, ...]
+
+
+@dataclass(frozen=True)
+class AftercareMilestone:
+    """One dated line of the sheet: 'Red, like sunburn, until about' + the day `days` after treatment."""
+
+    id: str
+    label: str
+    days: int
+
+
+@dataclass(frozen=True)
+class Aftercare:
+    """The patient's sheet: plain-words advice, and milestones dated from the day of treatment."""
+
+    title: str
+    advice: tuple[str, ...]
+    milestones: tuple[AftercareMilestone, ...]
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,8 @@ class Procedure:
     remove_minutes: int
     pause_points: tuple[PausePoint, ...]
     source: str
+    # None only in a version stored before the sheet was part of the file (1.0 and 1.1).
+    aftercare: Aftercare | None = None
 
     def item(self, item_id: str) -> ItemDef:
         for pause_point in self.pause_points:
@@ -164,8 +186,13 @@ _ITEM_KEYS = {
     "starts_countdown": bool,
     "ends_countdown": bool,
     "plans_course": bool,
+    "records_adverse_events": bool,
 }
 _PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, "items": list}
+_AFTERCARE_KEYS = {"title": str, "advice": list, "dates": list}
+_MILESTONE_KEYS = {"id": str, "label": str, "days": int}
+# The latest a milestone may fall: the sun rule (4 weeks) is the longest the sheet speaks of.
+_MAX_MILESTONE_DAYS = 366
 
 
 class _Reader:
@@ -361,6 +388,7 @@ class _Reader:
             starts_countdown=table.get("starts_countdown", False),
             ends_countdown=table.get("ends_countdown", False),
             plans_course=table.get("plans_course", False),
+            records_adverse_events=table.get("records_adverse_events", False),
         )
 
     def pause_point(self, table: dict[str, Any], where: str) -> PausePoint:
@@ -376,6 +404,29 @@ class _Reader:
             instructions=table["instructions"],
             items=items,
         )
+
+    def aftercare(self, table: Any) -> Aftercare:
+        where = "table [aftercare]"
+        if not isinstance(table, dict):
+            raise self.fail(where, "is missing (the patient's aftercare sheet)")
+        self.check_keys(table, _AFTERCARE_KEYS, set(_AFTERCARE_KEYS), where)
+        advice = table["advice"]
+        if not advice or not all(isinstance(line, str) and line.strip() for line in advice):
+            raise self.fail(where, "field 'advice' must list at least one paragraph of text")
+        milestones = []
+        for number, raw in enumerate(table["dates"], start=1):
+            at = _named(f"{where}, date {number}", "date", raw if isinstance(raw, dict) else {})
+            if not isinstance(raw, dict):
+                raise self.fail(at, "must be a table with id, label and days")
+            self.check_keys(raw, _MILESTONE_KEYS, set(_MILESTONE_KEYS), at)
+            if not 0 <= raw["days"] <= _MAX_MILESTONE_DAYS:
+                raise self.fail(at, f"field 'days' must be 0 to {_MAX_MILESTONE_DAYS}")
+            milestones.append(AftercareMilestone(id=raw["id"], label=raw["label"], days=raw["days"]))
+        if not milestones:
+            raise self.fail(where, "field 'dates' must list at least one date")
+        if len({milestone.id for milestone in milestones}) != len(milestones):
+            raise self.fail(where, "a date id is used twice")
+        return Aftercare(title=table["title"], advice=tuple(advice), milestones=tuple(milestones))
 
 
 def _named(where: str, kind: str, table: dict[str, Any]) -> str:
@@ -420,7 +471,7 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
         raise reader.fail(
             "table [countdown]", "field 'remove_minutes' must be after 'ready_minutes' (minutes > 0)"
         )
-    unknown = sorted(set(data) - {"procedure", "countdown", "pause_points"})
+    unknown = sorted(set(data) - {"procedure", "countdown", "pause_points", "aftercare"})
     reader.authoring_rule(
         bool(unknown), "the file", f"table '{unknown[0] if unknown else ''}' is not known (a typo?)"
     )
@@ -430,6 +481,8 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
     pause_points = tuple(
         reader.pause_point(point, f"pause point {number}") for number, point in enumerate(raw_points, start=1)
     )
+    # A new file must carry the patient's sheet; a stored 1.0 or 1.1 never did.
+    has_aftercare = "aftercare" in data or authoring
     procedure = Procedure(
         id=header["id"],
         title=header["title"],
@@ -439,6 +492,7 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
         remove_minutes=countdown["remove_minutes"],
         pause_points=pause_points,
         source=text,
+        aftercare=reader.aftercare(data.get("aftercare")) if has_aftercare else None,
     )
     _check_whole(procedure, reader)
     return procedure

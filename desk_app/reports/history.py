@@ -7,6 +7,7 @@ from datetime import datetime
 
 from desk_app.domain.session import Event, EventKind, ItemState, ItemStatus, SessionStatus
 from desk_app.domain.values import describe_values
+from desk_app.store.patients import PatientChangeEntry
 
 TimeFormatter = Callable[[datetime], str]
 
@@ -60,3 +61,9 @@ def amendment_line(event: Event, show_time: TimeFormatter) -> str:
     return (
         f"{show_time(event.at)} by {event.staff_name}: {event.text} (why: {event.values.get('reason', '')})"
     )
+
+
+def change_line(change: PatientChangeEntry, show_time: TimeFormatter) -> str:
+    """One change to a patient's registration, as the patient page and the printed history show it."""
+    who = f"{show_time(change.at)} {change.staff_name}"
+    return f"{who} changed {change.label}: '{change.old}' to '{change.new}'"

@@ -95,9 +95,11 @@ def _check_pragmas(db: SqliteDatabase) -> None:
             raise DatabaseOpenError(f"The database refused the setting {name}={expected} (it says {actual}).")
 
 
-def open_database(url: str) -> Database:
-    """Open (creating if new) and migrate the database at `url`; bind the models to it."""
+def open_database(url: str, *, create: bool = True) -> Database:
+    """Open (creating if new, unless `create` is False) and migrate the database at `url`; bind the models."""
     path = sqlite_path_from_url(url)
+    if not create and not path.exists():
+        raise DatabaseOpenError(f"There is no database at {path}.")
     _check_sqlite_file(path)
     _refuse_foreign_file(path)
     db = SqliteDatabase(

@@ -42,6 +42,7 @@ from desk_app.domain.session import (
     SessionState,
     SessionStatus,
 )
+from desk_app.store.clinic import ClinicActions
 from desk_app.store.errors import store_errors
 from desk_app.store.models import (
     DEMO_SETTING,
@@ -71,7 +72,7 @@ class PatientHistory:
     changes: tuple[PatientChangeEntry, ...]
 
 
-class Desk(PatientActions):
+class Desk(PatientActions, ClinicActions):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
     def __init__(self, db: Database, procedure: Procedure, clock: Clock) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from peewee import Database, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
-from desk_app.store import schema_v1, schema_v3
+from desk_app.store import schema_v1, schema_v3, schema_v4
 from desk_app.store.models import ClinicSetting, SchemaMigration
 
 
@@ -74,10 +74,18 @@ def _m003_patient_register(db: Database) -> None:
         schema_v3.PatientWord.insert_many(rows, fields=["patient", "word", "sort_key", "archived"]).execute()
 
 
+def _m004_printing(db: Database) -> None:
+    """Who changed the clinic's printed details, and who printed or exported what (both append-only)."""
+    db.create_tables(schema_v4.TABLES)
+    for model in schema_v4.TABLES:
+        _forbid_update_and_delete(db, model._meta.table_name)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
     ("patient register", _m003_patient_register),
+    ("printing", _m004_printing),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

@@ -146,3 +146,33 @@ class ClinicSetting(BaseModel):
 
 
 DEMO_SETTING = "demo"
+
+
+class ClinicSettingChange(BaseModel):
+    """Append-only: one row per clinic setting changed, with who and when."""
+
+    staff = ForeignKeyField(StaffRow)
+    at = UTCDateTimeField()
+    key = TextField()
+    old_value = TextField()
+    new_value = TextField()
+
+    class Meta:
+        table_name = "clinic_setting_change"
+
+
+class PrintLog(BaseModel):
+    """Append-only: every record printed on paper or exported to PDF, by whom and when."""
+
+    at = UTCDateTimeField(index=True)
+    document = TextField()
+    patient = ForeignKeyField(PatientRow)
+    session = ForeignKeyField(SessionRow, null=True)
+    destination = TextField()
+    pages = IntegerField()
+    printed_by = TextField()
+    # Empty for an export from the terminal, where nobody signed in: printed_by names the account.
+    staff = ForeignKeyField(StaffRow, null=True)
+
+    class Meta:
+        table_name = "print_log"

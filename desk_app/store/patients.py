@@ -113,6 +113,14 @@ class PatientActions:
         return patient_from_row(row)
 
     @store_errors
+    def patient_by_clinic_number(self, clinic_number: str) -> Patient:
+        """The patient with this clinic number (stored in capitals), archived or not."""
+        row = PatientRow.get_or_none(PatientRow.clinic_number == clinic_number.strip().upper())
+        if row is None:
+            raise ActionRefused(f"No patient has the clinic number {clinic_number.strip()}.")
+        return patient_from_row(row)
+
+    @store_errors
     def search_patients(
         self, text: str, limit: int = SEARCH_LIMIT, offset: int = 0, include_archived: bool = False
     ) -> list[Patient]:

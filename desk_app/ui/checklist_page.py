@@ -28,7 +28,7 @@ from desk_app.domain.procedure import PausePoint
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import AmendmentDialog, OverrideDialog, ReasonDialog, StopTreatmentDialog
-from desk_app.ui.formatting import local_date, local_date_time, local_time
+from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.widgets import message_label
 
@@ -241,9 +241,9 @@ class ChecklistPage(QWidget):
         self.nav_box.setVisible(session_open)
         if not session_open and self._summary_of is not self.record:
             # Imported here: Jinja2 costs ~50 ms at start-up and is needed only once a session ends.
-            from desk_app.reports.session_summary import session_summary_html
+            from desk_app.reports.session_view import session_summary_html
 
-            self.summary.setHtml(session_summary_html(self.record, now, local_date_time, local_date))
+            self.summary.setHtml(session_summary_html(self.record, now, LOCAL_FORMATS))
             self._summary_of = self.record  # records are immutable: a new one means new events
 
     def _refresh_header(self, record: SessionRecord) -> None:

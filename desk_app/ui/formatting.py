@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTimeZone
 
+from desk_app.reports.formats import LocalFormats
+
 
 def clinic_locale() -> QLocale:
     """The PC's locale; British English where the PC has none set (the bare C locale)."""
@@ -31,3 +33,13 @@ def local_date_time(instant: datetime) -> str:
 
 def local_date(day: date) -> str:
     return clinic_locale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.ShortFormat)
+
+
+def local_long_date(day: date) -> str:
+    """'Wednesday 25 November 2026': a date a patient reads without thinking about its order."""
+    return clinic_locale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)
+
+
+LOCAL_FORMATS = LocalFormats(
+    time=local_time, date_time=local_date_time, date=local_date, long_date=local_long_date
+)

@@ -30,7 +30,7 @@ TICK_MS = 1000
 
 
 def _warm_up_reports() -> None:
-    import desk_app.reports.session_summary  # noqa: F401
+    import desk_app.reports.session_view  # noqa: F401
 
 
 class MainWindow(QMainWindow):

@@ -21,6 +21,7 @@ from desk_app.domain.course import course, session_line
 from desk_app.domain.errors import DomainError
 from desk_app.domain.patient_record import EDITABLE_FIELDS
 from desk_app.domain.people import Patient
+from desk_app.reports.history import change_line
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
@@ -165,13 +166,8 @@ class PatientPage(QWidget):
                 editor.setText(text)
         self._loaded = self._entered()
         self.archive_button.setText("Bring back from archive" if patient.archived else "Archive patient")
-        self.changes_label.setText(
-            "\n".join(
-                f"{local_date_time(change.at)} {change.staff_name} changed {change.label}: "
-                f"'{change.old}' to '{change.new}'"
-                for change in history.changes
-            )
-        )
+        changes = [change_line(change, local_date_time) for change in history.changes]
+        self.changes_label.setText("\n".join(changes))
         self.message.clear()
 
     def _open_session(self, row: int) -> None:

@@ -58,7 +58,7 @@ def test_shipped_file_has_the_six_pause_points_in_order(procedure: Procedure) ->
 
 def test_shipped_file_has_a_version_and_the_one_hour_countdown(procedure: Procedure) -> None:
     assert procedure.id == "laser-acne-scarring"
-    assert procedure.version == "1.1"
+    assert procedure.version == "1.2"
     assert procedure.effective == "2026-11-25"
     assert procedure.ready_minutes == 60
     assert procedure.remove_minutes == 90
@@ -104,7 +104,7 @@ def test_asking_for_an_item_that_does_not_exist_is_a_key_error(procedure: Proced
 def test_load_procedure_reads_a_copy_on_disk(tmp_path: Path) -> None:
     copy = tmp_path / FILE_NAME
     copy.write_text(SHIPPED, encoding="utf-8")
-    assert load_procedure(copy).version == "1.1"
+    assert load_procedure(copy).version == "1.2"
 
 
 # --- malformed files -------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ MALFORMED = [
     ),
     (
         "no version",
-        'version = "1.1"\n',
+        'version = "1.2"\n',
         "",
         ["[procedure]", "'version'", "missing"],
     ),

@@ -1,0 +1,71 @@
+"""The clinic's own details for printed pages: its name, address, contact line and paper size.
+
+They belong to the clinic, not to one PC, so they live in the database and every desk prints alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import StrEnum
+
+from desk_app.domain.errors import ValidationError
+from desk_app.domain.text import check_plain_text
+
+
+class PaperSize(StrEnum):
+    A4 = "A4"
+    LETTER = "Letter"
+
+
+@dataclass(frozen=True)
+class ClinicDetails:
+    name: str = "Azure Medical"
+    address: str = ""
+    # Printed on the patient's aftercare sheet: who to call with a worry after treatment.
+    contact_line: str = ""
+    paper: PaperSize = PaperSize.A4
+
+
+LABELS = {
+    "name": "Clinic name",
+    "address": "Address",
+    "contact_line": "Contact line for patients",
+    "paper": "Paper size",
+}
+_MAX_LENGTH = {"name": 80, "address": 200, "contact_line": 200}
+
+
+def checked_clinic_details(name: str, address: str, contact_line: str, paper: str) -> ClinicDetails:
+    """Validate what the manager typed; the name is needed, the address and contact line may be blank."""
+    try:
+        paper_size = PaperSize(paper)
+    except ValueError:
+        choices = " or ".join(size.value for size in PaperSize)
+        raise ValidationError(f"Paper size must be {choices}.") from None
+    return ClinicDetails(
+        name=check_plain_text(name, LABELS["name"], _MAX_LENGTH["name"]),
+        address=_optional(address, "address"),
+        contact_line=_optional(contact_line, "contact_line"),
+        paper=paper_size,
+    )
+
+
+def _optional(text: str, key: str) -> str:
+    return check_plain_text(text, LABELS[key], _MAX_LENGTH[key]) if text.strip() else ""
+
+
+def changed_details(before: ClinicDetails, after: ClinicDetails) -> list[tuple[str, str, str]]:
+    """(key, old text, new text) for each detail that differs."""
+    return [
+        (field.name, str(getattr(before, field.name)), str(getattr(after, field.name)))
+        for field in fields(ClinicDetails)
+        if getattr(before, field.name) != getattr(after, field.name)
+    ]
+
+
+class DocumentKind(StrEnum):
+    """What was printed or exported; stored in the print log."""
+
+    SESSION_RECORD = "session record"
+    AFTERCARE_SHEET = "aftercare sheet"
+    PATIENT_HISTORY = "patient history"

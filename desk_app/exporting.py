@@ -1,0 +1,77 @@
+"""`desk-app export`: a session record, an aftercare sheet or a patient history to PDF, from a terminal.
+
+Used by a manager answering an inspector, or by a script; it needs no window and no display.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from desk_app.domain.clock import SystemClock
+from desk_app.domain.errors import DomainError
+from desk_app.domain.procedure import load_procedure
+from desk_app.paths import PROCEDURE_FILE, resource_path
+from desk_app.store.database import DatabaseOpenError, open_database
+from desk_app.store.desk import Desk
+
+DOCUMENTS = ("session", "aftercare", "history")
+
+
+def _qt_for_pages() -> None:
+    """Fonts and text layout need a Qt application; a terminal export needs no screen for it."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        QGuiApplication(["desk-app"])
+
+
+def _session_id(text: str) -> int:
+    if not text.isdigit():
+        raise DomainError(f"'{text}' is not a session number (the ID shown in the app, for example 12).")
+    return int(text)
+
+
+def export(document: str, subject: str, pdf: Path, database_url: str) -> str:
+    """Write the PDF and log it; return a line saying what was written. Raises DomainError or OSError."""
+    _qt_for_pages()
+    from desk_app.reports.documents import aftercare_document, history_document, session_record_document
+    from desk_app.reports.export import save_pdf
+    from desk_app.ui.formatting import LOCAL_FORMATS
+
+    if not pdf.expanduser().resolve().parent.is_dir():
+        raise DomainError(f"The folder for {pdf} does not exist.")
+    clock = SystemClock()
+    desk = Desk(
+        open_database(database_url, create=False), load_procedure(resource_path(PROCEDURE_FILE)), clock
+    )
+    now = clock.now()
+    clinic = desk.clinic_details()
+    if document == "history":
+        patient = desk.patient_by_clinic_number(subject)
+        built = history_document(desk.patient_history(patient.id), clinic, now, LOCAL_FORMATS)
+    else:
+        record = desk.session(_session_id(subject))
+        if document == "session":
+            sessions = desk.patient_history(record.patient.id).sessions
+            built = session_record_document(record, sessions, clinic, now, LOCAL_FORMATS)
+        else:
+            built = aftercare_document(record, clinic, now, LOCAL_FORMATS)
+    printed_by = f"{getpass.getuser()} (terminal export)"
+    pages = save_pdf(desk, built, pdf, printed_by, None, LOCAL_FORMATS.date_time(now))
+    return f"Wrote {built.title.lower()} of {built.running_header.split(' · ')[2]}: {pdf} ({pages} pages)."
+
+
+def main(document: str, subject: str, pdf: str, database_url: str) -> int:
+    try:
+        print(export(document, subject, Path(pdf), database_url))
+    except (DatabaseOpenError, DomainError) as error:
+        print(f"desk-app export: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"desk-app export: the PDF could not be written ({error.strerror or error}).", file=sys.stderr)
+        return 1
+    return 0

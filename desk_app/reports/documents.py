@@ -1,0 +1,183 @@
+"""The three printed documents: a session record, the patient's aftercare sheet, a patient history.
+
+Each is built as HTML from a template plus what every page needs (its running header, the paper size,
+what to log), and is painted onto paper or PDF by reports.pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from desk_app.domain.aftercare import aftercare_sheet
+from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize
+from desk_app.domain.course import course, planned_at, planned_next_date, session_line
+from desk_app.domain.dates import local_today
+from desk_app.domain.errors import ActionRefused
+from desk_app.domain.patient_record import EDITABLE_FIELDS, IDENTIFIERS
+from desk_app.domain.people import Patient
+from desk_app.domain.procedure import ItemKind
+from desk_app.domain.session import SessionRecord
+from desk_app.reports.formats import LocalFormats
+from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
+from desk_app.reports.session_view import session_view
+from desk_app.reports.templates import render
+from desk_app.store.desk import PatientHistory
+
+# Registration fields printed under the two identifiers (which the page shows first, in bold).
+_DETAILS = [field for field in EDITABLE_FIELDS if field.id not in IDENTIFIERS]
+
+
+@dataclass(frozen=True)
+class PrintDocument:
+    """A document ready to paint: HTML body, a header for every page, and what the print log needs."""
+
+    kind: DocumentKind
+    title: str
+    running_header: str
+    html: str
+    paper: PaperSize
+    patient_id: int
+    session_id: int | None
+    file_name: str
+
+
+def _running_header(clinic: ClinicDetails, title: str, patient: Patient, formats: LocalFormats) -> str:
+    """Every page names the patient by two identifiers, so a loose page is never misfiled."""
+    return (
+        f"{clinic.name} · {title} · {patient.full_name} · born {formats.date(patient.date_of_birth)} · "
+        f"{patient.clinic_number}"
+    )
+
+
+def _earlier(record: SessionRecord, sessions: Sequence[SessionRecord]) -> list[SessionRecord]:
+    return [other for other in sessions if (other.started_at, other.id) < (record.started_at, record.id)]
+
+
+def session_record_document(
+    record: SessionRecord,
+    patient_sessions: Sequence[SessionRecord],
+    clinic: ClinicDetails,
+    now: datetime,
+    formats: LocalFormats,
+) -> PrintDocument:
+    """The record of one session; `patient_sessions` (any order) give the course it belongs to."""
+    title = f"Session record, session {record.session_number}"
+    html = render(
+        "session_record.html.j2",
+        clinic=clinic,
+        view=session_view(record, now, formats),
+        planned=planned_at(record, _earlier(record, patient_sessions), now),
+        show_date=formats.date,
+    )
+    return PrintDocument(
+        kind=DocumentKind.SESSION_RECORD,
+        title=title,
+        running_header=_running_header(clinic, title, record.patient, formats),
+        html=html,
+        paper=clinic.paper,
+        patient_id=record.patient.id,
+        session_id=record.id,
+        file_name=f"session-record-{record.patient.clinic_number}-session-{record.session_number}.pdf",
+    )
+
+
+def treatment_day(record: SessionRecord, now: datetime) -> date:
+    """The clinic's calendar day of the first laser pass; refused if the laser was never used."""
+    state = record.state(now)
+    passes = [
+        state.item(item.id).tick.at
+        for item in record.procedure.all_items()
+        if item.kind is ItemKind.LASER_PASS and state.item(item.id).tick is not None
+    ]
+    if not passes:
+        raise ActionRefused(
+            f"Session {record.session_number} of {record.patient.full_name} has no laser pass recorded, "
+            "so there is no aftercare sheet to give."
+        )
+    return local_today(min(passes))
+
+
+def aftercare_document(
+    record: SessionRecord, clinic: ClinicDetails, now: datetime, formats: LocalFormats
+) -> PrintDocument:
+    """The patient's sheet, in the words of the procedure version the session ran, with real dates."""
+    aftercare = record.procedure.aftercare
+    if aftercare is None:
+        raise ActionRefused(
+            f"This session ran procedure version {record.procedure.version}, which has no aftercare sheet; "
+            "give the patient the aftercare in words."
+        )
+    sheet = aftercare_sheet(aftercare, treatment_day(record, now), planned_next_date(record, now))
+    title = "Aftercare sheet"
+    html = render(
+        "aftercare_sheet.html.j2",
+        clinic=clinic,
+        sheet=sheet,
+        patient=record.patient,
+        session_number=record.session_number,
+        show_date=formats.date,
+        long_date=formats.long_date,
+    )
+    return PrintDocument(
+        kind=DocumentKind.AFTERCARE_SHEET,
+        title=title,
+        running_header=_running_header(clinic, title, record.patient, formats),
+        html=html,
+        paper=clinic.paper,
+        patient_id=record.patient.id,
+        session_id=record.id,
+        file_name=f"aftercare-{record.patient.clinic_number}-session-{record.session_number}.pdf",
+    )
+
+
+def history_document(
+    history: PatientHistory, clinic: ClinicDetails, now: datetime, formats: LocalFormats
+) -> PrintDocument:
+    """Every session of the patient a line each, the registration and its changes, then each session whole."""
+    patient = history.patient
+    sessions = sorted(history.sessions, key=lambda record: (record.started_at, record.id))
+    lines = [session_line(record, now) for record in sessions]
+    so_far = course(sessions, now)
+    course_text = so_far.summary
+    if so_far.earliest_next and so_far.sessions_done < so_far.planned:
+        course_text += f"; next session not before {formats.date(so_far.earliest_next)}"
+    title = "Patient history"
+    html = render(
+        "patient_history.html.j2",
+        clinic=clinic,
+        patient=patient,
+        details=[(field.label, value) for field in _DETAILS if (value := getattr(patient, field.id))],
+        course_text=course_text,
+        lines=[
+            {
+                "day": line.day,
+                "number": line.number,
+                "status": SESSION_STATUS_WORDS[line.status],
+                "operator": line.operator,
+                "settings": line.settings,
+            }
+            for line in lines
+        ],
+        changes=[change_line(change, formats.date_time) for change in history.changes],
+        sessions=[
+            (
+                session_view(record, now, formats),
+                planned_at(record, _earlier(record, sessions), now),
+                local_today(record.started_at),
+            )
+            for record in sessions
+        ],
+        show_date=formats.date,
+    )
+    return PrintDocument(
+        kind=DocumentKind.PATIENT_HISTORY,
+        title=title,
+        running_header=_running_header(clinic, title, patient, formats),
+        html=html,
+        paper=clinic.paper,
+        patient_id=patient.id,
+        session_id=None,
+        file_name=f"history-{patient.clinic_number}.pdf",
+    )

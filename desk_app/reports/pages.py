@@ -1,0 +1,124 @@
+"""Paint a document onto paper or PDF, page by page, with a header and a footer on every page.
+
+QTextDocument lays the HTML out in pages; each page is painted through a clip, and the running header
+(who the patient is), "Printed by NAME on DATE TIME" and "Page n of m" are drawn around it. The same
+code paints a printer's pages, a print preview's and a PDF's. No widgets: a terminal export uses it too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QFont,
+    QFontMetricsF,
+    QPagedPaintDevice,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
+
+from desk_app.domain.clinic import PaperSize
+from desk_app.reports.documents import PrintDocument
+
+PDF_RESOLUTION = 300  # dots per inch: sharp text, small files
+MARGINS_MM = QMarginsF(16, 12, 16, 12)
+BODY_POINT_SIZE = 10
+BAND_POINT_SIZE = 8
+_PAGE_SIZES = {PaperSize.A4: QPageSize.PageSizeId.A4, PaperSize.LETTER: QPageSize.PageSizeId.Letter}
+
+
+def page_layout(paper: PaperSize) -> QPageLayout:
+    """The clinic's paper, portrait, with margins most printers can reach."""
+    return QPageLayout(
+        QPageSize(_PAGE_SIZES[paper]),
+        QPageLayout.Orientation.Portrait,
+        MARGINS_MM,
+        QPageLayout.Unit.Millimeter,
+    )
+
+
+def _font(point_size: int) -> QFont:
+    font = QFont()
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setFamilies(["DejaVu Sans", "Arial", "Liberation Sans", "Sans Serif"])
+    font.setPointSize(point_size)
+    return font
+
+
+class _PageFrame:
+    """Where the header band, body and footer band sit on the device's printable area."""
+
+    def __init__(self, device: QPagedPaintDevice) -> None:
+        area = device.pageLayout().paintRectPixels(device.resolution())
+        band_font = _font(BAND_POINT_SIZE)
+        band_height = QFontMetricsF(band_font, device).height() * 2
+        self.band_font = band_font
+        self.width = float(area.width())
+        self.header = QRectF(0, 0, self.width, band_height)
+        self.body = QRectF(0, band_height, self.width, area.height() - 2 * band_height)
+        self.footer = QRectF(0, area.height() - band_height, self.width, band_height)
+
+
+def _layout(document: PrintDocument, device: QPagedPaintDevice, frame: _PageFrame) -> QTextDocument:
+    text = QTextDocument()
+    text.documentLayout().setPaintDevice(device)  # lay out in the device's dots, fonts at true size
+    text.setDefaultFont(_font(BODY_POINT_SIZE))
+    text.setHtml(document.html)
+    text.setPageSize(QSizeF(frame.width, frame.body.height()))
+    return text
+
+
+def paint_document(document: PrintDocument, device: QPagedPaintDevice, footer: str) -> int:
+    """Paint every page onto `device` (a QPrinter or QPdfWriter, layout already set); return the count."""
+    frame = _PageFrame(device)
+    text = _layout(document, device, frame)
+    pages = text.pageCount()
+    painter = QPainter()
+    if not painter.begin(device):
+        raise OSError("The printer or file could not be opened for printing.")
+    try:
+        for page in range(pages):
+            if page:
+                device.newPage()
+            _paint_page(painter, text, frame, page)
+            painter.setFont(frame.band_font)
+            flags = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
+            painter.drawText(frame.header, flags | Qt.AlignmentFlag.AlignLeft, document.running_header)
+            painter.drawText(frame.footer, flags | Qt.AlignmentFlag.AlignLeft, footer)
+            painter.drawText(frame.footer, flags | Qt.AlignmentFlag.AlignRight, f"Page {page + 1} of {pages}")
+            painter.drawLine(frame.header.bottomLeft(), frame.header.bottomRight())
+            painter.drawLine(frame.footer.topLeft(), frame.footer.topRight())
+    finally:
+        painter.end()
+    return pages
+
+
+def _paint_page(painter: QPainter, text: QTextDocument, frame: _PageFrame, page: int) -> None:
+    """Paint one page of the laid-out text into the body band, clipped to that page."""
+    height = frame.body.height()
+    painter.save()
+    painter.translate(frame.body.left(), frame.body.top() - page * height)
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.clip = QRectF(0, page * height, frame.width, height)
+    painter.setClipRect(context.clip)
+    text.documentLayout().draw(painter, context)
+    painter.restore()
+
+
+def pdf_bytes(document: PrintDocument, footer: str) -> tuple[bytes, int]:
+    """The document as a PDF in memory, and its page count; nothing is written to disk."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(PDF_RESOLUTION)
+    writer.setPageLayout(page_layout(document.paper))
+    writer.setTitle(f"{document.title}: {document.running_header}")
+    writer.setCreator("Treatment Desk")
+    pages = paint_document(document, writer, footer)
+    del writer  # the PDF's trailer is written when the writer goes
+    buffer.close()
+    return bytes(data.data()), pages

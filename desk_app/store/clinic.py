@@ -1,0 +1,127 @@
+"""The clinic's printed details (with every change kept) and the log of everything printed or exported.
+
+A mixin of Desk: it uses the Desk's database, clock and staff check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import Database
+
+from desk_app.domain.clinic import (
+    ClinicDetails,
+    DocumentKind,
+    PaperSize,
+    changed_details,
+)
+from desk_app.domain.clock import Clock
+from desk_app.domain.errors import ValidationError
+from desk_app.domain.people import Staff
+from desk_app.store.errors import store_errors
+from desk_app.store.models import ClinicSetting, ClinicSettingChange, PrintLog
+
+_PREFIX = "clinic."
+
+
+@dataclass(frozen=True)
+class PrintEntry:
+    """One line of the print log."""
+
+    at: datetime
+    document: DocumentKind
+    patient_id: int
+    session_id: int | None
+    destination: str
+    pages: int
+    printed_by: str
+
+
+def _paper(stored: str | None, default: PaperSize) -> PaperSize:
+    try:
+        return PaperSize(stored) if stored else default
+    except ValueError:  # written by a newer version that knows more sizes
+        return default
+
+
+class ClinicActions:
+    db: Database
+    clock: Clock
+
+    def staff(self, staff_id: int) -> Staff:  # provided by Desk
+        raise NotImplementedError
+
+    @store_errors
+    def clinic_details(self) -> ClinicDetails:
+        """The clinic's details; a fresh database has the defaults until a manager sets them."""
+        stored = {
+            row.key.removeprefix(_PREFIX): row.value
+            for row in ClinicSetting.select().where(ClinicSetting.key.startswith(_PREFIX))
+        }
+        defaults = ClinicDetails()
+        return ClinicDetails(
+            name=stored.get("name", defaults.name),
+            address=stored.get("address", defaults.address),
+            contact_line=stored.get("contact_line", defaults.contact_line),
+            paper=_paper(stored.get("paper"), defaults.paper),
+        )
+
+    @store_errors
+    def update_clinic_details(self, details: ClinicDetails, staff_id: int) -> ClinicDetails:
+        """Save checked details (see domain.clinic.checked_clinic_details); each change is kept."""
+        with self.db.atomic():
+            self.staff(staff_id)
+            changes = changed_details(self.clinic_details(), details)
+            if not changes:
+                raise ValidationError("Nothing was changed.")
+            now = self.clock.now()
+            for key, old, new in changes:
+                ClinicSettingChange.create(staff=staff_id, at=now, key=key, old_value=old, new_value=new)
+                ClinicSetting.insert(key=_PREFIX + key, value=new).on_conflict(
+                    conflict_target=[ClinicSetting.key], update={ClinicSetting.value: new}
+                ).execute()
+        return details
+
+    @store_errors
+    def record_print(
+        self,
+        document: DocumentKind,
+        patient_id: int,
+        session_id: int | None,
+        destination: str,
+        pages: int,
+        printed_by: str,
+        staff_id: int | None,
+    ) -> None:
+        """Log a print or an export, before the file or the paper is handed over."""
+        with self.db.atomic():
+            if staff_id is not None:
+                self.staff(staff_id)
+            PrintLog.create(
+                at=self.clock.now(),
+                document=document.value,
+                patient=patient_id,
+                session=session_id,
+                destination=destination,
+                pages=pages,
+                printed_by=printed_by,
+                staff=staff_id,
+            )
+
+    @store_errors
+    def print_log(self, patient_id: int) -> list[PrintEntry]:
+        """Everything printed or exported about a patient, oldest first."""
+        rows = PrintLog.select().where(PrintLog.patient == patient_id).order_by(PrintLog.id)
+        return [
+            PrintEntry(
+                at=row.at,
+                document=DocumentKind(row.document),
+                patient_id=row.patient_id,
+                session_id=row.session_id,
+                destination=row.destination,
+                pages=row.pages,
+                printed_by=row.printed_by,
+            )
+            for row in rows
+        ]
