@@ -116,7 +116,7 @@ def pdf_bytes(document: PrintDocument, footer: str) -> tuple[bytes, int]:
     writer = QPdfWriter(buffer)
     writer.setResolution(PDF_RESOLUTION)
     writer.setPageLayout(page_layout(document.paper))
-    writer.setTitle(f"{document.title}: {document.running_header}")
+    writer.setTitle(document.running_header)
     writer.setCreator("Treatment Desk")
     pages = paint_document(document, writer, footer)
     del writer  # the PDF's trailer is written when the writer goes
