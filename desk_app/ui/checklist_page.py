@@ -41,6 +41,7 @@ class ChecklistPage(QWidget):
 
     def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.context = context
         self.desk = context.desk
         self.signals = signals = context.signals
         self.clock = context.clock
@@ -114,7 +115,19 @@ class ChecklistPage(QWidget):
         self.abort_button = QPushButton("Stop treatment…", self)
         self.abort_button.setObjectName("dangerButton")
         self.abort_button.clicked.connect(self._ask_stop)
-        for button in (self.back_button, self.session_note_button, self.amend_button, self.abort_button):
+        self.print_record_button = QPushButton("Print record…", self)
+        self.print_record_button.clicked.connect(self._print_record)
+        self.aftercare_button = QPushButton("Aftercare sheet…", self)
+        self.aftercare_button.clicked.connect(self._print_aftercare)
+        buttons = (
+            self.back_button,
+            self.session_note_button,
+            self.amend_button,
+            self.abort_button,
+            self.print_record_button,
+            self.aftercare_button,
+        )
+        for button in buttons:
             button.setMinimumHeight(44)
             footer.addWidget(button)
         footer.addStretch(1)
@@ -427,6 +440,38 @@ class ChecklistPage(QWidget):
                 lambda: self.desk.amend(session_id, item_id, text, reason, staff.id)
             ),
         ).open()
+
+    def _print_record(self) -> None:
+        if (record := self.record) is None:
+            return
+        from desk_app.reports.documents import session_record_document
+        from desk_app.ui.printing import open_print_dialog
+
+        open_print_dialog(
+            self,
+            self.context,
+            lambda: session_record_document(
+                record,
+                self.desk.patient_history(record.patient.id).sessions,
+                self.desk.clinic_details(),
+                self.clock.now(),
+                LOCAL_FORMATS,
+            ),
+            self.message,
+        )
+
+    def _print_aftercare(self) -> None:
+        if (record := self.record) is None:
+            return
+        from desk_app.reports.documents import aftercare_document
+        from desk_app.ui.printing import open_print_dialog
+
+        open_print_dialog(
+            self,
+            self.context,
+            lambda: aftercare_document(record, self.desk.clinic_details(), self.clock.now(), LOCAL_FORMATS),
+            self.message,
+        )
 
     def _ask_stop(self) -> None:
         staff = self._staff_or_complain()

@@ -17,6 +17,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.checklist_page import ChecklistPage
+from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
 from desk_app.ui.home_page import HomePage
 from desk_app.ui.live_sessions import LiveSessions
@@ -127,6 +128,13 @@ class MainWindow(QMainWindow):
         self.switch_action.setToolTip("Choose who is at the desk (Ctrl+Shift+S)")
         self.switch_action.triggered.connect(self.show_who)
         toolbar.addAction(self.switch_action)
+        self.clinic_action = QAction("Clinic details", self)
+        self.clinic_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.clinic_action.setToolTip(
+            "The clinic's name, address, contact line and paper size for printing (Ctrl+Shift+D)"
+        )
+        self.clinic_action.triggered.connect(self.show_clinic_details)
+        toolbar.addAction(self.clinic_action)
         self.staff_label = QLabel("", self)
         self.staff_label.setObjectName("staffLabel")
         self.staff_label.setAccessibleName("At the desk")
@@ -178,6 +186,12 @@ class MainWindow(QMainWindow):
 
     def current_staff(self) -> Staff | None:
         return self.staff
+
+    def show_clinic_details(self) -> None:
+        if self.staff is None:
+            self.show_who()
+            return
+        ClinicDetailsDialog(self, self.desk, self.staff).open()
 
     def _update_staff_label(self) -> None:
         staff = self.staff

@@ -23,7 +23,7 @@ from desk_app.domain.patient_record import EDITABLE_FIELDS
 from desk_app.domain.people import Patient
 from desk_app.reports.history import change_line
 from desk_app.ui.context import DeskContext
-from desk_app.ui.formatting import local_date, local_date_time
+from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
 from desk_app.ui.widgets import message_label, row_table
 
@@ -43,6 +43,7 @@ class PatientPage(QWidget):
 
     def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.context = context
         self.desk = context.desk
         self.signals = context.signals
         self.clock = context.clock
@@ -127,10 +128,17 @@ class PatientPage(QWidget):
         columns.addWidget(scroll, 1)
         layout.addLayout(columns, 1)
 
+        footer = QHBoxLayout()
         back = QPushButton("Back to patients", self)
-        back.setMinimumHeight(44)
         back.clicked.connect(self.back_requested)
-        layout.addWidget(back)
+        self.print_button = QPushButton("Print history…", self)
+        self.print_button.clicked.connect(self._print_history)
+        for button in (back, self.print_button):
+            button.setMinimumHeight(44)
+            footer.addWidget(button)
+        self.print_message = message_label(self)
+        footer.addWidget(self.print_message, 1)
+        layout.addLayout(footer)
 
     # --- showing ---------------------------------------------------------------------------------
 
@@ -169,6 +177,25 @@ class PatientPage(QWidget):
         changes = [change_line(change, local_date_time) for change in history.changes]
         self.changes_label.setText("\n".join(changes))
         self.message.clear()
+
+    def _print_history(self) -> None:
+        if (patient := self.patient) is None:
+            return
+        from desk_app.reports.documents import history_document
+        from desk_app.ui.printing import open_print_dialog
+
+        self.print_message.clear()
+        open_print_dialog(
+            self,
+            self.context,
+            lambda: history_document(
+                self.desk.patient_history(patient.id),
+                self.desk.clinic_details(),
+                self.clock.now(),
+                LOCAL_FORMATS,
+            ),
+            self.print_message,
+        )
 
     def _open_session(self, row: int) -> None:
         if 0 <= row < self.sessions_model.rowCount():

@@ -163,7 +163,7 @@ def test_toolbar_actions_have_names_and_shortcuts(window: MainWindow) -> None:
     """Tool bar buttons take no Tab focus in Qt, so each of their actions needs a key of its own."""
     (toolbar,) = window.findChildren(QToolBar)
     actions = [a for a in toolbar.actions() if a.text()]
-    assert [a.text() for a in actions] == ["Board", "Patients", "Switch staff"]
+    assert [a.text() for a in actions] == ["Board", "Patients", "Switch staff", "Clinic details"]
     missing = [a.text() for a in actions if a.shortcut().isEmpty()]
     assert not missing, f"tool bar actions without a keyboard shortcut: {missing}"
 

@@ -16,16 +16,7 @@ from desk_app.store.models import EventRow
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.patient_models import PAGE, PatientListModel, SessionListModel
 from tests.gui.nurse import click, find, label_text, open_dialog, type_into, type_text, visible_texts
-from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
-
-
-def signed_out_session(desk: Desk, clock: ManualClock, patient_id: int, staff: Staff) -> int:
-    session = desk.start_session(patient_id, staff.id)
-    tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
-    clock.advance(minutes=61)
-    tick_all(desk, session.id, {**TIME_OUT, **LASER, **SIGN_OUT}, staff.id)
-    desk.tick(session.id, "operator_sign_out", {}, staff.id)
-    return session.id
+from tests.support.walk import signed_out_session
 
 
 def open_patient_page(qtbot, window: MainWindow, nurse: Staff, text: str) -> None:  # noqa: ANN001

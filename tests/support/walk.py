@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
 
@@ -53,3 +55,13 @@ def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staf
     for item_id, values in items.items():
         record = desk.tick(session_id, item_id, values, staff_id)
     return record
+
+
+def signed_out_session(desk: Desk, clock: ManualClock, patient_id: int, staff: Staff) -> int:
+    """A whole session, every item passed, signed out; the clock moves past the gel wait."""
+    session = desk.start_session(patient_id, staff.id)
+    tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
+    clock.advance(minutes=61)
+    tick_all(desk, session.id, {**TIME_OUT, **LASER, **SIGN_OUT}, staff.id)
+    desk.tick(session.id, "operator_sign_out", {}, staff.id)
+    return session.id

@@ -1,0 +1,177 @@
+"""Print a document: see its pages first, then print them on paper or save them as a PDF.
+
+The preview is part of this dialog, not Qt's own preview window, whose print button would print
+without going through the print log. Every print and every PDF is logged before it leaves the PC.
+Dialogs open with open(), never exec(), so countdowns keep running while the nurse prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.clock import Clock
+from desk_app.domain.errors import DomainError
+from desk_app.domain.people import Staff
+from desk_app.reports.documents import PrintDocument
+from desk_app.reports.export import printed_footer, save_pdf
+from desk_app.reports.pages import page_layout, paint_document
+from desk_app.store.desk import Desk
+from desk_app.ui.context import DeskContext
+from desk_app.ui.formatting import local_date_time
+from desk_app.ui.widgets import message_label
+
+
+class PrintDialog(QDialog):
+    """One document's pages, with Print… and Save as PDF…; the printer is kept for the dialog's life."""
+
+    def __init__(
+        self, parent: QWidget, desk: Desk, clock: Clock, staff: Staff, document: PrintDocument
+    ) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"Print: {document.title}")
+        self.setModal(True)
+        self.resize(860, 900)
+        self.desk, self.clock, self.staff, self.document = desk, clock, staff, document
+        # Kept referenced: a QPrintDialog over a printer that was freed crashes (design §8).
+        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self.printer.setPageLayout(page_layout(document.paper))
+        self.printer.setDocName(document.file_name.removesuffix(".pdf"))
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"{document.title} · {document.paper.value} paper", self)
+        heading.setObjectName("dialogHeading")
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        self.preview = QPrintPreviewWidget(self.printer, self)
+        self.preview.setAccessibleName("Print preview")
+        self.preview.paintRequested.connect(self._paint_preview)
+        self.preview.fitToWidth()
+        layout.addWidget(self.preview, 1)
+        self.message = message_label(self)
+        layout.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.print_button = QPushButton("Print…", self)
+        self.print_button.clicked.connect(self._ask_printer)
+        self.pdf_button = QPushButton("Save as PDF…", self)
+        self.pdf_button.clicked.connect(self._ask_pdf_path)
+        self.close_button = QPushButton("Close", self)
+        self.close_button.clicked.connect(self.reject)
+        for button in (self.print_button, self.pdf_button, self.close_button):
+            button.setMinimumHeight(44)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+    def _footer(self) -> str:
+        return printed_footer(self.staff.name, local_date_time(self.clock.now()))
+
+    def _paint_preview(self, printer: QPrinter) -> None:
+        paint_document(self.document, printer, self._footer())
+
+    def page_count(self) -> int:
+        return self.preview.pageCount()
+
+    # --- paper ---------------------------------------------------------------------------------------
+
+    def _ask_printer(self) -> None:
+        dialog = QPrintDialog(self.printer, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowTitle(f"Print {self.document.title}")
+        dialog.finished.connect(self._printer_chosen)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.show()  # what open() does; QPrintDialog.open() in PySide6 wants a receiver
+
+    def _printer_chosen(self, result: int) -> None:
+        if result != QDialog.DialogCode.Accepted:
+            return
+        printer = self.printer
+        where = (
+            f"PDF {printer.outputFileName()}"
+            if printer.outputFileName()
+            else f"printer {printer.printerName()}"
+        )
+        self._logged_then(where, lambda: paint_document(self.document, printer, self._footer()))
+
+    # --- PDF -----------------------------------------------------------------------------------------
+
+    def _ask_pdf_path(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog = QFileDialog(
+            self, "Save as PDF", str(Path(folder) / self.document.file_name), "PDF files (*.pdf)"
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("pdf")
+        dialog.fileSelected.connect(self.save_as_pdf)
+        dialog.open()
+
+    def save_as_pdf(self, path: str) -> None:
+        try:
+            pages = save_pdf(
+                self.desk,
+                self.document,
+                Path(path),
+                self.staff.name,
+                self.staff.id,
+                local_date_time(self.clock.now()),
+            )
+        except DomainError as error:
+            self.message.setText(str(error))
+            return
+        except OSError as error:
+            self.message.setText(f"Not saved: {path} could not be written ({error.strerror or error}).")
+            return
+        self.message.setText(f"Saved {Path(path).name} ({_pages(pages)}). The export is in the print log.")
+
+    def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
+        """Log the print, then send the pages; a print that cannot be logged is not sent."""
+        pages = self.page_count()
+        try:
+            self.desk.record_print(
+                self.document.kind,
+                self.document.patient_id,
+                self.document.session_id,
+                destination,
+                pages,
+                self.staff.name,
+                self.staff.id,
+            )
+            sent = paint()
+        except (DomainError, OSError) as error:
+            self.message.setText(f"Not printed: {error}")
+            return
+        self.message.setText(f"Sent {_pages(sent)} to {destination}. The print is in the print log.")
+
+
+def _pages(count: int) -> str:
+    return "1 page" if count == 1 else f"{count} pages"
+
+
+def open_print_dialog(
+    parent: QWidget, context: DeskContext, build: Callable[[], PrintDocument], message: QLabel
+) -> PrintDialog | None:
+    """Build the document and show its pages; say on `message` why not (nobody at the desk, refused)."""
+    staff = context.current_staff()
+    if staff is None:
+        message.setText("Choose who you are first: every print says who printed it.")
+        return None
+    try:
+        document = build()
+    except DomainError as error:
+        message.setText(str(error))
+        return None
+    dialog = PrintDialog(parent, context.desk, context.clock, staff, document)
+    dialog.open()
+    return dialog

@@ -1,0 +1,206 @@
+"""Printing from the app as a nurse does it: open the pages, then print them or save them as a PDF."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from pypdf import PdfReader
+from PySide6.QtGui import QPageSize
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from desk_app.domain.clinic import DocumentKind, PaperSize
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Patient, Staff
+from desk_app.store.desk import Desk
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.printing import PrintDialog
+from tests.gui.nurse import click, find, open_dialog, type_text, visible_texts
+from tests.gui.test_patient_screens import open_patient_page
+from tests.support.walk import SIGN_IN, signed_out_session, tick_all
+
+
+def pdf_text(path: Path) -> str:
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
+def register(desk: Desk, nurse: Staff) -> Patient:
+    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+
+
+def print_dialog() -> PrintDialog:
+    dialog = open_dialog()
+    assert isinstance(dialog, PrintDialog)
+    return dialog
+
+
+def save_through_file_dialog(qtbot: QtBot, dialog: PrintDialog, target: Path) -> None:
+    """Click Save as PDF…, then type the file's name in the file dialog and accept it."""
+    click(qtbot, dialog, "Save as PDF…")
+    (chooser,) = [w for w in dialog.findChildren(QFileDialog) if w.isVisible()]
+    assert chooser.acceptMode() is QFileDialog.AcceptMode.AcceptSave
+    chooser.selectFile(str(target))
+    chooser.accept()
+
+
+def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    patient = register(desk, nurse)
+    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+
+    click(qtbot, window, "Print record…")
+    dialog = print_dialog()
+    assert dialog.windowTitle() == "Print: Session record, session 1"
+    qtbot.waitUntil(lambda: dialog.page_count() >= 1)
+    assert "A4 paper" in visible_texts(dialog)
+    assert desk.print_log(patient.id) == []  # a preview is not a print
+
+    target = tmp_path / "zoe record.pdf"
+    save_through_file_dialog(qtbot, dialog, target)
+
+    pages = len(PdfReader(target).pages)
+    assert f"Saved zoe record.pdf ({pages} page" in visible_texts(dialog)
+    text = pdf_text(target)
+    assert "Zoë O'Brien" in text and "AZ-00012" in text
+    assert f"Printed by {nurse.name} on" in text and f"Page {pages} of {pages}" in text
+    (entry,) = desk.print_log(patient.id)
+    assert (entry.document, entry.session_id, entry.pages, entry.printed_by) == (
+        DocumentKind.SESSION_RECORD,
+        session_id,
+        pages,
+        nurse.name,
+    )
+    assert entry.destination == f"PDF {target}"
+
+
+def test_printing_on_paper_is_logged_and_sends_every_page(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    patient = register(desk, nurse)
+    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+    click(qtbot, window, "Print record…")
+    dialog = print_dialog()
+
+    click(qtbot, dialog, "Print…")
+    (chooser,) = [w for w in dialog.findChildren(QPrintDialog) if w.isVisible()]
+    # The test's "printer" writes its pages to a file, as a printer driver would to paper.
+    paper = tmp_path / "paper.pdf"
+    printer = chooser.printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(paper))
+    chooser.done(QDialog.DialogCode.Accepted)
+
+    pages = len(PdfReader(paper).pages)
+    assert pages == dialog.page_count()
+    assert "Zoë O'Brien" in pdf_text(paper)
+    (entry,) = desk.print_log(patient.id)
+    assert entry.pages == pages and entry.printed_by == nurse.name
+    assert f"Sent {pages} page" in visible_texts(dialog)
+
+
+def test_cancelling_the_printer_choice_prints_and_logs_nothing(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    patient = register(desk, nurse)
+    window.set_staff(nurse)
+    window.show_session(signed_out_session(desk, clock, patient.id, nurse))
+    click(qtbot, window, "Print record…")
+    dialog = print_dialog()
+    click(qtbot, dialog, "Print…")
+    (chooser,) = [w for w in dialog.findChildren(QPrintDialog) if w.isVisible()]
+    chooser.reject()
+    assert desk.print_log(patient.id) == []
+
+
+def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    patient = register(desk, nurse)
+    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+    click(qtbot, window, "Aftercare sheet…")
+    dialog = print_dialog()
+    assert dialog.windowTitle() == "Print: Aftercare sheet"
+    target = tmp_path / "sheet.pdf"
+    save_through_file_dialog(qtbot, dialog, target)
+    text = pdf_text(target)
+    assert "After your laser treatment" in text and "Red, like sunburn, until about" in text
+    assert [entry.document for entry in desk.print_log(patient.id)] == [DocumentKind.AFTERCARE_SHEET]
+
+
+def test_no_aftercare_sheet_before_the_laser_says_why(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    patient = register(desk, nurse)
+    session = desk.start_session(patient.id, nurse.id)
+    tick_all(desk, session.id, SIGN_IN, nurse.id)
+    window.set_staff(nurse)
+    window.show_session(session.id)
+    click(qtbot, window, "Aftercare sheet…")
+    assert "no laser pass recorded" in visible_texts(window)
+    assert not [w for w in window.findChildren(PrintDialog) if w.isVisible()]
+
+
+def test_a_patients_whole_history_prints_from_the_patient_page(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    patient = register(desk, nurse)
+    signed_out_session(desk, clock, patient.id, nurse)
+    clock.advance(days=30)
+    signed_out_session(desk, clock, patient.id, nurse)
+    open_patient_page(qtbot, window, nurse, "zoe")
+
+    click(qtbot, window, "Print history…")
+    dialog = print_dialog()
+    assert dialog.windowTitle() == "Print: Patient history"
+    target = tmp_path / "history.pdf"
+    save_through_file_dialog(qtbot, dialog, target)
+    text = pdf_text(target)
+    assert "Patient history" in text and "Session 1," in text and "Session 2," in text
+    (entry,) = desk.print_log(patient.id)
+    assert entry.document is DocumentKind.PATIENT_HISTORY and entry.session_id is None
+
+
+def test_clinic_details_are_saved_from_the_toolbar_and_printed(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.clinic_action.trigger()
+    dialog = open_dialog()
+    contact = find(dialog, QLineEdit, "Contact line for patients")
+    type_text(contact, "Worried after treatment? Call 020 7946 0000")
+    find(dialog, QComboBox, "Paper size").setCurrentText("Letter")
+    click(qtbot, dialog, "Save")
+    assert not dialog.isVisible()
+    details = desk.clinic_details()
+    assert details.contact_line == "Worried after treatment? Call 020 7946 0000"
+    assert details.paper is PaperSize.LETTER
+
+    patient = register(desk, nurse)
+    window.show_session(signed_out_session(desk, clock, patient.id, nurse))
+    click(qtbot, window, "Aftercare sheet…")
+    sheet = print_dialog()
+    assert "Letter paper" in visible_texts(sheet)
+    assert sheet.printer.pageLayout().pageSize().id() is QPageSize.PageSizeId.Letter
+
+
+def test_a_blank_clinic_name_is_refused_and_nothing_changes(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.clinic_action.trigger()
+    dialog = open_dialog()
+    find(dialog, QLineEdit, "Clinic name").clear()
+    click(qtbot, dialog, "Save")
+    assert dialog.isVisible()
+    assert "Clinic name: please fill this in." in visible_texts(dialog)
+    assert desk.clinic_details().name == "Azure Medical"
