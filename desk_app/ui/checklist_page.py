@@ -119,13 +119,13 @@ class ChecklistPage(QWidget):
         self.print_record_button.clicked.connect(self._print_record)
         self.aftercare_button = QPushButton("Aftercare sheet…", self)
         self.aftercare_button.clicked.connect(self._print_aftercare)
-        buttons = (
+        buttons = (  # Stop treatment last, away from the everyday buttons
             self.back_button,
             self.session_note_button,
             self.amend_button,
-            self.abort_button,
             self.print_record_button,
             self.aftercare_button,
+            self.abort_button,
         )
         for button in buttons:
             button.setMinimumHeight(44)

@@ -44,7 +44,8 @@ class PrintDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"Print: {document.title}")
         self.setModal(True)
-        self.resize(860, 900)
+        room = parent.screen().availableGeometry()
+        self.resize(min(860, room.width() - 40), min(900, room.height() - 60))
         self.desk, self.clock, self.staff, self.document = desk, clock, staff, document
         # Kept referenced: a QPrintDialog over a printer that was freed crashes (design §8).
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)

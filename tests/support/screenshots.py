@@ -54,7 +54,13 @@ def main() -> None:
 
         def patient(patient_id: int) -> None:
             window.show_patient(patient_id)
-            QTimer.singleShot(500, lambda: (shoot(app, window, "patient.png"), app.quit()))
+            QTimer.singleShot(500, lambda: (shoot(app, window, "patient.png"), print_record()))
+
+        def print_record() -> None:
+            signed_out = window.desk.patient_history(sessions[0].patient.id).sessions
+            window.show_session(next(s for s in signed_out if s.id != sessions[0].id).id)
+            window.checklist_page.print_record_button.click()
+            QTimer.singleShot(800, lambda: (shoot(app, window, "print.png"), app.quit()))
 
         QTimer.singleShot(800, steps)
         app.exec()
