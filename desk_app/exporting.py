@@ -40,6 +40,7 @@ def export(document: str, subject: str, pdf: Path, database_url: str) -> str:
     _qt_for_pages()
     from desk_app.reports.documents import aftercare_document, history_document, session_record_document
     from desk_app.reports.export import save_pdf
+    from desk_app.reports.formats import pages_text
     from desk_app.ui.formatting import LOCAL_FORMATS
 
     if not pdf.expanduser().resolve().parent.is_dir():
@@ -55,6 +56,7 @@ def export(document: str, subject: str, pdf: Path, database_url: str) -> str:
         built = history_document(desk.patient_history(patient.id), clinic, now, LOCAL_FORMATS)
     else:
         record = desk.session(_session_id(subject))
+        patient = record.patient
         if document == "session":
             sessions = desk.patient_history(record.patient.id).sessions
             built = session_record_document(record, sessions, clinic, now, LOCAL_FORMATS)
@@ -62,7 +64,7 @@ def export(document: str, subject: str, pdf: Path, database_url: str) -> str:
             built = aftercare_document(record, clinic, now, LOCAL_FORMATS)
     printed_by = f"{getpass.getuser()} (terminal export)"
     pages = save_pdf(desk, built, pdf, printed_by, None, LOCAL_FORMATS.date_time(now))
-    return f"Wrote {built.title.lower()} of {built.running_header.split(' · ')[2]}: {pdf} ({pages} pages)."
+    return f"Wrote the {built.title.lower()} of {patient.full_name}: {pdf} ({pages_text(pages)})."
 
 
 def main(document: str, subject: str, pdf: str, database_url: str) -> int:

@@ -44,10 +44,13 @@ class PrintDocument:
 
 
 def _running_header(clinic: ClinicDetails, title: str, patient: Patient, formats: LocalFormats) -> str:
-    """Every page names the patient by two identifiers, so a loose page is never misfiled."""
+    """Every page names the patient by two identifiers, so a loose page is never misfiled.
+
+    The identifiers come first: a line too long for the page is shortened at its end.
+    """
     return (
-        f"{clinic.name} · {title} · {patient.full_name} · born {formats.date(patient.date_of_birth)} · "
-        f"{patient.clinic_number}"
+        f"{patient.full_name} · born {formats.date(patient.date_of_birth)} · {patient.clinic_number} · "
+        f"{title} · {clinic.name}"
     )
 
 

@@ -15,3 +15,8 @@ class LocalFormats:
     date_time: Callable[[datetime], str]  # '25/11/2026 14:05'
     date: Callable[[date], str]  # '25/11/2026'
     long_date: Callable[[date], str]  # 'Wednesday 25 November 2026', for the patient's sheet
+
+
+def pages_text(count: int) -> str:
+    """'1 page', '3 pages'."""
+    return "1 page" if count == 1 else f"{count} pages"

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from desk_app.domain.session import Event, EventKind, ItemState, ItemStatus, SessionStatus
 from desk_app.domain.values import describe_values
+from desk_app.reports.formats import pages_text
+from desk_app.store.clinic import PrintEntry
 from desk_app.store.patients import PatientChangeEntry
 
 TimeFormatter = Callable[[datetime], str]
@@ -67,3 +69,13 @@ def change_line(change: PatientChangeEntry, show_time: TimeFormatter) -> str:
     """One change to a patient's registration, as the patient page and the printed history show it."""
     who = f"{show_time(change.at)} {change.staff_name}"
     return f"{who} changed {change.label}: '{change.old}' to '{change.new}'"
+
+
+def print_line(entry: PrintEntry, show_time: TimeFormatter, session_numbers: dict[int, int]) -> str:
+    """One line of the print log: what, of which session, by whom, when, where to."""
+    what = entry.document.value
+    if entry.session_id in session_numbers:
+        what += f", session {session_numbers[entry.session_id]}"
+    return (
+        f"{show_time(entry.at)} {entry.printed_by}: {what} ({pages_text(entry.pages)}) to {entry.destination}"
+    )

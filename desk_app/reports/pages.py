@@ -84,16 +84,25 @@ def paint_document(document: PrintDocument, device: QPagedPaintDevice, footer: s
             if page:
                 device.newPage()
             _paint_page(painter, text, frame, page)
-            painter.setFont(frame.band_font)
-            flags = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
-            painter.drawText(frame.header, flags | Qt.AlignmentFlag.AlignLeft, document.running_header)
-            painter.drawText(frame.footer, flags | Qt.AlignmentFlag.AlignLeft, footer)
-            painter.drawText(frame.footer, flags | Qt.AlignmentFlag.AlignRight, f"Page {page + 1} of {pages}")
-            painter.drawLine(frame.header.bottomLeft(), frame.header.bottomRight())
-            painter.drawLine(frame.footer.topLeft(), frame.footer.topRight())
+            _paint_bands(painter, frame, document.running_header, footer, f"Page {page + 1} of {pages}")
     finally:
         painter.end()
     return pages
+
+
+def _paint_bands(painter: QPainter, frame: _PageFrame, header: str, footer: str, page_number: str) -> None:
+    """The running header above the body, and the footer with the page number below it, one line each."""
+    painter.setFont(frame.band_font)
+    metrics = QFontMetricsF(frame.band_font, painter.device())
+    flags = Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextSingleLine
+    room = frame.width - metrics.horizontalAdvance(f"  {page_number}")
+    header = metrics.elidedText(header, Qt.TextElideMode.ElideRight, frame.width)
+    footer = metrics.elidedText(footer, Qt.TextElideMode.ElideRight, room)
+    painter.drawText(frame.header, flags | Qt.AlignmentFlag.AlignLeft, header)
+    painter.drawText(frame.footer, flags | Qt.AlignmentFlag.AlignLeft, footer)
+    painter.drawText(frame.footer, flags | Qt.AlignmentFlag.AlignRight, page_number)
+    painter.drawLine(frame.header.bottomLeft(), frame.header.bottomRight())
+    painter.drawLine(frame.footer.topLeft(), frame.footer.topRight())
 
 
 def _paint_page(painter: QPainter, text: QTextDocument, frame: _PageFrame, page: int) -> None:

@@ -21,7 +21,8 @@ from desk_app.domain.course import course, session_line
 from desk_app.domain.errors import DomainError
 from desk_app.domain.patient_record import EDITABLE_FIELDS
 from desk_app.domain.people import Patient
-from desk_app.reports.history import change_line
+from desk_app.reports.history import change_line, print_line
+from desk_app.store.desk import PatientHistory
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
@@ -85,6 +86,11 @@ class PatientPage(QWidget):
         open_button.setMinimumHeight(44)
         open_button.clicked.connect(lambda: self._open_session(self.sessions_table.currentIndex().row()))
         sessions.addWidget(open_button)
+        self.prints_label = QLabel("", sessions_box)
+        self.prints_label.setObjectName("history")
+        self.prints_label.setAccessibleName("Prints and exports")
+        self.prints_label.setWordWrap(True)
+        sessions.addWidget(self.prints_label)
         columns.addWidget(sessions_box, 2)
 
         scroll = QScrollArea(self)
@@ -176,7 +182,15 @@ class PatientPage(QWidget):
         self.archive_button.setText("Bring back from archive" if patient.archived else "Archive patient")
         changes = [change_line(change, local_date_time) for change in history.changes]
         self.changes_label.setText("\n".join(changes))
+        self._show_prints(history)
         self.message.clear()
+
+    def _show_prints(self, history: PatientHistory) -> None:
+        numbers = {record.id: record.session_number for record in history.sessions}
+        prints = [
+            print_line(entry, local_date_time, numbers) for entry in self.desk.print_log(history.patient.id)
+        ]
+        self.prints_label.setText("Printed or exported:\n" + "\n".join(prints) if prints else "")
 
     def _print_history(self) -> None:
         if (patient := self.patient) is None:
@@ -185,7 +199,7 @@ class PatientPage(QWidget):
         from desk_app.ui.printing import open_print_dialog
 
         self.print_message.clear()
-        open_print_dialog(
+        dialog = open_print_dialog(
             self,
             self.context,
             lambda: history_document(
@@ -196,6 +210,8 @@ class PatientPage(QWidget):
             ),
             self.print_message,
         )
+        if dialog is not None:  # the print log shown here gains a line once something is printed
+            dialog.finished.connect(lambda _result: self._show_prints(self.desk.patient_history(patient.id)))
 
     def _open_session(self, row: int) -> None:
         if 0 <= row < self.sessions_model.rowCount():

@@ -27,6 +27,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.reports.documents import PrintDocument
 from desk_app.reports.export import printed_footer, save_pdf
+from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import page_layout, paint_document
 from desk_app.store.desk import Desk
 from desk_app.ui.context import DeskContext
@@ -134,7 +135,9 @@ class PrintDialog(QDialog):
         except OSError as error:
             self.message.setText(f"Not saved: {path} could not be written ({error.strerror or error}).")
             return
-        self.message.setText(f"Saved {Path(path).name} ({_pages(pages)}). The export is in the print log.")
+        self.message.setText(
+            f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
+        )
 
     def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
         """Log the print, then send the pages; a print that cannot be logged is not sent."""
@@ -153,11 +156,7 @@ class PrintDialog(QDialog):
         except (DomainError, OSError) as error:
             self.message.setText(f"Not printed: {error}")
             return
-        self.message.setText(f"Sent {_pages(sent)} to {destination}. The print is in the print log.")
-
-
-def _pages(count: int) -> str:
-    return "1 page" if count == 1 else f"{count} pages"
+        self.message.setText(f"Sent {pages_text(sent)} to {destination}. The print is in the print log.")
 
 
 def open_print_dialog(

@@ -8,7 +8,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from PySide6.QtGui import QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QLineEdit
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clinic import DocumentKind, PaperSize
@@ -168,6 +168,9 @@ def test_a_patients_whole_history_prints_from_the_patient_page(
     assert "Patient history" in text and "Session 1," in text and "Session 2," in text
     (entry,) = desk.print_log(patient.id)
     assert entry.document is DocumentKind.PATIENT_HISTORY and entry.session_id is None
+    click(qtbot, dialog, "Close")
+    prints = find(window, QLabel, "Prints and exports").text()
+    assert f"{nurse.name}: patient history (" in prints and str(target) in prints
 
 
 def test_clinic_details_are_saved_from_the_toolbar_and_printed(
