@@ -10,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.procedure import load_procedure
@@ -38,7 +39,7 @@ def _session_id(text: str) -> int:
 def export(document: str, subject: str, pdf: Path, database_url: str) -> str:
     """Write the PDF and log it; return a line saying what was written. Raises DomainError or OSError."""
     _qt_for_pages()
-    from desk_app.reports.documents import aftercare_document, history_document, session_record_document
+    from desk_app.reports.documents import document_for
     from desk_app.reports.export import save_pdf
     from desk_app.reports.formats import pages_text
     from desk_app.ui.formatting import LOCAL_FORMATS
@@ -50,18 +51,13 @@ def export(document: str, subject: str, pdf: Path, database_url: str) -> str:
         open_database(database_url, create=False), load_procedure(resource_path(PROCEDURE_FILE)), clock
     )
     now = clock.now()
-    clinic = desk.clinic_details()
     if document == "history":
         patient = desk.patient_by_clinic_number(subject)
-        built = history_document(desk.patient_history(patient.id), clinic, now, LOCAL_FORMATS)
+        built = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, now, LOCAL_FORMATS)
     else:
-        record = desk.session(_session_id(subject))
-        patient = record.patient
-        if document == "session":
-            sessions = desk.patient_history(record.patient.id).sessions
-            built = session_record_document(record, sessions, clinic, now, LOCAL_FORMATS)
-        else:
-            built = aftercare_document(record, clinic, now, LOCAL_FORMATS)
+        kind = DocumentKind.SESSION_RECORD if document == "session" else DocumentKind.AFTERCARE_SHEET
+        built = document_for(desk, kind, _session_id(subject), now, LOCAL_FORMATS)
+        patient = desk.patient(built.patient_id)
     printed_by = f"{getpass.getuser()} (terminal export)"
     pages = save_pdf(desk, built, pdf, printed_by, None, LOCAL_FORMATS.date_time(now))
     return f"Wrote the {built.title.lower()} of {patient.full_name}: {pdf} ({pages_text(pages)})."

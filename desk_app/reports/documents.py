@@ -23,7 +23,7 @@ from desk_app.reports.formats import LocalFormats
 from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
 from desk_app.reports.session_view import session_view
 from desk_app.reports.templates import render
-from desk_app.store.desk import PatientHistory
+from desk_app.store.desk import Desk, PatientHistory
 
 # Registration fields printed under the two identifiers (which the page shows first, in bold).
 _DETAILS = [field for field in EDITABLE_FIELDS if field.id not in IDENTIFIERS]
@@ -54,6 +54,28 @@ def _running_header(clinic: ClinicDetails, title: str, patient: Patient, formats
     )
 
 
+def _document(
+    kind: DocumentKind,
+    title: str,
+    patient: Patient,
+    session_id: int | None,
+    html: str,
+    file_name: str,
+    clinic: ClinicDetails,
+    formats: LocalFormats,
+) -> PrintDocument:
+    return PrintDocument(
+        kind=kind,
+        title=title,
+        running_header=_running_header(clinic, title, patient, formats),
+        html=html,
+        paper=clinic.paper,
+        patient_id=patient.id,
+        session_id=session_id,
+        file_name=file_name,
+    )
+
+
 def _earlier(record: SessionRecord, sessions: Sequence[SessionRecord]) -> list[SessionRecord]:
     return [other for other in sessions if (other.started_at, other.id) < (record.started_at, record.id)]
 
@@ -74,15 +96,9 @@ def session_record_document(
         planned=planned_at(record, _earlier(record, patient_sessions), now),
         show_date=formats.date,
     )
-    return PrintDocument(
-        kind=DocumentKind.SESSION_RECORD,
-        title=title,
-        running_header=_running_header(clinic, title, record.patient, formats),
-        html=html,
-        paper=clinic.paper,
-        patient_id=record.patient.id,
-        session_id=record.id,
-        file_name=f"session-record-{record.patient.clinic_number}-session-{record.session_number}.pdf",
+    file_name = f"session-record-{record.patient.clinic_number}-session-{record.session_number}.pdf"
+    return _document(
+        DocumentKind.SESSION_RECORD, title, record.patient, record.id, html, file_name, clinic, formats
     )
 
 
@@ -123,15 +139,9 @@ def aftercare_document(
         show_date=formats.date,
         long_date=formats.long_date,
     )
-    return PrintDocument(
-        kind=DocumentKind.AFTERCARE_SHEET,
-        title=title,
-        running_header=_running_header(clinic, title, record.patient, formats),
-        html=html,
-        paper=clinic.paper,
-        patient_id=record.patient.id,
-        session_id=record.id,
-        file_name=f"aftercare-{record.patient.clinic_number}-session-{record.session_number}.pdf",
+    file_name = f"aftercare-{record.patient.clinic_number}-session-{record.session_number}.pdf"
+    return _document(
+        DocumentKind.AFTERCARE_SHEET, title, record.patient, record.id, html, file_name, clinic, formats
     )
 
 
@@ -174,13 +184,20 @@ def history_document(
         ],
         show_date=formats.date,
     )
-    return PrintDocument(
-        kind=DocumentKind.PATIENT_HISTORY,
-        title=title,
-        running_header=_running_header(clinic, title, patient, formats),
-        html=html,
-        paper=clinic.paper,
-        patient_id=patient.id,
-        session_id=None,
-        file_name=f"history-{patient.clinic_number}.pdf",
-    )
+    file_name = f"history-{patient.clinic_number}.pdf"
+    return _document(DocumentKind.PATIENT_HISTORY, title, patient, None, html, file_name, clinic, formats)
+
+
+def document_for(
+    desk: Desk, kind: DocumentKind, subject_id: int, now: datetime, formats: LocalFormats
+) -> PrintDocument:
+    """Read what `kind` needs from the store and build it: `subject_id` is the session's ID, or the
+    patient's for a history. Raises ActionRefused (unknown session, no laser pass) or StoreUnavailable."""
+    clinic = desk.clinic_details()
+    if kind is DocumentKind.PATIENT_HISTORY:
+        return history_document(desk.patient_history(subject_id), clinic, now, formats)
+    record = desk.session(subject_id)
+    if kind is DocumentKind.SESSION_RECORD:
+        sessions = desk.patient_history(record.patient.id).sessions
+        return session_record_document(record, sessions, clinic, now, formats)
+    return aftercare_document(record, clinic, now, formats)

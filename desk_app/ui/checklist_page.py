@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actions import gel_still_on
+from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.countdown import GelPhase, mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
@@ -116,9 +117,9 @@ class ChecklistPage(QWidget):
         self.abort_button.setObjectName("dangerButton")
         self.abort_button.clicked.connect(self._ask_stop)
         self.print_record_button = QPushButton("Print record…", self)
-        self.print_record_button.clicked.connect(self._print_record)
+        self.print_record_button.clicked.connect(lambda: self._print(DocumentKind.SESSION_RECORD))
         self.aftercare_button = QPushButton("Aftercare sheet…", self)
-        self.aftercare_button.clicked.connect(self._print_aftercare)
+        self.aftercare_button.clicked.connect(lambda: self._print(DocumentKind.AFTERCARE_SHEET))
         buttons = (  # Stop treatment last, away from the everyday buttons
             self.back_button,
             self.session_note_button,
@@ -441,37 +442,11 @@ class ChecklistPage(QWidget):
             ),
         ).open()
 
-    def _print_record(self) -> None:
-        if (record := self.record) is None:
-            return
-        from desk_app.reports.documents import session_record_document
-        from desk_app.ui.printing import open_print_dialog
+    def _print(self, kind: DocumentKind) -> None:
+        if self.record is not None:
+            from desk_app.ui.printing import open_print_dialog  # Qt's print support loads when first used
 
-        open_print_dialog(
-            self,
-            self.context,
-            lambda: session_record_document(
-                record,
-                self.desk.patient_history(record.patient.id).sessions,
-                self.desk.clinic_details(),
-                self.clock.now(),
-                LOCAL_FORMATS,
-            ),
-            self.message,
-        )
-
-    def _print_aftercare(self) -> None:
-        if (record := self.record) is None:
-            return
-        from desk_app.reports.documents import aftercare_document
-        from desk_app.ui.printing import open_print_dialog
-
-        open_print_dialog(
-            self,
-            self.context,
-            lambda: aftercare_document(record, self.desk.clinic_details(), self.clock.now(), LOCAL_FORMATS),
-            self.message,
-        )
+            open_print_dialog(self, self.context, kind, self.record.id, self.message)
 
     def _ask_stop(self) -> None:
         staff = self._staff_or_complain()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.course import course, session_line
 from desk_app.domain.errors import DomainError
 from desk_app.domain.patient_record import EDITABLE_FIELDS
@@ -24,7 +25,7 @@ from desk_app.domain.people import Patient
 from desk_app.reports.history import change_line, print_line
 from desk_app.store.desk import PatientHistory
 from desk_app.ui.context import DeskContext
-from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time
+from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
 from desk_app.ui.widgets import message_label, row_table
 
@@ -195,20 +196,11 @@ class PatientPage(QWidget):
     def _print_history(self) -> None:
         if (patient := self.patient) is None:
             return
-        from desk_app.reports.documents import history_document
-        from desk_app.ui.printing import open_print_dialog
+        from desk_app.ui.printing import open_print_dialog  # Qt's print support loads when first used
 
         self.print_message.clear()
         dialog = open_print_dialog(
-            self,
-            self.context,
-            lambda: history_document(
-                self.desk.patient_history(patient.id),
-                self.desk.clinic_details(),
-                self.clock.now(),
-                LOCAL_FORMATS,
-            ),
-            self.print_message,
+            self, self.context, DocumentKind.PATIENT_HISTORY, patient.id, self.print_message
         )
         if dialog is not None:  # the print log shown here gains a line once something is printed
             dialog.finished.connect(lambda _result: self._show_prints(self.desk.patient_history(patient.id)))

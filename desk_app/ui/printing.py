@@ -22,16 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
-from desk_app.reports.documents import PrintDocument
+from desk_app.reports.documents import PrintDocument, document_for
 from desk_app.reports.export import printed_footer, save_pdf
 from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import page_layout, paint_document
 from desk_app.store.desk import Desk
 from desk_app.ui.context import DeskContext
-from desk_app.ui.formatting import local_date_time
+from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
 from desk_app.ui.widgets import message_label
 
 
@@ -160,15 +161,16 @@ class PrintDialog(QDialog):
 
 
 def open_print_dialog(
-    parent: QWidget, context: DeskContext, build: Callable[[], PrintDocument], message: QLabel
+    parent: QWidget, context: DeskContext, kind: DocumentKind, subject_id: int, message: QLabel
 ) -> PrintDialog | None:
-    """Build the document and show its pages; say on `message` why not (nobody at the desk, refused)."""
+    """Build the document (of a session, or a patient's history) and show its pages; say on `message`
+    why not (nobody at the desk, or refused: no laser pass yet for an aftercare sheet)."""
     staff = context.current_staff()
     if staff is None:
         message.setText("Choose who you are first: every print says who printed it.")
         return None
     try:
-        document = build()
+        document = document_for(context.desk, kind, subject_id, context.clock.now(), LOCAL_FORMATS)
     except DomainError as error:
         message.setText(str(error))
         return None
