@@ -31,7 +31,8 @@ def _qt_for_pages() -> None:
 
 
 def _session_id(text: str) -> int:
-    if not text.isdigit():
+    # ASCII digits only ('²' is a digit to Python), and few enough for the database's integers.
+    if not (text.isascii() and text.isdigit() and len(text) <= 15):
         raise DomainError(f"'{text}' is not a session number (the ID shown in the app, for example 12).")
     return int(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -24,8 +25,10 @@ def save_pdf(
     and only then is the file moved into place: a failure leaves neither a half-written file nor an
     export missing from the log.
     """
-    data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at))
     target = path.expanduser().resolve()
+    if target.is_dir():  # found now, before the export is logged: the move into place would fail
+        raise IsADirectoryError(errno.EISDIR, "it is a folder", str(target))
+    data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at))
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as file:

@@ -390,3 +390,103 @@ def test_a_default_outside_the_field_s_range_is_refused() -> None:
     message = refusal(text)
     assert "field 'beam_mm'" in message
     assert "field 'default' is not a valid value (Beam width must be 7 mm.)" in message
+
+
+# --- the patient's aftercare sheet ([aftercare]) ---------------------------------------------------
+
+AFTERCARE_TABLE = "\n[aftercare]\n"
+
+
+def without_aftercare() -> str:
+    """The shipped text up to its [aftercare] table, as versions 1.0 and 1.1 were written."""
+    assert SHIPPED.count(AFTERCARE_TABLE) == 1
+    return SHIPPED[: SHIPPED.index(AFTERCARE_TABLE)]
+
+
+def test_shipped_sheet_dates_each_milestone_at_the_later_end_of_its_range(procedure: Procedure) -> None:
+    assert procedure.aftercare is not None
+    assert procedure.aftercare.title == "After your laser treatment"
+    assert {m.id: m.days for m in procedure.aftercare.milestones} == {
+        "red_until": 5,  # red for 4-5 days
+        "back_to_work": 4,  # 3-4 days before work
+        "mineral_make_up": 4,  # mineral make-up after 4 days
+        "peeling_until": 10,  # peeling for 7-10 days
+        "no_sun_until": 28,  # no sun for 4 weeks
+    }
+    assert all(m.label.strip() for m in procedure.aftercare.milestones)
+    assert len(procedure.aftercare.advice) >= 5
+
+
+def test_shipped_file_marks_the_adverse_event_item_for_the_printed_record(procedure: Procedure) -> None:
+    marked = [item.id for item in procedure.all_items() if item.records_adverse_events]
+    assert marked == ["adverse_events"]
+
+
+def test_a_new_file_without_the_aftercare_sheet_is_refused_naming_it() -> None:
+    message = refusal(without_aftercare())
+    assert "[aftercare]" in message
+    assert "missing" in message
+
+
+AFTERCARE_MALFORMED = [
+    (
+        "days below zero",
+        "days = 5\n",
+        "days = -1\n",
+        ["[aftercare]", "date 'red_until'", "'days' must be 0 to"],
+    ),
+    ("days past a year", "days = 5\n", "days = 400\n", ["date 'red_until'", "'days' must be 0 to 366"]),
+    ("days as text", "days = 5\n", 'days = "5"\n', ["date 'red_until'", "'days'", "wrong type"]),
+    (
+        "no label",
+        'label = "Red, like sunburn, until about"\n',
+        "",
+        ["[aftercare]", "date 'red_until'", "'label' is missing"],
+    ),
+    ("no days", "days = 5\n", "", ["date 'red_until'", "'days' is missing"]),
+    (
+        "date id used twice",
+        'id = "back_to_work"',
+        'id = "red_until"',
+        ["[aftercare]", "a date id is used twice"],
+    ),
+    (
+        "blank advice paragraph",
+        "advice = [\n",
+        'advice = [\n  "  ",\n',
+        ["[aftercare]", "'advice' must list at least one paragraph"],
+    ),
+    ("unknown key", 'title = "After your laser treatment"', 'titel = "After"', ["[aftercare]", "'titel'"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragments"),
+    [pytest.param(old, new, fragments, id=name) for name, old, new, fragments in AFTERCARE_MALFORMED],
+)
+def test_a_malformed_aftercare_sheet_is_refused_naming_where(
+    old: str, new: str, fragments: list[str]
+) -> None:
+    message = refusal(edited(old, new))
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+
+
+def test_an_aftercare_sheet_without_dates_is_refused() -> None:
+    text = SHIPPED[: SHIPPED.index("\n[[aftercare.dates]]")] + "dates = []\n"
+    assert "field 'dates' must list at least one date" in refusal(text)
+
+
+def test_a_stored_old_version_without_the_sheet_still_reads() -> None:
+    """Sessions run under 1.0 or 1.1 must still open: their stored text never had [aftercare]."""
+    old_text = without_aftercare().replace('version = "1.2"', 'version = "1.1"', 1)
+    old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
+    assert old.version == "1.1"
+    assert old.aftercare is None
+    assert old.item("adverse_events").label == "Adverse events"
+
+
+def test_a_stored_version_with_a_broken_sheet_is_still_refused() -> None:
+    """Leniency for old files is for a sheet that is absent, not one that is wrong."""
+    with pytest.raises(ProcedureError, match="'days' must be 0 to"):
+        parse_procedure(edited("days = 5\n", "days = -1\n"), FILE_NAME, authoring=False)

@@ -1,0 +1,156 @@
+"""A clinic and its sessions walked through the Desk for the printing tests.
+
+`treat` runs the whole checklist with tests.support.walk's passing answers and adds what a printed
+record must show when asked: a clinician's override of a flagged skin type, an adverse event, a laser
+pass at a chosen instant, a session note.
+
+Reading a PDF's text with pypdf takes a fifth of a second a document, so each test module builds its
+clinic and prints its documents once (`open_clinic` in a module-scoped fixture) and its tests only read
+the results. The models are bound to one database at a time: a module fixture builds everything,
+keeps plain values (records, PDF text) and closes its database before any test runs.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from peewee import Database
+
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.dates import local_today
+from desk_app.domain.people import Patient, Staff
+from desk_app.domain.procedure import load_procedure
+from desk_app.domain.session import SessionRecord
+from desk_app.paths import PROCEDURE_FILE, resource_path
+from desk_app.reports.documents import PrintDocument
+from desk_app.reports.export import printed_footer
+from desk_app.reports.pages import pdf_bytes
+from desk_app.store.database import open_database
+from desk_app.store.desk import Desk
+from desk_app.ui.formatting import LOCAL_FORMATS
+from tests.conftest import START
+from tests.reports.pdf_text import pdf_pages
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
+
+OVERRIDE_REASON = "Skin type V: test patch 4 weeks ago healed without pigment change"
+ADVERSE_YES = "Yes (describe below)"
+BLISTER = "Small blister on the left cheek; cooled and dressed"
+ADVERSE_REASON = "Blister reviewed: superficial, aftercare given, review in 1 week"
+NOTE = "Patient anxious at first; settled once the cool air was on"
+PRINTED_BY = "Mo Manager"
+
+
+@dataclass
+class Clinic:
+    """A Desk on its own database file, with a manual clock, a nurse and a clinician."""
+
+    db: Database
+    desk: Desk
+    clock: ManualClock
+    nurse: Staff
+    clinician: Staff
+
+    def register(self, given: str, family: str, born: str, number: str) -> Patient:
+        return self.desk.register_patient(given, family, born, number, self.nurse.id)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_clinic(path: Path, start: datetime = START) -> Clinic:
+    db = open_database(str(path))
+    clock = ManualClock(start)
+    desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+    nurse = desk.add_staff("Ann Nurse", "AN", "nurse")
+    clinician = desk.add_staff("Dr Clive Doctor", "CD", "clinician")
+    return Clinic(db, desk, clock, nurse, clinician)
+
+
+def start_through_time_out(
+    desk: Desk, clock: ManualClock, patient_id: int, nurse: Staff, clinician: Staff | None = None
+) -> SessionRecord:
+    """Sign-in (with skin type V overridden when a clinician is given), gel, the hour's wait, time-out."""
+    session = desk.start_session(patient_id, nurse.id)
+    if clinician is None:
+        tick_all(desk, session.id, SIGN_IN, nurse.id)
+    else:
+        tick_all(desk, session.id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
+        clock.advance(minutes=2)
+        desk.override(session.id, "skin_type", OVERRIDE_REASON, clinician.id, nurse.id)
+    tick_all(desk, session.id, ANAESTHETIC, nurse.id)
+    clock.advance(minutes=61)
+    return tick_all(desk, session.id, TIME_OUT, nurse.id)
+
+
+def treat(
+    clinic: Clinic,
+    patient: Patient,
+    *,
+    override: bool = False,
+    laser_at: datetime | None = None,
+    adverse: str = "",
+    note: str = "",
+    planned: int = 3,
+    next_date: date | None = None,
+    fluence: float = 5.5,
+    sign_out: bool = True,
+) -> SessionRecord:
+    """A whole session from the clock's now; `laser_at` moves the clock to the first laser pass.
+
+    With `adverse`, the adverse-event item records "Yes" with that description and the clinician
+    reviews it (an override) before sign-out. The next session defaults to five weeks after today.
+    """
+    desk, clock, nurse, clinician = clinic.desk, clinic.clock, clinic.nurse, clinic.clinician
+    record = start_through_time_out(desk, clock, patient.id, nurse, clinician if override else None)
+    if laser_at is not None:
+        clock.set(laser_at)
+    else:
+        clock.advance(minutes=5)
+    laser: dict[str, dict[str, Any]] = {
+        **LASER,
+        "full_beam_pass": {**LASER["full_beam_pass"], "fluence_j_cm2": fluence},
+    }
+    if adverse:
+        laser["adverse_events"] = {"adverse": ADVERSE_YES, "description": adverse}
+    record = tick_all(desk, record.id, laser, nurse.id)
+    if adverse:
+        record = desk.override(record.id, "adverse_events", ADVERSE_REASON, clinician.id, nurse.id)
+    if note:
+        record = desk.add_note(record.id, None, note, nurse.id)
+    if not sign_out:
+        return record
+    clock.advance(minutes=10)
+    planned_next = next_date or local_today(clock.now()) + timedelta(weeks=5)
+    plan = {"planned_sessions": planned, "next_date": planned_next.isoformat()}
+    tick_all(desk, record.id, {**SIGN_OUT, "next_session": plan}, nurse.id)
+    return desk.tick(record.id, "operator_sign_out", {}, nurse.id)
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A document as PDF: its bytes, the page count the painter returned, and (read when first
+    asked for) each page's text."""
+
+    document: PrintDocument
+    data: bytes
+    pages: int
+    footer: str
+
+    @functools.cached_property
+    def texts(self) -> list[str]:
+        return pdf_pages(self.data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.texts)
+
+
+def to_pdf(document: PrintDocument, printed_at: datetime) -> Printed:
+    """Paint a document to PDF in memory, printed by the manager at `printed_at`, and read it back."""
+    footer = printed_footer(PRINTED_BY, LOCAL_FORMATS.date_time(printed_at))
+    data, pages = pdf_bytes(document, footer)
+    return Printed(document, data, pages, footer)
