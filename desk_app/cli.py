@@ -33,11 +33,30 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("subject", help="the session ID (session, aftercare) or the clinic number (history)")
     export.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
     export.add_argument("--db", dest="command_db", help=database_help)
+    audit = commands.add_parser("audit", help="check the audit trail")
+    audit.add_argument(
+        "action", choices=["verify"], help="verify: walk the hash chain, report the first break"
+    )
+    audit.add_argument("--db", dest="command_db", help=database_help)
     return parser
 
 
 def database_url(explicit: str | None) -> str:
     return explicit or os.environ.get(DATABASE_ENV) or default_database_url()
+
+
+def _verify_audit(url: str) -> int:
+    """Exit 0 with the row count and head hash when the chain holds; 1 naming the first break."""
+    from desk_app.store.audit import verify_audit
+    from desk_app.store.database import open_database
+
+    try:
+        report = verify_audit(open_database(url, create=False))
+    except DatabaseOpenError as error:
+        print(f"desk-app audit: {error}", file=sys.stderr)
+        return 2
+    print(report, file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(summary)
         return 0
+    if args.command == "audit":
+        return _verify_audit(database_url(args.command_db or args.db))
     if args.command == "export":
         from desk_app.exporting import main as export_main
 

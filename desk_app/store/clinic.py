@@ -8,17 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import Database
-
 from desk_app.domain.clinic import (
     ClinicDetails,
     DocumentKind,
     PaperSize,
     changed_details,
 )
-from desk_app.domain.clock import Clock
 from desk_app.domain.errors import ValidationError
-from desk_app.domain.people import Staff
+from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import ClinicSetting, ClinicSettingChange, PrintLog
 
@@ -45,13 +42,7 @@ def _paper(stored: str | None, default: PaperSize) -> PaperSize:
         return default
 
 
-class ClinicActions:
-    db: Database
-    clock: Clock
-
-    def staff(self, staff_id: int) -> Staff:  # provided by Desk
-        raise NotImplementedError
-
+class ClinicActions(DeskBase):
     @store_errors
     def clinic_details(self) -> ClinicDetails:
         """The clinic's details; a fresh database has the defaults until a manager sets them."""
@@ -76,6 +67,7 @@ class ClinicActions:
             if not changes:
                 raise ValidationError("Nothing was changed.")
             now = self.clock.now()
+            self._audit("clinic details changed", staff_id, "clinic_setting", None, {"changes": changes})
             for key, old, new in changes:
                 ClinicSettingChange.create(staff=staff_id, at=now, key=key, old_value=old, new_value=new)
                 ClinicSetting.insert(key=_PREFIX + key, value=new).on_conflict(
@@ -98,7 +90,7 @@ class ClinicActions:
         with self.db.atomic():
             if staff_id is not None:
                 self.staff(staff_id)
-            PrintLog.create(
+            row = PrintLog.create(
                 at=self.clock.now(),
                 document=document.value,
                 patient=patient_id,
@@ -108,6 +100,10 @@ class ClinicActions:
                 printed_by=printed_by,
                 staff=staff_id,
             )
+            what = {"document": document.value, "patient": patient_id, "session": session_id, "pages": pages}
+            where = {"destination": destination, "printed_by": printed_by}
+            action = "exported" if destination.startswith("PDF ") else "printed"
+            self._audit(action, staff_id, "print_log", row.id, what | where)
 
     @store_errors
     def print_log(self, patient_id: int) -> list[PrintEntry]:

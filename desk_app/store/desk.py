@@ -42,6 +42,7 @@ from desk_app.domain.session import (
     SessionState,
     SessionStatus,
 )
+from desk_app.store.audit import event_detail
 from desk_app.store.clinic import ClinicActions
 from desk_app.store.errors import store_errors
 from desk_app.store.models import (
@@ -125,6 +126,7 @@ class Desk(PatientActions, ClinicActions):
             row = StaffRow.create(
                 name=new.name, initials=new.initials, role=new.role.value, created_at=self.clock.now()
             )
+            self._audit("staff added", None, "staff", row.id, {"name": new.name, "role": new.role.value})
         return staff_from_row(row)
 
     @store_errors
@@ -266,6 +268,12 @@ class Desk(PatientActions, ClinicActions):
                 started_by=staff_id,
                 holder=staff_id,
             )
+            started = {
+                "patient": patient_id,
+                "number": row.session_number,
+                "procedure": self.procedure.version,
+            }
+            self._audit("session started", staff_id, "session", row.id, started)
         return self.session(row.id)
 
     def _procedure_row(self) -> ProcedureVersionRow:
@@ -309,6 +317,7 @@ class Desk(PatientActions, ClinicActions):
             text=text,
             corrects=corrects_id,
         )
+        self._audit(kind.value, staff.id, "session_event", row.id, event_detail(row))
         event = Event(
             id=row.id,
             kind=kind,

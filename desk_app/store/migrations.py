@@ -5,6 +5,7 @@ To change the schema, append a function to MIGRATIONS; never edit one that has s
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Callable
@@ -15,7 +16,8 @@ from pathlib import Path
 from peewee import Database, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
-from desk_app.store import schema_v1, schema_v3, schema_v4
+from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5
+from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
 from desk_app.store.models import ClinicSetting, SchemaMigration
 
 
@@ -81,11 +83,42 @@ def _m004_printing(db: Database) -> None:
         _forbid_update_and_delete(db, model._meta.table_name)
 
 
+def _m005_accounts_and_audit(db: Database) -> None:
+    """Passwords and PINs (as hashes), and the hash-chained audit trail (append-only).
+
+    Session events written before the trail existed are entered in it as they stand, so that from
+    now on a change to any of them shows.
+    """
+    db.create_tables(schema_v5.TABLES)
+    _forbid_update_and_delete(db, schema_v5.AuditLog._meta.table_name)
+    event = schema_v1.SessionEvent
+    columns = (event.session, event.kind, event.item_id, event.staff, event.at, event.values_json)
+    rows = event.select(event.id, *columns, event.text, event.corrects).order_by(event.id).tuples()
+    now, prev_hash = utc_text(datetime.now(UTC)), GENESIS
+    action = "recorded before the audit trail"
+    for row_id, (event_id, *content) in enumerate(rows, start=1):
+        detail = json.dumps(event_detail(tuple(content)), ensure_ascii=False, sort_keys=True)
+        row_hash = chain_hash(row_id, now, None, action, "session_event", event_id, detail, prev_hash)
+        schema_v5.AuditLog.insert(
+            id=row_id,
+            at=now,
+            staff=None,
+            action=action,
+            subject="session_event",
+            subject_id=event_id,
+            detail=detail,
+            prev_hash=prev_hash,
+            hash=row_hash,
+        ).execute()
+        prev_hash = row_hash
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
     ("patient register", _m003_patient_register),
     ("printing", _m004_printing),
+    ("accounts and audit", _m005_accounts_and_audit),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 

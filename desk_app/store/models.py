@@ -176,3 +176,38 @@ class PrintLog(BaseModel):
 
     class Meta:
         table_name = "print_log"
+
+
+class StaffCredential(BaseModel):
+    """A member of staff's password and PIN hashes, and their failed attempts (never the secrets)."""
+
+    staff = ForeignKeyField(StaffRow, unique=True)
+    password_hash = TextField()
+    pin_hash = TextField()
+    failed_pins = IntegerField(default=0)
+    failed_sign_ins = IntegerField(default=0)
+    locked = BooleanField(default=False)
+
+    class Meta:
+        table_name = "staff_credential"
+
+
+class AuditLog(BaseModel):
+    """Append-only and hash-chained: each row's hash covers its content and the previous row's hash.
+
+    The id is given, not left to the database, because the hash covers it; `at` is UTC as ISO text
+    so the hash is computed over exactly what is stored.
+    """
+
+    id = IntegerField(primary_key=True)
+    at = TextField()
+    staff = ForeignKeyField(StaffRow, null=True)
+    action = TextField()
+    subject = TextField()
+    subject_id = IntegerField(null=True)
+    detail = TextField()
+    prev_hash = TextField()
+    hash = TextField()
+
+    class Meta:
+        table_name = "audit_log"

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from peewee import Database, IntegrityError
+from peewee import IntegrityError
 
-from desk_app.domain.clock import Clock
 from desk_app.domain.dates import local_today, parse_user_date
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.patient_record import LABELS, changed_fields, checked_patient
-from desk_app.domain.people import Patient, Staff, check_new_patient, search_key, search_words, sort_key
+from desk_app.domain.people import Patient, check_new_patient, search_key, search_words, sort_key
+from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientChange, PatientRow, PatientWord, StaffRow
 from desk_app.store.rows import PATIENT_COLUMNS, patient_from_row, patients_from_query
@@ -43,13 +43,7 @@ class PatientChangeEntry:
     at: datetime
 
 
-class PatientActions:
-    db: Database
-    clock: Clock
-
-    def staff(self, staff_id: int) -> Staff:  # provided by Desk
-        raise NotImplementedError
-
+class PatientActions(DeskBase):
     @store_errors
     def register_patient(
         self,
@@ -94,6 +88,14 @@ class PatientActions:
                 raise ValidationError(f"Clinic number {new.clinic_number} is already in use.") from None
             patient = patient_from_row(row)
             self._index_words(patient)
+            registered = {"name": patient.full_name, "born": patient.date_of_birth.isoformat()}
+            self._audit(
+                "patient registered",
+                staff_id,
+                "patient",
+                patient.id,
+                registered | {"number": patient.clinic_number},
+            )
         return patient
 
     def _index_words(self, patient: Patient) -> None:
@@ -212,6 +214,7 @@ class PatientActions:
         if not changes:
             raise ValidationError("Nothing was changed.")
         now = self.clock.now()
+        self._audit("patient changed", staff_id, "patient", before.id, {"changes": changes})
         for field, old, new in changes:
             PatientChange.create(
                 patient=before.id, staff=staff_id, at=now, field=field, old_value=old, new_value=new

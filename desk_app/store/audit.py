@@ -1,0 +1,157 @@
+"""The audit trail: one row per action, in the action's own transaction, each row chained by hash.
+
+Row n's hash covers its id, time, staff, action, subject and detail and row n-1's hash, so a row
+changed, removed or slipped in outside the app breaks the chain from there on, and `verify` finds it.
+The database refuses UPDATE and DELETE on the table as well. Every session event's full content is
+in its audit row, so an event edited in the file (triggers dropped) no longer matches its row.
+
+Anyone with the file could rewrite the whole chain; `verify` prints the head hash so that it can be
+written down elsewhere (a printed report, a backup manifest) and compared later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from peewee import Database
+
+from desk_app.store.models import AuditLog, EventRow
+
+GENESIS = "0" * 64
+_SEPARATOR = "\x1f"  # a character no field may contain (control characters are refused on input)
+_BATCH = 20_000
+
+
+def chain_hash(
+    row_id: int,
+    at: str,
+    staff_id: int | None,
+    action: str,
+    subject: str,
+    subject_id: int | None,
+    detail: str,
+    prev_hash: str,
+) -> str:
+    fields = (row_id, at, staff_id, action, subject, subject_id, detail, prev_hash)
+    canonical = _SEPARATOR.join("" if value is None else str(value) for value in fields)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def write_audit(
+    db: Database,
+    at: datetime,
+    staff_id: int | None,
+    action: str,
+    subject: str,
+    subject_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one chained row; must run inside the action's own (IMMEDIATE) transaction."""
+    assert db.in_transaction(), "an audit row belongs in the transaction of the action it records"
+    last = AuditLog.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).first()
+    row_id, prev_hash = (last.id + 1, last.hash) if last else (1, GENESIS)
+    text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
+    when = utc_text(at)
+    AuditLog.insert(
+        id=row_id,
+        at=when,
+        staff=staff_id,
+        action=action,
+        subject=subject,
+        subject_id=subject_id,
+        detail=text,
+        prev_hash=prev_hash,
+        hash=chain_hash(row_id, when, staff_id, action, subject, subject_id, text, prev_hash),
+    ).execute()
+
+
+def event_detail(row: EventRow | tuple) -> dict[str, Any]:
+    """A session event's whole content, as its audit row keeps it."""
+    if isinstance(row, EventRow):
+        fields = (row.session_id, row.kind, row.item_id, row.staff_id, row.at, row.values_json, row.text)
+        corrects = row.corrects_id
+    else:
+        *fields, corrects = row
+    session_id, kind, item_id, staff_id, at, values_json, text = fields
+    return {
+        "session": session_id,
+        "kind": kind,
+        "item": item_id,
+        "staff": staff_id,
+        "at": utc_text(at),
+        "values": values_json,
+        "text": text,
+        "corrects": corrects,
+    }
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    rows: int
+    head_hash: str
+    problem: str | None  # the first thing that does not hold, or None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"Audit trail intact: {self.rows} rows; head hash {self.head_hash}."
+        return f"Audit trail BROKEN: {self.problem}. ({self.rows} rows read.)"
+
+
+def _rows(db: Database) -> Iterator[tuple]:
+    cursor = db.execute_sql(
+        "SELECT id, at, staff_id, action, subject, subject_id, detail, prev_hash, hash "
+        "FROM audit_log ORDER BY id"
+    )
+    while batch := cursor.fetchmany(_BATCH):
+        yield from batch
+
+
+def verify_audit(db: Database) -> AuditReport:
+    """Walk the chain from the first row; then check every session event against its audit row."""
+    expected_prev, expected_id, count = GENESIS, 1, 0
+    kept_events: dict[int, str] = {}
+    for row_id, at, staff_id, action, subject, subject_id, detail, prev_hash, stored_hash in _rows(db):
+        count += 1
+        problem = None
+        if row_id != expected_id:
+            problem = f"row {expected_id} is missing"
+        elif prev_hash != expected_prev:
+            problem = f"row {row_id} does not link to the row before it"
+        elif chain_hash(row_id, at, staff_id, action, subject, subject_id, detail, prev_hash) != stored_hash:
+            problem = f"row {row_id} ({action}) was changed after it was written"
+        if problem:
+            return AuditReport(count, expected_prev, problem)
+        if subject == "session_event" and subject_id is not None:
+            kept_events[subject_id] = detail
+        expected_prev, expected_id = stored_hash, row_id + 1
+    columns = (
+        EventRow.id,
+        EventRow.session,
+        EventRow.kind,
+        EventRow.item_id,
+        EventRow.staff,
+        EventRow.at,
+        EventRow.values_json,
+        EventRow.text,
+        EventRow.corrects,
+    )
+    for event_id, *content in EventRow.select(*columns).order_by(EventRow.id).tuples():
+        kept = kept_events.get(event_id)
+        if kept is None:
+            return AuditReport(count, expected_prev, f"session event {event_id} has no audit row")
+        if json.loads(kept) != event_detail(tuple(content)):
+            return AuditReport(count, expected_prev, f"session event {event_id} differs from its audit row")
+    return AuditReport(count, expected_prev, None)

@@ -1,0 +1,30 @@
+"""What every group of Desk actions shares: the database, the clock, the staff check, the audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peewee import Database
+
+from desk_app.domain.clock import Clock
+from desk_app.domain.people import Staff
+from desk_app.store.audit import write_audit
+
+
+class DeskBase:
+    db: Database
+    clock: Clock
+
+    def staff(self, staff_id: int) -> Staff:  # provided by Desk
+        raise NotImplementedError
+
+    def _audit(
+        self,
+        action: str,
+        staff_id: int | None,
+        subject: str,
+        subject_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """One audit row for the action under way, inside its transaction."""
+        write_audit(self.db, self.clock.now(), staff_id, action, subject, subject_id, detail)
