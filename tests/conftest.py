@@ -23,6 +23,7 @@ from desk_app.domain.procedure import Procedure, load_procedure  # noqa: E402
 from desk_app.paths import PROCEDURE_FILE, resource_path  # noqa: E402
 from desk_app.store.database import open_database  # noqa: E402
 from desk_app.store.desk import Desk  # noqa: E402
+from tests.support.people import FAST_HASHER, add_member, administrator  # noqa: E402
 
 # A Wednesday morning in winter (GMT): UTC and UK local time agree, so shown times are predictable.
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -52,14 +53,19 @@ def db(db_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def desk(db: Database, procedure: Procedure, clock: ManualClock) -> Desk:
-    return Desk(db, procedure, clock)
+    return Desk(db, procedure, clock, FAST_HASHER)
+
+
+@pytest.fixture
+def admin(desk: Desk) -> Staff:
+    return administrator(desk)
 
 
 @pytest.fixture
 def nurse(desk: Desk) -> Staff:
-    return desk.add_staff("Ann Nurse", "AN", "nurse")
+    return add_member(desk, "Ann Nurse", "AN", "nurse")
 
 
 @pytest.fixture
 def clinician(desk: Desk) -> Staff:
-    return desk.add_staff("Dr Clive Doctor", "CD", "clinician")
+    return add_member(desk, "Dr Clive Doctor", "CD", "clinician")

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from desk_app.domain.errors import ActionRefused
+from desk_app.domain.people import short_name
 from desk_app.domain.session import SessionRecord, SessionState, SessionStatus
 
 
@@ -26,6 +27,8 @@ class Alert:
     patient_name: str
     kind: AlertKind
     due_at: datetime
+    # What a locked screen or a desktop notification may show: 'Zoë O.', never the whole name.
+    short_name: str = ""
 
     @property
     def key(self) -> tuple[int, AlertKind, datetime]:
@@ -34,9 +37,17 @@ class Alert:
 
     @property
     def message(self) -> str:
+        return self.message_naming(self.patient_name)
+
+    @property
+    def private_message(self) -> str:
+        """For a screen anyone passing may read: the first name and an initial only."""
+        return self.message_naming(self.short_name or "A patient")
+
+    def message_naming(self, name: str) -> str:
         if self.kind is AlertKind.READY:
-            return f"{self.patient_name}: the gel has worked. Ready for the laser room."
-        return f"{self.patient_name}: remove the gel now. It has been on for the clinic's maximum."
+            return f"{name}: the gel has worked. Ready for the laser room."
+        return f"{name}: remove the gel now. It has been on for the clinic's maximum."
 
 
 def _instants(state: SessionState) -> dict[AlertKind, datetime]:
@@ -56,7 +67,7 @@ def due_alerts(record: SessionRecord, state: SessionState, now: datetime) -> lis
     if AlertKind.REMOVE_NOW in instants and instants[AlertKind.REMOVE_NOW] <= now:
         del instants[AlertKind.READY]
     return [
-        Alert(record.id, record.patient.full_name, kind, instant)
+        Alert(record.id, record.patient.full_name, kind, instant, short_name(record.patient))
         for kind, instant in instants.items()
         if instant <= now and kind.value not in state.alert_acks
     ]

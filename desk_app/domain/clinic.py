@@ -24,6 +24,8 @@ class ClinicDetails:
     # Printed on the patient's aftercare sheet: who to call with a worry after treatment.
     contact_line: str = ""
     paper: PaperSize = PaperSize.A4
+    # An unattended desk locks itself: never off, so that no record stays on an empty screen.
+    idle_lock_minutes: int = 5
 
 
 LABELS = {
@@ -31,12 +33,22 @@ LABELS = {
     "address": "Address",
     "contact_line": "Contact line for patients",
     "paper": "Paper size",
+    "idle_lock_minutes": "Lock the screen after (minutes without use)",
 }
+IDLE_LOCK_MINUTES = (1, 15)
 _MAX_LENGTH = {"name": 80, "address": 200, "contact_line": 200}
 
 
-def checked_clinic_details(name: str, address: str, contact_line: str, paper: str) -> ClinicDetails:
+def checked_clinic_details(
+    name: str, address: str, contact_line: str, paper: str, idle_lock_minutes: int | str = 5
+) -> ClinicDetails:
     """Validate what the manager typed; the name is needed, the address and contact line may be blank."""
+    low, high = IDLE_LOCK_MINUTES
+    minutes = str(idle_lock_minutes).strip()
+    if not (minutes.isascii() and minutes.isdigit() and low <= int(minutes) <= high):
+        raise ValidationError(
+            f"The screen locks after {low} to {high} minutes without use (it cannot be off)."
+        )
     try:
         paper_size = PaperSize(paper)
     except ValueError:
@@ -47,6 +59,7 @@ def checked_clinic_details(name: str, address: str, contact_line: str, paper: st
         address=_optional(address, "address"),
         contact_line=_optional(contact_line, "contact_line"),
         paper=paper_size,
+        idle_lock_minutes=int(minutes),
     )
 
 

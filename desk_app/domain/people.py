@@ -58,6 +58,12 @@ class Patient:
         return f"{self.given_names} {self.family_name}"
 
 
+def short_name(patient: Patient) -> str:
+    """'Zoë O.': the first of the given names and the family name's initial, for shared screens."""
+    first = patient.given_names.split()[0] if patient.given_names.split() else patient.given_names
+    return f"{first} {patient.family_name[:1]}."
+
+
 @dataclass(frozen=True)
 class NewStaff:
     name: str

@@ -18,6 +18,9 @@ class DeskBase:
     def staff(self, staff_id: int) -> Staff:  # provided by Desk
         raise NotImplementedError
 
+    def _require_administrator(self, staff_id: int) -> Staff:  # provided by AccountActions
+        raise NotImplementedError
+
     def _audit(
         self,
         action: str,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desk_app.domain.clinic import (
+    IDLE_LOCK_MINUTES,
     ClinicDetails,
     DocumentKind,
     PaperSize,
@@ -42,6 +43,11 @@ def _paper(stored: str | None, default: PaperSize) -> PaperSize:
         return default
 
 
+def _minutes(stored: str | None, default: int) -> int:
+    low, high = IDLE_LOCK_MINUTES
+    return int(stored) if stored and stored.isdigit() and low <= int(stored) <= high else default
+
+
 class ClinicActions(DeskBase):
     @store_errors
     def clinic_details(self) -> ClinicDetails:
@@ -56,13 +62,14 @@ class ClinicActions(DeskBase):
             address=stored.get("address", defaults.address),
             contact_line=stored.get("contact_line", defaults.contact_line),
             paper=_paper(stored.get("paper"), defaults.paper),
+            idle_lock_minutes=_minutes(stored.get("idle_lock_minutes"), defaults.idle_lock_minutes),
         )
 
     @store_errors
     def update_clinic_details(self, details: ClinicDetails, staff_id: int) -> ClinicDetails:
         """Save checked details (see domain.clinic.checked_clinic_details); each change is kept."""
         with self.db.atomic():
-            self.staff(staff_id)
+            self._require_administrator(staff_id)
             changes = changed_details(self.clinic_details(), details)
             if not changes:
                 raise ValidationError("Nothing was changed.")

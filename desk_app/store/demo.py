@@ -19,7 +19,7 @@ from typing import Any
 
 from desk_app.domain.clock import ManualClock, SystemClock
 from desk_app.domain.errors import ActionRefused
-from desk_app.domain.people import Patient, Staff
+from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.procedure import load_procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.paths import PROCEDURE_FILE, resource_path
@@ -30,7 +30,11 @@ from desk_app.store.models import DEMO_SETTING, ClinicSetting
 # --- the data --------------------------------------------------------------------------------------
 
 # (name, initials, role): two nurses who run the sessions and the clinician who decides on overrides.
+# Every demo account signs in with the same password and PIN (the README says so): training only.
+DEMO_PASSWORD = "training"
+DEMO_PIN = "1234"
 STAFF = (
+    ("Morgan Price", "MP", "administrator"),
     ("Rhiannon Hughes", "RH", "nurse"),
     ("Kate Whitmore", "KW", "nurse"),
     ("Dr Samir Haddad", "SH", "clinician"),
@@ -305,12 +309,13 @@ class _DemoBuilder:
     def summary(self, laser_room: SessionRecord, ready: SessionRecord, numbing: SessionRecord) -> str:
         """What a trainer needs to know to start: who works here, what is on the board right now."""
         assert self.clinician is not None
-        staff = ", ".join(f"{member.name} ({member.role.value})" for member in [*self.nurses, self.clinician])
+        staff = ", ".join(f"{name} ({role})" for name, _initials, role in STAFF)
         weeks = max(visit.weeks_ago for course in COURSES for visit in course.visits)
         countdown = numbing.state(self.now).countdown
         minutes_left = round(countdown.remaining(self.now).total_seconds() / 60) if countdown else 0
         return (
-            f"3 staff ({staff}); {len(self.patients)} patients; {self.signed_out} signed-out sessions "
+            f"{len(STAFF)} staff ({staff}), each with password '{DEMO_PASSWORD}' and PIN {DEMO_PIN}; "
+            f"{len(self.patients)} patients; {self.signed_out} signed-out sessions "
             f"for {len(COURSES)} of them over the last {weeks} weeks, with a clinician's override, "
             f"a note and a correction among them, and {self.aborted} aborted session; "
             f"and 3 sessions in progress now: {numbing.patient.full_name} numbing "
@@ -323,10 +328,14 @@ class _DemoBuilder:
     def add_staff(self) -> None:
         """Staff join first: every later action needs a known member of staff."""
         self.clock.set(_at(_clinic_day(self.today, STAFF_WEEKS_AGO), "08:30"))
+        administrator = None
         for name, initials, role in STAFF:
-            member = self.desk.add_staff(name, initials, role)
+            by = administrator.id if administrator else None
+            member = self.desk.add_staff(name, initials, role, DEMO_PASSWORD, DEMO_PIN, by)
             self.clock.advance(minutes=2)
-            if member.is_clinician:
+            if member.role is Role.ADMINISTRATOR:
+                administrator = member
+            elif member.is_clinician:
                 self.clinician = member
             else:
                 self.nurses.append(member)

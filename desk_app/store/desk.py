@@ -26,13 +26,13 @@ from desk_app.domain.actions import (
 )
 from desk_app.domain.alerts import AlertKind, check_acknowledge
 from desk_app.domain.clock import Clock
+from desk_app.domain.credentials import SecretHasher
 from desk_app.domain.dates import local_today
-from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import (
     Patient,
     Role,
     Staff,
-    check_new_staff,
 )
 from desk_app.domain.procedure import ItemKind, Procedure, parse_procedure
 from desk_app.domain.session import (
@@ -42,6 +42,7 @@ from desk_app.domain.session import (
     SessionState,
     SessionStatus,
 )
+from desk_app.store.accounts import AccountActions
 from desk_app.store.audit import event_detail
 from desk_app.store.clinic import ClinicActions
 from desk_app.store.errors import store_errors
@@ -73,13 +74,16 @@ class PatientHistory:
     changes: tuple[PatientChangeEntry, ...]
 
 
-class Desk(PatientActions, ClinicActions):
+class Desk(PatientActions, ClinicActions, AccountActions):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
-    def __init__(self, db: Database, procedure: Procedure, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, procedure: Procedure, clock: Clock, hasher: SecretHasher | None = None
+    ) -> None:
         self.db = db
         self.procedure = procedure
         self.clock = clock
+        self.hasher = hasher or SecretHasher()
         self._procedures: dict[str, Procedure] = {}
         self._seen_version: int | None = None
 
@@ -113,21 +117,6 @@ class Desk(PatientActions, ClinicActions):
     def list_clinicians(self) -> list[Staff]:
         """Who may override a stop."""
         return [member for member in self.list_staff() if member.role is Role.CLINICIAN]
-
-    @store_errors
-    def add_staff(self, name: str, initials: str, role: str) -> Staff:
-        new = check_new_staff(name, initials, role)
-        with self.db.atomic():
-            clash = StaffRow.get_or_none(
-                (StaffRow.initials == new.initials) & (StaffRow.active == True)  # noqa: E712
-            )
-            if clash is not None:
-                raise ValidationError(f"Initials {new.initials} already belong to {clash.name}.")
-            row = StaffRow.create(
-                name=new.name, initials=new.initials, role=new.role.value, created_at=self.clock.now()
-            )
-            self._audit("staff added", None, "staff", row.id, {"name": new.name, "role": new.role.value})
-        return staff_from_row(row)
 
     @store_errors
     def staff(self, staff_id: int) -> Staff:
@@ -366,7 +355,8 @@ class Desk(PatientActions, ClinicActions):
     ) -> SessionRecord:
         """A clinician lets the session go on past a soft stop, with a written reason.
 
-        Until staff sign in with passwords, the person at the desk who typed it is kept as well.
+        The clinician confirmed it with their PIN (the window asks); the member of staff signed in at
+        the desk, who typed it, is kept as well.
         """
         with self.db.atomic():
             clinician = self.staff(clinician_id)

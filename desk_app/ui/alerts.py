@@ -50,7 +50,10 @@ class SystemAnnouncer:
 
     def announce(self, alert: Alert) -> None:
         if self.tray is not None:
-            self.tray.showMessage("Treatment Desk", alert.message, QSystemTrayIcon.MessageIcon.Warning)
+            # A notification can pop up over a locked screen: the short name only.
+            self.tray.showMessage(
+                "Treatment Desk", alert.private_message, QSystemTrayIcon.MessageIcon.Warning
+            )
         play_alert_sound()
 
 
@@ -83,13 +86,14 @@ class AlertCentre(QObject):
         self.announced: set[tuple[int, str]] = set()
         self.due: list[Alert] = []
 
-    def check(self) -> None:
+    def check(self, force: bool = False) -> None:
+        """Raise new alerts; tell the banner when the list changed (or always, with `force`)."""
         due = [alert for card in self.sessions.cards() for alert in card.alerts]
         for alert in due:
             if alert.key not in self.announced:
                 self.announced.add(alert.key)
                 self.alert_raised.emit(alert)
-        if due != self.due:
+        if due != self.due or force:
             self.due = due
             self.alerts_changed.emit(due)
 
@@ -101,6 +105,7 @@ class AlertBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("alertBanner")
         self.acknowledge = acknowledge
+        self.private = False  # while the screen is locked: short names, nothing to acknowledge
         self.rows = QVBoxLayout(self)
         self.rows.setContentsMargins(8, 4, 8, 4)
         self.setVisible(False)
@@ -116,14 +121,15 @@ class AlertBanner(QFrame):
             row.setProperty("kind", alert.kind.value)
             line = QHBoxLayout(row)
             line.setContentsMargins(0, 0, 0, 0)
-            text = QLabel(alert.message, row)
+            text = QLabel(alert.private_message if self.private else alert.message, row)
             text.setObjectName("alertText")
             text.setWordWrap(True)
             line.addWidget(text, 1)
-            button = QPushButton("Acknowledge", row)
-            button.setAccessibleName(f"Acknowledge: {alert.message}")
-            button.setMinimumHeight(44)
-            button.clicked.connect(lambda _=False, a=alert: self.acknowledge(a))
-            line.addWidget(button)
+            if not self.private:
+                button = QPushButton("Acknowledge", row)
+                button.setAccessibleName(f"Acknowledge: {alert.message}")
+                button.setMinimumHeight(44)
+                button.clicked.connect(lambda _=False, a=alert: self.acknowledge(a))
+                line.addWidget(button)
             self.rows.addWidget(row)
         self.setVisible(bool(alerts))

@@ -394,10 +394,20 @@ class ChecklistPage(QWidget):
             list(item_state.flags),
             self.desk.list_clinicians(),
             staff if staff.role is Role.CLINICIAN else None,
-            lambda clinician_id, reason: self._commit(
-                lambda: self.desk.override(session_id, item_id, reason, clinician_id, staff.id)
+            lambda clinician_id, reason, pin: self._confirmed_override(
+                session_id, item_id, reason, clinician_id, pin, staff
             ),
         ).open()
+
+    def _confirmed_override(
+        self, session_id: int, item_id: str, reason: str, clinician_id: int, pin: str, at_desk: Staff
+    ) -> str | None:
+        """The clinician proves it is them with their PIN, then the override is saved."""
+        try:
+            self.desk.confirm_pin(clinician_id, pin, f"override of {item_id} in session {session_id}")
+        except DomainError as error:
+            return str(error)
+        return self._commit(lambda: self.desk.override(session_id, item_id, reason, clinician_id, at_desk.id))
 
     def _ask_correction(self, item_id: str) -> None:
         staff = self._staff_or_complain()

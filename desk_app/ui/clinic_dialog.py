@@ -10,11 +10,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from desk_app.domain.clinic import LABELS, PaperSize, checked_clinic_details
+from desk_app.domain.clinic import IDLE_LOCK_MINUTES, LABELS, PaperSize, checked_clinic_details
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
@@ -27,7 +28,7 @@ class ClinicDetailsDialog(QDialog):
     def __init__(self, parent: QWidget, desk: Desk, staff: Staff) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("Clinic details for printing")
+        self.setWindowTitle("Clinic details")
         self.setModal(True)
         self.setMinimumWidth(560)
         self.desk, self.staff = desk, staff
@@ -50,6 +51,11 @@ class ClinicDetailsDialog(QDialog):
         self.paper.addItems([size.value for size in PaperSize])
         self.paper.setCurrentText(details.paper.value)
         form.addRow(LABELS["paper"], self.paper)
+        self.idle_minutes = QSpinBox(self)
+        self.idle_minutes.setRange(*IDLE_LOCK_MINUTES)
+        self.idle_minutes.setValue(details.idle_lock_minutes)
+        self.idle_minutes.setAccessibleName(LABELS["idle_lock_minutes"])
+        form.addRow(LABELS["idle_lock_minutes"], self.idle_minutes)
         layout.addLayout(form)
         self.error = message_label(self)
         layout.addWidget(self.error)
@@ -70,7 +76,11 @@ class ClinicDetailsDialog(QDialog):
     def _save(self) -> None:
         try:
             details = checked_clinic_details(
-                self.name.text(), self.address.text(), self.contact_line.text(), self.paper.currentText()
+                self.name.text(),
+                self.address.text(),
+                self.contact_line.text(),
+                self.paper.currentText(),
+                self.idle_minutes.value(),
             )
             self.desk.update_clinic_details(details, self.staff.id)
         except DomainError as error:

@@ -86,14 +86,14 @@ class OverrideDialog(ReasonDialog):
         flags: list[str],
         clinicians: list[Staff],
         default_clinician: Staff | None,
-        submit: Callable[[int, str], str | None],
+        submit: Callable[[int, str, str], str | None],
     ) -> None:
         risk = "".join(f"\n• {flag}" for flag in flags)
         super().__init__(
             parent,
             f"Override: {item_label}",
             f"Only a clinician may let the session go on past this stop.{risk}\n\n"
-            "Write the reason; it is printed on the record.",
+            "Write the reason; it is printed on the record. The clinician confirms with their PIN.",
             self._submit_with_clinician,
             ok_text="Override",
         )
@@ -109,12 +109,20 @@ class OverrideDialog(ReasonDialog):
             self.extra.addWidget(button)
             if default_clinician and clinician.id == default_clinician.id:
                 button.setChecked(True)
+        self.extra.addWidget(QLabel("The clinician's PIN:", self))
+        self.pin = QLineEdit(self)
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setAccessibleName("Clinician's PIN")
+        self.pin.setMaxLength(8)
+        self.extra.addWidget(self.pin)
 
     def _submit_with_clinician(self, reason: str) -> str | None:
         chosen = self.clinician_group.checkedButton()
         if chosen is None:
             return "Choose the clinician who takes this decision."
-        return self._submit_override(int(chosen.property("staff_id")), reason)
+        pin = self.pin.text()
+        self.pin.clear()
+        return self._submit_override(int(chosen.property("staff_id")), reason, pin)
 
 
 class StopTreatmentDialog(ReasonDialog):

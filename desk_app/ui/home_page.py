@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.board import BoardCard, BoardPhase
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.errors import DomainError
-from desk_app.domain.people import Patient, Staff
+from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.store.desk import SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
@@ -36,6 +36,20 @@ from desk_app.ui.widgets import message_label
 def card_lines(card: BoardCard, now: datetime) -> list[str]:
     """What a board card says, in words as well as colour."""
     patient = card.record.patient
+    return [
+        f"{patient.full_name} · {patient.clinic_number}",
+        card_where(card, now),
+        f"Next: {card.next_label}",
+        f"With {card.record.holder.name}",
+    ]
+
+
+def locked_card_line(card: BoardCard, now: datetime) -> str:
+    """A card on the locked screen: a first name and an initial, where the patient is, who has them."""
+    return f"{short_name(card.record.patient)} · {card_where(card, now)} · {card.record.holder.initials}"
+
+
+def card_where(card: BoardCard, now: datetime) -> str:
     match card.phase:
         case BoardPhase.WAITING:
             where = f"Gel working: {mm_ss(card.gel_remaining)} left"
@@ -49,12 +63,7 @@ def card_lines(card: BoardCard, now: datetime) -> list[str]:
             where = "In the laser room: time-out"
         case _:
             where = "Sign-in and gel"
-    return [
-        f"{patient.full_name} · {patient.clinic_number}",
-        where,
-        f"Next: {card.next_label}",
-        f"With {card.record.holder.name}",
-    ]
+    return where
 
 
 class BoardCardWidget(QFrame):

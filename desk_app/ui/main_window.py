@@ -6,25 +6,39 @@ then lets each page and the alerts recompute from stored instants.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
+
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desk_app.domain.alerts import Alert
+from desk_app.domain.clinic import ClinicDetails
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
-from desk_app.domain.people import Staff
+from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
-from desk_app.ui.home_page import HomePage
+from desk_app.ui.home_page import HomePage, locked_card_line
+from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.patient_page import PatientPage
 from desk_app.ui.patients_page import PatientsPage
 from desk_app.ui.signals import DeskSignals
-from desk_app.ui.staff_pages import AddStaffPage, WhoAreYouPage
+from desk_app.ui.staff_admin import StaffAdminPage
+from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
 from desk_app.ui.widgets import message_label
 
 TICK_MS = 1000
@@ -41,6 +55,7 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.signals = DeskSignals(self)
         self.staff: Staff | None = None
+        self.locked = False  # the screen locked itself or was locked: no record shows until a PIN
         self._database_busy = False
         self.demo = desk.is_demo()
         title = "Treatment Desk"
@@ -68,16 +83,18 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.add_staff_page = AddStaffPage(desk, self)
-        self.who_page = WhoAreYouPage(desk, self)
+        self.first_admin_page = FirstAdministratorPage(desk, self)
+        self.sign_in_page = SignInPage(desk, self)
+        self.staff_admin_page = StaffAdminPage(desk, self.current_staff, self)
         context = DeskContext(desk, self.signals, clock, self.current_staff)
         self.home_page = HomePage(context, self.sessions, self)
         self.checklist_page = ChecklistPage(context, self)
         self.patients_page = PatientsPage(context, self)
         self.patient_page = PatientPage(context, self)
         for page in (
-            self.add_staff_page,
-            self.who_page,
+            self.first_admin_page,
+            self.sign_in_page,
+            self.staff_admin_page,
             self.home_page,
             self.checklist_page,
             self.patients_page,
@@ -86,9 +103,9 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
         self._session_opened_from: QWidget = self.home_page
 
-        self.add_staff_page.done.connect(self.show_who)
-        self.who_page.chosen.connect(self.set_staff)
-        self.who_page.add_staff_requested.connect(self.show_add_staff)
+        self.first_admin_page.done.connect(self.set_staff)
+        self.sign_in_page.signed_in.connect(self.set_staff)
+        self.staff_admin_page.back_requested.connect(self.show_home)
         self.home_page.open_session_requested.connect(self.show_session)
         self.home_page.open_patient_requested.connect(self.show_patient)
         self.checklist_page.back_requested.connect(self._back_from_session)
@@ -100,10 +117,12 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        if desk.list_staff():
-            self.show_who()
+        self.idle = IdleWatcher(clock, self)
+        QApplication.instance().installEventFilter(self.idle)
+        if desk.has_administrator():
+            self.show_sign_in()
         else:
-            self.show_add_staff()
+            self.show_first_administrator()
         self.alert_centre.check()  # alerts that fell due while the app was closed: at once
         self.timer.start()
         # Jinja2 (for the summary at sign-out) loads once the window is up, not during a click.
@@ -113,28 +132,42 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Main", self)
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
-        self.board_action = QAction("Board", self)
-        self.board_action.setShortcut(QKeySequence("Ctrl+B"))
-        self.board_action.setToolTip("Back to the board of patients in progress (Ctrl+B)")
-        self.board_action.triggered.connect(self.show_home)
-        toolbar.addAction(self.board_action)
-        self.patients_action = QAction("Patients", self)
-        self.patients_action.setShortcut(QKeySequence("Ctrl+P"))
-        self.patients_action.setToolTip("Find a patient and their history (Ctrl+P)")
-        self.patients_action.triggered.connect(self.show_patients)
-        toolbar.addAction(self.patients_action)
-        self.switch_action = QAction("Switch staff", self)
-        self.switch_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        self.switch_action.setToolTip("Choose who is at the desk (Ctrl+Shift+S)")
-        self.switch_action.triggered.connect(self.show_who)
-        toolbar.addAction(self.switch_action)
-        self.clinic_action = QAction("Clinic details", self)
-        self.clinic_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
-        self.clinic_action.setToolTip(
-            "The clinic's name, address, contact line and paper size for printing (Ctrl+Shift+D)"
+
+        def action(text: str, keys: str, tip: str, slot: Callable[[], None]) -> QAction:
+            made = QAction(text, self)
+            made.setShortcut(QKeySequence(keys))
+            made.setToolTip(f"{tip} ({keys})")
+            made.triggered.connect(slot)
+            toolbar.addAction(made)
+            return made
+
+        self.board_action = action(
+            "Board", "Ctrl+B", "Back to the board of patients in progress", self.show_home
         )
-        self.clinic_action.triggered.connect(self.show_clinic_details)
-        toolbar.addAction(self.clinic_action)
+        self.patients_action = action(
+            "Patients", "Ctrl+P", "Find a patient and their history", self.show_patients
+        )
+        self.switch_action = action(
+            "Switch staff", "Ctrl+Shift+S", "Another member of staff steps up: their PIN", self.show_switch
+        )
+        self.lock_action = action(
+            "Lock", "Ctrl+L", "Lock the screen when you step away", lambda: self.lock(idle=False)
+        )
+        self.sign_out_action = action(
+            "Sign out", "Ctrl+Shift+Q", "Sign out: the next person signs in", self.sign_out
+        )
+        self.staff_action = action(
+            "Staff",
+            "Ctrl+Shift+A",
+            "Administrators: add staff, roles, passwords, unlock",
+            self.show_staff_admin,
+        )
+        self.clinic_action = action(
+            "Clinic details",
+            "Ctrl+Shift+D",
+            "The clinic's name, address, contact line, paper size and screen lock",
+            self.show_clinic_details,
+        )
         self.staff_label = QLabel("", self)
         self.staff_label.setObjectName("staffLabel")
         self.staff_label.setAccessibleName("At the desk")
@@ -157,6 +190,12 @@ class MainWindow(QMainWindow):
             problem = str(error)
         self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache
         self.alert_centre.check()
+        if self.staff is not None and not self.locked and self.idle.idle_for() >= self._idle_limit():
+            self.lock(idle=True)
+        if self.locked:
+            now = self.clock.now()
+            lines = [locked_card_line(card, now) for card in self.sessions.cards()]
+            self.sign_in_page.locked_board.setText("\n".join(lines) or "No patients in progress.")
         problem = problem or self.sessions.error
         if problem:
             self.alert_message.setText(problem)
@@ -185,40 +224,98 @@ class MainWindow(QMainWindow):
     # --- pages -----------------------------------------------------------------------------------
 
     def current_staff(self) -> Staff | None:
-        return self.staff
+        return None if self.locked else self.staff
+
+    def _idle_limit(self) -> timedelta:
+        try:
+            return timedelta(minutes=self.desk.clinic_details().idle_lock_minutes)
+        except DomainError:
+            return timedelta(minutes=ClinicDetails().idle_lock_minutes)
+
+    def _is_administrator(self) -> bool:
+        return self.staff is not None and not self.locked and self.staff.role is Role.ADMINISTRATOR
 
     def show_clinic_details(self) -> None:
-        if self.staff is None:
-            self.show_who()
-            return
-        ClinicDetailsDialog(self, self.desk, self.staff).open()
+        if self._is_administrator():
+            ClinicDetailsDialog(self, self.desk, self.staff).open()
+
+    def show_staff_admin(self) -> None:
+        if self._is_administrator():
+            self.checklist_page.close_session()
+            self.staff_admin_page.refresh()
+            self.stack.setCurrentWidget(self.staff_admin_page)
 
     def _update_staff_label(self) -> None:
         staff = self.staff
-        self.staff_label.setText(f"  At the desk: {staff.name} ({staff.initials})" if staff else "")
-        self.board_action.setEnabled(staff is not None)
-        self.patients_action.setEnabled(staff is not None)
+        if self.locked:
+            self.staff_label.setText("  Locked")
+        else:
+            self.staff_label.setText(f"  At the desk: {staff.name} ({staff.initials})" if staff else "")
+        working = staff is not None and not self.locked
+        for action in (self.board_action, self.patients_action, self.switch_action, self.lock_action):
+            action.setEnabled(working)
+        self.sign_out_action.setEnabled(staff is not None)
+        for action in (self.staff_action, self.clinic_action):
+            action.setVisible(self._is_administrator())
 
-    def show_add_staff(self) -> None:
+    def show_first_administrator(self) -> None:
         self.checklist_page.close_session()
-        self.add_staff_page.refresh()
-        self.stack.setCurrentWidget(self.add_staff_page)
-        self.add_staff_page.name.setFocus()
+        self.stack.setCurrentWidget(self.first_admin_page)
+        self.first_admin_page.form.name.setFocus()
 
-    def show_who(self) -> None:
+    def show_sign_in(self) -> None:
+        """Nobody at the desk: a password is needed."""
         self.checklist_page.close_session()
-        self.who_page.refresh()
-        self.stack.setCurrentWidget(self.who_page)
+        self.sign_in_page.open(SignInMode.PASSWORD)
+        self.stack.setCurrentWidget(self.sign_in_page)
+
+    def show_switch(self) -> None:
+        """Someone else steps up to the desk: their PIN."""
+        self.checklist_page.close_session()
+        self.sign_in_page.open(SignInMode.PIN)
+        self.stack.setCurrentWidget(self.sign_in_page)
+
+    def lock(self, idle: bool) -> None:
+        """Hide every record: the lock screen names patients by first name only; countdowns go on."""
+        if self.staff is None or self.locked:
+            return
+        try:
+            self.desk.record_screen_lock(self.staff.id, idle)
+        except DomainError as error:  # the screen locks all the same
+            self.alert_message.setText(str(error))
+        self.locked = True
+        self.banner.private = True
+        self.alert_centre.check(force=True)
+        self.checklist_page.close_session()
+        self.sign_in_page.open(SignInMode.LOCKED, self.staff)
+        self.stack.setCurrentWidget(self.sign_in_page)
+        self._update_staff_label()
+        self.tick()
+
+    def sign_out(self) -> None:
+        if self.staff is not None:
+            try:
+                self.desk.record_sign_out(self.staff.id)
+            except DomainError as error:
+                self.alert_message.setText(str(error))
+        self.staff, self.locked = None, False
+        self.banner.private = False
+        self._update_staff_label()
+        self.show_sign_in()
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
+        self.idle.touch()
+        if self.locked:
+            self.locked = False
+            self.banner.private = False
+            self.alert_centre.check(force=True)
         self.alert_message.setVisible(False)
         self._update_staff_label()
         self.show_home()
 
     def show_home(self) -> None:
-        if self.staff is None:
-            self.show_who()
+        if self.current_staff() is None:
             return
         self.checklist_page.close_session()
         self.home_page.activate()
@@ -240,8 +337,7 @@ class MainWindow(QMainWindow):
             self.show_home()
 
     def show_patients(self) -> None:
-        if self.staff is None:
-            self.show_who()
+        if self.current_staff() is None:
             return
         self.checklist_page.close_session()
         self.patients_page.search()

@@ -1,6 +1,12 @@
-"""Staff at the desk: the first-start form that adds members of staff, and 'who are you?'."""
+"""Who is at the desk: the first administrator, signing in (password or PIN), the locked screen.
+
+A password signs a member of staff in when nobody is at the desk. Switching to someone else, or
+unlocking the screen, takes the PIN of whoever steps up; after 5 wrong PINs their password is needed.
+"""
 
 from __future__ import annotations
+
+from enum import Enum
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -15,33 +21,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.errors import DomainError
+from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.widgets import message_label
 
 
-class AddStaffPage(QWidget):
-    """Shown on a new database (and on request): add the people who use the desk."""
+def secret_edit(parent: QWidget, name: str) -> QLineEdit:
+    edit = QLineEdit(parent)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setAccessibleName(name)
+    edit.setMinimumHeight(40)
+    return edit
 
-    done = Signal()
-    """Enough staff were added; go on to choose who is at the desk."""
 
-    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+class StaffForm(QWidget):
+    """Name, initials, role (unless fixed), password twice and PIN: a new member of staff."""
+
+    def __init__(self, parent: QWidget, with_role: bool) -> None:
         super().__init__(parent)
-        self.desk = desk
-        layout = QVBoxLayout(self)
-        self.title = QLabel("Welcome to Treatment Desk", self)
-        self.title.setObjectName("pageTitle")
-        layout.addWidget(self.title)
-        intro = QLabel(
-            "Add the members of staff who will use this desk. Add at least one clinician: only a "
-            "clinician may override a stop.",
-            self,
-        )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
         self.name = QLineEdit(self)
         self.name.setAccessibleName("Full name")
         self.initials = QLineEdit(self)
@@ -49,97 +49,212 @@ class AddStaffPage(QWidget):
         self.initials.setMaxLength(4)
         form.addRow("Full name", self.name)
         form.addRow("Initials", self.initials)
-        roles = QHBoxLayout()
         self.role_group = QButtonGroup(self)
-        for role in Role:
-            button = QRadioButton(role.value.capitalize(), self)
-            button.setProperty("role", role.value)
-            button.setAccessibleName(f"Role: {role.value}")
-            self.role_group.addButton(button)
-            roles.addWidget(button)
-            if role is Role.NURSE:
-                button.setChecked(True)
-        form.addRow("Role", roles)
-        layout.addLayout(form)
-        self.add_button = QPushButton("Add member of staff", self)
-        self.add_button.setMinimumHeight(44)
-        self.add_button.clicked.connect(self._add)
-        self.name.returnPressed.connect(self._add)
-        self.initials.returnPressed.connect(self._add)
-        layout.addWidget(self.add_button)
-        self.error = message_label(self)
-        layout.addWidget(self.error)
-        self.staff_list = QLabel("", self)
-        self.staff_list.setAccessibleName("Staff added")
-        layout.addWidget(self.staff_list)
-        self.continue_button = QPushButton("Continue", self)
-        self.continue_button.setMinimumHeight(44)
-        self.continue_button.clicked.connect(self.done)
-        layout.addWidget(self.continue_button)
-        layout.addStretch(1)
-        self.refresh()
+        if with_role:
+            roles = QHBoxLayout()
+            for role in Role:
+                button = QRadioButton(role.value.capitalize(), self)
+                button.setProperty("role", role.value)
+                button.setAccessibleName(f"Role: {role.value}")
+                self.role_group.addButton(button)
+                roles.addWidget(button)
+                button.setChecked(role is Role.NURSE)
+            form.addRow("Role", roles)
+        self.password = secret_edit(self, "Password")
+        self.repeat = secret_edit(self, "Password again")
+        self.pin = secret_edit(self, "PIN")
+        self.pin.setMaxLength(8)
+        form.addRow("Password (8 characters or more)", self.password)
+        form.addRow("Password again", self.repeat)
+        form.addRow("PIN (4 to 8 digits)", self.pin)
 
-    def refresh(self) -> None:
-        staff = self.desk.list_staff()
-        self.title.setText("Members of staff" if staff else "Welcome to Treatment Desk")
-        self.staff_list.setText(
-            "\n".join(f"{m.name} ({m.initials}), {m.role.value}" for m in staff) or "No staff yet."
-        )
-        self.continue_button.setEnabled(bool(staff))
+    def role(self) -> str:
+        checked = self.role_group.checkedButton()
+        return checked.property("role") if checked else Role.ADMINISTRATOR.value
 
-    def _add(self) -> None:
-        role = self.role_group.checkedButton().property("role")
-        try:
-            self.desk.add_staff(self.name.text(), self.initials.text(), role)
-        except DomainError as error:
-            self.error.setText(str(error))
-            return
-        self.error.clear()
-        self.name.clear()
-        self.initials.clear()
+    def password_text(self) -> str:
+        if self.password.text() != self.repeat.text():
+            raise ValidationError("The two passwords are not the same.")
+        return self.password.text()
+
+    def clear(self) -> None:
+        for edit in (self.name, self.initials, self.password, self.repeat, self.pin):
+            edit.clear()
         self.name.setFocus()
-        self.refresh()
 
 
-class WhoAreYouPage(QWidget):
-    """Choose who is at the desk from the staff list; every tick is made in that name."""
+class FirstAdministratorPage(QWidget):
+    """A new database (or one from before passwords) needs an administrator before anyone works."""
 
-    chosen = Signal(object)
-    """A member of staff (Staff) said this is them."""
-
-    add_staff_requested = Signal()
-    """Someone wants to add a member of staff."""
+    done = Signal(object)
+    """The administrator (Staff) was added and is signed in."""
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         layout = QVBoxLayout(self)
-        title = QLabel("Who is at the desk?", self)
+        title = QLabel("Welcome to Treatment Desk", self)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
+        intro = QLabel(
+            "First, the administrator: the person who adds the other members of staff, sets their "
+            "passwords and looks after the clinic's settings.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.form = StaffForm(self, with_role=False)
+        layout.addWidget(self.form)
+        self.add_button = QPushButton("Create administrator", self)
+        self.add_button.setObjectName("primaryButton")
+        self.add_button.setMinimumHeight(44)
+        self.add_button.clicked.connect(self._add)
+        layout.addWidget(self.add_button)
+        self.error = message_label(self)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+
+    def _add(self) -> None:
+        form = self.form
+        try:
+            member = self.desk.add_staff(
+                form.name.text(),
+                form.initials.text(),
+                form.role(),
+                form.password_text(),
+                form.pin.text(),
+                None,
+            )
+            self.desk.sign_in(member.id, form.password.text())
+        except DomainError as error:
+            self.error.setText(str(error))
+            return
+        self.error.clear()
+        self.form.clear()
+        self.done.emit(member)
+
+
+class SignInMode(Enum):
+    PASSWORD = "Password"  # nobody is at the desk
+    PIN = "PIN"  # switching to another member of staff
+    LOCKED = "locked"  # the screen locked itself: PIN to go on, patients by first name only
+
+
+class SignInPage(QWidget):
+    """Choose your name, then your password (or your PIN when switching or unlocking)."""
+
+    signed_in = Signal(object)
+    """A member of staff (Staff) proved who they are."""
+
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.mode = SignInMode.PASSWORD
+        self.use_password = False
+        layout = QVBoxLayout(self)
+        self.title = QLabel("Sign in", self)
+        self.title.setObjectName("pageTitle")
+        layout.addWidget(self.title)
+        if desk.is_demo():  # training only: the README gives the same credentials
+            from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN
+
+            hint = QLabel(
+                f"Demo database: every account's password is '{DEMO_PASSWORD}', its PIN {DEMO_PIN}.", self
+            )
+            hint.setObjectName("demoHint")
+            layout.addWidget(hint)
+        self.locked_board = QLabel("", self)
+        self.locked_board.setAccessibleName("Patients in progress")
+        self.locked_board.setWordWrap(True)
+        layout.addWidget(self.locked_board)
         self.buttons_box = QVBoxLayout()
         layout.addLayout(self.buttons_box)
-        add = QPushButton("Add a member of staff…", self)
-        add.setMinimumHeight(44)
-        add.clicked.connect(self.add_staff_requested)
-        layout.addWidget(add)
+        self.group = QButtonGroup(self)
+        form = QFormLayout()
+        self.secret = secret_edit(self, "Password")
+        self.secret_label = QLabel("Password", self)
+        form.addRow(self.secret_label, self.secret)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        self.sign_in_button = QPushButton("Sign in", self)
+        self.sign_in_button.setObjectName("primaryButton")
+        self.sign_in_button.clicked.connect(self._sign_in)
+        self.secret.returnPressed.connect(self._sign_in)
+        self.password_button = QPushButton("Use my password instead", self)
+        self.password_button.clicked.connect(self._switch_to_password)
+        for button in (self.sign_in_button, self.password_button):
+            button.setMinimumHeight(44)
+            row.addWidget(button)
+        layout.addLayout(row)
+        self.error = message_label(self)
+        layout.addWidget(self.error)
         layout.addStretch(1)
         self.staff_buttons: list[QPushButton] = []
 
-    def refresh(self) -> None:
+    def open(self, mode: SignInMode, preselect: Staff | None = None) -> None:
+        self.mode, self.use_password = mode, mode is SignInMode.PASSWORD
+        self.title.setText(
+            {
+                SignInMode.PASSWORD: "Sign in",
+                SignInMode.PIN: "Who is at the desk?",
+                SignInMode.LOCKED: "Locked: sign in with your PIN to go on",
+            }[mode]
+        )
+        self.locked_board.setVisible(mode is SignInMode.LOCKED)
+        self.error.clear()
+        self._fill_staff(preselect)
+        self._show_secret_kind()
+
+    def _fill_staff(self, preselect: Staff | None) -> None:
         for button in self.staff_buttons:
+            self.group.removeButton(button)
             self.buttons_box.removeWidget(button)
             button.deleteLater()
         self.staff_buttons = []
         for member in self.desk.list_staff():
             button = QPushButton(f"{member.name} ({member.initials}) · {member.role.value}", self)
+            button.setCheckable(True)
             button.setObjectName("staffButton")
+            button.setAccessibleName(member.name)
+            button.setProperty("staff_id", member.id)
             button.setMinimumHeight(56)
-            button.clicked.connect(lambda _=False, m=member: self._choose(m))
+            button.setChecked(preselect is not None and member.id == preselect.id)
+            self.group.addButton(button)
             self.buttons_box.addWidget(button)
             self.staff_buttons.append(button)
-        if self.staff_buttons:
-            self.staff_buttons[0].setFocus()
 
-    def _choose(self, member: Staff) -> None:
-        self.chosen.emit(member)
+    def _show_secret_kind(self) -> None:
+        kind = "Password" if self.use_password else "PIN"
+        self.secret_label.setText(kind)
+        self.secret.setAccessibleName(kind)
+        self.secret.setMaxLength(128 if self.use_password else 8)
+        self.secret.clear()
+        self.password_button.setVisible(not self.use_password)
+        self.secret.setFocus()
+
+    def _switch_to_password(self) -> None:
+        self.use_password = True
+        self._show_secret_kind()
+
+    def chosen_id(self) -> int | None:
+        checked = self.group.checkedButton()
+        return int(checked.property("staff_id")) if checked else None
+
+    def _sign_in(self) -> None:
+        staff_id = self.chosen_id()
+        if staff_id is None:
+            self.error.setText("Choose your name first.")
+            return
+        secret = self.secret.text()
+        self.secret.clear()
+        try:
+            if self.use_password:
+                member = self.desk.sign_in(staff_id, secret)
+            else:
+                purpose = "unlock" if self.mode is SignInMode.LOCKED else "switch staff"
+                member = self.desk.confirm_pin(staff_id, secret, purpose)
+        except DomainError as error:
+            self.error.setText(str(error))
+            return
+        self.error.clear()
+        self.signed_in.emit(member)

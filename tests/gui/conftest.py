@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -57,6 +58,22 @@ def window(
     load_style(qapp)
     main = MainWindow(desk, clock, announcer)
     main.timer.stop()  # time moves only when a test says so: it calls main.tick() itself
+    # These tests jump the clock by an hour with nobody at the keyboard, which would lock the
+    # screen; the idle lock has tests of its own (idle_window).
+    main.idle.idle_for = lambda: timedelta(0)
+    qtbot.addWidget(main)
+    main.show()
+    return main
+
+
+@pytest.fixture
+def idle_window(
+    qtbot, qapp: QApplication, desk: Desk, clock: ManualClock, announcer: RecordingAnnouncer
+) -> MainWindow:  # noqa: ANN001
+    """A window whose idle lock counts, as in the clinic."""
+    load_style(qapp)
+    main = MainWindow(desk, clock, announcer)
+    main.timer.stop()
     qtbot.addWidget(main)
     main.show()
     return main

@@ -74,3 +74,19 @@ def card(root: QWidget, item_label: str) -> QWidget:
     cards = [c for c in root.findChildren(ItemCard) if c.isVisible() and c.item.label == item_label]
     assert len(cards) == 1, f"expected one visible card {item_label!r}, found {len(cards)}"
     return cards[0]
+
+
+def sign_in(qtbot, window: QWidget, name: str, secret: str | None = None) -> None:  # noqa: ANN001
+    """On the sign-in page: choose your name, type your password (or PIN), press Sign in."""
+    from tests.support.people import PASSWORD
+
+    click(qtbot, window, name)
+    field = [
+        w
+        for w in window.findChildren(QLineEdit)
+        if w.isVisible() and w.accessibleName() in ("Password", "PIN")
+    ]
+    assert len(field) == 1, "one password or PIN field on screen"
+    field[0].clear()
+    type_text(field[0], PASSWORD if secret is None else secret)
+    click(qtbot, window, "Sign in")

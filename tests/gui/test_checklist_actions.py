@@ -38,9 +38,11 @@ from tests.gui.nurse import (
     label_text,
     open_dialog,
     type_into,
+    type_text,
     visible_texts,
     write_in_dialog,
 )
+from tests.support.people import PIN, add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 IDENTITY = "Identity confirmed with two identifiers"
@@ -275,8 +277,8 @@ def test_abort_needs_a_reason_then_shows_the_summary_and_leaves_the_board(
 def test_a_nurse_cannot_override_without_choosing_a_clinician(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
 ) -> None:
-    desk.add_staff("Beth Nurse", "BN", "nurse")
-    desk.add_staff("Ada Manager", "AM", "administrator")
+    add_member(desk, "Beth Nurse", "BN", "nurse")
+    add_member(desk, "Ada Manager", "AM", "administrator")
     session_id = start_session(desk, nurse)
     tick_all(
         desk,
@@ -326,6 +328,7 @@ def test_a_clinician_ends_the_gel_wait_early_with_a_reason(
     doctor = find(dialog, QRadioButton, "Dr Clive Doctor (CD)")
     assert doctor.isChecked(), "the clinician at the desk is chosen for them"
     write_in_dialog(dialog, "Small area only; numb on testing")
+    type_text(find(dialog, QLineEdit, "Clinician's PIN"), PIN)
     click(qtbot, dialog, "Override")
     assert not dialog.isVisible()
 
@@ -535,6 +538,13 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     assert "above the clinic limit of 70.0 mJ" in visible_texts(dialog)
     click(qtbot, dialog, "Dr Clive Doctor (CD)")
     write_in_dialog(dialog, "Deep boxcar scars; discussed with the patient")
+    # The nurse at the desk cannot decide for the clinician: the clinician's own PIN is needed.
+    type_text(find(dialog, QLineEdit, "Clinician's PIN"), "0000")
+    click(qtbot, dialog, "Override")
+    assert dialog.isVisible()
+    assert "Wrong PIN. 4 tries left before the password is needed." in visible_texts(dialog)
+    assert not [e for e in events(desk, session_id) if e.kind is EventKind.OVERRIDE]
+    type_text(find(dialog, QLineEdit, "Clinician's PIN"), PIN)
     click(qtbot, dialog, "Override")
     assert not dialog.isVisible()
 

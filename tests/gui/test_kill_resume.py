@@ -15,7 +15,8 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import START
-from tests.gui.nurse import click, label_text
+from tests.gui.nurse import click, label_text, sign_in
+from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +26,7 @@ def prepare_session(db_path: Path, procedure: Procedure) -> tuple[int, int]:
     """A session with sign-in done and the gel painted, but 'gel applied' not yet ticked."""
     database = open_database(str(db_path))
     desk = Desk(database, procedure, ManualClock(START))
-    nurse = desk.add_staff("Ann Nurse", "AN", "nurse")
+    nurse = add_member(desk, "Ann Nurse", "AN", "nurse")
     patient = desk.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00042", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
     before_gel = {key: value for key, value in ANAESTHETIC.items() if key != "gel_applied"}
@@ -75,7 +76,7 @@ def test_tick_shown_then_killed_is_there_after_restart_with_right_time_left(
     window = MainWindow(Desk(database, procedure, clock), clock)
     qtbot.addWidget(window)
     window.show()
-    click(qtbot, window, "Ann Nurse (AN) · nurse")
+    sign_in(qtbot, window, "Ann Nurse")
     click(
         qtbot,
         window,

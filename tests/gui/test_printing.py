@@ -174,9 +174,11 @@ def test_a_patients_whole_history_prints_from_the_patient_page(
 
 
 def test_clinic_details_are_saved_from_the_toolbar_and_printed(
-    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, admin: Staff
 ) -> None:
     window.set_staff(nurse)
+    assert not window.clinic_action.isVisible(), "only an administrator changes the clinic's details"
+    window.set_staff(admin)
     window.clinic_action.trigger()
     dialog = open_dialog()
     contact = find(dialog, QLineEdit, "Contact line for patients")
@@ -189,6 +191,7 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     assert details.paper is PaperSize.LETTER
 
     patient = register(desk, nurse)
+    window.set_staff(nurse)
     window.show_session(signed_out_session(desk, clock, patient.id, nurse))
     click(qtbot, window, "Aftercare sheet…")
     sheet = print_dialog()
@@ -197,9 +200,9 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
 
 
 def test_a_blank_clinic_name_is_refused_and_nothing_changes(
-    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+    qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
-    window.set_staff(nurse)
+    window.set_staff(admin)
     window.clinic_action.trigger()
     dialog = open_dialog()
     find(dialog, QLineEdit, "Clinic name").clear()

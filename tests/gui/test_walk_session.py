@@ -13,17 +13,26 @@ from tests.gui.nurse import (
     find,
     label_text,
     open_dialog,
+    sign_in,
     type_into,
     visible_texts,
     write_in_dialog,
 )
 
 
-def add_staff(qtbot, window: MainWindow, name: str, initials: str, role: str) -> None:  # noqa: ANN001
+def fill_staff_form(qtbot, window: MainWindow, name: str, initials: str, password: str, pin: str) -> None:  # noqa: ANN001
     type_into(qtbot, window, "Full name", name)
     type_into(qtbot, window, "Initials", initials)
+    type_into(qtbot, window, "Password", password)
+    type_into(qtbot, window, "Password again", password)
+    type_into(qtbot, window, "PIN", pin)
+
+
+def add_staff(qtbot, window: MainWindow, name: str, initials: str, role: str, pin: str) -> None:  # noqa: ANN001
+    fill_staff_form(qtbot, window, name, initials, f"{initials} password", pin)
     click(qtbot, window, f"Role: {role}")
     click(qtbot, window, "Add member of staff")
+    assert f"{name} was added." in visible_texts(window)
 
 
 def confirm(qtbot, window: MainWindow, label: str, action: str = "Confirm") -> None:  # noqa: ANN001
@@ -34,12 +43,16 @@ def confirm(qtbot, window: MainWindow, label: str, action: str = "Confirm") -> N
 
 
 def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: Desk, clock) -> None:  # noqa: ANN001
-    # First start: no staff yet, so the app asks for them.
+    # First start: no staff yet, so the app asks for the administrator, who adds the others.
     assert "Welcome to Treatment Desk" in visible_texts(window)
-    add_staff(qtbot, window, "Ann Nurse", "AN", "nurse")
-    add_staff(qtbot, window, "Clive Doctor", "CD", "clinician")
-    click(qtbot, window, "Continue")
-    click(qtbot, window, "Ann Nurse (AN) · nurse")
+    fill_staff_form(qtbot, window, "Mo Manager", "MM", "manager password", "9999")
+    click(qtbot, window, "Create administrator")
+    assert "At the desk: Mo Manager (MM)" in label_text(window, "At the desk")
+    window.staff_action.trigger()
+    add_staff(qtbot, window, "Ann Nurse", "AN", "nurse", "1111")
+    add_staff(qtbot, window, "Clive Doctor", "CD", "clinician", "2222")
+    window.sign_out_action.trigger()
+    sign_in(qtbot, window, "Ann Nurse", "AN password")
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
 
     # Register a patient with an accent and an apostrophe, then start her session.
@@ -82,6 +95,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     dialog = open_dialog()
     click(qtbot, dialog, "Clive Doctor (CD)")
     write_in_dialog(dialog, "Test patch healed without pigment change")
+    type_into(qtbot, dialog, "Clinician's PIN", "2222")
     click(qtbot, dialog, "Override")
     # Sign-in is now complete, so the checklist moves on to the anaesthetic by itself.
     assert find(window, QAbstractButton, "Confirm: Gel kept clear of the eyes").isEnabled()

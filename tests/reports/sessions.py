@@ -34,6 +34,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.conftest import START
 from tests.reports.pdf_text import pdf_pages
+from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 OVERRIDE_REASON = "Skin type V: test patch 4 weeks ago healed without pigment change"
@@ -65,8 +66,8 @@ def open_clinic(path: Path, start: datetime = START) -> Clinic:
     db = open_database(str(path))
     clock = ManualClock(start)
     desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
-    nurse = desk.add_staff("Ann Nurse", "AN", "nurse")
-    clinician = desk.add_staff("Dr Clive Doctor", "CD", "clinician")
+    nurse = add_member(desk, "Ann Nurse", "AN", "nurse")
+    clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
     return Clinic(db, desk, clock, nurse, clinician)
 
 

@@ -29,6 +29,7 @@ from desk_app.reports.formats import LocalFormats
 from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS, local_long_date
 from tests.reports.sessions import Printed, open_clinic, start_through_time_out, to_pdf, treat
+from tests.support.people import administrator
 from tests.support.walk import LASER, SIGN_IN, tick_all
 
 # What the patient reads beside each date, in the order the sheet gives them.
@@ -170,7 +171,7 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
 
         # The manager fills in the contact line; the month-end sheet is printed again.
         contact = checked_clinic_details("Azure Medical", "", CONTACT, "A4")
-        desk.update_clinic_details(contact, clinic.clinician.id)
+        desk.update_clinic_details(contact, administrator(desk).id)
         record = month_end[0]
         with_contact = to_pdf(
             aftercare_document(record, desk.clinic_details(), clock.now(), LOCAL_FORMATS), clock.now()

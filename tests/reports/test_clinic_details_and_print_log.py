@@ -45,26 +45,26 @@ def test_a_new_clinic_has_the_defaults(desk: Desk, db: Database) -> None:
 
 
 def test_saved_details_are_read_back_trimmed_and_each_change_is_kept(
-    desk: Desk, db: Database, clock: ManualClock, clinician: Staff
+    desk: Desk, db: Database, clock: ManualClock, admin: Staff
 ) -> None:
     details = checked_clinic_details(
         "  Azure Medical Leeds ", "1 Park Row, Leeds LS1 5AB", " Call 0113 496 0000 ", "Letter"
     )
-    assert desk.update_clinic_details(details, clinician.id) == details
+    assert desk.update_clinic_details(details, admin.id) == details
     assert desk.clinic_details() == ClinicDetails(
         "Azure Medical Leeds", "1 Park Row, Leeds LS1 5AB", "Call 0113 496 0000", PaperSize.LETTER
     )
     at = START.strftime("%Y-%m-%d %H:%M:%S")
     assert [(staff, stamp[:19], key, old, new) for staff, stamp, key, old, new in changes(db)] == [
-        (clinician.id, at, "name", "Azure Medical", "Azure Medical Leeds"),
-        (clinician.id, at, "address", "", "1 Park Row, Leeds LS1 5AB"),
-        (clinician.id, at, "contact_line", "", "Call 0113 496 0000"),
-        (clinician.id, at, "paper", "A4", "Letter"),
+        (admin.id, at, "name", "Azure Medical", "Azure Medical Leeds"),
+        (admin.id, at, "address", "", "1 Park Row, Leeds LS1 5AB"),
+        (admin.id, at, "contact_line", "", "Call 0113 496 0000"),
+        (admin.id, at, "paper", "A4", "Letter"),
     ]
 
     clock.advance(days=1)
     back = checked_clinic_details("Azure Medical Leeds", "1 Park Row, Leeds LS1 5AB", "", "A4")
-    desk.update_clinic_details(back, clinician.id)
+    desk.update_clinic_details(back, admin.id)
     assert desk.clinic_details() == back
     assert [(key, old, new) for _, _, key, old, new in changes(db)[4:]] == [
         ("contact_line", "Call 0113 496 0000", ""),
@@ -72,15 +72,13 @@ def test_saved_details_are_read_back_trimmed_and_each_change_is_kept(
     ]
 
 
-def test_saving_the_same_details_says_nothing_was_changed(desk: Desk, db: Database, clinician: Staff) -> None:
+def test_saving_the_same_details_says_nothing_was_changed(desk: Desk, db: Database, admin: Staff) -> None:
     with pytest.raises(ValidationError, match=r"^Nothing was changed\.$"):
-        desk.update_clinic_details(ClinicDetails(), clinician.id)
+        desk.update_clinic_details(ClinicDetails(), admin.id)
     details = checked_clinic_details("Azure Medical", "", "Call us", "A4")
-    desk.update_clinic_details(details, clinician.id)
+    desk.update_clinic_details(details, admin.id)
     with pytest.raises(ValidationError, match=r"^Nothing was changed\.$"):
-        desk.update_clinic_details(
-            checked_clinic_details(" Azure Medical", "", "Call us ", "A4"), clinician.id
-        )
+        desk.update_clinic_details(checked_clinic_details(" Azure Medical", "", "Call us ", "A4"), admin.id)
     assert count(db, "clinic_setting_change") == 1
 
 
@@ -193,9 +191,9 @@ def test_a_pdf_that_cannot_be_written_is_not_logged(
 
 
 @pytest.fixture
-def logged(desk: Desk, db: Database, clinician: Staff, zoe: Patient) -> None:
+def logged(desk: Desk, db: Database, admin: Staff, zoe: Patient) -> None:
     desk.record_print(DocumentKind.PATIENT_HISTORY, zoe.id, None, "PDF /tmp/h.pdf", 3, "Mo Manager", None)
-    desk.update_clinic_details(checked_clinic_details("Azure Medical", "", "Call us", "A4"), clinician.id)
+    desk.update_clinic_details(checked_clinic_details("Azure Medical", "", "Call us", "A4"), admin.id)
 
 
 @pytest.mark.parametrize(
@@ -215,3 +213,10 @@ def test_raw_sql_cannot_change_or_delete_the_logs(db: Database, logged: None, st
     with pytest.raises(IntegrityError, match="append-only"):
         db.execute_sql(statement)
     assert db.execute_sql(f"SELECT * FROM {table}").fetchall() == before
+
+
+def test_only_an_administrator_may_change_the_clinic_details(desk: Desk, db: Database, nurse: Staff) -> None:
+    with pytest.raises(ActionRefused, match="Only an administrator"):
+        desk.update_clinic_details(checked_clinic_details("Other Clinic", "", "", "A4"), nurse.id)
+    assert desk.clinic_details() == ClinicDetails()
+    assert count(db, "clinic_setting_change") == 0

@@ -28,6 +28,7 @@ from desk_app.reports.session_view import session_summary_html
 from desk_app.store.desk import PatientHistory
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.reports.sessions import Printed, open_clinic, to_pdf, treat
+from tests.support.people import administrator
 from tests.support.session_log import NURSE, Log
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT
 
@@ -51,7 +52,7 @@ def escaped(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Esc
     clinic = open_clinic(tmp_path_factory.mktemp("escaping") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock
     try:
-        desk.update_clinic_details(checked_clinic_details(CLINIC, "", CONTACT, "A4"), clinic.clinician.id)
+        desk.update_clinic_details(checked_clinic_details(CLINIC, "", CONTACT, "A4"), administrator(desk).id)
         patient = clinic.register(GIVEN, FAMILY, "1990-02-03", "AZ-01012")
         assert patient.full_name == NAME  # stored exactly as typed
         record = treat(clinic, patient, note=NOTE)

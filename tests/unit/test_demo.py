@@ -19,7 +19,7 @@ from desk_app.domain.procedure import Procedure, load_procedure
 from desk_app.domain.session import EventKind, SessionRecord, SessionStatus
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import open_database
-from desk_app.store.demo import build_demo
+from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
 from desk_app.store.desk import Desk
 from desk_app.store.models import SessionRow
 
@@ -66,11 +66,14 @@ def test_summary_names_the_database_and_what_was_made(demo: tuple[Path, str]) ->
     assert "3 sessions in progress" in summary
 
 
-def test_three_staff_including_a_clinician(demo_desk: Desk) -> None:
+def test_four_staff_who_sign_in_with_the_demo_credentials(demo_desk: Desk) -> None:
     staff = demo_desk.list_staff()
-    assert len(staff) == 3
-    assert len({member.initials for member in staff}) == 3
-    assert sum(member.is_clinician for member in staff) == 1
+    assert len(staff) == 4
+    assert len({member.initials for member in staff}) == 4
+    assert sorted(member.role.value for member in staff) == ["administrator", "clinician", "nurse", "nurse"]
+    for member in staff:  # the README gives these to trainees
+        assert demo_desk.sign_in(member.id, DEMO_PASSWORD) == member
+        assert demo_desk.confirm_pin(member.id, DEMO_PIN, "test") == member
 
 
 def test_patients_have_realistic_names_ages_and_clinic_numbers(demo_desk: Desk) -> None:

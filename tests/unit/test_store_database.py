@@ -20,6 +20,7 @@ from desk_app.store import migrations
 from desk_app.store.database import APPLICATION_ID, DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.migrations import LATEST_VERSION, schema_version
+from tests.support.people import add_member
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -29,12 +30,12 @@ def mode_of(path: Path) -> int:
 
 
 def make_existing_database(path: Path) -> None:
-    """A closed Treatment Desk database with one member of staff in it."""
+    """A closed Treatment Desk database with its administrator and one nurse in it."""
     db = open_database(str(path))
     desk = Desk(
         db, load_procedure(resource_path(PROCEDURE_FILE)), ManualClock(datetime(2026, 1, 5, tzinfo=UTC))
     )
-    desk.add_staff("Ann Nurse", "AN", "nurse")
+    add_member(desk, "Ann Nurse", "AN", "nurse")
     db.close()
 
 
@@ -136,7 +137,10 @@ def test_reopening_an_existing_database_keeps_its_data(
     db = open_database(str(db_path))
     try:
         desk = Desk(db, procedure, clock)
-        assert [(staff.name, staff.initials) for staff in desk.list_staff()] == [("Ann Nurse", "AN")]
+        assert [(staff.name, staff.initials) for staff in desk.list_staff()] == [
+            ("Ada Admin", "AA"),
+            ("Ann Nurse", "AN"),
+        ]
         assert db.execute_sql("SELECT count(*) FROM schema_migration").fetchone()[0] == LATEST_VERSION
     finally:
         db.close()
@@ -313,7 +317,7 @@ def test_pending_migration_takes_a_backup_then_runs(db_path: Path, monkeypatch: 
         assert ran == ["v2"]
         assert schema_version(db) == new_version
         assert db.table_exists("added_in_v2")
-        assert db.execute_sql("SELECT name FROM staff").fetchall() == [("Ann Nurse",)]
+        assert db.execute_sql("SELECT name FROM staff").fetchall() == [("Ada Admin",), ("Ann Nurse",)]
     finally:
         db.close()
 
@@ -328,7 +332,7 @@ def test_pending_migration_takes_a_backup_then_runs(db_path: Path, monkeypatch: 
         tables = {row[0] for row in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     copy.close()
     assert versions == list(range(1, LATEST_VERSION + 1))
-    assert staff == [("Ann Nurse",)]
+    assert staff == [("Ada Admin",), ("Ann Nurse",)]
     assert "added_in_v2" not in tables
 
 

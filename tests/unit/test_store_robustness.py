@@ -17,6 +17,7 @@ from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from desk_app.store.models import EventRow
+from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 
@@ -115,7 +116,7 @@ def test_a_session_run_under_an_older_looser_procedure_still_opens(
         parse_procedure(old_text, "old.toml")
     old = parse_procedure(old_text, "old.toml", authoring=False)
     then = Desk(db, old, clock)
-    nurse = then.add_staff("Ann Nurse", "AN", "nurse")
+    nurse = add_member(then, "Ann Nurse", "AN", "nurse")
     patient = then.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = then.start_session(patient.id, nurse.id)
 

@@ -18,6 +18,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.fields import UTCDateTimeField
 from desk_app.store.models import StaffRow
+from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 LONDON = ZoneInfo("Europe/London")
@@ -36,7 +37,7 @@ def raw_times(db: Database, item_id: str) -> list[str]:
 def gel_across_dst(desk: Desk, clock: ManualClock) -> int:
     """A session whose gel went on at 00:30 UTC (00:30 GMT), half an hour before the clocks change."""
     clock.set(BEFORE_THE_CHANGE)
-    nurse = desk.add_staff("Night Nurse", "NN", "nurse")
+    nurse = add_member(desk, "Night Nurse", "NN", "nurse")
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, SIGN_IN, nurse.id)

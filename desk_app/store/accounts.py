@@ -1,0 +1,233 @@
+"""Staff accounts: who may sign in, with what, and what happens after wrong tries.
+
+A mixin of Desk. Passwords and PINs are kept only as argon2id hashes. Every sign-in, PIN, failure,
+lock and account change writes its audit row; a failure is committed before the refusal is raised,
+so wrong tries count even though the action they were for did not happen.
+"""
+
+from __future__ import annotations
+
+from desk_app.domain.credentials import (
+    MAX_PIN_FAILURES,
+    MAX_SIGN_IN_FAILURES,
+    SecretHasher,
+    check_password,
+    check_pin,
+)
+from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.domain.people import Role, Staff, check_new_staff
+from desk_app.store.base import DeskBase
+from desk_app.store.errors import store_errors
+from desk_app.store.models import StaffCredential, StaffRow
+from desk_app.store.rows import staff_from_row
+
+
+class SignInRefused(ActionRefused):
+    """Wrong password or PIN, a locked account, or no credentials yet; the attempt was recorded."""
+
+
+class AccountActions(DeskBase):
+    hasher: SecretHasher
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @store_errors
+    def has_administrator(self) -> bool:
+        """True once an active administrator who can sign in exists (first start asks for one)."""
+        query = (
+            StaffRow.select()
+            .join(StaffCredential, on=(StaffCredential.staff == StaffRow.id))
+            .where((StaffRow.role == Role.ADMINISTRATOR.value) & (StaffRow.active == True))  # noqa: E712
+        )
+        return query.exists()
+
+    @store_errors
+    def list_all_staff(self) -> list[tuple[Staff, bool, bool]]:
+        """Every member of staff, active or not, with (can sign in, account locked): for administrators."""
+        credentials = {row.staff_id: row.locked for row in StaffCredential.select()}
+        return [
+            (staff_from_row(row), row.id in credentials, credentials.get(row.id, False))
+            for row in StaffRow.select().order_by(StaffRow.name)
+        ]
+
+    def _require_administrator(self, staff_id: int) -> Staff:
+        member = self.staff(staff_id)
+        if member.role is not Role.ADMINISTRATOR:
+            raise ActionRefused(f"Only an administrator may do this; {member.name} is a {member.role.value}.")
+        return member
+
+    # --- staff -----------------------------------------------------------------------------------
+
+    @store_errors
+    def add_staff(
+        self, name: str, initials: str, role: str, password: str, pin: str, by: int | None
+    ) -> Staff:
+        """Add a member of staff with their password and PIN.
+
+        An administrator (`by`) adds staff; the very first member of staff, when no administrator
+        exists, must be an administrator and is added by nobody.
+        """
+        new = check_new_staff(name, initials, role)
+        password_hash, pin_hash = self.hasher.hash(check_password(password)), self.hasher.hash(check_pin(pin))
+        with self.db.atomic():
+            if self.has_administrator():
+                if by is None:
+                    raise ActionRefused("Only an administrator may add staff.")
+                self._require_administrator(by)
+            elif new.role is not Role.ADMINISTRATOR or by is not None:
+                raise ActionRefused("The first member of staff must be an administrator.")
+            clash = StaffRow.get_or_none(
+                (StaffRow.initials == new.initials) & (StaffRow.active == True)  # noqa: E712
+            )
+            if clash is not None:
+                raise ValidationError(f"Initials {new.initials} already belong to {clash.name}.")
+            row = StaffRow.create(
+                name=new.name, initials=new.initials, role=new.role.value, created_at=self.clock.now()
+            )
+            StaffCredential.create(staff=row.id, password_hash=password_hash, pin_hash=pin_hash)
+            added = {"name": new.name, "initials": new.initials, "role": new.role.value}
+            self._audit("staff added", by, "staff", row.id, added)
+        return staff_from_row(row)
+
+    @store_errors
+    def update_staff(self, staff_id: int, role: str, active: bool, by: int) -> Staff:
+        """Change a member of staff's role, or make them inactive (never deleted: records name them)."""
+        try:
+            new_role = Role(role)
+        except ValueError:
+            raise ValidationError(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
+        with self.db.atomic():
+            self._require_administrator(by)
+            row = StaffRow.get_or_none(StaffRow.id == staff_id)
+            if row is None:
+                raise ActionRefused("That member of staff is not known.")
+            before = (row.role, row.active)
+            if (new_role.value, active) == before:
+                raise ValidationError("Nothing was changed.")
+            StaffRow.update(role=new_role.value, active=active).where(StaffRow.id == staff_id).execute()
+            if not self.has_administrator():
+                raise ActionRefused(
+                    "The clinic needs at least one active administrator; nothing was changed."
+                )
+            change = {"role": [before[0], new_role.value], "active": [before[1], active]}
+            self._audit("staff changed", by, "staff", staff_id, change)
+            row = StaffRow.get_by_id(staff_id)
+        return staff_from_row(row)
+
+    @store_errors
+    def set_credentials(self, staff_id: int, password: str, pin: str, by: int) -> None:
+        """A new password and PIN, set by an administrator or by the member of staff themself."""
+        password_hash, pin_hash = self.hasher.hash(check_password(password)), self.hasher.hash(check_pin(pin))
+        with self.db.atomic():
+            if by != staff_id:
+                self._require_administrator(by)
+            self.staff(staff_id)
+            updated = (
+                StaffCredential.update(password_hash=password_hash, pin_hash=pin_hash, failed_pins=0)
+                .where(StaffCredential.staff == staff_id)
+                .execute()
+            )
+            if not updated:
+                StaffCredential.create(staff=staff_id, password_hash=password_hash, pin_hash=pin_hash)
+            self._audit("password and PIN set", by, "staff", staff_id)
+
+    @store_errors
+    def unlock_account(self, staff_id: int, by: int) -> None:
+        """After 10 failed sign-ins only an administrator can let the member of staff try again."""
+        with self.db.atomic():
+            self._require_administrator(by)
+            StaffCredential.update(locked=False, failed_sign_ins=0, failed_pins=0).where(
+                StaffCredential.staff == staff_id
+            ).execute()
+            self._audit("account unlocked", by, "staff", staff_id)
+
+    # --- signing in ------------------------------------------------------------------------------
+
+    def _credential(self, staff_id: int) -> tuple[Staff, StaffCredential]:
+        member = self.staff(staff_id)
+        credential = StaffCredential.get_or_none(StaffCredential.staff == staff_id)
+        if credential is None:
+            raise SignInRefused(f"{member.name} has no password yet: an administrator must set one.")
+        return member, credential
+
+    @store_errors
+    def sign_in(self, staff_id: int, password: str) -> Staff:
+        """Check the password; 10 failures in a row lock the account until an administrator unlocks it."""
+        refusal = None
+        with self.db.atomic():
+            member, credential = self._credential(staff_id)
+            if credential.locked:
+                self._audit("sign-in refused: account locked", staff_id, "staff", staff_id)
+                refusal = f"{member.name}'s account is locked after {MAX_SIGN_IN_FAILURES} failed sign-ins."
+            elif not self.hasher.matches(credential.password_hash, password):
+                failures = credential.failed_sign_ins + 1
+                locked = failures >= MAX_SIGN_IN_FAILURES
+                StaffCredential.update(failed_sign_ins=failures, locked=locked).where(
+                    StaffCredential.id == credential.id
+                ).execute()
+                self._audit("sign-in failed", staff_id, "staff", staff_id, {"failures": failures})
+                if locked:
+                    self._audit("account locked", staff_id, "staff", staff_id)
+                    refusal = f"Wrong password. {member.name}'s account is now locked."
+                else:
+                    refusal = (
+                        f"Wrong password ({MAX_SIGN_IN_FAILURES - failures} tries left before it locks)."
+                    )
+            else:
+                changes: dict[str, object] = {"failed_sign_ins": 0, "failed_pins": 0}
+                if self.hasher.needs_rehash(credential.password_hash):
+                    changes["password_hash"] = self.hasher.hash(password)
+                StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
+                self._audit("signed in", staff_id, "staff", staff_id)
+        if refusal:
+            raise SignInRefused(
+                refusal + (" Ask an administrator to unlock it." if "locked" in refusal else "")
+            )
+        return member
+
+    @store_errors
+    def confirm_pin(self, staff_id: int, pin: str, purpose: str) -> Staff:
+        """The PIN proves who is at the desk (switching, unlocking, a clinician's override).
+
+        After 5 wrong PINs in a row the PIN is refused until the password is used.
+        """
+        refusal = None
+        with self.db.atomic():
+            member, credential = self._credential(staff_id)
+            if credential.locked:
+                self._audit("PIN refused: account locked", staff_id, "staff", staff_id, {"for": purpose})
+                refusal = f"{member.name}'s account is locked. Ask an administrator to unlock it."
+            elif credential.failed_pins >= MAX_PIN_FAILURES:
+                self._audit("PIN refused: password needed", staff_id, "staff", staff_id, {"for": purpose})
+                refusal = f"Too many wrong PINs: {member.name} must sign in with their password."
+            elif not self.hasher.matches(credential.pin_hash, pin):
+                failures = credential.failed_pins + 1
+                StaffCredential.update(failed_pins=failures).where(
+                    StaffCredential.id == credential.id
+                ).execute()
+                self._audit("PIN failed", staff_id, "staff", staff_id, {"failures": failures, "for": purpose})
+                left = MAX_PIN_FAILURES - failures
+                refusal = "Wrong PIN." + (
+                    f" {left} tries left before the password is needed."
+                    if left
+                    else " The password is needed now."
+                )
+            else:
+                changes: dict[str, object] = {"failed_pins": 0}
+                if self.hasher.needs_rehash(credential.pin_hash):
+                    changes["pin_hash"] = self.hasher.hash(pin)
+                StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
+                self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose})
+        if refusal:
+            raise SignInRefused(refusal)
+        return member
+
+    @store_errors
+    def record_sign_out(self, staff_id: int) -> None:
+        with self.db.atomic():
+            self._audit("signed out", staff_id, "staff", staff_id)
+
+    @store_errors
+    def record_screen_lock(self, staff_id: int | None, idle: bool) -> None:
+        with self.db.atomic():
+            self._audit("screen locked", staff_id, "desk", None, {"idle": idle})

@@ -1,0 +1,212 @@
+"""Administrators look after the staff list: add, change a role, make inactive, unlock, new password.
+
+Staff are never deleted (records name them); every change is in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.errors import DomainError
+from desk_app.domain.people import Role, Staff
+from desk_app.store.desk import Desk
+from desk_app.ui.staff_pages import StaffForm, secret_edit
+from desk_app.ui.widgets import message_label
+
+_COLUMNS = ("Name", "Initials", "Role", "Active", "Can sign in", "Account")
+
+
+class StaffAdminPage(QWidget):
+    back_requested = Signal()
+    """Back to the board."""
+
+    def __init__(
+        self, desk: Desk, current_staff: Callable[[], Staff | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.desk, self.current_staff = desk, current_staff
+        self.members: list[Staff] = []
+        layout = QVBoxLayout(self)
+        title = QLabel("Staff", self)
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        self.table = QTableWidget(0, len(_COLUMNS), self)
+        self.table.setAccessibleName("Members of staff")
+        self.table.setHorizontalHeaderLabels(_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        actions = QHBoxLayout()
+        self.role_choice = QComboBox(self)
+        self.role_choice.setAccessibleName("New role")
+        self.role_choice.addItems([role.value for role in Role])
+        self.role_button = QPushButton("Change role", self)
+        self.role_button.clicked.connect(self._change_role)
+        self.active_button = QPushButton("Make inactive / active", self)
+        self.active_button.clicked.connect(self._toggle_active)
+        self.unlock_button = QPushButton("Unlock account", self)
+        self.unlock_button.clicked.connect(self._unlock)
+        self.credentials_button = QPushButton("Set password and PIN…", self)
+        self.credentials_button.clicked.connect(self._ask_credentials)
+        actions.addWidget(self.role_choice)
+        for button in (self.role_button, self.active_button, self.unlock_button, self.credentials_button):
+            button.setMinimumHeight(44)
+            actions.addWidget(button)
+        layout.addLayout(actions)
+        self.message = message_label(self)
+        layout.addWidget(self.message)
+        add_box = QGroupBox("Add a member of staff", self)
+        add = QVBoxLayout(add_box)
+        self.form = StaffForm(add_box, with_role=True)
+        add.addWidget(self.form)
+        self.add_button = QPushButton("Add member of staff", add_box)
+        self.add_button.setMinimumHeight(44)
+        self.add_button.clicked.connect(self._add)
+        add.addWidget(self.add_button)
+        layout.addWidget(add_box)
+        back = QPushButton("Back to board", self)
+        back.setMinimumHeight(44)
+        back.clicked.connect(self.back_requested)
+        layout.addWidget(back)
+
+    def refresh(self) -> None:
+        rows = self.desk.list_all_staff()
+        self.members = [member for member, _, _ in rows]
+        self.table.setRowCount(len(rows))
+        for row, (member, can_sign_in, locked) in enumerate(rows):
+            cells = (
+                member.name,
+                member.initials,
+                member.role.value,
+                "yes" if member.active else "no",
+                "yes" if can_sign_in else "no: set a password",
+                "LOCKED" if locked else "",
+            )
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+
+    def _selected(self) -> Staff | None:
+        row = self.table.currentRow()
+        if 0 <= row < len(self.members):
+            return self.members[row]
+        self.message.setText("Choose a member of staff in the list first.")
+        return None
+
+    def _act(self, action: Callable[[int], object], done: str) -> bool:
+        """Run one administrator's action as the member of staff at the desk; say what happened."""
+        admin = self.current_staff()
+        if admin is None:
+            return False
+        try:
+            action(admin.id)
+        except DomainError as error:
+            self.message.setText(str(error))
+            return False
+        self.refresh()
+        self.message.setText(done)
+        return True
+
+    def _change_role(self) -> None:
+        if (member := self._selected()) is not None:
+            role = self.role_choice.currentText()
+            self._act(
+                lambda by: self.desk.update_staff(member.id, role, member.active, by),
+                f"{member.name} is now a {role}.",
+            )
+
+    def _toggle_active(self) -> None:
+        if (member := self._selected()) is not None:
+            active = not member.active
+            self._act(
+                lambda by: self.desk.update_staff(member.id, member.role.value, active, by),
+                f"{member.name} is {'active' if active else 'inactive: they can no longer sign in'}.",
+            )
+
+    def _unlock(self) -> None:
+        if (member := self._selected()) is not None:
+            self._act(lambda by: self.desk.unlock_account(member.id, by), f"{member.name} may sign in again.")
+
+    def _ask_credentials(self) -> None:
+        if (member := self._selected()) is None or (admin := self.current_staff()) is None:
+            return
+        CredentialsDialog(
+            self, member, lambda password, pin: self._set_credentials(member, admin, password, pin)
+        ).open()
+
+    def _set_credentials(self, member: Staff, admin: Staff, password: str, pin: str) -> str | None:
+        try:
+            self.desk.set_credentials(member.id, password, pin, admin.id)
+        except DomainError as error:
+            return str(error)
+        self.refresh()
+        self.message.setText(f"{member.name} has a new password and PIN.")
+        return None
+
+    def _add(self) -> None:
+        form = self.form
+
+        def add(by: int) -> Staff:
+            return self.desk.add_staff(
+                form.name.text(), form.initials.text(), form.role(), form.password_text(), form.pin.text(), by
+            )
+
+        if self._act(add, f"{form.name.text().strip()} was added."):
+            form.clear()
+
+
+class CredentialsDialog(QDialog):
+    """A new password (twice) and PIN for one member of staff."""
+
+    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"Password and PIN for {member.name}")
+        self.setModal(True)
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.password = secret_edit(self, "New password")
+        self.repeat = secret_edit(self, "New password again")
+        self.pin = secret_edit(self, "New PIN")
+        form.addRow("New password", self.password)
+        form.addRow("New password again", self.repeat)
+        form.addRow("New PIN", self.pin)
+        layout.addLayout(form)
+        self.error = message_label(self)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        if self.password.text() != self.repeat.text():
+            self.error.setText("The two passwords are not the same.")
+            return
+        problem = self._submit(self.password.text(), self.pin.text())
+        if problem:
+            self.error.setText(problem)
+            return
+        self.accept()
