@@ -170,9 +170,8 @@ class AccountActions(DeskBase):
                     self._audit("account locked", staff_id, "staff", staff_id)
                     refusal = f"Wrong password. {member.name}'s account is now locked."
                 else:
-                    refusal = (
-                        f"Wrong password ({MAX_SIGN_IN_FAILURES - failures} tries left before it locks)."
-                    )
+                    left = MAX_SIGN_IN_FAILURES - failures
+                    refusal = f"Wrong password ({left} tries left before the account locks)."
             else:
                 changes: dict[str, object] = {"failed_sign_ins": 0, "failed_pins": 0}
                 if self.hasher.needs_rehash(credential.password_hash):

@@ -1,0 +1,234 @@
+"""Who is at the desk, as staff meet it: password to start, PIN to switch, the idle lock, the Staff page."""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableWidget
+from pytestqt.qtbot import QtBot
+
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.store.accounts import SignInRefused
+from desk_app.store.desk import Desk
+from desk_app.store.models import AuditLog
+from desk_app.ui.main_window import MainWindow
+from tests.gui.nurse import click, find, label_text, sign_in, type_text, visible_texts
+from tests.support.people import PASSWORD, PIN
+from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
+
+
+def actions(desk: Desk) -> list[str]:
+    return [row.action for row in AuditLog.select(AuditLog.action).order_by(AuditLog.id)]
+
+
+def at_desk(window: MainWindow) -> str:
+    return label_text(window, "At the desk").strip()
+
+
+def numbing_patient(desk: Desk, nurse: Staff) -> int:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    return session.id
+
+
+def test_the_app_starts_at_sign_in_and_a_wrong_password_is_counted(
+    qtbot: QtBot, nurse: Staff, window: MainWindow, desk: Desk
+) -> None:
+    assert "Sign in" in visible_texts(window)
+    assert not window.board_action.isEnabled() and not window.patients_action.isEnabled()
+    sign_in(qtbot, window, "Ann Nurse", "not my password")
+    assert "Wrong password (9 tries left before the account locks)." in visible_texts(window)
+    assert "sign-in failed" in actions(desk)
+
+    sign_in(qtbot, window, "Ann Nurse", PASSWORD)
+    assert at_desk(window) == "At the desk: Ann Nurse (AN)"
+    assert window.stack.currentWidget() is window.home_page
+    assert actions(desk)[-1] == "signed in"
+
+
+def test_switching_staff_takes_the_pin_of_whoever_steps_up(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.switch_action.trigger()
+    assert find(window, QLineEdit, "PIN")
+    sign_in(qtbot, window, "Dr Clive Doctor", "0000")
+    assert "Wrong PIN. 4 tries left before the password is needed." in visible_texts(window)
+    assert window.stack.currentWidget() is window.sign_in_page
+
+    sign_in(qtbot, window, "Dr Clive Doctor", PIN)
+    assert at_desk(window) == "At the desk: Dr Clive Doctor (CD)"
+    assert actions(desk)[-1] == "PIN accepted"
+
+
+def test_after_five_wrong_pins_the_password_is_needed(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.switch_action.trigger()
+    for _ in range(5):
+        sign_in(qtbot, window, "Dr Clive Doctor", "0000")
+    sign_in(qtbot, window, "Dr Clive Doctor", PIN)
+    assert "Too many wrong PINs: Dr Clive Doctor must sign in with their password." in visible_texts(window)
+
+    click(qtbot, window, "Use my password instead")
+    sign_in(qtbot, window, "Dr Clive Doctor", PASSWORD)
+    assert at_desk(window) == "At the desk: Dr Clive Doctor (CD)"
+
+
+def test_an_idle_desk_locks_itself_and_shows_no_patient_record(
+    qtbot: QtBot, idle_window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    window = idle_window
+    session_id = numbing_patient(desk, nurse)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+
+    clock.advance(minutes=4, seconds=59)
+    window.tick()
+    assert not window.locked, "not before the clinic's 5 minutes"
+    clock.advance(seconds=1)
+    window.tick()
+
+    assert window.locked and window.stack.currentWidget() is window.sign_in_page
+    shown = visible_texts(window)
+    assert "O'Brien" not in shown and "AZ-00012" not in shown, "no whole name, no clinic number"
+    board = find(window, QLabel, "Patients in progress").text()
+    assert board.startswith("Zoë O. · Gel working: 55:00 left · AN")
+    assert not window.board_action.isEnabled() and not window.patients_action.isEnabled()
+    assert "screen locked" in actions(desk)
+
+    clock.advance(minutes=1)  # the countdown keeps running while locked
+    window.tick()
+    assert "Gel working: 54:00 left" in find(window, QLabel, "Patients in progress").text()
+
+    sign_in(qtbot, window, "Ann Nurse", PIN)
+    assert not window.locked and at_desk(window) == "At the desk: Ann Nurse (AN)"
+    assert window.stack.currentWidget() is window.home_page
+
+
+def test_using_the_desk_keeps_it_unlocked(
+    qtbot: QtBot, idle_window: MainWindow, clock: ManualClock, nurse: Staff
+) -> None:
+    window = idle_window
+    window.set_staff(nurse)
+    clock.advance(minutes=4)
+    qtbot.keyClick(window.home_page.search_edit, Qt.Key.Key_A)
+    clock.advance(minutes=4)
+    window.tick()
+    assert not window.locked
+    clock.advance(minutes=1)
+    window.tick()
+    assert window.locked
+
+
+def test_the_clinic_sets_how_soon_the_screen_locks(
+    qtbot: QtBot, idle_window: MainWindow, desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff
+) -> None:
+    from desk_app.domain.clinic import checked_clinic_details
+
+    desk.update_clinic_details(checked_clinic_details("Azure Medical", "", "", "A4", 2), admin.id)
+    window = idle_window
+    window.set_staff(nurse)
+    clock.advance(minutes=2)
+    window.tick()
+    assert window.locked
+
+
+def test_while_locked_an_alert_names_the_patient_by_first_name_and_cannot_be_acknowledged(
+    qtbot: QtBot, idle_window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    window = idle_window
+    numbing_patient(desk, nurse)
+    window.set_staff(nurse)
+    window.lock_action.trigger()
+    assert window.locked
+    clock.advance(minutes=61)
+    window.tick()
+    banner = visible_texts(window.banner)
+    assert "Zoë O.: the gel has worked. Ready for the laser room." in banner
+    assert "O'Brien" not in banner
+    assert not [b for b in window.banner.findChildren(QPushButton) if b.isVisible()], "nobody to acknowledge"
+
+    sign_in(qtbot, window, "Ann Nurse", PIN)
+    qtbot.wait(1)  # new banner rows are shown by Qt's next turn of the event loop
+    assert "Zoë O'Brien: the gel has worked. Ready for the laser room." in visible_texts(window.banner)
+
+
+def test_signing_out_asks_the_next_person_for_a_password(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.sign_out_action.trigger()
+    assert find(window, QLineEdit, "Password") and at_desk(window) == ""
+    assert not window.sign_out_action.isEnabled()
+    assert actions(desk)[-1] == "signed out"
+
+
+def test_only_administrators_see_staff_and_clinic_details(
+    qtbot: QtBot, window: MainWindow, nurse: Staff, clinician: Staff, admin: Staff
+) -> None:
+    for member in (nurse, clinician):
+        window.set_staff(member)
+        assert not window.staff_action.isVisible() and not window.clinic_action.isVisible()
+        window.show_staff_admin()
+        assert window.stack.currentWidget() is not window.staff_admin_page
+    window.set_staff(admin)
+    assert window.staff_action.isVisible() and window.clinic_action.isVisible()
+
+
+def test_an_administrator_unlocks_a_locked_account_from_the_staff_page(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
+) -> None:
+    for _ in range(10):
+        with contextlib.suppress(SignInRefused):
+            desk.sign_in(nurse.id, "wrong password")
+    window.set_staff(admin)
+    window.staff_action.trigger()
+    table = find(window, QTableWidget, "Members of staff")
+    rows = {table.item(row, 0).text(): row for row in range(table.rowCount())}
+    assert table.item(rows["Ann Nurse"], 5).text() == "LOCKED"
+    table.selectRow(rows["Ann Nurse"])
+    click(qtbot, window, "Unlock account")
+    assert "Ann Nurse may sign in again." in visible_texts(window)
+    assert table.item(rows["Ann Nurse"], 5).text() == ""
+    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+
+
+def test_an_administrator_adds_a_member_of_staff_who_can_then_sign_in(
+    qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
+) -> None:
+    window.set_staff(admin)
+    window.staff_action.trigger()
+    for name, text in (
+        ("Full name", "Beth Nurse"),
+        ("Initials", "BN"),
+        ("Password", "beth's password"),
+        ("Password again", "beth's password"),
+        ("PIN", "4321"),
+    ):
+        type_text(find(window, QLineEdit, name), text)
+    click(qtbot, window, "Add member of staff")
+    assert "Beth Nurse was added." in visible_texts(window)
+    beth = next(member for member in desk.list_staff() if member.name == "Beth Nurse")
+    assert beth.role.value == "nurse"
+    window.sign_out_action.trigger()
+    sign_in(qtbot, window, "Beth Nurse", "beth's password")
+    assert at_desk(window) == "At the desk: Beth Nurse (BN)"
+
+
+def test_first_start_refuses_two_different_passwords(qtbot: QtBot, window: MainWindow, desk: Desk) -> None:
+    for name, text in (
+        ("Full name", "Mo Manager"),
+        ("Initials", "MM"),
+        ("Password", "first password"),
+        ("Password again", "second password"),
+        ("PIN", "9999"),
+    ):
+        type_text(find(window, QLineEdit, name), text)
+    click(qtbot, window, "Create administrator")
+    assert "The two passwords are not the same." in visible_texts(window)
+    assert not desk.has_administrator()
