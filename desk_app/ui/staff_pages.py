@@ -164,6 +164,7 @@ class SignInPage(QWidget):
             hint.setObjectName("demoHint")
             layout.addWidget(hint)
         self.locked_board = QLabel("", self)
+        self.locked_board.setObjectName("lockedBoard")
         self.locked_board.setAccessibleName("Patients in progress")
         self.locked_board.setWordWrap(True)
         layout.addWidget(self.locked_board)

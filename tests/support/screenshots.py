@@ -60,7 +60,14 @@ def main() -> None:
             signed_out = window.desk.patient_history(sessions[0].patient.id).sessions
             window.show_session(next(s for s in signed_out if s.id != sessions[0].id).id)
             window.checklist_page.print_record_button.click()
-            QTimer.singleShot(800, lambda: (shoot(app, window, "print.png"), app.quit()))
+            QTimer.singleShot(800, lambda: (shoot(app, window, "print.png"), locked()))
+
+        def locked() -> None:
+            for widget in app.topLevelWidgets():
+                if widget is not window and widget.isVisible():
+                    widget.close()
+            window.lock(idle=True)
+            QTimer.singleShot(500, lambda: (shoot(app, window, "locked.png"), app.quit()))
 
         QTimer.singleShot(800, steps)
         app.exec()
