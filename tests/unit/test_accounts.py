@@ -1,0 +1,675 @@
+"""Staff accounts: the first administrator, who may add and change staff, how passwords and PINs are
+kept (argon2id hashes only, rehashed when the cost rises), the counts of wrong tries (5 wrong PINs
+need the password, 10 failed sign-ins lock the account until an administrator unlocks it), the audit
+row of every attempt, and the clinic's idle-lock setting. No Qt.
+
+The shared fixtures (admin, nurse, clinician) hash with the cheapest argon2id cost; the tests of the
+real cost and of rehashing build their own Desk on the same database with another hasher.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from peewee import Database
+
+from desk_app.domain.clinic import checked_clinic_details
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES, HashCost, SecretHasher
+from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.domain.people import Role, Staff
+from desk_app.domain.procedure import Procedure
+from desk_app.store.desk import Desk
+from tests.support.people import PASSWORD, PIN, administrator
+
+WRONG_PASSWORD = "not my password"
+WRONG_PIN = "0000"
+STRONGER = HashCost(memory_kib=64, iterations=2, lanes=1)  # stronger than the fixtures', still quick
+
+# --- reading what is stored --------------------------------------------------------------------------
+
+
+def credential(db: Database, staff_id: int) -> dict[str, Any]:
+    """The staff_credential row as stored, column by column."""
+    cursor = db.execute_sql("SELECT * FROM staff_credential WHERE staff_id = ?", (staff_id,))
+    names = [column[0] for column in cursor.description]
+    row = cursor.fetchone()
+    assert row is not None, f"no credential for staff {staff_id}"
+    return dict(zip(names, row, strict=True))
+
+
+def committed_credential(db_path: Path, staff_id: int) -> tuple[int, int, int]:
+    """(failed sign-ins, failed PINs, locked) as another program sees them: committed data only."""
+    with closing(sqlite3.connect(db_path)) as other:
+        row = other.execute(
+            "SELECT failed_sign_ins, failed_pins, locked FROM staff_credential WHERE staff_id = ?",
+            (staff_id,),
+        ).fetchone()
+    return row
+
+
+def hash_cost(stored_hash: str) -> tuple[str, HashCost]:
+    """The variant and the cost written in an argon2 hash: $argon2id$v=19$m=...,t=...,p=...$salt$hash."""
+    match = re.fullmatch(r"\$(argon2\w+)\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$[^$]+\$[^$]+", stored_hash)
+    assert match, f"not an argon2 hash: {stored_hash!r}"
+    variant, memory, iterations, lanes = match.groups()
+    return variant, HashCost(int(memory), int(iterations), int(lanes))
+
+
+def last_audit_id(db: Database) -> int:
+    return db.execute_sql("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+
+
+def audit_after(db: Database, mark: int) -> list[tuple[str, int | None, str, int | None, dict]]:
+    """(action, staff, subject, subject id, detail) of each audit row written after the mark."""
+    cursor = db.execute_sql(
+        "SELECT action, staff_id, subject, subject_id, detail FROM audit_log WHERE id > ? ORDER BY id",
+        (mark,),
+    )
+    return [
+        (action, staff, subject, sid, json.loads(detail)) for action, staff, subject, sid, detail in cursor
+    ]
+
+
+def audit_actions(db: Database, mark: int) -> list[str]:
+    return [row[0] for row in audit_after(db, mark)]
+
+
+def staff_count(db: Database) -> int:
+    return db.execute_sql("SELECT count(*) FROM staff").fetchone()[0]
+
+
+def credential_count(db: Database) -> int:
+    return db.execute_sql("SELECT count(*) FROM staff_credential").fetchone()[0]
+
+
+def refused_sign_in(desk: Desk, staff_id: int, password: str) -> str:
+    with pytest.raises(ActionRefused) as refused:
+        desk.sign_in(staff_id, password)
+    return str(refused.value)
+
+
+def refused_pin(desk: Desk, staff_id: int, pin: str, purpose: str = "unlock") -> str:
+    with pytest.raises(ActionRefused) as refused:
+        desk.confirm_pin(staff_id, pin, purpose)
+    return str(refused.value)
+
+
+def lock_out(desk: Desk, staff_id: int) -> str:
+    """Ten wrong passwords in a row; the last refusal's message."""
+    for _ in range(MAX_SIGN_IN_FAILURES - 1):
+        refused_sign_in(desk, staff_id, WRONG_PASSWORD)
+    return refused_sign_in(desk, staff_id, WRONG_PASSWORD)
+
+
+def tries_left(message: str) -> int | None:
+    found = re.search(r"(\d+) tr(?:y|ies) left", message)
+    return int(found.group(1)) if found else None
+
+
+@pytest.fixture
+def stronger_desk(db: Database, procedure: Procedure, clock: ManualClock) -> Desk:
+    """The same database, opened by a Desk whose hasher costs more than the one that made the hashes."""
+    return Desk(db, procedure, clock, SecretHasher(STRONGER))
+
+
+# --- 1. first start --------------------------------------------------------------------------------
+
+
+def test_a_new_clinic_has_no_administrator_until_one_is_added(desk: Desk) -> None:
+    assert not desk.has_administrator()
+    administrator(desk)
+    assert desk.has_administrator()
+
+
+def test_the_first_member_of_staff_cannot_be_a_nurse(desk: Desk, db: Database) -> None:
+    with pytest.raises(ActionRefused, match="first member of staff must be an administrator"):
+        desk.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, None)
+    assert not desk.has_administrator()
+    assert desk.list_all_staff() == []
+    assert credential_count(db) == 0
+
+
+def test_the_first_administrator_is_added_by_nobody(desk: Desk) -> None:
+    with pytest.raises(ActionRefused, match="first member of staff must be an administrator"):
+        desk.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, 1)
+    assert desk.list_all_staff() == []
+    first = desk.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
+    assert first.role is Role.ADMINISTRATOR
+    assert desk.has_administrator()
+    assert desk.sign_in(first.id, PASSWORD) == first
+
+
+def test_once_there_is_an_administrator_nobody_else_adds_staff(desk: Desk, admin: Staff) -> None:
+    with pytest.raises(ActionRefused, match="Only an administrator may add staff"):
+        desk.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, None)
+    with pytest.raises(ActionRefused, match="Only an administrator may add staff"):
+        desk.add_staff("Second Admin", "SA", "administrator", PASSWORD, PIN, None)
+    assert desk.list_staff() == [admin]
+
+
+def test_a_nurse_or_a_clinician_cannot_add_staff(desk: Desk, nurse: Staff, clinician: Staff) -> None:
+    before = desk.list_all_staff()
+    for by in (nurse, clinician):
+        with pytest.raises(ActionRefused, match="Only an administrator"):
+            desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, PIN, by.id)
+    assert desk.list_all_staff() == before
+
+
+def test_an_administrator_adds_staff_and_it_is_audited(desk: Desk, db: Database, admin: Staff) -> None:
+    mark = last_audit_id(db)
+    beth = desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, PIN, admin.id)
+    assert beth in desk.list_staff()
+    assert audit_after(db, mark) == [
+        ("staff added", admin.id, "staff", beth.id, {"name": "Beth Nurse", "initials": "BN", "role": "nurse"})
+    ]
+
+
+def test_an_inactive_administrator_does_not_count(desk: Desk, db: Database, admin: Staff) -> None:
+    # Only possible outside the app (update_staff keeps one active administrator), e.g. an old file.
+    db.execute_sql("UPDATE staff SET active = 0 WHERE id = ?", (admin.id,))
+    assert not desk.has_administrator()
+    with pytest.raises(ActionRefused, match="first member of staff must be an administrator"):
+        desk.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, admin.id)
+    new_admin = desk.add_staff("Bea Admin", "BA", "administrator", PASSWORD, PIN, None)
+    assert desk.has_administrator()
+    assert new_admin.role is Role.ADMINISTRATOR
+
+
+# --- 2. passwords and PINs: argon2id hashes only ---------------------------------------------------
+
+
+def test_a_password_and_pin_are_stored_only_as_argon2id_hashes(
+    desk: Desk, db: Database, admin: Staff
+) -> None:
+    password, pin = "Wöodland tulip 7", "97531864"
+    member = desk.add_staff("Beth Nurse", "BN", "nurse", password, pin, admin.id)
+    row = credential(db, member.id)
+    for value in row.values():
+        assert password not in str(value)
+        assert pin not in str(value)
+    assert row["password_hash"].startswith("$argon2id$")
+    assert row["pin_hash"].startswith("$argon2id$")
+    assert row["password_hash"] != row["pin_hash"]
+
+
+def test_the_same_password_hashes_differently_for_two_members(desk: Desk, db: Database, nurse: Staff) -> None:
+    admin = administrator(desk)
+    assert credential(db, admin.id)["password_hash"] != credential(db, nurse.id)["password_hash"]
+
+
+def test_the_app_hashes_at_the_clinic_cost_19_mib_2_iterations_1_lane(
+    db: Database, procedure: Procedure, clock: ManualClock
+) -> None:
+    real = Desk(db, procedure, clock)  # as the app builds it: SecretHasher() at its default cost
+    first = real.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
+    row = credential(db, first.id)
+    for stored in (row["password_hash"], row["pin_hash"]):
+        assert hash_cost(stored) == ("argon2id", HashCost(memory_kib=19456, iterations=2, lanes=1))
+    assert real.sign_in(first.id, PASSWORD) == first
+
+
+@pytest.mark.parametrize("password", ["", "short", "seven77", "        "])
+def test_a_password_too_short_or_blank_is_refused_and_nothing_is_stored(
+    desk: Desk, db: Database, admin: Staff, password: str
+) -> None:
+    mark, staff_before = last_audit_id(db), staff_count(db)
+    with pytest.raises(ValidationError, match="Password"):
+        desk.add_staff("Beth Nurse", "BN", "nurse", password, PIN, admin.id)
+    assert staff_count(db) == staff_before
+    assert credential_count(db) == staff_before
+    assert audit_actions(db, mark) == []
+
+
+def test_a_password_of_eight_characters_is_enough(desk: Desk, admin: Staff) -> None:
+    member = desk.add_staff("Beth Nurse", "BN", "nurse", "eight888", PIN, admin.id)
+    assert desk.sign_in(member.id, "eight888") == member
+
+
+@pytest.mark.parametrize(
+    "pin",
+    ["", "123", "123456789", "12a4", "12 34", "-1234", "١٢٣٤", "１２３４", "²²²²"],
+    ids=[
+        "empty",
+        "3 digits",
+        "9 digits",
+        "letter",
+        "space",
+        "sign",
+        "arabic-indic",
+        "full-width",
+        "superscript",
+    ],
+)
+def test_a_pin_that_is_not_4_to_8_ascii_digits_is_refused_and_nothing_is_stored(
+    desk: Desk, db: Database, admin: Staff, pin: str
+) -> None:
+    mark, staff_before = last_audit_id(db), staff_count(db)
+    with pytest.raises(ValidationError, match="PIN: 4 to 8 digits"):
+        desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
+    assert staff_count(db) == staff_before
+    assert credential_count(db) == staff_before
+    assert audit_actions(db, mark) == []
+
+
+@pytest.mark.parametrize("pin", ["1234", "12345678", "0000"])
+def test_a_pin_of_4_to_8_digits_is_accepted(desk: Desk, admin: Staff, pin: str) -> None:
+    member = desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
+    assert desk.confirm_pin(member.id, pin, "switch") == member
+
+
+def test_new_credentials_that_are_refused_leave_the_old_ones(desk: Desk, db: Database, nurse: Staff) -> None:
+    before, mark = credential(db, nurse.id), last_audit_id(db)
+    with pytest.raises(ValidationError, match="PIN"):
+        desk.set_credentials(nurse.id, "a new password", "١٢٣٤", nurse.id)
+    with pytest.raises(ValidationError, match="Password"):
+        desk.set_credentials(nurse.id, "short", "1357", nurse.id)
+    assert credential(db, nurse.id) == before
+    assert audit_actions(db, mark) == []
+    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+
+
+# --- 3. rehashing when the cost rises --------------------------------------------------------------
+
+
+def test_a_weaker_password_hash_is_replaced_at_the_next_sign_in(
+    db: Database, stronger_desk: Desk, nurse: Staff
+) -> None:
+    old = credential(db, nurse.id)
+    assert hash_cost(old["password_hash"])[1] == HashCost(8, 1, 1)
+    assert stronger_desk.sign_in(nurse.id, PASSWORD) == nurse
+    new = credential(db, nurse.id)
+    assert new["password_hash"] != old["password_hash"]
+    assert hash_cost(new["password_hash"]) == ("argon2id", STRONGER)
+    assert new["pin_hash"] == old["pin_hash"]  # the PIN waits for its own next use
+    assert stronger_desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert credential(db, nurse.id)["password_hash"] == new["password_hash"]  # not rehashed again
+
+
+def test_a_weaker_pin_hash_is_replaced_at_the_next_pin(
+    db: Database, stronger_desk: Desk, nurse: Staff
+) -> None:
+    old = credential(db, nurse.id)
+    assert stronger_desk.confirm_pin(nurse.id, PIN, "switch") == nurse
+    new = credential(db, nurse.id)
+    assert new["pin_hash"] != old["pin_hash"]
+    assert hash_cost(new["pin_hash"]) == ("argon2id", STRONGER)
+    assert new["password_hash"] == old["password_hash"]
+    assert stronger_desk.confirm_pin(nurse.id, PIN, "switch") == nurse
+
+
+def test_a_failed_sign_in_or_pin_does_not_rehash(db: Database, stronger_desk: Desk, nurse: Staff) -> None:
+    old = credential(db, nurse.id)
+    refused_sign_in(stronger_desk, nurse.id, WRONG_PASSWORD)
+    refused_pin(stronger_desk, nurse.id, WRONG_PIN)
+    new = credential(db, nurse.id)
+    assert (new["password_hash"], new["pin_hash"]) == (old["password_hash"], old["pin_hash"])
+
+
+# --- 4. wrong passwords: 10 in a row lock the account ----------------------------------------------
+
+
+def test_nine_wrong_passwords_then_the_right_one_signs_in_and_starts_the_count_again(
+    desk: Desk, db_path: Path, nurse: Staff
+) -> None:
+    for _ in range(MAX_SIGN_IN_FAILURES - 1):
+        refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
+    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert committed_credential(db_path, nurse.id) == (0, 0, 0)
+    for _ in range(MAX_SIGN_IN_FAILURES - 1):
+        refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
+    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+
+
+def test_each_wrong_password_says_how_many_tries_are_left(desk: Desk, nurse: Staff) -> None:
+    left = [tries_left(refused_sign_in(desk, nurse.id, WRONG_PASSWORD)) for _ in range(9)]
+    assert left == [9, 8, 7, 6, 5, 4, 3, 2, 1]
+
+
+def test_the_tenth_wrong_password_in_a_row_locks_the_account(desk: Desk, db_path: Path, nurse: Staff) -> None:
+    message = lock_out(desk, nurse.id)
+    assert "Wrong password" in message
+    assert "locked" in message
+    assert "administrator" in message
+    assert committed_credential(db_path, nurse.id) == (10, 0, 1)
+    locked = {member.id: is_locked for member, _, is_locked in desk.list_all_staff()}
+    assert locked[nurse.id] is True
+
+
+def test_a_locked_account_refuses_even_the_right_password_and_pin(
+    desk: Desk, db: Database, nurse: Staff
+) -> None:
+    lock_out(desk, nurse.id)
+    mark = last_audit_id(db)
+    assert "locked" in refused_sign_in(desk, nurse.id, PASSWORD)
+    assert "locked" in refused_pin(desk, nurse.id, PIN, "unlock")
+    assert audit_after(db, mark) == [
+        ("sign-in refused: account locked", nurse.id, "staff", nurse.id, {}),
+        ("PIN refused: account locked", nurse.id, "staff", nurse.id, {"for": "unlock"}),
+    ]
+
+
+def test_an_administrator_unlocks_a_locked_account(
+    desk: Desk, db: Database, admin: Staff, nurse: Staff
+) -> None:
+    lock_out(desk, nurse.id)
+    mark = last_audit_id(db)
+    desk.unlock_account(nurse.id, admin.id)
+    assert audit_after(db, mark) == [("account unlocked", admin.id, "staff", nurse.id, {})]
+    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert desk.confirm_pin(nurse.id, PIN, "unlock") == nurse
+
+
+def test_after_an_unlock_the_count_of_wrong_passwords_starts_again(
+    desk: Desk, admin: Staff, nurse: Staff
+) -> None:
+    lock_out(desk, nurse.id)
+    desk.unlock_account(nurse.id, admin.id)
+    assert tries_left(refused_sign_in(desk, nurse.id, WRONG_PASSWORD)) == 9
+
+
+def test_a_nurse_cannot_unlock_an_account(desk: Desk, db_path: Path, nurse: Staff, clinician: Staff) -> None:
+    lock_out(desk, clinician.id)
+    with pytest.raises(ActionRefused, match="Only an administrator"):
+        desk.unlock_account(clinician.id, nurse.id)
+    assert committed_credential(db_path, clinician.id)[2] == 1
+    assert "locked" in refused_sign_in(desk, clinician.id, PASSWORD)
+
+
+# --- 4. wrong PINs: after 5 the password is needed -------------------------------------------------
+
+
+def test_each_wrong_pin_says_how_many_tries_are_left(desk: Desk, clinician: Staff) -> None:
+    messages = [refused_pin(desk, clinician.id, WRONG_PIN, "override") for _ in range(MAX_PIN_FAILURES)]
+    assert [tries_left(message) for message in messages[:-1]] == [4, 3, 2, 1]
+    assert all(message.startswith("Wrong PIN.") for message in messages)
+    assert "password is needed" in messages[-1]
+
+
+def test_after_five_wrong_pins_even_the_right_pin_is_refused(
+    desk: Desk, db: Database, clinician: Staff
+) -> None:
+    for _ in range(MAX_PIN_FAILURES):
+        refused_pin(desk, clinician.id, WRONG_PIN, "override")
+    mark = last_audit_id(db)
+    message = refused_pin(desk, clinician.id, PIN, "override")
+    assert "password" in message
+    assert audit_after(db, mark) == [
+        ("PIN refused: password needed", clinician.id, "staff", clinician.id, {"for": "override"})
+    ]
+
+
+def test_signing_in_with_the_password_lets_the_pin_work_again(
+    desk: Desk, db_path: Path, clinician: Staff
+) -> None:
+    for _ in range(MAX_PIN_FAILURES):
+        refused_pin(desk, clinician.id, WRONG_PIN)
+    assert desk.sign_in(clinician.id, PASSWORD) == clinician
+    assert committed_credential(db_path, clinician.id) == (0, 0, 0)
+    assert desk.confirm_pin(clinician.id, PIN, "override") == clinician
+
+
+def test_the_right_pin_starts_the_count_of_wrong_pins_again(desk: Desk, clinician: Staff) -> None:
+    for _ in range(MAX_PIN_FAILURES - 1):
+        refused_pin(desk, clinician.id, WRONG_PIN)
+    assert desk.confirm_pin(clinician.id, PIN, "override") == clinician
+    assert tries_left(refused_pin(desk, clinician.id, WRONG_PIN)) == 4
+
+
+def test_wrong_pins_do_not_lock_the_account(desk: Desk, db_path: Path, nurse: Staff) -> None:
+    for _ in range(MAX_PIN_FAILURES + 3):
+        refused_pin(desk, nurse.id, WRONG_PIN)
+    assert committed_credential(db_path, nurse.id)[2] == 0
+    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+
+
+# --- 4. every attempt is committed and audited -----------------------------------------------------
+
+
+def test_wrong_passwords_are_committed_and_still_count_on_a_new_desk(
+    desk: Desk, db: Database, db_path: Path, procedure: Procedure, clock: ManualClock, nurse: Staff
+) -> None:
+    for _ in range(4):
+        refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
+    assert committed_credential(db_path, nurse.id)[0] == 4
+    another_desk = Desk(db, procedure, clock, desk.hasher)
+    assert tries_left(refused_sign_in(another_desk, nurse.id, WRONG_PASSWORD)) == 5
+
+
+def test_wrong_pins_are_committed_and_still_count_on_a_new_desk(
+    desk: Desk, db: Database, db_path: Path, procedure: Procedure, clock: ManualClock, nurse: Staff
+) -> None:
+    for _ in range(3):
+        refused_pin(desk, nurse.id, WRONG_PIN)
+    assert committed_credential(db_path, nurse.id)[1] == 3
+    another_desk = Desk(db, procedure, clock, desk.hasher)
+    assert tries_left(refused_pin(another_desk, nurse.id, WRONG_PIN)) == 1
+
+
+def test_each_wrong_password_writes_an_audit_row_and_the_lock_writes_another(
+    desk: Desk, db: Database, nurse: Staff
+) -> None:
+    mark = last_audit_id(db)
+    lock_out(desk, nurse.id)
+    rows = audit_after(db, mark)
+    failed = [(action, staff, sid, detail) for action, staff, _, sid, detail in rows[:-1]]
+    assert failed == [("sign-in failed", nurse.id, nurse.id, {"failures": n}) for n in range(1, 11)]
+    assert rows[-1] == ("account locked", nurse.id, "staff", nurse.id, {})
+
+
+def test_each_wrong_pin_writes_an_audit_row_with_its_purpose(
+    desk: Desk, db: Database, clinician: Staff
+) -> None:
+    mark = last_audit_id(db)
+    refused_pin(desk, clinician.id, WRONG_PIN, "override")
+    refused_pin(desk, clinician.id, WRONG_PIN, "switch")
+    assert audit_after(db, mark) == [
+        ("PIN failed", clinician.id, "staff", clinician.id, {"failures": 1, "for": "override"}),
+        ("PIN failed", clinician.id, "staff", clinician.id, {"failures": 2, "for": "switch"}),
+    ]
+
+
+def test_a_sign_in_is_audited(desk: Desk, db: Database, nurse: Staff) -> None:
+    mark = last_audit_id(db)
+    desk.sign_in(nurse.id, PASSWORD)
+    assert audit_after(db, mark) == [("signed in", nurse.id, "staff", nurse.id, {})]
+
+
+def test_an_accepted_pin_is_audited_with_its_purpose(desk: Desk, db: Database, clinician: Staff) -> None:
+    mark = last_audit_id(db)
+    desk.confirm_pin(clinician.id, PIN, "override")
+    assert audit_after(db, mark) == [
+        ("PIN accepted", clinician.id, "staff", clinician.id, {"for": "override"})
+    ]
+
+
+def test_signing_out_and_locking_the_screen_are_audited(desk: Desk, db: Database, nurse: Staff) -> None:
+    mark = last_audit_id(db)
+    desk.record_sign_out(nurse.id)
+    desk.record_screen_lock(nurse.id, idle=True)
+    desk.record_screen_lock(None, idle=False)
+    assert audit_after(db, mark) == [
+        ("signed out", nurse.id, "staff", nurse.id, {}),
+        ("screen locked", nurse.id, "desk", None, {"idle": True}),
+        ("screen locked", None, "desk", None, {"idle": False}),
+    ]
+
+
+# --- 5. roles and who may change what --------------------------------------------------------------
+
+
+def test_only_an_administrator_changes_a_role(
+    desk: Desk, db: Database, nurse: Staff, clinician: Staff
+) -> None:
+    mark = last_audit_id(db)
+    with pytest.raises(ActionRefused, match="Only an administrator"):
+        desk.update_staff(nurse.id, "clinician", True, clinician.id)
+    assert desk.staff(nurse.id).role is Role.NURSE
+    assert audit_actions(db, mark) == []
+
+
+def test_an_administrator_changes_a_role_and_it_is_audited(
+    desk: Desk, db: Database, admin: Staff, nurse: Staff
+) -> None:
+    mark = last_audit_id(db)
+    changed = desk.update_staff(nurse.id, "clinician", True, admin.id)
+    assert changed.role is Role.CLINICIAN
+    assert desk.staff(nurse.id).role is Role.CLINICIAN
+    assert nurse.id in [member.id for member in desk.list_clinicians()]
+    assert audit_after(db, mark) == [
+        (
+            "staff changed",
+            admin.id,
+            "staff",
+            nurse.id,
+            {"role": ["nurse", "clinician"], "active": [True, True]},
+        )
+    ]
+
+
+def test_the_last_active_administrator_cannot_be_made_inactive(
+    desk: Desk, db: Database, admin: Staff
+) -> None:
+    mark = last_audit_id(db)
+    with pytest.raises(ActionRefused, match="at least one active administrator"):
+        desk.update_staff(admin.id, "administrator", False, admin.id)
+    assert desk.staff(admin.id) == admin
+    assert desk.has_administrator()
+    assert audit_actions(db, mark) == []
+
+
+def test_the_last_administrator_cannot_become_a_nurse(desk: Desk, db: Database, admin: Staff) -> None:
+    mark = last_audit_id(db)
+    with pytest.raises(ActionRefused, match="at least one active administrator"):
+        desk.update_staff(admin.id, "nurse", True, admin.id)
+    assert desk.staff(admin.id).role is Role.ADMINISTRATOR
+    assert desk.has_administrator()
+    assert audit_actions(db, mark) == []
+
+
+def test_an_administrator_may_step_down_when_another_remains(desk: Desk, admin: Staff) -> None:
+    second = desk.add_staff("Bea Admin", "BA", "administrator", PASSWORD, PIN, admin.id)
+    assert desk.update_staff(admin.id, "nurse", True, admin.id).role is Role.NURSE
+    assert desk.has_administrator()
+    with pytest.raises(ActionRefused, match="at least one active administrator"):
+        desk.update_staff(second.id, "administrator", False, second.id)
+
+
+def test_an_inactive_member_cannot_sign_in_or_confirm_a_pin(desk: Desk, admin: Staff, nurse: Staff) -> None:
+    desk.update_staff(nurse.id, "nurse", False, admin.id)
+    with pytest.raises(ActionRefused, match="no longer active"):
+        desk.sign_in(nurse.id, PASSWORD)
+    with pytest.raises(ActionRefused, match="no longer active"):
+        desk.confirm_pin(nurse.id, PIN, "switch")
+
+
+def test_an_inactive_member_is_listed_only_among_all_staff(desk: Desk, admin: Staff, nurse: Staff) -> None:
+    desk.update_staff(nurse.id, "nurse", False, admin.id)
+    assert nurse.id not in [member.id for member in desk.list_staff()]
+    everyone = {
+        member.id: (member, can_sign_in, locked) for member, can_sign_in, locked in desk.list_all_staff()
+    }
+    assert nurse.id in everyone
+    assert everyone[nurse.id][0].name == "Ann Nurse"
+
+
+def test_a_member_made_active_again_can_sign_in(desk: Desk, admin: Staff, nurse: Staff) -> None:
+    desk.update_staff(nurse.id, "nurse", False, admin.id)
+    desk.update_staff(nurse.id, "nurse", True, admin.id)
+    assert desk.sign_in(nurse.id, PASSWORD).id == nurse.id
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: update_staff makes a member active again without the initials check add_staff makes, "
+    "so two active members can share initials (records and cards show initials only)",
+)
+def test_a_member_is_not_made_active_again_with_initials_now_in_use(
+    desk: Desk, admin: Staff, nurse: Staff
+) -> None:
+    desk.update_staff(nurse.id, "nurse", False, admin.id)
+    desk.add_staff("Alan Newman", "AN", "nurse", PASSWORD, PIN, admin.id)
+    with pytest.raises(ValidationError, match="Initials AN"):
+        desk.update_staff(nurse.id, "nurse", True, admin.id)
+
+
+def test_a_member_cannot_set_someone_elses_password(
+    desk: Desk, db: Database, nurse: Staff, clinician: Staff
+) -> None:
+    before = credential(db, clinician.id)
+    with pytest.raises(ActionRefused, match="Only an administrator"):
+        desk.set_credentials(clinician.id, "taken over now", "1357", nurse.id)
+    assert credential(db, clinician.id) == before
+    assert desk.sign_in(clinician.id, PASSWORD) == clinician
+
+
+def test_a_member_may_set_their_own_password_and_pin(desk: Desk, db: Database, nurse: Staff) -> None:
+    mark = last_audit_id(db)
+    desk.set_credentials(nurse.id, "my own new password", "1357", nurse.id)
+    assert "Wrong password" in refused_sign_in(desk, nurse.id, PASSWORD)
+    assert desk.sign_in(nurse.id, "my own new password") == nurse
+    assert desk.confirm_pin(nurse.id, "1357", "switch") == nurse
+    assert audit_actions(db, mark)[0] == "password and PIN set"
+
+
+def test_an_administrator_sets_a_members_password_and_pin(
+    desk: Desk, db: Database, admin: Staff, nurse: Staff
+) -> None:
+    mark = last_audit_id(db)
+    desk.set_credentials(nurse.id, "given by the admin", "8642", admin.id)
+    assert audit_after(db, mark) == [("password and PIN set", admin.id, "staff", nurse.id, {})]
+    assert desk.sign_in(nurse.id, "given by the admin") == nurse
+    assert desk.confirm_pin(nurse.id, "8642", "switch") == nurse
+
+
+def test_a_nurse_cannot_change_the_clinic_details(desk: Desk, db: Database, nurse: Staff) -> None:
+    before, mark = desk.clinic_details(), last_audit_id(db)
+    details = checked_clinic_details("Nurse's Clinic", "", "", "A4", 10)
+    with pytest.raises(ActionRefused, match="Only an administrator"):
+        desk.update_clinic_details(details, nurse.id)
+    assert desk.clinic_details() == before
+    assert audit_actions(db, mark) == []
+
+
+@pytest.mark.parametrize("minutes", [0, 16, "five", "", "-1", "٥"])
+def test_the_idle_lock_must_be_1_to_15_minutes(minutes: int | str) -> None:
+    with pytest.raises(ValidationError, match="1 to 15 minutes"):
+        checked_clinic_details("Azure Medical", "", "", "A4", minutes)
+
+
+@pytest.mark.parametrize("minutes", [1, 12, 15, " 7 "])
+def test_an_idle_lock_of_1_to_15_minutes_is_kept(
+    desk: Desk,
+    db: Database,
+    procedure: Procedure,
+    clock: ManualClock,
+    admin: Staff,
+    minutes: int | str,
+) -> None:
+    details = checked_clinic_details("Azure Medical", "1 High Street", "", "A4", minutes)
+    desk.update_clinic_details(details, admin.id)
+    expected = int(str(minutes).strip())
+    assert desk.clinic_details().idle_lock_minutes == expected
+    assert Desk(db, procedure, clock, desk.hasher).clinic_details().idle_lock_minutes == expected
+
+
+def test_the_idle_lock_is_5_minutes_on_a_new_clinic(desk: Desk) -> None:
+    assert desk.clinic_details().idle_lock_minutes == 5
+
+
+# --- 6. unknown staff ------------------------------------------------------------------------------
+
+
+def test_signing_in_someone_unknown_is_refused_clearly(desk: Desk, db: Database, admin: Staff) -> None:
+    mark = last_audit_id(db)
+    with pytest.raises(ActionRefused, match="not known"):
+        desk.sign_in(admin.id + 999, PASSWORD)
+    with pytest.raises(ActionRefused, match="not known"):
+        desk.confirm_pin(admin.id + 999, PIN, "switch")
+    assert audit_actions(db, mark) == []
