@@ -51,10 +51,14 @@ def _verify_audit(url: str) -> int:
     from desk_app.store.database import open_database
 
     try:
-        report = verify_audit(open_database(url, create=False))
+        db = open_database(url, create=False)
     except DatabaseOpenError as error:
         print(f"desk-app audit: {error}", file=sys.stderr)
         return 2
+    try:
+        report = verify_audit(db)
+    finally:
+        db.close()
     print(report, file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
 

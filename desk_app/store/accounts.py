@@ -22,6 +22,10 @@ from desk_app.store.models import StaffCredential, StaffRow
 from desk_app.store.rows import staff_from_row
 
 
+def _tries(count: int) -> str:
+    return "1 try" if count == 1 else f"{count} tries"
+
+
 class SignInRefused(ActionRefused):
     """Wrong password or PIN, a locked account, or no credentials yet; the attempt was recorded."""
 
@@ -50,6 +54,12 @@ class AccountActions(DeskBase):
             for row in StaffRow.select().order_by(StaffRow.name)
         ]
 
+    def _refuse_initials_in_use(self, initials: str) -> None:
+        """Records and cards show initials: two active members of staff must never share them."""
+        clash = StaffRow.get_or_none((StaffRow.initials == initials) & (StaffRow.active == True))  # noqa: E712
+        if clash is not None:
+            raise ValidationError(f"Initials {initials} already belong to {clash.name}.")
+
     def _require_administrator(self, staff_id: int) -> Staff:
         member = self.staff(staff_id)
         if member.role is not Role.ADMINISTRATOR:
@@ -76,11 +86,7 @@ class AccountActions(DeskBase):
                 self._require_administrator(by)
             elif new.role is not Role.ADMINISTRATOR or by is not None:
                 raise ActionRefused("The first member of staff must be an administrator.")
-            clash = StaffRow.get_or_none(
-                (StaffRow.initials == new.initials) & (StaffRow.active == True)  # noqa: E712
-            )
-            if clash is not None:
-                raise ValidationError(f"Initials {new.initials} already belong to {clash.name}.")
+            self._refuse_initials_in_use(new.initials)
             row = StaffRow.create(
                 name=new.name, initials=new.initials, role=new.role.value, created_at=self.clock.now()
             )
@@ -104,6 +110,8 @@ class AccountActions(DeskBase):
             before = (row.role, row.active)
             if (new_role.value, active) == before:
                 raise ValidationError("Nothing was changed.")
+            if active and not row.active:
+                self._refuse_initials_in_use(row.initials)
             StaffRow.update(role=new_role.value, active=active).where(StaffRow.id == staff_id).execute()
             if not self.has_administrator():
                 raise ActionRefused(
@@ -136,6 +144,8 @@ class AccountActions(DeskBase):
         """After 10 failed sign-ins only an administrator can let the member of staff try again."""
         with self.db.atomic():
             self._require_administrator(by)
+            if StaffRow.get_or_none(StaffRow.id == staff_id) is None:
+                raise ActionRefused("That member of staff is not known.")
             StaffCredential.update(locked=False, failed_sign_ins=0, failed_pins=0).where(
                 StaffCredential.staff == staff_id
             ).execute()
@@ -171,7 +181,7 @@ class AccountActions(DeskBase):
                     refusal = f"Wrong password. {member.name}'s account is now locked."
                 else:
                     left = MAX_SIGN_IN_FAILURES - failures
-                    refusal = f"Wrong password ({left} tries left before the account locks)."
+                    refusal = f"Wrong password ({_tries(left)} left before the account locks)."
             else:
                 changes: dict[str, object] = {"failed_sign_ins": 0, "failed_pins": 0}
                 if self.hasher.needs_rehash(credential.password_hash):
@@ -207,7 +217,7 @@ class AccountActions(DeskBase):
                 self._audit("PIN failed", staff_id, "staff", staff_id, {"failures": failures, "for": purpose})
                 left = MAX_PIN_FAILURES - failures
                 refusal = "Wrong PIN." + (
-                    f" {left} tries left before the password is needed."
+                    f" {_tries(left)} left before the password is needed."
                     if left
                     else " The password is needed now."
                 )

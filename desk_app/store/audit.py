@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from desk_app.store.models import AuditLog, EventRow
 
@@ -74,8 +74,17 @@ def write_audit(
     ).execute()
 
 
+def stored_time_text(instant: datetime) -> str:
+    """An instant as the session_event table stores it: naive UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]'."""
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+
+
 def event_detail(row: EventRow | tuple) -> dict[str, Any]:
-    """A session event's whole content, as its audit row keeps it."""
+    """A session event's whole content, as its audit row keeps it.
+
+    Never change this form: audit rows already written are compared with it. `at` is the text the
+    event's own table holds, so the database can compare the two directly.
+    """
     if isinstance(row, EventRow):
         fields = (row.session_id, row.kind, row.item_id, row.staff_id, row.at, row.values_json, row.text)
         corrects = row.corrects_id
@@ -87,7 +96,7 @@ def event_detail(row: EventRow | tuple) -> dict[str, Any]:
         "kind": kind,
         "item": item_id,
         "staff": staff_id,
-        "at": utc_text(at),
+        "at": stored_time_text(at),
         "values": values_json,
         "text": text,
         "corrects": corrects,
@@ -120,9 +129,8 @@ def _rows(db: Database) -> Iterator[tuple]:
 
 
 def verify_audit(db: Database) -> AuditReport:
-    """Walk the chain from the first row; then check every session event against its audit row."""
+    """Walk the chain from the first row; then match session events and their audit rows both ways."""
     expected_prev, expected_id, count = GENESIS, 1, 0
-    kept_events: dict[int, str] = {}
     for row_id, at, staff_id, action, subject, subject_id, detail, prev_hash, stored_hash in _rows(db):
         count += 1
         problem = None
@@ -134,9 +142,54 @@ def verify_audit(db: Database) -> AuditReport:
             problem = f"row {row_id} ({action}) was changed after it was written"
         if problem:
             return AuditReport(count, expected_prev, problem)
-        if subject == "session_event" and subject_id is not None:
-            kept_events[subject_id] = detail
         expected_prev, expected_id = stored_hash, row_id + 1
+    check = _events_by_sql if isinstance(db, SqliteDatabase) else _events_by_python
+    return AuditReport(count, expected_prev, check(db))
+
+
+# An event with no audit row, or whose audit row records other content (SQLite's JSON functions).
+_EVENT_DIFFERS = """
+SELECT e.id, a.id FROM session_event e
+LEFT JOIN audit_log a ON a.subject = 'session_event' AND a.subject_id = e.id
+WHERE a.id IS NULL
+   OR json_extract(a.detail, '$.session') IS NOT e.session_id
+   OR json_extract(a.detail, '$.kind') IS NOT e.kind
+   OR json_extract(a.detail, '$.item') IS NOT e.item_id
+   OR json_extract(a.detail, '$.staff') IS NOT e.staff_id
+   OR json_extract(a.detail, '$.at') IS NOT e.at
+   OR json_extract(a.detail, '$.values') IS NOT e.values_json
+   OR json_extract(a.detail, '$.text') IS NOT e.text
+   OR json_extract(a.detail, '$.corrects') IS NOT e.corrects_id
+ORDER BY e.id LIMIT 1
+"""
+# An audit row of an event that is no longer there.
+_EVENT_GONE = """
+SELECT a.subject_id FROM audit_log a LEFT JOIN session_event e ON e.id = a.subject_id
+WHERE a.subject = 'session_event' AND e.id IS NULL
+ORDER BY a.id LIMIT 1
+"""
+
+
+def _event_problem(event_id: int, has_row: bool) -> str:
+    return f"session event {event_id} " + ("differs from its audit row" if has_row else "has no audit row")
+
+
+def _events_by_sql(db: Database) -> str | None:
+    differs = db.execute_sql(_EVENT_DIFFERS).fetchone()
+    if differs:
+        return _event_problem(differs[0], differs[1] is not None)
+    gone = db.execute_sql(_EVENT_GONE).fetchone()
+    return f"session event {gone[0]} is in the audit trail but no longer in the records" if gone else None
+
+
+def _events_by_python(db: Database) -> str | None:
+    """The same checks on a database without SQLite's JSON functions (slower: every event in Python)."""
+    kept = {
+        subject_id: detail
+        for subject_id, detail in AuditLog.select(AuditLog.subject_id, AuditLog.detail)
+        .where(AuditLog.subject == "session_event")
+        .tuples()
+    }
     columns = (
         EventRow.id,
         EventRow.session,
@@ -149,9 +202,9 @@ def verify_audit(db: Database) -> AuditReport:
         EventRow.corrects,
     )
     for event_id, *content in EventRow.select(*columns).order_by(EventRow.id).tuples():
-        kept = kept_events.get(event_id)
-        if kept is None:
-            return AuditReport(count, expected_prev, f"session event {event_id} has no audit row")
-        if json.loads(kept) != event_detail(tuple(content)):
-            return AuditReport(count, expected_prev, f"session event {event_id} differs from its audit row")
-    return AuditReport(count, expected_prev, None)
+        detail = kept.pop(event_id, None)
+        if detail is None or json.loads(detail) != event_detail(tuple(content)):
+            return _event_problem(event_id, detail is not None)
+    if kept:
+        return f"session event {min(kept)} is in the audit trail but no longer in the records"
+    return None

@@ -90,7 +90,16 @@ def _m005_accounts_and_audit(db: Database) -> None:
     now on a change to any of them shows.
     """
     db.create_tables(schema_v5.TABLES)
-    _forbid_update_and_delete(db, schema_v5.AuditLog._meta.table_name)
+    audit = schema_v5.AuditLog._meta.table_name
+    _forbid_update_and_delete(db, audit)
+    db.execute_sql(f"CREATE INDEX {audit}_subject ON {audit} (subject, subject_id)")
+    if isinstance(db, SqliteDatabase):
+        # REPLACE deletes without firing DELETE triggers: only rows after the last may be written.
+        db.execute_sql(
+            f"CREATE TRIGGER {audit}_append_only BEFORE INSERT ON {audit} "
+            f"WHEN NEW.id <= (SELECT COALESCE(MAX(id), 0) FROM {audit}) "
+            f"BEGIN SELECT RAISE(ABORT, '{audit} rows are append-only'); END"
+        )
     event = schema_v1.SessionEvent
     columns = (event.session, event.kind, event.item_id, event.staff, event.at, event.values_json)
     rows = event.select(event.id, *columns, event.text, event.corrects).order_by(event.id).tuples()

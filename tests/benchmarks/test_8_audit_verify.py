@@ -106,7 +106,7 @@ def _session_batches(
             at = started + offsets[tick]
             when = at.isoformat(timespec="microseconds")
             event_rows.append((event_id, session_id, "tick", item_id, staff_id, _db_time(at), values, ""))
-            detail = templates[tick].format(at=when, session=session_id)
+            detail = templates[tick].format(at=_db_time(at), session=session_id)
             if event_id <= len(TICKS):  # the first session: the templates make what the app makes
                 assert when == utc_text(at)
                 assert detail == _detail(

@@ -585,11 +585,6 @@ def test_a_member_made_active_again_can_sign_in(desk: Desk, admin: Staff, nurse:
     assert desk.sign_in(nurse.id, PASSWORD).id == nurse.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: update_staff makes a member active again without the initials check add_staff makes, "
-    "so two active members can share initials (records and cards show initials only)",
-)
 def test_a_member_is_not_made_active_again_with_initials_now_in_use(
     desk: Desk, admin: Staff, nurse: Staff
 ) -> None:
