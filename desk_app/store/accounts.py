@@ -123,6 +123,26 @@ class AccountActions(DeskBase):
         return staff_from_row(row)
 
     @store_errors
+    def rename_staff(self, staff_id: int, name: str, initials: str, by: int) -> Staff:
+        """Correct a name or initials (a typo, a new surname). Records show the name as it is now;
+        the audit trail keeps the old one."""
+        with self.db.atomic():
+            self._require_administrator(by)
+            row = StaffRow.get_or_none(StaffRow.id == staff_id)
+            if row is None:
+                raise ActionRefused("That member of staff is not known.")
+            new = check_new_staff(name, initials, row.role)
+            if (new.name, new.initials) == (row.name, row.initials):
+                raise ValidationError("Nothing was changed.")
+            if new.initials != row.initials and row.active:
+                self._refuse_initials_in_use(new.initials)
+            StaffRow.update(name=new.name, initials=new.initials).where(StaffRow.id == staff_id).execute()
+            change = {"name": [row.name, new.name], "initials": [row.initials, new.initials]}
+            self._audit("staff renamed", by, "staff", staff_id, change)
+            row = StaffRow.get_by_id(staff_id)
+        return staff_from_row(row)
+
+    @store_errors
     def set_credentials(self, staff_id: int, password: str, pin: str, by: int) -> None:
         """A new password and PIN, set by an administrator or by the member of staff themself."""
         password_hash, pin_hash = self.hasher.hash(check_password(password)), self.hasher.hash(check_pin(pin))

@@ -43,7 +43,7 @@ from desk_app.domain.session import (
     SessionStatus,
 )
 from desk_app.store.accounts import AccountActions
-from desk_app.store.audit import event_detail
+from desk_app.store.audit import AuditReport, event_detail, verify_audit
 from desk_app.store.clinic import ClinicActions
 from desk_app.store.errors import store_errors
 from desk_app.store.models import (
@@ -100,6 +100,11 @@ class Desk(PatientActions, ClinicActions, AccountActions):
         changed = self._seen_version is not None and version != self._seen_version
         self._seen_version = version
         return changed
+
+    @store_errors
+    def verify_audit(self) -> AuditReport:
+        """Walk the audit trail's chain and match it with the session events (see store.audit)."""
+        return verify_audit(self.db)
 
     @store_errors
     def is_demo(self) -> bool:

@@ -6,11 +6,12 @@ then lets each page and the alerts recompute from stored instants.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import timedelta
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -291,6 +292,14 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.sign_in_page)
         self._update_staff_label()
         self.tick()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the app signs out whoever is at the desk (in the audit trail too)."""
+        if self.staff is not None:
+            with contextlib.suppress(DomainError):  # closing must not be stopped by a busy database
+                self.desk.record_sign_out(self.staff.id)
+            self.staff = None
+        super().closeEvent(event)
 
     def sign_out(self) -> None:
         if self.staff is not None:

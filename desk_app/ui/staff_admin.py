@@ -10,6 +10,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -68,8 +70,17 @@ class StaffAdminPage(QWidget):
         self.unlock_button.clicked.connect(self._unlock)
         self.credentials_button = QPushButton("Set password and PIN…", self)
         self.credentials_button.clicked.connect(self._ask_credentials)
+        self.rename_button = QPushButton("Change name…", self)
+        self.rename_button.clicked.connect(self._ask_rename)
         actions.addWidget(self.role_choice)
-        for button in (self.role_button, self.active_button, self.unlock_button, self.credentials_button):
+        buttons = (
+            self.role_button,
+            self.active_button,
+            self.unlock_button,
+            self.credentials_button,
+            self.rename_button,
+        )
+        for button in buttons:
             button.setMinimumHeight(44)
             actions.addWidget(button)
         layout.addLayout(actions)
@@ -84,10 +95,19 @@ class StaffAdminPage(QWidget):
         self.add_button.clicked.connect(self._add)
         add.addWidget(self.add_button)
         layout.addWidget(add_box)
+        footer = QHBoxLayout()
         back = QPushButton("Back to board", self)
-        back.setMinimumHeight(44)
         back.clicked.connect(self.back_requested)
-        layout.addWidget(back)
+        self.verify_button = QPushButton("Verify records", self)
+        self.verify_button.setToolTip("Check that no record was changed outside the app (the audit trail)")
+        self.verify_button.clicked.connect(self._verify)
+        for button in (back, self.verify_button):
+            button.setMinimumHeight(44)
+            footer.addWidget(button)
+        self.verify_result = message_label(self, name="verifyResult")
+        self.verify_result.setAccessibleName("Verification result")
+        footer.addWidget(self.verify_result, 1)
+        layout.addLayout(footer)
 
     def refresh(self) -> None:
         rows = self.desk.list_all_staff()
@@ -153,6 +173,35 @@ class StaffAdminPage(QWidget):
             self, member, lambda password, pin: self._set_credentials(member, admin, password, pin)
         ).open()
 
+    def _verify(self) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # about 7 s per million rows
+        try:
+            report = self.desk.verify_audit()
+        except DomainError as error:
+            self.verify_result.setText(str(error))
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.verify_result.setProperty("broken", not report.ok)
+        self.verify_result.setText(str(report))
+
+    def _ask_rename(self) -> None:
+        if (member := self._selected()) is None:
+            return
+        RenameDialog(self, member, lambda name, initials: self._rename(member, name, initials)).open()
+
+    def _rename(self, member: Staff, name: str, initials: str) -> str | None:
+        admin = self.current_staff()
+        if admin is None:
+            return "Sign in first."
+        try:
+            self.desk.rename_staff(member.id, name, initials, admin.id)
+        except DomainError as error:
+            return str(error)
+        self.refresh()
+        self.message.setText(f"{member.name} is now {name.strip()} ({initials.strip().upper()}).")
+        return None
+
     def _set_credentials(self, member: Staff, admin: Staff, password: str, pin: str) -> str | None:
         try:
             self.desk.set_credentials(member.id, password, pin, admin.id)
@@ -206,6 +255,42 @@ class CredentialsDialog(QDialog):
             self.error.setText("The two passwords are not the same.")
             return
         problem = self._submit(self.password.text(), self.pin.text())
+        if problem:
+            self.error.setText(problem)
+            return
+        self.accept()
+
+
+class RenameDialog(QDialog):
+    """A corrected name or new initials for one member of staff."""
+
+    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"Change the name of {member.name}")
+        self.setModal(True)
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.name = QLineEdit(member.name, self)
+        self.name.setAccessibleName("New full name")
+        self.initials = QLineEdit(member.initials, self)
+        self.initials.setAccessibleName("New initials")
+        self.initials.setMaxLength(4)
+        form.addRow("Full name", self.name)
+        form.addRow("Initials", self.initials)
+        layout.addLayout(form)
+        self.error = message_label(self)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _save(self) -> None:
+        problem = self._submit(self.name.text(), self.initials.text())
         if problem:
             self.error.setText(problem)
             return

@@ -14,7 +14,7 @@ from desk_app.store.accounts import SignInRefused
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find, label_text, sign_in, type_text, visible_texts
+from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_text, visible_texts
 from tests.support.people import PASSWORD, PIN
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
@@ -232,3 +232,50 @@ def test_first_start_refuses_two_different_passwords(qtbot: QtBot, window: MainW
     click(qtbot, window, "Create administrator")
     assert "The two passwords are not the same." in visible_texts(window)
     assert not desk.has_administrator()
+
+
+def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outside_the_app(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
+) -> None:
+    numbing_patient(desk, nurse)
+    window.set_staff(admin)
+    window.staff_action.trigger()
+    click(qtbot, window, "Verify records")
+    result = find(window, QLabel, "Verification result").text()
+    assert result.startswith("Audit trail intact: ") and "head hash" in result
+
+    desk.db.execute_sql("DROP TRIGGER session_event_no_update")  # someone with the file and a tool
+    desk.db.execute_sql("UPDATE session_event SET text = 'edited' WHERE id = 3")
+    click(qtbot, window, "Verify records")
+    assert (
+        "Audit trail BROKEN: session event 3 differs from its audit row"
+        in find(window, QLabel, "Verification result").text()
+    )
+
+
+def test_an_administrator_corrects_a_name_and_the_trail_keeps_the_old_one(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
+) -> None:
+    window.set_staff(admin)
+    window.staff_action.trigger()
+    table = find(window, QTableWidget, "Members of staff")
+    table.selectRow([table.item(row, 0).text() for row in range(table.rowCount())].index("Ann Nurse"))
+    click(qtbot, window, "Change name…")
+    dialog = open_dialog()
+    name = find(dialog, QLineEdit, "New full name")
+    name.clear()
+    type_text(name, "Ann Newsome")
+    click(qtbot, dialog, "Save")
+    assert not dialog.isVisible()
+    assert "Ann Nurse is now Ann Newsome (AN)." in visible_texts(window)
+    assert desk.staff(nurse.id).name == "Ann Newsome"
+    renamed = AuditLog.select().where(AuditLog.action == "staff renamed").get()
+    assert '"Ann Nurse"' in renamed.detail and renamed.staff_id == admin.id
+
+
+def test_closing_the_app_signs_out_whoever_is_at_the_desk(
+    window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.close()
+    assert actions(desk)[-1] == "signed out"

@@ -668,3 +668,26 @@ def test_signing_in_someone_unknown_is_refused_clearly(desk: Desk, db: Database,
     with pytest.raises(ActionRefused, match="not known"):
         desk.confirm_pin(admin.id + 999, PIN, "switch")
     assert audit_actions(db, mark) == []
+
+
+# --- names -----------------------------------------------------------------------------------------
+
+
+def test_an_administrator_corrects_a_name_and_initials(desk: Desk, admin: Staff, nurse: Staff) -> None:
+    renamed = desk.rename_staff(nurse.id, "Ann Newsome", "anw", admin.id)
+    assert (renamed.name, renamed.initials) == ("Ann Newsome", "ANW")
+    assert desk.staff(nurse.id) == renamed
+
+
+def test_only_an_administrator_renames_and_not_to_initials_in_use(
+    desk: Desk, admin: Staff, nurse: Staff, clinician: Staff
+) -> None:
+    with pytest.raises(ActionRefused, match="Only an administrator"):
+        desk.rename_staff(nurse.id, "Ann Newsome", "AN", clinician.id)
+    with pytest.raises(ValidationError, match="Initials CD already belong to Dr Clive Doctor"):
+        desk.rename_staff(nurse.id, "Ann Nurse", "CD", admin.id)
+    with pytest.raises(ValidationError, match="Nothing was changed"):
+        desk.rename_staff(nurse.id, " Ann Nurse ", "an", admin.id)
+    with pytest.raises(ValidationError, match="Name"):
+        desk.rename_staff(nurse.id, "   ", "AN", admin.id)
+    assert desk.staff(nurse.id) == nurse
