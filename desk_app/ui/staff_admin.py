@@ -12,13 +12,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -29,7 +25,8 @@ from PySide6.QtWidgets import (
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
-from desk_app.ui.staff_pages import StaffForm, secret_edit
+from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.staff_pages import StaffForm
 from desk_app.ui.widgets import message_label
 
 _COLUMNS = ("Name", "Initials", "Role", "Active", "Can sign in", "Account")
@@ -223,75 +220,31 @@ class StaffAdminPage(QWidget):
             form.clear()
 
 
-class CredentialsDialog(QDialog):
+class CredentialsDialog(FormDialog):
     """A new password (twice) and PIN for one member of staff."""
 
     def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle(f"Password and PIN for {member.name}")
-        self.setModal(True)
+        super().__init__(parent, f"Password and PIN for {member.name}")
         self._submit = submit
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        self.password = secret_edit(self, "New password")
-        self.repeat = secret_edit(self, "New password again")
-        self.pin = secret_edit(self, "New PIN")
-        form.addRow("New password", self.password)
-        form.addRow("New password again", self.repeat)
-        form.addRow("New PIN", self.pin)
-        layout.addLayout(form)
-        self.error = message_label(self)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(self)
-        buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.password = self.line("New password", secret=True)
+        self.repeat = self.line("New password again", secret=True)
+        self.pin = self.line("New PIN", secret=True)
 
-    def _save(self) -> None:
+    def save(self) -> str | None:
         if self.password.text() != self.repeat.text():
-            self.error.setText("The two passwords are not the same.")
-            return
-        problem = self._submit(self.password.text(), self.pin.text())
-        if problem:
-            self.error.setText(problem)
-            return
-        self.accept()
+            return "The two passwords are not the same."
+        return self._submit(self.password.text(), self.pin.text())
 
 
-class RenameDialog(QDialog):
+class RenameDialog(FormDialog):
     """A corrected name or new initials for one member of staff."""
 
     def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle(f"Change the name of {member.name}")
-        self.setModal(True)
+        super().__init__(parent, f"Change the name of {member.name}")
         self._submit = submit
-        layout = QVBoxLayout(self)
-        form = QFormLayout()
-        self.name = QLineEdit(member.name, self)
-        self.name.setAccessibleName("New full name")
-        self.initials = QLineEdit(member.initials, self)
-        self.initials.setAccessibleName("New initials")
+        self.name = self.line("New full name", member.name)
+        self.initials = self.line("New initials", member.initials)
         self.initials.setMaxLength(4)
-        form.addRow("Full name", self.name)
-        form.addRow("Initials", self.initials)
-        layout.addLayout(form)
-        self.error = message_label(self)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(self)
-        buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
 
-    def _save(self) -> None:
-        problem = self._submit(self.name.text(), self.initials.text())
-        if problem:
-            self.error.setText(problem)
-            return
-        self.accept()
+    def save(self) -> str | None:
+        return self._submit(self.name.text(), self.initials.text())

@@ -19,7 +19,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
 from tests.gui.nurse import click, find, open_dialog, type_text, visible_texts
 from tests.gui.test_patient_screens import open_patient_page
-from tests.support.walk import SIGN_IN, signed_out_session, tick_all
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
 
 def pdf_text(path: Path) -> str:
@@ -29,6 +29,17 @@ def pdf_text(path: Path) -> str:
 
 def register(desk: Desk, nurse: Staff) -> Patient:
     return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+
+
+def open_signed_out_session(
+    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> tuple[Patient, int]:
+    """Zoë's first session, signed out, on screen for the nurse at the desk."""
+    patient = register(desk, nurse)
+    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+    return patient, session_id
 
 
 def print_dialog() -> PrintDialog:
@@ -49,10 +60,7 @@ def save_through_file_dialog(qtbot: QtBot, dialog: PrintDialog, target: Path) ->
 def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
-    patient = register(desk, nurse)
-    session_id = signed_out_session(desk, clock, patient.id, nurse)
-    window.set_staff(nurse)
-    window.show_session(session_id)
+    patient, session_id = open_signed_out_session(window, desk, clock, nurse)
 
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
@@ -82,10 +90,7 @@ def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
 def test_printing_on_paper_is_logged_and_sends_every_page(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
-    patient = register(desk, nurse)
-    session_id = signed_out_session(desk, clock, patient.id, nurse)
-    window.set_staff(nurse)
-    window.show_session(session_id)
+    patient, session_id = open_signed_out_session(window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
 
@@ -109,9 +114,7 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
 def test_cancelling_the_printer_choice_prints_and_logs_nothing(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
-    patient = register(desk, nurse)
-    window.set_staff(nurse)
-    window.show_session(signed_out_session(desk, clock, patient.id, nurse))
+    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
     click(qtbot, dialog, "Print…")
@@ -124,9 +127,12 @@ def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
     patient = register(desk, nurse)
-    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    session = desk.start_session(patient.id, nurse.id)
+    tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    clock.advance(minutes=61)
+    tick_all(desk, session.id, {**TIME_OUT, **LASER}, nurse.id)  # the laser is done; sign-out to come
     window.set_staff(nurse)
-    window.show_session(session_id)
+    window.show_session(session.id)
     click(qtbot, window, "Aftercare sheet…")
     dialog = print_dialog()
     assert dialog.windowTitle() == "Print: Aftercare sheet"
@@ -190,9 +196,7 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     assert details.contact_line == "Worried after treatment? Call 020 7946 0000"
     assert details.paper is PaperSize.LETTER
 
-    patient = register(desk, nurse)
-    window.set_staff(nurse)
-    window.show_session(signed_out_session(desk, clock, patient.id, nurse))
+    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
     click(qtbot, window, "Aftercare sheet…")
     sheet = print_dialog()
     assert "Letter paper" in visible_texts(sheet)
