@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("subject", help="the session ID (session, aftercare) or the clinic number (history)")
     export.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
     export.add_argument("--db", dest="command_db", help=database_help)
+    staff = commands.add_parser(
+        "unlock", help="unlock a member of staff's account (when no administrator can sign in)"
+    )
+    staff.add_argument("initials", help="the initials of the member of staff, for example MP")
+    staff.add_argument("--db", dest="command_db", help=database_help)
     audit = commands.add_parser("audit", help="check the audit trail")
     audit.add_argument(
         "action", choices=["verify"], help="verify: walk the hash chain, report the first break"
@@ -43,6 +48,32 @@ def _parser() -> argparse.ArgumentParser:
 
 def database_url(explicit: str | None) -> str:
     return explicit or os.environ.get(DATABASE_ENV) or default_database_url()
+
+
+def _unlock(initials: str, url: str) -> int:
+    import getpass
+
+    from desk_app.domain.clock import SystemClock
+    from desk_app.domain.procedure import load_procedure
+    from desk_app.paths import PROCEDURE_FILE, resource_path
+    from desk_app.store.database import open_database
+    from desk_app.store.desk import Desk
+
+    try:
+        db = open_database(url, create=False)
+    except DatabaseOpenError as error:
+        print(f"desk-app unlock: {error}", file=sys.stderr)
+        return 2
+    try:
+        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
+        member = desk.unlock_from_terminal(initials, getpass.getuser())
+    except DomainError as error:
+        print(f"desk-app unlock: {error}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(f"{member.name} ({member.initials}) may sign in again.")
+    return 0
 
 
 def _verify_audit(url: str) -> int:
@@ -80,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(summary)
         return 0
+    if args.command == "unlock":
+        return _unlock(args.initials, database_url(args.command_db or args.db))
     if args.command == "audit":
         return _verify_audit(database_url(args.command_db or args.db))
     if args.command == "export":

@@ -71,6 +71,12 @@ def _layout(document: PrintDocument, device: QPagedPaintDevice, frame: _PageFram
     return text
 
 
+def count_pages(document: PrintDocument, device: QPagedPaintDevice) -> int:
+    """How many pages `document` takes on `device` (its paper and margins), without painting."""
+    frame = _PageFrame(device)
+    return _layout(document, device, frame).pageCount()
+
+
 def paint_document(document: PrintDocument, device: QPagedPaintDevice, footer: str) -> int:
     """Paint every page onto `device` (a QPrinter or QPdfWriter, layout already set); return the count."""
     frame = _PageFrame(device)

@@ -21,6 +21,8 @@ from desk_app.store.errors import store_errors
 from desk_app.store.models import StaffCredential, StaffRow
 from desk_app.store.rows import staff_from_row
 
+_UNLOCK_HINT = " Ask an administrator to unlock it."
+
 
 def _tries(count: int) -> str:
     return "1 try" if count == 1 else f"{count} tries"
@@ -151,7 +153,13 @@ class AccountActions(DeskBase):
                 self._require_administrator(by)
             self.staff(staff_id)
             updated = (
-                StaffCredential.update(password_hash=password_hash, pin_hash=pin_hash, failed_pins=0)
+                StaffCredential.update(
+                    password_hash=password_hash,
+                    pin_hash=pin_hash,
+                    failed_pins=0,
+                    failed_sign_ins=0,
+                    locked=False,
+                )
                 .where(StaffCredential.staff == staff_id)
                 .execute()
             )
@@ -171,25 +179,55 @@ class AccountActions(DeskBase):
             ).execute()
             self._audit("account unlocked", by, "staff", staff_id)
 
-    # --- signing in ------------------------------------------------------------------------------
+    @store_errors
+    def unlock_from_terminal(self, initials: str, account: str) -> Staff:
+        """The way back when the only administrator is locked out: someone at the PC's terminal, with
+        the database file in reach, unlocks by initials. Audited with the computer account's name."""
+        wanted = initials.strip().upper()
+        with self.db.atomic():
+            row = StaffRow.get_or_none((StaffRow.initials == wanted) & (StaffRow.active == True))  # noqa: E712
+            if row is None:
+                raise ActionRefused(f"No active member of staff has the initials {wanted}.")
+            StaffCredential.update(locked=False, failed_sign_ins=0, failed_pins=0).where(
+                StaffCredential.staff == row.id
+            ).execute()
+            self._audit("account unlocked from the terminal", None, "staff", row.id, {"account": account})
+        return staff_from_row(row)
 
-    def _credential(self, staff_id: int) -> tuple[Staff, StaffCredential]:
+    # --- signing in ------------------------------------------------------------------------------
+    #
+    # The argon2 check takes tens of milliseconds: it runs before the write transaction, so no other
+    # desk waits on it. The transaction then reads the credential again and counts or clears the
+    # failures; a refusal is raised only after that transaction has committed.
+
+    def _checked_secret(
+        self, staff_id: int, secret: str, pin: bool
+    ) -> tuple[Staff, StaffCredential, bool, str | None]:
+        """(member, credential as read, whether `secret` matches, a stronger hash to store or None)."""
         member = self.staff(staff_id)
         credential = StaffCredential.get_or_none(StaffCredential.staff == staff_id)
         if credential is None:
+            with self.db.atomic():
+                self._audit("sign-in refused: no password yet", staff_id, "staff", staff_id)
             raise SignInRefused(f"{member.name} has no password yet: an administrator must set one.")
-        return member, credential
+        stored = credential.pin_hash if pin else credential.password_hash
+        matches = self.hasher.matches(stored, secret)
+        stronger = self.hasher.hash(secret) if matches and self.hasher.needs_rehash(stored) else None
+        return member, credential, matches, stronger
 
     @store_errors
     def sign_in(self, staff_id: int, password: str) -> Staff:
         """Check the password; 10 failures in a row lock the account until an administrator unlocks it."""
+        member, read, matches, stronger = self._checked_secret(staff_id, password, pin=False)
         refusal = None
         with self.db.atomic():
-            member, credential = self._credential(staff_id)
-            if credential.locked:
+            credential = StaffCredential.get_by_id(read.id)
+            if credential.password_hash != read.password_hash:
+                refusal = "The password was changed just now; please try again."
+            elif credential.locked:
                 self._audit("sign-in refused: account locked", staff_id, "staff", staff_id)
                 refusal = f"{member.name}'s account is locked after {MAX_SIGN_IN_FAILURES} failed sign-ins."
-            elif not self.hasher.matches(credential.password_hash, password):
+            elif not matches:
                 failures = credential.failed_sign_ins + 1
                 locked = failures >= MAX_SIGN_IN_FAILURES
                 StaffCredential.update(failed_sign_ins=failures, locked=locked).where(
@@ -204,14 +242,12 @@ class AccountActions(DeskBase):
                     refusal = f"Wrong password ({_tries(left)} left before the account locks)."
             else:
                 changes: dict[str, object] = {"failed_sign_ins": 0, "failed_pins": 0}
-                if self.hasher.needs_rehash(credential.password_hash):
-                    changes["password_hash"] = self.hasher.hash(password)
+                if stronger:
+                    changes["password_hash"] = stronger
                 StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
                 self._audit("signed in", staff_id, "staff", staff_id)
         if refusal:
-            raise SignInRefused(
-                refusal + (" Ask an administrator to unlock it." if "locked" in refusal else "")
-            )
+            raise SignInRefused(refusal + _UNLOCK_HINT * ("locked" in refusal))
         return member
 
     @store_errors
@@ -220,31 +256,35 @@ class AccountActions(DeskBase):
 
         After 5 wrong PINs in a row the PIN is refused until the password is used.
         """
+        member, read, matches, stronger = self._checked_secret(staff_id, pin, pin=True)
         refusal = None
         with self.db.atomic():
-            member, credential = self._credential(staff_id)
-            if credential.locked:
+            credential = StaffCredential.get_by_id(read.id)
+            if credential.pin_hash != read.pin_hash:
+                refusal = "The PIN was changed just now; please try again."
+            elif credential.locked:
                 self._audit("PIN refused: account locked", staff_id, "staff", staff_id, {"for": purpose})
-                refusal = f"{member.name}'s account is locked. Ask an administrator to unlock it."
+                refusal = f"{member.name}'s account is locked.{_UNLOCK_HINT}"
             elif credential.failed_pins >= MAX_PIN_FAILURES:
                 self._audit("PIN refused: password needed", staff_id, "staff", staff_id, {"for": purpose})
                 refusal = f"Too many wrong PINs: {member.name} must sign in with their password."
-            elif not self.hasher.matches(credential.pin_hash, pin):
+            elif not matches:
                 failures = credential.failed_pins + 1
                 StaffCredential.update(failed_pins=failures).where(
                     StaffCredential.id == credential.id
                 ).execute()
                 self._audit("PIN failed", staff_id, "staff", staff_id, {"failures": failures, "for": purpose})
                 left = MAX_PIN_FAILURES - failures
-                refusal = "Wrong PIN." + (
-                    f" {_tries(left)} left before the password is needed."
+                then = (
+                    f"{_tries(left)} left before the password is needed."
                     if left
-                    else " The password is needed now."
+                    else "The password is needed now."
                 )
+                refusal = f"Wrong PIN. {then}"
             else:
                 changes: dict[str, object] = {"failed_pins": 0}
-                if self.hasher.needs_rehash(credential.pin_hash):
-                    changes["pin_hash"] = self.hasher.hash(pin)
+                if stronger:
+                    changes["pin_hash"] = stronger
                 StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
                 self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose})
         if refusal:

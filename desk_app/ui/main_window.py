@@ -14,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QLabel,
     QMainWindow,
     QStackedWidget,
@@ -37,6 +38,7 @@ from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.patient_page import PatientPage
 from desk_app.ui.patients_page import PatientsPage
+from desk_app.ui.plain_text import PlainTextLabels
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
@@ -56,6 +58,11 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.signals = DeskSignals(self)
         self.staff: Staff | None = None
+        # Installed before any widget is made: labels are polished as soon as a layout measures them.
+        self.idle = IdleWatcher(clock, self)
+        self.plain_labels = PlainTextLabels(self)
+        for watcher in (self.idle, self.plain_labels):
+            QApplication.instance().installEventFilter(watcher)
         self.locked = False  # the screen locked itself or was locked: no record shows until a PIN
         self._database_busy = False
         self.demo = desk.is_demo()
@@ -105,6 +112,7 @@ class MainWindow(QMainWindow):
         self._session_opened_from: QWidget = self.home_page
 
         self.first_admin_page.done.connect(self.set_staff)
+        self.first_admin_page.administrator_exists.connect(self.show_sign_in)
         self.sign_in_page.signed_in.connect(self.set_staff)
         self.staff_admin_page.back_requested.connect(self.show_home)
         self.home_page.open_session_requested.connect(self.show_session)
@@ -118,8 +126,6 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        self.idle = IdleWatcher(clock, self)
-        QApplication.instance().installEventFilter(self.idle)
         if desk.has_administrator():
             self.show_sign_in()
         else:
@@ -258,6 +264,11 @@ class MainWindow(QMainWindow):
         self.sign_out_action.setEnabled(staff is not None)
         for action in (self.staff_action, self.clinic_action):
             action.setVisible(self._is_administrator())
+        # Nobody proven at the desk: alerts name patients by first name and initial only.
+        private = self.current_staff() is None
+        if self.banner.private != private:
+            self.banner.private = private
+            self.alert_centre.check(force=True)
 
     def show_first_administrator(self) -> None:
         self.checklist_page.close_session()
@@ -280,18 +291,24 @@ class MainWindow(QMainWindow):
         """Hide every record: the lock screen names patients by first name only; countdowns go on."""
         if self.staff is None or self.locked:
             return
-        try:
-            self.desk.record_screen_lock(self.staff.id, idle)
-        except DomainError as error:  # the screen locks all the same
-            self.alert_message.setText(str(error))
+        # Hide first, write after: a busy database must not keep a record on screen.
         self.locked = True
-        self.banner.private = True
-        self.alert_centre.check(force=True)
+        self._close_dialogs()
         self.checklist_page.close_session()
-        self.sign_in_page.open(SignInMode.LOCKED, self.staff)
         self.stack.setCurrentWidget(self.sign_in_page)
         self._update_staff_label()
+        self.sign_in_page.open(SignInMode.LOCKED, self.staff)
+        try:
+            self.desk.record_screen_lock(self.staff.id, idle)
+        except DomainError as error:  # the screen is locked all the same
+            self.alert_message.setText(str(error))
         self.tick()
+
+    def _close_dialogs(self) -> None:
+        """An open dialog (a print preview, a new password) would outlive the lock: close them all."""
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and widget.isVisible():
+                widget.reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing the app signs out whoever is at the desk (in the audit trail too)."""
@@ -307,18 +324,15 @@ class MainWindow(QMainWindow):
                 self.desk.record_sign_out(self.staff.id)
             except DomainError as error:
                 self.alert_message.setText(str(error))
+        self._close_dialogs()
         self.staff, self.locked = None, False
-        self.banner.private = False
         self._update_staff_label()
         self.show_sign_in()
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
         self.idle.touch()
-        if self.locked:
-            self.locked = False
-            self.banner.private = False
-            self.alert_centre.check(force=True)
+        self.locked = False
         self.alert_message.setVisible(False)
         self._update_staff_label()
         self.show_home()

@@ -29,7 +29,7 @@ from desk_app.domain.people import Staff
 from desk_app.reports.documents import PrintDocument, document_for
 from desk_app.reports.export import printed_footer, save_pdf
 from desk_app.reports.formats import pages_text
-from desk_app.reports.pages import page_layout, paint_document
+from desk_app.reports.pages import count_pages, page_layout, paint_document
 from desk_app.store.desk import Desk
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
@@ -142,7 +142,7 @@ class PrintDialog(QDialog):
 
     def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
         """Log the print, then send the pages; a print that cannot be logged is not sent."""
-        pages = self.page_count()
+        pages = count_pages(self.document, self.printer)  # the paper chosen in the print dialog
         try:
             self.desk.record_print(
                 self.document.kind,

@@ -89,6 +89,9 @@ class FirstAdministratorPage(QWidget):
     done = Signal(object)
     """The administrator (Staff) was added and is signed in."""
 
+    administrator_exists = Signal()
+    """Another desk created the administrator first: sign in instead."""
+
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
@@ -127,6 +130,9 @@ class FirstAdministratorPage(QWidget):
             )
             self.desk.sign_in(member.id, form.password.text())
         except DomainError as error:
+            if self.desk.has_administrator():
+                self.administrator_exists.emit()
+                return
             self.error.setText(str(error))
             return
         self.error.clear()
@@ -212,7 +218,12 @@ class SignInPage(QWidget):
             self.buttons_box.removeWidget(button)
             button.deleteLater()
         self.staff_buttons = []
-        for member in self.desk.list_staff():
+        try:
+            staff = self.desk.list_staff()
+        except DomainError as error:  # a busy database: say so; the page stays up, and locked
+            self.error.setText(str(error))
+            return
+        for member in staff:
             button = QPushButton(f"{member.name} ({member.initials}) · {member.role.value}", self)
             button.setCheckable(True)
             button.setObjectName("staffButton")
@@ -222,6 +233,7 @@ class SignInPage(QWidget):
             button.setChecked(preselect is not None and member.id == preselect.id)
             self.group.addButton(button)
             self.buttons_box.addWidget(button)
+            button.show()  # the page may already be on screen
             self.staff_buttons.append(button)
 
     def _show_secret_kind(self) -> None:

@@ -34,6 +34,9 @@ LONDON = ZoneInfo("Europe/London")
 ZOE = "Zoë O'Brien"
 READY_ZOE = f"{ZOE}: the gel has worked. Ready for the laser room."
 REMOVE_ZOE = f"{ZOE}: remove the gel now. It has been on for the clinic's maximum."
+# With nobody signed in (or the screen locked) the banner names the patient by first name and initial.
+READY_ZOE_BRIEFLY = "Zoë O.: the gel has worked. Ready for the laser room."
+REMOVE_ZOE_BRIEFLY = "Zoë O.: remove the gel now. It has been on for the clinic's maximum."
 
 # The colour of a card's left edge for each state (resources/styles/desk.qss); the state is also in words.
 EDGE = {
@@ -386,23 +389,21 @@ def test_acknowledging_with_nobody_at_the_desk_asks_who_and_stores_nothing(
     assert banner(window) == [READY_ZOE]
 
 
-def test_the_choose_who_you_are_message_goes_once_someone_is_chosen(
+def test_with_nobody_at_the_desk_the_banner_names_the_patient_briefly_and_asks_for_no_one(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     session_id = gel_on(desk, nurse, 1)
     window.signals.session_changed.emit(session_id)
     clock.advance(minutes=61)
     window.tick()
-    assert window.staff is None  # the 'Who are you?' page: the banner is there too
-    assert banner(window) == [READY_ZOE]
-    click(qtbot, window, f"Acknowledge: {READY_ZOE}")
-    assert window.alert_message.isVisible()
+    assert window.staff is None  # the sign-in page: the banner is there too, first name only
+    assert banner(window) == [READY_ZOE_BRIEFLY]
+    assert not [b for b in window.banner.findChildren(QPushButton) if b.isVisible()], "nobody to acknowledge"
 
     window.set_staff(nurse)
-
-    assert not window.alert_message.isVisible(), (
-        f"still on screen with {nurse.name} at the desk: {window.alert_message.text()!r}"
-    )
+    assert banner(window) == [READY_ZOE]
+    click(qtbot, window, f"Acknowledge: {READY_ZOE}")
+    assert banner(window) == []
 
 
 def test_a_busy_database_warning_goes_when_the_database_answers_again(
@@ -456,7 +457,7 @@ def test_alerts_that_fell_due_while_the_app_was_closed_are_raised_at_once(
 
     # Only what matters now is raised: the gel must come off ('ready' has gone stale).
     assert announced(again) == [(session_id, AlertKind.REMOVE_NOW)]
-    assert banner(restarted) == [REMOVE_ZOE]  # on the 'Who are you?' page already
+    assert banner(restarted) == [REMOVE_ZOE_BRIEFLY]  # on the sign-in page already
     restarted.tick()
     clock.advance(seconds=30)
     restarted.tick()

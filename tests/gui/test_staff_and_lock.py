@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -15,7 +15,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_text, visible_texts
-from tests.support.people import PASSWORD, PIN
+from tests.support.people import PASSWORD, PIN, administrator
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 
@@ -279,3 +279,77 @@ def test_closing_the_app_signs_out_whoever_is_at_the_desk(
     window.set_staff(nurse)
     window.close()
     assert actions(desk)[-1] == "signed out"
+
+
+def test_locking_closes_an_open_print_preview_so_no_record_stays_on_screen(
+    qtbot: QtBot, idle_window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    from desk_app.ui.printing import PrintDialog
+    from tests.support.walk import signed_out_session
+
+    window = idle_window
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+    click(qtbot, window, "Print record…")
+    assert [w for w in window.findChildren(PrintDialog) if w.isVisible()]
+
+    clock.advance(minutes=5)
+    window.tick()
+    assert window.locked
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    assert desk.print_log(patient.id) == []
+
+
+def test_with_nobody_signed_in_alerts_name_patients_by_first_name_only(
+    qtbot: QtBot, desk: Desk, clock: ManualClock, nurse: Staff, window: MainWindow
+) -> None:
+    window.signals.session_changed.emit(numbing_patient(desk, nurse))  # as the desk that started it does
+    clock.advance(minutes=61)
+    window.tick()
+    qtbot.wait(1)
+    assert "Zoë O.: the gel has worked." in visible_texts(window.banner)
+    assert "O'Brien" not in visible_texts(window)
+
+    window.set_staff(nurse)
+    qtbot.wait(1)
+    assert "Zoë O'Brien: the gel has worked." in visible_texts(window.banner)
+    window.sign_out_action.trigger()
+    qtbot.wait(1)
+    assert "O'Brien" not in visible_texts(window)
+
+
+def test_a_name_that_looks_like_markup_is_shown_as_typed(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    patient = desk.register_patient("<b>Zoë", "&amp; <!--O'Brien", "1990-02-03", "AZ-00013", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    window.set_staff(nurse)
+    window.show_session(session.id)
+    qtbot.wait(1)
+    assert find(window, QLabel, patient.full_name).textFormat() is Qt.TextFormat.PlainText
+    rich = [
+        label.text()
+        for label in window.findChildren(QLabel)
+        if label.isVisible() and label.textFormat() is not Qt.TextFormat.PlainText
+    ]
+    assert not rich
+
+
+def test_when_another_desk_creates_the_administrator_first_this_desk_goes_to_sign_in(
+    qtbot: QtBot, window: MainWindow, desk: Desk
+) -> None:
+    assert window.stack.currentWidget() is window.first_admin_page
+    administrator(desk)  # the other desk was quicker
+    for name, text in (
+        ("Full name", "Mo Manager"),
+        ("Initials", "MM"),
+        ("Password", "manager password"),
+        ("Password again", "manager password"),
+        ("PIN", "9999"),
+    ):
+        type_text(find(window, QLineEdit, name), text)
+    click(qtbot, window, "Create administrator")
+    assert window.stack.currentWidget() is window.sign_in_page
+    assert find(window, QLineEdit, "Password")

@@ -25,7 +25,9 @@ from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES, 
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import Procedure
+from desk_app.store.accounts import SignInRefused
 from desk_app.store.desk import Desk
+from desk_app.store.models import database_proxy
 from tests.support.people import PASSWORD, PIN, administrator
 
 WRONG_PASSWORD = "not my password"
@@ -691,3 +693,49 @@ def test_only_an_administrator_renames_and_not_to_initials_in_use(
     with pytest.raises(ValidationError, match="Name"):
         desk.rename_staff(nurse.id, "   ", "AN", admin.id)
     assert desk.staff(nurse.id) == nurse
+
+
+# --- getting back in -------------------------------------------------------------------------------
+
+
+def test_a_new_password_from_an_administrator_also_unlocks_the_account(
+    desk: Desk, admin: Staff, nurse: Staff
+) -> None:
+    lock_out(desk, nurse.id)
+    desk.set_credentials(nurse.id, "a fresh password", "8642", admin.id)
+    assert desk.sign_in(nurse.id, "a fresh password") == nurse
+    assert desk.confirm_pin(nurse.id, "8642", "test") == nurse
+
+
+def test_trying_an_account_with_no_password_yet_is_refused_and_recorded(
+    desk: Desk, db: Database, admin: Staff, nurse: Staff
+) -> None:
+    db.execute_sql("DELETE FROM staff_credential WHERE staff_id = ?", (nurse.id,))  # as before passwords
+    mark = last_audit_id(db)
+    with pytest.raises(SignInRefused, match="Ann Nurse has no password yet"):
+        desk.sign_in(nurse.id, PASSWORD)
+    with pytest.raises(SignInRefused, match="no password yet"):
+        desk.confirm_pin(nurse.id, PIN, "switch staff")
+    assert audit_actions(db, mark) == ["sign-in refused: no password yet"] * 2
+
+
+def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
+    desk: Desk, db: Database, db_path: Path, admin: Staff, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desk_app import cli
+
+    lock_out(desk, admin.id)
+    mark = last_audit_id(db)
+    assert cli.main(["unlock", "aa", "--db", str(db_path)]) == 0
+    database_proxy.initialize(db)  # the command bound the models to its own connection, now closed
+    assert "Ada Admin (AA) may sign in again." in capsys.readouterr().out
+    assert desk.sign_in(admin.id, PASSWORD) == admin
+    (row, *_rest) = audit_after(db, mark)
+    assert row[0] == "account unlocked from the terminal" and row[1] is None and row[3] == admin.id
+    assert row[4]["account"]
+
+    assert cli.main(["unlock", "ZZ", "--db", str(db_path)]) == 1
+    assert "No active member of staff has the initials ZZ." in capsys.readouterr().err
+    missing = db_path.with_name("nowhere.sqlite3")
+    assert cli.main(["unlock", "AA", "--db", str(missing)]) == 2
+    assert not missing.exists()
