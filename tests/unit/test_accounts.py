@@ -739,3 +739,30 @@ def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
     missing = db_path.with_name("nowhere.sqlite3")
     assert cli.main(["unlock", "AA", "--db", str(missing)]) == 2
     assert not missing.exists()
+
+
+ACCOUNT_ACTIONS = {
+    "staff added": lambda desk, admin, nurse: desk.add_staff(
+        "Beth Nurse", "BN", "nurse", PASSWORD, PIN, admin.id
+    ),
+    "staff changed": lambda desk, admin, nurse: desk.update_staff(nurse.id, "clinician", True, admin.id),
+    "staff renamed": lambda desk, admin, nurse: desk.rename_staff(nurse.id, "Ann Newsome", "AN", admin.id),
+    "password and PIN set": lambda desk, admin, nurse: desk.set_credentials(
+        nurse.id, "new password", "1357", admin.id
+    ),
+    "account unlocked": lambda desk, admin, nurse: desk.unlock_account(nurse.id, admin.id),
+    "account unlocked from the terminal": lambda desk, admin, nurse: desk.unlock_from_terminal("AN", "root"),
+    "signed in": lambda desk, admin, nurse: desk.sign_in(nurse.id, PASSWORD),
+    "PIN accepted": lambda desk, admin, nurse: desk.confirm_pin(nurse.id, PIN, "switch staff"),
+    "signed out": lambda desk, admin, nurse: desk.record_sign_out(nurse.id),
+    "screen locked": lambda desk, admin, nurse: desk.record_screen_lock(nurse.id, idle=True),
+}
+
+
+@pytest.mark.parametrize("action", list(ACCOUNT_ACTIONS))
+def test_each_account_action_writes_exactly_its_one_audit_row(
+    desk: Desk, db: Database, admin: Staff, nurse: Staff, action: str
+) -> None:
+    mark = last_audit_id(db)
+    ACCOUNT_ACTIONS[action](desk, admin, nurse)
+    assert audit_actions(db, mark) == [action]
