@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -15,6 +16,7 @@ from desk_app.domain.procedure import load_procedure
 from desk_app.paths import PROCEDURE_FILE, data_folder, resource_path
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
+from desk_app.ui.backups import BackupKeeper
 from desk_app.ui.main_window import MainWindow
 
 ERROR_LOG = "errors.log"
@@ -28,7 +30,16 @@ def build_window(database_url: str, clock: Clock) -> MainWindow:
     """Open everything the window needs; raises DatabaseOpenError or ProcedureError with a message."""
     procedure = load_procedure(resource_path(PROCEDURE_FILE))
     database = open_database(database_url)
-    return MainWindow(Desk(database, procedure, clock), clock)
+    desk = Desk(database, procedure, clock)
+    return MainWindow(
+        desk, clock, backups=BackupKeeper(Path(database.database), lambda: _backup_folder(desk), clock)
+    )
+
+
+def _backup_folder(desk: Desk) -> Path:
+    """The folder from the clinic's settings, or a 'backups' folder beside the database file."""
+    chosen = desk.clinic_details().backup_folder
+    return Path(chosen).expanduser() if chosen else Path(desk.db.database).parent / "backups"
 
 
 def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:

@@ -38,6 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     staff.add_argument("initials", help="the initials of the member of staff, for example MP")
     staff.add_argument("--db", dest="command_db", help=database_help)
+    backup = commands.add_parser("backup", help="copy the database, checked, into a folder or a new file")
+    backup.add_argument("destination", help="a folder (the file is named by date and time) or a new file")
+    backup.add_argument("--db", dest="command_db", help=database_help)
+    restore = commands.add_parser(
+        "restore", help="replace the database with a backup (checked first; the old file is kept)"
+    )
+    restore.add_argument("source", help="the backup file")
+    restore.add_argument("--db", dest="command_db", help=database_help)
+    check = commands.add_parser("check", help="check that the database is whole and undamaged")
+    check.add_argument("--db", dest="command_db", help=database_help)
     audit = commands.add_parser("audit", help="check the audit trail")
     audit.add_argument(
         "action", choices=["verify"], help="verify: walk the hash chain, report the first break"
@@ -111,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(summary)
         return 0
+    if args.command in ("backup", "restore", "check"):
+        from desk_app.backups_cli import run_backup_command
+
+        return run_backup_command(args.command, database_url(args.command_db or args.db), args)
     if args.command == "unlock":
         return _unlock(args.initials, database_url(args.command_db or args.db))
     if args.command == "audit":

@@ -26,6 +26,8 @@ class ClinicDetails:
     paper: PaperSize = PaperSize.A4
     # An unattended desk locks itself: never off, so that no record stays on an empty screen.
     idle_lock_minutes: int = 5
+    # Where the daily backups go; empty: a 'backups' folder beside the database file.
+    backup_folder: str = ""
 
 
 LABELS = {
@@ -34,13 +36,19 @@ LABELS = {
     "contact_line": "Contact line for patients",
     "paper": "Paper size",
     "idle_lock_minutes": "Lock the screen after (minutes without use)",
+    "backup_folder": "Backup folder (empty: beside the database)",
 }
 IDLE_LOCK_MINUTES = (1, 15)
-_MAX_LENGTH = {"name": 80, "address": 200, "contact_line": 200}
+_MAX_LENGTH = {"name": 80, "address": 200, "contact_line": 200, "backup_folder": 400}
 
 
 def checked_clinic_details(
-    name: str, address: str, contact_line: str, paper: str, idle_lock_minutes: int | str = 5
+    name: str,
+    address: str,
+    contact_line: str,
+    paper: str,
+    idle_lock_minutes: int | str = 5,
+    backup_folder: str = "",
 ) -> ClinicDetails:
     """Validate what the manager typed; the name is needed, the address and contact line may be blank."""
     low, high = IDLE_LOCK_MINUTES
@@ -60,6 +68,7 @@ def checked_clinic_details(
         contact_line=_optional(contact_line, "contact_line"),
         paper=paper_size,
         idle_lock_minutes=int(minutes),
+        backup_folder=_optional(backup_folder, "backup_folder"),
     )
 
 

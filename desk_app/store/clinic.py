@@ -63,6 +63,7 @@ class ClinicActions(DeskBase):
             contact_line=stored.get("contact_line", defaults.contact_line),
             paper=_paper(stored.get("paper"), defaults.paper),
             idle_lock_minutes=_minutes(stored.get("idle_lock_minutes"), defaults.idle_lock_minutes),
+            backup_folder=stored.get("backup_folder", defaults.backup_folder),
         )
 
     @store_errors

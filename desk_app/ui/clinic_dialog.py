@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import (
     QComboBox,
     QSpinBox,
@@ -41,6 +43,8 @@ class ClinicDetailsDialog(FormDialog):
         self.idle_minutes.setValue(details.idle_lock_minutes)
         self.idle_minutes.setAccessibleName(LABELS["idle_lock_minutes"])
         self.form.addRow(LABELS["idle_lock_minutes"], self.idle_minutes)
+        self.backup_folder = self.line(LABELS["backup_folder"], details.backup_folder)
+        self.backup_folder.setPlaceholderText("For example a USB disk: /media/clinic/backups")
 
     def save(self) -> str | None:
         try:
@@ -50,7 +54,10 @@ class ClinicDetailsDialog(FormDialog):
                 self.contact_line.text(),
                 self.paper.currentText(),
                 self.idle_minutes.value(),
+                self.backup_folder.text(),
             )
+            if details.backup_folder and not Path(details.backup_folder).expanduser().is_dir():
+                return f"The backup folder {details.backup_folder} does not exist (is the disk plugged in?)."
             self.desk.update_clinic_details(details, self.staff.id)
         except DomainError as error:
             return str(error)

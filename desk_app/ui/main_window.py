@@ -30,6 +30,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
+from desk_app.ui.backups import BackupKeeper
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
@@ -52,12 +53,19 @@ def _warm_up_reports() -> None:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, desk: Desk, clock: Clock, announcer: Announcer | None = None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        clock: Clock,
+        announcer: Announcer | None = None,
+        backups: BackupKeeper | None = None,
+    ) -> None:
         super().__init__()
         self.desk = desk
         self.clock = clock
         self.signals = DeskSignals(self)
         self.staff: Staff | None = None
+        self.backups = backups
         # Installed before any widget is made: labels are polished as soon as a layout measures them.
         self.idle = IdleWatcher(clock, self)
         self.plain_labels = PlainTextLabels(self)
@@ -197,6 +205,9 @@ class MainWindow(QMainWindow):
             problem = str(error)
         self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache
         self.alert_centre.check()
+        if self.backups is not None:
+            self.backups.tick()
+            problem = problem or self.backups.problem
         if self.staff is not None and not self.locked and self.idle.idle_for() >= self._idle_limit():
             self.lock(idle=True)
         if self.locked:
@@ -311,11 +322,13 @@ class MainWindow(QMainWindow):
                 widget.reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Closing the app signs out whoever is at the desk (in the audit trail too)."""
+        """Closing the app signs out whoever is at the desk (in the audit trail too) and backs up."""
         if self.staff is not None:
             with contextlib.suppress(DomainError):  # closing must not be stopped by a busy database
                 self.desk.record_sign_out(self.staff.id)
             self.staff = None
+        if self.backups is not None:
+            self.backups.at_exit()
         super().closeEvent(event)
 
     def sign_out(self) -> None:

@@ -1,0 +1,49 @@
+"""`desk-app backup DEST`, `desk-app restore SRC` and `desk-app check`, for the clinic manager."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desk_app.store.backup import BackupError, backup_name, backup_to, check_file, restore
+from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
+
+
+def run_backup_command(command: str, database_url: str, args: argparse.Namespace) -> int:
+    """Exit 0 when done (or the file is intact), 1 with a message when not, 2 when there is no database."""
+    try:
+        live = sqlite_path_from_url(database_url)
+    except DatabaseOpenError as error:
+        print(f"desk-app {command}: {error}", file=sys.stderr)
+        return 2
+    now = datetime.now(UTC)
+    try:
+        if command == "check":
+            checked = check_file(live)
+            print(checked, file=sys.stdout if checked.ok else sys.stderr)
+            return 0 if checked.ok else 1
+        if command == "backup":
+            return _backup(live, Path(args.destination).expanduser(), now)
+        kept = restore(Path(args.source).expanduser(), live, now)
+    except BackupError as error:
+        print(f"desk-app {command}: {error}", file=sys.stderr)
+        return 1
+    print(f"Restored {live} from {args.source}. The database it replaced is kept as {kept}.")
+    return 0
+
+
+def _backup(live: Path, destination: Path, now: datetime) -> int:
+    import sqlite3
+    from contextlib import closing
+
+    checked = check_file(live)
+    if not checked.ok:
+        print(f"desk-app backup: {checked}", file=sys.stderr)
+        return 2 if not live.exists() else 1
+    target = destination / backup_name(now) if destination.is_dir() else destination
+    with closing(sqlite3.connect(f"{live.resolve().as_uri()}?mode=ro", uri=True)) as source:
+        copy = backup_to(source, target)
+    print(f"Backed up to {copy}")
+    return 0
