@@ -23,7 +23,7 @@ def run_backup_command(command: str, database_url: str, args: argparse.Namespace
         if command == "check":
             checked = check_file(live)
             print(checked, file=sys.stdout if checked.ok else sys.stderr)
-            return 0 if checked.ok else 1
+            return 0 if checked.ok else 1 if live.exists() else 2
         if command == "backup":
             return _backup(live, Path(args.destination).expanduser(), now)
         kept = restore(Path(args.source).expanduser(), live, now)

@@ -20,7 +20,8 @@ from desk_app.store.migrations import LATEST_VERSION
 
 KEEP_DAILY = 14
 KEEP_WEEKLY = 8
-_NAME = re.compile(r"^treatment-desk-(\d{4}-\d{2}-\d{2})T(\d{6})Z\.sqlite3$")
+# A second backup in the same second (the exit copy just after the daily one) adds microseconds.
+_NAME = re.compile(r"^treatment-desk-(\d{4}-\d{2}-\d{2})T(\d{6})(?:\.(\d{6}))?Z\.sqlite3$")
 
 
 class BackupError(Exception):
@@ -111,6 +112,8 @@ def backup_now(database: Path, folder: Path, now: datetime) -> Path:
     then rotate the folder. `now` is UTC: it names the file."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = folder / backup_name(now)
+    if target.exists():
+        target = folder / f"treatment-desk-{now:%Y-%m-%dT%H%M%S.%f}Z.sqlite3"
     with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as source:
         backup_to(source, target)
     rotate(folder)
@@ -118,12 +121,14 @@ def backup_now(database: Path, folder: Path, now: datetime) -> Path:
 
 
 def _backups(folder: Path) -> list[tuple[date, Path]]:
+    """The backups in `folder`, oldest first (by the time in their names), with their UTC days."""
     found = []
     for path in folder.iterdir():
         match = _NAME.match(path.name)
         if match:
-            found.append((date.fromisoformat(match.group(1)), path))
-    return sorted(found, key=lambda entry: entry[1].name)
+            day, time, fraction = match.groups()
+            found.append(((day, time, fraction or "000000"), date.fromisoformat(day), path))
+    return [(day, path) for _, day, path in sorted(found)]
 
 
 def rotate(folder: Path) -> list[Path]:
@@ -131,7 +136,7 @@ def rotate(folder: Path) -> list[Path]:
     8 latest weeks before them; remove the rest. Returns what was removed."""
     newest_per_day: dict[date, Path] = {}
     for day, path in _backups(folder):
-        newest_per_day[day] = path  # sorted by name: the last of a day is its newest
+        newest_per_day[day] = path  # oldest first: the last of a day is its newest
     days = sorted(newest_per_day, reverse=True)
     keep = {newest_per_day[day] for day in days[:KEEP_DAILY]}
     weeks: dict[tuple[int, int], Path] = {}
@@ -146,6 +151,24 @@ def rotate(folder: Path) -> list[Path]:
     return removed
 
 
+def _unused(path: Path) -> Path:
+    """`path`, or the same name with -2, -3... if it is taken: a kept database is never overwritten."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+def _fold_wal_into(live: Path) -> None:
+    """Write the live file's WAL into it before it is kept; a file too damaged to open is kept as it is."""
+    try:
+        with closing(sqlite3.connect(live)) as old:
+            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        return
+
+
 def restore(source: Path, live: Path, now: datetime) -> Path:
     """Replace the database at `live` with the backup at `source`, keeping the replaced file beside it.
 
@@ -155,7 +178,7 @@ def restore(source: Path, live: Path, now: datetime) -> Path:
     checked = check_file(source)
     if not checked.ok:
         raise BackupError(f"Not restored: {checked.problem}. {live} was left as it was.")
-    kept = live.with_name(f"{live.stem}.replaced-{now:%Y%m%dT%H%M%S}Z{live.suffix}")
+    kept = _unused(live.with_name(f"{live.stem}.replaced-{now:%Y%m%dT%H%M%S}Z{live.suffix}"))
     partial = live.with_name(f".{live.name}.restoring")
     try:
         _create_private(partial)
@@ -164,8 +187,7 @@ def restore(source: Path, live: Path, now: datetime) -> Path:
             src.backup(copy)
             copy.execute("PRAGMA journal_mode = WAL")
         if live.exists():
-            with closing(sqlite3.connect(live)) as old:  # fold its WAL into it before it is kept
-                old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            _fold_wal_into(live)
             os.replace(live, kept)
             for suffix in ("-wal", "-shm"):
                 Path(f"{live}{suffix}").unlink(missing_ok=True)
