@@ -28,6 +28,9 @@ SQLITE_PRAGMAS = {
 EXPECTED_READBACK = {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
 
 
+_RESTORE_HINT = "Ask the clinic manager to restore the latest backup (desk-app restore)."
+
+
 class DatabaseOpenError(Exception):
     """The database cannot be opened safely; the message says why and what was left untouched."""
 
@@ -68,8 +71,9 @@ def _check_sqlite_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def _refuse_foreign_file(path: Path) -> None:
-    """Refuse a SQLite file of another program, reading it only: peewee's pragmas would write to it."""
+def _refuse_foreign_or_damaged_file(path: Path) -> None:
+    """Refuse a SQLite file of another program, or a damaged one, reading it only: peewee's pragmas
+    and the migrations would write to it."""
     if path.stat().st_size == 0:
         return
     try:
@@ -77,14 +81,18 @@ def _refuse_foreign_file(path: Path) -> None:
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as probe:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             table_count = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.Error as error:
+            # Every page's structure, without reading every row's content: quick enough at each start.
+            damage = probe.execute("PRAGMA quick_check(1)").fetchone()[0] if application_id else "ok"
+    except (sqlite3.Error, UnicodeDecodeError) as error:  # scrambled text is not valid UTF-8
         raise DatabaseOpenError(
-            f"{path} cannot be read as a database ({error}). It was not changed."
+            f"{path} cannot be read as a database ({error}). It was not changed. {_RESTORE_HINT}"
         ) from None
     if application_id != APPLICATION_ID and (application_id != 0 or table_count):
         raise DatabaseOpenError(
             f"{path} is a database of another program, not of Treatment Desk. It was not changed."
         )
+    if damage != "ok":
+        raise DatabaseOpenError(f"{path} is damaged ({damage}). It was not changed. {_RESTORE_HINT}")
 
 
 def _check_pragmas(db: SqliteDatabase) -> None:
@@ -101,7 +109,7 @@ def open_database(url: str, *, create: bool = True) -> Database:
     if not create and not path.exists():
         raise DatabaseOpenError(f"There is no database at {path}.")
     _check_sqlite_file(path)
-    _refuse_foreign_file(path)
+    _refuse_foreign_or_damaged_file(path)
     db = SqliteDatabase(
         str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS, lock_type="IMMEDIATE"
     )
@@ -119,7 +127,7 @@ def open_database(url: str, *, create: bool = True) -> Database:
     except SchemaTooNewError as error:
         db.close()
         raise DatabaseOpenError(str(error)) from None
-    except (DatabaseError, OperationalError, sqlite3.Error) as error:
+    except (DatabaseError, OperationalError, sqlite3.Error, UnicodeDecodeError) as error:
         db.close()
         message = str(error)
         if "locked" in message or "busy" in message:

@@ -29,7 +29,7 @@ def store_errors(method: Callable[P, R]) -> Callable[P, R]:
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except (PeeweeDatabaseError, sqlite3.Error) as error:
+        except (PeeweeDatabaseError, sqlite3.Error, UnicodeDecodeError) as error:  # the last: damaged text
             raise StoreUnavailable(
                 f"Not saved: the database could not be used ({error}). Nothing was changed; "
                 "please try again, and tell the clinic manager if it keeps happening."
