@@ -309,11 +309,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.sign_in_page)
         self._update_staff_label()
         self.sign_in_page.open(SignInMode.LOCKED, self.staff)
+        self.tick()
         try:
             self.desk.record_screen_lock(self.staff.id, idle)
-        except DomainError as error:  # the screen is locked all the same
-            self.alert_message.setText(str(error))
-        self.tick()
+        except DomainError as error:  # the screen is locked all the same; the trail lacks the lock
+            self._tell(f"The lock was not recorded. {error}")
 
     def _close_dialogs(self) -> None:
         """An open dialog (a print preview, a new password) would outlive the lock: close them all."""
@@ -335,12 +335,17 @@ class MainWindow(QMainWindow):
         if self.staff is not None:
             try:
                 self.desk.record_sign_out(self.staff.id)
-            except DomainError as error:
-                self.alert_message.setText(str(error))
+            except DomainError as error:  # signed out all the same; the trail lacks it
+                self._tell(f"The sign-out was not recorded. {error}")
         self._close_dialogs()
         self.staff, self.locked = None, False
         self._update_staff_label()
         self.show_sign_in()
+
+    def _tell(self, message: str) -> None:
+        """A message above every page, until the next member of staff signs in."""
+        self.alert_message.setText(message)
+        self.alert_message.setVisible(True)
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
