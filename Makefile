@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format clean screenshots
+.PHONY: run test bench soak lint format clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2
+
+# The kill harness at length: 5,000 SIGKILLs (about 8 minutes); make test runs 200.
+soak: $(STAMP)
+	KILLS=5000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/unit/test_kill_harness.py
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s tests/benchmarks
