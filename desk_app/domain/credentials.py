@@ -47,7 +47,7 @@ class SecretHasher:
     def matches(self, stored_hash: str, secret: str) -> bool:
         try:
             return self._hasher.verify(stored_hash, secret)
-        except (VerificationError, InvalidHashError):
+        except (VerificationError, InvalidHashError, UnicodeEncodeError):  # the last: not text at all
             return False
 
     def needs_rehash(self, stored_hash: str) -> bool:

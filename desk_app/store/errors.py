@@ -9,7 +9,7 @@ from typing import ParamSpec, TypeVar
 
 from peewee import DatabaseError as PeeweeDatabaseError
 
-from desk_app.domain.errors import DomainError
+from desk_app.domain.errors import DomainError, ValidationError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -29,6 +29,11 @@ def store_errors(method: Callable[P, R]) -> Callable[P, R]:
     def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
+        except UnicodeEncodeError:
+            # Text that is not Unicode at all (a lone surrogate, from a command line's odd bytes).
+            raise ValidationError(
+                "The text contains a character that cannot be stored; please retype it."
+            ) from None
         except (PeeweeDatabaseError, sqlite3.Error, UnicodeDecodeError) as error:  # the last: damaged text
             raise StoreUnavailable(
                 f"Not saved: the database could not be used ({error}). Nothing was changed; "

@@ -20,6 +20,7 @@ from desk_app.store.models import PatientChange, PatientRow, PatientWord, StaffR
 from desk_app.store.rows import PATIENT_COLUMNS, patient_from_row, patients_from_query
 
 SEARCH_LIMIT = 50
+MAX_SEARCH_WORDS = 8
 _AFTER_ALL_TEXT = "\U0010ffff"  # sorts after any character: 'abc' <= word < 'abc' + this = starts with 'abc'
 
 
@@ -134,7 +135,9 @@ class PatientActions(DeskBase):
         names ('zo': every Zoe, then every Zofia), straight off the index with no sorting, so the
         first page is as quick at 100,000 patients as at 100. Otherwise: surname, first names.
         """
-        words = search_key(text).split()
+        # A word typed twice narrows nothing; past a few words a name is not being typed (a paste):
+        # each word is one nested condition, and SQLite refuses a thousand of them.
+        words = list(dict.fromkeys(search_key(text).split()))[:MAX_SEARCH_WORDS]
         birth = parse_user_date(text)
         if birth is None and words:
             ids = self._ids_by_words(words, offset + limit, include_archived)[offset:]
