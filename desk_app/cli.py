@@ -20,9 +20,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     database_help = f"database file or URL (default: ${DATABASE_ENV}, else the user's data folder)"
     parser.add_argument("--db", help=database_help)
+
+    def with_db(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        """Every command takes --db too (after the command's name, like its other options)."""
+        command.add_argument("--db", dest="command_db", help=database_help)
+        return command
+
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser("demo", help="fill a new database with a realistic demo for training")
-    demo.add_argument("--db", dest="command_db", help=database_help)
+    with_db(demo)
     export = commands.add_parser(
         "export",
         help="write a session record, an aftercare sheet or a patient history as a PDF",
@@ -32,27 +38,28 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("document", choices=DOCUMENTS, help="what to write")
     export.add_argument("subject", help="the session ID (session, aftercare) or the clinic number (history)")
     export.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
-    export.add_argument("--db", dest="command_db", help=database_help)
-    staff = commands.add_parser(
-        "unlock", help="unlock a member of staff's account (when no administrator can sign in)"
+    with_db(export)
+    unlock = with_db(
+        commands.add_parser(
+            "unlock", help="unlock a member of staff's account (when no administrator can sign in)"
+        )
     )
-    staff.add_argument("initials", help="the initials of the member of staff, for example MP")
-    staff.add_argument("--db", dest="command_db", help=database_help)
-    backup = commands.add_parser("backup", help="copy the database, checked, into a folder or a new file")
+    unlock.add_argument("initials", help="the initials of the member of staff, for example MP")
+    backup = with_db(
+        commands.add_parser("backup", help="copy the database, checked, into a folder or a new file")
+    )
     backup.add_argument("destination", help="a folder (the file is named by date and time) or a new file")
-    backup.add_argument("--db", dest="command_db", help=database_help)
-    restore = commands.add_parser(
-        "restore", help="replace the database with a backup (checked first; the old file is kept)"
+    restore = with_db(
+        commands.add_parser(
+            "restore", help="replace the database with a backup (checked first; the old file is kept)"
+        )
     )
     restore.add_argument("source", help="the backup file")
-    restore.add_argument("--db", dest="command_db", help=database_help)
-    check = commands.add_parser("check", help="check that the database is whole and undamaged")
-    check.add_argument("--db", dest="command_db", help=database_help)
-    audit = commands.add_parser("audit", help="check the audit trail")
+    with_db(commands.add_parser("check", help="check that the database is whole and undamaged"))
+    audit = with_db(commands.add_parser("audit", help="check the audit trail"))
     audit.add_argument(
         "action", choices=["verify"], help="verify: walk the hash chain, report the first break"
     )
-    audit.add_argument("--db", dest="command_db", help=database_help)
     return parser
 
 

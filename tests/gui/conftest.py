@@ -51,18 +51,25 @@ def announcer() -> RecordingAnnouncer:
     return RecordingAnnouncer()
 
 
-@pytest.fixture
-def window(
+def _shown_window(
     qtbot, qapp: QApplication, desk: Desk, clock: ManualClock, announcer: RecordingAnnouncer
 ) -> MainWindow:  # noqa: ANN001
     load_style(qapp)
     main = MainWindow(desk, clock, announcer)
     main.timer.stop()  # time moves only when a test says so: it calls main.tick() itself
+    qtbot.addWidget(main)
+    main.show()
+    return main
+
+
+@pytest.fixture
+def window(
+    qtbot, qapp: QApplication, desk: Desk, clock: ManualClock, announcer: RecordingAnnouncer
+) -> MainWindow:  # noqa: ANN001
+    main = _shown_window(qtbot, qapp, desk, clock, announcer)
     # These tests jump the clock by an hour with nobody at the keyboard, which would lock the
     # screen; the idle lock has tests of its own (idle_window).
     main.idle.idle_for = lambda: timedelta(0)
-    qtbot.addWidget(main)
-    main.show()
     return main
 
 
@@ -71,9 +78,4 @@ def idle_window(
     qtbot, qapp: QApplication, desk: Desk, clock: ManualClock, announcer: RecordingAnnouncer
 ) -> MainWindow:  # noqa: ANN001
     """A window whose idle lock counts, as in the clinic."""
-    load_style(qapp)
-    main = MainWindow(desk, clock, announcer)
-    main.timer.stop()
-    qtbot.addWidget(main)
-    main.show()
-    return main
+    return _shown_window(qtbot, qapp, desk, clock, announcer)
