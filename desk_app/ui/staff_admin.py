@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -42,7 +44,16 @@ class StaffAdminPage(QWidget):
         super().__init__(parent)
         self.desk, self.current_staff = desk, current_staff
         self.members: list[Staff] = []
-        layout = QVBoxLayout(self)
+        # The page scrolls: on a small screen the form and its buttons stay within reach.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(scroll)
+        page = QWidget(scroll)
+        scroll.setWidget(page)
+        layout = QVBoxLayout(page)
         title = QLabel("Staff", self)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
@@ -53,7 +64,10 @@ class StaffAdminPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        # A clinic's staff list is short: columns as wide as their text, and room for five rows.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(180)
         layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
         self.role_choice = QComboBox(self)
@@ -83,15 +97,6 @@ class StaffAdminPage(QWidget):
         layout.addLayout(actions)
         self.message = message_label(self)
         layout.addWidget(self.message)
-        add_box = QGroupBox("Add a member of staff", self)
-        add = QVBoxLayout(add_box)
-        self.form = StaffForm(add_box, with_role=True)
-        add.addWidget(self.form)
-        self.add_button = QPushButton("Add member of staff", add_box)
-        self.add_button.setMinimumHeight(44)
-        self.add_button.clicked.connect(self._add)
-        add.addWidget(self.add_button)
-        layout.addWidget(add_box)
         footer = QHBoxLayout()
         back = QPushButton("Back to board", self)
         back.clicked.connect(self.back_requested)
@@ -105,6 +110,15 @@ class StaffAdminPage(QWidget):
         self.verify_result.setAccessibleName("Verification result")
         footer.addWidget(self.verify_result, 1)
         layout.addLayout(footer)
+        add_box = QGroupBox("Add a member of staff", self)
+        add = QVBoxLayout(add_box)
+        self.form = StaffForm(add_box, with_role=True)
+        add.addWidget(self.form)
+        self.add_button = QPushButton("Add member of staff", add_box)
+        self.add_button.setMinimumHeight(44)
+        self.add_button.clicked.connect(self._add)
+        add.addWidget(self.add_button)
+        layout.addWidget(add_box)
 
     def refresh(self) -> None:
         rows = self.desk.list_all_staff()
