@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.demo_label.setVisible(self.demo)
         column.addWidget(self.demo_label)
         self.banner = AlertBanner(self._acknowledge, central)
+        self.banner.private = True  # nobody is signed in yet
         self.alert_centre.alerts_changed.connect(self.banner.show_alerts)
         column.addWidget(self.banner)
         self.alert_message = message_label(central, visible=False)
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
 
         self.first_admin_page = FirstAdministratorPage(desk, self)
         self.sign_in_page = SignInPage(desk, self)
-        self.staff_admin_page = StaffAdminPage(desk, self.current_staff, self)
+        self.staff_admin_page: StaffAdminPage | None = None  # built when an administrator first opens it
         context = DeskContext(desk, self.signals, clock, self.current_staff)
         self.home_page = HomePage(context, self.sessions, self)
         self.checklist_page = ChecklistPage(context, self)
@@ -110,7 +111,6 @@ class MainWindow(QMainWindow):
         for page in (
             self.first_admin_page,
             self.sign_in_page,
-            self.staff_admin_page,
             self.home_page,
             self.checklist_page,
             self.patients_page,
@@ -122,7 +122,6 @@ class MainWindow(QMainWindow):
         self.first_admin_page.done.connect(self.set_staff)
         self.first_admin_page.administrator_exists.connect(self.show_sign_in)
         self.sign_in_page.signed_in.connect(self.set_staff)
-        self.staff_admin_page.back_requested.connect(self.show_home)
         self.home_page.open_session_requested.connect(self.show_session)
         self.home_page.open_patient_requested.connect(self.show_patient)
         self.checklist_page.back_requested.connect(self._back_from_session)
@@ -260,6 +259,10 @@ class MainWindow(QMainWindow):
     def show_staff_admin(self) -> None:
         if self._is_administrator():
             self.checklist_page.close_session()
+            if self.staff_admin_page is None:
+                self.staff_admin_page = StaffAdminPage(self.desk, self.current_staff, self)
+                self.staff_admin_page.back_requested.connect(self.show_home)
+                self.stack.addWidget(self.staff_admin_page)
             self.staff_admin_page.refresh()
             self.stack.setCurrentWidget(self.staff_admin_page)
 
