@@ -22,7 +22,7 @@ class BackupKeeper:
     def __init__(self, database: Path, folder: Callable[[], Path], clock: Clock) -> None:
         self.database, self.folder, self.clock = database, folder, clock
         self._thread: threading.Thread | None = None
-        self._tried_on: date | None = None  # one try a day: a failing disk is not hammered every second
+        self._tried_on: date | None = None  # the UTC day last looked at
         self.problem: str | None = None
         self.last: Path | None = None
 
@@ -34,17 +34,21 @@ class BackupKeeper:
             self.problem = f"The automatic backup failed: {error}. Tell the clinic manager."
 
     def tick(self) -> None:
-        """Start today's backup if there is none yet and none is being made."""
-        if self._thread is not None and self._thread.is_alive():
-            return
+        """Once a UTC day, start the day's backup if the folder has none yet.
+
+        Called every second on the UI thread: on any other second it only compares two dates, so a
+        slow backup folder (a USB disk, a share) and the settings are looked at once a day.
+        """
         today = self.clock.now().astimezone(UTC).date()
+        if self._tried_on == today or (self._thread is not None and self._thread.is_alive()):
+            return
+        self._tried_on = today
         try:
             due = not has_backup_of(self.folder(), today)
         except OSError as error:
             self.problem = f"The backup folder cannot be read: {error}."
             return
-        if due and self._tried_on != today:
-            self._tried_on = today
+        if due:
             self._thread = threading.Thread(target=self._make, name="daily backup", daemon=False)
             self._thread.start()
 
