@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from desk_app.store.database import APPLICATION_ID
+from desk_app.store.files import create_private_file
 from desk_app.store.migrations import LATEST_VERSION
 
 KEEP_DAILY = 14
@@ -72,10 +73,6 @@ def check_file(path: Path) -> FileCheck:
     return FileCheck(path, None, schema, sessions, patients)
 
 
-def _create_private(path: Path) -> None:
-    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-
-
 def backup_to(source: sqlite3.Connection, target: Path) -> FileCheck:
     """Copy the live database into `target` (a new file), then check the copy; refuse to overwrite."""
     if target.exists():
@@ -84,7 +81,7 @@ def backup_to(source: sqlite3.Connection, target: Path) -> FileCheck:
         raise BackupError(f"The folder {target.parent} does not exist.")
     partial = target.with_name(f".{target.name}.part")
     try:
-        _create_private(partial)
+        create_private_file(partial)
         with closing(sqlite3.connect(partial)) as copy:
             source.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
@@ -181,7 +178,7 @@ def restore(source: Path, live: Path, now: datetime) -> Path:
     kept = _unused(live.with_name(f"{live.stem}.replaced-{now:%Y%m%dT%H%M%S}Z{live.suffix}"))
     partial = live.with_name(f".{live.name}.restoring")
     try:
-        _create_private(partial)
+        create_private_file(partial)
         reading = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         with closing(reading) as src, closing(sqlite3.connect(partial)) as copy:
             src.backup(copy)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
 
+from desk_app.store.files import create_private_file
 from desk_app.store.migrations import SchemaTooNewError, migrate
 from desk_app.store.models import database_proxy
 
@@ -67,8 +68,7 @@ def _check_sqlite_file(path: Path) -> None:
             f"The folder {folder} is read-only. Treatment Desk needs to write its database there."
         )
     if not path.exists():
-        # Patient records: readable by their owner only, from the first byte.
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        create_private_file(path)
 
 
 def _refuse_foreign_or_damaged_file(path: Path) -> None:

@@ -6,7 +6,6 @@ To change the schema, append a function to MIGRATIONS; never edit one that has s
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -18,6 +17,7 @@ from peewee import Database, SqliteDatabase
 from desk_app.domain.people import search_key, search_words, sort_key
 from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5
 from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
+from desk_app.store.files import create_private_file
 from desk_app.store.models import ClinicSetting, SchemaMigration
 
 
@@ -144,8 +144,7 @@ def backup_before_migrating(db: SqliteDatabase, path: Path, version: int) -> Pat
     """Copy the live database with SQLite's online backup, beside it, before changing its schema."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.before-v{version + 1}.{stamp}{path.suffix}")
-    # Patient records: readable by their owner only, from the first byte copied.
-    os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    create_private_file(target)
     with closing(sqlite3.connect(target)) as copy:
         db.connection().backup(copy)
     return target
