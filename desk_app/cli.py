@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from peewee import Database
+
 from desk_app.domain.errors import DomainError
 from desk_app.exporting import DOCUMENTS
 from desk_app.paths import default_database_url
@@ -67,19 +69,26 @@ def database_url(explicit: str | None) -> str:
     return explicit or os.environ.get(DATABASE_ENV) or default_database_url()
 
 
+def _existing_database(command: str, url: str) -> Database | None:
+    """The database at `url`, never created anew; None (the reason said on stderr) if it cannot open."""
+    from desk_app.store.database import open_database
+
+    try:
+        return open_database(url, create=False)
+    except DatabaseOpenError as error:
+        print(f"desk-app {command}: {error}", file=sys.stderr)
+        return None
+
+
 def _unlock(initials: str, url: str) -> int:
     import getpass
 
     from desk_app.domain.clock import SystemClock
     from desk_app.domain.procedure import load_procedure
     from desk_app.paths import PROCEDURE_FILE, resource_path
-    from desk_app.store.database import open_database
     from desk_app.store.desk import Desk
 
-    try:
-        db = open_database(url, create=False)
-    except DatabaseOpenError as error:
-        print(f"desk-app unlock: {error}", file=sys.stderr)
+    if (db := _existing_database("unlock", url)) is None:
         return 2
     try:
         desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
@@ -96,12 +105,8 @@ def _unlock(initials: str, url: str) -> int:
 def _verify_audit(url: str) -> int:
     """Exit 0 with the row count and head hash when the chain holds; 1 naming the first break."""
     from desk_app.store.audit import verify_audit
-    from desk_app.store.database import open_database
 
-    try:
-        db = open_database(url, create=False)
-    except DatabaseOpenError as error:
-        print(f"desk-app audit: {error}", file=sys.stderr)
+    if (db := _existing_database("audit", url)) is None:
         return 2
     try:
         report = verify_audit(db)
