@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.clock = clock
         self.signals = DeskSignals(self)
+        self.signals.changed_elsewhere.connect(self._read_idle_limit)  # another desk's Clinic details
         self.staff: Staff | None = None
         self.backups = backups
         # Installed before any widget is made: labels are polished as soon as a layout measures them.
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         for watcher in (self.idle, self.plain_labels):
             QApplication.instance().installEventFilter(watcher)
         self.locked = False  # the screen locked itself or was locked: no record shows until a PIN
+        self.idle_limit = timedelta(minutes=ClinicDetails().idle_lock_minutes)
         self._database_busy = False
         self.demo = desk.is_demo()
         title = "Treatment Desk"
@@ -207,7 +209,7 @@ class MainWindow(QMainWindow):
         if self.backups is not None:
             self.backups.tick()
             problem = problem or self.backups.problem
-        if self.staff is not None and not self.locked and self.idle.idle_for() >= self._idle_limit():
+        if self.staff is not None and not self.locked and self.idle.idle_for() >= self.idle_limit:
             self.lock(idle=True)
         if self.locked:
             now = self.clock.now()
@@ -243,18 +245,23 @@ class MainWindow(QMainWindow):
     def current_staff(self) -> Staff | None:
         return None if self.locked else self.staff
 
-    def _idle_limit(self) -> timedelta:
+    def _read_idle_limit(self) -> None:
+        """The clinic's idle-lock minutes, read at each sign-in, after Clinic details is saved and when
+        another desk writes (not every second)."""
         try:
-            return timedelta(minutes=self.desk.clinic_details().idle_lock_minutes)
+            minutes = self.desk.clinic_details().idle_lock_minutes
         except DomainError:
-            return timedelta(minutes=ClinicDetails().idle_lock_minutes)
+            minutes = ClinicDetails().idle_lock_minutes
+        self.idle_limit = timedelta(minutes=minutes)
 
     def _is_administrator(self) -> bool:
         return self.staff is not None and not self.locked and self.staff.role is Role.ADMINISTRATOR
 
     def show_clinic_details(self) -> None:
         if self._is_administrator():
-            ClinicDetailsDialog(self, self.desk, self.staff).open()
+            dialog = ClinicDetailsDialog(self, self.desk, self.staff)
+            dialog.accepted.connect(self._read_idle_limit)
+            dialog.open()
 
     def show_staff_admin(self) -> None:
         if self._is_administrator():
@@ -352,6 +359,7 @@ class MainWindow(QMainWindow):
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
+        self._read_idle_limit()
         self.idle.touch()
         self.locked = False
         self.alert_message.setVisible(False)
