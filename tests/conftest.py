@@ -24,6 +24,7 @@ from desk_app.paths import PROCEDURE_FILE, resource_path  # noqa: E402
 from desk_app.store.database import open_database  # noqa: E402
 from desk_app.store.desk import Desk  # noqa: E402
 from tests.support.people import FAST_HASHER, add_member, administrator  # noqa: E402
+from tests.support.pg_databases import emptied_postgres_database  # noqa: E402
 
 # A Wednesday morning in winter (GMT): UTC and UK local time agree, so shown times are predictable.
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -44,9 +45,39 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "desk.sqlite3"
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_databases: run each test on SQLite and on PostgreSQL")
+    config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself, in a both_databases module")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked both_databases run once per database; the others on SQLite only."""
+    definition = metafunc.definition
+    if (
+        "backend" in metafunc.fixturenames
+        and definition.get_closest_marker("both_databases")
+        and not definition.get_closest_marker("sqlite_only")
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def db(db_path: Path) -> Iterator[Database]:
-    database = open_database(str(db_path))
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def db_url(backend: str, db_path: Path) -> Iterator[str]:
+    """The test's own new database: a file, or a database on the PostgreSQL test server."""
+    yield str(db_path) if backend == "sqlite" else emptied_postgres_database()
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url)
     yield database
     database.close()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
-from desk_app.domain.people import Role
+from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, Stop
 from desk_app.domain.session import Event, ItemState, SessionState, SessionStatus
 from desk_app.domain.text import check_plain_text
@@ -145,11 +145,16 @@ def check_abort(state: SessionState, reason: str, gel_removed: bool) -> tuple[st
     return checked, {"gel_removed": True}
 
 
-def check_take_over(state: SessionState, holder_id: int, staff_id: int) -> None:
-    """Handover: someone else takes the patient; refused for the one who already has them."""
+def check_take_over(
+    state: SessionState, holder: Staff, staff_id: int, holder_seen_id: int | None = None
+) -> None:
+    """Handover: someone else takes the patient; refused for the one who already has them, and
+    when the patient changed hands since the screen showed them (another desk took over first)."""
     _open_session(state)
-    if holder_id == staff_id:
+    if holder.id == staff_id:
         raise ActionRefused("You already have this patient.")
+    if holder_seen_id is not None and holder.id != holder_seen_id:
+        raise ActionRefused(f"{holder.name} has just taken over this patient. Nothing was changed.")
 
 
 def check_amendment(

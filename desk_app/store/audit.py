@@ -54,13 +54,15 @@ def write_audit(
     subject: str,
     subject_id: int | None = None,
     detail: dict[str, Any] | None = None,
-) -> None:
-    """Append one chained row; must run inside the action's own (IMMEDIATE) transaction."""
+) -> str:
+    """Append one chained row and return its hash; must run inside the action's own write
+    transaction (BEGIN IMMEDIATE on SQLite, the write lock on PostgreSQL)."""
     assert db.in_transaction(), "an audit row belongs in the transaction of the action it records"
     last = AuditLog.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).first()
     row_id, prev_hash = (last.id + 1, last.hash) if last else (1, GENESIS)
     text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
     when = utc_text(at)
+    row_hash = chain_hash(row_id, when, staff_id, action, subject, subject_id, text, prev_hash)
     AuditLog.insert(
         id=row_id,
         at=when,
@@ -70,8 +72,9 @@ def write_audit(
         subject_id=subject_id,
         detail=text,
         prev_hash=prev_hash,
-        hash=chain_hash(row_id, when, staff_id, action, subject, subject_id, text, prev_hash),
+        hash=row_hash,
     ).execute()
+    return row_hash
 
 
 def stored_time_text(instant: datetime) -> str:

@@ -14,6 +14,8 @@ from desk_app.store.audit import write_audit
 class DeskBase:
     db: Database
     clock: Clock
+    # The hashes of the audit rows this desk wrote: how it tells its own writes from another desk's.
+    written_by_this_desk: set[str]
 
     def staff(self, staff_id: int) -> Staff:  # provided by Desk
         raise NotImplementedError
@@ -30,4 +32,5 @@ class DeskBase:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """One audit row for the action under way, inside its transaction."""
-        write_audit(self.db, self.clock.now(), staff_id, action, subject, subject_id, detail)
+        row_hash = write_audit(self.db, self.clock.now(), staff_id, action, subject, subject_id, detail)
+        self.written_by_this_desk.add(row_hash)

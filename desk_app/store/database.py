@@ -15,7 +15,13 @@ from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
 
 from desk_app.store.files import create_private_file
 from desk_app.store.migrations import SchemaTooNewError, migrate
-from desk_app.store.models import database_proxy
+from desk_app.store.models import SchemaMigration, database_proxy
+from desk_app.store.postgres import (
+    ClinicPostgresDatabase,
+    PostgresAddressError,
+    describe,
+    is_postgres_url,
+)
 
 APPLICATION_ID = 0x54444553  # "TDES": marks a SQLite file as a Treatment Desk database
 BUSY_TIMEOUT_SECONDS = 5
@@ -40,11 +46,16 @@ def sqlite_path_from_url(url: str) -> Path:
     """Accept 'sqlite:///path' or a plain path; other schemes are refused with a clear message."""
     if url.startswith("sqlite:///"):
         return Path(url.removeprefix("sqlite:///")).expanduser()
+    if is_postgres_url(url):
+        raise DatabaseOpenError(
+            "This works on a database file on this PC only. A PostgreSQL database is backed up and "
+            "checked on its server (pg_dump; see the README)."
+        )
     if "://" in url:
         scheme = url.split("://", 1)[0]
         raise DatabaseOpenError(
-            f"Database addresses starting with '{scheme}://' are not supported yet; "
-            "use a file path or sqlite:///path."
+            f"Database addresses starting with '{scheme}://' are not supported; "
+            "use a file path, sqlite:///path or postgresql://USER@HOST:PORT/NAME."
         )
     return Path(url).expanduser()
 
@@ -104,7 +115,12 @@ def _check_pragmas(db: SqliteDatabase) -> None:
 
 
 def open_database(url: str, *, create: bool = True) -> Database:
-    """Open (creating if new, unless `create` is False) and migrate the database at `url`; bind the models."""
+    """Open (creating if new, unless `create` is False) and migrate the database at `url`; bind the models.
+
+    On PostgreSQL "creating" means creating the tables in an empty database that already exists.
+    """
+    if is_postgres_url(url):
+        return _open_postgres(url, create=create)
     path = sqlite_path_from_url(url)
     if not create and not path.exists():
         raise DatabaseOpenError(f"There is no database at {path}.")
@@ -136,5 +152,41 @@ def open_database(url: str, *, create: bool = True) -> Database:
             ) from None
         raise DatabaseOpenError(
             f"{path} cannot be used as a database ({message}). It was not changed."
+        ) from None
+    return db
+
+
+def _open_postgres(url: str, *, create: bool) -> Database:
+    """Connect, refuse a database of another program without writing to it, then migrate."""
+    try:
+        db = ClinicPostgresDatabase(url)
+    except PostgresAddressError as error:
+        raise DatabaseOpenError(str(error)) from None
+    where = describe(url)
+    try:
+        db.connect()
+        tables = db.get_tables()
+        if SchemaMigration._meta.table_name not in tables:
+            if tables:
+                raise DatabaseOpenError(
+                    f"The PostgreSQL database {where} holds another program's tables, not Treatment "
+                    "Desk's. It was not changed."
+                )
+            if not create:
+                raise DatabaseOpenError(f"There is no Treatment Desk database at {where} (it is empty).")
+        database_proxy.initialize(db)
+        migrate(db)
+    except DatabaseOpenError:
+        db.close()
+        raise
+    except SchemaTooNewError as error:
+        db.close()
+        raise DatabaseOpenError(str(error)) from None
+    except (DatabaseError, OperationalError) as error:
+        db.close()
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise DatabaseOpenError(
+            f"Cannot use the PostgreSQL database {where} ({reason}). Check that the server is running, "
+            "that the address is right and that the password is in ~/.pgpass. Nothing was changed."
         ) from None
     return db

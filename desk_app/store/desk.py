@@ -48,6 +48,7 @@ from desk_app.store.clinic import ClinicActions
 from desk_app.store.errors import store_errors
 from desk_app.store.models import (
     DEMO_SETTING,
+    AuditLog,
     ClinicSetting,
     EventRow,
     PatientRow,
@@ -86,20 +87,40 @@ class Desk(PatientActions, ClinicActions, AccountActions):
         self.hasher = hasher or SecretHasher()
         self._procedures: dict[str, Procedure] = {}
         self._seen_version: int | None = None
+        self.written_by_this_desk = set()
+        self._audit_read_to: int | None = None
+        self._other_desks_rows = 0
 
     @store_errors
     def changed_elsewhere(self) -> bool:
         """True if another program (another desk) wrote to the database since the last look.
 
-        Cheap enough to ask every second: SQLite's data_version changes only for other connections'
-        commits. Other databases: always False until they get their own mechanism.
+        Cheap enough to ask every second. SQLite's data_version changes only for other connections'
+        commits. On PostgreSQL every action writes an audit row: a row written since the last look
+        whose hash this desk did not write is another desk's (a hash, not an id, because an id of
+        a transaction this desk rolled back may since be another desk's).
         """
-        if not isinstance(self.db, SqliteDatabase):
-            return False
-        version = self.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        if isinstance(self.db, SqliteDatabase):
+            version = self.db.execute_sql("PRAGMA data_version").fetchone()[0]
+        else:
+            version = self._other_desks_writes()
         changed = self._seen_version is not None and version != self._seen_version
         self._seen_version = version
         return changed
+
+    def _other_desks_writes(self) -> int:
+        """How many audit rows other desks have written since this desk first looked."""
+        if self._audit_read_to is None:
+            self._audit_read_to = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
+            self.written_by_this_desk.clear()
+        newer = AuditLog.select(AuditLog.id, AuditLog.hash).where(AuditLog.id > self._audit_read_to)
+        for row_id, row_hash in newer.order_by(AuditLog.id).tuples():
+            if row_hash in self.written_by_this_desk:
+                self.written_by_this_desk.discard(row_hash)
+            else:
+                self._other_desks_rows += 1
+            self._audit_read_to = row_id
+        return self._other_desks_rows
 
     @store_errors
     def verify_audit(self) -> AuditReport:
@@ -390,12 +411,13 @@ class Desk(PatientActions, ClinicActions, AccountActions):
             return self._append(record, EventKind.ALERT_ACK, staff, values=values, text=kind.value)
 
     @store_errors
-    def take_over(self, session_id: int, staff_id: int) -> SessionRecord:
-        """Handover: this member of staff now has the patient."""
+    def take_over(self, session_id: int, staff_id: int, holder_seen_id: int | None = None) -> SessionRecord:
+        """Handover: this member of staff now has the patient. `holder_seen_id` is who had the patient
+        on the screen where Take over was pressed: if another desk took over since, this one is refused."""
         with self.db.atomic():
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
-            check_take_over(state, record.holder.id, staff_id)
+            check_take_over(state, record.holder, staff_id, holder_seen_id)
             record = self._append(record, EventKind.HANDOVER, staff)
             SessionRow.update(holder=staff_id).where(SessionRow.id == session_id).execute()
         return replace(record, holder=staff)

@@ -12,7 +12,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from peewee import Database, SqliteDatabase
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
 from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5
@@ -27,13 +27,15 @@ class SchemaTooNewError(Exception):
 
 def _m001_initial(db: Database) -> None:
     db.create_tables(schema_v1.TABLES)
+    table = schema_v1.SessionEvent._meta.table_name
     if isinstance(db, SqliteDatabase):
-        table = schema_v1.SessionEvent._meta.table_name
         for action in ("UPDATE", "DELETE"):
             db.execute_sql(
                 f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, 'session events are append-only'); END"
             )
+    elif isinstance(db, PostgresqlDatabase):
+        _forbid_update_and_delete(db, table)
 
 
 def _m002_clinic_settings(db: Database) -> None:
@@ -41,13 +43,27 @@ def _m002_clinic_settings(db: Database) -> None:
 
 
 def _forbid_update_and_delete(db: Database, table: str) -> None:
-    """The database itself refuses to change or remove rows of an append-only table."""
+    """The database itself refuses to change or remove rows of an append-only table.
+
+    On PostgreSQL TRUNCATE is refused too; a REPLACE-like INSERT ... ON CONFLICT DO UPDATE fires
+    the UPDATE trigger, so the primary key alone keeps inserts from overwriting a row.
+    """
     if isinstance(db, SqliteDatabase):
         for action in ("UPDATE", "DELETE"):
             db.execute_sql(
                 f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
             )
+    elif isinstance(db, PostgresqlDatabase):
+        db.execute_sql(
+            "CREATE OR REPLACE FUNCTION desk_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', "
+            "MESSAGE = TG_TABLE_NAME || ' rows are append-only'; END $$"
+        )
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION desk_refuse_change()"
+        )
 
 
 def _m003_patient_register(db: Database) -> None:
@@ -63,6 +79,12 @@ def _m003_patient_register(db: Database) -> None:
     db.execute_sql("CREATE INDEX patient_date_of_birth ON patient (date_of_birth)")
     db.execute_sql("CREATE INDEX patient_sort_key ON patient (sort_key)")
     db.create_tables([schema_v3.PatientWord, schema_v3.PatientChange])
+    if isinstance(db, PostgresqlDatabase):
+        # Compare folded words byte by byte, as SQLite does, whatever the server's language: a
+        # word-start search is then a plain range on the index, and lists sort the same everywhere.
+        folded = (("patient", "sort_key"), ("patient_word", "word"), ("patient_word", "sort_key"))
+        for table, column in folded:
+            db.execute_sql(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT COLLATE "C"')
     _forbid_update_and_delete(db, schema_v3.PatientChange._meta.table_name)
     existing = db.execute_sql("SELECT id, given_names, family_name, clinic_number FROM patient").fetchall()
     for patient_id, given, family, number in existing:

@@ -74,11 +74,12 @@ class BoardCardWidget(QFrame):
         parent: QWidget,
         session_id: int,
         open_session: Callable[[int], None],
-        take_over: Callable[[int], None],
+        take_over: Callable[[int, int | None], None],
     ) -> None:
         super().__init__(parent)
         self.setObjectName("boardCard")
         self.session_id = session_id
+        self.holder_shown_id: int | None = None  # who has the patient, as this card shows it
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.open_button = QPushButton("", self)
@@ -88,7 +89,7 @@ class BoardCardWidget(QFrame):
         row.addWidget(self.open_button, 1)
         self.take_over_button = QPushButton("Take over", self)
         self.take_over_button.setMinimumHeight(44)
-        self.take_over_button.clicked.connect(lambda: take_over(self.session_id))
+        self.take_over_button.clicked.connect(lambda: take_over(self.session_id, self.holder_shown_id))
         row.addWidget(self.take_over_button)
 
     def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
@@ -97,6 +98,7 @@ class BoardCardWidget(QFrame):
         self.open_button.setAccessibleName(", ".join(lines))
         self.take_over_button.setAccessibleName(f"Take over: {card.record.patient.full_name}")
         self.take_over_button.setVisible(staff is not None and staff.id != card.record.holder.id)
+        self.holder_shown_id = card.record.holder.id
         for widget in (self, self.open_button):
             widget.setProperty("phase", card.phase.value)
             widget.style().unpolish(widget)
@@ -253,15 +255,16 @@ class HomePage(QWidget):
         for before, after in zip(chain, [*chain[1:], self.search_edit], strict=False):
             QWidget.setTabOrder(before, after)
 
-    def _take_over(self, session_id: int) -> None:
+    def _take_over(self, session_id: int, holder_shown_id: int | None) -> None:
         staff = self.current_staff()
         if staff is None:
             return
         try:
-            self.desk.take_over(session_id, staff.id)
+            self.desk.take_over(session_id, staff.id, holder_shown_id)
         except DomainError as error:
             self.board_message.setText(str(error))
             self.board_message.setVisible(True)
+            self.refresh_board()  # show who has the patient now
             return
         self.board_message.setVisible(False)
         self.signals.session_changed.emit(session_id)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,9 @@ from desk_app.store.accounts import SignInRefused
 from desk_app.store.desk import Desk
 from desk_app.store.models import database_proxy
 from tests.support.people import PASSWORD, PIN, administrator
+from tests.support.raw_sql import other_connection, run_sql
+
+pytestmark = pytest.mark.both_databases
 
 WRONG_PASSWORD = "not my password"
 WRONG_PIN = "0000"
@@ -39,21 +40,21 @@ STRONGER = HashCost(memory_kib=64, iterations=2, lanes=1)  # stronger than the f
 
 def credential(db: Database, staff_id: int) -> dict[str, Any]:
     """The staff_credential row as stored, column by column."""
-    cursor = db.execute_sql("SELECT * FROM staff_credential WHERE staff_id = ?", (staff_id,))
+    cursor = run_sql(db, "SELECT * FROM staff_credential WHERE staff_id = ?", (staff_id,))
     names = [column[0] for column in cursor.description]
     row = cursor.fetchone()
     assert row is not None, f"no credential for staff {staff_id}"
     return dict(zip(names, row, strict=True))
 
 
-def committed_credential(db_path: Path, staff_id: int) -> tuple[int, int, int]:
+def committed_credential(db_url: str, staff_id: int) -> tuple[int, int, int]:
     """(failed sign-ins, failed PINs, locked) as another program sees them: committed data only."""
-    with closing(sqlite3.connect(db_path)) as other:
-        row = other.execute(
+    with other_connection(db_url) as other:
+        failed_sign_ins, failed_pins, locked = other.execute(
             "SELECT failed_sign_ins, failed_pins, locked FROM staff_credential WHERE staff_id = ?",
             (staff_id,),
         ).fetchone()
-    return row
+    return failed_sign_ins, failed_pins, int(locked)
 
 
 def hash_cost(stored_hash: str) -> tuple[str, HashCost]:
@@ -65,12 +66,13 @@ def hash_cost(stored_hash: str) -> tuple[str, HashCost]:
 
 
 def last_audit_id(db: Database) -> int:
-    return db.execute_sql("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    return run_sql(db, "SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
 
 
 def audit_after(db: Database, mark: int) -> list[tuple[str, int | None, str, int | None, dict]]:
     """(action, staff, subject, subject id, detail) of each audit row written after the mark."""
-    cursor = db.execute_sql(
+    cursor = run_sql(
+        db,
         "SELECT action, staff_id, subject, subject_id, detail FROM audit_log WHERE id > ? ORDER BY id",
         (mark,),
     )
@@ -84,11 +86,11 @@ def audit_actions(db: Database, mark: int) -> list[str]:
 
 
 def staff_count(db: Database) -> int:
-    return db.execute_sql("SELECT count(*) FROM staff").fetchone()[0]
+    return run_sql(db, "SELECT count(*) FROM staff").fetchone()[0]
 
 
 def credential_count(db: Database) -> int:
-    return db.execute_sql("SELECT count(*) FROM staff_credential").fetchone()[0]
+    return run_sql(db, "SELECT count(*) FROM staff_credential").fetchone()[0]
 
 
 def refused_sign_in(desk: Desk, staff_id: int, password: str) -> str:
@@ -175,7 +177,7 @@ def test_an_administrator_adds_staff_and_it_is_audited(desk: Desk, db: Database,
 
 def test_an_inactive_administrator_does_not_count(desk: Desk, db: Database, admin: Staff) -> None:
     # Only possible outside the app (update_staff keeps one active administrator), e.g. an old file.
-    db.execute_sql("UPDATE staff SET active = 0 WHERE id = ?", (admin.id,))
+    run_sql(db, "UPDATE staff SET active = ? WHERE id = ?", (False, admin.id))
     assert not desk.has_administrator()
     with pytest.raises(ActionRefused, match="first member of staff must be an administrator"):
         desk.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, admin.id)
@@ -318,12 +320,12 @@ def test_a_failed_sign_in_or_pin_does_not_rehash(db: Database, stronger_desk: De
 
 
 def test_nine_wrong_passwords_then_the_right_one_signs_in_and_starts_the_count_again(
-    desk: Desk, db_path: Path, nurse: Staff
+    desk: Desk, db_url: str, nurse: Staff
 ) -> None:
     for _ in range(MAX_SIGN_IN_FAILURES - 1):
         refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
     assert desk.sign_in(nurse.id, PASSWORD) == nurse
-    assert committed_credential(db_path, nurse.id) == (0, 0, 0)
+    assert committed_credential(db_url, nurse.id) == (0, 0, 0)
     for _ in range(MAX_SIGN_IN_FAILURES - 1):
         refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
     assert desk.sign_in(nurse.id, PASSWORD) == nurse
@@ -334,12 +336,12 @@ def test_each_wrong_password_says_how_many_tries_are_left(desk: Desk, nurse: Sta
     assert left == [9, 8, 7, 6, 5, 4, 3, 2, 1]
 
 
-def test_the_tenth_wrong_password_in_a_row_locks_the_account(desk: Desk, db_path: Path, nurse: Staff) -> None:
+def test_the_tenth_wrong_password_in_a_row_locks_the_account(desk: Desk, db_url: str, nurse: Staff) -> None:
     message = lock_out(desk, nurse.id)
     assert "Wrong password" in message
     assert "locked" in message
     assert "administrator" in message
-    assert committed_credential(db_path, nurse.id) == (10, 0, 1)
+    assert committed_credential(db_url, nurse.id) == (10, 0, 1)
     locked = {member.id: is_locked for member, _, is_locked in desk.list_all_staff()}
     assert locked[nurse.id] is True
 
@@ -376,11 +378,11 @@ def test_after_an_unlock_the_count_of_wrong_passwords_starts_again(
     assert tries_left(refused_sign_in(desk, nurse.id, WRONG_PASSWORD)) == 9
 
 
-def test_a_nurse_cannot_unlock_an_account(desk: Desk, db_path: Path, nurse: Staff, clinician: Staff) -> None:
+def test_a_nurse_cannot_unlock_an_account(desk: Desk, db_url: str, nurse: Staff, clinician: Staff) -> None:
     lock_out(desk, clinician.id)
     with pytest.raises(ActionRefused, match="Only an administrator"):
         desk.unlock_account(clinician.id, nurse.id)
-    assert committed_credential(db_path, clinician.id)[2] == 1
+    assert committed_credential(db_url, clinician.id)[2] == 1
     assert "locked" in refused_sign_in(desk, clinician.id, PASSWORD)
 
 
@@ -408,12 +410,12 @@ def test_after_five_wrong_pins_even_the_right_pin_is_refused(
 
 
 def test_signing_in_with_the_password_lets_the_pin_work_again(
-    desk: Desk, db_path: Path, clinician: Staff
+    desk: Desk, db_url: str, clinician: Staff
 ) -> None:
     for _ in range(MAX_PIN_FAILURES):
         refused_pin(desk, clinician.id, WRONG_PIN)
     assert desk.sign_in(clinician.id, PASSWORD) == clinician
-    assert committed_credential(db_path, clinician.id) == (0, 0, 0)
+    assert committed_credential(db_url, clinician.id) == (0, 0, 0)
     assert desk.confirm_pin(clinician.id, PIN, "override") == clinician
 
 
@@ -424,10 +426,10 @@ def test_the_right_pin_starts_the_count_of_wrong_pins_again(desk: Desk, clinicia
     assert tries_left(refused_pin(desk, clinician.id, WRONG_PIN)) == 4
 
 
-def test_wrong_pins_do_not_lock_the_account(desk: Desk, db_path: Path, nurse: Staff) -> None:
+def test_wrong_pins_do_not_lock_the_account(desk: Desk, db_url: str, nurse: Staff) -> None:
     for _ in range(MAX_PIN_FAILURES + 3):
         refused_pin(desk, nurse.id, WRONG_PIN)
-    assert committed_credential(db_path, nurse.id)[2] == 0
+    assert committed_credential(db_url, nurse.id)[2] == 0
     assert desk.sign_in(nurse.id, PASSWORD) == nurse
 
 
@@ -435,21 +437,21 @@ def test_wrong_pins_do_not_lock_the_account(desk: Desk, db_path: Path, nurse: St
 
 
 def test_wrong_passwords_are_committed_and_still_count_on_a_new_desk(
-    desk: Desk, db: Database, db_path: Path, procedure: Procedure, clock: ManualClock, nurse: Staff
+    desk: Desk, db: Database, db_url: str, procedure: Procedure, clock: ManualClock, nurse: Staff
 ) -> None:
     for _ in range(4):
         refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
-    assert committed_credential(db_path, nurse.id)[0] == 4
+    assert committed_credential(db_url, nurse.id)[0] == 4
     another_desk = Desk(db, procedure, clock, desk.hasher)
     assert tries_left(refused_sign_in(another_desk, nurse.id, WRONG_PASSWORD)) == 5
 
 
 def test_wrong_pins_are_committed_and_still_count_on_a_new_desk(
-    desk: Desk, db: Database, db_path: Path, procedure: Procedure, clock: ManualClock, nurse: Staff
+    desk: Desk, db: Database, db_url: str, procedure: Procedure, clock: ManualClock, nurse: Staff
 ) -> None:
     for _ in range(3):
         refused_pin(desk, nurse.id, WRONG_PIN)
-    assert committed_credential(db_path, nurse.id)[1] == 3
+    assert committed_credential(db_url, nurse.id)[1] == 3
     another_desk = Desk(db, procedure, clock, desk.hasher)
     assert tries_left(refused_pin(another_desk, nurse.id, WRONG_PIN)) == 1
 
@@ -710,7 +712,7 @@ def test_a_new_password_from_an_administrator_also_unlocks_the_account(
 def test_trying_an_account_with_no_password_yet_is_refused_and_recorded(
     desk: Desk, db: Database, admin: Staff, nurse: Staff
 ) -> None:
-    db.execute_sql("DELETE FROM staff_credential WHERE staff_id = ?", (nurse.id,))  # as before passwords
+    run_sql(db, "DELETE FROM staff_credential WHERE staff_id = ?", (nurse.id,))  # as before passwords
     mark = last_audit_id(db)
     with pytest.raises(SignInRefused, match="Ann Nurse has no password yet"):
         desk.sign_in(nurse.id, PASSWORD)
@@ -720,13 +722,13 @@ def test_trying_an_account_with_no_password_yet_is_refused_and_recorded(
 
 
 def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
-    desk: Desk, db: Database, db_path: Path, admin: Staff, capsys: pytest.CaptureFixture[str]
+    desk: Desk, db: Database, db_url: str, db_path: Path, admin: Staff, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from desk_app import cli
 
     lock_out(desk, admin.id)
     mark = last_audit_id(db)
-    assert cli.main(["unlock", "aa", "--db", str(db_path)]) == 0
+    assert cli.main(["unlock", "aa", "--db", db_url]) == 0
     database_proxy.initialize(db)  # the command bound the models to its own connection, now closed
     assert "Ada Admin (AA) may sign in again." in capsys.readouterr().out
     assert desk.sign_in(admin.id, PASSWORD) == admin
@@ -734,7 +736,7 @@ def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
     assert row[0] == "account unlocked from the terminal" and row[1] is None and row[3] == admin.id
     assert row[4]["account"]
 
-    assert cli.main(["unlock", "ZZ", "--db", str(db_path)]) == 1
+    assert cli.main(["unlock", "ZZ", "--db", db_url]) == 1
     assert "No active member of staff has the initials ZZ." in capsys.readouterr().err
     missing = db_path.with_name("nowhere.sqlite3")
     assert cli.main(["unlock", "AA", "--db", str(missing)]) == 2

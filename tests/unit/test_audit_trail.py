@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
-from peewee import Database, IntegrityError, OperationalError
+from peewee import Database, IntegrityError, OperationalError, SqliteDatabase
 
 from desk_app import cli
 from desk_app.domain.alerts import AlertKind
@@ -34,7 +34,10 @@ from desk_app.store.audit import GENESIS, chain_hash, stored_time_text, utc_text
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
+from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
+
+pytestmark = pytest.mark.both_databases
 
 # --- reading the trail -----------------------------------------------------------------------------
 
@@ -55,21 +58,21 @@ _COLUMNS = "id, at, staff_id, action, subject, subject_id, detail, prev_hash, ha
 
 
 def audit_rows(db: Database, after: int = 0) -> list[AuditRow]:
-    cursor = db.execute_sql(f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id", (after,))
+    cursor = run_sql(db, f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id", (after,))
     return [AuditRow(*row) for row in cursor.fetchall()]
 
 
 def last_id(db: Database) -> int:
-    return db.execute_sql("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+    return run_sql(db, "SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
 
 
 def count(db: Database, table: str) -> int:
-    return db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return run_sql(db, f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def audit_triggers(db: Database) -> set[str]:
     sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
-    return {name for (name,) in db.execute_sql(sql).fetchall()}
+    return {name for (name,) in run_sql(db, sql).fetchall()}
 
 
 def recomputed(row: AuditRow) -> str:
@@ -80,8 +83,10 @@ def recomputed(row: AuditRow) -> str:
 
 def event_row_of(db: Database, event_id: int) -> AuditRow:
     """The audit row that records session event `event_id`."""
-    cursor = db.execute_sql(
-        f"SELECT {_COLUMNS} FROM audit_log WHERE subject = 'session_event' AND subject_id = ?", (event_id,)
+    cursor = run_sql(
+        db,
+        f"SELECT {_COLUMNS} FROM audit_log WHERE subject = 'session_event' AND subject_id = ?",
+        (event_id,),
     )
     rows = [AuditRow(*row) for row in cursor.fetchall()]
     assert len(rows) == 1, rows
@@ -346,7 +351,7 @@ def update_clinic_details(w: World) -> Callable[[], Expected]:
 
 
 def _print_log_id(db: Database) -> int:
-    return db.execute_sql("SELECT max(id) FROM print_log").fetchone()[0]
+    return run_sql(db, "SELECT max(id) FROM print_log").fetchone()[0]
 
 
 def record_print(w: World) -> Callable[[], Expected]:
@@ -443,7 +448,8 @@ def test_a_session_events_row_holds_exactly_what_the_event_row_holds(
     session_id = world.start()
     record = desk.tick(session_id, "medication_history", SIGN_IN["medication_history"], world.nurse.id)
     event_id = record.events[-1].id
-    stored = db.execute_sql(
+    stored = run_sql(
+        db,
         "SELECT session_id, kind, item_id, staff_id, values_json, text, corrects_id FROM session_event "
         "WHERE id = ?",
         (event_id,),
@@ -780,11 +786,12 @@ def test_raw_sql_cannot_change_or_delete_an_audit_row(world: World, db: Database
     before = audit_rows(db)
     target = before[len(before) // 2].id
     with pytest.raises(IntegrityError, match="audit_log rows are append-only"):
-        db.execute_sql(statement, (target,))
+        run_sql(db, statement, (target,))
     assert audit_rows(db) == before
     assert verify_audit(db).ok
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"])
 def test_another_program_cannot_change_or_delete_an_audit_row_either(
     world: World, db: Database, db_path: Path, statement: str
@@ -799,11 +806,13 @@ def test_another_program_cannot_change_or_delete_an_audit_row_either(
     assert audit_rows(db) == before
 
 
+@pytest.mark.sqlite_only
 def test_insert_or_replace_cannot_overwrite_an_audit_row(world: World, db: Database) -> None:
     before = audit_rows(db)
     target = before[-1]
     with pytest.raises((IntegrityError, OperationalError), match="append-only"):
-        db.execute_sql(
+        run_sql(
+            db,
             "INSERT OR REPLACE INTO audit_log (id, at, staff_id, action, subject, subject_id, detail, "
             "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -821,14 +830,16 @@ def test_insert_or_replace_cannot_overwrite_an_audit_row(world: World, db: Datab
     assert audit_rows(db) == before
 
 
+@pytest.mark.sqlite_only
 def test_a_row_replaced_through_insert_or_replace_is_still_found_by_verify(
     world: World, db: Database
 ) -> None:
     """An editor who drops the append-only trigger can REPLACE a row; the chain still shows it."""
     _realistic_run(world)
     target = audit_rows(db)[5]
-    db.execute_sql("DROP TRIGGER audit_log_append_only")
-    db.execute_sql(
+    run_sql(db, "DROP TRIGGER audit_log_append_only")
+    run_sql(
+        db,
         "INSERT OR REPLACE INTO audit_log (id, at, staff_id, action, subject, subject_id, detail, "
         "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*target[:6], '{"forged": true}', target.prev_hash, target.hash),
@@ -842,10 +853,14 @@ def test_a_row_replaced_through_insert_or_replace_is_still_found_by_verify(
 
 
 def drop_triggers(db: Database, table: str) -> None:
-    """What anyone with the file can do: the triggers are no protection against a determined editor."""
-    db.execute_sql(f"DROP TRIGGER {table}_no_update")
-    db.execute_sql(f"DROP TRIGGER {table}_no_delete")
-    db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_append_only")
+    """What anyone with the file (or the database owner's login) can do: the triggers are no
+    protection against a determined editor."""
+    if not isinstance(db, SqliteDatabase):
+        run_sql(db, f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        return
+    run_sql(db, f"DROP TRIGGER {table}_no_update")
+    run_sql(db, f"DROP TRIGGER {table}_no_delete")
+    run_sql(db, f"DROP TRIGGER IF EXISTS {table}_append_only")
 
 
 def test_verify_finds_the_trail_intact_after_a_realistic_run(world: World, db: Database) -> None:
@@ -889,7 +904,7 @@ def test_verify_names_a_row_edited_in_the_file(
     _realistic_run(world)
     target = _middle(db, subject)
     drop_triggers(db, "audit_log")
-    db.execute_sql(f"UPDATE audit_log SET {column} = ? WHERE id = ?", (value, target.id))
+    run_sql(db, f"UPDATE audit_log SET {column} = ? WHERE id = ?", (value, target.id))
     report = verify_audit(db)
     assert not report.ok
     assert (
@@ -906,7 +921,8 @@ def test_verify_finds_a_row_whose_hash_was_recomputed_after_an_edit(world: World
     target = _middle(db, "patient")
     drop_triggers(db, "audit_log")
     forged = target._replace(detail='{"changes": []}')
-    db.execute_sql(
+    run_sql(
+        db,
         "UPDATE audit_log SET detail = ?, hash = ? WHERE id = ?",
         (forged.detail, recomputed(forged), target.id),
     )
@@ -925,9 +941,9 @@ def test_verify_finds_a_deleted_row(world: World, db: Database, which: str) -> N
         "two-in-a-row": rows[len(rows) // 2],
     }[which]
     drop_triggers(db, "audit_log")
-    db.execute_sql("DELETE FROM audit_log WHERE id = ?", (target.id,))
+    run_sql(db, "DELETE FROM audit_log WHERE id = ?", (target.id,))
     if which == "two-in-a-row":
-        db.execute_sql("DELETE FROM audit_log WHERE id = ?", (target.id + 1,))
+        run_sql(db, "DELETE FROM audit_log WHERE id = ?", (target.id + 1,))
     report = verify_audit(db)
     assert not report.ok
     assert report.problem == f"row {target.id} is missing"
@@ -942,14 +958,14 @@ def test_a_deleted_last_row_changes_the_head_hash_that_was_written_down(world: W
     last = audit_rows(db)[-1]
     assert last.subject == "print_log"
     drop_triggers(db, "audit_log")
-    db.execute_sql("DELETE FROM audit_log WHERE id = ?", (last.id,))
+    run_sql(db, "DELETE FROM audit_log WHERE id = ?", (last.id,))
     report = verify_audit(db)
     assert report.head_hash != written_down
     assert report.head_hash == last.prev_hash
 
 
 def _append_raw(db: Database, row: AuditRow) -> None:
-    db.execute_sql(f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(row))
+    run_sql(db, f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(row))
 
 
 @pytest.mark.parametrize("forgery", ["made-up-hash", "links-to-an-older-row", "before-the-first", "gap"])
@@ -967,7 +983,8 @@ def test_verify_finds_a_row_slipped_in(world: World, db: Database, forgery: str)
         forged = forged._replace(hash=recomputed(forged))
         expected = f"row {base.id} does not link to the row before it"
     elif forgery == "before-the-first":
-        db.execute_sql("DROP TRIGGER audit_log_append_only")  # it refuses any row before the last
+        if isinstance(db, SqliteDatabase):  # PostgreSQL has no REPLACE, so no trigger to refuse it
+            run_sql(db, "DROP TRIGGER audit_log_append_only")  # it refuses any row before the last
         forged = base._replace(id=0, prev_hash=GENESIS)
         forged = forged._replace(hash=recomputed(forged))
         expected = "row 1 is missing"
@@ -987,12 +1004,13 @@ def test_verify_finds_a_forged_session_event_row_written_with_its_audit_row(
     _realistic_run(world)
     session_id = world.start()
     head = audit_rows(db)[-1]
-    cursor = db.execute_sql(
+    cursor = run_sql(
+        db,
         "INSERT INTO session_event (session_id, kind, item_id, staff_id, at, values_json, text) "
-        "VALUES (?, 'tick', 'identity', ?, '2026-11-25 09:30:00', '{}', '')",
+        "VALUES (?, 'tick', 'identity', ?, '2026-11-25 09:30:00', '{}', '') RETURNING id",
         (session_id, world.nurse.id),
     )
-    event_id = cursor.lastrowid
+    event_id = cursor.fetchone()[0]
     detail = world.event(session_id, "tick", world.nurse, "identity")
     detail["at"] = "2026-11-25T09:30:00.000000+00:00"
     forged = AuditRow(
@@ -1035,7 +1053,7 @@ def test_verify_finds_a_session_event_edited_in_the_file(
     event_id = desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, world.nurse.id).events[-1].id
     rows_before = audit_rows(db)
     drop_triggers(db, "session_event")
-    db.execute_sql(statement, (event_id,))
+    run_sql(db, statement, (event_id,))
     assert audit_rows(db) == rows_before  # the trail itself is untouched
     report = verify_audit(db)
     assert not report.ok
@@ -1047,14 +1065,16 @@ def test_verify_finds_a_session_event_edited_in_the_file(
 def test_verify_finds_a_session_event_with_no_audit_row(world: World, db: Database, desk: Desk) -> None:
     _realistic_run(world)
     session_id = world.start()
-    cursor = db.execute_sql(
+    cursor = run_sql(
+        db,
         "INSERT INTO session_event (session_id, kind, item_id, staff_id, at, values_json, text) "
-        "VALUES (?, 'tick', 'identity', ?, '2026-11-25 09:30:00', ?, '')",
+        "VALUES (?, 'tick', 'identity', ?, '2026-11-25 09:30:00', ?, '') RETURNING id",
         (session_id, world.nurse.id, values_text(SIGN_IN["identity"])),
     )
-    assert desk.session(session_id).events[-1].id == cursor.lastrowid  # the record would show it
+    event_id = cursor.fetchone()[0]
+    assert desk.session(session_id).events[-1].id == event_id  # the record would show it
     report = verify_audit(db)
-    assert report.problem == f"session event {cursor.lastrowid} has no audit row"
+    assert report.problem == f"session event {event_id} has no audit row"
 
 
 def test_verify_finds_a_session_event_deleted_from_the_file(world: World, db: Database, desk: Desk) -> None:
@@ -1064,7 +1084,7 @@ def test_verify_finds_a_session_event_deleted_from_the_file(world: World, db: Da
     override = desk.override(session_id, "skin_type", "Test patch fine", world.clinician.id, world.nurse.id)
     event_id = override.events[-1].id
     drop_triggers(db, "session_event")
-    db.execute_sql("DELETE FROM session_event WHERE id = ?", (event_id,))
+    run_sql(db, "DELETE FROM session_event WHERE id = ?", (event_id,))
     report = verify_audit(db)
     assert not report.ok
     assert f"session event {event_id}" in report.problem
@@ -1074,8 +1094,8 @@ def test_verify_reports_the_first_break_only(world: World, db: Database) -> None
     _realistic_run(world)
     rows = audit_rows(db)
     drop_triggers(db, "audit_log")
-    db.execute_sql("UPDATE audit_log SET detail = '{}' WHERE id = ?", (rows[-2].id,))
-    db.execute_sql("UPDATE audit_log SET detail = '{}' WHERE id = ?", (rows[3].id,))
+    run_sql(db, "UPDATE audit_log SET detail = '{}' WHERE id = ?", (rows[-2].id,))
+    run_sql(db, "UPDATE audit_log SET detail = '{}' WHERE id = ?", (rows[3].id,))
     assert verify_audit(db).problem.startswith(f"row {rows[3].id} (")
 
 
@@ -1083,12 +1103,12 @@ def test_verify_reports_the_first_break_only(world: World, db: Database) -> None
 
 
 def test_cli_verify_of_an_intact_trail_exits_0_with_count_and_head_hash(
-    world: World, db: Database, db_path: Path, capsys: pytest.CaptureFixture[str]
+    world: World, db: Database, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _realistic_run(world)
     rows = audit_rows(db)
     db.close()
-    assert cli.main(["audit", "verify", "--db", str(db_path)]) == 0
+    assert cli.main(["audit", "verify", "--db", db_url]) == 0
     out, err = capsys.readouterr()
     assert out.strip() == f"Audit trail intact: {len(rows)} rows; head hash {rows[-1].hash}."
     assert err == ""
@@ -1097,14 +1117,14 @@ def test_cli_verify_of_an_intact_trail_exits_0_with_count_and_head_hash(
 def test_cli_verify_takes_the_database_before_the_command_and_from_the_environment(
     world: World,
     db: Database,
-    db_path: Path,
+    db_url: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     head = audit_rows(db)[-1].hash
     db.close()
-    assert cli.main(["--db", str(db_path), "audit", "verify"]) == 0
-    monkeypatch.setenv(cli.DATABASE_ENV, f"sqlite:///{db_path}")
+    assert cli.main(["--db", db_url, "audit", "verify"]) == 0
+    monkeypatch.setenv(cli.DATABASE_ENV, db_url if "://" in db_url else f"sqlite:///{db_url}")
     assert cli.main(["audit", "verify"]) == 0
     out, _ = capsys.readouterr()
     assert out.count(head) == 2
@@ -1112,28 +1132,25 @@ def test_cli_verify_takes_the_database_before_the_command_and_from_the_environme
 
 @pytest.mark.parametrize("tamper", ["edit-row", "delete-row", "edit-event"])
 def test_cli_verify_of_a_broken_trail_exits_1_naming_the_break(
-    world: World, db: Database, db_path: Path, capsys: pytest.CaptureFixture[str], tamper: str
+    world: World, db: Database, db_url: str, capsys: pytest.CaptureFixture[str], tamper: str
 ) -> None:
     _realistic_run(world)
     target = _middle(db, "patient")
     event_id = _middle(db, "session_event").subject_id
-    db.close()
-    with closing(sqlite3.connect(db_path)) as other:  # another program, with the file
-        if tamper == "edit-event":
-            other.execute("DROP TRIGGER session_event_no_update")
-            other.execute("UPDATE session_event SET text = 'nothing happened' WHERE id = ?", (event_id,))
-            expected = f"session event {event_id} differs from its audit row"
+    if tamper == "edit-event":
+        drop_triggers(db, "session_event")
+        run_sql(db, "UPDATE session_event SET text = 'nothing happened' WHERE id = ?", (event_id,))
+        expected = f"session event {event_id} differs from its audit row"
+    else:
+        drop_triggers(db, "audit_log")
+        if tamper == "edit-row":
+            run_sql(db, "UPDATE audit_log SET detail = '{}' WHERE id = ?", (target.id,))
+            expected = f"row {target.id} ({target.action}) was changed after it was written"
         else:
-            other.execute("DROP TRIGGER audit_log_no_update")
-            other.execute("DROP TRIGGER audit_log_no_delete")
-            if tamper == "edit-row":
-                other.execute("UPDATE audit_log SET detail = '{}' WHERE id = ?", (target.id,))
-                expected = f"row {target.id} ({target.action}) was changed after it was written"
-            else:
-                other.execute("DELETE FROM audit_log WHERE id = ?", (target.id,))
-                expected = f"row {target.id} is missing"
-        other.commit()
-    assert cli.main(["audit", "verify", "--db", str(db_path)]) == 1
+            run_sql(db, "DELETE FROM audit_log WHERE id = ?", (target.id,))
+            expected = f"row {target.id} is missing"
+    db.close()
+    assert cli.main(["audit", "verify", "--db", db_url]) == 1
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith(f"Audit trail BROKEN: {expected}.")
@@ -1179,9 +1196,7 @@ def test_cli_verify_of_a_database_it_cannot_open_exits_2(
 def _insert(db: Database, table: str, **values: object) -> int:
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
-    return db.execute_sql(
-        f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())
-    ).lastrowid
+    return run_sql(db, f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())).lastrowid
 
 
 def test_migration_5_enters_every_existing_session_event_in_the_trail(
@@ -1293,7 +1308,7 @@ def test_migration_5_enters_every_existing_session_event_in_the_trail(
 
         # And an old event edited afterwards in the file is found against its migrated row.
         drop_triggers(db, "session_event")
-        db.execute_sql("UPDATE session_event SET text = 'Patch test not done' WHERE id = ?", (event_ids[2],))
+        run_sql(db, "UPDATE session_event SET text = 'Patch test not done' WHERE id = ?", (event_ids[2],))
         assert verify_audit(db).problem == f"session event {event_ids[2]} differs from its audit row"
     finally:
         db.close()
@@ -1316,6 +1331,7 @@ def test_migration_5_on_a_database_with_no_events_starts_an_empty_trail(
         db.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_new_database_has_the_trigger_pair_too(db: Database) -> None:
     """Migration 5 runs on a new database as well, so its audit_log refuses alike."""
     assert audit_triggers(db) == {"audit_log_no_update", "audit_log_no_delete", "audit_log_append_only"}

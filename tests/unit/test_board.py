@@ -16,6 +16,8 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import SessionRow
 from tests.support.walk import ANAESTHETIC, SIGN_IN, TIME_OUT, tick_all
 
+pytestmark = pytest.mark.both_databases
+
 
 def numbing_session(desk: Desk, nurse: Staff, number: int) -> SessionRecord:
     """A patient whose gel is applied at the clock's current instant."""

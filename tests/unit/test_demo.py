@@ -22,6 +22,9 @@ from desk_app.store.database import open_database
 from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
 from desk_app.store.desk import Desk
 from desk_app.store.models import SessionRow
+from tests.support.raw_sql import run_sql
+
+pytestmark = pytest.mark.both_databases
 
 TABLES = ("staff", "patient", "treatment_session", "session_event")
 
@@ -56,7 +59,7 @@ def history(demo: tuple[Path, str]) -> list[SessionRecord]:
 
 
 def counts(db: Database) -> dict[str, int]:
-    return {table: db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES}
+    return {table: run_sql(db, f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES}
 
 
 def test_summary_names_the_database_and_what_was_made(demo: tuple[Path, str]) -> None:

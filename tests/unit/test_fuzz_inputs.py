@@ -47,7 +47,10 @@ from desk_app.domain.values import validate_field, validate_values
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.desk import Desk
 from tests.support.people import PASSWORD, PIN
+from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
+
+pytestmark = pytest.mark.both_databases
 
 T = TypeVar("T")
 
@@ -255,10 +258,7 @@ def new_clinic_number() -> str:
 
 def table_counts(db: Database) -> dict[str, int]:
     """The number of rows in every table, to prove that a refused action wrote nothing."""
-    names = db.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-    ).fetchall()
-    return {name: db.execute_sql(f'SELECT count(*) FROM "{name}"').fetchone()[0] for (name,) in names}
+    return {name: run_sql(db, f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in db.get_tables()}
 
 
 def attempt(action: Callable[[], T]) -> tuple[T | None, Exception | None]:
@@ -431,9 +431,7 @@ def test_registering_any_text_stores_it_exactly_or_refuses_and_writes_nothing(
     expected = rule(lambda: check_new_patient(**typed, today=local_today(clock.now())))
     if (
         expected is not None
-        and db.execute_sql(
-            "SELECT 1 FROM patient WHERE clinic_number = ?", (expected.clinic_number,)
-        ).fetchone()
+        and run_sql(db, "SELECT 1 FROM patient WHERE clinic_number = ?", (expected.clinic_number,)).fetchone()
     ):
         expected = None  # an earlier example registered that number: refused, rightly
     before = table_counts(db)
@@ -491,9 +489,7 @@ def test_editing_any_patient_field_stores_it_exactly_or_refuses_and_changes_noth
     if (
         expected is not None
         and expected.clinic_number != patient.clinic_number
-        and db.execute_sql(
-            "SELECT 1 FROM patient WHERE clinic_number = ?", (expected.clinic_number,)
-        ).fetchone()
+        and run_sql(db, "SELECT 1 FROM patient WHERE clinic_number = ?", (expected.clinic_number,)).fetchone()
     ):
         expected = None
     before = table_counts(db)

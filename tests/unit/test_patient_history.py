@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.course import MAX_PLANNED, course, session_line
@@ -18,25 +18,30 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind, SessionRecord, SessionStatus
 from desk_app.store.desk import Desk
+from tests.support.raw_sql import run_sql
 from tests.support.session_log import NURSE, Log
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
+pytestmark = pytest.mark.both_databases
+
 
 def count(db: Database, table: str) -> int:
-    return db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return run_sql(db, f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def raw_events(db: Database, session_id: int) -> list[tuple]:
-    """Every column of the session's event rows as stored, byte for byte (hex of each value)."""
-    columns = [row[1] for row in db.execute_sql("PRAGMA table_info(session_event)").fetchall()]
-    selected = ", ".join(f"typeof({c}), hex({c})" for c in columns)
-    return db.execute_sql(
-        f"SELECT {selected} FROM session_event WHERE session_id = ? ORDER BY id", (session_id,)
+    """Every column of the session's event rows as stored: on SQLite byte for byte (the type and hex
+    of each value); PostgreSQL's columns have one type each, so their values say it all."""
+    columns = [column.name for column in db.get_columns("session_event")]
+    typed = isinstance(db, SqliteDatabase)
+    selected = ", ".join(f"typeof({c}), hex({c})" if typed else c for c in columns)
+    return run_sql(
+        db, f"SELECT {selected} FROM session_event WHERE session_id = ? ORDER BY id", (session_id,)
     ).fetchall()
 
 
 def raw_session(db: Database, session_id: int) -> tuple:
-    return db.execute_sql("SELECT * FROM treatment_session WHERE id = ?", (session_id,)).fetchone()
+    return run_sql(db, "SELECT * FROM treatment_session WHERE id = ?", (session_id,)).fetchone()
 
 
 def sign_out(
@@ -179,7 +184,8 @@ def test_an_amendment_adds_one_event_and_leaves_every_earlier_row_as_it_was(
     assert after[: len(before)] == before
     assert len(after) == len(before) + 1
     assert raw_session(db, signed_out) == session_before  # still signed out, same end time, same holder
-    stored = db.execute_sql(
+    stored = run_sql(
+        db,
         "SELECT kind, item_id, staff_id, at, values_json, text, corrects_id FROM session_event "
         "WHERE session_id = ? ORDER BY id DESC LIMIT 1",
         (signed_out,),

@@ -28,22 +28,25 @@ from desk_app.store import migrations
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.patients import PossibleDuplicate
+from tests.support.raw_sql import run_sql
+
+pytestmark = pytest.mark.both_databases
 
 DETAILS = ("phone", "email", "fitzpatrick", "allergies", "notes")
 
 
 def count(db: Database, table: str) -> int:
-    return db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return run_sql(db, f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def raw_patient(db: Database, patient_id: int) -> tuple:
-    return db.execute_sql("SELECT * FROM patient WHERE id = ?", (patient_id,)).fetchone()
+    return run_sql(db, "SELECT * FROM patient WHERE id = ?", (patient_id,)).fetchone()
 
 
 def everything(db: Database) -> dict[str, list[tuple]]:
     """Every row of the tables the register writes, to prove a refused action wrote nothing."""
     return {
-        table: db.execute_sql(f"SELECT * FROM {table} ORDER BY id").fetchall()
+        table: run_sql(db, f"SELECT * FROM {table} ORDER BY id").fetchall()
         for table in ("patient", "patient_word", "patient_change")
     }
 
@@ -79,8 +82,10 @@ def test_names_and_details_with_accents_quotes_and_markup_are_stored_exactly(
     updated = desk.update_patient(patient.id, details, nurse.id)
     assert (updated.given_names, updated.family_name, updated.clinic_number) == (given, family, "AZ-7")
     assert updated.date_of_birth == date(1990, 2, 3)
-    stored = db.execute_sql(
-        "SELECT given_names, family_name, allergies, notes, email FROM patient WHERE id = ?", (patient.id,)
+    stored = run_sql(
+        db,
+        "SELECT given_names, family_name, allergies, notes, email FROM patient WHERE id = ?",
+        (patient.id,),
     ).fetchone()
     assert stored == (given, family, details["allergies"], details["notes"], details["email"])
     assert desk.patient(patient.id) == updated
@@ -269,7 +274,7 @@ def test_every_change_is_kept_with_old_and_new_value_who_and_when(
     )
     assert (updated.phone, updated.family_name) == ("07700 900123", "O'Brien-Nuñez")
     assert desk.patient(zoe.id) == updated
-    assert db.execute_sql("SELECT family_name, phone FROM patient WHERE id = ?", (zoe.id,)).fetchone() == (
+    assert run_sql(db, "SELECT family_name, phone FROM patient WHERE id = ?", (zoe.id,)).fetchone() == (
         "O'Brien-Nuñez",
         "07700 900123",
     )
@@ -321,11 +326,11 @@ def test_raw_sql_cannot_change_or_delete_a_kept_change(
     desk: Desk, db: Database, nurse: Staff, zoe: Patient, statement: str
 ) -> None:
     desk.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
-    change_id, *_ = db.execute_sql("SELECT id FROM patient_change").fetchone()
-    before = db.execute_sql("SELECT * FROM patient_change").fetchall()
+    change_id, *_ = run_sql(db, "SELECT id FROM patient_change").fetchone()
+    before = run_sql(db, "SELECT * FROM patient_change").fetchall()
     with pytest.raises(IntegrityError, match="append-only"):
-        db.execute_sql(statement, (change_id,))
-    assert db.execute_sql("SELECT * FROM patient_change").fetchall() == before
+        run_sql(db, statement, (change_id,))
+    assert run_sql(db, "SELECT * FROM patient_change").fetchall() == before
 
 
 # --- archive -------------------------------------------------------------------------------------
@@ -556,7 +561,7 @@ def test_any_unicode_name_is_stored_exactly_and_found_by_search(
     expected = (given_names.strip(), family_name.strip())
     assert (patient.given_names, patient.family_name) == expected
     assert desk.patient(patient.id) == patient
-    raw = db.execute_sql("SELECT given_names, family_name FROM patient WHERE id = ?", (patient.id,))
+    raw = run_sql(db, "SELECT given_names, family_name FROM patient WHERE id = ?", (patient.id,))
     assert raw.fetchone() == expected
 
     assert patient.id in found(desk, number)
@@ -623,7 +628,7 @@ def test_migration_3_brings_an_existing_version_2_database_up_to_date(
         # And the new tables work: edits are kept, and kept changes cannot be altered.
         desk.update_patient(patient.id, {"phone": "07700 900123"}, 1)
         with pytest.raises(IntegrityError, match="append-only"):
-            db.execute_sql("DELETE FROM patient_change")
+            run_sql(db, "DELETE FROM patient_change")
         assert count(db, "patient_change") == 1
     finally:
         db.close()

@@ -258,8 +258,8 @@ def test_a_file_that_is_not_ours_is_refused_and_left_byte_for_byte_unchanged(
 
 
 def test_unsupported_url_scheme_gets_a_clear_message() -> None:
-    with pytest.raises(DatabaseOpenError, match=r"'postgresql://' are not supported"):
-        open_database("postgresql://x")
+    with pytest.raises(DatabaseOpenError, match=r"'mysql://' are not supported.*postgresql://USER@HOST"):
+        open_database("mysql://x")
 
 
 # --- schema versions -----------------------------------------------------------------------------

@@ -16,21 +16,25 @@ from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.session import EventKind, ItemStatus, SessionRecord
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
 from tests.support.people import add_member
+from tests.support.raw_sql import run_sql, stored_utc_text
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
+
+pytestmark = pytest.mark.both_databases
 
 
 def count(db: Database, table: str) -> int:
-    return db.execute_sql(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return run_sql(db, f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def raw_event(db: Database, event_id: int) -> tuple:
-    return db.execute_sql("SELECT * FROM session_event WHERE id = ?", (event_id,)).fetchone()
+    return run_sql(db, "SELECT * FROM session_event WHERE id = ?", (event_id,)).fetchone()
 
 
 def session_row(db: Database, session_id: int) -> tuple[str, str | None]:
-    return db.execute_sql(
-        "SELECT status, ended_at FROM treatment_session WHERE id = ?", (session_id,)
+    status, ended_at = run_sql(
+        db, "SELECT status, ended_at FROM treatment_session WHERE id = ?", (session_id,)
     ).fetchone()
+    return status, stored_utc_text(ended_at)
 
 
 def walk_to_time_out(desk: Desk, clock: ManualClock, session_id: int, staff_id: int) -> SessionRecord:
@@ -153,9 +157,7 @@ def test_names_are_stored_exactly_as_typed(desk: Desk, db: Database, nurse: Staf
     patient = desk.register_patient(given, family, "1990-02-03", "AZ-7", nurse.id)
     assert (patient.given_names, patient.family_name) == (given, family)
     assert desk.patient(patient.id).given_names == given
-    raw = db.execute_sql(
-        "SELECT given_names, family_name FROM patient WHERE id = ?", (patient.id,)
-    ).fetchone()
+    raw = run_sql(db, "SELECT given_names, family_name FROM patient WHERE id = ?", (patient.id,)).fetchone()
     assert raw == (given, family)
 
 
@@ -330,7 +332,7 @@ def test_raw_sql_cannot_change_or_delete_an_event(
     _, event_id = one_tick
     before = raw_event(db, event_id)
     with pytest.raises(IntegrityError, match="append-only"):
-        db.execute_sql(statement, (event_id,))
+        run_sql(db, statement, (event_id,))
     assert raw_event(db, event_id) == before
     assert count(db, "session_event") == 1
 
@@ -589,7 +591,7 @@ def test_old_sessions_keep_the_procedure_version_they_ran(
     record = updated.tick(old.id, "consent", SIGN_IN["consent"], nurse.id)
     assert record.procedure.version == "1.2"
     assert count(db, "procedure_version") == 2
-    versions = db.execute_sql("SELECT version FROM procedure_version ORDER BY id").fetchall()
+    versions = run_sql(db, "SELECT version FROM procedure_version ORDER BY id").fetchall()
     assert versions == [("1.2",), ("1.3",)]
 
 

@@ -18,21 +18,20 @@ from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from desk_app.store.models import EventRow
 from tests.support.people import add_member
+from tests.support.raw_sql import other_connection, shorten_lock_wait
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
+pytestmark = pytest.mark.both_databases
 
-def test_a_locked_database_gives_a_message_and_saves_nothing(desk: Desk, nurse: Staff, db_path: Path) -> None:
+
+def test_a_locked_database_gives_a_message_and_saves_nothing(desk: Desk, nurse: Staff, db_url: str) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
-    desk.db.execute_sql("PRAGMA busy_timeout = 50")  # do not wait the full 5 s in a test
-    other = sqlite3.connect(db_path, timeout=0.05)
-    other.execute("BEGIN IMMEDIATE")  # another desk holds the write lock
-    try:
+    shorten_lock_wait(desk.db)
+    with other_connection(db_url) as other:
+        other.hold_the_write_lock()  # another desk in the middle of an action
         with pytest.raises(StoreUnavailable, match="Not saved: the database could not be used"):
             desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
-    finally:
-        other.rollback()
-        other.close()
     assert EventRow.select().count() == 0
     desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)  # and it works again after
     assert EventRow.select().count() == 1
@@ -51,17 +50,22 @@ def test_another_program_s_database_is_refused_even_in_a_folder_named_with_a_has
     assert sorted(p.name for p in folder.iterdir()) == ["other.db"]
 
 
-def test_another_desk_s_write_is_noticed(
-    desk: Desk, nurse: Staff, db_path: Path, procedure: Procedure
-) -> None:
+def test_another_desk_s_write_is_noticed(desk: Desk, nurse: Staff, db_url: str, procedure: Procedure) -> None:
     assert desk.changed_elsewhere() is False  # the first look sets the mark
     desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     assert desk.changed_elsewhere() is False  # our own writes are not "elsewhere"
-    with sqlite3.connect(db_path) as other:
+    with other_connection(db_url) as other:  # another desk adds a member of staff, with its audit row
         other.execute(
             "INSERT INTO staff (name, initials, role, active, created_at) "
-            "VALUES ('Kate Whitmore', 'KW', 'nurse', 1, '2026-11-25 09:00:00')"
+            "VALUES ('Kate Whitmore', 'KW', 'nurse', ?, '2026-11-25 09:00:00')",
+            (True,),
         )
+        other.execute(
+            "INSERT INTO audit_log (id, at, action, subject, detail, prev_hash, hash) "
+            "SELECT max(id) + 1, '2026-11-25T09:00:00.000000+00:00', 'staff added', 'staff', '{}', "
+            "'', 'forged' FROM audit_log"
+        )
+        other.commit()
     assert desk.changed_elsewhere() is True
     assert desk.changed_elsewhere() is False
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +18,10 @@ from desk_app.store.desk import Desk
 from desk_app.store.fields import UTCDateTimeField
 from desk_app.store.models import StaffRow
 from tests.support.people import add_member
+from tests.support.raw_sql import run_sql, stored_utc_text
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
+
+pytestmark = pytest.mark.both_databases
 
 LONDON = ZoneInfo("Europe/London")
 # UK clocks go forward at 01:00 UTC on Sunday 29 March 2026: 01:00 GMT becomes 02:00 BST.
@@ -29,8 +31,8 @@ GEL_READY = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
 
 
 def raw_times(db: Database, item_id: str) -> list[str]:
-    rows = db.execute_sql("SELECT at FROM session_event WHERE item_id = ?", (item_id,)).fetchall()
-    return [row[0] for row in rows]
+    rows = run_sql(db, "SELECT at FROM session_event WHERE item_id = ?", (item_id,)).fetchall()
+    return [stored_utc_text(row[0]) for row in rows]
 
 
 @pytest.fixture
@@ -47,10 +49,10 @@ def gel_across_dst(desk: Desk, clock: ManualClock) -> int:
 
 
 def test_gel_applied_before_the_clocks_go_forward_is_ready_an_hour_later_in_utc(
-    gel_across_dst: int, db_path: Path, db: Database, procedure: Procedure, clock: ManualClock
+    gel_across_dst: int, db_url: str, db: Database, procedure: Procedure, clock: ManualClock
 ) -> None:
     db.close()
-    reopened = open_database(str(db_path))  # read back from the file, not from any cache
+    reopened = open_database(db_url)  # read back from the database, not from any cache
     try:
         record = Desk(reopened, procedure, clock).session(gel_across_dst)
         countdown = record.state(GEL_APPLIED).countdown
@@ -74,10 +76,10 @@ def test_gel_applied_before_the_clocks_go_forward_is_ready_an_hour_later_in_utc(
 def test_times_are_stored_as_utc_wall_time_without_an_offset(gel_across_dst: int, db: Database) -> None:
     assert raw_times(db, "gel_applied") == ["2026-03-29 00:30:00"]
     assert raw_times(db, "identity") == ["2026-03-29 00:00:00"]
-    started = db.execute_sql(
-        "SELECT started_at FROM treatment_session WHERE id = ?", (gel_across_dst,)
+    started = run_sql(
+        db, "SELECT started_at FROM treatment_session WHERE id = ?", (gel_across_dst,)
     ).fetchone()[0]
-    assert started == "2026-03-29 00:00:00"
+    assert stored_utc_text(started) == "2026-03-29 00:00:00"
 
 
 def test_a_tick_after_the_change_is_stored_in_utc_not_bst(
@@ -88,8 +90,8 @@ def test_a_tick_after_the_change_is_stored_in_utc_not_bst(
     clock.set(datetime(2026, 3, 29, 2, 40, tzinfo=LONDON))
     record = desk.add_note(gel_across_dst, None, "Patient comfortable", nurse.id)
     assert record.events[-1].at == datetime(2026, 3, 29, 1, 40, tzinfo=UTC)
-    raw = db.execute_sql("SELECT at FROM session_event ORDER BY id DESC LIMIT 1").fetchone()[0]
-    assert raw == "2026-03-29 01:40:00"
+    raw = run_sql(db, "SELECT at FROM session_event ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert stored_utc_text(raw) == "2026-03-29 01:40:00"
 
 
 # --- the field itself ----------------------------------------------------------------------------
@@ -98,8 +100,8 @@ def test_a_tick_after_the_change_is_stored_in_utc_not_bst(
 def test_field_stores_an_aware_local_time_as_utc_and_reads_it_back_aware(db: Database) -> None:
     bst = datetime(2026, 7, 1, 14, 15, 16, 123456, tzinfo=LONDON)
     row = StaffRow.create(name="Summer Staff", initials="SS", role="nurse", created_at=bst)
-    raw = db.execute_sql("SELECT created_at FROM staff WHERE id = ?", (row.id,)).fetchone()[0]
-    assert raw == "2026-07-01 13:15:16.123456"
+    raw = run_sql(db, "SELECT created_at FROM staff WHERE id = ?", (row.id,)).fetchone()[0]
+    assert stored_utc_text(raw) == "2026-07-01 13:15:16.123456"
     read = StaffRow.get_by_id(row.id).created_at
     assert read == bst
     assert read.tzinfo is UTC
@@ -126,5 +128,5 @@ def test_field_keeps_none(db: Database) -> None:
 
 
 def test_field_reads_a_stored_offset_correctly(db: Database, nurse: Staff) -> None:
-    db.execute_sql("UPDATE staff SET created_at = ? WHERE id = ?", ("2026-03-29 02:30:00+01:00", nurse.id))
+    run_sql(db, "UPDATE staff SET created_at = ? WHERE id = ?", ("2026-03-29 02:30:00+01:00", nurse.id))
     assert StaffRow.get_by_id(nurse.id).created_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)

@@ -1,0 +1,85 @@
+"""A clinic's shared database on a PostgreSQL server, behaving as the embedded SQLite one does.
+
+- One writer at a time: every transaction first takes one advisory lock, as SQLite's BEGIN
+  IMMEDIATE does, so an action reads what the last one committed and the audit chain has no fork.
+  A desk waits for it at most LOCK_WAIT_SECONDS, then the action is "Not saved".
+- Times are `timestamptz`, and each connection talks UTC, so no server setting shifts them.
+- The password never comes from the address: libpq reads ~/.pgpass or PGPASSWORD itself.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from peewee import PostgresqlDatabase
+
+WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
+LOCK_WAIT_SECONDS = 5
+CONNECT_TIMEOUT_SECONDS = 5
+SCHEMES = ("postgresql://", "postgres://")
+
+
+class PostgresAddressError(ValueError):
+    """The address cannot be used as it stands; the message says how to write it."""
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(SCHEMES)
+
+
+def checked_postgres_url(url: str) -> str:
+    """The address in the postgresql:// form, refusing a password in it (a command line and the
+    environment of a shared PC are readable by others) and an address with no database name."""
+    parts = urlsplit(url)
+    if parts.password is not None or "password" in parse_qs(parts.query):
+        raise PostgresAddressError(
+            "Do not put the password in the database address: others on this PC can read it. "
+            "Put it in the PostgreSQL password file (~/.pgpass) instead."
+        )
+    if not parts.path.strip("/"):
+        raise PostgresAddressError(
+            "The database address names no database: write postgresql://USER@HOST:PORT/NAME."
+        )
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+def describe(url: str) -> str:
+    """The address as shown in messages: user, server and database, never anything else."""
+    parts = urlsplit(url)
+    where = parts.hostname or "the local server"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.username + '@' if parts.username else ''}{where}{port}/{parts.path.strip('/')}"
+
+
+class ClinicPostgresDatabase(PostgresqlDatabase):
+    """PostgreSQL through psycopg 3, with SQLite's one-writer rule and UTC on every connection."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            checked_postgres_url(url),
+            prefer_psycopg3=True,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            application_name="Treatment Desk",
+            field_types={"DATETIME": "TIMESTAMPTZ"},
+        )
+
+    def _initialize_connection(self, conn) -> None:  # type: ignore[no-untyped-def]
+        with conn.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.execute(f"SET lock_timeout = '{LOCK_WAIT_SECONDS}s'")
+
+    def cursor(self, named_cursor=None):  # type: ignore[no-untyped-def]
+        """A connection lost between actions (server restarted, network down) is opened again
+        at the next action, never in the middle of one."""
+        if not self.is_closed() and not self.in_transaction() and self._state.conn.closed:
+            self.close()
+        return super().cursor(named_cursor)
+
+    def begin(self, isolation_level: str | None = None) -> None:
+        super().begin(isolation_level)
+        try:
+            self.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        except Exception:
+            # Not yet a transaction peewee knows of, so nobody else would end it.
+            self.cursor().execute("ROLLBACK")
+            raise

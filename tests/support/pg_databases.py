@@ -1,0 +1,77 @@
+"""PostgreSQL databases on the test server for the tests that run on PostgreSQL.
+
+Creating and migrating a database costs about half a second, so each test process migrates one
+database once and every test gets it emptied: all rows gone, ids from 1 again, and any trigger a
+test disabled (to play a determined editor) enabled again. A test that needs a database no
+migration has touched asks for fresh_postgres_database().
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import uuid4
+
+import psycopg
+import pytest
+
+from tests.support.pg_server import REQUIRED_VARIABLE, SKIP_VARIABLE, URL_VARIABLE
+
+_NOT_STARTED = "no PostgreSQL test server was started (make test starts one)"
+
+
+def server_url() -> str:
+    """The test server's address; skips the test (or fails it, when CI requires PostgreSQL) without one."""
+    url = os.environ.get(URL_VARIABLE)
+    if url:
+        return url
+    reason = f"PostgreSQL tests skipped: {os.environ.get(SKIP_VARIABLE) or _NOT_STARTED}"
+    if os.environ.get(REQUIRED_VARIABLE) == "required":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+_migrated: dict[str, str] = {}  # server address -> this process's migrated database
+
+
+def _address_of(server: str, name: str) -> str:
+    return f"{server.rsplit('/', 1)[0]}/{name}"
+
+
+def emptied_postgres_database() -> str:
+    """This test process's migrated database, emptied for the next test."""
+    server = server_url()
+    if server not in _migrated:
+        from desk_app.store.database import open_database
+
+        name = f"desk_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid4().hex[:8]}"
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        open_database(_address_of(server, name)).close()
+        _migrated[server] = _address_of(server, name)
+        return _migrated[server]
+    url = _migrated[server]
+    with psycopg.connect(url, autocommit=True) as admin:
+        listed = admin.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        tables = [name for (name,) in listed if name != "schema_migration"]
+        for table in tables:
+            admin.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        # The append-only tables refuse TRUNCATE: their triggers do not fire for a replica.
+        admin.execute("SET session_replication_role = replica")
+        admin.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    return url
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create a database named for this test only, yield its address, and drop it afterwards."""
+    server = server_url()
+    name = f"desk_{uuid4().hex[:16]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield _address_of(server, name)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
