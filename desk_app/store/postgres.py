@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from peewee import PostgresqlDatabase
+from peewee import InterfaceError, OperationalError, PostgresqlDatabase
 
 WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
 LOCK_WAIT_SECONDS = 5
@@ -68,18 +70,37 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             cursor.execute("SET TIME ZONE 'UTC'")
             cursor.execute(f"SET lock_timeout = '{LOCK_WAIT_SECONDS}s'")
 
-    def cursor(self, named_cursor=None):  # type: ignore[no-untyped-def]
-        """A connection lost between actions (server restarted, network down) is opened again
-        at the next action, never in the middle of one."""
-        if not self.is_closed() and not self.in_transaction() and self._state.conn.closed:
-            self.close()
-        return super().cursor(named_cursor)
+    def _lost(self) -> bool:
+        """The server dropped this connection (a restart, a network blip): psycopg now says closed."""
+        return not self.is_closed() and self._state.conn.closed
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        """A statement outside a transaction (a read: every write is in one) that finds the
+        connection lost runs once more on a new connection, so the desk recovers by itself."""
+        if self.in_transaction():
+            return super().execute_sql(sql, params)
+        try:
+            return super().execute_sql(sql, params)
+        except (OperationalError, InterfaceError):
+            if not self._lost():
+                raise
+        self.close()
+        return super().execute_sql(sql, params)
 
     def begin(self, isolation_level: str | None = None) -> None:
-        super().begin(isolation_level)
+        """BEGIN, then the write lock. A connection found lost at BEGIN is replaced: nothing of
+        the action has run yet."""
+        try:
+            super().begin(isolation_level)
+        except (OperationalError, InterfaceError):
+            if not self._lost():
+                raise
+            self.close()
+            super().begin(isolation_level)
         try:
             self.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
         except Exception:
             # Not yet a transaction peewee knows of, so nobody else would end it.
-            self.cursor().execute("ROLLBACK")
+            with suppress(Exception):  # a lost connection has nothing left to roll back
+                self.cursor().execute("ROLLBACK")
             raise

@@ -1,0 +1,253 @@
+"""What only PostgreSQL needs: its address, refusing what is not ours, timestamptz, the triggers as
+another program meets them, search on an index, and a connection lost between two actions.
+
+The rest of the store's behaviour is proven on both databases by the modules marked both_databases.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from peewee import Database
+
+from desk_app.domain.clinic import DocumentKind
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.domain.procedure import Procedure
+from desk_app.store.database import DatabaseOpenError, open_database
+from desk_app.store.desk import Desk
+from desk_app.store.errors import StoreUnavailable
+from tests.support.people import FAST_HASHER, add_member
+from tests.support.pg_databases import emptied_postgres_database, fresh_postgres_database, server_url
+from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
+
+APPEND_ONLY = ("session_event", "patient_change", "print_log", "clinic_setting_change", "audit_log")
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return emptied_postgres_database()
+
+
+@pytest.fixture
+def pg_db(pg_url: str) -> Iterator[Database]:
+    database = open_database(pg_url)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def pg_desk(pg_db: Database, procedure: Procedure, clock: ManualClock) -> Desk:
+    return Desk(pg_db, procedure, clock, FAST_HASHER)
+
+
+@pytest.fixture
+def pg_nurse(pg_desk: Desk) -> Staff:
+    add_member(pg_desk, "Ada Admin", "AA", "administrator")
+    return add_member(pg_desk, "Ann Nurse", "AN", "nurse")
+
+
+def tables(url: str) -> list[str]:
+    with psycopg.connect(url) as other:
+        listed = other.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        return sorted(name for (name,) in listed)
+
+
+# --- the address ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://nurse:s3cret-word@db.clinic.lan/desk",
+        "postgresql://nurse@db.clinic.lan/desk?password=s3cret-word",
+    ],
+)
+def test_a_password_in_the_address_is_refused_before_connecting_and_never_repeated(url: str) -> None:
+    with pytest.raises(DatabaseOpenError, match=r"password file \(~/.pgpass\)") as refused:
+        open_database(url)
+    assert "s3cret-word" not in str(refused.value)
+
+
+def test_an_address_without_a_database_name_says_how_to_write_one() -> None:
+    with pytest.raises(DatabaseOpenError, match=r"names no database: write postgresql://USER@HOST:PORT/NAME"):
+        open_database("postgresql://nurse@db.clinic.lan")
+
+
+def test_a_server_that_is_not_there_gets_a_message_a_manager_can_act_on() -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(DatabaseOpenError) as refused:
+        open_database(f"postgresql://nurse@127.0.0.1:{port}/desk")
+    message = str(refused.value)
+    assert message.startswith(f"Cannot use the PostgreSQL database nurse@127.0.0.1:{port}/desk (")
+    assert "Check that the server is running" in message and "Nothing was changed." in message
+
+
+def test_a_database_of_another_program_is_refused_and_left_as_it_was() -> None:
+    with fresh_postgres_database() as url:
+        with psycopg.connect(url) as other:
+            other.execute("CREATE TABLE invoices (id INTEGER)")
+        with pytest.raises(DatabaseOpenError, match="holds another program's tables"):
+            open_database(url)
+        assert tables(url) == ["invoices"]
+
+
+def test_a_command_that_must_not_create_refuses_an_empty_database_and_creates_nothing() -> None:
+    with fresh_postgres_database() as url:
+        with pytest.raises(
+            DatabaseOpenError, match="There is no Treatment Desk database at .* \\(it is empty\\)"
+        ):
+            open_database(url, create=False)
+        assert tables(url) == []
+
+
+def test_the_app_opens_its_database_again_without_migrating_twice(
+    pg_url: str, pg_desk: Desk, pg_nurse: Staff
+) -> None:
+    pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
+    again = open_database(pg_url, create=False)
+    try:
+        versions = again.execute_sql("SELECT version FROM schema_migration ORDER BY version").fetchall()
+        assert [version for (version,) in versions] == [1, 2, 3, 4, 5]
+        assert again.execute_sql("SELECT family_name FROM patient").fetchall() == [("O'Brien",)]
+    finally:
+        again.close()
+
+
+# --- times -------------------------------------------------------------------------------------------
+
+
+def test_every_time_column_is_timestamptz(pg_db: Database) -> None:
+    columns = pg_db.execute_sql(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND data_type LIKE 'timestamp%%'"
+    ).fetchall()
+    names = {(table, column) for table, column, _ in columns}
+    assert {("session_event", "at"), ("treatment_session", "started_at"), ("staff", "created_at")} <= names
+    assert {kind for _, _, kind in columns} == {"timestamp with time zone"}
+
+
+def test_a_tick_is_the_same_instant_whatever_time_zone_another_program_reads_it_in(
+    pg_url: str, pg_desk: Desk, pg_nurse: Staff, clock: ManualClock
+) -> None:
+    clock.set(datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # half an hour before the UK clocks change
+    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
+    session = pg_desk.start_session(patient.id, pg_nurse.id)
+    pg_desk.tick(session.id, "identity", SIGN_IN["identity"], pg_nurse.id)
+    with psycopg.connect(pg_url) as other:
+        other.execute("SET TIME ZONE 'America/New_York'")
+        (stored,) = other.execute("SELECT at FROM session_event WHERE item_id = 'identity'").fetchone()
+        (as_text,) = other.execute("SELECT at::text FROM session_event WHERE item_id = 'identity'").fetchone()
+    assert stored == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert as_text == "2026-03-28 20:30:00-04"  # shown in New York's time, stored as the instant
+    assert pg_desk.session(session.id).events[-1].at == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+
+
+# --- append-only, as another program meets it ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE {table} SET id = id", "DELETE FROM {table}", "TRUNCATE {table}"]
+)
+def test_another_program_cannot_change_empty_or_delete_an_append_only_table(
+    pg_url: str, pg_desk: Desk, pg_nurse: Staff, clock: ManualClock, statement: str
+) -> None:
+    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
+    pg_desk.update_patient(patient.id, {"phone": "07700 900123"}, pg_nurse.id)
+    signed_out_session(pg_desk, clock, patient.id, pg_nurse)
+    pg_desk.record_print(
+        DocumentKind.PATIENT_HISTORY, patient.id, None, "paper", 1, pg_nurse.name, pg_nurse.id
+    )
+    with psycopg.connect(pg_url, autocommit=True) as other:  # as psql would, with the same login
+        for table in APPEND_ONLY:
+            before = other.execute(f"SELECT count(*) FROM {table}").fetchone()
+            assert before[0] > 0 or table == "clinic_setting_change"
+            with pytest.raises(
+                psycopg.errors.IntegrityConstraintViolation, match=f"{table} rows are append-only"
+            ):
+                other.execute(statement.format(table=table))
+            assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == before
+    assert pg_desk.verify_audit().ok
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+
+def test_the_word_search_the_desk_runs_can_use_the_index(
+    pg_desk: Desk, pg_db: Database, pg_nurse: Staff
+) -> None:
+    """Seq scans switched off: a plan that still scans patient_word would mean no usable index
+    (the words compared in the server's language order, say, instead of byte order)."""
+    pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
+    ran: list[tuple[str, tuple]] = []
+    real = pg_db.execute_sql
+
+    def recording(sql: str, params: tuple = (), *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if "patient_word" in sql:
+            ran.append((sql, tuple(params)))
+        return real(sql, params, *args, **kwargs)
+
+    pg_db.execute_sql = recording  # type: ignore[method-assign]
+    try:
+        assert [p.family_name for p in pg_desk.search_patients("zoe o'b")] == ["O'Brien"]
+    finally:
+        del pg_db.execute_sql
+    (sql, params), *_ = ran
+    pg_db.execute_sql("SET enable_seqscan = off")
+    plan = "\n".join(line for (line,) in pg_db.execute_sql(f"EXPLAIN {sql}", params).fetchall())
+    assert "Index" in plan and "Seq Scan on patient_word" not in plan, plan
+
+
+def test_lists_sort_in_the_same_order_as_on_sqlite(pg_desk: Desk, pg_nurse: Staff) -> None:
+    for number, (given, family) in enumerate(
+        [("Zoë", "Ábel"), ("Ann", "abel"), ("Bob", "Zed"), ("Cy", "de Vries"), ("Di", "Østergaard")]
+    ):
+        pg_desk.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", pg_nurse.id)
+    listed = [f"{p.family_name}, {p.given_names}" for p in pg_desk.search_patients("")]
+    # Blind to case and accents (Ø folds to o), as on SQLite: the folded sort key, compared byte by byte.
+    assert listed == ["abel, Ann", "Ábel, Zoë", "de Vries, Cy", "Østergaard, Di", "Zed, Bob"]
+
+
+# --- a lost connection -------------------------------------------------------------------------------
+
+
+def test_a_connection_the_server_dropped_between_actions_is_opened_again_for_the_next_action(
+    pg_desk: Desk, pg_db: Database, pg_nurse: Staff
+) -> None:
+    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
+    session = pg_desk.start_session(patient.id, pg_nurse.id)
+    (backend,) = pg_db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    with psycopg.connect(server_url(), autocommit=True) as admin:  # the server restarts, say
+        admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+    record = tick_all(pg_desk, session.id, {**SIGN_IN, **ANAESTHETIC}, pg_nurse.id)  # a write first
+    assert record.state(record.events[-1].at).item("gel_applied").tick is not None
+    (again,) = pg_db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    assert again != backend
+
+
+def test_a_server_that_stays_away_gives_not_saved_and_the_desk_recovers_when_it_is_back(
+    pg_desk: Desk, pg_db: Database, pg_nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
+    (backend,) = pg_db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    with psycopg.connect(server_url(), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+    real_connect = psycopg.connect
+
+    def server_down(*args: object, **kwargs: object) -> None:
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(psycopg, "connect", server_down)
+    with pytest.raises(StoreUnavailable, match="Nothing was changed"):
+        pg_desk.patient(patient.id)
+    with pytest.raises(StoreUnavailable, match="Nothing was changed"):
+        pg_desk.start_session(patient.id, pg_nurse.id)
+    monkeypatch.setattr(psycopg, "connect", real_connect)
+    assert pg_desk.patient(patient.id).family_name == "O'Brien"
+    assert pg_desk.start_session(patient.id, pg_nurse.id).patient.id == patient.id
