@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import timedelta
 
 from PySide6.QtCore import QTimer
@@ -63,6 +64,10 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.desk = desk
         self.clock = clock
+        # The first look marks where this desk starts: another desk's write from now on, even one
+        # before the first second's tick, reloads what the pages are about to read.
+        with suppress(DomainError):
+            desk.changed_elsewhere()
         self.signals = DeskSignals(self)
         self.signals.changed_elsewhere.connect(self._read_idle_limit)  # another desk's Clinic details
         self.staff: Staff | None = None
