@@ -58,6 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("source", help="the backup file")
     with_db(commands.add_parser("check", help="check that the database is whole and undamaged"))
+    migrate_to = with_db(
+        commands.add_parser(
+            "migrate-to",
+            help="copy this database (a file) into an empty PostgreSQL database, then check the copy",
+            description="Example: desk-app migrate-to postgresql://desk@clinic-server:5432/treatment_desk "
+            "--db ~/clinic.sqlite3. The password comes from ~/.pgpass, never from the command line.",
+        )
+    )
+    migrate_to.add_argument(
+        "target", metavar="URL", help="postgresql://USER@HOST:PORT/NAME (an empty database)"
+    )
     audit = with_db(commands.add_parser("audit", help="check the audit trail"))
     audit.add_argument(
         "action", choices=["verify"], help="verify: walk the hash chain, report the first break"
@@ -116,6 +127,41 @@ def _verify_audit(url: str) -> int:
     return 0 if report.ok else 1
 
 
+def _migrate_to(target_url: str, source_url: str) -> int:
+    """Exit 0 when every row is copied and checked; 1 when refused (nothing left on the server);
+    2 when either database cannot be opened."""
+    from desk_app.store.copying import copy_database
+    from desk_app.store.database import open_database
+    from desk_app.store.postgres import is_postgres_url
+
+    if not is_postgres_url(target_url) or is_postgres_url(source_url):
+        print(
+            "desk-app migrate-to: copies a database file (--db) to a PostgreSQL database "
+            "(postgresql://USER@HOST:PORT/NAME).",
+            file=sys.stderr,
+        )
+        return 2
+    if (source := _existing_database("migrate-to", source_url)) is None:
+        return 2
+    try:
+        target = open_database(target_url)
+    except DatabaseOpenError as error:
+        source.close()
+        print(f"desk-app migrate-to: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = copy_database(source, target)
+    except DomainError as error:
+        print(f"desk-app migrate-to: {error}", file=sys.stderr)
+        return 1
+    finally:
+        source.close()
+        target.close()
+    print(report)
+    print("Point every desk at the server now (--db or DESK_APP_DB); keep the file as it was, unused.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
@@ -139,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_backup_command(args.command, database_url(args.command_db or args.db), args)
     if args.command == "unlock":
         return _unlock(args.initials, database_url(args.command_db or args.db))
+    if args.command == "migrate-to":
+        return _migrate_to(args.target, database_url(args.command_db or args.db))
     if args.command == "audit":
         return _verify_audit(database_url(args.command_db or args.db))
     if args.command == "export":

@@ -60,6 +60,11 @@ def sqlite_path_from_url(url: str) -> Path:
     return Path(url).expanduser()
 
 
+def shown_name(url: str) -> str:
+    """The database as messages name it: the file's full path, or user@server:port/name."""
+    return describe(url) if is_postgres_url(url) else str(sqlite_path_from_url(url).resolve())
+
+
 def _check_sqlite_file(path: Path) -> None:
     """Refuse a missing or read-only folder, a read-only file or a file that is not SQLite."""
     folder = path.parent if str(path.parent) else Path(".")

@@ -23,7 +23,7 @@ from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.procedure import load_procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.paths import PROCEDURE_FILE, resource_path
-from desk_app.store.database import open_database, sqlite_path_from_url
+from desk_app.store.database import open_database, shown_name
 from desk_app.store.desk import Desk
 from desk_app.store.models import DEMO_SETTING, ClinicSetting
 
@@ -231,7 +231,7 @@ def build_demo(url: str) -> str:
     All of it is written in one outer transaction (each Desk action becomes a savepoint inside it),
     so a failure half-way leaves the database as empty as it was, and the demo can simply be run again.
     """
-    path = sqlite_path_from_url(url).resolve()
+    where = shown_name(url)
     db = open_database(url)
     try:
         now = SystemClock().now()
@@ -240,14 +240,14 @@ def build_demo(url: str) -> str:
         with db.atomic():
             if desk.list_staff() or desk.search_patients("", limit=1):
                 raise ActionRefused(
-                    f"{path} already holds staff or patients. The demo only fills a new, empty database, "
-                    "so that training data never mixes with real records: choose a new file with --db."
+                    f"{where} already holds staff or patients. The demo only fills a new, empty database, "
+                    "so that training data never mixes with real records: choose a new one with --db."
                 )
             ClinicSetting.create(key=DEMO_SETTING, value="training data only")
             summary = _DemoBuilder(desk, clock, now).build()
     finally:
         db.close()
-    return f"Demo database created at {path}: {summary} It is training data: never use it for real patients."
+    return f"Demo database created at {where}: {summary} It is training data: never use it for real patients."
 
 
 def _clinic_day(today: date, weeks_ago: int, days_before: timedelta = timedelta(0)) -> date:

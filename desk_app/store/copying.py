@@ -1,0 +1,115 @@
+"""Moving a clinic from its SQLite file to a PostgreSQL server, every row as it is, then checked.
+
+Rows keep their ids (audit rows hash them), times keep their instants to the microsecond, and the
+copy is one transaction on the server: it is whole or it is not there. Afterwards each table's
+row count must match and the audit chain must verify on the server with the file's head hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from peewee import AutoField, Database, Model
+
+from desk_app.domain.errors import ActionRefused
+from desk_app.store.audit import verify_audit
+from desk_app.store.errors import store_errors
+from desk_app.store.models import (
+    AuditLog,
+    ClinicSetting,
+    ClinicSettingChange,
+    EventRow,
+    PatientChange,
+    PatientRow,
+    PatientWord,
+    PrintLog,
+    ProcedureVersionRow,
+    SessionRow,
+    StaffCredential,
+    StaffRow,
+)
+
+# Each table after the tables it refers to.
+TABLES: tuple[type[Model], ...] = (
+    StaffRow,
+    StaffCredential,
+    PatientRow,
+    PatientWord,
+    PatientChange,
+    ProcedureVersionRow,
+    SessionRow,
+    EventRow,
+    ClinicSetting,
+    ClinicSettingChange,
+    PrintLog,
+    AuditLog,
+)
+_BATCH = 2_000
+
+
+class CopyRefused(ActionRefused):
+    """The copy was not made (or was rolled back); the message says why."""
+
+
+@dataclass(frozen=True)
+class CopyReport:
+    counts: dict[str, int]
+    audit_rows: int
+    head_hash: str
+
+    def __str__(self) -> str:
+        tables = ", ".join(f"{name} {count}" for name, count in self.counts.items())
+        return (
+            f"Copied {sum(self.counts.values())} rows; every table's row count matches ({tables}). "
+            f"Audit trail intact on the server: {self.audit_rows} rows; head hash {self.head_hash}."
+        )
+
+
+def _count(model: type[Model], db: Database) -> int:
+    return model.select().count(db)
+
+
+def _rows(model: type[Model], db: Database) -> Iterator[list[tuple]]:
+    fields = model._meta.sorted_fields
+    cursor = model.select(*fields).order_by(model._meta.primary_key).tuples().execute(db)
+    batch: list[tuple] = []
+    for row in cursor:
+        batch.append(row)
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@store_errors
+def copy_database(source: Database, target: Database) -> CopyReport:
+    """Copy every row of `source` (migrated, its audit chain intact) into the empty, migrated
+    `target`, then check the counts and the chain. Raises CopyRefused, leaving the target empty."""
+    before = verify_audit(source)
+    if not before.ok:
+        raise CopyRefused(f"The database's own audit trail is broken ({before.problem}); nothing was copied.")
+    if any(_count(model, target) for model in TABLES):
+        raise CopyRefused("The PostgreSQL database already holds records; nothing was copied.")
+    counts = {model._meta.table_name: _count(model, source) for model in TABLES}
+    with target.atomic():
+        for model in TABLES:
+            for batch in _rows(model, source):
+                model.insert_many(batch, fields=model._meta.sorted_fields).execute(target)
+            if isinstance(model._meta.primary_key, AutoField):
+                table = model._meta.table_name
+                target.execute_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                )
+        copied = {model._meta.table_name: _count(model, target) for model in TABLES}
+        if copied != counts:
+            differ = ", ".join(
+                f"{name} {counts[name]} -> {copied[name]}" for name in counts if copied[name] != counts[name]
+            )
+            raise CopyRefused(f"The row counts differ after copying ({differ}); the copy was undone.")
+        after = verify_audit(target)
+        if not after.ok or after.head_hash != before.head_hash:
+            raise CopyRefused(f"The audit trail did not survive the copy ({after}); the copy was undone.")
+    return CopyReport(counts, after.rows, after.head_hash)

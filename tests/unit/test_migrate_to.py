@@ -1,0 +1,141 @@
+"""`desk-app migrate-to URL --db FILE`: a clinic's file copied to PostgreSQL, every row, checked."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from peewee import Database
+
+from desk_app import cli
+from desk_app.domain.clinic import DocumentKind
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.domain.procedure import Procedure
+from desk_app.store.audit import verify_audit
+from desk_app.store.copying import TABLES
+from desk_app.store.database import open_database
+from desk_app.store.desk import Desk
+from tests.support.people import FAST_HASHER, PASSWORD, add_member
+from tests.support.pg_databases import emptied_postgres_database
+from tests.support.raw_sql import run_sql
+from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return emptied_postgres_database()
+
+
+@pytest.fixture
+def clinic_file(
+    desk: Desk, db: Database, db_path: Path, clock: ManualClock, admin: Staff, nurse: Staff
+) -> Path:
+    """A clinic's file after some weeks: staff, patients (one edited), a whole session with a
+    correction, one in progress, a print, a clinic setting changed."""
+    clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
+    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.register_patient("Łukasz", "Nowak", "1985-07-14", "AZ-00002", nurse.id)
+    desk.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
+    done = signed_out_session(desk, clock, zoe.id, nurse)
+    desk.record_print(DocumentKind.SESSION_RECORD, zoe.id, done, "paper", 2, nurse.name, nurse.id)
+    clock.advance(days=30)
+    running = desk.start_session(zoe.id, nurse.id)
+    tick_all(desk, running.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    desk.correct(running.id, "gel_applied", "Ticked too early", nurse.id)
+    desk.take_over(running.id, clinician.id)
+    desk.update_clinic_details(replace(desk.clinic_details(), name="Azure Medical, Harley Street"), admin.id)
+    db.close()
+    return db_path
+
+
+def every_row(db: Database) -> dict[str, list[tuple]]:
+    return {
+        model._meta.table_name: list(model.select().order_by(model._meta.primary_key).tuples().execute(db))
+        for model in TABLES
+    }
+
+
+def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
+    clinic_file: Path,
+    pg_url: str,
+    procedure: Procedure,
+    clock: ManualClock,
+    nurse: Staff,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    out = capsys.readouterr().out
+    source, target = open_database(str(clinic_file), create=False), open_database(pg_url, create=False)
+    try:
+        assert every_row(target) == every_row(source)
+        head = verify_audit(source).head_hash
+        assert f"head hash {head}" in out and "every table's row count matches" in out
+        assert verify_audit(target).ok
+        # The clinic carries on, on the server: same passwords, same search, new ids after the old.
+        desk = Desk(target, procedure, clock, FAST_HASHER)
+        assert desk.sign_in(nurse.id, PASSWORD) == nurse
+        (zoe,) = desk.search_patients("zoe o'b")
+        newcomer = desk.register_patient("Søren", "Kierkegaard", "1980-05-05", "AZ-00003", nurse.id)
+        assert newcomer.id == max(p.id for p in desk.search_patients("")) and newcomer.id > zoe.id
+        assert len(desk.patient_history(zoe.id).sessions) == 2
+        assert verify_audit(target).ok
+    finally:
+        source.close()
+        target.close()
+
+
+def test_a_server_database_that_already_holds_records_is_refused_and_nothing_is_added(
+    clinic_file: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    target = open_database(pg_url, create=False)
+    before = every_row(target)
+    target.close()
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+    assert "already holds records; nothing was copied" in capsys.readouterr().err
+    target = open_database(pg_url, create=False)
+    try:
+        assert every_row(target) == before
+    finally:
+        target.close()
+
+
+def test_a_file_whose_audit_trail_is_broken_is_not_copied(
+    clinic_file: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = open_database(str(clinic_file))
+    run_sql(source, "DROP TRIGGER audit_log_no_update")
+    run_sql(source, "UPDATE audit_log SET detail = '{}' WHERE id = 3")
+    source.close()
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+    assert "audit trail is broken (row 3" in capsys.readouterr().err
+    target = open_database(pg_url, create=False)
+    try:
+        assert all(not rows for rows in every_row(target).values())
+    finally:
+        target.close()
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("postgresql://desk:secret@127.0.0.1/desk", "~/.pgpass"),
+        ("/tmp/other.sqlite3", "copies a database file (--db) to a PostgreSQL database"),
+    ],
+)
+def test_a_wrong_target_is_refused_before_anything_is_read(
+    clinic_file: Path, target: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["migrate-to", target, "--db", str(clinic_file)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_missing_file_is_said_and_not_created(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.sqlite3"
+    assert cli.main(["migrate-to", pg_url, "--db", str(missing)]) == 2
+    assert "There is no database at" in capsys.readouterr().err
+    assert not missing.exists()
