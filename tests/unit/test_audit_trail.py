@@ -887,32 +887,32 @@ def _middle(db: Database, subject: str | None = None) -> AuditRow:
     return rows[len(rows) // 2]
 
 
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [
-        ("detail", '{"changes": [["archived", "yes", "no"]]}'),
-        ("action", "patient viewed"),
-        ("staff_id", None),
-        ("subject_id", 999),
-        ("at", "2026-11-24T09:00:00.000000+00:00"),
-    ],
-)
+ROW_EDITS = [
+    ("detail", '{"changes": [["archived", "yes", "no"]]}'),
+    ("action", "patient viewed"),
+    ("staff_id", None),
+    ("subject_id", 999),
+    ("at", "2026-11-24T09:00:00.000000+00:00"),
+]
+
+
 @pytest.mark.parametrize("subject", ["patient", "session_event", "session"])
-def test_verify_names_a_row_edited_in_the_file(
-    world: World, db: Database, column: str, value: object, subject: str
-) -> None:
+def test_verify_names_a_row_edited_in_the_file(world: World, db: Database, subject: str) -> None:
+    """Each column edited in turn (each edit undone before the next: one realistic run serves all)."""
     _realistic_run(world)
     target = _middle(db, subject)
     drop_triggers(db, "audit_log")
-    run_sql(db, f"UPDATE audit_log SET {column} = ? WHERE id = ?", (value, target.id))
-    report = verify_audit(db)
-    assert not report.ok
-    assert (
-        report.problem
-        == f"row {target.id} ({audit_rows(db, target.id - 1)[0].action}) was changed after it was written"
-    )
-    assert report.rows == target.id
-    assert str(report).startswith(f"Audit trail BROKEN: row {target.id} ")
+    for column, value in ROW_EDITS:
+        with db.atomic() as edit:
+            run_sql(db, f"UPDATE audit_log SET {column} = ? WHERE id = ?", (value, target.id))
+            action = audit_rows(db, target.id - 1)[0].action  # as the edited row now says
+            report = verify_audit(db)
+            edit.rollback()
+        assert not report.ok, column
+        assert report.problem == f"row {target.id} ({action}) was changed after it was written", column
+        assert report.rows == target.id, column
+        assert str(report).startswith(f"Audit trail BROKEN: row {target.id} "), column
+    assert verify_audit(db).ok  # every edit was undone
 
 
 def test_verify_finds_a_row_whose_hash_was_recomputed_after_an_edit(world: World, db: Database) -> None:
@@ -1042,10 +1042,8 @@ EVENT_EDITS = {
 }
 
 
-@pytest.mark.parametrize("statement", list(EVENT_EDITS.values()), ids=list(EVENT_EDITS))
-def test_verify_finds_a_session_event_edited_in_the_file(
-    world: World, db: Database, desk: Desk, statement: str
-) -> None:
+def test_verify_finds_a_session_event_edited_in_the_file(world: World, db: Database, desk: Desk) -> None:
+    """Each edit in turn (each undone before the next: one realistic run serves all)."""
     _realistic_run(world)
     session_id = world.start()
     # The last event: a flagged skin type ticked by the nurse (so the staff edit names someone else).
@@ -1053,13 +1051,18 @@ def test_verify_finds_a_session_event_edited_in_the_file(
     event_id = desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, world.nurse.id).events[-1].id
     rows_before = audit_rows(db)
     drop_triggers(db, "session_event")
-    run_sql(db, statement, (event_id,))
-    assert audit_rows(db) == rows_before  # the trail itself is untouched
-    report = verify_audit(db)
-    assert not report.ok
-    assert report.problem == f"session event {event_id} differs from its audit row"
-    assert report.rows == len(rows_before)
-    assert report.head_hash == rows_before[-1].hash
+    for name, statement in EVENT_EDITS.items():
+        with db.atomic() as edit:
+            run_sql(db, statement, (event_id,))
+            rows_after_edit = audit_rows(db)
+            report = verify_audit(db)
+            edit.rollback()
+        assert rows_after_edit == rows_before, name  # the trail itself is untouched
+        assert not report.ok, name
+        assert report.problem == f"session event {event_id} differs from its audit row", name
+        assert report.rows == len(rows_before), name
+        assert report.head_hash == rows_before[-1].hash, name
+    assert verify_audit(db).ok  # every edit was undone
 
 
 def test_verify_finds_a_session_event_with_no_audit_row(world: World, db: Database, desk: Desk) -> None:

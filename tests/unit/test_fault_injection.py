@@ -34,8 +34,6 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
-from desk_app.domain.procedure import Procedure, load_procedure
-from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.accounts import SignInRefused
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
@@ -435,12 +433,6 @@ CASE_IDS = [case.__name__ for case in CASES]
 @pytest.fixture
 def scene(desk: Desk, clock: ManualClock) -> Scene:
     return Scene(desk, clock)
-
-
-@pytest.fixture(scope="module")
-def procedure() -> Procedure:
-    """Read once for the module: some 90 tests, and a procedure is never changed by a test."""
-    return load_procedure(resource_path(PROCEDURE_FILE))
 
 
 @pytest.fixture(scope="module")

@@ -55,11 +55,12 @@ pytestmark = pytest.mark.both_databases
 T = TypeVar("T")
 
 # The fixtures (desk, db, staff) are made once per test and shared by its examples: each property
-# below is written so that this is safe (see the module's docstring).
-STORE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-# Each example of the session properties starts a new session: fewer, to keep the file near 15 s.
+# below is written so that this is safe (see the module's docstring). The store's properties run on
+# both databases, so each has fewer examples than on one (the file stays near 15 s of CPU a database).
+STORE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example of the session properties starts a new session: fewer still.
 SESSION = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 DOMAIN = settings(max_examples=200, deadline=None)
 
@@ -689,6 +690,7 @@ def test_a_note_of_any_text_is_kept_exactly_or_refused_and_nothing_written(
         assert note.item_id == item_id
 
 
+@pytest.mark.sqlite_only  # the same text column as a note, which runs on both
 @given(reason=texts(1000))
 @SESSION
 def test_a_correction_with_any_reason_is_kept_exactly_or_refused_and_nothing_written(
@@ -712,6 +714,7 @@ def test_a_correction_with_any_reason_is_kept_exactly_or_refused_and_nothing_wri
         assert state.item("consent").tick is None
 
 
+@pytest.mark.sqlite_only  # the same text column as a note, which runs on both
 @given(reason=texts(1000))
 @SESSION
 def test_an_override_with_any_reason_is_kept_exactly_or_refused_and_nothing_written(
@@ -743,6 +746,7 @@ def stopped_session(desk: Desk, nurse: Staff) -> int:
     return session_id
 
 
+@pytest.mark.sqlite_only  # the same text column as a note, which runs on both
 @given(text=texts(2000), reason=texts(1000), item_id=st.sampled_from((None, "consent")))
 @STORE
 def test_an_amendment_of_any_text_and_reason_is_kept_exactly_or_refused_and_nothing_written(
@@ -762,6 +766,7 @@ def test_an_amendment_of_any_text_and_reason_is_kept_exactly_or_refused_and_noth
         assert amendment.values == {"reason": reason.strip()} and amendment.item_id == item_id
 
 
+@pytest.mark.sqlite_only  # the same text column as a note, which runs on both
 @given(reason=texts(1000))
 @SESSION
 def test_stopping_with_any_reason_keeps_it_exactly_or_refuses_and_nothing_written(

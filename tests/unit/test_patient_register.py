@@ -407,65 +407,84 @@ def clinic(register, zoe: Patient, ann: Patient) -> dict[str, Patient]:  # noqa:
     }
 
 
-@pytest.mark.parametrize(
-    ("text", "who"),
-    [
-        ("zoe", ["zoe"]),
-        ("ZOE", ["zoe"]),
-        ("Zoë", ["zoe"]),
-        ("zoë", ["zoe"]),
-        ("Zoe\u0308", ["zoe"]),  # typed with a combining diaeresis
-        ("obrien", ["zoe"]),
-        ("o'brien", ["zoe"]),
-        ("O’Brien", ["zoe"]),  # a typographic apostrophe
-        ("brien", ["zoe"]),
-        ("O'BRIEN", ["zoe"]),
-        ("ob", ["obi", "zoe"]),  # Obi (Brightwell), O'Brien
-        ("bri", ["zoe", "obi"]),  # by the word matched: "brien" (O'Brien) before "brightwell"
-        ("mae", ["ellie"]),
-        ("ellie", ["ellie"]),
-        ("ellie-mae", ["ellie"]),
-        ("elliemae", ["ellie"]),
-        ("lukasz", ["lukasz"]),
-        ("ŁUKASZ", ["lukasz"]),
-        ("luk", ["lukasz"]),
-        ("03/02/1990", ["zoe"]),
-        ("3/2/1990", ["zoe"]),
-        ("03.02.1990", ["zoe"]),
-        ("3.2.1990", ["zoe"]),
-        ("1990-02-03", ["zoe"]),
-        (" 03/02/1990 ", ["zoe"]),
-        ("AZ-00012", ["zoe"]),
-        ("az00012", ["zoe"]),
-        ("00012", ["zoe"]),
-        ("az-00012", ["zoe"]),
-        ("30/11/1979", ["sasha", "lukasz"]),  # Hale before Nowak
-        ("ellie smith", ["ellie"]),
-        ("smith ellie", ["ellie"]),
-        ("SMITH mae", ["ellie"]),
-        ("ann smith", ["ann"]),
-        ("smith", ["ann", "ellie"]),
-        ("zoe smith", []),
-        ("zoe brien", ["zoe"]),
-        ("zoe nowak", []),
-        ("smithe", []),
-        ("02/03/1990", []),
-        ("AZ-00013", []),
-    ],
-)
-def test_search_rules(desk: Desk, clinic: dict[str, Patient], text: str, who: list[str]) -> None:
-    assert found(desk, text) == [clinic[name].id for name in who]
+SEARCH_RULES = [
+    ("zoe", ["zoe"]),
+    ("ZOE", ["zoe"]),
+    ("Zoë", ["zoe"]),
+    ("zoë", ["zoe"]),
+    ("Zoe\u0308", ["zoe"]),  # typed with a combining diaeresis
+    ("obrien", ["zoe"]),
+    ("o'brien", ["zoe"]),
+    ("O’Brien", ["zoe"]),  # a typographic apostrophe
+    ("brien", ["zoe"]),
+    ("O'BRIEN", ["zoe"]),
+    ("ob", ["obi", "zoe"]),  # Obi (Brightwell), O'Brien
+    ("bri", ["zoe", "obi"]),  # by the word matched: "brien" (O'Brien) before "brightwell"
+    ("mae", ["ellie"]),
+    ("ellie", ["ellie"]),
+    ("ellie-mae", ["ellie"]),
+    ("elliemae", ["ellie"]),
+    ("lukasz", ["lukasz"]),
+    ("ŁUKASZ", ["lukasz"]),
+    ("luk", ["lukasz"]),
+    ("03/02/1990", ["zoe"]),
+    ("3/2/1990", ["zoe"]),
+    ("03.02.1990", ["zoe"]),
+    ("3.2.1990", ["zoe"]),
+    ("1990-02-03", ["zoe"]),
+    (" 03/02/1990 ", ["zoe"]),
+    ("AZ-00012", ["zoe"]),
+    ("az00012", ["zoe"]),
+    ("00012", ["zoe"]),
+    ("az-00012", ["zoe"]),
+    ("30/11/1979", ["sasha", "lukasz"]),  # Hale before Nowak
+    ("ellie smith", ["ellie"]),
+    ("smith ellie", ["ellie"]),
+    ("SMITH mae", ["ellie"]),
+    ("ann smith", ["ann"]),
+    ("smith", ["ann", "ellie"]),
+    ("zoe smith", []),
+    ("zoe brien", ["zoe"]),
+    ("zoe nowak", []),
+    ("smithe", []),
+    ("02/03/1990", []),
+    ("AZ-00013", []),
+]
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["%", "_", "'", '"', "''", '""', "%%", "s%h", "s_h", "sa%a", "h_le", "n%k", "'; DROP TABLE patient; --"],
-)
+def test_search_rules(desk: Desk, clinic: dict[str, Patient]) -> None:
+    """Every rule against one register (registering it for each rule would cost 40 times more)."""
+    by_id = {patient.id: name for name, patient in clinic.items()}
+    wrong = {
+        text: [by_id.get(patient_id, patient_id) for patient_id in found(desk, text)]
+        for text, who in SEARCH_RULES
+        if found(desk, text) != [clinic[name].id for name in who]
+    }
+    assert wrong == {}, "typed text -> what was found instead"
+
+
+LITERALS = [
+    "%",
+    "_",
+    "'",
+    '"',
+    "''",
+    '""',
+    "%%",
+    "s%h",
+    "s_h",
+    "sa%a",
+    "h_le",
+    "n%k",
+    "'; DROP TABLE patient; --",
+]
+
+
 def test_wildcards_and_quotes_are_plain_characters(
-    desk: Desk, db: Database, clinic: dict[str, Patient], text: str
+    desk: Desk, db: Database, clinic: dict[str, Patient]
 ) -> None:
     # As LIKE patterns, "s%h", "sa%a", "h_le" and "n%k" would match Smith, Sasha, Hale and Nowak.
-    assert found(desk, text) == []
+    assert {text: found(desk, text) for text in LITERALS} == {text: [] for text in LITERALS}
     assert count(db, "patient") == len(clinic)
 
 
