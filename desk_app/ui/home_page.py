@@ -264,7 +264,8 @@ class HomePage(QWidget):
         except DomainError as error:
             self.board_message.setText(str(error))
             self.board_message.setVisible(True)
-            self.refresh_board()  # show who has the patient now
+            self.sessions.reload()  # another desk may have just changed it: show who has the patient now
+            self.refresh_board()
             return
         self.board_message.setVisible(False)
         self.signals.session_changed.emit(session_id)

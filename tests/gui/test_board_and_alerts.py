@@ -28,6 +28,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.conftest import RecordingAnnouncer
 from tests.gui.nurse import click, find, visible_texts
+from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, TIME_OUT, tick_all
 
 LONDON = ZoneInfo("Europe/London")
@@ -552,6 +553,26 @@ def test_take_over_shows_the_new_holder_at_once(
 
     assert card_of(window, ZOE).text().endswith("\nWith Ann Nurse")
     assert take_overs(window) == []
+
+
+def test_take_over_pressed_after_another_desk_took_the_patient_says_who_has_them_and_changes_nothing(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
+) -> None:
+    session_id = gel_on(desk, clinician, 1)
+    window.set_staff(nurse)
+    window.tick()
+    assert card_of(window, ZOE).text().endswith("\nWith Dr Clive Doctor")
+    kate = add_member(desk, "Kate Whitmore", "KW", "nurse")
+    desk.take_over(session_id, kate.id)  # at the laser-room desk, before this board's next second
+
+    click(qtbot, window, f"Take over: {ZOE}")
+
+    message = window.home_page.board_message
+    assert message.isVisible()
+    assert message.text() == "Kate Whitmore has just taken over this patient. Nothing was changed."
+    assert card_of(window, ZOE).text().endswith("\nWith Kate Whitmore")
+    assert desk.session(session_id).holder.id == kate.id
+    assert [e.kind for e in desk.session(session_id).events].count(EventKind.HANDOVER) == 1
 
 
 # --- 7. twelve sessions at once ------------------------------------------------------------------
