@@ -114,6 +114,7 @@ class AlertBanner(QFrame):
         while self.rows.count():
             widget = self.rows.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # at once: the deletion waits for the event loop, and must not show
                 widget.deleteLater()
         for alert in alerts:
             row = QWidget(self)
