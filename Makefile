@@ -36,8 +36,8 @@ postgresql-server:
 soak: $(STAMP)
 	KILLS=5000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests/unit/test_kill_harness.py
 
-bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -s tests/benchmarks
+bench: $(STAMP) postgresql-server
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -s tests/benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

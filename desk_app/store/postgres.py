@@ -69,6 +69,10 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         with conn.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
             cursor.execute(f"SET lock_timeout = '{LOCK_WAIT_SECONDS}s'")
+            # psycopg prepares a statement run five times; a generic plan would not know the typed
+            # word, and the search would scan instead of seek (165 ms instead of 9 ms in 5,000
+            # patients). Prepared, but planned for each run's values.
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
 
     def _lost(self) -> bool:
         """The server dropped this connection (a restart, a network blip): psycopg now says closed."""

@@ -120,6 +120,17 @@ def test_the_app_opens_its_database_again_without_migrating_twice(
         again.close()
 
 
+def test_each_connection_talks_utc_waits_5_s_for_the_write_lock_and_plans_for_the_values_given(
+    pg_db: Database,
+) -> None:
+    settings = {
+        name: pg_db.execute_sql(f"SHOW {name}").fetchone()[0]
+        for name in ("TimeZone", "lock_timeout", "plan_cache_mode")
+    }
+    # A generic plan of a prepared search does not know the typed word, and scans (see postgres.py).
+    assert settings == {"TimeZone": "UTC", "lock_timeout": "5s", "plan_cache_mode": "force_custom_plan"}
+
+
 # --- times -------------------------------------------------------------------------------------------
 
 
