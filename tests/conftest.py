@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -70,10 +72,25 @@ def backend(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", "sqlite")
 
 
+_migrated_file: list[Path] = []  # this test process's freshly migrated database file, made once
+
+
+def migrated_sqlite_file(path: Path) -> Path:
+    """A copy, at `path`, of a database file just made and migrated by open_database: the same
+    bytes as making it again, in a tenth of the time (migrating costs some 20 ms a test)."""
+    if not _migrated_file:
+        template = Path(tempfile.mkdtemp(prefix="desk-template-")) / "migrated.sqlite3"
+        open_database(str(template)).close()
+        _migrated_file.append(template)
+    shutil.copyfile(_migrated_file[0], path)
+    path.chmod(0o600)
+    return path
+
+
 @pytest.fixture
 def db_url(backend: str, db_path: Path) -> Iterator[str]:
     """The test's own new database: a file, or a database on the PostgreSQL test server."""
-    yield str(db_path) if backend == "sqlite" else emptied_postgres_database()
+    yield str(migrated_sqlite_file(db_path)) if backend == "sqlite" else emptied_postgres_database()
 
 
 @pytest.fixture
