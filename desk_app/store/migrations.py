@@ -185,6 +185,8 @@ def migrate(db: Database, path: Path | None = None) -> int:
     for version in range(current + 1, LATEST_VERSION + 1):
         name, step = MIGRATIONS[version - 1]
         with db.atomic():
+            if schema_version(db) >= version:
+                continue  # another desk, started at the same moment, applied it while we waited
             step(db)
             SchemaMigration.create(version=version, name=name, applied_at=datetime.now(UTC))
     return LATEST_VERSION

@@ -48,6 +48,9 @@ class OtherConnection:
         else:
             self.execute("BEGIN IMMEDIATE")
 
+    def release_the_write_lock(self) -> None:
+        self.connection.rollback()
+
     def commit(self) -> None:
         self.connection.commit()
 

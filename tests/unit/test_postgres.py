@@ -7,8 +7,12 @@ The rest of the store's behaviour is proven on both databases by the modules mar
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -23,8 +27,10 @@ from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from tests.support.people import FAST_HASHER, add_member
 from tests.support.pg_databases import emptied_postgres_database, fresh_postgres_database, server_url
+from tests.support.raw_sql import other_connection
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
 
+REPO = Path(__file__).resolve().parents[2]
 APPEND_ONLY = ("session_event", "patient_change", "print_log", "clinic_setting_change", "audit_log")
 
 
@@ -262,3 +268,30 @@ def test_a_server_that_stays_away_gives_not_saved_and_the_desk_recovers_when_it_
     monkeypatch.setattr(psycopg, "connect", real_connect)
     assert pg_desk.patient(patient.id).family_name == "O'Brien"
     assert pg_desk.start_session(patient.id, pg_nurse.id).patient.id == patient.id
+
+
+# --- several desks starting at once -----------------------------------------------------------------
+
+
+def test_desks_opening_a_new_database_at_the_same_moment_migrate_it_once(tmp_path: Path) -> None:
+    """The first desks of a new clinic started together: each waits for the write lock, and one
+    applies each migration; none fails on tables another has just made."""
+    opener = (
+        "import sys; from desk_app.store.database import open_database; open_database(sys.argv[1]).close()"
+    )
+    with fresh_postgres_database() as url, other_connection(url) as other:
+        other.hold_the_write_lock()
+        desks = [
+            subprocess.Popen([sys.executable, "-c", opener, url], cwd=REPO, stderr=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        deadline = time.monotonic() + 30
+        while other.execute(waiting).fetchone()[0] < len(desks) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        other.release_the_write_lock()  # all three go for the first migration at once
+        errors = [desk.communicate(timeout=60)[1] for desk in desks]
+        assert [desk.returncode for desk in desks] == [0, 0, 0], errors
+        with psycopg.connect(url) as check:
+            applied = check.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()
+        assert [version for (version,) in applied] == [1, 2, 3, 4, 5]
