@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
@@ -134,7 +135,7 @@ def open_database(url: str, *, create: bool = True) -> Database:
     db = SqliteDatabase(
         str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS, lock_type="IMMEDIATE"
     )
-    try:
+    with _opening(db, lambda reason: _sqlite_failure(path, reason)):
         db.connect()
         # Written only on a new file: any write would change the header of a file we must refuse.
         if db.execute_sql("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -142,6 +143,21 @@ def open_database(url: str, *, create: bool = True) -> Database:
         _check_pragmas(db)
         database_proxy.initialize(db)
         migrate(db, path)
+    return db
+
+
+def _sqlite_failure(path: Path, reason: str) -> DatabaseOpenError:
+    if "locked" in reason or "busy" in reason:
+        return DatabaseOpenError(f"{path} is busy: another program holds it. Try again in a moment.")
+    return DatabaseOpenError(f"{path} cannot be used as a database ({reason}). It was not changed.")
+
+
+@contextmanager
+def _opening(db: Database, failure: Callable[[str], DatabaseOpenError]) -> Iterator[None]:
+    """Close the connection when opening fails, and say why as a DatabaseOpenError: a driver's
+    error through `failure`, given the error's text."""
+    try:
+        yield
     except DatabaseOpenError:
         db.close()
         raise
@@ -150,15 +166,7 @@ def open_database(url: str, *, create: bool = True) -> Database:
         raise DatabaseOpenError(str(error)) from None
     except (DatabaseError, OperationalError, sqlite3.Error, UnicodeDecodeError) as error:
         db.close()
-        message = str(error)
-        if "locked" in message or "busy" in message:
-            raise DatabaseOpenError(
-                f"{path} is busy: another program holds it. Try again in a moment."
-            ) from None
-        raise DatabaseOpenError(
-            f"{path} cannot be used as a database ({message}). It was not changed."
-        ) from None
-    return db
+        raise failure(" ".join(str(error).split()) or type(error).__name__) from None
 
 
 def _open_postgres(url: str, *, create: bool) -> Database:
@@ -168,7 +176,14 @@ def _open_postgres(url: str, *, create: bool) -> Database:
     except PostgresAddressError as error:
         raise DatabaseOpenError(str(error)) from None
     where = describe(url)
-    try:
+
+    def failure(reason: str) -> DatabaseOpenError:
+        return DatabaseOpenError(
+            f"Cannot use the PostgreSQL database {where} ({reason}). Check that the server is running, "
+            "that the address is right and that the password is in ~/.pgpass. Nothing was changed."
+        )
+
+    with _opening(db, failure):
         db.connect()
         tables = db.get_tables()
         if SchemaMigration._meta.table_name not in tables:
@@ -181,17 +196,4 @@ def _open_postgres(url: str, *, create: bool) -> Database:
                 raise DatabaseOpenError(f"There is no Treatment Desk database at {where} (it is empty).")
         database_proxy.initialize(db)
         migrate(db)
-    except DatabaseOpenError:
-        db.close()
-        raise
-    except SchemaTooNewError as error:
-        db.close()
-        raise DatabaseOpenError(str(error)) from None
-    except (DatabaseError, OperationalError) as error:
-        db.close()
-        reason = " ".join(str(error).split()) or type(error).__name__
-        raise DatabaseOpenError(
-            f"Cannot use the PostgreSQL database {where} ({reason}). Check that the server is running, "
-            "that the address is right and that the password is in ~/.pgpass. Nothing was changed."
-        ) from None
     return db

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,12 +20,10 @@ from peewee import Database
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
-from desk_app.domain.procedure import Procedure
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
-from tests.support.people import FAST_HASHER, add_member
-from tests.support.pg_databases import emptied_postgres_database, fresh_postgres_database, server_url
+from tests.support.pg_databases import fresh_postgres_database, server_url
 from tests.support.raw_sql import other_connection
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
 
@@ -35,26 +32,9 @@ APPEND_ONLY = ("session_event", "patient_change", "print_log", "clinic_setting_c
 
 
 @pytest.fixture
-def pg_url() -> str:
-    return emptied_postgres_database()
-
-
-@pytest.fixture
-def pg_db(pg_url: str) -> Iterator[Database]:
-    database = open_database(pg_url)
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def pg_desk(pg_db: Database, procedure: Procedure, clock: ManualClock) -> Desk:
-    return Desk(pg_db, procedure, clock, FAST_HASHER)
-
-
-@pytest.fixture
-def pg_nurse(pg_desk: Desk) -> Staff:
-    add_member(pg_desk, "Ada Admin", "AA", "administrator")
-    return add_member(pg_desk, "Ann Nurse", "AN", "nurse")
+def backend() -> str:
+    """Every database fixture of tests/conftest.py (db_url, db, desk, nurse...) on PostgreSQL."""
+    return "postgresql"
 
 
 def tables(url: str) -> list[str]:
@@ -114,10 +94,10 @@ def test_a_command_that_must_not_create_refuses_an_empty_database_and_creates_no
 
 
 def test_the_app_opens_its_database_again_without_migrating_twice(
-    pg_url: str, pg_desk: Desk, pg_nurse: Staff
+    db_url: str, desk: Desk, nurse: Staff
 ) -> None:
-    pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
-    again = open_database(pg_url, create=False)
+    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    again = open_database(db_url, create=False)
     try:
         versions = again.execute_sql("SELECT version FROM schema_migration ORDER BY version").fetchall()
         assert [version for (version,) in versions] == [1, 2, 3, 4, 5]
@@ -127,10 +107,10 @@ def test_the_app_opens_its_database_again_without_migrating_twice(
 
 
 def test_each_connection_talks_utc_waits_5_s_for_the_write_lock_and_plans_for_the_values_given(
-    pg_db: Database,
+    db: Database,
 ) -> None:
     settings = {
-        name: pg_db.execute_sql(f"SHOW {name}").fetchone()[0]
+        name: db.execute_sql(f"SHOW {name}").fetchone()[0]
         for name in ("TimeZone", "lock_timeout", "plan_cache_mode")
     }
     # A generic plan of a prepared search does not know the typed word, and scans (see postgres.py).
@@ -140,8 +120,8 @@ def test_each_connection_talks_utc_waits_5_s_for_the_write_lock_and_plans_for_th
 # --- times -------------------------------------------------------------------------------------------
 
 
-def test_every_time_column_is_timestamptz(pg_db: Database) -> None:
-    columns = pg_db.execute_sql(
+def test_every_time_column_is_timestamptz(db: Database) -> None:
+    columns = db.execute_sql(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND data_type LIKE 'timestamp%%'"
     ).fetchall()
@@ -151,19 +131,19 @@ def test_every_time_column_is_timestamptz(pg_db: Database) -> None:
 
 
 def test_a_tick_is_the_same_instant_whatever_time_zone_another_program_reads_it_in(
-    pg_url: str, pg_desk: Desk, pg_nurse: Staff, clock: ManualClock
+    db_url: str, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     clock.set(datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # half an hour before the UK clocks change
-    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
-    session = pg_desk.start_session(patient.id, pg_nurse.id)
-    pg_desk.tick(session.id, "identity", SIGN_IN["identity"], pg_nurse.id)
-    with psycopg.connect(pg_url) as other:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
+    with psycopg.connect(db_url) as other:
         other.execute("SET TIME ZONE 'America/New_York'")
         (stored,) = other.execute("SELECT at FROM session_event WHERE item_id = 'identity'").fetchone()
         (as_text,) = other.execute("SELECT at::text FROM session_event WHERE item_id = 'identity'").fetchone()
     assert stored == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
     assert as_text == "2026-03-28 20:30:00-04"  # shown in New York's time, stored as the instant
-    assert pg_desk.session(session.id).events[-1].at == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert desk.session(session.id).events[-1].at == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 
 # --- append-only, as another program meets it ---------------------------------------------------------
@@ -173,15 +153,13 @@ def test_a_tick_is_the_same_instant_whatever_time_zone_another_program_reads_it_
     "statement", ["UPDATE {table} SET id = id", "DELETE FROM {table}", "TRUNCATE {table}"]
 )
 def test_another_program_cannot_change_empty_or_delete_an_append_only_table(
-    pg_url: str, pg_desk: Desk, pg_nurse: Staff, clock: ManualClock, statement: str
+    db_url: str, desk: Desk, nurse: Staff, clock: ManualClock, statement: str
 ) -> None:
-    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
-    pg_desk.update_patient(patient.id, {"phone": "07700 900123"}, pg_nurse.id)
-    signed_out_session(pg_desk, clock, patient.id, pg_nurse)
-    pg_desk.record_print(
-        DocumentKind.PATIENT_HISTORY, patient.id, None, "paper", 1, pg_nurse.name, pg_nurse.id
-    )
-    with psycopg.connect(pg_url, autocommit=True) as other:  # as psql would, with the same login
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.update_patient(patient.id, {"phone": "07700 900123"}, nurse.id)
+    signed_out_session(desk, clock, patient.id, nurse)
+    desk.record_print(DocumentKind.PATIENT_HISTORY, patient.id, None, "paper", 1, nurse.name, nurse.id)
+    with psycopg.connect(db_url, autocommit=True) as other:  # as psql would, with the same login
         for table in APPEND_ONLY:
             before = other.execute(f"SELECT count(*) FROM {table}").fetchone()
             assert before[0] > 0 or table == "clinic_setting_change"
@@ -190,43 +168,41 @@ def test_another_program_cannot_change_empty_or_delete_an_append_only_table(
             ):
                 other.execute(statement.format(table=table))
             assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == before
-    assert pg_desk.verify_audit().ok
+    assert desk.verify_audit().ok
 
 
 # --- search ----------------------------------------------------------------------------------------
 
 
-def test_the_word_search_the_desk_runs_can_use_the_index(
-    pg_desk: Desk, pg_db: Database, pg_nurse: Staff
-) -> None:
+def test_the_word_search_the_desk_runs_can_use_the_index(desk: Desk, db: Database, nurse: Staff) -> None:
     """Seq scans switched off: a plan that still scans patient_word would mean no usable index
     (the words compared in the server's language order, say, instead of byte order)."""
-    pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
+    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     ran: list[tuple[str, tuple]] = []
-    real = pg_db.execute_sql
+    real = db.execute_sql
 
     def recording(sql: str, params: tuple = (), *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         if "patient_word" in sql:
             ran.append((sql, tuple(params)))
         return real(sql, params, *args, **kwargs)
 
-    pg_db.execute_sql = recording  # type: ignore[method-assign]
+    db.execute_sql = recording  # type: ignore[method-assign]
     try:
-        assert [p.family_name for p in pg_desk.search_patients("zoe o'b")] == ["O'Brien"]
+        assert [p.family_name for p in desk.search_patients("zoe o'b")] == ["O'Brien"]
     finally:
-        del pg_db.execute_sql
+        del db.execute_sql
     (sql, params), *_ = ran
-    pg_db.execute_sql("SET enable_seqscan = off")
-    plan = "\n".join(line for (line,) in pg_db.execute_sql(f"EXPLAIN {sql}", params).fetchall())
+    db.execute_sql("SET enable_seqscan = off")
+    plan = "\n".join(line for (line,) in db.execute_sql(f"EXPLAIN {sql}", params).fetchall())
     assert "Index" in plan and "Seq Scan on patient_word" not in plan, plan
 
 
-def test_lists_sort_in_the_same_order_as_on_sqlite(pg_desk: Desk, pg_nurse: Staff) -> None:
+def test_lists_sort_in_the_same_order_as_on_sqlite(desk: Desk, nurse: Staff) -> None:
     for number, (given, family) in enumerate(
         [("Zoë", "Ábel"), ("Ann", "abel"), ("Bob", "Zed"), ("Cy", "de Vries"), ("Di", "Østergaard")]
     ):
-        pg_desk.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", pg_nurse.id)
-    listed = [f"{p.family_name}, {p.given_names}" for p in pg_desk.search_patients("")]
+        desk.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", nurse.id)
+    listed = [f"{p.family_name}, {p.given_names}" for p in desk.search_patients("")]
     # Blind to case and accents (Ø folds to o), as on SQLite: the folded sort key, compared byte by byte.
     assert listed == ["abel, Ann", "Ábel, Zoë", "de Vries, Cy", "Østergaard, Di", "Zed, Bob"]
 
@@ -235,24 +211,24 @@ def test_lists_sort_in_the_same_order_as_on_sqlite(pg_desk: Desk, pg_nurse: Staf
 
 
 def test_a_connection_the_server_dropped_between_actions_is_opened_again_for_the_next_action(
-    pg_desk: Desk, pg_db: Database, pg_nurse: Staff
+    desk: Desk, db: Database, nurse: Staff
 ) -> None:
-    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
-    session = pg_desk.start_session(patient.id, pg_nurse.id)
-    (backend,) = pg_db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     with psycopg.connect(server_url(), autocommit=True) as admin:  # the server restarts, say
         admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
-    record = tick_all(pg_desk, session.id, {**SIGN_IN, **ANAESTHETIC}, pg_nurse.id)  # a write first
+    record = tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)  # a write first
     assert record.state(record.events[-1].at).item("gel_applied").tick is not None
-    (again,) = pg_db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    (again,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     assert again != backend
 
 
 def test_a_server_that_stays_away_gives_not_saved_and_the_desk_recovers_when_it_is_back(
-    pg_desk: Desk, pg_db: Database, pg_nurse: Staff, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    patient = pg_desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", pg_nurse.id)
-    (backend,) = pg_db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     with psycopg.connect(server_url(), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
     real_connect = psycopg.connect
@@ -262,12 +238,12 @@ def test_a_server_that_stays_away_gives_not_saved_and_the_desk_recovers_when_it_
 
     monkeypatch.setattr(psycopg, "connect", server_down)
     with pytest.raises(StoreUnavailable, match="Nothing was changed"):
-        pg_desk.patient(patient.id)
+        desk.patient(patient.id)
     with pytest.raises(StoreUnavailable, match="Nothing was changed"):
-        pg_desk.start_session(patient.id, pg_nurse.id)
+        desk.start_session(patient.id, nurse.id)
     monkeypatch.setattr(psycopg, "connect", real_connect)
-    assert pg_desk.patient(patient.id).family_name == "O'Brien"
-    assert pg_desk.start_session(patient.id, pg_nurse.id).patient.id == patient.id
+    assert desk.patient(patient.id).family_name == "O'Brien"
+    assert desk.start_session(patient.id, nurse.id).patient.id == patient.id
 
 
 # --- several desks starting at once -----------------------------------------------------------------
