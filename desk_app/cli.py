@@ -128,11 +128,13 @@ def _verify_audit(url: str) -> int:
 
 
 def _migrate_to(target_url: str, source_url: str) -> int:
-    """Exit 0 when every row is copied and checked; 1 when refused (nothing left on the server);
-    2 when either database cannot be opened."""
-    from desk_app.store.copying import copy_database
+    """Exit 0 when every row is copied and checked; 1 when refused (no records left on the
+    server); 2 when either database cannot be opened."""
+    from datetime import UTC, datetime
+
+    from desk_app.store.copying import copy_database, mark_moved
     from desk_app.store.database import open_database
-    from desk_app.store.postgres import is_postgres_url
+    from desk_app.store.postgres import describe, is_postgres_url
 
     if not is_postgres_url(target_url) or is_postgres_url(source_url):
         print(
@@ -151,6 +153,7 @@ def _migrate_to(target_url: str, source_url: str) -> int:
         return 2
     try:
         report = copy_database(source, target)
+        mark_moved(source, describe(target_url), datetime.now(UTC))
     except DomainError as error:
         print(f"desk-app migrate-to: {error}", file=sys.stderr)
         return 1
@@ -158,7 +161,10 @@ def _migrate_to(target_url: str, source_url: str) -> int:
         source.close()
         target.close()
     print(report)
-    print("Point every desk at the server now (--db or DESK_APP_DB); keep the file as it was, unused.")
+    print(
+        "Point every desk at the server now (--db or DESK_APP_DB). The file is kept as it was and "
+        "marked as moved: the app no longer opens it."
+    )
     return 0
 
 

@@ -205,7 +205,7 @@ def _events_by_python(db: Database) -> str | None:
         EventRow.text,
         EventRow.corrects,
     )
-    for event_id, *content in EventRow.select(*columns).order_by(EventRow.id).tuples().execute(db):
+    for event_id, *content in EventRow.select(*columns).order_by(EventRow.id).tuples().iterator(db):
         detail = kept.pop(event_id, None)
         if detail is None or json.loads(detail) != event_detail(tuple(content)):
             return _event_problem(event_id, detail is not None)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from peewee import AutoField, Database, Model
 
 from desk_app.domain.errors import ActionRefused
-from desk_app.store.audit import verify_audit
+from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.errors import store_errors
 from desk_app.store.models import (
+    MOVED_SETTING,
     AuditLog,
     ClinicSetting,
     ClinicSettingChange,
@@ -72,9 +74,9 @@ def _count(model: type[Model], db: Database) -> int:
 
 def _rows(model: type[Model], db: Database) -> Iterator[list[tuple]]:
     fields = model._meta.sorted_fields
-    cursor = model.select(*fields).order_by(model._meta.primary_key).tuples().execute(db)
+    query = model.select(*fields).order_by(model._meta.primary_key).tuples()
     batch: list[tuple] = []
-    for row in cursor:
+    for row in query.iterator(db):  # not .execute(): its rows would all stay cached
         batch.append(row)
         if len(batch) == _BATCH:
             yield batch
@@ -84,16 +86,31 @@ def _rows(model: type[Model], db: Database) -> Iterator[list[tuple]]:
 
 
 @store_errors
+def mark_moved(source: Database, where: str, now: datetime) -> None:
+    """Mark the file as moved to `where` (user@server:port/name; audited in the file, with when), so
+    that no desk goes on writing where nobody looks."""
+    with source.bind_ctx([ClinicSetting, AuditLog]), source.atomic():
+        ClinicSetting.insert(key=MOVED_SETTING, value=where).execute()
+        write_audit(source, now, None, "records moved to PostgreSQL", "clinic_setting", None, {"to": where})
+
+
+def moved_to(db: Database) -> str | None:
+    """Where this file's records went, if they were moved to a server."""
+    row = ClinicSetting.select(ClinicSetting.value).where(ClinicSetting.key == MOVED_SETTING).first(db)
+    return row.value if row else None
+
+
+@store_errors
 def copy_database(source: Database, target: Database) -> CopyReport:
     """Copy every row of `source` (migrated, its audit chain intact) into the empty, migrated
     `target`, then check the counts and the chain. Raises CopyRefused, leaving the target empty."""
     before = verify_audit(source)
     if not before.ok:
         raise CopyRefused(f"The database's own audit trail is broken ({before.problem}); nothing was copied.")
-    if any(_count(model, target) for model in TABLES):
-        raise CopyRefused("The PostgreSQL database already holds records; nothing was copied.")
     counts = {model._meta.table_name: _count(model, source) for model in TABLES}
-    with target.atomic():
+    with target.atomic():  # the write lock: no desk writes on the server between the check and the copy
+        if any(_count(model, target) for model in TABLES):
+            raise CopyRefused("The PostgreSQL database already holds records; nothing was copied.")
         for model in TABLES:
             for batch in _rows(model, source):
                 model.insert_many(batch, fields=model._meta.sorted_fields).execute(target)

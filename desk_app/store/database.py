@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
+from peewee import Database, DatabaseError, InterfaceError, SqliteDatabase
 
+from desk_app.store.copying import moved_to
 from desk_app.store.files import create_private_file
 from desk_app.store.migrations import SchemaTooNewError, migrate
 from desk_app.store.models import SchemaMigration, database_proxy
@@ -143,6 +144,11 @@ def open_database(url: str, *, create: bool = True) -> Database:
         _check_pragmas(db)
         database_proxy.initialize(db)
         migrate(db, path)
+        if (where := moved_to(db)) is not None:
+            raise DatabaseOpenError(
+                f"The records in {path} were moved to the clinic's PostgreSQL database. Open that "
+                f"instead: --db postgresql://{where} (or DESK_APP_DB). The file is kept as it was."
+            )
     return db
 
 
@@ -164,7 +170,7 @@ def _opening(db: Database, failure: Callable[[str], DatabaseOpenError]) -> Itera
     except SchemaTooNewError as error:
         db.close()
         raise DatabaseOpenError(str(error)) from None
-    except (DatabaseError, OperationalError, sqlite3.Error, UnicodeDecodeError) as error:
+    except (DatabaseError, InterfaceError, sqlite3.Error, UnicodeDecodeError) as error:
         db.close()
         raise failure(" ".join(str(error).split()) or type(error).__name__) from None
 

@@ -102,6 +102,7 @@ class Desk(PatientActions, ClinicActions, AccountActions):
         """
         if isinstance(self.db, SqliteDatabase):
             version = self.db.execute_sql("PRAGMA data_version").fetchone()[0]
+            self.written_by_this_desk.clear()  # not needed here: kept from growing
         else:
             version = self._other_desks_writes()
         changed = self._seen_version is not None and version != self._seen_version

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from peewee import DatabaseError as PeeweeDatabaseError
+from peewee import InterfaceError
 
 from desk_app.domain.errors import DomainError, ValidationError
 
@@ -34,7 +35,12 @@ def store_errors(method: Callable[P, R]) -> Callable[P, R]:
             raise ValidationError(
                 "The text contains a character that cannot be stored; please retype it."
             ) from None
-        except (PeeweeDatabaseError, sqlite3.Error, UnicodeDecodeError) as error:  # the last: damaged text
+        except (
+            PeeweeDatabaseError,
+            InterfaceError,
+            sqlite3.Error,
+            UnicodeDecodeError,
+        ) as error:  # last: bad text
             raise StoreUnavailable(
                 f"Not saved: the database could not be used ({error}). Nothing was changed; "
                 "please try again, and tell the clinic manager if it keeps happening."

@@ -146,6 +146,8 @@ class ClinicSetting(BaseModel):
 
 
 DEMO_SETTING = "demo"
+# Set in a file whose records were copied to a PostgreSQL server (desk-app migrate-to): where to.
+MOVED_SETTING = "moved to"
 
 
 class ClinicSettingChange(BaseModel):

@@ -79,7 +79,7 @@ class BoardCardWidget(QFrame):
         super().__init__(parent)
         self.setObjectName("boardCard")
         self.session_id = session_id
-        self.holder_shown_id: int | None = None  # who has the patient, as this card shows it
+        self.holder_seen_id: int | None = None  # who has the patient, as this card shows it
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.open_button = QPushButton("", self)
@@ -89,7 +89,7 @@ class BoardCardWidget(QFrame):
         row.addWidget(self.open_button, 1)
         self.take_over_button = QPushButton("Take over", self)
         self.take_over_button.setMinimumHeight(44)
-        self.take_over_button.clicked.connect(lambda: take_over(self.session_id, self.holder_shown_id))
+        self.take_over_button.clicked.connect(lambda: take_over(self.session_id, self.holder_seen_id))
         row.addWidget(self.take_over_button)
 
     def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
@@ -98,7 +98,7 @@ class BoardCardWidget(QFrame):
         self.open_button.setAccessibleName(", ".join(lines))
         self.take_over_button.setAccessibleName(f"Take over: {card.record.patient.full_name}")
         self.take_over_button.setVisible(staff is not None and staff.id != card.record.holder.id)
-        self.holder_shown_id = card.record.holder.id
+        self.holder_seen_id = card.record.holder.id
         for widget in (self, self.open_button):
             widget.setProperty("phase", card.phase.value)
             widget.style().unpolish(widget)
@@ -255,16 +255,16 @@ class HomePage(QWidget):
         for before, after in zip(chain, [*chain[1:], self.search_edit], strict=False):
             QWidget.setTabOrder(before, after)
 
-    def _take_over(self, session_id: int, holder_shown_id: int | None) -> None:
+    def _take_over(self, session_id: int, holder_seen_id: int | None) -> None:
         staff = self.current_staff()
         if staff is None:
             return
         try:
-            self.desk.take_over(session_id, staff.id, holder_shown_id)
+            self.desk.take_over(session_id, staff.id, holder_seen_id)
         except DomainError as error:
             self.board_message.setText(str(error))
             self.board_message.setVisible(True)
-            self.sessions.reload()  # another desk may have just changed it: show who has the patient now
+            self.sessions.mark_stale()  # another desk may have just changed it: show who has them now
             self.refresh_board()
             return
         self.board_message.setVisible(False)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +19,7 @@ from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.store.audit import verify_audit
 from desk_app.store.copying import TABLES
-from desk_app.store.database import open_database
+from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from tests.support.people import FAST_HASHER, PASSWORD, add_member
 from tests.support.pg_databases import emptied_postgres_database
@@ -65,12 +69,14 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
     nurse: Staff,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    before = open_database(str(clinic_file), create=False)
+    rows, head = every_row(before), verify_audit(before).head_hash
+    before.close()
     assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
     out = capsys.readouterr().out
-    source, target = open_database(str(clinic_file), create=False), open_database(pg_url, create=False)
+    target = open_database(pg_url, create=False)
     try:
-        assert every_row(target) == every_row(source)
-        head = verify_audit(source).head_hash
+        assert every_row(target) == rows
         assert f"head hash {head}" in out and "every table's row count matches" in out
         assert verify_audit(target).ok
         # The clinic carries on, on the server: same passwords, same search, new ids after the old.
@@ -82,18 +88,36 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
         assert len(desk.patient_history(zoe.id).sessions) == 2
         assert verify_audit(target).ok
     finally:
-        source.close()
         target.close()
+
+
+def test_the_file_is_marked_as_moved_and_no_desk_opens_it_any_more(
+    clinic_file: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    where = pg_url.removeprefix("postgresql://")
+    with pytest.raises(
+        DatabaseOpenError, match=f"were moved to the clinic's PostgreSQL database.*--db postgresql://{where}"
+    ):
+        open_database(str(clinic_file))
+    with closing(sqlite3.connect(clinic_file)) as file:  # the move is audited in the file itself
+        (action, detail) = file.execute(
+            "SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert (action, json.loads(detail)) == ("records moved to PostgreSQL", {"to": where})
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 2  # so it is not copied twice
+    assert "were moved to the clinic's PostgreSQL database" in capsys.readouterr().err
 
 
 def test_a_server_database_that_already_holds_records_is_refused_and_nothing_is_added(
     clinic_file: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    second_clinic = shutil.copyfile(clinic_file, clinic_file.with_name("second.sqlite3"))
     assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
     target = open_database(pg_url, create=False)
     before = every_row(target)
     target.close()
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+    assert cli.main(["migrate-to", pg_url, "--db", str(second_clinic)]) == 1
     assert "already holds records; nothing was copied" in capsys.readouterr().err
     target = open_database(pg_url, create=False)
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from peewee import Database
+from peewee import Database, PostgresqlDatabase
 
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
@@ -57,6 +57,11 @@ def test_a_password_in_the_address_is_refused_before_connecting_and_never_repeat
     with pytest.raises(DatabaseOpenError, match=r"password file \(~/.pgpass\)") as refused:
         open_database(url)
     assert "s3cret-word" not in str(refused.value)
+
+
+def test_a_mistyped_port_gets_a_message_not_a_traceback() -> None:
+    with pytest.raises(DatabaseOpenError, match="port in the database address is not a number"):
+        open_database("postgresql://nurse@db.clinic.lan:54x2/desk")
 
 
 def test_an_address_without_a_database_name_says_how_to_write_one() -> None:
@@ -271,3 +276,28 @@ def test_desks_opening_a_new_database_at_the_same_moment_migrate_it_once(tmp_pat
         with psycopg.connect(url) as check:
             applied = check.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()
         assert [version for (version,) in applied] == [1, 2, 3, 4, 5]
+
+
+def test_a_connection_lost_between_begin_and_the_write_lock_saves_nothing_of_the_action(
+    desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock must never be retried on a new connection: outside any transaction, each statement
+    of the action would commit on its own and a failure half-way would keep half of it."""
+    real_begin = PostgresqlDatabase.begin
+
+    def begin_then_lose_the_connection(self: PostgresqlDatabase, *args: object) -> None:
+        real_begin(self, *args)
+        (backend,) = self.cursor().execute("SELECT pg_backend_pid()").fetchone()
+        with psycopg.connect(server_url(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+
+    monkeypatch.setattr(PostgresqlDatabase, "begin", begin_then_lose_the_connection)
+    with pytest.raises(StoreUnavailable, match="Nothing was changed"):
+        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    monkeypatch.undo()
+    assert desk.search_patients("") == []
+    assert (
+        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id).clinic_number
+        == "AZ-00001"
+    )
+    assert desk.verify_audit().ok
