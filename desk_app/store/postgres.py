@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from time import monotonic
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +20,7 @@ from psycopg.pq import TransactionStatus
 WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
 LOCK_WAIT_SECONDS = 5
 CONNECT_TIMEOUT_SECONDS = 5
+RETRY_AFTER_SECONDS = 5
 SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -78,6 +80,20 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             tcp_user_timeout=15_000,
             field_types={"DATETIME": "TIMESTAMPTZ"},
         )
+
+    _next_attempt = 0.0  # monotonic time before which no new connection is tried
+
+    def _connect(self):  # type: ignore[no-untyped-def]
+        """After a failed attempt, the next is made only RETRY_AFTER_SECONDS later: the window
+        asks the database every second, and each attempt at a server that does not answer would
+        freeze it for the connect timeout."""
+        if monotonic() < self._next_attempt:
+            raise OperationalError("the database server did not answer; trying again in a few seconds")
+        try:
+            return super()._connect()
+        except Exception:
+            self._next_attempt = monotonic() + RETRY_AFTER_SECONDS
+            raise
 
     def _initialize_connection(self, conn) -> None:  # type: ignore[no-untyped-def]
         with conn.cursor() as cursor:
