@@ -123,6 +123,10 @@ class Desk(PatientActions, ClinicActions, AccountActions):
             self._audit_read_to = row_id
         return self._other_desks_rows
 
+    def keeps_its_own_backups(self) -> bool:
+        """A database file is backed up by the app; a PostgreSQL database by its server."""
+        return isinstance(self.db, SqliteDatabase)
+
     @store_errors
     def verify_audit(self) -> AuditReport:
         """Walk the audit trail's chain and match it with the session events (see store.audit)."""

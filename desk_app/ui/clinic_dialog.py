@@ -45,6 +45,10 @@ class ClinicDetailsDialog(FormDialog):
         self.form.addRow(LABELS["idle_lock_minutes"], self.idle_minutes)
         self.backup_folder = self.line(LABELS["backup_folder"], details.backup_folder)
         self.backup_folder.setPlaceholderText("For example a USB disk: /media/clinic/backups")
+        if not desk.keeps_its_own_backups():
+            # Offered but unused, a manager would believe the app made backups that nobody makes.
+            self.backup_folder.setEnabled(False)
+            self.backup_folder.setToolTip("Not used: the clinic's server backs up a shared database")
 
     def save(self) -> str | None:
         try:
@@ -56,7 +60,8 @@ class ClinicDetailsDialog(FormDialog):
                 self.idle_minutes.value(),
                 self.backup_folder.text(),
             )
-            if details.backup_folder and not Path(details.backup_folder).expanduser().is_dir():
+            folder = details.backup_folder if self.backup_folder.isEnabled() else ""
+            if folder and not Path(folder).expanduser().is_dir():
                 return f"The backup folder {details.backup_folder} does not exist (is the disk plugged in?)."
             self.desk.update_clinic_details(details, self.staff.id)
         except DomainError as error:

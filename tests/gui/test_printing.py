@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtGui import QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -214,3 +215,19 @@ def test_a_blank_clinic_name_is_refused_and_nothing_changes(
     assert dialog.isVisible()
     assert "Clinic name: please fill this in." in visible_texts(dialog)
     assert desk.clinic_details().name == "Azure Medical"
+
+
+@pytest.mark.both_databases
+def test_the_backup_folder_is_offered_only_where_the_app_makes_the_backups(
+    qtbot: QtBot, window: MainWindow, admin: Staff, backend: str
+) -> None:
+    window.set_staff(admin)
+    window.clinic_action.trigger()
+    dialog = open_dialog()
+    folder = find(dialog, QLineEdit, "Backup folder (empty: beside the database)")
+    if backend == "sqlite":
+        assert folder.isEnabled()
+    else:  # a shared database on a server: its backups are the server's (README)
+        assert not folder.isEnabled()
+        assert folder.toolTip() == "Not used: the clinic's server backs up a shared database"
+    click(qtbot, dialog, "Cancel")
