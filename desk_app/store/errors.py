@@ -23,6 +23,17 @@ class StoreUnavailable(DomainError):
     """
 
 
+class OutcomeUnknown(StoreUnavailable):
+    """The connection was lost while the transaction was being committed: the server may have
+    committed it or not, and the desk cannot tell. Never "Nothing was changed"."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database stopped answering while this was being saved, so it may or may not be "
+            "saved. Look at the record once the database is back before doing it again."
+        )
+
+
 def store_errors(method: Callable[P, R]) -> Callable[P, R]:
     """Turn a database failure into a message for the nurse; the transaction has rolled back."""
 

@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 from peewee import InterfaceError, OperationalError, PostgresqlDatabase
 from psycopg.pq import TransactionStatus
 
+from desk_app.store.errors import OutcomeUnknown
+
 WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
 LOCK_WAIT_SECONDS = 5
 CONNECT_TIMEOUT_SECONDS = 5
@@ -123,6 +125,18 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
                 raise
         self.close()
         return super().execute_sql(sql, params)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except (OperationalError, InterfaceError) as error:
+            if self._lost():
+                raise OutcomeUnknown from error  # the COMMIT may have reached the server
+            raise
+
+    def rollback(self) -> None:
+        if not self._lost():  # a lost connection took its transaction with it
+            super().rollback()
 
     def begin(self, isolation_level: str | None = None) -> None:
         """BEGIN, then the write lock. A connection found lost at BEGIN is replaced: nothing of

@@ -23,7 +23,7 @@ from desk_app.domain.people import Staff
 from desk_app.store import postgres
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
-from desk_app.store.errors import StoreUnavailable
+from desk_app.store.errors import OutcomeUnknown, StoreUnavailable
 from tests.support.pg_databases import fresh_postgres_database, server_url
 from tests.support.raw_sql import other_connection
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
@@ -312,3 +312,23 @@ def test_a_server_that_stays_away_is_asked_again_only_every_few_seconds_and_the_
     monkeypatch.setattr(psycopg, "connect", real_connect)
     assert desk.patient(patient.id).family_name == "O'Brien"
     assert desk.start_session(patient.id, nurse.id).patient.id == patient.id
+
+
+def test_a_connection_lost_at_commit_says_the_action_may_or_may_not_be_saved(
+    desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not "Nothing was changed": the COMMIT may have reached the server before the line went."""
+    real_commit = PostgresqlDatabase.commit
+
+    def lose_the_connection_then_commit(self: PostgresqlDatabase) -> None:
+        (backend,) = self.cursor().execute("SELECT pg_backend_pid()").fetchone()
+        with psycopg.connect(server_url(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        real_commit(self)
+
+    monkeypatch.setattr(PostgresqlDatabase, "commit", lose_the_connection_then_commit)
+    with pytest.raises(OutcomeUnknown, match="may or may not be saved. Look at the record"):
+        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    monkeypatch.undo()
+    assert desk.search_patients("") == []  # here it had not: the server ended it with the connection
+    assert desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id).id
