@@ -12,6 +12,9 @@ and with the child dead opens the file as the app would after a crash, and check
 
 The next child goes on from what is stored. KILLS (default 200) sets the number of kills; `make soak`
 runs 5,000. KILL_SEED changes the random delays and the children's choices.
+
+On PostgreSQL (KILLS_ON_POSTGRESQL, default 40) the desk is the same and the file is the server's:
+a killed client's transaction is rolled back by the server and its write lock released.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.procedure import Procedure
@@ -39,8 +42,11 @@ from desk_app.store.desk import Desk
 from tests.conftest import START
 from tests.support.kill_child import READY, Cast, child_main
 from tests.support.people import FAST_HASHER, add_member, administrator
+from tests.support.pg_databases import emptied_postgres_database
+from tests.support.raw_sql import run_sql, stored_utc_text
 
 KILLS = int(os.environ.get("KILLS", "200"))
+KILLS_ON_POSTGRESQL = int(os.environ.get("KILLS_ON_POSTGRESQL", "40"))
 SEED = int(os.environ.get("KILL_SEED", "20261125"))
 # A fresh database every so many kills keeps each round's checks (a whole-file walk) short in a soak.
 KILLS_PER_FILE = 100
@@ -68,9 +74,9 @@ class Round:
         return f"round {self.number} (KILL_SEED={SEED}, child seed {self.seed}, {kill})"
 
 
-def set_up_file(path: Path, procedure: Procedure) -> Cast:
+def set_up_file(url: str, procedure: Procedure) -> Cast:
     """Staff and patients, written by the harness before any child runs."""
-    db = open_database(str(path))
+    db = open_database(url)
     try:
         desk = Desk(db, procedure, ManualClock(START), FAST_HASHER)
         administrator(desk)
@@ -101,13 +107,13 @@ def read_lines(fd: int, buffer: bytearray, deadline: float | None, until_ready: 
     return True
 
 
-def run_round(round_: Round, path: Path, procedure: Procedure, cast: Cast) -> None:
+def run_round(round_: Round, url: str, procedure: Procedure, cast: Cast) -> None:
     """Fork a child, kill it after the round's delay, and collect its acknowledgements."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_fd)
-        child_main(str(path), procedure, cast, round_.seed, write_fd)
+        child_main(url, procedure, cast, round_.seed, write_fd)
         os._exit(71)  # not reached: child_main ends the process itself
     os.close(write_fd)
     buffer = bytearray()
@@ -136,7 +142,8 @@ EVENT_COLUMNS = "session_id, kind, item_id, staff_id, at, values_json, text, cor
 def stored(db: Database, ack: dict[str, Any]) -> dict[str, Any] | None:
     """What the database holds for an acknowledged action, in the acknowledgement's form."""
     if ack["action"] == "start":
-        row = db.execute_sql(
+        row = run_sql(
+            db,
             "SELECT patient_id, started_by_id, session_number, started_at "
             "FROM treatment_session WHERE id = ?",
             (ack["session"],),
@@ -144,14 +151,19 @@ def stored(db: Database, ack: dict[str, Any]) -> dict[str, Any] | None:
         if row is None:
             return None
         keys = ("patient", "staff", "number", "at")
-        return {"action": "start", "session": ack["session"], **dict(zip(keys, row, strict=True))}
-    row = db.execute_sql(
-        f"SELECT {EVENT_COLUMNS} FROM session_event WHERE id = ?", (ack["event"],)
-    ).fetchone()
+        *values, at = row
+        return {
+            "action": "start",
+            "session": ack["session"],
+            **dict(zip(keys, [*values, stored_utc_text(at)], strict=True)),
+        }
+    row = run_sql(db, f"SELECT {EVENT_COLUMNS} FROM session_event WHERE id = ?", (ack["event"],)).fetchone()
     if row is None:
         return None
     keys = ("session", "kind", "item", "staff", "at", "values", "text", "corrects")
-    return {"action": ack["action"], "event": ack["event"], **dict(zip(keys, row, strict=True))}
+    session, kind, item, staff, at, *rest = row
+    values = (session, kind, item, staff, stored_utc_text(at), *rest)
+    return {"action": ack["action"], "event": ack["event"], **dict(zip(keys, values, strict=True))}
 
 
 def audit_rows(db: Database) -> int:
@@ -159,24 +171,25 @@ def audit_rows(db: Database) -> int:
 
 
 @contextmanager
-def reopened(path: Path) -> Iterator[Database]:
-    """The file opened as the app opens it after a crash (its start-up checks included)."""
-    db = open_database(str(path), create=False)
+def reopened(url: str) -> Iterator[Database]:
+    """The database opened as the app opens it after a crash (its start-up checks included)."""
+    db = open_database(url, create=False)
     try:
         yield db
     finally:
         db.close()
 
 
-def check_after_kill(path: Path, round_: Round, audit_before: int) -> int:
+def check_after_kill(url: str, round_: Round, audit_before: int) -> int:
     """Every check of one round, with the child dead; returns the audit rows now stored."""
     where = round_.describe()
     assert round_.error is None, f"{where}: the child failed:\n{round_.error}"
     assert os.WIFSIGNALED(round_.status) and os.WTERMSIG(round_.status) == signal.SIGKILL, (
         f"{where}: the child ended by itself (status {round_.status})"
     )
-    with reopened(path) as db:
-        assert db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)], where
+    with reopened(url) as db:
+        if isinstance(db, SqliteDatabase):
+            assert db.execute_sql("PRAGMA integrity_check").fetchall() == [("ok",)], where
         for ack in round_.acks:
             assert stored(db, ack) == ack, f"{where}: an acknowledged action is lost or changed: {ack}"
         report = verify_audit(db)
@@ -188,38 +201,41 @@ def check_after_kill(path: Path, round_: Round, audit_before: int) -> int:
     return audit_now
 
 
-def check_whole_file(path: Path, acks: list[dict[str, Any]]) -> None:
+def check_whole_file(url: str, acks: list[dict[str, Any]]) -> None:
     """At the end of a file: every acknowledgement of every round is still there."""
-    with reopened(path) as db:
+    with reopened(url) as db:
         lost = [ack for ack in acks if stored(db, ack) != ack]
         assert not lost, f"acknowledged actions lost or changed by later rounds: {lost[:5]}"
 
 
+@pytest.mark.both_databases
 @pytest.mark.timeout(max(120, KILLS // 2))
 def test_killed_desk_loses_no_acknowledged_action_and_leaves_the_file_whole(
-    tmp_path: Path, procedure: Procedure
+    tmp_path: Path, procedure: Procedure, backend: str
 ) -> None:
     rng = random.Random(SEED)
+    total = KILLS if backend == "sqlite" else KILLS_ON_POSTGRESQL
     kills = acked = rounds_without_ack = 0
-    while kills < KILLS:
+    while kills < total:
         path = tmp_path / f"kill-{kills // KILLS_PER_FILE}.sqlite3"
-        cast = set_up_file(path, procedure)
-        with reopened(path) as db:
+        url = str(path) if backend == "sqlite" else emptied_postgres_database()
+        cast = set_up_file(url, procedure)
+        with reopened(url) as db:
             audit_before = audit_rows(db)
         file_acks: list[dict[str, Any]] = []
-        for _ in range(min(KILLS_PER_FILE, KILLS - kills)):
+        for _ in range(min(KILLS_PER_FILE, total - kills)):
             early = rng.random() < EARLY_KILL_SHARE
             delay = rng.uniform(0, EARLY_KILL_WINDOW if early else LATE_KILL_WINDOW)
             round_ = Round(kills, rng.getrandbits(32), delay, early)
-            run_round(round_, path, procedure, cast)
+            run_round(round_, url, procedure, cast)
             kills += 1
-            audit_before = check_after_kill(path, round_, audit_before)
+            audit_before = check_after_kill(url, round_, audit_before)
             file_acks += round_.acks
             acked += len(round_.acks)
             rounds_without_ack += not round_.acks
-        check_whole_file(path, file_acks)
+        check_whole_file(url, file_acks)
         for leftover in tmp_path.glob(f"{path.name}*"):  # a soak would otherwise fill the disk
             leftover.unlink()
     # The harness itself: most kills must land after some work was acknowledged, or it tests little.
-    assert rounds_without_ack <= KILLS / 2, f"{rounds_without_ack} of {KILLS} rounds acknowledged nothing"
-    assert acked >= KILLS, f"only {acked} actions acknowledged in {KILLS} rounds"
+    assert rounds_without_ack <= total / 2, f"{rounds_without_ack} of {total} rounds acknowledged nothing"
+    assert acked >= total, f"only {acked} actions acknowledged in {total} rounds"
