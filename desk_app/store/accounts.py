@@ -53,7 +53,7 @@ class AccountActions(DeskBase):
         credentials = {row.staff_id: row.locked for row in StaffCredential.select()}
         return [
             (staff_from_row(row), row.id in credentials, credentials.get(row.id, False))
-            for row in StaffRow.select().order_by(StaffRow.name)
+            for row in StaffRow.select().order_by(StaffRow.name, StaffRow.id)
         ]
 
     def _refuse_initials_in_use(self, initials: str) -> None:

@@ -141,7 +141,7 @@ class Desk(PatientActions, ClinicActions, AccountActions):
 
     @store_errors
     def list_staff(self) -> list[Staff]:
-        rows = StaffRow.select().where(StaffRow.active == True).order_by(StaffRow.name)  # noqa: E712
+        rows = StaffRow.select().where(StaffRow.active == True).order_by(StaffRow.name, StaffRow.id)  # noqa: E712
         return [staff_from_row(row) for row in rows]
 
     @store_errors
@@ -215,7 +215,9 @@ class Desk(PatientActions, ClinicActions, AccountActions):
     @store_errors
     def sessions_in_progress(self) -> list[SessionRecord]:
         query = self._session_query().where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
-        return self._records(query.order_by(SessionRow.started_at))
+        # The id breaks ties: sessions started in the same microsecond (a test's clock) would
+        # otherwise come back in whatever order PostgreSQL found them.
+        return self._records(query.order_by(SessionRow.started_at, SessionRow.id))
 
     @store_errors
     def patient_history(self, patient_id: int) -> PatientHistory:
@@ -236,7 +238,7 @@ class Desk(PatientActions, ClinicActions, AccountActions):
                 & (SessionRow.status == SessionStatus.SIGNED_OUT.value)
                 & (SessionRow.id != session.id)
             )
-            .order_by(SessionRow.started_at.desc())
+            .order_by(SessionRow.started_at.desc(), SessionRow.id.desc())
             .limit(1)
         )
         records = self._records(query)
