@@ -21,6 +21,7 @@ from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store import postgres
+from desk_app.store.audit import chain_hash
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import OutcomeUnknown, StoreUnavailable
@@ -332,3 +333,25 @@ def test_a_connection_lost_at_commit_says_the_action_may_or_may_not_be_saved(
     monkeypatch.undo()
     assert desk.search_patients("") == []  # here it had not: the server ended it with the connection
     assert desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id).id
+
+
+def test_verify_names_an_event_whose_audit_detail_was_forged_as_text_that_is_not_json(
+    desk: Desk, db: Database, nurse: Staff
+) -> None:
+    """Hash recomputed, so the chain holds; the server cannot read the detail as JSON, and the
+    check in Python names the event instead of failing."""
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    event_id = desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id).events[-1].id
+    row_id, at, staff_id, action, subject, subject_id, prev_hash = db.execute_sql(
+        "SELECT id, at, staff_id, action, subject, subject_id, prev_hash FROM audit_log "
+        "WHERE subject = 'session_event' AND subject_id = %s",
+        (event_id,),
+    ).fetchone()
+    forged = "identity confirmed, trust me"
+    db.execute_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    db.execute_sql(
+        "UPDATE audit_log SET detail = %s, hash = %s WHERE id = %s",
+        (forged, chain_hash(row_id, at, staff_id, action, subject, subject_id, forged, prev_hash), row_id),
+    )
+    assert desk.verify_audit().problem == f"session event {event_id} differs from its audit row"
