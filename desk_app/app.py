@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from peewee import SqliteDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.domain.clock import Clock, SystemClock
@@ -32,10 +31,9 @@ def build_window(database_url: str, clock: Clock) -> MainWindow:
     procedure = load_procedure(resource_path(PROCEDURE_FILE))
     database = open_database(database_url)
     desk = Desk(database, procedure, clock)
-    # A database file is backed up by the app; a PostgreSQL database by its server (see the README).
     keeper = (
         BackupKeeper(Path(database.database), lambda: _backup_folder(desk), clock)
-        if isinstance(database, SqliteDatabase)
+        if desk.keeps_its_own_backups()
         else None
     )
     return MainWindow(desk, clock, backups=keeper)

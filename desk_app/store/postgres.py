@@ -82,8 +82,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             tcp_user_timeout=15_000,
             field_types={"DATETIME": "TIMESTAMPTZ"},
         )
-
-    _next_attempt = 0.0  # monotonic time before which no new connection is tried
+        self._next_attempt = 0.0  # monotonic time before which no new connection is tried
 
     def _connect(self):  # type: ignore[no-untyped-def]
         """After a failed attempt, the next is made only RETRY_AFTER_SECONDS later: the window

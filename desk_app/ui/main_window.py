@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import timedelta
 
 from PySide6.QtCore import QTimer
@@ -66,7 +65,7 @@ class MainWindow(QMainWindow):
         self.clock = clock
         # The first look marks where this desk starts: another desk's write from now on, even one
         # before the first second's tick, reloads what the pages are about to read.
-        with suppress(DomainError):
+        with contextlib.suppress(DomainError):
             desk.changed_elsewhere()
         self.signals = DeskSignals(self)
         self.signals.changed_elsewhere.connect(self._read_idle_limit)  # another desk's Clinic details
