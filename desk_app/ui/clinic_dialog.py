@@ -16,6 +16,8 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.form_dialog import FormDialog
 
+UNUSED_ON_A_SERVER = "Not used: the server keeps them"
+
 
 class ClinicDetailsDialog(FormDialog):
     """Edit the details every desk prints; each change is kept with who made it and when."""
@@ -48,7 +50,8 @@ class ClinicDetailsDialog(FormDialog):
         if not desk.keeps_its_own_backups():
             # Offered but unused, a manager would believe the app made backups that nobody makes.
             self.backup_folder.setEnabled(False)
-            self.backup_folder.setToolTip("Not used: the clinic's server backs up a shared database")
+            self.backup_folder.setPlaceholderText(UNUSED_ON_A_SERVER)
+            self.backup_folder.setToolTip(UNUSED_ON_A_SERVER)
 
     def save(self) -> str | None:
         try:

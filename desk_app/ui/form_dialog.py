@@ -37,6 +37,7 @@ class FormDialog(QDialog):
         editor = QLineEdit(text, self)
         editor.setAccessibleName(label)
         editor.setMinimumHeight(40)
+        editor.setMinimumWidth(380)  # room for an address or a folder, and for the hints shown in it
         if secret:
             editor.setEchoMode(QLineEdit.EchoMode.Password)
         self.form.addRow(label, editor)
