@@ -7,8 +7,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from desk_app.store.backup import BackupError, backup_name, backup_to, check_file, restore
+from desk_app.store.backup import (
+    BackupError,
+    backup_name,
+    backup_to,
+    check_file,
+    file_database_id,
+)
 from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
+from desk_app.store.restoring import finish_unfinished_restore, restore
 
 
 def run_backup_command(command: str, database_url: str, args: argparse.Namespace) -> int:
@@ -20,17 +27,23 @@ def run_backup_command(command: str, database_url: str, args: argparse.Namespace
         return 2
     now = datetime.now(UTC)
     try:
+        if (done := finish_unfinished_restore(live.resolve())) is not None:
+            print(f"A restore of {live} that was stopped halfway has been {done}.", file=sys.stderr)
         if command == "check":
             checked = check_file(live)
             print(checked, file=sys.stdout if checked.ok else sys.stderr)
             return 0 if checked.ok else 1 if live.exists() else 2
         if command == "backup":
             return _backup(live, Path(args.destination).expanduser(), now)
-        kept = restore(Path(args.source).expanduser(), live, now)
+        restored = restore(Path(args.source).expanduser(), live, now, force=args.force)
     except BackupError as error:
         print(f"desk-app {command}: {error}", file=sys.stderr)
         return 1
-    print(f"Restored {live} from {args.source}. The database it replaced is kept as {kept}.")
+    kept = f" The database it replaced is kept as {restored.kept}." if restored.kept else ""
+    print(
+        f"Restored {live.resolve()} from {args.source} ({restored.rows} audit rows; head hash "
+        f"{restored.head_hash}); the restore is recorded in its audit trail.{kept}"
+    )
     return 0
 
 
@@ -42,7 +55,7 @@ def _backup(live: Path, destination: Path, now: datetime) -> int:
     if not checked.ok:
         print(f"desk-app backup: {checked}", file=sys.stderr)
         return 2 if not live.exists() else 1
-    target = destination / backup_name(now) if destination.is_dir() else destination
+    target = destination / backup_name(now, file_database_id(live)) if destination.is_dir() else destination
     with closing(sqlite3.connect(f"{live.resolve().as_uri()}?mode=ro", uri=True)) as source:
         copy = backup_to(source, target)
     print(f"Backed up to {copy}")

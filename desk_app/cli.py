@@ -11,7 +11,7 @@ from peewee import Database
 from desk_app.domain.errors import DomainError
 from desk_app.exporting import DOCUMENTS
 from desk_app.paths import default_database_url
-from desk_app.store.database import DatabaseOpenError
+from desk_app.store.database import DatabaseOpenError, shown_name
 
 DATABASE_ENV = "DESK_APP_DB"
 
@@ -22,6 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     database_help = f"database file or URL (default: ${DATABASE_ENV}, else the user's data folder)"
     parser.add_argument("--db", help=database_help)
+    parser.add_argument(
+        "--new-clinic",
+        action="store_true",
+        help="start a new, empty clinic even where there are signs of a clinic's lost database",
+    )
 
     def with_db(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
         """Every command takes --db too (after the command's name, like its other options)."""
@@ -57,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
     restore.add_argument("source", help="the backup file")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="restore even a backup that is not of this clinic's database, or a demo over real records",
+    )
     with_db(commands.add_parser("check", help="check that the database is whole and undamaged"))
     migrate_to = with_db(
         commands.add_parser(
@@ -68,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate_to.add_argument(
         "target", metavar="URL", help="postgresql://USER@HOST:PORT/NAME (an empty database)"
+    )
+    migrate_to.add_argument(
+        "--undo",
+        action="store_true",
+        help="give up a move that did not finish: the file opens for work again (the server must not "
+        "hold its records)",
     )
     audit = with_db(commands.add_parser("audit", help="check the audit trail"))
     audit.add_argument(
@@ -116,8 +132,12 @@ def _unlock(initials: str, url: str) -> int:
 def _verify_audit(url: str) -> int:
     """Exit 0 with the row count and head hash when the chain holds; 1 naming the first break."""
     from desk_app.store.audit import verify_audit
+    from desk_app.store.database import open_read_only
 
-    if (db := _existing_database("audit", url)) is None:
+    try:
+        db = open_read_only(url)
+    except DatabaseOpenError as error:
+        print(f"desk-app audit: {error}", file=sys.stderr)
         return 2
     try:
         report = verify_audit(db)
@@ -127,12 +147,23 @@ def _verify_audit(url: str) -> int:
     return 0 if report.ok else 1
 
 
-def _migrate_to(target_url: str, source_url: str) -> int:
-    """Exit 0 when every row is copied and checked; 1 when refused (no records left on the
-    server); 2 when either database cannot be opened."""
+def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
+    """Exit 0 when every row is copied and checked (or the move is undone); 1 when refused (no
+    records left on the server); 2 when either database cannot be opened.
+
+    The file is marked "moving" before the copy, so no desk works on it meanwhile; a rerun after a
+    kill finishes the move (the server holds the copy: same audit head) or copies again (the
+    server's transaction never committed, so it is empty)."""
     from datetime import UTC, datetime
 
-    from desk_app.store.copying import copy_database, mark_moved
+    from desk_app.store.copying import (
+        copy_database,
+        mark_moved,
+        mark_moving,
+        moving_to,
+        server_holds_copy_of,
+        undo_moving,
+    )
     from desk_app.store.database import open_database
     from desk_app.store.postgres import describe, is_postgres_url
 
@@ -143,7 +174,10 @@ def _migrate_to(target_url: str, source_url: str) -> int:
             file=sys.stderr,
         )
         return 2
-    if (source := _existing_database("migrate-to", source_url)) is None:
+    try:
+        source = open_database(source_url, create=False, moving_ok=True)
+    except DatabaseOpenError as error:
+        print(f"desk-app migrate-to: {error}", file=sys.stderr)
         return 2
     try:
         target = open_database(target_url)
@@ -151,16 +185,45 @@ def _migrate_to(target_url: str, source_url: str) -> int:
         source.close()
         print(f"desk-app migrate-to: {error}", file=sys.stderr)
         return 2
+    where = describe(target_url)
     try:
-        report = copy_database(source, target)
-        mark_moved(source, describe(target_url), datetime.now(UTC))
+        started = moving_to(source)
+        if started is not None and started != where:
+            raise DomainError(
+                f"This file's move to {started} did not finish; finish it (desk-app migrate-to "
+                f"postgresql://{started}) or undo it (add --undo) before moving it elsewhere."
+            )
+        on_server = server_holds_copy_of(source, target)
+        if undo:
+            if on_server:
+                raise DomainError(
+                    f"{where} already holds this file's records: the move is done, not undone. "
+                    "Run migrate-to again without --undo to finish it."
+                )
+            if started is not None:
+                undo_moving(source, where, datetime.now(UTC))
+            print(f"The move to {where} is undone: desks may open {shown_name(source_url)} again.")
+            return 0
+        if on_server is False:
+            raise DomainError("The PostgreSQL database already holds records; nothing was copied.")
+        if started is None:
+            mark_moving(source, where, datetime.now(UTC))
+        if on_server:
+            print(f"{where} already holds every record of this file (the same audit head); finishing.")
+        else:
+            try:
+                print(copy_database(source, target))
+            except DomainError:
+                if started is None:  # refused, nothing on the server: the file is usable again
+                    undo_moving(source, where, datetime.now(UTC))
+                raise
+        mark_moved(source, where, datetime.now(UTC))
     except DomainError as error:
         print(f"desk-app migrate-to: {error}", file=sys.stderr)
         return 1
     finally:
         source.close()
         target.close()
-    print(report)
     print(
         "Point every desk at the server now (--db or DESK_APP_DB). The file is kept as it was and "
         "marked as moved: the app no longer opens it."
@@ -192,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "unlock":
         return _unlock(args.initials, database_url(args.command_db or args.db))
     if args.command == "migrate-to":
-        return _migrate_to(args.target, database_url(args.command_db or args.db))
+        return _migrate_to(args.target, database_url(args.command_db or args.db), undo=args.undo)
     if args.command == "audit":
         return _verify_audit(database_url(args.command_db or args.db))
     if args.command == "export":
@@ -201,4 +264,4 @@ def main(argv: list[str] | None = None) -> int:
         return export_main(args.document, args.subject, args.pdf, database_url(args.command_db or args.db))
     from desk_app.app import run
 
-    return run(database_url(args.db))
+    return run(database_url(args.db), new_clinic=args.new_clinic)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from pathlib import Path
 
 import platformdirs
@@ -10,6 +13,11 @@ APP_NAME = "TreatmentDesk"
 APP_AUTHOR = "AzureMedical"
 DATABASE_FILE = "treatment-desk.sqlite3"
 PROCEDURE_FILE = "procedures/laser-acne-scarring.toml"
+# The database files this PC's app has opened: if one goes missing, its absence is not a new clinic.
+OPENED_DATABASES_FILE = "opened-databases.json"
+_MAX_REMEMBERED = 20
+
+log = logging.getLogger(__name__)
 
 
 def resource_path(relative: str) -> Path:
@@ -26,3 +34,30 @@ def data_folder() -> Path:
 
 def default_database_url() -> str:
     return f"sqlite:///{data_folder() / DATABASE_FILE}"
+
+
+def opened_databases() -> list[Path]:
+    """The database files the app has opened on this PC (none if the list cannot be read)."""
+    try:
+        listed = json.loads((data_folder() / OPENED_DATABASES_FILE).read_text(encoding="utf-8"))
+        return [Path(entry) for entry in listed if isinstance(entry, str)]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def remember_opened(database_url: str) -> None:
+    """Add a database file to the list (a server database needs no such memory)."""
+    if not database_url.startswith("sqlite:///") and "://" in database_url:
+        return
+    path = str(Path(database_url.removeprefix("sqlite:///")).expanduser().resolve())
+    known = [str(entry) for entry in opened_databases() if str(entry) != path]
+    listed = json.dumps([path, *known][:_MAX_REMEMBERED])
+    target = data_folder() / OPENED_DATABASES_FILE
+    working = target.with_name(f".{target.name}.new")
+    try:
+        fd = os.open(working, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(listed)
+        os.replace(working, target)
+    except OSError as error:
+        log.warning("Could not remember the database %s: %s", path, error)

@@ -52,6 +52,9 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The app's own data folder (the list of databases it has opened, its log) is a throwaway one,
+    # for this process and the children it starts: never the real user's.
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="desk-data-")
     config.addinivalue_line("markers", "both_databases: run each test on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself, in a both_databases module")
 

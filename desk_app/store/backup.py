@@ -1,5 +1,5 @@
-"""Backups: a copy of the live database made with SQLite's online backup, checked, and rotated; and
-a restore that checks the copy first and keeps the file it replaces.
+"""Backups: a copy of the live database made with SQLite's online backup, checked, and rotated (the
+restore is in restoring.py).
 
 The online backup copies a consistent snapshot while the app goes on writing; nothing is locked for
 longer than one step of the copy. Every file written here is readable by its owner only.
@@ -7,22 +7,31 @@ longer than one step of the copy. Every file written here is readable by its own
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from desk_app.store.database import APPLICATION_ID
-from desk_app.store.files import create_private_file
+from desk_app.store.files import APPLICATION_ID, create_private_file
+from desk_app.store.identity import SHORT_ID_LENGTH, database_id_in_file, short_id
 from desk_app.store.migrations import LATEST_VERSION
 
 KEEP_DAILY = 14
 KEEP_WEEKLY = 8
-# A second backup in the same second (the exit copy just after the daily one) adds microseconds.
-_NAME = re.compile(r"^treatment-desk-(\d{4}-\d{2}-\d{2})T(\d{6})(?:\.(\d{6}))?Z\.sqlite3$")
+# A working copy this old was left by a backup that was killed: no backup takes an hour.
+STALE_PART_SECONDS = 3600
+# treatment-desk-<database id>-<UTC date and time>Z.sqlite3; a second backup in the same second (the
+# exit copy just after the daily one) adds microseconds. Backups from before database ids have no id:
+# nobody can tell whose they are, so rotation leaves them alone.
+_NAME = re.compile(
+    rf"^treatment-desk-(?:([0-9a-f]{{{SHORT_ID_LENGTH}}})-)?(\d{{4}}-\d{{2}}-\d{{2}})T(\d{{6}})"
+    r"(?:\.(\d{6}))?Z\.sqlite3$"
+)
 
 
 class BackupError(Exception):
@@ -96,43 +105,71 @@ def backup_to(source: sqlite3.Connection, target: Path) -> FileCheck:
     return check_file(target)
 
 
-def backup_name(now: datetime) -> str:
-    return f"treatment-desk-{now:%Y-%m-%dT%H%M%S}Z.sqlite3"
+def backup_name(now: datetime, database_id: str | None) -> str:
+    """The file name of a backup made at `now` (UTC) of the database with this id."""
+    owner = f"{short_id(database_id)}-" if database_id else ""
+    return f"treatment-desk-{owner}{now:%Y-%m-%dT%H%M%S}Z.sqlite3"
 
 
-def has_backup_of(folder: Path, day: date) -> bool:
-    return folder.is_dir() and any(made == day for made, _ in _backups(folder))
+def has_backup_of(folder: Path, day: date, database_id: str) -> bool:
+    return folder.is_dir() and any(made == day for made, _ in _backups(folder, database_id))
+
+
+def file_database_id(database: Path) -> str | None:
+    """The id of the database in this file, read without writing to it."""
+    with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as source:
+        return database_id_in_file(source)
 
 
 def backup_now(database: Path, folder: Path, now: datetime) -> Path:
     """A backup of the database file now, on a connection of its own (so any thread may make it),
-    then rotate the folder. `now` is UTC: it names the file."""
+    then rotate the folder's backups of this database. `now` is UTC: it names the file."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = folder / backup_name(now)
-    if target.exists():
-        target = folder / f"treatment-desk-{now:%Y-%m-%dT%H%M%S.%f}Z.sqlite3"
     with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as source:
+        owner = database_id_in_file(source)
+        if owner is None:
+            raise BackupError(f"{database} has no database id yet; open it with the app once.")
+        target = folder / backup_name(now, owner)
+        if target.exists():
+            target = target.with_name(target.name.replace("Z.sqlite3", f".{now:%f}Z.sqlite3"))
         backup_to(source, target)
-    rotate(folder)
+    rotate(folder, owner)
     return target
 
 
-def _backups(folder: Path) -> list[tuple[date, Path]]:
-    """The backups in `folder`, oldest first (by the time in their names), with their UTC days."""
+def _backups(folder: Path, database_id: str) -> list[tuple[date, Path]]:
+    """The backups of this database in `folder`, oldest first (by the time in their names), with
+    their UTC days."""
+    owner = short_id(database_id)
     found = []
     for path in folder.iterdir():
         match = _NAME.match(path.name)
-        if match:
-            day, time, fraction = match.groups()
-            found.append(((day, time, fraction or "000000"), date.fromisoformat(day), path))
+        if match and match[1] == owner:
+            _, day, clock_time, fraction = match.groups()
+            found.append(((day, clock_time, fraction or "000000"), date.fromisoformat(day), path))
     return [(day, path) for _, day, path in sorted(found)]
 
 
-def rotate(folder: Path) -> list[Path]:
-    """Keep the newest backup of each of the last 14 days that have one, and the newest of each of the
-    8 latest weeks before them; remove the rest. Returns what was removed."""
+def _stale_parts(folder: Path, database_id: str) -> list[Path]:
+    """Working copies of this database's backups left by a backup that was killed."""
+    oldest = time.time() - STALE_PART_SECONDS
+    stale = []
+    for path in folder.iterdir():
+        if not (path.name.startswith(".") and path.name.endswith(".part")):
+            continue
+        match = _NAME.match(path.name[1 : -len(".part")])
+        with contextlib.suppress(OSError):
+            if match and match[1] == short_id(database_id) and path.lstat().st_mtime < oldest:
+                stale.append(path)
+    return stale
+
+
+def rotate(folder: Path, database_id: str) -> list[Path]:
+    """Keep the newest backup of this database of each of the last 14 days that have one, and the
+    newest of each of the 8 latest weeks before them; remove the rest of its backups and its stale
+    working copies. Other databases' files are never touched. Returns what was removed."""
     newest_per_day: dict[date, Path] = {}
-    for day, path in _backups(folder):
+    for day, path in _backups(folder, database_id):
         newest_per_day[day] = path  # oldest first: the last of a day is its newest
     days = sorted(newest_per_day, reverse=True)
     keep = {newest_per_day[day] for day in days[:KEEP_DAILY]}
@@ -142,60 +179,8 @@ def rotate(folder: Path) -> list[Path]:
         if week not in weeks and len(weeks) < KEEP_WEEKLY:
             weeks[week] = newest_per_day[day]
     keep |= set(weeks.values())
-    removed = [path for _, path in _backups(folder) if path not in keep]
+    removed = [path for _, path in _backups(folder, database_id) if path not in keep]
+    removed += _stale_parts(folder, database_id)
     for path in removed:
-        path.unlink()
+        path.unlink(missing_ok=True)
     return removed
-
-
-def _unused(path: Path) -> Path:
-    """`path`, or the same name with -2, -3... if it is taken: a kept database is never overwritten."""
-    candidate, number = path, 1
-    while candidate.exists():
-        number += 1
-        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
-    return candidate
-
-
-def _fold_wal_into(live: Path) -> None:
-    """Write the live file's WAL into it before it is kept; a file too damaged to open is kept as it is."""
-    try:
-        with closing(sqlite3.connect(live)) as old:
-            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error:
-        return
-
-
-def restore(source: Path, live: Path, now: datetime) -> Path:
-    """Replace the database at `live` with the backup at `source`, keeping the replaced file beside it.
-
-    The backup is checked first; the app must not be running on `live` meanwhile. Returns the path
-    the replaced database was kept under.
-    """
-    checked = check_file(source)
-    if not checked.ok:
-        raise BackupError(f"Not restored: {checked.problem}. {live} was left as it was.")
-    kept = _unused(live.with_name(f"{live.stem}.replaced-{now:%Y%m%dT%H%M%S}Z{live.suffix}"))
-    partial = live.with_name(f".{live.name}.restoring")
-    try:
-        create_private_file(partial)
-        reading = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-        with closing(reading) as src, closing(sqlite3.connect(partial)) as copy:
-            src.backup(copy)
-            copy.execute("PRAGMA journal_mode = WAL")
-        if live.exists():
-            _fold_wal_into(live)
-            os.replace(live, kept)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{live}{suffix}").unlink(missing_ok=True)
-        try:
-            os.replace(partial, live)
-        except OSError:
-            if kept.exists():
-                os.replace(kept, live)  # put the old one back rather than leave no database
-            raise
-    except (OSError, sqlite3.Error) as error:
-        raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
-    finally:
-        partial.unlink(missing_ok=True)
-    return kept

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from peewee import AutoField, Database, Model
 
@@ -17,7 +18,9 @@ from desk_app.domain.errors import ActionRefused
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.errors import store_errors
 from desk_app.store.models import (
+    DATABASE_ID_SETTING,
     MOVED_SETTING,
+    MOVING_SETTING,
     AuditLog,
     ClinicSetting,
     ClinicSettingChange,
@@ -68,13 +71,18 @@ class CopyReport:
         )
 
 
+def _copied(query: Any, model: type[Model]) -> Any:
+    """Every row of the table but the file's own "moving" mark, which says nothing about the server."""
+    return query.where(ClinicSetting.key != MOVING_SETTING) if model is ClinicSetting else query
+
+
 def _count(model: type[Model], db: Database) -> int:
-    return model.select().count(db)
+    return _copied(model.select(), model).count(db)
 
 
 def _rows(model: type[Model], db: Database) -> Iterator[list[tuple]]:
     fields = model._meta.sorted_fields
-    query = model.select(*fields).order_by(model._meta.primary_key).tuples()
+    query = _copied(model.select(*fields), model).order_by(model._meta.primary_key).tuples()
     batch: list[tuple] = []
     for row in query.iterator(db):  # not .execute(): its rows would all stay cached
         batch.append(row)
@@ -86,18 +94,54 @@ def _rows(model: type[Model], db: Database) -> Iterator[list[tuple]]:
 
 
 @store_errors
+def mark_moving(source: Database, where: str, now: datetime) -> None:
+    """Mark the file as being moved to `where` before anything is copied: from now on no desk opens
+    it, so the file and the server are never both open for work (audited in the file)."""
+    with source.bind_ctx([ClinicSetting, AuditLog]), source.atomic():
+        ClinicSetting.insert(key=MOVING_SETTING, value=where).execute()
+        detail = {"to": where}
+        write_audit(source, now, None, "records being moved to PostgreSQL", "clinic_setting", None, detail)
+
+
+@store_errors
+def undo_moving(source: Database, where: str, now: datetime) -> None:
+    """Take the mark off a file whose move was given up: desks may open it again (audited)."""
+    with source.bind_ctx([ClinicSetting, AuditLog]), source.atomic():
+        ClinicSetting.delete().where(ClinicSetting.key == MOVING_SETTING).execute()
+        write_audit(source, now, None, "move to PostgreSQL undone", "clinic_setting", None, {"to": where})
+
+
+@store_errors
 def mark_moved(source: Database, where: str, now: datetime) -> None:
     """Mark the file as moved to `where` (user@server:port/name; audited in the file, with when), so
     that no desk goes on writing where nobody looks."""
     with source.bind_ctx([ClinicSetting, AuditLog]), source.atomic():
+        ClinicSetting.delete().where(ClinicSetting.key == MOVING_SETTING).execute()
         ClinicSetting.insert(key=MOVED_SETTING, value=where).execute()
         write_audit(source, now, None, "records moved to PostgreSQL", "clinic_setting", None, {"to": where})
 
 
+def _setting(db: Database, key: str) -> str | None:
+    row = ClinicSetting.select(ClinicSetting.value).where(ClinicSetting.key == key).first(db)
+    return row.value if row else None
+
+
 def moved_to(db: Database) -> str | None:
     """Where this file's records went, if they were moved to a server."""
-    row = ClinicSetting.select(ClinicSetting.value).where(ClinicSetting.key == MOVED_SETTING).first(db)
-    return row.value if row else None
+    return _setting(db, MOVED_SETTING)
+
+
+def moving_to(db: Database) -> str | None:
+    """Where this file's records were being moved when the move stopped, if it did not finish."""
+    return _setting(db, MOVING_SETTING)
+
+
+def server_holds_copy_of(source: Database, target: Database) -> bool | None:
+    """Does the server hold this file's records already (a move killed after the server's commit)?
+    True: the same audit head; None: the server is empty; False: it holds other records."""
+    if not any(_count(model, target) for model in TABLES if model is not ClinicSetting):
+        return None
+    return verify_audit(target).head_hash == verify_audit(source).head_hash
 
 
 @store_errors
@@ -109,6 +153,8 @@ def copy_database(source: Database, target: Database) -> CopyReport:
         raise CopyRefused(f"The database's own audit trail is broken ({before.problem}); nothing was copied.")
     counts = {model._meta.table_name: _count(model, source) for model in TABLES}
     with target.atomic():  # the write lock: no desk writes on the server between the check and the copy
+        # The server's own id, made when it was first opened, gives way to the file's: the same records.
+        ClinicSetting.delete().where(ClinicSetting.key == DATABASE_ID_SETTING).execute(target)
         if any(_count(model, target) for model in TABLES):
             raise CopyRefused("The PostgreSQL database already holds records; nothing was copied.")
         for model in TABLES:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 from peewee import Database, DatabaseError, InterfaceError, SqliteDatabase
 
-from desk_app.store.copying import moved_to
-from desk_app.store.files import create_private_file
-from desk_app.store.migrations import SchemaTooNewError, migrate
+from desk_app.store.backup import BackupError
+from desk_app.store.copying import moved_to, moving_to
+from desk_app.store.files import APPLICATION_ID, create_private_file
+from desk_app.store.identity import ensure_database_id
+from desk_app.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate, schema_version
 from desk_app.store.models import SchemaMigration, database_proxy
 from desk_app.store.postgres import (
     ClinicPostgresDatabase,
@@ -24,8 +27,10 @@ from desk_app.store.postgres import (
     describe,
     is_postgres_url,
 )
+from desk_app.store.presence import Presence
+from desk_app.store.restoring import finish_unfinished_restore, unfinished_restore
+from desk_app.store.signs import is_missing_or_empty, signs_of_a_clinic
 
-APPLICATION_ID = 0x54444553  # "TDES": marks a SQLite file as a Treatment Desk database
 BUSY_TIMEOUT_SECONDS = 5
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_PRAGMAS = {
@@ -42,6 +47,34 @@ _RESTORE_HINT = "Ask the clinic manager to restore the latest backup (desk-app r
 
 class DatabaseOpenError(Exception):
     """The database cannot be opened safely; the message says why and what was left untouched."""
+
+
+class NoClinicHereError(DatabaseOpenError):
+    """The database file is missing or empty, but there are signs that a clinic's was there: a new
+    clinic is started there only when someone chooses to (`new_clinic`)."""
+
+
+class ClinicSqliteDatabase(SqliteDatabase):
+    """SQLite that marks the file as open by this process while it holds a connection, so that a
+    restore refuses meanwhile (presence.py)."""
+
+    def __init__(self, path: Path, **kwargs: Any) -> None:
+        super().__init__(str(path), **kwargs)
+        self.presence = Presence(path.resolve())
+
+    def _connect(self) -> sqlite3.Connection:
+        self.presence.acquire()
+        try:
+            return super()._connect()
+        except BaseException:
+            self.presence.release()
+            raise
+
+    def _close(self, conn: sqlite3.Connection) -> None:
+        try:
+            super()._close(conn)
+        finally:
+            self.presence.release()
 
 
 def sqlite_path_from_url(url: str) -> Path:
@@ -121,23 +154,51 @@ def _check_pragmas(db: SqliteDatabase) -> None:
             raise DatabaseOpenError(f"The database refused the setting {name}={expected} (it says {actual}).")
 
 
-def open_database(url: str, *, create: bool = True) -> Database:
+def open_database(
+    url: str,
+    *,
+    create: bool = True,
+    moving_ok: bool = False,
+    new_clinic: bool = False,
+    remembered: Collection[Path] = (),
+) -> Database:
     """Open (creating if new, unless `create` is False) and migrate the database at `url`; bind the models.
 
     On PostgreSQL "creating" means creating the tables in an empty database that already exists.
+    A file whose move to a server did not finish opens only for `migrate-to` itself (`moving_ok`).
+    A restore killed halfway is finished or undone first. A missing or empty file where there are
+    signs of a clinic (`remembered`: files this PC has opened) is created only with `new_clinic`.
     """
     if is_postgres_url(url):
         return _open_postgres(url, create=create)
     path = sqlite_path_from_url(url)
+    try:
+        finish_unfinished_restore(path.resolve())
+    except BackupError as error:
+        raise DatabaseOpenError(str(error)) from None
     if not create and not path.exists():
         raise DatabaseOpenError(f"There is no database at {path}.")
+    if (
+        create
+        and not new_clinic
+        and is_missing_or_empty(path)
+        and (signs := signs_of_a_clinic(path, remembered))
+    ):
+        state = "is empty (0 bytes)" if path.exists() else "is missing"
+        raise NoClinicHereError(
+            f"The database {path} {state}, but a clinic's records were here: {'; '.join(signs)}. "
+            f"To put them back, restore the latest backup (desk-app restore BACKUP --db {path}). "
+            "Start a new, empty clinic here only if you are sure. Nothing was changed."
+        )
     _check_sqlite_file(path)
     _refuse_foreign_or_damaged_file(path)
-    db = SqliteDatabase(
-        str(path), pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS, lock_type="IMMEDIATE"
+    db = ClinicSqliteDatabase(
+        path, pragmas=SQLITE_PRAGMAS, timeout=BUSY_TIMEOUT_SECONDS, lock_type="IMMEDIATE"
     )
     with _opening(db, lambda reason: _sqlite_failure(path, reason)):
-        db.connect()
+        db.connect()  # marks the file as open here before looking for a restore under way
+        if unfinished_restore(path.resolve()):
+            raise DatabaseOpenError(f"A restore of {path} is under way; try again when it has finished.")
         # Written only on a new file: any write would change the header of a file we must refuse.
         if db.execute_sql("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -149,6 +210,13 @@ def open_database(url: str, *, create: bool = True) -> Database:
                 f"The records in {path} were moved to the clinic's PostgreSQL database. Open that "
                 f"instead: --db postgresql://{where} (or DESK_APP_DB). The file is kept as it was."
             )
+        if not moving_ok and (where := moving_to(db)) is not None:
+            raise DatabaseOpenError(
+                f"The records in {path} were being moved to the PostgreSQL database {where} and the "
+                f"move did not finish. Run desk-app migrate-to postgresql://{where} --db {path} again "
+                "to finish it (or add --undo to keep working on this file). Nothing was changed."
+            )
+        ensure_database_id(db)
     return db
 
 
@@ -202,4 +270,57 @@ def _open_postgres(url: str, *, create: bool) -> Database:
                 raise DatabaseOpenError(f"There is no Treatment Desk database at {where} (it is empty).")
         database_proxy.initialize(db)
         migrate(db)
+        ensure_database_id(db)
+    return db
+
+
+# The first schema with an audit trail: an older file has nothing for `audit verify` to walk.
+AUDITED_SCHEMA = 5
+
+
+def open_read_only(url: str) -> Database:
+    """Open an existing database to read it only, as `audit verify` does: never created, never
+    migrated, its journal mode left as it is, every statement refused a write. A file's bytes are
+    the same afterwards. An empty or foreign file, or a schema this app cannot read, is refused."""
+    if is_postgres_url(url):
+        db: Database = _read_only_postgres(url)
+    else:
+        path = sqlite_path_from_url(url)
+        if not path.is_file():
+            raise DatabaseOpenError(f"There is no database file at {path}.")
+        if path.stat().st_size == 0:
+            raise DatabaseOpenError(f"{path} is empty (0 bytes): it holds no Treatment Desk database.")
+        _refuse_foreign_or_damaged_file(path)
+        db = SqliteDatabase(f"{path.resolve().as_uri()}?mode=ro", uri=True, pragmas={"query_only": 1})
+        with _opening(db, lambda reason: _sqlite_failure(path, reason)):
+            db.connect()
+            if db.execute_sql("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                raise DatabaseOpenError(f"{path} is not a Treatment Desk database. It was not changed.")
+    with _opening(db, lambda reason: DatabaseOpenError(f"{shown_name(url)} cannot be read ({reason}).")):
+        database_proxy.initialize(db)
+        version = schema_version(db)
+        if version > LATEST_VERSION:
+            raise DatabaseOpenError(
+                f"{shown_name(url)} was written by a newer Treatment Desk (schema {version}; this "
+                f"version knows {LATEST_VERSION}). Use the newer app to read it."
+            )
+        if version < AUDITED_SCHEMA:
+            raise DatabaseOpenError(
+                f"{shown_name(url)} has schema {version}, from before the audit trail existed: "
+                "there is no trail to verify. It was not changed."
+            )
+    return db
+
+
+def _read_only_postgres(url: str) -> Database:
+    """A connection whose every transaction is read-only, to a database that must be ours already."""
+    try:
+        db = ClinicPostgresDatabase(url)
+    except PostgresAddressError as error:
+        raise DatabaseOpenError(str(error)) from None
+    with _opening(db, lambda reason: DatabaseOpenError(f"Cannot read {describe(url)} ({reason}).")):
+        db.connect()
+        db.execute_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        if SchemaMigration._meta.table_name not in db.get_tables():
+            raise DatabaseOpenError(f"There is no Treatment Desk database at {describe(url)}.")
     return db

@@ -6,6 +6,7 @@ To change the schema, append a function to MIGRATIONS; never edit one that has s
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -163,12 +164,21 @@ def schema_version(db: Database) -> int:
 
 
 def backup_before_migrating(db: SqliteDatabase, path: Path, version: int) -> Path:
-    """Copy the live database with SQLite's online backup, beside it, before changing its schema."""
+    """Copy the live database with SQLite's online backup, beside it, before changing its schema.
+
+    The copy is written as a hidden part file and renamed only when whole: a disk that fills up or
+    a kill halfway leaves no file that looks like a backup but is not one."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.stem}.before-v{version + 1}.{stamp}{path.suffix}")
-    create_private_file(target)
-    with closing(sqlite3.connect(target)) as copy:
-        db.connection().backup(copy)
+    partial = target.with_name(f".{target.name}.part")
+    partial.unlink(missing_ok=True)  # left by a copy that was killed
+    create_private_file(partial)
+    try:
+        with closing(sqlite3.connect(partial)) as copy:
+            db.connection().backup(copy)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 

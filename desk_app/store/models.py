@@ -148,6 +148,10 @@ class ClinicSetting(BaseModel):
 DEMO_SETTING = "demo"
 # Set in a file whose records were copied to a PostgreSQL server (desk-app migrate-to): where to.
 MOVED_SETTING = "moved to"
+# Set in a file while its records are being copied to a PostgreSQL server: where to.
+MOVING_SETTING = "moving to"
+# The database's own random id (desk_app.store.identity).
+DATABASE_ID_SETTING = "database id"
 
 
 class ClinicSettingChange(BaseModel):

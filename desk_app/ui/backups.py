@@ -7,13 +7,14 @@ lost its backups must know.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, date
 from pathlib import Path
 
 from desk_app.domain.clock import Clock
-from desk_app.store.backup import BackupError, backup_now, has_backup_of
+from desk_app.store.backup import BackupError, backup_now, file_database_id, has_backup_of
 
 
 class BackupKeeper:
@@ -25,6 +26,7 @@ class BackupKeeper:
         self._tried_on: date | None = None  # the UTC day last looked at
         self.problem: str | None = None
         self.last: Path | None = None
+        self._database_id: str | None = None  # read from the file at the first look
 
     def _make(self) -> None:
         try:
@@ -44,8 +46,9 @@ class BackupKeeper:
             return
         self._tried_on = today
         try:
-            due = not has_backup_of(self.folder(), today)
-        except OSError as error:
+            self._database_id = self._database_id or file_database_id(self.database)
+            due = self._database_id is None or not has_backup_of(self.folder(), today, self._database_id)
+        except (OSError, sqlite3.Error) as error:
             self.problem = f"The backup folder cannot be read: {error}."
             return
         if due:

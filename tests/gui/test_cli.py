@@ -85,3 +85,47 @@ def test_an_unexpected_error_is_logged_and_told_not_lost(
         app._report_unexpected(RuntimeError, error, error.__traceback__)
     assert shown and "printer on fire" in shown[0]
     assert "RuntimeError: printer on fire" in (tmp_path / app.ERROR_LOG).read_text(encoding="utf-8")
+
+
+def test_a_lost_database_is_not_replaced_by_a_new_clinic_unless_the_manager_chooses_so_twice(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    qapp,  # noqa: ANN001
+    shown: list[str],
+) -> None:
+    database = tmp_path / "desk.sqlite3"
+    (tmp_path / "desk.replaced-20261124T101500Z.sqlite3").write_bytes(b"the clinic before a restore")
+    asked: list[str] = []
+    answer = [False]
+
+    def ask(reason: str) -> bool:
+        asked.append(reason)
+        return answer[0]
+
+    monkeypatch.setattr(app, "ask_to_start_new_clinic", ask)
+    monkeypatch.setattr(app.QApplication, "exec", lambda *_: 0)  # the window is not used here
+
+    assert cli.main(["--db", str(database)]) == 2  # Quit: nothing made
+    assert "is missing, but a clinic's records were here" in asked[0]
+    assert "a database kept by a restore (desk.replaced-20261124T101500Z.sqlite3)" in asked[0]
+    assert not database.exists()
+
+    answer[0] = True
+    assert cli.main(["--db", str(database)]) == 0
+    assert database.stat().st_size > 0 and shown == []
+
+
+def test_the_new_clinic_option_starts_one_without_asking(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    qapp,  # noqa: ANN001
+    shown: list[str],
+) -> None:
+    database = tmp_path / "desk.sqlite3"
+    database.write_bytes(b"")
+    (tmp_path / "backups").mkdir()
+    (tmp_path / "backups" / "treatment-desk-2026-11-24T020000Z.sqlite3").write_bytes(b"a backup")
+    monkeypatch.setattr(app, "ask_to_start_new_clinic", lambda reason: pytest.fail(reason))
+    monkeypatch.setattr(app.QApplication, "exec", lambda *_: 0)
+    assert cli.main(["--db", str(database), "--new-clinic"]) == 0
+    assert database.stat().st_size > 0

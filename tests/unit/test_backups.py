@@ -5,6 +5,7 @@ failure is said on screen."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -30,23 +31,39 @@ from desk_app.store.backup import (
     backup_to,
     check_file,
     has_backup_of,
-    restore,
     rotate,
 )
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.migrations import LATEST_VERSION
 from desk_app.store.models import database_proxy
+from desk_app.store.restoring import restore
 from desk_app.ui.backups import BackupKeeper
 from tests.conftest import START
 from tests.support.people import FAST_HASHER
 from tests.support.walk import signed_out_session
 
-BACKUP_NAME = re.compile(r"^treatment-desk-(\d{4}-\d{2}-\d{2}T\d{6})Z\.sqlite3$")
+BACKUP_NAME = re.compile(r"^treatment-desk-[0-9a-f]{12}-(\d{4}-\d{2}-\d{2}T\d{6})Z\.sqlite3$")
+# The id of the database whose backups the rotation tests plant.
+PLANTED_ID = "0123456789abcdef0123456789abcdef"
 PAGE = 4096
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def day_in(name: str) -> str:
+    """The UTC date in a backup's name."""
+    return BACKUP_NAME.match(name)[1][:10]
+
+
+def time_in(name: str) -> str:
+    return BACKUP_NAME.match(name)[1][11:17]
+
+
+def id_of(path: Path) -> str:
+    with read_only(path) as connection:
+        return connection.execute("SELECT value FROM clinic_setting WHERE key = 'database id'").fetchone()[0]
 
 
 @contextmanager
@@ -72,6 +89,15 @@ def all_rows(path: Path) -> dict[str, list[tuple]]:
             "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
         ).fetchall()
     return found
+
+
+def restored_rows(path: Path, source: Path) -> dict[str, list[tuple]]:
+    """Every row of a restored database but the audit row that records the restore (checked here)."""
+    rows = all_rows(path)
+    record = rows["audit_log"].pop()
+    assert record[3] == "database restored from a backup"
+    assert json.loads(record[6])["from"] == str(source)
+    return rows
 
 
 def integrity(path: Path) -> list[tuple]:
@@ -237,7 +263,7 @@ def expected_survivors(names: list[str]) -> set[str]:
     """Worked out from the rule, file by file: a backup stays when it is the newest of one of the 14
     newest days that have a backup, or the newest of one of the 8 newest ISO weeks among the days
     older than those."""
-    day_of = {name: date.fromisoformat(name[15:25]) for name in names}
+    day_of = {name: date.fromisoformat(day_in(name)) for name in names}
     days = sorted(set(day_of.values()), reverse=True)
     daily = set(days[:14])
     older = [name for name in names if day_of[name] not in daily]
@@ -272,7 +298,7 @@ def plant(folder: Path, backup: Path, last_day: date, span: int, gaps: bool) -> 
         if back % 5 == 0:
             times.append(time(23, 59, 59))
         for moment in times:
-            name = backup_name(datetime.combine(day, moment, UTC))
+            name = backup_name(datetime.combine(day, moment, UTC), PLANTED_ID)
             shutil.copyfile(backup, folder / name)
             names.append(name)
     return names
@@ -305,7 +331,7 @@ def test_rotation_keeps_14_daily_and_8_weekly_backups_and_nothing_else_of_its_ow
     stamps = {name: os.stat(folder / name).st_mtime_ns for name in OTHERS}
     expected = expected_survivors(names)
 
-    removed = rotate(folder)
+    removed = rotate(folder, PLANTED_ID)
 
     remaining = {name for name in os.listdir(folder) if BACKUP_NAME.match(name)}
     assert remaining == expected
@@ -320,13 +346,13 @@ def test_rotation_keeps_14_daily_and_8_weekly_backups_and_nothing_else_of_its_ow
         # Worked out on a calendar: 25 Nov 2026 is a Wednesday, 27 Sep 2026 (the first day) a Sunday.
         daily = [date(2026, 11, 25) - timedelta(days=n) for n in range(14)]
         weekly = ["11-11", "11-08", "11-01", "10-25", "10-18", "10-11", "10-04", "09-27"]
-        kept_days = sorted(name[15:25] for name in remaining)
+        kept_days = sorted(day_in(name) for name in remaining)
         assert kept_days == sorted([day.isoformat() for day in daily] + [f"2026-{d}" for d in weekly])
         for name in remaining:  # the newest of its day: the evening one where a day had two or three
-            day = date.fromisoformat(name[15:25])
+            day = date.fromisoformat(day_in(name))
             back = (date(2026, 11, 25) - day).days
             newest = "235959" if back % 5 == 0 else "173015" if back % 3 == 0 else "020000"
-            assert name[26:32] == newest
+            assert time_in(name) == newest
     else:
         assert len(set(names)) > len(expected) + 30  # the 8-week limit did remove older weeks
 
@@ -338,28 +364,34 @@ def test_rotation_of_a_few_days_removes_only_the_older_backups_of_a_day(
     folder.mkdir()
     names = plant(folder, small_backup, date(2026, 11, 25), 10, gaps=False)
 
-    removed = rotate(folder)
+    removed = rotate(folder, PLANTED_ID)
 
     assert len(os.listdir(folder)) == 10
     assert {path.name for path in removed} == {
         name
         for name in names
-        if name[26:32] != max(other[26:32] for other in names if other[15:25] == name[15:25])
+        if time_in(name) != max(time_in(other) for other in names if day_in(other) == day_in(name))
     }
-    assert rotate(folder) == []
+    assert rotate(folder, PLANTED_ID) == []
 
 
-def test_has_backup_of_looks_only_at_backups_of_that_day(tmp_path: Path, small_backup: Path) -> None:
+def test_has_backup_of_looks_only_at_backups_of_that_day_of_that_database(
+    tmp_path: Path, small_backup: Path
+) -> None:
     folder = tmp_path / "backups"
     day = date(2026, 11, 25)
-    assert not has_backup_of(folder, day)  # no folder yet
+    assert not has_backup_of(folder, day, PLANTED_ID)  # no folder yet
     folder.mkdir()
     (folder / "treatment-desk-2026-11-25.sqlite3").write_bytes(b"not one of ours")
-    assert not has_backup_of(folder, day)
-    shutil.copyfile(small_backup, folder / backup_name(datetime(2026, 11, 24, 23, 59, 59, tzinfo=UTC)))
-    assert not has_backup_of(folder, day)
-    shutil.copyfile(small_backup, folder / backup_name(datetime(2026, 11, 25, 0, 0, 1, tzinfo=UTC)))
-    assert has_backup_of(folder, day)
+    assert not has_backup_of(folder, day, PLANTED_ID)
+    late = datetime(2026, 11, 24, 23, 59, 59, tzinfo=UTC)
+    shutil.copyfile(small_backup, folder / backup_name(late, PLANTED_ID))
+    assert not has_backup_of(folder, day, PLANTED_ID)
+    early = datetime(2026, 11, 25, 0, 0, 1, tzinfo=UTC)
+    shutil.copyfile(small_backup, folder / backup_name(early, "fedcba9876543210fedcba9876543210"))
+    assert not has_backup_of(folder, day, PLANTED_ID)  # another database's
+    shutil.copyfile(small_backup, folder / backup_name(early, PLANTED_ID))
+    assert has_backup_of(folder, day, PLANTED_ID)
 
 
 # --- 4. restore ----------------------------------------------------------------------------------
@@ -387,10 +419,10 @@ def test_restore_puts_the_backup_back_and_keeps_the_database_it_replaced(
     replaced = all_rows(db_path)
     db.close()
 
-    kept = restore(taken, db_path, datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC))
+    kept = restore(taken, db_path, datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC)).kept
 
     assert leftovers(db_path.parent) == []  # one file: no -wal, -shm or working file beside it
-    assert all_rows(db_path) == all_rows(taken)
+    assert restored_rows(db_path, taken) == all_rows(taken)
     assert integrity(db_path) == [("ok",)]
     assert mode_of(db_path) == 0o600
     assert kept == db_path.with_name("desk.replaced-20261125T093005Z.sqlite3")
@@ -462,9 +494,9 @@ def test_restore_replaces_a_live_database_whose_first_page_is_destroyed(
         handle.write(b"\x00" * 100)
     destroyed = db_path.read_bytes()
 
-    kept = restore(taken, db_path, START)
+    kept = restore(taken, db_path, START).kept
 
-    assert all_rows(db_path) == all_rows(taken)
+    assert restored_rows(db_path, taken) == all_rows(taken)
     assert kept.read_bytes() == destroyed
 
 
@@ -608,7 +640,7 @@ def test_cli_restore_round_trip(
     out = capsys.readouterr().out
     (kept,) = [path for path in db_path.parent.iterdir() if ".replaced-" in path.name]
     assert f"Restored {db_path} from {backup}" in out and str(kept) in out
-    assert all_rows(db_path) == all_rows(backup)
+    assert restored_rows(db_path, backup) == all_rows(backup)
     assert all_rows(kept) == replaced
     assert main(["check", "--db", str(db_path)]) == 0
     assert "3 patients" in capsys.readouterr().out
@@ -643,7 +675,7 @@ def test_the_keeper_backs_up_once_a_day_and_at_exit(
 
     keeper.tick()
     keeper.wait()
-    first = backup_name(clock.now())
+    first = backup_name(clock.now(), id_of(db_path))
     assert backups_in(folder) == [first]
     assert keeper.last == folder / first and keeper.problem is None
     assert mode_of(folder) == 0o700
@@ -654,12 +686,12 @@ def test_the_keeper_backs_up_once_a_day_and_at_exit(
     keeper.wait()
     assert backups_in(folder) == [first]  # one a day
 
-    second = backup_name(clock.advance(days=1))
+    second = backup_name(clock.advance(days=1), id_of(db_path))
     keeper.tick()
     keeper.wait()
     assert backups_in(folder) == [first, second]
 
-    last = backup_name(clock.advance(minutes=5))
+    last = backup_name(clock.advance(minutes=5), id_of(db_path))
     keeper.at_exit()
     assert backups_in(folder) == [first, last]  # rotation keeps the newest of a day
     assert keeper.last == folder / last
@@ -675,7 +707,8 @@ def test_the_keeper_finds_the_folder_in_the_clinic_details(
     keeper.tick()
     keeper.wait()
     assert keeper.problem is None
-    assert backups_in(db_path.parent / "backups") == [backup_name(clock.now())]  # default: beside it
+    beside = db_path.parent / "backups"  # the default: beside the database
+    assert backups_in(beside) == [backup_name(clock.now(), id_of(db_path))]
 
     chosen = tmp_path / "usb disk"
     chosen.mkdir()
@@ -687,7 +720,7 @@ def test_the_keeper_finds_the_folder_in_the_clinic_details(
     keeper.tick()
     keeper.wait()
     assert keeper.problem is None
-    assert backups_in(chosen) == [backup_name(clock.now())]
+    assert backups_in(chosen) == [backup_name(clock.now(), id_of(db_path))]
 
 
 def test_a_failed_automatic_backup_is_said_and_not_retried_the_same_day(
@@ -712,7 +745,7 @@ def test_a_failed_automatic_backup_is_said_and_not_retried_the_same_day(
     clock.advance(days=1)
     keeper.tick()
     keeper.wait()
-    assert backups_in(folder) == [backup_name(clock.now())]
+    assert backups_in(folder) == [backup_name(clock.now(), id_of(db_path))]
     assert keeper.problem is None
 
 
@@ -745,7 +778,7 @@ def test_the_main_window_shows_a_failed_backup_and_backs_up_as_it_closes(
     folder.unlink()
     clock.advance(minutes=1)
     window.close()  # the backup at a clean exit
-    assert backups_in(folder) == [backup_name(clock.now())]
+    assert backups_in(folder) == [backup_name(clock.now(), id_of(db_path))]
 
 
 def test_a_second_backup_in_the_same_second_is_made_and_kept_as_the_days_newest(
@@ -758,4 +791,4 @@ def test_a_second_backup_in_the_same_second_is_made_and_kept_as_the_days_newest(
     second = backup_now(db_path, folder, now)
     assert first != second and second.exists() and check_file(second).ok
     assert not first.exists(), "rotation keeps the newest copy of a day"
-    assert has_backup_of(folder, now.date())
+    assert has_backup_of(folder, now.date(), id_of(db_path))

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from desk_app import cli
 from desk_app.domain.clinic import DocumentKind
@@ -54,6 +54,20 @@ def clinic_file(
     return db_path
 
 
+def rows_before_the_moved_mark(path: Path) -> tuple[dict[str, list[tuple]], str]:
+    """Every row of a moved file as it was copied (with its "moving" mark), and its audit head then:
+    all but the "moved" mark written after the copy."""
+    reader = SqliteDatabase(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = every_row(reader)
+    finally:
+        reader.close()
+    head = rows["audit_log"][-1][-2]  # the "moved" row's link to the row before it
+    rows["clinic_setting"] = [row for row in rows["clinic_setting"] if row[0] != "moved to"]
+    rows["audit_log"] = rows["audit_log"][:-1]
+    return rows, head
+
+
 def every_row(db: Database) -> dict[str, list[tuple]]:
     return {
         model._meta.table_name: list(model.select().order_by(model._meta.primary_key).tuples().execute(db))
@@ -69,11 +83,9 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
     nurse: Staff,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    before = open_database(str(clinic_file), create=False)
-    rows, head = every_row(before), verify_audit(before).head_hash
-    before.close()
     assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
     out = capsys.readouterr().out
+    rows, head = rows_before_the_moved_mark(clinic_file)
     target = open_database(pg_url, create=False)
     try:
         assert every_row(target) == rows
@@ -137,7 +149,9 @@ def test_a_file_whose_audit_trail_is_broken_is_not_copied(
     assert "audit trail is broken (row 3" in capsys.readouterr().err
     target = open_database(pg_url, create=False)
     try:
-        assert all(not rows for rows in every_row(target).values())
+        found = every_row(target)
+        assert [key for key, _ in found.pop("clinic_setting")] == ["database id"]  # the server's own
+        assert all(not rows for rows in found.values())
     finally:
         target.close()
 
@@ -163,3 +177,81 @@ def test_a_missing_file_is_said_and_not_created(
     assert cli.main(["migrate-to", pg_url, "--db", str(missing)]) == 2
     assert "There is no database at" in capsys.readouterr().err
     assert not missing.exists()
+
+
+# --- a move killed at any point: finished or undone by running it again --------------------------
+
+
+def moving_mark(path: Path) -> str | None:
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as file:
+        row = file.execute("SELECT value FROM clinic_setting WHERE key = 'moving to'").fetchone()
+    return row[0] if row else None
+
+
+def test_a_move_killed_before_the_servers_commit_leaves_the_file_closed_and_a_rerun_copies(
+    clinic_file: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desk_app.store import copying
+
+    def killed(source: Database, target: Database) -> None:
+        raise KeyboardInterrupt  # as a kill would: nothing after it runs, the server rolls back
+
+    with monkeypatch.context() as patch:
+        patch.setattr(copying, "copy_database", killed)
+        with pytest.raises(KeyboardInterrupt):
+            cli.main(["migrate-to", pg_url, "--db", str(clinic_file)])
+    where = pg_url.removeprefix("postgresql://")
+    assert moving_mark(clinic_file) == where
+    with pytest.raises(DatabaseOpenError, match="move did not finish.*migrate-to"):
+        open_database(str(clinic_file))  # no desk works on the file meanwhile
+
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert "every table's row count matches" in capsys.readouterr().out
+    with pytest.raises(DatabaseOpenError, match="were moved to"):
+        open_database(str(clinic_file))
+
+
+def test_a_move_killed_after_the_servers_commit_is_finished_by_a_rerun_without_copying_twice(
+    clinic_file: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desk_app.store import copying
+
+    def killed(source: Database, where: str, now: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(copying, "mark_moved", killed)
+        with pytest.raises(KeyboardInterrupt):
+            cli.main(["migrate-to", pg_url, "--db", str(clinic_file)])
+    with pytest.raises(DatabaseOpenError, match="move did not finish"):
+        open_database(str(clinic_file))  # the server is live: the file must not be
+    target = open_database(pg_url, create=False)
+    copied = every_row(target)
+    target.close()
+
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert "already holds every record of this file" in capsys.readouterr().out
+    target = open_database(pg_url, create=False)
+    try:
+        assert every_row(target) == copied
+    finally:
+        target.close()
+    with pytest.raises(DatabaseOpenError, match="were moved to"):
+        open_database(str(clinic_file))
+
+
+def test_an_unfinished_move_can_be_undone_while_the_server_does_not_hold_the_records(
+    clinic_file: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desk_app.store import copying
+
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            copying, "copy_database", lambda source, target: (_ for _ in ()).throw(KeyboardInterrupt)
+        )
+        with pytest.raises(KeyboardInterrupt):
+            cli.main(["migrate-to", pg_url, "--db", str(clinic_file)])
+
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file), "--undo"]) == 0
+    assert moving_mark(clinic_file) is None
+    open_database(str(clinic_file)).close()  # a desk may work on the file again

@@ -1,0 +1,48 @@
+"""Each database's own random id, made at its first start: it names the database's backups, so that
+two databases backing up into one folder never rotate away each other's copies, and it tells a restore
+whether a backup is of this clinic's database."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+from peewee import Database
+
+from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting
+
+# Backup names carry the first characters only: 48 random bits keep a clinic's few databases apart.
+SHORT_ID_LENGTH = 12
+
+
+def ensure_database_id(db: Database) -> str:
+    """The database's id, made now if it has none (on every database; several desks starting at once
+    agree on the first one written)."""
+    if (existing := database_id(db)) is not None:
+        return existing
+    with db.atomic():
+        ClinicSetting.insert(key=DATABASE_ID_SETTING, value=uuid.uuid4().hex).on_conflict_ignore().execute(db)
+    found = database_id(db)
+    assert found is not None
+    return found
+
+
+def database_id(db: Database) -> str | None:
+    row = ClinicSetting.select(ClinicSetting.value).where(ClinicSetting.key == DATABASE_ID_SETTING).first(db)
+    return row.value if row else None
+
+
+def database_id_in_file(connection: sqlite3.Connection) -> str | None:
+    """The id of the database on a plain sqlite3 connection (a backup being made or checked); None in
+    a file from before ids existed."""
+    try:
+        row = connection.execute(
+            "SELECT value FROM clinic_setting WHERE key = ?", (DATABASE_ID_SETTING,)
+        ).fetchone()
+    except sqlite3.OperationalError:  # a schema without clinic settings
+        return None
+    return row[0] if row else None
+
+
+def short_id(full: str) -> str:
+    return full[:SHORT_ID_LENGTH]

@@ -1,0 +1,315 @@
+"""Restore: a checked backup of this clinic put in place of the live database, never while a desk has
+it open, audited, and safe to kill at any point.
+
+The steps, each leaving something the next start can act on:
+1. the backup is checked (whole, its audit trail unbroken, this clinic's, not a demo over a real
+   clinic) and copied beside the live file as a hidden working copy, with the restore recorded in its
+   audit trail;
+2. a journal naming the files is written (and locked while the restore runs): from here on no desk
+   opens the database;
+3. the live file is renamed to a kept `replaced` copy, then the working copy to the live name;
+4. the journal is removed.
+After a kill, `finish_unfinished_restore` (called before any database file is opened) finishes the
+restore if the live file was already moved aside, and undoes it (removes the working copy) if not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from desk_app.store.audit import verify_audit, write_audit
+from desk_app.store.backup import BackupError, check_file
+from desk_app.store.files import create_private_file
+from desk_app.store.identity import database_id_in_file
+from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
+from desk_app.store.presence import _lock, fcntl, programs_using
+
+
+@dataclass(frozen=True)
+class Restored:
+    kept: Path | None  # the database it replaced, kept under another name (None: there was none)
+    rows: int  # audit rows of the backup
+    head_hash: str
+
+
+def journal_path(live: Path) -> Path:
+    return live.with_name(f".{live.name}.restore")
+
+
+def working_copy_path(live: Path) -> Path:
+    return live.with_name(f".{live.name}.restoring")
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable before the next step relies on them."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _unused(path: Path) -> Path:
+    """`path`, or the same name with -2, -3... if it is taken: a kept database is never overwritten."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+def _setting(connection: sqlite3.Connection, key: str) -> str | None:
+    try:
+        row = connection.execute("SELECT value FROM clinic_setting WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _audit_of(path: Path) -> tuple[int, str, str | None]:
+    """(rows, head hash, problem) of the file's audit trail, read only."""
+    db = SqliteDatabase(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        with db.bind_ctx([AuditLog, EventRow]):
+            report = verify_audit(db)
+    finally:
+        db.close()
+    return report.rows, report.head_hash, report.problem
+
+
+def _refuse_other_clinics(source: Path, live: Path, force: bool) -> None:
+    """A backup of another database (by id, or failing that by the audit trail) or a demo over a real
+    clinic is refused unless forced."""
+    if force or not live.is_file() or not check_file(live).ok:
+        return  # nothing there to confuse it with: this is how a lost clinic comes back
+    with closing(_read_only(source)) as backup, closing(_read_only(live)) as current:
+        if _setting(backup, DEMO_SETTING) and not _setting(current, DEMO_SETTING):
+            raise BackupError(
+                f"Not restored: {source} is a training demo and {live} holds real records. "
+                "Add --force only if you really mean to replace them. It was left as it was."
+            )
+        backup_id, live_id = database_id_in_file(backup), database_id_in_file(current)
+        if backup_id and live_id:
+            if backup_id != live_id:
+                raise BackupError(
+                    f"Not restored: {source} is a backup of another database (its id is "
+                    f"{backup_id[:12]}, this one's {live_id[:12]}). Add --force only if you mean it. "
+                    f"{live} was left as it was."
+                )
+            return
+        # A backup from before ids: this clinic's if its last audit row is in the live trail.
+        last = backup.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        same = (
+            last is None
+            or current.execute("SELECT 1 FROM audit_log WHERE id = ? AND hash = ?", last).fetchone()
+        )
+        if not same:
+            raise BackupError(
+                f"Not restored: nothing shows that {source} is a backup of this clinic's database. "
+                f"Add --force only if you are sure. {live} was left as it was."
+            )
+
+
+def _prepare_working_copy(
+    source: Path, live: Path, partial: Path, now: datetime, kept: Path | None
+) -> Restored:
+    """Copy the backup beside the live file and record the restore in its own audit trail, so the
+    restore and its record arrive together or not at all."""
+    rows, head, _ = _audit_of(source)
+    live_id = None
+    if live.is_file() and check_file(live).ok:
+        with closing(_read_only(live)) as current:
+            live_id = database_id_in_file(current)
+    create_private_file(partial)
+    with closing(_read_only(source)) as src, closing(sqlite3.connect(partial)) as copy:
+        src.backup(copy)
+        copy.execute("PRAGMA journal_mode = WAL")
+    db = SqliteDatabase(str(partial), pragmas={"synchronous": "full"})
+    try:
+        with db.bind_ctx([AuditLog, ClinicSetting]), db.atomic():
+            if live_id and not ClinicSetting.get_or_none(ClinicSetting.key == DATABASE_ID_SETTING):
+                # A backup from before ids carries on as the database it was taken of.
+                ClinicSetting.insert(key=DATABASE_ID_SETTING, value=live_id).execute()
+            detail = {
+                "from": str(source),
+                "backup_audit_rows": rows,
+                "backup_head_hash": head,
+                "replaced_kept_as": kept.name if kept else None,
+            }
+            write_audit(db, now, None, "database restored from a backup", "database", None, detail)
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+    with open(partial, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return Restored(kept, rows, head)
+
+
+def _write_journal(live: Path, partial: Path, kept: Path | None) -> int:
+    """The journal, written whole under a temporary name and renamed into place already locked;
+    returns its descriptor, held (with the lock) until the restore is over."""
+    journal = journal_path(live)
+    working = journal.with_name(f"{journal.name}.new")
+    working.unlink(missing_ok=True)
+    fd = os.open(working, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    if fcntl is not None:
+        _lock(fd)
+    content = {
+        "live": str(live),
+        "working_copy": str(partial),
+        "kept": str(kept) if kept else None,
+        "pc": socket.gethostname(),
+        "process": os.getpid(),
+    }
+    os.write(fd, json.dumps(content).encode())
+    os.fsync(fd)
+    try:
+        os.link(working, journal)  # refuses if another restore's journal is there
+    except FileExistsError:
+        os.close(fd)
+        working.unlink(missing_ok=True)
+        raise BackupError(
+            f"Not restored: another restore of {live} is under way. It was left as it was."
+        ) from None
+    try:
+        working.unlink()
+        _sync_folder(live.parent)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def restore(source: Path, live: Path, now: datetime, *, force: bool = False) -> Restored:
+    """Replace the database at `live` (a symlink is followed to the real file) with the backup at
+    `source`, keeping the replaced file beside it. Refused while any program has the database open."""
+    live = live.resolve()
+    source = source.expanduser()
+    finish_unfinished_restore(live)
+    checked = check_file(source)
+    if not checked.ok:
+        raise BackupError(f"Not restored: {checked.problem}. {live} was left as it was.")
+    if source.resolve() == live:
+        raise BackupError(f"Not restored: {source} is the live database itself.")
+    rows, head, problem = _audit_of(source)
+    if problem:
+        raise BackupError(
+            f"Not restored: the backup's audit trail is broken ({problem}). {live} was left as it was."
+        )
+    _refuse_other_clinics(source, live, force)
+    if users := programs_using(live):
+        raise BackupError(
+            f"Not restored: the database is open in {'; '.join(users)}. Close Treatment Desk there "
+            f"first. {live} was left as it was."
+        )
+    kept = (
+        _unused(live.with_name(f"{live.stem}.replaced-{now:%Y%m%dT%H%M%S}Z{live.suffix}"))
+        if live.exists()
+        else None
+    )
+    partial = working_copy_path(live)
+    partial.unlink(missing_ok=True)  # a working copy with no journal: a restore killed while copying
+    try:
+        restored = _prepare_working_copy(source, live, partial, now, kept)
+    except (OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
+    try:
+        journal = _write_journal(live, partial, kept)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
+    try:
+        # A desk that started between the first look and the journal: it has not seen the journal.
+        if users := programs_using(live):
+            _undo(live, partial, kept)
+            raise BackupError(
+                f"Not restored: the database was opened in {'; '.join(users)} meanwhile. {live} was "
+                "left as it was."
+            )
+        if kept is not None:
+            _fold_wal_into(live)
+            os.replace(live, kept)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{live}{suffix}").unlink(missing_ok=True)
+            _sync_folder(live.parent)
+        os.replace(partial, live)
+        _sync_folder(live.parent)
+        journal_path(live).unlink()
+        _sync_folder(live.parent)
+    finally:
+        os.close(journal)
+    return restored
+
+
+def _fold_wal_into(live: Path) -> None:
+    """Write the live file's WAL into it before it is kept; a file too damaged to open is kept as it is."""
+    try:
+        with closing(sqlite3.connect(live)) as old:
+            old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        return
+
+
+def _undo(live: Path, partial: Path, kept: Path | None) -> None:
+    partial.unlink(missing_ok=True)
+    if not live.exists() and kept is not None and kept.exists():
+        os.replace(kept, live)
+    journal_path(live).unlink(missing_ok=True)
+    _sync_folder(live.parent)
+
+
+def finish_unfinished_restore(live: Path) -> str | None:
+    """If a restore of `live` was killed, finish it (the live file was already moved aside) or undo
+    it (it was not); return what was done, or None if there was nothing to do. Raises BackupError
+    while another process is still restoring."""
+    journal = journal_path(live)
+    try:
+        fd = os.open(journal, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        if fcntl is not None and not _lock(fd):
+            raise BackupError(f"A restore of {live} is under way; try again when it has finished.")
+        try:
+            content = json.loads(os.read(fd, 65536))
+            partial = Path(content["working_copy"])
+            kept = Path(content["kept"]) if content.get("kept") else None
+        except (ValueError, KeyError, TypeError):
+            partial, kept = working_copy_path(live), None  # a journal never whole: nothing was moved
+        if partial.exists() and not live.exists():
+            os.replace(partial, live)  # killed between the two renames: finish
+            done = "finished"
+        elif partial.exists():
+            partial.unlink()  # killed before the live file was touched: undo
+            done = "undone"
+        elif not live.exists() and kept is not None and kept.exists():
+            os.replace(kept, live)  # the working copy is gone: put the old database back
+            done = "undone"
+        else:
+            done = "finished"  # killed after the last rename, before the journal went
+        journal.unlink(missing_ok=True)
+        _sync_folder(live.parent)
+        return done
+    finally:
+        os.close(fd)
+
+
+def unfinished_restore(live: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return journal_path(live).exists()
+    return False
