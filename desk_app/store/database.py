@@ -19,7 +19,13 @@ from desk_app.store.backup import BackupError
 from desk_app.store.copying import moved_to, moving_to
 from desk_app.store.files import APPLICATION_ID, create_private_file
 from desk_app.store.identity import ensure_database_id
-from desk_app.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate, schema_version
+from desk_app.store.migrations import (
+    AUDITED_SCHEMA,
+    LATEST_VERSION,
+    SchemaTooNewError,
+    migrate,
+    schema_version,
+)
 from desk_app.store.models import SchemaMigration, database_proxy
 from desk_app.store.postgres import (
     ClinicPostgresDatabase,
@@ -272,10 +278,6 @@ def _open_postgres(url: str, *, create: bool) -> Database:
         migrate(db)
         ensure_database_id(db)
     return db
-
-
-# The first schema with an audit trail: an older file has nothing for `audit verify` to walk.
-AUDITED_SCHEMA = 5
 
 
 def open_read_only(url: str) -> Database:

@@ -153,6 +153,8 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("accounts and audit", _m005_accounts_and_audit),
 ]
 LATEST_VERSION = len(MIGRATIONS)
+# The first schema with an audit trail: an older file has none to verify or to record a restore in.
+AUDITED_SCHEMA = 5
 
 
 def schema_version(db: Database) -> int:

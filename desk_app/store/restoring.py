@@ -31,6 +31,7 @@ from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.backup import BackupError, check_file
 from desk_app.store.files import create_private_file
 from desk_app.store.identity import database_id_in_file
+from desk_app.store.migrations import AUDITED_SCHEMA
 from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
 from desk_app.store.presence import _lock, fcntl, programs_using
 
@@ -205,6 +206,11 @@ def restore(source: Path, live: Path, now: datetime, *, force: bool = False) -> 
         raise BackupError(f"Not restored: {checked.problem}. {live} was left as it was.")
     if source.resolve() == live:
         raise BackupError(f"Not restored: {source} is the live database itself.")
+    if (checked.schema or 0) < AUDITED_SCHEMA:
+        raise BackupError(
+            f"Not restored: {source} is from an older version of the app (schema {checked.schema}), "
+            f"before the audit trail, so it cannot be checked. {live} was left as it was."
+        )
     rows, head, problem = _audit_of(source)
     if problem:
         raise BackupError(

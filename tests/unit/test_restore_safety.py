@@ -311,3 +311,18 @@ def test_a_database_this_pc_has_opened_before_is_not_silently_made_anew(tmp_path
         open_database(str(path), remembered=[path])
     assert not path.exists()
     open_database(str(tmp_path / "brand new.sqlite3")).close()  # no signs: a new clinic as before
+
+
+def test_a_backup_from_before_the_audit_trail_is_refused_with_a_message(
+    tmp_path: Path, db_path: Path, taken: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desk_app.store import migrations
+
+    old = tmp_path / "usb" / "schema-4.sqlite3"
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:4])
+        patch.setattr(migrations, "LATEST_VERSION", 4)
+        open_database(str(old)).close()
+    with pytest.raises(BackupError, match=r"older version of the app \(schema 4\)"):
+        restore(old, db_path, MOMENT)
+    assert patients_in(db_path) == ["AZ-0001", "AZ-0002"]
