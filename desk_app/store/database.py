@@ -288,6 +288,11 @@ def open_read_only(url: str) -> Database:
         db: Database = _read_only_postgres(url)
     else:
         path = sqlite_path_from_url(url)
+        if unfinished_restore(path.resolve()):
+            raise DatabaseOpenError(
+                f"A restore of {path} was stopped halfway. Run desk-app check --db {path} (or start the "
+                "app) to finish or undo it first."
+            )
         if not path.is_file():
             raise DatabaseOpenError(f"There is no database file at {path}.")
         if path.stat().st_size == 0:

@@ -291,12 +291,9 @@ def finish_unfinished_restore(live: Path) -> str | None:
     try:
         if fcntl is not None and not _lock(fd):
             raise BackupError(f"A restore of {live} is under way; try again when it has finished.")
-        try:
-            content = json.loads(os.read(fd, 65536))
-            partial = Path(content["working_copy"])
-            kept = Path(content["kept"]) if content.get("kept") else None
-        except (ValueError, KeyError, TypeError):
-            partial, kept = working_copy_path(live), None  # a journal never whole: nothing was moved
+        partial, kept = working_copy_path(live), _kept_named_in(fd, live)
+        if partial.is_symlink() or (partial.exists() and not partial.is_file()):
+            raise BackupError(f"{partial} is not a file a restore made; move it away and try again.")
         if partial.exists() and not live.exists():
             os.replace(partial, live)  # killed between the two renames: finish
             done = "finished"
@@ -306,13 +303,29 @@ def finish_unfinished_restore(live: Path) -> str | None:
         elif not live.exists() and kept is not None and kept.exists():
             os.replace(kept, live)  # the working copy is gone: put the old database back
             done = "undone"
-        else:
+        elif live.exists():
             done = "finished"  # killed after the last rename, before the journal went
+        else:
+            done = "cleared"  # nothing of the restore is left to finish or undo
         journal.unlink(missing_ok=True)
         _sync_folder(live.parent)
         return done
     finally:
         os.close(fd)
+
+
+def _kept_named_in(journal: int, live: Path) -> Path | None:
+    """The replaced copy the journal names, trusted only if it is one a restore of `live` would make:
+    a journal planted or garbled must not move any other file into the database's place."""
+    try:
+        named = json.loads(os.read(journal, 65536)).get("kept")
+    except (ValueError, AttributeError):
+        return None  # never whole: it was written before anything was moved
+    if not isinstance(named, str):
+        return None
+    kept = Path(named)
+    expected = kept.parent == live.parent and kept.name.startswith(f"{live.stem}.replaced-")
+    return kept if expected and kept.name.endswith(live.suffix) and not kept.is_symlink() else None
 
 
 def unfinished_restore(live: Path) -> bool:

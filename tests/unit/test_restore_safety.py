@@ -326,3 +326,31 @@ def test_a_backup_from_before_the_audit_trail_is_refused_with_a_message(
     with pytest.raises(BackupError, match=r"older version of the app \(schema 4\)"):
         restore(old, db_path, MOMENT)
     assert patients_in(db_path) == ["AZ-0001", "AZ-0002"]
+
+
+def test_verify_of_a_database_whose_restore_stopped_halfway_says_how_to_finish_it(
+    db_path: Path, taken: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with monkeypatch.context() as patch:
+        _killed_after_step(patch, 2)
+        with pytest.raises(Killed):
+            restore(taken, db_path, MOMENT)
+    assert main(["audit", "verify", "--db", str(db_path)]) == 2  # read-only: it finishes nothing
+    assert "stopped halfway. Run desk-app check" in capsys.readouterr().err
+    assert not db_path.exists()
+
+
+def test_a_planted_journal_cannot_move_another_file_into_the_databases_place(
+    tmp_path: Path, db_path: Path, taken: Path
+) -> None:
+    precious = tmp_path / "precious.sqlite3"
+    shutil.copyfile(taken, precious)
+    db_path.unlink()
+    restoring.journal_path(db_path).write_text(
+        json.dumps({"kept": str(precious), "working_copy": str(taken)})
+    )
+
+    assert restoring.finish_unfinished_restore(db_path) == "finished"  # nothing to finish, in fact
+
+    assert precious.exists() and taken.exists() and not db_path.exists()
+    assert not restoring.journal_path(db_path).exists()
