@@ -350,7 +350,7 @@ def test_a_planted_journal_cannot_move_another_file_into_the_databases_place(
         json.dumps({"kept": str(precious), "working_copy": str(taken)})
     )
 
-    assert restoring.finish_unfinished_restore(db_path) == "finished"  # nothing to finish, in fact
+    assert restoring.finish_unfinished_restore(db_path) == "cleared"
 
     assert precious.exists() and taken.exists() and not db_path.exists()
     assert not restoring.journal_path(db_path).exists()
