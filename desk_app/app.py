@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import traceback
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -31,18 +30,9 @@ def build_window(database_url: str, clock: Clock) -> MainWindow:
     procedure = load_procedure(resource_path(PROCEDURE_FILE))
     database = open_database(database_url)
     desk = Desk(database, procedure, clock)
-    keeper = (
-        BackupKeeper(Path(database.database), lambda: _backup_folder(desk), clock)
-        if desk.keeps_its_own_backups()
-        else None
-    )
+    file = desk.database_file()
+    keeper = BackupKeeper(file, desk.backup_folder, clock) if file is not None else None
     return MainWindow(desk, clock, backups=keeper)
-
-
-def _backup_folder(desk: Desk) -> Path:
-    """The folder from the clinic's settings, or a 'backups' folder beside the database file."""
-    chosen = desk.clinic_details().backup_folder
-    return Path(chosen).expanduser() if chosen else Path(desk.db.database).parent / "backups"
 
 
 def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:

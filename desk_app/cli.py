@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("document", choices=DOCUMENTS, help="what to write")
     export.add_argument("subject", help="the session ID (session, aftercare) or the clinic number (history)")
     export.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
+    export.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE if it exists (never a database, its side files, a backup or a link)",
+    )
     with_db(export)
     unlock = with_db(
         commands.add_parser(
@@ -234,4 +239,4 @@ def main(argv: list[str] | None = None) -> int:
         return _verify_audit(url)
     from desk_app.exporting import main as export_main
 
-    return export_main(args.document, args.subject, args.pdf, url)
+    return export_main(args.document, args.subject, args.pdf, url, replace=args.force)
