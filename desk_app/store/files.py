@@ -26,6 +26,16 @@ def create_private_file(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+def make_private(path: Path) -> None:
+    """Create `path` if it is missing and make it 0600 either way, never through a link: a file made
+    under a loose umask, or by an older version, is closed to others too."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 def not_a_file(mode: int) -> str | None:
     """What a path with this `st_mode` is when it is not a regular file ('a folder', 'a device'...),
     for a message; None for a regular file."""
