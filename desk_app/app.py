@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import sys
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -16,10 +15,12 @@ from desk_app.domain.procedure import load_procedure
 from desk_app.paths import PROCEDURE_FILE, data_folder, opened_databases, remember_opened, resource_path
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
+from desk_app.store.files import make_private
 from desk_app.ui.backups import BackupKeeper
 from desk_app.ui.main_window import MainWindow
 
 ERROR_LOG = "errors.log"
+log = logging.getLogger("desk_app")
 
 
 def load_style(app: QApplication) -> None:
@@ -35,29 +36,25 @@ def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -
     database = open_database(database_url, new_clinic=new_clinic, remembered=opened_databases())
     remember_opened(database_url)
     desk = Desk(database, procedure, clock)
-    keeper = (
-        BackupKeeper(Path(database.database), lambda: _backup_folder(desk), clock)
-        if desk.keeps_its_own_backups()
-        else None
-    )
+    file = desk.database_file()
+    keeper = BackupKeeper(file, desk.backup_folder, clock) if file is not None else None
     return MainWindow(desk, clock, backups=keeper)
 
 
-def _backup_folder(desk: Desk) -> Path:
-    """The folder from the clinic's settings, or a 'backups' folder beside the database file."""
-    chosen = desk.clinic_details().backup_folder
-    return Path(chosen).expanduser() if chosen else Path(desk.db.database).parent / "backups"
+def log_errors_to(folder: Path) -> logging.Handler:
+    """Write the app's warnings and errors to errors.log in `folder`, readable by its owner only: a
+    traceback may show a patient's name. Returns the handler added."""
+    path = folder / ERROR_LOG
+    make_private(path)  # FileHandler opens it in append mode, which keeps its mode
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("--- %(asctime)s %(levelname)s\n%(message)s"))
+    log.addHandler(handler)
+    return handler
 
 
 def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
     """A bug must not pass silently (a windowed app has no console): log it and tell the user."""
-    text = "".join(traceback.format_exception(kind, error, trace))
-    print(text, file=sys.stderr)
-    try:
-        with (data_folder() / ERROR_LOG).open("a", encoding="utf-8") as log:
-            log.write(f"--- {datetime.now(UTC).isoformat()}\n{text}")
-    except OSError:
-        pass
+    log.error("Unexpected error", exc_info=(kind, error, trace))
     QMessageBox.critical(
         QApplication.activeWindow(),
         "Treatment Desk: unexpected error",
@@ -70,9 +67,9 @@ def ask_to_start_new_clinic(reason: str) -> bool:
     """Ask, twice, before an empty new clinic is started where a clinic's records were; Quit is the
     default answer both times."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Treatment Desk: the clinic's records are not here", reason)
-    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    leave = box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
     start = box.addButton("Start a new, empty clinic...", QMessageBox.ButtonRole.DestructiveRole)
-    box.setDefaultButton(QMessageBox.StandardButton.NoButton)
+    box.setDefaultButton(leave)
     box.exec()
     if box.clickedButton() is not start:
         return False
@@ -104,6 +101,11 @@ def run(database_url: str, *, new_clinic: bool = False) -> int:
         # No window exists yet to be the parent of this message.
         QMessageBox.critical(None, "Treatment Desk cannot start", str(error))
         return 2
+    log.addHandler(logging.StreamHandler())  # a terminal that started the app sees them too
+    try:
+        log_errors_to(data_folder())
+    except OSError as error:  # the window works without it; the errors still go to stderr
+        log.warning("Errors cannot be written to %s: %s", ERROR_LOG, error)
     sys.excepthook = _report_unexpected
     window.show()
     return app.exec()

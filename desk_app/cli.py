@@ -11,7 +11,13 @@ from peewee import Database
 from desk_app.domain.errors import DomainError
 from desk_app.exporting import DOCUMENTS
 from desk_app.paths import default_database_url
-from desk_app.store.database import DatabaseOpenError, shown_name
+from desk_app.store.database import (
+    DatabaseOpenError,
+    check_database_path,
+    shown_name,
+    sqlite_path_from_url,
+)
+from desk_app.store.postgres import is_postgres_url
 
 DATABASE_ENV = "DESK_APP_DB"
 
@@ -45,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("document", choices=DOCUMENTS, help="what to write")
     export.add_argument("subject", help="the session ID (session, aftercare) or the clinic number (history)")
     export.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
+    export.add_argument(
+        "--force",
+        action="store_true",
+        help="replace FILE if it exists (never a database, its side files, a backup or a link)",
+    )
     with_db(export)
     unlock = with_db(
         commands.add_parser(
@@ -94,6 +105,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def database_url(explicit: str | None) -> str:
     return explicit or os.environ.get(DATABASE_ENV) or default_database_url()
+
+
+def _database_url(who: str, explicit: str | None) -> str | None:
+    """database_url(), or None when the data folder for the default cannot be made (said on stderr)."""
+    try:
+        return database_url(explicit)
+    except OSError as error:
+        print(f"{who}: the data folder {error.filename} cannot be used ({error.strerror}).", file=sys.stderr)
+        return None
 
 
 def _existing_database(command: str, url: str) -> Database | None:
@@ -231,18 +251,47 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
     return 0
 
 
+def _unusable_database_path(command: str, url: str) -> bool:
+    """Say on stderr, and return True, when `url` names a path where no database file can be: checked
+    before any command touches it (a FIFO would hang it, an unreachable path end in a traceback)."""
+    if is_postgres_url(url):
+        return False
+    try:
+        check_database_path(sqlite_path_from_url(url))
+    except DatabaseOpenError as error:
+        print(f"desk-app {command}: {error}", file=sys.stderr)
+        return True
+    return False
+
+
+def _chosen_database(args: argparse.Namespace) -> str | None:
+    """The database a command works on, None when it cannot be used (the reason said on stderr)."""
+    if args.command == "demo":
+        # Never the default or $DESK_APP_DB: training data must not land in the real records.
+        url = args.command_db or args.db
+        if not url:
+            print("desk-app demo: say where with --db PATH (a new file).", file=sys.stderr)
+            return None
+    elif (url := _database_url(f"desk-app {args.command}", args.command_db or args.db)) is None:
+        return None
+    return None if _unusable_database_path(args.command, url) else url
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command is None:
+        from desk_app.app import run
+
+        return (
+            2 if (url := _database_url("desk-app", args.db)) is None else run(url, new_clinic=args.new_clinic)
+        )
+    if (url := _chosen_database(args)) is None:
+        return 2
     if args.command == "demo":
         from desk_app.store.demo import build_demo
 
-        demo_url = args.command_db or args.db
-        if not demo_url:
-            # Never the default or $DESK_APP_DB: training data must not land in the real records.
-            print("desk-app demo: say where with --db PATH (a new file).", file=sys.stderr)
-            return 2
         try:
-            summary = build_demo(demo_url)
+            summary = build_demo(url)
         except (DatabaseOpenError, DomainError) as error:
             print(f"desk-app demo: {error}", file=sys.stderr)
             return 1
@@ -251,17 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("backup", "restore", "check"):
         from desk_app.backups_cli import run_backup_command
 
-        return run_backup_command(args.command, database_url(args.command_db or args.db), args)
+        return run_backup_command(args.command, url, args)
     if args.command == "unlock":
-        return _unlock(args.initials, database_url(args.command_db or args.db))
+        return _unlock(args.initials, url)
     if args.command == "migrate-to":
-        return _migrate_to(args.target, database_url(args.command_db or args.db), undo=args.undo)
+        return _migrate_to(args.target, url, undo=args.undo)
     if args.command == "audit":
-        return _verify_audit(database_url(args.command_db or args.db))
-    if args.command == "export":
-        from desk_app.exporting import main as export_main
+        return _verify_audit(url)
+    from desk_app.exporting import main as export_main
 
-        return export_main(args.document, args.subject, args.pdf, database_url(args.command_db or args.db))
-    from desk_app.app import run
-
-    return run(database_url(args.db), new_clinic=args.new_clinic)
+    return export_main(args.document, args.subject, args.pdf, url, replace=args.force)

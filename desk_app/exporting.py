@@ -37,36 +37,45 @@ def _session_id(text: str) -> int:
     return int(text)
 
 
-def export(document: str, subject: str, pdf: Path, database_url: str) -> str:
-    """Write the PDF and log it; return a line saying what was written. Raises DomainError or OSError."""
+def export(document: str, subject: str, pdf: Path, database_url: str, *, replace: bool = False) -> str:
+    """Write the PDF and log it; return a line saying what was written. Raises DomainError or OSError.
+
+    An existing file at `pdf` is replaced only with `replace`; never a database, a backup or a link.
+    """
     _qt_for_pages()
     from desk_app.reports.documents import document_for
     from desk_app.reports.export import save_pdf
     from desk_app.reports.formats import pages_text
     from desk_app.ui.formatting import LOCAL_FORMATS
 
-    if not pdf.expanduser().resolve().parent.is_dir():
-        raise DomainError(f"The folder for {pdf} does not exist.")
     clock = SystemClock()
-    desk = Desk(
-        open_database(database_url, create=False), load_procedure(resource_path(PROCEDURE_FILE)), clock
-    )
-    now = clock.now()
-    if document == "history":
-        patient = desk.patient_by_clinic_number(subject)
-        built = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, now, LOCAL_FORMATS)
-    else:
-        kind = DocumentKind.SESSION_RECORD if document == "session" else DocumentKind.AFTERCARE_SHEET
-        built = document_for(desk, kind, _session_id(subject), now, LOCAL_FORMATS)
-        patient = desk.patient(built.patient_id)
-    printed_by = f"{getpass.getuser()} (terminal export)"
-    pages = save_pdf(desk, built, pdf, printed_by, None, LOCAL_FORMATS.date_time(now))
+    db = open_database(database_url, create=False)
+    try:
+        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+        now = clock.now()
+        if document == "history":
+            patient = desk.patient_by_clinic_number(subject)
+            built = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, now, LOCAL_FORMATS)
+        else:
+            kind = DocumentKind.SESSION_RECORD if document == "session" else DocumentKind.AFTERCARE_SHEET
+            built = document_for(desk, kind, _session_id(subject), now, LOCAL_FORMATS)
+            patient = desk.patient(built.patient_id)
+        printed_by = f"{getpass.getuser()} (terminal export)"
+        pages = save_pdf(desk, built, pdf, printed_by, None, LOCAL_FORMATS.date_time(now), replace=replace)
+    finally:
+        db.close()
     return f"Wrote the {built.title.lower()} of {patient.full_name}: {pdf} ({pages_text(pages)})."
 
 
-def main(document: str, subject: str, pdf: str, database_url: str) -> int:
+def main(document: str, subject: str, pdf: str, database_url: str, *, replace: bool = False) -> int:
+    """Exit 0 once the PDF is written; 1 with a message on stderr when it is not."""
+    from desk_app.reports.export import TargetExists
+
     try:
-        print(export(document, subject, Path(pdf), database_url))
+        print(export(document, subject, Path(pdf), database_url, replace=replace))
+    except TargetExists as error:
+        print(f"desk-app export: {error} Add --force to replace it.", file=sys.stderr)
+        return 1
     except (DatabaseOpenError, DomainError) as error:
         print(f"desk-app export: {error}", file=sys.stderr)
         return 1

@@ -26,9 +26,12 @@ def resource_path(relative: str) -> Path:
 
 
 def data_folder() -> Path:
-    """The user's own data folder for the app, created on first use."""
+    """The user's own data folder for the app, created on first use and open to its owner only
+    (0700), whatever the umask: it holds the records and the error log. One made open to others by
+    an older version is closed too."""
     folder = platformdirs.user_data_path(APP_NAME, APP_AUTHOR)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # mkdir's mode is cut by the umask, and an existing folder keeps its own
     return folder
 
 

@@ -1,41 +1,201 @@
-"""Save a document as a PDF file: logged in the print log first, then written whole or not at all."""
+"""Save a document as a PDF file: logged in the print log first, then written whole or not at all.
+
+A PDF never lands on the clinic's database, its side files, a backup or any SQLite file, never goes
+through a symbolic link and replaces an existing file only when the user says so. It is written
+to a temporary file beside the target, readable by its owner only, and moved into place.
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+import re
+import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from desk_app.domain.errors import DomainError
 from desk_app.reports.documents import PrintDocument
 from desk_app.reports.pages import pdf_bytes
+from desk_app.store.database import SQLITE_HEADER
 from desk_app.store.desk import Desk
+from desk_app.store.files import not_a_file, shown_path, unreachable
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+# The app's database files, its backups and their part files: never a PDF's name.
+_DATABASE_NAME = re.compile(r"\.sqlite3(-wal|-shm|-journal|\.part)?$")
+# A file system that has no hard links (a FAT USB stick) says one of these.
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}
+
+
+class TargetExists(DomainError):
+    """The chosen file exists: it is replaced only when the user says so (--force, or Replace)."""
 
 
 def printed_footer(printed_by: str, printed_at: str) -> str:
     return f"Printed by {printed_by} on {printed_at}"
 
 
+def pdf_target(desk: Desk, path: Path, *, replace: bool) -> Path:
+    """The file to write for `path`, checked before anything is made; raises DomainError saying why not.
+
+    The folder's links are followed (the user chose that folder) but not the file's own: a PDF
+    written through a link would land wherever the link points.
+    """
+    path = path.expanduser()
+    target = _folder_of(path) / path.name
+    try:
+        status = os.lstat(target)
+    except FileNotFoundError:
+        status = None
+    except OSError as error:
+        raise DomainError(unreachable(path, error)) from None
+    if status is not None and stat.S_ISLNK(status.st_mode):
+        raise DomainError(
+            f"{path} is a link to {os.readlink(target)}: a PDF is never written through a link. "
+            "Neither was changed; choose another name."
+        )
+    if status is not None and (kind := not_a_file(status.st_mode)) is not None:
+        raise DomainError(f"{path} is {kind}, not a file a PDF can replace. It was not changed.")
+    _refuse_database_files(desk, path, target)
+    if status is None:
+        return target
+    if _is_sqlite(target):
+        raise DomainError(f"{path} is a database. It was not changed; choose another name.")
+    if not replace:
+        raise TargetExists(f"{path} already exists. It was not changed.")
+    return target
+
+
+def _folder_of(path: Path) -> Path:
+    """The folder `path` is in, resolved; DomainError if it is missing or cannot be reached."""
+    folder = path.parent
+    try:
+        status = os.stat(folder)
+    except FileNotFoundError:
+        raise DomainError(f"The folder for {shown_path(path)} does not exist.") from None
+    except OSError as error:
+        raise DomainError(unreachable(path, error)) from None
+    if not stat.S_ISDIR(status.st_mode):
+        raise DomainError(f"{shown_path(path)} cannot be reached: {folder} is a file, not a folder.")
+    return folder.resolve()
+
+
+def _refuse_database_files(desk: Desk, path: Path, target: Path) -> None:
+    """Refuse the live database and its side files, anything in its backup folder, a name of the
+    app's database files, and a side file of any SQLite file: whether or not it exists yet (a
+    stray -wal beside a database would be read as part of it)."""
+    if _DATABASE_NAME.search(target.name):
+        raise DomainError(f"{path} is named like a database or a backup (.sqlite3); choose another name.")
+    main_file = target.parent / _without_side_suffix(target.name)
+    live = desk.database_file()
+    if live is not None:
+        if _same_file(main_file, live):
+            what = "the clinic's database" if main_file == target else "a side file of the clinic's database"
+            raise DomainError(f"{path} is {what}. It was not changed.")
+        if _same_file(target.parent, desk.backup_folder()):
+            raise DomainError(f"{target.parent} is the clinic's backup folder: keep PDFs elsewhere.")
+    if main_file != target and _is_sqlite(main_file):
+        raise DomainError(f"{path} is a side file of the database {main_file}. It was not changed.")
+
+
+def _without_side_suffix(name: str) -> str:
+    for suffix in SIDE_FILES:
+        if name.endswith(suffix):
+            return name.removesuffix(suffix)
+    return name
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them is not there
+        return False
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether `path` is a regular file starting with SQLite's header; read without following a link
+    or opening anything else (a pipe would wait, a device may act). DomainError if it cannot be read."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as file:
+            regular = stat.S_ISREG(os.fstat(file.fileno()).st_mode)
+            return regular and file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise DomainError(
+            f"{path} cannot be read ({error.strerror}), so it cannot be told from a database. "
+            "It was not changed."
+        ) from None
+
+
+def write_into_place(
+    target: Path, fill: Callable[[Path], None], log: Callable[[], None], *, replace: bool
+) -> None:
+    """Fill a private temporary file beside `target`, log the export, then move the file into place.
+
+    Without `replace` it is put in place by a hard link, which never replaces: a file that appeared
+    at `target` since it was checked is kept. A failure leaves no temporary file behind.
+    """
+    handle, name = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".part", dir=target.parent)
+    temporary = Path(name)
+    try:
+        os.fchmod(handle, 0o600)  # mkstemp's 0600 is cut further by a strict umask
+        os.close(handle)
+        fill(temporary)
+        with temporary.open("rb") as written:
+            os.fsync(written.fileno())
+        log()
+        if replace:
+            os.replace(temporary, target)
+        else:
+            _put_new(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _put_new(temporary: Path, target: Path) -> None:
+    """Put the file at `target` only if nothing is there: a hard link never replaces a file; where
+    the file system has none, a look just before a rename has to do."""
+    try:
+        os.link(temporary, target)
+        return
+    except FileExistsError:
+        pass
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        if not os.path.lexists(target):
+            os.replace(temporary, target)
+            return
+    raise TargetExists(f"{target} appeared while the PDF was written. It was not changed.")
+
+
 def save_pdf(
-    desk: Desk, document: PrintDocument, path: Path, printed_by: str, staff_id: int | None, printed_at: str
+    desk: Desk,
+    document: PrintDocument,
+    path: Path,
+    printed_by: str,
+    staff_id: int | None,
+    printed_at: str,
+    *,
+    replace: bool = False,
 ) -> int:
     """Write `document` to `path` as a PDF and log it; return the page count.
 
-    The PDF is made in memory and written to a temporary file beside `path`, the export is logged,
-    and only then is the file moved into place: a failure leaves neither a half-written file nor an
-    export missing from the log.
+    The target is checked first (pdf_target), the PDF made in memory and written to a temporary
+    file beside it, the export logged, and only then is the file moved into place: a failure leaves
+    neither a half-written file nor an export missing from the log.
     """
-    target = path.expanduser().resolve()
-    if target.is_dir():  # found now, before the export is logged: the move into place would fail
-        raise IsADirectoryError(errno.EISDIR, "it is a folder", str(target))
+    target = pdf_target(desk, path, replace=replace)
     data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at))
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        desk.record_print(
+    write_into_place(
+        target,
+        lambda temporary: temporary.write_bytes(data),
+        lambda: desk.record_print(
             document.kind,
             document.patient_id,
             document.session_id,
@@ -43,9 +203,7 @@ def save_pdf(
             pages,
             printed_by,
             staff_id,
-        )
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        ),
+        replace=replace,
+    )
     return pages

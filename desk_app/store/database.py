@@ -17,7 +17,7 @@ from peewee import Database, DatabaseError, InterfaceError, SqliteDatabase
 
 from desk_app.store.backup import BackupError
 from desk_app.store.copying import moved_to, moving_to
-from desk_app.store.files import APPLICATION_ID, create_private_file
+from desk_app.store.files import APPLICATION_ID, create_private_file, not_a_file, unreachable
 from desk_app.store.identity import ensure_database_id
 from desk_app.store.migrations import (
     AUDITED_SCHEMA,
@@ -106,13 +106,30 @@ def shown_name(url: str) -> str:
     return describe(url) if is_postgres_url(url) else str(sqlite_path_from_url(url).resolve())
 
 
+def check_database_path(path: Path) -> None:
+    """Refuse a path where no database file can be, before anything opens it: opening a FIFO waits
+    for ever, and a device, a folder, a dangling link or an unreachable or over-long path would end
+    in a hang, a file made elsewhere or a traceback. A missing file passes: it may be made."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):  # opening would make the file where the link points
+            raise DatabaseOpenError(
+                f"{path} is a link to {os.readlink(path)}, which does not exist. Nothing was created."
+            ) from None
+        return
+    except OSError as error:
+        raise DatabaseOpenError(unreachable(path, error)) from None
+    if (kind := not_a_file(status.st_mode)) is not None:
+        raise DatabaseOpenError(f"{path} is {kind}, not a database file.")
+
+
 def _check_sqlite_file(path: Path) -> None:
     """Refuse a missing or read-only folder, a read-only file or a file that is not SQLite."""
+    check_database_path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise DatabaseOpenError(f"The folder {folder} does not exist, so {path.name} cannot be created.")
-    if path.is_dir():
-        raise DatabaseOpenError(f"{path} is a folder, not a database file.")
     if path.exists():
         if not os.access(path, os.R_OK | os.W_OK):
             raise DatabaseOpenError(f"{path} is read-only. Treatment Desk needs to save every tick.")
@@ -182,6 +199,9 @@ def open_database(
         finish_unfinished_restore(path.resolve())
     except BackupError as error:
         raise DatabaseOpenError(str(error)) from None
+    except OSError:
+        pass  # a path that cannot be reached: check_database_path says how
+    check_database_path(path)
     if not create and not path.exists():
         raise DatabaseOpenError(f"There is no database at {path}.")
     if (

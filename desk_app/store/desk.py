@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from peewee import Database, SqliteDatabase, fn
@@ -126,6 +127,16 @@ class Desk(PatientActions, ClinicActions, AccountActions):
     def keeps_its_own_backups(self) -> bool:
         """A database file is backed up by the app; a PostgreSQL database by its server."""
         return isinstance(self.db, SqliteDatabase)
+
+    def database_file(self) -> Path | None:
+        """The database's file on this PC (nothing may be written over it); None on a server."""
+        return Path(self.db.database) if isinstance(self.db, SqliteDatabase) else None
+
+    def backup_folder(self) -> Path:
+        """Where the app keeps a database file's backups (see keeps_its_own_backups): the folder from
+        the clinic's details, or a 'backups' folder beside the file."""
+        chosen = self.clinic_details().backup_folder
+        return Path(chosen).expanduser() if chosen else Path(self.db.database).parent / "backups"
 
     @store_errors
     def verify_audit(self) -> AuditReport:

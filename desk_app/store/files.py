@@ -1,13 +1,84 @@
-"""Files that hold patient records: made readable by their owner only, from the first byte."""
+"""Files that hold patient records: made readable by their owner only, from the first byte.
+
+And the words for a path that cannot hold one: a manager reads them, not a traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from itertools import pairwise
 from pathlib import Path
 
 APPLICATION_ID = 0x54444553  # "TDES": marks a SQLite file as a Treatment Desk database
+_SHOWN_LENGTH = 120  # a path longer than this is shown cut in the middle
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def create_private_file(path: Path) -> None:
     """Create `path` empty with mode 0600; refuse (FileExistsError) if it is already there."""
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def make_private(path: Path) -> None:
+    """Create `path` if it is missing and make it 0600 either way, never through a link: a file made
+    under a loose umask, or by an older version, is closed to others too."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
+def not_a_file(mode: int) -> str | None:
+    """What a path with this `st_mode` is when it is not a regular file ('a folder', 'a device'...),
+    for a message; None for a regular file."""
+    for test, kind in _NOT_REGULAR:
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def shown_path(path: Path) -> str:
+    """`path` for a message, cut in the middle when it is too long to read."""
+    text = str(path)
+    if len(text) <= _SHOWN_LENGTH:
+        return text
+    return f"{text[: _SHOWN_LENGTH // 2]}…{text[-_SHOWN_LENGTH // 2 :]}"
+
+
+def unreachable(path: Path, error: OSError) -> str:
+    """Why looking at `path` failed with `error`, naming the folder or file in the way."""
+    shown = shown_path(path)
+    if error.errno == errno.ENAMETOOLONG:
+        length = len(str(path))
+        return f"The path {shown} is too long ({length:,} characters): a name may have 255, a path 4,096."
+    if error.errno == errno.EACCES:
+        folder = _where_the_way_stops(path)
+        return f"{shown} cannot be reached: the folder {folder} is closed to this user (permission denied)."
+    if error.errno == errno.ENOTDIR:
+        return f"{shown} cannot be reached: {_where_the_way_stops(path)} is a file, not a folder."
+    if error.errno == errno.ELOOP:
+        return f"{shown} cannot be reached: its symbolic links lead round in a circle."
+    return f"{shown} cannot be reached ({error.strerror or error})."
+
+
+def _where_the_way_stops(path: Path) -> Path:
+    """The folder that may not be opened, or the file standing where a folder should be, on the way
+    from the root to `path`."""
+    way = [*reversed(path.absolute().parents), path.absolute()]
+    for folder, step in pairwise(way):
+        try:
+            status = os.stat(step)
+        except OSError:
+            return folder
+        if step != way[-1] and not stat.S_ISDIR(status.st_mode):
+            return step
+    return path

@@ -13,10 +13,12 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,7 +29,7 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.reports.documents import PrintDocument, document_for
-from desk_app.reports.export import printed_footer, save_pdf
+from desk_app.reports.export import TargetExists, pdf_target, printed_footer, save_pdf, write_into_place
 from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import count_pages, page_layout, paint_document
 from desk_app.store.desk import Desk
@@ -100,12 +102,46 @@ class PrintDialog(QDialog):
         if result != QDialog.DialogCode.Accepted:
             return
         printer = self.printer
-        where = (
-            f"PDF {printer.outputFileName()}"
-            if printer.outputFileName()
-            else f"printer {printer.printerName()}"
-        )
-        self._logged_then(where, lambda: paint_document(self.document, printer, self._footer()))
+        if printer.outputFileName():
+            self._print_to_file(Path(printer.outputFileName()))
+        else:
+            where = f"printer {printer.printerName()}"
+            self._logged_then(where, lambda: paint_document(self.document, printer, self._footer()))
+
+    def _print_to_file(self, path: Path) -> None:
+        """'Print to file' is a PDF export too: the same checks (the print dialog has asked before
+        replacing a file), written beside the target and moved into place, logged before it is."""
+        printer = self.printer
+        try:
+            target = pdf_target(self.desk, path, replace=True)
+            pages = count_pages(self.document, printer)
+            where = f"PDF {target}"
+
+            def paint_into(temporary: Path) -> None:
+                printer.setOutputFileName(str(temporary))
+                try:
+                    paint_document(self.document, printer, self._footer())
+                finally:
+                    printer.setOutputFileName(str(path))
+
+            write_into_place(
+                target,
+                paint_into,
+                lambda: self.desk.record_print(
+                    self.document.kind,
+                    self.document.patient_id,
+                    self.document.session_id,
+                    where,
+                    pages,
+                    self.staff.name,
+                    self.staff.id,
+                ),
+                replace=True,
+            )
+        except (DomainError, OSError) as error:
+            self.message.setText(f"Not printed: {error}")
+            return
+        self.message.setText(f"Sent {pages_text(pages)} to {where}. The print is in the print log.")
 
     # --- PDF -----------------------------------------------------------------------------------------
 
@@ -116,11 +152,14 @@ class PrintDialog(QDialog):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        # This dialog asks before replacing a file, after its own checks (Qt's question would block).
+        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)
         dialog.setDefaultSuffix("pdf")
         dialog.fileSelected.connect(self.save_as_pdf)
         dialog.open()
 
-    def save_as_pdf(self, path: str) -> None:
+    def save_as_pdf(self, path: str, replace: bool = False) -> None:
+        """Save the PDF at `path`; an existing file is replaced only once the user says so."""
         try:
             pages = save_pdf(
                 self.desk,
@@ -129,7 +168,11 @@ class PrintDialog(QDialog):
                 self.staff.name,
                 self.staff.id,
                 local_date_time(self.clock.now()),
+                replace=replace,
             )
+        except TargetExists:
+            self._ask_to_replace(path)
+            return
         except DomainError as error:
             self.message.setText(str(error))
             return
@@ -139,6 +182,31 @@ class PrintDialog(QDialog):
         self.message.setText(
             f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
         )
+
+    def _ask_to_replace(self, path: str) -> None:
+        """Ask before replacing an existing file; keeping it is the default (Enter and Esc)."""
+        name = Path(path).name
+        question = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Replace the file?",
+            f"{name} already exists in {Path(path).parent}. Replace it?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        replace = question.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+        keep = question.addButton("Keep the old file", QMessageBox.ButtonRole.RejectRole)
+        question.setDefaultButton(keep)
+        question.setEscapeButton(keep)
+
+        def answered(button: QAbstractButton) -> None:
+            if button is replace:
+                self.save_as_pdf(path, replace=True)
+            else:
+                self.message.setText(f"Not saved: {name} was kept as it was.")
+
+        question.buttonClicked.connect(answered)
+        question.open()
 
     def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
         """Log the print, then send the pages; a print that cannot be logged is not sent."""

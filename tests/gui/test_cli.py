@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -75,16 +78,25 @@ def test_a_broken_procedure_file_stops_the_start_with_a_message_naming_it(
     assert not database.exists()
 
 
-def test_an_unexpected_error_is_logged_and_told_not_lost(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, shown: list[str]
-) -> None:
-    monkeypatch.setattr(app, "data_folder", lambda: tmp_path)
+@pytest.fixture
+def error_log(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The data folder under tmp_path (as XDG_DATA_HOME moves it), with the app's error log started
+    in it as at start-up; stopped afterwards, so no other test writes to it."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    folder = paths.data_folder()
+    handler = app.log_errors_to(folder)
+    yield folder / app.ERROR_LOG
+    app.log.removeHandler(handler)
+    handler.close()
+
+
+def test_an_unexpected_error_is_logged_and_told_not_lost(error_log: Path, shown: list[str]) -> None:
     try:
         raise RuntimeError("printer on fire")
     except RuntimeError as error:
         app._report_unexpected(RuntimeError, error, error.__traceback__)
     assert shown and "printer on fire" in shown[0]
-    assert "RuntimeError: printer on fire" in (tmp_path / app.ERROR_LOG).read_text(encoding="utf-8")
+    assert "RuntimeError: printer on fire" in error_log.read_text(encoding="utf-8")
 
 
 def test_a_lost_database_is_not_replaced_by_a_new_clinic_unless_the_manager_chooses_so_twice(
@@ -129,3 +141,43 @@ def test_the_new_clinic_option_starts_one_without_asking(
     monkeypatch.setattr(app.QApplication, "exec", lambda *_: 0)
     assert cli.main(["--db", str(database), "--new-clinic"]) == 0
     assert database.stat().st_size > 0
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """umask 000: whatever is made is open to everyone unless the app says otherwise."""
+    old = os.umask(0)
+    yield
+    os.umask(old)
+
+
+def test_the_data_folder_and_the_error_log_are_private_whatever_the_umask(
+    open_umask: None, error_log: Path, shown: list[str]
+) -> None:
+    try:
+        raise RuntimeError("Zoë O'Brien's record")
+    except RuntimeError as error:
+        app._report_unexpected(RuntimeError, error, error.__traceback__)
+    assert mode_of(error_log.parent) == 0o700
+    assert mode_of(error_log) == 0o600
+    assert "Zoë O'Brien's record" in error_log.read_text(encoding="utf-8")
+
+
+def test_a_data_folder_and_an_error_log_left_open_by_an_older_version_are_closed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "share" / paths.APP_NAME
+    folder.mkdir(parents=True, mode=0o755)
+    (folder / app.ERROR_LOG).write_text("--- an old error\n")
+    (folder / app.ERROR_LOG).chmod(0o644)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    handler = app.log_errors_to(paths.data_folder())
+    app.log.removeHandler(handler)
+    handler.close()
+    assert mode_of(folder) == 0o700
+    assert mode_of(folder / app.ERROR_LOG) == 0o600
+    assert (folder / app.ERROR_LOG).read_text() == "--- an old error\n"  # kept, not emptied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import unicodedata
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtGui import QPageSize
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QLabel, QLineEdit
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clinic import DocumentKind, PaperSize
@@ -54,6 +55,8 @@ def save_through_file_dialog(qtbot: QtBot, dialog: PrintDialog, target: Path) ->
     click(qtbot, dialog, "Save as PDF…")
     (chooser,) = [w for w in dialog.findChildren(QFileDialog) if w.isVisible()]
     assert chooser.acceptMode() is QFileDialog.AcceptMode.AcceptSave
+    # Qt's own question about an existing file would block: the print dialog asks instead.
+    assert chooser.testOption(QFileDialog.Option.DontConfirmOverwrite)
     chooser.selectFile(str(target))
     chooser.accept()
 
@@ -86,6 +89,65 @@ def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
         nurse.name,
     )
     assert entry.destination == f"PDF {target}"
+
+
+def test_saving_over_an_existing_file_asks_first_and_keeping_it_changes_nothing(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
+    click(qtbot, window, "Print record…")
+    dialog = print_dialog()
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    target = documents / "zoe record.pdf"
+    target.write_bytes(b"last month's record")
+    target.chmod(0o644)
+
+    save_through_file_dialog(qtbot, dialog, target)
+    (question,) = [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
+    assert question.text() == f"zoe record.pdf already exists in {documents}. Replace it?"
+    click(qtbot, question, "Keep the old file")
+    assert "Not saved: zoe record.pdf was kept as it was." in visible_texts(dialog)
+    assert target.read_bytes() == b"last month's record"
+    assert desk.print_log(patient.id) == []
+
+    save_through_file_dialog(qtbot, dialog, target)
+    (question,) = [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
+    click(qtbot, question, "Replace")
+    assert "Saved zoe record.pdf (" in visible_texts(dialog)
+    assert "Zoë O'Brien" in pdf_text(target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [path.name for path in documents.iterdir()] == ["zoe record.pdf"]  # no temporary file left
+    (entry,) = desk.print_log(patient.id)
+    assert entry.destination == f"PDF {target}"
+
+
+def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
+    live = desk.database_file()
+    assert live is not None
+    before = live.read_bytes()
+    link = tmp_path / "record.pdf"
+    link.symlink_to(live)
+    click(qtbot, window, "Print record…")
+    dialog = print_dialog()
+
+    save_through_file_dialog(qtbot, dialog, live)
+    assert not [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]  # refused, not asked
+    assert f"{live} is named like a database or a backup" in visible_texts(dialog)
+
+    click(qtbot, dialog, "Print…")
+    (chooser,) = [w for w in dialog.findChildren(QPrintDialog) if w.isVisible()]
+    chooser.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    chooser.printer().setOutputFileName(str(link))  # 'Print to file', as the print dialog offers
+    chooser.done(QDialog.DialogCode.Accepted)
+    assert f"Not printed: {link} is a link to {live}" in visible_texts(dialog)
+
+    assert live.read_bytes() == before
+    assert link.readlink() == live
+    assert desk.print_log(patient.id) == []
 
 
 def test_printing_on_paper_is_logged_and_sends_every_page(

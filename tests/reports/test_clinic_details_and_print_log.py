@@ -9,7 +9,7 @@ from peewee import Database, IntegrityError
 
 from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize, checked_clinic_details
 from desk_app.domain.clock import ManualClock
-from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
 from desk_app.domain.people import Patient, Staff
 from desk_app.reports.documents import PrintDocument, history_document, session_record_document
 from desk_app.reports.export import save_pdf
@@ -183,7 +183,7 @@ def test_a_pdf_that_cannot_be_written_is_not_logged(
     desk: Desk, db: Database, nurse: Staff, zoe: Patient, record_document: PrintDocument, tmp_path: Path
 ) -> None:
     target = tmp_path / "no such folder" / "record.pdf"
-    with pytest.raises(OSError):
+    with pytest.raises(DomainError, match="does not exist"):
         save_pdf(desk, record_document, target, nurse.name, nurse.id, "now")
     assert desk.print_log(zoe.id) == []
     assert count(db, "print_log") == 0

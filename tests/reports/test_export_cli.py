@@ -7,11 +7,15 @@ desk_app.cli.main, and once as a real process with no display at all.
 
 from __future__ import annotations
 
+import errno
 import getpass
+import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,12 +25,14 @@ from desk_app import cli
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.procedure import Procedure
+from desk_app.reports.export import TargetExists, write_into_place
 from desk_app.store.clinic import PrintEntry
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from tests.conftest import START
 from tests.reports.pdf_text import pdf_pages
 from tests.reports.sessions import open_clinic
+from tests.support.other_user import AS_ROOT, for_nobody, open_folder, without_root
 from tests.support.walk import SIGN_IN, signed_out_session, tick_all
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,6 +133,7 @@ def test_each_export_writes_a_pdf_of_the_patient_and_logs_it_once(
         assert f"Printed by {TERMINAL} on " in text
         assert f"Page {number} of {len(pages)}" in text
     assert sorted(path.name for path in out.iterdir()) == [pdf.name]  # no temporary file left behind
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600
 
     (entry,) = print_log(database, procedure, stored.zoe_id)
     assert entry.document is kind
@@ -137,17 +144,25 @@ def test_each_export_writes_a_pdf_of_the_patient_and_logs_it_once(
     assert entry.printed_by == TERMINAL
 
 
-def test_exporting_again_replaces_the_file_and_logs_again(
+def test_an_existing_file_is_replaced_only_with_force(
     capsys: pytest.CaptureFixture[str], procedure: Procedure, stored: Stored, database: Path, out: Path
 ) -> None:
     pdf = out / "record.pdf"
-    pdf.write_bytes(b"an old file")
-    assert export(database, "session", str(stored.zoe_session), "--pdf", str(pdf)) == 0
-    assert export(database, "session", str(stored.zoe_session), "--pdf", str(pdf)) == 0
+    pdf.write_bytes(b"last week's record")
+    pdf.chmod(0o644)
+    assert export(database, "session", str(stored.zoe_session), "--pdf", str(pdf)) == 1
+    assert capsys.readouterr().err == (
+        f"desk-app export: {pdf} already exists. It was not changed. Add --force to replace it.\n"
+    )
+    assert pdf.read_bytes() == b"last week's record"
+    assert logged(database) == 0
+
+    assert export(database, "session", str(stored.zoe_session), "--pdf", str(pdf), "--force") == 0
     assert pdf.read_bytes().startswith(b"%PDF-")
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600  # the new file's mode, not the old one's
+    assert sorted(path.name for path in out.iterdir()) == [pdf.name]
     assert [entry.document for entry in print_log(database, procedure, stored.zoe_id)] == [
-        DocumentKind.SESSION_RECORD,
-        DocumentKind.SESSION_RECORD,
+        DocumentKind.SESSION_RECORD
     ]
 
 
@@ -232,10 +247,134 @@ def test_an_export_onto_a_folder_fails_without_logging_an_export(
 ) -> None:
     target = out / "records"
     target.mkdir()
-    assert export(database, "session", str(stored.zoe_session), "--pdf", str(target)) == 1
-    assert "could not be written" in capsys.readouterr().err
+    assert export(database, "session", str(stored.zoe_session), "--pdf", str(target), "--force") == 1
+    assert f"{target} is a folder, not a file a PDF can replace" in capsys.readouterr().err
     assert list(target.iterdir()) == [] and sorted(p.name for p in out.iterdir()) == ["records"]
     assert logged(database) == 0
+
+
+# --- never over a database, a backup or anything through a link ------------------------------------
+
+LONG = "/".join(["a folder with a long name"] * 200) + "/record.pdf"
+
+FORBIDDEN = [
+    pytest.param("live.db", "live.db is the clinic's database", id="the-live-database"),
+    pytest.param("live.db-wal", "live.db-wal is a side file of the clinic's database", id="its-wal"),
+    pytest.param("live.db-shm", "live.db-shm is a side file of the clinic's database", id="its-shm"),
+    pytest.param("live.db-journal", "is a side file of the clinic's database", id="its-journal"),
+    pytest.param("through/live.db", "through/live.db is the clinic's database", id="through-a-linked-folder"),
+    pytest.param("backups/treatment-desk-2026-11-24T090000Z.sqlite3", "named like a database", id="a-backup"),
+    pytest.param("backups/record.pdf", "backups is the clinic's backup folder", id="the-backup-folder"),
+    pytest.param("treatment-desk-2026-11-25T090000Z.sqlite3", "named like a database", id="a-backup-name"),
+    pytest.param("other clinic.db", "other clinic.db is a database", id="another-database"),
+    pytest.param("other clinic.db-wal", "is a side file of the database", id="another-databases-wal"),
+    pytest.param("link.pdf", "link.pdf is a link to notes.txt", id="a-link-to-a-file"),
+    pytest.param("gone.pdf", "gone.pdf is a link to missing.pdf", id="a-dangling-link"),
+    pytest.param("pipe.pdf", "pipe.pdf is a named pipe (FIFO)", id="a-fifo"),
+    pytest.param("device", "device is a device", id="a-device"),
+    pytest.param("records", "records is a folder", id="a-folder"),
+    pytest.param("notes.txt/record.pdf", "notes.txt is a file, not a folder", id="under-a-file"),
+    pytest.param("closed/record.pdf", "the folder {folder}/closed is closed to this user", id="closed"),
+    pytest.param(LONG, f"is too long ({len(LONG):,} characters)", id="5000-characters"),
+]
+
+
+@pytest.fixture
+def clinic_folder(stored: Stored) -> Iterator[Path]:
+    """A folder with the live database (live.db, as in the report), its backups, another clinic's
+    database, links, a FIFO, a device and a closed folder; all nobody's, whom the export runs as."""
+    with open_folder() as folder:
+        shutil.copyfile(stored.path, folder / "live.db")
+        (folder / "backups").mkdir()
+        shutil.copyfile(stored.path, folder / "backups" / "treatment-desk-2026-11-24T090000Z.sqlite3")
+        shutil.copyfile(stored.path, folder / "other clinic.db")
+        (folder / "notes.txt").write_text("Call Zoë on Monday")
+        (folder / "link.pdf").symlink_to("notes.txt")
+        (folder / "gone.pdf").symlink_to("missing.pdf")
+        (folder / "through").symlink_to(folder)
+        os.mkfifo(folder / "pipe.pdf")
+        if AS_ROOT:
+            os.mknod(folder / "device", 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # as /dev/null
+        else:
+            (folder / "device").symlink_to("/dev/null")
+        (folder / "records").mkdir()
+        (folder / "closed").mkdir(mode=0)
+        for path in [folder, *folder.rglob("*")]:
+            for_nobody(path)
+        yield folder
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every entry under `folder` (links not followed), with its kind and content."""
+    seen = {}
+    for path in sorted(folder.rglob("*")):
+        mode = path.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            seen[str(path)] = f"link to {os.readlink(path)}"
+        elif stat.S_ISREG(mode):
+            seen[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            seen[str(path)] = stat.filemode(mode)
+    return seen
+
+
+@pytest.mark.parametrize(("given", "says"), FORBIDDEN)
+def test_an_export_never_lands_on_a_database_a_backup_or_through_a_link_even_forced(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    stored: Stored,
+    clinic_folder: Path,
+    given: str,
+    says: str,
+) -> None:
+    monkeypatch.chdir(clinic_folder)
+    before = snapshot(clinic_folder)
+    with without_root():
+        code = export(Path("live.db"), "session", str(stored.zoe_session), "--pdf", given, "--force")
+    said = capsys.readouterr()
+    assert code == 1
+    assert said.err.startswith("desk-app export: ")
+    assert says.format(folder=clinic_folder) in said.err
+    assert "Traceback" not in said.err and said.out == ""
+    assert snapshot(clinic_folder) == before  # nothing changed, and no temporary file left
+    assert logged(clinic_folder / "live.db") == 0
+
+
+def test_a_pdf_that_appears_while_the_export_is_written_is_kept(tmp_path: Path) -> None:
+    """Without --force the PDF is put in place by a hard link, which never replaces a file."""
+    target = tmp_path / "record.pdf"
+
+    def pdf(part: Path) -> None:
+        part.write_bytes(b"%PDF-")
+
+    def another_program_writes() -> None:
+        target.write_bytes(b"written meanwhile")
+
+    with pytest.raises(TargetExists):
+        write_into_place(target, pdf, another_program_writes, replace=False)
+    assert target.read_bytes() == b"written meanwhile"
+    assert [path.name for path in tmp_path.iterdir()] == ["record.pdf"]
+
+
+@pytest.mark.parametrize("meanwhile", [False, True], ids=["new-file", "file-appeared"])
+def test_without_hard_links_a_new_pdf_still_never_replaces_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, meanwhile: bool
+) -> None:
+    """A FAT USB stick has no hard links: the file is looked for just before it is renamed."""
+    target = tmp_path / "record.pdf"
+
+    def no_hard_links(*_args: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    log = (lambda: target.write_bytes(b"written meanwhile")) if meanwhile else (lambda: None)
+    if meanwhile:
+        with pytest.raises(TargetExists):
+            write_into_place(target, lambda part: part.write_bytes(b"%PDF-"), log, replace=False)
+    else:
+        write_into_place(target, lambda part: part.write_bytes(b"%PDF-"), log, replace=False)
+    assert target.read_bytes() == (b"written meanwhile" if meanwhile else b"%PDF-")
+    assert [path.name for path in tmp_path.iterdir()] == ["record.pdf"]
 
 
 # --- as a real process, with no display ------------------------------------------------------------

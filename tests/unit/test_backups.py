@@ -701,9 +701,7 @@ def test_the_keeper_backs_up_once_a_day_and_at_exit(
 def test_the_keeper_finds_the_folder_in_the_clinic_details(
     db_path: Path, desk: Desk, admin: Staff, clock: ManualClock, tmp_path: Path
 ) -> None:
-    from desk_app.app import _backup_folder
-
-    keeper = BackupKeeper(db_path, lambda: _backup_folder(desk), clock)
+    keeper = BackupKeeper(db_path, desk.backup_folder, clock)
     keeper.tick()
     keeper.wait()
     assert keeper.problem is None
