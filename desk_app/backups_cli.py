@@ -15,6 +15,7 @@ from desk_app.store.backup import (
     file_database_id,
 )
 from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
+from desk_app.store.files import unreachable
 from desk_app.store.restoring import finish_unfinished_restore, restore
 
 
@@ -38,6 +39,9 @@ def run_backup_command(command: str, database_url: str, args: argparse.Namespace
         restored = restore(Path(args.source).expanduser(), live, now, force=args.force)
     except BackupError as error:
         print(f"desk-app {command}: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a backup or destination path that cannot be reached; nothing was changed
+        print(f"desk-app {command}: {unreachable(Path(error.filename or ''), error)}", file=sys.stderr)
         return 1
     kept = f" The database it replaced is kept as {restored.kept}." if restored.kept else ""
     print(

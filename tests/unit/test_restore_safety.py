@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -354,3 +355,16 @@ def test_a_planted_journal_cannot_move_another_file_into_the_databases_place(
 
     assert precious.exists() and taken.exists() and not db_path.exists()
     assert not restoring.journal_path(db_path).exists()
+
+
+@pytest.mark.parametrize("where", ["5,000 characters", "under a file"])
+def test_a_backup_path_that_cannot_be_reached_is_said_without_a_traceback(
+    tmp_path: Path, db_path: Path, taken: Path, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long_way = Path(tmp_path, *["x" * 200] * 25, "b.sqlite3")  # 5,000 characters and more
+    source = long_way if where[0] == "5" else taken / "b.sqlite3"
+    for command in (["restore", str(source)], ["backup", str(source)]):
+        assert main([*command, "--db", str(db_path)]) == 1
+        err = capsys.readouterr().err
+        assert re.search("no such file|does not exist|cannot be reached|too long", err), err
+    assert patients_in(db_path) == ["AZ-0001", "AZ-0002"]
