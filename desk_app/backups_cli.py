@@ -16,7 +16,7 @@ from desk_app.store.backup import (
 )
 from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
 from desk_app.store.files import unreachable
-from desk_app.store.restoring import finish_unfinished_restore, restore
+from desk_app.store.restoring import restore
 
 
 def run_backup_command(command: str, database_url: str, args: argparse.Namespace) -> int:
@@ -28,8 +28,6 @@ def run_backup_command(command: str, database_url: str, args: argparse.Namespace
         return 2
     now = datetime.now(UTC)
     try:
-        if (done := finish_unfinished_restore(live.resolve())) is not None:
-            print(f"A restore of {live} that was stopped halfway has been {done}.", file=sys.stderr)
         if command == "check":
             checked = check_file(live)
             print(checked, file=sys.stdout if checked.ok else sys.stderr)

@@ -256,8 +256,24 @@ def _unusable_database_path(command: str, url: str) -> bool:
     before any command touches it (a FIFO would hang it, an unreachable path end in a traceback)."""
     if is_postgres_url(url):
         return False
+    from desk_app.store.backup import BackupError
+    from desk_app.store.restoring import finish_unfinished_restore
+
+    path = sqlite_path_from_url(url)
     try:
-        check_database_path(sqlite_path_from_url(url))
+        # Any command but the read-only verify first finishes or undoes a restore that was killed:
+        # a symlinked --db may point nowhere until it has.
+        if command != "audit" and (done := finish_unfinished_restore(path.resolve())) is not None:
+            print(
+                f"desk-app {command}: a restore of {path} stopped halfway has been {done}.", file=sys.stderr
+            )
+    except BackupError as error:
+        print(f"desk-app {command}: {error}", file=sys.stderr)
+        return True
+    except OSError:
+        pass  # a path that cannot be reached: check_database_path says why
+    try:
+        check_database_path(path)
     except DatabaseOpenError as error:
         print(f"desk-app {command}: {error}", file=sys.stderr)
         return True

@@ -368,3 +368,22 @@ def test_a_backup_path_that_cannot_be_reached_is_said_without_a_traceback(
         err = capsys.readouterr().err
         assert re.search("no such file|does not exist|cannot be reached|too long", err), err
     assert patients_in(db_path) == ["AZ-0001", "AZ-0002"]
+
+
+def test_a_symlinked_database_whose_restore_was_killed_between_renames_is_finished_by_any_command(
+    tmp_path: Path,
+    db_path: Path,
+    taken: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    link = tmp_path / "shortcut.sqlite3"
+    link.symlink_to(db_path)
+    with monkeypatch.context() as patch:
+        _killed_after_step(patch, 2)
+        with pytest.raises(Killed):
+            restore(taken, link, MOMENT)
+    assert link.is_symlink() and not link.exists()  # for now a link to nothing
+    assert main(["backup", str(tmp_path / "usb" / "after.sqlite3"), "--db", str(link)]) == 0
+    assert "stopped halfway has been finished" in capsys.readouterr().err
+    assert patients_in(tmp_path / "usb" / "after.sqlite3") == ["AZ-0001"]
