@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from desk_app.domain import confusables
 from desk_app.domain.dates import parse_user_date
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.text import check_plain_text
@@ -128,23 +129,100 @@ _UNDECOMPOSABLE = str.maketrans(
 )
 
 
-def search_key(text: str) -> str:
-    """Fold text for accent- and case-blind search: 'Zoë O'Brien' -> 'zoe obrien', 'Łukasz' -> 'lukasz'."""
+# Hangul fillers: letters that show nothing (the only ones; decomposition makes U+3164 and U+FFA0
+# into U+1160). Unicode's skeleton drops them with the other invisible characters, which are no
+# letters and which search drops anyway.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160")
+
+
+def _bare(text: str) -> str:
+    """Decomposed, compatibility forms too ('ﬁ' is 'fi', '𝐉' is 'J'), without combining marks and
+    invisible letters."""
+    if text.isascii():
+        return text  # most of what is typed: nothing to decompose
     decomposed = unicodedata.normalize("NFKD", text)
-    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = without_marks.casefold().translate(_UNDECOMPOSABLE)
-    kept = "".join(c for c in folded if c.isalnum() or c.isspace())
-    return " ".join(kept.split())
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in _INVISIBLE_LETTERS)
+
+
+def _folded(bare: str) -> str:
+    """Blind to case and accents (what lists sort by; search folds look-alikes as well)."""
+    return bare.casefold().translate(_UNDECOMPOSABLE)
+
+
+_NOT_ALPHANUMERIC = re.compile(r"[^\w\s]|_")  # \w is exactly str.isalnum() plus the underscore
+
+
+def _words(folded: str) -> str:
+    return " ".join(_NOT_ALPHANUMERIC.sub("", folded).split())
+
+
+def _look_alike_tables() -> tuple[dict[int, str], dict[int, str]]:
+    """What each letter looks like (UTS #39), folded as search folds: one table for text already
+    case-folded, one for the capitals that case folding robs of their look-alike.
+
+    Departures from Unicode's skeleton, each for the nurse at the keyboard: ASCII letters and every
+    digit stay as they are (so 'I' is no 'l', '0' no 'O': clinic numbers and dates keep their
+    digits), no letter becomes a digit, and 'rn' looks like 'm' rather than 'm' like 'rn' (or
+    typing 'r' would list every Martin). Folding case first keeps search blind to case; a capital
+    whose small letter looks like something else (Cyrillic 'В' is 'B', but 'в' a small capital 'ʙ')
+    gets the second table.
+    """
+    prototypes = {
+        source: "m" + prototype[2:] if prototype.startswith("rn") else prototype
+        for source, prototype in confusables.prototypes().items()
+        if source.isalpha() and not any(c.isdigit() for c in prototype)
+    }
+    mapping = str.maketrans(prototypes)
+    caseless: dict[int, str] = {}
+    for source in prototypes:
+        key = source
+        for _ in range(8):  # a prototype may fold to another letter that has one: follow it
+            again = _folded(_bare(key.translate(mapping)))
+            if again == key:
+                break
+            key = again
+        if key != source:
+            caseless[ord(source)] = key
+    capitals: dict[int, str] = {}
+    for source, prototype in prototypes.items():
+        # Unicode writes capital I's look-alikes as 'l' (like the ASCII I it leaves alone here).
+        looks_like = _bare("I" if prototype == "l" else prototype)
+        latin = _words(_folded(looks_like))
+        folded = _words(_folded(source).translate(caseless))
+        if source != source.casefold() and looks_like.isascii() and latin.isalpha() and latin != folded:
+            capitals[ord(source)] = looks_like
+    return caseless, capitals
+
+
+_LOOK_ALIKES, _CAPITALS = _look_alike_tables()
+
+
+def search_key(text: str) -> str:
+    """Fold text for search blind to case, accents and look-alike letters: 'Zoë O'Brien' ->
+    'zoe obrien', 'Łukasz' -> 'lukasz', 'Jоhn' with a Cyrillic 'о' -> 'john'."""
+    return _words(_folded(_bare(text)).translate(_LOOK_ALIKES))
+
+
+def search_keys(text: str) -> set[str]:
+    """The text's search key and, when it has a look-alike capital that case folding loses, the
+    key of what it looks like as written: {'ʙrown', 'brown'} for 'Вrown' with a Cyrillic 'В'."""
+    bare = _bare(text)
+    written = bare.translate(_CAPITALS)
+    keys = {_words(_folded(bare).translate(_LOOK_ALIKES))}
+    if written != bare:
+        keys.add(_words(_folded(written).translate(_LOOK_ALIKES)))
+    return keys
 
 
 def search_words(given_names: str, family_name: str, clinic_number: str) -> set[str]:
     """The words a patient is found by, each matched from its start: every name, each part of a
-    name with punctuation in it ('O'Brien' gives 'obrien', 'o' and 'brien'), the clinic number
-    with and without its letters."""
+    name with punctuation in it ('O'Brien' gives 'obrien', 'o' and 'brien'), each as its look-alike
+    capitals read too (search_keys), the clinic number with and without its letters."""
     words: set[str] = set()
     for name in f"{given_names} {family_name}".split():
-        words.update(search_key(name).split())
-        words.update(search_key(re.sub(r"[^\w]", " ", name)).split())
+        for written in {name, re.sub(r"[^\w]", " ", name)}:
+            for key in search_keys(written):
+                words.update(key.split())
     number = search_key(clinic_number)
     words.add(number)
     digits = number.lstrip("abcdefghijklmnopqrstuvwxyz")
@@ -155,5 +233,6 @@ def search_words(given_names: str, family_name: str, clinic_number: str) -> set[
 
 def sort_key(given_names: str, family_name: str) -> str:
     """Order for lists: by surname then first names, blind to case and accents ('de Souza' among
-    the Ds, 'Ábel' among the As)."""
-    return f"{search_key(family_name)}\x1f{search_key(given_names)}"
+    the Ds, 'Ábel' among the As). Not to look-alikes: a Greek or Cyrillic name sorts in its own
+    alphabet, not half in ours."""
+    return f"{_words(_folded(_bare(family_name)))}\x1f{_words(_folded(_bare(given_names)))}"

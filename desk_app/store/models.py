@@ -48,7 +48,8 @@ class PatientRow(BaseModel):
     family_name = TextField()
     date_of_birth = DateField()
     clinic_number = TextField(unique=True)
-    # The accent- and case-folded full name, to spot a second registration of the same person.
+    # The folded full name (search_key). The duplicate check no longer reads it: it folds the names
+    # of those born the same day itself, as a look-alike capital gives a name two keys (issue 13).
     search_text = TextField(index=True)
     created_at = UTCDateTimeField()
     created_by = ForeignKeyField(StaffRow, backref="patients_created")

@@ -13,7 +13,14 @@ from peewee import IntegrityError
 from desk_app.domain.dates import local_today, parse_user_date
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.patient_record import LABELS, changed_fields, checked_patient
-from desk_app.domain.people import Patient, check_new_patient, search_key, search_words, sort_key
+from desk_app.domain.people import (
+    Patient,
+    check_new_patient,
+    search_key,
+    search_keys,
+    search_words,
+    sort_key,
+)
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientChange, PatientRow, PatientWord, StaffRow
@@ -60,14 +67,12 @@ class PatientActions(DeskBase):
         new = check_new_patient(
             given_names, family_name, date_of_birth, clinic_number, local_today(self.clock.now())
         )
-        folded_name = search_key(f"{new.given_names} {new.family_name}")
+        full_name = f"{new.given_names} {new.family_name}"
         with self.db.atomic():
             self.staff(staff_id)
             if PatientRow.get_or_none(PatientRow.clinic_number == new.clinic_number) is not None:
                 raise ValidationError(f"Clinic number {new.clinic_number} is already in use.")
-            twin = PatientRow.get_or_none(
-                (PatientRow.search_text == folded_name) & (PatientRow.date_of_birth == new.date_of_birth)
-            )
+            twin = self._twin(full_name, new.date_of_birth)
             if twin is not None and not duplicate_confirmed:
                 raise PossibleDuplicate(
                     f"{twin.given_names} {twin.family_name}, born on the same day, is already registered "
@@ -80,7 +85,7 @@ class PatientActions(DeskBase):
                     family_name=new.family_name,
                     date_of_birth=new.date_of_birth,
                     clinic_number=new.clinic_number,
-                    search_text=folded_name,
+                    search_text=search_key(full_name),
                     sort_key=sort_key(new.given_names, new.family_name),
                     created_at=self.clock.now(),
                     created_by=staff_id,
@@ -98,6 +103,20 @@ class PatientActions(DeskBase):
                 registered | {"number": patient.clinic_number},
             )
         return patient
+
+    def _twin(self, full_name: str, date_of_birth: date) -> PatientRow | None:
+        """The first patient born that day whose name reads the same, blind to case, accents and
+        look-alike letters. Compared here rather than on a stored key: a look-alike capital gives a
+        name two keys ('Вrown' with a Cyrillic 'В' reads 'ʙrown' in small letters, 'brown' as
+        written), and a match on either is a possible duplicate. Few share a birthday, even among
+        100,000 patients, and the date is indexed."""
+        keys = search_keys(full_name)
+        same_day = (
+            PatientRow.select().where(PatientRow.date_of_birth == date_of_birth).order_by(PatientRow.id)
+        )
+        return next(
+            (row for row in same_day if keys & search_keys(f"{row.given_names} {row.family_name}")), None
+        )
 
     def _index_words(self, patient: Patient) -> None:
         PatientWord.delete().where(PatientWord.patient == patient.id).execute()

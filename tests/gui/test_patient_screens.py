@@ -95,6 +95,18 @@ def test_a_patient_page_shows_the_course_and_every_session(
     assert "40.0 mJ" in rows[0][4] and "5.5 J/cm²" in rows[0][4] and "7 mm" not in rows[0][4]
 
 
+def test_a_nurse_typing_john_smith_finds_him_written_with_a_cyrillic_o(
+    qtbot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,  # noqa: ANN001
+) -> None:
+    """Issue 13: the name looks like John Smith on screen, so that is what a nurse types."""
+    desk.register_patient("J\u043ehn", "Smith", "1980-05-06", "AZ-00001", nurse.id)
+    open_patient_page(qtbot, window, nurse, "john smith")
+    assert find(window, QLabel, "J\u043ehn Smith").isVisible()
+
+
 def test_changes_to_the_registration_are_kept_and_listed(
     qtbot,
     window: MainWindow,

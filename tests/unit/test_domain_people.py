@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import string
 from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from desk_app.domain import confusables
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.people import (
     NAME_MAX,
@@ -15,6 +17,9 @@ from desk_app.domain.people import (
     check_new_patient,
     check_new_staff,
     search_key,
+    search_keys,
+    search_words,
+    sort_key,
 )
 
 TODAY = date(2026, 11, 25)
@@ -186,3 +191,120 @@ def test_search_key_is_case_blind(text: str) -> None:
     assert search_key(text.upper()) == key
     assert search_key(text.lower()) == key
     assert search_key(text.swapcase()) == key
+
+
+# --- look-alike letters (issue 13) -----------------------------------------------------------------
+
+CYRILLIC_O = "\u043e"
+
+
+def test_a_look_alike_letter_folds_to_the_letter_it_looks_like() -> None:
+    assert search_key(f"J{CYRILLIC_O}hn Smith") == "john smith"
+    assert search_key("J\u03bfhn") == "john"  # Greek omicron
+    assert search_key("J\u0585hn") == "john"  # Armenian oh
+    assert search_key("\u0410nn \u0405mith") == "ann smith"  # Cyrillic capital A and Dze
+    assert search_key("\uff2a\uff4f\uff48\uff4e") == "john"  # fullwidth, as a phone keyboard may send
+    assert search_key("Sm\u0131th") == "smith"  # dotless i
+    assert search_key("J\u3164o\uffa0hn") == "john"  # Hangul fillers: letters that show nothing
+
+
+def test_a_look_alike_capital_is_read_as_written_too() -> None:
+    """A Cyrillic 'В' looks like 'B', but its small letter 'в' like a small capital: the name has
+    both keys, so 'brown' finds it and a Brown born that day is warned of."""
+    assert search_keys("\u0412rown") == {"\u0299rown", "brown"}
+    assert search_keys("\u039dick") == {"vick", "nick"}  # Greek capital Nu: its small letter is a 'v'
+    assert search_keys("\u0399an") == {"ian"}  # Greek capital Iota: an I, which search reads as i
+    assert search_keys("Brown") == {"brown"}
+
+
+def test_ascii_and_digits_fold_by_case_alone() -> None:
+    """Unicode's skeleton makes 'I' an 'l', '0' an 'O' and 'm' an 'rn': none of them here, so a
+    clinic number keeps its digits, Ian is no Lan, and typing 'r' does not list every Martin."""
+    assert search_key("AZ-00012") == "az00012"
+    assert search_key("10 Ol 1I") == "10 ol 1i"
+    assert search_keys("Ian Martin") == {"ian martin"}
+    assert search_key("\u0271") == "m"  # m with hook: Unicode's 'rn' kept as 'm'
+    assert search_words("Ann", "Smith", "AZ-00012") == {"ann", "smith", "az00012", "00012"}
+
+
+def test_no_letter_folds_into_a_digit_and_every_key_is_final() -> None:
+    """Cyrillic 'З' looks like a 3 and 'б' like a 6; a date or clinic number must not find them."""
+    for character in confusables.prototypes():
+        for key in search_keys(character):
+            assert character.isdigit() or not any(c.isdigit() for c in key), (character, key)
+            assert search_key(key) == key, (character, key)
+
+
+def test_ordinary_names_fold_and_sort_as_before() -> None:
+    names = {
+        "O'Brien": "obrien",
+        "Zoë": "zoe",
+        "Łukasz": "lukasz",
+        "Siobhán": "siobhan",
+        "Ng": "ng",
+        "Nguyễn": "nguyen",
+        "Müller-Straße": "mullerstrasse",
+        "李": "李",
+        "محمد": "محمد",
+        "Þór": "thor",
+    }
+    for name, key in names.items():
+        assert search_keys(name) == {key}, name
+        assert sort_key(name, name) == f"{key}\x1f{key}", name
+    # Lists sort a Cyrillic name in its own alphabet, not as the Latin letters it looks like.
+    assert sort_key("Иван", "Петров") == "петров\x1fиван"
+    assert sort_key(f"J{CYRILLIC_O}hn", "Smith") == f"smith\x1fj{CYRILLIC_O}hn"
+
+
+# Names a clinic registers, with letters Unicode lists as look-alikes among them.
+LOOK_ALIKE_NAME = st.text(
+    alphabet=st.one_of(
+        st.characters(min_codepoint=0x41, max_codepoint=0x7A, categories=("Lu", "Ll")),
+        st.characters(min_codepoint=0xC0, max_codepoint=0x24F, categories=("Lu", "Ll")),
+        st.characters(min_codepoint=0x370, max_codepoint=0x52F, categories=("Lu", "Ll")),
+        st.sampled_from(sorted(confusables.prototypes())),
+        st.sampled_from("'- "),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@given(given_names=LOOK_ALIKE_NAME, family_name=LOOK_ALIKE_NAME, data=st.data())
+@settings(max_examples=100, deadline=None)
+def test_any_start_of_any_word_of_a_name_finds_it(
+    given_names: str, family_name: str, data: st.DataObject
+) -> None:
+    """Search matches the start of a stored word: what a nurse has typed so far of a word must fold
+    to the start of one, however the folding expands or merges letters."""
+    words = search_words(given_names, family_name, "AZ-1")
+    typed = data.draw(st.sampled_from(f"{given_names} {family_name}".split() or ["AZ-1"]), label="word")
+    start = typed[: data.draw(st.integers(1, len(typed)), label="length")]
+    for part in search_key(start).split():
+        assert any(word.startswith(part) for word in words), (start, part, words)
+
+
+def _disguises() -> list[tuple[str, str]]:
+    """Each ASCII letter with itself and with every other letter that looks like it: a small letter
+    by its search key, a capital by the key it has as written."""
+    pairs = [(letter, letter) for letter in string.ascii_letters]
+    for letter in sorted(confusables.prototypes()):
+        keys = search_keys(letter)
+        capital = letter != letter.casefold()
+        looks_like = ((keys - {search_key(letter)}) or keys) if capital else {search_key(letter)}
+        for key in looks_like:
+            if len(key) == 1 and key.isascii() and key.isalpha():
+                pairs.append((key.upper() if capital else key, letter))
+    return pairs
+
+
+@given(st.lists(st.sampled_from(_disguises()), min_size=2, max_size=12))
+@settings(max_examples=100, deadline=None)
+def test_a_latin_name_with_look_alikes_slipped_in_is_found_by_the_latin_name(
+    letters: list[tuple[str, str]],
+) -> None:
+    name = "".join(latin for latin, _ in letters)
+    disguised = "".join(look_alike for _, look_alike in letters)
+    assert search_key(name) in search_keys(disguised), disguised
+    words = search_words(disguised, "Smith", "AZ-1")
+    assert any(word.startswith(search_key(name[:3])) for word in words), disguised

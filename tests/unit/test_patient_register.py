@@ -127,6 +127,37 @@ def test_the_same_name_with_another_birth_date_is_no_duplicate(
     assert found(desk, "02/03/1990") == [other.id]
 
 
+CYRILLIC_O = "\u043e"  # looks like a Latin o
+CYRILLIC_VE = "\u0412"  # looks like a Latin B, though its small letter looks like a small capital
+
+
+def test_a_name_written_with_look_alike_letters_is_found_and_is_a_possible_duplicate(
+    desk: Desk, db: Database, nurse: Staff
+) -> None:
+    """Issue 13: 'Jоhn Smith' with a Cyrillic 'о' is John Smith to anyone reading the screen."""
+    john = desk.register_patient("John", "Smith", "1980-05-06", "AZ-00001", nurse.id)
+    before = everything(db)
+    with pytest.raises(PossibleDuplicate, match="AZ-00001") as refused:
+        desk.register_patient(f"J{CYRILLIC_O}hn", "Smith", date(1980, 5, 6), "AZ-00002", nurse.id)
+    assert refused.value.existing == john
+    assert everything(db) == before
+    look_alike = desk.register_patient(
+        f"J{CYRILLIC_O}hn", "Smith", "1980-05-06", "AZ-00002", nurse.id, duplicate_confirmed=True
+    )
+    for text in ("john smith", "john", "jo", "SMITH JOHN", f"J{CYRILLIC_O}HN"):
+        assert set(found(desk, text)) == {john.id, look_alike.id}, text
+
+    # The look-alike registered first, the Latin name second; a capital that reads as 'B' only
+    # as written (its small letter does not).
+    bob = desk.register_patient("Bob", f"{CYRILLIC_VE}rown", "1975-01-02", "AZ-00003", nurse.id)
+    with pytest.raises(PossibleDuplicate, match="AZ-00003"):
+        desk.register_patient("BOB", "brown", "1975-01-02", "AZ-00004", nurse.id)
+    assert found(desk, "bob brown") == found(desk, "brown") == [bob.id]
+    # Still a duplicate only when born the same day.
+    other = desk.register_patient(f"J{CYRILLIC_O}hn", "Smith", "1980-05-07", "AZ-00005", nurse.id)
+    assert other.id in found(desk, "john smith")
+
+
 @pytest.mark.parametrize(
     ("given_names", "family_name", "birth", "number", "message"),
     [
