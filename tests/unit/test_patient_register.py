@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import stat
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,8 @@ from desk_app.store import migrations
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.patients import PossibleDuplicate
+from tests.support.people import FAST_HASHER
+from tests.support.pg_databases import fresh_postgres_database
 from tests.support.raw_sql import run_sql
 
 pytestmark = pytest.mark.both_databases
@@ -687,3 +690,88 @@ def test_migration_3_brings_an_existing_version_2_database_up_to_date(
     again = open_database(str(db_path))
     again.close()
     assert len(list(db_path.parent.glob(f"*.before-v*{db_path.suffix}"))) == 1
+
+
+# --- migration 6 on an existing database -----------------------------------------------------------
+
+
+@pytest.fixture
+def unmigrated_url(backend: str, db_path: Path) -> Iterator[str]:
+    """A database no migration has touched yet, on SQLite or PostgreSQL."""
+    if backend == "sqlite":
+        yield str(db_path)
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+def test_migration_6_folds_the_stored_words_again_so_look_alike_names_are_found(
+    unmigrated_url: str, procedure: Procedure, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:5])
+        patch.setattr(migrations, "LATEST_VERSION", 5)
+        old = open_database(unmigrated_url)
+    try:
+        assert migrations.schema_version(old) == 5
+        with old.atomic():
+            run_sql(
+                old,
+                "INSERT INTO staff (name, initials, role, active, created_at) "
+                "VALUES ('Ann Nurse', 'AN', 'nurse', ?, '2025-06-01 08:00:00')",
+                (True,),
+            )
+            # As the app before migration 6 stored them: folded for accents and case only.
+            ids = []
+            for given, family, number, words in (
+                (f"J{CYRILLIC_O}hn", "Smith", "AZ-00012", (f"j{CYRILLIC_O}hn", "smith", "az00012", "00012")),
+                ("Ann", "Smith", "AZ-00200", ("ann", "smith", "az00200", "00200")),
+                # A Hangul filler, a letter that shows nothing, in her surname.
+                ("Mia", "Le\u3164e", "AZ-00300", ("mia", "le\u1160e", "az00300", "00300")),
+            ):
+                folded = f"{given} {family}".lower()
+                order = f"{words[1]}\x1f{words[0]}"
+                patient_id = run_sql(
+                    old,
+                    "INSERT INTO patient (given_names, family_name, date_of_birth, clinic_number, "
+                    "search_text, sort_key, created_at, created_by_id) "
+                    "VALUES (?, ?, '1980-05-06', ?, ?, ?, '2025-06-01 09:00:00', 1) RETURNING id",
+                    (given, family, number, folded, order),
+                ).fetchone()[0]
+                ids.append(patient_id)
+                for word in words:
+                    run_sql(
+                        old,
+                        "INSERT INTO patient_word (patient_id, word, sort_key, archived) VALUES (?, ?, ?, ?)",
+                        (patient_id, word, order, False),
+                    )
+        ann_rows = run_sql(
+            old, "SELECT id FROM patient_word WHERE patient_id = ? ORDER BY id", (ids[1],)
+        ).fetchall()
+    finally:
+        old.close()
+
+    db = open_database(unmigrated_url)
+    try:
+        assert migrations.schema_version(db) == migrations.LATEST_VERSION
+        desk = Desk(db, procedure, clock, FAST_HASHER)
+        for text in ("john smith", "john", "jo", "az-00012"):
+            assert [p.clinic_number for p in desk.search_patients(text)] == ["AZ-00012"], text
+        assert [p.clinic_number for p in desk.search_patients("smith")] == ["AZ-00200", "AZ-00012"]
+        assert [p.clinic_number for p in desk.search_patients("lee")] == ["AZ-00300"]
+        mia = run_sql(
+            db,
+            "SELECT p.sort_key, w.sort_key FROM patient p JOIN patient_word w ON w.patient_id = p.id "
+            "WHERE p.id = ?",
+            (ids[2],),
+        )
+        assert set(mia.fetchall()) == {("lee\x1fmia", "lee\x1fmia")}  # the filler left out of both
+        with pytest.raises(PossibleDuplicate, match="AZ-00012"):
+            desk.register_patient("John", "Smith", "1980-05-06", "AZ-00099", 1)
+        stored = run_sql(db, "SELECT search_text, sort_key FROM patient WHERE id = ?", (ids[0],)).fetchone()
+        assert stored == ("john smith", f"smith\x1fj{CYRILLIC_O}hn")  # lists still sort as written
+        # A name whose words did not change keeps its rows: a clinic of Latin names migrates quickly.
+        ann_now = run_sql(db, "SELECT id FROM patient_word WHERE patient_id = ? ORDER BY id", (ids[1],))
+        assert ann_now.fetchall() == ann_rows
+    finally:
+        db.close()

@@ -25,6 +25,7 @@ from desk_app.store.audit import chain_hash
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import OutcomeUnknown, StoreUnavailable
+from desk_app.store.migrations import LATEST_VERSION
 from tests.support.pg_databases import fresh_postgres_database, server_url
 from tests.support.raw_sql import other_connection
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
@@ -107,7 +108,7 @@ def test_the_app_opens_its_database_again_without_migrating_twice(
     again = open_database(db_url, create=False)
     try:
         versions = again.execute_sql("SELECT version FROM schema_migration ORDER BY version").fetchall()
-        assert [version for (version,) in versions] == [1, 2, 3, 4, 5]
+        assert [version for (version,) in versions] == list(range(1, LATEST_VERSION + 1))
         assert again.execute_sql("SELECT family_name FROM patient").fetchall() == [("O'Brien",)]
     finally:
         again.close()
@@ -255,7 +256,7 @@ def test_desks_opening_a_new_database_at_the_same_moment_migrate_it_once(tmp_pat
         assert [desk.returncode for desk in desks] == [0, 0, 0], errors
         with psycopg.connect(url) as check:
             applied = check.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()
-        assert [version for (version,) in applied] == [1, 2, 3, 4, 5]
+        assert [version for (version,) in applied] == list(range(1, LATEST_VERSION + 1))
 
 
 def test_a_connection_lost_between_begin_and_the_write_lock_saves_nothing_of_the_action(
