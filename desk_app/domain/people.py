@@ -197,10 +197,15 @@ def _look_alike_tables() -> tuple[dict[int, str], dict[int, str]]:
 _LOOK_ALIKES, _CAPITALS = _look_alike_tables()
 
 
+def _key(bare: str) -> str:
+    # ASCII has no look-alikes to fold (see above) and lower() is its case fold: skip the tables.
+    return _words(bare.lower() if bare.isascii() else _folded(bare).translate(_LOOK_ALIKES))
+
+
 def search_key(text: str) -> str:
     """Fold text for search blind to case, accents and look-alike letters: 'Zoë O'Brien' ->
     'zoe obrien', 'Łukasz' -> 'lukasz', 'Jоhn' with a Cyrillic 'о' -> 'john'."""
-    return _words(_folded(_bare(text)).translate(_LOOK_ALIKES))
+    return _key(_bare(text))
 
 
 def search_keys(text: str) -> set[str]:
@@ -208,10 +213,7 @@ def search_keys(text: str) -> set[str]:
     key of what it looks like as written: {'ʙrown', 'brown'} for 'Вrown' with a Cyrillic 'В'."""
     bare = _bare(text)
     written = bare.translate(_CAPITALS)
-    keys = {_words(_folded(bare).translate(_LOOK_ALIKES))}
-    if written != bare:
-        keys.add(_words(_folded(written).translate(_LOOK_ALIKES)))
-    return keys
+    return {_key(bare), _key(written)} if written != bare else {_key(bare)}
 
 
 def search_words(given_names: str, family_name: str, clinic_number: str) -> set[str]:

@@ -152,7 +152,7 @@ def _m006_look_alike_letters(db: Database) -> None:
     that they now leave out the invisible Hangul fillers: the few that change are written too.
 
     Patients are read 500 at a time, and only those whose keys changed are written: on a clinic of
-    Latin names that is almost none (100,000 patients, a fifth of them changed: 3 s on SQLite).
+    Latin names that is almost none (100,000 patients, a fifth of them changed: about 4 s on SQLite).
     Plain SQL on the columns migration 3 made, so the step is the same on any database whatever
     later migrations add.
     """
