@@ -129,9 +129,9 @@ _UNDECOMPOSABLE = str.maketrans(
 )
 
 
-# Hangul fillers: letters that show nothing (the only ones; decomposition makes U+3164 and U+FFA0
-# into U+1160). Unicode's skeleton drops them with the other invisible characters, which are no
-# letters and which search drops anyway.
+# Hangul fillers: the only letters that show nothing (decomposition makes U+3164 and U+FFA0 into
+# U+1160). Unicode's skeleton drops every invisible character; the others are not letters, so
+# search drops them anyway.
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160")
 
 
