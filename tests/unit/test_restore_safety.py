@@ -217,6 +217,13 @@ def _killed_after_step(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
     monkeypatch.setattr(restoring, "_sync_folder", sync_then_maybe_die)
 
 
+def restore_killed_after_step(step: int, source: Path, live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patch:
+        _killed_after_step(patch, step)
+        with pytest.raises(Killed):
+            restore(source, live, MOMENT)
+
+
 @pytest.mark.parametrize(
     ("step", "outcome"),
     [(1, ["AZ-0001", "AZ-0002"]), (2, ["AZ-0001"]), (3, ["AZ-0001"]), (4, ["AZ-0001"])],
@@ -231,10 +238,7 @@ def test_a_restore_killed_at_each_step_is_finished_or_undone_by_the_next_start(
     step: int,
     outcome: list[str],
 ) -> None:  # noqa: ANN001
-    with monkeypatch.context() as patch:
-        _killed_after_step(patch, step)
-        with pytest.raises(Killed):
-            restore(taken, db_path, MOMENT)
+    restore_killed_after_step(step, taken, db_path, monkeypatch)
 
     reopened = open_database(str(db_path))  # the next start, with its permission to create
     try:
@@ -269,10 +273,7 @@ def test_a_restore_killed_while_copying_leaves_the_live_database_alone(
 def test_a_restore_killed_between_its_renames_is_finished_by_the_next_command(
     db_path: Path, taken: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with monkeypatch.context() as patch:
-        _killed_after_step(patch, 2)
-        with pytest.raises(Killed):
-            restore(taken, db_path, MOMENT)
+    restore_killed_after_step(2, taken, db_path, monkeypatch)
     assert not db_path.exists()  # the moment the old code opened an empty new clinic
     assert main(["check", "--db", str(db_path)]) == 0
     assert "has been finished" in capsys.readouterr().err
@@ -332,10 +333,7 @@ def test_a_backup_from_before_the_audit_trail_is_refused_with_a_message(
 def test_verify_of_a_database_whose_restore_stopped_halfway_says_how_to_finish_it(
     db_path: Path, taken: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with monkeypatch.context() as patch:
-        _killed_after_step(patch, 2)
-        with pytest.raises(Killed):
-            restore(taken, db_path, MOMENT)
+    restore_killed_after_step(2, taken, db_path, monkeypatch)
     assert main(["audit", "verify", "--db", str(db_path)]) == 2  # read-only: it finishes nothing
     assert "stopped halfway. Run desk-app check" in capsys.readouterr().err
     assert not db_path.exists()
@@ -379,10 +377,7 @@ def test_a_symlinked_database_whose_restore_was_killed_between_renames_is_finish
 ) -> None:
     link = tmp_path / "shortcut.sqlite3"
     link.symlink_to(db_path)
-    with monkeypatch.context() as patch:
-        _killed_after_step(patch, 2)
-        with pytest.raises(Killed):
-            restore(taken, link, MOMENT)
+    restore_killed_after_step(2, taken, link, monkeypatch)
     assert link.is_symlink() and not link.exists()  # for now a link to nothing
     assert main(["backup", str(tmp_path / "usb" / "after.sqlite3"), "--db", str(link)]) == 0
     assert "stopped halfway has been finished" in capsys.readouterr().err
