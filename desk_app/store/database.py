@@ -32,6 +32,7 @@ from desk_app.store.postgres import (
     PostgresAddressError,
     describe,
     is_postgres_url,
+    long_job,
 )
 from desk_app.store.presence import Presence
 from desk_app.store.restoring import finish_unfinished_restore, unfinished_restore
@@ -295,7 +296,8 @@ def _open_postgres(url: str, *, create: bool) -> Database:
             if not create:
                 raise DatabaseOpenError(f"There is no Treatment Desk database at {where} (it is empty).")
         database_proxy.initialize(db)
-        migrate(db)
+        with long_job(db):  # a migration of a big clinic may take longer than an action may
+            migrate(db)
         ensure_database_id(db)
     return db
 

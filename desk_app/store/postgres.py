@@ -5,25 +5,48 @@
   A desk waits for it at most LOCK_WAIT_SECONDS, then the action is "Not saved".
 - Times are `timestamptz`, and each connection talks UTC, so no server setting shifts them.
 - The password never comes from the address: libpq reads ~/.pgpass or PGPASSWORD itself.
+- Nothing waits long: the server ends a statement after STATEMENT_SECONDS and a desk's
+  transaction left idle after IDLE_IN_TRANSACTION_SECONDS (freeing the write lock of a desk that
+  froze), and the desk itself stops waiting for a server that does not answer (stopped, frozen)
+  after ANSWER_WITHIN_SECONDS. Whole-database jobs lift these bounds (long_job).
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from dataclasses import dataclass
 from time import monotonic
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from peewee import InterfaceError, OperationalError, PostgresqlDatabase
+import psycopg
+from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, Psycopg3Adapter
 from psycopg.pq import TransactionStatus
 
 from desk_app.store.errors import OutcomeUnknown
 
 WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
 LOCK_WAIT_SECONDS = 5
+# Every statement a desk runs takes milliseconds; a server that takes 5 s is not going to answer
+# in time for the nurse, who is better told "Not saved" and tries again.
+STATEMENT_SECONDS = 5
+# A desk's transactions never wait for a person, so a transaction idle this long is a desk that
+# froze (its PC asleep, its network gone) while holding the clinic's write lock. Shorter than the
+# others' LOCK_WAIT_SECONDS: a desk waiting for that lock gets it instead of "Not saved".
+IDLE_IN_TRANSACTION_SECONDS = 3
+# A server that is stopped (a frozen virtual machine, a stuck disk) enforces none of its timeouts,
+# and its kernel still acknowledges what is sent, so no TCP timeout fires either: the desk stops
+# waiting by itself. Half a second longer than the server's own bounds, so that a live server
+# always answers first (a lock wait ends as the server's error, on a connection still usable).
+ANSWER_WITHIN_SECONDS = max(STATEMENT_SECONDS, LOCK_WAIT_SECONDS) + 0.5
+# Migrating, verifying or copying a whole clinic may take minutes, with someone waiting for it.
+LONG_JOB_SECONDS = 600
 CONNECT_TIMEOUT_SECONDS = 5
 RETRY_AFTER_SECONDS = 5
 SCHEMES = ("postgresql://", "postgres://")
+NOT_ANSWERING = "the database server stopped answering"
 
 
 class PostgresAddressError(ValueError):
@@ -64,8 +87,72 @@ def describe(url: str) -> str:
     return f"{parts.username + '@' if parts.username else ''}{where}{port}/{parts.path.strip('/')}"
 
 
+class ServerNotAnswering(psycopg.OperationalError):
+    """The server sent nothing for the desk's bound: the connection was closed, not waited on."""
+
+
+def _until(gen: Any, seconds: float) -> Any:
+    """psycopg's generator for one exchange with the server, given up after `seconds` of silence.
+
+    psycopg's wait loop wakes the generator every 0.1 s with nothing ready; that is when the
+    silence is measured. A long answer that keeps arriving (a big read) is not cut off.
+    """
+    last_heard = time.monotonic()  # time itself: tests move the retry back-off's `monotonic`
+    try:
+        waiting_for = next(gen)
+        while True:
+            ready = yield waiting_for
+            if ready:
+                last_heard = time.monotonic()
+            elif time.monotonic() - last_heard > seconds:
+                raise ServerNotAnswering(NOT_ANSWERING)
+            waiting_for = gen.send(ready)
+    except StopIteration as done:
+        return done.value
+
+
+class AnsweringConnection(psycopg.Connection):
+    """A psycopg connection that waits for the server at most `answer_within` seconds of silence
+    per exchange, then closes itself and raises ServerNotAnswering."""
+
+    answer_within: float = ANSWER_WITHIN_SECONDS
+
+    def wait(self, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().wait(_until(gen, self.answer_within), *args, **kwargs)
+        except ServerNotAnswering:
+            # Half-way through an exchange the connection is of no further use. A COMMIT sent may
+            # still be applied when the server wakes: ClinicPostgresDatabase.commit says so.
+            self.close()
+            raise
+
+
+class _AnsweringAdapter(Psycopg3Adapter):
+    """peewee's psycopg 3 adapter, connecting with AnsweringConnection."""
+
+    def connect(self, db: PostgresqlDatabase, **params: Any) -> AnsweringConnection:
+        params.setdefault("conninfo", db.database)  # always a postgresql:// address here
+        return AnsweringConnection.connect(**params)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How long the server lets a statement run and a transaction idle, and the desk waits."""
+
+    statement_seconds: float
+    idle_seconds: float
+    answer_within: float
+
+
+DESK_BOUNDS = Bounds(STATEMENT_SECONDS, IDLE_IN_TRANSACTION_SECONDS, ANSWER_WITHIN_SECONDS)
+LONG_JOB_BOUNDS = Bounds(LONG_JOB_SECONDS, LONG_JOB_SECONDS, LONG_JOB_SECONDS + 0.5)
+
+
 class ClinicPostgresDatabase(PostgresqlDatabase):
-    """PostgreSQL through psycopg 3, with SQLite's one-writer rule and UTC on every connection."""
+    """PostgreSQL through psycopg 3, with SQLite's one-writer rule, UTC on every connection and
+    bounded waits."""
+
+    psycopg3_adapter = _AnsweringAdapter
 
     def __init__(self, url: str) -> None:
         super().__init__(
@@ -73,8 +160,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             prefer_psycopg3=True,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             application_name="Treatment Desk",
-            # A network that vanishes without a word (a cable pulled) is noticed within about 15 s,
-            # instead of a statement waiting for the system's default of some 15 minutes.
+            # A network that vanishes without a word (a cable pulled) is noticed on an idle
+            # connection too, so the next action opens a new one instead of waiting on a dead one.
             keepalives=1,
             keepalives_idle=5,
             keepalives_interval=2,
@@ -83,6 +170,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             field_types={"DATETIME": "TIMESTAMPTZ"},
         )
         self._next_attempt = 0.0  # monotonic time before which no new connection is tried
+        self._bounds = DESK_BOUNDS
+        self._long_jobs = 0  # how deep in long_job()
 
     def _connect(self):  # type: ignore[no-untyped-def]
         """After a failed attempt, the next is made only RETRY_AFTER_SECONDS later: the window
@@ -107,6 +196,41 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             # word, and the search would scan instead of seek (165 ms instead of 9 ms in 5,000
             # patients). Prepared, but planned for each run's values.
             cursor.execute("SET plan_cache_mode = force_custom_plan")
+        self._apply_bounds(conn)
+
+    def _apply_bounds(self, conn: AnsweringConnection) -> None:
+        bounds = self._bounds
+        conn.answer_within = bounds.answer_within
+        with conn.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = '{bounds.statement_seconds:g}s'")
+            cursor.execute(f"SET idle_in_transaction_session_timeout = '{bounds.idle_seconds:g}s'")
+
+    @contextmanager
+    def long_job(self) -> Iterator[None]:
+        """Lift the desk's bounds for a job on the whole database (migrating, verifying, copying a
+        clinic in), which may take minutes on a big clinic while someone waits for it. A connection
+        opened meanwhile gets the same bounds; a job within a job changes nothing."""
+        self._long_jobs += 1
+        try:
+            if self._long_jobs == 1:
+                self._bounds = LONG_JOB_BOUNDS
+                if not self.is_closed() and not self._lost():
+                    self._apply_bounds(self._state.conn)
+            yield
+        finally:
+            self._long_jobs -= 1
+            if self._long_jobs == 0:
+                self._bounds = DESK_BOUNDS
+                self._restore_bounds()
+
+    def _restore_bounds(self) -> None:
+        if self.is_closed() or self._lost():
+            return  # the next connection gets the desk's bounds
+        try:
+            self._apply_bounds(self._state.conn)
+        except Exception:  # a job that failed may leave a connection that cannot be told
+            if not self.in_transaction():
+                self.close()
 
     def _lost(self) -> bool:
         """The server dropped this connection (a restart, a network blip): psycopg now says closed."""
@@ -119,8 +243,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             return super().execute_sql(sql, params)
         try:
             return super().execute_sql(sql, params)
-        except (OperationalError, InterfaceError):
-            if not self._lost():
+        except (OperationalError, InterfaceError) as error:
+            if not self._lost() or _gave_up(error):
                 raise
         self.close()
         return super().execute_sql(sql, params)
@@ -142,8 +266,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         the action has run yet."""
         try:
             super().begin(isolation_level)
-        except (OperationalError, InterfaceError):
-            if not self._lost():
+        except (OperationalError, InterfaceError) as error:
+            if not self._lost() or _gave_up(error):
                 raise
             self.close()
             super().begin(isolation_level)
@@ -159,3 +283,14 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             with suppress(Exception):  # a lost connection has nothing left to roll back
                 self.cursor().execute("ROLLBACK")
             raise
+
+
+def _gave_up(error: Exception) -> bool:
+    """The desk stopped waiting for a silent server: trying again at once would only wait as long
+    again (a new connection to a stopped server waits for the connect timeout)."""
+    return isinstance(getattr(error, "orig", error), ServerNotAnswering)
+
+
+def long_job(db: Database) -> AbstractContextManager[None]:
+    """ClinicPostgresDatabase.long_job on a server database; nothing to lift on a file."""
+    return db.long_job() if isinstance(db, ClinicPostgresDatabase) else nullcontext()
