@@ -28,6 +28,8 @@ from desk_app.store.migrations import (
 )
 from desk_app.store.models import SchemaMigration, database_proxy
 from desk_app.store.postgres import (
+    NOT_ENCRYPTED,
+    SSL_REQUIRED_REFUSED,
     ClinicPostgresDatabase,
     PostgresAddressError,
     describe,
@@ -279,6 +281,15 @@ def _open_postgres(url: str, *, create: bool) -> Database:
     where = describe(url)
 
     def failure(reason: str) -> DatabaseOpenError:
+        if SSL_REQUIRED_REFUSED in reason:  # sslmode=require (postgres.encryption_parameters)
+            return DatabaseOpenError(
+                f"Cannot use the PostgreSQL database {where}: the server does not offer an encrypted "
+                f"connection ({reason}), and records must not cross the network in clear text. Ask "
+                "whoever looks after the server to turn on TLS (see the README); only on a network you "
+                "trust, write ?sslmode=prefer at the end of the address. Nothing was changed."
+            )
+        if NOT_ENCRYPTED in reason:  # refused after connecting (postgres.refuse_unencrypted)
+            return DatabaseOpenError(f"Cannot use the PostgreSQL database: {reason}. Nothing was changed.")
         return DatabaseOpenError(
             f"Cannot use the PostgreSQL database {where} ({reason}). Check that the server is running, "
             "that the address is right and that the password is in ~/.pgpass. Nothing was changed."

@@ -9,12 +9,16 @@
   transaction left idle after IDLE_IN_TRANSACTION_SECONDS (freeing the write lock of a desk that
   froze), and the desk itself stops waiting for a server that does not answer (stopped, frozen)
   after ANSWER_WITHIN_SECONDS. Whole-database jobs lift these bounds (long_job).
+- Records never cross a network unencrypted unless the address says so (sslmode).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from time import monotonic
@@ -23,9 +27,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, Psycopg3Adapter
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from desk_app.store.errors import OutcomeUnknown
+
+logger = logging.getLogger(__name__)
 
 WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
 LOCK_WAIT_SECONDS = 5
@@ -46,7 +53,12 @@ LONG_JOB_SECONDS = 600
 CONNECT_TIMEOUT_SECONDS = 5
 RETRY_AFTER_SECONDS = 5
 SCHEMES = ("postgresql://", "postgres://")
+# libpq's sslmode values that refuse a connection without TLS, and those that accept one.
+ENCRYPTED_MODES = ("require", "verify-ca", "verify-full")
+UNENCRYPTED_MODES = ("disable", "allow", "prefer")
 NOT_ANSWERING = "the database server stopped answering"
+NOT_ENCRYPTED = "is not encrypted, so others on the network could read the records"
+SSL_REQUIRED_REFUSED = "server does not support SSL, but SSL was required"  # libpq's words
 
 
 class PostgresAddressError(ValueError):
@@ -77,6 +89,92 @@ def checked_postgres_url(url: str) -> str:
             f"The port in the database address is not a number from 1 to 65535: {parts.netloc!r}."
         ) from None
     return "postgresql://" + url.split("://", 1)[1]
+
+
+def is_on_this_pc(host: str) -> bool:
+    """True for a Unix socket (no host, a folder, or Linux's '@' abstract name), localhost or a
+    loopback address: what passes there never crosses a network."""
+    host = host.strip()
+    if not host or host.startswith(("/", "@")):
+        return True
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])  # '%': an IPv6 zone
+    except ValueError:
+        return False  # a name: another host as far as anyone can tell before connecting
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def _connection_parameters(url: str) -> dict[str, str]:
+    """The address as libpq itself reads it (several hosts, %-escaped socket folders, the last of
+    a repeated setting), so that what is checked is what will be used."""
+    try:
+        return conninfo_to_dict(checked_postgres_url(url))
+    except psycopg.ProgrammingError as error:
+        raise PostgresAddressError(f"The database address cannot be read: {error}.") from None
+
+
+def _targets(parameters: Mapping[str, str], environ: Mapping[str, str]) -> list[str]:
+    """Where libpq will connect: `hostaddr` over `host`, each from the environment when the address
+    has none, and the default Unix socket when nothing names one."""
+    hostaddr = parameters.get("hostaddr") or environ.get("PGHOSTADDR", "")
+    host = parameters.get("host") or environ.get("PGHOST", "")
+    return (hostaddr or host).split(",")
+
+
+def address_stays_on_this_pc(url: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """Every server the address may connect to is on this PC. A PostgreSQL service (service= or
+    PGSERVICE) names its hosts in a file not read here: not vouched for."""
+    parameters = _connection_parameters(url)
+    if parameters.get("service") or environ.get("PGSERVICE"):
+        return False
+    return all(is_on_this_pc(target) for target in _targets(parameters, environ))
+
+
+def allowed_unencrypted(url: str) -> str | None:
+    """The sslmode by which the address itself accepts an unencrypted connection, if it does."""
+    mode = _connection_parameters(url).get("sslmode")
+    return mode if mode in UNENCRYPTED_MODES else None
+
+
+def encryption_parameters(url: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """What to add to the address so that records never cross a network in clear text.
+
+    To another host, an address that says nothing of encryption gets sslmode=require: libpq then
+    refuses a server without TLS before anything (a password included) is sent. Not verify-full:
+    that needs the server's certificate authority on every PC first, and would stop every clinic
+    without one on the day the app is upgraded; libpq checks the server's certificate anyway once
+    ~/.postgresql/root.crt is there, and an address may say verify-full itself (README). A
+    stricter setting in the environment (PGSSLMODE, GSSAPI encryption) or a service file is left
+    alone: the check after connecting (refuse_unencrypted) still holds for those.
+    """
+    parameters = _connection_parameters(url)
+    if parameters.get("sslmode") or address_stays_on_this_pc(url, environ):  # "sslmode=" says nothing
+        return {}
+    if parameters.get("service") or environ.get("PGSERVICE"):
+        return {}
+    if environ.get("PGSSLMODE") in ENCRYPTED_MODES:
+        return {}
+    if "require" in (parameters.get("gssencmode"), environ.get("PGGSSENCMODE")):
+        return {}
+    return {"sslmode": "require"}
+
+
+class UnencryptedConnection(OperationalError):
+    """Connected to another host in clear text, which the address did not allow: closed at once."""
+
+
+def refuse_unencrypted(url: str, host: str, hostaddr: str, encrypted: bool) -> None:
+    """After connecting, from what libpq says it did: the last word on encryption, whatever the
+    environment, a service file or a name like localhost pointed at."""
+    if encrypted or is_on_this_pc(hostaddr or host) or allowed_unencrypted(url):
+        return
+    raise UnencryptedConnection(
+        f"the connection to {describe(url)} {NOT_ENCRYPTED}. Turn on encryption (TLS) on the "
+        "server; only on a network you trust, write ?sslmode=prefer at the end of the address"
+    )
 
 
 def describe(url: str) -> str:
@@ -149,12 +247,13 @@ LONG_JOB_BOUNDS = Bounds(LONG_JOB_SECONDS, LONG_JOB_SECONDS, LONG_JOB_SECONDS + 
 
 
 class ClinicPostgresDatabase(PostgresqlDatabase):
-    """PostgreSQL through psycopg 3, with SQLite's one-writer rule, UTC on every connection and
-    bounded waits."""
+    """PostgreSQL through psycopg 3, with SQLite's one-writer rule, UTC on every connection, bounded
+    waits and encryption off this PC."""
 
     psycopg3_adapter = _AnsweringAdapter
 
     def __init__(self, url: str) -> None:
+        encryption = encryption_parameters(url)
         super().__init__(
             checked_postgres_url(url),
             prefer_psycopg3=True,
@@ -168,7 +267,15 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             keepalives_count=3,
             tcp_user_timeout=15_000,
             field_types={"DATETIME": "TIMESTAMPTZ"},
+            **encryption,
         )
+        if (mode := allowed_unencrypted(url)) and not address_stays_on_this_pc(url):
+            logger.warning(
+                "The address of %s allows an unencrypted connection (sslmode=%s): on the way to the "
+                "server, others on the network may read the records.",
+                describe(url),
+                mode,
+            )
         self._next_attempt = 0.0  # monotonic time before which no new connection is tried
         self._bounds = DESK_BOUNDS
         self._long_jobs = 0  # how deep in long_job()
@@ -180,10 +287,27 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         if monotonic() < self._next_attempt:
             raise OperationalError("the database server did not answer; trying again in a few seconds")
         try:
-            return super()._connect()
+            conn = super()._connect()
+            try:
+                refuse_unencrypted(self.database, conn.info.host, conn.info.hostaddr, self._encrypted(conn))
+            except UnencryptedConnection:
+                conn.close()
+                raise
+            return conn
         except Exception:
             self._next_attempt = monotonic() + RETRY_AFTER_SECONDS
             raise
+
+    @staticmethod
+    def _encrypted(conn: psycopg.Connection) -> bool:
+        """TLS, as libpq says; or GSSAPI's encryption, which libpq prefers when it can, as the
+        server says (asked only on a connection to another host without TLS)."""
+        if conn.pgconn.ssl_in_use:
+            return True
+        if is_on_this_pc(conn.info.hostaddr or conn.info.host):
+            return False
+        row = conn.execute("SELECT encrypted FROM pg_stat_gssapi WHERE pid = pg_backend_pid()").fetchone()
+        return bool(row and row[0])
 
     def _initialize_connection(self, conn) -> None:  # type: ignore[no-untyped-def]
         with conn.cursor() as cursor:

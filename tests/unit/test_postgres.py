@@ -1,6 +1,6 @@
-"""What only PostgreSQL needs: its address, refusing what is not ours, timestamptz, the triggers as
-another program meets them, search on an index, a connection lost between two actions, and a server
-or a desk that stops answering.
+"""What only PostgreSQL needs: its address and encryption, refusing what is not ours, timestamptz, the
+triggers as another program meets them, search on an index, a connection lost between two actions,
+and a server or a desk that stops answering.
 
 The rest of the store's behaviour is proven on both databases by the modules marked both_databases.
 """
@@ -88,6 +88,172 @@ def test_a_server_that_is_not_there_gets_a_message_a_manager_can_act_on() -> Non
     message = str(refused.value)
     assert message.startswith(f"Cannot use the PostgreSQL database nurse@127.0.0.1:{port}/desk (")
     assert "Check that the server is running" in message and "Nothing was changed." in message
+
+
+# --- encryption ---------------------------------------------------------------------------------
+# Addresses are only read here: no test connects to any host but the loopback test server.
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://desk@clinic-server:5432/treatment_desk",
+        "postgresql://desk@192.168.1.10/treatment_desk",
+        "postgresql://desk@[2001:db8::5]/treatment_desk",
+        "postgresql://desk@localhost.clinic.lan/treatment_desk",  # a name that starts like loopback
+        "postgresql://desk@127.0.0.1.nip.io/treatment_desk",
+        "postgresql://desk@127.0.0.1,clinic-server/treatment_desk",  # one of two hosts goes elsewhere
+        "postgresql:///treatment_desk?host=clinic-server",  # the host in the query, not before the name
+        "postgresql://desk@localhost/treatment_desk?hostaddr=192.168.1.10",  # libpq connects to hostaddr
+        "postgres://desk@clinic-server/treatment_desk?application_name=x",
+        "postgresql://desk@clinic-server/treatment_desk?sslmode=prefer&sslmode=",  # the last one counts
+    ],
+)
+def test_an_address_to_another_host_that_says_nothing_of_encryption_requires_it(url: str) -> None:
+    assert postgres.encryption_parameters(url, environ={}) == {"sslmode": "require"}
+
+
+def test_the_desk_is_built_to_refuse_a_server_without_tls_before_sending_anything() -> None:
+    """Built, not connected: libpq refuses a server without TLS before the password goes out."""
+    db = postgres.ClinicPostgresDatabase("postgresql://desk@clinic-server/treatment_desk")
+    assert db.connect_params["sslmode"] == "require"
+    assert db.is_closed()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://desk@localhost/treatment_desk",
+        "postgresql://desk@LOCALHOST:5433/treatment_desk",
+        "postgresql://desk@127.0.0.1:5432/treatment_desk",
+        "postgresql://desk@127.8.9.10/treatment_desk",  # all of 127.0.0.0/8 is this PC
+        "postgresql://desk@[::1]/treatment_desk",
+        "postgresql://desk@[::ffff:127.0.0.1]/treatment_desk",
+        "postgresql:///treatment_desk",  # the default Unix socket
+        "postgresql://desk@%2Fvar%2Frun%2Fpostgresql/treatment_desk",  # a socket's folder
+        "postgresql:///treatment_desk?host=/var/run/postgresql",
+        "postgresql://desk@localhost,127.0.0.2/treatment_desk",
+    ],
+)
+def test_an_address_on_this_pc_needs_no_encryption(url: str) -> None:
+    assert postgres.address_stays_on_this_pc(url, environ={})
+    assert postgres.encryption_parameters(url, environ={}) == {}
+
+
+@pytest.mark.parametrize("mode", ["disable", "allow", "prefer"])
+def test_an_address_that_says_sslmode_allows_clear_text_is_taken_at_its_word_with_a_warning(
+    mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"postgresql://desk@clinic-server/treatment_desk?sslmode={mode}"
+    assert postgres.encryption_parameters(url, environ={}) == {}
+    assert postgres.allowed_unencrypted(url) == mode
+    db = postgres.ClinicPostgresDatabase(url)
+    assert db.connect_params.get("sslmode") is None  # as the address says: libpq reads it there
+    (warning,) = caplog.records
+    assert warning.levelname == "WARNING"
+    assert warning.getMessage() == (
+        f"The address of desk@clinic-server/treatment_desk allows an unencrypted connection "
+        f"(sslmode={mode}): on the way to the server, others on the network may read the records."
+    )
+
+
+def test_no_warning_for_an_address_on_this_pc_that_disables_encryption(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    postgres.ClinicPostgresDatabase("postgresql://desk@localhost/treatment_desk?sslmode=disable")
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("url", "environ", "added"),
+    [
+        # Nothing in the address: libpq takes the host from the environment.
+        ("postgresql:///treatment_desk", {"PGHOST": "clinic-server"}, {"sslmode": "require"}),
+        ("postgresql:///treatment_desk", {"PGHOSTADDR": "192.168.1.10"}, {"sslmode": "require"}),
+        (
+            "postgresql://desk@localhost/treatment_desk",
+            {"PGHOSTADDR": "192.168.1.10"},
+            {"sslmode": "require"},
+        ),
+        ("postgresql:///treatment_desk", {"PGHOST": "/var/run/postgresql"}, {}),
+        # The environment's sslmode is not the address: clear text is not allowed by it...
+        ("postgresql://desk@clinic-server/treatment_desk", {"PGSSLMODE": "disable"}, {"sslmode": "require"}),
+        # ...and a stricter one is never weakened to require.
+        ("postgresql://desk@clinic-server/treatment_desk", {"PGSSLMODE": "verify-full"}, {}),
+        ("postgresql://desk@clinic-server/treatment_desk?sslmode=verify-full", {}, {}),
+        ("postgresql://desk@clinic-server/treatment_desk?gssencmode=require", {}, {}),
+        # A service file names hosts and modes not read here: left to libpq, and checked once connected.
+        ("postgresql:///treatment_desk?service=clinic", {}, {}),
+    ],
+)
+def test_what_the_environment_says_is_read_as_libpq_reads_it(
+    url: str, environ: dict[str, str], added: dict[str, str]
+) -> None:
+    assert postgres.encryption_parameters(url, environ=environ) == added
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "hostaddr", "encrypted", "refused"),
+    [
+        ("postgresql://desk@clinic-server/treatment_desk", "clinic-server", "192.168.1.10", False, True),
+        # "localhost" that is not this PC (a hosts file, PGHOSTADDR): what libpq reached counts.
+        ("postgresql://desk@localhost/treatment_desk", "localhost", "192.168.1.10", False, True),
+        ("postgresql:///treatment_desk?service=clinic", "clinic-server", "192.168.1.10", False, True),
+        ("postgresql://desk@clinic-server/treatment_desk", "clinic-server", "192.168.1.10", True, False),
+        (
+            "postgresql://desk@clinic-server/treatment_desk?sslmode=prefer",
+            "clinic-server",
+            "192.168.1.10",
+            False,
+            False,
+        ),
+        ("postgresql://desk@localhost/treatment_desk", "localhost", "127.0.0.1", False, False),
+        ("postgresql://desk@localhost/treatment_desk", "localhost", "::1", False, False),
+        ("postgresql:///treatment_desk", "/var/run/postgresql", "", False, False),
+    ],
+)
+def test_once_connected_clear_text_to_another_host_is_refused_unless_the_address_allows_it(
+    url: str, host: str, hostaddr: str, encrypted: bool, refused: bool
+) -> None:
+    if not refused:
+        postgres.refuse_unencrypted(url, host, hostaddr, encrypted)
+        return
+    with pytest.raises(postgres.UnencryptedConnection) as raised:
+        postgres.refuse_unencrypted(url, host, hostaddr, encrypted)
+    assert "is not encrypted, so others on the network could read the records" in str(raised.value)
+
+
+def test_a_connection_found_unencrypted_after_connecting_is_closed_and_the_database_not_opened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "localhost" that is not this PC (a hosts file could make it so), played by taking the loopback
+    test server's address for another host's: no encryption was asked for by the address, and the
+    check after connecting, which asks the server about GSSAPI encryption too, refuses it."""
+    url = server_url().replace("@127.0.0.1:", "@localhost:")
+    monkeypatch.setattr(postgres, "is_on_this_pc", lambda host: host == "localhost")
+    with pytest.raises(DatabaseOpenError) as refused:
+        open_database(url)
+    assert str(refused.value) == (
+        f"Cannot use the PostgreSQL database: the connection to {postgres.describe(url)} is not encrypted, "
+        "so others on the network could read the records. Turn on encryption (TLS) on the server; only on "
+        "a network you trust, write ?sslmode=prefer at the end of the address. Nothing was changed."
+    )
+
+
+def test_a_server_without_tls_is_refused_with_what_to_do_when_the_address_requires_encryption() -> None:
+    url = f"{server_url()}?sslmode=require"  # the loopback test server has no TLS
+    with pytest.raises(DatabaseOpenError) as refused:
+        open_database(url)
+    message = str(refused.value)
+    assert message.startswith(
+        f"Cannot use the PostgreSQL database {postgres.describe(url)}: the server does not offer an "
+        "encrypted connection ("
+    )
+    assert message.endswith(
+        "and records must not cross the network in clear text. Ask whoever looks after the server to "
+        "turn on TLS (see the README); only on a network you trust, write ?sslmode=prefer at the end "
+        "of the address. Nothing was changed."
+    )
 
 
 def test_a_database_of_another_program_is_refused_and_left_as_it_was() -> None:
