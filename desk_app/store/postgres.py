@@ -356,6 +356,17 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             if not self.in_transaction():
                 self.close()
 
+    def encryption(self) -> tuple[bool, str, bool]:
+        """Whether this desk's connection is encrypted and how ("TLSv1.3"), as the server sees it,
+        and whether it stays on this PC (a Unix socket or loopback)."""
+        encrypted, how = self.execute_sql(
+            "SELECT s.ssl OR COALESCE(g.encrypted, false), "
+            "CASE WHEN s.ssl THEN s.version WHEN g.encrypted THEN 'GSSAPI' ELSE '' END "
+            "FROM pg_stat_ssl s LEFT JOIN pg_stat_gssapi g ON g.pid = s.pid WHERE s.pid = pg_backend_pid()"
+        ).fetchone()
+        info = self._state.conn.info
+        return bool(encrypted), how or "", is_on_this_pc(info.hostaddr or info.host)
+
     def _lost(self) -> bool:
         """The server dropped this connection (a restart, a network blip): psycopg now says closed."""
         return not self.is_closed() and self._state.conn.closed

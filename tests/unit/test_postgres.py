@@ -256,6 +256,19 @@ def test_a_server_without_tls_is_refused_with_what_to_do_when_the_address_requir
     )
 
 
+def test_clinic_details_learn_from_the_server_that_the_loopback_connection_is_not_encrypted(
+    desk: Desk, db_url: str
+) -> None:
+    link = desk.database_link()
+    assert (link.where, link.on_a_server, link.encrypted, link.stays_on_this_pc, link.how) == (
+        postgres.describe(db_url),
+        True,
+        False,
+        True,
+        "",
+    )
+
+
 def test_a_database_of_another_program_is_refused_and_left_as_it_was() -> None:
     with fresh_postgres_database() as url:
         with psycopg.connect(url) as other:
