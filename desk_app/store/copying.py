@@ -34,6 +34,7 @@ from desk_app.store.models import (
     StaffCredential,
     StaffRow,
 )
+from desk_app.store.postgres import long_job
 
 # Each table after the tables it refers to.
 TABLES: tuple[type[Model], ...] = (
@@ -152,7 +153,9 @@ def copy_database(source: Database, target: Database) -> CopyReport:
     if not before.ok:
         raise CopyRefused(f"The database's own audit trail is broken ({before.problem}); nothing was copied.")
     counts = {model._meta.table_name: _count(model, source) for model in TABLES}
-    with target.atomic():  # the write lock: no desk writes on the server between the check and the copy
+    # The write lock: no desk writes on the server between the check and the copy. Minutes for a big
+    # clinic, so without the bounds of a desk's action.
+    with long_job(target), target.atomic():
         # The server's own id, made when it was first opened, gives way to the file's: the same records.
         ClinicSetting.delete().where(ClinicSetting.key == DATABASE_ID_SETTING).execute(target)
         if any(_count(model, target) for model in TABLES):

@@ -28,10 +28,13 @@ from desk_app.store.migrations import (
 )
 from desk_app.store.models import SchemaMigration, database_proxy
 from desk_app.store.postgres import (
+    NOT_ENCRYPTED,
+    SSL_REQUIRED_REFUSED,
     ClinicPostgresDatabase,
     PostgresAddressError,
     describe,
     is_postgres_url,
+    long_job,
 )
 from desk_app.store.presence import Presence
 from desk_app.store.restoring import finish_unfinished_restore, unfinished_restore
@@ -278,6 +281,15 @@ def _open_postgres(url: str, *, create: bool) -> Database:
     where = describe(url)
 
     def failure(reason: str) -> DatabaseOpenError:
+        if SSL_REQUIRED_REFUSED in reason:  # sslmode=require (postgres.encryption_parameters)
+            return DatabaseOpenError(
+                f"Cannot use the PostgreSQL database {where}: the server does not offer an encrypted "
+                f"connection ({reason}), and records must not cross the network in clear text. Ask "
+                "whoever looks after the server to turn on TLS (see the README); only on a network you "
+                "trust, write ?sslmode=prefer at the end of the address. Nothing was changed."
+            )
+        if NOT_ENCRYPTED in reason:  # refused after connecting (postgres.refuse_unencrypted)
+            return DatabaseOpenError(f"Cannot use the PostgreSQL database: {reason}. Nothing was changed.")
         return DatabaseOpenError(
             f"Cannot use the PostgreSQL database {where} ({reason}). Check that the server is running, "
             "that the address is right and that the password is in ~/.pgpass. Nothing was changed."
@@ -295,7 +307,8 @@ def _open_postgres(url: str, *, create: bool) -> Database:
             if not create:
                 raise DatabaseOpenError(f"There is no Treatment Desk database at {where} (it is empty).")
         database_proxy.initialize(db)
-        migrate(db)
+        with long_job(db):  # a migration of a big clinic may take longer than an action may
+            migrate(db)
         ensure_database_id(db)
     return db
 

@@ -58,6 +58,7 @@ from desk_app.store.models import (
     StaffRow,
 )
 from desk_app.store.patients import PatientActions, PatientChangeEntry
+from desk_app.store.postgres import ClinicPostgresDatabase, describe
 from desk_app.store.rows import event_from_row, patient_from_row, staff_from_row
 
 
@@ -67,6 +68,17 @@ class SessionAlreadyInProgress(ActionRefused):
     def __init__(self, message: str, session_id: int) -> None:
         super().__init__(message)
         self.session_id = session_id
+
+
+@dataclass(frozen=True)
+class DatabaseLink:
+    """Where this desk's records are and how they travel there, as Clinic details shows it."""
+
+    where: str  # the file's full path, or user@server:port/name
+    on_a_server: bool
+    encrypted: bool  # the connection to the server is (TLS or GSSAPI); a file has none
+    stays_on_this_pc: bool  # a file, a Unix socket or loopback: nothing crosses a network
+    how: str = ""  # the encryption, e.g. "TLSv1.3"
 
 
 @dataclass(frozen=True)
@@ -137,6 +149,15 @@ class Desk(PatientActions, ClinicActions, AccountActions):
         the clinic's details, or a 'backups' folder beside the file."""
         chosen = self.clinic_details().backup_folder
         return Path(chosen).expanduser() if chosen else Path(self.db.database).parent / "backups"
+
+    @store_errors
+    def database_link(self) -> DatabaseLink:
+        """Where the records are and whether the way there is encrypted, asked of the server
+        itself: an administrator checks it in Clinic details."""
+        if isinstance(self.db, ClinicPostgresDatabase):
+            encrypted, how, local = self.db.encryption()
+            return DatabaseLink(describe(self.db.database), True, encrypted, local, how)
+        return DatabaseLink(str(Path(self.db.database).resolve()), False, False, True)
 
     @store_errors
     def verify_audit(self) -> AuditReport:

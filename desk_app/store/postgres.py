@@ -5,25 +5,60 @@
   A desk waits for it at most LOCK_WAIT_SECONDS, then the action is "Not saved".
 - Times are `timestamptz`, and each connection talks UTC, so no server setting shifts them.
 - The password never comes from the address: libpq reads ~/.pgpass or PGPASSWORD itself.
+- Nothing waits long: the server ends a statement after STATEMENT_SECONDS and a desk's
+  transaction left idle after IDLE_IN_TRANSACTION_SECONDS (freeing the write lock of a desk that
+  froze), and the desk itself stops waiting for a server that does not answer (stopped, frozen)
+  after ANSWER_WITHIN_SECONDS. Whole-database jobs lift these bounds (long_job).
+- Records never cross a network unencrypted unless the address says so (sslmode).
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
+import ipaddress
+import logging
+import os
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from dataclasses import dataclass
 from time import monotonic
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from peewee import InterfaceError, OperationalError, PostgresqlDatabase
+import psycopg
+from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, Psycopg3Adapter
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from desk_app.store.errors import OutcomeUnknown
 
+logger = logging.getLogger(__name__)
+
 WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
 LOCK_WAIT_SECONDS = 5
+# Every statement a desk runs takes milliseconds; a server that takes 5 s is not going to answer
+# in time for the nurse, who is better told "Not saved" and tries again.
+STATEMENT_SECONDS = 5
+# A desk's transactions never wait for a person, so a transaction idle this long is a desk that
+# froze (its PC asleep, its network gone) while holding the clinic's write lock. Shorter than the
+# others' LOCK_WAIT_SECONDS: a desk waiting for that lock gets it instead of "Not saved".
+IDLE_IN_TRANSACTION_SECONDS = 3
+# A server that is stopped (a frozen virtual machine, a stuck disk) enforces none of its timeouts,
+# and its kernel still acknowledges what is sent, so no TCP timeout fires either: the desk stops
+# waiting by itself. Half a second longer than the server's own bounds, so that a live server
+# always answers first (a lock wait ends as the server's error, on a connection still usable).
+ANSWER_WITHIN_SECONDS = max(STATEMENT_SECONDS, LOCK_WAIT_SECONDS) + 0.5
+# Migrating, verifying or copying a whole clinic may take minutes, with someone waiting for it.
+LONG_JOB_SECONDS = 600
 CONNECT_TIMEOUT_SECONDS = 5
 RETRY_AFTER_SECONDS = 5
 SCHEMES = ("postgresql://", "postgres://")
+# libpq's sslmode values that refuse a connection without TLS, and those that accept one.
+ENCRYPTED_MODES = ("require", "verify-ca", "verify-full")
+UNENCRYPTED_MODES = ("disable", "allow", "prefer")
+NOT_ANSWERING = "the database server stopped answering"
+NOT_ENCRYPTED = "is not encrypted, so others on the network could read the records"
+SSL_REQUIRED_REFUSED = "server does not support SSL, but SSL was required"  # libpq's words
 
 
 class PostgresAddressError(ValueError):
@@ -56,6 +91,92 @@ def checked_postgres_url(url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]
 
 
+def is_on_this_pc(host: str) -> bool:
+    """True for a Unix socket (no host, a folder, or Linux's '@' abstract name), localhost or a
+    loopback address: what passes there never crosses a network."""
+    host = host.strip()
+    if not host or host.startswith(("/", "@")):
+        return True
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])  # '%': an IPv6 zone
+    except ValueError:
+        return False  # a name: another host as far as anyone can tell before connecting
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def _connection_parameters(url: str) -> dict[str, str]:
+    """The address as libpq itself reads it (several hosts, %-escaped socket folders, the last of
+    a repeated setting), so that what is checked is what will be used."""
+    try:
+        return conninfo_to_dict(checked_postgres_url(url))
+    except psycopg.ProgrammingError as error:
+        raise PostgresAddressError(f"The database address cannot be read: {error}.") from None
+
+
+def _targets(parameters: Mapping[str, str], environ: Mapping[str, str]) -> list[str]:
+    """Where libpq will connect: `hostaddr` over `host`, each from the environment when the address
+    has none, and the default Unix socket when nothing names one."""
+    hostaddr = parameters.get("hostaddr") or environ.get("PGHOSTADDR", "")
+    host = parameters.get("host") or environ.get("PGHOST", "")
+    return (hostaddr or host).split(",")
+
+
+def address_stays_on_this_pc(url: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """Every server the address may connect to is on this PC. A PostgreSQL service (service= or
+    PGSERVICE) names its hosts in a file not read here: not vouched for."""
+    parameters = _connection_parameters(url)
+    if parameters.get("service") or environ.get("PGSERVICE"):
+        return False
+    return all(is_on_this_pc(target) for target in _targets(parameters, environ))
+
+
+def allowed_unencrypted(url: str) -> str | None:
+    """The sslmode by which the address itself accepts an unencrypted connection, if it does."""
+    mode = _connection_parameters(url).get("sslmode")
+    return mode if mode in UNENCRYPTED_MODES else None
+
+
+def encryption_parameters(url: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """What to add to the address so that records never cross a network in clear text.
+
+    To another host, an address that says nothing of encryption gets sslmode=require: libpq then
+    refuses a server without TLS before anything (a password included) is sent. Not verify-full:
+    that needs the server's certificate authority on every PC first, and would stop every clinic
+    without one on the day the app is upgraded; libpq checks the server's certificate anyway once
+    ~/.postgresql/root.crt is there, and an address may say verify-full itself (README). A
+    stricter setting in the environment (PGSSLMODE, GSSAPI encryption) or a service file is left
+    alone: the check after connecting (refuse_unencrypted) still holds for those.
+    """
+    parameters = _connection_parameters(url)
+    if parameters.get("sslmode") or address_stays_on_this_pc(url, environ):  # "sslmode=" says nothing
+        return {}
+    if parameters.get("service") or environ.get("PGSERVICE"):
+        return {}
+    if environ.get("PGSSLMODE") in ENCRYPTED_MODES:
+        return {}
+    if "require" in (parameters.get("gssencmode"), environ.get("PGGSSENCMODE")):
+        return {}
+    return {"sslmode": "require"}
+
+
+class UnencryptedConnection(OperationalError):
+    """Connected to another host in clear text, which the address did not allow: closed at once."""
+
+
+def refuse_unencrypted(url: str, host: str, hostaddr: str, encrypted: bool) -> None:
+    """After connecting, from what libpq says it did: the last word on encryption, whatever the
+    environment, a service file or a name like localhost pointed at."""
+    if encrypted or is_on_this_pc(hostaddr or host) or allowed_unencrypted(url):
+        return
+    raise UnencryptedConnection(
+        f"the connection to {describe(url)} {NOT_ENCRYPTED}. Turn on encryption (TLS) on the "
+        "server; only on a network you trust, write ?sslmode=prefer at the end of the address"
+    )
+
+
 def describe(url: str) -> str:
     """The address as shown in messages: user, server and database, never anything else."""
     parts = urlsplit(url)
@@ -64,25 +185,100 @@ def describe(url: str) -> str:
     return f"{parts.username + '@' if parts.username else ''}{where}{port}/{parts.path.strip('/')}"
 
 
+class ServerNotAnswering(psycopg.OperationalError):
+    """The server sent nothing for the desk's bound: the connection was closed, not waited on."""
+
+
+def _until(gen: Any, seconds: float) -> Any:
+    """psycopg's generator for one exchange with the server, given up after `seconds` of silence.
+
+    psycopg's wait loop wakes the generator every 0.1 s with nothing ready; that is when the
+    silence is measured. A long answer that keeps arriving (a big read) is not cut off.
+    """
+    last_heard = time.monotonic()  # time itself: tests move the retry back-off's `monotonic`
+    try:
+        waiting_for = next(gen)
+        while True:
+            ready = yield waiting_for
+            if ready:
+                last_heard = time.monotonic()
+            elif time.monotonic() - last_heard > seconds:
+                raise ServerNotAnswering(NOT_ANSWERING)
+            waiting_for = gen.send(ready)
+    except StopIteration as done:
+        return done.value
+
+
+class AnsweringConnection(psycopg.Connection):
+    """A psycopg connection that waits for the server at most `answer_within` seconds of silence
+    per exchange, then closes itself and raises ServerNotAnswering."""
+
+    answer_within: float = ANSWER_WITHIN_SECONDS
+
+    def wait(self, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().wait(_until(gen, self.answer_within), *args, **kwargs)
+        except ServerNotAnswering:
+            # Half-way through an exchange the connection is of no further use. A COMMIT sent may
+            # still be applied when the server wakes: ClinicPostgresDatabase.commit says so.
+            self.close()
+            raise
+
+
+class _AnsweringAdapter(Psycopg3Adapter):
+    """peewee's psycopg 3 adapter, connecting with AnsweringConnection."""
+
+    def connect(self, db: PostgresqlDatabase, **params: Any) -> AnsweringConnection:
+        params.setdefault("conninfo", db.database)  # always a postgresql:// address here
+        return AnsweringConnection.connect(**params)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How long the server lets a statement run and a transaction idle, and the desk waits."""
+
+    statement_seconds: float
+    idle_seconds: float
+    answer_within: float
+
+
+DESK_BOUNDS = Bounds(STATEMENT_SECONDS, IDLE_IN_TRANSACTION_SECONDS, ANSWER_WITHIN_SECONDS)
+LONG_JOB_BOUNDS = Bounds(LONG_JOB_SECONDS, LONG_JOB_SECONDS, LONG_JOB_SECONDS + 0.5)
+
+
 class ClinicPostgresDatabase(PostgresqlDatabase):
-    """PostgreSQL through psycopg 3, with SQLite's one-writer rule and UTC on every connection."""
+    """PostgreSQL through psycopg 3, with SQLite's one-writer rule, UTC on every connection, bounded
+    waits and encryption off this PC."""
+
+    psycopg3_adapter = _AnsweringAdapter
 
     def __init__(self, url: str) -> None:
+        encryption = encryption_parameters(url)
         super().__init__(
             checked_postgres_url(url),
             prefer_psycopg3=True,
             connect_timeout=CONNECT_TIMEOUT_SECONDS,
             application_name="Treatment Desk",
-            # A network that vanishes without a word (a cable pulled) is noticed within about 15 s,
-            # instead of a statement waiting for the system's default of some 15 minutes.
+            # A network that vanishes without a word (a cable pulled) is noticed on an idle
+            # connection too, so the next action opens a new one instead of waiting on a dead one.
             keepalives=1,
             keepalives_idle=5,
             keepalives_interval=2,
             keepalives_count=3,
             tcp_user_timeout=15_000,
             field_types={"DATETIME": "TIMESTAMPTZ"},
+            **encryption,
         )
+        if (mode := allowed_unencrypted(url)) and not address_stays_on_this_pc(url):
+            logger.warning(
+                "The address of %s allows an unencrypted connection (sslmode=%s): on the way to the "
+                "server, others on the network may read the records.",
+                describe(url),
+                mode,
+            )
         self._next_attempt = 0.0  # monotonic time before which no new connection is tried
+        self._bounds = DESK_BOUNDS
+        self._long_jobs = 0  # how deep in long_job()
 
     def _connect(self):  # type: ignore[no-untyped-def]
         """After a failed attempt, the next is made only RETRY_AFTER_SECONDS later: the window
@@ -91,10 +287,27 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         if monotonic() < self._next_attempt:
             raise OperationalError("the database server did not answer; trying again in a few seconds")
         try:
-            return super()._connect()
+            conn = super()._connect()
+            try:
+                refuse_unencrypted(self.database, conn.info.host, conn.info.hostaddr, self._encrypted(conn))
+            except UnencryptedConnection:
+                conn.close()
+                raise
+            return conn
         except Exception:
             self._next_attempt = monotonic() + RETRY_AFTER_SECONDS
             raise
+
+    @staticmethod
+    def _encrypted(conn: psycopg.Connection) -> bool:
+        """TLS, as libpq says; or GSSAPI's encryption, which libpq prefers when it can, as the
+        server says (asked only on a connection to another host without TLS)."""
+        if conn.pgconn.ssl_in_use:
+            return True
+        if is_on_this_pc(conn.info.hostaddr or conn.info.host):
+            return False
+        row = conn.execute("SELECT encrypted FROM pg_stat_gssapi WHERE pid = pg_backend_pid()").fetchone()
+        return bool(row and row[0])
 
     def _initialize_connection(self, conn) -> None:  # type: ignore[no-untyped-def]
         with conn.cursor() as cursor:
@@ -107,6 +320,52 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             # word, and the search would scan instead of seek (165 ms instead of 9 ms in 5,000
             # patients). Prepared, but planned for each run's values.
             cursor.execute("SET plan_cache_mode = force_custom_plan")
+        self._apply_bounds(conn)
+
+    def _apply_bounds(self, conn: AnsweringConnection) -> None:
+        bounds = self._bounds
+        conn.answer_within = bounds.answer_within
+        with conn.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = '{bounds.statement_seconds:g}s'")
+            cursor.execute(f"SET idle_in_transaction_session_timeout = '{bounds.idle_seconds:g}s'")
+
+    @contextmanager
+    def long_job(self) -> Iterator[None]:
+        """Lift the desk's bounds for a job on the whole database (migrating, verifying, copying a
+        clinic in), which may take minutes on a big clinic while someone waits for it. A connection
+        opened meanwhile gets the same bounds; a job within a job changes nothing."""
+        self._long_jobs += 1
+        try:
+            if self._long_jobs == 1:
+                self._bounds = LONG_JOB_BOUNDS
+                if not self.is_closed() and not self._lost():
+                    self._apply_bounds(self._state.conn)
+            yield
+        finally:
+            self._long_jobs -= 1
+            if self._long_jobs == 0:
+                self._bounds = DESK_BOUNDS
+                self._restore_bounds()
+
+    def _restore_bounds(self) -> None:
+        if self.is_closed() or self._lost():
+            return  # the next connection gets the desk's bounds
+        try:
+            self._apply_bounds(self._state.conn)
+        except Exception:  # a job that failed may leave a connection that cannot be told
+            if not self.in_transaction():
+                self.close()
+
+    def encryption(self) -> tuple[bool, str, bool]:
+        """Whether this desk's connection is encrypted and how ("TLSv1.3"), as the server sees it,
+        and whether it stays on this PC (a Unix socket or loopback)."""
+        encrypted, how = self.execute_sql(
+            "SELECT s.ssl OR COALESCE(g.encrypted, false), "
+            "CASE WHEN s.ssl THEN s.version WHEN g.encrypted THEN 'GSSAPI' ELSE '' END "
+            "FROM pg_stat_ssl s LEFT JOIN pg_stat_gssapi g ON g.pid = s.pid WHERE s.pid = pg_backend_pid()"
+        ).fetchone()
+        info = self._state.conn.info
+        return bool(encrypted), how or "", is_on_this_pc(info.hostaddr or info.host)
 
     def _lost(self) -> bool:
         """The server dropped this connection (a restart, a network blip): psycopg now says closed."""
@@ -119,8 +378,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             return super().execute_sql(sql, params)
         try:
             return super().execute_sql(sql, params)
-        except (OperationalError, InterfaceError):
-            if not self._lost():
+        except (OperationalError, InterfaceError) as error:
+            if not self._lost() or _gave_up(error):
                 raise
         self.close()
         return super().execute_sql(sql, params)
@@ -142,8 +401,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         the action has run yet."""
         try:
             super().begin(isolation_level)
-        except (OperationalError, InterfaceError):
-            if not self._lost():
+        except (OperationalError, InterfaceError) as error:
+            if not self._lost() or _gave_up(error):
                 raise
             self.close()
             super().begin(isolation_level)
@@ -159,3 +418,14 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             with suppress(Exception):  # a lost connection has nothing left to roll back
                 self.cursor().execute("ROLLBACK")
             raise
+
+
+def _gave_up(error: Exception) -> bool:
+    """The desk stopped waiting for a silent server: trying again at once would only wait as long
+    again (a new connection to a stopped server waits for the connect timeout)."""
+    return isinstance(getattr(error, "orig", error), ServerNotAnswering)
+
+
+def long_job(db: Database) -> AbstractContextManager[None]:
+    """ClinicPostgresDatabase.long_job on a server database; nothing to lift on a file."""
+    return db.long_job() if isinstance(db, ClinicPostgresDatabase) else nullcontext()

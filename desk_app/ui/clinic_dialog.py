@@ -1,9 +1,10 @@
-"""The clinic's details for printed pages: name, address, the patients' contact line, paper size."""
+"""Clinic details: name, address, contact line and paper size for printed pages; where the records are."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QSpinBox,
@@ -13,10 +14,29 @@ from PySide6.QtWidgets import (
 from desk_app.domain.clinic import IDLE_LOCK_MINUTES, LABELS, PaperSize, checked_clinic_details
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
-from desk_app.store.desk import Desk
+from desk_app.store.desk import DatabaseLink, Desk
 from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.widgets import message_label
 
 UNUSED_ON_A_SERVER = "Not used: the server keeps them"
+DATABASE_LABEL = "Database"
+DATABASE_NAME = "Where the records are"
+
+
+def link_text(link: DatabaseLink) -> str:
+    """Where the records are and whether anyone on the network could read them on the way."""
+    if not link.on_a_server:
+        return f"A file on this PC: {link.where}"
+    if link.encrypted:
+        return f"On the server {link.where}. The connection is encrypted ({link.how})."
+    if link.stays_on_this_pc:
+        return (
+            f"On the server {link.where}, on this PC: not encrypted, and the connection never leaves this PC."
+        )
+    return (
+        f"On the server {link.where}. The connection is NOT encrypted: others on the network could "
+        "read the records. Ask whoever looks after the server to turn on encryption (TLS)."
+    )
 
 
 class ClinicDetailsDialog(FormDialog):
@@ -52,6 +72,21 @@ class ClinicDetailsDialog(FormDialog):
             self.backup_folder.setEnabled(False)
             self.backup_folder.setPlaceholderText(UNUSED_ON_A_SERVER)
             self.backup_folder.setToolTip(UNUSED_ON_A_SERVER)
+        self.database = message_label(self, "databaseLink")
+        self.database.setAccessibleName(DATABASE_NAME)
+        self.database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.database.setMinimumWidth(380)  # as wide as the fields above, not a word a line
+        try:
+            link = desk.database_link()
+        except DomainError as error:
+            self.database.setText(str(error))
+        else:
+            self.database.setText(link_text(link))
+            exposed = link.on_a_server and not (link.encrypted or link.stays_on_this_pc)
+            self.database.setProperty("exposed", exposed)  # in red (desk.qss)
+            self.database.style().unpolish(self.database)  # polished already, when it was measured
+            self.database.style().polish(self.database)
+        self.form.addRow(DATABASE_LABEL, self.database)
 
     def save(self) -> str | None:
         try:

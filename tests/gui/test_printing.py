@@ -16,7 +16,8 @@ from pytestqt.qtbot import QtBot
 from desk_app.domain.clinic import DocumentKind, PaperSize
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Patient, Staff
-from desk_app.store.desk import Desk
+from desk_app.store.desk import DatabaseLink, Desk
+from desk_app.store.postgres import describe
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
 from tests.gui.nurse import click, find, open_dialog, type_text, visible_texts
@@ -293,4 +294,64 @@ def test_the_backup_folder_is_offered_only_where_the_app_makes_the_backups(
         assert not folder.isEnabled()
         assert folder.text() == ""  # the demo sets none: what shows is the reason
         assert folder.placeholderText() == folder.toolTip() == "Not used: the server keeps them"
+    click(qtbot, dialog, "Cancel")
+
+
+@pytest.mark.both_databases
+def test_clinic_details_say_where_the_records_are_and_whether_the_way_there_is_encrypted(
+    qtbot: QtBot, window: MainWindow, admin: Staff, backend: str, db_url: str
+) -> None:
+    window.set_staff(admin)
+    window.clinic_action.trigger()
+    dialog = open_dialog()
+    if backend == "sqlite":
+        shown = f"A file on this PC: {Path(db_url).resolve()}"
+    else:  # the test server: loopback, without TLS
+        shown = (
+            f"On the server {describe(db_url)}, on this PC: not encrypted, and the connection never "
+            "leaves this PC."
+        )
+    assert shown in visible_texts(dialog).splitlines()
+    assert find(dialog, QLabel, "Where the records are").property("exposed") is not True
+    click(qtbot, dialog, "Cancel")
+
+
+@pytest.mark.parametrize(
+    ("link", "shown", "exposed"),
+    [
+        (
+            DatabaseLink("desk@clinic-server:5432/treatment_desk", True, True, False, "TLSv1.3"),
+            "On the server desk@clinic-server:5432/treatment_desk. The connection is encrypted (TLSv1.3).",
+            False,
+        ),
+        (
+            DatabaseLink("desk@clinic-server:5432/treatment_desk", True, False, False),
+            "On the server desk@clinic-server:5432/treatment_desk. The connection is NOT encrypted: others "
+            "on the network could read the records. Ask whoever looks after the server to turn on "
+            "encryption (TLS).",
+            True,
+        ),
+    ],
+)
+def test_clinic_details_warn_of_a_connection_to_another_host_that_is_not_encrypted(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    admin: Staff,
+    monkeypatch: pytest.MonkeyPatch,
+    link: DatabaseLink,
+    shown: str,
+    exposed: bool,
+) -> None:
+    """What the server would say over TLS, or in clear text that the address allowed: a server
+    with neither is not run by the tests (and no test connects to another host)."""
+    monkeypatch.setattr(desk, "database_link", lambda: link)
+    window.set_staff(admin)
+    window.clinic_action.trigger()
+    dialog = open_dialog()
+    assert shown in visible_texts(dialog).splitlines()
+    label = find(dialog, QLabel, "Where the records are")
+    assert label.property("exposed") is exposed
+    red = label.palette().color(label.foregroundRole()).name() == "#b00020"  # as desk.qss paints it
+    assert red is exposed
     click(qtbot, dialog, "Cancel")
