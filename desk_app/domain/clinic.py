@@ -28,6 +28,8 @@ class ClinicDetails:
     idle_lock_minutes: int = 5
     # Where the daily backups go; empty: a 'backups' folder beside the database file.
     backup_folder: str = ""
+    # A clinician countersigns each record at sign-out, with their PIN.
+    countersignature_required: bool = False
 
 
 LABELS = {
@@ -37,6 +39,7 @@ LABELS = {
     "paper": "Paper size",
     "idle_lock_minutes": "Lock the screen after (minutes without use)",
     "backup_folder": "Backup folder (empty: beside the database)",
+    "countersignature_required": "A clinician countersigns each record",
 }
 IDLE_LOCK_MINUTES = (1, 15)
 _MAX_LENGTH = {"name": 80, "address": 200, "contact_line": 200, "backup_folder": 400}

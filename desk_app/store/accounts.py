@@ -291,6 +291,29 @@ class AccountActions(DeskBase):
             raise SignInRefused(refusal)
         return member
 
+    def _pin_checked_first(self, staff_id: int, pin: str, purpose: str) -> tuple[str, str | None]:
+        """A PIN given with an action (a signature), checked before its transaction: argon2 is slow
+        and no desk should wait on it. A wrong one is counted, audited and refused by confirm_pin.
+        Returns the PIN hash it matched and a stronger hash to store, or None."""
+        _member, read, matches, stronger = self._checked_secret(staff_id, pin, pin=True)
+        if not matches or read.locked or read.failed_pins >= MAX_PIN_FAILURES:
+            self.confirm_pin(staff_id, pin, purpose)  # counts the failure, audits it and refuses
+            raise SignInRefused("The PIN was not accepted; please try again.")
+        return read.pin_hash, stronger
+
+    def _accept_pin(self, staff_id: int, matched: tuple[str, str | None], purpose: str) -> None:
+        """Inside the action's own transaction: the PIN still holds; recorded with the action, so the
+        two are saved together or not at all."""
+        pin_hash, stronger = matched
+        credential = StaffCredential.get(StaffCredential.staff == staff_id)
+        if credential.pin_hash != pin_hash or credential.locked:
+            raise SignInRefused("The PIN was changed, or the account locked, just now; please try again.")
+        changes: dict[str, object] = {"failed_pins": 0}
+        if stronger:
+            changes["pin_hash"] = stronger
+        StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
+        self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose})
+
     @store_errors
     def record_sign_out(self, staff_id: int) -> None:
         with self.db.atomic():

@@ -64,7 +64,11 @@ class ClinicActions(DeskBase):
             paper=_paper(stored.get("paper"), defaults.paper),
             idle_lock_minutes=_minutes(stored.get("idle_lock_minutes"), defaults.idle_lock_minutes),
             backup_folder=stored.get("backup_folder", defaults.backup_folder),
+            countersignature_required=stored.get("countersignature_required") == "True",
         )
+
+    def countersignature_required(self) -> bool:
+        return self.clinic_details().countersignature_required
 
     @store_errors
     def update_clinic_details(self, details: ClinicDetails, staff_id: int) -> ClinicDetails:

@@ -25,6 +25,7 @@ from desk_app.store.models import (
     ClinicSetting,
     ClinicSettingChange,
     EventRow,
+    LaserAuthorisationRow,
     PatientChange,
     PatientRow,
     PatientWord,
@@ -40,6 +41,7 @@ from desk_app.store.postgres import long_job
 TABLES: tuple[type[Model], ...] = (
     StaffRow,
     StaffCredential,
+    LaserAuthorisationRow,
     PatientRow,
     PatientWord,
     PatientChange,

@@ -39,6 +39,9 @@ STAFF = (
     ("Kate Whitmore", "KW", "nurse"),
     ("Dr Samir Haddad", "SH", "clinician"),
 )
+# Authorised laser operators (trained six weeks before joining, for a year from today); Rhiannon Hughes
+# is a nurse without laser authorisation: she runs sign-in and the anaesthetic only.
+LASER_OPERATORS = ("KW", "SH")
 
 # (given names, family name, age today, birthday as (month, day)). Ages are kept relative to today so
 # the demo stays plausible whenever it is built. Clinic numbers are given in this order.
@@ -284,6 +287,7 @@ class _DemoBuilder:
         self.gaps = random.Random(2026)
         self.nurses: list[Staff] = []
         self.clinician: Staff | None = None
+        self.operator: Staff | None = None  # an authorised laser operator
         self.patients: dict[str, Patient] = {}
         self.signed_out = 0
         self.aborted = 0
@@ -310,11 +314,13 @@ class _DemoBuilder:
         """What a trainer needs to know to start: who works here, what is on the board right now."""
         assert self.clinician is not None
         staff = ", ".join(f"{name} ({role})" for name, _initials, role in STAFF)
+        operators = " and ".join(name for name, initials, _role in STAFF if initials in LASER_OPERATORS)
         weeks = max(visit.weeks_ago for course in COURSES for visit in course.visits)
         countdown = numbing.state(self.now).countdown
         minutes_left = round(countdown.remaining(self.now).total_seconds() / 60) if countdown else 0
         return (
-            f"{len(STAFF)} staff ({staff}), each with password '{DEMO_PASSWORD}' and PIN {DEMO_PIN}; "
+            f"{len(STAFF)} staff ({staff}), each with password '{DEMO_PASSWORD}' and PIN {DEMO_PIN} "
+            f"(authorised laser operators: {operators}; the other nurse is not one); "
             f"{len(self.patients)} patients; {self.signed_out} signed-out sessions "
             f"for {len(COURSES)} of them over the last {weeks} weeks, with a clinician's override, "
             f"a note and a correction among them, and {self.aborted} aborted session; "
@@ -335,10 +341,17 @@ class _DemoBuilder:
             self.clock.advance(minutes=2)
             if member.role is Role.ADMINISTRATOR:
                 administrator = member
-            elif member.is_clinician:
+                continue
+            if member.is_clinician:
                 self.clinician = member
             else:
                 self.nurses.append(member)
+            if initials in LASER_OPERATORS:
+                assert administrator is not None
+                trained_on = self.clock.now().date() - timedelta(weeks=6)
+                expires_on = self.today + timedelta(days=365)
+                self.desk.grant_laser_authorisation(member.id, trained_on, expires_on, administrator.id)
+                self.operator = self.operator or member
 
     def register_patients(self) -> None:
         """Patients on a course are registered at a consultation two weeks before their first visit;
@@ -368,9 +381,17 @@ class _DemoBuilder:
     def tick(
         self, record: SessionRecord, item_id: str, values: dict[str, Any], staff: Staff
     ) -> SessionRecord:
-        """A tick a minute or two after the last action, as at a real desk."""
+        """A tick a minute or two after the last action, as at a real desk; the laser items by the
+        laser operator when the nurse is not one."""
         self.clock.advance(minutes=self.gaps.randint(1, 2))
-        return self.desk.tick(record.id, item_id, values, staff.id)
+        return self.desk.tick(record.id, item_id, values, self.operator_for(staff, item_id).id)
+
+    def operator_for(self, nurse: Staff, item_id: str) -> Staff:
+        """The nurse, or the laser operator for an item the nurse is not authorised to tick."""
+        if self.desk.may_tick(nurse.id, item_id) is None:
+            return nurse
+        assert self.operator is not None
+        return self.operator
 
     def sign_in(self, record: SessionRecord, course: Course, nurse: Staff, twist: str) -> SessionRecord:
         """Read-do with the patient; a flagged skin type waits for the clinician's written reason."""
@@ -414,7 +435,7 @@ class _DemoBuilder:
             ("cool_air", {"cool_air": course.cool_air}),
             ("settings_read_back", {}),
         ):
-            record = self.desk.tick(record.id, item_id, values, nurse.id)
+            record = self.desk.tick(record.id, item_id, values, self.operator_for(nurse, item_id).id)
             self.clock.advance(minutes=1)
         return record
 
@@ -425,11 +446,18 @@ class _DemoBuilder:
         self.clock.advance(minutes=self.gaps.randint(6, 9))
         if twist == CORRECTION:
             typo = values["density_pct"] - 10
-            self.desk.tick(record.id, "fractional_pass", {**values, "density_pct": typo}, nurse.id)
+            self.desk.tick(
+                record.id,
+                "fractional_pass",
+                {**values, "density_pct": typo},
+                self.operator_for(nurse, "fractional_pass").id,
+            )
             self.clock.advance(minutes=1)
             reason = f"Density typed as {typo:.0f} %; the laser was set to {values['density_pct']:.0f} %."
-            self.desk.correct(record.id, "fractional_pass", reason, nurse.id)
-        self.desk.tick(record.id, "fractional_pass", values, nurse.id)
+            self.desk.correct(
+                record.id, "fractional_pass", reason, self.operator_for(nurse, "fractional_pass").id
+            )
+        self.desk.tick(record.id, "fractional_pass", values, self.operator_for(nurse, "fractional_pass").id)
 
     def laser(self, record: SessionRecord, course: Course, visit: Visit, nurse: Staff) -> None:
         areas = list(course.areas)
@@ -443,7 +471,7 @@ class _DemoBuilder:
         self.fractional_pass(record, fractional, nurse, visit.twist)
         self.clock.advance(minutes=self.gaps.randint(6, 9))
         full_beam = {"beam_mm": 7, "fluence_j_cm2": visit.fluence_j_cm2, "passes": 1, "areas": areas}
-        self.desk.tick(record.id, "full_beam_pass", full_beam, nurse.id)
+        self.desk.tick(record.id, "full_beam_pass", full_beam, self.operator_for(nurse, "full_beam_pass").id)
         response = "Pinpoint bleeding" if visit.twist == NOTE else "Expected redness"
         self.tick(record, "skin_response", {"response": response}, nurse)
         if visit.twist == NOTE:
@@ -461,7 +489,9 @@ class _DemoBuilder:
         self.clock.advance(minutes=2)
         self.tick(record, "aftercare", {}, nurse)
         self.tick(record, "next_session", next_session, nurse)
-        return self.tick(record, "operator_sign_out", {}, nurse)
+        self.clock.advance(minutes=self.gaps.randint(1, 2))
+        operator = self.operator_for(nurse, "operator_sign_out")
+        return self.desk.sign_out(record.id, operator.id, DEMO_PIN)
 
     # --- whole sessions ----------------------------------------------------------------------------
 
@@ -510,4 +540,6 @@ class _DemoBuilder:
         fractional = dict(previous["fractional_pass"])
         fractional["energy_mj"] = min(fractional["energy_mj"] + 5, 60)
         self.clock.set(self.now - timedelta(minutes=5))
-        return self.desk.tick(record.id, "fractional_pass", fractional, nurse.id)
+        return self.desk.tick(
+            record.id, "fractional_pass", fractional, self.operator_for(nurse, "fractional_pass").id
+        )

@@ -35,6 +35,7 @@ from desk_app.domain.people import (
     Role,
     Staff,
 )
+from desk_app.domain.permissions import Permissions, load_permissions
 from desk_app.domain.procedure import ItemKind, Procedure, parse_procedure
 from desk_app.domain.session import (
     Event,
@@ -43,10 +44,13 @@ from desk_app.domain.session import (
     SessionState,
     SessionStatus,
 )
+from desk_app.domain.signatures import check_countersigner, countersignature, signature
+from desk_app.paths import PERMISSIONS_FILE, resource_path
 from desk_app.store.accounts import AccountActions
 from desk_app.store.audit import AuditReport, event_detail, verify_audit
 from desk_app.store.clinic import ClinicActions
 from desk_app.store.errors import store_errors
+from desk_app.store.laser_operators import LaserOperatorActions
 from desk_app.store.models import (
     DEMO_SETTING,
     AuditLog,
@@ -88,14 +92,20 @@ class PatientHistory:
     changes: tuple[PatientChangeEntry, ...]
 
 
-class Desk(PatientActions, ClinicActions, AccountActions):
+class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
     def __init__(
-        self, db: Database, procedure: Procedure, clock: Clock, hasher: SecretHasher | None = None
+        self,
+        db: Database,
+        procedure: Procedure,
+        clock: Clock,
+        hasher: SecretHasher | None = None,
+        permissions: Permissions | None = None,
     ) -> None:
         self.db = db
         self.procedure = procedure
+        self.permissions = permissions or clinic_permissions(procedure)
         self.clock = clock
         self.hasher = hasher or SecretHasher()
         self._procedures: dict[str, Procedure] = {}
@@ -393,23 +403,70 @@ class Desk(PatientActions, ClinicActions, AccountActions):
 
     @store_errors
     def tick(self, session_id: int, item_id: str, values: dict[str, Any], staff_id: int) -> SessionRecord:
-        """Mark an item done with its values. Ticking the sign-out item locks the session."""
-        with self.db.atomic():
+        """Mark an item done with its values, if the member's role and laser authorisation allow it.
+        The sign-out is signed with a PIN instead (sign_out)."""
+        with self._refusals_audited(staff_id, "tick", session_id, item_id), self.db.atomic():
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
             checked = check_tick(state, item_id, values, self.clock.now())
-            record = self._append(record, EventKind.TICK, staff, item_id, checked)
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
-                self._end(session_id, SessionStatus.SIGNED_OUT)
+                raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")
+            self._check_may_tick(staff, item_id)
+            return self._append(record, EventKind.TICK, staff, item_id, checked)
+
+    @store_errors
+    def sign_out(
+        self,
+        session_id: int,
+        staff_id: int,
+        pin: str,
+        countersigner_id: int | None = None,
+        countersigner_pin: str | None = None,
+    ) -> SessionRecord:
+        """Sign the record and lock it: an electronic signature, the operator's PIN given at this
+        moment, stored with the printed name, role and what the signature means; and a clinician's
+        countersignature, with their PIN, where the clinic requires one."""
+        required = self.countersignature_required()
+        if required and countersigner_id is None:
+            raise ActionRefused("This clinic asks a clinician to countersign each record: choose one.")
+        with self._refusals_audited(staff_id, "sign out", session_id), self.db.atomic():
+            staff = self.staff(staff_id)
+            record, state = self._state_in_transaction(session_id)
+            item = state.procedure.sign_out_item()
+            check_tick(state, item.id, {}, self.clock.now())
+            self._check_may_tick(staff, item.id)
+            countersigner = None
+            if required and countersigner_id is not None:
+                countersigner = self.staff(countersigner_id)
+                check_countersigner(staff, countersigner)
+        pin_matched = self._pin_checked_first(staff_id, pin, "signature")
+        if countersigner is not None:
+            counter_matched = self._pin_checked_first(
+                countersigner.id, countersigner_pin or "", "countersignature"
+            )
+        with self._refusals_audited(staff_id, "sign out", session_id), self.db.atomic():
+            staff = self.staff(staff_id)
+            record, state = self._state_in_transaction(session_id)
+            check_tick(state, item.id, {}, self.clock.now())  # as it stands after the PIN: once only
+            self._check_may_tick(staff, item.id)
+            self._accept_pin(staff_id, pin_matched, "signature")
+            signed = {"signature": signature(staff, authorised=True)}
+            if countersigner is not None:
+                self._accept_pin(countersigner.id, counter_matched, "countersignature")
+                signed["countersignature"] = countersignature(countersigner)
+            record = self._append(record, EventKind.TICK, staff, item.id, signed)
+            self._end(session_id, SessionStatus.SIGNED_OUT)
         return record
 
     @store_errors
     def correct(self, session_id: int, item_id: str, reason: str, staff_id: int) -> SessionRecord:
-        """Undo an item's tick with a reason; the original tick stays in the record."""
-        with self.db.atomic():
+        """Undo an item's tick with a reason; the original tick stays in the record. Who may tick an
+        item may undo it."""
+        with self._refusals_audited(staff_id, "undo", session_id, item_id), self.db.atomic():
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
             undone, checked_reason = check_correction(state, item_id, reason)
+            self._check_may_tick(staff, item_id)
             return self._append(
                 record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=undone.id
             )
@@ -466,8 +523,9 @@ class Desk(PatientActions, ClinicActions, AccountActions):
         self, session_id: int, item_id: str | None, text: str, reason: str, staff_id: int
     ) -> SessionRecord:
         """Add an amendment to a closed session: who, when, why and what; the original stays."""
-        with self.db.atomic():
+        with self._refusals_audited(staff_id, "amend", session_id, item_id), self.db.atomic():
             staff = self.staff(staff_id)
+            self.permissions.check_clinical(staff, "amend a treatment record")
             record, state = self._state_in_transaction(session_id)
             checked_text, values = check_amendment(state, item_id, text, reason)
             return self._append(record, EventKind.AMENDMENT, staff, item_id, values, text=checked_text)
@@ -475,13 +533,25 @@ class Desk(PatientActions, ClinicActions, AccountActions):
     @store_errors
     def abort(self, session_id: int, reason: str, staff_id: int, gel_removed: bool = False) -> SessionRecord:
         """Stop the treatment with a reason; if gel is on, someone must confirm it came off."""
-        with self.db.atomic():
+        with self._refusals_audited(staff_id, "stop the treatment", session_id), self.db.atomic():
             staff = self.staff(staff_id)
+            self.permissions.check_clinical(staff, "stop a treatment")
             record, state = self._state_in_transaction(session_id)
             checked_reason, values = check_abort(state, reason, gel_removed)
             record = self._append(record, EventKind.ABORT, staff, values=values, text=checked_reason)
             self._end(session_id, SessionStatus.ABORTED)
         return record
+
+
+_permissions: dict[tuple[str, str], Permissions] = {}
+
+
+def clinic_permissions(procedure: Procedure) -> Permissions:
+    """The clinic's permissions file, read once per process for each procedure version."""
+    key = (procedure.id, procedure.version)
+    if key not in _permissions:
+        _permissions[key] = load_permissions(resource_path(PERMISSIONS_FILE), procedure)
+    return _permissions[key]
 
 
 def _sha256(text: str) -> str:

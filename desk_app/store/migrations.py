@@ -16,7 +16,7 @@ from pathlib import Path
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
-from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5
+from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7
 from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
 from desk_app.store.files import create_private_file
 from desk_app.store.models import ClinicSetting, SchemaMigration
@@ -194,6 +194,13 @@ def _m006_look_alike_letters(db: Database) -> None:
             )
 
 
+def _m007_laser_authorisation(db: Database) -> None:
+    """Who is an authorised laser operator (issue 14): append-only, every grant and withdrawal kept.
+    Nobody is authorised yet: the first administrator is told to grant it."""
+    db.create_tables(schema_v7.TABLES)
+    _forbid_update_and_delete(db, schema_v7.LaserAuthorisation._meta.table_name)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
@@ -201,6 +208,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("printing", _m004_printing),
     ("accounts and audit", _m005_accounts_and_audit),
     ("look-alike letters", _m006_look_alike_letters),
+    ("laser authorisation", _m007_laser_authorisation),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

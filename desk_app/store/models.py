@@ -43,6 +43,22 @@ class StaffRow(BaseModel):
         table_name = "staff"
 
 
+class LaserAuthorisationRow(BaseModel):
+    """Append-only: each time an administrator marks a member of staff as an authorised laser
+    operator (trained on, expires on) or withdraws it (`granted` false). The latest row counts."""
+
+    staff = ForeignKeyField(StaffRow, backref="laser_authorisations")
+    granted = BooleanField()
+    trained_on = DateField(null=True)
+    expires_on = DateField(null=True)
+    reason = TextField(default="")
+    by = ForeignKeyField(StaffRow, backref="laser_authorisations_set")
+    at = UTCDateTimeField()
+
+    class Meta:
+        table_name = "laser_authorisation"
+
+
 class PatientRow(BaseModel):
     given_names = TextField()
     family_name = TextField()

@@ -14,6 +14,7 @@ from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, find, label_text, type_into
+from tests.support.people import PIN
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 
@@ -100,7 +101,7 @@ def test_an_amendment_and_a_handover_made_elsewhere_show_on_the_open_record(
     tick_all(desk, running.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, running.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
-    desk.tick(running.id, "operator_sign_out", {}, nurse.id)
+    desk.sign_out(running.id, nurse.id, PIN)
     window.show_session(running.id)
     desk.amend(running.id, None, "Patient phoned: no blistering", "Follow-up call", clinician.id)
     window.signals.changed_elsewhere.emit()

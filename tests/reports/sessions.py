@@ -34,7 +34,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.conftest import START
 from tests.reports.pdf_text import pdf_pages
-from tests.support.people import add_member
+from tests.support.people import PIN, add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 OVERRIDE_REASON = "Skin type V: test patch 4 weeks ago healed without pigment change"
@@ -128,7 +128,7 @@ def treat(
     planned_next = next_date or local_today(clock.now()) + timedelta(weeks=5)
     plan = {"planned_sessions": planned, "next_date": planned_next.isoformat()}
     tick_all(desk, record.id, {**SIGN_OUT, "next_session": plan}, nurse.id)
-    return desk.tick(record.id, "operator_sign_out", {}, nurse.id)
+    return desk.sign_out(record.id, nurse.id, PIN)
 
 
 @dataclass(frozen=True)

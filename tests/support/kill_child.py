@@ -29,7 +29,7 @@ from desk_app.domain.session import Event, SessionRecord, SessionState
 from desk_app.store.audit import stored_time_text
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
-from tests.support.people import FAST_HASHER
+from tests.support.people import FAST_HASHER, PIN
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
 
 BEFORE_WAIT: dict[str, dict[str, Any]] = {**SIGN_IN, **ANAESTHETIC}
@@ -131,6 +131,8 @@ class Script:
         if 0.13 <= roll < 0.135:
             reason = "Patient felt unwell; treatment stopped"
             return self.append("abort", desk.abort(session_id, reason, staff_id, gel_still_on(state)))
+        if item_id == "operator_sign_out":
+            return self.append("tick", desk.sign_out(session_id, staff_id, PIN))
         return self.append("tick", desk.tick(session_id, item_id, WALK[item_id], staff_id))
 
     def append(self, action: str, record: SessionRecord) -> SessionRecord:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from desk_app.domain.credentials import HashCost, SecretHasher
+from desk_app.domain.dates import local_today
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
 
@@ -21,8 +24,20 @@ def administrator(desk: Desk) -> Staff:
     return desk.add_staff(*ADMIN, "administrator", PASSWORD, PIN, None)
 
 
-def add_member(desk: Desk, name: str, initials: str, role: str) -> Staff:
-    """A member of staff added by the administrator, with the tests' password and PIN."""
+def add_member(desk: Desk, name: str, initials: str, role: str, *, laser_operator: bool = True) -> Staff:
+    """A member of staff added by the administrator, with the tests' password and PIN; a nurse or
+    clinician is an authorised laser operator unless `laser_operator` is False."""
     if role == "administrator" and not desk.has_administrator():
         return desk.add_staff(name, initials, role, PASSWORD, PIN, None)
-    return desk.add_staff(name, initials, role, PASSWORD, PIN, administrator(desk).id)
+    member = desk.add_staff(name, initials, role, PASSWORD, PIN, administrator(desk).id)
+    if laser_operator and role != "administrator":
+        authorise_laser_operator(desk, member)
+    return member
+
+
+def authorise_laser_operator(desk: Desk, member: Staff) -> None:
+    """Trained three years ago (tests move their clocks back), authorised for a year from today."""
+    today = local_today(desk.clock.now())
+    desk.grant_laser_authorisation(
+        member.id, today - timedelta(days=3 * 365), today + timedelta(days=365), administrator(desk).id
+    )

@@ -8,6 +8,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
+from tests.support.people import PIN
 
 SIGN_IN: dict[str, dict[str, Any]] = {
     "identity": {"second_identifier": "Date of birth"},
@@ -53,7 +54,10 @@ SIGN_OUT: dict[str, dict[str, Any]] = {
 def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staff_id: int) -> SessionRecord:
     record = desk.session(session_id)
     for item_id, values in items.items():
-        record = desk.tick(session_id, item_id, values, staff_id)
+        if item_id == "operator_sign_out":
+            record = desk.sign_out(session_id, staff_id, PIN)
+        else:
+            record = desk.tick(session_id, item_id, values, staff_id)
     return record
 
 
@@ -63,5 +67,5 @@ def signed_out_session(desk: Desk, clock: ManualClock, patient_id: int, staff: S
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
     clock.advance(minutes=61)
     tick_all(desk, session.id, {**TIME_OUT, **LASER, **SIGN_OUT}, staff.id)
-    desk.tick(session.id, "operator_sign_out", {}, staff.id)
+    desk.sign_out(session.id, staff.id, PIN)
     return session.id

@@ -476,8 +476,11 @@ def test_a_whole_session_writes_one_row_per_event_and_one_for_its_start(
     session_id = signed_out_session(desk, clock, world.zoe.id, nurse)
     rows = audit_rows(db, after=mark)
     events = desk.session(session_id).events
-    assert [row.action for row in rows] == ["session started"] + ["tick"] * len(events)
-    assert [row.subject_id for row in rows[1:]] == [event.id for event in events]
+    # The signature's PIN is checked (and audited) just before the sign-out's own row.
+    ticks = ["tick"] * len(events)
+    assert [row.action for row in rows] == ["session started", *ticks[:-1], "PIN accepted", "tick"]
+    event_rows = [row for row in rows[1:] if row.action == "tick"]
+    assert [row.subject_id for row in event_rows] == [event.id for event in events]
     assert {row.staff_id for row in rows} == {nurse.id}
     assert [row.id for row in rows] == list(range(mark + 1, mark + 1 + len(rows)))
 

@@ -20,7 +20,7 @@ from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.store.models import EventRow
-from tests.support.people import FAST_HASHER, add_member
+from tests.support.people import FAST_HASHER, PIN, add_member
 from tests.support.raw_sql import other_connection
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -76,8 +76,8 @@ def test_two_desks_signing_out_one_session_at_once_end_with_one_sign_out_and_a_m
     results = at_the_same_moment(
         db_url,
         [
-            lambda: front.tick(session_id, "operator_sign_out", {}, nurse.id),
-            lambda: laser_room.tick(session_id, "operator_sign_out", {}, other_nurse.id),
+            lambda: front.sign_out(session_id, nurse.id, PIN),
+            lambda: laser_room.sign_out(session_id, other_nurse.id, PIN),
         ],
     )
 

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
+from desk_app.domain.permissions import PermissionRefused
 from desk_app.store.accounts import SignInRefused
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
@@ -236,7 +238,34 @@ def tick_that_signs_out(s: Scene) -> Action:
     session_id = s.gel_on()
     s.clock.advance(minutes=61)
     tick_all(s.desk, session_id, {**TIME_OUT, **LASER, **SIGN_OUT}, s.nurse.id)
-    return lambda: s.desk.tick(session_id, "operator_sign_out", {}, s.nurse.id)
+    return lambda: s.desk.sign_out(session_id, s.nurse.id, PIN)
+
+
+def tick_refused_for_an_unauthorised_nurse(s: Scene) -> Action:
+    """A refusal is audited in a transaction of its own, after the refused one rolled back."""
+    session_id = s.gel_on()
+    s.clock.advance(minutes=61)
+    tick_all(s.desk, session_id, {"identity_read_back": {}, "gel_removed": {}}, s.nurse.id)
+    trainee = add_member(s.desk, "Tia Trainee", "TT", "nurse", laser_operator=False)
+    return _refused(
+        lambda: s.desk.tick(session_id, "staff_eyewear", {}, trainee.id),
+        "Only an authorised laser operator",
+        PermissionRefused,
+    )
+
+
+def grant_laser_authorisation(s: Scene) -> Action:
+    admin = s.admin
+    trainee = add_member(s.desk, "Tia Trainee", "TT", "nurse", laser_operator=False)
+    today = s.clock.now().date()
+    return lambda: s.desk.grant_laser_authorisation(
+        trainee.id, today - timedelta(days=7), today + timedelta(days=365), admin.id
+    )
+
+
+def withdraw_laser_authorisation(s: Scene) -> Action:
+    admin, nurse = s.admin, s.nurse
+    return lambda: s.desk.withdraw_laser_authorisation(nurse.id, "Left the laser rota", admin.id)
 
 
 def correct(s: Scene) -> Action:
@@ -350,11 +379,11 @@ def sign_in(s: Scene) -> Action:
     return lambda: s.desk.sign_in(nurse.id, PASSWORD)
 
 
-def _refused(call: Action, match: str) -> Action:
+def _refused(call: Action, match: str, refusal: type[Exception] = SignInRefused) -> Action:
     """An action refused by design after it commits the failure count (or the refusal's audit row)."""
 
     def act() -> None:
-        with pytest.raises(SignInRefused, match=match):
+        with pytest.raises(refusal, match=match):
             call()
 
     return act
@@ -402,7 +431,10 @@ def record_screen_lock(s: Scene) -> Action:
 # Each public write method of the Desk, with the cases that drive it.
 CASES_BY_METHOD: dict[str, list[Case]] = {
     "start_session": [start_session],
-    "tick": [tick, tick_that_signs_out],
+    "tick": [tick, tick_refused_for_an_unauthorised_nurse],
+    "sign_out": [tick_that_signs_out],
+    "grant_laser_authorisation": [grant_laser_authorisation],
+    "withdraw_laser_authorisation": [withdraw_laser_authorisation],
     "correct": [correct],
     "override": [override],
     "add_note": [add_note],

@@ -18,6 +18,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind, SessionRecord, SessionStatus
 from desk_app.store.desk import Desk
+from tests.support.people import PIN
 from tests.support.raw_sql import run_sql
 from tests.support.session_log import NURSE, Log
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
@@ -60,7 +61,7 @@ def sign_out(
     tick_all(desk, session_id, TIME_OUT, staff_id)
     tick_all(desk, session_id, laser, staff_id)
     tick_all(desk, session_id, {**SIGN_OUT, "next_session": plan or {"planned_sessions": 3}}, staff_id)
-    return desk.tick(session_id, "operator_sign_out", {}, operator_id or staff_id)
+    return desk.sign_out(session_id, operator_id or staff_id, PIN)
 
 
 def count_statements(db: Database, monkeypatch: pytest.MonkeyPatch, action: Callable[[], Any]) -> int:

@@ -15,7 +15,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.session import EventKind, ItemStatus, SessionRecord
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
-from tests.support.people import add_member
+from tests.support.people import PIN, add_member
 from tests.support.raw_sql import run_sql, stored_utc_text
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -54,7 +54,7 @@ def walk_to_sign_out(
     walk_to_time_out(desk, clock, session_id, staff_id)
     tick_all(desk, session_id, laser, staff_id)
     tick_all(desk, session_id, SIGN_OUT, staff_id)
-    return desk.tick(session_id, "operator_sign_out", {}, staff_id)
+    return desk.sign_out(session_id, staff_id, PIN)
 
 
 @pytest.fixture
@@ -413,7 +413,7 @@ def test_a_walked_session_signs_out_and_then_refuses_every_action(
     events = count(db, "session_event")
     actions: list[Callable[[], object]] = [
         lambda: desk.tick(session.id, "cool_air", {"cool_air": "Declined"}, nurse.id),
-        lambda: desk.tick(session.id, "operator_sign_out", {}, nurse.id),
+        lambda: desk.sign_out(session.id, nurse.id, PIN),
         lambda: desk.correct(session.id, "cool_air", "Wrong answer", nurse.id),
         lambda: desk.correct(session.id, "operator_sign_out", "Too early", nurse.id),
         lambda: desk.override(session.id, "settings_read_back", "Reason", clinician.id, clinician.id),

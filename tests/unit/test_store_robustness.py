@@ -17,7 +17,7 @@ from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from desk_app.store.models import EventRow
-from tests.support.people import add_member
+from tests.support.people import PIN, add_member
 from tests.support.raw_sql import other_connection, shorten_lock_wait
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -78,7 +78,7 @@ def test_last_session_date_is_the_clinic_s_date(desk: Desk, nurse: Staff, clock:
     tick_all(desk, first.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, first.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
-    desk.tick(first.id, "operator_sign_out", {}, nurse.id)
+    desk.sign_out(first.id, nurse.id, PIN)
     second = desk.start_session(patient.id, nurse.id)
     day, _values = desk.previous_values(second)
     assert day.isoformat() == "2026-07-01"

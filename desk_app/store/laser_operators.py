@@ -1,0 +1,145 @@
+"""Authorised laser operators and the clinic's permissions, enforced here rather than on the screen.
+
+A mixin of Desk: it uses the Desk's database, clock, staff check and audit row. Every refusal is
+audited in a transaction of its own, after the refused action's has rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from desk_app.domain.actions import check_reason
+from desk_app.domain.dates import local_today
+from desk_app.domain.errors import ValidationError
+from desk_app.domain.people import Role, Staff
+from desk_app.domain.permissions import LaserAuthorisation, PermissionRefused, Permissions
+from desk_app.store.base import DeskBase
+from desk_app.store.errors import store_errors
+from desk_app.store.models import LaserAuthorisationRow
+
+# A laser safety course is renewed every few years: an expiry further out is surely a typing slip.
+LONGEST_AUTHORISATION_YEARS = 5
+
+
+class LaserOperatorActions(DeskBase):
+    permissions: Permissions
+
+    @store_errors
+    def laser_authorisation(self, staff_id: int) -> LaserAuthorisation | None:
+        """The member's authorisation as an administrator last set it (None: never, or withdrawn)."""
+        row = (
+            LaserAuthorisationRow.select()
+            .where(LaserAuthorisationRow.staff == staff_id)
+            .order_by(LaserAuthorisationRow.id.desc())
+            .first()
+        )
+        if row is None or not row.granted:
+            return None
+        return LaserAuthorisation(staff_id, row.trained_on, row.expires_on, self.staff(row.by_id).name)
+
+    @store_errors
+    def authorised_operators(self) -> list[Staff]:
+        """Active nurses and clinicians whose laser authorisation holds today."""
+        today = local_today(self.clock.now())
+        found = []
+        for member in self.list_staff():
+            authorisation = self.laser_authorisation(member.id)
+            if authorisation is not None and authorisation.valid_on(today):
+                found.append(member)
+        return found
+
+    @store_errors
+    def grant_laser_authorisation(
+        self, staff_id: int, trained_on: date, expires_on: date, by: int
+    ) -> LaserAuthorisation:
+        """An administrator marks a nurse or clinician as an authorised laser operator (audited)."""
+        today = local_today(self.clock.now())
+        with self.db.atomic():
+            self._require_administrator(by)
+            member = self.staff(staff_id)
+            if member.role is Role.ADMINISTRATOR:
+                raise ValidationError(
+                    f"{member.name} is an administrator: only a nurse or a clinician may use the laser."
+                )
+            if not member.active:
+                raise ValidationError(f"{member.name} no longer works here.")
+            if trained_on > today:
+                raise ValidationError(
+                    "The training date is in the future: grant it once the training is done."
+                )
+            if expires_on <= today:
+                raise ValidationError(
+                    "The expiry date has passed already: the training must be renewed first."
+                )
+            if expires_on.year - trained_on.year > LONGEST_AUTHORISATION_YEARS:
+                raise ValidationError(
+                    f"An authorisation lasts at most {LONGEST_AUTHORISATION_YEARS} years from the training."
+                )
+            row = LaserAuthorisationRow.create(
+                staff=staff_id,
+                granted=True,
+                trained_on=trained_on,
+                expires_on=expires_on,
+                by=by,
+                at=self.clock.now(),
+            )
+            detail = {"trained_on": trained_on.isoformat(), "expires_on": expires_on.isoformat()}
+            self._audit(
+                "laser authorisation granted",
+                by,
+                "laser_authorisation",
+                row.id,
+                {"staff": staff_id, **detail},
+            )
+        granted = self.laser_authorisation(staff_id)
+        assert granted is not None
+        return granted
+
+    @store_errors
+    def withdraw_laser_authorisation(self, staff_id: int, reason: str, by: int) -> None:
+        """An administrator takes a member's laser authorisation away, with why (audited)."""
+        checked = check_reason(reason, "Why it is withdrawn")
+        with self.db.atomic():
+            self._require_administrator(by)
+            member = self.staff(staff_id)
+            if self.laser_authorisation(staff_id) is None:
+                raise ValidationError(f"{member.name} is not an authorised laser operator.")
+            row = LaserAuthorisationRow.create(
+                staff=staff_id, granted=False, reason=checked, by=by, at=self.clock.now()
+            )
+            self._audit(
+                "laser authorisation withdrawn",
+                by,
+                "laser_authorisation",
+                row.id,
+                {"staff": staff_id, "reason": checked},
+            )
+
+    @store_errors
+    def may_tick(self, staff_id: int, item_id: str) -> str | None:
+        """None if this member may tick (or undo) the item today; else why not, in words for the screen."""
+        member = self.staff(staff_id)
+        return self.permissions.why_not(
+            member, item_id, self.laser_authorisation(staff_id), local_today(self.clock.now())
+        )
+
+    def _check_may_tick(self, member: Staff, item_id: str) -> None:
+        """Inside the action's transaction: raise PermissionRefused if the member may not."""
+        self.permissions.check(
+            member, item_id, self.laser_authorisation(member.id), local_today(self.clock.now())
+        )
+
+    @contextmanager
+    def _refusals_audited(
+        self, staff_id: int, action: str, session_id: int, item_id: str | None = None
+    ) -> Iterator[None]:
+        """Audit a permission refusal once the refused action's transaction has rolled back."""
+        try:
+            yield
+        except PermissionRefused as refusal:
+            with self.db.atomic():
+                detail = {"action": action, "item": item_id, "why": str(refusal)}
+                self._audit("refused: not permitted", staff_id, "session", session_id, detail)
+            raise
