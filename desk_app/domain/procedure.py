@@ -140,6 +140,9 @@ class Procedure:
     def all_items(self) -> list[ItemDef]:
         return [item for pause_point in self.pause_points for item in pause_point.items]
 
+    def item_ids(self) -> set[str]:
+        return {item.id for item in self.all_items()}
+
     def sign_out_item(self) -> ItemDef:
         """The item whose tick signs the record and locks it (the reader makes sure there is one)."""
         return next(item for item in self.all_items() if item.kind is ItemKind.SIGN_OUT)

@@ -4,10 +4,13 @@ signer's PIN at that moment (21 CFR 11.50 states the idea most clearly)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Role, Staff
+from desk_app.domain.session import Event
 
 SIGNATURE_MEANING = "I performed this treatment as recorded here."
 COUNTERSIGNATURE_MEANING = "I have reviewed this record and countersign it."
@@ -35,3 +38,19 @@ def check_countersigner(signer: Staff, countersigner: Staff) -> None:
         raise ActionRefused(
             f"{countersigner.name} is not a clinician here: only a clinician may countersign."
         )
+
+
+def signature_lines(event: Event, date_time: Callable[[datetime], str]) -> list[tuple[str, str]]:
+    """(label, words) for the signature and countersignature a sign-out event carries, as the
+    screen shows them: printed name, role, date and time, and meaning."""
+    lines = []
+    for key, label in (("signature", "Signed"), ("countersignature", "Countersigned")):
+        signed = event.values.get(key)
+        if isinstance(signed, dict):
+            role = str(signed.get("role", ""))
+            if signed.get("laser_operator"):
+                role += ", authorised laser operator"
+            lines.append(
+                (label, f"{signed.get('name')} ({role}), {date_time(event.at)}: “{signed.get('meaning')}”")
+            )
+    return lines

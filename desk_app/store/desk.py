@@ -408,10 +408,11 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions):
         with self._refusals_audited(staff_id, "tick", session_id, item_id), self.db.atomic():
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
+            if item_id in state.procedure.item_ids():
+                self._check_may_tick(staff, item_id)  # first: who may is the answer that helps most
             checked = check_tick(state, item_id, values, self.clock.now())
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")
-            self._check_may_tick(staff, item_id)
             return self._append(record, EventKind.TICK, staff, item_id, checked)
 
     @store_errors
@@ -433,8 +434,8 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions):
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
             item = state.procedure.sign_out_item()
-            check_tick(state, item.id, {}, self.clock.now())
             self._check_may_tick(staff, item.id)
+            check_tick(state, item.id, {}, self.clock.now())
             countersigner = None
             if required and countersigner_id is not None:
                 countersigner = self.staff(countersigner_id)

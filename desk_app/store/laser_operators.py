@@ -125,6 +125,17 @@ class LaserOperatorActions(DeskBase):
             member, item_id, self.laser_authorisation(staff_id), local_today(self.clock.now())
         )
 
+    @store_errors
+    def why_not_for_items(self, staff_id: int, item_ids: list[str]) -> dict[str, str | None]:
+        """may_tick for many items at once (one look at the member's authorisation): the screen
+        explains each control the member may not use."""
+        member = self.staff(staff_id)
+        authorisation = self.laser_authorisation(staff_id)
+        today = local_today(self.clock.now())
+        return {
+            item_id: self.permissions.why_not(member, item_id, authorisation, today) for item_id in item_ids
+        }
+
     def _check_may_tick(self, member: Staff, item_id: str) -> None:
         """Inside the action's transaction: raise PermissionRefused if the member may not."""
         self.permissions.check(

@@ -7,6 +7,7 @@ so nothing is shown as done that was not committed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,10 +26,17 @@ from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.countdown import GelPhase, mm_ss
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.procedure import PausePoint
+from desk_app.domain.procedure import ItemKind, PausePoint
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
+from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.ui.context import DeskContext
-from desk_app.ui.dialogs import AmendmentDialog, OverrideDialog, ReasonDialog, StopTreatmentDialog
+from desk_app.ui.dialogs import (
+    AmendmentDialog,
+    OverrideDialog,
+    ReasonDialog,
+    SignDialog,
+    StopTreatmentDialog,
+)
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.widgets import message_label
@@ -55,6 +63,8 @@ class ChecklistPage(QWidget):
         self._last_current: str | None = None
         self._announcing = False
         self._summary_of: SessionRecord | None = None  # the record the summary shows
+        self._permitted_for: tuple[int, int, date] | None = None  # whose permissions were asked, when
+        self._why_not: dict[str, str | None] = {}
         self._build()
         signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)
@@ -225,8 +235,25 @@ class ChecklistPage(QWidget):
 
     def _apply_cards(self) -> None:
         if (state := self.state()) is not None:
+            barred = self._not_permitted()
             for item_id, card in self.cards.items():
-                card.apply(state, state.item(item_id))
+                card.apply(state, state.item(item_id), barred.get(item_id))
+
+    def _not_permitted(self) -> dict[str, str | None]:
+        """Why the member at the desk may not do each item: asked of the store when the member, the
+        session or the day changes, not every second."""
+        staff = self.current_staff()
+        if staff is None or self.record is None:
+            return {}
+        key = (staff.id, self.record.id, self.clock.now().astimezone().date())
+        if key != self._permitted_for:
+            item_ids = [item.id for item in self.record.procedure.all_items()]
+            try:
+                self._why_not = self.desk.why_not_for_items(staff.id, item_ids)
+            except DomainError:
+                self._why_not = {}  # the store says why when the item is tried
+            self._permitted_for = key
+        return self._why_not
 
     def refresh(self) -> None:
         """Recompute everything from the stored events and now: every second and after actions."""
@@ -324,9 +351,11 @@ class ChecklistPage(QWidget):
                 )
 
     def _reload(self) -> None:
-        """Read the session again: another desk may have changed it (an amendment, a handover)."""
+        """Read the session again: another desk may have changed it (an amendment, a handover, a
+        laser authorisation)."""
         if self.record is None:
             return
+        self._permitted_for = None
         try:
             self.record = self.desk.session(self.record.id)
         except DomainError as error:
@@ -369,11 +398,25 @@ class ChecklistPage(QWidget):
         if staff is None or self.record is None:
             return
         session_id = self.record.id
+        if self.record.procedure.item(item_id).kind is ItemKind.SIGN_OUT:
+            self._ask_signature(session_id, staff)
+            return
         problem = self._commit(lambda: self.desk.tick(session_id, item_id, values, staff.id))
         if problem:
             self.cards[item_id].show_error(problem)
         else:
             self._focus_next_item()
+
+    def _ask_signature(self, session_id: int, staff: Staff) -> None:
+        """Sign and lock takes the operator's PIN at this moment (and a clinician's, where asked)."""
+        clinicians = self.desk.list_clinicians() if self.desk.countersignature_required() else None
+
+        def sign(pin: str, countersigner_id: int | None, counter_pin: str) -> str | None:
+            return self._commit(
+                lambda: self.desk.sign_out(session_id, staff.id, pin, countersigner_id, counter_pin)
+            )
+
+        SignDialog(self, staff, SIGNATURE_MEANING, clinicians, sign).open()
 
     def _focus_next_item(self) -> None:
         """After a tick, the keyboard goes to the next thing to do on the page shown."""

@@ -172,3 +172,74 @@ class AmendmentDialog(ReasonDialog):
 
     def _submit_amendment(self, text: str) -> str | None:
         return self._submit_to_store(self.about.currentData(), text, self.reason.text())
+
+
+class SignDialog(QDialog):
+    """Sign and lock: an electronic signature. The operator reads what signing means and gives their
+    PIN at this moment; where the clinic asks for it, a clinician countersigns with theirs."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        signer: Staff,
+        meaning: str,
+        clinicians: list[Staff] | None,
+        submit: Callable[[str, int | None, str], str | None],
+    ) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle("Sign and lock the record")
+        self.setModal(True)
+        self.setMinimumWidth(520)
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        statement = QLabel(
+            f"{signer.name} signs this record: “{meaning}”\n\nOnce signed, the record is locked; a later "
+            "change is an amendment, shown beside it.",
+            self,
+        )
+        statement.setWordWrap(True)
+        layout.addWidget(statement)
+        layout.addWidget(QLabel(f"{signer.name}'s PIN:", self))
+        self.pin = self._pin_field(f"{signer.name}'s PIN", layout)
+        self.countersigners = QComboBox(self)
+        self.counter_pin: QLineEdit | None = None
+        if clinicians is not None:
+            layout.addWidget(QLabel("The clinic asks a clinician to countersign. Clinician:", self))
+            self.countersigners.setAccessibleName("Clinician who countersigns")
+            for clinician in clinicians:
+                self.countersigners.addItem(f"{clinician.name} ({clinician.initials})", clinician.id)
+            layout.addWidget(self.countersigners)
+            layout.addWidget(QLabel("The clinician's PIN:", self))
+            self.counter_pin = self._pin_field("Countersigning clinician's PIN", layout)
+        self.error = message_label(self)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        buttons.addButton("Sign and lock", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.pin.setFocus()
+
+    def _pin_field(self, name: str, layout: QVBoxLayout) -> QLineEdit:
+        field = QLineEdit(self)
+        field.setEchoMode(QLineEdit.EchoMode.Password)
+        field.setAccessibleName(name)
+        field.setMaxLength(8)
+        layout.addWidget(field)
+        return field
+
+    def _save(self) -> None:
+        pin = self.pin.text()
+        self.pin.clear()
+        countersigner = self.countersigners.currentData() if self.counter_pin is not None else None
+        counter_pin = ""
+        if self.counter_pin is not None:
+            counter_pin = self.counter_pin.text()
+            self.counter_pin.clear()
+        problem = self._submit(pin, countersigner, counter_pin)
+        if problem:
+            self.error.setText(problem)
+            return
+        self.accept()

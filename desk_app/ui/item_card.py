@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 from desk_app.domain.actions import can_correct, can_override
 from desk_app.domain.procedure import ItemDef, ItemKind
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
+from desk_app.domain.signatures import signature_lines
 from desk_app.domain.values import describe_value, describe_values, same_value
 from desk_app.reports.history import history_lines
 from desk_app.ui.field_editors import FieldEditor, make_editor
-from desk_app.ui.formatting import local_time
+from desk_app.ui.formatting import local_date_time, local_time
 from desk_app.ui.widgets import message_label
 
 _PRIMARY_TEXT = {
@@ -63,7 +64,7 @@ class ItemCard(QFrame):
         self.previous_hints: dict[str, QLabel] = {}
         self.previous_values: dict[str, Any] = {}
         self._previous_when = ""
-        self._shown: tuple[ItemState, bool] | None = None
+        self._shown: tuple[ItemState, bool, str | None] | None = None
         self._build()
 
     # --- layout ----------------------------------------------------------------------------------
@@ -87,6 +88,7 @@ class ItemCard(QFrame):
         layout.addWidget(self.help)
 
         self.lock = self._message_label("lock", layout)
+        self.permission = self._message_label("permission", layout)
         self.flags = self._message_label("flags", layout)
 
         self.fields_box = QWidget(self)
@@ -188,12 +190,14 @@ class ItemCard(QFrame):
             hint.style().unpolish(hint)
             hint.style().polish(hint)
 
-    def apply(self, session: SessionState, state: ItemState) -> None:
-        """Show the item's derived state; editors keep whatever the user has typed."""
+    def apply(self, session: SessionState, state: ItemState, not_permitted: str | None = None) -> None:
+        """Show the item's derived state; editors keep whatever the user has typed. `not_permitted`
+        says why the member of staff at the desk may not do this item (their role or laser
+        authorisation), and how to switch."""
         session_open = not session.ended
-        if self._shown == (state, session_open):
+        if self._shown == (state, session_open, not_permitted):
             return  # nothing changed since the last second: no restyling, no flicker
-        self._shown = (state, session_open)
+        self._shown = (state, session_open, not_permitted)
         done = state.tick is not None
         self.status.setText(self._status_text(state))
         self.setProperty("status", state.status.value)
@@ -211,14 +215,19 @@ class ItemCard(QFrame):
         for editor in self.editors.values():
             editor.setEnabled(not state.locked)
         recorded = describe_values(self.item, dict(state.tick.values)) if state.tick else []
+        if state.tick is not None and (signed := signature_lines(state.tick, local_date_time)):
+            recorded = [*recorded, *signed]
         self.recorded.setText("\n".join(f"{label}: {value}" for label, value in recorded))
         self.recorded.setVisible(bool(recorded))
         history = history_lines(state, local_time)
         self.history.setText("\n".join(history))
         self.history.setVisible(bool(history))
 
+        barred = not_permitted is not None and not done and session_open
+        self.permission.setText(f"Not for you: {not_permitted}" if barred else "")
+        self.permission.setVisible(barred)
         self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN and not done and session_open)
-        self.primary.setEnabled(session_open and not state.locked)
+        self.primary.setEnabled(session_open and not state.locked and not barred)
         self.override.setVisible(can_override(session, self.item.id) is None)
         self.correct.setVisible(can_correct(session, self.item.id) is None)
         self.correct.setText("Undo tick…" if done else "Withdraw override…")

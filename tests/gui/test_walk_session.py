@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser
 
 from desk_app.store.desk import Desk
@@ -51,6 +53,12 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     window.staff_action.trigger()
     add_staff(qtbot, window, "Ann Nurse", "AN", "nurse", "1111")
     add_staff(qtbot, window, "Clive Doctor", "CD", "clinician", "2222")
+    administrator = next(member for member in desk.list_staff() if member.initials == "MM")
+    ann = next(member for member in desk.list_staff() if member.initials == "AN")
+    today = clock.now().date()
+    desk.grant_laser_authorisation(
+        ann.id, today - timedelta(days=30), today + timedelta(days=365), administrator.id
+    )
     window.sign_out_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", "AN password")
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
@@ -167,6 +175,14 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     type_into(qtbot, window, "Next session on or after", "06/01/2027")
     confirm(qtbot, window, "Next session planned", "Save")
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")
+    dialog = open_dialog()
+    assert "I performed this treatment as recorded here" in visible_texts(dialog)
+    type_into(qtbot, dialog, "Ann Nurse's PIN", "1112")
+    click(qtbot, dialog, "Sign and lock")
+    assert "Wrong PIN" in visible_texts(dialog)  # nothing signed: the record is still open
+    assert desk.sessions_in_progress() != []
+    type_into(qtbot, dialog, "Ann Nurse's PIN", "1111")
+    click(qtbot, dialog, "Sign and lock")
 
     summary = find(window, QTextBrowser, "Session summary").toPlainText()
     assert "Status: Signed out and locked" in summary

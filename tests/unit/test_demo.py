@@ -189,3 +189,14 @@ def test_a_demo_that_fails_half_way_leaves_the_new_file_empty(
         assert counts(db) == dict.fromkeys(TABLES, 0)
     finally:
         db.close()
+
+
+def test_the_demo_has_two_authorised_laser_operators_and_a_nurse_who_is_not_one(
+    demo: tuple[Path, str], demo_desk: Desk
+) -> None:
+    operators = {member.name for member in demo_desk.authorised_operators()}
+    assert operators == {"Kate Whitmore", "Dr Samir Haddad"}
+    rhiannon = next(member for member in demo_desk.list_staff() if member.name == "Rhiannon Hughes")
+    assert demo_desk.may_tick(rhiannon.id, "gel_applied") is None
+    assert "is not one" in (demo_desk.may_tick(rhiannon.id, "fractional_pass") or "")
+    assert "authorised laser operators: Kate Whitmore and Dr Samir Haddad" in demo[1]
