@@ -6,14 +6,17 @@ so the three can never disagree about what was done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
-from desk_app.domain.session import EventKind, SessionRecord
+from desk_app.domain.procedure import Procedure
+from desk_app.domain.session import EventKind, SessionRecord, SessionState, SessionStatus
 from desk_app.domain.values import describe_values
-from desk_app.reports.formats import LocalFormats
+from desk_app.reports.formats import LocalFormats, minutes_text
 from desk_app.reports.history import (
     ITEM_STATUS_WORDS,
     SESSION_STATUS_WORDS,
@@ -36,6 +39,15 @@ class ItemLine:
 
 
 @dataclass(frozen=True)
+class AlertLine:
+    """One gel alert as the record lists it."""
+
+    alert: str
+    due: str
+    acknowledged: str
+
+
+@dataclass(frozen=True)
 class SessionView:
     record: SessionRecord
     status: str
@@ -45,6 +57,8 @@ class SessionView:
     stopped: str
     overrides: list[str]
     adverse_events: str
+    gel_overrun: str  # flagged at the top of the record; empty if the gel came off in time
+    alerts: list[AlertLine]
     signed_out: str
     notes: list[str]
     amendments: list[str]
@@ -87,6 +101,7 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
                 f"{show_time(event.at)}{withdrawn}: {event.text}"
             )
     abort, sign_out = state.abort, state.sign_out
+    overrun = gel_overrun(state, now)
     return SessionView(
         record=record,
         status=SESSION_STATUS_WORDS[state.status],
@@ -96,9 +111,40 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
         stopped=f"by {abort.staff_name} at {show_time(abort.at)}: {abort.text}" if abort else "",
         overrides=overrides,
         adverse_events=_adverse_events(record, now),
+        gel_overrun=_overrun_text(overrun, state, when) if overrun else "",
+        alerts=[_alert_line(alert, record.procedure, when) for alert in raised_alerts(record, state, now)],
         signed_out=f"{sign_out.staff_name} at {show_time(sign_out.at)}" if sign_out else "",
         notes=[f"{event.staff_name} at {show_time(event.at)}: {event.text}" for event in state.session_notes],
         amendments=[amendment_line(event, show_time) for event in state.session_amendments],
+    )
+
+
+def _overrun_text(overrun: GelOverrun, state: SessionState, when: Callable[[datetime], str]) -> str:
+    """'Gel left on 23 minutes past the remove-by time (remove by 10:45, removed 11:08)'."""
+    over, remove_by, until = minutes_text(overrun.over), when(overrun.remove_by), when(overrun.until)
+    if overrun.removed:
+        return f"Gel left on {over} past the remove-by time (remove by {remove_by}, removed {until})"
+    if state.status is SessionStatus.IN_PROGRESS:
+        return f"Gel still on {over} past the remove-by time (remove by {remove_by}, still on at {until})"
+    ended = "signed out" if state.status is SessionStatus.SIGNED_OUT else "treatment stopped"
+    return (
+        f"Gel removal not recorded: the gel was still on {over} past the remove-by time when the "
+        f"session ended (remove by {remove_by}, {ended} {until})"
+    )
+
+
+def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[datetime], str]) -> AlertLine:
+    if alert.kind is AlertKind.READY:
+        what = f"Ready for the laser room (gel on {procedure.ready_minutes} minutes)"
+    else:
+        what = f"Remove the gel now (gel on {procedure.remove_minutes} minutes, the clinic's maximum)"
+    if not alert.live_gel:
+        what += f", for gel applied at {when(alert.gel_applied.at)} and since undone"
+    ack = alert.acknowledged
+    return AlertLine(
+        alert=what,
+        due=when(alert.due_at),
+        acknowledged=f"{ack.staff_name} at {when(ack.at)}" if ack else "Not acknowledged",
     )
 
 
