@@ -14,7 +14,7 @@ from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overr
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
 from desk_app.domain.procedure import Procedure
-from desk_app.domain.session import EventKind, SessionRecord, SessionState, SessionStatus
+from desk_app.domain.session import Event, EventKind, SessionRecord, SessionState, SessionStatus
 from desk_app.domain.values import describe_values
 from desk_app.reports.formats import LocalFormats, minutes_text
 from desk_app.reports.history import (
@@ -26,6 +26,9 @@ from desk_app.reports.history import (
 from desk_app.reports.templates import render
 
 NOT_RECORDED = "Not recorded"
+# Keys of the sign-out tick's values that hold the electronic signatures (issue 14): each a mapping
+# of name, role, meaning and, for the operator, laser_operator. Their instant is the tick's own.
+SIGNATURE_KEYS = (("signature", "Signed"), ("countersignature", "Countersigned"))
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,17 @@ class AlertLine:
 
 
 @dataclass(frozen=True)
+class SignatureLine:
+    """A signature's manifest (as 21 CFR 11.50 asks): printed name, role, date and time, meaning."""
+
+    heading: str
+    name: str
+    role: str
+    at: str
+    meaning: str
+
+
+@dataclass(frozen=True)
 class SessionView:
     record: SessionRecord
     status: str
@@ -59,7 +73,8 @@ class SessionView:
     adverse_events: str
     gel_overrun: str  # flagged at the top of the record; empty if the gel came off in time
     alerts: list[AlertLine]
-    signed_out: str
+    signatures: list[SignatureLine]
+    signed_out: str  # a sign-out from before electronic signatures: who and when only
     notes: list[str]
     amendments: list[str]
 
@@ -102,6 +117,7 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
             )
     abort, sign_out = state.abort, state.sign_out
     overrun = gel_overrun(state, now)
+    signatures = _signatures(sign_out, show_time) if sign_out else []
     return SessionView(
         record=record,
         status=SESSION_STATUS_WORDS[state.status],
@@ -113,7 +129,12 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
         adverse_events=_adverse_events(record, now),
         gel_overrun=_overrun_text(overrun, state, when) if overrun else "",
         alerts=[_alert_line(alert, record.procedure, when) for alert in raised_alerts(record, state, now)],
-        signed_out=f"{sign_out.staff_name} at {show_time(sign_out.at)}" if sign_out else "",
+        signatures=signatures,
+        signed_out=(
+            f"Signed out by {sign_out.staff_name} at {show_time(sign_out.at)} (before electronic signatures)"
+            if sign_out and not signatures
+            else ""
+        ),
         notes=[f"{event.staff_name} at {show_time(event.at)}: {event.text}" for event in state.session_notes],
         amendments=[amendment_line(event, show_time) for event in state.session_amendments],
     )
@@ -146,6 +167,20 @@ def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[dateti
         due=when(alert.due_at),
         acknowledged=f"{ack.staff_name} at {when(ack.at)}" if ack else "Not acknowledged",
     )
+
+
+def _signatures(sign_out: Event, show_time: Callable[[datetime], str]) -> list[SignatureLine]:
+    """The operator's signature and any countersignature, both made with the sign-out tick."""
+    lines = []
+    for key, heading in SIGNATURE_KEYS:
+        signature = sign_out.values.get(key)
+        if signature is None:
+            continue
+        role = signature["role"] + (", authorised laser operator" if signature.get("laser_operator") else "")
+        lines.append(
+            SignatureLine(heading, signature["name"], role, show_time(sign_out.at), signature["meaning"])
+        )
+    return lines
 
 
 def _adverse_events(record: SessionRecord, now: datetime) -> str:

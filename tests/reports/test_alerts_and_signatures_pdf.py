@@ -112,6 +112,11 @@ def records(qapp: QApplication, procedure: Procedure) -> Records:
     return Records(overdue, print_record(overdue, later), old, print_record(old, later))
 
 
+def event_time(record: SessionRecord, kind: EventKind, item_id: str | None = None) -> str:
+    event = next(e for e in record.events if e.kind is kind and (item_id is None or e.item_id == item_id))
+    return LOCAL_FORMATS.date_time(event.at)
+
+
 def test_each_alert_is_printed_with_when_it_fell_due_and_who_acknowledged_it(records: Records) -> None:
     text = records.overdue_printed.text
     assert (
@@ -128,11 +133,44 @@ def test_gel_left_on_past_the_remove_by_time_is_flagged_at_the_top(records: Reco
     assert records.overdue_printed.text.count("past the remove-by time") == 1
 
 
-def test_the_on_screen_summary_carries_the_flag_and_the_alerts(records: Records) -> None:
+def test_the_signature_and_countersignature_are_printed_with_their_meaning(records: Records) -> None:
+    text = records.overdue_printed.text
+    signed = event_time(records.overdue, EventKind.TICK, "operator_sign_out")
+    assert signed.endswith("11:10")  # UTC 10:10 in July: the clinic's summer time
+    assert (
+        "Electronic signatures Signed Printed name: Kate Whitmore Role: nurse, authorised laser operator "
+        f"Date and time: {signed} Meaning: I performed this treatment as recorded here. "
+        f"Countersigned Printed name: Dr Clive Doctor Role: clinician Date and time: {signed} "
+        "Meaning: I have reviewed this record and countersign it. The record is locked."
+    ) in text
+    assert "before electronic signatures" not in text
+
+
+def test_the_signatures_never_show_as_raw_values_of_the_sign_out_item(records: Records) -> None:
+    text = records.overdue_printed.text
+    for raw in ("laser_operator", "countersignature", "'name'", "{", "True"):
+        assert raw not in text
+    assert "Operator signs; the record locks Done 11:10 KW" in text
+
+
+def test_a_record_signed_before_electronic_signatures_says_so(records: Records) -> None:
+    text = records.old_printed.text
+    signed = event_time(records.old, EventKind.TICK, "operator_sign_out")
+    assert (
+        f"Signed out by Ann Nurse at {signed} (before electronic signatures). The record is locked." in text
+    )
+    assert "Electronic signatures" not in text and "Printed name" not in text
+    # Gel off at 61 minutes: only 'ready' fell due, and nothing is flagged.
+    assert "Ready for the laser room (gel on 60 minutes) 10:00 Not acknowledged" in text
+    assert "Remove the gel now" not in text and "past the remove-by time" not in text
+
+
+def test_the_on_screen_summary_carries_the_flag_the_alerts_and_the_signatures(records: Records) -> None:
     record = records.overdue
     summary = session_summary_html(record, record.events[-1].at, LOCAL_FORMATS)
     assert summary.index("Status: Signed out and locked") < summary.index(OVER) < summary.index("Gel alerts")
-    assert "Not acknowledged" in summary
+    assert "Not acknowledged" in summary and "Kate Whitmore" in summary
+    assert "I have reviewed this record and countersign it." in summary
 
 
 def test_a_treatment_stopped_late_is_flagged_with_the_gel_s_removal(log: Log) -> None:
