@@ -8,12 +8,13 @@ was closed or the PC asleep is due the moment the app looks again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from desk_app.domain.countdown import Countdown
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import short_name
-from desk_app.domain.session import SessionRecord, SessionState, SessionStatus
+from desk_app.domain.session import Event, EventKind, SessionRecord, SessionState, SessionStatus
 
 
 class AlertKind(StrEnum):
@@ -50,11 +51,15 @@ class Alert:
         return f"{name}: remove the gel now. It has been on for the clinic's maximum."
 
 
+def _alert_instants(countdown: Countdown) -> dict[AlertKind, datetime]:
+    return {AlertKind.READY: countdown.ready_at, AlertKind.REMOVE_NOW: countdown.remove_at}
+
+
 def _instants(state: SessionState) -> dict[AlertKind, datetime]:
     countdown = state.countdown
     if countdown is None or countdown.removed_at is not None or state.ended:
         return {}
-    return {AlertKind.READY: countdown.ready_at, AlertKind.REMOVE_NOW: countdown.remove_at}
+    return _alert_instants(countdown)
 
 
 def due_alerts(record: SessionRecord, state: SessionState, now: datetime) -> list[Alert]:
@@ -86,3 +91,78 @@ def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> di
     gel = state.item(state.procedure.gel_applied.id).tick
     assert gel is not None  # a due alert means the gel was applied
     return {"gel_applied_event": gel.id}
+
+
+@dataclass(frozen=True)
+class RaisedAlert:
+    """An alert as the record keeps it: when it fell due, for which gel, and who answered it."""
+
+    kind: AlertKind
+    due_at: datetime
+    gel_applied: Event  # the 'gel applied' tick whose countdown raised it
+    live_gel: bool  # False: that tick was later undone (the gel painted again, say)
+    acknowledged: Event | None
+
+
+def _ended_at(state: SessionState) -> datetime | None:
+    """When the session was signed out or stopped; None while it is open."""
+    end = state.sign_out or state.abort
+    return end.at if end is not None else None
+
+
+def raised_alerts(record: SessionRecord, state: SessionState, now: datetime) -> list[RaisedAlert]:
+    """Every alert the gel raised by `now`, oldest first, so the printed record can account for each.
+
+    An alert is raised when its instant passes with that gel on the skin and the session open: the
+    same rule as `due_alerts`, applied to every 'gel applied' tick, undone ones too (their window
+    closes when the tick was undone or replaced).
+    """
+    procedure = state.procedure
+    gel = state.item(procedure.gel_applied.id)
+    changes = [event for event in gel.history if event.kind in (EventKind.TICK, EventKind.CORRECTION)]
+    acks = sorted((event for event in record.events if event.kind is EventKind.ALERT_ACK), key=lambda e: e.id)
+    raised = []
+    for tick in (event for event in changes if event.kind is EventKind.TICK):
+        countdown = Countdown.starting(tick.at, procedure.ready_minutes, procedure.remove_minutes)
+        live = gel.tick is not None and gel.tick.id == tick.id
+        if live:
+            assert state.countdown is not None  # a live 'gel applied' tick starts the countdown
+            closed = state.countdown.removed_at or _ended_at(state)
+        else:
+            closed = next(event.at for event in changes if event.id > tick.id)  # undone or replaced
+        for kind, instant in _alert_instants(countdown).items():
+            if instant > now or (closed is not None and instant >= closed):
+                continue
+            ack = next(
+                (a for a in acks if a.text == kind.value and a.values.get("gel_applied_event") == tick.id),
+                None,
+            )
+            raised.append(RaisedAlert(kind, instant, tick, live, ack))
+    return sorted(raised, key=lambda alert: alert.due_at)
+
+
+@dataclass(frozen=True)
+class GelOverrun:
+    """The live gel on the skin past its remove-by time: until it came off, or until `until` if it
+    was never recorded as removed (the session's end, or now)."""
+
+    remove_by: datetime
+    until: datetime
+    removed: bool
+
+    @property
+    def over(self) -> timedelta:
+        return self.until - self.remove_by
+
+
+def gel_overrun(state: SessionState, now: datetime) -> GelOverrun | None:
+    """How far past the remove-by time the gel stayed on, or None if it came off in time (or never
+    went on): the printed record flags it at the top."""
+    countdown = state.countdown
+    if countdown is None:
+        return None
+    removed = countdown.removed_at is not None
+    until = countdown.removed_at or _ended_at(state) or now
+    if until <= countdown.remove_at:
+        return None
+    return GelOverrun(countdown.remove_at, until, removed)

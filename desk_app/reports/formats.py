@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -20,3 +20,14 @@ class LocalFormats:
 def pages_text(count: int) -> str:
     """'1 page', '3 pages'."""
     return "1 page" if count == 1 else f"{count} pages"
+
+
+def minutes_text(duration: timedelta) -> str:
+    """'1 minute', '23 minutes', '2 hours 5 minutes'. A part minute counts as a whole one, so a
+    time over a limit is never understated."""
+    minutes = max(0, int(-(-duration.total_seconds() // 60)))
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes or not hours:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)

@@ -17,7 +17,9 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 
 from desk_app.domain.clinic import PaperSize
@@ -28,6 +30,9 @@ MARGINS_MM = QMarginsF(16, 12, 16, 12)
 BODY_POINT_SIZE = 10
 BAND_POINT_SIZE = 8
 _PAGE_SIZES = {PaperSize.A4: QPageSize.PageSizeId.A4, PaperSize.LETTER: QPageSize.PageSizeId.Letter}
+# A table whose first cell says style="-qt-user-state: 1" is never split across two pages (Qt's
+# HTML has no page-break-inside): a signature stays on one page with its meaning.
+KEEP_TOGETHER = 1
 
 
 def page_layout(paper: PaperSize) -> QPageLayout:
@@ -68,7 +73,24 @@ def _layout(document: PrintDocument, device: QPagedPaintDevice, frame: _PageFram
     text.setDefaultFont(_font(BODY_POINT_SIZE))
     text.setHtml(document.html)
     text.setPageSize(QSizeF(frame.width, frame.body.height()))
+    _keep_tables_together(text)
     return text
+
+
+def _keep_tables_together(text: QTextDocument) -> None:
+    """Start each table marked KEEP_TOGETHER on a new page if it would straddle two, in document
+    order (each move shifts what follows). A table taller than a page is left to break."""
+    page_height = text.pageSize().height()
+    block = text.begin()
+    while block.isValid():
+        table = QTextCursor(block).currentTable() if block.userState() == KEEP_TOGETHER else None
+        if table is not None:
+            box = text.documentLayout().frameBoundingRect(table)
+            if box.height() < page_height and box.top() // page_height != box.bottom() // page_height:
+                table_format = table.format()
+                table_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                table.setFormat(table_format)
+        block = block.next()
 
 
 def count_pages(document: PrintDocument, device: QPagedPaintDevice) -> int:

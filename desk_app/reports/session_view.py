@@ -6,14 +6,17 @@ so the three can never disagree about what was done.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
-from desk_app.domain.session import EventKind, SessionRecord
+from desk_app.domain.procedure import Procedure
+from desk_app.domain.session import Event, EventKind, SessionRecord, SessionState, SessionStatus
 from desk_app.domain.values import describe_values
-from desk_app.reports.formats import LocalFormats
+from desk_app.reports.formats import LocalFormats, minutes_text
 from desk_app.reports.history import (
     ITEM_STATUS_WORDS,
     SESSION_STATUS_WORDS,
@@ -23,6 +26,9 @@ from desk_app.reports.history import (
 from desk_app.reports.templates import render
 
 NOT_RECORDED = "Not recorded"
+# Keys of the sign-out tick's values that hold the electronic signatures (issue 14): each a mapping
+# of name, role, meaning and, for the operator, laser_operator. Their instant is the tick's own.
+SIGNATURE_KEYS = (("signature", "Signed"), ("countersignature", "Countersigned"))
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,26 @@ class ItemLine:
 
 
 @dataclass(frozen=True)
+class AlertLine:
+    """One gel alert as the record lists it."""
+
+    alert: str
+    due: str
+    acknowledged: str
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    """A signature's manifest (as 21 CFR 11.50 asks): printed name, role, date and time, meaning."""
+
+    heading: str
+    name: str
+    role: str
+    at: str
+    meaning: str
+
+
+@dataclass(frozen=True)
 class SessionView:
     record: SessionRecord
     status: str
@@ -45,7 +71,10 @@ class SessionView:
     stopped: str
     overrides: list[str]
     adverse_events: str
-    signed_out: str
+    gel_overrun: str  # flagged at the top of the record; empty if the gel came off in time
+    alerts: list[AlertLine]
+    signatures: list[SignatureLine]
+    signed_out: str  # a sign-out from before electronic signatures: who and when only
     notes: list[str]
     amendments: list[str]
 
@@ -87,6 +116,8 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
                 f"{show_time(event.at)}{withdrawn}: {event.text}"
             )
     abort, sign_out = state.abort, state.sign_out
+    overrun = gel_overrun(state, now)
+    signatures = _signatures(sign_out, show_time) if sign_out else []
     return SessionView(
         record=record,
         status=SESSION_STATUS_WORDS[state.status],
@@ -96,10 +127,60 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
         stopped=f"by {abort.staff_name} at {show_time(abort.at)}: {abort.text}" if abort else "",
         overrides=overrides,
         adverse_events=_adverse_events(record, now),
-        signed_out=f"{sign_out.staff_name} at {show_time(sign_out.at)}" if sign_out else "",
+        gel_overrun=_overrun_text(overrun, state, when) if overrun else "",
+        alerts=[_alert_line(alert, record.procedure, when) for alert in raised_alerts(record, state, now)],
+        signatures=signatures,
+        signed_out=(
+            f"Signed out by {sign_out.staff_name} at {show_time(sign_out.at)} (before electronic signatures)"
+            if sign_out and not signatures
+            else ""
+        ),
         notes=[f"{event.staff_name} at {show_time(event.at)}: {event.text}" for event in state.session_notes],
         amendments=[amendment_line(event, show_time) for event in state.session_amendments],
     )
+
+
+def _overrun_text(overrun: GelOverrun, state: SessionState, when: Callable[[datetime], str]) -> str:
+    """'Gel left on 23 minutes past the remove-by time (remove by 10:45, removed 11:08)'."""
+    over, remove_by, until = minutes_text(overrun.over), when(overrun.remove_by), when(overrun.until)
+    if overrun.removed:
+        return f"Gel left on {over} past the remove-by time (remove by {remove_by}, removed {until})"
+    if state.status is SessionStatus.IN_PROGRESS:
+        return f"Gel still on {over} past the remove-by time (remove by {remove_by}, still on at {until})"
+    ended = "signed out" if state.status is SessionStatus.SIGNED_OUT else "treatment stopped"
+    return (
+        f"Gel removal not recorded: the gel was still on {over} past the remove-by time when the "
+        f"session ended (remove by {remove_by}, {ended} {until})"
+    )
+
+
+def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[datetime], str]) -> AlertLine:
+    if alert.kind is AlertKind.READY:
+        what = f"Ready for the laser room (gel on {procedure.ready_minutes} minutes)"
+    else:
+        what = f"Remove the gel now (gel on {procedure.remove_minutes} minutes, the clinic's maximum)"
+    if not alert.live_gel:
+        what += f", for gel applied at {when(alert.gel_applied.at)} and since undone"
+    ack = alert.acknowledged
+    return AlertLine(
+        alert=what,
+        due=when(alert.due_at),
+        acknowledged=f"{ack.staff_name} at {when(ack.at)}" if ack else "Not acknowledged",
+    )
+
+
+def _signatures(sign_out: Event, show_time: Callable[[datetime], str]) -> list[SignatureLine]:
+    """The operator's signature and any countersignature, both made with the sign-out tick."""
+    lines = []
+    for key, heading in SIGNATURE_KEYS:
+        signature = sign_out.values.get(key)
+        if signature is None:
+            continue
+        role = signature["role"] + (", authorised laser operator" if signature.get("laser_operator") else "")
+        lines.append(
+            SignatureLine(heading, signature["name"], role, show_time(sign_out.at), signature["meaning"])
+        )
+    return lines
 
 
 def _adverse_events(record: SessionRecord, now: datetime) -> str:

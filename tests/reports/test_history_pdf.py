@@ -114,7 +114,7 @@ def test_each_session_follows_in_full_each_on_a_new_page(history: History) -> No
         in sections[2]
     )
     assert "Fluence: 5.5 J/cm2" in sections[2]
-    assert "Operator's sign-out: Ann Nurse at" in sections[2]
+    assert "The record is locked." in sections[2]  # signed out (the wording: test_alerts_and_signatures_pdf)
 
 
 def test_the_registration_changes_are_listed_with_who_and_when(history: History) -> None:

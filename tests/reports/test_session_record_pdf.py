@@ -176,7 +176,9 @@ def test_notes_the_amendment_and_the_operators_sign_out_are_printed(records: Rec
     )
     signed = event_time(record, EventKind.TICK, "operator_sign_out")
     assert signed != amended_at
-    assert f"Operator's sign-out: Ann Nurse at {signed}. The record is locked." in text
+    # After the amendments: who signed and when (the signature's own wording: test_alerts_and_signatures_pdf).
+    signing = text[text.index("Amendments to the session") :]
+    assert "Ann Nurse" in signing and signed in signing and "The record is locked." in signing
     # The original answer stays beside the amendment, never replaced by it.
     assert "Cool air blower: Accepted" in text
 
@@ -221,7 +223,7 @@ def test_a_stopped_session_prints_why_and_that_nobody_signed_it_out(records: Rec
     assert f"Treatment stopped by Ann Nurse at {stopped}: {ABORT_REASON}" in printed.text
     assert "Not signed out by an operator." in printed.text
     assert "Adverse events: Not recorded" in printed.text
-    assert "Operator's sign-out" not in printed.text
+    assert "The record is locked." not in printed.text
 
 
 def test_each_session_shows_its_own_place_in_the_course(records: Records) -> None:
