@@ -1,4 +1,5 @@
-"""Laser authorisation as an administrator meets it on the Staff page, and who may do what (issue 14)."""
+"""Laser authorisation as an administrator meets it on the Staff page, the line that says nobody holds
+it, and who may do what (issue 14)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
-from desk_app.ui.main_window import MainWindow
+from desk_app.ui.main_window import NO_LASER_OPERATOR, MainWindow
 from tests.gui.nurse import click, find, open_dialog, type_into, type_text, visible_texts
 from tests.gui.test_keyboard_and_names import TOUCH, unnamed_or_untabbable, visible_buttons
-from tests.support.people import add_member
+from tests.support.people import add_member, authorise_laser_operator
 
 GRANT = "Grant the laser authorisation of Rhiannon Hughes"
 NOT_AUTHORISED = "Not an authorised laser operator"
@@ -58,6 +59,7 @@ def test_an_administrator_grants_laser_authorisation_and_the_staff_page_says_so(
     rhiannon = add_member(desk, "Rhiannon Hughes", "RH", "nurse", laser_operator=False)
     staff_page_as(window, admin)
     assert NOT_AUTHORISED in lines(window)
+    assert NO_LASER_OPERATOR in lines(window), "nobody holds it: the administrator is told to grant it"
 
     # From the keyboard: Tab from the last button above reaches Grant, and Space opens the dialog.
     window.activateWindow()
@@ -79,6 +81,7 @@ def test_an_administrator_grants_laser_authorisation_and_the_staff_page_says_so(
     assert "Rhiannon Hughes is an authorised laser operator until 2 November 2027." in lines(window)
     held = desk.laser_authorisation(rhiannon.id)
     assert held is not None and (held.trained_on, held.expires_on) == (date(2026, 11, 3), date(2027, 11, 2))
+    assert NO_LASER_OPERATOR not in lines(window), "the line goes once someone holds it"
     assert find(window, QPushButton, "Withdraw the laser authorisation of Rhiannon Hughes")
 
 
@@ -119,17 +122,28 @@ def test_an_administrator_withdraws_laser_authorisation_with_a_reason(
     assert "Ann Nurse is no longer an authorised laser operator." in lines(window)
     withdrawn = AuditLog.get(AuditLog.action == "laser authorisation withdrawn")
     assert "Has not renewed the laser safety course" in withdrawn.detail and withdrawn.staff_id == admin.id
+    assert NO_LASER_OPERATOR in lines(window), "she was the only one"
 
 
-def test_an_expired_authorisation_reads_as_expired(
+def test_an_expired_authorisation_reads_as_expired_and_the_administrator_is_told_at_sign_in(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, admin: Staff
 ) -> None:
     staff_page_as(window, admin)
+    assert NO_LASER_OPERATOR not in lines(window)
     clock.advance(days=366)  # authorised until 25 November 2027, a year from the tests' first day
     window.sign_out_action.trigger()
     staff_page_as(window, admin)
     assert "Laser authorisation expired on 25 November 2027" in lines(window)
     assert find(window, QPushButton, "Renew the laser authorisation of Ann Nurse")
+    assert NO_LASER_OPERATOR in lines(window)
+    window.set_staff(nurse)
+    assert NO_LASER_OPERATOR not in lines(window), "an administrator's to do"
+    window.set_staff(admin)
+    assert NO_LASER_OPERATOR in lines(window)
+
+    authorise_laser_operator(desk, nurse)  # at another desk, whose write this desk then notices
+    window.signals.changed_elsewhere.emit()
+    assert NO_LASER_OPERATOR not in lines(window)
 
 
 def test_the_staff_page_says_who_may_do_what(window: MainWindow, admin: Staff) -> None:
