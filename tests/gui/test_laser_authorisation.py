@@ -1,5 +1,5 @@
 """Laser authorisation as an administrator meets it on the Staff page, the line that says nobody holds
-it, and who may do what (issue 14)."""
+it, who may do what, and the clinic's countersignature setting (issue 14)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QDialog,
     QGroupBox,
     QPlainTextEdit,
@@ -153,3 +154,20 @@ def test_the_staff_page_says_who_may_do_what(window: MainWindow, admin: Staff) -
     shown = lines(window)
     assert "• tick any clinical item: screening answers, gel, time-out, laser passes, sign-out" in shown
     assert "• override a soft stop, with PIN and reason" in shown
+
+
+def test_the_countersignature_setting_is_saved_with_the_clinic_details(
+    qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
+) -> None:
+    window.set_staff(admin)
+    window.clinic_action.trigger()
+    dialog = open_dialog()
+    box = find(dialog, QCheckBox, "A clinician countersigns each record")
+    assert not box.isChecked()
+    click(qtbot, dialog, "A clinician countersigns each record")
+    click(qtbot, dialog, "Save")
+    assert not dialog.isVisible()
+    assert desk.clinic_details().countersignature_required
+
+    window.clinic_action.trigger()
+    assert find(open_dialog(), QCheckBox, "A clinician countersigns each record").isChecked()
