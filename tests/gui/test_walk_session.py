@@ -51,6 +51,12 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     window.staff_action.trigger()
     add_staff(qtbot, window, "Ann Nurse", "AN", "nurse", "1111")
     add_staff(qtbot, window, "Clive Doctor", "CD", "clinician", "2222")
+    # Ann did the laser safety course this month: the administrator authorises her to use the laser.
+    click(qtbot, window, "Grant the laser authorisation of Ann Nurse")
+    dialog = open_dialog()
+    type_into(qtbot, dialog, "Date trained", "02/11/2026")
+    type_into(qtbot, dialog, "Authorised until", "01/11/2027")
+    click(qtbot, dialog, "Save")
     window.sign_out_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", "AN password")
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
