@@ -1,11 +1,14 @@
-"""Clinic details: name, address, contact line and paper size for printed pages; where the records are."""
+"""Clinic details: name, address, contact line and paper size for printed pages, the screen lock,
+backups and countersignatures; where the records are."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QSpinBox,
     QWidget,
@@ -65,6 +68,10 @@ class ClinicDetailsDialog(FormDialog):
         self.idle_minutes.setValue(details.idle_lock_minutes)
         self.idle_minutes.setAccessibleName(LABELS["idle_lock_minutes"])
         self.form.addRow(LABELS["idle_lock_minutes"], self.idle_minutes)
+        self.countersignature = QCheckBox(LABELS["countersignature_required"], self)
+        self.countersignature.setChecked(details.countersignature_required)
+        self.countersignature.setToolTip("At sign-out, a clinician signs the record too, with their PIN")
+        self.form.addRow(self.countersignature)
         self.backup_folder = self.line(LABELS["backup_folder"], details.backup_folder)
         self.backup_folder.setPlaceholderText("For example a USB disk: /media/clinic/backups")
         if not desk.keeps_its_own_backups():
@@ -90,13 +97,16 @@ class ClinicDetailsDialog(FormDialog):
 
     def save(self) -> str | None:
         try:
-            details = checked_clinic_details(
-                self.name.text(),
-                self.address.text(),
-                self.contact_line.text(),
-                self.paper.currentText(),
-                self.idle_minutes.value(),
-                self.backup_folder.text(),
+            details = replace(
+                checked_clinic_details(
+                    self.name.text(),
+                    self.address.text(),
+                    self.contact_line.text(),
+                    self.paper.currentText(),
+                    self.idle_minutes.value(),
+                    self.backup_folder.text(),
+                ),
+                countersignature_required=self.countersignature.isChecked(),
             )
             folder = details.backup_folder if self.backup_folder.isEnabled() else ""
             if folder and not Path(folder).expanduser().is_dir():

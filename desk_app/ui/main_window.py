@@ -46,6 +46,7 @@ from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPa
 from desk_app.ui.widgets import message_label
 
 TICK_MS = 1000
+NO_LASER_OPERATOR = "No one is an authorised laser operator today: grant it on the Staff page (Ctrl+Shift+A)."
 
 
 def _warm_up_reports() -> None:
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
             desk.changed_elsewhere()
         self.signals = DeskSignals(self)
         self.signals.changed_elsewhere.connect(self._read_idle_limit)  # another desk's Clinic details
+        self.signals.changed_elsewhere.connect(self._another_desk_wrote)
         self.staff: Staff | None = None
         self.backups = backups
         # Installed before any widget is made: labels are polished as soon as a layout measures them.
@@ -102,6 +104,10 @@ class MainWindow(QMainWindow):
         column.addWidget(self.banner)
         self.alert_message = message_label(central, visible=False)
         column.addWidget(self.alert_message)
+        self.laser_notice = message_label(central, visible=False)
+        self.laser_notice.setText(NO_LASER_OPERATOR)
+        self.laser_notice.setContentsMargins(8, 4, 8, 4)
+        column.addWidget(self.laser_notice)
         self.stack = QStackedWidget(central)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -258,6 +264,24 @@ class MainWindow(QMainWindow):
             minutes = ClinicDetails().idle_lock_minutes
         self.idle_limit = timedelta(minutes=minutes)
 
+    def _read_laser_operators(self) -> None:
+        """Tell an administrator when nobody may use the laser today. Read when an administrator signs in
+        and when the Staff page changes someone; not every second, nor for others (it reads every
+        member of staff, and a refused laser item says the same to a nurse when it matters)."""
+        if not self._is_administrator():
+            self.laser_notice.setVisible(False)
+            return
+        try:
+            nobody = not self.desk.authorised_operators()
+        except DomainError:
+            return  # a busy database: the tick says so; the line stays as it was
+        self.laser_notice.setVisible(nobody)
+
+    def _another_desk_wrote(self) -> None:
+        """Another desk may have granted the first authorisation: look again while the line is up."""
+        if not self.laser_notice.isHidden():
+            self._read_laser_operators()
+
     def _is_administrator(self) -> bool:
         return self.staff is not None and not self.locked and self.staff.role is Role.ADMINISTRATOR
 
@@ -273,6 +297,7 @@ class MainWindow(QMainWindow):
             if self.staff_admin_page is None:
                 self.staff_admin_page = StaffAdminPage(self.desk, self.current_staff, self)
                 self.staff_admin_page.back_requested.connect(self.show_home)
+                self.staff_admin_page.staff_changed.connect(self._read_laser_operators)
                 self.stack.addWidget(self.staff_admin_page)
             self.staff_admin_page.refresh()
             self.stack.setCurrentWidget(self.staff_admin_page)
@@ -366,6 +391,7 @@ class MainWindow(QMainWindow):
         self._read_idle_limit()
         self.idle.touch()
         self.locked = False
+        self._read_laser_operators()
         self.alert_message.setVisible(False)
         self._update_staff_label()
         self.show_home()

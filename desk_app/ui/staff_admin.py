@@ -1,4 +1,5 @@
-"""Administrators look after the staff list: add, change a role, make inactive, unlock, new password.
+"""Administrators look after the staff list: add, change a role, make inactive, unlock, new password,
+and grant or withdraw laser authorisation; the page also shows who may do what.
 
 Staff are never deleted (records name them); every change is in the audit trail.
 """
@@ -6,12 +7,15 @@ Staff are never deleted (records name them); every change is in the audit trail.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from itertools import pairwise
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -24,19 +28,49 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.dates import local_today, parse_user_date
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
+from desk_app.domain.permissions import LaserAuthorisation, Permissions
 from desk_app.store.desk import Desk
+from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.formatting import clinic_locale
 from desk_app.ui.staff_pages import StaffForm
 from desk_app.ui.widgets import message_label
 
 _COLUMNS = ("Name", "Initials", "Role", "Active", "Can sign in", "Account")
+DATE_HINT = "DD/MM/YYYY"
+TRAINED = "Date trained"
+UNTIL = "Authorised until"
+WITHDRAW_REASON = "Why it is withdrawn"
+
+
+def long_day(day: date) -> str:
+    """'3 March 2026': the month in words, so that nobody reads 03/02 the American way round."""
+    return clinic_locale().toString(QDate(day.year, day.month, day.day), "d MMMM yyyy")
+
+
+def laser_standing(authorisation: LaserAuthorisation | None, today: date) -> str:
+    """A nurse's or clinician's laser authorisation in words, as the store would judge it today."""
+    if authorisation is None:
+        return "Not an authorised laser operator"
+    if today > authorisation.expires_on:
+        return f"Laser authorisation expired on {long_day(authorisation.expires_on)}"
+    if today < authorisation.trained_on:  # the PC's date was wrong when it was granted, or is now
+        return f"Laser authorisation starts on {long_day(authorisation.trained_on)}"
+    return (
+        f"Authorised laser operator: trained {long_day(authorisation.trained_on)}, until "
+        f"{long_day(authorisation.expires_on)} (granted by {authorisation.granted_by})"
+    )
 
 
 class StaffAdminPage(QWidget):
     back_requested = Signal()
     """Back to the board."""
+
+    staff_changed = Signal()
+    """A member of staff or a laser authorisation changed: who may use the laser may have too."""
 
     def __init__(
         self, desk: Desk, current_staff: Callable[[], Staff | None], parent: QWidget | None = None
@@ -110,6 +144,8 @@ class StaffAdminPage(QWidget):
         self.verify_result.setAccessibleName("Verification result")
         footer.addWidget(self.verify_result, 1)
         layout.addLayout(footer)
+        self.laser_box = LaserOperatorsBox(self, self._ask_grant, self._ask_withdraw)
+        layout.addWidget(self.laser_box)
         add_box = QGroupBox("Add a member of staff", self)
         add = QVBoxLayout(add_box)
         self.form = StaffForm(add_box, with_role=True)
@@ -119,6 +155,7 @@ class StaffAdminPage(QWidget):
         self.add_button.clicked.connect(self._add)
         add.addWidget(self.add_button)
         layout.addWidget(add_box)
+        layout.addWidget(PermissionsBox(desk.permissions, self))
 
     def refresh(self) -> None:
         rows = self.desk.list_all_staff()
@@ -135,6 +172,13 @@ class StaffAdminPage(QWidget):
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        clinical = [m for m in self.members if m.active and m.role is not Role.ADMINISTRATOR]
+        today = local_today(self.desk.clock.now())
+        self.laser_box.show_members([(m, self.desk.laser_authorisation(m.id)) for m in clinical], today)
+        # Tab goes down the page as it reads: the laser buttons are made after the form below them.
+        chain = [self.verify_button, *self.laser_box.buttons, self.form.name]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _selected(self) -> Staff | None:
         row = self.table.currentRow()
@@ -153,9 +197,13 @@ class StaffAdminPage(QWidget):
         except DomainError as error:
             self.message.setText(str(error))
             return False
+        self._changed(done)
+        return True
+
+    def _changed(self, done: str) -> None:
         self.refresh()
         self.message.setText(done)
-        return True
+        self.staff_changed.emit()
 
     def _change_role(self) -> None:
         if (member := self._selected()) is not None:
@@ -183,6 +231,48 @@ class StaffAdminPage(QWidget):
         CredentialsDialog(
             self, member, lambda password, pin: self._set_credentials(member, admin, password, pin)
         ).open()
+
+    def _ask_grant(self, member: Staff) -> None:
+        LaserAuthorisationDialog(
+            self, member, lambda trained, until: self._grant(member, trained, until)
+        ).open()
+
+    def _grant(self, member: Staff, trained_text: str, until_text: str) -> str | None:
+        trained, until = parse_user_date(trained_text), parse_user_date(until_text)
+        if trained is None:
+            return _date_problem(TRAINED, trained_text)
+        if until is None:
+            return _date_problem(UNTIL, until_text)
+        if (admin := self.current_staff()) is None:
+            return "Sign in first."
+        try:
+            granted = self.desk.grant_laser_authorisation(member.id, trained, until, admin.id)
+        except DomainError as error:
+            return str(error)
+        self._changed(f"{member.name} is an authorised laser operator until {long_day(granted.expires_on)}.")
+        return None
+
+    def _ask_withdraw(self, member: Staff) -> None:
+        dialog = ReasonDialog(
+            self,
+            f"Withdraw the laser authorisation of {member.name}",
+            f"Why is it withdrawn? From now on {member.name} may not confirm the laser items of the "
+            "time-out, record a laser pass or sign a record out. The reason is kept in the audit trail.",
+            lambda reason: self._withdraw(member, reason),
+            ok_text="Withdraw",
+        )
+        dialog.text.setAccessibleName(WITHDRAW_REASON)
+        dialog.open()
+
+    def _withdraw(self, member: Staff, reason: str) -> str | None:
+        if (admin := self.current_staff()) is None:
+            return "Sign in first."
+        try:
+            self.desk.withdraw_laser_authorisation(member.id, reason, admin.id)
+        except DomainError as error:
+            return str(error)
+        self._changed(f"{member.name} is no longer an authorised laser operator.")
+        return None
 
     def _verify(self) -> None:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # about 7 s per million rows
@@ -262,3 +352,103 @@ class RenameDialog(FormDialog):
 
     def save(self) -> str | None:
         return self._submit(self.name.text(), self.initials.text())
+
+
+def _date_problem(label: str, text: str) -> str:
+    if not text.strip():
+        return f"{label}: please fill this in."
+    return f"{label} is not a real date (for example 31/01/2027)."
+
+
+class LaserOperatorsBox(QGroupBox):
+    """Each active nurse and clinician's laser authorisation in words, with what an administrator
+    may do about it: grant (or renew, after new training) and withdraw."""
+
+    def __init__(
+        self, parent: QWidget, grant: Callable[[Staff], None], withdraw: Callable[[Staff], None]
+    ) -> None:
+        super().__init__("Authorised laser operators", parent)
+        self.grant, self.withdraw = grant, withdraw
+        self.column = QVBoxLayout(self)
+        intro = QLabel(
+            "Only an authorised laser operator confirms the laser items of the time-out, records laser "
+            "passes and signs a record out. Grant it with the dates on the training certificate.",
+            self,
+        )
+        intro.setWordWrap(True)
+        self.column.addWidget(intro)
+        self.rows = QWidget(self)  # made anew for each list: no stale button stays under a finger
+        self.column.addWidget(self.rows)
+        self.buttons: list[QPushButton] = []
+
+    def show_members(self, standings: list[tuple[Staff, LaserAuthorisation | None]], today: date) -> None:
+        self.rows.hide()
+        self.rows.deleteLater()
+        self.rows = QWidget(self)
+        self.buttons = []
+        grid = QGridLayout(self.rows)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setColumnStretch(1, 1)
+        if not standings:
+            grid.addWidget(QLabel("No nurses or clinicians yet: add them below first.", self.rows), 0, 0)
+        for row, (member, authorisation) in enumerate(standings):
+            grid.addWidget(QLabel(f"{member.name} ({member.role.value})", self.rows), row, 0)
+            lapsed = authorisation is not None and not authorisation.valid_on(today)
+            standing = message_label(self.rows, "error" if lapsed else "laserStanding")
+            standing.setText(laser_standing(authorisation, today))
+            grid.addWidget(standing, row, 1)
+            offers = [("Grant" if authorisation is None else "Renew", self.grant)]
+            if authorisation is not None:
+                offers.append(("Withdraw", self.withdraw))
+            for column, (verb, act) in enumerate(offers, start=2):
+                button = QPushButton(f"{verb}…", self.rows)
+                button.setAccessibleName(f"{verb} the laser authorisation of {member.name}")
+                button.setToolTip(button.accessibleName())
+                button.setMinimumHeight(44)
+                button.clicked.connect(lambda _=False, m=member, a=act: a(m))
+                grid.addWidget(button, row, column)
+                self.buttons.append(button)
+        self.column.addWidget(self.rows)
+        self.rows.show()  # at once: the page may be on screen already
+
+
+class LaserAuthorisationDialog(FormDialog):
+    """The dates of a nurse's or clinician's laser training, typed as the app takes any date."""
+
+    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
+        super().__init__(
+            parent,
+            f"Laser authorisation for {member.name}",
+            f"From the date trained until the expiry, {member.name} may confirm the laser items of the "
+            f"time-out, record laser passes and sign records out. Dates as {DATE_HINT}.",
+        )
+        self._submit = submit
+        self.trained = self.line(TRAINED)
+        self.until = self.line(UNTIL)
+        for edit in (self.trained, self.until):
+            edit.setPlaceholderText(DATE_HINT)
+
+    def save(self) -> str | None:
+        problem = self._submit(self.trained.text(), self.until.text())
+        if problem:  # the store's refusals run to two lines: grow, rather than squeeze the words above
+            self.error.setText(problem)
+            self.adjustSize()
+        return problem
+
+
+class PermissionsBox(QGroupBox):
+    """The clinic's permissions file in words, so that anyone can read what the app will refuse."""
+
+    def __init__(self, permissions: Permissions, parent: QWidget) -> None:
+        super().__init__("Who may do what", parent)
+        columns = QHBoxLayout(self)
+        for rules in permissions.roles.values():
+            role = QGroupBox(rules.title, self)
+            lines = QVBoxLayout(role)
+            for heading, items in (("May", rules.may), ("May not", rules.may_not)):
+                if items:
+                    words = QLabel("\n".join([f"{heading}:", *(f"• {item}" for item in items)]), role)
+                    words.setWordWrap(True)
+                    lines.addWidget(words)
+            lines.addStretch(1)
+            columns.addWidget(role, 1)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser
 
 from desk_app.store.desk import Desk
@@ -53,12 +51,12 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     window.staff_action.trigger()
     add_staff(qtbot, window, "Ann Nurse", "AN", "nurse", "1111")
     add_staff(qtbot, window, "Clive Doctor", "CD", "clinician", "2222")
-    administrator = next(member for member in desk.list_staff() if member.initials == "MM")
-    ann = next(member for member in desk.list_staff() if member.initials == "AN")
-    today = clock.now().date()
-    desk.grant_laser_authorisation(
-        ann.id, today - timedelta(days=30), today + timedelta(days=365), administrator.id
-    )
+    # Ann did the laser safety course this month: the administrator authorises her to use the laser.
+    click(qtbot, window, "Grant the laser authorisation of Ann Nurse")
+    dialog = open_dialog()
+    type_into(qtbot, dialog, "Date trained", "02/11/2026")
+    type_into(qtbot, dialog, "Authorised until", "01/11/2027")
+    click(qtbot, dialog, "Save")
     window.sign_out_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", "AN password")
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
