@@ -51,5 +51,6 @@ class FormDialog(QDialog):
         problem = self.save()
         if problem:
             self.error.setText(problem)
+            self.adjustSize()  # a message of two lines must not squeeze the form's own text
             return
         self.accept()
