@@ -229,7 +229,8 @@ class ItemCard(QFrame):
         self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN and not done and session_open)
         self.primary.setEnabled(session_open and not state.locked and not barred)
         self.override.setVisible(can_override(session, self.item.id) is None)
-        self.correct.setVisible(can_correct(session, self.item.id) is None)
+        # Who may not tick an item may not undo it either: the button is not offered.
+        self.correct.setVisible(can_correct(session, self.item.id) is None and not_permitted is None)
         self.correct.setText("Undo tick…" if done else "Withdraw override…")
         self.note.setVisible(session_open)
         if state.satisfied or done:

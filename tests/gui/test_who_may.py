@@ -4,12 +4,14 @@ shows what the signature means, takes the PIN and puts the signature on the reco
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
+from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_into, visible_texts
 from tests.gui.test_checklist_actions import at_laser, show, start_session, status
@@ -17,6 +19,12 @@ from tests.support.people import PIN, add_member
 from tests.support.walk import LASER, SIGN_OUT, tick_all
 
 FRACTIONAL = "Fractional pass"
+
+
+def offers_undo(window: MainWindow, item_id: str) -> bool:
+    """Whether the item's card offers Undo (on its own page, shown or not)."""
+    (item_card,) = [c for c in window.findChildren(ItemCard) if c.item.id == item_id]
+    return item_card.correct.isVisibleTo(item_card)
 
 
 def test_an_administrator_sees_why_clinical_items_are_not_theirs_and_cannot_tick_them(
@@ -40,6 +48,9 @@ def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pi
     show(window, trainee, session_id)
     save_pass = find(window, QAbstractButton, f"Save pass: {FRACTIONAL}")
     assert not save_pass.isEnabled()
+    click(qtbot, window, "Pause point Time-out")
+    assert not offers_undo(window, "staff_eyewear")  # done by Ann, an operator: not Tia's to undo
+    click(qtbot, window, "Pause point Laser")
     assert "Not for you: Only an authorised laser operator may do this, and Tia Trainee is not one." in (
         visible_texts(window)
     )
@@ -48,8 +59,11 @@ def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pi
     sign_in(qtbot, window, "Ann Nurse", PIN)
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
     window.show_session(session_id)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old page's buttons go
     save_pass = find(window, QAbstractButton, f"Save pass: {FRACTIONAL}")
     assert save_pass.isEnabled()
+    click(qtbot, window, "Pause point Time-out")
+    assert offers_undo(window, "staff_eyewear")
     assert "Not for you" not in visible_texts(window)
 
 

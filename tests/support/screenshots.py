@@ -48,9 +48,20 @@ def main() -> None:
         def laser_room() -> None:
             in_room = next(s for s in sessions if s.patient.given_names == "José")
             window.show_session(in_room.id)
-            QTimer.singleShot(
-                500, lambda: (shoot(app, window, "laser-pass.png"), patient(in_room.patient.id))
-            )
+            QTimer.singleShot(500, lambda: (shoot(app, window, "laser-pass.png"), not_permitted(in_room)))
+
+        def not_permitted(in_room) -> None:  # noqa: ANN001
+            """A nurse without laser authorisation at the same screen: why the pass is not hers."""
+            at_desk = window.current_staff()
+            window.set_staff(next(m for m in window.desk.list_staff() if m.name == "Rhiannon Hughes"))
+            window.show_session(in_room.id)
+
+            def back() -> None:
+                shoot(app, window, "not-permitted.png")
+                window.set_staff(at_desk)
+                patient(in_room.patient.id)
+
+            QTimer.singleShot(500, back)
 
         def patient(patient_id: int) -> None:
             window.show_patient(patient_id)
