@@ -16,7 +16,7 @@ from desk_app.store.backup import (
 )
 from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
 from desk_app.store.files import unreachable
-from desk_app.store.restoring import restore
+from desk_app.store.restoring import restore, unfinished_restore
 
 
 def run_backup_command(command: str, database_url: str, args: argparse.Namespace) -> int:
@@ -38,8 +38,15 @@ def run_backup_command(command: str, database_url: str, args: argparse.Namespace
     except BackupError as error:
         print(f"desk-app {command}: {error}", file=sys.stderr)
         return 1
-    except OSError as error:  # a backup or destination path that cannot be reached; nothing was changed
-        print(f"desk-app {command}: {unreachable(Path(error.filename or ''), error)}", file=sys.stderr)
+    except OSError as error:
+        if unfinished_restore(live.resolve()):
+            print(
+                f"desk-app {command}: the restore stopped halfway ({error.strerror or error}). The next "
+                "start of the app, or any command, finishes or undoes it.",
+                file=sys.stderr,
+            )
+        else:  # a backup or destination path that cannot be reached: nothing was changed
+            print(f"desk-app {command}: {unreachable(Path(error.filename or ''), error)}", file=sys.stderr)
         return 1
     kept = f" The database it replaced is kept as {restored.kept}." if restored.kept else ""
     print(

@@ -168,8 +168,8 @@ def _verify_audit(url: str) -> int:
 
 
 def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
-    """Exit 0 when every row is copied and checked (or the move is undone); 1 when refused (no
-    records left on the server); 2 when either database cannot be opened.
+    """Exit 0 when every row is copied and checked (or the move is undone); 1 when refused or stopped
+    (the message says what is on the server); 2 when either database cannot be opened.
 
     The file is marked "moving" before the copy, so no desk works on it meanwhile; a rerun after a
     kill finishes the move (the server holds the copy: same audit head) or copies again (the
@@ -185,6 +185,7 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
         undo_moving,
     )
     from desk_app.store.database import open_database
+    from desk_app.store.errors import OutcomeUnknown
     from desk_app.store.postgres import describe, is_postgres_url
 
     if not is_postgres_url(target_url) or is_postgres_url(source_url):
@@ -215,10 +216,10 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
             )
         on_server = server_holds_copy_of(source, target)
         if undo:
-            if on_server:
+            if on_server is not None:
                 raise DomainError(
-                    f"{where} already holds this file's records: the move is done, not undone. "
-                    "Run migrate-to again without --undo to finish it."
+                    f"{where} already holds records (this file's, or later work): the move cannot be "
+                    "undone from here. Run migrate-to again without --undo to finish it."
                 )
             if started is not None:
                 undo_moving(source, where, datetime.now(UTC))
@@ -226,13 +227,25 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
             return 0
         if on_server is False:
             raise DomainError("The PostgreSQL database already holds records; nothing was copied.")
+        _refuse_desks_with_the_file_open(source, source_url)
         if started is None:
             mark_moving(source, where, datetime.now(UTC))
+            try:  # a desk that opened the file just before the mark went down
+                _refuse_desks_with_the_file_open(source, source_url)
+            except DomainError:
+                undo_moving(source, where, datetime.now(UTC))
+                raise
         if on_server:
             print(f"{where} already holds every record of this file (the same audit head); finishing.")
         else:
             try:
                 print(copy_database(source, target))
+            except OutcomeUnknown:
+                raise DomainError(
+                    "The server stopped answering while the copy was being committed: it may or may not "
+                    "hold it. The file stays closed for work. Run the same migrate-to again: it finishes "
+                    "the move or copies again."
+                ) from None
             except DomainError:
                 if started is None:  # refused, nothing on the server: the file is usable again
                     undo_moving(source, where, datetime.now(UTC))
@@ -249,6 +262,19 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
         "marked as moved: the app no longer opens it."
     )
     return 0
+
+
+def _refuse_desks_with_the_file_open(source: Database, source_url: str) -> None:
+    """A desk already working on the file would go on writing where nobody looks once it moves."""
+    from desk_app.store.presence import programs_using
+
+    path = sqlite_path_from_url(source_url).resolve()
+    own = getattr(getattr(source, "presence", None), "mark", None)
+    if users := programs_using(path, ignore=own):
+        raise DomainError(
+            f"The file is open in {'; '.join(users)}. Close Treatment Desk there first: its work would "
+            "be left behind in the file. Nothing was moved."
+        )
 
 
 def _unusable_database_path(command: str, url: str) -> bool:

@@ -205,8 +205,9 @@ def open_database(
     except OSError:
         pass  # a path that cannot be reached: check_database_path says how
     check_database_path(path)
-    if not create and not path.exists():
-        raise DatabaseOpenError(f"There is no database at {path}.")
+    if not create and is_missing_or_empty(path):
+        state = "only an empty file" if path.exists() else "no database"
+        raise DatabaseOpenError(f"There is {state} at {path}. {_RESTORE_HINT} Nothing was changed.")
     if (
         create
         and not new_clinic

@@ -35,7 +35,7 @@ from desk_app.domain.people import (
     Role,
     Staff,
 )
-from desk_app.domain.permissions import Permissions, load_permissions
+from desk_app.domain.permissions import PermissionRefused, Permissions, load_permissions
 from desk_app.domain.procedure import ItemKind, Procedure, parse_procedure
 from desk_app.domain.session import (
     Event,
@@ -426,38 +426,47 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions):
     ) -> SessionRecord:
         """Sign the record and lock it: an electronic signature, the operator's PIN given at this
         moment, stored with the printed name, role and what the signature means; and a clinician's
-        countersignature, with their PIN, where the clinic requires one."""
-        required = self.countersignature_required()
-        if required and countersigner_id is None:
-            raise ActionRefused("This clinic asks a clinician to countersign each record: choose one.")
+        countersignature, with their PIN, where the clinic requires one.
+
+        Everything is checked before the PINs (argon2 is slow: no transaction waits on it) and again
+        inside the signing transaction, as things then stand."""
         with self._refusals_audited(staff_id, "sign out", session_id), self.db.atomic():
-            staff = self.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
-            item = state.procedure.sign_out_item()
-            self._check_may_tick(staff, item.id)
-            check_tick(state, item.id, {}, self.clock.now())
-            countersigner = None
-            if required and countersigner_id is not None:
-                countersigner = self.staff(countersigner_id)
-                check_countersigner(staff, countersigner)
+            _, _, countersigner = self._sign_out_checks(session_id, staff_id, countersigner_id)
         pin_matched = self._pin_checked_first(staff_id, pin, "signature")
         if countersigner is not None:
-            counter_matched = self._pin_checked_first(
-                countersigner.id, countersigner_pin or "", "countersignature"
-            )
+            counter_pin = countersigner_pin or ""
+            counter_matched = self._pin_checked_first(countersigner.id, counter_pin, "countersignature")
         with self._refusals_audited(staff_id, "sign out", session_id), self.db.atomic():
-            staff = self.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
-            check_tick(state, item.id, {}, self.clock.now())  # as it stands after the PIN: once only
-            self._check_may_tick(staff, item.id)
+            staff, record, countersigner = self._sign_out_checks(session_id, staff_id, countersigner_id)
             self._accept_pin(staff_id, pin_matched, "signature")
-            signed = {"signature": signature(staff, authorised=True)}
+            authorisation = self.laser_authorisation(staff_id)
+            authorised = authorisation is not None and authorisation.valid_on(local_today(self.clock.now()))
+            signed = {"signature": signature(staff, authorised=authorised)}
             if countersigner is not None:
                 self._accept_pin(countersigner.id, counter_matched, "countersignature")
                 signed["countersignature"] = countersignature(countersigner)
+            item = record.procedure.sign_out_item()
             record = self._append(record, EventKind.TICK, staff, item.id, signed)
             self._end(session_id, SessionStatus.SIGNED_OUT)
         return record
+
+    def _sign_out_checks(
+        self, session_id: int, staff_id: int, countersigner_id: int | None
+    ) -> tuple[Staff, SessionRecord, Staff | None]:
+        """Inside a transaction: who signs may, the record may be signed now, and the countersigner
+        (where the clinic asks for one) is a clinician other than the signer."""
+        staff = self.staff(staff_id)
+        record, state = self._state_in_transaction(session_id)
+        item = state.procedure.sign_out_item()
+        self._check_may_tick(staff, item.id)
+        check_tick(state, item.id, {}, self.clock.now())
+        if not self.countersignature_required():
+            return staff, record, None
+        if countersigner_id is None:
+            raise ActionRefused("This clinic asks a clinician to countersign each record: choose one.")
+        countersigner = self.staff(countersigner_id)
+        check_countersigner(staff, countersigner)
+        return staff, record, countersigner
 
     @store_errors
     def correct(self, session_id: int, item_id: str, reason: str, staff_id: int) -> SessionRecord:
@@ -481,9 +490,13 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions):
         The clinician confirmed it with their PIN (the window asks); the member of staff signed in at
         the desk, who typed it, is kept as well.
         """
-        with self.db.atomic():
+        with self._refusals_audited(entered_by_id, "override", session_id, item_id), self.db.atomic():
             clinician = self.staff(clinician_id)
             entered_by = self.staff(entered_by_id)
+            if clinician.role is not Role.CLINICIAN:
+                raise PermissionRefused(
+                    f"{clinician.name} is not a clinician: only a clinician may override a stop."
+                )
             record, state = self._state_in_transaction(session_id)
             checked_reason = check_override(state, item_id, clinician.role, reason)
             values = {"entered_by_id": entered_by.id, "entered_by": entered_by.name}
@@ -528,6 +541,8 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions):
             staff = self.staff(staff_id)
             self.permissions.check_clinical(staff, "amend a treatment record")
             record, state = self._state_in_transaction(session_id)
+            if item_id in state.procedure.item_ids():
+                self._check_may_tick(staff, item_id)  # a laser item's record is amended by an operator
             checked_text, values = check_amendment(state, item_id, text, reason)
             return self._append(record, EventKind.AMENDMENT, staff, item_id, values, text=checked_text)
 

@@ -19,10 +19,17 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import LaserAuthorisation, PermissionRefused, Permissions
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
-from desk_app.store.models import LaserAuthorisationRow
+from desk_app.store.models import LaserAuthorisationRow, StaffRow
 
 # A laser safety course is renewed every few years: an expiry further out is surely a typing slip.
 LONGEST_AUTHORISATION_YEARS = 5
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 class LaserOperatorActions(DeskBase):
@@ -39,7 +46,9 @@ class LaserOperatorActions(DeskBase):
         )
         if row is None or not row.granted:
             return None
-        return LaserAuthorisation(staff_id, row.trained_on, row.expires_on, self.staff(row.by_id).name)
+        # The administrator who granted it may since have left: their name still stands.
+        granted_by = StaffRow.get_by_id(row.by_id).name
+        return LaserAuthorisation(staff_id, row.trained_on, row.expires_on, granted_by)
 
     @store_errors
     def authorised_operators(self) -> list[Staff]:
@@ -83,7 +92,7 @@ class LaserOperatorActions(DeskBase):
                 raise ValidationError(
                     "The expiry date has passed already: the training must be renewed first."
                 )
-            if expires_on.year - trained_on.year > LONGEST_AUTHORISATION_YEARS:
+            if expires_on > _years_after(trained_on, LONGEST_AUTHORISATION_YEARS):
                 raise ValidationError(
                     f"An authorisation lasts at most {LONGEST_AUTHORISATION_YEARS} years from the training."
                 )

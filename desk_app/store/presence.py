@@ -54,11 +54,20 @@ class Presence:
         self._holders = 0
         self._guard = threading.Lock()
 
+    @property
+    def mark(self) -> Path | None:
+        """This process's mark file, while it holds one."""
+        return self._path
+
     def acquire(self) -> None:
         with self._guard:
             self._holders += 1
             if self._holders == 1 and fcntl is not None:
-                self._register()
+                try:
+                    self._register()
+                except BaseException:
+                    self._holders -= 1  # the next connection tries again
+                    raise
 
     def release(self) -> None:
         with self._guard:
@@ -88,23 +97,35 @@ class Presence:
         else:
             log.warning("Could not mark %s as open here: its folder keeps vanishing", self.database)
             return
+        try:
+            self._write_mark(fd, folder, name, working)
+        except BaseException as error:
+            os.close(fd)
+            working.unlink(missing_ok=True)
+            if not isinstance(error, OSError):
+                raise
+            log.warning("Could not mark %s as open here: %s", self.database, error)
+
+    def _write_mark(self, fd: int, folder: Path, name: str, working: Path) -> None:
         _lock(fd)  # our own new file: nobody else holds it
         about = {
             "pc": socket.gethostname(),
             "process": os.getpid(),
-            "user": getpass.getuser(),
+            "user": _user(),
             "program": Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python",
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         os.write(fd, json.dumps(about).encode())
         final = folder / name
-        try:
-            os.replace(working, final)  # in place already locked
-        except OSError as error:  # the folder went between the two: this desk goes unregistered
-            log.warning("Could not mark %s as open here: %s", self.database, error)
-            os.close(fd)
-            return
+        os.replace(working, final)  # in place already locked
         self._fd, self._path = fd, final
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this account (a container, a service)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 def _describe(about: dict) -> str:
@@ -114,14 +135,19 @@ def _describe(about: dict) -> str:
     )
 
 
-def programs_using(database: Path) -> list[str]:
-    """Who has the database open now, each described for a message; stale marks are removed."""
+def programs_using(database: Path, ignore: Path | None = None) -> list[str]:
+    """Who has the database open now, each described for a message; stale marks are removed.
+    `ignore`: the caller's own mark (a command that has the file open itself)."""
     folder = presence_folder(database)
-    if fcntl is None or not folder.is_dir():
+    if fcntl is None:
+        return []
+    try:
+        marks = sorted(folder.iterdir())
+    except FileNotFoundError:  # no desk has it open (the last one took the folder with it)
         return []
     found = []
-    for mark in sorted(folder.iterdir()):
-        if mark.name.startswith("."):
+    for mark in marks:
+        if mark.name.startswith(".") or mark == ignore:
             continue  # a desk naming itself, or a half-made mark of one that was killed doing so
         try:
             fd = os.open(mark, os.O_RDONLY)

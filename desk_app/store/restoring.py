@@ -22,7 +22,7 @@ import socket
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from peewee import SqliteDatabase
@@ -250,9 +250,8 @@ def restore(source: Path, live: Path, now: datetime, *, force: bool = False) -> 
         if kept is not None:
             _fold_wal_into(live)
             os.replace(live, kept)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{live}{suffix}").unlink(missing_ok=True)
-            _sync_folder(live.parent)
+        _set_aside_side_files(live, kept)
+        _sync_folder(live.parent)
         os.replace(partial, live)
         _sync_folder(live.parent)
         journal_path(live).unlink()
@@ -260,6 +259,19 @@ def restore(source: Path, live: Path, now: datetime, *, force: bool = False) -> 
     finally:
         os.close(journal)
     return restored
+
+
+def _set_aside_side_files(live: Path, kept: Path | None) -> None:
+    """Move the old database's -wal, -shm and -journal beside its kept copy (or, with no main file,
+    under a name of their own): left in place, SQLite would replay an old WAL over the restored
+    file; deleted, the kept copy would lose what was not yet folded into it."""
+    base = kept or _unused(
+        live.with_name(f"{live.stem}.replaced-{datetime.now(UTC):%Y%m%dT%H%M%S}Z{live.suffix}")
+    )
+    for suffix in ("-wal", "-shm", "-journal"):
+        side = Path(f"{live}{suffix}")
+        if side.exists():
+            os.replace(side, Path(f"{base}{suffix}"))
 
 
 def _fold_wal_into(live: Path) -> None:
@@ -295,7 +307,8 @@ def finish_unfinished_restore(live: Path) -> str | None:
         if partial.is_symlink() or (partial.exists() and not partial.is_file()):
             raise BackupError(f"{partial} is not a file a restore made; move it away and try again.")
         if partial.exists() and not live.exists():
-            os.replace(partial, live)  # killed between the two renames: finish
+            _set_aside_side_files(live, kept)  # killed between the two renames: finish
+            os.replace(partial, live)
             done = "finished"
         elif partial.exists():
             partial.unlink()  # killed before the live file was touched: undo

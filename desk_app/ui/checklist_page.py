@@ -251,7 +251,7 @@ class ChecklistPage(QWidget):
             try:
                 self._why_not = self.desk.why_not_for_items(staff.id, item_ids)
             except DomainError:
-                self._why_not = {}  # the store says why when the item is tried
+                return self._why_not  # asked again next second; the store refuses what is not allowed
             self._permitted_for = key
         return self._why_not
 

@@ -517,16 +517,6 @@ def _refused_correction_without_reason(w: World) -> tuple[Callable[[], object], 
     return lambda: w.desk.correct(session_id, "identity", "   ", w.nurse.id), ValidationError, "fill this in"
 
 
-def _refused_override_by_a_nurse(w: World) -> tuple[Callable[[], object], type[Exception], str]:
-    session_id = w.start()
-    w.desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, w.nurse.id)
-    return (
-        lambda: w.desk.override(session_id, "skin_type", "Patient insists", w.nurse.id, w.nurse.id),
-        ActionRefused,
-        "Only a clinician",
-    )
-
-
 def _refused_note_blank(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
     return lambda: w.desk.add_note(session_id, None, " \n ", w.nurse.id), ValidationError, "fill this in"
@@ -627,7 +617,6 @@ REFUSED: list[RefusedCase] = [
     _refused_second_tick,
     _refused_tick_by_unknown_staff,
     _refused_correction_without_reason,
-    _refused_override_by_a_nurse,
     _refused_note_blank,
     _refused_early_alert,
     _refused_take_over_by_holder,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from contextlib import closing
@@ -255,3 +256,39 @@ def test_an_unfinished_move_can_be_undone_while_the_server_does_not_hold_the_rec
     assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file), "--undo"]) == 0
     assert moving_mark(clinic_file) is None
     open_database(str(clinic_file)).close()  # a desk may work on the file again
+
+
+def test_a_move_is_refused_while_a_desk_has_the_file_open(
+    clinic_file: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk_at_work = open_database(str(clinic_file))
+    try:
+        desk_at_work.execute_sql("SELECT 1")
+        assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+        assert f"process {os.getpid()}" in capsys.readouterr().err
+    finally:
+        desk_at_work.close()
+    assert moving_mark(clinic_file) is None  # nothing was marked: the desk may go on
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+
+
+def test_a_commit_that_may_or_may_not_have_reached_the_server_keeps_the_file_closed(
+    clinic_file: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desk_app.store import copying
+    from desk_app.store.errors import OutcomeUnknown
+
+    real = copying.copy_database
+
+    def lost_at_commit(source: Database, target: Database) -> None:
+        real(source, target)
+        raise OutcomeUnknown
+
+    with monkeypatch.context() as patch:
+        patch.setattr(copying, "copy_database", lost_at_commit)
+        assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+    assert "may or may not" in capsys.readouterr().err
+    assert moving_mark(clinic_file) is not None
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file), "--undo"]) == 1  # the server has it
+    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert "already holds every record of this file" in capsys.readouterr().out

@@ -282,3 +282,43 @@ def test_an_existing_database_migrates_with_no_one_authorised(
         assert desk.may_tick(ann.id, "identity") is None
     finally:
         migrated.close()
+
+
+def test_an_operator_keeps_their_authorisation_when_the_administrator_who_granted_it_leaves(
+    desk: Desk, clock: ManualClock, admin: Staff, zoe: Patient
+) -> None:
+    second_admin = add_member(desk, "Bo Boss", "BB", "administrator")
+    operator = add_member(desk, "Opal Operator", "OO", "nurse", laser_operator=False)
+    today = local_today(clock.now())
+    desk.grant_laser_authorisation(operator.id, today, today + timedelta(days=300), second_admin.id)
+    desk.update_staff(second_admin.id, "administrator", False, admin.id)  # Bo leaves
+    assert desk.laser_authorisation(operator.id).granted_by == "Bo Boss"
+    session_id = ready_for(desk, clock, zoe, operator, "fractional_pass")
+    desk.tick(session_id, "fractional_pass", LASER["fractional_pass"], operator.id)
+
+
+def test_a_signature_says_laser_operator_only_when_the_signer_is_one(
+    desk: Desk, db: Database, procedure: Procedure, clock: ManualClock, nurse: Staff, zoe: Patient
+) -> None:
+    """A clinic whose file lets any nurse sign out: the signature must not claim an authorisation."""
+    text = (
+        resource_path(PERMISSIONS_FILE)
+        .read_text()
+        .replace('sign_out = "laser operator"', 'sign_out = "clinical"')
+    )
+    lenient = Desk(db, procedure, clock, desk.hasher, parse_permissions(text, "permissions.toml", procedure))
+    trainee = add_member(lenient, "Tia Trainee", "TT", "nurse", laser_operator=False)
+    session_id = ready_for(lenient, clock, zoe, nurse, "stratamed")
+    tick_all(lenient, session_id, SIGN_OUT, trainee.id)
+    signed = lenient.sign_out(session_id, trainee.id, PIN).events[-1].values["signature"]
+    assert signed["name"] == "Tia Trainee" and signed["laser_operator"] is False
+
+
+def test_an_override_chosen_for_someone_who_is_not_a_clinician_is_refused_and_audited(
+    desk: Desk, db: Database, clock: ManualClock, nurse: Staff, zoe: Patient
+) -> None:
+    session_id = desk.start_session(zoe.id, nurse.id).id
+    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
+    with pytest.raises(PermissionRefused, match="Ann Nurse is not a clinician"):
+        desk.override(session_id, "skin_type", "Test patch fine", nurse.id, nurse.id)
+    assert last_audit(db)[0] == "refused: not permitted"

@@ -382,3 +382,41 @@ def test_a_symlinked_database_whose_restore_was_killed_between_renames_is_finish
     assert main(["backup", str(tmp_path / "usb" / "after.sqlite3"), "--db", str(link)]) == 0
     assert "stopped halfway has been finished" in capsys.readouterr().err
     assert patients_in(tmp_path / "usb" / "after.sqlite3") == ["AZ-0001"]
+
+
+def test_an_old_wal_left_beside_a_missing_database_is_set_aside_not_replayed_over_the_backup(
+    tmp_path: Path, db_path: Path, taken: Path
+) -> None:
+    # A desk killed with work in its WAL, then the database file itself lost: only its -wal is left.
+    writer = sqlite3.connect(db_path)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("INSERT INTO clinic_setting (key, value) VALUES ('clinic.name', 'Only in the WAL')")
+    writer.commit()
+    wal = Path(f"{db_path}-wal").read_bytes()
+    writer.close()
+    db_path.unlink()
+    Path(f"{db_path}-wal").write_bytes(wal)
+
+    restore(taken, db_path, MOMENT)
+
+    assert patients_in(db_path) == ["AZ-0001"]
+    with closing(sqlite3.connect(db_path)) as restored:
+        assert (
+            restored.execute("SELECT value FROM clinic_setting WHERE key = 'clinic.name'").fetchone() is None
+        )
+        last = restored.execute("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert last == "database restored from a backup"
+    (aside,) = [
+        path for path in tmp_path.iterdir() if path.name.endswith("-wal") and ".replaced-" in path.name
+    ]
+    assert aside.read_bytes() == wal  # kept, not deleted
+
+
+def test_a_command_that_must_not_create_refuses_an_empty_file_and_leaves_it_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "clinic.sqlite3"
+    empty.write_bytes(b"")
+    assert main(["unlock", "AA", "--db", str(empty)]) == 2
+    assert "only an empty file" in capsys.readouterr().err
+    assert empty.read_bytes() == b""

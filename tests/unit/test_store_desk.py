@@ -374,12 +374,14 @@ def flagged_skin(desk: Desk, nurse: Staff, zoe: Patient) -> int:
     return session.id
 
 
-def test_an_override_by_a_nurse_is_refused_and_writes_nothing(
+def test_an_override_by_a_nurse_is_refused_and_writes_only_the_refusals_audit_row(
     desk: Desk, db: Database, nurse: Staff, flagged_skin: int
 ) -> None:
-    with pytest.raises(ActionRefused, match="Only a clinician"):
+    audit_rows = count(db, "audit_log")
+    with pytest.raises(ActionRefused, match="only a clinician may override"):
         desk.override(flagged_skin, "skin_type", "Patient insists", nurse.id, nurse.id)
     assert count(db, "session_event") == 1
+    assert count(db, "audit_log") == audit_rows + 1  # issue 14: every refusal of who may is audited
 
 
 def test_an_override_by_a_clinician_with_a_reason_is_recorded(
