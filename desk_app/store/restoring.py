@@ -20,7 +20,8 @@ import json
 import os
 import socket
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,9 +198,27 @@ def _write_journal(live: Path, partial: Path, kept: Path | None) -> int:
 
 def restore(source: Path, live: Path, now: datetime, *, force: bool = False) -> Restored:
     """Replace the database at `live` (a symlink is followed to the real file) with the backup at
-    `source`, keeping the replaced file beside it. Refused while any program has the database open."""
+    `source`, keeping the replaced file beside it. Refused while any program has the database open,
+    and while another restore of it runs (their working copies would be the same file)."""
     live = live.resolve()
-    source = source.expanduser()
+    with _only_restore_of(live):
+        return _restore(source.expanduser(), live, now, force)
+
+
+@contextmanager
+def _only_restore_of(live: Path) -> Iterator[None]:
+    """Hold a lock on the database's folder for the whole restore (no file is made for it); a second
+    restore in that folder at the same time is refused at once."""
+    fd = os.open(live.parent, os.O_RDONLY)
+    try:
+        if fcntl is not None and not _lock(fd):
+            raise BackupError(f"Not restored: another restore of {live} is under way. It was left as it was.")
+        yield
+    finally:
+        os.close(fd)
+
+
+def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
     finish_unfinished_restore(live)
     checked = check_file(source)
     if not checked.ok:

@@ -420,3 +420,20 @@ def test_a_command_that_must_not_create_refuses_an_empty_file_and_leaves_it_empt
     assert main(["unlock", "AA", "--db", str(empty)]) == 2
     assert "only an empty file" in capsys.readouterr().err
     assert empty.read_bytes() == b""
+
+
+def test_a_second_restore_while_one_is_copying_is_refused_and_the_first_goes_on(
+    db_path: Path, taken: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = restoring._prepare_working_copy
+    refused: list[str] = []
+
+    def copying_while_another_starts(*args: object) -> restoring.Restored:
+        with pytest.raises(BackupError, match="another restore of .* is under way") as second:
+            restore(taken, db_path, MOMENT)
+        refused.append(str(second.value))
+        return real(*args)
+
+    monkeypatch.setattr(restoring, "_prepare_working_copy", copying_while_another_starts)
+    restore(taken, db_path, MOMENT)
+    assert refused and patients_in(db_path) == ["AZ-0001"]
