@@ -49,6 +49,7 @@ from desk_app.paths import PERMISSIONS_FILE, resource_path
 from desk_app.store.accounts import AccountActions
 from desk_app.store.audit import AuditReport, event_detail, verify_audit
 from desk_app.store.clinic import ClinicActions
+from desk_app.store.devices import DeviceActions
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperatorActions
 from desk_app.store.models import (
@@ -92,7 +93,7 @@ class PatientHistory:
     changes: tuple[PatientChangeEntry, ...]
 
 
-class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions):
+class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, DeviceActions):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
     def __init__(

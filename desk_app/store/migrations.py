@@ -16,7 +16,7 @@ from pathlib import Path
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
-from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7
+from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7, schema_v8
 from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
 from desk_app.store.files import create_private_file
 from desk_app.store.models import ClinicSetting, SchemaMigration
@@ -201,6 +201,40 @@ def _m007_laser_authorisation(db: Database) -> None:
     _forbid_update_and_delete(db, schema_v7.LaserAuthorisation._meta.table_name)
 
 
+def _m008_laser_devices(db: Database) -> None:
+    """The clinic's lasers (issue 15), each change kept (append-only). A device is retired, never
+    deleted, and a retired one stays as it was: the database itself refuses both."""
+    db.create_tables(schema_v8.TABLES)
+    _forbid_update_and_delete(db, schema_v8.LaserDeviceChange._meta.table_name)
+    table = schema_v8.LaserDevice._meta.table_name
+    never_deleted = f"{table} rows are retired, never deleted"
+    retired_stays = f"a retired {table} row cannot be changed"
+    if isinstance(db, SqliteDatabase):
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{never_deleted}'); END"
+        )
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_retired_stays BEFORE UPDATE ON {table} WHEN OLD.retired_at IS NOT NULL "
+            f"BEGIN SELECT RAISE(ABORT, '{retired_stays}'); END"
+        )
+    elif isinstance(db, PostgresqlDatabase):
+        for name, message in (("never_deleted", never_deleted), ("retired_stays", retired_stays)):
+            db.execute_sql(
+                f"CREATE OR REPLACE FUNCTION desk_{table}_{name}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', "
+                f"MESSAGE = '{message}'; END $$"
+            )
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE OR TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION desk_{table}_never_deleted()"
+        )
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_retired_stays BEFORE UPDATE ON {table} FOR EACH ROW "
+            f"WHEN (OLD.retired_at IS NOT NULL) EXECUTE FUNCTION desk_{table}_retired_stays()"
+        )
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
@@ -209,6 +243,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("accounts and audit", _m005_accounts_and_audit),
     ("look-alike letters", _m006_look_alike_letters),
     ("laser authorisation", _m007_laser_authorisation),
+    ("laser devices", _m008_laser_devices),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

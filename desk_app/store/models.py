@@ -59,6 +59,49 @@ class LaserAuthorisationRow(BaseModel):
         table_name = "laser_authorisation"
 
 
+class LaserDeviceRow(BaseModel):
+    """A laser the clinic uses (issue 15). Its details change (each change kept in
+    laser_device_change); it is retired, never deleted: the database refuses DELETE, and any change
+    to a retired device."""
+
+    make = TextField()
+    model = TextField()
+    serial_number = TextField(unique=True)
+    wavelengths_nm = TextField()  # ascending whole numbers, comma-separated: '532,1064'
+    laser_class = TextField()
+    eyewear_marking = TextField(default="")
+    lpa_name = TextField()
+    next_service_on = DateField()
+    registered_at = UTCDateTimeField()
+    registered_by = ForeignKeyField(StaffRow, backref="laser_devices_registered")
+    retired_at = UTCDateTimeField(null=True)
+    retired_by = ForeignKeyField(StaffRow, null=True, backref="laser_devices_retired")
+    retired_reason = TextField(default="")
+
+    class Meta:
+        table_name = "laser_device"
+        constraints = [
+            SQL(
+                "CHECK ((retired_at IS NULL AND retired_by_id IS NULL AND retired_reason = '') OR "
+                "(retired_at IS NOT NULL AND retired_by_id IS NOT NULL AND retired_reason <> ''))"
+            )
+        ]
+
+
+class LaserDeviceChange(BaseModel):
+    """Append-only: one row per detail of a laser device changed (or its retirement), with who and when."""
+
+    device = ForeignKeyField(LaserDeviceRow, backref="changes")
+    staff = ForeignKeyField(StaffRow)
+    at = UTCDateTimeField()
+    field = TextField()
+    old_value = TextField()
+    new_value = TextField()
+
+    class Meta:
+        table_name = "laser_device_change"
+
+
 class PatientRow(BaseModel):
     given_names = TextField()
     family_name = TextField()

@@ -38,7 +38,8 @@ def clinic_file(
     desk: Desk, db: Database, db_path: Path, clock: ManualClock, admin: Staff, nurse: Staff
 ) -> Path:
     """A clinic's file after some weeks: staff, patients (one edited), a whole session with a
-    correction, one in progress, a print, a clinic setting changed."""
+    correction, one in progress, a print, a clinic setting changed, a laser device changed and one
+    retired."""
     clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
     zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     desk.register_patient("Łukasz", "Nowak", "1985-07-14", "AZ-00002", nurse.id)
@@ -51,6 +52,12 @@ def clinic_file(
     desk.correct(running.id, "gel_applied", "Ticked too early", nurse.id)
     desk.take_over(running.id, clinician.id)
     desk.update_clinic_details(replace(desk.clinic_details(), name="Azure Medical, Harley Street"), admin.id)
+    laser = {"make": "Fotona", "model": "SP Dynamis", "serial_number": "SP-1", "wavelengths_nm": "2940"}
+    laser |= {"laser_class": "4", "eyewear_marking": "D 2940 LB5", "lpa_name": "Dr Lisa Adviser"}
+    device = desk.register_device(laser | {"next_service_on": "01/06/2027"}, admin.id)
+    desk.update_device(device.id, {"next_service_on": "15/06/2027"}, admin.id)
+    old = desk.register_device(laser | {"serial_number": "SP-0", "next_service_on": "01/01/2027"}, admin.id)
+    desk.retire_device(old.id, "Replaced", admin.id)
     db.close()
     return db_path
 
@@ -99,6 +106,7 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
         newcomer = desk.register_patient("Søren", "Kierkegaard", "1980-05-05", "AZ-00003", nurse.id)
         assert newcomer.id == max(p.id for p in desk.search_patients("")) and newcomer.id > zoe.id
         assert len(desk.patient_history(zoe.id).sessions) == 2
+        assert [d.serial_number for d in desk.devices(include_retired=True)] == ["SP-1", "SP-0"]
         assert verify_audit(target).ok
     finally:
         target.close()

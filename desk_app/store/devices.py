@@ -1,0 +1,208 @@
+"""The clinic's register of laser devices: registered, changed (every change kept) and retired by an
+administrator, never deleted, because treatment records name them (issue 15).
+
+A mixin of Desk: it uses the Desk's database, clock, administrator check and audit row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from peewee import JOIN, IntegrityError, ModelSelect
+
+from desk_app.domain.actions import check_reason
+from desk_app.domain.dates import local_today
+from desk_app.domain.devices import (
+    FIELDS,
+    LABELS,
+    DeviceDetails,
+    LaserDevice,
+    changed_device_fields,
+    check_device,
+)
+from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.store.base import DeskBase
+from desk_app.store.errors import store_errors
+from desk_app.store.models import LaserDeviceChange, LaserDeviceRow, StaffRow
+
+_SUBJECT = "laser_device"
+
+
+@dataclass(frozen=True)
+class DeviceChangeEntry:
+    """One detail of a device changed, or its retirement: old and new value, who and when."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+    staff_name: str
+    at: datetime
+
+
+def _stored(details: DeviceDetails) -> dict[str, object]:
+    """The row's columns for a device's details."""
+    columns = {field.id: getattr(details, field.id) for field in FIELDS}
+    columns["wavelengths_nm"] = ",".join(str(wavelength) for wavelength in details.wavelengths_nm)
+    return columns
+
+
+def _audited(details: DeviceDetails) -> dict[str, object]:
+    """The details as the audit row keeps them (JSON)."""
+    return _stored(details) | {
+        "wavelengths_nm": list(details.wavelengths_nm),
+        "next_service_on": details.next_service_on.isoformat(),
+    }
+
+
+def _serial_taken(serial_number: str, whose: str = "") -> str:
+    return f"Serial number {serial_number} is already registered{whose}."
+
+
+def _device_from_row(row: LaserDeviceRow) -> LaserDevice:
+    """A device from a row of DeviceActions._device_query (with the staff names it adds)."""
+    details = {field.name: getattr(row, field.name) for field in fields(DeviceDetails)}
+    details["wavelengths_nm"] = tuple(int(part) for part in row.wavelengths_nm.split(","))
+    return LaserDevice(
+        **details,
+        id=row.id,
+        registered_at=row.registered_at,
+        registered_by=row.registered_by_name,
+        retired_at=row.retired_at,
+        retired_by=row.retired_by_name or "",
+        retired_reason=row.retired_reason,
+    )
+
+
+class DeviceActions(DeskBase):
+    def _device_query(self) -> ModelSelect:
+        """Devices with the names of who registered and who retired them, in one statement."""
+        registrar, retirer = StaffRow.alias(), StaffRow.alias()
+        return (
+            LaserDeviceRow.select(
+                LaserDeviceRow,
+                registrar.name.alias("registered_by_name"),
+                retirer.name.alias("retired_by_name"),
+            )
+            .join(registrar, on=(LaserDeviceRow.registered_by == registrar.id))
+            .switch(LaserDeviceRow)
+            .join(retirer, JOIN.LEFT_OUTER, on=(LaserDeviceRow.retired_by == retirer.id))
+            .objects()
+        )
+
+    @store_errors
+    def devices(self, include_retired: bool = False) -> list[LaserDevice]:
+        """The clinic's lasers by make, model and serial number; retired ones (last) only if asked."""
+        query = self._device_query()
+        if not include_retired:
+            query = query.where(LaserDeviceRow.retired_at.is_null())
+        order = (LaserDeviceRow.retired_at.is_null(False), LaserDeviceRow.make, LaserDeviceRow.model)
+        return [_device_from_row(row) for row in query.order_by(*order, LaserDeviceRow.serial_number)]
+
+    @store_errors
+    def device(self, device_id: int) -> LaserDevice:
+        """One device, retired or not: a record may name a device long retired."""
+        row = self._device_query().where(LaserDeviceRow.id == device_id).first()
+        if row is None:
+            raise ActionRefused("That laser device is not registered.")
+        return _device_from_row(row)
+
+    def _refuse_serial_in_use(self, serial_number: str, device_id: int | None = None) -> None:
+        clash = LaserDeviceRow.get_or_none(LaserDeviceRow.serial_number == serial_number)
+        if clash is not None and clash.id != device_id:
+            retired = ", retired" if clash.retired_at is not None else ""
+            raise ValidationError(_serial_taken(serial_number, f" (the {clash.make} {clash.model}{retired})"))
+
+    @store_errors
+    def register_device(self, entered: Mapping[str, object], by: int) -> LaserDevice:
+        """An administrator registers a laser with every detail (see domain.devices.check_device)."""
+        with self.db.atomic():
+            self._require_administrator(by)
+            details = check_device(entered, local_today(self.clock.now()))
+            self._refuse_serial_in_use(details.serial_number)
+            registered = {"registered_at": self.clock.now(), "registered_by": by}
+            try:
+                row = LaserDeviceRow.create(**_stored(details), **registered)
+            except IntegrityError:  # another desk registered it a moment ago
+                raise ValidationError(_serial_taken(details.serial_number)) from None
+            self._audit("laser device registered", by, _SUBJECT, row.id, _audited(details))
+        return self.device(row.id)
+
+    @store_errors
+    def update_device(self, device_id: int, changes: Mapping[str, object], by: int) -> LaserDevice:
+        """Change some of a device's details; each changed detail is kept with its old and new value."""
+        with self.db.atomic():
+            self._require_administrator(by)
+            before = self._device_in_service(device_id)
+            after = check_device(changes, local_today(self.clock.now()), before)
+            changed = changed_device_fields(before, after)
+            if not changed:
+                raise ValidationError("Nothing was changed.")
+            if after.serial_number != before.serial_number:
+                self._refuse_serial_in_use(after.serial_number, device_id)
+            self._keep_changes(device_id, changed, by)
+            self._audit("laser device changed", by, _SUBJECT, device_id, {"changes": changed})
+            try:
+                LaserDeviceRow.update(_stored(after)).where(LaserDeviceRow.id == device_id).execute()
+            except IntegrityError:
+                raise ValidationError(_serial_taken(after.serial_number)) from None
+        return self.device(device_id)
+
+    @store_errors
+    def retire_device(self, device_id: int, reason: str, by: int) -> LaserDevice:
+        """An administrator retires a device, with why: it stays in the records that name it, but is
+        no longer changed or chosen. It cannot be undone."""
+        checked = check_reason(reason, "Why it is retired")
+        with self.db.atomic():
+            self._require_administrator(by)
+            self._device_in_service(device_id)
+            now = self.clock.now()
+            self._keep_changes(device_id, [("retired", "no", "yes")], by)
+            self._audit("laser device retired", by, _SUBJECT, device_id, {"reason": checked})
+            LaserDeviceRow.update(retired_at=now, retired_by=by, retired_reason=checked).where(
+                LaserDeviceRow.id == device_id
+            ).execute()
+        return self.device(device_id)
+
+    def _device_in_service(self, device_id: int) -> LaserDevice:
+        device = self.device(device_id)
+        if device.retired:
+            raise ActionRefused(f"The {device.name} is retired: a retired device cannot be changed.")
+        return device
+
+    def _keep_changes(self, device_id: int, changes: list[tuple[str, str, str]], by: int) -> None:
+        now = self.clock.now()
+        LaserDeviceChange.insert_many(
+            [(device_id, by, now, field, old, new) for field, old, new in changes],
+            fields=[
+                LaserDeviceChange.device,
+                LaserDeviceChange.staff,
+                LaserDeviceChange.at,
+                LaserDeviceChange.field,
+                LaserDeviceChange.old_value,
+                LaserDeviceChange.new_value,
+            ],
+        ).execute()
+
+    @store_errors
+    def device_changes(self, device_id: int) -> list[DeviceChangeEntry]:
+        """Every change to a device since it was registered, its retirement included, oldest first."""
+        rows = (
+            LaserDeviceChange.select(LaserDeviceChange, StaffRow.name)
+            .join(StaffRow)
+            .where(LaserDeviceChange.device == device_id)
+            .order_by(LaserDeviceChange.id)
+        )
+        return [
+            DeviceChangeEntry(
+                field=row.field,
+                label=LABELS.get(row.field, row.field),
+                old=row.old_value,
+                new=row.new_value,
+                staff_name=row.staff.name,
+                at=row.at,
+            )
+            for row in rows
+        ]
