@@ -34,6 +34,7 @@ from desk_app.ui.backups import BackupKeeper
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
+from desk_app.ui.devices_page import LaserDevicesPage
 from desk_app.ui.home_page import HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self.first_admin_page = FirstAdministratorPage(desk, self)
         self.sign_in_page = SignInPage(desk, self)
         self.staff_admin_page: StaffAdminPage | None = None  # built when an administrator first opens it
+        self.devices_page: LaserDevicesPage | None = None  # the same
         context = DeskContext(desk, self.signals, clock, self.current_staff)
         self.home_page = HomePage(context, self.sessions, self)
         self.checklist_page = ChecklistPage(context, self)
@@ -187,6 +189,12 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+A",
             "Administrators: add staff, roles, passwords, unlock",
             self.show_staff_admin,
+        )
+        self.devices_action = action(
+            "Laser devices",
+            "Ctrl+Shift+L",
+            "Administrators: the clinic's lasers, their eyewear, LPA and service dates",
+            self.show_devices,
         )
         self.clinic_action = action(
             "Clinic details",
@@ -302,6 +310,16 @@ class MainWindow(QMainWindow):
             self.staff_admin_page.refresh()
             self.stack.setCurrentWidget(self.staff_admin_page)
 
+    def show_devices(self) -> None:
+        if self._is_administrator():
+            self.checklist_page.close_session()
+            if self.devices_page is None:
+                self.devices_page = LaserDevicesPage(self.desk, self.current_staff, self)
+                self.devices_page.back_requested.connect(self.show_home)
+                self.stack.addWidget(self.devices_page)
+            self.devices_page.refresh()
+            self.stack.setCurrentWidget(self.devices_page)
+
     def _update_staff_label(self) -> None:
         staff = self.staff
         if self.locked:
@@ -312,7 +330,7 @@ class MainWindow(QMainWindow):
         for action in (self.board_action, self.patients_action, self.switch_action, self.lock_action):
             action.setEnabled(working)
         self.sign_out_action.setEnabled(staff is not None)
-        for action in (self.staff_action, self.clinic_action):
+        for action in (self.staff_action, self.devices_action, self.clinic_action):
             action.setVisible(self._is_administrator())
         # Nobody proven at the desk: alerts name patients by first name and initial only.
         private = self.current_staff() is None

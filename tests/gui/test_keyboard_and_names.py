@@ -177,6 +177,7 @@ def test_toolbar_actions_have_names_and_shortcuts(window: MainWindow) -> None:
         "Lock",
         "Sign out",
         "Staff",
+        "Laser devices",
         "Clinic details",
     ]
     missing = [a.text() for a in actions if a.shortcut().isEmpty()]

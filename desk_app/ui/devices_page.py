@@ -1,0 +1,335 @@
+"""Laser devices: an administrator registers each of the clinic's lasers, changes its details and
+retires it (issue 15). Devices are never deleted, because records name them; every change is kept
+and shown under the list, with who made it and when."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.dates import local_today
+from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
+from desk_app.domain.errors import DomainError
+from desk_app.domain.people import Staff
+from desk_app.store.desk import Desk
+from desk_app.store.devices import DeviceChangeEntry
+from desk_app.ui.dialogs import ReasonDialog
+from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.formatting import local_date_time
+from desk_app.ui.staff_admin import DATE_HINT, long_day
+from desk_app.ui.widgets import message_label
+
+COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")
+_EYEWEAR_COLUMN = COLUMNS.index("Eyewear marking")
+RETIRE_REASON = "Why it is retired"
+HISTORY_NAME = "History of the chosen device"
+RETIRED_GREY = "#5f6b78"  # desk.qss's colour of what cannot be changed
+_HINTS = {
+    "serial_number": "As on the device's plate",
+    "wavelengths_nm": "For example 2940, or 532, 1064",
+    "eyewear_marking": "For example D 2940 LB5",
+    "lpa_name": "The clinic's Laser Protection Adviser",
+    "next_service_on": DATE_HINT,
+}
+
+
+def device_cells(device: LaserDevice, today: date) -> tuple[str, ...]:
+    """One row of the list, in words: retired devices say so, an overdue service too."""
+    service = long_day(device.next_service_on)
+    if not device.retired and device.next_service_on < today:
+        service += " (overdue)"
+    return (
+        f"{device.make} {device.model}\nSerial {device.serial_number}",
+        wavelengths_text(device.wavelengths_nm),
+        device.laser_class,
+        device.eyewear_marking or "None needed",
+        device.lpa_name,
+        service,
+        "Retired" if device.retired else "In use",
+    )
+
+
+def history_lines(device: LaserDevice, changes: list[DeviceChangeEntry]) -> list[str]:
+    """Who registered the device, each change since (old and new value), and its retirement with why."""
+    lines = [f"{local_date_time(device.registered_at)} {device.registered_by} registered the {device.name}."]
+    for change in changes:
+        who = f"{local_date_time(change.at)} {change.staff_name}"
+        if change.field == "retired":
+            lines.append(f"{who} retired it: {device.retired_reason}")
+        else:
+            old, new = (_value(change.field, value) for value in (change.old, change.new))
+            lines.append(f"{who} changed {change.label}: '{old}' to '{new}'")
+    return lines
+
+
+def _value(field_id: str, text: str) -> str:
+    """A kept value as the page shows it: a date in words, as in the list."""
+    if field_id == "next_service_on":
+        return long_day(date.fromisoformat(text))
+    return text
+
+
+class LaserDevicesPage(QWidget):
+    back_requested = Signal()
+    """Back to the board."""
+
+    def __init__(
+        self, desk: Desk, current_staff: Callable[[], Staff | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.desk, self.current_staff = desk, current_staff
+        self.shown: list[LaserDevice] = []
+        # The page scrolls: on a small screen the buttons and the history stay within reach.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        outer.addWidget(scroll)
+        page = QWidget(scroll)
+        scroll.setWidget(page)
+        layout = QVBoxLayout(page)
+        title = QLabel("Laser devices", page)
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        intro = QLabel(
+            "Each laser the clinic uses, as its local rules and its Laser Protection Adviser (LPA) list it. "
+            "A device is retired, never deleted: the records that name it keep it.",
+            page,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.table = QTableWidget(0, len(COLUMNS), page)
+        self.table.setAccessibleName("Laser devices")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        # A clinic has a few lasers: columns as wide as their text, but for the eyewear marking, which
+        # takes what is left and wraps, so that the list fits a 1366 px screen without scrolling sideways.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(_EYEWEAR_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
+        self.table.setMinimumHeight(160)
+        self.table.itemSelectionChanged.connect(self._show_history)
+        layout.addWidget(self.table)
+        self.show_retired = QCheckBox("Show retired devices", page)
+        self.show_retired.toggled.connect(lambda _checked: self.refresh())
+        # As wide as its words: a click beside them, on an empty stretch of the row, would do nothing.
+        layout.addWidget(self.show_retired, 0, Qt.AlignmentFlag.AlignLeft)
+        actions = QHBoxLayout()
+        self.register_button = QPushButton("Register a device…", page)
+        self.register_button.clicked.connect(self._ask_register)
+        self.change_button = QPushButton("Change details…", page)
+        self.change_button.clicked.connect(self._ask_change)
+        self.retire_button = QPushButton("Retire…", page)
+        self.retire_button.setObjectName("dangerButton")
+        self.retire_button.clicked.connect(self._ask_retire)
+        back = QPushButton("Back to board", page)
+        back.clicked.connect(self.back_requested)
+        for button in (self.register_button, self.change_button, self.retire_button):
+            button.setMinimumHeight(44)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        back.setMinimumHeight(44)
+        actions.addWidget(back)
+        layout.addLayout(actions)
+        self.message = message_label(page)
+        layout.addWidget(self.message)
+        history_box = QGroupBox(HISTORY_NAME, page)
+        self.history = QLabel("", history_box)
+        self.history.setObjectName("history")
+        self.history.setAccessibleName(HISTORY_NAME)
+        self.history.setWordWrap(True)
+        QVBoxLayout(history_box).addWidget(self.history)
+        layout.addWidget(history_box)
+        layout.addStretch(1)
+
+    def refresh(self, keep: int | None = None) -> None:
+        """Read the devices again; the device `keep` (else the one chosen) stays chosen."""
+        chosen = self._chosen()
+        keep = keep if keep is not None else (chosen.id if chosen else None)
+        try:
+            self.shown = self.desk.devices(include_retired=self.show_retired.isChecked())
+            today = local_today(self.desk.clock.now())
+        except DomainError as error:
+            self.message.setText(str(error))
+            return
+        grey, italic = QBrush(QColor(RETIRED_GREY)), QFont(self.font())
+        italic.setItalic(True)
+        self.table.setRowCount(len(self.shown))
+        for row, device in enumerate(self.shown):
+            for column, text in enumerate(device_cells(device, today)):
+                item = QTableWidgetItem(text)
+                if device.retired:  # in grey italics, and in words in the last column
+                    item.setForeground(grey)
+                    item.setFont(italic)
+                self.table.setItem(row, column, item)
+        rows = [row for row, device in enumerate(self.shown) if device.id == keep]
+        if rows:
+            self.table.selectRow(rows[0])
+        else:
+            self.table.clearSelection()
+        self._show_history()
+
+    def _chosen(self) -> LaserDevice | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.shown[rows[0].row()] if rows and rows[0].row() < len(self.shown) else None
+
+    def _show_history(self) -> None:
+        device = self._chosen()
+        if device is None:
+            self.history.setText("Choose a device in the list to see its history." if self.shown else "")
+            return
+        try:
+            changes = self.desk.device_changes(device.id)
+        except DomainError as error:
+            self.history.setText(str(error))
+            return
+        self.history.setText("\n".join(history_lines(device, changes)))
+
+    def _in_service(self) -> LaserDevice | None:
+        """The chosen device, if it may be changed; else say why not."""
+        device = self._chosen()
+        if device is None:
+            self.message.setText("Choose a device in the list first.")
+            return None
+        if device.retired:
+            self.message.setText(f"The {device.name} is retired: a retired device cannot be changed.")
+            return None
+        return device
+
+    def _ask_register(self) -> None:
+        DeviceDialog(self, None, self._register).open()
+
+    def _register(self, entered: dict[str, str]) -> str | None:
+        if (admin := self.current_staff()) is None:
+            return "Sign in first."
+        try:
+            device = self.desk.register_device(entered, admin.id)
+        except DomainError as error:
+            return str(error)
+        self.refresh(keep=device.id)
+        self.message.setText(f"The {device.name} is registered.")
+        return None
+
+    def _ask_change(self) -> None:
+        if (device := self._in_service()) is not None:
+            DeviceDialog(self, device, lambda changes: self._change(device, changes)).open()
+
+    def _change(self, device: LaserDevice, changes: dict[str, str]) -> str | None:
+        if (admin := self.current_staff()) is None:
+            return "Sign in first."
+        try:
+            changed = self.desk.update_device(device.id, changes, admin.id)
+        except DomainError as error:
+            return str(error)
+        self.refresh(keep=changed.id)
+        self.message.setText(f"The {changed.name} is changed; the history below keeps what it was.")
+        return None
+
+    def _ask_retire(self) -> None:
+        if (device := self._in_service()) is None:
+            return
+        dialog = ReasonDialog(
+            self,
+            f"Retire the {device.name}",
+            f"The {device.name} will stay in every record that names it, but it can no longer be changed "
+            "or chosen for a treatment, and its serial number cannot be registered again. This cannot be "
+            "undone. Why is it retired?",
+            lambda reason: self._retire(device, reason),
+            ok_text="Retire",
+        )
+        dialog.text.setAccessibleName(RETIRE_REASON)
+        dialog.open()
+
+    def _retire(self, device: LaserDevice, reason: str) -> str | None:
+        if (admin := self.current_staff()) is None:
+            return "Sign in first."
+        try:
+            retired = self.desk.retire_device(device.id, reason, admin.id)
+        except DomainError as error:
+            return str(error)
+        self.refresh(keep=retired.id)
+        self.message.setText(f"The {retired.name} is retired. Tick 'Show retired devices' to see it.")
+        return None
+
+
+class DeviceDialog(FormDialog):
+    """A new device's details, or a device's details to change (only what is changed is sent, so
+    another desk's change to another detail meanwhile is not undone)."""
+
+    def __init__(
+        self, parent: QWidget, device: LaserDevice | None, submit: Callable[[dict[str, str]], str | None]
+    ) -> None:
+        title = "Register a laser device" if device is None else f"Change the details of the {device.name}"
+        super().__init__(
+            parent,
+            title,
+            "As on the device's plate and in the clinic's local rules. A class 3B or 4 laser needs the "
+            f"marking of the eyewear made for it (for example {EYEWEAR_EXAMPLE}). Every change is kept, "
+            "with who made it and when.",
+        )
+        self._submit, self.device = submit, device
+        self.editors: dict[str, QLineEdit | QComboBox] = {}
+        for field in FIELDS:
+            if field.id == "laser_class":
+                choice = QComboBox(self)
+                choice.setAccessibleName(field.label)
+                choice.setMinimumHeight(44)
+                for laser_class in LASER_CLASSES:
+                    choice.addItem(f"Class {laser_class}", laser_class)
+                choice.setPlaceholderText("Choose the class")
+                choice.setCurrentIndex(LASER_CLASSES.index(device.laser_class) if device else -1)
+                self.form.addRow(field.label, choice)
+                self.editors[field.id] = choice
+            else:
+                editor = self.line(field.label, _shown(device, field.id))
+                editor.setPlaceholderText(_HINTS.get(field.id, ""))
+                self.editors[field.id] = editor
+        self.initial = self.entered()
+
+    def entered(self) -> dict[str, str]:
+        """What the form says now, as text."""
+        return {
+            field_id: (editor.currentData() or "") if isinstance(editor, QComboBox) else editor.text()
+            for field_id, editor in self.editors.items()
+        }
+
+    def save(self) -> str | None:
+        entered = self.entered()
+        if self.device is not None:
+            entered = {key: value for key, value in entered.items() if value != self.initial[key]}
+        return self._submit(entered)
+
+
+def _shown(device: LaserDevice | None, field_id: str) -> str:
+    """A detail as the form shows it for changing (and check_device reads it back)."""
+    if device is None:
+        return ""
+    if field_id == "wavelengths_nm":
+        return ", ".join(str(wavelength) for wavelength in device.wavelengths_nm)
+    if field_id == "next_service_on":
+        return device.next_service_on.strftime("%d/%m/%Y")
+    return str(getattr(device, field_id))
