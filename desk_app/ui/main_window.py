@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -161,12 +163,20 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         self.addToolBar(toolbar)
 
-        def action(text: str, keys: str, tip: str, slot: Callable[[], None]) -> QAction:
+        # The administrators' pages share one button: on a 1366 px screen the tool bar must keep
+        # room for who is at the desk.
+        admin_menu = QMenu("Administration", self)
+
+        def action(
+            text: str, keys: str, tip: str, slot: Callable[[], None], into: QToolBar | QMenu = toolbar
+        ) -> QAction:
             made = QAction(text, self)
             made.setShortcut(QKeySequence(keys))
             made.setToolTip(f"{tip} ({keys})")
             made.triggered.connect(slot)
-            toolbar.addAction(made)
+            into.addAction(made)
+            if into is admin_menu:
+                self.addAction(made)  # its shortcut works with the menu closed
             return made
 
         self.board_action = action(
@@ -189,19 +199,28 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+A",
             "Administrators: add staff, roles, passwords, unlock",
             self.show_staff_admin,
+            admin_menu,
         )
         self.devices_action = action(
             "Laser devices",
             "Ctrl+Shift+L",
             "Administrators: the clinic's lasers, their eyewear, LPA and service dates",
             self.show_devices,
+            admin_menu,
         )
         self.clinic_action = action(
             "Clinic details",
             "Ctrl+Shift+D",
             "The clinic's name, address, contact line, paper size and screen lock",
             self.show_clinic_details,
+            admin_menu,
         )
+        self.admin_button = QToolButton(self)
+        self.admin_button.setText("Administration")
+        self.admin_button.setAccessibleName("Administration: staff, laser devices, clinic details")
+        self.admin_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.admin_button.setMenu(admin_menu)
+        self.admin_tool = toolbar.addWidget(self.admin_button)
         self.staff_label = QLabel("", self)
         self.staff_label.setObjectName("staffLabel")
         self.staff_label.setAccessibleName("At the desk")
@@ -330,7 +349,7 @@ class MainWindow(QMainWindow):
         for action in (self.board_action, self.patients_action, self.switch_action, self.lock_action):
             action.setEnabled(working)
         self.sign_out_action.setEnabled(staff is not None)
-        for action in (self.staff_action, self.devices_action, self.clinic_action):
+        for action in (self.staff_action, self.devices_action, self.clinic_action, self.admin_tool):
             action.setVisible(self._is_administrator())
         # Nobody proven at the desk: alerts name patients by first name and initial only.
         private = self.current_staff() is None

@@ -353,3 +353,14 @@ def test_when_another_desk_creates_the_administrator_first_this_desk_goes_to_sig
     click(qtbot, window, "Create administrator")
     assert window.stack.currentWidget() is window.sign_in_page
     assert find(window, QLineEdit, "Password")
+
+
+def test_an_administrator_on_a_1366_screen_still_sees_who_is_at_the_desk(
+    qtbot: QtBot, window: MainWindow, admin: Staff
+) -> None:
+    window.resize(1366, 768)
+    window.set_staff(admin)
+    QApplication.processEvents()
+    assert window.admin_button.isVisible()
+    assert window.staff_label.isVisible(), "the tool bar pushed 'At the desk' into its overflow"
+    assert window.staff_label.text().strip() == "At the desk: Ada Admin (AA)"
