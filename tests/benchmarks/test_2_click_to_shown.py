@@ -30,6 +30,7 @@ from tests.benchmarks.bench_tools import (
     timing_calls,
     walk,
 )
+from tests.support.people import PIN
 
 WALKED_SESSIONS = 3  # 3 x 24 clicks (every item, then "Sign and lock")
 OTHER_SESSIONS = 9  # in progress on the board meanwhile: 12 in all at the start, as the design assumes
@@ -52,7 +53,7 @@ def _click_through(
     window.show_session(session_id)
     qapp.processEvents()
     click_ms: list[float] = []
-    for step in [*WALK, ("operator_sign_out", {})]:
+    for step in WALK:
         if step is None:
             clock.advance(minutes=GEL_WAIT_MINUTES)
             ChecklistPage.refresh(page)  # what the page's one-second timer does (not a click's part)
@@ -80,7 +81,10 @@ def _click_through(
             f"{item_id}: {card.status.text()!r} {card.error.text()}"
         )
         click_ms.append(elapsed)
-    assert not card.primary.isVisible(), "the session should be signed out and locked"
+    # Signing asks for the operator's PIN in a dialog (issue 14): not a click's time, signed here.
+    staff = window.current_staff()
+    assert staff is not None
+    window.desk.sign_out(session_id, staff.id, PIN)
     return click_ms
 
 

@@ -25,6 +25,7 @@ from desk_app.reports.pages import pdf_bytes
 from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.benchmarks.bench_tools import Report, Row, median, p95, register_patients, sql_log, time_ms, walk
+from tests.support.people import PIN
 
 RECORD_RUNS = 30
 HISTORY_RUNS = 8
@@ -39,7 +40,7 @@ def _signed_out_session(desk: Desk, clock: ManualClock, patient_id: int, nurse: 
     session_id = desk.start_session(patient_id, nurse.id).id
     walk(desk, clock, session_id, nurse.id)
     clock.advance(seconds=20)
-    return desk.tick(session_id, "operator_sign_out", {}, nurse.id)
+    return desk.sign_out(session_id, nurse.id, PIN)
 
 
 def _to_pdf(build, footer: str, build_ms: list[float]) -> tuple[bytes, int]:  # noqa: ANN001

@@ -55,7 +55,7 @@ from tests.benchmarks.test_8_audit_verify import (
     _event_template,
     _read_every_row,
 )
-from tests.support.people import FAST_HASHER, add_member
+from tests.support.people import FAST_HASHER, PIN, add_member
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -397,6 +397,9 @@ def test_9c_tick_commit(report: Report, big: BigDatabase, tmp_path: Path) -> Non
     tick_ms, raw_ms = [], []
     with closing(_raw_database(tmp_path / "raw.sqlite3")) as raw:
         for session_id, item_id, values in _tick_plan(big, patient_ids):
+            if item_id == "operator_sign_out":  # a signature with a PIN, not a tick (issue 14)
+                desk.sign_out(session_id, nurse.id, PIN)
+                continue
             tick_ms.append(time_ms(lambda: desk.tick(session_id, item_id, values, nurse.id))[0])  # noqa: B023
             raw_ms.append(time_ms(lambda: _raw_insert(raw, values))[0])  # noqa: B023
     assert not [s for s in desk.sessions_in_progress() if s.patient.id in patient_ids]
