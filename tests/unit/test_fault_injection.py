@@ -42,6 +42,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from tests.support.people import PASSWORD, PIN, add_member, administrator
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
+from tests.unit.test_devices import ERBIUM
 
 DISK_FULL = "database or disk is full"
 DISK_IO_ERROR = "disk I/O error"
@@ -268,6 +269,23 @@ def withdraw_laser_authorisation(s: Scene) -> Action:
     return lambda: s.desk.withdraw_laser_authorisation(nurse.id, "Left the laser rota", admin.id)
 
 
+def register_device(s: Scene) -> Action:
+    admin = s.admin
+    return lambda: s.desk.register_device(ERBIUM, admin.id)
+
+
+def update_device(s: Scene) -> Action:
+    admin = s.admin
+    device = s.desk.register_device(ERBIUM, admin.id)
+    return lambda: s.desk.update_device(device.id, {"lpa_name": "Dr Ravi Adviser"}, admin.id)
+
+
+def retire_device(s: Scene) -> Action:
+    admin = s.admin
+    device = s.desk.register_device(ERBIUM, admin.id)
+    return lambda: s.desk.retire_device(device.id, "Sold to another clinic", admin.id)
+
+
 def correct(s: Scene) -> Action:
     session_id = s.start()
     s.desk.tick(session_id, "identity", SIGN_IN["identity"], s.nurse.id)
@@ -435,6 +453,9 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "sign_out": [tick_that_signs_out],
     "grant_laser_authorisation": [grant_laser_authorisation],
     "withdraw_laser_authorisation": [withdraw_laser_authorisation],
+    "register_device": [register_device],
+    "update_device": [update_device],
+    "retire_device": [retire_device],
     "correct": [correct],
     "override": [override],
     "add_note": [add_note],
