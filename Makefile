@@ -33,7 +33,7 @@ postgresql-server:
 	fi
 
 # The kill harness at length: 5,000 SIGKILLs on SQLite (about 8 minutes) and 1,000 on PostgreSQL
-# (about 2 minutes); make test runs 200 and 40.
+# (about 2 minutes); make test runs 100 and 40.
 soak: $(STAMP) postgresql-server
 	KILLS=5000 KILLS_ON_POSTGRESQL=1000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q tests/unit/test_kill_harness.py
 
