@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from desk_app.domain.clock import ManualClock, SystemClock
+from desk_app.domain.credentials import SecretHasher
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.procedure import load_procedure
@@ -228,18 +229,19 @@ REGISTERED_BEFORE_FIRST_VISIT = timedelta(days=14)
 # --- building --------------------------------------------------------------------------------------
 
 
-def build_demo(url: str) -> str:
+def build_demo(url: str, hasher: SecretHasher | None = None) -> str:
     """Fill the new database at `url` with a demo clinic; return a one-paragraph summary.
 
     All of it is written in one outer transaction (each Desk action becomes a savepoint inside it),
     so a failure half-way leaves the database as empty as it was, and the demo can simply be run again.
+    `hasher`: tests pass a cheap one; the demo's accounts otherwise get the real cost, as any account.
     """
     where = shown_name(url)
     db = open_database(url)
     try:
         now = SystemClock().now()
         clock = ManualClock(now)
-        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock, hasher)
         with db.atomic():
             if desk.list_staff() or desk.search_patients("", limit=1):
                 raise ActionRefused(

@@ -672,11 +672,12 @@ def test_the_demo_opens_on_a_board_with_its_three_sessions_counting_down(
 ) -> None:
     from desk_app.app import build_window, load_style
     from desk_app.store.demo import build_demo
+    from tests.support.people import FAST_HASHER
 
     chimes: list[str] = []
     monkeypatch.setattr("desk_app.ui.alerts.play_alert_sound", lambda: chimes.append("chime"))
     url = str(tmp_path / "demo.sqlite3")
-    build_demo(url)
+    build_demo(url, FAST_HASHER)
     load_style(QApplication.instance())
     window = build_window(url, SystemClock())  # the real clock, as `desk-app demo` runs
     try:

@@ -22,6 +22,7 @@ from desk_app.store.database import open_database
 from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
 from desk_app.store.desk import Desk
 from desk_app.store.models import SessionRow
+from tests.support.people import FAST_HASHER
 from tests.support.raw_sql import run_sql
 
 pytestmark = pytest.mark.both_databases
@@ -32,7 +33,7 @@ TABLES = ("staff", "patient", "treatment_session", "session_event")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    return path, build_demo(f"sqlite:///{path}")
+    return path, build_demo(f"sqlite:///{path}", FAST_HASHER)
 
 
 @pytest.fixture
