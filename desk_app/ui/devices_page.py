@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -36,7 +35,7 @@ from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import local_date_time
 from desk_app.ui.staff_admin import DATE_HINT, long_day
-from desk_app.ui.widgets import message_label
+from desk_app.ui.widgets import message_label, scrolling_page
 
 COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")
 _EYEWEAR_COLUMN = COLUMNS.index("Eyewear marking")
@@ -98,15 +97,7 @@ class LaserDevicesPage(QWidget):
         super().__init__(parent)
         self.desk, self.current_staff = desk, current_staff
         self.shown: list[LaserDevice] = []
-        # The page scrolls: on a small screen the buttons and the history stay within reach.
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        outer.addWidget(scroll)
-        page = QWidget(scroll)
-        scroll.setWidget(page)
-        layout = QVBoxLayout(page)
+        page, layout = scrolling_page(self)
         title = QLabel("Laser devices", page)
         title.setObjectName("pageTitle")
         layout.addWidget(title)

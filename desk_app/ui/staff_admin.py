@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -37,7 +36,7 @@ from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import clinic_locale
 from desk_app.ui.staff_pages import StaffForm
-from desk_app.ui.widgets import message_label
+from desk_app.ui.widgets import message_label, scrolling_page
 
 _COLUMNS = ("Name", "Initials", "Role", "Active", "Can sign in", "Account")
 DATE_HINT = "DD/MM/YYYY"
@@ -78,16 +77,7 @@ class StaffAdminPage(QWidget):
         super().__init__(parent)
         self.desk, self.current_staff = desk, current_staff
         self.members: list[Staff] = []
-        # The page scrolls: on a small screen the form and its buttons stay within reach.
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        outer.addWidget(scroll)
-        page = QWidget(scroll)
-        scroll.setWidget(page)
-        layout = QVBoxLayout(page)
+        page, layout = scrolling_page(self)
         title = QLabel("Staff", self)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
