@@ -406,7 +406,9 @@ class _DemoBuilder:
         if twist == OVERRIDE:
             assert self.clinician is not None
             self.clock.advance(minutes=3)
-            self.desk.override(record.id, "skin_type", OVERRIDE_REASON, self.clinician.id, self.clinician.id)
+            self.desk.override(
+                record.id, "skin_type", OVERRIDE_REASON, self.clinician.id, self.clinician.id, DEMO_PIN
+            )
         self.tick(record, "medication_history", medication, nurse)
         contraindications = {"pregnant": "No", "infection": "No", "sun": "No", "anaesthetic_allergy": "No"}
         self.tick(record, "contraindications", contraindications, nurse)

@@ -484,24 +484,35 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
 
     @store_errors
     def override(
-        self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
+        self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int, pin: str
     ) -> SessionRecord:
-        """A clinician lets the session go on past a soft stop, with a written reason.
-
-        The clinician confirmed it with their PIN (the window asks); the member of staff signed in at
-        the desk, who typed it, is kept as well.
-        """
+        """A clinician lets the session go on past a soft stop, with a written reason and their PIN,
+        checked here (not only by the window) and accepted in the override's own transaction. The
+        member of staff signed in at the desk, who typed it, is kept as well."""
         with self._refusals_audited(entered_by_id, "override", session_id, item_id), self.db.atomic():
-            clinician = self.staff(clinician_id)
-            entered_by = self.staff(entered_by_id)
-            if clinician.role is not Role.CLINICIAN:
-                raise PermissionRefused(
-                    f"{clinician.name} is not a clinician: only a clinician may override a stop."
-                )
-            record, state = self._state_in_transaction(session_id)
-            checked_reason = check_override(state, item_id, clinician.role, reason)
+            self._override_checks(session_id, item_id, reason, clinician_id, entered_by_id)
+        purpose = f"override of {item_id} in session {session_id}"
+        pin_matched = self._pin_checked_first(clinician_id, pin, purpose)
+        with self._refusals_audited(entered_by_id, "override", session_id, item_id), self.db.atomic():
+            clinician, entered_by, record, checked_reason = self._override_checks(
+                session_id, item_id, reason, clinician_id, entered_by_id
+            )
+            self._accept_pin(clinician_id, pin_matched, purpose)
             values = {"entered_by_id": entered_by.id, "entered_by": entered_by.name}
             return self._append(record, EventKind.OVERRIDE, clinician, item_id, values, text=checked_reason)
+
+    def _override_checks(
+        self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
+    ) -> tuple[Staff, Staff, SessionRecord, str]:
+        """Inside a transaction: a clinician, an item that may be overridden now, a reason."""
+        clinician = self.staff(clinician_id)
+        entered_by = self.staff(entered_by_id)
+        if clinician.role is not Role.CLINICIAN:
+            raise PermissionRefused(
+                f"{clinician.name} is not a clinician: only a clinician may override a stop."
+            )
+        record, state = self._state_in_transaction(session_id)
+        return clinician, entered_by, record, check_override(state, item_id, clinician.role, reason)
 
     @store_errors
     def add_note(self, session_id: int, item_id: str | None, text: str, staff_id: int) -> SessionRecord:

@@ -445,12 +445,10 @@ class ChecklistPage(QWidget):
     def _confirmed_override(
         self, session_id: int, item_id: str, reason: str, clinician_id: int, pin: str, at_desk: Staff
     ) -> str | None:
-        """The clinician proves it is them with their PIN, then the override is saved."""
-        try:
-            self.desk.confirm_pin(clinician_id, pin, f"override of {item_id} in session {session_id}")
-        except DomainError as error:
-            return str(error)
-        return self._commit(lambda: self.desk.override(session_id, item_id, reason, clinician_id, at_desk.id))
+        """The clinician proves it is them with their PIN, checked with the override itself."""
+        return self._commit(
+            lambda: self.desk.override(session_id, item_id, reason, clinician_id, at_desk.id, pin)
+        )
 
     def _ask_correction(self, item_id: str) -> None:
         staff = self._staff_or_complain()

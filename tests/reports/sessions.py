@@ -81,7 +81,7 @@ def start_through_time_out(
     else:
         tick_all(desk, session.id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
         clock.advance(minutes=2)
-        desk.override(session.id, "skin_type", OVERRIDE_REASON, clinician.id, nurse.id)
+        desk.override(session.id, "skin_type", OVERRIDE_REASON, clinician.id, nurse.id, PIN)
     tick_all(desk, session.id, ANAESTHETIC, nurse.id)
     clock.advance(minutes=61)
     return tick_all(desk, session.id, TIME_OUT, nurse.id)
@@ -119,7 +119,7 @@ def treat(
         laser["adverse_events"] = {"adverse": ADVERSE_YES, "description": adverse}
     record = tick_all(desk, record.id, laser, nurse.id)
     if adverse:
-        record = desk.override(record.id, "adverse_events", ADVERSE_REASON, clinician.id, nurse.id)
+        record = desk.override(record.id, "adverse_events", ADVERSE_REASON, clinician.id, nurse.id, PIN)
     if note:
         record = desk.add_note(record.id, None, note, nurse.id)
     if not sign_out:

@@ -34,6 +34,7 @@ from desk_app.store.audit import GENESIS, chain_hash, stored_time_text, utc_text
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
+from tests.support.people import PIN
 from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
@@ -236,7 +237,7 @@ def override(w: World) -> Callable[[], Expected]:
 
     def act() -> Expected:
         reason = "Test patch fine last month"
-        record = w.desk.override(session_id, "skin_type", reason, w.clinician.id, w.nurse.id)
+        record = w.desk.override(session_id, "skin_type", reason, w.clinician.id, w.nurse.id, PIN)
         values = {"entered_by_id": w.nurse.id, "entered_by": w.nurse.name}
         detail = w.event(session_id, "override", w.clinician, "skin_type", values, reason)
         return Expected("override", w.clinician.id, "session_event", record.events[-1].id, detail)
@@ -429,15 +430,18 @@ def test_each_action_writes_exactly_its_one_audit_row(world: World, case: Case) 
     mark = last_id(world.db)
     expected = act()
 
-    rows = audit_rows(world.db, after=mark)
-    assert len(rows) == 1, [(row.action, row.subject) for row in rows]
+    every = audit_rows(world.db, after=mark)
+    # An action that takes a PIN (an override, a signature) records it accepted in its own transaction.
+    pin_rows = [row for row in every if row.action == "PIN accepted"]
+    rows = [row for row in every if row.action != "PIN accepted"]
+    assert len(rows) == 1 and len(pin_rows) <= 1, [(row.action, row.subject) for row in every]
     row = rows[0]
     assert (row.action, row.staff_id, row.subject, row.subject_id) == expected[:4]
     assert json.loads(row.detail) == expected.detail
     assert row.at == utc_text(world.clock.now())
     # It continues the chain from the row before it.
-    assert row.id == mark + 1
-    assert row.prev_hash == audit_rows(world.db, after=mark - 1)[0].hash
+    assert row.id == mark + 1 + len(pin_rows)
+    assert row.prev_hash == audit_rows(world.db, after=mark - 1 + len(pin_rows))[0].hash
     assert row.hash == recomputed(row)
     assert verify_audit(world.db).ok
 
@@ -678,7 +682,7 @@ def _realistic_run(world: World) -> None:
     ann = desk.register_patient("Ann", "Smith", "1975-06-30", "AZ-0002", nurse.id)
     running = desk.start_session(ann.id, nurse.id).id
     desk.tick(running, "skin_type", {"fitzpatrick": "V"}, nurse.id)
-    desk.override(running, "skin_type", "Test patch fine", clinician.id, nurse.id)
+    desk.override(running, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
     desk.tick(running, "identity", SIGN_IN["identity"], nurse.id)
     desk.correct(running, "identity", "Wrong identifier read out", nurse.id)
     desk.add_note(running, None, "Patient asked about downtime", nurse.id)
@@ -1076,7 +1080,9 @@ def test_verify_finds_a_session_event_deleted_from_the_file(world: World, db: Da
     _realistic_run(world)
     session_id = world.start()
     desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, world.nurse.id)
-    override = desk.override(session_id, "skin_type", "Test patch fine", world.clinician.id, world.nurse.id)
+    override = desk.override(
+        session_id, "skin_type", "Test patch fine", world.clinician.id, world.nurse.id, PIN
+    )
     event_id = override.events[-1].id
     drop_triggers(db, "session_event")
     run_sql(db, "DELETE FROM session_event WHERE id = ?", (event_id,))

@@ -296,7 +296,7 @@ def override(s: Scene) -> Action:
     session_id = s.start()
     s.desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, s.nurse.id)  # needs a clinician
     clinician = s.clinician
-    return lambda: s.desk.override(session_id, "skin_type", "Test patch fine", clinician.id, s.nurse.id)
+    return lambda: s.desk.override(session_id, "skin_type", "Test patch fine", clinician.id, s.nurse.id, PIN)
 
 
 def add_note(s: Scene) -> Action:

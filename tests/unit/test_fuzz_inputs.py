@@ -725,7 +725,9 @@ def test_an_override_with_any_reason_is_kept_exactly_or_refused_and_nothing_writ
     expected = kept_text(reason, 1000, multiline=True)
     before, counts = len(events(desk, session_id)), table_counts(db)
 
-    _record, error = attempt(lambda: desk.override(session_id, "skin_type", reason, clinician.id, nurse.id))
+    _record, error = attempt(
+        lambda: desk.override(session_id, "skin_type", reason, clinician.id, nurse.id, PIN)
+    )
 
     state = desk.session(session_id).state(clock.now())
     if error is not None:

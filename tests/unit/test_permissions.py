@@ -320,5 +320,18 @@ def test_an_override_chosen_for_someone_who_is_not_a_clinician_is_refused_and_au
     session_id = desk.start_session(zoe.id, nurse.id).id
     desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
     with pytest.raises(PermissionRefused, match="Ann Nurse is not a clinician"):
-        desk.override(session_id, "skin_type", "Test patch fine", nurse.id, nurse.id)
+        desk.override(session_id, "skin_type", "Test patch fine", nurse.id, nurse.id, PIN)
     assert last_audit(db)[0] == "refused: not permitted"
+
+
+def test_an_override_checks_the_clinicians_pin_in_the_store_not_only_on_screen(
+    desk: Desk, db: Database, nurse: Staff, clinician: Staff, zoe: Patient
+) -> None:
+    session_id = desk.start_session(zoe.id, nurse.id).id
+    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
+    events = counts(db)[0]
+    with pytest.raises(SignInRefused, match="Wrong PIN"):
+        desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, "0000")
+    assert counts(db)[0] == events and last_audit(db)[0] == "PIN failed"
+    desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
+    assert counts(db)[0] == events + 1

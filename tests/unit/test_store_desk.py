@@ -379,7 +379,7 @@ def test_an_override_by_a_nurse_is_refused_and_writes_only_the_refusals_audit_ro
 ) -> None:
     audit_rows = count(db, "audit_log")
     with pytest.raises(ActionRefused, match="only a clinician may override"):
-        desk.override(flagged_skin, "skin_type", "Patient insists", nurse.id, nurse.id)
+        desk.override(flagged_skin, "skin_type", "Patient insists", nurse.id, nurse.id, PIN)
     assert count(db, "session_event") == 1
     assert count(db, "audit_log") == audit_rows + 1  # issue 14: every refusal of who may is audited
 
@@ -388,7 +388,7 @@ def test_an_override_by_a_clinician_with_a_reason_is_recorded(
     desk: Desk, db: Database, clock: ManualClock, clinician: Staff, flagged_skin: int
 ) -> None:
     record = desk.override(
-        flagged_skin, "skin_type", "Test patch fine last month", clinician.id, clinician.id
+        flagged_skin, "skin_type", "Test patch fine last month", clinician.id, clinician.id, PIN
     )
     assert count(db, "session_event") == 2
     override = record.events[-1]
@@ -418,7 +418,7 @@ def test_a_walked_session_signs_out_and_then_refuses_every_action(
         lambda: desk.sign_out(session.id, nurse.id, PIN),
         lambda: desk.correct(session.id, "cool_air", "Wrong answer", nurse.id),
         lambda: desk.correct(session.id, "operator_sign_out", "Too early", nurse.id),
-        lambda: desk.override(session.id, "settings_read_back", "Reason", clinician.id, clinician.id),
+        lambda: desk.override(session.id, "settings_read_back", "Reason", clinician.id, clinician.id, PIN),
         lambda: desk.add_note(session.id, None, "A late note", nurse.id),
         lambda: desk.add_note(session.id, "cool_air", "A late note", nurse.id),
         lambda: desk.abort(session.id, "Changed mind", nurse.id),
