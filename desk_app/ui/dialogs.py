@@ -202,10 +202,11 @@ class SignDialog(QDialog):
         layout.addWidget(statement)
         layout.addWidget(QLabel(f"{signer.name}'s PIN:", self))
         self.pin = self._pin_field(f"{signer.name}'s PIN", layout)
-        self.countersigners = QComboBox(self)
+        self.countersigners: QComboBox | None = None
         self.counter_pin: QLineEdit | None = None
         if clinicians is not None:
             layout.addWidget(QLabel("The clinic asks a clinician to countersign. Clinician:", self))
+            self.countersigners = QComboBox(self)
             self.countersigners.setAccessibleName("Clinician who countersigns")
             for clinician in clinicians:
                 self.countersigners.addItem(f"{clinician.name} ({clinician.initials})", clinician.id)
@@ -233,7 +234,7 @@ class SignDialog(QDialog):
     def _save(self) -> None:
         pin = self.pin.text()
         self.pin.clear()
-        countersigner = self.countersigners.currentData() if self.counter_pin is not None else None
+        countersigner = self.countersigners.currentData() if self.countersigners is not None else None
         counter_pin = ""
         if self.counter_pin is not None:
             counter_pin = self.counter_pin.text()

@@ -88,3 +88,35 @@ def test_sign_and_lock_shows_the_meaning_takes_the_pin_and_the_record_shows_the_
     assert desk.sessions_in_progress() == []
     signed = desk.session(session_id).events[-1].values["signature"]
     assert signed["name"] == "Ann Nurse" and signed["laser_operator"] is True
+
+
+def test_the_signature_dialog_asks_for_a_countersigning_clinician_only_where_the_clinic_does(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    admin: Staff,
+    nurse: Staff,
+    clinician: Staff,
+) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QComboBox
+
+    session_id = start_session(desk, nurse)
+    at_laser(desk, clock, session_id, nurse)
+    tick_all(desk, session_id, {**LASER, **SIGN_OUT}, nurse.id)
+    show(window, nurse, session_id)
+    click(qtbot, window, "Sign and lock: Operator signs; the record locks")
+    dialog = open_dialog()
+    assert not dialog.findChildren(QComboBox), "no stray clinician list where none is asked for"
+    dialog.reject()
+
+    desk.update_clinic_details(replace(desk.clinic_details(), countersignature_required=True), admin.id)
+    click(qtbot, window, "Sign and lock: Operator signs; the record locks")
+    dialog = open_dialog()
+    assert find(dialog, QComboBox, "Clinician who countersigns").currentText() == "Dr Clive Doctor (CD)"
+    type_into(qtbot, dialog, "Ann Nurse's PIN", PIN)
+    type_into(qtbot, dialog, "Countersigning clinician's PIN", PIN)
+    click(qtbot, dialog, "Sign and lock")
+    assert desk.session(session_id).events[-1].values["countersignature"]["name"] == "Dr Clive Doctor"
