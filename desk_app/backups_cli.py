@@ -9,8 +9,8 @@ from pathlib import Path
 
 from desk_app.store.backup import (
     BackupError,
+    backup_file,
     backup_name,
-    backup_to,
     check_file,
     file_database_id,
 )
@@ -57,15 +57,11 @@ def run_backup_command(command: str, database_url: str, args: argparse.Namespace
 
 
 def _backup(live: Path, destination: Path, now: datetime) -> int:
-    import sqlite3
-    from contextlib import closing
-
     checked = check_file(live)
     if not checked.ok:
         print(f"desk-app backup: {checked}", file=sys.stderr)
         return 2 if not live.exists() else 1
     target = destination / backup_name(now, file_database_id(live)) if destination.is_dir() else destination
-    with closing(sqlite3.connect(f"{live.resolve().as_uri()}?mode=ro", uri=True)) as source:
-        copy = backup_to(source, target)
+    copy = backup_file(live, target)
     print(f"Backed up to {copy}")
     return 0

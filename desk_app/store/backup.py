@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from desk_app.store.files import APPLICATION_ID, create_private_file
+from desk_app.store.files import APPLICATION_ID, create_private_file, read_only_connection
 from desk_app.store.identity import SHORT_ID_LENGTH, database_id_in_file, short_id
 from desk_app.store.migrations import LATEST_VERSION
 
@@ -66,7 +66,7 @@ def check_file(path: Path) -> FileCheck:
     if not path.is_file():
         return FileCheck(path, "there is no such file")
     try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as probe:
+        with closing(read_only_connection(path)) as probe:
             if probe.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
                 return FileCheck(path, "it is not a Treatment Desk database")
             result = probe.execute("PRAGMA integrity_check").fetchall()
@@ -111,13 +111,19 @@ def backup_name(now: datetime, database_id: str | None) -> str:
     return f"treatment-desk-{owner}{now:%Y-%m-%dT%H%M%S}Z.sqlite3"
 
 
+def backup_file(database: Path, target: Path) -> FileCheck:
+    """A checked copy of the database file at `target` (a new file), read without writing to it."""
+    with closing(read_only_connection(database)) as source:
+        return backup_to(source, target)
+
+
 def has_backup_of(folder: Path, day: date, database_id: str) -> bool:
     return folder.is_dir() and any(made == day for made, _ in _backups(folder, database_id))
 
 
 def file_database_id(database: Path) -> str | None:
     """The id of the database in this file, read without writing to it."""
-    with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as source:
+    with closing(read_only_connection(database)) as source:
         return database_id_in_file(source)
 
 
@@ -125,7 +131,7 @@ def backup_now(database: Path, folder: Path, now: datetime) -> Path:
     """A backup of the database file now, on a connection of its own (so any thread may make it),
     then rotate the folder's backups of this database. `now` is UTC: it names the file."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as source:
+    with closing(read_only_connection(database)) as source:
         owner = database_id_in_file(source)
         if owner is None:
             raise BackupError(f"{database} has no database id yet; open it with the app once.")

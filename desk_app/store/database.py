@@ -17,7 +17,14 @@ from peewee import Database, DatabaseError, InterfaceError, SqliteDatabase
 
 from desk_app.store.backup import BackupError
 from desk_app.store.copying import moved_to, moving_to
-from desk_app.store.files import APPLICATION_ID, create_private_file, not_a_file, unreachable
+from desk_app.store.files import (
+    APPLICATION_ID,
+    create_private_file,
+    not_a_file,
+    read_only_connection,
+    read_only_uri,
+    unreachable,
+)
 from desk_app.store.identity import ensure_database_id
 from desk_app.store.migrations import (
     AUDITED_SCHEMA,
@@ -154,8 +161,7 @@ def _refuse_foreign_or_damaged_file(path: Path) -> None:
     if path.stat().st_size == 0:
         return
     try:
-        # as_uri() escapes '#', '?' and '%', which would otherwise cut the path short.
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as probe:
+        with closing(read_only_connection(path)) as probe:
             application_id = probe.execute("PRAGMA application_id").fetchone()[0]
             table_count = probe.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             # Every page's structure, without reading every row's content: quick enough at each start.
@@ -332,7 +338,7 @@ def open_read_only(url: str) -> Database:
         if path.stat().st_size == 0:
             raise DatabaseOpenError(f"{path} is empty (0 bytes): it holds no Treatment Desk database.")
         _refuse_foreign_or_damaged_file(path)
-        db = SqliteDatabase(f"{path.resolve().as_uri()}?mode=ro", uri=True, pragmas={"query_only": 1})
+        db = SqliteDatabase(read_only_uri(path), uri=True, pragmas={"query_only": 1})
         with _opening(db, lambda reason: _sqlite_failure(path, reason)):
             db.connect()
             if db.execute_sql("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:

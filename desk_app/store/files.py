@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import stat
 from itertools import pairwise
 from pathlib import Path
@@ -20,6 +21,16 @@ _NOT_REGULAR = (
     (stat.S_ISBLK, "a device"),
     (stat.S_ISSOCK, "a socket"),
 )
+
+
+def read_only_uri(path: Path) -> str:
+    """The file as a read-only SQLite URI: nothing opened with it can write to the file.
+    (as_uri() escapes '#', '?' and '%', which would otherwise cut the path short.)"""
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(read_only_uri(path), uri=True)
 
 
 def create_private_file(path: Path) -> None:

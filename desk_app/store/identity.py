@@ -32,16 +32,19 @@ def database_id(db: Database) -> str | None:
     return row.value if row else None
 
 
-def database_id_in_file(connection: sqlite3.Connection) -> str | None:
-    """The id of the database on a plain sqlite3 connection (a backup being made or checked); None in
-    a file from before ids existed."""
+def setting_in_file(connection: sqlite3.Connection, key: str) -> str | None:
+    """A clinic setting read on a plain sqlite3 connection (a backup being made or checked); None
+    where it is not set, or in a schema without clinic settings."""
     try:
-        row = connection.execute(
-            "SELECT value FROM clinic_setting WHERE key = ?", (DATABASE_ID_SETTING,)
-        ).fetchone()
-    except sqlite3.OperationalError:  # a schema without clinic settings
+        row = connection.execute("SELECT value FROM clinic_setting WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
         return None
     return row[0] if row else None
+
+
+def database_id_in_file(connection: sqlite3.Connection) -> str | None:
+    """The database's id; None in a file from before ids existed."""
+    return setting_in_file(connection, DATABASE_ID_SETTING)
 
 
 def short_id(full: str) -> str:

@@ -30,8 +30,8 @@ from peewee import SqliteDatabase
 
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.backup import BackupError, check_file
-from desk_app.store.files import create_private_file
-from desk_app.store.identity import database_id_in_file
+from desk_app.store.files import create_private_file, read_only_connection, read_only_uri
+from desk_app.store.identity import database_id_in_file, setting_in_file
 from desk_app.store.migrations import AUDITED_SCHEMA
 from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
 from desk_app.store.presence import _lock, fcntl, programs_using
@@ -61,6 +61,11 @@ def _sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _replaced_name(live: Path, at: datetime) -> Path:
+    """Where the database a restore replaces is kept: beside it, named for when, never over a file."""
+    return _unused(live.with_name(f"{live.stem}.replaced-{at:%Y%m%dT%H%M%S}Z{live.suffix}"))
+
+
 def _unused(path: Path) -> Path:
     """`path`, or the same name with -2, -3... if it is taken: a kept database is never overwritten."""
     candidate, number = path, 1
@@ -70,21 +75,9 @@ def _unused(path: Path) -> Path:
     return candidate
 
 
-def _setting(connection: sqlite3.Connection, key: str) -> str | None:
-    try:
-        row = connection.execute("SELECT value FROM clinic_setting WHERE key = ?", (key,)).fetchone()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
-
-
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-
-
 def _audit_of(path: Path) -> tuple[int, str, str | None]:
     """(rows, head hash, problem) of the file's audit trail, read only."""
-    db = SqliteDatabase(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    db = SqliteDatabase(read_only_uri(path), uri=True)
     try:
         with db.bind_ctx([AuditLog, EventRow]):
             report = verify_audit(db)
@@ -98,8 +91,8 @@ def _refuse_other_clinics(source: Path, live: Path, force: bool) -> None:
     clinic is refused unless forced."""
     if force or not live.is_file() or not check_file(live).ok:
         return  # nothing there to confuse it with: this is how a lost clinic comes back
-    with closing(_read_only(source)) as backup, closing(_read_only(live)) as current:
-        if _setting(backup, DEMO_SETTING) and not _setting(current, DEMO_SETTING):
+    with closing(read_only_connection(source)) as backup, closing(read_only_connection(live)) as current:
+        if setting_in_file(backup, DEMO_SETTING) and not setting_in_file(current, DEMO_SETTING):
             raise BackupError(
                 f"Not restored: {source} is a training demo and {live} holds real records. "
                 "Add --force only if you really mean to replace them. It was left as it was."
@@ -127,17 +120,17 @@ def _refuse_other_clinics(source: Path, live: Path, force: bool) -> None:
 
 
 def _prepare_working_copy(
-    source: Path, live: Path, partial: Path, now: datetime, kept: Path | None
+    source: Path, live: Path, partial: Path, now: datetime, backup: Restored
 ) -> Restored:
     """Copy the backup beside the live file and record the restore in its own audit trail, so the
     restore and its record arrive together or not at all."""
-    rows, head, _ = _audit_of(source)
+    kept, rows, head = backup.kept, backup.rows, backup.head_hash
     live_id = None
     if live.is_file() and check_file(live).ok:
-        with closing(_read_only(live)) as current:
+        with closing(read_only_connection(live)) as current:
             live_id = database_id_in_file(current)
     create_private_file(partial)
-    with closing(_read_only(source)) as src, closing(sqlite3.connect(partial)) as copy:
+    with closing(read_only_connection(source)) as src, closing(sqlite3.connect(partial)) as copy:
         src.backup(copy)
         copy.execute("PRAGMA journal_mode = WAL")
     db = SqliteDatabase(str(partial), pragmas={"synchronous": "full"})
@@ -161,7 +154,7 @@ def _prepare_working_copy(
     return Restored(kept, rows, head)
 
 
-def _write_journal(live: Path, partial: Path, kept: Path | None) -> int:
+def _write_journal(live: Path, kept: Path | None) -> int:
     """The journal, written whole under a temporary name and renamed into place already locked;
     returns its descriptor, held (with the lock) until the restore is over."""
     journal = journal_path(live)
@@ -170,13 +163,8 @@ def _write_journal(live: Path, partial: Path, kept: Path | None) -> int:
     fd = os.open(working, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     if fcntl is not None:
         _lock(fd)
-    content = {
-        "live": str(live),
-        "working_copy": str(partial),
-        "kept": str(kept) if kept else None,
-        "pc": socket.gethostname(),
-        "process": os.getpid(),
-    }
+    # Only "kept" is read back (and checked); who was restoring is for a person looking at it.
+    content = {"kept": str(kept) if kept else None, "pc": socket.gethostname(), "process": os.getpid()}
     os.write(fd, json.dumps(content).encode())
     os.fsync(fd)
     try:
@@ -230,7 +218,7 @@ def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
             f"Not restored: {source} is from an older version of the app (schema {checked.schema}), "
             f"before the audit trail, so it cannot be checked. {live} was left as it was."
         )
-    rows, head, problem = _audit_of(source)
+    rows, head, problem = _audit_of(source)  # walked once: the record of the restore quotes it
     if problem:
         raise BackupError(
             f"Not restored: the backup's audit trail is broken ({problem}). {live} was left as it was."
@@ -241,20 +229,16 @@ def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
             f"Not restored: the database is open in {'; '.join(users)}. Close Treatment Desk there "
             f"first. {live} was left as it was."
         )
-    kept = (
-        _unused(live.with_name(f"{live.stem}.replaced-{now:%Y%m%dT%H%M%S}Z{live.suffix}"))
-        if live.exists()
-        else None
-    )
+    kept = _replaced_name(live, now) if live.exists() else None
     partial = working_copy_path(live)
     partial.unlink(missing_ok=True)  # a working copy with no journal: a restore killed while copying
     try:
-        restored = _prepare_working_copy(source, live, partial, now, kept)
+        restored = _prepare_working_copy(source, live, partial, now, Restored(kept, rows, head))
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
     try:
-        journal = _write_journal(live, partial, kept)
+        journal = _write_journal(live, kept)
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
@@ -284,9 +268,7 @@ def _set_aside_side_files(live: Path, kept: Path | None) -> None:
     """Move the old database's -wal, -shm and -journal beside its kept copy (or, with no main file,
     under a name of their own): left in place, SQLite would replay an old WAL over the restored
     file; deleted, the kept copy would lose what was not yet folded into it."""
-    base = kept or _unused(
-        live.with_name(f"{live.stem}.replaced-{datetime.now(UTC):%Y%m%dT%H%M%S}Z{live.suffix}")
-    )
+    base = kept or _replaced_name(live, datetime.now(UTC))
     for suffix in ("-wal", "-shm", "-journal"):
         side = Path(f"{live}{suffix}")
         if side.exists():

@@ -258,7 +258,7 @@ def test_a_restore_killed_at_each_step_is_finished_or_undone_by_the_next_start(
 def test_a_restore_killed_while_copying_leaves_the_live_database_alone(
     db_path: Path, taken: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def half_a_copy(source: Path, live: Path, partial: Path, now: datetime, kept: Path | None) -> None:
+    def half_a_copy(source: Path, live: Path, partial: Path, now: datetime, backup: object) -> None:
         partial.write_bytes(b"SQLite format 3\x00 and then nothing")
         raise Killed
 
