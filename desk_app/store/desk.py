@@ -409,8 +409,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
         with self._refusals_audited(staff_id, "tick", session_id, item_id), self.db.atomic():
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
-            if item_id in state.procedure.item_ids():
-                self._check_may_tick(staff, item_id)  # first: who may is the answer that helps most
+            self._check_may_tick(staff, item_id, state.procedure)  # first: who may helps most
             checked = check_tick(state, item_id, values, self.clock.now())
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")
@@ -440,9 +439,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
         with self._refusals_audited(staff_id, "sign out", session_id), self.db.atomic():
             staff, record, countersigner = self._sign_out_checks(session_id, staff_id, countersigner_id)
             self._accept_pin(staff_id, pin_matched, "signature")
-            authorisation = self.laser_authorisation(staff_id)
-            authorised = authorisation is not None and authorisation.valid_on(local_today(self.clock.now()))
-            signed = {"signature": signature(staff, authorised=authorised)}
+            signed = {"signature": signature(staff, authorised=self.is_authorised_operator(staff_id))}
             if countersigner is not None:
                 self._accept_pin(countersigner.id, counter_matched, "countersignature")
                 signed["countersignature"] = countersignature(countersigner)
@@ -459,7 +456,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
         staff = self.staff(staff_id)
         record, state = self._state_in_transaction(session_id)
         item = state.procedure.sign_out_item()
-        self._check_may_tick(staff, item.id)
+        self._check_may_tick(staff, item.id, state.procedure)
         check_tick(state, item.id, {}, self.clock.now())
         if not self.countersignature_required():
             return staff, record, None
@@ -477,7 +474,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
             undone, checked_reason = check_correction(state, item_id, reason)
-            self._check_may_tick(staff, item_id)
+            self._check_may_tick(staff, item_id, state.procedure)
             return self._append(
                 record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=undone.id
             )
@@ -553,8 +550,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
             staff = self.staff(staff_id)
             self.permissions.check_clinical(staff, "amend a treatment record")
             record, state = self._state_in_transaction(session_id)
-            if item_id in state.procedure.item_ids():
-                self._check_may_tick(staff, item_id)  # a laser item's record is amended by an operator
+            self._check_may_tick(staff, item_id, state.procedure)  # a laser item's, by an operator
             checked_text, values = check_amendment(state, item_id, text, reason)
             return self._append(record, EventKind.AMENDMENT, staff, item_id, values, text=checked_text)
 

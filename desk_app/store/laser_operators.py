@@ -17,6 +17,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import LaserAuthorisation, PermissionRefused, Permissions
+from desk_app.domain.procedure import Procedure
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserAuthorisationRow, StaffRow
@@ -54,7 +55,7 @@ class LaserOperatorActions(DeskBase):
     def authorised_operators(self) -> list[Staff]:
         """Active nurses and clinicians whose laser authorisation holds today: one query for the
         latest grant or withdrawal of each member, however many staff."""
-        today = local_today(self.clock.now())
+        today = self._today()
         latest = LaserAuthorisationRow.select(fn.MAX(LaserAuthorisationRow.id)).group_by(
             LaserAuthorisationRow.staff
         )
@@ -74,7 +75,7 @@ class LaserOperatorActions(DeskBase):
         self, staff_id: int, trained_on: date, expires_on: date, by: int
     ) -> LaserAuthorisation:
         """An administrator marks a nurse or clinician as an authorised laser operator (audited)."""
-        today = local_today(self.clock.now())
+        today = self._today()
         with self.db.atomic():
             self._require_administrator(by)
             member = self.staff(staff_id)
@@ -140,9 +141,7 @@ class LaserOperatorActions(DeskBase):
     def may_tick(self, staff_id: int, item_id: str) -> str | None:
         """None if this member may tick (or undo) the item today; else why not, in words for the screen."""
         member = self.staff(staff_id)
-        return self.permissions.why_not(
-            member, item_id, self.laser_authorisation(staff_id), local_today(self.clock.now())
-        )
+        return self.permissions.why_not(member, item_id, self.laser_authorisation(staff_id), self._today())
 
     @store_errors
     def why_not_for_items(self, staff_id: int, item_ids: list[str]) -> dict[str, str | None]:
@@ -150,16 +149,24 @@ class LaserOperatorActions(DeskBase):
         explains each control the member may not use."""
         member = self.staff(staff_id)
         authorisation = self.laser_authorisation(staff_id)
-        today = local_today(self.clock.now())
+        today = self._today()
         return {
             item_id: self.permissions.why_not(member, item_id, authorisation, today) for item_id in item_ids
         }
 
-    def _check_may_tick(self, member: Staff, item_id: str) -> None:
-        """Inside the action's transaction: raise PermissionRefused if the member may not."""
-        self.permissions.check(
-            member, item_id, self.laser_authorisation(member.id), local_today(self.clock.now())
-        )
+    def _check_may_tick(self, member: Staff, item_id: str, procedure: Procedure) -> None:
+        """Inside the action's transaction: raise PermissionRefused if the member may not. An item
+        that is not the session's procedure's is left to the session's own check, which names it."""
+        if item_id in procedure.item_ids():
+            self.permissions.check(member, item_id, self.laser_authorisation(member.id), self._today())
+
+    def _today(self) -> date:
+        return local_today(self.clock.now())
+
+    def is_authorised_operator(self, staff_id: int) -> bool:
+        """Whether the member's laser authorisation holds today."""
+        authorisation = self.laser_authorisation(staff_id)
+        return authorisation is not None and authorisation.valid_on(self._today())
 
     @contextmanager
     def _refusals_audited(
