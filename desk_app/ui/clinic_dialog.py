@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QLabel,
     QSpinBox,
     QWidget,
 )
@@ -70,8 +71,10 @@ class ClinicDetailsDialog(FormDialog):
         self.form.addRow(LABELS["idle_lock_minutes"], self.idle_minutes)
         self.countersignature = QCheckBox(LABELS["countersignature_required"], self)
         self.countersignature.setChecked(details.countersignature_required)
-        self.countersignature.setToolTip("At sign-out, a clinician signs the record too, with their PIN")
         self.form.addRow(self.countersignature)
+        countersigning = QLabel("At sign-out, a clinician signs the record too, with their PIN.", self)
+        countersigning.setWordWrap(True)
+        self.form.addRow(countersigning)
         self.backup_folder = self.line(LABELS["backup_folder"], details.backup_folder)
         self.backup_folder.setPlaceholderText("For example a USB disk: /media/clinic/backups")
         if not desk.keeps_its_own_backups():
@@ -80,7 +83,6 @@ class ClinicDetailsDialog(FormDialog):
             self.backup_folder.setPlaceholderText(UNUSED_ON_A_SERVER)
             self.backup_folder.setToolTip(UNUSED_ON_A_SERVER)
         self.database = message_label(self, "databaseLink")
-        self.database.setAccessibleName(DATABASE_NAME)
         self.database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.database.setMinimumWidth(380)  # as wide as the fields above, not a word a line
         try:
@@ -93,6 +95,8 @@ class ClinicDetailsDialog(FormDialog):
             self.database.setProperty("exposed", exposed)  # in red (desk.qss)
             self.database.style().unpolish(self.database)  # polished already, when it was measured
             self.database.style().polish(self.database)
+        # A screen reader hears the words themselves, not only what the line is about.
+        self.database.setAccessibleName(f"{DATABASE_NAME}: {self.database.text()}")
         self.form.addRow(DATABASE_LABEL, self.database)
 
     def save(self) -> str | None:

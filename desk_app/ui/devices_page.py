@@ -151,11 +151,15 @@ class LaserDevicesPage(QWidget):
         history_box = QGroupBox(HISTORY_NAME, page)
         self.history = QLabel("", history_box)
         self.history.setObjectName("history")
-        self.history.setAccessibleName(HISTORY_NAME)
         self.history.setWordWrap(True)
         QVBoxLayout(history_box).addWidget(self.history)
         layout.addWidget(history_box)
         layout.addStretch(1)
+
+    def _history_says(self, text: str) -> None:
+        """The history's words, heard by a screen reader too (the name carries them)."""
+        self.history.setText(text)
+        self.history.setAccessibleName(f"{HISTORY_NAME}: {text}" if text else HISTORY_NAME)
 
     def refresh(self, keep: int | None = None) -> None:
         """Read the devices again; the device `keep` (else the one chosen) stays chosen."""
@@ -191,14 +195,14 @@ class LaserDevicesPage(QWidget):
     def _show_history(self) -> None:
         device = self._chosen()
         if device is None:
-            self.history.setText("Choose a device in the list to see its history." if self.shown else "")
+            self._history_says("Choose a device in the list to see its history." if self.shown else "")
             return
         try:
             changes = self.desk.device_changes(device.id)
         except DomainError as error:
-            self.history.setText(str(error))
+            self._history_says(str(error))
             return
-        self.history.setText("\n".join(history_lines(device, changes)))
+        self._history_says("\n".join(history_lines(device, changes)))
 
     def _in_service(self) -> LaserDevice | None:
         """The chosen device, if it may be changed; else say why not."""

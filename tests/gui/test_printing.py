@@ -312,7 +312,9 @@ def test_clinic_details_say_where_the_records_are_and_whether_the_way_there_is_e
             "leaves this PC."
         )
     assert shown in visible_texts(dialog).splitlines()
-    assert find(dialog, QLabel, "Where the records are").property("exposed") is not True
+    label = dialog.findChild(QLabel, "databaseLink")
+    assert label.accessibleName() == f"Where the records are: {label.text()}"  # heard, not only seen
+    assert label.property("exposed") is not True
     click(qtbot, dialog, "Cancel")
 
 
@@ -350,7 +352,8 @@ def test_clinic_details_warn_of_a_connection_to_another_host_that_is_not_encrypt
     window.clinic_action.trigger()
     dialog = open_dialog()
     assert shown in visible_texts(dialog).splitlines()
-    label = find(dialog, QLabel, "Where the records are")
+    label = dialog.findChild(QLabel, "databaseLink")
+    assert label.accessibleName() == f"Where the records are: {label.text()}"
     assert label.property("exposed") is exposed
     red = label.palette().color(label.foregroundRole()).name() == "#b00020"  # as desk.qss paints it
     assert red is exposed
