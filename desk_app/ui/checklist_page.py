@@ -6,6 +6,7 @@ so nothing is shown as done that was not committed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import date
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.actions import gel_still_on
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.countdown import GelPhase, mm_ss
+from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, PausePoint
@@ -245,14 +247,14 @@ class ChecklistPage(QWidget):
         staff = self.current_staff()
         if staff is None or self.record is None:
             return {}
-        key = (staff.id, self.record.id, self.clock.now().astimezone().date())
+        key = (staff.id, self.record.id, local_today(self.clock.now()))
         if key != self._permitted_for:
+            self._permitted_for = key  # a database that fails is not asked again every second
             item_ids = [item.id for item in self.record.procedure.all_items()]
-            try:
+            # On a failure the last answer stands until the next reload; the store refuses what is not
+            # allowed whatever the screen shows.
+            with contextlib.suppress(DomainError):
                 self._why_not = self.desk.why_not_for_items(staff.id, item_ids)
-            except DomainError:
-                return self._why_not  # asked again next second; the store refuses what is not allowed
-            self._permitted_for = key
         return self._why_not
 
     def refresh(self) -> None:

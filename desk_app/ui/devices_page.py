@@ -33,8 +33,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.devices import DeviceChangeEntry
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
-from desk_app.ui.formatting import local_date_time
-from desk_app.ui.staff_admin import DATE_HINT, long_day
+from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
 from desk_app.ui.widgets import message_label, scrolling_page
 
 COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")

@@ -35,6 +35,15 @@ def local_date(day: date) -> str:
     return clinic_locale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.ShortFormat)
 
 
+# How a date is typed everywhere a date is entered.
+DATE_HINT = "DD/MM/YYYY"
+
+
+def long_day(day: date) -> str:
+    """'3 March 2026': the month in words, so that nobody reads 03/02 the American way round."""
+    return clinic_locale().toString(QDate(day.year, day.month, day.day), "d MMMM yyyy")
+
+
 def local_long_date(day: date) -> str:
     """'Wednesday 25 November 2026': a date a patient reads without thinking about its order."""
     return clinic_locale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from itertools import pairwise
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -34,20 +34,14 @@ from desk_app.domain.permissions import LaserAuthorisation, Permissions
 from desk_app.store.desk import Desk
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
-from desk_app.ui.formatting import clinic_locale
+from desk_app.ui.formatting import DATE_HINT, long_day
 from desk_app.ui.staff_pages import StaffForm
 from desk_app.ui.widgets import message_label, scrolling_page
 
 _COLUMNS = ("Name", "Initials", "Role", "Active", "Can sign in", "Account")
-DATE_HINT = "DD/MM/YYYY"
 TRAINED = "Date trained"
 UNTIL = "Authorised until"
 WITHDRAW_REASON = "Why it is withdrawn"
-
-
-def long_day(day: date) -> str:
-    """'3 March 2026': the month in words, so that nobody reads 03/02 the American way round."""
-    return clinic_locale().toString(QDate(day.year, day.month, day.day), "d MMMM yyyy")
 
 
 def laser_standing(authorisation: LaserAuthorisation | None, today: date) -> str:
@@ -419,11 +413,7 @@ class LaserAuthorisationDialog(FormDialog):
             edit.setPlaceholderText(DATE_HINT)
 
     def save(self) -> str | None:
-        problem = self._submit(self.trained.text(), self.until.text())
-        if problem:  # the store's refusals run to two lines: grow, rather than squeeze the words above
-            self.error.setText(problem)
-            self.adjustSize()
-        return problem
+        return self._submit(self.trained.text(), self.until.text())
 
 
 class PermissionsBox(QGroupBox):
