@@ -5,6 +5,7 @@ signer's PIN at that moment (21 CFR 11.50 states the idea most clearly)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -40,17 +41,32 @@ def check_countersigner(signer: Staff, countersigner: Staff) -> None:
         )
 
 
-def signature_lines(event: Event, date_time: Callable[[datetime], str]) -> list[tuple[str, str]]:
-    """(label, words) for the signature and countersignature a sign-out event carries, as the
-    screen shows them: printed name, role, date and time, and meaning."""
+@dataclass(frozen=True)
+class SignatureLine:
+    """A signature's manifest (as 21 CFR 11.50 asks): printed name, role, date and time, meaning."""
+
+    heading: str
+    name: str
+    role: str
+    at: str
+    meaning: str
+
+    def words(self) -> str:
+        return f"{self.name} ({self.role}), {self.at}: “{self.meaning}”"
+
+
+def signature_lines(event: Event, date_time: Callable[[datetime], str]) -> list[SignatureLine]:
+    """The signature and any countersignature a sign-out event carries, for the screen and print."""
     lines = []
-    for key, label in (("signature", "Signed"), ("countersignature", "Countersigned")):
+    for key, heading in (("signature", "Signed"), ("countersignature", "Countersigned")):
         signed = event.values.get(key)
         if isinstance(signed, dict):
             role = str(signed.get("role", ""))
             if signed.get("laser_operator"):
                 role += ", authorised laser operator"
             lines.append(
-                (label, f"{signed.get('name')} ({role}), {date_time(event.at)}: “{signed.get('meaning')}”")
+                SignatureLine(
+                    heading, str(signed.get("name")), role, date_time(event.at), str(signed.get("meaning"))
+                )
             )
     return lines

@@ -14,7 +14,8 @@ from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overr
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
 from desk_app.domain.procedure import Procedure
-from desk_app.domain.session import Event, EventKind, SessionRecord, SessionState, SessionStatus
+from desk_app.domain.session import EventKind, SessionRecord, SessionState, SessionStatus
+from desk_app.domain.signatures import SignatureLine, signature_lines
 from desk_app.domain.values import describe_values
 from desk_app.reports.formats import LocalFormats, minutes_text
 from desk_app.reports.history import (
@@ -26,11 +27,10 @@ from desk_app.reports.history import (
 from desk_app.reports.templates import render
 
 NOT_RECORDED = "Not recorded"
+
+
 # Keys of the sign-out tick's values that hold the electronic signatures (issue 14): each a mapping
 # of name, role, meaning and, for the operator, laser_operator. Their instant is the tick's own.
-SIGNATURE_KEYS = (("signature", "Signed"), ("countersignature", "Countersigned"))
-
-
 @dataclass(frozen=True)
 class ItemLine:
     label: str
@@ -48,17 +48,6 @@ class AlertLine:
     alert: str
     due: str
     acknowledged: str
-
-
-@dataclass(frozen=True)
-class SignatureLine:
-    """A signature's manifest (as 21 CFR 11.50 asks): printed name, role, date and time, meaning."""
-
-    heading: str
-    name: str
-    role: str
-    at: str
-    meaning: str
 
 
 @dataclass(frozen=True)
@@ -117,7 +106,7 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
             )
     abort, sign_out = state.abort, state.sign_out
     overrun = gel_overrun(state, now)
-    signatures = _signatures(sign_out, show_time) if sign_out else []
+    signatures = signature_lines(sign_out, show_time) if sign_out else []
     return SessionView(
         record=record,
         status=SESSION_STATUS_WORDS[state.status],
@@ -167,20 +156,6 @@ def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[dateti
         due=when(alert.due_at),
         acknowledged=f"{ack.staff_name} at {when(ack.at)}" if ack else "Not acknowledged",
     )
-
-
-def _signatures(sign_out: Event, show_time: Callable[[datetime], str]) -> list[SignatureLine]:
-    """The operator's signature and any countersignature, both made with the sign-out tick."""
-    lines = []
-    for key, heading in SIGNATURE_KEYS:
-        signature = sign_out.values.get(key)
-        if signature is None:
-            continue
-        role = signature["role"] + (", authorised laser operator" if signature.get("laser_operator") else "")
-        lines.append(
-            SignatureLine(heading, signature["name"], role, show_time(sign_out.at), signature["meaning"])
-        )
-    return lines
 
 
 def _adverse_events(record: SessionRecord, now: datetime) -> str:

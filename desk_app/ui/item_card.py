@@ -215,8 +215,10 @@ class ItemCard(QFrame):
         for editor in self.editors.values():
             editor.setEnabled(not state.locked)
         recorded = describe_values(self.item, dict(state.tick.values)) if state.tick else []
-        if state.tick is not None and (signed := signature_lines(state.tick, local_date_time)):
-            recorded = [*recorded, *signed]
+        if state.tick is not None:
+            recorded += [
+                (line.heading, line.words()) for line in signature_lines(state.tick, local_date_time)
+            ]
         self.recorded.setText("\n".join(f"{label}: {value}" for label, value in recorded))
         self.recorded.setVisible(bool(recorded))
         history = history_lines(state, local_time)
