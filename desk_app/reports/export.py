@@ -20,9 +20,8 @@ from desk_app.reports.documents import PrintDocument
 from desk_app.reports.pages import pdf_bytes
 from desk_app.store.database import SQLITE_HEADER
 from desk_app.store.desk import Desk
-from desk_app.store.files import not_a_file, shown_path, unreachable
+from desk_app.store.files import SIDE_FILES, not_a_file, shown_path, unreachable
 
-SIDE_FILES = ("-wal", "-shm", "-journal")
 # The app's database files, its backups and their part files: never a PDF's name.
 _DATABASE_NAME = re.compile(r"\.sqlite3(-wal|-shm|-journal|\.part)?$")
 # A file system that has no hard links (a FAT USB stick) says one of these.

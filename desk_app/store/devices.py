@@ -142,7 +142,7 @@ class DeviceActions(DeskBase):
                 raise ValidationError("Nothing was changed.")
             if after.serial_number != before.serial_number:
                 self._refuse_serial_in_use(after.serial_number, device_id)
-            self._keep_changes(device_id, changed, by)
+            self._keep_changes(device_id, changed, by, self.clock.now())
             self._audit("laser device changed", by, _SUBJECT, device_id, {"changes": changed})
             try:
                 LaserDeviceRow.update(_stored(after)).where(LaserDeviceRow.id == device_id).execute()
@@ -159,7 +159,7 @@ class DeviceActions(DeskBase):
             self._require_administrator(by)
             self._device_in_service(device_id)
             now = self.clock.now()
-            self._keep_changes(device_id, [("retired", "no", "yes")], by)
+            self._keep_changes(device_id, [("retired", "no", "yes")], by, now)  # one instant for both
             self._audit("laser device retired", by, _SUBJECT, device_id, {"reason": checked})
             LaserDeviceRow.update(retired_at=now, retired_by=by, retired_reason=checked).where(
                 LaserDeviceRow.id == device_id
@@ -172,8 +172,9 @@ class DeviceActions(DeskBase):
             raise ActionRefused(f"The {device.name} is retired: a retired device cannot be changed.")
         return device
 
-    def _keep_changes(self, device_id: int, changes: list[tuple[str, str, str]], by: int) -> None:
-        now = self.clock.now()
+    def _keep_changes(
+        self, device_id: int, changes: list[tuple[str, str, str]], by: int, now: datetime
+    ) -> None:
         LaserDeviceChange.insert_many(
             [(device_id, by, now, field, old, new) for field, old, new in changes],
             fields=[

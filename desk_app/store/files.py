@@ -13,6 +13,8 @@ from itertools import pairwise
 from pathlib import Path
 
 APPLICATION_ID = 0x54444553  # "TDES": marks a SQLite file as a Treatment Desk database
+# The files SQLite keeps beside a database: never a target, and moved with it.
+SIDE_FILES = ("-wal", "-shm", "-journal")
 _SHOWN_LENGTH = 120  # a path longer than this is shown cut in the middle
 _NOT_REGULAR = (
     (stat.S_ISDIR, "a folder"),
@@ -41,8 +43,11 @@ def create_private_file(path: Path) -> None:
 def make_private(path: Path) -> None:
     """Create `path` if it is missing and make it 0600 either way, never through a link: a file made
     under a loose umask, or by an older version, is closed to others too."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK  # a FIFO would wait
+    descriptor = os.open(path, flags, 0o600)
     try:
+        if (kind := not_a_file(os.fstat(descriptor).st_mode)) is not None:
+            raise OSError(errno.EINVAL, f"{path} is {kind}, not a file")
         os.fchmod(descriptor, 0o600)
     finally:
         os.close(descriptor)

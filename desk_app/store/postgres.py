@@ -31,10 +31,11 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from desk_app.store.errors import OutcomeUnknown
+from desk_app.store.files import APPLICATION_ID
 
 logger = logging.getLogger(__name__)
 
-WRITE_LOCK_KEY = 0x54444553  # "TDES", the same mark as the SQLite application id
+WRITE_LOCK_KEY = APPLICATION_ID  # the same mark as a SQLite file's
 LOCK_WAIT_SECONDS = 5
 # Every statement a desk runs takes milliseconds; a server that takes 5 s is not going to answer
 # in time for the nurse, who is better told "Not saved" and tries again.

@@ -30,7 +30,7 @@ from peewee import SqliteDatabase
 
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.backup import BackupError, check_file
-from desk_app.store.files import create_private_file, read_only_connection, read_only_uri
+from desk_app.store.files import SIDE_FILES, create_private_file, read_only_connection, read_only_uri
 from desk_app.store.identity import database_id_in_file, setting_in_file
 from desk_app.store.migrations import AUDITED_SCHEMA
 from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
@@ -269,7 +269,7 @@ def _set_aside_side_files(live: Path, kept: Path | None) -> None:
     under a name of their own): left in place, SQLite would replay an old WAL over the restored
     file; deleted, the kept copy would lose what was not yet folded into it."""
     base = kept or _replaced_name(live, datetime.now(UTC))
-    for suffix in ("-wal", "-shm", "-journal"):
+    for suffix in SIDE_FILES:
         side = Path(f"{live}{suffix}")
         if side.exists():
             os.replace(side, Path(f"{base}{suffix}"))
