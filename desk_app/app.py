@@ -34,9 +34,10 @@ def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -
     `new_clinic`."""
     procedure = load_procedure(resource_path(PROCEDURE_FILE))
     database = open_database(database_url, new_clinic=new_clinic, remembered=opened_databases())
-    remember_opened(database_url)
     desk = Desk(database, procedure, clock)
-    file = desk.database_file()
+    file = desk.database_file()  # None on a server
+    if file is not None:
+        remember_opened(file)
     keeper = BackupKeeper(file, desk.backup_folder, clock) if file is not None else None
     return MainWindow(desk, clock, backups=keeper)
 

@@ -49,11 +49,9 @@ def opened_databases() -> list[Path]:
         return []
 
 
-def remember_opened(database_url: str) -> None:
+def remember_opened(database_file: Path) -> None:
     """Add a database file to the list (a server database needs no such memory)."""
-    if not database_url.startswith("sqlite:///") and "://" in database_url:
-        return
-    path = str(Path(database_url.removeprefix("sqlite:///")).expanduser().resolve())
+    path = str(database_file.resolve())
     known = [str(entry) for entry in opened_databases() if str(entry) != path]
     listed = json.dumps([path, *known][:_MAX_REMEMBERED])
     target = data_folder() / OPENED_DATABASES_FILE

@@ -10,6 +10,7 @@ trained users).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -39,6 +40,16 @@ class LaserAuthorisation:
 
     def valid_on(self, day: date) -> bool:
         return self.trained_on <= day <= self.expires_on
+
+    def lapse(
+        self, today: date, day_text: Callable[[date], str] = lambda day: f"{day.day} {day:%B %Y}"
+    ) -> str | None:
+        """Why it does not hold today, in words ('expired on 2 March 2027'); None if it does."""
+        if today > self.expires_on:
+            return f"expired on {day_text(self.expires_on)}"
+        if today < self.trained_on:  # the PC's date was wrong when it was granted, or is now
+            return f"starts on {day_text(self.trained_on)}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -75,13 +86,8 @@ class Permissions:
                 f"Only an authorised laser operator may do this, and {staff.name} is not one. "
                 f"{SWITCH_HINT} An administrator grants laser authorisation on the Staff page."
             )
-        if not authorisation.valid_on(today):
-            when = (
-                f"expired on {authorisation.expires_on:%d %B %Y}"
-                if today > authorisation.expires_on
-                else f"starts on {authorisation.trained_on:%d %B %Y}"
-            )
-            return f"{staff.name}'s laser authorisation {when}. {SWITCH_HINT}"
+        if (lapse := authorisation.lapse(today)) is not None:
+            return f"{staff.name}'s laser authorisation {lapse}. {SWITCH_HINT}"
         return None
 
     def check(

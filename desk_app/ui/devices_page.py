@@ -323,7 +323,7 @@ def _shown(device: LaserDevice | None, field_id: str) -> str:
     if device is None:
         return ""
     if field_id == "wavelengths_nm":
-        return ", ".join(str(wavelength) for wavelength in device.wavelengths_nm)
+        return wavelengths_text(device.wavelengths_nm)
     if field_id == "next_service_on":
         return device.next_service_on.strftime("%d/%m/%Y")
     return str(getattr(device, field_id))

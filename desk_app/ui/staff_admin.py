@@ -48,10 +48,8 @@ def laser_standing(authorisation: LaserAuthorisation | None, today: date) -> str
     """A nurse's or clinician's laser authorisation in words, as the store would judge it today."""
     if authorisation is None:
         return "Not an authorised laser operator"
-    if today > authorisation.expires_on:
-        return f"Laser authorisation expired on {long_day(authorisation.expires_on)}"
-    if today < authorisation.trained_on:  # the PC's date was wrong when it was granted, or is now
-        return f"Laser authorisation starts on {long_day(authorisation.trained_on)}"
+    if (lapse := authorisation.lapse(today, long_day)) is not None:
+        return f"Laser authorisation {lapse}"
     return (
         f"Authorised laser operator: trained {long_day(authorisation.trained_on)}, until "
         f"{long_day(authorisation.expires_on)} (granted by {authorisation.granted_by})"
