@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.people import Staff
+from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.widgets import message_label
 
 # Saves the answer; returns None on success or the message to show.
@@ -174,7 +175,7 @@ class AmendmentDialog(ReasonDialog):
         return self._submit_to_store(self.about.currentData(), text, self.reason.text())
 
 
-class SignDialog(QDialog):
+class SignDialog(FormDialog):
     """Sign and lock: an electronic signature. The operator reads what signing means and gives their
     PIN at this moment; where the clinic asks for it, a clinician countersigns with theirs."""
 
@@ -186,52 +187,27 @@ class SignDialog(QDialog):
         clinicians: list[Staff] | None,
         submit: Callable[[str, int | None, str], str | None],
     ) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setWindowTitle("Sign and lock the record")
-        self.setModal(True)
-        self.setMinimumWidth(520)
-        self._submit = submit
-        layout = QVBoxLayout(self)
-        statement = QLabel(
+        intro = (
             f"{signer.name} signs this record: “{meaning}”\n\nOnce signed, the record is locked; a later "
-            "change is an amendment, shown beside it.",
-            self,
+            "change is an amendment, shown beside it."
         )
-        statement.setWordWrap(True)
-        layout.addWidget(statement)
-        layout.addWidget(QLabel(f"{signer.name}'s PIN:", self))
-        self.pin = self._pin_field(f"{signer.name}'s PIN", layout)
+        super().__init__(parent, "Sign and lock the record", intro, ok_text="Sign and lock")
+        self._submit = submit
+        self.pin = self.line(f"{signer.name}'s PIN", secret=True)
         self.countersigners: QComboBox | None = None
         self.counter_pin: QLineEdit | None = None
         if clinicians is not None:
-            layout.addWidget(QLabel("The clinic asks a clinician to countersign. Clinician:", self))
+            self.form.addRow(QLabel("The clinic asks a clinician to countersign.", self))
             self.countersigners = QComboBox(self)
             self.countersigners.setAccessibleName("Clinician who countersigns")
             for clinician in clinicians:
                 self.countersigners.addItem(f"{clinician.name} ({clinician.initials})", clinician.id)
-            layout.addWidget(self.countersigners)
-            layout.addWidget(QLabel("The clinician's PIN:", self))
-            self.counter_pin = self._pin_field("Countersigning clinician's PIN", layout)
-        self.error = message_label(self)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(self)
-        buttons.addButton("Sign and lock", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+            self.form.addRow("Clinician who countersigns", self.countersigners)
+            self.counter_pin = self.line("Countersigning clinician's PIN", secret=True)
         self.pin.setFocus()
 
-    def _pin_field(self, name: str, layout: QVBoxLayout) -> QLineEdit:
-        field = QLineEdit(self)
-        field.setEchoMode(QLineEdit.EchoMode.Password)
-        field.setAccessibleName(name)
-        field.setMaxLength(8)
-        layout.addWidget(field)
-        return field
-
-    def _save(self) -> None:
+    def save(self) -> str | None:
+        """PINs are cleared once read: a refused one is typed again, never left on screen."""
         pin = self.pin.text()
         self.pin.clear()
         countersigner = self.countersigners.currentData() if self.countersigners is not None else None
@@ -239,8 +215,4 @@ class SignDialog(QDialog):
         if self.counter_pin is not None:
             counter_pin = self.counter_pin.text()
             self.counter_pin.clear()
-        problem = self._submit(pin, countersigner, counter_pin)
-        if problem:
-            self.error.setText(problem)
-            return
-        self.accept()
+        return self._submit(pin, countersigner, counter_pin)

@@ -11,7 +11,7 @@ from desk_app.ui.widgets import message_label
 class FormDialog(QDialog):
     """Subclasses add rows with `line()` or `form.addRow()` and implement `save()`."""
 
-    def __init__(self, parent: QWidget, title: str, intro: str = "") -> None:
+    def __init__(self, parent: QWidget, title: str, intro: str = "", ok_text: str = "Save") -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one use each; none piles up
         self.setWindowTitle(title)
@@ -27,7 +27,7 @@ class FormDialog(QDialog):
         self.error = message_label(self)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(self)
-        buttons.addButton("Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self._save)
         buttons.rejected.connect(self.reject)
