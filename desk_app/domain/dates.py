@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from desk_app.domain.errors import ValidationError
+
 _FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def entered_date(raw: object, label: str) -> date:
+    """A date as a form gives it (a date, or text a nurse typed), or ValidationError naming the field."""
+    if isinstance(raw, date):
+        return raw
+    parsed = parse_user_date(str(raw))
+    if parsed is None:
+        raise ValidationError(f"{label} is not a real date (for example 31/01/2027).")
+    return parsed
 
 
 def parse_user_date(text: str) -> date | None:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from desk_app.domain.dates import parse_user_date
+from desk_app.domain.dates import entered_date
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.text import check_plain_text
 
@@ -187,13 +187,7 @@ def check_laser_class(value: object) -> str:
 
 def _service_date(value: object, today: date, before: date | None) -> date:
     label = LABELS["next_service_on"]
-    if isinstance(value, date):
-        day = value
-    else:
-        parsed = parse_user_date(_text(value, "next_service_on"))
-        if parsed is None:
-            raise ValidationError(f"{label} is not a real date (for example 31/01/2027).")
-        day = parsed
+    day = value if isinstance(value, date) else entered_date(_text(value, "next_service_on"), label)
     if day == before:
         return day  # left as it was: a device long overdue may still have its LPA's name corrected
     if day > today + SERVICE_AHEAD:

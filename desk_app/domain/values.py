@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
-from desk_app.domain.dates import parse_user_date
+from desk_app.domain.dates import entered_date
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.procedure import FieldDef, FieldType, ItemDef
 from desk_app.domain.text import check_plain_text
@@ -57,13 +57,7 @@ def _number(field: FieldDef, raw: Any) -> float:
 
 
 def _date(field: FieldDef, raw: Any, today: date) -> str:
-    if isinstance(raw, date):
-        value = raw
-    else:
-        parsed = parse_user_date(str(raw))
-        if parsed is None:
-            raise ValidationError(f"{field.label} is not a real date (for example 31/01/2027).")
-        value = parsed
+    value = entered_date(raw, field.label)
     if value < EARLIEST_DATE:
         raise ValidationError(f"{field.label} is too long ago to be right.")
     if not field.allow_future and value > today:
