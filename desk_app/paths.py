@@ -14,6 +14,7 @@ APP_AUTHOR = "AzureMedical"
 DATABASE_FILE = "treatment-desk.sqlite3"
 PROCEDURE_FILE = "procedures/laser-acne-scarring.toml"
 PERMISSIONS_FILE = "procedures/permissions.toml"
+PRE_USE_CHECK_FILE = "procedures/laser-pre-use-check.toml"
 # The database files this PC's app has opened: if one goes missing, its absence is not a new clinic.
 OPENED_DATABASES_FILE = "opened-databases.json"
 _MAX_REMEMBERED = 20

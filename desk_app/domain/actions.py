@@ -11,7 +11,7 @@ from typing import Any
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.procedure import ItemKind, Stop
+from desk_app.domain.procedure import ItemDef, ItemKind, Stop
 from desk_app.domain.session import Event, ItemState, SessionState, SessionStatus
 from desk_app.domain.text import check_plain_text
 from desk_app.domain.values import validate_values
@@ -58,7 +58,26 @@ def check_tick(
         raise ActionRefused(
             f"'{item_state.item.label}' is already done. To change it, undo it with a reason."
         )
-    return validate_values(item_state.item, raw_values, local_today(now))
+    values = validate_values(item_state.item, raw_values, local_today(now))
+    _check_same_laser(state, item_state.item, values)
+    return values
+
+
+def _check_same_laser(state: SessionState, item: ItemDef, values: dict[str, Any]) -> None:
+    """A laser pass uses the laser the staff confirmed their eyewear for, at the time-out."""
+    eyewear = state.procedure.eyewear_item
+    if item.kind is not ItemKind.LASER_PASS or eyewear is None:
+        return
+    confirmed = state.item(eyewear.id).tick
+    for field in item.device_fields():
+        used = values.get(field.id)
+        chosen = confirmed.values.get(eyewear.device_fields()[0].id) if confirmed else None
+        if used is None or chosen is None or used["id"] == chosen["id"]:
+            continue
+        raise ActionRefused(
+            f"The staff eyewear was confirmed for the {chosen['name']}, not the {used['name']}. "
+            f"Undo '{eyewear.label}' and confirm the eyewear for the {used['name']} first."
+        )
 
 
 def can_correct(state: SessionState, item_id: str) -> str | None:

@@ -37,6 +37,8 @@ class FieldType(StrEnum):
     NUMBER = "number"
     TEXT = "text"
     DATE = "date"
+    # A registered laser (issue 15): the store turns the chosen device's id into a snapshot of it.
+    DEVICE = "device"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,12 @@ class ItemDef:
     plans_course: bool = False
     # The item that records adverse events: the printed record states its answer, "None" included.
     records_adverse_events: bool = False
+    # The item where the staff confirm the eyewear for its device field's laser: every laser pass
+    # must use that device.
+    confirms_eyewear: bool = False
+
+    def device_fields(self) -> tuple[FieldDef, ...]:
+        return tuple(field for field in self.fields if field.type is FieldType.DEVICE)
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,11 @@ class Procedure:
         return next(item for item in self.all_items() if item.kind is ItemKind.COUNTDOWN)
 
     @property
+    def eyewear_item(self) -> ItemDef | None:
+        """The item confirming the staff's eyewear for the chosen laser, if the procedure has one."""
+        return next((item for item in self.all_items() if item.confirms_eyewear), None)
+
+    @property
     def gel_removed(self) -> ItemDef | None:
         """The item whose tick ends the countdown, if the procedure has one."""
         return next((item for item in self.all_items() if item.ends_countdown), None)
@@ -194,6 +207,7 @@ _ITEM_KEYS = {
     "ends_countdown": bool,
     "plans_course": bool,
     "records_adverse_events": bool,
+    "confirms_eyewear": bool,
 }
 _PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, "items": list}
 _AFTERCARE_KEYS = {"title": str, "advice": list, "dates": list}
@@ -341,7 +355,14 @@ class _Reader:
         if not all(isinstance(field, dict) for field in raw_fields):
             raise self.fail(where, "field 'fields' must be a list of tables")
         fields = tuple(self.field(field, where) for field in raw_fields)
-        risky = [f.id for f in fields if f.flag or f.clinic_min is not None or f.clinic_max is not None]
+        risky = [
+            f.id
+            for f in fields
+            if f.flag
+            or f.clinic_min is not None
+            or f.clinic_max is not None
+            or (f.type is FieldType.DEVICE and kind is ItemKind.LASER_PASS)  # a service overdue
+        ]
         # Only a soft stop can be overridden: a flag elsewhere would block the session for good.
         self.authoring_rule(
             bool(risky) and stop is not Stop.SOFT,
@@ -370,6 +391,11 @@ class _Reader:
                     where,
                     "a plans_course item needs a number field 'planned_sessions' and a date 'next_date'",
                 )
+        devices = [field for field in fields if field.type is FieldType.DEVICE]
+        if len(devices) > 1:
+            raise self.fail(where, "an item names at most one laser device (one field of type device)")
+        if table.get("confirms_eyewear") and not devices:
+            raise self.fail(where, "an item with confirms_eyewear needs a field of type device")
         if kind in (ItemKind.RECORD, ItemKind.LASER_PASS) and not fields:
             raise self.fail(where, f"field 'fields' is missing: a {kind} item records values")
         if kind in (ItemKind.COUNTDOWN, ItemKind.SIGN_OUT) and fields:
@@ -396,6 +422,7 @@ class _Reader:
             ends_countdown=table.get("ends_countdown", False),
             plans_course=table.get("plans_course", False),
             records_adverse_events=table.get("records_adverse_events", False),
+            confirms_eyewear=table.get("confirms_eyewear", False),
         )
 
     def pause_point(self, table: dict[str, Any], where: str) -> PausePoint:
@@ -525,6 +552,13 @@ def _check_whole(procedure: Procedure, reader: _Reader) -> None:
     order = [item.id for item in items]
     if order.index(starters[0].id) > order.index(countdowns[0].id):
         raise reader.fail(f"item '{starters[0].id}'", "starts the countdown after the countdown")
+    eyewear = [item for item in items if item.confirms_eyewear]
+    if len(eyewear) > 1:
+        raise reader.fail(f"item '{eyewear[1].id}'", "a second item with confirms_eyewear (one is allowed)")
+    if eyewear:
+        passes = [item for item in items if item.kind is ItemKind.LASER_PASS]
+        if passes and order.index(passes[0].id) < order.index(eyewear[0].id):
+            raise reader.fail(f"item '{passes[0].id}'", "a laser pass comes before the eyewear is confirmed")
     sign_outs = [item for item in items if item.kind is ItemKind.SIGN_OUT]
     if len(sign_outs) != 1 or items[-1].kind is not ItemKind.SIGN_OUT:
         raise reader.fail("the file", "needs exactly one sign_out item, as the very last item")

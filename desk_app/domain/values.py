@@ -1,7 +1,8 @@
 """Checking the values recorded with an item, and finding the answers that flag a risk.
 
 Values travel as JSON-friendly types: a choice is a str, a multi a list of str, a number a float,
-a date an ISO 'YYYY-MM-DD' str, a text a str. What is accepted is stored and shown exactly as given.
+a date an ISO 'YYYY-MM-DD' str, a text a str, a device the store's snapshot of it (a dict, see
+laser_use.device_value). What is accepted is stored and shown exactly as given.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from desk_app.domain.dates import entered_date
 from desk_app.domain.errors import ValidationError
+from desk_app.domain.laser_use import check_device_value, describe_device_value, device_flag
 from desk_app.domain.procedure import FieldDef, FieldType, ItemDef
 from desk_app.domain.text import check_plain_text
 
@@ -99,6 +101,8 @@ def validate_field(field: FieldDef, raw: Any, today: date) -> Any:
             return _date(field, raw, today)
         case FieldType.TEXT:
             return check_plain_text(str(raw), field.label, field.max_length)
+        case FieldType.DEVICE:
+            return check_device_value(field.label, raw)
     raise ValidationError(f"{field.label}: unknown field type")  # pragma: no cover
 
 
@@ -129,6 +133,8 @@ def flags_for(item: ItemDef, values: dict[str, Any]) -> list[str]:
             continue
         if field.type is FieldType.CHOICE and value in field.flag:
             flags.append(field.flag_message)
+        if field.type is FieldType.DEVICE and (service := device_flag(value)):
+            flags.append(service)
         if field.type is FieldType.NUMBER:
             unit = f" {field.unit}" if field.unit else ""
             shown = format_number(value, field.decimals)
@@ -149,11 +155,17 @@ def describe_value(field: FieldDef, value: Any) -> str:
         return format_number(float(value), field.decimals) + (f" {field.unit}" if field.unit else "")
     if field.type is FieldType.DATE:
         return date.fromisoformat(value).strftime("%d/%m/%Y")
+    if field.type is FieldType.DEVICE:
+        return describe_device_value(value)
     return str(value)
 
 
 def same_value(field: FieldDef, typed: Any, stored: Any) -> bool:
-    """Would what is typed now be stored as `stored`? (So 'Same as last session' never lies.)"""
+    """Would what is typed now be stored as `stored`? (So 'Same as last session' never lies.)
+
+    A device is chosen by its id; the same device is the same value."""
+    if field.type is FieldType.DEVICE:
+        return isinstance(stored, dict) and typed == stored.get("id")
     try:
         return validate_field(field, typed, date.max) == stored
     except ValidationError:

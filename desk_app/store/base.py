@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from peewee import Database
 
 from desk_app.domain.clock import Clock
+from desk_app.domain.dates import local_today
 from desk_app.domain.people import Staff
 from desk_app.store.audit import write_audit
 
@@ -22,6 +24,13 @@ class DeskBase:
 
     def _require_administrator(self, staff_id: int) -> Staff:  # provided by AccountActions
         raise NotImplementedError
+
+    def is_authorised_operator(self, staff_id: int) -> bool:  # provided by LaserOperatorActions
+        raise NotImplementedError
+
+    def _today(self) -> date:
+        """The clinic's calendar day now (the PC's time zone)."""
+        return local_today(self.clock.now())
 
     def _audit(
         self,

@@ -49,7 +49,7 @@ from desk_app.paths import PERMISSIONS_FILE, resource_path
 from desk_app.store.accounts import AccountActions
 from desk_app.store.audit import AuditReport, event_detail, verify_audit
 from desk_app.store.clinic import ClinicActions
-from desk_app.store.devices import DeviceActions
+from desk_app.store.device_checks import DeviceCheckActions
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperatorActions
 from desk_app.store.models import (
@@ -93,7 +93,7 @@ class PatientHistory:
     changes: tuple[PatientChangeEntry, ...]
 
 
-class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, DeviceActions):
+class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, DeviceCheckActions):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
     def __init__(
@@ -410,6 +410,8 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
             self._check_may_tick(staff, item_id, state.procedure)  # first: who may helps most
+            if item_id in state.items:
+                values = self._with_devices(state.item(item_id).item, values)
             checked = check_tick(state, item_id, values, self.clock.now())
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")

@@ -13,7 +13,6 @@ from datetime import date
 from peewee import fn
 
 from desk_app.domain.actions import check_reason
-from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import LaserAuthorisation, PermissionRefused, Permissions
@@ -159,9 +158,6 @@ class LaserOperatorActions(DeskBase):
         that is not the session's procedure's is left to the session's own check, which names it."""
         if item_id in procedure.item_ids():
             self.permissions.check(member, item_id, self.laser_authorisation(member.id), self._today())
-
-    def _today(self) -> date:
-        return local_today(self.clock.now())
 
     def is_authorised_operator(self, staff_id: int) -> bool:
         """Whether the member's laser authorisation holds today."""

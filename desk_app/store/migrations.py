@@ -16,7 +16,7 @@ from pathlib import Path
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
-from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7, schema_v8
+from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7, schema_v8, schema_v9
 from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
 from desk_app.store.files import create_private_file
 from desk_app.store.models import ClinicSetting, SchemaMigration
@@ -236,6 +236,12 @@ def _m008_laser_devices(db: Database) -> None:
         )
 
 
+def _m009_laser_device_checks(db: Database) -> None:
+    """The daily pre-use safety check of each laser (issue 15): append-only."""
+    db.create_tables(schema_v9.TABLES)
+    _forbid_update_and_delete(db, schema_v9.LaserDeviceCheck._meta.table_name)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
@@ -245,6 +251,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("look-alike letters", _m006_look_alike_letters),
     ("laser authorisation", _m007_laser_authorisation),
     ("laser devices", _m008_laser_devices),
+    ("laser device checks", _m009_laser_device_checks),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

@@ -165,6 +165,24 @@ class ProcedureVersionRow(BaseModel):
         table_name = "procedure_version"
 
 
+class LaserDeviceCheck(BaseModel):
+    """Append-only: one daily pre-use safety check of a laser (issue 15): the clinic's local day,
+    who, when, the checklist version it followed (stored like a procedure version), each item's
+    answer (JSON: item id -> passed) and the note that says what failed."""
+
+    device = ForeignKeyField(LaserDeviceRow, backref="checks")
+    day = DateField(index=True)
+    staff = ForeignKeyField(StaffRow)
+    at = UTCDateTimeField()
+    checklist = ForeignKeyField(ProcedureVersionRow)
+    passed = BooleanField()
+    answers_json = TextField()
+    note = TextField(default="")
+
+    class Meta:
+        table_name = "laser_device_check"
+
+
 class SessionRow(BaseModel):
     patient = ForeignKeyField(PatientRow, backref="sessions")
     procedure = ForeignKeyField(ProcedureVersionRow)

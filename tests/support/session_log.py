@@ -10,6 +10,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import Event, EventKind, SessionState, derive_state
+from tests.support.lasers import TEST_LASER, TEST_LASER_MARKING, TEST_LASER_VALUE
 from tests.support.walk import ANAESTHETIC, SIGN_IN
 
 NURSE = Staff(id=1, name="Ann Nurse", initials="AN", role=Role.NURSE)
@@ -42,8 +43,17 @@ class Log:
         return event
 
     def tick(self, item_id: str, values: dict[str, Any] | None = None, staff: Staff = NURSE) -> Event:
-        checked = check_tick(self.state(), item_id, values or {}, self.clock.now())
+        checked = check_tick(
+            self.state(), item_id, self._with_test_laser(item_id, values or {}), self.clock.now()
+        )
         return self._append(EventKind.TICK, staff, item_id=item_id, values=checked)
+
+    def _with_test_laser(self, item_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        """TEST_LASER replaced by the snapshot the store would keep of the test laser."""
+        snapshot = dict(TEST_LASER_VALUE)
+        if item_id in self.procedure.item_ids() and self.procedure.item(item_id).confirms_eyewear:
+            snapshot["eyewear_marking"] = TEST_LASER_MARKING
+        return {key: snapshot if value == TEST_LASER else value for key, value in values.items()}
 
     def tick_all(self, items: dict[str, dict[str, Any]], **changes: dict[str, Any]) -> None:
         for item_id, values in items.items():

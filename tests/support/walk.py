@@ -8,6 +8,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
+from tests.support.lasers import TEST_LASER, with_test_laser
 from tests.support.people import PIN
 
 SIGN_IN: dict[str, dict[str, Any]] = {
@@ -28,19 +29,25 @@ TIME_OUT: dict[str, dict[str, Any]] = {
     "identity_read_back": {},
     "gel_removed": {},
     "patient_eye_protection": {"type": "External eye shields"},
-    "staff_eyewear": {},
+    "staff_eyewear": {"device": TEST_LASER},
     "cool_air": {"cool_air": "Accepted"},
     "settings_read_back": {},
 }
 LASER: dict[str, dict[str, Any]] = {
     "fractional_pass": {
-        "device": "Fraxel re:pair",
+        "device": TEST_LASER,
         "energy_mj": 40,
         "density_pct": 20,
         "passes": 2,
         "areas": ["Forehead", "Cheeks"],
     },
-    "full_beam_pass": {"beam_mm": 7, "fluence_j_cm2": 5.5, "passes": 1, "areas": ["Cheeks"]},
+    "full_beam_pass": {
+        "device": TEST_LASER,
+        "beam_mm": 7,
+        "fluence_j_cm2": 5.5,
+        "passes": 1,
+        "areas": ["Cheeks"],
+    },
     "skin_response": {"response": "Expected redness"},
     "adverse_events": {"adverse": "None"},
 }
@@ -57,7 +64,7 @@ def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staf
         if item_id == "operator_sign_out":
             record = desk.sign_out(session_id, staff_id, PIN)
         else:
-            record = desk.tick(session_id, item_id, values, staff_id)
+            record = desk.tick(session_id, item_id, with_test_laser(desk, values, staff_id), staff_id)
     return record
 
 

@@ -1,0 +1,159 @@
+"""The daily pre-use safety check of each laser, and whether a device may be used today (issue 15).
+
+A mixin of Desk: it uses the Desk's database, clock, staff, devices and audit row. The checklist
+file is stored like a procedure version, so each check names the exact wording it followed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from desk_app.domain.errors import ActionRefused
+from desk_app.domain.laser_use import DeviceUse, device_uses, device_value
+from desk_app.domain.permissions import PermissionRefused
+from desk_app.domain.pre_use_check import (
+    PreUseCheck,
+    PreUseChecklist,
+    check_answers,
+    load_pre_use_checklist,
+    parse_pre_use_checklist,
+)
+from desk_app.domain.procedure import ItemDef, ItemKind
+from desk_app.paths import PRE_USE_CHECK_FILE, resource_path
+from desk_app.store.devices import DeviceActions
+from desk_app.store.errors import store_errors
+from desk_app.store.models import LaserDeviceCheck, ProcedureVersionRow, StaffRow
+
+_checklists: list[PreUseChecklist] = []
+
+
+def clinic_pre_use_checklist() -> PreUseChecklist:
+    """The clinic's pre-use checklist file, read once per process."""
+    if not _checklists:
+        _checklists.append(load_pre_use_checklist(resource_path(PRE_USE_CHECK_FILE)))
+    return _checklists[0]
+
+
+def _check_from_row(row: LaserDeviceCheck, checklist: PreUseChecklist) -> PreUseCheck:
+    answers: dict[str, bool] = json.loads(row.answers_json)
+    return PreUseCheck(
+        id=row.id,
+        device_id=row.device_id,
+        day=row.day,
+        at=row.at,
+        staff_id=row.staff_id,
+        staff_name=row.staff.name,
+        passed=row.passed,
+        failed_items=tuple(checklist.label_of(item) for item, passed in answers.items() if not passed),
+        note=row.note,
+        checklist_version=row.checklist.version,
+    )
+
+
+class DeviceCheckActions(DeviceActions):
+    @property
+    def pre_use_checklist(self) -> PreUseChecklist:
+        return clinic_pre_use_checklist()
+
+    def _checklist_row(self) -> ProcedureVersionRow:
+        checklist = self.pre_use_checklist
+        digest = hashlib.sha256(checklist.source.encode("utf-8")).hexdigest()
+        row = ProcedureVersionRow.get_or_none(ProcedureVersionRow.sha256 == digest)
+        if row is None:
+            row = ProcedureVersionRow.create(
+                procedure_id=checklist.id, version=checklist.version, sha256=digest, source=checklist.source
+            )
+        return row
+
+    @store_errors
+    def pre_use_checks(self, day: date | None = None, device_id: int | None = None) -> list[PreUseCheck]:
+        """The checks of one day (by default today), or of one device on every day; oldest first.
+        The labels of failed items are read from the checklist version each check followed."""
+        query = (
+            LaserDeviceCheck.select(LaserDeviceCheck, StaffRow, ProcedureVersionRow)
+            .join(StaffRow)
+            .switch(LaserDeviceCheck)
+            .join(ProcedureVersionRow)
+        )
+        if day is not None or device_id is None:
+            query = query.where(LaserDeviceCheck.day == (day or self._today()))
+        if device_id is not None:
+            query = query.where(LaserDeviceCheck.device == device_id)
+        checklists: dict[str, PreUseChecklist] = {}
+        checks = []
+        for row in query.order_by(LaserDeviceCheck.id):
+            version = row.checklist
+            if version.sha256 not in checklists:
+                checklists[version.sha256] = parse_pre_use_checklist(
+                    version.source, f"version {version.version}"
+                )
+            checks.append(_check_from_row(row, checklists[version.sha256]))
+        return checks
+
+    @store_errors
+    def device_uses(self, include_retired: bool = False) -> list[DeviceUse]:
+        """Every device in service (and retired ones if asked) with whether it may be used today."""
+        today = self._today()
+        return device_uses(self.devices(include_retired), self.pre_use_checks(today), today)
+
+    def device_use(self, device_id: int) -> DeviceUse:
+        today = self._today()
+        checks = [check for check in self.pre_use_checks(today) if check.device_id == device_id]
+        return DeviceUse(self.device(device_id), today, tuple(checks))
+
+    @store_errors
+    def record_pre_use_check(
+        self, device_id: int, answers: Mapping[str, object], note: str, staff_id: int
+    ) -> PreUseCheck:
+        """An authorised laser operator records today's pre-use check of a device in service. A failed
+        check takes the device out of use until tomorrow, so none is taken after one that day."""
+        checklist = self.pre_use_checklist
+        passed, checked, written = check_answers(checklist, answers, note)
+        with self.db.atomic():
+            staff = self.staff(staff_id)
+            if not self.is_authorised_operator(staff_id):
+                raise PermissionRefused(
+                    f"{staff.name} is not an authorised laser operator today: only an operator does the "
+                    "pre-use check."
+                )
+            use = self.device_use(device_id)
+            if use.device.retired:
+                raise ActionRefused(f"The {use.device.name} is retired: it is not checked or used.")
+            if use.out_of_use:
+                raise ActionRefused(use.stop or "")
+            row = LaserDeviceCheck.create(
+                device=device_id,
+                day=use.today,
+                staff=staff_id,
+                at=self.clock.now(),
+                checklist=self._checklist_row(),
+                passed=passed,
+                answers_json=json.dumps(checked),
+                note=written,
+            )
+            failed = [checklist.label_of(item) for item, ok in checked.items() if not ok]
+            detail = {"device": use.device.name, "passed": passed, "failed": failed, "note": written}
+            detail["checklist_version"] = checklist.version
+            self._audit("laser pre-use check", staff_id, "laser_device", device_id, detail)
+        return next(check for check in self.pre_use_checks(use.today) if check.id == row.id)
+
+    def _with_devices(self, item: ItemDef, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The tick's values with each chosen device (its id) replaced by the snapshot the record
+        keeps, refusing a device that may not be used today (the hard stops, in words)."""
+        resolved = dict(values)
+        for field in item.device_fields():
+            chosen = resolved.get(field.id)
+            if chosen is None or chosen == "":
+                continue  # validate_values says it is missing
+            if isinstance(chosen, bool) or not isinstance(chosen, int):
+                raise ActionRefused(f"{field.label}: choose a registered laser device from the list.")
+            resolved[field.id] = device_value(
+                self.device_use(chosen),
+                confirms_eyewear=item.confirms_eyewear,
+                laser_pass=item.kind is ItemKind.LASER_PASS,
+            )
+        return resolved
