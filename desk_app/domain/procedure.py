@@ -355,14 +355,9 @@ class _Reader:
         if not all(isinstance(field, dict) for field in raw_fields):
             raise self.fail(where, "field 'fields' must be a list of tables")
         fields = tuple(self.field(field, where) for field in raw_fields)
-        risky = [
-            f.id
-            for f in fields
-            if f.flag
-            or f.clinic_min is not None
-            or f.clinic_max is not None
-            or (f.type is FieldType.DEVICE and kind is ItemKind.LASER_PASS)  # a service overdue
-        ]
+        risky = [f.id for f in fields if f.flag or f.clinic_min is not None or f.clinic_max is not None]
+        if kind is ItemKind.LASER_PASS:  # a pass's laser may be overdue its service
+            risky += [f.id for f in fields if f.type is FieldType.DEVICE]
         # Only a soft stop can be overridden: a flag elsewhere would block the session for good.
         self.authoring_rule(
             bool(risky) and stop is not Stop.SOFT,

@@ -291,7 +291,7 @@ def test_a_session_run_under_a_version_without_the_sheet_is_refused_clearly(
 ) -> None:
     """Version 1.1 had no [aftercare]; its records still open, and asking for a sheet says why not."""
     cut = procedure.source.index("\n[aftercare]\n")
-    old_text = procedure.source[:cut].replace('version = "1.2"', 'version = "1.1"', 1)
+    old_text = procedure.source[:cut].replace('version = "1.3"', 'version = "1.1"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.aftercare is None
     then = Desk(db, old, clock)

@@ -130,20 +130,23 @@ def test_the_record_says_which_session_of_the_course_and_which_procedure_version
     text = records.printed.text
     assert "Session 1 of 3 planned" in text
     procedure = records.amended.procedure
-    assert procedure.version == "1.2"
-    assert f"Procedure {procedure.title}, version 1.2" in text
+    assert procedure.version == "1.3"
+    assert f"Procedure {procedure.title}, version 1.3" in text
     assert "Status Signed out and locked" in text
 
 
 def test_both_laser_passes_are_printed_with_their_settings(records: Records) -> None:
     text = records.printed.text
     fractional = text[text.index("Fractional pass") : text.index("Full-beam pass")]
-    for shown in ("Device: Fraxel re:pair", "Energy per pulse: 40", "mJ", "Density: 20 %", "Passes: 2"):
+    laser = "Laser device: Fotona SP Dynamis (serial SP-TEST-1)"
+    for shown in (laser, "Energy per pulse: 40", "mJ", "Density: 20 %", "Passes: 2"):
         assert shown in fractional
     assert "Areas treated: Forehead, Cheeks" in fractional
     full_beam = text[text.index("Full-beam pass") : text.index("Immediate skin response")]
-    for shown in ("7 mm", "Beam width: 7 mm", "Fluence: 5.5 J/cm2", "Passes: 1", "Areas treated: Cheeks"):
+    for shown in (laser, "Beam width: 7 mm", "Fluence: 5.5 J/cm2", "Passes: 1", "Areas treated: Cheeks"):
         assert shown in full_beam
+    eyewear = text[text.index("Laser chosen; staff eyewear") : text.index("Cool air blower offered")]
+    assert f'{laser}; eyewear EN 207 "D 2940 LB5"' in eyewear
 
 
 def test_the_override_is_printed_with_its_reason_and_the_clinicians_name(records: Records) -> None:

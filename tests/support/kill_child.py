@@ -29,6 +29,7 @@ from desk_app.domain.session import Event, SessionRecord, SessionState
 from desk_app.store.audit import stored_time_text
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
+from tests.support.lasers import TEST_LASER, passed_answers
 from tests.support.people import FAST_HASHER, PIN
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
 
@@ -46,6 +47,7 @@ class Cast:
 
     nurse_ids: tuple[int, ...]
     patient_ids: tuple[int, ...]
+    laser_id: int
 
 
 def event_ack(action: str, event: Event, session_id: int) -> dict[str, Any]:
@@ -133,7 +135,29 @@ class Script:
             return self.append("abort", desk.abort(session_id, reason, staff_id, gel_still_on(state)))
         if item_id == "operator_sign_out":
             return self.append("tick", desk.sign_out(session_id, staff_id, PIN))
-        return self.append("tick", desk.tick(session_id, item_id, WALK[item_id], staff_id))
+        values = WALK[item_id]
+        if TEST_LASER in values.values():
+            if desk.device_use(self.cast.laser_id).passed_check is None:  # a new day
+                self.check_laser(staff_id)
+                return record
+            values = {
+                key: self.cast.laser_id if value == TEST_LASER else value for key, value in values.items()
+            }
+        return self.append("tick", desk.tick(session_id, item_id, values, staff_id))
+
+    def check_laser(self, staff_id: int) -> None:
+        """The day's pre-use check of the laser, before its first use that day: an action of its own."""
+        check = self.desk.record_pre_use_check(self.cast.laser_id, passed_answers(self.desk), "", staff_id)
+        self.ack(
+            {
+                "action": "check",
+                "check": check.id,
+                "device": check.device_id,
+                "staff": staff_id,
+                "at": stored_time_text(check.at),
+                "passed": check.passed,
+            }
+        )
 
     def append(self, action: str, record: SessionRecord) -> SessionRecord:
         self.ack(event_ack(action, record.events[-1], record.id))

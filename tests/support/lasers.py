@@ -32,7 +32,7 @@ TEST_LASER_VALUE: dict[str, Any] = {
 
 def register_test_laser(desk: Desk, **changes: Any) -> int:
     """The test laser (or one like it with `changes`), registered by the administrator; its id."""
-    details = TEST_LASER_DETAILS | {"next_service_on": desk.clock.now().date() + timedelta(days=180)}
+    details = TEST_LASER_DETAILS | {"next_service_on": desk.clock.now().date() + timedelta(days=1000)}
     return desk.register_device(details | changes, administrator(desk).id).id
 
 

@@ -34,6 +34,7 @@ from desk_app.store.audit import GENESIS, chain_hash, stored_time_text, utc_text
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
+from tests.support.lasers import laser_ready, passed_answers, register_test_laser, with_test_laser
 from tests.support.people import PIN
 from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
@@ -207,11 +208,14 @@ def tick_of_a_laser_pass(w: World) -> Callable[[], Expected]:
     w.clock.advance(minutes=61)
     tick_all(w.desk, session_id, TIME_OUT, w.nurse.id)
 
+    values = with_test_laser(w.desk, LASER["fractional_pass"])
+
     def act() -> Expected:
-        record = w.desk.tick(session_id, "fractional_pass", LASER["fractional_pass"], w.nurse.id)
+        record = w.desk.tick(session_id, "fractional_pass", values, w.nurse.id)
         event = record.events[-1]
-        # The values as checked and stored (numbers as the store keeps them), copied whole into the row.
-        assert event.values["device"] == "Fraxel re:pair" and event.values["energy_mj"] == 40
+        # The values as checked and stored (the device's snapshot, numbers as the store keeps them),
+        # copied whole into the row.
+        assert event.values["device"]["serial_number"] == "SP-TEST-1" and event.values["energy_mj"] == 40
         detail = w.event(session_id, "tick", w.nurse, "fractional_pass", event.values)
         return Expected("tick", w.nurse.id, "session_event", event.id, detail)
 
@@ -381,6 +385,24 @@ def record_print(w: World) -> Callable[[], Expected]:
     return act
 
 
+def record_pre_use_check(w: World) -> Callable[[], Expected]:
+    device_id = register_test_laser(w.desk)
+
+    def act() -> Expected:
+        answers = passed_answers(w.desk, plume_extraction=False)
+        w.desk.record_pre_use_check(device_id, answers, "Extractor not drawing", w.nurse.id)
+        detail = {
+            "device": "Fotona SP Dynamis (serial SP-TEST-1)",
+            "passed": False,
+            "failed": ["Plume extraction working"],
+            "note": "Extractor not drawing",
+            "checklist_version": "1.0",
+        }
+        return Expected("laser pre-use check", w.nurse.id, "laser_device", device_id, detail)
+
+    return act
+
+
 def record_export_from_the_terminal(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
         destination = "PDF /tmp/history.pdf"
@@ -416,6 +438,7 @@ ACTIONS: list[Case] = [
     set_archived,
     update_clinic_details,
     record_print,
+    record_pre_use_check,
     record_export_from_the_terminal,
 ]
 
@@ -476,6 +499,7 @@ def test_a_session_events_row_holds_exactly_what_the_event_row_holds(
 def test_a_whole_session_writes_one_row_per_event_and_one_for_its_start(
     world: World, desk: Desk, db: Database, clock: ManualClock, nurse: Staff
 ) -> None:
+    laser_ready(desk)  # the laser registered and checked first: rows of their own
     mark = last_id(db)
     session_id = signed_out_session(desk, clock, world.zoe.id, nurse)
     rows = audit_rows(db, after=mark)

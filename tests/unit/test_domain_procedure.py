@@ -58,8 +58,8 @@ def test_shipped_file_has_the_six_pause_points_in_order(procedure: Procedure) ->
 
 def test_shipped_file_has_a_version_and_the_one_hour_countdown(procedure: Procedure) -> None:
     assert procedure.id == "laser-acne-scarring"
-    assert procedure.version == "1.2"
-    assert procedure.effective == "2026-11-25"
+    assert procedure.version == "1.3"
+    assert procedure.effective == "2026-12-03"
     assert procedure.ready_minutes == 60
     assert procedure.remove_minutes == 90
     # The exact text is kept, so every session can store the version it ran.
@@ -104,7 +104,7 @@ def test_asking_for_an_item_that_does_not_exist_is_a_key_error(procedure: Proced
 def test_load_procedure_reads_a_copy_on_disk(tmp_path: Path) -> None:
     copy = tmp_path / FILE_NAME
     copy.write_text(SHIPPED, encoding="utf-8")
-    assert load_procedure(copy).version == "1.2"
+    assert load_procedure(copy).version == "1.3"
 
 
 # --- malformed files -------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ MALFORMED = [
     ),
     (
         "no version",
-        'version = "1.2"\n',
+        'version = "1.3"\n',
         "",
         ["[procedure]", "'version'", "missing"],
     ),
@@ -479,7 +479,7 @@ def test_an_aftercare_sheet_without_dates_is_refused() -> None:
 
 def test_a_stored_old_version_without_the_sheet_still_reads() -> None:
     """Sessions run under 1.0 or 1.1 must still open: their stored text never had [aftercare]."""
-    old_text = without_aftercare().replace('version = "1.2"', 'version = "1.1"', 1)
+    old_text = without_aftercare().replace('version = "1.3"', 'version = "1.1"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.version == "1.1"
     assert old.aftercare is None
@@ -490,3 +490,54 @@ def test_a_stored_version_with_a_broken_sheet_is_still_refused() -> None:
     """Leniency for old files is for a sheet that is absent, not one that is wrong."""
     with pytest.raises(ProcedureError, match="'days' must be 0 to"):
         parse_procedure(edited("days = 5\n", "days = -1\n"), FILE_NAME, authoring=False)
+
+
+DEVICE_FIELD = '{ id = "device", label = "Laser device", type = "device" },'
+EYEWEAR_DEVICE = f'{DEVICE_FIELD}\n]\n\n[[pause_points.items]]\nid = "cool_air"'
+
+
+def test_the_shipped_file_confirms_the_eyewear_for_the_laser_each_pass_names(procedure: Procedure) -> None:
+    assert procedure.eyewear_item is not None and procedure.eyewear_item.id == "staff_eyewear"
+    for item_id in ("staff_eyewear", "fractional_pass", "full_beam_pass"):
+        assert [field.type for field in procedure.item(item_id).device_fields()] == [FieldType.DEVICE]
+
+
+def test_an_eyewear_item_without_a_device_field_is_refused() -> None:
+    text = edited(
+        EYEWEAR_DEVICE,
+        '{ id = "seen", label = "Seen", type = "text" },\n]\n\n[[pause_points.items]]\nid = "cool_air"',
+    )
+    assert "item 'staff_eyewear': an item with confirms_eyewear needs a field of type device" in refusal(text)
+
+
+def test_a_second_device_field_on_an_item_is_refused() -> None:
+    text = edited(
+        EYEWEAR_DEVICE,
+        EYEWEAR_DEVICE.replace(
+            DEVICE_FIELD, f'{DEVICE_FIELD}\n  {{ id = "spare", label = "Spare", type = "device" }},'
+        ),
+    )
+    assert "an item names at most one laser device" in refusal(text)
+
+
+def test_a_pass_naming_a_device_must_be_a_soft_stop_for_an_overdue_service() -> None:
+    """The service flag needs a clinician's override: only a soft stop can have one."""
+    text = edited(
+        'id = "full_beam_pass"\nkind = "laser_pass"\nstop = "soft"',
+        'id = "full_beam_pass"\nkind = "laser_pass"\nstop = "hard"',
+    )
+    assert "item 'full_beam_pass': field 'fluence_j_cm2' can flag a risk" in refusal(text)
+
+
+def test_a_laser_pass_before_the_eyewear_is_confirmed_is_refused() -> None:
+    text = edited("confirms_eyewear = true\n", "").replace(
+        'id = "stratamed"\nkind = "record"',
+        'id = "stratamed"\nkind = "record"\nconfirms_eyewear = true',
+        1,
+    )
+    text = text.replace(
+        '{ id = "tube", label',
+        '{ id = "device", label = "Laser device", type = "device" },\n  { id = "tube", label',
+        1,
+    )
+    assert "item 'fractional_pass': a laser pass comes before the eyewear is confirmed" in refusal(text)

@@ -518,7 +518,7 @@ def test_countdown_dataclass_counts_from_the_stored_instant() -> None:
     ("missing", "label"),
     [
         ("patient_eye_protection", "Patient eye shields or glasses on"),
-        ("staff_eyewear", "Staff eyewear matched to the laser's wavelength"),
+        ("staff_eyewear", "Laser chosen; staff eyewear matches its marking"),
     ],
 )
 def test_eye_protection_not_confirmed_locks_both_laser_passes(log: Log, missing: str, label: str) -> None:
@@ -875,3 +875,26 @@ def test_a_countdown_given_local_time_still_counts_real_minutes() -> None:
     countdown = Countdown.starting(applied, 60, 90)
     assert countdown.ready_at - countdown.applied_at == timedelta(minutes=60)
     assert countdown.ready_at.utcoffset() == timedelta(0)
+
+
+# --- the laser the eyewear was confirmed for ------------------------------------------------------
+
+OTHER_LASER = {"id": 2, "name": "Lumenis UltraPulse (serial UP-9)", "serial_number": "UP-9"}
+
+
+def test_a_pass_with_another_laser_than_the_eyewear_was_confirmed_for_is_refused(log: Log) -> None:
+    through_time_out(log)  # eyewear confirmed for the test laser
+    with pytest.raises(
+        ActionRefused, match="confirmed for the Fotona SP Dynamis .*not the Lumenis UltraPulse"
+    ):
+        log.tick("fractional_pass", {**LASER["fractional_pass"], "device": OTHER_LASER})
+    log.tick("fractional_pass", LASER["fractional_pass"])  # the same laser: recorded
+    assert log.state().item("fractional_pass").status is ItemStatus.DONE
+
+
+def test_eyewear_confirmed_again_for_another_laser_lets_its_passes_go_on(log: Log) -> None:
+    through_time_out(log)
+    log.correct("staff_eyewear", "Changed to the CO2 laser")
+    log.tick("staff_eyewear", {"device": {**OTHER_LASER, "eyewear_marking": "EN 207 D 10600 LB6"}})
+    log.tick("fractional_pass", {**LASER["fractional_pass"], "device": OTHER_LASER})
+    assert log.state().item("fractional_pass").tick.values["device"]["id"] == 2

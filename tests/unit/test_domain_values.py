@@ -13,6 +13,7 @@ from desk_app.domain.errors import ValidationError
 from desk_app.domain.procedure import FieldDef, Procedure, load_procedure
 from desk_app.domain.values import describe_values, flags_for, validate_field, validate_values
 from desk_app.paths import PROCEDURE_FILE, resource_path
+from tests.support.lasers import TEST_LASER_VALUE
 
 TODAY = date(2026, 11, 25)
 # Hypothesis tests cannot use function-scoped fixtures; the procedure is read once for them.
@@ -33,7 +34,7 @@ FITZPATRICK = field_of(PROCEDURE, "skin_type", "fitzpatrick")
 AREAS = field_of(PROCEDURE, "gel_areas", "areas")
 
 GOOD_FRACTIONAL: dict[str, Any] = {
-    "device": "Fraxel re:pair",
+    "device": TEST_LASER_VALUE,
     "energy_mj": 40,
     "density_pct": 20,
     "passes": 2,
@@ -161,7 +162,9 @@ def test_settings_on_or_inside_clinic_limits_raise_no_flag(procedure: Procedure,
 def test_fluence_above_clinic_limit_is_flagged_with_its_unit(procedure: Procedure) -> None:
     item = procedure.item("full_beam_pass")
     values = validate_values(
-        item, {"beam_mm": 7, "fluence_j_cm2": 25, "passes": 1, "areas": ["Cheeks"]}, TODAY
+        item,
+        {"device": TEST_LASER_VALUE, "beam_mm": 7, "fluence_j_cm2": 25, "passes": 1, "areas": ["Cheeks"]},
+        TODAY,
     )
     assert flags_for(item, values) == ["Fluence 25.0 J/cm² is above the clinic limit of 20.0 J/cm²"]
 
@@ -316,9 +319,51 @@ def test_values_are_described_in_definition_order_with_units(procedure: Procedur
     item = procedure.item("fractional_pass")
     values = validate_values(item, fractional(areas=["Cheeks", "Forehead"]), TODAY)
     assert describe_values(item, values) == [
-        ("Device", "Fraxel re:pair"),
+        ("Laser device", "Fotona SP Dynamis (serial SP-TEST-1)"),
         ("Energy per pulse", "40.0 mJ"),
         ("Density", "20 %"),
         ("Passes", "2"),
         ("Areas treated", "Forehead, Cheeks"),
+    ]
+
+
+DEVICE = field_of(PROCEDURE, "fractional_pass", "device")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        7,  # an id the store has not turned into a device's snapshot
+        "Fraxel re:pair",  # free text, as before version 1.3
+        {"id": 1, "name": "Fotona"},  # no serial number
+        {**TEST_LASER_VALUE, "id": True},
+        {**TEST_LASER_VALUE, "id": 0},
+        {**TEST_LASER_VALUE, "colour": "red"},
+    ],
+)
+def test_a_device_value_is_only_the_stores_snapshot_of_a_registered_laser(raw: Any) -> None:
+    with pytest.raises(ValidationError, match="Laser device: choose a registered laser device"):
+        validate_field(DEVICE, raw, TODAY)
+
+
+def test_a_pass_with_the_service_overdue_is_flagged_with_the_device_and_the_date(
+    procedure: Procedure,
+) -> None:
+    item = procedure.item("fractional_pass")
+    overdue = validate_values(
+        item, fractional(device={**TEST_LASER_VALUE, "service_due": "2026-11-30"}), TODAY
+    )
+    assert flags_for(item, overdue) == [
+        "Service overdue: the Fotona SP Dynamis (serial SP-TEST-1) was due a service on 30/11/2026"
+    ]
+    assert flags_for(item, validate_values(item, fractional(), TODAY)) == []
+
+
+def test_the_eyewear_item_describes_the_device_with_the_marking_confirmed(procedure: Procedure) -> None:
+    item = procedure.item("staff_eyewear")
+    values = validate_values(
+        item, {"device": {**TEST_LASER_VALUE, "eyewear_marking": 'EN 207 "D 2940 LB5"'}}, TODAY
+    )
+    assert describe_values(item, values) == [
+        ("Laser device", 'Fotona SP Dynamis (serial SP-TEST-1); eyewear EN 207 "D 2940 LB5"')
     ]

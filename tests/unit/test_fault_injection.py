@@ -40,6 +40,7 @@ from desk_app.store.accounts import SignInRefused
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
+from tests.support.lasers import passed_answers, register_test_laser
 from tests.support.people import PASSWORD, PIN, add_member, administrator
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 from tests.unit.test_devices import ERBIUM
@@ -286,6 +287,12 @@ def retire_device(s: Scene) -> Action:
     return lambda: s.desk.retire_device(device.id, "Sold to another clinic", admin.id)
 
 
+def record_pre_use_check(s: Scene) -> Action:
+    device_id = register_test_laser(s.desk)
+    nurse = s.nurse
+    return lambda: s.desk.record_pre_use_check(device_id, passed_answers(s.desk), "", nurse.id)
+
+
 def correct(s: Scene) -> Action:
     session_id = s.start()
     s.desk.tick(session_id, "identity", SIGN_IN["identity"], s.nurse.id)
@@ -456,6 +463,7 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "register_device": [register_device],
     "update_device": [update_device],
     "retire_device": [retire_device],
+    "record_pre_use_check": [record_pre_use_check],
     "correct": [correct],
     "override": [override],
     "add_note": [add_note],

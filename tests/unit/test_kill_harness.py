@@ -41,6 +41,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from tests.conftest import START
 from tests.support.kill_child import READY, Cast, child_main
+from tests.support.lasers import register_test_laser
 from tests.support.people import FAST_HASHER, add_member, administrator
 from tests.support.pg_databases import emptied_postgres_database
 from tests.support.raw_sql import run_sql, stored_utc_text
@@ -87,9 +88,10 @@ def set_up_file(url: str, procedure: Procedure) -> Cast:
                 [("Zoë", "O'Brien"), ("Siân", "Nuñez"), ("Li", "Wei"), ("Åsa", "Berg"), ("Tom", "Hart")]
             )
         ]
+        laser_id = register_test_laser(desk)
     finally:
         db.close()
-    return Cast(tuple(n.id for n in nurses), tuple(p.id for p in patients))
+    return Cast(tuple(n.id for n in nurses), tuple(p.id for p in patients), laser_id)
 
 
 def read_lines(fd: int, buffer: bytearray, deadline: float | None, until_ready: bool = False) -> bool:
@@ -141,6 +143,21 @@ EVENT_COLUMNS = "session_id, kind, item_id, staff_id, at, values_json, text, cor
 
 def stored(db: Database, ack: dict[str, Any]) -> dict[str, Any] | None:
     """What the database holds for an acknowledged action, in the acknowledgement's form."""
+    if ack["action"] == "check":
+        query = "SELECT device_id, staff_id, at, passed FROM laser_device_check WHERE id = ?"
+        row = run_sql(db, query, (ack["check"],)).fetchone()
+        if row is None:
+            return None
+        device, staff, at, passed = row
+        at = stored_utc_text(at)
+        return {
+            "action": "check",
+            "check": ack["check"],
+            "device": device,
+            "staff": staff,
+            "at": at,
+            "passed": passed,
+        }
     if ack["action"] == "start":
         row = run_sql(
             db,

@@ -106,7 +106,10 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
         newcomer = desk.register_patient("Søren", "Kierkegaard", "1980-05-05", "AZ-00003", nurse.id)
         assert newcomer.id == max(p.id for p in desk.search_patients("")) and newcomer.id > zoe.id
         assert len(desk.patient_history(zoe.id).sessions) == 2
-        assert [d.serial_number for d in desk.devices(include_retired=True)] == ["SP-1", "SP-0"]
+        devices = desk.devices(include_retired=True)
+        assert [d.serial_number for d in devices] == ["SP-1", "SP-TEST-1", "SP-0"]
+        (checked,) = desk.pre_use_checks(device_id=devices[1].id)  # the session's laser, checked
+        assert checked.passed and checked.staff_name == nurse.name
         assert verify_audit(target).ok
     finally:
         target.close()

@@ -15,6 +15,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.session import EventKind, ItemStatus, SessionRecord
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
+from tests.support.lasers import TEST_LASER_VALUE, laser_ready
 from tests.support.people import PIN, add_member
 from tests.support.raw_sql import run_sql, stored_utc_text
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
@@ -487,7 +488,10 @@ def test_previous_values_are_the_laser_settings_of_the_last_signed_out_session(
     current = desk.start_session(zoe.id, nurse.id)
     when, values = desk.previous_values(current)
     assert when == first_day
-    assert values == {"fractional_pass": LASER["fractional_pass"], "full_beam_pass": LASER["full_beam_pass"]}
+    laser = {**TEST_LASER_VALUE, "id": laser_ready(desk)}  # as the session keeps it
+    assert values == {
+        item: {**LASER[item], "device": laser} for item in ("fractional_pass", "full_beam_pass")
+    }
 
 
 def _beam(fluence: float) -> dict[str, Any]:
@@ -557,13 +561,13 @@ NEW_LABEL = 'label = "Identity checked: name and date of birth"'
 
 
 @pytest.fixture
-def procedure_v1_3(procedure: Procedure) -> Procedure:
-    assert procedure.version == "1.2"
-    source = procedure.source.replace('version = "1.2"', 'version = "1.3"', 1).replace(
+def procedure_v1_4(procedure: Procedure) -> Procedure:
+    assert procedure.version == "1.3"
+    source = procedure.source.replace('version = "1.3"', 'version = "1.4"', 1).replace(
         OLD_LABEL, NEW_LABEL, 1
     )
-    assert source.count('version = "1.3"') == 1 and NEW_LABEL in source
-    return parse_procedure(source, "laser-acne-scarring 1.3 (test)")
+    assert source.count('version = "1.4"') == 1 and NEW_LABEL in source
+    return parse_procedure(source, "laser-acne-scarring 1.4 (test)")
 
 
 def test_old_sessions_keep_the_procedure_version_they_ran(
@@ -573,28 +577,28 @@ def test_old_sessions_keep_the_procedure_version_they_ran(
     nurse: Staff,
     zoe: Patient,
     ann: Patient,
-    procedure_v1_3: Procedure,
+    procedure_v1_4: Procedure,
 ) -> None:
     old = desk.start_session(zoe.id, nurse.id)
     desk.tick(old.id, "identity", SIGN_IN["identity"], nurse.id)
 
-    updated = Desk(db, procedure_v1_3, clock)  # the app restarted with a new procedure file
+    updated = Desk(db, procedure_v1_4, clock)  # the app restarted with a new procedure file
     new = updated.start_session(ann.id, nurse.id)
-    assert new.procedure.version == "1.3"
+    assert new.procedure.version == "1.4"
     assert new.procedure.item("identity").label == "Identity checked: name and date of birth"
 
     reloaded = updated.session(old.id)
-    assert reloaded.procedure.version == "1.2"
+    assert reloaded.procedure.version == "1.3"
     assert reloaded.procedure.item("identity").label == "Identity confirmed with two identifiers"
     assert reloaded.procedure.source == desk.procedure.source
     by_id = {record.id: record.procedure.version for record in updated.sessions_in_progress()}
-    assert by_id == {old.id: "1.2", new.id: "1.3"}
+    assert by_id == {old.id: "1.3", new.id: "1.4"}
     # The old session goes on under its own version.
     record = updated.tick(old.id, "consent", SIGN_IN["consent"], nurse.id)
-    assert record.procedure.version == "1.2"
+    assert record.procedure.version == "1.3"
     assert count(db, "procedure_version") == 2
     versions = run_sql(db, "SELECT version FROM procedure_version ORDER BY id").fetchall()
-    assert versions == [("1.2",), ("1.3",)]
+    assert versions == [("1.3",), ("1.4",)]
 
 
 def test_the_same_procedure_is_stored_once(
