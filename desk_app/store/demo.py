@@ -7,18 +7,25 @@ History is built by moving a ManualClock through past instants, because Desk sta
 its clock. The three sessions in progress are placed just before the real current time, so the home
 board shows a countdown running, a patient ready for the laser room and one in the laser room.
 
+The clinic has two registered lasers. Every clinic day an authorised operator checks the lasers the
+day's patients are booked on before the first of them; one check failed, and that day's patient went
+on the other laser, as the app's hard stop makes a real clinic do.
+
 The demo only ever fills a new database: training data must never mix with real records.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import cycle, groupby
 from typing import Any
 
 from desk_app.domain.clock import ManualClock, SystemClock
 from desk_app.domain.credentials import SecretHasher
+from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.procedure import load_procedure
@@ -80,7 +87,64 @@ PATIENTS = (
 )
 FIRST_CLINIC_NUMBER = 1012
 
-DEVICE = "Fotona SP Dynamis Er:YAG"
+
+@dataclass(frozen=True)
+class Laser:
+    """One of the clinic's lasers as the administrator registers it, its next service counted from
+    today (so that the Laser devices page looks alike whenever the demo is built)."""
+
+    make: str
+    model: str
+    serial_number: str
+    wavelengths_nm: str
+    eyewear_marking: str
+    service_in_days: int
+
+    def entered(self, today: date) -> dict[str, Any]:
+        """What the administrator types into the register form."""
+        return {
+            "make": self.make,
+            "model": self.model,
+            "serial_number": self.serial_number,
+            "wavelengths_nm": self.wavelengths_nm,
+            "laser_class": "4",
+            "eyewear_marking": self.eyewear_marking,
+            "lpa_name": LPA_NAME,
+            "next_service_on": today + timedelta(days=self.service_in_days),
+        }
+
+
+# Two Er:YAG lasers, so the procedure's settings (mJ per pulse, a 7 mm full beam) fit both; their
+# eyewear differs, so the marking confirmed at the time-out matters. The Dermablate's yearly service
+# falls due in a few weeks, which the Laser devices page shows; neither is overdue today.
+LPA_NAME = "Dr Gareth Lloyd"
+FOTONA = Laser("Fotona", "SP Dynamis", "SPD-21-04817", "2940", 'EN 207 "D 2940 LB5"', 200)
+DERMABLATE = Laser("Asclepion", "MCL31 Dermablate", "MCL31-1907-226", "2940", 'EN 207 "DI 2940 LB6"', 24)
+LASERS = (FOTONA, DERMABLATE)
+
+
+@dataclass(frozen=True)
+class FailedCheck:
+    """The one pre-use check that failed: which laser, on which clinic day, which item and why."""
+
+    laser: Laser
+    weeks_ago: int
+    item: str
+    note: str
+
+
+# The Dermablate failed its check on the morning of Amara Okoye's visit: her session went on the
+# Fotona instead, which was checked that day for Ffion Llewellyn's.
+FAILED_CHECK = FailedCheck(
+    DERMABLATE,
+    4,
+    "plume_extraction",
+    "Plume extractor not drawing; service booked. Patients moved to the Fotona.",
+)
+CHECKS_AT = "08:30"  # first thing, before the day's first patient
+CHECK_MINUTES = 6
+CHECKS_BEFORE_FIRST_SESSION = timedelta(minutes=15)  # when the day's first patient comes earlier
+
 CONSENT_FORM = "CF-LASER v3"
 STRONG_GEL = "Lidocaine 23% / tetracaine 7% (compounded)"
 LMX4 = "LMX4 lidocaine 4%"
@@ -103,6 +167,7 @@ ABORT_REASON = "Patient felt faint before gel; rebooked."
 NUMBING = "numbing"
 READY = "ready"
 LASER_ROOM = "laser room"
+LASER_ROOM_GEL_MINUTES = 78  # how long ago the laser room's patient had the gel on
 
 
 @dataclass(frozen=True)
@@ -132,6 +197,7 @@ class Course:
     cool_air: str = "Accepted"
     tube: str = "Sold"
     today: str = ""
+    laser: Laser = FOTONA
 
 
 # Visits of one patient are 5 weeks apart (4 to 6 once moved off weekends); settings stay within the
@@ -156,6 +222,7 @@ COURSES = (
         cold_sores="History, antiviral started",
         gel=STRONG_GEL,
         tube="Recommended, declined",
+        laser=DERMABLATE,
     ),
     Course(
         "Dubois",
@@ -171,6 +238,7 @@ COURSES = (
         planned=4,
         isotretinoin="More than 6 months ago",
         gel=STRONG_GEL,
+        laser=DERMABLATE,
     ),
     Course(
         "Nuñez",
@@ -194,6 +262,7 @@ COURSES = (
         ("Forehead", "Cheeks"),
         (Visit(6, "09:30", 45, 20, 6.0),),
         today=NUMBING,
+        laser=DERMABLATE,
     ),
     Course(
         "Okoye",
@@ -201,6 +270,7 @@ COURSES = (
         ("Cheeks", "Chin"),
         (Visit(4, "13:30", 20, 10, 3.0, OVERRIDE),),
         cool_air="Declined",
+        laser=DERMABLATE,
     ),
     Course(
         "Llewellyn",
@@ -216,6 +286,7 @@ COURSES = (
         planned=2,
         cool_air="Declined",
         tube="Recommended, declined",
+        laser=DERMABLATE,
     ),
 )
 
@@ -289,22 +360,35 @@ class _DemoBuilder:
         self.gaps = random.Random(2026)
         self.nurses: list[Staff] = []
         self.clinician: Staff | None = None
-        self.operator: Staff | None = None  # an authorised laser operator
+        self.administrator: Staff | None = None
+        self.operators: list[Staff] = []  # the authorised laser operators
+        self.devices: dict[Laser, int] = {}  # each laser's id in the register
         self.patients: dict[str, Patient] = {}
         self.signed_out = 0
         self.aborted = 0
+        self.checks = 0
 
     def build(self) -> str:
         self.add_staff()
+        self.register_lasers()
         self.register_patients()
-        # Past visits in the order they happened, the two nurses taking turns.
+        # Past visits in the order they happened, day by day, the two nurses taking turns.
         past = sorted(
             ((self.visit_start(visit), course, visit) for course in COURSES for visit in course.visits),
             key=lambda entry: entry[0],
         )
-        for index, (start, course, visit) in enumerate(past):
-            self.past_session(course, visit, start, self.nurses[index % len(self.nurses)])
+        nurses = cycle(self.nurses)
+        for day, visits in groupby(past, key=lambda entry: local_today(entry[0])):
+            booked = list(visits)
+            self.check_lasers(day, booked[0][0], {course.laser for _start, course, _visit in booked})
+            for start, course, visit in booked:
+                self.past_session(course, visit, start, next(nurses))
         running = {course.today: course for course in COURSES if course.today}
+        # The patient in the laser room came first. Today's sessions follow the real time: if that was
+        # before midnight, the lasers were checked yesterday too.
+        first_start = self.now - timedelta(minutes=LASER_ROOM_GEL_MINUTES + GEL_AFTER_START)
+        for day in sorted({local_today(first_start), local_today(self.now)}):
+            self.check_lasers(day, first_start, {course.laser for course in running.values()})
         today = [
             self.laser_room(running[LASER_ROOM]),
             self.ready_for_laser(running[READY]),
@@ -318,11 +402,16 @@ class _DemoBuilder:
         staff = ", ".join(f"{name} ({role})" for name, _initials, role in STAFF)
         operators = " and ".join(name for name, initials, _role in STAFF if initials in LASER_OPERATORS)
         weeks = max(visit.weeks_ago for course in COURSES for visit in course.visits)
+        lasers = " and ".join(f"{laser.make} {laser.model}" for laser in LASERS)
+        soonest = min(LASERS, key=lambda laser: laser.service_in_days)
         countdown = numbing.state(self.now).countdown
         minutes_left = round(countdown.remaining(self.now).total_seconds() / 60) if countdown else 0
         return (
             f"{len(STAFF)} staff ({staff}), each with password '{DEMO_PASSWORD}' and PIN {DEMO_PIN} "
             f"(authorised laser operators: {operators}; the other nurse is not one); "
+            f"{len(LASERS)} registered lasers ({lasers}; the {soonest.model}'s service is due in "
+            f"{soonest.service_in_days} days) with {self.checks} daily pre-use checks, one of them failed "
+            f"{FAILED_CHECK.weeks_ago} weeks ago; "
             f"{len(self.patients)} patients; {self.signed_out} signed-out sessions "
             f"for {len(COURSES)} of them over the last {weeks} weeks, with a clinician's override, "
             f"a note and a correction among them, and {self.aborted} aborted session; "
@@ -336,24 +425,56 @@ class _DemoBuilder:
     def add_staff(self) -> None:
         """Staff join first: every later action needs a known member of staff."""
         self.clock.set(_at(_clinic_day(self.today, STAFF_WEEKS_AGO), "08:30"))
-        administrator = None
         for name, initials, role in STAFF:
-            by = administrator.id if administrator else None
+            by = self.administrator.id if self.administrator else None
             member = self.desk.add_staff(name, initials, role, DEMO_PASSWORD, DEMO_PIN, by)
             self.clock.advance(minutes=2)
             if member.role is Role.ADMINISTRATOR:
-                administrator = member
+                self.administrator = member
                 continue
             if member.is_clinician:
                 self.clinician = member
             else:
                 self.nurses.append(member)
             if initials in LASER_OPERATORS:
-                assert administrator is not None
+                assert self.administrator is not None
                 trained_on = self.clock.now().date() - timedelta(weeks=6)
                 expires_on = self.today + timedelta(days=365)
-                self.desk.grant_laser_authorisation(member.id, trained_on, expires_on, administrator.id)
-                self.operator = self.operator or member
+                self.desk.grant_laser_authorisation(member.id, trained_on, expires_on, self.administrator.id)
+                self.operators.append(member)
+
+    def register_lasers(self) -> None:
+        """The administrator registers the clinic's lasers the morning the staff join: every
+        session's time-out and passes name one of them."""
+        assert self.administrator is not None
+        for laser in LASERS:
+            self.clock.advance(minutes=3)
+            self.devices[laser] = self.desk.register_device(
+                laser.entered(self.today), self.administrator.id
+            ).id
+
+    def check_lasers(self, day: date, first_start: datetime, lasers: Collection[Laser]) -> None:
+        """An operator checks each laser the day's patients are booked on, first thing: at 08:30, or
+        before the first session when that is earlier (today's follow the real time), but on the day."""
+        midnight = datetime.combine(day, time()).astimezone()
+        self.clock.set(max(midnight, min(_at(day, CHECKS_AT), first_start - CHECKS_BEFORE_FIRST_SESSION)))
+        operator = self.operators[day.toordinal() % len(self.operators)]  # the operators take turns
+        failing = FAILED_CHECK.laser if day == _clinic_day(self.today, FAILED_CHECK.weeks_ago) else None
+        for laser in (laser for laser in LASERS if laser in lasers):
+            failed_item = FAILED_CHECK.item if laser == failing else None
+            answers = {item.id: item.id != failed_item for item in self.desk.pre_use_checklist.items}
+            note = FAILED_CHECK.note if failed_item else ""
+            self.desk.record_pre_use_check(self.devices[laser], answers, note, operator.id)
+            self.checks += 1
+            self.clock.advance(minutes=CHECK_MINUTES)
+
+    def laser_for(self, course: Course) -> int:
+        """The patient's own laser (the app offers the one used last time), or the other one on a day
+        their own failed its check and is out of use."""
+        device_id = self.devices[course.laser]
+        if self.desk.device_use(device_id).out_of_use:
+            return next(other for other in self.devices.values() if other != device_id)
+        return device_id
 
     def register_patients(self) -> None:
         """Patients on a course are registered at a consultation two weeks before their first visit;
@@ -392,8 +513,7 @@ class _DemoBuilder:
         """The nurse, or the laser operator for an item the nurse is not authorised to tick."""
         if self.desk.may_tick(nurse.id, item_id) is None:
             return nurse
-        assert self.operator is not None
-        return self.operator
+        return self.operators[0]
 
     def sign_in(self, record: SessionRecord, course: Course, nurse: Staff, twist: str) -> SessionRecord:
         """Read-do with the patient; a flagged skin type waits for the clinician's written reason."""
@@ -427,15 +547,16 @@ class _DemoBuilder:
         return self.desk.tick(record.id, "gel_applied", {}, nurse.id)
 
     def time_out(
-        self, record: SessionRecord, course: Course, nurse: Staff, starts_at: datetime
+        self, record: SessionRecord, course: Course, nurse: Staff, starts_at: datetime, device_id: int
     ) -> SessionRecord:
-        """In the laser room, once the gel has worked: one minute per item, read aloud."""
+        """In the laser room, once the gel has worked: one minute per item, read aloud; the laser is
+        chosen with the staff's eyewear for it."""
         self.clock.set(starts_at)
         for item_id, values in (
             ("identity_read_back", {}),
             ("gel_removed", {}),
             ("patient_eye_protection", {"type": "External eye shields"}),
-            ("staff_eyewear", {}),
+            ("staff_eyewear", {"device": device_id}),
             ("cool_air", {"cool_air": course.cool_air}),
             ("settings_read_back", {}),
         ):
@@ -463,10 +584,13 @@ class _DemoBuilder:
             )
         self.desk.tick(record.id, "fractional_pass", values, self.operator_for(nurse, "fractional_pass").id)
 
-    def laser(self, record: SessionRecord, course: Course, visit: Visit, nurse: Staff) -> None:
+    def laser(
+        self, record: SessionRecord, course: Course, visit: Visit, nurse: Staff, device_id: int
+    ) -> None:
+        """Both passes with the laser chosen at the time-out, then the skin's response."""
         areas = list(course.areas)
         fractional = {
-            "device": DEVICE,
+            "device": device_id,
             "energy_mj": visit.energy_mj,
             "density_pct": visit.density_pct,
             "passes": 2,
@@ -474,7 +598,13 @@ class _DemoBuilder:
         }
         self.fractional_pass(record, fractional, nurse, visit.twist)
         self.clock.advance(minutes=self.gaps.randint(6, 9))
-        full_beam = {"beam_mm": 7, "fluence_j_cm2": visit.fluence_j_cm2, "passes": 1, "areas": areas}
+        full_beam = {
+            "device": device_id,
+            "beam_mm": 7,
+            "fluence_j_cm2": visit.fluence_j_cm2,
+            "passes": 1,
+            "areas": areas,
+        }
         self.desk.tick(record.id, "full_beam_pass", full_beam, self.operator_for(nurse, "full_beam_pass").id)
         response = "Pinpoint bleeding" if visit.twist == NOTE else "Expected redness"
         self.tick(record, "skin_response", {"response": response}, nurse)
@@ -514,8 +644,11 @@ class _DemoBuilder:
             return
         gel_at = start + timedelta(minutes=GEL_AFTER_START)
         self.anaesthetic(record, course, nurse, gel_at)
-        self.time_out(record, course, nurse, gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10)))
-        self.laser(record, course, visit, nurse)
+        device_id = self.laser_for(course)
+        self.time_out(
+            record, course, nurse, gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10)), device_id
+        )
+        self.laser(record, course, visit, nurse, device_id)
         self.sign_out(record, course, nurse)
         self.signed_out += 1
 
@@ -538,10 +671,11 @@ class _DemoBuilder:
         """Gel on 78 minutes ago, time-out done, fractional pass done with last time's settings
         (prefilled, as the app does) and a little more energy; the full-beam pass is next."""
         nurse = self.nurses[1]
-        record = self.prepared(course, 78, nurse)
-        self.time_out(record, course, nurse, self.now - timedelta(minutes=16))
+        record = self.prepared(course, LASER_ROOM_GEL_MINUTES, nurse)
+        device_id = self.laser_for(course)
+        self.time_out(record, course, nurse, self.now - timedelta(minutes=16), device_id)
         _, previous = self.desk.previous_values(record)
-        fractional = dict(previous["fractional_pass"])
+        fractional = previous["fractional_pass"] | {"device": device_id}  # as chosen at the time-out
         fractional["energy_mj"] = min(fractional["energy_mj"] + 5, 60)
         self.clock.set(self.now - timedelta(minutes=5))
         return self.desk.tick(

@@ -5,18 +5,22 @@ The demo is built once for the module (it takes a few seconds); each test reads 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from peewee import Database
 
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.countdown import GelPhase
+from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
+from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.domain.procedure import Procedure, load_procedure
-from desk_app.domain.session import EventKind, SessionRecord, SessionStatus
+from desk_app.domain.session import Event, EventKind, SessionRecord, SessionStatus
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import open_database
 from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
@@ -24,10 +28,12 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import SessionRow
 from tests.support.people import FAST_HASHER
 from tests.support.raw_sql import run_sql
+from tests.support.walk import LASER, TIME_OUT, tick_all
 
 pytestmark = pytest.mark.both_databases
 
-TABLES = ("staff", "patient", "treatment_session", "session_event")
+TABLES = ("staff", "patient", "treatment_session", "session_event", "laser_device", "laser_device_check")
+OPERATORS = {"Kate Whitmore", "Dr Samir Haddad"}
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +69,36 @@ def counts(db: Database) -> dict[str, int]:
     return {table: run_sql(db, f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES}
 
 
+def laser_ticks(history: list[SessionRecord]) -> list[tuple[SessionRecord, Event]]:
+    """Every tick that names a laser (the time-out's eyewear and each pass), corrected ones too."""
+    return [
+        (record, event)
+        for record in history
+        for event in record.events
+        if event.kind is EventKind.TICK and "device" in event.values
+    ]
+
+
+def every_check(desk: Desk) -> list[PreUseCheck]:
+    """Every pre-use check of every laser, on every day."""
+    return [check for device in desk.devices() for check in desk.pre_use_checks(device_id=device.id)]
+
+
+def on_laser(items: dict[str, dict[str, Any]], device_id: int) -> dict[str, dict[str, Any]]:
+    """The walk's values with each device field naming `device_id`."""
+    return {
+        item_id: values | {"device": device_id} if "device" in values else values
+        for item_id, values in items.items()
+    }
+
+
 def test_summary_names_the_database_and_what_was_made(demo: tuple[Path, str]) -> None:
     path, summary = demo
     assert str(path.resolve()) in summary
     assert "30 patients" in summary
     assert "3 sessions in progress" in summary
+    assert "2 registered lasers (Fotona SP Dynamis and Asclepion MCL31 Dermablate;" in summary
+    assert "daily pre-use checks, one of them failed" in summary
 
 
 def test_four_staff_who_sign_in_with_the_demo_credentials(demo_desk: Desk) -> None:
@@ -201,3 +232,116 @@ def test_the_demo_has_two_authorised_laser_operators_and_a_nurse_who_is_not_one(
     assert demo_desk.may_tick(rhiannon.id, "gel_applied") is None
     assert "is not one" in (demo_desk.may_tick(rhiannon.id, "fractional_pass") or "")
     assert "authorised laser operators: Kate Whitmore and Dr Samir Haddad" in demo[1]
+
+
+# --- the lasers, their daily checks, and the sessions that used them (issue 15) ---------------------
+
+
+def test_two_lasers_registered_by_the_administrator_before_any_session(
+    demo_desk: Desk, history: list[SessionRecord]
+) -> None:
+    devices = demo_desk.devices(include_retired=True)
+    assert len(devices) == 2
+    assert len({device.serial_number for device in devices}) == 2
+    assert len({device.eyewear_marking for device in devices}) == 2  # the time-out's choice matters
+    today = local_today(datetime.now(UTC))
+    for device in devices:
+        assert not device.retired
+        assert device.laser_class == "4"
+        assert device.eyewear_marking.startswith("EN 207")
+        assert device.lpa_name
+        assert device.registered_by == "Morgan Price"
+        assert device.registered_at < min(record.started_at for record in history)
+        assert today <= device.next_service_on <= today + timedelta(days=366)  # none overdue
+    assert min(device.next_service_on for device in devices) <= today + timedelta(weeks=6)
+
+
+def test_every_laser_used_was_checked_that_day_first_by_an_operator(
+    demo_desk: Desk, history: list[SessionRecord]
+) -> None:
+    checks = every_check(demo_desk)
+    assert {check.staff_name for check in checks} == OPERATORS
+    ticks = laser_ticks(history)
+    assert len({local_today(event.at) for _record, event in ticks}) >= 10
+    for record, event in ticks:
+        device_id = event.values["device"]["id"]
+        day = local_today(event.at)
+        assert any(
+            check.device_id == device_id and check.day == day and check.passed and check.at < event.at
+            for check in checks
+        ), f"{record.patient.full_name}: {event.item_id} on {day} on a laser not checked first"
+
+
+def test_every_pass_names_the_laser_whose_eyewear_was_confirmed_and_each_patient_keeps_one(
+    demo_desk: Desk, history: list[SessionRecord]
+) -> None:
+    devices = {device.id: device for device in demo_desk.devices()}
+    now = datetime.now(UTC)
+    lasers_of_patient: dict[int, set[int]] = {}
+    for record in history:
+        state = record.state(now)
+        eyewear = state.item("staff_eyewear").tick
+        passes = [state.item(item_id).tick for item_id in ("fractional_pass", "full_beam_pass")]
+        if eyewear is None:
+            assert passes == [None, None]
+            continue
+        chosen = eyewear.values["device"]
+        assert chosen["eyewear_marking"] == devices[chosen["id"]].eyewear_marking
+        assert {tick.values["device"]["id"] for tick in passes if tick is not None} == {chosen["id"]}
+        assert all("service_due" not in tick.values["device"] for tick in passes if tick is not None)
+        lasers_of_patient.setdefault(record.patient.id, set()).add(chosen["id"])
+    assert all(len(lasers) == 1 for lasers in lasers_of_patient.values())
+    assert set().union(*lasers_of_patient.values()) == set(devices)  # both lasers are in use
+
+
+def test_one_failed_check_and_no_session_on_that_laser_that_day(
+    demo_desk: Desk, history: list[SessionRecord]
+) -> None:
+    checks = every_check(demo_desk)
+    failed = [check for check in checks if not check.passed]
+    assert len(failed) == 1
+    check = failed[0]
+    assert check.failed_items == ("Plume extraction working",)
+    assert "Plume extractor not drawing" in check.note
+    used_that_day = {
+        event.values["device"]["id"]
+        for _record, event in laser_ticks(history)
+        if local_today(event.at) == check.day
+    }
+    assert used_that_day  # the day's patients were treated, on the other laser
+    assert check.device_id not in used_that_day
+
+
+def test_the_sessions_in_progress_can_reach_and_tick_their_passes(
+    demo: tuple[Path, str], tmp_path: Path
+) -> None:
+    # Ticking a copy leaves the module's demo as it was built, for the other tests.
+    copy = shutil.copyfile(demo[0], tmp_path / "copy.sqlite3")
+    database = open_database(str(copy))
+    try:
+        desk = Desk(database, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
+        operator = next(member for member in desk.list_staff() if member.name == "Kate Whitmore")
+        now = datetime.now(UTC)
+        by_phase = {record.state(now).gel_phase(now): record for record in desk.sessions_in_progress()}
+
+        in_the_room = by_phase[GelPhase.REMOVED]
+        device_id = in_the_room.state(now).item("staff_eyewear").tick.values["device"]["id"]
+        record = tick_all(
+            desk,
+            in_the_room.id,
+            on_laser({"full_beam_pass": LASER["full_beam_pass"]}, device_id),
+            operator.id,
+        )
+        assert record.state(datetime.now(UTC)).item("full_beam_pass").satisfied
+
+        ready = by_phase[GelPhase.READY]
+        device_id = desk.previous_values(ready)[1]["fractional_pass"]["device"]["id"]  # offered again
+        passes = {item_id: LASER[item_id] for item_id in ("fractional_pass", "full_beam_pass")}
+        record = tick_all(desk, ready.id, on_laser(TIME_OUT | passes, device_id), operator.id)
+        assert record.state(datetime.now(UTC)).item("full_beam_pass").satisfied
+
+        numbing = by_phase[GelPhase.WAITING]  # its passes wait for the gel, but its laser is ready
+        device_id = desk.previous_values(numbing)[1]["fractional_pass"]["device"]["id"]
+        assert desk.device_use(device_id).stop is None
+    finally:
+        database.close()
