@@ -32,6 +32,7 @@ from tests.benchmarks.bench_tools import (
     sql_log,
     time_ms,
 )
+from tests.support.lasers import with_test_laser
 
 TICKS = 200
 TARGET_P95_MS = 100.0
@@ -89,6 +90,7 @@ def _tick_plan(desk: Desk, clock: ManualClock, staff: Staff, patient_ids: list[i
                 clock.advance(minutes=GEL_WAIT_MINUTES)
                 continue
             item_id, values = step
+            values = with_test_laser(desk, values, staff.id)
             clock.advance(seconds=20)
             if item_id == "fractional_pass":
                 yield session_id, item_id, {**values, "density_pct": 10}

@@ -24,6 +24,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.audit import chain_hash, event_detail, utc_text, verify_audit
 from desk_app.store.desk import Desk
 from tests.benchmarks.bench_tools import WALK, Report, Row, median, time_ms
+from tests.support.lasers import TEST_LASER, TEST_LASER_MARKING, TEST_LASER_VALUE
 
 TOTAL_ROWS = 1_000_000
 RUNS = 2
@@ -31,7 +32,19 @@ FAIL_ABOVE_MS = 10_000.0
 BUILD_TARGET_S = 30.0
 SESSIONS_PER_BATCH = 2_000
 # The ticks of a whole session, as stored: (item, values as JSON), the last one signs it out.
-TICKS = [(item_id, json.dumps(values, sort_keys=True)) for item_id, values in filter(None, WALK)]
+# The test laser as a session keeps it (the bulk rows name device 1, registered by no one: the
+# benchmarks read these values, never the device).
+_LASER = {"staff_eyewear": TEST_LASER_VALUE | {"eyewear_marking": TEST_LASER_MARKING}}
+TICKS = [
+    (
+        item_id,
+        json.dumps(
+            {k: _LASER.get(item_id, TEST_LASER_VALUE) if v == TEST_LASER else v for k, v in values.items()},
+            sort_keys=True,
+        ),
+    )
+    for item_id, values in filter(None, WALK)
+]
 TICKS.append(("operator_sign_out", "{}"))
 
 

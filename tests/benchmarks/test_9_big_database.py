@@ -55,6 +55,7 @@ from tests.benchmarks.test_8_audit_verify import (
     _event_template,
     _read_every_row,
 )
+from tests.support.lasers import with_test_laser
 from tests.support.people import FAST_HASHER, PIN, add_member
 
 pytestmark = pytest.mark.timeout(900)
@@ -388,7 +389,8 @@ def _tick_plan(big: BigDatabase, patient_ids: list[int]) -> Iterator[tuple[int, 
                 big.clock.advance(minutes=GEL_WAIT_MINUTES)
                 continue
             big.clock.advance(seconds=20)
-            yield session_id, *step
+            item_id, values = step
+            yield session_id, item_id, with_test_laser(big.desk, values, big.nurse.id)
 
 
 def test_9c_tick_commit(report: Report, big: BigDatabase, tmp_path: Path) -> None:
