@@ -96,6 +96,11 @@ def can_correct(state: SessionState, item_id: str) -> str | None:
         ender = state.procedure.gel_removed
         if ender is not None and state.item(ender.id).tick is not None:
             return f"The gel is already off: undo '{ender.label}' first."
+    if item.confirms_eyewear and item_state.tick is not None:
+        # Passes on the laser stay tied to the eyewear confirmed for it.
+        passes = [s for s in state.items.values() if s.item.kind is ItemKind.LASER_PASS and s.tick]
+        if passes:
+            return f"'{passes[-1].item.label}' was recorded with this laser: undo it first."
     return None
 
 

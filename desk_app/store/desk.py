@@ -410,8 +410,9 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
             self._check_may_tick(staff, item_id, state.procedure)  # first: who may helps most
-            if item_id in state.items:
-                values = self._with_devices(state.item(item_id).item, values)
+            item_state = state.items.get(item_id)
+            if item_state is not None and item_state.tick is None and not item_state.locked:
+                values = self._with_devices(item_state.item, values)  # else check_tick says why not
             checked = check_tick(state, item_id, values, self.clock.now())
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")

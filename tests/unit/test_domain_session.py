@@ -898,3 +898,13 @@ def test_eyewear_confirmed_again_for_another_laser_lets_its_passes_go_on(log: Lo
     log.tick("staff_eyewear", {"device": {**OTHER_LASER, "eyewear_marking": "EN 207 D 10600 LB6"}})
     log.tick("fractional_pass", {**LASER["fractional_pass"], "device": OTHER_LASER})
     assert log.state().item("fractional_pass").tick.values["device"]["id"] == 2
+
+
+def test_the_eyewear_is_not_undone_while_a_pass_on_its_laser_stands(log: Log) -> None:
+    through_time_out(log)
+    log.tick("fractional_pass", LASER["fractional_pass"])
+    with pytest.raises(ActionRefused, match="'Fractional pass' was recorded with this laser: undo it first"):
+        log.correct("staff_eyewear")
+    log.correct("fractional_pass")
+    log.correct("staff_eyewear")
+    assert log.state().item("staff_eyewear").tick is None
