@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.dates import local_today
 from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
 from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.store.devices import DeviceChangeEntry
@@ -38,6 +38,7 @@ from desk_app.ui.widgets import message_label, scrolling_page
 
 COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")
 _EYEWEAR_COLUMN = COLUMNS.index("Eyewear marking")
+_STATUS_COLUMN = COLUMNS.index("Status")
 RETIRE_REASON = "Why it is retired"
 HISTORY_NAME = "History of the chosen device"
 RETIRED_GREY = "#5f6b78"  # desk.qss's colour of what cannot be changed
@@ -50,10 +51,12 @@ _HINTS = {
 }
 
 
-def device_cells(device: LaserDevice, today: date) -> tuple[str, ...]:
-    """One row of the list, in words: retired devices say so, an overdue service too."""
+def device_cells(use: DeviceUse) -> tuple[str, ...]:
+    """One row of the list, in words: retired devices say so, an overdue service too, and whether
+    the device may be used today (checked, not checked, out of use after a failed check)."""
+    device = use.device
     service = long_day(device.next_service_on)
-    if not device.retired and device.next_service_on < today:
+    if not device.retired and use.service_overdue:
         service += " (overdue)"
     return (
         f"{device.make} {device.model}\nSerial {device.serial_number}",
@@ -62,7 +65,7 @@ def device_cells(device: LaserDevice, today: date) -> tuple[str, ...]:
         device.eyewear_marking or "None needed",
         device.lpa_name,
         service,
-        "Retired" if device.retired else "In use",
+        "Retired" if device.retired else use.status_text,
     )
 
 
@@ -102,7 +105,8 @@ class LaserDevicesPage(QWidget):
         layout.addWidget(title)
         intro = QLabel(
             "Each laser the clinic uses, as its local rules and its Laser Protection Adviser (LPA) list it. "
-            "A device is retired, never deleted: the records that name it keep it.",
+            "A device is retired, never deleted: the records that name it keep it. Each day an authorised "
+            "laser operator does each laser's pre-use check from the board before its first use.",
             page,
         )
         intro.setWordWrap(True)
@@ -114,11 +118,13 @@ class LaserDevicesPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        # A clinic has a few lasers: columns as wide as their text, but for the eyewear marking, which
-        # takes what is left and wraps, so that the list fits a 1366 px screen without scrolling sideways.
+        # A clinic has a few lasers: columns as wide as their text, but for the eyewear marking and
+        # today's status, which share what is left and wrap, so that the list fits a 1366 px screen
+        # without scrolling sideways.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(_EYEWEAR_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(_STATUS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(True)
         self.table.setMinimumHeight(160)
@@ -165,16 +171,17 @@ class LaserDevicesPage(QWidget):
         chosen = self._chosen()
         keep = keep if keep is not None else (chosen.id if chosen else None)
         try:
-            self.shown = self.desk.devices(include_retired=self.show_retired.isChecked())
-            today = local_today(self.desk.clock.now())
+            uses = self.desk.device_uses(include_retired=self.show_retired.isChecked())
         except DomainError as error:
             self.message.setText(str(error))
             return
         grey, italic = QBrush(QColor(RETIRED_GREY)), QFont(self.font())
         italic.setItalic(True)
-        self.table.setRowCount(len(self.shown))
-        for row, device in enumerate(self.shown):
-            for column, text in enumerate(device_cells(device, today)):
+        self.shown = [use.device for use in uses]
+        self.table.setRowCount(len(uses))
+        for row, use in enumerate(uses):
+            device = use.device
+            for column, text in enumerate(device_cells(use)):
                 item = QTableWidgetItem(text)
                 if device.retired:  # in grey italics, and in words in the last column
                     item.setForeground(grey)
