@@ -271,6 +271,7 @@ class HomePage(QWidget):
             row = self.lasers_column.takeAt(0)
             widget = row.widget()
             if widget is not None:
+                widget.hide()  # at once: deleted at the next event loop turn
                 widget.deleteLater()
         for use in uses:
             self._laser_line(use, may_check)
@@ -304,6 +305,7 @@ class HomePage(QWidget):
             button.clicked.connect(lambda _=False, chosen=use: self._ask_check(chosen))
             row.addWidget(button)
         self.lasers_column.addWidget(line)
+        line.show()  # a widget added to a page already on screen is not shown by itself
 
     def _ask_check(self, use: DeviceUse) -> None:
         staff = self.current_staff()
