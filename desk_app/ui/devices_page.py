@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,7 +37,6 @@ from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
 from desk_app.ui.widgets import message_label, scrolling_page
 
 COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")
-_EYEWEAR_COLUMN = COLUMNS.index("Eyewear marking")
 _STATUS_COLUMN = COLUMNS.index("Status")
 RETIRE_REASON = "Why it is retired"
 HISTORY_NAME = "History of the chosen device"
@@ -65,8 +64,18 @@ def device_cells(use: DeviceUse) -> tuple[str, ...]:
         device.eyewear_marking or "None needed",
         device.lpa_name,
         service,
-        "Retired" if device.retired else use.status_text,
+        _status(use),
     )
+
+
+def _status(use: DeviceUse) -> str:
+    """Today's status in the list: the domain's line, but for a device not yet checked, where the
+    nurse's hard stop (with where to do the check) is more than a list's column can hold."""
+    if use.device.retired:
+        return "Retired"
+    if use.passed_check is None and not use.out_of_use:
+        return "Not checked today"
+    return use.status_text
 
 
 def history_lines(device: LaserDevice, changes: list[DeviceChangeEntry]) -> list[str]:
@@ -118,16 +127,20 @@ class LaserDevicesPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        # A clinic has a few lasers: columns as wide as their text, but for the eyewear marking and
-        # today's status, which share what is left and wrap, so that the list fits a 1366 px screen
-        # without scrolling sideways.
+        # A clinic has a few lasers: columns as wide as their text, but for today's status (a failed
+        # check says what failed), which takes what is left and wraps, so that the list fits a
+        # 1366 px screen without scrolling sideways.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(_EYEWEAR_COLUMN, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(_STATUS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(True)
         self.table.setMinimumHeight(160)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the page scrolls
+        # Rows change height as the status column's width settles: fit once they all have, not at each.
+        self._fit_later = QTimer(self, singleShot=True, interval=0)
+        self._fit_later.timeout.connect(self._fit_height)
+        self.table.verticalHeader().sectionResized.connect(lambda *_: self._fit_later.start())
         self.table.itemSelectionChanged.connect(self._show_history)
         layout.addWidget(self.table)
         self.show_retired = QCheckBox("Show retired devices", page)
@@ -187,12 +200,20 @@ class LaserDevicesPage(QWidget):
                     item.setForeground(grey)
                     item.setFont(italic)
                 self.table.setItem(row, column, item)
+        self._fit_height()
         rows = [row for row, device in enumerate(self.shown) if device.id == keep]
         if rows:
             self.table.selectRow(rows[0])
         else:
             self.table.clearSelection()
         self._show_history()
+
+    def _fit_height(self) -> None:
+        """As tall as its rows (a clinic has a few lasers), so every device is seen without scrolling
+        inside the list; the page scrolls as a whole."""
+        rows = sum(self.table.rowHeight(row) for row in range(self.table.rowCount()))
+        frame = 2 * self.table.frameWidth()
+        self.table.setFixedHeight(max(160, self.table.horizontalHeader().height() + rows + frame))
 
     def _chosen(self) -> LaserDevice | None:
         rows = self.table.selectionModel().selectedRows()

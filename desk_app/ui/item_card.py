@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -129,7 +129,11 @@ class ItemCard(QFrame):
             hint.setObjectName("previousHint")
             hint.setWordWrap(True)
             hint.setVisible(False)
-            grid.addWidget(caption, row, 0)
+            if isinstance(editor, DeviceEditor):  # level with the list, not with a stop said under it
+                caption.setMinimumHeight(44)
+                grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
+            else:
+                grid.addWidget(caption, row, 0)
             grid.addWidget(editor, row, 1)
             grid.addWidget(hint, row + 1, 1)
             row += 2

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QRadioButton,
     QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -52,8 +53,9 @@ class PreUseCheckDialog(FormDialog):
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumHeight(330)
+        scroll.setMinimumHeight(240)
         items = QWidget(scroll)
+        items.setObjectName("pausePointContent")  # the page's background, not the scroll area's grey
         grid = QGridLayout(items)
         grid.setColumnStretch(0, 1)
         for row, item in enumerate(self.checklist.items):
@@ -76,7 +78,10 @@ class PreUseCheckDialog(FormDialog):
             grid.addWidget(help_text, 2 * row + 1, 0)
             grid.addLayout(buttons, 2 * row, 1, 2, 1)
         scroll.setWidget(items)
-        self.form.addRow(scroll)
+        # Above the note, taking the height the screen has: the items scroll, the buttons stay in view.
+        column = self.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(column.indexOf(self.form), scroll, 1)
 
         self.note = QPlainTextEdit(self)
         self.note.setAccessibleName(NOTE_NAME)
@@ -90,6 +95,8 @@ class PreUseCheckDialog(FormDialog):
         )
         who.setWordWrap(True)
         self.form.addRow("Checked by", who)
+        screen = self.screen().availableGeometry()
+        self.resize(min(960, screen.width() - 40), min(720, screen.height() - 60))
 
     def save(self) -> str | None:
         """Only the answers given are sent: the store names the first item left unanswered."""

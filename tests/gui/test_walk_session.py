@@ -76,7 +76,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     find(dialog, QComboBox, "Laser class").setCurrentText("Class 4")
     click(qtbot, dialog, "Save")
     table = find(window, QTableWidget, "Laser devices")
-    assert "has not had today's pre-use safety check" in table.item(0, table.columnCount() - 1).text()
+    assert table.item(0, table.columnCount() - 1).text() == "Not checked today"
     window.sign_out_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", "AN password")
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
