@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QPlainTextEdit, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
+from desk_app.domain.procedure import Procedure
 from desk_app.store.desk import Desk
+from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import card, click, find, open_dialog, type_into, type_text, visible_texts
 from tests.gui.test_checklist_actions import show, start_session, status
-from tests.gui.test_keyboard_and_names import unnamed_or_untabbable
+from tests.gui.test_laser_devices import usable_by_anyone
 from tests.support.lasers import TEST_LASER_MARKING, laser_ready, passed_answers, register_test_laser
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
 
@@ -98,7 +101,7 @@ def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_
     click(qtbot, window, f"Do the pre-use check: {LASER_NAME}")
     dialog = open_dialog()
     qtbot.wait(1)  # real sizes
-    assert not unnamed_or_untabbable(dialog, "pre-use check")
+    assert not usable_by_anyone(dialog, "pre-use check")
     assert "Ann Nurse (AN)" in visible_texts(dialog)
     click(qtbot, dialog, "Record the check")
     assert dialog.isVisible(), "nothing is answered for the nurse"
@@ -241,3 +244,43 @@ def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     assert status(window, FRACTIONAL) == "⚠ Needs a clinician's decision"
     assert f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026" in visible_texts(fractional)
     assert find(fractional, QAbstractButton, f"Override: {FRACTIONAL}").isVisible()
+
+
+def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_second(
+    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_test_laser(desk)
+    session_id = at_time_out(desk, clock, nurse)
+    reads: list[int] = []
+    read = desk.device_uses
+    monkeypatch.setattr(desk, "device_uses", lambda *a, **k: reads.append(1) or read(*a, **k))
+
+    def seconds_pass(page: str) -> None:
+        before = len(reads)
+        for _ in range(5):
+            clock.advance(seconds=1)
+            window.tick()
+        assert len(reads) == before, f"{page} reads the lasers every second"
+
+    window.set_staff(nurse)
+    assert len(reads) == 1
+    seconds_pass("the board")
+    window.show_session(session_id)
+    assert len(reads) == 2
+    seconds_pass("the checklist")
+    clock.advance(days=1)
+    window.tick()
+    assert len(reads) == 3, "a new day: every laser needs a new check"
+    assert laser_list(card(window, EYEWEAR)).currentText().endswith("— not checked today")
+
+
+def test_last_sessions_laser_typed_before_version_1_3_is_shown_as_it_was(
+    qtbot: QtBot, procedure: Procedure
+) -> None:
+    fractional = ItemCard(procedure.item("fractional_pass"))
+    qtbot.addWidget(fractional)
+    fractional.set_device_uses([])
+    fractional.set_previous({"device": "Fraxel re:pair", "energy_mj": 40.0}, "28/10/2026")
+    fractional.show()
+    assert "Changed: was Fraxel re:pair last session (28/10/2026)" in visible_texts(fractional)
+    assert "Same as last session (28/10/2026)" in visible_texts(fractional), "the energy"
