@@ -155,9 +155,8 @@ class LineEditor(FieldEditor):
 
 
 def device_mark(use: DeviceUse) -> str:
-    """Why a device in the list may not be used today (or what it needs), in two or three words."""
-    if use.device.retired:
-        return "retired"
+    """Why a device in the list may not be used today (or what it needs), in two or three words.
+    Retired devices are not listed."""
     if use.out_of_use:
         return "out of use today"
     if use.passed_check is None:

@@ -221,11 +221,12 @@ class ItemCard(QFrame):
         """The chosen laser's eyewear marking, or its overdue service, said in words (and heard)."""
         assert self.device_editor is not None  # connected only to a device editor
         use = self.device_editor.chosen_use()
-        note = None
-        if use is not None and use.stop is None:
-            note = eyewear_line(use) if self.item.confirms_eyewear else None
-            if self.item.kind is ItemKind.LASER_PASS:
-                note = service_warning(use)
+        if use is None or use.stop is not None:
+            note = None  # the stop is said under the list
+        elif self.item.confirms_eyewear:
+            note = eyewear_line(use)
+        else:
+            note = service_warning(use) if self.item.kind is ItemKind.LASER_PASS else None
         self.device_note.setText(note or "")
         self.device_note.setAccessibleName(note or "")
         self.device_note.setProperty("warning", self.item.kind is ItemKind.LASER_PASS)

@@ -55,7 +55,7 @@ class PreUseCheckDialog(FormDialog):
         scroll.setWidgetResizable(True)
         scroll.setMinimumHeight(240)
         items = QWidget(scroll)
-        items.setObjectName("pausePointContent")  # the page's background, not the scroll area's grey
+        items.setObjectName("checkItems")
         grid = QGridLayout(items)
         grid.setColumnStretch(0, 1)
         for row, item in enumerate(self.checklist.items):
@@ -67,13 +67,13 @@ class PreUseCheckDialog(FormDialog):
             help_text.setWordWrap(True)
             group = QButtonGroup(self)
             buttons = QHBoxLayout()
-            for answer in ("Passed", "Failed"):
-                button = QRadioButton(answer, items)
-                button.setAccessibleName(f"{item.label}: {answer}")
+            passed, failed = (QRadioButton(answer, items) for answer in ("Passed", "Failed"))
+            for button in (passed, failed):
+                button.setAccessibleName(f"{item.label}: {button.text()}")
                 button.setAccessibleDescription(item.help)
                 group.addButton(button)
                 buttons.addWidget(button)
-            self.answers[item.id] = (group, group.buttons()[0])
+            self.answers[item.id] = (group, passed)
             grid.addWidget(title, 2 * row, 0)
             grid.addWidget(help_text, 2 * row + 1, 0)
             grid.addLayout(buttons, 2 * row, 1, 2, 1)
@@ -97,6 +97,10 @@ class PreUseCheckDialog(FormDialog):
         self.form.addRow("Checked by", who)
         screen = self.screen().availableGeometry()
         self.resize(min(960, screen.width() - 40), min(720, screen.height() - 60))
+
+    def adjustSize(self) -> None:  # noqa: N802 (Qt's name)
+        """Kept at the size fitted to the screen when a refusal is shown: the list of items gives up
+        the room for the message (shrunk to fit, the list lay under the note)."""
 
     def save(self) -> str | None:
         """Only the answers given are sent: the store names the first item left unanswered."""

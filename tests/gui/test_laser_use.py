@@ -8,7 +8,15 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QPlainTextEdit, QTableWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QTableWidget,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -106,6 +114,8 @@ def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_
     click(qtbot, dialog, "Record the check")
     assert dialog.isVisible(), "nothing is answered for the nurse"
     assert "'Warning sign up and key controlled': answer passed or failed." in visible_texts(dialog)
+    items, note = dialog.findChild(QScrollArea), find(dialog, QPlainTextEdit, "Note: what is wrong")
+    assert items.geometry().bottom() < note.geometry().top(), "the items lie above the note, not under it"
     for item in desk.pre_use_checklist.items:
         click(qtbot, dialog, f"{item.label}: Passed")
     click(qtbot, dialog, "Record the check")
