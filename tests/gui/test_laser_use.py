@@ -144,6 +144,9 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
 ) -> None:
     register_test_laser(desk)
+    window.set_staff(admin)
+    assert "An authorised laser operator does it." in visible_texts(window), "not an administrator"
+    assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and "pre-use" in b.text()]
     window.set_staff(nurse)
     click(qtbot, window, f"Do the pre-use check: {LASER_NAME}")
     dialog = open_dialog()
