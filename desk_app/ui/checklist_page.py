@@ -7,7 +7,8 @@ so nothing is shown as done that was not committed.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +28,7 @@ from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.countdown import GelPhase, mm_ss
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, PausePoint
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
@@ -42,6 +44,8 @@ from desk_app.ui.dialogs import (
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.widgets import message_label
+
+log = logging.getLogger(__name__)
 
 
 class ChecklistPage(QWidget):
@@ -67,6 +71,8 @@ class ChecklistPage(QWidget):
         self._summary_of: SessionRecord | None = None  # the record the summary shows
         self._permitted_for: tuple[int, int, date] | None = None  # whose permissions were asked, when
         self._why_not: dict[str, str | None] = {}
+        self._device_uses: list[DeviceUse] | None = None  # the lasers and today's status, as last read
+        self._devices_read_on: date | None = None  # read again each day and on every reload
         self._build()
         signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)
@@ -196,6 +202,8 @@ class ChecklistPage(QWidget):
             card.note_requested.connect(self._ask_note)
             if item.id in previous_values:
                 card.set_previous(previous_values[item.id], previous_date)
+            if self._device_uses is not None:
+                self._give_devices(card, self._device_uses)
             self.cards[item.id] = card
             column.addWidget(card)
         column.addStretch(1)
@@ -210,6 +218,7 @@ class ChecklistPage(QWidget):
         self.record = record
         previous_date, previous_values = self.desk.previous_values(record)
         self._previous = (local_date(previous_date) if previous_date else "", previous_values)
+        self._device_uses, self._devices_read_on = None, None
         self._build_nav(record)
         self.message.clear()
         self._last_current = None
@@ -237,9 +246,57 @@ class ChecklistPage(QWidget):
 
     def _apply_cards(self) -> None:
         if (state := self.state()) is not None:
+            self._read_devices()
             barred = self._not_permitted()
+            confirmed = self._confirmed_device(state)
             for item_id, card in self.cards.items():
+                if card.item.kind is ItemKind.LASER_PASS:
+                    card.follow_device(confirmed)
                 card.apply(state, state.item(item_id), barred.get(item_id))
+
+    def _read_devices(self) -> None:
+        """The lasers and whether each may be used today: read when a session opens or is reloaded
+        and when the day changes (a check is for one day), not every second."""
+        today = local_today(self.clock.now())
+        if self._devices_read_on == today:
+            return
+        self._devices_read_on = today  # a database that fails is not asked again every second
+        try:
+            uses = self.desk.device_uses()
+        except DomainError as error:
+            log.warning("The laser devices could not be read: %s", error)
+            self.message.setText(str(error))
+            return
+        self._device_uses = uses
+        for card in self.cards.values():
+            self._give_devices(card, uses)
+
+    def _give_devices(self, card: ItemCard, uses: list[DeviceUse]) -> None:
+        card.set_device_uses(uses)
+        if card.item.confirms_eyewear:
+            card.prefer_device(self._previous_device())
+
+    def _previous_device(self) -> int | None:
+        """The laser of the patient's last signed-out session, offered first at the time-out."""
+        if self.record is None:
+            return None
+        items = {item.id: item for item in self.record.procedure.all_items()}
+        for item_id, values in self._previous[1].items():
+            item = items.get(item_id)  # the last session may have followed another version
+            for field in item.device_fields() if item else ():
+                stored = values.get(field.id)
+                if isinstance(stored, Mapping):
+                    return stored.get("id")
+        return None
+
+    def _confirmed_device(self, state: SessionState) -> int | None:
+        """The laser the staff's eyewear was confirmed for at the time-out: the passes use it."""
+        eyewear = state.procedure.eyewear_item
+        tick = state.item(eyewear.id).tick if eyewear is not None else None
+        if eyewear is None or tick is None:
+            return None
+        stored = [tick.values.get(field.id) for field in eyewear.device_fields()]
+        return next((value.get("id") for value in stored if isinstance(value, Mapping)), None)
 
     def _not_permitted(self) -> dict[str, str | None]:
         """Why the member at the desk may not do each item: asked of the store when the member, the
@@ -358,6 +415,7 @@ class ChecklistPage(QWidget):
         if self.record is None:
             return
         self._permitted_for = None
+        self._devices_read_on = None  # a laser may have been checked, or failed, meanwhile
         try:
             self.record = self.desk.session(self.record.id)
         except DomainError as error:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.dates import local_today
 from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
 from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.store.devices import DeviceChangeEntry
@@ -37,7 +37,7 @@ from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
 from desk_app.ui.widgets import message_label, scrolling_page
 
 COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")
-_EYEWEAR_COLUMN = COLUMNS.index("Eyewear marking")
+_STATUS_COLUMN = COLUMNS.index("Status")
 RETIRE_REASON = "Why it is retired"
 HISTORY_NAME = "History of the chosen device"
 RETIRED_GREY = "#5f6b78"  # desk.qss's colour of what cannot be changed
@@ -50,10 +50,12 @@ _HINTS = {
 }
 
 
-def device_cells(device: LaserDevice, today: date) -> tuple[str, ...]:
-    """One row of the list, in words: retired devices say so, an overdue service too."""
+def device_cells(use: DeviceUse) -> tuple[str, ...]:
+    """One row of the list, in words: retired devices say so, an overdue service too, and whether
+    the device may be used today (checked, not checked, out of use after a failed check)."""
+    device = use.device
     service = long_day(device.next_service_on)
-    if not device.retired and device.next_service_on < today:
+    if not device.retired and use.service_overdue:
         service += " (overdue)"
     return (
         f"{device.make} {device.model}\nSerial {device.serial_number}",
@@ -62,8 +64,18 @@ def device_cells(device: LaserDevice, today: date) -> tuple[str, ...]:
         device.eyewear_marking or "None needed",
         device.lpa_name,
         service,
-        "Retired" if device.retired else "In use",
+        _status(use),
     )
+
+
+def _status(use: DeviceUse) -> str:
+    """Today's status in the list: the domain's line, but for a device not yet checked, where the
+    nurse's hard stop (with where to do the check) is more than a list's column can hold."""
+    if use.device.retired:
+        return "Retired"
+    if use.passed_check is None and not use.out_of_use:
+        return "Not checked today"
+    return use.status_text
 
 
 def history_lines(device: LaserDevice, changes: list[DeviceChangeEntry]) -> list[str]:
@@ -102,7 +114,8 @@ class LaserDevicesPage(QWidget):
         layout.addWidget(title)
         intro = QLabel(
             "Each laser the clinic uses, as its local rules and its Laser Protection Adviser (LPA) list it. "
-            "A device is retired, never deleted: the records that name it keep it.",
+            "A device is retired, never deleted: the records that name it keep it. Each day an authorised "
+            "laser operator does each laser's pre-use check from the board before its first use.",
             page,
         )
         intro.setWordWrap(True)
@@ -114,14 +127,20 @@ class LaserDevicesPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        # A clinic has a few lasers: columns as wide as their text, but for the eyewear marking, which
-        # takes what is left and wraps, so that the list fits a 1366 px screen without scrolling sideways.
+        # A clinic has a few lasers: columns as wide as their text, but for today's status (a failed
+        # check says what failed), which takes what is left and wraps, so that the list fits a
+        # 1366 px screen without scrolling sideways.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(_EYEWEAR_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(_STATUS_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(True)
         self.table.setMinimumHeight(160)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the page scrolls
+        # Rows change height as the status column's width settles: fit once they all have, not at each.
+        self._fit_later = QTimer(self, singleShot=True, interval=0)
+        self._fit_later.timeout.connect(self._fit_height)
+        self.table.verticalHeader().sectionResized.connect(lambda *_: self._fit_later.start())
         self.table.itemSelectionChanged.connect(self._show_history)
         layout.addWidget(self.table)
         self.show_retired = QCheckBox("Show retired devices", page)
@@ -165,27 +184,36 @@ class LaserDevicesPage(QWidget):
         chosen = self._chosen()
         keep = keep if keep is not None else (chosen.id if chosen else None)
         try:
-            self.shown = self.desk.devices(include_retired=self.show_retired.isChecked())
-            today = local_today(self.desk.clock.now())
+            uses = self.desk.device_uses(include_retired=self.show_retired.isChecked())
         except DomainError as error:
             self.message.setText(str(error))
             return
         grey, italic = QBrush(QColor(RETIRED_GREY)), QFont(self.font())
         italic.setItalic(True)
-        self.table.setRowCount(len(self.shown))
-        for row, device in enumerate(self.shown):
-            for column, text in enumerate(device_cells(device, today)):
+        self.shown = [use.device for use in uses]
+        self.table.setRowCount(len(uses))
+        for row, use in enumerate(uses):
+            device = use.device
+            for column, text in enumerate(device_cells(use)):
                 item = QTableWidgetItem(text)
                 if device.retired:  # in grey italics, and in words in the last column
                     item.setForeground(grey)
                     item.setFont(italic)
                 self.table.setItem(row, column, item)
+        self._fit_height()
         rows = [row for row, device in enumerate(self.shown) if device.id == keep]
         if rows:
             self.table.selectRow(rows[0])
         else:
             self.table.clearSelection()
         self._show_history()
+
+    def _fit_height(self) -> None:
+        """As tall as its rows (a clinic has a few lasers), so every device is seen without scrolling
+        inside the list; the page scrolls as a whole."""
+        rows = sum(self.table.rowHeight(row) for row in range(self.table.rowCount()))
+        frame = 2 * self.table.frameWidth()
+        self.table.setFixedHeight(max(160, self.table.horizontalHeader().height() + rows + frame))
 
     def _chosen(self) -> LaserDevice | None:
         rows = self.table.selectionModel().selectedRows()

@@ -5,22 +5,29 @@ Editors only collect what was typed or chosen; the domain checks it when the ite
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QRadioButton,
+    QVBoxLayout,
     QWidget,
 )
 
+from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.procedure import FieldDef, FieldType
 from desk_app.domain.values import format_number
+from desk_app.ui.widgets import message_label
+
+NO_DEVICE = "No laser is registered: an administrator registers it under Administration ▸ Laser devices."
 
 
 class FieldEditor(QWidget):
@@ -147,12 +154,105 @@ class LineEditor(FieldEditor):
         return self.edit
 
 
+def device_mark(use: DeviceUse) -> str:
+    """Why a device in the list may not be used today (or what it needs), in two or three words.
+    Retired devices are not listed."""
+    if use.out_of_use:
+        return "out of use today"
+    if use.passed_check is None:
+        return "not checked today"
+    return "service overdue" if use.service_overdue else ""
+
+
+class DeviceEditor(FieldEditor):
+    """The clinic's lasers in a list, by name. A device that may not be used today is listed all the
+    same, marked, and when chosen its hard stop is said in words under the list: the nurse sees why,
+    rather than wondering where the laser went."""
+
+    def __init__(self, field: FieldDef, parent: QWidget | None = None) -> None:
+        super().__init__(field, parent)
+        column = QVBoxLayout()
+        self.row.addLayout(column, 1)
+        self.combo = QComboBox(self)
+        self.combo.setAccessibleName(field.label)
+        self.combo.setMinimumHeight(44)
+        self.combo.setPlaceholderText("Choose the laser")
+        self.combo.currentIndexChanged.connect(self._chosen_changed)
+        column.addWidget(self.combo)
+        self.stop_label = message_label(self, "error", visible=False)
+        column.addWidget(self.stop_label)
+        self.uses: dict[int, DeviceUse] = {}
+        self._listed = False  # the devices have been read at least once
+        self._wanted: int | None = None  # a device asked for before the list was read
+
+    def set_uses(self, uses: Sequence[DeviceUse]) -> None:
+        """The devices to offer, each with today's status; the one chosen stays chosen."""
+        wanted = self.value() if self.value() is not None else self._wanted
+        self.uses = {use.device.id: use for use in uses}
+        self._listed = True
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for use in uses:
+            mark = device_mark(use)
+            self.combo.addItem(f"{use.device.name} — {mark}" if mark else use.device.name, use.device.id)
+        self.combo.setEnabled(bool(uses))
+        self.combo.blockSignals(False)
+        self.set_value(wanted)
+
+    def prefer(self, device_id: int | None) -> None:
+        """Choose `device_id` if it may be used today, else the first device that may; if none may,
+        `device_id` (or the first), so that its hard stop is read under the list."""
+        usable = [use.device.id for use in self.uses.values() if use.stop is None]
+        listed = list(self.uses)
+        if device_id in usable or (device_id in listed and not usable):
+            self.set_value(device_id)
+        elif usable or listed:
+            self.set_value((usable or listed)[0])
+
+    def chosen_use(self) -> DeviceUse | None:
+        device_id = self.value()
+        return self.uses.get(device_id) if device_id is not None else None
+
+    def stop(self) -> str | None:
+        """The hard stop of the device chosen, or that no laser is registered at all."""
+        use = self.chosen_use()
+        if use is not None:
+            return use.stop
+        return NO_DEVICE if self._listed and not self.uses else None
+
+    def _chosen_changed(self) -> None:
+        stop = self.stop()
+        self.stop_label.setText(stop or "")
+        self.stop_label.setAccessibleName(stop or "")
+        self.stop_label.setVisible(stop is not None)
+        self.combo.setAccessibleDescription(stop or "")
+        self.changed.emit()
+
+    def value(self) -> Any:
+        return self.combo.currentData()
+
+    def set_value(self, value: Any) -> None:
+        """A device id, or a stored snapshot (last session's) whose id is chosen if it is listed."""
+        device_id = value.get("id") if isinstance(value, Mapping) else value
+        self._wanted = device_id if not self._listed else None
+        index = self.combo.findData(device_id) if device_id is not None else -1
+        if index == self.combo.currentIndex():
+            self._chosen_changed()  # the same choice, but the list (and so its stop) may be new
+        else:
+            self.combo.setCurrentIndex(index)
+
+    def focus_target(self) -> QWidget:
+        return self.combo
+
+
 def make_editor(field: FieldDef, parent: QWidget | None = None) -> FieldEditor:
     match field.type:
         case FieldType.CHOICE:
             editor: FieldEditor = ChoiceEditor(field, parent)
         case FieldType.MULTI:
             editor = MultiEditor(field, parent)
+        case FieldType.DEVICE:
+            editor = DeviceEditor(field, parent)
         case _:
             editor = LineEditor(field, parent)
     if field.default is not None:

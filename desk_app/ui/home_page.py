@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,14 +24,21 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.board import BoardCard, BoardPhase
 from desk_app.domain.countdown import mm_ss
+from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Patient, Staff, short_name
+from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.store.desk import SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
+from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
 from desk_app.ui.widgets import message_label
+
+log = logging.getLogger(__name__)
+PRE_USE_CHECK = "Do the pre-use check"
 
 
 def card_lines(card: BoardCard, now: datetime) -> list[str]:
@@ -115,19 +123,29 @@ class HomePage(QWidget):
     def __init__(self, context: DeskContext, sessions: LiveSessions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = context.desk
+        self.clock = context.clock
         self.signals = signals = context.signals
         self.sessions = sessions
         self.current_staff = context.current_staff
         self.card_widgets: list[BoardCardWidget] = []
         self._running_session_id: int | None = None
+        self._lasers_read_on: date | None = None
         self._build()
         signals.second_passed.connect(self._on_second)
         signals.patients_changed.connect(self.search)
+        signals.changed_elsewhere.connect(self._laser_checked_elsewhere)
 
     # --- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
         layout = QHBoxLayout(self)
+        left = QVBoxLayout()
+        # The lasers that may not be used today, above the board: out of use (failed today's check)
+        # in red, not yet checked more quietly, with the check for an operator to do.
+        self.lasers_box = QWidget(self)
+        self.lasers_column = QVBoxLayout(self.lasers_box)
+        self.lasers_column.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.lasers_box)
         board_box = QGroupBox("Patients in progress", self)
         board_column = QVBoxLayout(board_box)
         self.board_message = message_label(board_box, visible=False)
@@ -142,7 +160,8 @@ class HomePage(QWidget):
         self.cards_layout.addStretch(1)
         scroll.setWidget(cards)
         board_column.addWidget(scroll, 1)
-        layout.addWidget(board_box, 3)
+        left.addWidget(board_box, 1)
+        layout.addLayout(left, 3)
 
         patients = QVBoxLayout()
         find_box = QGroupBox("Find a patient", self)
@@ -218,11 +237,82 @@ class HomePage(QWidget):
     def activate(self) -> None:
         self.sessions.reload()
         self.refresh_board()
+        self.refresh_lasers()
         self.search()
 
     def _on_second(self) -> None:
         if self.isVisible():
+            if self._lasers_read_on != local_today(self.clock.now()):
+                self.refresh_lasers()  # a new day: every laser needs a new check
             self.refresh_board()
+
+    def _laser_checked_elsewhere(self) -> None:
+        if self.isVisible():
+            self.refresh_lasers()
+
+    # --- the lasers today ------------------------------------------------------------------------
+
+    def refresh_lasers(self) -> None:
+        """Read the lasers' status today (two queries): when the page is shown, when another desk
+        writes, after a check here and when the day changes; not every second."""
+        self._lasers_read_on = local_today(self.clock.now())
+        staff = self.current_staff()
+        try:
+            uses = self.desk.device_uses()
+            may_check = staff is not None and self.desk.is_authorised_operator(staff.id)
+        except DomainError as error:
+            log.warning("The lasers' status today could not be read: %s", error)
+            self.board_message.setText(str(error))
+            self.board_message.setVisible(True)
+            return
+        while self.lasers_column.count():
+            row = self.lasers_column.takeAt(0)
+            widget = row.widget()
+            if widget is not None:
+                widget.hide()  # at once: deleted at the next event loop turn
+                widget.deleteLater()
+        for use in uses:
+            self._laser_line(use, may_check)
+        self.lasers_box.setVisible(self.lasers_column.count() > 0)
+
+    def _laser_line(self, use: DeviceUse, may_check: bool) -> None:
+        """One line for a laser that may not be used today (or whose service is overdue)."""
+        name = use.device.name
+        if use.out_of_use:
+            text, style = use.stop or "", "deviceOutOfUse"
+        elif use.passed_check is None:
+            who = "" if may_check else " An authorised laser operator does it."
+            text = f"Not checked today: the {name} needs its pre-use check before use.{who}"
+            style = "deviceNotChecked"
+        elif use.service_message is not None:
+            text = f"{use.service_message}: each pass with it needs a clinician's override."
+            style = "deviceNotChecked"
+        else:
+            return
+        line = QWidget(self.lasers_box)
+        row = QHBoxLayout(line)
+        row.setContentsMargins(0, 0, 0, 0)
+        label = message_label(line, style)
+        label.setText(text)
+        label.setAccessibleName(text)
+        row.addWidget(label, 1)
+        if use.passed_check is None and not use.out_of_use and may_check:
+            button = QPushButton(PRE_USE_CHECK, line)
+            button.setAccessibleName(f"{PRE_USE_CHECK}: {name}")
+            button.setMinimumHeight(44)
+            button.clicked.connect(lambda _=False, chosen=use: self._ask_check(chosen))
+            row.addWidget(button)
+        self.lasers_column.addWidget(line)
+        line.show()  # a widget added to a page already on screen is not shown by itself
+
+    def _ask_check(self, use: DeviceUse) -> None:
+        staff = self.current_staff()
+        if staff is not None:
+            PreUseCheckDialog(self, self.desk, use, staff, self._checked).open()
+
+    def _checked(self, check: PreUseCheck) -> None:
+        log.info("Pre-use check of laser %s recorded: passed=%s", check.device_id, check.passed)
+        self.refresh_lasers()
 
     def refresh_board(self) -> None:
         """Cards in attention order. Each widget belongs to one session for its whole life, so a

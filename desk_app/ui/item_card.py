@@ -7,9 +7,10 @@ when another item is ticked or the countdown refreshes. Which buttons show is as
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -21,12 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actions import can_correct, can_override
-from desk_app.domain.procedure import ItemDef, ItemKind
+from desk_app.domain.laser_use import DeviceUse
+from desk_app.domain.procedure import FieldType, ItemDef, ItemKind
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
 from desk_app.domain.values import describe_value, describe_values, same_value
 from desk_app.reports.history import history_lines
-from desk_app.ui.field_editors import FieldEditor, make_editor
+from desk_app.ui.field_editors import DeviceEditor, FieldEditor, make_editor
 from desk_app.ui.formatting import local_date_time, local_time
 from desk_app.ui.widgets import message_label
 
@@ -40,6 +42,21 @@ _PRIMARY_TEXT = {
 
 def _who_when(event: Event) -> str:
     return f"{local_time(event.at)} · {event.staff_initials}"
+
+
+def eyewear_line(use: DeviceUse) -> str:
+    """What the staff check on each pair of eyewear for the chosen laser."""
+    device = use.device
+    if device.eyewear_marking:
+        return f"Eyewear marking to check on every pair: {device.eyewear_marking}"
+    return f"No eyewear marking is registered for the {device.name} (class {device.laser_class})."
+
+
+def service_warning(use: DeviceUse) -> str | None:
+    """A pass with a device whose service is overdue is saved, but flagged for a clinician."""
+    if use.service_message is None:
+        return None
+    return f"{use.service_message}: this pass will need a clinician's override, with a reason."
 
 
 class ItemCard(QFrame):
@@ -65,7 +82,12 @@ class ItemCard(QFrame):
         self.previous_values: dict[str, Any] = {}
         self._previous_when = ""
         self._shown: tuple[ItemState, bool, str | None] | None = None
+        self._may_act = True  # as the last apply() found: the session open, the item not locked or barred
+        self._followed_device: int | None = None
         self._build()
+        self.device_editor: DeviceEditor | None = next(
+            (editor for editor in self.editors.values() if isinstance(editor, DeviceEditor)), None
+        )
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -94,7 +116,11 @@ class ItemCard(QFrame):
         self.fields_box = QWidget(self)
         grid = QGridLayout(self.fields_box)
         grid.setContentsMargins(0, 0, 0, 0)
-        for row, field in enumerate(self.item.fields):
+        # Under the laser chosen: the eyewear marking to check (on the eyewear item), or an overdue
+        # service (on a pass).
+        self.device_note = message_label(self.fields_box, "deviceNote", visible=False)
+        row = 0
+        for field in self.item.fields:
             caption = QLabel(field.label + ("" if field.required else " (if any)"), self.fields_box)
             editor = make_editor(field, self.fields_box)
             caption.setBuddy(editor.focus_target())
@@ -103,9 +129,18 @@ class ItemCard(QFrame):
             hint.setObjectName("previousHint")
             hint.setWordWrap(True)
             hint.setVisible(False)
-            grid.addWidget(caption, 2 * row, 0)
-            grid.addWidget(editor, 2 * row, 1)
-            grid.addWidget(hint, 2 * row + 1, 1)
+            if isinstance(editor, DeviceEditor):  # level with the list, not with a stop said under it
+                caption.setMinimumHeight(44)
+                grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
+            else:
+                grid.addWidget(caption, row, 0)
+            grid.addWidget(editor, row, 1)
+            grid.addWidget(hint, row + 1, 1)
+            row += 2
+            if isinstance(editor, DeviceEditor):
+                editor.changed.connect(self._update_device_note)
+                grid.addWidget(self.device_note, row, 1)
+                row += 1
             self.editors[field.id] = editor
             self.previous_hints[field.id] = hint
         grid.setColumnStretch(1, 1)
@@ -164,6 +199,48 @@ class ItemCard(QFrame):
                 return editor.focus_target()
         return self.primary
 
+    def set_device_uses(self, uses: Sequence[DeviceUse]) -> None:
+        """The clinic's lasers with today's status, for this item's device field (if it has one)."""
+        if self.device_editor is not None:
+            self.device_editor.set_uses(uses)
+
+    def prefer_device(self, device_id: int | None) -> None:
+        """With no laser chosen yet, choose this one if it may be used today, else the first that may
+        (the eyewear item); a choice already made stays."""
+        if self.device_editor is not None and self.device_editor.value() is None:
+            self.device_editor.prefer(device_id)
+
+    def follow_device(self, device_id: int | None) -> None:
+        """A pass uses the laser the eyewear was confirmed for: choose it whenever that changes,
+        leaving a choice the nurse made since alone."""
+        if self.device_editor is not None and device_id is not None and device_id != self._followed_device:
+            self._followed_device = device_id
+            self.device_editor.set_value(device_id)
+
+    def _update_device_note(self) -> None:
+        """The chosen laser's eyewear marking, or its overdue service, said in words (and heard)."""
+        assert self.device_editor is not None  # connected only to a device editor
+        use = self.device_editor.chosen_use()
+        if use is None or use.stop is not None:
+            note = None  # the stop is said under the list
+        elif self.item.confirms_eyewear:
+            note = eyewear_line(use)
+        else:
+            note = service_warning(use) if self.item.kind is ItemKind.LASER_PASS else None
+        self.device_note.setText(note or "")
+        self.device_note.setAccessibleName(note or "")
+        self.device_note.setProperty("warning", self.item.kind is ItemKind.LASER_PASS)
+        self.device_note.style().unpolish(self.device_note)
+        self.device_note.style().polish(self.device_note)
+        self.device_note.setVisible(note is not None)
+        self.device_editor.combo.setAccessibleDescription(self.device_editor.stop() or note or "")
+        self._update_primary()
+
+    def _update_primary(self) -> None:
+        """The primary button works when the item may be done now and no laser chosen is stopped."""
+        stopped = self.device_editor is not None and self.device_editor.stop() is not None
+        self.primary.setEnabled(self._may_act and not stopped)
+
     def set_previous(self, values: dict[str, Any], when: str) -> None:
         """Last session's values for a laser pass: filled in, and shown beside each field."""
         self.previous_values = values
@@ -184,7 +261,9 @@ class ItemCard(QFrame):
                 hint.setText(f"Same as last session ({self._previous_when})")
                 hint.setProperty("changed", False)
             else:
-                shown = describe_value(field, before)
+                # Before version 1.3 the device was typed: last session's text is shown as it was.
+                legacy = field.type is FieldType.DEVICE and not isinstance(before, Mapping)
+                shown = str(before) if legacy else describe_value(field, before)
                 hint.setText(f"Changed: was {shown} last session ({self._previous_when})")
                 hint.setProperty("changed", True)
             hint.style().unpolish(hint)
@@ -229,7 +308,8 @@ class ItemCard(QFrame):
         self.permission.setText(f"Not for you: {not_permitted}" if barred else "")
         self.permission.setVisible(barred)
         self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN and not done and session_open)
-        self.primary.setEnabled(session_open and not state.locked and not barred)
+        self._may_act = session_open and not state.locked and not barred
+        self._update_primary()
         self.override.setVisible(can_override(session, self.item.id) is None)
         # Who may not tick an item may not undo it either: the button is not offered.
         self.correct.setVisible(can_correct(session, self.item.id) is None and not_permitted is None)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -42,6 +43,7 @@ from tests.gui.nurse import (
     visible_texts,
     write_in_dialog,
 )
+from tests.support.lasers import TEST_LASER_VALUE
 from tests.support.people import PIN, add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -512,7 +514,6 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     show(window, nurse, session_id)
 
     fractional = card(window, "Fractional pass")
-    type_into(qtbot, fractional, "Device", "Fraxel re:pair")
     type_into(qtbot, fractional, "Energy per pulse", "80")
     type_into(qtbot, fractional, "Density", "20")
     type_into(qtbot, fractional, "Passes", "2")
@@ -566,7 +567,7 @@ def test_laser_settings_are_prefilled_from_the_last_signed_out_session(
     clock.advance(days=21)
     aborted = desk.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, aborted, nurse)
-    desk.tick(aborted, "fractional_pass", {**LASER["fractional_pass"], "energy_mj": 60}, nurse.id)
+    tick_all(desk, aborted, {"fractional_pass": {**LASER["fractional_pass"], "energy_mj": 60}}, nurse.id)
     desk.abort(aborted, "Laser fault", nurse.id)
 
     clock.advance(days=21)
@@ -575,7 +576,7 @@ def test_laser_settings_are_prefilled_from_the_last_signed_out_session(
     show(window, nurse, today)
 
     fractional = card(window, "Fractional pass")
-    assert find(fractional, QLineEdit, "Device").text() == "Fraxel re:pair"
+    assert find(fractional, QComboBox, "Laser device").currentText() == TEST_LASER_VALUE["name"]
     assert find(fractional, QLineEdit, "Energy per pulse").text() == "40.0"
     assert find(fractional, QLineEdit, "Density").text() == "20"
     assert find(fractional, QLineEdit, "Passes").text() == "2"
@@ -593,7 +594,7 @@ def test_laser_settings_are_prefilled_from_the_last_signed_out_session(
     assert status(window, "Fractional pass").startswith("✓ Done")
     (tick,) = [e for e in events(desk, today) if e.item_id == "fractional_pass"]
     assert dict(tick.values) == {
-        "device": "Fraxel re:pair",
+        "device": TEST_LASER_VALUE,
         "energy_mj": 45.0,
         "density_pct": 20.0,
         "passes": 2.0,

@@ -13,13 +13,14 @@ import pytest
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
+from tests.support.lasers import laser_ready
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 pytestmark = pytest.mark.both_databases
 
 REPO = Path(__file__).resolve().parents[2]
 READ_BACK = "Patient identity read back"
-EYEWEAR = "Staff eyewear matched to the laser's wavelength"
+EYEWEAR = "Laser chosen; staff eyewear matches its marking"
 
 
 def start_app(db_url: str, session_id: int, staff: Staff, instant: str, mine: str, theirs: str):  # noqa: ANN201
@@ -49,6 +50,7 @@ def test_two_apps_tick_different_items_of_one_session_and_each_sees_the_other_wi
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    laser_ready(desk, nurse.id)  # the eyewear item offers the laser checked today
     instant = (clock.now() + timedelta(minutes=61)).isoformat()  # the gel has worked: time-out is open
     desk.db.close()  # only the two apps use the database now
     front = start_app(db_url, session.id, nurse, instant, READ_BACK, EYEWEAR)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextBrowser
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QTableWidget, QTextBrowser
 
 from desk_app.store.desk import Desk
 from desk_app.store.models import EventRow
@@ -18,6 +18,16 @@ from tests.gui.nurse import (
     visible_texts,
     write_in_dialog,
 )
+
+LASER_DETAILS = {
+    "Make": "Fotona",
+    "Model": "SP Dynamis",
+    "Serial number": "SP-1",
+    "Wavelengths (nm)": "2940",
+    "Eyewear marking": "D 2940 LB5",
+    "Laser Protection Adviser (LPA)": "Dr Lisa Adviser",
+    "Next service date": "01/06/2027",
+}
 
 
 def fill_staff_form(qtbot, window: MainWindow, name: str, initials: str, password: str, pin: str) -> None:  # noqa: ANN001
@@ -57,9 +67,29 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     type_into(qtbot, dialog, "Date trained", "02/11/2026")
     type_into(qtbot, dialog, "Authorised until", "01/11/2027")
     click(qtbot, dialog, "Save")
+    # The clinic's laser, as its local rules list it.
+    window.devices_action.trigger()
+    click(qtbot, window, "Register a device…")
+    dialog = open_dialog()
+    for name, text in LASER_DETAILS.items():
+        type_into(qtbot, dialog, name, text)
+    find(dialog, QComboBox, "Laser class").setCurrentText("Class 4")
+    click(qtbot, dialog, "Save")
+    table = find(window, QTableWidget, "Laser devices")
+    assert table.item(0, table.columnCount() - 1).text() == "Not checked today"
     window.sign_out_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", "AN password")
     assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
+
+    # Before its first use today, Ann checks the laser, item by item.
+    assert "Not checked today: the Fotona SP Dynamis (serial SP-1)" in visible_texts(window)
+    click(qtbot, window, "Do the pre-use check: Fotona SP Dynamis (serial SP-1)")
+    dialog = open_dialog()
+    for item in desk.pre_use_checklist.items:
+        click(qtbot, dialog, f"{item.label}: Passed")
+    click(qtbot, dialog, "Record the check")
+    assert not dialog.isVisible()
+    assert "Not checked today" not in visible_texts(window)
 
     # Register a patient with an accent and an apostrophe, then start her session.
     type_into(qtbot, window, "First names", "Zoë")
@@ -136,14 +166,17 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     confirm(qtbot, window, "Gel removed, skin cleansed and dry")
     click(qtbot, window, "Eye protection: External eye shields")
     confirm(qtbot, window, "Patient eye shields or glasses on", "Save")
-    confirm(qtbot, window, "Staff eyewear matched to the laser's wavelength")
+    eyewear = card(window, "Laser chosen; staff eyewear matches its marking")
+    assert find(eyewear, QComboBox, "Laser device").currentText() == "Fotona SP Dynamis (serial SP-1)"
+    assert "Eyewear marking to check on every pair: D 2940 LB5" in visible_texts(eyewear)
+    confirm(qtbot, window, "Laser chosen; staff eyewear matches its marking")
     click(qtbot, window, "Cool air blower: Accepted")
     confirm(qtbot, window, "Cool air blower offered", "Save")
     confirm(qtbot, window, "Device and planned settings read back")
 
     # Laser: a setting outside the defined range is refused and nothing is saved.
     fractional = card(window, "Fractional pass")
-    type_into(qtbot, fractional, "Device", "Fraxel re:pair")
+    assert find(fractional, QComboBox, "Laser device").currentText() == "Fotona SP Dynamis (serial SP-1)"
     type_into(qtbot, fractional, "Energy per pulse", "400")
     type_into(qtbot, fractional, "Density", "20")
     type_into(qtbot, fractional, "Passes", "2")

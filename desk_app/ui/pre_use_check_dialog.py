@@ -1,0 +1,119 @@
+"""The daily pre-use safety check of one laser, answered item by item (issue 15).
+
+Every item must be answered Passed or Failed: nothing is ticked in advance, so the operator answers
+each one. The store checks the answers (a failed item needs a note) and who may record them; the
+dialog stays open on a refusal, with the reason in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_use import DeviceUse
+from desk_app.domain.people import Staff
+from desk_app.domain.pre_use_check import PreUseCheck
+from desk_app.store.desk import Desk
+from desk_app.ui.form_dialog import FormDialog
+
+NOTE_NAME = "Note: what is wrong"
+
+
+class PreUseCheckDialog(FormDialog):
+    """One device's check by the member at the desk; `done` is told of the check once it is stored."""
+
+    def __init__(
+        self, parent: QWidget, desk: Desk, use: DeviceUse, staff: Staff, done: Callable[[PreUseCheck], None]
+    ) -> None:
+        device = use.device
+        super().__init__(
+            parent,
+            f"Pre-use check of the {device.name}",
+            f"Before the {device.name} is first used today, check each item on the device and in the room, "
+            "and answer each one. One failed item takes the laser out of use for the rest of the day: "
+            "say in the note what is wrong.",
+            ok_text="Record the check",
+        )
+        self.setMinimumWidth(900)
+        self.desk, self.device_id, self.staff, self._done = desk, device.id, staff, done
+        self.checklist = desk.pre_use_checklist
+        self.answers: dict[str, tuple[QButtonGroup, QRadioButton]] = {}
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumHeight(240)
+        items = QWidget(scroll)
+        items.setObjectName("checkItems")
+        grid = QGridLayout(items)
+        grid.setColumnStretch(0, 1)
+        for row, item in enumerate(self.checklist.items):
+            title = QLabel(item.label, items)
+            title.setObjectName("itemTitle")
+            title.setWordWrap(True)
+            help_text = QLabel(item.help, items)
+            help_text.setObjectName("itemHelp")
+            help_text.setWordWrap(True)
+            group = QButtonGroup(self)
+            buttons = QHBoxLayout()
+            passed, failed = (QRadioButton(answer, items) for answer in ("Passed", "Failed"))
+            for button in (passed, failed):
+                button.setAccessibleName(f"{item.label}: {button.text()}")
+                button.setAccessibleDescription(item.help)
+                group.addButton(button)
+                buttons.addWidget(button)
+            self.answers[item.id] = (group, passed)
+            grid.addWidget(title, 2 * row, 0)
+            grid.addWidget(help_text, 2 * row + 1, 0)
+            grid.addLayout(buttons, 2 * row, 1, 2, 1)
+        scroll.setWidget(items)
+        # Above the note, taking the height the screen has: the items scroll, the buttons stay in view.
+        column = self.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(column.indexOf(self.form), scroll, 1)
+
+        self.note = QPlainTextEdit(self)
+        self.note.setAccessibleName(NOTE_NAME)
+        self.note.setTabChangesFocus(True)
+        self.note.setFixedHeight(70)
+        self.form.addRow("Note (if anything failed)", self.note)
+        who = QLabel(
+            f"{staff.name} ({staff.initials}), following the {self.checklist.title.lower()}, "
+            f"version {self.checklist.version}",
+            self,
+        )
+        who.setWordWrap(True)
+        self.form.addRow("Checked by", who)
+        screen = self.screen().availableGeometry()
+        self.resize(min(960, screen.width() - 40), min(720, screen.height() - 60))
+
+    def adjustSize(self) -> None:  # noqa: N802 (Qt's name)
+        """Kept at the size fitted to the screen when a refusal is shown: the list of items gives up
+        the room for the message (shrunk to fit, the list lay under the note)."""
+
+    def save(self) -> str | None:
+        """Only the answers given are sent: the store names the first item left unanswered."""
+        answers = {
+            item_id: group.checkedButton() is passed
+            for item_id, (group, passed) in self.answers.items()
+            if group.checkedButton() is not None
+        }
+        try:
+            check = self.desk.record_pre_use_check(
+                self.device_id, answers, self.note.toPlainText(), self.staff.id
+            )
+        except DomainError as error:
+            return str(error)
+        self._done(check)
+        return None

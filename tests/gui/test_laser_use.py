@@ -1,0 +1,299 @@
+"""The laser on screen (issue 15): the daily pre-use check done from the board, a laser out of use or
+not checked today said in words wherever it can be chosen, the eyewear marking of the laser chosen at
+the time-out, and an overdue service flagged for a clinician."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QTableWidget,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.domain.procedure import Procedure
+from desk_app.store.desk import Desk
+from desk_app.ui.item_card import ItemCard
+from desk_app.ui.main_window import MainWindow
+from tests.gui.nurse import card, click, find, open_dialog, type_into, type_text, visible_texts
+from tests.gui.test_checklist_actions import show, start_session, status
+from tests.gui.test_laser_devices import usable_by_anyone
+from tests.support.lasers import TEST_LASER_MARKING, laser_ready, passed_answers, register_test_laser
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
+
+EYEWEAR = "Laser chosen; staff eyewear matches its marking"
+FRACTIONAL = "Fractional pass"
+LASER_NAME = "Fotona SP Dynamis (serial SP-TEST-1)"
+CO2 = {
+    "make": "Lumenis",
+    "model": "UltraPulse",
+    "serial_number": "UP-1",
+    "wavelengths_nm": "10600",
+    "eyewear_marking": 'EN 207 "D 10600 LB6"',
+}
+CO2_NAME = "Lumenis UltraPulse (serial UP-1)"
+NOT_CHECKED = "has not had today's pre-use safety check"
+
+
+def at_time_out(desk: Desk, clock: ManualClock, staff: Staff) -> int:
+    """A session whose gel has worked and whose time-out is done but for the laser and eyewear."""
+    session_id = start_session(desk, staff)
+    tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
+    clock.advance(minutes=60)
+    tick_all(desk, session_id, {k: v for k, v in TIME_OUT.items() if k != "staff_eyewear"}, staff.id)
+    return session_id
+
+
+def choose(qtbot: QtBot, combo: QComboBox, text: str) -> None:
+    """Choose an entry of a list with the arrow keys, as a keyboard user does."""
+    index = combo.findText(text)
+    assert index >= 0, f"{text!r} is not in the list: {entries(combo)}"
+    combo.setFocus()
+    while combo.currentIndex() != index:
+        key = Qt.Key.Key_Down if combo.currentIndex() < index else Qt.Key.Key_Up
+        qtbot.keyClick(combo, key)
+
+
+def entries(combo: QComboBox) -> list[str]:
+    return [combo.itemText(index) for index in range(combo.count())]
+
+
+def reopen(window: MainWindow, session_id: int) -> None:
+    """The session opened again from the board: its cards are built anew, the old ones deleted."""
+    window.show_session(session_id)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def laser_list(root: QWidget) -> QComboBox:
+    return find(root, QComboBox, "Laser device")
+
+
+def fill_pass(qtbot: QtBot, fractional: QWidget) -> None:
+    type_into(qtbot, fractional, "Energy per pulse", "40")
+    type_into(qtbot, fractional, "Density", "20")
+    type_into(qtbot, fractional, "Passes", "2")
+    click(qtbot, fractional, "Areas treated: Cheeks")
+
+
+def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_saved(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    session_id = at_time_out(desk, clock, nurse)
+    show(window, nurse, session_id)
+    eyewear = card(window, EYEWEAR)
+    assert "No laser is registered: an administrator registers it under Administration ▸ Laser devices" in (
+        visible_texts(eyewear)
+    )
+    assert not find(eyewear, QAbstractButton, f"Confirm: {EYEWEAR}").isEnabled()
+
+    register_test_laser(desk)
+    click(qtbot, window, "Back to board")
+    assert f"Not checked today: the {LASER_NAME} needs its pre-use check before use." in visible_texts(window)
+    reopen(window, session_id)
+    eyewear = card(window, EYEWEAR)
+    assert entries(laser_list(eyewear)) == [f"{LASER_NAME} — not checked today"]
+    assert f"Hard stop: the {LASER_NAME} {NOT_CHECKED}" in visible_texts(eyewear)
+    assert not find(eyewear, QAbstractButton, f"Confirm: {EYEWEAR}").isEnabled()
+
+    click(qtbot, window, "Back to board")
+    click(qtbot, window, f"Do the pre-use check: {LASER_NAME}")
+    dialog = open_dialog()
+    qtbot.wait(1)  # real sizes
+    assert not usable_by_anyone(dialog, "pre-use check")
+    assert "Ann Nurse (AN)" in visible_texts(dialog)
+    click(qtbot, dialog, "Record the check")
+    assert dialog.isVisible(), "nothing is answered for the nurse"
+    assert "'Warning sign up and key controlled': answer passed or failed." in visible_texts(dialog)
+    items, note = dialog.findChild(QScrollArea), find(dialog, QPlainTextEdit, "Note: what is wrong")
+    assert items.geometry().bottom() < note.geometry().top(), "the items lie above the note, not under it"
+    for item in desk.pre_use_checklist.items:
+        click(qtbot, dialog, f"{item.label}: Passed")
+    click(qtbot, dialog, "Record the check")
+    assert not dialog.isVisible()
+    assert "Not checked today" not in visible_texts(window)
+    (check,) = desk.pre_use_checks()
+    assert (check.passed, check.staff_name) == (True, "Ann Nurse")
+
+    reopen(window, session_id)
+    eyewear = card(window, EYEWEAR)
+    assert entries(laser_list(eyewear)) == [LASER_NAME]
+    assert f"Eyewear marking to check on every pair: {TEST_LASER_MARKING}" in visible_texts(eyewear)
+    click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
+    assert status(window, EYEWEAR).startswith("✓ Done")
+
+    fractional = card(window, FRACTIONAL)
+    assert laser_list(fractional).currentText() == LASER_NAME, "the laser of the time-out"
+    fill_pass(qtbot, fractional)
+    click(qtbot, fractional, f"Save pass: {FRACTIONAL}")
+    assert status(window, FRACTIONAL).startswith("✓ Done")
+    (tick,) = [e for e in desk.session(session_id).events if e.item_id == "fractional_pass"]
+    assert tick.values["device"]["name"] == LASER_NAME
+
+
+def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_and_the_devices_page(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
+) -> None:
+    register_test_laser(desk)
+    window.set_staff(admin)
+    assert "An authorised laser operator does it." in visible_texts(window), "not an administrator"
+    assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and "pre-use" in b.text()]
+    window.set_staff(nurse)
+    click(qtbot, window, f"Do the pre-use check: {LASER_NAME}")
+    dialog = open_dialog()
+    for item in desk.pre_use_checklist.items:
+        click(qtbot, dialog, f"{item.label}: {'Failed' if item.id == 'plume_extraction' else 'Passed'}")
+    click(qtbot, dialog, "Record the check")
+    assert "A failed check needs a note: say what is wrong." in visible_texts(dialog)
+    type_text(find(dialog, QPlainTextEdit, "Note: what is wrong"), "The extractor does not draw")
+    click(qtbot, dialog, "Record the check")
+    assert not dialog.isVisible()
+
+    out_of_use = (
+        f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00 "
+        "(Plume extraction working: The extractor does not draw)."
+    )
+    banner = find(window, QLabel, out_of_use + " It can be used again tomorrow, after a new check.")
+    assert banner.objectName() == "deviceOutOfUse"
+    assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and "pre-use" in b.text()]
+
+    window.set_staff(admin)
+    window.devices_action.trigger()
+    table = find(window, QTableWidget, "Laser devices")
+    assert table.item(0, table.columnCount() - 1).text().startswith(out_of_use)
+
+
+def test_a_laser_failed_at_another_desk_is_refused_with_the_reason_and_marked_out_of_use(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
+) -> None:
+    session_id = at_time_out(desk, clock, nurse)
+    tick_all(desk, session_id, {"staff_eyewear": TIME_OUT["staff_eyewear"]}, nurse.id)
+    show(window, nurse, session_id)
+    fractional = card(window, FRACTIONAL)
+    fill_pass(qtbot, fractional)
+
+    # Meanwhile the clinician finds the extractor broken and records it at the other desk.
+    clock.advance(minutes=5)
+    device_id = laser_ready(desk)
+    failed = passed_answers(desk, plume_extraction=False)
+    desk.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
+    click(qtbot, fractional, f"Save pass: {FRACTIONAL}")
+    reason = f"Out of use today: the {LASER_NAME} failed its pre-use check at 10:05"
+    assert reason in visible_texts(fractional)
+    assert not [e for e in desk.session(session_id).events if e.item_id == "fractional_pass"]
+    assert laser_list(fractional).currentText() == f"{LASER_NAME} — out of use today"
+    assert not find(fractional, QAbstractButton, f"Save pass: {FRACTIONAL}").isEnabled()
+
+    click(qtbot, window, "Back to board")
+    assert reason in visible_texts(window)
+
+
+def test_the_eyewear_marking_follows_the_laser_chosen_and_a_pass_names_a_laser_not_checked(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    laser_ready(desk)
+    co2 = register_test_laser(desk, **CO2)
+    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    register_test_laser(desk, serial_number="SP-2")  # a second erbium laser, not checked today
+    session_id = at_time_out(desk, clock, nurse)
+    show(window, nurse, session_id)
+
+    eyewear = card(window, EYEWEAR)
+    lasers = laser_list(eyewear)
+    spare = "Fotona SP Dynamis (serial SP-2)"
+    assert entries(lasers) == [f"{spare} — not checked today", LASER_NAME, CO2_NAME]
+    assert lasers.currentText() == LASER_NAME
+    marking = f"Eyewear marking to check on every pair: {TEST_LASER_MARKING}"
+    assert find(eyewear, QLabel, marking).isVisible()
+    choose(qtbot, lasers, CO2_NAME)
+    co2_marking = 'Eyewear marking to check on every pair: EN 207 "D 10600 LB6"'
+    assert find(eyewear, QLabel, co2_marking).accessibleName() == co2_marking
+    assert marking not in visible_texts(eyewear)
+    assert lasers.accessibleDescription() == co2_marking
+    choose(qtbot, lasers, LASER_NAME)
+    assert marking in visible_texts(eyewear)
+    click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
+
+    fractional = card(window, FRACTIONAL)
+    passes = laser_list(fractional)
+    assert passes.currentText() == LASER_NAME
+    choose(qtbot, passes, f"{spare} — not checked today")
+    assert f"Hard stop: the {spare} {NOT_CHECKED}" in visible_texts(fractional)
+    assert not find(fractional, QAbstractButton, f"Save pass: {FRACTIONAL}").isEnabled()
+    choose(qtbot, passes, LASER_NAME)
+    assert NOT_CHECKED not in visible_texts(fractional)
+    assert find(fractional, QAbstractButton, f"Save pass: {FRACTIONAL}").isEnabled()
+
+
+def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    register_test_laser(desk, next_service_on=clock.now().date() - timedelta(days=3))
+    laser_ready(desk)
+    session_id = at_time_out(desk, clock, nurse)
+    tick_all(desk, session_id, {"staff_eyewear": TIME_OUT["staff_eyewear"]}, nurse.id)
+    others = {key: value for key, value in LASER.items() if key != "fractional_pass"}
+    tick_all(desk, session_id, others, nurse.id)
+    show(window, nurse, session_id)
+
+    fractional = card(window, FRACTIONAL)
+    assert laser_list(fractional).currentText() == f"{LASER_NAME} — service overdue"
+    warning = (
+        f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026: this pass will need a "
+        "clinician's override, with a reason."
+    )
+    assert find(fractional, QLabel, warning).isVisible()
+    fill_pass(qtbot, fractional)
+    click(qtbot, fractional, f"Save pass: {FRACTIONAL}")
+    assert status(window, FRACTIONAL) == "⚠ Needs a clinician's decision"
+    assert f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026" in visible_texts(fractional)
+    assert find(fractional, QAbstractButton, f"Override: {FRACTIONAL}").isVisible()
+
+
+def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_second(
+    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_test_laser(desk)
+    session_id = at_time_out(desk, clock, nurse)
+    reads: list[int] = []
+    read = desk.device_uses
+    monkeypatch.setattr(desk, "device_uses", lambda *a, **k: reads.append(1) or read(*a, **k))
+
+    def seconds_pass(page: str) -> None:
+        before = len(reads)
+        for _ in range(5):
+            clock.advance(seconds=1)
+            window.tick()
+        assert len(reads) == before, f"{page} reads the lasers every second"
+
+    window.set_staff(nurse)
+    assert len(reads) == 1
+    seconds_pass("the board")
+    window.show_session(session_id)
+    assert len(reads) == 2
+    seconds_pass("the checklist")
+    clock.advance(days=1)
+    window.tick()
+    assert len(reads) == 3, "a new day: every laser needs a new check"
+    assert laser_list(card(window, EYEWEAR)).currentText().endswith("— not checked today")
+
+
+def test_last_sessions_laser_typed_before_version_1_3_is_shown_as_it_was(
+    qtbot: QtBot, procedure: Procedure
+) -> None:
+    fractional = ItemCard(procedure.item("fractional_pass"))
+    qtbot.addWidget(fractional)
+    fractional.set_device_uses([])
+    fractional.set_previous({"device": "Fraxel re:pair", "energy_mj": 40.0}, "28/10/2026")
+    fractional.show()
+    assert "Changed: was Fraxel re:pair last session (28/10/2026)" in visible_texts(fractional)
+    assert "Same as last session (28/10/2026)" in visible_texts(fractional), "the energy"
