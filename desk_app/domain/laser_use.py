@@ -69,7 +69,7 @@ class DeviceUse:
         if self.passed_check is None:
             return (
                 f"Hard stop: the {name} has not had today's pre-use safety check. An authorised laser "
-                "operator does it first (Laser devices, Pre-use check)."
+                "operator does it first, from the board (Do the pre-use check)."
             )
         return None
 
@@ -142,13 +142,18 @@ def check_device_value(label: str, raw: object) -> dict[str, Any]:
     return dict(raw)
 
 
-def device_flag(value: Mapping[str, Any]) -> str | None:
+def device_flag(value: Mapping[str, Any] | str) -> str | None:
     """The soft stop a stored device value raises: its service was overdue when it was used."""
+    if isinstance(value, str):  # typed as text before version 1.3
+        return None
     due = value.get("service_due")
     return service_flag(value["name"], date.fromisoformat(due)) if due else None
 
 
-def describe_device_value(value: Mapping[str, Any]) -> str:
-    """'Fotona SP Dynamis (serial SP-1); eyewear EN 207 "D 2940 LB5"' where the marking was confirmed."""
+def describe_device_value(value: Mapping[str, Any] | str) -> str:
+    """'Fotona SP Dynamis (serial SP-1); eyewear EN 207 "D 2940 LB5"' where the marking was confirmed;
+    a device typed as text before version 1.3 (a last session's, shown beside today's) as typed."""
+    if isinstance(value, str):
+        return value
     marking = value.get("eyewear_marking")
     return f"{value['name']}; eyewear {marking}" if marking else str(value["name"])

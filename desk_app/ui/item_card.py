@@ -7,7 +7,7 @@ when another item is ticked or the countdown refreshes. Which buttons show is as
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actions import can_correct, can_override
 from desk_app.domain.laser_use import DeviceUse
-from desk_app.domain.procedure import FieldType, ItemDef, ItemKind
+from desk_app.domain.procedure import ItemDef, ItemKind
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
 from desk_app.domain.values import describe_value, describe_values, same_value
@@ -261,9 +261,7 @@ class ItemCard(QFrame):
                 hint.setText(f"Same as last session ({self._previous_when})")
                 hint.setProperty("changed", False)
             else:
-                # Before version 1.3 the device was typed: last session's text is shown as it was.
-                legacy = field.type is FieldType.DEVICE and not isinstance(before, Mapping)
-                shown = str(before) if legacy else describe_value(field, before)
+                shown = describe_value(field, before)
                 hint.setText(f"Changed: was {shown} last session ({self._previous_when})")
                 hint.setProperty("changed", True)
             hint.style().unpolish(hint)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.procedure import FieldDef, Procedure, load_procedure
-from desk_app.domain.values import describe_values, flags_for, validate_field, validate_values
+from desk_app.domain.values import describe_value, describe_values, flags_for, validate_field, validate_values
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from tests.support.lasers import TEST_LASER_VALUE
 
@@ -367,3 +367,9 @@ def test_the_eyewear_item_describes_the_device_with_the_marking_confirmed(proced
     assert describe_values(item, values) == [
         ("Laser device", 'Fotona SP Dynamis (serial SP-TEST-1); eyewear EN 207 "D 2940 LB5"')
     ]
+
+
+def test_a_device_typed_before_version_1_3_reads_as_typed_beside_todays(procedure: Procedure) -> None:
+    """A last session's pass under 1.2 named its laser as text; today's card shows it as it was."""
+    assert describe_value(DEVICE, "Fraxel re:pair") == "Fraxel re:pair"
+    assert flags_for(procedure.item("fractional_pass"), fractional(device="Fraxel re:pair")) == []
