@@ -6,7 +6,6 @@ the database), so two desks cannot interleave a read-check-write on the same ses
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -64,7 +63,13 @@ from desk_app.store.models import (
 )
 from desk_app.store.patients import PatientActions, PatientChangeEntry
 from desk_app.store.postgres import ClinicPostgresDatabase, describe
-from desk_app.store.rows import event_from_row, patient_from_row, staff_from_row
+from desk_app.store.rows import (
+    event_from_row,
+    patient_from_row,
+    source_digest,
+    staff_from_row,
+    stored_version,
+)
 
 
 class SessionAlreadyInProgress(ActionRefused):
@@ -204,7 +209,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
     # --- sessions: reading -----------------------------------------------------------------------
 
     def _procedure_for(self, row: ProcedureVersionRow) -> Procedure:
-        if row.sha256 == _sha256(self.procedure.source):
+        if row.sha256 == source_digest(self.procedure.source):
             return self.procedure
         if row.sha256 not in self._procedures:
             name = f"stored {row.procedure_id} version {row.version}"
@@ -326,7 +331,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
             )
             row = SessionRow.create(
                 patient=patient_id,
-                procedure=self._procedure_row(),
+                procedure=stored_version(self.procedure.id, self.procedure.version, self.procedure.source),
                 session_number=done + 1,
                 status=SessionStatus.IN_PROGRESS.value,
                 started_at=self.clock.now(),
@@ -340,18 +345,6 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
             }
             self._audit("session started", staff_id, "session", row.id, started)
         return self.session(row.id)
-
-    def _procedure_row(self) -> ProcedureVersionRow:
-        digest = _sha256(self.procedure.source)
-        row = ProcedureVersionRow.get_or_none(ProcedureVersionRow.sha256 == digest)
-        if row is None:
-            row = ProcedureVersionRow.create(
-                procedure_id=self.procedure.id,
-                version=self.procedure.version,
-                sha256=digest,
-                source=self.procedure.source,
-            )
-        return row
 
     def _state_in_transaction(self, session_id: int) -> tuple[SessionRecord, SessionState]:
         """Inside the caller's write transaction (BEGIN IMMEDIATE): the session as it stands now,
@@ -579,7 +572,3 @@ def clinic_permissions(procedure: Procedure) -> Permissions:
     if key not in _permissions:
         _permissions[key] = load_permissions(resource_path(PERMISSIONS_FILE), procedure)
     return _permissions[key]
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

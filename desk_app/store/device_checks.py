@@ -6,7 +6,6 @@ file is stored like a procedure version, so each check names the exact wording i
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -27,6 +26,7 @@ from desk_app.paths import PRE_USE_CHECK_FILE, resource_path
 from desk_app.store.devices import DeviceActions
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserDeviceCheck, ProcedureVersionRow, StaffRow
+from desk_app.store.rows import stored_version
 
 _checklists: list[PreUseChecklist] = []
 
@@ -58,16 +58,6 @@ class DeviceCheckActions(DeviceActions):
     @property
     def pre_use_checklist(self) -> PreUseChecklist:
         return clinic_pre_use_checklist()
-
-    def _checklist_row(self) -> ProcedureVersionRow:
-        checklist = self.pre_use_checklist
-        digest = hashlib.sha256(checklist.source.encode("utf-8")).hexdigest()
-        row = ProcedureVersionRow.get_or_none(ProcedureVersionRow.sha256 == digest)
-        if row is None:
-            row = ProcedureVersionRow.create(
-                procedure_id=checklist.id, version=checklist.version, sha256=digest, source=checklist.source
-            )
-        return row
 
     @store_errors
     def pre_use_checks(self, day: date | None = None, device_id: int | None = None) -> list[PreUseCheck]:
@@ -130,7 +120,7 @@ class DeviceCheckActions(DeviceActions):
                 day=use.today,
                 staff=staff_id,
                 at=self.clock.now(),
-                checklist=self._checklist_row(),
+                checklist=stored_version(checklist.id, checklist.version, checklist.source),
                 passed=passed,
                 answers_json=json.dumps(checked),
                 note=written,

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.session import Event, EventKind
-from desk_app.store.models import EventRow, PatientRow, StaffRow
+from desk_app.store.models import EventRow, PatientRow, ProcedureVersionRow, StaffRow
+
+
+def source_digest(text: str) -> str:
+    """What names a stored file version: the SHA-256 of its exact text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stored_version(file_id: str, version: str, source: str) -> ProcedureVersionRow:
+    """The row keeping this exact file text (a procedure or the pre-use checklist), added the first
+    time a session or a check uses it, so a record always names the wording it followed."""
+    digest = source_digest(source)
+    row = ProcedureVersionRow.get_or_none(ProcedureVersionRow.sha256 == digest)
+    if row is None:
+        row = ProcedureVersionRow.create(procedure_id=file_id, version=version, sha256=digest, source=source)
+    return row
 
 
 def staff_from_row(row: StaffRow) -> Staff:
