@@ -34,6 +34,7 @@ from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.audit import event_detail, utc_text, verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
+from desk_app.store.rows import stored_version
 from tests.benchmarks.bench_tools import (
     GEL_WAIT_MINUTES,
     WALK,
@@ -184,7 +185,7 @@ def _build(db: Database, desk: Desk, nurse: Staff, people: list[tuple]) -> dict[
     procedure = desk.procedure
     connection = db.connection()
     with db.atomic():
-        procedure_id = desk._procedure_row().id  # the row the app itself makes for new sessions
+        procedure_id = stored_version(procedure.id, procedure.version, procedure.source).id  # as the app does
         for patients, words, sessions, events, audit in _batches(
             db, people, procedure_id, procedure.version, nurse.id
         ):
