@@ -65,19 +65,22 @@ def check_tick(
 
 def _check_same_laser(state: SessionState, item: ItemDef, values: dict[str, Any]) -> None:
     """A laser pass uses the laser the staff confirmed their eyewear for, at the time-out."""
-    eyewear = state.procedure.eyewear_item
-    if item.kind is not ItemKind.LASER_PASS or eyewear is None:
+    if item.kind is not ItemKind.LASER_PASS:
         return
-    confirmed = state.item(eyewear.id).tick
+    chosen = state.confirmed_laser
     for field in item.device_fields():
         used = values.get(field.id)
-        chosen = confirmed.values.get(eyewear.device_fields()[0].id) if confirmed else None
-        if used is None or chosen is None or used["id"] == chosen["id"]:
-            continue
-        raise ActionRefused(
-            f"The staff eyewear was confirmed for the {chosen['name']}, not the {used['name']}. "
-            f"Undo '{eyewear.label}' and confirm the eyewear for the {used['name']} first."
-        )
+        if used is not None and chosen is not None and used["id"] != chosen["id"]:
+            raise ActionRefused(other_laser_message(state, chosen["name"], used["name"]))
+
+
+def other_laser_message(state: SessionState, confirmed: str, used: str) -> str:
+    eyewear = state.procedure.eyewear_item
+    label = eyewear.label if eyewear is not None else "the eyewear"
+    return (
+        f"The staff eyewear was confirmed for the {confirmed}, not the {used}. "
+        f"Undo '{label}' and confirm the eyewear for the {used} first."
+    )
 
 
 def can_correct(state: SessionState, item_id: str) -> str | None:

@@ -130,6 +130,18 @@ class SessionState:
         """The clinician's override that ended the gel wait before its time, if there is one."""
         return self.items[self.procedure.gel_wait.id].override
 
+    @property
+    def confirmed_laser(self) -> Mapping[str, Any] | None:
+        """The laser the staff's eyewear was confirmed for at the time-out (the stored snapshot of
+        it, see laser_use.device_value): the passes use it. None before, or if the eyewear's tick was
+        undone, or in a procedure without the item."""
+        eyewear = self.procedure.eyewear_item
+        tick = self.items[eyewear.id].tick if eyewear is not None else None
+        if eyewear is None or tick is None:
+            return None
+        value = tick.values.get(eyewear.device_fields()[0].id)
+        return value if isinstance(value, Mapping) else None
+
     def next_item(self) -> ItemState | None:
         """The first item still to do at the current pause point: what the board shows as 'next'."""
         if self.ended or self.current_pause_point is None:

@@ -248,7 +248,7 @@ class ChecklistPage(QWidget):
         if (state := self.state()) is not None:
             self._read_devices()
             barred = self._not_permitted()
-            confirmed = self._confirmed_device(state)
+            confirmed = state.confirmed_laser["id"] if state.confirmed_laser else None
             for item_id, card in self.cards.items():
                 if card.item.kind is ItemKind.LASER_PASS:
                     card.follow_device(confirmed)
@@ -288,15 +288,6 @@ class ChecklistPage(QWidget):
                 if isinstance(stored, Mapping):
                     return stored.get("id")
         return None
-
-    def _confirmed_device(self, state: SessionState) -> int | None:
-        """The laser the staff's eyewear was confirmed for at the time-out: the passes use it."""
-        eyewear = state.procedure.eyewear_item
-        tick = state.item(eyewear.id).tick if eyewear is not None else None
-        if eyewear is None or tick is None:
-            return None
-        stored = [tick.values.get(field.id) for field in eyewear.device_fields()]
-        return next((value.get("id") for value in stored if isinstance(value, Mapping)), None)
 
     def _not_permitted(self) -> dict[str, str | None]:
         """Why the member at the desk may not do each item: asked of the store when the member, the
