@@ -282,6 +282,13 @@ class _Reader:
             raise self.fail(where, f"field 'flag' names '{unknown_flags[0]}', not one of the options")
         if flag and not table.get("flag_message", "").strip():
             raise self.fail(where, "field 'flag_message' is missing: say what the flag means")
+        # A device field is the laser itself: always needed, nothing to set but its label.
+        extra = sorted(set(table) - {"id", "label", "type"})
+        self.authoring_rule(
+            field_type is FieldType.DEVICE and bool(extra),
+            where,
+            f"field '{extra[0] if extra else ''}' is not allowed on a device field (it is always required)",
+        )
         limits = {k: table.get(k) for k in ("min", "max", "clinic_min", "clinic_max")}
         if field_type is FieldType.NUMBER:
             self._check_number_limits(limits, where)
@@ -554,6 +561,12 @@ def _check_whole(procedure: Procedure, reader: _Reader) -> None:
         passes = [item for item in items if item.kind is ItemKind.LASER_PASS]
         if passes and order.index(passes[0].id) < order.index(eyewear[0].id):
             raise reader.fail(f"item '{passes[0].id}'", "a laser pass comes before the eyewear is confirmed")
+        unnamed = [item for item in passes if not item.device_fields()]
+        reader.authoring_rule(
+            bool(unnamed),
+            f"item '{unnamed[0].id if unnamed else ''}'",
+            "a laser pass must name its laser (a field of type device), as the eyewear is confirmed for one",
+        )
     sign_outs = [item for item in items if item.kind is ItemKind.SIGN_OUT]
     if len(sign_outs) != 1 or items[-1].kind is not ItemKind.SIGN_OUT:
         raise reader.fail("the file", "needs exactly one sign_out item, as the very last item")

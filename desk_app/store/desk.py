@@ -405,7 +405,7 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
             self._check_may_tick(staff, item_id, state.procedure)  # first: who may helps most
             item_state = state.items.get(item_id)
             if item_state is not None and item_state.tick is None and not item_state.locked:
-                values = self._with_devices(item_state.item, values)  # else check_tick says why not
+                values = self._with_devices(state, item_state.item, values)  # else check_tick says why
             checked = check_tick(state, item_id, values, self.clock.now())
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")

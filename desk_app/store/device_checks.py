@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from desk_app.domain.actions import other_laser_message
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.laser_use import DeviceUse, device_uses, device_value
 from desk_app.domain.permissions import PermissionRefused
@@ -22,6 +23,7 @@ from desk_app.domain.pre_use_check import (
     parse_pre_use_checklist,
 )
 from desk_app.domain.procedure import ItemDef, ItemKind
+from desk_app.domain.session import SessionState
 from desk_app.paths import PRE_USE_CHECK_FILE, resource_path
 from desk_app.store.devices import DeviceActions
 from desk_app.store.errors import store_errors
@@ -131,19 +133,67 @@ class DeviceCheckActions(DeviceActions):
             self._audit("laser pre-use check", staff_id, "laser_device", device_id, detail)
         return next(check for check in self.pre_use_checks(use.today) if check.id == row.id)
 
-    def _with_devices(self, item: ItemDef, values: Mapping[str, Any]) -> dict[str, Any]:
-        """The tick's values with each chosen device (its id) replaced by the snapshot the record
-        keeps, refusing a device that may not be used today (the hard stops, in words)."""
+    def _with_devices(self, state: SessionState, item: ItemDef, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The tick's values with each chosen device replaced by the snapshot the record keeps,
+        refusing, in words, a device that may not be used today (the hard stops), a pass on another
+        laser than the eyewear's, and eyewear checked against a marking that is no longer the laser's.
+
+        A device is chosen by its id; the eyewear item's may come as {"id", "eyewear_marking_seen"}:
+        the marking the nurse read on the screen, which must still be the laser's when it is kept."""
+        self._refuse_a_pass_without_a_laser(state, item)
         resolved = dict(values)
         for field in item.device_fields():
             chosen = resolved.get(field.id)
-            if chosen is None or chosen == "":
-                continue  # validate_values says it is missing
-            if isinstance(chosen, bool) or not isinstance(chosen, int):
-                raise ActionRefused(f"{field.label}: choose a registered laser device from the list.")
-            resolved[field.id] = device_value(
-                self.device_use(chosen),
-                confirms_eyewear=item.confirms_eyewear,
-                laser_pass=item.kind is ItemKind.LASER_PASS,
-            )
+            if chosen is not None and chosen != "":  # else validate_values says it is missing
+                resolved[field.id] = self._device_kept(state, item, *_chosen_device(field.label, chosen))
         return resolved
+
+    def _device_kept(
+        self, state: SessionState, item: ItemDef, device_id: int, seen: str | None
+    ) -> dict[str, Any]:
+        laser_pass = item.kind is ItemKind.LASER_PASS
+        confirmed = state.confirmed_laser if laser_pass else None
+        if confirmed is not None and confirmed["id"] != device_id:  # said first: no check would help
+            raise ActionRefused(other_laser_message(state, confirmed["name"], self.device(device_id).name))
+        use = self.device_use(device_id)
+        name, marking = use.device.name, use.device.eyewear_marking
+        if item.confirms_eyewear and seen is not None and seen != marking:
+            raise ActionRefused(
+                f"The eyewear marking of the {name} has just changed to {marking}: check the eyewear "
+                "against the new marking."
+            )
+        if confirmed is not None and confirmed.get("eyewear_marking") != marking:
+            eyewear = state.procedure.eyewear_item
+            raise ActionRefused(
+                f"The eyewear marking of the {name} changed to {marking} after the time-out. Undo "
+                f"'{eyewear.label if eyewear else 'the eyewear'}' and check the eyewear again."
+            )
+        return device_value(use, confirms_eyewear=item.confirms_eyewear, laser_pass=laser_pass)
+
+    def _refuse_a_pass_without_a_laser(self, state: SessionState, item: ItemDef) -> None:
+        """A session started under a procedure before registered lasers (1.2 and older) would record
+        its passes with no daily check: once this desk's procedure names the laser, it may not."""
+        if (
+            item.kind is ItemKind.LASER_PASS
+            and not item.device_fields()
+            and self.procedure.eyewear_item is not None
+        ):
+            raise ActionRefused(
+                f"This session follows procedure version {state.procedure.version}, which does not name a "
+                "registered laser, so the laser's daily pre-use check cannot be enforced. Stop the "
+                "treatment (with a reason) and start a new session."
+            )
+
+
+def _chosen_device(label: str, chosen: object) -> tuple[int, str | None]:
+    """(device id, eyewear marking seen) from a device field's raw value."""
+    device_id, seen = chosen, None
+    if isinstance(chosen, Mapping) and set(chosen) == {"id", "eyewear_marking_seen"}:
+        device_id, seen = chosen["id"], chosen["eyewear_marking_seen"]
+    if (
+        isinstance(device_id, bool)
+        or not isinstance(device_id, int)
+        or not (seen is None or isinstance(seen, str))
+    ):
+        raise ActionRefused(f"{label}: choose a registered laser device from the list.")
+    return device_id, seen

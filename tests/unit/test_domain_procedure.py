@@ -541,3 +541,25 @@ def test_a_laser_pass_before_the_eyewear_is_confirmed_is_refused() -> None:
         1,
     )
     assert "item 'fractional_pass': a laser pass comes before the eyewear is confirmed" in refusal(text)
+
+
+@pytest.mark.parametrize(
+    "setting", ["required = false", 'required_if = { field = "areas", equals = "Cheeks" }', 'unit = "nm"']
+)
+def test_a_device_field_takes_no_setting_that_could_leave_a_pass_without_its_laser(setting: str) -> None:
+    text = edited(
+        '{ id = "device", label = "Laser device", type = "device" },\n  { id = "beam_mm"',
+        f'{{ id = "device", label = "Laser device", type = "device", {setting} }},\n  {{ id = "beam_mm"',
+    )
+    key = setting.split(" ")[0]
+    assert (
+        f"item 'full_beam_pass', field 'device': field '{key}' is not allowed on a device field"
+        in refusal(text)
+    )
+
+
+def test_a_laser_pass_that_does_not_name_its_laser_is_refused() -> None:
+    text = edited(
+        '{ id = "device", label = "Laser device", type = "device" },\n  { id = "beam_mm"', '{ id = "beam_mm"'
+    )
+    assert "item 'full_beam_pass': a laser pass must name its laser" in refusal(text)
