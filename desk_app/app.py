@@ -11,8 +11,16 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.domain.clock import Clock, SystemClock
 from desk_app.domain.errors import ProcedureError
+from desk_app.domain.pre_use_check import load_pre_use_checklist
 from desk_app.domain.procedure import load_procedure
-from desk_app.paths import PROCEDURE_FILE, data_folder, opened_databases, remember_opened, resource_path
+from desk_app.paths import (
+    PRE_USE_CHECK_FILE,
+    PROCEDURE_FILE,
+    data_folder,
+    opened_databases,
+    remember_opened,
+    resource_path,
+)
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.files import make_private
@@ -33,8 +41,10 @@ def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -
     A missing or empty database file where a clinic's was (NoClinicHereError) is made anew only with
     `new_clinic`."""
     procedure = load_procedure(resource_path(PROCEDURE_FILE))
+    # Read now, like the procedure: a broken check file stops the start, not the first check of a day.
+    checklist = load_pre_use_checklist(resource_path(PRE_USE_CHECK_FILE))
     database = open_database(database_url, new_clinic=new_clinic, remembered=opened_databases())
-    desk = Desk(database, procedure, clock)
+    desk = Desk(database, procedure, clock, pre_use_checklist=checklist)
     file = desk.database_file()  # None on a server
     if file is not None:
         remember_opened(file)

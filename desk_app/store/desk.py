@@ -35,6 +35,7 @@ from desk_app.domain.people import (
     Staff,
 )
 from desk_app.domain.permissions import PermissionRefused, Permissions, load_permissions
+from desk_app.domain.pre_use_check import PreUseChecklist
 from desk_app.domain.procedure import ItemKind, Procedure, parse_procedure
 from desk_app.domain.session import (
     Event,
@@ -48,7 +49,7 @@ from desk_app.paths import PERMISSIONS_FILE, resource_path
 from desk_app.store.accounts import AccountActions
 from desk_app.store.audit import AuditReport, event_detail, verify_audit
 from desk_app.store.clinic import ClinicActions
-from desk_app.store.device_checks import DeviceCheckActions
+from desk_app.store.device_checks import DeviceCheckActions, clinic_pre_use_checklist
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperatorActions
 from desk_app.store.models import (
@@ -108,9 +109,11 @@ class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, 
         clock: Clock,
         hasher: SecretHasher | None = None,
         permissions: Permissions | None = None,
+        pre_use_checklist: PreUseChecklist | None = None,
     ) -> None:
         self.db = db
         self.procedure = procedure
+        self.pre_use_checklist = pre_use_checklist or clinic_pre_use_checklist()
         self.permissions = permissions or clinic_permissions(procedure)
         self.clock = clock
         self.hasher = hasher or SecretHasher()

@@ -34,7 +34,8 @@ _checklists: list[PreUseChecklist] = []
 
 
 def clinic_pre_use_checklist() -> PreUseChecklist:
-    """The clinic's pre-use checklist file, read once per process."""
+    """The clinic's pre-use checklist file, read once per process (the app reads it itself at start,
+    so that a broken file stops the start)."""
     if not _checklists:
         _checklists.append(load_pre_use_checklist(resource_path(PRE_USE_CHECK_FILE)))
     return _checklists[0]
@@ -57,9 +58,7 @@ def _check_from_row(row: LaserDeviceCheck, checklist: PreUseChecklist) -> PreUse
 
 
 class DeviceCheckActions(DeviceActions):
-    @property
-    def pre_use_checklist(self) -> PreUseChecklist:
-        return clinic_pre_use_checklist()
+    pre_use_checklist: PreUseChecklist  # the clinic's current version, for new checks
 
     @store_errors
     def pre_use_checks(self, day: date | None = None, device_id: int | None = None) -> list[PreUseCheck]:
@@ -105,7 +104,8 @@ class DeviceCheckActions(DeviceActions):
         check takes the device out of use until tomorrow, so none is taken after one that day."""
         checklist = self.pre_use_checklist
         passed, checked, written = check_answers(checklist, answers, note)
-        with self.db.atomic():
+        refusals = self._refusals_audited(staff_id, "pre-use check", device_id, subject="laser_device")
+        with refusals, self.db.atomic():
             staff = self.staff(staff_id)
             if not self.is_authorised_operator(staff_id):
                 raise PermissionRefused(
@@ -128,9 +128,10 @@ class DeviceCheckActions(DeviceActions):
                 note=written,
             )
             failed = [checklist.label_of(item) for item, ok in checked.items() if not ok]
-            detail = {"device": use.device.name, "passed": passed, "failed": failed, "note": written}
+            detail = {"device": device_id, "device_name": use.device.name, "day": use.today.isoformat()}
+            detail |= {"passed": passed, "failed": failed, "note": written, "answers": checked}
             detail["checklist_version"] = checklist.version
-            self._audit("laser pre-use check", staff_id, "laser_device", device_id, detail)
+            self._audit("laser pre-use check", staff_id, "laser_device_check", row.id, detail)
         return next(check for check in self.pre_use_checks(use.today) if check.id == row.id)
 
     def _with_devices(self, state: SessionState, item: ItemDef, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -166,13 +166,19 @@ class LaserOperatorActions(DeskBase):
 
     @contextmanager
     def _refusals_audited(
-        self, staff_id: int, action: str, session_id: int, item_id: str | None = None
+        self,
+        staff_id: int,
+        action: str,
+        subject_id: int,
+        item_id: str | None = None,
+        subject: str = "session",
     ) -> Iterator[None]:
-        """Audit a permission refusal once the refused action's transaction has rolled back."""
+        """Audit a permission refusal once the refused action's transaction has rolled back: about a
+        session (and an item of it), or another subject such as a laser device."""
         try:
             yield
         except PermissionRefused as refusal:
             with self.db.atomic():
                 detail = {"action": action, "item": item_id, "why": str(refusal)}
-                self._audit("refused: not permitted", staff_id, "session", session_id, detail)
+                self._audit("refused: not permitted", staff_id, subject, subject_id, detail)
             raise

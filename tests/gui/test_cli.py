@@ -181,3 +181,24 @@ def test_a_data_folder_and_an_error_log_left_open_by_an_older_version_are_closed
     assert mode_of(folder) == 0o700
     assert mode_of(folder / app.ERROR_LOG) == 0o600
     assert (folder / app.ERROR_LOG).read_text() == "--- an old error\n"  # kept, not emptied
+
+
+def test_a_broken_pre_use_check_file_stops_the_start_too(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    qapp,  # noqa: ANN001
+    shown: list[str],
+) -> None:
+    """Read at the start like the procedure: found there, not at the first laser check of a day."""
+    real = paths.resource_path(paths.PRE_USE_CHECK_FILE).read_text(encoding="utf-8")
+    broken = tmp_path / "laser-pre-use-check.toml"
+    broken.write_text(real.replace('id = "eyewear"', 'id = "warning_sign_and_key"'), encoding="utf-8")
+    monkeypatch.setattr(
+        app,
+        "resource_path",
+        lambda relative: broken if relative == paths.PRE_USE_CHECK_FILE else paths.resource_path(relative),
+    )
+    database = tmp_path / "desk.sqlite3"
+    assert cli.main(["--db", str(database)]) == 2
+    assert shown == ["Pre-use check file laser-pre-use-check.toml: the file: an item id is used twice"]
+    assert not database.exists()

@@ -391,14 +391,18 @@ def record_pre_use_check(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
         answers = passed_answers(w.desk, plume_extraction=False)
         w.desk.record_pre_use_check(device_id, answers, "Extractor not drawing", w.nurse.id)
+        (check,) = w.desk.pre_use_checks(device_id=device_id)
         detail = {
-            "device": "Fotona SP Dynamis (serial SP-TEST-1)",
+            "device": device_id,
+            "device_name": "Fotona SP Dynamis (serial SP-TEST-1)",
+            "day": "2026-11-25",
             "passed": False,
             "failed": ["Plume extraction working"],
             "note": "Extractor not drawing",
+            "answers": answers,
             "checklist_version": "1.0",
         }
-        return Expected("laser pre-use check", w.nurse.id, "laser_device", device_id, detail)
+        return Expected("laser pre-use check", w.nurse.id, "laser_device_check", check.id, detail)
 
     return act
 

@@ -15,6 +15,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.permissions import PermissionRefused
+from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.session import ItemStatus
 from desk_app.store.desk import Desk
 from tests.support.lasers import TEST_LASER_MARKING, passed_answers, register_test_laser
@@ -217,6 +218,8 @@ def test_only_an_authorised_operator_checks_a_laser_and_every_item_is_answered(
     trainee = add_member(desk, "Tia Trainee", "TT", "nurse", laser_operator=False)
     with pytest.raises(PermissionRefused, match="Tia Trainee is not an authorised laser operator"):
         check(desk, laser, trainee)
+    refused = "SELECT staff_id, subject, subject_id FROM audit_log WHERE action = 'refused: not permitted'"
+    assert [tuple(row) for row in run_sql(db, refused).fetchall()] == [(trainee.id, "laser_device", laser)]
     answers = passed_answers(desk)
     del answers["emergency_stop"]
     with pytest.raises(ValidationError, match="'Emergency stop tested': answer passed or failed"):
@@ -258,3 +261,59 @@ def test_the_database_refuses_to_change_or_remove_a_check(
     with pytest.raises(Exception, match="laser_device_check rows are append-only"), db.atomic():
         run_sql(db, statement.format(true=true))
     assert not desk.pre_use_checks(device_id=laser)[0].passed
+
+
+def test_a_session_whose_eyewear_was_confirmed_yesterday_needs_todays_check_for_its_passes(
+    desk: Desk, clock: ManualClock, nurse: Staff, zoe: Patient, laser: int
+) -> None:
+    clock.set(clock.now().replace(hour=22, minute=0))  # a late evening: 22:00 GMT
+    session_id = at_the_passes(desk, clock, zoe, nurse, laser_checked(desk, laser, nurse))
+    clock.advance(hours=3)  # past midnight: yesterday's check no longer holds
+    with pytest.raises(ActionRefused, match="has not had today's pre-use safety check"):
+        desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+    check(desk, laser, nurse)
+    desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+
+
+def test_the_marking_kept_is_the_one_the_nurse_read_and_still_the_lasers_at_each_pass(
+    desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff, zoe: Patient, laser: int
+) -> None:
+    check(desk, laser, nurse)
+    session_id = at_the_eyewear(desk, clock, zoe, nurse)
+    desk.update_device(laser, {"eyewear_marking": "EN 207 D 2940 LB6"}, admin.id)  # at another desk
+    seen = {"id": laser, "eyewear_marking_seen": TEST_LASER_MARKING}  # what the card still showed
+    with pytest.raises(ActionRefused, match="marking of the Fotona .* has just changed to EN 207 D 2940 LB6"):
+        desk.tick(session_id, "staff_eyewear", {"device": seen}, nurse.id)
+    seen["eyewear_marking_seen"] = "EN 207 D 2940 LB6"
+    record = desk.tick(session_id, "staff_eyewear", {"device": seen}, nurse.id)
+    assert record.events[-1].values["device"]["eyewear_marking"] == "EN 207 D 2940 LB6"
+
+    tick_all(desk, session_id, {"cool_air": TIME_OUT["cool_air"], "settings_read_back": {}}, nurse.id)
+    desk.update_device(laser, {"eyewear_marking": TEST_LASER_MARKING}, admin.id)
+    with pytest.raises(
+        ActionRefused, match="changed to EN 207 .D 2940 LB5. after the time-out. Undo 'Laser chosen"
+    ):
+        desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+
+
+def test_a_session_under_a_procedure_before_registered_lasers_records_no_pass(
+    desk: Desk, db: Database, procedure: Procedure, clock: ManualClock, nurse: Staff, zoe: Patient
+) -> None:
+    """Open at the upgrade to 1.3: its passes would escape the daily check, so they are refused."""
+    old_text = (
+        procedure.source.replace('version = "1.3"', 'version = "1.2"', 1)
+        .replace("confirms_eyewear = true\n", "")
+        .replace(
+            '{ id = "device", label = "Laser device", type = "device" },',
+            '{ id = "device", label = "Device", type = "text" },',
+        )
+    )
+    old = parse_procedure(old_text, "stored 1.2", authoring=False)
+    session_id = Desk(db, old, clock).start_session(zoe.id, nurse.id).id
+    tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    clock.advance(minutes=61)
+    tick_all(desk, session_id, {**TIME_OUT, "staff_eyewear": {"device": "Fraxel"}}, nurse.id)
+    with pytest.raises(
+        ActionRefused, match="follows procedure version 1.2, which does not name a registered laser"
+    ):
+        desk.tick(session_id, "full_beam_pass", {**LASER["full_beam_pass"], "device": "Fraxel"}, nurse.id)
