@@ -61,8 +61,8 @@ def _parser() -> argparse.ArgumentParser:
             help="replace FILE if it exists (never a database, its side files, a backup or a link)",
         )
 
-    for document, subject_help in DOCUMENTS.items():
-        one = with_db(documents.add_parser(document, help=f"a {document} PDF ({subject_help})"))
+    for document, (what, subject_help) in DOCUMENTS.items():
+        one = with_db(documents.add_parser(document, help=f"{what} as a PDF"))
         one.add_argument("subject", help=subject_help)
         one.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
         force(one)

@@ -22,11 +22,11 @@ from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 
-# The documents about one patient, with what names their subject.
+# The documents about one patient: what each is, and what names its subject.
 DOCUMENTS = {
-    "session": "the session ID shown in the app, for example 12",
-    "aftercare": "the session ID shown in the app, for example 12",
-    "history": "the patient's clinic number, for example AZ-00012",
+    "session": ("a session record", "the session ID shown in the app, for example 12"),
+    "aftercare": ("the patient's aftercare sheet", "the session ID shown in the app, for example 12"),
+    "history": ("a patient history", "the patient's clinic number, for example AZ-00012"),
 }
 
 
