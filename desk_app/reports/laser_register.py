@@ -8,6 +8,7 @@ temporary file beside it, the export audited, and only then moved into place.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -78,6 +79,11 @@ def rows_text(count: int) -> str:
     return "1 exposure" if count == 1 else f"{count:,} exposures"
 
 
+def _by_day(exposures: Sequence[Exposure]) -> list[tuple[date, list[Exposure]]]:
+    """The exposures (in time order) day by day."""
+    return [(day, list(on_day)) for day, on_day in itertools.groupby(exposures, key=lambda row: row.day)]
+
+
 def register_document(
     exposures: Sequence[Exposure], scope: RegisterScope, clinic: ClinicDetails, formats: LocalFormats
 ) -> RegisterDocument:
@@ -89,7 +95,14 @@ def register_document(
         period=period,
         count=rows_text(len(exposures)),
         columns=list(zip(COLUMNS, _WIDTHS, strict=True)),
-        rows=[exposure.cells(formats.date) for exposure in exposures],
+        days=[
+            (
+                formats.long_date(day),
+                rows_text(len(on_day)),
+                [exposure.cells(formats.date) for exposure in on_day],
+            )
+            for day, on_day in _by_day(exposures)
+        ],
     )
     header = f"{TITLE} · {scope.device_text} · {period} · {clinic.name}"
     return RegisterDocument(TITLE, header, html, clinic.paper)

@@ -165,6 +165,7 @@ def test_the_pdf_lists_every_exposure_on_landscape_pages(
     ):
         assert shown in text
     assert "AZ-01012" not in text
+    assert f"{formats.long_date(TODAY)} · 2 exposures" in text  # a table a day, under its date
     (width, height), *_ = page_sizes(path.read_bytes())
     assert width > height  # A4 on its side: twelve columns fit
     assert exports()[-1]["format"] == "PDF" and exports()[-1]["pages"] == 1
