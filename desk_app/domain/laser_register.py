@@ -17,7 +17,7 @@ from typing import Any
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.procedure import ItemKind, Procedure
-from desk_app.domain.session import Event, SessionRecord, SessionState
+from desk_app.domain.session import Event, SessionState, derive_state
 from desk_app.domain.values import describe_value, describe_values
 
 NOT_RECORDED = "Not recorded"
@@ -135,12 +135,34 @@ def _override_text(flags: tuple[str, ...], override: Event | None) -> str:
     return "; ".join(flags) + f". {decision}"
 
 
-def session_exposures(record: SessionRecord, now: datetime) -> list[Exposure]:
+@dataclass(frozen=True)
+class FiredSession:
+    """What the register reads of a session that used the laser: the patient's clinic number, the
+    procedure version it ran, and its events about the items of register_items (an item's tick,
+    override and flags come from its own events only: see domain.session._replay)."""
+
+    id: int
+    clinic_number: str
+    procedure: Procedure
+    events: tuple[Event, ...]
+
+
+def register_items(procedure: Procedure) -> set[str]:
+    """The items a register row is made of: the laser passes and the adverse-events item."""
+    return {
+        item.id
+        for item in procedure.all_items()
+        if item.kind is ItemKind.LASER_PASS or item.records_adverse_events
+    }
+
+
+def session_exposures(session: FiredSession, now: datetime) -> list[Exposure]:
     """Every live laser pass of one session, in the procedure's order."""
-    state = record.state(now)
-    adverse = adverse_events_text(record.procedure, state)
+    procedure = session.procedure
+    state = derive_state(procedure, session.events, now)
+    adverse = adverse_events_text(procedure, state)
     found = []
-    for item in record.procedure.all_items():
+    for item in procedure.all_items():
         if item.kind is not ItemKind.LASER_PASS:
             continue
         item_state = state.item(item.id)
@@ -161,8 +183,8 @@ def session_exposures(record: SessionRecord, now: datetime) -> list[Exposure]:
         found.append(
             Exposure(
                 at=tick.at,
-                session_id=record.id,
-                clinic_number=record.patient.clinic_number,
+                session_id=session.id,
+                clinic_number=session.clinic_number,
                 operator=tick.staff_name,
                 device=name,
                 serial_number=serial,
@@ -178,7 +200,7 @@ def session_exposures(record: SessionRecord, now: datetime) -> list[Exposure]:
 
 
 def register_exposures(
-    records: Iterable[SessionRecord],
+    sessions: Iterable[FiredSession],
     now: datetime,
     from_day: date,
     to_day: date,
@@ -190,8 +212,8 @@ def register_exposures(
     start, end = utc_bounds(from_day, to_day)
     rows = [
         exposure
-        for record in records
-        for exposure in session_exposures(record, now)
+        for session in sessions
+        for exposure in session_exposures(session, now)
         if start <= exposure.at < end and (device_id is None or exposure.device_id == device_id)
     ]
     return sorted(rows, key=lambda exposure: (exposure.at, exposure.session_id))
