@@ -41,6 +41,7 @@ from desk_app.ui.printing import ask_file_to_save, ask_to_replace
 from desk_app.ui.widgets import message_label, row_table
 
 DEFAULT_DAYS = 30
+MEASURED_ROWS = 50
 NOT_ALLOWED = "The laser register is for an administrator or an authorised laser operator."
 
 
@@ -111,8 +112,11 @@ class LaserRegisterPage(QWidget):
         layout.addWidget(self.summary)
         self.model = ExposureModel(self)
         self.table = row_table(self, "Laser exposures", self.model)
-        self.table.setWordWrap(False)  # a year holds thousands of rows: one line each, no measuring
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)  # a year holds thousands of rows: one line each
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        # Columns as wide as their first rows' text, measured once a reading: never the whole year.
+        header.setResizeContentsPrecision(MEASURED_ROWS)
         layout.addWidget(self.table, 1)
         self.message = message_label(self)
         layout.addWidget(self.message)
@@ -169,6 +173,7 @@ class LaserRegisterPage(QWidget):
             return
         self.scope = RegisterScope(from_day, to_day, device)
         self.model.show(exposures)
+        self.table.resizeColumnsToContents()
         period = f"{local_date(from_day)} to {local_date(to_day)}"
         self.summary.setText(f"{self.scope.device_text}, {period}: {rows_text(len(exposures))}")
         self.message.setText("")
