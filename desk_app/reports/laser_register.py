@@ -68,7 +68,6 @@ class RegisterScope:
 class RegisterDocument:
     """The register's pages (see reports.pages.Paged): landscape, so twelve columns fit."""
 
-    title: str
     running_header: str
     html: str
     paper: PaperSize
@@ -76,6 +75,7 @@ class RegisterDocument:
 
 
 def rows_text(count: int) -> str:
+    """'1 exposure', '10,000 exposures'."""
     return "1 exposure" if count == 1 else f"{count:,} exposures"
 
 
@@ -87,6 +87,8 @@ def _by_day(exposures: Sequence[Exposure]) -> list[tuple[date, list[Exposure]]]:
 def register_document(
     exposures: Sequence[Exposure], scope: RegisterScope, clinic: ClinicDetails, formats: LocalFormats
 ) -> RegisterDocument:
+    """The clinic's heading, what was asked for, then a table a day (see the template for why);
+    every page's header says which register a loose page belongs to."""
     period = f"{formats.date(scope.from_day)} to {formats.date(scope.to_day)}"
     html = render(
         "laser_register.html.j2",
@@ -105,7 +107,7 @@ def register_document(
         ],
     )
     header = f"{TITLE} · {scope.device_text} · {period} · {clinic.name}"
-    return RegisterDocument(TITLE, header, html, clinic.paper)
+    return RegisterDocument(header, html, clinic.paper)
 
 
 def _spreadsheet_safe(cell: str) -> str:
