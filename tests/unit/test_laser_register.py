@@ -195,12 +195,11 @@ def test_reading_a_busy_range_takes_as_few_statements_as_a_quiet_one(
 ) -> None:
     treated(desk, clock, zoe.id, nurse)
     quiet = count_statements(db, monkeypatch, lambda: desk.laser_register(TODAY, TODAY))
-    for _ in range(3):
-        treated(desk, clock, zoe.id, nurse)
-        treated(desk, clock, ian.id, nurse)
+    treated(desk, clock, zoe.id, nurse)
+    treated(desk, clock, ian.id, nurse)
     busy = count_statements(db, monkeypatch, lambda: desk.laser_register(TODAY, TODAY))
     assert busy == quiet == 3  # procedure versions, sessions, their events
-    assert len(desk.laser_register(TODAY, TODAY)) == 14
+    assert len(desk.laser_register(TODAY, TODAY)) == 6
 
 
 @pytest.mark.both_databases
