@@ -92,6 +92,7 @@ class LaserRegisterPage(QWidget):
         choices = QHBoxLayout()
         self.device_combo = QComboBox(self)
         self.device_combo.setAccessibleName("Device")
+        self.device_combo.activated.connect(lambda _index: self.refresh())  # a laser chosen: its rows
         self.from_edit, self.to_edit = QLineEdit(self), QLineEdit(self)
         for label, widget in (("Device", self.device_combo), ("From", self.from_edit), ("To", self.to_edit)):
             caption = QLabel(label, self)
