@@ -21,8 +21,8 @@ from desk_app.domain.session import Event, SessionState, derive_state
 from desk_app.domain.values import describe_value, describe_values
 
 NOT_RECORDED = "Not recorded"
-# The fields of a laser pass the register shows in their own columns (a record's words, not code's:
-# the ids are the procedure file's, kept from version 1.0 on).
+# The two fields of a laser pass with columns of their own, by their ids in the procedure file (the
+# same from version 1.0 on); every other field is a setting.
 DEVICE_FIELD = "device"
 AREAS_FIELD = "areas"
 # A register for an inspection covers a year or a few; a longer span is a typing slip.
