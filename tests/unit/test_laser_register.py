@@ -175,6 +175,11 @@ def test_an_older_record_lists_its_typed_device_when_no_device_is_asked_for(
     assert desk.laser_register(TODAY, TODAY, TEST_LASER_SERIAL) == []
 
 
+@pytest.mark.both_databases
+def test_a_clinic_that_has_treated_nobody_has_an_empty_register(desk: Desk, nurse: Staff) -> None:
+    assert desk.laser_register(TODAY, TODAY) == []
+
+
 def test_a_range_backwards_or_too_long_is_refused_in_words() -> None:
     with pytest.raises(ValidationError, match=r"ends \(01/03/2027\) before it starts \(02/03/2027\)"):
         check_register_range(date(2027, 3, 2), date(2027, 3, 1))
