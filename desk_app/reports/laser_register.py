@@ -32,7 +32,7 @@ CSV_ENCODING = "utf-8-sig"
 # "=HYPERLINK(...)"): such a cell is written with an apostrophe first, which shows it as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Share of the page's width for each of COLUMNS: settings and override reasons wrap in the widest.
-_WIDTHS = (7, 4, 5, 6, 8, 11, 7, 8, 16, 9, 8, 11)
+_WIDTHS = (6, 4, 5, 6, 7, 9, 6, 8, 15, 8, 12, 14)
 
 
 @dataclass(frozen=True)
