@@ -6,12 +6,14 @@ The store refuses anyone else; the page says so instead of listing anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -168,7 +170,10 @@ class LaserRegisterPage(QWidget):
             from_day = entered_date(self.from_edit.text(), "From")
             to_day = entered_date(self.to_edit.text(), "To")
             device = self.device_combo.currentData()
-            exposures = self.desk.laser_register(from_day, to_day, device.serial_number if device else None)
+            with _waiting():
+                exposures = self.desk.laser_register(
+                    from_day, to_day, device.serial_number if device else None
+                )
         except DomainError as error:
             self._refused(str(error))
             return
@@ -196,21 +201,12 @@ class LaserRegisterPage(QWidget):
     def save(self, suffix: str, path: str, replace: bool = False) -> None:
         """Write the rows shown as 'csv' or 'pdf', audited with who is at the desk; ask before
         replacing a file."""
-        staff, scope, rows = self.current_staff(), self.scope, self.model.exposures
+        staff, scope = self.current_staff(), self.scope
         if staff is None or scope is None:
             return
-        target = Path(path)
         try:
-            if suffix == "csv":
-                said = rows_text(
-                    save_register_csv(self.desk, rows, scope, target, staff.name, staff.id, replace=replace)
-                )
-            else:
-                at = local_date_time(self.clock.now())
-                pages = save_register_pdf(
-                    self.desk, rows, scope, target, staff.name, staff.id, LOCAL_FORMATS, at, replace=replace
-                )
-                said = pages_text(pages)
+            with _waiting():
+                said = self._write(suffix, staff, scope, Path(path), replace)
         except TargetExists:
             ask_to_replace(self, path, lambda: self.save(suffix, path, replace=True), self.message)
             return
@@ -220,4 +216,27 @@ class LaserRegisterPage(QWidget):
         except OSError as error:
             self.message.setText(f"Not saved: {path} could not be written ({error.strerror or error}).")
             return
-        self.message.setText(f"Saved {target.name} ({said}). The export is in the audit trail.")
+        self.message.setText(f"Saved {Path(path).name} ({said}). The export is in the audit trail.")
+
+    def _write(self, suffix: str, staff: Staff, scope: RegisterScope, target: Path, replace: bool) -> str:
+        """Write the file; say how much was written ('12 exposures', '3 pages')."""
+        rows = self.model.exposures
+        if suffix == "csv":
+            return rows_text(
+                save_register_csv(self.desk, rows, scope, target, staff.name, staff.id, replace=replace)
+            )
+        at = local_date_time(self.clock.now())
+        pages = save_register_pdf(
+            self.desk, rows, scope, target, staff.name, staff.id, LOCAL_FORMATS, at, replace=replace
+        )
+        return pages_text(pages)
+
+
+@contextmanager
+def _waiting() -> Iterator[None]:
+    """A wait cursor while a year's register is read or written (seconds, on the UI thread)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
