@@ -44,19 +44,41 @@ def _parser() -> argparse.ArgumentParser:
     with_db(demo)
     export = commands.add_parser(
         "export",
-        help="write a session record, an aftercare sheet or a patient history as a PDF",
+        help="write a session record, an aftercare sheet or a patient history as a PDF, or the laser "
+        "treatment register as a CSV file or a PDF",
         description="Examples: desk-app export session 12 --pdf record.pdf; "
-        "desk-app export aftercare 12 --pdf sheet.pdf; desk-app export history AZ-00012 --pdf history.pdf",
+        "desk-app export aftercare 12 --pdf sheet.pdf; desk-app export history AZ-00012 --pdf history.pdf; "
+        "desk-app export register --device SP-1234 --from 2026-01-01 --to 2026-12-31 --csv register.csv",
     )
-    export.add_argument("document", choices=DOCUMENTS, help="what to write")
-    export.add_argument("subject", help="the session ID (session, aftercare) or the clinic number (history)")
-    export.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
-    export.add_argument(
-        "--force",
-        action="store_true",
-        help="replace FILE if it exists (never a database, its side files, a backup or a link)",
+    documents = export.add_subparsers(
+        dest="document", required=True, metavar="{" + ",".join([*DOCUMENTS, "register"]) + "}"
     )
-    with_db(export)
+
+    def force(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--force",
+            action="store_true",
+            help="replace FILE if it exists (never a database, its side files, a backup or a link)",
+        )
+
+    for document, (what, subject_help) in DOCUMENTS.items():
+        one = with_db(documents.add_parser(document, help=f"{what} as a PDF"))
+        one.add_argument("subject", help=subject_help)
+        one.add_argument("--pdf", required=True, metavar="FILE", help="the PDF file to write")
+        force(one)
+    register = with_db(
+        documents.add_parser(
+            "register",
+            help="the laser treatment register: every exposure of one device or all, day by day",
+        )
+    )
+    register.add_argument("--device", metavar="SERIAL", help="one laser, by its serial number (default: all)")
+    register.add_argument("--from", dest="from_day", required=True, metavar="YYYY-MM-DD", help="first day")
+    register.add_argument("--to", dest="to_day", required=True, metavar="YYYY-MM-DD", help="last day")
+    register.add_argument("--csv", metavar="FILE", help="a CSV file for a spreadsheet (UTF-8)")
+    register.add_argument("--pdf", metavar="FILE", help="a PDF file of the register's pages")
+    force(register)
+    register.set_defaults(usage_error=register.error)
     unlock = with_db(
         commands.add_parser(
             "unlock", help="unlock a member of staff's account (when no administrator can sign in)"
@@ -349,6 +371,14 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate_to(args.target, url, undo=args.undo)
     if args.command == "audit":
         return _verify_audit(url)
+    if args.document == "register":
+        if not (args.csv or args.pdf):
+            args.usage_error("say what to write: --csv FILE, --pdf FILE or both")
+        from desk_app.exporting import register_main
+
+        return register_main(
+            args.from_day, args.to_day, args.device, args.csv, args.pdf, url, replace=args.force
+        )
     from desk_app.exporting import main as export_main
 
     return export_main(args.document, args.subject, args.pdf, url, replace=args.force)

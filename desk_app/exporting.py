@@ -1,4 +1,5 @@
-"""`desk-app export`: a session record, an aftercare sheet or a patient history to PDF, from a terminal.
+"""`desk-app export`: a session record, an aftercare sheet or a patient history to PDF, or the laser
+treatment register to CSV or PDF, from a terminal.
 
 Used by a manager answering an inspector, or by a script; it needs no window and no display.
 """
@@ -8,17 +9,25 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_register import check_register_range
 from desk_app.domain.procedure import load_procedure
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 
-DOCUMENTS = ("session", "aftercare", "history")
+# The documents about one patient: what each is, and what names its subject.
+DOCUMENTS = {
+    "session": ("a session record", "the session ID shown in the app, for example 12"),
+    "aftercare": ("the patient's aftercare sheet", "the session ID shown in the app, for example 12"),
+    "history": ("a patient history", "the patient's clinic number, for example AZ-00012"),
+}
 
 
 def _qt_for_pages() -> None:
@@ -67,12 +76,75 @@ def export(document: str, subject: str, pdf: Path, database_url: str, *, replace
     return f"Wrote the {built.title.lower()} of {patient.full_name}: {pdf} ({pages_text(pages)})."
 
 
-def main(document: str, subject: str, pdf: str, database_url: str, *, replace: bool = False) -> int:
-    """Exit 0 once the PDF is written; 1 with a message on stderr when it is not."""
+def _day(text: str, option: str) -> date:
+    """A day as the command takes it, YYYY-MM-DD: never read the wrong way round."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise DomainError(
+            f"{option} {text} is not a date: write it as YYYY-MM-DD, for example 2026-01-31."
+        ) from None
+
+
+def export_register(
+    from_text: str,
+    to_text: str,
+    serial: str | None,
+    csv_file: Path | None,
+    pdf_file: Path | None,
+    database_url: str,
+    *,
+    replace: bool = False,
+) -> str:
+    """Write the register as CSV, PDF or both, each audited; return a line saying what was written.
+    Both files are checked before either is written. Raises DomainError or OSError."""
+    from_day, to_day = _day(from_text, "--from"), _day(to_text, "--to")
+    check_register_range(from_day, to_day)
+    if csv_file is not None and pdf_file is not None and csv_file.absolute() == pdf_file.absolute():
+        raise DomainError("--csv and --pdf name the same file: give each its own.")
+    _qt_for_pages()
+    from desk_app.reports.export import pdf_target
+    from desk_app.reports.formats import pages_text
+    from desk_app.reports.laser_register import RegisterScope, rows_text, save_register_csv, save_register_pdf
+    from desk_app.ui.formatting import LOCAL_FORMATS
+
+    clock = SystemClock()
+    db = open_database(database_url, create=False)
+    try:
+        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+        device = desk.device_by_serial(serial) if serial is not None else None
+        scope = RegisterScope(from_day, to_day, device)
+        if csv_file is not None:
+            pdf_target(desk, csv_file, replace=replace, kind="CSV file")
+        if pdf_file is not None:
+            pdf_target(desk, pdf_file, replace=replace)
+        exposures = desk.laser_register(from_day, to_day, device.serial_number if device else None)
+        printed_by = f"{getpass.getuser()} (terminal export)"
+        written = []
+        if csv_file is not None:
+            save_register_csv(desk, exposures, scope, csv_file, printed_by, None, replace=replace)
+            written.append(f"{csv_file} (CSV)")
+        if pdf_file is not None:
+            printed_at = LOCAL_FORMATS.date_time(clock.now())
+            pages = save_register_pdf(
+                desk, exposures, scope, pdf_file, printed_by, None, LOCAL_FORMATS, printed_at, replace=replace
+            )
+            written.append(f"{pdf_file} (PDF, {pages_text(pages)})")
+    finally:
+        db.close()
+    period = f"{LOCAL_FORMATS.date(from_day)} to {LOCAL_FORMATS.date(to_day)}"
+    return (
+        f"Wrote the laser treatment register of {scope.device_text}, {period}, "
+        f"{rows_text(len(exposures))}: {'; '.join(written)}."
+    )
+
+
+def _reported(write: Callable[[], str]) -> int:
+    """Print what `write` says it wrote and exit 0; 1 with a message on stderr when it did not."""
     from desk_app.reports.export import TargetExists
 
     try:
-        print(export(document, subject, Path(pdf), database_url, replace=replace))
+        print(write())
     except TargetExists as error:
         print(f"desk-app export: {error} Add --force to replace it.", file=sys.stderr)
         return 1
@@ -80,6 +152,29 @@ def main(document: str, subject: str, pdf: str, database_url: str, *, replace: b
         print(f"desk-app export: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"desk-app export: the PDF could not be written ({error.strerror or error}).", file=sys.stderr)
+        print(f"desk-app export: the file could not be written ({error.strerror or error}).", file=sys.stderr)
         return 1
     return 0
+
+
+def main(document: str, subject: str, pdf: str, database_url: str, *, replace: bool = False) -> int:
+    """Exit 0 once the PDF is written; 1 with a message on stderr when it is not."""
+    return _reported(lambda: export(document, subject, Path(pdf), database_url, replace=replace))
+
+
+def register_main(
+    from_text: str,
+    to_text: str,
+    serial: str | None,
+    csv_file: str | None,
+    pdf_file: str | None,
+    database_url: str,
+    *,
+    replace: bool = False,
+) -> int:
+    """`desk-app export register`: exit 0 once every file asked for is written; 1 saying why not."""
+    csv_path = Path(csv_file) if csv_file else None
+    pdf_path = Path(pdf_file) if pdf_file else None
+    return _reported(
+        lambda: export_register(from_text, to_text, serial, csv_path, pdf_path, database_url, replace=replace)
+    )

@@ -41,6 +41,7 @@ class PrintDocument:
     patient_id: int
     session_id: int | None
     file_name: str
+    landscape: bool = False  # pages.Paged: a patient's documents are portrait
 
 
 def _running_header(clinic: ClinicDetails, title: str, patient: Patient, formats: LocalFormats) -> str:

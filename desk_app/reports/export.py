@@ -36,8 +36,9 @@ def printed_footer(printed_by: str, printed_at: str) -> str:
     return f"Printed by {printed_by} on {printed_at}"
 
 
-def pdf_target(desk: Desk, path: Path, *, replace: bool) -> Path:
+def pdf_target(desk: Desk, path: Path, *, replace: bool, kind: str = "PDF") -> Path:
     """The file to write for `path`, checked before anything is made; raises DomainError saying why not.
+    `kind` names the file in the messages (a CSV export is placed by the same rules).
 
     The folder's links are followed (the user chose that folder) but not the file's own: a PDF
     written through a link would land wherever the link points.
@@ -52,12 +53,12 @@ def pdf_target(desk: Desk, path: Path, *, replace: bool) -> Path:
         raise DomainError(unreachable(path, error)) from None
     if status is not None and stat.S_ISLNK(status.st_mode):
         raise DomainError(
-            f"{path} is a link to {os.readlink(target)}: a PDF is never written through a link. "
+            f"{path} is a link to {os.readlink(target)}: a {kind} is never written through a link. "
             "Neither was changed; choose another name."
         )
-    if status is not None and (kind := not_a_file(status.st_mode)) is not None:
-        raise DomainError(f"{path} is {kind}, not a file a PDF can replace. It was not changed.")
-    _refuse_database_files(desk, path, target)
+    if status is not None and (what := not_a_file(status.st_mode)) is not None:
+        raise DomainError(f"{path} is {what}, not a file a {kind} can replace. It was not changed.")
+    _refuse_database_files(desk, path, target, kind)
     if status is None:
         return target
     if _is_sqlite(target):
@@ -81,7 +82,7 @@ def _folder_of(path: Path) -> Path:
     return folder.resolve()
 
 
-def _refuse_database_files(desk: Desk, path: Path, target: Path) -> None:
+def _refuse_database_files(desk: Desk, path: Path, target: Path, kind: str) -> None:
     """Refuse the live database and its side files, anything in its backup folder, a name of the
     app's database files, and a side file of any SQLite file: whether or not it exists yet (a
     stray -wal beside a database would be read as part of it)."""
@@ -94,7 +95,7 @@ def _refuse_database_files(desk: Desk, path: Path, target: Path) -> None:
             what = "the clinic's database" if main_file == target else "a side file of the clinic's database"
             raise DomainError(f"{path} is {what}. It was not changed.")
         if _same_file(target.parent, desk.backup_folder()):
-            raise DomainError(f"{target.parent} is the clinic's backup folder: keep PDFs elsewhere.")
+            raise DomainError(f"{target.parent} is the clinic's backup folder: keep {kind} files elsewhere.")
     if main_file != target and _is_sqlite(main_file):
         raise DomainError(f"{path} is a side file of the database {main_file}. It was not changed.")
 
@@ -170,7 +171,7 @@ def _put_new(temporary: Path, target: Path) -> None:
         if not os.path.lexists(target):
             os.replace(temporary, target)
             return
-    raise TargetExists(f"{target} appeared while the PDF was written. It was not changed.")
+    raise TargetExists(f"{target} appeared while the file was being written. It was not changed.")
 
 
 def save_pdf(

@@ -7,6 +7,8 @@ code paints a printer's pages, a print preview's and a PDF's. No widgets: a term
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
@@ -23,7 +25,23 @@ from PySide6.QtGui import (
 )
 
 from desk_app.domain.clinic import PaperSize
-from desk_app.reports.documents import PrintDocument
+
+
+class Paged(Protocol):
+    """What pages are painted from: a patient's document or the laser register."""
+
+    @property
+    def html(self) -> str: ...
+
+    @property
+    def running_header(self) -> str: ...
+
+    @property
+    def paper(self) -> PaperSize: ...
+
+    @property
+    def landscape(self) -> bool: ...
+
 
 PDF_RESOLUTION = 300  # dots per inch: sharp text, small files
 MARGINS_MM = QMarginsF(16, 12, 16, 12)
@@ -35,11 +53,13 @@ _PAGE_SIZES = {PaperSize.A4: QPageSize.PageSizeId.A4, PaperSize.LETTER: QPageSiz
 KEEP_TOGETHER = 1
 
 
-def page_layout(paper: PaperSize) -> QPageLayout:
-    """The clinic's paper, portrait, with margins most printers can reach."""
+def page_layout(paper: PaperSize, landscape: bool = False) -> QPageLayout:
+    """The clinic's paper, portrait unless a wide table needs it on its side, with margins most
+    printers can reach."""
+    orientation = QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
     return QPageLayout(
         QPageSize(_PAGE_SIZES[paper]),
-        QPageLayout.Orientation.Portrait,
+        orientation,
         MARGINS_MM,
         QPageLayout.Unit.Millimeter,
     )
@@ -67,7 +87,7 @@ class _PageFrame:
         self.footer = QRectF(0, area.height() - band_height, self.width, band_height)
 
 
-def _layout(document: PrintDocument, device: QPagedPaintDevice, frame: _PageFrame) -> QTextDocument:
+def _layout(document: Paged, device: QPagedPaintDevice, frame: _PageFrame) -> QTextDocument:
     text = QTextDocument()
     text.documentLayout().setPaintDevice(device)  # lay out in the device's dots, fonts at true size
     text.setDefaultFont(_font(BODY_POINT_SIZE))
@@ -93,13 +113,13 @@ def _keep_tables_together(text: QTextDocument) -> None:
         block = block.next()
 
 
-def count_pages(document: PrintDocument, device: QPagedPaintDevice) -> int:
+def count_pages(document: Paged, device: QPagedPaintDevice) -> int:
     """How many pages `document` takes on `device` (its paper and margins), without painting."""
     frame = _PageFrame(device)
     return _layout(document, device, frame).pageCount()
 
 
-def paint_document(document: PrintDocument, device: QPagedPaintDevice, footer: str) -> int:
+def paint_document(document: Paged, device: QPagedPaintDevice, footer: str) -> int:
     """Paint every page onto `device` (a QPrinter or QPdfWriter, layout already set); return the count."""
     frame = _PageFrame(device)
     text = _layout(document, device, frame)
@@ -145,14 +165,14 @@ def _paint_page(painter: QPainter, text: QTextDocument, frame: _PageFrame, page:
     painter.restore()
 
 
-def pdf_bytes(document: PrintDocument, footer: str) -> tuple[bytes, int]:
+def pdf_bytes(document: Paged, footer: str) -> tuple[bytes, int]:
     """The document as a PDF in memory, and its page count; nothing is written to disk."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
     writer.setResolution(PDF_RESOLUTION)
-    writer.setPageLayout(page_layout(document.paper))
+    writer.setPageLayout(page_layout(document.paper, document.landscape))
     writer.setTitle(document.running_header)
     writer.setCreator("Treatment Desk")
     pages = paint_document(document, writer, footer)

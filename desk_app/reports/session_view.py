@@ -13,6 +13,7 @@ from datetime import datetime
 from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
+from desk_app.domain.laser_register import adverse_events_text
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind, SessionRecord, SessionState, SessionStatus
 from desk_app.domain.signatures import SignatureLine, signature_lines
@@ -25,8 +26,6 @@ from desk_app.reports.history import (
     history_lines,
 )
 from desk_app.reports.templates import render
-
-NOT_RECORDED = "Not recorded"
 
 
 # Keys of the sign-out tick's values that hold the electronic signatures (issue 14): each a mapping
@@ -115,7 +114,7 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
         sections=sections,
         stopped=f"by {abort.staff_name} at {show_time(abort.at)}: {abort.text}" if abort else "",
         overrides=overrides,
-        adverse_events=_adverse_events(record, now),
+        adverse_events=adverse_events_text(record.procedure, state),
         gel_overrun=_overrun_text(overrun, state, when) if overrun else "",
         alerts=[_alert_line(alert, record.procedure, when) for alert in raised_alerts(record, state, now)],
         signatures=signatures,
@@ -156,15 +155,6 @@ def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[dateti
         due=when(alert.due_at),
         acknowledged=f"{ack.staff_name} at {when(ack.at)}" if ack else "Not acknowledged",
     )
-
-
-def _adverse_events(record: SessionRecord, now: datetime) -> str:
-    """The answer of the procedure's adverse-event item, 'None' included; 'Not recorded' if unanswered."""
-    item = next((i for i in record.procedure.all_items() if i.records_adverse_events), None)
-    tick = record.state(now).item(item.id).tick if item else None
-    if item is None or tick is None:
-        return NOT_RECORDED
-    return "; ".join(value for _label, value in describe_values(item, dict(tick.values)))
 
 
 def session_summary_html(record: SessionRecord, now: datetime, formats: LocalFormats) -> str:

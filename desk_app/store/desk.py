@@ -52,6 +52,7 @@ from desk_app.store.clinic import ClinicActions
 from desk_app.store.device_checks import DeviceCheckActions, clinic_pre_use_checklist
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperatorActions
+from desk_app.store.laser_register import LaserRegisterActions
 from desk_app.store.models import (
     DEMO_SETTING,
     AuditLog,
@@ -99,7 +100,14 @@ class PatientHistory:
     changes: tuple[PatientChangeEntry, ...]
 
 
-class Desk(PatientActions, ClinicActions, AccountActions, LaserOperatorActions, DeviceCheckActions):
+class Desk(
+    PatientActions,
+    ClinicActions,
+    AccountActions,
+    LaserOperatorActions,
+    DeviceCheckActions,
+    LaserRegisterActions,
+):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 
     def __init__(

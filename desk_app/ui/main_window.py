@@ -43,6 +43,7 @@ from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.patient_page import PatientPage
 from desk_app.ui.patients_page import PatientsPage
 from desk_app.ui.plain_text import PlainTextLabels
+from desk_app.ui.register_page import LaserRegisterPage
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
@@ -119,6 +120,8 @@ class MainWindow(QMainWindow):
         self.sign_in_page = SignInPage(desk, self)
         self.staff_admin_page: StaffAdminPage | None = None  # built when an administrator first opens it
         self.devices_page: LaserDevicesPage | None = None  # the same
+        self.register_page: LaserRegisterPage | None = None  # the same, for an administrator or operator
+        self.reads_register = False  # who is at the desk may read the laser register (read at sign-in)
         context = DeskContext(desk, self.signals, clock, self.current_staff)
         self.home_page = HomePage(context, self.sessions, self)
         self.checklist_page = ChecklistPage(context, self)
@@ -206,6 +209,13 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+L",
             "Administrators: the clinic's lasers, their eyewear, LPA and service dates",
             self.show_devices,
+            admin_menu,
+        )
+        self.register_action = action(
+            "Laser register",
+            "Ctrl+Shift+R",
+            "Administrators and laser operators: every laser exposure, saved as CSV or PDF",
+            self.show_register,
             admin_menu,
         )
         self.clinic_action = action(
@@ -339,6 +349,25 @@ class MainWindow(QMainWindow):
             self.devices_page.refresh()
             self.stack.setCurrentWidget(self.devices_page)
 
+    def show_register(self) -> None:
+        if self.reads_register and not self.locked:
+            self.checklist_page.close_session()
+            if self.register_page is None:
+                self.register_page = LaserRegisterPage(self.desk, self.clock, self.current_staff, self)
+                self.register_page.back_requested.connect(self.show_home)
+                self.stack.addWidget(self.register_page)
+            self.register_page.open()
+            self.stack.setCurrentWidget(self.register_page)
+
+    def _read_register_access(self) -> None:
+        """Whether who signs in may read the laser register: an administrator, or an operator whose
+        authorisation holds today (the store checks again at each read and export)."""
+        staff = self.staff
+        try:
+            self.reads_register = staff is not None and self.desk.may_read_register(staff.id)
+        except DomainError:
+            self.reads_register = False  # a busy database: the tick says so
+
     def _update_staff_label(self) -> None:
         staff = self.staff
         if self.locked:
@@ -349,8 +378,17 @@ class MainWindow(QMainWindow):
         for action in (self.board_action, self.patients_action, self.switch_action, self.lock_action):
             action.setEnabled(working)
         self.sign_out_action.setEnabled(staff is not None)
-        for action in (self.staff_action, self.devices_action, self.clinic_action, self.admin_tool):
+        for action in (self.staff_action, self.devices_action, self.clinic_action):
             action.setVisible(self._is_administrator())
+        # An authorised laser operator finds the register under the same button, alone there.
+        reads_register = self.reads_register and not self.locked
+        self.register_action.setVisible(reads_register)
+        self.admin_tool.setVisible(self._is_administrator() or reads_register)
+        self.admin_button.setAccessibleName(
+            "Administration: staff, laser devices, laser register, clinic details"
+            if self._is_administrator()
+            else "Administration: laser register"
+        )
         # Nobody proven at the desk: alerts name patients by first name and initial only.
         private = self.current_staff() is None
         if self.banner.private != private:
@@ -415,6 +453,7 @@ class MainWindow(QMainWindow):
                 self._tell(f"The sign-out was not recorded. {error}")
         self._close_dialogs()
         self.staff, self.locked = None, False
+        self.reads_register = False
         self._update_staff_label()
         self.show_sign_in()
 
@@ -429,6 +468,7 @@ class MainWindow(QMainWindow):
         self.idle.touch()
         self.locked = False
         self._read_laser_operators()
+        self._read_register_access()
         self.alert_message.setVisible(False)
         self._update_staff_label()
         self.show_home()

@@ -146,17 +146,7 @@ class PrintDialog(QDialog):
     # --- PDF -----------------------------------------------------------------------------------------
 
     def _ask_pdf_path(self) -> None:
-        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        dialog = QFileDialog(
-            self, "Save as PDF", str(Path(folder) / self.document.file_name), "PDF files (*.pdf)"
-        )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        # This dialog asks before replacing a file, after its own checks (Qt's question would block).
-        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)
-        dialog.setDefaultSuffix("pdf")
-        dialog.fileSelected.connect(self.save_as_pdf)
-        dialog.open()
+        ask_file_to_save(self, "Save as PDF", self.document.file_name, "PDF files (*.pdf)", self.save_as_pdf)
 
     def save_as_pdf(self, path: str, replace: bool = False) -> None:
         """Save the PDF at `path`; an existing file is replaced only once the user says so."""
@@ -171,7 +161,7 @@ class PrintDialog(QDialog):
                 replace=replace,
             )
         except TargetExists:
-            self._ask_to_replace(path)
+            ask_to_replace(self, path, lambda: self.save_as_pdf(path, replace=True), self.message)
             return
         except DomainError as error:
             self.message.setText(str(error))
@@ -182,31 +172,6 @@ class PrintDialog(QDialog):
         self.message.setText(
             f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
         )
-
-    def _ask_to_replace(self, path: str) -> None:
-        """Ask before replacing an existing file; keeping it is the default (Enter and Esc)."""
-        name = Path(path).name
-        question = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Replace the file?",
-            f"{name} already exists in {Path(path).parent}. Replace it?",
-            QMessageBox.StandardButton.NoButton,
-            self,
-        )
-        question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        replace = question.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
-        keep = question.addButton("Keep the old file", QMessageBox.ButtonRole.RejectRole)
-        question.setDefaultButton(keep)
-        question.setEscapeButton(keep)
-
-        def answered(button: QAbstractButton) -> None:
-            if button is replace:
-                self.save_as_pdf(path, replace=True)
-            else:
-                self.message.setText(f"Not saved: {name} was kept as it was.")
-
-        question.buttonClicked.connect(answered)
-        question.open()
 
     def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
         """Log the print, then send the pages; a print that cannot be logged is not sent."""
@@ -226,6 +191,49 @@ class PrintDialog(QDialog):
             self.message.setText(f"Not printed: {error}")
             return
         self.message.setText(f"Sent {pages_text(sent)} to {destination}. The print is in the print log.")
+
+
+def ask_file_to_save(
+    parent: QWidget, title: str, file_name: str, name_filter: str, chosen: Callable[[str], None]
+) -> QFileDialog:
+    """Ask where to save a file (in the Documents folder at first); `chosen` gets the path. The
+    caller asks before replacing a file, after its own checks (Qt's question would block)."""
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    dialog = QFileDialog(parent, title, str(Path(folder) / file_name), name_filter)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)
+    dialog.setDefaultSuffix(Path(file_name).suffix.removeprefix("."))
+    dialog.fileSelected.connect(chosen)
+    dialog.open()
+    return dialog
+
+
+def ask_to_replace(parent: QWidget, path: str, replace: Callable[[], None], message: QLabel) -> None:
+    """Ask before replacing an existing file; keeping it is the default (Enter and Esc), and
+    `message` then says so."""
+    name = Path(path).name
+    question = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Replace the file?",
+        f"{name} already exists in {Path(path).parent}. Replace it?",
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
+    question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    replace_button = question.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+    keep = question.addButton("Keep the old file", QMessageBox.ButtonRole.RejectRole)
+    question.setDefaultButton(keep)
+    question.setEscapeButton(keep)
+
+    def answered(button: QAbstractButton) -> None:
+        if button is replace_button:
+            replace()
+        else:
+            message.setText(f"Not saved: {name} was kept as it was.")
+
+    question.buttonClicked.connect(answered)
+    question.open()
 
 
 def open_print_dialog(

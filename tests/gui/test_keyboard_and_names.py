@@ -178,7 +178,12 @@ def test_toolbar_actions_have_names_and_shortcuts(window: MainWindow) -> None:
         "Sign out",
     ]
     administration = window.admin_button.menu().actions()
-    assert [a.text() for a in administration] == ["Staff", "Laser devices", "Clinic details"]
+    assert [a.text() for a in administration] == [
+        "Staff",
+        "Laser devices",
+        "Laser register",
+        "Clinic details",
+    ]
     missing = [a.text() for a in [*actions, *administration] if a.shortcut().isEmpty()]
     assert not missing, f"tool bar actions without a keyboard shortcut: {missing}"
     assert all(a in window.actions() for a in administration), "their shortcuts work with the menu closed"

@@ -1,0 +1,155 @@
+"""The laser treatment register read from the sessions' events, and its exports audited (issue 15).
+
+A mixin of Desk: it uses the Desk's stored procedure versions, its devices, staff checks and audit
+row. Reading a range costs three statements however many sessions it holds.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from desk_app.domain.devices import LaserDevice
+from desk_app.domain.errors import ActionRefused
+from desk_app.domain.laser_register import (
+    Exposure,
+    FiredSession,
+    check_register_range,
+    register_exposures,
+    register_items,
+    utc_bounds,
+)
+from desk_app.domain.people import Role
+from desk_app.domain.permissions import PermissionRefused
+from desk_app.domain.procedure import ItemKind, Procedure
+from desk_app.domain.session import Event, EventKind
+from desk_app.store.devices import DeviceActions
+from desk_app.store.errors import store_errors
+from desk_app.store.models import EventRow, PatientRow, ProcedureVersionRow, SessionRow, StaffRow
+
+EXPORTED = "laser register exported"
+
+
+class LaserRegisterActions(DeviceActions):
+    def _procedure_for(self, row: ProcedureVersionRow) -> Procedure:  # provided by Desk
+        raise NotImplementedError
+
+    def may_read_register(self, staff_id: int) -> bool:
+        """An administrator or an authorised laser operator reads and exports the register."""
+        return self.staff(staff_id).role is Role.ADMINISTRATOR or self.is_authorised_operator(staff_id)
+
+    def _procedures_used(self) -> dict[int, Procedure]:
+        """Every procedure version a session ran, by its row's id (a few rows)."""
+        used = SessionRow.select(SessionRow.procedure).distinct()
+        rows = ProcedureVersionRow.select().where(ProcedureVersionRow.id.in_(used))
+        return {row.id: self._procedure_for(row) for row in rows}
+
+    def _fired_sessions(self, start: datetime, end: datetime) -> list[FiredSession]:
+        """The sessions with a laser pass ticked in [start, end), each with its events about the
+        register's items only: three statements, however many sessions (the whole event logs of
+        a busy year are fourteen times as many rows, read for nothing)."""
+        procedures = self._procedures_used()
+        items = sorted(set().union(*(register_items(procedure) for procedure in procedures.values())))
+        passes = sorted(
+            {
+                item.id
+                for p in procedures.values()
+                for item in p.all_items()
+                if item.kind is ItemKind.LASER_PASS
+            }
+        )
+        fired = EventRow.select(EventRow.session).where(
+            (EventRow.kind == EventKind.TICK.value)
+            & EventRow.item_id.in_(passes)
+            & (EventRow.at >= start)
+            & (EventRow.at < end)
+        )
+        sessions = (
+            SessionRow.select(SessionRow.id, PatientRow.clinic_number, SessionRow.procedure)
+            .join(PatientRow)
+            .where(SessionRow.id.in_(fired))
+            .tuples()
+        )
+        events: dict[int, list[Event]] = {}
+        rows = (
+            EventRow.select(
+                EventRow.id,
+                EventRow.session,
+                EventRow.kind,
+                EventRow.at,
+                EventRow.staff,
+                StaffRow.name,
+                StaffRow.initials,
+                EventRow.item_id,
+                EventRow.values_json,
+                EventRow.text,
+                EventRow.corrects,
+            )
+            .join(StaffRow)
+            .where(EventRow.session.in_(fired) & EventRow.item_id.in_(items))
+            .order_by(EventRow.id)
+            .tuples()
+        )
+        for event_id, session_id, kind, at, staff_id, name, initials, item_id, values, text, corrects in rows:
+            events.setdefault(session_id, []).append(
+                Event(
+                    event_id,
+                    EventKind(kind),
+                    at,
+                    staff_id,
+                    name,
+                    initials,
+                    item_id,
+                    json.loads(values),
+                    text,
+                    corrects,
+                )
+            )
+        return [
+            FiredSession(
+                session_id, clinic_number, procedures[procedure_id], tuple(events.get(session_id, ()))
+            )
+            for session_id, clinic_number, procedure_id in sessions
+        ]
+
+    @store_errors
+    def device_by_serial(self, serial_number: str) -> LaserDevice:
+        """The registered device (retired ones too) with that serial number, as on its plate."""
+        wanted = serial_number.strip().upper()
+        devices = self.devices(include_retired=True)
+        found = next((device for device in devices if device.serial_number == wanted), None)
+        if found is None:
+            known = ", ".join(device.serial_number for device in devices) or "none registered"
+            raise ActionRefused(
+                f"No laser device has the serial number {serial_number.strip()} (the clinic's: {known})."
+            )
+        return found
+
+    @store_errors
+    def laser_register(
+        self, from_day: date, to_day: date, device_serial: str | None = None
+    ) -> list[Exposure]:
+        """Every exposure on the clinic's days `from_day` to `to_day` (of one device, by its serial
+        number, or of all), oldest first: only sessions with a laser pass ticked in the range are read."""
+        check_register_range(from_day, to_day)
+        device_id = self.device_by_serial(device_serial).id if device_serial is not None else None
+        start, end = utc_bounds(from_day, to_day)
+        fired = self._fired_sessions(start, end)
+        return register_exposures(fired, self.clock.now(), from_day, to_day, device_id)
+
+    @store_errors
+    def record_register_export(self, what: dict[str, Any], staff_id: int | None, printed_by: str) -> None:
+        """Audit an export of the register (range, device, format, rows, file) before the file is
+        handed over. `staff_id` is None for a terminal export, whose user `printed_by` names."""
+        if staff_id is not None and not self.may_read_register(staff_id):
+            refusal = PermissionRefused(
+                f"{self.staff(staff_id).name} may not export the laser register: an administrator "
+                "or an authorised laser operator may."
+            )
+            with self.db.atomic():  # a refused attempt is kept too, as for a refused tick
+                detail = {"action": "export the laser register", "why": str(refusal)}
+                self._audit("refused: not permitted", staff_id, "laser_register", None, detail)
+            raise refusal
+        with self.db.atomic():
+            self._audit(EXPORTED, staff_id, "laser_register", None, what | {"printed_by": printed_by})

@@ -1,0 +1,242 @@
+"""The laser treatment register (issue 15): every exposure of one laser or all over a range of days,
+for an administrator or an authorised laser operator, saved as a CSV file or a PDF (each audited).
+
+The store refuses anyone else; the page says so instead of listing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.clock import Clock
+from desk_app.domain.dates import entered_date, local_today
+from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_register import COLUMNS, Exposure
+from desk_app.domain.people import Staff
+from desk_app.reports.export import TargetExists
+from desk_app.reports.formats import pages_text
+from desk_app.reports.laser_register import (
+    RegisterScope,
+    rows_text,
+    save_register_csv,
+    save_register_pdf,
+)
+from desk_app.store.desk import Desk
+from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
+from desk_app.ui.patient_models import _RowsModel
+from desk_app.ui.printing import ask_file_to_save, ask_to_replace
+from desk_app.ui.widgets import message_label, row_table
+
+DEFAULT_DAYS = 30
+MEASURED_ROWS = 50
+NOT_ALLOWED = "The laser register is for an administrator or an authorised laser operator."
+
+
+class ExposureModel(_RowsModel[Exposure]):
+    """The register's rows, in the columns of the CSV and the PDF."""
+
+    COLUMNS = COLUMNS
+
+    def show(self, exposures: list[Exposure]) -> None:
+        self.beginResetModel()
+        self._rows = exposures
+        self.endResetModel()
+
+    @property
+    def exposures(self) -> list[Exposure]:
+        return self._rows
+
+    def cells(self, row: Exposure) -> tuple[str, ...]:
+        return row.cells(local_date)
+
+
+class LaserRegisterPage(QWidget):
+    back_requested = Signal()
+    """Back to the board."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        clock: Clock,
+        current_staff: Callable[[], Staff | None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.desk, self.clock, self.current_staff = desk, clock, current_staff
+        self.scope: RegisterScope | None = None  # what the table shows, and what a save writes
+        layout = QVBoxLayout(self)
+        title = QLabel("Laser treatment register", self)
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        intro = QLabel(
+            "Every laser pass fired, with its settings and areas, who fired it and the adverse events, "
+            "for one laser or all. Each saved copy is kept in the audit trail.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        choices = QHBoxLayout()
+        self.device_combo = QComboBox(self)
+        self.device_combo.setAccessibleName("Device")
+        self.device_combo.activated.connect(lambda _index: self.refresh())  # a laser chosen: its rows
+        self.from_edit, self.to_edit = QLineEdit(self), QLineEdit(self)
+        for label, widget in (("Device", self.device_combo), ("From", self.from_edit), ("To", self.to_edit)):
+            caption = QLabel(label, self)
+            caption.setBuddy(widget)
+            choices.addWidget(caption)
+            choices.addWidget(widget)
+        for edit, name in ((self.from_edit, "From"), (self.to_edit, "To")):
+            edit.setAccessibleName(name)
+            edit.setPlaceholderText(DATE_HINT)
+            edit.returnPressed.connect(self.refresh)
+        self.show_button = QPushButton("Show", self)
+        self.show_button.clicked.connect(self.refresh)
+        choices.addWidget(self.show_button)
+        choices.addStretch(1)
+        layout.addLayout(choices)
+
+        self.summary = QLabel("", self)
+        layout.addWidget(self.summary)
+        self.model = ExposureModel(self)
+        self.table = row_table(self, "Laser exposures", self.model)
+        self.table.setWordWrap(False)  # a year holds thousands of rows: one line each
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        # Columns as wide as their first rows' text, measured once a reading: never the whole year.
+        header.setResizeContentsPrecision(MEASURED_ROWS)
+        layout.addWidget(self.table, 1)
+        self.message = message_label(self)
+        layout.addWidget(self.message)
+
+        buttons = QHBoxLayout()
+        self.csv_button = QPushButton("Save as CSV…", self)
+        self.csv_button.clicked.connect(lambda: self._ask_path("csv"))
+        self.pdf_button = QPushButton("Save as PDF…", self)
+        self.pdf_button.clicked.connect(lambda: self._ask_path("pdf"))
+        back = QPushButton("Back to board", self)
+        back.clicked.connect(self.back_requested)
+        for button in (self.csv_button, self.pdf_button, back):
+            button.setMinimumHeight(44)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+    def open(self) -> None:
+        """Fresh choices each time the page opens: every device, the last DEFAULT_DAYS days."""
+        today = local_today(self.clock.now())
+        self.from_edit.setText(local_date(today - timedelta(days=DEFAULT_DAYS - 1)))
+        self.to_edit.setText(local_date(today))
+        self.device_combo.clear()
+        self.device_combo.addItem("All devices", None)
+        try:
+            devices = self.desk.devices(include_retired=True)
+        except DomainError as error:
+            self._refused(str(error))
+            return
+        for device in devices:
+            self.device_combo.addItem(device.name + (" (retired)" if device.retired else ""), device)
+        self.refresh()
+
+    def _refused(self, why: str) -> None:
+        self.scope = None
+        self.model.show([])
+        self.summary.setText("")
+        self.message.setText(why)
+        for button in (self.csv_button, self.pdf_button):
+            button.setEnabled(False)
+
+    def refresh(self) -> None:
+        """Read the register for what is chosen; say why not (the dates, the database, who asks)."""
+        staff = self.current_staff()
+        try:
+            if staff is None or not self.desk.may_read_register(staff.id):
+                self._refused(NOT_ALLOWED)
+                return
+            from_day = entered_date(self.from_edit.text(), "From")
+            to_day = entered_date(self.to_edit.text(), "To")
+            device = self.device_combo.currentData()
+            with _waiting():
+                exposures = self.desk.laser_register(
+                    from_day, to_day, device.serial_number if device else None
+                )
+        except DomainError as error:
+            self._refused(str(error))
+            return
+        self.scope = RegisterScope(from_day, to_day, device)
+        self.model.show(exposures)
+        self.table.resizeColumnsToContents()
+        period = f"{local_date(from_day)} to {local_date(to_day)}"
+        self.summary.setText(f"{self.scope.device_text}, {period}: {rows_text(len(exposures))}")
+        self.message.setText("")
+        for button in (self.csv_button, self.pdf_button):
+            button.setEnabled(True)
+
+    def _ask_path(self, suffix: str) -> None:
+        if self.scope is not None:
+            name_filter = f"{suffix.upper()} files (*.{suffix})"
+            file_name = self.scope.file_name(suffix)
+            ask_file_to_save(
+                self,
+                f"Save as {suffix.upper()}",
+                file_name,
+                name_filter,
+                lambda path: self.save(suffix, path),
+            )
+
+    def save(self, suffix: str, path: str, replace: bool = False) -> None:
+        """Write the rows shown as 'csv' or 'pdf', audited with who is at the desk; ask before
+        replacing a file."""
+        staff, scope = self.current_staff(), self.scope
+        if staff is None or scope is None:
+            return
+        try:
+            with _waiting():
+                said = self._write(suffix, staff, scope, Path(path), replace)
+        except TargetExists:
+            ask_to_replace(self, path, lambda: self.save(suffix, path, replace=True), self.message)
+            return
+        except DomainError as error:
+            self.message.setText(f"Not saved: {error}")
+            return
+        except OSError as error:
+            self.message.setText(f"Not saved: {path} could not be written ({error.strerror or error}).")
+            return
+        self.message.setText(f"Saved {Path(path).name} ({said}). The export is in the audit trail.")
+
+    def _write(self, suffix: str, staff: Staff, scope: RegisterScope, target: Path, replace: bool) -> str:
+        """Write the file; say how much was written ('12 exposures', '3 pages')."""
+        rows = self.model.exposures
+        if suffix == "csv":
+            return rows_text(
+                save_register_csv(self.desk, rows, scope, target, staff.name, staff.id, replace=replace)
+            )
+        at = local_date_time(self.clock.now())
+        pages = save_register_pdf(
+            self.desk, rows, scope, target, staff.name, staff.id, LOCAL_FORMATS, at, replace=replace
+        )
+        return pages_text(pages)
+
+
+@contextmanager
+def _waiting() -> Iterator[None]:
+    """A wait cursor while a year's register is read or written (seconds, on the UI thread)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()

@@ -1,0 +1,155 @@
+"""The laser register page (issue 15): an administrator or an authorised laser operator chooses a
+laser and days, sees the exposures and saves them as CSV or PDF (each audited with who saved it);
+a nurse who is neither is not offered it, and the page refuses if reached."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.reports.laser_register import CSV_ENCODING
+from desk_app.store.desk import Desk
+from desk_app.store.laser_register import EXPORTED
+from desk_app.store.models import AuditLog
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.register_page import NOT_ALLOWED, LaserRegisterPage
+from tests.gui.nurse import click, find, type_into
+from tests.reports.pdf_text import pdf_pages
+from tests.support.laser_register import SECOND_LASER_SERIAL, treated
+from tests.support.lasers import laser_ready, register_test_laser
+from tests.support.people import add_member, administrator
+
+SECOND_NAME = f"Lumenis UltraPulse (serial {SECOND_LASER_SERIAL})"
+
+
+def treat_two(desk: Desk, clock: ManualClock, nurse: Staff) -> None:
+    """Ian treated 40 days ago with a second laser, since retired; Zoë today with the test laser."""
+    today = clock.now()
+    clock.set(today - timedelta(days=40))
+    second = register_test_laser(desk, make="Lumenis", model="UltraPulse", serial_number=SECOND_LASER_SERIAL)
+    ian = desk.register_patient("Ian", "Rees", "1984-06-30", "AZ-00031", nurse.id)
+    treated(desk, clock, ian.id, nurse, device_id=second)
+    clock.set(today)
+    desk.retire_device(second, "Replaced by the new laser", administrator(desk).id)
+    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    laser_ready(desk, nurse.id)
+    treated(desk, clock, zoe.id, nurse)
+
+
+def save_through_file_dialog(qtbot: QtBot, page: LaserRegisterPage, button: str, target: Path) -> None:
+    click(qtbot, page, button)
+    (chooser,) = [w for w in page.findChildren(QFileDialog) if w.isVisible()]
+    assert chooser.acceptMode() is QFileDialog.AcceptMode.AcceptSave
+    chooser.selectFile(str(target))
+    chooser.accept()
+
+
+def exported() -> list[tuple[dict, int | None]]:
+    rows = AuditLog.select().where(AuditLog.action == EXPORTED).order_by(AuditLog.id)
+    return [(json.loads(row.detail), row.staff_id) for row in rows]
+
+
+def test_an_operator_chooses_a_laser_and_days_and_saves_the_register(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    treat_two(desk, clock, nurse)
+    window.set_staff(nurse)  # an authorised laser operator, not an administrator
+    assert window.admin_tool.isVisible() and window.register_action.isVisible()
+    assert not window.devices_action.isVisible() and not window.staff_action.isVisible()
+    window.register_action.trigger()
+    page = window.register_page
+    assert window.stack.currentWidget() is page
+
+    # The last 30 days, every device: Ian's session 40 days ago is not in them.
+    assert page.model.rowCount() == 2
+    assert {page.model.exposures[row].clinic_number for row in range(2)} == {"AZ-00012"}
+    combo = find(page, QComboBox, "Device")
+    shown = [combo.itemText(i) for i in range(combo.count())]
+    assert shown[0] == "All devices" and f"{SECOND_NAME} (retired)" in shown
+
+    type_into(qtbot, page, "From", "01/10/2026")
+    click(qtbot, page, "Show")
+    assert page.model.rowCount() == 4
+    second = combo.findText(f"{SECOND_NAME} (retired)")
+    combo.setCurrentIndex(second)
+    combo.activated.emit(second)  # as a click on the laser in the list does
+    assert page.model.rowCount() == 2
+    assert {row.clinic_number for row in page.model.exposures} == {"AZ-00031"}
+    assert page.model.data(page.model.index(0, 3)) == "AZ-00031"
+    assert page.summary.text().startswith(f"{SECOND_NAME}, 01/10/2026 to 25/11/2026: 2 exposures")
+
+    target = tmp_path / "co2 register.csv"
+    save_through_file_dialog(qtbot, page, "Save as CSV…", target)
+    assert page.message.text() == "Saved co2 register.csv (2 exposures). The export is in the audit trail."
+    with target.open(encoding=CSV_ENCODING, newline="") as file:
+        assert [row["Clinic number"] for row in csv.DictReader(file)] == ["AZ-00031", "AZ-00031"]
+    ((detail, staff_id),) = exported()
+    assert staff_id == nurse.id and detail["device"] == SECOND_LASER_SERIAL and detail["format"] == "CSV"
+    assert detail["from"] == "2026-10-01" and detail["printed_by"] == nurse.name
+
+    pdf = tmp_path / "co2 register.pdf"
+    save_through_file_dialog(qtbot, page, "Save as PDF…", pdf)
+    assert page.message.text() == "Saved co2 register.pdf (1 page). The export is in the audit trail."
+    (text,) = pdf_pages(pdf.read_bytes())
+    assert "Laser treatment register" in text and f"Printed by {nurse.name} on " in text
+
+
+def test_a_file_that_exists_is_kept_unless_the_operator_says_replace(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    treat_two(desk, clock, nurse)
+    window.set_staff(nurse)
+    window.register_action.trigger()
+    page = window.register_page
+    target = tmp_path / "register.csv"
+    target.write_text("last month's register")
+
+    page.save("csv", str(target))
+    (question,) = [w for w in page.findChildren(QMessageBox) if w.isVisible()]
+    click(qtbot, question, "Keep the old file")
+    assert target.read_text() == "last month's register" and exported() == []
+    assert page.message.text() == "Not saved: register.csv was kept as it was."
+
+    page.save("csv", str(target))
+    (question,) = [w for w in page.findChildren(QMessageBox) if w.isVisible()]
+    click(qtbot, question, "Replace")
+    assert target.read_text(encoding=CSV_ENCODING).startswith("Date,Time,Session,")
+    assert len(exported()) == 1
+
+
+def test_bad_days_are_said_and_nothing_is_listed(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, admin: Staff
+) -> None:
+    treat_two(desk, clock, nurse)
+    window.set_staff(admin)
+    window.register_action.trigger()
+    page = window.register_page
+    type_into(qtbot, page, "From", "30/11/2026")
+    click(qtbot, page, "Show")
+    assert "before it starts" in page.message.text()
+    assert page.model.rowCount() == 0 and not page.csv_button.isEnabled()
+    type_into(qtbot, page, "From", "31/02/2026")
+    click(qtbot, page, "Show")
+    assert page.message.text() == "From is not a real date (for example 31/01/2027)."
+
+
+def test_a_nurse_who_is_not_a_laser_operator_is_not_offered_the_register(
+    qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
+) -> None:
+    trainee = add_member(desk, "Tess Trainee", "TT", "nurse", laser_operator=False)
+    window.set_staff(trainee)
+    assert not window.register_action.isVisible() and not window.admin_tool.isVisible()
+    window.show_register()  # the shortcut, say: nothing opens
+    assert window.stack.currentWidget() is not window.register_page
+
+    page = LaserRegisterPage(desk, desk.clock, lambda: trainee, window)  # reached all the same
+    page.open()
+    assert page.message.text() == NOT_ALLOWED
+    assert page.model.rowCount() == 0 and not page.csv_button.isEnabled()
