@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_use import DeviceUse
+from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.store.devices import DeviceChangeEntry
@@ -69,12 +69,11 @@ def device_cells(use: DeviceUse) -> tuple[str, ...]:
 
 
 def _status(use: DeviceUse) -> str:
-    """Today's status in the list: the domain's line, but for a device not yet checked, where the
-    nurse's hard stop (with where to do the check) is more than a list's column can hold."""
-    if use.device.retired:
-        return "Retired"
-    if use.passed_check is None and not use.out_of_use:
-        return "Not checked today"
+    """Today's status in the list: the domain's line, but for a device retired or not yet checked,
+    where the nurse's hard stop (with where to do the check) is more than a list's column can hold."""
+    status = short_status(use)
+    if status in ("retired", "not checked today"):
+        return status.capitalize()
     return use.status_text
 
 

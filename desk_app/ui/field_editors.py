@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.laser_use import DeviceUse
+from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.procedure import FieldDef, FieldType
 from desk_app.domain.values import format_number
 from desk_app.ui.widgets import message_label
@@ -154,16 +154,6 @@ class LineEditor(FieldEditor):
         return self.edit
 
 
-def device_mark(use: DeviceUse) -> str:
-    """Why a device in the list may not be used today (or what it needs), in two or three words.
-    Retired devices are not listed."""
-    if use.out_of_use:
-        return "out of use today"
-    if use.passed_check is None:
-        return "not checked today"
-    return "service overdue" if use.service_overdue else ""
-
-
 class DeviceEditor(FieldEditor):
     """The clinic's lasers in a list, by name. A device that may not be used today is listed all the
     same, marked, and when chosen its hard stop is said in words under the list: the nurse sees why,
@@ -193,7 +183,7 @@ class DeviceEditor(FieldEditor):
         self.combo.blockSignals(True)
         self.combo.clear()
         for use in uses:
-            mark = device_mark(use)
+            mark = short_status(use)  # why it may not be used today, or what it needs
             self.combo.addItem(f"{use.device.name} — {mark}" if mark else use.device.name, use.device.id)
         self.combo.setEnabled(bool(uses))
         self.combo.blockSignals(False)

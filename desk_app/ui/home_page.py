@@ -26,7 +26,7 @@ from desk_app.domain.board import BoardCard, BoardPhase
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_use import DeviceUse
+from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.store.desk import SessionAlreadyInProgress
@@ -278,17 +278,18 @@ class HomePage(QWidget):
     def _laser_line(self, use: DeviceUse, may_check: bool) -> None:
         """One line for a laser that may not be used today (or whose service is overdue)."""
         name = use.device.name
-        if use.out_of_use:
-            text, style = use.stop or "", "deviceOutOfUse"
-        elif use.passed_check is None:
-            who = "" if may_check else " An authorised laser operator does it."
-            text = f"Not checked today: the {name} needs its pre-use check before use.{who}"
-            style = "deviceNotChecked"
-        elif use.service_message is not None:
-            text = f"{use.service_message}: each pass with it needs a clinician's override."
-            style = "deviceNotChecked"
-        else:
-            return
+        match short_status(use):
+            case "out of use today":
+                text, style = use.stop or "", "deviceOutOfUse"
+            case "not checked today" as status:
+                who = "" if may_check else " An authorised laser operator does it."
+                text = f"{status.capitalize()}: the {name} needs its pre-use check before use.{who}"
+                style = "deviceNotChecked"
+            case "service overdue":
+                text = f"{use.service_message}. Each pass with it needs a clinician's override."
+                style = "deviceNotChecked"
+            case _:
+                return
         line = QWidget(self.lasers_box)
         row = QHBoxLayout(line)
         row.setContentsMargins(0, 0, 0, 0)

@@ -56,7 +56,7 @@ def service_warning(use: DeviceUse) -> str | None:
     """A pass with a device whose service is overdue is saved, but flagged for a clinician."""
     if use.service_message is None:
         return None
-    return f"{use.service_message}: this pass will need a clinician's override, with a reason."
+    return f"{use.service_message}. This pass will need a clinician's override, with a reason."
 
 
 class ItemCard(QFrame):

@@ -248,7 +248,7 @@ def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     fractional = card(window, FRACTIONAL)
     assert laser_list(fractional).currentText() == f"{LASER_NAME} — service overdue"
     warning = (
-        f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026: this pass will need a "
+        f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026. This pass will need a "
         "clinician's override, with a reason."
     )
     assert find(fractional, QLabel, warning).isVisible()
@@ -257,6 +257,12 @@ def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     assert status(window, FRACTIONAL) == "⚠ Needs a clinician's decision"
     assert f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026" in visible_texts(fractional)
     assert find(fractional, QAbstractButton, f"Override: {FRACTIONAL}").isVisible()
+    click(qtbot, window, "Back to board")
+    board_line = (
+        f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026. Each pass with it needs a "
+        "clinician's override."
+    )
+    assert find(window, QLabel, board_line).objectName() == "deviceNotChecked"
 
 
 def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_second(
