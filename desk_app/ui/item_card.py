@@ -182,7 +182,16 @@ class ItemCard(QFrame):
     # --- behaviour -------------------------------------------------------------------------------
 
     def entered_values(self) -> dict[str, Any]:
-        return {field_id: editor.value() for field_id, editor in self.editors.items()}
+        """What was entered; on the item confirming eyewear, the laser chosen goes with the marking
+        the card showed for it, so that the store refuses it if the marking has changed meanwhile."""
+        values = {field_id: editor.value() for field_id, editor in self.editors.items()}
+        editor = self.device_editor
+        if self.item.confirms_eyewear and editor is not None and (use := editor.chosen_use()) is not None:
+            values[editor.field.id] = {
+                "id": use.device.id,
+                "eyewear_marking_seen": use.device.eyewear_marking,
+            }
+        return values
 
     def _request_tick(self) -> None:
         self.error.setVisible(False)

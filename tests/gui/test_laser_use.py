@@ -234,6 +234,33 @@ def test_the_eyewear_marking_follows_the_laser_chosen_and_a_pass_names_a_laser_n
     assert find(fractional, QAbstractButton, f"Save pass: {FRACTIONAL}").isEnabled()
 
 
+def test_an_eyewear_marking_changed_at_another_desk_after_the_card_showed_it_is_refused_and_shown(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, admin: Staff
+) -> None:
+    device_id = laser_ready(desk)
+    session_id = at_time_out(desk, clock, nurse)
+    show(window, nurse, session_id)
+    eyewear = card(window, EYEWEAR)
+    assert f"Eyewear marking to check on every pair: {TEST_LASER_MARKING}" in visible_texts(eyewear)
+
+    new_marking = 'EN 207 "D 2940 LB6"'
+    desk.update_device(device_id, {"eyewear_marking": new_marking}, admin.id)  # the administrator's desk
+    click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
+    shown = visible_texts(eyewear)
+    refusal = next((line for line in shown.splitlines() if "has just changed" in line), shown)
+    assert refusal.startswith(f"The eyewear marking of the {LASER_NAME} has just changed to ")
+    assert new_marking in refusal
+    assert refusal.endswith("check the eyewear against the new marking.")
+    assert status(window, EYEWEAR) != "✓ Done"
+    assert f"Eyewear marking to check on every pair: {new_marking}" in shown, "read again at once"
+    assert TEST_LASER_MARKING not in shown
+
+    click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
+    assert status(window, EYEWEAR).startswith("✓ Done")
+    (tick,) = [e for e in desk.session(session_id).events if e.item_id == "staff_eyewear"]
+    assert tick.values["device"]["eyewear_marking"] == new_marking
+
+
 def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
