@@ -172,6 +172,28 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
     assert table.item(0, table.columnCount() - 1).text().startswith(out_of_use)
 
 
+def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_without_reopening(
+    window: MainWindow, desk: Desk, clock: ManualClock, admin: Staff, clinician: Staff
+) -> None:
+    device_id = register_test_laser(desk)
+    window.set_staff(admin)
+    window.devices_action.trigger()
+    table = find(window, QTableWidget, "Laser devices")
+
+    def status_shown() -> str:
+        return table.item(0, table.columnCount() - 1).text()
+
+    assert status_shown() == "Not checked today"
+    failed = passed_answers(desk, plume_extraction=False)
+    desk.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
+    window.signals.changed_elsewhere.emit()  # the laser-room desk wrote
+    assert status_shown().startswith(f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00")
+
+    clock.advance(days=1)
+    window.tick()  # the first second of the new day
+    assert status_shown() == "Not checked today"
+
+
 def test_a_laser_failed_at_another_desk_is_refused_with_the_reason_and_marked_out_of_use(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
 ) -> None:
