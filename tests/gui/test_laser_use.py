@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.store.desk import Desk
@@ -192,6 +193,36 @@ def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_wit
     clock.advance(days=1)
     window.tick()  # the first second of the new day
     assert status_shown() == "Not checked today"
+
+
+def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tried_again(
+    window: MainWindow, desk: Desk, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_test_laser(desk)
+    window.set_staff(nurse)
+    not_checked = f"Not checked today: the {LASER_NAME} needs its pre-use check before use."
+    assert not_checked in visible_texts(window)
+
+    laser_ready(desk)  # checked at the laser-room desk
+    problem = "The database could not be read: disk I/O error"
+    read = desk.device_uses
+    failures = [DomainError(problem)]
+
+    def fails_once(*args: object, **kwargs: object) -> object:
+        if failures:
+            raise failures.pop()
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(desk, "device_uses", fails_once)
+    window.signals.changed_elsewhere.emit()
+    shown = visible_texts(window)
+    assert problem in shown
+    assert not_checked not in shown, "a line that may be out of date is not left standing"
+
+    window.tick()  # the next second: read again
+    shown = visible_texts(window)
+    assert problem not in shown
+    assert "Not checked today" not in shown
 
 
 def test_a_laser_failed_at_another_desk_is_refused_with_the_reason_and_marked_out_of_use(
