@@ -7,7 +7,7 @@ when another item is ticked or the countdown refreshes. Which buttons show is as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -213,11 +213,11 @@ class ItemCard(QFrame):
         if self.device_editor is not None:
             self.device_editor.set_uses(uses)
 
-    def prefer_device(self, device_id: int | None) -> None:
-        """With no laser chosen yet, choose this one if it may be used today, else the first that may
-        (the eyewear item); a choice already made stays."""
+    def prefer_device(self, last_session: Mapping[str, Any] | None) -> None:
+        """With no laser chosen yet, offer last session's (its stored snapshot) if it may be used
+        today (the eyewear item); a choice already made stays. See DeviceEditor.prefer."""
         if self.device_editor is not None and self.device_editor.value() is None:
-            self.device_editor.prefer(device_id)
+            self.device_editor.prefer(last_session)
 
     def follow_device(self, device_id: int | None) -> None:
         """A pass uses the laser the eyewear was confirmed for: choose it whenever that changes,

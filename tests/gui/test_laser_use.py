@@ -30,7 +30,7 @@ from tests.gui.nurse import card, click, find, open_dialog, type_into, type_text
 from tests.gui.test_checklist_actions import show, start_session, status
 from tests.gui.test_laser_devices import usable_by_anyone
 from tests.support.lasers import TEST_LASER_MARKING, laser_ready, passed_answers, register_test_laser
-from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
 EYEWEAR = "Laser chosen; staff eyewear matches its marking"
 FRACTIONAL = "Fractional pass"
@@ -312,6 +312,35 @@ def test_an_eyewear_marking_changed_at_another_desk_after_the_card_showed_it_is_
     assert status(window, EYEWEAR).startswith("✓ Done")
     (tick,) = [e for e in desk.session(session_id).events if e.item_id == "staff_eyewear"]
     assert tick.values["device"]["eyewear_marking"] == new_marking
+
+
+def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_its_place(
+    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
+) -> None:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    signed_out_session(desk, clock, patient.id, nurse)  # with the test laser
+    co2 = register_test_laser(desk, **CO2)
+    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    failed = passed_answers(desk, plume_extraction=False)
+    desk.record_pre_use_check(laser_ready(desk), failed, "The extractor does not draw", clinician.id)
+    session_id = desk.start_session(patient.id, nurse.id).id
+    tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    clock.advance(minutes=60)
+    tick_all(desk, session_id, {k: v for k, v in TIME_OUT.items() if k != "staff_eyewear"}, nurse.id)
+    show(window, nurse, session_id)
+
+    eyewear = card(window, EYEWEAR)
+    lasers = laser_list(eyewear)
+    assert entries(lasers) == [f"{LASER_NAME} — out of use today", CO2_NAME]
+    assert lasers.currentIndex() == -1, "the nurse chooses: the CO2 laser is not chosen unseen"
+    assert find(eyewear, QLabel, f"Last session: {LASER_NAME} — out of use today").isVisible()
+    assert "Eyewear marking to check on every pair" not in visible_texts(eyewear)
+
+    clock.advance(days=1)
+    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    window.tick()  # a new day: the lasers are read again
+    assert lasers.currentIndex() == -1
+    assert find(eyewear, QLabel, f"Last session: {LASER_NAME} — not checked today").isVisible()
 
 
 def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
