@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QScrollArea,
     QTableWidget,
@@ -141,6 +142,11 @@ def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_
     assert tick.values["device"]["name"] == LASER_NAME
 
 
+def failed_check_question(dialog: QWidget) -> QMessageBox:
+    (question,) = [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
+    return question
+
+
 def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_and_the_devices_page(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
 ) -> None:
@@ -157,7 +163,18 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
     assert "A failed check needs a note: say what is wrong." in visible_texts(dialog)
     type_text(find(dialog, QPlainTextEdit, "Note: what is wrong"), "The extractor does not draw")
     click(qtbot, dialog, "Record the check")
+    question = failed_check_question(dialog)
+    assert "Failed: Plume extraction working." in question.text()
+    assert f"the {LASER_NAME} out of use until tomorrow" in question.text()
+    click(qtbot, question, "Go back to the answers")
+    assert dialog.isVisible() and desk.pre_use_checks() == [], "a mistaken Failed is not recorded"
+    assert not [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
+
+    click(qtbot, dialog, "Record the check")
+    click(qtbot, failed_check_question(dialog), "Record: out of use until tomorrow")
     assert not dialog.isVisible()
+    (check,) = desk.pre_use_checks()
+    assert not check.passed
 
     out_of_use = (
         f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00 "
