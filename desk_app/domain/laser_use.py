@@ -97,6 +97,18 @@ class DeviceUse:
         return line
 
 
+def short_status(use: DeviceUse) -> str | None:
+    """Today's status in two or three words, where a list or a line has no room for the reason:
+    None for a device that may be used as it is."""
+    if use.device.retired:
+        return "retired"
+    if use.out_of_use:
+        return "out of use today"
+    if use.passed_check is None:
+        return "not checked today"
+    return "service overdue" if use.service_overdue else None
+
+
 def service_flag(name: str, due: date) -> str:
     return f"Service overdue: the {name} was due a service on {_day(due)}"
 

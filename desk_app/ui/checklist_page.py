@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -276,8 +277,9 @@ class ChecklistPage(QWidget):
         if card.item.confirms_eyewear:
             card.prefer_device(self._previous_device())
 
-    def _previous_device(self) -> int | None:
-        """The laser of the patient's last signed-out session, offered first at the time-out."""
+    def _previous_device(self) -> Mapping[str, Any] | None:
+        """The laser of the patient's last signed-out session (as its record keeps it), offered first
+        at the time-out."""
         if self.record is None:
             return None
         items = {item.id: item for item in self.record.procedure.all_items()}
@@ -286,7 +288,7 @@ class ChecklistPage(QWidget):
             for field in item.device_fields() if item else ():
                 stored = values.get(field.id)
                 if isinstance(stored, Mapping):
-                    return stored.get("id")
+                    return stored
         return None
 
     def _not_permitted(self) -> dict[str, str | None]:

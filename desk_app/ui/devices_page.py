@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.dates import local_today
 from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_use import DeviceUse
-from desk_app.domain.people import Staff
-from desk_app.store.desk import Desk
+from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.store.devices import DeviceChangeEntry
+from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
@@ -69,12 +69,11 @@ def device_cells(use: DeviceUse) -> tuple[str, ...]:
 
 
 def _status(use: DeviceUse) -> str:
-    """Today's status in the list: the domain's line, but for a device not yet checked, where the
-    nurse's hard stop (with where to do the check) is more than a list's column can hold."""
-    if use.device.retired:
-        return "Retired"
-    if use.passed_check is None and not use.out_of_use:
-        return "Not checked today"
+    """Today's status in the list: the domain's line, but for a device retired or not yet checked,
+    where the nurse's hard stop (with where to do the check) is more than a list's column can hold."""
+    status = short_status(use)
+    if status in ("retired", "not checked today"):
+        return status.capitalize()
     return use.status_text
 
 
@@ -102,12 +101,14 @@ class LaserDevicesPage(QWidget):
     back_requested = Signal()
     """Back to the board."""
 
-    def __init__(
-        self, desk: Desk, current_staff: Callable[[], Staff | None], parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk, self.current_staff = desk, current_staff
+        self.desk, self.current_staff, self.clock = context.desk, context.current_staff, context.clock
         self.shown: list[LaserDevice] = []
+        self._read_on: date | None = None  # today's status is for one day: read again on the next
+        # Another desk's check (a failed one takes a laser out of use) and midnight change the status.
+        context.signals.changed_elsewhere.connect(self._changed_elsewhere)
+        context.signals.second_passed.connect(self._on_second)
         page, layout = scrolling_page(self)
         title = QLabel("Laser devices", page)
         title.setObjectName("pageTitle")
@@ -179,15 +180,25 @@ class LaserDevicesPage(QWidget):
         self.history.setText(text)
         self.history.setAccessibleName(f"{HISTORY_NAME}: {text}" if text else HISTORY_NAME)
 
+    def _changed_elsewhere(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
+    def _on_second(self) -> None:
+        if self.isVisible() and self._read_on != local_today(self.clock.now()):
+            self.refresh()  # a new day: every laser needs a new check (or a read that failed, again)
+
     def refresh(self, keep: int | None = None) -> None:
         """Read the devices again; the device `keep` (else the one chosen) stays chosen."""
         chosen = self._chosen()
         keep = keep if keep is not None else (chosen.id if chosen else None)
+        self._read_on = None
         try:
             uses = self.desk.device_uses(include_retired=self.show_retired.isChecked())
         except DomainError as error:
             self.message.setText(str(error))
             return
+        self._read_on = local_today(self.clock.now())
         grey, italic = QBrush(QColor(RETIRED_GREY)), QFont(self.font())
         italic.setItalic(True)
         self.shown = [use.device for use in uses]

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.laser_use import DeviceUse
+from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.procedure import FieldDef, FieldType
 from desk_app.domain.values import format_number
 from desk_app.ui.widgets import message_label
@@ -154,16 +154,6 @@ class LineEditor(FieldEditor):
         return self.edit
 
 
-def device_mark(use: DeviceUse) -> str:
-    """Why a device in the list may not be used today (or what it needs), in two or three words.
-    Retired devices are not listed."""
-    if use.out_of_use:
-        return "out of use today"
-    if use.passed_check is None:
-        return "not checked today"
-    return "service overdue" if use.service_overdue else ""
-
-
 class DeviceEditor(FieldEditor):
     """The clinic's lasers in a list, by name. A device that may not be used today is listed all the
     same, marked, and when chosen its hard stop is said in words under the list: the nurse sees why,
@@ -181,6 +171,11 @@ class DeviceEditor(FieldEditor):
         column.addWidget(self.combo)
         self.stop_label = message_label(self, "error", visible=False)
         column.addWidget(self.stop_label)
+        # Last session's laser, when it may not be used today: said, and none chosen in its place.
+        self.last_session_label = message_label(self, "previousHint", visible=False)
+        self.last_session_label.setProperty("changed", True)
+        column.addWidget(self.last_session_label)
+        self._last_session: Mapping[str, Any] | None = None  # its stored snapshot, if offered
         self.uses: dict[int, DeviceUse] = {}
         self._listed = False  # the devices have been read at least once
         self._wanted: int | None = None  # a device asked for before the list was read
@@ -193,21 +188,47 @@ class DeviceEditor(FieldEditor):
         self.combo.blockSignals(True)
         self.combo.clear()
         for use in uses:
-            mark = device_mark(use)
+            mark = short_status(use)  # why it may not be used today, or what it needs
             self.combo.addItem(f"{use.device.name} — {mark}" if mark else use.device.name, use.device.id)
         self.combo.setEnabled(bool(uses))
         self.combo.blockSignals(False)
         self.set_value(wanted)
+        self._say_last_session()
 
-    def prefer(self, device_id: int | None) -> None:
-        """Choose `device_id` if it may be used today, else the first device that may; if none may,
-        `device_id` (or the first), so that its hard stop is read under the list."""
-        usable = [use.device.id for use in self.uses.values() if use.stop is None]
-        listed = list(self.uses)
-        if device_id in usable or (device_id in listed and not usable):
-            self.set_value(device_id)
-        elif usable or listed:
-            self.set_value((usable or listed)[0])
+    def prefer(self, last_session: Mapping[str, Any] | None) -> None:
+        """Choose last session's laser (its stored snapshot) if it may be used today. If it may not,
+        choose none, so that the nurse chooses, and say why under the list: another laser is never
+        chosen in its place unseen. With no last session's laser, the first that may be used (or, if
+        none may, the first listed, so that its hard stop is read under the list)."""
+        self._last_session = last_session
+        if last_session is not None:
+            use = self._use_of(last_session)
+            if use is not None and use.stop is None:
+                self.set_value(use.device.id)
+        else:
+            usable = [use.device.id for use in self.uses.values() if use.stop is None]
+            if usable or self.uses:
+                self.set_value((usable or list(self.uses))[0])
+        self._say_last_session()
+
+    def _use_of(self, stored: Mapping[str, Any]) -> DeviceUse | None:
+        """The listed device a stored snapshot names, if it is listed."""
+        device_id = stored.get("id")
+        return self.uses.get(device_id) if isinstance(device_id, int) else None
+
+    def _say_last_session(self) -> None:
+        """'Last session: <laser> — out of use today' while last session's laser may not be used."""
+        last = self._last_session
+        line = None
+        if last is not None and self._listed:
+            use = self._use_of(last)
+            if use is None:  # not listed: retired since (a device is never deleted)
+                line = f"Last session: {last.get('name', 'the laser')} — retired"
+            elif use.stop is not None:
+                line = f"Last session: {use.device.name} — {short_status(use)}"
+        self.last_session_label.setText(line or "")
+        self.last_session_label.setAccessibleName(line or "")
+        self.last_session_label.setVisible(line is not None)
 
     def chosen_use(self) -> DeviceUse | None:
         device_id = self.value()

@@ -26,7 +26,7 @@ from desk_app.domain.board import BoardCard, BoardPhase
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_use import DeviceUse
+from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.store.desk import SessionAlreadyInProgress
@@ -129,7 +129,8 @@ class HomePage(QWidget):
         self.current_staff = context.current_staff
         self.card_widgets: list[BoardCardWidget] = []
         self._running_session_id: int | None = None
-        self._lasers_read_on: date | None = None
+        self._lasers_read_on: date | None = None  # None until read, and after a read that failed
+        self._lasers_problem = ""  # why the last read failed, as the board says it
         self._build()
         signals.second_passed.connect(self._on_second)
         signals.patients_changed.connect(self.search)
@@ -254,41 +255,52 @@ class HomePage(QWidget):
 
     def refresh_lasers(self) -> None:
         """Read the lasers' status today (two queries): when the page is shown, when another desk
-        writes, after a check here and when the day changes; not every second."""
-        self._lasers_read_on = local_today(self.clock.now())
+        writes, after a check here and when the day changes; not every second, but for a read that
+        failed, which shows no laser's line (it could be out of date) and is tried again."""
         staff = self.current_staff()
+        self._clear_laser_lines()  # none is left standing from before, should the read fail
         try:
             uses = self.desk.device_uses()
             may_check = staff is not None and self.desk.is_authorised_operator(staff.id)
         except DomainError as error:
             log.warning("The lasers' status today could not be read: %s", error)
-            self.board_message.setText(str(error))
+            self._lasers_read_on = None  # read again at the next second
+            self._lasers_problem = str(error)
+            self.board_message.setText(self._lasers_problem)
             self.board_message.setVisible(True)
             return
+        self._lasers_read_on = local_today(self.clock.now())
+        if self._lasers_problem and self.board_message.text() == self._lasers_problem:
+            self.board_message.setVisible(False)  # the lasers' own message, not another one since
+        self._lasers_problem = ""
+        for use in uses:
+            self._laser_line(use, may_check)
+        self.lasers_box.setVisible(self.lasers_column.count() > 0)
+
+    def _clear_laser_lines(self) -> None:
         while self.lasers_column.count():
             row = self.lasers_column.takeAt(0)
             widget = row.widget()
             if widget is not None:
                 widget.hide()  # at once: deleted at the next event loop turn
                 widget.deleteLater()
-        for use in uses:
-            self._laser_line(use, may_check)
-        self.lasers_box.setVisible(self.lasers_column.count() > 0)
+        self.lasers_box.setVisible(False)
 
     def _laser_line(self, use: DeviceUse, may_check: bool) -> None:
         """One line for a laser that may not be used today (or whose service is overdue)."""
         name = use.device.name
-        if use.out_of_use:
-            text, style = use.stop or "", "deviceOutOfUse"
-        elif use.passed_check is None:
-            who = "" if may_check else " An authorised laser operator does it."
-            text = f"Not checked today: the {name} needs its pre-use check before use.{who}"
-            style = "deviceNotChecked"
-        elif use.service_message is not None:
-            text = f"{use.service_message}: each pass with it needs a clinician's override."
-            style = "deviceNotChecked"
-        else:
-            return
+        match short_status(use):
+            case "out of use today":
+                text, style = use.stop or "", "deviceOutOfUse"
+            case "not checked today" as status:
+                who = "" if may_check else " An authorised laser operator does it."
+                text = f"{status.capitalize()}: the {name} needs its pre-use check before use.{who}"
+                style = "deviceNotChecked"
+            case "service overdue":
+                text = f"{use.service_message}. Each pass with it needs a clinician's override."
+                style = "deviceNotChecked"
+            case _:
+                return
         line = QWidget(self.lasers_box)
         row = QHBoxLayout(line)
         row.setContentsMargins(0, 0, 0, 0)

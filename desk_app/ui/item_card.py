@@ -7,7 +7,7 @@ when another item is ticked or the countdown refreshes. Which buttons show is as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -56,7 +56,7 @@ def service_warning(use: DeviceUse) -> str | None:
     """A pass with a device whose service is overdue is saved, but flagged for a clinician."""
     if use.service_message is None:
         return None
-    return f"{use.service_message}: this pass will need a clinician's override, with a reason."
+    return f"{use.service_message}. This pass will need a clinician's override, with a reason."
 
 
 class ItemCard(QFrame):
@@ -182,7 +182,16 @@ class ItemCard(QFrame):
     # --- behaviour -------------------------------------------------------------------------------
 
     def entered_values(self) -> dict[str, Any]:
-        return {field_id: editor.value() for field_id, editor in self.editors.items()}
+        """What was entered; on the item confirming eyewear, the laser chosen goes with the marking
+        the card showed for it, so that the store refuses it if the marking has changed meanwhile."""
+        values = {field_id: editor.value() for field_id, editor in self.editors.items()}
+        editor = self.device_editor
+        if self.item.confirms_eyewear and editor is not None and (use := editor.chosen_use()) is not None:
+            values[editor.field.id] = {
+                "id": use.device.id,
+                "eyewear_marking_seen": use.device.eyewear_marking,
+            }
+        return values
 
     def _request_tick(self) -> None:
         self.error.setVisible(False)
@@ -204,11 +213,11 @@ class ItemCard(QFrame):
         if self.device_editor is not None:
             self.device_editor.set_uses(uses)
 
-    def prefer_device(self, device_id: int | None) -> None:
-        """With no laser chosen yet, choose this one if it may be used today, else the first that may
-        (the eyewear item); a choice already made stays."""
+    def prefer_device(self, last_session: Mapping[str, Any] | None) -> None:
+        """With no laser chosen yet, offer last session's (its stored snapshot) if it may be used
+        today (the eyewear item); a choice already made stays. See DeviceEditor.prefer."""
         if self.device_editor is not None and self.device_editor.value() is None:
-            self.device_editor.prefer(device_id)
+            self.device_editor.prefer(last_session)
 
     def follow_device(self, device_id: int | None) -> None:
         """A pass uses the laser the eyewear was confirmed for: choose it whenever that changes,

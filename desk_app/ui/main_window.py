@@ -343,7 +343,8 @@ class MainWindow(QMainWindow):
         if self._is_administrator():
             self.checklist_page.close_session()
             if self.devices_page is None:
-                self.devices_page = LaserDevicesPage(self.desk, self.current_staff, self)
+                context = DeskContext(self.desk, self.signals, self.clock, self.current_staff)
+                self.devices_page = LaserDevicesPage(context, self)
                 self.devices_page.back_requested.connect(self.show_home)
                 self.stack.addWidget(self.devices_page)
             self.devices_page.refresh()

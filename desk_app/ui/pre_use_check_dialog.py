@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QRadioButton,
     QScrollArea,
@@ -24,7 +27,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Staff
-from desk_app.domain.pre_use_check import PreUseCheck
+from desk_app.domain.pre_use_check import PreUseCheck, check_answers
 from desk_app.store.desk import Desk
 from desk_app.ui.form_dialog import FormDialog
 
@@ -48,6 +51,7 @@ class PreUseCheckDialog(FormDialog):
         )
         self.setMinimumWidth(900)
         self.desk, self.device_id, self.staff, self._done = desk, device.id, staff, done
+        self.device_name = device.name
         self.checklist = desk.pre_use_checklist
         self.answers: dict[str, tuple[QButtonGroup, QRadioButton]] = {}
 
@@ -102,16 +106,55 @@ class PreUseCheckDialog(FormDialog):
         """Kept at the size fitted to the screen when a refusal is shown: the list of items gives up
         the room for the message (shrunk to fit, the list lay under the note)."""
 
-    def save(self) -> str | None:
-        """Only the answers given are sent: the store names the first item left unanswered."""
-        answers = {
+    def given_answers(self) -> dict[str, bool]:
+        """Only the answers given: the domain names the first item left unanswered."""
+        return {
             item_id: group.checkedButton() is passed
             for item_id, (group, passed) in self.answers.items()
             if group.checkedButton() is not None
         }
+
+    def _save(self) -> None:
+        """A failed item takes the laser out of use for the day, and a check is not taken back: a
+        check with one is recorded only once the operator says so, having read what failed."""
+        answers = self.given_answers()
+        try:
+            passed: bool | None = check_answers(self.checklist, answers, self.note.toPlainText())[0]
+        except DomainError:
+            passed = None  # an answer or the note missing: said first, by the store, as any refusal
+        if passed is False:
+            self._ask_to_record_failed([item.label for item in self.checklist.items if not answers[item.id]])
+        else:
+            super()._save()
+
+    def _ask_to_record_failed(self, failed: list[str]) -> None:
+        what = "; ".join(failed)
+        question = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Record a failed check?",
+            f"Failed: {what}.\n\nRecorded, this takes the {self.device_name} out of use until tomorrow: "
+            "no pass with it and no new check today. Record the check as failed?",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        record = question.addButton("Record: out of use until tomorrow", QMessageBox.ButtonRole.AcceptRole)
+        back = question.addButton("Go back to the answers", QMessageBox.ButtonRole.RejectRole)
+        question.setDefaultButton(back)
+        question.setEscapeButton(back)
+
+        def answered(button: QAbstractButton) -> None:
+            if button is record:
+                super(PreUseCheckDialog, self)._save()
+
+        question.buttonClicked.connect(answered)
+        question.open()
+
+    def save(self) -> str | None:
+        """The store checks the answers again, and who may record them."""
         try:
             check = self.desk.record_pre_use_check(
-                self.device_id, answers, self.note.toPlainText(), self.staff.id
+                self.device_id, self.given_answers(), self.note.toPlainText(), self.staff.id
             )
         except DomainError as error:
             return str(error)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QScrollArea,
     QTableWidget,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.store.desk import Desk
@@ -29,7 +31,7 @@ from tests.gui.nurse import card, click, find, open_dialog, type_into, type_text
 from tests.gui.test_checklist_actions import show, start_session, status
 from tests.gui.test_laser_devices import usable_by_anyone
 from tests.support.lasers import TEST_LASER_MARKING, laser_ready, passed_answers, register_test_laser
-from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
 EYEWEAR = "Laser chosen; staff eyewear matches its marking"
 FRACTIONAL = "Fractional pass"
@@ -140,6 +142,11 @@ def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_
     assert tick.values["device"]["name"] == LASER_NAME
 
 
+def failed_check_question(dialog: QWidget) -> QMessageBox:
+    (question,) = [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
+    return question
+
+
 def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_and_the_devices_page(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
 ) -> None:
@@ -156,7 +163,18 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
     assert "A failed check needs a note: say what is wrong." in visible_texts(dialog)
     type_text(find(dialog, QPlainTextEdit, "Note: what is wrong"), "The extractor does not draw")
     click(qtbot, dialog, "Record the check")
+    question = failed_check_question(dialog)
+    assert "Failed: Plume extraction working." in question.text()
+    assert f"the {LASER_NAME} out of use until tomorrow" in question.text()
+    click(qtbot, question, "Go back to the answers")
+    assert dialog.isVisible() and desk.pre_use_checks() == [], "a mistaken Failed is not recorded"
+    assert not [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
+
+    click(qtbot, dialog, "Record the check")
+    click(qtbot, failed_check_question(dialog), "Record: out of use until tomorrow")
     assert not dialog.isVisible()
+    (check,) = desk.pre_use_checks()
+    assert not check.passed
 
     out_of_use = (
         f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00 "
@@ -170,6 +188,58 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
     window.devices_action.trigger()
     table = find(window, QTableWidget, "Laser devices")
     assert table.item(0, table.columnCount() - 1).text().startswith(out_of_use)
+
+
+def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_without_reopening(
+    window: MainWindow, desk: Desk, clock: ManualClock, admin: Staff, clinician: Staff
+) -> None:
+    device_id = register_test_laser(desk)
+    window.set_staff(admin)
+    window.devices_action.trigger()
+    table = find(window, QTableWidget, "Laser devices")
+
+    def status_shown() -> str:
+        return table.item(0, table.columnCount() - 1).text()
+
+    assert status_shown() == "Not checked today"
+    failed = passed_answers(desk, plume_extraction=False)
+    desk.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
+    window.signals.changed_elsewhere.emit()  # the laser-room desk wrote
+    assert status_shown().startswith(f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00")
+
+    clock.advance(days=1)
+    window.tick()  # the first second of the new day
+    assert status_shown() == "Not checked today"
+
+
+def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tried_again(
+    window: MainWindow, desk: Desk, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_test_laser(desk)
+    window.set_staff(nurse)
+    not_checked = f"Not checked today: the {LASER_NAME} needs its pre-use check before use."
+    assert not_checked in visible_texts(window)
+
+    laser_ready(desk)  # checked at the laser-room desk
+    problem = "The database could not be read: disk I/O error"
+    read = desk.device_uses
+    failures = [DomainError(problem)]
+
+    def fails_once(*args: object, **kwargs: object) -> object:
+        if failures:
+            raise failures.pop()
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(desk, "device_uses", fails_once)
+    window.signals.changed_elsewhere.emit()
+    shown = visible_texts(window)
+    assert problem in shown
+    assert not_checked not in shown, "a line that may be out of date is not left standing"
+
+    window.tick()  # the next second: read again
+    shown = visible_texts(window)
+    assert problem not in shown
+    assert "Not checked today" not in shown
 
 
 def test_a_laser_failed_at_another_desk_is_refused_with_the_reason_and_marked_out_of_use(
@@ -234,6 +304,62 @@ def test_the_eyewear_marking_follows_the_laser_chosen_and_a_pass_names_a_laser_n
     assert find(fractional, QAbstractButton, f"Save pass: {FRACTIONAL}").isEnabled()
 
 
+def test_an_eyewear_marking_changed_at_another_desk_after_the_card_showed_it_is_refused_and_shown(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, admin: Staff
+) -> None:
+    device_id = laser_ready(desk)
+    session_id = at_time_out(desk, clock, nurse)
+    show(window, nurse, session_id)
+    eyewear = card(window, EYEWEAR)
+    assert f"Eyewear marking to check on every pair: {TEST_LASER_MARKING}" in visible_texts(eyewear)
+
+    new_marking = 'EN 207 "D 2940 LB6"'
+    desk.update_device(device_id, {"eyewear_marking": new_marking}, admin.id)  # the administrator's desk
+    click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
+    shown = visible_texts(eyewear)
+    refusal = next((line for line in shown.splitlines() if "has just changed" in line), shown)
+    assert refusal.startswith(f"The eyewear marking of the {LASER_NAME} has just changed to ")
+    assert new_marking in refusal
+    assert refusal.endswith("check the eyewear against the new marking.")
+    assert status(window, EYEWEAR) != "✓ Done"
+    assert f"Eyewear marking to check on every pair: {new_marking}" in shown, "read again at once"
+    assert TEST_LASER_MARKING not in shown
+
+    click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
+    assert status(window, EYEWEAR).startswith("✓ Done")
+    (tick,) = [e for e in desk.session(session_id).events if e.item_id == "staff_eyewear"]
+    assert tick.values["device"]["eyewear_marking"] == new_marking
+
+
+def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_its_place(
+    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
+) -> None:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    signed_out_session(desk, clock, patient.id, nurse)  # with the test laser
+    co2 = register_test_laser(desk, **CO2)
+    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    failed = passed_answers(desk, plume_extraction=False)
+    desk.record_pre_use_check(laser_ready(desk), failed, "The extractor does not draw", clinician.id)
+    session_id = desk.start_session(patient.id, nurse.id).id
+    tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    clock.advance(minutes=60)
+    tick_all(desk, session_id, {k: v for k, v in TIME_OUT.items() if k != "staff_eyewear"}, nurse.id)
+    show(window, nurse, session_id)
+
+    eyewear = card(window, EYEWEAR)
+    lasers = laser_list(eyewear)
+    assert entries(lasers) == [f"{LASER_NAME} — out of use today", CO2_NAME]
+    assert lasers.currentIndex() == -1, "the nurse chooses: the CO2 laser is not chosen unseen"
+    assert find(eyewear, QLabel, f"Last session: {LASER_NAME} — out of use today").isVisible()
+    assert "Eyewear marking to check on every pair" not in visible_texts(eyewear)
+
+    clock.advance(days=1)
+    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    window.tick()  # a new day: the lasers are read again
+    assert lasers.currentIndex() == -1
+    assert find(eyewear, QLabel, f"Last session: {LASER_NAME} — not checked today").isVisible()
+
+
 def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
@@ -248,7 +374,7 @@ def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     fractional = card(window, FRACTIONAL)
     assert laser_list(fractional).currentText() == f"{LASER_NAME} — service overdue"
     warning = (
-        f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026: this pass will need a "
+        f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026. This pass will need a "
         "clinician's override, with a reason."
     )
     assert find(fractional, QLabel, warning).isVisible()
@@ -257,6 +383,12 @@ def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     assert status(window, FRACTIONAL) == "⚠ Needs a clinician's decision"
     assert f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026" in visible_texts(fractional)
     assert find(fractional, QAbstractButton, f"Override: {FRACTIONAL}").isVisible()
+    click(qtbot, window, "Back to board")
+    board_line = (
+        f"Service overdue: the {LASER_NAME} was due a service on 22/11/2026. Each pass with it needs a "
+        "clinician's override."
+    )
+    assert find(window, QLabel, board_line).objectName() == "deviceNotChecked"
 
 
 def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_second(
