@@ -167,9 +167,9 @@ class LaserOperatorActions(DeskBase):
     @contextmanager
     def _refusals_audited(
         self,
-        staff_id: int,
+        staff_id: int | None,
         action: str,
-        subject_id: int,
+        subject_id: int | None,
         item_id: str | None = None,
         subject: str = "session",
     ) -> Iterator[None]:

@@ -142,14 +142,13 @@ class LaserRegisterActions(DeviceActions):
     def record_register_export(self, what: dict[str, Any], staff_id: int | None, printed_by: str) -> None:
         """Audit an export of the register (range, device, format, rows, file) before the file is
         handed over. `staff_id` is None for a terminal export, whose user `printed_by` names."""
-        if staff_id is not None and not self.may_read_register(staff_id):
-            refusal = PermissionRefused(
-                f"{self.staff(staff_id).name} may not export the laser register: an administrator "
-                "or an authorised laser operator may."
-            )
-            with self.db.atomic():  # a refused attempt is kept too, as for a refused tick
-                detail = {"action": "export the laser register", "why": str(refusal)}
-                self._audit("refused: not permitted", staff_id, "laser_register", None, detail)
-            raise refusal
-        with self.db.atomic():
+        refusals = self._refusals_audited(
+            staff_id, "export the laser register", None, subject="laser_register"
+        )
+        with refusals, self.db.atomic():  # a refused attempt is kept too, as for a refused tick
+            if staff_id is not None and not self.may_read_register(staff_id):
+                raise PermissionRefused(
+                    f"{self.staff(staff_id).name} may not export the laser register: an administrator "
+                    "or an authorised laser operator may."
+                )
             self._audit(EXPORTED, staff_id, "laser_register", None, what | {"printed_by": printed_by})

@@ -293,6 +293,12 @@ def record_pre_use_check(s: Scene) -> Action:
     return lambda: s.desk.record_pre_use_check(device_id, passed_answers(s.desk), "", nurse.id)
 
 
+def record_register_export(s: Scene) -> Action:
+    nurse = s.nurse
+    what = {"from": "2026-11-01", "to": "2026-11-25", "device": "All devices", "format": "CSV", "rows": 0}
+    return lambda: s.desk.record_register_export(what, nurse.id, nurse.name)
+
+
 def correct(s: Scene) -> Action:
     session_id = s.start()
     s.desk.tick(session_id, "identity", SIGN_IN["identity"], s.nurse.id)
@@ -464,6 +470,7 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "update_device": [update_device],
     "retire_device": [retire_device],
     "record_pre_use_check": [record_pre_use_check],
+    "record_register_export": [record_register_export],
     "correct": [correct],
     "override": [override],
     "add_note": [add_note],
