@@ -41,6 +41,21 @@ def clinic_pre_use_checklist() -> PreUseChecklist:
     return _checklists[0]
 
 
+# Stored checklist versions, parsed once per process: a version's text never changes (its digest).
+_parsed: dict[str, PreUseChecklist] = {}
+
+
+def _stored_checklist(version: ProcedureVersionRow) -> PreUseChecklist:
+    """The checklist version a check followed; its text is read only the first time it is needed."""
+    if version.sha256 not in _parsed:
+        source = ProcedureVersionRow.select(ProcedureVersionRow.source).where(
+            ProcedureVersionRow.id == version.id
+        )
+        name = f"stored version {version.version}"
+        _parsed[version.sha256] = parse_pre_use_checklist(source.scalar(), name)
+    return _parsed[version.sha256]
+
+
 def _check_from_row(row: LaserDeviceCheck, checklist: PreUseChecklist) -> PreUseCheck:
     answers: dict[str, bool] = json.loads(row.answers_json)
     return PreUseCheck(
@@ -64,26 +79,21 @@ class DeviceCheckActions(DeviceActions):
     def pre_use_checks(self, day: date | None = None, device_id: int | None = None) -> list[PreUseCheck]:
         """The checks of one day (by default today), or of one device on every day; oldest first.
         The labels of failed items are read from the checklist version each check followed."""
+        version = ProcedureVersionRow
         query = (
-            LaserDeviceCheck.select(LaserDeviceCheck, StaffRow, ProcedureVersionRow)
+            LaserDeviceCheck.select(LaserDeviceCheck, StaffRow, version.id, version.sha256, version.version)
             .join(StaffRow)
             .switch(LaserDeviceCheck)
-            .join(ProcedureVersionRow)
+            .join(version)
         )
         if day is not None or device_id is None:
             query = query.where(LaserDeviceCheck.day == (day or self._today()))
         if device_id is not None:
             query = query.where(LaserDeviceCheck.device == device_id)
-        checklists: dict[str, PreUseChecklist] = {}
-        checks = []
-        for row in query.order_by(LaserDeviceCheck.id):
-            version = row.checklist
-            if version.sha256 not in checklists:
-                checklists[version.sha256] = parse_pre_use_checklist(
-                    version.source, f"version {version.version}"
-                )
-            checks.append(_check_from_row(row, checklists[version.sha256]))
-        return checks
+        return [
+            _check_from_row(row, _stored_checklist(row.checklist))
+            for row in query.order_by(LaserDeviceCheck.id)
+        ]
 
     @store_errors
     def device_uses(self, include_retired: bool = False) -> list[DeviceUse]:
