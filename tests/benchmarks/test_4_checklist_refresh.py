@@ -40,7 +40,10 @@ def _long_session(desk: Desk, clock: ManualClock, nurse: Staff) -> int:
         assert tick is not None
         clock.advance(seconds=30)
         desk.correct(session_id, item_id, f"{item_id} entered for the wrong area", nurse.id)
-        record = desk.tick(session_id, item_id, dict(tick.values), nurse.id)
+        values = dict(tick.values)
+        if "device" in values:  # a laser is chosen by its id; the record keeps its snapshot
+            values["device"] = values["device"]["id"]
+        record = desk.tick(session_id, item_id, values, nurse.id)
     items = [item.id for item in record.procedure.all_items()]
     for number in range(22):
         clock.advance(seconds=30)
