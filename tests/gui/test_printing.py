@@ -24,6 +24,8 @@ from tests.gui.nurse import click, find, open_dialog, type_text, visible_texts
 from tests.gui.test_patient_screens import open_patient_page
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
+OUT_OF_HOURS = "When we are closed, call NHS 111, or 999 in an emergency"
+
 
 def pdf_text(path: Path) -> str:
     text = " ".join(page.extract_text() for page in PdfReader(path).pages)
@@ -253,11 +255,13 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     dialog = open_dialog()
     contact = find(dialog, QLineEdit, "Contact line for patients")
     type_text(contact, "Worried after treatment? Call 020 7946 0000")
+    type_text(find(dialog, QLineEdit, "Out-of-hours line for patients"), OUT_OF_HOURS)
     find(dialog, QComboBox, "Paper size").setCurrentText("Letter")
     click(qtbot, dialog, "Save")
     assert not dialog.isVisible()
     details = desk.clinic_details()
     assert details.contact_line == "Worried after treatment? Call 020 7946 0000"
+    assert details.out_of_hours_line == OUT_OF_HOURS
     assert details.paper is PaperSize.LETTER
 
     patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
