@@ -299,7 +299,8 @@ REGISTERED_BEFORE_FIRST_VISIT = timedelta(days=14)
 
 
 # The clinic's details as its administrator fills them in on the first day, so that the demo's aftercare
-# sheets print (they are refused without the lines to call). Numbers from Ofcom's range kept for drama.
+# sheets print (they are refused without the lines to call). The numbers are from Ofcom's range kept
+# for drama: they ring nobody.
 CLINIC_ADDRESS = "1 Park Row, Leeds LS1 5AB"
 CONTACT_LINE = "Questions or worries? Call us on 0113 496 0123, 9am to 6pm, Monday to Saturday"
 OUT_OF_HOURS_LINE = "When we are closed, call our on-call nurse on 0113 496 0999, or 999 in an emergency"
