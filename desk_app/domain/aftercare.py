@@ -3,41 +3,83 @@
 The procedure file says how many days after the treatment each milestone falls ("red for 4-5 days":
 red until day 5); this module turns them into dates from the day of the session. The sheet gives the
 later end of each range, so a patient is never told to expect to be better sooner than is likely.
+The dates are listed in time order, so a patient reads down the sheet as the days go by.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
+from desk_app.domain.clinic import ClinicDetails, missing_patient_lines
 from desk_app.domain.course import GAP_BETWEEN_SESSIONS
+from desk_app.domain.errors import ActionRefused
 from desk_app.domain.procedure import Aftercare
+
+
+class SheetDateKind(StrEnum):
+    """What a dated line is: a milestone words itself (its label); the template words the others."""
+
+    MILESTONE = "milestone"
+    EARLIEST_NEXT_SESSION = "earliest next session"
+    PLANNED_NEXT_SESSION = "planned next session"
+
+
+@dataclass(frozen=True)
+class SheetDate:
+    kind: SheetDateKind
+    day: date
+    label: str = ""  # a milestone's words, from the procedure file
 
 
 @dataclass(frozen=True)
 class AftercareSheet:
-    """What the printed sheet says, with every date worked out."""
+    """What the printed sheet says, with every date worked out and the clinic's lines to call."""
 
     title: str
     treated_on: date
     advice: tuple[str, ...]
-    dates: tuple[tuple[str, date], ...]
-    earliest_next_session: date
-    planned_next_session: date | None
+    skin_care: tuple[str, ...]
+    call_us_if: tuple[str, ...]
+    dates: tuple[SheetDate, ...]
+    contact_line: str
+    out_of_hours_line: str
 
 
 def aftercare_sheet(
-    aftercare: Aftercare, treated_on: date, planned_next_session: date | None
+    aftercare: Aftercare, clinic: ClinicDetails, treated_on: date, planned_next_session: date | None
 ) -> AftercareSheet:
     """The sheet for a treatment on the clinic's calendar day `treated_on`.
 
-    Calendar arithmetic on dates, not instants: a clock change or a month end moves no line by a day.
+    Refused while the clinic has no contact or out-of-hours line: a sheet that lists the signs to
+    call about must say whom to call, day and night. Calendar arithmetic on dates, not instants: a
+    clock change or a month end moves no line by a day. Lines on the same day keep the file's order,
+    the next session after the milestones.
     """
+    missing = missing_patient_lines(clinic)
+    if missing:
+        empty, them = ("is empty", "it") if len(missing) == 1 else ("are empty", "them")
+        named = " and ".join(f"“{label}”" for label in missing)
+        raise ActionRefused(
+            "No aftercare sheet yet: it must tell the patient whom to call, and the clinic's "
+            f"{named} {empty}. An administrator fills {them} in under Clinic details first. "
+            "Nothing was printed or saved."
+        )
+    lines = [
+        SheetDate(SheetDateKind.MILESTONE, treated_on + timedelta(days=step.days), step.label)
+        for step in aftercare.milestones
+    ]
+    lines.append(SheetDate(SheetDateKind.EARLIEST_NEXT_SESSION, treated_on + GAP_BETWEEN_SESSIONS))
+    if planned_next_session is not None:
+        lines.append(SheetDate(SheetDateKind.PLANNED_NEXT_SESSION, planned_next_session))
     return AftercareSheet(
         title=aftercare.title,
         treated_on=treated_on,
         advice=aftercare.advice,
-        dates=tuple((step.label, treated_on + timedelta(days=step.days)) for step in aftercare.milestones),
-        earliest_next_session=treated_on + GAP_BETWEEN_SESSIONS,
-        planned_next_session=planned_next_session,
+        skin_care=aftercare.skin_care,
+        call_us_if=aftercare.call_us_if,
+        dates=tuple(sorted(lines, key=lambda line: line.day)),  # a stable sort: ties keep their order
+        contact_line=clinic.contact_line,
+        out_of_hours_line=clinic.out_of_hours_line,
     )

@@ -30,19 +30,29 @@ class ClinicDetails:
     backup_folder: str = ""
     # A clinician countersigns each record at sign-out, with their PIN.
     countersignature_required: bool = False
+    # Printed beside the contact line: whom to call when the clinic is closed (the signs to call about
+    # do not wait for opening hours). Last, so details written out in order keep their places.
+    out_of_hours_line: str = ""
 
 
 LABELS = {
     "name": "Clinic name",
     "address": "Address",
     "contact_line": "Contact line for patients",
+    "out_of_hours_line": "Out-of-hours line for patients",
     "paper": "Paper size",
     "idle_lock_minutes": "Lock the screen after (minutes without use)",
     "backup_folder": "Backup folder (empty: beside the database)",
     "countersignature_required": "A clinician countersigns each record",
 }
 IDLE_LOCK_MINUTES = (1, 15)
-_MAX_LENGTH = {"name": 80, "address": 200, "contact_line": 200, "backup_folder": 400}
+_MAX_LENGTH = {
+    "name": 80,
+    "address": 200,
+    "contact_line": 200,
+    "out_of_hours_line": 200,
+    "backup_folder": 400,
+}
 
 
 def checked_clinic_details(
@@ -52,8 +62,11 @@ def checked_clinic_details(
     paper: str,
     idle_lock_minutes: int | str = 5,
     backup_folder: str = "",
+    *,
+    out_of_hours_line: str = "",
 ) -> ClinicDetails:
-    """Validate what the manager typed; the name is needed, the address and contact line may be blank."""
+    """Validate what the manager typed; the name is needed, the other lines may be blank (the
+    aftercare sheet is refused until both patient lines are set: see missing_patient_lines)."""
     low, high = IDLE_LOCK_MINUTES
     minutes = str(idle_lock_minutes).strip()
     if not (minutes.isascii() and minutes.isdigit() and low <= int(minutes) <= high):
@@ -69,6 +82,7 @@ def checked_clinic_details(
         name=check_plain_text(name, LABELS["name"], _MAX_LENGTH["name"]),
         address=_optional(address, "address"),
         contact_line=_optional(contact_line, "contact_line"),
+        out_of_hours_line=_optional(out_of_hours_line, "out_of_hours_line"),
         paper=paper_size,
         idle_lock_minutes=int(minutes),
         backup_folder=_optional(backup_folder, "backup_folder"),
@@ -77,6 +91,11 @@ def checked_clinic_details(
 
 def _optional(text: str, key: str) -> str:
     return check_plain_text(text, LABELS[key], _MAX_LENGTH[key]) if text.strip() else ""
+
+
+def missing_patient_lines(details: ClinicDetails) -> list[str]:
+    """The labels of the lines a patient's handout cannot go without: whom to call, in hours and out."""
+    return [LABELS[key] for key in ("contact_line", "out_of_hours_line") if not getattr(details, key)]
 
 
 def changed_details(before: ClinicDetails, after: ClinicDetails) -> list[tuple[str, str, str]]:

@@ -110,11 +110,17 @@ class AftercareMilestone:
 
 @dataclass(frozen=True)
 class Aftercare:
-    """The patient's sheet: plain-words advice, and milestones dated from the day of treatment."""
+    """The patient's sheet: plain-words advice, and milestones dated from the day of treatment.
+
+    `skin_care` (what to do, and not do) and `call_us_if` (the signs to call the clinic about) are
+    empty only in a version stored before they were part of the file (1.2 and 1.3).
+    """
 
     title: str
     advice: tuple[str, ...]
     milestones: tuple[AftercareMilestone, ...]
+    skin_care: tuple[str, ...] = ()
+    call_us_if: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,7 +216,9 @@ _ITEM_KEYS = {
     "confirms_eyewear": bool,
 }
 _PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, "items": list}
-_AFTERCARE_KEYS = {"title": str, "advice": list, "dates": list}
+_AFTERCARE_KEYS = {"title": str, "advice": list, "dates": list, "skin_care": list, "call_us_if": list}
+# Needed in every version that has the sheet; the others only in a new file (a 1.2 or 1.3 had none).
+_AFTERCARE_SINCE_1_2 = {"title", "advice", "dates"}
 _MILESTONE_KEYS = {"id": str, "label": str, "days": int}
 # The latest a milestone may fall: the sun rule (4 weeks) is the longest the sheet speaks of.
 _MAX_MILESTONE_DAYS = 366
@@ -445,10 +453,11 @@ class _Reader:
         where = "table [aftercare]"
         if not isinstance(table, dict):
             raise self.fail(where, "is missing (the patient's aftercare sheet)")
-        self.check_keys(table, _AFTERCARE_KEYS, set(_AFTERCARE_KEYS), where)
-        advice = table["advice"]
-        if not advice or not all(isinstance(line, str) and line.strip() for line in advice):
-            raise self.fail(where, "field 'advice' must list at least one paragraph of text")
+        required = set(_AFTERCARE_KEYS) if self.authoring else _AFTERCARE_SINCE_1_2
+        self.check_keys(table, _AFTERCARE_KEYS, required, where)
+        advice = self.paragraphs(table, "advice", where)
+        skin_care = self.paragraphs(table, "skin_care", where)
+        call_us_if = self.paragraphs(table, "call_us_if", where)
         milestones = []
         for number, raw in enumerate(table["dates"], start=1):
             at = _named(f"{where}, date {number}", "date", raw if isinstance(raw, dict) else {})
@@ -462,7 +471,22 @@ class _Reader:
             raise self.fail(where, "field 'dates' must list at least one date")
         if len({milestone.id for milestone in milestones}) != len(milestones):
             raise self.fail(where, "a date id is used twice")
-        return Aftercare(title=table["title"], advice=tuple(advice), milestones=tuple(milestones))
+        return Aftercare(
+            title=table["title"],
+            advice=advice,
+            milestones=tuple(milestones),
+            skin_care=skin_care,
+            call_us_if=call_us_if,
+        )
+
+    def paragraphs(self, table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        """A list of plain-words lines: at least one, none blank; () if a stored version has no `key`."""
+        if key not in table:
+            return ()
+        lines = table[key]
+        if not lines or not all(isinstance(line, str) and line.strip() for line in lines):
+            raise self.fail(where, f"field '{key}' must list at least one line of text")
+        return tuple(lines)
 
 
 def _named(where: str, kind: str, table: dict[str, Any]) -> str:

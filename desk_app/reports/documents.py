@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from desk_app.domain.aftercare import aftercare_sheet
+from desk_app.domain.aftercare import SheetDateKind, aftercare_sheet
 from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize
 from desk_app.domain.course import course, planned_at, planned_next_date, session_line
 from desk_app.domain.dates import local_today
@@ -42,6 +42,9 @@ class PrintDocument:
     session_id: int | None
     file_name: str
     landscape: bool = False  # pages.Paged: a patient's documents are portrait
+    # A handout for the patient names the clinic it is from at the foot of each page, where a
+    # record for the clinic names who printed it (the print log keeps who printed a handout).
+    handout_from: str | None = None
 
 
 def _running_header(clinic: ClinicDetails, title: str, patient: Patient, formats: LocalFormats) -> str:
@@ -64,6 +67,8 @@ def _document(
     file_name: str,
     clinic: ClinicDetails,
     formats: LocalFormats,
+    *,
+    handout: bool = False,
 ) -> PrintDocument:
     return PrintDocument(
         kind=kind,
@@ -74,6 +79,7 @@ def _document(
         patient_id=patient.id,
         session_id=session_id,
         file_name=file_name,
+        handout_from=clinic.name if handout else None,
     )
 
 
@@ -122,19 +128,21 @@ def treatment_day(record: SessionRecord, now: datetime) -> date:
 def aftercare_document(
     record: SessionRecord, clinic: ClinicDetails, now: datetime, formats: LocalFormats
 ) -> PrintDocument:
-    """The patient's sheet, in the words of the procedure version the session ran, with real dates."""
+    """The patient's sheet, in the words of the procedure version the session ran, with real dates;
+    refused (ActionRefused) while the clinic's lines for patients to call are empty."""
     aftercare = record.procedure.aftercare
     if aftercare is None:
         raise ActionRefused(
             f"This session ran procedure version {record.procedure.version}, which has no aftercare sheet; "
             "give the patient the aftercare in words."
         )
-    sheet = aftercare_sheet(aftercare, treatment_day(record, now), planned_next_date(record, now))
+    sheet = aftercare_sheet(aftercare, clinic, treatment_day(record, now), planned_next_date(record, now))
     title = "Aftercare sheet"
     html = render(
         "aftercare_sheet.html.j2",
         clinic=clinic,
         sheet=sheet,
+        kinds=SheetDateKind,
         patient=record.patient,
         session_number=record.session_number,
         show_date=formats.date,
@@ -142,7 +150,15 @@ def aftercare_document(
     )
     file_name = f"aftercare-{record.patient.clinic_number}-session-{record.session_number}.pdf"
     return _document(
-        DocumentKind.AFTERCARE_SHEET, title, record.patient, record.id, html, file_name, clinic, formats
+        DocumentKind.AFTERCARE_SHEET,
+        title,
+        record.patient,
+        record.id,
+        html,
+        file_name,
+        clinic,
+        formats,
+        handout=True,
     )
 
 

@@ -36,6 +36,13 @@ def printed_footer(printed_by: str, printed_at: str) -> str:
     return f"Printed by {printed_by} on {printed_at}"
 
 
+def page_footer(document: PrintDocument, printed_by: str, printed_at: str) -> str:
+    """The foot of each page: a patient's handout names the clinic, not the computer account."""
+    if document.handout_from is not None:
+        return f"From {document.handout_from} · printed {printed_at}"
+    return printed_footer(printed_by, printed_at)
+
+
 def pdf_target(desk: Desk, path: Path, *, replace: bool, kind: str = "PDF") -> Path:
     """The file to write for `path`, checked before anything is made; raises DomainError saying why not.
     `kind` names the file in the messages (a CSV export is placed by the same rules).
@@ -191,7 +198,7 @@ def save_pdf(
     neither a half-written file nor an export missing from the log.
     """
     target = pdf_target(desk, path, replace=replace)
-    data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at))
+    data, pages = pdf_bytes(document, page_footer(document, printed_by, printed_at))
     write_into_place(
         target,
         lambda temporary: temporary.write_bytes(data),

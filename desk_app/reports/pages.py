@@ -1,8 +1,9 @@
 """Paint a document onto paper or PDF, page by page, with a header and a footer on every page.
 
 QTextDocument lays the HTML out in pages; each page is painted through a clip, and the running header
-(who the patient is), "Printed by NAME on DATE TIME" and "Page n of m" are drawn around it. The same
-code paints a printer's pages, a print preview's and a PDF's. No widgets: a terminal export uses it too.
+(who the patient is), the footer ("Printed by NAME on DATE TIME", or the clinic on a patient's
+handout) and "Page n of m" are drawn around it. The same code paints a printer's pages, a print
+preview's and a PDF's. No widgets: a terminal export uses it too.
 """
 
 from __future__ import annotations

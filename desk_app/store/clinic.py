@@ -61,6 +61,7 @@ class ClinicActions(DeskBase):
             name=stored.get("name", defaults.name),
             address=stored.get("address", defaults.address),
             contact_line=stored.get("contact_line", defaults.contact_line),
+            out_of_hours_line=stored.get("out_of_hours_line", defaults.out_of_hours_line),
             paper=_paper(stored.get("paper"), defaults.paper),
             idle_lock_minutes=_minutes(stored.get("idle_lock_minutes"), defaults.idle_lock_minutes),
             backup_folder=stored.get("backup_folder", defaults.backup_folder),

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import cycle, groupby
 from typing import Any
 
+from desk_app.domain.clinic import ClinicDetails, checked_clinic_details
 from desk_app.domain.clock import ManualClock, SystemClock
 from desk_app.domain.credentials import SecretHasher
 from desk_app.domain.dates import local_today
@@ -297,6 +298,13 @@ STAFF_WEEKS_AGO = 30
 REGISTERED_BEFORE_FIRST_VISIT = timedelta(days=14)
 
 
+# The clinic's details as its administrator fills them in on the first day, so that the demo's aftercare
+# sheets print (they are refused without the lines to call). The numbers are from Ofcom's range kept
+# for drama: they ring nobody.
+CLINIC_ADDRESS = "1 Park Row, Leeds LS1 5AB"
+CONTACT_LINE = "Questions or worries? Call us on 0113 496 0123, 9am to 6pm, Monday to Saturday"
+OUT_OF_HOURS_LINE = "When we are closed, call our on-call nurse on 0113 496 0999, or 999 in an emergency"
+
 # --- building --------------------------------------------------------------------------------------
 
 
@@ -370,6 +378,7 @@ class _DemoBuilder:
 
     def build(self) -> str:
         self.add_staff()
+        self.fill_in_clinic_details()
         self.register_lasers()
         self.register_patients()
         # Past visits in the order they happened, day by day, the two nurses taking turns.
@@ -442,6 +451,15 @@ class _DemoBuilder:
                 expires_on = self.today + timedelta(days=365)
                 self.desk.grant_laser_authorisation(member.id, trained_on, expires_on, self.administrator.id)
                 self.operators.append(member)
+
+    def fill_in_clinic_details(self) -> None:
+        """The administrator's first task: what every printed page and the patients' sheets say."""
+        assert self.administrator is not None
+        self.clock.advance(minutes=2)
+        details = checked_clinic_details(
+            ClinicDetails().name, CLINIC_ADDRESS, CONTACT_LINE, "A4", out_of_hours_line=OUT_OF_HOURS_LINE
+        )
+        self.desk.update_clinic_details(details, self.administrator.id)
 
     def register_lasers(self) -> None:
         """The administrator registers the clinic's lasers the morning the staff join: every

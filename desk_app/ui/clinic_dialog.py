@@ -1,5 +1,5 @@
-"""Clinic details: name, address, contact line and paper size for printed pages, the screen lock,
-backups and countersignatures; where the records are."""
+"""Clinic details: name, address, the patients' contact and out-of-hours lines and paper size for
+printed pages, the screen lock, backups and countersignatures; where the records are."""
 
 from __future__ import annotations
 
@@ -50,8 +50,9 @@ class ClinicDetailsDialog(FormDialog):
         super().__init__(
             parent,
             "Clinic details",
-            "Printed at the top of every record and sheet. The contact line is on the patient's "
-            "aftercare sheet: who to call with a worry after treatment.",
+            "Printed at the top of every record and sheet. The contact and out-of-hours lines are on "
+            "the patient's aftercare sheet, which is not printed without them: who to call with a "
+            "worry after treatment, in opening hours and out of them.",
         )
         self.desk, self.staff = desk, staff
         details = desk.clinic_details()
@@ -59,6 +60,10 @@ class ClinicDetailsDialog(FormDialog):
         self.address = self.line(LABELS["address"], details.address)
         self.contact_line = self.line(LABELS["contact_line"], details.contact_line)
         self.contact_line.setPlaceholderText("For example: Questions or worries? Call 020 7946 0000")
+        self.out_of_hours_line = self.line(LABELS["out_of_hours_line"], details.out_of_hours_line)
+        self.out_of_hours_line.setPlaceholderText(
+            "For example: When we are closed, call NHS 111, or 999 in an emergency"
+        )
         self.paper = QComboBox(self)
         self.paper.setAccessibleName(LABELS["paper"])
         self.paper.addItems([size.value for size in PaperSize])
@@ -109,6 +114,7 @@ class ClinicDetailsDialog(FormDialog):
                     self.paper.currentText(),
                     self.idle_minutes.value(),
                     self.backup_folder.text(),
+                    out_of_hours_line=self.out_of_hours_line.text(),
                 ),
                 countersignature_required=self.countersignature.isChecked(),
             )

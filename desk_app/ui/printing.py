@@ -29,7 +29,7 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.reports.documents import PrintDocument, document_for
-from desk_app.reports.export import TargetExists, pdf_target, printed_footer, save_pdf, write_into_place
+from desk_app.reports.export import TargetExists, page_footer, pdf_target, save_pdf, write_into_place
 from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import count_pages, page_layout, paint_document
 from desk_app.store.desk import Desk
@@ -80,7 +80,7 @@ class PrintDialog(QDialog):
         layout.addLayout(buttons)
 
     def _footer(self) -> str:
-        return printed_footer(self.staff.name, local_date_time(self.clock.now()))
+        return page_footer(self.document, self.staff.name, local_date_time(self.clock.now()))
 
     def _paint_preview(self, printer: QPrinter) -> None:
         paint_document(self.document, printer, self._footer())
@@ -240,7 +240,8 @@ def open_print_dialog(
     parent: QWidget, context: DeskContext, kind: DocumentKind, subject_id: int, message: QLabel
 ) -> PrintDialog | None:
     """Build the document (of a session, or a patient's history) and show its pages; say on `message`
-    why not (nobody at the desk, or refused: no laser pass yet for an aftercare sheet)."""
+    why not (nobody at the desk, or refused: for an aftercare sheet, no laser pass yet or no clinic
+    lines for the patient to call)."""
     staff = context.current_staff()
     if staff is None:
         message.setText("Choose who you are first: every print says who printed it.")

@@ -13,7 +13,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desk_app.domain.clinic import DocumentKind, PaperSize
+from desk_app.domain.clinic import DocumentKind, PaperSize, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Patient, Staff
 from desk_app.store.desk import DatabaseLink, Desk
@@ -22,7 +22,11 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
 from tests.gui.nurse import click, find, open_dialog, type_text, visible_texts
 from tests.gui.test_patient_screens import open_patient_page
+from tests.support.people import administrator
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
+
+CONTACT = "Questions or worries? Call 020 7946 0000"
+OUT_OF_HOURS = "When we are closed, call NHS 111, or 999 in an emergency"
 
 
 def pdf_text(path: Path) -> str:
@@ -197,6 +201,16 @@ def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     tick_all(desk, session.id, {**TIME_OUT, **LASER}, nurse.id)  # the laser is done; sign-out to come
     window.set_staff(nurse)
     window.show_session(session.id)
+    # The clinic has not said whom its patients should call: the sheet is refused, saying where to fix it.
+    click(qtbot, window, "Aftercare sheet…")
+    shown = visible_texts(window)
+    assert "No aftercare sheet yet" in shown and "“Contact line for patients” and" in shown
+    assert "under Clinic details" in shown
+    assert not [w for w in window.findChildren(PrintDialog) if w.isVisible()]
+    assert desk.print_log(patient.id) == []
+
+    lines = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
+    desk.update_clinic_details(lines, administrator(desk).id)
     click(qtbot, window, "Aftercare sheet…")
     dialog = print_dialog()
     assert dialog.windowTitle() == "Print: Aftercare sheet"
@@ -204,7 +218,10 @@ def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     save_through_file_dialog(qtbot, dialog, target)
     text = pdf_text(target)
     assert "After your laser treatment" in text and "Red, like sunburn, until about" in text
-    assert [entry.document for entry in desk.print_log(patient.id)] == [DocumentKind.AFTERCARE_SHEET]
+    assert "When to call us" in text and CONTACT in text and OUT_OF_HOURS in text
+    assert "From Azure Medical · printed" in text and nurse.name not in text  # the clinic, not the account
+    (entry,) = desk.print_log(patient.id)
+    assert entry.document is DocumentKind.AFTERCARE_SHEET and entry.printed_by == nurse.name
 
 
 def test_no_aftercare_sheet_before_the_laser_says_why(
@@ -253,11 +270,13 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     dialog = open_dialog()
     contact = find(dialog, QLineEdit, "Contact line for patients")
     type_text(contact, "Worried after treatment? Call 020 7946 0000")
+    type_text(find(dialog, QLineEdit, "Out-of-hours line for patients"), OUT_OF_HOURS)
     find(dialog, QComboBox, "Paper size").setCurrentText("Letter")
     click(qtbot, dialog, "Save")
     assert not dialog.isVisible()
     details = desk.clinic_details()
     assert details.contact_line == "Worried after treatment? Call 020 7946 0000"
+    assert details.out_of_hours_line == OUT_OF_HOURS
     assert details.paper is PaperSize.LETTER
 
     patient, _session_id = open_signed_out_session(window, desk, clock, nurse)

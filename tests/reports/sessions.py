@@ -27,7 +27,7 @@ from desk_app.domain.procedure import load_procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.reports.documents import PrintDocument
-from desk_app.reports.export import printed_footer
+from desk_app.reports.export import page_footer
 from desk_app.reports.pages import pdf_bytes
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
@@ -152,6 +152,6 @@ class Printed:
 
 def to_pdf(document: PrintDocument, printed_at: datetime) -> Printed:
     """Paint a document to PDF in memory, printed by the manager at `printed_at`, and read it back."""
-    footer = printed_footer(PRINTED_BY, LOCAL_FORMATS.date_time(printed_at))
+    footer = page_footer(document, PRINTED_BY, LOCAL_FORMATS.date_time(printed_at))
     data, pages = pdf_bytes(document, footer)
     return Printed(document, data, pages, footer)

@@ -2,13 +2,16 @@
 
 The sheet gives the later end of each range from the clinic's words (red 4-5 days: red until day 5;
 3-4 days before work: back on day 4; mineral make-up after 4 days; peeling 7-10 days: until day 10;
-no sun for 4 weeks: day 28) and the next session no sooner than 4 weeks. Dates must stay right across
-a month end, the UK clock change and a year end, and a laser pass just after local midnight in summer
-time belongs to the next day even though it is still the day before in UTC.
+no sun for 4 weeks: day 28) and the next session no sooner than 4 weeks, listed in time order. Dates
+must stay right across a month end, the UK clock change and a year end, and a laser pass just after
+local midnight in summer time belongs to the next day even though it is still the day before in UTC.
+The sheet says when to call the clinic and whom to call, day and night: it is refused while the
+clinic's contact or out-of-hours line is empty, and its pages name the clinic, not who printed it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,13 +19,13 @@ import pytest
 from peewee import Database
 from PySide6.QtWidgets import QApplication
 
-from desk_app.domain.aftercare import aftercare_sheet
+from desk_app.domain.aftercare import AftercareSheet, SheetDateKind, aftercare_sheet
 from desk_app.domain.clinic import ClinicDetails, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Staff
-from desk_app.domain.procedure import Procedure, parse_procedure
+from desk_app.domain.procedure import Aftercare, AftercareMilestone, Procedure, parse_procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.reports.documents import aftercare_document, treatment_day
 from desk_app.reports.formats import LocalFormats
@@ -32,7 +35,7 @@ from tests.reports.sessions import Printed, open_clinic, start_through_time_out,
 from tests.support.people import administrator
 from tests.support.walk import LASER, SIGN_IN, tick_all
 
-# What the patient reads beside each date, in the order the sheet gives them.
+# What the patient reads beside each date, in the order of the procedure file.
 RED = "Red, like sunburn, until about"
 WORK = "Back to work from about"
 MAKE_UP = "Mineral make-up from"
@@ -40,6 +43,18 @@ PEELING = "Dry and peeling until about"
 SUN = "Avoid strong sun until"
 NOT_BEFORE = "Your next session: not before"
 PLANNED = "Your next session is planned on or after"
+# The template's words for the lines the procedure file does not word.
+WORDS = {SheetDateKind.EARLIEST_NEXT_SESSION: NOT_BEFORE, SheetDateKind.PLANNED_NEXT_SESSION: PLANNED}
+
+CONTACT = "Worried? Call Azure Medical on 0113 496 0000, 9am to 6pm, Monday to Saturday"
+OUT_OF_HOURS = "When we are closed, call our on-call nurse on 0113 496 0999, or 999 in an emergency"
+CLINIC = ClinicDetails(contact_line=CONTACT, out_of_hours_line=OUT_OF_HOURS)
+
+
+def lines(sheet: AftercareSheet) -> list[tuple[str, date]]:
+    """The dated lines as the patient reads them, top to bottom."""
+    return [(line.label or WORDS[line.kind], line.day) for line in sheet.dates]
+
 
 # (treated on, red until, back to work, mineral make-up, peeling until, no sun until = next not before)
 CALENDAR = [
@@ -96,20 +111,71 @@ def test_the_sheet_dates_each_milestone_from_the_day_of_treatment(
     procedure: Procedure, treated: date, red: date, work: date, make_up: date, peeling: date, sun: date
 ) -> None:
     assert procedure.aftercare is not None
-    sheet = aftercare_sheet(procedure.aftercare, treated, None)
+    sheet = aftercare_sheet(procedure.aftercare, CLINIC, treated, None)
     assert sheet.treated_on == treated
-    assert list(sheet.dates) == [(RED, red), (WORK, work), (MAKE_UP, make_up), (PEELING, peeling), (SUN, sun)]
-    assert sheet.earliest_next_session == sun
-    assert sheet.planned_next_session is None
+    # In time order: the file lists red (day 5) before work and make-up (day 4).
+    assert lines(sheet) == [
+        (WORK, work),
+        (MAKE_UP, make_up),
+        (RED, red),
+        (PEELING, peeling),
+        (SUN, sun),
+        (NOT_BEFORE, sun),
+    ]
 
 
 def test_the_planned_next_session_is_carried_onto_the_sheet(procedure: Procedure) -> None:
     assert procedure.aftercare is not None
-    sheet = aftercare_sheet(procedure.aftercare, date(2026, 11, 25), date(2027, 1, 6))
-    assert sheet.planned_next_session == date(2027, 1, 6)
-    assert sheet.earliest_next_session == date(2026, 12, 23)
+    sheet = aftercare_sheet(procedure.aftercare, CLINIC, date(2026, 11, 25), date(2027, 1, 6))
+    assert lines(sheet)[-2:] == [(NOT_BEFORE, date(2026, 12, 23)), (PLANNED, date(2027, 1, 6))]
     assert sheet.advice == procedure.aftercare.advice
+    assert sheet.skin_care == procedure.aftercare.skin_care
+    assert sheet.call_us_if == procedure.aftercare.call_us_if
+    assert (sheet.contact_line, sheet.out_of_hours_line) == (CONTACT, OUT_OF_HOURS)
     assert sheet.title == "After your laser treatment"
+
+
+def test_every_dated_line_is_in_time_order_and_a_tie_keeps_the_files_order() -> None:
+    """A milestone after the earliest next session, and a next session planned before a milestone."""
+    days = {"late": 40, "mid": 10, "first": 4, "second": 4}
+    aftercare = Aftercare(
+        "After", ("Advice",), tuple(AftercareMilestone(key, key, count) for key, count in days.items())
+    )
+    treated = date(2026, 11, 25)
+    sheet = aftercare_sheet(aftercare, CLINIC, treated, treated + timedelta(days=7))
+    assert lines(sheet) == [
+        ("first", treated + timedelta(days=4)),
+        ("second", treated + timedelta(days=4)),
+        (PLANNED, treated + timedelta(days=7)),
+        ("mid", treated + timedelta(days=10)),
+        (NOT_BEFORE, treated + timedelta(days=28)),
+        ("late", treated + timedelta(days=40)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("contact", "out_of_hours", "named"),
+    [
+        pytest.param("", OUT_OF_HOURS, "“Contact line for patients” is empty", id="no-contact-line"),
+        pytest.param(CONTACT, "", "“Out-of-hours line for patients” is empty", id="no-out-of-hours-line"),
+        pytest.param(
+            "",
+            "",
+            "“Contact line for patients” and “Out-of-hours line for patients” are empty",
+            id="neither",
+        ),
+    ],
+)
+def test_no_sheet_while_the_clinic_has_no_line_to_call(
+    procedure: Procedure, contact: str, out_of_hours: str, named: str
+) -> None:
+    assert procedure.aftercare is not None
+    clinic = ClinicDetails(contact_line=contact, out_of_hours_line=out_of_hours)
+    with pytest.raises(ActionRefused) as refused:
+        aftercare_sheet(procedure.aftercare, clinic, date(2026, 11, 25), None)
+    message = str(refused.value)
+    assert named in message
+    assert "under Clinic details" in message and "Nothing was printed" in message
 
 
 # --- sessions walked through the Desk, and their printed sheets ------------------------------------
@@ -126,19 +192,18 @@ class Sheets:
     not_signed_out: tuple[SessionRecord, Printed]
     stopped: SessionRecord
     no_pass_yet: SessionRecord
-    with_contact: Printed
     now: datetime
 
 
 MONTH_END_NEXT = date(2027, 3, 4)
-CONTACT = "Worried? Call Azure Medical on 0113 496 0000, 9am to 6pm, Monday to Saturday"
 
 
 @pytest.fixture(scope="module")
 def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Sheets:
     clinic = open_clinic(tmp_path_factory.mktemp("aftercare") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock
-    details = desk.clinic_details()
+    typed = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
+    details = desk.update_clinic_details(typed, administrator(desk).id)
 
     def treated(given: str, number: str, start: datetime, **options: object) -> tuple[SessionRecord, Printed]:
         clock.set(start)
@@ -168,14 +233,6 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
         stopped = desk.abort(session.id, "Patient felt faint before the gel; rebooked", clinic.nurse.id)
         gwen = clinic.register("Gwen", "Okoye", "1993-04-06", "AZ-02007")
         no_pass_yet = desk.start_session(gwen.id, clinic.nurse.id)
-
-        # The manager fills in the contact line; the month-end sheet is printed again.
-        contact = checked_clinic_details("Azure Medical", "", CONTACT, "A4")
-        desk.update_clinic_details(contact, administrator(desk).id)
-        record = month_end[0]
-        with_contact = to_pdf(
-            aftercare_document(record, desk.clinic_details(), clock.now(), LOCAL_FORMATS), clock.now()
-        )
         return Sheets(
             month_end=month_end,
             clock_change=clock_change,
@@ -184,7 +241,6 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
             not_signed_out=not_signed_out,
             stopped=stopped,
             no_pass_yet=no_pass_yet,
-            with_contact=with_contact,
             now=clock.now(),
         )
     finally:
@@ -192,13 +248,14 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
 
 
 def expected_lines(treated: date) -> list[str]:
-    """What the sheet should say: each line's date is its number of days after the treatment day."""
+    """What the sheet should say, top to bottom: each line's date is its number of days after the
+    treatment day, and the lines are in time order."""
     long = local_long_date
     return [
         f"Your treatment was on {long(treated)}",
-        f"{RED} {long(treated + timedelta(days=5))}",
         f"{WORK} {long(treated + timedelta(days=4))}",
         f"{MAKE_UP} {long(treated + timedelta(days=4))}",
+        f"{RED} {long(treated + timedelta(days=5))}",
         f"{PEELING} {long(treated + timedelta(days=10))}",
         f"{SUN} {long(treated + timedelta(days=28))}",
         f"{NOT_BEFORE} {long(treated + timedelta(days=28))}",
@@ -219,8 +276,9 @@ def test_the_printed_sheet_gives_real_dates_in_the_long_format(
 ) -> None:
     record, printed = getattr(sheets, which)
     assert treatment_day(record, sheets.now) == treated
-    for line in expected_lines(treated):
-        assert line in printed.text
+    where = [printed.text.find(line) for line in expected_lines(treated)]
+    assert -1 not in where, expected_lines(treated)[where.index(-1)]
+    assert where == sorted(where), "the dates are not in time order"
 
 
 def test_month_end_dates_read_as_a_patient_expects(sheets: Sheets, formats: LocalFormats) -> None:
@@ -247,10 +305,34 @@ def test_the_sheet_names_the_patient_and_gives_the_advice(sheets: Sheets, format
     assert "For Bea Okoye" in printed.text
     assert f"born {born}, clinic number AZ-02002" in printed.text
     assert "(session 1)" in printed.text
-    assert record.procedure.aftercare is not None
-    for paragraph in record.procedure.aftercare.advice:
+    aftercare = record.procedure.aftercare
+    assert aftercare is not None
+    for paragraph in aftercare.advice + aftercare.skin_care:
         assert paragraph in printed.text
     assert "After your laser treatment" in printed.text
+    assert "What to expect Your face" in printed.text and "Looking after your skin" in printed.text
+    assert "sunscreen" in printed.text and "Do not pick" in printed.text
+
+
+def test_the_sheet_says_when_to_call_us_and_whom_to_call_day_and_night(sheets: Sheets) -> None:
+    record, printed = sheets.month_end
+    assert record.procedure.aftercare is not None
+    text = printed.text
+    box = text[text.index("When to call us") :]
+    for sign in record.procedure.aftercare.call_us_if:
+        assert sign in box
+    for sign in ("fever", "spreads", "Pus", "Blisters", "Severe pain", "Cold sores", "near your eyes"):
+        assert sign in box
+    assert box.index(CONTACT) < box.index(OUT_OF_HOURS)
+
+
+def test_every_sheet_page_names_the_clinic_not_who_printed_it(sheets: Sheets) -> None:
+    """A patient's handout: the foot of each page names the clinic; the print log keeps who printed it."""
+    printed = sheets.month_end[1]
+    assert printed.footer.startswith("From Azure Medical · printed ")
+    for text in printed.texts:
+        assert printed.footer in text
+        assert "Printed by" not in text
 
 
 def test_the_planned_next_session_appears_only_when_one_was_recorded(sheets: Sheets) -> None:
@@ -260,13 +342,11 @@ def test_the_planned_next_session_appears_only_when_one_was_recorded(sheets: She
     assert f"{NOT_BEFORE} {local_long_date(date(2026, 11, 25) + timedelta(days=28))}" in printed.text
 
 
-def test_an_empty_contact_line_leaves_a_blank_to_fill_in(sheets: Sheets) -> None:
-    assert "Call the clinic on: ____" in sheets.month_end[1].text
-
-
-def test_the_clinics_contact_line_is_printed(sheets: Sheets) -> None:
-    assert CONTACT in sheets.with_contact.text
-    assert "Call the clinic on:" not in sheets.with_contact.text
+def test_a_session_is_refused_its_sheet_while_the_clinic_has_no_contact_line(sheets: Sheets) -> None:
+    record = sheets.year_end[0]
+    without = ClinicDetails(out_of_hours_line=OUT_OF_HOURS)
+    with pytest.raises(ActionRefused, match="“Contact line for patients” is empty.*under Clinic details"):
+        aftercare_document(record, without, sheets.now, LOCAL_FORMATS)
 
 
 def test_every_sheet_page_names_the_patient_and_counts_pages(sheets: Sheets, formats: LocalFormats) -> None:
@@ -282,7 +362,7 @@ def test_every_sheet_page_names_the_patient_and_counts_pages(sheets: Sheets, for
 def test_no_sheet_for_a_session_without_a_laser_pass(sheets: Sheets, which: str) -> None:
     record = getattr(sheets, which)
     with pytest.raises(ActionRefused, match="has no laser pass recorded") as refused:
-        aftercare_document(record, ClinicDetails(), sheets.now, LOCAL_FORMATS)
+        aftercare_document(record, CLINIC, sheets.now, LOCAL_FORMATS)
     assert record.patient.full_name in str(refused.value)
 
 
@@ -291,7 +371,7 @@ def test_a_session_run_under_a_version_without_the_sheet_is_refused_clearly(
 ) -> None:
     """Version 1.1 had no [aftercare]; its records still open, and asking for a sheet says why not."""
     cut = procedure.source.index("\n[aftercare]\n")
-    old_text = procedure.source[:cut].replace('version = "1.3"', 'version = "1.1"', 1)
+    old_text = procedure.source[:cut].replace('version = "1.4"', 'version = "1.1"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.aftercare is None
     then = Desk(db, old, clock)
@@ -304,3 +384,24 @@ def test_a_session_run_under_a_version_without_the_sheet_is_refused_clearly(
     assert treatment_day(record, clock.now()) == date(2026, 11, 25)  # the laser was used
     with pytest.raises(ActionRefused, match="version 1.1, which has no aftercare sheet"):
         aftercare_document(record, desk.clinic_details(), clock.now(), LOCAL_FORMATS)
+
+
+def test_a_session_run_under_a_version_before_the_signs_prints_its_own_words(
+    db: Database, desk: Desk, procedure: Procedure, clock: ManualClock, nurse: Staff
+) -> None:
+    """Version 1.3's sheet had no signs or skin care: it prints as written, still with whom to call."""
+    lists = re.compile(r"^(skin_care|call_us_if) = \[\n.*?\n\]\n", flags=re.DOTALL | re.MULTILINE)
+    old_text = lists.sub("", procedure.source).replace('version = "1.4"', 'version = "1.3"', 1)
+    old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
+    assert old.aftercare is not None and old.aftercare.call_us_if == ()
+    then = Desk(db, old, clock)
+    patient = then.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-01012", nurse.id)
+    session = start_through_time_out(then, clock, patient.id, nurse)
+    tick_all(then, session.id, {"fractional_pass": LASER["fractional_pass"]}, nurse.id)
+
+    sheet = aftercare_document(desk.session(session.id), CLINIC, clock.now(), LOCAL_FORMATS)
+    printed = to_pdf(sheet, clock.now())
+    assert "What to expect, and what to do" in printed.text
+    assert "Looking after your skin" not in printed.text
+    assert "When to call us Call us with any question or worry about your skin." in printed.text
+    assert CONTACT in printed.text and OUT_OF_HOURS in printed.text

@@ -72,6 +72,24 @@ def test_saved_details_are_read_back_trimmed_and_each_change_is_kept(
     ]
 
 
+def test_the_out_of_hours_line_is_saved_trimmed_kept_as_a_change_and_may_be_cleared(
+    desk: Desk, db: Database, admin: Staff
+) -> None:
+    line = "When we are closed, call NHS 111, or 999 in an emergency"
+    details = checked_clinic_details("Azure Medical", "", "Call us", "A4", out_of_hours_line=f" {line} ")
+    desk.update_clinic_details(details, admin.id)
+    assert desk.clinic_details().out_of_hours_line == line
+    desk.update_clinic_details(checked_clinic_details("Azure Medical", "", "Call us", "A4"), admin.id)
+    assert desk.clinic_details().out_of_hours_line == ""
+    assert [(key, old, new) for _, _, key, old, new in changes(db)] == [
+        ("contact_line", "", "Call us"),
+        ("out_of_hours_line", "", line),
+        ("out_of_hours_line", line, ""),
+    ]
+    with pytest.raises(ValidationError, match="^Out-of-hours line for patients contains a control"):
+        checked_clinic_details("Azure Medical", "", "", "A4", out_of_hours_line="Call\x1b[31m 111")
+
+
 def test_saving_the_same_details_says_nothing_was_changed(desk: Desk, db: Database, admin: Staff) -> None:
     with pytest.raises(ValidationError, match=r"^Nothing was changed\.$"):
         desk.update_clinic_details(ClinicDetails(), admin.id)

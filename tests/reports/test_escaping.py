@@ -38,6 +38,7 @@ NAME = '<b>Zoë & "O\'Brien"</b>'
 NOTE = "<i>not italic</i> & <table><tr><td>not a table"
 CLINIC = "Azure <Medical> & Co"
 CONTACT = 'Call <u>0113 496 0000</u> & ask for "Mo"'
+OUT_OF_HOURS = 'Closed? Call <b>111</b> & say "laser"'
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def escaped(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Esc
     clinic = open_clinic(tmp_path_factory.mktemp("escaping") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock
     try:
-        desk.update_clinic_details(checked_clinic_details(CLINIC, "", CONTACT, "A4"), administrator(desk).id)
+        typed = checked_clinic_details(CLINIC, "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
+        desk.update_clinic_details(typed, administrator(desk).id)
         patient = clinic.register(GIVEN, FAMILY, "1990-02-03", "AZ-01012")
         assert patient.full_name == NAME  # stored exactly as typed
         record = treat(clinic, patient, note=NOTE)
@@ -82,6 +84,8 @@ def test_the_name_and_clinic_details_print_exactly_on_the_aftercare_sheet(escape
     assert NAME in text
     assert CLINIC in text
     assert CONTACT in text
+    assert OUT_OF_HOURS in text
+    assert f"From {CLINIC} · printed" in text  # the foot of the page, painted as plain text
 
 
 @pytest.mark.parametrize("which", ["record", "aftercare", "history"])
@@ -93,7 +97,9 @@ def test_the_html_carries_the_name_escaped_never_as_markup(escaped: Escaped, whi
     assert "<b>Zoë" not in html
     assert "Azure &lt;Medical&gt; &amp; Co" in html
     assert "<Medical>" not in html
-    if which != "aftercare":
+    if which == "aftercare":
+        assert "Call &lt;b&gt;111&lt;/b&gt; &amp; say" in html and "<b>111" not in html
+    else:
         assert "&lt;i&gt;not italic&lt;/i&gt;" in html
         assert "<i>not italic" not in html and "<td>not a table" not in html
 
@@ -132,7 +138,7 @@ def built(procedure: Procedure, clock: ManualClock) -> SessionRecord:
 
 
 def test_every_template_escapes_a_patient_built_by_hand(built: SessionRecord, clock: ManualClock) -> None:
-    clinic = ClinicDetails(name=CLINIC, contact_line=CONTACT)
+    clinic = ClinicDetails(name=CLINIC, contact_line=CONTACT, out_of_hours_line=OUT_OF_HOURS)
     now = clock.now()
     documents = [
         session_record_document(built, [built], clinic, now, LOCAL_FORMATS),
@@ -151,7 +157,8 @@ def test_every_template_escapes_a_patient_built_by_hand(built: SessionRecord, cl
 
 
 def test_a_hand_built_patient_prints_exactly_as_named(built: SessionRecord, clock: ManualClock) -> None:
-    document = aftercare_document(built, ClinicDetails(), clock.now(), LOCAL_FORMATS)
+    clinic = ClinicDetails(contact_line=CONTACT, out_of_hours_line=OUT_OF_HOURS)
+    document = aftercare_document(built, clinic, clock.now(), LOCAL_FORMATS)
     printed = to_pdf(document, clock.now())
     assert f"For {NAME}" in printed.text
     assert "clinic number AZ-<01012>" in printed.text

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from desk_app import cli
-from desk_app.domain.clinic import DocumentKind
+from desk_app.domain.clinic import DocumentKind, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.procedure import Procedure
 from desk_app.reports.export import TargetExists, write_into_place
@@ -33,10 +33,13 @@ from tests.conftest import START
 from tests.reports.pdf_text import pdf_pages
 from tests.reports.sessions import open_clinic
 from tests.support.other_user import AS_ROOT, for_nobody, open_folder, without_root
+from tests.support.people import administrator
 from tests.support.walk import SIGN_IN, signed_out_session, tick_all
 
 REPO = Path(__file__).resolve().parents[2]
 TERMINAL = f"{getpass.getuser()} (terminal export)"
+CONTACT = "Questions or worries? Call 0113 496 0000"
+OUT_OF_HOURS = "When we are closed, call NHS 111, or 999 in an emergency"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Stored:
         session = clinic.desk.start_session(jose.id, clinic.nurse.id)
         tick_all(clinic.desk, session.id, SIGN_IN, clinic.nurse.id)
         clinic.desk.abort(session.id, "Patient felt faint; rebooked", clinic.nurse.id)
+        lines = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
+        clinic.desk.update_clinic_details(lines, administrator(clinic.desk).id)
     finally:
         clinic.close()
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
@@ -128,10 +133,13 @@ def test_each_export_writes_a_pdf_of_the_patient_and_logs_it_once(
     assert "Zoë O'Brien" in said.out and str(pdf) in said.out
     pages = pdf_pages(pdf.read_bytes())
     assert f"({len(pages)} page" in said.out
+    # A patient's handout names the clinic at the foot of its pages; a record names who printed it.
+    footer = "From Azure Medical · printed " if document == "aftercare" else f"Printed by {TERMINAL} on "
     for number, text in enumerate(pages, start=1):
         assert "Zoë O'Brien" in text and "AZ-01012" in text
-        assert f"Printed by {TERMINAL} on " in text
+        assert footer in text
         assert f"Page {number} of {len(pages)}" in text
+    assert (CONTACT in pages[-1]) is (document == "aftercare")
     assert sorted(path.name for path in out.iterdir()) == [pdf.name]  # no temporary file left behind
     assert stat.S_IMODE(pdf.stat().st_mode) == 0o600
 
@@ -200,6 +208,26 @@ def test_a_failed_export_says_why_and_leaves_no_file_and_no_log(
     assert message in said.err
     assert "Traceback" not in said.err
     assert not pdf.exists()
+    assert list(out.iterdir()) == []
+    assert logged(database) == 0
+
+
+def test_no_aftercare_sheet_while_the_clinic_has_no_contact_line(
+    capsys: pytest.CaptureFixture[str], procedure: Procedure, stored: Stored, database: Path, out: Path
+) -> None:
+    db = open_database(str(database))
+    try:
+        desk = Desk(db, procedure, ManualClock(START))
+        cleared = checked_clinic_details("Azure Medical", "", "", "A4", out_of_hours_line=OUT_OF_HOURS)
+        desk.update_clinic_details(cleared, administrator(desk).id)
+    finally:
+        db.close()
+    pdf = out / "sheet.pdf"
+    assert export(database, "aftercare", str(stored.zoe_session), "--pdf", str(pdf)) == 1
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err.startswith("desk-app export: No aftercare sheet yet")
+    assert "“Contact line for patients” is empty" in said.err and "under Clinic details" in said.err
     assert list(out.iterdir()) == []
     assert logged(database) == 0
 

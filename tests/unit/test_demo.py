@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from peewee import Database
 
+from desk_app.domain.clinic import missing_patient_lines
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.countdown import GelPhase
 from desk_app.domain.dates import local_today
@@ -109,6 +110,12 @@ def test_four_staff_who_sign_in_with_the_demo_credentials(demo_desk: Desk) -> No
     for member in staff:  # the README gives these to trainees
         assert demo_desk.sign_in(member.id, DEMO_PASSWORD) == member
         assert demo_desk.confirm_pin(member.id, DEMO_PIN, "test") == member
+
+
+def test_the_clinic_details_say_whom_patients_call_so_the_aftercare_sheets_print(demo_desk: Desk) -> None:
+    details = demo_desk.clinic_details()
+    assert missing_patient_lines(details) == []
+    assert details.address and "999" in details.out_of_hours_line
 
 
 def test_patients_have_realistic_names_ages_and_clinic_numbers(demo_desk: Desk) -> None:

@@ -6,6 +6,7 @@ Every refusal must say where the problem is: the file, the item and the field.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_shipped_file_has_the_six_pause_points_in_order(procedure: Procedure) ->
 
 def test_shipped_file_has_a_version_and_the_one_hour_countdown(procedure: Procedure) -> None:
     assert procedure.id == "laser-acne-scarring"
-    assert procedure.version == "1.3"
+    assert procedure.version == "1.4"
     assert procedure.effective == "2026-12-03"
     assert procedure.ready_minutes == 60
     assert procedure.remove_minutes == 90
@@ -104,7 +105,7 @@ def test_asking_for_an_item_that_does_not_exist_is_a_key_error(procedure: Proced
 def test_load_procedure_reads_a_copy_on_disk(tmp_path: Path) -> None:
     copy = tmp_path / FILE_NAME
     copy.write_text(SHIPPED, encoding="utf-8")
-    assert load_procedure(copy).version == "1.3"
+    assert load_procedure(copy).version == "1.4"
 
 
 # --- malformed files -------------------------------------------------------------------------------
@@ -279,7 +280,7 @@ MALFORMED = [
     ),
     (
         "no version",
-        'version = "1.3"\n',
+        'version = "1.4"\n',
         "",
         ["[procedure]", "'version'", "missing"],
     ),
@@ -414,7 +415,17 @@ def test_shipped_sheet_dates_each_milestone_at_the_later_end_of_its_range(proced
         "no_sun_until": 28,  # no sun for 4 weeks
     }
     assert all(m.label.strip() for m in procedure.aftercare.milestones)
-    assert len(procedure.aftercare.advice) >= 5
+    assert len(procedure.aftercare.advice) >= 4
+
+
+def test_shipped_sheet_says_when_to_call_and_how_to_look_after_the_skin(procedure: Procedure) -> None:
+    """Issue 16: the signs a patient must call about, sunscreen and do-not-pick are in the data."""
+    assert procedure.aftercare is not None
+    signs = " ".join(procedure.aftercare.call_us_if).lower()
+    for sign in ("fever", "redness that spreads", "pus", "blisters", "severe pain", "cold sores", "eyes"):
+        assert sign in signs, sign
+    care = " ".join(procedure.aftercare.skin_care).lower()
+    assert "sunscreen" in care and "do not pick" in care
 
 
 def test_shipped_file_marks_the_adverse_event_item_for_the_printed_record(procedure: Procedure) -> None:
@@ -454,7 +465,13 @@ AFTERCARE_MALFORMED = [
         "blank advice paragraph",
         "advice = [\n",
         'advice = [\n  "  ",\n',
-        ["[aftercare]", "'advice' must list at least one paragraph"],
+        ["[aftercare]", "'advice' must list at least one line of text"],
+    ),
+    (
+        "blank sign to call about",
+        "call_us_if = [\n",
+        'call_us_if = [\n  "",\n',
+        ["[aftercare]", "'call_us_if' must list at least one line of text"],
     ),
     ("unknown key", 'title = "After your laser treatment"', 'titel = "After"', ["[aftercare]", "'titel'"]),
 ]
@@ -477,9 +494,43 @@ def test_an_aftercare_sheet_without_dates_is_refused() -> None:
     assert "field 'dates' must list at least one date" in refusal(text)
 
 
+def shipped_with_list(key: str, new: str) -> str:
+    """The shipped text with the [aftercare] list `key` replaced by `new` (empty: left out)."""
+    text, found = re.subn(rf"\n{key} = \[\n.*?\n\]\n", f"\n{new}", SHIPPED, count=1, flags=re.DOTALL)
+    assert found == 1, f"the shipped file no longer has the list {key}"
+    return text
+
+
+@pytest.mark.parametrize("key", ["call_us_if", "skin_care"])
+@pytest.mark.parametrize(
+    ("new", "problem"),
+    [
+        pytest.param("", "is missing", id="missing"),
+        pytest.param("{key} = []\n", "must list at least one line of text", id="empty"),
+        pytest.param('{key} = "Call us"\n', "has the wrong type", id="text-not-a-list"),
+        pytest.param("{key} = [3]\n", "must list at least one line of text", id="not-text"),
+    ],
+)
+def test_a_new_sheet_without_its_signs_or_skin_care_is_refused(key: str, new: str, problem: str) -> None:
+    message = refusal(shipped_with_list(key, new.format(key=key)))
+    assert f"[aftercare]: field '{key}' {problem}" in message
+
+
+def test_a_stored_sheet_from_before_the_signs_still_reads() -> None:
+    """Sessions run under 1.2 or 1.3 must still open: their stored sheet had no signs or skin care."""
+    old_text = shipped_with_list("call_us_if", "").replace('version = "1.4"', 'version = "1.3"', 1)
+    old_text = re.sub(r"\nskin_care = \[\n.*?\n\]\n", "\n", old_text, count=1, flags=re.DOTALL)
+    with pytest.raises(ProcedureError, match="'skin_care' is missing"):
+        parse_procedure(old_text, FILE_NAME)
+    old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
+    assert old.aftercare is not None
+    assert (old.aftercare.call_us_if, old.aftercare.skin_care) == ((), ())
+    assert old.aftercare.advice and old.aftercare.milestones
+
+
 def test_a_stored_old_version_without_the_sheet_still_reads() -> None:
     """Sessions run under 1.0 or 1.1 must still open: their stored text never had [aftercare]."""
-    old_text = without_aftercare().replace('version = "1.3"', 'version = "1.1"', 1)
+    old_text = without_aftercare().replace('version = "1.4"', 'version = "1.1"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.version == "1.1"
     assert old.aftercare is None

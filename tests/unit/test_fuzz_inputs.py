@@ -797,6 +797,7 @@ CLINIC_INPUT = st.one_of(
     st.tuples(st.just("name"), texts(80)),
     st.tuples(st.just("address"), texts(200)),
     st.tuples(st.just("contact_line"), texts(200)),
+    st.tuples(st.just("out_of_hours_line"), texts(200)),
     st.tuples(st.just("backup_folder"), texts(400)),
     st.tuples(
         st.just("idle_lock_minutes"),
@@ -835,8 +836,8 @@ def test_clinic_details_of_any_text_come_back_exactly_or_are_refused_and_nothing
         return
     stored = desk.clinic_details()
     assert stored == saved
-    for key in ("name", "address", "contact_line", "backup_folder"):
-        assert getattr(stored, key) == typed[key].strip(), key
+    for key in ("name", "address", "contact_line", "out_of_hours_line", "backup_folder"):
+        assert getattr(stored, key) == typed.get(key, "").strip(), key
     assert stored.idle_lock_minutes == int(typed["idle_lock_minutes"].strip())
     assert stored.paper.value == typed["paper"]
 
