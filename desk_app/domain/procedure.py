@@ -248,7 +248,7 @@ class _Reader:
     ) -> None:
         for key in table:
             self.authoring_rule(key not in allowed, where, f"field '{key}' is not known (a typo?)")
-        for key in required:
+        for key in sorted(required):  # the same message every run
             if key not in table:
                 raise self.fail(where, f"field '{key}' is missing")
         for key, value in table.items():

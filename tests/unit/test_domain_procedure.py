@@ -520,7 +520,7 @@ def test_a_stored_sheet_from_before_the_signs_still_reads() -> None:
     """Sessions run under 1.2 or 1.3 must still open: their stored sheet had no signs or skin care."""
     old_text = shipped_with_list("call_us_if", "").replace('version = "1.4"', 'version = "1.3"', 1)
     old_text = re.sub(r"\nskin_care = \[\n.*?\n\]\n", "\n", old_text, count=1, flags=re.DOTALL)
-    with pytest.raises(ProcedureError, match="'skin_care' is missing"):
+    with pytest.raises(ProcedureError, match="'call_us_if' is missing"):
         parse_procedure(old_text, FILE_NAME)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
     assert old.aftercare is not None
