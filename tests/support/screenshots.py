@@ -48,7 +48,18 @@ def main() -> None:
         def laser_room() -> None:
             in_room = next(s for s in sessions if s.patient.given_names == "José")
             window.show_session(in_room.id)
-            QTimer.singleShot(500, lambda: (shoot(app, window, "laser-pass.png"), not_permitted(in_room)))
+            QTimer.singleShot(500, lambda: (shoot(app, window, "laser-pass.png"), eyewear()))
+
+        def eyewear() -> None:
+            """At the time-out: the laser chosen and the eyewear marking to check on every pair."""
+            ready = next(s for s in sessions if s.patient.given_names == "Callum")
+            window.show_session(ready.id)
+            page = window.checklist_page
+            page.show_pause_point("time_out")
+            scroll = page.pages["time_out"]
+            scroll.ensureWidgetVisible(page.cards["staff_eyewear"], 0, 200)
+            in_room = next(s for s in sessions if s.patient.given_names == "José")
+            QTimer.singleShot(500, lambda: (shoot(app, window, "eyewear.png"), not_permitted(in_room)))
 
         def not_permitted(in_room) -> None:  # noqa: ANN001
             """A nurse without laser authorisation at the same screen: why the pass is not hers."""
