@@ -16,6 +16,10 @@ from typing import Any
 
 from desk_app.domain.errors import ProcedureError, ValidationError
 
+# The field listing body areas: on the painted-areas item (where the gel went) and on each laser pass
+# (where the laser went), compared by records_painted_areas.
+AREAS_FIELD = "areas"
+
 
 class ItemKind(StrEnum):
     CONFIRM = "confirm"
@@ -85,6 +89,10 @@ class ItemDef:
     # The item where the staff confirm the eyewear for its device field's laser: every laser pass
     # must use that device.
     confirms_eyewear: bool = False
+    # The item recording where the anaesthetic was painted (its multi field 'areas'): a laser pass
+    # treating an area it does not list flags `unpainted_message` with those areas.
+    records_painted_areas: bool = False
+    unpainted_message: str = ""
 
     def device_fields(self) -> tuple[FieldDef, ...]:
         return tuple(field for field in self.fields if field.type is FieldType.DEVICE)
@@ -177,6 +185,11 @@ class Procedure:
         return next((item for item in self.all_items() if item.confirms_eyewear), None)
 
     @property
+    def painted_areas_item(self) -> ItemDef | None:
+        """The item recording the areas painted with gel, if the procedure has one (1.4 on)."""
+        return next((item for item in self.all_items() if item.records_painted_areas), None)
+
+    @property
     def gel_removed(self) -> ItemDef | None:
         """The item whose tick ends the countdown, if the procedure has one."""
         return next((item for item in self.all_items() if item.ends_countdown), None)
@@ -214,6 +227,8 @@ _ITEM_KEYS = {
     "plans_course": bool,
     "records_adverse_events": bool,
     "confirms_eyewear": bool,
+    "records_painted_areas": bool,
+    "unpainted_message": str,
 }
 _PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, "items": list}
 _AFTERCARE_KEYS = {"title": str, "advice": list, "dates": list, "skin_care": list, "call_us_if": list}
@@ -401,6 +416,19 @@ class _Reader:
                     where,
                     "a plans_course item needs a number field 'planned_sessions' and a date 'next_date'",
                 )
+        if table.get("records_painted_areas"):
+            areas = by_id.get(AREAS_FIELD)
+            if areas is None or areas.type is not FieldType.MULTI:
+                raise self.fail(where, f"a records_painted_areas item needs a multi field '{AREAS_FIELD}'")
+            if not table.get("unpainted_message", "").strip():
+                raise self.fail(
+                    where, "field 'unpainted_message' is missing: say what a pass on an unpainted area means"
+                )
+        self.authoring_rule(
+            "unpainted_message" in table and not table.get("records_painted_areas"),
+            where,
+            "field 'unpainted_message' is only for the item with records_painted_areas",
+        )
         devices = [field for field in fields if field.type is FieldType.DEVICE]
         if len(devices) > 1:
             raise self.fail(where, "an item names at most one laser device (one field of type device)")
@@ -433,6 +461,8 @@ class _Reader:
             plans_course=table.get("plans_course", False),
             records_adverse_events=table.get("records_adverse_events", False),
             confirms_eyewear=table.get("confirms_eyewear", False),
+            records_painted_areas=table.get("records_painted_areas", False),
+            unpainted_message=table.get("unpainted_message", ""),
         )
 
     def pause_point(self, table: dict[str, Any], where: str) -> PausePoint:
@@ -591,9 +621,54 @@ def _check_whole(procedure: Procedure, reader: _Reader) -> None:
             f"item '{unnamed[0].id if unnamed else ''}'",
             "a laser pass must name its laser (a field of type device), as the eyewear is confirmed for one",
         )
+    _check_painted_areas(procedure, reader, order)
     sign_outs = [item for item in items if item.kind is ItemKind.SIGN_OUT]
     if len(sign_outs) != 1 or items[-1].kind is not ItemKind.SIGN_OUT:
         raise reader.fail("the file", "needs exactly one sign_out item, as the very last item")
+
+
+def _check_painted_areas(procedure: Procedure, reader: _Reader, order: list[str]) -> None:
+    """One item records where the gel went; each laser pass lists its areas from the same choices,
+    after it, and can be overridden when it treats an area without gel."""
+    painted = [item for item in procedure.all_items() if item.records_painted_areas]
+    if len(painted) > 1:
+        raise reader.fail(
+            f"item '{painted[1].id}'", "a second item with records_painted_areas (one is allowed)"
+        )
+    if not painted:
+        return
+    marker = painted[0]
+    choices = set(next(f for f in marker.fields if f.id == AREAS_FIELD).options)
+    for item in procedure.all_items():
+        if item.kind is not ItemKind.LASER_PASS:
+            continue
+        where = f"item '{item.id}'"
+        areas = next((f for f in item.fields if f.id == AREAS_FIELD), None)
+        reader.authoring_rule(
+            areas is None or areas.type is not FieldType.MULTI,
+            where,
+            f"a laser pass needs a multi field '{AREAS_FIELD}', to compare with the areas painted",
+        )
+        if areas is None:
+            continue
+        unknown = [option for option in areas.options if option not in choices]
+        reader.authoring_rule(
+            bool(unknown),
+            where,
+            f"area '{unknown[0] if unknown else ''}' is not one of the areas of '{marker.id}': "
+            "it could never be painted",
+        )
+        reader.authoring_rule(
+            order.index(item.id) < order.index(marker.id),
+            where,
+            f"a laser pass comes before the areas painted ('{marker.id}')",
+        )
+        # A pass on an area without gel needs a clinician's override: only a soft stop has one.
+        reader.authoring_rule(
+            item.stop is not Stop.SOFT,
+            where,
+            "a laser pass can treat an area without gel, so its stop must be soft",
+        )
 
 
 def load_procedure(path: Path) -> Procedure:

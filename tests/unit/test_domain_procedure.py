@@ -614,3 +614,101 @@ def test_a_laser_pass_that_does_not_name_its_laser_is_refused() -> None:
         '{ id = "device", label = "Laser device", type = "device" },\n  { id = "beam_mm"', '{ id = "beam_mm"'
     )
     assert "item 'full_beam_pass': a laser pass must name its laser" in refusal(text)
+
+
+# --- issue 16: laser areas within the areas painted with gel ---------------------------------------
+
+PAINTED_MARKER = 'records_painted_areas = true\nunpainted_message = "Not painted with gel"\n'
+GEL_AREAS_FIELD = '{ id = "areas", label = "Areas", type = "multi", options'
+FULL_BEAM_AREAS = (
+    '  { id = "areas", label = "Areas treated", type = "multi", options = ["Forehead", "Cheeks", "Nose", '
+    '"Chin", "Upper lip", "Jaw line", "Temples"] },\n]\n\n[[pause_points.items]]\nid = "skin_response"'
+)
+
+
+def test_the_shipped_file_marks_the_areas_painted_and_words_the_flag(procedure: Procedure) -> None:
+    painted = procedure.painted_areas_item
+    assert painted is not None and painted.id == "gel_areas"
+    assert painted.unpainted_message == "Not painted with gel"
+    marked = [item.id for item in procedure.all_items() if item.records_painted_areas]
+    assert marked == ["gel_areas"]
+    for item_id in ("gel_areas", "fractional_pass", "full_beam_pass"):
+        (areas,) = [field for field in procedure.item(item_id).fields if field.id == "areas"]
+        assert areas.type is FieldType.MULTI
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        pytest.param(
+            GEL_AREAS_FIELD,
+            GEL_AREAS_FIELD.replace('id = "areas"', 'id = "painted"'),
+            "item 'gel_areas': a records_painted_areas item needs a multi field 'areas'",
+            id="no areas field",
+        ),
+        pytest.param(
+            'unpainted_message = "Not painted with gel"\n',
+            "",
+            "item 'gel_areas': field 'unpainted_message' is missing",
+            id="no wording",
+        ),
+        pytest.param(
+            'id = "stratamed"\nkind = "record"\n',
+            'id = "stratamed"\nkind = "record"\nunpainted_message = "Not painted"\n',
+            "item 'stratamed': field 'unpainted_message' is only for the item with records_painted_areas",
+            id="wording without the marker",
+        ),
+        pytest.param(
+            FULL_BEAM_AREAS,
+            FULL_BEAM_AREAS.replace('"Temples"]', '"Temples", "Neck"]'),
+            "item 'full_beam_pass': area 'Neck' is not one of the areas of 'gel_areas'",
+            id="an area that can never be painted",
+        ),
+        pytest.param(
+            FULL_BEAM_AREAS,
+            FULL_BEAM_AREAS.split("type =")[0]
+            + 'type = "text" },\n]\n\n[[pause_points.items]]\nid = "skin_response"',
+            "item 'full_beam_pass': a laser pass needs a multi field 'areas'",
+            id="a pass whose areas are free text",
+        ),
+    ],
+)
+def test_a_malformed_painted_areas_rule_is_refused_naming_where(old: str, new: str, problem: str) -> None:
+    assert problem in refusal(edited(old, new))
+
+
+def test_a_second_painted_areas_item_is_refused() -> None:
+    text = edited(
+        'id = "gel_clear_of_eyes"\nkind = "confirm"\n',
+        'id = "gel_clear_of_eyes"\nkind = "confirm"\n'
+        + PAINTED_MARKER
+        + 'fields = [\n  { id = "areas", label = "Areas", type = "multi", options = ["Forehead"] },\n]\n',
+    )
+    assert "item 'gel_clear_of_eyes': a second item with records_painted_areas" in refusal(text)
+
+
+def test_a_stored_version_before_the_painted_areas_still_reads_without_the_rule() -> None:
+    """Sessions run under 1.0 to 1.3 keep their passes as they were: no marker, no flag."""
+    old_text = edited(PAINTED_MARKER, "").replace('version = "1.4"', 'version = "1.3"', 1)
+    old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
+    assert old.painted_areas_item is None
+    assert not old.item("gel_areas").records_painted_areas
+
+
+def test_a_laser_pass_before_the_areas_painted_is_refused() -> None:
+    every_area = '["Forehead", "Cheeks", "Nose", "Chin", "Upper lip", "Jaw line", "Temples"]'
+    text = (
+        edited(PAINTED_MARKER, "")
+        .replace(
+            'id = "stratamed"\nkind = "record"\n', f'id = "stratamed"\nkind = "record"\n{PAINTED_MARKER}', 1
+        )
+        .replace(
+            '{ id = "tube", label',
+            f'{{ id = "areas", label = "Areas", type = "multi", options = {every_area} }},\n'
+            '  { id = "tube", label',
+            1,
+        )
+    )
+    assert "item 'fractional_pass': a laser pass comes before the areas painted ('stratamed')" in refusal(
+        text
+    )
