@@ -14,7 +14,7 @@ from typing import Any
 
 from desk_app.domain.countdown import Countdown, GelPhase
 from desk_app.domain.people import Patient, Staff
-from desk_app.domain.procedure import ItemDef, ItemKind, PausePoint, Procedure, Stop
+from desk_app.domain.procedure import AREAS_FIELD, ItemDef, ItemKind, PausePoint, Procedure, Stop
 from desk_app.domain.values import flags_for
 
 
@@ -160,6 +160,8 @@ class _Replay:
     abort: Event | None
     alert_acks: dict[str, Event]
     handovers: list[Event]
+    # The painted-areas tick live when each override was given: what the override answered.
+    painted_at_override: dict[str, Event | None]
 
 
 def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
@@ -169,6 +171,8 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
     gel wait, of 'gel applied') needs a new one. A correction may also withdraw an override.
     """
     starter, wait = procedure.gel_applied, procedure.gel_wait
+    painted = procedure.painted_areas_item
+    painted_at_override: dict[str, Event | None] = {}
     ticks: dict[str, Event] = {}
     overrides: dict[str, Event] = {}
     history: dict[str | None, list[Event]] = {}
@@ -197,6 +201,7 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
                     del overrides[item_id]
             case EventKind.OVERRIDE if item_id:
                 overrides[item_id] = event
+                painted_at_override[item_id] = ticks.get(painted.id) if painted else None
             case EventKind.ABORT:
                 abort = event
             case EventKind.ALERT_ACK:
@@ -209,7 +214,7 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
     for ack in acks:
         if gel is not None and ack.values.get("gel_applied_event") == gel.id:
             alert_acks.setdefault(ack.text, ack)
-    return _Replay(ticks, overrides, history, abort, alert_acks, handovers)
+    return _Replay(ticks, overrides, history, abort, alert_acks, handovers, painted_at_override)
 
 
 def _expire_overrides(overrides: dict[str, Event], item_id: str, starter_id: str, wait_id: str) -> None:
@@ -230,14 +235,48 @@ def _countdown(procedure: Procedure, replay: _Replay) -> Countdown | None:
     return Countdown.starting(applied.at, procedure.ready_minutes, procedure.remove_minutes, removed_at)
 
 
+def _unpainted(item: ItemDef, tick: Event | None, painted: Event | None) -> tuple[str, ...]:
+    """The areas a laser pass's tick treated that the painted-areas tick does not list (all of them
+    while no areas painted are recorded), in the pass's order."""
+    if item.kind is not ItemKind.LASER_PASS or tick is None:
+        return ()
+    treated = tick.values.get(AREAS_FIELD)
+    if not isinstance(treated, list | tuple):
+        return ()
+    gel = painted.values.get(AREAS_FIELD) if painted is not None else None
+    gel_areas = set(gel) if isinstance(gel, list | tuple) else set()
+    return tuple(area for area in treated if area not in gel_areas)
+
+
+def _painted_areas_rule(
+    painted: ItemDef | None, replay: _Replay, item: ItemDef, override: Event | None
+) -> tuple[tuple[str, ...], Event | None]:
+    """A laser pass on areas without gel: the flag (worded by the procedure) and the override that
+    still answers it. An override given for some areas without gel does not cover another one left
+    out later, when the areas painted are corrected: that needs a clinician's new decision."""
+    if painted is None:  # versions before 1.4
+        return (), override
+    tick = replay.ticks.get(item.id)
+    unpainted = _unpainted(item, tick, replay.ticks.get(painted.id))
+    if not unpainted:
+        return (), override
+    if override is not None:
+        answered = _unpainted(item, tick, replay.painted_at_override.get(item.id))
+        if not set(unpainted) <= set(answered):
+            override = None
+    return (f"{painted.unpainted_message}: {', '.join(unpainted)}",), override
+
+
 def _own_status(
     item: ItemDef,
     tick: Event | None,
     override: Event | None,
     countdown: Countdown | None,
     now: datetime,
+    other_flags: tuple[str, ...] = (),
 ) -> tuple[ItemStatus, tuple[str, ...]]:
-    """An item's status from its own events only, before the gates of earlier pause points."""
+    """An item's status from its own events (and `other_flags`, the risks other items' answers
+    raise about it), before the gates of earlier pause points."""
     if item.kind is ItemKind.COUNTDOWN:
         if override is not None:
             return ItemStatus.OVERRIDDEN, ()
@@ -246,7 +285,7 @@ def _own_status(
         return ItemStatus.WAITING, ()
     if tick is None:
         return (ItemStatus.OVERRIDDEN if override else ItemStatus.OPEN), ()
-    flags = tuple(flags_for(item, dict(tick.values)))
+    flags = (*flags_for(item, dict(tick.values)), *other_flags)
     if not flags:
         return ItemStatus.DONE, ()
     return (ItemStatus.OVERRIDDEN if override else ItemStatus.NEEDS_OVERRIDE), flags
@@ -299,6 +338,7 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
     """Replay a session's events into the state of every item at `now`."""
     replay = _replay(procedure, events)
     countdown = _countdown(procedure, replay)
+    painted = procedure.painted_areas_item
     states: dict[str, ItemState] = {}
     gate: str | None = None
     sign_out_item: ItemDef | None = None
@@ -308,7 +348,8 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
                 sign_out_item = item
                 continue
             tick, override = replay.ticks.get(item.id), replay.overrides.get(item.id)
-            status, flags = _own_status(item, tick, override, countdown, now)
+            areas_flag, override = _painted_areas_rule(painted, replay, item, override)
+            status, flags = _own_status(item, tick, override, countdown, now, areas_flag)
             states[item.id] = ItemState(
                 item=item,
                 status=status,

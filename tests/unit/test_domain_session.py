@@ -20,7 +20,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.countdown import Countdown, GelPhase, mm_ss
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Staff
-from desk_app.domain.procedure import Procedure
+from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.session import (
     ItemStatus,
     SessionStatus,
@@ -908,3 +908,95 @@ def test_the_eyewear_is_not_undone_while_a_pass_on_its_laser_stands(log: Log) ->
     log.correct("fractional_pass")
     log.correct("staff_eyewear")
     assert log.state().item("staff_eyewear").tick is None
+
+
+# --- laser areas within the areas painted with gel (issue 16) --------------------------------------
+
+BEAM_LABEL = "'Full-beam pass, 7 mm beam' (Laser)"
+
+
+def beam_on(*areas: str) -> dict[str, Any]:
+    return {**LASER["full_beam_pass"], "areas": list(areas)}
+
+
+def test_the_walk_s_passes_stay_within_the_areas_painted(log: Log) -> None:
+    ready_to_sign_out(log)
+    state = log.state()
+    for item_id in ("fractional_pass", "full_beam_pass"):
+        assert (state.item(item_id).status, state.item(item_id).flags) == (ItemStatus.DONE, ())
+
+
+def test_a_pass_on_areas_without_gel_needs_a_clinicians_override_naming_them(log: Log) -> None:
+    through_time_out(log)  # gel on the forehead and cheeks
+    log.tick_all(LASER, full_beam_pass=beam_on("Chin", "Cheeks", "Nose"))
+    state = log.state()
+    beam = state.item("full_beam_pass")
+    assert beam.status is ItemStatus.NEEDS_OVERRIDE
+    assert beam.flags == ("Not painted with gel: Nose, Chin",)  # in the field's order, every time
+    assert state.item("fractional_pass").status is ItemStatus.DONE
+    reason = f"{BEAM_LABEL} flags a risk: a clinician must override it with a reason."
+    assert state.item("stratamed").lock_reason == reason
+    with pytest.raises(ActionRefused, match="Only a clinician"):
+        log.override("full_beam_pass", "Patient wants it", staff=NURSE)
+    log.override("full_beam_pass", "Gel spread onto the nose and chin; patient comfortable on test pulses")
+    beam = log.state().item("full_beam_pass")
+    assert (beam.status, beam.flags) == (ItemStatus.OVERRIDDEN, ("Not painted with gel: Nose, Chin",))
+    assert not log.state().item("stratamed").locked
+
+
+def test_an_area_without_gel_is_flagged_after_a_setting_outside_the_clinic_limits(log: Log) -> None:
+    through_time_out(log)
+    log.tick(
+        "fractional_pass", {**LASER["fractional_pass"], "energy_mj": 80, "areas": ["Temples", "Forehead"]}
+    )
+    assert log.state().item("fractional_pass").flags == (
+        "Energy per pulse 80.0 mJ is above the clinic limit of 70.0 mJ",
+        "Not painted with gel: Temples",
+    )
+
+
+def test_the_flag_follows_the_areas_painted_when_they_are_corrected(log: Log) -> None:
+    through_time_out(log)
+    log.tick("full_beam_pass", beam_on("Cheeks", "Chin"))
+    assert log.state().item("full_beam_pass").flags == ("Not painted with gel: Chin",)
+    log.correct("gel_areas", "Chin was painted too; missed when recording")
+    # No areas painted on record: none of the pass's areas is known to have had gel.
+    assert log.state().item("full_beam_pass").flags == ("Not painted with gel: Cheeks, Chin",)
+    log.tick("gel_areas", {"areas": ["Forehead", "Cheeks", "Chin"], "covered": "No"})
+    beam = log.state().item("full_beam_pass")
+    assert (beam.status, beam.flags) == (ItemStatus.DONE, ())
+
+
+def test_an_override_for_one_area_without_gel_does_not_cover_another_left_out_later(log: Log) -> None:
+    through_time_out(log)
+    log.tick_all(LASER, full_beam_pass=beam_on("Cheeks", "Chin"))
+    override = log.override("full_beam_pass", "Chin numb from the cheek gel; patient comfortable")
+    # Corrected for another reason, with the same areas: the override still answers the pass.
+    log.correct("gel_areas", "It was covered with cling film")
+    log.tick("gel_areas", {"areas": ["Forehead", "Cheeks"], "covered": "Yes"})
+    beam = log.state().item("full_beam_pass")
+    assert (beam.status, beam.override) == (ItemStatus.OVERRIDDEN, override)
+    # The cheeks turn out not to have been painted: an area the clinician never decided on.
+    log.correct("gel_areas", "Only the forehead was painted")
+    log.tick("gel_areas", {"areas": ["Forehead"], "covered": "Yes"})
+    state = log.state()
+    beam = state.item("full_beam_pass")
+    assert (beam.status, beam.override) == (ItemStatus.NEEDS_OVERRIDE, None)
+    assert beam.flags == ("Not painted with gel: Cheeks, Chin",)
+    assert state.item("fractional_pass").flags == ("Not painted with gel: Cheeks",)
+    assert override in beam.history  # kept in the record, no longer counted
+    log.override("full_beam_pass", "Cheeks and chin numb on testing; patient comfortable")
+    assert log.state().item("full_beam_pass").status is ItemStatus.OVERRIDDEN
+
+
+def test_a_stored_version_before_the_rule_does_not_flag_a_pass_without_gel(
+    procedure: Procedure, clock: ManualClock
+) -> None:
+    marker = 'records_painted_areas = true\nunpainted_message = "Not painted with gel"\n'
+    assert marker in procedure.source
+    old_text = procedure.source.replace(marker, "").replace('version = "1.4"', 'version = "1.3"', 1)
+    log = Log(parse_procedure(old_text, "stored version 1.3", authoring=False), clock)
+    through_time_out(log)
+    log.tick("full_beam_pass", beam_on("Chin"))
+    beam = log.state().item("full_beam_pass")
+    assert (beam.status, beam.flags) == (ItemStatus.DONE, ())
