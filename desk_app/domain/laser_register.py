@@ -127,8 +127,8 @@ def _device(value: Any) -> tuple[str, str, int | None]:
 
 
 def _override_text(flags: tuple[str, ...], override: Event | None) -> str:
-    """What the pass flagged (a setting outside the clinic's limits, a service overdue) and the
-    clinician's decision; blank when it flagged nothing."""
+    """What the pass flagged (a setting outside the clinic's limits, a service overdue, an area
+    without gel) and the clinician's decision; blank when it flagged nothing."""
     if not flags:
         return ""
     decision = f"Overridden by {override.staff_name}: {override.text}" if override else "Not overridden"
@@ -138,8 +138,8 @@ def _override_text(flags: tuple[str, ...], override: Event | None) -> str:
 @dataclass(frozen=True)
 class FiredSession:
     """What the register reads of a session that used the laser: the patient's clinic number, the
-    procedure version it ran, and its events about the items of register_items (an item's tick,
-    override and flags come from its own events only: see domain.session._replay)."""
+    procedure version it ran, and its events about the items of register_items (a pass's tick,
+    override and flags come from its own events and the areas painted: see domain.session)."""
 
     id: int
     clinic_number: str
@@ -148,11 +148,12 @@ class FiredSession:
 
 
 def register_items(procedure: Procedure) -> set[str]:
-    """The items a register row is made of: the laser passes and the adverse-events item."""
+    """The items a register row is made of: the laser passes, the adverse-events item, and the
+    areas painted with gel (a pass on an area without gel is flagged, and its override shown)."""
     return {
         item.id
         for item in procedure.all_items()
-        if item.kind is ItemKind.LASER_PASS or item.records_adverse_events
+        if item.kind is ItemKind.LASER_PASS or item.records_adverse_events or item.records_painted_areas
     }
 
 

@@ -160,6 +160,22 @@ def test_a_stopped_session_lists_its_pass_and_a_flagged_pass_says_who_overrode_i
     )
 
 
+@pytest.mark.both_databases
+def test_a_pass_on_an_area_without_gel_says_so_and_who_overrode_it(
+    desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff, zoe: Patient
+) -> None:
+    """Issue 16: the flag comes from the areas painted, another item: the register reads it too."""
+    session_id = through_time_out(desk, clock, zoe, nurse)  # gel on the forehead and cheeks
+    chin = {**LASER["full_beam_pass"], "areas": ["Cheeks", "Chin"]}
+    desk.tick(session_id, "full_beam_pass", with_test_laser(desk, chin, nurse.id), nurse.id)
+    reason = "Chin numb from the cheek gel on testing"
+    desk.override(session_id, "full_beam_pass", reason, clinician.id, nurse.id, "2468")
+
+    (exposure,) = desk.laser_register(TODAY, TODAY)
+    assert exposure.areas == "Cheeks, Chin"
+    assert exposure.override == f"Not painted with gel: Chin. Overridden by Dr Clive Doctor: {reason}"
+
+
 def test_an_older_record_lists_its_typed_device_when_no_device_is_asked_for(
     db: Database, desk: Desk, procedure: Procedure, clock: ManualClock, nurse: Staff, zoe: Patient
 ) -> None:
