@@ -401,6 +401,31 @@ def test_an_override_by_a_clinician_with_a_reason_is_recorded(
     assert record.state(clock.now()).item("skin_type").status is ItemStatus.OVERRIDDEN
 
 
+def test_a_pass_on_an_area_without_gel_holds_up_sign_out_until_a_clinician_overrides_it(
+    desk: Desk, db: Database, clock: ManualClock, nurse: Staff, clinician: Staff, zoe: Patient
+) -> None:
+    """Issue 16: the gel went on the forehead and cheeks; the full-beam pass also treated the nose."""
+    session = desk.start_session(zoe.id, nurse.id)
+    walk_to_time_out(desk, clock, session.id, nurse.id)
+    nose = {**LASER["full_beam_pass"], "areas": ["Cheeks", "Nose"]}
+    record = tick_all(desk, session.id, {**LASER, "full_beam_pass": nose}, nurse.id)
+    beam = record.state(clock.now()).item("full_beam_pass")
+    assert (beam.status, beam.flags) == (ItemStatus.NEEDS_OVERRIDE, ("Not painted with gel: Nose",))
+    events = count(db, "session_event")
+    with pytest.raises(ActionRefused, match="'Full-beam pass, 7 mm beam' .* flags a risk"):
+        desk.tick(session.id, "stratamed", SIGN_OUT["stratamed"], nurse.id)
+    with pytest.raises(ActionRefused, match="only a clinician may override"):
+        desk.override(session.id, "full_beam_pass", "Nose looked numb", nurse.id, nurse.id, PIN)
+    assert count(db, "session_event") == events
+
+    reason = "Gel had spread onto the nose; numb on testing, patient comfortable"
+    record = desk.override(session.id, "full_beam_pass", reason, clinician.id, nurse.id, PIN)
+    beam = record.state(clock.now()).item("full_beam_pass")
+    assert (beam.status, beam.override.text if beam.override else None) == (ItemStatus.OVERRIDDEN, reason)
+    tick_all(desk, session.id, SIGN_OUT, nurse.id)
+    assert desk.sign_out(session.id, nurse.id, PIN).state(clock.now()).status.value == "signed out"
+
+
 # --- ending sessions -----------------------------------------------------------------------------
 
 
