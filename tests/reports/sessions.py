@@ -42,6 +42,7 @@ ADVERSE_YES = "Yes (describe below)"
 BLISTER = "Small blister on the left cheek; cooled and dressed"
 ADVERSE_REASON = "Blister reviewed: superficial, aftercare given, review in 1 week"
 NOTE = "Patient anxious at first; settled once the cool air was on"
+UNPAINTED_REASON = "Gel had spread onto the chin; numb on testing, patient comfortable"
 PRINTED_BY = "Mo Manager"
 
 
@@ -98,12 +99,15 @@ def treat(
     planned: int = 3,
     next_date: date | None = None,
     fluence: float = 5.5,
+    beam_areas: tuple[str, ...] = (),
     sign_out: bool = True,
 ) -> SessionRecord:
     """A whole session from the clock's now; `laser_at` moves the clock to the first laser pass.
 
     With `adverse`, the adverse-event item records "Yes" with that description and the clinician
-    reviews it (an override) before sign-out. The next session defaults to five weeks after today.
+    reviews it (an override) before sign-out. With `beam_areas` the full-beam pass treats them; one
+    not painted with gel is overridden by the clinician. The next session defaults to five weeks
+    after today.
     """
     desk, clock, nurse, clinician = clinic.desk, clinic.clock, clinic.nurse, clinic.clinician
     record = start_through_time_out(desk, clock, patient.id, nurse, clinician if override else None)
@@ -113,11 +117,17 @@ def treat(
         clock.advance(minutes=5)
     laser: dict[str, dict[str, Any]] = {
         **LASER,
-        "full_beam_pass": {**LASER["full_beam_pass"], "fluence_j_cm2": fluence},
+        "full_beam_pass": {
+            **LASER["full_beam_pass"],
+            "fluence_j_cm2": fluence,
+            **({"areas": list(beam_areas)} if beam_areas else {}),
+        },
     }
     if adverse:
         laser["adverse_events"] = {"adverse": ADVERSE_YES, "description": adverse}
     record = tick_all(desk, record.id, laser, nurse.id)
+    if beam_areas and record.state(clock.now()).item("full_beam_pass").flags:
+        record = desk.override(record.id, "full_beam_pass", UNPAINTED_REASON, clinician.id, nurse.id, PIN)
     if adverse:
         record = desk.override(record.id, "adverse_events", ADVERSE_REASON, clinician.id, nurse.id, PIN)
     if note:

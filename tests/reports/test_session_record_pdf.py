@@ -26,6 +26,7 @@ from tests.reports.sessions import (
     NOTE,
     OVERRIDE_REASON,
     PRINTED_BY,
+    UNPAINTED_REASON,
     Clinic,
     Printed,
     open_clinic,
@@ -54,6 +55,7 @@ class Records:
     second_of_two: Printed
     summer: Printed
     long_header: Printed  # a long name and a long clinic name on a new session
+    unpainted: tuple[SessionRecord, Printed]  # a full-beam pass on the chin, painted without gel
 
 
 def print_record(clinic: Clinic, record: SessionRecord) -> Printed:
@@ -92,6 +94,9 @@ def records(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Rec
         isla = clinic.register("Isla", "Fraser", "1996-01-12", "AZ-01024")
         summer = treat(clinic, isla)
 
+        priya = clinic.register("Priya", "Shah", "1991-03-09", "AZ-01026")
+        unpainted = treat(clinic, priya, beam_areas=("Cheeks", "Chin"))
+
         on_a4 = {
             "printed": printed,
             "adverse": (adverse, print_record(clinic, adverse)),
@@ -99,6 +104,7 @@ def records(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Rec
             "first_of_two": print_record(clinic, first),
             "second_of_two": print_record(clinic, second),
             "summer": print_record(clinic, summer),
+            "unpainted": (unpainted, print_record(clinic, unpainted)),
         }
         letter = checked_clinic_details("Azure Medical", "", "", "Letter")
         desk.update_clinic_details(letter, administrator(desk).id)
@@ -155,6 +161,17 @@ def test_the_override_is_printed_with_its_reason_and_the_clinicians_name(records
     assert f"Overrides: Fitzpatrick skin type: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}" in text
     # Beside the item too, saying who typed it in at the desk.
     assert f"Dr Clive Doctor, clinician, overrode it (entered by Ann Nurse): {OVERRIDE_REASON}" in text
+
+
+def test_a_pass_on_an_area_without_gel_prints_its_flag_beside_it_and_the_override(records: Records) -> None:
+    record, printed = records.unpainted
+    at = event_time(record, EventKind.OVERRIDE, "full_beam_pass")
+    text = printed.text
+    full_beam = text[text.index("Full-beam pass") : text.index("Immediate skin response")]
+    assert "Risk: Not painted with gel: Chin" in full_beam
+    assert "Areas treated: Cheeks, Chin" in full_beam
+    override = f"Full-beam pass, 7 mm beam: Dr Clive Doctor, clinician, at {at}: {UNPAINTED_REASON}"
+    assert f"Overrides: {override}" in text
 
 
 def test_no_adverse_events_is_stated_not_left_blank(records: Records) -> None:
