@@ -555,6 +555,39 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     assert [(e.item_id, e.staff_id) for e in override] == [("fractional_pass", clinician.id)]
 
 
+def test_a_pass_on_an_area_not_painted_with_gel_shows_the_risk_and_needs_a_clinicians_override(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
+) -> None:
+    """Issue 16: the gel went on the forehead and cheeks; the full-beam pass also treats the chin."""
+    session_id = start_session(desk, nurse)
+    at_laser(desk, clock, session_id, nurse)
+    tick_all(desk, session_id, {"fractional_pass": LASER["fractional_pass"]}, nurse.id)
+    show(window, nurse, session_id)
+    beam_label = "Full-beam pass, 7 mm beam"
+
+    beam = card(window, beam_label)
+    type_into(qtbot, beam, "Fluence", "5.5")
+    type_into(qtbot, beam, "Passes", "1")
+    click(qtbot, beam, "Areas treated: Cheeks")
+    click(qtbot, beam, "Areas treated: Chin")
+    click(qtbot, beam, f"Save pass: {beam_label}")
+
+    assert status(window, beam_label) == "⚠ Needs a clinician's decision"
+    assert "Risk: Not painted with gel: Chin" in visible_texts(beam)
+    click(qtbot, window, f"Override: {beam_label}")
+    dialog = open_dialog()
+    assert "Not painted with gel: Chin" in visible_texts(dialog)
+    click(qtbot, dialog, "Dr Clive Doctor (CD)")
+    write_in_dialog(dialog, "Gel had spread onto the chin; numb on testing")
+    type_text(find(dialog, QLineEdit, "Clinician's PIN"), PIN)
+    click(qtbot, dialog, "Override")
+    assert not dialog.isVisible()
+
+    assert status(window, beam_label).startswith("⚠ Overridden by clinician")
+    override = [e for e in events(desk, session_id) if e.kind is EventKind.OVERRIDE]
+    assert [(e.item_id, e.staff_id) for e in override] == [("full_beam_pass", clinician.id)]
+
+
 def test_laser_settings_are_prefilled_from_the_last_signed_out_session(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
