@@ -156,6 +156,13 @@ NOTE = "note"  # pinpoint bleeding, with a nurse's note on the skin response
 CORRECTION = "correction"  # a mistyped density, corrected with a reason and ticked again
 ABORTED = "aborted"  # stopped before the gel went on
 PHOTOS_REFUSED = "photos refused"
+UNPAINTED = "unpainted"  # the full-beam pass also treats an area the gel was not on: overridden
+
+UNPAINTED_AREA = "Chin"
+UNPAINTED_REASON = (
+    "One deep scar on the chin, which was not painted. Test pulses there were tolerated; "
+    "the patient chose to have it treated today without the gel."
+)
 
 OVERRIDE_REASON = (
     "Skin type V. Test patch 4 weeks ago healed without pigment change; "
@@ -283,7 +290,7 @@ COURSES = (
         "Bjørk",
         "I",
         ("Cheeks", "Nose"),
-        (Visit(3, "15:00", 40, 20, 5.5),),
+        (Visit(3, "15:00", 40, 20, 5.5, UNPAINTED),),
         planned=2,
         cool_air="Declined",
         tube="Recommended, declined",
@@ -422,7 +429,7 @@ class _DemoBuilder:
             f"{soonest.service_in_days} days) with {self.checks} daily pre-use checks, one of them failed "
             f"{FAILED_CHECK.weeks_ago} weeks ago; "
             f"{len(self.patients)} patients; {self.signed_out} signed-out sessions "
-            f"for {len(COURSES)} of them over the last {weeks} weeks, with a clinician's override, "
+            f"for {len(COURSES)} of them over the last {weeks} weeks, with clinicians' overrides, "
             f"a note and a correction among them, and {self.aborted} aborted session; "
             f"and 3 sessions in progress now: {numbing.patient.full_name} numbing "
             f"({minutes_left} minutes left), {ready.patient.full_name} ready for the laser room, "
@@ -621,9 +628,15 @@ class _DemoBuilder:
             "beam_mm": 7,
             "fluence_j_cm2": visit.fluence_j_cm2,
             "passes": 1,
-            "areas": areas,
+            "areas": areas + [UNPAINTED_AREA] if visit.twist == UNPAINTED else areas,
         }
         self.desk.tick(record.id, "full_beam_pass", full_beam, self.operator_for(nurse, "full_beam_pass").id)
+        if visit.twist == UNPAINTED:
+            assert self.clinician is not None
+            self.clock.advance(minutes=2)
+            self.desk.override(
+                record.id, "full_beam_pass", UNPAINTED_REASON, self.clinician.id, self.clinician.id, DEMO_PIN
+            )
         response = "Pinpoint bleeding" if visit.twist == NOTE else "Expected redness"
         self.tick(record, "skin_response", {"response": response}, nurse)
         if visit.twist == NOTE:

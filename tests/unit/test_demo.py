@@ -21,7 +21,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.domain.procedure import Procedure, load_procedure
-from desk_app.domain.session import Event, EventKind, SessionRecord, SessionStatus
+from desk_app.domain.session import Event, EventKind, ItemStatus, SessionRecord, SessionStatus
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import open_database
 from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
@@ -175,6 +175,22 @@ def test_history_has_signed_out_courses_and_the_rarer_events(history: list[Sessi
     assert {EventKind.OVERRIDE, EventKind.NOTE, EventKind.CORRECTION, EventKind.ABORT} <= kinds
     assert all(event.at <= now for event in events)
     assert min(record.started_at for record in signed_out) < now - timedelta(weeks=12)
+
+
+def test_one_past_pass_treated_an_area_without_gel_for_a_clinicians_reason(
+    history: list[SessionRecord],
+) -> None:
+    """Issue 16: the demo shows the soft stop overridden, on the screen, the record and the register."""
+    now = datetime.now(UTC)
+    flagged = [
+        state.item("full_beam_pass")
+        for state in (record.state(now) for record in history)
+        if state.item("full_beam_pass").flags
+    ]
+    assert [(item.flags, item.status) for item in flagged] == [
+        (("Not painted with gel: Chin",), ItemStatus.OVERRIDDEN)
+    ]
+    assert flagged[0].override is not None and "without the gel" in flagged[0].override.text
 
 
 def test_past_laser_settings_stay_within_the_demo_ranges(history: list[SessionRecord]) -> None:
