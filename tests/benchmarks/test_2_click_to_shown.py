@@ -30,6 +30,7 @@ from tests.benchmarks.bench_tools import (
     timing_calls,
     walk,
 )
+from tests.support.lasers import with_test_laser
 from tests.support.people import PIN
 
 WALKED_SESSIONS = 3  # 3 x 24 clicks (every item, then "Sign and lock")
@@ -60,6 +61,7 @@ def _click_through(
             qapp.processEvents()
             continue
         item_id, values = step
+        values = with_test_laser(window.desk, values)  # the laser checked before the clicks are timed
         clock.advance(seconds=20)
         card = page.cards[item_id]
         for field_id, value in values.items():
