@@ -341,3 +341,10 @@ def test_a_changed_serial_number_shows_the_one_then_and_still_finds_the_device(
     # A device registered since with the old serial number is the one that has it now.
     other = register_test_laser(desk, make="Lumenis", model="UltraPulse", serial_number=TEST_LASER_SERIAL)
     assert desk.device_by_serial(TEST_LASER_SERIAL).id == other
+
+
+@pytest.mark.both_databases
+def test_the_sessions_fired_in_a_range_are_found_by_an_index(db: Database) -> None:
+    """Migration 10: a week's register no longer reads every event the clinic ever recorded."""
+    indexes = {index.name: index.columns for index in db.get_indexes("session_event")}
+    assert indexes["session_event_item_id_at"] == ["item_id", "at"]
