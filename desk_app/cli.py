@@ -34,9 +34,9 @@ def _parser() -> argparse.ArgumentParser:
         help="start a new, empty clinic even where there are signs of a clinic's lost database",
     )
 
-    def with_db(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def with_db(command: argparse.ArgumentParser, dest: str = "command_db") -> argparse.ArgumentParser:
         """Every command takes --db too (after the command's name, like its other options)."""
-        command.add_argument("--db", dest="command_db", help=database_help)
+        command.add_argument("--db", dest=dest, help=database_help)
         return command
 
     commands = parser.add_subparsers(dest="command")
@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         "desk-app export aftercare 12 --pdf sheet.pdf; desk-app export history AZ-00012 --pdf history.pdf; "
         "desk-app export register --device SP-1234 --from 2026-01-01 --to 2026-12-31 --csv register.csv",
     )
+    # Also before the document ('export --db X session 12', as it was before the register came): a
+    # dest of its own, which the document's --db (None when not given) does not overwrite.
+    with_db(export, dest="export_db")
     documents = export.add_subparsers(
         dest="document", required=True, metavar="{" + ",".join([*DOCUMENTS, "register"]) + "}"
     )
@@ -336,7 +339,11 @@ def _chosen_database(args: argparse.Namespace) -> str | None:
         if not url:
             print("desk-app demo: say where with --db PATH (a new file).", file=sys.stderr)
             return None
-    elif (url := _database_url(f"desk-app {args.command}", args.command_db or args.db)) is None:
+    elif (
+        url := _database_url(
+            f"desk-app {args.command}", args.command_db or getattr(args, "export_db", None) or args.db
+        )
+    ) is None:
         return None
     return None if _unusable_database_path(args.command, url) else url
 

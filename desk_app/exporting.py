@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from desk_app.domain.clinic import DocumentKind
@@ -97,46 +98,70 @@ def export_register(
     replace: bool = False,
 ) -> str:
     """Write the register as CSV, PDF or both, each audited; return a line saying what was written.
-    Both files are checked before either is written. Raises DomainError or OSError."""
+    Both files are checked, and the PDF painted, before either is written: a failure then writes
+    nothing. Raises DomainError (saying which file was written, if a write fails after the first)
+    or OSError."""
     from_day, to_day = _day(from_text, "--from"), _day(to_text, "--to")
-    check_register_range(from_day, to_day)
+    check_register_range(from_day, to_day)  # before Qt starts and the database opens
     if csv_file is not None and pdf_file is not None and csv_file.absolute() == pdf_file.absolute():
         raise DomainError("--csv and --pdf name the same file: give each its own.")
     _qt_for_pages()
     from desk_app.reports.export import pdf_target
     from desk_app.reports.formats import pages_text
-    from desk_app.reports.laser_register import RegisterScope, rows_text, save_register_csv, save_register_pdf
+    from desk_app.reports.laser_register import (
+        RegisterScope,
+        register_pdf,
+        register_summary,
+        save_register_csv,
+        save_register_pdf,
+        times_text,
+    )
     from desk_app.ui.formatting import LOCAL_FORMATS
 
     clock = SystemClock()
     db = open_database(database_url, create=False)
     try:
         desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
-        device = desk.device_by_serial(serial) if serial is not None else None
-        scope = RegisterScope(from_day, to_day, device)
+        scope = RegisterScope(from_day, to_day, desk.device_by_serial(serial) if serial is not None else None)
         if csv_file is not None:
             pdf_target(desk, csv_file, replace=replace, kind="CSV file")
         if pdf_file is not None:
             pdf_target(desk, pdf_file, replace=replace)
-        exposures = desk.laser_register(from_day, to_day, device.serial_number if device else None)
+        register = desk.laser_register(from_day, to_day, scope.device)
         printed_by = f"{getpass.getuser()} (terminal export)"
-        written = []
-        if csv_file is not None:
-            save_register_csv(desk, exposures, scope, csv_file, printed_by, None, replace=replace)
-            written.append(f"{csv_file} (CSV)")
+        pdf = None
         if pdf_file is not None:
             printed_at = LOCAL_FORMATS.date_time(clock.now())
-            pages = save_register_pdf(
-                desk, exposures, scope, pdf_file, printed_by, None, LOCAL_FORMATS, printed_at, replace=replace
+            pdf = register_pdf(desk, register, scope, printed_by, LOCAL_FORMATS, printed_at)
+        # Each file's content is ready: a write fails now only for the disk (or a file put there since).
+        writes: list[tuple[Path, Callable[[], object], str]] = []
+        if csv_file is not None:
+            save = partial(
+                save_register_csv, desk, register.rows, scope, csv_file, printed_by, None, replace=replace
             )
-            written.append(f"{pdf_file} (PDF, {pages_text(pages)})")
+            writes.append((csv_file, save, f"{csv_file} (CSV)"))
+        if pdf_file is not None and pdf is not None:
+            save = partial(save_register_pdf, desk, pdf, scope, pdf_file, printed_by, None, replace=replace)
+            writes.append((pdf_file, save, f"{pdf_file} (PDF, {pages_text(pdf.pages)})"))
+        written: list[str] = []
+        for path, write, said in writes:
+            try:
+                write()
+            except OSError as error:
+                done = f"Only {written[0]} was written." if written else "Nothing was written."
+                raise DomainError(
+                    f"{path} could not be written ({error.strerror or error}). {done}"
+                ) from error
+            except DomainError as error:
+                if written:  # a file put at the second path meanwhile, say
+                    raise DomainError(f"{error} Only {written[0]} was written.") from error
+                raise
+            written.append(said)
     finally:
         db.close()
-    period = f"{LOCAL_FORMATS.date(from_day)} to {LOCAL_FORMATS.date(to_day)}"
-    return (
-        f"Wrote the laser treatment register of {scope.device_text}, {period}, "
-        f"{rows_text(len(exposures))}: {'; '.join(written)}."
-    )
+    summary = register_summary(register, scope, LOCAL_FORMATS.date)
+    files = "; ".join(written)
+    return f"Wrote the laser treatment register of {summary}. Files: {files}. {times_text(to_day.year)}."
 
 
 def _reported(write: Callable[[], str]) -> int:
@@ -152,7 +177,11 @@ def _reported(write: Callable[[], str]) -> int:
         print(f"desk-app export: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"desk-app export: the file could not be written ({error.strerror or error}).", file=sys.stderr)
+        where = f" {error.filename}" if error.filename else ""
+        print(
+            f"desk-app export: the file{where} could not be written ({error.strerror or error}).",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

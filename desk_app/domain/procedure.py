@@ -19,6 +19,8 @@ from desk_app.domain.errors import ProcedureError, ValidationError
 # The field listing body areas: on the painted-areas item (where the gel went) and on each laser pass
 # (where the laser went), compared by records_painted_areas.
 AREAS_FIELD = "areas"
+# The adverse-events item's id in every version; versions 1.0 and 1.1 have no records_adverse_events.
+ADVERSE_EVENTS_ID = "adverse_events"
 
 
 class ItemKind(StrEnum):
@@ -193,6 +195,15 @@ class Procedure:
     def gel_removed(self) -> ItemDef | None:
         """The item whose tick ends the countdown, if the procedure has one."""
         return next((item for item in self.all_items() if item.ends_countdown), None)
+
+    @property
+    def adverse_events_item(self) -> ItemDef | None:
+        """The item whose answer states the session's adverse events: the one marked
+        records_adverse_events, or (in versions 1.0 and 1.1, before the marker) the one with the id
+        ADVERSE_EVENTS_ID, which those versions all had."""
+        items = self.all_items()
+        marked = next((item for item in items if item.records_adverse_events), None)
+        return marked or next((item for item in items if item.id == ADVERSE_EVENTS_ID), None)
 
 
 _FIELD_KEYS = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 from desk_app.domain.clinic import ClinicDetails, PaperSize
 from desk_app.domain.devices import LaserDevice
-from desk_app.domain.laser_register import COLUMNS, Exposure
+from desk_app.domain.laser_register import COLUMNS, Exposure, LaserRegister, zone_text
 from desk_app.reports.export import pdf_target, printed_footer, write_into_place
 from desk_app.reports.formats import LocalFormats
 from desk_app.reports.pages import pdf_bytes
@@ -31,8 +31,8 @@ CSV_ENCODING = "utf-8-sig"
 # A cell starting with one of these is run as a formula by a spreadsheet (a reason typed as
 # "=HYPERLINK(...)"): such a cell is written with an apostrophe first, which shows it as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Share of the page's width for each of COLUMNS: settings and override reasons wrap in the widest.
-_WIDTHS = (6, 4, 5, 6, 7, 9, 6, 8, 15, 8, 12, 14)
+# Share of the page's width for each of COLUMNS: settings, overrides and amendments wrap in the widest.
+_WIDTHS = (6, 4, 4, 6, 6, 7, 6, 7, 15, 7, 8, 12, 12)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class RegisterScope:
 
 @dataclass(frozen=True)
 class RegisterDocument:
-    """The register's pages (see reports.pages.Paged): landscape, so twelve columns fit."""
+    """The register's pages (see reports.pages.Paged): landscape, so thirteen columns fit."""
 
     running_header: str
     html: str
@@ -79,23 +79,36 @@ def rows_text(count: int) -> str:
     return "1 exposure" if count == 1 else f"{count:,} exposures"
 
 
+def register_summary(register: LaserRegister, scope: RegisterScope, show_date: Callable[[date], str]) -> str:
+    """'All devices, 01/11/2026 to 30/11/2026: 12 exposures', then what else a reader must know (the
+    withdrawn passes among them, the older records a device filter leaves out): the page, the
+    PDF's heading and the terminal export all say it in these words."""
+    period = f"{show_date(scope.from_day)} to {show_date(scope.to_day)}"
+    return "; ".join([f"{scope.device_text}, {period}: {rows_text(len(register.rows))}", *register.notes()])
+
+
+def times_text(year: int) -> str:
+    """'Times in Europe/London (GMT/BST)': the zone of the register's times and days (the PC's)."""
+    return f"Times in {zone_text(year)}"
+
+
 def _by_day(exposures: Sequence[Exposure]) -> list[tuple[date, list[Exposure]]]:
     """The exposures (in time order) day by day."""
     return [(day, list(on_day)) for day, on_day in itertools.groupby(exposures, key=lambda row: row.day)]
 
 
 def register_document(
-    exposures: Sequence[Exposure], scope: RegisterScope, clinic: ClinicDetails, formats: LocalFormats
+    register: LaserRegister, scope: RegisterScope, clinic: ClinicDetails, formats: LocalFormats
 ) -> RegisterDocument:
-    """The clinic's heading, what was asked for, then a table a day (see the template for why);
-    every page's header says which register a loose page belongs to."""
+    """The clinic's heading, what was asked for and the time zone, then a table a day (see the
+    template for why); every page's header says which register a loose page belongs to."""
     period = f"{formats.date(scope.from_day)} to {formats.date(scope.to_day)}"
+    exposures = register.rows
     html = render(
         "laser_register.html.j2",
         clinic=clinic,
-        device=scope.device_text,
-        period=period,
-        count=rows_text(len(exposures)),
+        summary=register_summary(register, scope, formats.date),
+        times=times_text(scope.to_day.year),
         columns=list(zip(COLUMNS, _WIDTHS, strict=True)),
         days=[
             (
@@ -144,27 +157,47 @@ def save_register_csv(
     return len(exposures)
 
 
+@dataclass(frozen=True)
+class RegisterPdf:
+    """The register's pages as a PDF in memory: painted before any file is written, so a terminal
+    export of CSV and PDF together writes neither when the painting fails."""
+
+    data: bytes
+    pages: int
+    rows: int
+
+
+def register_pdf(
+    desk: Desk,
+    register: LaserRegister,
+    scope: RegisterScope,
+    printed_by: str,
+    formats: LocalFormats,
+    printed_at: str,
+) -> RegisterPdf:
+    """Paint the register's pages, every one with the footer naming who printed it and when."""
+    document = register_document(register, scope, desk.clinic_details(), formats)
+    data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at))
+    return RegisterPdf(data, pages, len(register.rows))
+
+
 def save_register_pdf(
     desk: Desk,
-    exposures: Sequence[Exposure],
+    pdf: RegisterPdf,
     scope: RegisterScope,
     path: Path,
     printed_by: str,
     staff_id: int | None,
-    formats: LocalFormats,
-    printed_at: str,
     *,
     replace: bool = False,
 ) -> int:
-    """Write the register's pages as a PDF and audit it; return the page count."""
+    """Write the painted pages as a PDF file and audit it; return the page count."""
     target = pdf_target(desk, path, replace=replace)
-    document = register_document(exposures, scope, desk.clinic_details(), formats)
-    data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at))
-    what = scope.audited("PDF", len(exposures), target) | {"pages": pages}
+    what = scope.audited("PDF", pdf.rows, target) | {"pages": pdf.pages}
     write_into_place(
         target,
-        lambda temporary: temporary.write_bytes(data),
+        lambda temporary: temporary.write_bytes(pdf.data),
         lambda: desk.record_register_export(what, staff_id, printed_by),
         replace=replace,
     )
-    return pages
+    return pdf.pages

@@ -1,7 +1,11 @@
 """The laser treatment register read from the sessions' events, and its exports audited (issue 15).
 
 A mixin of Desk: it uses the Desk's stored procedure versions, its devices, staff checks and audit
-row. Reading a range costs three statements however many sessions it holds.
+row. Reading a range costs four statements however many sessions it holds.
+
+Anyone who may open the database may read the register here, as a terminal export does (the person
+at a terminal is not signed in); the page asks may_read_register first, and record_register_export
+refuses an export by anyone signed in who may not read it.
 """
 
 from __future__ import annotations
@@ -13,9 +17,8 @@ from typing import Any
 from desk_app.domain.devices import LaserDevice
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.laser_register import (
-    Exposure,
     FiredSession,
-    check_register_range,
+    LaserRegister,
     register_exposures,
     register_items,
     utc_bounds,
@@ -26,7 +29,14 @@ from desk_app.domain.procedure import ItemKind, Procedure
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.devices import DeviceActions
 from desk_app.store.errors import store_errors
-from desk_app.store.models import EventRow, PatientRow, ProcedureVersionRow, SessionRow, StaffRow
+from desk_app.store.models import (
+    EventRow,
+    LaserDeviceChange,
+    PatientRow,
+    ProcedureVersionRow,
+    SessionRow,
+    StaffRow,
+)
 
 EXPORTED = "laser register exported"
 
@@ -47,8 +57,9 @@ class LaserRegisterActions(DeviceActions):
 
     def _fired_sessions(self, start: datetime, end: datetime) -> list[FiredSession]:
         """The sessions with a laser pass ticked in [start, end), each with its events about the
-        register's items only: three statements, however many sessions (the whole event logs of
-        a busy year are fourteen times as many rows, read for nothing)."""
+        register's items and its amendments to the whole session only: three statements, however
+        many sessions (the whole event logs of a busy year are fourteen times as many rows, read
+        for nothing)."""
         procedures = self._procedures_used()
         items = sorted(set().union(*(register_items(procedure) for procedure in procedures.values())))
         passes = sorted(
@@ -87,7 +98,13 @@ class LaserRegisterActions(DeviceActions):
                 EventRow.corrects,
             )
             .join(StaffRow)
-            .where(EventRow.session.in_(fired) & EventRow.item_id.in_(items))
+            .where(
+                EventRow.session.in_(fired)
+                & (
+                    EventRow.item_id.in_(items)
+                    | (EventRow.item_id.is_null() & (EventRow.kind == EventKind.AMENDMENT.value))
+                )
+            )
             .order_by(EventRow.id)
             .tuples()
         )
@@ -115,10 +132,22 @@ class LaserRegisterActions(DeviceActions):
 
     @store_errors
     def device_by_serial(self, serial_number: str) -> LaserDevice:
-        """The registered device (retired ones too) with that serial number, as on its plate."""
+        """The registered device (retired ones too) with that serial number, as on its plate; else
+        the device that last had it before its serial number was changed (a plate replaced, a
+        typing slip corrected), as older records and an inspector's papers name it."""
         wanted = serial_number.strip().upper()
+        if not wanted:
+            raise ActionRefused("Give a laser's serial number, as on its plate.")
         devices = self.devices(include_retired=True)
         found = next((device for device in devices if device.serial_number == wanted), None)
+        if found is None:
+            former = (
+                LaserDeviceChange.select(LaserDeviceChange.device)
+                .where((LaserDeviceChange.field == "serial_number") & (LaserDeviceChange.old_value == wanted))
+                .order_by(LaserDeviceChange.id.desc())
+                .first()
+            )
+            found = next((device for device in devices if former and device.id == former.device_id), None)
         if found is None:
             known = ", ".join(device.serial_number for device in devices) or "none registered"
             raise ActionRefused(
@@ -128,15 +157,16 @@ class LaserRegisterActions(DeviceActions):
 
     @store_errors
     def laser_register(
-        self, from_day: date, to_day: date, device_serial: str | None = None
-    ) -> list[Exposure]:
-        """Every exposure on the clinic's days `from_day` to `to_day` (of one device, by its serial
-        number, or of all), oldest first: only sessions with a laser pass ticked in the range are read."""
-        check_register_range(from_day, to_day)
-        device_id = self.device_by_serial(device_serial).id if device_serial is not None else None
-        start, end = utc_bounds(from_day, to_day)
-        fired = self._fired_sessions(start, end)
-        return register_exposures(fired, self.clock.now(), from_day, to_day, device_id)
+        self, from_day: date, to_day: date, device: LaserDevice | None = None
+    ) -> LaserRegister:
+        """Every exposure on the clinic's days `from_day` to `to_day` (of one device, as
+        device_by_serial or devices gave it, or of all), oldest first, each with its device's serial
+        number now: only sessions with a laser pass ticked in the range are read."""
+        bounds = utc_bounds(from_day, to_day)
+        fired = self._fired_sessions(*bounds)
+        serials = {known.id: known.serial_number for known in self.devices(include_retired=True)}
+        device_id = device.id if device is not None else None
+        return register_exposures(fired, self.clock.now(), bounds, device_id, serials)
 
     @store_errors
     def record_register_export(self, what: dict[str, Any], staff_id: int | None, printed_by: str) -> None:

@@ -242,6 +242,13 @@ def _m009_laser_device_checks(db: Database) -> None:
     _forbid_update_and_delete(db, schema_v9.LaserDeviceCheck._meta.table_name)
 
 
+def _m010_laser_register_index(db: Database) -> None:
+    """The laser register (issue 15) finds the sessions with a pass ticked in its range by the
+    passes' item ids and the ticks' times: without an index that read every event the clinic ever
+    recorded, however short the range."""
+    db.execute_sql("CREATE INDEX session_event_item_id_at ON session_event (item_id, at)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
@@ -252,6 +259,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("laser authorisation", _m007_laser_authorisation),
     ("laser devices", _m008_laser_devices),
     ("laser device checks", _m009_laser_device_checks),
+    ("laser register index", _m010_laser_register_index),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.devices_page)
 
     def show_register(self) -> None:
-        if self.reads_register and not self.locked:
+        if self._shows_register():
             self.checklist_page.close_session()
             if self.register_page is None:
                 self.register_page = LaserRegisterPage(self.desk, self.clock, self.current_staff, self)
@@ -369,6 +369,11 @@ class MainWindow(QMainWindow):
         except DomainError:
             self.reads_register = False  # a busy database: the tick says so
 
+    def _shows_register(self) -> bool:
+        """An administrator always finds the register (a read at sign-in that failed must not hide
+        it); an operator when sign-in found the authorisation holding. The page asks the store again."""
+        return not self.locked and (self._is_administrator() or self.reads_register)
+
     def _update_staff_label(self) -> None:
         staff = self.staff
         if self.locked:
@@ -382,7 +387,7 @@ class MainWindow(QMainWindow):
         for action in (self.staff_action, self.devices_action, self.clinic_action):
             action.setVisible(self._is_administrator())
         # An authorised laser operator finds the register under the same button, alone there.
-        reads_register = self.reads_register and not self.locked
+        reads_register = self._shows_register()
         self.register_action.setVisible(reads_register)
         self.admin_tool.setVisible(self._is_administrator() or reads_register)
         self.admin_button.setAccessibleName(

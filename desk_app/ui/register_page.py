@@ -1,7 +1,9 @@
 """The laser treatment register (issue 15): every exposure of one laser or all over a range of days,
 for an administrator or an authorised laser operator, saved as a CSV file or a PDF (each audited).
 
-The store refuses anyone else; the page says so instead of listing anything.
+The page asks the store whether who is at the desk may read the register before each reading, and
+says so instead of listing anything when not; the store refuses an export by anyone else (a reading
+itself has no staff check: a terminal export has nobody signed in).
 """
 
 from __future__ import annotations
@@ -26,15 +28,18 @@ from PySide6.QtWidgets import (
 from desk_app.domain.clock import Clock
 from desk_app.domain.dates import entered_date, local_today
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_register import COLUMNS, Exposure
+from desk_app.domain.laser_register import COLUMNS, Exposure, LaserRegister
 from desk_app.domain.people import Staff
 from desk_app.reports.export import TargetExists
 from desk_app.reports.formats import pages_text
 from desk_app.reports.laser_register import (
     RegisterScope,
+    register_pdf,
+    register_summary,
     rows_text,
     save_register_csv,
     save_register_pdf,
+    times_text,
 )
 from desk_app.store.desk import Desk
 from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
@@ -45,6 +50,7 @@ from desk_app.ui.widgets import message_label, row_table
 DEFAULT_DAYS = 30
 MEASURED_ROWS = 50
 NOT_ALLOWED = "The laser register is for an administrator or an authorised laser operator."
+EDITED = "The dates were changed: press Show to list them before saving."
 
 
 class ExposureModel(_RowsModel[Exposure]):
@@ -78,7 +84,9 @@ class LaserRegisterPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.desk, self.clock, self.current_staff = desk, clock, current_staff
-        self.scope: RegisterScope | None = None  # what the table shows, and what a save writes
+        self.scope: RegisterScope | None = None  # what the table shows
+        self.register: LaserRegister | None = None
+        self._shown_texts = ("", "")  # the From and To fields' texts when the table was read
         layout = QVBoxLayout(self)
         title = QLabel("Laser treatment register", self)
         title.setObjectName("pageTitle")
@@ -105,6 +113,7 @@ class LaserRegisterPage(QWidget):
             edit.setAccessibleName(name)
             edit.setPlaceholderText(DATE_HINT)
             edit.returnPressed.connect(self.refresh)
+            edit.textEdited.connect(self._choices_edited)
         self.show_button = QPushButton("Show", self)
         self.show_button.clicked.connect(self.refresh)
         choices.addWidget(self.show_button)
@@ -153,7 +162,7 @@ class LaserRegisterPage(QWidget):
         self.refresh()
 
     def _refused(self, why: str) -> None:
-        self.scope = None
+        self.scope = self.register = None
         self.model.show([])
         self.summary.setText("")
         self.message.setText(why)
@@ -167,21 +176,22 @@ class LaserRegisterPage(QWidget):
             if staff is None or not self.desk.may_read_register(staff.id):
                 self._refused(NOT_ALLOWED)
                 return
-            from_day = entered_date(self.from_edit.text(), "From")
-            to_day = entered_date(self.to_edit.text(), "To")
-            device = self.device_combo.currentData()
+            scope = RegisterScope(
+                entered_date(self.from_edit.text(), "From"),
+                entered_date(self.to_edit.text(), "To"),
+                self.device_combo.currentData(),
+            )
             with _waiting():
-                exposures = self.desk.laser_register(
-                    from_day, to_day, device.serial_number if device else None
-                )
+                register = self.desk.laser_register(scope.from_day, scope.to_day, scope.device)
         except DomainError as error:
             self._refused(str(error))
             return
-        self.scope = RegisterScope(from_day, to_day, device)
-        self.model.show(exposures)
+        self.scope, self.register = scope, register
+        self._shown_texts = (self.from_edit.text(), self.to_edit.text())
+        self.model.show(register.rows)
         self.table.resizeColumnsToContents()
-        period = f"{local_date(from_day)} to {local_date(to_day)}"
-        self.summary.setText(f"{self.scope.device_text}, {period}: {rows_text(len(exposures))}")
+        summary = register_summary(register, scope, local_date)
+        self.summary.setText(f"{summary}. {times_text(scope.to_day.year)}.")
         self.message.setText("")
         for button in (self.csv_button, self.pdf_button):
             button.setEnabled(True)
@@ -198,15 +208,25 @@ class LaserRegisterPage(QWidget):
                 lambda path: self.save(suffix, path),
             )
 
+    def _choices_edited(self) -> None:
+        """The dates typed no longer those shown: nothing is saved until Show lists them."""
+        for button in (self.csv_button, self.pdf_button):
+            button.setEnabled(False)
+        self.message.setText(EDITED)
+
     def save(self, suffix: str, path: str, replace: bool = False) -> None:
         """Write the rows shown as 'csv' or 'pdf', audited with who is at the desk; ask before
-        replacing a file."""
-        staff, scope = self.current_staff(), self.scope
-        if staff is None or scope is None:
+        replacing a file. Refused while the dates typed differ from those shown (the buttons are
+        disabled then too): a file named for one range never holds another's rows."""
+        staff, scope, register = self.current_staff(), self.scope, self.register
+        if staff is None or scope is None or register is None:
+            return
+        if (self.from_edit.text(), self.to_edit.text()) != self._shown_texts:
+            self._choices_edited()
             return
         try:
             with _waiting():
-                said = self._write(suffix, staff, scope, Path(path), replace)
+                said = self._write(suffix, staff, scope, register, Path(path), replace)
         except TargetExists:
             ask_to_replace(self, path, lambda: self.save(suffix, path, replace=True), self.message)
             return
@@ -218,17 +238,24 @@ class LaserRegisterPage(QWidget):
             return
         self.message.setText(f"Saved {Path(path).name} ({said}). The export is in the audit trail.")
 
-    def _write(self, suffix: str, staff: Staff, scope: RegisterScope, target: Path, replace: bool) -> str:
+    def _write(
+        self,
+        suffix: str,
+        staff: Staff,
+        scope: RegisterScope,
+        register: LaserRegister,
+        target: Path,
+        replace: bool,
+    ) -> str:
         """Write the file; say how much was written ('12 exposures', '3 pages')."""
-        rows = self.model.exposures
         if suffix == "csv":
+            rows = register.rows
             return rows_text(
                 save_register_csv(self.desk, rows, scope, target, staff.name, staff.id, replace=replace)
             )
         at = local_date_time(self.clock.now())
-        pages = save_register_pdf(
-            self.desk, rows, scope, target, staff.name, staff.id, LOCAL_FORMATS, at, replace=replace
-        )
+        pdf = register_pdf(self.desk, register, scope, staff.name, LOCAL_FORMATS, at)
+        pages = save_register_pdf(self.desk, pdf, scope, target, staff.name, staff.id, replace=replace)
         return pages_text(pages)
 
 

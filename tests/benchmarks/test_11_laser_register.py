@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.procedure import load_procedure
 from desk_app.paths import PROCEDURE_FILE, resource_path
-from desk_app.reports.laser_register import RegisterScope, save_register_csv, save_register_pdf
+from desk_app.reports.laser_register import RegisterScope, register_pdf, save_register_csv, save_register_pdf
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS
@@ -148,19 +148,19 @@ def test_11_laser_register_of_a_busy_year(
     scope = RegisterScope(*YEAR, device)
 
     def read() -> int:
-        return len(desk.laser_register(*YEAR, TEST_LASER_SERIAL))
+        return len(desk.laser_register(*YEAR, desk.device_by_serial(TEST_LASER_SERIAL)).rows)
 
     def to_csv(run: int) -> int:
-        rows = desk.laser_register(*YEAR, TEST_LASER_SERIAL)
+        rows = desk.laser_register(*YEAR, device).rows
         return save_register_csv(desk, rows, scope, tmp_path / f"register-{run}.csv", "Bench", None)
 
     pages: list[int] = []
 
     def to_pdf(run: int) -> int:
-        rows = desk.laser_register(*YEAR, TEST_LASER_SERIAL)
-        pages.append(save_register_pdf(desk, rows, scope, tmp_path / f"register-{run}.pdf", "Bench", None,
-                                       LOCAL_FORMATS, "04/01/2027 09:00"))  # fmt: skip
-        return len(rows)
+        register = desk.laser_register(*YEAR, device)
+        pdf = register_pdf(desk, register, scope, "Bench", LOCAL_FORMATS, "04/01/2027 09:00")
+        pages.append(save_register_pdf(desk, pdf, scope, tmp_path / f"register-{run}.pdf", "Bench", None))
+        return len(register.rows)
 
     raw_ms, read_ms, csv_ms, pdf_ms = [], [], [], []
     for run in range(RUNS):

@@ -9,17 +9,20 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QComboBox, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.laser_register import zone_text
 from desk_app.domain.people import Staff
 from desk_app.reports.laser_register import CSV_ENCODING
 from desk_app.store.desk import Desk
+from desk_app.store.errors import StoreUnavailable
 from desk_app.store.laser_register import EXPORTED
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.register_page import NOT_ALLOWED, LaserRegisterPage
+from desk_app.ui.register_page import EDITED, NOT_ALLOWED, LaserRegisterPage
 from tests.gui.nurse import click, find, type_into
 from tests.reports.pdf_text import pdf_pages
 from tests.support.laser_register import SECOND_LASER_SERIAL, treated
@@ -153,3 +156,51 @@ def test_a_nurse_who_is_not_a_laser_operator_is_not_offered_the_register(
     page.open()
     assert page.message.text() == NOT_ALLOWED
     assert page.model.rowCount() == 0 and not page.csv_button.isEnabled()
+
+
+def test_days_typed_since_show_are_listed_before_anything_is_saved(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    treat_two(desk, clock, nurse)
+    window.set_staff(nurse)
+    window.register_action.trigger()
+    page = window.register_page
+    assert page.model.rowCount() == 2 and f"Times in {zone_text(2026)}." in page.summary.text()
+
+    type_into(qtbot, page, "From", "01/10/2026")  # Ian's session is in these days; Show not pressed
+    assert not page.csv_button.isEnabled() and not page.pdf_button.isEnabled()
+    target = tmp_path / "register.csv"
+    page.save("csv", str(target))  # the dialog was open already, say
+    assert page.message.text() == EDITED
+    assert not target.exists() and exported() == []
+
+    click(qtbot, page, "Show")
+    assert page.csv_button.isEnabled() and page.model.rowCount() == 4
+    page.save("csv", str(target))
+    with target.open(encoding=CSV_ENCODING, newline="") as file:
+        assert len(list(csv.DictReader(file))) == 4
+
+
+def test_a_year_far_away_is_refused_in_words(
+    qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
+) -> None:
+    window.set_staff(admin)
+    window.register_action.trigger()
+    page = window.register_page
+    for from_text, to_text in (("31/12/9999", "31/12/9999"), ("01/01/0001", "02/01/0001")):
+        type_into(qtbot, page, "From", from_text)
+        type_into(qtbot, page, "To", to_text)
+        click(qtbot, page, "Show")
+        assert "The register covers the years 2000 to 2100" in page.message.text()
+        assert page.model.rowCount() == 0 and not page.csv_button.isEnabled()
+
+
+def test_an_administrator_keeps_the_register_when_the_read_at_sign_in_fails(
+    window: MainWindow, desk: Desk, admin: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def busy(_staff_id: int) -> bool:
+        raise StoreUnavailable("The database is busy.")
+
+    monkeypatch.setattr(desk, "may_read_register", busy)
+    window.set_staff(admin)
+    assert window.register_action.isVisible() and window.admin_tool.isVisible()

@@ -15,7 +15,7 @@ import pytest
 from desk_app.domain.clinic import ClinicDetails
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_register import COLUMNS, Exposure
+from desk_app.domain.laser_register import COLUMNS, Exposure, LaserRegister, zone_text
 from desk_app.domain.permissions import PermissionRefused
 from desk_app.domain.procedure import Procedure
 from desk_app.reports.export import TargetExists
@@ -24,6 +24,7 @@ from desk_app.reports.laser_register import (
     CSV_ENCODING,
     RegisterScope,
     register_document,
+    register_pdf,
     save_register_csv,
     save_register_pdf,
 )
@@ -40,7 +41,7 @@ from tests.support.lasers import TEST_LASER_SERIAL, laser_ready, register_test_l
 from tests.support.people import FAST_HASHER, add_member
 
 TODAY = START.date()
-SECOND_NAME = f"Lumenis UltraPulse (serial {SECOND_LASER_SERIAL})"
+SECOND_NAME = f"Lumenis UltraPulse (serial {SECOND_LASER_SERIAL})"  # as the device is chosen
 AT = "25/11/2026 12:00"
 
 
@@ -49,8 +50,12 @@ class Register:
     """A clinic's database file, built once, and its register for the day, read from it."""
 
     path: Path
-    exposures: list[Exposure]
+    register: LaserRegister
     scope: RegisterScope
+
+    @property
+    def exposures(self) -> list[Exposure]:
+        return self.register.rows
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +74,10 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Register:
         ian = clinic.register("Ian", "Rees", "1984-06-30", "AZ-01031")
         treated(desk, clinic.clock, zoe.id, nurse)
         treated(desk, clinic.clock, ian.id, nurse, device_id=second)
-        exposures = desk.laser_register(TODAY, TODAY)
+        read = desk.laser_register(TODAY, TODAY)
     finally:
         clinic.close()
-    return Register(path, exposures, RegisterScope(TODAY, TODAY, None))
+    return Register(path, read, RegisterScope(TODAY, TODAY, None))
 
 
 @pytest.fixture
@@ -114,7 +119,7 @@ def test_the_csv_has_one_header_row_and_a_row_per_exposure(register: Register, d
     assert first["Pass"] == "Fractional pass"
     assert first["Settings"] == "Energy per pulse 40.0 mJ; Density 20 %; Passes 2"
     assert first["Areas"] == "Forehead, Cheeks" and first["Adverse events"] == "None"
-    assert rows[3]["Device"] == SECOND_NAME and rows[3]["Settings"].startswith("Beam width 7 mm")
+    assert rows[3]["Device"] == "Lumenis UltraPulse" and rows[3]["Settings"].startswith("Beam width 7 mm")
 
     (audited,) = exports()[before:]
     assert audited == {
@@ -147,8 +152,9 @@ def test_the_pdf_lists_every_exposure_on_landscape_pages(
 ) -> None:
     path = out / "register.pdf"
     one_device = RegisterScope(TODAY, TODAY, desk.device_by_serial(SECOND_LASER_SERIAL))
-    rows = desk.laser_register(TODAY, TODAY, SECOND_LASER_SERIAL)
-    pages = save_register_pdf(desk, rows, one_device, path, PRINTED_BY, None, formats, AT)
+    read = desk.laser_register(TODAY, TODAY, one_device.device)
+    pdf = register_pdf(desk, read, one_device, PRINTED_BY, formats, AT)
+    pages = save_register_pdf(desk, pdf, one_device, path, PRINTED_BY, None)
 
     texts = pdf_pages(path.read_bytes())
     assert len(texts) == pages == 1
@@ -156,7 +162,8 @@ def test_the_pdf_lists_every_exposure_on_landscape_pages(
     for shown in (
         "Azure Medical",
         "Laser treatment register",
-        f"{SECOND_NAME} · 25/11/2026 to 25/11/2026 · 2 exposures",
+        f"{SECOND_NAME}, 25/11/2026 to 25/11/2026: 2 exposures",
+        f"Times in {zone_text(2026)}.",
         "AZ-01031",
         "Full-beam pass, 7 mm beam",
         "Fluence 5.5",
@@ -167,14 +174,14 @@ def test_the_pdf_lists_every_exposure_on_landscape_pages(
     assert "AZ-01012" not in text
     assert f"{formats.long_date(TODAY)} · 2 exposures" in text  # a table a day, under its date
     (width, height), *_ = page_sizes(path.read_bytes())
-    assert width > height  # A4 on its side: twelve columns fit
+    assert width > height  # A4 on its side: thirteen columns fit
     assert exports()[-1]["format"] == "PDF" and exports()[-1]["pages"] == 1
 
 
 def test_a_long_register_repeats_its_column_headings_on_every_page(
     register: Register, formats: LocalFormats
 ) -> None:
-    many = register.exposures * 12  # three pages
+    many = LaserRegister(register.exposures * 12)  # three pages
     document = register_document(many, register.scope, ClinicDetails(), formats)
     data, pages = pdf_bytes(document, "Printed by test")
     texts = pdf_pages(data)
@@ -185,7 +192,7 @@ def test_a_long_register_repeats_its_column_headings_on_every_page(
 
 
 def test_no_exposures_is_said_not_left_blank(register: Register, formats: LocalFormats) -> None:
-    document = register_document([], register.scope, ClinicDetails(), formats)
+    document = register_document(LaserRegister([]), register.scope, ClinicDetails(), formats)
     assert "No laser exposures were recorded in this range." in document.html
 
 

@@ -7,6 +7,7 @@ with a message, writes no file and audits nothing; a command without a file is a
 from __future__ import annotations
 
 import csv
+import errno
 import getpass
 import json
 import shutil
@@ -18,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from desk_app import cli
-from desk_app.domain.laser_register import COLUMNS
+from desk_app.domain.errors import DomainError
+from desk_app.domain.laser_register import COLUMNS, zone_text
+from desk_app.reports import laser_register
 from desk_app.reports.laser_register import CSV_ENCODING
 from desk_app.store.laser_register import EXPORTED
 from tests.reports.pdf_text import pdf_pages
@@ -91,8 +94,8 @@ def test_the_register_is_written_as_csv_and_pdf_and_each_is_audited(
     said = capsys.readouterr()
     assert said.err == ""
     assert said.out == (
-        "Wrote the laser treatment register of All devices, 25/11/2026 to 25/11/2026, 4 exposures: "
-        f"{sheet} (CSV); {pages} (PDF, 1 page).\n"
+        "Wrote the laser treatment register of All devices, 25/11/2026 to 25/11/2026: 4 exposures. "
+        f"Files: {sheet} (CSV); {pages} (PDF, 1 page). Times in {zone_text(2026)}.\n"
     )
     with sheet.open(encoding=CSV_ENCODING, newline="") as file:
         reader = csv.DictReader(file)
@@ -100,7 +103,8 @@ def test_the_register_is_written_as_csv_and_pdf_and_each_is_audited(
     assert reader.fieldnames == list(COLUMNS)
     assert [row["Clinic number"] for row in rows] == ["AZ-01012", "AZ-01012", "AZ-01031", "AZ-01031"]
     (text,) = pdf_pages(pages.read_bytes())
-    assert "Laser treatment register" in text and "All devices · 25/11/2026 to 25/11/2026" in text
+    assert "Laser treatment register" in text and "All devices, 25/11/2026 to 25/11/2026: 4" in text
+    assert f"Times in {zone_text(2026)}." in text
     assert f"Printed by {TERMINAL} on " in text and "Page 1 of 1" in text
     assert sorted(path.name for path in out.iterdir()) == ["register.csv", "register.pdf"]
 
@@ -116,7 +120,7 @@ def test_one_device_by_its_serial_number(
 ) -> None:
     sheet = out / "co2.csv"
     assert export(database, "--device", SECOND_LASER_SERIAL, *DAY, "--csv", str(sheet)) == 0
-    assert "of Lumenis UltraPulse (serial CO2-7788), 25/11/2026 to 25/11/2026, 2 exposures" in (
+    assert "of Lumenis UltraPulse (serial CO2-7788), 25/11/2026 to 25/11/2026: 2 exposures." in (
         capsys.readouterr().out
     )
     with sheet.open(encoding=CSV_ENCODING, newline="") as file:
@@ -148,6 +152,13 @@ FAILURES = [
     pytest.param(("--from", "2016-01-01", "--to", "2026-11-30"), "at most five years", id="too-long"),
     pytest.param(
         ("--device", "XX-99", *DAY), "No laser device has the serial number XX-99", id="unknown-serial"
+    ),
+    pytest.param(("--device", "", *DAY), "Give a laser's serial number", id="blank-serial"),
+    pytest.param(
+        ("--from", "9999-12-31", "--to", "9999-12-31"), "covers the years 2000 to 2100", id="year-9999"
+    ),
+    pytest.param(
+        ("--from", "0001-01-01", "--to", "0001-01-02"), "covers the years 2000 to 2100", id="year-0001"
     ),
 ]
 
@@ -188,3 +199,45 @@ def test_a_malformed_register_command_is_a_usage_error(
         cli.main(args)
     assert stopped.value.code == 2
     assert "usage: desk-app export register" in capsys.readouterr().err
+
+
+def test_the_pdf_is_painted_before_either_file_is_written(
+    capsys: pytest.CaptureFixture[str], database: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(*_args: object) -> tuple[bytes, int]:
+        raise DomainError("The pages could not be laid out.")
+
+    monkeypatch.setattr(laser_register, "pdf_bytes", fails)
+    assert export(database, *DAY, "--csv", str(out / "r.csv"), "--pdf", str(out / "r.pdf")) == 1
+    assert capsys.readouterr().err == "desk-app export: The pages could not be laid out.\n"
+    assert list(out.iterdir()) == [] and audited(database) == []
+
+
+def test_a_second_file_that_fails_says_which_file_was_written(
+    capsys: pytest.CaptureFixture[str], database: Path, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sheet, pages = out / "r.csv", out / "r.pdf"
+
+    def disk_full(*_args: object, **_options: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(laser_register, "save_register_pdf", disk_full)
+    assert export(database, *DAY, "--csv", str(sheet), "--pdf", str(pages)) == 1
+    assert capsys.readouterr().err == (
+        f"desk-app export: {pages} could not be written (No space left on device). "
+        f"Only {sheet} (CSV) was written.\n"
+    )
+    assert [path.name for path in out.iterdir()] == ["r.csv"]
+    ((detail, _staff),) = audited(database)
+    assert detail["format"] == "CSV"
+
+
+def test_the_database_may_be_named_before_the_document(
+    capsys: pytest.CaptureFixture[str], database: Path, out: Path
+) -> None:
+    """As `desk-app export --db X session 12 --pdf f` worked before the register came."""
+    record = out / "record.pdf"
+    assert cli.main(["export", "--db", str(database), "session", "1", "--pdf", str(record)]) == 0
+    assert cli.main(["export", "--db", str(database), "register", *DAY, "--csv", str(out / "r.csv")]) == 0
+    assert capsys.readouterr().err == ""
+    assert record.read_bytes().startswith(b"%PDF") and len(audited(database)) == 1
