@@ -186,7 +186,7 @@ def test_a_pass_on_an_area_without_gel_says_so_and_who_overrode_it(
     reason = "Chin numb from the cheek gel on testing"
     desk.override(session_id, "full_beam_pass", reason, clinician.id, nurse.id, "2468")
 
-    (exposure,) = desk.laser_register(TODAY, TODAY)
+    (exposure,) = desk.laser_register(TODAY, TODAY).rows
     assert exposure.areas == "Cheeks, Chin"
     assert exposure.override == f"Not painted with gel: Chin. Overridden by Dr Clive Doctor: {reason}"
 
