@@ -10,10 +10,10 @@ and with the child dead opens the file as the app would after a crash, and check
 - at most one action was committed but not acknowledged (the one the kill cut short);
 - the audit chain is whole and matches the session events.
 
-The next child goes on from what is stored. KILLS (default 100) sets the number of kills; `make soak`
+The next child goes on from what is stored. KILLS (default 60) sets the number of kills; `make soak`
 runs 5,000. KILL_SEED changes the random delays and the children's choices.
 
-On PostgreSQL (KILLS_ON_POSTGRESQL, default 40) the desk is the same and the file is the server's:
+On PostgreSQL (KILLS_ON_POSTGRESQL, default 30) the desk is the same and the file is the server's:
 a killed client's transaction is rolled back by the server and its write lock released.
 """
 
@@ -46,8 +46,8 @@ from tests.support.people import FAST_HASHER, add_member, administrator
 from tests.support.pg_databases import emptied_postgres_database
 from tests.support.raw_sql import run_sql, stored_utc_text
 
-KILLS = int(os.environ.get("KILLS", "100"))
-KILLS_ON_POSTGRESQL = int(os.environ.get("KILLS_ON_POSTGRESQL", "40"))
+KILLS = int(os.environ.get("KILLS", "60"))
+KILLS_ON_POSTGRESQL = int(os.environ.get("KILLS_ON_POSTGRESQL", "30"))
 SEED = int(os.environ.get("KILL_SEED", "20261125"))
 # A fresh database every so many kills keeps each round's checks (a whole-file walk) short in a soak.
 KILLS_PER_FILE = 100

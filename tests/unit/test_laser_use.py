@@ -23,6 +23,7 @@ from tests.support.people import PIN, add_member
 from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
 
+# The checks' rows, their day and their triggers on both databases; the rules above them on SQLite.
 pytestmark = pytest.mark.both_databases
 
 BEFORE_EYEWEAR = ("identity_read_back", "gel_removed", "patient_eye_protection")
@@ -93,6 +94,7 @@ def test_a_laser_not_checked_today_cannot_be_chosen_and_nothing_is_written(
     }
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_yesterdays_check_does_not_hold_today(
     desk: Desk, clock: ManualClock, nurse: Staff, zoe: Patient, laser: int
 ) -> None:
@@ -143,6 +145,7 @@ def laser_checked(desk: Desk, laser: int, staff: Staff) -> int:
     return laser
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_a_retired_laser_is_neither_checked_nor_used(
     desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff, zoe: Patient, laser: int
 ) -> None:
@@ -154,6 +157,7 @@ def test_a_retired_laser_is_neither_checked_nor_used(
         check(desk, laser, nurse)
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_a_device_that_is_not_registered_or_not_an_id_is_refused(
     desk: Desk, clock: ManualClock, nurse: Staff, zoe: Patient, laser: int
 ) -> None:
@@ -170,6 +174,7 @@ def test_a_device_that_is_not_registered_or_not_an_id_is_refused(
         desk.tick(session_id, "staff_eyewear", {}, nurse.id)
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_a_pass_on_another_laser_than_the_eyewear_was_confirmed_for_is_refused(
     desk: Desk, clock: ManualClock, nurse: Staff, zoe: Patient, laser: int
 ) -> None:
@@ -188,6 +193,7 @@ def test_a_pass_on_another_laser_than_the_eyewear_was_confirmed_for_is_refused(
 # --- the soft stop: a service overdue -----------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_a_pass_with_the_service_overdue_needs_a_clinicians_override(
     desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff, clinician: Staff, zoe: Patient
 ) -> None:
@@ -212,6 +218,7 @@ def test_a_pass_with_the_service_overdue_needs_a_clinicians_override(
 # --- the check itself --------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_only_an_authorised_operator_checks_a_laser_and_every_item_is_answered(
     desk: Desk, db: Database, nurse: Staff, laser: int
 ) -> None:
@@ -275,6 +282,7 @@ def test_a_session_whose_eyewear_was_confirmed_yesterday_needs_todays_check_for_
     desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_the_marking_kept_is_the_one_the_nurse_read_and_still_the_lasers_at_each_pass(
     desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff, zoe: Patient, laser: int
 ) -> None:
@@ -296,6 +304,7 @@ def test_the_marking_kept_is_the_one_the_nurse_read_and_still_the_lasers_at_each
         desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
 
 
+@pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
 def test_a_session_under_a_procedure_before_registered_lasers_records_no_pass(
     desk: Desk, db: Database, procedure: Procedure, clock: ManualClock, nurse: Staff, zoe: Patient
 ) -> None:
