@@ -32,7 +32,10 @@ log = logging.getLogger("desk_app")
 
 
 def load_style(app: QApplication) -> None:
-    app.setStyleSheet(resource_path("styles/desk.qss").read_text(encoding="utf-8"))
+    """The app's look; set once (setting it again repolishes every widget there is)."""
+    sheet = resource_path("styles/desk.qss").read_text(encoding="utf-8")
+    if app.styleSheet() != sheet:
+        app.setStyleSheet(sheet)
 
 
 def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -> MainWindow:
