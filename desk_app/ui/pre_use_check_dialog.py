@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
@@ -30,6 +28,7 @@ from desk_app.domain.people import Staff
 from desk_app.domain.pre_use_check import PreUseCheck, check_answers
 from desk_app.store.desk import Desk
 from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.widgets import ask
 
 NOTE_NAME = "Note: what is wrong"
 
@@ -129,26 +128,17 @@ class PreUseCheckDialog(FormDialog):
 
     def _ask_to_record_failed(self, failed: list[str]) -> None:
         what = "; ".join(failed)
-        question = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "Record a failed check?",
+        text = (
             f"Failed: {what}.\n\nRecorded, this takes the {self.device_name} out of use until tomorrow: "
-            "no pass with it and no new check today. Record the check as failed?",
-            QMessageBox.StandardButton.NoButton,
-            self,
+            "no pass with it and no new check today. Record the check as failed?"
         )
-        question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        record = question.addButton("Record: out of use until tomorrow", QMessageBox.ButtonRole.AcceptRole)
-        back = question.addButton("Go back to the answers", QMessageBox.ButtonRole.RejectRole)
-        question.setDefaultButton(back)
-        question.setEscapeButton(back)
 
-        def answered(button: QAbstractButton) -> None:
-            if button is record:
+        def answered(record: bool) -> None:
+            if record:
                 super(PreUseCheckDialog, self)._save()
 
-        question.buttonClicked.connect(answered)
-        question.open()
+        yes, no = "Record: out of use until tomorrow", "Go back to the answers"
+        ask(self, QMessageBox.Icon.Warning, "Record a failed check?", text, yes, no, answered)
 
     def save(self) -> str | None:
         """The store checks the answers again, and who may record them."""

@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QDialog,
     QFileDialog,
     QHBoxLayout,
@@ -35,7 +34,7 @@ from desk_app.reports.pages import count_pages, page_layout, paint_document
 from desk_app.store.desk import Desk
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
-from desk_app.ui.widgets import message_label
+from desk_app.ui.widgets import ask, message_label
 
 
 class PrintDialog(QDialog):
@@ -213,27 +212,17 @@ def ask_to_replace(parent: QWidget, path: str, replace: Callable[[], None], mess
     """Ask before replacing an existing file; keeping it is the default (Enter and Esc), and
     `message` then says so."""
     name = Path(path).name
-    question = QMessageBox(
-        QMessageBox.Icon.Question,
-        "Replace the file?",
-        f"{name} already exists in {Path(path).parent}. Replace it?",
-        QMessageBox.StandardButton.NoButton,
-        parent,
-    )
-    question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    replace_button = question.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
-    keep = question.addButton("Keep the old file", QMessageBox.ButtonRole.RejectRole)
-    question.setDefaultButton(keep)
-    question.setEscapeButton(keep)
 
-    def answered(button: QAbstractButton) -> None:
-        if button is replace_button:
+    def answered(replaced: bool) -> None:
+        if replaced:
             replace()
         else:
             message.setText(f"Not saved: {name} was kept as it was.")
 
-    question.buttonClicked.connect(answered)
-    question.open()
+    text = f"{name} already exists in {Path(path).parent}. Replace it?"
+    ask(
+        parent, QMessageBox.Icon.Question, "Replace the file?", text, "Replace", "Keep the old file", answered
+    )
 
 
 def open_print_dialog(

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QScrollArea, QTableView, QVBoxLayout, QWidget
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QMessageBox,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def message_label(parent: QWidget, name: str = "error", visible: bool = True) -> QLabel:
@@ -39,3 +49,24 @@ def scrolling_page(owner: QWidget) -> tuple[QWidget, QVBoxLayout]:
     page = QWidget(scroll)
     scroll.setWidget(page)
     return page, QVBoxLayout(page)
+
+
+def ask(
+    parent: QWidget,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    yes: str,
+    no: str,
+    answered: Callable[[bool], None],
+) -> None:
+    """Ask a yes-or-no question without blocking (countdowns go on; tests click its buttons): `no`
+    is the default for Enter and Esc, and `answered` gets whether `yes` was clicked."""
+    question = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    yes_button = question.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+    no_button = question.addButton(no, QMessageBox.ButtonRole.RejectRole)
+    question.setDefaultButton(no_button)
+    question.setEscapeButton(no_button)
+    question.buttonClicked.connect(lambda button: answered(button is yes_button))
+    question.open()
