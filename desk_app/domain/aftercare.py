@@ -59,18 +59,21 @@ def aftercare_sheet(
     """
     missing = missing_patient_lines(clinic)
     if missing:
-        empty, them = ("is empty", "it") if len(missing) == 1 else ("are empty", "them")
+        empty, them = ("has", "it") if len(missing) == 1 else ("have", "them")
         named = " and ".join(f"“{label}”" for label in missing)
         raise ActionRefused(
             "No aftercare sheet yet: it must tell the patient whom to call, and the clinic's "
-            f"{named} {empty}. An administrator fills {them} in under Clinic details first. "
-            "Nothing was printed or saved."
+            f"{named} {empty} no phone number. An administrator fills {them} in under Clinic details "
+            "first. Nothing was printed or saved."
         )
     lines = [
         SheetDate(SheetDateKind.MILESTONE, treated_on + timedelta(days=step.days), step.label)
         for step in aftercare.milestones
     ]
-    lines.append(SheetDate(SheetDateKind.EARLIEST_NEXT_SESSION, treated_on + GAP_BETWEEN_SESSIONS))
+    earliest = treated_on + GAP_BETWEEN_SESSIONS
+    # A session planned sooner was the clinic's decision: the sheet does not also say "not before".
+    if planned_next_session is None or planned_next_session >= earliest:
+        lines.append(SheetDate(SheetDateKind.EARLIEST_NEXT_SESSION, earliest))
     if planned_next_session is not None:
         lines.append(SheetDate(SheetDateKind.PLANNED_NEXT_SESSION, planned_next_session))
     return AftercareSheet(

@@ -94,8 +94,12 @@ def _optional(text: str, key: str) -> str:
 
 
 def missing_patient_lines(details: ClinicDetails) -> list[str]:
-    """The labels of the lines a patient's handout cannot go without: whom to call, in hours and out."""
-    return [LABELS[key] for key in ("contact_line", "out_of_hours_line") if not getattr(details, key)]
+    """The labels of the lines a patient's handout cannot go without: whom to call, in hours and out.
+    A line with no number in it is missing too: one of invisible characters prints as nothing."""
+    keys = ("contact_line", "out_of_hours_line")
+    return [
+        LABELS[key] for key in keys if not any(character.isdigit() for character in getattr(details, key))
+    ]
 
 
 def changed_details(before: ClinicDetails, after: ClinicDetails) -> list[tuple[str, str, str]]:

@@ -227,7 +227,9 @@ def test_no_aftercare_sheet_while_the_clinic_has_no_contact_line(
     said = capsys.readouterr()
     assert said.out == ""
     assert said.err.startswith("desk-app export: No aftercare sheet yet")
-    assert "“Contact line for patients” is empty" in said.err and "under Clinic details" in said.err
+    assert (
+        "“Contact line for patients” has no phone number" in said.err and "under Clinic details" in said.err
+    )
     assert list(out.iterdir()) == []
     assert logged(database) == 0
 

@@ -13,7 +13,7 @@ from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.session import EventKind, ItemStatus, SessionRecord
 from tests.conftest import START
 from tests.support.session_log import NURSE, Log, through_anaesthetic
-from tests.support.walk import LASER, SIGN_IN, TIME_OUT
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT
 
 
 def test_a_corrected_answer_and_its_override_stay_in_the_item_s_history(log: Log) -> None:
@@ -126,4 +126,6 @@ def test_override_is_offered_only_when_it_would_be_accepted(log: Log) -> None:
     assert can_override(log.state(), "skin_type") is None
     assert "flags a risk" in can_override(log.state(), "gel_wait")  # locked behind the skin type
     log.override("skin_type", "Test patch fine")
+    assert "Hard stop: 'Areas painted'" in can_override(log.state(), "gel_wait")  # recorded first
+    log.tick("gel_areas", ANAESTHETIC["gel_areas"])
     assert can_override(log.state(), "gel_wait").startswith("The gel countdown has not started")

@@ -395,6 +395,7 @@ def test_a_clinician_may_end_the_wait_early_with_a_reason(log: Log) -> None:
 
 def test_the_wait_cannot_be_overridden_before_the_gel_is_applied(log: Log) -> None:
     log.tick_all(SIGN_IN)
+    log.tick_all({item: values for item, values in ANAESTHETIC.items() if item != "gel_applied"})
     state = log.state()
     assert state.item("gel_wait").lock_reason is None
     with pytest.raises(ActionRefused, match="countdown has not started"):
@@ -1000,3 +1001,18 @@ def test_a_stored_version_before_the_rule_does_not_flag_a_pass_without_gel(
     log.tick("full_beam_pass", beam_on("Chin"))
     beam = log.state().item("full_beam_pass")
     assert (beam.status, beam.flags) == (ItemStatus.DONE, ())
+
+
+def test_the_laser_room_waits_for_the_areas_painted_so_no_pass_is_judged_against_none(log: Log) -> None:
+    """A pass ticked before the areas were recorded would be flagged on every area, and recording
+    them afterwards would clear the flag with no clinician: the areas come first."""
+    log.tick_all(SIGN_IN)
+    log.tick_all({item: values for item, values in ANAESTHETIC.items() if item != "gel_areas"})
+    log.clock.advance(minutes=61)
+    state = log.state()
+    assert (
+        state.item("identity_read_back").lock_reason
+        == "Hard stop: 'Areas painted' (Anaesthetic) is not done yet."
+    )
+    with pytest.raises(ActionRefused, match="Areas painted"):
+        log.tick("identity_read_back")
