@@ -9,7 +9,7 @@ from desk_app.domain.session import Event, EventKind, ItemState, ItemStatus, Ses
 from desk_app.domain.values import describe_values
 from desk_app.reports.formats import pages_text
 from desk_app.store.clinic import PrintEntry
-from desk_app.store.patients import PatientChangeEntry
+from desk_app.store.rows import ChangeEntry
 
 TimeFormatter = Callable[[datetime], str]
 
@@ -65,7 +65,7 @@ def amendment_line(event: Event, show_time: TimeFormatter) -> str:
     )
 
 
-def change_line(change: PatientChangeEntry, show_time: TimeFormatter) -> str:
+def change_line(change: ChangeEntry, show_time: TimeFormatter) -> str:
     """One change to a patient's registration, as the patient page and the printed history show it."""
     who = f"{show_time(change.at)} {change.staff_name}"
     return f"{who} changed {change.label}: '{change.old}' to '{change.new}'"

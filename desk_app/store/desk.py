@@ -63,9 +63,10 @@ from desk_app.store.models import (
     SessionRow,
     StaffRow,
 )
-from desk_app.store.patients import PatientActions, PatientChangeEntry
+from desk_app.store.patients import PatientActions
 from desk_app.store.postgres import ClinicPostgresDatabase, describe
 from desk_app.store.rows import (
+    ChangeEntry,
     event_from_row,
     patient_from_row,
     source_digest,
@@ -97,7 +98,7 @@ class DatabaseLink:
 class PatientHistory:
     patient: Patient
     sessions: tuple[SessionRecord, ...]
-    changes: tuple[PatientChangeEntry, ...]
+    changes: tuple[ChangeEntry, ...]
 
 
 class Desk(

@@ -7,7 +7,7 @@ A mixin of Desk: it uses the Desk's database, clock, administrator check and aud
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 
 from peewee import JOIN, IntegrityError, ModelSelect
@@ -26,20 +26,9 @@ from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserDeviceChange, LaserDeviceRow, StaffRow
+from desk_app.store.rows import ChangeEntry, change_entries
 
 _SUBJECT = "laser_device"
-
-
-@dataclass(frozen=True)
-class DeviceChangeEntry:
-    """One detail of a device changed, or its retirement: old and new value, who and when."""
-
-    field: str
-    label: str
-    old: str
-    new: str
-    staff_name: str
-    at: datetime
 
 
 def _stored(details: DeviceDetails) -> dict[str, object]:
@@ -188,22 +177,6 @@ class DeviceActions(DeskBase):
         ).execute()
 
     @store_errors
-    def device_changes(self, device_id: int) -> list[DeviceChangeEntry]:
+    def device_changes(self, device_id: int) -> list[ChangeEntry]:
         """Every change to a device since it was registered, its retirement included, oldest first."""
-        rows = (
-            LaserDeviceChange.select(LaserDeviceChange, StaffRow.name)
-            .join(StaffRow)
-            .where(LaserDeviceChange.device == device_id)
-            .order_by(LaserDeviceChange.id)
-        )
-        return [
-            DeviceChangeEntry(
-                field=row.field,
-                label=LABELS.get(row.field, row.field),
-                old=row.old_value,
-                new=row.new_value,
-                staff_name=row.staff.name,
-                at=row.at,
-            )
-            for row in rows
-        ]
+        return change_entries(LaserDeviceChange, LaserDeviceChange.device, device_id, LABELS)

@@ -5,8 +5,8 @@ A mixin of Desk: it uses the Desk's database, clock and staff check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date
 
 from peewee import IntegrityError
 
@@ -23,8 +23,14 @@ from desk_app.domain.people import (
 )
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
-from desk_app.store.models import PatientChange, PatientRow, PatientWord, StaffRow
-from desk_app.store.rows import PATIENT_COLUMNS, patient_from_row, patients_from_query
+from desk_app.store.models import PatientChange, PatientRow, PatientWord
+from desk_app.store.rows import (
+    PATIENT_COLUMNS,
+    ChangeEntry,
+    change_entries,
+    patient_from_row,
+    patients_from_query,
+)
 
 SEARCH_LIMIT = 50
 MAX_SEARCH_WORDS = 8
@@ -37,18 +43,6 @@ class PossibleDuplicate(ActionRefused):
     def __init__(self, message: str, existing: Patient) -> None:
         super().__init__(message)
         self.existing = existing
-
-
-@dataclass(frozen=True)
-class PatientChangeEntry:
-    """One field of a registration changed: old and new value, who and when."""
-
-    field: str
-    label: str
-    old: str
-    new: str
-    staff_name: str
-    at: datetime
 
 
 class PatientActions(DeskBase):
@@ -252,22 +246,6 @@ class PatientActions(DeskBase):
         self._index_words(after)
 
     @store_errors
-    def patient_changes(self, patient_id: int) -> list[PatientChangeEntry]:
+    def patient_changes(self, patient_id: int) -> list[ChangeEntry]:
         """Every change to the registration, oldest first."""
-        rows = (
-            PatientChange.select(PatientChange, StaffRow)
-            .join(StaffRow)
-            .where(PatientChange.patient == patient_id)
-            .order_by(PatientChange.id)
-        )
-        return [
-            PatientChangeEntry(
-                row.field,
-                LABELS.get(row.field, row.field),
-                row.old_value,
-                row.new_value,
-                row.staff.name,
-                row.at,
-            )
-            for row in rows
-        ]
+        return change_entries(PatientChange, PatientChange.patient, patient_id, LABELS)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from peewee import Field, Model
 
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.session import Event, EventKind
@@ -70,3 +75,30 @@ def patients_from_query(query: Any) -> list[Patient]:
     """Patients from a PatientRow query, selecting exactly PATIENT_COLUMNS, as tuples."""
     rows = query.select(*PATIENT_COLUMNS).tuples()
     return [Patient(*values[:-1], archived=bool(values[-1])) for values in rows]  # SQLite: 0 or 1
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """One detail of a record changed (a patient's registration, a laser's details, its retirement):
+    old and new value, who and when."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+    staff_name: str
+    at: datetime
+
+
+def change_entries(
+    model: type[Model], owner: Field, owner_id: int, labels: Mapping[str, str]
+) -> list[ChangeEntry]:
+    """Every row of a change table (field, old_value, new_value, staff, at) about one record, oldest
+    first, with who made it: one statement."""
+    rows = model.select(model, StaffRow.name).join(StaffRow).where(owner == owner_id).order_by(model.id)
+    return [
+        ChangeEntry(
+            row.field, labels.get(row.field, row.field), row.old_value, row.new_value, row.staff.name, row.at
+        )
+        for row in rows
+    ]

@@ -29,7 +29,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse, short_status
-from desk_app.store.devices import DeviceChangeEntry
+from desk_app.store.rows import ChangeEntry
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
@@ -77,7 +77,7 @@ def _status(use: DeviceUse) -> str:
     return use.status_text
 
 
-def history_lines(device: LaserDevice, changes: list[DeviceChangeEntry]) -> list[str]:
+def history_lines(device: LaserDevice, changes: list[ChangeEntry]) -> list[str]:
     """Who registered the device, each change since (old and new value), and its retirement with why."""
     lines = [f"{local_date_time(device.registered_at)} {device.registered_by} registered the {device.name}."]
     for change in changes:
