@@ -23,7 +23,7 @@ from typing import Any
 
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ValidationError
-from desk_app.domain.procedure import ItemKind, Procedure
+from desk_app.domain.procedure import AREAS_FIELD, ItemKind, Procedure
 from desk_app.domain.session import Event, EventKind, ItemState, SessionState, derive_state
 from desk_app.domain.values import describe_value, describe_values
 
@@ -31,7 +31,6 @@ NOT_RECORDED = "Not recorded"
 # The two fields of a laser pass with columns of their own, by their ids in the procedure file (the
 # same from version 1.0 on); every other field is a setting.
 DEVICE_FIELD = "device"
-AREAS_FIELD = "areas"
 # A register for an inspection covers a year or a few; a longer span is a typing slip.
 MAX_SPAN = timedelta(days=5 * 366)
 # Years a register may cover: the clinic's records start after 2000; a year beyond these is a typing
@@ -241,10 +240,8 @@ class FiredSession:
 def register_items(procedure: Procedure) -> set[str]:
     """The items a register row is made of: the laser passes, the adverse-events item, and the
     areas painted with gel (a pass on an area without gel is flagged, and its override shown)."""
-    passes = {item.id for item in procedure.all_items() if item.kind is ItemKind.LASER_PASS}
-    painted = {item.id for item in procedure.all_items() if item.records_painted_areas}
-    adverse = procedure.adverse_events_item
-    return passes | painted | ({adverse.id} if adverse else set())
+    found = [procedure.painted_areas_item, procedure.adverse_events_item]
+    return {item.id for item in procedure.laser_passes()} | {item.id for item in found if item is not None}
 
 
 def session_exposures(

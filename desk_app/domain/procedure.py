@@ -164,6 +164,10 @@ class Procedure:
     def all_items(self) -> list[ItemDef]:
         return [item for pause_point in self.pause_points for item in pause_point.items]
 
+    def laser_passes(self) -> list[ItemDef]:
+        """The items that record a firing of the laser."""
+        return [item for item in self.all_items() if item.kind is ItemKind.LASER_PASS]
+
     def item_ids(self) -> set[str]:
         return {item.id for item in self.all_items()}
 
@@ -623,7 +627,7 @@ def _check_whole(procedure: Procedure, reader: _Reader) -> None:
     if len(eyewear) > 1:
         raise reader.fail(f"item '{eyewear[1].id}'", "a second item with confirms_eyewear (one is allowed)")
     if eyewear:
-        passes = [item for item in items if item.kind is ItemKind.LASER_PASS]
+        passes = procedure.laser_passes()
         if passes and order.index(passes[0].id) < order.index(eyewear[0].id):
             raise reader.fail(f"item '{passes[0].id}'", "a laser pass comes before the eyewear is confirmed")
         unnamed = [item for item in passes if not item.device_fields()]

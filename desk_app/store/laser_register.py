@@ -10,7 +10,6 @@ refuses an export by anyone signed in who may not read it.
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
@@ -25,7 +24,7 @@ from desk_app.domain.laser_register import (
 )
 from desk_app.domain.people import Role
 from desk_app.domain.permissions import PermissionRefused
-from desk_app.domain.procedure import ItemKind, Procedure
+from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.devices import DeviceActions
 from desk_app.store.errors import store_errors
@@ -37,6 +36,7 @@ from desk_app.store.models import (
     SessionRow,
     StaffRow,
 )
+from desk_app.store.rows import EVENT_COLUMNS, event_from_tuple
 
 EXPORTED = "laser register exported"
 
@@ -62,14 +62,7 @@ class LaserRegisterActions(DeviceActions):
         for nothing)."""
         procedures = self._procedures_used()
         items = sorted(set().union(*(register_items(procedure) for procedure in procedures.values())))
-        passes = sorted(
-            {
-                item.id
-                for p in procedures.values()
-                for item in p.all_items()
-                if item.kind is ItemKind.LASER_PASS
-            }
-        )
+        passes = sorted({item.id for p in procedures.values() for item in p.laser_passes()})
         fired = EventRow.select(EventRow.session).where(
             (EventRow.kind == EventKind.TICK.value)
             & EventRow.item_id.in_(passes)
@@ -84,19 +77,7 @@ class LaserRegisterActions(DeviceActions):
         )
         events: dict[int, list[Event]] = {}
         rows = (
-            EventRow.select(
-                EventRow.id,
-                EventRow.session,
-                EventRow.kind,
-                EventRow.at,
-                EventRow.staff,
-                StaffRow.name,
-                StaffRow.initials,
-                EventRow.item_id,
-                EventRow.values_json,
-                EventRow.text,
-                EventRow.corrects,
-            )
+            EventRow.select(EventRow.session, *EVENT_COLUMNS)
             .join(StaffRow)
             .where(
                 EventRow.session.in_(fired)
@@ -108,21 +89,8 @@ class LaserRegisterActions(DeviceActions):
             .order_by(EventRow.id)
             .tuples()
         )
-        for event_id, session_id, kind, at, staff_id, name, initials, item_id, values, text, corrects in rows:
-            events.setdefault(session_id, []).append(
-                Event(
-                    event_id,
-                    EventKind(kind),
-                    at,
-                    staff_id,
-                    name,
-                    initials,
-                    item_id,
-                    json.loads(values),
-                    text,
-                    corrects,
-                )
-            )
+        for session_id, *event in rows:
+            events.setdefault(session_id, []).append(event_from_tuple(tuple(event)))
         return [
             FiredSession(
                 session_id, clinic_number, procedures[procedure_id], tuple(events.get(session_id, ()))

@@ -71,6 +71,28 @@ def event_from_row(row: EventRow) -> Event:
     )
 
 
+# An event's columns in Event's order, for reading many as plain tuples (see events_from_tuples).
+EVENT_COLUMNS = (
+    EventRow.id,
+    EventRow.kind,
+    EventRow.at,
+    EventRow.staff,
+    StaffRow.name,
+    StaffRow.initials,
+    EventRow.item_id,
+    EventRow.values_json,
+    EventRow.text,
+    EventRow.corrects,
+)
+
+
+def event_from_tuple(row: tuple) -> Event:
+    """An Event from one row selecting exactly EVENT_COLUMNS (joined to StaffRow)."""
+    event_id, kind, at, staff_id, name, initials, item_id, values_json, text, corrects = row
+    values = json.loads(values_json)
+    return Event(event_id, EventKind(kind), at, staff_id, name, initials, item_id, values, text, corrects)
+
+
 def patients_from_query(query: Any) -> list[Patient]:
     """Patients from a PatientRow query, selecting exactly PATIENT_COLUMNS, as tuples."""
     rows = query.select(*PATIENT_COLUMNS).tuples()
