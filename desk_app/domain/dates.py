@@ -13,6 +13,8 @@ def entered_date(raw: object, label: str) -> date:
     """A date as a form gives it (a date, or text a nurse typed), or ValidationError naming the field."""
     if isinstance(raw, date):
         return raw
+    if not str(raw).strip():
+        raise ValidationError(f"{label}: please fill this in.")
     parsed = parse_user_date(str(raw))
     if parsed is None:
         raise ValidationError(f"{label} is not a real date (for example 31/01/2027).")

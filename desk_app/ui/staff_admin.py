@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.dates import local_today, parse_user_date
+from desk_app.domain.dates import entered_date, local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import LaserAuthorisation, Permissions
@@ -220,11 +220,10 @@ class StaffAdminPage(QWidget):
         ).open()
 
     def _grant(self, member: Staff, trained_text: str, until_text: str) -> str | None:
-        trained, until = parse_user_date(trained_text), parse_user_date(until_text)
-        if trained is None:
-            return _date_problem(TRAINED, trained_text)
-        if until is None:
-            return _date_problem(UNTIL, until_text)
+        try:
+            trained, until = entered_date(trained_text, TRAINED), entered_date(until_text, UNTIL)
+        except DomainError as error:
+            return str(error)
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
@@ -334,12 +333,6 @@ class RenameDialog(FormDialog):
 
     def save(self) -> str | None:
         return self._submit(self.name.text(), self.initials.text())
-
-
-def _date_problem(label: str, text: str) -> str:
-    if not text.strip():
-        return f"{label}: please fill this in."
-    return f"{label} is not a real date (for example 31/01/2027)."
 
 
 class LaserOperatorsBox(QGroupBox):
