@@ -85,9 +85,11 @@ class DeviceUse:
 
     @property
     def status_text(self) -> str:
-        """One line for lists: 'Checked today at 08:05 by Kate Whitmore', or the stop, or overdue."""
-        stop = self.stop
-        if stop is not None:
+        """One line for the list of devices: 'Checked today at 08:05 by Kate Whitmore' (and an overdue
+        service), 'Retired', 'Not checked today', or why a failed check put it out of use."""
+        if self.device.retired or (self.passed_check is None and not self.out_of_use):
+            return (short_status(self) or "").capitalize()
+        if (stop := self.stop) is not None:
             return stop
         check = self.passed_check
         assert check is not None  # no stop means a passed check today

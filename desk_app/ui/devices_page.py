@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.dates import local_today
 from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_use import DeviceUse, short_status
+from desk_app.domain.laser_use import DeviceUse
 from desk_app.store.rows import ChangeEntry
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import ReasonDialog
@@ -64,17 +64,8 @@ def device_cells(use: DeviceUse) -> tuple[str, ...]:
         device.eyewear_marking or "None needed",
         device.lpa_name,
         service,
-        _status(use),
+        use.status_text,
     )
-
-
-def _status(use: DeviceUse) -> str:
-    """Today's status in the list: the domain's line, but for a device retired or not yet checked,
-    where the nurse's hard stop (with where to do the check) is more than a list's column can hold."""
-    status = short_status(use)
-    if status in ("retired", "not checked today"):
-        return status.capitalize()
-    return use.status_text
 
 
 def history_lines(device: LaserDevice, changes: list[ChangeEntry]) -> list[str]:

@@ -53,3 +53,18 @@ def test_the_short_status_says_the_first_thing_that_stops_or_flags_the_laser(
     laser: LaserDevice, checks: tuple[PreUseCheck, ...], expected: str | None
 ) -> None:
     assert short_status(DeviceUse(laser, TODAY, checks)) == expected
+
+
+def test_the_device_lists_line_says_the_status_and_only_a_failed_check_says_why() -> None:
+    retired = device(
+        retired_at=datetime(2026, 11, 1, tzinfo=UTC), retired_by="Alice Admin", retired_reason="Sold"
+    )
+    assert DeviceUse(retired, TODAY).status_text == "Retired"
+    assert DeviceUse(device(), TODAY).status_text == "Not checked today"
+    assert DeviceUse(device(), TODAY, (check(True),)).status_text == "Checked today at 08:05 by Kate Whitmore"
+    overdue = device(next_service_on=date(2026, 12, 1))
+    assert DeviceUse(overdue, TODAY, (check(True),)).status_text == (
+        "Checked today at 08:05 by Kate Whitmore. Service overdue since 01/12/2026"
+    )
+    failed = DeviceUse(device(), TODAY, (check(False),)).status_text
+    assert failed.startswith("Out of use today") and "The extractor does not draw" in failed
