@@ -27,6 +27,10 @@ class EventKind(StrEnum):
     ALERT_ACK = "alert acknowledged"
     HANDOVER = "handover"
     AMENDMENT = "amendment"
+    # Written when the session starts: the patient's course as it stood (see course_context).
+    COURSE = "course"
+    # After sign-out: a call to the patient, or a complication they reported (linked to the session).
+    FOLLOW_UP = "follow-up"
 
 
 class SessionStatus(StrEnum):
@@ -108,6 +112,8 @@ class SessionState:
     session_amendments: tuple[Event, ...]
     alert_acks: Mapping[str, Event]
     handovers: tuple[Event, ...]
+    # Calls and complications recorded after the session, oldest first.
+    follow_ups: tuple[Event, ...] = ()
 
     def item(self, item_id: str) -> ItemState:
         return self.items[item_id]
@@ -160,6 +166,7 @@ class _Replay:
     abort: Event | None
     alert_acks: dict[str, Event]
     handovers: list[Event]
+    follow_ups: list[Event]
     # The painted-areas tick live when each override was given: what the override answered.
     painted_at_override: dict[str, Event | None]
 
@@ -178,6 +185,7 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
     history: dict[str | None, list[Event]] = {}
     acks: list[Event] = []
     handovers: list[Event] = []
+    follow_ups: list[Event] = []
     abort = None
     for event in sorted(events, key=lambda event: event.id):
         item_id = event.item_id
@@ -208,13 +216,15 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
                 acks.append(event)
             case EventKind.HANDOVER:
                 handovers.append(event)
+            case EventKind.FOLLOW_UP:
+                follow_ups.append(event)
     # An acknowledgement answers the alerts of the gel it was given for, not of gel painted again.
     gel = ticks.get(starter.id)
     alert_acks: dict[str, Event] = {}
     for ack in acks:
         if gel is not None and ack.values.get("gel_applied_event") == gel.id:
             alert_acks.setdefault(ack.text, ack)
-    return _Replay(ticks, overrides, history, abort, alert_acks, handovers, painted_at_override)
+    return _Replay(ticks, overrides, history, abort, alert_acks, handovers, follow_ups, painted_at_override)
 
 
 def _expire_overrides(overrides: dict[str, Event], item_id: str, starter_id: str, wait_id: str) -> None:
@@ -402,6 +412,7 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         session_amendments=tuple(e for e in replay.history.get(None, ()) if e.kind is EventKind.AMENDMENT),
         alert_acks=replay.alert_acks,
         handovers=tuple(replay.handovers),
+        follow_ups=tuple(replay.follow_ups),
     )
 
 

@@ -59,7 +59,7 @@ def test_shipped_file_has_the_six_pause_points_in_order(procedure: Procedure) ->
 
 def test_shipped_file_has_a_version_and_the_one_hour_countdown(procedure: Procedure) -> None:
     assert procedure.id == "laser-acne-scarring"
-    assert procedure.version == "1.4"
+    assert procedure.version == "1.5"
     assert procedure.effective == "2026-12-03"
     assert procedure.ready_minutes == 60
     assert procedure.remove_minutes == 90
@@ -105,7 +105,7 @@ def test_asking_for_an_item_that_does_not_exist_is_a_key_error(procedure: Proced
 def test_load_procedure_reads_a_copy_on_disk(tmp_path: Path) -> None:
     copy = tmp_path / FILE_NAME
     copy.write_text(SHIPPED, encoding="utf-8")
-    assert load_procedure(copy).version == "1.4"
+    assert load_procedure(copy).version == "1.5"
 
 
 # --- malformed files -------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ MALFORMED = [
     ),
     (
         "no version",
-        'version = "1.4"\n',
+        'version = "1.5"\n',
         "",
         ["[procedure]", "'version'", "missing"],
     ),
@@ -518,7 +518,7 @@ def test_a_new_sheet_without_its_signs_or_skin_care_is_refused(key: str, new: st
 
 def test_a_stored_sheet_from_before_the_signs_still_reads() -> None:
     """Sessions run under 1.2 or 1.3 must still open: their stored sheet had no signs or skin care."""
-    old_text = shipped_with_list("call_us_if", "").replace('version = "1.4"', 'version = "1.3"', 1)
+    old_text = shipped_with_list("call_us_if", "").replace('version = "1.5"', 'version = "1.3"', 1)
     old_text = re.sub(r"\nskin_care = \[\n.*?\n\]\n", "\n", old_text, count=1, flags=re.DOTALL)
     with pytest.raises(ProcedureError, match="'call_us_if' is missing"):
         parse_procedure(old_text, FILE_NAME)
@@ -530,7 +530,7 @@ def test_a_stored_sheet_from_before_the_signs_still_reads() -> None:
 
 def test_a_stored_old_version_without_the_sheet_still_reads() -> None:
     """Sessions run under 1.0 or 1.1 must still open: their stored text never had [aftercare]."""
-    old_text = without_aftercare().replace('version = "1.4"', 'version = "1.1"', 1)
+    old_text = without_aftercare().replace('version = "1.5"', 'version = "1.1"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.version == "1.1"
     assert old.aftercare is None
@@ -689,7 +689,7 @@ def test_a_second_painted_areas_item_is_refused() -> None:
 
 def test_a_stored_version_before_the_painted_areas_still_reads_without_the_rule() -> None:
     """Sessions run under 1.0 to 1.3 keep their passes as they were: no marker, no flag."""
-    old_text = edited(PAINTED_MARKER, "").replace('version = "1.4"', 'version = "1.3"', 1)
+    old_text = edited(PAINTED_MARKER, "").replace('version = "1.5"', 'version = "1.3"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
     assert old.painted_areas_item is None
     assert not old.item("gel_areas").records_painted_areas

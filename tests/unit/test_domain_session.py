@@ -995,7 +995,7 @@ def test_a_stored_version_before_the_rule_does_not_flag_a_pass_without_gel(
 ) -> None:
     marker = 'records_painted_areas = true\nunpainted_message = "Not painted with gel"\n'
     assert marker in procedure.source
-    old_text = procedure.source.replace(marker, "").replace('version = "1.4"', 'version = "1.3"', 1)
+    old_text = procedure.source.replace(marker, "").replace('version = "1.5"', 'version = "1.3"', 1)
     log = Log(parse_procedure(old_text, "stored version 1.3", authoring=False), clock)
     through_time_out(log)
     log.tick("full_beam_pass", beam_on("Chin"))

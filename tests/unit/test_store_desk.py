@@ -586,13 +586,13 @@ NEW_LABEL = 'label = "Identity checked: name and date of birth"'
 
 
 @pytest.fixture
-def procedure_v1_5(procedure: Procedure) -> Procedure:
-    assert procedure.version == "1.4"
-    source = procedure.source.replace('version = "1.4"', 'version = "1.5"', 1).replace(
+def procedure_v1_6(procedure: Procedure) -> Procedure:
+    assert procedure.version == "1.5"
+    source = procedure.source.replace('version = "1.5"', 'version = "1.6"', 1).replace(
         OLD_LABEL, NEW_LABEL, 1
     )
-    assert source.count('version = "1.5"') == 1 and NEW_LABEL in source
-    return parse_procedure(source, "laser-acne-scarring 1.5 (test)")
+    assert source.count('version = "1.6"') == 1 and NEW_LABEL in source
+    return parse_procedure(source, "laser-acne-scarring 1.6 (test)")
 
 
 def test_old_sessions_keep_the_procedure_version_they_ran(
@@ -602,28 +602,28 @@ def test_old_sessions_keep_the_procedure_version_they_ran(
     nurse: Staff,
     zoe: Patient,
     ann: Patient,
-    procedure_v1_5: Procedure,
+    procedure_v1_6: Procedure,
 ) -> None:
     old = desk.start_session(zoe.id, nurse.id)
     desk.tick(old.id, "identity", SIGN_IN["identity"], nurse.id)
 
-    updated = Desk(db, procedure_v1_5, clock)  # the app restarted with a new procedure file
+    updated = Desk(db, procedure_v1_6, clock)  # the app restarted with a new procedure file
     new = updated.start_session(ann.id, nurse.id)
-    assert new.procedure.version == "1.5"
+    assert new.procedure.version == "1.6"
     assert new.procedure.item("identity").label == "Identity checked: name and date of birth"
 
     reloaded = updated.session(old.id)
-    assert reloaded.procedure.version == "1.4"
+    assert reloaded.procedure.version == "1.5"
     assert reloaded.procedure.item("identity").label == "Identity confirmed with two identifiers"
     assert reloaded.procedure.source == desk.procedure.source
     by_id = {record.id: record.procedure.version for record in updated.sessions_in_progress()}
-    assert by_id == {old.id: "1.4", new.id: "1.5"}
+    assert by_id == {old.id: "1.5", new.id: "1.6"}
     # The old session goes on under its own version.
     record = updated.tick(old.id, "consent", SIGN_IN["consent"], nurse.id)
-    assert record.procedure.version == "1.4"
+    assert record.procedure.version == "1.5"
     assert count(db, "procedure_version") == 2
     versions = run_sql(db, "SELECT version FROM procedure_version ORDER BY id").fetchall()
-    assert versions == [("1.4",), ("1.5",)]
+    assert versions == [("1.5",), ("1.6",)]
 
 
 def test_the_same_procedure_is_stored_once(

@@ -112,7 +112,7 @@ def test_a_session_run_under_an_older_looser_procedure_still_opens(
     clock: ManualClock,  # noqa: ANN001
 ) -> None:
     """Rules for writing new checklists get stricter; records made under an old one must stay readable."""
-    old_text = procedure.source.replace('version = "1.4"', 'version = "1.0"').replace(
+    old_text = procedure.source.replace('version = "1.5"', 'version = "1.0"').replace(
         'id = "gel_removed"\nkind = "confirm"\nstop = "hard"',
         'id = "gel_removed"\nkind = "confirm"\nstop = "soft"',
     )
