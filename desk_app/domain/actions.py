@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from desk_app.domain.clinical_rules import check_course_plan
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Role, Staff
@@ -59,6 +60,7 @@ def check_tick(
             f"'{item_state.item.label}' is already done. To change it, undo it with a reason."
         )
     values = validate_values(item_state.item, raw_values, local_today(now))
+    check_course_plan(item_state.item, values, state.course_context)
     _check_same_laser(state, item_state.item, values)
     return values
 

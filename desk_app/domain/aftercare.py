@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from desk_app.domain.clinic import ClinicDetails, missing_patient_lines
-from desk_app.domain.course import GAP_BETWEEN_SESSIONS
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.procedure import Aftercare
 
@@ -48,9 +47,16 @@ class AftercareSheet:
 
 
 def aftercare_sheet(
-    aftercare: Aftercare, clinic: ClinicDetails, treated_on: date, planned_next_session: date | None
+    aftercare: Aftercare,
+    clinic: ClinicDetails,
+    treated_on: date,
+    planned_next_session: date | None,
+    earliest_next_session: date | None,
 ) -> AftercareSheet:
     """The sheet for a treatment on the clinic's calendar day `treated_on`.
+
+    `earliest_next_session` is None when the course ends with this session: the sheet then prints
+    no next date at all.
 
     Refused while the clinic has no contact or out-of-hours line: a sheet that lists the signs to
     call about must say whom to call, day and night. Calendar arithmetic on dates, not instants: a
@@ -70,11 +76,11 @@ def aftercare_sheet(
         SheetDate(SheetDateKind.MILESTONE, treated_on + timedelta(days=step.days), step.label)
         for step in aftercare.milestones
     ]
-    earliest = treated_on + GAP_BETWEEN_SESSIONS
+    earliest = earliest_next_session
     # A session planned sooner was the clinic's decision: the sheet does not also say "not before".
-    if planned_next_session is None or planned_next_session >= earliest:
+    if earliest is not None and (planned_next_session is None or planned_next_session >= earliest):
         lines.append(SheetDate(SheetDateKind.EARLIEST_NEXT_SESSION, earliest))
-    if planned_next_session is not None:
+    if earliest is not None and planned_next_session is not None:
         lines.append(SheetDate(SheetDateKind.PLANNED_NEXT_SESSION, planned_next_session))
     return AftercareSheet(
         title=aftercare.title,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from desk_app.domain.clinical_rules import course_complete, earliest_next
 from desk_app.domain.dates import local_today
 from desk_app.domain.procedure import FieldType, ItemKind
 from desk_app.domain.session import SessionRecord, SessionStatus
@@ -68,14 +69,30 @@ def course(records: Sequence[SessionRecord], now: datetime) -> Course:
         next_planned = planned_next_date(done[-1], now)
     last = local_today(done[-1].started_at) if done else None
     today = local_today(now)
+    planned = min(max(planned, len(done)), MAX_PLANNED) if done else planned
+    finished = bool(done) and len(done) >= planned
     return Course(
         sessions_done=len(done),
-        planned=min(max(planned, len(done)), MAX_PLANNED) if done else planned,
+        planned=planned,
         last_session=last,
         days_since_last=(today - last).days if last else None,
-        earliest_next=last + GAP_BETWEEN_SESSIONS if last else None,
-        next_planned=next_planned,
+        earliest_next=None if last is None or finished else next_session_from(done[-1], last),
+        next_planned=None if finished else next_planned,
     )
+
+
+def next_session_from(record: SessionRecord, treated_on: date) -> date:
+    """The first day after `treated_on` a next session may be: the procedure's interval (1.5 on),
+    or the sun rule's four weeks in a version before it."""
+    return earliest_next(record.procedure, treated_on) or treated_on + GAP_BETWEEN_SESSIONS
+
+
+def ends_course(record: SessionRecord, now: datetime) -> bool:
+    """This session's plan completes the course: nothing next to print."""
+    item = record.procedure.course_plan_item
+    state = record.state(now)
+    tick = state.item(item.id).tick if item else None
+    return item is not None and tick is not None and course_complete(item, tick.values, state.course_context)
 
 
 def planned_at(record: SessionRecord, earlier: Sequence[SessionRecord], now: datetime) -> int:

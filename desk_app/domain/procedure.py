@@ -21,6 +21,18 @@ from desk_app.domain.errors import ProcedureError, ValidationError
 AREAS_FIELD = "areas"
 # The adverse-events item's id in every version; versions 1.0 and 1.1 have no records_adverse_events.
 ADVERSE_EVENTS_ID = "adverse_events"
+# The fields of the item named by [anaesthetic] (1.5 on): which product, how much, whether covered.
+PRODUCT_FIELD = "product"
+GRAMS_FIELD = "grams"
+COVERED_FIELD = "covered"
+# The fields of the skin-type item that asks for a test patch (test_patch_for, 1.5 on).
+SKIN_TYPE_FIELD = "fitzpatrick"
+TEST_PATCH_DATE_FIELD = "test_patch_date"
+TEST_PATCH_RESULT_FIELD = "test_patch_result"
+# The course-plan item's fields: how many sessions, the next one's date, why the course is extended.
+PLANNED_SESSIONS_FIELD = "planned_sessions"
+NEXT_DATE_FIELD = "next_date"
+EXTENSION_REASON_FIELD = "extension_reason"
 
 
 class ItemKind(StrEnum):
@@ -70,6 +82,8 @@ class FieldDef:
     default: Any = None
     # Required only when another field of the item has this answer: (field id, answer).
     required_if: tuple[str, str] | None = None
+    # The screen shows the allergies entered at registration beside this question.
+    shows_patient_allergies: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,12 @@ class ItemDef:
     # treating an area it does not list flags `unpainted_message` with those areas.
     records_painted_areas: bool = False
     unpainted_message: str = ""
+    # The item where the staff check the time since the last session against [course] (1.5 on).
+    checks_course_interval: bool = False
+    # Skin types (answers of its field 'fitzpatrick') needing a test patch before a first session,
+    # and what the flag says when none is recorded.
+    test_patch_for: tuple[str, ...] = ()
+    no_test_patch_message: str = ""
 
     def device_fields(self) -> tuple[FieldDef, ...]:
         return tuple(field for field in self.fields if field.type is FieldType.DEVICE)
@@ -134,6 +154,42 @@ class Aftercare:
 
 
 @dataclass(frozen=True)
+class AnaestheticProduct:
+    """One anaesthetic the clinic uses, with the limits its product information sets."""
+
+    name: str
+    strength: str
+    max_minutes: int
+    max_grams: float
+    occlusion_allowed: bool
+
+
+@dataclass(frozen=True)
+class Anaesthetic:
+    """The anaesthetic rules: the item recording product, grams and cover, and each product's limits.
+    The messages start the flags; the code adds the amounts and the product's name."""
+
+    item_id: str
+    covered_answer: str
+    over_maximum_message: str
+    occlusion_message: str
+    products: tuple[AnaestheticProduct, ...]
+
+    def product(self, name: object) -> AnaestheticProduct | None:
+        """The product with this name; None for another product (a flagged choice)."""
+        return next((product for product in self.products if product.name == name), None)
+
+
+@dataclass(frozen=True)
+class CourseRules:
+    """The clinic's interval between sessions (the sun rule), and what its two flags say."""
+
+    min_days_between: int
+    too_soon_message: str
+    plan_too_soon_message: str
+
+
+@dataclass(frozen=True)
 class Procedure:
     """A whole versioned checklist. `source` is the exact file text, stored with each session."""
 
@@ -147,6 +203,9 @@ class Procedure:
     source: str
     # None only in a version stored before the sheet was part of the file (1.0 and 1.1).
     aftercare: Aftercare | None = None
+    # None only in a version stored before these rules were part of the file (1.4 and before).
+    anaesthetic: Anaesthetic | None = None
+    course: CourseRules | None = None
 
     def item(self, item_id: str) -> ItemDef:
         for pause_point in self.pause_points:
@@ -196,6 +255,11 @@ class Procedure:
         return next((item for item in self.all_items() if item.records_painted_areas), None)
 
     @property
+    def course_plan_item(self) -> ItemDef | None:
+        """The item planning the course (planned_sessions, next_date), if the procedure has one."""
+        return next((item for item in self.all_items() if item.plans_course), None)
+
+    @property
     def gel_removed(self) -> ItemDef | None:
         """The item whose tick ends the countdown, if the procedure has one."""
         return next((item for item in self.all_items() if item.ends_countdown), None)
@@ -229,6 +293,7 @@ _FIELD_KEYS = {
     "allow_past": bool,
     "default": (int, float, str, list),
     "required_if": dict,
+    "shows_patient_allergies": bool,
 }
 _ITEM_KEYS = {
     "id": str,
@@ -244,12 +309,32 @@ _ITEM_KEYS = {
     "confirms_eyewear": bool,
     "records_painted_areas": bool,
     "unpainted_message": str,
+    "checks_course_interval": bool,
+    "test_patch_for": list,
+    "no_test_patch_message": str,
 }
 _PAUSE_POINT_KEYS = {"id": str, "title": str, "flow": str, "instructions": str, "items": list}
 _AFTERCARE_KEYS = {"title": str, "advice": list, "dates": list, "skin_care": list, "call_us_if": list}
 # Needed in every version that has the sheet; the others only in a new file (a 1.2 or 1.3 had none).
 _AFTERCARE_SINCE_1_2 = {"title", "advice", "dates"}
 _MILESTONE_KEYS = {"id": str, "label": str, "days": int}
+_ANAESTHETIC_KEYS = {
+    "item": str,
+    "covered_answer": str,
+    "over_maximum_message": str,
+    "occlusion_message": str,
+    "products": list,
+}
+_PRODUCT_KEYS = {
+    "name": str,
+    "strength": str,
+    "max_minutes": int,
+    "max_grams": (int, float),
+    "occlusion_allowed": bool,
+}
+_COURSE_KEYS = {"min_days_between": int, "too_soon_message": str, "plan_too_soon_message": str}
+# The rule tables a new file must have; a version stored before them (1.4 and before) has none.
+_RULE_TABLES_SINCE_1_5 = ("anaesthetic", "course")
 # The latest a milestone may fall: the sun rule (4 weeks) is the longest the sheet speaks of.
 _MAX_MILESTONE_DAYS = 366
 
@@ -364,6 +449,7 @@ class _Reader:
             allow_past=table.get("allow_past", True),
             default=table.get("default"),
             required_if=required_if,
+            shows_patient_allergies=table.get("shows_patient_allergies", False),
         )
         if field.default is not None and self.authoring:
             from desk_app.domain.values import validate_field  # values builds on these types
@@ -400,14 +486,24 @@ class _Reader:
         if not all(isinstance(field, dict) for field in raw_fields):
             raise self.fail(where, "field 'fields' must be a list of tables")
         fields = tuple(self.field(field, where) for field in raw_fields)
-        risky = [f.id for f in fields if f.flag or f.clinic_min is not None or f.clinic_max is not None]
+        limited = [f.id for f in fields if f.clinic_min is not None or f.clinic_max is not None]
         if kind is ItemKind.LASER_PASS:  # a pass's laser may be overdue its service
-            risky += [f.id for f in fields if f.type is FieldType.DEVICE]
-        # Only a soft stop can be overridden: a flag elsewhere would block the session for good.
+            limited += [f.id for f in fields if f.type is FieldType.DEVICE]
+        # Only a soft stop can be overridden: a value outside the clinic's limits elsewhere would
+        # block the session for good.
         self.authoring_rule(
-            bool(risky) and stop is not Stop.SOFT,
+            bool(limited) and stop is not Stop.SOFT,
             where,
-            f"field '{risky[0] if risky else ''}' can flag a risk, so the item's stop must be soft",
+            f"field '{limited[0] if limited else ''}' can flag a risk, so the item's stop must be soft",
+        )
+        # A flagged answer on a hard stop holds the later pause points until it is answered again
+        # (a toxicity sign: no laser, call the clinician); on an item without a stop it would block
+        # the sign-out with nothing to lift it.
+        flagged = [f.id for f in fields if f.flag]
+        self.authoring_rule(
+            bool(flagged) and stop is Stop.NONE,
+            where,
+            f"field '{flagged[0] if flagged else ''}' can flag a risk, so the item needs a soft or hard stop",
         )
         if len({field.id for field in fields}) != len(fields):
             raise self.fail(where, "field 'fields' repeats a field id")
@@ -444,6 +540,12 @@ class _Reader:
             where,
             "field 'unpainted_message' is only for the item with records_painted_areas",
         )
+        self._check_test_patch(table, by_id, stop, where)
+        self.authoring_rule(
+            bool(table.get("checks_course_interval")) and stop is not Stop.SOFT,
+            where,
+            "the item with checks_course_interval can flag a short interval, so its stop must be soft",
+        )
         devices = [field for field in fields if field.type is FieldType.DEVICE]
         if len(devices) > 1:
             raise self.fail(where, "an item names at most one laser device (one field of type device)")
@@ -478,6 +580,113 @@ class _Reader:
             confirms_eyewear=table.get("confirms_eyewear", False),
             records_painted_areas=table.get("records_painted_areas", False),
             unpainted_message=table.get("unpainted_message", ""),
+            checks_course_interval=table.get("checks_course_interval", False),
+            test_patch_for=tuple(table.get("test_patch_for", ())),
+            no_test_patch_message=table.get("no_test_patch_message", ""),
+        )
+
+    def _check_test_patch(
+        self, table: dict[str, Any], by_id: dict[str, FieldDef], stop: Stop, where: str
+    ) -> None:
+        """An item asking for a test patch names skin types of its field 'fitzpatrick', records the
+        patch's date and result, says what a missing patch means and can be overridden."""
+        needing = table.get("test_patch_for")
+        if not needing:
+            self.authoring_rule(
+                "no_test_patch_message" in table,
+                where,
+                "field 'no_test_patch_message' is only for an item with test_patch_for",
+            )
+            return
+        skin = by_id.get(SKIN_TYPE_FIELD)
+        if skin is None or skin.type is not FieldType.CHOICE:
+            raise self.fail(where, f"an item with test_patch_for needs a choice field '{SKIN_TYPE_FIELD}'")
+        unknown = [value for value in needing if value not in skin.options]
+        if unknown:
+            raise self.fail(
+                where, f"field 'test_patch_for' names '{unknown[0]}', not a skin type of the item"
+            )
+        patch_date, result = by_id.get(TEST_PATCH_DATE_FIELD), by_id.get(TEST_PATCH_RESULT_FIELD)
+        if patch_date is None or patch_date.type is not FieldType.DATE or patch_date.allow_future:
+            raise self.fail(
+                where,
+                f"an item with test_patch_for needs a date field '{TEST_PATCH_DATE_FIELD}' "
+                "(not in the future)",
+            )
+        if result is None or result.type is not FieldType.CHOICE:
+            raise self.fail(
+                where, f"an item with test_patch_for needs a choice field '{TEST_PATCH_RESULT_FIELD}'"
+            )
+        if not table.get("no_test_patch_message", "").strip():
+            raise self.fail(
+                where, "field 'no_test_patch_message' is missing: say what a missing test patch means"
+            )
+        self.authoring_rule(
+            stop is not Stop.SOFT,
+            where,
+            "an item with test_patch_for can flag a risk, so its stop must be soft",
+        )
+
+    def anaesthetic(self, table: Any, ready_minutes: int) -> Anaesthetic:
+        where = "table [anaesthetic]"
+        if not isinstance(table, dict):
+            raise self.fail(where, "is missing (the anaesthetic products and their limits)")
+        self.check_keys(table, _ANAESTHETIC_KEYS, set(_ANAESTHETIC_KEYS), where)
+        for key in ("covered_answer", "over_maximum_message", "occlusion_message"):
+            if not table[key].strip():
+                raise self.fail(where, f"field '{key}' is empty")
+        products = []
+        for number, raw in enumerate(table["products"], start=1):
+            at = _named_by(f"{where}, product {number}", raw, "name")
+            if not isinstance(raw, dict):
+                raise self.fail(at, "must be a table with name, strength and its limits")
+            self.check_keys(raw, _PRODUCT_KEYS, set(_PRODUCT_KEYS), at)
+            if not raw["name"].strip() or not raw["strength"].strip():
+                raise self.fail(at, "fields 'name' and 'strength' must not be empty")
+            if not 1 <= raw["max_minutes"] <= 24 * 60:
+                raise self.fail(at, "field 'max_minutes' must be 1 to 1440")
+            self.authoring_rule(
+                raw["max_minutes"] <= ready_minutes,
+                at,
+                f"field 'max_minutes' must be longer than the gel's wait ({ready_minutes} minutes)",
+            )
+            if not (math.isfinite(raw["max_grams"]) and raw["max_grams"] > 0):
+                raise self.fail(at, "field 'max_grams' must be a number above 0")
+            products.append(
+                AnaestheticProduct(
+                    name=raw["name"],
+                    strength=raw["strength"],
+                    max_minutes=raw["max_minutes"],
+                    max_grams=float(raw["max_grams"]),
+                    occlusion_allowed=raw["occlusion_allowed"],
+                )
+            )
+        if not products:
+            raise self.fail(where, "field 'products' must list at least one product")
+        if len({product.name for product in products}) != len(products):
+            raise self.fail(where, "a product name is used twice")
+        return Anaesthetic(
+            item_id=table["item"],
+            covered_answer=table["covered_answer"],
+            over_maximum_message=table["over_maximum_message"],
+            occlusion_message=table["occlusion_message"],
+            products=tuple(products),
+        )
+
+    def course(self, table: Any) -> CourseRules:
+        where = "table [course]"
+        if not isinstance(table, dict):
+            raise self.fail(where, "is missing (the interval between sessions)")
+        self.check_keys(table, _COURSE_KEYS, set(_COURSE_KEYS), where)
+        if not 1 <= table["min_days_between"] <= 365:
+            raise self.fail(where, "field 'min_days_between' must be 1 to 365")
+        for key in ("too_soon_message", "plan_too_soon_message"):
+            if not table[key].strip():
+                raise self.fail(where, f"field '{key}' is empty")
+        return CourseRules(
+            min_days_between=table["min_days_between"],
+            too_soon_message=table["too_soon_message"],
+            plan_too_soon_message=table["plan_too_soon_message"],
         )
 
     def pause_point(self, table: dict[str, Any], where: str) -> PausePoint:
@@ -534,6 +743,12 @@ class _Reader:
         return tuple(lines)
 
 
+def _named_by(where: str, table: Any, key: str) -> str:
+    """Name a table of a list by its `key` (a product by its name) as soon as it has one."""
+    name = table.get(key) if isinstance(table, dict) else None
+    return f"{where} '{name}'" if isinstance(name, str) and name.strip() else where
+
+
 def _named(where: str, kind: str, table: dict[str, Any]) -> str:
     """Add the item's or field's id to the location, as soon as there is one to name."""
     name = table.get("id")
@@ -576,7 +791,8 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
         raise reader.fail(
             "table [countdown]", "field 'remove_minutes' must be after 'ready_minutes' (minutes > 0)"
         )
-    unknown = sorted(set(data) - {"procedure", "countdown", "pause_points", "aftercare"})
+    known_tables = {"procedure", "countdown", "pause_points", "aftercare", *_RULE_TABLES_SINCE_1_5}
+    unknown = sorted(set(data) - known_tables)
     reader.authoring_rule(
         bool(unknown), "the file", f"table '{unknown[0] if unknown else ''}' is not known (a typo?)"
     )
@@ -598,6 +814,12 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
         pause_points=pause_points,
         source=text,
         aftercare=reader.aftercare(data.get("aftercare")) if has_aftercare else None,
+        anaesthetic=(
+            reader.anaesthetic(data.get("anaesthetic"), countdown["ready_minutes"])
+            if "anaesthetic" in data or authoring
+            else None
+        ),
+        course=reader.course(data.get("course")) if "course" in data or authoring else None,
     )
     _check_whole(procedure, reader)
     return procedure
@@ -637,6 +859,8 @@ def _check_whole(procedure: Procedure, reader: _Reader) -> None:
             "a laser pass must name its laser (a field of type device), as the eyewear is confirmed for one",
         )
     _check_painted_areas(procedure, reader, order)
+    _check_anaesthetic(procedure, reader)
+    _check_course(procedure, reader)
     sign_outs = [item for item in items if item.kind is ItemKind.SIGN_OUT]
     if len(sign_outs) != 1 or items[-1].kind is not ItemKind.SIGN_OUT:
         raise reader.fail("the file", "needs exactly one sign_out item, as the very last item")
@@ -684,6 +908,76 @@ def _check_painted_areas(procedure: Procedure, reader: _Reader, order: list[str]
             where,
             "a laser pass can treat an area without gel, so its stop must be soft",
         )
+
+
+def _check_anaesthetic(procedure: Procedure, reader: _Reader) -> None:
+    """The anaesthetic item records a product (each of [anaesthetic]'s, or another one that needs a
+    clinician), its grams and whether it was covered, and can be overridden."""
+    rules = procedure.anaesthetic
+    if rules is None:
+        return
+    where = "table [anaesthetic]"
+    try:
+        item = procedure.item(rules.item_id)
+    except KeyError:
+        raise reader.fail(where, f"field 'item' names '{rules.item_id}', not an item of the file") from None
+    fields = {field.id: field for field in item.fields}
+    product, grams, covered = (fields.get(key) for key in (PRODUCT_FIELD, GRAMS_FIELD, COVERED_FIELD))
+    if product is None or product.type is not FieldType.CHOICE:
+        raise reader.fail(f"item '{item.id}'", f"the anaesthetic item needs a choice field '{PRODUCT_FIELD}'")
+    if grams is None or grams.type is not FieldType.NUMBER:
+        raise reader.fail(f"item '{item.id}'", f"the anaesthetic item needs a number field '{GRAMS_FIELD}'")
+    if covered is None or rules.covered_answer not in covered.options:
+        raise reader.fail(
+            f"item '{item.id}'",
+            f"the anaesthetic item needs a choice field '{COVERED_FIELD}' with the answer "
+            f"'{rules.covered_answer}' (covered_answer)",
+        )
+    names = {p.name for p in rules.products}
+    missing = [name for name in sorted(names) if name not in product.options]
+    reader.authoring_rule(
+        bool(missing),
+        f"item '{item.id}'",
+        f"product '{missing[0] if missing else ''}' of [anaesthetic] is not a choice of "
+        f"field '{PRODUCT_FIELD}'",
+    )
+    unflagged = [o for o in product.options if o not in names and o not in product.flag]
+    reader.authoring_rule(
+        bool(unflagged),
+        f"item '{item.id}'",
+        f"choice '{unflagged[0] if unflagged else ''}' is not a product of [anaesthetic]: flag it, "
+        "so that another product needs a clinician's override",
+    )
+    reader.authoring_rule(
+        item.stop is not Stop.SOFT,
+        f"item '{item.id}'",
+        "the anaesthetic item can flag more than a product's maximum, so its stop must be soft",
+    )
+
+
+def _check_course(procedure: Procedure, reader: _Reader) -> None:
+    """The course rules need their items: one checking the interval, and the plan, which can be
+    overridden and gives a reason for extending the course."""
+    checks = [item for item in procedure.all_items() if item.checks_course_interval]
+    if checks and procedure.course is None:
+        raise reader.fail(f"item '{checks[0].id}'", "checks_course_interval needs a table [course]")
+    if procedure.course is None:
+        return
+    reader.authoring_rule(len(checks) != 1, "table [course]", "exactly one item needs checks_course_interval")
+    plan = procedure.course_plan_item
+    if plan is None:
+        raise reader.fail("table [course]", "needs an item with plans_course")
+    reason = next((field for field in plan.fields if field.id == EXTENSION_REASON_FIELD), None)
+    reader.authoring_rule(
+        reason is None or reason.type is not FieldType.TEXT or reason.required,
+        f"item '{plan.id}'",
+        f"the course plan needs an optional text field '{EXTENSION_REASON_FIELD}' (why a course is extended)",
+    )
+    reader.authoring_rule(
+        plan.stop is not Stop.SOFT,
+        f"item '{plan.id}'",
+        "the course plan can flag a next session planned too soon, so its stop must be soft",
+    )
 
 
 def load_procedure(path: Path) -> Procedure:

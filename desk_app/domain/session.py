@@ -12,7 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from desk_app.domain.clinical_rules import CourseContext, remove_minutes, rule_flags
 from desk_app.domain.countdown import Countdown, GelPhase
+from desk_app.domain.dates import local_today
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import AREAS_FIELD, ItemDef, ItemKind, PausePoint, Procedure, Stop
 from desk_app.domain.values import flags_for
@@ -114,6 +116,8 @@ class SessionState:
     handovers: tuple[Event, ...]
     # Calls and complications recorded after the session, oldest first.
     follow_ups: tuple[Event, ...] = ()
+    # The course as it stood at the start; None for a session started before 1.5 kept it.
+    course_context: CourseContext | None = None
 
     def item(self, item_id: str) -> ItemState:
         return self.items[item_id]
@@ -167,6 +171,7 @@ class _Replay:
     alert_acks: dict[str, Event]
     handovers: list[Event]
     follow_ups: list[Event]
+    course: CourseContext | None
     # The painted-areas tick live when each override was given: what the override answered.
     painted_at_override: dict[str, Event | None]
 
@@ -186,6 +191,7 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
     acks: list[Event] = []
     handovers: list[Event] = []
     follow_ups: list[Event] = []
+    course: CourseContext | None = None
     abort = None
     for event in sorted(events, key=lambda event: event.id):
         item_id = event.item_id
@@ -218,13 +224,17 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
                 handovers.append(event)
             case EventKind.FOLLOW_UP:
                 follow_ups.append(event)
+            case EventKind.COURSE if course is None:  # one is written, at the start
+                course = CourseContext.from_values(event.values)
     # An acknowledgement answers the alerts of the gel it was given for, not of gel painted again.
     gel = ticks.get(starter.id)
     alert_acks: dict[str, Event] = {}
     for ack in acks:
         if gel is not None and ack.values.get("gel_applied_event") == gel.id:
             alert_acks.setdefault(ack.text, ack)
-    return _Replay(ticks, overrides, history, abort, alert_acks, handovers, follow_ups, painted_at_override)
+    return _Replay(
+        ticks, overrides, history, abort, alert_acks, handovers, follow_ups, course, painted_at_override
+    )
 
 
 def _expire_overrides(overrides: dict[str, Event], item_id: str, starter_id: str, wait_id: str) -> None:
@@ -242,7 +252,10 @@ def _countdown(procedure: Procedure, replay: _Replay) -> Countdown | None:
     removed_at = removed.at if removed is not None and removed.id > applied.id else None
     if removed_at is None and replay.abort is not None and replay.abort.values.get("gel_removed"):
         removed_at = replay.abort.at  # stopped early: the gel came off when the treatment stopped
-    return Countdown.starting(applied.at, procedure.ready_minutes, procedure.remove_minutes, removed_at)
+    anaesthetic = procedure.anaesthetic
+    product = replay.ticks.get(anaesthetic.item_id) if anaesthetic is not None else None
+    remove_by = remove_minutes(procedure, product.values if product is not None else None)
+    return Countdown.starting(applied.at, procedure.ready_minutes, remove_by, removed_at)
 
 
 def _unpainted(item: ItemDef, tick: Event | None, painted: Event | None) -> tuple[str, ...]:
@@ -308,6 +321,8 @@ def _gate_message(state: ItemState, pause_point: PausePoint, countdown: Countdow
         if countdown is None:
             return "The gel countdown has not started: tick 'Gel applied' first."
         return "The anaesthetic gel is still working: this opens when the countdown ends."
+    if state.status is ItemStatus.NEEDS_OVERRIDE and state.item.stop is Stop.HARD:
+        return f"Hard stop: {label}: {'; '.join(state.flags)}."
     if state.status is ItemStatus.NEEDS_OVERRIDE:
         return f"{label} flags a risk: a clinician must override it with a reason."
     if state.item.stop is Stop.HARD:
@@ -359,7 +374,11 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
                 continue
             tick, override = replay.ticks.get(item.id), replay.overrides.get(item.id)
             areas_flag, override = _painted_areas_rule(painted, replay, item, override)
-            status, flags = _own_status(item, tick, override, countdown, now, areas_flag)
+            other_flags = areas_flag
+            if tick is not None:
+                recorded_on = local_today(tick.at)
+                other_flags += rule_flags(procedure, item, tick.values, replay.course, recorded_on)
+            status, flags = _own_status(item, tick, override, countdown, now, other_flags)
             states[item.id] = ItemState(
                 item=item,
                 status=status,
@@ -413,6 +432,7 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         alert_acks=replay.alert_acks,
         handovers=tuple(replay.handovers),
         follow_ups=tuple(replay.follow_ups),
+        course_context=replay.course,
     )
 
 

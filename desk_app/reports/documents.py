@@ -12,7 +12,14 @@ from datetime import date, datetime
 
 from desk_app.domain.aftercare import SheetDateKind, aftercare_sheet
 from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize
-from desk_app.domain.course import course, planned_at, planned_next_date, session_line
+from desk_app.domain.course import (
+    course,
+    ends_course,
+    next_session_from,
+    planned_at,
+    planned_next_date,
+    session_line,
+)
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.patient_record import EDITABLE_FIELDS, IDENTIFIERS
@@ -136,7 +143,12 @@ def aftercare_document(
             f"This session ran procedure version {record.procedure.version}, which has no aftercare sheet; "
             "give the patient the aftercare in words."
         )
-    sheet = aftercare_sheet(aftercare, clinic, treatment_day(record, now), planned_next_date(record, now))
+    treated_on = treatment_day(record, now)
+    if ends_course(record, now):  # the last planned session: no next date on the sheet
+        planned, earliest = None, None
+    else:
+        planned, earliest = planned_next_date(record, now), next_session_from(record, treated_on)
+    sheet = aftercare_sheet(aftercare, clinic, treated_on, planned, earliest)
     title = "Aftercare sheet"
     html = render(
         "aftercare_sheet.html.j2",

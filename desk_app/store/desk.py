@@ -25,7 +25,9 @@ from desk_app.domain.actions import (
     check_tick,
 )
 from desk_app.domain.alerts import AlertKind, check_acknowledge
+from desk_app.domain.clinical_rules import CourseContext
 from desk_app.domain.clock import Clock
+from desk_app.domain.course import course
 from desk_app.domain.credentials import SecretHasher
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
@@ -356,7 +358,24 @@ class Desk(
                 "procedure": self.procedure.version,
             }
             self._audit("session started", staff_id, "session", row.id, started)
+            record = self._records([row])[0]
+            # The course as the nurse starts it: the interval and the plan's end are judged on it.
+            context = self._course_context(patient_id, row.session_number)
+            self._append(record, EventKind.COURSE, self.staff(staff_id), values=context.values())
         return self.session(row.id)
+
+    def _course_context(self, patient_id: int, session_number: int) -> CourseContext:
+        """The patient's course from their signed-out sessions, as it stands now."""
+        query = self._session_query().where(
+            (SessionRow.patient == patient_id) & (SessionRow.status == SessionStatus.SIGNED_OUT.value)
+        )
+        so_far = course(self._records(query), self.clock.now())
+        return CourseContext(
+            session_number=session_number,
+            day=local_today(self.clock.now()),
+            last_session=so_far.last_session,
+            planned=so_far.planned,
+        )
 
     def _state_in_transaction(self, session_id: int) -> tuple[SessionRecord, SessionState]:
         """Inside the caller's write transaction (BEGIN IMMEDIATE): the session as it stands now,

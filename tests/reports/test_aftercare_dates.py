@@ -111,7 +111,7 @@ def test_the_sheet_dates_each_milestone_from_the_day_of_treatment(
     procedure: Procedure, treated: date, red: date, work: date, make_up: date, peeling: date, sun: date
 ) -> None:
     assert procedure.aftercare is not None
-    sheet = aftercare_sheet(procedure.aftercare, CLINIC, treated, None)
+    sheet = aftercare_sheet(procedure.aftercare, CLINIC, treated, None, treated + timedelta(days=28))
     assert sheet.treated_on == treated
     # In time order: the file lists red (day 5) before work and make-up (day 4).
     assert lines(sheet) == [
@@ -126,7 +126,9 @@ def test_the_sheet_dates_each_milestone_from_the_day_of_treatment(
 
 def test_the_planned_next_session_is_carried_onto_the_sheet(procedure: Procedure) -> None:
     assert procedure.aftercare is not None
-    sheet = aftercare_sheet(procedure.aftercare, CLINIC, date(2026, 11, 25), date(2027, 1, 6))
+    sheet = aftercare_sheet(
+        procedure.aftercare, CLINIC, date(2026, 11, 25), date(2027, 1, 6), date(2026, 12, 23)
+    )
     assert lines(sheet)[-2:] == [(NOT_BEFORE, date(2026, 12, 23)), (PLANNED, date(2027, 1, 6))]
     assert sheet.advice == procedure.aftercare.advice
     assert sheet.skin_care == procedure.aftercare.skin_care
@@ -142,7 +144,9 @@ def test_every_dated_line_is_in_time_order_and_a_tie_keeps_the_files_order() -> 
         "After", ("Advice",), tuple(AftercareMilestone(key, key, count) for key, count in days.items())
     )
     treated = date(2026, 11, 25)
-    sheet = aftercare_sheet(aftercare, CLINIC, treated, treated + timedelta(days=7))
+    sheet = aftercare_sheet(
+        aftercare, CLINIC, treated, treated + timedelta(days=7), treated + timedelta(days=28)
+    )
     assert lines(sheet) == [
         ("first", treated + timedelta(days=4)),
         ("second", treated + timedelta(days=4)),
@@ -182,7 +186,7 @@ def test_no_sheet_while_the_clinic_has_no_line_to_call(
     assert procedure.aftercare is not None
     clinic = ClinicDetails(contact_line=contact, out_of_hours_line=out_of_hours)
     with pytest.raises(ActionRefused) as refused:
-        aftercare_sheet(procedure.aftercare, clinic, date(2026, 11, 25), None)
+        aftercare_sheet(procedure.aftercare, clinic, date(2026, 11, 25), None, date(2026, 12, 23))
     message = str(refused.value)
     assert named in message
     assert "under Clinic details" in message and "Nothing was printed" in message

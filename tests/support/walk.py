@@ -14,20 +14,37 @@ from tests.support.people import PIN
 SIGN_IN: dict[str, dict[str, Any]] = {
     "identity": {"second_identifier": "Date of birth"},
     "consent": {"form_version": "CF-LASER v3"},
+    "course_interval": {},
     "skin_type": {"fitzpatrick": "II"},
     "medication_history": {"isotretinoin": "Never", "cold_sores": "No history of cold sores"},
-    "contraindications": {"pregnant": "No", "infection": "No", "sun": "No", "anaesthetic_allergy": "No"},
+    "contraindications": {
+        "pregnant": "No",
+        "infection": "No",
+        "sun": "No",
+        "anaesthetic_allergy": "No",
+        "keloid": "No",
+        "photosensitising": "No",
+        "anticoagulant": "No",
+        "recent_procedure": "No",
+    },
     "photos": {"photos": "Taken"},
 }
 ANAESTHETIC: dict[str, dict[str, Any]] = {
-    "gel_product": {"product": "LMX4 lidocaine 4%"},
-    "gel_areas": {"areas": ["Forehead", "Cheeks"], "covered": "No"},
+    "gel_product": {"product": "LMX4 lidocaine 4% cream", "grams": 8, "covered": "No"},
+    "gel_areas": {"areas": ["Forehead", "Cheeks"]},
     "gel_clear_of_eyes": {},
     "gel_applied": {},
 }
 TIME_OUT: dict[str, dict[str, Any]] = {
     "identity_read_back": {},
     "gel_removed": {},
+    "anaesthetic_toxicity": {
+        "numb_mouth": "No",
+        "metallic_taste": "No",
+        "dizziness": "No",
+        "ringing_ears": "No",
+        "blurred_vision": "No",
+    },
     "patient_eye_protection": {"type": "External eye shields"},
     "staff_eyewear": {"device": TEST_LASER},
     "cool_air": {"cool_air": "Accepted"},

@@ -29,6 +29,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure
+from desk_app.domain.session import EventKind
 from desk_app.store import migrations
 from desk_app.store.audit import GENESIS, chain_hash, stored_time_text, utc_text, verify_audit
 from desk_app.store.database import open_database
@@ -460,7 +461,10 @@ def test_each_action_writes_exactly_its_one_audit_row(world: World, case: Case) 
     every = audit_rows(world.db, after=mark)
     # An action that takes a PIN (an override, a signature) records it accepted in its own transaction.
     pin_rows = [row for row in every if row.action == "PIN accepted"]
-    rows = [row for row in every if row.action != "PIN accepted"]
+    # Starting a session also writes its 'course' event, audited as every event is, after the start.
+    course_rows = [row for row in every if row.action == EventKind.COURSE.value]
+    assert len(course_rows) == (1 if case is start_session else 0)
+    rows = [row for row in every if row.action not in ("PIN accepted", EventKind.COURSE.value)]
     assert len(rows) == 1 and len(pin_rows) <= 1, [(row.action, row.subject) for row in every]
     row = rows[0]
     assert (row.action, row.staff_id, row.subject, row.subject_id) == expected[:4]

@@ -963,7 +963,7 @@ def test_the_flag_follows_the_areas_painted_when_they_are_corrected(log: Log) ->
     log.correct("gel_areas", "Chin was painted too; missed when recording")
     # No areas painted on record: none of the pass's areas is known to have had gel.
     assert log.state().item("full_beam_pass").flags == ("Not painted with gel: Cheeks, Chin",)
-    log.tick("gel_areas", {"areas": ["Forehead", "Cheeks", "Chin"], "covered": "No"})
+    log.tick("gel_areas", {"areas": ["Forehead", "Cheeks", "Chin"]})
     beam = log.state().item("full_beam_pass")
     assert (beam.status, beam.flags) == (ItemStatus.DONE, ())
 
@@ -974,12 +974,12 @@ def test_an_override_for_one_area_without_gel_does_not_cover_another_left_out_la
     override = log.override("full_beam_pass", "Chin numb from the cheek gel; patient comfortable")
     # Corrected for another reason, with the same areas: the override still answers the pass.
     log.correct("gel_areas", "It was covered with cling film")
-    log.tick("gel_areas", {"areas": ["Forehead", "Cheeks"], "covered": "Yes"})
+    log.tick("gel_areas", {"areas": ["Forehead", "Cheeks"]})
     beam = log.state().item("full_beam_pass")
     assert (beam.status, beam.override) == (ItemStatus.OVERRIDDEN, override)
     # The cheeks turn out not to have been painted: an area the clinician never decided on.
     log.correct("gel_areas", "Only the forehead was painted")
-    log.tick("gel_areas", {"areas": ["Forehead"], "covered": "Yes"})
+    log.tick("gel_areas", {"areas": ["Forehead"]})
     state = log.state()
     beam = state.item("full_beam_pass")
     assert (beam.status, beam.override) == (ItemStatus.NEEDS_OVERRIDE, None)

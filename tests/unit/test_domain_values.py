@@ -27,7 +27,7 @@ def field_of(procedure: Procedure, item_id: str, field_id: str) -> FieldDef:
 ENERGY = field_of(PROCEDURE, "fractional_pass", "energy_mj")
 DENSITY = field_of(PROCEDURE, "fractional_pass", "density_pct")
 BEAM = field_of(PROCEDURE, "full_beam_pass", "beam_mm")
-PRODUCT = field_of(PROCEDURE, "gel_product", "product")
+PRODUCT = field_of(PROCEDURE, "gel_product", "other_product")
 LAST_DOSE = field_of(PROCEDURE, "medication_history", "isotretinoin_last_dose")
 NEXT_DATE = field_of(PROCEDURE, "next_session", "next_date")
 FITZPATRICK = field_of(PROCEDURE, "skin_type", "fitzpatrick")
