@@ -367,10 +367,12 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
     states: dict[str, ItemState] = {}
     gate: str | None = None
     sign_out_item: ItemDef | None = None
+    sign_out_gate: str | None = None
     for pause_point in procedure.pause_points:
         for item in pause_point.items:
             if item.kind is ItemKind.SIGN_OUT:
-                sign_out_item = item
+                # Held by earlier pause points only: its own lists what is left beside it.
+                sign_out_item, sign_out_gate = item, gate
                 continue
             tick, override = replay.ticks.get(item.id), replay.overrides.get(item.id)
             areas_flag, override = _painted_areas_rule(painted, replay, item, override)
@@ -397,8 +399,13 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
 
     assert sign_out_item is not None  # the procedure reader guarantees one sign-out item
     sign_out = replay.ticks.get(sign_out_item.id)
-    outstanding = [state.item.label for state in states.values() if not state.satisfied]
-    sign_out_lock = gate
+    outstanding = [
+        state.item.label
+        + (" (needs a clinician's decision)" if state.status is ItemStatus.NEEDS_OVERRIDE else "")
+        for state in states.values()
+        if not state.satisfied
+    ]
+    sign_out_lock = sign_out_gate
     if sign_out_lock is None and outstanding:
         sign_out_lock = "Still to do before sign-out: " + "; ".join(outstanding) + "."
     states[sign_out_item.id] = ItemState(

@@ -48,6 +48,8 @@ class Cast:
     nurse_ids: tuple[int, ...]
     patient_ids: tuple[int, ...]
     laser_id: int
+    # Overrides the interval of a patient's sessions run back to back.
+    clinician_id: int
 
 
 def event_ack(action: str, event: Event, session_id: int) -> dict[str, Any]:
@@ -118,6 +120,15 @@ class Script:
             self.clock.set(gel.at + GEL_WAIT)
             state = record.state(self.clock.now())
         desk, session_id, staff_id, roll = self.desk, record.id, record.holder.id, self.rng.random()
+        interval = next(
+            (i for i in state.items.values() if i.item.checks_course_interval and i.flags and not i.override),
+            None,
+        )
+        if interval is not None:  # the same patient again within the interval: a clinician agrees
+            reason, clinician = "Back-to-back sessions in the kill test", self.cast.clinician_id
+            return self.append(
+                "override", desk.override(session_id, interval.item.id, reason, clinician, staff_id, PIN)
+            )
         if self.ready_alert_due(state) and roll < 0.5:
             return self.append("acknowledge", desk.acknowledge_alert(session_id, AlertKind.READY, staff_id))
         if roll < 0.06:

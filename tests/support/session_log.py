@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from desk_app.domain.actions import check_abort, check_correction, check_note, check_override, check_tick
+from desk_app.domain.clinical_rules import CourseContext
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import Procedure
@@ -41,6 +42,10 @@ class Log:
         )
         self.events.append(event)
         return event
+
+    def course(self, context: CourseContext, staff: Staff = NURSE) -> Event:
+        """The course as it stood at the start, as the store writes it when the session starts."""
+        return self._append(EventKind.COURSE, staff, values=context.values())
 
     def tick(self, item_id: str, values: dict[str, Any] | None = None, staff: Staff = NURSE) -> Event:
         checked = check_tick(

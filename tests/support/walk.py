@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.dates import local_today
 from desk_app.domain.people import Staff
-from desk_app.domain.session import SessionRecord
+from desk_app.domain.session import ItemStatus, SessionRecord
 from desk_app.store.desk import Desk
 from tests.support.lasers import TEST_LASER, with_test_laser
-from tests.support.people import PIN
+from tests.support.people import PIN, add_member
 
 SIGN_IN: dict[str, dict[str, Any]] = {
     "identity": {"second_identifier": "Date of birth"},
@@ -76,13 +78,38 @@ SIGN_OUT: dict[str, dict[str, Any]] = {
 
 
 def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staff_id: int) -> SessionRecord:
+    """Tick each item with its values, as a session that goes well: a course plan that would be
+    refused or flagged for its date (SIGN_OUT's) follows the course instead, and a session started
+    sooner than the interval after the last (tests run sessions back to back) has a clinician's
+    override."""
     record = desk.session(session_id)
     for item_id, values in items.items():
         if item_id == "operator_sign_out":
             record = desk.sign_out(session_id, staff_id, PIN)
-        else:
-            record = desk.tick(session_id, item_id, with_test_laser(desk, values, staff_id), staff_id)
+            continue
+        if values == SIGN_OUT["next_session"]:
+            values = _course_plan(record, desk)
+        record = desk.tick(session_id, item_id, with_test_laser(desk, values, staff_id), staff_id)
+        state = record.state(desk.clock.now()).item(item_id)
+        if state.item.checks_course_interval and state.status is ItemStatus.NEEDS_OVERRIDE:
+            clinician = _a_clinician(desk)
+            reason = "Back-to-back test sessions"
+            record = desk.override(session_id, item_id, reason, clinician.id, clinician.id, PIN)
     return record
+
+
+def _course_plan(record: SessionRecord, desk: Desk) -> dict[str, Any]:
+    """Three sessions; the next six weeks after this one, none once the course is complete."""
+    context = record.state(desk.clock.now()).course_context
+    plan: dict[str, Any] = {"planned_sessions": 3}
+    if context is None or context.session_number < 3:
+        day = context.day if context else local_today(desk.clock.now())
+        plan["next_date"] = (day + timedelta(weeks=6)).isoformat()
+    return plan
+
+
+def _a_clinician(desk: Desk) -> Staff:
+    return next(iter(desk.list_clinicians()), None) or add_member(desk, "Cleo Clinician", "CW", "clinician")
 
 
 def signed_out_session(desk: Desk, clock: ManualClock, patient_id: int, staff: Staff) -> int:

@@ -358,14 +358,26 @@ def test_problem_in_an_item_s_own_keys_names_the_item(old: str, new: str) -> Non
     assert "consent" in message
 
 
-def test_a_flag_on_an_item_that_cannot_be_overridden_is_refused() -> None:
-    """A flagged answer on a hard-stop item could never be overridden: the session would be stuck."""
+def test_a_flag_on_an_item_without_a_stop_is_refused() -> None:
+    """A flagged answer on an item without a stop could never be lifted: the sign-out would be stuck."""
     text = edited(
-        'id = "skin_type"\nkind = "record"\nstop = "soft"', 'id = "skin_type"\nkind = "record"\nstop = "hard"'
+        'id = "contraindications"\nkind = "record"\nstop = "soft"',
+        'id = "contraindications"\nkind = "record"\nstop = "none"',
     )
     message = refusal(text)
-    assert "item 'skin_type'" in message
-    assert "field 'fitzpatrick' can flag a risk, so the item's stop must be soft" in message
+    assert "item 'contraindications'" in message
+    assert "field 'pregnant' can flag a risk, so the item needs a soft or hard stop" in message
+
+
+def test_a_flag_on_a_hard_stop_is_allowed_but_a_clinic_limit_there_is_not() -> None:
+    """The toxicity check's 'yes' holds the laser until answered again; a number outside the
+    clinic's limits is a clinician's decision, so it needs an item that can be overridden."""
+    assert parse_procedure(SHIPPED, FILE_NAME).item("anaesthetic_toxicity").stop is Stop.HARD
+    text = edited(
+        'id = "fractional_pass"\nkind = "laser_pass"\nstop = "soft"',
+        'id = "fractional_pass"\nkind = "laser_pass"\nstop = "hard"',
+    )
+    assert "field 'energy_mj' can flag a risk, so the item's stop must be soft" in refusal(text)
 
 
 def test_a_clinic_limit_on_an_item_without_a_stop_is_refused() -> None:
@@ -378,8 +390,8 @@ def test_a_clinic_limit_on_an_item_without_a_stop_is_refused() -> None:
 
 def test_a_flag_on_a_multi_choice_field_is_refused() -> None:
     text = edited(
-        '"Temples"] },\n  { id = "covered"',
-        '"Temples"], flag = ["Nose"], flag_message = "Nose" },\n  { id = "covered"',
+        '"Temples"] },\n]\n',
+        '"Temples"], flag = ["Nose"], flag_message = "Nose" },\n]\n',
     )
     assert "field 'areas': field 'flag' is only for choice fields" in refusal(text)
 

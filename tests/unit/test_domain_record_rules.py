@@ -120,12 +120,14 @@ def test_the_next_session_cannot_be_planned_in_the_past(log: Log) -> None:
 
 def test_override_is_offered_only_when_it_would_be_accepted(log: Log) -> None:
     state = log.state()
-    assert can_override(state, "skin_type").startswith("Record 'Fitzpatrick skin type' first")
+    assert can_override(state, "skin_type").startswith("Record 'Fitzpatrick skin type and test patch' first")
     assert "hard stop" in can_override(state, "identity")
     log.tick_all(SIGN_IN, skin_type={"fitzpatrick": "V"})
     assert can_override(log.state(), "skin_type") is None
     assert "flags a risk" in can_override(log.state(), "gel_wait")  # locked behind the skin type
     log.override("skin_type", "Test patch fine")
-    assert "Hard stop: 'Areas painted'" in can_override(log.state(), "gel_wait")  # recorded first
+    assert "Waiting for 'Anaesthetic product" in can_override(log.state(), "gel_wait")  # recorded first
+    log.tick("gel_product", ANAESTHETIC["gel_product"])
+    assert "Hard stop: 'Areas painted'" in can_override(log.state(), "gel_wait")
     log.tick("gel_areas", ANAESTHETIC["gel_areas"])
     assert can_override(log.state(), "gel_wait").startswith("The gel countdown has not started")

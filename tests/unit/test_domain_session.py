@@ -147,7 +147,7 @@ FLAGGED_SCREENING = [
             "isotretinoin_last_dose": "2026-10-01",
             "cold_sores": "No history of cold sores",
         },
-        "Isotretinoin in the last 6 months",
+        "Isotretinoin now or in the last 6 months",
         id="isotretinoin",
     ),
     pytest.param(
@@ -155,6 +155,23 @@ FLAGGED_SCREENING = [
         {"isotretinoin": "Never", "cold_sores": "History, no antiviral"},
         "Cold-sore history without an antiviral",
         id="cold sores",
+    ),
+    pytest.param(
+        "medication_history",
+        {"isotretinoin": "Taking it now", "cold_sores": "No history of cold sores"},
+        "Isotretinoin now or in the last 6 months",
+        id="isotretinoin now",
+    ),
+    *(
+        pytest.param(
+            "contraindications", {**SIGN_IN["contraindications"], question: "Yes"}, flag, id=question
+        )
+        for question, flag in [
+            ("keloid", "History of keloid or raised scars"),
+            ("photosensitising", "Photosensitising medicine"),
+            ("anticoagulant", "Taking a blood thinner"),
+            ("recent_procedure", "Recent peel, filler or laser in the area"),
+        ]
     ),
 ]
 
@@ -831,7 +848,7 @@ def test_next_item_is_the_first_unsatisfied_item_in_order(log: Log) -> None:
     log.tick("photos", SIGN_IN["photos"])
     assert log.state().next_item().item.id == "identity"  # type: ignore[union-attr]
     log.tick("identity", SIGN_IN["identity"])
-    assert log.state().next_item().item.id == "skin_type"  # type: ignore[union-attr]
+    assert log.state().next_item().item.id == "course_interval"  # type: ignore[union-attr]
 
 
 def test_state_is_the_same_whatever_order_the_events_arrive_in(log: Log, procedure: Procedure) -> None:

@@ -14,6 +14,7 @@ from desk_app.domain.procedure import FieldDef, Procedure, load_procedure
 from desk_app.domain.values import describe_value, describe_values, flags_for, validate_field, validate_values
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from tests.support.lasers import TEST_LASER_VALUE
+from tests.support.walk import SIGN_IN
 
 TODAY = date(2026, 11, 25)
 # Hypothesis tests cannot use function-scoped fixtures; the procedure is read once for them.
@@ -176,7 +177,7 @@ def test_fluence_above_clinic_limit_is_flagged_with_its_unit(procedure: Procedur
         ("skin_type", {"fitzpatrick": "VI"}, "Skin type V or VI: higher risk of pigment change"),
         (
             "contraindications",
-            {"pregnant": "Yes", "infection": "No", "sun": "No", "anaesthetic_allergy": "No"},
+            {**SIGN_IN["contraindications"], "pregnant": "Yes"},
             "Pregnant or breastfeeding",
         ),
         (
@@ -186,7 +187,7 @@ def test_fluence_above_clinic_limit_is_flagged_with_its_unit(procedure: Procedur
                 "isotretinoin_last_dose": "2026-10-01",
                 "cold_sores": "No history of cold sores",
             },
-            "Isotretinoin in the last 6 months",
+            "Isotretinoin now or in the last 6 months",
         ),
     ],
 )
@@ -298,7 +299,7 @@ def test_any_plain_text_within_the_limit_is_stored_exactly_trimmed(text: str) ->
 
 
 def test_required_field_missing_is_refused(procedure: Procedure) -> None:
-    with pytest.raises(ValidationError, match="Product and strength: please fill this in"):
+    with pytest.raises(ValidationError, match="Product: please fill this in"):
         validate_values(procedure.item("gel_product"), {}, TODAY)
     with pytest.raises(ValidationError, match="Energy per pulse: please fill this in"):
         validate_values(procedure.item("fractional_pass"), fractional(energy_mj=""), TODAY)

@@ -26,7 +26,7 @@ from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
 # The checks' rows, their day and their triggers on both databases; the rules above them on SQLite.
 pytestmark = pytest.mark.both_databases
 
-BEFORE_EYEWEAR = ("identity_read_back", "gel_removed", "patient_eye_protection")
+BEFORE_EYEWEAR = ("identity_read_back", "gel_removed", "anaesthetic_toxicity", "patient_eye_protection")
 
 
 @pytest.fixture
@@ -310,7 +310,7 @@ def test_a_session_under_a_procedure_before_registered_lasers_records_no_pass(
 ) -> None:
     """Open at the upgrade to 1.3: its passes would escape the daily check, so they are refused."""
     old_text = (
-        procedure.source.replace('version = "1.4"', 'version = "1.2"', 1)
+        procedure.source.replace('version = "1.5"', 'version = "1.2"', 1)
         .replace("confirms_eyewear = true\n", "")
         .replace(
             '{ id = "device", label = "Laser device", type = "device" },',

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from peewee import Database, IntegrityError
 
+from desk_app.domain.clinical_rules import CourseContext
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
@@ -25,6 +27,11 @@ pytestmark = pytest.mark.both_databases
 
 def count(db: Database, table: str) -> int:
     return run_sql(db, f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def count_events(db: Database) -> int:
+    """Session events other than the 'course' event each session starts with."""
+    return run_sql(db, "SELECT count(*) FROM session_event WHERE kind <> 'course'").fetchone()[0]
 
 
 def raw_event(db: Database, event_id: int) -> tuple:
@@ -266,7 +273,7 @@ def test_each_tick_writes_exactly_one_event_row(desk: Desk, db: Database, nurse:
     session = desk.start_session(zoe.id, nurse.id)
     for number, (item_id, values) in enumerate(SIGN_IN.items(), start=1):
         record = desk.tick(session.id, item_id, values, nurse.id)
-        assert count(db, "session_event") == number
+        assert count_events(db) == number
         last = record.events[-1]
         assert (last.kind, last.item_id, last.staff_id) == (EventKind.TICK, item_id, nurse.id)
         assert dict(last.values) == values
@@ -290,14 +297,14 @@ def test_a_refused_tick_writes_nothing(
     session = desk.start_session(zoe.id, nurse.id)
     with pytest.raises(error, match=message):
         desk.tick(session.id, item_id, values, nurse.id)
-    assert count(db, "session_event") == 0
+    assert count_events(db) == 0
 
 
 def test_a_tick_by_unknown_staff_writes_nothing(desk: Desk, db: Database, nurse: Staff, zoe: Patient) -> None:
     session = desk.start_session(zoe.id, nurse.id)
     with pytest.raises(ActionRefused, match="not known"):
         desk.tick(session.id, "identity", SIGN_IN["identity"], 4242)
-    assert count(db, "session_event") == 0
+    assert count_events(db) == 0
 
 
 def test_a_second_tick_of_the_same_item_is_refused(
@@ -307,7 +314,7 @@ def test_a_second_tick_of_the_same_item_is_refused(
     desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
     with pytest.raises(ActionRefused, match="already done"):
         desk.tick(session.id, "identity", {"second_identifier": "Clinic number"}, nurse.id)
-    assert count(db, "session_event") == 1
+    assert count_events(db) == 1
 
 
 @pytest.fixture
@@ -335,7 +342,7 @@ def test_raw_sql_cannot_change_or_delete_an_event(
     with pytest.raises(IntegrityError, match="append-only"):
         run_sql(db, statement, (event_id,))
     assert raw_event(db, event_id) == before
-    assert count(db, "session_event") == 1
+    assert count_events(db) == 1
 
 
 def test_a_correction_adds_a_row_and_leaves_the_tick_as_it_was(
@@ -345,13 +352,16 @@ def test_a_correction_adds_a_row_and_leaves_the_tick_as_it_was(
     original = raw_event(db, tick_id)
     clock.advance(minutes=2)
     record = desk.correct(session_id, "identity", "Patient gave a nickname; re-check", nurse.id)
-    assert count(db, "session_event") == 2
+    assert count_events(db) == 2
     assert raw_event(db, tick_id) == original
     correction = record.events[-1]
     assert correction.kind is EventKind.CORRECTION
     assert correction.corrects_id == tick_id
     assert correction.text == "Patient gave a nickname; re-check"
-    assert [event.id for event in record.events] == [tick_id, correction.id]
+    assert [event.id for event in record.events if event.kind is not EventKind.COURSE] == [
+        tick_id,
+        correction.id,
+    ]
     item = record.state(clock.now()).item("identity")
     assert item.tick is None and item.status is ItemStatus.OPEN
     assert [event.id for event in item.corrections] == [correction.id]
@@ -363,7 +373,7 @@ def test_a_correction_without_a_reason_writes_nothing(
     session_id, _ = one_tick
     with pytest.raises(ValidationError):
         desk.correct(session_id, "identity", "   ", nurse.id)
-    assert count(db, "session_event") == 1
+    assert count_events(db) == 1
 
 
 @pytest.fixture
@@ -381,7 +391,7 @@ def test_an_override_by_a_nurse_is_refused_and_writes_only_the_refusals_audit_ro
     audit_rows = count(db, "audit_log")
     with pytest.raises(ActionRefused, match="only a clinician may override"):
         desk.override(flagged_skin, "skin_type", "Patient insists", nurse.id, nurse.id, PIN)
-    assert count(db, "session_event") == 1
+    assert count_events(db) == 1
     assert count(db, "audit_log") == audit_rows + 1  # issue 14: every refusal of who may is audited
 
 
@@ -391,7 +401,7 @@ def test_an_override_by_a_clinician_with_a_reason_is_recorded(
     record = desk.override(
         flagged_skin, "skin_type", "Test patch fine last month", clinician.id, clinician.id, PIN
     )
-    assert count(db, "session_event") == 2
+    assert count_events(db) == 2
     override = record.events[-1]
     assert (override.kind, override.staff_id, override.text) == (
         EventKind.OVERRIDE,
@@ -411,12 +421,12 @@ def test_a_pass_on_an_area_without_gel_holds_up_sign_out_until_a_clinician_overr
     record = tick_all(desk, session.id, {**LASER, "full_beam_pass": nose}, nurse.id)
     beam = record.state(clock.now()).item("full_beam_pass")
     assert (beam.status, beam.flags) == (ItemStatus.NEEDS_OVERRIDE, ("Not painted with gel: Nose",))
-    events = count(db, "session_event")
+    events = count_events(db)
     with pytest.raises(ActionRefused, match="'Full-beam pass, 7 mm beam' .* flags a risk"):
         desk.tick(session.id, "stratamed", SIGN_OUT["stratamed"], nurse.id)
     with pytest.raises(ActionRefused, match="only a clinician may override"):
         desk.override(session.id, "full_beam_pass", "Nose looked numb", nurse.id, nurse.id, PIN)
-    assert count(db, "session_event") == events
+    assert count_events(db) == events
 
     reason = "Gel had spread onto the nose; numb on testing, patient comfortable"
     record = desk.override(session.id, "full_beam_pass", reason, clinician.id, nurse.id, PIN)
@@ -438,7 +448,7 @@ def test_a_walked_session_signs_out_and_then_refuses_every_action(
     assert record.state(clock.now()).status.value == "signed out"
     assert desk.sessions_in_progress() == []
 
-    events = count(db, "session_event")
+    events = count_events(db)
     actions: list[Callable[[], object]] = [
         lambda: desk.tick(session.id, "cool_air", {"cool_air": "Declined"}, nurse.id),
         lambda: desk.sign_out(session.id, nurse.id, PIN),
@@ -452,7 +462,7 @@ def test_a_walked_session_signs_out_and_then_refuses_every_action(
     for action in actions:
         with pytest.raises(ActionRefused, match="signed out and locked|cannot be undone"):
             action()
-    assert count(db, "session_event") == events
+    assert count_events(db) == events
     assert session_row(db, session.id)[0] == "signed out"
 
 
@@ -466,12 +476,12 @@ def test_abort_closes_the_session(
     assert session_row(db, session.id) == ("aborted", clock.now().strftime("%Y-%m-%d %H:%M:%S"))
     assert record.events[-1].kind is EventKind.ABORT
     assert record.events[-1].text == "Patient felt faint"
-    events = count(db, "session_event")
+    events = count_events(db)
     with pytest.raises(ActionRefused, match="treatment was stopped"):
         desk.tick(session.id, "gel_product", ANAESTHETIC["gel_product"], nurse.id)
     with pytest.raises(ActionRefused, match="treatment was stopped"):
         desk.abort(session.id, "Twice", nurse.id)
-    assert count(db, "session_event") == events
+    assert count_events(db) == events
     # An aborted session does not block a new one, and does not count as a session done.
     assert desk.start_session(zoe.id, nurse.id).session_number == 1
 
@@ -480,7 +490,7 @@ def test_abort_without_a_reason_writes_nothing(desk: Desk, db: Database, nurse: 
     session = desk.start_session(zoe.id, nurse.id)
     with pytest.raises(ValidationError):
         desk.abort(session.id, " ", nurse.id)
-    assert count(db, "session_event") == 0
+    assert count_events(db) == 0
     assert session_row(db, session.id) == ("in progress", None)
 
 
@@ -572,8 +582,8 @@ def test_sessions_in_progress_loads_in_a_constant_number_of_queries(
     add_sessions(10, 2)
     for_twelve = _count_queries(db, monkeypatch, lambda: loaded.append(desk.sessions_in_progress()))
     assert [len(records) for records in loaded] == [2, 12]
-    assert all(len(record.events) == 2 for record in loaded[1])
-    assert {record.events[1].staff_initials for record in loaded[1]} == {"CD"}
+    assert all(len(record.events) == 3 for record in loaded[1])  # the course, identity, consent
+    assert {record.events[2].staff_initials for record in loaded[1]} == {"CD"}
     assert {record.holder.initials for record in loaded[1]} == {"AN", "CD"}
     assert for_two > 0
     assert for_twelve == for_two
@@ -632,3 +642,20 @@ def test_the_same_procedure_is_stored_once(
     desk.start_session(zoe.id, nurse.id)
     desk.start_session(ann.id, nurse.id)
     assert count(db, "procedure_version") == 1
+
+
+def test_a_session_starts_with_the_course_as_it_stood_and_judges_the_interval_on_it(
+    desk: Desk, clock: ManualClock, nurse: Staff, zoe: Patient
+) -> None:
+    first_day = local_today(clock.now())
+    first = desk.start_session(zoe.id, nurse.id)
+    assert first.state(clock.now()).course_context == CourseContext(1, first_day, None, 3)
+    tick_all(desk, first.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+    clock.advance(minutes=61)
+    tick_all(desk, first.id, {**TIME_OUT, **LASER, **SIGN_OUT, "operator_sign_out": {}}, nurse.id)
+    clock.advance(days=10)
+    second = desk.start_session(zoe.id, nurse.id)
+    context = second.state(clock.now()).course_context
+    assert context == CourseContext(2, first_day + timedelta(days=10), first_day, 3)
+    record = desk.tick(second.id, "course_interval", {}, nurse.id)
+    assert record.state(clock.now()).item("course_interval").status is ItemStatus.NEEDS_OVERRIDE
