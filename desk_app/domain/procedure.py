@@ -21,6 +21,8 @@ from desk_app.domain.errors import ProcedureError, ValidationError
 AREAS_FIELD = "areas"
 # The adverse-events item's id in every version; versions 1.0 and 1.1 have no records_adverse_events.
 ADVERSE_EVENTS_ID = "adverse_events"
+# The follow-up form as an item (FollowUp.as_item): not a checklist item, never ticked in a session.
+FOLLOW_UP_ID = "follow_up"
 
 
 class ItemKind(StrEnum):
@@ -134,6 +136,30 @@ class Aftercare:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """The call after sign-out (and any complication reported then): when the patient is called, in
+    days after the day of treatment, and the form recorded, whose fields follow the items' rules."""
+
+    title: str
+    instructions: str
+    call_from_day: int
+    call_to_day: int
+    fields: tuple[FieldDef, ...]
+
+    def as_item(self) -> ItemDef:
+        """The form as an item with nothing to override, so values are checked and described as
+        an item's are (validate_values, describe_values)."""
+        return ItemDef(
+            id=FOLLOW_UP_ID,
+            kind=ItemKind.RECORD,
+            stop=Stop.NONE,
+            label=self.title,
+            help=self.instructions,
+            fields=self.fields,
+        )
+
+
+@dataclass(frozen=True)
 class Procedure:
     """A whole versioned checklist. `source` is the exact file text, stored with each session."""
 
@@ -147,6 +173,8 @@ class Procedure:
     source: str
     # None only in a version stored before the sheet was part of the file (1.0 and 1.1).
     aftercare: Aftercare | None = None
+    # None only in a version stored before the call after sign-out was part of the file (up to 1.4).
+    follow_up: FollowUp | None = None
 
     def item(self, item_id: str) -> ItemDef:
         for pause_point in self.pause_points:
@@ -250,6 +278,15 @@ _AFTERCARE_KEYS = {"title": str, "advice": list, "dates": list, "skin_care": lis
 # Needed in every version that has the sheet; the others only in a new file (a 1.2 or 1.3 had none).
 _AFTERCARE_SINCE_1_2 = {"title", "advice", "dates"}
 _MILESTONE_KEYS = {"id": str, "label": str, "days": int}
+_FOLLOW_UP_KEYS = {
+    "title": str,
+    "instructions": str,
+    "call_from_day": int,
+    "call_to_day": int,
+    "fields": list,
+}
+# The latest day after the treatment a follow-up call may be planned for.
+_MAX_FOLLOW_UP_DAYS = 30
 # The latest a milestone may fall: the sun rule (4 weeks) is the longest the sheet speaks of.
 _MAX_MILESTONE_DAYS = 366
 
@@ -533,6 +570,32 @@ class _Reader:
             raise self.fail(where, f"field '{key}' must list at least one line of text")
         return tuple(lines)
 
+    def follow_up(self, table: Any) -> FollowUp:
+        """The call after sign-out: its days and its form. The form is read as an item with no stop,
+        so its fields meet every rule of an item's (and none may flag a risk: nothing to override)."""
+        where = "table [follow_up]"
+        if not isinstance(table, dict):
+            raise self.fail(where, "is missing (the call to the patient after the treatment)")
+        self.check_keys(table, _FOLLOW_UP_KEYS, set(_FOLLOW_UP_KEYS), where)
+        first, last = table["call_from_day"], table["call_to_day"]
+        for key in ("call_from_day", "call_to_day"):
+            if not 0 <= table[key] <= _MAX_FOLLOW_UP_DAYS:
+                raise self.fail(where, f"field '{key}' must be 0 to {_MAX_FOLLOW_UP_DAYS}")
+        if first > last:
+            raise self.fail(where, "field 'call_from_day' is after 'call_to_day'")
+        if not table["fields"]:
+            raise self.fail(where, "field 'fields' must list at least one field")
+        form = {
+            "id": FOLLOW_UP_ID,
+            "kind": ItemKind.RECORD.value,
+            "stop": Stop.NONE.value,
+            "label": table["title"],
+            "help": table["instructions"],
+            "fields": table["fields"],
+        }
+        item = self.item(form, where)
+        return FollowUp(table["title"], table["instructions"], first, last, item.fields)
+
 
 def _named(where: str, kind: str, table: dict[str, Any]) -> str:
     """Add the item's or field's id to the location, as soon as there is one to name."""
@@ -576,7 +639,7 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
         raise reader.fail(
             "table [countdown]", "field 'remove_minutes' must be after 'ready_minutes' (minutes > 0)"
         )
-    unknown = sorted(set(data) - {"procedure", "countdown", "pause_points", "aftercare"})
+    unknown = sorted(set(data) - {"procedure", "countdown", "pause_points", "aftercare", "follow_up"})
     reader.authoring_rule(
         bool(unknown), "the file", f"table '{unknown[0] if unknown else ''}' is not known (a typo?)"
     )
@@ -588,6 +651,8 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
     )
     # A new file must carry the patient's sheet; a stored 1.0 or 1.1 never did.
     has_aftercare = "aftercare" in data or authoring
+    # Likewise the call after sign-out: a new file must have it, a stored 1.4 or older never did.
+    has_follow_up = "follow_up" in data or authoring
     procedure = Procedure(
         id=header["id"],
         title=header["title"],
@@ -598,6 +663,7 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
         pause_points=pause_points,
         source=text,
         aftercare=reader.aftercare(data.get("aftercare")) if has_aftercare else None,
+        follow_up=reader.follow_up(data.get("follow_up")) if has_follow_up else None,
     )
     _check_whole(procedure, reader)
     return procedure
