@@ -167,6 +167,9 @@ def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[dateti
     )
 
 
-def session_summary_html(record: SessionRecord, now: datetime, formats: LocalFormats) -> str:
-    """The summary shown on screen once a session has ended."""
-    return render("session_summary.html.j2", view=session_view(record, now, formats), show_date=formats.date)
+def session_summary_html(
+    record: SessionRecord, now: datetime, formats: LocalFormats, running: Procedure | None = None
+) -> str:
+    """The summary shown on screen once a session has ended (`running` as for session_view)."""
+    view = session_view(record, now, formats, running)
+    return render("session_summary.html.j2", view=view, show_date=formats.date)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtWidgets import QApplication, QLabel, QTableView
+from PySide6.QtWidgets import QApplication, QLabel, QTableView, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -95,3 +95,9 @@ def test_a_complication_reported_from_the_patient_page_is_refused_until_complete
     record = desk.session(session_id)
     assert len(record.state(clock.now()).follow_ups) == 1
     assert record.state(clock.now()).session_amendments == ()
+
+    find(window, QTableView, "Sessions of this patient").selectRow(0)
+    click(qtbot, window, "Open session")  # the locked record shows it too, after the record of the day
+    summary = find(window, QTextBrowser, "Session summary").toPlainText()
+    assert "Follow-up after the session" in summary
+    assert "Kind of complication: Pigment change" in summary
