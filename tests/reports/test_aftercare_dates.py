@@ -383,7 +383,7 @@ def test_a_session_run_under_a_version_without_the_sheet_is_refused_clearly(
 ) -> None:
     """Version 1.1 had no [aftercare]; its records still open, and asking for a sheet says why not."""
     cut = procedure.source.index("\n[aftercare]\n")
-    old_text = procedure.source[:cut].replace('version = "1.4"', 'version = "1.1"', 1)
+    old_text = procedure.source[:cut].replace('version = "1.5"', 'version = "1.1"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.aftercare is None
     then = Desk(db, old, clock)
@@ -403,7 +403,7 @@ def test_a_session_run_under_a_version_before_the_signs_prints_its_own_words(
 ) -> None:
     """Version 1.3's sheet had no signs or skin care: it prints as written, still with whom to call."""
     lists = re.compile(r"^(skin_care|call_us_if) = \[\n.*?\n\]\n", flags=re.DOTALL | re.MULTILINE)
-    old_text = lists.sub("", procedure.source).replace('version = "1.4"', 'version = "1.3"', 1)
+    old_text = lists.sub("", procedure.source).replace('version = "1.5"', 'version = "1.3"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
     assert old.aftercare is not None and old.aftercare.call_us_if == ()
     then = Desk(db, old, clock)

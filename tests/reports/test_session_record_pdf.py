@@ -136,8 +136,8 @@ def test_the_record_says_which_session_of_the_course_and_which_procedure_version
     text = records.printed.text
     assert "Session 1 of 3 planned" in text
     procedure = records.amended.procedure
-    assert procedure.version == "1.4"
-    assert f"Procedure {procedure.title}, version 1.4" in text
+    assert procedure.version == "1.5"
+    assert f"Procedure {procedure.title}, version 1.5" in text
     assert "Status Signed out and locked" in text
 
 

@@ -328,7 +328,7 @@ def test_an_adverse_events_answer_under_version_1_1_is_found_by_its_id(
     """Versions 1.0 and 1.1 had no records_adverse_events marker: their item is found by its id."""
     marker = "records_adverse_events = true\n"
     assert procedure.source.count(marker) == 1
-    old_text = procedure.source.replace('version = "1.4"', 'version = "1.1"', 1).replace(marker, "")
+    old_text = procedure.source.replace('version = "1.5"', 'version = "1.1"', 1).replace(marker, "")
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert not any(item.records_adverse_events for item in old.all_items())
     assert old.adverse_events_item is old.item("adverse_events")

@@ -310,7 +310,7 @@ def test_a_session_under_a_procedure_before_registered_lasers_records_no_pass(
 ) -> None:
     """Open at the upgrade to 1.3: its passes would escape the daily check, so they are refused."""
     old_text = (
-        procedure.source.replace('version = "1.4"', 'version = "1.2"', 1)
+        procedure.source.replace('version = "1.5"', 'version = "1.2"', 1)
         .replace("confirms_eyewear = true\n", "")
         .replace(
             '{ id = "device", label = "Laser device", type = "device" },',
