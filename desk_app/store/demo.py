@@ -211,6 +211,9 @@ class Visit:
     density_pct: float = 0
     fluence_j_cm2: float = 0
     twist: str = ""
+    # A recent visit (weeks_ago 0): this many days ago, a weekend too, so that a follow-up call is
+    # due on the day the demo is built.
+    days_ago: int = 0
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,8 @@ COURSES = (
         tube="Recommended, declined",
         laser=DERMABLATE,
     ),
+    # Treated two days ago and not called yet: the Follow-up calls page lists her today.
+    Course("Fraser", "II", ("Forehead", "Cheeks"), (Visit(0, "10:30", 35, 15, 4.5, days_ago=2),)),
 )
 
 # Minutes from the start of a session to the 'gel applied' tick: sign-in and painting fit within it.
@@ -457,7 +462,7 @@ class _DemoBuilder:
             f"{len(self.patients)} patients; {self.signed_out} signed-out sessions "
             f"for {len(COURSES)} of them over the last {weeks} weeks, with clinicians' overrides, "
             f"a note, a correction and an adverse event among them, and {self.aborted} aborted session; "
-            "two follow-up calls after sign-out, one finding a complication; "
+            "two follow-up calls after sign-out, one finding a complication, and a patient to call today; "
             f"and 3 sessions in progress now: {numbing.patient.full_name} numbing "
             f"({minutes_left} minutes left), {ready.patient.full_name} ready for the laser room, "
             f"{laser_room.patient.full_name} in the laser room."
@@ -551,6 +556,8 @@ class _DemoBuilder:
     # --- one session, step by step -----------------------------------------------------------------
 
     def visit_start(self, visit: Visit) -> datetime:
+        if visit.days_ago:
+            return _at(self.today - timedelta(days=visit.days_ago), visit.at)
         return _at(_clinic_day(self.today, visit.weeks_ago), visit.at)
 
     def tick(

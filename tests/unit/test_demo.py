@@ -387,3 +387,13 @@ def test_the_demo_has_a_structured_adverse_event_and_follow_up_calls_with_and_wi
     for record in history:
         for call in record.state(now).follow_ups:
             assert (local_today(call.at) - local_today(record.started_at)).days in (2, 3)
+
+
+def test_the_demo_has_a_patient_due_a_follow_up_call_today(demo: tuple[Path, str]) -> None:
+    database = open_database(str(demo[0]))
+    try:
+        desk = Desk(database, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
+        calls = desk.follow_up_calls(local_today(datetime.now(UTC)))
+    finally:
+        database.close()
+    assert [(call.patient.full_name, call.last_call) for call in calls] == [("Isla Fraser", None)]
