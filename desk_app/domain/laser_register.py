@@ -185,12 +185,19 @@ def zone_text(year: int) -> str:
 
 
 def adverse_events_text(procedure: Procedure, state: SessionState) -> str:
-    """The answer of the procedure's adverse-event item, 'None' included; NOT_RECORDED if unanswered."""
+    """The answer of the procedure's adverse-event item, 'None' included; NOT_RECORDED if unanswered.
+
+    The answer comes first as it was given; the details after it (description, kind, severity...)
+    each with their label, so a bare 'Mild' or 'Follow-up needed' is never left to guess."""
     item = procedure.adverse_events_item
     tick = state.item(item.id).tick if item else None
     if item is None or tick is None:
         return NOT_RECORDED
-    return "; ".join(value for _label, value in describe_values(item, dict(tick.values)))
+    described = describe_values(item, dict(tick.values))
+    if not described:  # a confirm-style tick with no values, in some older version
+        return NOT_RECORDED
+    (_label, answer), *details = described
+    return "; ".join([answer, *(f"{label}: {value}" for label, value in details)])
 
 
 def _device(value: Any) -> tuple[str, str, int | None]:

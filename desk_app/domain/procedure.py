@@ -33,6 +33,8 @@ TEST_PATCH_RESULT_FIELD = "test_patch_result"
 PLANNED_SESSIONS_FIELD = "planned_sessions"
 NEXT_DATE_FIELD = "next_date"
 EXTENSION_REASON_FIELD = "extension_reason"
+# The follow-up form as an item (FollowUp.as_item): not a checklist item, never ticked in a session.
+FOLLOW_UP_ID = "follow_up"
 
 
 class ItemKind(StrEnum):
@@ -190,6 +192,30 @@ class CourseRules:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """The call after sign-out (and any complication reported then): when the patient is called, in
+    days after the day of treatment, and the form recorded, whose fields follow the items' rules."""
+
+    title: str
+    instructions: str
+    call_from_day: int
+    call_to_day: int
+    fields: tuple[FieldDef, ...]
+
+    def as_item(self) -> ItemDef:
+        """The form as an item with nothing to override, so values are checked and described as
+        an item's are (validate_values, describe_values)."""
+        return ItemDef(
+            id=FOLLOW_UP_ID,
+            kind=ItemKind.RECORD,
+            stop=Stop.NONE,
+            label=self.title,
+            help=self.instructions,
+            fields=self.fields,
+        )
+
+
+@dataclass(frozen=True)
 class Procedure:
     """A whole versioned checklist. `source` is the exact file text, stored with each session."""
 
@@ -206,6 +232,8 @@ class Procedure:
     # None only in a version stored before these rules were part of the file (1.4 and before).
     anaesthetic: Anaesthetic | None = None
     course: CourseRules | None = None
+    # None only in a version stored before the call after sign-out was part of the file (up to 1.4).
+    follow_up: FollowUp | None = None
 
     def item(self, item_id: str) -> ItemDef:
         for pause_point in self.pause_points:
@@ -335,6 +363,15 @@ _PRODUCT_KEYS = {
 _COURSE_KEYS = {"min_days_between": int, "too_soon_message": str, "plan_too_soon_message": str}
 # The rule tables a new file must have; a version stored before them (1.4 and before) has none.
 _RULE_TABLES_SINCE_1_5 = ("anaesthetic", "course")
+_FOLLOW_UP_KEYS = {
+    "title": str,
+    "instructions": str,
+    "call_from_day": int,
+    "call_to_day": int,
+    "fields": list,
+}
+# The latest day after the treatment a follow-up call may be planned for.
+_MAX_FOLLOW_UP_DAYS = 30
 # The latest a milestone may fall: the sun rule (4 weeks) is the longest the sheet speaks of.
 _MAX_MILESTONE_DAYS = 366
 
@@ -742,6 +779,32 @@ class _Reader:
             raise self.fail(where, f"field '{key}' must list at least one line of text")
         return tuple(lines)
 
+    def follow_up(self, table: Any) -> FollowUp:
+        """The call after sign-out: its days and its form. The form is read as an item with no stop,
+        so its fields meet every rule of an item's (and none may flag a risk: nothing to override)."""
+        where = "table [follow_up]"
+        if not isinstance(table, dict):
+            raise self.fail(where, "is missing (the call to the patient after the treatment)")
+        self.check_keys(table, _FOLLOW_UP_KEYS, set(_FOLLOW_UP_KEYS), where)
+        first, last = table["call_from_day"], table["call_to_day"]
+        for key in ("call_from_day", "call_to_day"):
+            if not 0 <= table[key] <= _MAX_FOLLOW_UP_DAYS:
+                raise self.fail(where, f"field '{key}' must be 0 to {_MAX_FOLLOW_UP_DAYS}")
+        if first > last:
+            raise self.fail(where, "field 'call_from_day' is after 'call_to_day'")
+        if not table["fields"]:
+            raise self.fail(where, "field 'fields' must list at least one field")
+        form = {
+            "id": FOLLOW_UP_ID,
+            "kind": ItemKind.RECORD.value,
+            "stop": Stop.NONE.value,
+            "label": table["title"],
+            "help": table["instructions"],
+            "fields": table["fields"],
+        }
+        item = self.item(form, where)
+        return FollowUp(table["title"], table["instructions"], first, last, item.fields)
+
 
 def _named_by(where: str, table: Any, key: str) -> str:
     """Name a table of a list by its `key` (a product by its name) as soon as it has one."""
@@ -791,7 +854,14 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
         raise reader.fail(
             "table [countdown]", "field 'remove_minutes' must be after 'ready_minutes' (minutes > 0)"
         )
-    known_tables = {"procedure", "countdown", "pause_points", "aftercare", *_RULE_TABLES_SINCE_1_5}
+    known_tables = {
+        "procedure",
+        "countdown",
+        "pause_points",
+        "aftercare",
+        "follow_up",
+        *_RULE_TABLES_SINCE_1_5,
+    }
     unknown = sorted(set(data) - known_tables)
     reader.authoring_rule(
         bool(unknown), "the file", f"table '{unknown[0] if unknown else ''}' is not known (a typo?)"
@@ -804,6 +874,8 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
     )
     # A new file must carry the patient's sheet; a stored 1.0 or 1.1 never did.
     has_aftercare = "aftercare" in data or authoring
+    # Likewise the call after sign-out: a new file must have it, a stored 1.4 or older never did.
+    has_follow_up = "follow_up" in data or authoring
     procedure = Procedure(
         id=header["id"],
         title=header["title"],
@@ -820,6 +892,7 @@ def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> P
             else None
         ),
         course=reader.course(data.get("course")) if "course" in data or authoring else None,
+        follow_up=reader.follow_up(data.get("follow_up")) if has_follow_up else None,
     )
     _check_whole(procedure, reader)
     return procedure

@@ -24,7 +24,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.patient_record import EDITABLE_FIELDS, IDENTIFIERS
 from desk_app.domain.people import Patient
-from desk_app.domain.procedure import ItemKind
+from desk_app.domain.procedure import ItemKind, Procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.reports.formats import LocalFormats
 from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
@@ -100,13 +100,15 @@ def session_record_document(
     clinic: ClinicDetails,
     now: datetime,
     formats: LocalFormats,
+    running: Procedure | None = None,
 ) -> PrintDocument:
-    """The record of one session; `patient_sessions` (any order) give the course it belongs to."""
+    """The record of one session; `patient_sessions` (any order) give the course it belongs to;
+    `running` describes follow-ups of a session from before the follow-up form (session_view)."""
     title = f"Session record, session {record.session_number}"
     html = render(
         "session_record.html.j2",
         clinic=clinic,
-        view=session_view(record, now, formats),
+        view=session_view(record, now, formats, running),
         planned=planned_at(record, _earlier(record, patient_sessions), now),
         show_date=formats.date,
     )
@@ -175,9 +177,14 @@ def aftercare_document(
 
 
 def history_document(
-    history: PatientHistory, clinic: ClinicDetails, now: datetime, formats: LocalFormats
+    history: PatientHistory,
+    clinic: ClinicDetails,
+    now: datetime,
+    formats: LocalFormats,
+    running: Procedure | None = None,
 ) -> PrintDocument:
-    """Every session of the patient a line each, the registration and its changes, then each session whole."""
+    """Every session of the patient a line each, the registration and its changes, then each session
+    whole (`running` as for session_record_document)."""
     patient = history.patient
     sessions = sorted(history.sessions, key=lambda record: (record.started_at, record.id))
     lines = [session_line(record, now) for record in sessions]
@@ -205,7 +212,7 @@ def history_document(
         changes=[change_line(change, formats.date_time) for change in history.changes],
         sessions=[
             (
-                session_view(record, now, formats),
+                session_view(record, now, formats, running),
                 planned_at(record, _earlier(record, sessions), now),
                 local_today(record.started_at),
             )
@@ -224,9 +231,9 @@ def document_for(
     patient's for a history. Raises ActionRefused (unknown session, no laser pass) or StoreUnavailable."""
     clinic = desk.clinic_details()
     if kind is DocumentKind.PATIENT_HISTORY:
-        return history_document(desk.patient_history(subject_id), clinic, now, formats)
+        return history_document(desk.patient_history(subject_id), clinic, now, formats, desk.procedure)
     record = desk.session(subject_id)
     if kind is DocumentKind.SESSION_RECORD:
         sessions = desk.patient_history(record.patient.id).sessions
-        return session_record_document(record, sessions, clinic, now, formats)
+        return session_record_document(record, sessions, clinic, now, formats, desk.procedure)
     return aftercare_document(record, clinic, now, formats)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from desk_app.domain.follow_up import describe_follow_up
+from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import Event, EventKind, ItemState, ItemStatus, SessionStatus
 from desk_app.domain.values import describe_values
 from desk_app.reports.formats import pages_text
@@ -63,6 +65,12 @@ def amendment_line(event: Event, show_time: TimeFormatter) -> str:
     return (
         f"{show_time(event.at)} by {event.staff_name}: {event.text} (why: {event.values.get('reason', '')})"
     )
+
+
+def follow_up_line(event: Event, form: FollowUp | None, show_time: TimeFormatter) -> str:
+    """A call or complication after the session: when, who, and every answer with its label."""
+    answers = "; ".join(f"{label}: {value}" for label, value in describe_follow_up(event, form))
+    return f"{show_time(event.at)} by {event.staff_name}: {answers}"
 
 
 def change_line(change: ChangeEntry, show_time: TimeFormatter) -> str:

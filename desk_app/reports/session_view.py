@@ -13,6 +13,7 @@ from datetime import datetime
 from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
 from desk_app.domain.countdown import mm_ss
 from desk_app.domain.dates import local_today
+from desk_app.domain.follow_up import follow_up_form
 from desk_app.domain.laser_register import adverse_events_text
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind, SessionRecord, SessionState, SessionStatus
@@ -23,6 +24,7 @@ from desk_app.reports.history import (
     ITEM_STATUS_WORDS,
     SESSION_STATUS_WORDS,
     amendment_line,
+    follow_up_line,
     history_lines,
 )
 from desk_app.reports.templates import render
@@ -65,10 +67,14 @@ class SessionView:
     signed_out: str  # a sign-out from before electronic signatures: who and when only
     notes: list[str]
     amendments: list[str]
+    follow_ups: list[str]  # calls and complications after the session, oldest first
 
 
-def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) -> SessionView:
-    """Everything a page says about one session, as text in the clinic's local time."""
+def session_view(
+    record: SessionRecord, now: datetime, formats: LocalFormats, running: Procedure | None = None
+) -> SessionView:
+    """Everything a page says about one session, as text in the clinic's local time. `running` is
+    the desk's procedure, whose follow-up form describes a follow-up of an older version's session."""
     show_time = formats.date_time
     state = record.state(now)
     started_on = local_today(record.started_at)
@@ -125,6 +131,10 @@ def session_view(record: SessionRecord, now: datetime, formats: LocalFormats) ->
         ),
         notes=[f"{event.staff_name} at {show_time(event.at)}: {event.text}" for event in state.session_notes],
         amendments=[amendment_line(event, show_time) for event in state.session_amendments],
+        follow_ups=[
+            follow_up_line(event, follow_up_form(record.procedure, running), show_time)
+            for event in state.follow_ups
+        ],
     )
 
 
@@ -157,6 +167,9 @@ def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[dateti
     )
 
 
-def session_summary_html(record: SessionRecord, now: datetime, formats: LocalFormats) -> str:
-    """The summary shown on screen once a session has ended."""
-    return render("session_summary.html.j2", view=session_view(record, now, formats), show_date=formats.date)
+def session_summary_html(
+    record: SessionRecord, now: datetime, formats: LocalFormats, running: Procedure | None = None
+) -> str:
+    """The summary shown on screen once a session has ended (`running` as for session_view)."""
+    view = session_view(record, now, formats, running)
+    return render("session_summary.html.j2", view=view, show_date=formats.date)

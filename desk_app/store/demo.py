@@ -157,6 +157,8 @@ CORRECTION = "correction"  # a mistyped density, corrected with a reason and tic
 ABORTED = "aborted"  # stopped before the gel went on
 PHOTOS_REFUSED = "photos refused"
 UNPAINTED = "unpainted"  # the full-beam pass also treats an area the gel was not on: overridden
+ADVERSE = "adverse event"  # a blister, reviewed by the clinician; the follow-up call finds it infected
+CALLED = "called"  # the follow-up call two days later: nothing wrong
 
 UNPAINTED_AREA = "Chin"
 UNPAINTED_REASON = (
@@ -170,6 +172,27 @@ OVERRIDE_REASON = (
 )
 NOTE_TEXT = "Pinpoint bleeding on the left cheek; stopped with gentle pressure within two minutes."
 ABORT_REASON = "Patient felt faint before gel; rebooked."
+ADVERSE_EVENT = {
+    "adverse": "Yes (describe below)",
+    "description": "Small blister on the right cheek after the full-beam pass.",
+    "kinds": ["Blistering"],
+    "severity": "Mild",
+    "action": "Cooled with saline compresses; Stratamed applied; told not to burst it.",
+    "follow_up": "Follow-up needed",
+}
+ADVERSE_REASON = "Blister reviewed: superficial, aftercare explained; the nurse calls in two days."
+# The follow-up calls (procedure 1.5's [follow_up] form), two days after the treatment.
+CALL_WITH_A_COMPLICATION = {
+    "contact": "Spoke to the patient",
+    "complication": "Yes",
+    "kinds": ["Blistering", "Infection"],
+    "severity": "Moderate",
+    "action": "Seen by Dr Haddad the same afternoon: antibiotic cream; review in one week.",
+    "follow_up": "Follow-up needed",
+    "note": "The blister burst and weeps yellow fluid; the cheek is warm.",
+}
+CALL_WITH_NONE = {"contact": "Spoke to the patient", "complication": "No", "note": "Peeling as expected."}
+CALL_AT = "11:00"
 
 # The three sessions running now, by how far they have got.
 NUMBING = "numbing"
@@ -188,6 +211,9 @@ class Visit:
     density_pct: float = 0
     fluence_j_cm2: float = 0
     twist: str = ""
+    # A recent visit (weeks_ago 0): this many days ago, a weekend too, so that a follow-up call is
+    # due on the day the demo is built.
+    days_ago: int = 0
 
 
 @dataclass(frozen=True)
@@ -225,7 +251,7 @@ COURSES = (
         "Sharma",
         "IV",
         ("Cheeks", "Chin", "Jaw line"),
-        (Visit(17, "11:00", 25, 10, 3.5), Visit(12, "11:30", 30, 12, 4.0)),
+        (Visit(17, "11:00", 25, 10, 3.5), Visit(12, "11:30", 30, 12, 4.0, CALLED)),
         planned=2,
         cold_sores="History, antiviral started",
         gel=STRONG_GEL,
@@ -242,7 +268,7 @@ COURSES = (
         "Wiśniewski",
         "III",
         ("Forehead", "Cheeks", "Nose", "Chin"),
-        (Visit(7, "10:00", 45, 20, 6.0),),
+        (Visit(7, "10:00", 45, 20, 6.0, ADVERSE),),
         planned=4,
         isotretinoin="More than 6 months ago",
         gel=STRONG_GEL,
@@ -296,6 +322,8 @@ COURSES = (
         tube="Recommended, declined",
         laser=DERMABLATE,
     ),
+    # Treated two days ago and not called yet: the Follow-up calls page lists her today.
+    Course("Fraser", "II", ("Forehead", "Cheeks"), (Visit(0, "10:30", 35, 15, 4.5, days_ago=2),)),
 )
 
 # Minutes from the start of a session to the 'gel applied' tick: sign-in and painting fit within it.
@@ -382,6 +410,7 @@ class _DemoBuilder:
         self.signed_out = 0
         self.aborted = 0
         self.checks = 0
+        self.calls: list[tuple[datetime, int, dict[str, Any], Staff]] = []  # follow-ups still to make
 
     def build(self) -> str:
         self.add_staff()
@@ -396,6 +425,7 @@ class _DemoBuilder:
         nurses = cycle(self.nurses)
         for day, visits in groupby(past, key=lambda entry: local_today(entry[0])):
             booked = list(visits)
+            self.make_calls(before=booked[0][0])
             self.check_lasers(day, booked[0][0], {course.laser for _start, course, _visit in booked})
             for start, course, visit in booked:
                 self.past_session(course, visit, start, next(nurses))
@@ -403,6 +433,7 @@ class _DemoBuilder:
         # The patient in the laser room came first. Today's sessions follow the real time: if that was
         # before midnight, the lasers were checked yesterday too.
         first_start = self.now - timedelta(minutes=LASER_ROOM_GEL_MINUTES + GEL_AFTER_START)
+        self.make_calls(before=first_start)
         for day in sorted({local_today(first_start), local_today(self.now)}):
             self.check_lasers(day, first_start, {course.laser for course in running.values()})
         today = [
@@ -430,7 +461,8 @@ class _DemoBuilder:
             f"{FAILED_CHECK.weeks_ago} weeks ago; "
             f"{len(self.patients)} patients; {self.signed_out} signed-out sessions "
             f"for {len(COURSES)} of them over the last {weeks} weeks, with clinicians' overrides, "
-            f"a note and a correction among them, and {self.aborted} aborted session; "
+            f"a note, a correction and an adverse event among them, and {self.aborted} aborted session; "
+            "two follow-up calls after sign-out, one finding a complication, and a patient to call today; "
             f"and 3 sessions in progress now: {numbing.patient.full_name} numbing "
             f"({minutes_left} minutes left), {ready.patient.full_name} ready for the laser room, "
             f"{laser_room.patient.full_name} in the laser room."
@@ -524,6 +556,8 @@ class _DemoBuilder:
     # --- one session, step by step -----------------------------------------------------------------
 
     def visit_start(self, visit: Visit) -> datetime:
+        if visit.days_ago:
+            return _at(self.today - timedelta(days=visit.days_ago), visit.at)
         return _at(_clinic_day(self.today, visit.weeks_ago), visit.at)
 
     def tick(
@@ -642,7 +676,15 @@ class _DemoBuilder:
         if visit.twist == NOTE:
             self.clock.advance(minutes=2)
             self.desk.add_note(record.id, "skin_response", NOTE_TEXT, nurse.id)
-        self.tick(record, "adverse_events", {"adverse": "None"}, nurse)
+        if visit.twist == ADVERSE:
+            assert self.clinician is not None
+            self.tick(record, "adverse_events", ADVERSE_EVENT, nurse)
+            self.clock.advance(minutes=3)
+            self.desk.override(
+                record.id, "adverse_events", ADVERSE_REASON, self.clinician.id, self.clinician.id, DEMO_PIN
+            )
+        else:
+            self.tick(record, "adverse_events", {"adverse": "None"}, nurse)
 
     def sign_out(self, record: SessionRecord, course: Course, nurse: Staff) -> SessionRecord:
         """Healing gel, aftercare, the next visit (none after the last one planned), then the signature."""
@@ -682,6 +724,22 @@ class _DemoBuilder:
         self.laser(record, course, visit, nurse, device_id)
         self.sign_out(record, course, nurse)
         self.signed_out += 1
+        if visit.twist in (ADVERSE, CALLED):
+            values = CALL_WITH_A_COMPLICATION if visit.twist == ADVERSE else CALL_WITH_NONE
+            self.calls.append((self.call_time(start), record.id, values, nurse))
+
+    def call_time(self, treated_at: datetime) -> datetime:
+        """Two days after the treatment (three when that is a Sunday: the clinic is closed)."""
+        day = local_today(treated_at) + timedelta(days=2)
+        return _at(day + timedelta(days=1) if day.weekday() == 6 else day, CALL_AT)
+
+    def make_calls(self, before: datetime) -> None:
+        """The follow-up calls due before `before`, in time order, so the history stays in order."""
+        due = sorted((call for call in self.calls if call[0] < before), key=lambda call: call[0])
+        for at, session_id, values, nurse in due:
+            self.clock.set(at)
+            self.desk.record_follow_up(session_id, values, nurse.id)
+            self.calls.remove((at, session_id, values, nurse))
 
     def prepared(self, course: Course, gel_minutes_ago: int, nurse: Staff) -> SessionRecord:
         """Today's session of a returning patient, signed in, with gel on since `gel_minutes_ago`."""

@@ -31,6 +31,8 @@ from desk_app.domain.course import course
 from desk_app.domain.credentials import SecretHasher
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
+from desk_app.domain.follow_up import FollowUpCall, call_days, check_follow_up, follow_up_form
+from desk_app.domain.laser_register import adverse_events_text, utc_bounds
 from desk_app.domain.people import (
     Patient,
     Role,
@@ -38,7 +40,7 @@ from desk_app.domain.people import (
 )
 from desk_app.domain.permissions import PermissionRefused, Permissions, load_permissions
 from desk_app.domain.pre_use_check import PreUseChecklist
-from desk_app.domain.procedure import ItemKind, Procedure, parse_procedure
+from desk_app.domain.procedure import FollowUp, ItemKind, Procedure, parse_procedure
 from desk_app.domain.session import (
     Event,
     EventKind,
@@ -580,6 +582,54 @@ class Desk(
             self._check_may_tick(staff, item_id, state.procedure)  # a laser item's, by an operator
             checked_text, values = check_amendment(state, item_id, text, reason)
             return self._append(record, EventKind.AMENDMENT, staff, item_id, values, text=checked_text)
+
+    def follow_up_form(self, record: SessionRecord) -> FollowUp | None:
+        """The form a follow-up of this session is recorded and described with (domain.follow_up)."""
+        return follow_up_form(record.procedure, self.procedure)
+
+    @store_errors
+    def record_follow_up(self, session_id: int, values: dict[str, Any], staff_id: int) -> SessionRecord:
+        """A call to the patient after the session, or a complication they reported: one follow-up
+        event linked to the session, beside the record, which stays as it was. A nurse or a
+        clinician records it (it may report a complication)."""
+        with self._refusals_audited(staff_id, "record a follow-up", session_id), self.db.atomic():
+            staff = self.staff(staff_id)
+            self.permissions.check_clinical(staff, "record a follow-up call or a complication")
+            record, state = self._state_in_transaction(session_id)
+            today = local_today(self.clock.now())
+            checked = check_follow_up(state, self.follow_up_form(record), values, today)
+            return self._append(record, EventKind.FOLLOW_UP, staff, values=checked)
+
+    @store_errors
+    def follow_up_calls(self, today: date) -> list[FollowUpCall]:
+        """Patients due a call today (treated `call_from_day` to `call_to_day` days ago, by the
+        running procedure), oldest treatment first, each with the latest call made: two queries,
+        whatever the number of sessions."""
+        form = self.procedure.follow_up
+        if form is None:
+            return []
+        start, end = utc_bounds(*call_days(form, today))
+        query = self._session_query().where(
+            (SessionRow.status == SessionStatus.SIGNED_OUT.value)
+            & (SessionRow.started_at >= start)
+            & (SessionRow.started_at < end)
+        )
+        now = self.clock.now()
+        calls = []
+        for record in self._records(query.order_by(SessionRow.started_at, SessionRow.id)):
+            state = record.state(now)
+            calls.append(
+                FollowUpCall(
+                    session_id=record.id,
+                    patient=record.patient,
+                    session_number=record.session_number,
+                    treated_on=local_today(record.started_at),
+                    adverse_events=adverse_events_text(record.procedure, state),
+                    last_call=state.follow_ups[-1] if state.follow_ups else None,
+                    form=self.follow_up_form(record) or form,
+                )
+            )
+        return calls
 
     @store_errors
     def abort(self, session_id: int, reason: str, staff_id: int, gel_removed: bool = False) -> SessionRecord:

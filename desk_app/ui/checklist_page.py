@@ -336,7 +336,7 @@ class ChecklistPage(QWidget):
             # Imported here: Jinja2 costs ~50 ms at start-up and is needed only once a session ends.
             from desk_app.reports.session_view import session_summary_html
 
-            self.summary.setHtml(session_summary_html(self.record, now, LOCAL_FORMATS))
+            self.summary.setHtml(session_summary_html(self.record, now, LOCAL_FORMATS, self.desk.procedure))
             self._summary_of = self.record  # records are immutable: a new one means new events
 
     def _refresh_header(self, record: SessionRecord) -> None:

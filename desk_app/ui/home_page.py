@@ -32,6 +32,7 @@ from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.store.desk import SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
+from desk_app.ui.follow_up import FOLLOW_UP_KEYS
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
@@ -120,6 +121,9 @@ class HomePage(QWidget):
     open_patient_requested = Signal(int)
     """Open this patient's page (history, course, registration)."""
 
+    follow_up_calls_requested = Signal()
+    """Open the follow-up calls due today."""
+
     def __init__(self, context: DeskContext, sessions: LiveSessions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = context.desk
@@ -196,6 +200,11 @@ class HomePage(QWidget):
         self.open_running_button.clicked.connect(self._open_running)
         find.addWidget(self.open_running_button)
         patients.addWidget(find_box, 1)
+        self.follow_up_button = QPushButton("Follow-up calls", self)
+        self.follow_up_button.setToolTip(f"The patients to call after their treatment ({FOLLOW_UP_KEYS})")
+        self.follow_up_button.setMinimumHeight(44)
+        self.follow_up_button.clicked.connect(self.follow_up_calls_requested)
+        patients.addWidget(self.follow_up_button)
 
         register_box = QGroupBox("Register a new patient", self)
         form = QFormLayout(register_box)

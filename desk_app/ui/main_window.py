@@ -37,6 +37,7 @@ from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
 from desk_app.ui.devices_page import LaserDevicesPage
+from desk_app.ui.follow_up import FOLLOW_UP_KEYS, FollowUpCallsPage
 from desk_app.ui.home_page import HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self.checklist_page = ChecklistPage(context, self)
         self.patients_page = PatientsPage(context, self)
         self.patient_page = PatientPage(context, self)
+        self.follow_up_page = FollowUpCallsPage(context, self)
         for page in (
             self.first_admin_page,
             self.sign_in_page,
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
             self.checklist_page,
             self.patients_page,
             self.patient_page,
+            self.follow_up_page,
         ):
             self.stack.addWidget(page)
         self._session_opened_from: QWidget = self.home_page
@@ -143,10 +146,12 @@ class MainWindow(QMainWindow):
         self.sign_in_page.signed_in.connect(self.set_staff)
         self.home_page.open_session_requested.connect(self.show_session)
         self.home_page.open_patient_requested.connect(self.show_patient)
+        self.home_page.follow_up_calls_requested.connect(self.show_follow_up_calls)
         self.checklist_page.back_requested.connect(self._back_from_session)
         self.patients_page.open_patient_requested.connect(self.show_patient)
         self.patient_page.open_session_requested.connect(self.show_session)
         self.patient_page.back_requested.connect(self.show_patients)
+        self.follow_up_page.back_requested.connect(self.show_home)
         self._build_toolbar()
 
         self.timer = QTimer(self)
@@ -188,6 +193,11 @@ class MainWindow(QMainWindow):
         self.patients_action = action(
             "Patients", "Ctrl+P", "Find a patient and their history", self.show_patients
         )
+        # Not on the tool bar, full at 1366 px: the board's button and this key open the calls due.
+        self.follow_up_action = QAction("Follow-up calls", self)
+        self.follow_up_action.setShortcut(QKeySequence(FOLLOW_UP_KEYS))
+        self.follow_up_action.triggered.connect(self.show_follow_up_calls)
+        self.addAction(self.follow_up_action)
         self.switch_action = action(
             "Switch staff", "Ctrl+Shift+S", "Another member of staff steps up: their PIN", self.show_switch
         )
@@ -381,7 +391,13 @@ class MainWindow(QMainWindow):
         else:
             self.staff_label.setText(f"  At the desk: {staff.name} ({staff.initials})" if staff else "")
         working = staff is not None and not self.locked
-        for action in (self.board_action, self.patients_action, self.switch_action, self.lock_action):
+        for action in (
+            self.board_action,
+            self.patients_action,
+            self.follow_up_action,
+            self.switch_action,
+            self.lock_action,
+        ):
             action.setEnabled(working)
         self.sign_out_action.setEnabled(staff is not None)
         for action in (self.staff_action, self.devices_action, self.clinic_action):
@@ -508,6 +524,14 @@ class MainWindow(QMainWindow):
         self.patients_page.search()
         self.stack.setCurrentWidget(self.patients_page)
         self.patients_page.search_edit.setFocus()
+
+    def show_follow_up_calls(self) -> None:
+        if self.current_staff() is None:
+            return
+        self.checklist_page.close_session()
+        self.follow_up_page.refresh()
+        self.stack.setCurrentWidget(self.follow_up_page)
+        self.follow_up_page.table.setFocus()
 
     def show_patient(self, patient_id: int) -> None:
         self.checklist_page.close_session()

@@ -1,4 +1,5 @@
-"""One patient's page: the course so far, every past session, the registration and its changes."""
+"""One patient's page: the course so far, every past session and its follow-ups, the registration
+and its changes."""
 
 from __future__ import annotations
 
@@ -22,9 +23,11 @@ from desk_app.domain.course import course, session_line
 from desk_app.domain.errors import DomainError
 from desk_app.domain.patient_record import EDITABLE_FIELDS
 from desk_app.domain.people import Patient
-from desk_app.reports.history import change_line, print_line
+from desk_app.domain.session import SessionStatus
+from desk_app.reports.history import change_line, follow_up_line, print_line
 from desk_app.store.desk import PatientHistory
 from desk_app.ui.context import DeskContext
+from desk_app.ui.follow_up import FollowUpDialog
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
 from desk_app.ui.widgets import message_label, row_table
@@ -51,6 +54,7 @@ class PatientPage(QWidget):
         self.clock = context.clock
         self.current_staff = context.current_staff
         self.patient: Patient | None = None
+        self.history: PatientHistory | None = None
         self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
         self._loaded: dict[str, str] = {}
         self._build()
@@ -86,7 +90,19 @@ class PatientPage(QWidget):
         open_button = QPushButton("Open session", sessions_box)
         open_button.setMinimumHeight(44)
         open_button.clicked.connect(lambda: self._open_session(self.sessions_table.currentIndex().row()))
-        sessions.addWidget(open_button)
+        self.complication_button = QPushButton("Report a complication…", sessions_box)
+        self.complication_button.setMinimumHeight(44)
+        self.complication_button.clicked.connect(self._report_complication)
+        session_buttons = QHBoxLayout()
+        session_buttons.addWidget(open_button)
+        session_buttons.addWidget(self.complication_button)
+        sessions.addLayout(session_buttons)
+        self.session_message = message_label(sessions_box)
+        sessions.addWidget(self.session_message)
+        self.follow_ups_label = QLabel("", sessions_box)
+        self.follow_ups_label.setObjectName("history")
+        self.follow_ups_label.setWordWrap(True)
+        sessions.addWidget(self.follow_ups_label)
         self.prints_label = QLabel("", sessions_box)
         self.prints_label.setObjectName("history")
         self.prints_label.setAccessibleName("Prints and exports")
@@ -153,7 +169,7 @@ class PatientPage(QWidget):
         history = self.desk.patient_history(patient_id)
         now = self.clock.now()
         patient = history.patient
-        self.patient = patient
+        self.patient, self.history = patient, history
         self.name_label.setText(patient.full_name + ("  (archived)" if patient.archived else ""))
         self.identity_label.setText(
             f"Born {local_date(patient.date_of_birth)} · Clinic number {patient.clinic_number}"
@@ -184,7 +200,21 @@ class PatientPage(QWidget):
         changes = [change_line(change, local_date_time) for change in history.changes]
         self.changes_label.setText("\n".join(changes))
         self._show_prints(history)
+        self._show_follow_ups(history)
         self.message.clear()
+        self.session_message.clear()
+
+    def _show_follow_ups(self, history: PatientHistory) -> None:
+        """Every call and complication after a session, under the session it follows."""
+        lines = [
+            f"Session {record.session_number}: "
+            + follow_up_line(event, self.desk.follow_up_form(record), local_date_time)
+            for record in history.sessions
+            for event in record.state(self.clock.now()).follow_ups
+        ]
+        text = "Follow-ups:\n" + "\n".join(lines) if lines else ""
+        self.follow_ups_label.setText(text)
+        self.follow_ups_label.setAccessibleName(text or "No follow-ups")
 
     def _show_prints(self, history: PatientHistory) -> None:
         numbers = {record.id: record.session_number for record in history.sessions}
@@ -210,6 +240,29 @@ class PatientPage(QWidget):
             self.open_session_requested.emit(self.sessions_model.row_at(row).session_id)
 
     # --- actions ---------------------------------------------------------------------------------
+
+    def _report_complication(self) -> None:
+        """A complication the patient reports after the session: a follow-up of the chosen session."""
+        row = self.sessions_table.currentIndex().row()
+        if self.history is None or not 0 <= row < self.sessions_model.rowCount():
+            self.session_message.setText("Choose the session the complication follows first.")
+            return
+        line = self.sessions_model.row_at(row)
+        if line.status is SessionStatus.IN_PROGRESS:
+            self.session_message.setText(
+                f"Session {line.number} is still in progress: record it in the session itself."
+            )
+            return
+        record = next(record for record in self.history.sessions if record.id == line.session_id)
+        form = self.desk.follow_up_form(record)
+        if form is None:
+            self.session_message.setText("This procedure has no follow-up form: add an amendment instead.")
+            return
+        patient = record.patient
+        about = f"{patient.full_name}, {patient.clinic_number}: session {record.session_number}"
+        dialog = FollowUpDialog(self, self.context, record.id, about, form, "Report a complication")
+        dialog.recorded.connect(lambda: self.open_patient(patient.id))
+        dialog.open()
 
     def _entered(self) -> dict[str, str]:
         return {

@@ -40,6 +40,13 @@ from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, 
 OVERRIDE_REASON = "Skin type V: test patch 4 weeks ago healed without pigment change"
 ADVERSE_YES = "Yes (describe below)"
 BLISTER = "Small blister on the left cheek; cooled and dressed"
+# The structured answers that go with an adverse event (procedure 1.5).
+ADVERSE_DETAILS: dict[str, Any] = {
+    "kinds": ["Blistering"],
+    "severity": "Mild",
+    "action": "Cooled, dressed, aftercare repeated",
+    "follow_up": "Follow-up needed",
+}
 ADVERSE_REASON = "Blister reviewed: superficial, aftercare given, review in 1 week"
 NOTE = "Patient anxious at first; settled once the cool air was on"
 UNPAINTED_REASON = "Gel had spread onto the chin; numb on testing, patient comfortable"
@@ -104,10 +111,10 @@ def treat(
 ) -> SessionRecord:
     """A whole session from the clock's now; `laser_at` moves the clock to the first laser pass.
 
-    With `adverse`, the adverse-event item records "Yes" with that description and the clinician
-    reviews it (an override) before sign-out. With `beam_areas` the full-beam pass treats them; one
-    not painted with gel is overridden by the clinician. The next session defaults to five weeks
-    after today.
+    With `adverse`, the adverse-event item records "Yes" with that description (and ADVERSE_DETAILS)
+    and the clinician reviews it (an override) before sign-out. With `beam_areas` the full-beam
+    pass treats them; one not painted with gel is overridden by the clinician. The next session
+    defaults to five weeks after today.
     """
     desk, clock, nurse, clinician = clinic.desk, clinic.clock, clinic.nurse, clinic.clinician
     record = start_through_time_out(desk, clock, patient.id, nurse, clinician if override else None)
@@ -124,7 +131,7 @@ def treat(
         },
     }
     if adverse:
-        laser["adverse_events"] = {"adverse": ADVERSE_YES, "description": adverse}
+        laser["adverse_events"] = {"adverse": ADVERSE_YES, "description": adverse, **ADVERSE_DETAILS}
     record = tick_all(desk, record.id, laser, nurse.id)
     if beam_areas and record.state(clock.now()).item("full_beam_pass").flags:
         record = desk.override(record.id, "full_beam_pass", UNPAINTED_REASON, clinician.id, nurse.id, PIN)

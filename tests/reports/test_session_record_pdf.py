@@ -136,8 +136,8 @@ def test_the_record_says_which_session_of_the_course_and_which_procedure_version
     text = records.printed.text
     assert "Session 1 of 3 planned" in text
     procedure = records.amended.procedure
-    assert procedure.version == "1.4"
-    assert f"Procedure {procedure.title}, version 1.4" in text
+    assert procedure.version == "1.5"
+    assert f"Procedure {procedure.title}, version 1.5" in text
     assert "Status Signed out and locked" in text
 
 
@@ -180,7 +180,10 @@ def test_no_adverse_events_is_stated_not_left_blank(records: Records) -> None:
 
 def test_an_adverse_event_is_printed_with_its_description_and_the_clinicians_review(records: Records) -> None:
     record, printed = records.adverse
-    assert f"Adverse events: Yes (describe below); {BLISTER}" in printed.text
+    assert (
+        f"Adverse events: Yes (describe below); Description: {BLISTER}; Kind of event: Blistering; "
+        "Severity: Mild; Action taken: Cooled, dressed, aftercare repeated; Follow-up: Follow-up needed"
+    ) in printed.text
     assert "Adverse events: None" not in printed.text
     at = event_time(record, EventKind.OVERRIDE, "adverse_events")
     assert f"Overrides: Adverse events: Dr Clive Doctor, clinician, at {at}: {ADVERSE_REASON}" in printed.text

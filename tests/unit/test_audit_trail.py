@@ -302,6 +302,18 @@ def amend(w: World) -> Callable[[], Expected]:
     return act
 
 
+def record_follow_up(w: World) -> Callable[[], Expected]:
+    session_id = signed_out_session(w.desk, w.clock, w.zoe.id, w.nurse)
+
+    def act() -> Expected:
+        values = {"contact": "Spoke to the patient", "complication": "No"}
+        record = w.desk.record_follow_up(session_id, values, w.nurse.id)
+        detail = w.event(session_id, "follow-up", w.nurse, None, values)
+        return Expected("follow-up", w.nurse.id, "session_event", record.events[-1].id, detail)
+
+    return act
+
+
 def abort(w: World) -> Callable[[], Expected]:
     session_id = w.start()
     tick_all(w.desk, session_id, {**SIGN_IN, **ANAESTHETIC}, w.nurse.id)  # the gel is on
@@ -437,6 +449,7 @@ ACTIONS: list[Case] = [
     acknowledge_alert,
     take_over,
     amend,
+    record_follow_up,
     abort,
     register_patient,
     update_patient,

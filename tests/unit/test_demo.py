@@ -368,3 +368,32 @@ def test_the_sessions_in_progress_can_reach_and_tick_their_passes(
         assert desk.device_use(device_id).stop is None
     finally:
         database.close()
+
+
+def test_the_demo_has_a_structured_adverse_event_and_follow_up_calls_with_and_without_a_complication(
+    history: list[SessionRecord],
+) -> None:
+    """Issue 16 point 7: the trainer finds an adverse event by kind, and the calls after sign-out."""
+    now = datetime.now(UTC)
+    adverse = [
+        record.state(now).item("adverse_events").tick
+        for record in history
+        if record.state(now).status is SessionStatus.SIGNED_OUT
+    ]
+    events = [tick for tick in adverse if tick is not None and tick.values["adverse"] != "None"]
+    assert [(tick.values["kinds"], tick.values["severity"]) for tick in events] == [(["Blistering"], "Mild")]
+    calls = [event for record in history for event in record.state(now).follow_ups]
+    assert sorted(event.values["complication"] for event in calls) == ["No", "Yes"]
+    for record in history:
+        for call in record.state(now).follow_ups:
+            assert (local_today(call.at) - local_today(record.started_at)).days in (2, 3)
+
+
+def test_the_demo_has_a_patient_due_a_follow_up_call_today(demo: tuple[Path, str]) -> None:
+    database = open_database(str(demo[0]))
+    try:
+        desk = Desk(database, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
+        calls = desk.follow_up_calls(local_today(datetime.now(UTC)))
+    finally:
+        database.close()
+    assert [(call.patient.full_name, call.last_call) for call in calls] == [("Isla Fraser", None)]

@@ -96,7 +96,15 @@ def test_an_adverse_event_needs_its_description(log: Log) -> None:
     with pytest.raises(ValidationError, match="Description: please fill this in"):
         log.tick("adverse_events", {"adverse": "Yes (describe below)"})
     log.tick(
-        "adverse_events", {"adverse": "Yes (describe below)", "description": "Small blister, left cheek"}
+        "adverse_events",
+        {
+            "adverse": "Yes (describe below)",
+            "description": "Small blister, left cheek",
+            "kinds": ["Blistering"],
+            "severity": "Mild",
+            "action": "Cooled",
+            "follow_up": "No follow-up needed",
+        },
     )
     assert log.state().item("adverse_events").status is ItemStatus.NEEDS_OVERRIDE
 

@@ -42,7 +42,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from tests.support.lasers import passed_answers, register_test_laser
 from tests.support.people import PASSWORD, PIN, add_member, administrator
-from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, signed_out_session, tick_all
 from tests.unit.test_devices import ERBIUM
 
 DISK_FULL = "database or disk is full"
@@ -334,6 +334,12 @@ def amend(s: Scene) -> Action:
     return lambda: s.desk.amend(session_id, None, "Phoned: no blistering", "Follow-up call", clinician.id)
 
 
+def record_follow_up(s: Scene) -> Action:
+    session_id = signed_out_session(s.desk, s.clock, s.zoe.id, s.nurse)
+    called = {"contact": "Spoke to the patient", "complication": "No"}
+    return lambda: s.desk.record_follow_up(session_id, called, s.nurse.id)
+
+
 def abort(s: Scene) -> Action:
     """Writes the event and closes the session, with the gel's removal."""
     session_id = s.gel_on()
@@ -477,6 +483,7 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "acknowledge_alert": [acknowledge_alert],
     "take_over": [take_over],
     "amend": [amend],
+    "record_follow_up": [record_follow_up],
     "abort": [abort],
     "register_patient": [register_patient],
     "update_patient": [update_patient],
