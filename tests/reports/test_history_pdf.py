@@ -110,7 +110,7 @@ def test_each_session_follows_in_full_each_on_a_new_page(history: History) -> No
     override = next(e for e in third.events if e.kind is EventKind.OVERRIDE)
     at = LOCAL_FORMATS.date_time(override.at)
     assert (
-        f"Overrides: Fitzpatrick skin type: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}"
+        f"Overrides: Fitzpatrick skin type and test patch: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}"
         in sections[2]
     )
     assert "Fluence: 5.5 J/cm2" in sections[2]

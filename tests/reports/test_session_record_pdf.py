@@ -158,7 +158,7 @@ def test_both_laser_passes_are_printed_with_their_settings(records: Records) -> 
 def test_the_override_is_printed_with_its_reason_and_the_clinicians_name(records: Records) -> None:
     at = event_time(records.amended, EventKind.OVERRIDE)
     text = records.printed.text
-    assert f"Overrides: Fitzpatrick skin type: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}" in text
+    assert f"Overrides: Fitzpatrick skin type and test patch: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}" in text
     # Beside the item too, saying who typed it in at the desk.
     assert f"Dr Clive Doctor, clinician, overrode it (entered by Ann Nurse): {OVERRIDE_REASON}" in text
 
