@@ -123,7 +123,7 @@ def raised_alerts(record: SessionRecord, state: SessionState, now: datetime) -> 
     acks = sorted((event for event in record.events if event.kind is EventKind.ALERT_ACK), key=lambda e: e.id)
     raised = []
     for tick in (event for event in changes if event.kind is EventKind.TICK):
-        countdown = Countdown.starting(tick.at, procedure.ready_minutes, procedure.remove_minutes)
+        countdown = Countdown.starting(tick.at, procedure.ready_minutes, state.gel_remove_minutes)
         live = gel.tick is not None and gel.tick.id == tick.id
         if live:
             assert state.countdown is not None  # a live 'gel applied' tick starts the countdown

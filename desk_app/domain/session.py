@@ -136,6 +136,13 @@ class SessionState:
         return phase
 
     @property
+    def gel_remove_minutes(self) -> int:
+        """Minutes from 'gel applied' to the remove-by time: the clinic's, or the anaesthetic
+        product's longest time on the skin when that is shorter."""
+        ticks = {item_id: state.tick for item_id, state in self.items.items() if state.tick is not None}
+        return _remove_minutes(self.procedure, ticks)
+
+    @property
     def wait_ended_early(self) -> Event | None:
         """The clinician's override that ended the gel wait before its time, if there is one."""
         return self.items[self.procedure.gel_wait.id].override
@@ -252,10 +259,15 @@ def _countdown(procedure: Procedure, replay: _Replay) -> Countdown | None:
     removed_at = removed.at if removed is not None and removed.id > applied.id else None
     if removed_at is None and replay.abort is not None and replay.abort.values.get("gel_removed"):
         removed_at = replay.abort.at  # stopped early: the gel came off when the treatment stopped
-    anaesthetic = procedure.anaesthetic
-    product = replay.ticks.get(anaesthetic.item_id) if anaesthetic is not None else None
-    remove_by = remove_minutes(procedure, product.values if product is not None else None)
+    remove_by = _remove_minutes(procedure, replay.ticks)
     return Countdown.starting(applied.at, procedure.ready_minutes, remove_by, removed_at)
+
+
+def _remove_minutes(procedure: Procedure, ticks: Mapping[str, Event]) -> int:
+    """Minutes from 'gel applied' to the remove-by time, by the anaesthetic recorded (if any)."""
+    anaesthetic = procedure.anaesthetic
+    product = ticks.get(anaesthetic.item_id) if anaesthetic is not None else None
+    return remove_minutes(procedure, product.values if product is not None else None)
 
 
 def _unpainted(item: ItemDef, tick: Event | None, painted: Event | None) -> tuple[str, ...]:

@@ -153,10 +153,13 @@ def _overrun_text(overrun: GelOverrun, state: SessionState, when: Callable[[date
 
 
 def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[datetime], str]) -> AlertLine:
+    minutes = round((alert.due_at - alert.gel_applied.at).total_seconds() / 60)
     if alert.kind is AlertKind.READY:
-        what = f"Ready for the laser room (gel on {procedure.ready_minutes} minutes)"
+        what = f"Ready for the laser room (gel on {minutes} minutes)"
+    elif minutes < procedure.remove_minutes:
+        what = f"Remove the gel now (gel on {minutes} minutes, the product's maximum)"
     else:
-        what = f"Remove the gel now (gel on {procedure.remove_minutes} minutes, the clinic's maximum)"
+        what = f"Remove the gel now (gel on {minutes} minutes, the clinic's maximum)"
     if not alert.live_gel:
         what += f", for gel applied at {when(alert.gel_applied.at)} and since undone"
     ack = alert.acknowledged
