@@ -250,7 +250,9 @@ class ChecklistPage(QWidget):
             self._read_devices()
             barred = self._not_permitted()
             confirmed = state.confirmed_laser["id"] if state.confirmed_laser else None
+            allergies = self.record.patient.allergies if self.record is not None else ""
             for item_id, card in self.cards.items():
+                card.set_patient_allergies(allergies)
                 if card.item.kind is ItemKind.LASER_PASS:
                     card.follow_device(confirmed)
                 card.apply(state, state.item(item_id), barred.get(item_id))

@@ -52,6 +52,10 @@ class FieldEditor(QWidget):
         """The control the keyboard goes to (and a caption's buddy)."""
         raise NotImplementedError
 
+    def set_description(self, text: str) -> None:
+        """What a screen reader says after the control's name (e.g. the allergies registered)."""
+        self.focus_target().setAccessibleDescription(text)
+
 
 class ChoiceEditor(FieldEditor):
     """Radio buttons rather than a drop-down: every answer visible, one touch to choose."""
@@ -79,6 +83,10 @@ class ChoiceEditor(FieldEditor):
 
     def focus_target(self) -> QWidget:
         return self.group.checkedButton() or self.buttons[0]
+
+    def set_description(self, text: str) -> None:
+        for button in self.buttons:
+            button.setAccessibleDescription(text)
 
 
 class MultiEditor(FieldEditor):
