@@ -205,6 +205,8 @@ class ChecklistPage(QWidget):
                 card.set_previous(previous_values[item.id], previous_date)
             if self._device_uses is not None:
                 self._give_devices(card, self._device_uses)
+            if self.record is not None:
+                card.show_product_limits(self.record.procedure)
             self.cards[item.id] = card
             column.addWidget(card)
         column.addStretch(1)

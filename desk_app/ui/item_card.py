@@ -22,16 +22,34 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actions import can_correct, can_override
-from desk_app.domain.clinical_rules import CourseContext, course_plan_hint, shown_date
+from desk_app.domain.clinical_rules import (
+    CourseContext,
+    chosen_product,
+    course_plan_hint,
+    remove_minutes,
+    shown_date,
+)
 from desk_app.domain.laser_use import DeviceUse
-from desk_app.domain.procedure import PLANNED_SESSIONS_FIELD, ItemDef, ItemKind, Stop
+from desk_app.domain.procedure import (
+    PLANNED_SESSIONS_FIELD,
+    PRODUCT_FIELD,
+    ItemDef,
+    ItemKind,
+    Procedure,
+    Stop,
+)
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
-from desk_app.domain.values import describe_value, describe_values, same_value
+from desk_app.domain.values import describe_value, describe_values, format_number, same_value
 from desk_app.reports.history import history_lines
 from desk_app.ui.field_editors import DeviceEditor, FieldEditor, make_editor
 from desk_app.ui.formatting import local_date_time, local_time
 from desk_app.ui.widgets import message_label
+
+# A caption longer than this (in characters) wraps in a column this wide (in pixels), so that at
+# 1366 px the answers keep the rest of the card.
+LONG_CAPTION = 40
+CAPTION_WIDTH = 420
 
 _PRIMARY_TEXT = {
     ItemKind.CONFIRM: "Confirm",
@@ -85,6 +103,20 @@ def hard_stop_text(flags: Sequence[str]) -> str:
     )
 
 
+def product_limits_line(procedure: Procedure, product_name: object) -> str:
+    """The limits of the anaesthetic product chosen, said before the amount is typed; empty for
+    another product (its own flag asks for a clinician)."""
+    product = chosen_product(procedure, {PRODUCT_FIELD: product_name})
+    if product is None:
+        return ""
+    minutes = remove_minutes(procedure, {PRODUCT_FIELD: product_name})
+    cover = "may be covered" if product.occlusion_allowed else "must not be covered"
+    return (
+        f"At most {format_number(product.max_grams, 1)} g · off within {minutes} minutes of "
+        f"'Gel applied' · {cover}"
+    )
+
+
 def service_warning(use: DeviceUse) -> str | None:
     """A pass with a device whose service is overdue is saved, but flagged for a clinician."""
     if use.service_message is None:
@@ -120,6 +152,7 @@ class ItemCard(QFrame):
         self._allergies: str | None = None  # as last shown beside the question about them
         self._plan_prefilled = False
         self.allergy_notes: dict[str, QLabel] = {}
+        self._procedure: Procedure | None = None  # for the anaesthetic product's limits
         self._build()
         self.device_editor: DeviceEditor | None = next(
             (editor for editor in self.editors.values() if isinstance(editor, DeviceEditor)), None
@@ -161,6 +194,9 @@ class ItemCard(QFrame):
         row = 0
         for field in self.item.fields:
             caption = QLabel(field.label + ("" if field.required else " (if any)"), self.fields_box)
+            if len(caption.text()) > LONG_CAPTION:  # wraps, rather than push its answers off screen
+                caption.setWordWrap(True)
+                caption.setFixedWidth(CAPTION_WIDTH)
             editor = make_editor(field, self.fields_box)
             caption.setBuddy(editor.focus_target())
             editor.changed.connect(self._update_previous_hints)
@@ -168,7 +204,7 @@ class ItemCard(QFrame):
             hint.setObjectName("previousHint")
             hint.setWordWrap(True)
             hint.setVisible(False)
-            if isinstance(editor, DeviceEditor):  # level with the list, not with a stop said under it
+            if editor.tall:  # level with the first answer (or the list), not halfway down
                 caption.setMinimumHeight(44)
                 grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
             else:
@@ -181,6 +217,11 @@ class ItemCard(QFrame):
                 grid.addWidget(note, row, 1)
                 row += 1
                 self.allergy_notes[field.id] = note
+            if field.id == PRODUCT_FIELD:  # filled in by show_product_limits, on the anaesthetic item
+                self.product_note = message_label(self.fields_box, "productNote", visible=False)
+                grid.addWidget(self.product_note, row, 1)
+                row += 1
+                editor.changed.connect(self._update_product_note)
             if isinstance(editor, DeviceEditor):
                 editor.changed.connect(self._update_device_note)
                 grid.addWidget(self.device_note, row, 1)
@@ -266,6 +307,22 @@ class ItemCard(QFrame):
             note.style().unpolish(note)
             note.style().polish(note)
             self.editors[field_id].set_description(line)
+
+    def show_product_limits(self, procedure: Procedure) -> None:
+        """On the item recording the anaesthetic, each product's limits are said when it is chosen."""
+        rules = procedure.anaesthetic
+        if rules is not None and rules.item_id == self.item.id and PRODUCT_FIELD in self.editors:
+            self._procedure = procedure
+            self._update_product_note()
+
+    def _update_product_note(self) -> None:
+        if self._procedure is None:
+            return
+        line = product_limits_line(self._procedure, self.editors[PRODUCT_FIELD].value())
+        self.product_note.setText(line)
+        self.product_note.setAccessibleName(line)
+        self.product_note.setVisible(bool(line))
+        self.editors[PRODUCT_FIELD].set_description(line)
 
     def _show_course(self, session: SessionState, done: bool) -> None:
         """The interval since the last session (on the item that checks it), or at the last planned
