@@ -169,6 +169,16 @@ def record_product(qtbot: QtBot, window: MainWindow, product: str, grams: str, c
 def test_more_grams_than_the_product_allows_needs_an_override_and_its_time_limit_counts(
     qtbot: QtBot, window: MainWindow, clock: ManualClock, at_anaesthetic: int
 ) -> None:
+    # The product's limits are said as soon as it is chosen, before the grams are typed.
+    click(qtbot, card(window, PRODUCT), f"Product: {EMLA_LIKE}")
+    limits = "At most 10.0 g · off within 75 minutes of 'Gel applied' · must not be covered"
+    assert limits in visible_texts(card(window, PRODUCT))
+    assert find(window, QRadioButton, f"Product: {EMLA_LIKE}").accessibleDescription() == limits
+    click(qtbot, card(window, PRODUCT), f"Product: {LMX4}")
+    assert "At most 20.0 g · off within 90 minutes of 'Gel applied' · may be covered" in visible_texts(
+        card(window, PRODUCT)
+    )
+
     record_product(qtbot, window, EMLA_LIKE, "12", "No")
     assert status(window, PRODUCT) == NEEDS_DECISION
     assert f"Risk: More gel than the product allows: 12.0 g of {EMLA_LIKE}, at most 10.0 g" in visible_texts(
