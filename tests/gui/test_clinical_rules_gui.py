@@ -29,7 +29,7 @@ from tests.gui.nurse import (
     visible_texts,
     write_in_dialog,
 )
-from tests.gui.test_checklist_actions import show, status
+from tests.gui.test_checklist_actions import board_cards, show, status
 from tests.support.people import PIN
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -195,9 +195,12 @@ def test_more_grams_than_the_product_allows_needs_an_override_and_its_time_limit
     clock.advance(minutes=60)
     window.checklist_page.refresh()
     assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 10:15 (15:00 left)"
+    click(qtbot, window, "Back to board")
+    session_card = board_cards(window)[0]  # then 'Take over': the session is Ann's
+    assert "Ready for the laser room · remove gel by 10:15" in session_card
     clock.advance(minutes=15)
-    window.checklist_page.refresh()
-    assert label_text(window, "Gel countdown") == "Remove gel"
+    window.tick()
+    assert "Remove the gel now: on for 75:00" in board_cards(window)[0]
 
 
 def test_covering_a_product_that_must_not_be_covered_is_flagged(
