@@ -71,13 +71,13 @@ def eyewear_line(use: DeviceUse) -> str:
     return f"No eyewear marking is registered for the {device.name} (class {device.laser_class})."
 
 
+NO_ALLERGIES = "No allergies recorded at registration"
+
+
 def allergies_line(allergies: str) -> str:
-    """The allergies entered at registration, shown beside the question about them."""
+    """The allergies entered at registration (one line), shown beside the question about them."""
     entered = "; ".join(line.strip() for line in allergies.splitlines() if line.strip())
     return f"Allergies recorded at registration: {entered}" if entered else NO_ALLERGIES
-
-
-NO_ALLERGIES = "No allergies recorded at registration"
 
 
 def course_line(context: CourseContext | None) -> str:
