@@ -56,13 +56,15 @@ def patient(desk: Desk, nurse: Staff) -> Patient:
     return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
 
 
-def signed_out(desk: Desk, clock: ManualClock, patient: Patient, staff: Staff, next_date: str) -> None:
-    """A whole session signed out today, planning the next one on `next_date`."""
-    session_id = desk.start_session(patient.id, staff.id).id
+def signed_out(desk: Desk, clock: ManualClock, patient_id: int, staff: Staff, next_date: str) -> int:
+    """A whole session signed out today, planning the next one on `next_date` (ISO): at least four
+    weeks on, or the plan needs a clinician's override and the session cannot be signed out."""
+    session_id = desk.start_session(patient_id, staff.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
     clock.advance(minutes=60)
     plan = {"next_session": {"planned_sessions": 3, "next_date": next_date}}
     tick_all(desk, session_id, {**BEFORE_SIGN_OUT, **plan, "operator_sign_out": {}}, staff.id)
+    return session_id
 
 
 def choose(qtbot: QtBot, where: Any, answers: dict[str, str]) -> None:
@@ -262,7 +264,7 @@ def test_skin_type_iv_without_a_test_patch_at_a_first_session_is_flagged(
 def test_a_session_ten_days_after_the_last_flags_the_interval(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
-    signed_out(desk, clock, patient, nurse, "2026-12-23")  # 25/11/2026
+    signed_out(desk, clock, patient.id, nurse, "2026-12-23")  # 25/11/2026
     clock.advance(days=10)
     session_id = desk.start_session(patient.id, nurse.id).id
     show(window, nurse, session_id)
@@ -314,9 +316,9 @@ def test_a_next_session_a_week_ahead_is_flagged(qtbot: QtBot, window: MainWindow
 def test_at_the_last_planned_session_a_next_date_is_refused_and_extending_needs_a_reason(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
-    signed_out(desk, clock, patient, nurse, "2026-12-23")  # session 1, 25/11/2026
+    signed_out(desk, clock, patient.id, nurse, "2026-12-23")  # session 1, 25/11/2026
     clock.advance(days=30)
-    signed_out(desk, clock, patient, nurse, "2027-01-24")  # session 2, 25/12/2026
+    signed_out(desk, clock, patient.id, nurse, "2027-01-24")  # session 2, 25/12/2026
     clock.advance(days=30)
     session_id = desk.start_session(patient.id, nurse.id).id  # session 3 of 3, 24/01/2027
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
