@@ -29,6 +29,8 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
+from desk_app.domain.procedure import Stop
+from desk_app.domain.session import ItemStatus
 from desk_app.store.desk import SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
@@ -47,8 +49,18 @@ def card_lines(card: BoardCard, now: datetime) -> list[str]:
     return [
         f"{patient.full_name} · {patient.clinic_number}",
         card_where(card, now),
+        *hard_stops(card),
         f"Next: {card.next_label}",
         f"With {card.record.holder.name}",
+    ]
+
+
+def hard_stops(card: BoardCard) -> list[str]:
+    """A hard stop's flagged answer (a sign of anaesthetic toxicity), for everyone at the board."""
+    return [
+        "STOP: " + "; ".join(state.flags)
+        for state in card.state.items.values()
+        if state.status is ItemStatus.NEEDS_OVERRIDE and state.item.stop is Stop.HARD
     ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QRadioButton
 from pytestqt.qtbot import QtBot
 
@@ -125,6 +126,11 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     )
     assert stop.property("hardStop") is True
     assert not offers_override(window, TOXICITY)
+    # Everyone at the board sees it too.
+    click(qtbot, window, "Back to board")
+    assert "\nSTOP: Metallic taste: no laser, call the clinician now\n" in board_cards(window)[0]
+    show(window, clinician, session_id)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the last page's buttons
 
     click(qtbot, window, "Pause point Laser")
     gate = f"Hard stop: '{TOXICITY}' (Time-out): Metallic taste: no laser, call the clinician now."
@@ -146,6 +152,8 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     click(qtbot, window, "Pause point Laser")
     assert "Locked" not in visible_texts(card(window, "Fractional pass"))
     assert find(window, QAbstractButton, "Save pass: Fractional pass").isEnabled()
+    click(qtbot, window, "Back to board")
+    assert "STOP" not in board_cards(window)[0]
 
 
 # --- (b) (c) (d) the anaesthetic product ---------------------------------------------------------
