@@ -31,7 +31,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.procedure import ItemKind, PausePoint
+from desk_app.domain.procedure import ItemKind, PausePoint, Stop
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.ui.context import DeskContext
@@ -356,7 +356,10 @@ class ChecklistPage(QWidget):
     def _refresh_nav(self, state: SessionState) -> None:
         for number, pause_point in enumerate(state.procedure.pause_points, start=1):
             items = [state.item(item.id) for item in pause_point.items]
-            if any(item.status is ItemStatus.NEEDS_OVERRIDE for item in items):
+            needs = [item for item in items if item.status is ItemStatus.NEEDS_OVERRIDE]
+            if any(item.item.stop is Stop.HARD for item in needs):
+                mark = "✖"  # a stop no override lifts (a sign of anaesthetic toxicity)
+            elif needs:
                 mark = "⚠"
             elif all(item.status is ItemStatus.DONE for item in items):
                 mark = "✓"

@@ -125,6 +125,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
         "STOP: Metallic taste: no laser, call the clinician now. This cannot be overridden"
     )
     assert stop.property("hardStop") is True
+    assert find(window, QAbstractButton, "Pause point Time-out").text() == "✖ 4. Time-out"
     assert not offers_override(window, TOXICITY)
     # Everyone at the board sees it too.
     click(qtbot, window, "Back to board")
