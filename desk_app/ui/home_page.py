@@ -56,11 +56,12 @@ def card_lines(card: BoardCard, now: datetime) -> list[str]:
 
 
 def hard_stops(card: BoardCard) -> list[str]:
-    """A hard stop's flagged answer (a sign of anaesthetic toxicity), for everyone at the board."""
+    """A hard stop's flagged answer (a sign of anaesthetic toxicity), for everyone at the board: its
+    first flag only, to fit a card's line (the checklist lists them all)."""
     return [
-        "STOP: " + "; ".join(state.flags)
+        f"STOP: {state.flags[0]}"
         for state in card.state.items.values()
-        if state.status is ItemStatus.NEEDS_OVERRIDE and state.item.stop is Stop.HARD
+        if state.status is ItemStatus.NEEDS_OVERRIDE and state.item.stop is Stop.HARD and state.flags
     ]
 
 
@@ -119,8 +120,10 @@ class BoardCardWidget(QFrame):
         self.take_over_button.setAccessibleName(f"Take over: {card.record.patient.full_name}")
         self.take_over_button.setVisible(staff is not None and staff.id != card.record.holder.id)
         self.holder_seen_id = card.record.holder.id
+        stopped = bool(hard_stops(card))
         for widget in (self, self.open_button):
             widget.setProperty("phase", card.phase.value)
+            widget.setProperty("stop", stopped)
             widget.style().unpolish(widget)
             widget.style().polish(widget)
 
