@@ -31,7 +31,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.procedure import ItemKind, PausePoint
+from desk_app.domain.procedure import ItemKind, PausePoint, Stop
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.ui.context import DeskContext
@@ -205,6 +205,8 @@ class ChecklistPage(QWidget):
                 card.set_previous(previous_values[item.id], previous_date)
             if self._device_uses is not None:
                 self._give_devices(card, self._device_uses)
+            if self.record is not None:
+                card.show_product_limits(self.record.procedure)
             self.cards[item.id] = card
             column.addWidget(card)
         column.addStretch(1)
@@ -250,7 +252,9 @@ class ChecklistPage(QWidget):
             self._read_devices()
             barred = self._not_permitted()
             confirmed = state.confirmed_laser["id"] if state.confirmed_laser else None
+            allergies = self.record.patient.allergies if self.record is not None else ""
             for item_id, card in self.cards.items():
+                card.set_patient_allergies(allergies)
                 if card.item.kind is ItemKind.LASER_PASS:
                     card.follow_device(confirmed)
                 card.apply(state, state.item(item_id), barred.get(item_id))
@@ -352,7 +356,10 @@ class ChecklistPage(QWidget):
     def _refresh_nav(self, state: SessionState) -> None:
         for number, pause_point in enumerate(state.procedure.pause_points, start=1):
             items = [state.item(item.id) for item in pause_point.items]
-            if any(item.status is ItemStatus.NEEDS_OVERRIDE for item in items):
+            needs = [item for item in items if item.status is ItemStatus.NEEDS_OVERRIDE]
+            if any(item.item.stop is Stop.HARD for item in needs):
+                mark = "✖"  # a stop no override lifts (a sign of anaesthetic toxicity)
+            elif needs:
                 mark = "⚠"
             elif all(item.status is ItemStatus.DONE for item in items):
                 mark = "✓"

@@ -36,6 +36,9 @@ class FieldEditor(QWidget):
     changed = Signal()
     """The user changed the value (used to show a change from last session's setting)."""
 
+    tall = False
+    """Taller than one line: its caption goes level with its first line."""
+
     def __init__(self, field: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.field = field
@@ -52,21 +55,36 @@ class FieldEditor(QWidget):
         """The control the keyboard goes to (and a caption's buddy)."""
         raise NotImplementedError
 
+    def set_description(self, text: str) -> None:
+        """What a screen reader says after the control's name (e.g. the allergies registered)."""
+        self.focus_target().setAccessibleDescription(text)
+
 
 class ChoiceEditor(FieldEditor):
-    """Radio buttons rather than a drop-down: every answer visible, one touch to choose."""
+    """Radio buttons rather than a drop-down: every answer visible, one touch to choose. Short
+    answers side by side; long ones (a product's name, a medicine's history) one under another, so
+    that a card fits a small screen without scrolling sideways."""
+
+    # Answers longer than this, all together, go one under another.
+    SIDE_BY_SIDE_CHARACTERS = 56
 
     def __init__(self, field: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
         self.group = QButtonGroup(self)
         self.buttons: list[QRadioButton] = []
+        stacked = sum(len(option) for option in field.options) > self.SIDE_BY_SIDE_CHARACTERS
+        self.tall = stacked
+        options = QVBoxLayout() if stacked else self.row
         for option in field.options:
             button = QRadioButton(option, self)
             button.setAccessibleName(f"{field.label}: {option}")
             self.group.addButton(button)
             button.toggled.connect(self.changed)
             self.buttons.append(button)
-            self.row.addWidget(button)
+            options.addWidget(button)
+        if stacked:
+            options.setSpacing(0)
+            self.row.addLayout(options)
         self.row.addStretch(1)
 
     def value(self) -> Any:
@@ -79,6 +97,10 @@ class ChoiceEditor(FieldEditor):
 
     def focus_target(self) -> QWidget:
         return self.group.checkedButton() or self.buttons[0]
+
+    def set_description(self, text: str) -> None:
+        for button in self.buttons:
+            button.setAccessibleDescription(text)
 
 
 class MultiEditor(FieldEditor):
@@ -158,6 +180,8 @@ class DeviceEditor(FieldEditor):
     """The clinic's lasers in a list, by name. A device that may not be used today is listed all the
     same, marked, and when chosen its hard stop is said in words under the list: the nurse sees why,
     rather than wondering where the laser went."""
+
+    tall = True  # a stop is said under the list
 
     def __init__(self, field: FieldDef, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)

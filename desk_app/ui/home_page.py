@@ -29,6 +29,8 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
+from desk_app.domain.procedure import Stop
+from desk_app.domain.session import ItemStatus
 from desk_app.store.desk import SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
@@ -48,8 +50,19 @@ def card_lines(card: BoardCard, now: datetime) -> list[str]:
     return [
         f"{patient.full_name} · {patient.clinic_number}",
         card_where(card, now),
+        *hard_stops(card),
         f"Next: {card.next_label}",
         f"With {card.record.holder.name}",
+    ]
+
+
+def hard_stops(card: BoardCard) -> list[str]:
+    """A hard stop's flagged answer (a sign of anaesthetic toxicity), for everyone at the board: its
+    first flag only, to fit a card's line (the checklist lists them all)."""
+    return [
+        f"STOP: {state.flags[0]}"
+        for state in card.state.items.values()
+        if state.status is ItemStatus.NEEDS_OVERRIDE and state.item.stop is Stop.HARD and state.flags
     ]
 
 
@@ -108,8 +121,10 @@ class BoardCardWidget(QFrame):
         self.take_over_button.setAccessibleName(f"Take over: {card.record.patient.full_name}")
         self.take_over_button.setVisible(staff is not None and staff.id != card.record.holder.id)
         self.holder_seen_id = card.record.holder.id
+        stopped = bool(hard_stops(card))
         for widget in (self, self.open_button):
             widget.setProperty("phase", card.phase.value)
+            widget.setProperty("stop", stopped)
             widget.style().unpolish(widget)
             widget.style().polish(widget)
 

@@ -22,15 +22,34 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.actions import can_correct, can_override
+from desk_app.domain.clinical_rules import (
+    CourseContext,
+    chosen_product,
+    course_plan_hint,
+    remove_minutes,
+    shown_date,
+)
 from desk_app.domain.laser_use import DeviceUse
-from desk_app.domain.procedure import ItemDef, ItemKind
+from desk_app.domain.procedure import (
+    PLANNED_SESSIONS_FIELD,
+    PRODUCT_FIELD,
+    ItemDef,
+    ItemKind,
+    Procedure,
+    Stop,
+)
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
-from desk_app.domain.values import describe_value, describe_values, same_value
+from desk_app.domain.values import describe_value, describe_values, format_number, same_value
 from desk_app.reports.history import history_lines
 from desk_app.ui.field_editors import DeviceEditor, FieldEditor, make_editor
 from desk_app.ui.formatting import local_date_time, local_time
 from desk_app.ui.widgets import message_label
+
+# A caption longer than this (in characters) wraps in a column this wide (in pixels), so that at
+# 1366 px the answers keep the rest of the card.
+LONG_CAPTION = 40
+CAPTION_WIDTH = 420
 
 _PRIMARY_TEXT = {
     ItemKind.CONFIRM: "Confirm",
@@ -50,6 +69,52 @@ def eyewear_line(use: DeviceUse) -> str:
     if device.eyewear_marking:
         return f"Eyewear marking to check on every pair: {device.eyewear_marking}"
     return f"No eyewear marking is registered for the {device.name} (class {device.laser_class})."
+
+
+NO_ALLERGIES = "No allergies recorded at registration"
+
+
+def allergies_line(allergies: str) -> str:
+    """The allergies entered at registration (one line), shown beside the question about them."""
+    entered = "; ".join(line.strip() for line in allergies.splitlines() if line.strip())
+    return f"Allergies recorded at registration: {entered}" if entered else NO_ALLERGIES
+
+
+def course_line(context: CourseContext | None) -> str:
+    """Which session this is and when the last one was, as the course stood at the start; nothing
+    for a session started before the course was kept with it."""
+    if context is None:
+        return ""
+    last = context.last_session
+    if last is None:
+        if context.session_number == 1:
+            return "First session"
+        return f"Session {context.session_number}. No earlier session was signed out"
+    days = context.days_since_last or 0
+    ago = "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
+    return f"Session {context.session_number}. Last session {shown_date(last)}, {ago}"
+
+
+def hard_stop_text(flags: Sequence[str]) -> str:
+    """A flagged answer on a hard stop: no override; the item is answered again once it is safe."""
+    return (
+        "STOP: " + "; ".join(flags) + ". This cannot be overridden: the later steps stay locked "
+        "until the clinician has seen the patient and the answers are recorded again (Undo tick)."
+    )
+
+
+def product_limits_line(procedure: Procedure, product_name: object) -> str:
+    """The limits of the anaesthetic product chosen, said before the amount is typed; empty for
+    another product (its own flag asks for a clinician)."""
+    product = chosen_product(procedure, {PRODUCT_FIELD: product_name})
+    if product is None:
+        return ""
+    minutes = remove_minutes(procedure, {PRODUCT_FIELD: product_name})
+    cover = "may be covered" if product.occlusion_allowed else "must not be covered"
+    return (
+        f"At most {format_number(product.max_grams, 1)} g · off within {minutes} minutes of "
+        f"'Gel applied' · {cover}"
+    )
 
 
 def service_warning(use: DeviceUse) -> str | None:
@@ -84,6 +149,10 @@ class ItemCard(QFrame):
         self._shown: tuple[ItemState, bool, str | None] | None = None
         self._may_act = True  # as the last apply() found: the session open, the item not locked or barred
         self._followed_device: int | None = None
+        self._allergies: str | None = None  # as last shown beside the question about them
+        self._plan_prefilled = False
+        self.allergy_notes: dict[str, QLabel] = {}
+        self._procedure: Procedure | None = None  # for the anaesthetic product's limits
         self._build()
         self.device_editor: DeviceEditor | None = next(
             (editor for editor in self.editors.values() if isinstance(editor, DeviceEditor)), None
@@ -108,6 +177,9 @@ class ItemCard(QFrame):
         self.help.setObjectName("itemHelp")
         self.help.setWordWrap(True)
         layout.addWidget(self.help)
+        # The course as it stood at the start: the interval since the last session, or the plan's end.
+        self.course_note = self._message_label("courseNote", layout)
+        self.course_note.setAccessibleName(f"Course: {self.item.label}")
 
         self.lock = self._message_label("lock", layout)
         self.permission = self._message_label("permission", layout)
@@ -122,6 +194,9 @@ class ItemCard(QFrame):
         row = 0
         for field in self.item.fields:
             caption = QLabel(field.label + ("" if field.required else " (if any)"), self.fields_box)
+            if len(caption.text()) > LONG_CAPTION:  # wraps, rather than push its answers off screen
+                caption.setWordWrap(True)
+                caption.setFixedWidth(CAPTION_WIDTH)
             editor = make_editor(field, self.fields_box)
             caption.setBuddy(editor.focus_target())
             editor.changed.connect(self._update_previous_hints)
@@ -129,7 +204,7 @@ class ItemCard(QFrame):
             hint.setObjectName("previousHint")
             hint.setWordWrap(True)
             hint.setVisible(False)
-            if isinstance(editor, DeviceEditor):  # level with the list, not with a stop said under it
+            if editor.tall:  # level with the first answer (or the list), not halfway down
                 caption.setMinimumHeight(44)
                 grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
             else:
@@ -137,6 +212,16 @@ class ItemCard(QFrame):
             grid.addWidget(editor, row, 1)
             grid.addWidget(hint, row + 1, 1)
             row += 2
+            if field.shows_patient_allergies:  # filled in by set_patient_allergies
+                note = message_label(self.fields_box, "patientAllergies", visible=True)
+                grid.addWidget(note, row, 1)
+                row += 1
+                self.allergy_notes[field.id] = note
+            if field.id == PRODUCT_FIELD:  # filled in by show_product_limits, on the anaesthetic item
+                self.product_note = message_label(self.fields_box, "productNote", visible=False)
+                grid.addWidget(self.product_note, row, 1)
+                row += 1
+                editor.changed.connect(self._update_product_note)
             if isinstance(editor, DeviceEditor):
                 editor.changed.connect(self._update_device_note)
                 grid.addWidget(self.device_note, row, 1)
@@ -207,6 +292,65 @@ class ItemCard(QFrame):
             if editor.isEnabled():
                 return editor.focus_target()
         return self.primary
+
+    def set_patient_allergies(self, allergies: str) -> None:
+        """The patient's allergies as registered, beside each question that asks about them (read
+        aloud with the question by a screen reader)."""
+        if not self.allergy_notes or allergies == self._allergies:
+            return
+        self._allergies = allergies
+        line = allergies_line(allergies)
+        for field_id, note in self.allergy_notes.items():
+            note.setText(line)
+            note.setAccessibleName(line)
+            note.setProperty("recorded", line != NO_ALLERGIES)
+            note.style().unpolish(note)
+            note.style().polish(note)
+            self.editors[field_id].set_description(line)
+
+    def show_product_limits(self, procedure: Procedure) -> None:
+        """On the item recording the anaesthetic, each product's limits are said when it is chosen."""
+        rules = procedure.anaesthetic
+        if rules is not None and rules.item_id == self.item.id and PRODUCT_FIELD in self.editors:
+            self._procedure = procedure
+            self._update_product_note()
+
+    def _update_product_note(self) -> None:
+        if self._procedure is None:
+            return
+        line = product_limits_line(self._procedure, self.editors[PRODUCT_FIELD].value())
+        self.product_note.setText(line)
+        self.product_note.setAccessibleName(line)
+        self.product_note.setVisible(bool(line))
+        self.editors[PRODUCT_FIELD].set_description(line)
+
+    def _show_course(self, session: SessionState, done: bool) -> None:
+        """The interval since the last session (on the item that checks it), or at the last planned
+        session what the plan means (on the course plan, until it is saved)."""
+        context = session.course_context
+        too_soon = False
+        if self.item.checks_course_interval:
+            line = course_line(context)
+            rules, days = session.procedure.course, context.days_since_last if context else None
+            too_soon = rules is not None and days is not None and days < rules.min_days_between
+            if too_soon and not done and rules is not None:
+                line += f". {rules.too_soon_message}: confirming it needs a clinician's decision."
+        elif self.item.plans_course and not done:
+            line = course_plan_hint(context)
+        else:
+            line = ""
+        line = line if not session.ended else ""
+        self.course_note.setText(line)
+        self.course_note.setVisible(bool(line))
+        self.course_note.setAccessibleDescription(line)
+        self.course_note.setProperty("warning", too_soon)
+        self.course_note.style().unpolish(self.course_note)
+        self.course_note.style().polish(self.course_note)
+        planned = self.editors.get(PLANNED_SESSIONS_FIELD) if self.item.plans_course else None
+        if planned is not None and context is not None and not self._plan_prefilled:
+            # The plan as the course stands, rather than the file's default, which could shorten it.
+            self._plan_prefilled = True
+            planned.set_value(context.planned)
 
     def set_device_uses(self, uses: Sequence[DeviceUse]) -> None:
         """The clinic's lasers with today's status, for this item's device field (if it has one)."""
@@ -294,8 +438,17 @@ class ItemCard(QFrame):
         show_lock = state.locked and not done and session_open
         self.lock.setText(f"Locked: {state.lock_reason}" if show_lock else "")
         self.lock.setVisible(show_lock)
-        self.flags.setText("Risk: " + "; ".join(state.flags) if state.flags else "")
+        hard_stop = bool(state.flags) and self.item.stop is Stop.HARD and not state.satisfied
+        if hard_stop:
+            self.flags.setText(hard_stop_text(state.flags))
+        else:
+            self.flags.setText("Risk: " + "; ".join(state.flags) if state.flags else "")
+        self.flags.setProperty("hardStop", hard_stop)
+        self.flags.style().unpolish(self.flags)
+        self.flags.style().polish(self.flags)
         self.flags.setVisible(bool(state.flags))
+        self.flags.setAccessibleName(self.flags.text())
+        self._show_course(session, done)
 
         self.fields_box.setVisible(bool(self.item.fields) and not done and session_open)
         for editor in self.editors.values():
@@ -333,6 +486,8 @@ class ItemCard(QFrame):
                 return "✓ Done"
             case ItemStatus.OVERRIDDEN if state.override is not None:
                 return f"⚠ Overridden by clinician {_who_when(state.override)}"
+            case ItemStatus.NEEDS_OVERRIDE if self.item.stop is Stop.HARD:
+                return "✖ Stop: cannot be overridden"
             case ItemStatus.NEEDS_OVERRIDE:
                 return "⚠ Needs a clinician's decision"
             case ItemStatus.WAITING:

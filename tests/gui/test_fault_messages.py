@@ -22,6 +22,7 @@ from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import card, click, find, label_text, open_dialog, sign_in, type_into, visible_texts
+from tests.gui.test_checklist_actions import events
 from tests.gui.test_printing import print_dialog, save_through_file_dialog
 from tests.support.people import PASSWORD
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
@@ -69,12 +70,12 @@ def test_a_tick_that_cannot_be_saved_stays_to_do_and_says_why(
     assert "Done" not in status_before
     assert find(window, QLabel, f"Status: {IDENTITY}").isVisible()
     assert committed_rows(db_path) == before
-    assert desk.session(session_id).events == ()
+    assert events(desk, session_id) == ()
 
     click(qtbot, window, f"Confirm: {IDENTITY}")  # the choice is still made: one click again
     assert label_text(window, f"Status: {IDENTITY}").startswith("✓ Done")
     assert "Not saved" not in visible_texts(card(window, IDENTITY))
-    assert [event.item_id for event in desk.session(session_id).events] == ["identity"]
+    assert [event.item_id for event in events(desk, session_id)] == ["identity"]
 
 
 def test_a_tick_while_another_desk_holds_the_database_too_long_is_not_saved(
@@ -147,7 +148,7 @@ def test_a_note_that_cannot_be_saved_keeps_its_dialog_open_with_the_text(
     click(qtbot, dialog, "Add note")
     assert not dialog.isVisible()
     assert "Patient anxious; talked it through" in visible_texts(window)
-    assert [event.kind for event in desk.session(session_id).events] == [EventKind.NOTE]
+    assert [event.kind for event in events(desk, session_id)] == [EventKind.NOTE]
 
 
 # --- acknowledging an alert ----------------------------------------------------------------------

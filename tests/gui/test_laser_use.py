@@ -336,6 +336,7 @@ def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_
 ) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)  # with the test laser
+    clock.advance(days=28)  # the next session, four weeks on
     co2 = register_test_laser(desk, **CO2)
     desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
     failed = passed_answers(desk, plume_extraction=False)

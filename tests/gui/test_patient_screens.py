@@ -16,6 +16,7 @@ from desk_app.store.models import EventRow
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.patient_models import PAGE, PatientListModel, SessionListModel
 from tests.gui.nurse import click, find, label_text, open_dialog, type_into, type_text, visible_texts
+from tests.gui.test_clinical_rules_gui import signed_out
 from tests.support.walk import signed_out_session
 
 
@@ -74,7 +75,7 @@ def test_a_patient_page_shows_the_course_and_every_session(
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
     clock.advance(days=35)
-    signed_out_session(desk, clock, patient.id, nurse)
+    signed_out(desk, clock, patient.id, nurse, "2027-02-03")
     clock.advance(days=3)
 
     open_patient_page(qtbot, window, nurse, "zoe")
@@ -82,7 +83,7 @@ def test_a_patient_page_shows_the_course_and_every_session(
     course = label_text(window, "Course")
     assert course.startswith("2 of 3 sessions done · last session 30/12/2026, 3 days ago")
     assert "next session from 27/01/2027 (4 weeks)" in course
-    assert "planned for 06/01/2027" in course
+    assert "planned for 03/02/2027" in course
     table = find(window, QTableView, "Sessions of this patient")
     rows = [
         [table.model().index(row, column).data() for column in range(5)]

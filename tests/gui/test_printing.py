@@ -21,6 +21,7 @@ from desk_app.store.postgres import describe
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
 from tests.gui.nurse import click, find, open_dialog, type_text, visible_texts
+from tests.gui.test_clinical_rules_gui import signed_out
 from tests.gui.test_patient_screens import open_patient_page
 from tests.support.people import administrator
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
@@ -243,7 +244,7 @@ def test_a_patients_whole_history_prints_from_the_patient_page(
     patient = register(desk, nurse)
     signed_out_session(desk, clock, patient.id, nurse)
     clock.advance(days=30)
-    signed_out_session(desk, clock, patient.id, nurse)
+    signed_out(desk, clock, patient.id, nurse, "2027-01-24")
     open_patient_page(qtbot, window, nurse, "zoe")
 
     click(qtbot, window, "Print history…")

@@ -105,19 +105,31 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     confirm(qtbot, window, "Identity confirmed with two identifiers")
     type_into(qtbot, window, "Consent form version", "CF-LASER v3")
     confirm(qtbot, window, "Consent form signed")
+    assert label_text(window, "Course: Time since the last session checked") == "First session"
+    confirm(qtbot, window, "Time since the last session checked")
     click(qtbot, window, "Skin type: V")
-    click(qtbot, window, "Save: Fitzpatrick skin type")
-    assert "Needs a clinician's decision" in label_text(window, "Status: Fitzpatrick skin type")
+    type_into(qtbot, window, "Test patch done on", "11/11/2026")
+    click(qtbot, window, "Test patch result: No reaction")
+    click(qtbot, window, "Save: Fitzpatrick skin type and test patch")
+    assert "Needs a clinician's decision" in label_text(
+        window, "Status: Fitzpatrick skin type and test patch"
+    )
     click(qtbot, window, "Isotretinoin taken: Never")
     click(qtbot, window, "Cold sores, and antiviral: No history of cold sores")
     confirm(qtbot, window, "Isotretinoin and cold sores", "Save")
+    contraindications = card(window, "Contraindications checked")
+    assert "No allergies recorded at registration" in visible_texts(contraindications)
     for question in (
         "Pregnant or breastfeeding",
         "Active infection or open lesions in the area",
         "Sun exposure or tan in the last 4 weeks",
         "Allergy to local anaesthetic",
+        "Keloid or raised (hypertrophic) scars, ever",
+        "Medicines that make the skin sensitive to light (doxycycline, St John's wort, retinoid creams)",
+        "Blood thinners (warfarin, apixaban, rivaroxaban, clopidogrel, daily aspirin)",
+        "Peel, filler or laser in the area in the last 4 weeks",
     ):
-        click(qtbot, window, f"{question}: No")
+        click(qtbot, contraindications, f"{question}: No")
     confirm(qtbot, window, "Contraindications checked", "Save")
     click(qtbot, window, "Before-photos: Taken")
     confirm(qtbot, window, "Before-photos", "Save")
@@ -127,7 +139,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     assert "flags a risk" in visible_texts(window)
 
     click(qtbot, window, "Pause point Sign-in")
-    click(qtbot, window, "Override: Fitzpatrick skin type")
+    click(qtbot, window, "Override: Fitzpatrick skin type and test patch")
     dialog = open_dialog()
     click(qtbot, dialog, "Clive Doctor (CD)")
     write_in_dialog(dialog, "Test patch healed without pigment change")
@@ -136,16 +148,17 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     # Sign-in is now complete, so the checklist moves on to the anaesthetic by itself.
     assert find(window, QAbstractButton, "Confirm: Gel kept clear of the eyes").isEnabled()
     click(qtbot, window, "Pause point Sign-in")
-    assert "Overridden" in label_text(window, "Status: Fitzpatrick skin type")
+    assert "Overridden" in label_text(window, "Status: Fitzpatrick skin type and test patch")
     assert "Test patch healed without pigment change" in visible_texts(window)
     click(qtbot, window, "Pause point Anaesthetic")
 
     # Anaesthetic: ticking "gel applied" starts the one-hour countdown.
-    type_into(qtbot, window, "Product and strength", "LMX4 lidocaine 4%")
-    confirm(qtbot, window, "Anaesthetic product and strength", "Save")
+    click(qtbot, window, "Product: LMX4 lidocaine 4% cream")
+    type_into(qtbot, window, "Amount applied", "8")
+    click(qtbot, window, "Covered with cling film or dressing: No")
+    confirm(qtbot, window, "Anaesthetic product, amount and cover", "Save")
     click(qtbot, window, "Areas: Cheeks")
     click(qtbot, window, "Areas: Forehead")
-    click(qtbot, window, "Covered with cling film or dressing: No")
     confirm(qtbot, window, "Areas painted", "Save")
     confirm(qtbot, window, "Gel kept clear of the eyes")
     confirm(qtbot, window, "Gel applied: start the countdown")
@@ -164,6 +177,16 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     # Time-out, in the laser room.
     confirm(qtbot, window, "Patient identity read back")
     confirm(qtbot, window, "Gel removed, skin cleansed and dry")
+    toxicity = card(window, "Anaesthetic toxicity check")
+    for question in (
+        "Numb lips or tongue",
+        "Metallic taste",
+        "Dizzy or light-headed",
+        "Ringing in the ears",
+        "Blurred vision",
+    ):
+        click(qtbot, toxicity, f"{question}: No")
+    confirm(qtbot, window, "Anaesthetic toxicity check", "Save")
     click(qtbot, window, "Eye protection: External eye shields")
     confirm(qtbot, window, "Patient eye shields or glasses on", "Save")
     eyewear = card(window, "Laser chosen; staff eyewear matches its marking")
@@ -203,6 +226,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     click(qtbot, window, "Tube for home: Sold")
     confirm(qtbot, window, "Stratamed applied", "Save")
     confirm(qtbot, window, "Aftercare explained")
+    assert find(window, QLineEdit, "Sessions planned in the course").text() == "3"
     type_into(qtbot, window, "Next session on or after", "06/01/2027")
     confirm(qtbot, window, "Next session planned", "Save")
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")

@@ -14,7 +14,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_into, visible_texts
-from tests.gui.test_checklist_actions import at_laser, show, start_session, status
+from tests.gui.test_checklist_actions import at_laser, events, show, start_session, status
 from tests.support.people import PIN, add_member
 from tests.support.walk import LASER, SIGN_OUT, tick_all
 
@@ -36,7 +36,7 @@ def test_an_administrator_sees_why_clinical_items_are_not_theirs_and_cannot_tick
     assert not identity.isEnabled()
     assert "Not for you: Ada Admin is an administrator or receptionist" in visible_texts(window)
     assert "Switch staff (Ctrl+Shift+S)" in visible_texts(window)
-    assert desk.session(session_id).events == ()
+    assert events(desk, session_id) == ()
 
 
 def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pin(
