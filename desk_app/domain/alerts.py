@@ -48,7 +48,7 @@ class Alert:
     def message_naming(self, name: str) -> str:
         if self.kind is AlertKind.READY:
             return f"{name}: the gel has worked. Ready for the laser room."
-        return f"{name}: remove the gel now. It has been on for the clinic's maximum."
+        return f"{name}: remove the gel now. It has been on for its maximum time."
 
 
 def _alert_instants(countdown: Countdown) -> dict[AlertKind, datetime]:

@@ -34,10 +34,10 @@ from tests.support.walk import ANAESTHETIC, SIGN_IN, TIME_OUT, tick_all
 LONDON = ZoneInfo("Europe/London")
 ZOE = "Zoë O'Brien"
 READY_ZOE = f"{ZOE}: the gel has worked. Ready for the laser room."
-REMOVE_ZOE = f"{ZOE}: remove the gel now. It has been on for the clinic's maximum."
+REMOVE_ZOE = f"{ZOE}: remove the gel now. It has been on for its maximum time."
 # With nobody signed in (or the screen locked) the banner names the patient by first name and initial.
 READY_ZOE_BRIEFLY = "Zoë O.: the gel has worked. Ready for the laser room."
-REMOVE_ZOE_BRIEFLY = "Zoë O.: remove the gel now. It has been on for the clinic's maximum."
+REMOVE_ZOE_BRIEFLY = "Zoë O.: remove the gel now. It has been on for its maximum time."
 
 # The colour of a card's left edge for each state (resources/styles/desk.qss); the state is also in words.
 EDGE = {

@@ -29,7 +29,7 @@ from desk_app.reports.session_view import session_summary_html, session_view
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.reports.sessions import Printed, to_pdf
 from tests.support.session_log import CLINICIAN, NURSE, Log, through_anaesthetic
-from tests.support.walk import LASER, SIGN_OUT, TIME_OUT
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
 
 SUMMER = datetime(2027, 7, 15, 8, 0, tzinfo=UTC)  # 09:00 in the UK, in summer time
 KATE = Staff(id=4, name="Kate Whitmore", initials="KW", role=Role.NURSE)
@@ -230,3 +230,16 @@ def test_alerts_of_gel_painted_again_are_kept_and_the_new_gel_is_still_on(log: L
 )
 def test_time_over_is_in_whole_minutes_never_understated(seconds: int, text: str) -> None:
     assert minutes_text(timedelta(seconds=seconds)) == text
+
+
+def test_a_product_with_a_shorter_maximum_is_printed_with_its_own_remove_by_time(log: Log) -> None:
+    """The 2.5%/2.5% cream may stay on 75 minutes, not the clinic's 90: the alert, the overrun and
+    their wording follow it."""
+    log.tick_all(SIGN_IN)
+    cream = {"product": "Lidocaine 2.5% / prilocaine 2.5% cream", "grams": 5, "covered": "No"}
+    log.tick_all(ANAESTHETIC, gel_product=cream)  # 09:00
+    log.clock.advance(minutes=80)
+    log.abort("Patient felt faint; rebooked", gel_removed=True)
+    summary = session_summary_html(record_of(log), log.clock.now(), LOCAL_FORMATS)
+    assert "Remove the gel now (gel on 75 minutes, the product&#39;s maximum)" in summary
+    assert "Gel left on 5 minutes past the remove-by time (remove by 10:15, removed 10:20)" in summary
