@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from desk_app.domain.clinical_rules import remove_minutes
 from desk_app.domain.countdown import Countdown
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import short_name
@@ -110,6 +111,13 @@ def _ended_at(state: SessionState) -> datetime | None:
     return end.at if end is not None else None
 
 
+def _remove_minutes(state: SessionState) -> int:
+    """The gel's limit as the live countdown has it: the product's maximum when that is shorter."""
+    anaesthetic = state.procedure.anaesthetic
+    product = state.item(anaesthetic.item_id).tick if anaesthetic is not None else None
+    return remove_minutes(state.procedure, product.values if product is not None else None)
+
+
 def raised_alerts(record: SessionRecord, state: SessionState, now: datetime) -> list[RaisedAlert]:
     """Every alert the gel raised by `now`, oldest first, so the printed record can account for each.
 
@@ -123,7 +131,7 @@ def raised_alerts(record: SessionRecord, state: SessionState, now: datetime) -> 
     acks = sorted((event for event in record.events if event.kind is EventKind.ALERT_ACK), key=lambda e: e.id)
     raised = []
     for tick in (event for event in changes if event.kind is EventKind.TICK):
-        countdown = Countdown.starting(tick.at, procedure.ready_minutes, procedure.remove_minutes)
+        countdown = Countdown.starting(tick.at, procedure.ready_minutes, _remove_minutes(state))
         live = gel.tick is not None and gel.tick.id == tick.id
         if live:
             assert state.countdown is not None  # a live 'gel applied' tick starts the countdown

@@ -146,7 +146,10 @@ def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[dateti
     if alert.kind is AlertKind.READY:
         what = f"Ready for the laser room (gel on {procedure.ready_minutes} minutes)"
     else:
-        what = f"Remove the gel now (gel on {procedure.remove_minutes} minutes, the clinic's maximum)"
+        # The clinic's maximum, or the product's when that is shorter (procedure 1.5).
+        minutes = round((alert.due_at - alert.gel_applied.at).total_seconds() / 60)
+        whose = "the clinic's" if minutes >= procedure.remove_minutes else "the anaesthetic product's"
+        what = f"Remove the gel now (gel on {minutes} minutes, {whose} maximum)"
     if not alert.live_gel:
         what += f", for gel applied at {when(alert.gel_applied.at)} and since undone"
     ack = alert.acknowledged

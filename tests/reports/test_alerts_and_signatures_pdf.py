@@ -29,7 +29,7 @@ from desk_app.reports.session_view import session_summary_html, session_view
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.reports.sessions import Printed, to_pdf
 from tests.support.session_log import CLINICIAN, NURSE, Log, through_anaesthetic
-from tests.support.walk import LASER, SIGN_OUT, TIME_OUT
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
 
 SUMMER = datetime(2027, 7, 15, 8, 0, tzinfo=UTC)  # 09:00 in the UK, in summer time
 KATE = Staff(id=4, name="Kate Whitmore", initials="KW", role=Role.NURSE)
@@ -215,6 +215,23 @@ def test_alerts_of_gel_painted_again_are_kept_and_the_new_gel_is_still_on(log: L
     assert (
         view.gel_overrun
         == "Gel still on 4 minutes past the remove-by time (remove by 11:36, still on at 11:40)"
+    )
+
+
+def test_a_product_with_a_shorter_limit_raises_the_remove_alert_at_its_own_maximum(log: Log) -> None:
+    """Procedure 1.5: the lidocaine/prilocaine cream must come off by 75 minutes, not the clinic's 90."""
+    log.tick_all(SIGN_IN)
+    cream = {"product": "Lidocaine 2.5% / prilocaine 2.5% cream", "grams": 6, "covered": "No"}
+    log.tick_all(ANAESTHETIC, gel_product=cream)  # gel applied at 09:00
+    log.clock.advance(minutes=80)
+    view = session_view(record_of(log), log.clock.now(), LOCAL_FORMATS)
+    assert [(line.alert, line.due) for line in view.alerts] == [
+        ("Ready for the laser room (gel on 60 minutes)", "10:00"),
+        ("Remove the gel now (gel on 75 minutes, the anaesthetic product's maximum)", "10:15"),
+    ]
+    assert (
+        view.gel_overrun
+        == "Gel still on 5 minutes past the remove-by time (remove by 10:15, still on at 10:20)"
     )
 
 
