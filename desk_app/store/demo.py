@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import cycle, groupby
 from typing import Any
 
+from desk_app.domain.alerts import AlertKind
 from desk_app.domain.clinic import ClinicDetails, checked_clinic_details
 from desk_app.domain.clock import ManualClock, SystemClock
 from desk_app.domain.credentials import SecretHasher
@@ -763,6 +764,9 @@ class _DemoBuilder:
             return
         gel_at = start + timedelta(minutes=GEL_AFTER_START)
         self.anaesthetic(record, course, nurse, gel_at, visit.twist)
+        # The board's 'ready' alert, seen by the nurse a minute after it sounded.
+        self.clock.set(gel_at + timedelta(minutes=self.desk.procedure.ready_minutes + 1))
+        self.desk.acknowledge_alert(record.id, AlertKind.READY, nurse.id)
         device_id = self.laser_for(course)
         self.time_out(
             record, course, nurse, gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10)), device_id

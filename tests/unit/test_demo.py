@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from peewee import Database
 
+from desk_app.domain.alerts import AlertKind, raised_alerts
 from desk_app.domain.clinic import missing_patient_lines
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.countdown import GelPhase
@@ -199,6 +200,18 @@ def test_one_past_pass_treated_an_area_without_gel_for_a_clinicians_reason(
         (("Not painted with gel: Chin",), ItemStatus.OVERRIDDEN)
     ]
     assert flagged[0].override is not None and "without the gel" in flagged[0].override.text
+
+
+def test_each_past_ready_alert_was_acknowledged_by_the_nurse(history: list[SessionRecord]) -> None:
+    now = datetime.now(UTC)
+    for record in history:
+        state = record.state(now)
+        if state.status is not SessionStatus.SIGNED_OUT:
+            continue
+        alerts = raised_alerts(record, state, now)
+        assert [alert.kind for alert in alerts] == [AlertKind.READY]
+        assert alerts[0].acknowledged is not None
+        assert alerts[0].acknowledged.at - alerts[0].due_at == timedelta(minutes=1)
 
 
 def test_past_laser_settings_stay_within_the_demo_ranges(history: list[SessionRecord]) -> None:
