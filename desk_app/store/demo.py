@@ -764,9 +764,7 @@ class _DemoBuilder:
             return
         gel_at = start + timedelta(minutes=GEL_AFTER_START)
         self.anaesthetic(record, course, nurse, gel_at, visit.twist)
-        # The board's 'ready' alert, seen by the nurse a minute after it sounded.
-        self.clock.set(gel_at + timedelta(minutes=self.desk.procedure.ready_minutes + 1))
-        self.desk.acknowledge_alert(record.id, AlertKind.READY, nurse.id)
+        self.acknowledge_ready(record, gel_at, nurse)
         device_id = self.laser_for(course)
         self.time_out(
             record, course, nurse, gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10)), device_id
@@ -774,6 +772,11 @@ class _DemoBuilder:
         self.laser(record, course, visit, nurse, device_id)
         self.sign_out(record, course, nurse)
         self.signed_out += 1
+
+    def acknowledge_ready(self, record: SessionRecord, gel_at: datetime, nurse: Staff) -> None:
+        """The board's 'ready' alert, seen by the nurse a minute after it sounded."""
+        self.clock.set(gel_at + timedelta(minutes=self.desk.procedure.ready_minutes + 1))
+        self.desk.acknowledge_alert(record.id, AlertKind.READY, nurse.id)
 
     def prepared(self, course: Course, gel_minutes_ago: int, nurse: Staff) -> SessionRecord:
         """Today's session of a returning patient, signed in, with gel on since `gel_minutes_ago`."""
@@ -795,6 +798,7 @@ class _DemoBuilder:
         (prefilled, as the app does) and a little more energy; the full-beam pass is next."""
         nurse = self.nurses[1]
         record = self.prepared(course, LASER_ROOM_GEL_MINUTES, nurse)
+        self.acknowledge_ready(record, self.now - timedelta(minutes=LASER_ROOM_GEL_MINUTES), nurse)
         device_id = self.laser_for(course)
         self.time_out(record, course, nurse, self.now - timedelta(minutes=16), device_id)
         _, previous = self.desk.previous_values(record)
