@@ -146,7 +146,8 @@ def aftercare_document(
             "give the patient the aftercare in words."
         )
     treated_on = treatment_day(record, now)
-    if ends_course(record, now):  # the last planned session: no next date on the sheet
+    complete = ends_course(record, now)
+    if complete:  # the last planned session: no next date on the sheet
         planned, earliest = None, None
     else:
         planned, earliest = planned_next_date(record, now), next_session_from(record, treated_on)
@@ -159,6 +160,7 @@ def aftercare_document(
         kinds=SheetDateKind,
         patient=record.patient,
         session_number=record.session_number,
+        course_complete=complete,
         show_date=formats.date,
         long_date=formats.long_date,
     )
@@ -190,7 +192,9 @@ def history_document(
     lines = [session_line(record, now) for record in sessions]
     so_far = course(sessions, now)
     course_text = so_far.summary
-    if so_far.earliest_next and so_far.sessions_done < so_far.planned:
+    if so_far.sessions_done and so_far.sessions_done >= so_far.planned:
+        course_text += "; the course is complete"
+    elif so_far.earliest_next:
         course_text += f"; next session not before {formats.date(so_far.earliest_next)}"
     title = "Patient history"
     html = render(

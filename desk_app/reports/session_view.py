@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
+from desk_app.domain.clinical_rules import CourseContext
 from desk_app.domain.countdown import mm_ss
+from desk_app.domain.course import ends_course
 from desk_app.domain.dates import local_today
 from desk_app.domain.follow_up import follow_up_form
 from desk_app.domain.laser_register import adverse_events_text
-from desk_app.domain.procedure import Procedure
+from desk_app.domain.procedure import ItemDef, Procedure
 from desk_app.domain.session import EventKind, SessionRecord, SessionState, SessionStatus
 from desk_app.domain.signatures import SignatureLine, signature_lines
 from desk_app.domain.values import describe_values
@@ -68,6 +70,32 @@ class SessionView:
     notes: list[str]
     amendments: list[str]
     follow_ups: list[str]  # calls and complications after the session, oldest first
+    course_complete: bool = False  # the session's course plan ends the course: no next session
+
+
+# What the record adds to the course items' own values (procedure 1.5): the last session the nurse's
+# interval check was made against, and the course's end at its last session.
+COURSE_COMPLETE_LINE = ("Next session", "none, the course is complete with this session")
+
+
+def _interval_line(context: CourseContext | None, show_date: Callable[[date], str]) -> tuple[str, str] | None:
+    """'Last session: 15/10/2026, 21 days before', as the card showed it when the session started."""
+    if context is None:
+        return None
+    if context.last_session is None or context.days_since_last is None:
+        return ("Last session", "none, this is the first session of the course")
+    days = context.days_since_last
+    return ("Last session", f"{show_date(context.last_session)}, {days} day{'s' if days != 1 else ''} before")
+
+
+def _course_lines(
+    item: ItemDef, state: SessionState, complete: bool, show_date: Callable[[date], str]
+) -> list[tuple[str, str]]:
+    if item.checks_course_interval and (line := _interval_line(state.course_context, show_date)):
+        return [line]
+    if item.plans_course and complete:
+        return [COURSE_COMPLETE_LINE]
+    return []
 
 
 def session_view(
@@ -78,6 +106,7 @@ def session_view(
     show_time = formats.date_time
     state = record.state(now)
     started_on = local_today(record.started_at)
+    complete = ends_course(record, now)
 
     def when(instant: datetime) -> str:
         """The time alone on the session's own day; the date too on any other (an amendment, say)."""
@@ -94,7 +123,14 @@ def session_view(
                     label=item.label,
                     status=ITEM_STATUS_WORDS[item_state.status],
                     when=f"{when(tick.at)} {tick.staff_initials}" if tick else "",
-                    values=describe_values(item, dict(tick.values)) if tick else [],
+                    values=(
+                        [
+                            *describe_values(item, dict(tick.values)),
+                            *_course_lines(item, state, complete, formats.date),
+                        ]
+                        if tick
+                        else []
+                    ),
                     flags=item_state.flags,
                     history=history_lines(item_state, show_time),
                 )
@@ -135,6 +171,7 @@ def session_view(
             follow_up_line(event, follow_up_form(record.procedure, running), show_time)
             for event in state.follow_ups
         ],
+        course_complete=complete,
     )
 
 
@@ -156,10 +193,9 @@ def _alert_line(alert: RaisedAlert, procedure: Procedure, when: Callable[[dateti
     minutes = round((alert.due_at - alert.gel_applied.at).total_seconds() / 60)
     if alert.kind is AlertKind.READY:
         what = f"Ready for the laser room (gel on {minutes} minutes)"
-    elif minutes < procedure.remove_minutes:
-        what = f"Remove the gel now (gel on {minutes} minutes, the product's maximum)"
-    else:
-        what = f"Remove the gel now (gel on {minutes} minutes, the clinic's maximum)"
+    else:  # the clinic's maximum, or the product's when that is shorter (procedure 1.5)
+        whose = "the clinic's" if minutes >= procedure.remove_minutes else "the anaesthetic product's"
+        what = f"Remove the gel now (gel on {minutes} minutes, {whose} maximum)"
     if not alert.live_gel:
         what += f", for gel applied at {when(alert.gel_applied.at)} and since undone"
     ack = alert.acknowledged

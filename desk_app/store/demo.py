@@ -11,6 +11,11 @@ The clinic has two registered lasers. Every clinic day an authorised operator ch
 day's patients are booked on before the first of them; one check failed, and that day's patient went
 on the other laser, as the app's hard stop makes a real clinic do.
 
+Procedure 1.5's rules (issue 16) each show once: a clinician's override of more gel than the product
+allows and of a session sooner than 4 weeks after the last, test patches before a first session of
+skin type IV to VI, courses complete at session 3 of 3 (no next date) and one extended with a reason,
+and allergies on a patient's registration.
+
 The demo only ever fills a new database: training data must never mix with real records.
 """
 
@@ -23,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from itertools import cycle, groupby
 from typing import Any
 
+from desk_app.domain.alerts import AlertKind
 from desk_app.domain.clinic import ClinicDetails, checked_clinic_details
 from desk_app.domain.clock import ManualClock, SystemClock
 from desk_app.domain.credentials import SecretHasher
@@ -147,8 +153,20 @@ CHECK_MINUTES = 6
 CHECKS_BEFORE_FIRST_SESSION = timedelta(minutes=15)  # when the day's first patient comes earlier
 
 CONSENT_FORM = "CF-LASER v3"
-STRONG_GEL = "Lidocaine 23% / tetracaine 7% (compounded)"
-LMX4 = "LMX4 lidocaine 4%"
+# The clinic's two anaesthetic products, as the procedure lists them (LMX4 may be covered, up to 20 g;
+# the lidocaine/prilocaine cream must not be, up to 10 g, and comes off sooner). Most patients have
+# LMX4; the grams follow the areas painted.
+LMX4 = "LMX4 lidocaine 4% cream"
+LIDOCAINE_PRILOCAINE = "Lidocaine 2.5% / prilocaine 2.5% cream"
+GRAMS_PER_AREA = {LMX4: 2.5, LIDOCAINE_PRILOCAINE: 2.0}
+NO_TOXICITY_SIGNS = {
+    "numb_mouth": "No",
+    "metallic_taste": "No",
+    "dizziness": "No",
+    "ringing_ears": "No",
+    "blurred_vision": "No",
+}
+TEST_PATCH_RESULT = "No reaction"  # done at the consultation, for skin types IV to VI
 
 # Why a session deserves a mention: these show the record's less common events on screen and in print.
 OVERRIDE = "override"  # skin type V, and a clinician's written reason to go on
@@ -159,6 +177,24 @@ PHOTOS_REFUSED = "photos refused"
 UNPAINTED = "unpainted"  # the full-beam pass also treats an area the gel was not on: overridden
 ADVERSE = "adverse event"  # a blister, reviewed by the clinician; the follow-up call finds it infected
 CALLED = "called"  # the follow-up call two days later: nothing wrong
+OVER_GRAMS = "over grams"  # more LMX4 than the product allows, for a large area: overridden
+EARLY = "early"  # sooner than 4 weeks after the last session: overridden
+
+OVER_GRAMS_AMOUNT = 24  # g of LMX4, over its 20 g
+OVER_GRAMS_REASON = (
+    "Whole face with deep scarring: 24 g of LMX4 needed for an even layer. Adult of 92 kg, skin "
+    "intact, not covered; gel off within the hour and the toxicity check asked before the laser."
+)
+EARLY_REASON = (
+    "Brought forward a week: the patient starts work abroad next month. Skin fully healed, "
+    "no sun or tan since the last session; agreed with the patient."
+)
+EXTENSION_REASON = (
+    "Deep rolling scars on the cheeks about half improved after 3 sessions; a fourth agreed "
+    "with the patient to finish them."
+)
+# Registration details a nurse adds at the consultation: shown beside the anaesthetic-allergy question.
+ALLERGIES = {"Pritchard": "Penicillin (rash)", "Okoye": "Elastoplast plasters (itchy rash)"}
 
 UNPAINTED_AREA = "Chin"
 UNPAINTED_REASON = (
@@ -167,7 +203,7 @@ UNPAINTED_REASON = (
 )
 
 OVERRIDE_REASON = (
-    "Skin type V. Test patch 4 weeks ago healed without pigment change; "
+    "Skin type V. Test patch at the consultation two weeks ago healed without pigment change; "
     "lower energy and density agreed with the patient."
 )
 NOTE_TEXT = "Pinpoint bleeding on the left cheek; stopped with gentle pressure within two minutes."
@@ -228,14 +264,18 @@ class Course:
     isotretinoin: str = "Never"
     cold_sores: str = "No history of cold sores"
     gel: str = LMX4
+    covered: str = "No"
+    extended_to: int = 0  # at the last planned session, a clinician extends the course to this many
     cool_air: str = "Accepted"
     tube: str = "Sold"
     today: str = ""
     laser: Laser = FOTONA
 
 
-# Visits of one patient are 5 weeks apart (4 to 6 once moved off weekends); settings stay within the
-# clinic's limits and rise gently through a course, lower for darker skin types.
+# Visits of one patient are 5 weeks apart (4 to 6 once moved off weekends), but for one brought
+# forward with a clinician's override; settings stay within the clinic's limits and rise gently through
+# a course, lower for darker skin types. O'Brien's and Sharma's courses end at session 3 of 3;
+# Wiśniewski's is extended to 4 at its third.
 COURSES = (
     Course(
         "O'Brien",
@@ -246,15 +286,19 @@ COURSES = (
             Visit(15, "10:00", 35, 15, 4.5),
             Visit(10, "09:30", 40, 20, 5.0, NOTE),
         ),
+        covered="Yes",
     ),
     Course(
         "Sharma",
         "IV",
         ("Cheeks", "Chin", "Jaw line"),
-        (Visit(17, "11:00", 25, 10, 3.5), Visit(12, "11:30", 30, 12, 4.0, CALLED)),
-        planned=2,
+        (
+            Visit(22, "11:00", 20, 10, 3.0),
+            Visit(17, "11:00", 25, 10, 3.5),
+            Visit(12, "11:30", 30, 12, 4.0, CALLED),
+        ),
         cold_sores="History, antiviral started",
-        gel=STRONG_GEL,
+        gel=LIDOCAINE_PRILOCAINE,
         tube="Recommended, declined",
         laser=DERMABLATE,
     ),
@@ -268,10 +312,13 @@ COURSES = (
         "Wiśniewski",
         "III",
         ("Forehead", "Cheeks", "Nose", "Chin"),
-        (Visit(7, "10:00", 45, 20, 6.0, ADVERSE),),
-        planned=4,
+        (
+            Visit(17, "14:30", 35, 15, 5.0, OVER_GRAMS),
+            Visit(12, "15:00", 40, 18, 5.5),
+            Visit(7, "10:00", 45, 20, 6.0, ADVERSE),
+        ),
         isotretinoin="More than 6 months ago",
-        gel=STRONG_GEL,
+        extended_to=4,
         laser=DERMABLATE,
     ),
     Course(
@@ -287,7 +334,7 @@ COURSES = (
         ("Cheeks", "Temples", "Jaw line"),
         (Visit(10, "14:00", 50, 20, 6.5, CORRECTION), Visit(5, "14:30", 55, 22, 7.0)),
         planned=4,
-        gel=STRONG_GEL,
+        covered="Yes",
         today=READY,
     ),
     Course(
@@ -310,7 +357,7 @@ COURSES = (
         "Llewellyn",
         "II",
         ("Forehead", "Cheeks", "Chin"),
-        (Visit(4, "10:00", 35, 15, 4.5, PHOTOS_REFUSED),),
+        (Visit(7, "10:30", 35, 15, 4.5, PHOTOS_REFUSED), Visit(4, "10:00", 40, 18, 5.0, EARLY)),
     ),
     Course(
         "Bjørk",
@@ -318,6 +365,7 @@ COURSES = (
         ("Cheeks", "Nose"),
         (Visit(3, "15:00", 40, 20, 5.5, UNPAINTED),),
         planned=2,
+        gel=LIDOCAINE_PRILOCAINE,
         cool_air="Declined",
         tube="Recommended, declined",
         laser=DERMABLATE,
@@ -327,7 +375,7 @@ COURSES = (
 )
 
 # Minutes from the start of a session to the 'gel applied' tick: sign-in and painting fit within it.
-GEL_AFTER_START = 22
+GEL_AFTER_START = 25
 NEXT_SESSION_WEEKS = 5
 STAFF_WEEKS_AGO = 30
 REGISTERED_BEFORE_FIRST_VISIT = timedelta(days=14)
@@ -407,6 +455,7 @@ class _DemoBuilder:
         self.operators: list[Staff] = []  # the authorised laser operators
         self.devices: dict[Laser, int] = {}  # each laser's id in the register
         self.patients: dict[str, Patient] = {}
+        self.registered_on: dict[str, date] = {}  # the consultation's day, by family name
         self.signed_out = 0
         self.aborted = 0
         self.checks = 0
@@ -552,6 +601,11 @@ class _DemoBuilder:
             self.clock.set(when)
             nurse = self.nurses[len(self.patients) % len(self.nurses)]
             self.patients[family] = self.desk.register_patient(given, family, born, number, nurse.id)
+            self.registered_on[family] = local_today(when)
+            if family in ALLERGIES:  # asked at the consultation, added to the registration
+                self.clock.advance(minutes=3)
+                changes: dict[str, object] = {"allergies": ALLERGIES[family]}
+                self.patients[family] = self.desk.update_patient(self.patients[family].id, changes, nurse.id)
 
     # --- one session, step by step -----------------------------------------------------------------
 
@@ -574,32 +628,64 @@ class _DemoBuilder:
             return nurse
         return self.operators[0]
 
+    def clinician_overrides(self, record: SessionRecord, item_id: str, reason: str) -> None:
+        """The clinician comes to the desk, reads the flag and lets the session go on, with a reason."""
+        assert self.clinician is not None
+        self.clock.advance(minutes=3)
+        self.desk.override(record.id, item_id, reason, self.clinician.id, self.clinician.id, DEMO_PIN)
+
+    def skin_type(self, record: SessionRecord, course: Course) -> dict[str, Any]:
+        """The skin type; at a first session of skin type IV to VI, the test patch done at the
+        consultation (the day the patient was registered) and its result."""
+        values: dict[str, Any] = {"fitzpatrick": course.skin_type}
+        if (
+            course.skin_type in self.desk.procedure.item("skin_type").test_patch_for
+            and record.session_number == 1
+        ):
+            values["test_patch_date"] = self.registered_on[course.family_name].isoformat()
+            values["test_patch_result"] = TEST_PATCH_RESULT
+        return values
+
     def sign_in(self, record: SessionRecord, course: Course, nurse: Staff, twist: str) -> SessionRecord:
-        """Read-do with the patient; a flagged skin type waits for the clinician's written reason."""
+        """Read-do with the patient; a flagged skin type, or a session sooner than 4 weeks after the
+        last, waits for the clinician's written reason."""
         medication: dict[str, Any] = {"isotretinoin": course.isotretinoin, "cold_sores": course.cold_sores}
         if course.isotretinoin == "More than 6 months ago":
             medication["isotretinoin_last_dose"] = (self.clock.now().date() - timedelta(days=430)).isoformat()
         self.tick(record, "identity", {"second_identifier": "Date of birth"}, nurse)
         self.tick(record, "consent", {"form_version": CONSENT_FORM}, nurse)
-        self.tick(record, "skin_type", {"fitzpatrick": course.skin_type}, nurse)
+        self.tick(record, "course_interval", {}, nurse)
+        if twist == EARLY:
+            self.clinician_overrides(record, "course_interval", EARLY_REASON)
+        self.tick(record, "skin_type", self.skin_type(record, course), nurse)
         if twist == OVERRIDE:
-            assert self.clinician is not None
-            self.clock.advance(minutes=3)
-            self.desk.override(
-                record.id, "skin_type", OVERRIDE_REASON, self.clinician.id, self.clinician.id, DEMO_PIN
-            )
+            self.clinician_overrides(record, "skin_type", OVERRIDE_REASON)
         self.tick(record, "medication_history", medication, nurse)
-        contraindications = {"pregnant": "No", "infection": "No", "sun": "No", "anaesthetic_allergy": "No"}
+        contraindications = {
+            "pregnant": "No",
+            "infection": "No",
+            "sun": "No",
+            "anaesthetic_allergy": "No",
+            "keloid": "No",
+            "photosensitising": "No",
+            "anticoagulant": "No",
+            "recent_procedure": "No",
+        }
         self.tick(record, "contraindications", contraindications, nurse)
         photos = "Refused by patient" if twist == PHOTOS_REFUSED else "Taken"
         return self.tick(record, "photos", {"photos": photos}, nurse)
 
     def anaesthetic(
-        self, record: SessionRecord, course: Course, nurse: Staff, gel_at: datetime
+        self, record: SessionRecord, course: Course, nurse: Staff, gel_at: datetime, twist: str = ""
     ) -> SessionRecord:
-        """Paint the gel; the 'gel applied' tick lands exactly at `gel_at`, which starts the countdown."""
-        self.tick(record, "gel_product", {"product": course.gel}, nurse)
-        self.tick(record, "gel_areas", {"areas": list(course.areas), "covered": "No"}, nurse)
+        """Paint the gel, weighed by the areas (more, overridden, with the over-grams twist); the
+        'gel applied' tick lands exactly at `gel_at`, which starts the countdown."""
+        grams = OVER_GRAMS_AMOUNT if twist == OVER_GRAMS else GRAMS_PER_AREA[course.gel] * len(course.areas)
+        product = {"product": course.gel, "grams": grams, "covered": course.covered}
+        self.tick(record, "gel_product", product, nurse)
+        if twist == OVER_GRAMS:
+            self.clinician_overrides(record, "gel_product", OVER_GRAMS_REASON)
+        self.tick(record, "gel_areas", {"areas": list(course.areas)}, nurse)
         self.tick(record, "gel_clear_of_eyes", {}, nurse)
         assert self.clock.now() < gel_at, "the steps before the gel take longer than planned"
         self.clock.set(gel_at)
@@ -614,6 +700,7 @@ class _DemoBuilder:
         for item_id, values in (
             ("identity_read_back", {}),
             ("gel_removed", {}),
+            ("anaesthetic_toxicity", NO_TOXICITY_SIGNS),
             ("patient_eye_protection", {"type": "External eye shields"}),
             ("staff_eyewear", {"device": device_id}),
             ("cool_air", {"cool_air": course.cool_air}),
@@ -687,9 +774,15 @@ class _DemoBuilder:
             self.tick(record, "adverse_events", {"adverse": "None"}, nurse)
 
     def sign_out(self, record: SessionRecord, course: Course, nurse: Staff) -> SessionRecord:
-        """Healing gel, aftercare, the next visit (none after the last one planned), then the signature."""
-        next_session: dict[str, Any] = {"planned_sessions": course.planned}
-        if record.session_number < course.planned:
+        """Healing gel, aftercare, the next visit (none once the course is complete: the last planned
+        session, unless the clinician extends the course there, with a reason), then the signature."""
+        planned = course.planned
+        next_session: dict[str, Any] = {}
+        if course.extended_to and record.session_number >= course.planned:
+            planned = course.extended_to
+            next_session["extension_reason"] = EXTENSION_REASON
+        next_session["planned_sessions"] = planned
+        if record.session_number < planned:
             next_date = self.clock.now().date() + timedelta(weeks=NEXT_SESSION_WEEKS)
             next_session["next_date"] = next_date.isoformat()
         self.tick(record, "stratamed", {"tube": course.tube}, nurse)
@@ -716,7 +809,8 @@ class _DemoBuilder:
             self.aborted += 1
             return
         gel_at = start + timedelta(minutes=GEL_AFTER_START)
-        self.anaesthetic(record, course, nurse, gel_at)
+        self.anaesthetic(record, course, nurse, gel_at, visit.twist)
+        self.acknowledge_ready(record, gel_at, nurse)
         device_id = self.laser_for(course)
         self.time_out(
             record, course, nurse, gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10)), device_id
@@ -741,6 +835,11 @@ class _DemoBuilder:
             self.desk.record_follow_up(session_id, values, nurse.id)
             self.calls.remove((at, session_id, values, nurse))
 
+    def acknowledge_ready(self, record: SessionRecord, gel_at: datetime, nurse: Staff) -> None:
+        """The board's 'ready' alert, seen by the nurse a minute after it sounded."""
+        self.clock.set(gel_at + timedelta(minutes=self.desk.procedure.ready_minutes + 1))
+        self.desk.acknowledge_alert(record.id, AlertKind.READY, nurse.id)
+
     def prepared(self, course: Course, gel_minutes_ago: int, nurse: Staff) -> SessionRecord:
         """Today's session of a returning patient, signed in, with gel on since `gel_minutes_ago`."""
         gel_at = self.now - timedelta(minutes=gel_minutes_ago)
@@ -761,6 +860,7 @@ class _DemoBuilder:
         (prefilled, as the app does) and a little more energy; the full-beam pass is next."""
         nurse = self.nurses[1]
         record = self.prepared(course, LASER_ROOM_GEL_MINUTES, nurse)
+        self.acknowledge_ready(record, self.now - timedelta(minutes=LASER_ROOM_GEL_MINUTES), nurse)
         device_id = self.laser_for(course)
         self.time_out(record, course, nurse, self.now - timedelta(minutes=16), device_id)
         _, previous = self.desk.previous_values(record)

@@ -50,6 +50,7 @@ ADVERSE_DETAILS: dict[str, Any] = {
 ADVERSE_REASON = "Blister reviewed: superficial, aftercare given, review in 1 week"
 NOTE = "Patient anxious at first; settled once the cool air was on"
 UNPAINTED_REASON = "Gel had spread onto the chin; numb on testing, patient comfortable"
+EARLY_REASON = "Brought forward a week: the patient moves abroad; skin healed, no sun since"
 PRINTED_BY = "Mo Manager"
 
 
@@ -80,14 +81,25 @@ def open_clinic(path: Path, start: datetime = START) -> Clinic:
 
 
 def start_through_time_out(
-    desk: Desk, clock: ManualClock, patient_id: int, nurse: Staff, clinician: Staff | None = None
+    desk: Desk,
+    clock: ManualClock,
+    patient_id: int,
+    nurse: Staff,
+    clinician: Staff | None = None,
+    early_by: Staff | None = None,
 ) -> SessionRecord:
-    """Sign-in (with skin type V overridden when a clinician is given), gel, the hour's wait, time-out."""
+    """Sign-in (with skin type V overridden when a clinician is given, and a session sooner than 4
+    weeks after the last overridden by `early_by`), gel, the hour's wait, time-out."""
     session = desk.start_session(patient_id, nurse.id)
+    sign_in = dict(SIGN_IN)
+    if early_by is not None:  # ticked here, so that the override is this clinician's, with this reason
+        desk.tick(session.id, "course_interval", sign_in.pop("course_interval"), nurse.id)
+        clock.advance(minutes=2)
+        desk.override(session.id, "course_interval", EARLY_REASON, early_by.id, nurse.id, PIN)
     if clinician is None:
-        tick_all(desk, session.id, SIGN_IN, nurse.id)
+        tick_all(desk, session.id, sign_in, nurse.id)
     else:
-        tick_all(desk, session.id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
+        tick_all(desk, session.id, {**sign_in, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
         clock.advance(minutes=2)
         desk.override(session.id, "skin_type", OVERRIDE_REASON, clinician.id, nurse.id, PIN)
     tick_all(desk, session.id, ANAESTHETIC, nurse.id)
@@ -105,19 +117,26 @@ def treat(
     note: str = "",
     planned: int = 3,
     next_date: date | None = None,
+    ends_course: bool = False,
+    extension_reason: str = "",
+    early: bool = False,
     fluence: float = 5.5,
     beam_areas: tuple[str, ...] = (),
     sign_out: bool = True,
 ) -> SessionRecord:
     """A whole session from the clock's now; `laser_at` moves the clock to the first laser pass.
 
-    With `adverse`, the adverse-event item records "Yes" with that description (and ADVERSE_DETAILS)
-    and the clinician reviews it (an override) before sign-out. With `beam_areas` the full-beam
-    pass treats them; one not painted with gel is overridden by the clinician. The next session
-    defaults to five weeks after today.
+    With `adverse`, the adverse-event item records "Yes" with that description (and ADVERSE_DETAILS) and the clinician
+    reviews it (an override) before sign-out. With `beam_areas` the full-beam pass treats them; one
+    not painted with gel is overridden by the clinician. The next session defaults to five weeks
+    after today; with `ends_course` none is planned (the last planned session), and an
+    `extension_reason` plans `planned` beyond the course's last session. With `early` the
+    session comes sooner than 4 weeks after the last, and the clinician overrides the interval check.
     """
     desk, clock, nurse, clinician = clinic.desk, clinic.clock, clinic.nurse, clinic.clinician
-    record = start_through_time_out(desk, clock, patient.id, nurse, clinician if override else None)
+    record = start_through_time_out(
+        desk, clock, patient.id, nurse, clinician if override else None, clinician if early else None
+    )
     if laser_at is not None:
         clock.set(laser_at)
     else:
@@ -143,7 +162,11 @@ def treat(
         return record
     clock.advance(minutes=10)
     planned_next = next_date or local_today(clock.now()) + timedelta(weeks=5)
-    plan = {"planned_sessions": planned, "next_date": planned_next.isoformat()}
+    plan: dict[str, Any] = {"planned_sessions": planned}
+    if not ends_course:
+        plan["next_date"] = planned_next.isoformat()
+    if extension_reason:
+        plan["extension_reason"] = extension_reason
     tick_all(desk, record.id, {**SIGN_OUT, "next_session": plan}, nurse.id)
     return desk.sign_out(record.id, nurse.id, PIN)
 

@@ -204,12 +204,16 @@ class Sheets:
     year_end: tuple[SessionRecord, Printed]
     after_midnight: tuple[SessionRecord, Printed]
     not_signed_out: tuple[SessionRecord, Printed]
+    course_end: tuple[SessionRecord, Printed]  # session 3 of 3: the course is complete
+    extended: tuple[SessionRecord, Printed]  # session 3 of 3, the course extended to 4 there
     stopped: SessionRecord
     no_pass_yet: SessionRecord
     now: datetime
 
 
 MONTH_END_NEXT = date(2027, 3, 4)
+EXTENDED = "Deep scars half improved after 3 sessions; a fourth agreed with the patient"
+LAST_SESSION = "This was the last planned session of your course of treatment."
 
 
 @pytest.fixture(scope="module")
@@ -219,9 +223,16 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
     typed = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
     details = desk.update_clinic_details(typed, administrator(desk).id)
 
-    def treated(given: str, number: str, start: datetime, **options: object) -> tuple[SessionRecord, Printed]:
-        clock.set(start)
+    def treated(
+        given: str, number: str, start: datetime, earlier: int = 0, **options: object
+    ) -> tuple[SessionRecord, Printed]:
+        """The patient's session at `start`, after `earlier` sessions 5 weeks apart before it."""
+        clock.set(start - timedelta(weeks=5 * earlier))
         patient = clinic.register(given, "Okoye", "1993-04-06", number)
+        for weeks_before in range(5 * earlier, 0, -5):
+            clock.set(start - timedelta(weeks=weeks_before))
+            treat(clinic, patient)
+        clock.set(start)
         record = treat(clinic, patient, **options)  # type: ignore[arg-type]
         return record, to_pdf(aftercare_document(record, details, clock.now(), LOCAL_FORMATS), clock.now())
 
@@ -239,6 +250,15 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
             laser_at=datetime(2026, 10, 24, 23, 30, tzinfo=UTC),
         )
         not_signed_out = treated("Edna", "AZ-02005", datetime(2026, 11, 25, 9, 0, tzinfo=UTC), sign_out=False)
+        course_end = treated("Ines", "AZ-02008", datetime(2027, 2, 3, 9, 0, tzinfo=UTC), 2, ends_course=True)
+        extended = treated(
+            "Jade",
+            "AZ-02009",
+            datetime(2027, 2, 4, 9, 0, tzinfo=UTC),
+            2,
+            planned=4,
+            extension_reason=EXTENDED,
+        )
 
         clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
         fay = clinic.register("Fay", "Okoye", "1993-04-06", "AZ-02006")
@@ -253,6 +273,8 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
             year_end=year_end,
             after_midnight=after_midnight,
             not_signed_out=not_signed_out,
+            course_end=course_end,
+            extended=extended,
             stopped=stopped,
             no_pass_yet=no_pass_yet,
             now=clock.now(),
@@ -387,7 +409,7 @@ def test_a_session_run_under_a_version_without_the_sheet_is_refused_clearly(
 ) -> None:
     """Version 1.1 had no [aftercare]; its records still open, and asking for a sheet says why not."""
     cut = procedure.source.index("\n[aftercare]\n")
-    old_text = procedure.source[:cut].replace('version = "1.5"', 'version = "1.1"', 1)
+    old_text = procedure.source[:cut].replace(f'version = "{procedure.version}"', 'version = "1.1"', 1)
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.aftercare is None
     then = Desk(db, old, clock)
@@ -407,7 +429,9 @@ def test_a_session_run_under_a_version_before_the_signs_prints_its_own_words(
 ) -> None:
     """Version 1.3's sheet had no signs or skin care: it prints as written, still with whom to call."""
     lists = re.compile(r"^(skin_care|call_us_if) = \[\n.*?\n\]\n", flags=re.DOTALL | re.MULTILINE)
-    old_text = lists.sub("", procedure.source).replace('version = "1.5"', 'version = "1.3"', 1)
+    old_text = lists.sub("", procedure.source).replace(
+        f'version = "{procedure.version}"', 'version = "1.3"', 1
+    )
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
     assert old.aftercare is not None and old.aftercare.call_us_if == ()
     then = Desk(db, old, clock)
@@ -421,3 +445,31 @@ def test_a_session_run_under_a_version_before_the_signs_prints_its_own_words(
     assert "Looking after your skin" not in printed.text
     assert "When to call us Call us with any question or worry about your skin." in printed.text
     assert CONTACT in printed.text and OUT_OF_HOURS in printed.text
+
+
+# --- the course's end (procedure 1.5, issue 16) -----------------------------------------------------
+
+
+def test_the_sheet_of_session_three_of_three_gives_no_next_session(sheets: Sheets) -> None:
+    record, printed = sheets.course_end
+    assert record.session_number == 3
+    text = printed.text
+    assert NOT_BEFORE not in text and PLANNED not in text
+    assert LAST_SESSION in text
+    # The rest of the sheet is as ever, the sun's 4 weeks included.
+    treated = treatment_day(record, sheets.now)
+    assert f"{SUN} {local_long_date(treated + timedelta(days=28))}" in text
+
+
+def test_a_course_extended_at_its_last_planned_session_keeps_the_next_session(sheets: Sheets) -> None:
+    record, printed = sheets.extended
+    assert record.session_number == 3
+    treated = treatment_day(record, sheets.now)
+    assert f"{NOT_BEFORE} {local_long_date(treated + timedelta(days=28))}" in printed.text
+    assert f"{PLANNED} {local_long_date(treated + timedelta(weeks=5))}" in printed.text
+    assert LAST_SESSION not in printed.text
+
+
+def test_only_the_courses_last_session_says_so(sheets: Sheets) -> None:
+    for which in ("month_end", "clock_change", "year_end", "after_midnight", "not_signed_out"):
+        assert LAST_SESSION not in getattr(sheets, which)[1].text

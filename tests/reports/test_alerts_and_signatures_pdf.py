@@ -218,6 +218,23 @@ def test_alerts_of_gel_painted_again_are_kept_and_the_new_gel_is_still_on(log: L
     )
 
 
+def test_a_product_with_a_shorter_limit_raises_the_remove_alert_at_its_own_maximum(log: Log) -> None:
+    """Procedure 1.5: the lidocaine/prilocaine cream must come off by 75 minutes, not the clinic's 90."""
+    log.tick_all(SIGN_IN)
+    cream = {"product": "Lidocaine 2.5% / prilocaine 2.5% cream", "grams": 6, "covered": "No"}
+    log.tick_all(ANAESTHETIC, gel_product=cream)  # gel applied at 09:00
+    log.clock.advance(minutes=80)
+    view = session_view(record_of(log), log.clock.now(), LOCAL_FORMATS)
+    assert [(line.alert, line.due) for line in view.alerts] == [
+        ("Ready for the laser room (gel on 60 minutes)", "10:00"),
+        ("Remove the gel now (gel on 75 minutes, the anaesthetic product's maximum)", "10:15"),
+    ]
+    assert (
+        view.gel_overrun
+        == "Gel still on 5 minutes past the remove-by time (remove by 10:15, still on at 10:20)"
+    )
+
+
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [
@@ -241,5 +258,5 @@ def test_a_product_with_a_shorter_maximum_is_printed_with_its_own_remove_by_time
     log.clock.advance(minutes=80)
     log.abort("Patient felt faint; rebooked", gel_removed=True)
     summary = session_summary_html(record_of(log), log.clock.now(), LOCAL_FORMATS)
-    assert "Remove the gel now (gel on 75 minutes, the product&#39;s maximum)" in summary
+    assert "Remove the gel now (gel on 75 minutes, the anaesthetic product&#39;s maximum)" in summary
     assert "Gel left on 5 minutes past the remove-by time (remove by 10:15, removed 10:20)" in summary

@@ -27,6 +27,7 @@ class History:
     sessions: list[SessionRecord]  # oldest first
     printed: Printed
     nobody: Printed  # a patient registered but never treated
+    complete: Printed  # a course of 3 complete at its third session (procedure 1.5, issue 16)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,16 @@ def history(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> His
         nobody = to_pdf(
             history_document(desk.patient_history(ann.id), desk.clinic_details(), now, LOCAL_FORMATS), now
         )
-        return History([first, stopped, third], printed, nobody)
+        bea = clinic.register("Bea", "Lloyd", "1988-09-12", "AZ-01018")
+        for _ in range(2):
+            treat(clinic, bea)
+            clock.advance(weeks=5)
+        treat(clinic, bea, ends_course=True)
+        now = clock.now()
+        complete = to_pdf(
+            history_document(desk.patient_history(bea.id), desk.clinic_details(), now, LOCAL_FORMATS), now
+        )
+        return History([first, stopped, third], printed, nobody, complete)
     finally:
         clinic.close()
 
@@ -77,6 +87,17 @@ def test_the_course_so_far_and_the_earliest_next_session(history: History, forma
     last_day = history.sessions[-1].started_at.astimezone().date()
     not_before = formats.date(last_day + timedelta(weeks=4))
     assert f"Course 2 of 3 sessions done; next session not before {not_before}" in history.printed.texts[0]
+
+
+def test_a_complete_course_says_so_and_gives_no_next_session(history: History) -> None:
+    first_page = history.complete.texts[0]
+    assert "Course 3 of 3 sessions done; the course is complete" in first_page
+    assert "not before" not in history.complete.text
+    last = history.complete.text[history.complete.text.rindex("Session 3, ") :]
+    assert "Session 3 of 3 planned: Course complete" in last
+    assert "Next session: none, the course is complete with this session" in last
+    earlier = history.complete.text[: history.complete.text.rindex("Session 3, ")]
+    assert "Course complete" not in earlier
 
 
 def test_one_summary_line_per_session_comes_before_the_sessions_in_full(history: History) -> None:
@@ -109,10 +130,8 @@ def test_each_session_follows_in_full_each_on_a_new_page(history: History) -> No
     assert "Not signed out by an operator." in sections[1][: sections[1].index(headings[2])]
     override = next(e for e in third.events if e.kind is EventKind.OVERRIDE)
     at = LOCAL_FORMATS.date_time(override.at)
-    assert (
-        f"Overrides: Fitzpatrick skin type and test patch: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}"
-        in sections[2]
-    )
+    skin_type = "Fitzpatrick skin type and test patch"
+    assert f"Overrides: {skin_type}: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}" in sections[2]
     assert "Fluence: 5.5 J/cm2" in sections[2]
     assert "The record is locked." in sections[2]  # signed out (the wording: test_alerts_and_signatures_pdf)
 

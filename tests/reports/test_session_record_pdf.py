@@ -23,6 +23,7 @@ from tests.reports.pdf_text import page_sizes
 from tests.reports.sessions import (
     ADVERSE_REASON,
     BLISTER,
+    EARLY_REASON,
     NOTE,
     OVERRIDE_REASON,
     PRINTED_BY,
@@ -56,6 +57,8 @@ class Records:
     summer: Printed
     long_header: Printed  # a long name and a long clinic name on a new session
     unpainted: tuple[SessionRecord, Printed]  # a full-beam pass on the chin, painted without gel
+    early: tuple[SessionRecord, Printed]  # 3 weeks after the last session, overridden (issue 16)
+    course_end: tuple[SessionRecord, Printed]  # session 3 of 3: the course is complete
 
 
 def print_record(clinic: Clinic, record: SessionRecord) -> Printed:
@@ -97,6 +100,13 @@ def records(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Rec
         priya = clinic.register("Priya", "Shah", "1991-03-09", "AZ-01026")
         unpainted = treat(clinic, priya, beam_areas=("Cheeks", "Chin"))
 
+        ffion = clinic.register("Ffion", "Llewellyn", "2003-10-03", "AZ-01042")
+        treat(clinic, ffion)
+        clock.advance(weeks=3)
+        early = treat(clinic, ffion, early=True)
+        clock.advance(weeks=5)
+        course_end = treat(clinic, ffion, ends_course=True)
+
         on_a4 = {
             "printed": printed,
             "adverse": (adverse, print_record(clinic, adverse)),
@@ -105,6 +115,8 @@ def records(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Rec
             "second_of_two": print_record(clinic, second),
             "summer": print_record(clinic, summer),
             "unpainted": (unpainted, print_record(clinic, unpainted)),
+            "early": (early, print_record(clinic, early)),
+            "course_end": (course_end, print_record(clinic, course_end)),
         }
         letter = checked_clinic_details("Azure Medical", "", "", "Letter")
         desk.update_clinic_details(letter, administrator(desk).id)
@@ -158,7 +170,8 @@ def test_both_laser_passes_are_printed_with_their_settings(records: Records) -> 
 def test_the_override_is_printed_with_its_reason_and_the_clinicians_name(records: Records) -> None:
     at = event_time(records.amended, EventKind.OVERRIDE)
     text = records.printed.text
-    assert f"Overrides: Fitzpatrick skin type and test patch: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}" in text
+    skin_type = "Fitzpatrick skin type and test patch"
+    assert f"Overrides: {skin_type}: Dr Clive Doctor, clinician, at {at}: {OVERRIDE_REASON}" in text
     # Beside the item too, saying who typed it in at the desk.
     assert f"Dr Clive Doctor, clinician, overrode it (entered by Ann Nurse): {OVERRIDE_REASON}" in text
 
@@ -267,3 +280,62 @@ def test_the_clinics_paper_size_sets_the_pdf_page_size(records: Records) -> None
         assert (width, height) == (pytest.approx(595.3, abs=1), pytest.approx(841.9, abs=1))
     for width, height in letter:
         assert (width, height) == (pytest.approx(612, abs=1), pytest.approx(792, abs=1))
+
+
+# --- the course rules of procedure 1.5 (issue 16) ---------------------------------------------------
+
+
+def between(text: str, start: str, end: str) -> str:
+    """The text from `start` to the next `end` after it (the item's row, say)."""
+    at = text.index(start)
+    return text[at : text.index(end, at)]
+
+
+def test_a_session_sooner_than_four_weeks_prints_the_flag_and_the_clinicians_reason(
+    records: Records, formats: LocalFormats
+) -> None:
+    record, printed = records.early
+    context = record.state(record.started_at).course_context
+    assert context is not None and context.last_session is not None
+    last, days = formats.date(context.last_session), context.days_since_last
+    assert days is not None and 20 <= days <= 22
+    at = event_time(record, EventKind.OVERRIDE, "course_interval")
+    text = printed.text
+    assert (
+        f"Overrides: Time since the last session checked: Dr Clive Doctor, clinician, at {at}: {EARLY_REASON}"
+        in text
+    )
+    interval = between(text, "Time since the last session checked Risk:", "Fitzpatrick skin type")
+    assert (
+        f"Risk: Sooner than 4 weeks after the last session: the last was on {last}, {days} days ago"
+        in interval
+    )
+    assert f"Last session: {last}, {days} days before" in interval
+    assert "Overridden by a clinician" in interval
+    assert f"Dr Clive Doctor, clinician, overrode it (entered by Ann Nurse): {EARLY_REASON}" in interval
+
+
+def test_a_session_in_time_prints_the_last_session_it_was_checked_against(records: Records) -> None:
+    text = records.printed.text  # a first session
+    interval = between(text, "Time since the last session checked Done", "Fitzpatrick skin type")
+    assert "Last session: none, this is the first session of the course" in interval
+    assert "Risk:" not in interval
+
+
+def test_the_session_ending_the_course_says_the_course_is_complete_and_no_next_date(records: Records) -> None:
+    record, printed = records.course_end
+    assert record.session_number == 3
+    text = printed.text
+    assert "Session 3 of 3 planned: Course complete" in text  # in bold: pypdf reads ' ,' after it
+    assert "Course complete , no next session Procedure" in text
+    plan = between(text, "Next session planned", "Operator signs")
+    assert "Sessions planned in the course: 3" in plan
+    assert "Next session: none, the course is complete with this session" in plan
+    assert "Next session on or after" not in plan
+
+
+def test_a_session_before_the_courses_end_does_not_say_complete(records: Records) -> None:
+    for printed in (records.printed, records.early[1], records.second_of_two):
+        assert "Course complete" not in printed.text
+        assert "the course is complete" not in printed.text
+        assert "Next session on or after" in printed.text

@@ -7,21 +7,30 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from peewee import Database
 
+from desk_app.domain.alerts import AlertKind, raised_alerts
 from desk_app.domain.clinic import missing_patient_lines
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.countdown import GelPhase
+from desk_app.domain.course import course, ends_course
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.domain.procedure import Procedure, load_procedure
-from desk_app.domain.session import Event, EventKind, ItemStatus, SessionRecord, SessionStatus
+from desk_app.domain.session import (
+    Event,
+    EventKind,
+    ItemStatus,
+    SessionRecord,
+    SessionState,
+    SessionStatus,
+)
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import open_database
 from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
@@ -193,6 +202,20 @@ def test_one_past_pass_treated_an_area_without_gel_for_a_clinicians_reason(
     assert flagged[0].override is not None and "without the gel" in flagged[0].override.text
 
 
+def test_each_ready_alert_of_gel_since_removed_was_acknowledged_by_the_nurse(
+    history: list[SessionRecord],
+) -> None:
+    now = datetime.now(UTC)
+    for record in history:
+        state = record.state(now)
+        if state.status is SessionStatus.ABORTED or state.gel_phase(now) is not GelPhase.REMOVED:
+            continue  # stopped before the gel; or today's waiting patients, whose alert is the board's
+        alerts = raised_alerts(record, state, now)
+        assert [alert.kind for alert in alerts] == [AlertKind.READY]
+        assert alerts[0].acknowledged is not None
+        assert alerts[0].acknowledged.at - alerts[0].due_at == timedelta(minutes=1)
+
+
 def test_past_laser_settings_stay_within_the_demo_ranges(history: list[SessionRecord]) -> None:
     now = datetime.now(UTC)
     for record in history:
@@ -207,16 +230,174 @@ def test_past_laser_settings_stay_within_the_demo_ranges(history: list[SessionRe
             assert 3 <= full_beam.values["fluence_j_cm2"] <= 8
 
 
-def test_visits_of_one_patient_are_four_to_six_weeks_apart(history: list[SessionRecord]) -> None:
+def test_visits_of_one_patient_are_four_to_six_weeks_apart_but_one_overridden(
+    history: list[SessionRecord],
+) -> None:
+    """The sun rule's 4 weeks; one session brought forward, with a clinician's override (issue 16)."""
     now = datetime.now(UTC)
-    by_patient: dict[int, list[datetime]] = {}
+    by_patient: dict[int, list[SessionRecord]] = {}
     for record in history:
         if record.state(now).status is SessionStatus.SIGNED_OUT:
-            by_patient.setdefault(record.patient.id, []).append(record.started_at)
-    for starts in by_patient.values():
-        starts.sort()
-        for earlier, later in zip(starts, starts[1:], strict=False):
-            assert timedelta(weeks=4) <= later - earlier <= timedelta(weeks=6)
+            by_patient.setdefault(record.patient.id, []).append(record)
+    early = []
+    for records in by_patient.values():
+        records.sort(key=lambda record: record.started_at)
+        for earlier, later in zip(records, records[1:], strict=False):
+            gap = later.started_at - earlier.started_at
+            assert gap <= timedelta(weeks=6)
+            if gap < timedelta(weeks=4):
+                early.append(later)
+    assert len(early) == 1
+    state = early[0].state(now)
+    assert state.course_context is not None and state.course_context.days_since_last is not None
+    assert 14 <= state.course_context.days_since_last < 28
+    interval = state.item("course_interval")
+    assert interval.status is ItemStatus.OVERRIDDEN
+    assert interval.flags[0].startswith("Sooner than 4 weeks after the last session: the last was on ")
+    assert interval.override is not None and "Brought forward" in interval.override.text
+
+
+# --- the clinical rules of procedure 1.5 (issue 16) -------------------------------------------------
+
+
+def past_states(history: list[SessionRecord]) -> list[tuple[SessionRecord, SessionState]]:
+    now = datetime.now(UTC)
+    return [(record, record.state(now)) for record in history]
+
+
+def test_the_only_flags_in_the_history_are_the_demos_overridden_ones(history: list[SessionRecord]) -> None:
+    """Each flag is there on purpose and a clinician answered it: anything else is a demo out of date."""
+    flagged = sorted(
+        (record.patient.family_name, item_id, item.status)
+        for record, state in past_states(history)
+        for item_id, item in state.items.items()
+        if item.flags
+    )
+    assert flagged == [
+        ("Bjørk", "full_beam_pass", ItemStatus.OVERRIDDEN),
+        ("Llewellyn", "course_interval", ItemStatus.OVERRIDDEN),
+        ("Okoye", "skin_type", ItemStatus.OVERRIDDEN),
+        ("Wiśniewski", "adverse_events", ItemStatus.OVERRIDDEN),
+        ("Wiśniewski", "gel_product", ItemStatus.OVERRIDDEN),
+    ]
+
+
+def test_every_session_records_the_product_its_grams_and_cover_and_the_toxicity_check(
+    history: list[SessionRecord], procedure: Procedure
+) -> None:
+    assert procedure.anaesthetic is not None
+    products = {product.name: product for product in procedure.anaesthetic.products}
+    used = []
+    for record, state in past_states(history):
+        if state.status is SessionStatus.ABORTED:
+            continue
+        gel = state.item("gel_product").tick
+        assert gel is not None, record.patient.full_name
+        product = products[gel.values["product"]]  # one of the clinic's two, never another
+        used.append((product.name, gel.values["grams"], gel.values["covered"]))
+        if state.item("gel_removed").tick is not None:
+            toxicity = state.item("anaesthetic_toxicity")
+            assert toxicity.satisfied and not toxicity.flags
+            assert set(toxicity.tick.values.values()) == {"No"}
+    assert len(used) >= 15
+    within = [
+        (name, grams, covered)
+        for name, grams, covered in used
+        if grams <= products[name].max_grams and (covered == "No" or products[name].occlusion_allowed)
+    ]
+    assert len(within) == len(used) - 1  # the one overridden
+    lmx4 = [entry for entry in used if entry[0].startswith("LMX4")]
+    assert len(lmx4) > len(used) / 2
+    assert {covered for _name, _grams, covered in used} == {"No", "Yes"}
+
+
+def test_one_session_used_more_gel_than_the_product_allows_with_a_clinicians_reason(
+    history: list[SessionRecord],
+) -> None:
+    over = [
+        state.item("gel_product")
+        for _record, state in past_states(history)
+        if state.item("gel_product").flags
+    ]
+    assert len(over) == 1
+    (flag,) = over[0].flags
+    assert flag.startswith("More gel than the product allows: 24")
+    assert "g of LMX4 lidocaine 4% cream, at most 20" in flag
+    assert over[0].status is ItemStatus.OVERRIDDEN
+    assert over[0].override is not None and "24 g of LMX4" in over[0].override.text
+
+
+def test_skin_types_four_to_six_had_a_test_patch_before_their_first_session(
+    history: list[SessionRecord], procedure: Procedure
+) -> None:
+    needing = procedure.item("skin_type").test_patch_for
+    firsts = [
+        (record, state)
+        for record, state in past_states(history)
+        if record.session_number == 1 and state.item("skin_type").tick is not None
+    ]
+    patched = []
+    for record, state in firsts:
+        values = state.item("skin_type").tick.values
+        if values["fitzpatrick"] not in needing:
+            continue
+        patch_day = date.fromisoformat(values["test_patch_date"])
+        assert patch_day < local_today(record.started_at)
+        assert values["test_patch_result"] == "No reaction"
+        assert "no test patch" not in " ".join(state.item("skin_type").flags)
+        patched.append((record.patient.family_name, values["fitzpatrick"]))
+    assert ("Sharma", "IV") in patched
+    assert ("Okoye", "V") in patched
+
+
+def test_courses_of_three_end_at_session_three_with_no_next_date(history: list[SessionRecord]) -> None:
+    now = datetime.now(UTC)
+    complete = []
+    for record, state in past_states(history):
+        plan = state.item("next_session").tick
+        if plan is None:
+            continue
+        if ends_course(record, now):
+            assert "next_date" not in plan.values
+            complete.append(
+                (record.patient.family_name, record.session_number, plan.values["planned_sessions"])
+            )
+        else:
+            assert date.fromisoformat(plan.values["next_date"]) >= local_today(record.started_at) + timedelta(
+                weeks=4
+            )
+    assert ("O'Brien", 3, 3) in complete and ("Sharma", 3, 3) in complete
+    by_patient = {}
+    for record in history:
+        by_patient.setdefault(record.patient.family_name, []).append(record)
+    for family in ("O'Brien", "Sharma"):
+        done = course(by_patient[family], now)
+        assert (done.sessions_done, done.planned) == (3, 3)
+        assert done.earliest_next is None and done.next_planned is None
+
+
+def test_one_course_extended_to_four_at_its_third_session_with_a_reason(history: list[SessionRecord]) -> None:
+    extended = [
+        (record, state.item("next_session").tick.values)
+        for record, state in past_states(history)
+        if state.item("next_session").tick is not None
+        and "extension_reason" in state.item("next_session").tick.values
+    ]
+    assert len(extended) == 1
+    record, plan = extended[0]
+    assert record.session_number == 3
+    assert plan["planned_sessions"] == 4 and "next_date" in plan
+    assert "fourth" in plan["extension_reason"]
+    context = record.state(datetime.now(UTC)).course_context
+    assert context is not None and context.planned == 3 and context.last_planned
+
+
+def test_a_patients_registration_allergies_are_recorded(demo_desk: Desk) -> None:
+    allergic = [patient for patient in demo_desk.search_patients("", limit=1000) if patient.allergies]
+    assert any("Penicillin" in patient.allergies for patient in allergic)
+    # Someone the board shows today: a trainee sees them beside the anaesthetic-allergy question.
+    running = {record.patient.id for record in demo_desk.sessions_in_progress()}
+    assert running & {patient.id for patient in allergic}
 
 
 def test_a_second_demo_on_the_same_file_is_refused_and_adds_nothing(
