@@ -97,6 +97,20 @@ def can_correct(state: SessionState, item_id: str) -> str | None:
         return f"'{item.label}' is locked. {item_state.lock_reason}"
     if item.kind is ItemKind.SIGN_OUT:
         return "A sign-out cannot be undone."
+    if item_state.hard_stopped:
+        return (
+            f"'{item.label}' is a stop: only a clinician who has seen the patient may clear it, "
+            "with their PIN."
+        )
+    if _answers_stop_the_laser(item) and item_state.tick is not None:
+        passes = [s for s in state.items.values() if s.item.kind is ItemKind.LASER_PASS and s.tick]
+        if passes:
+            adverse = state.procedure.adverse_events_item
+            where = f"under '{adverse.label}'" if adverse is not None else "in a note"
+            return (
+                f"The laser passes are recorded: signs now are an adverse event. Record them {where} "
+                "and call the clinician now."
+            )
     if item.starts_countdown and item_state.tick is not None:
         ender = state.procedure.gel_removed
         if ender is not None and state.item(ender.id).tick is not None:
@@ -107,6 +121,35 @@ def can_correct(state: SessionState, item_id: str) -> str | None:
         if passes:
             return f"'{passes[-1].item.label}' was recorded with this laser: undo it first."
     return None
+
+
+def _answers_stop_the_laser(item: ItemDef) -> bool:
+    """A hard stop whose answers can flag a risk: the toxicity check."""
+    return item.stop is Stop.HARD and any(field.flag for field in item.fields)
+
+
+def can_clear_stop(state: SessionState, item_id: str) -> str | None:
+    """None if a clinician may clear the item's stop now (undo its flagged answer); else why not."""
+    if (reason := closed_reason(state)) is not None:
+        return reason
+    item_state = _known_item(state, item_id)
+    if not item_state.hard_stopped:
+        return f"'{item_state.item.label}' raises no stop to clear."
+    if item_state.locked:
+        return f"'{item_state.item.label}' is locked. {item_state.lock_reason}"
+    return None
+
+
+def check_clear_stop(state: SessionState, item_id: str, role: Role, reason: str) -> tuple[Event, str]:
+    """A clinician who has seen the patient undoes the flagged answer, saying why it is safe; the
+    answer stays in the record and the item is then answered again."""
+    if (problem := can_clear_stop(state, item_id)) is not None:
+        raise ActionRefused(problem)
+    if role is not Role.CLINICIAN:
+        raise ActionRefused("Only a clinician who has seen the patient may clear a stop.")
+    tick = state.item(item_id).tick
+    assert tick is not None  # a hard stop flags a tick's answers
+    return tick, check_reason(reason)
 
 
 def check_correction(state: SessionState, item_id: str, reason: str) -> tuple[Event, str]:

@@ -86,6 +86,12 @@ class ItemState:
         return self.lock_reason is not None
 
     @property
+    def hard_stopped(self) -> bool:
+        """A hard stop's answer flags a risk (a sign of anaesthetic toxicity): nothing overrides it;
+        a clinician who has seen the patient clears it, and the item is answered again."""
+        return self.item.stop is Stop.HARD and self.status is ItemStatus.NEEDS_OVERRIDE
+
+    @property
     def notes(self) -> tuple[Event, ...]:
         return tuple(event for event in self.history if event.kind is EventKind.NOTE)
 

@@ -18,6 +18,7 @@ from peewee import Database, SqliteDatabase, fn
 from desk_app.domain.actions import (
     check_abort,
     check_amendment,
+    check_clear_stop,
     check_correction,
     check_note,
     check_override,
@@ -526,6 +527,41 @@ class Desk(
             self._accept_pin(clinician_id, pin_matched, purpose)
             values = {"entered_by_id": entered_by.id, "entered_by": entered_by.name}
             return self._append(record, EventKind.OVERRIDE, clinician, item_id, values, text=checked_reason)
+
+    @store_errors
+    def clear_stop(
+        self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int, pin: str
+    ) -> SessionRecord:
+        """A clinician who has seen the patient clears a hard stop raised by an answer (a sign of
+        anaesthetic toxicity) with a reason and their PIN: the answer is undone (kept in the record,
+        as the clinician's correction) and the nurse answers the item again."""
+        with self._refusals_audited(entered_by_id, "clear stop", session_id, item_id), self.db.atomic():
+            self._clear_stop_checks(session_id, item_id, reason, clinician_id, entered_by_id)
+        purpose = f"clearing the stop of {item_id} in session {session_id}"
+        pin_matched = self._pin_checked_first(clinician_id, pin, purpose)
+        with self._refusals_audited(entered_by_id, "clear stop", session_id, item_id), self.db.atomic():
+            clinician, entered_by, record, undone, checked_reason = self._clear_stop_checks(
+                session_id, item_id, reason, clinician_id, entered_by_id
+            )
+            self._accept_pin(clinician_id, pin_matched, purpose)
+            values = {"entered_by_id": entered_by.id, "entered_by": entered_by.name}
+            return self._append(
+                record, EventKind.CORRECTION, clinician, item_id, values, checked_reason, undone.id
+            )
+
+    def _clear_stop_checks(
+        self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
+    ) -> tuple[Staff, Staff, SessionRecord, Event, str]:
+        """Inside a transaction: a clinician, a stop that may be cleared now, a reason."""
+        clinician = self.staff(clinician_id)
+        entered_by = self.staff(entered_by_id)
+        if clinician.role is not Role.CLINICIAN:
+            raise PermissionRefused(
+                f"{clinician.name} is not a clinician: only a clinician may clear a stop."
+            )
+        record, state = self._state_in_transaction(session_id)
+        undone, checked = check_clear_stop(state, item_id, clinician.role, reason)
+        return clinician, entered_by, record, undone, checked
 
     def _override_checks(
         self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
