@@ -205,6 +205,7 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
     handovers: list[Event] = []
     follow_ups: list[Event] = []
     course: CourseContext | None = None
+    course_seen = False
     abort = None
     for event in sorted(events, key=lambda event: event.id):
         item_id = event.item_id
@@ -237,8 +238,8 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
                 handovers.append(event)
             case EventKind.FOLLOW_UP:
                 follow_ups.append(event)
-            case EventKind.COURSE if course is None:  # one is written, at the start
-                course = CourseContext.from_values(event.values)
+            case EventKind.COURSE if not course_seen:  # one is written, at the start
+                course_seen, course = True, CourseContext.from_values(event.values)
     # An acknowledgement answers the alerts of the gel it was given for, not of gel painted again.
     gel = ticks.get(starter.id)
     alert_acks: dict[str, Event] = {}
@@ -377,6 +378,12 @@ def _current_pause_point(
     return points[-1]
 
 
+def _gel_may_come_off(item: ItemDef, countdown: Countdown | None) -> bool:
+    """Taking the gel off is never held up: not by the wait, nor by a stop before it (more gel than
+    the product allows is exactly when it must come off). The laser stays behind its own stops."""
+    return item.ends_countdown and countdown is not None and countdown.removed_at is None
+
+
 def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -> SessionState:
     """Replay a session's events into the state of every item at `now`."""
     replay = _replay(procedure, events)
@@ -405,7 +412,7 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
                 tick=tick,
                 override=override,
                 flags=flags,
-                lock_reason=gate,
+                lock_reason=None if _gel_may_come_off(item, countdown) else gate,
                 history=tuple(replay.history.get(item.id, ())),
             )
         if gate is None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from desk_app.domain.actions import check_abort, check_correction, check_note, check_override, check_tick
+from desk_app.domain.actions import (
+    check_abort,
+    check_clear_stop,
+    check_correction,
+    check_note,
+    check_override,
+    check_tick,
+)
 from desk_app.domain.clinical_rules import CourseContext
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Role, Staff
@@ -73,6 +80,12 @@ class Log:
     ) -> Event:
         checked = check_override(self.state(), item_id, staff.role, reason)
         return self._append(EventKind.OVERRIDE, staff, item_id=item_id, text=checked)
+
+    def clear_stop(
+        self, item_id: str, reason: str = "Seen the patient; safe to go on", staff: Staff = CLINICIAN
+    ) -> Event:
+        tick, checked = check_clear_stop(self.state(), item_id, staff.role, reason)
+        return self._append(EventKind.CORRECTION, staff, item_id=item_id, text=checked, corrects_id=tick.id)
 
     def note(self, item_id: str | None, text: str, staff: Staff = NURSE) -> Event:
         checked = check_note(self.state(), item_id, text)

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from desk_app.domain.actions import can_override
+from desk_app.domain.actions import can_clear_stop, can_override
 from desk_app.domain.clinical_rules import CourseContext, course_complete, course_plan_hint
 from desk_app.domain.errors import ActionRefused, ProcedureError, ValidationError
 from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.session import ItemStatus
-from tests.support.session_log import Log, through_anaesthetic
+from tests.support.session_log import NURSE, Log, through_anaesthetic
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
 
 LMX4 = "LMX4 lidocaine 4% cream"
@@ -160,7 +160,11 @@ def test_the_laser_opens_when_the_signs_have_gone_and_the_check_is_answered_agai
     log.clock.advance(minutes=60)
     log.tick_all(TIME_OUT, anaesthetic_toxicity={**TOXICITY_ALL_NO, "metallic_taste": "Yes"})
     log.clock.advance(minutes=20)
-    log.correct("anaesthetic_toxicity", "Clinician saw the patient: the taste has gone, observations normal")
+    with pytest.raises(ActionRefused, match="only a clinician who has seen the patient may clear it"):
+        log.correct("anaesthetic_toxicity", "Feels fine now")
+    with pytest.raises(ActionRefused, match="Only a clinician who has seen the patient may clear a stop"):
+        log.clear_stop("anaesthetic_toxicity", "Feels fine now", staff=NURSE)
+    log.clear_stop("anaesthetic_toxicity", "Seen: the taste has gone, observations normal")
     log.tick("anaesthetic_toxicity", TOXICITY_ALL_NO)
     state = log.state()
     assert state.item("fractional_pass").lock_reason is None
@@ -169,6 +173,35 @@ def test_the_laser_opens_when_the_signs_have_gone_and_the_check_is_answered_agai
         "correction",
         "tick",
     ]
+
+
+def test_after_the_passes_signs_of_toxicity_are_an_adverse_event_not_a_new_check(log: Log) -> None:
+    through_anaesthetic(log)
+    log.clock.advance(minutes=60)
+    log.tick_all(TIME_OUT)
+    log.tick("fractional_pass", LASER["fractional_pass"])
+    with pytest.raises(
+        ActionRefused, match="signs now are an adverse event. Record them under 'Adverse events'"
+    ):
+        log.correct("anaesthetic_toxicity", "Now dizzy")
+    assert (
+        can_clear_stop(log.state(), "anaesthetic_toxicity")
+        == "'Anaesthetic toxicity check' raises no stop to clear."
+    )
+
+
+def test_gel_can_come_off_however_the_session_is_held_up(log: Log) -> None:
+    """Too much gel is exactly when it must come off: neither the wait nor a stop before it holds
+    up its removal; the laser stays behind them."""
+    log.tick_all(SIGN_IN)
+    log.tick_all(ANAESTHETIC, gel_product=gel(grams=30))
+    log.clock.advance(minutes=10)
+    state = log.state()
+    assert state.item("gel_removed").lock_reason is None
+    assert state.item("identity_read_back").locked
+    log.tick("gel_removed")
+    assert log.state().countdown.removed_at == log.clock.now()  # type: ignore[union-attr]
+    assert log.state().item("fractional_pass").locked
 
 
 # --- 4. the test patch --------------------------------------------------------------------------

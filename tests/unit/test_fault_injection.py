@@ -312,6 +312,24 @@ def override(s: Scene) -> Action:
     return lambda: s.desk.override(session_id, "skin_type", "Test patch fine", clinician.id, s.nurse.id, PIN)
 
 
+def clear_stop(s: Scene) -> Action:
+    session_id = s.start()
+    signs = {**TIME_OUT["anaesthetic_toxicity"], "dizziness": "Yes"}
+    tick_all(s.desk, session_id, {**SIGN_IN, **ANAESTHETIC}, s.nurse.id)
+    s.clock.advance(minutes=61)
+    tick_all(
+        s.desk,
+        session_id,
+        {"identity_read_back": {}, "gel_removed": {}, "anaesthetic_toxicity": signs},
+        s.nurse.id,
+    )
+    clinician = s.clinician
+    reason = "Seen: the dizziness passed; observations normal"
+    return lambda: s.desk.clear_stop(
+        session_id, "anaesthetic_toxicity", reason, clinician.id, s.nurse.id, PIN
+    )
+
+
 def add_note(s: Scene) -> Action:
     session_id = s.start()
     return lambda: s.desk.add_note(session_id, "consent", "Patient anxious; talked it through", s.nurse.id)
@@ -479,6 +497,7 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "record_register_export": [record_register_export],
     "correct": [correct],
     "override": [override],
+    "clear_stop": [clear_stop],
     "add_note": [add_note],
     "acknowledge_alert": [acknowledge_alert],
     "take_over": [take_over],
