@@ -128,12 +128,16 @@ def _test_patch_flags(item: ItemDef, values: Mapping[str, Any], context: CourseC
     return [item.no_test_patch_message]
 
 
-def _interval_flags(procedure: Procedure, item: ItemDef, context: CourseContext | None) -> list[str]:
+def _interval_flags(
+    procedure: Procedure, item: ItemDef, context: CourseContext | None, unreadable: bool
+) -> list[str]:
     rules = procedure.course
-    if not item.checks_course_interval or rules is None or context is None:
+    if not item.checks_course_interval or rules is None:
         return []
-    days = context.days_since_last
-    if days is None or days >= rules.min_days_between or context.last_session is None:
+    if unreadable:
+        return [rules.unreadable_message]
+    days = context.days_since_last if context is not None else None
+    if context is None or context.last_session is None or days is None or days >= rules.min_days_between:
         return []
     return [f"{rules.too_soon_message}: the last was on {shown_date(context.last_session)}, {days} days ago"]
 
@@ -163,14 +167,17 @@ def rule_flags(
     values: Mapping[str, Any],
     context: CourseContext | None,
     recorded_on: date,
+    *,
+    course_unreadable: bool = False,
 ) -> tuple[str, ...]:
     """The risks the item's tick raises beyond its own answers (`recorded_on`: the tick's local day,
-    the treatment day when the session has no course context)."""
+    the treatment day when the session has no course context; `course_unreadable`: the session's
+    course event is there but cannot be read)."""
     treated_on = context.day if context is not None else recorded_on
     return (
         *_anaesthetic_flags(procedure, item, values),
         *_test_patch_flags(item, values, context),
-        *_interval_flags(procedure, item, context),
+        *_interval_flags(procedure, item, context, course_unreadable),
         *_plan_flags(procedure, item, values, treated_on),
     )
 
@@ -194,6 +201,12 @@ def check_course_plan(item: ItemDef, values: Mapping[str, Any], context: CourseC
         return  # a version before the course rules (1.4 and before)
     number, planned = context.session_number, int(planned)
     next_label = fields[NEXT_DATE_FIELD].label
+    most = _most_planned(item)
+    if planned <= number and values.get(NEXT_DATE_FIELD) and most is not None and number >= most:
+        raise ValidationError(
+            f"Session {number} is the most a course plans ({most}): leave '{next_label}' empty. "
+            "A further session is a clinician's decision outside the plan."
+        )
     if planned <= number and values.get(NEXT_DATE_FIELD):
         raise ValidationError(
             f"Session {number} of {planned} completes the course: leave '{next_label}' empty, "
@@ -207,10 +220,23 @@ def check_course_plan(item: ItemDef, values: Mapping[str, Any], context: CourseC
         )
 
 
-def course_plan_hint(context: CourseContext | None) -> str:
+def _most_planned(item: ItemDef) -> int | None:
+    """The most sessions the plan's number field allows (6)."""
+    field = next((f for f in item.fields if f.id == PLANNED_SESSIONS_FIELD), None)
+    return int(field.max) if field is not None and field.max is not None else None
+
+
+def course_plan_hint(context: CourseContext | None, procedure: Procedure | None = None) -> str:
     """What the course-plan card says at the last planned session (empty before it)."""
     if context is None or not context.last_planned:
         return ""
+    plan = procedure.course_plan_item if procedure is not None else None
+    most = _most_planned(plan) if plan is not None else None
+    if most is not None and context.session_number >= most:
+        return (
+            f"Session {context.session_number}: the most a course plans ({most}), so the course is "
+            "complete with this session."
+        )
     return (
         f"Session {context.session_number} of {context.planned}: the course is complete with this "
         "session. To plan more sessions, raise the number and say why."

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from desk_app.domain.clinical_rules import course_complete, earliest_next
 from desk_app.domain.dates import local_today
-from desk_app.domain.procedure import FieldType, ItemKind
+from desk_app.domain.procedure import NEXT_DATE_FIELD, PLANNED_SESSIONS_FIELD, FieldType, ItemKind
 from desk_app.domain.session import SessionRecord, SessionStatus
 from desk_app.domain.values import describe_value
 
@@ -52,7 +52,7 @@ class SessionLine:
 
 def _planned_values(record: SessionRecord, now: datetime) -> dict:
     """What the session's course-plan item recorded (planned_sessions, next_date), if anything."""
-    item = next((i for i in record.procedure.all_items() if i.plans_course), None)
+    item = record.procedure.course_plan_item
     tick = record.state(now).item(item.id).tick if item else None
     return dict(tick.values) if tick else {}
 
@@ -65,12 +65,13 @@ def course(records: Sequence[SessionRecord], now: datetime) -> Course:
     planned, next_planned = DEFAULT_PLANNED, None
     if done:
         values = _planned_values(done[-1], now)
-        planned = int(values.get("planned_sessions", DEFAULT_PLANNED))
+        planned = int(values.get(PLANNED_SESSIONS_FIELD, DEFAULT_PLANNED))
         next_planned = planned_next_date(done[-1], now)
     last = local_today(done[-1].started_at) if done else None
     today = local_today(now)
     planned = min(max(planned, len(done)), MAX_PLANNED) if done else planned
-    finished = bool(done) and len(done) >= planned
+    # A course ends at its last planned session from procedure 1.5 on; before, a next date stood.
+    finished = bool(done) and len(done) >= planned and done[-1].procedure.course is not None
     return Course(
         sessions_done=len(done),
         planned=planned,
@@ -98,15 +99,15 @@ def ends_course(record: SessionRecord, now: datetime) -> bool:
 def planned_at(record: SessionRecord, earlier: Sequence[SessionRecord], now: datetime) -> int:
     """Sessions the course plans as of this session: its own plan if recorded, else the course before it."""
     values = _planned_values(record, now)
-    if "planned_sessions" in values:
-        return int(values["planned_sessions"])
+    if PLANNED_SESSIONS_FIELD in values:
+        return int(values[PLANNED_SESSIONS_FIELD])
     return max(course(earlier, now).planned, record.session_number)
 
 
 def planned_next_date(record: SessionRecord, now: datetime) -> date | None:
     """The next session's date this session recorded, if any."""
     values = _planned_values(record, now)
-    return date.fromisoformat(values["next_date"]) if "next_date" in values else None
+    return date.fromisoformat(values[NEXT_DATE_FIELD]) if NEXT_DATE_FIELD in values else None
 
 
 def session_line(record: SessionRecord, now: datetime) -> SessionLine:

@@ -189,6 +189,9 @@ class CourseRules:
     min_days_between: int
     too_soon_message: str
     plan_too_soon_message: str
+    # The session's record of its course cannot be read (edited outside the app): the interval
+    # is then a clinician's decision.
+    unreadable_message: str
 
 
 @dataclass(frozen=True)
@@ -360,7 +363,12 @@ _PRODUCT_KEYS = {
     "max_grams": (int, float),
     "occlusion_allowed": bool,
 }
-_COURSE_KEYS = {"min_days_between": int, "too_soon_message": str, "plan_too_soon_message": str}
+_COURSE_KEYS = {
+    "min_days_between": int,
+    "too_soon_message": str,
+    "plan_too_soon_message": str,
+    "unreadable_message": str,
+}
 # The rule tables a new file must have; a version stored before them (1.4 and before) has none.
 _RULE_TABLES_SINCE_1_5 = ("anaesthetic", "course")
 _FOLLOW_UP_KEYS = {
@@ -717,13 +725,14 @@ class _Reader:
         self.check_keys(table, _COURSE_KEYS, set(_COURSE_KEYS), where)
         if not 1 <= table["min_days_between"] <= 365:
             raise self.fail(where, "field 'min_days_between' must be 1 to 365")
-        for key in ("too_soon_message", "plan_too_soon_message"):
+        for key in ("too_soon_message", "plan_too_soon_message", "unreadable_message"):
             if not table[key].strip():
                 raise self.fail(where, f"field '{key}' is empty")
         return CourseRules(
             min_days_between=table["min_days_between"],
             too_soon_message=table["too_soon_message"],
             plan_too_soon_message=table["plan_too_soon_message"],
+            unreadable_message=table["unreadable_message"],
         )
 
     def pause_point(self, table: dict[str, Any], where: str) -> PausePoint:

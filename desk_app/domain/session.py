@@ -185,6 +185,7 @@ class _Replay:
     handovers: list[Event]
     follow_ups: list[Event]
     course: CourseContext | None
+    course_unreadable: bool  # a course event is there, but not one this code wrote
     # The painted-areas tick live when each override was given: what the override answered.
     painted_at_override: dict[str, Event | None]
 
@@ -247,7 +248,16 @@ def _replay(procedure: Procedure, events: Sequence[Event]) -> _Replay:
         if gel is not None and ack.values.get("gel_applied_event") == gel.id:
             alert_acks.setdefault(ack.text, ack)
     return _Replay(
-        ticks, overrides, history, abort, alert_acks, handovers, follow_ups, course, painted_at_override
+        ticks,
+        overrides,
+        history,
+        abort,
+        alert_acks,
+        handovers,
+        follow_ups,
+        course,
+        course_seen and course is None,
+        painted_at_override,
     )
 
 
@@ -404,7 +414,14 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
             other_flags = areas_flag
             if tick is not None:
                 recorded_on = local_today(tick.at)
-                other_flags += rule_flags(procedure, item, tick.values, replay.course, recorded_on)
+                other_flags += rule_flags(
+                    procedure,
+                    item,
+                    tick.values,
+                    replay.course,
+                    recorded_on,
+                    course_unreadable=replay.course_unreadable,
+                )
             status, flags = _own_status(item, tick, override, countdown, now, other_flags)
             states[item.id] = ItemState(
                 item=item,
@@ -466,6 +483,11 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         follow_ups=tuple(replay.follow_ups),
         course_context=replay.course,
     )
+
+
+def laser_fired(state: SessionState) -> bool:
+    """A laser pass stands in the session: the skin was treated, whether or not it was signed out."""
+    return any(state.item(item.id).tick is not None for item in state.procedure.laser_passes())
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from desk_app.domain.session import (
     SessionRecord,
     SessionState,
     SessionStatus,
+    laser_fired,
 )
 from desk_app.domain.signatures import check_countersigner, countersignature, signature
 from desk_app.paths import PERMISSIONS_FILE, resource_path
@@ -368,15 +369,23 @@ class Desk(
         return self.session(row.id)
 
     def _course_context(self, patient_id: int, session_number: int) -> CourseContext:
-        """The patient's course from their signed-out sessions, as it stands now."""
-        query = self._session_query().where(
-            (SessionRow.patient == patient_id) & (SessionRow.status == SessionStatus.SIGNED_OUT.value)
-        )
-        so_far = course(self._records(query), self.clock.now())
+        """The patient's course as it stands now: the plan from their signed-out sessions; the last
+        session is the last that fired the laser, a treatment stopped after a pass included."""
+        ended = (SessionStatus.SIGNED_OUT.value, SessionStatus.ABORTED.value)
+        query = self._session_query().where((SessionRow.patient == patient_id) & SessionRow.status.in_(ended))
+        now = self.clock.now()
+        records = self._records(query)
+        so_far = course(records, now)
+        stopped = [
+            local_today(r.started_at)
+            for r in records
+            if (state := r.state(now)).status is SessionStatus.ABORTED and laser_fired(state)
+        ]
+        treated = [day for day in (so_far.last_session, *stopped) if day is not None]
         return CourseContext(
             session_number=session_number,
-            day=local_today(self.clock.now()),
-            last_session=so_far.last_session,
+            day=local_today(now),
+            last_session=max(treated, default=None),
             planned=so_far.planned,
         )
 
@@ -645,15 +654,16 @@ class Desk(
         if form is None:
             return []
         start, end = utc_bounds(*call_days(form, today))
+        ended = (SessionStatus.SIGNED_OUT.value, SessionStatus.ABORTED.value)
         query = self._session_query().where(
-            (SessionRow.status == SessionStatus.SIGNED_OUT.value)
-            & (SessionRow.started_at >= start)
-            & (SessionRow.started_at < end)
+            SessionRow.status.in_(ended) & (SessionRow.started_at >= start) & (SessionRow.started_at < end)
         )
         now = self.clock.now()
         calls = []
         for record in self._records(query.order_by(SessionRow.started_at, SessionRow.id)):
             state = record.state(now)
+            if state.status is SessionStatus.ABORTED and not laser_fired(state):
+                continue  # stopped before the laser: nothing was treated
             calls.append(
                 FollowUpCall(
                     session_id=record.id,

@@ -3,6 +3,7 @@ the test patch, and the course's interval and end."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -334,9 +335,21 @@ def test_before_the_last_planned_session_a_plan_needs_no_reason_and_the_card_no_
     assert log.state().item("next_session").status is ItemStatus.DONE
 
 
-def test_a_course_event_edited_outside_the_app_applies_no_course_rule(log: Log) -> None:
-    log.course(context(2, last_days_ago=3))
-    log.events[-1] = log.events[-1].__class__(**{**log.events[-1].__dict__, "values": {"day": "garbage"}})
+def test_a_course_event_edited_outside_the_app_leaves_the_interval_to_a_clinician(log: Log) -> None:
+    log.course(context(2, last_days_ago=40))
+    log.events[-1] = replace(log.events[-1], values={"day": "garbage"})
     log.tick("course_interval")
-    assert log.state().course_context is None
-    assert log.state().item("course_interval").status is ItemStatus.DONE
+    state = log.state()
+    assert state.course_context is None
+    unreadable = "The course as it stood at the start of this session cannot be read"
+    assert state.item("course_interval").flags == (f"{unreadable}: check the date of the last session",)
+    log.override("course_interval", "Last session 40 days ago, checked on the patient's page")
+    assert log.state().item("course_interval").status is ItemStatus.OVERRIDDEN
+
+
+def test_at_the_most_sessions_a_course_plans_the_plan_ends_it_and_says_why(log: Log) -> None:
+    ready_for_the_plan(log, context(6, last_days_ago=35, planned=6))
+    with pytest.raises(ValidationError, match="Session 6 is the most a course plans"):
+        log.tick("next_session", {"planned_sessions": 6, "next_date": "2027-01-20"})
+    assert "the most a course plans" in course_plan_hint(log.state().course_context, log.procedure)
+    log.tick("next_session", {"planned_sessions": 6})
