@@ -20,7 +20,7 @@ from desk_app.store.desk import Desk
 from tests.conftest import START
 from tests.support.people import FAST_HASHER
 from tests.support.raw_sql import run_sql
-from tests.support.walk import signed_out_session
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 from tests.unit.test_follow_up_form import without_follow_up
 from tests.unit.test_store_desk import _count_queries, count
 
@@ -160,3 +160,23 @@ def test_a_session_run_before_the_form_existed_is_followed_up_with_the_running_f
     (event,) = desk.session(session_id).state(clock.now()).follow_ups
     assert dict(describe_follow_up(event, desk.follow_up_form(record)))["Severity"] == "Mild"
     assert [call.session_id for call in desk.follow_up_calls(local_today(clock.now()))] == [session_id]
+
+
+def test_a_treatment_stopped_after_a_pass_is_called_after_and_counts_as_the_last_session(
+    desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    """The skin was treated: the patient is called, and the next session keeps the interval."""
+    fired, stopped_early = register(desk, nurse, 1), register(desk, nurse, 2)
+    for patient, passes in ((fired, {"fractional_pass": LASER["fractional_pass"]}), (stopped_early, {})):
+        session_id = desk.start_session(patient.id, nurse.id).id
+        tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
+        clock.advance(minutes=61)
+        tick_all(desk, session_id, {**TIME_OUT, **passes}, nurse.id)
+        desk.abort(session_id, "Patient felt faint; stopped", nurse.id)
+    clock.set(START + timedelta(days=2, hours=2))
+    assert [call.patient.id for call in desk.follow_up_calls(local_today(clock.now()))] == [fired.id]
+    clock.advance(days=8)
+    context = desk.start_session(fired.id, nurse.id).state(clock.now()).course_context
+    assert context is not None and (context.session_number, context.last_session) == (1, START.date())
+    context = desk.start_session(stopped_early.id, nurse.id).state(clock.now()).course_context
+    assert context is not None and context.last_session is None
