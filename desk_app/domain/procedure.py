@@ -550,6 +550,13 @@ class _Reader:
             where,
             f"field '{flagged[0] if flagged else ''}' can flag a risk, so the item needs a soft or hard stop",
         )
+        # A hard stop's question left unanswered would let the laser go on without it.
+        unasked = [f.id for f in fields if f.flag and not f.required]
+        self.authoring_rule(
+            stop is Stop.HARD and bool(unasked),
+            where,
+            f"field '{unasked[0] if unasked else ''}' flags a hard stop, so it must be required",
+        )
         if len({field.id for field in fields}) != len(fields):
             raise self.fail(where, "field 'fields' repeats a field id")
         by_id = {field.id: field for field in fields}
@@ -1015,6 +1022,12 @@ def _check_anaesthetic(procedure: Procedure, reader: _Reader) -> None:
             f"the anaesthetic item needs a choice field '{COVERED_FIELD}' with the answer "
             f"'{rules.covered_answer}' (covered_answer)",
         )
+    optional = [field.id for field in (product, grams, covered) if not field.required]
+    reader.authoring_rule(
+        bool(optional),
+        f"item '{item.id}'",
+        f"field '{optional[0] if optional else ''}' must be required: without it no limit can be checked",
+    )
     names = {p.name for p in rules.products}
     missing = [name for name in sorted(names) if name not in product.options]
     reader.authoring_rule(

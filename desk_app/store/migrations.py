@@ -249,6 +249,13 @@ def _m010_laser_register_index(db: Database) -> None:
     db.execute_sql("CREATE INDEX session_event_item_id_at ON session_event (item_id, at)")
 
 
+def _m011_course_and_follow_up_events(db: Database) -> None:
+    """Issue 16: sessions now hold 'course' and 'follow-up' events, which an older desk cannot read;
+    this version makes it refuse the database ("written by a newer Treatment Desk") instead. The
+    follow-up calls find the sessions treated on given days by their start: an index on it."""
+    db.execute_sql("CREATE INDEX treatment_session_started_at ON treatment_session (started_at)")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
@@ -260,6 +267,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("laser devices", _m008_laser_devices),
     ("laser device checks", _m009_laser_device_checks),
     ("laser register index", _m010_laser_register_index),
+    ("course and follow-up events", _m011_course_and_follow_up_events),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

@@ -111,6 +111,16 @@ def test_the_gel_must_come_off_by_the_product_s_maximum_when_it_is_shorter(
         ),
         ('item = "gel_product"', 'item = "gel_products"', "field 'item' names 'gel_products'"),
         ('covered_answer = "Yes"', 'covered_answer = "Covered"', "with the answer 'Covered'"),
+        (
+            'unit = "g", min = 0.5, max = 100, decimals = 1 }',
+            'unit = "g", min = 0.5, max = 100, decimals = 1, required = false }',
+            "field 'grams' must be required: without it no limit can be checked",
+        ),
+        (
+            '{ id = "blurred_vision", label = "Blurred vision", type = "choice",',
+            '{ id = "blurred_vision", label = "Blurred vision", required = false, type = "choice",',
+            "field 'blurred_vision' flags a hard stop, so it must be required",
+        ),
     ],
 )
 def test_a_broken_anaesthetic_table_is_refused_naming_what_is_wrong(
