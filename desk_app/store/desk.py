@@ -562,12 +562,7 @@ class Desk(
         self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
     ) -> tuple[Staff, Staff, SessionRecord, Event, str]:
         """Inside a transaction: a clinician, a stop that may be cleared now, a reason."""
-        clinician = self.staff(clinician_id)
-        entered_by = self.staff(entered_by_id)
-        if clinician.role is not Role.CLINICIAN:
-            raise PermissionRefused(
-                f"{clinician.name} is not a clinician: only a clinician may clear a stop."
-            )
+        clinician, entered_by = self._clinician_at_the_desk(clinician_id, entered_by_id, "clear a stop")
         record, state = self._state_in_transaction(session_id)
         undone, checked = check_clear_stop(state, item_id, clinician.role, reason)
         return clinician, entered_by, record, undone, checked
@@ -576,14 +571,19 @@ class Desk(
         self, session_id: int, item_id: str, reason: str, clinician_id: int, entered_by_id: int
     ) -> tuple[Staff, Staff, SessionRecord, str]:
         """Inside a transaction: a clinician, an item that may be overridden now, a reason."""
+        clinician, entered_by = self._clinician_at_the_desk(clinician_id, entered_by_id, "override a stop")
+        record, state = self._state_in_transaction(session_id)
+        return clinician, entered_by, record, check_override(state, item_id, clinician.role, reason)
+
+    def _clinician_at_the_desk(
+        self, clinician_id: int, entered_by_id: int, action: str
+    ) -> tuple[Staff, Staff]:
+        """The clinician deciding, and the member of staff signed in at the desk who typed it in."""
         clinician = self.staff(clinician_id)
         entered_by = self.staff(entered_by_id)
         if clinician.role is not Role.CLINICIAN:
-            raise PermissionRefused(
-                f"{clinician.name} is not a clinician: only a clinician may override a stop."
-            )
-        record, state = self._state_in_transaction(session_id)
-        return clinician, entered_by, record, check_override(state, item_id, clinician.role, reason)
+            raise PermissionRefused(f"{clinician.name} is not a clinician: only a clinician may {action}.")
+        return clinician, entered_by
 
     @store_errors
     def add_note(self, session_id: int, item_id: str | None, text: str, staff_id: int) -> SessionRecord:
