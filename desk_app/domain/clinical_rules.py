@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from desk_app.domain.dates import shown_date
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.procedure import (
     COVERED_FIELD,
@@ -30,11 +31,6 @@ from desk_app.domain.procedure import (
     Procedure,
 )
 from desk_app.domain.values import format_number
-
-
-def shown_date(day: date) -> str:
-    """A date as the record shows it: 06/01/2027."""
-    return day.strftime("%d/%m/%Y")
 
 
 @dataclass(frozen=True)
@@ -138,7 +134,7 @@ def _interval_flags(
         return [rules.unreadable_message]
     days = context.days_since_last if context is not None else None
     if context is None or context.last_session is None or days is None or days >= rules.min_days_between:
-        return []
+        return []  # (days is None exactly when there was no last session)
     return [f"{rules.too_soon_message}: the last was on {shown_date(context.last_session)}, {days} days ago"]
 
 

@@ -32,6 +32,11 @@ def parse_user_date(text: str) -> date | None:
     return None
 
 
+def shown_date(day: date) -> str:
+    """A date as the screen and the record show it: 06/01/2027."""
+    return day.strftime("%d/%m/%Y")
+
+
 def local_today(now: datetime) -> date:
     """The calendar date at the clinic (the PC's time zone) at the instant `now`."""
     return now.astimezone().date()

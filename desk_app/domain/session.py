@@ -394,6 +394,15 @@ def _gel_may_come_off(item: ItemDef, countdown: Countdown | None) -> bool:
     return item.ends_countdown and countdown is not None and countdown.removed_at is None
 
 
+def _still_to_do_note(state: ItemState) -> str:
+    """Why an answered item is still in the sign-out's list, if it is answered."""
+    if state.hard_stopped:
+        return " (a stop: a clinician clears it)"
+    if state.status is ItemStatus.NEEDS_OVERRIDE:
+        return " (needs a clinician's decision)"
+    return ""
+
+
 def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -> SessionState:
     """Replay a session's events into the state of every item at `now`."""
     replay = _replay(procedure, events)
@@ -442,10 +451,7 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
     assert sign_out_item is not None  # the procedure reader guarantees one sign-out item
     sign_out = replay.ticks.get(sign_out_item.id)
     outstanding = [
-        state.item.label
-        + (" (needs a clinician's decision)" if state.status is ItemStatus.NEEDS_OVERRIDE else "")
-        for state in states.values()
-        if not state.satisfied
+        state.item.label + _still_to_do_note(state) for state in states.values() if not state.satisfied
     ]
     sign_out_lock = sign_out_gate
     if sign_out_lock is None and outstanding:

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from desk_app.domain.dates import entered_date
+from desk_app.domain.dates import entered_date, shown_date
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.laser_use import check_device_value, describe_device_value, device_flag
 from desk_app.domain.procedure import FieldDef, FieldType, ItemDef
@@ -154,7 +154,7 @@ def describe_value(field: FieldDef, value: Any) -> str:
     if field.type is FieldType.NUMBER:
         return format_number(float(value), field.decimals) + (f" {field.unit}" if field.unit else "")
     if field.type is FieldType.DATE:
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
+        return shown_date(date.fromisoformat(value))
     if field.type is FieldType.DEVICE:
         return describe_device_value(value)
     return str(value)
