@@ -166,6 +166,11 @@ NO_TOXICITY_SIGNS = {
     "ringing_ears": "No",
     "blurred_vision": "No",
 }
+TOXICITY_SIGN = "metallic_taste"
+TOXICITY_CLEARED = (
+    "Seen at the time-out: a brief metallic taste, gone within 15 minutes; pulse, blood pressure and "
+    "speech normal, no numbness. Safe to go on; asked again before the laser."
+)
 TEST_PATCH_RESULT = "No reaction"  # done at the consultation, for skin types IV to VI
 
 # Why a session deserves a mention: these show the record's less common events on screen and in print.
@@ -179,6 +184,7 @@ ADVERSE = "adverse event"  # a blister, reviewed by the clinician; the follow-up
 CALLED = "called"  # the follow-up call two days later: nothing wrong
 OVER_GRAMS = "over grams"  # more LMX4 than the product allows, for a large area: overridden
 EARLY = "early"  # sooner than 4 weeks after the last session: overridden
+TOXICITY = "toxicity"  # a metallic taste at the time-out: the clinician sees the patient and clears it
 
 OVER_GRAMS_AMOUNT = 24  # g of LMX4, over its 20 g
 OVER_GRAMS_REASON = (
@@ -325,7 +331,7 @@ COURSES = (
         "Nuñez",
         "III",
         ("Cheeks", "Temples", "Jaw line"),
-        (Visit(10, "11:00", 40, 15, 5.0), Visit(5, "11:30", 45, 18, 5.5)),
+        (Visit(10, "11:00", 40, 15, 5.0, TOXICITY), Visit(5, "11:30", 45, 18, 5.5)),
         today=LASER_ROOM,
     ),
     Course(
@@ -692,11 +698,19 @@ class _DemoBuilder:
         return self.desk.tick(record.id, "gel_applied", {}, nurse.id)
 
     def time_out(
-        self, record: SessionRecord, course: Course, nurse: Staff, starts_at: datetime, device_id: int
+        self,
+        record: SessionRecord,
+        course: Course,
+        nurse: Staff,
+        starts_at: datetime,
+        device_id: int,
+        twist: str = "",
     ) -> SessionRecord:
         """In the laser room, once the gel has worked: one minute per item, read aloud; the laser is
-        chosen with the staff's eyewear for it."""
+        chosen with the staff's eyewear for it. With the toxicity twist the patient first has a
+        metallic taste: the clinician sees them and clears the stop, and the check is asked again."""
         self.clock.set(starts_at)
+        done = self.toxicity_cleared(record, nurse) if twist == TOXICITY else ()
         for item_id, values in (
             ("identity_read_back", {}),
             ("gel_removed", {}),
@@ -706,9 +720,28 @@ class _DemoBuilder:
             ("cool_air", {"cool_air": course.cool_air}),
             ("settings_read_back", {}),
         ):
+            if item_id in done:
+                continue
             record = self.desk.tick(record.id, item_id, values, self.operator_for(nurse, item_id).id)
             self.clock.advance(minutes=1)
         return record
+
+    def toxicity_cleared(self, record: SessionRecord, nurse: Staff) -> tuple[str, ...]:
+        """Identity and gel off, then a metallic taste: the laser stops until the clinician has seen
+        the patient and cleared it. Returns the items ticked."""
+        ticked = ("identity_read_back", "gel_removed")
+        for item_id in ticked:
+            self.desk.tick(record.id, item_id, {}, nurse.id)
+            self.clock.advance(minutes=1)
+        signs = {**NO_TOXICITY_SIGNS, TOXICITY_SIGN: "Yes"}
+        self.desk.tick(record.id, "anaesthetic_toxicity", signs, nurse.id)
+        assert self.clinician is not None
+        self.clock.advance(minutes=15)
+        self.desk.clear_stop(
+            record.id, "anaesthetic_toxicity", TOXICITY_CLEARED, self.clinician.id, nurse.id, DEMO_PIN
+        )
+        self.clock.advance(minutes=1)
+        return ticked
 
     def fractional_pass(
         self, record: SessionRecord, values: dict[str, Any], nurse: Staff, twist: str
@@ -812,9 +845,8 @@ class _DemoBuilder:
         self.anaesthetic(record, course, nurse, gel_at, visit.twist)
         self.acknowledge_ready(record, gel_at, nurse)
         device_id = self.laser_for(course)
-        self.time_out(
-            record, course, nurse, gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10)), device_id
-        )
+        laser_room_at = gel_at + timedelta(minutes=60 + self.gaps.randint(2, 10))
+        self.time_out(record, course, nurse, laser_room_at, device_id, visit.twist)
         self.laser(record, course, visit, nurse, device_id)
         self.sign_out(record, course, nurse)
         self.signed_out += 1

@@ -578,3 +578,20 @@ def test_the_demo_has_a_patient_due_a_follow_up_call_today(demo: tuple[Path, str
     finally:
         database.close()
     assert [(call.patient.full_name, call.last_call) for call in calls] == [("Isla Fraser", None)]
+
+
+def test_one_toxicity_sign_was_cleared_by_the_clinician_before_the_laser(
+    history: list[SessionRecord],
+) -> None:
+    cleared = [
+        (record.patient.family_name, item.history)
+        for record, state in past_states(history)
+        if len((item := state.item("anaesthetic_toxicity")).history) > 1
+    ]
+    assert len(cleared) == 1
+    name, (signs, clearing, again) = cleared[0]
+    assert name == "Nuñez"
+    assert signs.values["metallic_taste"] == "Yes" and again.values["metallic_taste"] == "No"
+    assert clearing.kind is EventKind.CORRECTION and clearing.staff_name.startswith("Dr ")
+    assert clearing.values["entered_by"] == signs.staff_name
+    assert signs.at < clearing.at < again.at
