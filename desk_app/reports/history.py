@@ -29,6 +29,12 @@ SESSION_STATUS_WORDS = {
 }
 
 
+def _entered_by(event: Event) -> str:
+    """Who typed a clinician's decision at the desk, when it was not the clinician."""
+    entered = event.values.get("entered_by")
+    return f" (entered by {entered})" if entered and entered != event.staff_name else ""
+
+
 def _line(item_state: ItemState, event: Event, show_time: TimeFormatter) -> str:
     who = f"{show_time(event.at)} {event.staff_name}"
     match event.kind:
@@ -36,12 +42,12 @@ def _line(item_state: ItemState, event: Event, show_time: TimeFormatter) -> str:
             shown = describe_values(item_state.item, dict(event.values))
             values = "; ".join(f"{label}: {value}" for label, value in shown)
             return f"{who} recorded it" + (f": {values}" if values else "")
+        case EventKind.CORRECTION if "entered_by" in event.values:  # a clinician cleared a hard stop
+            return f"{who}, clinician, cleared the stop{_entered_by(event)}: {event.text}"
         case EventKind.CORRECTION:
             return f"{who} undid it: {event.text}"
         case EventKind.OVERRIDE:
-            entered = event.values.get("entered_by")
-            by = f" (entered by {entered})" if entered and entered != event.staff_name else ""
-            return f"{who}, clinician, overrode it{by}: {event.text}"
+            return f"{who}, clinician, overrode it{_entered_by(event)}: {event.text}"
         case EventKind.AMENDMENT:
             return f"AMENDMENT {amendment_line(event, show_time)}"
         case _:
