@@ -43,7 +43,7 @@ from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
 from desk_app.domain.values import describe_value, describe_values, format_number, same_value
 from desk_app.reports.history import history_lines
-from desk_app.ui.field_editors import DeviceEditor, FieldEditor, make_editor
+from desk_app.ui.field_editors import DeviceEditor, FieldEditor, field_caption, make_editor
 from desk_app.ui.formatting import local_date_time, local_time
 from desk_app.ui.widgets import message_label
 
@@ -198,7 +198,7 @@ class ItemCard(QFrame):
         self.device_note = message_label(self.fields_box, "deviceNote", visible=False)
         row = 0
         for field in self.item.fields:
-            caption = QLabel(field.label + ("" if field.required else " (if any)"), self.fields_box)
+            caption = QLabel(field_caption(field, self.item.fields), self.fields_box)
             if len(caption.text()) > LONG_CAPTION:  # wraps, rather than push its answers off screen
                 caption.setWordWrap(True)
                 caption.setFixedWidth(CAPTION_WIDTH)

@@ -301,6 +301,8 @@ def test_another_product_must_be_named_and_is_flagged(
     qtbot: QtBot, window: MainWindow, desk: Desk, at_anaesthetic: int
 ) -> None:
     other = "Another product (name it below)"
+    # Captioned as needed with that answer, not as optional.
+    assert f"Other product and strength (needed if Product: {other})" in visible_texts(card(window, PRODUCT))
     record_product(qtbot, window, other, "5", "No")
     refusal = f"Other product and strength: please fill this in (the answer is '{other}')."
     assert refusal in visible_texts(card(window, PRODUCT))

@@ -72,6 +72,11 @@ def test_a_complication_reported_from_the_patient_page_is_refused_until_complete
 
     click(qtbot, window, "Report a complication…")
     dialog = open_dialog()
+    # What a complication needs is captioned so, not as optional; only the note may stay empty.
+    captions = visible_texts(dialog).splitlines()
+    for needed in ("Kind of complication", "Severity", "Action taken", "Follow-up"):
+        assert f"{needed} (needed if Complication: Yes)" in captions
+    assert [caption for caption in captions if caption.endswith("(if any)")] == ["Note (if any)"]
     click(qtbot, dialog, "How the contact went: The patient called us")
     click(qtbot, dialog, "Complication: Yes")
     click(qtbot, dialog, "Save")
