@@ -142,6 +142,7 @@ class FollowUpCallsPage(QWidget):
         except DomainError as error:
             self.model.show([])
             self.message.setText(str(error))
+            self.record_button.setEnabled(False)  # nothing to record a call against
             return
         self.model.show(calls)
         self.message.setText("" if calls else "No calls are due today.")
