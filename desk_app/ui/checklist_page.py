@@ -526,10 +526,19 @@ class ChecklistPage(QWidget):
             list(item_state.flags),
             self.desk.list_clinicians(),
             staff if staff.role is Role.CLINICIAN else None,
-            lambda clinician_id, reason, pin: self._commit(
-                lambda: self.desk.clear_stop(session_id, item_id, reason, clinician_id, staff.id, pin)
+            lambda clinician_id, reason, pin: self._cleared(
+                item_id,
+                self._commit(
+                    lambda: self.desk.clear_stop(session_id, item_id, reason, clinician_id, staff.id, pin)
+                ),
             ),
         ).open()
+
+    def _cleared(self, item_id: str, problem: str | None) -> str | None:
+        """Once the stop is cleared, the keyboard goes to the item's questions, to ask them again."""
+        if problem is None and item_id in self.cards:
+            self.cards[item_id].first_control().setFocus()
+        return problem
 
     def _ask_correction(self, item_id: str) -> None:
         staff = self._staff_or_complain()

@@ -173,6 +173,8 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     click(qtbot, dialog, "Clear the stop")
     assert not dialog.isVisible()
     assert not offers(window, f"Clear the stop: {TOXICITY}")
+    focused = window.focusWidget()  # the questions, to ask them again
+    assert focused is not None and focused.accessibleName() == "Numb lips or tongue: No"
 
     # The nurse asks the questions again: all No.
     choose(qtbot, card(window, TOXICITY), {question: "No" for question in TOXICITY_QUESTIONS})
