@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from desk_app.domain.actions import check_abort, check_correction, check_note, check_override, check_tick
+from desk_app.domain.actions import (
+    check_abort,
+    check_clear_stop,
+    check_correction,
+    check_note,
+    check_override,
+    check_tick,
+)
 from desk_app.domain.clinical_rules import CourseContext
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Role, Staff
@@ -67,6 +74,17 @@ class Log:
     def correct(self, item_id: str, reason: str = "Ticked by mistake", staff: Staff = NURSE) -> Event:
         tick, checked = check_correction(self.state(), item_id, reason)
         return self._append(EventKind.CORRECTION, staff, item_id=item_id, text=checked, corrects_id=tick.id)
+
+    def clear_stop(
+        self, item_id: str, reason: str = "Seen the patient; safe to go on", staff: Staff = CLINICIAN
+    ) -> Event:
+        """A clinician who has seen the patient clears a hard stop, as Desk.clear_stop writes it (the
+        clinician's correction, entered by the nurse at the desk)."""
+        tick, checked = check_clear_stop(self.state(), item_id, staff.role, reason)
+        values = {"entered_by_id": NURSE.id, "entered_by": NURSE.name}
+        return self._append(
+            EventKind.CORRECTION, staff, item_id=item_id, values=values, text=checked, corrects_id=tick.id
+        )
 
     def override(
         self, item_id: str, reason: str = "Discussed; safe to go on", staff: Staff = CLINICIAN
