@@ -29,6 +29,12 @@ SESSION_STATUS_WORDS = {
 }
 
 
+def _entered_by(event: Event) -> str:
+    """Who typed a clinician's decision at the desk, when it was not the clinician."""
+    entered = event.values.get("entered_by")
+    return f" (entered by {entered})" if entered and entered != event.staff_name else ""
+
+
 def _line(item_state: ItemState, event: Event, show_time: TimeFormatter) -> str:
     who = f"{show_time(event.at)} {event.staff_name}"
     match event.kind:
@@ -46,12 +52,6 @@ def _line(item_state: ItemState, event: Event, show_time: TimeFormatter) -> str:
             return f"AMENDMENT {amendment_line(event, show_time)}"
         case _:
             return f"{who} noted: {event.text}"
-
-
-def _entered_by(event: Event) -> str:
-    """' (entered by Ann Nurse)' when someone else typed in the clinician's decision at the desk."""
-    entered = event.values.get("entered_by")
-    return f" (entered by {entered})" if entered and entered != event.staff_name else ""
 
 
 def history_lines(item_state: ItemState, show_time: TimeFormatter) -> list[str]:

@@ -37,6 +37,7 @@ from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import (
     AmendmentDialog,
+    ClearStopDialog,
     OverrideDialog,
     ReasonDialog,
     SignDialog,
@@ -200,6 +201,7 @@ class ChecklistPage(QWidget):
             card.tick_requested.connect(self._tick)
             card.override_requested.connect(self._ask_override)
             card.correct_requested.connect(self._ask_correction)
+            card.clear_stop_requested.connect(self._ask_clear_stop)
             card.note_requested.connect(self._ask_note)
             if item.id in previous_values:
                 card.set_previous(previous_values[item.id], previous_date)
@@ -509,6 +511,34 @@ class ChecklistPage(QWidget):
         return self._commit(
             lambda: self.desk.override(session_id, item_id, reason, clinician_id, at_desk.id, pin)
         )
+
+    def _ask_clear_stop(self, item_id: str) -> None:
+        """A clinician who has seen the patient clears a hard stop (a sign of anaesthetic toxicity),
+        choosing themself and giving their PIN; the nurse then answers the item again."""
+        staff = self._staff_or_complain()
+        if staff is None or self.record is None or (state := self.state()) is None:
+            return
+        session_id = self.record.id
+        item_state = state.item(item_id)
+        ClearStopDialog(
+            self,
+            item_state.item.label,
+            list(item_state.flags),
+            self.desk.list_clinicians(),
+            staff if staff.role is Role.CLINICIAN else None,
+            lambda clinician_id, reason, pin: self._cleared(
+                item_id,
+                self._commit(
+                    lambda: self.desk.clear_stop(session_id, item_id, reason, clinician_id, staff.id, pin)
+                ),
+            ),
+        ).open()
+
+    def _cleared(self, item_id: str, problem: str | None) -> str | None:
+        """Once the stop is cleared, the keyboard goes to the item's questions, to ask them again."""
+        if problem is None and item_id in self.cards:
+            self.cards[item_id].first_control().setFocus()
+        return problem
 
     def _ask_correction(self, item_id: str) -> None:
         staff = self._staff_or_complain()

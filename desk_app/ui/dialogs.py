@@ -1,4 +1,4 @@
-"""Dialogs that ask for a written reason (and, for overrides, which clinician).
+"""Dialogs that ask for a written reason (and, for a clinician's decision, which clinician).
 
 They are opened with open(), not exec(): the window stays responsive (countdowns keep running) and
 tests drive them by clicking, like a nurse. The caller passes a function that saves the answer and
@@ -77,28 +77,21 @@ class ReasonDialog(QDialog):
         self.accept()
 
 
-class OverrideDialog(ReasonDialog):
-    """A clinician chooses themself and writes why the session may go on past a soft stop."""
+class ClinicianDialog(ReasonDialog):
+    """A clinician chooses themself, writes the reason and confirms with their PIN."""
 
     def __init__(
         self,
         parent: QWidget,
-        item_label: str,
-        flags: list[str],
+        title: str,
+        prompt: str,
         clinicians: list[Staff],
         default_clinician: Staff | None,
         submit: Callable[[int, str, str], str | None],
+        ok_text: str,
     ) -> None:
-        risk = "".join(f"\n• {flag}" for flag in flags)
-        super().__init__(
-            parent,
-            f"Override: {item_label}",
-            f"Only a clinician may let the session go on past this stop.{risk}\n\n"
-            "Write the reason; it is printed on the record. The clinician confirms with their PIN.",
-            self._submit_with_clinician,
-            ok_text="Override",
-        )
-        self._submit_override = submit
+        super().__init__(parent, title, prompt, self._submit_with_clinician, ok_text=ok_text)
+        self._submit_as_clinician = submit
         self.clinician_group = QButtonGroup(self)
         if not clinicians:
             self.extra.addWidget(QLabel("No clinician is on the staff list yet.", self))
@@ -123,7 +116,62 @@ class OverrideDialog(ReasonDialog):
             return "Choose the clinician who takes this decision."
         pin = self.pin.text()
         self.pin.clear()
-        return self._submit_override(int(chosen.property("staff_id")), reason, pin)
+        return self._submit_as_clinician(int(chosen.property("staff_id")), reason, pin)
+
+
+def _risks(flags: list[str]) -> str:
+    return "".join(f"\n• {flag}" for flag in flags)
+
+
+class OverrideDialog(ClinicianDialog):
+    """A clinician chooses themself and writes why the session may go on past a soft stop."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        item_label: str,
+        flags: list[str],
+        clinicians: list[Staff],
+        default_clinician: Staff | None,
+        submit: Callable[[int, str, str], str | None],
+    ) -> None:
+        super().__init__(
+            parent,
+            f"Override: {item_label}",
+            f"Only a clinician may let the session go on past this stop.{_risks(flags)}\n\n"
+            "Write the reason; it is printed on the record. The clinician confirms with their PIN.",
+            clinicians,
+            default_clinician,
+            submit,
+            ok_text="Override",
+        )
+
+
+class ClearStopDialog(ClinicianDialog):
+    """A clinician who has seen the patient clears a hard stop (a sign of anaesthetic toxicity):
+    the answers are undone, kept in the record, and the item is answered again."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        item_label: str,
+        flags: list[str],
+        clinicians: list[Staff],
+        default_clinician: Staff | None,
+        submit: Callable[[int, str, str], str | None],
+    ) -> None:
+        super().__init__(
+            parent,
+            f"Clear the stop: {item_label}",
+            f"Only a clinician who has seen the patient may clear this stop.{_risks(flags)}\n\n"
+            "The clinician writes why it is safe to go on; it is printed on the record, and the "
+            "answers given stay in it. The clinician confirms with their PIN; then the questions are "
+            "asked again and answered.",
+            clinicians,
+            default_clinician,
+            submit,
+            ok_text="Clear the stop",
+        )
 
 
 class StopTreatmentDialog(ReasonDialog):

@@ -30,6 +30,18 @@ from desk_app.ui.widgets import message_label
 NO_DEVICE = "No laser is registered: an administrator registers it under Administration ▸ Laser devices."
 
 
+def field_caption(field: FieldDef, fields: Sequence[FieldDef]) -> str:
+    """A field's caption: its label; '(if any)' when it may stay empty; and for a field needed only
+    with one answer of another of `fields` (required_if), that answer, so it does not look optional."""
+    if field.required:
+        return field.label
+    if field.required_if is not None:
+        other_id, answer = field.required_if
+        other = next((f.label for f in fields if f.id == other_id), other_id)
+        return f"{field.label} (needed if {other}: {answer})"
+    return f"{field.label} (if any)"
+
+
 class FieldEditor(QWidget):
     """Base: `value()` returns what the user entered (None when empty), `set_value()` fills it in."""
 

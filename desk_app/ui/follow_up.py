@@ -16,7 +16,7 @@ from desk_app.domain.follow_up import FollowUpCall, contact_text
 from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import Event
 from desk_app.ui.context import DeskContext
-from desk_app.ui.field_editors import FieldEditor, make_editor
+from desk_app.ui.field_editors import FieldEditor, field_caption, make_editor
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
@@ -51,7 +51,7 @@ class FollowUpDialog(FormDialog):
         self.editors: dict[str, FieldEditor] = {}
         for field in form.fields:
             editor = make_editor(field, self)
-            caption = QLabel(field.label + ("" if field.required else " (if any)"), self)
+            caption = QLabel(field_caption(field, form.fields), self)
             caption.setBuddy(editor.focus_target())
             self.form.addRow(caption, editor)
             self.editors[field.id] = editor
@@ -142,6 +142,7 @@ class FollowUpCallsPage(QWidget):
         except DomainError as error:
             self.model.show([])
             self.message.setText(str(error))
+            self.record_button.setEnabled(False)  # nothing to record a call against
             return
         self.model.show(calls)
         self.message.setText("" if calls else "No calls are due today.")

@@ -2,7 +2,8 @@
 
 A card is built once per session and updated in place, so values typed into one item are not lost
 when another item is ticked or the countdown refreshes. Which buttons show is asked of the domain
-(can_override, can_correct), so a button is only offered when the action would be accepted.
+(can_override, can_correct, can_clear_stop), so a button is only offered when the action would be
+accepted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.actions import can_correct, can_override
+from desk_app.domain.actions import can_clear_stop, can_correct, can_override
 from desk_app.domain.clinical_rules import (
     CourseContext,
     chosen_product,
@@ -42,7 +43,7 @@ from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
 from desk_app.domain.values import describe_value, describe_values, format_number, same_value
 from desk_app.reports.history import history_lines
-from desk_app.ui.field_editors import DeviceEditor, FieldEditor, make_editor
+from desk_app.ui.field_editors import DeviceEditor, FieldEditor, field_caption, make_editor
 from desk_app.ui.formatting import local_date_time, local_time
 from desk_app.ui.widgets import message_label
 
@@ -99,7 +100,8 @@ def hard_stop_text(flags: Sequence[str]) -> str:
     """A flagged answer on a hard stop: no override; the item is answered again once it is safe."""
     return (
         "STOP: " + "; ".join(flags) + ". This cannot be overridden: the later steps stay locked "
-        "until the clinician has seen the patient and the answers are recorded again (Undo tick)."
+        "until a clinician who has seen the patient clears the stop (Clear the stop) and the "
+        "answers are recorded again."
     )
 
 
@@ -134,6 +136,9 @@ class ItemCard(QFrame):
     correct_requested = Signal(str)
     """The user asked to undo this item's tick (or withdraw its override), with a reason."""
 
+    clear_stop_requested = Signal(str)
+    """The user asked for a clinician who has seen the patient to clear this item's hard stop."""
+
     note_requested = Signal(str)
     """The user asked to add a note to this item."""
 
@@ -146,7 +151,7 @@ class ItemCard(QFrame):
         self.previous_hints: dict[str, QLabel] = {}
         self.previous_values: dict[str, Any] = {}
         self._previous_when = ""
-        self._shown: tuple[ItemState, bool, str | None] | None = None
+        self._shown: tuple[ItemState, bool, str | None, tuple[bool, bool, bool]] | None = None
         self._may_act = True  # as the last apply() found: the session open, the item not locked or barred
         self._followed_device: int | None = None
         self._allergies: str | None = None  # as last shown beside the question about them
@@ -193,7 +198,7 @@ class ItemCard(QFrame):
         self.device_note = message_label(self.fields_box, "deviceNote", visible=False)
         row = 0
         for field in self.item.fields:
-            caption = QLabel(field.label + ("" if field.required else " (if any)"), self.fields_box)
+            caption = QLabel(field_caption(field, self.item.fields), self.fields_box)
             if len(caption.text()) > LONG_CAPTION:  # wraps, rather than push its answers off screen
                 caption.setWordWrap(True)
                 caption.setFixedWidth(CAPTION_WIDTH)
@@ -243,6 +248,8 @@ class ItemCard(QFrame):
         self.override.clicked.connect(lambda: self.override_requested.emit(self.item.id))
         self.correct = self._button("Undo tick…", "Undo", buttons)
         self.correct.clicked.connect(lambda: self.correct_requested.emit(self.item.id))
+        self.clear_stop = self._button("Clear the stop…", "Clear the stop", buttons)
+        self.clear_stop.clicked.connect(lambda: self.clear_stop_requested.emit(self.item.id))
         self.note = self._button("Note…", "Add note", buttons)
         self.note.clicked.connect(lambda: self.note_requested.emit(self.item.id))
         buttons.addStretch(1)
@@ -425,9 +432,18 @@ class ItemCard(QFrame):
         says why the member of staff at the desk may not do this item (their role or laser
         authorisation), and how to switch."""
         session_open = not session.ended
-        if self._shown == (state, session_open, not_permitted):
+        # What may be done to the item can change with other items (a laser pass saved ends the undo
+        # of the toxicity check), so it is part of what was last shown.
+        offered = (
+            can_override(session, self.item.id) is None,
+            can_correct(session, self.item.id) is None,
+            can_clear_stop(session, self.item.id) is None,
+        )
+        shown = (state, session_open, not_permitted, offered)
+        if self._shown == shown:
             return  # nothing changed since the last second: no restyling, no flicker
-        self._shown = (state, session_open, not_permitted)
+        self._shown = shown
+        may_override, may_correct, may_clear_stop = offered
         done = state.tick is not None
         self.status.setText(self._status_text(state))
         self.setProperty("status", state.status.value)
@@ -470,10 +486,13 @@ class ItemCard(QFrame):
         self.primary.setVisible(self.item.kind is not ItemKind.COUNTDOWN and not done and session_open)
         self._may_act = session_open and not state.locked and not barred
         self._update_primary()
-        self.override.setVisible(can_override(session, self.item.id) is None)
+        self.override.setVisible(may_override)
         # Who may not tick an item may not undo it either: the button is not offered.
-        self.correct.setVisible(can_correct(session, self.item.id) is None and not_permitted is None)
+        self.correct.setVisible(may_correct and not_permitted is None)
         self.correct.setText("Undo tick…" if done else "Withdraw override…")
+        # A hard stop's flagged answers are not undone by whoever is at the desk: a clinician who
+        # has seen the patient clears them, with a PIN (offered in place of Undo).
+        self.clear_stop.setVisible(may_clear_stop)
         self.note.setVisible(session_open)
         if state.satisfied or done:
             self.error.setVisible(False)

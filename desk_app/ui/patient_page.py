@@ -181,7 +181,10 @@ class PatientPage(QWidget):
                 f"last session {local_date(so_far.last_session)}, {days_ago(so_far.days_since_last)}"
             )
         if so_far.earliest_next:
-            parts.append(f"next session from {local_date(so_far.earliest_next)} (4 weeks)")
+            next_from = f"next session from {local_date(so_far.earliest_next)}"
+            if so_far.last_session:  # the procedure's interval ([course] min_days_between)
+                next_from += f" ({(so_far.earliest_next - so_far.last_session).days} days after the last)"
+            parts.append(next_from)
         if so_far.next_planned:
             parts.append(f"planned for {local_date(so_far.next_planned)}")
         self.course_label.setText(" · ".join(parts))

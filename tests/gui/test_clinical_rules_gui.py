@@ -30,7 +30,7 @@ from tests.gui.nurse import (
     visible_texts,
     write_in_dialog,
 )
-from tests.gui.test_checklist_actions import board_cards, show, status
+from tests.gui.test_checklist_actions import at_laser, board_cards, show, status
 from tests.support.people import PIN
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -92,6 +92,15 @@ def offers_override(window: MainWindow, label: str) -> bool:
     )
 
 
+def offers(window: MainWindow, name: str) -> bool:
+    """A visible button of that accessible name is on screen."""
+    return any(b.isVisible() and b.accessibleName() == name for b in window.findChildren(QAbstractButton))
+
+
+def toxicity_card_text(window: MainWindow) -> str:
+    return visible_texts(card(window, TOXICITY))
+
+
 def course_line(window: MainWindow, label: str) -> str:
     return find(window, QLabel, f"Course: {label}").text()
 
@@ -139,22 +148,79 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     assert not find(window, QAbstractButton, "Save pass: Fractional pass").isEnabled()
     assert not offers_override(window, "Fractional pass")
 
-    # The clinician has seen the patient: the answers are undone, asked again, all No.
+    # The nurse at the desk cannot undo the answers: only a clinician who has seen the patient
+    # clears the stop, with their PIN.
+    show(window, nurse, session_id)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     click(qtbot, window, "Pause point Time-out")
+    assert not offers(window, f"Undo: {TOXICITY}")
+    assert "until a clinician who has seen the patient clears the stop" in toxicity_card_text(window)
     clock.advance(minutes=10)
-    click(qtbot, window, f"Undo: {TOXICITY}")
+    click(qtbot, window, f"Clear the stop: {TOXICITY}")
     dialog = open_dialog()
-    write_in_dialog(dialog, "Seen by Dr Doctor: taste gone after 10 minutes, observations normal")
-    click(qtbot, dialog, "Undo")
+    assert dialog.windowTitle() == f"Clear the stop: {TOXICITY}"
+    assert "Only a clinician who has seen the patient may clear this stop." in visible_texts(dialog)
+    assert "• Metallic taste: no laser, call the clinician now" in visible_texts(dialog)
+    click(qtbot, dialog, "Dr Clive Doctor (CD)")
+    reason = "Seen by Dr Doctor: taste gone after 10 minutes, observations normal"
+    write_in_dialog(dialog, reason)
+    type_into(qtbot, dialog, "Clinician's PIN", "1357")  # a wrong PIN is refused, in the dialog
+    click(qtbot, dialog, "Clear the stop")
+    assert dialog.isVisible()
+    assert "PIN" in dialog.error.text()
+    assert status(window, TOXICITY) == "✖ Stop: cannot be overridden"
+    type_into(qtbot, dialog, "Clinician's PIN", PIN)
+    click(qtbot, dialog, "Clear the stop")
+    assert not dialog.isVisible()
+    assert not offers(window, f"Clear the stop: {TOXICITY}")
+    focused = window.focusWidget()  # the questions, to ask them again
+    assert focused is not None and focused.accessibleName() == "Numb lips or tongue: No"
+
+    # The nurse asks the questions again: all No.
     choose(qtbot, card(window, TOXICITY), {question: "No" for question in TOXICITY_QUESTIONS})
     click(qtbot, window, f"Save: {TOXICITY}")
     assert status(window, TOXICITY).startswith("✓ Done")
+    # The record keeps the Yes, and the clinician's correction entered by the nurse.
+    click(qtbot, window, "Pause point Time-out")  # the page went on to the laser
+    shown = toxicity_card_text(window)
+    assert f"Dr Clive Doctor, clinician, cleared the stop (entered by Ann Nurse): {reason}" in shown
+    assert "Dr Clive Doctor recorded it: " in shown and "Metallic taste: Yes" in shown
+    toxicity_events = [e for e in desk.session(session_id).events if e.item_id == "anaesthetic_toxicity"]
+    assert [e.kind for e in toxicity_events] == [EventKind.TICK, EventKind.CORRECTION, EventKind.TICK]
+    first, cleared, again = toxicity_events
+    assert (first.values["metallic_taste"], first.staff_id) == ("Yes", clinician.id)
+    assert (cleared.staff_id, cleared.corrects_id, cleared.text) == (clinician.id, first.id, reason)
+    assert cleared.values["entered_by_id"] == nurse.id
+    assert set(again.values.values()) == {"No"} and again.staff_id == nurse.id
 
     click(qtbot, window, "Pause point Laser")
     assert "Locked" not in visible_texts(card(window, "Fractional pass"))
     assert find(window, QAbstractButton, "Save pass: Fractional pass").isEnabled()
     click(qtbot, window, "Back to board")
     assert "STOP" not in board_cards(window)[0]
+
+
+def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_adverse_event(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    session_id = desk.start_session(patient.id, nurse.id).id
+    at_laser(desk, clock, session_id, nurse)
+    show(window, nurse, session_id)
+    click(qtbot, window, "Pause point Time-out")
+    click(qtbot, window, f"Undo: {TOXICITY}")  # before any pass the answers may still be undone
+    dialog = open_dialog()
+    write_in_dialog(dialog, "Patient now says her lips feel numb")
+    # Meanwhile the first pass is saved at the laser (another screen).
+    tick_all(desk, session_id, {"fractional_pass": LASER["fractional_pass"]}, nurse.id)
+    click(qtbot, dialog, "Undo")
+    assert dialog.isVisible()
+    assert dialog.error.text() == (
+        "The laser passes are recorded: signs now are an adverse event. Record them under "
+        "'Adverse events' and call the clinician now."
+    )
+    click(qtbot, dialog, "Cancel")
+    assert not offers(window, f"Undo: {TOXICITY}")
+    assert status(window, TOXICITY).startswith("✓ Done")
 
 
 # --- (b) (c) (d) the anaesthetic product ---------------------------------------------------------
@@ -237,6 +303,8 @@ def test_another_product_must_be_named_and_is_flagged(
     qtbot: QtBot, window: MainWindow, desk: Desk, at_anaesthetic: int
 ) -> None:
     other = "Another product (name it below)"
+    # Captioned as needed with that answer, not as optional.
+    assert f"Other product and strength (needed if Product: {other})" in visible_texts(card(window, PRODUCT))
     record_product(qtbot, window, other, "5", "No")
     refusal = f"Other product and strength: please fill this in (the answer is '{other}')."
     assert refusal in visible_texts(card(window, PRODUCT))

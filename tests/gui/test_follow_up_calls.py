@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtWidgets import QApplication, QLabel, QTableView, QTextBrowser
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QTableView, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
+from desk_app.store.errors import StoreUnavailable
 from desk_app.ui.formatting import local_date_time
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import START
@@ -72,6 +74,11 @@ def test_a_complication_reported_from_the_patient_page_is_refused_until_complete
 
     click(qtbot, window, "Report a complication…")
     dialog = open_dialog()
+    # What a complication needs is captioned so, not as optional; only the note may stay empty.
+    captions = visible_texts(dialog).splitlines()
+    for needed in ("Kind of complication", "Severity", "Action taken", "Follow-up"):
+        assert f"{needed} (needed if Complication: Yes)" in captions
+    assert [caption for caption in captions if caption.endswith("(if any)")] == ["Note (if any)"]
     click(qtbot, dialog, "How the contact went: The patient called us")
     click(qtbot, dialog, "Complication: Yes")
     click(qtbot, dialog, "Save")
@@ -101,3 +108,29 @@ def test_a_complication_reported_from_the_patient_page_is_refused_until_complete
     summary = find(window, QTextBrowser, "Session summary").toPlainText()
     assert "Follow-up after the session" in summary
     assert "Kind of complication: Pigment change" in summary
+
+
+def test_when_the_calls_cannot_be_read_no_call_can_be_recorded(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    signed_out_session(desk, clock, zoe.id, nurse)
+    clock.set(START + timedelta(days=2, hours=1))
+    window.set_staff(nurse)
+    click(qtbot, window, "Follow-up calls")
+    record = find(window, QAbstractButton, "Record call…")
+    assert record.isEnabled()
+
+    def unreadable(_today: object) -> None:
+        raise StoreUnavailable("The database cannot be reached. Check the network, then try again.")
+
+    monkeypatch.setattr(desk, "follow_up_calls", unreadable)
+    window.follow_up_page.refresh()
+    assert "The database cannot be reached" in visible_texts(window.follow_up_page)
+    assert find(window, QTableView, "Follow-up calls due").model().rowCount() == 0
+    assert not record.isEnabled()

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTableView, QTextBrowser
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
+from desk_app.domain.procedure import Procedure, load_procedure, parse_procedure
 from desk_app.domain.session import EventKind
+from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.desk import Desk
 from desk_app.store.models import EventRow
 from desk_app.ui.main_window import MainWindow
@@ -82,7 +85,7 @@ def test_a_patient_page_shows_the_course_and_every_session(
 
     course = label_text(window, "Course")
     assert course.startswith("2 of 3 sessions done · last session 30/12/2026, 3 days ago")
-    assert "next session from 27/01/2027 (4 weeks)" in course
+    assert "next session from 27/01/2027 (28 days after the last)" in course
     assert "planned for 03/02/2027" in course
     table = find(window, QTableView, "Sessions of this patient")
     rows = [
@@ -94,6 +97,30 @@ def test_a_patient_page_shows_the_course_and_every_session(
         ["25/11/2026", "1", "Signed out and locked", "Ann Nurse"],
     ]
     assert "40.0 mJ" in rows[0][4] and "5.5 J/cm²" in rows[0][4] and "7 mm" not in rows[0][4]
+
+
+def five_weeks_between(procedure: Procedure) -> Procedure:
+    """The procedure with its course's interval at 35 days rather than 28."""
+    source = procedure.source.replace("min_days_between = 28\n", "min_days_between = 35\n", 1)
+    assert source != procedure.source
+    return parse_procedure(source, "laser-acne-scarring, 35 days between sessions (test)")
+
+
+@pytest.mark.parametrize("procedure", [five_weeks_between(load_procedure(resource_path(PROCEDURE_FILE)))])
+def test_the_earliest_next_session_follows_the_procedures_interval(
+    qtbot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,
+    clock: ManualClock,  # noqa: ANN001
+) -> None:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    signed_out_session(desk, clock, patient.id, nurse)  # 25/11/2026
+    clock.advance(days=3)
+
+    open_patient_page(qtbot, window, nurse, "zoe")
+
+    assert "next session from 30/12/2026 (35 days after the last)" in label_text(window, "Course")
 
 
 def test_a_nurse_typing_john_smith_finds_him_written_with_a_cyrillic_o(

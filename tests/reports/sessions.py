@@ -126,12 +126,13 @@ def treat(
 ) -> SessionRecord:
     """A whole session from the clock's now; `laser_at` moves the clock to the first laser pass.
 
-    With `adverse`, the adverse-event item records "Yes" with that description (and ADVERSE_DETAILS) and
-    the clinician reviews it (an override) before sign-out. With `beam_areas` the full-beam pass treats
-    them; one not painted with gel is overridden by the clinician. The next session defaults to five
-    weeks after today; with `ends_course` none is planned (the last planned session), and an
-    `extension_reason` plans `planned` beyond the course's last session. With `early` the session comes
-    sooner than 4 weeks after the last, and the clinician overrides the interval check.
+    With `adverse`, the adverse-event item records "Yes" with that description (and
+    ADVERSE_DETAILS) and the clinician reviews it (an override) before sign-out. With `beam_areas`
+    the full-beam pass treats them; one not painted with gel is overridden by the clinician. The
+    next session defaults to five weeks after today; with `ends_course` none is planned (the last
+    planned session), and an `extension_reason` plans `planned` beyond the course's last session.
+    With `early` the session comes sooner than 4 weeks after the last, and the clinician overrides
+    the interval check.
     """
     desk, clock, nurse, clinician = clinic.desk, clinic.clock, clinic.nurse, clinic.clinician
     record = start_through_time_out(

@@ -75,17 +75,22 @@ class Log:
         tick, checked = check_correction(self.state(), item_id, reason)
         return self._append(EventKind.CORRECTION, staff, item_id=item_id, text=checked, corrects_id=tick.id)
 
+    def clear_stop(
+        self, item_id: str, reason: str = "Seen the patient; safe to go on", staff: Staff = CLINICIAN
+    ) -> Event:
+        """A clinician who has seen the patient clears a hard stop, as Desk.clear_stop writes it (the
+        clinician's correction, entered by the nurse at the desk)."""
+        tick, checked = check_clear_stop(self.state(), item_id, staff.role, reason)
+        values = {"entered_by_id": NURSE.id, "entered_by": NURSE.name}
+        return self._append(
+            EventKind.CORRECTION, staff, item_id=item_id, values=values, text=checked, corrects_id=tick.id
+        )
+
     def override(
         self, item_id: str, reason: str = "Discussed; safe to go on", staff: Staff = CLINICIAN
     ) -> Event:
         checked = check_override(self.state(), item_id, staff.role, reason)
         return self._append(EventKind.OVERRIDE, staff, item_id=item_id, text=checked)
-
-    def clear_stop(
-        self, item_id: str, reason: str = "Seen the patient; safe to go on", staff: Staff = CLINICIAN
-    ) -> Event:
-        tick, checked = check_clear_stop(self.state(), item_id, staff.role, reason)
-        return self._append(EventKind.CORRECTION, staff, item_id=item_id, text=checked, corrects_id=tick.id)
 
     def note(self, item_id: str | None, text: str, staff: Staff = NURSE) -> Event:
         checked = check_note(self.state(), item_id, text)

@@ -333,3 +333,34 @@ def test_an_override_checks_the_clinicians_pin_in_the_store_not_only_on_screen(
     assert counts(db)[0] == events and last_audit(db)[0] == "PIN failed"
     desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
     assert counts(db)[0] == events + 1
+
+
+def test_a_sign_of_toxicity_is_cleared_only_by_a_clinician_with_their_pin(
+    desk: Desk, db: Database, clock: ManualClock, nurse: Staff, clinician: Staff, zoe: Patient
+) -> None:
+    session_id = ready_for(desk, clock, zoe, nurse, "anaesthetic_toxicity")
+    signs = {**TIME_OUT["anaesthetic_toxicity"], "metallic_taste": "Yes"}
+    flagged = desk.tick(session_id, "anaesthetic_toxicity", signs, nurse.id).events[-1]
+    reason = "Seen the patient: the taste has gone, observations normal"
+    with pytest.raises(ActionRefused, match="only a clinician who has seen the patient may clear it"):
+        desk.correct(session_id, "anaesthetic_toxicity", reason, nurse.id)
+    with pytest.raises(PermissionRefused, match="Ann Nurse is not a clinician"):
+        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, nurse.id, nurse.id, PIN)
+    assert last_audit(db)[0] == "refused: not permitted"
+    events = counts(db)[0]
+    with pytest.raises(SignInRefused, match="Wrong PIN"):
+        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, "0000")
+    assert counts(db)[0] == events and last_audit(db)[0] == "PIN failed"
+
+    cleared = desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, PIN)
+    event = cleared.events[-1]
+    assert (event.kind, event.staff_id, event.corrects_id, event.text) == (
+        EventKind.CORRECTION,
+        clinician.id,
+        flagged.id,
+        reason,
+    )
+    assert event.values["entered_by_id"] == nurse.id
+    assert not cleared.state(clock.now()).item("anaesthetic_toxicity").hard_stopped
+    with pytest.raises(ActionRefused, match="raises no stop to clear"):
+        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, PIN)
