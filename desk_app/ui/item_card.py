@@ -28,8 +28,8 @@ from desk_app.domain.clinical_rules import (
     chosen_product,
     course_plan_hint,
     remove_minutes,
-    shown_date,
 )
+from desk_app.domain.dates import shown_date
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.procedure import (
     PLANNED_SESSIONS_FIELD,
@@ -343,7 +343,7 @@ class ItemCard(QFrame):
             if too_soon and not done and rules is not None:
                 line += f". {rules.too_soon_message}: confirming it needs a clinician's decision."
         elif self.item.plans_course and not done:
-            line = course_plan_hint(context)
+            line = course_plan_hint(context, session.procedure)
         else:
             line = ""
         line = line if not session.ended else ""
