@@ -64,12 +64,10 @@ def course(records: Sequence[SessionRecord], now: datetime) -> Course:
     )
     planned, next_planned = DEFAULT_PLANNED, None
     if done:
-        values = _planned_values(done[-1], now)
-        planned = int(values.get(PLANNED_SESSIONS_FIELD, DEFAULT_PLANNED))
+        planned = planned_after(done[-1], len(done), now)
         next_planned = planned_next_date(done[-1], now)
     last = local_today(done[-1].started_at) if done else None
     today = local_today(now)
-    planned = min(max(planned, len(done)), MAX_PLANNED) if done else planned
     # A course ends at its last planned session from procedure 1.5 on; before, a next date stood.
     finished = bool(done) and len(done) >= planned and done[-1].procedure.course is not None
     return Course(
@@ -80,6 +78,13 @@ def course(records: Sequence[SessionRecord], now: datetime) -> Course:
         earliest_next=None if last is None or finished else next_session_from(done[-1], last),
         next_planned=None if finished else next_planned,
     )
+
+
+def planned_after(last_done: SessionRecord, sessions_done: int, now: datetime) -> int:
+    """Sessions the course plans after `sessions_done` signed-out sessions, the last `last_done`:
+    its plan, never fewer than those done nor more than a course plans."""
+    recorded = int(_planned_values(last_done, now).get(PLANNED_SESSIONS_FIELD, DEFAULT_PLANNED))
+    return min(max(recorded, sessions_done), MAX_PLANNED)
 
 
 def next_session_from(record: SessionRecord, treated_on: date) -> date:

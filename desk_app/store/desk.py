@@ -28,7 +28,7 @@ from desk_app.domain.actions import (
 from desk_app.domain.alerts import AlertKind, check_acknowledge
 from desk_app.domain.clinical_rules import CourseContext
 from desk_app.domain.clock import Clock
-from desk_app.domain.course import course
+from desk_app.domain.course import DEFAULT_PLANNED, planned_after
 from desk_app.domain.credentials import SecretHasher
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
@@ -324,7 +324,7 @@ class Desk(
     @store_errors
     def start_session(self, patient_id: int, staff_id: int) -> SessionRecord:
         with self.db.atomic():
-            self.staff(staff_id)
+            staff = self.staff(staff_id)
             patient = PatientRow.get_or_none(PatientRow.id == patient_id)
             if patient is None:
                 raise ActionRefused("That patient is not known.")
@@ -362,31 +362,38 @@ class Desk(
                 "procedure": self.procedure.version,
             }
             self._audit("session started", staff_id, "session", row.id, started)
-            record = self._records([row])[0]
             # The course as the nurse starts it: the interval and the plan's end are judged on it.
             context = self._course_context(patient_id, row.session_number)
-            self._append(record, EventKind.COURSE, self.staff(staff_id), values=context.values())
-        return self.session(row.id)
+            record = self.session(row.id)
+            return self._append(record, EventKind.COURSE, staff, values=context.values())
 
     def _course_context(self, patient_id: int, session_number: int) -> CourseContext:
-        """The patient's course as it stands now: the plan from their signed-out sessions; the last
-        session is the last that fired the laser, a treatment stopped after a pass included."""
-        ended = (SessionStatus.SIGNED_OUT.value, SessionStatus.ABORTED.value)
-        query = self._session_query().where((SessionRow.patient == patient_id) & SessionRow.status.in_(ended))
+        """The patient's course as it stands now: the plan from their last signed-out session; the
+        last session is the last that fired the laser, a treatment stopped after a pass included.
+        Reads only those sessions, however long the patient's history."""
         now = self.clock.now()
-        records = self._records(query)
-        so_far = course(records, now)
-        stopped = [
-            local_today(r.started_at)
-            for r in records
-            if (state := r.state(now)).status is SessionStatus.ABORTED and laser_fired(state)
-        ]
-        treated = [day for day in (so_far.last_session, *stopped) if day is not None]
+        mine = SessionRow.patient == patient_id
+        newest_first = (SessionRow.started_at.desc(), SessionRow.id.desc())
+        done = SessionRow.status == SessionStatus.SIGNED_OUT.value
+        last_done = self._records(self._session_query().where(mine & done).order_by(*newest_first).limit(1))
+        # Stopped since, with a pass ticked (then read whole: the tick may have been undone).
+        passes = [item.id for item in self.procedure.laser_passes()]
+        fired = EventRow.select(EventRow.session).where(
+            EventRow.item_id.in_(passes) & (EventRow.kind == EventKind.TICK.value)
+        )
+        stopped = mine & (SessionRow.status == SessionStatus.ABORTED.value) & SessionRow.id.in_(fired)
+        if last_done:
+            stopped &= SessionRow.started_at > last_done[0].started_at
+        treated = [local_today(record.started_at) for record in last_done]
+        for record in self._records(self._session_query().where(stopped).order_by(*newest_first)):
+            if laser_fired(record.state(now)):
+                treated.append(local_today(record.started_at))
+                break
         return CourseContext(
             session_number=session_number,
             day=local_today(now),
             last_session=max(treated, default=None),
-            planned=so_far.planned,
+            planned=planned_after(last_done[0], session_number - 1, now) if last_done else DEFAULT_PLANNED,
         )
 
     def _state_in_transaction(self, session_id: int) -> tuple[SessionRecord, SessionState]:
