@@ -82,7 +82,9 @@ class NewPatient:
 
 def _name(text: str, label: str) -> str:
     name = check_plain_text(text, label, NAME_MAX)
-    if not any(character.isalpha() for character in name):
+    # A 'letter' search folds away entirely (a modifier prime 'ʹ', say) would leave a name that no
+    # search could ever find.
+    if not any(character.isalpha() for character in name) or not search_key(name):
         raise ValidationError(f"{label} must contain letters.")
     return name
 
