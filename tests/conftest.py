@@ -57,6 +57,10 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="desk-data-")
     config.addinivalue_line("markers", "both_databases: run each test on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself, in a both_databases module")
+    config.addinivalue_line(
+        "markers",
+        "postgresql_for(*cases): of a test parametrized by 'case', run only these cases on PostgreSQL",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -68,6 +72,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         and not definition.get_closest_marker("sqlite_only")
     ):
         metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A long list of cases that differ in what the app does, not in the SQL it sends, runs whole on
+    SQLite and, on PostgreSQL, only the cases its postgresql_for marker names (the suite's time)."""
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("postgresql_for")
+        params = getattr(item, "callspec", None).params if hasattr(item, "callspec") else {}
+        if marker and params.get("backend") == "postgresql" and params.get("case") not in marker.args:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture

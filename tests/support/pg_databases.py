@@ -39,6 +39,15 @@ _TABLES = [model._meta.table_name for model in TABLES]
 _NUMBERED = [model._meta.table_name for model in TABLES if isinstance(model._meta.primary_key, AutoField)]
 
 
+_EMPTY_ALL = ";".join(
+    [
+        "SET session_replication_role = replica",
+        *(f"DELETE FROM {table}" for table in _TABLES),
+        *(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1, false)" for table in _NUMBERED),
+    ]
+).encode()
+
+
 def _address_of(server: str, name: str) -> str:
     return f"{server.rsplit('/', 1)[0]}/{name}"
 
@@ -66,11 +75,8 @@ def emptied_postgres_database() -> str:
             admin.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         # The append-only tables refuse DELETE: their triggers (and the foreign keys') do not fire
         # for a replica. DELETE of a few rows is quicker than TRUNCATE, which makes new files.
-        admin.execute("SET session_replication_role = replica")
-        for table in _TABLES:
-            admin.execute(f"DELETE FROM {table}")
-        for table in _NUMBERED:
-            admin.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1, false)")
+        # One round trip for all of it: a statement each cost a quarter of a test's setup.
+        admin.execute(_EMPTY_ALL)
     return url
 
 

@@ -464,6 +464,18 @@ ACTIONS: list[Case] = [
 # --- 1. each action: exactly its one row -----------------------------------------------------------
 
 
+# On PostgreSQL: an action of each kind of row and transaction (a session event, a PIN checked in
+# its own transaction, a patient, the clinic, a laser check, a follow-up); all of them on SQLite.
+@pytest.mark.postgresql_for(
+    start_session,
+    tick,
+    override,
+    amend,
+    record_follow_up,
+    register_patient,
+    update_clinic_details,
+    record_pre_use_check,
+)
 @pytest.mark.parametrize("case", ACTIONS, ids=[case.__name__ for case in ACTIONS])
 def test_each_action_writes_exactly_its_one_audit_row(world: World, case: Case) -> None:
     act = case(world)
@@ -682,6 +694,13 @@ REFUSED: list[RefusedCase] = [
 ]
 
 
+# On PostgreSQL: a refusal by the domain, by the database's constraints, and of the clinic's details.
+@pytest.mark.postgresql_for(
+    _refused_tick_bad_value,
+    _refused_second_session,
+    _refused_register_number_in_use,
+    _refused_clinic_unchanged,
+)
 @pytest.mark.parametrize("case", REFUSED, ids=[case.__name__.removeprefix("_refused_") for case in REFUSED])
 def test_a_refused_action_writes_no_audit_row(world: World, case: RefusedCase) -> None:
     refused, error, message = case(world)
