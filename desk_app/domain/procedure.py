@@ -6,6 +6,7 @@ so that a typo in a limit can never reach a patient.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass
@@ -838,8 +839,12 @@ def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+@functools.lru_cache(maxsize=16)
 def parse_procedure(text: str, source_name: str, *, authoring: bool = True) -> Procedure:
     """Parse and check a procedure definition; raise ProcedureError naming what is wrong.
+
+    The same text read again (each window a desk opens, each stored version) is the same frozen
+    Procedure: it is read once. A refusal is not kept; the text is read again, and refused again.
 
     `authoring=False` reads a version stored with past sessions: only what is needed to read it.
     """

@@ -15,7 +15,7 @@ from peewee import fn
 from desk_app.domain.actions import check_reason
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.permissions import LaserAuthorisation, PermissionRefused, Permissions
+from desk_app.domain.permissions import Clearance, LaserAuthorisation, PermissionRefused, Permissions
 from desk_app.domain.procedure import Procedure
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
@@ -157,7 +157,10 @@ class LaserOperatorActions(DeskBase):
         """Inside the action's transaction: raise PermissionRefused if the member may not. An item
         that is not the session's procedure's is left to the session's own check, which names it."""
         if item_id in procedure.item_ids():
-            self.permissions.check(member, item_id, self.laser_authorisation(member.id), self._today())
+            # The authorisation is read only for an item that needs it: most ticks do not.
+            needed = self.permissions.needs(item_id) is not Clearance.CLINICAL
+            authorisation = self.laser_authorisation(member.id) if needed else None
+            self.permissions.check(member, item_id, authorisation, self._today())
 
     def is_authorised_operator(self, staff_id: int) -> bool:
         """Whether the member's laser authorisation holds today."""
