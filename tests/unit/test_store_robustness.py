@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,11 +14,12 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ProcedureError
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
+from desk_app.store import demo as demo_module
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from desk_app.store.models import EventRow
-from tests.support.people import PIN, add_member
+from tests.support.people import FAST_HASHER, PIN, add_member
 from tests.support.raw_sql import other_connection, shorten_lock_wait
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -93,6 +95,10 @@ def test_the_demo_needs_an_explicit_file_and_marks_it_as_a_demo(
     assert not (tmp_path / "real.sqlite3").exists()
 
     demo = tmp_path / "demo.sqlite3"
+    # The demo's accounts at the tests' cheap hashing cost (the real cost took most of this test).
+    monkeypatch.setattr(
+        demo_module, "build_demo", functools.partial(demo_module.build_demo, hasher=FAST_HASHER)
+    )
     assert cli.main(["demo", "--db", str(demo)]) == 0
     database = open_database(str(demo))
     try:
