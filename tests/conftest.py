@@ -59,7 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself, in a both_databases module")
     config.addinivalue_line(
         "markers",
-        "postgresql_for(*cases): of a test parametrized by 'case', run only these cases on PostgreSQL",
+        "postgresql_for(*values): of a parametrized test, only the cases with one of these values "
+        "run on PostgreSQL",
     )
 
 
@@ -80,8 +81,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("postgresql_for")
-        params = getattr(item, "callspec", None).params if hasattr(item, "callspec") else {}
-        if marker and params.get("backend") == "postgresql" and params.get("case") not in marker.args:
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        wanted = marker is not None and any(value in marker.args for value in params.values())
+        if marker and params.get("backend") == "postgresql" and not wanted:
             dropped.append(item)
         else:
             kept.append(item)

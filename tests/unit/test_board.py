@@ -116,6 +116,8 @@ def test_remove_now_outranks_being_in_the_laser_room(desk: Desk, nurse: Staff, c
     assert card.phase is BoardPhase.REMOVE_NOW
 
 
+# The server's own time zone handling once, across the autumn change; every case on SQLite.
+@pytest.mark.postgresql_for("across the autumn clock change")
 @pytest.mark.parametrize(
     ("applied", "label"),
     [
