@@ -7,7 +7,7 @@ the database), so two desks cannot interleave a read-check-write on the same ses
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -72,7 +72,9 @@ from desk_app.store.models import (
 from desk_app.store.patients import PatientActions
 from desk_app.store.postgres import ClinicPostgresDatabase, describe
 from desk_app.store.rows import (
+    ANY_ID,
     ChangeEntry,
+    CompiledQuery,
     event_from_row,
     patient_from_row,
     source_digest,
@@ -128,6 +130,7 @@ class Desk(
     ) -> None:
         self.db = db
         self.procedure = procedure
+        self._compiled_queries: dict[str, CompiledQuery] = {}
         self.pre_use_checklist = pre_use_checklist or clinic_pre_use_checklist()
         self.permissions = permissions or clinic_permissions(procedure)
         self.clock = clock
@@ -240,12 +243,10 @@ class Desk(
         ids = [row.id for row in session_rows]
         events: dict[int, list[Event]] = {session_id: [] for session_id in ids}
         if ids:
-            event_rows = (
-                EventRow.select(EventRow, StaffRow)
-                .join(StaffRow)
-                .where(EventRow.session.in_(ids))
-                .order_by(EventRow.id)
-            )
+            if len(ids) == 1:  # one session, as every action reads it: its SQL built once
+                event_rows = self._compiled("events", self._events_query).rows(self.db, ids[0])
+            else:
+                event_rows = self._events_query(ids)
             for row in event_rows:
                 events[row.session_id].append(event_from_row(row))
         return [
@@ -261,6 +262,21 @@ class Desk(
             for row in session_rows
         ]
 
+    @staticmethod
+    def _events_query(ids: list[int]):  # noqa: ANN205 - a peewee query
+        return (
+            EventRow.select(EventRow, StaffRow)
+            .join(StaffRow)
+            .where(EventRow.session.in_(ids))
+            .order_by(EventRow.id)
+        )
+
+    def _compiled(self, name: str, query_for: Callable[[list[int]], Any]) -> CompiledQuery:
+        """The query for one id, its SQL built once by this desk (see CompiledQuery)."""
+        if name not in self._compiled_queries:
+            self._compiled_queries[name] = CompiledQuery(query_for([ANY_ID]))
+        return self._compiled_queries[name]
+
     def _session_query(self):  # noqa: ANN202 - a peewee query
         return (
             SessionRow.select(SessionRow, PatientRow, StaffRow, ProcedureVersionRow)
@@ -273,7 +289,8 @@ class Desk(
 
     @store_errors
     def session(self, session_id: int) -> SessionRecord:
-        rows = list(self._session_query().where(SessionRow.id == session_id))
+        one = self._compiled("session", lambda ids: self._session_query().where(SessionRow.id == ids[0]))
+        rows = one.rows(self.db, session_id)
         if not rows:
             raise ActionRefused(f"Session {session_id} does not exist.")
         return self._records(rows)[0]
