@@ -34,6 +34,7 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, PausePoint, Stop
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
+from desk_app.store.desk import Desk
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import (
     AmendmentDialog,
@@ -488,50 +489,42 @@ class ChecklistPage(QWidget):
             self.cards[next_item.item.id].first_control().setFocus()
 
     def _ask_override(self, item_id: str) -> None:
-        staff = self._staff_or_complain()
-        if staff is None or self.record is None or (state := self.state()) is None:
-            return
-        session_id = self.record.id
-        item_state = state.item(item_id)
-        OverrideDialog(
-            self,
-            item_state.item.label,
-            list(item_state.flags),
-            self.desk.list_clinicians(),
-            staff if staff.role is Role.CLINICIAN else None,
-            lambda clinician_id, reason, pin: self._confirmed_override(
-                session_id, item_id, reason, clinician_id, pin, staff
-            ),
-        ).open()
-
-    def _confirmed_override(
-        self, session_id: int, item_id: str, reason: str, clinician_id: int, pin: str, at_desk: Staff
-    ) -> str | None:
-        """The clinician proves it is them with their PIN, checked with the override itself."""
-        return self._commit(
-            lambda: self.desk.override(session_id, item_id, reason, clinician_id, at_desk.id, pin)
-        )
+        """A clinician lets the session go on past a soft stop, with a reason and their PIN."""
+        self._ask_clinician(item_id, OverrideDialog, lambda desk: desk.override, focus_after=False)
 
     def _ask_clear_stop(self, item_id: str) -> None:
-        """A clinician who has seen the patient clears a hard stop (a sign of anaesthetic toxicity),
-        choosing themself and giving their PIN; the nurse then answers the item again."""
+        """A clinician who has seen the patient clears a hard stop (a sign of anaesthetic toxicity);
+        the nurse then answers the item again."""
+        self._ask_clinician(item_id, ClearStopDialog, lambda desk: desk.clear_stop, focus_after=True)
+
+    def _ask_clinician(
+        self,
+        item_id: str,
+        dialog: type[OverrideDialog] | type[ClearStopDialog],
+        action: Callable[[Desk], Callable[..., object]],
+        focus_after: bool,
+    ) -> None:
+        """The clinician chooses themself (the one signed in, if a clinician is) and confirms with
+        their PIN, checked with the action itself; the member at the desk is kept as who typed it."""
         staff = self._staff_or_complain()
         if staff is None or self.record is None or (state := self.state()) is None:
             return
         session_id = self.record.id
         item_state = state.item(item_id)
-        ClearStopDialog(
+
+        def submit(clinician_id: int, reason: str, pin: str) -> str | None:
+            problem = self._commit(
+                lambda: action(self.desk)(session_id, item_id, reason, clinician_id, staff.id, pin)
+            )
+            return self._cleared(item_id, problem) if focus_after else problem
+
+        dialog(
             self,
             item_state.item.label,
             list(item_state.flags),
             self.desk.list_clinicians(),
             staff if staff.role is Role.CLINICIAN else None,
-            lambda clinician_id, reason, pin: self._cleared(
-                item_id,
-                self._commit(
-                    lambda: self.desk.clear_stop(session_id, item_id, reason, clinician_id, staff.id, pin)
-                ),
-            ),
+            submit,
         ).open()
 
     def _cleared(self, item_id: str, problem: str | None) -> str | None:
