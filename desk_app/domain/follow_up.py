@@ -57,8 +57,15 @@ def contact_text(event: Event, form: FollowUp | None) -> str:
 
 
 def call_days(form: FollowUp, today: date) -> tuple[date, date]:
-    """The treatment days whose patients are due a call today: (earliest, latest)."""
-    return today - timedelta(days=form.call_to_day), today - timedelta(days=form.call_from_day)
+    """The treatment days whose patients are listed today, those overdue a call included:
+    (earliest, latest)."""
+    earliest = today - timedelta(days=max(form.overdue_until_day, form.call_to_day))
+    return earliest, today - timedelta(days=form.call_from_day)
+
+
+def overdue(form: FollowUp, treated_on: date, today: date) -> bool:
+    """Treated before the days the patient is called on: listed only while no call is recorded."""
+    return treated_on < today - timedelta(days=form.call_to_day)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class FollowUpCall:
     adverse_events: str
     last_call: Event | None
     form: FollowUp
+    overdue: bool = False  # past the days to call on, and not called yet
 
     @property
     def contact(self) -> str:

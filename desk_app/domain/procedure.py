@@ -205,6 +205,8 @@ class FollowUp:
     call_from_day: int
     call_to_day: int
     fields: tuple[FieldDef, ...]
+    # A patient not called by call_to_day stays on the list, as overdue, until this day.
+    overdue_until_day: int = 0
 
     def as_item(self) -> ItemDef:
         """The form as an item with nothing to override, so values are checked and described as
@@ -377,6 +379,7 @@ _FOLLOW_UP_KEYS = {
     "instructions": str,
     "call_from_day": int,
     "call_to_day": int,
+    "overdue_until_day": int,
     "fields": list,
 }
 # The latest day after the treatment a follow-up call may be planned for.
@@ -803,12 +806,14 @@ class _Reader:
         if not isinstance(table, dict):
             raise self.fail(where, "is missing (the call to the patient after the treatment)")
         self.check_keys(table, _FOLLOW_UP_KEYS, set(_FOLLOW_UP_KEYS), where)
-        first, last = table["call_from_day"], table["call_to_day"]
-        for key in ("call_from_day", "call_to_day"):
+        first, last, overdue = table["call_from_day"], table["call_to_day"], table["overdue_until_day"]
+        for key in ("call_from_day", "call_to_day", "overdue_until_day"):
             if not 0 <= table[key] <= _MAX_FOLLOW_UP_DAYS:
                 raise self.fail(where, f"field '{key}' must be 0 to {_MAX_FOLLOW_UP_DAYS}")
         if first > last:
             raise self.fail(where, "field 'call_from_day' is after 'call_to_day'")
+        if overdue < last:
+            raise self.fail(where, "field 'overdue_until_day' is before 'call_to_day'")
         if not table["fields"]:
             raise self.fail(where, "field 'fields' must list at least one field")
         form = {
@@ -820,7 +825,7 @@ class _Reader:
             "fields": table["fields"],
         }
         item = self.item(form, where)
-        return FollowUp(table["title"], table["instructions"], first, last, item.fields)
+        return FollowUp(table["title"], table["instructions"], first, last, item.fields, overdue)
 
 
 def _named_by(where: str, table: Any, key: str) -> str:

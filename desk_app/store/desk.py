@@ -32,7 +32,7 @@ from desk_app.domain.course import DEFAULT_PLANNED, planned_after
 from desk_app.domain.credentials import SecretHasher
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
-from desk_app.domain.follow_up import FollowUpCall, call_days, check_follow_up, follow_up_form
+from desk_app.domain.follow_up import FollowUpCall, call_days, check_follow_up, follow_up_form, overdue
 from desk_app.domain.laser_register import adverse_events_text, utc_bounds
 from desk_app.domain.people import (
     Patient,
@@ -672,7 +672,8 @@ class Desk(
     @store_errors
     def follow_up_calls(self, today: date) -> list[FollowUpCall]:
         """Patients due a call today (treated `call_from_day` to `call_to_day` days ago, by the
-        running procedure), oldest treatment first, each with the latest call made: two queries,
+        running procedure), and those treated before who were never called (until
+        `overdue_until_day`), oldest treatment first, each with the latest call made: two queries,
         whatever the number of sessions."""
         form = self.procedure.follow_up
         if form is None:
@@ -688,6 +689,9 @@ class Desk(
             state = record.state(now)
             if state.status is SessionStatus.ABORTED and not laser_fired(state):
                 continue  # stopped before the laser: nothing was treated
+            late = overdue(form, local_today(record.started_at), today)
+            if late and state.follow_ups:
+                continue  # called, if late: off the list
             calls.append(
                 FollowUpCall(
                     session_id=record.id,
@@ -697,6 +701,7 @@ class Desk(
                     adverse_events=adverse_events_text(record.procedure, state),
                     last_call=state.follow_ups[-1] if state.follow_ups else None,
                     form=self.follow_up_form(record) or form,
+                    overdue=late,
                 )
             )
         return calls

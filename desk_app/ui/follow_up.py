@@ -25,6 +25,7 @@ from desk_app.ui.widgets import message_label, row_table
 log = logging.getLogger(__name__)
 
 NOT_CALLED = "Not called yet"
+OVERDUE = "Overdue: not called yet"
 # The calls due open from the board's button or with these keys, on any page.
 FOLLOW_UP_KEYS = "Ctrl+Shift+F"
 
@@ -86,7 +87,7 @@ class FollowUpCallModel(_RowsModel[FollowUpCall]):
             row.patient.phone,
             str(row.session_number),
             row.adverse_events,
-            called_text(row.last_call, row.form),
+            OVERDUE if row.overdue else called_text(row.last_call, row.form),
         )
 
 
@@ -135,7 +136,8 @@ class FollowUpCallsPage(QWidget):
         if form is not None:
             self.intro.setText(
                 f"Patients treated {form.call_from_day} to {form.call_to_day} days ago "
-                f"({local_date(today)}). {form.instructions}"
+                f"({local_date(today)}), and any treated before then who were not called "
+                f"(up to {form.overdue_until_day} days). {form.instructions}"
             )
         try:
             calls = self.context.desk.follow_up_calls(today)

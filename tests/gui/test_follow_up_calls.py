@@ -63,6 +63,25 @@ def test_the_calls_due_list_who_was_called_and_a_call_is_recorded_from_the_list(
     assert cells(table, 1)[6] == "Not called yet"
 
 
+def test_a_patient_not_called_in_time_is_listed_as_overdue_until_called(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    signed_out_session(desk, clock, zoe.id, nurse)
+    clock.set(START + timedelta(days=6, hours=1))  # the calls were due on days 2 and 3
+    window.set_staff(nurse)
+    click(qtbot, window, "Follow-up calls")
+    table = find(window, QTableView, "Follow-up calls due")
+    assert cells(table, 0)[1] == "Zoë O'Brien" and cells(table, 0)[6] == "Overdue: not called yet"
+    click(qtbot, window, "Record call…")
+    dialog = open_dialog()
+    click(qtbot, dialog, "How the contact went: Spoke to the patient")
+    click(qtbot, dialog, "Complication: No")
+    click(qtbot, dialog, "Save")
+    assert table.model().rowCount() == 0
+    assert "No calls are due today." in visible_texts(window)
+
+
 def test_a_complication_reported_from_the_patient_page_is_refused_until_complete_then_shown(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:

@@ -102,20 +102,49 @@ def test_only_a_nurse_or_clinician_records_a_follow_up_and_a_refusal_is_audited(
 
 
 @pytest.mark.both_databases
-@pytest.mark.parametrize(("days_after", "due"), [(0, False), (1, False), (2, True), (3, True), (4, False)])
-def test_the_calls_due_are_the_patients_treated_two_to_three_days_ago(
-    desk: Desk, clock: ManualClock, nurse: Staff, days_after: int, due: bool
+@pytest.mark.parametrize(
+    ("days_after", "listed", "late"),
+    [
+        (0, False, False),
+        (1, False, False),
+        (2, True, False),
+        (3, True, False),
+        (4, True, True),
+        (14, True, True),
+        (15, False, False),
+    ],
+)
+def test_the_calls_due_are_the_patients_treated_two_to_three_days_ago_and_those_not_called_since(
+    desk: Desk, clock: ManualClock, nurse: Staff, days_after: int, listed: bool, late: bool
 ) -> None:
     patient = register(desk, nurse, 1)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     clock.set(START + timedelta(days=days_after, hours=2))
     calls = desk.follow_up_calls(local_today(clock.now()))
-    assert [call.session_id for call in calls] == ([session_id] if due else [])
-    if due:
+    assert [call.session_id for call in calls] == ([session_id] if listed else [])
+    if listed:
         (call,) = calls
         assert (call.patient.id, call.session_number, call.treated_on) == (patient.id, 1, START.date())
         assert call.adverse_events == "None"
         assert call.last_call is None
+        assert call.overdue is late
+
+
+def test_a_patient_called_leaves_the_list_once_the_days_to_call_on_are_over(
+    desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    called, missed = register(desk, nurse, 1), register(desk, nurse, 2)
+    called_session = signed_out_session(desk, clock, called.id, nurse)
+    missed_session = signed_out_session(desk, clock, missed.id, nurse)
+    clock.set(START + timedelta(days=2, hours=3))
+    desk.record_follow_up(
+        called_session, {"contact": "No answer, message left", "complication": "No"}, nurse.id
+    )
+    clock.set(START + timedelta(days=5, hours=3))
+    calls = desk.follow_up_calls(local_today(clock.now()))
+    assert [(call.session_id, call.overdue) for call in calls] == [(missed_session, True)]
+    desk.record_follow_up(missed_session, CALLED, nurse.id)
+    assert desk.follow_up_calls(local_today(clock.now())) == []
 
 
 def test_a_call_due_shows_the_latest_call_made_and_who_made_it(
