@@ -31,7 +31,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from tests.support.lasers import TEST_LASER, passed_answers
 from tests.support.people import FAST_HASHER, PIN
-from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, course_plan
 
 BEFORE_WAIT: dict[str, dict[str, Any]] = {**SIGN_IN, **ANAESTHETIC}
 AFTER_WAIT: dict[str, dict[str, Any]] = {**TIME_OUT, **LASER, **SIGN_OUT, "operator_sign_out": {}}
@@ -146,7 +146,7 @@ class Script:
             return self.append("abort", desk.abort(session_id, reason, staff_id, gel_still_on(state)))
         if item_id == "operator_sign_out":
             return self.append("tick", desk.sign_out(session_id, staff_id, PIN))
-        values = WALK[item_id]
+        values = course_plan(record, desk) if item_id == "next_session" else WALK[item_id]
         if TEST_LASER in values.values():
             if desk.device_use(self.cast.laser_id).passed_check is None:  # a new day
                 self.check_laser(staff_id)

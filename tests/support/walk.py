@@ -88,7 +88,7 @@ def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staf
             record = desk.sign_out(session_id, staff_id, PIN)
             continue
         if values == SIGN_OUT["next_session"]:
-            values = _course_plan(record, desk)
+            values = course_plan(record, desk)
         record = desk.tick(session_id, item_id, with_test_laser(desk, values, staff_id), staff_id)
         state = record.state(desk.clock.now()).item(item_id)
         if state.item.checks_course_interval and state.status is ItemStatus.NEEDS_OVERRIDE:
@@ -98,7 +98,7 @@ def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staf
     return record
 
 
-def _course_plan(record: SessionRecord, desk: Desk) -> dict[str, Any]:
+def course_plan(record: SessionRecord, desk: Desk) -> dict[str, Any]:
     """Three sessions; the next six weeks after this one, none once the course is complete."""
     context = record.state(desk.clock.now()).course_context
     plan: dict[str, Any] = {"planned_sessions": 3}
