@@ -17,8 +17,7 @@ from typing import Any
 
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
-from tests.support.lasers import with_test_laser
-from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 # The procedure in the order a nurse ticks it, as (item, values); None marks the one-hour gel wait.
 WALK: list[tuple[str, dict[str, Any]] | None] = [
@@ -234,6 +233,7 @@ def walk(desk: Desk, clock, session_id: int, staff_id: int, stop_after: int | No
             continue
         item_id, values = step
         clock.advance(seconds=20)
-        record = desk.tick(session_id, item_id, with_test_laser(desk, values, staff_id), staff_id)
+        # As the tests' walk ticks it: the course's plan, a clinician for sessions back to back.
+        record = tick_all(desk, session_id, {item_id: values}, staff_id)
         done += 1
     return record

@@ -57,6 +57,7 @@ def _click_through(
     for step in WALK:
         if step is None:
             clock.advance(minutes=GEL_WAIT_MINUTES)
+            window.idle.touch()  # the nurse is back at the desk: no idle lock on the next real second
             ChecklistPage.refresh(page)  # what the page's one-second timer does (not a click's part)
             qapp.processEvents()
             continue
