@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -24,7 +23,7 @@ run: $(STAMP)
 # each worker compiles and rewrites every test module (5 s instead of 1), and every program a test
 # starts compiles the app again.
 test: $(STAMP) postgresql-server
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q desk_app tests/support
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q -j 0 desk_app tests/support
 	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -n 3
 
 # Debian's PostgreSQL server programs, installed where they are missing (needs root or sudo).

@@ -272,7 +272,7 @@ class Desk(
         )
 
     def _compiled(self, name: str, query_for: Callable[[list[int]], Any]) -> CompiledQuery:
-        """The query for one id, its SQL built once by this desk (see CompiledQuery)."""
+        """The query (for one id, or for none), its SQL built once by this desk (see CompiledQuery)."""
         if name not in self._compiled_queries:
             self._compiled_queries[name] = CompiledQuery(query_for([ANY_ID]))
         return self._compiled_queries[name]
@@ -297,10 +297,18 @@ class Desk(
 
     @store_errors
     def sessions_in_progress(self) -> list[SessionRecord]:
-        query = self._session_query().where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
         # The id breaks ties: sessions started in the same microsecond (a test's clock) would
-        # otherwise come back in whatever order PostgreSQL found them.
-        return self._records(query.order_by(SessionRow.started_at, SessionRow.id))
+        # otherwise come back in whatever order PostgreSQL found them. Read after every action and
+        # every few seconds by the board: its SQL built once.
+        in_progress = self._compiled(
+            "in progress",
+            lambda _ids: (
+                self._session_query()
+                .where(SessionRow.status == SessionStatus.IN_PROGRESS.value)
+                .order_by(SessionRow.started_at, SessionRow.id)
+            ),
+        )
+        return self._records(in_progress.rows(self.db))
 
     @store_errors
     def patient_history(self, patient_id: int) -> PatientHistory:

@@ -137,10 +137,10 @@ class CompiledQuery:
     def __init__(self, query: Any) -> None:
         self.query = query
         self.sql, self.params = query.sql()
-        if self.params.count(ANY_ID) != 1:
-            raise ValueError("a compiled query takes exactly one value, ANY_ID")
+        if self.params.count(ANY_ID) > 1:
+            raise ValueError("a compiled query takes at most one value, ANY_ID")
 
-    def rows(self, db: Database, value: int) -> list[Any]:
+    def rows(self, db: Database, value: int | None = None) -> list[Any]:
         """The query's rows (model instances, joined models filled in as peewee would) for `value`."""
         params = [value if param == ANY_ID else param for param in self.params]
         return list(self.query._get_cursor_wrapper(db.execute_sql(self.sql, params)))
