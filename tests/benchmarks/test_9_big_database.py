@@ -58,6 +58,7 @@ from tests.benchmarks.test_8_audit_verify import (
 )
 from tests.support.lasers import with_test_laser
 from tests.support.people import FAST_HASHER, PIN, add_member
+from tests.support.walk import course_plan
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -391,6 +392,8 @@ def _tick_plan(big: BigDatabase, patient_ids: list[int]) -> Iterator[tuple[int, 
                 continue
             big.clock.advance(seconds=20)
             item_id, values = step
+            if item_id == "next_session":  # the course's plan: no next date once it is complete
+                values = course_plan(big.desk.session(session_id), big.desk)
             yield session_id, item_id, with_test_laser(big.desk, values, big.nurse.id)
 
 
