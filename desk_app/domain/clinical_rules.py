@@ -124,6 +124,12 @@ def _test_patch_flags(item: ItemDef, values: Mapping[str, Any], context: CourseC
     return [item.no_test_patch_message]
 
 
+def interval_too_soon(procedure: Procedure, context: CourseContext | None) -> bool:
+    """The session started sooner after the last one than the procedure's interval allows."""
+    rules, days = procedure.course, context.days_since_last if context is not None else None
+    return rules is not None and days is not None and days < rules.min_days_between
+
+
 def _interval_flags(
     procedure: Procedure, item: ItemDef, context: CourseContext | None, unreadable: bool
 ) -> list[str]:
@@ -132,9 +138,9 @@ def _interval_flags(
         return []
     if unreadable:
         return [rules.unreadable_message]
-    days = context.days_since_last if context is not None else None
-    if context is None or context.last_session is None or days is None or days >= rules.min_days_between:
-        return []  # (days is None exactly when there was no last session)
+    if context is None or context.last_session is None or not interval_too_soon(procedure, context):
+        return []
+    days = context.days_since_last
     return [f"{rules.too_soon_message}: the last was on {shown_date(context.last_session)}, {days} days ago"]
 
 

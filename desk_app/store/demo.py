@@ -159,13 +159,6 @@ CONSENT_FORM = "CF-LASER v3"
 LMX4 = "LMX4 lidocaine 4% cream"
 LIDOCAINE_PRILOCAINE = "Lidocaine 2.5% / prilocaine 2.5% cream"
 GRAMS_PER_AREA = {LMX4: 2.5, LIDOCAINE_PRILOCAINE: 2.0}
-NO_TOXICITY_SIGNS = {
-    "numb_mouth": "No",
-    "metallic_taste": "No",
-    "dizziness": "No",
-    "ringing_ears": "No",
-    "blurred_vision": "No",
-}
 TOXICITY_SIGN = "metallic_taste"
 TOXICITY_CLEARED = (
     "Seen at the time-out: a brief metallic taste, gone within 15 minutes; pulse, blood pressure and "
@@ -634,6 +627,10 @@ class _DemoBuilder:
             return nurse
         return self.operators[0]
 
+    def all_no(self, item_id: str) -> dict[str, str]:
+        """'No' to each question of a screening item: the demo's patients have none of the risks."""
+        return {field.id: "No" for field in self.desk.procedure.item(item_id).fields}
+
     def clinician_overrides(self, record: SessionRecord, item_id: str, reason: str) -> None:
         """The clinician comes to the desk, reads the flag and lets the session go on, with a reason."""
         assert self.clinician is not None
@@ -667,17 +664,7 @@ class _DemoBuilder:
         if twist == OVERRIDE:
             self.clinician_overrides(record, "skin_type", OVERRIDE_REASON)
         self.tick(record, "medication_history", medication, nurse)
-        contraindications = {
-            "pregnant": "No",
-            "infection": "No",
-            "sun": "No",
-            "anaesthetic_allergy": "No",
-            "keloid": "No",
-            "photosensitising": "No",
-            "anticoagulant": "No",
-            "recent_procedure": "No",
-        }
-        self.tick(record, "contraindications", contraindications, nurse)
+        self.tick(record, "contraindications", self.all_no("contraindications"), nurse)
         photos = "Refused by patient" if twist == PHOTOS_REFUSED else "Taken"
         return self.tick(record, "photos", {"photos": photos}, nurse)
 
@@ -714,7 +701,7 @@ class _DemoBuilder:
         for item_id, values in (
             ("identity_read_back", {}),
             ("gel_removed", {}),
-            ("anaesthetic_toxicity", NO_TOXICITY_SIGNS),
+            ("anaesthetic_toxicity", self.all_no("anaesthetic_toxicity")),
             ("patient_eye_protection", {"type": "External eye shields"}),
             ("staff_eyewear", {"device": device_id}),
             ("cool_air", {"cool_air": course.cool_air}),
@@ -733,7 +720,7 @@ class _DemoBuilder:
         for item_id in ticked:
             self.desk.tick(record.id, item_id, {}, nurse.id)
             self.clock.advance(minutes=1)
-        signs = {**NO_TOXICITY_SIGNS, TOXICITY_SIGN: "Yes"}
+        signs = {**self.all_no("anaesthetic_toxicity"), TOXICITY_SIGN: "Yes"}
         self.desk.tick(record.id, "anaesthetic_toxicity", signs, nurse.id)
         assert self.clinician is not None
         self.clock.advance(minutes=15)

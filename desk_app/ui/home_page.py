@@ -29,8 +29,6 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
-from desk_app.domain.procedure import Stop
-from desk_app.domain.session import ItemStatus
 from desk_app.store.desk import SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
 from desk_app.ui.context import DeskContext
@@ -59,11 +57,7 @@ def card_lines(card: BoardCard, now: datetime) -> list[str]:
 def hard_stops(card: BoardCard) -> list[str]:
     """A hard stop's flagged answer (a sign of anaesthetic toxicity), for everyone at the board: its
     first flag only, to fit a card's line (the checklist lists them all)."""
-    return [
-        f"STOP: {state.flags[0]}"
-        for state in card.state.items.values()
-        if state.status is ItemStatus.NEEDS_OVERRIDE and state.item.stop is Stop.HARD and state.flags
-    ]
+    return [f"STOP: {state.flags[0]}" for state in card.state.items.values() if state.hard_stopped]
 
 
 def locked_card_line(card: BoardCard, now: datetime) -> str:

@@ -27,6 +27,7 @@ from desk_app.domain.clinical_rules import (
     CourseContext,
     chosen_product,
     course_plan_hint,
+    interval_too_soon,
     remove_minutes,
 )
 from desk_app.domain.dates import shown_date
@@ -37,7 +38,6 @@ from desk_app.domain.procedure import (
     ItemDef,
     ItemKind,
     Procedure,
-    Stop,
 )
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
@@ -338,8 +338,8 @@ class ItemCard(QFrame):
         too_soon = False
         if self.item.checks_course_interval:
             line = course_line(context)
-            rules, days = session.procedure.course, context.days_since_last if context else None
-            too_soon = rules is not None and days is not None and days < rules.min_days_between
+            rules = session.procedure.course
+            too_soon = interval_too_soon(session.procedure, context)
             if too_soon and not done and rules is not None:
                 line += f". {rules.too_soon_message}: confirming it needs a clinician's decision."
         elif self.item.plans_course and not done:
@@ -454,7 +454,7 @@ class ItemCard(QFrame):
         show_lock = state.locked and not done and session_open
         self.lock.setText(f"Locked: {state.lock_reason}" if show_lock else "")
         self.lock.setVisible(show_lock)
-        hard_stop = bool(state.flags) and self.item.stop is Stop.HARD and not state.satisfied
+        hard_stop = state.hard_stopped
         if hard_stop:
             self.flags.setText(hard_stop_text(state.flags))
         else:
@@ -505,7 +505,7 @@ class ItemCard(QFrame):
                 return "✓ Done"
             case ItemStatus.OVERRIDDEN if state.override is not None:
                 return f"⚠ Overridden by clinician {_who_when(state.override)}"
-            case ItemStatus.NEEDS_OVERRIDE if self.item.stop is Stop.HARD:
+            case ItemStatus.NEEDS_OVERRIDE if state.hard_stopped:
                 return "✖ Stop: cannot be overridden"
             case ItemStatus.NEEDS_OVERRIDE:
                 return "⚠ Needs a clinician's decision"
