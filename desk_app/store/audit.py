@@ -23,6 +23,8 @@ from peewee import Database, DataError, SqliteDatabase
 
 from desk_app.store.models import AuditLog, EventRow
 from desk_app.store.postgres import long_job
+from desk_app.store.replay_check import ChainTimes, rules_problem
+from desk_app.store.seals import SEALED_MARK, SealBook
 
 GENESIS = "0" * 64
 _SEPARATOR = "\x1f"  # a character no field may contain (control characters are refused on input)
@@ -142,7 +144,11 @@ def verify_audit(db: Database) -> AuditReport:
 
 
 def _verify_audit(db: Database) -> AuditReport:
+    """The chain first (each row, its link, its time); then what the chain vouches for: the session
+    events, the rows of every other table a record depends on (their seals), and the rules the app
+    enforced when each event was written."""
     expected_prev, expected_id, count = GENESIS, 1, 0
+    seals, times = SealBook(), ChainTimes()
     for row_id, at, staff_id, action, subject, subject_id, detail, prev_hash, stored_hash in _rows(db):
         count += 1
         problem = None
@@ -152,11 +158,16 @@ def _verify_audit(db: Database) -> AuditReport:
             problem = f"row {row_id} does not link to the row before it"
         elif chain_hash(row_id, at, staff_id, action, subject, subject_id, detail, prev_hash) != stored_hash:
             problem = f"row {row_id} ({action}) was changed after it was written"
+        else:
+            problem = times.see(row_id, at, action)
         if problem:
             return AuditReport(count, expected_prev, problem)
+        if SEALED_MARK in detail:
+            seals.see(row_id, detail)
         expected_prev, expected_id = stored_hash, row_id + 1
     check = _events_by_sql if isinstance(db, SqliteDatabase) else _events_by_postgres_sql
-    return AuditReport(count, expected_prev, check(db))
+    problem = check(db) or seals.problem(db) or rules_problem(db)
+    return AuditReport(count, expected_prev, problem)
 
 
 # An event with no audit row, or whose audit row records other content (SQLite's JSON functions).
