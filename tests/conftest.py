@@ -51,7 +51,33 @@ def db_path(tmp_path: Path) -> Path:
 BACKENDS = ("sqlite", "postgresql")
 
 
+# A folder in memory (tmpfs) on most Linux machines. The app syncs every commit to disk
+# (synchronous=FULL); on a busy disk one sync can take tens of milliseconds, and the suite makes
+# tens of thousands. Nothing a test checks depends on the disk surviving a power cut.
+_MEMORY = Path("/dev/shm")
+_memory_folder: list[str] = []
+
+
+def _temporary_files_in_memory(config: pytest.Config) -> None:
+    """Put this run's temporary files (tmp_path and tempfile's, in workers and in the programs the
+    tests start) in a fresh folder of /dev/shm, removed at the end, unless a --basetemp is given."""
+    if config.option.basetemp or hasattr(config, "workerinput") or not os.access(_MEMORY, os.W_OK):
+        return
+    folder = tempfile.mkdtemp(prefix="desk-app-tests-", dir=_MEMORY)
+    os.chmod(folder, 0o1777)  # as /tmp: the tests that run a step as another user reach it too
+    _memory_folder.append(folder)
+    os.environ["TMPDIR"] = folder
+    tempfile.tempdir = None  # read TMPDIR again
+    config.option.basetemp = os.path.join(folder, "basetemp")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _memory_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _temporary_files_in_memory(config)
     # The app's own data folder (the list of databases it has opened, its log) is a throwaway one,
     # for this process and the children it starts: never the real user's.
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="desk-data-")
