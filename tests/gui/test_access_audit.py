@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -16,7 +17,6 @@ from desk_app.store.models import AuditLog
 from desk_app.ui.access_trail import SETTLED_AFTER
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, open_dialog, type_into
-from tests.support.walk import signed_out_session
 
 TYPED = "Ottol"  # a patient's name as typed: it must not reach the trail
 
@@ -101,7 +101,7 @@ def test_the_history_a_past_session_and_the_printed_history_each_record_their_op
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     patient = a_patient(desk, nurse)
-    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    session_id = desk.start_session(patient.id, nurse.id).id
     window.set_staff(nurse)
     before = last_row_id()
     window.show_patient(patient.id)
@@ -119,6 +119,24 @@ def test_the_history_a_past_session_and_the_printed_history_each_record_their_op
         (RECORD_OPENED, nurse.id, patient.id, "patient history preview", None),
     ]
     assert desk.verify_audit().ok
+
+
+def test_the_board_refreshing_records_nothing_and_opening_its_card_records_the_session(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    patient = a_patient(desk, nurse)
+    session = desk.start_session(patient.id, nurse.id)
+    window.set_staff(nurse)
+    before = last_row_id()
+    refreshes(window, clock)  # the board's cards and countdowns, read again and again
+    assert rows_after(before) == []
+    (card,) = window.home_page.card_widgets
+    qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.checklist_page
+    refreshes(window, clock)
+    assert [opening(row) for row in rows_after(before)] == [
+        (RECORD_OPENED, nurse.id, patient.id, "session", session.id)
+    ]
 
 
 def test_a_locked_or_signed_out_desk_records_no_opening_while_its_pages_refresh(

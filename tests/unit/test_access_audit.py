@@ -9,23 +9,21 @@ import json
 import pytest
 from peewee import Database
 
-from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Staff
 from desk_app.store.access import PATIENTS_SEARCHED, RECORD_OPENED, Opened
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from tests.support.people import add_member
-from tests.support.walk import signed_out_session
 from tests.unit.test_store_desk import count
 
 
 @pytest.mark.both_databases
 def test_an_opening_and_a_search_are_chained_rows_and_the_stores_own_reads_write_none(
-    desk: Desk, db: Database, clock: ManualClock, nurse: Staff
+    desk: Desk, db: Database, nurse: Staff
 ) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session_id = signed_out_session(desk, clock, patient.id, nurse)
+    session_id = desk.start_session(patient.id, nurse.id).id
     before = count(db, "audit_log")
     desk.patient(patient.id)
     desk.patient_history(patient.id)
@@ -49,11 +47,11 @@ def test_an_opening_and_a_search_are_chained_rows_and_the_stores_own_reads_write
 
 
 def test_an_opening_of_an_unknown_record_or_by_someone_gone_is_refused_and_writes_nothing(
-    desk: Desk, db: Database, clock: ManualClock, nurse: Staff, admin: Staff
+    desk: Desk, db: Database, nurse: Staff, admin: Staff
 ) -> None:
     zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     jose = desk.register_patient("José", "Núñez", "1985-07-14", "AZ-00002", nurse.id)
-    session_id = signed_out_session(desk, clock, zoe.id, nurse)
+    session_id = desk.start_session(zoe.id, nurse.id).id
     leaver = add_member(desk, "Lee Leaver", "LL", "nurse", laser_operator=False)
     desk.update_staff(leaver.id, "nurse", False, admin.id)
     before = count(db, "audit_log")
