@@ -156,3 +156,19 @@ def test_a_locked_or_signed_out_desk_records_no_opening_while_its_pages_refresh(
     refreshes(window, clock)
     window.patient_page.open_patient(patient.id)
     assert rows_after(before) == []
+
+
+def test_a_database_that_refuses_the_row_still_opens_the_record_and_says_it_was_not_recorded(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    patient = a_patient(desk, nurse)
+    window.set_staff(nurse)
+    before = last_row_id()
+    desk.db.execute_sql("PRAGMA query_only = 1")  # every write refused, as a read-only file would
+    window.show_patient(patient.id)
+    assert window.patient_page.name_label.text() == "Ottoline Morrell"
+    assert window.patient_page.message.text().startswith(
+        "Opened, but the audit trail could not record it: Not saved: the database could not be used"
+    )
+    desk.db.execute_sql("PRAGMA query_only = 0")
+    assert rows_after(before) == []
