@@ -58,7 +58,7 @@ class AccessActions(DeskBase):
     @store_errors
     def record_search(self, staff_id: int, found: int, more: bool) -> None:
         """One audit row for a search the member of staff settled on: how many patients it listed
-        (`more`: the list stopped at a page and more matched), never the words typed."""
+        (`more`: the list filled its page, so more may match), never the words typed."""
         if isinstance(found, bool) or not isinstance(found, int) or found < 0:
             raise ValidationError("A search finds a whole number of patients, 0 or more.")
         with self.db.atomic():
