@@ -34,7 +34,9 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, PausePoint, Stop
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
+from desk_app.store.access import Opened
 from desk_app.store.desk import Desk
+from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import (
     AmendmentDialog,
@@ -219,6 +221,8 @@ class ChecklistPage(QWidget):
     # --- showing ---------------------------------------------------------------------------------
 
     def open_session(self, session_id: int) -> None:
+        """A nurse opens the session (from the board or the patient's page): shown, then written to
+        the audit trail as opened by her. Reloads after a change write nothing (_reload)."""
         record = self.desk.session(session_id)
         self._clear_session_widgets()
         self.record = record
@@ -229,6 +233,7 @@ class ChecklistPage(QWidget):
         self.message.clear()
         self._last_current = None
         self.refresh()
+        record_opening(self.context, record.patient.id, Opened.SESSION, record.id, self.message)
 
     def close_session(self) -> None:
         self.record = None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -30,7 +31,8 @@ from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.store.desk import SessionAlreadyInProgress
-from desk_app.store.patients import PossibleDuplicate
+from desk_app.store.patients import SEARCH_LIMIT, PossibleDuplicate
+from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FOLLOW_UP_KEYS
 from desk_app.ui.formatting import local_date, local_time
@@ -144,6 +146,7 @@ class HomePage(QWidget):
         self._running_session_id: int | None = None
         self._lasers_read_on: date | None = None  # None until read, and after a read that failed
         self._lasers_problem = ""  # why the last read failed, as the board says it
+        self.searches = SettledSearches(context, self)
         self._build()
         signals.second_passed.connect(self._on_second)
         signals.patients_changed.connect(self.search)
@@ -184,7 +187,7 @@ class HomePage(QWidget):
         self.search_edit.setAccessibleName("Search patients")
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
-        self.search_edit.textChanged.connect(self.search)
+        self.search_edit.textChanged.connect(self._typed)
         find.addWidget(self.search_edit)
         self.results = QListWidget(find_box)
         self.results.setAccessibleName("Patients found")
@@ -394,18 +397,30 @@ class HomePage(QWidget):
 
     # --- patients --------------------------------------------------------------------------------
 
-    def search(self) -> None:
+    def search(self) -> bool:
+        """Show the patients matching the text (the list read again: no new search is audited)."""
         self.results.clear()
         try:
             found = self.desk.search_patients(self.search_edit.text())
         except DomainError as error:
             self.start_message.setText(str(error))
-            return
+            return False
         for patient in found:
             self._add_result(patient)
         if self.results.count():
             self.results.setCurrentRow(0)
         self._on_selection_changed()
+        return True
+
+    def _typed(self) -> None:
+        """A search the nurse made: audited once settled (ui.access_trail)."""
+        if self.search():
+            found = self.results.count()
+            self.searches.ran(self.search_edit.text(), found, found == SEARCH_LIMIT)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.searches.settle()
+        super().hideEvent(event)
 
     def _add_result(self, patient: Patient) -> None:
         text = f"{patient.full_name} · born {local_date(patient.date_of_birth)} · {patient.clinic_number}"
@@ -453,6 +468,7 @@ class HomePage(QWidget):
         current = self.results.currentItem()
         if staff is None or current is None:
             return
+        self.searches.settle()  # the search, then the session started from it
         try:
             record = self.desk.start_session(current.data(Qt.ItemDataRole.UserRole), staff.id)
         except SessionAlreadyInProgress as error:
@@ -470,6 +486,7 @@ class HomePage(QWidget):
     def _open_record(self) -> None:
         current = self.results.currentItem()
         if current is not None:
+            self.searches.settle()  # the search, then the record opened from it
             self.open_patient_requested.emit(current.data(Qt.ItemDataRole.UserRole))
 
     def _open_running(self) -> None:

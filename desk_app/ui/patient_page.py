@@ -25,7 +25,9 @@ from desk_app.domain.patient_record import EDITABLE_FIELDS
 from desk_app.domain.people import Patient
 from desk_app.domain.session import SessionStatus
 from desk_app.reports.history import change_line, follow_up_line, print_line
+from desk_app.store.access import Opened
 from desk_app.store.desk import PatientHistory
+from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FollowUpDialog
 from desk_app.ui.formatting import local_date, local_date_time
@@ -166,6 +168,12 @@ class PatientPage(QWidget):
     # --- showing ---------------------------------------------------------------------------------
 
     def open_patient(self, patient_id: int) -> None:
+        """A nurse opens the page: shown, then written to the audit trail as opened by her."""
+        self._show(patient_id)
+        record_opening(self.context, patient_id, Opened.PATIENT_PAGE, None, self.message)
+
+    def _show(self, patient_id: int) -> None:
+        """Read the patient again and show them: on opening, and after a change here or elsewhere."""
         history = self.desk.patient_history(patient_id)
         now = self.clock.now()
         patient = history.patient
@@ -264,7 +272,7 @@ class PatientPage(QWidget):
         patient = record.patient
         about = f"{patient.full_name}, {patient.clinic_number}: session {record.session_number}"
         dialog = FollowUpDialog(self, self.context, record.id, about, form, "Report a complication")
-        dialog.recorded.connect(lambda: self.open_patient(patient.id))
+        dialog.recorded.connect(lambda: self._show(patient.id))
         dialog.open()
 
     def _entered(self) -> dict[str, str]:
@@ -282,7 +290,7 @@ class PatientPage(QWidget):
 
     def _on_changed_elsewhere(self) -> None:
         if self.patient is not None and self.isVisible() and not self._edited():
-            self.open_patient(self.patient.id)
+            self._show(self.patient.id)
 
     def _save(self) -> None:
         staff = self.current_staff()
@@ -294,7 +302,7 @@ class PatientPage(QWidget):
             self.message.setText(str(error))
             return
         self.signals.patients_changed.emit()
-        self.open_patient(self.patient.id)
+        self._show(self.patient.id)
         self.message.setText("Saved.")
 
     def _toggle_archive(self) -> None:
@@ -307,4 +315,4 @@ class PatientPage(QWidget):
             self.message.setText(str(error))
             return
         self.signals.patients_changed.emit()
-        self.open_patient(self.patient.id)
+        self._show(self.patient.id)

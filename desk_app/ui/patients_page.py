@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.errors import DomainError
+from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.patient_models import PatientListModel
 from desk_app.ui.widgets import message_label, row_table
@@ -28,6 +30,7 @@ class PatientsPage(QWidget):
         super().__init__(parent)
         self.desk = context.desk
         signals = context.signals
+        self.searches = SettledSearches(context, self)
         layout = QVBoxLayout(self)
         title = QLabel("Patients", self)
         title.setObjectName("pageTitle")
@@ -37,10 +40,10 @@ class PatientsPage(QWidget):
         self.search_edit.setAccessibleName("Search all patients")
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
-        self.search_edit.textChanged.connect(self.search)
+        self.search_edit.textChanged.connect(self._typed)
         row.addWidget(self.search_edit, 1)
         self.archived = QCheckBox("Include archived patients", self)
-        self.archived.toggled.connect(self.search)
+        self.archived.toggled.connect(self._typed)
         row.addWidget(self.archived)
         layout.addLayout(row)
         self.message = message_label(self)
@@ -65,16 +68,28 @@ class PatientsPage(QWidget):
             text, limit=limit, offset=offset, include_archived=self.archived.isChecked()
         )
 
-    def search(self) -> None:
+    def search(self) -> bool:
+        """Show the patients matching the text (the list read again: no new search is audited)."""
         try:
             self.model.search(self.search_edit.text())
         except DomainError as error:
             self.message.setText(str(error))
-            return
+            return False
         self.message.clear()
         if self.model.rowCount():
             self.table.selectRow(0)
+        return True
+
+    def _typed(self) -> None:
+        """A search the nurse made: audited once settled (ui.access_trail)."""
+        if self.search():
+            self.searches.ran(self.search_edit.text(), self.model.rowCount(), self.model.canFetchMore())
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():
+            self.searches.settle()  # the search, then the record opened from it
             self.open_patient_requested.emit(self.model.row_at(index.row()).id)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.searches.settle()
+        super().hideEvent(event)

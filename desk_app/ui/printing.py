@@ -31,7 +31,9 @@ from desk_app.reports.documents import PrintDocument, document_for
 from desk_app.reports.export import TargetExists, page_footer, pdf_target, save_pdf, write_into_place
 from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import count_pages, page_layout, paint_document
+from desk_app.store.access import Opened
 from desk_app.store.desk import Desk
+from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
 from desk_app.ui.widgets import ask, message_label
@@ -242,4 +244,6 @@ def open_print_dialog(
         return None
     dialog = PrintDialog(parent, context.desk, context.clock, staff, document)
     dialog.open()
+    opened = Opened.preview_of(kind)
+    record_opening(context, document.patient_id, opened, document.session_id, message)
     return dialog

@@ -1,0 +1,68 @@
+"""Who read what: an audit row each time a member of staff opens a patient's record or searches the
+register (HIPAA 164.312(b) asks for the reads as well as the writes).
+
+A mixin of Desk. The window calls these at the moment a nurse opens a page or settles on a search;
+the store's own reads (Desk.patient, patient_history, search_patients) write nothing, since actions
+and the periodic refreshes use them too. A search row says how many were found, never what was typed:
+the words are a patient's name.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from desk_app.domain.clinic import DocumentKind
+from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.store.base import DeskBase
+from desk_app.store.errors import store_errors
+from desk_app.store.models import PatientRow, SessionRow
+
+RECORD_OPENED = "record opened"
+PATIENTS_SEARCHED = "patients searched"
+
+
+class Opened(StrEnum):
+    """What a member of staff opened: kept in the audit row's detail."""
+
+    PATIENT_PAGE = "patient page"
+    SESSION = "session"
+    SESSION_RECORD_PREVIEW = "session record preview"
+    AFTERCARE_SHEET_PREVIEW = "aftercare sheet preview"
+    PATIENT_HISTORY_PREVIEW = "patient history preview"
+
+    @classmethod
+    def preview_of(cls, kind: DocumentKind) -> Opened:
+        """The print preview of a document: it shows the record as a page does."""
+        return cls(f"{kind.value} preview")
+
+
+class AccessActions(DeskBase):
+    @store_errors
+    def record_access(
+        self, staff_id: int, patient_id: int, opened: Opened, session_id: int | None = None
+    ) -> None:
+        """One audit row: this member of staff opened this patient's record (a session of it)."""
+        if opened not in set(Opened):
+            raise ValidationError(f"{opened!r} is not something a member of staff opens.")
+        with self.db.atomic():
+            self.staff(staff_id)
+            if PatientRow.get_or_none(PatientRow.id == patient_id) is None:
+                raise ActionRefused("That patient is not known.")
+            if session_id is not None:
+                session = SessionRow.get_or_none(SessionRow.id == session_id)
+                if session is None or session.patient_id != patient_id:
+                    raise ActionRefused(f"Session {session_id} is not a session of that patient.")
+            detail = {"opened": Opened(opened).value, "session": session_id}
+            self._audit(RECORD_OPENED, staff_id, "patient", patient_id, detail)
+
+    @store_errors
+    def record_search(self, staff_id: int, found: int, more: bool) -> None:
+        """One audit row for a search the member of staff settled on: how many patients it listed
+        (`more`: the list filled its page, so more may match), never the words typed."""
+        if isinstance(found, bool) or not isinstance(found, int) or found < 0:
+            raise ValidationError("A search finds a whole number of patients, 0 or more.")
+        with self.db.atomic():
+            self.staff(staff_id)
+            self._audit(
+                PATIENTS_SEARCHED, staff_id, "patient_search", None, {"found": found, "more": bool(more)}
+            )
