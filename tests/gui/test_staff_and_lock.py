@@ -15,7 +15,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_text, visible_texts
-from tests.support.people import PASSWORD, PIN, administrator
+from tests.support.people import OTHER_PIN, PASSWORD, PIN, WRONG_PIN, administrator
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 
@@ -55,7 +55,7 @@ def test_switching_staff_takes_the_pin_of_whoever_steps_up(
     window.set_staff(nurse)
     window.switch_action.trigger()
     assert find(window, QLineEdit, "PIN")
-    sign_in(qtbot, window, "Dr Clive Doctor", "0000")
+    sign_in(qtbot, window, "Dr Clive Doctor", WRONG_PIN)
     assert "Wrong PIN. 4 tries left before the password is needed." in visible_texts(window)
     assert window.stack.currentWidget() is window.sign_in_page
 
@@ -70,7 +70,7 @@ def test_after_five_wrong_pins_the_password_is_needed(
     window.set_staff(nurse)
     window.switch_action.trigger()
     for _ in range(5):
-        sign_in(qtbot, window, "Dr Clive Doctor", "0000")
+        sign_in(qtbot, window, "Dr Clive Doctor", WRONG_PIN)
     sign_in(qtbot, window, "Dr Clive Doctor", PIN)
     assert "Too many wrong PINs: Dr Clive Doctor must sign in with their password." in visible_texts(window)
 
@@ -208,7 +208,7 @@ def test_an_administrator_adds_a_member_of_staff_who_can_then_sign_in(
         ("Initials", "BN"),
         ("Password", "beth's password"),
         ("Password again", "beth's password"),
-        ("PIN", "4321"),
+        ("PIN", OTHER_PIN),
     ):
         type_text(find(window, QLineEdit, name), text)
     click(qtbot, window, "Add member of staff")
@@ -226,7 +226,7 @@ def test_first_start_refuses_two_different_passwords(qtbot: QtBot, window: MainW
         ("Initials", "MM"),
         ("Password", "first password"),
         ("Password again", "second password"),
-        ("PIN", "9999"),
+        ("PIN", PIN),
     ):
         type_text(find(window, QLineEdit, name), text)
     click(qtbot, window, "Create administrator")
@@ -347,7 +347,7 @@ def test_when_another_desk_creates_the_administrator_first_this_desk_goes_to_sig
         ("Initials", "MM"),
         ("Password", "manager password"),
         ("Password again", "manager password"),
-        ("PIN", "9999"),
+        ("PIN", PIN),
     ):
         type_text(find(window, QLineEdit, name), text)
     click(qtbot, window, "Create administrator")

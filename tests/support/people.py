@@ -16,6 +16,8 @@ CHEAPEST = HashCost(memory_kib=8, iterations=1, lanes=1)
 FAST_HASHER = SecretHasher(CHEAPEST, CHEAPEST)
 PASSWORD = "correct horse"
 PIN = "246813"
+OTHER_PIN = "864213"  # another member's PIN, or one newly chosen
+WRONG_PIN = "135790"  # nobody's
 LEGACY_PIN = "2468"  # 4 digits, as allowed before PINs needed 6: kept from then, never set anew
 ADMIN = ("Ada Admin", "AA")
 

@@ -41,7 +41,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from tests.support.lasers import passed_answers, register_test_laser
-from tests.support.people import PASSWORD, PIN, add_member, administrator
+from tests.support.people import OTHER_PIN, PASSWORD, PIN, WRONG_PIN, add_member, administrator
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, signed_out_session, tick_all
 from tests.unit.test_devices import ERBIUM
 
@@ -415,7 +415,7 @@ def rename_staff(s: Scene) -> Action:
 
 def set_credentials(s: Scene) -> Action:
     admin, nurse = s.admin, s.nurse
-    return lambda: s.desk.set_credentials(nurse.id, "a new password", "1357", admin.id)
+    return lambda: s.desk.set_credentials(nurse.id, "a new password", OTHER_PIN, admin.id)
 
 
 def unlock_account(s: Scene) -> Action:
@@ -462,14 +462,14 @@ def confirm_pin(s: Scene) -> Action:
 
 def confirm_a_wrong_pin(s: Scene) -> Action:
     nurse = s.nurse
-    return _refused(lambda: s.desk.confirm_pin(nurse.id, "0000", "unlock"), r"Wrong PIN\. 4 tries left")
+    return _refused(lambda: s.desk.confirm_pin(nurse.id, WRONG_PIN, "unlock"), r"Wrong PIN\. 4 tries left")
 
 
 def confirm_a_pin_after_too_many_wrong_ones(s: Scene) -> Action:
     nurse = s.nurse
     for _ in range(MAX_PIN_FAILURES):
         with pytest.raises(SignInRefused):
-            s.desk.confirm_pin(nurse.id, "0000", "unlock")
+            s.desk.confirm_pin(nurse.id, WRONG_PIN, "unlock")
     return _refused(lambda: s.desk.confirm_pin(nurse.id, PIN, "unlock"), "must sign in with their password")
 
 
