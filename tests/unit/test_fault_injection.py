@@ -36,12 +36,21 @@ from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.permissions import PermissionRefused
-from desk_app.store.accounts import SignInRefused
+from desk_app.store.accounts import PinChangeNeeded, SignInRefused
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from tests.support.lasers import passed_answers, register_test_laser
-from tests.support.people import OTHER_PIN, PASSWORD, PIN, WRONG_PIN, add_member, administrator
+from tests.support.people import (
+    LEGACY_PIN,
+    OTHER_PIN,
+    PASSWORD,
+    PIN,
+    WRONG_PIN,
+    add_member,
+    administrator,
+    give_legacy_pin,
+)
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, signed_out_session, tick_all
 from tests.unit.test_devices import ERBIUM
 
@@ -473,6 +482,20 @@ def confirm_a_pin_after_too_many_wrong_ones(s: Scene) -> Action:
     return _refused(lambda: s.desk.confirm_pin(nurse.id, PIN, "unlock"), "must sign in with their password")
 
 
+def confirm_a_4_digit_pin(s: Scene) -> Action:
+    nurse = s.nurse
+    give_legacy_pin(nurse)
+    return _refused(
+        lambda: s.desk.confirm_pin(nurse.id, LEGACY_PIN, "unlock"), "only 4 digits", PinChangeNeeded
+    )
+
+
+def change_pin(s: Scene) -> Action:
+    nurse = s.nurse
+    give_legacy_pin(nurse)
+    return lambda: s.desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
+
+
 def record_sign_out(s: Scene) -> Action:
     nurse = s.nurse
     return lambda: s.desk.record_sign_out(nurse.id)
@@ -516,7 +539,13 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "unlock_account": [unlock_account],
     "unlock_from_terminal": [unlock_from_terminal],
     "sign_in": [sign_in, sign_in_with_a_wrong_password, sign_in_to_a_locked_account],
-    "confirm_pin": [confirm_pin, confirm_a_wrong_pin, confirm_a_pin_after_too_many_wrong_ones],
+    "confirm_pin": [
+        confirm_pin,
+        confirm_a_wrong_pin,
+        confirm_a_pin_after_too_many_wrong_ones,
+        confirm_a_4_digit_pin,
+    ],
+    "change_pin": [change_pin],
     "record_sign_out": [record_sign_out],
     "record_screen_lock": [record_screen_lock],
 }
