@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QTableWidget
@@ -26,6 +27,7 @@ from tests.gui.nurse import (
     visible_texts,
     write_in_dialog,
 )
+from tests.gui.test_checklist_actions import at_laser, show, start_session
 from tests.support.people import (
     LEGACY_PIN,
     OTHER_PIN,
@@ -35,7 +37,7 @@ from tests.support.people import (
     administrator,
     give_legacy_pin,
 )
-from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, tick_all
 
 
 def actions(desk: Desk) -> list[str]:
@@ -461,3 +463,39 @@ def test_a_clinicians_4_digit_pin_on_an_override_asks_for_a_new_one_then_the_ove
     assert not override.isVisible()  # the override went on with the new PIN
     assert desk.session(session_id).events[-1].kind is EventKind.OVERRIDE
     assert actions(desk)[-3:-1] == ["PIN changed", "PIN accepted"]
+
+
+def test_sign_and_lock_with_two_4_digit_pins_asks_each_signer_for_a_new_one_then_signs(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    admin: Staff,
+    nurse: Staff,
+    clinician: Staff,
+) -> None:
+    give_legacy_pin(nurse)
+    give_legacy_pin(clinician)
+    desk.update_clinic_details(replace(desk.clinic_details(), countersignature_required=True), admin.id)
+    session_id = start_session(desk, nurse)
+    at_laser(desk, clock, session_id, nurse)
+    tick_all(desk, session_id, {**LASER, **SIGN_OUT}, nurse.id)
+    show(window, nurse, session_id)
+    click(qtbot, window, "Sign and lock: Operator signs; the record locks")
+    signing = open_dialog()
+    type_into(qtbot, signing, "Ann Nurse's PIN", LEGACY_PIN)
+    type_into(qtbot, signing, "Countersigning clinician's PIN", LEGACY_PIN)
+    click(qtbot, signing, "Sign and lock")
+    assert "Ann Nurse's PIN has only 4 digits" in visible_texts(new_pin_dialog())
+
+    choose_new_pin(qtbot, new_pin_dialog(), PIN)  # then the clinician's turn, the nurse's PIN kept
+    assert "Dr Clive Doctor's PIN has only 4 digits" in visible_texts(signing)
+    assert desk.sessions_in_progress() != []
+    choose_new_pin(qtbot, new_pin_dialog(), OTHER_PIN)
+    assert not signing.isVisible() and desk.sessions_in_progress() == []
+    signed = desk.session(session_id).events[-1].values
+    assert (signed["signature"]["name"], signed["countersignature"]["name"]) == (
+        "Ann Nurse",
+        "Dr Clive Doctor",
+    )
+    assert desk.confirm_pin(clinician.id, OTHER_PIN, "switch staff") == clinician
