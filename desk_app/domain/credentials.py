@@ -9,6 +9,9 @@ A password is at least 8 characters: the OWASP minimum cost (19 MiB, 2 iteration
 A PIN of 6 digits has only a million values, so its hash costs far more: someone with a copy of the
 file must spend at least a CPU-day, on average, to find one (tests/benchmarks/test_12_pin_cost.py
 measures it). PINs of 4 or 5 digits, allowed before, still open the desk once and must then be changed.
+
+No pepper (a secret kept outside the database): a clinic's desks share one database, so every PC would
+need the same secret, and a backup restored on a new PC would lose every PIN and password with it.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ class HashCost:
 
 
 PASSWORD_COST = HashCost(memory_kib=19 * 1024, iterations=2, lanes=1)
-# About 0.28 s of one core per try on the clinic's PC (2026): a 6-digit PIN then takes 1.6 CPU-days on
-# average to find (at least 0.17 s a try is needed for one day); one PIN check at the desk waits as long.
+# About 0.33 s of an idle core per try on the clinic's PC (2026, 13.7 times a password try): a 6-digit
+# PIN then takes 1.9 CPU-days on average to find (one day needs at least 0.17 s a try); each PIN check
+# at the desk waits as long. make bench measures it (tests/benchmarks/test_12_pin_cost.py).
 PIN_COST = HashCost(memory_kib=128 * 1024, iterations=3, lanes=1)
 
 
