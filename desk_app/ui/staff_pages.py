@@ -2,6 +2,7 @@
 
 A password signs a member of staff in when nobody is at the desk. Switching to someone else, or
 unlocking the screen, takes the PIN of whoever steps up; after 5 wrong PINs their password is needed.
+A right PIN of 4 or 5 digits, kept from before PINs needed 6, asks for a new one first (pin_change.py).
 """
 
 from __future__ import annotations
