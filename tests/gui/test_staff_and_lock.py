@@ -229,9 +229,14 @@ def test_an_administrator_adds_a_member_of_staff_who_can_then_sign_in(
         ("Initials", "BN"),
         ("Password", "beth's password"),
         ("Password again", "beth's password"),
-        ("PIN", OTHER_PIN),
+        ("PIN", LEGACY_PIN),
     ):
         type_text(find(window, QLineEdit, name), text)
+    assert "PIN (6 to 8 digits)" in visible_texts(window)
+    click(qtbot, window, "Add member of staff")  # 4 digits: refused, nobody added
+    assert "PIN: 6 to 8 digits." in visible_texts(window)
+    assert "Beth Nurse" not in [member.name for member in desk.list_staff()]
+    type_into(qtbot, window, "PIN", OTHER_PIN)
     click(qtbot, window, "Add member of staff")
     assert "Beth Nurse was added." in visible_texts(window)
     beth = next(member for member in desk.list_staff() if member.name == "Beth Nurse")
