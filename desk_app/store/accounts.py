@@ -10,9 +10,11 @@ from __future__ import annotations
 from desk_app.domain.credentials import (
     MAX_PIN_FAILURES,
     MAX_SIGN_IN_FAILURES,
+    PIN_RULE,
     SecretHasher,
     check_password,
     check_pin,
+    is_legacy_pin,
 )
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff, check_new_staff
@@ -30,6 +32,17 @@ def _tries(count: int) -> str:
 
 class SignInRefused(ActionRefused):
     """Wrong password or PIN, a locked account, or no credentials yet; the attempt was recorded."""
+
+
+class PinChangeNeeded(ActionRefused):
+    """The PIN was right but has fewer than 6 digits: its owner must choose a new one (change_pin)
+    before it is accepted; the window asks for it, then tries the action again with the new PIN."""
+
+    def __init__(self, member: Staff, pin_length: int) -> None:
+        super().__init__(
+            f"{member.name}'s PIN has only {pin_length} digits: choose a new PIN of {PIN_RULE} to go on."
+        )
+        self.staff_id = member.id
 
 
 class AccountActions(DeskBase):
@@ -80,7 +93,8 @@ class AccountActions(DeskBase):
         exists, must be an administrator and is added by nobody.
         """
         new = check_new_staff(name, initials, role)
-        password_hash, pin_hash = self.hasher.hash(check_password(password)), self.hasher.hash(check_pin(pin))
+        password_hash = self.hasher.password.hash(check_password(password))
+        pin_hash = self.hasher.pin.hash(check_pin(pin))
         with self.db.atomic():
             if self.has_administrator():
                 if by is None:
@@ -147,7 +161,8 @@ class AccountActions(DeskBase):
     @store_errors
     def set_credentials(self, staff_id: int, password: str, pin: str, by: int) -> None:
         """A new password and PIN, set by an administrator or by the member of staff themself."""
-        password_hash, pin_hash = self.hasher.hash(check_password(password)), self.hasher.hash(check_pin(pin))
+        password_hash = self.hasher.password.hash(check_password(password))
+        pin_hash = self.hasher.pin.hash(check_pin(pin))
         with self.db.atomic():
             if by != staff_id:
                 self._require_administrator(by)
@@ -211,8 +226,11 @@ class AccountActions(DeskBase):
                 self._audit("sign-in refused: no password yet", staff_id, "staff", staff_id)
             raise SignInRefused(f"{member.name} has no password yet: an administrator must set one.")
         stored = credential.pin_hash if pin else credential.password_hash
-        matches = self.hasher.matches(stored, secret)
-        stronger = self.hasher.hash(secret) if matches and self.hasher.needs_rehash(stored) else None
+        hasher = self.hasher.pin if pin else self.hasher.password
+        matches = hasher.matches(stored, secret)
+        # A short PIN is not rehashed: it is about to be replaced (change_pin), and hashing costs.
+        worth_keeping = not (pin and is_legacy_pin(secret))
+        stronger = hasher.hash(secret) if matches and worth_keeping and hasher.needs_rehash(stored) else None
         return member, credential, matches, stronger
 
     @store_errors
@@ -257,7 +275,7 @@ class AccountActions(DeskBase):
         After 5 wrong PINs in a row the PIN is refused until the password is used.
         """
         member, read, matches, stronger = self._checked_secret(staff_id, pin, pin=True)
-        refusal = None
+        refusal, change_needed = None, None
         with self.db.atomic():
             credential = StaffCredential.get_by_id(read.id)
             if credential.pin_hash != read.pin_hash:
@@ -281,6 +299,9 @@ class AccountActions(DeskBase):
                     else "The password is needed now."
                 )
                 refusal = f"Wrong PIN. {then}"
+            elif is_legacy_pin(pin):
+                self._audit("PIN accepted: change needed", staff_id, "staff", staff_id, {"for": purpose})
+                change_needed = PinChangeNeeded(member, len(pin))
             else:
                 changes: dict[str, object] = {"failed_pins": 0}
                 if stronger:
@@ -289,15 +310,35 @@ class AccountActions(DeskBase):
                 self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose})
         if refusal:
             raise SignInRefused(refusal)
+        if change_needed:
+            raise change_needed
         return member
+
+    @store_errors
+    def change_pin(self, staff_id: int, old_pin: str, new_pin: str) -> None:
+        """A member of staff chooses a new PIN, proving it with their current one (a PIN of 4 or 5
+        digits, refused with PinChangeNeeded, is changed this way). A wrong current PIN counts as any."""
+        new_hash = self.hasher.pin.hash(check_pin(new_pin))
+        _member, read, matches, _stronger = self._checked_secret(staff_id, old_pin, pin=True)
+        if not matches or read.locked or read.failed_pins >= MAX_PIN_FAILURES:
+            self.confirm_pin(staff_id, old_pin, "PIN change")  # counts the failure, audits it and refuses
+            raise SignInRefused("The PIN was not accepted; please try again.")
+        with self.db.atomic():
+            credential = StaffCredential.get_by_id(read.id)
+            if credential.pin_hash != read.pin_hash or credential.locked:
+                raise SignInRefused("The PIN was changed, or the account locked, just now; please try again.")
+            StaffCredential.update(pin_hash=new_hash, failed_pins=0).where(
+                StaffCredential.id == credential.id
+            ).execute()
+            self._audit("PIN changed", staff_id, "staff", staff_id)
 
     def _pin_checked_first(self, staff_id: int, pin: str, purpose: str) -> tuple[str, str | None]:
         """A PIN given with an action (a signature), checked before its transaction: argon2 is slow
         and no desk should wait on it. A wrong one is counted, audited and refused by confirm_pin.
         Returns the PIN hash it matched and a stronger hash to store, or None."""
         _member, read, matches, stronger = self._checked_secret(staff_id, pin, pin=True)
-        if not matches or read.locked or read.failed_pins >= MAX_PIN_FAILURES:
-            self.confirm_pin(staff_id, pin, purpose)  # counts the failure, audits it and refuses
+        if not matches or read.locked or read.failed_pins >= MAX_PIN_FAILURES or is_legacy_pin(pin):
+            self.confirm_pin(staff_id, pin, purpose)  # counts a failure, or asks for a new PIN; refuses
             raise SignInRefused("The PIN was not accepted; please try again.")
         return read.pin_hash, stronger
 

@@ -47,7 +47,7 @@ from desk_app.store.models import DEMO_SETTING, ClinicSetting
 # (name, initials, role): two nurses who run the sessions and the clinician who decides on overrides.
 # Every demo account signs in with the same password and PIN (the README says so): training only.
 DEMO_PASSWORD = "training"
-DEMO_PIN = "1234"
+DEMO_PIN = "123456"
 STAFF = (
     ("Morgan Price", "MP", "administrator"),
     ("Rhiannon Hughes", "RH", "nurse"),

@@ -35,6 +35,7 @@ from desk_app.domain.procedure import ItemKind, PausePoint, Stop
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.store.access import Opened
+from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
@@ -48,6 +49,7 @@ from desk_app.ui.dialogs import (
 )
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time, local_time
 from desk_app.ui.item_card import ItemCard
+from desk_app.ui.pin_change import with_pin_change
 from desk_app.ui.widgets import message_label
 
 log = logging.getLogger(__name__)
@@ -449,6 +451,8 @@ class ChecklistPage(QWidget):
         """Run one store action; on success show the returned state and tell the other pages."""
         try:
             record = action()
+        except PinChangeNeeded:
+            raise  # the dialog that took the PIN asks for a new one (with_pin_change)
         except DomainError as error:
             self._reload()  # what is shown may be out of date: that can be why it was refused
             return str(error)
@@ -480,11 +484,22 @@ class ChecklistPage(QWidget):
         clinicians = self.desk.list_clinicians() if self.desk.countersignature_required() else None
 
         def sign(pin: str, countersigner_id: int | None, counter_pin: str) -> str | None:
-            return self._commit(
-                lambda: self.desk.sign_out(session_id, staff.id, pin, countersigner_id, counter_pin)
-            )
+            pins = {staff.id: pin}
+            if countersigner_id is not None:
+                pins[countersigner_id] = counter_pin
 
-        SignDialog(self, staff, SIGNATURE_MEANING, clinicians, sign).open()
+            def attempt(typed: dict[int, str]) -> str | None:
+                counter = typed[countersigner_id] if countersigner_id is not None else ""
+                return self._commit(
+                    lambda: self.desk.sign_out(
+                        session_id, staff.id, typed[staff.id], countersigner_id, counter
+                    )
+                )
+
+            return with_pin_change(dialog, self.desk, pins, attempt)
+
+        dialog = SignDialog(self, staff, SIGNATURE_MEANING, clinicians, sign)
+        dialog.open()
 
     def _focus_next_item(self) -> None:
         """After a tick, the keyboard goes to the next thing to do on the page shown."""
@@ -518,19 +533,25 @@ class ChecklistPage(QWidget):
         item_state = state.item(item_id)
 
         def submit(clinician_id: int, reason: str, pin: str) -> str | None:
-            problem = self._commit(
-                lambda: action(self.desk)(session_id, item_id, reason, clinician_id, staff.id, pin)
-            )
-            return self._cleared(item_id, problem) if focus_after else problem
+            def attempt(typed: dict[int, str]) -> str | None:
+                problem = self._commit(
+                    lambda: action(self.desk)(
+                        session_id, item_id, reason, clinician_id, staff.id, typed[clinician_id]
+                    )
+                )
+                return self._cleared(item_id, problem) if focus_after else problem
 
-        dialog(
+            return with_pin_change(asking, self.desk, {clinician_id: pin}, attempt)
+
+        asking = dialog(
             self,
             item_state.item.label,
             list(item_state.flags),
             self.desk.list_clinicians(),
             staff if staff.role is Role.CLINICIAN else None,
             submit,
-        ).open()
+        )
+        asking.open()
 
     def _cleared(self, item_id: str, problem: str | None) -> str | None:
         """Once the stop is cleared, the keyboard goes to the item's questions, to ask them again."""

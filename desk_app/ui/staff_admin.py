@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.credentials import PIN_DIGITS, PIN_RULE
 from desk_app.domain.dates import entered_date, local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
@@ -314,6 +315,8 @@ class CredentialsDialog(FormDialog):
         self.password = self.line("New password", secret=True)
         self.repeat = self.line("New password again", secret=True)
         self.pin = self.line("New PIN", secret=True)
+        self.pin.setMaxLength(PIN_DIGITS[1])
+        self.pin.setPlaceholderText(PIN_RULE)
 
     def save(self) -> str | None:
         if self.password.text() != self.repeat.text():

@@ -2,10 +2,12 @@
 
 A password signs a member of staff in when nobody is at the desk. Switching to someone else, or
 unlocking the screen, takes the PIN of whoever steps up; after 5 wrong PINs their password is needed.
+A right PIN of 4 or 5 digits, kept from before PINs needed 6, asks for a new one first (pin_change.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 
 from PySide6.QtCore import Signal
@@ -21,9 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.credentials import PIN_DIGITS, PIN_RULE
 from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.people import Role, Staff
+from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
+from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.widgets import message_label
 
 
@@ -63,10 +68,10 @@ class StaffForm(QWidget):
         self.password = secret_edit(self, "Password")
         self.repeat = secret_edit(self, "Password again")
         self.pin = secret_edit(self, "PIN")
-        self.pin.setMaxLength(8)
+        self.pin.setMaxLength(PIN_DIGITS[1])
         form.addRow("Password (8 characters or more)", self.password)
         form.addRow("Password again", self.repeat)
-        form.addRow("PIN (4 to 8 digits)", self.pin)
+        form.addRow(f"PIN ({PIN_RULE})", self.pin)
 
     def role(self) -> str:
         checked = self.role_group.checkedButton()
@@ -260,12 +265,27 @@ class SignInPage(QWidget):
             return
         secret = self.secret.text()
         self.secret.clear()
+        if self.use_password:
+            self._prove(lambda: self.desk.sign_in(staff_id, secret))
+        else:
+            self._prove_with_pin(staff_id, secret)
+
+    def _prove_with_pin(self, staff_id: int, pin: str) -> None:
+        """A right PIN of 4 or 5 digits asks its owner for a new one, then signs them in with it."""
+        purpose = "unlock" if self.mode is SignInMode.LOCKED else "switch staff"
         try:
-            if self.use_password:
-                member = self.desk.sign_in(staff_id, secret)
-            else:
-                purpose = "unlock" if self.mode is SignInMode.LOCKED else "switch staff"
-                member = self.desk.confirm_pin(staff_id, secret, purpose)
+            self._prove(lambda: self.desk.confirm_pin(staff_id, pin, purpose))
+        except PinChangeNeeded as needed:
+            self.error.setText(str(needed))
+            NewPinDialog(
+                self, self.desk, needed, pin, lambda new_pin: self._prove_with_pin(staff_id, new_pin)
+            ).open()
+
+    def _prove(self, check: Callable[[], Staff]) -> None:
+        try:
+            member = check()
+        except PinChangeNeeded:
+            raise
         except DomainError as error:
             self.error.setText(str(error))
             return

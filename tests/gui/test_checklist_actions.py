@@ -44,7 +44,7 @@ from tests.gui.nurse import (
     write_in_dialog,
 )
 from tests.support.lasers import TEST_LASER_VALUE
-from tests.support.people import PIN, add_member
+from tests.support.people import PIN, WRONG_PIN, add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 IDENTITY = "Identity confirmed with two identifiers"
@@ -541,7 +541,7 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     click(qtbot, dialog, "Dr Clive Doctor (CD)")
     write_in_dialog(dialog, "Deep boxcar scars; discussed with the patient")
     # The nurse at the desk cannot decide for the clinician: the clinician's own PIN is needed.
-    type_text(find(dialog, QLineEdit, "Clinician's PIN"), "0000")
+    type_text(find(dialog, QLineEdit, "Clinician's PIN"), WRONG_PIN)
     click(qtbot, dialog, "Override")
     assert dialog.isVisible()
     assert "Wrong PIN. 4 tries left before the password is needed." in visible_texts(dialog)

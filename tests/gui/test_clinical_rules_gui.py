@@ -31,7 +31,7 @@ from tests.gui.nurse import (
     write_in_dialog,
 )
 from tests.gui.test_checklist_actions import at_laser, board_cards, show, status
-from tests.support.people import PIN
+from tests.support.people import PIN, WRONG_PIN
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 TOXICITY = "Anaesthetic toxicity check"
@@ -164,7 +164,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     click(qtbot, dialog, "Dr Clive Doctor (CD)")
     reason = "Seen by Dr Doctor: taste gone after 10 minutes, observations normal"
     write_in_dialog(dialog, reason)
-    type_into(qtbot, dialog, "Clinician's PIN", "1357")  # a wrong PIN is refused, in the dialog
+    type_into(qtbot, dialog, "Clinician's PIN", WRONG_PIN)  # a wrong PIN is refused, in the dialog
     click(qtbot, dialog, "Clear the stop")
     assert dialog.isVisible()
     assert "PIN" in dialog.error.text()

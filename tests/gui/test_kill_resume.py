@@ -16,7 +16,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import START
 from tests.gui.nurse import click, label_text, sign_in
-from tests.support.people import add_member
+from tests.support.people import FAST_HASHER, add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def prepare_session(db_path: Path, procedure: Procedure) -> tuple[int, int]:
     """A session with sign-in done and the gel painted, but 'gel applied' not yet ticked."""
     database = open_database(str(db_path))
-    desk = Desk(database, procedure, ManualClock(START))
+    desk = Desk(database, procedure, ManualClock(START), FAST_HASHER)
     nurse = add_member(desk, "Ann Nurse", "AN", "nurse")
     patient = desk.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00042", nurse.id)
     session = desk.start_session(patient.id, nurse.id)

@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
+from desk_app.domain.session import EventKind
 from desk_app.store.accounts import SignInRefused
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_text, visible_texts
-from tests.support.people import PASSWORD, PIN, administrator
-from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
+from tests.gui.nurse import (
+    click,
+    find,
+    label_text,
+    open_dialog,
+    sign_in,
+    type_into,
+    type_text,
+    visible_texts,
+    write_in_dialog,
+)
+from tests.gui.test_checklist_actions import at_laser, show, start_session
+from tests.support.people import (
+    LEGACY_PIN,
+    OTHER_PIN,
+    PASSWORD,
+    PIN,
+    WRONG_PIN,
+    administrator,
+    give_legacy_pin,
+)
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, tick_all
 
 
 def actions(desk: Desk) -> list[str]:
@@ -55,7 +76,7 @@ def test_switching_staff_takes_the_pin_of_whoever_steps_up(
     window.set_staff(nurse)
     window.switch_action.trigger()
     assert find(window, QLineEdit, "PIN")
-    sign_in(qtbot, window, "Dr Clive Doctor", "0000")
+    sign_in(qtbot, window, "Dr Clive Doctor", WRONG_PIN)
     assert "Wrong PIN. 4 tries left before the password is needed." in visible_texts(window)
     assert window.stack.currentWidget() is window.sign_in_page
 
@@ -70,7 +91,7 @@ def test_after_five_wrong_pins_the_password_is_needed(
     window.set_staff(nurse)
     window.switch_action.trigger()
     for _ in range(5):
-        sign_in(qtbot, window, "Dr Clive Doctor", "0000")
+        sign_in(qtbot, window, "Dr Clive Doctor", WRONG_PIN)
     sign_in(qtbot, window, "Dr Clive Doctor", PIN)
     assert "Too many wrong PINs: Dr Clive Doctor must sign in with their password." in visible_texts(window)
 
@@ -208,9 +229,14 @@ def test_an_administrator_adds_a_member_of_staff_who_can_then_sign_in(
         ("Initials", "BN"),
         ("Password", "beth's password"),
         ("Password again", "beth's password"),
-        ("PIN", "4321"),
+        ("PIN", LEGACY_PIN),
     ):
         type_text(find(window, QLineEdit, name), text)
+    assert "PIN (6 to 8 digits)" in visible_texts(window)
+    click(qtbot, window, "Add member of staff")  # 4 digits: refused, nobody added
+    assert "PIN: 6 to 8 digits." in visible_texts(window)
+    assert "Beth Nurse" not in [member.name for member in desk.list_staff()]
+    type_into(qtbot, window, "PIN", OTHER_PIN)
     click(qtbot, window, "Add member of staff")
     assert "Beth Nurse was added." in visible_texts(window)
     beth = next(member for member in desk.list_staff() if member.name == "Beth Nurse")
@@ -226,7 +252,7 @@ def test_first_start_refuses_two_different_passwords(qtbot: QtBot, window: MainW
         ("Initials", "MM"),
         ("Password", "first password"),
         ("Password again", "second password"),
-        ("PIN", "9999"),
+        ("PIN", PIN),
     ):
         type_text(find(window, QLineEdit, name), text)
     click(qtbot, window, "Create administrator")
@@ -347,7 +373,7 @@ def test_when_another_desk_creates_the_administrator_first_this_desk_goes_to_sig
         ("Initials", "MM"),
         ("Password", "manager password"),
         ("Password again", "manager password"),
-        ("PIN", "9999"),
+        ("PIN", PIN),
     ):
         type_text(find(window, QLineEdit, name), text)
     click(qtbot, window, "Create administrator")
@@ -364,3 +390,117 @@ def test_an_administrator_on_a_1366_screen_still_sees_who_is_at_the_desk(
     assert window.admin_button.isVisible()
     assert window.staff_label.isVisible(), "the tool bar pushed 'At the desk' into its overflow"
     assert window.staff_label.text().strip() == "At the desk: Ada Admin (AA)"
+
+
+# --- PINs of 4 digits, kept from before PINs needed 6 ------------------------------------------------
+
+
+def new_pin_dialog() -> QDialog:
+    """The dialog that asks for a new PIN (it may sit over the dialog that took the old one)."""
+    shown = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QDialog) and w.isVisible() and w.windowTitle() == "Choose a new PIN"
+    ]
+    assert len(shown) == 1, f"expected the new PIN dialog, found {len(shown)}"
+    return shown[0]
+
+
+def choose_new_pin(qtbot: QtBot, dialog: QDialog, new_pin: str) -> None:
+    type_into(qtbot, dialog, "New PIN", new_pin)
+    type_into(qtbot, dialog, "New PIN again", new_pin)
+    click(qtbot, dialog, "Save the new PIN")
+
+
+def test_a_4_digit_pin_unlocks_once_and_the_nurse_then_chooses_one_of_6_digits(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    give_legacy_pin(nurse)
+    window.set_staff(nurse)
+    window.lock_action.trigger()
+    sign_in(qtbot, window, "Ann Nurse", LEGACY_PIN)
+    assert "Ann Nurse's PIN has only 4 digits: choose a new PIN of 6 to 8 digits to go on." in visible_texts(
+        window
+    )
+    dialog = new_pin_dialog()
+    assert window.locked and actions(desk)[-1] == "PIN accepted: change needed"
+
+    choose_new_pin(qtbot, dialog, "12345")  # too short again: refused in the dialog, nothing changes
+    assert dialog.isVisible() and "PIN: 6 to 8 digits." in visible_texts(dialog)
+    type_into(qtbot, dialog, "New PIN", OTHER_PIN)
+    type_into(qtbot, dialog, "New PIN again", PIN)
+    click(qtbot, dialog, "Save the new PIN")
+    assert "The two new PINs are not the same; type them again." in visible_texts(dialog)
+    assert "PIN changed" not in actions(desk)
+
+    choose_new_pin(qtbot, dialog, OTHER_PIN)
+    assert not dialog.isVisible()
+    assert not window.locked and at_desk(window) == "At the desk: Ann Nurse (AN)"
+    assert actions(desk)[-2:] == ["PIN changed", "PIN accepted"]
+
+    window.lock_action.trigger()  # the old PIN is gone; the new one unlocks
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the last list of names goes
+    sign_in(qtbot, window, "Ann Nurse", LEGACY_PIN)
+    assert "Wrong PIN. 4 tries left before the password is needed." in visible_texts(window)
+    sign_in(qtbot, window, "Ann Nurse", OTHER_PIN)
+    assert not window.locked
+
+
+def test_a_clinicians_4_digit_pin_on_an_override_asks_for_a_new_one_then_the_override_is_saved(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
+) -> None:
+    give_legacy_pin(clinician)
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    session_id = desk.start_session(patient.id, nurse.id).id
+    tick_all(desk, session_id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+    click(qtbot, window, "Override: Fitzpatrick skin type and test patch")
+    override = open_dialog()
+    click(qtbot, override, "Dr Clive Doctor (CD)")
+    write_in_dialog(override, "Test patch healed without pigment change")
+    type_into(qtbot, override, "Clinician's PIN", LEGACY_PIN)
+    click(qtbot, override, "Override")
+    assert "Dr Clive Doctor's PIN has only 4 digits" in visible_texts(override)
+    assert desk.session(session_id).events[-1].kind is not EventKind.OVERRIDE
+
+    choose_new_pin(qtbot, new_pin_dialog(), OTHER_PIN)
+    assert not override.isVisible()  # the override went on with the new PIN
+    assert desk.session(session_id).events[-1].kind is EventKind.OVERRIDE
+    assert actions(desk)[-3:-1] == ["PIN changed", "PIN accepted"]
+
+
+def test_sign_and_lock_with_two_4_digit_pins_asks_each_signer_for_a_new_one_then_signs(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    admin: Staff,
+    nurse: Staff,
+    clinician: Staff,
+) -> None:
+    give_legacy_pin(nurse)
+    give_legacy_pin(clinician)
+    desk.update_clinic_details(replace(desk.clinic_details(), countersignature_required=True), admin.id)
+    session_id = start_session(desk, nurse)
+    at_laser(desk, clock, session_id, nurse)
+    tick_all(desk, session_id, {**LASER, **SIGN_OUT}, nurse.id)
+    show(window, nurse, session_id)
+    click(qtbot, window, "Sign and lock: Operator signs; the record locks")
+    signing = open_dialog()
+    type_into(qtbot, signing, "Ann Nurse's PIN", LEGACY_PIN)
+    type_into(qtbot, signing, "Countersigning clinician's PIN", LEGACY_PIN)
+    click(qtbot, signing, "Sign and lock")
+    assert "Ann Nurse's PIN has only 4 digits" in visible_texts(new_pin_dialog())
+
+    choose_new_pin(qtbot, new_pin_dialog(), PIN)  # then the clinician's turn, the nurse's PIN kept
+    assert "Dr Clive Doctor's PIN has only 4 digits" in visible_texts(signing)
+    assert desk.sessions_in_progress() != []
+    choose_new_pin(qtbot, new_pin_dialog(), OTHER_PIN)
+    assert not signing.isVisible() and desk.sessions_in_progress() == []
+    signed = desk.session(session_id).events[-1].values
+    assert (signed["signature"]["name"], signed["countersignature"]["name"]) == (
+        "Ann Nurse",
+        "Dr Clive Doctor",
+    )
+    assert desk.confirm_pin(clinician.id, OTHER_PIN, "switch staff") == clinician

@@ -18,6 +18,7 @@ from tests.gui.nurse import (
     visible_texts,
     write_in_dialog,
 )
+from tests.support.people import OTHER_PIN, PIN, WRONG_PIN
 
 LASER_DETAILS = {
     "Make": "Fotona",
@@ -55,12 +56,12 @@ def confirm(qtbot, window: MainWindow, label: str, action: str = "Confirm") -> N
 def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: Desk, clock) -> None:  # noqa: ANN001
     # First start: no staff yet, so the app asks for the administrator, who adds the others.
     assert "Welcome to Treatment Desk" in visible_texts(window)
-    fill_staff_form(qtbot, window, "Mo Manager", "MM", "manager password", "9999")
+    fill_staff_form(qtbot, window, "Mo Manager", "MM", "manager password", PIN)
     click(qtbot, window, "Create administrator")
     assert "At the desk: Mo Manager (MM)" in label_text(window, "At the desk")
     window.staff_action.trigger()
-    add_staff(qtbot, window, "Ann Nurse", "AN", "nurse", "1111")
-    add_staff(qtbot, window, "Clive Doctor", "CD", "clinician", "2222")
+    add_staff(qtbot, window, "Ann Nurse", "AN", "nurse", PIN)
+    add_staff(qtbot, window, "Clive Doctor", "CD", "clinician", OTHER_PIN)
     # Ann did the laser safety course this month: the administrator authorises her to use the laser.
     click(qtbot, window, "Grant the laser authorisation of Ann Nurse")
     dialog = open_dialog()
@@ -143,7 +144,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     dialog = open_dialog()
     click(qtbot, dialog, "Clive Doctor (CD)")
     write_in_dialog(dialog, "Test patch healed without pigment change")
-    type_into(qtbot, dialog, "Clinician's PIN", "2222")
+    type_into(qtbot, dialog, "Clinician's PIN", OTHER_PIN)
     click(qtbot, dialog, "Override")
     # Sign-in is now complete, so the checklist moves on to the anaesthetic by itself.
     assert find(window, QAbstractButton, "Confirm: Gel kept clear of the eyes").isEnabled()
@@ -232,11 +233,11 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")
     dialog = open_dialog()
     assert "I performed this treatment as recorded here" in visible_texts(dialog)
-    type_into(qtbot, dialog, "Ann Nurse's PIN", "1112")
+    type_into(qtbot, dialog, "Ann Nurse's PIN", WRONG_PIN)
     click(qtbot, dialog, "Sign and lock")
     assert "Wrong PIN" in visible_texts(dialog)  # nothing signed: the record is still open
     assert desk.sessions_in_progress() != []
-    type_into(qtbot, dialog, "Ann Nurse's PIN", "1111")
+    type_into(qtbot, dialog, "Ann Nurse's PIN", PIN)
     click(qtbot, dialog, "Sign and lock")
 
     summary = find(window, QTextBrowser, "Session summary").toPlainText()

@@ -15,7 +15,7 @@ from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_into, visible_texts
 from tests.gui.test_checklist_actions import at_laser, events, show, start_session, status
-from tests.support.people import PIN, add_member
+from tests.support.people import PIN, WRONG_PIN, add_member
 from tests.support.walk import LASER, SIGN_OUT, tick_all
 
 FRACTIONAL = "Fractional pass"
@@ -79,7 +79,7 @@ def test_sign_and_lock_shows_the_meaning_takes_the_pin_and_the_record_shows_the_
     assert "Ann Nurse signs this record: “I performed this treatment as recorded here.”" in visible_texts(
         dialog
     )
-    type_into(qtbot, dialog, "Ann Nurse's PIN", "0000")
+    type_into(qtbot, dialog, "Ann Nurse's PIN", WRONG_PIN)
     click(qtbot, dialog, "Sign and lock")
     assert "Wrong PIN" in visible_texts(dialog)
     assert status(window, "Operator signs; the record locks") == "To do"

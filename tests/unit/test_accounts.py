@@ -23,16 +23,24 @@ from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES, 
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import Procedure
-from desk_app.store.accounts import SignInRefused
+from desk_app.store.accounts import PinChangeNeeded, SignInRefused
 from desk_app.store.desk import Desk
 from desk_app.store.models import database_proxy
-from tests.support.people import PASSWORD, PIN, administrator
+from tests.support.people import (
+    CHEAPEST,
+    LEGACY_PIN,
+    OTHER_PIN,
+    PASSWORD,
+    PIN,
+    WRONG_PIN,
+    administrator,
+    give_legacy_pin,
+)
 from tests.support.raw_sql import other_connection, run_sql
 
 pytestmark = pytest.mark.both_databases
 
 WRONG_PASSWORD = "not my password"
-WRONG_PIN = "0000"
 STRONGER = HashCost(memory_kib=64, iterations=2, lanes=1)  # stronger than the fixtures', still quick
 
 # --- reading what is stored --------------------------------------------------------------------------
@@ -120,7 +128,7 @@ def tries_left(message: str) -> int | None:
 @pytest.fixture
 def stronger_desk(db: Database, procedure: Procedure, clock: ManualClock) -> Desk:
     """The same database, opened by a Desk whose hasher costs more than the one that made the hashes."""
-    return Desk(db, procedure, clock, SecretHasher(STRONGER))
+    return Desk(db, procedure, clock, SecretHasher(STRONGER, STRONGER))
 
 
 # --- 1. first start --------------------------------------------------------------------------------
@@ -208,14 +216,15 @@ def test_the_same_password_hashes_differently_for_two_members(desk: Desk, db: Da
     assert credential(db, admin.id)["password_hash"] != credential(db, nurse.id)["password_hash"]
 
 
-def test_the_app_hashes_at_the_clinic_cost_19_mib_2_iterations_1_lane(
+@pytest.mark.sqlite_only  # one real PIN hash costs about 0.3 s: once is enough
+def test_the_app_hashes_passwords_at_19_mib_2_iterations_and_pins_at_128_mib_3_iterations(
     db: Database, procedure: Procedure, clock: ManualClock
 ) -> None:
-    real = Desk(db, procedure, clock)  # as the app builds it: SecretHasher() at its default cost
+    real = Desk(db, procedure, clock)  # as the app builds it: SecretHasher() at its default costs
     first = real.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
     row = credential(db, first.id)
-    for stored in (row["password_hash"], row["pin_hash"]):
-        assert hash_cost(stored) == ("argon2id", HashCost(memory_kib=19456, iterations=2, lanes=1))
+    assert hash_cost(row["password_hash"]) == ("argon2id", HashCost(memory_kib=19456, iterations=2, lanes=1))
+    assert hash_cost(row["pin_hash"]) == ("argon2id", HashCost(memory_kib=131072, iterations=3, lanes=1))
     assert real.sign_in(first.id, PASSWORD) == first
 
 
@@ -238,10 +247,24 @@ def test_a_password_of_eight_characters_is_enough(desk: Desk, admin: Staff) -> N
 
 @pytest.mark.parametrize(
     "pin",
-    ["", "123", "123456789", "12a4", "12 34", "-1234", "١٢٣٤", "１２３４", "²²²²"],
+    [
+        "",
+        "123",
+        "1234",
+        "12345",
+        "123456789",
+        "12a456",
+        "123 56",
+        "-12345",
+        "١٢٣٤٥٦",
+        "１２３４５６",
+        "²²²²²²",
+    ],
     ids=[
         "empty",
         "3 digits",
+        "4 digits",
+        "5 digits",
         "9 digits",
         "letter",
         "space",
@@ -251,19 +274,19 @@ def test_a_password_of_eight_characters_is_enough(desk: Desk, admin: Staff) -> N
         "superscript",
     ],
 )
-def test_a_pin_that_is_not_4_to_8_ascii_digits_is_refused_and_nothing_is_stored(
+def test_a_pin_that_is_not_6_to_8_ascii_digits_is_refused_and_nothing_is_stored(
     desk: Desk, db: Database, admin: Staff, pin: str
 ) -> None:
     mark, staff_before = last_audit_id(db), staff_count(db)
-    with pytest.raises(ValidationError, match="PIN: 4 to 8 digits"):
+    with pytest.raises(ValidationError, match="PIN: 6 to 8 digits"):
         desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
     assert staff_count(db) == staff_before
     assert credential_count(db) == staff_before
     assert audit_actions(db, mark) == []
 
 
-@pytest.mark.parametrize("pin", ["1234", "12345678", "0000"])
-def test_a_pin_of_4_to_8_digits_is_accepted(desk: Desk, admin: Staff, pin: str) -> None:
+@pytest.mark.parametrize("pin", ["123456", "12345678", "000000"])
+def test_a_pin_of_6_to_8_digits_is_accepted(desk: Desk, admin: Staff, pin: str) -> None:
     member = desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
     assert desk.confirm_pin(member.id, pin, "switch") == member
 
@@ -273,7 +296,7 @@ def test_new_credentials_that_are_refused_leave_the_old_ones(desk: Desk, db: Dat
     with pytest.raises(ValidationError, match="PIN"):
         desk.set_credentials(nurse.id, "a new password", "١٢٣٤", nurse.id)
     with pytest.raises(ValidationError, match="Password"):
-        desk.set_credentials(nurse.id, "short", "1357", nurse.id)
+        desk.set_credentials(nurse.id, "short", OTHER_PIN, nurse.id)
     assert credential(db, nurse.id) == before
     assert audit_actions(db, mark) == []
     assert desk.sign_in(nurse.id, PASSWORD) == nurse
@@ -314,6 +337,68 @@ def test_a_failed_sign_in_or_pin_does_not_rehash(db: Database, stronger_desk: De
     refused_pin(stronger_desk, nurse.id, WRONG_PIN)
     new = credential(db, nurse.id)
     assert (new["password_hash"], new["pin_hash"]) == (old["password_hash"], old["pin_hash"])
+
+
+# --- 3b. PINs of 4 or 5 digits, kept from before PINs needed 6 --------------------------------------
+
+
+def test_a_4_digit_pin_kept_from_before_works_once_to_choose_a_new_one(
+    desk: Desk, db: Database, nurse: Staff
+) -> None:
+    give_legacy_pin(nurse)
+    mark = last_audit_id(db)
+    with pytest.raises(PinChangeNeeded) as needed:
+        desk.confirm_pin(nurse.id, LEGACY_PIN, "unlock")
+    assert (
+        str(needed.value) == "Ann Nurse's PIN has only 4 digits: choose a new PIN of 6 to 8 digits to go on."
+    )
+    desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
+    assert audit_after(db, mark) == [
+        ("PIN accepted: change needed", nurse.id, "staff", nurse.id, {"for": "unlock"}),
+        ("PIN changed", nurse.id, "staff", nurse.id, {}),
+    ]
+    assert hash_cost(credential(db, nurse.id)["pin_hash"])[1] == CHEAPEST  # the PIN cost of this desk
+    assert desk.confirm_pin(nurse.id, OTHER_PIN, "unlock") == nurse
+    assert refused_pin(desk, nurse.id, LEGACY_PIN) == "Wrong PIN. 4 tries left before the password is needed."
+
+
+@pytest.mark.parametrize("new_pin", ["1234", "12345", "12a456"])
+def test_a_new_pin_of_fewer_than_6_digits_is_refused_and_the_old_one_stays(
+    desk: Desk, db: Database, nurse: Staff, new_pin: str
+) -> None:
+    give_legacy_pin(nurse)
+    before, mark = credential(db, nurse.id), last_audit_id(db)
+    with pytest.raises(ValidationError, match="PIN: 6 to 8 digits"):
+        desk.change_pin(nurse.id, LEGACY_PIN, new_pin)
+    with pytest.raises(ValidationError, match="PIN: 6 to 8 digits"):
+        desk.set_credentials(nurse.id, "a new password", new_pin, nurse.id)
+    assert credential(db, nurse.id) == before
+    assert audit_actions(db, mark) == []
+
+
+def test_a_pin_change_with_a_wrong_current_pin_counts_as_a_wrong_pin_and_changes_nothing(
+    desk: Desk, db: Database, nurse: Staff
+) -> None:
+    give_legacy_pin(nurse)
+    before = credential(db, nurse.id)["pin_hash"]
+    with pytest.raises(SignInRefused, match="Wrong PIN. 4 tries left"):
+        desk.change_pin(nurse.id, "1357", OTHER_PIN)
+    assert credential(db, nurse.id)["pin_hash"] == before
+    with pytest.raises(PinChangeNeeded):
+        desk.confirm_pin(nurse.id, LEGACY_PIN, "switch")
+
+
+def test_after_five_wrong_pins_a_short_pin_cannot_be_changed_without_the_password(
+    desk: Desk, nurse: Staff
+) -> None:
+    give_legacy_pin(nurse)
+    for _ in range(MAX_PIN_FAILURES):
+        refused_pin(desk, nurse.id, WRONG_PIN)
+    with pytest.raises(SignInRefused, match="must sign in with their password"):
+        desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
+    desk.sign_in(nurse.id, PASSWORD)
+    desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
+    assert desk.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
 
 
 # --- 4. wrong passwords: 10 in a row lock the account ----------------------------------------------
@@ -603,17 +688,17 @@ def test_a_member_cannot_set_someone_elses_password(
 ) -> None:
     before = credential(db, clinician.id)
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.set_credentials(clinician.id, "taken over now", "1357", nurse.id)
+        desk.set_credentials(clinician.id, "taken over now", OTHER_PIN, nurse.id)
     assert credential(db, clinician.id) == before
     assert desk.sign_in(clinician.id, PASSWORD) == clinician
 
 
 def test_a_member_may_set_their_own_password_and_pin(desk: Desk, db: Database, nurse: Staff) -> None:
     mark = last_audit_id(db)
-    desk.set_credentials(nurse.id, "my own new password", "1357", nurse.id)
+    desk.set_credentials(nurse.id, "my own new password", OTHER_PIN, nurse.id)
     assert "Wrong password" in refused_sign_in(desk, nurse.id, PASSWORD)
     assert desk.sign_in(nurse.id, "my own new password") == nurse
-    assert desk.confirm_pin(nurse.id, "1357", "switch") == nurse
+    assert desk.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
     assert audit_actions(db, mark)[0] == "password and PIN set"
 
 
@@ -621,10 +706,10 @@ def test_an_administrator_sets_a_members_password_and_pin(
     desk: Desk, db: Database, admin: Staff, nurse: Staff
 ) -> None:
     mark = last_audit_id(db)
-    desk.set_credentials(nurse.id, "given by the admin", "8642", admin.id)
+    desk.set_credentials(nurse.id, "given by the admin", OTHER_PIN, admin.id)
     assert audit_after(db, mark) == [("password and PIN set", admin.id, "staff", nurse.id, {})]
     assert desk.sign_in(nurse.id, "given by the admin") == nurse
-    assert desk.confirm_pin(nurse.id, "8642", "switch") == nurse
+    assert desk.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
 
 
 def test_a_nurse_cannot_change_the_clinic_details(desk: Desk, db: Database, nurse: Staff) -> None:
@@ -704,9 +789,9 @@ def test_a_new_password_from_an_administrator_also_unlocks_the_account(
     desk: Desk, admin: Staff, nurse: Staff
 ) -> None:
     lock_out(desk, nurse.id)
-    desk.set_credentials(nurse.id, "a fresh password", "8642", admin.id)
+    desk.set_credentials(nurse.id, "a fresh password", OTHER_PIN, admin.id)
     assert desk.sign_in(nurse.id, "a fresh password") == nurse
-    assert desk.confirm_pin(nurse.id, "8642", "test") == nurse
+    assert desk.confirm_pin(nurse.id, OTHER_PIN, "test") == nurse
 
 
 def test_trying_an_account_with_no_password_yet_is_refused_and_recorded(
@@ -750,7 +835,7 @@ ACCOUNT_ACTIONS = {
     "staff changed": lambda desk, admin, nurse: desk.update_staff(nurse.id, "clinician", True, admin.id),
     "staff renamed": lambda desk, admin, nurse: desk.rename_staff(nurse.id, "Ann Newsome", "AN", admin.id),
     "password and PIN set": lambda desk, admin, nurse: desk.set_credentials(
-        nurse.id, "new password", "1357", admin.id
+        nurse.id, "new password", OTHER_PIN, admin.id
     ),
     "account unlocked": lambda desk, admin, nurse: desk.unlock_account(nurse.id, admin.id),
     "account unlocked from the terminal": lambda desk, admin, nurse: desk.unlock_from_terminal("AN", "root"),

@@ -61,7 +61,7 @@ def demo_db(demo: tuple[Path, str]) -> Iterator[Database]:
 
 @pytest.fixture
 def demo_desk(demo_db: Database, procedure: Procedure) -> Desk:
-    return Desk(demo_db, procedure, SystemClock())
+    return Desk(demo_db, procedure, SystemClock(), FAST_HASHER)
 
 
 @pytest.fixture(scope="module")
@@ -419,7 +419,7 @@ def test_a_demo_that_fails_half_way_leaves_the_new_file_empty(
     monkeypatch.setattr("desk_app.store.demo._DemoBuilder.register_patients", fail)
     path = tmp_path / "half.sqlite3"
     with pytest.raises(RuntimeError):
-        build_demo(str(path))
+        build_demo(str(path), FAST_HASHER)
     db = open_database(str(path))
     try:
         assert counts(db) == dict.fromkeys(TABLES, 0)

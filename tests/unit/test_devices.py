@@ -18,6 +18,7 @@ from desk_app.domain.procedure import Procedure
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from tests.conftest import START
+from tests.support.people import PIN
 from tests.support.raw_sql import run_sql
 
 pytestmark = pytest.mark.both_databases
@@ -108,7 +109,7 @@ def test_each_change_is_kept_with_who_and_when_and_audited(
 ) -> None:
     device = desk.register_device(ERBIUM, admin.id)
     other = desk.register_device(ERBIUM | {"serial_number": "CO2-1", "wavelengths_nm": "10,600"}, admin.id)
-    manager = desk.add_staff("Mo Manager", "MM", "administrator", "a password", "1357", admin.id)
+    manager = desk.add_staff("Mo Manager", "MM", "administrator", "a password", PIN, admin.id)
     clock.advance(days=3)
     changed = desk.update_device(
         device.id, {"next_service_on": "15/06/2027", "lpa_name": "Lasermet Ltd"}, admin.id

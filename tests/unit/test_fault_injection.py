@@ -36,12 +36,21 @@ from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.permissions import PermissionRefused
-from desk_app.store.accounts import SignInRefused
+from desk_app.store.accounts import PinChangeNeeded, SignInRefused
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from tests.support.lasers import passed_answers, register_test_laser
-from tests.support.people import PASSWORD, PIN, add_member, administrator
+from tests.support.people import (
+    LEGACY_PIN,
+    OTHER_PIN,
+    PASSWORD,
+    PIN,
+    WRONG_PIN,
+    add_member,
+    administrator,
+    give_legacy_pin,
+)
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, signed_out_session, tick_all
 from tests.unit.test_devices import ERBIUM
 
@@ -415,7 +424,7 @@ def rename_staff(s: Scene) -> Action:
 
 def set_credentials(s: Scene) -> Action:
     admin, nurse = s.admin, s.nurse
-    return lambda: s.desk.set_credentials(nurse.id, "a new password", "1357", admin.id)
+    return lambda: s.desk.set_credentials(nurse.id, "a new password", OTHER_PIN, admin.id)
 
 
 def unlock_account(s: Scene) -> Action:
@@ -462,15 +471,29 @@ def confirm_pin(s: Scene) -> Action:
 
 def confirm_a_wrong_pin(s: Scene) -> Action:
     nurse = s.nurse
-    return _refused(lambda: s.desk.confirm_pin(nurse.id, "0000", "unlock"), r"Wrong PIN\. 4 tries left")
+    return _refused(lambda: s.desk.confirm_pin(nurse.id, WRONG_PIN, "unlock"), r"Wrong PIN\. 4 tries left")
 
 
 def confirm_a_pin_after_too_many_wrong_ones(s: Scene) -> Action:
     nurse = s.nurse
     for _ in range(MAX_PIN_FAILURES):
         with pytest.raises(SignInRefused):
-            s.desk.confirm_pin(nurse.id, "0000", "unlock")
+            s.desk.confirm_pin(nurse.id, WRONG_PIN, "unlock")
     return _refused(lambda: s.desk.confirm_pin(nurse.id, PIN, "unlock"), "must sign in with their password")
+
+
+def confirm_a_4_digit_pin(s: Scene) -> Action:
+    nurse = s.nurse
+    give_legacy_pin(nurse)
+    return _refused(
+        lambda: s.desk.confirm_pin(nurse.id, LEGACY_PIN, "unlock"), "only 4 digits", PinChangeNeeded
+    )
+
+
+def change_pin(s: Scene) -> Action:
+    nurse = s.nurse
+    give_legacy_pin(nurse)
+    return lambda: s.desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
 
 
 def record_sign_out(s: Scene) -> Action:
@@ -516,7 +539,13 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "unlock_account": [unlock_account],
     "unlock_from_terminal": [unlock_from_terminal],
     "sign_in": [sign_in, sign_in_with_a_wrong_password, sign_in_to_a_locked_account],
-    "confirm_pin": [confirm_pin, confirm_a_wrong_pin, confirm_a_pin_after_too_many_wrong_ones],
+    "confirm_pin": [
+        confirm_pin,
+        confirm_a_wrong_pin,
+        confirm_a_pin_after_too_many_wrong_ones,
+        confirm_a_4_digit_pin,
+    ],
+    "change_pin": [change_pin],
     "record_sign_out": [record_sign_out],
     "record_screen_lock": [record_screen_lock],
 }

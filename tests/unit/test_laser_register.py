@@ -30,7 +30,7 @@ from tests.support.laser_register import (
     treated,
 )
 from tests.support.lasers import TEST_LASER_SERIAL, laser_ready, register_test_laser, with_test_laser
-from tests.support.people import add_member
+from tests.support.people import PIN, add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
 from tests.unit.test_patient_history import count_statements
 
@@ -163,7 +163,7 @@ def test_a_stopped_session_lists_its_pass_and_a_flagged_pass_says_who_overrode_i
     hot = {**LASER["fractional_pass"], "energy_mj": 80}
     desk.tick(session_id, "fractional_pass", with_test_laser(desk, hot, nurse.id), nurse.id)
     desk.override(
-        session_id, "fractional_pass", "Deep boxcar scars, test patch fine", clinician.id, nurse.id, "2468"
+        session_id, "fractional_pass", "Deep boxcar scars, test patch fine", clinician.id, nurse.id, PIN
     )
     desk.abort(session_id, "Patient asked to stop", nurse.id)
 
@@ -184,7 +184,7 @@ def test_a_pass_on_an_area_without_gel_says_so_and_who_overrode_it(
     chin = {**LASER["full_beam_pass"], "areas": ["Cheeks", "Chin"]}
     desk.tick(session_id, "full_beam_pass", with_test_laser(desk, chin, nurse.id), nurse.id)
     reason = "Chin numb from the cheek gel on testing"
-    desk.override(session_id, "full_beam_pass", reason, clinician.id, nurse.id, "2468")
+    desk.override(session_id, "full_beam_pass", reason, clinician.id, nurse.id, PIN)
 
     (exposure,) = desk.laser_register(TODAY, TODAY).rows
     assert exposure.areas == "Cheeks, Chin"

@@ -20,10 +20,10 @@ from desk_app.domain.permissions import PermissionRefused, parse_permissions
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind
 from desk_app.paths import PERMISSIONS_FILE, resource_path
-from desk_app.store.accounts import SignInRefused
+from desk_app.store.accounts import PinChangeNeeded, SignInRefused
 from desk_app.store.desk import Desk
 from tests.support.lasers import with_test_laser
-from tests.support.people import PIN, add_member
+from tests.support.people import LEGACY_PIN, PIN, WRONG_PIN, add_member, give_legacy_pin
 from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -212,7 +212,7 @@ def test_signing_takes_the_operators_pin_at_that_moment_and_stores_the_signature
     session_id = ready_for(desk, clock, zoe, nurse, "operator_sign_out")
     before = counts(db)
     with pytest.raises(SignInRefused, match="Wrong PIN"):
-        desk.sign_out(session_id, nurse.id, "0000")
+        desk.sign_out(session_id, nurse.id, WRONG_PIN)
     assert counts(db) == (before[0], before[1] + 1)  # the failed PIN is audited; nothing is signed
     with pytest.raises(ActionRefused, match="needs the operator's PIN"):
         desk.tick(session_id, "operator_sign_out", {}, nurse.id)
@@ -241,7 +241,7 @@ def test_a_clinic_may_require_a_clinicians_countersignature_with_their_pin(
         (None, None, "asks a clinician to countersign"),
         (nurse.id, PIN, "cannot be countersigned by the person who signed it"),
         (other_nurse.id, PIN, "only a clinician may countersign"),
-        (clinician.id, "0000", "Wrong PIN"),
+        (clinician.id, WRONG_PIN, "Wrong PIN"),
     ):
         with pytest.raises(ActionRefused, match=problem):
             desk.sign_out(session_id, nurse.id, PIN, countersigner, pin)
@@ -329,8 +329,24 @@ def test_an_override_checks_the_clinicians_pin_in_the_store_not_only_on_screen(
     desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
     events = counts(db)[0]
     with pytest.raises(SignInRefused, match="Wrong PIN"):
-        desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, "0000")
+        desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, WRONG_PIN)
     assert counts(db)[0] == events and last_audit(db)[0] == "PIN failed"
+    desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
+    assert counts(db)[0] == events + 1
+
+
+def test_an_override_with_a_clinicians_4_digit_pin_asks_for_a_new_pin_and_saves_nothing(
+    desk: Desk, db: Database, nurse: Staff, clinician: Staff, zoe: Patient
+) -> None:
+    give_legacy_pin(clinician)
+    session_id = desk.start_session(zoe.id, nurse.id).id
+    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
+    events = counts(db)[0]
+    with pytest.raises(PinChangeNeeded, match="Dr Clive Doctor's PIN has only 4 digits"):
+        desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, LEGACY_PIN)
+    assert counts(db)[0] == events
+    assert last_audit(db) == ("PIN accepted: change needed", {"for": "override of skin_type in session 1"})
+    desk.change_pin(clinician.id, LEGACY_PIN, PIN)
     desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
     assert counts(db)[0] == events + 1
 
@@ -349,7 +365,7 @@ def test_a_sign_of_toxicity_is_cleared_only_by_a_clinician_with_their_pin(
     assert last_audit(db)[0] == "refused: not permitted"
     events = counts(db)[0]
     with pytest.raises(SignInRefused, match="Wrong PIN"):
-        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, "0000")
+        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, WRONG_PIN)
     assert counts(db)[0] == events and last_audit(db)[0] == "PIN failed"
 
     cleared = desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, PIN)

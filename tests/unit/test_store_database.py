@@ -20,7 +20,7 @@ from desk_app.store import migrations
 from desk_app.store.database import APPLICATION_ID, DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.migrations import LATEST_VERSION, schema_version
-from tests.support.people import add_member
+from tests.support.people import FAST_HASHER, add_member
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -33,7 +33,10 @@ def make_existing_database(path: Path) -> None:
     """A closed Treatment Desk database with its administrator and one nurse in it."""
     db = open_database(str(path))
     desk = Desk(
-        db, load_procedure(resource_path(PROCEDURE_FILE)), ManualClock(datetime(2026, 1, 5, tzinfo=UTC))
+        db,
+        load_procedure(resource_path(PROCEDURE_FILE)),
+        ManualClock(datetime(2026, 1, 5, tzinfo=UTC)),
+        FAST_HASHER,
     )
     add_member(desk, "Ann Nurse", "AN", "nurse")
     db.close()

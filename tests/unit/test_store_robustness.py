@@ -125,7 +125,7 @@ def test_a_session_run_under_an_older_looser_procedure_still_opens(
     with pytest.raises(ProcedureError, match="must be a hard stop"):
         parse_procedure(old_text, "old.toml")
     old = parse_procedure(old_text, "old.toml", authoring=False)
-    then = Desk(db, old, clock)
+    then = Desk(db, old, clock, FAST_HASHER)
     nurse = add_member(then, "Ann Nurse", "AN", "nurse")
     patient = then.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = then.start_session(patient.id, nurse.id)

@@ -1,0 +1,85 @@
+"""A right PIN of 4 or 5 digits: its owner chooses a new one of 6 to 8, then what they were doing goes on.
+
+PINs of fewer than 6 digits were allowed before; such a PIN is accepted once more, only to prove who
+chooses the new one (the store refuses the action with PinChangeNeeded). The dialog asks for the new
+PIN twice and saves it (audited as "PIN changed"); the action is then tried again with the new PIN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from desk_app.domain.credentials import PIN_DIGITS, PIN_RULE
+from desk_app.domain.errors import DomainError
+from desk_app.store.accounts import PinChangeNeeded
+from desk_app.store.desk import Desk
+from desk_app.ui.dialogs import ReasonDialog
+from desk_app.ui.form_dialog import FormDialog
+
+
+class NewPinDialog(FormDialog):
+    """The new PIN, typed twice; on success `then(new_pin)` goes on with what was being done."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        desk: Desk,
+        needed: PinChangeNeeded,
+        old_pin: str,
+        then: Callable[[str], None],
+    ) -> None:
+        intro = (
+            f"{needed}\n\nPINs now have {PIN_RULE}: a shorter one is found too quickly from "
+            "a copy of the clinic's records. Avoid a birthday or a run of the same digit."
+        )
+        super().__init__(parent, "Choose a new PIN", intro, ok_text="Save the new PIN")
+        self._desk, self._staff_id, self._old_pin, self._then = desk, needed.staff_id, old_pin, then
+        self.pin = self.line("New PIN", secret=True)
+        self.repeat = self.line("New PIN again", secret=True)
+        for editor in (self.pin, self.repeat):
+            editor.setMaxLength(PIN_DIGITS[1])
+            editor.setPlaceholderText(PIN_RULE)
+        self._new_pin = ""
+        self.accepted.connect(lambda: self._then(self._new_pin))
+        self.pin.setFocus()
+
+    def save(self) -> str | None:
+        new_pin, repeat = self.pin.text(), self.repeat.text()
+        self.pin.clear()
+        self.repeat.clear()
+        if new_pin != repeat:
+            return "The two new PINs are not the same; type them again."
+        try:
+            self._desk.change_pin(self._staff_id, self._old_pin, new_pin)
+        except DomainError as error:
+            return str(error)
+        self._new_pin = new_pin
+        return None
+
+
+def with_pin_change(
+    dialog: FormDialog | ReasonDialog,
+    desk: Desk,
+    pins: dict[int, str],
+    attempt: Callable[[dict[int, str]], str | None],
+) -> str | None:
+    """Run `attempt` with the PINs typed in `dialog` (by staff id); return its problem, or None.
+
+    Where one of them is a right but short PIN, its owner is asked for a new one; `attempt` then runs
+    again with it, and `dialog` closes once that succeeds (or shows why not)."""
+    try:
+        return attempt(pins)
+    except PinChangeNeeded as needed:
+        owner = needed.staff_id
+
+        def go_on(new_pin: str) -> None:
+            problem = with_pin_change(dialog, desk, pins | {owner: new_pin}, attempt)
+            if problem is None:
+                dialog.accept()
+            else:
+                dialog.error.setText(problem)
+
+        NewPinDialog(dialog, desk, needed, pins.get(owner, ""), go_on).open()
+        return str(needed)
