@@ -51,7 +51,8 @@ def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -
     file = desk.database_file()  # None on a server
     if file is not None:
         remember_opened(file)
-    keeper = BackupKeeper(file, desk.backup_folder, clock) if file is not None else None
+    desk.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
+    keeper = BackupKeeper(file, desk.backup_folder, clock, desk.record_backup) if file is not None else None
     return MainWindow(desk, clock, backups=keeper)
 
 

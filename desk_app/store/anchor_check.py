@@ -1,0 +1,123 @@
+"""Does the audit trail still hold every checkpoint kept outside the file?
+
+A checkpoint (row N, hash H) holds when the chain's row N has hash H (or, typed from a footer, a hash
+starting with H). It fails when the trail is shorter (cut, or an older backup copied over the file)
+or row N differs (the chain recomputed, or work done after such a copy). One exception: a restore
+made by the app writes its own row ('database restored from a backup', with the backup's row count),
+so a checkpoint taken after the backup's point and before the restore was rolled back by it, in the
+open: that is said, not failed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from peewee import Database
+
+from desk_app.store.checkpoints import Checkpoint, head_of
+from desk_app.store.identity import database_id
+from desk_app.store.models import AuditLog
+
+RESTORE_ACTION = "database restored from a backup"
+
+
+@dataclass(frozen=True)
+class _Restore:
+    row: int
+    at: datetime
+    backup_rows: int
+    backup: str  # the backup file's name
+
+
+@dataclass
+class AnchorCheck:
+    """What the checkpoints show: failures (each naming its checkpoint) and notices (rollbacks by a
+    restore the trail records, checkpoints of other databases left aside)."""
+
+    held: int = 0
+    failures: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def shown_time(instant: datetime | None) -> str:
+    """'2 Dec 2026 17:00' in the PC's (the clinic's) time zone."""
+    if instant is None:
+        return "time on the paper"
+    local = instant.astimezone()
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def named(checkpoint: Checkpoint) -> str:
+    return f"checkpoint {checkpoint.name} (row {checkpoint.rows}, {shown_time(checkpoint.at)})"
+
+
+def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: list[str]) -> AnchorCheck:
+    """Check each checkpoint of this database against its chain (read only)."""
+    result = AnchorCheck(failures=[f"checkpoint {problem}" for problem in unreadable])
+    own_id = database_id(db)
+    mine = [point for point in checkpoints if point.database_id in (None, own_id)]
+    if others := len(checkpoints) - len(mine):
+        result.notices.append(f"{others} checkpoints of other databases were left aside.")
+        if not mine:
+            result.failures.append(
+                f"none of the {others} checkpoints is of this database (its id is {(own_id or '?')[:12]}): "
+                "was its id changed?"
+            )
+    rows_now, _ = head_of(db)
+    restores = _restores(db)
+    for point in mine:
+        stored = AuditLog.select(AuditLog.hash).where(AuditLog.id == point.rows).scalar(db) if point.rows else None
+        if point.rows == 0 or (stored is not None and _matches(stored, point)):
+            result.held += 1
+        elif (restore := _restore_after(point, restores)) is not None:
+            result.notices.append(
+                f"{named(point)} was rolled back by the restore at audit row {restore.row} "
+                f"({shown_time(restore.at)}) from backup {restore.backup}, which held {restore.backup_rows} rows."
+            )
+        elif stored is None:
+            result.failures.append(f"the trail has only {rows_now} rows; {named(point)} recorded {point.rows}")
+        else:
+            result.failures.append(f"row {point.rows}'s hash differs from {named(point)}")
+    return result
+
+
+def _matches(stored: str, point: Checkpoint) -> bool:
+    return stored == point.head_hash if point.at is not None else stored.startswith(point.head_hash)
+
+
+def _restores(db: Database) -> list[_Restore]:
+    rows = (
+        AuditLog.select(AuditLog.id, AuditLog.at, AuditLog.detail)
+        .where(AuditLog.action == RESTORE_ACTION)
+        .order_by(AuditLog.id)
+        .tuples()
+        .execute(db)
+    )
+    found = []
+    for row_id, at, detail in rows:
+        try:
+            content = json.loads(detail)
+            backup_rows = int(content["backup_audit_rows"])
+            backup = content.get("backup_file") or Path(content["from"]).name
+        except (ValueError, KeyError, TypeError):
+            continue  # not a restore the app wrote: explains nothing
+        found.append(_Restore(row_id, datetime.fromisoformat(at), backup_rows, str(backup)))
+    return found
+
+
+def _restore_after(point: Checkpoint, restores: list[_Restore]) -> _Restore | None:
+    """The first restore, after the checkpoint was written, of a backup from before its row: the row
+    the checkpoint names was rolled back by it. Only a restore row placed right after the backup's
+    last row counts (the app writes it there); a typed checkpoint has no time and counts any."""
+    for restore in restores:
+        after = point.at is None or restore.at >= point.at
+        if restore.backup_rows < point.rows and restore.row == restore.backup_rows + 1 and after:
+            return restore
+    return None
