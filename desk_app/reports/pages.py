@@ -3,8 +3,8 @@
 QTextDocument lays the HTML out in pages; each page is painted through a clip, and the running header
 (who the patient is), the footer ("Printed by NAME on DATE TIME", or the clinic on a patient's
 handout), the audit trail's head when it was printed ("audit row N · hash 1a2b3c4d5e6f": a checkpoint
-on paper, which `audit verify --checkpoint` checks) and "Page n of m" are drawn around it. The same code paints a printer's pages, a print
-preview's and a PDF's. No widgets: a terminal export uses it too.
+on paper, which `audit verify --checkpoint` checks) and "Page n of m" are drawn around it. The same
+code paints a printer's pages, a print preview's and a PDF's. No widgets: a terminal export uses it too.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from peewee import Database
 
-from desk_app.store.checkpoints import Checkpoint, head_of
+from desk_app.store.audit import AuditReport, verify_audit
+from desk_app.store.checkpoints import Checkpoint, checkpoints_in, head_of, typed_checkpoint
 from desk_app.store.identity import database_id
 from desk_app.store.models import AuditLog
 
@@ -73,16 +74,21 @@ def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: l
     rows_now, _ = head_of(db)
     restores = _restores(db)
     for point in mine:
-        stored = AuditLog.select(AuditLog.hash).where(AuditLog.id == point.rows).scalar(db) if point.rows else None
+        stored = (
+            AuditLog.select(AuditLog.hash).where(AuditLog.id == point.rows).scalar(db) if point.rows else None
+        )
         if point.rows == 0 or (stored is not None and _matches(stored, point)):
             result.held += 1
         elif (restore := _restore_after(point, restores)) is not None:
             result.notices.append(
                 f"{named(point)} was rolled back by the restore at audit row {restore.row} "
-                f"({shown_time(restore.at)}) from backup {restore.backup}, which held {restore.backup_rows} rows."
+                f"({shown_time(restore.at)}) from backup {restore.backup}, which held "
+                f"{restore.backup_rows} rows."
             )
         elif stored is None:
-            result.failures.append(f"the trail has only {rows_now} rows; {named(point)} recorded {point.rows}")
+            result.failures.append(
+                f"the trail has only {rows_now} rows; {named(point)} recorded {point.rows}"
+            )
         else:
             result.failures.append(f"row {point.rows}'s hash differs from {named(point)}")
     return result
@@ -121,3 +127,23 @@ def _restore_after(point: Checkpoint, restores: list[_Restore]) -> _Restore | No
         if restore.backup_rows < point.rows and restore.row == restore.backup_rows + 1 and after:
             return restore
     return None
+
+
+def gather_checkpoints(sources: list[Path], typed: list[str]) -> tuple[list[Checkpoint], list[str]]:
+    """The checkpoints of every folder or file in `sources` and those typed from footers, with the
+    problems of checkpoint files that cannot be read. CheckpointError (nothing read) for a source
+    that is not there or a typed checkpoint that is not one."""
+    points = [typed_checkpoint(text) for text in typed]
+    problems: list[str] = []
+    for source in sources:
+        found, unreadable = checkpoints_in(source)
+        points += found
+        problems += unreadable
+    return points, problems
+
+
+def verify_against(
+    db: Database, checkpoints: list[Checkpoint], unreadable: list[str]
+) -> tuple[AuditReport, AnchorCheck]:
+    """The chain walked whole (audit.verify_audit), then every checkpoint checked against it."""
+    return verify_audit(db), check_checkpoints(db, checkpoints, unreadable)

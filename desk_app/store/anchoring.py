@@ -34,7 +34,9 @@ def record_backup(db: Database, now: datetime, backup: Path, rows: int, head_has
     """The backup's row in the live trail: which file, and the trail it holds."""
     detail = {"backup_file": backup.name, "folder": str(backup.parent), "backup_audit_rows": rows}
     with db.atomic():
-        return write_audit(db, now, None, BACKUP_ACTION, "database", None, detail | {"backup_head_hash": head_hash})
+        return write_audit(
+            db, now, None, BACKUP_ACTION, "database", None, detail | {"backup_head_hash": head_hash}
+        )
 
 
 def record_verify(

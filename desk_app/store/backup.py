@@ -211,7 +211,8 @@ def _stale_parts(folder: Path, database_id: str) -> list[Path]:
 def rotate(folder: Path, database_id: str) -> list[Path]:
     """Keep the newest backup of this database of each of the last 14 days that have one, and the
     newest of each of the 8 latest weeks before them; remove the rest of its backups (with their
-    checkpoints) and its stale working copies; the daily checkpoint files stay. Other databases' files are never touched. Returns what was removed."""
+    checkpoints) and its stale working copies; the daily checkpoint files stay. Other databases'
+    files are never touched. Returns what was removed."""
     newest_per_day: dict[date, Path] = {}
     for day, path in _backups(folder, database_id):
         newest_per_day[day] = path  # oldest first: the last of a day is its newest

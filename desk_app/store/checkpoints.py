@@ -34,7 +34,9 @@ log = logging.getLogger(__name__)
 
 KIND = "treatment-desk audit checkpoint"
 SIDECAR_SUFFIX = ".checkpoint.json"
-_DAILY_NAME = re.compile(rf"^audit-checkpoint-(\d{{4}}-\d{{2}}-\d{{2}})-([0-9a-f]{{{SHORT_ID_LENGTH}}})\.json$")
+_DAILY_NAME = re.compile(
+    rf"^audit-checkpoint-(\d{{4}}-\d{{2}}-\d{{2}})-([0-9a-f]{{{SHORT_ID_LENGTH}}})\.json$"
+)
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _LARGEST = 64 * 1024  # a checkpoint is a few hundred bytes: anything larger is not one
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -58,7 +60,12 @@ class Checkpoint:
 
     def to_json(self) -> str:
         at = self.at.astimezone(UTC).isoformat() if self.at else None
-        fields = {"kind": KIND, "database_id": self.database_id, "rows": self.rows, "head_hash": self.head_hash}
+        fields = {
+            "kind": KIND,
+            "database_id": self.database_id,
+            "rows": self.rows,
+            "head_hash": self.head_hash,
+        }
         return json.dumps(fields | {"at": at}, indent=1) + "\n"
 
 
@@ -70,7 +77,9 @@ def head_of_file(path: Path) -> tuple[int, str]:
 
 def head_of(db: Database) -> tuple[int, str]:
     """(row count, head hash) of a database's audit trail now (the last row's id is its count)."""
-    return _head(AuditLog.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).tuples().first(db))
+    return _head(
+        AuditLog.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).tuples().first(db)
+    )
 
 
 def _head(last: tuple[int, str] | None) -> tuple[int, str]:
@@ -140,7 +149,9 @@ def write_checkpoint(target: Path, checkpoint: Checkpoint, live: Path | None = N
         os.replace(temporary, target)  # a rename replaces the name, never writes through it
         _sync_folder(folder)
     except OSError as error:
-        raise CheckpointError(f"The checkpoint {target} could not be written ({error.strerror or error}).") from None
+        raise CheckpointError(
+            f"The checkpoint {target} could not be written ({error.strerror or error})."
+        ) from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -151,7 +162,9 @@ def _refuse_unsafe_target(target: Path, live: Path | None) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISLNK(status.st_mode):
-        raise CheckpointError(f"{target} is a link: a checkpoint is never written through one. It was left as it was.")
+        raise CheckpointError(
+            f"{target} is a link: a checkpoint is never written through one. It was left as it was."
+        )
     if (what := not_a_file(status.st_mode)) is not None:
         raise CheckpointError(f"{target} is {what}, not a checkpoint file. It was left as it was.")
     if live is not None and live.exists() and os.path.samefile(target, live):
@@ -237,4 +250,3 @@ def typed_checkpoint(text: str) -> Checkpoint:
             f"812:1a2b3c4d5e6f (at least {MIN_TYPED_HEX} hex digits of the hash)."
         )
     return Checkpoint(int(rows), prefix, None, None, f"typed {rows.strip()}:{prefix}")
-
