@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from desk_app.domain.errors import DomainError
+from desk_app.store.anchoring import record_backup
 from desk_app.store.backup import (
     BackupError,
     backup_file,
@@ -16,7 +17,6 @@ from desk_app.store.backup import (
     check_file,
     file_database_id,
 )
-from desk_app.store.anchoring import record_backup
 from desk_app.store.checkpoints import head_of_file
 from desk_app.store.database import DatabaseOpenError, open_database, sqlite_path_from_url
 from desk_app.store.files import unreachable
