@@ -15,6 +15,7 @@ from datetime import UTC, date
 from pathlib import Path
 
 from desk_app.domain.clock import Clock
+from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.store.backup import BackupError, backup_now, file_database_id, has_backup_of
 from desk_app.store.checkpoints import head_of_file
@@ -87,3 +88,24 @@ class BackupKeeper:
         self.wait()
         self._make()
         self._record_made()
+
+
+class CheckpointKeeper:
+    """On a server, which the app does not back up: the day's audit checkpoint (see
+    store.checkpoints) at the first tick of each clinic day and as the app closes. `write` logs its
+    own failures: a checkpoint missed is not a reason to stop a desk."""
+
+    problem: str | None = None
+
+    def __init__(self, write: Callable[[], object], clock: Clock) -> None:
+        self.write, self.clock = write, clock
+        self._written_on: date | None = None
+
+    def tick(self) -> None:
+        today = local_today(self.clock.now())
+        if self._written_on != today:
+            self._written_on = today
+            self.write()
+
+    def at_exit(self) -> None:
+        self.write()

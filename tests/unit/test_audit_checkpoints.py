@@ -12,7 +12,7 @@ import os
 import shutil
 import sqlite3
 from contextlib import closing
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.identity import database_id
 from desk_app.store.restoring import restore
-from desk_app.ui.backups import BackupKeeper
+from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from tests.support.raw_sql import run_sql
 
 
@@ -136,11 +136,21 @@ def test_the_days_checkpoint_at_start_up_is_replaced_only_by_one_that_extends_it
     assert day_file.read_text() == later, "the checkpoint that shows the cut is kept"
 
 
-def test_on_a_server_the_days_checkpoint_goes_to_the_clinics_backup_folder_else_the_data_folder(
-    desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_on_a_server_each_clinic_day_gets_its_checkpoint_in_the_data_folder_when_no_backup_folder_is_set(
+    db: Database, desk: Desk, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(desk, "keeps_its_own_backups", lambda: False)
-    assert desk.checkpoint_folder(tmp_path / "data") == tmp_path / "data"
+    monkeypatch.setattr(desk, "keeps_its_own_backups", lambda: False)  # as on PostgreSQL
+    data = tmp_path / "data"
+    data.mkdir()
+    keeper = CheckpointKeeper(lambda: desk.write_daily_checkpoint(data, None), clock)
+
+    keeper.tick()
+    keeper.tick()
+    clock.advance(days=1)
+    keeper.tick()
+
+    days = [clock.now().date() - timedelta(days=1), clock.now().date()]
+    assert sorted(os.listdir(data)) == [daily_name(day, database_id(db)) for day in days]
 
 
 # --- the attacks ----------------------------------------------------------------------------------
