@@ -18,7 +18,13 @@ from pathlib import Path
 from peewee import Database
 
 from desk_app.store.audit import AuditReport, verify_audit
-from desk_app.store.checkpoints import Checkpoint, checkpoints_in, head_of, typed_checkpoint
+from desk_app.store.checkpoints import (
+    SIDECAR_SUFFIX,
+    Checkpoint,
+    checkpoints_in,
+    head_of,
+    typed_checkpoint,
+)
 from desk_app.store.identity import database_id
 from desk_app.store.models import AuditLog
 
@@ -30,6 +36,7 @@ class _Restore:
     row: int
     at: datetime
     backup_rows: int
+    backup_head_hash: str
     backup: str  # the backup file's name
 
 
@@ -72,18 +79,20 @@ def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: l
                 "was its id changed?"
             )
     rows_now, _ = head_of(db)
-    restores = _restores(db)
+    restores = _confirmed_restores(db, _restores(db), checkpoints, result)
     for point in mine:
         stored = (
             AuditLog.select(AuditLog.hash).where(AuditLog.id == point.rows).scalar(db) if point.rows else None
         )
         if point.rows == 0 or (stored is not None and _matches(stored, point)):
             result.held += 1
-        elif (restore := _restore_after(point, restores)) is not None:
+        elif (found := _restore_after(point, restores)) is not None:
+            restore, confirmed = found
             result.notices.append(
                 f"{named(point)} was rolled back by the restore at audit row {restore.row} "
                 f"({shown_time(restore.at)}) from backup {restore.backup}, which held "
-                f"{restore.backup_rows} rows."
+                f"{restore.backup_rows} rows"
+                + ("." if confirmed else " (no checkpoint of that backup was read to confirm it).")
             )
         elif stored is None:
             result.failures.append(
@@ -110,22 +119,50 @@ def _restores(db: Database) -> list[_Restore]:
     for row_id, at, detail in rows:
         try:
             content = json.loads(detail)
-            backup_rows = int(content["backup_audit_rows"])
+            backup_rows, backup_head = int(content["backup_audit_rows"]), str(content["backup_head_hash"])
             backup = content.get("backup_file") or Path(content["from"]).name
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue  # not a restore the app wrote: explains nothing
-        found.append(_Restore(row_id, datetime.fromisoformat(at), backup_rows, str(backup)))
+        found.append(_Restore(row_id, datetime.fromisoformat(at), backup_rows, backup_head, str(backup)))
     return found
 
 
-def _restore_after(point: Checkpoint, restores: list[_Restore]) -> _Restore | None:
-    """The first restore, after the checkpoint was written, of a backup from before its row: the row
-    the checkpoint names was rolled back by it. Only a restore row placed right after the backup's
-    last row counts (the app writes it there); a typed checkpoint has no time and counts any."""
+def _confirmed_restores(
+    db: Database, restores: list[_Restore], checkpoints: list[Checkpoint], result: AnchorCheck
+) -> list[tuple[_Restore, bool]]:
+    """The restores that may explain a rollback, each with whether its backup's own checkpoint was
+    read and agrees. Anyone with the file can append a restore row: one that does not follow the
+    backup's last row, or that its backup's checkpoint contradicts, explains nothing and fails."""
+    sidecars = {point.name: point for point in checkpoints}
+    usable = []
     for restore in restores:
-        after = point.at is None or restore.at >= point.at
-        if restore.backup_rows < point.rows and restore.row == restore.backup_rows + 1 and after:
-            return restore
+        where = f"the restore at audit row {restore.row} (from backup {restore.backup})"
+        last = AuditLog.select(AuditLog.hash).where(AuditLog.id == restore.backup_rows).scalar(db)
+        if restore.row != restore.backup_rows + 1 or (
+            restore.backup_rows and last != restore.backup_head_hash
+        ):
+            result.failures.append(f"{where} does not follow the backup's last row, as a restore's row does")
+            continue
+        sidecar = sidecars.get(restore.backup + SIDECAR_SUFFIX)
+        if sidecar is not None and (sidecar.rows, sidecar.head_hash) != (
+            restore.backup_rows,
+            restore.backup_head_hash,
+        ):
+            result.failures.append(
+                f"{where} claims the backup held {restore.backup_rows} rows; its {named(sidecar)} "
+                "says otherwise"
+            )
+            continue
+        usable.append((restore, sidecar is not None))
+    return usable
+
+
+def _restore_after(point: Checkpoint, restores: list[tuple[_Restore, bool]]) -> tuple[_Restore, bool] | None:
+    """The first restore, after the checkpoint was written, of a backup from before its row: the row
+    the checkpoint names was rolled back by it. A typed checkpoint has no time: any restore counts."""
+    for restore, confirmed in restores:
+        if restore.backup_rows < point.rows and (point.at is None or restore.at >= point.at):
+            return restore, confirmed
     return None
 
 

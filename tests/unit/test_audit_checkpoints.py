@@ -23,7 +23,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.paths import remember_opened
 from desk_app.store.anchor_check import check_checkpoints, gather_checkpoints
-from desk_app.store.audit import chain_hash
+from desk_app.store.audit import chain_hash, write_audit
 from desk_app.store.backup import backup_now, rotate
 from desk_app.store.checkpoints import (
     Checkpoint,
@@ -252,7 +252,36 @@ def test_a_restore_by_the_app_is_shown_as_a_rollback_and_passes(
     restore_row = head_of_file(older)[0] + 1
     (rolled_back,) = [notice for notice in notices if sidecar_of(newer).name in notice]
     assert f"was rolled back by the restore at audit row {restore_row}" in rolled_back
-    assert f"from backup {older.name}" in rolled_back
+    assert (
+        f"from backup {older.name}, which held {restore_row - 1} rows." in rolled_back
+    )  # its checkpoint agrees
+
+
+def test_a_restore_row_forged_after_a_cut_explains_nothing_and_fails(
+    db_path: Path, db: Database, desk: Desk, nurse: Staff, clock: ManualClock, folder: Path
+) -> None:
+    older = backup(db_path, folder, clock)
+    work(desk, nurse, 1)
+    work(desk, nurse, 2)
+    clock.advance(days=1)
+    newer = backup(db_path, folder, clock)
+    cut_to = head_of_file(older)[0] + 1  # not where the named backup ended
+    for (trigger,) in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        run_sql(db, f'DROP TRIGGER "{trigger}"')
+    run_sql(db, "DELETE FROM audit_log WHERE id > ?", (cut_to,))
+    claimed = db.execute_sql("SELECT hash FROM audit_log WHERE id = ?", (cut_to,)).fetchone()[0]
+    forged = {"from": str(older), "backup_audit_rows": cut_to, "backup_head_hash": claimed}
+    with db.atomic():
+        write_audit(db, clock.now(), None, "database restored from a backup", "database", None, forged)
+
+    failures, notices = against(db, folder)
+
+    assert any(
+        f"claims the backup held {cut_to} rows; its checkpoint {sidecar_of(older).name}" in f
+        for f in failures
+    )
+    assert any(sidecar_of(newer).name in failure for failure in failures), "nothing is explained away"
+    assert not [notice for notice in notices if "rolled back" in notice]
 
 
 # --- typed checkpoints, and files that are not checkpoints -------------------------------------------
@@ -320,8 +349,10 @@ def test_cli_verify_against_a_folder_fails_a_rollback_and_records_its_run_in_the
     clock.advance(days=1)
     newer = backup(db_path, folder, clock)
     db.close()
+    untouched = head_of_file(db_path)
     assert cli.main(["audit", "verify", "--db", str(db_path), "--against", str(folder)]) == 0
     assert "4 of 4 checkpoints held." in capsys.readouterr().out
+    assert head_of_file(db_path) == untouched, "a file the app has not opened here is a copy: only read"
 
     for side in ("-wal", "-shm"):
         Path(f"{db_path}{side}").unlink(missing_ok=True)
