@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peewee import Database
 
@@ -19,6 +20,10 @@ from desk_app.store.database import (
     sqlite_path_from_url,
 )
 from desk_app.store.postgres import is_postgres_url
+
+if TYPE_CHECKING:
+    from desk_app.store.anchor_check import AnchorCheck
+    from desk_app.store.audit import AuditReport
 
 DATABASE_ENV = "DESK_APP_DB"
 
@@ -223,14 +228,12 @@ def _verify_audit(url: str, against: list[str], typed: list[str]) -> int:
             print(f"NOTE: {notice}")
         for failure in anchors.failures:
             print(f"Checkpoint FAILED: {failure}.", file=sys.stderr)
-        print(
-            f"{anchors.held} of {len(checkpoints)} checkpoints held.", file=sys.stdout if ok else sys.stderr
-        )
+        print(anchors.summary(len(checkpoints)), file=sys.stdout if ok else sys.stderr)
     _record_verify_run(url, report, anchors)
     return 0 if ok else 1
 
 
-def _record_verify_run(url: str, report: object, anchors: object) -> None:
+def _record_verify_run(url: str, report: AuditReport, anchors: AnchorCheck | None) -> None:
     """Write the run's result into the live database; a copy (a backup, a file sent for a check) is
     never written to. A failure to record is said, and does not change the verdict."""
     import getpass

@@ -46,12 +46,17 @@ class AnchorCheck:
     restore the trail records, checkpoints of other databases left aside)."""
 
     held: int = 0
+    rolled_back: int = 0  # by a restore the trail records
     failures: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    def summary(self, checked: int) -> str:
+        rolled_back = f"; {self.rolled_back} rolled back by a restore" if self.rolled_back else ""
+        return f"{self.held} of {checked} checkpoints held{rolled_back}."
 
 
 def shown_time(instant: datetime | None) -> str:
@@ -88,6 +93,7 @@ def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: l
             result.held += 1
         elif (found := _restore_after(point, restores)) is not None:
             restore, confirmed = found
+            result.rolled_back += 1
             result.notices.append(
                 f"{named(point)} was rolled back by the restore at audit row {restore.row} "
                 f"({shown_time(restore.at)}) from backup {restore.backup}, which held "
