@@ -22,6 +22,7 @@ from desk_app.store.checkpoints import (
     SIDECAR_SUFFIX,
     Checkpoint,
     checkpoints_in,
+    first_hash_of,
     head_of,
     typed_checkpoint,
 )
@@ -74,10 +75,13 @@ def named(checkpoint: Checkpoint) -> str:
 def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: list[str]) -> AnchorCheck:
     """Check each checkpoint of this database against its chain (read only)."""
     result = AnchorCheck(failures=[f"checkpoint {problem}" for problem in unreadable])
-    own_id = database_id(db)
-    mine = [point for point in checkpoints if point.database_id in (None, own_id)]
+    own_id, own_first = database_id(db), first_hash_of(db)
+    mine = [point for point in checkpoints if _of_this_trail(point, own_id, own_first)]
     if others := len(checkpoints) - len(mine):
-        result.notices.append(f"{others} checkpoints of other databases were left aside.")
+        ids = sorted({(point.database_id or "?")[:12] for point in checkpoints if point not in mine})
+        result.notices.append(
+            f"{others} checkpoints of other databases (ids {', '.join(ids)}) were left aside."
+        )
         if not mine:
             result.failures.append(
                 f"none of the {others} checkpoints is of this database (its id is {(own_id or '?')[:12]}): "
@@ -107,6 +111,14 @@ def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: l
         else:
             result.failures.append(f"row {point.rows}'s hash differs from {named(point)}")
     return result
+
+
+def _of_this_trail(point: Checkpoint, own_id: str | None, own_first: str | None) -> bool:
+    """Typed, or of this database by its id, or by its first row (an id changed in the file does not
+    set a trail's checkpoints aside)."""
+    return point.database_id in (None, own_id) or (
+        point.first_hash is not None and point.first_hash == own_first
+    )
 
 
 def _matches(stored: str, point: Checkpoint) -> bool:

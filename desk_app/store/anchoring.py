@@ -19,7 +19,13 @@ from desk_app.domain.errors import DomainError
 from desk_app.store.anchor_check import AnchorCheck
 from desk_app.store.audit import AuditReport, verify_audit, write_audit
 from desk_app.store.base import DeskBase
-from desk_app.store.checkpoints import Checkpoint, CheckpointError, head_of, write_daily_checkpoint
+from desk_app.store.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    first_hash_of,
+    head_of,
+    write_daily_checkpoint,
+)
 from desk_app.store.errors import store_errors
 from desk_app.store.identity import database_id
 from desk_app.store.models import AuditLog
@@ -77,7 +83,7 @@ def write_todays_checkpoint(db: Database, folder: Path, now: datetime, live: Pat
         return None
     folder.mkdir(exist_ok=True, mode=0o700)
     rows, head = head_of(db)
-    point = Checkpoint(rows, head, now, owner, "today")
+    point = Checkpoint(rows, head, now, owner, "today", first_hash_of(db))
     return write_daily_checkpoint(folder, point, local_today(now), lambda n, h: chain_holds(db, n, h), live)
 
 

@@ -24,6 +24,7 @@ from desk_app.domain.dates import local_today
 from desk_app.store.checkpoints import (
     Checkpoint,
     CheckpointError,
+    first_hash_of_file,
     head_of_file,
     sidecar_of,
     write_backup_sidecar,
@@ -175,7 +176,7 @@ def _write_days_checkpoint(backup: Path, owner: str, now: datetime, live: Path) 
         return earlier_rows == 0 or (found is not None and found[0] == earlier_hash)
 
     try:
-        point = Checkpoint(rows, head, now, owner, "today")
+        point = Checkpoint(rows, head, now, owner, "today", first_hash_of_file(backup))
         write_daily_checkpoint(backup.parent, point, local_today(now), backup_holds, live)
     except (CheckpointError, OSError, sqlite3.Error) as error:
         raise BackupError(f"The backup {backup} was made, but not the day's checkpoint: {error}") from None

@@ -57,6 +57,8 @@ class Checkpoint:
     at: datetime | None  # UTC; None when typed from a footer (it is on the paper, not here)
     database_id: str | None
     name: str  # the file it was read from, or how it was typed
+    # Row 1's hash: ties the checkpoint to its trail even if the database's id is changed in the file.
+    first_hash: str | None = None
 
     def to_json(self) -> str:
         at = self.at.astimezone(UTC).isoformat() if self.at else None
@@ -65,6 +67,7 @@ class Checkpoint:
             "database_id": self.database_id,
             "rows": self.rows,
             "head_hash": self.head_hash,
+            "first_row_hash": self.first_hash,
         }
         return json.dumps(fields | {"at": at}, indent=1) + "\n"
 
@@ -75,11 +78,21 @@ def head_of_file(path: Path) -> tuple[int, str]:
         return _head(connection.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone())
 
 
+def first_hash_of_file(path: Path) -> str | None:
+    with closing(read_only_connection(path)) as connection:
+        first = connection.execute("SELECT hash FROM audit_log WHERE id = 1").fetchone()
+    return first[0] if first else None
+
+
 def head_of(db: Database) -> tuple[int, str]:
     """(row count, head hash) of a database's audit trail now (the last row's id is its count)."""
     return _head(
         AuditLog.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).tuples().first(db)
     )
+
+
+def first_hash_of(db: Database) -> str | None:
+    return AuditLog.select(AuditLog.hash).where(AuditLog.id == 1).scalar(db)
 
 
 def _head(last: tuple[int, str] | None) -> tuple[int, str]:
@@ -102,7 +115,8 @@ def write_backup_sidecar(backup: Path, database_id: str | None, now: datetime) -
     """The checkpoint of a backup, read from the backup itself (not the live file, which has moved on)."""
     rows, head = head_of_file(backup)
     target = sidecar_of(backup)
-    write_checkpoint(target, Checkpoint(rows, head, now, database_id, target.name))
+    point = Checkpoint(rows, head, now, database_id, target.name, first_hash_of_file(backup))
+    write_checkpoint(target, point)
     return target
 
 
@@ -213,10 +227,11 @@ def read_checkpoint(path: Path) -> Checkpoint:
         if not isinstance(rows, int) or rows < 0 or not isinstance(head, str) or not _HEX.match(head):
             raise ValueError("its row count or hash is not valid")
         at = datetime.fromisoformat(content["at"]).astimezone(UTC)
-        database_id = content.get("database_id")
+        database_id, first = content.get("database_id"), content.get("first_row_hash")
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{path.name} is not a valid checkpoint ({error}).") from None
-    return Checkpoint(rows, head, at, database_id if isinstance(database_id, str) else None, path.name)
+    owner = database_id if isinstance(database_id, str) else None
+    return Checkpoint(rows, head, at, owner, path.name, first if isinstance(first, str) else None)
 
 
 def checkpoints_in(target: Path) -> tuple[list[Checkpoint], list[str]]:

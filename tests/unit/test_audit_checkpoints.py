@@ -177,6 +177,9 @@ def test_a_cut_trail_fails_naming_the_checkpoint(
     ) in failures
     assert len(failures) == 2, "the backup's checkpoint and the day's"
 
+    run_sql(db, "UPDATE clinic_setting SET value = ? WHERE key = 'database id'", ("f" * 32,))
+    assert against(db, folder)[0] == failures, "a new id in the file does not set its checkpoints aside"
+
 
 def test_a_recomputed_chain_fails_naming_the_checkpoint(
     db_path: Path, db: Database, desk: Desk, nurse: Staff, clock: ManualClock, folder: Path
