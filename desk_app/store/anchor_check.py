@@ -74,7 +74,7 @@ def named(checkpoint: Checkpoint) -> str:
 
 def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: list[str]) -> AnchorCheck:
     """Check each checkpoint of this database against its chain (read only)."""
-    result = AnchorCheck(failures=[f"checkpoint {problem}" for problem in unreadable])
+    result = AnchorCheck(failures=[f"checkpoint {problem.rstrip('.')}" for problem in unreadable])
     own_id, own_first = database_id(db), first_hash_of(db)
     mine = [point for point in checkpoints if _of_this_trail(point, own_id, own_first)]
     if others := len(checkpoints) - len(mine):
