@@ -17,7 +17,6 @@ from pathlib import Path
 
 from peewee import Database
 
-from desk_app.store.audit import AuditReport, verify_audit
 from desk_app.store.checkpoints import (
     SIDECAR_SUFFIX,
     Checkpoint,
@@ -195,10 +194,3 @@ def gather_checkpoints(sources: list[Path], typed: list[str]) -> tuple[list[Chec
         points += found
         problems += unreadable
     return points, problems
-
-
-def verify_against(
-    db: Database, checkpoints: list[Checkpoint], unreadable: list[str]
-) -> tuple[AuditReport, AnchorCheck]:
-    """The chain walked whole (audit.verify_audit), then every checkpoint checked against it."""
-    return verify_audit(db), check_checkpoints(db, checkpoints, unreadable)
