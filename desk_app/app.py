@@ -24,7 +24,7 @@ from desk_app.paths import (
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.files import make_private
-from desk_app.ui.backups import BackupKeeper
+from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.main_window import MainWindow
 
 ERROR_LOG = "errors.log"
@@ -51,7 +51,13 @@ def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -
     file = desk.database_file()  # None on a server
     if file is not None:
         remember_opened(file)
-    keeper = BackupKeeper(file, desk.backup_folder, clock) if file is not None else None
+    desk.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
+    if file is not None:  # the daily backup writes the day's checkpoint too
+        keeper: BackupKeeper | CheckpointKeeper = BackupKeeper(
+            file, desk.backup_folder, clock, desk.record_backup
+        )
+    else:
+        keeper = CheckpointKeeper(lambda: desk.write_daily_checkpoint(data_folder(), None), clock)
     return MainWindow(desk, clock, backups=keeper)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peewee import Database
 
@@ -18,6 +20,10 @@ from desk_app.store.database import (
     sqlite_path_from_url,
 )
 from desk_app.store.postgres import is_postgres_url
+
+if TYPE_CHECKING:
+    from desk_app.store.anchor_check import AnchorCheck
+    from desk_app.store.audit import AuditReport
 
 DATABASE_ENV = "DESK_APP_DB"
 
@@ -125,6 +131,21 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "action", choices=["verify"], help="verify: walk the hash chain, report the first break"
     )
+    audit.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="FOLDER_OR_FILE",
+        help="also prove the trail still holds the checkpoints kept outside it: every one in a backup "
+        "folder (each backup's and each day's), or one checkpoint file",
+    )
+    audit.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="N:HASH",
+        help="a checkpoint typed from a printed record's footer ('audit row N · hash HASH')",
+    )
     return parser
 
 
@@ -174,11 +195,22 @@ def _unlock(initials: str, url: str) -> int:
     return 0
 
 
-def _verify_audit(url: str) -> int:
-    """Exit 0 with the row count and head hash when the chain holds; 1 naming the first break."""
+def _verify_audit(url: str, against: list[str], typed: list[str]) -> int:
+    """Exit 0 with the row count and head hash when the chain holds (and every checkpoint given,
+    a rollback by a restore the trail records being said, not failed); 1 naming the first break or
+    each checkpoint that fails; 2 when the database or a checkpoint cannot be read. A run on the
+    live database (a server's, or a file this PC's app has opened) is recorded in it; a copy is only
+    read."""
+    from desk_app.store.anchor_check import check_checkpoints, gather_checkpoints
     from desk_app.store.audit import verify_audit
+    from desk_app.store.checkpoints import CheckpointError
     from desk_app.store.database import open_read_only
 
+    try:
+        checkpoints, unreadable = gather_checkpoints([Path(place).expanduser() for place in against], typed)
+    except CheckpointError as error:
+        print(f"desk-app audit: {error} Nothing was checked.", file=sys.stderr)
+        return 2
     try:
         db = open_read_only(url)
     except DatabaseOpenError as error:
@@ -186,10 +218,41 @@ def _verify_audit(url: str) -> int:
         return 2
     try:
         report = verify_audit(db)
+        anchors = check_checkpoints(db, checkpoints, unreadable) if against or typed else None
     finally:
         db.close()
+    ok = report.ok and (anchors is None or anchors.ok)
     print(report, file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1
+    if anchors is not None:
+        for notice in anchors.notices:
+            print(f"NOTE: {notice}")
+        for failure in anchors.failures:
+            print(f"Checkpoint FAILED: {failure}.", file=sys.stderr)
+        print(anchors.summary(len(checkpoints)), file=sys.stdout if ok else sys.stderr)
+    _record_verify_run(url, report, anchors)
+    return 0 if ok else 1
+
+
+def _record_verify_run(url: str, report: AuditReport, anchors: AnchorCheck | None) -> None:
+    """Write the run's result into the live database; a copy (a backup, a file sent for a check) is
+    never written to. A failure to record is said, and does not change the verdict."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from desk_app.paths import opened_databases
+    from desk_app.store.anchoring import record_verify
+    from desk_app.store.database import open_database
+
+    if not is_postgres_url(url) and sqlite_path_from_url(url).resolve() not in opened_databases():
+        return
+    try:
+        db = open_database(url, create=False)
+        try:
+            record_verify(db, datetime.now(UTC), report, anchors, None, f"{getpass.getuser()} (terminal)")
+        finally:
+            db.close()
+    except (DatabaseOpenError, DomainError) as error:
+        print(f"desk-app audit: the run could not be recorded in the audit trail ({error}).", file=sys.stderr)
 
 
 def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
@@ -377,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate-to":
         return _migrate_to(args.target, url, undo=args.undo)
     if args.command == "audit":
-        return _verify_audit(url)
+        return _verify_audit(url, args.against, args.checkpoint)
     if args.document == "register":
         if not (args.csv or args.pdf):
             args.usage_error("say what to write: --csv FILE, --pdf FILE or both")

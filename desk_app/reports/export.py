@@ -36,6 +36,13 @@ def printed_footer(printed_by: str, printed_at: str) -> str:
     return f"Printed by {printed_by} on {printed_at}"
 
 
+def audit_anchor(desk: Desk) -> str:
+    """The audit trail's head as the record is printed: a checkpoint on paper, typed back into
+    `desk-app audit verify --checkpoint N:HASH` to prove the trail was not cut or rewritten since."""
+    rows, head = desk.audit_head()
+    return f"audit row {rows} · hash {head[:12]}"
+
+
 def page_footer(document: PrintDocument, printed_by: str, printed_at: str) -> str:
     """The foot of each page: a patient's handout names the clinic, not the computer account."""
     if document.handout_from is not None:
@@ -198,7 +205,7 @@ def save_pdf(
     neither a half-written file nor an export missing from the log.
     """
     target = pdf_target(desk, path, replace=replace)
-    data, pages = pdf_bytes(document, page_footer(document, printed_by, printed_at))
+    data, pages = pdf_bytes(document, page_footer(document, printed_by, printed_at), audit_anchor(desk))
     write_into_place(
         target,
         lambda temporary: temporary.write_bytes(data),

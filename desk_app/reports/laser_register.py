@@ -18,7 +18,7 @@ from typing import Any
 from desk_app.domain.clinic import ClinicDetails, PaperSize
 from desk_app.domain.devices import LaserDevice
 from desk_app.domain.laser_register import COLUMNS, Exposure, LaserRegister, zone_text
-from desk_app.reports.export import pdf_target, printed_footer, write_into_place
+from desk_app.reports.export import audit_anchor, pdf_target, printed_footer, write_into_place
 from desk_app.reports.formats import LocalFormats
 from desk_app.reports.pages import pdf_bytes
 from desk_app.reports.templates import render
@@ -177,7 +177,7 @@ def register_pdf(
 ) -> RegisterPdf:
     """Paint the register's pages, every one with the footer naming who printed it and when."""
     document = register_document(register, scope, desk.clinic_details(), formats)
-    data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at))
+    data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at), audit_anchor(desk))
     return RegisterPdf(data, pages, len(register.rows))
 
 

@@ -2,8 +2,9 @@
 
 QTextDocument lays the HTML out in pages; each page is painted through a clip, and the running header
 (who the patient is), the footer ("Printed by NAME on DATE TIME", or the clinic on a patient's
-handout) and "Page n of m" are drawn around it. The same code paints a printer's pages, a print
-preview's and a PDF's. No widgets: a terminal export uses it too.
+handout), the audit trail's head when it was printed ("audit row N · hash 1a2b3c4d5e6f": a checkpoint
+on paper, which `audit verify --checkpoint` checks) and "Page n of m" are drawn around it. The same
+code paints a printer's pages, a print preview's and a PDF's. No widgets: a terminal export uses it too.
 """
 
 from __future__ import annotations
@@ -120,8 +121,9 @@ def count_pages(document: Paged, device: QPagedPaintDevice) -> int:
     return _layout(document, device, frame).pageCount()
 
 
-def paint_document(document: Paged, device: QPagedPaintDevice, footer: str) -> int:
-    """Paint every page onto `device` (a QPrinter or QPdfWriter, layout already set); return the count."""
+def paint_document(document: Paged, device: QPagedPaintDevice, footer: str, anchor: str = "") -> int:
+    """Paint every page onto `device` (a QPrinter or QPdfWriter, layout already set); return the count.
+    `anchor` (the audit head) is printed on the right of each footer, never cut short."""
     frame = _PageFrame(device)
     text = _layout(document, device, frame)
     pages = text.pageCount()
@@ -133,7 +135,9 @@ def paint_document(document: Paged, device: QPagedPaintDevice, footer: str) -> i
             if page:
                 device.newPage()
             _paint_page(painter, text, frame, page)
-            _paint_bands(painter, frame, document.running_header, footer, f"Page {page + 1} of {pages}")
+            page_number = f"Page {page + 1} of {pages}"
+            right = f"{anchor} · {page_number}" if anchor else page_number
+            _paint_bands(painter, frame, document.running_header, footer, right)
     finally:
         painter.end()
     return pages
@@ -166,7 +170,7 @@ def _paint_page(painter: QPainter, text: QTextDocument, frame: _PageFrame, page:
     painter.restore()
 
 
-def pdf_bytes(document: Paged, footer: str) -> tuple[bytes, int]:
+def pdf_bytes(document: Paged, footer: str, anchor: str = "") -> tuple[bytes, int]:
     """The document as a PDF in memory, and its page count; nothing is written to disk."""
     data = QByteArray()
     buffer = QBuffer(data)
@@ -176,7 +180,7 @@ def pdf_bytes(document: Paged, footer: str) -> tuple[bytes, int]:
     writer.setPageLayout(page_layout(document.paper, document.landscape))
     writer.setTitle(document.running_header)
     writer.setCreator("Treatment Desk")
-    pages = paint_document(document, writer, footer)
+    pages = paint_document(document, writer, footer, anchor)
     del writer  # the PDF's trailer is written when the writer goes
     buffer.close()
     return bytes(data.data()), pages

@@ -3,6 +3,9 @@ restore is in restoring.py).
 
 The online backup copies a consistent snapshot while the app goes on writing; nothing is locked for
 longer than one step of the copy. Every file written here is readable by its owner only.
+
+Each backup gets a checkpoint of its audit trail beside it (its sidecar, checkpoints.py), and the
+app's own backups write the day's checkpoint too: anchors a copy of the database cannot rewrite.
 """
 
 from __future__ import annotations
@@ -14,9 +17,19 @@ import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from desk_app.domain.dates import local_today
+from desk_app.store.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    first_hash_of_file,
+    head_of_file,
+    sidecar_of,
+    write_backup_sidecar,
+    write_daily_checkpoint,
+)
 from desk_app.store.files import APPLICATION_ID, create_private_file, read_only_connection
 from desk_app.store.identity import SHORT_ID_LENGTH, database_id_in_file, short_id
 from desk_app.store.migrations import LATEST_VERSION
@@ -82,8 +95,9 @@ def check_file(path: Path) -> FileCheck:
     return FileCheck(path, None, schema, sessions, patients)
 
 
-def backup_to(source: sqlite3.Connection, target: Path) -> FileCheck:
-    """Copy the live database into `target` (a new file), then check the copy; refuse to overwrite."""
+def backup_to(source: sqlite3.Connection, target: Path, now: datetime | None = None) -> FileCheck:
+    """Copy the live database into `target` (a new file), check the copy, then write its checkpoint
+    beside it (read from the copy); refuse to overwrite."""
     if target.exists():
         raise BackupError(f"{target} already exists; it was left as it was.")
     if not target.parent.is_dir():
@@ -102,7 +116,12 @@ def backup_to(source: sqlite3.Connection, target: Path) -> FileCheck:
         raise BackupError(f"No backup was made in {target.parent}: {error}") from None
     finally:
         partial.unlink(missing_ok=True)
-    return check_file(target)
+    checked = check_file(target)
+    try:
+        write_backup_sidecar(target, database_id_in_file(source), now or datetime.now(UTC))
+    except (CheckpointError, OSError, sqlite3.Error) as error:
+        raise BackupError(f"The backup {target} was made, but not its checkpoint: {error}") from None
+    return checked
 
 
 def backup_name(now: datetime, database_id: str | None) -> str:
@@ -111,10 +130,10 @@ def backup_name(now: datetime, database_id: str | None) -> str:
     return f"treatment-desk-{owner}{now:%Y-%m-%dT%H%M%S}Z.sqlite3"
 
 
-def backup_file(database: Path, target: Path) -> FileCheck:
+def backup_file(database: Path, target: Path, now: datetime | None = None) -> FileCheck:
     """A checked copy of the database file at `target` (a new file), read without writing to it."""
     with closing(read_only_connection(database)) as source:
-        return backup_to(source, target)
+        return backup_to(source, target, now)
 
 
 def has_backup_of(folder: Path, day: date, database_id: str) -> bool:
@@ -128,8 +147,9 @@ def file_database_id(database: Path) -> str | None:
 
 
 def backup_now(database: Path, folder: Path, now: datetime) -> Path:
-    """A backup of the database file now, on a connection of its own (so any thread may make it),
-    then rotate the folder's backups of this database. `now` is UTC: it names the file."""
+    """A backup of the database file now, on a connection of its own (so any thread may make it), its
+    checkpoint and the day's, then rotate the folder's backups of this database. `now` is UTC: it
+    names the file."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with closing(read_only_connection(database)) as source:
         owner = database_id_in_file(source)
@@ -138,9 +158,28 @@ def backup_now(database: Path, folder: Path, now: datetime) -> Path:
         target = folder / backup_name(now, owner)
         if target.exists():
             target = target.with_name(target.name.replace("Z.sqlite3", f".{now:%f}Z.sqlite3"))
-        backup_to(source, target)
-    rotate(folder, owner)
+        backup_to(source, target, now)
+    try:
+        _write_days_checkpoint(target, owner, now, database)
+    finally:
+        rotate(folder, owner)
     return target
+
+
+def _write_days_checkpoint(backup: Path, owner: str, now: datetime, live: Path) -> None:
+    """The day's checkpoint, from the backup just made (the live trail at the same instant)."""
+    rows, head = head_of_file(backup)
+
+    def backup_holds(earlier_rows: int, earlier_hash: str) -> bool:
+        with closing(read_only_connection(backup)) as copy:
+            found = copy.execute("SELECT hash FROM audit_log WHERE id = ?", (earlier_rows,)).fetchone()
+        return earlier_rows == 0 or (found is not None and found[0] == earlier_hash)
+
+    try:
+        point = Checkpoint(rows, head, now, owner, "today", first_hash_of_file(backup))
+        write_daily_checkpoint(backup.parent, point, local_today(now), backup_holds, live)
+    except (CheckpointError, OSError, sqlite3.Error) as error:
+        raise BackupError(f"The backup {backup} was made, but not the day's checkpoint: {error}") from None
 
 
 def _backups(folder: Path, database_id: str) -> list[tuple[date, Path]]:
@@ -172,8 +211,9 @@ def _stale_parts(folder: Path, database_id: str) -> list[Path]:
 
 def rotate(folder: Path, database_id: str) -> list[Path]:
     """Keep the newest backup of this database of each of the last 14 days that have one, and the
-    newest of each of the 8 latest weeks before them; remove the rest of its backups and its stale
-    working copies. Other databases' files are never touched. Returns what was removed."""
+    newest of each of the 8 latest weeks before them; remove the rest of its backups (with their
+    checkpoints) and its stale working copies; the daily checkpoint files stay. Other databases'
+    files are never touched. Returns what was removed."""
     newest_per_day: dict[date, Path] = {}
     for day, path in _backups(folder, database_id):
         newest_per_day[day] = path  # oldest first: the last of a day is its newest
@@ -189,4 +229,6 @@ def rotate(folder: Path, database_id: str) -> list[Path]:
     removed += _stale_parts(folder, database_id)
     for path in removed:
         path.unlink(missing_ok=True)
+        if path.name.endswith(".sqlite3"):  # a backup's own checkpoint goes with it; no other
+            sidecar_of(path).unlink(missing_ok=True)
     return removed

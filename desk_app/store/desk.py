@@ -54,6 +54,7 @@ from desk_app.domain.signatures import check_countersigner, countersignature, si
 from desk_app.paths import PERMISSIONS_FILE, resource_path
 from desk_app.store.access import AccessActions
 from desk_app.store.accounts import AccountActions
+from desk_app.store.anchoring import AnchorActions
 from desk_app.store.audit import AuditReport, event_detail, verify_audit
 from desk_app.store.clinic import ClinicActions
 from desk_app.store.device_checks import DeviceCheckActions, clinic_pre_use_checklist
@@ -118,6 +119,7 @@ class Desk(
     DeviceCheckActions,
     LaserRegisterActions,
     AccessActions,
+    AnchorActions,
 ):
     """The front desk's actions on one database, with the procedure for new sessions and a clock."""
 

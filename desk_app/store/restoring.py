@@ -141,6 +141,7 @@ def _prepare_working_copy(
                 ClinicSetting.insert(key=DATABASE_ID_SETTING, value=live_id).execute()
             detail = {
                 "from": str(source),
+                "backup_file": source.name,  # what checkpoints beside it are named for
                 "backup_audit_rows": rows,
                 "backup_head_hash": head,
                 "replaced_kept_as": kept.name if kept else None,

@@ -32,7 +32,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
-from desk_app.ui.backups import BackupKeeper
+from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         desk: Desk,
         clock: Clock,
         announcer: Announcer | None = None,
-        backups: BackupKeeper | None = None,
+        backups: BackupKeeper | CheckpointKeeper | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk

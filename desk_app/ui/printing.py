@@ -28,7 +28,14 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.reports.documents import PrintDocument, document_for
-from desk_app.reports.export import TargetExists, page_footer, pdf_target, save_pdf, write_into_place
+from desk_app.reports.export import (
+    TargetExists,
+    audit_anchor,
+    page_footer,
+    pdf_target,
+    save_pdf,
+    write_into_place,
+)
 from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import count_pages, page_layout, paint_document
 from desk_app.store.access import Opened
@@ -84,7 +91,7 @@ class PrintDialog(QDialog):
         return page_footer(self.document, self.staff.name, local_date_time(self.clock.now()))
 
     def _paint_preview(self, printer: QPrinter) -> None:
-        paint_document(self.document, printer, self._footer())
+        paint_document(self.document, printer, self._footer(), audit_anchor(self.desk))
 
     def page_count(self) -> int:
         return self.preview.pageCount()
@@ -107,7 +114,9 @@ class PrintDialog(QDialog):
             self._print_to_file(Path(printer.outputFileName()))
         else:
             where = f"printer {printer.printerName()}"
-            self._logged_then(where, lambda: paint_document(self.document, printer, self._footer()))
+            self._logged_then(
+                where, lambda: paint_document(self.document, printer, self._footer(), audit_anchor(self.desk))
+            )
 
     def _print_to_file(self, path: Path) -> None:
         """'Print to file' is a PDF export too: the same checks (the print dialog has asked before
@@ -121,7 +130,7 @@ class PrintDialog(QDialog):
             def paint_into(temporary: Path) -> None:
                 printer.setOutputFileName(str(temporary))
                 try:
-                    paint_document(self.document, printer, self._footer())
+                    paint_document(self.document, printer, self._footer(), audit_anchor(self.desk))
                 finally:
                     printer.setOutputFileName(str(path))
 

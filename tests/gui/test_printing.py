@@ -80,6 +80,7 @@ def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
     assert desk.print_log(patient.id) == []  # a preview is not a print
 
     target = tmp_path / "zoe record.pdf"
+    rows, head = desk.audit_head()
     save_through_file_dialog(qtbot, dialog, target)
 
     pages = len(PdfReader(target).pages)
@@ -87,6 +88,7 @@ def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
     text = pdf_text(target)
     assert "Zoë O'Brien" in text and "AZ-00012" in text
     assert f"Printed by {nurse.name} on" in text and f"Page {pages} of {pages}" in text
+    assert f"audit row {rows} · hash {head[:12]}" in text  # the trail's head as it was painted
     (entry,) = desk.print_log(patient.id)
     assert (entry.document, entry.session_id, entry.pages, entry.printed_by) == (
         DocumentKind.SESSION_RECORD,
@@ -162,6 +164,7 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
     patient, session_id = open_signed_out_session(window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
+    rows, head = desk.audit_head()
 
     click(qtbot, dialog, "Print…")
     (chooser,) = [w for w in dialog.findChildren(QPrintDialog) if w.isVisible()]
@@ -175,6 +178,7 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
     pages = len(PdfReader(paper).pages)
     assert pages == dialog.page_count()
     assert "Zoë O'Brien" in pdf_text(paper)
+    assert f"audit row {rows} · hash {head[:12]}" in pdf_text(paper)  # the head as it was printed
     (entry,) = desk.print_log(patient.id)
     assert entry.pages == pages and entry.printed_by == nurse.name
     assert f"Sent {pages} page" in visible_texts(dialog)

@@ -269,6 +269,10 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
     click(qtbot, window, "Verify records")
     result = find(window, QLabel, "Verification result").text()
     assert result.startswith("Audit trail intact: ") and "head hash" in result
+    ran = desk.db.execute_sql(
+        "SELECT action, staff_id, detail FROM audit_log ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    assert ran[:2] == ("audit trail verified", admin.id) and '"result": "intact"' in ran[2]  # who, and what
 
     desk.db.execute_sql("DROP TRIGGER session_event_no_update")  # someone with the file and a tool
     desk.db.execute_sql("UPDATE session_event SET text = 'edited' WHERE id = 3")

@@ -11,11 +11,14 @@ import errno
 import getpass
 import hashlib
 import os
+import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from desk_app.domain.clinic import DocumentKind, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.procedure import Procedure
 from desk_app.reports.export import TargetExists, write_into_place
+from desk_app.store.checkpoints import head_of_file
 from desk_app.store.clinic import PrintEntry
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
@@ -126,6 +130,7 @@ def test_each_export_writes_a_pdf_of_the_patient_and_logs_it_once(
 ) -> None:
     pdf = out / f"{document} for the inspector.pdf"
     subject = "AZ-01012" if document == "history" else str(stored.zoe_session)
+    rows, head = head_of_file(database)
     assert export(database, document, subject, "--pdf", str(pdf)) == 0
 
     said = capsys.readouterr()
@@ -138,6 +143,7 @@ def test_each_export_writes_a_pdf_of_the_patient_and_logs_it_once(
     for number, text in enumerate(pages, start=1):
         assert "Zoë O'Brien" in text and "AZ-01012" in text
         assert footer in text
+        assert f"audit row {rows} · hash {head[:12]}" in text  # the trail's head as it was printed
         assert f"Page {number} of {len(pages)}" in text
     assert (CONTACT in pages[-1]) is (document == "aftercare")
     assert sorted(path.name for path in out.iterdir()) == [pdf.name]  # no temporary file left behind
@@ -150,6 +156,28 @@ def test_each_export_writes_a_pdf_of_the_patient_and_logs_it_once(
     assert entry.destination == f"PDF {pdf.resolve()}"
     assert entry.pages == len(pages)
     assert entry.printed_by == TERMINAL
+
+
+def test_the_footer_typed_back_proves_the_trail_still_holds_what_was_printed(
+    capsys: pytest.CaptureFixture[str], stored: Stored, database: Path, out: Path
+) -> None:
+    pdf = out / "record.pdf"
+    assert export(database, "session", str(stored.zoe_session), "--pdf", str(pdf)) == 0
+    footer = re.search(r"audit row (\d+) · hash ([0-9a-f]{12})", pdf_pages(pdf.read_bytes())[0])
+    assert footer is not None
+    typed = f"{footer[1]}:{footer[2]}"
+    capsys.readouterr()
+
+    assert cli.main(["audit", "verify", "--db", str(database), "--checkpoint", typed]) == 0
+    assert "1 of 1 checkpoints held." in capsys.readouterr().out
+
+    with closing(sqlite3.connect(database)) as raw:  # someone with the file cuts the printed row away
+        for (trigger,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            raw.execute(f'DROP TRIGGER "{trigger}"')
+        raw.execute("DELETE FROM audit_log WHERE id >= ?", (int(footer[1]),))
+        raw.commit()
+    assert cli.main(["audit", "verify", "--db", str(database), "--checkpoint", typed]) == 1
+    assert f"checkpoint typed {typed} (row {footer[1]}, time on the paper)" in capsys.readouterr().err
 
 
 def test_an_existing_file_is_replaced_only_with_force(

@@ -23,6 +23,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_register import COLUMNS, zone_text
 from desk_app.reports import laser_register
 from desk_app.reports.laser_register import CSV_ENCODING
+from desk_app.store.checkpoints import head_of_file
 from desk_app.store.laser_register import EXPORTED
 from tests.reports.pdf_text import pdf_pages
 from tests.reports.sessions import open_clinic
@@ -89,6 +90,7 @@ def test_the_register_is_written_as_csv_and_pdf_and_each_is_audited(
     capsys: pytest.CaptureFixture[str], database: Path, out: Path
 ) -> None:
     sheet, pages = out / "register.csv", out / "register.pdf"
+    rows_before, head_before = head_of_file(database)
     assert export(database, *DAY, "--csv", str(sheet), "--pdf", str(pages)) == 0
 
     said = capsys.readouterr()
@@ -106,6 +108,7 @@ def test_the_register_is_written_as_csv_and_pdf_and_each_is_audited(
     assert "Laser treatment register" in text and "All devices, 25/11/2026 to 25/11/2026: 4" in text
     assert f"Times in {zone_text(2026)}." in text
     assert f"Printed by {TERMINAL} on " in text and "Page 1 of 1" in text
+    assert f"audit row {rows_before} · hash {head_before[:12]}" in text  # the trail's head, on paper
     assert sorted(path.name for path in out.iterdir()) == ["register.csv", "register.pdf"]
 
     (csv_row, csv_staff), (pdf_row, pdf_staff) = audited(database)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from desk_app.store.backup import STALE_PART_SECONDS, backup_now, check_file, file_database_id
+from desk_app.store.checkpoints import is_checkpoint_name
 from desk_app.store.database import open_database
 from desk_app.store.migrations import backup_before_migrating
 
@@ -44,8 +45,13 @@ def test_two_databases_backing_up_into_one_folder_for_30_days_keep_their_own_bac
         backup_now(clinic, folder, first_day + timedelta(days=day))
         backup_now(demo, folder, first_day + timedelta(days=day, seconds=1))
 
+    names = os.listdir(folder)
+    backups = [name for name in names if not is_checkpoint_name(name)]
+    sidecars = {name for name in names if name.endswith(".checkpoint.json")}
+    assert sidecars == {f"{name}.checkpoint.json" for name in backups}  # each kept backup's, no other
+    assert len(names) - len(backups) - len(sidecars) == 2 * 30  # each database's checkpoint of each day
     by_owner: dict[str, list[str]] = {}
-    for name in os.listdir(folder):
+    for name in backups:
         match = BACKUP.match(name)
         assert match, name
         by_owner.setdefault(match[1], []).append(match[2])
@@ -55,7 +61,7 @@ def test_two_databases_backing_up_into_one_folder_for_30_days_keep_their_own_bac
         # 5-11 Oct and 1-4 Oct (1 October 2026 is a Thursday).
         assert sorted(days)[-14:] == [f"2026-10-{day:02}" for day in range(17, 31)]
         assert sorted(days)[:-14] == ["2026-10-04", "2026-10-11", "2026-10-16"]
-    for name in os.listdir(folder):
+    for name in backups:
         assert check_file(folder / name).ok
 
 

@@ -91,6 +91,15 @@ def all_rows(path: Path) -> dict[str, list[tuple]]:
     return found
 
 
+def before_the_backups_row(live: Path) -> dict[str, list[tuple]]:
+    """The live database's rows but its last audit row, which records the backup just taken (and
+    names it: the backup cannot hold it)."""
+    rows = all_rows(live)
+    *earlier, last = rows["audit_log"]
+    assert last[3] == "database backed up"
+    return rows | {"audit_log": earlier}
+
+
 def restored_rows(path: Path, source: Path) -> dict[str, list[tuple]]:
     """Every row of a restored database but the audit row that records the restore (checked here)."""
     rows = all_rows(path)
@@ -196,7 +205,7 @@ def test_a_backup_holds_every_row_of_the_live_database_in_one_private_file(
     assert copy == live
     assert len(copy["patient"]) == 3 and copy["session_event"]
     # One self-contained file: no -wal or -shm beside it, no working file, a rollback-journal header.
-    assert os.listdir(out) == ["copy.sqlite3"]
+    assert sorted(os.listdir(out)) == ["copy.sqlite3", "copy.sqlite3.checkpoint.json"]  # and its checkpoint
     assert target.read_bytes()[18:20] == b"\x01\x01"
 
 
@@ -572,13 +581,14 @@ def test_cli_backup_into_a_folder_names_the_file_by_date_and_time(
     assert main(["backup", str(folder), "--db", str(db_path)]) == 0
 
     after = datetime.now(UTC)
-    (name,) = os.listdir(folder)
+    (name, sidecar) = sorted(os.listdir(folder))
+    assert sidecar == f"{name}.checkpoint.json"
     match = BACKUP_NAME.match(name)
     assert match, name
     assert before <= datetime.strptime(match.group(1), "%Y-%m-%dT%H%M%S").replace(tzinfo=UTC) <= after
     out = capsys.readouterr().out
     assert f"Backed up to {folder / name}" in out
-    assert all_rows(folder / name) == all_rows(db_path)
+    assert all_rows(folder / name) == before_the_backups_row(db_path)
     assert mode_of(folder / name) == 0o600
     database_proxy.initialize(db)
 
@@ -588,7 +598,7 @@ def test_cli_backup_to_a_new_file(
 ) -> None:
     target = tmp_path / "friday.sqlite3"
     assert main(["--db", str(db_path), "backup", str(target)]) == 0
-    assert all_rows(target) == all_rows(db_path)
+    assert all_rows(target) == before_the_backups_row(db_path)
     assert integrity(target) == [("ok",)]
     assert capsys.readouterr().err == ""
 
@@ -628,7 +638,7 @@ def test_cli_restore_round_trip(
     folder = tmp_path / "usb"
     folder.mkdir()
     assert main(["backup", str(folder), "--db", str(db_path)]) == 0
-    (backup,) = folder.iterdir()
+    (backup,) = folder.glob("*.sqlite3")
     database_proxy.initialize(db)
     desk.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)
     replaced = all_rows(db_path)

@@ -136,6 +136,7 @@ def test_the_restore_is_recorded_in_the_audit_trail_with_the_backups_rows_and_he
     assert action == "database restored from a backup"
     assert json.loads(detail) == {
         "from": str(taken),
+        "backup_file": taken.name,
         "backup_audit_rows": rows,
         "backup_head_hash": head,
         "replaced_kept_as": restored.kept.name,

@@ -1,0 +1,134 @@
+"""Backups and verify runs recorded in the live audit trail (who, when, result), and the daily
+checkpoint of the trail written outside the database (see checkpoints.py).
+
+A restore records itself (restoring.py). Only the live database is written to: a verify of a copy
+reads it and nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from peewee import Database
+
+from desk_app.domain.dates import local_today
+from desk_app.domain.errors import DomainError
+from desk_app.store.anchor_check import AnchorCheck
+from desk_app.store.audit import AuditReport, verify_audit, write_audit
+from desk_app.store.base import DeskBase
+from desk_app.store.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    first_hash_of,
+    head_of,
+    write_daily_checkpoint,
+)
+from desk_app.store.errors import store_errors
+from desk_app.store.identity import database_id
+from desk_app.store.models import AuditLog
+
+log = logging.getLogger(__name__)
+
+BACKUP_ACTION = "database backed up"
+VERIFY_ACTION = "audit trail verified"
+
+
+def record_backup(db: Database, now: datetime, backup: Path, rows: int, head_hash: str) -> str:
+    """The backup's row in the live trail: which file, and the trail it holds."""
+    detail = {"backup_file": backup.name, "folder": str(backup.parent), "backup_audit_rows": rows}
+    with db.atomic():
+        return write_audit(
+            db, now, None, BACKUP_ACTION, "database", None, detail | {"backup_head_hash": head_hash}
+        )
+
+
+def record_verify(
+    db: Database,
+    now: datetime,
+    report: AuditReport,
+    anchors: AnchorCheck | None,
+    staff_id: int | None,
+    by: str,
+) -> str:
+    """A verify run's result in the live trail. The row comes after the rows it verified."""
+    detail: dict[str, Any] = {
+        "by": by,
+        "result": "intact" if report.ok and (anchors is None or anchors.ok) else "BROKEN",
+        "rows_verified": report.rows,
+        "head_hash": report.head_hash,
+        "problem": report.problem,
+    }
+    if anchors is not None:
+        detail |= {"checkpoints_held": anchors.held, "checkpoint_failures": anchors.failures[:20]}
+        detail |= {"checkpoint_notices": anchors.notices[:20]}
+    with db.atomic():
+        return write_audit(db, now, staff_id, VERIFY_ACTION, "database", None, detail)
+
+
+def chain_holds(db: Database, rows: int, head_hash: str) -> bool:
+    """Whether the trail's row `rows` has this hash (the trail extends that checkpoint)."""
+    if rows == 0:
+        return True
+    return AuditLog.select(AuditLog.hash).where(AuditLog.id == rows).scalar(db) == head_hash
+
+
+def write_todays_checkpoint(db: Database, folder: Path, now: datetime, live: Path | None) -> Path | None:
+    """Today's checkpoint file of this database in `folder` (its last component made if missing).
+    Returns the file written, or None when today's file already holds as much."""
+    owner = database_id(db)
+    if owner is None:
+        return None
+    folder.mkdir(exist_ok=True, mode=0o700)
+    rows, head = head_of(db)
+    point = Checkpoint(rows, head, now, owner, "today", first_hash_of(db))
+    return write_daily_checkpoint(folder, point, local_today(now), lambda n, h: chain_holds(db, n, h), live)
+
+
+class AnchorActions(DeskBase):
+    """The desk's side: the head to print on a record, the backup and verify rows, the day's checkpoint."""
+
+    def keeps_its_own_backups(self) -> bool:  # provided by Desk
+        raise NotImplementedError
+
+    def backup_folder(self) -> Path:  # provided by Desk
+        raise NotImplementedError
+
+    def clinic_details(self) -> Any:  # provided by ClinicActions
+        raise NotImplementedError
+
+    @store_errors
+    def audit_head(self) -> tuple[int, str]:
+        """(row count, head hash) now: printed at the foot of every record."""
+        return head_of(self.db)
+
+    @store_errors
+    def record_backup(self, backup: Path, rows: int, head_hash: str) -> None:
+        self.written_by_this_desk.add(record_backup(self.db, self.clock.now(), backup, rows, head_hash))
+
+    @store_errors
+    def verify_and_record(self, staff_id: int | None) -> AuditReport:
+        """Verify the trail, then record who ran it and what it found."""
+        report = verify_audit(self.db)
+        row_hash = record_verify(self.db, self.clock.now(), report, None, staff_id, "the app")
+        self.written_by_this_desk.add(row_hash)
+        return report
+
+    def checkpoint_folder(self, data_folder: Path) -> Path:
+        """Where the daily checkpoint goes: the backup folder of a database file; on a server (which
+        the app does not back up) the clinic's backup folder if one is set, else `data_folder`."""
+        if self.keeps_its_own_backups():
+            return self.backup_folder()
+        chosen = self.clinic_details().backup_folder
+        return Path(chosen).expanduser() if chosen else data_folder
+
+    def write_daily_checkpoint(self, data_folder: Path, live: Path | None) -> Path | None:
+        """Today's checkpoint, at start-up; a failure is logged, never stops the desk."""
+        try:
+            folder = self.checkpoint_folder(data_folder)
+            return write_todays_checkpoint(self.db, folder, self.clock.now(), live)
+        except (CheckpointError, DomainError, OSError) as error:
+            log.warning("The day's audit checkpoint could not be written: %s", error)
+            return None
