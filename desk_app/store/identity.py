@@ -28,7 +28,7 @@ def ensure_database_id(db: Database) -> str:
             ClinicSetting.insert(
                 key=DATABASE_ID_SETTING, value=uuid.uuid4().hex
             ).on_conflict_ignore().execute(db)
-            if AuditLog.select().exists(db):
+            if db.table_exists(AuditLog._meta.table_name) and AuditLog.select().exists(db):
                 sealed = [(ClinicSetting, DATABASE_ID_SETTING)]
                 write_audit(
                     db, datetime.now(UTC), None, "database id made", "clinic_setting", None, sealed=sealed

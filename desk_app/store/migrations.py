@@ -20,7 +20,7 @@ from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7
 from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
 from desk_app.store.files import create_private_file
 from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting, SchemaMigration
-from desk_app.store.seals import SEAL_KEY, every_row, row_key
+from desk_app.store.seals import SEAL_KEY, SEALED_SCHEMA, every_row, row_key, trail_holds_seals
 
 _DATABASE_ID = row_key(ClinicSetting, DATABASE_ID_SETTING)
 
@@ -262,8 +262,14 @@ def _m011_course_and_follow_up_events(db: Database) -> None:
 def _m012_seals(db: Database) -> None:
     """Issue 17: every row of a table a record depends on is sealed by the audit row of its last
     change (seals.py); the rows already there are sealed now, as they stand, so that from now on a
-    change to any of them outside the app shows. One audit row per table and 5,000 rows."""
-    seal_every_row(db, "rows sealed at the upgrade to schema 12")
+    change to any of them outside the app shows. One audit row per table and 5,000 rows.
+
+    A trail that holds seals already was sealed before (its version lowered outside the app, say):
+    sealing its rows anew would vouch for any change made to them since, so nothing is sealed and
+    verify compares them with the seals they have."""
+    if trail_holds_seals(db):
+        return
+    seal_every_row(db, f"rows sealed at the upgrade to schema {SEALED_SCHEMA}")
 
 
 def seal_every_row(db: Database, action: str) -> None:

@@ -82,6 +82,8 @@ _BY_TABLE = {model._meta.table_name: model for model in COVERED}
 # Clinic settings that are not sealed (see the module's docstring).
 UNSEALED_SETTINGS = frozenset({MOVING_SETTING})
 _BATCH = 5_000
+# The schema from which every covered row is sealed (migration 12 sealed those already there).
+SEALED_SCHEMA = 12
 
 # A row to seal: (table, primary key) or (table, condition): every row that meets the condition.
 Sealed = tuple[type[Model], Any]
@@ -267,9 +269,13 @@ class SealBook:
             self._seals.setdefault(table, {})[key] = (row_id, digest)
 
     def problem(self, db: Database) -> str | None:
-        """The first covered row that differs from its last seal, has none, or is gone."""
+        """The first covered row that differs from its last seal, has none, or is gone. A file from
+        before seals (a backup being checked before a restore) has none to compare: unless its trail
+        holds seals, which shows its schema's version was lowered outside the app."""
         if self._unreadable is not None:
             return f"audit row {self._unreadable} holds seals that cannot be read"
+        if not self._seals and _schema_version(db) < SEALED_SCHEMA:
+            return None
         for model in COVERED:
             if problem := self._table_problem(db, _table(model)):
                 return problem
@@ -302,6 +308,16 @@ class SealBook:
                     f"(its last recorded change is audit row {audit_row})"
                 )
         return None
+
+
+def _schema_version(db: Database) -> int:
+    return db.execute_sql("SELECT MAX(version) FROM schema_migration").fetchone()[0] or 0
+
+
+def trail_holds_seals(db: Database) -> bool:
+    """Whether any audit row carries seals (a whole read of the trail: for an upgrade, once)."""
+    query = f"SELECT 1 FROM audit_log WHERE detail LIKE {db.param} LIMIT 1"
+    return db.execute_sql(query, (f"%{SEALED_MARK}: {{%",)).fetchone() is not None  # as json.dumps writes it
 
 
 def _any_audit_row(db: Database) -> bool:
