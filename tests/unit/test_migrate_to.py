@@ -111,6 +111,9 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
         (checked,) = desk.pre_use_checks(device_id=devices[1].id)  # the session's laser, checked
         assert checked.passed and checked.staff_name == nurse.name
         assert verify_audit(target).ok
+        # Every row sealed in the file is sealed alike on the server: a change there is found too.
+        run_sql(target, "UPDATE staff SET name = 'Dr Ann Nurse' WHERE id = ?", (nurse.id,))
+        assert f"staff row {nurse.id} was changed outside the app" in str(verify_audit(target).problem)
     finally:
         target.close()
 
