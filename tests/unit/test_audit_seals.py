@@ -17,16 +17,18 @@ from peewee import Database, SqliteDatabase
 
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.credentials import MAX_SIGN_IN_FAILURES
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.store import audit, base, migrations
+from desk_app.store.accounts import SignInRefused
 from desk_app.store.audit import verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.models import ClinicSetting, StaffRow
 from desk_app.store.seals import SEALED_SCHEMA, row_digest
 from tests.support.lasers import laser_ready
-from tests.support.people import FAST_HASHER, add_member, administrator
+from tests.support.people import FAST_HASHER, PASSWORD, PIN, add_member, administrator
 from tests.support.raw_sql import run_sql
 
 pytestmark = pytest.mark.both_databases
@@ -210,6 +212,29 @@ def test_the_digest_reads_alike_from_the_file_and_from_peewee(clinic: Clinic) ->
         clinic.db, "SELECT id, name, initials, role, active, created_at FROM staff WHERE id = ?", (row.id,)
     )
     assert row_digest(StaffRow, values) == row_digest(StaffRow, stored.fetchone())
+
+
+@pytest.mark.sqlite_only
+def test_account_actions_and_failed_tries_seal_what_they_write(clinic: Clinic) -> None:
+    """The counters of failed tries, locks and unlocks are written too: each is sealed with its row,
+    or the next verify would take the app's own writes for an attack."""
+    desk, nurse, admin = clinic.desk, clinic.nurse, clinic.admin
+    for _ in range(MAX_SIGN_IN_FAILURES):
+        with pytest.raises(SignInRefused):
+            desk.sign_in(nurse.id, PASSWORD + " (wrong)")
+    desk.unlock_account(nurse.id, admin.id)
+    with pytest.raises(SignInRefused):
+        desk.confirm_pin(nurse.id, PIN[::-1], "switch")
+    desk.confirm_pin(nurse.id, PIN, "switch")
+    desk.sign_in(nurse.id, PASSWORD)
+    desk.unlock_from_terminal(nurse.initials, "kate")
+    desk.set_credentials(nurse.id, PASSWORD, PIN, admin.id)
+    desk.update_staff(clinic.clinician.id, "clinician", False, admin.id)
+    desk.withdraw_laser_authorisation(nurse.id, "Left the laser rota", admin.id)
+    desk.retire_device(clinic.device_id, "Sent back", admin.id)
+    desk.set_archived(clinic.patient_id, True, nurse.id)
+    report = verify_audit(clinic.db)
+    assert report.ok, report.problem
 
 
 # --- an older database: sealed at the upgrade ------------------------------------------------------
