@@ -22,6 +22,7 @@ from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import StaffCredential, StaffRow
 from desk_app.store.rows import staff_from_row
+from desk_app.store.seals import credential_of, staff_rows
 
 _UNLOCK_HINT = " Ask an administrator to unlock it."
 
@@ -108,7 +109,7 @@ class AccountActions(DeskBase):
             )
             StaffCredential.create(staff=row.id, password_hash=password_hash, pin_hash=pin_hash)
             added = {"name": new.name, "initials": new.initials, "role": new.role.value}
-            self._audit("staff added", by, "staff", row.id, added)
+            self._audit("staff added", by, "staff", row.id, added, staff_rows(row.id))
         return staff_from_row(row)
 
     @store_errors
@@ -134,7 +135,7 @@ class AccountActions(DeskBase):
                     "The clinic needs at least one active administrator; nothing was changed."
                 )
             change = {"role": [before[0], new_role.value], "active": [before[1], active]}
-            self._audit("staff changed", by, "staff", staff_id, change)
+            self._audit("staff changed", by, "staff", staff_id, change, [(StaffRow, staff_id)])
             row = StaffRow.get_by_id(staff_id)
         return staff_from_row(row)
 
@@ -154,7 +155,7 @@ class AccountActions(DeskBase):
                 self._refuse_initials_in_use(new.initials)
             StaffRow.update(name=new.name, initials=new.initials).where(StaffRow.id == staff_id).execute()
             change = {"name": [row.name, new.name], "initials": [row.initials, new.initials]}
-            self._audit("staff renamed", by, "staff", staff_id, change)
+            self._audit("staff renamed", by, "staff", staff_id, change, [(StaffRow, staff_id)])
             row = StaffRow.get_by_id(staff_id)
         return staff_from_row(row)
 
@@ -180,7 +181,7 @@ class AccountActions(DeskBase):
             )
             if not updated:
                 StaffCredential.create(staff=staff_id, password_hash=password_hash, pin_hash=pin_hash)
-            self._audit("password and PIN set", by, "staff", staff_id)
+            self._audit("password and PIN set", by, "staff", staff_id, sealed=[credential_of(staff_id)])
 
     @store_errors
     def unlock_account(self, staff_id: int, by: int) -> None:
@@ -192,7 +193,7 @@ class AccountActions(DeskBase):
             StaffCredential.update(locked=False, failed_sign_ins=0, failed_pins=0).where(
                 StaffCredential.staff == staff_id
             ).execute()
-            self._audit("account unlocked", by, "staff", staff_id)
+            self._audit("account unlocked", by, "staff", staff_id, sealed=[credential_of(staff_id)])
 
     @store_errors
     def unlock_from_terminal(self, initials: str, account: str) -> Staff:
@@ -206,7 +207,14 @@ class AccountActions(DeskBase):
             StaffCredential.update(locked=False, failed_sign_ins=0, failed_pins=0).where(
                 StaffCredential.staff == row.id
             ).execute()
-            self._audit("account unlocked from the terminal", None, "staff", row.id, {"account": account})
+            self._audit(
+                "account unlocked from the terminal",
+                None,
+                "staff",
+                row.id,
+                {"account": account},
+                [credential_of(row.id)],
+            )
         return staff_from_row(row)
 
     # --- signing in ------------------------------------------------------------------------------
@@ -251,7 +259,14 @@ class AccountActions(DeskBase):
                 StaffCredential.update(failed_sign_ins=failures, locked=locked).where(
                     StaffCredential.id == credential.id
                 ).execute()
-                self._audit("sign-in failed", staff_id, "staff", staff_id, {"failures": failures})
+                self._audit(
+                    "sign-in failed",
+                    staff_id,
+                    "staff",
+                    staff_id,
+                    {"failures": failures},
+                    [credential_of(staff_id)],
+                )
                 if locked:
                     self._audit("account locked", staff_id, "staff", staff_id)
                     refusal = f"Wrong password. {member.name}'s account is now locked."
@@ -263,7 +278,7 @@ class AccountActions(DeskBase):
                 if stronger:
                     changes["password_hash"] = stronger
                 StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
-                self._audit("signed in", staff_id, "staff", staff_id)
+                self._audit("signed in", staff_id, "staff", staff_id, sealed=[credential_of(staff_id)])
         if refusal:
             raise SignInRefused(refusal + _UNLOCK_HINT * ("locked" in refusal))
         return member
@@ -291,7 +306,14 @@ class AccountActions(DeskBase):
                 StaffCredential.update(failed_pins=failures).where(
                     StaffCredential.id == credential.id
                 ).execute()
-                self._audit("PIN failed", staff_id, "staff", staff_id, {"failures": failures, "for": purpose})
+                self._audit(
+                    "PIN failed",
+                    staff_id,
+                    "staff",
+                    staff_id,
+                    {"failures": failures, "for": purpose},
+                    [credential_of(staff_id)],
+                )
                 left = MAX_PIN_FAILURES - failures
                 then = (
                     f"{_tries(left)} left before the password is needed."
@@ -307,7 +329,9 @@ class AccountActions(DeskBase):
                 if stronger:
                     changes["pin_hash"] = stronger
                 StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
-                self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose})
+                self._audit(
+                    "PIN accepted", staff_id, "staff", staff_id, {"for": purpose}, [credential_of(staff_id)]
+                )
         if refusal:
             raise SignInRefused(refusal)
         if change_needed:
@@ -353,7 +377,7 @@ class AccountActions(DeskBase):
         if stronger:
             changes["pin_hash"] = stronger
         StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
-        self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose})
+        self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose}, [credential_of(staff_id)])
 
     @store_errors
     def record_sign_out(self, staff_id: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from peewee import Database, DataError, SqliteDatabase
 from desk_app.store.models import AuditLog, EventRow
 from desk_app.store.postgres import long_job
 from desk_app.store.replay_check import ChainTimes, rules_problem
-from desk_app.store.seals import SEALED_MARK, SealBook
+from desk_app.store.seals import SEAL_KEY, SEALED_MARK, SealBook, Sealed, first_row_seals, seals_of
 
 GENESIS = "0" * 64
 _SEPARATOR = "\x1f"  # a character no field may contain (control characters are refused on input)
@@ -58,12 +58,18 @@ def write_audit(
     subject: str,
     subject_id: int | None = None,
     detail: dict[str, Any] | None = None,
+    sealed: Sequence[Sealed] = (),
 ) -> str:
     """Append one chained row and return its hash; must run inside the action's own write
-    transaction (BEGIN IMMEDIATE on SQLite, the write lock on PostgreSQL)."""
+    transaction (BEGIN IMMEDIATE on SQLite, the write lock on PostgreSQL), after its writes: the
+    rows named in `sealed` are read back and sealed in the row (seals.py)."""
     assert db.in_transaction(), "an audit row belongs in the transaction of the action it records"
     last = AuditLog.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).first()
     row_id, prev_hash = (last.id + 1, last.hash) if last else (1, GENESIS)
+    if row_id == 1:
+        sealed = [*sealed, *first_row_seals()]
+    if sealed:
+        detail = {**(detail or {}), SEAL_KEY: seals_of(db, sealed)}
     text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
     when = utc_text(at)
     row_hash = chain_hash(row_id, when, staff_id, action, subject, subject_id, text, prev_hash)

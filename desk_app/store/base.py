@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -11,6 +12,7 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.dates import local_today
 from desk_app.domain.people import Staff
 from desk_app.store.audit import write_audit
+from desk_app.store.seals import Sealed
 
 
 class DeskBase:
@@ -39,7 +41,11 @@ class DeskBase:
         subject: str,
         subject_id: int | None = None,
         detail: dict[str, Any] | None = None,
+        sealed: Sequence[Sealed] = (),
     ) -> None:
-        """One audit row for the action under way, inside its transaction."""
-        row_hash = write_audit(self.db, self.clock.now(), staff_id, action, subject, subject_id, detail)
+        """One audit row for the action under way, inside its transaction, after its writes: it seals
+        the rows of covered tables the action wrote (`sealed`, seals.py)."""
+        row_hash = write_audit(
+            self.db, self.clock.now(), staff_id, action, subject, subject_id, detail, sealed
+        )
         self.written_by_this_desk.add(row_hash)

@@ -19,6 +19,7 @@ from desk_app.domain.errors import ValidationError
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import ClinicSetting, ClinicSettingChange, PrintLog
+from desk_app.store.seals import Sealed
 
 _PREFIX = "clinic."
 
@@ -80,12 +81,17 @@ class ClinicActions(DeskBase):
             if not changes:
                 raise ValidationError("Nothing was changed.")
             now = self.clock.now()
-            self._audit("clinic details changed", staff_id, "clinic_setting", None, {"changes": changes})
+            sealed: list[Sealed] = []
             for key, old, new in changes:
-                ClinicSettingChange.create(staff=staff_id, at=now, key=key, old_value=old, new_value=new)
+                change = ClinicSettingChange.create(
+                    staff=staff_id, at=now, key=key, old_value=old, new_value=new
+                )
                 ClinicSetting.insert(key=_PREFIX + key, value=new).on_conflict(
                     conflict_target=[ClinicSetting.key], update={ClinicSetting.value: new}
                 ).execute()
+                sealed += [(ClinicSettingChange, change.id), (ClinicSetting, _PREFIX + key)]
+            detail = {"changes": changes}
+            self._audit("clinic details changed", staff_id, "clinic_setting", None, detail, sealed)
         return details
 
     @store_errors
@@ -116,7 +122,7 @@ class ClinicActions(DeskBase):
             what = {"document": document.value, "patient": patient_id, "session": session_id, "pages": pages}
             where = {"destination": destination, "printed_by": printed_by}
             action = "exported" if destination.startswith("PDF ") else "printed"
-            self._audit(action, staff_id, "print_log", row.id, what | where)
+            self._audit(action, staff_id, "print_log", row.id, what | where, [(PrintLog, row.id)])
 
     @store_errors
     def print_log(self, patient_id: int) -> list[PrintEntry]:

@@ -127,7 +127,10 @@ def mark_moved(source: Database, where: str, now: datetime) -> None:
     with source.bind_ctx([ClinicSetting, AuditLog]), source.atomic():
         ClinicSetting.delete().where(ClinicSetting.key == MOVING_SETTING).execute()
         ClinicSetting.insert(key=MOVED_SETTING, value=where).execute()
-        write_audit(source, now, None, "records moved to PostgreSQL", "clinic_setting", None, {"to": where})
+        sealed = [(ClinicSetting, MOVED_SETTING)]  # the 'moving' mark is never sealed (seals.py)
+        write_audit(
+            source, now, None, "records moved to PostgreSQL", "clinic_setting", None, {"to": where}, sealed
+        )
 
 
 def _setting(db: Database, key: str) -> str | None:

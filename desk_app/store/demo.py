@@ -38,6 +38,7 @@ from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.procedure import load_procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.paths import PROCEDURE_FILE, resource_path
+from desk_app.store.audit import write_audit
 from desk_app.store.database import open_database, shown_name
 from desk_app.store.desk import Desk
 from desk_app.store.models import DEMO_SETTING, ClinicSetting
@@ -410,6 +411,8 @@ def build_demo(url: str, hasher: SecretHasher | None = None) -> str:
                     "so that training data never mixes with real records: choose a new one with --db."
                 )
             ClinicSetting.create(key=DEMO_SETTING, value="training data only")
+            sealed = [(ClinicSetting, DEMO_SETTING)]
+            write_audit(db, now, None, "marked as a training demo", "clinic_setting", None, sealed=sealed)
             summary = _DemoBuilder(desk, clock, now).build()
     finally:
         db.close()

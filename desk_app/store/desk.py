@@ -7,7 +7,7 @@ the database), so two desks cannot interleave a read-check-write on the same ses
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -81,8 +81,9 @@ from desk_app.store.rows import (
     patient_from_row,
     source_digest,
     staff_from_row,
-    stored_version,
+    stored_version_sealed,
 )
+from desk_app.store.seals import Sealed
 
 
 class SessionAlreadyInProgress(ActionRefused):
@@ -376,9 +377,11 @@ class Desk(
                 )
                 .scalar()
             )
+            procedure = self.procedure
+            version, sealed = stored_version_sealed(procedure.id, procedure.version, procedure.source)
             row = SessionRow.create(
                 patient=patient_id,
-                procedure=stored_version(self.procedure.id, self.procedure.version, self.procedure.source),
+                procedure=version,
                 session_number=done + 1,
                 status=SessionStatus.IN_PROGRESS.value,
                 started_at=self.clock.now(),
@@ -390,7 +393,8 @@ class Desk(
                 "number": row.session_number,
                 "procedure": self.procedure.version,
             }
-            self._audit("session started", staff_id, "session", row.id, started)
+            sealed.append((SessionRow, row.id))
+            self._audit("session started", staff_id, "session", row.id, started, sealed)
             # The course as the nurse starts it: the interval and the plan's end are judged on it.
             context = self._course_context(patient_id, row.session_number)
             record = self.session(row.id)
@@ -441,8 +445,10 @@ class Desk(
         values: dict[str, Any] | None = None,
         text: str = "",
         corrects_id: int | None = None,
+        sealed: Sequence[Sealed] = (),
     ) -> SessionRecord:
-        """Insert one event; return the session with it, without reading the session again."""
+        """Insert one event; return the session with it, without reading the session again. Its audit
+        row seals `sealed` too: the session's row, changed by the action just before."""
         stored_values = values or {}
         row = EventRow.create(
             session=record.id,
@@ -454,7 +460,7 @@ class Desk(
             text=text,
             corrects=corrects_id,
         )
-        self._audit(kind.value, staff.id, "session_event", row.id, event_detail(row))
+        self._audit(kind.value, staff.id, "session_event", row.id, event_detail(row), sealed)
         event = Event(
             id=row.id,
             kind=kind,
@@ -469,10 +475,12 @@ class Desk(
         )
         return replace(record, events=(*record.events, event))
 
-    def _end(self, session_id: int, status: SessionStatus) -> None:
+    def _end(self, session_id: int, status: SessionStatus) -> list[Sealed]:
+        """Close the session's row, before the closing event: its audit row seals the row."""
         SessionRow.update(status=status.value, ended_at=self.clock.now()).where(
             SessionRow.id == session_id
         ).execute()
+        return [(SessionRow, session_id)]
 
     @store_errors
     def tick(self, session_id: int, item_id: str, values: dict[str, Any], staff_id: int) -> SessionRecord:
@@ -519,8 +527,8 @@ class Desk(
                 self._accept_pin(countersigner.id, counter_matched, "countersignature")
                 signed["countersignature"] = countersignature(countersigner)
             item = record.procedure.sign_out_item()
-            record = self._append(record, EventKind.TICK, staff, item.id, signed)
-            self._end(session_id, SessionStatus.SIGNED_OUT)
+            ended = self._end(session_id, SessionStatus.SIGNED_OUT)
+            record = self._append(record, EventKind.TICK, staff, item.id, signed, sealed=ended)
         return record
 
     def _sign_out_checks(
@@ -647,8 +655,8 @@ class Desk(
             staff = self.staff(staff_id)
             record, state = self._state_in_transaction(session_id)
             check_take_over(state, record.holder, staff_id, holder_seen_id)
-            record = self._append(record, EventKind.HANDOVER, staff)
             SessionRow.update(holder=staff_id).where(SessionRow.id == session_id).execute()
+            record = self._append(record, EventKind.HANDOVER, staff, sealed=[(SessionRow, session_id)])
         return replace(record, holder=staff)
 
     @store_errors
@@ -726,8 +734,10 @@ class Desk(
             self.permissions.check_clinical(staff, "stop a treatment")
             record, state = self._state_in_transaction(session_id)
             checked_reason, values = check_abort(state, reason, gel_removed)
-            record = self._append(record, EventKind.ABORT, staff, values=values, text=checked_reason)
-            self._end(session_id, SessionStatus.ABORTED)
+            ended = self._end(session_id, SessionStatus.ABORTED)
+            record = self._append(
+                record, EventKind.ABORT, staff, values=values, text=checked_reason, sealed=ended
+            )
         return record
 
 

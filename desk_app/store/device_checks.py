@@ -28,7 +28,7 @@ from desk_app.paths import PRE_USE_CHECK_FILE, resource_path
 from desk_app.store.devices import DeviceActions
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserDeviceCheck, ProcedureVersionRow, StaffRow
-from desk_app.store.rows import stored_version
+from desk_app.store.rows import stored_version_sealed
 
 _checklists: list[PreUseChecklist] = []
 
@@ -127,12 +127,13 @@ class DeviceCheckActions(DeviceActions):
                 raise ActionRefused(f"The {use.device.name} is retired: it is not checked or used.")
             if use.out_of_use:
                 raise ActionRefused(use.stop or "")
+            version, sealed = stored_version_sealed(checklist.id, checklist.version, checklist.source)
             row = LaserDeviceCheck.create(
                 device=device_id,
                 day=use.today,
                 staff=staff_id,
                 at=self.clock.now(),
-                checklist=stored_version(checklist.id, checklist.version, checklist.source),
+                checklist=version,
                 passed=passed,
                 answers_json=json.dumps(checked),
                 note=written,
@@ -141,7 +142,8 @@ class DeviceCheckActions(DeviceActions):
             detail = {"device": device_id, "device_name": use.device.name, "day": use.today.isoformat()}
             detail |= {"passed": passed, "failed": failed, "note": written, "answers": checked}
             detail["checklist_version"] = checklist.version
-            self._audit("laser pre-use check", staff_id, "laser_device_check", row.id, detail)
+            sealed.append((LaserDeviceCheck, row.id))
+            self._audit("laser pre-use check", staff_id, "laser_device_check", row.id, detail, sealed)
         return next(check for check in self.pre_use_checks(use.today) if check.id == row.id)
 
     def _with_devices(self, state: SessionState, item: ItemDef, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserDeviceChange, LaserDeviceRow, StaffRow
 from desk_app.store.rows import ChangeEntry, change_entries
+from desk_app.store.seals import Sealed
 
 _SUBJECT = "laser_device"
 
@@ -116,7 +117,9 @@ class DeviceActions(DeskBase):
                 row = LaserDeviceRow.create(**_stored(details), **registered)
             except IntegrityError:  # another desk registered it a moment ago
                 raise ValidationError(_serial_taken(details.serial_number)) from None
-            self._audit("laser device registered", by, _SUBJECT, row.id, _audited(details))
+            self._audit(
+                "laser device registered", by, _SUBJECT, row.id, _audited(details), [(LaserDeviceRow, row.id)]
+            )
         return self.device(row.id)
 
     @store_errors
@@ -131,12 +134,13 @@ class DeviceActions(DeskBase):
                 raise ValidationError("Nothing was changed.")
             if after.serial_number != before.serial_number:
                 self._refuse_serial_in_use(after.serial_number, device_id)
-            self._keep_changes(device_id, changed, by, self.clock.now())
-            self._audit("laser device changed", by, _SUBJECT, device_id, {"changes": changed})
+            kept = self._keep_changes(device_id, changed, by, self.clock.now())
             try:
                 LaserDeviceRow.update(_stored(after)).where(LaserDeviceRow.id == device_id).execute()
             except IntegrityError:
                 raise ValidationError(_serial_taken(after.serial_number)) from None
+            sealed = [kept, (LaserDeviceRow, device_id)]
+            self._audit("laser device changed", by, _SUBJECT, device_id, {"changes": changed}, sealed)
         return self.device(device_id)
 
     @store_errors
@@ -148,11 +152,12 @@ class DeviceActions(DeskBase):
             self._require_administrator(by)
             self._device_in_service(device_id)
             now = self.clock.now()
-            self._keep_changes(device_id, [("retired", "no", "yes")], by, now)  # one instant for both
-            self._audit("laser device retired", by, _SUBJECT, device_id, {"reason": checked})
+            kept = self._keep_changes(device_id, [("retired", "no", "yes")], by, now)  # one instant for both
             LaserDeviceRow.update(retired_at=now, retired_by=by, retired_reason=checked).where(
                 LaserDeviceRow.id == device_id
             ).execute()
+            sealed = [kept, (LaserDeviceRow, device_id)]
+            self._audit("laser device retired", by, _SUBJECT, device_id, {"reason": checked}, sealed)
         return self.device(device_id)
 
     def _device_in_service(self, device_id: int) -> LaserDevice:
@@ -163,7 +168,8 @@ class DeviceActions(DeskBase):
 
     def _keep_changes(
         self, device_id: int, changes: list[tuple[str, str, str]], by: int, now: datetime
-    ) -> None:
+    ) -> Sealed:
+        """Keep each change; returns the rows written, to seal (of this device, at this instant)."""
         LaserDeviceChange.insert_many(
             [(device_id, by, now, field, old, new) for field, old, new in changes],
             fields=[
@@ -175,6 +181,7 @@ class DeviceActions(DeskBase):
                 LaserDeviceChange.new_value,
             ],
         ).execute()
+        return (LaserDeviceChange, (LaserDeviceChange.device == device_id) & (LaserDeviceChange.at == now))
 
     @store_errors
     def device_changes(self, device_id: int) -> list[ChangeEntry]:

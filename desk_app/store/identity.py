@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 
 from peewee import Database
 
-from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting
+from desk_app.store.audit import write_audit
+from desk_app.store.models import DATABASE_ID_SETTING, AuditLog, ClinicSetting
 
 # Backup names carry the first characters only: 48 random bits keep a clinic's few databases apart.
 SHORT_ID_LENGTH = 12
@@ -17,11 +19,20 @@ SHORT_ID_LENGTH = 12
 
 def ensure_database_id(db: Database) -> str:
     """The database's id, made now if it has none (on every database; several desks starting at once
-    agree on the first one written)."""
+    agree on the first one written). Made with the database, it is sealed by the trail's first row;
+    made in a database with a trail already (from before ids), by a row of its own."""
     if (existing := database_id(db)) is not None:
         return existing
     with db.atomic():
-        ClinicSetting.insert(key=DATABASE_ID_SETTING, value=uuid.uuid4().hex).on_conflict_ignore().execute(db)
+        if database_id(db) is None:
+            ClinicSetting.insert(
+                key=DATABASE_ID_SETTING, value=uuid.uuid4().hex
+            ).on_conflict_ignore().execute(db)
+            if db.table_exists(AuditLog._meta.table_name) and AuditLog.select().exists(db):
+                sealed = [(ClinicSetting, DATABASE_ID_SETTING)]
+                write_audit(
+                    db, datetime.now(UTC), None, "database id made", "clinic_setting", None, sealed=sealed
+                )
     found = database_id(db)
     assert found is not None
     return found

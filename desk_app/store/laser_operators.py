@@ -111,6 +111,7 @@ class LaserOperatorActions(DeskBase):
                 "laser_authorisation",
                 row.id,
                 {"staff": staff_id, **detail},
+                [(LaserAuthorisationRow, row.id)],
             )
         granted = self.laser_authorisation(staff_id)
         assert granted is not None
@@ -134,6 +135,7 @@ class LaserOperatorActions(DeskBase):
                 "laser_authorisation",
                 row.id,
                 {"staff": staff_id, "reason": checked},
+                [(LaserAuthorisationRow, row.id)],
             )
 
     @store_errors

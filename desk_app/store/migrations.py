@@ -19,7 +19,10 @@ from desk_app.domain.people import search_key, search_words, sort_key
 from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7, schema_v8, schema_v9
 from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
 from desk_app.store.files import create_private_file
-from desk_app.store.models import ClinicSetting, SchemaMigration
+from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting, SchemaMigration
+from desk_app.store.seals import SEAL_KEY, SEALED_SCHEMA, every_row, row_key, trail_holds_seals
+
+_DATABASE_ID = row_key(ClinicSetting, DATABASE_ID_SETTING)
 
 
 class SchemaTooNewError(Exception):
@@ -256,6 +259,44 @@ def _m011_course_and_follow_up_events(db: Database) -> None:
     db.execute_sql("CREATE INDEX treatment_session_started_at ON treatment_session (started_at)")
 
 
+def _m012_seals(db: Database) -> None:
+    """Issue 17: every row of a table a record depends on is sealed by the audit row of its last
+    change (seals.py); the rows already there are sealed now, as they stand, so that from now on a
+    change to any of them outside the app shows. One audit row per table and 5,000 rows.
+
+    A trail that holds seals already was sealed before (its version lowered outside the app, say):
+    sealing its rows anew would vouch for any change made to them since, so nothing is sealed and
+    verify compares them with the seals they have."""
+    if trail_holds_seals(db):
+        return
+    seal_every_row(db, f"rows sealed at the upgrade to schema {SEALED_SCHEMA}")
+
+
+def seal_every_row(db: Database, action: str) -> None:
+    """Seal every covered row as it stands, in audit rows appended to the chain (raw SQL on the
+    columns migration 5 made: the same on any database). A later migration that adds a column to a
+    covered table changes its digests and must call this again. A database with no trail and no row
+    but its id seals nothing: its first audit row seals the id (write_audit)."""
+    batches = list(every_row(db))
+    head = db.execute_sql("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    if head is None and all(list(batch) == [_DATABASE_ID] for _model, batch in batches):
+        return
+    row_id, prev_hash = (head[0], head[1]) if head else (0, GENESIS)
+    now = utc_text(datetime.now(UTC))
+    mark = db.param
+    for model, batch in batches:
+        row_id += 1
+        subject = model._meta.table_name
+        detail = json.dumps({SEAL_KEY: batch}, ensure_ascii=False, sort_keys=True)
+        row_hash = chain_hash(row_id, now, None, action, subject, None, detail, prev_hash)
+        db.execute_sql(
+            "INSERT INTO audit_log (id, at, staff_id, action, subject, subject_id, detail, prev_hash, hash) "
+            f"VALUES ({mark}, {mark}, NULL, {mark}, {mark}, NULL, {mark}, {mark}, {mark})",
+            (row_id, now, action, subject, detail, prev_hash, row_hash),
+        )
+        prev_hash = row_hash
+
+
 MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("initial schema", _m001_initial),
     ("clinic settings", _m002_clinic_settings),
@@ -268,6 +309,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("laser device checks", _m009_laser_device_checks),
     ("laser register index", _m010_laser_register_index),
     ("course and follow-up events", _m011_course_and_follow_up_events),
+    ("seals", _m012_seals),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

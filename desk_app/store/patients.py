@@ -31,6 +31,7 @@ from desk_app.store.rows import (
     patient_from_row,
     patients_from_query,
 )
+from desk_app.store.seals import Sealed
 
 SEARCH_LIMIT = 50
 MAX_SEARCH_WORDS = 8
@@ -95,6 +96,7 @@ class PatientActions(DeskBase):
                 "patient",
                 patient.id,
                 registered | {"number": patient.clinic_number},
+                [(PatientRow, patient.id)],
             )
         return patient
 
@@ -230,11 +232,12 @@ class PatientActions(DeskBase):
         if not changes:
             raise ValidationError("Nothing was changed.")
         now = self.clock.now()
-        self._audit("patient changed", staff_id, "patient", before.id, {"changes": changes})
+        sealed: list[Sealed] = [(PatientRow, before.id)]
         for field, old, new in changes:
-            PatientChange.create(
+            change = PatientChange.create(
                 patient=before.id, staff=staff_id, at=now, field=field, old_value=old, new_value=new
             )
+            sealed.append((PatientChange, change.id))
         stored = {column: getattr(after, column.name) for column in PATIENT_COLUMNS if column.name != "id"}
         PatientRow.update(
             {
@@ -244,6 +247,7 @@ class PatientActions(DeskBase):
             }
         ).where(PatientRow.id == before.id).execute()
         self._index_words(after)
+        self._audit("patient changed", staff_id, "patient", before.id, {"changes": changes}, sealed)
 
     @store_errors
     def patient_changes(self, patient_id: int) -> list[ChangeEntry]:

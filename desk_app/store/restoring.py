@@ -35,6 +35,7 @@ from desk_app.store.identity import database_id_in_file, setting_in_file
 from desk_app.store.migrations import AUDITED_SCHEMA
 from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
 from desk_app.store.presence import _lock, fcntl, programs_using
+from desk_app.store.seals import Sealed
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,11 @@ def _prepare_working_copy(
     db = SqliteDatabase(str(partial), pragmas={"synchronous": "full"})
     try:
         with db.bind_ctx([AuditLog, ClinicSetting]), db.atomic():
+            sealed: list[Sealed] = []
             if live_id and not ClinicSetting.get_or_none(ClinicSetting.key == DATABASE_ID_SETTING):
                 # A backup from before ids carries on as the database it was taken of.
                 ClinicSetting.insert(key=DATABASE_ID_SETTING, value=live_id).execute()
+                sealed.append((ClinicSetting, DATABASE_ID_SETTING))
             detail = {
                 "from": str(source),
                 "backup_file": source.name,  # what checkpoints beside it are named for
@@ -146,7 +149,7 @@ def _prepare_working_copy(
                 "backup_head_hash": head,
                 "replaced_kept_as": kept.name if kept else None,
             }
-            write_audit(db, now, None, "database restored from a backup", "database", None, detail)
+            write_audit(db, now, None, "database restored from a backup", "database", None, detail, sealed)
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()

@@ -14,6 +14,7 @@ from peewee import Database, Field, Model
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.models import EventRow, PatientRow, ProcedureVersionRow, StaffRow
+from desk_app.store.seals import Sealed
 
 
 def source_digest(text: str) -> str:
@@ -24,11 +25,19 @@ def source_digest(text: str) -> str:
 def stored_version(file_id: str, version: str, source: str) -> ProcedureVersionRow:
     """The row keeping this exact file text (a procedure or the pre-use checklist), added the first
     time a session or a check uses it, so a record always names the wording it followed."""
+    return stored_version_sealed(file_id, version, source)[0]
+
+
+def stored_version_sealed(
+    file_id: str, version: str, source: str
+) -> tuple[ProcedureVersionRow, list[Sealed]]:
+    """The same, with the row to seal in the action's audit row if it was added now (else none)."""
     digest = source_digest(source)
     row = ProcedureVersionRow.get_or_none(ProcedureVersionRow.sha256 == digest)
-    if row is None:
-        row = ProcedureVersionRow.create(procedure_id=file_id, version=version, sha256=digest, source=source)
-    return row
+    if row is not None:
+        return row, []
+    row = ProcedureVersionRow.create(procedure_id=file_id, version=version, sha256=digest, source=source)
+    return row, [(ProcedureVersionRow, row.id)]
 
 
 def staff_from_row(row: StaffRow) -> Staff:

@@ -23,6 +23,8 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.audit import chain_hash, event_detail, utc_text, verify_audit
 from desk_app.store.desk import Desk
+from desk_app.store.models import ProcedureVersionRow, SessionRow
+from desk_app.store.seals import SEAL_KEY, row_digest, row_key
 from tests.benchmarks.bench_tools import WALK, Report, Row, median, time_ms
 from tests.support.lasers import TEST_LASER, TEST_LASER_MARKING, TEST_LASER_VALUE
 
@@ -87,6 +89,7 @@ def _session_batches(
     event_id = db.execute_sql("SELECT coalesce(max(id), 0) FROM session_event").fetchone()[0]
     templates = [_event_template(item_id, values, staff_id) for item_id, values in TICKS]
     offsets = [timedelta(seconds=20 * tick, microseconds=tick * 1000) for tick in range(1, len(TICKS) + 1)]
+    procedure_seal = _procedure_seal(db, procedure_id)
     start = datetime.fromisoformat("2020-01-06T08:00:00+00:00")
     session_rows: list[tuple] = []
     event_rows: list[tuple] = []
@@ -98,20 +101,22 @@ def _session_batches(
         status, ended = (
             ("signed out", _db_time(started + offsets[-1])) if ticks == len(TICKS) else ("in progress", None)
         )
-        session_rows.append(
-            (
-                session_id,
-                patient_id,
-                procedure_id,
-                number + 1,
-                status,
-                _db_time(started),
-                staff_id,
-                staff_id,
-                ended,
-            )  # fmt: skip
+        session = (
+            session_id,
+            patient_id,
+            procedure_id,
+            number + 1,
+            status,
+            _db_time(started),
+            staff_id,
+            staff_id,
         )
+        session_rows.append((*session, ended))
         begun = {"patient": patient_id, "number": number + 1, "procedure": version}
+        # The app seals the session's row as it started (and the procedure's version, stored then).
+        begun[SEAL_KEY] = _session_seal(session, "in progress", None) | (
+            procedure_seal if number == 0 else {}
+        )
         chain.add(utc_text(started), staff_id, "session started", "session", session_id, _detail(begun))
         for tick in range(ticks):
             event_id += 1
@@ -125,11 +130,29 @@ def _session_batches(
                 assert detail == _detail(
                     event_detail((session_id, "tick", item_id, staff_id, at, values, "", None))
                 )
+            if tick == len(TICKS) - 1:  # the sign-out seals the session's row, signed out
+                signed_out = {SEAL_KEY: _session_seal(session, status, ended)}
+                detail = _detail(json.loads(detail) | signed_out)
             chain.add(when, staff_id, "tick", "session_event", event_id, detail)
         number += 1
         if len(session_rows) == SESSIONS_PER_BATCH or chain.next_id > audit_rows:
             yield session_rows, event_rows, chain.rows
             session_rows, event_rows, chain.rows = [], [], []
+
+
+def _procedure_seal(db: Database, procedure_id: int) -> dict[str, str]:
+    """The seal of the procedure's version, which the bulk rows' first session stored."""
+    stored = db.execute_sql(
+        "SELECT id, procedure_id, version, sha256, source FROM procedure_version WHERE id = ?",
+        (procedure_id,),
+    ).fetchone()
+    return {row_key(ProcedureVersionRow, procedure_id): row_digest(ProcedureVersionRow, stored)}
+
+
+def _session_seal(session: tuple, status: str, ended: str | None) -> dict[str, str]:
+    """The seal of a session's row (the first eight columns as inserted, then status and end)."""
+    row = (*session[:4], status, *session[5:8], ended)
+    return {row_key(SessionRow, row[0]): row_digest(SessionRow, row)}
 
 
 def _db_time(instant: datetime) -> str:

@@ -15,6 +15,7 @@ commit (a raw sqlite3 insert with the same pragmas, test 1's), the board (2 sess
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -34,7 +35,9 @@ from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.audit import event_detail, utc_text, verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
+from desk_app.store.models import PatientRow
 from desk_app.store.rows import stored_version
+from desk_app.store.seals import SEAL_KEY, row_digest, row_key
 from tests.benchmarks.bench_tools import (
     GEL_WAIT_MINUTES,
     WALK,
@@ -54,7 +57,9 @@ from tests.benchmarks.test_8_audit_verify import (
     _db_time,
     _detail,
     _event_template,
+    _procedure_seal,
     _read_every_row,
+    _session_seal,
 )
 from tests.support.lasers import with_test_laser
 from tests.support.people import FAST_HASHER, PIN, add_member
@@ -118,6 +123,7 @@ def _batches(
     """(patients, words, sessions, events, audit rows), PATIENTS_PER_BATCH patients at a time."""
     chain = _Chain(db)
     ticks = dict(TICKS)
+    procedure_seal = _procedure_seal(db, procedure_id)
     templates = {item: _event_template(item, ticks[item], staff_id) for item in EVENT_PLAN}
     offsets = {item: timedelta(minutes=minutes) for item, minutes in EVENT_PLAN.items()}
     session_id = db.execute_sql("SELECT coalesce(max(id), 0) FROM treatment_session").fetchone()[0]
@@ -145,24 +151,27 @@ def _batches(
             )
             words += [(pid, word, order, 0) for word in sorted(search_words(given, family, number))]
             detail = {"name": f"{given} {family}", "born": birth.isoformat(), "number": number}
+            detail[SEAL_KEY] = _patient_seal(patients[-1])
             chain.add(utc_text(registered), staff_id, "patient registered", "patient", pid, _detail(detail))
             for session_number, started in enumerate(starts, start=1):
                 session_id += 1
                 ended = started + offsets["operator_sign_out"]
-                sessions.append(
-                    (
-                        session_id,
-                        pid,
-                        procedure_id,
-                        session_number,
-                        SessionStatus.SIGNED_OUT.value,
-                        _db_time(started),
-                        staff_id,
-                        staff_id,
-                        _db_time(ended),
-                    )  # fmt: skip
+                signed_out = SessionStatus.SIGNED_OUT.value
+                session = (
+                    session_id,
+                    pid,
+                    procedure_id,
+                    session_number,
+                    signed_out,
+                    _db_time(started),
+                    staff_id,
                 )
+                session += (staff_id,)
+                sessions.append((*session, _db_time(ended)))
                 begun = {"patient": pid, "number": session_number, "procedure": version}
+                begun[SEAL_KEY] = _session_seal(session, SessionStatus.IN_PROGRESS.value, None)
+                if not checked_first:  # the first session stored the procedure's version
+                    begun[SEAL_KEY] |= procedure_seal
                 chain.add(
                     utc_text(started), staff_id, "session started", "session", session_id, _detail(begun)
                 )
@@ -176,10 +185,36 @@ def _batches(
                     if not checked_first:  # the templates make what the app makes
                         content = (session_id, "tick", item, staff_id, at, ticks[item], "", None)
                         assert text == _detail(event_detail(content))
+                    if item == "operator_sign_out":  # it seals the session's row, signed out
+                        sealed = {SEAL_KEY: _session_seal(session, signed_out, _db_time(ended))}
+                        text = _detail(json.loads(text) | sealed)
                     chain.add(utc_text(at), staff_id, "tick", "session_event", event_id, text)
                 checked_first = True
         yield patients, words, sessions, events, chain.rows
         chain.rows = []
+
+
+def _patient_seal(inserted: tuple) -> dict[str, str]:
+    """The seal of a bulk patient's row: the columns inserted, then those left to their defaults."""
+    (pid, given, family, birth, number, search_text, order, created_at, created_by) = inserted
+    row = (
+        pid,
+        given,
+        family,
+        birth,
+        number,
+        search_text,
+        created_at,
+        created_by,
+        "",
+        "",
+        "",
+        "",
+        "",
+        False,
+        order,
+    )
+    return {row_key(PatientRow, pid): row_digest(PatientRow, row)}
 
 
 def _build(db: Database, desk: Desk, nurse: Staff, people: list[tuple]) -> dict[str, int]:

@@ -9,7 +9,6 @@ real cost and of rehashing build their own Desk on the same database with anothe
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from tests.support.people import (
     give_legacy_pin,
 )
 from tests.support.raw_sql import other_connection, run_sql
+from tests.support.seal_rows import unsealed
 
 pytestmark = pytest.mark.both_databases
 
@@ -84,9 +84,7 @@ def audit_after(db: Database, mark: int) -> list[tuple[str, int | None, str, int
         "SELECT action, staff_id, subject, subject_id, detail FROM audit_log WHERE id > ? ORDER BY id",
         (mark,),
     )
-    return [
-        (action, staff, subject, sid, json.loads(detail)) for action, staff, subject, sid, detail in cursor
-    ]
+    return [(action, staff, subject, sid, unsealed(detail)) for action, staff, subject, sid, detail in cursor]
 
 
 def audit_actions(db: Database, mark: int) -> list[str]:

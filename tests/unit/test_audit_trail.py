@@ -38,6 +38,7 @@ from desk_app.store.patients import PossibleDuplicate
 from tests.support.lasers import laser_ready, passed_answers, register_test_laser, with_test_laser
 from tests.support.people import PIN
 from tests.support.raw_sql import run_sql
+from tests.support.seal_rows import unsealed
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
 pytestmark = pytest.mark.both_databases
@@ -493,7 +494,7 @@ def test_each_action_writes_exactly_its_one_audit_row(world: World, case: Case) 
     assert len(rows) == 1 and len(pin_rows) <= 1, [(row.action, row.subject) for row in every]
     row = rows[0]
     assert (row.action, row.staff_id, row.subject, row.subject_id) == expected[:4]
-    assert json.loads(row.detail) == expected.detail
+    assert unsealed(row.detail) == expected.detail
     assert row.at == utc_text(world.clock.now())
     # It continues the chain from the row before it.
     assert row.id == mark + 1 + len(pin_rows)

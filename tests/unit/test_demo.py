@@ -32,6 +32,7 @@ from desk_app.domain.session import (
     SessionStatus,
 )
 from desk_app.paths import PROCEDURE_FILE, resource_path
+from desk_app.store.audit import verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
 from desk_app.store.desk import Desk
@@ -595,3 +596,9 @@ def test_one_toxicity_sign_was_cleared_by_the_clinician_before_the_laser(
     assert clearing.kind is EventKind.CORRECTION and clearing.staff_name.startswith("Dr ")
     assert clearing.values["entered_by"] == signs.staff_name
     assert signs.at < clearing.at < again.at
+
+
+def test_the_demo_verifies_intact_every_row_it_wrote_sealed(demo_db: Database) -> None:
+    """The demo does every kind of action through the app: each covered row it wrote is sealed."""
+    report = verify_audit(demo_db)
+    assert report.ok, report.problem

@@ -4,7 +4,6 @@ stays as it was, whatever writes to the database."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from desk_app.store.models import AuditLog
 from tests.conftest import START
 from tests.support.people import PIN
 from tests.support.raw_sql import run_sql
+from tests.support.seal_rows import unsealed
 
 pytestmark = pytest.mark.both_databases
 
@@ -43,7 +43,7 @@ def everything(db: Database) -> list[list[tuple]]:
 
 def audited(action: str) -> list[tuple[int, dict]]:
     rows = AuditLog.select().where(AuditLog.action == action).order_by(AuditLog.id)
-    return [(row.staff_id, json.loads(row.detail)) for row in rows]
+    return [(row.staff_id, unsealed(row.detail)) for row in rows]
 
 
 def test_an_administrator_registers_a_device_with_every_detail_and_it_is_audited(

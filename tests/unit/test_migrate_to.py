@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
@@ -25,6 +24,7 @@ from desk_app.store.desk import Desk
 from tests.support.people import FAST_HASHER, PASSWORD, add_member
 from tests.support.pg_databases import emptied_postgres_database
 from tests.support.raw_sql import run_sql
+from tests.support.seal_rows import unsealed
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
 
 
@@ -111,6 +111,9 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
         (checked,) = desk.pre_use_checks(device_id=devices[1].id)  # the session's laser, checked
         assert checked.passed and checked.staff_name == nurse.name
         assert verify_audit(target).ok
+        # Every row sealed in the file is sealed alike on the server: a change there is found too.
+        run_sql(target, "UPDATE staff SET name = 'Dr Ann Nurse' WHERE id = ?", (nurse.id,))
+        assert f"staff row {nurse.id} was changed outside the app" in str(verify_audit(target).problem)
     finally:
         target.close()
 
@@ -128,7 +131,7 @@ def test_the_file_is_marked_as_moved_and_no_desk_opens_it_any_more(
         (action, detail) = file.execute(
             "SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1"
         ).fetchone()
-    assert (action, json.loads(detail)) == ("records moved to PostgreSQL", {"to": where})
+    assert (action, unsealed(detail)) == ("records moved to PostgreSQL", {"to": where})
     assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 2  # so it is not copied twice
     assert "were moved to the clinic's PostgreSQL database" in capsys.readouterr().err
 

@@ -5,7 +5,6 @@ moment and stores the signature's printed name, role and meaning."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from desk_app.store.desk import Desk
 from tests.support.lasers import with_test_laser
 from tests.support.people import LEGACY_PIN, PIN, WRONG_PIN, add_member, give_legacy_pin
 from tests.support.raw_sql import run_sql
+from tests.support.seal_rows import unsealed
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 pytestmark = pytest.mark.both_databases
@@ -46,7 +46,7 @@ def counts(db: Database) -> tuple[int, int]:
 
 def last_audit(db: Database) -> tuple[str, dict]:
     action, detail = run_sql(db, "SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    return action, json.loads(detail)
+    return action, unsealed(detail)
 
 
 def ready_for(desk: Desk, clock: ManualClock, zoe: Patient, nurse: Staff, item_id: str) -> int:

@@ -29,8 +29,9 @@ from desk_app.store.audit import verify_audit
 from desk_app.store.backup import BackupError, backup_to
 from desk_app.store.database import NoClinicHereError, open_database
 from desk_app.store.desk import Desk
-from desk_app.store.models import database_proxy
+from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, ClinicSetting, database_proxy
 from desk_app.store.restoring import restore
+from tests.support.seal_rows import write_as_the_app
 
 MOMENT = datetime(2026, 11, 25, 9, 30, 5, tzinfo=UTC)
 
@@ -161,9 +162,8 @@ def test_a_backup_of_another_database_or_a_demo_is_refused_unless_forced(
     other_backup = copy_of(other, tmp_path / "usb" / "other.sqlite3")
     assert main(["restore", str(other_backup), "--db", str(db_path)]) == 1
     assert "is a backup of another database" in capsys.readouterr().err
-    with closing(sqlite3.connect(taken)) as demo:
-        demo.execute("INSERT INTO clinic_setting (key, value) VALUES ('demo', '1')")
-        demo.commit()
+    demo_mark = "INSERT INTO clinic_setting (key, value) VALUES ('demo', '1')"
+    write_as_the_app(taken, demo_mark, (), [(ClinicSetting, DEMO_SETTING)], MOMENT)
     assert main(["restore", str(taken), "--db", str(db_path)]) == 1
     assert "is a training demo" in capsys.readouterr().err
     assert patients_in(db_path) == ["AZ-0001", "AZ-0002"]
@@ -175,20 +175,23 @@ def test_a_backup_of_another_database_or_a_demo_is_refused_unless_forced(
 def test_a_backup_from_before_database_ids_is_this_clinics_when_the_live_trail_holds_its_head(
     tmp_path: Path, db_path: Path, taken: Path
 ) -> None:
-    with closing(sqlite3.connect(taken)) as backup:
-        backup.execute("DELETE FROM clinic_setting WHERE key = 'database id'")
-        backup.commit()
-    foreign = shutil.copyfile(taken, tmp_path / "usb" / "foreign.sqlite3")
+    with closing(sqlite3.connect(db_path)) as live:
+        own_id = live.execute("SELECT value FROM clinic_setting WHERE key = 'database id'").fetchone()[0]
+    # The clinic's file before ids, backed up; then the upgrade gave it its id (each sealed as the app would).
+    the_id = [(ClinicSetting, DATABASE_ID_SETTING)]
+    write_as_the_app(db_path, "DELETE FROM clinic_setting WHERE key = 'database id'", (), the_id, MOMENT)
+    before_ids = copy_of(db_path, tmp_path / "usb" / "before ids.sqlite3")
+    made = "INSERT INTO clinic_setting (key, value) VALUES ('database id', ?)"
+    write_as_the_app(db_path, made, (own_id,), the_id, MOMENT)
+    foreign = shutil.copyfile(before_ids, tmp_path / "usb" / "foreign.sqlite3")
     with closing(sqlite3.connect(foreign)) as backup:
         backup.execute("DROP TRIGGER audit_log_no_update")
         backup.execute("UPDATE audit_log SET hash = ?, prev_hash = ? WHERE id = 1", ("1" * 64, "0" * 64))
         backup.commit()
-    with closing(sqlite3.connect(db_path)) as live:
-        own_id = live.execute("SELECT value FROM clinic_setting WHERE key = 'database id'").fetchone()[0]
 
-    restore(taken, db_path, MOMENT)
+    restore(before_ids, db_path, MOMENT)
 
-    assert patients_in(db_path) == ["AZ-0001"]
+    assert patients_in(db_path) == ["AZ-0001", "AZ-0002"]
     with closing(sqlite3.connect(db_path)) as live:  # it carries on as the same database
         assert (
             live.execute("SELECT value FROM clinic_setting WHERE key = 'database id'").fetchone()[0] == own_id
