@@ -354,7 +354,7 @@ class AccountActions(DeskBase):
             StaffCredential.update(pin_hash=new_hash, failed_pins=0).where(
                 StaffCredential.id == credential.id
             ).execute()
-            self._audit("PIN changed", staff_id, "staff", staff_id)
+            self._audit("PIN changed", staff_id, "staff", staff_id, sealed=[credential_of(staff_id)])
 
     def _pin_checked_first(self, staff_id: int, pin: str, purpose: str) -> tuple[str, str | None]:
         """A PIN given with an action (a signature), checked before its transaction: argon2 is slow

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from desk_app.domain.credentials import PASSWORD_COST, Argon2Hasher, HashCost, SecretHasher
 from desk_app.domain.dates import local_today
 from desk_app.domain.people import Role, Staff
+from desk_app.store.audit import write_audit
 from desk_app.store.desk import Desk
-from desk_app.store.models import StaffCredential
+from desk_app.store.models import AuditLog, StaffCredential, database_proxy
+from desk_app.store.seals import credential_of
 
 # The least argon2id allows, for passwords and PINs alike: tests add many staff and check many PINs;
 # tests of the real costs build their own hasher.
@@ -45,7 +47,15 @@ def give_legacy_pin(member: Staff) -> None:
     """The member's PIN as kept from before PINs needed 6 digits: LEGACY_PIN, hashed at the cost of then
     (the store no longer sets such a PIN, so it is written as it was left)."""
     old_hash = Argon2Hasher(PASSWORD_COST).hash(LEGACY_PIN)
-    StaffCredential.update(pin_hash=old_hash).where(StaffCredential.staff == member.id).execute()
+    db = database_proxy.obj
+    with db.atomic():
+        StaffCredential.update(pin_hash=old_hash).where(StaffCredential.staff == member.id).execute()
+        # Sealed as the app of then sealed it, at the trail's last time: the file verifies intact.
+        last = AuditLog.select(AuditLog.at).order_by(AuditLog.id.desc()).first()
+        at = datetime.fromisoformat(last.at)
+        write_audit(
+            db, at, None, "password and PIN set", "staff", member.id, sealed=[credential_of(member.id)]
+        )
 
 
 def authorise_laser_operator(desk: Desk, member: Staff) -> None:

@@ -358,6 +358,7 @@ def test_a_4_digit_pin_kept_from_before_works_once_to_choose_a_new_one(
     assert hash_cost(credential(db, nurse.id)["pin_hash"])[1] == CHEAPEST  # the PIN cost of this desk
     assert desk.confirm_pin(nurse.id, OTHER_PIN, "unlock") == nurse
     assert refused_pin(desk, nurse.id, LEGACY_PIN) == "Wrong PIN. 4 tries left before the password is needed."
+    assert desk.verify_audit().ok  # the new PIN is sealed: not taken for a change outside the app
 
 
 @pytest.mark.parametrize("new_pin", ["1234", "12345", "12a456"])
