@@ -36,6 +36,7 @@ from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.permissions import PermissionRefused
+from desk_app.store.access import Opened
 from desk_app.store.accounts import PinChangeNeeded, SignInRefused
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
@@ -496,6 +497,16 @@ def change_pin(s: Scene) -> Action:
     return lambda: s.desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
 
 
+def record_access(s: Scene) -> Action:
+    nurse, zoe = s.nurse, s.zoe
+    return lambda: s.desk.record_access(nurse.id, zoe.id, Opened.PATIENT_PAGE)
+
+
+def record_search(s: Scene) -> Action:
+    nurse = s.nurse
+    return lambda: s.desk.record_search(nurse.id, 3, False)
+
+
 def record_sign_out(s: Scene) -> Action:
     nurse = s.nurse
     return lambda: s.desk.record_sign_out(nurse.id)
@@ -546,6 +557,8 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
         confirm_a_4_digit_pin,
     ],
     "change_pin": [change_pin],
+    "record_access": [record_access],
+    "record_search": [record_search],
     "record_sign_out": [record_sign_out],
     "record_screen_lock": [record_screen_lock],
 }
