@@ -269,7 +269,7 @@ class SignInPage(QWidget):
         secret = self.secret.text()
         self.secret.clear()
         if not secret:  # Enter pressed twice: the first took it; an empty one would count as wrong
-            self.error.setText(f"Type your {self.secret_label.text()}.")
+            self.error.setText("Type your password." if self.use_password else "Type your PIN.")
             return
         if self.use_password:
             self._prove(lambda: self.desk.sign_in(staff_id, secret))
