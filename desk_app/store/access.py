@@ -13,12 +13,10 @@ from enum import StrEnum
 
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.store.audit_actions import PATIENTS_SEARCHED, RECORD_OPENED
 from desk_app.store.base import DeskBase
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientRow, SessionRow
-
-RECORD_OPENED = "record opened"
-PATIENTS_SEARCHED = "patients searched"
 
 
 class Opened(StrEnum):

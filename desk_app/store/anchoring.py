@@ -18,6 +18,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.store.anchor_check import AnchorCheck
 from desk_app.store.audit import AuditReport, verify_audit, write_audit
+from desk_app.store.audit_actions import BACKUP_ACTION, VERIFY_ACTION
 from desk_app.store.base import DeskBase
 from desk_app.store.checkpoints import (
     Checkpoint,
@@ -31,9 +32,6 @@ from desk_app.store.identity import database_id
 from desk_app.store.models import AuditLog
 
 log = logging.getLogger(__name__)
-
-BACKUP_ACTION = "database backed up"
-VERIFY_ACTION = "audit trail verified"
 
 
 def record_backup(db: Database, now: datetime, backup: Path, rows: int, head_hash: str) -> str:

@@ -56,6 +56,7 @@ from desk_app.store.access import AccessActions
 from desk_app.store.accounts import AccountActions
 from desk_app.store.anchoring import AnchorActions
 from desk_app.store.audit import AuditReport, event_detail, verify_audit
+from desk_app.store.audit_actions import CHANGES_NO_RECORD
 from desk_app.store.clinic import ClinicActions
 from desk_app.store.device_checks import DeviceCheckActions, clinic_pre_use_checklist
 from desk_app.store.errors import store_errors
@@ -144,39 +145,51 @@ class Desk(
         self._seen_version: int | None = None
         self.written_by_this_desk = set()
         self._audit_read_to: int | None = None
-        self._other_desks_rows = 0
 
     @store_errors
     def changed_elsewhere(self) -> bool:
-        """True if another program (another desk) wrote to the database since the last look.
+        """True if another program (another desk) changed a record since the last look.
 
-        Cheap enough to ask every second. SQLite's data_version changes only for other connections'
-        commits. On PostgreSQL every action writes an audit row: a row written since the last look
-        whose hash this desk did not write is another desk's (a hash, not an id, because an id of
-        a transaction this desk rolled back may since be another desk's).
+        Cheap enough to ask every second. Every action writes an audit row; a row whose hash this desk
+        did not write is another desk's (a hash, not an id, because an id of a transaction this desk
+        rolled back may since be another desk's). Rows that record a look (a record opened, a search,
+        a verify run, a backup: CHANGES_NO_RECORD) are no change: a search at one desk must not make
+        every other desk read its pages again. On SQLite those rows are read only once data_version
+        says another connection committed; a commit without another desk's audit row counts as a
+        change (unusual, but it must not be missed).
         """
         if isinstance(self.db, SqliteDatabase):
             version = self.db.execute_sql("PRAGMA data_version").fetchone()[0]
-            self.written_by_this_desk.clear()  # not needed here: kept from growing
-        else:
-            version = self._other_desks_writes()
-        changed = self._seen_version is not None and version != self._seen_version
-        self._seen_version = version
-        return changed
+            first, moved = self._seen_version is None, version != self._seen_version
+            self._seen_version = version
+            if first or not moved:  # any new rows are this desk's own: look past them, forget them
+                if first or self.written_by_this_desk:
+                    self._other_desks_actions()
+                    self.written_by_this_desk.clear()  # a rolled-back write's hash too
+                return False
+            actions = self._other_desks_actions()
+            return not actions or not CHANGES_NO_RECORD.issuperset(actions)
+        actions = self._other_desks_actions()
+        return actions is not None and not CHANGES_NO_RECORD.issuperset(actions)
 
-    def _other_desks_writes(self) -> int:
-        """How many audit rows other desks have written since this desk first looked."""
+    def _other_desks_actions(self) -> list[str] | None:
+        """The actions of the audit rows other desks wrote since the last look (by id, so cheap);
+        None at the first look, which marks where the trail stands."""
         if self._audit_read_to is None:
             self._audit_read_to = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
             self.written_by_this_desk.clear()
-        newer = AuditLog.select(AuditLog.id, AuditLog.hash).where(AuditLog.id > self._audit_read_to)
-        for row_id, row_hash in newer.order_by(AuditLog.id).tuples():
+            return None
+        actions = []
+        newer = AuditLog.select(AuditLog.id, AuditLog.hash, AuditLog.action).where(
+            AuditLog.id > self._audit_read_to
+        )
+        for row_id, row_hash, action in newer.order_by(AuditLog.id).tuples():
             if row_hash in self.written_by_this_desk:
                 self.written_by_this_desk.discard(row_hash)
             else:
-                self._other_desks_rows += 1
+                actions.append(action)
             self._audit_read_to = row_id
-        return self._other_desks_rows
+        return actions
 
     def keeps_its_own_backups(self) -> bool:
         """A database file is backed up by the app; a PostgreSQL database by its server."""

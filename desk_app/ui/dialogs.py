@@ -116,6 +116,8 @@ class ClinicianDialog(ReasonDialog):
             return "Choose the clinician who takes this decision."
         pin = self.pin.text()
         self.pin.clear()
+        if not pin:  # Enter pressed twice: the first took the PIN; an empty one would count as wrong
+            return "Type the clinician's PIN."
         return self._submit_as_clinician(int(chosen.property("staff_id")), reason, pin)
 
 
@@ -263,4 +265,6 @@ class SignDialog(FormDialog):
         if self.counter_pin is not None:
             counter_pin = self.counter_pin.text()
             self.counter_pin.clear()
+        if not pin or (self.counter_pin is not None and not counter_pin):
+            return "Type every PIN asked for."  # Enter pressed twice must not count a wrong PIN
         return self._submit(pin, countersigner, counter_pin)

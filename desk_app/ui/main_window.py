@@ -266,8 +266,10 @@ class MainWindow(QMainWindow):
         if self.backups is not None:
             self.backups.tick()
             problem = problem or self.backups.problem
-        if self.staff is not None and not self.locked and self.idle.idle_for() >= self.idle_limit:
-            self.lock(idle=True)
+        if self.idle.idle_for() >= self.idle_limit:
+            if self.staff is not None and not self.locked:
+                self.lock(idle=True)
+            self.sign_in_page.forget_pin_change()  # one left open on the lock screen: nobody's to finish
         if self.locked:
             now = self.clock.now()
             lines = [locked_card_line(card, now) for card in self.sessions.cards()]

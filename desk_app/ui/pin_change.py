@@ -9,18 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from desk_app.domain.credentials import PIN_DIGITS, PIN_RULE
 from desk_app.domain.errors import DomainError
 from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
+from desk_app.ui.busy import wait_cursor
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 
 
+def _nothing(_new_pin: str) -> None:
+    """What a closed dialog goes on with: nothing."""
+
+
 class NewPinDialog(FormDialog):
-    """The new PIN, typed twice; on success `then(new_pin)` goes on with what was being done."""
+    """The new PIN, typed twice; on success `then(new_pin)` goes on with what was being done.
+
+    The dialog holds its owner's proven old PIN: closed any way (saved, cancelled, the desk locking,
+    the dialog that took the PIN closing), it forgets it, so nobody can finish what she began."""
 
     def __init__(
         self,
@@ -29,9 +37,10 @@ class NewPinDialog(FormDialog):
         needed: PinChangeNeeded,
         old_pin: str,
         then: Callable[[str], None],
+        notice: str = "",
     ) -> None:
         intro = (
-            f"{needed}\n\nPINs now have {PIN_RULE}: a shorter one is found too quickly from "
+            f"{notice or needed}\n\nPINs now have {PIN_RULE}: a shorter one is found too quickly from "
             "a copy of the clinic's records. Avoid a birthday or a run of the same digit."
         )
         super().__init__(parent, "Choose a new PIN", intro, ok_text="Save the new PIN")
@@ -42,17 +51,41 @@ class NewPinDialog(FormDialog):
             editor.setMaxLength(PIN_DIGITS[1])
             editor.setPlaceholderText(PIN_RULE)
         self._new_pin = ""
-        self.accepted.connect(lambda: self._then(self._new_pin))
+        self.accepted.connect(self._go_on)
+        if isinstance(parent, QDialog):  # the override or signature that took the PIN closed
+            parent.finished.connect(self._parent_closed)
         self.pin.setFocus()
+
+    def _go_on(self) -> None:
+        with wait_cursor():  # what was being done checks the new PIN
+            self._then(self._new_pin)
+
+    def _parent_closed(self) -> None:
+        if self.isVisible():
+            self.reject()
+        self._forget()
+
+    def _forget(self) -> None:
+        self._old_pin, self._new_pin, self._then = "", "", _nothing
+
+    def done(self, result: int) -> None:
+        """Closed (saved, cancelled, the desk locking): the proven old PIN is forgotten."""
+        super().done(result)  # emits accepted first: `then` goes on with the new PIN
+        self._forget()
 
     def save(self) -> str | None:
         new_pin, repeat = self.pin.text(), self.repeat.text()
         self.pin.clear()
         self.repeat.clear()
+        if not self._old_pin:
+            return "This dialog was closed; begin again."
+        if not new_pin:  # Enter pressed twice: the fields were cleared by the first
+            return "Type the new PIN twice."
         if new_pin != repeat:
             return "The two new PINs are not the same; type them again."
         try:
-            self._desk.change_pin(self._staff_id, self._old_pin, new_pin)
+            with wait_cursor():
+                self._desk.change_pin(self._staff_id, self._old_pin, new_pin)
         except DomainError as error:
             return str(error)
         self._new_pin = new_pin
@@ -70,7 +103,8 @@ def with_pin_change(
     Where one of them is a right but short PIN, its owner is asked for a new one; `attempt` then runs
     again with it, and `dialog` closes once that succeeds (or shows why not)."""
     try:
-        return attempt(pins)
+        with wait_cursor():
+            return attempt(pins)
     except PinChangeNeeded as needed:
         owner = needed.staff_id
 

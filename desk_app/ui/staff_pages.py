@@ -28,6 +28,7 @@ from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
+from desk_app.ui.busy import wait_cursor
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.widgets import message_label
 
@@ -202,6 +203,7 @@ class SignInPage(QWidget):
         layout.addWidget(self.error)
         layout.addStretch(1)
         self.staff_buttons: list[QPushButton] = []
+        self.pin_change: NewPinDialog | None = None  # open after a right short PIN; holds that PIN
 
     def open(self, mode: SignInMode, preselect: Staff | None = None) -> None:
         self.mode, self.use_password = mode, mode is SignInMode.PASSWORD
@@ -212,6 +214,7 @@ class SignInPage(QWidget):
                 SignInMode.LOCKED: "Locked: sign in with your PIN to go on",
             }[mode]
         )
+        self.forget_pin_change()
         self.locked_board.setVisible(mode is SignInMode.LOCKED)
         self.error.clear()
         self._fill_staff(preselect)
@@ -265,25 +268,45 @@ class SignInPage(QWidget):
             return
         secret = self.secret.text()
         self.secret.clear()
+        if not secret:  # Enter pressed twice: the first took it; an empty one would count as wrong
+            self.error.setText("Type your password." if self.use_password else "Type your PIN.")
+            return
         if self.use_password:
             self._prove(lambda: self.desk.sign_in(staff_id, secret))
         else:
             self._prove_with_pin(staff_id, secret)
 
     def _prove_with_pin(self, staff_id: int, pin: str) -> None:
-        """A right PIN of 4 or 5 digits asks its owner for a new one, then signs them in with it."""
+        """A right PIN of 4 or 5 digits asks its owner for a new one, then signs them in with it.
+
+        The page may be the locked screen: what it says names nobody (her name is on her button)."""
         purpose = "unlock" if self.mode is SignInMode.LOCKED else "switch staff"
         try:
             self._prove(lambda: self.desk.confirm_pin(staff_id, pin, purpose))
         except PinChangeNeeded as needed:
-            self.error.setText(str(needed))
-            NewPinDialog(
-                self, self.desk, needed, pin, lambda new_pin: self._prove_with_pin(staff_id, new_pin)
-            ).open()
+            self.forget_pin_change()
+            notice = f"This PIN has only {len(pin)} digits: choose a new PIN of {PIN_RULE} to go on."
+            self.error.setText(notice)
+            self.pin_change = NewPinDialog(
+                self, self.desk, needed, pin, lambda new_pin: self._prove_with_pin(staff_id, new_pin), notice
+            )
+            self.pin_change.finished.connect(self._pin_change_closed)
+            self.pin_change.open()
+
+    def _pin_change_closed(self) -> None:
+        self.pin_change = None
+
+    def forget_pin_change(self) -> None:
+        """Close the "Choose a new PIN" dialog, and the proven PIN it holds, if one is open: the lock
+        screen was reset, or nobody has touched the desk for the idle limit."""
+        if self.pin_change is not None:
+            self.pin_change.reject()  # finished: pin_change is None again
+            self.error.clear()
 
     def _prove(self, check: Callable[[], Staff]) -> None:
         try:
-            member = check()
+            with wait_cursor():
+                member = check()
         except PinChangeNeeded:
             raise
         except DomainError as error:

@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import replace
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QTableWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPushButton, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -423,9 +423,7 @@ def test_a_4_digit_pin_unlocks_once_and_the_nurse_then_chooses_one_of_6_digits(
     window.set_staff(nurse)
     window.lock_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", LEGACY_PIN)
-    assert "Ann Nurse's PIN has only 4 digits: choose a new PIN of 6 to 8 digits to go on." in visible_texts(
-        window
-    )
+    assert "This PIN has only 4 digits: choose a new PIN of 6 to 8 digits to go on." in visible_texts(window)
     dialog = new_pin_dialog()
     assert window.locked and actions(desk)[-1] == "PIN accepted: change needed"
 
@@ -448,6 +446,85 @@ def test_a_4_digit_pin_unlocks_once_and_the_nurse_then_chooses_one_of_6_digits(
     assert "Wrong PIN. 4 tries left before the password is needed." in visible_texts(window)
     sign_in(qtbot, window, "Ann Nurse", OTHER_PIN)
     assert not window.locked
+
+
+def everything_exposed(root: QWidget) -> str:
+    """What the screen shows and tells a screen reader: texts, accessible names, window titles."""
+    widgets = [root, *root.findChildren(QWidget)]
+    return "\n".join(
+        f"{getattr(w, 'text', lambda: '')()} {w.accessibleName()} {w.windowTitle()}"
+        for w in widgets
+        if w.isVisible()
+    )
+
+
+def test_a_new_pin_dialog_left_open_on_the_lock_screen_closes_when_the_desk_idles(
+    qtbot: QtBot, idle_window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> None:
+    """A nurse types her old 4-digit PIN at the locked desk and walks away: nobody else may choose her
+    new PIN and be signed in as her, and the locked screen never names her in full."""
+    window = idle_window
+    give_legacy_pin(nurse)
+    window.set_staff(nurse)
+    window.lock_action.trigger()
+    sign_in(qtbot, window, "Ann Nurse", LEGACY_PIN)
+    dialog = new_pin_dialog()
+    assert "Ann Nurse" not in everything_exposed(dialog)
+    assert "Ann Nurse" not in visible_texts(window.sign_in_page.error.parentWidget())
+
+    clock.advance(minutes=4, seconds=59)
+    window.tick()
+    assert new_pin_dialog() is dialog, "not before the clinic's 5 minutes"
+    clock.advance(seconds=1)
+    window.tick()
+
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    assert window.locked and "choose a new PIN" not in visible_texts(window)
+    assert "PIN changed" not in actions(desk)
+    sign_in(qtbot, window, "Ann Nurse", LEGACY_PIN)  # she comes back: her old PIN asks again
+    choose_new_pin(qtbot, new_pin_dialog(), PIN)
+    assert not window.locked and at_desk(window) == "At the desk: Ann Nurse (AN)"
+
+
+def test_a_new_pin_dialog_over_an_override_closes_when_the_desk_locks_itself(
+    qtbot: QtBot, idle_window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
+) -> None:
+    window = idle_window
+    give_legacy_pin(clinician)
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    session_id = desk.start_session(patient.id, nurse.id).id
+    tick_all(desk, session_id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
+    window.set_staff(nurse)
+    window.show_session(session_id)
+    click(qtbot, window, "Override: Fitzpatrick skin type and test patch")
+    override = open_dialog()
+    click(qtbot, override, "Dr Clive Doctor (CD)")
+    write_in_dialog(override, "Test patch healed without pigment change")
+    type_into(qtbot, override, "Clinician's PIN", LEGACY_PIN)
+    click(qtbot, override, "Override")
+    dialog = new_pin_dialog()
+
+    clock.advance(minutes=5)
+    window.tick()
+
+    assert window.locked and not dialog.isVisible() and not override.isVisible()
+    dialog.pin.setText(OTHER_PIN)  # a reference kept to the closed dialog saves nothing
+    dialog.repeat.setText(OTHER_PIN)
+    assert dialog.save() is not None
+    assert "PIN changed" not in actions(desk)
+    assert desk.session(session_id).events[-1].kind is not EventKind.OVERRIDE
+
+
+def test_enter_pressed_twice_on_the_lock_screen_counts_one_wrong_pin(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.lock_action.trigger()
+    sign_in(qtbot, window, "Ann Nurse", WRONG_PIN)
+    qtbot.keyClick(find(window, QLineEdit, "PIN"), Qt.Key.Key_Return)
+
+    assert actions(desk).count("PIN failed") == 1
+    assert "Type your PIN." in visible_texts(window)
 
 
 def test_a_clinicians_4_digit_pin_on_an_override_asks_for_a_new_one_then_the_override_is_saved(

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from peewee import Database, SqliteDatabase
 
+from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
+from desk_app.domain.procedure import Procedure
+from desk_app.store.access import Opened
 from desk_app.store.audit import verify_audit
 from desk_app.store.desk import Desk
+from tests.support.people import FAST_HASHER
+from tests.support.raw_sql import other_connection
+from tests.support.walk import SIGN_IN, tick_all
 
 pytestmark = pytest.mark.both_databases
 
@@ -60,3 +68,53 @@ def test_three_desks_writing_at_once_lose_nothing_and_keep_the_audit_chain_whole
     assert report.ok, report.problem
     if isinstance(db, SqliteDatabase):
         assert db.execute_sql("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def at_another_desk(desk: Desk, action: Callable[[], object]) -> None:
+    """Run `action` as another desk would: on its own connection (peewee keeps one per thread)."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as error:  # noqa: BLE001 - raised again on the test's thread
+            failures.append(error)
+        finally:
+            desk.db.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert not failures, failures
+
+
+def test_another_desk_reading_a_record_does_not_make_this_desk_read_again_but_a_tick_does(
+    desk: Desk, nurse: Staff, procedure: Procedure, clock: ManualClock
+) -> None:
+    """Opening a record or searching writes an audit row, yet changes no record: the other desks'
+    board, checklist and patient page stay as they are until something is changed."""
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    front = Desk(desk.db, procedure, clock, FAST_HASHER)
+    assert desk.changed_elsewhere() is False  # the first look sets the mark
+    desk.add_note(session.id, None, "Patient asked about aftercare", nurse.id)  # this desk's own write
+
+    at_another_desk(front, lambda: front.record_access(nurse.id, patient.id, Opened.SESSION, session.id))
+    assert desk.changed_elsewhere() is False
+    at_another_desk(front, lambda: front.record_search(nurse.id, 1, False))
+    assert desk.changed_elsewhere() is False
+
+    at_another_desk(front, lambda: tick_all(front, session.id, SIGN_IN, nurse.id))
+    assert desk.changed_elsewhere() is True
+    assert desk.changed_elsewhere() is False
+
+
+@pytest.mark.sqlite_only
+def test_another_program_s_write_without_an_audit_row_is_still_noticed(
+    desk: Desk, nurse: Staff, db_url: str
+) -> None:
+    assert desk.changed_elsewhere() is False
+    with other_connection(db_url) as other:
+        other.execute("UPDATE staff SET initials = 'AX' WHERE id = ?", (nurse.id,))
+        other.commit()
+    assert desk.changed_elsewhere() is True

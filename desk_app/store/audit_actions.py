@@ -1,0 +1,11 @@
+"""Audit actions that record a look, not a change: a nurse opening a record or searching, a verify run,
+a backup. Another desk seeing only these need not read its pages again (Desk.changed_elsewhere)."""
+
+from __future__ import annotations
+
+RECORD_OPENED = "record opened"
+PATIENTS_SEARCHED = "patients searched"
+VERIFY_ACTION = "audit trail verified"
+BACKUP_ACTION = "database backed up"
+
+CHANGES_NO_RECORD = frozenset({RECORD_OPENED, PATIENTS_SEARCHED, VERIFY_ACTION, BACKUP_ACTION})
