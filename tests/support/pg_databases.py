@@ -22,10 +22,10 @@ from uuid import uuid4
 
 import psycopg
 import pytest
-from peewee import AutoField
+from peewee import AutoField, Database
 
 from desk_app.store.copying import TABLES
-from desk_app.store.postgres import with_login
+from desk_app.store.postgres import is_postgres_url, with_login
 from tests.support.pg_server import DESK, OWNER, REQUIRED_VARIABLE, SKIP_VARIABLE, URL_VARIABLE
 
 _NOT_STARTED = "no PostgreSQL test server was started (make test starts one)"
@@ -114,6 +114,14 @@ def emptied_postgres_database() -> str:
         # One round trip for all of it: a statement each cost a quarter of a test's setup.
         admin.execute(_EMPTY_ALL)
     return url
+
+
+def migrated(url: str) -> Database:
+    """A database brought up to the schema as each kind is: a file by open_database; a server
+    database by its owner's login, as desk-app migrate does (the owner's connection is returned)."""
+    from desk_app.store.database import open_as_owner, open_database
+
+    return open_as_owner(url, DESK) if is_postgres_url(url) else open_database(url)
 
 
 @contextmanager
