@@ -28,10 +28,11 @@ def run_sql(db: Database, statement: str, params: Sequence[Any] = ()) -> Any:
     """Run `statement` as written, its '?' marks turned into the database's own placeholder.
 
     On a desk's PostgreSQL connection, a change the desks' login may not make (an editor's UPDATE,
-    DELETE or schema change) runs as the owner's login, in the desk's own transaction: the editor
-    of these tests has the owner's password, as anyone with the file has on SQLite.
+    DELETE, upsert or schema change) runs as the owner's login, in the desk's own transaction: the
+    editor of these tests has the owner's password, as anyone with the file has on SQLite.
     """
-    if _on_a_desks_connection(db) and statement.lstrip().upper().startswith(_OWNERS_WORK):
+    words = statement.lstrip().upper()
+    if _on_a_desks_connection(db) and (words.startswith(_OWNERS_WORK) or " ON CONFLICT " in words):
         written = statement.replace("?", "%s")
         text = psycopg.ClientCursor(db.connection()).mogrify(written, tuple(params)) if params else written
         return db.execute_sql(f"SELECT {AS_OWNER}(%s)", (text,))

@@ -421,7 +421,7 @@ HISTORY_ATTACKS = (
     "DROP TABLE print_log",
     "CREATE TABLE audit_log_copy (id INTEGER)",
     "SET session_replication_role = replica",
-    "SELECT setval(pg_get_serial_sequence('audit_log', 'id'), 1)",
+    "SELECT setval(pg_get_serial_sequence('session_event', 'id'), 1)",
 )
 
 
@@ -434,9 +434,14 @@ def test_the_desks_login_cannot_disable_a_trigger_delete_truncate_or_alter_the_h
     with psycopg.connect(db_url, autocommit=True) as intruder:  # psql with a desk's password
         assert intruder.execute("SELECT current_user").fetchone() == (DESK,)
         before = intruder.execute(counted).fetchone()
+        allowed = []
         for attack in HISTORY_ATTACKS:
-            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            try:
                 intruder.execute(attack)
+            except psycopg.errors.InsufficientPrivilege:
+                continue
+            allowed.append(attack)
+        assert allowed == []
         assert intruder.execute(counted).fetchone() == before
     assert tables(db_url) == sorted(model._meta.table_name for model in (*TABLES, SchemaMigration))
     assert desk.verify_audit().ok
