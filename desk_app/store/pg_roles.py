@@ -65,7 +65,7 @@ def _schema(db: Database) -> str:
 class Rights:
     """What a login may do on the clinic's tables beyond a desk's needs, and what it lacks of them."""
 
-    owns: bool  # a superuser, or able to act as the owner of the tables or their schema
+    owns: bool  # a superuser, or able to become one or the owner of the tables or their schema
     beyond: tuple[str, ...]
     lacking: tuple[str, ...]
 
@@ -75,9 +75,13 @@ def rights_of(db: Database, login: str) -> Rights:
     schema = _schema(db)
     params = {"login": login, "schema": schema}
     (owns,) = db.execute_sql(
-        "SELECT r.rolsuper OR r.rolcreaterole OR pg_has_role(r.oid, n.nspowner, 'USAGE') OR EXISTS ("
+        # MEMBER, not USAGE: a member without INHERIT may still SET ROLE to the owner or a superuser.
+        "SELECT pg_has_role(r.oid, n.nspowner, 'MEMBER') OR EXISTS ("
+        "  SELECT 1 FROM pg_roles s WHERE (s.rolsuper OR s.rolcreaterole)"
+        "  AND pg_has_role(r.oid, s.oid, 'MEMBER')"
+        ") OR EXISTS ("
         "  SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'S')"
-        "  AND pg_has_role(r.oid, c.relowner, 'USAGE')) "
+        "  AND pg_has_role(r.oid, c.relowner, 'MEMBER')) "
         "FROM pg_roles r, pg_namespace n WHERE r.rolname = %(login)s AND n.nspname = %(schema)s",
         params,
     ).fetchone()
@@ -143,10 +147,10 @@ def refuse_unfit_desk_login(db: Database) -> None:
         rights = rights_of(db, who)
         if rights.owns:
             raise LoginRefused(
-                f"The login {who} owns the clinic's tables (or is a superuser): with it anyone could "
-                "rewrite or delete the records. Desks must sign in with the desks' login; the owner "
-                "only runs desk-app migrate. Put the desks' login in the address (--db or "
-                "DESK_APP_DB; see the README). Nothing was changed."
+                f"The login {who} owns the clinic's tables (or may act as their owner, or as a "
+                "superuser): with it anyone could rewrite or delete the records. Desks must sign in "
+                "with the desks' login; the owner only runs desk-app migrate. Put the desks' login "
+                "in the address (--db or DESK_APP_DB; see the README). Nothing was changed."
             )
         if rights.beyond:
             raise LoginRefused(
@@ -165,8 +169,10 @@ def refuse_unfit_desk_login(db: Database) -> None:
 def refuse_unfit_desk_candidate(db: Database, login: str) -> None:
     """Before migrating: the desks' login must exist, and be neither the owner nor able to act as it."""
     row = db.execute_sql(
-        "SELECT r.rolname = current_user, r.rolsuper, r.rolcreaterole, "
-        "pg_has_role(r.oid, current_user, 'USAGE') "
+        "SELECT r.rolname = current_user, EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolsuper "
+        "  AND pg_has_role(r.oid, s.oid, 'MEMBER')), "
+        "EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolcreaterole AND pg_has_role(r.oid, s.oid, 'MEMBER')), "
+        "pg_has_role(r.oid, current_user, 'MEMBER') "
         "FROM pg_roles r WHERE r.rolname = %s",
         (login,),
     ).fetchone()
@@ -181,9 +187,9 @@ def refuse_unfit_desk_candidate(db: Database, login: str) -> None:
         why = (
             "it is the login running this command, which owns the tables"
             if itself
-            else "it is a superuser"
+            else "it is (or may become) a superuser"
             if superuser
-            else "it may create roles, and so make itself the owner"
+            else "it may create roles (or become one that may), and so make itself the owner"
             if creates_roles
             else "it may act as the owner of the tables (it is a member of it)"
         )

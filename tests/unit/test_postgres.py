@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from uuid import uuid4
 
 import psycopg
 import pytest
@@ -470,10 +471,10 @@ def test_a_desk_given_the_owners_or_a_superusers_address_refuses_to_open_and_say
     with pytest.raises(DatabaseOpenError) as refused:
         open_database(url)
     assert str(refused.value) == (
-        f"The login {login} owns the clinic's tables (or is a superuser): with it anyone could rewrite "
-        "or delete the records. Desks must sign in with the desks' login; the owner only runs desk-app "
-        "migrate. Put the desks' login in the address (--db or DESK_APP_DB; see the README). "
-        "Nothing was changed."
+        f"The login {login} owns the clinic's tables (or may act as their owner, or as a superuser): "
+        "with it anyone could rewrite or delete the records. Desks must sign in with the desks' login; "
+        "the owner only runs desk-app migrate. Put the desks' login in the address (--db or DESK_APP_DB; "
+        "see the README). Nothing was changed."
     )
 
 
@@ -828,3 +829,25 @@ def test_verify_names_an_event_whose_audit_detail_was_forged_as_text_that_is_not
         (forged, chain_hash(row_id, at, staff_id, action, subject, subject_id, forged, prev_hash), row_id),
     )
     assert desk.verify_audit().problem == f"session event {event_id} differs from its audit row"
+
+
+def test_a_login_that_may_become_the_owner_is_refused_as_the_desks_login_and_at_a_desk(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A member of the owner's role without INHERIT has none of its rights until SET ROLE: it could
+    still disable every trigger, so it is refused as the owner is."""
+    sidekick = f"desk_{uuid4().hex[:8]}"
+    with psycopg.connect(server_url(), autocommit=True) as server:
+        server.execute(f"CREATE ROLE {sidekick} LOGIN NOINHERIT IN ROLE {OWNER}")
+    try:
+        with fresh_postgres_database() as owner:
+            assert cli.main(["migrate", "--db", owner, "--desk-login", sidekick]) == 2
+            assert (
+                f"{sidekick} cannot be the desks' login: it may act as the owner" in capsys.readouterr().err
+            )
+            assert cli.main(["migrate", "--db", owner, "--desk-login", DESK]) == 0
+            with pytest.raises(DatabaseOpenError, match=f"The login {sidekick} owns the clinic's tables"):
+                open_database(with_login(owner, sidekick))
+    finally:
+        with psycopg.connect(server_url(), autocommit=True) as server:
+            server.execute(f"DROP ROLE {sidekick}")
