@@ -36,6 +36,7 @@ from desk_app.store.migrations import (
 from desk_app.store.models import SchemaMigration, database_proxy
 from desk_app.store.pg_roles import (
     LoginRefused,
+    clinic_schema,
     grant_desk_login,
     refuse_unfit_desk_candidate,
     refuse_unfit_desk_login,
@@ -330,7 +331,7 @@ def _open_postgres(url: str) -> Database:
     """
     db, where = _connected_postgres(url)
     with _opening(db, lambda reason: DatabaseOpenError(f"Cannot use {where} ({reason}).")):
-        if SchemaMigration._meta.table_name not in db.get_tables():
+        if clinic_schema(db) is None:  # not get_tables(): it lists only what this login may use
             raise DatabaseOpenError(
                 f"There is no Treatment Desk database at {where} (it is empty). The clinic's "
                 "administrator makes it with desk-app migrate (see the README). Nothing was changed."

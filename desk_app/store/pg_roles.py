@@ -53,12 +53,27 @@ def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _schema(db: Database) -> str:
-    """The schema holding the clinic's tables (where schema_migration is found)."""
-    row = db.execute_sql(
-        "SELECT relnamespace::regnamespace::text FROM pg_class WHERE oid = to_regclass('schema_migration')"
+def clinic_schema(db: Database) -> str | None:
+    """The schema holding the clinic's tables (where schema_migration is), None in an empty database.
+    Read from the catalogue, which any login may read: a login not let into the schema sees it too."""
+    (schema,) = db.execute_sql(
+        "SELECT COALESCE((SELECT relnamespace FROM pg_class WHERE oid = to_regclass('schema_migration')), "
+        "(SELECT min(relnamespace) FROM pg_class WHERE relname = 'schema_migration' AND relkind = 'r'))"
+        "::regnamespace::text"
     ).fetchone()
-    return row[0]
+    return schema
+
+
+def _schema(db: Database) -> str:
+    schema = clinic_schema(db)
+    assert schema is not None, "called on a database with the clinic's tables only"
+    return schema
+
+
+def _listed(rights: tuple[str, ...], shown: int = 4) -> str:
+    """The first few rights, and how many more: a login with none would otherwise get a page."""
+    more = f" and {len(rights) - shown} more" if len(rights) > shown else ""
+    return ", ".join(rights[:shown]) + more
 
 
 @dataclass(frozen=True)
@@ -154,13 +169,13 @@ def refuse_unfit_desk_login(db: Database) -> None:
             )
         if rights.beyond:
             raise LoginRefused(
-                f"The login {who} may do more than a desk needs ({', '.join(rights.beyond)}): with it "
+                f"The login {who} may do more than a desk needs ({_listed(rights.beyond)}): with it "
                 f"anyone could rewrite or delete records. Ask the clinic's administrator to run "
                 f"desk-app migrate --desk-login {who}, which takes these rights back. Nothing was changed."
             )
         if rights.lacking:
             raise LoginRefused(
-                f"The login {who} has not been given what a desk needs ({', '.join(rights.lacking)}). "
+                f"The login {who} has not been given what a desk needs ({_listed(rights.lacking)}). "
                 f"Ask the clinic's administrator to run desk-app migrate --desk-login {who}. "
                 "Nothing was changed."
             )
@@ -250,12 +265,12 @@ def grant_desk_login(db: Database, login: str) -> None:
     if rights.owns or rights.beyond:
         what = ("ownership of the tables",) if rights.owns else rights.beyond
         raise LoginRefused(
-            f"{login} would still have rights a desk must not have ({', '.join(what)}), through a role it "
+            f"{login} would still have rights a desk must not have ({_listed(what)}), through a role it "
             "belongs to or a right this login cannot take back. Take them back as the server's "
             "administrator (REVOKE), then run desk-app migrate again."
         )
     if rights.lacking:
         raise LoginRefused(
-            f"{login} could not be given what a desk needs ({', '.join(rights.lacking)}): run desk-app "
+            f"{login} could not be given what a desk needs ({_listed(rights.lacking)}): run desk-app "
             "migrate as the login that owns the clinic's tables."
         )

@@ -831,21 +831,32 @@ def test_verify_names_an_event_whose_audit_detail_was_forged_as_text_that_is_not
     assert desk.verify_audit().problem == f"session event {event_id} differs from its audit row"
 
 
-def test_a_login_that_may_become_the_owner_is_refused_as_the_desks_login_and_at_a_desk(
+def test_a_login_not_given_a_desks_rights_or_that_may_become_the_owner_is_refused_saying_why(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """A member of the owner's role without INHERIT has none of its rights until SET ROLE: it could
-    still disable every trigger, so it is refused as the owner is."""
+    """A login the administrator forgot to name to migrate is told to ask for it. A member of the
+    owner's role without INHERIT has none of the owner's rights until SET ROLE, yet could then
+    disable every trigger: it is refused as the owner is, as the desks' login and at a desk."""
     sidekick = f"desk_{uuid4().hex[:8]}"
     with psycopg.connect(server_url(), autocommit=True) as server:
-        server.execute(f"CREATE ROLE {sidekick} LOGIN NOINHERIT IN ROLE {OWNER}")
+        server.execute(f"CREATE ROLE {sidekick} LOGIN NOINHERIT")
     try:
-        with fresh_postgres_database() as owner:
+        with fresh_postgres_database() as owner, psycopg.connect(owner, autocommit=True) as administrator:
+            assert cli.main(["migrate", "--db", owner, "--desk-login", DESK]) == 0
+            # migrate let only the desks' login in; an administrator lets this one in by hand
+            administrator.execute(f"GRANT CONNECT ON DATABASE {urlsplit(owner).path[1:]} TO {sidekick}")
+            with pytest.raises(DatabaseOpenError) as refused:
+                open_database(with_login(owner, sidekick))
+            assert str(refused.value).startswith(
+                f"The login {sidekick} has not been given what a desk needs (USAGE on schema public, "
+            )
+            assert f"run desk-app migrate --desk-login {sidekick}. Nothing was changed." in str(refused.value)
+            with psycopg.connect(server_url(), autocommit=True) as server:
+                server.execute(f"GRANT {OWNER} TO {sidekick}")
             assert cli.main(["migrate", "--db", owner, "--desk-login", sidekick]) == 2
             assert (
                 f"{sidekick} cannot be the desks' login: it may act as the owner" in capsys.readouterr().err
             )
-            assert cli.main(["migrate", "--db", owner, "--desk-login", DESK]) == 0
             with pytest.raises(DatabaseOpenError, match=f"The login {sidekick} owns the clinic's tables"):
                 open_database(with_login(owner, sidekick))
     finally:
