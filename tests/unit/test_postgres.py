@@ -423,6 +423,7 @@ HISTORY_ATTACKS = (
     "CREATE TABLE audit_log_copy (id INTEGER)",
     "SET session_replication_role = replica",
     "SELECT setval(pg_get_serial_sequence('session_event', 'id'), 1)",
+    "INSERT INTO schema_migration (version, name, applied_at) VALUES (99, 'from the future', now())",
 )
 
 
@@ -516,6 +517,17 @@ def test_a_desk_on_a_database_behind_its_schema_asks_for_the_administrator(
         )
         assert cli.main(["migrate", "--db", owner, "--desk-login", DESK]) == 0
         open_database(desk_address(owner)).close()
+
+
+def test_migrate_run_with_the_desks_login_says_whose_tables_they_are_and_changes_nothing(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["migrate", "--db", db_url, "--desk-login", DESK]) == 2
+    assert capsys.readouterr().err == (
+        f"desk-app migrate: The clinic's tables in {postgres.describe(db_url)} belong to the login {OWNER}: "
+        "run desk-app migrate as that login. Nothing was changed.\n"
+    )
+    open_database(db_url).close()  # the desks' rights are as they were
 
 
 @pytest.mark.parametrize(
