@@ -110,17 +110,29 @@ def _parser() -> argparse.ArgumentParser:
         help="restore even a backup that is not of this clinic's database, or a demo over real records",
     )
     with_db(commands.add_parser("check", help="check that the database is whole and undamaged"))
+    desk_login_help = "the login every desk signs in with (an existing role); given only what a desk needs"
+    migrate = with_db(
+        commands.add_parser(
+            "migrate",
+            help="create or upgrade a PostgreSQL database, as the login that owns it (the administrator)",
+            description="Example: desk-app migrate --db postgresql://clinic_owner@clinic-server:5432/"
+            "treatment_desk --desk-login clinic_desk. Run once, and again after each upgrade of the app.",
+        )
+    )
+    migrate.add_argument("--desk-login", required=True, metavar="NAME", help=desk_login_help)
     migrate_to = with_db(
         commands.add_parser(
             "migrate-to",
             help="copy this database (a file) into an empty PostgreSQL database, then check the copy",
-            description="Example: desk-app migrate-to postgresql://desk@clinic-server:5432/treatment_desk "
-            "--db ~/clinic.sqlite3. The password comes from ~/.pgpass, never from the command line.",
+            description="Example: desk-app migrate-to postgresql://clinic_owner@clinic-server:5432/"
+            "treatment_desk --desk-login clinic_desk --db ~/clinic.sqlite3, as the login that owns the "
+            "database. The password comes from ~/.pgpass, never from the command line.",
         )
     )
     migrate_to.add_argument(
-        "target", metavar="URL", help="postgresql://USER@HOST:PORT/NAME (an empty database)"
+        "target", metavar="URL", help="postgresql://OWNER@HOST:PORT/NAME (an empty database)"
     )
+    migrate_to.add_argument("--desk-login", required=True, metavar="NAME", help=desk_login_help)
     migrate_to.add_argument(
         "--undo",
         action="store_true",
@@ -255,7 +267,34 @@ def _record_verify_run(url: str, report: AuditReport, anchors: AnchorCheck | Non
         print(f"desk-app audit: the run could not be recorded in the audit trail ({error}).", file=sys.stderr)
 
 
-def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
+def _migrate(url: str, desk_login: str) -> int:
+    """Exit 0 when the server database is at this app's schema and the desks' login has exactly what
+    a desk needs; 2 when it cannot be opened or a login is refused (the message says why)."""
+    from desk_app.store.database import open_as_owner
+    from desk_app.store.migrations import LATEST_VERSION
+    from desk_app.store.postgres import describe, with_login
+
+    if not is_postgres_url(url):
+        print(
+            "desk-app migrate: works on a PostgreSQL database (--db postgresql://OWNER@HOST:PORT/NAME). "
+            "A database file is brought up to date by the app itself when it opens it.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        open_as_owner(url, desk_login).close()
+    except DatabaseOpenError as error:
+        print(f"desk-app migrate: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{describe(url)} is at schema {LATEST_VERSION}. The desks' login {desk_login} may read it, add "
+        "records and make only the changes a desk makes. Desks open it as "
+        f"{with_login(url, desk_login)} (the password in each desk's ~/.pgpass)."
+    )
+    return 0
+
+
+def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool = False) -> int:
     """Exit 0 when every row is copied and checked (or the move is undone); 1 when refused or stopped
     (the message says what is on the server); 2 when either database cannot be opened.
 
@@ -272,9 +311,9 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
         server_holds_copy_of,
         undo_moving,
     )
-    from desk_app.store.database import open_database
+    from desk_app.store.database import open_as_owner, open_database
     from desk_app.store.errors import OutcomeUnknown
-    from desk_app.store.postgres import describe, is_postgres_url
+    from desk_app.store.postgres import describe, is_postgres_url, with_login
 
     if not is_postgres_url(target_url) or is_postgres_url(source_url):
         print(
@@ -289,12 +328,12 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
         print(f"desk-app migrate-to: {error}", file=sys.stderr)
         return 2
     try:
-        target = open_database(target_url)
+        target = open_as_owner(target_url, desk_login)  # the tables made, the desks' login given its rights
     except DatabaseOpenError as error:
         source.close()
         print(f"desk-app migrate-to: {error}", file=sys.stderr)
         return 2
-    where = describe(target_url)
+    where = describe(with_login(target_url, desk_login))  # where the desks go, named in the file
     try:
         started = moving_to(source)
         if started is not None and started != where:
@@ -346,8 +385,9 @@ def _migrate_to(target_url: str, source_url: str, *, undo: bool = False) -> int:
         source.close()
         target.close()
     print(
-        "Point every desk at the server now (--db or DESK_APP_DB). The file is kept as it was and "
-        "marked as moved: the app no longer opens it."
+        f"Point every desk at postgresql://{where} now (--db or DESK_APP_DB), with the desks' login's "
+        "password in each desk's ~/.pgpass. The file is kept as it was and marked as moved: the app no "
+        "longer opens it."
     )
     return 0
 
@@ -437,8 +477,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_backup_command(args.command, url, args)
     if args.command == "unlock":
         return _unlock(args.initials, url)
+    if args.command == "migrate":
+        return _migrate(url, args.desk_login)
     if args.command == "migrate-to":
-        return _migrate_to(args.target, url, undo=args.undo)
+        return _migrate_to(args.target, url, args.desk_login, undo=args.undo)
     if args.command == "audit":
         return _verify_audit(url, args.against, args.checkpoint)
     if args.document == "register":

@@ -34,6 +34,13 @@ from desk_app.store.migrations import (
     schema_version,
 )
 from desk_app.store.models import SchemaMigration, database_proxy
+from desk_app.store.pg_roles import (
+    LoginRefused,
+    clinic_schema,
+    grant_desk_login,
+    refuse_unfit_desk_candidate,
+    refuse_unfit_desk_login,
+)
 from desk_app.store.postgres import (
     NOT_ENCRYPTED,
     SSL_REQUIRED_REFUSED,
@@ -196,13 +203,14 @@ def open_database(
 ) -> Database:
     """Open (creating if new, unless `create` is False) and migrate the database at `url`; bind the models.
 
-    On PostgreSQL "creating" means creating the tables in an empty database that already exists.
+    On PostgreSQL nothing is created or migrated: the administrator does that (open_as_owner), and
+    a desk refuses the owner's login (see _open_postgres).
     A file whose move to a server did not finish opens only for `migrate-to` itself (`moving_ok`).
     A restore killed halfway is finished or undone first. A missing or empty file where there are
     signs of a clinic (`remembered`: files this PC has opened) is created only with `new_clinic`.
     """
     if is_postgres_url(url):
-        return _open_postgres(url, create=create)
+        return _open_postgres(url)
     path = sqlite_path_from_url(url)
     try:
         finish_unfinished_restore(path.resolve())
@@ -279,8 +287,9 @@ def _opening(db: Database, failure: Callable[[str], DatabaseOpenError]) -> Itera
         raise failure(" ".join(str(error).split()) or type(error).__name__) from None
 
 
-def _open_postgres(url: str, *, create: bool) -> Database:
-    """Connect, refuse a database of another program without writing to it, then migrate."""
+def _connected_postgres(url: str) -> tuple[ClinicPostgresDatabase, str]:
+    """A connection to the server database at `url` (refused for a database of another program),
+    and the database as messages name it. Ours or empty: nothing is written to it here."""
     try:
         db = ClinicPostgresDatabase(url)
     except PostgresAddressError as error:
@@ -305,18 +314,77 @@ def _open_postgres(url: str, *, create: bool) -> Database:
     with _opening(db, failure):
         db.connect()
         tables = db.get_tables()
-        if SchemaMigration._meta.table_name not in tables:
-            if tables:
-                raise DatabaseOpenError(
-                    f"The PostgreSQL database {where} holds another program's tables, not Treatment "
-                    "Desk's. It was not changed."
-                )
-            if not create:
-                raise DatabaseOpenError(f"There is no Treatment Desk database at {where} (it is empty).")
+        if SchemaMigration._meta.table_name not in tables and tables:
+            raise DatabaseOpenError(
+                f"The PostgreSQL database {where} holds another program's tables, not Treatment "
+                "Desk's. It was not changed."
+            )
+    return db, where
+
+
+def _open_postgres(url: str) -> Database:
+    """A desk's connection: as the desks' login, to a database the administrator has migrated.
+
+    A desk never creates or migrates a server database: its login may not change the schema (it
+    could then disable the triggers). It refuses the owner's login, a superuser, or a login with
+    rights a desk does not need; and a schema older or newer than this app's, telling who to ask.
+    """
+    db, where = _connected_postgres(url)
+    with _opening(db, lambda reason: DatabaseOpenError(f"Cannot use {where} ({reason}).")):
+        if clinic_schema(db) is None:  # not get_tables(): it lists only what this login may use
+            raise DatabaseOpenError(
+                f"There is no Treatment Desk database at {where} (it is empty). The clinic's "
+                "administrator makes it with desk-app migrate (see the README). Nothing was changed."
+            )
+        try:
+            refuse_unfit_desk_login(db)
+        except LoginRefused as refused:
+            raise DatabaseOpenError(str(refused)) from None
         database_proxy.initialize(db)
-        with long_job(db):  # a migration of a big clinic may take longer than an action may
-            migrate(db)
+        version = schema_version(db)
+        if version > LATEST_VERSION:
+            raise DatabaseOpenError(
+                f"The database {where} was written by a newer Treatment Desk (schema {version}; this "
+                f"version knows {LATEST_VERSION}). Please update the app. It was not changed."
+            )
+        if version < LATEST_VERSION:
+            raise DatabaseOpenError(
+                f"The database {where} has schema {version}, and this Treatment Desk needs schema "
+                f"{LATEST_VERSION}. Ask the clinic's administrator to run desk-app migrate with this "
+                "version (see the README); desks cannot upgrade a server database. Nothing was changed."
+            )
         ensure_database_id(db)
+    return db
+
+
+def open_as_owner(url: str, desk_login: str) -> Database:
+    """The administrator's way in (desk-app migrate, migrate-to), as the login that owns the tables:
+    create or upgrade them, then give the desks' login what a desk needs and nothing more.
+
+    The desks' login is checked before anything changes; the tables of another login are refused.
+    """
+    db, where = _connected_postgres(url)
+    with _opening(db, lambda reason: DatabaseOpenError(f"Cannot migrate {where} ({reason}).")):
+        if SchemaMigration._meta.table_name in db.get_tables():
+            owner, is_owner = db.execute_sql(
+                "SELECT pg_get_userbyid(relowner), pg_has_role(current_user, relowner, 'USAGE') "
+                "FROM pg_class WHERE oid = to_regclass('schema_migration')"
+            ).fetchone()
+            if not is_owner:
+                raise DatabaseOpenError(
+                    f"The clinic's tables in {where} belong to the login {owner}: run desk-app migrate "
+                    "as that login. Nothing was changed."
+                )
+        try:
+            refuse_unfit_desk_candidate(db, desk_login)
+            database_proxy.initialize(db)
+            with long_job(db):  # a migration of a big clinic may take longer than an action may
+                migrate(db)
+                ensure_database_id(db)
+                with db.atomic():  # the write lock: two administrators at once grant in turn
+                    grant_desk_login(db, desk_login)
+        except LoginRefused as refused:
+            raise DatabaseOpenError(str(refused)) from None
     return db
 
 

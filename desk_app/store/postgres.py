@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg
 from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, Psycopg3Adapter
@@ -184,6 +184,13 @@ def describe(url: str) -> str:
     where = parts.hostname or "the local server"
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.username + '@' if parts.username else ''}{where}{port}/{parts.path.strip('/')}"
+
+
+def with_login(url: str, login: str) -> str:
+    """The same address with another login: where the desks connect, given the owner's address."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{quote(login, safe='')}@{host}"))
 
 
 class ServerNotAnswering(psycopg.OperationalError):

@@ -33,7 +33,7 @@ COMMANDS = {
     "backup": ["backup", "{folder}"],
     "restore": ["restore", "{folder}/backup.sqlite3"],
     "check": ["check"],
-    "migrate-to": ["migrate-to", "postgresql://desk@127.0.0.1:9/treatment_desk"],
+    "migrate-to": ["migrate-to", "postgresql://owner@127.0.0.1:9/treatment_desk", "--desk-login", "desk"],
     "audit": ["audit", "verify"],
 }
 

@@ -22,11 +22,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
+
 URL_VARIABLE = "DESK_APP_TEST_PG_URL"
 SKIP_VARIABLE = "DESK_APP_TEST_PG_SKIP"
 REQUIRED_VARIABLE = "DESK_APP_TEST_POSTGRES"
-USER = "desk_test"
+USER = "desk_test"  # the server's superuser: makes and empties the tests' databases
 DATABASE = "desk_test"
+# As in a clinic (README): the login that owns the tables and migrates, and the desks' login.
+OWNER = "clinic_owner"
+DESK = "clinic_desk"
 _FAST_AND_FORGETFUL = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
 
 
@@ -87,11 +92,20 @@ def running_server() -> Iterator[str]:
         run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", log, "-w", "start")
         try:
             run(str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE)
-            yield f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}"
+            url = f"postgresql://{USER}@127.0.0.1:{port}/{DATABASE}"
+            _create_logins(url)
+            yield url
         finally:
             run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _create_logins(url: str) -> None:
+    """The owner's and the desks' logins, made once for the whole run (roles belong to the server)."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        for login in (OWNER, DESK):
+            admin.execute(f"CREATE ROLE {login} LOGIN")
 
 
 def main(command: list[str]) -> int:

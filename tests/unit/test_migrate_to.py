@@ -22,7 +22,8 @@ from desk_app.store.copying import TABLES
 from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.desk import Desk
 from tests.support.people import FAST_HASHER, PASSWORD, add_member
-from tests.support.pg_databases import emptied_postgres_database
+from tests.support.pg_databases import desk_address, emptied_postgres_database, owner_address
+from tests.support.pg_server import DESK
 from tests.support.raw_sql import run_sql
 from tests.support.seal_rows import unsealed
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
@@ -30,7 +31,8 @@ from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_al
 
 @pytest.fixture
 def pg_url() -> str:
-    return emptied_postgres_database()
+    """The server database, as the owner's login that migrate-to runs as."""
+    return owner_address(emptied_postgres_database())
 
 
 @pytest.fixture
@@ -91,10 +93,10 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
     nurse: Staff,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
     out = capsys.readouterr().out
     rows, head = rows_before_the_moved_mark(clinic_file)
-    target = open_database(pg_url, create=False)
+    target = open_database(desk_address(pg_url), create=False)
     try:
         assert every_row(target) == rows
         assert f"head hash {head}" in out and "every table's row count matches" in out
@@ -121,8 +123,8 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
 def test_the_file_is_marked_as_moved_and_no_desk_opens_it_any_more(
     clinic_file: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
-    where = pg_url.removeprefix("postgresql://")
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
+    where = desk_address(pg_url).removeprefix("postgresql://")
     with pytest.raises(
         DatabaseOpenError, match=f"were moved to the clinic's PostgreSQL database.*--db postgresql://{where}"
     ):
@@ -132,7 +134,9 @@ def test_the_file_is_marked_as_moved_and_no_desk_opens_it_any_more(
             "SELECT action, detail FROM audit_log ORDER BY id DESC LIMIT 1"
         ).fetchone()
     assert (action, unsealed(detail)) == ("records moved to PostgreSQL", {"to": where})
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 2  # so it is not copied twice
+    assert (
+        cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 2
+    )  # so it is not copied twice
     assert "were moved to the clinic's PostgreSQL database" in capsys.readouterr().err
 
 
@@ -140,13 +144,13 @@ def test_a_server_database_that_already_holds_records_is_refused_and_nothing_is_
     clinic_file: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     second_clinic = shutil.copyfile(clinic_file, clinic_file.with_name("second.sqlite3"))
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
-    target = open_database(pg_url, create=False)
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
+    target = open_database(desk_address(pg_url), create=False)
     before = every_row(target)
     target.close()
-    assert cli.main(["migrate-to", pg_url, "--db", str(second_clinic)]) == 1
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(second_clinic)]) == 1
     assert "already holds records; nothing was copied" in capsys.readouterr().err
-    target = open_database(pg_url, create=False)
+    target = open_database(desk_address(pg_url), create=False)
     try:
         assert every_row(target) == before
     finally:
@@ -160,9 +164,9 @@ def test_a_file_whose_audit_trail_is_broken_is_not_copied(
     run_sql(source, "DROP TRIGGER audit_log_no_update")
     run_sql(source, "UPDATE audit_log SET detail = '{}' WHERE id = 3")
     source.close()
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 1
     assert "audit trail is broken (row 3" in capsys.readouterr().err
-    target = open_database(pg_url, create=False)
+    target = open_database(desk_address(pg_url), create=False)
     try:
         found = every_row(target)
         assert [key for key, _ in found.pop("clinic_setting")] == ["database id"]  # the server's own
@@ -181,7 +185,7 @@ def test_a_file_whose_audit_trail_is_broken_is_not_copied(
 def test_a_wrong_target_is_refused_before_anything_is_read(
     clinic_file: Path, target: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["migrate-to", target, "--db", str(clinic_file)]) == 2
+    assert cli.main(["migrate-to", target, "--desk-login", DESK, "--db", str(clinic_file)]) == 2
     assert message in capsys.readouterr().err
 
 
@@ -189,7 +193,7 @@ def test_a_missing_file_is_said_and_not_created(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     missing = tmp_path / "nowhere.sqlite3"
-    assert cli.main(["migrate-to", pg_url, "--db", str(missing)]) == 2
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(missing)]) == 2
     assert "There is no database at" in capsys.readouterr().err
     assert not missing.exists()
 
@@ -214,13 +218,13 @@ def test_a_move_killed_before_the_servers_commit_leaves_the_file_closed_and_a_re
     with monkeypatch.context() as patch:
         patch.setattr(copying, "copy_database", killed)
         with pytest.raises(KeyboardInterrupt):
-            cli.main(["migrate-to", pg_url, "--db", str(clinic_file)])
-    where = pg_url.removeprefix("postgresql://")
+            cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)])
+    where = desk_address(pg_url).removeprefix("postgresql://")
     assert moving_mark(clinic_file) == where
     with pytest.raises(DatabaseOpenError, match="move did not finish.*migrate-to"):
         open_database(str(clinic_file))  # no desk works on the file meanwhile
 
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
     assert "every table's row count matches" in capsys.readouterr().out
     with pytest.raises(DatabaseOpenError, match="were moved to"):
         open_database(str(clinic_file))
@@ -237,16 +241,16 @@ def test_a_move_killed_after_the_servers_commit_is_finished_by_a_rerun_without_c
     with monkeypatch.context() as patch:
         patch.setattr(copying, "mark_moved", killed)
         with pytest.raises(KeyboardInterrupt):
-            cli.main(["migrate-to", pg_url, "--db", str(clinic_file)])
+            cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)])
     with pytest.raises(DatabaseOpenError, match="move did not finish"):
         open_database(str(clinic_file))  # the server is live: the file must not be
-    target = open_database(pg_url, create=False)
+    target = open_database(desk_address(pg_url), create=False)
     copied = every_row(target)
     target.close()
 
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
     assert "already holds every record of this file" in capsys.readouterr().out
-    target = open_database(pg_url, create=False)
+    target = open_database(desk_address(pg_url), create=False)
     try:
         assert every_row(target) == copied
     finally:
@@ -265,9 +269,9 @@ def test_an_unfinished_move_can_be_undone_while_the_server_does_not_hold_the_rec
             copying, "copy_database", lambda source, target: (_ for _ in ()).throw(KeyboardInterrupt)
         )
         with pytest.raises(KeyboardInterrupt):
-            cli.main(["migrate-to", pg_url, "--db", str(clinic_file)])
+            cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)])
 
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file), "--undo"]) == 0
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file), "--undo"]) == 0
     assert moving_mark(clinic_file) is None
     open_database(str(clinic_file)).close()  # a desk may work on the file again
 
@@ -278,12 +282,12 @@ def test_a_move_is_refused_while_a_desk_has_the_file_open(
     desk_at_work = open_database(str(clinic_file))
     try:
         desk_at_work.execute_sql("SELECT 1")
-        assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+        assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 1
         assert f"process {os.getpid()}" in capsys.readouterr().err
     finally:
         desk_at_work.close()
     assert moving_mark(clinic_file) is None  # nothing was marked: the desk may go on
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
 
 
 def test_a_commit_that_may_or_may_not_have_reached_the_server_keeps_the_file_closed(
@@ -300,9 +304,11 @@ def test_a_commit_that_may_or_may_not_have_reached_the_server_keeps_the_file_clo
 
     with monkeypatch.context() as patch:
         patch.setattr(copying, "copy_database", lost_at_commit)
-        assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 1
+        assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 1
     assert "may or may not" in capsys.readouterr().err
     assert moving_mark(clinic_file) is not None
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file), "--undo"]) == 1  # the server has it
-    assert cli.main(["migrate-to", pg_url, "--db", str(clinic_file)]) == 0
+    assert (
+        cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file), "--undo"]) == 1
+    )  # the server has it
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
     assert "already holds every record of this file" in capsys.readouterr().out

@@ -30,7 +30,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.patients import PossibleDuplicate
 from tests.support.people import FAST_HASHER
-from tests.support.pg_databases import fresh_postgres_database
+from tests.support.pg_databases import fresh_postgres_database, migrated
 from tests.support.raw_sql import run_sql
 
 pytestmark = pytest.mark.both_databases
@@ -711,7 +711,7 @@ def test_migration_6_folds_the_stored_words_again_so_look_alike_names_are_found(
     with monkeypatch.context() as patch:
         patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:5])
         patch.setattr(migrations, "LATEST_VERSION", 5)
-        old = open_database(unmigrated_url)
+        old = migrated(unmigrated_url)
     try:
         assert migrations.schema_version(old) == 5
         with old.atomic():
@@ -751,7 +751,7 @@ def test_migration_6_folds_the_stored_words_again_so_look_alike_names_are_found(
     finally:
         old.close()
 
-    db = open_database(unmigrated_url)
+    db = migrated(unmigrated_url)
     try:
         assert migrations.schema_version(db) == migrations.LATEST_VERSION
         desk = Desk(db, procedure, clock, FAST_HASHER)

@@ -18,23 +18,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
+from uuid import uuid4
 
 import psycopg
 import pytest
 from peewee import Database, InternalError, PostgresqlDatabase
 
+from desk_app import cli
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
-from desk_app.store import postgres
+from desk_app.store import migrations, postgres
 from desk_app.store.audit import chain_hash
-from desk_app.store.database import DatabaseOpenError, open_database
+from desk_app.store.copying import TABLES
+from desk_app.store.database import DatabaseOpenError, open_as_owner, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import OutcomeUnknown, StoreUnavailable
 from desk_app.store.migrations import LATEST_VERSION
-from tests.support.pg_databases import fresh_postgres_database, server_url
-from tests.support.raw_sql import other_connection
+from desk_app.store.models import SchemaMigration
+from desk_app.store.postgres import with_login
+from tests.support.people import add_member
+from tests.support.pg_databases import desk_address, fresh_postgres_database, owner_address, server_url
+from tests.support.pg_server import DESK, OWNER
+from tests.support.raw_sql import other_connection, run_sql
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
 
 REPO = Path(__file__).resolve().parents[2]
@@ -379,11 +387,12 @@ def test_a_tick_is_the_same_instant_whatever_time_zone_another_program_reads_it_
 def test_another_program_cannot_change_empty_or_delete_an_append_only_table(
     db_url: str, desk: Desk, nurse: Staff, clock: ManualClock, statement: str
 ) -> None:
+    """Even with the owner's login, which has every right on the tables, the triggers refuse."""
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     desk.update_patient(patient.id, {"phone": "07700 900123"}, nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
     desk.record_print(DocumentKind.PATIENT_HISTORY, patient.id, None, "paper", 1, nurse.name, nurse.id)
-    with psycopg.connect(db_url, autocommit=True) as other:  # as psql would, with the same login
+    with psycopg.connect(owner_address(db_url), autocommit=True) as other:  # as psql would
         for table in APPEND_ONLY:
             before = other.execute(f"SELECT count(*) FROM {table}").fetchone()
             assert before[0] > 0 or table == "clinic_setting_change"
@@ -393,6 +402,148 @@ def test_another_program_cannot_change_empty_or_delete_an_append_only_table(
                 other.execute(statement.format(table=table))
             assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == before
     assert desk.verify_audit().ok
+
+
+# --- the owner's login and the desks' login ----------------------------------------------------------
+
+# What someone with a desk's password would try on the history (issue 17): each refused by the server.
+HISTORY_ATTACKS = (
+    "ALTER TABLE session_event DISABLE TRIGGER USER",
+    "ALTER TABLE audit_log DISABLE TRIGGER USER",
+    "DROP TRIGGER audit_log_append_only ON audit_log",
+    "DELETE FROM session_event",
+    "DELETE FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)",
+    "TRUNCATE session_event CASCADE",
+    "TRUNCATE audit_log",
+    "UPDATE audit_log SET detail = '{}'",
+    "UPDATE treatment_session SET patient_id = patient_id",
+    "UPDATE staff SET created_at = now()",
+    "ALTER TABLE staff ADD COLUMN note TEXT",
+    "DROP TABLE print_log",
+    "CREATE TABLE audit_log_copy (id INTEGER)",
+    "SET session_replication_role = replica",
+    "SELECT setval(pg_get_serial_sequence('session_event', 'id'), 1)",
+    "INSERT INTO schema_migration (version, name, applied_at) VALUES (99, 'from the future', now())",
+)
+
+
+def test_the_desks_login_cannot_disable_a_trigger_delete_truncate_or_alter_the_history(
+    db_url: str, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    signed_out_session(desk, clock, patient.id, nurse)
+    counted = "SELECT (SELECT count(*) FROM session_event), (SELECT count(*) FROM audit_log)"
+    with psycopg.connect(db_url, autocommit=True) as intruder:  # psql with a desk's password
+        assert intruder.execute("SELECT current_user").fetchone() == (DESK,)
+        before = intruder.execute(counted).fetchone()
+        allowed = []
+        for attack in HISTORY_ATTACKS:
+            try:
+                intruder.execute(attack)
+            except psycopg.errors.InsufficientPrivilege:
+                continue
+            allowed.append(attack)
+        assert allowed == []
+        assert intruder.execute(counted).fetchone() == before
+    assert tables(db_url) == sorted(model._meta.table_name for model in (*TABLES, SchemaMigration))
+    assert desk.verify_audit().ok
+
+
+def test_a_desk_works_as_the_desks_login(db: Database, desk: Desk, nurse: Staff, clock: ManualClock) -> None:
+    """Sessions, ticks, sign-out, a correction of a registration, a takeover: all a desk's login may do."""
+    assert db.execute_sql("SELECT current_user").fetchone() == (DESK,)
+    clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.update_patient(patient.id, {"given_names": "Zoe"}, nurse.id)
+    signed_out_session(desk, clock, patient.id, nurse)
+    running = desk.start_session(patient.id, nurse.id)
+    tick_all(desk, running.id, SIGN_IN, nurse.id)
+    desk.take_over(running.id, clinician.id)
+    assert [found.given_names for found in desk.search_patients("zoe")] == ["Zoe"]
+    assert desk.verify_audit().ok
+
+
+@pytest.mark.parametrize("who", ["owner", "superuser"])
+def test_a_desk_given_the_owners_or_a_superusers_address_refuses_to_open_and_says_why(
+    db_url: str, who: str
+) -> None:
+    url = owner_address(db_url) if who == "owner" else with_login(db_url, urlsplit(server_url()).username)
+    login = urlsplit(url).username
+    with pytest.raises(DatabaseOpenError) as refused:
+        open_database(url)
+    assert str(refused.value) == (
+        f"The login {login} owns the clinic's tables (or may act as their owner, or as a superuser): "
+        "with it anyone could rewrite or delete the records. Desks must sign in with the desks' login; "
+        "the owner only runs desk-app migrate. Put the desks' login in the address (--db or DESK_APP_DB; "
+        "see the README). Nothing was changed."
+    )
+
+
+def test_a_right_given_to_the_desks_login_by_hand_is_refused_until_migrate_takes_it_back(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    owner = owner_address(db_url)
+    with psycopg.connect(owner, autocommit=True) as administrator:
+        administrator.execute(f"GRANT DELETE, TRUNCATE ON audit_log TO {DESK}")
+        administrator.execute("GRANT SELECT, UPDATE ON print_log TO PUBLIC")
+    try:
+        with pytest.raises(DatabaseOpenError) as refused:
+            open_database(db_url)
+        assert str(refused.value).startswith(
+            f"The login {DESK} may do more than a desk needs (DELETE on audit_log, TRUNCATE on audit_log, "
+            "UPDATE of print_log."
+        )
+        assert f"run desk-app migrate --desk-login {DESK}" in str(refused.value)
+    finally:
+        assert cli.main(["migrate", "--db", owner, "--desk-login", DESK]) == 0
+    assert f"Desks open it as {db_url}" in capsys.readouterr().out
+    open_database(db_url).close()
+
+
+def test_a_desk_on_a_database_behind_its_schema_asks_for_the_administrator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with fresh_postgres_database() as owner:
+        with monkeypatch.context() as patch:  # migrated by the version before this one
+            patch.setattr(migrations, "LATEST_VERSION", LATEST_VERSION - 1)
+            open_as_owner(owner, DESK).close()
+        with pytest.raises(DatabaseOpenError) as refused:
+            open_database(desk_address(owner))
+        assert str(refused.value) == (
+            f"The database {postgres.describe(desk_address(owner))} has schema {LATEST_VERSION - 1}, and "
+            f"this Treatment Desk needs schema {LATEST_VERSION}. Ask the clinic's administrator to run "
+            "desk-app migrate with this version (see the README); desks cannot upgrade a server database. "
+            "Nothing was changed."
+        )
+        assert cli.main(["migrate", "--db", owner, "--desk-login", DESK]) == 0
+        open_database(desk_address(owner)).close()
+
+
+def test_migrate_run_with_the_desks_login_says_whose_tables_they_are_and_changes_nothing(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["migrate", "--db", db_url, "--desk-login", DESK]) == 2
+    assert capsys.readouterr().err == (
+        f"desk-app migrate: The clinic's tables in {postgres.describe(db_url)} belong to the login {OWNER}: "
+        "run desk-app migrate as that login. Nothing was changed.\n"
+    )
+    open_database(db_url).close()  # the desks' rights are as they were
+
+
+@pytest.mark.parametrize(
+    ("login", "message"),
+    [
+        ("nobody_here", "There is no login named nobody_here on the server"),
+        (OWNER, f"{OWNER} cannot be the desks' login: it is the login running this command"),
+    ],
+)
+def test_migrate_refuses_a_desks_login_that_is_missing_or_the_owner_and_creates_nothing(
+    login: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with fresh_postgres_database() as owner:
+        assert cli.main(["migrate", "--db", owner, "--desk-login", login]) == 2
+        assert message in capsys.readouterr().err
+        assert tables(owner) == []
 
 
 # --- search ----------------------------------------------------------------------------------------
@@ -451,11 +602,13 @@ def test_a_connection_the_server_dropped_between_actions_is_opened_again_for_the
 # --- several desks starting at once -----------------------------------------------------------------
 
 
-def test_desks_opening_a_new_database_at_the_same_moment_migrate_it_once(tmp_path: Path) -> None:
-    """The first desks of a new clinic started together: each waits for the write lock, and one
-    applies each migration; none fails on tables another has just made."""
+def test_migrations_started_at_the_same_moment_migrate_the_database_once(tmp_path: Path) -> None:
+    """Two administrators (or one, twice) running desk-app migrate together on a new clinic: each
+    waits for the write lock, and one applies each migration; none fails on tables another has just
+    made, and the grants are given in turn."""
     opener = (
-        "import sys; from desk_app.store.database import open_database; open_database(sys.argv[1]).close()"
+        "import sys; from desk_app.store.database import open_as_owner; "
+        f"open_as_owner(sys.argv[1], {DESK!r}).close()"
     )
     with fresh_postgres_database() as url, other_connection(url) as other:
         other.hold_the_write_lock()
@@ -681,9 +834,43 @@ def test_verify_names_an_event_whose_audit_detail_was_forged_as_text_that_is_not
         (event_id,),
     ).fetchone()
     forged = "identity confirmed, trust me"
-    db.execute_sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
-    db.execute_sql(
-        "UPDATE audit_log SET detail = %s, hash = %s WHERE id = %s",
+    run_sql(db, "ALTER TABLE audit_log DISABLE TRIGGER USER")  # with the owner's login
+    run_sql(
+        db,
+        "UPDATE audit_log SET detail = ?, hash = ? WHERE id = ?",
         (forged, chain_hash(row_id, at, staff_id, action, subject, subject_id, forged, prev_hash), row_id),
     )
     assert desk.verify_audit().problem == f"session event {event_id} differs from its audit row"
+
+
+def test_a_login_not_given_a_desks_rights_or_that_may_become_the_owner_is_refused_saying_why(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A login the administrator forgot to name to migrate is told to ask for it. A member of the
+    owner's role without INHERIT has none of the owner's rights until SET ROLE, yet could then
+    disable every trigger: it is refused as the owner is, as the desks' login and at a desk."""
+    sidekick = f"desk_{uuid4().hex[:8]}"
+    with psycopg.connect(server_url(), autocommit=True) as server:
+        server.execute(f"CREATE ROLE {sidekick} LOGIN NOINHERIT")
+    try:
+        with fresh_postgres_database() as owner, psycopg.connect(owner, autocommit=True) as administrator:
+            assert cli.main(["migrate", "--db", owner, "--desk-login", DESK]) == 0
+            # migrate let only the desks' login in; an administrator lets this one in by hand
+            administrator.execute(f"GRANT CONNECT ON DATABASE {urlsplit(owner).path[1:]} TO {sidekick}")
+            with pytest.raises(DatabaseOpenError) as refused:
+                open_database(with_login(owner, sidekick))
+            assert str(refused.value).startswith(
+                f"The login {sidekick} has not been given what a desk needs (USAGE on schema public, "
+            )
+            assert f"run desk-app migrate --desk-login {sidekick}. Nothing was changed." in str(refused.value)
+            with psycopg.connect(server_url(), autocommit=True) as server:
+                server.execute(f"GRANT {OWNER} TO {sidekick}")
+            assert cli.main(["migrate", "--db", owner, "--desk-login", sidekick]) == 2
+            assert (
+                f"{sidekick} cannot be the desks' login: it may act as the owner" in capsys.readouterr().err
+            )
+            with pytest.raises(DatabaseOpenError, match=f"The login {sidekick} owns the clinic's tables"):
+                open_database(with_login(owner, sidekick))
+    finally:
+        with psycopg.connect(server_url(), autocommit=True) as server:
+            server.execute(f"DROP ROLE {sidekick}")
