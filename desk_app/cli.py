@@ -228,7 +228,7 @@ def _verify_audit(url: str, against: list[str], typed: list[str]) -> int:
             print(f"NOTE: {notice}")
         for failure in anchors.failures:
             print(f"Checkpoint FAILED: {failure}.", file=sys.stderr)
-        print(anchors.summary(len(checkpoints)), file=sys.stdout if ok else sys.stderr)
+        print(anchors.summary(), file=sys.stdout if ok else sys.stderr)
     _record_verify_run(url, report, anchors)
     return 0 if ok else 1
 

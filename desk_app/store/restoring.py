@@ -4,7 +4,8 @@ it open, audited, and safe to kill at any point.
 The steps, each leaving something the next start can act on:
 1. the backup is checked (whole, its audit trail unbroken, this clinic's, not a demo over a real
    clinic) and copied beside the live file as a hidden working copy, with the restore recorded in its
-   audit trail;
+   audit trail, and that row's checkpoint written beside the backup (anchor_check.py believes a
+   restore row only when its restore checkpoint confirms it);
 2. a journal naming the files is written (and locked while the restore runs): from here on no desk
    opens the database;
 3. the live file is renamed to a kept `replaced` copy, then the working copy to the live name;
@@ -30,7 +31,20 @@ from peewee import SqliteDatabase
 
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.backup import BackupError, check_file
-from desk_app.store.files import SIDE_FILES, create_private_file, read_only_connection, read_only_uri
+from desk_app.store.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    restore_checkpoint_name,
+    trail_of_file,
+    write_checkpoint,
+)
+from desk_app.store.files import (
+    SIDE_FILES,
+    create_private_file,
+    read_only_connection,
+    read_only_uri,
+    sync_folder,
+)
 from desk_app.store.identity import database_id_in_file, setting_in_file
 from desk_app.store.migrations import AUDITED_SCHEMA
 from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
@@ -50,15 +64,6 @@ def journal_path(live: Path) -> Path:
 
 def working_copy_path(live: Path) -> Path:
     return live.with_name(f".{live.name}.restoring")
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make renames in `folder` durable before the next step relies on them."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _replaced_name(live: Path, at: datetime) -> Path:
@@ -155,6 +160,17 @@ def _prepare_working_copy(
     return Restored(kept, rows, head)
 
 
+def _write_restore_checkpoint(partial: Path, source: Path, live: Path, now: datetime) -> None:
+    """The restore row's checkpoint (its number and hash, the backup named), in the backup's folder.
+    Written before the live file is touched: a restore that cannot leave it is not made."""
+    rows, head, first = trail_of_file(partial)
+    with closing(read_only_connection(partial)) as copy:
+        owner = database_id_in_file(copy)
+    target = source.parent / restore_checkpoint_name(now, owner)
+    point = Checkpoint(rows, head, now, owner, target.name, first, restored_from=source.name)
+    write_checkpoint(target, point, live)
+
+
 def _write_journal(live: Path, kept: Path | None) -> int:
     """The journal, written whole under a temporary name and renamed into place already locked;
     returns its descriptor, held (with the lock) until the restore is over."""
@@ -178,7 +194,7 @@ def _write_journal(live: Path, kept: Path | None) -> int:
         ) from None
     try:
         working.unlink()
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
     except BaseException:
         os.close(fd)
         raise
@@ -239,6 +255,14 @@ def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
     try:
+        _write_restore_checkpoint(partial, source, live, now)
+    except (CheckpointError, OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(
+            f"Not restored: the restore's checkpoint could not be written beside the backup ({error}). "
+            f"{live} was left as it was."
+        ) from None
+    try:
         journal = _write_journal(live, kept)
     except OSError as error:
         partial.unlink(missing_ok=True)
@@ -255,11 +279,11 @@ def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
             _fold_wal_into(live)
             os.replace(live, kept)
         _set_aside_side_files(live, kept)
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
         os.replace(partial, live)
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
         journal_path(live).unlink()
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
     finally:
         os.close(journal)
     return restored
@@ -290,7 +314,7 @@ def _undo(live: Path, partial: Path, kept: Path | None) -> None:
     if not live.exists() and kept is not None and kept.exists():
         os.replace(kept, live)
     journal_path(live).unlink(missing_ok=True)
-    _sync_folder(live.parent)
+    sync_folder(live.parent)
 
 
 def finish_unfinished_restore(live: Path) -> str | None:
@@ -323,7 +347,7 @@ def finish_unfinished_restore(live: Path) -> str | None:
         else:
             done = "cleared"  # nothing of the restore is left to finish or undo
         journal.unlink(missing_ok=True)
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
         return done
     finally:
         os.close(fd)

@@ -299,7 +299,7 @@ def test_a_checkpoint_typed_from_a_footer_holds_and_a_wrong_one_fails(
     assert check_checkpoints(db, good, []).held == 1
     wrong, _ = gather_checkpoints([], [f"{rows}:{'0' * 12}"])
     assert check_checkpoints(db, wrong, []).failures == [
-        f"row {rows}'s hash differs from checkpoint typed {rows}:{'0' * 12} (row {rows}, time on the paper)"
+        f"row {rows}'s hash differs from checkpoint typed {rows}:{'0' * 12} (row {rows}, no time given)"
     ]
     for typo in ("12", "12:abc", "x:1a2b3c4d5e6f", "12:not-hex-at-all"):
         with pytest.raises(CheckpointError, match="ROW:HASH"):
@@ -354,7 +354,7 @@ def test_cli_verify_against_a_folder_fails_a_rollback_and_records_its_run_in_the
     db.close()
     untouched = head_of_file(db_path)
     assert cli.main(["audit", "verify", "--db", str(db_path), "--against", str(folder)]) == 0
-    assert "4 of 4 checkpoints held." in capsys.readouterr().out
+    assert "4 of 4 checkpoint files held." in capsys.readouterr().out
     assert head_of_file(db_path) == untouched, "a file the app has not opened here is a copy: only read"
 
     for side in ("-wal", "-shm"):
