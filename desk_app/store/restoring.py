@@ -34,8 +34,9 @@ from desk_app.store.backup import BackupError, check_file
 from desk_app.store.checkpoints import (
     Checkpoint,
     CheckpointError,
+    first_hash_of,
+    head_of,
     restore_checkpoint_name,
-    trail_of_file,
     write_checkpoint,
 )
 from desk_app.store.files import (
@@ -126,9 +127,9 @@ def _refuse_other_clinics(source: Path, live: Path, force: bool) -> None:
 
 def _prepare_working_copy(
     source: Path, live: Path, partial: Path, now: datetime, backup: Restored
-) -> Restored:
+) -> tuple[Restored, Checkpoint]:
     """Copy the backup beside the live file and record the restore in its own audit trail, so the
-    restore and its record arrive together or not at all."""
+    restore and its record arrive together or not at all. Returns the restore row's checkpoint too."""
     kept, rows, head = backup.kept, backup.rows, backup.head_hash
     live_id = None
     if live.is_file() and check_file(live).ok:
@@ -152,23 +153,17 @@ def _prepare_working_copy(
                 "replaced_kept_as": kept.name if kept else None,
             }
             write_audit(db, now, None, "database restored from a backup", "database", None, detail)
+            row, row_hash = head_of(db)
+            setting = ClinicSetting.get_or_none(ClinicSetting.key == DATABASE_ID_SETTING)
+            owner = setting.value if setting else None
+            name = restore_checkpoint_name(now, owner)
+            point = Checkpoint(row, row_hash, now, owner, name, first_hash_of(db), restored_from=source.name)
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
     with open(partial, "rb+") as handle:
         os.fsync(handle.fileno())
-    return Restored(kept, rows, head)
-
-
-def _write_restore_checkpoint(partial: Path, source: Path, live: Path, now: datetime) -> None:
-    """The restore row's checkpoint (its number and hash, the backup named), in the backup's folder.
-    Written before the live file is touched: a restore that cannot leave it is not made."""
-    rows, head, first = trail_of_file(partial)
-    with closing(read_only_connection(partial)) as copy:
-        owner = database_id_in_file(copy)
-    target = source.parent / restore_checkpoint_name(now, owner)
-    point = Checkpoint(rows, head, now, owner, target.name, first, restored_from=source.name)
-    write_checkpoint(target, point, live)
+    return Restored(kept, rows, head), point
 
 
 def _write_journal(live: Path, kept: Path | None) -> int:
@@ -250,12 +245,16 @@ def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
     partial = working_copy_path(live)
     partial.unlink(missing_ok=True)  # a working copy with no journal: a restore killed while copying
     try:
-        restored = _prepare_working_copy(source, live, partial, now, Restored(kept, rows, head))
+        restored, restore_point = _prepare_working_copy(
+            source, live, partial, now, Restored(kept, rows, head)
+        )
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
     try:
-        _write_restore_checkpoint(partial, source, live, now)
+        # The restore row's checkpoint, beside the backup, before the live file is touched: a
+        # restore that cannot leave it is not made (anchor_check.py believes no restore row without it).
+        write_checkpoint(source.parent / restore_point.name, restore_point, live)
     except (CheckpointError, OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
         raise BackupError(
