@@ -105,43 +105,50 @@ def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: l
                 "is it the right folder, or was the database's id changed?"
             )
     rows_now, _ = head_of(db)
-    confirmed, unconfirmed = _sort_restores(db, mine, result)
+    restores = _sort_restores(db, mine, result)
     where = ", ".join(dict.fromkeys(point.source for point in checkpoints if point.source))
-    named_restores: set[int] = set()  # unconfirmed restore rows already named (each once)
     for point in (point for point in mine if point.restored_from is None):
         stored = hash_of_row(db, point.rows) if point.rows else None
         held = point.rows == 0 or (stored is not None and _matches(stored, point))
         result.files += not point.typed
         result.typed += point.typed
-        if held:
-            result.held_files += not point.typed
-            result.held_typed += point.typed
-        elif point.at is not None and (restore := _restore_after(point, confirmed)) is not None:
-            result.rolled_back += 1
-            result.notices.append(
-                f"{named(point)} was rolled back by the restore at audit row {restore.row} "
-                f"({shown_time(restore.at)}) from backup {restore.backup}, which held "
-                f"{restore.backup_rows} rows."
-            )
-        else:
-            if point.at is None and _restore_after(point, confirmed + unconfirmed) is not None:
-                result.failures.append(
-                    f"{named(point)} could only be explained by a restore: {_GIVE_THE_TIME}"
-                )
-            elif (
-                restore := _restore_after(point, unconfirmed)
-            ) is not None and restore.row not in named_restores:
-                named_restores.add(restore.row)
-                result.failures.append(
-                    f"audit row {restore.row} says the database was restored from a backup, but no "
-                    f"restore checkpoint in {where or 'the checkpoints given'} confirms it"
-                )
+        result.held_files += held and not point.typed
+        result.held_typed += held and point.typed
+        if not held and not _rolled_back(point, restores, result, where or "the checkpoints given"):
             result.failures.append(
                 f"the trail has only {rows_now} rows; {named(point)} recorded {point.rows}"
                 if stored is None
                 else f"row {point.rows}'s hash differs from {named(point)}"
             )
     return result
+
+
+@dataclass
+class _Restores:
+    confirmed: list[_Restore]  # by their restore checkpoints
+    unconfirmed: list[_Restore]
+    named: set[int] = field(default_factory=set)  # unconfirmed restore rows already named as failures
+
+
+def _rolled_back(point: Checkpoint, restores: _Restores, result: AnchorCheck, where: str) -> bool:
+    """Whether a confirmed restore after `point` rolled its row back (said as a notice). A restore
+    that is not confirmed, or a checkpoint with no time that only a restore could explain, fails."""
+    if point.at is not None and (restore := _restore_after(point, restores.confirmed)) is not None:
+        result.rolled_back += 1
+        result.notices.append(
+            f"{named(point)} was rolled back by the restore at audit row {restore.row} "
+            f"({shown_time(restore.at)}) from backup {restore.backup}, which held {restore.backup_rows} rows."
+        )
+        return True
+    if point.at is None and _restore_after(point, restores.confirmed + restores.unconfirmed):
+        result.failures.append(f"{named(point)} could only be explained by a restore: {_GIVE_THE_TIME}")
+    elif (restore := _restore_after(point, restores.unconfirmed)) and restore.row not in restores.named:
+        restores.named.add(restore.row)
+        result.failures.append(
+            f"audit row {restore.row} says the database was restored from a backup, but no restore "
+            f"checkpoint in {where} confirms it"
+        )
+    return False
 
 
 def _of_this_trail(point: Checkpoint, own_id: str | None, own_first: str | None) -> bool:
@@ -188,10 +195,8 @@ def _restores(db: Database, result: AnchorCheck) -> list[_Restore]:
     return found
 
 
-def _sort_restores(
-    db: Database, checkpoints: list[Checkpoint], result: AnchorCheck
-) -> tuple[list[_Restore], list[_Restore]]:
-    """(confirmed, unconfirmed) restores. Anyone with the file can append a restore row: one that
+def _sort_restores(db: Database, checkpoints: list[Checkpoint], result: AnchorCheck) -> _Restores:
+    """The restores, confirmed or not. Anyone with the file can append a restore row: one that
     does not follow the backup's last row, or that its backup's checkpoint contradicts, fails; one
     that no restore checkpoint (written by the restore beside the backup) confirms explains nothing.
     The app never restores a server's database: there every restore row fails."""
@@ -202,7 +207,7 @@ def _sort_restores(
             "restores a server's database"
             for restore in restores
         ]
-        return [], []
+        return _Restores([], [])
     sidecars = {point.name: point for point in checkpoints}
     restore_points = {
         (point.rows, point.head_hash, point.restored_from) for point in checkpoints if point.restored_from
@@ -230,7 +235,7 @@ def _sort_restores(
             confirmed.append(restore)
         else:
             unconfirmed.append(restore)
-    return confirmed, unconfirmed
+    return _Restores(confirmed, unconfirmed)
 
 
 def _restore_after(point: Checkpoint, restores: list[_Restore]) -> _Restore | None:
