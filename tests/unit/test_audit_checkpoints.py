@@ -539,3 +539,21 @@ def test_a_verify_run_the_database_refuses_to_record_is_said_not_a_traceback(
     remember_opened(db_path)
     assert cli.main(["audit", "verify", "--db", str(db_path)]) == 0
     assert "the run could not be recorded in the audit trail (disk I/O error)" in capsys.readouterr().err
+
+
+@pytest.mark.both_databases
+def test_on_a_server_which_the_app_never_restores_any_restore_row_fails(
+    db: Database, desk: Desk, nurse: Staff, clock: ManualClock, backend: str
+) -> None:
+    work(desk, nurse, 1)
+    forged = forge_restore_row(db, clock, *desk.audit_head())  # it follows the last row, as a restore's does
+    typed = f"{forged}:{desk.audit_head()[1][:12]}"
+
+    result = check_checkpoints(db, *gather_checkpoints([], [typed]))
+
+    server_says = (
+        f"audit row {forged} says the database was restored from a backup, but the app never restores a "
+        "server's database"
+    )
+    assert result.held == 1
+    assert (server_says in result.failures) == (backend == "postgresql")
