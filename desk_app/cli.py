@@ -155,8 +155,9 @@ def _parser() -> argparse.ArgumentParser:
         "--checkpoint",
         action="append",
         default=[],
-        metavar="N:HASH",
-        help="a checkpoint typed from a printed record's footer ('audit row N · hash HASH')",
+        metavar="N:HASH@TIME",
+        help="a checkpoint typed from a printed record's footer ('audit row N · hash HASH · DATE TIME'), "
+        "as N:HASH@YYYY-MM-DDTHH:MM; without the time a checkpoint only a restore explains fails",
     )
     return parser
 
@@ -210,7 +211,8 @@ def _unlock(initials: str, url: str) -> int:
 def _verify_audit(url: str, against: list[str], typed: list[str]) -> int:
     """Exit 0 with the row count and head hash when the chain holds (and every checkpoint given,
     a rollback by a restore the trail records being said, not failed); 1 naming the first break or
-    each checkpoint that fails; 2 when the database or a checkpoint cannot be read. A run on the
+    each checkpoint that fails (and a folder or file holding none of this trail's); 2 when the database
+    or a checkpoint cannot be read, or a folder or file given holds no checkpoint at all. A run on the
     live database (a server's, or a file this PC's app has opened) is recorded in it; a copy is only
     read."""
     from desk_app.store.anchor_check import check_checkpoints, gather_checkpoints
@@ -240,7 +242,7 @@ def _verify_audit(url: str, against: list[str], typed: list[str]) -> int:
             print(f"NOTE: {notice}")
         for failure in anchors.failures:
             print(f"Checkpoint FAILED: {failure}.", file=sys.stderr)
-        print(anchors.summary(len(checkpoints)), file=sys.stdout if ok else sys.stderr)
+        print(anchors.summary(), file=sys.stdout if ok else sys.stderr)
     _record_verify_run(url, report, anchors)
     return 0 if ok else 1
 
@@ -249,7 +251,10 @@ def _record_verify_run(url: str, report: AuditReport, anchors: AnchorCheck | Non
     """Write the run's result into the live database; a copy (a backup, a file sent for a check) is
     never written to. A failure to record is said, and does not change the verdict."""
     import getpass
+    import sqlite3
     from datetime import UTC, datetime
+
+    from peewee import PeeweeException
 
     from desk_app.paths import opened_databases
     from desk_app.store.anchoring import record_verify
@@ -263,7 +268,7 @@ def _record_verify_run(url: str, report: AuditReport, anchors: AnchorCheck | Non
             record_verify(db, datetime.now(UTC), report, anchors, None, f"{getpass.getuser()} (terminal)")
         finally:
             db.close()
-    except (DatabaseOpenError, DomainError) as error:
+    except (DatabaseOpenError, DomainError, PeeweeException, sqlite3.Error) as error:
         print(f"desk-app audit: the run could not be recorded in the audit trail ({error}).", file=sys.stderr)
 
 

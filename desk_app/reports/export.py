@@ -17,7 +17,7 @@ from pathlib import Path
 
 from desk_app.domain.errors import DomainError
 from desk_app.reports.documents import PrintDocument
-from desk_app.reports.pages import pdf_bytes
+from desk_app.reports.pages import anchor_text, pdf_bytes
 from desk_app.store.database import SQLITE_HEADER
 from desk_app.store.desk import Desk
 from desk_app.store.files import SIDE_FILES, not_a_file, shown_path, unreachable
@@ -38,9 +38,9 @@ def printed_footer(printed_by: str, printed_at: str) -> str:
 
 def audit_anchor(desk: Desk) -> str:
     """The audit trail's head as the record is printed: a checkpoint on paper, typed back into
-    `desk-app audit verify --checkpoint N:HASH` to prove the trail was not cut or rewritten since."""
+    `desk-app audit verify --checkpoint N:HASH@TIME` to prove the trail was not cut or rewritten since."""
     rows, head = desk.audit_head()
-    return f"audit row {rows} · hash {head[:12]}"
+    return anchor_text(rows, head, desk.clock.now())
 
 
 def page_footer(document: PrintDocument, printed_by: str, printed_at: str) -> str:

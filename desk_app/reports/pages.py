@@ -2,13 +2,15 @@
 
 QTextDocument lays the HTML out in pages; each page is painted through a clip, and the running header
 (who the patient is), the footer ("Printed by NAME on DATE TIME", or the clinic on a patient's
-handout), the audit trail's head when it was printed ("audit row N · hash 1a2b3c4d5e6f": a checkpoint
-on paper, which `audit verify --checkpoint` checks) and "Page n of m" are drawn around it. The same
+handout), the audit trail's head when it was printed ("audit row N · hash 1a2b3c4d5e6f · 2026-12-03
+17:05": a checkpoint on paper, which `audit verify --checkpoint N:HASH@TIME` checks) and "Page n of m"
+are drawn around it. The same
 code paints a printer's pages, a print preview's and a PDF's. No widgets: a terminal export uses it too.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
@@ -53,6 +55,12 @@ _PAGE_SIZES = {PaperSize.A4: QPageSize.PageSizeId.A4, PaperSize.LETTER: QPageSiz
 # A table whose first cell says style="-qt-user-state: 1" is never split across two pages (Qt's
 # HTML has no page-break-inside): a signature stays on one page with its meaning.
 KEEP_TOGETHER = 1
+
+
+def anchor_text(rows: int, head_hash: str, at: datetime) -> str:
+    """The trail's head for a footer, with the PC's local time of reading it: a restore after that
+    time may explain a rollback of this row, one before it may not."""
+    return f"audit row {rows} · hash {head_hash[:12]} · {at.astimezone():%Y-%m-%d %H:%M}"
 
 
 def page_layout(paper: PaperSize, landscape: bool = False) -> QPageLayout:

@@ -3,9 +3,10 @@
 A checkpoint (row N, hash H) holds when the chain's row N has hash H (or, typed from a footer, a hash
 starting with H). It fails when the trail is shorter (cut, or an older backup copied over the file)
 or row N differs (the chain recomputed, or work done after such a copy). One exception: a restore
-made by the app writes its own row ('database restored from a backup', with the backup's row count),
-so a checkpoint taken after the backup's point and before the restore was rolled back by it, in the
-open: that is said, not failed.
+made by the app writes its own row ('database restored from a backup', with the backup's row count)
+and its own restore checkpoint beside the backup, so a checkpoint taken after the backup's point and
+before the restore was rolled back by it, in the open: that is said, not failed. A restore row that
+no restore checkpoint confirms explains nothing: anyone with the file can write one.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from peewee import Database
+from peewee import Database, SqliteDatabase
 
 from desk_app.store.checkpoints import (
     SIDECAR_SUFFIX,
     Checkpoint,
     checkpoints_in,
     first_hash_of,
+    hash_of_row,
     head_of,
     typed_checkpoint,
 )
@@ -29,11 +31,13 @@ from desk_app.store.identity import database_id
 from desk_app.store.models import AuditLog
 
 RESTORE_ACTION = "database restored from a backup"
+_GIVE_THE_TIME = "give the date and time printed beside it (ROW:HASH@YYYY-MM-DDTHH:MM)"
 
 
 @dataclass(frozen=True)
 class _Restore:
     row: int
+    row_hash: str
     at: datetime
     backup_rows: int
     backup_head_hash: str
@@ -45,8 +49,11 @@ class AnchorCheck:
     """What the checkpoints show: failures (each naming its checkpoint) and notices (rollbacks by a
     restore the trail records, checkpoints of other databases left aside)."""
 
-    held: int = 0
-    rolled_back: int = 0  # by a restore the trail records
+    files: int = 0  # checkpoint files of this trail checked (restores' own aside)
+    held_files: int = 0
+    typed: int = 0
+    held_typed: int = 0
+    rolled_back: int = 0  # by a restore its restore checkpoint confirms
     failures: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -54,15 +61,25 @@ class AnchorCheck:
     def ok(self) -> bool:
         return not self.failures
 
-    def summary(self, checked: int) -> str:
-        rolled_back = f"; {self.rolled_back} rolled back by a restore" if self.rolled_back else ""
-        return f"{self.held} of {checked} checkpoints held{rolled_back}."
+    @property
+    def held(self) -> int:
+        return self.held_files + self.held_typed
+
+    def summary(self) -> str:
+        counts = []
+        if self.files:
+            counts.append(f"{self.held_files} of {self.files} checkpoint files held")
+        if self.typed:
+            counts.append(f"{self.held_typed} of {self.typed} typed checkpoints held")
+        if self.rolled_back:
+            counts.append(f"{self.rolled_back} rolled back by a restore")
+        return "; ".join(counts) + "." if counts else "No checkpoint of this trail was checked."
 
 
 def shown_time(instant: datetime | None) -> str:
     """'2 Dec 2026 17:00' in the PC's (the clinic's) time zone."""
     if instant is None:
-        return "time on the paper"
+        return "no time given"
     local = instant.astimezone()
     return f"{local.day} {local:%b %Y %H:%M}"
 
@@ -81,35 +98,57 @@ def check_checkpoints(db: Database, checkpoints: list[Checkpoint], unreadable: l
         result.notices.append(
             f"{others} checkpoints of other databases (ids {', '.join(ids)}) were left aside."
         )
-        if not mine:
+    for source in dict.fromkeys(point.source for point in checkpoints if point.source):
+        if not any(point.source == source for point in mine):
             result.failures.append(
-                f"none of the {others} checkpoints is of this database (its id is {(own_id or '?')[:12]}): "
-                "was its id changed?"
+                f"{source} holds no checkpoint of this database's trail (its id is {(own_id or '?')[:12]}): "
+                "is it the right folder, or was the database's id changed?"
             )
     rows_now, _ = head_of(db)
-    restores = _confirmed_restores(db, _restores(db), checkpoints, result)
-    for point in mine:
-        stored = (
-            AuditLog.select(AuditLog.hash).where(AuditLog.id == point.rows).scalar(db) if point.rows else None
-        )
-        if point.rows == 0 or (stored is not None and _matches(stored, point)):
-            result.held += 1
-        elif (found := _restore_after(point, restores)) is not None:
-            restore, confirmed = found
-            result.rolled_back += 1
-            result.notices.append(
-                f"{named(point)} was rolled back by the restore at audit row {restore.row} "
-                f"({shown_time(restore.at)}) from backup {restore.backup}, which held "
-                f"{restore.backup_rows} rows"
-                + ("." if confirmed else " (no checkpoint of that backup was read to confirm it).")
-            )
-        elif stored is None:
+    restores = _sort_restores(db, mine, result)
+    where = ", ".join(dict.fromkeys(point.source for point in checkpoints if point.source))
+    for point in (point for point in mine if point.restored_from is None):
+        stored = hash_of_row(db, point.rows) if point.rows else None
+        held = point.rows == 0 or (stored is not None and _matches(stored, point))
+        result.files += not point.typed
+        result.typed += point.typed
+        result.held_files += held and not point.typed
+        result.held_typed += held and point.typed
+        if not held and not _rolled_back(point, restores, result, where or "the checkpoints given"):
             result.failures.append(
                 f"the trail has only {rows_now} rows; {named(point)} recorded {point.rows}"
+                if stored is None
+                else f"row {point.rows}'s hash differs from {named(point)}"
             )
-        else:
-            result.failures.append(f"row {point.rows}'s hash differs from {named(point)}")
     return result
+
+
+@dataclass
+class _Restores:
+    confirmed: list[_Restore]  # by their restore checkpoints
+    unconfirmed: list[_Restore]
+    named: set[int] = field(default_factory=set)  # unconfirmed restore rows already named as failures
+
+
+def _rolled_back(point: Checkpoint, restores: _Restores, result: AnchorCheck, where: str) -> bool:
+    """Whether a confirmed restore after `point` rolled its row back (said as a notice). A restore
+    that is not confirmed, or a checkpoint with no time that only a restore could explain, fails."""
+    if point.at is not None and (restore := _restore_after(point, restores.confirmed)) is not None:
+        result.rolled_back += 1
+        result.notices.append(
+            f"{named(point)} was rolled back by the restore at audit row {restore.row} "
+            f"({shown_time(restore.at)}) from backup {restore.backup}, which held {restore.backup_rows} rows."
+        )
+        return True
+    if point.at is None and _restore_after(point, restores.confirmed + restores.unconfirmed):
+        result.failures.append(f"{named(point)} could only be explained by a restore: {_GIVE_THE_TIME}")
+    elif (restore := _restore_after(point, restores.unconfirmed)) and restore.row not in restores.named:
+        restores.named.add(restore.row)
+        result.failures.append(
+            f"audit row {restore.row} says the database was restored from a backup, but no restore "
+            f"checkpoint in {where} confirms it"
+        )
+    return False
 
 
 def _of_this_trail(point: Checkpoint, own_id: str | None, own_first: str | None) -> bool:
@@ -121,40 +160,62 @@ def _of_this_trail(point: Checkpoint, own_id: str | None, own_first: str | None)
 
 
 def _matches(stored: str, point: Checkpoint) -> bool:
-    return stored == point.head_hash if point.at is not None else stored.startswith(point.head_hash)
+    return stored.startswith(point.head_hash) if point.typed else stored == point.head_hash
 
 
-def _restores(db: Database) -> list[_Restore]:
+def _restores(db: Database, result: AnchorCheck) -> list[_Restore]:
+    """The trail's restore rows. One whose time is not one the app writes (an aware ISO time) is a
+    forgery and fails; one whose detail is not the app's explains nothing."""
     rows = (
-        AuditLog.select(AuditLog.id, AuditLog.at, AuditLog.detail)
+        AuditLog.select(AuditLog.id, AuditLog.hash, AuditLog.at, AuditLog.detail)
         .where(AuditLog.action == RESTORE_ACTION)
         .order_by(AuditLog.id)
         .tuples()
         .execute(db)
     )
     found = []
-    for row_id, at, detail in rows:
+    for row_id, row_hash, at, detail in rows:
+        try:
+            when = datetime.fromisoformat(at)
+        except (TypeError, ValueError):
+            when = None
+        if when is None or when.tzinfo is None:
+            result.failures.append(
+                f"audit row {row_id} says the database was restored from a backup, but its time "
+                f"({str(at)[:40]!r}) is not one the app writes"
+            )
+            continue
         try:
             content = json.loads(detail)
             backup_rows, backup_head = int(content["backup_audit_rows"]), str(content["backup_head_hash"])
             backup = content.get("backup_file") or Path(content["from"]).name
         except (ValueError, KeyError, TypeError, AttributeError):
             continue  # not a restore the app wrote: explains nothing
-        found.append(_Restore(row_id, datetime.fromisoformat(at), backup_rows, backup_head, str(backup)))
+        found.append(_Restore(row_id, row_hash, when, backup_rows, backup_head, str(backup)))
     return found
 
 
-def _confirmed_restores(
-    db: Database, restores: list[_Restore], checkpoints: list[Checkpoint], result: AnchorCheck
-) -> list[tuple[_Restore, bool]]:
-    """The restores that may explain a rollback, each with whether its backup's own checkpoint was
-    read and agrees. Anyone with the file can append a restore row: one that does not follow the
-    backup's last row, or that its backup's checkpoint contradicts, explains nothing and fails."""
+def _sort_restores(db: Database, checkpoints: list[Checkpoint], result: AnchorCheck) -> _Restores:
+    """The restores, confirmed or not. Anyone with the file can append a restore row: one that
+    does not follow the backup's last row, or that its backup's checkpoint contradicts, fails; one
+    that no restore checkpoint (written by the restore beside the backup) confirms explains nothing.
+    The app never restores a server's database: there every restore row fails."""
+    restores = _restores(db, result)
+    if not isinstance(db, SqliteDatabase):
+        result.failures += [
+            f"audit row {restore.row} says the database was restored from a backup, but the app never "
+            "restores a server's database"
+            for restore in restores
+        ]
+        return _Restores([], [])
     sidecars = {point.name: point for point in checkpoints}
-    usable = []
+    restore_points = {
+        (point.rows, point.head_hash, point.restored_from) for point in checkpoints if point.restored_from
+    }
+    confirmed, unconfirmed = [], []
     for restore in restores:
         where = f"the restore at audit row {restore.row} (from backup {restore.backup})"
-        last = AuditLog.select(AuditLog.hash).where(AuditLog.id == restore.backup_rows).scalar(db)
+        last = hash_of_row(db, restore.backup_rows)
         if restore.row != restore.backup_rows + 1 or (
             restore.backup_rows and last != restore.backup_head_hash
         ):
@@ -170,23 +231,26 @@ def _confirmed_restores(
                 "says otherwise"
             )
             continue
-        usable.append((restore, sidecar is not None))
-    return usable
+        if (restore.row, restore.row_hash, restore.backup) in restore_points:
+            confirmed.append(restore)
+        else:
+            unconfirmed.append(restore)
+    return _Restores(confirmed, unconfirmed)
 
 
-def _restore_after(point: Checkpoint, restores: list[tuple[_Restore, bool]]) -> tuple[_Restore, bool] | None:
+def _restore_after(point: Checkpoint, restores: list[_Restore]) -> _Restore | None:
     """The first restore, after the checkpoint was written, of a backup from before its row: the row
-    the checkpoint names was rolled back by it. A typed checkpoint has no time: any restore counts."""
-    for restore, confirmed in restores:
+    the checkpoint names was rolled back by it. A checkpoint with no time: any such restore."""
+    for restore in restores:
         if restore.backup_rows < point.rows and (point.at is None or restore.at >= point.at):
-            return restore, confirmed
+            return restore
     return None
 
 
 def gather_checkpoints(sources: list[Path], typed: list[str]) -> tuple[list[Checkpoint], list[str]]:
     """The checkpoints of every folder or file in `sources` and those typed from footers, with the
     problems of checkpoint files that cannot be read. CheckpointError (nothing read) for a source
-    that is not there or a typed checkpoint that is not one."""
+    that is not there or holds no checkpoint at all, or a typed checkpoint that is not one."""
     points = [typed_checkpoint(text) for text in typed]
     problems: list[str] = []
     for source in sources:

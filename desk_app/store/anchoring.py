@@ -24,12 +24,12 @@ from desk_app.store.checkpoints import (
     Checkpoint,
     CheckpointError,
     first_hash_of,
+    hash_of_row,
     head_of,
     write_daily_checkpoint,
 )
 from desk_app.store.errors import store_errors
 from desk_app.store.identity import database_id
-from desk_app.store.models import AuditLog
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,6 @@ def record_verify(
         return write_audit(db, now, staff_id, VERIFY_ACTION, "database", None, detail)
 
 
-def chain_holds(db: Database, rows: int, head_hash: str) -> bool:
-    """Whether the trail's row `rows` has this hash (the trail extends that checkpoint)."""
-    if rows == 0:
-        return True
-    return AuditLog.select(AuditLog.hash).where(AuditLog.id == rows).scalar(db) == head_hash
-
-
 def write_todays_checkpoint(db: Database, folder: Path, now: datetime, live: Path | None) -> Path | None:
     """Today's checkpoint file of this database in `folder` (its last component made if missing).
     Returns the file written, or None when today's file already holds as much."""
@@ -82,7 +75,7 @@ def write_todays_checkpoint(db: Database, folder: Path, now: datetime, live: Pat
     folder.mkdir(exist_ok=True, mode=0o700)
     rows, head = head_of(db)
     point = Checkpoint(rows, head, now, owner, "today", first_hash_of(db))
-    return write_daily_checkpoint(folder, point, local_today(now), lambda n, h: chain_holds(db, n, h), live)
+    return write_daily_checkpoint(folder, point, local_today(now), lambda row: hash_of_row(db, row), live)
 
 
 class AnchorActions(DeskBase):
@@ -114,6 +107,10 @@ class AnchorActions(DeskBase):
         self.written_by_this_desk.add(row_hash)
         return report
 
+    @store_errors
+    def _write_todays_checkpoint(self, data_folder: Path, live: Path | None) -> Path | None:
+        return write_todays_checkpoint(self.db, self.checkpoint_folder(data_folder), self.clock.now(), live)
+
     def checkpoint_folder(self, data_folder: Path) -> Path:
         """Where the daily checkpoint goes: the backup folder of a database file; on a server (which
         the app does not back up) the clinic's backup folder if one is set, else `data_folder`."""
@@ -125,8 +122,7 @@ class AnchorActions(DeskBase):
     def write_daily_checkpoint(self, data_folder: Path, live: Path | None) -> Path | None:
         """Today's checkpoint, at start-up; a failure is logged, never stops the desk."""
         try:
-            folder = self.checkpoint_folder(data_folder)
-            return write_todays_checkpoint(self.db, folder, self.clock.now(), live)
+            return self._write_todays_checkpoint(data_folder, live)
         except (CheckpointError, DomainError, OSError) as error:
             log.warning("The day's audit checkpoint could not be written: %s", error)
             return None

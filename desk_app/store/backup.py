@@ -24,9 +24,8 @@ from desk_app.domain.dates import local_today
 from desk_app.store.checkpoints import (
     Checkpoint,
     CheckpointError,
-    first_hash_of_file,
-    head_of_file,
     sidecar_of,
+    trail_of_file,
     write_backup_sidecar,
     write_daily_checkpoint,
 )
@@ -168,16 +167,16 @@ def backup_now(database: Path, folder: Path, now: datetime) -> Path:
 
 def _write_days_checkpoint(backup: Path, owner: str, now: datetime, live: Path) -> None:
     """The day's checkpoint, from the backup just made (the live trail at the same instant)."""
-    rows, head = head_of_file(backup)
 
-    def backup_holds(earlier_rows: int, earlier_hash: str) -> bool:
+    def hash_in_backup(row: int) -> str | None:
         with closing(read_only_connection(backup)) as copy:
-            found = copy.execute("SELECT hash FROM audit_log WHERE id = ?", (earlier_rows,)).fetchone()
-        return earlier_rows == 0 or (found is not None and found[0] == earlier_hash)
+            found = copy.execute("SELECT hash FROM audit_log WHERE id = ?", (row,)).fetchone()
+        return found[0] if found else None
 
     try:
-        point = Checkpoint(rows, head, now, owner, "today", first_hash_of_file(backup))
-        write_daily_checkpoint(backup.parent, point, local_today(now), backup_holds, live)
+        rows, head, first = trail_of_file(backup)
+        point = Checkpoint(rows, head, now, owner, "today", first)
+        write_daily_checkpoint(backup.parent, point, local_today(now), hash_in_backup, live)
     except (CheckpointError, OSError, sqlite3.Error) as error:
         raise BackupError(f"The backup {backup} was made, but not the day's checkpoint: {error}") from None
 

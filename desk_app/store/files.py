@@ -35,6 +35,15 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(read_only_uri(path), uri=True)
 
 
+def sync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable before the next step relies on them."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def create_private_file(path: Path) -> None:
     """Create `path` empty with mode 0600; refuse (FileExistsError) if it is already there."""
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))

@@ -4,7 +4,8 @@ it open, audited, and safe to kill at any point.
 The steps, each leaving something the next start can act on:
 1. the backup is checked (whole, its audit trail unbroken, this clinic's, not a demo over a real
    clinic) and copied beside the live file as a hidden working copy, with the restore recorded in its
-   audit trail;
+   audit trail, and that row's checkpoint written beside the backup (anchor_check.py believes a
+   restore row only when its restore checkpoint confirms it);
 2. a journal naming the files is written (and locked while the restore runs): from here on no desk
    opens the database;
 3. the live file is renamed to a kept `replaced` copy, then the working copy to the live name;
@@ -30,7 +31,21 @@ from peewee import SqliteDatabase
 
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.backup import BackupError, check_file
-from desk_app.store.files import SIDE_FILES, create_private_file, read_only_connection, read_only_uri
+from desk_app.store.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    first_hash_of,
+    head_of,
+    restore_checkpoint_name,
+    write_checkpoint,
+)
+from desk_app.store.files import (
+    SIDE_FILES,
+    create_private_file,
+    read_only_connection,
+    read_only_uri,
+    sync_folder,
+)
 from desk_app.store.identity import database_id_in_file, setting_in_file
 from desk_app.store.migrations import AUDITED_SCHEMA
 from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
@@ -51,15 +66,6 @@ def journal_path(live: Path) -> Path:
 
 def working_copy_path(live: Path) -> Path:
     return live.with_name(f".{live.name}.restoring")
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make renames in `folder` durable before the next step relies on them."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _replaced_name(live: Path, at: datetime) -> Path:
@@ -122,9 +128,9 @@ def _refuse_other_clinics(source: Path, live: Path, force: bool) -> None:
 
 def _prepare_working_copy(
     source: Path, live: Path, partial: Path, now: datetime, backup: Restored
-) -> Restored:
+) -> tuple[Restored, Checkpoint]:
     """Copy the backup beside the live file and record the restore in its own audit trail, so the
-    restore and its record arrive together or not at all."""
+    restore and its record arrive together or not at all. Returns the restore row's checkpoint too."""
     kept, rows, head = backup.kept, backup.rows, backup.head_hash
     live_id = None
     if live.is_file() and check_file(live).ok:
@@ -150,12 +156,17 @@ def _prepare_working_copy(
                 "replaced_kept_as": kept.name if kept else None,
             }
             write_audit(db, now, None, "database restored from a backup", "database", None, detail, sealed)
+            row, row_hash = head_of(db)
+            setting = ClinicSetting.get_or_none(ClinicSetting.key == DATABASE_ID_SETTING)
+            owner = setting.value if setting else None
+            name = restore_checkpoint_name(now, owner)
+            point = Checkpoint(row, row_hash, now, owner, name, first_hash_of(db), restored_from=source.name)
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.close()
     with open(partial, "rb+") as handle:
         os.fsync(handle.fileno())
-    return Restored(kept, rows, head)
+    return Restored(kept, rows, head), point
 
 
 def _write_journal(live: Path, kept: Path | None) -> int:
@@ -181,7 +192,7 @@ def _write_journal(live: Path, kept: Path | None) -> int:
         ) from None
     try:
         working.unlink()
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
     except BaseException:
         os.close(fd)
         raise
@@ -237,10 +248,22 @@ def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
     partial = working_copy_path(live)
     partial.unlink(missing_ok=True)  # a working copy with no journal: a restore killed while copying
     try:
-        restored = _prepare_working_copy(source, live, partial, now, Restored(kept, rows, head))
+        restored, restore_point = _prepare_working_copy(
+            source, live, partial, now, Restored(kept, rows, head)
+        )
     except (OSError, sqlite3.Error) as error:
         partial.unlink(missing_ok=True)
         raise BackupError(f"Not restored: {error}. {live} was left as it was.") from None
+    try:
+        # The restore row's checkpoint, beside the backup, before the live file is touched: a
+        # restore that cannot leave it is not made (anchor_check.py believes no restore row without it).
+        write_checkpoint(source.parent / restore_point.name, restore_point, live)
+    except (CheckpointError, OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(
+            f"Not restored: the restore's checkpoint could not be written beside the backup ({error}). "
+            f"{live} was left as it was."
+        ) from None
     try:
         journal = _write_journal(live, kept)
     except OSError as error:
@@ -258,11 +281,11 @@ def _restore(source: Path, live: Path, now: datetime, force: bool) -> Restored:
             _fold_wal_into(live)
             os.replace(live, kept)
         _set_aside_side_files(live, kept)
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
         os.replace(partial, live)
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
         journal_path(live).unlink()
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
     finally:
         os.close(journal)
     return restored
@@ -293,7 +316,7 @@ def _undo(live: Path, partial: Path, kept: Path | None) -> None:
     if not live.exists() and kept is not None and kept.exists():
         os.replace(kept, live)
     journal_path(live).unlink(missing_ok=True)
-    _sync_folder(live.parent)
+    sync_folder(live.parent)
 
 
 def finish_unfinished_restore(live: Path) -> str | None:
@@ -326,7 +349,7 @@ def finish_unfinished_restore(live: Path) -> str | None:
         else:
             done = "cleared"  # nothing of the restore is left to finish or undo
         journal.unlink(missing_ok=True)
-        _sync_folder(live.parent)
+        sync_folder(live.parent)
         return done
     finally:
         os.close(fd)

@@ -59,6 +59,7 @@ class PrintDialog(QDialog):
         room = parent.screen().availableGeometry()
         self.resize(min(860, room.width() - 40), min(900, room.height() - 60))
         self.desk, self.clock, self.staff, self.document = desk, clock, staff, document
+        self._preview_anchor: str | None = None  # read at the first paint, not at every repaint
         # Kept referenced: a QPrintDialog over a printer that was freed crashes (design §8).
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.printer.setPageLayout(page_layout(document.paper))
@@ -91,7 +92,13 @@ class PrintDialog(QDialog):
         return page_footer(self.document, self.staff.name, local_date_time(self.clock.now()))
 
     def _paint_preview(self, printer: QPrinter) -> None:
-        paint_document(self.document, printer, self._footer(), audit_anchor(self.desk))
+        if self._preview_anchor is None:
+            try:
+                self._preview_anchor = audit_anchor(self.desk)
+            except DomainError as error:
+                self._preview_anchor = ""
+                self.message.setText(f"The preview shows no audit row in its footer: {error}")
+        paint_document(self.document, printer, self._footer(), self._preview_anchor)
 
     def page_count(self) -> int:
         return self.preview.pageCount()

@@ -17,6 +17,7 @@ from desk_app.domain.clinic import DocumentKind, PaperSize, checked_clinic_detai
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Patient, Staff
 from desk_app.store.desk import DatabaseLink, Desk
+from desk_app.store.errors import StoreUnavailable
 from desk_app.store.postgres import describe
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
@@ -382,3 +383,29 @@ def test_clinic_details_warn_of_a_connection_to_another_host_that_is_not_encrypt
     red = label.palette().color(label.foregroundRole()).name() == "#b00020"  # as desk.qss paints it
     assert red is exposed
     click(qtbot, dialog, "Cancel")
+
+
+def test_the_preview_reads_the_trails_head_once_and_says_so_when_it_cannot(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    nurse: Staff,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    open_signed_out_session(window, desk, clock, nurse)
+    reads = []
+
+    def unreadable_head() -> tuple[int, str]:
+        reads.append("read")
+        raise StoreUnavailable("Not saved: the database could not be used (disk I/O error).")
+
+    monkeypatch.setattr(desk, "audit_head", unreadable_head)
+    click(qtbot, window, "Print record…")
+    dialog = print_dialog()
+    qtbot.waitUntil(lambda: dialog.page_count() >= 1)
+    dialog.preview.updatePreview()  # as a zoom or a resize repaints it
+    dialog.preview.updatePreview()
+
+    assert reads == ["read"]
+    assert "The preview shows no audit row in its footer" in visible_texts(dialog)

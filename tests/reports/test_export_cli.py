@@ -163,13 +163,16 @@ def test_the_footer_typed_back_proves_the_trail_still_holds_what_was_printed(
 ) -> None:
     pdf = out / "record.pdf"
     assert export(database, "session", str(stored.zoe_session), "--pdf", str(pdf)) == 0
-    footer = re.search(r"audit row (\d+) · hash ([0-9a-f]{12})", pdf_pages(pdf.read_bytes())[0])
+    footer = re.search(
+        r"audit row (\d+) · hash ([0-9a-f]{12}) · (\d{4}-\d\d-\d\d) (\d\d:\d\d)",
+        pdf_pages(pdf.read_bytes())[0],
+    )
     assert footer is not None
-    typed = f"{footer[1]}:{footer[2]}"
+    typed = f"{footer[1]}:{footer[2]}@{footer[3]}T{footer[4]}"
     capsys.readouterr()
 
     assert cli.main(["audit", "verify", "--db", str(database), "--checkpoint", typed]) == 0
-    assert "1 of 1 checkpoints held." in capsys.readouterr().out
+    assert "1 of 1 typed checkpoints held." in capsys.readouterr().out
 
     with closing(sqlite3.connect(database)) as raw:  # someone with the file cuts the printed row away
         for (trigger,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
@@ -177,7 +180,7 @@ def test_the_footer_typed_back_proves_the_trail_still_holds_what_was_printed(
         raw.execute("DELETE FROM audit_log WHERE id >= ?", (int(footer[1]),))
         raw.commit()
     assert cli.main(["audit", "verify", "--db", str(database), "--checkpoint", typed]) == 1
-    assert f"checkpoint typed {typed} (row {footer[1]}, time on the paper)" in capsys.readouterr().err
+    assert f"checkpoint typed {typed} (row {footer[1]}, " in capsys.readouterr().err
 
 
 def test_an_existing_file_is_replaced_only_with_force(

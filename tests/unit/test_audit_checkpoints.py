@@ -16,16 +16,18 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
-from peewee import Database
+from peewee import Database, OperationalError
 
 from desk_app import cli
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.paths import remember_opened
-from desk_app.store.anchor_check import check_checkpoints, gather_checkpoints
+from desk_app.store import anchoring
+from desk_app.store.anchor_check import RESTORE_ACTION, check_checkpoints, gather_checkpoints
 from desk_app.store.audit import chain_hash, write_audit
 from desk_app.store.backup import backup_now, rotate
 from desk_app.store.checkpoints import (
+    KIND,
     Checkpoint,
     CheckpointError,
     checkpoints_in,
@@ -299,7 +301,7 @@ def test_a_checkpoint_typed_from_a_footer_holds_and_a_wrong_one_fails(
     assert check_checkpoints(db, good, []).held == 1
     wrong, _ = gather_checkpoints([], [f"{rows}:{'0' * 12}"])
     assert check_checkpoints(db, wrong, []).failures == [
-        f"row {rows}'s hash differs from checkpoint typed {rows}:{'0' * 12} (row {rows}, time on the paper)"
+        f"row {rows}'s hash differs from checkpoint typed {rows}:{'0' * 12} (row {rows}, no time given)"
     ]
     for typo in ("12", "12:abc", "x:1a2b3c4d5e6f", "12:not-hex-at-all"):
         with pytest.raises(CheckpointError, match="ROW:HASH"):
@@ -354,7 +356,7 @@ def test_cli_verify_against_a_folder_fails_a_rollback_and_records_its_run_in_the
     db.close()
     untouched = head_of_file(db_path)
     assert cli.main(["audit", "verify", "--db", str(db_path), "--against", str(folder)]) == 0
-    assert "4 of 4 checkpoints held." in capsys.readouterr().out
+    assert "4 of 4 checkpoint files held." in capsys.readouterr().out
     assert head_of_file(db_path) == untouched, "a file the app has not opened here is a copy: only read"
 
     for side in ("-wal", "-shm"):
@@ -382,3 +384,176 @@ def test_a_verify_in_the_app_is_recorded_with_who_ran_it(db: Database, desk: Des
     assert (detail["result"], detail["rows_verified"]) == ("intact", report.rows)
     staff = db.execute_sql("SELECT staff_id FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert staff == admin.id
+
+
+# --- what a reviewer tried next ------------------------------------------------------------------
+
+
+def cut_after(db: Database, rows: int) -> str:
+    """Someone with the file deletes every audit row after `rows`; returns row `rows`'s hash."""
+    for (trigger,) in db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        run_sql(db, f'DROP TRIGGER "{trigger}"')
+    run_sql(db, "DELETE FROM audit_log WHERE id > ?", (rows,))
+    return db.execute_sql("SELECT hash FROM audit_log WHERE id = ?", (rows,)).fetchone()[0]
+
+
+def forge_restore_row(db: Database, clock: ManualClock, rows: int, head: str) -> int:
+    """A chained 'database restored from a backup' row naming a backup nobody made."""
+    claim = {"from": "/media/usb/treatment-desk-made-up.sqlite3", "backup_audit_rows": rows}
+    with db.atomic():
+        write_audit(
+            db, clock.now(), None, RESTORE_ACTION, "database", None, claim | {"backup_head_hash": head}
+        )
+    return rows + 1
+
+
+def test_a_restore_row_no_restore_checkpoint_confirms_explains_nothing(
+    db_path: Path, db: Database, desk: Desk, nurse: Staff, clock: ManualClock, folder: Path
+) -> None:
+    backup(db_path, folder, clock)
+    kept = head_of_file(db_path)[0]
+    work(desk, nurse, 1)
+    clock.advance(days=1)
+    newer = backup(db_path, folder, clock)
+    forged = forge_restore_row(db, clock.advance(minutes=5), kept, cut_after(db, kept))
+
+    failures, notices = against(db, folder)
+
+    assert (
+        f"audit row {forged} says the database was restored from a backup, but no restore checkpoint "
+        f"in {folder} confirms it"
+    ) in failures
+    assert any(sidecar_of(newer).name in failure for failure in failures), "the cut is not explained away"
+    assert not [notice for notice in notices if "rolled back" in notice]
+
+
+def test_a_restore_by_the_app_leaves_its_own_checkpoint_beside_the_backup(
+    db_path: Path, db: Database, clock: ManualClock, folder: Path
+) -> None:
+    older = backup(db_path, folder, clock)
+    db.close()
+    restore(older, db_path, clock.advance(minutes=5).astimezone(UTC))
+
+    (written,) = folder.glob("audit-restore-*.json")
+    content = json.loads(written.read_text())
+    assert (content["rows"], content["restored_from"]) == (head_of_file(older)[0] + 1, older.name)
+    assert content["head_hash"] == head_of_file(db_path)[1]
+
+
+def test_a_typed_checkpoint_a_restore_rolled_back_needs_the_time_printed_beside_it(
+    db_path: Path, db: Database, desk: Desk, nurse: Staff, clock: ManualClock, folder: Path
+) -> None:
+    older = backup(db_path, folder, clock)
+    work(desk, nurse, 1)
+    rows, head = desk.audit_head()
+    printed = f"{clock.now().astimezone():%Y-%m-%dT%H:%M}"
+    db.close()
+    restore(older, db_path, clock.advance(minutes=5).astimezone(UTC))
+    restored = open_database(str(db_path), create=False)
+    try:
+        without_time = check_checkpoints(restored, *gather_checkpoints([folder], [f"{rows}:{head[:12]}"]))
+        with_time = check_checkpoints(
+            restored, *gather_checkpoints([folder], [f"{rows}:{head[:12]}@{printed}"])
+        )
+    finally:
+        restored.close()
+
+    assert any("give the date and time printed beside it" in failure for failure in without_time.failures)
+    assert with_time.failures == [] and with_time.rolled_back == 1
+    assert (
+        with_time.summary()
+        == "2 of 2 checkpoint files held; 0 of 1 typed checkpoints held; 1 rolled back by a restore."
+    )
+
+
+def test_a_folder_with_no_checkpoint_of_this_trail_fails(
+    db_path: Path, db: Database, clock: ManualClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CheckpointError, match="There is no audit checkpoint in"):
+        gather_checkpoints([empty], [])
+    db.close()
+    assert cli.main(["audit", "verify", "--db", str(db_path), "--against", str(empty)]) == 2
+    assert f"There is no audit checkpoint in {empty}" in capsys.readouterr().err
+
+    elsewhere = tmp_path / "another clinic"
+    elsewhere.mkdir()
+    other = Checkpoint(1, "a" * 64, clock.now(), "e" * 32, "x", "b" * 64)
+    write_checkpoint(elsewhere / daily_name(clock.now().date(), "e" * 32), other)
+    reopened = open_database(str(db_path), create=False)
+    try:
+        failures, _ = against(reopened, elsewhere)
+    finally:
+        reopened.close()
+    assert [failure for failure in failures if "holds no checkpoint of this database's trail" in failure]
+
+
+@pytest.mark.parametrize("at", ["not a time", "2026-11-25T10:00:00"])
+def test_a_restore_row_with_a_time_the_app_never_writes_fails_and_does_not_crash(
+    db_path: Path, db: Database, desk: Desk, nurse: Staff, clock: ManualClock, folder: Path, at: str
+) -> None:
+    backup(db_path, folder, clock)
+    kept = head_of_file(db_path)[0]
+    work(desk, nurse, 1)
+    backup(db_path, folder, clock.advance(days=1))
+    forged = forge_restore_row(db, clock.advance(minutes=5), kept, cut_after(db, kept))
+    run_sql(db, "UPDATE audit_log SET at = ? WHERE id = ?", (at, forged))
+
+    failures, _ = against(db, folder)
+
+    assert f"audit row {forged} says the database was restored from a backup, but its time ({at!r}) " in (
+        "\n".join(failures)
+    )
+
+
+def test_a_checkpoint_with_a_row_number_no_database_holds_is_refused_without_a_crash(
+    db_path: Path, db: Database, desk: Desk, clock: ManualClock, folder: Path
+) -> None:
+    folder.mkdir()
+    day_file = folder / daily_name(clock.now().date(), database_id(db))
+    day_file.write_text(
+        json.dumps({"kind": KIND, "rows": 10**30, "head_hash": "ab", "at": clock.now().isoformat()})
+    )
+    with pytest.raises(CheckpointError, match="row count or hash is not valid"):
+        checkpoints_in(day_file)
+    for typed in (f"{10**30}:1a2b3c4d5e6f", f"{'9' * 5000}:1a2b3c4d5e6f"):
+        with pytest.raises(CheckpointError, match="is not a checkpoint"):
+            gather_checkpoints([], [typed])
+
+    assert desk.write_daily_checkpoint(db_path.parent, db_path) is None  # start-up goes on
+    keeper = BackupKeeper(db_path, lambda: folder, clock, desk.record_backup)
+    keeper.tick()
+    keeper.wait()
+    assert keeper.problem is not None and "not the day's checkpoint" in keeper.problem
+
+
+def test_a_verify_run_the_database_refuses_to_record_is_said_not_a_traceback(
+    db_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refused(*_: object) -> str:
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr(anchoring, "record_verify", refused)
+    db.close()
+    remember_opened(db_path)
+    assert cli.main(["audit", "verify", "--db", str(db_path)]) == 0
+    assert "the run could not be recorded in the audit trail (disk I/O error)" in capsys.readouterr().err
+
+
+@pytest.mark.both_databases
+def test_on_a_server_which_the_app_never_restores_any_restore_row_fails(
+    db: Database, desk: Desk, nurse: Staff, clock: ManualClock, backend: str
+) -> None:
+    work(desk, nurse, 1)
+    forged = forge_restore_row(db, clock, *desk.audit_head())  # it follows the last row, as a restore's does
+    typed = f"{forged}:{desk.audit_head()[1][:12]}"
+
+    result = check_checkpoints(db, *gather_checkpoints([], [typed]))
+
+    server_says = (
+        f"audit row {forged} says the database was restored from a backup, but the app never restores a "
+        "server's database"
+    )
+    assert result.held == 1
+    assert (server_says in result.failures) == (backend == "postgresql")

@@ -209,7 +209,7 @@ def _killed_after_step(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
     """Make the restore stop dead after its `step`th durable step (each is followed by a folder
     sync): 1 the journal written, 2 the live file moved aside, 3 the copy in place, 4 the journal
     removed."""
-    real = restoring._sync_folder
+    real = restoring.sync_folder
     calls = []
 
     def sync_then_maybe_die(folder: Path) -> None:
@@ -218,7 +218,7 @@ def _killed_after_step(monkeypatch: pytest.MonkeyPatch, step: int) -> None:
         if len(calls) == step:
             raise Killed
 
-    monkeypatch.setattr(restoring, "_sync_folder", sync_then_maybe_die)
+    monkeypatch.setattr(restoring, "sync_folder", sync_then_maybe_die)
 
 
 def restore_killed_after_step(step: int, source: Path, live: Path, monkeypatch: pytest.MonkeyPatch) -> None:
