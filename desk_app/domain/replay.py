@@ -251,11 +251,6 @@ class RuleReplay:
         return f"session {event.session_id}, event {event.id} ({what} by {who} on {shown_time(event.at)})"
 
     def _why_refused(self, session: _Session, event: StoredEvent) -> str | None:
-        if session.last_at and back_beyond_tolerance(session.last_at, event.at):
-            return (
-                f"its time is before the session's previous event ({shown_time(session.last_at)}) by "
-                f"more than the {TOLERANCE_TEXT} allowed"
-            )
         member = self.staff.get(event.staff_id)
         if member is None:
             return f"staff {event.staff_id} is not a member of staff"
@@ -272,6 +267,11 @@ class RuleReplay:
             return f"the session was already {session.ended}"
         if not session.ended and kind in _AFTER_THE_END:
             return f"the session was still open: a {kind} is added once it has ended"
+        if session.last_at and back_beyond_tolerance(session.last_at, event.at):
+            return (
+                f"its time is before the session's previous event ({shown_time(session.last_at)}) by "
+                f"more than the {TOLERANCE_TEXT} allowed"
+            )
         if kind in _WHOLE_STATE:
             session.whole_state.append(event.id)
         match kind:
