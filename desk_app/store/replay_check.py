@@ -43,10 +43,7 @@ log = logging.getLogger(__name__)
 _BATCH = 20_000
 # The action of the rows migration 5 wrote for the events already there (store.migrations).
 MIGRATED_EVENT_ACTION = "recorded before the audit trail"
-_EVENTS = (
-    "SELECT id, session_id, kind, item_id, staff_id, at, corrects_id FROM session_event "
-    "ORDER BY session_id, id"
-)
+_EVENTS = "SELECT id, session_id, kind, item_id, staff_id, at, corrects_id FROM session_event ORDER BY id"
 _WHOLE_EVENTS = (
     "SELECT id, kind, item_id, staff_id, at, values_json, text, corrects_id FROM session_event "
     "WHERE session_id = %s ORDER BY id"
@@ -94,18 +91,15 @@ def rules_problem(db: Database) -> str | None:
         for row in db.execute_sql("SELECT id, procedure_id, started_by_id FROM treatment_session").fetchall()
     }
     rulebooks: dict[int, Rulebook] = {}
-    current = None
-    for row in _event_rows(db):
-        session_id = row[1]
-        if session_id != current:
-            current = session_id
-            procedure_id, started_by = sessions[session_id]
-            if procedure_id not in rulebooks:
-                rulebooks[procedure_id] = _rulebook(procedure_id)
-            replay.start_session(session_id, rulebooks[procedure_id], started_by)
-        if (problem := replay.see(StoredEvent._make(row))) is not None:
-            return problem
-    replay.finish()
+
+    def session_rules(session_id: int) -> tuple[Rulebook, int | None]:
+        procedure_id, started_by = sessions[session_id]
+        if procedure_id not in rulebooks:
+            rulebooks[procedure_id] = _rulebook(procedure_id)
+        return rulebooks[procedure_id], started_by
+
+    if (problem := replay.replay(_event_batches(db), session_rules)) is not None:
+        return problem
     for session_id, rules, checked in replay.whole_state_checks:
         events = _whole_events(db, session_id, staff)
         if (refused := check_whole_state(rules, events, checked, staff)) is not None:
@@ -123,12 +117,12 @@ def rules_problem(db: Database) -> str | None:
     return None
 
 
-def _event_rows(db: Database) -> Iterator[tuple]:
+def _event_batches(db: Database) -> Iterator[list[tuple]]:
     cursor = db.execute_sql(_EVENTS)
     while batch := cursor.fetchmany(_BATCH):
-        if batch and not isinstance(batch[0][5], str):  # PostgreSQL: a datetime, made text
+        if not isinstance(batch[0][5], str):  # PostgreSQL: a datetime, made text
             batch = [(*row[:5], stored_text(_aware(row[5])), row[6]) for row in batch]
-        yield from batch
+        yield batch
 
 
 def _aware(instant: datetime) -> datetime:

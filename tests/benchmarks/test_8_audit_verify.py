@@ -50,8 +50,9 @@ TICKS.append(("operator_sign_out", "{}"))
 # The ticks after the gel wait come once it has ended, as the app allows them.
 AFTER_THE_WAIT = WALK.index(None)
 GEL_WAIT = timedelta(minutes=GEL_WAIT_MINUTES)
-# A session takes about 72 minutes (its ticks 20 s apart and the wait): the next starts after it.
-SESSION_EVERY = timedelta(minutes=75)
+# A session takes 70 minutes (its ticks 20 s apart and the wait): the next starts after it, the
+# last of them 4.9 years after the first, within the nurse's authorisation.
+SESSION_EVERY = timedelta(minutes=71)
 
 
 def _detail(content: dict) -> str:
@@ -157,7 +158,7 @@ def _build_trail(db: Database, desk: Desk, nurse: Staff) -> tuple[int, int]:
     """Fill the database up to TOTAL_ROWS audit rows; return (audit rows, session events).
 
     The sessions follow the rules verify replays: after the staff and patient were added, the gel
-    wait kept, by a nurse authorised as a laser operator for the years they span (4.3)."""
+    wait kept, by a nurse authorised as a laser operator for the years they span (4.9)."""
     patient = desk.register_patient("Bench", "Audit Patient", "1990-01-01", "AU-00001", nurse.id)
     today = desk.clock.now().date()
     five_years = today.replace(year=today.year + 5) - timedelta(days=1)
