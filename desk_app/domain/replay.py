@@ -6,10 +6,11 @@ what they cannot do is make those events ones the app would have written: a tick
 sign-out, an override by someone who was not a clinician then, a laser pass by someone who was
 not an authorised operator that day, times running backwards.
 
-One pass, in order of session and event, keeps a little state per session (ended?, live ticks and
-overrides, the last time seen) and checks every event cheaply; the rare events whose rules need the
-whole state (overrides, corrections, alert acknowledgements, stops, and the sign-out of a session
-that had any of those) are noted and replayed through `derive_state` and the domain's own checks.
+One pass over the events in the order they were written keeps a little state per session (ended?,
+live ticks and overrides, the last time seen) and checks every event cheaply (a plain tick inline);
+the rare events whose rules need the whole state (overrides, corrections, alert acknowledgements,
+stops, and the sign-out of a session that had any of those) are noted and replayed afterwards
+through `derive_state` and the domain's own checks, as the app ran them before writing the event.
 Times are compared as the stored text ('YYYY-MM-DD HH:MM:SS[.ffffff]', naive UTC), which sorts as
 the instants do; they are parsed only where an order is in doubt or a duration is needed.
 
@@ -227,7 +228,7 @@ class StoredEvent(NamedTuple):
 
 
 class RuleReplay:
-    """Checks each event in order of session and event; `see` returns the break, if any.
+    """Checks each event in the order written (`replay`, or `see` one at a time): the break, if any.
 
     After the pass, `whole_state_checks` lists the (session, event ids) whose rules need the
     session's whole state, for `check_whole_state` with the session's events read in full."""

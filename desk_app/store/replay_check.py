@@ -4,7 +4,8 @@ were written, and the chain's times checked to run forwards (issue 17, point 2).
 The rules are desk_app.domain.replay's; this module reads what they need in a few queries: the
 staff and their role changes (the audit rows of 'staff added' and 'staff changed', not the staff
 table's current role), the laser authorisations, each session's procedure, and every event's
-columns but its values, in one pass ordered by session and event.
+columns but its values and text, in one pass in the order written; then, in full, the few sessions
+whose rare events are replayed through derive_state.
 """
 
 from __future__ import annotations
