@@ -21,6 +21,7 @@ ticks alone; the countersignature; the gates of pause points other than the gel 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -51,6 +52,8 @@ _AFTER_THE_END = frozenset({EventKind.AMENDMENT.value, EventKind.FOLLOW_UP.value
 # Events whose rules need the session's whole state: replayed through derive_state.
 _WHOLE_STATE = frozenset({EventKind.OVERRIDE.value, EventKind.CORRECTION.value, EventKind.ALERT_ACK.value})
 _KINDS = frozenset(kind.value for kind in EventKind)
+# A session event's time as stored: naive UTC text, which sorts as the instants do.
+STORED_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{6})?")
 
 
 def stored_instant(text: str) -> datetime:
@@ -266,6 +269,7 @@ class RuleReplay:
                     rules, ticks = session.rules, session.ticks
                 if (
                     kind == "tick"
+                    and at[10:11] == " "  # the stored form, which sorts as the instants do
                     and session.ended is None
                     and at >= session.last_at
                     and item_id in rules.plain_items
@@ -315,6 +319,8 @@ class RuleReplay:
         return f"session {event.session_id}, event {event.id} ({what} by {who} on {shown_time(event.at)})"
 
     def _why_refused(self, session: _Session, event: StoredEvent) -> str | None:
+        if not STORED_TIME.fullmatch(event.at):
+            return f"its time {event.at!r} is not written as the app writes times"
         member = self.staff.get(event.staff_id)
         if member is None:
             return f"staff {event.staff_id} is not a member of staff"

@@ -67,6 +67,8 @@ class ChainTimes:
     def see(self, row_id: int, at: str, action: str) -> str | None:
         if action == MIGRATED_EVENT_ACTION:
             return None
+        if at[26:] != "+00:00":  # utc_text's fixed form, whose text sorts as the instants do
+            return f"row {row_id} ({action}) has a time not written as the app writes times: {at!r}"
         if at >= self._latest:
             self._latest, self._latest_row = at, row_id
             return None

@@ -35,9 +35,10 @@ class Forged:
     text: str = ""
 
 
-def forge(db: Database, event: Forged, audit_at: datetime | None = None) -> int:
+def forge(db: Database, event: Forged, audit_at: datetime | None = None, at_text: str | None = None) -> int:
     """Insert the event and append its audit row, chained as write_audit would (`audit_at`: the
-    row's time, the event's by default); return the event's id."""
+    row's time, the event's by default; `at_text`: the event's time as stored, if not the app's
+    form); return the event's id."""
     values = json.dumps(event.values or {}, ensure_ascii=False, sort_keys=True)
     content = (
         event.session_id,
@@ -49,7 +50,7 @@ def forge(db: Database, event: Forged, audit_at: datetime | None = None) -> int:
         event.text,
         None,
     )
-    detail = event_detail(content)
+    detail = event_detail(content) | ({"at": at_text} if at_text else {})
     event_id = run_sql(
         db,
         "INSERT INTO session_event (session_id, kind, item_id, staff_id, at, values_json, text) "
@@ -178,6 +179,20 @@ def test_an_event_dated_before_the_sessions_last_is_a_break(
         f"session {session_id}, event {event_id} (note by Ann Nurse on {_shown(earlier)}): its time is "
         f"before the session's previous event ({_shown(last)}) by more than the 2 minutes allowed"
     )
+
+
+def test_an_event_time_not_in_the_apps_form_is_a_break(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    """'T' sorts after ' ': a time so written would never look earlier than the session's last."""
+    session_id = open_session(desk, patient, nurse)
+    note = Forged(session_id, "note", None, nurse, clock.now(), text="x")
+    event_id = forge(db, note, at_text="2026-11-25T08:00:00")
+
+    found = problem(db)
+    assert found is not None
+    assert found.startswith(f"session {session_id}, event {event_id} (note by Ann Nurse")
+    assert found.endswith("its time '2026-11-25T08:00:00' is not written as the app writes times")
 
 
 def test_an_override_by_a_nurse_is_a_break(
