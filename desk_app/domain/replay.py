@@ -157,7 +157,9 @@ class Rulebook:
     countdown: str
     gel_applied: str
     ready: timedelta
-    plain_items: frozenset[str]  # ticked with no effect beyond the item: not the sign-out, gel or wait
+    # The items whose tick changes nothing beyond the item (not the sign-out, the gel, the wait), by
+    # what their tick needs: nothing more; an operator; the wait ended; both.
+    ticks_by_check: tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]
     clinical_roles: frozenset[Role]
 
     @classmethod
@@ -178,6 +180,7 @@ class Rulebook:
             for item in items
             if permissions is not None and permissions.needs(item.id) is not Clearance.CLINICAL
         }
+        plain = {item.id for item in items} - {sign_out, countdown, procedure.gel_applied.id}
         return cls(
             procedure=procedure,
             permissions=permissions,
@@ -189,8 +192,12 @@ class Rulebook:
             countdown=countdown,
             gel_applied=procedure.gel_applied.id,
             ready=timedelta(minutes=procedure.ready_minutes),
-            plain_items=frozenset(item.id for item in items)
-            - {sign_out, countdown, procedure.gel_applied.id},
+            ticks_by_check=(
+                plain - laser - held,
+                (plain & laser) - held,
+                (plain & held) - laser,
+                plain & held & laser,
+            ),
             clinical_roles=frozenset(
                 role
                 for role in Role
@@ -209,13 +216,16 @@ class _Session:
     id: int
     rules: Rulebook
     holder: int | None
-    events: int = 0
-    last_at: str = ""
+    last_at: str = ""  # the latest event's time; '' before the first
     ended: str | None = None  # 'signed out' or 'stopped'
     ticks: dict[str, int] = field(default_factory=dict)  # item -> live tick's event id
     overrides: dict[str, int] = field(default_factory=dict)
     gel_ready: str | None = None  # when the live 'gel applied' tick's wait ends (stored text)
     whole_state: list[int] = field(default_factory=list)  # event ids to replay through derive_state
+
+    def inline(self) -> bool:
+        """Its plain ticks may be checked inline: open, and no override to expire."""
+        return self.ended is None and not self.overrides
 
 
 class StoredEvent(NamedTuple):
@@ -255,42 +265,78 @@ class RuleReplay:
     ) -> str | None:
         """Every event, as StoredEvent tuples in the order written (batch by batch): the first break.
 
-        A plain tick (most events) by a member whose role never changed is checked here, inline:
-        a million events must take about a second. Everything else goes through `see`."""
+        A plain tick (most events) by a member whose role never changed, in a session with no live
+        override, is checked here inline with the session's state in local names: a million events
+        must take about a second. Everything else goes through `see`."""
         steady, sessions = self._steady, self._sessions
         current: int | None = None
+        session: _Session | None = None
+        last_at = ""
         for batch in batches:
             for row in batch:
                 event_id, session_id, kind, item_id, staff_id, at, _ = row
                 if session_id != current:
+                    if session is not None:
+                        session.last_at = last_at
                     current = session_id
                     if (session := sessions.get(session_id)) is None:
                         session = sessions[session_id] = _Session(session_id, *session_rules(session_id))
-                    rules, ticks = session.rules, session.ticks
+                    rules, ticks, last_at = session.rules, session.ticks, session.last_at
+                    free, laser, held, held_laser = rules.ticks_by_check
+                    inline, ready = session.inline(), session.gel_ready or "~"  # '~' sorts after any time
                 if (
-                    kind == "tick"
-                    and at[10:11] == " "  # the stored form, which sorts as the instants do
-                    and session.ended is None
-                    and at >= session.last_at
-                    and item_id in rules.plain_items
+                    inline
+                    and kind == "tick"
+                    and at >= last_at
                     and item_id not in ticks
+                    and at[10:11] == " "  # the stored form, which sorts as the instants do
                     and (member := steady.get(staff_id)) is not None
                     and at >= member[0]
                     and member[1] in rules.clinical_roles
-                    and (item_id not in rules.laser_items or member[2] <= at < member[3])
                     and (
-                        item_id not in rules.held_by_the_wait
-                        or (session.gel_ready is not None and at >= session.gel_ready)
-                        or rules.countdown in session.overrides
+                        item_id in free
+                        or (item_id in held_laser and at >= ready and member[2] <= at < member[3])
+                        or (item_id in laser and member[2] <= at < member[3])
+                        or (item_id in held and at >= ready)
                     )
                 ):
                     ticks[item_id] = event_id
-                    if session.overrides:
-                        session.overrides.pop(item_id, None)
-                    session.last_at = at
-                    session.events += 1
-                elif (problem := self.see(StoredEvent(*row))) is not None:
+                    last_at = at
+                    continue
+                if (
+                    inline
+                    and kind == "tick"
+                    and at >= last_at
+                    and at[10:11] == " "
+                    and (member := steady.get(staff_id)) is not None
+                    and at >= member[0]
+                    and member[1] in rules.clinical_roles
+                ):  # the gel on, or the record signed: once each a session
+                    if (
+                        item_id == rules.gel_applied
+                        and item_id not in ticks
+                        and item_id not in rules.laser_items
+                    ):
+                        ticks[item_id] = event_id
+                        last_at, ready = at, stored_text(stored_instant(at) + rules.ready)
+                        session.gel_ready = ready
+                        continue
+                    if (
+                        item_id == rules.sign_out
+                        and at >= ready
+                        and member[2] <= at < member[3]
+                        and rules.to_do <= ticks.keys()
+                        and not session.whole_state  # else its answers are replayed in full
+                    ):
+                        last_at, inline, session.ended = at, False, "signed out"
+                        ticks.clear()
+                        continue
+                session.last_at = last_at
+                if (problem := self.see(StoredEvent(*row))) is not None:
                     return problem
+                last_at, inline, ready = session.last_at, session.inline(), session.gel_ready or "~"
+        if session is not None:
+            session.last_at = last_at
         self.finish()
         return None
 
@@ -305,7 +351,6 @@ class RuleReplay:
     def see(self, event: StoredEvent) -> str | None:
         session = self._sessions[event.session_id]
         why = self._why_refused(session, event)
-        session.events += 1
         session.last_at = max(session.last_at, event.at)
         if session.ended:  # what is left to check needs no ticks: the memory goes
             session.ticks.clear()
@@ -365,7 +410,7 @@ class RuleReplay:
                 if event.staff_id == session.holder:
                     return f"{member.name} already had the patient"
                 session.holder = event.staff_id
-            case EventKind.COURSE if session.events:
+            case EventKind.COURSE if session.last_at:
                 return "a course is written only as the session starts"
             case EventKind.COURSE | EventKind.NOTE:
                 return None
@@ -444,7 +489,7 @@ def check_whole_state(
         state = derive_state(rules.procedure, events[:index], event.at)
         try:
             why = _whole_state_refusal(rules, state, event, staff)
-        except ActionRefused as refusal:
+        except (ActionRefused, ValueError) as refusal:  # ValueError: not an alert the app knows
             why = str(refusal)
         if why is not None:
             return event, why

@@ -52,7 +52,7 @@ AFTER_THE_WAIT = WALK.index(None)
 GEL_WAIT = timedelta(minutes=GEL_WAIT_MINUTES)
 # A session takes 70 minutes (its ticks 20 s apart and the wait): the next starts after it, the
 # last of them 4.9 years after the first, within the nurse's authorisation.
-SESSION_EVERY = timedelta(minutes=71)
+SESSION_EVERY = timedelta(minutes=70)
 
 
 def _detail(content: dict) -> str:
