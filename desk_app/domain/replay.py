@@ -468,7 +468,8 @@ class RuleReplay:
     def _clinical(self, rules: Rulebook, member: Member, role: Role, what: str) -> str | None:
         if rules.clinical(role):
             return None
-        return f"{member.name} was {role.value} then: only a nurse or a clinician may {what}"
+        article = "an" if role.value[:1] in "aeiou" else "a"
+        return f"{member.name} was {article} {role.value} then: only a nurse or a clinician may {what}"
 
     def _operator(self, rules: Rulebook, event: StoredEvent, member: Member) -> str | None:
         if event.item_id not in rules.laser_items or self.operators.holds(member.id, event.at):

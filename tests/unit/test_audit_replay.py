@@ -291,6 +291,19 @@ def test_an_override_of_an_item_that_cannot_be_overridden_is_a_break(
     assert found.endswith("'Before-photos' is an item that must be done and cannot be overridden.")
 
 
+def test_a_tick_by_an_administrator_is_a_break(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff, admin: Staff
+) -> None:
+    session_id = open_session(desk, patient, nurse)
+    when = clock.now()
+    event_id = forge(db, Forged(session_id, "tick", "gel_removed", admin, when))
+
+    assert problem(db) == (
+        f"session {session_id}, event {event_id} (tick of gel_removed by Ada Admin on {_shown(when)}): "
+        "Ada Admin was an administrator then: only a nurse or a clinician may tick an item"
+    )
+
+
 def _shown(instant: datetime) -> str:
     local = instant.astimezone()
     return f"{local.day} {local:%b %Y %H:%M}"
