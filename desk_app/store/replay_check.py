@@ -99,13 +99,18 @@ def rules_problem(db: Database) -> str | None:
     rulebooks: dict[int, Rulebook] = {}
 
     def session_rules(session_id: int) -> tuple[Rulebook, int | None]:
+        if session_id not in sessions:
+            raise _NoSuchSession(session_id)
         procedure_id, started_by = sessions[session_id]
         if procedure_id not in rulebooks:
             rulebooks[procedure_id] = _rulebook(procedure_id)
         return rulebooks[procedure_id], started_by
 
-    if (problem := replay.replay(_event_batches(db), session_rules)) is not None:
-        return problem
+    try:
+        if (problem := replay.replay(_event_batches(db), session_rules)) is not None:
+            return problem
+    except _NoSuchSession as missing:
+        return f"events of session {missing.session_id} are in the records, but not the session"
     for session_id, rules, checked in replay.whole_state_checks:
         events = _whole_events(db, session_id, staff)
         if (refused := check_whole_state(rules, events, checked, staff)) is not None:
@@ -121,6 +126,12 @@ def rules_problem(db: Database) -> str | None:
             )
             return f"{replay.described(stored)}: {why}"
     return None
+
+
+class _NoSuchSession(Exception):
+    def __init__(self, session_id: int) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
 
 
 def _event_batches(db: Database) -> Iterator[list[tuple]]:
@@ -201,11 +212,11 @@ def _authorisations(db: Database) -> list[tuple]:
 def _members(db: Database) -> dict[int, Member]:
     """Each member of staff with their role over time, from the audit rows that added and changed
     them (the staff table's role is only where it ended up)."""
+    rows = list(StaffRow.select().execute(db))
     members = {
-        row.id: Member(row.id, row.name, row.initials, stored_text(row.created_at), [])
-        for row in StaffRow.select().execute(db)
+        row.id: Member(row.id, row.name, row.initials, stored_text(row.created_at), []) for row in rows
     }
-    current_role = {row.id: row.role for row in StaffRow.select(StaffRow.id, StaffRow.role).execute(db)}
+    current_role = {row.id: row.role for row in rows}
     changes = (
         AuditLog.select(AuditLog.at, AuditLog.subject_id, AuditLog.action, AuditLog.detail)
         .where((AuditLog.subject == "staff") & AuditLog.action.in_(("staff added", "staff changed")))
@@ -223,7 +234,7 @@ def _members(db: Database) -> dict[int, Member]:
             member.added = max(member.added, since)
             member.standings.insert(0, (since, _role(content.get("role")), True))
             continue
-        role, active = content.get("role", [None, None]), content.get("active", [True, True])
+        role, active = _change(content.get("role")), _change(content.get("active", [True, True]))
         if not member.standings:
             member.standings.append((member.added, _role(role[0]), bool(active[0])))
         member.standings.append((since, _role(role[1]), bool(active[1])))
@@ -231,6 +242,11 @@ def _members(db: Database) -> dict[int, Member]:
         if not member.standings:
             member.standings.append((member.added, _role(current_role[staff_id]), True))
     return members
+
+
+def _change(value: Any) -> tuple[Any, Any]:
+    """A 'staff changed' row's [before, after]; (None, None) if it is not that."""
+    return (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (None, None)
 
 
 def _role(value: Any) -> Role:
