@@ -45,7 +45,7 @@ from desk_app.domain.session import Event, EventKind, derive_state
 # before it is a break: desks sharing a server write in turn, each with its own PC's clock, and
 # those clocks differ by seconds. A change of the PC's clock by more than this shows as a break.
 TIME_TOLERANCE = timedelta(minutes=2)
-TOLERANCE_TEXT = "2 minutes"
+TOLERANCE_TEXT = f"{TIME_TOLERANCE.seconds // 60} minutes"
 
 # Events written after a session ended; every other kind needs it open.
 _AFTER_THE_END = frozenset({EventKind.AMENDMENT.value, EventKind.FOLLOW_UP.value})
