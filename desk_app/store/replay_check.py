@@ -42,8 +42,13 @@ from desk_app.store.models import AuditLog, LaserAuthorisationRow, ProcedureVers
 log = logging.getLogger(__name__)
 
 _BATCH = 20_000
-# The action of the rows migration 5 wrote for the events already there (store.migrations).
-MIGRATED_EVENT_ACTION = "recorded before the audit trail"
+# Rows written with the PC's own clock as a database is made, upgraded or filled with the demo, not
+# by an action on a desk's clock: the events migration 5 entered, the seals of an upgrade, the
+# database's id, the row marking a demo (whose history is then dated weeks back).
+OWN_CLOCK_ACTIONS = frozenset(
+    {"recorded before the audit trail", "database id made", "marked as a training demo"}
+    | {f"rows sealed at the upgrade to schema {version}" for version in range(1, 100)}
+)
 _EVENTS = "SELECT id, session_id, kind, item_id, staff_id, at, corrects_id FROM session_event ORDER BY id"
 _WHOLE_EVENTS = (
     "SELECT id, kind, item_id, staff_id, at, values_json, text, corrects_id FROM session_event "
@@ -56,8 +61,8 @@ class ChainTimes:
     latest time before it. The text (utc_text, fixed width) is compared first; parsed only when
     it is out of order.
 
-    The rows migration 5 wrote for the events of an older database carry the time the migration
-    ran, by the PC's own clock rather than the desk's: they set no time the rows after must follow.
+    The rows of OWN_CLOCK_ACTIONS carry the PC's own clock rather than the desk's: their time is not
+    checked, and sets none the rows after must follow.
     """
 
     def __init__(self) -> None:
@@ -65,13 +70,13 @@ class ChainTimes:
 
     def see(self, row_id: int, at: str, action: str) -> str | None:
         """Called for each of a million rows: the common case in one line."""
-        if at >= self._latest and at[26:] == "+00:00" and action != MIGRATED_EVENT_ACTION:
+        if at >= self._latest and at[26:] == "+00:00" and action not in OWN_CLOCK_ACTIONS:
             self._latest = at
             return None
         return self._out_of_order(row_id, at, action)
 
     def _out_of_order(self, row_id: int, at: str, action: str) -> str | None:
-        if action == MIGRATED_EVENT_ACTION:
+        if action in OWN_CLOCK_ACTIONS:
             return None
         if at[26:] != "+00:00":  # utc_text's fixed form, whose text sorts as the instants do
             return f"row {row_id} ({action}) has a time not written as the app writes times: {at!r}"
