@@ -42,13 +42,16 @@ from desk_app.store.models import AuditLog, LaserAuthorisationRow, ProcedureVers
 log = logging.getLogger(__name__)
 
 _BATCH = 20_000
-# Rows written with the PC's own clock as a database is made, upgraded or filled with the demo, not
-# by an action on a desk's clock: the events migration 5 entered, the seals of an upgrade, the
-# database's id, the row marking a demo (whose history is then dated weeks back).
+# Rows written with the PC's own clock as a database is made or upgraded, not by an action on a
+# desk's clock: the events migration 5 entered, the seals of an upgrade, the database's id.
 OWN_CLOCK_ACTIONS = frozenset(
-    {"recorded before the audit trail", "database id made", "marked as a training demo"}
+    {"recorded before the audit trail", "database id made"}
     | {f"rows sealed at the upgrade to schema {version}" for version in range(1, 100)}
 )
+# The first row of a demo database (store.demo): its history is then written dated weeks back, out
+# of order. Only as the trail's first row: one appended later makes no demo of a clinic's records.
+DEMO_MARK = "marked as a training demo"
+_NOT_PLAIN = OWN_CLOCK_ACTIONS | {DEMO_MARK}
 _EVENTS = "SELECT id, session_id, kind, item_id, staff_id, at, corrects_id FROM session_event ORDER BY id"
 _WHOLE_EVENTS = (
     "SELECT id, kind, item_id, staff_id, at, values_json, text, corrects_id FROM session_event "
@@ -62,7 +65,8 @@ class ChainTimes:
     it is out of order.
 
     The rows of OWN_CLOCK_ACTIONS carry the PC's own clock rather than the desk's: their time is not
-    checked, and sets none the rows after must follow.
+    checked, and sets none the rows after must follow. A demo's trail (DEMO_MARK first) is not
+    checked at all.
     """
 
     def __init__(self) -> None:
@@ -70,7 +74,7 @@ class ChainTimes:
 
     def see(self, row_id: int, at: str, action: str) -> str | None:
         """Called for each of a million rows: the common case in one line."""
-        if at >= self._latest and at[26:] == "+00:00" and action not in OWN_CLOCK_ACTIONS:
+        if at >= self._latest and at[26:] == "+00:00" and action not in _NOT_PLAIN:
             self._latest = at
             return None
         return self._out_of_order(row_id, at, action)
@@ -78,8 +82,14 @@ class ChainTimes:
     def _out_of_order(self, row_id: int, at: str, action: str) -> str | None:
         if action in OWN_CLOCK_ACTIONS:
             return None
+        if action == DEMO_MARK and row_id == 1:
+            self.see = self._demo  # type: ignore[method-assign]  # the rest of the walk, at no cost
+            return None
         if at[26:] != "+00:00":  # utc_text's fixed form, whose text sorts as the instants do
             return f"row {row_id} ({action}) has a time not written as the app writes times: {at!r}"
+        if at >= self._latest:
+            self._latest = at
+            return None
         try:
             back = stored_instant(self._latest) - stored_instant(at)
         except ValueError:
@@ -91,6 +101,10 @@ class ChainTimes:
             f"{shown_time(self._latest)}: the trail's times go back by more than the "
             f"{TOLERANCE_TEXT} allowed"
         )
+
+    @staticmethod
+    def _demo(row_id: int, at: str, action: str) -> str | None:
+        return None
 
 
 def rules_problem(db: Database) -> str | None:

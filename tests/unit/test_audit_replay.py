@@ -58,17 +58,29 @@ def forge(db: Database, event: Forged, audit_at: datetime | None = None, at_text
         "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (event.session_id, event.kind, event.item_id, event.staff.id, detail["at"], values, event.text),
     ).fetchone()[0]
-    head_id, head_hash = run_sql(db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    when = utc_text(audit_at or event.at)
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-    row = (head_id + 1, when, event.staff.id, event.kind, "session_event", event_id, text, head_hash)
+    append_row(db, audit_at or event.at, event.staff.id, event.kind, "session_event", event_id, text)
+    return event_id
+
+
+def append_row(
+    db: Database,
+    at: datetime,
+    staff_id: int | None,
+    action: str,
+    subject: str,
+    subject_id: int | None,
+    detail: str,
+) -> None:
+    """An audit row appended to the chain with its hash recomputed, as write_audit would."""
+    head_id, head_hash = run_sql(db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    row = (head_id + 1, utc_text(at), staff_id, action, subject, subject_id, detail, head_hash)
     run_sql(
         db,
         "INSERT INTO audit_log (id, at, staff_id, action, subject, subject_id, detail, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*row, chain_hash(*row)),
     )
-    return event_id
 
 
 @pytest.fixture
@@ -166,6 +178,20 @@ def test_an_audit_row_dated_back_is_a_break_beyond_two_minutes(
         f"row {head + 1} (note) is dated {_shown(back)}, before an earlier row's {_shown(clock.now())}: "
         "the trail's times go back by more than the 2 minutes allowed"
     )
+
+
+def test_a_demo_mark_appended_later_does_not_excuse_times_going_back(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    """A demo's history is written dated back, its mark the trail's first row; one added later is not."""
+    session_id = open_session(desk, patient, nurse)
+    append_row(db, clock.now(), None, "marked as a training demo", "clinic_setting", None, "{}")
+    back = clock.now() - timedelta(hours=1)
+    forge(db, Forged(session_id, "note", None, nurse, back, text="Backdated"))
+
+    found = problem(db)
+    assert found is not None
+    assert found.endswith("the trail's times go back by more than the 2 minutes allowed")
 
 
 def test_an_event_dated_before_the_sessions_last_is_a_break(
