@@ -25,8 +25,9 @@ from desk_app.store.audit import chain_hash, event_detail, utc_text, verify_audi
 from desk_app.store.desk import Desk
 from desk_app.store.models import ProcedureVersionRow, SessionRow
 from desk_app.store.seals import SEAL_KEY, row_digest, row_key
-from tests.benchmarks.bench_tools import WALK, Report, Row, median, time_ms
+from tests.benchmarks.bench_tools import GEL_WAIT_MINUTES, WALK, Report, Row, median, time_ms
 from tests.support.lasers import TEST_LASER, TEST_LASER_MARKING, TEST_LASER_VALUE
+from tests.support.people import administrator
 
 TOTAL_ROWS = 1_000_000
 RUNS = 2
@@ -48,6 +49,12 @@ TICKS = [
     for item_id, values in filter(None, WALK)
 ]
 TICKS.append(("operator_sign_out", "{}"))
+# The ticks after the gel wait come once it has ended, as the app allows them.
+AFTER_THE_WAIT = WALK.index(None)
+GEL_WAIT = timedelta(minutes=GEL_WAIT_MINUTES)
+# A session takes 70 minutes (its ticks 20 s apart and the wait): the next starts after it, the
+# last of them 4.9 years after the first, within the nurse's authorisation.
+SESSION_EVERY = timedelta(minutes=70)
 
 
 def _detail(content: dict) -> str:
@@ -80,23 +87,33 @@ def _event_template(item_id: str, values: str, staff_id: int) -> str:
 
 
 def _session_batches(
-    db: Database, patient_id: int, procedure_id: int, version: str, staff_id: int, audit_rows: int
+    db: Database,
+    patient_id: int,
+    procedure_id: int,
+    version: str,
+    staff_id: int,
+    audit_rows: int,
+    start: datetime,
 ) -> Iterator[tuple[list[tuple], list[tuple], list[tuple]]]:
-    """(sessions, events, audit rows), SESSIONS_PER_BATCH sessions at a time, until the trail holds
-    `audit_rows` rows; the last session may stop part-way (it is then still in progress)."""
+    """(sessions, events, audit rows), SESSIONS_PER_BATCH sessions at a time from `start`, one after
+    the other, until the trail holds `audit_rows` rows; the last session may stop part-way (it is
+    then still in progress)."""
     chain = _Chain(db)
     first_session = db.execute_sql("SELECT coalesce(max(id), 0) FROM treatment_session").fetchone()[0] + 1
     event_id = db.execute_sql("SELECT coalesce(max(id), 0) FROM session_event").fetchone()[0]
     templates = [_event_template(item_id, values, staff_id) for item_id, values in TICKS]
-    offsets = [timedelta(seconds=20 * tick, microseconds=tick * 1000) for tick in range(1, len(TICKS) + 1)]
+    offsets = [
+        timedelta(seconds=20 * tick, microseconds=tick * 1000)
+        + (GEL_WAIT if tick > AFTER_THE_WAIT else timedelta())
+        for tick in range(1, len(TICKS) + 1)
+    ]
     procedure_seal = _procedure_seal(db, procedure_id)
-    start = datetime.fromisoformat("2020-01-06T08:00:00+00:00")
     session_rows: list[tuple] = []
     event_rows: list[tuple] = []
     number = 0
     while chain.next_id <= audit_rows:
         session_id = first_session + number
-        started = start + timedelta(minutes=37 * number)
+        started = start + SESSION_EVERY * number
         ticks = min(len(TICKS), audit_rows - chain.next_id)
         status, ended = (
             ("signed out", _db_time(started + offsets[-1])) if ticks == len(TICKS) else ("in progress", None)
@@ -161,8 +178,15 @@ def _db_time(instant: datetime) -> str:
 
 
 def _build_trail(db: Database, desk: Desk, nurse: Staff) -> tuple[int, int]:
-    """Fill the database up to TOTAL_ROWS audit rows; return (audit rows, session events)."""
+    """Fill the database up to TOTAL_ROWS audit rows; return (audit rows, session events).
+
+    The sessions follow the rules verify replays: after the staff and patient were added, the gel
+    wait kept, by a nurse authorised as a laser operator for the years they span (4.9)."""
     patient = desk.register_patient("Bench", "Audit Patient", "1990-01-01", "AU-00001", nurse.id)
+    today = desk.clock.now().date()
+    five_years = today.replace(year=today.year + 5) - timedelta(days=1)
+    desk.grant_laser_authorisation(nurse.id, today, five_years, administrator(desk).id)
+    start = desk.clock.now() + timedelta(hours=1)
     procedure = desk.procedure
     connection = db.connection()
     with db.atomic():
@@ -170,7 +194,9 @@ def _build_trail(db: Database, desk: Desk, nurse: Staff) -> tuple[int, int]:
             "INSERT INTO procedure_version (procedure_id, version, sha256, source) VALUES (?, ?, ?, ?)",
             (procedure.id, procedure.version, "b" * 64, procedure.source),
         ).lastrowid
-        batches = _session_batches(db, patient.id, procedure_id, procedure.version, nurse.id, TOTAL_ROWS)
+        batches = _session_batches(
+            db, patient.id, procedure_id, procedure.version, nurse.id, TOTAL_ROWS, start
+        )
         for session_rows, event_rows, audit_rows in batches:
             connection.executemany(
                 "INSERT INTO treatment_session (id, patient_id, procedure_id, session_number, status, "
