@@ -122,12 +122,14 @@ def rules_problem(db: Database) -> str | None:
             raise _NoSuchSession(session_id)
         procedure_id, started_by = sessions[session_id]
         if procedure_id not in rulebooks:
-            rulebooks[procedure_id] = _rulebook(procedure_id)
+            rulebooks[procedure_id] = _rulebook(db, session_id, procedure_id)
         return rulebooks[procedure_id], started_by
 
     try:
         if (problem := replay.replay(_event_batches(db), session_rules)) is not None:
             return problem
+    except _NoProcedure as missing:
+        return f"session {missing.session_id} names a procedure version that is not in the records"
     except _NoSuchSession as missing:
         return f"events of session {missing.session_id} are in the records, but not the session"
     for session_id, rules, checked in replay.whole_state_checks:
@@ -151,6 +153,10 @@ class _NoSuchSession(Exception):
     def __init__(self, session_id: int) -> None:
         super().__init__(session_id)
         self.session_id = session_id
+
+
+class _NoProcedure(_NoSuchSession):
+    """The session's procedure version is not in the records."""
 
 
 def _event_batches(db: Database) -> Iterator[list[tuple]]:
@@ -197,8 +203,13 @@ def _json(text: str) -> dict[str, Any]:
     return values if isinstance(values, dict) else {}
 
 
-def _rulebook(procedure_id: int) -> Rulebook:
-    row = ProcedureVersionRow.get_by_id(procedure_id)
+def _rulebook(db: Database, session_id: int, procedure_id: int) -> Rulebook:
+    """The rules of the procedure version the session ran, read from `db` (not the models' bound
+    database: migrate-to verifies a file while the server is bound)."""
+    found = list(ProcedureVersionRow.select().where(ProcedureVersionRow.id == procedure_id).execute(db))
+    if not found:
+        raise _NoProcedure(session_id)
+    row = found[0]
     procedure = parse_procedure(
         row.source, f"stored {row.procedure_id} version {row.version}", authoring=False
     )

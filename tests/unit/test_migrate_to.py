@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def pg_url() -> str:
 def clinic_file(
     desk: Desk, db: Database, db_path: Path, clock: ManualClock, admin: Staff, nurse: Staff
 ) -> Path:
-    """A clinic's file after some weeks: staff, patients (one edited), a whole session with a
+    """A clinic's file after some days: staff, patients (one edited), a whole session with a
     correction, one in progress, a print, a clinic setting changed, a laser device changed and one
     retired."""
     clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
@@ -48,7 +49,9 @@ def clinic_file(
     desk.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
     done = signed_out_session(desk, clock, zoe.id, nurse)
     desk.record_print(DocumentKind.SESSION_RECORD, zoe.id, done, "paper", 2, nurse.name, nurse.id)
-    clock.advance(days=30)
+    # Days, not weeks: migrate-to then writes with the PC's own clock, and verify refuses a trail
+    # whose times go back (the test clock starts on 25 Nov 2026; its rows must stay in the past).
+    clock.advance(days=5)
     running = desk.start_session(zoe.id, nurse.id)
     tick_all(desk, running.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     desk.correct(running.id, "gel_applied", "Ticked too early", nurse.id)
@@ -101,7 +104,9 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
         assert every_row(target) == rows
         assert f"head hash {head}" in out and "every table's row count matches" in out
         assert verify_audit(target).ok
-        # The clinic carries on, on the server: same passwords, same search, new ids after the old.
+        # The clinic carries on, on the server: same passwords, same search, new ids after the old;
+        # from now on (the move's own rows were written with the PC's clock).
+        clock.set(datetime.now(UTC))
         desk = Desk(target, procedure, clock, FAST_HASHER)
         assert desk.sign_in(nurse.id, PASSWORD) == nurse
         (zoe,) = desk.search_patients("zoe o'b")
