@@ -34,7 +34,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.conftest import START
 from tests.reports.pdf_text import pdf_pages
-from tests.support.people import PIN, add_member
+from tests.support.people import FAST_HASHER, PIN, add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
 OVERRIDE_REASON = "Skin type V: test patch 4 weeks ago healed without pigment change"
@@ -74,7 +74,7 @@ class Clinic:
 def open_clinic(path: Path, start: datetime = START) -> Clinic:
     db = open_database(str(path))
     clock = ManualClock(start)
-    desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+    desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock, FAST_HASHER)
     nurse = add_member(desk, "Ann Nurse", "AN", "nurse")
     clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
     return Clinic(db, desk, clock, nurse, clinician)
