@@ -957,6 +957,8 @@ ROW_EDITS = [
 ]
 
 
+# The walk is the same Python on either database: PostgreSQL runs one case of each (the suite's time).
+@pytest.mark.postgresql_for("session_event")
 @pytest.mark.parametrize("subject", ["patient", "session_event", "session"])
 def test_verify_names_a_row_edited_in_the_file(world: World, db: Database, subject: str) -> None:
     """Each column edited in turn (each edit undone before the next: one realistic run serves all)."""
@@ -991,6 +993,7 @@ def test_verify_finds_a_row_whose_hash_was_recomputed_after_an_edit(world: World
     assert report.problem == f"row {target.id + 1} does not link to the row before it"
 
 
+@pytest.mark.postgresql_for("middle-event")
 @pytest.mark.parametrize("which", ["first", "middle", "middle-event", "two-in-a-row"])
 def test_verify_finds_a_deleted_row(world: World, db: Database, which: str) -> None:
     _realistic_run(world)
@@ -1029,6 +1032,7 @@ def _append_raw(db: Database, row: AuditRow) -> None:
     run_sql(db, f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(row))
 
 
+@pytest.mark.postgresql_for("gap")
 @pytest.mark.parametrize("forgery", ["made-up-hash", "links-to-an-older-row", "before-the-first", "gap"])
 def test_verify_finds_a_row_slipped_in(world: World, db: Database, forgery: str) -> None:
     _realistic_run(world)
@@ -1198,6 +1202,7 @@ def test_cli_verify_takes_the_database_before_the_command_and_from_the_environme
     assert second.startswith("Audit trail intact")  # on a server, with the first run's own record after it
 
 
+@pytest.mark.postgresql_for("edit-event")
 @pytest.mark.parametrize("tamper", ["edit-row", "delete-row", "edit-event"])
 def test_cli_verify_of_a_broken_trail_exits_1_naming_the_break(
     world: World, db: Database, db_url: str, capsys: pytest.CaptureFixture[str], tamper: str
