@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -12,6 +12,7 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.dates import local_today
 from desk_app.domain.people import Staff
 from desk_app.store.audit import write_audit
+from desk_app.store.rows import ANY_ID, CompiledQuery
 from desk_app.store.seals import Sealed
 
 
@@ -20,6 +21,7 @@ class DeskBase:
     clock: Clock
     # The hashes of the audit rows this desk wrote: how it tells its own writes from another desk's.
     written_by_this_desk: set[str]
+    _compiled_queries: dict[str, CompiledQuery]
 
     def staff(self, staff_id: int) -> Staff:  # provided by Desk
         raise NotImplementedError
@@ -29,6 +31,12 @@ class DeskBase:
 
     def is_authorised_operator(self, staff_id: int) -> bool:  # provided by LaserOperatorActions
         raise NotImplementedError
+
+    def _compiled(self, name: str, query_for: Callable[[list[int]], Any]) -> CompiledQuery:
+        """The query (for one id, or for none), its SQL built once by this desk (see CompiledQuery)."""
+        if name not in self._compiled_queries:
+            self._compiled_queries[name] = CompiledQuery(query_for([ANY_ID]))
+        return self._compiled_queries[name]
 
     def _today(self) -> date:
         """The clinic's calendar day now (the PC's time zone)."""

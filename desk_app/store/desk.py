@@ -7,7 +7,7 @@ the database), so two desks cannot interleave a read-check-write on the same ses
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -75,7 +75,6 @@ from desk_app.store.models import (
 from desk_app.store.patients import PatientActions
 from desk_app.store.postgres import ClinicPostgresDatabase, describe
 from desk_app.store.rows import (
-    ANY_ID,
     ChangeEntry,
     CompiledQuery,
     event_from_row,
@@ -238,7 +237,10 @@ class Desk(
 
     @store_errors
     def staff(self, staff_id: int) -> Staff:
-        row = StaffRow.get_or_none(StaffRow.id == staff_id)
+        # Read at the start of every action: its SQL built once.
+        one = self._compiled("staff", lambda ids: StaffRow.select().where(StaffRow.id == ids[0]))
+        rows = one.rows(self.db, staff_id)
+        row = rows[0] if rows else None
         if row is None or not row.active:
             raise ActionRefused("That member of staff is not known or no longer active.")
         return staff_from_row(row)
@@ -288,12 +290,6 @@ class Desk(
             .where(EventRow.session.in_(ids))
             .order_by(EventRow.id)
         )
-
-    def _compiled(self, name: str, query_for: Callable[[list[int]], Any]) -> CompiledQuery:
-        """The query (for one id, or for none), its SQL built once by this desk (see CompiledQuery)."""
-        if name not in self._compiled_queries:
-            self._compiled_queries[name] = CompiledQuery(query_for([ANY_ID]))
-        return self._compiled_queries[name]
 
     def _session_query(self):  # noqa: ANN202 - a peewee query
         return (

@@ -163,6 +163,16 @@ class _Table:
             found = self._shapes[names] = _Shape(self.model, names)
         return found
 
+    def row_by_key(self, db: Database, key: Any) -> tuple[_Shape, tuple] | None:
+        """One row by its primary key, its SQL written out: every action seals a row or two, and
+        building the query with peewee took longer than reading the row."""
+        column = self.primary_key.column_name
+        cursor = db.execute_sql(f'SELECT * FROM "{self.table}" WHERE "{column}" = {db.param}', (key,))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return self.shape(tuple(description[0] for description in cursor.description)), row
+
     def rows(self, db: Database, condition: Any = None) -> Iterator[tuple[_Shape, tuple]]:
         """Every row (or those meeting `condition`), as the driver gives it, in primary-key order."""
         last = None
@@ -214,8 +224,8 @@ def seals_of(db: Database, rows: Iterable[Sealed]) -> dict[str, str | None]:
             for shape, row in table.rows(db, selector):
                 seals[row_key(model, row[shape.key_index])] = shape.digest(row)
         else:
-            found = [shape.digest(row) for shape, row in table.rows(db, table.primary_key == selector)]
-            seals[row_key(model, selector)] = found[0] if found else None
+            found = table.row_by_key(db, selector)
+            seals[row_key(model, selector)] = found[0].digest(found[1]) if found else None
     return seals
 
 
