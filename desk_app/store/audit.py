@@ -26,7 +26,7 @@ from peewee import Database, DataError, SqliteDatabase
 
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
-from desk_app.store.postgres import long_job
+from desk_app.store.postgres import long_job, read_snapshot
 from desk_app.store.replay_check import ChainTimes, rules_problem
 from desk_app.store.seals import SEAL_KEY, SEALED_MARK, SealBook, Sealed, first_row_seals, seals_of
 
@@ -159,12 +159,20 @@ def verify_audit(db: Database) -> AuditReport:
 
 
 def _verify_audit(db: Database) -> AuditReport:
+    """All in one read snapshot: a row another desk writes meanwhile (with its seals) is seen by no
+    step, rather than by the seal check and not the walk. The events check aside starts first (it
+    refuses inside a transaction); its own snapshot is whole by itself, events against audit rows."""
+    aside = EventsCheckAside.start(db)
+    with read_snapshot(db):
+        return _walk_and_check(db, aside)
+
+
+def _walk_and_check(db: Database, aside: EventsCheckAside | None) -> AuditReport:
     """The chain first (each row, its link, its time); then what the chain vouches for: the session
     events, the rows of every other table a record depends on (their seals), and the rules the app
     enforced when each event was written."""
     expected_prev, expected_id, count = GENESIS, 1, 0
     seals, times = SealBook(), ChainTimes()
-    aside = EventsCheckAside.start(db)
     for row_id, at, staff_id, action, subject, subject_id, detail, prev_hash, stored_hash in _rows(db):
         count += 1
         problem = None

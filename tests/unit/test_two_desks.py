@@ -22,6 +22,7 @@ from desk_app.domain.procedure import Procedure
 from desk_app.store.access import Opened
 from desk_app.store.audit import verify_audit
 from desk_app.store.desk import Desk
+from desk_app.store.seals import SealBook
 from tests.support.people import FAST_HASHER
 from tests.support.raw_sql import other_connection
 from tests.support.walk import SIGN_IN, tick_all
@@ -118,3 +119,33 @@ def test_another_program_s_write_without_an_audit_row_is_still_noticed(
         other.execute("UPDATE staff SET initials = 'AX' WHERE id = ?", (nurse.id,))
         other.commit()
     assert desk.changed_elsewhere() is True
+
+
+def test_a_patient_registered_at_another_desk_while_verify_runs_is_not_taken_for_a_break(
+    desk: Desk,
+    db: Database,
+    nurse: Staff,
+    procedure: Procedure,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Verify reads one moment of the database: a row another desk writes between the walk of the
+    chain and the seal check (with the audit row that seals it) is seen by neither."""
+    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    rows_before = verify_audit(db).rows
+    front = Desk(db, procedure, clock, FAST_HASHER)
+    check_seals = SealBook.problem
+
+    def another_desk_registers_first(book: SealBook, read: Database) -> str | None:
+        at_another_desk(
+            front, lambda: front.register_patient("Late", "Arrival", "2000-01-01", "AZ-00013", nurse.id)
+        )
+        return check_seals(book, read)
+
+    monkeypatch.setattr(SealBook, "problem", another_desk_registers_first)
+    report = verify_audit(db)
+    assert report.ok, report.problem
+    assert report.rows == rows_before
+    monkeypatch.undo()
+    after = verify_audit(db)  # the other desk's row, read now
+    assert after.ok and after.rows > rows_before
