@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -26,9 +27,11 @@ from peewee import Database, DataError, SqliteDatabase
 
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
-from desk_app.store.postgres import long_job
+from desk_app.store.postgres import long_job, read_snapshot
 from desk_app.store.replay_check import ChainTimes, rules_problem
 from desk_app.store.seals import SEAL_KEY, SEALED_MARK, SealBook, Sealed, first_row_seals, seals_of
+
+logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _sha256 = hashlib.sha256
@@ -159,12 +162,24 @@ def verify_audit(db: Database) -> AuditReport:
 
 
 def _verify_audit(db: Database) -> AuditReport:
+    """All in one read snapshot: a row another desk writes meanwhile (with its seals) is seen by no
+    step, rather than by the seal check and not the walk. The events check aside starts first (it
+    refuses inside a transaction); its own snapshot is whole by itself, events against audit rows."""
+    aside = EventsCheckAside.start(db)
+    try:
+        with read_snapshot(db):
+            return _walk_and_check(db, aside)
+    finally:
+        if aside is not None:
+            aside.cancel()  # the walk found a break or failed (nothing to do once its result was taken)
+
+
+def _walk_and_check(db: Database, aside: EventsCheckAside | None) -> AuditReport:
     """The chain first (each row, its link, its time); then what the chain vouches for: the session
     events, the rows of every other table a record depends on (their seals), and the rules the app
     enforced when each event was written."""
     expected_prev, expected_id, count = GENESIS, 1, 0
     seals, times = SealBook(), ChainTimes()
-    aside = EventsCheckAside.start(db)
     for row_id, at, staff_id, action, subject, subject_id, detail, prev_hash, stored_hash in _rows(db):
         count += 1
         problem = None
@@ -177,8 +192,6 @@ def _verify_audit(db: Database) -> AuditReport:
         else:
             problem = times.see(row_id, at, action)
         if problem:
-            if aside is not None:
-                aside.cancel()
             return AuditReport(count, expected_prev, problem)
         if SEALED_MARK in detail:
             seals.see(row_id, detail)
@@ -270,7 +283,9 @@ class EventsCheckAside:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
         self._found: str | None = None
-        self._failed = False
+        self._failed = True  # until its query has answered: a check that never ran is done again
+        self._cancelled = threading.Event()
+        self._over = False  # its thread joined and its connection closed
         self._thread = threading.Thread(target=self._run, name="audit events check", daemon=True)
         self._thread.start()
 
@@ -292,23 +307,39 @@ class EventsCheckAside:
 
     def _run(self) -> None:
         try:
-            self._found = _events_problem(self._connection.execute)
-        except sqlite3.Error:
-            self._failed = True
+            self._found = _events_problem(self._execute)
+        except Exception:  # whatever it is, the walk's connection looks again (problem)
+            if not self._cancelled.is_set():
+                logger.exception(
+                    "The events check beside the walk failed; it is done on the walk's connection"
+                )
+            return
+        self._failed = False
+
+    def _execute(self, query: str) -> sqlite3.Cursor:
+        if self._cancelled.is_set():  # cancelled before its query began: not worth starting
+            raise sqlite3.OperationalError("cancelled")
+        return self._connection.execute(query)
 
     def problem(self, db: Database) -> str | None:
         """The result; checked again on `db` if the thread found a break or could not look."""
-        self._thread.join()
-        self._connection.close()
+        self._finish()
         if self._found is None and not self._failed:
             return None
         return _events_by_sql(db)
 
     def cancel(self) -> None:
-        """The walk found a break first: stop the thread's query and close its connection."""
+        """The walk found a break first, or failed: stop the thread's query and close its connection."""
+        if self._over:
+            return
+        self._cancelled.set()
         self._connection.interrupt()
+        self._finish()
+
+    def _finish(self) -> None:
         self._thread.join()
         self._connection.close()
+        self._over = True
 
 
 def _parsed(detail: str) -> Any:

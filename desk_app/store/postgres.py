@@ -26,7 +26,14 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg
-from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, Psycopg3Adapter
+from peewee import (
+    Database,
+    InterfaceError,
+    OperationalError,
+    PostgresqlDatabase,
+    Psycopg3Adapter,
+    SqliteDatabase,
+)
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
@@ -58,6 +65,9 @@ SCHEMES = ("postgresql://", "postgres://")
 ENCRYPTED_MODES = ("require", "verify-ca", "verify-full")
 UNENCRYPTED_MODES = ("disable", "allow", "prefer")
 NOT_ANSWERING = "the database server stopped answering"
+# A transaction that reads one moment of the database and writes nothing (audit verify): it neither
+# waits for nor holds up the desks' write lock.
+READ_SNAPSHOT = "REPEATABLE READ READ ONLY"
 NOT_ENCRYPTED = "is not encrypted, so others on the network could read the records"
 SSL_REQUIRED_REFUSED = "server does not support SSL, but SSL was required"  # libpq's words
 
@@ -405,8 +415,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             super().rollback()
 
     def begin(self, isolation_level: str | None = None) -> None:
-        """BEGIN, then the write lock. A connection found lost at BEGIN is replaced: nothing of
-        the action has run yet."""
+        """BEGIN, then the write lock (not for a READ_SNAPSHOT). A connection found lost at BEGIN is
+        replaced: nothing of the action has run yet."""
         try:
             super().begin(isolation_level)
         except (OperationalError, InterfaceError) as error:
@@ -414,6 +424,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
                 raise
             self.close()
             super().begin(isolation_level)
+        if isolation_level == READ_SNAPSHOT:
+            return
         try:
             # Never through this class's execute_sql: peewee counts the transaction only once
             # begin() returns, and a retry there would take the lock on a new connection outside
@@ -437,3 +449,14 @@ def _gave_up(error: Exception) -> bool:
 def long_job(db: Database) -> AbstractContextManager[None]:
     """ClinicPostgresDatabase.long_job on a server database; nothing to lift on a file."""
     return db.long_job() if isinstance(db, ClinicPostgresDatabase) else nullcontext()
+
+
+def read_snapshot(db: Database) -> AbstractContextManager[Any]:
+    """A read transaction: every statement in it sees the database as it was at the first, while the
+    desks go on writing (SQLite: a DEFERRED transaction, never the desks' IMMEDIATE; PostgreSQL:
+    REPEATABLE READ without the write lock). Inside a caller's transaction, that one (with its writes)."""
+    if db.in_transaction():
+        return nullcontext()
+    if isinstance(db, SqliteDatabase):
+        return db.transaction(lock_type="DEFERRED")
+    return db.transaction(isolation_level=READ_SNAPSHOT)

@@ -325,9 +325,15 @@ def _schema_version(db: Database) -> int:
 
 
 def trail_holds_seals(db: Database) -> bool:
-    """Whether any audit row carries seals (a whole read of the trail: for an upgrade, once)."""
-    query = f"SELECT 1 FROM audit_log WHERE detail LIKE {db.param} LIMIT 1"
-    return db.execute_sql(query, (f"%{SEALED_MARK}: {{%",)).fetchone() is not None  # as json.dumps writes it
+    """Whether any audit row carries seals of more than the database's id (a whole read of the trail:
+    for an upgrade, once). The id alone is sealed by a trail's first row and by a restore that gives
+    a backup from before ids its id, in a file whose other rows were never sealed."""
+    id_alone = json.dumps({SEAL_KEY: {row_key(ClinicSetting, DATABASE_ID_SETTING): "#"}})[1:-1]
+    id_alone = id_alone.replace("#", "_" * DIGEST_LENGTH)  # as json.dumps writes it: a digest in full
+    mark = db.param
+    query = f"SELECT 1 FROM audit_log WHERE detail LIKE {mark} AND detail NOT LIKE {mark} LIMIT 1"
+    found = db.execute_sql(query, (f"%{SEALED_MARK}: {{%", f"%{id_alone}%")).fetchone()
+    return found is not None
 
 
 def _any_audit_row(db: Database) -> bool:

@@ -26,6 +26,7 @@ from desk_app.store.audit import verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.models import ClinicSetting, StaffRow
+from desk_app.store.restoring import restore
 from desk_app.store.seals import SEALED_SCHEMA, row_digest
 from tests.support.lasers import laser_ready
 from tests.support.people import FAST_HASHER, PASSWORD, PIN, add_member, administrator
@@ -289,6 +290,36 @@ def test_an_older_database_is_sealed_at_the_upgrade_then_a_change_outside_the_ap
             f"patient row {zoe.id} was changed outside the app "
             f"(its last recorded change is audit row {sealed_tables['patient']})"
         )
+    finally:
+        db.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_backup_from_before_seals_and_ids_restored_then_upgraded_verifies_intact(
+    tmp_path: Path, procedure: Procedure, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restore gives the backup the live database's id and seals it: the id alone sealed does not
+    make the upgrade take the trail for one sealed before (which would flag every row as added)."""
+    backup = tmp_path / "schema 11 before ids.sqlite3"
+    with monkeypatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[: SEALED_SCHEMA - 1])
+        patch.setattr(migrations, "LATEST_VERSION", SEALED_SCHEMA - 1)
+        _written_by_an_app_without_seals(patch)
+        old = open_database(str(backup))
+        desk = Desk(old, procedure, clock, FAST_HASHER)
+        nurse = add_member(desk, "Ann Nurse", "AN", "nurse", laser_operator=False)
+        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+        run_sql(old, "DELETE FROM clinic_setting WHERE key = 'database id'")  # as before ids
+        old.close()
+    live = tmp_path / "live.sqlite3"
+    open_database(str(live)).close()
+
+    restore(backup, live, clock.now(), force=True)
+
+    db = open_database(str(live))
+    try:
+        report = verify_audit(db)
+        assert report.ok, report.problem
     finally:
         db.close()
 

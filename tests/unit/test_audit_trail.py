@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -30,11 +31,12 @@ from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind
-from desk_app.store import migrations
+from desk_app.store import audit, migrations
 from desk_app.store.audit import GENESIS, chain_hash, stored_time_text, utc_text, verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
+from desk_app.store.seals import SealBook
 from tests.support.lasers import laser_ready, passed_answers, register_test_laser, with_test_laser
 from tests.support.people import PIN
 from tests.support.raw_sql import run_sql
@@ -1128,6 +1130,49 @@ def test_verify_finds_a_session_event_edited_in_the_file(world: World, db: Datab
         assert report.rows == len(rows_before), name
         assert report.head_hash == rows_before[-1].hash, name
     assert verify_audit(db).ok  # every edit was undone
+
+
+@pytest.mark.sqlite_only
+def test_an_events_check_beside_the_walk_that_crashes_is_done_again_and_finds_an_edited_event(
+    desk: Desk, db: Database, nurse: Staff, zoe: Patient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = desk.start_session(zoe.id, nurse.id)
+    event_id = desk.add_note(session.id, None, "Patient asked about aftercare", nurse.id).events[-1].id
+    drop_triggers(db, "session_event")
+    run_sql(db, "UPDATE session_event SET text = 'Patch test done' WHERE id = ?", (event_id,))
+    events_problem = audit._events_problem
+
+    def crashes_beside_the_walk(execute: Callable[[str], Any], *args: str) -> str | None:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("not an sqlite3 error")
+        return events_problem(execute, *args)
+
+    monkeypatch.setattr(audit, "_events_problem", crashes_beside_the_walk)
+    assert verify_audit(db).problem == f"session event {event_id} differs from its audit row"
+
+
+@pytest.mark.sqlite_only
+def test_a_verify_that_crashes_midway_closes_the_connection_of_its_events_check(
+    db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[audit.EventsCheckAside | None] = []
+    start = audit.EventsCheckAside.start
+
+    def kept(checked: Database) -> audit.EventsCheckAside | None:
+        started.append(start(checked))
+        return started[-1]
+
+    def crash(*_: object) -> None:
+        raise RuntimeError("the walk crashed")
+
+    monkeypatch.setattr(audit.EventsCheckAside, "start", staticmethod(kept))
+    monkeypatch.setattr(SealBook, "see", crash)  # on the nurse's first sealed row
+    with pytest.raises(RuntimeError, match="the walk crashed"):
+        verify_audit(db)
+    (aside,) = started
+    assert aside is not None
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        aside._connection.execute("SELECT 1")  # no file left open by a verify that crashed
 
 
 def test_verify_finds_a_session_event_with_no_audit_row(world: World, db: Database, desk: Desk) -> None:
