@@ -25,6 +25,9 @@ from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
 
 
+PRE_TRAIL = "recorded before the audit trail"
+
+
 @dataclass(frozen=True)
 class Forged:
     session_id: int
@@ -36,10 +39,18 @@ class Forged:
     text: str = ""
 
 
-def forge(db: Database, event: Forged, audit_at: datetime | None = None, at_text: str | None = None) -> int:
+def forge(
+    db: Database,
+    event: Forged,
+    audit_at: datetime | None = None,
+    at_text: str | None = None,
+    action: str | None = None,
+    pre_trail: bool = False,
+) -> int:
     """Insert the event and append its audit row, chained as write_audit would (`audit_at`: the
     row's time, the event's by default; `at_text`: the event's time as stored, if not the app's
-    form); return the event's id."""
+    form; `action`: the row's action, the event's kind by default; `pre_trail`: the row as migration 5
+    wrote one for an event from before the trail, no staff and its own time); return the event's id."""
     values = json.dumps(event.values or {}, ensure_ascii=False, sort_keys=True)
     content = (
         event.session_id,
@@ -59,7 +70,12 @@ def forge(db: Database, event: Forged, audit_at: datetime | None = None, at_text
         (event.session_id, event.kind, event.item_id, event.staff.id, detail["at"], values, event.text),
     ).fetchone()[0]
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-    append_row(db, audit_at or event.at, event.staff.id, event.kind, "session_event", event_id, text)
+    if pre_trail:
+        append_row(db, audit_at or event.at, None, PRE_TRAIL, "session_event", event_id, text)
+    else:
+        append_row(
+            db, audit_at or event.at, event.staff.id, action or event.kind, "session_event", event_id, text
+        )
     return event_id
 
 
@@ -146,18 +162,46 @@ def test_a_tick_after_the_sign_out_is_a_break(
 def test_a_backdated_override_added_to_a_signed_out_session_is_a_break(
     desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff, clinician: Staff
 ) -> None:
-    """The attack of the issue: the override dated during the session, its audit row dated now (an
-    audit row dated back would break the trail's times, next test)."""
+    """The attack of the issue: an override added after the sign-out, dated as written (dated back,
+    its audit row dated now would differ from it; the row dated back too breaks the trail's times)."""
     session_id = signed_out_session(desk, clock, patient.id, nurse)
-    during = desk.session(session_id).events[5].at
     clock.advance(days=3)
-    override = Forged(session_id, "override", "contraindications", clinician, during, text="Seen by me")
-    event_id = forge(db, override, audit_at=clock.now())
+    override = Forged(session_id, "override", "contraindications", clinician, clock.now(), text="Seen by me")
+    event_id = forge(db, override)
 
     assert problem(db) == (
         f"session {session_id}, event {event_id} (override of contraindications by Dr Clive Doctor "
-        f"on {_shown(during)}): the session was already signed out"
+        f"on {_shown(clock.now())}): the session was already signed out"
     )
+
+
+def test_an_event_dated_back_on_an_audit_row_of_now_is_a_break(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    """The row is written with the event, from the same clock: their times agree within a second."""
+    session_id = open_session(desk, patient, nurse)
+    clock.advance(seconds=1)
+    forge(db, Forged(session_id, "note", None, nurse, clock.now(), text="Fine"), audit_at=clock.now())
+    assert problem(db) is None
+
+    back = clock.now() - timedelta(days=20)
+    event_id = forge(
+        db, Forged(session_id, "note", None, nurse, back, text="Backdated"), audit_at=clock.now()
+    )
+
+    assert problem(db) == f"session event {event_id} differs from its audit row"
+
+
+def test_an_event_row_labelled_as_another_action_is_a_break(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    """'database id made' carries the PC's clock, unchecked along the chain: not an event's action."""
+    session_id = open_session(desk, patient, nurse)
+    event_id = forge(
+        db, Forged(session_id, "note", None, nurse, clock.now(), text="x"), action="database id made"
+    )
+
+    assert problem(db) == f"session event {event_id} differs from its audit row"
 
 
 def test_an_audit_row_dated_back_is_a_break_beyond_two_minutes(
@@ -197,12 +241,14 @@ def test_a_demo_mark_appended_later_does_not_excuse_times_going_back(
 def test_an_event_dated_before_the_sessions_last_is_a_break(
     desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
-    """The audit row dated now keeps the trail's times; the event's own time goes back."""
+    """An event from before the trail (its row has the upgrade's time): its own time goes back."""
     session_id = open_session(desk, patient, nurse)
     clock.advance(minutes=45)
     last = desk.add_note(session_id, None, "Gel on", nurse.id).events[-1].at
     earlier = last - timedelta(minutes=30)
-    event_id = forge(db, Forged(session_id, "note", None, nurse, earlier, text="x"), audit_at=clock.now())
+    event_id = forge(
+        db, Forged(session_id, "note", None, nurse, earlier, text="x"), clock.now(), pre_trail=True
+    )
 
     assert problem(db) == (
         f"session {session_id}, event {event_id} (note by Ann Nurse on {_shown(earlier)}): its time is "
@@ -216,12 +262,13 @@ def test_an_event_time_not_in_the_apps_form_is_a_break(
     """'T' sorts after ' ': a time so written would never look earlier than the session's last."""
     session_id = open_session(desk, patient, nurse)
     note = Forged(session_id, "note", None, nurse, clock.now(), text="x")
-    event_id = forge(db, note, at_text="2026-11-25T08:00:00")
+    at_text = clock.now().replace(tzinfo=None).isoformat()  # as the app writes it but for the "T"
+    event_id = forge(db, note, at_text=at_text)
 
     found = problem(db)
     assert found is not None
     assert found.startswith(f"session {session_id}, event {event_id} (note by Ann Nurse")
-    assert found.endswith("its time '2026-11-25T08:00:00' is not written as the app writes times")
+    assert found.endswith(f"its time {at_text!r} is not written as the app writes times")
 
 
 def test_an_override_by_a_nurse_is_a_break(
@@ -281,7 +328,9 @@ def test_an_event_by_staff_added_after_it_is_a_break(
     during = clock.now()
     clock.advance(hours=2)
     later = add_member(desk, "Lou Later", "LL", "nurse")
-    event_id = forge(db, Forged(session_id, "note", None, later, during, text="x"), audit_at=clock.now())
+    event_id = forge(
+        db, Forged(session_id, "note", None, later, during, text="x"), clock.now(), pre_trail=True
+    )
 
     assert problem(db) == (
         f"session {session_id}, event {event_id} (note by Lou Later on {_shown(during)}): "
