@@ -108,8 +108,12 @@ class ChainTimes:
 
 
 def rules_problem(db: Database) -> str | None:
-    """The first event the app would have refused at the point it stands in its session."""
-    staff = _members(db)
+    """The first event the app would have refused at the point it stands in its session; a stored
+    value of a type or form the app never writes (a time 'soon', a number) is a break too, named."""
+    try:
+        staff = _members(db)
+    except _OddRow as odd:
+        return f"audit row {odd.row_id} ({odd.action}) has a value the app never writes: {odd.value!r}"
     replay = RuleReplay(staff, operator_windows(_authorisations(db)))
     sessions = {
         row[0]: row[1:]
@@ -133,8 +137,12 @@ def rules_problem(db: Database) -> str | None:
     except _NoSuchSession as missing:
         return f"events of session {missing.session_id} are in the records, but not the session"
     for session_id, rules, checked in replay.whole_state_checks:
-        events = _whole_events(db, session_id, staff)
-        if (refused := check_whole_state(rules, events, checked, staff)) is not None:
+        try:
+            events = _whole_events(db, session_id, staff)
+            refused = check_whole_state(rules, events, checked, staff)
+        except (ValueError, TypeError) as odd:
+            return f"session {session_id} has an event with a value the app never writes: {odd}"
+        if refused is not None:
             event, why = refused
             stored = StoredEvent(
                 event.id,
@@ -147,6 +155,14 @@ def rules_problem(db: Database) -> str | None:
             )
             return f"{replay.described(stored)}: {why}"
     return None
+
+
+class _OddRow(Exception):
+    """An audit row the replay reads holds a value the app never writes."""
+
+    def __init__(self, row_id: int, action: str, value: Any) -> None:
+        super().__init__(row_id)
+        self.row_id, self.action, self.value = row_id, action, value
 
 
 class _NoSuchSession(Exception):
@@ -195,10 +211,10 @@ def _whole_events(db: Database, session_id: int, staff: dict[int, Member]) -> li
     return events
 
 
-def _json(text: str) -> dict[str, Any]:
+def _json(text: str | None) -> dict[str, Any]:
     try:
-        values = json.loads(text)
-    except ValueError:
+        values = json.loads(text)  # type: ignore[arg-type]  # None (a forged NULL): TypeError
+    except (ValueError, TypeError):
         return {}
     return values if isinstance(values, dict) else {}
 
@@ -248,18 +264,21 @@ def _members(db: Database) -> dict[int, Member]:
     }
     current_role = {row.id: row.role for row in rows}
     changes = (
-        AuditLog.select(AuditLog.at, AuditLog.subject_id, AuditLog.action, AuditLog.detail)
+        AuditLog.select(AuditLog.id, AuditLog.at, AuditLog.subject_id, AuditLog.action, AuditLog.detail)
         .where((AuditLog.subject == "staff") & AuditLog.action.in_(("staff added", "staff changed")))
         .order_by(AuditLog.id)
         .tuples()
         .execute(db)
     )
-    for at, staff_id, action, detail in changes:
+    for row_id, at, staff_id, action, detail in changes:
         member = members.get(staff_id)
         content = _json(detail)
         if member is None:
             continue
-        since = stored_text(stored_instant(at))
+        try:
+            since = stored_text(stored_instant(at))
+        except (ValueError, TypeError) as odd:
+            raise _OddRow(row_id, action, at) from odd
         if action == "staff added":
             member.added = max(member.added, since)
             member.standings.insert(0, (since, _role(content.get("role")), True))

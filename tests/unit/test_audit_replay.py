@@ -20,10 +20,10 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Patient, Staff
 from desk_app.store.audit import chain_hash, event_detail, utc_text, verify_audit
 from desk_app.store.desk import Desk
+from desk_app.store.replay_check import rules_problem
 from tests.support.people import add_member
 from tests.support.raw_sql import run_sql
 from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
-
 
 PRE_TRAIL = "recorded before the audit trail"
 
@@ -43,7 +43,7 @@ def forge(
     db: Database,
     event: Forged,
     audit_at: datetime | None = None,
-    at_text: str | None = None,
+    at_text: str | int | None = None,
     action: str | None = None,
     pre_trail: bool = False,
 ) -> int:
@@ -81,16 +81,26 @@ def forge(
 
 def append_row(
     db: Database,
-    at: datetime,
+    at: datetime | str,
     staff_id: int | None,
     action: str,
     subject: str,
     subject_id: int | None,
     detail: str,
 ) -> None:
-    """An audit row appended to the chain with its hash recomputed, as write_audit would."""
+    """An audit row appended to the chain with its hash recomputed, as write_audit would (`at` as
+    stored, if text)."""
     head_id, head_hash = run_sql(db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    row = (head_id + 1, utc_text(at), staff_id, action, subject, subject_id, detail, head_hash)
+    row = (
+        head_id + 1,
+        at if isinstance(at, str) else utc_text(at),
+        staff_id,
+        action,
+        subject,
+        subject_id,
+        detail,
+        head_hash,
+    )
     run_sql(
         db,
         "INSERT INTO audit_log (id, at, staff_id, action, subject, subject_id, detail, prev_hash, hash) "
@@ -382,3 +392,38 @@ def test_a_tick_by_an_administrator_is_a_break(
 def _shown(instant: datetime) -> str:
     local = instant.astimezone()
     return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def test_an_event_time_that_is_not_a_time_is_named_as_a_break(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    session_id = open_session(desk, patient, nurse)
+    event_id = forge(db, Forged(session_id, "note", None, nurse, clock.now(), text="x"), at_text="soon")
+
+    assert problem(db) == (
+        f"session {session_id}, event {event_id} (note by Ann Nurse on 'soon'): "
+        "its time 'soon' is not written as the app writes times"
+    )
+
+
+def test_an_event_time_stored_as_a_number_is_named_as_a_break(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    """SQLite keeps a number as a number; the replay (which verify runs after the event check,
+    itself a break here) names the event rather than failing on it."""
+    session_id = open_session(desk, patient, nurse)
+    event_id = forge(db, Forged(session_id, "note", None, nurse, clock.now(), text="x"), at_text=12345)
+
+    found = rules_problem(db)
+    assert found is not None
+    assert found.startswith(f"session {session_id}, event {event_id} has a value the app never writes")
+    assert problem(db) == f"session event {event_id} differs from its audit row"
+
+
+def test_a_staff_row_dated_on_no_day_is_named_as_a_break(desk: Desk, db: Database, nurse: Staff) -> None:
+    """Its time has the form of the app's, so the trail's times pass it; the replay reads it."""
+    odd = "9999-99-99T00:00:00.000000+00:00"
+    append_row(db, odd, None, "staff added", "staff", nurse.id, json.dumps({"role": "clinician"}))
+
+    head = run_sql(db, "SELECT MAX(id) FROM audit_log").fetchone()[0]
+    assert problem(db) == f"audit row {head} (staff added) has a value the app never writes: {odd!r}"
