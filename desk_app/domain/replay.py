@@ -113,18 +113,31 @@ class Member:
 
 @dataclass(frozen=True)
 class OperatorWindows:
-    """When each member's laser authorisation held: (from, until) stored-text spans, per member."""
+    """When each member's laser authorisation held: (from, until) stored-text spans, per member; and
+    from when it was needed at all (stored text; '~', after any time: never)."""
 
     spans: Mapping[int, Sequence[tuple[str, str]]]
+    needed_from: str = ""
 
     def holds(self, staff_id: int, at: str) -> bool:
-        return any(start <= at < end for start, end in self.spans.get(staff_id, ()))
+        return at < self.needed_from or any(start <= at < end for start, end in self.spans.get(staff_id, ()))
 
 
-def operator_windows(rows: Sequence[tuple[int, bool, date | None, date | None, datetime]]) -> OperatorWindows:
+def operator_windows(
+    rows: Sequence[tuple[int, bool, date | None, date | None, datetime]],
+    authorisations_since: datetime | None,
+) -> OperatorWindows:
     """From the laser_authorisation rows (staff, granted, trained on, expires on, at) in order:
     each grant holds from its time, on the clinic's days from training to expiry, until the
-    member's next grant or withdrawal."""
+    member's next grant or withdrawal.
+
+    Needed only from the first grant, or from when the app began to keep authorisations
+    (`authorisations_since`, the upgrade to schema 7) if earlier: an app from before had none and
+    refused no one, so a laser pass in a database upgraded from then is no break. The first grant
+    bounds it, as its table is sealed and append-only: the upgrade's time (kept unsealed, in
+    schema_migration) changed outside the app can only narrow what is checked to before it."""
+    firsts = [row[4] for row in rows] + ([authorisations_since] if authorisations_since else [])
+    needed_from = stored_text(min(firsts)) if firsts else "~"
     by_member: dict[int, list[tuple[bool, date | None, date | None, datetime]]] = {}
     for staff_id, granted, trained_on, expires_on, at in rows:
         by_member.setdefault(staff_id, []).append((granted, trained_on, expires_on, at))
@@ -139,7 +152,7 @@ def operator_windows(rows: Sequence[tuple[int, bool, date | None, date | None, d
                 end = min(end, changes[index + 1][3])
             if start < end:
                 spans.setdefault(staff_id, []).append((stored_text(start), stored_text(end)))
-    return OperatorWindows(spans)
+    return OperatorWindows(spans, needed_from)
 
 
 def _local_midnight(day: date) -> datetime:

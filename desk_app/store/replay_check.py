@@ -37,11 +37,19 @@ from desk_app.domain.replay import (
 )
 from desk_app.domain.session import Event, EventKind
 from desk_app.paths import PERMISSIONS_FILE, resource_path
-from desk_app.store.models import AuditLog, LaserAuthorisationRow, ProcedureVersionRow, StaffRow
+from desk_app.store.models import (
+    AuditLog,
+    LaserAuthorisationRow,
+    ProcedureVersionRow,
+    SchemaMigration,
+    StaffRow,
+)
 
 log = logging.getLogger(__name__)
 
 _BATCH = 20_000
+# The schema whose upgrade began to keep laser authorisations (migrations' 'laser authorisation').
+LASER_AUTHORISATION_SCHEMA = 7
 # Rows written with the PC's own clock as a database is made or upgraded, not by an action on a
 # desk's clock: the events migration 5 entered, the seals of an upgrade, the database's id.
 OWN_CLOCK_ACTIONS = frozenset(
@@ -114,7 +122,7 @@ def rules_problem(db: Database) -> str | None:
         staff = _members(db)
     except _OddRow as odd:
         return f"audit row {odd.row_id} ({odd.action}) has a value the app never writes: {odd.value!r}"
-    replay = RuleReplay(staff, operator_windows(_authorisations(db)))
+    replay = RuleReplay(staff, operator_windows(_authorisations(db), _authorisations_since(db)))
     sessions = {
         row[0]: row[1:]
         for row in db.execute_sql("SELECT id, procedure_id, started_by_id FROM treatment_session").fetchall()
@@ -253,6 +261,17 @@ def _authorisations(db: Database) -> list[tuple]:
     return list(
         LaserAuthorisationRow.select(*columns).order_by(LaserAuthorisationRow.id).tuples().execute(db)
     )
+
+
+def _authorisations_since(db: Database) -> datetime | None:
+    """When the upgrade that began to keep laser authorisations ran, a desk's clock allowed for."""
+    found = list(
+        SchemaMigration.select(SchemaMigration.applied_at)
+        .where(SchemaMigration.version == LASER_AUTHORISATION_SCHEMA)
+        .tuples()
+        .execute(db)
+    )
+    return _aware(found[0][0]) + TIME_TOLERANCE if found and isinstance(found[0][0], datetime) else None
 
 
 def _members(db: Database) -> dict[int, Member]:

@@ -331,6 +331,36 @@ def test_a_laser_pass_by_a_nurse_not_then_authorised_is_a_break(
     )
 
 
+def test_a_laser_pass_from_before_any_authorisation_is_no_break_but_one_after_the_first_grant_is(
+    desk: Desk, db: Database, clock: ManualClock, admin: Staff
+) -> None:
+    """A database upgraded from before laser authorisations (schema 7): its old passes were ticked by
+    nurses nobody authorised, as the app of then asked no one. Once a first grant is written (to
+    anyone), a pass by someone not authorised is a break."""
+    run_sql(
+        db, "UPDATE schema_migration SET applied_at = ? WHERE version = 7", (clock.now() + timedelta(days=9),)
+    )
+    nora = add_member(desk, "Nora Nurse", "NN", "nurse", laser_operator=False)
+    patient = desk.register_patient("Zoë", "Replay", "1990-04-01", "RP-001", nora.id)
+    session_id = open_session(desk, patient, nora)
+    clock.advance(minutes=61)
+    forge(db, Forged(session_id, "tick", "fractional_pass", nora, clock.now(), {"passes": 2}))
+    assert problem(db) is None
+
+    clock.advance(days=10)
+    add_member(desk, "Cleo Operator", "CO", "clinician")  # the clinic's first grant
+    clock.advance(minutes=1)
+    other = desk.register_patient("Yann", "Replay", "1991-05-02", "RP-002", nora.id)
+    later = open_session(desk, other, nora)
+    clock.advance(minutes=61)
+    event_id = forge(db, Forged(later, "tick", "fractional_pass", nora, clock.now(), {"passes": 2}))
+
+    assert problem(db) == (
+        f"session {later}, event {event_id} (tick of fractional_pass by Nora Nurse on "
+        f"{_shown(clock.now())}): Nora Nurse was not an authorised laser operator that day"
+    )
+
+
 def test_an_event_by_staff_added_after_it_is_a_break(
     desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
