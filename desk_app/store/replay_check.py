@@ -52,9 +52,11 @@ _BATCH = 20_000
 LASER_AUTHORISATION_SCHEMA = 7
 # Rows written with the PC's own clock as a database is made or upgraded, not by an action on a
 # desk's clock: the events migration 5 entered, the seals of an upgrade, the database's id.
+PRE_TRAIL = "recorded before the audit trail"
+ID_MADE = "database id made"
+UPGRADE_SEALS = "rows sealed at the upgrade to schema "
 OWN_CLOCK_ACTIONS = frozenset(
-    {"recorded before the audit trail", "database id made"}
-    | {f"rows sealed at the upgrade to schema {version}" for version in range(1, 100)}
+    {PRE_TRAIL, ID_MADE} | {f"{UPGRADE_SEALS}{version}" for version in range(1, 100)}
 )
 # The first row of a demo database (store.demo): its history is then written dated weeks back, out
 # of order. Only as the trail's first row: one appended later makes no demo of a clinic's records.
@@ -73,12 +75,21 @@ class ChainTimes:
     it is out of order.
 
     The rows of OWN_CLOCK_ACTIONS carry the PC's own clock rather than the desk's: their time is not
-    checked, and sets none the rows after must follow. A demo's trail (DEMO_MARK first) is not
-    checked at all.
+    checked, and sets none the rows after must follow. As anyone can append such a row, each is
+    accepted only where the app writes it: the events from before the trail as the trail's first
+    rows, the database's id once, an upgrade's seals in one run of rows for a schema this app knows,
+    each upgrade's after the one before. A demo's trail (DEMO_MARK first) is not checked at all.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, latest_schema: int | None = None) -> None:
+        if latest_schema is None:
+            from desk_app.store.migrations import LATEST_VERSION  # noqa: PLC0415  # migrations imports audit
+
+            latest_schema = LATEST_VERSION
         self._latest = ""
+        self._latest_schema = latest_schema
+        self._id_made = False
+        self._sealed_schema, self._seals_end = 0, 0  # the last upgrade's seals: its schema, its last row
 
     def see(self, row_id: int, at: str, action: str) -> str | None:
         """Called for each of a million rows: the common case in one line."""
@@ -89,7 +100,7 @@ class ChainTimes:
 
     def _out_of_order(self, row_id: int, at: str, action: str) -> str | None:
         if action in OWN_CLOCK_ACTIONS:
-            return None
+            return self._own_clock_problem(row_id, action)
         if action == DEMO_MARK and row_id == 1:
             self.see = self._demo  # type: ignore[method-assign]  # the rest of the walk, at no cost
             return None
@@ -109,6 +120,28 @@ class ChainTimes:
             f"{shown_time(self._latest)}: the trail's times go back by more than the "
             f"{TOLERANCE_TEXT} allowed"
         )
+
+    def _own_clock_problem(self, row_id: int, action: str) -> str | None:
+        if action == PRE_TRAIL:
+            return f"row {row_id} ({action}) comes after rows of the trail itself" if self._latest else None
+        if action == ID_MADE:
+            if self._id_made:
+                return f"row {row_id} ({action}) makes the database's id again"
+            self._id_made = True
+            return None
+        schema = int(action.removeprefix(UPGRADE_SEALS))
+        if schema > self._latest_schema:
+            return f"row {row_id} ({action}) names an upgrade this app does not know"
+        if schema == self._sealed_schema and row_id == self._seals_end + 1:
+            self._seals_end = row_id
+            return None
+        if schema <= self._sealed_schema:
+            return (
+                f"row {row_id} ({action}) seals rows after the upgrade's seals ended "
+                f"(at row {self._seals_end}, of schema {self._sealed_schema})"
+            )
+        self._sealed_schema, self._seals_end = schema, row_id
+        return None
 
     @staticmethod
     def _demo(row_id: int, at: str, action: str) -> str | None:

@@ -251,16 +251,15 @@ def test_a_demo_mark_appended_later_does_not_excuse_times_going_back(
 def test_an_event_dated_before_the_sessions_last_is_a_break(
     desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
-    """An event from before the trail (its row has the upgrade's time): its own time goes back."""
+    """The replay's own check (verify finds the event's time differs from its row's first)."""
     session_id = open_session(desk, patient, nurse)
     clock.advance(minutes=45)
     last = desk.add_note(session_id, None, "Gel on", nurse.id).events[-1].at
     earlier = last - timedelta(minutes=30)
-    event_id = forge(
-        db, Forged(session_id, "note", None, nurse, earlier, text="x"), clock.now(), pre_trail=True
-    )
+    event_id = forge(db, Forged(session_id, "note", None, nurse, earlier, text="x"), audit_at=clock.now())
 
-    assert problem(db) == (
+    assert problem(db) == f"session event {event_id} differs from its audit row"
+    assert rules_problem(db) == (
         f"session {session_id}, event {event_id} (note by Ann Nurse on {_shown(earlier)}): its time is "
         f"before the session's previous event ({_shown(last)}) by more than the 2 minutes allowed"
     )
@@ -364,15 +363,15 @@ def test_a_laser_pass_from_before_any_authorisation_is_no_break_but_one_after_th
 def test_an_event_by_staff_added_after_it_is_a_break(
     desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
+    """The replay's own check (verify finds the event's time differs from its row's first)."""
     session_id = open_session(desk, patient, nurse)
     during = clock.now()
     clock.advance(hours=2)
     later = add_member(desk, "Lou Later", "LL", "nurse")
-    event_id = forge(
-        db, Forged(session_id, "note", None, later, during, text="x"), clock.now(), pre_trail=True
-    )
+    event_id = forge(db, Forged(session_id, "note", None, later, during, text="x"), audit_at=clock.now())
 
-    assert problem(db) == (
+    assert problem(db) == f"session event {event_id} differs from its audit row"
+    assert rules_problem(db) == (
         f"session {session_id}, event {event_id} (note by Lou Later on {_shown(during)}): "
         f"Lou Later was only added as a member of staff on {_shown(clock.now())}"
     )
@@ -457,3 +456,28 @@ def test_a_staff_row_dated_on_no_day_is_named_as_a_break(desk: Desk, db: Databas
 
     head = run_sql(db, "SELECT MAX(id) FROM audit_log").fetchone()[0]
     assert problem(db) == f"audit row {head} (staff added) has a value the app never writes: {odd!r}"
+
+
+def test_an_event_entered_as_from_before_the_trail_after_the_trails_rows_is_a_break(
+    desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
+) -> None:
+    """Migration 5 entered those as the trail's first rows, with its own time: never after."""
+    session_id = open_session(desk, patient, nurse)
+    back = clock.now() - timedelta(days=20)
+    forge(db, Forged(session_id, "note", None, nurse, back, text="Backdated"), clock.now(), pre_trail=True)
+
+    head = run_sql(db, "SELECT MAX(id) FROM audit_log").fetchone()[0]
+    assert problem(db) == f"row {head} (recorded before the audit trail) comes after rows of the trail itself"
+
+
+def test_the_database_id_made_a_second_time_is_a_break(
+    db: Database, clock: ManualClock, nurse: Staff
+) -> None:
+    """Its row carries the PC's own clock, unchecked: the app writes it once, at an upgrade."""
+    id_made = ("database id made", "clinic_setting", None, "{}")
+    append_row(db, clock.now(), None, *id_made)
+    assert problem(db) is None
+    append_row(db, clock.now() - timedelta(days=20), None, *id_made)
+
+    head = run_sql(db, "SELECT MAX(id) FROM audit_log").fetchone()[0]
+    assert problem(db) == f"row {head} (database id made) makes the database's id again"
