@@ -197,7 +197,8 @@ def _verify_audit(db: Database) -> AuditReport:
 # Its audit row's own time and action must be the event's too (within a second: the row is written
 # with the event, from the same clock), or a forged event could be dated weeks back on a row of now,
 # or its row's action changed to one whose time is not checked along the chain. Migration 5 entered
-# the events from before the trail with the migration's own time and action.
+# the events from before the trail with the migration's own time and action. An event time that is
+# not a time at all is left to the replay, which names it.
 _EVENT_DIFFERS = """
 SELECT e.id, a.id FROM session_event e
 LEFT JOIN audit_log a ON a.subject = 'session_event' AND a.subject_id = e.id
@@ -211,8 +212,8 @@ WHERE a.id IS NULL
    OR json_extract(a.detail, '$.text') IS NOT e.text
    OR json_extract(a.detail, '$.corrects') IS NOT e.corrects_id
    OR (a.action IS NOT e.kind AND a.action IS NOT 'recorded before the audit trail')
-   OR (a.action IS NOT 'recorded before the audit trail' AND julianday(e.at) IS NOT NULL
-       AND coalesce(abs(julianday(a.at) - julianday(e.at)) > 1.0 / 86400, 1))
+   OR (a.action IS NOT 'recorded before the audit trail'
+       AND coalesce(abs(julianday(a.at) - julianday(e.at)) > 1.0 / 86400, julianday(e.at) IS NOT NULL))
 ORDER BY e.id LIMIT 1
 """
 # The same on PostgreSQL, with its JSON operators; `at` compared as a UTC wall time.
