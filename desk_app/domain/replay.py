@@ -68,8 +68,12 @@ def stored_text(instant: datetime) -> str:
 
 
 def shown_time(text: str) -> str:
-    """A stored time as the clinic reads it: '3 Dec 2026 14:02' (the PC's time zone)."""
-    local = stored_instant(text).astimezone()
+    """A stored time as the clinic reads it: '3 Dec 2026 14:02' (the PC's time zone); a value that
+    is not a time as it is (a break names it, it does not fail on it)."""
+    try:
+        local = stored_instant(text).astimezone()
+    except (ValueError, TypeError):
+        return repr(text)
     return f"{local.day} {local:%b %Y %H:%M}"
 
 
@@ -109,18 +113,31 @@ class Member:
 
 @dataclass(frozen=True)
 class OperatorWindows:
-    """When each member's laser authorisation held: (from, until) stored-text spans, per member."""
+    """When each member's laser authorisation held: (from, until) stored-text spans, per member; and
+    from when it was needed at all (stored text; '~', after any time: never)."""
 
     spans: Mapping[int, Sequence[tuple[str, str]]]
+    needed_from: str = ""
 
     def holds(self, staff_id: int, at: str) -> bool:
-        return any(start <= at < end for start, end in self.spans.get(staff_id, ()))
+        return at < self.needed_from or any(start <= at < end for start, end in self.spans.get(staff_id, ()))
 
 
-def operator_windows(rows: Sequence[tuple[int, bool, date | None, date | None, datetime]]) -> OperatorWindows:
+def operator_windows(
+    rows: Sequence[tuple[int, bool, date | None, date | None, datetime]],
+    authorisations_since: datetime | None,
+) -> OperatorWindows:
     """From the laser_authorisation rows (staff, granted, trained on, expires on, at) in order:
     each grant holds from its time, on the clinic's days from training to expiry, until the
-    member's next grant or withdrawal."""
+    member's next grant or withdrawal.
+
+    Needed only from the first grant, or from when the app began to keep authorisations
+    (`authorisations_since`, the upgrade to schema 7) if earlier: an app from before had none and
+    refused no one, so a laser pass in a database upgraded from then is no break. The first grant
+    bounds it, as its table is sealed and append-only: the upgrade's time (kept unsealed, in
+    schema_migration) changed outside the app can only narrow what is checked to before it."""
+    firsts = [row[4] for row in rows] + ([authorisations_since] if authorisations_since else [])
+    needed_from = stored_text(min(firsts)) if firsts else "~"
     by_member: dict[int, list[tuple[bool, date | None, date | None, datetime]]] = {}
     for staff_id, granted, trained_on, expires_on, at in rows:
         by_member.setdefault(staff_id, []).append((granted, trained_on, expires_on, at))
@@ -135,7 +152,7 @@ def operator_windows(rows: Sequence[tuple[int, bool, date | None, date | None, d
                 end = min(end, changes[index + 1][3])
             if start < end:
                 spans.setdefault(staff_id, []).append((stored_text(start), stored_text(end)))
-    return OperatorWindows(spans)
+    return OperatorWindows(spans, needed_from)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -272,69 +289,73 @@ class RuleReplay:
         current: int | None = None
         session: _Session | None = None
         last_at = ""
-        for batch in batches:
-            for row in batch:
-                event_id, session_id, kind, item_id, staff_id, at, _ = row
-                if session_id != current:
-                    if session is not None:
-                        session.last_at = last_at
-                    current = session_id
-                    if (session := sessions.get(session_id)) is None:
-                        session = sessions[session_id] = _Session(session_id, *session_rules(session_id))
-                    rules, ticks, last_at = session.rules, session.ticks, session.last_at
-                    free, laser, held, held_laser = rules.ticks_by_check
-                    inline, ready = session.inline(), session.gel_ready or "~"  # '~' sorts after any time
-                if (
-                    inline
-                    and kind == "tick"
-                    and at >= last_at
-                    and item_id not in ticks
-                    and at[10:11] == " "  # the stored form, which sorts as the instants do
-                    and (member := steady.get(staff_id)) is not None
-                    and at >= member[0]
-                    and member[1] in rules.clinical_roles
-                    and (
-                        item_id in free
-                        or (item_id in held_laser and at >= ready and member[2] <= at < member[3])
-                        or (item_id in laser and member[2] <= at < member[3])
-                        or (item_id in held and at >= ready)
-                    )
-                ):
-                    ticks[item_id] = event_id
-                    last_at = at
-                    continue
-                if (
-                    inline
-                    and kind == "tick"
-                    and at >= last_at
-                    and at[10:11] == " "
-                    and (member := steady.get(staff_id)) is not None
-                    and at >= member[0]
-                    and member[1] in rules.clinical_roles
-                ):  # the gel on, or the record signed: once each a session
+        row: tuple = (None, None)
+        try:
+            for batch in batches:
+                for row in batch:
+                    event_id, session_id, kind, item_id, staff_id, at, _ = row
+                    if session_id != current:
+                        if session is not None:
+                            session.last_at = last_at
+                        current = session_id
+                        if (session := sessions.get(session_id)) is None:
+                            session = sessions[session_id] = _Session(session_id, *session_rules(session_id))
+                        rules, ticks, last_at = session.rules, session.ticks, session.last_at
+                        free, laser, held, held_laser = rules.ticks_by_check
+                        inline, ready = session.inline(), session.gel_ready or "~"  # '~' sorts after any time
                     if (
-                        item_id == rules.gel_applied
+                        inline
+                        and kind == "tick"
+                        and at >= last_at
                         and item_id not in ticks
-                        and item_id not in rules.laser_items
+                        and at[10:11] == " "  # the stored form, which sorts as the instants do
+                        and (member := steady.get(staff_id)) is not None
+                        and at >= member[0]
+                        and member[1] in rules.clinical_roles
+                        and (
+                            item_id in free
+                            or (item_id in held_laser and at >= ready and member[2] <= at < member[3])
+                            or (item_id in laser and member[2] <= at < member[3])
+                            or (item_id in held and at >= ready)
+                        )
                     ):
                         ticks[item_id] = event_id
-                        last_at, ready = at, stored_text(stored_instant(at) + rules.ready)
-                        session.gel_ready = ready
+                        last_at = at
                         continue
                     if (
-                        item_id == rules.sign_out
-                        and at >= ready
-                        and member[2] <= at < member[3]
-                        and rules.to_do <= ticks.keys()
-                        and not session.whole_state  # else its answers are replayed in full
-                    ):
-                        last_at, inline, session.ended = at, False, "signed out"
-                        ticks.clear()
-                        continue
-                session.last_at = last_at
-                if (problem := self.see(StoredEvent(*row))) is not None:
-                    return problem
-                last_at, inline, ready = session.last_at, session.inline(), session.gel_ready or "~"
+                        inline
+                        and kind == "tick"
+                        and at >= last_at
+                        and at[10:11] == " "
+                        and (member := steady.get(staff_id)) is not None
+                        and at >= member[0]
+                        and member[1] in rules.clinical_roles
+                    ):  # the gel on, or the record signed: once each a session
+                        if (
+                            item_id == rules.gel_applied
+                            and item_id not in ticks
+                            and item_id not in rules.laser_items
+                        ):
+                            ticks[item_id] = event_id
+                            last_at, ready = at, stored_text(stored_instant(at) + rules.ready)
+                            session.gel_ready = ready
+                            continue
+                        if (
+                            item_id == rules.sign_out
+                            and at >= ready
+                            and member[2] <= at < member[3]
+                            and rules.to_do <= ticks.keys()
+                            and not session.whole_state  # else its answers are replayed in full
+                        ):
+                            last_at, inline, session.ended = at, False, "signed out"
+                            ticks.clear()
+                            continue
+                    session.last_at = last_at
+                    if (problem := self.see(StoredEvent(*row))) is not None:
+                        return problem
+                    last_at, inline, ready = session.last_at, session.inline(), session.gel_ready or "~"
+        except (ValueError, TypeError) as odd:  # a time, id or kind of a type or form never written
+            return f"session {row[1]}, event {row[0]} has a value the app never writes: {odd}"
         if session is not None:
             session.last_at = last_at
         self.finish()

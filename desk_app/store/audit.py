@@ -207,6 +207,11 @@ def _walk_and_check(db: Database, aside: EventsCheckAside | None) -> AuditReport
 
 
 # An event with no audit row, or whose audit row records other content (SQLite's JSON functions).
+# Its audit row's own time and action must be the event's too (within a second: the row is written
+# with the event, from the same clock), or a forged event could be dated weeks back on a row of now,
+# or its row's action changed to one whose time is not checked along the chain. Migration 5 entered
+# the events from before the trail with the migration's own time and action. An event time that is
+# not a time at all is left to the replay, which names it.
 _EVENT_DIFFERS = """
 SELECT e.id, a.id FROM session_event e
 LEFT JOIN audit_log a ON a.subject = 'session_event' AND a.subject_id = e.id
@@ -219,6 +224,9 @@ WHERE a.id IS NULL
    OR json_extract(a.detail, '$.values') IS NOT e.values_json
    OR json_extract(a.detail, '$.text') IS NOT e.text
    OR json_extract(a.detail, '$.corrects') IS NOT e.corrects_id
+   OR (a.action IS NOT e.kind AND a.action IS NOT 'recorded before the audit trail')
+   OR (a.action IS NOT 'recorded before the audit trail'
+       AND coalesce(abs(julianday(a.at) - julianday(e.at)) > 1.0 / 86400, julianday(e.at) IS NOT NULL))
 ORDER BY e.id LIMIT 1
 """
 # The same on PostgreSQL, with its JSON operators; `at` compared as a UTC wall time.
@@ -234,6 +242,9 @@ WHERE a.id IS NULL
    OR a.detail::jsonb ->> 'values' IS DISTINCT FROM e.values_json
    OR a.detail::jsonb ->> 'text' IS DISTINCT FROM e.text
    OR (a.detail::jsonb ->> 'corrects')::bigint IS DISTINCT FROM e.corrects_id
+   OR (a.action IS DISTINCT FROM e.kind AND a.action <> 'recorded before the audit trail')
+   OR (a.action <> 'recorded before the audit trail'
+       AND abs(extract(epoch FROM a.at::timestamptz - (e.at AT TIME ZONE 'UTC'))) > 1)
 ORDER BY e.id LIMIT 1
 """
 # An audit row of an event that is no longer there.

@@ -37,16 +37,26 @@ from desk_app.domain.replay import (
 )
 from desk_app.domain.session import Event, EventKind
 from desk_app.paths import PERMISSIONS_FILE, resource_path
-from desk_app.store.models import AuditLog, LaserAuthorisationRow, ProcedureVersionRow, StaffRow
+from desk_app.store.models import (
+    AuditLog,
+    LaserAuthorisationRow,
+    ProcedureVersionRow,
+    SchemaMigration,
+    StaffRow,
+)
 
 log = logging.getLogger(__name__)
 
 _BATCH = 20_000
+# The schema whose upgrade began to keep laser authorisations (migrations' 'laser authorisation').
+LASER_AUTHORISATION_SCHEMA = 7
 # Rows written with the PC's own clock as a database is made or upgraded, not by an action on a
 # desk's clock: the events migration 5 entered, the seals of an upgrade, the database's id.
+PRE_TRAIL = "recorded before the audit trail"
+ID_MADE = "database id made"
+UPGRADE_SEALS = "rows sealed at the upgrade to schema "
 OWN_CLOCK_ACTIONS = frozenset(
-    {"recorded before the audit trail", "database id made"}
-    | {f"rows sealed at the upgrade to schema {version}" for version in range(1, 100)}
+    {PRE_TRAIL, ID_MADE} | {f"{UPGRADE_SEALS}{version}" for version in range(1, 100)}
 )
 # The first row of a demo database (store.demo): its history is then written dated weeks back, out
 # of order. Only as the trail's first row: one appended later makes no demo of a clinic's records.
@@ -65,12 +75,21 @@ class ChainTimes:
     it is out of order.
 
     The rows of OWN_CLOCK_ACTIONS carry the PC's own clock rather than the desk's: their time is not
-    checked, and sets none the rows after must follow. A demo's trail (DEMO_MARK first) is not
-    checked at all.
+    checked, and sets none the rows after must follow. As anyone can append such a row, each is
+    accepted only where the app writes it: the events from before the trail as the trail's first
+    rows, the database's id once, an upgrade's seals in one run of rows for a schema this app knows,
+    each upgrade's after the one before. A demo's trail (DEMO_MARK first) is not checked at all.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, latest_schema: int | None = None) -> None:
+        if latest_schema is None:
+            from desk_app.store.migrations import LATEST_VERSION  # noqa: PLC0415  # migrations imports audit
+
+            latest_schema = LATEST_VERSION
         self._latest = ""
+        self._latest_schema = latest_schema
+        self._id_made = False
+        self._sealed_schema, self._seals_end = 0, 0  # the last upgrade's seals: its schema, its last row
 
     def see(self, row_id: int, at: str, action: str) -> str | None:
         """Called for each of a million rows: the common case in one line."""
@@ -81,7 +100,7 @@ class ChainTimes:
 
     def _out_of_order(self, row_id: int, at: str, action: str) -> str | None:
         if action in OWN_CLOCK_ACTIONS:
-            return None
+            return self._own_clock_problem(row_id, action)
         if action == DEMO_MARK and row_id == 1:
             self.see = self._demo  # type: ignore[method-assign]  # the rest of the walk, at no cost
             return None
@@ -102,15 +121,41 @@ class ChainTimes:
             f"{TOLERANCE_TEXT} allowed"
         )
 
+    def _own_clock_problem(self, row_id: int, action: str) -> str | None:
+        if action == PRE_TRAIL:
+            return f"row {row_id} ({action}) comes after rows of the trail itself" if self._latest else None
+        if action == ID_MADE:
+            if self._id_made:
+                return f"row {row_id} ({action}) makes the database's id again"
+            self._id_made = True
+            return None
+        schema = int(action.removeprefix(UPGRADE_SEALS))
+        if schema > self._latest_schema:
+            return f"row {row_id} ({action}) names an upgrade this app does not know"
+        if schema == self._sealed_schema and row_id == self._seals_end + 1:
+            self._seals_end = row_id
+            return None
+        if schema <= self._sealed_schema:
+            return (
+                f"row {row_id} ({action}) seals rows after the upgrade's seals ended "
+                f"(at row {self._seals_end}, of schema {self._sealed_schema})"
+            )
+        self._sealed_schema, self._seals_end = schema, row_id
+        return None
+
     @staticmethod
     def _demo(row_id: int, at: str, action: str) -> str | None:
         return None
 
 
 def rules_problem(db: Database) -> str | None:
-    """The first event the app would have refused at the point it stands in its session."""
-    staff = _members(db)
-    replay = RuleReplay(staff, operator_windows(_authorisations(db)))
+    """The first event the app would have refused at the point it stands in its session; a stored
+    value of a type or form the app never writes (a time 'soon', a number) is a break too, named."""
+    try:
+        staff = _members(db)
+    except _OddRow as odd:
+        return f"audit row {odd.row_id} ({odd.action}) has a value the app never writes: {odd.value!r}"
+    replay = RuleReplay(staff, operator_windows(_authorisations(db), _authorisations_since(db)))
     sessions = {
         row[0]: row[1:]
         for row in db.execute_sql("SELECT id, procedure_id, started_by_id FROM treatment_session").fetchall()
@@ -133,8 +178,12 @@ def rules_problem(db: Database) -> str | None:
     except _NoSuchSession as missing:
         return f"events of session {missing.session_id} are in the records, but not the session"
     for session_id, rules, checked in replay.whole_state_checks:
-        events = _whole_events(db, session_id, staff)
-        if (refused := check_whole_state(rules, events, checked, staff)) is not None:
+        try:
+            events = _whole_events(db, session_id, staff)
+            refused = check_whole_state(rules, events, checked, staff)
+        except (ValueError, TypeError) as odd:
+            return f"session {session_id} has an event with a value the app never writes: {odd}"
+        if refused is not None:
             event, why = refused
             stored = StoredEvent(
                 event.id,
@@ -147,6 +196,14 @@ def rules_problem(db: Database) -> str | None:
             )
             return f"{replay.described(stored)}: {why}"
     return None
+
+
+class _OddRow(Exception):
+    """An audit row the replay reads holds a value the app never writes."""
+
+    def __init__(self, row_id: int, action: str, value: Any) -> None:
+        super().__init__(row_id)
+        self.row_id, self.action, self.value = row_id, action, value
 
 
 class _NoSuchSession(Exception):
@@ -195,10 +252,10 @@ def _whole_events(db: Database, session_id: int, staff: dict[int, Member]) -> li
     return events
 
 
-def _json(text: str) -> dict[str, Any]:
+def _json(text: str | None) -> dict[str, Any]:
     try:
-        values = json.loads(text)
-    except ValueError:
+        values = json.loads(text)  # type: ignore[arg-type]  # None (a forged NULL): TypeError
+    except (ValueError, TypeError):
         return {}
     return values if isinstance(values, dict) else {}
 
@@ -239,6 +296,17 @@ def _authorisations(db: Database) -> list[tuple]:
     )
 
 
+def _authorisations_since(db: Database) -> datetime | None:
+    """When the upgrade that began to keep laser authorisations ran, a desk's clock allowed for."""
+    found = list(
+        SchemaMigration.select(SchemaMigration.applied_at)
+        .where(SchemaMigration.version == LASER_AUTHORISATION_SCHEMA)
+        .tuples()
+        .execute(db)
+    )
+    return _aware(found[0][0]) + TIME_TOLERANCE if found and isinstance(found[0][0], datetime) else None
+
+
 def _members(db: Database) -> dict[int, Member]:
     """Each member of staff with their role over time, from the audit rows that added and changed
     them (the staff table's role is only where it ended up)."""
@@ -248,18 +316,21 @@ def _members(db: Database) -> dict[int, Member]:
     }
     current_role = {row.id: row.role for row in rows}
     changes = (
-        AuditLog.select(AuditLog.at, AuditLog.subject_id, AuditLog.action, AuditLog.detail)
+        AuditLog.select(AuditLog.id, AuditLog.at, AuditLog.subject_id, AuditLog.action, AuditLog.detail)
         .where((AuditLog.subject == "staff") & AuditLog.action.in_(("staff added", "staff changed")))
         .order_by(AuditLog.id)
         .tuples()
         .execute(db)
     )
-    for at, staff_id, action, detail in changes:
+    for row_id, at, staff_id, action, detail in changes:
         member = members.get(staff_id)
         content = _json(detail)
         if member is None:
             continue
-        since = stored_text(stored_instant(at))
+        try:
+            since = stored_text(stored_instant(at))
+        except (ValueError, TypeError) as odd:
+            raise _OddRow(row_id, action, at) from odd
         if action == "staff added":
             member.added = max(member.added, since)
             member.standings.insert(0, (since, _role(content.get("role")), True))

@@ -22,9 +22,10 @@ from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.store import audit, base, migrations
 from desk_app.store.accounts import SignInRefused
-from desk_app.store.audit import verify_audit
+from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
+from desk_app.store.migrations import LATEST_VERSION
 from desk_app.store.models import ClinicSetting, StaffRow
 from desk_app.store.restoring import restore
 from desk_app.store.seals import SEALED_SCHEMA, row_digest
@@ -346,4 +347,46 @@ def test_the_database_id_is_sealed_and_a_changed_one_is_found(clinic: Clinic) ->
     assert verify_audit(clinic.db).problem == (
         "clinic_setting row 'database id' was changed outside the app "
         "(its last recorded change is audit row 1)"
+    )
+
+
+def _upgrade_seals(clinic: Clinic, clock: ManualClock, schema: int) -> int:
+    """A row titled as an upgrade's seals, sealing the nurse's row as it stands, appended to the chain
+    as anyone with the file can (the app's own writer; no secret is needed); its id."""
+    with clinic.db.atomic():
+        write_audit(
+            clinic.db,
+            clock.now(),
+            None,
+            f"rows sealed at the upgrade to schema {schema}",
+            "staff",
+            sealed=[(StaffRow, clinic.nurse.id)],
+        )
+    return run_sql(clinic.db, "SELECT MAX(id) FROM audit_log").fetchone()[0]
+
+
+def test_an_upgrades_seals_appended_after_its_run_cannot_vouch_for_a_change(
+    clinic: Clinic, clock: ManualClock
+) -> None:
+    """An upgrade seals in one run of rows: a later row of the same upgrade is a forgery."""
+    _upgrade_seals(clinic, clock, SEALED_SCHEMA)
+    assert verify_audit(clinic.db).ok
+    clinic.desk.register_patient("Yann", "Other", "1991-05-02", "AZ-0002", clinic.nurse.id)
+
+    staff_renamed(clinic)
+    forged = _upgrade_seals(clinic, clock, SEALED_SCHEMA)
+
+    assert verify_audit(clinic.db).problem == (
+        f"row {forged} (rows sealed at the upgrade to schema {SEALED_SCHEMA}) seals rows after the "
+        f"upgrade's seals ended (at row {forged - 2}, of schema {SEALED_SCHEMA})"
+    )
+
+
+def test_seals_of_an_upgrade_this_app_does_not_know_are_a_break(clinic: Clinic, clock: ManualClock) -> None:
+    staff_renamed(clinic)
+    forged = _upgrade_seals(clinic, clock, LATEST_VERSION + 1)
+
+    assert verify_audit(clinic.db).problem == (
+        f"row {forged} (rows sealed at the upgrade to schema {LATEST_VERSION + 1}) names an upgrade "
+        "this app does not know"
     )
