@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from peewee import Database
@@ -51,11 +51,13 @@ class DeskBase:
         subject_id: int | None = None,
         detail: dict[str, Any] | None = None,
         sealed: Sequence[Sealed] = (),
+        at: datetime | None = None,
     ) -> None:
         """One audit row for the action under way, inside its transaction, after its writes: it seals
         the rows of covered tables the action wrote (`sealed`, seals.py). Refused, the action with
-        it, where this desk's clock is behind the trail (desk_clock.py)."""
-        now = self.clock.now()
+        it, where this desk's clock is behind the trail (desk_clock.py). `at`: the time of the event
+        it records (verify requires the two to agree), else now."""
+        now = at or self.clock.now()
         refuse_clock_behind_trail(self.db, now)
         row_hash = write_audit(self.db, now, staff_id, action, subject, subject_id, detail, sealed)
         self.written_by_this_desk.add(row_hash)

@@ -469,7 +469,7 @@ class Desk(
             text=text,
             corrects=corrects_id,
         )
-        self._audit(kind.value, staff.id, "session_event", row.id, event_detail(row), sealed)
+        self._audit(kind.value, staff.id, "session_event", row.id, event_detail(row), sealed, at=row.at)
         event = Event(
             id=row.id,
             kind=kind,
