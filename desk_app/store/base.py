@@ -12,7 +12,6 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.dates import local_today
 from desk_app.domain.people import Staff
 from desk_app.store.audit import write_audit
-from desk_app.store.desk_clock import refuse_clock_behind_trail
 from desk_app.store.rows import ANY_ID, CompiledQuery
 from desk_app.store.seals import Sealed
 
@@ -54,10 +53,9 @@ class DeskBase:
         at: datetime | None = None,
     ) -> None:
         """One audit row for the action under way, inside its transaction, after its writes: it seals
-        the rows of covered tables the action wrote (`sealed`, seals.py). Refused, the action with
-        it, where this desk's clock is behind the trail (desk_clock.py). `at`: the time of the event
-        it records (verify requires the two to agree), else now."""
-        now = at or self.clock.now()
-        refuse_clock_behind_trail(self.db, now)
-        row_hash = write_audit(self.db, now, staff_id, action, subject, subject_id, detail, sealed)
+        the rows of covered tables the action wrote (`sealed`, seals.py). `at`: the time of the
+        event it records (verify requires the two to agree), else now."""
+        row_hash = write_audit(
+            self.db, at or self.clock.now(), staff_id, action, subject, subject_id, detail, sealed
+        )
         self.written_by_this_desk.add(row_hash)

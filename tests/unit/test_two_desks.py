@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from desk_app.domain.procedure import Procedure
 from desk_app.store.access import Opened
 from desk_app.store.audit import verify_audit
 from desk_app.store.desk import Desk
-from desk_app.store.desk_clock import ClockBehindTrail
 from desk_app.store.seals import SealBook
 from tests.support.people import FAST_HASHER
 from tests.support.raw_sql import other_connection
@@ -151,27 +149,3 @@ def test_a_patient_registered_at_another_desk_while_verify_runs_is_not_taken_for
     monkeypatch.undo()
     after = verify_audit(db)  # the other desk's row, read now
     assert after.ok and after.rows > rows_before
-
-
-def test_a_desk_whose_clock_is_behind_the_records_saves_nothing_and_says_to_check_the_clock(
-    desk: Desk, db: Database, nurse: Staff, procedure: Procedure, clock: ManualClock
-) -> None:
-    """Its row would make verify report the trail's times going back, for good: refused instead."""
-    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
-    behind = ManualClock(clock.now() - timedelta(minutes=5))  # a PC's clock corrected backwards
-    with pytest.raises(ClockBehindTrail) as refused:
-        Desk(db, procedure, behind, FAST_HASHER).register_patient(
-            "Late", "Arrival", "2000-01-01", "AZ-00013", nurse.id
-        )
-    says, holds = (f"{instant.astimezone():%H:%M}" for instant in (behind.now(), clock.now()))
-    assert str(refused.value).startswith("Not saved: this PC's clock says ")
-    assert f"{says} but the records already hold a row from " in str(refused.value)
-    assert str(refused.value).endswith(f"{holds}. Check the PC's date and time.")
-    assert desk.search_patients("Arrival") == []
-
-    a_little_behind = ManualClock(clock.now() - timedelta(minutes=1))  # within verify's tolerance
-    Desk(db, procedure, a_little_behind, FAST_HASHER).register_patient(
-        "Late", "Arrival", "2000-01-01", "AZ-00013", nurse.id
-    )
-    report = verify_audit(db)
-    assert report.ok, report.problem
