@@ -10,6 +10,7 @@ real cost and of rehashing build their own Desk on the same database with anothe
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -806,7 +807,13 @@ def test_trying_an_account_with_no_password_yet_is_refused_and_recorded(
 
 
 def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
-    desk: Desk, db: Database, db_url: str, db_path: Path, admin: Staff, capsys: pytest.CaptureFixture[str]
+    desk: Desk,
+    db: Database,
+    db_url: str,
+    db_path: Path,
+    admin: Staff,
+    clock: ManualClock,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from desk_app import cli
 
@@ -815,6 +822,7 @@ def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
     assert cli.main(["unlock", "aa", "--db", db_url]) == 0
     database_proxy.initialize(db)  # the command bound the models to its own connection, now closed
     assert "Ada Admin (AA) may sign in again." in capsys.readouterr().out
+    clock.set(datetime.now(UTC))  # the command wrote with the PC's clock: the desk goes on from it
     assert desk.sign_in(admin.id, PASSWORD) == admin
     (row, *_rest) = audit_after(db, mark)
     assert row[0] == "account unlocked from the terminal" and row[1] is None and row[3] == admin.id

@@ -633,6 +633,7 @@ def test_cli_restore_round_trip(
     desk: Desk,
     nurse: Staff,
     clinic: list[Patient],
+    clock: ManualClock,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     folder = tmp_path / "usb"
@@ -640,6 +641,7 @@ def test_cli_restore_round_trip(
     assert main(["backup", str(folder), "--db", str(db_path)]) == 0
     (backup,) = folder.glob("*.sqlite3")
     database_proxy.initialize(db)
+    clock.set(datetime.now(UTC))  # the command recorded the backup with the PC's clock
     desk.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)
     replaced = all_rows(db_path)
     db.close()

@@ -365,7 +365,7 @@ def test_every_time_column_is_timestamptz(db: Database) -> None:
 def test_a_tick_is_the_same_instant_whatever_time_zone_another_program_reads_it_in(
     db_url: str, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    clock.set(datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # half an hour before the UK clocks change
+    clock.set(datetime(2027, 3, 28, 0, 30, tzinfo=UTC))  # half an hour before the UK clocks change (2027)
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
     desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
@@ -373,9 +373,9 @@ def test_a_tick_is_the_same_instant_whatever_time_zone_another_program_reads_it_
         other.execute("SET TIME ZONE 'America/New_York'")
         (stored,) = other.execute("SELECT at FROM session_event WHERE item_id = 'identity'").fetchone()
         (as_text,) = other.execute("SELECT at::text FROM session_event WHERE item_id = 'identity'").fetchone()
-    assert stored == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
-    assert as_text == "2026-03-28 20:30:00-04"  # shown in New York's time, stored as the instant
-    assert desk.session(session.id).events[-1].at == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert stored == datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
+    assert as_text == "2027-03-27 20:30:00-04"  # shown in New York's time, stored as the instant
+    assert desk.session(session.id).events[-1].at == datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
 
 
 # --- append-only, as another program meets it ---------------------------------------------------------

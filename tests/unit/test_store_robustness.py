@@ -74,7 +74,7 @@ def test_another_desk_s_write_is_noticed(desk: Desk, nurse: Staff, db_url: str, 
 
 def test_last_session_date_is_the_clinic_s_date(desk: Desk, nurse: Staff, clock: ManualClock) -> None:
     """00:30 on 1 July in London is still 30 June in UTC: the nurse must see 1 July."""
-    clock.set(datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    clock.set(datetime(2027, 6, 30, 23, 30, tzinfo=UTC))  # after the staff were added: clocks go forward
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     first = desk.start_session(patient.id, nurse.id)
     tick_all(desk, first.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
@@ -83,7 +83,7 @@ def test_last_session_date_is_the_clinic_s_date(desk: Desk, nurse: Staff, clock:
     desk.sign_out(first.id, nurse.id, PIN)
     second = desk.start_session(patient.id, nurse.id)
     day, _values = desk.previous_values(second)
-    assert day.isoformat() == "2026-07-01"
+    assert day.isoformat() == "2027-07-01"
 
 
 def test_the_demo_needs_an_explicit_file_and_marks_it_as_a_demo(
