@@ -19,12 +19,14 @@ run: $(STAMP)
 # stopped around the run. Three workers on two cores: while one waits on a disk sync or on the
 # server, another runs (about 10% quicker than two). Without one they are skipped, with the reason, unless
 # DESK_APP_TEST_POSTGRES=required (as .ci/run sets): then they fail.
+# --dist loadgroup: a module whose fixture builds a whole clinic (marked xdist_group) runs in one
+# worker, so the clinic is built once, not once a worker.
 # Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): without it
 # each worker compiles and rewrites every test module (5 s instead of 1), and every program a test
 # starts compiles the app again.
 test: $(STAMP) postgresql-server
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q -j 0 desk_app tests/support
-	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -n 3
+	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -n 3 --dist loadgroup
 
 # Debian's PostgreSQL server programs, installed where they are missing (needs root or sudo).
 postgresql-server:
@@ -36,7 +38,7 @@ postgresql-server:
 	fi
 
 # The kill harness at length: 5,000 SIGKILLs on SQLite (about 8 minutes) and 1,000 on PostgreSQL
-# (about 2 minutes); make test runs 60 and 30.
+# (about 2 minutes); make test runs 45 and 20.
 soak: $(STAMP) postgresql-server
 	KILLS=5000 KILLS_ON_POSTGRESQL=1000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q tests/unit/test_kill_harness.py
 

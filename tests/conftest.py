@@ -63,6 +63,8 @@ def _temporary_files_in_memory(config: pytest.Config) -> None:
     tests start) in a fresh folder of /dev/shm, removed at the end, unless a --basetemp is given."""
     if config.option.basetemp or hasattr(config, "workerinput") or not os.access(_MEMORY, os.W_OK):
         return
+    if any(str(arg).startswith("tests/benchmarks") for arg in config.args):
+        return  # benchmarks measure the disk the clinic's file is on, and build gigabytes
     folder = tempfile.mkdtemp(prefix="desk-app-tests-", dir=_MEMORY)
     os.chmod(folder, 0o1777)  # as /tmp: the tests that run a step as another user reach it too
     _memory_folder.append(folder)

@@ -35,6 +35,9 @@ from tests.reports.sessions import Printed, open_clinic, start_through_time_out,
 from tests.support.people import administrator
 from tests.support.walk import LASER, SIGN_IN, tick_all
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("aftercare dates")
+
 # What the patient reads beside each date, in the order of the procedure file.
 RED = "Red, like sunburn, until about"
 WORK = "Back to work from about"

@@ -31,6 +31,9 @@ from tests.reports.sessions import Printed, to_pdf
 from tests.support.session_log import CLINICIAN, NURSE, Log, through_anaesthetic
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("alerts pdf")
+
 SUMMER = datetime(2027, 7, 15, 8, 0, tzinfo=UTC)  # 09:00 in the UK, in summer time
 KATE = Staff(id=4, name="Kate Whitmore", initials="KW", role=Role.NURSE)
 SIGNATURE = {

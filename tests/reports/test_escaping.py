@@ -32,6 +32,9 @@ from tests.support.people import administrator
 from tests.support.session_log import NURSE, Log
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("escaping")
+
 GIVEN = "<b>Zoë &"
 FAMILY = '"O\'Brien"</b>'
 NAME = '<b>Zoë & "O\'Brien"</b>'

@@ -40,6 +40,9 @@ from tests.support.other_user import AS_ROOT, for_nobody, open_folder, without_r
 from tests.support.people import administrator
 from tests.support.walk import SIGN_IN, signed_out_session, tick_all
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("export cli")
+
 REPO = Path(__file__).resolve().parents[2]
 TERMINAL = f"{getpass.getuser()} (terminal export)"
 CONTACT = "Questions or worries? Call 0113 496 0000"

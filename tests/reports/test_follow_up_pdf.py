@@ -14,6 +14,9 @@ from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.reports.sessions import BLISTER, Printed, open_clinic, to_pdf, treat
 from tests.reports.test_session_record_pdf import event_time
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("follow-up pdf")
+
 CALL = {
     "contact": "Spoke to the patient",
     "complication": "Yes",

@@ -19,6 +19,9 @@ from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.reports.sessions import OVERRIDE_REASON, Printed, open_clinic, to_pdf, treat
 from tests.support.walk import SIGN_IN, tick_all
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("history pdf")
+
 STOP_REASON = "Cold sore on the upper lip: rebooked after antiviral treatment"
 
 

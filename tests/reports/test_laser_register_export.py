@@ -40,6 +40,9 @@ from tests.support.laser_register import SECOND_LASER_SERIAL, treated
 from tests.support.lasers import TEST_LASER_SERIAL, laser_ready, register_test_laser
 from tests.support.people import FAST_HASHER, add_member
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("register export")
+
 TODAY = START.date()
 SECOND_NAME = f"Lumenis UltraPulse (serial {SECOND_LASER_SERIAL})"  # as the device is chosen
 AT = "25/11/2026 12:00"

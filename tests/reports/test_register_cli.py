@@ -30,6 +30,9 @@ from tests.reports.sessions import open_clinic
 from tests.support.laser_register import SECOND_LASER_SERIAL, treated
 from tests.support.lasers import laser_ready, register_test_laser
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("register cli")
+
 TERMINAL = f"{getpass.getuser()} (terminal export)"
 DAY = ("--from", "2026-11-25", "--to", "2026-11-25")
 

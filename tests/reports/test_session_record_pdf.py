@@ -37,6 +37,9 @@ from tests.reports.sessions import (
 from tests.support.people import administrator
 from tests.support.walk import SIGN_IN, tick_all
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("session record pdf")
+
 AMENDMENT = "Cool air was declined, not accepted: the patient said so at the door"
 AMEND_REASON = "Nurse typed the wrong answer during the time-out"
 ABORT_REASON = "Patient felt faint before the gel; rebooked"

@@ -21,6 +21,9 @@ from desk_app.store.desk import Desk
 from tests.support.people import FAST_HASHER, add_member
 from tests.support.walk import signed_out_session
 
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("damaged files")
+
 PAGE = 4096
 
 

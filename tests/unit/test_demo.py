@@ -41,7 +41,8 @@ from tests.support.people import FAST_HASHER
 from tests.support.raw_sql import run_sql
 from tests.support.walk import LASER, TIME_OUT, tick_all
 
-pytestmark = pytest.mark.both_databases
+# Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
+pytestmark = [pytest.mark.both_databases, pytest.mark.xdist_group("demo")]
 
 TABLES = ("staff", "patient", "treatment_session", "session_event", "laser_device", "laser_device_check")
 OPERATORS = {"Kate Whitmore", "Dr Samir Haddad"}

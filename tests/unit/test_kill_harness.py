@@ -10,10 +10,10 @@ and with the child dead opens the file as the app would after a crash, and check
 - at most one action was committed but not acknowledged (the one the kill cut short);
 - the audit chain is whole and matches the session events.
 
-The next child goes on from what is stored. KILLS (default 60) sets the number of kills; `make soak`
+The next child goes on from what is stored. KILLS (default 45) sets the number of kills; `make soak`
 runs 5,000. KILL_SEED changes the random delays and the children's choices.
 
-On PostgreSQL (KILLS_ON_POSTGRESQL, default 30) the desk is the same and the file is the server's:
+On PostgreSQL (KILLS_ON_POSTGRESQL, default 20) the desk is the same and the file is the server's:
 a killed client's transaction is rolled back by the server and its write lock released.
 """
 
