@@ -16,9 +16,10 @@ run: $(STAMP)
 	$(BIN)/python -m desk_app $(ARGS)
 
 # The store's tests run on SQLite and on a throwaway PostgreSQL server on loopback, started and
-# stopped around the run. Three workers on two cores: while one waits on a disk sync or on the
-# server, another runs (about 10% quicker than two). Without one they are skipped, with the reason, unless
-# DESK_APP_TEST_POSTGRES=required (as .ci/run sets): then they fail.
+# stopped around the run. Without one they are skipped, with the reason, unless
+# DESK_APP_TEST_POSTGRES=required (as .ci/run sets): then they fail. One worker a core: with the
+# tests' files in memory (tests/conftest.py) no worker waits on a disk sync any more, and a third
+# worker only made them fight for the cores (141 s with two, 159 s with three, 171 s with four).
 # --dist loadgroup: a module whose fixture builds a whole clinic (marked xdist_group) runs in one
 # worker, so the clinic is built once, not once a worker.
 # Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): without it
@@ -26,7 +27,7 @@ run: $(STAMP)
 # starts compiles the app again.
 test: $(STAMP) postgresql-server
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q -j 0 desk_app tests/support
-	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -n 3 --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 # Debian's PostgreSQL server programs, installed where they are missing (needs root or sudo).
 postgresql-server:
