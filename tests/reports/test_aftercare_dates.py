@@ -219,7 +219,7 @@ EXTENDED = "Deep scars half improved after 3 sessions; a fourth agreed with the 
 LAST_SESSION = "This was the last planned session of your course of treatment."
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Sheets:
     clinic = open_clinic(tmp_path_factory.mktemp("aftercare") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock

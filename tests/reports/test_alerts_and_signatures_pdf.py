@@ -104,7 +104,7 @@ class Records:
     old_printed: Printed
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def records(qapp: QApplication, procedure: Procedure) -> Records:
     # Gel on at 09:00: ready at 10:00 (acknowledged at 10:02), remove by 10:30 (not acknowledged),
     # removed at 10:53; signed at 11:10.

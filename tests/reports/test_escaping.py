@@ -51,7 +51,7 @@ class Escaped:
     history: PrintDocument
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def escaped(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Escaped:
     clinic = open_clinic(tmp_path_factory.mktemp("escaping") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock

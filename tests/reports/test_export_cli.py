@@ -59,7 +59,7 @@ class Stored:
     jose_session: int
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Stored:
     path = tmp_path_factory.mktemp("export") / "clinic.sqlite3"
     clinic = open_clinic(path)

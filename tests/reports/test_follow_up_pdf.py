@@ -36,7 +36,7 @@ class Printouts:
     called_again_at: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def printouts(tmp_path_factory: pytest.TempPathFactory) -> Printouts:
     clinic = open_clinic(tmp_path_factory.mktemp("follow-up") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock

@@ -33,7 +33,7 @@ class History:
     complete: Printed  # a course of 3 complete at its third session (procedure 1.5, issue 16)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def history(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> History:
     clinic = open_clinic(tmp_path_factory.mktemp("history") / "desk.sqlite3")
     desk, clock, nurse = clinic.desk, clinic.clock, clinic.nurse

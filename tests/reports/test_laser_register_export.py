@@ -61,7 +61,7 @@ class Register:
         return self.register.rows
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def register(tmp_path_factory: pytest.TempPathFactory) -> Register:
     """Zoë treated with the test laser, then Ian with a second laser. The models are bound to one
     database at a time: the file is closed before any test runs, and each test opens its own copy."""

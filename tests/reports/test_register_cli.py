@@ -42,7 +42,7 @@ class Stored:
     path: Path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Stored:
     """Zoë treated with the test laser and Ian with a second one, on 25 November 2026."""
     path = tmp_path_factory.mktemp("register-cli") / "clinic.sqlite3"

@@ -71,7 +71,7 @@ def print_record(clinic: Clinic, record: SessionRecord) -> Printed:
     return to_pdf(document, now)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def records(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Records:
     clinic = open_clinic(tmp_path_factory.mktemp("records") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock

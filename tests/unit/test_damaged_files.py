@@ -27,7 +27,7 @@ pytestmark = pytest.mark.xdist_group("damaged files")
 PAGE = 4096
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def healthy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A closed database with real content, its WAL folded in: one self-contained file."""
     from datetime import UTC, datetime

@@ -48,7 +48,7 @@ TABLES = ("staff", "patient", "treatment_session", "session_event", "laser_devic
 OPERATORS = {"Kate Whitmore", "Dr Samir Haddad"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     return path, build_demo(f"sqlite:///{path}", FAST_HASHER)
@@ -66,7 +66,7 @@ def demo_desk(demo_db: Database, procedure: Procedure) -> Desk:
     return Desk(demo_db, procedure, SystemClock(), FAST_HASHER)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once a worker: its tests may run between other modules'
 def history(demo: tuple[Path, str]) -> list[SessionRecord]:
     """Every session of the demo, loaded once: records are plain values, usable after closing."""
     database = open_database(str(demo[0]))
