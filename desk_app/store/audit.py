@@ -140,7 +140,8 @@ class AuditReport:
 
     def __str__(self) -> str:
         if self.ok:
-            return f"Audit trail intact: {self.rows} rows; head hash {self.head_hash}."
+            rows = "1 row" if self.rows == 1 else f"{self.rows} rows"
+            return f"Audit trail intact: {rows}; head hash {self.head_hash}."
         return f"Audit trail BROKEN: {self.problem}. ({self.rows} rows read.)"
 
 

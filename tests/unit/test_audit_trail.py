@@ -32,7 +32,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import EventKind
 from desk_app.store import audit, migrations
-from desk_app.store.audit import GENESIS, chain_hash, stored_time_text, utc_text, verify_audit
+from desk_app.store.audit import GENESIS, AuditReport, chain_hash, stored_time_text, utc_text, verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk, SessionAlreadyInProgress
 from desk_app.store.patients import PossibleDuplicate
@@ -1453,3 +1453,8 @@ def test_migration_5_on_a_database_with_no_events_starts_an_empty_trail(
 def test_a_new_database_has_the_trigger_pair_too(db: Database) -> None:
     """Migration 5 runs on a new database as well, so its audit_log refuses alike."""
     assert audit_triggers(db) == {"audit_log_no_update", "audit_log_no_delete", "audit_log_append_only"}
+
+
+def test_the_report_of_a_new_database_says_one_row_not_one_rows() -> None:
+    assert str(AuditReport(1, "ab", None)) == "Audit trail intact: 1 row; head hash ab."
+    assert str(AuditReport(2, "ab", None)) == "Audit trail intact: 2 rows; head hash ab."
