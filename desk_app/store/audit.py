@@ -25,6 +25,7 @@ from typing import Any
 
 from peewee import Database, DataError, SqliteDatabase
 
+from desk_app.domain.replay import stored_text
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
 from desk_app.store.postgres import long_job, read_snapshot
@@ -64,7 +65,7 @@ def utc_text(instant: datetime) -> str:
 
 # Written out rather than built by peewee: every action runs both, and building them took a
 # millisecond an action (a third of a tick).
-_LAST_ROW = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+LAST_ROW = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
 _INSERT_ROW = (
     "INSERT INTO audit_log (id, at, staff_id, action, subject, subject_id, detail, prev_hash, hash) "
     "VALUES ({})"
@@ -85,7 +86,7 @@ def write_audit(
     transaction (BEGIN IMMEDIATE on SQLite, the write lock on PostgreSQL), after its writes: the
     rows named in `sealed` are read back and sealed in the row (seals.py)."""
     assert db.in_transaction(), "an audit row belongs in the transaction of the action it records"
-    last = db.execute_sql(_LAST_ROW).fetchone()
+    last = db.execute_sql(LAST_ROW).fetchone()
     row_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     if row_id == 1:
         sealed = [*sealed, *first_row_seals()]
@@ -100,8 +101,9 @@ def write_audit(
 
 
 def stored_time_text(instant: datetime) -> str:
-    """An instant as the session_event table stores it: naive UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]'."""
-    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    """An instant as the session_event table stores it: naive UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+    (the domain's stored_text, which the replayed rules compare with)."""
+    return stored_text(instant)
 
 
 def event_detail(row: EventRow | tuple) -> dict[str, Any]:

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from peewee import Database
 
-from desk_app.store.audit import GENESIS
-from desk_app.store.files import not_a_file, read_only_connection, sync_folder
+from desk_app.store.audit import GENESIS, LAST_ROW
+from desk_app.store.files import SQLITE_HEADER, not_a_file, read_only_connection, sync_folder
 from desk_app.store.identity import SHORT_ID_LENGTH, short_id
 from desk_app.store.models import AuditLog
 
@@ -41,7 +41,6 @@ _DAILY_NAME = re.compile(
 _RESTORE_NAME = re.compile(
     rf"^audit-restore-\d{{8}}T\d{{6}}\.\d{{6}}Z-([0-9a-f]{{{SHORT_ID_LENGTH}}}|unknown)\.json$"
 )
-_SQLITE_HEADER = b"SQLite format 3\x00"
 _LARGEST = 64 * 1024  # a checkpoint is a few hundred bytes: anything larger is not one
 _HEX = re.compile(r"^[0-9a-f]+$")
 MIN_TYPED_HEX = 8  # a hash prefix typed from a printed footer (which shows 12)
@@ -93,9 +92,7 @@ def trail_of_file(path: Path) -> tuple[int, str, str | None]:
     """(row count, head hash, row 1's hash) of the trail in the file at `path`, on one read-only
     connection."""
     with closing(read_only_connection(path)) as connection:
-        rows, head = _head(
-            connection.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        )
+        rows, head = _head(connection.execute(LAST_ROW).fetchone())
         first = connection.execute("SELECT hash FROM audit_log WHERE id = 1").fetchone()
     return rows, head, first[0] if first else None
 
@@ -212,7 +209,7 @@ def _refuse_unsafe_target(target: Path, live: Path | None) -> None:
     if live is not None and live.exists() and os.path.samefile(target, live):
         raise CheckpointError(f"{target} is the clinic's database. It was left as it was.")
     with open(_open_regular(target), "rb") as existing:
-        if existing.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER:
+        if existing.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
             raise CheckpointError(f"{target} is a database, not a checkpoint file. It was left as it was.")
 
 

@@ -19,6 +19,7 @@ from desk_app.store.backup import BackupError
 from desk_app.store.copying import moved_to, moving_to
 from desk_app.store.files import (
     APPLICATION_ID,
+    SQLITE_HEADER,
     create_private_file,
     not_a_file,
     read_only_connection,
@@ -55,7 +56,6 @@ from desk_app.store.restoring import finish_unfinished_restore, unfinished_resto
 from desk_app.store.signs import is_missing_or_empty, signs_of_a_clinic
 
 BUSY_TIMEOUT_SECONDS = 5
-SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
     "synchronous": "full",

@@ -25,6 +25,10 @@ _NOT_REGULAR = (
 )
 
 
+# The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def read_only_uri(path: Path) -> str:
     """The file as a read-only SQLite URI: nothing opened with it can write to the file.
     (as_uri() escapes '#', '?' and '%', which would otherwise cut the path short.)"""

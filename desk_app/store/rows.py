@@ -22,16 +22,12 @@ def source_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def stored_version(file_id: str, version: str, source: str) -> ProcedureVersionRow:
-    """The row keeping this exact file text (a procedure or the pre-use checklist), added the first
-    time a session or a check uses it, so a record always names the wording it followed."""
-    return stored_version_sealed(file_id, version, source)[0]
-
-
 def stored_version_sealed(
     file_id: str, version: str, source: str
 ) -> tuple[ProcedureVersionRow, list[Sealed]]:
-    """The same, with the row to seal in the action's audit row if it was added now (else none)."""
+    """The row keeping this exact file text (a procedure or the pre-use checklist), added the first
+    time a session or a check uses it, so a record always names the wording it followed; with the
+    row to seal in the action's audit row if it was added now (else none)."""
     digest = source_digest(source)
     row = ProcedureVersionRow.get_or_none(ProcedureVersionRow.sha256 == digest)
     if row is not None:

@@ -1,4 +1,5 @@
-"""The wait cursor while a PIN is checked: argon2 takes about a third of a second on the window's thread."""
+"""The wait cursor while the window waits on slow work: a PIN check (argon2, a third of a
+second), a year's laser register."""
 
 from __future__ import annotations
 

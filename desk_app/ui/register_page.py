@@ -8,14 +8,12 @@ itself has no staff check: a terminal export has nobody signed in).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -42,6 +40,7 @@ from desk_app.reports.laser_register import (
     times_text,
 )
 from desk_app.store.desk import Desk
+from desk_app.ui.busy import wait_cursor
 from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
 from desk_app.ui.printing import ask_file_to_save, ask_to_replace
@@ -181,7 +180,7 @@ class LaserRegisterPage(QWidget):
                 entered_date(self.to_edit.text(), "To"),
                 self.device_combo.currentData(),
             )
-            with _waiting():
+            with wait_cursor():
                 register = self.desk.laser_register(scope.from_day, scope.to_day, scope.device)
         except DomainError as error:
             self._refused(str(error))
@@ -225,7 +224,7 @@ class LaserRegisterPage(QWidget):
             self._choices_edited()
             return
         try:
-            with _waiting():
+            with wait_cursor():
                 said = self._write(suffix, staff, scope, register, Path(path), replace)
         except TargetExists:
             ask_to_replace(self, path, lambda: self.save(suffix, path, replace=True), self.message)
@@ -257,13 +256,3 @@ class LaserRegisterPage(QWidget):
         pdf = register_pdf(self.desk, register, scope, staff.name, LOCAL_FORMATS, at)
         pages = save_register_pdf(self.desk, pdf, scope, target, staff.name, staff.id, replace=replace)
         return pages_text(pages)
-
-
-@contextmanager
-def _waiting() -> Iterator[None]:
-    """A wait cursor while a year's register is read or written (seconds, on the UI thread)."""
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        yield
-    finally:
-        QApplication.restoreOverrideCursor()

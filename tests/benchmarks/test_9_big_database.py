@@ -36,7 +36,7 @@ from desk_app.store.audit import event_detail, utc_text, verify_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.models import PatientRow
-from desk_app.store.rows import stored_version
+from desk_app.store.rows import stored_version_sealed
 from desk_app.store.seals import SEAL_KEY, row_digest, row_key
 from tests.benchmarks.bench_tools import (
     GEL_WAIT_MINUTES,
@@ -221,7 +221,7 @@ def _build(db: Database, desk: Desk, nurse: Staff, people: list[tuple]) -> dict[
     procedure = desk.procedure
     connection = db.connection()
     with db.atomic():
-        procedure_id = stored_version(procedure.id, procedure.version, procedure.source).id  # as the app does
+        procedure_id = stored_version_sealed(procedure.id, procedure.version, procedure.source)[0].id
         for patients, words, sessions, events, audit in _batches(
             db, people, procedure_id, procedure.version, nurse.id
         ):
