@@ -37,6 +37,12 @@ def shown_date(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def shown_instant(instant: datetime) -> str:
+    """An instant as a report of the audit trail names it: '3 Dec 2026 14:02', the PC's time zone."""
+    local = instant.astimezone()
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
 def local_today(now: datetime) -> date:
     """The calendar date at the clinic (the PC's time zone) at the instant `now`."""
     return now.astimezone().date()

@@ -35,6 +35,7 @@ from desk_app.domain.actions import (
     check_tick,
 )
 from desk_app.domain.alerts import AlertKind, check_acknowledge
+from desk_app.domain.dates import shown_instant
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Role
 from desk_app.domain.permissions import Clearance, Permissions
@@ -71,10 +72,9 @@ def shown_time(text: str) -> str:
     """A stored time as the clinic reads it: '3 Dec 2026 14:02' (the PC's time zone); a value that
     is not a time as it is (a break names it, it does not fail on it)."""
     try:
-        local = stored_instant(text).astimezone()
+        return shown_instant(stored_instant(text))
     except (ValueError, TypeError):
         return repr(text)
-    return f"{local.day} {local:%b %Y %H:%M}"
 
 
 def back_beyond_tolerance(earlier: str, later: str) -> bool:

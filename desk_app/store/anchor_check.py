@@ -18,6 +18,7 @@ from pathlib import Path
 
 from peewee import Database, SqliteDatabase
 
+from desk_app.domain.dates import shown_instant
 from desk_app.store.checkpoints import (
     SIDECAR_SUFFIX,
     Checkpoint,
@@ -78,10 +79,7 @@ class AnchorCheck:
 
 def shown_time(instant: datetime | None) -> str:
     """'2 Dec 2026 17:00' in the PC's (the clinic's) time zone."""
-    if instant is None:
-        return "no time given"
-    local = instant.astimezone()
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return "no time given" if instant is None else shown_instant(instant)
 
 
 def named(checkpoint: Checkpoint) -> str:
