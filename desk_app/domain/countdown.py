@@ -59,8 +59,23 @@ class Countdown:
         return max(end - self.applied_at, timedelta(0))
 
 
-def mm_ss(duration: timedelta) -> str:
-    """Format a duration as mm:ss, rounding part-seconds up so 0:00 means truly done."""
-    total = max(0, int(-(-duration.total_seconds() // 1)))
-    minutes, seconds = divmod(total, 60)
-    return f"{minutes:02d}:{seconds:02d}"
+def _whole_seconds(duration: timedelta) -> int:
+    """Part-seconds round up, so a countdown shows 0 only when it is truly done."""
+    return max(0, int(-(-duration.total_seconds() // 1)))
+
+
+def clock_text(duration: timedelta) -> str:
+    """A running countdown: '38:12', or '1:02:05' (h:mm:ss) from an hour up, never '62:05'."""
+    hours, rest = divmod(_whole_seconds(duration), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+def duration_words(duration: timedelta) -> str:
+    """A length of time read at a glance: '38 min', '1 h 37 min', '2 h'. A part minute counts as a
+    whole one, so a time on the skin or a time left is never understated."""
+    minutes = -(-_whole_seconds(duration) // 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"

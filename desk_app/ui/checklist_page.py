@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actions import gel_still_on
 from desk_app.domain.clinic import DocumentKind
-from desk_app.domain.countdown import GelPhase, mm_ss
+from desk_app.domain.countdown import GelPhase, clock_text
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
@@ -397,7 +397,7 @@ class ChecklistPage(QWidget):
             return
         match phase:
             case GelPhase.WAITING:
-                self.countdown_label.setText(mm_ss(countdown.remaining(now)))
+                self.countdown_label.setText(clock_text(countdown.remaining(now)))
                 self.phase_label.setText(f"Gel working · ready at {local_time(countdown.ready_at)}")
             case GelPhase.READY:
                 self.countdown_label.setText("Ready")
@@ -406,17 +406,17 @@ class ChecklistPage(QWidget):
                 self.phase_label.setText(
                     (why or "Ready for the laser room")
                     + f" · remove gel by {local_time(countdown.remove_at)} "
-                    f"({mm_ss(countdown.remove_at - now)} left)"
+                    f"({clock_text(countdown.remove_at - now)} left)"
                 )
             case GelPhase.REMOVE_NOW:
                 self.countdown_label.setText("Remove gel")
                 self.phase_label.setText(
-                    f"Remove the gel now: it has been on for {mm_ss(countdown.gel_time(now))}"
+                    f"Remove the gel now: it has been on for {clock_text(countdown.gel_time(now))}"
                 )
             case _:
                 self.countdown_label.setText("Gel off")
                 self.phase_label.setText(
-                    f"The gel was on the skin for {mm_ss(countdown.gel_time(now))} (mm:ss)"
+                    f"The gel was on the skin for {clock_text(countdown.gel_time(now))} (mm:ss)"
                 )
 
     def _reload(self) -> None:

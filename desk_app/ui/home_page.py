@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.board import BoardCard, BoardPhase
-from desk_app.domain.countdown import mm_ss
+from desk_app.domain.countdown import clock_text
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse, short_status
@@ -70,13 +70,13 @@ def locked_card_line(card: BoardCard, now: datetime) -> str:
 def card_where(card: BoardCard, now: datetime) -> str:
     match card.phase:
         case BoardPhase.WAITING:
-            where = f"Gel working: {mm_ss(card.gel_remaining)} left"
+            where = f"Gel working: {clock_text(card.gel_remaining)} left"
         case BoardPhase.READY if card.state.countdown is not None:
             where = f"Ready for the laser room · remove gel by {local_time(card.state.countdown.remove_at)}"
         case BoardPhase.REMOVE_NOW if card.state.countdown is not None:
-            where = f"Remove the gel now: on for {mm_ss(card.state.countdown.gel_time(now))}"
+            where = f"Remove the gel now: on for {clock_text(card.state.countdown.gel_time(now))}"
         case BoardPhase.IN_LASER_ROOM if card.laser_room_since is not None:
-            where = f"In the laser room for {mm_ss(now - card.laser_room_since)}"
+            where = f"In the laser room for {clock_text(now - card.laser_room_since)}"
         case BoardPhase.IN_LASER_ROOM:
             where = "In the laser room: time-out"
         case _:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import (
@@ -23,6 +24,24 @@ def message_label(parent: QWidget, name: str = "error", visible: bool = True) ->
     label.setWordWrap(True)
     label.setVisible(visible)
     return label
+
+
+class Tone(StrEnum):
+    """What a message is, shown by colour and weight (styles/desk.qss): a success never looks like
+    an error."""
+
+    ERROR = "error"  # red and bold: something was refused or went wrong
+    DONE = "done"  # green: a save or an export went through
+    NOTE = "note"  # plain: for information
+
+
+def show_message(label: QLabel, text: str, tone: Tone = Tone.ERROR) -> None:
+    """Show `text` in a message label, coloured for its tone."""
+    label.setProperty("tone", tone.value)
+    label.style().unpolish(label)
+    label.style().polish(label)
+    label.setText(text)
+    label.setVisible(True)
 
 
 def row_table(parent: QWidget, name: str, model: QAbstractItemModel) -> QTableView:

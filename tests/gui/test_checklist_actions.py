@@ -369,7 +369,7 @@ def test_countdown_across_the_spring_clock_change(
 
     click(qtbot, window, "Confirm: Gel applied: start the countdown")
     assert status(window, "Gel applied: start the countdown") == "✓ Done 00:30 · AN"
-    assert label_text(window, "Gel countdown") == "60:00"
+    assert label_text(window, "Gel countdown") == "1:00:00"
     # One real hour later is 02:30 on the wall clock, not 01:30.
     assert label_text(window, "Gel status") == "Gel working · ready at 02:30"
 
@@ -400,7 +400,7 @@ def test_remove_the_gel_now_at_ninety_minutes(
 
     clock.advance(seconds=1)
     window.checklist_page.refresh()
-    assert label_text(window, "Gel status") == "Remove the gel now: it has been on for 90:00"
+    assert label_text(window, "Gel status") == "Remove the gel now: it has been on for 1:30:00"
     assert label_text(window, "Gel countdown") == "Remove gel"
     assert find(window, QLabel, "Gel status").property("phase") == "remove now"  # shown in red
 

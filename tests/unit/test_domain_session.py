@@ -17,7 +17,7 @@ from desk_app.domain.actions import (
     NOTE_MAX,
 )
 from desk_app.domain.clock import ManualClock
-from desk_app.domain.countdown import Countdown, GelPhase, mm_ss
+from desk_app.domain.countdown import Countdown, GelPhase, clock_text, duration_words
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
@@ -453,17 +453,18 @@ def test_countdown_remaining_is_deadline_minus_now_and_never_negative(log: Log) 
     countdown = log.state().countdown
     assert countdown is not None
     assert countdown.remaining(applied.at + timedelta(minutes=20)) == timedelta(minutes=40)
-    assert mm_ss(countdown.remaining(applied.at + timedelta(minutes=20))) == "40:00"
+    assert clock_text(countdown.remaining(applied.at + timedelta(minutes=20))) == "40:00"
     assert countdown.remaining(applied.at + timedelta(minutes=60)) == timedelta(0)
     assert countdown.remaining(applied.at + timedelta(minutes=200)) == timedelta(0)
-    assert mm_ss(countdown.remaining(applied.at + timedelta(minutes=200))) == "00:00"
+    assert clock_text(countdown.remaining(applied.at + timedelta(minutes=200))) == "00:00"
 
 
 @pytest.mark.parametrize(
     ("duration", "shown"),
     [
         (timedelta(minutes=40), "40:00"),
-        (timedelta(minutes=60), "60:00"),
+        (timedelta(minutes=60), "1:00:00"),
+        (timedelta(minutes=97, seconds=19), "1:37:19"),
         (timedelta(seconds=59.2), "01:00"),
         (timedelta(seconds=0.001), "00:01"),
         (timedelta(minutes=4, seconds=59, milliseconds=1), "05:00"),
@@ -473,8 +474,28 @@ def test_countdown_remaining_is_deadline_minus_now_and_never_negative(log: Log) 
         (timedelta(hours=-2), "00:00"),
     ],
 )
-def test_mm_ss_rounds_up_and_is_never_negative(duration: timedelta, shown: str) -> None:
-    assert mm_ss(duration) == shown
+def test_a_countdown_clock_rounds_up_is_never_negative_and_shows_hours(
+    duration: timedelta, shown: str
+) -> None:
+    assert clock_text(duration) == shown
+
+
+@pytest.mark.parametrize(
+    ("duration", "shown"),
+    [
+        (timedelta(minutes=97, seconds=19), "1 h 38 min"),
+        (timedelta(minutes=38), "38 min"),
+        (timedelta(minutes=37, seconds=1), "38 min"),
+        (timedelta(hours=2), "2 h"),
+        (timedelta(seconds=1), "1 min"),
+        (timedelta(0), "0 min"),
+        (timedelta(minutes=-3), "0 min"),
+    ],
+)
+def test_a_length_of_time_reads_in_hours_and_minutes_never_understated(
+    duration: timedelta, shown: str
+) -> None:
+    assert duration_words(duration) == shown
 
 
 def test_countdown_across_the_spring_clock_change_is_sixty_real_minutes(
@@ -497,7 +518,7 @@ def test_countdown_across_the_spring_clock_change_is_sixty_real_minutes(
     assert not log.state(datetime(2026, 3, 29, 1, 30, tzinfo=UTC)).item("identity_read_back").locked
     # Seen from the wall clock in London, the readings still count real time.
     now = datetime(2026, 3, 29, 2, 10, tzinfo=london)  # 01:10 UTC
-    assert mm_ss(countdown.remaining(now)) == "20:00"
+    assert clock_text(countdown.remaining(now)) == "20:00"
 
 
 def test_countdown_across_the_autumn_clock_change_is_sixty_real_minutes(
