@@ -20,9 +20,16 @@ from desk_app.ui.main_window import MainWindow
 OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
 
 
+# `make screenshots` shoots twice: a 1366x768 screen, and a 1920x1080 one at 150% (QT_SCALE_FACTOR),
+# whose pictures end in this suffix.
+SUFFIX = sys.argv[1] if len(sys.argv) > 1 else ""
+
+
 def shoot(app: QApplication, window: MainWindow, name: str) -> None:
     app.processEvents()
-    app.primaryScreen().grabWindow(0, 0, 0, window.width(), window.height()).save(str(OUT / name))
+    stem, extension = name.rsplit(".", 1)
+    picture = app.primaryScreen().grabWindow(0)  # the whole screen: the window and any dialog on it
+    picture.save(str(OUT / f"{stem}{SUFFIX}.{extension}"))
 
 
 def main() -> None:
@@ -33,9 +40,8 @@ def main() -> None:
         app = QApplication(sys.argv[:1])
         load_style(app)
         window = build_window(url, SystemClock())
-        window.resize(1280, 860)
         window.move(0, 0)
-        window.show()
+        window.show()  # the window sizes itself to the screen
         window.set_staff(window.desk.list_staff()[0])
         sessions = window.desk.sessions_in_progress()
 
