@@ -177,7 +177,7 @@ class SignInPage(QWidget):
             layout.addWidget(hint)
         self.locked_board = QLabel("", self)
         self.locked_board.setObjectName("lockedBoard")
-        self.locked_board.setAccessibleName("Patients in progress")
+        self.locked_board.setAccessibleDescription("Patients in progress")  # its text is its name
         self.locked_board.setWordWrap(True)
         layout.addWidget(self.locked_board)
         self.buttons_box = QVBoxLayout()
@@ -202,7 +202,7 @@ class SignInPage(QWidget):
         self.error = message_label(self)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        self.staff_buttons: list[QPushButton] = []
+        self.staff_buttons: list[QRadioButton] = []
         self.pin_change: NewPinDialog | None = None  # open after a right short PIN; holds that PIN
 
     def open(self, mode: SignInMode, preselect: Staff | None = None) -> None:
@@ -232,10 +232,10 @@ class SignInPage(QWidget):
             self.error.setText(str(error))
             return
         for member in staff:
-            button = QPushButton(f"{member.name} ({member.initials}) · {member.role.value}", self)
-            button.setCheckable(True)
+            # A radio button: heard as one choice of several; Tab comes to the names once, arrows
+            # move between them. Its text is what a screen reader says.
+            button = QRadioButton(f"{member.name} ({member.initials}) · {member.role.value}", self)
             button.setObjectName("staffButton")
-            button.setAccessibleName(member.name)
             button.setProperty("staff_id", member.id)
             button.setMinimumHeight(56)
             button.setChecked(preselect is not None and member.id == preselect.id)
@@ -243,6 +243,13 @@ class SignInPage(QWidget):
             self.buttons_box.addWidget(button)
             button.show()  # the page may already be on screen
             self.staff_buttons.append(button)
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """The names first, as the page reads: they are made after the field and the buttons."""
+        chain = [*self.staff_buttons, self.secret, self.sign_in_button, self.password_button]
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)
 
     def _show_secret_kind(self) -> None:
         kind = "Password" if self.use_password else "PIN"
@@ -251,7 +258,10 @@ class SignInPage(QWidget):
         self.secret.setMaxLength(128 if self.use_password else 8)
         self.secret.clear()
         self.password_button.setVisible(not self.use_password)
-        self.secret.setFocus()
+        if self.chosen_id() is None and self.staff_buttons:
+            self.staff_buttons[0].setFocus()  # first, who you are (focus alone chooses nobody)
+        else:
+            self.secret.setFocus()
 
     def _switch_to_password(self) -> None:
         self.use_password = True

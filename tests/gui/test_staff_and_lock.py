@@ -19,7 +19,6 @@ from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import (
     click,
     find,
-    label_text,
     open_dialog,
     sign_in,
     type_into,
@@ -45,7 +44,7 @@ def actions(desk: Desk) -> list[str]:
 
 
 def at_desk(window: MainWindow) -> str:
-    return label_text(window, "At the desk").strip()
+    return window.staff_label.text()
 
 
 def numbing_patient(desk: Desk, nurse: Staff) -> int:
