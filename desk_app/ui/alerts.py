@@ -128,8 +128,8 @@ class AlertBanner(QScrollArea):
         lines = QWidget(self)
         lines.setObjectName("alertLines")
         self.rows = QVBoxLayout(lines)
-        self.rows.setContentsMargins(8, 4, 8, 4)
-        self.rows.setSpacing(4)
+        self.rows.setContentsMargins(8, 3, 8, 3)
+        self.rows.setSpacing(3)
         self.setWidget(lines)
         self.setVisible(False)
 
@@ -160,7 +160,7 @@ class AlertBanner(QScrollArea):
         row.setProperty("tone", _TONES[alert.kind])
         row.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # its tone's colour fills the line
         line = QHBoxLayout(row)
-        line.setContentsMargins(8, 2, 8, 2)
+        line.setContentsMargins(8, 1, 8, 1)
         text = QLabel(alert.private_message if self.private else alert.message, row)
         text.setObjectName("alertText")
         text.setAccessibleDescription(_HEARD_TONES[alert.kind])

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)  # the lines above the pages are flush: the pages keep the room
         self.demo_label = QLabel("DEMO database: training data only, never for real patients.", central)
         self.demo_label.setObjectName("demoBanner")
         self.demo_label.setVisible(self.demo)
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
         self.alert_centre.alerts_changed.connect(self.banner.show_alerts)
         column.addWidget(self.banner)
         self.alert_message = message_label(central, visible=False)
+        self.alert_message.setContentsMargins(8, 2, 8, 2)
         column.addWidget(self.alert_message)
         self.laser_notice = message_label(central, visible=False)
         self.laser_notice.setText(NO_LASER_OPERATOR)
