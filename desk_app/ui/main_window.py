@@ -478,9 +478,7 @@ class MainWindow(QMainWindow):
         self._close_dialogs()
         self.checklist_page.close_session()
         self.stack.setCurrentWidget(self.sign_in_page)
-        for page in self._pages():
-            if isinstance(page, ForgetsPatients):
-                page.forget()  # hidden behind the lock is not enough: the accessibility bus reads it
+        self._forget_patients()
         self._update_staff_label()
         self.sign_in_page.open(SignInMode.LOCKED, self.staff)
         self.tick()
@@ -488,6 +486,15 @@ class MainWindow(QMainWindow):
             self.desk.record_screen_lock(self.staff.id, idle)
         except DomainError as error:  # the screen is locked all the same; the trail lacks the lock
             self._tell(f"The lock was not recorded. {error}")
+
+    def _forget_patients(self) -> None:
+        """Nobody proven at the desk: every page empties what names a patient. Hidden behind the
+        sign-in page is not enough: the accessibility bus reads hidden widgets too. A page is
+        refilled when it is next opened."""
+        for page in self._pages():
+            # Not every page names patients (the sign-in page, the Staff page...): those need no forget().
+            if isinstance(page, ForgetsPatients):
+                page.forget()
 
     def _pages(self) -> Iterator[QWidget]:
         for index in range(self.stack.count()):
@@ -538,6 +545,8 @@ class MainWindow(QMainWindow):
             except DomainError as error:  # signed out all the same; the trail lacks it
                 self._tell(f"The sign-out was not recorded. {error}")
         self._close_dialogs()
+        self.checklist_page.close_session()
+        self._forget_patients()
         self.staff, self.locked = None, False
         self.reads_register = False
         self._update_staff_label()

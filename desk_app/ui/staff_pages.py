@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QFormLayout,
     QHBoxLayout,
@@ -146,6 +148,20 @@ class FirstAdministratorPage(QWidget):
         self.done.emit(member)
 
 
+_ARROWS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right}
+
+
+class StaffChoice(QRadioButton):
+    """A name on the sign-in page. An arrow key chooses the name it moves to, as in any group of
+    radio buttons, even before a name is chosen (Qt then only moves the focus)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)
+        landed = QApplication.focusWidget()
+        if event.key() in _ARROWS and isinstance(landed, StaffChoice) and landed.group() is self.group():
+            landed.setChecked(True)
+
+
 class SignInMode(Enum):
     PASSWORD = "Password"  # nobody is at the desk
     PIN = "PIN"  # switching to another member of staff
@@ -202,7 +218,7 @@ class SignInPage(QWidget):
         self.error = message_label(self)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        self.staff_buttons: list[QRadioButton] = []
+        self.staff_buttons: list[StaffChoice] = []
         self.pin_change: NewPinDialog | None = None  # open after a right short PIN; holds that PIN
 
     def open(self, mode: SignInMode, preselect: Staff | None = None) -> None:
@@ -234,7 +250,7 @@ class SignInPage(QWidget):
         for member in staff:
             # A radio button: heard as one choice of several; Tab comes to the names once, arrows
             # move between them. Its text is what a screen reader says.
-            button = QRadioButton(f"{member.name} ({member.initials}) · {member.role.value}", self)
+            button = StaffChoice(f"{member.name} ({member.initials}) · {member.role.value}", self)
             button.setObjectName("staffButton")
             button.setProperty("staff_id", member.id)
             button.setMinimumHeight(56)
