@@ -54,7 +54,9 @@ def _what(action: QAction) -> str:
     tip = action.toolTip().removesuffix(f" ({_shown(action.shortcut())})")
     tip = tip.removesuffix(f" ({action.shortcut().toString()})")
     text = action.text().replace("&", "")
-    return text if tip in ("", text) else f"{text}: {tip}"
+    if tip in ("", text) or tip.startswith(f"{text}:"):
+        return tip or text
+    return f"{text}: {tip}"
 
 
 def window_keys(window: QWidget) -> list[tuple[str, str]]:
@@ -85,6 +87,8 @@ class HelpSheet(QDialog):
         self.content = QWidget(scroll)
         scroll.setWidget(self.content)
         self.grid = QGridLayout(self.content)
+        self.grid.setColumnStretch(1, 1)  # the keys as wide as they need, the words the rest
+        self.grid.setHorizontalSpacing(24)
         layout.addWidget(scroll, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)

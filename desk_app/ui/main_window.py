@@ -545,8 +545,7 @@ class MainWindow(QMainWindow):
             except DomainError as error:  # signed out all the same; the trail lacks it
                 self._tell(f"The sign-out was not recorded. {error}")
         self._close_dialogs()
-        self.checklist_page.close_session()
-        self._forget_patients()
+        self._forget_patients()  # the session, if one is open, closes with the sign-in page
         self.staff, self.locked = None, False
         self.reads_register = False
         self._update_staff_label()

@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -179,7 +181,20 @@ class SignInPage(QWidget):
         self.desk = desk
         self.mode = SignInMode.PASSWORD
         self.use_password = False
-        layout = QVBoxLayout(self)
+        page = QVBoxLayout(self)
+        # Who is at the desk, the names and (locked) the patients in progress scroll; the field and
+        # Sign in below them stay on the smallest screen, whatever the number of staff.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.names = QWidget(scroll)
+        layout = QVBoxLayout(self.names)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll.setWidget(self.names)
+        self.names.setAutoFillBackground(False)  # the page's own background, not the scroll area's grey
+        scroll.viewport().setAutoFillBackground(False)
+        page.addWidget(scroll, 1)
         self.title = QLabel("Sign in", self)
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
@@ -197,13 +212,15 @@ class SignInPage(QWidget):
         self.locked_board.setWordWrap(True)
         layout.addWidget(self.locked_board)
         self.buttons_box = QVBoxLayout()
+        self.buttons_box.setSpacing(0)
         layout.addLayout(self.buttons_box)
+        layout.addStretch(1)
         self.group = QButtonGroup(self)
         form = QFormLayout()
         self.secret = secret_edit(self, "Password")
         self.secret_label = QLabel("Password", self)
         form.addRow(self.secret_label, self.secret)
-        layout.addLayout(form)
+        page.addLayout(form)
         row = QHBoxLayout()
         self.sign_in_button = QPushButton("Sign in", self)
         self.sign_in_button.setObjectName("primaryButton")
@@ -214,10 +231,9 @@ class SignInPage(QWidget):
         for button in (self.sign_in_button, self.password_button):
             button.setMinimumHeight(44)
             row.addWidget(button)
-        layout.addLayout(row)
+        page.addLayout(row)
         self.error = message_label(self)
-        layout.addWidget(self.error)
-        layout.addStretch(1)
+        page.addWidget(self.error)
         self.staff_buttons: list[StaffChoice] = []
         self.pin_change: NewPinDialog | None = None  # open after a right short PIN; holds that PIN
 
@@ -253,7 +269,6 @@ class SignInPage(QWidget):
             button = StaffChoice(f"{member.name} ({member.initials}) · {member.role.value}", self)
             button.setObjectName("staffButton")
             button.setProperty("staff_id", member.id)
-            button.setMinimumHeight(56)
             button.setChecked(preselect is not None and member.id == preselect.id)
             self.group.addButton(button)
             self.buttons_box.addWidget(button)

@@ -12,9 +12,11 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
-from tests.gui.a11y import activate, control_name, heard, tab_walk
+from desk_app.ui.staff_pages import SignInMode, SignInPage
+from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk
 from tests.gui.nurse import staff_choice
 from tests.gui.test_frame_and_alerts import PATIENTS, four_alerts
+from tests.support.people import add_member
 
 FULL_NAMES = [f"{given} {family}" for given, family, _ in PATIENTS]
 FAMILY_NAMES = [family for _, family, _ in PATIENTS]
@@ -129,3 +131,22 @@ def test_the_lock_screen_tabs_from_your_name_to_your_pin(
 
     walked = [control_name(w) for w in tab_walk(qtbot, ann)]
     assert walked == ["Ann Nurse (AN) · nurse", "PIN", "Sign in", "Use my password instead"]
+
+
+def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_staff(
+    qtbot: QtBot, desk: Desk, nurse: Staff
+) -> None:
+    """The page gets 1280x380 under four alert lines on a 1280x641 window; a clinic of 12 staff."""
+    for letter in "BCDEFGHIJKL":
+        add_member(desk, f"Nurse {letter}ee", f"N{letter}", "nurse")
+    page = SignInPage(desk)
+    qtbot.addWidget(page)
+    page.open(SignInMode.LOCKED, nurse)
+    page.locked_board.setText("\n".join(f"Patient {n}. · Gel working: 38:12 left · AN" for n in range(4)))
+    page.resize(1280, 380)
+    page.show()
+    QApplication.processEvents()
+
+    for control in (page.secret, page.sign_in_button, page.password_button):
+        assert fully_visible(control), control_name(control)
+    assert page.minimumSizeHint().height() <= 380
