@@ -55,7 +55,7 @@ from desk_app.ui.widgets import message_label
 TICK_MS = 1000
 PREFERRED_SIZE = QSize(1280, 860)
 TITLE_BAR = 40  # room the system's title bar takes above a window, at most, on the clinic's desktops
-ACKNOWLEDGE_KEYS = "Ctrl+K"
+ACKNOWLEDGE_KEYS = "Ctrl+Shift+K"  # not Ctrl+K: a text field deletes to the end of its line with it
 NO_LASER_OPERATOR = "No one is an authorised laser operator today: grant it on the Staff page (Ctrl+Shift+A)."
 
 
