@@ -10,9 +10,11 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
+from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
-from desk_app.ui.staff_pages import SignInMode, SignInPage
+from desk_app.ui.pin_change import NewPinDialog
+from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
 from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk
 from tests.gui.nurse import staff_choice
 from tests.gui.test_frame_and_alerts import PATIENTS, four_alerts
@@ -150,3 +152,27 @@ def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_
     for control in (page.secret, page.sign_in_button, page.password_button):
         assert fully_visible(control), control_name(control)
     assert page.minimumSizeHint().height() <= 380
+
+
+def test_the_first_administrator_and_new_pin_forms_tab_in_reading_order(
+    qtbot: QtBot, desk: Desk, nurse: Staff
+) -> None:
+    first = FirstAdministratorPage(desk)
+    qtbot.addWidget(first)
+    first.show()
+    activate(qtbot, first)
+    assert [control_name(w) for w in tab_walk(qtbot, first.form.name)] == [
+        "Full name",
+        "Initials",
+        "Password",
+        "Password again",
+        "PIN",
+        "Create administrator",
+    ]
+
+    dialog = NewPinDialog(first, desk, PinChangeNeeded(nurse, 4), "2468", lambda _pin: None)
+    dialog.open()
+    activate(qtbot, dialog)
+    walked = [control_name(w) for w in tab_walk(qtbot, dialog.pin)]
+    assert walked[:2] == ["New PIN", "New PIN again"] and "Save the new PIN" in walked[2:]
+    dialog.reject()
