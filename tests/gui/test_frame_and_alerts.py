@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QToolBar
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.alerts import AlertKind
@@ -20,7 +20,7 @@ from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.help_sheet import HelpSheet
 from desk_app.ui.main_window import ACKNOWLEDGE_KEYS, MainWindow
-from tests.gui.a11y import SMALL_SCREENS, activate, heard, shrink_to
+from tests.gui.a11y import SMALL_SCREENS, activate, heard, shrink_to, unheard
 from tests.gui.test_board_and_alerts import flush, gel_on
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +64,7 @@ def test_alerts_come_most_urgent_first_each_in_its_tone_with_its_own_acknowledge
         "Callum McKenzie",  # ready, due at 80 min
         "Ada Lovelace",  # ready, due at 85 min
     ]
+    assert unheard(window.banner) == [] and unheard(window.findChild(QToolBar)) == []
     tones = [label.parentWidget().property("tone") for label in lines]
     assert tones == ["urgent", "urgent", "calm", "calm"]
     for label in lines:
@@ -158,6 +159,8 @@ def test_f1_opens_a_sheet_of_every_key_and_screen_and_esc_closes_it(
     assert [key for key in keys if key not in shown.splitlines()] == []
     for screen in ("Board", "Session", "Patients", "Follow-up calls", "Locked"):
         assert screen in shown.splitlines()
+
+    assert unheard(sheet) == []
 
     qtbot.waitUntil(sheet.isActiveWindow, timeout=1000)
     qtbot.keyClick(QApplication.focusWidget() or sheet, Qt.Key.Key_Escape)

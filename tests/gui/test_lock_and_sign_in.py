@@ -15,7 +15,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
-from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk
+from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
 from tests.gui.nurse import staff_choice
 from tests.gui.test_frame_and_alerts import PATIENTS, four_alerts
 from tests.support.people import add_member
@@ -83,6 +83,7 @@ def test_the_locked_window_names_no_patient_in_any_widget_or_on_the_accessibilit
     QApplication.processEvents()
 
     assert window.locked
+    assert unheard(window.sign_in_page) == [] and unheard(window.banner) == []
     assert leaks(window) == []
     board = window.sign_in_page.locked_board
     assert "Zoë O. · " in board.text() and heard(board).startswith(board.text()), "the list is heard"
