@@ -67,7 +67,7 @@ def window_keys(window: QWidget) -> list[tuple[str, str]]:
             found.setdefault(_shown(action.shortcut()), _what(action))
     for shortcut in window.findChildren(QShortcut):
         if not shortcut.key().isEmpty():
-            what = shortcut.whatsThis() or shortcut.objectName()
+            what = shortcut.whatsThis() or shortcut.objectName()  # a page says what its key does there
             found.setdefault(_shown(shortcut.key()), what)
     return [*found.items(), *EXTRA_KEYS]
 
@@ -80,7 +80,6 @@ class HelpSheet(QDialog):
         self.window_shown = window
         self.setWindowTitle("Treatment Desk: keys and screens")
         self.setModal(False)
-        self.resize(900, 600)
         layout = QVBoxLayout(self)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -95,7 +94,9 @@ class HelpSheet(QDialog):
         layout.addWidget(buttons)
 
     def refresh(self) -> None:
-        """Read the keys again: an administrator's keys, or a page's, may have come since."""
+        """Read the keys again: an administrator's keys, or a page's, may have come since. As big as
+        the window allows, up to 900x600."""
+        self.resize(min(900, self.window_shown.width() - 40), min(600, self.window_shown.height() - 40))
         while self.grid.count():
             widget = self.grid.takeAt(0).widget()
             if widget is not None:
