@@ -151,6 +151,7 @@ class AlertBanner(QScrollArea):
                 words = line.findChild(QLabel, "alertText")
                 QAccessible.updateAccessibility(QAccessibleEvent(words, QAccessible.Event.Alert))
         self.setVisible(bool(alerts))
+        self.setAccessibleName(f"Gel alerts: {len(alerts)}, the most urgent first")
         self._fit_lines()
 
     def _line(self, alert: Alert) -> QWidget:
