@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -184,7 +184,7 @@ class SignInPage(QWidget):
         page = QVBoxLayout(self)
         # Who is at the desk, the names and (locked) the patients in progress scroll; the field and
         # Sign in below them stay on the smallest screen, whatever the number of staff.
-        scroll = QScrollArea(self)
+        self.scroll = scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -251,6 +251,10 @@ class SignInPage(QWidget):
         self.error.clear()
         self._fill_staff(preselect)
         self._show_secret_kind()
+        chosen = self.group.checkedButton()
+        if chosen is not None:  # the name chosen already (the lock screen's) in view, however many staff
+            # Once the new names are laid out: at the next turn of the event loop.
+            QTimer.singleShot(0, chosen, lambda: self.scroll.ensureWidgetVisible(chosen))
 
     def _fill_staff(self, preselect: Staff | None) -> None:
         for button in self.staff_buttons:

@@ -140,18 +140,18 @@ def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_
     qtbot: QtBot, desk: Desk, nurse: Staff
 ) -> None:
     """The page gets 1280x380 under four alert lines on a 1280x641 window; a clinic of 12 staff."""
-    for letter in "BCDEFGHIJKL":
-        add_member(desk, f"Nurse {letter}ee", f"N{letter}", "nurse")
+    last = [add_member(desk, f"Nurse {letter}ee", f"N{letter}", "nurse") for letter in "BCDEFGHIJKL"][-1]
     page = SignInPage(desk)
     qtbot.addWidget(page)
-    page.open(SignInMode.LOCKED, nurse)
-    page.locked_board.setText("\n".join(f"Patient {n}. · Gel working: 38:12 left · AN" for n in range(4)))
     page.resize(1280, 380)
     page.show()
+    page.locked_board.setText("\n".join(f"Patient {n}. · Gel working: 38:12 left · AN" for n in range(4)))
+    page.open(SignInMode.LOCKED, last)
     QApplication.processEvents()
 
     for control in (page.secret, page.sign_in_button, page.password_button):
         assert fully_visible(control), control_name(control)
+    assert fully_visible(staff_choice(page, "Nurse Lee")), "the locked desk's nurse is chosen, in view"
     assert page.minimumSizeHint().height() <= 380
 
 
