@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench soak lint format clean screenshots postgresql-server
+.PHONY: run demo test bench soak lint format clean screenshots postgresql-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m desk_app.syscheck
 	$(BIN)/python -m desk_app $(ARGS)
+
+# A demo clinic to try the app or train on: a new one in a new private temporary folder each time,
+# so it never opens over a clinic's database and starts at today's patients. Sign in as anyone with
+# the password 'training' (PIN 123456).
+demo: $(STAMP)
+	$(BIN)/python -m desk_app.syscheck
+	@folder=$$(mktemp -d "$${TMPDIR:-/tmp}/treatment-desk-demo.XXXXXX") && \
+	$(BIN)/desk-app demo --db "$$folder/demo.sqlite3" && \
+	$(BIN)/desk-app --db "$$folder/demo.sqlite3"
 
 # The store's tests run on SQLite and on a throwaway PostgreSQL server on loopback, started and
 # stopped around the run. Without one they are skipped, with the reason, unless

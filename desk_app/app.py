@@ -127,5 +127,6 @@ def run(database_url: str, *, new_clinic: bool = False) -> int:
     except OSError as error:  # the window works without it; the errors still go to stderr
         log.warning("Errors cannot be written to %s: %s", ERROR_LOG, error)
     sys.excepthook = _report_unexpected
+    window.fit_to_screen()
     window.show()
     return app.exec()

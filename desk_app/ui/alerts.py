@@ -1,4 +1,4 @@
-"""Gel alerts on screen: a banner on every page, a system notification and a sound, each alert
+"""Gel alerts on screen: a line each above every page, a system notification and a sound, each alert
 raised once (per start of the app) and shown until a member of staff acknowledges it.
 
 Whether an alert is due comes from the domain (stored instants and acknowledgements), so an alert
@@ -12,20 +12,21 @@ import sys
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QProcess, Signal
+from PySide6.QtCore import QObject, QProcess, Qt, Signal
+from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStyle,
     QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
 )
 
-from desk_app.domain.alerts import Alert
+from desk_app.domain.alerts import Alert, AlertKind
 from desk_app.paths import resource_path
 from desk_app.ui.live_sessions import LiveSessions
 
@@ -98,39 +99,85 @@ class AlertCentre(QObject):
             self.alerts_changed.emit(due)
 
 
-class AlertBanner(QFrame):
-    """One line per alert due, with who needs what, and a button to acknowledge it."""
+ALERTS_IN_VIEW = 3
+"""Alert lines shown at once; more scroll inside the banner, so the pages below keep their room."""
+
+_TONES = {AlertKind.READY: "calm", AlertKind.REMOVE_NOW: "urgent"}
+_HEARD_TONES = {AlertKind.READY: "Alert", AlertKind.REMOVE_NOW: "Urgent alert"}
+
+
+def most_urgent_first(alerts: list[Alert]) -> list[Alert]:
+    """Gel to remove now before gel that is ready; among each, the one due longest."""
+    return sorted(alerts, key=lambda alert: (alert.kind is not AlertKind.REMOVE_NOW, alert.due_at))
+
+
+class AlertBanner(QScrollArea):
+    """One compact line per alert due, most urgent first, each with its own Acknowledge beside its
+    words: calm for gel that is ready, urgent (red) for gel to remove now. Beyond three lines the
+    banner scrolls inside, so four or more alerts never push a page's footer off the screen."""
 
     def __init__(self, acknowledge: Callable[[Alert], None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alertBanner")
         self.acknowledge = acknowledge
         self.private = False  # while the screen is locked: short names, nothing to acknowledge
-        self.rows = QVBoxLayout(self)
-        self.rows.setContentsMargins(8, 4, 8, 4)
+        self.alerts: list[Alert] = []
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its buttons take the keyboard, not the frame
+        lines = QWidget(self)
+        lines.setObjectName("alertLines")
+        self.rows = QVBoxLayout(lines)
+        self.rows.setContentsMargins(8, 3, 8, 3)
+        self.rows.setSpacing(3)
+        self.setWidget(lines)
         self.setVisible(False)
 
     def show_alerts(self, alerts: list[Alert]) -> None:
         while self.rows.count():
             widget = self.rows.takeAt(0).widget()
             if widget is not None:
-                widget.hide()  # at once: the deletion waits for the event loop, and must not show
+                # Out of the window at once (its words may name a patient the lock must hide); the
+                # deletion waits for the event loop: a clicked Acknowledge may be on the stack.
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
-        for alert in alerts:
-            row = QWidget(self)
-            row.setObjectName("alertRow")
-            row.setProperty("kind", alert.kind.value)
-            line = QHBoxLayout(row)
-            line.setContentsMargins(0, 0, 0, 0)
-            text = QLabel(alert.private_message if self.private else alert.message, row)
-            text.setObjectName("alertText")
-            text.setWordWrap(True)
-            line.addWidget(text, 1)
-            if not self.private:
-                button = QPushButton("Acknowledge", row)
-                button.setAccessibleName(f"Acknowledge: {alert.message}")
-                button.setMinimumHeight(44)
-                button.clicked.connect(lambda _=False, a=alert: self.acknowledge(a))
-                line.addWidget(button)
-            self.rows.addWidget(row)
+        shown_before = {alert.key for alert in self.alerts}
+        self.alerts = most_urgent_first(alerts)
+        for alert in self.alerts:
+            line = self._line(alert)
+            self.rows.addWidget(line)
+            if alert.key not in shown_before:  # a screen reader says a new alert wherever the focus is
+                words = line.findChild(QLabel, "alertText")
+                QAccessible.updateAccessibility(QAccessibleEvent(words, QAccessible.Event.Alert))
         self.setVisible(bool(alerts))
+        self.setAccessibleName(f"Gel alerts: {len(alerts)}, the most urgent first")
+        self._fit_lines()
+
+    def _line(self, alert: Alert) -> QWidget:
+        row = QWidget()
+        row.setObjectName("alertRow")
+        row.setProperty("kind", alert.kind.value)
+        row.setProperty("tone", _TONES[alert.kind])
+        row.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)  # its tone's colour fills the line
+        line = QHBoxLayout(row)
+        line.setContentsMargins(8, 1, 8, 1)
+        text = QLabel(alert.private_message if self.private else alert.message, row)
+        text.setObjectName("alertText")
+        text.setAccessibleDescription(_HEARD_TONES[alert.kind])
+        line.addWidget(text)
+        if not self.private:
+            button = QPushButton("Acknowledge", row)
+            button.setObjectName("acknowledgeButton")
+            button.setAccessibleName(f"Acknowledge: {alert.message}")
+            button.clicked.connect(lambda _=False, a=alert: self.acknowledge(a))
+            line.addWidget(button)
+        line.addStretch(1)
+        return row
+
+    def _fit_lines(self) -> None:
+        """As tall as its lines, up to ALERTS_IN_VIEW of them; the rest scroll."""
+        shown = [self.rows.itemAt(i).widget() for i in range(min(self.rows.count(), ALERTS_IN_VIEW))]
+        margins = self.rows.contentsMargins()
+        lines = sum(row.sizeHint().height() for row in shown) + self.rows.spacing() * max(len(shown) - 1, 0)
+        self.setFixedHeight(lines + margins.top() + margins.bottom() + 2 * self.frameWidth())

@@ -7,10 +7,11 @@ then lets each page and the alerts recompute from stored instants.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,6 +39,7 @@ from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
 from desk_app.ui.devices_page import LaserDevicesPage
 from desk_app.ui.follow_up import FOLLOW_UP_KEYS, FollowUpCallsPage
+from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
 from desk_app.ui.home_page import HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
@@ -51,11 +53,20 @@ from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPa
 from desk_app.ui.widgets import message_label
 
 TICK_MS = 1000
+PREFERRED_SIZE = QSize(1280, 860)
+TITLE_BAR = 40  # room the system's title bar takes above a window, at most, on the clinic's desktops
+ACKNOWLEDGE_KEYS = "Ctrl+Shift+K"  # not Ctrl+K: a text field deletes to the end of its line with it
 NO_LASER_OPERATOR = "No one is an authorised laser operator today: grant it on the Staff page (Ctrl+Shift+A)."
 
 
 def _warm_up_reports() -> None:
     import desk_app.reports.session_view  # noqa: F401
+
+
+@runtime_checkable
+class ForgetsPatients(Protocol):
+    def forget(self) -> None:
+        """Empty every text that names a patient: the screen is locking."""
 
 
 class MainWindow(QMainWindow):
@@ -89,7 +100,7 @@ class MainWindow(QMainWindow):
         self.demo = desk.is_demo()
         title = "Treatment Desk"
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
-        self.resize(1280, 860)
+        self.resize(PREFERRED_SIZE)  # until the app fits it to its screen (fit_to_screen)
 
         self.sessions = LiveSessions(desk, clock, self.signals, self)
         self.alert_centre = AlertCentre(self.sessions, self)
@@ -99,6 +110,7 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)  # the lines above the pages are flush: the pages keep the room
         self.demo_label = QLabel("DEMO database: training data only, never for real patients.", central)
         self.demo_label.setObjectName("demoBanner")
         self.demo_label.setVisible(self.demo)
@@ -108,6 +120,7 @@ class MainWindow(QMainWindow):
         self.alert_centre.alerts_changed.connect(self.banner.show_alerts)
         column.addWidget(self.banner)
         self.alert_message = message_label(central, visible=False)
+        self.alert_message.setContentsMargins(8, 2, 8, 2)
         column.addWidget(self.alert_message)
         self.laser_notice = message_label(central, visible=False)
         self.laser_notice.setText(NO_LASER_OPERATOR)
@@ -235,6 +248,20 @@ class MainWindow(QMainWindow):
             self.show_clinic_details,
             admin_menu,
         )
+        # Off the tool bar: the alert lines have their buttons; these keys work on every page.
+        self.acknowledge_action = QAction("Acknowledge the top alert", self)
+        self.acknowledge_action.setShortcut(QKeySequence(ACKNOWLEDGE_KEYS))
+        self.acknowledge_action.setToolTip(
+            f"The first alert line (gel to remove now first, then the one due longest) ({ACKNOWLEDGE_KEYS})"
+        )
+        self.acknowledge_action.triggered.connect(self.acknowledge_top_alert)
+        self.addAction(self.acknowledge_action)
+        self.help_action = QAction("Keys and screens", self)
+        self.help_action.setShortcut(QKeySequence(HELP_KEYS))
+        self.help_action.setToolTip(f"Every keyboard shortcut and what each screen is for ({HELP_KEYS})")
+        self.help_action.triggered.connect(self.show_help)
+        self.addAction(self.help_action)
+        self.help_sheet: HelpSheet | None = None
         self.admin_button = QToolButton(self)
         self.admin_button.setText("Administration")
         self.admin_button.setAccessibleName("Administration: staff, laser devices, clinic details")
@@ -243,7 +270,7 @@ class MainWindow(QMainWindow):
         self.admin_tool = toolbar.addWidget(self.admin_button)
         self.staff_label = QLabel("", self)
         self.staff_label.setObjectName("staffLabel")
-        self.staff_label.setAccessibleName("At the desk")
+        self.staff_label.setContentsMargins(12, 0, 12, 0)  # its text is what a screen reader says
         toolbar.addWidget(self.staff_label)
         self._update_staff_label()
 
@@ -283,8 +310,13 @@ class MainWindow(QMainWindow):
             self.alert_message.setVisible(False)
             self._database_busy = False
 
+    def acknowledge_top_alert(self) -> None:
+        """The acknowledge key: the first line of the alerts, the most urgent and then the oldest."""
+        if self.banner.alerts:
+            self._acknowledge(self.banner.alerts[0])
+
     def _acknowledge(self, alert: Alert) -> None:
-        staff = self.staff
+        staff = self.current_staff()  # a locked screen names nobody, and nobody acknowledges there
         if staff is None:
             self.alert_message.setText("Choose who you are first, then acknowledge the alert.")
             self.alert_message.setVisible(True)
@@ -389,9 +421,9 @@ class MainWindow(QMainWindow):
     def _update_staff_label(self) -> None:
         staff = self.staff
         if self.locked:
-            self.staff_label.setText("  Locked")
+            self.staff_label.setText("Locked")
         else:
-            self.staff_label.setText(f"  At the desk: {staff.name} ({staff.initials})" if staff else "")
+            self.staff_label.setText(f"At the desk: {staff.name} ({staff.initials})" if staff else "")
         working = staff is not None and not self.locked
         for action in (
             self.board_action,
@@ -399,6 +431,7 @@ class MainWindow(QMainWindow):
             self.follow_up_action,
             self.switch_action,
             self.lock_action,
+            self.acknowledge_action,
         ):
             action.setEnabled(working)
         self.sign_out_action.setEnabled(staff is not None)
@@ -445,6 +478,7 @@ class MainWindow(QMainWindow):
         self._close_dialogs()
         self.checklist_page.close_session()
         self.stack.setCurrentWidget(self.sign_in_page)
+        self._forget_patients()
         self._update_staff_label()
         self.sign_in_page.open(SignInMode.LOCKED, self.staff)
         self.tick()
@@ -452,6 +486,41 @@ class MainWindow(QMainWindow):
             self.desk.record_screen_lock(self.staff.id, idle)
         except DomainError as error:  # the screen is locked all the same; the trail lacks the lock
             self._tell(f"The lock was not recorded. {error}")
+
+    def _forget_patients(self) -> None:
+        """Nobody proven at the desk: every page empties what names a patient. Hidden behind the
+        sign-in page is not enough: the accessibility bus reads hidden widgets too. A page is
+        refilled when it is next opened."""
+        for page in self._pages():
+            # Not every page names patients (the sign-in page, the Staff page...): those need no forget().
+            if isinstance(page, ForgetsPatients):
+                page.forget()
+
+    def _pages(self) -> Iterator[QWidget]:
+        for index in range(self.stack.count()):
+            yield self.stack.widget(index)
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """Open at the preferred size, centred, where the screen has room for it (with a title bar);
+        maximised on a smaller screen (1366x768, or 1920x1080 at 150%). `available`: the screen's
+        room less its task bar, by default that of the screen the window is on."""
+        room = available if available is not None else self.screen().availableGeometry()
+        if room.width() < PREFERRED_SIZE.width() or room.height() < PREFERRED_SIZE.height() + TITLE_BAR:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+            return
+        self.resize(PREFERRED_SIZE)
+        frame = self.frameGeometry()
+        frame.moveCenter(room.center())
+        self.move(frame.topLeft())
+
+    def show_help(self) -> None:
+        """F1: every key and what each screen is for, beside the window (it does not block it)."""
+        if self.help_sheet is None:
+            self.help_sheet = HelpSheet(self)
+        self.help_sheet.refresh()
+        self.help_sheet.show()
+        self.help_sheet.raise_()
+        self.help_sheet.activateWindow()
 
     def _close_dialogs(self) -> None:
         """An open dialog (a print preview, a new password) would outlive the lock: close them all."""
@@ -476,6 +545,7 @@ class MainWindow(QMainWindow):
             except DomainError as error:  # signed out all the same; the trail lacks it
                 self._tell(f"The sign-out was not recorded. {error}")
         self._close_dialogs()
+        self._forget_patients()  # the session, if one is open, closes with the sign-in page
         self.staff, self.locked = None, False
         self.reads_register = False
         self._update_staff_label()

@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -146,6 +150,20 @@ class FirstAdministratorPage(QWidget):
         self.done.emit(member)
 
 
+_ARROWS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right}
+
+
+class StaffChoice(QRadioButton):
+    """A name on the sign-in page. An arrow key chooses the name it moves to, as in any group of
+    radio buttons, even before a name is chosen (Qt then only moves the focus)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        super().keyPressEvent(event)
+        landed = QApplication.focusWidget()
+        if event.key() in _ARROWS and isinstance(landed, StaffChoice) and landed.group() is self.group():
+            landed.setChecked(True)
+
+
 class SignInMode(Enum):
     PASSWORD = "Password"  # nobody is at the desk
     PIN = "PIN"  # switching to another member of staff
@@ -163,7 +181,20 @@ class SignInPage(QWidget):
         self.desk = desk
         self.mode = SignInMode.PASSWORD
         self.use_password = False
-        layout = QVBoxLayout(self)
+        page = QVBoxLayout(self)
+        # Who is at the desk, the names and (locked) the patients in progress scroll; the field and
+        # Sign in below them stay on the smallest screen, whatever the number of staff.
+        self.scroll = scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.names = QWidget(scroll)
+        layout = QVBoxLayout(self.names)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll.setWidget(self.names)
+        self.names.setAutoFillBackground(False)  # the page's own background, not the scroll area's grey
+        scroll.viewport().setAutoFillBackground(False)
+        page.addWidget(scroll, 1)
         self.title = QLabel("Sign in", self)
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
@@ -177,17 +208,19 @@ class SignInPage(QWidget):
             layout.addWidget(hint)
         self.locked_board = QLabel("", self)
         self.locked_board.setObjectName("lockedBoard")
-        self.locked_board.setAccessibleName("Patients in progress")
+        self.locked_board.setAccessibleDescription("Patients in progress")  # its text is its name
         self.locked_board.setWordWrap(True)
         layout.addWidget(self.locked_board)
         self.buttons_box = QVBoxLayout()
+        self.buttons_box.setSpacing(0)
         layout.addLayout(self.buttons_box)
+        layout.addStretch(1)
         self.group = QButtonGroup(self)
         form = QFormLayout()
         self.secret = secret_edit(self, "Password")
         self.secret_label = QLabel("Password", self)
         form.addRow(self.secret_label, self.secret)
-        layout.addLayout(form)
+        page.addLayout(form)
         row = QHBoxLayout()
         self.sign_in_button = QPushButton("Sign in", self)
         self.sign_in_button.setObjectName("primaryButton")
@@ -198,11 +231,10 @@ class SignInPage(QWidget):
         for button in (self.sign_in_button, self.password_button):
             button.setMinimumHeight(44)
             row.addWidget(button)
-        layout.addLayout(row)
+        page.addLayout(row)
         self.error = message_label(self)
-        layout.addWidget(self.error)
-        layout.addStretch(1)
-        self.staff_buttons: list[QPushButton] = []
+        page.addWidget(self.error)
+        self.staff_buttons: list[StaffChoice] = []
         self.pin_change: NewPinDialog | None = None  # open after a right short PIN; holds that PIN
 
     def open(self, mode: SignInMode, preselect: Staff | None = None) -> None:
@@ -219,6 +251,10 @@ class SignInPage(QWidget):
         self.error.clear()
         self._fill_staff(preselect)
         self._show_secret_kind()
+        chosen = self.group.checkedButton()
+        if chosen is not None:  # the name chosen already (the lock screen's) in view, however many staff
+            # Once the new names are laid out: at the next turn of the event loop.
+            QTimer.singleShot(0, chosen, lambda: self.scroll.ensureWidgetVisible(chosen))
 
     def _fill_staff(self, preselect: Staff | None) -> None:
         for button in self.staff_buttons:
@@ -232,17 +268,23 @@ class SignInPage(QWidget):
             self.error.setText(str(error))
             return
         for member in staff:
-            button = QPushButton(f"{member.name} ({member.initials}) · {member.role.value}", self)
-            button.setCheckable(True)
+            # A radio button: heard as one choice of several; Tab comes to the names once, arrows
+            # move between them. Its text is what a screen reader says.
+            button = StaffChoice(f"{member.name} ({member.initials}) · {member.role.value}", self)
             button.setObjectName("staffButton")
-            button.setAccessibleName(member.name)
             button.setProperty("staff_id", member.id)
-            button.setMinimumHeight(56)
             button.setChecked(preselect is not None and member.id == preselect.id)
             self.group.addButton(button)
             self.buttons_box.addWidget(button)
             button.show()  # the page may already be on screen
             self.staff_buttons.append(button)
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """The names first, as the page reads: they are made after the field and the buttons."""
+        chain = [*self.staff_buttons, self.secret, self.sign_in_button, self.password_button]
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)
 
     def _show_secret_kind(self) -> None:
         kind = "Password" if self.use_password else "PIN"
@@ -251,7 +293,10 @@ class SignInPage(QWidget):
         self.secret.setMaxLength(128 if self.use_password else 8)
         self.secret.clear()
         self.password_button.setVisible(not self.use_password)
-        self.secret.setFocus()
+        if self.chosen_id() is None and self.staff_buttons:
+            self.staff_buttons[0].setFocus()  # first, who you are (focus alone chooses nobody)
+        else:
+            self.secret.setFocus()
 
     def _switch_to_password(self) -> None:
         self.use_password = True

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QRadioButton,
     QWidget,
 )
 
@@ -76,11 +77,25 @@ def card(root: QWidget, item_label: str) -> QWidget:
     return cards[0]
 
 
+def staff_choice(window: QWidget, name: str) -> QRadioButton:
+    """The sign-in page's visible choice for the member of staff called `name` ("Ann Nurse (AN) · nurse")."""
+    found = [
+        b for b in window.findChildren(QRadioButton) if b.isVisible() and b.text().startswith(f"{name} (")
+    ]
+    assert len(found) == 1, f"expected one name {name!r} to choose, found {[b.text() for b in found]}"
+    return found[0]
+
+
+def choose_staff(qtbot, window: QWidget, name: str) -> None:  # noqa: ANN001
+    """Click your name on the sign-in page (or the lock screen)."""
+    qtbot.mouseClick(staff_choice(window, name), Qt.MouseButton.LeftButton)
+
+
 def sign_in(qtbot, window: QWidget, name: str, secret: str | None = None) -> None:  # noqa: ANN001
     """On the sign-in page: choose your name, type your password (or PIN), press Sign in."""
     from tests.support.people import PASSWORD
 
-    click(qtbot, window, name)
+    choose_staff(qtbot, window, name)
     field = [
         w
         for w in window.findChildren(QLineEdit)

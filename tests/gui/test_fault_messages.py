@@ -240,11 +240,11 @@ def test_a_sign_in_that_cannot_be_recorded_leaves_the_desk_signed_out_and_says_w
         sign_in(qtbot, window, "Ann Nurse")
     assert not_saved(visible_texts(window.sign_in_page), DISK_FULL)
     assert window.staff is None
-    assert "At the desk" not in label_text(window, "At the desk")
+    assert "At the desk" not in window.staff_label.text()
     assert committed_rows(db_path) == before
 
     sign_in(qtbot, window, "Ann Nurse", PASSWORD)
-    assert label_text(window, "At the desk") == "  At the desk: Ann Nurse (AN)"
+    assert window.staff_label.text() == "At the desk: Ann Nurse (AN)"
 
 
 def test_a_screen_lock_that_cannot_be_recorded_still_locks_and_says_so(
@@ -255,7 +255,7 @@ def test_a_screen_lock_that_cannot_be_recorded_still_locks_and_says_so(
 
     with DiskFault(DISK_FULL).injected(db):
         window.lock_action.trigger()
-    assert window.locked and label_text(window, "At the desk") == "  Locked"  # locked all the same
+    assert window.locked and window.staff_label.text() == "Locked"  # locked all the same
     assert committed_rows(db_path) == before
     assert window.alert_message.isVisible()
     assert not_saved(window.alert_message.text(), DISK_FULL)

@@ -69,6 +69,14 @@ def _describe(widget: QWidget) -> str:
     return f"{type(widget).__name__} text={text!r} name={widget.accessibleName()!r}{where}"
 
 
+def _takes_tab(widget: QWidget) -> bool:
+    """Tab comes to it; in an exclusive group of radio buttons Tab comes to one, arrows to the rest."""
+    group = widget.group() if isinstance(widget, QAbstractButton) else None
+    if group is not None and group.exclusive():
+        return any(b.focusPolicy().value & Qt.FocusPolicy.TabFocus.value for b in group.buttons())
+    return bool(widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value)
+
+
 def unnamed_or_untabbable(root: QWidget, where: str) -> list[str]:
     """Every visible control a screen reader cannot name, or whose focus policy refuses Tab."""
     problems = []
@@ -81,7 +89,7 @@ def unnamed_or_untabbable(root: QWidget, where: str) -> list[str]:
             continue  # a table's column titles: read with the table, which takes the focus
         if not _name(widget):
             problems.append(f"{where}: {_describe(widget)} has no visible text or accessible name")
-        if not widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value:
+        if not _takes_tab(widget):
             problems.append(f"{where}: {_describe(widget)} has focus policy {widget.focusPolicy().name}")
     return problems
 

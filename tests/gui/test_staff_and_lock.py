@@ -19,7 +19,6 @@ from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import (
     click,
     find,
-    label_text,
     open_dialog,
     sign_in,
     type_into,
@@ -45,7 +44,7 @@ def actions(desk: Desk) -> list[str]:
 
 
 def at_desk(window: MainWindow) -> str:
-    return label_text(window, "At the desk").strip()
+    return window.staff_label.text()
 
 
 def numbing_patient(desk: Desk, nurse: Staff) -> int:
@@ -117,14 +116,14 @@ def test_an_idle_desk_locks_itself_and_shows_no_patient_record(
     assert window.locked and window.stack.currentWidget() is window.sign_in_page
     shown = visible_texts(window)
     assert "O'Brien" not in shown and "AZ-00012" not in shown, "no whole name, no clinic number"
-    board = find(window, QLabel, "Patients in progress").text()
+    board = window.sign_in_page.locked_board.text()
     assert board.startswith("Zoë O. · Gel working: 55:00 left · AN")
     assert not window.board_action.isEnabled() and not window.patients_action.isEnabled()
     assert "screen locked" in actions(desk)
 
     clock.advance(minutes=1)  # the countdown keeps running while locked
     window.tick()
-    assert "Gel working: 54:00 left" in find(window, QLabel, "Patients in progress").text()
+    assert "Gel working: 54:00 left" in window.sign_in_page.locked_board.text()
 
     sign_in(qtbot, window, "Ann Nurse", PIN)
     assert not window.locked and at_desk(window) == "At the desk: Ann Nurse (AN)"

@@ -58,7 +58,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     assert "Welcome to Treatment Desk" in visible_texts(window)
     fill_staff_form(qtbot, window, "Mo Manager", "MM", "manager password", PIN)
     click(qtbot, window, "Create administrator")
-    assert "At the desk: Mo Manager (MM)" in label_text(window, "At the desk")
+    assert "At the desk: Mo Manager (MM)" in window.staff_label.text()
     window.staff_action.trigger()
     add_staff(qtbot, window, "Ann Nurse", "AN", "nurse", PIN)
     add_staff(qtbot, window, "Clive Doctor", "CD", "clinician", OTHER_PIN)
@@ -80,7 +80,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     assert table.item(0, table.columnCount() - 1).text() == "Not checked today"
     window.sign_out_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", "AN password")
-    assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
+    assert "At the desk: Ann Nurse (AN)" in window.staff_label.text()
 
     # Before its first use today, Ann checks the laser, item by item.
     assert "Not checked today: the Fotona SP Dynamis (serial SP-1)" in visible_texts(window)

@@ -13,7 +13,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find, label_text, open_dialog, sign_in, type_into, visible_texts
+from tests.gui.nurse import click, find, open_dialog, sign_in, type_into, visible_texts
 from tests.gui.test_checklist_actions import at_laser, events, show, start_session, status
 from tests.support.people import PIN, WRONG_PIN, add_member
 from tests.support.walk import LASER, SIGN_OUT, tick_all
@@ -57,7 +57,7 @@ def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pi
 
     window.switch_action.trigger()  # Ctrl+Shift+S
     sign_in(qtbot, window, "Ann Nurse", PIN)
-    assert "At the desk: Ann Nurse (AN)" in label_text(window, "At the desk")
+    assert "At the desk: Ann Nurse (AN)" in window.staff_label.text()
     window.show_session(session_id)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old page's buttons go
     save_pass = find(window, QAbstractButton, f"Save pass: {FRACTIONAL}")

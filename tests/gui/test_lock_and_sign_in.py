@@ -1,0 +1,179 @@
+"""The locked screen leaks no patient's full name, to the eye or the accessibility bus, and the
+sign-in page reads as it looks: the names first, heard as radio buttons (issue 18)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleInterface
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
+from pytestqt.qtbot import QtBot
+
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.store.accounts import PinChangeNeeded
+from desk_app.store.desk import Desk
+from desk_app.ui.main_window import MainWindow
+from desk_app.ui.pin_change import NewPinDialog
+from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
+from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
+from tests.gui.nurse import staff_choice
+from tests.gui.test_frame_and_alerts import PATIENTS, four_alerts
+from tests.support.people import add_member
+
+FULL_NAMES = [f"{given} {family}" for given, family, _ in PATIENTS]
+FAMILY_NAMES = [family for _, family, _ in PATIENTS]
+
+
+def _texts_of(widget: QWidget) -> list[str]:
+    """What a widget holds in words, shown or not: its text, names, tip, title, and a list's rows."""
+    texts = [widget.accessibleName(), widget.accessibleDescription(), widget.toolTip(), widget.windowTitle()]
+    if isinstance(widget, QLabel | QAbstractButton | QLineEdit):
+        texts.append(widget.text())
+    if isinstance(widget, QAbstractItemView) and widget.model() is not None:
+        model = widget.model()
+        for row in range(model.rowCount()):
+            column = 0
+            while (cell := model.index(row, column)).isValid():
+                texts.append(str(cell.data() or ""))
+                column += 1
+    return texts
+
+
+def _accessible_texts(interface: QAccessibleInterface, depth: int = 0) -> list[str]:
+    """Name, value and description of every node of the accessible tree under `interface`."""
+    kinds = (QAccessible.Text.Name, QAccessible.Text.Value, QAccessible.Text.Description)
+    texts = [interface.text(kind) for kind in kinds]
+    if depth < 40:
+        for index in range(interface.childCount()):
+            child = interface.child(index)
+            if child is not None and child.isValid():
+                texts += _accessible_texts(child, depth + 1)
+    return texts
+
+
+def leaks(window: MainWindow) -> list[str]:
+    """Where a patient's full name (or family name) can still be read in the window."""
+    found = []
+    for widget in [window, *window.findChildren(QWidget)]:
+        for text in _texts_of(widget):
+            if any(name in text for name in FAMILY_NAMES):
+                owner = widget.parentWidget()
+                while owner is not None and owner.parentWidget() is not window.stack:
+                    owner = owner.parentWidget()
+                where = type(owner).__name__ if owner is not None else "the frame"
+                found.append(f"{where}: {type(widget).__name__} {text!r}")
+    for text in _accessible_texts(QAccessible.queryAccessibleInterface(window)):
+        if any(name in text for name in FAMILY_NAMES):
+            found.append(f"accessibility bus: {text!r}")
+    return found
+
+
+def test_the_locked_window_names_no_patient_in_any_widget_or_on_the_accessibility_bus(
+    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    sessions = four_alerts(window, desk, nurse, clock)
+    window.show_patients()
+    window.show_patient(desk.session(sessions[0]).patient.id)
+    window.show_follow_up_calls()
+    window.show_session(sessions[1])
+    window.show_home()
+    assert leaks(window), "the names are on screen before the lock"
+
+    window.lock(idle=False)
+    QApplication.processEvents()
+
+    assert window.locked
+    assert unheard(window.sign_in_page) == [] and unheard(window.banner) == []
+    assert leaks(window) == []
+    board = window.sign_in_page.locked_board
+    assert "Zoë O. · " in board.text() and heard(board).startswith(board.text()), "the list is heard"
+    assert [alert.text().split(":")[0] for alert in window.banner.findChildren(QLabel, "alertText")] == [
+        "Zoë O.",
+        "Siân P.",
+        "Callum M.",
+        "Ada L.",
+    ]
+
+
+def test_at_the_desk_is_heard_as_it_reads(window: MainWindow, nurse: Staff) -> None:
+    window.set_staff(nurse)
+    assert heard(window.staff_label) == "At the desk: Ann Nurse (AN)"
+
+
+def test_sign_in_names_come_first_as_radio_buttons_and_arrows_choose(
+    qtbot: QtBot, window: MainWindow, nurse: Staff, clinician: Staff
+) -> None:
+    window.show_sign_in()
+    activate(qtbot, window)
+    ada = staff_choice(window, "Ada Admin")  # the administrator every window's desk has, first
+    ann, clive = staff_choice(window, "Ann Nurse"), staff_choice(window, "Dr Clive Doctor")
+    assert QApplication.focusWidget() is ada, "the page opens on who you are"
+    for name in (ann, clive):
+        assert QAccessible.queryAccessibleInterface(name).role() == QAccessible.Role.RadioButton
+
+    assert [control_name(w) for w in tab_walk(qtbot, ann)] == [
+        "Ann Nurse (AN) · nurse",
+        "Password",
+        "Sign in",
+    ]
+
+    ann.setFocus()
+    qtbot.keyClick(ann, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is clive and clive.isChecked() and not ann.isChecked()
+    assert window.sign_in_page.chosen_id() == clinician.id
+
+
+def test_the_lock_screen_tabs_from_your_name_to_your_pin(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
+) -> None:
+    window.set_staff(nurse)
+    window.lock(idle=False)
+    activate(qtbot, window)
+    ann = staff_choice(window, "Ann Nurse")
+    assert ann.isChecked() and QApplication.focusWidget() is window.sign_in_page.secret
+
+    walked = [control_name(w) for w in tab_walk(qtbot, ann)]
+    assert walked == ["Ann Nurse (AN) · nurse", "PIN", "Sign in", "Use my password instead"]
+
+
+def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_staff(
+    qtbot: QtBot, desk: Desk, nurse: Staff
+) -> None:
+    """The page gets 1280x380 under four alert lines on a 1280x641 window; a clinic of 12 staff."""
+    last = [add_member(desk, f"Nurse {letter}ee", f"N{letter}", "nurse") for letter in "BCDEFGHIJKL"][-1]
+    page = SignInPage(desk)
+    qtbot.addWidget(page)
+    page.resize(1280, 380)
+    page.show()
+    page.locked_board.setText("\n".join(f"Patient {n}. · Gel working: 38:12 left · AN" for n in range(4)))
+    page.open(SignInMode.LOCKED, last)
+    QApplication.processEvents()
+
+    for control in (page.secret, page.sign_in_button, page.password_button):
+        assert fully_visible(control), control_name(control)
+    assert fully_visible(staff_choice(page, "Nurse Lee")), "the locked desk's nurse is chosen, in view"
+    assert page.minimumSizeHint().height() <= 380
+
+
+def test_the_first_administrator_and_new_pin_forms_tab_in_reading_order(
+    qtbot: QtBot, desk: Desk, nurse: Staff
+) -> None:
+    first = FirstAdministratorPage(desk)
+    qtbot.addWidget(first)
+    first.show()
+    activate(qtbot, first)
+    assert [control_name(w) for w in tab_walk(qtbot, first.form.name)] == [
+        "Full name",
+        "Initials",
+        "Password",
+        "Password again",
+        "PIN",
+        "Create administrator",
+    ]
+
+    dialog = NewPinDialog(first, desk, PinChangeNeeded(nurse, 4), "2468", lambda _pin: None)
+    dialog.open()
+    activate(qtbot, dialog)
+    walked = [control_name(w) for w in tab_walk(qtbot, dialog.pin)]
+    assert walked[:2] == ["New PIN", "New PIN again"] and "Save the new PIN" in walked[2:]
+    dialog.reject()
