@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -54,6 +55,16 @@ from desk_app.ui.widgets import message_label
 
 log = logging.getLogger(__name__)
 
+# The next item to do, from anywhere on the page: "J" for jump. Free in the window and in Qt's text
+# fields; F keys are left for help (F1) and Ctrl+N/F/S for their usual meanings.
+NEXT_ITEM_KEYS = "Ctrl+J"
+
+
+def _scroll_into_view(page: QScrollArea, card: ItemCard, control: QWidget) -> None:
+    """The whole card where it fits, else from its title; always the control the keyboard is on."""
+    for widget in (card, card.title, control):
+        page.ensureWidgetVisible(widget)
+
 
 class ChecklistPage(QWidget):
     """One session's checklist. Pause point pages are built when first shown, so opening is quick."""
@@ -81,6 +92,8 @@ class ChecklistPage(QWidget):
         self._device_uses: list[DeviceUse] | None = None  # the lasers and today's status, as last read
         self._devices_read_on: date | None = None  # read again each day and on every reload
         self._build()
+        next_item = QShortcut(QKeySequence(NEXT_ITEM_KEYS), self)
+        next_item.activated.connect(lambda: self._focus_next_item(by_itself=False))
         signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)
         signals.changed_elsewhere.connect(self._reload)
@@ -235,6 +248,7 @@ class ChecklistPage(QWidget):
         self.message.clear()
         self._last_current = None
         self.refresh()
+        self._focus_next_item()
         record_opening(self.context, record.patient.id, Opened.SESSION, record.id, self.message)
 
     def close_session(self) -> None:
@@ -501,12 +515,22 @@ class ChecklistPage(QWidget):
         dialog = SignDialog(self, staff, SIGNATURE_MEANING, clinicians, sign)
         dialog.open()
 
-    def _focus_next_item(self) -> None:
-        """After a tick, the keyboard goes to the next thing to do on the page shown."""
+    def _focus_next_item(self, by_itself: bool = True) -> None:
+        """The keyboard goes to the next item to do, on its pause point, scrolled into view: when the
+        session opens, after a tick, and on NEXT_ITEM_KEYS. Moved there `by_itself` (not by the
+        nurse's key), a hard stop ignores a confirming key for a moment (ItemCard.guard_focus)."""
         state = self.state()
         next_item = state.next_item() if state else None
-        if next_item is not None and next_item.item.id in self.cards:
-            self.cards[next_item.item.id].first_control().setFocus()
+        if next_item is None or state is None or state.current_pause_point is None:
+            return
+        self.show_pause_point(state.current_pause_point.id)
+        card = self.cards[next_item.item.id]
+        control = card.take_focus()
+        if by_itself:
+            card.guard_focus(self.clock)
+        page = self.pages[state.current_pause_point.id]
+        if isinstance(page, QScrollArea):  # once a page just built is laid out
+            QTimer.singleShot(0, page, lambda: _scroll_into_view(page, card, control))
 
     def _ask_override(self, item_id: str) -> None:
         """A clinician lets the session go on past a soft stop, with a reason and their PIN."""
