@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -49,21 +49,11 @@ from desk_app.ui.dialogs import (
     StopTreatmentDialog,
 )
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time, local_time
-from desk_app.ui.item_card import ItemCard
+from desk_app.ui.item_card import NEXT_ITEM_KEYS, ItemCard
 from desk_app.ui.pin_change import with_pin_change
 from desk_app.ui.widgets import message_label
 
 log = logging.getLogger(__name__)
-
-# The next item to do, from anywhere on the page: "J" for jump. Free in the window and in Qt's text
-# fields; F keys are left for help (F1) and Ctrl+N/F/S for their usual meanings.
-NEXT_ITEM_KEYS = "Ctrl+J"
-
-
-def _scroll_into_view(page: QScrollArea, card: ItemCard, control: QWidget) -> None:
-    """The whole card where it fits, else from its title; always the control the keyboard is on."""
-    for widget in (card, card.title, control):
-        page.ensureWidgetVisible(widget)
 
 
 class ChecklistPage(QWidget):
@@ -525,12 +515,10 @@ class ChecklistPage(QWidget):
             return
         self.show_pause_point(state.current_pause_point.id)
         card = self.cards[next_item.item.id]
-        control = card.take_focus()
+        page = self.pages[state.current_pause_point.id]
+        card.take_focus(page if isinstance(page, QScrollArea) else None)
         if by_itself:
             card.guard_focus(self.clock)
-        page = self.pages[state.current_pause_point.id]
-        if isinstance(page, QScrollArea):  # once a page just built is laid out
-            QTimer.singleShot(0, page, lambda: _scroll_into_view(page, card, control))
 
     def _ask_override(self, item_id: str) -> None:
         """A clinician lets the session go on past a soft stop, with a reason and their PIN."""

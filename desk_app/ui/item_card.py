@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -67,6 +68,9 @@ _PRIMARY_TEXT = {
 }
 
 
+# The next item to do, from anywhere on the session's page: "J" for jump. Free in the window and in
+# Qt's text fields; the F keys are left for help (F1) and Ctrl+N, F, S to their usual meanings.
+NEXT_ITEM_KEYS = "Ctrl+J"
 # Enter (or the keypad's) on an answer, a field or a button of a card saves the item.
 SAVE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 # What presses a button: Space and Select; and Enter, which saves the item.
@@ -330,11 +334,18 @@ class ItemCard(QFrame):
         offered = (b for b in buttons if b.isVisibleTo(self) and b.isEnabled())
         return next(offered, self.primary)
 
-    def take_focus(self) -> QWidget:
-        """Put the keyboard on the item's first control; returns it."""
+    def take_focus(self, scroll: QScrollArea | None = None) -> None:
+        """Put the keyboard on the item's first control and bring the card into view in `scroll`
+        (once a page just built is laid out): whole where it fits, else from its title, and always
+        the control."""
         control = self.first_control()
         control.setFocus(Qt.FocusReason.OtherFocusReason)
-        return control
+        if scroll is not None:
+            QTimer.singleShot(0, scroll, lambda: self._scroll_to(scroll, control))
+
+    def _scroll_to(self, scroll: QScrollArea, control: QWidget) -> None:
+        for widget in (self, self.title, control):
+            scroll.ensureWidgetVisible(widget)
 
     def guard_focus(self, clock: Clock) -> None:
         """The keyboard came to this item by itself (the session opened, the item before was saved).

@@ -132,6 +132,7 @@ def test_ctrl_j_brings_the_next_item_into_view_from_anywhere_and_saves_move_on(
     qtbot.waitUntil(lambda: fully_visible(QApplication.focusWidget()), timeout=1000)
     # The nurse scrolls up, looks ahead at the laser, and leaves the keyboard on Back to board.
     sign_in.verticalScrollBar().setValue(0)
+    assert not fully_visible(QApplication.focusWidget()), "the item to do is out of sight"
     qtbot.mouseClick(page.nav_buttons["laser"], Qt.MouseButton.LeftButton)
     assert not sign_in.isVisible()
     page.back_button.setFocus(Qt.FocusReason.MouseFocusReason)
