@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -344,8 +344,23 @@ class ItemCard(QFrame):
             QTimer.singleShot(0, scroll, lambda: self._scroll_to(scroll, control))
 
     def _scroll_to(self, scroll: QScrollArea, control: QWidget) -> None:
-        for widget in (self, self.title, control):
-            scroll.ensureWidgetVisible(widget)
+        """Up or down only (Qt's ensureWidgetVisible also scrolls sideways, off the captions)."""
+        content, bar = scroll.widget(), scroll.verticalScrollBar()
+        height = scroll.viewport().height()
+
+        def top_of(widget: QWidget) -> int:
+            return widget.mapTo(content, QPoint(0, 0)).y()
+
+        top, bottom = top_of(self), top_of(self) + self.height()
+        control_bottom = top_of(control) + control.height()
+        shown = bar.value()
+        if bottom - top > height:  # taller than the page: from its title, down to the control
+            shown = max(top, control_bottom - height)
+        elif top < shown:
+            shown = top
+        elif bottom > shown + height:
+            shown = bottom - height
+        bar.setValue(shown)
 
     def guard_focus(self, clock: Clock) -> None:
         """The keyboard came to this item by itself (the session opened, the item before was saved).
