@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -87,8 +87,8 @@ class ChoiceEditor(FieldEditor):
     answers side by side; long ones (a product's name, a medicine's history) one under another, so
     that a card fits a small screen without scrolling sideways.
 
-    By keyboard the group is one stop: Tab comes to the answer chosen (or the first) and leaves the
-    group, and every arrow key chooses the answer it moves to, round the group. Qt's own arrows
+    By keyboard the group is one stop: Tab and Shift+Tab come to the answer chosen (or the first)
+    and leave the group, and every arrow key chooses the answer it moves to, round the group. Qt's own arrows
     only move the choice once an answer is chosen (a question starts with none) and find nothing
     up or down along a row, where the page scrolled instead."""
 
@@ -114,18 +114,28 @@ class ChoiceEditor(FieldEditor):
             options.setSpacing(0)
             self.row.addLayout(options)
         self.row.addStretch(1)
+        # Qt makes the answer that gets the focus the group's one Tab stop; so is the answer chosen.
+        # Until then every answer takes Tab, so that a page ordering Tab when it is built keeps
+        # them all, in order, in its chain.
         self.group.buttonToggled.connect(self._one_tab_stop)
-        self._one_tab_stop()
 
     def _one_tab_stop(self) -> None:
-        """Only the answer chosen (or the first, with none chosen) takes Tab; the others are reached
-        with the arrows or a click."""
+        """Only the answer chosen takes Tab; the others are reached with the arrows or a click."""
         stop = self.focus_target()
         for button in self.buttons:
             policy = Qt.FocusPolicy.StrongFocus if button is stop else Qt.FocusPolicy.ClickFocus
             button.setFocusPolicy(policy)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (  # Shift+Tab into a group with none chosen comes to its first answer, as Tab does
+            event.type() == QEvent.Type.FocusIn
+            and isinstance(event, QFocusEvent)
+            and event.reason() is Qt.FocusReason.BacktabFocusReason
+            and self.group.checkedButton() is None
+            and watched is not self.buttons[0]
+        ):
+            self.buttons[0].setFocus(Qt.FocusReason.BacktabFocusReason)
+            return False
         if (
             event.type() == QEvent.Type.KeyPress
             and watched in self.buttons

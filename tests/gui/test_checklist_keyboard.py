@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QPlainTextEdit, QRadioButton, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QPushButton, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -111,6 +111,9 @@ def test_arrows_choose_the_answer_they_move_to_and_tab_leaves_the_answers(
     assert focused() == "Test patch done on", "Tab leaves the answers rather than step through them"
     press(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
     assert focused() == "Skin type: VI", "and comes back to the answer chosen"
+    find(skin, QPushButton, "Save: Fitzpatrick skin type and test patch").setFocus()
+    press(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focused() == "Test patch result: No reaction", "none chosen: the first answer"
 
     # Answers one under another: the same keys.
     medication = card(window, "Isotretinoin and cold sores")
