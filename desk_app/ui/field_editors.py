@@ -88,9 +88,9 @@ class ChoiceEditor(FieldEditor):
     that a card fits a small screen without scrolling sideways.
 
     By keyboard the group is one stop: Tab and Shift+Tab come to the answer chosen (or the first)
-    and leave the group, and every arrow key chooses the answer it moves to, round the group. Qt's own arrows
-    only move the choice once an answer is chosen (a question starts with none) and find nothing
-    up or down along a row, where the page scrolled instead."""
+    and leave the group, and every arrow key chooses the answer it moves to, round the group. Qt's
+    own arrows only move the choice once an answer is chosen (a question starts with none), and
+    find nothing up or down along a row, where the page scrolled instead."""
 
     # Answers longer than this, all together, go one under another.
     SIDE_BY_SIDE_CHARACTERS = 56
@@ -141,7 +141,7 @@ class ChoiceEditor(FieldEditor):
             and watched in self.buttons
             and isinstance(event, QKeyEvent)
             and not event.modifiers() & _CHORD_MODIFIERS
-            and (step := _ARROW_STEPS.get(Qt.Key(event.key()))) is not None
+            and (step := _ARROW_STEPS.get(event.key())) is not None
         ):
             self._choose(self.buttons.index(watched) + step, step)
             return True
