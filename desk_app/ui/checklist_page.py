@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -48,7 +49,7 @@ from desk_app.ui.dialogs import (
     StopTreatmentDialog,
 )
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time, local_time
-from desk_app.ui.item_card import ItemCard
+from desk_app.ui.item_card import NEXT_ITEM_KEYS, ItemCard
 from desk_app.ui.pin_change import with_pin_change
 from desk_app.ui.widgets import message_label
 
@@ -81,6 +82,8 @@ class ChecklistPage(QWidget):
         self._device_uses: list[DeviceUse] | None = None  # the lasers and today's status, as last read
         self._devices_read_on: date | None = None  # read again each day and on every reload
         self._build()
+        next_item = QShortcut(QKeySequence(NEXT_ITEM_KEYS), self)
+        next_item.activated.connect(lambda: self._focus_next_item(by_itself=False))
         signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)
         signals.changed_elsewhere.connect(self._reload)
@@ -235,6 +238,7 @@ class ChecklistPage(QWidget):
         self.message.clear()
         self._last_current = None
         self.refresh()
+        self._focus_next_item()
         record_opening(self.context, record.patient.id, Opened.SESSION, record.id, self.message)
 
     def close_session(self) -> None:
@@ -501,12 +505,20 @@ class ChecklistPage(QWidget):
         dialog = SignDialog(self, staff, SIGNATURE_MEANING, clinicians, sign)
         dialog.open()
 
-    def _focus_next_item(self) -> None:
-        """After a tick, the keyboard goes to the next thing to do on the page shown."""
+    def _focus_next_item(self, by_itself: bool = True) -> None:
+        """The keyboard goes to the next item to do, on its pause point, scrolled into view: when the
+        session opens, after a tick, and on NEXT_ITEM_KEYS. Moved there `by_itself` (not by the
+        nurse's key), a hard stop ignores a confirming key for a moment (ItemCard.guard_focus)."""
         state = self.state()
         next_item = state.next_item() if state else None
-        if next_item is not None and next_item.item.id in self.cards:
-            self.cards[next_item.item.id].first_control().setFocus()
+        if next_item is None or state is None or state.current_pause_point is None:
+            return
+        self.show_pause_point(state.current_pause_point.id)
+        card = self.cards[next_item.item.id]
+        page = self.pages[state.current_pause_point.id]
+        card.take_focus(page if isinstance(page, QScrollArea) else None)
+        if by_itself:
+            card.guard_focus(self.clock)
 
     def _ask_override(self, item_id: str) -> None:
         """A clinician lets the session go on past a soft stop, with a reason and their PIN."""

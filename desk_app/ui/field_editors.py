@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -26,6 +27,15 @@ from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.procedure import FieldDef, FieldType
 from desk_app.domain.values import format_number
 from desk_app.ui.widgets import message_label
+
+# Which way each arrow key moves along an answer group: back for up and left, on for down and right.
+_ARROW_STEPS = {Qt.Key.Key_Up: -1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_Right: 1}
+_CHORD_MODIFIERS = (
+    Qt.KeyboardModifier.ShiftModifier
+    | Qt.KeyboardModifier.ControlModifier
+    | Qt.KeyboardModifier.AltModifier
+    | Qt.KeyboardModifier.MetaModifier
+)
 
 NO_DEVICE = "No laser is registered: an administrator registers it under Administration ▸ Laser devices."
 
@@ -75,7 +85,12 @@ class FieldEditor(QWidget):
 class ChoiceEditor(FieldEditor):
     """Radio buttons rather than a drop-down: every answer visible, one touch to choose. Short
     answers side by side; long ones (a product's name, a medicine's history) one under another, so
-    that a card fits a small screen without scrolling sideways."""
+    that a card fits a small screen without scrolling sideways.
+
+    By keyboard the group is one stop: Tab and Shift+Tab come to the answer chosen (or the first)
+    and leave the group, and every arrow key chooses the answer it moves to, round the group. Qt's
+    own arrows only move the choice once an answer is chosen (a question starts with none), and
+    find nothing up or down along a row, where the page scrolled instead."""
 
     # Answers longer than this, all together, go one under another.
     SIDE_BY_SIDE_CHARACTERS = 56
@@ -92,12 +107,52 @@ class ChoiceEditor(FieldEditor):
             button.setAccessibleName(f"{field.label}: {option}")
             self.group.addButton(button)
             button.toggled.connect(self.changed)
+            button.installEventFilter(self)
             self.buttons.append(button)
             options.addWidget(button)
         if stacked:
             options.setSpacing(0)
             self.row.addLayout(options)
         self.row.addStretch(1)
+        # Qt makes the answer that gets the focus the group's one Tab stop; so is the answer chosen.
+        # Until then every answer takes Tab, so that a page ordering Tab when it is built keeps
+        # them all, in order, in its chain.
+        self.group.buttonToggled.connect(self._one_tab_stop)
+
+    def _one_tab_stop(self) -> None:
+        """Only the answer chosen takes Tab; the others are reached with the arrows or a click."""
+        stop = self.focus_target()
+        for button in self.buttons:
+            policy = Qt.FocusPolicy.StrongFocus if button is stop else Qt.FocusPolicy.ClickFocus
+            button.setFocusPolicy(policy)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (  # Shift+Tab into a group with none chosen comes to its first answer, as Tab does
+            event.type() == QEvent.Type.FocusIn
+            and isinstance(event, QFocusEvent)
+            and event.reason() is Qt.FocusReason.BacktabFocusReason
+            and self.group.checkedButton() is None
+            and watched is not self.buttons[0]
+        ):
+            self.buttons[0].setFocus(Qt.FocusReason.BacktabFocusReason)
+            return False
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and watched in self.buttons
+            and isinstance(event, QKeyEvent)
+            and not event.modifiers() & _CHORD_MODIFIERS
+            and (step := _ARROW_STEPS.get(event.key())) is not None
+        ):
+            self._choose(self.buttons.index(watched) + step, step)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _choose(self, index: int, step: int) -> None:
+        """Choose the answer at `index`, round the group, and move the keyboard to it."""
+        button = self.buttons[index % len(self.buttons)]
+        button.setChecked(True)
+        reason = Qt.FocusReason.BacktabFocusReason if step < 0 else Qt.FocusReason.TabFocusReason
+        button.setFocus(reason)
 
     def value(self) -> Any:
         checked = self.group.checkedButton()

@@ -9,15 +9,21 @@ accepted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +36,7 @@ from desk_app.domain.clinical_rules import (
     interval_too_soon,
     remove_minutes,
 )
+from desk_app.domain.clock import Clock
 from desk_app.domain.dates import shown_date
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.procedure import (
@@ -38,6 +45,7 @@ from desk_app.domain.procedure import (
     ItemDef,
     ItemKind,
     Procedure,
+    Stop,
 )
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
@@ -45,7 +53,7 @@ from desk_app.domain.values import describe_value, describe_values, format_numbe
 from desk_app.reports.history import history_lines
 from desk_app.ui.field_editors import DeviceEditor, FieldEditor, field_caption, make_editor
 from desk_app.ui.formatting import local_date_time, local_time
-from desk_app.ui.widgets import message_label
+from desk_app.ui.widgets import Tone, message_label, show_message
 
 # A caption longer than this (in characters) wraps in a column this wide (in pixels), so that at
 # 1366 px the answers keep the rest of the card.
@@ -58,6 +66,29 @@ _PRIMARY_TEXT = {
     ItemKind.LASER_PASS: "Save pass",
     ItemKind.SIGN_OUT: "Sign and lock",
 }
+
+
+# The next item to do, from anywhere on the session's page: "J" for jump. Free in the window and in
+# Qt's text fields; the F keys are left for help (F1) and Ctrl+N, F, S to their usual meanings.
+NEXT_ITEM_KEYS = "Ctrl+J"
+# Enter (or the keypad's) on an answer, a field or a button of a card saves the item.
+SAVE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+# What presses a button: Space and Select; and Enter, which saves the item.
+_PRESS_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Select)
+
+# For this long after the keyboard came to a hard stop by itself, a key that would confirm it or
+# choose an answer is taken for the press (or a second press) that did the item before: ignored.
+KEY_GUARD = timedelta(seconds=1)
+TOO_SOON = "Key ignored: this safety check has only just come up. Check it, then press again."
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """The control the keyboard was moved to by itself on a hard stop, and when."""
+
+    control: QWidget
+    clock: Clock
+    since: datetime
 
 
 def _who_when(event: Event) -> str:
@@ -158,6 +189,7 @@ class ItemCard(QFrame):
         self._plan_prefilled = False
         self.allergy_notes: dict[str, QLabel] = {}
         self._procedure: Procedure | None = None  # for the anaesthetic product's limits
+        self._guard: _Guard | None = None  # see guard_focus
         self._build()
         self.device_editor: DeviceEditor | None = next(
             (editor for editor in self.editors.values() if isinstance(editor, DeviceEditor)), None
@@ -290,15 +322,93 @@ class ItemCard(QFrame):
         self.tick_requested.emit(self.item.id, self.entered_values())
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(True)
+        show_message(self.error, message, Tone.ERROR)
 
     def first_control(self) -> QWidget:
-        """Where the keyboard should go to do this item next."""
+        """Where the keyboard should go to do this item next: its first answer, else its primary
+        button, else (the gel wait) the first button it offers."""
         for editor in self.editors.values():
             if editor.isEnabled():
                 return editor.focus_target()
-        return self.primary
+        buttons = (self.primary, self.override, self.clear_stop, self.correct, self.note)
+        offered = (b for b in buttons if b.isVisibleTo(self) and b.isEnabled())
+        return next(offered, self.primary)
+
+    def take_focus(self, scroll: QScrollArea | None = None) -> None:
+        """Put the keyboard on the item's first control and bring the card into view in `scroll`
+        (once a page just built is laid out): whole where it fits, else from its title, and always
+        the control."""
+        control = self.first_control()
+        control.setFocus(Qt.FocusReason.OtherFocusReason)
+        if scroll is not None:
+            QTimer.singleShot(0, scroll, lambda: self._scroll_to(scroll, control))
+
+    def _scroll_to(self, scroll: QScrollArea, control: QWidget) -> None:
+        """Up or down only (Qt's ensureWidgetVisible also scrolls sideways, off the captions)."""
+        content, bar = scroll.widget(), scroll.verticalScrollBar()
+        height = scroll.viewport().height()
+
+        def top_of(widget: QWidget) -> int:
+            return widget.mapTo(content, QPoint(0, 0)).y()
+
+        top, bottom = top_of(self), top_of(self) + self.height()
+        control_bottom = top_of(control) + control.height()
+        shown = bar.value()
+        if bottom - top > height:  # taller than the page: from its title, down to the control
+            shown = max(top, control_bottom - height)
+        elif top < shown:
+            shown = top
+        elif bottom > shown + height:
+            shown = bottom - height
+        bar.setValue(shown)
+
+    def guard_focus(self, clock: Clock) -> None:
+        """The keyboard came to this item by itself (the session opened, the item before was saved).
+        On a hard stop, a key that confirms or answers, pressed on that control within KEY_GUARD, is
+        ignored and said: it may be the press that did the item before, or a second press of it.
+        Moving the keyboard away ends the guard (that is a deliberate step); a click never meets it."""
+        self._end_guard()
+        if self.item.stop is Stop.HARD:
+            control = self.first_control()
+            self._guard = _Guard(control, clock, clock.now())
+            control.installEventFilter(self)
+
+    def _end_guard(self) -> None:
+        if self._guard is not None:
+            self._guard.control.removeEventFilter(self)
+            self._guard = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        guard = self._guard
+        if guard is None or watched is not guard.control:
+            return super().eventFilter(watched, event)
+        if event.type() == QEvent.Type.FocusOut:
+            self._end_guard()
+        elif event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            presses = key in SAVE_KEYS or (key in _PRESS_KEYS and isinstance(watched, QAbstractButton))
+            if presses and (event.isAutoRepeat() or guard.clock.now() - guard.since < KEY_GUARD):
+                show_message(self.error, TOO_SOON, Tone.NOTE)
+                return True
+            if presses:
+                self._end_guard()
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter that no control inside took (a multi-line text keeps it for a new line) saves the
+        item as its primary button does, or on another button of the card presses that button. A key
+        held down (auto-repeat) does nothing; the key goes no further (not to a dialog behind)."""
+        if event.key() not in SAVE_KEYS:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+        if event.isAutoRepeat():
+            return
+        focused = QApplication.focusWidget()
+        buttons = (self.override, self.correct, self.clear_stop, self.note)
+        button = next((b for b in buttons if b is focused), self.primary)
+        if button.isVisibleTo(self) and button.isEnabled():
+            button.click()
 
     def set_patient_allergies(self, allergies: str) -> None:
         """The patient's allergies as registered, beside each question that asks about them (read
