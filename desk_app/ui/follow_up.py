@@ -156,6 +156,12 @@ class FollowUpCallsPage(QWidget):
         if self.isVisible():
             self.refresh()
 
+    def forget(self) -> None:
+        """Locked: no patient to call stays in the table; refresh() reads them again."""
+        self.model.show([])
+        self.message.clear()
+        self.record_button.setEnabled(False)
+
     def _record_call(self) -> None:
         row = self.table.currentIndex().row()
         if not 0 <= row < self.model.rowCount():

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +39,7 @@ from desk_app.ui.follow_up import FOLLOW_UP_KEYS
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
+from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import ask, message_label
 
 log = logging.getLogger(__name__)
@@ -163,13 +163,12 @@ class HomePage(QWidget):
         """Two columns, each scrolling on its own: on a small screen the board keeps its place while
         the nurse scrolls to the register form, and nothing is squeezed until it is cut off."""
         layout = QHBoxLayout(self)
-        left = scrolling_column(self)
+        left, column = scrolling_column(self)
         # The lasers that may not be used today, above the board: out of use (failed today's check)
         # in red, not yet checked more quietly, with the check for an operator to do.
         self.lasers_box = QWidget(left.widget())
         self.lasers_column = QVBoxLayout(self.lasers_box)
         self.lasers_column.setContentsMargins(0, 0, 0, 0)
-        column = left.widget().layout()
         column.addWidget(self.lasers_box)
         board_box = QGroupBox("Patients in progress", left.widget())
         board_column = QVBoxLayout(board_box)
@@ -183,8 +182,7 @@ class HomePage(QWidget):
         column.addWidget(board_box, 1)
         layout.addWidget(left, 3)
 
-        right = scrolling_column(self)
-        patients = right.widget().layout()
+        right, patients = scrolling_column(self)
         find_box = QGroupBox("Find a patient", right.widget())
         find = QVBoxLayout(find_box)
         self.search_edit = QLineEdit(find_box)
@@ -606,16 +604,3 @@ class HomePage(QWidget):
         self.register_anyway_button.setVisible(False)
         self._running_session_id = None
         self._on_selection_changed()
-
-
-def scrolling_column(parent: QWidget) -> QScrollArea:
-    """A column that scrolls up and down inside the page; its widget's layout is a QVBoxLayout."""
-    scroll = QScrollArea(parent)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    column = QWidget(scroll)
-    column.setObjectName("pageColumn")
-    layout = QVBoxLayout(column)
-    layout.setContentsMargins(0, 0, 0, 0)
-    scroll.setWidget(column)
-    return scroll

@@ -29,6 +29,7 @@ class PatientsPage(QWidget):
     def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = context.desk
+        self.current_staff = context.current_staff
         signals = context.signals
         self.searches = SettledSearches(context, self)
         layout = QVBoxLayout(self)
@@ -69,7 +70,11 @@ class PatientsPage(QWidget):
         )
 
     def search(self) -> bool:
-        """Show the patients matching the text (the list read again: no new search is audited)."""
+        """Show the patients matching the text (the list read again: no new search is audited).
+        Locked, nothing is read."""
+        if self.current_staff() is None:
+            self.model.clear()
+            return False
         try:
             self.model.search(self.search_edit.text())
         except DomainError as error:
@@ -89,6 +94,16 @@ class PatientsPage(QWidget):
         if index.isValid():
             self.searches.settle()  # the search, then the record opened from it
             self.open_patient_requested.emit(self.model.row_at(index.row()).id)
+
+    def forget(self) -> None:
+        """Locked: no patient found stays in the table (nor the text typed to find them); the
+        window searches again when the page is next shown."""
+        self.searches.settle()  # a search typed just before the lock, written now
+        self.search_edit.blockSignals(True)
+        self.search_edit.clear()
+        self.search_edit.blockSignals(False)
+        self.model.clear()
+        self.message.clear()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.searches.settle()
