@@ -115,6 +115,12 @@ class BoardCardWidget(QFrame):
         self.take_over_button.clicked.connect(lambda: take_over(self.session_id, self.holder_seen_id))
         row.addWidget(self.take_over_button)
 
+    def forget(self) -> None:
+        """Nothing of the patient left in the card (the screen locked)."""
+        for button in (self.open_button, self.take_over_button):
+            button.setAccessibleName("")
+        self.open_button.setText("")
+
     def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
         lines = card_lines(card, now)
         self.open_button.setText("\n".join(lines))
@@ -204,10 +210,12 @@ class HomePage(QWidget):
         self.start_button = QPushButton("Start session", find_box)
         self.start_button.setObjectName("primaryButton")
         self.start_button.setMinimumHeight(44)
+        self.start_button.setAutoDefault(True)  # Enter presses it, as Space does
         self.start_button.clicked.connect(self._ask_start_session)
         find.addWidget(self.start_button)
         self.record_button = QPushButton("Patient record", find_box)
         self.record_button.setMinimumHeight(44)
+        self.record_button.setAutoDefault(True)
         self.record_button.clicked.connect(self._open_record)
         find.addWidget(self.record_button)
         self.start_message = message_label(find_box)
@@ -586,8 +594,9 @@ class HomePage(QWidget):
         """Locked: no patient's name stays anywhere on the page, nor in what a screen reader can
         read; activate() fills it again."""
         for widget in self.card_widgets:
+            widget.forget()
             self.cards_layout.removeWidget(widget)
-            widget.hide()
+            widget.setParent(None)  # out of the window's tree now, not at the next event loop turn
             widget.deleteLater()
         self.card_widgets = []
         self.no_sessions.setVisible(True)

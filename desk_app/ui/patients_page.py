@@ -52,6 +52,7 @@ class PatientsPage(QWidget):
 
         self.model = PatientListModel(self._page, self)
         self.table = row_table(self, "Patients", self.model)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table: arrows move in it
         self.table.verticalHeader().setDefaultSectionSize(40)  # fixed rows: no per-row sizing
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
