@@ -203,6 +203,8 @@ class HomePage(QWidget):
         self.results = QListWidget(find_box)
         self.results.setAccessibleName("Patients found")
         self.results.setMinimumHeight(RESULTS_MIN_HEIGHT)
+        self.results.setAlternatingRowColors(True)  # which two lines are one patient, at a glance
+        self.results.setSpacing(2)
         # Choosing a patient only gets the start button ready: starting a session is a record.
         self.results.itemActivated.connect(lambda _item: self.start_button.setFocus())
         self.results.itemSelectionChanged.connect(self._on_selection_changed)
@@ -218,7 +220,7 @@ class HomePage(QWidget):
         self.record_button.setAutoDefault(True)
         self.record_button.clicked.connect(self._open_record)
         find.addWidget(self.record_button)
-        self.start_message = message_label(find_box)
+        self.start_message = message_label(find_box, visible=False)  # no gap under the buttons
         find.addWidget(self.start_message)
         self.open_running_button = QPushButton("Open the session in progress", find_box)
         self.open_running_button.setMinimumHeight(44)
@@ -449,7 +451,7 @@ class HomePage(QWidget):
         try:
             found = self.desk.search_patients(self.search_edit.text())
         except DomainError as error:
-            self.start_message.setText(str(error))
+            self._say(str(error))
             return False
         for patient in found:
             self._add_result(patient)
@@ -502,7 +504,7 @@ class HomePage(QWidget):
 
     def _on_selection_changed(self) -> None:
         # A message about the last patient must not stay beside another patient's name.
-        self.start_message.clear()
+        self._say("")
         self.open_running_button.setVisible(False)
         chosen = self.chosen_item() is not None
         self.start_button.setEnabled(chosen)
@@ -565,16 +567,21 @@ class HomePage(QWidget):
         try:
             record = self.desk.start_session(patient_id, staff.id)
         except SessionAlreadyInProgress as error:
-            self.start_message.setText(str(error))
+            self._say(str(error))
             self._running_session_id = error.session_id
             self.open_running_button.setVisible(True)
             return
         except DomainError as error:
-            self.start_message.setText(str(error))
+            self._say(str(error))
             return
-        self.start_message.clear()
+        self._say("")
         self.signals.session_changed.emit(record.id)
         self.open_session_requested.emit(record.id)
+
+    def _say(self, text: str) -> None:
+        """Why a session did not start (or nothing): shown under the buttons only while it says something."""
+        self.start_message.setText(text)
+        self.start_message.setVisible(bool(text))
 
     def _open_record(self) -> None:
         current = self.chosen_item()
@@ -585,7 +592,7 @@ class HomePage(QWidget):
     def _open_running(self) -> None:
         if self._running_session_id is not None:
             self.open_running_button.setVisible(False)
-            self.start_message.clear()
+            self._say("")
             self.open_session_requested.emit(self._running_session_id)
 
     # --- the locked screen -----------------------------------------------------------------------
@@ -609,6 +616,7 @@ class HomePage(QWidget):
             edit.clear()
         for label in (self.start_message, self.register_message, self.board_message):
             label.clear()
+        self.start_message.setVisible(False)
         self.board_message.setVisible(False)
         self.register_anyway_button.setVisible(False)
         self._running_session_id = None

@@ -16,8 +16,10 @@ def scrolling_column(parent: QWidget) -> tuple[QScrollArea, QVBoxLayout]:
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     column = QWidget(scroll)
-    column.setObjectName("pageColumn")
     layout = QVBoxLayout(column)
     layout.setContentsMargins(0, 0, 0, 0)
     scroll.setWidget(column)
+    # Painted as the page around it, not in the grey of a bare scroll area.
+    scroll.viewport().setAutoFillBackground(False)
+    column.setAutoFillBackground(False)
     return scroll, layout
