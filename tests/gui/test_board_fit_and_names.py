@@ -34,9 +34,11 @@ from desk_app.ui.home_page import CONFIRM_START
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
 from tests.gui.nurse import click, find, open_dialog, type_text
+from tests.support.lasers import register_test_laser
 from tests.support.walk import ANAESTHETIC, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
 CALLUM = "Callum McKenzie"  # treated two days ago, now in the laser room with the clinician
+LASER_NAME = "Fotona SP Dynamis Er:YAG (serial SP-TEST-2)"
 MCKENZIE = "McKenzie"  # how the patients list shows him (a column for each name) and the others too
 SMALL_PAGE = (1280, 380)  # what a page is given on the smallest screen with four alerts
 
@@ -78,6 +80,8 @@ def clinic(desk: Desk, nurse: Staff, clinician: Staff, clock: ManualClock) -> Cl
     _gel_on(desk, nurse, _patient(desk, nurse, 4, "Zoë", "O'Brien"))  # gel working, 40:00 left
     clock.set(t0 + timedelta(minutes=100))
     desk.start_session(_patient(desk, nurse, 5, "Chloé", "Dubois"), nurse.id)  # just arrived
+    # A second laser, not checked today: a line above the board, with its check to do.
+    register_test_laser(desk, model="SP Dynamis Er:YAG", serial_number="SP-TEST-2")
     return Clinic(callum, in_room)
 
 
@@ -129,16 +133,19 @@ def everything_said(root: QWidget) -> str:
 
 def cut_off(root: QWidget) -> list[str]:
     """Every visible label or button under `root` whose words do not fit it (a label that does not
-    wrap, or a button, narrower than its text needs), and every visible horizontal scroll bar."""
+    wrap, or a button, narrower than its text needs; a label that wraps, less high than its lines),
+    and every visible horizontal scroll bar."""
     problems = []
     for widget in root.findChildren(QWidget):
         if not widget.isVisible():
             continue
-        if isinstance(widget, QLabel) and not widget.wordWrap() and widget.text():
-            if widget.sizeHint().width() > widget.width():
-                problems.append(
-                    f"label {widget.text()!r}: {widget.width()} px for {widget.sizeHint().width()}"
-                )
+        if isinstance(widget, QLabel) and widget.text():
+            if widget.wordWrap():
+                needs, has = widget.heightForWidth(widget.width()), widget.height()
+            else:
+                needs, has = widget.sizeHint().width(), widget.width()
+            if needs > has:
+                problems.append(f"label {widget.text()!r}: {has} px for {needs}")
         elif isinstance(widget, QPushButton) and widget.text():
             if widget.sizeHint().width() > widget.width():
                 problems.append(
@@ -183,6 +190,7 @@ def test_no_patient_is_chosen_and_a_session_starts_only_once_the_nurse_confirms_
     assert dialog.text() == (
         "Start a session for this patient?\n\nSiân Pritchard\nBorn 03/02/1990\nClinic number AZ-00002"
     )
+    assert unheard(dialog) == []
     assert dialog.defaultButton().text() == "Cancel"
     assert dialog.escapeButton() is dialog.defaultButton()
     qtbot.keyClick(dialog.defaultButton(), Qt.Key.Key_Return)
@@ -263,9 +271,10 @@ def test_tab_goes_through_the_board_in_reading_order(
 ) -> None:
     board = opened(window, clinic, nurse, "board")
     activate(qtbot, window)
-    first_card = next(b for b in board.findChildren(QPushButton) if b.objectName() == "sessionCard")
-    walked = [card_or_control(w) for w in walk_in(qtbot, board, first_card)]
+    check = find(board, QPushButton, f"Do the pre-use check: {LASER_NAME}")
+    walked = [card_or_control(w) for w in walk_in(qtbot, board, check)]
     assert walked == [
+        f"Do the pre-use check: {LASER_NAME}",  # the line above the board
         "Siân Pritchard",  # remove the gel now: first
         "José Nuñez",
         "Zoë O'Brien",
