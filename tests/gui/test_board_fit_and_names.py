@@ -312,6 +312,35 @@ def test_tab_goes_through_a_patient_page_in_reading_order(
     ]
 
 
+@pytest.mark.parametrize(
+    ("page", "start", "order"),
+    [
+        # Open patient waits for a patient to be chosen in the list.
+        ("patients", "Search all patients", ["Include archived patients", "Patients"]),
+        ("follow-up calls", "Follow-up calls due", ["Record call…", "Back to board"]),
+    ],
+)
+def test_tab_goes_through_the_lists_in_reading_order(
+    qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff, page: str, start: str, order: list[str]
+) -> None:
+    shown = opened(window, clinic, nurse, page)
+    activate(qtbot, window)
+    first = next(w for w in shown.findChildren(QWidget) if w.accessibleName() == start)
+    assert [control_name(w) for w in walk_in(qtbot, shown, first)] == [start, *order]
+
+
+def test_a_saved_registration_says_so_in_green_not_as_an_error(
+    qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff
+) -> None:
+    page = opened(window, clinic, nurse, "patient")
+    phone = find(page, QLineEdit, "Phone")
+    phone.clear()
+    type_text(phone, "07700 900123")
+    click(qtbot, page, "Save changes")
+    saved = find(page, QLabel, "Saved.")
+    assert saved.property("tone") == "done"
+
+
 # --- 7. the locked screen ------------------------------------------------------------------------
 
 
