@@ -17,6 +17,7 @@ from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import Event
 from desk_app.ui.context import DeskContext
 from desk_app.ui.field_editors import FieldEditor, field_caption, make_editor
+from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
@@ -159,6 +160,7 @@ class FollowUpCallsPage(QWidget):
 
     def forget(self) -> None:
         """Locked: no patient to call stays in the table; refresh() reads them again."""
+        drop_dialogs(self)
         self.model.show([])
         self.message.clear()
         self.record_button.setEnabled(False)

@@ -36,6 +36,7 @@ from desk_app.store.patients import SEARCH_LIMIT, PossibleDuplicate
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FOLLOW_UP_KEYS
+from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
@@ -600,6 +601,7 @@ class HomePage(QWidget):
     def forget(self) -> None:
         """Locked: no patient's name stays anywhere on the page, nor in what a screen reader can
         read; activate() fills it again."""
+        drop_dialogs(self)
         for widget in self.card_widgets:
             widget.forget()
             self.cards_layout.removeWidget(widget)

@@ -29,6 +29,7 @@ from desk_app.store.desk import PatientHistory
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FollowUpDialog
+from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
 from desk_app.ui.scrolling import scrolling_column
@@ -240,6 +241,7 @@ class PatientPage(QWidget):
     def forget(self) -> None:
         """Locked: the patient's name, details and history leave the page and what a screen reader
         can read of it; open_patient() shows them again."""
+        drop_dialogs(self)
         self.patient, self.history, self._loaded = None, None, {}
         for label in (
             self.name_label,

@@ -33,6 +33,7 @@ from desk_app.store.models import SessionRow
 from desk_app.ui.home_page import CONFIRM_START
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
+from tests.gui.front_desk import choose_patient
 from tests.gui.nurse import click, find, open_dialog, type_text
 from tests.support.lasers import register_test_laser
 from tests.support.walk import ANAESTHETIC, SIGN_IN, TIME_OUT, signed_out_session, tick_all
@@ -349,9 +350,21 @@ def test_forget_leaves_no_patient_name_on_the_page_and_opening_it_shows_them_aga
     qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff, page: str
 ) -> None:
     shown = opened(window, clinic, nurse, page)
-    if page in ("board", "patients"):  # a search typed just before the lock
-        type_text(
-            find(shown, QLineEdit, "Search patients" if page == "board" else "Search all patients"), "McK"
+    # Just before the lock: a search typed, and a dialog that names the patient left open.
+    if page == "board":
+        type_text(find(shown, QLineEdit, "Search patients"), "McK")
+        choose_patient(qtbot, shown, CALLUM)
+        click(qtbot, shown, "Start session")
+    elif page == "patients":
+        type_text(find(shown, QLineEdit, "Search all patients"), "McK")
+    elif page == "patient":
+        find(shown, QAbstractItemView, "Sessions of this patient").selectRow(1)  # the one signed out
+        click(qtbot, shown, "Report a complication…")
+    else:
+        click(qtbot, shown, "Record call…")
+    if page != "patients":
+        assert MCKENZIE in open_dialog().findChild(QLabel).text() or MCKENZIE in everything_said(
+            open_dialog()
         )
     assert MCKENZIE in everything_said(shown)
 
