@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel
 from desk_app.domain.errors import DomainError
 from desk_app.store.access import Opened
 from desk_app.ui.context import DeskContext
+from desk_app.ui.widgets import Tone, show_message
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def record_opening(
         context.desk.record_access(staff.id, patient_id, opened, session_id)
     except DomainError as error:
         log.warning("Opening of patient %s (%s) not audited: %s", patient_id, opened, error)
-        message.setText(NOT_RECORDED.format(error=error))
+        show_message(message, NOT_RECORDED.format(error=error), Tone.ERROR)
 
 
 @dataclass(frozen=True)

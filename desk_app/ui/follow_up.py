@@ -17,6 +17,7 @@ from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import Event
 from desk_app.ui.context import DeskContext
 from desk_app.ui.field_editors import FieldEditor, field_caption, make_editor
+from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
@@ -109,6 +110,7 @@ class FollowUpCallsPage(QWidget):
         layout.addWidget(self.intro)
         self.model = FollowUpCallModel(self)
         self.table = row_table(self, "Follow-up calls due", self.model)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table: arrows move in it
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a day's calls: a few rows
@@ -155,6 +157,13 @@ class FollowUpCallsPage(QWidget):
     def _on_changed_elsewhere(self) -> None:
         if self.isVisible():
             self.refresh()
+
+    def forget(self) -> None:
+        """Locked: no patient to call stays in the table; refresh() reads them again."""
+        drop_dialogs(self)
+        self.model.show([])
+        self.message.clear()
+        self.record_button.setEnabled(False)
 
     def _record_call(self) -> None:
         row = self.table.currentIndex().row()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QHideEvent
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -17,14 +18,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from desk_app.domain.board import BoardCard, BoardPhase
-from desk_app.domain.countdown import clock_text
+from desk_app.domain.countdown import clock_text, duration_words
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse, short_status
@@ -35,13 +36,18 @@ from desk_app.store.patients import SEARCH_LIMIT, PossibleDuplicate
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FOLLOW_UP_KEYS
+from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
-from desk_app.ui.widgets import message_label
+from desk_app.ui.scrolling import scrolling_column
+from desk_app.ui.widgets import ask, message_label
 
 log = logging.getLogger(__name__)
 PRE_USE_CHECK = "Do the pre-use check"
+CONFIRM_START = "Yes, start the session"
+PATIENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the patient a result shows, for the confirmation
+RESULTS_MIN_HEIGHT = 150  # about three patients found, on the smallest screen
 
 
 def card_lines(card: BoardCard, now: datetime) -> list[str]:
@@ -74,9 +80,9 @@ def card_where(card: BoardCard, now: datetime) -> str:
         case BoardPhase.READY if card.state.countdown is not None:
             where = f"Ready for the laser room · remove gel by {local_time(card.state.countdown.remove_at)}"
         case BoardPhase.REMOVE_NOW if card.state.countdown is not None:
-            where = f"Remove the gel now: on for {clock_text(card.state.countdown.gel_time(now))}"
+            where = f"Remove the gel now: on for {duration_words(card.state.countdown.gel_time(now))}"
         case BoardPhase.IN_LASER_ROOM if card.laser_room_since is not None:
-            where = f"In the laser room for {clock_text(now - card.laser_room_since)}"
+            where = f"In the laser room for {duration_words(now - card.laser_room_since)}"
         case BoardPhase.IN_LASER_ROOM:
             where = "In the laser room: time-out"
         case _:
@@ -109,6 +115,12 @@ class BoardCardWidget(QFrame):
         self.take_over_button.setMinimumHeight(44)
         self.take_over_button.clicked.connect(lambda: take_over(self.session_id, self.holder_seen_id))
         row.addWidget(self.take_over_button)
+
+    def forget(self) -> None:
+        """Nothing of the patient left in the card (the screen locked)."""
+        for button in (self.open_button, self.take_over_button):
+            button.setAccessibleName("")
+        self.open_button.setText("")
 
     def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
         lines = card_lines(card, now)
@@ -155,56 +167,61 @@ class HomePage(QWidget):
     # --- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        """Two columns, each scrolling on its own: on a small screen the board keeps its place while
+        the nurse scrolls to the register form, and nothing is squeezed until it is cut off."""
         layout = QHBoxLayout(self)
-        left = QVBoxLayout()
+        left, column = scrolling_column(self)
         # The lasers that may not be used today, above the board: out of use (failed today's check)
         # in red, not yet checked more quietly, with the check for an operator to do.
-        self.lasers_box = QWidget(self)
+        self.lasers_box = QWidget(left.widget())
         self.lasers_column = QVBoxLayout(self.lasers_box)
         self.lasers_column.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(self.lasers_box)
-        board_box = QGroupBox("Patients in progress", self)
+        column.addWidget(self.lasers_box)
+        board_box = QGroupBox("Patients in progress", left.widget())
         board_column = QVBoxLayout(board_box)
         self.board_message = message_label(board_box, visible=False)
         board_column.addWidget(self.board_message)
-        scroll = QScrollArea(board_box)
-        scroll.setWidgetResizable(True)
-        cards = QWidget(scroll)
-        cards.setObjectName("boardCards")
-        self.cards_layout = QVBoxLayout(cards)
-        self.no_sessions = QLabel("No patient in progress.", cards)
+        self.cards_layout = QVBoxLayout()
+        self.no_sessions = QLabel("No patient in progress.", board_box)
         self.cards_layout.addWidget(self.no_sessions)
-        self.cards_layout.addStretch(1)
-        scroll.setWidget(cards)
-        board_column.addWidget(scroll, 1)
-        left.addWidget(board_box, 1)
-        layout.addLayout(left, 3)
+        board_column.addLayout(self.cards_layout)
+        board_column.addStretch(1)
+        column.addWidget(board_box, 1)
+        layout.addWidget(left, 3)
 
-        patients = QVBoxLayout()
-        find_box = QGroupBox("Find a patient", self)
+        right, patients = scrolling_column(self)
+        find_box = QGroupBox("Find a patient", right.widget())
         find = QVBoxLayout(find_box)
         self.search_edit = QLineEdit(find_box)
         self.search_edit.setAccessibleName("Search patients")
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
         self.search_edit.textChanged.connect(self._typed)
+        # Down or Enter in the search goes to the list: the nurse then chooses the patient there.
+        self.search_edit.returnPressed.connect(self._to_results)
         find.addWidget(self.search_edit)
+        self.search_edit.installEventFilter(self)
         self.results = QListWidget(find_box)
         self.results.setAccessibleName("Patients found")
+        self.results.setMinimumHeight(RESULTS_MIN_HEIGHT)
+        self.results.setAlternatingRowColors(True)  # which two lines are one patient, at a glance
+        self.results.setSpacing(2)
         # Choosing a patient only gets the start button ready: starting a session is a record.
         self.results.itemActivated.connect(lambda _item: self.start_button.setFocus())
-        self.results.currentItemChanged.connect(lambda *_: self._on_selection_changed())
-        find.addWidget(self.results)
+        self.results.itemSelectionChanged.connect(self._on_selection_changed)
+        find.addWidget(self.results, 1)
         self.start_button = QPushButton("Start session", find_box)
         self.start_button.setObjectName("primaryButton")
         self.start_button.setMinimumHeight(44)
-        self.start_button.clicked.connect(self._start_session)
+        self.start_button.setAutoDefault(True)  # Enter presses it, as Space does
+        self.start_button.clicked.connect(self._ask_start_session)
         find.addWidget(self.start_button)
         self.record_button = QPushButton("Patient record", find_box)
         self.record_button.setMinimumHeight(44)
+        self.record_button.setAutoDefault(True)
         self.record_button.clicked.connect(self._open_record)
         find.addWidget(self.record_button)
-        self.start_message = message_label(find_box)
+        self.start_message = message_label(find_box, visible=False)  # no gap under the buttons
         find.addWidget(self.start_message)
         self.open_running_button = QPushButton("Open the session in progress", find_box)
         self.open_running_button.setMinimumHeight(44)
@@ -212,13 +229,13 @@ class HomePage(QWidget):
         self.open_running_button.clicked.connect(self._open_running)
         find.addWidget(self.open_running_button)
         patients.addWidget(find_box, 1)
-        self.follow_up_button = QPushButton("Follow-up calls", self)
+        self.follow_up_button = QPushButton("Follow-up calls", right.widget())
         self.follow_up_button.setToolTip(f"The patients to call after their treatment ({FOLLOW_UP_KEYS})")
         self.follow_up_button.setMinimumHeight(44)
         self.follow_up_button.clicked.connect(self.follow_up_calls_requested)
         patients.addWidget(self.follow_up_button)
 
-        register_box = QGroupBox("Register a new patient", self)
+        register_box = QGroupBox("Register a new patient", right.widget())
         form = QFormLayout(register_box)
         self.given_edit = self._line(form, "First names")
         self.family_edit = self._line(form, "Surname")
@@ -245,7 +262,8 @@ class HomePage(QWidget):
         self.register_message = message_label(register_box)
         form.addRow(self.register_message)
         patients.addWidget(register_box)
-        layout.addLayout(patients, 2)
+        layout.addWidget(right, 2)
+        self._order_tabs()
 
     def _line(self, form: QFormLayout, label: str) -> QLineEdit:
         edit = QLineEdit(self)
@@ -297,6 +315,7 @@ class HomePage(QWidget):
         for use in uses:
             self._laser_line(use, may_check)
         self.lasers_box.setVisible(self.lasers_column.count() > 0)
+        self._order_tabs()
 
     def _clear_laser_lines(self) -> None:
         while self.lasers_column.count():
@@ -373,10 +392,35 @@ class HomePage(QWidget):
         for widget, card in zip(self.card_widgets, cards, strict=True):
             widget.show_card(card, now, staff)
         self.no_sessions.setVisible(not cards)
-        # Tab goes through the board first, top card first, then to the patient search.
-        chain = [w for widget in self.card_widgets for w in (widget.open_button, widget.take_over_button)]
-        for before, after in zip(chain, [*chain[1:], self.search_edit], strict=False):
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab follows the reading order: the lasers' checks, the board top card first, then the
+        patient search, its list and buttons, the follow-up calls and the register form."""
+        checks = [button for line in self._laser_lines() for button in line.findChildren(QPushButton)]
+        cards = [w for widget in self.card_widgets for w in (widget.open_button, widget.take_over_button)]
+        chain = [
+            *checks,
+            *cards,
+            self.search_edit,
+            self.results,
+            self.start_button,
+            self.record_button,
+            self.open_running_button,
+            self.follow_up_button,
+            self.given_edit,
+            self.family_edit,
+            self.birth_edit,
+            self.number_edit,
+            self.register_button,
+            self.register_anyway_button,
+        ]
+        for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
+
+    def _laser_lines(self) -> list[QWidget]:
+        lines = (self.lasers_column.itemAt(index).widget() for index in range(self.lasers_column.count()))
+        return [line for line in lines if line is not None]
 
     def _take_over(self, session_id: int, holder_seen_id: int | None) -> None:
         staff = self.current_staff()
@@ -398,19 +442,47 @@ class HomePage(QWidget):
     # --- patients --------------------------------------------------------------------------------
 
     def search(self) -> bool:
-        """Show the patients matching the text (the list read again: no new search is audited)."""
+        """Show the patients matching the text (the list read again: no new search is audited).
+        None is chosen: the nurse chooses the patient, so no key press starts a session for
+        whoever happens to come first. Locked, nothing is read."""
         self.results.clear()
+        if self.current_staff() is None:
+            self._on_selection_changed()
+            return False
         try:
             found = self.desk.search_patients(self.search_edit.text())
         except DomainError as error:
-            self.start_message.setText(str(error))
+            self._say(str(error))
             return False
         for patient in found:
             self._add_result(patient)
-        if self.results.count():
-            self.results.setCurrentRow(0)
         self._on_selection_changed()
         return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search field goes to the list of patients found, as Enter does."""
+        if (
+            watched is self.search_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._to_results()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _to_results(self) -> None:
+        """To the list, the first patient chosen (the nurse's own key press) unless one already is."""
+        if not self.results.count():
+            return
+        self.results.setFocus(Qt.FocusReason.OtherFocusReason)
+        if self.chosen_item() is None:
+            self.results.setCurrentRow(0)
+
+    def chosen_item(self) -> QListWidgetItem | None:
+        """The patient the nurse chose in the list: selected, not only under the list's cursor."""
+        selected = self.results.selectedItems()
+        return selected[0] if selected else None
 
     def _typed(self) -> None:
         """A search the nurse made: audited once settled (ui.access_trail)."""
@@ -423,17 +495,21 @@ class HomePage(QWidget):
         super().hideEvent(event)
 
     def _add_result(self, patient: Patient) -> None:
-        text = f"{patient.full_name} · born {local_date(patient.date_of_birth)} · {patient.clinic_number}"
+        # Two short lines, not one long one: read whole in a narrow column, never cut off.
+        text = f"{patient.full_name}\nborn {local_date(patient.date_of_birth)} · {patient.clinic_number}"
         item = QListWidgetItem(text)
         item.setData(Qt.ItemDataRole.UserRole, patient.id)
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
+        item.setData(PATIENT_ROLE, patient)
         self.results.addItem(item)
 
     def _on_selection_changed(self) -> None:
         # A message about the last patient must not stay beside another patient's name.
-        self.start_message.clear()
+        self._say("")
         self.open_running_button.setVisible(False)
-        self.start_button.setEnabled(self.results.currentItem() is not None)
-        self.record_button.setEnabled(self.results.currentItem() is not None)
+        chosen = self.chosen_item() is not None
+        self.start_button.setEnabled(chosen)
+        self.record_button.setEnabled(chosen)
 
     def _register(self, duplicate_confirmed: bool = False) -> None:
         staff = self.current_staff()
@@ -460,31 +536,56 @@ class HomePage(QWidget):
         self.register_message.clear()
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()
-        self.search_edit.setText(patient.clinic_number)  # shows the new patient, selected
+        self.search_edit.setText(patient.clinic_number)  # shows the new patient
+        # The patient she has just typed in is the one she chose: chosen, ready to start.
+        for row in range(self.results.count()):
+            if self.results.item(row).data(Qt.ItemDataRole.UserRole) == patient.id:
+                self.results.setCurrentRow(row)
         self.start_button.setFocus()
 
-    def _start_session(self) -> None:
+    def _ask_start_session(self) -> None:
+        """Show who the session would be for, to be confirmed: Enter and Esc cancel."""
+        current = self.chosen_item()
+        if self.current_staff() is None or current is None:
+            return
+        patient: Patient = current.data(PATIENT_ROLE)
+        ask(
+            self,
+            QMessageBox.Icon.Question,
+            "Start a session?",
+            f"Start a session for this patient?\n\n{patient.full_name}\n"
+            f"Born {local_date(patient.date_of_birth)}\nClinic number {patient.clinic_number}",
+            CONFIRM_START,
+            "Cancel",
+            lambda confirmed: self._start_session(patient.id) if confirmed else None,
+        )
+
+    def _start_session(self, patient_id: int) -> None:
         staff = self.current_staff()
-        current = self.results.currentItem()
-        if staff is None or current is None:
+        if staff is None:
             return
         self.searches.settle()  # the search, then the session started from it
         try:
-            record = self.desk.start_session(current.data(Qt.ItemDataRole.UserRole), staff.id)
+            record = self.desk.start_session(patient_id, staff.id)
         except SessionAlreadyInProgress as error:
-            self.start_message.setText(str(error))
+            self._say(str(error))
             self._running_session_id = error.session_id
             self.open_running_button.setVisible(True)
             return
         except DomainError as error:
-            self.start_message.setText(str(error))
+            self._say(str(error))
             return
-        self.start_message.clear()
+        self._say("")
         self.signals.session_changed.emit(record.id)
         self.open_session_requested.emit(record.id)
 
+    def _say(self, text: str) -> None:
+        """Why a session did not start (or nothing): shown under the buttons only while it says something."""
+        self.start_message.setText(text)
+        self.start_message.setVisible(bool(text))
+
     def _open_record(self) -> None:
-        current = self.results.currentItem()
+        current = self.chosen_item()
         if current is not None:
             self.searches.settle()  # the search, then the record opened from it
             self.open_patient_requested.emit(current.data(Qt.ItemDataRole.UserRole))
@@ -492,5 +593,33 @@ class HomePage(QWidget):
     def _open_running(self) -> None:
         if self._running_session_id is not None:
             self.open_running_button.setVisible(False)
-            self.start_message.clear()
+            self._say("")
             self.open_session_requested.emit(self._running_session_id)
+
+    # --- the locked screen -----------------------------------------------------------------------
+
+    def forget(self) -> None:
+        """Locked: no patient's name stays anywhere on the page, nor in what a screen reader can
+        read; activate() fills it again."""
+        drop_dialogs(self)
+        for widget in self.card_widgets:
+            widget.forget()
+            self.cards_layout.removeWidget(widget)
+            widget.setParent(None)  # out of the window's tree now, not at the next event loop turn
+            widget.deleteLater()
+        self.card_widgets = []
+        self.no_sessions.setVisible(True)
+        self.searches.settle()  # a search typed just before the lock, written now
+        self.search_edit.blockSignals(True)
+        self.search_edit.clear()
+        self.search_edit.blockSignals(False)
+        self.results.clear()
+        for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
+            edit.clear()
+        for label in (self.start_message, self.register_message, self.board_message):
+            label.clear()
+        self.start_message.setVisible(False)
+        self.board_message.setVisible(False)
+        self.register_anyway_button.setVisible(False)
+        self._running_session_id = None
+        self._on_selection_changed()

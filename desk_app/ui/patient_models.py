@@ -35,6 +35,12 @@ class _RowsModel(QAbstractTableModel, Generic[Row]):
     def row_at(self, row: int) -> Row:
         return self._rows[row]
 
+    def clear(self) -> None:
+        """No rows (the screen locked): nothing of them stays for a view or a screen reader."""
+        self.beginResetModel()
+        self._rows = []
+        self.endResetModel()
+
     def cells(self, row: Row) -> tuple[str, ...]:
         raise NotImplementedError
 
@@ -67,6 +73,10 @@ class PatientListModel(_RowsModel[Patient]):
         self._pager = pager
         self._text = ""
         self._more = False
+
+    def clear(self) -> None:
+        self._text, self._more = "", False
+        super().clear()
 
     def search(self, text: str) -> None:
         self.beginResetModel()

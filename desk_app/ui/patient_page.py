@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -30,15 +29,26 @@ from desk_app.store.desk import PatientHistory
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FollowUpDialog
+from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
-from desk_app.ui.widgets import message_label, row_table
+from desk_app.ui.scrolling import scrolling_column
+from desk_app.ui.widgets import Tone, message_label, row_table, show_message
+
+SESSIONS_MIN_HEIGHT = 120  # the titles and two rows
+SESSIONS_MAX_HEIGHT = 420  # a long course scrolls in its table beyond this
 
 
 def days_ago(days: int | None) -> str:
     if days is None:
         return ""
     return "today" if days == 0 else f"{days} day{'' if days == 1 else 's'} ago"
+
+
+def show_described(label: QLabel, text: str) -> None:
+    """A label named for what it is ('Course'): a screen reader hears the name, then the text."""
+    label.setText(text)
+    label.setAccessibleDescription(text)
 
 
 class PatientPage(QWidget):
@@ -63,23 +73,30 @@ class PatientPage(QWidget):
         self.signals.changed_elsewhere.connect(self._on_changed_elsewhere)
 
     def _build(self) -> None:
+        """Everything above the footer scrolls as one: on a small screen the nurse scrolls the
+        record, and Back and Print stay in view."""
         layout = QVBoxLayout(self)
-        self.name_label = QLabel("", self)
+        scroll, content = scrolling_column(self)
+        page = scroll.widget()
+        self.name_label = QLabel("", page)
         self.name_label.setObjectName("patientName")
-        layout.addWidget(self.name_label)
-        self.identity_label = QLabel("", self)
-        layout.addWidget(self.identity_label)
-        self.course_label = QLabel("", self)
+        self.name_label.setWordWrap(True)
+        content.addWidget(self.name_label)
+        self.identity_label = QLabel("", page)
+        self.identity_label.setWordWrap(True)
+        content.addWidget(self.identity_label)
+        self.course_label = QLabel("", page)
         self.course_label.setObjectName("course")
         self.course_label.setAccessibleName("Course")
         self.course_label.setWordWrap(True)
-        layout.addWidget(self.course_label)
+        content.addWidget(self.course_label)
 
         columns = QHBoxLayout()
-        sessions_box = QGroupBox("Sessions", self)
+        sessions_box = QGroupBox("Sessions", page)
         sessions = QVBoxLayout(sessions_box)
         self.sessions_model = SessionListModel(self)
         self.sessions_table = row_table(sessions_box, "Sessions of this patient", self.sessions_model)
+        self.sessions_table.setTabKeyNavigation(False)  # Tab leaves the table: arrows move in it
         header = self.sessions_table.horizontalHeader()
         # A patient has a handful of sessions (up to six a course): sizing to contents is cheap here.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -88,7 +105,7 @@ class PatientPage(QWidget):
         # Rows as tall as their settings need, so the laser settings are read whole, not cut off.
         self.sessions_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.sessions_table.activated.connect(lambda index: self._open_session(index.row()))
-        sessions.addWidget(self.sessions_table)
+        sessions.addWidget(self.sessions_table, 1)
         open_button = QPushButton("Open session", sessions_box)
         open_button.setMinimumHeight(44)
         open_button.clicked.connect(lambda: self._open_session(self.sessions_table.currentIndex().row()))
@@ -112,9 +129,7 @@ class PatientPage(QWidget):
         sessions.addWidget(self.prints_label)
         columns.addWidget(sessions_box, 2)
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        details_box = QGroupBox("Registration", scroll)
+        details_box = QGroupBox("Registration", page)
         details = QVBoxLayout(details_box)
         form = QFormLayout()
         for field in EDITABLE_FIELDS:
@@ -149,9 +164,9 @@ class PatientPage(QWidget):
         self.changes_label.setWordWrap(True)
         details.addWidget(self.changes_label)
         details.addStretch(1)
-        scroll.setWidget(details_box)
-        columns.addWidget(scroll, 1)
-        layout.addLayout(columns, 1)
+        columns.addWidget(details_box, 1)
+        content.addLayout(columns, 1)
+        layout.addWidget(scroll, 1)
 
         footer = QHBoxLayout()
         back = QPushButton("Back to patients", self)
@@ -195,8 +210,9 @@ class PatientPage(QWidget):
             parts.append(next_from)
         if so_far.next_planned:
             parts.append(f"planned for {local_date(so_far.next_planned)}")
-        self.course_label.setText(" · ".join(parts))
+        show_described(self.course_label, " · ".join(parts))
         self.sessions_model.set_lines([session_line(record, now) for record in history.sessions])
+        self._fit_sessions_table()
         for field in EDITABLE_FIELDS:
             value = getattr(patient, field.id)
             # The form's own date format, whatever the PC's locale: it is read back as typed.
@@ -209,11 +225,40 @@ class PatientPage(QWidget):
         self._loaded = self._entered()
         self.archive_button.setText("Bring back from archive" if patient.archived else "Archive patient")
         changes = [change_line(change, local_date_time) for change in history.changes]
-        self.changes_label.setText("\n".join(changes))
+        show_described(self.changes_label, "\n".join(changes))
         self._show_prints(history)
         self._show_follow_ups(history)
         self.message.clear()
         self.session_message.clear()
+
+    def _fit_sessions_table(self) -> None:
+        """The table as tall as its rows (a handful): the page scrolls, not the table inside it."""
+        table = self.sessions_table
+        rows = table.verticalHeader().length()
+        wanted = table.horizontalHeader().height() + rows + 2 * table.frameWidth() + 4
+        table.setMinimumHeight(min(max(wanted, SESSIONS_MIN_HEIGHT), SESSIONS_MAX_HEIGHT))
+
+    def forget(self) -> None:
+        """Locked: the patient's name, details and history leave the page and what a screen reader
+        can read of it; open_patient() shows them again."""
+        drop_dialogs(self)
+        self.patient, self.history, self._loaded = None, None, {}
+        for label in (
+            self.name_label,
+            self.identity_label,
+            self.course_label,
+            self.changes_label,
+            self.prints_label,
+            self.follow_ups_label,
+        ):
+            label.clear()
+            label.setAccessibleDescription("")
+        self.follow_ups_label.setAccessibleName("No follow-ups")
+        self.sessions_model.set_lines([])
+        for editor in self.editors.values():
+            editor.clear()
+        for label in (self.message, self.session_message, self.print_message):
+            label.clear()
 
     def _show_follow_ups(self, history: PatientHistory) -> None:
         """Every call and complication after a session, under the session it follows."""
@@ -232,7 +277,7 @@ class PatientPage(QWidget):
         prints = [
             print_line(entry, local_date_time, numbers) for entry in self.desk.print_log(history.patient.id)
         ]
-        self.prints_label.setText("Printed or exported:\n" + "\n".join(prints) if prints else "")
+        show_described(self.prints_label, "Printed or exported:\n" + "\n".join(prints) if prints else "")
 
     def _print_history(self) -> None:
         if (patient := self.patient) is None:
@@ -299,11 +344,11 @@ class PatientPage(QWidget):
         try:
             self.desk.update_patient(self.patient.id, self._edited(), staff.id)
         except DomainError as error:
-            self.message.setText(str(error))
+            show_message(self.message, str(error))
             return
         self.signals.patients_changed.emit()
         self._show(self.patient.id)
-        self.message.setText("Saved.")
+        show_message(self.message, "Saved.", Tone.DONE)
 
     def _toggle_archive(self) -> None:
         staff = self.current_staff()
@@ -312,7 +357,7 @@ class PatientPage(QWidget):
         try:
             self.desk.set_archived(self.patient.id, not self.patient.archived, staff.id)
         except DomainError as error:
-            self.message.setText(str(error))
+            show_message(self.message, str(error))
             return
         self.signals.patients_changed.emit()
         self._show(self.patient.id)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Signal
-from PySide6.QtGui import QHideEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -29,6 +29,7 @@ class PatientsPage(QWidget):
     def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = context.desk
+        self.current_staff = context.current_staff
         signals = context.signals
         self.searches = SettledSearches(context, self)
         layout = QVBoxLayout(self)
@@ -41,6 +42,9 @@ class PatientsPage(QWidget):
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
         self.search_edit.textChanged.connect(self._typed)
+        # Down or Enter in the search goes to the list, the first patient chosen by that key press.
+        self.search_edit.returnPressed.connect(self._to_table)
+        self.search_edit.installEventFilter(self)
         row.addWidget(self.search_edit, 1)
         self.archived = QCheckBox("Include archived patients", self)
         self.archived.toggled.connect(self._typed)
@@ -51,16 +55,20 @@ class PatientsPage(QWidget):
 
         self.model = PatientListModel(self._page, self)
         self.table = row_table(self, "Patients", self.model)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table: arrows move in it
         self.table.verticalHeader().setDefaultSectionSize(40)  # fixed rows: no per-row sizing
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(self._open)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection_changed())
         layout.addWidget(self.table, 1)
-        open_button = QPushButton("Open patient", self)
-        open_button.setObjectName("primaryButton")
-        open_button.setMinimumHeight(44)
-        open_button.clicked.connect(lambda: self._open(self.table.currentIndex()))
-        layout.addWidget(open_button)
+        self.open_button = QPushButton("Open patient", self)
+        self.open_button.setObjectName("primaryButton")
+        self.open_button.setMinimumHeight(44)
+        self.open_button.setAutoDefault(True)  # Enter presses it, as Space does
+        self.open_button.setEnabled(False)  # until the nurse chooses a patient
+        self.open_button.clicked.connect(lambda: self._open(self.chosen()))
+        layout.addWidget(self.open_button)
         signals.patients_changed.connect(self.search)
 
     def _page(self, text: str, limit: int, offset: int) -> list:
@@ -69,16 +77,46 @@ class PatientsPage(QWidget):
         )
 
     def search(self) -> bool:
-        """Show the patients matching the text (the list read again: no new search is audited)."""
+        """Show the patients matching the text (the list read again: no new search is audited).
+        Locked, nothing is read."""
+        if self.current_staff() is None:
+            self.model.clear()
+            return False
         try:
             self.model.search(self.search_edit.text())
         except DomainError as error:
             self.message.setText(str(error))
             return False
         self.message.clear()
-        if self.model.rowCount():
-            self.table.selectRow(0)
+        self._on_selection_changed()  # nobody chosen: the nurse chooses (a reset drops the choice)
         return True
+
+    def chosen(self) -> QModelIndex:
+        """The row the nurse chose: selected, not only under the table's cursor."""
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0] if rows else QModelIndex()
+
+    def _on_selection_changed(self) -> None:
+        self.open_button.setEnabled(self.chosen().isValid())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search field goes to the list of patients found, as Enter does."""
+        if (
+            watched is self.search_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._to_table()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _to_table(self) -> None:
+        if not self.model.rowCount():
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.chosen().isValid():
+            self.table.selectRow(0)
 
     def _typed(self) -> None:
         """A search the nurse made: audited once settled (ui.access_trail)."""
@@ -89,6 +127,17 @@ class PatientsPage(QWidget):
         if index.isValid():
             self.searches.settle()  # the search, then the record opened from it
             self.open_patient_requested.emit(self.model.row_at(index.row()).id)
+
+    def forget(self) -> None:
+        """Locked: no patient found stays in the table (nor the text typed to find them); the
+        window searches again when the page is next shown."""
+        self.searches.settle()  # a search typed just before the lock, written now
+        self.search_edit.blockSignals(True)
+        self.search_edit.clear()
+        self.search_edit.blockSignals(False)
+        self.model.clear()
+        self.message.clear()
+        self._on_selection_changed()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.searches.settle()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -16,7 +17,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.access_trail import SETTLED_AFTER
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, open_dialog, type_into
+from tests.gui.nurse import click, find, open_dialog, type_into
 
 TYPED = "Ottol"  # a patient's name as typed: it must not reach the trail
 
@@ -56,6 +57,7 @@ def test_a_search_then_a_patient_opened_from_the_list_are_one_row_each_naming_th
     before = last_row_id()
     type_into(qtbot, window, "Search all patients", TYPED)  # five searches, one per key
     assert rows_after(before) == []  # not settled yet: no row for each keystroke
+    qtbot.keyClick(find(window, QLineEdit, "Search all patients"), Qt.Key.Key_Down)  # Ottoline, found
     click(qtbot, window, "Open patient")
     assert window.patient_page.name_label.text() == "Ottoline Morrell"
 

@@ -149,14 +149,14 @@ def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
     window.tick()
 
     assert board(window) == [
-        "Siân Pritchard · AZ-00002, Remove the gel now: on for 90:00, Next: Patient identity read back, "
+        "Siân Pritchard · AZ-00002, Remove the gel now: on for 1 h 30 min, Next: Patient identity read back, "
         "With Ann Nurse",
         "José Nuñez · AZ-00003, Ready for the laser room · remove gel by 11:00, "
         "Next: Patient identity read back, With Ann Nurse",
         f"{ZOE} · AZ-00004, Gel working: 40:00 left, Next: Time-out (when the gel is ready), With Ann Nurse",
         "Chloé Dubois · AZ-00005, Sign-in and gel, Next: Identity confirmed with two identifiers, "
         "With Ann Nurse",
-        "Astrid Bjørk · AZ-00001, In the laser room for 38:00, Next: Fractional pass, With Dr Clive Doctor",
+        "Astrid Bjørk · AZ-00001, In the laser room for 38 min, Next: Fractional pass, With Dr Clive Doctor",
     ]
     # The visible text is the same lines, one under the other.
     assert [b.text() for b in board_buttons(window)] == [name.replace(", ", "\n") for name in board(window)]
@@ -176,10 +176,11 @@ def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
     # What is stored is what is shown: the remove-now patient's gel went on 90 minutes ago.
     assert desk.session(remove_now).events[-1].at == t0 + timedelta(minutes=10)
 
-    # A second later the order holds and the laser-room clock has moved on.
+    # A second later the order holds and the time in the laser room has moved on (a part minute
+    # counts as a whole one).
     clock.advance(seconds=1)
     window.tick()
-    assert board(window)[4].startswith("Astrid Bjørk · AZ-00001, In the laser room for 38:01,")
+    assert board(window)[4].startswith("Astrid Bjørk · AZ-00001, In the laser room for 39 min,")
 
 
 def test_an_empty_board_says_so(window: MainWindow, nurse: Staff) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
@@ -32,6 +31,7 @@ from desk_app.domain.session import Event, EventKind
 from desk_app.store.desk import Desk
 from desk_app.store.models import PatientRow, SessionRow
 from desk_app.ui.main_window import MainWindow
+from tests.gui.front_desk import choose_patient, start_session_for
 from tests.gui.nurse import (
     card,
     click,
@@ -469,7 +469,7 @@ def test_a_second_session_for_a_patient_offers_to_open_the_one_in_progress(
     ]
 
     type_into(qtbot, window, "Search patients", "obrien")
-    click(qtbot, window, "Start session")
+    start_session_for(qtbot, window, "Zoë O'Brien")
     assert "Zoë O'Brien already has a session in progress." in visible_texts(window.home_page)
     assert SessionRow.select().count() == 1
 
@@ -488,12 +488,11 @@ def test_the_session_in_progress_offer_goes_when_another_patient_is_chosen(
     desk.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00002", nurse.id)
     window.set_staff(nurse)
     type_into(qtbot, window, "Search patients", "AZ-00001")
-    click(qtbot, window, "Start session")
+    start_session_for(qtbot, window, "AZ-00001")
     assert "Zoë O'Brien already has a session in progress." in visible_texts(window.home_page)
 
     type_into(qtbot, window, "Search patients", "AZ-00002")
-    results = find(window, QListWidget, "Patients found")
-    assert results.currentItem() is not None and "Siân Nuñez" in results.currentItem().text()
+    choose_patient(qtbot, window, "Siân Nuñez")
     assert "Zoë O'Brien already has a session in progress." not in visible_texts(window.home_page)
     assert not [
         b

@@ -277,7 +277,7 @@ def test_more_grams_than_the_product_allows_needs_an_override_and_its_time_limit
     assert "Ready for the laser room · remove gel by 10:15" in session_card
     clock.advance(minutes=15)
     window.tick()
-    assert "Remove the gel now: on for 1:15:00" in board_cards(window)[0]
+    assert "Remove the gel now: on for 1 h 15 min" in board_cards(window)[0]
 
 
 def test_covering_a_product_that_must_not_be_covered_is_flagged(

@@ -33,6 +33,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import PatientRow
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
+from tests.gui.front_desk import start_session_for
 from tests.gui.nurse import card, click, find, open_dialog, type_text
 from tests.support.people import add_member, administrator
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
@@ -154,7 +155,7 @@ def test_every_control_is_named_and_reachable_by_tab(
     running = start_session(desk, nurse, "AZ-00009")
     window.set_staff(nurse)
     type_text(find(window, QLineEdit, "Search patients"), "AZ-00009")
-    click(qtbot, window, "Start session")
+    start_session_for(qtbot, window, "AZ-00009")
     assert find(window, QPushButton, "Open the session in progress")
     problems += unnamed_or_untabbable(window, "home")
     desk.abort(running, "Set up for the test", nurse.id)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from PySide6.QtCore import QModelIndex
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QTableView, QTextBrowser
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QTableView, QTextBrowser
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
@@ -27,6 +27,7 @@ def open_patient_page(qtbot, window: MainWindow, nurse: Staff, text: str) -> Non
     window.set_staff(nurse)
     click(qtbot, window, "Patients")
     type_into(qtbot, window, "Search all patients", text)
+    qtbot.keyClick(find(window, QLineEdit, "Search all patients"), Qt.Key.Key_Down)  # the first found
     click(qtbot, window, "Open patient")
 
 

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QTa
 
 from desk_app.store.desk import Desk
 from desk_app.store.models import EventRow
+from desk_app.ui.home_page import CONFIRM_START
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import (
     card,
@@ -99,6 +100,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     type_into(qtbot, window, "Clinic number", "AZ-00001")
     click(qtbot, window, "Register patient")
     click(qtbot, window, "Start session")
+    click(qtbot, open_dialog(), CONFIRM_START)  # the new patient, chosen: her name, birth and number
     assert label_text(window, "Zoë O'Brien")
 
     # Sign-in. Skin type V flags a risk: the anaesthetic stays locked until a clinician overrides.
