@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -317,21 +318,28 @@ class ChecklistPage(QWidget):
         self.stack.setCurrentWidget(self.pages[pause_point_id])
         for pid, button in self.nav_buttons.items():
             button.setChecked(pid == pause_point_id)
+        self.nav_scroll.ensureWidgetVisible(self.nav_buttons[pause_point_id])
 
     def _order_tabs(self) -> None:
         """Tab follows the reading order: the pause points, the items of the one shown, the summary of
         an ended session, then the buttons at the foot. The foot comes last, as it is read last and
         the keyboard starts at the next item to do; without this it would come first, as it is built
         before the pause points and their cards."""
-        in_chain: list[QWidget] = []
-        widget = self.nextInFocusChain()
-        while widget is not self and widget is not None:
-            if self.stack.isAncestorOf(widget) and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
-                in_chain.append(widget)  # the cards' controls, in their own order
-            widget = widget.nextInFocusChain()
-        order = [*self.nav_buttons.values(), *in_chain, self.summary, *self.footer_buttons]
+        in_chain = [  # the cards' controls, in the order they were made (their reading order)
+            widget
+            for widget in self.stack.findChildren(QWidget)
+            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ]
+        order = [*self.nav_buttons.values(), *in_chain, *self.footer_buttons]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        """On a shorter screen the pause point shown stays in sight in the scrolled list."""
+        super().resizeEvent(event)
+        shown = next((button for button in self.nav_buttons.values() if button.isChecked()), None)
+        if shown is not None:
+            self.nav_scroll.ensureWidgetVisible(shown)
 
     def state(self) -> SessionState | None:
         return self.record.state(self.clock.now()) if self.record else None
