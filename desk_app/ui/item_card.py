@@ -258,7 +258,7 @@ class ItemCard(QFrame):
         self.primary.clicked.connect(self._request_tick)
         self.override = self._button("Override…", "Override", buttons)
         self.override.clicked.connect(lambda: self.override_requested.emit(self.item.id))
-        self.correct = self._button("Undo tick…", "Undo", buttons)
+        self.correct = self._button("Undo tick…", "Undo tick", buttons)
         self.correct.clicked.connect(lambda: self.correct_requested.emit(self.item.id))
         self.clear_stop = self._button("Clear the stop…", "Clear the stop", buttons)
         self.clear_stop.clicked.connect(lambda: self.clear_stop_requested.emit(self.item.id))
@@ -503,7 +503,9 @@ class ItemCard(QFrame):
         self.override.setVisible(may_override)
         # Who may not tick an item may not undo it either: the button is not offered.
         self.correct.setVisible(may_correct and not_permitted is None)
-        self.correct.setText("Undo tick…" if done else "Withdraw override…")
+        correct = "Undo tick" if done else "Withdraw override"
+        self.correct.setText(f"{correct}…")
+        self.correct.setAccessibleName(f"{correct}: {self.item.label}")
         # A hard stop's flagged answers are not undone by whoever is at the desk: a clinician who
         # has seen the patient clears them, with a PIN (offered in place of Undo).
         self.clear_stop.setVisible(may_clear_stop)

@@ -116,7 +116,7 @@ def test_correcting_a_tick_needs_a_reason_and_keeps_the_original_tick(
     assert status(window, IDENTITY) == "✓ Done 09:00 · AN"
 
     clock.advance(minutes=5)
-    click(qtbot, window, f"Undo: {IDENTITY}")
+    click(qtbot, window, f"Undo tick: {IDENTITY}")
     dialog = open_dialog()
     assert dialog.windowTitle() == f"Undo: {IDENTITY}"
     assert "What was recorded stays in the record" in visible_texts(dialog)

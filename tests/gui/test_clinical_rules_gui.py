@@ -155,7 +155,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     show(window, nurse, session_id)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     open_pause_point(qtbot, window, "Time-out")
-    assert not offers(window, f"Undo: {TOXICITY}")
+    assert not offers(window, f"Undo tick: {TOXICITY}")
     assert "until a clinician who has seen the patient clears the stop" in toxicity_card_text(window)
     clock.advance(minutes=10)
     click(qtbot, window, f"Clear the stop: {TOXICITY}")
@@ -209,7 +209,7 @@ def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_advers
     at_laser(desk, clock, session_id, nurse)
     show(window, nurse, session_id)
     open_pause_point(qtbot, window, "Time-out")
-    click(qtbot, window, f"Undo: {TOXICITY}")  # before any pass the answers may still be undone
+    click(qtbot, window, f"Undo tick: {TOXICITY}")  # before any pass the answers may still be undone
     dialog = open_dialog()
     write_in_dialog(dialog, "Patient now says her lips feel numb")
     # Meanwhile the first pass is saved at the laser (another screen).
@@ -221,7 +221,7 @@ def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_advers
         "'Adverse events' and call the clinician now."
     )
     click(qtbot, dialog, "Cancel")
-    assert not offers(window, f"Undo: {TOXICITY}")
+    assert not offers(window, f"Undo tick: {TOXICITY}")
     assert status(window, TOXICITY).startswith("✓ Done")
 
 
@@ -295,7 +295,7 @@ def test_covering_a_product_that_must_not_be_covered_is_flagged(
     assert offers_override(window, PRODUCT)
 
     # The same cover on a product that allows it is no risk.
-    click(qtbot, window, f"Undo: {PRODUCT}")
+    click(qtbot, window, f"Undo tick: {PRODUCT}")
     dialog = open_dialog()
     write_in_dialog(dialog, "Wrong tube read")
     click(qtbot, dialog, "Undo")

@@ -14,7 +14,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
-from tests.gui.nurse import described, pause_point_button
+from tests.gui.nurse import described, open_pause_point, pause_point_button
 from tests.gui.test_keyboard_and_names import each_pause_point_unlocked, start_session
 
 PAGE_SIZE = (1280, 380)  # what the window leaves a page with four alerts on a small screen
@@ -109,6 +109,9 @@ def test_a_screen_reader_hears_every_state_on_the_session_page(
             "nav": " | ".join(heard(button) for button in page.nav_buttons.values()),
             "status": " | ".join(heard(card.status) for card in page.cards.values()),
         }
+    for title in ("Sign-in", "Anaesthetic", "Time-out", "Laser"):  # done items: Undo tick, who and when
+        open_pause_point(qtbot, window, title)
+        assert unheard(page) == [], f"{title}, done"
     assert heard_at["Sign-in"]["countdown"].startswith("Gel countdown not started")
     assert heard_at["Wait"]["countdown"].startswith("Gel working, 1 hour left (1:00:00)")
     assert heard_at["Time-out"]["countdown"].startswith("Gel ready, to come off within 30 minutes")
