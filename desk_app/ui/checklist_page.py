@@ -99,6 +99,12 @@ def _scroll_area(parent: QWidget) -> QScrollArea:
     return scroll
 
 
+def _see_through(scroll: QScrollArea) -> None:
+    """The page's own background behind a scrolled header or list (a scroll area paints its own)."""
+    scroll.viewport().setAutoFillBackground(False)
+    scroll.widget().setAutoFillBackground(False)
+
+
 class ChecklistPage(QWidget):
     """One session's checklist. Pause point pages are built when first shown, so opening is quick."""
 
@@ -148,6 +154,7 @@ class ChecklistPage(QWidget):
         # Many notes scroll in two lines' room rather than push the checklist off a short screen.
         self.notes_scroll = _scroll_area(self)
         self.notes_scroll.setWidget(self.session_notes)
+        _see_through(self.notes_scroll)
         self.notes_scroll.setMaximumHeight(2 * self.session_notes.fontMetrics().lineSpacing() + 4)
         self.notes_scroll.setVisible(False)
         identity.addWidget(self.patient_label)
@@ -180,6 +187,7 @@ class ChecklistPage(QWidget):
         # The pause points scroll on a short screen, as the items do; never sideways.
         self.nav_scroll = _scroll_area(self)
         self.nav_scroll.setWidget(self.nav_box)
+        _see_through(self.nav_scroll)
         self.nav_scroll.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
         body.addWidget(self.nav_scroll)
         self.stack = QStackedWidget(self)
