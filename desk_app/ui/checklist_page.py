@@ -146,6 +146,7 @@ class ChecklistPage(QWidget):
         identity.setSpacing(0)
         self.patient_label = QLabel("", self)
         self.patient_label.setObjectName("patientName")
+        self.patient_label.setWordWrap(True)  # a long name wraps rather than widen the page
         self.details_label = QLabel("", self)
         self.details_label.setWordWrap(True)
         self.session_notes = QLabel("", self)
@@ -338,12 +339,13 @@ class ChecklistPage(QWidget):
         an ended session, then the buttons at the foot. The foot comes last, as it is read last and
         the keyboard starts at the next item to do; without this it would come first, as it is built
         before the pause points and their cards."""
+        window = self.window()  # not a list's drop-down, a window of its own
         in_chain = [  # the cards' controls, in the order they were made (their reading order)
             widget
             for widget in self.stack.findChildren(QWidget)
-            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.window() is window
         ]
-        order = [*self.nav_buttons.values(), *in_chain, *self.footer_buttons]
+        order = [*self.nav_buttons.values(), *in_chain, self.summary, *self.footer_buttons]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)
 
