@@ -340,10 +340,12 @@ class ChecklistPage(QWidget):
         the keyboard starts at the next item to do; without this it would come first, as it is built
         before the pause points and their cards."""
         window = self.window()  # not a list's drop-down, a window of its own
-        in_chain = [  # the cards' controls, in the order they were made (their reading order)
+        # The cards' controls, in the order they were made (their reading order); those that take
+        # Tab only at times (the answers of a group once one is chosen) keep their place too.
+        in_chain = [
             widget
             for widget in self.stack.findChildren(QWidget)
-            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.window() is window
+            if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.window() is window
         ]
         order = [*self.nav_buttons.values(), *in_chain, self.summary, *self.footer_buttons]
         for first, second in itertools.pairwise(order):
