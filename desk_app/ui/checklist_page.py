@@ -322,6 +322,10 @@ class ChecklistPage(QWidget):
         self._last_current = None
         self._previous = ("", {})
 
+    def forget(self) -> None:
+        """The screen locks (main_window calls forget() on every page): as close_session."""
+        self.close_session()
+
     def show_pause_point(self, pause_point_id: str) -> None:
         if pause_point_id not in self.pages and self.record is not None:
             pause_point = next(p for p in self.record.procedure.pause_points if p.id == pause_point_id)
