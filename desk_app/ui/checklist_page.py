@@ -7,18 +7,20 @@ so nothing is shown as done that was not committed.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.actions import gel_still_on
 from desk_app.domain.clinic import DocumentKind
-from desk_app.domain.countdown import GelPhase, clock_text
+from desk_app.domain.countdown import GelPhase, clock_text, duration_words
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
@@ -54,6 +56,53 @@ from desk_app.ui.pin_change import with_pin_change
 from desk_app.ui.widgets import message_label
 
 log = logging.getLogger(__name__)
+
+_SPOKEN_UNITS = {"h": ("hour", "hours"), "min": ("minute", "minutes")}
+
+
+def spoken_duration(duration: timedelta) -> str:
+    """duration_words as a screen reader should say it: '38 minutes', '1 hour 37 minutes'."""
+    parts = duration_words(duration).split()
+    return " ".join(
+        f"{number} {_SPOKEN_UNITS[unit][number != '1']}"
+        for number, unit in zip(parts[::2], parts[1::2], strict=True)
+    )
+
+
+def pause_point_state(state: SessionState, pause_point: PausePoint) -> tuple[str, str]:
+    """A pause point's mark in the list and the same in words, for a screen reader."""
+    items = [state.item(item.id) for item in pause_point.items]
+    needs = [item for item in items if item.status is ItemStatus.NEEDS_OVERRIDE]
+    if any(item.item.stop is Stop.HARD for item in needs):
+        # a stop no override lifts (a sign of anaesthetic toxicity)
+        return "✖", "stopped: a clinician must clear the stop"
+    if needs:
+        return "⚠", "needs a clinician's decision"
+    if all(item.status is ItemStatus.DONE for item in items):
+        return "✓", "done"
+    if all(item.satisfied for item in items):
+        return "✓⚠", "done, with a clinician's override"
+    if all(item.locked for item in items):
+        return "⊘", f"locked: {items[0].lock_reason}"
+    if state.current_pause_point and state.current_pause_point.id == pause_point.id:
+        return "▶", "current"
+    return "•", "to do"
+
+
+def _scroll_area(parent: QWidget) -> QScrollArea:
+    """A column that scrolls up and down, never sideways (what does not fit wraps), and is not a stop
+    for Tab itself: the controls in it are."""
+    scroll = QScrollArea(parent)
+    scroll.setWidgetResizable(True)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return scroll
+
+
+def _see_through(scroll: QScrollArea) -> None:
+    """The page's own background behind a scrolled header or list (a scroll area paints its own)."""
+    scroll.viewport().setAutoFillBackground(False)
+    scroll.widget().setAutoFillBackground(False)
 
 
 class ChecklistPage(QWidget):
@@ -92,30 +141,44 @@ class ChecklistPage(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)  # a small screen gives the page 380 px: each one counts
+        layout.setSpacing(4)
         header = QHBoxLayout()
         identity = QVBoxLayout()
+        identity.setSpacing(0)
         self.patient_label = QLabel("", self)
         self.patient_label.setObjectName("patientName")
+        self.patient_label.setWordWrap(True)  # a long name wraps rather than widen the page
         self.details_label = QLabel("", self)
         self.details_label.setWordWrap(True)
         self.session_notes = QLabel("", self)
         self.session_notes.setObjectName("sessionNotes")
         self.session_notes.setWordWrap(True)
+        # Many notes scroll in two lines' room rather than push the checklist off a short screen.
+        self.notes_scroll = _scroll_area(self)
+        self.notes_scroll.setWidget(self.session_notes)
+        _see_through(self.notes_scroll)
+        self.notes_scroll.setMaximumHeight(2 * self.session_notes.fontMetrics().lineSpacing() + 4)
+        self.notes_scroll.setVisible(False)
         identity.addWidget(self.patient_label)
         identity.addWidget(self.details_label)
-        identity.addWidget(self.session_notes)
+        identity.addWidget(self.notes_scroll)
+        identity.addStretch(1)
         header.addLayout(identity, 1)
         countdown = QVBoxLayout()
+        countdown.setSpacing(0)
+        # Each label says what it shows (its name, set as it changes); the description says which it is.
         self.countdown_label = QLabel("", self)
         self.countdown_label.setObjectName("countdown")
-        self.countdown_label.setAccessibleName("Gel countdown")
+        self.countdown_label.setAccessibleDescription("Gel countdown")
         self.countdown_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.phase_label = QLabel("", self)
         self.phase_label.setObjectName("phase")
-        self.phase_label.setAccessibleName("Gel status")
+        self.phase_label.setAccessibleDescription("Gel status")
         self.phase_label.setAlignment(Qt.AlignmentFlag.AlignRight)
         countdown.addWidget(self.countdown_label)
         countdown.addWidget(self.phase_label)
+        countdown.addStretch(1)
         header.addLayout(countdown)
         layout.addLayout(header)
 
@@ -124,7 +187,12 @@ class ChecklistPage(QWidget):
         self.nav_box = QWidget(self)
         self.nav_box.setObjectName("pausePointNav")
         self.nav_box.setLayout(self.nav)
-        body.addWidget(self.nav_box)
+        # The pause points scroll on a short screen, as the items do; never sideways.
+        self.nav_scroll = _scroll_area(self)
+        self.nav_scroll.setWidget(self.nav_box)
+        _see_through(self.nav_scroll)
+        self.nav_scroll.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+        body.addWidget(self.nav_scroll)
         self.stack = QStackedWidget(self)
         body.addWidget(self.stack, 1)
         layout.addLayout(body, 1)
@@ -148,7 +216,7 @@ class ChecklistPage(QWidget):
         self.print_record_button.clicked.connect(lambda: self._print(DocumentKind.SESSION_RECORD))
         self.aftercare_button = QPushButton("Aftercare sheet…", self)
         self.aftercare_button.clicked.connect(lambda: self._print(DocumentKind.AFTERCARE_SHEET))
-        buttons = (  # Stop treatment last, away from the everyday buttons
+        self.footer_buttons = (  # Stop treatment last, away from the everyday buttons
             self.back_button,
             self.session_note_button,
             self.amend_button,
@@ -156,21 +224,24 @@ class ChecklistPage(QWidget):
             self.aftercare_button,
             self.abort_button,
         )
-        for button in buttons:
+        for button in self.footer_buttons:
             button.setMinimumHeight(44)
             footer.addWidget(button)
-        footer.addStretch(1)
         self.message = message_label(self)
-        footer.addWidget(self.message, 2)
+        footer.addWidget(self.message, 1)
         layout.addLayout(footer)
 
     def _clear_session_widgets(self) -> None:
+        """Take the session's cards and buttons out of the page at once (they name the patient's
+        answers), not only when Qt next deletes them."""
         for widget in self.pages.values():
             self.stack.removeWidget(widget)
+            widget.setParent(None)
             widget.deleteLater()
         while self.nav.count():  # buttons and the stretch below them
             widget = self.nav.takeAt(0).widget()
             if widget is not None:
+                widget.setParent(None)
                 widget.deleteLater()
         self.cards.clear()
         self.pages.clear()
@@ -181,15 +252,13 @@ class ChecklistPage(QWidget):
             button = QPushButton(f"{number}. {pause_point.title}", self.nav_box)
             button.setCheckable(True)
             button.setMinimumHeight(44)
-            button.setAccessibleName(f"Pause point {pause_point.title}")
             button.clicked.connect(lambda _=False, pid=pause_point.id: self.show_pause_point(pid))
             self.nav.addWidget(button)
             self.nav_buttons[pause_point.id] = button
         self.nav.addStretch(1)
 
     def _pause_point_page(self, pause_point: PausePoint) -> QWidget:
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
+        scroll = _scroll_area(self)
         content = QWidget(scroll)
         content.setObjectName("pausePointContent")
         column = QVBoxLayout(content)
@@ -242,7 +311,23 @@ class ChecklistPage(QWidget):
         record_opening(self.context, record.patient.id, Opened.SESSION, record.id, self.message)
 
     def close_session(self) -> None:
+        """Leaving the session, or the screen locks: nothing on the page may still name the patient
+        (hidden widgets are read by any accessibility client). open_session fills it again."""
         self.record = None
+        self._clear_session_widgets()
+        for label in (self.patient_label, self.details_label, self.session_notes, self.message):
+            label.clear()
+        for label in (self.countdown_label, self.phase_label):
+            label.clear()
+            label.setAccessibleName("")
+        self.summary.clear()
+        self._summary_of = None
+        self._last_current = None
+        self._previous = ("", {})
+
+    def forget(self) -> None:
+        """The screen locks (main_window calls forget() on every page): as close_session."""
+        self.close_session()
 
     def show_pause_point(self, pause_point_id: str) -> None:
         if pause_point_id not in self.pages and self.record is not None:
@@ -250,9 +335,35 @@ class ChecklistPage(QWidget):
             self.pages[pause_point_id] = self._pause_point_page(pause_point)
             self.stack.addWidget(self.pages[pause_point_id])
             self._apply_cards()
+            self._order_tabs()
         self.stack.setCurrentWidget(self.pages[pause_point_id])
         for pid, button in self.nav_buttons.items():
             button.setChecked(pid == pause_point_id)
+        self.nav_scroll.ensureWidgetVisible(self.nav_buttons[pause_point_id])
+
+    def _order_tabs(self) -> None:
+        """Tab follows the reading order: the pause points, the items of the one shown, the summary of
+        an ended session, then the buttons at the foot. The foot comes last, as it is read last and
+        the keyboard starts at the next item to do; without this it would come first, as it is built
+        before the pause points and their cards."""
+        window = self.window()  # not a list's drop-down, a window of its own
+        # The cards' controls, in the order they were made (their reading order); those that take
+        # Tab only at times (the answers of a group once one is chosen) keep their place too.
+        in_chain = [
+            widget
+            for widget in self.stack.findChildren(QWidget)
+            if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.window() is window
+        ]
+        order = [*self.nav_buttons.values(), *in_chain, self.summary, *self.footer_buttons]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        """On a shorter screen the pause point shown stays in sight in the scrolled list."""
+        super().resizeEvent(event)
+        shown = next((button for button in self.nav_buttons.values() if button.isChecked()), None)
+        if shown is not None:
+            self.nav_scroll.ensureWidgetVisible(shown)
 
     def state(self) -> SessionState | None:
         return self.record.state(self.clock.now()) if self.record else None
@@ -343,7 +454,7 @@ class ChecklistPage(QWidget):
         self._refresh_countdown(state)
         notes = [f"{n.staff_name} ({local_time(n.at)}): {n.text}" for n in state.session_notes]
         self.session_notes.setText("Notes: " + " · ".join(notes) if notes else "")
-        self.session_notes.setVisible(bool(notes) and session_open)
+        self.notes_scroll.setVisible(bool(notes) and session_open)
         self.session_note_button.setVisible(session_open)
         self.abort_button.setVisible(session_open)
         self.amend_button.setVisible(not session_open)
@@ -369,23 +480,16 @@ class ChecklistPage(QWidget):
 
     def _refresh_nav(self, state: SessionState) -> None:
         for number, pause_point in enumerate(state.procedure.pause_points, start=1):
-            items = [state.item(item.id) for item in pause_point.items]
-            needs = [item for item in items if item.status is ItemStatus.NEEDS_OVERRIDE]
-            if any(item.item.stop is Stop.HARD for item in needs):
-                mark = "✖"  # a stop no override lifts (a sign of anaesthetic toxicity)
-            elif needs:
-                mark = "⚠"
-            elif all(item.status is ItemStatus.DONE for item in items):
-                mark = "✓"
-            elif all(item.satisfied for item in items):
-                mark = "✓⚠"  # done, with a clinician's override among them
-            elif all(item.locked for item in items):
-                mark = "⊘"
-            elif state.current_pause_point and state.current_pause_point.id == pause_point.id:
-                mark = "▶"
-            else:
-                mark = "•"
-            self.nav_buttons[pause_point.id].setText(f"{mark} {number}. {pause_point.title}")
+            mark, said = pause_point_state(state, pause_point)
+            button = self.nav_buttons[pause_point.id]
+            button.setText(f"{mark} {number}. {pause_point.title}")
+            button.setAccessibleName(f"{number}. {pause_point.title}, {said}")
+        # As wide as the widest button (a mark can widen one), so that no title is cut off; from the
+        # buttons themselves, as those of a session just opened are not laid out yet.
+        margins = self.nav.contentsMargins()
+        widest = max((button.sizeHint().width() for button in self.nav_buttons.values()), default=0)
+        scroll_bar = self.nav_scroll.verticalScrollBar().sizeHint().width()
+        self.nav_scroll.setFixedWidth(widest + margins.left() + margins.right() + scroll_bar)
 
     def _refresh_countdown(self, state: SessionState) -> None:
         now = self.clock.now()
@@ -396,32 +500,39 @@ class ChecklistPage(QWidget):
             label.style().unpolish(label)
             label.style().polish(label)
         if countdown is None:
-            self.countdown_label.setText("--:--")
+            shown, said = "--:--", "Gel countdown not started"
             self.phase_label.setText("Gel countdown not started")
-            return
-        match phase:
-            case GelPhase.WAITING:
-                self.countdown_label.setText(clock_text(countdown.remaining(now)))
-                self.phase_label.setText(f"Gel working · ready at {local_time(countdown.ready_at)}")
-            case GelPhase.READY:
-                self.countdown_label.setText("Ready")
-                early = state.wait_ended_early
-                why = f"Wait ended early by {early.staff_name}" if early and now < countdown.ready_at else ""
-                self.phase_label.setText(
-                    (why or "Ready for the laser room")
-                    + f" · remove gel by {local_time(countdown.remove_at)} "
-                    f"({clock_text(countdown.remove_at - now)} left)"
-                )
-            case GelPhase.REMOVE_NOW:
-                self.countdown_label.setText("Remove gel")
-                self.phase_label.setText(
-                    f"Remove the gel now: it has been on for {clock_text(countdown.gel_time(now))}"
-                )
-            case _:
-                self.countdown_label.setText("Gel off")
-                self.phase_label.setText(
-                    f"The gel was on the skin for {clock_text(countdown.gel_time(now))} (mm:ss)"
-                )
+        else:
+            match phase:
+                case GelPhase.WAITING:
+                    shown = clock_text(countdown.remaining(now))
+                    said = f"Gel working, {spoken_duration(countdown.remaining(now))} left ({shown})"
+                    self.phase_label.setText(f"Gel working · ready at {local_time(countdown.ready_at)}")
+                case GelPhase.READY:
+                    left = countdown.remove_at - now
+                    shown, said = "Ready", f"Gel ready, to come off within {spoken_duration(left)}"
+                    early = state.wait_ended_early
+                    why = (
+                        f"Wait ended early by {early.staff_name}"
+                        if early and now < countdown.ready_at
+                        else ""
+                    )
+                    self.phase_label.setText(
+                        (why or "Ready for the laser room")
+                        + f" · remove gel by {local_time(countdown.remove_at)} ({duration_words(left)} left)"
+                    )
+                case GelPhase.REMOVE_NOW:
+                    on_for = countdown.gel_time(now)
+                    shown, said = "Remove gel", f"Remove gel now, on the skin for {spoken_duration(on_for)}"
+                    self.phase_label.setText(
+                        f"Remove the gel now: it has been on for {duration_words(on_for)}"
+                    )
+                case _:
+                    on_for = countdown.gel_time(now)
+                    shown, said = "Gel off", f"Gel off, it was on the skin for {spoken_duration(on_for)}"
+                    self.phase_label.setText(f"The gel was on the skin for {duration_words(on_for)}")
+        self.countdown_label.setText(shown)
+        self.countdown_label.setAccessibleName(said)
 
     def _reload(self) -> None:
         """Read the session again: another desk may have changed it (an amendment, a handover, a

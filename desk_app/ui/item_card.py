@@ -51,7 +51,13 @@ from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
 from desk_app.domain.values import describe_value, describe_values, format_number, same_value
 from desk_app.reports.history import history_lines
-from desk_app.ui.field_editors import DeviceEditor, FieldEditor, field_caption, make_editor
+from desk_app.ui.field_editors import (
+    DeviceEditor,
+    FieldEditor,
+    MultiEditor,
+    field_caption,
+    make_editor,
+)
 from desk_app.ui.formatting import local_date_time, local_time
 from desk_app.ui.widgets import Tone, message_label, show_message
 
@@ -206,7 +212,8 @@ class ItemCard(QFrame):
         title_row.addWidget(self.title, 1)
         self.status = QLabel("", self)
         self.status.setObjectName("itemStatus")
-        self.status.setAccessibleName(f"Status: {self.item.label}")
+        # Its name says the status in words (set with it); the description, whose status it is.
+        self.status.setAccessibleDescription(f"Status of {self.item.label}")
         title_row.addWidget(self.status)
         layout.addLayout(title_row)
 
@@ -241,12 +248,17 @@ class ItemCard(QFrame):
             hint.setObjectName("previousHint")
             hint.setWordWrap(True)
             hint.setVisible(False)
-            if editor.tall:  # level with the first answer (or the list), not halfway down
+            if isinstance(editor, MultiEditor):  # rows of four boxes: under the caption, to fit 1280 px
+                grid.addWidget(caption, row, 0, 1, 2)
+                row += 1
+                grid.addWidget(editor, row, 0, 1, 2)
+            elif editor.tall:  # level with the first answer (or the list), not halfway down
                 caption.setMinimumHeight(44)
                 grid.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
+                grid.addWidget(editor, row, 1)
             else:
                 grid.addWidget(caption, row, 0)
-            grid.addWidget(editor, row, 1)
+                grid.addWidget(editor, row, 1)
             grid.addWidget(hint, row + 1, 1)
             row += 2
             if field.shows_patient_allergies:  # filled in by set_patient_allergies
@@ -278,7 +290,7 @@ class ItemCard(QFrame):
         self.primary.clicked.connect(self._request_tick)
         self.override = self._button("Override…", "Override", buttons)
         self.override.clicked.connect(lambda: self.override_requested.emit(self.item.id))
-        self.correct = self._button("Undo tick…", "Undo", buttons)
+        self.correct = self._button("Undo tick…", "Undo tick", buttons)
         self.correct.clicked.connect(lambda: self.correct_requested.emit(self.item.id))
         self.clear_stop = self._button("Clear the stop…", "Clear the stop", buttons)
         self.clear_stop.clicked.connect(lambda: self.clear_stop_requested.emit(self.item.id))
@@ -555,7 +567,9 @@ class ItemCard(QFrame):
         self._shown = shown
         may_override, may_correct, may_clear_stop = offered
         done = state.tick is not None
-        self.status.setText(self._status_text(state))
+        shown, said = status_texts(state)
+        self.status.setText(shown)
+        self.status.setAccessibleName(said)
         self.setProperty("status", state.status.value)
         self.setProperty("locked", state.locked and not state.satisfied)
         self.style().unpolish(self)
@@ -599,7 +613,9 @@ class ItemCard(QFrame):
         self.override.setVisible(may_override)
         # Who may not tick an item may not undo it either: the button is not offered.
         self.correct.setVisible(may_correct and not_permitted is None)
-        self.correct.setText("Undo tick…" if done else "Withdraw override…")
+        correct = "Undo tick" if done else "Withdraw override"
+        self.correct.setText(f"{correct}…")
+        self.correct.setAccessibleName(f"{correct}: {self.item.label}")
         # A hard stop's flagged answers are not undone by whoever is at the desk: a clinician who
         # has seen the patient clears them, with a PIN (offered in place of Undo).
         self.clear_stop.setVisible(may_clear_stop)
@@ -607,18 +623,26 @@ class ItemCard(QFrame):
         if state.satisfied or done:
             self.error.setVisible(False)
 
-    def _status_text(self, state: ItemState) -> str:
-        match state.status:
-            case ItemStatus.DONE if state.tick is not None:
-                return f"✓ Done {_who_when(state.tick)}"
-            case ItemStatus.DONE:
-                return "✓ Done"
-            case ItemStatus.OVERRIDDEN if state.override is not None:
-                return f"⚠ Overridden by clinician {_who_when(state.override)}"
-            case ItemStatus.NEEDS_OVERRIDE if state.hard_stopped:
-                return "✖ Stop: cannot be overridden"
-            case ItemStatus.NEEDS_OVERRIDE:
-                return "⚠ Needs a clinician's decision"
-            case ItemStatus.WAITING:
-                return "Waiting"
-        return "Locked" if state.locked else "To do"
+
+def status_texts(state: ItemState) -> tuple[str, str]:
+    """An item's status as shown (with its mark) and as a screen reader says it, in words."""
+    match state.status:
+        case ItemStatus.DONE if state.tick is not None:
+            tick = state.tick
+            return f"✓ Done {_who_when(tick)}", f"Done at {local_time(tick.at)} by {tick.staff_initials}"
+        case ItemStatus.DONE:
+            return "✓ Done", "Done"
+        case ItemStatus.OVERRIDDEN if state.override is not None:
+            override = state.override
+            return (
+                f"⚠ Overridden by clinician {_who_when(override)}",
+                f"Overridden by clinician {override.staff_initials} at {local_time(override.at)}",
+            )
+        case ItemStatus.NEEDS_OVERRIDE if state.hard_stopped:
+            return "✖ Stop: cannot be overridden", "Stop: cannot be overridden"
+        case ItemStatus.NEEDS_OVERRIDE:
+            return "⚠ Needs a clinician's decision", "Needs a clinician's decision"
+        case ItemStatus.WAITING:
+            return "Waiting", "Waiting"
+    words = "Locked" if state.locked else "To do"
+    return words, words

@@ -105,3 +105,30 @@ def sign_in(qtbot, window: QWidget, name: str, secret: str | None = None) -> Non
     field[0].clear()
     type_text(field[0], PASSWORD if secret is None else secret)
     click(qtbot, window, "Sign in")
+
+
+def described(root: QWidget, kind: type[QWidget], description: str) -> QWidget:
+    """The one visible control of `kind` whose accessible description is `description`: a label whose
+    name says what it shows (the countdown, an item's status) is found by what it is."""
+    found = [w for w in root.findChildren(kind) if w.isVisible() and w.accessibleDescription() == description]
+    assert len(found) == 1, (
+        f"expected one visible {kind.__name__} described {description!r}, found {len(found)}"
+    )
+    return found[0]
+
+
+def described_text(root: QWidget, description: str) -> str:
+    return described(root, QLabel, description).text()
+
+
+def pause_point_button(root: QWidget, title: str) -> QAbstractButton:
+    """A pause point's button in the session's list, found by its title (its mark changes as it goes)."""
+    found = [
+        b for b in root.findChildren(QAbstractButton) if b.isVisible() and b.text().endswith(f". {title}")
+    ]
+    assert len(found) == 1, f"expected one pause point {title!r}, found {len(found)}"
+    return found[0]
+
+
+def open_pause_point(qtbot, root: QWidget, title: str) -> None:  # noqa: ANN001
+    qtbot.mouseClick(pause_point_button(root, title), Qt.MouseButton.LeftButton)

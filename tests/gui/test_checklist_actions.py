@@ -35,9 +35,11 @@ from tests.gui.front_desk import choose_patient, start_session_for
 from tests.gui.nurse import (
     card,
     click,
+    described,
+    described_text,
     find,
-    label_text,
     open_dialog,
+    open_pause_point,
     type_into,
     type_text,
     visible_texts,
@@ -69,7 +71,9 @@ def show(window: MainWindow, staff: Staff, session_id: int) -> None:
 
 def status(window: MainWindow, item_label: str) -> str:
     """An item's status, even when its pause point is not the one on screen."""
-    labels = [w for w in window.findChildren(QLabel) if w.accessibleName() == f"Status: {item_label}"]
+    labels = [
+        w for w in window.findChildren(QLabel) if w.accessibleDescription() == f"Status of {item_label}"
+    ]
     assert len(labels) == 1, f"expected one status label for {item_label!r}, found {len(labels)}"
     return labels[0].text()
 
@@ -112,7 +116,7 @@ def test_correcting_a_tick_needs_a_reason_and_keeps_the_original_tick(
     assert status(window, IDENTITY) == "✓ Done 09:00 · AN"
 
     clock.advance(minutes=5)
-    click(qtbot, window, f"Undo: {IDENTITY}")
+    click(qtbot, window, f"Undo tick: {IDENTITY}")
     dialog = open_dialog()
     assert dialog.windowTitle() == f"Undo: {IDENTITY}"
     assert "What was recorded stays in the record" in visible_texts(dialog)
@@ -307,7 +311,7 @@ def test_a_nurse_cannot_override_without_choosing_a_clinician(
     assert status(window, SKIN_TYPE) == "⚠ Needs a clinician's decision"
 
     click(qtbot, dialog, "Cancel")
-    click(qtbot, window, "Pause point Anaesthetic")
+    open_pause_point(qtbot, window, "Anaesthetic")
     assert not find(window, QAbstractButton, "Save: Anaesthetic product, amount and cover").isEnabled()
 
 
@@ -318,14 +322,14 @@ def test_a_clinician_ends_the_gel_wait_early_with_a_reason(
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)  # gel applied at 09:00
     clock.advance(minutes=20)
     show(window, clinician, session_id)
-    assert label_text(window, "Gel countdown") == "40:00"
+    assert described_text(window, "Gel countdown") == "40:00"
     assert status(window, "Gel working") == "Waiting"
 
-    click(qtbot, window, "Pause point Time-out")
+    open_pause_point(qtbot, window, "Time-out")
     assert not find(window, QAbstractButton, "Confirm: Patient identity read back").isEnabled()
     assert "still working" in visible_texts(window)
 
-    click(qtbot, window, "Pause point Wait")
+    open_pause_point(qtbot, window, "Wait")
     click(qtbot, window, "Override: Gel working")
     dialog = open_dialog()
     doctor = find(dialog, QRadioButton, "Dr Clive Doctor (CD)")
@@ -347,7 +351,7 @@ def test_a_clinician_ends_the_gel_wait_early_with_a_reason(
     assert override[0].at == datetime(2026, 11, 25, 9, 20, tzinfo=UTC)
 
     # Looking back, the Wait shows who ended it early and why.
-    click(qtbot, window, "Pause point Wait")
+    open_pause_point(qtbot, window, "Wait")
     assert "09:20 Dr Clive Doctor, clinician, overrode it: Small area only; numb on testing" in visible_texts(
         card(window, "Gel working")
     )
@@ -369,19 +373,21 @@ def test_countdown_across_the_spring_clock_change(
 
     click(qtbot, window, "Confirm: Gel applied: start the countdown")
     assert status(window, "Gel applied: start the countdown") == "✓ Done 00:30 · AN"
-    assert label_text(window, "Gel countdown") == "1:00:00"
+    assert described_text(window, "Gel countdown") == "1:00:00"
     # One real hour later is 02:30 on the wall clock, not 01:30.
-    assert label_text(window, "Gel status") == "Gel working · ready at 02:30"
+    assert described_text(window, "Gel status") == "Gel working · ready at 02:30"
 
     clock.set(datetime(2026, 3, 29, 1, 10, tzinfo=UTC))  # 02:10 BST
     window.checklist_page.refresh()
-    assert label_text(window, "Gel countdown") == "20:00"
-    assert label_text(window, "Gel status") == "Gel working · ready at 02:30"
+    assert described_text(window, "Gel countdown") == "20:00"
+    assert described_text(window, "Gel status") == "Gel working · ready at 02:30"
 
     clock.set(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))  # 02:30 BST
     window.checklist_page.refresh()
-    assert label_text(window, "Gel countdown") == "Ready"
-    assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 03:00 (30:00 left)"
+    assert described_text(window, "Gel countdown") == "Ready"
+    assert (
+        described_text(window, "Gel status") == "Ready for the laser room · remove gel by 03:00 (30 min left)"
+    )
 
     applied = [e for e in events(desk, session_id) if e.item_id == "gel_applied"]
     assert [e.at for e in applied] == [datetime(2026, 3, 29, 0, 30, tzinfo=UTC)]
@@ -396,13 +402,15 @@ def test_remove_the_gel_now_at_ninety_minutes(
 
     clock.advance(minutes=89, seconds=59)
     window.checklist_page.refresh()
-    assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 10:30 (00:01 left)"
+    assert (
+        described_text(window, "Gel status") == "Ready for the laser room · remove gel by 10:30 (1 min left)"
+    )
 
     clock.advance(seconds=1)
     window.checklist_page.refresh()
-    assert label_text(window, "Gel status") == "Remove the gel now: it has been on for 1:30:00"
-    assert label_text(window, "Gel countdown") == "Remove gel"
-    assert find(window, QLabel, "Gel status").property("phase") == "remove now"  # shown in red
+    assert described_text(window, "Gel status") == "Remove the gel now: it has been on for 1 h 30 min"
+    assert described_text(window, "Gel countdown") == "Remove gel"
+    assert described(window, QLabel, "Gel status").property("phase") == "remove now"  # shown in red
 
     click(qtbot, window, "Back to board")
     (session_card,) = board_cards(window)
@@ -528,12 +536,12 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     ticks = [e for e in events(desk, session_id) if e.item_id == "fractional_pass"]
     assert len(ticks) == 1 and ticks[0].values["energy_mj"] == 80.0
 
-    click(qtbot, window, "Pause point Sign-out")
+    open_pause_point(qtbot, window, "Sign-out")
     assert not find(window, QAbstractButton, "Save: Stratamed applied").isEnabled()
     assert not find(window, QAbstractButton, "Sign and lock: Operator signs; the record locks").isEnabled()
     assert "'Fractional pass' (Laser) flags a risk" in visible_texts(window)
 
-    click(qtbot, window, "Pause point Laser")
+    open_pause_point(qtbot, window, "Laser")
     click(qtbot, window, "Override: Fractional pass")
     dialog = open_dialog()
     assert "above the clinic limit of 70.0 mJ" in visible_texts(dialog)

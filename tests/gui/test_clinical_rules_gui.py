@@ -23,9 +23,11 @@ from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import (
     card,
     click,
+    described_text,
     find,
-    label_text,
     open_dialog,
+    open_pause_point,
+    pause_point_button,
     type_into,
     visible_texts,
     write_in_dialog,
@@ -134,7 +136,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
         "STOP: Metallic taste: no laser, call the clinician now. This cannot be overridden"
     )
     assert stop.property("hardStop") is True
-    assert find(window, QAbstractButton, "Pause point Time-out").text() == "✖ 4. Time-out"
+    assert pause_point_button(window, "Time-out").text() == "✖ 4. Time-out"
     assert not offers_override(window, TOXICITY)
     # Everyone at the board sees it too.
     click(qtbot, window, "Back to board")
@@ -142,7 +144,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     show(window, clinician, session_id)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the last page's buttons
 
-    click(qtbot, window, "Pause point Laser")
+    open_pause_point(qtbot, window, "Laser")
     gate = f"Hard stop: '{TOXICITY}' (Time-out): Metallic taste: no laser, call the clinician now."
     assert f"Locked: {gate}" in visible_texts(card(window, "Fractional pass"))
     assert not find(window, QAbstractButton, "Save pass: Fractional pass").isEnabled()
@@ -152,8 +154,8 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     # clears the stop, with their PIN.
     show(window, nurse, session_id)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    click(qtbot, window, "Pause point Time-out")
-    assert not offers(window, f"Undo: {TOXICITY}")
+    open_pause_point(qtbot, window, "Time-out")
+    assert not offers(window, f"Undo tick: {TOXICITY}")
     assert "until a clinician who has seen the patient clears the stop" in toxicity_card_text(window)
     clock.advance(minutes=10)
     click(qtbot, window, f"Clear the stop: {TOXICITY}")
@@ -181,7 +183,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     click(qtbot, window, f"Save: {TOXICITY}")
     assert status(window, TOXICITY).startswith("✓ Done")
     # The record keeps the Yes, and the clinician's correction entered by the nurse.
-    click(qtbot, window, "Pause point Time-out")  # the page went on to the laser
+    open_pause_point(qtbot, window, "Time-out")  # the page went on to the laser
     shown = toxicity_card_text(window)
     assert f"Dr Clive Doctor, clinician, cleared the stop (entered by Ann Nurse): {reason}" in shown
     assert "Dr Clive Doctor recorded it: " in shown and "Metallic taste: Yes" in shown
@@ -193,7 +195,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     assert cleared.values["entered_by_id"] == nurse.id
     assert set(again.values.values()) == {"No"} and again.staff_id == nurse.id
 
-    click(qtbot, window, "Pause point Laser")
+    open_pause_point(qtbot, window, "Laser")
     assert "Locked" not in visible_texts(card(window, "Fractional pass"))
     assert find(window, QAbstractButton, "Save pass: Fractional pass").isEnabled()
     click(qtbot, window, "Back to board")
@@ -206,8 +208,8 @@ def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_advers
     session_id = desk.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, session_id, nurse)
     show(window, nurse, session_id)
-    click(qtbot, window, "Pause point Time-out")
-    click(qtbot, window, f"Undo: {TOXICITY}")  # before any pass the answers may still be undone
+    open_pause_point(qtbot, window, "Time-out")
+    click(qtbot, window, f"Undo tick: {TOXICITY}")  # before any pass the answers may still be undone
     dialog = open_dialog()
     write_in_dialog(dialog, "Patient now says her lips feel numb")
     # Meanwhile the first pass is saved at the laser (another screen).
@@ -219,7 +221,7 @@ def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_advers
         "'Adverse events' and call the clinician now."
     )
     click(qtbot, dialog, "Cancel")
-    assert not offers(window, f"Undo: {TOXICITY}")
+    assert not offers(window, f"Undo tick: {TOXICITY}")
     assert status(window, TOXICITY).startswith("✓ Done")
 
 
@@ -271,7 +273,9 @@ def test_more_grams_than_the_product_allows_needs_an_override_and_its_time_limit
     click(qtbot, window, "Confirm: Gel applied: start the countdown")  # at 09:00
     clock.advance(minutes=60)
     window.checklist_page.refresh()
-    assert label_text(window, "Gel status") == "Ready for the laser room · remove gel by 10:15 (15:00 left)"
+    assert (
+        described_text(window, "Gel status") == "Ready for the laser room · remove gel by 10:15 (15 min left)"
+    )
     click(qtbot, window, "Back to board")
     session_card = board_cards(window)[0]  # then 'Take over': the session is Ann's
     assert "Ready for the laser room · remove gel by 10:15" in session_card
@@ -291,7 +295,7 @@ def test_covering_a_product_that_must_not_be_covered_is_flagged(
     assert offers_override(window, PRODUCT)
 
     # The same cover on a product that allows it is no risk.
-    click(qtbot, window, f"Undo: {PRODUCT}")
+    click(qtbot, window, f"Undo tick: {PRODUCT}")
     dialog = open_dialog()
     write_in_dialog(dialog, "Wrong tube read")
     click(qtbot, dialog, "Undo")

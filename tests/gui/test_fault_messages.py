@@ -21,7 +21,17 @@ from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import card, click, find, label_text, open_dialog, sign_in, type_into, visible_texts
+from tests.gui.nurse import (
+    card,
+    click,
+    described,
+    described_text,
+    find,
+    open_dialog,
+    sign_in,
+    type_into,
+    visible_texts,
+)
 from tests.gui.test_checklist_actions import events
 from tests.gui.test_printing import print_dialog, save_through_file_dialog
 from tests.support.people import PASSWORD
@@ -58,7 +68,7 @@ def test_a_tick_that_cannot_be_saved_stays_to_do_and_says_why(
     session_id = start_zoe(desk, nurse)
     window.set_staff(nurse)
     window.show_session(session_id)
-    status_before = label_text(window, f"Status: {IDENTITY}")
+    status_before = described_text(window, f"Status of {IDENTITY}")
     click(qtbot, window, "Second identifier checked: Date of birth")
     before = committed_rows(db_path)
 
@@ -66,14 +76,14 @@ def test_a_tick_that_cannot_be_saved_stays_to_do_and_says_why(
         click(qtbot, window, f"Confirm: {IDENTITY}")
         window.tick()  # a second goes by: the window runs on, and reads what is stored
     assert not_saved(visible_texts(card(window, IDENTITY)), problem)
-    assert label_text(window, f"Status: {IDENTITY}") == status_before
+    assert described_text(window, f"Status of {IDENTITY}") == status_before
     assert "Done" not in status_before
-    assert find(window, QLabel, f"Status: {IDENTITY}").isVisible()
+    assert described(window, QLabel, f"Status of {IDENTITY}").isVisible()
     assert committed_rows(db_path) == before
     assert events(desk, session_id) == ()
 
     click(qtbot, window, f"Confirm: {IDENTITY}")  # the choice is still made: one click again
-    assert label_text(window, f"Status: {IDENTITY}").startswith("✓ Done")
+    assert described_text(window, f"Status of {IDENTITY}").startswith("✓ Done")
     assert "Not saved" not in visible_texts(card(window, IDENTITY))
     assert [event.item_id for event in events(desk, session_id)] == ["identity"]
 
@@ -89,10 +99,10 @@ def test_a_tick_while_another_desk_holds_the_database_too_long_is_not_saved(
     with another_desk_writing(db, db_path):
         click(qtbot, window, f"Confirm: {IDENTITY}")
     assert not_saved(visible_texts(card(window, IDENTITY)), LOCKED)
-    assert "Done" not in label_text(window, f"Status: {IDENTITY}")
+    assert "Done" not in described_text(window, f"Status of {IDENTITY}")
 
     click(qtbot, window, f"Confirm: {IDENTITY}")
-    assert label_text(window, f"Status: {IDENTITY}").startswith("✓ Done")
+    assert described_text(window, f"Status of {IDENTITY}").startswith("✓ Done")
 
 
 # --- registering a patient -----------------------------------------------------------------------

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QGroupBox,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -34,7 +33,15 @@ from desk_app.store.models import PatientRow
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.front_desk import start_session_for
-from tests.gui.nurse import card, click, find, open_dialog, type_text
+from tests.gui.nurse import (
+    card,
+    click,
+    described_text,
+    find,
+    open_dialog,
+    pause_point_button,
+    type_text,
+)
 from tests.support.people import add_member, administrator
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, tick_all
 
@@ -129,7 +136,7 @@ def each_pause_point_unlocked(
             tick_all(desk, session_id, items, staff.id)
         window.signals.session_changed.emit(session_id)  # as after any tick: the page refreshes
         qtbot.wait(1)  # let layouts settle so sizes are real
-        assert find(window, QPushButton, f"Pause point {title}").isChecked(), f"{title} is not on screen"
+        assert pause_point_button(window, title).isChecked(), f"{title} is not on screen"
         yield title
 
 
@@ -227,7 +234,7 @@ def test_a_nurse_ticks_an_item_and_goes_back_to_the_board_with_the_keyboard_only
     )
     qtbot.keyClick(confirm, Qt.Key.Key_Space)
 
-    status = find(identity, QLabel, f"Status: {IDENTITY}").text()
+    status = described_text(identity, f"Status of {IDENTITY}")
     assert status == "✓ Done 09:00 · AN"
     (tick,) = [e for e in desk.session(session_id).events if e.kind is not EventKind.COURSE]
     assert (tick.kind, tick.item_id, dict(tick.values)) == (

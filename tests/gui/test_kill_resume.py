@@ -15,7 +15,12 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import START
-from tests.gui.nurse import click, label_text, sign_in
+from tests.gui.nurse import (
+    click,
+    described_text,
+    open_pause_point,
+    sign_in,
+)
 from tests.support.people import FAST_HASHER, add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
@@ -83,9 +88,9 @@ def test_tick_shown_then_killed_is_there_after_restart_with_right_time_left(
         "Siân Nuñez · AZ-00042, Gel working: 43:00 left, Next: Time-out (when the gel is ready), "
         "With Ann Nurse",
     )
-    assert label_text(window, "Gel countdown") == "43:00"
+    assert described_text(window, "Gel countdown") == "43:00"
     shown = [b.text() for b in window.checklist_page.nav_buttons.values() if b.isChecked()]
     assert shown == ["▶ 3. Wait"]
-    click(qtbot, window, "Pause point Anaesthetic")
-    assert label_text(window, "Status: Gel applied: start the countdown") == "✓ Done 09:00 · AN"
+    open_pause_point(qtbot, window, "Anaesthetic")
+    assert described_text(window, "Status of Gel applied: start the countdown") == "✓ Done 09:00 · AN"
     database.close()

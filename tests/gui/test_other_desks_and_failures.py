@@ -13,7 +13,12 @@ from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find, label_text, type_into
+from tests.gui.nurse import (
+    click,
+    described_text,
+    find,
+    type_into,
+)
 from tests.support.people import PIN
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
 
@@ -108,4 +113,4 @@ def test_an_amendment_and_a_handover_made_elsewhere_show_on_the_open_record(
     summary = find(window, QTextBrowser, "Session summary").toPlainText()
     assert "Patient phoned: no blistering" in summary
     assert desk.session(running.id).events[-1].kind is EventKind.AMENDMENT
-    assert label_text(window, "Gel countdown") == "Gel off"
+    assert described_text(window, "Gel countdown") == "Gel off"

@@ -64,16 +64,20 @@ def problems_on_screen(window: MainWindow) -> list[str]:
         if not widget.isVisible() or in_toolbar(widget):
             continue
         named = f"{type(widget).__name__} {getattr(widget, 'text', lambda: '')()!r}"
-        if isinstance(widget, QAbstractButton) and not in_scrolling_area(widget):
-            if not fully_visible(widget):
-                problems.append(f"{named} is not fully on screen")
+        fixed = isinstance(widget, QAbstractButton) and not in_scrolling_area(widget)
+        if fixed and not fully_visible(widget):
+            problems.append(f"{named} is not fully on screen")
         if isinstance(widget, QAbstractButton | QLabel) and cut_off(widget):
-            problems.append(f"{named} is cut off: {widget.width()} px wide, needs {widget.sizeHint().width()}")
+            problems.append(
+                f"{named} is cut off: {widget.width()} px wide, needs {widget.sizeHint().width()}"
+            )
         if isinstance(widget, QScrollArea) and page.isAncestorOf(widget):
             if widget.horizontalScrollBar().isVisible():
                 problems.append(f"{named} on {type(page).__name__} scrolls sideways")
             if widget.viewport().height() < 120:
-                problems.append(f"{named} on {type(page).__name__} has {widget.viewport().height()} px to show")
+                problems.append(
+                    f"{named} on {type(page).__name__} has {widget.viewport().height()} px to show"
+                )
     return problems
 
 

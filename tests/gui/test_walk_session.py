@@ -11,9 +11,11 @@ from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import (
     card,
     click,
+    described_text,
     find,
     label_text,
     open_dialog,
+    open_pause_point,
     sign_in,
     type_into,
     visible_texts,
@@ -50,7 +52,7 @@ def add_staff(qtbot, window: MainWindow, name: str, initials: str, role: str, pi
 def confirm(qtbot, window: MainWindow, label: str, action: str = "Confirm") -> None:  # noqa: ANN001
     click(qtbot, window, f"{action}: {label}")
     # The card may have scrolled out of view as the checklist moved on; read its status anyway.
-    status = [w for w in window.findChildren(QLabel) if w.accessibleName() == f"Status: {label}"]
+    status = [w for w in window.findChildren(QLabel) if w.accessibleDescription() == f"Status of {label}"]
     assert "✓ Done" in status[0].text()
 
 
@@ -114,8 +116,8 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     type_into(qtbot, window, "Test patch done on", "11/11/2026")
     click(qtbot, window, "Test patch result: No reaction")
     click(qtbot, window, "Save: Fitzpatrick skin type and test patch")
-    assert "Needs a clinician's decision" in label_text(
-        window, "Status: Fitzpatrick skin type and test patch"
+    assert "Needs a clinician's decision" in described_text(
+        window, "Status of Fitzpatrick skin type and test patch"
     )
     click(qtbot, window, "Isotretinoin taken: Never")
     click(qtbot, window, "Cold sores, and antiviral: No history of cold sores")
@@ -137,11 +139,11 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     click(qtbot, window, "Before-photos: Taken")
     confirm(qtbot, window, "Before-photos", "Save")
 
-    click(qtbot, window, "Pause point Anaesthetic")
+    open_pause_point(qtbot, window, "Anaesthetic")
     assert not find(window, QAbstractButton, "Confirm: Gel kept clear of the eyes").isEnabled()
     assert "flags a risk" in visible_texts(window)
 
-    click(qtbot, window, "Pause point Sign-in")
+    open_pause_point(qtbot, window, "Sign-in")
     click(qtbot, window, "Override: Fitzpatrick skin type and test patch")
     dialog = open_dialog()
     click(qtbot, dialog, "Clive Doctor (CD)")
@@ -150,10 +152,10 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     click(qtbot, dialog, "Override")
     # Sign-in is now complete, so the checklist moves on to the anaesthetic by itself.
     assert find(window, QAbstractButton, "Confirm: Gel kept clear of the eyes").isEnabled()
-    click(qtbot, window, "Pause point Sign-in")
-    assert "Overridden" in label_text(window, "Status: Fitzpatrick skin type and test patch")
+    open_pause_point(qtbot, window, "Sign-in")
+    assert "Overridden" in described_text(window, "Status of Fitzpatrick skin type and test patch")
     assert "Test patch healed without pigment change" in visible_texts(window)
-    click(qtbot, window, "Pause point Anaesthetic")
+    open_pause_point(qtbot, window, "Anaesthetic")
 
     # Anaesthetic: ticking "gel applied" starts the one-hour countdown.
     click(qtbot, window, "Product: LMX4 lidocaine 4% cream")
@@ -165,17 +167,17 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     confirm(qtbot, window, "Areas painted", "Save")
     confirm(qtbot, window, "Gel kept clear of the eyes")
     confirm(qtbot, window, "Gel applied: start the countdown")
-    assert label_text(window, "Gel countdown") == "1:00:00"
+    assert described_text(window, "Gel countdown") == "1:00:00"
 
     # Twenty minutes pass in no time; the page's timer slot recomputes from the stored instant.
     clock.advance(minutes=20)
     window.checklist_page.refresh()
-    assert label_text(window, "Gel countdown") == "40:00"
-    click(qtbot, window, "Pause point Time-out")
+    assert described_text(window, "Gel countdown") == "40:00"
+    open_pause_point(qtbot, window, "Time-out")
     assert "still working" in visible_texts(window)
     clock.advance(minutes=40)
     window.checklist_page.refresh()
-    assert "Ready for the laser room" in label_text(window, "Gel status")
+    assert "Ready for the laser room" in described_text(window, "Gel status")
 
     # Time-out, in the laser room.
     confirm(qtbot, window, "Patient identity read back")

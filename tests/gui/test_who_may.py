@@ -13,7 +13,15 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find, open_dialog, sign_in, type_into, visible_texts
+from tests.gui.nurse import (
+    click,
+    find,
+    open_dialog,
+    open_pause_point,
+    sign_in,
+    type_into,
+    visible_texts,
+)
 from tests.gui.test_checklist_actions import at_laser, events, show, start_session, status
 from tests.support.people import PIN, WRONG_PIN, add_member
 from tests.support.walk import LASER, SIGN_OUT, tick_all
@@ -48,9 +56,9 @@ def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pi
     show(window, trainee, session_id)
     save_pass = find(window, QAbstractButton, f"Save pass: {FRACTIONAL}")
     assert not save_pass.isEnabled()
-    click(qtbot, window, "Pause point Time-out")
+    open_pause_point(qtbot, window, "Time-out")
     assert not offers_undo(window, "staff_eyewear")  # done by Ann, an operator: not Tia's to undo
-    click(qtbot, window, "Pause point Laser")
+    open_pause_point(qtbot, window, "Laser")
     assert "Not for you: Only an authorised laser operator may do this, and Tia Trainee is not one." in (
         visible_texts(window)
     )
@@ -62,7 +70,7 @@ def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pi
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old page's buttons go
     save_pass = find(window, QAbstractButton, f"Save pass: {FRACTIONAL}")
     assert save_pass.isEnabled()
-    click(qtbot, window, "Pause point Time-out")
+    open_pause_point(qtbot, window, "Time-out")
     assert offers_undo(window, "staff_eyewear")
     assert "Not for you" not in visible_texts(window)
 

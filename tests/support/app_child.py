@@ -31,7 +31,9 @@ def main() -> None:
     )
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     app.processEvents()
-    status = next(w for w in window.findChildren(QLabel) if w.accessibleName() == f"Status: {GEL_APPLIED}")
+    status = next(
+        w for w in window.findChildren(QLabel) if w.accessibleDescription() == f"Status of {GEL_APPLIED}"
+    )
     if "✓ Done" in status.text():
         print("SHOWN", flush=True)
     while True:  # wait for SIGKILL, like a PC losing power right after the nurse saw the tick

@@ -38,7 +38,9 @@ def main() -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         app.processEvents()
-        statuses = [w for w in window.findChildren(QLabel) if w.accessibleName() == f"Status: {theirs}"]
+        statuses = [
+            w for w in window.findChildren(QLabel) if w.accessibleDescription() == f"Status of {theirs}"
+        ]
         if statuses and "✓ Done" in statuses[0].text():
             print(f"SAW {time.time()}", flush=True)
             return
