@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QHideEvent, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
     QVBoxLayout,
     QWidget,
 )
@@ -90,6 +93,51 @@ def card_where(card: BoardCard, now: datetime) -> str:
     return where
 
 
+def wrapped_lines(lines: list[str], metrics: QFontMetrics, room: int) -> list[str]:
+    """`lines` broken between words so that each fits `room` pixels (a word longer than that stays
+    whole)."""
+    wrapped = []
+    for line in lines:
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if current and metrics.horizontalAdvance(candidate) > room:
+                wrapped.append(current)
+                current = word
+            else:
+                current = candidate
+        wrapped.append(current)
+    return wrapped
+
+
+class WrappingButton(QPushButton):
+    """A button whose lines wrap between words at the width it is given (a QPushButton never wraps):
+    a long name makes the card taller, never the board wider than a small screen."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__("", parent)
+        self.lines: list[str] = []
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(240)
+
+    def set_lines(self, lines: list[str]) -> None:
+        self.lines = lines
+        self._wrap()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._wrap()
+
+    def _wrap(self) -> None:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        frame = self.style().sizeFromContents(QStyle.ContentsType.CT_PushButton, option, QSize(0, 0), self)
+        text = "\n".join(wrapped_lines(self.lines, self.fontMetrics(), self.width() - frame.width()))
+        if text != self.text():
+            self.setText(text)
+
+
 class BoardCardWidget(QFrame):
     """One patient in progress: the card opens the checklist; 'Take over' hands the patient over."""
 
@@ -106,7 +154,7 @@ class BoardCardWidget(QFrame):
         self.holder_seen_id: int | None = None  # who has the patient, as this card shows it
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.open_button = QPushButton("", self)
+        self.open_button = WrappingButton(self)
         self.open_button.setObjectName("sessionCard")
         self.open_button.setAutoDefault(True)  # Enter opens the card, as Space does
         self.open_button.clicked.connect(lambda: open_session(self.session_id))
@@ -120,11 +168,11 @@ class BoardCardWidget(QFrame):
         """Nothing of the patient left in the card (the screen locked)."""
         for button in (self.open_button, self.take_over_button):
             button.setAccessibleName("")
-        self.open_button.setText("")
+        self.open_button.set_lines([])
 
     def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
         lines = card_lines(card, now)
-        self.open_button.setText("\n".join(lines))
+        self.open_button.set_lines(lines)
         self.open_button.setAccessibleName(", ".join(lines))
         self.take_over_button.setAccessibleName(f"Take over: {card.record.patient.full_name}")
         self.take_over_button.setVisible(staff is not None and staff.id != card.record.holder.id)
