@@ -31,8 +31,10 @@ from desk_app.domain.people import Staff
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.desk import Desk
 from desk_app.store.models import PatientRow, SessionRow
+from desk_app.ui.form_dialog import DISCARD
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import (
+    answer,
     card,
     click,
     find,
@@ -208,6 +210,7 @@ def test_notes_on_an_item_and_on_the_session(
     assert dialog.windowTitle() == "Note on the session"
     write_in_dialog(dialog, "Changed her mind")
     click(qtbot, dialog, "Cancel")
+    answer(qtbot, DISCARD)  # asked first: what was typed is thrown away only when the nurse says so
     assert not dialog.isVisible()
     assert len(events(desk, session_id)) == 1
 
