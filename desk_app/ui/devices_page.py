@@ -120,6 +120,7 @@ class LaserDevicesPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrow keys move in it
         # A clinic has a few lasers: short columns as wide as their text; the long ones (a device's
         # name, its eyewear, its LPA, today's status) share what is left and wrap, so that the list
         # fits a 1280 px screen without scrolling sideways (scrolled, a name lost its first letters).
