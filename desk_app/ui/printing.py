@@ -15,6 +15,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -72,6 +73,8 @@ class PrintDialog(QDialog):
         layout.addWidget(heading)
         self.preview = QPrintPreviewWidget(self.printer, self)
         self.preview.setAccessibleName("Print preview")
+        for view in self.preview.findChildren(QGraphicsView):  # what Tab reaches: named too
+            view.setAccessibleName("Print preview")
         self.preview.paintRequested.connect(self._paint_preview)
         self.preview.fitToWidth()
         layout.addWidget(self.preview, 1)

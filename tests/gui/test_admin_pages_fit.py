@@ -9,7 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QPushButton, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableView,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import load_style
@@ -117,6 +125,9 @@ def test_each_admin_page_works_in_1280_by_380(qtbot: QtBot, clinic: Desk, admin:
     shrink_to(page, PAGE_SIZE)
     buttons = [b for b in page.findChildren(QPushButton) if b.text() in ("Back to board", "Verify records")]
     assert buttons and all(fully_visible(button) for button in buttons), "the footer is off screen"
+    for area in page.findChildren(QScrollArea):  # and once scrolled to the end of the page
+        area.verticalScrollBar().setValue(area.verticalScrollBar().maximum())
+    assert all(fully_visible(button) for button in buttons), "the footer scrolls away"
     for table in page.findChildren(QTableView):
         if name != "register":  # the register's thirteen columns scroll sideways, as a sheet does
             assert table.horizontalScrollBar().maximum() == 0, f"{table.accessibleName()} scrolls sideways"
@@ -138,8 +149,10 @@ def test_a_long_device_name_is_read_whole_in_the_list(qtbot: QtBot, clinic: Desk
     shrink_to(page, PAGE_SIZE)
     table = page.table
     row = next(r for r in range(table.rowCount()) if LONG_MODEL in table.item(r, 0).text())
-    cell = table.visualRect(table.model().index(row, 0))
-    assert table.viewport().rect().left() <= cell.left(), "the device's name starts off screen"
+    assert table.horizontalScrollBar().maximum() == 0, "the list scrolls sideways: a name's start hides"
+    for column in range(table.columnCount()):
+        cell = table.visualRect(table.model().index(row, column))
+        assert table.viewport().rect().contains(cell), f"{table.item(row, column).text()!r} is cut off"
     needed = table.sizeHintForIndex(table.model().index(row, 0)).height()
     assert table.rowHeight(row) >= needed  # wrapped onto lines, each shown
 
