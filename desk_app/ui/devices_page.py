@@ -34,6 +34,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
+from desk_app.ui.page_footer import footer_below
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, message_label, scrolling_page, show_message
 
@@ -169,10 +170,9 @@ class LaserDevicesPage(QWidget):
         back = QPushButton("Back to board", self)
         back.clicked.connect(self.back_requested)
         back.setMinimumHeight(44)
-        outer = self.layout()
-        assert isinstance(outer, QVBoxLayout)
-        outer.addWidget(back, 0, Qt.AlignmentFlag.AlignRight)
-        outer.itemAt(0).widget().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to what it holds
+        footer = footer_below(self, layout)
+        footer.addStretch(1)
+        footer.addWidget(back)
         tab_in_reading_order(self)
 
     def forget(self) -> None:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -43,10 +42,11 @@ from desk_app.reports.laser_register import (
 from desk_app.store.desk import Desk
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
+from desk_app.ui.page_footer import footer_below
 from desk_app.ui.patient_models import _RowsModel
 from desk_app.ui.printing import ask_file_to_save, ask_to_replace
 from desk_app.ui.tab_order import tab_in_reading_order
-from desk_app.ui.widgets import Tone, message_label, row_table, show_message
+from desk_app.ui.widgets import Tone, message_label, row_table, scrolling_page, show_message
 
 DEFAULT_DAYS = 30
 MEASURED_ROWS = 50
@@ -88,7 +88,7 @@ class LaserRegisterPage(QWidget):
         self.scope: RegisterScope | None = None  # what the table shows
         self.register: LaserRegister | None = None
         self._shown_texts = ("", "")  # the From and To fields' texts when the table was read
-        layout = QVBoxLayout(self)
+        _page, layout = scrolling_page(self)
         title = QLabel("Laser treatment register", self)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
@@ -139,11 +139,13 @@ class LaserRegisterPage(QWidget):
         header.setStretchLastSection(True)
         # Columns as wide as their first rows' text, measured once a reading: never the whole year.
         header.setResizeContentsPrecision(MEASURED_ROWS)
+        # Five rows at least: on a small screen the page scrolls, the table keeps room to read in.
+        self.table.setMinimumHeight(180)
         layout.addWidget(self.table, 1)
-        self.message = message_label(self)
+        self.message = message_label(self, visible=False)
         layout.addWidget(self.message)
 
-        buttons = QHBoxLayout()
+        buttons = footer_below(self, layout)  # in view, under the page that scrolls
         self.csv_button = QPushButton("Save as CSV…", self)
         self.csv_button.clicked.connect(lambda: self._ask_path("csv"))
         self.pdf_button = QPushButton("Save as PDF…", self)
@@ -153,7 +155,6 @@ class LaserRegisterPage(QWidget):
         for button in (self.csv_button, self.pdf_button, back):
             button.setMinimumHeight(44)
             buttons.addWidget(button)
-        layout.addLayout(buttons)
         tab_in_reading_order(self)
 
     def forget(self) -> None:
@@ -161,6 +162,7 @@ class LaserRegisterPage(QWidget):
         words about them; open() reads them again when the page is next opened."""
         self._refused("")
         self.message.setText("")
+        self.message.hide()
 
     def open(self) -> None:
         """Fresh choices each time the page opens: every device, the last DEFAULT_DAYS days."""
@@ -210,6 +212,7 @@ class LaserRegisterPage(QWidget):
         summary = register_summary(register, scope, local_date)
         self.summary.setText(f"{summary}. {times_text(scope.to_day.year)}.")
         self.message.setText("")
+        self.message.hide()  # its room goes to the rows
         for button in (self.csv_button, self.pdf_button):
             button.setEnabled(True)
 

@@ -35,6 +35,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, long_day
+from desk_app.ui.page_footer import footer_below
 from desk_app.ui.staff_pages import StaffForm
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, message_label, scrolling_page, show_message
@@ -129,7 +130,7 @@ class StaffAdminPage(QWidget):
         layout.addWidget(add_box)
         layout.addWidget(PermissionsBox(desk.permissions, self))
         # Below the page that scrolls, always in view: the way back, and the check of the records.
-        footer = QHBoxLayout()
+        footer = footer_below(self, layout)
         back = QPushButton("Back to board", self)
         back.clicked.connect(self.back_requested)
         self.verify_button = QPushButton("Verify records", self)
@@ -141,10 +142,6 @@ class StaffAdminPage(QWidget):
         self.verify_result = message_label(self, name="verifyResult")
         self._verify_says("")
         footer.addWidget(self.verify_result, 1)
-        outer = self.layout()
-        assert isinstance(outer, QVBoxLayout)
-        outer.addLayout(footer)
-        outer.itemAt(0).widget().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to what it holds
 
     def refresh(self) -> None:
         rows = self.desk.list_all_staff()
