@@ -4,7 +4,7 @@ follows the reading order, and Cancel (a click, Enter or Esc) never throws away 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -62,8 +62,10 @@ class DeskDialog(QDialog):
         self.column = QVBoxLayout(content)
         self.column.setContentsMargins(0, 0, 0, 0)
         self.body.setWidget(content)
+        for plain in (content, self.body.viewport()):  # the dialog's own background shows through
+            plain.setAutoFillBackground(False)
         layout.addWidget(self.body, 1)
-        self.error = message_label(self)
+        self.error = message_label(self, visible=False)  # shown with a refusal (refuse)
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(self)
         self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
@@ -84,7 +86,12 @@ class DeskDialog(QDialog):
     def fit_to_screen(self) -> None:
         """As big as the content asks, within the screen: beyond it the content scrolls."""
         room = self.screen().availableGeometry().size() - SCREEN_MARGIN
+        layout = self.layout()
+        self.body.updateGeometry()  # its wish is measured afresh: it changes as it is styled
         wanted = self.sizeHint().expandedTo(self.size())
+        if layout.hasHeightForWidth():  # wrapped words: as tall as they are at the width it will have
+            width = min(wanted.width(), room.width())
+            wanted.setHeight(max(wanted.height(), layout.totalHeightForWidth(width)))
         self.resize(wanted.boundedTo(room).expandedTo(self.minimumSizeHint()))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
@@ -93,6 +100,7 @@ class DeskDialog(QDialog):
             tab_in_reading_order(self)
             if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
                 self.fit_to_screen()
+                QTimer.singleShot(0, self.fit_to_screen)  # again once styled and laid out: it may grow
             self._texts_when_shown = self._typed_texts()
 
     def _typed_texts(self) -> tuple[str, ...]:
@@ -142,7 +150,10 @@ class FormDialog(DeskDialog):
         editor = QLineEdit(text, self)
         editor.setAccessibleName(label)
         editor.setMinimumHeight(40)
-        editor.setMinimumWidth(380)  # room for an address or a folder, and for the hints shown in it
+        # Room for an address or a folder, and for the hints shown in it; a longer text is shown
+        # from its start (its end, shown by default, cut off a name's first letters).
+        editor.setMinimumWidth(min(max(380, editor.fontMetrics().horizontalAdvance(text) + 24), 640))
+        editor.setCursorPosition(0)
         if secret:
             editor.setEchoMode(QLineEdit.EchoMode.Password)
         self.form.addRow(label, editor)
