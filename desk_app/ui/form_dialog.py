@@ -70,6 +70,7 @@ class DeskDialog(QDialog):
         self.buttons = QDialogButtonBox(self)
         self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        self.ok_button.setDefault(True)  # Enter in a field saves; on Cancel it cancels (and asks)
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.cancel)
         layout.addWidget(self.buttons)
@@ -100,7 +101,7 @@ class DeskDialog(QDialog):
             tab_in_reading_order(self)
             if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
                 self.fit_to_screen()
-                QTimer.singleShot(0, self.fit_to_screen)  # again once styled and laid out: it may grow
+                QTimer.singleShot(0, self, self.fit_to_screen)  # again once styled and laid out: it may grow
             self._texts_when_shown = self._typed_texts()
 
     def _typed_texts(self) -> tuple[str, ...]:

@@ -186,6 +186,7 @@ def opened(qtbot: QtBot, name: str, people: People) -> QDialog:
     dialog = DIALOGS[name][0](people.window, people)
     dialog.open()
     qtbot.waitExposed(dialog)
+    QApplication.processEvents()  # sized to its content once styled
     return dialog
 
 
