@@ -90,12 +90,3 @@ def sign_in(qtbot, window: QWidget, name: str, secret: str | None = None) -> Non
     field[0].clear()
     type_text(field[0], PASSWORD if secret is None else secret)
     click(qtbot, window, "Sign in")
-
-
-def answer(qtbot, choice: str) -> None:  # noqa: ANN001
-    """Click `choice` in the question (a QMessageBox) that is open."""
-    from PySide6.QtWidgets import QMessageBox
-
-    questions = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
-    assert len(questions) == 1, f"expected one open question, found {len(questions)}"
-    click(qtbot, questions[0], choice)
