@@ -76,6 +76,8 @@ class ClinicDetailsDialog(FormDialog):
         self.form.addRow(LABELS["idle_lock_minutes"], self.idle_minutes)
         self.countersignature = QCheckBox(LABELS["countersignature_required"], self)
         self.countersignature.setChecked(details.countersignature_required)
+        # As wide as its words: a click beside them, on an empty stretch of the row, would do nothing.
+        self.countersignature.setMaximumWidth(self.countersignature.sizeHint().width())
         self.form.addRow(self.countersignature)
         countersigning = QLabel("At sign-out, a clinician signs the record too, with their PIN.", self)
         countersigning.setWordWrap(True)

@@ -34,10 +34,12 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
-from desk_app.ui.widgets import message_label, scrolling_page
+from desk_app.ui.page_footer import footer_below
+from desk_app.ui.tab_order import tab_in_reading_order
+from desk_app.ui.widgets import Tone, message_label, scrolling_page, show_message
 
 COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")
-_STATUS_COLUMN = COLUMNS.index("Status")
+_SHORT_COLUMNS = [COLUMNS.index(name) for name in ("Wavelengths", "Class", "Next service")]
 RETIRE_REASON = "Why it is retired"
 HISTORY_NAME = "History of the chosen device"
 RETIRED_GREY = "#5f6b78"  # desk.qss's colour of what cannot be changed
@@ -119,12 +121,15 @@ class LaserDevicesPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        # A clinic has a few lasers: columns as wide as their text, but for today's status (a failed
-        # check says what failed), which takes what is left and wraps, so that the list fits a
-        # 1366 px screen without scrolling sideways.
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrow keys move in it
+        # A clinic has a few lasers: short columns as wide as their text; the long ones (a device's
+        # name, its eyewear, its LPA, today's status) share what is left and wrap, so that the list
+        # fits a 1280 px screen without scrolling sideways (scrolled, a name lost its first letters).
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(_STATUS_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for column in _SHORT_COLUMNS:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(True)
         self.table.setMinimumHeight(160)
@@ -147,14 +152,10 @@ class LaserDevicesPage(QWidget):
         self.retire_button = QPushButton("Retire…", page)
         self.retire_button.setObjectName("dangerButton")
         self.retire_button.clicked.connect(self._ask_retire)
-        back = QPushButton("Back to board", page)
-        back.clicked.connect(self.back_requested)
         for button in (self.register_button, self.change_button, self.retire_button):
             button.setMinimumHeight(44)
             actions.addWidget(button)
         actions.addStretch(1)
-        back.setMinimumHeight(44)
-        actions.addWidget(back)
         layout.addLayout(actions)
         self.message = message_label(page)
         layout.addWidget(self.message)
@@ -165,6 +166,23 @@ class LaserDevicesPage(QWidget):
         QVBoxLayout(history_box).addWidget(self.history)
         layout.addWidget(history_box)
         layout.addStretch(1)
+        # Below the page that scrolls, always in view.
+        back = QPushButton("Back to board", self)
+        back.clicked.connect(self.back_requested)
+        back.setMinimumHeight(44)
+        footer = footer_below(self, layout)
+        footer.addStretch(1)
+        footer.addWidget(back)
+        tab_in_reading_order(self)
+
+    def forget(self) -> None:
+        """Locked: empty the list, its history (a reason for retiring a laser may name a patient)
+        and the message; refresh() fills them again when the page is next opened."""
+        self.shown = []
+        self.table.setRowCount(0)
+        self._history_says("")
+        self.message.setText("")
+        self._read_on = None
 
     def _history_says(self, text: str) -> None:
         """The history's words, heard by a screen reader too (the name carries them)."""
@@ -187,7 +205,7 @@ class LaserDevicesPage(QWidget):
         try:
             uses = self.desk.device_uses(include_retired=self.show_retired.isChecked())
         except DomainError as error:
-            self.message.setText(str(error))
+            show_message(self.message, str(error))
             return
         self._read_on = local_today(self.clock.now())
         grey, italic = QBrush(QColor(RETIRED_GREY)), QFont(self.font())
@@ -237,10 +255,10 @@ class LaserDevicesPage(QWidget):
         """The chosen device, if it may be changed; else say why not."""
         device = self._chosen()
         if device is None:
-            self.message.setText("Choose a device in the list first.")
+            show_message(self.message, "Choose a device in the list first.")
             return None
         if device.retired:
-            self.message.setText(f"The {device.name} is retired: a retired device cannot be changed.")
+            show_message(self.message, f"The {device.name} is retired: a retired device cannot be changed.")
             return None
         return device
 
@@ -255,7 +273,7 @@ class LaserDevicesPage(QWidget):
         except DomainError as error:
             return str(error)
         self.refresh(keep=device.id)
-        self.message.setText(f"The {device.name} is registered.")
+        show_message(self.message, f"The {device.name} is registered.", Tone.DONE)
         return None
 
     def _ask_change(self) -> None:
@@ -270,7 +288,8 @@ class LaserDevicesPage(QWidget):
         except DomainError as error:
             return str(error)
         self.refresh(keep=changed.id)
-        self.message.setText(f"The {changed.name} is changed; the history below keeps what it was.")
+        changed_text = f"The {changed.name} is changed; the history below keeps what it was."
+        show_message(self.message, changed_text, Tone.DONE)
         return None
 
     def _ask_retire(self) -> None:
@@ -296,7 +315,8 @@ class LaserDevicesPage(QWidget):
         except DomainError as error:
             return str(error)
         self.refresh(keep=retired.id)
-        self.message.setText(f"The {retired.name} is retired. Tick 'Show retired devices' to see it.")
+        retired_text = f"The {retired.name} is retired. Tick 'Show retired devices' to see it."
+        show_message(self.message, retired_text, Tone.DONE)
         return None
 
 

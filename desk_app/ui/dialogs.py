@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -25,14 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.people import Staff
-from desk_app.ui.form_dialog import FormDialog
-from desk_app.ui.widgets import message_label
+from desk_app.ui.form_dialog import DeskDialog, FormDialog
 
 # Saves the answer; returns None on success or the message to show.
 Submit = Callable[[str], str | None]
 
 
-class ReasonDialog(QDialog):
+class ReasonDialog(DeskDialog):
     """Asks for a reason (a correction, an abort) or a note; saves it through `submit`."""
 
     def __init__(
@@ -43,36 +39,25 @@ class ReasonDialog(QDialog):
         submit: Submit,
         ok_text: str = "Save",
     ) -> None:
-        super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one use each; none piles up
-        self.setWindowTitle(title)
-        self.setModal(True)
+        super().__init__(parent, title, ok_text)
         self.setMinimumWidth(520)
         self._submit = submit
-        layout = QVBoxLayout(self)
         self.prompt = QLabel(prompt, self)
         self.prompt.setWordWrap(True)
-        layout.addWidget(self.prompt)
+        self.column.addWidget(self.prompt)
         self.text = QPlainTextEdit(self)
         self.text.setAccessibleName(title)
         self.text.setTabChangesFocus(True)
-        layout.addWidget(self.text)
+        self.text.setMinimumHeight(90)  # three lines, on the smallest screen too
+        self.column.addWidget(self.text, 1)
         self.extra = QVBoxLayout()
-        layout.addLayout(self.extra)
-        self.error = message_label(self)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(self)
-        buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.column.addLayout(self.extra)
         self.text.setFocus()
 
     def _save(self) -> None:
         problem = self._submit(self.text.toPlainText())
         if problem:
-            self.error.setText(problem)
+            self.refuse(problem)
             return
         self.accept()
 
@@ -103,11 +88,11 @@ class ClinicianDialog(ReasonDialog):
             self.extra.addWidget(button)
             if default_clinician and clinician.id == default_clinician.id:
                 button.setChecked(True)
-        self.extra.addWidget(QLabel("The clinician's PIN:", self))
         self.pin = QLineEdit(self)
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setAccessibleName("Clinician's PIN")
         self.pin.setMaxLength(8)
+        self.extra.addWidget(_caption("The clinician's PIN:", self.pin))
         self.extra.addWidget(self.pin)
 
     def _submit_with_clinician(self, reason: str) -> str | None:
@@ -119,6 +104,13 @@ class ClinicianDialog(ReasonDialog):
         if not pin:  # Enter pressed twice: the first took the PIN; an empty one would count as wrong
             return "Type the clinician's PIN."
         return self._submit_as_clinician(int(chosen.property("staff_id")), reason, pin)
+
+
+def _caption(text: str, field: QWidget) -> QLabel:
+    """A field's caption, which a screen reader reads with the field."""
+    label = QLabel(text, field.parentWidget())
+    label.setBuddy(field)
+    return label
 
 
 def _risks(flags: list[str]) -> str:
@@ -214,11 +206,11 @@ class AmendmentDialog(ReasonDialog):
         self.about.addItem("The whole session", None)
         for item_id, label in items:
             self.about.addItem(label, item_id)
-        self.extra.addWidget(QLabel("About:", self))
+        self.extra.addWidget(_caption("About:", self.about))
         self.extra.addWidget(self.about)
-        self.extra.addWidget(QLabel("Why it is amended:", self))
         self.reason = QLineEdit(self)
         self.reason.setAccessibleName("Why it is amended")
+        self.extra.addWidget(_caption("Why it is amended:", self.reason))
         self.extra.addWidget(self.reason)
 
     def _submit_amendment(self, text: str) -> str | None:

@@ -1,43 +1,160 @@
-"""A small form in a dialog, with Save and Cancel, that stays open until what it saves is accepted."""
+"""The desk's dialogs: a small form with Save and Cancel that stays open until what it saves is
+accepted. Its content scrolls on a small screen while the message and the buttons stay in view, Tab
+follows the reading order, and Cancel (a click, Enter or Esc) never throws away typed text unasked."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desk_app.ui.widgets import message_label
+from desk_app.ui.tab_order import tab_in_reading_order
+from desk_app.ui.widgets import Tone, ask, message_label, show_message
+
+# Room left around a dialog on its screen (a title bar, a task bar).
+SCREEN_MARGIN = QSize(40, 60)
+DISCARD = "Discard what I typed"
+KEEP = "Keep writing"
 
 
-class FormDialog(QDialog):
-    """Subclasses add rows with `line()` or `form.addRow()` and implement `save()`."""
+class _Body(QScrollArea):
+    """The dialog's content: as big as it needs where the screen has room, scrolling where not."""
 
-    def __init__(self, parent: QWidget, title: str, intro: str = "", ok_text: str = "Save") -> None:
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        content = self.widget()
+        frame = 2 * self.frameWidth()
+        width = content.sizeHint().width() + self.verticalScrollBar().sizeHint().width() + frame
+        height = content.heightForWidth(width) if content.hasHeightForWidth() else -1
+        return QSize(width, (height if height > 0 else content.sizeHint().height()) + frame)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        content = self.widget().minimumSizeHint()
+        width = content.width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        return QSize(width, min(content.height(), 120))
+
+
+class DeskDialog(QDialog):
+    """Subclasses fill `column` and implement `_save()`; `error` says why a save was refused."""
+
+    def __init__(self, parent: QWidget, title: str, ok_text: str = "Save") -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one use each; none piles up
         self.setWindowTitle(title)
         self.setModal(True)
-        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        self.body = _Body(self)
+        self.body.setWidgetResizable(True)
+        self.body.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.body.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls in it
+        self.body.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget(self.body)
+        self.column = QVBoxLayout(content)
+        self.column.setContentsMargins(0, 0, 0, 0)
+        self.body.setWidget(content)
+        for plain in (content, self.body.viewport()):  # the dialog's own background shows through
+            plain.setAutoFillBackground(False)
+        layout.addWidget(self.body, 1)
+        self.error = message_label(self, visible=False)  # shown with a refusal (refuse)
+        layout.addWidget(self.error)
+        self.buttons = QDialogButtonBox(self)
+        self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
+        self.ok_button.setDefault(True)  # Enter in a field saves; on Cancel it cancels (and asks)
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.cancel)
+        layout.addWidget(self.buttons)
+        self._texts_when_shown: tuple[str, ...] | None = None
+
+    def _save(self) -> None:
+        raise NotImplementedError
+
+    def refuse(self, problem: str) -> None:
+        """Say why the save was refused; the dialog grows, if the screen has room, to show it."""
+        show_message(self.error, problem, Tone.ERROR)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """As big as the content asks, within the screen: beyond it the content scrolls."""
+        room = self.screen().availableGeometry().size() - SCREEN_MARGIN
+        layout = self.layout()
+        self.body.updateGeometry()  # its wish is measured afresh: it changes as it is styled
+        wanted = self.sizeHint().expandedTo(self.size())
+        if layout.hasHeightForWidth():  # wrapped words: as tall as they are at the width it will have
+            width = min(wanted.width(), room.width())
+            wanted.setHeight(max(wanted.height(), layout.totalHeightForWidth(width)))
+        self.resize(wanted.boundedTo(room).expandedTo(self.minimumSizeHint()))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._texts_when_shown is None:  # the first showing: laid out, filled in
+            tab_in_reading_order(self)
+            if not self.testAttribute(Qt.WidgetAttribute.WA_Resized):
+                self.fit_to_screen()
+                QTimer.singleShot(0, self, self.fit_to_screen)  # again once styled and laid out: it may grow
+            self._texts_when_shown = self._typed_texts()
+
+    def _typed_texts(self) -> tuple[str, ...]:
+        """What the fields say (but PINs and passwords, which are typed again in a moment)."""
+        notes = [editor.toPlainText() for editor in self.findChildren(QPlainTextEdit)]
+        lines = self.findChildren(QLineEdit)
+        return (*notes, *(line.text() for line in lines if line.echoMode() == QLineEdit.EchoMode.Normal))
+
+    def cancel(self) -> None:
+        """Cancel (clicked, or Enter on it, or Esc): close, but first ask when something was typed;
+        keeping it is the default, so Enter pressed once too often loses nothing."""
+        if self._texts_when_shown in (None, self._typed_texts()):
+            self.reject()
+            return
+        ask(
+            self,
+            QMessageBox.Icon.Question,
+            "Discard what you typed?",
+            "What you typed here is not saved. Discard it and close?",
+            DISCARD,
+            KEEP,
+            lambda discard: self.reject() if discard else None,
+        )
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+
+class FormDialog(DeskDialog):
+    """Subclasses add rows with `line()` or `form.addRow()` and implement `save()`."""
+
+    def __init__(self, parent: QWidget, title: str, intro: str = "", ok_text: str = "Save") -> None:
+        super().__init__(parent, title, ok_text)
+        self.setMinimumWidth(520)
         if intro:
             label = QLabel(intro, self)
             label.setWordWrap(True)
-            layout.addWidget(label)
+            self.column.addWidget(label)
         self.form = QFormLayout()
-        layout.addLayout(self.form)
-        self.error = message_label(self)
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(self)
-        buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.column.addLayout(self.form)
+        self.column.addStretch(1)
 
     def line(self, label: str, text: str = "", *, secret: bool = False) -> QLineEdit:
         editor = QLineEdit(text, self)
         editor.setAccessibleName(label)
         editor.setMinimumHeight(40)
-        editor.setMinimumWidth(380)  # room for an address or a folder, and for the hints shown in it
+        # Room for an address or a folder, and for the hints shown in it; a longer text is shown
+        # from its start (its end, shown by default, cut off a name's first letters).
+        editor.setMinimumWidth(min(max(380, editor.fontMetrics().horizontalAdvance(text) + 24), 640))
+        editor.setCursorPosition(0)
         if secret:
             editor.setEchoMode(QLineEdit.EchoMode.Password)
         self.form.addRow(label, editor)
@@ -50,7 +167,6 @@ class FormDialog(QDialog):
     def _save(self) -> None:
         problem = self.save()
         if problem:
-            self.error.setText(problem)
-            self.adjustSize()  # a message of two lines must not squeeze the form's own text
+            self.refuse(problem)
             return
         self.accept()

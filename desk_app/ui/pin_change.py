@@ -113,7 +113,7 @@ def with_pin_change(
             if problem is None:
                 dialog.accept()
             else:
-                dialog.error.setText(problem)
+                dialog.refuse(problem)
 
         NewPinDialog(dialog, desk, needed, pins.get(owner, ""), go_on).open()
         return str(needed)

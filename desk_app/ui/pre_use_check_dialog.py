@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QRadioButton,
-    QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -54,12 +52,10 @@ class PreUseCheckDialog(FormDialog):
         self.checklist = desk.pre_use_checklist
         self.answers: dict[str, tuple[QButtonGroup, QRadioButton]] = {}
 
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumHeight(240)
-        items = QWidget(scroll)
+        items = QWidget(self)
         items.setObjectName("checkItems")
         grid = QGridLayout(items)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setColumnStretch(0, 1)
         for row, item in enumerate(self.checklist.items):
             title = QLabel(item.label, items)
@@ -80,11 +76,9 @@ class PreUseCheckDialog(FormDialog):
             grid.addWidget(title, 2 * row, 0)
             grid.addWidget(help_text, 2 * row + 1, 0)
             grid.addLayout(buttons, 2 * row, 1, 2, 1)
-        scroll.setWidget(items)
-        # Above the note, taking the height the screen has: the items scroll, the buttons stay in view.
-        column = self.layout()
-        assert isinstance(column, QVBoxLayout)
-        column.insertWidget(column.indexOf(self.form), scroll, 1)
+        # Between the introduction and the note; on a small screen they scroll together, the
+        # buttons below stay in view.
+        self.column.insertWidget(self.column.indexOf(self.form), items)
 
         self.note = QPlainTextEdit(self)
         self.note.setAccessibleName(NOTE_NAME)
@@ -98,12 +92,6 @@ class PreUseCheckDialog(FormDialog):
         )
         who.setWordWrap(True)
         self.form.addRow("Checked by", who)
-        screen = self.screen().availableGeometry()
-        self.resize(min(960, screen.width() - 40), min(720, screen.height() - 60))
-
-    def adjustSize(self) -> None:  # noqa: N802 (Qt's name)
-        """Kept at the size fitted to the screen when a refusal is shown: the list of items gives up
-        the room for the message (shrunk to fit, the list lay under the note)."""
 
     def given_answers(self) -> dict[str, bool]:
         """Only the answers given: the domain names the first item left unanswered."""

@@ -15,6 +15,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -43,7 +44,8 @@ from desk_app.store.desk import Desk
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
-from desk_app.ui.widgets import ask, message_label
+from desk_app.ui.tab_order import tab_in_reading_order
+from desk_app.ui.widgets import Tone, ask, message_label, show_message
 
 
 class PrintDialog(QDialog):
@@ -71,6 +73,8 @@ class PrintDialog(QDialog):
         layout.addWidget(heading)
         self.preview = QPrintPreviewWidget(self.printer, self)
         self.preview.setAccessibleName("Print preview")
+        for view in self.preview.findChildren(QGraphicsView):  # what Tab reaches: named too
+            view.setAccessibleName("Print preview")
         self.preview.paintRequested.connect(self._paint_preview)
         self.preview.fitToWidth()
         layout.addWidget(self.preview, 1)
@@ -87,6 +91,7 @@ class PrintDialog(QDialog):
             button.setMinimumHeight(44)
             buttons.addWidget(button)
         layout.addLayout(buttons)
+        tab_in_reading_order(self)
 
     def _footer(self) -> str:
         return page_footer(self.document, self.staff.name, local_date_time(self.clock.now()))
@@ -97,7 +102,9 @@ class PrintDialog(QDialog):
                 self._preview_anchor = audit_anchor(self.desk)
             except DomainError as error:
                 self._preview_anchor = ""
-                self.message.setText(f"The preview shows no audit row in its footer: {error}")
+                show_message(
+                    self.message, f"The preview shows no audit row in its footer: {error}", Tone.NOTE
+                )
         paint_document(self.document, printer, self._footer(), self._preview_anchor)
 
     def page_count(self) -> int:
@@ -156,9 +163,11 @@ class PrintDialog(QDialog):
                 replace=True,
             )
         except (DomainError, OSError) as error:
-            self.message.setText(f"Not printed: {error}")
+            show_message(self.message, f"Not printed: {error}")
             return
-        self.message.setText(f"Sent {pages_text(pages)} to {where}. The print is in the print log.")
+        show_message(
+            self.message, f"Sent {pages_text(pages)} to {where}. The print is in the print log.", Tone.DONE
+        )
 
     # --- PDF -----------------------------------------------------------------------------------------
 
@@ -181,14 +190,13 @@ class PrintDialog(QDialog):
             ask_to_replace(self, path, lambda: self.save_as_pdf(path, replace=True), self.message)
             return
         except DomainError as error:
-            self.message.setText(str(error))
+            show_message(self.message, str(error))
             return
         except OSError as error:
-            self.message.setText(f"Not saved: {path} could not be written ({error.strerror or error}).")
+            show_message(self.message, f"Not saved: {path} could not be written ({error.strerror or error}).")
             return
-        self.message.setText(
-            f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
-        )
+        saved = f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
+        show_message(self.message, saved, Tone.DONE)
 
     def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
         """Log the print, then send the pages; a print that cannot be logged is not sent."""
@@ -205,9 +213,10 @@ class PrintDialog(QDialog):
             )
             sent = paint()
         except (DomainError, OSError) as error:
-            self.message.setText(f"Not printed: {error}")
+            show_message(self.message, f"Not printed: {error}")
             return
-        self.message.setText(f"Sent {pages_text(sent)} to {destination}. The print is in the print log.")
+        sent_text = f"Sent {pages_text(sent)} to {destination}. The print is in the print log."
+        show_message(self.message, sent_text, Tone.DONE)
 
 
 def ask_file_to_save(
@@ -235,7 +244,7 @@ def ask_to_replace(parent: QWidget, path: str, replace: Callable[[], None], mess
         if replaced:
             replace()
         else:
-            message.setText(f"Not saved: {name} was kept as it was.")
+            show_message(message, f"Not saved: {name} was kept as it was.", Tone.NOTE)
 
     text = f"{name} already exists in {Path(path).parent}. Replace it?"
     ask(
@@ -251,12 +260,12 @@ def open_print_dialog(
     lines for the patient to call)."""
     staff = context.current_staff()
     if staff is None:
-        message.setText("Choose who you are first: every print says who printed it.")
+        show_message(message, "Choose who you are first: every print says who printed it.")
         return None
     try:
         document = document_for(context.desk, kind, subject_id, context.clock.now(), LOCAL_FORMATS)
     except DomainError as error:
-        message.setText(str(error))
+        show_message(message, str(error))
         return None
     dialog = PrintDialog(parent, context.desk, context.clock, staff, document)
     dialog.open()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
+    QSizePolicy,
     QWidget,
 )
 
@@ -42,9 +42,11 @@ from desk_app.reports.laser_register import (
 from desk_app.store.desk import Desk
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
+from desk_app.ui.page_footer import footer_below
 from desk_app.ui.patient_models import _RowsModel
 from desk_app.ui.printing import ask_file_to_save, ask_to_replace
-from desk_app.ui.widgets import message_label, row_table
+from desk_app.ui.tab_order import tab_in_reading_order
+from desk_app.ui.widgets import Tone, message_label, row_table, scrolling_page, show_message
 
 DEFAULT_DAYS = 30
 MEASURED_ROWS = 50
@@ -86,7 +88,7 @@ class LaserRegisterPage(QWidget):
         self.scope: RegisterScope | None = None  # what the table shows
         self.register: LaserRegister | None = None
         self._shown_texts = ("", "")  # the From and To fields' texts when the table was read
-        layout = QVBoxLayout(self)
+        _page, layout = scrolling_page(self)
         title = QLabel("Laser treatment register", self)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
@@ -101,6 +103,13 @@ class LaserRegisterPage(QWidget):
         choices = QHBoxLayout()
         self.device_combo = QComboBox(self)
         self.device_combo.setAccessibleName("Device")
+        # As wide as the row leaves it (a long name is shortened, in full in its list), so the
+        # dates and Show are never pushed off a 1280 px screen.
+        self.device_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.device_combo.setMinimumContentsLength(24)
+        self.device_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.device_combo.activated.connect(lambda _index: self.refresh())  # a laser chosen: its rows
         self.from_edit, self.to_edit = QLineEdit(self), QLineEdit(self)
         for label, widget in (("Device", self.device_combo), ("From", self.from_edit), ("To", self.to_edit)):
@@ -120,19 +129,23 @@ class LaserRegisterPage(QWidget):
         layout.addLayout(choices)
 
         self.summary = QLabel("", self)
+        self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.model = ExposureModel(self)
         self.table = row_table(self, "Laser exposures", self.model)
         self.table.setWordWrap(False)  # a year holds thousands of rows: one line each
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrow keys move in it
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         # Columns as wide as their first rows' text, measured once a reading: never the whole year.
         header.setResizeContentsPrecision(MEASURED_ROWS)
+        # Five rows at least: on a small screen the page scrolls, the table keeps room to read in.
+        self.table.setMinimumHeight(180)
         layout.addWidget(self.table, 1)
-        self.message = message_label(self)
+        self.message = message_label(self, visible=False)
         layout.addWidget(self.message)
 
-        buttons = QHBoxLayout()
+        buttons = footer_below(self, layout)  # in view, under the page that scrolls
         self.csv_button = QPushButton("Save as CSV…", self)
         self.csv_button.clicked.connect(lambda: self._ask_path("csv"))
         self.pdf_button = QPushButton("Save as PDF…", self)
@@ -142,7 +155,14 @@ class LaserRegisterPage(QWidget):
         for button in (self.csv_button, self.pdf_button, back):
             button.setMinimumHeight(44)
             buttons.addWidget(button)
-        layout.addLayout(buttons)
+        tab_in_reading_order(self)
+
+    def forget(self) -> None:
+        """Locked: empty the rows (each names a patient's clinic number and what was done) and the
+        words about them; open() reads them again when the page is next opened."""
+        self._refused("")
+        self.message.setText("")
+        self.message.hide()
 
     def open(self) -> None:
         """Fresh choices each time the page opens: every device, the last DEFAULT_DAYS days."""
@@ -164,7 +184,7 @@ class LaserRegisterPage(QWidget):
         self.scope = self.register = None
         self.model.show([])
         self.summary.setText("")
-        self.message.setText(why)
+        show_message(self.message, why)
         for button in (self.csv_button, self.pdf_button):
             button.setEnabled(False)
 
@@ -192,6 +212,7 @@ class LaserRegisterPage(QWidget):
         summary = register_summary(register, scope, local_date)
         self.summary.setText(f"{summary}. {times_text(scope.to_day.year)}.")
         self.message.setText("")
+        self.message.hide()  # its room goes to the rows
         for button in (self.csv_button, self.pdf_button):
             button.setEnabled(True)
 
@@ -211,7 +232,7 @@ class LaserRegisterPage(QWidget):
         """The dates typed no longer those shown: nothing is saved until Show lists them."""
         for button in (self.csv_button, self.pdf_button):
             button.setEnabled(False)
-        self.message.setText(EDITED)
+        show_message(self.message, EDITED, Tone.NOTE)
 
     def save(self, suffix: str, path: str, replace: bool = False) -> None:
         """Write the rows shown as 'csv' or 'pdf', audited with who is at the desk; ask before
@@ -230,12 +251,14 @@ class LaserRegisterPage(QWidget):
             ask_to_replace(self, path, lambda: self.save(suffix, path, replace=True), self.message)
             return
         except DomainError as error:
-            self.message.setText(f"Not saved: {error}")
+            show_message(self.message, f"Not saved: {error}")
             return
         except OSError as error:
-            self.message.setText(f"Not saved: {path} could not be written ({error.strerror or error}).")
+            show_message(self.message, f"Not saved: {path} could not be written ({error.strerror or error}).")
             return
-        self.message.setText(f"Saved {Path(path).name} ({said}). The export is in the audit trail.")
+        show_message(
+            self.message, f"Saved {Path(path).name} ({said}). The export is in the audit trail.", Tone.DONE
+        )
 
     def _write(
         self,

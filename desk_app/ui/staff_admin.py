@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,13 +35,16 @@ from desk_app.store.desk import Desk
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, long_day
+from desk_app.ui.page_footer import footer_below
 from desk_app.ui.staff_pages import StaffForm
-from desk_app.ui.widgets import message_label, scrolling_page
+from desk_app.ui.tab_order import tab_in_reading_order
+from desk_app.ui.widgets import Tone, message_label, scrolling_page, show_message
 
 _COLUMNS = ("Name", "Initials", "Role", "Active", "Can sign in", "Account")
 TRAINED = "Date trained"
 UNTIL = "Authorised until"
 WITHDRAW_REASON = "Why it is withdrawn"
+VERIFY_RESULT = "Verification result"
 
 
 def laser_standing(authorisation: LaserAuthorisation | None, today: date) -> str:
@@ -81,6 +83,7 @@ class StaffAdminPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrow keys move in it
         # A clinic's staff list is short: columns as wide as their text, and room for five rows.
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -114,19 +117,6 @@ class StaffAdminPage(QWidget):
         layout.addLayout(actions)
         self.message = message_label(self)
         layout.addWidget(self.message)
-        footer = QHBoxLayout()
-        back = QPushButton("Back to board", self)
-        back.clicked.connect(self.back_requested)
-        self.verify_button = QPushButton("Verify records", self)
-        self.verify_button.setToolTip("Check that no record was changed outside the app (the audit trail)")
-        self.verify_button.clicked.connect(self._verify)
-        for button in (back, self.verify_button):
-            button.setMinimumHeight(44)
-            footer.addWidget(button)
-        self.verify_result = message_label(self, name="verifyResult")
-        self.verify_result.setAccessibleName("Verification result")
-        footer.addWidget(self.verify_result, 1)
-        layout.addLayout(footer)
         self.laser_box = LaserOperatorsBox(self, self._ask_grant, self._ask_withdraw)
         layout.addWidget(self.laser_box)
         add_box = QGroupBox("Add a member of staff", self)
@@ -139,6 +129,19 @@ class StaffAdminPage(QWidget):
         add.addWidget(self.add_button)
         layout.addWidget(add_box)
         layout.addWidget(PermissionsBox(desk.permissions, self))
+        # Below the page that scrolls, always in view: the way back, and the check of the records.
+        footer = footer_below(self, layout)
+        back = QPushButton("Back to board", self)
+        back.clicked.connect(self.back_requested)
+        self.verify_button = QPushButton("Verify records", self)
+        self.verify_button.setToolTip("Check that no record was changed outside the app (the audit trail)")
+        self.verify_button.clicked.connect(self._verify)
+        for button in (back, self.verify_button):
+            button.setMinimumHeight(44)
+            footer.addWidget(button)
+        self.verify_result = message_label(self, name="verifyResult")
+        self._verify_says("")
+        footer.addWidget(self.verify_result, 1)
 
     def refresh(self) -> None:
         rows = self.desk.list_all_staff()
@@ -158,16 +161,24 @@ class StaffAdminPage(QWidget):
         clinical = [m for m in self.members if m.active and m.role is not Role.ADMINISTRATOR]
         today = local_today(self.desk.clock.now())
         self.laser_box.show_members([(m, self.desk.laser_authorisation(m.id)) for m in clinical], today)
-        # Tab goes down the page as it reads: the laser buttons are made after the form below them.
-        chain = [self.verify_button, *self.laser_box.buttons, self.form.name]
-        for before, after in pairwise(chain):
-            QWidget.setTabOrder(before, after)
+        tab_in_reading_order(self)  # the laser buttons are made anew, after the form below them
+
+    def forget(self) -> None:
+        """Locked: empty the lists and messages (a message or a name typed in the form could name
+        anyone); refresh() fills the page again when it is next opened."""
+        self.members = []
+        self.table.setRowCount(0)
+        self.laser_box.empty()
+        self.form.clear()
+        for label in (self.message, self.verify_result):
+            label.setText("")
+        self._verify_says("")
 
     def _selected(self) -> Staff | None:
         row = self.table.currentRow()
         if 0 <= row < len(self.members):
             return self.members[row]
-        self.message.setText("Choose a member of staff in the list first.")
+        show_message(self.message, "Choose a member of staff in the list first.")
         return None
 
     def _act(self, action: Callable[[int], object], done: str) -> bool:
@@ -178,14 +189,14 @@ class StaffAdminPage(QWidget):
         try:
             action(admin.id)
         except DomainError as error:
-            self.message.setText(str(error))
+            show_message(self.message, str(error))
             return False
         self._changed(done)
         return True
 
     def _changed(self, done: str) -> None:
         self.refresh()
-        self.message.setText(done)
+        show_message(self.message, done, Tone.DONE)
         self.staff_changed.emit()
 
     def _change_role(self) -> None:
@@ -262,12 +273,17 @@ class StaffAdminPage(QWidget):
             admin = self.current_staff()
             report = self.desk.verify_and_record(admin.id if admin else None)  # the run is audited too
         except DomainError as error:
-            self.verify_result.setText(str(error))
+            self._verify_says(str(error), Tone.ERROR)
             return
         finally:
             QApplication.restoreOverrideCursor()
         self.verify_result.setProperty("broken", not report.ok)
-        self.verify_result.setText(str(report))
+        self._verify_says(str(report), Tone.DONE if report.ok else Tone.ERROR)
+
+    def _verify_says(self, text: str, tone: Tone = Tone.NOTE) -> None:
+        """The verification's result, heard with what it is about."""
+        show_message(self.verify_result, text, tone)
+        self.verify_result.setAccessibleName(f"{VERIFY_RESULT}: {text}" if text else VERIFY_RESULT)
 
     def _ask_rename(self) -> None:
         if (member := self._selected()) is None:
@@ -283,7 +299,8 @@ class StaffAdminPage(QWidget):
         except DomainError as error:
             return str(error)
         self.refresh()
-        self.message.setText(f"{member.name} is now {name.strip()} ({initials.strip().upper()}).")
+        renamed = f"{member.name} is now {name.strip()} ({initials.strip().upper()})."
+        show_message(self.message, renamed, Tone.DONE)
         return None
 
     def _set_credentials(self, member: Staff, admin: Staff, password: str, pin: str) -> str | None:
@@ -292,7 +309,7 @@ class StaffAdminPage(QWidget):
         except DomainError as error:
             return str(error)
         self.refresh()
-        self.message.setText(f"{member.name} has a new password and PIN.")
+        show_message(self.message, f"{member.name} has a new password and PIN.", Tone.DONE)
         return None
 
     def _add(self) -> None:
@@ -360,12 +377,20 @@ class LaserOperatorsBox(QGroupBox):
         self.column.addWidget(self.rows)
         self.buttons: list[QPushButton] = []
 
-    def show_members(self, standings: list[tuple[Staff, LaserAuthorisation | None]], today: date) -> None:
+    def _new_rows(self) -> QWidget:
         self.rows.hide()
         self.rows.deleteLater()
         self.rows = QWidget(self)
         self.buttons = []
-        grid = QGridLayout(self.rows)
+        self.column.addWidget(self.rows)
+        return self.rows
+
+    def empty(self) -> None:
+        """No one listed (the screen is locked)."""
+        self._new_rows()
+
+    def show_members(self, standings: list[tuple[Staff, LaserAuthorisation | None]], today: date) -> None:
+        grid = QGridLayout(self._new_rows())
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setColumnStretch(1, 1)
         if not standings:
@@ -387,7 +412,6 @@ class LaserOperatorsBox(QGroupBox):
                 button.clicked.connect(lambda _=False, m=member, a=act: a(m))
                 grid.addWidget(button, row, column)
                 self.buttons.append(button)
-        self.column.addWidget(self.rows)
         self.rows.show()  # at once: the page may be on screen already
 
 

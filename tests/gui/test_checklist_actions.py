@@ -212,6 +212,7 @@ def test_notes_on_an_item_and_on_the_session(
     assert dialog.windowTitle() == "Note on the session"
     write_in_dialog(dialog, "Changed her mind")
     click(qtbot, dialog, "Cancel")
+    click(qtbot, dialog, "Discard what I typed")  # asked first: typed words go only when she says so
     assert not dialog.isVisible()
     assert len(events(desk, session_id)) == 1
 

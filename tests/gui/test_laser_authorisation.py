@@ -65,7 +65,7 @@ def test_an_administrator_grants_laser_authorisation_and_the_staff_page_says_so(
     # From the keyboard: Tab from the last button above reaches Grant, and Space opens the dialog.
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=1000)
-    find(window, QPushButton, "Verify records").setFocus(Qt.FocusReason.TabFocusReason)
+    find(window, QPushButton, "Change name…").setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is find(window, QPushButton, GRANT)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)

@@ -266,8 +266,10 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
     window.set_staff(admin)
     window.staff_action.trigger()
     click(qtbot, window, "Verify records")
-    result = find(window, QLabel, "Verification result").text()
+    said = window.findChild(QLabel, "verifyResult")
+    result = said.text()
     assert result.startswith("Audit trail intact: ") and "head hash" in result
+    assert said.accessibleName() == f"Verification result: {result}"  # heard, not only seen
     ran = desk.db.execute_sql(
         "SELECT action, staff_id, detail FROM audit_log ORDER BY id DESC LIMIT 1"
     ).fetchone()
@@ -278,7 +280,7 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
     click(qtbot, window, "Verify records")
     assert (
         "Audit trail BROKEN: session event 3 differs from its audit row"
-        in find(window, QLabel, "Verification result").text()
+        in window.findChild(QLabel, "verifyResult").text()
     )
 
 

@@ -1,0 +1,45 @@
+"""Tab in the order a screen reads: top to bottom, left to right, as the layouts place the controls,
+whatever order they were made in (issue 18: a dialog's extra fields came after its buttons)."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLayout, QScrollArea, QWidget
+
+
+def _takes_tab(widget: QWidget) -> bool:
+    return bool(widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value)
+
+
+def reading_order(root: QWidget) -> list[QWidget]:
+    """The controls under `root` that Tab may reach, in the order its layouts place them (hidden
+    ones too: Tab passes over them, and they keep their place for when they are shown)."""
+    found: list[QWidget] = []
+
+    def visit_layout(layout: QLayout) -> None:
+        for index in range(layout.count()):
+            item = layout.itemAt(index)
+            if item.widget() is not None:
+                visit_widget(item.widget())
+            elif item.layout() is not None:
+                visit_layout(item.layout())
+
+    def visit_widget(widget: QWidget) -> None:
+        if isinstance(widget, QScrollArea) and widget.widget() is not None:
+            visit_widget(widget.widget())  # the area itself scrolls to the control Tab reaches
+        elif widget.layout() is not None:
+            visit_layout(widget.layout())
+        elif _takes_tab(widget):
+            found.append(widget)
+
+    if root.layout() is not None:
+        visit_layout(root.layout())
+    return found
+
+
+def tab_in_reading_order(root: QWidget) -> None:
+    """Chain Tab through the controls under `root` in reading order."""
+    for before, after in pairwise(reading_order(root)):
+        QWidget.setTabOrder(before, after)
