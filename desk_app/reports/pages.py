@@ -10,6 +10,7 @@ code paints a printer's pages, a print preview's and a PDF's. No widgets: a term
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -23,9 +24,10 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
-    QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextFrame,
+    QTextTable,
 )
 
 from desk_app.domain.clinic import PaperSize
@@ -55,6 +57,7 @@ _PAGE_SIZES = {PaperSize.A4: QPageSize.PageSizeId.A4, PaperSize.LETTER: QPageSiz
 # A table whose first cell says style="-qt-user-state: 1" is never split across two pages (Qt's
 # HTML has no page-break-inside): a signature stays on one page with its meaning.
 KEEP_TOGETHER = 1
+_HAIR = 0.01  # a line that ends exactly at a page's foot is still on that page
 
 
 def anchor_text(rows: int, head_hash: str, at: datetime) -> str:
@@ -97,36 +100,103 @@ class _PageFrame:
         self.footer = QRectF(0, area.height() - band_height, self.width, band_height)
 
 
+def laid_out(document: Paged, device: QPagedPaintDevice) -> QTextDocument:
+    """The document's text in pages of `device`'s body band, exactly as it is painted."""
+    return _layout(document, device, _PageFrame(device))
+
+
 def _layout(document: Paged, device: QPagedPaintDevice, frame: _PageFrame) -> QTextDocument:
     text = QTextDocument()
     text.documentLayout().setPaintDevice(device)  # lay out in the device's dots, fonts at true size
     text.setDefaultFont(_font(BODY_POINT_SIZE))
     text.setHtml(document.html)
     text.setPageSize(QSizeF(frame.width, frame.body.height()))
-    _keep_tables_together(text)
+    _keep_rows_whole(text)
     return text
 
 
-def _keep_tables_together(text: QTextDocument) -> None:
-    """Start each table marked KEEP_TOGETHER on a new page if it would straddle two, in document
-    order (each move shifts what follows). A table taller than a page is left to break."""
+def _tables(frame: QTextFrame) -> Iterator[QTextTable]:
+    """Every table in the frame, in document order."""
+    for child in frame.childFrames():
+        if isinstance(child, QTextTable):
+            yield child
+        yield from _tables(child)
+
+
+def _lines_span(text: QTextDocument, table: QTextTable, row: int) -> tuple[float, float] | None:
+    """The top of the row's first line of text and the bottom of its last, in the document's
+    coordinates; None for a row with no text laid out."""
+    tops: list[float] = []
+    bottoms: list[float] = []
+    layout = text.documentLayout()
+    for column in range(table.columns()):
+        cell = table.cellAt(row, column)
+        block, last = cell.firstCursorPosition().block(), cell.lastCursorPosition().block()
+        while block.isValid():
+            top = layout.blockBoundingRect(block).top()
+            lines = block.layout()
+            for number in range(lines.lineCount()):
+                line = lines.lineAt(number)
+                tops.append(top + line.y())
+                bottoms.append(top + line.y() + line.height())
+            if block == last:
+                break
+            block = block.next()
+    return (min(tops), max(bottoms)) if tops else None
+
+
+def _straddles(top: float, bottom: float, page_height: float) -> bool:
+    """True if what runs from `top` to `bottom` (shorter than a page) starts on one page and ends on
+    the next."""
+    return bottom - top < page_height and top // page_height != (bottom - _HAIR) // page_height
+
+
+def _start_table_on_next_page(table: QTextTable) -> None:
+    table_format = table.format()
+    table_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+    table.setFormat(table_format)
+
+
+def _start_row_on_next_page(table: QTextTable, row: int) -> None:
+    """Qt moves a row to the next page only when none of its cells has a line left on this one, and
+    a page break inside the row's own cells would be taken again once the row has moved; so the
+    row above ends its page instead (its box runs to the page's foot), and the row starts the next
+    page under the repeated head rows. The first row under the head takes the table with it, so a
+    heading never stays alone at a page's foot."""
+    if row <= table.format().headerRowCount():
+        _start_table_on_next_page(table)
+        return
+    cursor = table.cellAt(row - 1, 0).lastCursorPosition()
+    block_format = cursor.blockFormat()
+    block_format.setPageBreakPolicy(
+        block_format.pageBreakPolicy() | QTextFormat.PageBreakFlag.PageBreak_AlwaysAfter
+    )
+    cursor.setBlockFormat(block_format)
+
+
+def _keep_rows_whole(text: QTextDocument) -> None:
+    """No table row is split over two pages (Qt's HTML has no page-break-inside, and Qt splits a row
+    between the lines of its cells): a row that would straddle a page break starts the next page.
+    A table marked KEEP_TOGETHER moves whole instead. Done in document order, each move shifting
+    what follows; a row or table taller than a page is left to break."""
     page_height = text.pageSize().height()
-    block = text.begin()
-    while block.isValid():
-        table = QTextCursor(block).currentTable() if block.userState() == KEEP_TOGETHER else None
-        if table is not None:
-            box = text.documentLayout().frameBoundingRect(table)
-            if box.height() < page_height and box.top() // page_height != box.bottom() // page_height:
-                table_format = table.format()
-                table_format.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
-                table.setFormat(table_format)
-        block = block.next()
+    for table in list(_tables(text.rootFrame())):
+        box = text.documentLayout().frameBoundingRect(table)
+        if box.top() // page_height == box.bottom() // page_height:
+            continue  # on one page: every row is whole
+        if table.cellAt(0, 0).firstCursorPosition().block().userState() == KEEP_TOGETHER:
+            if _straddles(box.top(), box.bottom(), page_height):
+                _start_table_on_next_page(table)
+            continue
+        for row in range(table.rows()):
+            span = _lines_span(text, table, row)
+            if span is not None and _straddles(*span, page_height):
+                _start_row_on_next_page(table, row)
 
 
 def count_pages(document: Paged, device: QPagedPaintDevice) -> int:
     """How many pages `document` takes on `device` (its paper and margins), without painting."""
-    frame = _PageFrame(device)
-    return _layout(document, device, frame).pageCount()
+    return laid_out(document, device).pageCount()
 
 
 def paint_document(document: Paged, device: QPagedPaintDevice, footer: str, anchor: str = "") -> int:
