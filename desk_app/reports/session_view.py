@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
 from desk_app.domain.clinical_rules import CourseContext
-from desk_app.domain.countdown import clock_text
+from desk_app.domain.countdown import duration_words
 from desk_app.domain.course import ends_course
 from desk_app.domain.dates import local_today
 from desk_app.domain.follow_up import follow_up_form
@@ -58,7 +58,7 @@ class SessionView:
     record: SessionRecord
     status: str
     started: str
-    gel_time: str | None
+    gel_time: str | None  # '1 h 4 min', never a clock's '64:10'
     sections: list[tuple[str, list[ItemLine]]]
     stopped: str
     overrides: list[str]
@@ -152,7 +152,7 @@ def session_view(
         record=record,
         status=SESSION_STATUS_WORDS[state.status],
         started=show_time(record.started_at),
-        gel_time=clock_text(state.countdown.gel_time(now)) if state.countdown else None,
+        gel_time=duration_words(state.countdown.gel_time(now)) if state.countdown else None,
         sections=sections,
         stopped=f"by {abort.staff_name} at {show_time(abort.at)}: {abort.text}" if abort else "",
         overrides=overrides,
