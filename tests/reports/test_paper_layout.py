@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
@@ -19,17 +20,18 @@ from PySide6.QtGui import QPdfWriter, QTextDocument, QTextFrame, QTextTable
 from PySide6.QtWidgets import QApplication
 
 from desk_app.domain.clinic import ClinicDetails
-from desk_app.domain.laser_register import LaserRegister
+from desk_app.domain.laser_register import Exposure, LaserRegister
 from desk_app.reports.documents import (
     aftercare_document,
     history_document,
     session_record_document,
 )
 from desk_app.reports.laser_register import RegisterScope, register_document
-from desk_app.reports.pages import Paged, laid_out, page_layout
+from desk_app.reports.pages import Paged, laid_out, page_layout, pdf_bytes
 from desk_app.reports.session_view import session_summary_html
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.conftest import START
+from tests.reports.pdf_text import pdf_pages
 from tests.reports.sessions import Printed, everyone, open_clinic, to_pdf
 from tests.support.people import PIN, add_member
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, SIGN_OUT, TIME_OUT, tick_all
@@ -41,7 +43,17 @@ NOTES = 24
 WORDS = "The patient asked about make-up, sun cream and work; each answer was given and written down. " * 4
 CONTACT = "Worried? Call Azure Medical on 0113 496 0000, 9am to 6pm, Monday to Saturday"
 OUT_OF_HOURS = "When we are closed, call our on-call nurse on 0113 496 0999"
-REGISTER_COPIES = 30  # the session's two exposures, 60 rows: several landscape pages
+REGISTER_DAYS = 12
+ROWS_A_DAY = 6  # the session's two exposures, three times a day: several landscape pages
+
+
+def days_of(exposures: list[Exposure]) -> list[Exposure]:
+    """The session's exposures repeated, ROWS_A_DAY a day for REGISTER_DAYS days."""
+    copies = exposures * (ROWS_A_DAY * REGISTER_DAYS // len(exposures))
+    return [
+        dataclasses.replace(exposure, at=exposure.at + timedelta(days=number // ROWS_A_DAY))
+        for number, exposure in enumerate(copies)
+    ]
 
 
 def note(number: int) -> str:
@@ -52,6 +64,7 @@ def note(number: int) -> str:
 class Paper:
     record: Printed
     history: Printed
+    register: list[str]  # the text of each page of the register's PDF
     documents: dict[str, Paged]  # every kind of printed page, long enough to run over pages
 
 
@@ -80,15 +93,17 @@ def paper(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Paper
         )
         history_paper = history_document(history, clinic_details, now, LOCAL_FORMATS, team=team)
         exposures = desk.laser_register(START.date(), now.date()).rows
-        scope = RegisterScope(START.date(), now.date(), None)
+        scope = RegisterScope(START.date(), START.date() + timedelta(days=REGISTER_DAYS), None)
         with_lines = dataclasses.replace(clinic_details, contact_line=CONTACT, out_of_hours_line=OUT_OF_HOURS)
         aftercare = aftercare_document(record, with_lines, now, LOCAL_FORMATS)
         summary = session_summary_html(record, now, LOCAL_FORMATS)
     finally:
         clinic.close()
+    register = register_document(LaserRegister(days_of(exposures)), scope, ClinicDetails(), LOCAL_FORMATS)
     return Paper(
         record=to_pdf(record_document, now),
         history=to_pdf(history_paper, now),
+        register=pdf_pages(pdf_bytes(register, "Printed by test")[0]),
         documents={
             "session record": record_document,
             "patient history": history_paper,
@@ -98,9 +113,7 @@ def paper(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Paper
             "aftercare sheet": dataclasses.replace(
                 aftercare, html="<p>Clinic heading</p>" * 40 + aftercare.html
             ),
-            "laser register": register_document(
-                LaserRegister(exposures * REGISTER_COPIES), scope, ClinicDetails(), LOCAL_FORMATS
-            ),
+            "laser register": register,
         },
     )
 
@@ -164,6 +177,16 @@ def test_each_note_on_the_printed_record_is_read_on_one_page(paper: Paper) -> No
     for number in range(NOTES):
         begins = next(page for page, text in enumerate(texts) if f"Note {number} begins." in text)
         assert f"Note {number} ends." in texts[begins], f"note {number} split after page {begins + 1}"
+
+
+def test_a_day_of_the_register_never_leaves_its_heading_alone_at_a_pages_foot(paper: Paper) -> None:
+    """Each day's heading sits on its table's head rows: on every page, every day named ('Thursday,
+    26 November 2026 · 6 exposures') has the column headings and rows under it."""
+    assert len(paper.register) > 2
+    for number, text in enumerate(paper.register, start=1):
+        headings = re.findall(r"· \d+ exposures?( Date Time)?", text)
+        assert headings, f"page {number} names no day"
+        assert all(headings), f"a day's heading alone at the foot of page {number}"
 
 
 KEY = "Key to initials AN: Ann Nurse, nurse RH: Rhiannon Hughes, nurse"
