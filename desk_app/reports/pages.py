@@ -10,6 +10,7 @@ code paints a printer's pages, a print preview's and a PDF's. No widgets: a term
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
@@ -24,6 +25,7 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCursor,
     QTextDocument,
     QTextFormat,
     QTextFrame,
@@ -106,13 +108,40 @@ def laid_out(document: Paged, device: QPagedPaintDevice) -> QTextDocument:
 
 
 def _layout(document: Paged, device: QPagedPaintDevice, frame: _PageFrame) -> QTextDocument:
+    """Lay the HTML out in pages, an outermost table at a time: each table's rows are kept whole
+    (_keep_rows_whole) while nothing follows it yet. Qt lays out again everything after a change,
+    so a year's register (hundreds of rows moved) would otherwise be laid out hundreds of times."""
     text = QTextDocument()
     text.documentLayout().setPaintDevice(device)  # lay out in the device's dots, fonts at true size
     text.setDefaultFont(_font(BODY_POINT_SIZE))
-    text.setHtml(document.html)
     text.setPageSize(QSizeF(frame.width, frame.body.height()))
-    _keep_rows_whole(text)
+    first, *rest = _top_level_pieces(document.html)
+    text.setHtml(first)
+    kept = _keep_rows_whole(text, 0)
+    for piece in rest:
+        cursor = QTextCursor(text)
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertHtml(piece)
+        kept = _keep_rows_whole(text, kept)
     return text
+
+
+_TABLE_TAG = re.compile(r"<table\b|</table>", re.IGNORECASE)
+
+
+def _top_level_pieces(html: str) -> list[str]:
+    """The HTML cut before each outermost table; the pieces put together again are the HTML. (A
+    patient's text never holds a tag: the templates escape it.)"""
+    pieces, depth, start = [], 0, 0
+    for tag in _TABLE_TAG.finditer(html):
+        if tag.group().lower() == "</table>":
+            depth -= 1
+            continue
+        if depth == 0 and tag.start() > start:
+            pieces.append(html[start : tag.start()].rstrip())  # white space before a table is none
+            start = tag.start()
+        depth += 1
+    return [*pieces, html[start:]]
 
 
 def _tables(frame: QTextFrame) -> Iterator[QTextTable]:
@@ -174,13 +203,15 @@ def _start_row_on_next_page(table: QTextTable, row: int) -> None:
     cursor.setBlockFormat(block_format)
 
 
-def _keep_rows_whole(text: QTextDocument) -> None:
+def _keep_rows_whole(text: QTextDocument, done: int) -> int:
     """No table row is split over two pages (Qt's HTML has no page-break-inside, and Qt splits a row
     between the lines of its cells): a row that would straddle a page break starts the next page.
     A table marked KEEP_TOGETHER moves whole instead. Done in document order, each move shifting
-    what follows; a row or table taller than a page is left to break."""
+    what follows; a row or table taller than a page is left to break. The first `done` tables
+    were seen to before; returns how many have been now."""
     page_height = text.pageSize().height()
-    for table in list(_tables(text.rootFrame())):
+    tables = list(_tables(text.rootFrame()))
+    for table in tables[done:]:
         box = text.documentLayout().frameBoundingRect(table)
         if box.top() // page_height == box.bottom() // page_height:
             continue  # on one page: every row is whole
@@ -192,6 +223,7 @@ def _keep_rows_whole(text: QTextDocument) -> None:
             span = _lines_span(text, table, row)
             if span is not None and _straddles(*span, page_height):
                 _start_row_on_next_page(table, row)
+    return len(tables)
 
 
 def count_pages(document: Paged, device: QPagedPaintDevice) -> int:
