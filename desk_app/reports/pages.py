@@ -206,18 +206,18 @@ def _start_row_on_next_page(table: QTextTable, row: int) -> None:
 def _keep_rows_whole(text: QTextDocument, done: int) -> int:
     """No table row is split over two pages (Qt's HTML has no page-break-inside, and Qt splits a row
     between the lines of its cells): a row that would straddle a page break starts the next page.
-    A table marked KEEP_TOGETHER moves whole instead. Done in document order, each move shifting
-    what follows; a row or table taller than a page is left to break. The first `done` tables
-    were seen to before; returns how many have been now."""
+    A table marked KEEP_TOGETHER moves whole instead, unless it is taller than a page; a row taller
+    than a page is left to break. Done in document order, each move shifting what follows. The
+    first `done` tables were seen to before; returns how many have been now."""
     page_height = text.pageSize().height()
     tables = list(_tables(text.rootFrame()))
     for table in tables[done:]:
         box = text.documentLayout().frameBoundingRect(table)
         if box.top() // page_height == box.bottom() // page_height:
             continue  # on one page: every row is whole
-        if table.cellAt(0, 0).firstCursorPosition().block().userState() == KEEP_TOGETHER:
-            if _straddles(box.top(), box.bottom(), page_height):
-                _start_table_on_next_page(table)
+        kept_together = table.cellAt(0, 0).firstCursorPosition().block().userState() == KEEP_TOGETHER
+        if kept_together and box.height() < page_height:
+            _start_table_on_next_page(table)  # it straddles two pages: it starts the next
             continue
         for row in range(table.rows()):
             span = _lines_span(text, table, row)
