@@ -23,12 +23,12 @@ from desk_app.domain.course import (
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.patient_record import EDITABLE_FIELDS, IDENTIFIERS
-from desk_app.domain.people import Patient
+from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import ItemKind, Procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.reports.formats import LocalFormats
 from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
-from desk_app.reports.session_view import session_view
+from desk_app.reports.session_view import initials_key, session_view
 from desk_app.reports.templates import render
 from desk_app.store.desk import Desk, PatientHistory
 
@@ -101,16 +101,21 @@ def session_record_document(
     now: datetime,
     formats: LocalFormats,
     running: Procedure | None = None,
+    *,
+    team: Sequence[Staff],
 ) -> PrintDocument:
     """The record of one session; `patient_sessions` (any order) give the course it belongs to;
-    `running` describes follow-ups of a session from before the follow-up form (session_view)."""
+    `running` describes follow-ups of a session from before the follow-up form (session_view);
+    `team` (every member of staff, active or not) names the initials the record prints."""
     title = f"Session record, session {record.session_number}"
+    view = session_view(record, now, formats, running)
     html = render(
         "session_record.html.j2",
         clinic=clinic,
-        view=session_view(record, now, formats, running),
+        view=view,
         planned=planned_at(record, _earlier(record, patient_sessions), now),
         show_date=formats.date,
+        key=initials_key([view], team),
     )
     file_name = f"session-record-{record.patient.clinic_number}-session-{record.session_number}.pdf"
     return _document(
@@ -184,12 +189,16 @@ def history_document(
     now: datetime,
     formats: LocalFormats,
     running: Procedure | None = None,
+    *,
+    team: Sequence[Staff],
 ) -> PrintDocument:
     """Every session of the patient a line each, the registration and its changes, then each session
-    whole (`running` as for session_record_document)."""
+    whole, and one key to the initials of them all (`running` and `team` as for
+    session_record_document)."""
     patient = history.patient
     sessions = sorted(history.sessions, key=lambda record: (record.started_at, record.id))
     lines = [session_line(record, now) for record in sessions]
+    views = [session_view(record, now, formats, running) for record in sessions]
     so_far = course(sessions, now)
     course_text = so_far.summary
     if so_far.sessions_done and so_far.sessions_done >= so_far.planned:
@@ -215,14 +224,11 @@ def history_document(
         ],
         changes=[change_line(change, formats.date_time) for change in history.changes],
         sessions=[
-            (
-                session_view(record, now, formats, running),
-                planned_at(record, _earlier(record, sessions), now),
-                local_today(record.started_at),
-            )
-            for record in sessions
+            (view, planned_at(record, _earlier(record, sessions), now), local_today(record.started_at))
+            for view, record in zip(views, sessions, strict=True)
         ],
         show_date=formats.date,
+        key=initials_key(views, team),
     )
     file_name = f"history-{patient.clinic_number}.pdf"
     return _document(DocumentKind.PATIENT_HISTORY, title, patient, None, html, file_name, clinic, formats)
@@ -234,10 +240,12 @@ def document_for(
     """Read what `kind` needs from the store and build it: `subject_id` is the session's ID, or the
     patient's for a history. Raises ActionRefused (unknown session, no laser pass) or StoreUnavailable."""
     clinic = desk.clinic_details()
+    team = [member for member, _, _ in desk.list_all_staff()]  # who left still has initials on paper
     if kind is DocumentKind.PATIENT_HISTORY:
-        return history_document(desk.patient_history(subject_id), clinic, now, formats, desk.procedure)
+        history = desk.patient_history(subject_id)
+        return history_document(history, clinic, now, formats, desk.procedure, team=team)
     record = desk.session(subject_id)
     if kind is DocumentKind.SESSION_RECORD:
         sessions = desk.patient_history(record.patient.id).sessions
-        return session_record_document(record, sessions, clinic, now, formats, desk.procedure)
+        return session_record_document(record, sessions, clinic, now, formats, desk.procedure, team=team)
     return aftercare_document(record, clinic, now, formats)

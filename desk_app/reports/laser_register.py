@@ -32,7 +32,7 @@ CSV_ENCODING = "utf-8-sig"
 # "=HYPERLINK(...)"): such a cell is written with an apostrophe first, which shows it as text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Share of the page's width for each of COLUMNS: settings, overrides and amendments wrap in the widest.
-_WIDTHS = (6, 4, 4, 6, 6, 7, 6, 7, 15, 7, 8, 12, 12)
+_WIDTHS = (6, 4, 5, 6, 6, 7, 6, 7, 15, 7, 8, 11, 12)
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,18 @@ so the three can never disagree about what was done.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
 from desk_app.domain.clinical_rules import CourseContext
-from desk_app.domain.countdown import clock_text
+from desk_app.domain.countdown import duration_words
 from desk_app.domain.course import ends_course
 from desk_app.domain.dates import local_today
 from desk_app.domain.follow_up import follow_up_form
 from desk_app.domain.laser_register import adverse_events_text
+from desk_app.domain.people import Staff
 from desk_app.domain.procedure import ItemDef, Procedure
 from desk_app.domain.session import EventKind, SessionRecord, SessionState, SessionStatus
 from desk_app.domain.signatures import SignatureLine, signature_lines
@@ -42,6 +43,7 @@ class ItemLine:
     values: list[tuple[str, str]]
     flags: tuple[str, ...]
     history: list[str]
+    done_by: int | None = None  # the member of staff whose initials `when` shows
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class SessionView:
     record: SessionRecord
     status: str
     started: str
-    gel_time: str | None
+    gel_time: str | None  # '1 h 4 min', never a clock's '64:10'
     sections: list[tuple[str, list[ItemLine]]]
     stopped: str
     overrides: list[str]
@@ -133,6 +135,7 @@ def session_view(
                     ),
                     flags=item_state.flags,
                     history=history_lines(item_state, show_time),
+                    done_by=tick.staff_id if tick else None,
                 )
             )
         sections.append((pause_point.title, lines))
@@ -152,7 +155,7 @@ def session_view(
         record=record,
         status=SESSION_STATUS_WORDS[state.status],
         started=show_time(record.started_at),
-        gel_time=clock_text(state.countdown.gel_time(now)) if state.countdown else None,
+        gel_time=duration_words(state.countdown.gel_time(now)) if state.countdown else None,
         sections=sections,
         stopped=f"by {abort.staff_name} at {show_time(abort.at)}: {abort.text}" if abort else "",
         overrides=overrides,
@@ -173,6 +176,28 @@ def session_view(
         ],
         course_complete=complete,
     )
+
+
+@dataclass(frozen=True)
+class InitialsLine:
+    """One line of the key to the initials a record prints: 'RH: Rhiannon Hughes, nurse'."""
+
+    initials: str
+    who: str
+
+
+def initials_key(views: Iterable[SessionView], team: Iterable[Staff]) -> list[InitialsLine]:
+    """Each member of staff whose initials the views print beside an item done, once, in order of
+    initials: a reader of the paper learns who 'RH' was without the app. `team` is every member of
+    staff, active or not (someone who has since left still has their initials on old records)."""
+    members = {member.id: member for member in team}
+    used = {line.done_by for view in views for _, lines in view.sections for line in lines}
+    listed = sorted((members[staff_id] for staff_id in used if staff_id is not None), key=_by_initials)
+    return [InitialsLine(member.initials, f"{member.name}, {member.role.value}") for member in listed]
+
+
+def _by_initials(member: Staff) -> tuple[str, str]:
+    return member.initials, member.name
 
 
 def _overrun_text(overrun: GelOverrun, state: SessionState, when: Callable[[datetime], str]) -> str:

@@ -66,7 +66,7 @@ def test_session_record_and_history_to_pdf(
 
     # 7a. The last session's record, beside a one-line PDF of the same document (interleaved).
     def build_record() -> PrintDocument:
-        return session_record_document(record, sessions, clinic, now, LOCAL_FORMATS)
+        return session_record_document(record, sessions, clinic, now, LOCAL_FORMATS, team=[nurse])
 
     one_line = replace(build_record(), html="<p>Session record</p>")
     record_ms, bare_ms, record_build_ms = [], [], []
@@ -82,7 +82,7 @@ def test_session_record_and_history_to_pdf(
     history = desk.patient_history(patient_id)
 
     def build_history() -> PrintDocument:
-        return history_document(history, clinic, now, LOCAL_FORMATS)
+        return history_document(history, clinic, now, LOCAL_FORMATS, team=[nurse])
 
     history_ms, history_build_ms = [], []
     for _ in range(HISTORY_RUNS):

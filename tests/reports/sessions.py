@@ -54,6 +54,11 @@ EARLY_REASON = "Brought forward a week: the patient moves abroad; skin healed, n
 PRINTED_BY = "Mo Manager"
 
 
+def everyone(desk: Desk) -> list[Staff]:
+    """Every member of staff, active or not, as the app passes them to name the initials on paper."""
+    return [member for member, _, _ in desk.list_all_staff()]
+
+
 @dataclass
 class Clinic:
     """A Desk on its own database file, with a manual clock, a nurse and a clinician."""

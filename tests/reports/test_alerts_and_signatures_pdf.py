@@ -93,7 +93,10 @@ def record_of(log: Log) -> SessionRecord:
 
 
 def print_record(record: SessionRecord, now: datetime) -> Printed:
-    return to_pdf(session_record_document(record, [record], ClinicDetails(), now, LOCAL_FORMATS), now)
+    return to_pdf(
+        session_record_document(record, [record], ClinicDetails(), now, LOCAL_FORMATS, team=[NURSE, KATE]),
+        now,
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from desk_app.store.clinic import PrintEntry
 from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.conftest import START
+from tests.reports.sessions import everyone
 
 
 def count(db: Database, table: str) -> int:
@@ -140,7 +141,9 @@ def test_details_from_an_unknown_member_of_staff_are_refused_and_not_saved(desk:
 @pytest.fixture
 def record_document(desk: Desk, clock: ManualClock, nurse: Staff, zoe: Patient, qapp) -> PrintDocument:  # noqa: ANN001
     session = desk.start_session(zoe.id, nurse.id)
-    return session_record_document(session, [session], desk.clinic_details(), clock.now(), LOCAL_FORMATS)
+    return session_record_document(
+        session, [session], desk.clinic_details(), clock.now(), LOCAL_FORMATS, team=everyone(desk)
+    )
 
 
 def test_a_saved_pdf_is_logged_once_with_what_who_and_where(
@@ -175,12 +178,12 @@ def test_the_print_log_lists_one_patients_prints_oldest_first(
     save_pdf(desk, record_document, tmp_path / "a.pdf", nurse.name, nurse.id, "now")
     clock.advance(minutes=5)
     history = history_document(
-        desk.patient_history(ann.id), desk.clinic_details(), clock.now(), LOCAL_FORMATS
+        desk.patient_history(ann.id), desk.clinic_details(), clock.now(), LOCAL_FORMATS, team=everyone(desk)
     )
     save_pdf(desk, history, tmp_path / "b.pdf", "root (terminal export)", None, "now")
     clock.advance(minutes=5)
     zoe_history = history_document(
-        desk.patient_history(zoe.id), desk.clinic_details(), clock.now(), LOCAL_FORMATS
+        desk.patient_history(zoe.id), desk.clinic_details(), clock.now(), LOCAL_FORMATS, team=everyone(desk)
     )
     save_pdf(desk, zoe_history, tmp_path / "c.pdf", nurse.name, nurse.id, "now")
 

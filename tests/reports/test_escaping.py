@@ -27,7 +27,7 @@ from desk_app.reports.documents import (
 from desk_app.reports.session_view import session_summary_html
 from desk_app.store.desk import PatientHistory
 from desk_app.ui.formatting import LOCAL_FORMATS
-from tests.reports.sessions import Printed, open_clinic, to_pdf, treat
+from tests.reports.sessions import Printed, everyone, open_clinic, to_pdf, treat
 from tests.support.people import administrator
 from tests.support.session_log import NURSE, Log
 from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT
@@ -65,10 +65,13 @@ def escaped(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Esc
         history = desk.patient_history(patient.id)
         return Escaped(
             record=to_pdf(
-                session_record_document(record, history.sessions, details, now, LOCAL_FORMATS), now
+                session_record_document(
+                    record, history.sessions, details, now, LOCAL_FORMATS, team=everyone(desk)
+                ),
+                now,
             ),
             aftercare=to_pdf(aftercare_document(record, details, now, LOCAL_FORMATS), now),
-            history=history_document(history, details, now, LOCAL_FORMATS),
+            history=history_document(history, details, now, LOCAL_FORMATS, team=everyone(desk)),
         )
     finally:
         clinic.close()
@@ -144,9 +147,11 @@ def test_every_template_escapes_a_patient_built_by_hand(built: SessionRecord, cl
     clinic = ClinicDetails(name=CLINIC, contact_line=CONTACT, out_of_hours_line=OUT_OF_HOURS)
     now = clock.now()
     documents = [
-        session_record_document(built, [built], clinic, now, LOCAL_FORMATS),
+        session_record_document(built, [built], clinic, now, LOCAL_FORMATS, team=[NURSE]),
         aftercare_document(built, clinic, now, LOCAL_FORMATS),
-        history_document(PatientHistory(built.patient, (built,), ()), clinic, now, LOCAL_FORMATS),
+        history_document(
+            PatientHistory(built.patient, (built,), ()), clinic, now, LOCAL_FORMATS, team=[NURSE]
+        ),
     ]
     for document in documents:
         assert "&lt;b&gt;Zoë &amp; &#34;O&#39;Brien&#34;&lt;/b&gt;" in document.html, document.kind

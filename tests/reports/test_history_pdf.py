@@ -16,7 +16,7 @@ from desk_app.domain.session import EventKind, SessionRecord
 from desk_app.reports.documents import history_document
 from desk_app.reports.formats import LocalFormats
 from desk_app.ui.formatting import LOCAL_FORMATS
-from tests.reports.sessions import OVERRIDE_REASON, Printed, open_clinic, to_pdf, treat
+from tests.reports.sessions import OVERRIDE_REASON, Printed, everyone, open_clinic, to_pdf, treat
 from tests.support.walk import SIGN_IN, tick_all
 
 # Its module fixture is built once: every test of the module runs in one worker (make test: --dist loadgroup).
@@ -52,11 +52,17 @@ def history(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> His
         third = treat(clinic, zoe, fluence=5.5, override=True, planned=3)
         now = clock.now()
         printed = to_pdf(
-            history_document(desk.patient_history(zoe.id), desk.clinic_details(), now, LOCAL_FORMATS), now
+            history_document(
+                desk.patient_history(zoe.id), desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(desk)
+            ),
+            now,
         )
         ann = clinic.register("Ann", "Smith", "1975-06-30", "AZ-01015")
         nobody = to_pdf(
-            history_document(desk.patient_history(ann.id), desk.clinic_details(), now, LOCAL_FORMATS), now
+            history_document(
+                desk.patient_history(ann.id), desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(desk)
+            ),
+            now,
         )
         bea = clinic.register("Bea", "Lloyd", "1988-09-12", "AZ-01018")
         for _ in range(2):
@@ -65,7 +71,10 @@ def history(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> His
         treat(clinic, bea, ends_course=True)
         now = clock.now()
         complete = to_pdf(
-            history_document(desk.patient_history(bea.id), desk.clinic_details(), now, LOCAL_FORMATS), now
+            history_document(
+                desk.patient_history(bea.id), desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(desk)
+            ),
+            now,
         )
         return History([first, stopped, third], printed, nobody, complete)
     finally:

@@ -30,6 +30,7 @@ from tests.reports.sessions import (
     UNPAINTED_REASON,
     Clinic,
     Printed,
+    everyone,
     open_clinic,
     to_pdf,
     treat,
@@ -67,7 +68,9 @@ class Records:
 def print_record(clinic: Clinic, record: SessionRecord) -> Printed:
     sessions = clinic.desk.patient_history(record.patient.id).sessions
     now = clinic.clock.now()
-    document = session_record_document(record, sessions, clinic.desk.clinic_details(), now, LOCAL_FORMATS)
+    document = session_record_document(
+        record, sessions, clinic.desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(clinic.desk)
+    )
     return to_pdf(document, now)
 
 
