@@ -143,13 +143,17 @@ class ChoiceEditor(FieldEditor):
             and not event.modifiers() & _CHORD_MODIFIERS
             and (step := _ARROW_STEPS.get(event.key())) is not None
         ):
-            self._choose(self.buttons.index(watched) + step, step)
+            unanswered = self.group.checkedButton() is None
+            self._choose(self.buttons.index(watched) + (0 if unanswered else step), step)
             return True
         return super().eventFilter(watched, event)
 
     def _choose(self, index: int, step: int) -> None:
-        """Choose the answer at `index`, round the group, and move the keyboard to it."""
-        button = self.buttons[index % len(self.buttons)]
+        """Choose the answer at `index` and move the keyboard to it. In a question not yet answered
+        the first arrow chooses the answer it is on (the one the nurse reads), not its neighbour;
+        the arrows stop at the ends rather than going round: a safety answer ("No") is never
+        turned into its opposite by one press too many."""
+        button = self.buttons[max(0, min(index, len(self.buttons) - 1))]
         button.setChecked(True)
         reason = Qt.FocusReason.BacktabFocusReason if step < 0 else Qt.FocusReason.TabFocusReason
         button.setFocus(reason)

@@ -45,7 +45,6 @@ from desk_app.domain.procedure import (
     ItemDef,
     ItemKind,
     Procedure,
-    Stop,
 )
 from desk_app.domain.session import Event, ItemState, ItemStatus, SessionState
 from desk_app.domain.signatures import signature_lines
@@ -82,10 +81,12 @@ SAVE_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 # What presses a button: Space and Select; and Enter, which saves the item.
 _PRESS_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Select)
 
-# For this long after the keyboard came to a hard stop by itself, a key that would confirm it or
-# choose an answer is taken for the press (or a second press) that did the item before: ignored.
+# For this long after the keyboard came to an item by itself, a key that would confirm it or choose
+# an answer is taken for the press (or a second press) that did the item before: ignored. Every
+# item, not only hard stops: a second Enter would otherwise save the next laser pass with last
+# session's settings, which nobody had read.
 KEY_GUARD = timedelta(seconds=1)
-TOO_SOON = "Key ignored: this safety check has only just come up. Check it, then press again."
+TOO_SOON = "Key ignored: this item has only just come up. Check it, then press again."
 
 
 @dataclass(frozen=True)
@@ -376,14 +377,13 @@ class ItemCard(QFrame):
 
     def guard_focus(self, clock: Clock) -> None:
         """The keyboard came to this item by itself (the session opened, the item before was saved).
-        On a hard stop, a key that confirms or answers, pressed on that control within KEY_GUARD, is
-        ignored and said: it may be the press that did the item before, or a second press of it.
-        Moving the keyboard away ends the guard (that is a deliberate step); a click never meets it."""
+        A key that confirms or answers, pressed on that control within KEY_GUARD, is ignored and
+        said: it may be the press that did the item before, or a second press of it. Moving the
+        keyboard away ends the guard (that is a deliberate step); a click never meets it."""
         self._end_guard()
-        if self.item.stop is Stop.HARD:
-            control = self.first_control()
-            self._guard = _Guard(control, clock, clock.now())
-            control.installEventFilter(self)
+        control = self.first_control()
+        self._guard = _Guard(control, clock, clock.now())
+        control.installEventFilter(self)
 
     def _end_guard(self) -> None:
         if self._guard is not None:
@@ -399,7 +399,9 @@ class ItemCard(QFrame):
         elif event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             presses = key in SAVE_KEYS or (key in _PRESS_KEYS and isinstance(watched, QAbstractButton))
-            if presses and (event.isAutoRepeat() or guard.clock.now() - guard.since < KEY_GUARD):
+            # Either way: a PC clock set back while the item waits must not hold the key for good.
+            too_soon = abs(guard.clock.now() - guard.since) < KEY_GUARD
+            if presses and (event.isAutoRepeat() or too_soon):
                 show_message(self.error, TOO_SOON, Tone.NOTE)
                 return True
             if presses:
