@@ -224,7 +224,7 @@ class ItemCard(QFrame):
         layout.addWidget(self.help)
         # The course as it stood at the start: the interval since the last session, or the plan's end.
         self.course_note = self._message_label("courseNote", layout)
-        self.course_note.setAccessibleName(f"Course: {self.item.label}")
+        self.course_note.setAccessibleDescription(f"Course: {self.item.label}")
 
         self.lock = self._message_label("lock", layout)
         self.permission = self._message_label("permission", layout)
@@ -473,7 +473,7 @@ class ItemCard(QFrame):
         line = line if not session.ended else ""
         self.course_note.setText(line)
         self.course_note.setVisible(bool(line))
-        self.course_note.setAccessibleDescription(line)
+        self.course_note.setAccessibleName(f"Course: {line}")
         self.course_note.setProperty("warning", too_soon)
         self.course_note.style().unpolish(self.course_note)
         self.course_note.style().polish(self.course_note)

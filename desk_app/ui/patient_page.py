@@ -45,10 +45,19 @@ def days_ago(days: int | None) -> str:
     return "today" if days == 0 else f"{days} day{'' if days == 1 else 's'} ago"
 
 
+def describe_as(label: QLabel, what: str) -> None:
+    """A label for one kind of thing ('Course'): its description says what it is (so tests and
+    screen readers find it), its name carries the text after it (see show_described)."""
+    label.setAccessibleDescription(what)
+    label.setAccessibleName(what)
+
+
 def show_described(label: QLabel, text: str) -> None:
-    """A label named for what it is ('Course'): a screen reader hears the name, then the text."""
+    """Show `text` in a label made by describe_as: a screen reader hears 'Course: 2 of 3 sessions
+    done…', the content in the name itself (a screen reader's review of the screen reads names)."""
     label.setText(text)
-    label.setAccessibleDescription(text)
+    what = label.accessibleDescription()
+    label.setAccessibleName(f"{what}: {text}" if text else what)
 
 
 class PatientPage(QWidget):
@@ -87,7 +96,7 @@ class PatientPage(QWidget):
         content.addWidget(self.identity_label)
         self.course_label = QLabel("", page)
         self.course_label.setObjectName("course")
-        self.course_label.setAccessibleName("Course")
+        describe_as(self.course_label, "Course")
         self.course_label.setWordWrap(True)
         content.addWidget(self.course_label)
 
@@ -124,7 +133,7 @@ class PatientPage(QWidget):
         sessions.addWidget(self.follow_ups_label)
         self.prints_label = QLabel("", sessions_box)
         self.prints_label.setObjectName("history")
-        self.prints_label.setAccessibleName("Prints and exports")
+        describe_as(self.prints_label, "Prints and exports")
         self.prints_label.setWordWrap(True)
         sessions.addWidget(self.prints_label)
         columns.addWidget(sessions_box, 2)
@@ -160,7 +169,7 @@ class PatientPage(QWidget):
         details.addWidget(self.message)
         self.changes_label = QLabel("", details_box)
         self.changes_label.setObjectName("history")
-        self.changes_label.setAccessibleName("Changes to the registration")
+        describe_as(self.changes_label, "Changes to the registration")
         self.changes_label.setWordWrap(True)
         details.addWidget(self.changes_label)
         details.addStretch(1)
@@ -251,8 +260,7 @@ class PatientPage(QWidget):
             self.prints_label,
             self.follow_ups_label,
         ):
-            label.clear()
-            label.setAccessibleDescription("")
+            show_described(label, "")
         self.follow_ups_label.setAccessibleName("No follow-ups")
         self.sessions_model.set_lines([])
         for editor in self.editors.values():

@@ -19,11 +19,12 @@ SMALL_SCREENS = {
 
 
 def heard(widget: QWidget) -> str:
-    """Everything a screen reader says of `widget`: its accessible name, value and description."""
+    """What a screen reader says of `widget` wherever it is read: its accessible name and value. Not
+    its description: Orca's review of the screen reads names, so content only there goes unheard."""
     interface = QAccessible.queryAccessibleInterface(widget)
     if interface is None:
         return ""
-    texts = (QAccessible.Text.Name, QAccessible.Text.Value, QAccessible.Text.Description)
+    texts = (QAccessible.Text.Name, QAccessible.Text.Value)
     return " ".join(part for part in (interface.text(kind) for kind in texts) if part)
 
 
@@ -41,7 +42,8 @@ def shown_text(widget: QWidget) -> str:
 def unheard(root: QWidget) -> list[str]:
     """Every visible label or button under `root` whose shown words a screen reader does not hear:
     a word of its text is missing from what it says (its name, value or description), or, for a
-    label that names a field (its buddy), from what the field says."""
+    label that names a field (its buddy), from what the field says. The accessible name carries the
+    content (found over AT-SPI with pyatspi, issue 18)."""
     problems = []
     for widget in root.findChildren(QWidget):
         text = shown_text(widget)

@@ -23,6 +23,7 @@ from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import (
     card,
     click,
+    described,
     described_text,
     find,
     open_dialog,
@@ -104,7 +105,7 @@ def toxicity_card_text(window: MainWindow) -> str:
 
 
 def course_line(window: MainWindow, label: str) -> str:
-    return find(window, QLabel, f"Course: {label}").text()
+    return described(window, QLabel, f"Course: {label}").text()
 
 
 # --- (a) the toxicity check ----------------------------------------------------------------------
@@ -368,7 +369,7 @@ def test_the_first_session_says_so_on_the_interval_check(
 ) -> None:
     show(window, nurse, desk.start_session(patient.id, nurse.id).id)
     assert course_line(window, INTERVAL) == "First session"
-    assert not find(window, QLabel, f"Course: {INTERVAL}").property("warning")
+    assert not described(window, QLabel, f"Course: {INTERVAL}").property("warning")
 
 
 @pytest.fixture

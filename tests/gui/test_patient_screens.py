@@ -18,7 +18,15 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import EventRow
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.patient_models import PAGE, PatientListModel, SessionListModel
-from tests.gui.nurse import click, find, label_text, open_dialog, type_into, type_text, visible_texts
+from tests.gui.nurse import (
+    click,
+    described_text,
+    find,
+    open_dialog,
+    type_into,
+    type_text,
+    visible_texts,
+)
 from tests.gui.test_clinical_rules_gui import signed_out
 from tests.support.walk import signed_out_session
 
@@ -84,7 +92,7 @@ def test_a_patient_page_shows_the_course_and_every_session(
 
     open_patient_page(qtbot, window, nurse, "zoe")
 
-    course = label_text(window, "Course")
+    course = described_text(window, "Course")
     assert course.startswith("2 of 3 sessions done · last session 30/12/2026, 3 days ago")
     assert "next session from 27/01/2027 (28 days after the last)" in course
     assert "planned for 03/02/2027" in course
@@ -121,7 +129,7 @@ def test_the_earliest_next_session_follows_the_procedures_interval(
 
     open_patient_page(qtbot, window, nurse, "zoe")
 
-    assert "next session from 30/12/2026 (35 days after the last)" in label_text(window, "Course")
+    assert "next session from 30/12/2026 (35 days after the last)" in described_text(window, "Course")
 
 
 def test_a_nurse_typing_john_smith_finds_him_written_with_a_cyrillic_o(
@@ -150,7 +158,7 @@ def test_changes_to_the_registration_are_kept_and_listed(
     click(qtbot, window, "Save changes")
     assert "Saved." in visible_texts(window.patient_page)
     assert desk.patient(patient.id).phone == "07700 900123"
-    changes = label_text(window, "Changes to the registration")
+    changes = described_text(window, "Changes to the registration")
     assert "25/11/2026 09:05 Ann Nurse changed Phone: '' to '07700 900123'" in changes
 
     # A 10,000-character note is refused with a message, and nothing is saved.
@@ -213,7 +221,7 @@ def test_a_past_session_opens_read_only_and_takes_an_amendment_beside_the_origin
     assert desk.session(session_id).events[-1].staff_name == "Ann Nurse"
 
     click(qtbot, window, "Back to patient")  # back where the nurse came from
-    assert label_text(window, "Course").startswith("1 of 3 sessions done")
+    assert described_text(window, "Course").startswith("1 of 3 sessions done")
     assert clock.now() - desk.session(session_id).events[-1].at == timedelta(0)
 
 

@@ -21,7 +21,7 @@ from desk_app.store.errors import StoreUnavailable
 from desk_app.store.postgres import describe
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
-from tests.gui.nurse import click, find, open_dialog, type_text, visible_texts
+from tests.gui.nurse import click, described, find, open_dialog, type_text, visible_texts
 from tests.gui.test_clinical_rules_gui import signed_out
 from tests.gui.test_patient_screens import open_patient_page
 from tests.support.people import administrator
@@ -262,7 +262,7 @@ def test_a_patients_whole_history_prints_from_the_patient_page(
     (entry,) = desk.print_log(patient.id)
     assert entry.document is DocumentKind.PATIENT_HISTORY and entry.session_id is None
     click(qtbot, dialog, "Close")
-    prints = find(window, QLabel, "Prints and exports").text()
+    prints = described(window, QLabel, "Prints and exports").text()
     assert f"{nurse.name}: patient history (" in prints and str(target) in prints
 
 

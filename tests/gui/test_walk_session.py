@@ -110,7 +110,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     confirm(qtbot, window, "Identity confirmed with two identifiers")
     type_into(qtbot, window, "Consent form version", "CF-LASER v3")
     confirm(qtbot, window, "Consent form signed")
-    assert label_text(window, "Course: Time since the last session checked") == "First session"
+    assert described_text(window, "Course: Time since the last session checked") == "First session"
     confirm(qtbot, window, "Time since the last session checked")
     click(qtbot, window, "Skin type: V")
     type_into(qtbot, window, "Test patch done on", "11/11/2026")
