@@ -249,8 +249,9 @@ class ChecklistPage(QWidget):
 
     def _build_nav(self, record: SessionRecord) -> None:
         for number, pause_point in enumerate(record.procedure.pause_points, start=1):
+            # Not checkable: a screen reader would call it a check box, "checked" meaning shown.
             button = QPushButton(f"{number}. {pause_point.title}", self.nav_box)
-            button.setCheckable(True)
+            button.setObjectName("pausePointButton")
             button.setMinimumHeight(44)
             button.clicked.connect(lambda _=False, pid=pause_point.id: self.show_pause_point(pid))
             self.nav.addWidget(button)
@@ -338,7 +339,9 @@ class ChecklistPage(QWidget):
             self._order_tabs()
         self.stack.setCurrentWidget(self.pages[pause_point_id])
         for pid, button in self.nav_buttons.items():
-            button.setChecked(pid == pause_point_id)
+            button.setProperty("shown", pid == pause_point_id)
+            button.style().unpolish(button)
+            button.style().polish(button)
         self.nav_scroll.ensureWidgetVisible(self.nav_buttons[pause_point_id])
 
     def _order_tabs(self) -> None:
@@ -361,7 +364,7 @@ class ChecklistPage(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         """On a shorter screen the pause point shown stays in sight in the scrolled list."""
         super().resizeEvent(event)
-        shown = next((button for button in self.nav_buttons.values() if button.isChecked()), None)
+        shown = next((button for button in self.nav_buttons.values() if button.property("shown")), None)
         if shown is not None:
             self.nav_scroll.ensureWidgetVisible(shown)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -136,7 +137,11 @@ def each_pause_point_unlocked(
             tick_all(desk, session_id, items, staff.id)
         window.signals.session_changed.emit(session_id)  # as after any tick: the page refreshes
         qtbot.wait(1)  # let layouts settle so sizes are real
-        assert pause_point_button(window, title).isChecked(), f"{title} is not on screen"
+        shown = pause_point_button(window, title)
+        assert shown.property("shown"), f"{title} is not on screen"
+        # A button that opens its page: a check box would be read "checked" for the page shown.
+        role = QAccessible.queryAccessibleInterface(shown).role()
+        assert role is QAccessible.Role.Button, f"{title} is announced as {role.name}"
         yield title
 
 

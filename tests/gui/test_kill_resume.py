@@ -89,7 +89,7 @@ def test_tick_shown_then_killed_is_there_after_restart_with_right_time_left(
         "With Ann Nurse",
     )
     assert described_text(window, "Gel countdown") == "43:00"
-    shown = [b.text() for b in window.checklist_page.nav_buttons.values() if b.isChecked()]
+    shown = [b.text() for b in window.checklist_page.nav_buttons.values() if b.property("shown")]
     assert shown == ["▶ 3. Wait"]
     open_pause_point(qtbot, window, "Anaesthetic")
     assert described_text(window, "Status of Gel applied: start the countdown") == "✓ Done 09:00 · AN"
