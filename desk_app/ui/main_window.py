@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
         for watcher in (self.idle, self.plain_labels):
             QApplication.instance().installEventFilter(watcher)
         self.locked = False  # the screen locked itself or was locked: no record shows until a PIN
+        # Switch staff was pressed: the desk is handed over, and until the next PIN nobody is at it
+        # (the keys and alert buttons act for nobody; the pages behind are emptied as on a lock).
+        self.switching = False
         self.idle_limit = timedelta(minutes=ClinicDetails().idle_lock_minutes)
         self._database_busy = False
         self.demo = desk.is_demo()
@@ -334,7 +337,7 @@ class MainWindow(QMainWindow):
     # --- pages -----------------------------------------------------------------------------------
 
     def current_staff(self) -> Staff | None:
-        return None if self.locked else self.staff
+        return None if self.locked or self.switching else self.staff
 
     def _read_idle_limit(self) -> None:
         """The clinic's idle-lock minutes, read at each sign-in, after Clinic details is saved and when
@@ -422,9 +425,11 @@ class MainWindow(QMainWindow):
         staff = self.staff
         if self.locked:
             self.staff_label.setText("Locked")
+        elif self.switching:
+            self.staff_label.setText("Switching staff")
         else:
             self.staff_label.setText(f"At the desk: {staff.name} ({staff.initials})" if staff else "")
-        working = staff is not None and not self.locked
+        working = self.current_staff() is not None
         for action in (
             self.board_action,
             self.patients_action,
@@ -464,10 +469,17 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.sign_in_page)
 
     def show_switch(self) -> None:
-        """Someone else steps up to the desk: their PIN."""
+        """Someone else steps up to the desk: their PIN. Until then nobody is at it: whoever was
+        cannot be acted for (an alert acknowledged in their name), and no record stays behind."""
+        if self.current_staff() is None:
+            return
+        self.switching = True
+        self._close_dialogs()
         self.checklist_page.close_session()
+        self._forget_patients()
         self.sign_in_page.open(SignInMode.PIN)
         self.stack.setCurrentWidget(self.sign_in_page)
+        self._update_staff_label()
 
     def lock(self, idle: bool) -> None:
         """Hide every record: the lock screen names patients by first name only; countdowns go on."""
@@ -546,7 +558,7 @@ class MainWindow(QMainWindow):
                 self._tell(f"The sign-out was not recorded. {error}")
         self._close_dialogs()
         self._forget_patients()  # the session, if one is open, closes with the sign-in page
-        self.staff, self.locked = None, False
+        self.staff, self.locked, self.switching = None, False, False
         self.reads_register = False
         self._update_staff_label()
         self.show_sign_in()
@@ -560,7 +572,7 @@ class MainWindow(QMainWindow):
         self.staff = staff
         self._read_idle_limit()
         self.idle.touch()
-        self.locked = False
+        self.locked = self.switching = False
         self._read_laser_operators()
         self._read_register_access()
         self.alert_message.setVisible(False)

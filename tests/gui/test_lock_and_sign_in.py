@@ -95,6 +95,34 @@ def test_the_locked_window_names_no_patient_in_any_widget_or_on_the_accessibilit
     ]
 
 
+def test_switch_staff_hands_the_desk_over_acting_for_nobody_and_leaving_no_record_behind(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    """Between Switch staff and the next PIN, the nurse who stepped away is not at the desk: the
+    acknowledge key or an alert's button must not answer an alert in her name, and the pages behind
+    the sign-in page keep no patient's name."""
+    sessions = four_alerts(window, desk, nurse, clock)
+    window.show_patient(desk.session(sessions[0]).patient.id)
+    window.show_home()
+    activate(qtbot, window)
+    qtbot.keyClick(
+        window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    QApplication.processEvents()
+    assert window.stack.currentWidget() is window.sign_in_page
+
+    events_before = [len(desk.session(s).events) for s in sessions]
+    keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_K, keys)
+    window.acknowledge_top_alert()
+    assert [len(desk.session(s).events) for s in sessions] == events_before, "acknowledged for nobody"
+    assert window.banner.findChildren(QAbstractButton) == [] or not any(
+        b.isVisible() for b in window.banner.findChildren(QAbstractButton)
+    ), "no Acknowledge while nobody is at the desk"
+    assert leaks(window) == []
+    assert window.staff_label.text() == "Switching staff"
+
+
 def test_at_the_desk_is_heard_as_it_reads(window: MainWindow, nurse: Staff) -> None:
     window.set_staff(nurse)
     assert heard(window.staff_label) == "At the desk: Ann Nurse (AN)"
