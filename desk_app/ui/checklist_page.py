@@ -132,7 +132,7 @@ class ChecklistPage(QWidget):
         self._devices_read_on: date | None = None  # read again each day and on every reload
         self._build()
         next_item = QShortcut(QKeySequence(NEXT_ITEM_KEYS), self)
-        next_item.activated.connect(lambda: self._focus_next_item(by_itself=False))
+        next_item.activated.connect(lambda: self.focus_next_item(by_itself=False))
         signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)
         signals.changed_elsewhere.connect(self._reload)
@@ -308,7 +308,7 @@ class ChecklistPage(QWidget):
         self.message.clear()
         self._last_current = None
         self.refresh()
-        self._focus_next_item()
+        self.focus_next_item()
         record_opening(self.context, record.patient.id, Opened.SESSION, record.id, self.message)
 
     def close_session(self) -> None:
@@ -595,7 +595,7 @@ class ChecklistPage(QWidget):
         if problem:
             self.cards[item_id].show_error(problem)
         else:
-            self._focus_next_item()
+            self.focus_next_item()
 
     def _ask_signature(self, session_id: int, staff: Staff) -> None:
         """Sign and lock takes the operator's PIN at this moment (and a clinician's, where asked)."""
@@ -619,7 +619,7 @@ class ChecklistPage(QWidget):
         dialog = SignDialog(self, staff, SIGNATURE_MEANING, clinicians, sign)
         dialog.open()
 
-    def _focus_next_item(self, by_itself: bool = True) -> None:
+    def focus_next_item(self, by_itself: bool = True) -> None:
         """The keyboard goes to the next item to do, on its pause point, scrolled into view: when the
         session opens, after a tick, and on NEXT_ITEM_KEYS. Moved there `by_itself` (not by the
         nurse's key), a hard stop ignores a confirming key for a moment (ItemCard.guard_focus)."""
@@ -665,7 +665,7 @@ class ChecklistPage(QWidget):
                         session_id, item_id, reason, clinician_id, staff.id, typed[clinician_id]
                     )
                 )
-                return self._cleared(item_id, problem) if focus_after else problem
+                return self._cleared(item_id, problem) if focus_after else self._then_next_item(problem)
 
             return with_pin_change(asking, self.desk, {clinician_id: pin}, attempt)
 
@@ -680,9 +680,18 @@ class ChecklistPage(QWidget):
         asking.open()
 
     def _cleared(self, item_id: str, problem: str | None) -> str | None:
-        """Once the stop is cleared, the keyboard goes to the item's questions, to ask them again."""
+        """Once the stop is cleared, the keyboard goes to the item's questions, to ask them again
+        (guarded: the Enter that confirmed the dialog must not answer them)."""
         if problem is None and item_id in self.cards:
             self.cards[item_id].first_control().setFocus()
+            self.cards[item_id].guard_focus(self.clock)
+        return problem
+
+    def _then_next_item(self, problem: str | None) -> str | None:
+        """After a dialog's action went through, the keyboard goes on to the next item to do: the
+        button that opened the dialog (Override, Undo) may be gone, leaving the keyboard nowhere."""
+        if problem is None:
+            self.focus_next_item()
         return problem
 
     def _ask_correction(self, item_id: str) -> None:
@@ -696,7 +705,9 @@ class ChecklistPage(QWidget):
             f"Undo: {label}",
             "What was recorded stays in the record; this is added after it, with your name and "
             "the reason. Then do the item again.",
-            lambda reason: self._commit(lambda: self.desk.correct(session_id, item_id, reason, staff.id)),
+            lambda reason: self._then_next_item(
+                self._commit(lambda: self.desk.correct(session_id, item_id, reason, staff.id))
+            ),
             ok_text="Undo",
         ).open()
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QPushButton,
     QStackedWidget,
     QToolBar,
     QToolButton,
@@ -331,8 +332,24 @@ class MainWindow(QMainWindow):
             self.alert_message.setVisible(True)
             return
         self.alert_message.setVisible(False)
+        from_banner = self.banner.isAncestorOf(QApplication.focusWidget())
         self.signals.session_changed.emit(alert.session_id)
         self.alert_centre.check()
+        if from_banner:  # once the new lines are shown (the next turn of the event loop)
+            QTimer.singleShot(0, self._focus_after_acknowledging)
+
+    def _focus_after_acknowledging(self) -> None:
+        """The Acknowledge pressed by keyboard went with its line: the keyboard goes to the next
+        line's, or back into the page where it was, never nowhere."""
+        buttons = [b for b in self.banner.findChildren(QPushButton) if b.isVisibleTo(self.banner)]
+        if self.current_staff() is None:
+            return
+        if buttons:
+            buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
+        elif self.stack.currentWidget() is self.checklist_page:
+            self.checklist_page.focus_next_item()
+        elif (last := self.stack.currentWidget().focusWidget()) is not None:
+            last.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- pages -----------------------------------------------------------------------------------
 

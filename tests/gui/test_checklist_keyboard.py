@@ -236,3 +236,21 @@ def test_a_click_confirms_a_hard_stop_at_once(
     assert ticked(desk, session_id)[-2:] == ["identity_read_back", "gel_removed"]
     anaesthetic_toxicity: QWidget = QApplication.focusWidget()
     assert control_name(anaesthetic_toxicity) == "Numb lips or tongue: No"
+
+
+def test_after_an_undo_by_keyboard_the_keyboard_is_on_the_item_to_do_again(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    """The Undo button goes with the tick it undid: the keyboard must not be left nowhere."""
+    session_id = opened(qtbot, window, desk, nurse, {"identity": SIGN_IN["identity"]})
+    card(window, IDENTITY).correct.setFocus(Qt.FocusReason.TabFocusReason)
+    press(qtbot, Qt.Key.Key_Return)
+    dialog = open_dialog()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=1000)
+    type_text(dialog.findChild(QPlainTextEdit), "Ticked for the wrong patient")
+    click(qtbot, dialog, "Undo")
+    assert ticked(desk, session_id) == ["identity"]
+    assert [e.kind for e in desk.session(session_id).events][-1] is EventKind.CORRECTION
+    assert not dialog.isVisible()
+    activate(qtbot, window)  # as the desktop gives the window back its keyboard
+    assert focused() == "Second identifier checked: Date of birth"

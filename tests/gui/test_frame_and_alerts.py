@@ -120,6 +120,18 @@ def test_the_acknowledge_key_answers_the_top_alert_and_records_who(
     assert ACKNOWLEDGE_KEYS == "Ctrl+Shift+K"
 
 
+def test_acknowledged_by_keyboard_the_keyboard_goes_to_the_next_alert(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    four_alerts(window, desk, nurse, clock)
+    activate(qtbot, window)
+    first = window.banner.findChildren(QPushButton, "acknowledgeButton")[0]
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(first, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: QApplication.focusWidget().accessibleName().startswith("Acknowledge: "))
+    assert QApplication.focusWidget().accessibleName().startswith("Acknowledge: Siân Pritchard")
+
+
 def test_the_window_opens_at_its_size_on_a_big_screen_and_maximised_on_a_small_one(
     window: MainWindow,
 ) -> None:
