@@ -132,6 +132,7 @@ class ChecklistPage(QWidget):
         self._devices_read_on: date | None = None  # read again each day and on every reload
         self._build()
         next_item = QShortcut(QKeySequence(NEXT_ITEM_KEYS), self)
+        next_item.setWhatsThis("Session: go to the next item to do")  # read by the F1 sheet
         next_item.activated.connect(lambda: self.focus_next_item(by_itself=False))
         signals.second_passed.connect(self._on_second)
         signals.session_changed.connect(self._on_session_changed)

@@ -435,12 +435,12 @@ class HomePage(QWidget):
                 self.cards_layout.removeWidget(widget)
                 self.cards_layout.insertWidget(index, widget)
             self.card_widgets = order
+            self._order_tabs()  # only when the cards change: not every second
         staff = self.current_staff()
         now = self.sessions.clock.now()
         for widget, card in zip(self.card_widgets, cards, strict=True):
             widget.show_card(card, now, staff)
         self.no_sessions.setVisible(not cards)
-        self._order_tabs()
 
     def _order_tabs(self) -> None:
         """Tab follows the reading order: the lasers' checks, the board top card first, then the

@@ -171,6 +171,8 @@ def test_f1_opens_a_sheet_of_every_key_and_screen_and_esc_closes_it(
     assert [key for key in keys if key not in shown.splitlines()] == []
     for screen in ("Board", "Session", "Patients", "Follow-up calls", "Locked"):
         assert screen in shown.splitlines()
+    lines = shown.splitlines()
+    assert lines[lines.index("Ctrl+J") + 1] == "Session: go to the next item to do", "each key says what"
 
     assert unheard(sheet) == []
 
