@@ -596,7 +596,11 @@ class HomePage(QWidget):
         current = self.chosen_item()
         if self.current_staff() is None or current is None:
             return
-        patient: Patient = current.data(PATIENT_ROLE)
+        try:  # as stored now: another desk may have corrected the name or birth date since the search
+            patient: Patient = self.desk.patient(current.data(PATIENT_ROLE).id)
+        except DomainError as error:
+            self._say(str(error))
+            return
         ask(
             self,
             QMessageBox.Icon.Question,

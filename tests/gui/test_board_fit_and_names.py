@@ -206,6 +206,20 @@ def test_no_patient_is_chosen_and_a_session_starts_only_once_the_nurse_confirms_
     assert session.patient.clinic_number == "AZ-00002"
 
 
+def test_the_confirmation_shows_the_patient_as_stored_now_not_as_found(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    """Another desk corrects the date of birth after this desk's search: the nurse confirms the
+    patient against what is on record, not against the list's old line."""
+    patient_id = _patient(desk, nurse, 2, "Siân", "Pritchard")
+    window.set_staff(nurse)
+    results = find(window, QListWidget, "Patients found")
+    results.setCurrentRow(0)
+    desk.update_patient(patient_id, {"date_of_birth": "1990-03-02"}, nurse.id)  # as from another desk
+    click(qtbot, window, "Start session")
+    assert "Born 02/03/1990" in open_dialog().text()
+
+
 # --- 1, 5, 6. each page on a small screen; every word heard; durations in words ------------------
 
 
