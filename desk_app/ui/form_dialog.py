@@ -5,7 +5,7 @@ follows the reading order, and Cancel (a click, Enter or Esc) never throws away 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -131,6 +131,16 @@ class DeskDialog(QDialog):
             self.cancel()
             return
         super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """The title bar's close button (or Alt+F4) is a Cancel: it asks before dropping typed text.
+        The app itself closes dialogs with reject() (the lock), which never asks: a question must
+        not hold a lock up."""
+        if self._texts_when_shown not in (None, self._typed_texts()):
+            event.ignore()
+            self.cancel()
+            return
+        super().closeEvent(event)
 
 
 class FormDialog(DeskDialog):

@@ -32,7 +32,10 @@ def _flush_widgets(qapp: QApplication) -> Iterator[None]:
     """Close leftovers and deliver deferred deletes, so no widget dies inside the next test."""
     yield
     for widget in QApplication.topLevelWidgets():
-        widget.close()
+        if isinstance(widget, QDialog):
+            widget.reject()  # close() would ask first about anything typed in it
+        else:
+            widget.close()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 

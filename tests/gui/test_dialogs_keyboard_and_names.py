@@ -230,6 +230,18 @@ def test_enter_on_cancel_keeps_a_typed_reason(qtbot: QtBot, people: People) -> N
     assert not dialog.isVisible()
 
 
+def test_the_title_bars_close_button_asks_before_dropping_a_typed_reason(
+    qtbot: QtBot, people: People
+) -> None:
+    dialog = opened(qtbot, "override", people)
+    type_text(dialog.text, "Test patch healed well")
+    dialog.windowHandle().close()  # as the title bar's close button does, through the window system
+    (question,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert question.defaultButton().text() == KEEP
+    qtbot.keyClick(question, Qt.Key.Key_Return)
+    assert dialog.isVisible() and dialog.text.toPlainText() == "Test patch healed well"
+
+
 def test_a_saved_pdf_is_said_in_green_and_a_refusal_in_red(
     qtbot: QtBot, people: People, tmp_path: Path
 ) -> None:
