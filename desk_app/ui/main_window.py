@@ -44,6 +44,7 @@ from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
 from desk_app.ui.home_page import HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
+from desk_app.ui.lock_key import LockKeyInDialogs
 from desk_app.ui.patient_page import PatientPage
 from desk_app.ui.patients_page import PatientsPage
 from desk_app.ui.plain_text import PlainTextLabels
@@ -170,6 +171,8 @@ class MainWindow(QMainWindow):
         self.patient_page.back_requested.connect(self.show_patients)
         self.follow_up_page.back_requested.connect(self.show_home)
         self._build_toolbar()
+        self.lock_key = LockKeyInDialogs(self.lock_action, self)
+        QApplication.instance().installEventFilter(self.lock_key)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
@@ -121,6 +129,25 @@ def test_switch_staff_hands_the_desk_over_acting_for_nobody_and_leaving_no_recor
     ), "no Acknowledge while nobody is at the desk"
     assert leaks(window) == []
     assert window.staff_label.text() == "Switching staff"
+
+
+def test_ctrl_l_locks_from_inside_a_dialog_and_the_dialog_goes(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    """A modal dialog blocks the window's shortcuts: the lock key must work there too (found over
+    AT-SPI: with a note being written, Ctrl+L did nothing and the names stayed on screen)."""
+    sessions = four_alerts(window, desk, nurse, clock)
+    window.show_session(sessions[0])
+    activate(qtbot, window)
+    note = next(b for b in window.checklist_page.footer_buttons if b.text().startswith("Note on session"))
+    qtbot.mouseClick(note, Qt.MouseButton.LeftButton)
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible())
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=1000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    QApplication.processEvents()
+    assert window.locked
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    assert leaks(window) == []
 
 
 def test_at_the_desk_is_heard_as_it_reads(window: MainWindow, nurse: Staff) -> None:
