@@ -66,6 +66,8 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info
 
-# README screenshots from real windows on a virtual screen (needs: apt-get install xvfb).
+# README screenshots from real windows on a virtual screen (needs: apt-get install xvfb): a 1366x768
+# clinic PC, and a 1920x1080 screen at 150% (pictures ending -150).
 screenshots: $(STAMP)
-	xvfb-run -a -s "-screen 0 1280x860x24" $(BIN)/python -m tests.support.screenshots
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m tests.support.screenshots
+	QT_SCALE_FACTOR=1.5 xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m tests.support.screenshots -150

@@ -40,8 +40,9 @@ def main() -> None:
         app = QApplication(sys.argv[:1])
         load_style(app)
         window = build_window(url, SystemClock())
-        window.move(0, 0)
-        window.show()  # the window sizes itself to the screen
+        # Maximised, as on a small clinic screen (Xvfb has no window manager to do it, nor a title bar).
+        window.setGeometry(app.primaryScreen().availableGeometry())
+        window.show()
         window.set_staff(window.desk.list_staff()[0])
         sessions = window.desk.sessions_in_progress()
 
