@@ -34,9 +34,9 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
-from desk_app.ui.page_footer import footer_below
+from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.tab_order import tab_in_reading_order
-from desk_app.ui.widgets import Tone, message_label, scrolling_page, show_message
+from desk_app.ui.widgets import Tone, message_label, show_message
 
 COLUMNS = ("Device", "Wavelengths", "Class", "Eyewear marking", "LPA", "Next service", "Status")
 _SHORT_COLUMNS = [COLUMNS.index(name) for name in ("Wavelengths", "Class", "Next service")]
@@ -102,7 +102,7 @@ class LaserDevicesPage(QWidget):
         # Another desk's check (a failed one takes a laser out of use) and midnight change the status.
         context.signals.changed_elsewhere.connect(self._changed_elsewhere)
         context.signals.second_passed.connect(self._on_second)
-        page, layout = scrolling_page(self)
+        page, layout, footer = page_with_footer(self)
         title = QLabel("Laser devices", page)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
@@ -170,7 +170,6 @@ class LaserDevicesPage(QWidget):
         back = QPushButton("Back to board", self)
         back.clicked.connect(self.back_requested)
         back.setMinimumHeight(44)
-        footer = footer_below(self, layout)
         footer.addStretch(1)
         footer.addWidget(back)
         tab_in_reading_order(self)

@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QHideEvent, QKeyEvent, QResizeEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QHideEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -44,7 +44,7 @@ from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
 from desk_app.ui.scrolling import scrolling_column
-from desk_app.ui.widgets import ask, message_label
+from desk_app.ui.widgets import DownToResults, ask, message_label
 
 log = logging.getLogger(__name__)
 PRE_USE_CHECK = "Do the pre-use check"
@@ -248,7 +248,7 @@ class HomePage(QWidget):
         # Down or Enter in the search goes to the list: the nurse then chooses the patient there.
         self.search_edit.returnPressed.connect(self._to_results)
         find.addWidget(self.search_edit)
-        self.search_edit.installEventFilter(self)
+        DownToResults(self.search_edit, self._to_results)
         self.results = QListWidget(find_box)
         self.results.setAccessibleName("Patients found")
         self.results.setMinimumHeight(RESULTS_MIN_HEIGHT)
@@ -506,18 +506,6 @@ class HomePage(QWidget):
             self._add_result(patient)
         self._on_selection_changed()
         return True
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Down in the search field goes to the list of patients found, as Enter does."""
-        if (
-            watched is self.search_edit
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Down
-        ):
-            self._to_results()
-            return True
-        return super().eventFilter(watched, event)
 
     def _to_results(self) -> None:
         """To the list, the first patient chosen (the nurse's own key press) unless one already is."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -19,7 +19,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.patient_models import PatientListModel
-from desk_app.ui.widgets import message_label, row_table
+from desk_app.ui.widgets import DownToResults, message_label, row_table
 
 
 class PatientsPage(QWidget):
@@ -44,7 +44,7 @@ class PatientsPage(QWidget):
         self.search_edit.textChanged.connect(self._typed)
         # Down or Enter in the search goes to the list, the first patient chosen by that key press.
         self.search_edit.returnPressed.connect(self._to_table)
-        self.search_edit.installEventFilter(self)
+        DownToResults(self.search_edit, self._to_table)
         row.addWidget(self.search_edit, 1)
         self.archived = QCheckBox("Include archived patients", self)
         self.archived.toggled.connect(self._typed)
@@ -98,18 +98,6 @@ class PatientsPage(QWidget):
 
     def _on_selection_changed(self) -> None:
         self.open_button.setEnabled(self.chosen().isValid())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Down in the search field goes to the list of patients found, as Enter does."""
-        if (
-            watched is self.search_edit
-            and event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Down
-        ):
-            self._to_table()
-            return True
-        return super().eventFilter(watched, event)
 
     def _to_table(self) -> None:
         if not self.model.rowCount():

@@ -42,11 +42,11 @@ from desk_app.reports.laser_register import (
 from desk_app.store.desk import Desk
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
-from desk_app.ui.page_footer import footer_below
 from desk_app.ui.patient_models import _RowsModel
 from desk_app.ui.printing import ask_file_to_save, ask_to_replace
+from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.tab_order import tab_in_reading_order
-from desk_app.ui.widgets import Tone, message_label, row_table, scrolling_page, show_message
+from desk_app.ui.widgets import Tone, message_label, row_table, show_message
 
 DEFAULT_DAYS = 30
 MEASURED_ROWS = 50
@@ -88,7 +88,7 @@ class LaserRegisterPage(QWidget):
         self.scope: RegisterScope | None = None  # what the table shows
         self.register: LaserRegister | None = None
         self._shown_texts = ("", "")  # the From and To fields' texts when the table was read
-        _page, layout = scrolling_page(self)
+        _page, layout, buttons = page_with_footer(self)  # the buttons in view, under the page
         title = QLabel("Laser treatment register", self)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
@@ -145,7 +145,6 @@ class LaserRegisterPage(QWidget):
         self.message = message_label(self, visible=False)
         layout.addWidget(self.message)
 
-        buttons = footer_below(self, layout)  # in view, under the page that scrolls
         self.csv_button = QPushButton("Save as CSV…", self)
         self.csv_button.clicked.connect(lambda: self._ask_path("csv"))
         self.pdf_button = QPushButton("Save as PDF…", self)

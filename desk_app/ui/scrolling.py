@@ -1,10 +1,10 @@
-"""A column of a page that scrolls up and down on its own, so a page fits a small screen (issue 18)
-with its footer buttons outside it, always in view."""
+"""Pages that scroll up and down on their own, so a page fits a small screen (issue 18) with its
+footer buttons outside it, always in view."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QStyle, QVBoxLayout, QWidget
 
 
 def scrolling_column(parent: QWidget) -> tuple[QScrollArea, QVBoxLayout]:
@@ -23,3 +23,27 @@ def scrolling_column(parent: QWidget) -> tuple[QScrollArea, QVBoxLayout]:
     scroll.viewport().setAutoFillBackground(False)
     column.setAutoFillBackground(False)
     return scroll, layout
+
+
+def page_with_footer(owner: QWidget) -> tuple[QWidget, QVBoxLayout, QHBoxLayout]:
+    """`owner` laid out as a page that scrolls above a row that stays in view. Returns the page's
+    content (to parent its widgets), the column to fill, and the footer row for its buttons."""
+    outer = QVBoxLayout(owner)
+    outer.setContentsMargins(0, 0, 0, 0)
+    scroll, column = scrolling_column(owner)
+    outer.addWidget(scroll, 1)
+    style = owner.style()
+    margin = {
+        side: style.pixelMetric(metric)
+        for side, metric in (
+            ("left", QStyle.PixelMetric.PM_LayoutLeftMargin),
+            ("top", QStyle.PixelMetric.PM_LayoutTopMargin),
+            ("right", QStyle.PixelMetric.PM_LayoutRightMargin),
+            ("bottom", QStyle.PixelMetric.PM_LayoutBottomMargin),
+        )
+    }
+    column.setContentsMargins(margin["left"], margin["top"], margin["right"], margin["bottom"])
+    footer = QHBoxLayout()
+    footer.setContentsMargins(margin["left"], 0, margin["right"], margin["bottom"])
+    outer.addLayout(footer)
+    return scroll.widget(), column, footer

@@ -35,10 +35,10 @@ from desk_app.store.desk import Desk
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, long_day
-from desk_app.ui.page_footer import footer_below
+from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.staff_pages import StaffForm
 from desk_app.ui.tab_order import tab_in_reading_order
-from desk_app.ui.widgets import Tone, message_label, scrolling_page, show_message
+from desk_app.ui.widgets import Tone, message_label, show_message
 
 _COLUMNS = ("Name", "Initials", "Role", "Active", "Can sign in", "Account")
 TRAINED = "Date trained"
@@ -72,7 +72,7 @@ class StaffAdminPage(QWidget):
         super().__init__(parent)
         self.desk, self.current_staff = desk, current_staff
         self.members: list[Staff] = []
-        page, layout = scrolling_page(self)
+        page, layout, footer = page_with_footer(self)
         title = QLabel("Staff", self)
         title.setObjectName("pageTitle")
         layout.addWidget(title)
@@ -130,7 +130,6 @@ class StaffAdminPage(QWidget):
         layout.addWidget(add_box)
         layout.addWidget(PermissionsBox(desk.permissions, self))
         # Below the page that scrolls, always in view: the way back, and the check of the records.
-        footer = footer_below(self, layout)
         back = QPushButton("Back to board", self)
         back.clicked.connect(self.back_requested)
         self.verify_button = QPushButton("Verify records", self)

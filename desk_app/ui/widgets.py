@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QLineEdit,
     QMessageBox,
-    QScrollArea,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -56,20 +56,6 @@ def row_table(parent: QWidget, name: str, model: QAbstractItemModel) -> QTableVi
     return table
 
 
-def scrolling_page(owner: QWidget) -> tuple[QWidget, QVBoxLayout]:
-    """A page that scrolls as a whole inside `owner`: on a small screen its forms and buttons stay
-    within reach. Returns the page and its column to fill."""
-    outer = QVBoxLayout(owner)
-    outer.setContentsMargins(0, 0, 0, 0)
-    scroll = QScrollArea(owner)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    outer.addWidget(scroll)
-    page = QWidget(scroll)
-    scroll.setWidget(page)
-    return page, QVBoxLayout(page)
-
-
 def ask(
     parent: QWidget,
     icon: QMessageBox.Icon,
@@ -89,3 +75,22 @@ def ask(
     question.setEscapeButton(no_button)
     question.buttonClicked.connect(lambda button: answered(button is yes_button))
     question.open()
+
+
+class DownToResults(QObject):
+    """Installed on a search field: Down goes to the list of what was found, as Enter does."""
+
+    def __init__(self, field: QLineEdit, go_to_results: Callable[[], None]) -> None:
+        super().__init__(field)
+        self.go_to_results = go_to_results
+        field.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self.go_to_results()
+            return True
+        return False
