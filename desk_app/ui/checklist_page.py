@@ -7,7 +7,6 @@ so nothing is shown as done that was not committed.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
@@ -40,6 +39,7 @@ from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.store.access import Opened
 from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
+from desk_app.ui import tab_order
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import (
@@ -358,9 +358,7 @@ class ChecklistPage(QWidget):
             for widget in self.stack.findChildren(QWidget)
             if widget.focusPolicy() != Qt.FocusPolicy.NoFocus and widget.window() is window
         ]
-        order = [*self.nav_buttons.values(), *in_chain, self.summary, *self.footer_buttons]
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        tab_order.chain([*self.nav_buttons.values(), *in_chain, self.summary, *self.footer_buttons])
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         """On a shorter screen the pause point shown stays in sight in the scrolled list."""

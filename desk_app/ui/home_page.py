@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
@@ -36,6 +35,7 @@ from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.store.desk import SessionAlreadyInProgress
 from desk_app.store.patients import SEARCH_LIMIT, PossibleDuplicate
+from desk_app.ui import tab_order
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FOLLOW_UP_KEYS
@@ -447,24 +447,24 @@ class HomePage(QWidget):
         patient search, its list and buttons, the follow-up calls and the register form."""
         checks = [button for line in self._laser_lines() for button in line.findChildren(QPushButton)]
         cards = [w for widget in self.card_widgets for w in (widget.open_button, widget.take_over_button)]
-        chain = [
-            *checks,
-            *cards,
-            self.search_edit,
-            self.results,
-            self.start_button,
-            self.record_button,
-            self.open_running_button,
-            self.follow_up_button,
-            self.given_edit,
-            self.family_edit,
-            self.birth_edit,
-            self.number_edit,
-            self.register_button,
-            self.register_anyway_button,
-        ]
-        for before, after in itertools.pairwise(chain):
-            QWidget.setTabOrder(before, after)
+        tab_order.chain(
+            [
+                *checks,
+                *cards,
+                self.search_edit,
+                self.results,
+                self.start_button,
+                self.record_button,
+                self.open_running_button,
+                self.follow_up_button,
+                self.given_edit,
+                self.family_edit,
+                self.birth_edit,
+                self.number_edit,
+                self.register_button,
+                self.register_anyway_button,
+            ]
+        )
 
     def _laser_lines(self) -> list[QWidget]:
         lines = (self.lasers_column.itemAt(index).widget() for index in range(self.lasers_column.count()))

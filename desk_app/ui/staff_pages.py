@@ -32,6 +32,7 @@ from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
+from desk_app.ui import tab_order
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.widgets import message_label
@@ -282,9 +283,7 @@ class SignInPage(QWidget):
 
     def _order_tabs(self) -> None:
         """The names first, as the page reads: they are made after the field and the buttons."""
-        chain = [*self.staff_buttons, self.secret, self.sign_in_button, self.password_button]
-        for before, after in zip(chain, chain[1:], strict=False):
-            QWidget.setTabOrder(before, after)
+        tab_order.chain([*self.staff_buttons, self.secret, self.sign_in_button, self.password_button])
 
     def _show_secret_kind(self) -> None:
         kind = "Password" if self.use_password else "PIN"

@@ -39,7 +39,12 @@ def reading_order(root: QWidget) -> list[QWidget]:
     return found
 
 
+def chain(controls: list[QWidget]) -> None:
+    """Tab goes through `controls` in this order."""
+    for before, after in pairwise(controls):
+        QWidget.setTabOrder(before, after)
+
+
 def tab_in_reading_order(root: QWidget) -> None:
     """Chain Tab through the controls under `root` in reading order."""
-    for before, after in pairwise(reading_order(root)):
-        QWidget.setTabOrder(before, after)
+    chain(reading_order(root))
