@@ -293,8 +293,10 @@ class DeviceEditor(FieldEditor):
     def prefer(self, last_session: Mapping[str, Any] | None) -> None:
         """Choose last session's laser (its stored snapshot) if it may be used today. If it may not,
         choose none, so that the nurse chooses, and say why under the list: another laser is never
-        chosen in its place unseen. With no last session's laser, the first that may be used (or, if
-        none may, the first listed, so that its hard stop is read under the list)."""
+        chosen in its place unseen. With no last session's laser, the one laser that may be used; of
+        several, none (each has its own eyewear marking: the nurse says which is in the room, not
+        the order of a list); if none may be used, the first listed, so that its hard stop is read
+        under the list."""
         self._last_session = last_session
         if last_session is not None:
             use = self._use_of(last_session)
@@ -302,8 +304,10 @@ class DeviceEditor(FieldEditor):
                 self.set_value(use.device.id)
         else:
             usable = [use.device.id for use in self.uses.values() if use.stop is None]
-            if usable or self.uses:
-                self.set_value((usable or list(self.uses))[0])
+            if len(usable) == 1:
+                self.set_value(usable[0])
+            elif not usable and self.uses:
+                self.set_value(next(iter(self.uses)))
         self._say_last_session()
 
     def _use_of(self, stored: Mapping[str, Any]) -> DeviceUse | None:

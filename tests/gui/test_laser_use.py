@@ -281,7 +281,11 @@ def test_the_eyewear_marking_follows_the_laser_chosen_and_a_pass_names_a_laser_n
     lasers = laser_list(eyewear)
     spare = "Fotona SP Dynamis (serial SP-2)"
     assert entries(lasers) == [f"{spare} — not checked today", LASER_NAME, CO2_NAME]
-    assert lasers.currentText() == LASER_NAME
+    assert lasers.currentText() == "", "two lasers may be used: the nurse says which, not the list"
+    click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
+    assert "Done" not in eyewear.status.text(), "no laser chosen: nothing confirmed"
+    assert "Laser device: please fill this in." in visible_texts(eyewear)
+    choose(qtbot, lasers, LASER_NAME)
     marking = f"Eyewear marking to check on every pair: {TEST_LASER_MARKING}"
     assert find(eyewear, QLabel, marking).isVisible()
     choose(qtbot, lasers, CO2_NAME)
