@@ -217,6 +217,7 @@ class SignInPage(QWidget):
         layout.addLayout(self.buttons_box)
         layout.addStretch(1)
         self.group = QButtonGroup(self)
+        self.group.buttonToggled.connect(lambda _button, _checked: self._one_tab_stop())
         form = QFormLayout()
         self.secret = secret_edit(self, "Password")
         self.secret_label = QLabel("Password", self)
@@ -279,7 +280,15 @@ class SignInPage(QWidget):
             self.buttons_box.addWidget(button)
             button.show()  # the page may already be on screen
             self.staff_buttons.append(button)
+        self._one_tab_stop()
         self._order_tabs()
+
+    def _one_tab_stop(self) -> None:
+        """The names are one Tab stop, at the name chosen (the first, while none is): Tab coming
+        round lands on who is at the desk, not on the first listed; the arrows move among them."""
+        stop = self.group.checkedButton() or (self.staff_buttons[0] if self.staff_buttons else None)
+        for button in self.staff_buttons:
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if button is stop else Qt.FocusPolicy.ClickFocus)
 
     def _order_tabs(self) -> None:
         """The names first, as the page reads: they are made after the field and the buttons."""

@@ -191,6 +191,20 @@ def test_the_lock_screen_tabs_from_your_name_to_your_pin(
     assert walked == ["Ann Nurse (AN) · nurse", "PIN", "Sign in", "Use my password instead"]
 
 
+def test_tab_comes_round_to_the_name_chosen_not_the_first_listed(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
+) -> None:
+    """Found over AT-SPI: from 'Use my password instead', Tab went to the first name listed, not to
+    the one chosen; the names are one Tab stop, at the name chosen (arrows move among them)."""
+    window.set_staff(clinician)
+    window.lock(idle=False)
+    activate(qtbot, window)
+    doctor = staff_choice(window, "Dr Clive Doctor")
+    assert doctor.isChecked() and window.sign_in_page.staff_buttons[0] is not doctor
+    walked = [control_name(w) for w in tab_walk(qtbot, window.sign_in_page.password_button)]
+    assert walked == ["Use my password instead", "Dr Clive Doctor (CD) · clinician", "PIN", "Sign in"]
+
+
 def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_staff(
     qtbot: QtBot, desk: Desk, nurse: Staff
 ) -> None:
