@@ -343,6 +343,8 @@ class ChecklistPage(QWidget):
             button.setProperty("shown", pid == pause_point_id)
             button.style().unpolish(button)
             button.style().polish(button)
+        if (state := self.state()) is not None:
+            self._refresh_nav(state)
         self.nav_scroll.ensureWidgetVisible(self.nav_buttons[pause_point_id])
 
     def _order_tabs(self) -> None:
@@ -485,7 +487,8 @@ class ChecklistPage(QWidget):
             mark, said = pause_point_state(state, pause_point)
             button = self.nav_buttons[pause_point.id]
             button.setText(f"{mark} {number}. {pause_point.title}")
-            button.setAccessibleName(f"{number}. {pause_point.title}, {said}")
+            shown = ", shown" if button.property("shown") else ""  # the page below is this one
+            button.setAccessibleName(f"{number}. {pause_point.title}, {said}{shown}")
         # As wide as the widest button (a mark can widen one), so that no title is cut off; from the
         # buttons themselves, as those of a session just opened are not laid out yet.
         margins = self.nav.contentsMargins()
@@ -621,7 +624,7 @@ class ChecklistPage(QWidget):
     def focus_next_item(self, by_itself: bool = True) -> None:
         """The keyboard goes to the next item to do, on its pause point, scrolled into view: when the
         session opens, after a tick, and on NEXT_ITEM_KEYS. Moved there `by_itself` (not by the
-        nurse's key), a hard stop ignores a confirming key for a moment (ItemCard.guard_focus)."""
+        nurse's key), the item ignores a confirming key for a moment (ItemCard.guard_focus)."""
         state = self.state()
         next_item = state.next_item() if state else None
         if next_item is None or state is None or state.current_pause_point is None:

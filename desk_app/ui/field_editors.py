@@ -88,7 +88,7 @@ class ChoiceEditor(FieldEditor):
     that a card fits a small screen without scrolling sideways.
 
     By keyboard the group is one stop: Tab and Shift+Tab come to the answer chosen (or the first)
-    and leave the group, and every arrow key chooses the answer it moves to, round the group. Qt's
+    and leave the group, and every arrow key chooses the answer it moves to, stopping at the ends. Qt's
     own arrows only move the choice once an answer is chosen (a question starts with none), and
     find nothing up or down along a row, where the page scrolled instead."""
 
@@ -143,16 +143,14 @@ class ChoiceEditor(FieldEditor):
             and not event.modifiers() & _CHORD_MODIFIERS
             and (step := _ARROW_STEPS.get(event.key())) is not None
         ):
-            unanswered = self.group.checkedButton() is None
-            self._choose(self.buttons.index(watched) + (0 if unanswered else step), step)
+            self._choose(self.buttons.index(watched) + step, step)
             return True
         return super().eventFilter(watched, event)
 
     def _choose(self, index: int, step: int) -> None:
-        """Choose the answer at `index` and move the keyboard to it. In a question not yet answered
-        the first arrow chooses the answer it is on (the one the nurse reads), not its neighbour;
-        the arrows stop at the ends rather than going round: a safety answer ("No") is never
-        turned into its opposite by one press too many."""
+        """Choose the answer at `index` and move the keyboard to it, as arrows do in any group of
+        radio buttons (Down on "No" chooses "Yes"). They stop at the ends rather than going round:
+        one press too many never turns the last answer into the first."""
         button = self.buttons[max(0, min(index, len(self.buttons) - 1))]
         button.setChecked(True)
         reason = Qt.FocusReason.BacktabFocusReason if step < 0 else Qt.FocusReason.TabFocusReason

@@ -389,6 +389,8 @@ class ItemCard(QFrame):
         if self._guard is not None:
             self._guard.control.removeEventFilter(self)
             self._guard = None
+        if self.error.text() == TOO_SOON:  # said of a key the guard ignored: it is over now
+            self.error.setVisible(False)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         guard = self._guard

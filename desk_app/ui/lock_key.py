@@ -1,28 +1,34 @@
-"""The lock key from inside a dialog. A modal dialog (a note being written, an override) blocks the
-main window's shortcuts, so Ctrl+L would do nothing while the dialog shows a patient's name; the
-lock then closes the dialog with every other (MainWindow.lock)."""
+"""The lock key from another window of the app. A modal dialog (a note being written, an override)
+blocks the main window's shortcuts, and a window of its own (the F1 sheet) does not have them, so
+Ctrl+L would do nothing there while a patient's name is on screen; the lock then closes the dialogs
+(MainWindow.lock)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 
 class LockKeyInDialogs(QObject):
-    """Installed on the application: the lock action's key, pressed while a modal dialog is up,
-    triggers the action (when it is enabled: somebody is at the desk)."""
+    """Installed on the application: the lock action's key, pressed in a window other than the main
+    window (whose own shortcut serves it there), triggers the action when it is enabled (somebody
+    is at the desk)."""
 
-    def __init__(self, lock_action: QAction, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, lock_action: QAction, main_window: QWidget) -> None:
+        super().__init__(main_window)
         self.lock_action = lock_action
+        self.main_window = main_window
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
             event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
-            and QApplication.activeModalWidget() is not None
             and self.lock_action.isEnabled()
+            and (
+                QApplication.activeModalWidget() is not None
+                or QApplication.activeWindow() is not self.main_window
+            )
         ):
             pressed = QKeySequence(QKeyCombination(event.modifiers(), Qt.Key(event.key())))
             if pressed.matches(self.lock_action.shortcut()) is QKeySequence.SequenceMatch.ExactMatch:

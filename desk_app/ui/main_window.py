@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
             self.backups.tick()
             problem = problem or self.backups.problem
         if self.idle.idle_for() >= self.idle_limit:
-            if self.staff is not None and not self.locked:
+            if self.current_staff() is not None:  # switching staff: nobody is at the desk to lock out
                 self.lock(idle=True)
             self.sign_in_page.forget_pin_change()  # one left open on the lock screen: nobody's to finish
         if self.locked:
@@ -387,7 +387,8 @@ class MainWindow(QMainWindow):
             self._read_laser_operators()
 
     def _is_administrator(self) -> bool:
-        return self.staff is not None and not self.locked and self.staff.role is Role.ADMINISTRATOR
+        staff = self.current_staff()  # nobody while locked or switching staff
+        return staff is not None and staff.role is Role.ADMINISTRATOR
 
     def show_clinic_details(self) -> None:
         if self._is_administrator():
@@ -439,7 +440,7 @@ class MainWindow(QMainWindow):
     def _shows_register(self) -> bool:
         """An administrator always finds the register (a read at sign-in that failed must not hide
         it); an operator when sign-in found the authorisation holding. The page asks the store again."""
-        return not self.locked and (self._is_administrator() or self.reads_register)
+        return self.current_staff() is not None and (self._is_administrator() or self.reads_register)
 
     def _update_staff_label(self) -> None:
         staff = self.staff

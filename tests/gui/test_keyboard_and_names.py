@@ -142,6 +142,7 @@ def each_pause_point_unlocked(
         # A button that opens its page: a check box would be read "checked" for the page shown.
         role = QAccessible.queryAccessibleInterface(shown).role()
         assert role is QAccessible.Role.Button, f"{title} is announced as {role.name}"
+        assert shown.accessibleName().endswith(", shown"), "which page is below is heard too"
         yield title
 
 

@@ -3,6 +3,8 @@ sign-in page reads as it looks: the names first, heard as radio buttons (issue 1
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtWidgets import (
@@ -129,6 +131,37 @@ def test_switch_staff_hands_the_desk_over_acting_for_nobody_and_leaving_no_recor
     ), "no Acknowledge while nobody is at the desk"
     assert leaks(window) == []
     assert window.staff_label.text() == "Switching staff"
+
+
+def test_while_switching_the_administrators_keys_act_for_nobody_and_the_idle_lock_waits(
+    qtbot: QtBot, window: MainWindow, admin: Staff, clock: ManualClock
+) -> None:
+    """An administrator hands the desk over: her Staff page, Clinic details and register keys must
+    not open in her name for whoever is next, nor the idle lock record a lock of hers."""
+    window.set_staff(admin)
+    window.show_switch()
+    activate(qtbot, window)
+    for key in (Qt.Key.Key_A, Qt.Key.Key_D, Qt.Key.Key_R):
+        keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        qtbot.keyClick(QApplication.focusWidget() or window, key, keys)
+    assert window.stack.currentWidget() is window.sign_in_page
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    assert not window.admin_tool.isVisible()
+
+    window.idle.idle_for = lambda: timedelta(hours=1)
+    window.tick()
+    assert not window.locked, "nobody is at the desk to lock out"
+
+
+def test_ctrl_l_locks_from_the_f1_sheet(qtbot: QtBot, window: MainWindow, nurse: Staff) -> None:
+    """The F1 sheet is a window of its own, without the main window's keys."""
+    window.set_staff(nurse)
+    activate(qtbot, window)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_F1)
+    sheet = window.help_sheet
+    qtbot.waitUntil(sheet.isActiveWindow, timeout=1000)
+    qtbot.keyClick(QApplication.focusWidget() or sheet, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.locked
 
 
 def test_ctrl_l_locks_from_inside_a_dialog_and_the_dialog_goes(
