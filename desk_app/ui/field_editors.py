@@ -66,6 +66,8 @@ class FieldEditor(QWidget):
         self.field = field
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
+        self._description = ""
+        self._hint = ""
 
     def value(self) -> Any:
         raise NotImplementedError
@@ -79,7 +81,22 @@ class FieldEditor(QWidget):
 
     def set_description(self, text: str) -> None:
         """What a screen reader says after the control's name (e.g. the allergies registered)."""
-        self.focus_target().setAccessibleDescription(text)
+        self._description = text
+        self._describe()
+
+    def set_hint(self, text: str) -> None:
+        """Said after the description: how the value compares with last session's ('Changed: was
+        5.5 J/cm² last session'), which a sighted nurse reads under the field."""
+        self._hint = text
+        self._describe()
+
+    def _describe(self) -> None:
+        text = ". ".join(part for part in (self._description, self._hint) if part)
+        for control in self._described_controls():
+            control.setAccessibleDescription(text)
+
+    def _described_controls(self) -> list[QWidget]:
+        return [self.focus_target()]
 
 
 class ChoiceEditor(FieldEditor):
@@ -167,9 +184,8 @@ class ChoiceEditor(FieldEditor):
     def focus_target(self) -> QWidget:
         return self.group.checkedButton() or self.buttons[0]
 
-    def set_description(self, text: str) -> None:
-        for button in self.buttons:
-            button.setAccessibleDescription(text)
+    def _described_controls(self) -> list[QWidget]:
+        return list(self.buttons)
 
 
 class MultiEditor(FieldEditor):

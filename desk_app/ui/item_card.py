@@ -542,6 +542,7 @@ class ItemCard(QFrame):
             before = self.previous_values.get(field.id)
             hint.setVisible(before is not None)
             if before is None:
+                self.editors[field.id].set_hint("")
                 continue
             if same_value(field, self.editors[field.id].value(), before):
                 hint.setText(f"Same as last session ({self._previous_when})")
@@ -552,6 +553,7 @@ class ItemCard(QFrame):
                 hint.setProperty("changed", True)
             hint.style().unpolish(hint)
             hint.style().polish(hint)
+            self.editors[field.id].set_hint(hint.text())  # heard with the field, not only read under it
 
     def apply(self, session: SessionState, state: ItemState, not_permitted: str | None = None) -> None:
         """Show the item's derived state; editors keep whatever the user has typed. `not_permitted`

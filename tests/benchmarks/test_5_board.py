@@ -72,6 +72,7 @@ def test_board_query_is_constant_in_sessions(
 
     # The board itself, with the 12 sessions: a full reload (after every tick) and the per-second refresh.
     home = window.home_page
+    window.set_staff(nurse)  # with nobody at the desk the board reads nothing (issue 18)
     window.show_home()
     qapp.processEvents()
     assert len(home.card_widgets) == 12

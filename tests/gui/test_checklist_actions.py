@@ -630,6 +630,10 @@ def test_laser_settings_are_prefilled_from_the_last_signed_out_session(
 
     type_into(qtbot, fractional, "Energy per pulse", "45")
     assert "Changed: was 40.0 mJ last session (25/11/2026)" in visible_texts(fractional)
+    energy = find(fractional, QLineEdit, "Energy per pulse")
+    assert "Changed: was 40.0 mJ last session (25/11/2026)" in energy.accessibleDescription(), (
+        "a screen reader hears the change with the field, not only in a label under it"
+    )
     assert visible_texts(fractional).count("Changed:") == 1, "only the changed setting is marked"
 
     click(qtbot, fractional, "Save pass: Fractional pass")
