@@ -48,15 +48,19 @@ def ring_share(image: QImage) -> float:
 
 
 def controls_taking_tab(page: QWidget) -> list[QWidget]:
-    return [
-        widget
-        for widget in page.findChildren(QWidget)
-        if isinstance(widget, FOCUSABLE)
-        and widget.isVisible()
-        and widget.isEnabled()
-        and widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value
-        and widget.width() > 8
-    ]
+    """One control of each kind and style (class and object name) that Tab reaches on the page: the
+    ring comes from the style sheet, so the twentieth Confirm button shows what the first shows."""
+    kinds: dict[tuple[str, str], QWidget] = {}
+    for widget in page.findChildren(QWidget):
+        if (
+            isinstance(widget, FOCUSABLE)
+            and widget.isVisible()
+            and widget.isEnabled()
+            and widget.focusPolicy().value & Qt.FocusPolicy.TabFocus.value
+            and widget.width() > 8
+        ):
+            kinds.setdefault((type(widget).__name__, widget.objectName()), widget)
+    return list(kinds.values())
 
 
 def unringed(window: MainWindow) -> list[str]:
