@@ -223,25 +223,26 @@ def test_the_confirmation_shows_the_patient_as_stored_now_not_as_found(
 # --- 1, 5, 6. each page on a small screen; every word heard; durations in words ------------------
 
 
-@pytest.mark.parametrize("page", list(PAGES))
 def test_each_page_fits_a_small_screen_and_every_word_is_heard(
-    qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff, page: str
+    qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff
 ) -> None:
-    shown = opened(window, clinic, nurse, page)
-    assert unheard(shown) == []
+    """Each page in turn (one clinic for all four: it is the costly part of the test)."""
+    for page in PAGES:
+        shown = opened(window, clinic, nurse, page)
+        assert unheard(shown) == [], page
 
-    # The page alone at the size it is given on the smallest screen with four alerts.
-    window.stack.removeWidget(shown)
-    shown.setParent(None)
-    qtbot.addWidget(shown)
-    shown.resize(*SMALL_PAGE)
-    shown.show()
-    QApplication.processEvents()
-    assert (shown.width(), shown.height()) == SMALL_PAGE, shown.minimumSizeHint()
-    for name in ALWAYS_IN_VIEW[page]:
-        control = [w for w in shown.findChildren(QWidget) if control_name(w) == name]
-        assert len(control) == 1 and fully_visible(control[0]), f"{name!r} is not in view"
-    assert cut_off(shown) == []
+        # The page alone at the size it is given on the smallest screen with four alerts.
+        window.stack.removeWidget(shown)
+        shown.setParent(None)
+        qtbot.addWidget(shown)
+        shown.resize(*SMALL_PAGE)
+        shown.show()
+        QApplication.processEvents()
+        assert (shown.width(), shown.height()) == SMALL_PAGE, (page, shown.minimumSizeHint())
+        for name in ALWAYS_IN_VIEW[page]:
+            control = [w for w in shown.findChildren(QWidget) if control_name(w) == name]
+            assert len(control) == 1 and fully_visible(control[0]), f"{page}: {name!r} is not in view"
+        assert cut_off(shown) == [], page
 
 
 def test_the_board_says_times_in_words_and_each_phase_in_words(
@@ -359,32 +360,33 @@ def test_a_saved_registration_says_so_in_green_not_as_an_error(
 # --- 7. the locked screen ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", list(PAGES))
 def test_forget_leaves_no_patient_name_on_the_page_and_opening_it_shows_them_again(
-    qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff, page: str
+    qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff
 ) -> None:
-    shown = opened(window, clinic, nurse, page)
-    # Just before the lock: a search typed, and a dialog that names the patient left open.
-    if page == "board":
-        type_text(find(shown, QLineEdit, "Search patients"), "McK")
-        choose_patient(qtbot, shown, CALLUM)
-        click(qtbot, shown, "Start session")
-    elif page == "patients":
-        type_text(find(shown, QLineEdit, "Search all patients"), "McK")
-    elif page == "patient":
-        find(shown, QAbstractItemView, "Sessions of this patient").selectRow(1)  # the one signed out
-        click(qtbot, shown, "Report a complication…")
-    else:
-        click(qtbot, shown, "Record call…")
-    if page != "patients":
-        assert MCKENZIE in open_dialog().findChild(QLabel).text() or MCKENZIE in everything_said(
-            open_dialog()
-        )
-    assert MCKENZIE in everything_said(shown)
+    """Each page in turn, as the lock forgets them all."""
+    for page in PAGES:
+        shown = opened(window, clinic, nurse, page)
+        # Just before the lock: a search typed, and a dialog that names the patient left open.
+        if page == "board":
+            type_text(find(shown, QLineEdit, "Search patients"), "McK")
+            choose_patient(qtbot, shown, CALLUM)
+            click(qtbot, shown, "Start session")
+        elif page == "patients":
+            type_text(find(shown, QLineEdit, "Search all patients"), "McK")
+        elif page == "patient":
+            find(shown, QAbstractItemView, "Sessions of this patient").selectRow(1)  # the one signed out
+            click(qtbot, shown, "Report a complication…")
+        else:
+            click(qtbot, shown, "Record call…")
+        if page != "patients":
+            assert MCKENZIE in open_dialog().findChild(QLabel).text() or MCKENZIE in everything_said(
+                open_dialog()
+            )
+        assert MCKENZIE in everything_said(shown)
 
-    shown.forget()
-    assert MCKENZIE not in everything_said(shown)
+        shown.forget()
+        assert MCKENZIE not in everything_said(shown)
 
-    assert PAGES[page](window, clinic) is shown
-    QApplication.processEvents()
-    assert MCKENZIE in everything_said(shown)
+        assert PAGES[page](window, clinic) is shown
+        QApplication.processEvents()
+        assert MCKENZIE in everything_said(shown)
