@@ -1,30 +1,20 @@
 """How long the desk has gone without anyone touching it, for the idle lock.
 
-Time comes from the app's clock, so tests move it on instead of waiting five minutes.
+Time comes from the app's clock, so tests move it on instead of waiting five minutes. Every key
+press, click, mouse move or touch anywhere in the app counts as use (told by app_events).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QEvent, QObject
-
 from desk_app.domain.clock import Clock
 
-_USE = {
-    QEvent.Type.KeyPress,
-    QEvent.Type.MouseButtonPress,
-    QEvent.Type.MouseMove,
-    QEvent.Type.Wheel,
-    QEvent.Type.TouchBegin,
-}
 
+class IdleWatcher:
+    """When the desk was last used."""
 
-class IdleWatcher(QObject):
-    """Installed on the application: every key press, click, mouse move or touch counts as use."""
-
-    def __init__(self, clock: Clock, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.last_use = clock.now()
 
@@ -33,8 +23,3 @@ class IdleWatcher(QObject):
 
     def idle_for(self) -> timedelta:
         return self.clock.now() - self.last_use
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _USE:
-            self.touch()
-        return False

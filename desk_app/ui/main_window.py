@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -34,6 +34,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
+from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
@@ -47,7 +48,7 @@ from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.lock_key import LockKeyInDialogs
 from desk_app.ui.patient_page import PatientPage
 from desk_app.ui.patients_page import PatientsPage
-from desk_app.ui.plain_text import PlainTextLabels
+from desk_app.ui.plain_text import make_label_plain
 from desk_app.ui.register_page import LaserRegisterPage
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_admin import StaffAdminPage
@@ -91,11 +92,13 @@ class MainWindow(QMainWindow):
         self.signals.changed_elsewhere.connect(self._another_desk_wrote)
         self.staff: Staff | None = None
         self.backups = backups
+        self.idle = IdleWatcher(clock)
+        self.lock_key: LockKeyInDialogs | None = None  # made with the tool bar's lock action
         # Installed before any widget is made: labels are polished as soon as a layout measures them.
-        self.idle = IdleWatcher(clock, self)
-        self.plain_labels = PlainTextLabels(self)
-        for watcher in (self.idle, self.plain_labels):
-            QApplication.instance().installEventFilter(watcher)
+        self.app_events = AppEvents(
+            self, used=self.idle.touch, polished=make_label_plain, key_pressed=self._lock_key_pressed
+        )
+        QApplication.instance().installEventFilter(self.app_events)
         self.locked = False  # the screen locked itself or was locked: no record shows until a PIN
         # Switch staff was pressed: the desk is handed over, and until the next PIN nobody is at it
         # (the keys and alert buttons act for nobody; the pages behind are emptied as on a lock).
@@ -172,7 +175,6 @@ class MainWindow(QMainWindow):
         self.follow_up_page.back_requested.connect(self.show_home)
         self._build_toolbar()
         self.lock_key = LockKeyInDialogs(self.lock_action, self)
-        QApplication.instance().installEventFilter(self.lock_key)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
@@ -316,6 +318,9 @@ class MainWindow(QMainWindow):
         elif self._database_busy:
             self.alert_message.setVisible(False)
             self._database_busy = False
+
+    def _lock_key_pressed(self, event: QKeyEvent) -> bool:
+        return self.lock_key is not None and self.lock_key.pressed(event)
 
     def acknowledge_top_alert(self) -> None:
         """The acknowledge key: the first line of the alerts, the most urgent and then the oldest."""
