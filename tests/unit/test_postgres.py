@@ -614,15 +614,15 @@ def test_migrations_started_at_the_same_moment_migrate_the_database_once(tmp_pat
         other.hold_the_write_lock()
         desks = [
             subprocess.Popen([sys.executable, "-c", opener, url], cwd=REPO, stderr=subprocess.PIPE, text=True)
-            for _ in range(3)
+            for _ in range(2)  # two are a race; a third only adds an app's start-up
         ]
         waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         deadline = time.monotonic() + 30
         while other.execute(waiting).fetchone()[0] < len(desks) and time.monotonic() < deadline:
             time.sleep(0.05)
-        other.release_the_write_lock()  # all three go for the first migration at once
+        other.release_the_write_lock()  # both go for the first migration at once
         errors = [desk.communicate(timeout=60)[1] for desk in desks]
-        assert [desk.returncode for desk in desks] == [0, 0, 0], errors
+        assert [desk.returncode for desk in desks] == [0, 0], errors
         with psycopg.connect(url) as check:
             applied = check.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()
         assert [version for (version,) in applied] == list(range(1, LATEST_VERSION + 1))
