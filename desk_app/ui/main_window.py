@@ -144,21 +144,14 @@ class MainWindow(QMainWindow):
         self.devices_page: LaserDevicesPage | None = None  # the same
         self.register_page: LaserRegisterPage | None = None  # the same, for an administrator or operator
         self.reads_register = False  # who is at the desk may read the laser register (read at sign-in)
-        context = DeskContext(desk, self.signals, clock, self.current_staff)
-        self.home_page = HomePage(context, self.sessions, self)
-        self.checklist_page = ChecklistPage(context, self)
-        self.patients_page = PatientsPage(context, self)
-        self.patient_page = PatientPage(context, self)
-        self.follow_up_page = FollowUpCallsPage(context, self)
-        for page in (
-            self.first_admin_page,
-            self.sign_in_page,
-            self.home_page,
-            self.checklist_page,
-            self.patients_page,
-            self.patient_page,
-            self.follow_up_page,
-        ):
+        self.context = DeskContext(desk, self.signals, clock, self.current_staff)
+        self.home_page = HomePage(self.context, self.sessions, self)
+        self.checklist_page = ChecklistPage(self.context, self)
+        # Built when first opened (see the properties below): the window opens sooner.
+        self._patients_page: PatientsPage | None = None
+        self._patient_page: PatientPage | None = None
+        self._follow_up_page: FollowUpCallsPage | None = None
+        for page in (self.first_admin_page, self.sign_in_page, self.home_page, self.checklist_page):
             self.stack.addWidget(page)
         self._session_opened_from: QWidget = self.home_page
 
@@ -169,10 +162,6 @@ class MainWindow(QMainWindow):
         self.home_page.open_patient_requested.connect(self.show_patient)
         self.home_page.follow_up_calls_requested.connect(self.show_follow_up_calls)
         self.checklist_page.back_requested.connect(self._back_from_session)
-        self.patients_page.open_patient_requested.connect(self.show_patient)
-        self.patient_page.open_session_requested.connect(self.show_session)
-        self.patient_page.back_requested.connect(self.show_patients)
-        self.follow_up_page.back_requested.connect(self.show_home)
         self._build_toolbar()
         self.lock_key = LockKeyInDialogs(self.lock_action, self)
 
@@ -187,6 +176,31 @@ class MainWindow(QMainWindow):
         self.timer.start()
         # Jinja2 (for the summary at sign-out) loads once the window is up, not during a click.
         QTimer.singleShot(2000, _warm_up_reports)
+
+    @property
+    def patients_page(self) -> PatientsPage:
+        if self._patients_page is None:
+            self._patients_page = PatientsPage(self.context, self)
+            self._patients_page.open_patient_requested.connect(self.show_patient)
+            self.stack.addWidget(self._patients_page)
+        return self._patients_page
+
+    @property
+    def patient_page(self) -> PatientPage:
+        if self._patient_page is None:
+            self._patient_page = PatientPage(self.context, self)
+            self._patient_page.open_session_requested.connect(self.show_session)
+            self._patient_page.back_requested.connect(self.show_patients)
+            self.stack.addWidget(self._patient_page)
+        return self._patient_page
+
+    @property
+    def follow_up_page(self) -> FollowUpCallsPage:
+        if self._follow_up_page is None:
+            self._follow_up_page = FollowUpCallsPage(self.context, self)
+            self._follow_up_page.back_requested.connect(self.show_home)
+            self.stack.addWidget(self._follow_up_page)
+        return self._follow_up_page
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)
@@ -416,8 +430,7 @@ class MainWindow(QMainWindow):
         if self._is_administrator():
             self.checklist_page.close_session()
             if self.devices_page is None:
-                context = DeskContext(self.desk, self.signals, self.clock, self.current_staff)
-                self.devices_page = LaserDevicesPage(context, self)
+                self.devices_page = LaserDevicesPage(self.context, self)
                 self.devices_page.back_requested.connect(self.show_home)
                 self.stack.addWidget(self.devices_page)
             self.devices_page.refresh()
@@ -616,14 +629,15 @@ class MainWindow(QMainWindow):
     def show_session(self, session_id: int) -> None:
         if self.stack.currentWidget() is not self.checklist_page:
             self._session_opened_from = self.stack.currentWidget()
-        from_patient = self._session_opened_from is self.patient_page
+        from_patient = self._session_opened_from is self._patient_page
         self.checklist_page.back_button.setText("Back to patient" if from_patient else "Back to board")
         self.checklist_page.open_session(session_id)
         self.stack.setCurrentWidget(self.checklist_page)
 
     def _back_from_session(self) -> None:
-        if self._session_opened_from is self.patient_page and self.patient_page.patient is not None:
-            self.show_patient(self.patient_page.patient.id)
+        page = self._patient_page
+        if page is not None and self._session_opened_from is page and page.patient is not None:
+            self.show_patient(page.patient.id)
         else:
             self.show_home()
 
