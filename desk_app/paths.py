@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import json
 import logging
 import os
@@ -22,9 +24,17 @@ _MAX_REMEMBERED = 20
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def _resources_folder() -> Path:
+    """Inside the package where it was installed from a wheel (or bundled); else the repository's
+    resources/ beside the package, in a checkout or an editable install."""
+    shipped = Path(str(importlib.resources.files("desk_app") / "resources"))
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parent.parent / "resources"
+
+
 def resource_path(relative: str) -> Path:
-    """A file under resources/: beside the package in a checkout or an editable install."""
-    return Path(__file__).resolve().parent.parent / "resources" / relative
+    """A file of the app's resources (procedures, print templates, styles, sounds)."""
+    return _resources_folder() / relative
 
 
 def data_folder() -> Path:
