@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -21,12 +23,16 @@ def _named(widget: QWidget, name: str) -> bool:
     return widget.accessibleName() == name or text == name
 
 
+def the_one(root: QWidget, kind: type[QWidget], matches: Callable[[QWidget], bool], what: str) -> QWidget:
+    """The one visible control of `kind` under `root` that `matches`; `what` names it in a failure."""
+    found = [w for w in root.findChildren(kind) if w.isVisible() and matches(w)]
+    assert len(found) == 1, f"expected one visible {kind.__name__} {what}, found {len(found)}"
+    return found[0]
+
+
 def find(root: QWidget, kind: type[QWidget], name: str) -> QWidget:
     """The one visible control of `kind` called `name` (visible text or accessible name)."""
-    found = [w for w in root.findChildren(kind) if w.isVisible() and _named(w, name)]
-    assert found, f"no visible {kind.__name__} called {name!r}"
-    assert len(found) == 1, f"{len(found)} visible {kind.__name__}s called {name!r}"
-    return found[0]
+    return the_one(root, kind, lambda widget: _named(widget, name), f"called {name!r}")
 
 
 def click(qtbot, root: QWidget, name: str) -> None:  # noqa: ANN001
@@ -72,18 +78,12 @@ def card(root: QWidget, item_label: str) -> QWidget:
     """The visible checklist card of one item, to look inside it as a nurse looks at one box."""
     from desk_app.ui.item_card import ItemCard
 
-    cards = [c for c in root.findChildren(ItemCard) if c.isVisible() and c.item.label == item_label]
-    assert len(cards) == 1, f"expected one visible card {item_label!r}, found {len(cards)}"
-    return cards[0]
+    return the_one(root, ItemCard, lambda c: c.item.label == item_label, f"card {item_label!r}")
 
 
 def staff_choice(window: QWidget, name: str) -> QRadioButton:
     """The sign-in page's visible choice for the member of staff called `name` ("Ann Nurse (AN) · nurse")."""
-    found = [
-        b for b in window.findChildren(QRadioButton) if b.isVisible() and b.text().startswith(f"{name} (")
-    ]
-    assert len(found) == 1, f"expected one name {name!r} to choose, found {[b.text() for b in found]}"
-    return found[0]
+    return the_one(window, QRadioButton, lambda b: b.text().startswith(f"{name} ("), f"for {name!r}")
 
 
 def choose_staff(qtbot, window: QWidget, name: str) -> None:  # noqa: ANN001
@@ -110,11 +110,9 @@ def sign_in(qtbot, window: QWidget, name: str, secret: str | None = None) -> Non
 def described(root: QWidget, kind: type[QWidget], description: str) -> QWidget:
     """The one visible control of `kind` whose accessible description is `description`: a label whose
     name says what it shows (the countdown, an item's status) is found by what it is."""
-    found = [w for w in root.findChildren(kind) if w.isVisible() and w.accessibleDescription() == description]
-    assert len(found) == 1, (
-        f"expected one visible {kind.__name__} described {description!r}, found {len(found)}"
+    return the_one(
+        root, kind, lambda w: w.accessibleDescription() == description, f"described {description!r}"
     )
-    return found[0]
 
 
 def described_text(root: QWidget, description: str) -> str:
@@ -123,11 +121,7 @@ def described_text(root: QWidget, description: str) -> str:
 
 def pause_point_button(root: QWidget, title: str) -> QAbstractButton:
     """A pause point's button in the session's list, found by its title (its mark changes as it goes)."""
-    found = [
-        b for b in root.findChildren(QAbstractButton) if b.isVisible() and b.text().endswith(f". {title}")
-    ]
-    assert len(found) == 1, f"expected one pause point {title!r}, found {len(found)}"
-    return found[0]
+    return the_one(root, QAbstractButton, lambda b: b.text().endswith(f". {title}"), f"pause point {title!r}")
 
 
 def open_pause_point(qtbot, root: QWidget, title: str) -> None:  # noqa: ANN001
