@@ -243,7 +243,9 @@ def test_account_actions_and_failed_tries_seal_what_they_write(clinic: Clinic) -
 
 
 def _written_by_an_app_without_seals(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The actions of the app before schema 12, which sealed nothing."""
+    """The app before schema 12: its migrations stop at schema 11, and its actions seal nothing."""
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[: SEALED_SCHEMA - 1])
+    monkeypatch.setattr(migrations, "LATEST_VERSION", SEALED_SCHEMA - 1)
     write = audit.write_audit
 
     def unsealed(*args: object, **kwargs: object) -> str:
@@ -259,8 +261,6 @@ def test_an_older_database_is_sealed_at_the_upgrade_then_a_change_outside_the_ap
 ) -> None:
     path = tmp_path / "schema 11.sqlite3"
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[: SEALED_SCHEMA - 1])
-        patch.setattr(migrations, "LATEST_VERSION", SEALED_SCHEMA - 1)
         _written_by_an_app_without_seals(patch)
         old = open_database(str(path))
         desk = Desk(old, procedure, clock, FAST_HASHER)
@@ -303,8 +303,6 @@ def test_a_backup_from_before_seals_and_ids_restored_then_upgraded_verifies_inta
     make the upgrade take the trail for one sealed before (which would flag every row as added)."""
     backup = tmp_path / "schema 11 before ids.sqlite3"
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[: SEALED_SCHEMA - 1])
-        patch.setattr(migrations, "LATEST_VERSION", SEALED_SCHEMA - 1)
         _written_by_an_app_without_seals(patch)
         old = open_database(str(backup))
         desk = Desk(old, procedure, clock, FAST_HASHER)
