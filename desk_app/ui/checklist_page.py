@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -36,6 +36,7 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, PausePoint, Stop
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
+from desk_app.reports.formats import minutes_text
 from desk_app.store.access import Opened
 from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
@@ -56,17 +57,6 @@ from desk_app.ui.pin_change import with_pin_change
 from desk_app.ui.widgets import message_label
 
 log = logging.getLogger(__name__)
-
-_SPOKEN_UNITS = {"h": ("hour", "hours"), "min": ("minute", "minutes")}
-
-
-def spoken_duration(duration: timedelta) -> str:
-    """duration_words as a screen reader should say it: '38 minutes', '1 hour 37 minutes'."""
-    parts = duration_words(duration).split()
-    return " ".join(
-        f"{number} {_SPOKEN_UNITS[unit][number != '1']}"
-        for number, unit in zip(parts[::2], parts[1::2], strict=True)
-    )
 
 
 def pause_point_state(state: SessionState, pause_point: PausePoint) -> tuple[str, str]:
@@ -511,11 +501,11 @@ class ChecklistPage(QWidget):
             match phase:
                 case GelPhase.WAITING:
                     shown = clock_text(countdown.remaining(now))
-                    said = f"Gel working, {spoken_duration(countdown.remaining(now))} left ({shown})"
+                    said = f"Gel working, {minutes_text(countdown.remaining(now))} left ({shown})"
                     self.phase_label.setText(f"Gel working · ready at {local_time(countdown.ready_at)}")
                 case GelPhase.READY:
                     left = countdown.remove_at - now
-                    shown, said = "Ready", f"Gel ready, to come off within {spoken_duration(left)}"
+                    shown, said = "Ready", f"Gel ready, to come off within {minutes_text(left)}"
                     early = state.wait_ended_early
                     why = (
                         f"Wait ended early by {early.staff_name}"
@@ -528,13 +518,13 @@ class ChecklistPage(QWidget):
                     )
                 case GelPhase.REMOVE_NOW:
                     on_for = countdown.gel_time(now)
-                    shown, said = "Remove gel", f"Remove gel now, on the skin for {spoken_duration(on_for)}"
+                    shown, said = "Remove gel", f"Remove gel now, on the skin for {minutes_text(on_for)}"
                     self.phase_label.setText(
                         f"Remove the gel now: it has been on for {duration_words(on_for)}"
                     )
                 case _:
                     on_for = countdown.gel_time(now)
-                    shown, said = "Gel off", f"Gel off, it was on the skin for {spoken_duration(on_for)}"
+                    shown, said = "Gel off", f"Gel off, it was on the skin for {minutes_text(on_for)}"
                     self.phase_label.setText(f"The gel was on the skin for {duration_words(on_for)}")
         self.countdown_label.setText(shown)
         self.countdown_label.setAccessibleName(said)

@@ -110,7 +110,6 @@ class FollowUpCallsPage(QWidget):
         layout.addWidget(self.intro)
         self.model = FollowUpCallModel(self)
         self.table = row_table(self, "Follow-up calls due", self.model)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table: arrows move in it
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a day's calls: a few rows

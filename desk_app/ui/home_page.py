@@ -246,7 +246,6 @@ class HomePage(QWidget):
         self.search_edit.setMinimumHeight(44)
         self.search_edit.textChanged.connect(self._typed)
         # Down or Enter in the search goes to the list: the nurse then chooses the patient there.
-        self.search_edit.returnPressed.connect(self._to_results)
         find.addWidget(self.search_edit)
         DownToResults(self.search_edit, self._to_results)
         self.results = QListWidget(find_box)

@@ -105,7 +105,6 @@ class PatientPage(QWidget):
         sessions = QVBoxLayout(sessions_box)
         self.sessions_model = SessionListModel(self)
         self.sessions_table = row_table(sessions_box, "Sessions of this patient", self.sessions_model)
-        self.sessions_table.setTabKeyNavigation(False)  # Tab leaves the table: arrows move in it
         header = self.sessions_table.horizontalHeader()
         # A patient has a handful of sessions (up to six a course): sizing to contents is cheap here.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

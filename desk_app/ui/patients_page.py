@@ -43,7 +43,6 @@ class PatientsPage(QWidget):
         self.search_edit.setMinimumHeight(44)
         self.search_edit.textChanged.connect(self._typed)
         # Down or Enter in the search goes to the list, the first patient chosen by that key press.
-        self.search_edit.returnPressed.connect(self._to_table)
         DownToResults(self.search_edit, self._to_table)
         row.addWidget(self.search_edit, 1)
         self.archived = QCheckBox("Include archived patients", self)
@@ -55,7 +54,6 @@ class PatientsPage(QWidget):
 
         self.model = PatientListModel(self._page, self)
         self.table = row_table(self, "Patients", self.model)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table: arrows move in it
         self.table.verticalHeader().setDefaultSectionSize(40)  # fixed rows: no per-row sizing
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -134,7 +134,6 @@ class LaserRegisterPage(QWidget):
         self.model = ExposureModel(self)
         self.table = row_table(self, "Laser exposures", self.model)
         self.table.setWordWrap(False)  # a year holds thousands of rows: one line each
-        self.table.setTabKeyNavigation(False)  # Tab leaves the list; the arrow keys move in it
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         # Columns as wide as their first rows' text, measured once a reading: never the whole year.

@@ -276,7 +276,6 @@ class StaffAdminPage(QWidget):
             return
         finally:
             QApplication.restoreOverrideCursor()
-        self.verify_result.setProperty("broken", not report.ok)
         self._verify_says(str(report), Tone.DONE if report.ok else Tone.ERROR)
 
     def _verify_says(self, text: str, tone: Tone = Tone.NOTE) -> None:

@@ -53,6 +53,7 @@ def row_table(parent: QWidget, name: str, model: QAbstractItemModel) -> QTableVi
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
+    table.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move in it
     return table
 
 
@@ -78,11 +79,12 @@ def ask(
 
 
 class DownToResults(QObject):
-    """Installed on a search field: Down goes to the list of what was found, as Enter does."""
+    """Installed on a search field: Down or Enter goes to the list of what was found."""
 
     def __init__(self, field: QLineEdit, go_to_results: Callable[[], None]) -> None:
         super().__init__(field)
         self.go_to_results = go_to_results
+        field.returnPressed.connect(go_to_results)
         field.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)

@@ -270,6 +270,8 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
     result = said.text()
     assert result.startswith("Audit trail intact: ") and "head hash" in result
     assert said.accessibleName() == f"Verification result: {result}"  # heard, not only seen
+    green = said.palette().color(said.foregroundRole()).name()
+    assert green == "#1e7b34", "an intact trail is said in green"
     ran = desk.db.execute_sql(
         "SELECT action, staff_id, detail FROM audit_log ORDER BY id DESC LIMIT 1"
     ).fetchone()
@@ -282,6 +284,8 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
         "Audit trail BROKEN: session event 3 differs from its audit row"
         in window.findChild(QLabel, "verifyResult").text()
     )
+    broken = window.findChild(QLabel, "verifyResult")
+    assert broken.palette().color(broken.foregroundRole()).name() == "#b3261e", "a break is said in red"
 
 
 def test_an_administrator_corrects_a_name_and_the_trail_keeps_the_old_one(
