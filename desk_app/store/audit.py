@@ -19,17 +19,17 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from peewee import Database, DataError, SqliteDatabase
 
-from desk_app.domain.replay import stored_text
+from desk_app.domain.replay import stored_instant, stored_text
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
 from desk_app.store.postgres import long_job, read_snapshot
-from desk_app.store.replay_check import ChainTimes, rules_problem
+from desk_app.store.replay_check import PRE_TRAIL, ChainTimes, rules_problem
 from desk_app.store.seals import SEAL_KEY, SEALED_MARK, SealBook, Sealed, first_row_seals, seals_of
 
 logger = logging.getLogger(__name__)
@@ -363,11 +363,26 @@ def _parsed(detail: str) -> Any:
         return None  # not JSON: it differs from any event
 
 
+def _same_second(audit_at: object, event_at: object) -> bool:
+    """The event's audit row was written with it, from the same clock: their times within a second
+    (either may be a datetime, on PostgreSQL, or stored text)."""
+    try:
+        audit, event = (
+            stored_instant(value.isoformat() if isinstance(value, datetime) else str(value))
+            for value in (audit_at, event_at)
+        )
+    except ValueError:
+        return False
+    return abs(audit - event) <= timedelta(seconds=1)
+
+
 def _events_by_python(db: Database) -> str | None:
     """The same checks in Python (slower: every event read), for details the server cannot read as JSON."""
     kept = {
-        subject_id: detail
-        for subject_id, detail in AuditLog.select(AuditLog.subject_id, AuditLog.detail)
+        subject_id: (action, at, detail)
+        for subject_id, action, at, detail in AuditLog.select(
+            AuditLog.subject_id, AuditLog.action, AuditLog.at, AuditLog.detail
+        )
         .where(AuditLog.subject == "session_event")
         .tuples()
         .execute(db)
@@ -384,9 +399,14 @@ def _events_by_python(db: Database) -> str | None:
         EventRow.corrects,
     )
     for event_id, *content in EventRow.select(*columns).order_by(EventRow.id).tuples().iterator(db):
-        detail = kept.pop(event_id, None)
-        if detail is None or _parsed(detail) != event_detail(tuple(content)):
-            return _event_problem(event_id, detail is not None)
+        row = kept.pop(event_id, None)
+        if row is None:
+            return _event_problem(event_id, False)
+        action, at, detail = row
+        kind, event_at = content[1], content[4]
+        labelled = action == PRE_TRAIL or (action == kind and _same_second(at, event_at))
+        if not labelled or _parsed(detail) != event_detail(tuple(content)):
+            return _event_problem(event_id, True)
     if kept:
         return f"session event {min(kept)} is in the audit trail but no longer in the records"
     return None

@@ -18,6 +18,7 @@ from peewee import Database
 from desk_app.domain.alerts import AlertKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Patient, Staff
+from desk_app.store import audit
 from desk_app.store.audit import chain_hash, event_detail, utc_text, verify_audit
 from desk_app.store.desk import Desk
 from desk_app.store.replay_check import rules_problem
@@ -200,6 +201,7 @@ def test_an_event_dated_back_on_an_audit_row_of_now_is_a_break(
     )
 
     assert problem(db) == f"session event {event_id} differs from its audit row"
+    assert audit._events_by_python(db) == problem(db), "the check in Python, for details not JSON, too"
 
 
 def test_an_event_row_labelled_as_another_action_is_a_break(
@@ -212,6 +214,7 @@ def test_an_event_row_labelled_as_another_action_is_a_break(
     )
 
     assert problem(db) == f"session event {event_id} differs from its audit row"
+    assert audit._events_by_python(db) == problem(db), "the check in Python, for details not JSON, too"
 
 
 def test_an_audit_row_dated_back_is_a_break_beyond_two_minutes(
