@@ -12,6 +12,7 @@ from peewee import Database
 
 from desk_app.store.audit import write_audit
 from desk_app.store.models import DATABASE_ID_SETTING, AuditLog, ClinicSetting
+from desk_app.store.replay_check import ID_MADE
 
 # Backup names carry the first characters only: 48 random bits keep a clinic's few databases apart.
 SHORT_ID_LENGTH = 12
@@ -30,9 +31,7 @@ def ensure_database_id(db: Database) -> str:
             ).on_conflict_ignore().execute(db)
             if db.table_exists(AuditLog._meta.table_name) and AuditLog.select().exists(db):
                 sealed = [(ClinicSetting, DATABASE_ID_SETTING)]
-                write_audit(
-                    db, datetime.now(UTC), None, "database id made", "clinic_setting", None, sealed=sealed
-                )
+                write_audit(db, datetime.now(UTC), None, ID_MADE, "clinic_setting", None, sealed=sealed)
     found = database_id(db)
     assert found is not None
     return found

@@ -17,9 +17,10 @@ from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
 from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7, schema_v8, schema_v9
-from desk_app.store.audit import GENESIS, chain_hash, event_detail, utc_text
+from desk_app.store.audit import GENESIS, LAST_ROW, chain_hash, event_detail, utc_text
 from desk_app.store.files import create_private_file
 from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting, SchemaMigration
+from desk_app.store.replay_check import PRE_TRAIL, UPGRADE_SEALS
 from desk_app.store.seals import SEAL_KEY, SEALED_SCHEMA, every_row, row_key, trail_holds_seals
 
 _DATABASE_ID = row_key(ClinicSetting, DATABASE_ID_SETTING)
@@ -130,7 +131,7 @@ def _m005_accounts_and_audit(db: Database) -> None:
     columns = (event.session, event.kind, event.item_id, event.staff, event.at, event.values_json)
     rows = event.select(event.id, *columns, event.text, event.corrects).order_by(event.id).tuples()
     now, prev_hash = utc_text(datetime.now(UTC)), GENESIS
-    action = "recorded before the audit trail"
+    action = PRE_TRAIL
     for row_id, (event_id, *content) in enumerate(rows, start=1):
         detail = json.dumps(event_detail(tuple(content)), ensure_ascii=False, sort_keys=True)
         row_hash = chain_hash(row_id, now, None, action, "session_event", event_id, detail, prev_hash)
@@ -269,7 +270,7 @@ def _m012_seals(db: Database) -> None:
     verify compares them with the seals they have."""
     if trail_holds_seals(db):
         return
-    seal_every_row(db, f"rows sealed at the upgrade to schema {SEALED_SCHEMA}")
+    seal_every_row(db, f"{UPGRADE_SEALS}{SEALED_SCHEMA}")
 
 
 def seal_every_row(db: Database, action: str) -> None:
@@ -278,7 +279,7 @@ def seal_every_row(db: Database, action: str) -> None:
     covered table changes its digests and must call this again. A database with no trail and no row
     but its id seals nothing: its first audit row seals the id (write_audit)."""
     batches = list(every_row(db))
-    head = db.execute_sql("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    head = db.execute_sql(LAST_ROW).fetchone()
     if head is None and all(list(batch) == [_DATABASE_ID] for _model, batch in batches):
         return
     row_id, prev_hash = (head[0], head[1]) if head else (0, GENESIS)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from peewee import SqliteDatabase
 
-from desk_app.store.audit import verify_audit, write_audit
+from desk_app.store.audit import LAST_ROW, verify_audit, write_audit
 from desk_app.store.backup import BackupError, check_file
 from desk_app.store.checkpoints import (
     Checkpoint,
@@ -114,7 +114,7 @@ def _refuse_other_clinics(source: Path, live: Path, force: bool) -> None:
                 )
             return
         # A backup from before ids: this clinic's if its last audit row is in the live trail.
-        last = backup.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        last = backup.execute(LAST_ROW).fetchone()
         same = (
             last is None
             or current.execute("SELECT 1 FROM audit_log WHERE id = ? AND hash = ?", last).fetchone()

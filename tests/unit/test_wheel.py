@@ -68,6 +68,9 @@ def test_the_wheel_carries_the_resources_and_no_screenshots(wheel: Path) -> None
     ):
         assert f"desk_app/resources/{resource}" in names
     assert not [name for name in names if "screenshots" in name], "the README's pictures stay out"
+    # pyproject.toml lists the packages by hand (resources/ is mapped into one): a new one must be added.
+    packages = {str(init.relative_to(REPO)) for init in (REPO / "desk_app").rglob("__init__.py")}
+    assert packages <= set(names), f"left out of the wheel: {sorted(packages - set(names))}"
 
 
 def test_the_installed_package_reads_its_resources_away_from_the_checkout(
