@@ -49,7 +49,6 @@ from desk_app.ui.widgets import DownToResults, ask, message_label
 log = logging.getLogger(__name__)
 PRE_USE_CHECK = "Do the pre-use check"
 CONFIRM_START = "Yes, start the session"
-PATIENT_ROLE = Qt.ItemDataRole.UserRole + 1  # the patient a result shows, for the confirmation
 RESULTS_MIN_HEIGHT = 150  # about three patients found, on the smallest screen
 
 
@@ -535,7 +534,6 @@ class HomePage(QWidget):
         item = QListWidgetItem(text)
         item.setData(Qt.ItemDataRole.UserRole, patient.id)
         item.setData(Qt.ItemDataRole.AccessibleTextRole, text.replace("\n", ", "))
-        item.setData(PATIENT_ROLE, patient)
         self.results.addItem(item)
 
     def _on_selection_changed(self) -> None:
@@ -584,7 +582,7 @@ class HomePage(QWidget):
         if self.current_staff() is None or current is None:
             return
         try:  # as stored now: another desk may have corrected the name or birth date since the search
-            patient: Patient = self.desk.patient(current.data(PATIENT_ROLE).id)
+            patient: Patient = self.desk.patient(current.data(Qt.ItemDataRole.UserRole))
         except DomainError as error:
             self._say(str(error))
             return

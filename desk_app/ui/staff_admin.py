@@ -373,13 +373,11 @@ class LaserOperatorsBox(QGroupBox):
         self.column.addWidget(intro)
         self.rows = QWidget(self)  # made anew for each list: no stale button stays under a finger
         self.column.addWidget(self.rows)
-        self.buttons: list[QPushButton] = []
 
     def _new_rows(self) -> QWidget:
         self.rows.hide()
         self.rows.deleteLater()
         self.rows = QWidget(self)
-        self.buttons = []
         self.column.addWidget(self.rows)
         return self.rows
 
@@ -409,7 +407,6 @@ class LaserOperatorsBox(QGroupBox):
                 button.setMinimumHeight(44)
                 button.clicked.connect(lambda _=False, m=member, a=act: a(m))
                 grid.addWidget(button, row, column)
-                self.buttons.append(button)
         self.rows.show()  # at once: the page may be on screen already
 
 

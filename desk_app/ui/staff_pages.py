@@ -16,13 +16,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +33,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.pin_change import NewPinDialog
+from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import message_label
 
 
@@ -185,17 +184,8 @@ class SignInPage(QWidget):
         page = QVBoxLayout(self)
         # Who is at the desk, the names and (locked) the patients in progress scroll; the field and
         # Sign in below them stay on the smallest screen, whatever the number of staff.
-        self.scroll = scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.names = QWidget(scroll)
-        layout = QVBoxLayout(self.names)
-        layout.setContentsMargins(0, 0, 0, 0)
-        scroll.setWidget(self.names)
-        self.names.setAutoFillBackground(False)  # the page's own background, not the scroll area's grey
-        scroll.viewport().setAutoFillBackground(False)
-        page.addWidget(scroll, 1)
+        self.scroll, layout = scrolling_column(self)
+        page.addWidget(self.scroll, 1)
         self.title = QLabel("Sign in", self)
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
