@@ -55,16 +55,18 @@ soak: $(STAMP) postgresql-server
 bench: $(STAMP) postgresql-server
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -s tests/benchmarks
 
+# Style, then types: mypy checks desk_app, strict on domain/ ([tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .mypy_cache
 
 # README screenshots from real windows on a virtual screen (needs: apt-get install xvfb): a 1366x768
 # clinic PC, and a 1920x1080 screen at 150% (pictures ending -150).
