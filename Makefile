@@ -66,7 +66,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache
+	rm -rf $(VENV) build *.egg-info
 
 # README screenshots from real windows on a virtual screen (needs: apt-get install xvfb): a 1366x768
 # clinic PC, and a 1920x1080 screen at 150% (pictures ending -150).
