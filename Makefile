@@ -55,9 +55,11 @@ soak: $(STAMP) postgresql-server
 bench: $(STAMP) postgresql-server
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -s tests/benchmarks
 
+# Style, then types: mypy checks desk_app, strict on domain/ ([tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

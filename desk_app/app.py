@@ -107,6 +107,7 @@ def ask_to_start_new_clinic(reason: str) -> bool:
 def run(database_url: str, *, new_clinic: bool = False) -> int:
     """Start the app; a database or procedure problem is shown in a message box, not a traceback."""
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)  # never a bare QCoreApplication: the app makes none
     app.setApplicationName("Treatment Desk")
     app.setOrganizationName("Azure Medical")
     load_style(app)

@@ -75,6 +75,7 @@ def board_card(record: SessionRecord, now: datetime) -> BoardCard:
     started_time_out = time_out is not None and any(state.item(i.id).tick for i in time_out.items)
     done_at = _time_out_done_at(state, time_out) if time_out else None
     if gel is GelPhase.REMOVE_NOW:  # a safety alert outranks where the patient is
+        assert countdown is not None  # gel_phase is NOT_STARTED without one
         phase, attention_at = BoardPhase.REMOVE_NOW, countdown.remove_at
     elif gel is GelPhase.REMOVED or started_time_out:
         phase, attention_at = BoardPhase.IN_LASER_ROOM, done_at or record.started_at

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from desk_app.domain.clinical_rules import course_complete, earliest_next
 from desk_app.domain.dates import local_today
@@ -50,7 +51,7 @@ class SessionLine:
     settings: str
 
 
-def _planned_values(record: SessionRecord, now: datetime) -> dict:
+def _planned_values(record: SessionRecord, now: datetime) -> dict[str, Any]:
     """What the session's course-plan item recorded (planned_sessions, next_date), if anything."""
     item = record.procedure.course_plan_item
     tick = record.state(now).item(item.id).tick if item else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.people import Patient, check_new_patient
@@ -47,7 +47,17 @@ def _optional_text(value: str, label: str, max_length: int, multiline: bool = Fa
     return check_plain_text(value, label, max_length, multiline=multiline) if value.strip() else ""
 
 
-def _check_details(phone: str, email: str, fitzpatrick: str, allergies: str, notes: str) -> dict[str, str]:
+class _Details(TypedDict):
+    """A patient's optional details, checked: Patient's fields of the same names."""
+
+    phone: str
+    email: str
+    fitzpatrick: str
+    allergies: str
+    notes: str
+
+
+def _check_details(phone: str, email: str, fitzpatrick: str, allergies: str, notes: str) -> _Details:
     phone = _optional_text(phone, "Phone", 25)
     if phone and (not _PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6):
         raise ValidationError("Phone: digits, spaces, brackets and dashes, for example 07700 900123.")

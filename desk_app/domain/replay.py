@@ -197,7 +197,7 @@ class Rulebook:
             for item in items
             if permissions is not None and permissions.needs(item.id) is not Clearance.CLINICAL
         }
-        plain = {item.id for item in items} - {sign_out, countdown, procedure.gel_applied.id}
+        plain = frozenset(item.id for item in items) - {sign_out, countdown, procedure.gel_applied.id}
         return cls(
             procedure=procedure,
             permissions=permissions,
@@ -278,7 +278,9 @@ class RuleReplay:
         }
 
     def replay(
-        self, batches: Iterable[Sequence[tuple]], session_rules: Callable[[int], tuple[Rulebook, int | None]]
+        self,
+        batches: Iterable[Sequence[tuple[Any, ...]]],
+        session_rules: Callable[[int], tuple[Rulebook, int | None]],
     ) -> str | None:
         """Every event, as StoredEvent tuples in the order written (batch by batch): the first break.
 
@@ -289,7 +291,7 @@ class RuleReplay:
         current: int | None = None
         session: _Session | None = None
         last_at = ""
-        row: tuple = (None, None)
+        row: tuple[Any, ...] = (None, None)
         try:
             for batch in batches:
                 for row in batch:
@@ -331,6 +333,7 @@ class RuleReplay:
                         and at >= member[0]
                         and member[1] in rules.clinical_roles
                     ):  # the gel on, or the record signed: once each a session
+                        assert session is not None  # `inline` is set with it, on a session's first row
                         if (
                             item_id == rules.gel_applied
                             and item_id not in ticks
@@ -350,6 +353,7 @@ class RuleReplay:
                             last_at, inline, session.ended = at, False, "signed out"
                             ticks.clear()
                             continue
+                    assert session is not None  # as above: `inline` was read, so a session was found
                     session.last_at = last_at
                     if (problem := self.see(StoredEvent(*row))) is not None:
                         return problem

@@ -466,17 +466,19 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
         history=tuple(replay.history.get(sign_out_item.id, ())),
     )
     if sign_out is not None:
-        status = SessionStatus.SIGNED_OUT
+        session_status = SessionStatus.SIGNED_OUT
     elif replay.abort is not None:
-        status = SessionStatus.ABORTED
+        session_status = SessionStatus.ABORTED
     else:
-        status = SessionStatus.IN_PROGRESS
+        session_status = SessionStatus.IN_PROGRESS
     current = (
-        _current_pause_point(procedure, states, countdown) if status is SessionStatus.IN_PROGRESS else None
+        _current_pause_point(procedure, states, countdown)
+        if session_status is SessionStatus.IN_PROGRESS
+        else None
     )
     return SessionState(
         procedure=procedure,
-        status=status,
+        status=session_status,
         items=states,
         countdown=countdown,
         current_pause_point=current,

@@ -167,7 +167,7 @@ def same_value(field: FieldDef, typed: Any, stored: Any) -> bool:
     if field.type is FieldType.DEVICE:
         return isinstance(stored, dict) and typed == stored.get("id")
     try:
-        return validate_field(field, typed, date.max) == stored
+        return bool(validate_field(field, typed, date.max) == stored)
     except ValidationError:
         return False
 

@@ -127,9 +127,9 @@ def treatment_day(record: SessionRecord, now: datetime) -> date:
     """The clinic's calendar day of the first laser pass; refused if the laser was never used."""
     state = record.state(now)
     passes = [
-        state.item(item.id).tick.at
+        tick.at
         for item in record.procedure.all_items()
-        if item.kind is ItemKind.LASER_PASS and state.item(item.id).tick is not None
+        if item.kind is ItemKind.LASER_PASS and (tick := state.item(item.id).tick) is not None
     ]
     if not passes:
         raise ActionRefused(

@@ -147,7 +147,7 @@ def _is_sqlite(path: Path) -> bool:
 
 
 def write_into_place(
-    target: Path, fill: Callable[[Path], None], log: Callable[[], None], *, replace: bool
+    target: Path, fill: Callable[[Path], object], log: Callable[[], None], *, replace: bool
 ) -> None:
     """Fill a private temporary file beside `target`, log the export, then move the file into place.
 

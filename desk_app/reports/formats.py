@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +15,8 @@ class LocalFormats:
     time: Callable[[datetime], str]  # '14:05'
     date_time: Callable[[datetime], str]  # '25/11/2026 14:05'
     date: Callable[[date], str]  # '25/11/2026'
-    long_date: Callable[[date], str]  # 'Wednesday 25 November 2026', for the patient's sheet
+    # dt.date: in this class the field above hides the name `date`
+    long_date: Callable[[dt.date], str]  # 'Wednesday 25 November 2026', for the patient's sheet
 
 
 def pages_text(count: int) -> str:

@@ -13,14 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QFont,
     QFontMetricsF,
-    QPagedPaintDevice,
     QPageLayout,
     QPageSize,
     QPainter,
@@ -33,6 +32,12 @@ from PySide6.QtGui import (
 )
 
 from desk_app.domain.clinic import PaperSize
+
+if TYPE_CHECKING:
+    from PySide6.QtPrintSupport import QPrinter
+
+# What pages are painted on: a PDF file, or a printer or its preview (each knows its resolution).
+PageDevice: TypeAlias = "QPdfWriter | QPrinter"
 
 
 class Paged(Protocol):
@@ -91,7 +96,7 @@ def _font(point_size: int) -> QFont:
 class _PageFrame:
     """Where the header band, body and footer band sit on the device's printable area."""
 
-    def __init__(self, device: QPagedPaintDevice) -> None:
+    def __init__(self, device: PageDevice) -> None:
         area = device.pageLayout().paintRectPixels(device.resolution())
         band_font = _font(BAND_POINT_SIZE)
         band_height = QFontMetricsF(band_font, device).height() * 2
@@ -102,12 +107,12 @@ class _PageFrame:
         self.footer = QRectF(0, area.height() - band_height, self.width, band_height)
 
 
-def laid_out(document: Paged, device: QPagedPaintDevice) -> QTextDocument:
+def laid_out(document: Paged, device: PageDevice) -> QTextDocument:
     """The document's text in pages of `device`'s body band, exactly as it is painted."""
     return _layout(document, device, _PageFrame(device))
 
 
-def _layout(document: Paged, device: QPagedPaintDevice, frame: _PageFrame) -> QTextDocument:
+def _layout(document: Paged, device: PageDevice, frame: _PageFrame) -> QTextDocument:
     """Lay the HTML out in pages a piece at a time (cut before a table): each piece's tables have
     their rows kept whole (_keep_rows_whole) while nothing follows them yet. Qt lays out again
     everything after a change, so a year's register (hundreds of rows moved) would otherwise be
@@ -232,12 +237,12 @@ def _keep_rows_whole(text: QTextDocument, done: int) -> int:
     return len(tables)
 
 
-def count_pages(document: Paged, device: QPagedPaintDevice) -> int:
+def count_pages(document: Paged, device: PageDevice) -> int:
     """How many pages `document` takes on `device` (its paper and margins), without painting."""
     return laid_out(document, device).pageCount()
 
 
-def paint_document(document: Paged, device: QPagedPaintDevice, footer: str, anchor: str = "") -> int:
+def paint_document(document: Paged, device: PageDevice, footer: str, anchor: str = "") -> int:
     """Paint every page onto `device` (a QPrinter or QPdfWriter, layout already set); return the count.
     `anchor` (the audit head) is printed on the right of each footer, never cut short."""
     frame = _PageFrame(device)

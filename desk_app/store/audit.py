@@ -112,6 +112,7 @@ def event_detail(row: EventRow | tuple) -> dict[str, Any]:
     Never change this form: audit rows already written are compared with it. `at` is the text the
     event's own table holds, so the database can compare the two directly.
     """
+    fields: Sequence[Any]
     if isinstance(row, EventRow):
         fields = (row.session_id, row.kind, row.item_id, row.staff_id, row.at, row.values_json, row.text)
         corrects = row.corrects_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -26,10 +27,23 @@ class DeskBase:
     def staff(self, staff_id: int) -> Staff:  # provided by Desk
         raise NotImplementedError
 
+    def list_staff(self) -> list[Staff]:  # provided by Desk
+        raise NotImplementedError
+
     def _require_administrator(self, staff_id: int) -> Staff:  # provided by AccountActions
         raise NotImplementedError
 
     def is_authorised_operator(self, staff_id: int) -> bool:  # provided by LaserOperatorActions
+        raise NotImplementedError
+
+    def _refusals_audited(  # provided by LaserOperatorActions
+        self,
+        staff_id: int | None,
+        action: str,
+        subject_id: int | None,
+        item_id: str | None = None,
+        subject: str = "session",
+    ) -> AbstractContextManager[None]:
         raise NotImplementedError
 
     def _compiled(self, name: str, query_for: Callable[[list[int]], Any]) -> CompiledQuery:

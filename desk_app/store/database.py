@@ -88,14 +88,14 @@ class ClinicSqliteDatabase(SqliteDatabase):
     def _connect(self) -> sqlite3.Connection:
         self.presence.acquire()
         try:
-            return super()._connect()
+            return super()._connect()  # type: ignore[misc]  # peewee's stubs leave out _connect
         except BaseException:
             self.presence.release()
             raise
 
     def _close(self, conn: sqlite3.Connection) -> None:
         try:
-            super()._close(conn)
+            super()._close(conn)  # type: ignore[misc]  # peewee's stubs leave out _close
         finally:
             self.presence.release()
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from peewee import Database, SqliteDatabase, fn
 
@@ -182,7 +182,9 @@ class Desk(
         newer = AuditLog.select(AuditLog.id, AuditLog.hash, AuditLog.action).where(
             AuditLog.id > self._audit_read_to
         )
-        for row_id, row_hash, action in newer.order_by(AuditLog.id).tuples():
+        # cast: peewee's stubs type the rows of .tuples() as models
+        rows = cast("Iterable[tuple[int, str, str]]", newer.order_by(AuditLog.id).tuples())
+        for row_id, row_hash, action in rows:
             if row_hash in self.written_by_this_desk:
                 self.written_by_this_desk.discard(row_hash)
             else:

@@ -22,7 +22,7 @@ from desk_app.domain.pre_use_check import (
     load_pre_use_checklist,
     parse_pre_use_checklist,
 )
-from desk_app.domain.procedure import ItemDef, ItemKind
+from desk_app.domain.procedure import ItemDef, ItemKind, Procedure
 from desk_app.domain.session import SessionState
 from desk_app.paths import PRE_USE_CHECK_FILE, resource_path
 from desk_app.store.devices import DeviceActions
@@ -74,6 +74,7 @@ def _check_from_row(row: LaserDeviceCheck, checklist: PreUseChecklist) -> PreUse
 
 class DeviceCheckActions(DeviceActions):
     pre_use_checklist: PreUseChecklist  # the clinic's current version, for new checks
+    procedure: Procedure  # the clinic's current version, for new sessions (Desk)
 
     @store_errors
     def pre_use_checks(self, day: date | None = None, device_id: int | None = None) -> list[PreUseCheck]:

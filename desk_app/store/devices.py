@@ -59,15 +59,15 @@ def _device_from_row(row: LaserDeviceRow) -> LaserDevice:
         **details,
         id=row.id,
         registered_at=row.registered_at,
-        registered_by=row.registered_by_name,
+        registered_by=row.registered_by_name,  # type: ignore[attr-defined]  # _device_query's alias
         retired_at=row.retired_at,
-        retired_by=row.retired_by_name or "",
+        retired_by=row.retired_by_name or "",  # type: ignore[attr-defined]  # _device_query's alias
         retired_reason=row.retired_reason,
     )
 
 
 class DeviceActions(DeskBase):
-    def _device_query(self) -> ModelSelect:
+    def _device_query(self) -> ModelSelect[LaserDeviceRow]:
         """Devices with the names of who registered and who retired them, in one statement."""
         registrar, retirer = StaffRow.alias(), StaffRow.alias()
         return (
@@ -139,7 +139,7 @@ class DeviceActions(DeskBase):
                 LaserDeviceRow.update(_stored(after)).where(LaserDeviceRow.id == device_id).execute()
             except IntegrityError:
                 raise ValidationError(_serial_taken(after.serial_number)) from None
-            sealed = [kept, (LaserDeviceRow, device_id)]
+            sealed: list[Sealed] = [kept, (LaserDeviceRow, device_id)]
             self._audit("laser device changed", by, _SUBJECT, device_id, {"changes": changed}, sealed)
         return self.device(device_id)
 
@@ -156,7 +156,7 @@ class DeviceActions(DeskBase):
             LaserDeviceRow.update(retired_at=now, retired_by=by, retired_reason=checked).where(
                 LaserDeviceRow.id == device_id
             ).execute()
-            sealed = [kept, (LaserDeviceRow, device_id)]
+            sealed: list[Sealed] = [kept, (LaserDeviceRow, device_id)]
             self._audit("laser device retired", by, _SUBJECT, device_id, {"reason": checked}, sealed)
         return self.device(device_id)
 

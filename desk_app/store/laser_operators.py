@@ -161,9 +161,10 @@ class LaserOperatorActions(DeskBase):
             item_id: self.permissions.why_not(member, item_id, authorisation, today) for item_id in item_ids
         }
 
-    def _check_may_tick(self, member: Staff, item_id: str, procedure: Procedure) -> None:
+    def _check_may_tick(self, member: Staff, item_id: str | None, procedure: Procedure) -> None:
         """Inside the action's transaction: raise PermissionRefused if the member may not. An item
-        that is not the session's procedure's is left to the session's own check, which names it."""
+        that is not the session's procedure's is left to the session's own check, which names it
+        (and None, the whole session, needs nothing more here)."""
         if item_id in procedure.item_ids():
             # The authorisation is read only for an item that needs it: most ticks do not.
             needed = self.permissions.needs(item_id) is not Clearance.CLINICAL

@@ -10,8 +10,9 @@ refuses an export by anyone signed in who may not read it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from desk_app.domain.devices import LaserDevice
 from desk_app.domain.errors import ActionRefused
@@ -69,14 +70,17 @@ class LaserRegisterActions(DeviceActions):
             & (EventRow.at >= start)
             & (EventRow.at < end)
         )
-        sessions = (
+        # cast: peewee's stubs type the rows of .tuples() as models
+        sessions = cast(
+            "Iterable[tuple[int, str, int]]",
             SessionRow.select(SessionRow.id, PatientRow.clinic_number, SessionRow.procedure)
             .join(PatientRow)
             .where(SessionRow.id.in_(fired))
-            .tuples()
+            .tuples(),
         )
         events: dict[int, list[Event]] = {}
-        rows = (
+        rows = cast(
+            "Iterable[tuple[Any, ...]]",
             EventRow.select(EventRow.session, *EVENT_COLUMNS)
             .join(StaffRow)
             .where(
@@ -87,7 +91,7 @@ class LaserRegisterActions(DeviceActions):
                 )
             )
             .order_by(EventRow.id)
-            .tuples()
+            .tuples(),
         )
         for session_id, *event in rows:
             events.setdefault(session_id, []).append(event_from_tuple(tuple(event)))

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
@@ -129,7 +130,9 @@ def _m005_accounts_and_audit(db: Database) -> None:
         )
     event = schema_v1.SessionEvent
     columns = (event.session, event.kind, event.item_id, event.staff, event.at, event.values_json)
-    rows = event.select(event.id, *columns, event.text, event.corrects).order_by(event.id).tuples()
+    key = event.id  # type: ignore[attr-defined]  # peewee's own primary key: a frozen model declares none
+    query = event.select(key, *columns, event.text, event.corrects).order_by(key).tuples()
+    rows = cast("Iterable[tuple[Any, ...]]", query)  # peewee's stubs type the rows of .tuples() as models
     now, prev_hash = utc_text(datetime.now(UTC)), GENESIS
     action = PRE_TRAIL
     for row_id, (event_id, *content) in enumerate(rows, start=1):

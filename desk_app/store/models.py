@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from peewee import (
     SQL,
+    AutoField,
     BooleanField,
     DatabaseProxy,
     DateField,
@@ -19,6 +22,11 @@ database_proxy = DatabaseProxy()
 
 
 class BaseModel(Model):
+    # Attributes peewee adds to a model at run time, declared for the type checker only (an annotation
+    # without a value adds no field): the automatic primary key here, and in each model the `x_id`
+    # that reads a foreign key `x`'s id without loading its row.
+    id: ClassVar[AutoField[int]]
+
     class Meta:
         database = database_proxy
         legacy_table_names = False
@@ -55,6 +63,9 @@ class LaserAuthorisationRow(BaseModel):
     by = ForeignKeyField(StaffRow, backref="laser_authorisations_set")
     at = UTCDateTimeField()
 
+    staff_id: ClassVar[IntegerField[int]]
+    by_id: ClassVar[IntegerField[int]]
+
     class Meta:
         table_name = "laser_authorisation"
 
@@ -78,6 +89,9 @@ class LaserDeviceRow(BaseModel):
     retired_by = ForeignKeyField(StaffRow, null=True, backref="laser_devices_retired")
     retired_reason = TextField(default="")
 
+    registered_by_id: ClassVar[IntegerField[int]]
+    retired_by_id: ClassVar[IntegerField[int | None]]
+
     class Meta:
         table_name = "laser_device"
         constraints = [
@@ -97,6 +111,9 @@ class LaserDeviceChange(BaseModel):
     field = TextField()
     old_value = TextField()
     new_value = TextField()
+
+    device_id: ClassVar[IntegerField[int]]
+    staff_id: ClassVar[IntegerField[int]]
 
     class Meta:
         table_name = "laser_device_change"
@@ -121,6 +138,8 @@ class PatientRow(BaseModel):
     # Folded "surname, first names": lists sort on an index, blind to case and accents.
     sort_key = TextField(default="")
 
+    created_by_id: ClassVar[IntegerField[int]]
+
     class Meta:
         table_name = "patient"
 
@@ -133,6 +152,8 @@ class PatientWord(BaseModel):
     # Copied from the patient so a search reads its first page straight off one covering index.
     sort_key = TextField()
     archived = BooleanField(default=False)
+
+    patient_id: ClassVar[IntegerField[int]]
 
     class Meta:
         table_name = "patient_word"
@@ -148,6 +169,9 @@ class PatientChange(BaseModel):
     field = TextField()
     old_value = TextField()
     new_value = TextField()
+
+    patient_id: ClassVar[IntegerField[int]]
+    staff_id: ClassVar[IntegerField[int]]
 
     class Meta:
         table_name = "patient_change"
@@ -179,6 +203,10 @@ class LaserDeviceCheck(BaseModel):
     answers_json = TextField()
     note = TextField(default="")
 
+    device_id: ClassVar[IntegerField[int]]
+    staff_id: ClassVar[IntegerField[int]]
+    checklist_id: ClassVar[IntegerField[int]]
+
     class Meta:
         table_name = "laser_device_check"
 
@@ -194,6 +222,11 @@ class SessionRow(BaseModel):
     holder = ForeignKeyField(StaffRow)
     ended_at = UTCDateTimeField(null=True)
 
+    patient_id: ClassVar[IntegerField[int]]
+    procedure_id: ClassVar[IntegerField[int]]
+    started_by_id: ClassVar[IntegerField[int]]
+    holder_id: ClassVar[IntegerField[int]]
+
     class Meta:
         table_name = "treatment_session"
 
@@ -207,6 +240,10 @@ class EventRow(BaseModel):
     values_json = TextField(default="{}")
     text = TextField(default="")
     corrects = ForeignKeyField("self", null=True)
+
+    session_id: ClassVar[IntegerField[int]]
+    staff_id: ClassVar[IntegerField[int]]
+    corrects_id: ClassVar[IntegerField[int | None]]
 
     class Meta:
         table_name = "session_event"
@@ -241,6 +278,8 @@ class ClinicSettingChange(BaseModel):
     old_value = TextField()
     new_value = TextField()
 
+    staff_id: ClassVar[IntegerField[int]]
+
     class Meta:
         table_name = "clinic_setting_change"
 
@@ -258,6 +297,10 @@ class PrintLog(BaseModel):
     # Empty for an export from the terminal, where nobody signed in: printed_by names the account.
     staff = ForeignKeyField(StaffRow, null=True)
 
+    patient_id: ClassVar[IntegerField[int]]
+    session_id: ClassVar[IntegerField[int | None]]
+    staff_id: ClassVar[IntegerField[int | None]]
+
     class Meta:
         table_name = "print_log"
 
@@ -271,6 +314,8 @@ class StaffCredential(BaseModel):
     failed_pins = IntegerField(default=0)
     failed_sign_ins = IntegerField(default=0)
     locked = BooleanField(default=False)
+
+    staff_id: ClassVar[IntegerField[int]]
 
     class Meta:
         table_name = "staff_credential"
@@ -292,6 +337,8 @@ class AuditLog(BaseModel):
     detail = TextField()
     prev_hash = TextField()
     hash = TextField()
+
+    staff_id: ClassVar[IntegerField[int | None]]
 
     class Meta:
         table_name = "audit_log"

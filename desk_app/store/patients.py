@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from peewee import IntegrityError
 
@@ -204,7 +205,7 @@ class PatientActions(DeskBase):
         return ids[:wanted]
 
     @store_errors
-    def update_patient(self, patient_id: int, changes: dict[str, object], staff_id: int) -> Patient:
+    def update_patient(self, patient_id: int, changes: dict[str, Any], staff_id: int) -> Patient:
         """Change registration fields; each changed field is kept with its old and new value."""
         with self.db.atomic():
             self.staff(staff_id)

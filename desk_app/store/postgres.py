@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg
@@ -39,6 +39,9 @@ from psycopg.pq import TransactionStatus
 
 from desk_app.store.errors import OutcomeUnknown
 from desk_app.store.files import APPLICATION_ID
+
+if TYPE_CHECKING:
+    from peewee import _ConnectionState
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +125,8 @@ def _connection_parameters(url: str) -> dict[str, str]:
     """The address as libpq itself reads it (several hosts, %-escaped socket folders, the last of
     a repeated setting), so that what is checked is what will be used."""
     try:
-        return conninfo_to_dict(checked_postgres_url(url))
+        # Read from text alone, every value is text (psycopg's type allows the keywords' ints too).
+        return cast("dict[str, str]", conninfo_to_dict(checked_postgres_url(url)))
     except psycopg.ProgrammingError as error:
         raise PostgresAddressError(f"The database address cannot be read: {error}.") from None
 
@@ -270,8 +274,11 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
 
     psycopg3_adapter = _AnsweringAdapter
 
+    # peewee's connection of this thread, which its stubs leave out.
+    _state: _ConnectionState
+
     def __init__(self, url: str) -> None:
-        encryption = encryption_parameters(url)
+        encryption: dict[str, Any] = encryption_parameters(url)
         super().__init__(
             checked_postgres_url(url),
             prefer_psycopg3=True,
@@ -298,14 +305,14 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         self._bounds = DESK_BOUNDS
         self._long_jobs = 0  # how deep in long_job()
 
-    def _connect(self):  # type: ignore[no-untyped-def]
+    def _connect(self) -> AnsweringConnection:
         """After a failed attempt, the next is made only RETRY_AFTER_SECONDS later: the window
         asks the database every second, and each attempt at a server that does not answer would
         freeze it for the connect timeout."""
         if monotonic() < self._next_attempt:
             raise OperationalError("the database server did not answer; trying again in a few seconds")
         try:
-            conn = super()._connect()
+            conn = super()._connect()  # type: ignore[misc]  # peewee's stubs leave out _connect
             try:
                 refuse_unencrypted(self.database, conn.info.host, conn.info.hostaddr, self._encrypted(conn))
             except UnencryptedConnection:
@@ -327,7 +334,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         row = conn.execute("SELECT encrypted FROM pg_stat_gssapi WHERE pid = pg_backend_pid()").fetchone()
         return bool(row and row[0])
 
-    def _initialize_connection(self, conn) -> None:  # type: ignore[no-untyped-def]
+    def _initialize_connection(self, conn: AnsweringConnection) -> None:
         with conn.cursor() as cursor:
             cursor.execute("SET TIME ZONE 'UTC'")
             # Statements after the write lock must see what the last writer committed; a server

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from peewee import Database, Field, Model
+from peewee import Database, Field
 
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.session import Event, EventKind
-from desk_app.store.models import EventRow, PatientRow, ProcedureVersionRow, StaffRow
+from desk_app.store.models import (
+    EventRow,
+    LaserDeviceChange,
+    PatientChange,
+    PatientRow,
+    ProcedureVersionRow,
+    StaffRow,
+)
 from desk_app.store.seals import Sealed
 
 
@@ -100,6 +107,7 @@ def event_from_tuple(row: tuple) -> Event:
 
 def patients_from_query(query: Any) -> list[Patient]:
     """Patients from a PatientRow query, selecting exactly PATIENT_COLUMNS, as tuples."""
+    rows: Iterable[tuple[int, str, str, date, str, str, str, str, str, str, Any]]
     rows = query.select(*PATIENT_COLUMNS).tuples()
     return [Patient(*values[:-1], archived=bool(values[-1])) for values in rows]  # SQLite: 0 or 1
 
@@ -118,7 +126,7 @@ class ChangeEntry:
 
 
 def change_entries(
-    model: type[Model], owner: Field, owner_id: int, labels: Mapping[str, str]
+    model: type[PatientChange | LaserDeviceChange], owner: Field, owner_id: int, labels: Mapping[str, str]
 ) -> list[ChangeEntry]:
     """Every row of a change table (field, old_value, new_value, staff, at) about one record, oldest
     first, with who made it: one statement."""

@@ -131,13 +131,20 @@ def _converter(field: Field) -> Callable[[Any], Any]:
     return _same
 
 
+def _primary_key(model: type[Model]) -> Field:
+    """The model's primary key: every covered table has one (peewee's type allows False, for none)."""
+    key = model._meta.primary_key
+    assert key is not False
+    return key
+
+
 class _Shape:
     """How a table's rows are digested, given its columns as the database has them (a migration that
     adds a column may run after rows were sealed without it): by name, sorted, each in one form."""
 
     def __init__(self, model: type[Model], names: Sequence[str]) -> None:
         fields = model._meta.columns
-        self.key_index = list(names).index(model._meta.primary_key.column_name)
+        self.key_index = list(names).index(_primary_key(model).column_name)
         self.order = sorted(range(len(names)), key=names.__getitem__)
         self.converters = [_converter(fields[names[i]]) if names[i] in fields else _same for i in self.order]
         self.prefix = json.dumps([model._meta.table_name, [names[i] for i in self.order]]).encode("ascii")
@@ -154,7 +161,7 @@ class _Table:
     def __init__(self, model: type[Model]) -> None:
         self.model = model
         self.table = model._meta.table_name
-        self.primary_key = model._meta.primary_key
+        self.primary_key = _primary_key(model)
         self._shapes: dict[tuple[str, ...], _Shape] = {}
 
     def shape(self, names: tuple[str, ...]) -> _Shape:

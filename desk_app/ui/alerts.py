@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QProcess, Qt, Signal
@@ -84,7 +85,7 @@ class AlertCentre(QObject):
     def __init__(self, sessions: LiveSessions, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.sessions = sessions
-        self.announced: set[tuple[int, str]] = set()
+        self.announced: set[tuple[int, AlertKind, datetime]] = set()
         self.due: list[Alert] = []
 
     def check(self, force: bool = False) -> None:
@@ -135,8 +136,9 @@ class AlertBanner(QScrollArea):
 
     def show_alerts(self, alerts: list[Alert]) -> None:
         while self.rows.count():
-            widget = self.rows.takeAt(0).widget()
-            if widget is not None:
+            item = self.rows.takeAt(0)
+            assert item is not None  # the column still has one
+            if (widget := item.widget()) is not None:
                 # Out of the window at once (its words may name a patient the lock must hide); the
                 # deletion waits for the event loop: a clicked Acknowledge may be on the stack.
                 widget.hide()
@@ -149,6 +151,7 @@ class AlertBanner(QScrollArea):
             self.rows.addWidget(line)
             if alert.key not in shown_before:  # a screen reader says a new alert wherever the focus is
                 words = line.findChild(QLabel, "alertText")
+                assert words is not None  # _line made it
                 QAccessible.updateAccessibility(QAccessibleEvent(words, QAccessible.Event.Alert))
         self.setVisible(bool(alerts))
         self.setAccessibleName(f"Gel alerts: {len(alerts)}, the most urgent first")
@@ -175,9 +178,16 @@ class AlertBanner(QScrollArea):
         line.addStretch(1)
         return row
 
+    def _row(self, index: int) -> QWidget:
+        """The line at `index` (below rows.count(): each row of the column is a line)."""
+        item = self.rows.itemAt(index)
+        widget = item.widget() if item is not None else None
+        assert widget is not None
+        return widget
+
     def _fit_lines(self) -> None:
         """As tall as its lines, up to ALERTS_IN_VIEW of them; the rest scroll."""
-        shown = [self.rows.itemAt(i).widget() for i in range(min(self.rows.count(), ALERTS_IN_VIEW))]
+        shown = [self._row(i) for i in range(min(self.rows.count(), ALERTS_IN_VIEW))]
         margins = self.rows.contentsMargins()
         lines = sum(row.sizeHint().height() for row in shown) + self.rows.spacing() * max(len(shown) - 1, 0)
         self.setFixedHeight(lines + margins.top() + margins.bottom() + 2 * self.frameWidth())

@@ -92,7 +92,9 @@ def _scroll_area(parent: QWidget) -> QScrollArea:
 def _see_through(scroll: QScrollArea) -> None:
     """The page's own background behind a scrolled header or list (a scroll area paints its own)."""
     scroll.viewport().setAutoFillBackground(False)
-    scroll.widget().setAutoFillBackground(False)
+    content = scroll.widget()
+    assert content is not None  # called once the area holds its header or list
+    content.setAutoFillBackground(False)
 
 
 class ChecklistPage(QWidget):
@@ -230,10 +232,11 @@ class ChecklistPage(QWidget):
             widget.setParent(None)
             widget.deleteLater()
         while self.nav.count():  # buttons and the stretch below them
-            widget = self.nav.takeAt(0).widget()
-            if widget is not None:
-                widget.setParent(None)
-                widget.deleteLater()
+            item = self.nav.takeAt(0)
+            assert item is not None  # the column still has one
+            if (control := item.widget()) is not None:
+                control.setParent(None)
+                control.deleteLater()
         self.cards.clear()
         self.pages.clear()
         self.nav_buttons.clear()
@@ -639,7 +642,7 @@ class ChecklistPage(QWidget):
         self,
         item_id: str,
         dialog: type[OverrideDialog] | type[ClearStopDialog],
-        action: Callable[[Desk], Callable[..., object]],
+        action: Callable[[Desk], Callable[..., SessionRecord]],
         focus_after: bool,
     ) -> None:
         """The clinician chooses themself (the one signed in, if a clinician is) and confirms with

@@ -29,7 +29,12 @@ from desk_app.domain.values import format_number
 from desk_app.ui.widgets import message_label
 
 # Which way each arrow key moves along an answer group: back for up and left, on for down and right.
-_ARROW_STEPS = {Qt.Key.Key_Up: -1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: 1, Qt.Key.Key_Right: 1}
+_ARROW_STEPS: dict[int, int] = {
+    Qt.Key.Key_Up: -1,
+    Qt.Key.Key_Left: -1,
+    Qt.Key.Key_Down: 1,
+    Qt.Key.Key_Right: 1,
+}
 _CHORD_MODIFIERS = (
     Qt.KeyboardModifier.ShiftModifier
     | Qt.KeyboardModifier.ControlModifier

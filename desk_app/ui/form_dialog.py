@@ -33,13 +33,16 @@ class _Body(QScrollArea):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         content = self.widget()
+        assert content is not None  # FormDialog gives the body its content as it makes it
         frame = 2 * self.frameWidth()
         width = content.sizeHint().width() + self.verticalScrollBar().sizeHint().width() + frame
         height = content.heightForWidth(width) if content.hasHeightForWidth() else -1
         return QSize(width, (height if height > 0 else content.sizeHint().height()) + frame)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        content = self.widget().minimumSizeHint()
+        widget = self.widget()
+        assert widget is not None  # as in sizeHint
+        content = widget.minimumSizeHint()
         width = content.width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
         return QSize(width, min(content.height(), 120))
 
@@ -88,6 +91,7 @@ class DeskDialog(QDialog):
         """As big as the content asks, within the screen: beyond it the content scrolls."""
         room = self.screen().availableGeometry().size() - SCREEN_MARGIN
         layout = self.layout()
+        assert layout is not None  # laid out as it was made
         self.body.updateGeometry()  # its wish is measured afresh: it changes as it is styled
         wanted = self.sizeHint().expandedTo(self.size())
         if layout.hasHeightForWidth():  # wrapped words: as tall as they are at the width it will have

@@ -98,8 +98,9 @@ class HelpSheet(QDialog):
         the window allows, up to 900x600."""
         self.resize(min(900, self.window_shown.width() - 40), min(600, self.window_shown.height() - 40))
         while self.grid.count():
-            widget = self.grid.takeAt(0).widget()
-            if widget is not None:
+            item = self.grid.takeAt(0)
+            assert item is not None  # the grid still has one
+            if (widget := item.widget()) is not None:
                 widget.hide()
                 widget.deleteLater()
         row = self._heading("Keys", 0)

@@ -77,7 +77,7 @@ def locked_card_line(card: BoardCard, now: datetime) -> str:
 
 def card_where(card: BoardCard, now: datetime) -> str:
     match card.phase:
-        case BoardPhase.WAITING:
+        case BoardPhase.WAITING if card.gel_remaining is not None:
             where = f"Gel working: {clock_text(card.gel_remaining)} left"
         case BoardPhase.READY if card.state.countdown is not None:
             where = f"Ready for the laser room · remove gel by {local_time(card.state.countdown.remove_at)}"
@@ -256,7 +256,8 @@ class HomePage(QWidget):
         self.results.itemActivated.connect(lambda _item: self.start_button.setFocus())
         self.results.itemSelectionChanged.connect(self._on_selection_changed)
         find.addWidget(self.results, 1)
-        self.start_button = QPushButton("Start session", find_box)
+        # Typed here for the type checker: the lambda above reads it first.
+        self.start_button: QPushButton = QPushButton("Start session", find_box)
         self.start_button.setObjectName("primaryButton")
         self.start_button.setMinimumHeight(44)
         self.start_button.setAutoDefault(True)  # Enter presses it, as Space does
@@ -366,6 +367,7 @@ class HomePage(QWidget):
     def _clear_laser_lines(self) -> None:
         while self.lasers_column.count():
             row = self.lasers_column.takeAt(0)
+            assert row is not None  # the column still has one
             widget = row.widget()
             if widget is not None:
                 widget.hide()  # at once: deleted at the next event loop turn
@@ -465,7 +467,8 @@ class HomePage(QWidget):
         )
 
     def _laser_lines(self) -> list[QWidget]:
-        lines = (self.lasers_column.itemAt(index).widget() for index in range(self.lasers_column.count()))
+        items = (self.lasers_column.itemAt(index) for index in range(self.lasers_column.count()))
+        lines = (item.widget() for item in items if item is not None)
         return [line for line in lines if line is not None]
 
     def _take_over(self, session_id: int, holder_seen_id: int | None) -> None:

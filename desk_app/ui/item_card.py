@@ -359,6 +359,7 @@ class ItemCard(QFrame):
     def _scroll_to(self, scroll: QScrollArea, control: QWidget) -> None:
         """Up or down only (Qt's ensureWidgetVisible also scrolls sideways, off the captions)."""
         content, bar = scroll.widget(), scroll.verticalScrollBar()
+        assert content is not None  # a page's scroll area always holds its column
         height = scroll.viewport().height()
 
         def top_of(widget: QWidget) -> int:
@@ -573,8 +574,8 @@ class ItemCard(QFrame):
         self._shown = shown
         may_override, may_correct, may_clear_stop = offered
         done = state.tick is not None
-        shown, said = status_texts(state)
-        self.status.setText(shown)
+        written, said = status_texts(state)
+        self.status.setText(written)
         self.status.setAccessibleName(said)
         self.setProperty("status", state.status.value)
         self.setProperty("locked", state.locked and not state.satisfied)

@@ -98,7 +98,9 @@ class MainWindow(QMainWindow):
         self.app_events = AppEvents(
             self, used=self.idle.touch, polished=make_label_plain, key_pressed=self._lock_key_pressed
         )
-        QApplication.instance().installEventFilter(self.app_events)
+        app = QApplication.instance()
+        assert app is not None  # a window is made in a running application
+        app.installEventFilter(self.app_events)
         self.locked = False  # the screen locked itself or was locked: no record shows until a PIN
         # Switch staff was pressed: the desk is handed over, and until the next PIN nobody is at it
         # (the keys and alert buttons act for nobody; the pages behind are emptied as on a lock).
@@ -153,7 +155,7 @@ class MainWindow(QMainWindow):
         self._follow_up_page: FollowUpCallsPage | None = None
         for page in (self.first_admin_page, self.sign_in_page, self.home_page, self.checklist_page):
             self.stack.addWidget(page)
-        self._session_opened_from: QWidget = self.home_page
+        self._session_opened_from: QWidget | None = self.home_page
 
         self.first_admin_page.done.connect(self.set_staff)
         self.first_admin_page.administrator_exists.connect(self.show_sign_in)
@@ -354,7 +356,8 @@ class MainWindow(QMainWindow):
             self.alert_message.setVisible(True)
             return
         self.alert_message.setVisible(False)
-        from_banner = self.banner.isAncestorOf(QApplication.focusWidget())
+        focus = QApplication.focusWidget()
+        from_banner = focus is not None and self.banner.isAncestorOf(focus)
         self.signals.session_changed.emit(alert.session_id)
         self.alert_centre.check()
         if from_banner:  # once the new lines are shown (the next turn of the event loop)
@@ -370,7 +373,7 @@ class MainWindow(QMainWindow):
             buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
         elif self.stack.currentWidget() is self.checklist_page:
             self.checklist_page.focus_next_item()
-        elif (last := self.stack.currentWidget().focusWidget()) is not None:
+        elif (page := self.stack.currentWidget()) is not None and (last := page.focusWidget()) is not None:
             last.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- pages -----------------------------------------------------------------------------------
@@ -411,6 +414,7 @@ class MainWindow(QMainWindow):
 
     def show_clinic_details(self) -> None:
         if self._is_administrator():
+            assert self.staff is not None  # an administrator is signed in
             dialog = ClinicDetailsDialog(self, self.desk, self.staff)
             dialog.accepted.connect(self._read_idle_limit)
             dialog.open()
@@ -547,7 +551,7 @@ class MainWindow(QMainWindow):
             if isinstance(page, ForgetsPatients):
                 page.forget()
 
-    def _pages(self) -> Iterator[QWidget]:
+    def _pages(self) -> Iterator[QWidget | None]:
         for index in range(self.stack.count()):
             yield self.stack.widget(index)
 

@@ -46,4 +46,6 @@ def page_with_footer(owner: QWidget) -> tuple[QWidget, QVBoxLayout, QHBoxLayout]
     footer = QHBoxLayout()
     footer.setContentsMargins(margin["left"], 0, margin["right"], margin["bottom"])
     outer.addLayout(footer)
-    return scroll.widget(), column, footer
+    content = scroll.widget()
+    assert content is not None  # scrolling_column gave the area its column
+    return content, column, footer

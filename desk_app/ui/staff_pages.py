@@ -184,8 +184,8 @@ class SignInPage(QWidget):
         page = QVBoxLayout(self)
         # Who is at the desk, the names and (locked) the patients in progress scroll; the field and
         # Sign in below them stay on the smallest screen, whatever the number of staff.
-        self.scroll, layout = scrolling_column(self)
-        page.addWidget(self.scroll, 1)
+        self.scroll_area, layout = scrolling_column(self)
+        page.addWidget(self.scroll_area, 1)
         self.title = QLabel("Sign in", self)
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
@@ -246,7 +246,7 @@ class SignInPage(QWidget):
         chosen = self.group.checkedButton()
         if chosen is not None:  # the name chosen already (the lock screen's) in view, however many staff
             # Once the new names are laid out: at the next turn of the event loop.
-            QTimer.singleShot(0, chosen, lambda: self.scroll.ensureWidgetVisible(chosen))
+            QTimer.singleShot(0, chosen, lambda: self.scroll_area.ensureWidgetVisible(chosen))
 
     def _fill_staff(self, preselect: Staff | None) -> None:
         for button in self.staff_buttons:

@@ -21,21 +21,22 @@ def reading_order(root: QWidget) -> list[QWidget]:
     def visit_layout(layout: QLayout) -> None:
         for index in range(layout.count()):
             item = layout.itemAt(index)
-            if item.widget() is not None:
-                visit_widget(item.widget())
-            elif item.layout() is not None:
-                visit_layout(item.layout())
+            assert item is not None  # an index below count()
+            if (widget := item.widget()) is not None:
+                visit_widget(widget)
+            elif (inner := item.layout()) is not None:
+                visit_layout(inner)
 
     def visit_widget(widget: QWidget) -> None:
-        if isinstance(widget, QScrollArea) and widget.widget() is not None:
-            visit_widget(widget.widget())  # the area itself scrolls to the control Tab reaches
-        elif widget.layout() is not None:
-            visit_layout(widget.layout())
+        if isinstance(widget, QScrollArea) and (content := widget.widget()) is not None:
+            visit_widget(content)  # the area itself scrolls to the control Tab reaches
+        elif (layout := widget.layout()) is not None:
+            visit_layout(layout)
         elif _takes_tab(widget):
             found.append(widget)
 
-    if root.layout() is not None:
-        visit_layout(root.layout())
+    if (layout := root.layout()) is not None:
+        visit_layout(layout)
     return found
 
 
