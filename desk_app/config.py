@@ -57,12 +57,11 @@ def _refuse_unusable_file(path: Path) -> None:
                 f"a file of its own: a link could send this PC to someone else's records. {_FIX}"
             ) from None
         raise SettingsError(f"This PC's settings file {path} cannot be read ({error.strerror}).") from None
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
+        raise SettingsError(f"This PC's settings file {path} is not a file (a folder or a device?). {_FIX}")
     with os.fdopen(fd, "rb") as handle:
-        status = os.fstat(handle.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            raise SettingsError(
-                f"This PC's settings file {path} is not a file (a folder or a device?). {_FIX}"
-            )
         if hasattr(os, "getuid") and status.st_uid != os.getuid():
             raise SettingsError(
                 f"This PC's settings file {path} belongs to another user, who could choose which records "
@@ -72,9 +71,23 @@ def _refuse_unusable_file(path: Path) -> None:
     if len(data) > _MAX_BYTES or b"\0" in data:
         raise SettingsError(f"This PC's settings file {path} is not a settings file. {_FIX}")
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SettingsError(f"This PC's settings file {path} is damaged (not text). {_FIX}") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not _reads_as_ini(line.strip()):
+            raise SettingsError(
+                f"This PC's settings file {path} cannot be read as settings (line {number}). {_FIX}"
+            )
+
+
+def _reads_as_ini(line: str) -> bool:
+    """A line QSettings reads without a FormatError: blank, a ';' comment, a [section] or key=value.
+    Checked here because Qt keeps each file it parsed for the rest of the process, and tells of a
+    FormatError only the first QSettings that parsed it."""
+    if not line or line.startswith(";"):
+        return True
+    return "]" in line if line.startswith("[") else "=" in line
 
 
 class PcSettings:
@@ -97,6 +110,7 @@ class PcSettings:
     def _settings(self) -> QSettings:
         _refuse_unusable_file(self.path)
         settings = QSettings(str(self.path), QSettings.Format.IniFormat)
+        settings.allKeys()  # the file is parsed, and its status known, at the first read
         if settings.status() != QSettings.Status.NoError:
             raise SettingsError(f"This PC's settings file {self.path} cannot be read as settings. {_FIX}")
         return settings
@@ -135,7 +149,9 @@ class PcSettings:
     def _write(self, key: str, value: str | None) -> None:
         """Set (or, with None, remove) one value; the file is private before anything is in it."""
         self._private_folder()
-        settings = self._settings()  # a file that cannot be read is not overwritten either
+        for known in (DATABASE, BACKUP_FOLDER):  # a file that cannot be read is not rewritten
+            self._text(known)
+        settings = self._settings()
         try:  # QSettings' temporary file takes the existing file's mode
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:
