@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QRadioButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app import app, cli
 from desk_app.config import PcSettings
+from desk_app.domain.people import Staff
+from desk_app.store.desk import Desk
+from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.first_start import FirstStartDialog
 from tests.conftest import migrated_sqlite_file
 from tests.gui.a11y import activate, control_name, tab_walk, unheard
@@ -157,3 +160,17 @@ def test_every_control_is_named_and_reached_by_tab_and_enter_starts(
     find(shown, QLineEdit, "Server address").setFocus()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert kept == [str(tmp_path / "treatment-desk.sqlite3")] and not shown.isVisible()
+
+
+def test_clinic_details_say_where_this_pc_keeps_its_backups_instead(
+    qtbot: QtBot, desk: Desk, admin: Staff, tmp_path: Path
+) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    mine = tmp_path / "this PC's backups"
+    desk.this_pc_backup_folder = mine
+    details = ClinicDetailsDialog(parent, desk, admin)
+    details.show()
+    note = f"This PC keeps its backups in {mine} instead (its own setting: desk-app config)."
+    assert find(details, QLabel, note).isVisible()
+    assert unheard(details) == []
