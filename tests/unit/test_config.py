@@ -4,6 +4,7 @@ cannot be trusted (damaged, a link, a FIFO, a folder)."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from desk_app import cli
 from desk_app.config import PcSettings, SettingsError
 from desk_app.store.database import open_database
+from tests.support.other_user import AS_ROOT, for_nobody
 
 
 @pytest.fixture
@@ -177,12 +179,13 @@ def test_a_damaged_settings_file_does_not_stop_a_command_given_db(
     assert cli.main(["check", "--db", str(db_path)], settings=settings) == 0
 
 
-@pytest.mark.parametrize("kind", ["link", "dangling link", "folder", "fifo"])
+@pytest.mark.parametrize("kind", ["link", "dangling link", "folder", "fifo", "another user's"])
 def test_a_settings_file_that_is_not_a_plain_file_is_refused_without_hanging(
     settings: PcSettings, tmp_path: Path, kind: str
 ) -> None:
     """QSettings would hang for ever on a FIFO, write through a link (to whoever owns its target:
-    they would choose the records this desk opens) and make the target of a dangling one."""
+    they would choose the records this desk opens) and make the target of a dangling one; another
+    user's file would let them choose too."""
     settings.path.parent.mkdir()
     elsewhere = tmp_path / "elsewhere.ini"
     if kind == "link":
@@ -191,9 +194,14 @@ def test_a_settings_file_that_is_not_a_plain_file_is_refused_without_hanging(
         settings.path.symlink_to(elsewhere)
     elif kind == "folder":
         settings.path.mkdir()
+    elif kind == "another user's":
+        if not AS_ROOT:
+            pytest.skip("only root can give a file to another user")
+        settings.path.write_text("[General]\ndatabase=postgresql://them@their-server/records\n")
+        for_nobody(settings.path)
     else:
         os.mkfifo(settings.path)
-    with pytest.raises(SettingsError, match=f"This PC's settings file {settings.path} is"):
+    with pytest.raises(SettingsError, match=re.escape(f"This PC's settings file {settings.path} ")):
         settings.database()
     with pytest.raises(SettingsError):
         settings.set_database(str(tmp_path / "clinic.sqlite3"))
