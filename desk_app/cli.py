@@ -417,7 +417,8 @@ def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool
         source.close()
         target.close()
     print(
-        f"Point every desk at postgresql://{where} now (--db or DESK_APP_DB), with the desks' login's "
+        f"Point every desk at postgresql://{where} now (desk-app config set database "
+        f"postgresql://{where} on each), with the desks' login's "
         "password in each desk's ~/.pgpass. The file is kept as it was and marked as moved: the app no "
         "longer opens it."
     )
