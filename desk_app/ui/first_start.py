@@ -116,7 +116,6 @@ class FirstStartDialog(QDialog):
         if not address:
             self._say(f"Type the server's address first: {SERVER_FORM}.")
             return None
-        self._say("Trying the server...")
         try:
             with wait_cursor():  # nothing else runs yet: no countdown waits on this
                 found = self.test(address)
