@@ -80,7 +80,7 @@ def _show(settings: PcSettings, explicit: str | None) -> int:
     print(f"This PC's settings file: {settings.path}")
     choice = chosen_database(explicit, settings)
     if choice.address is None:
-        print(f"database: {default_database_url()} ({choice.source})")
+        print(f"database: {sqlite_path_from_url(default_database_url())} ({choice.source})")
     else:
         print(f"database: {choice.address} (from {choice.source})")
         if choice.source != FROM_SETTINGS and (configured := settings.database()) is not None:

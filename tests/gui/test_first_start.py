@@ -84,6 +84,23 @@ def test_a_pc_that_already_has_its_own_file_is_not_asked(
     assert settings.database() == str(own_file)
 
 
+def test_damaged_settings_stop_the_start_with_a_message_not_a_first_start(
+    monkeypatch: pytest.MonkeyPatch, own_file: Path, settings: PcSettings
+) -> None:
+    """Asked again, a nurse might choose a new file where the clinic's server was set."""
+    shown: list[str] = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    answer_with(monkeypatch, lambda dialog: pytest.fail("asked"))
+    settings.path.parent.mkdir()
+    settings.path.write_text("[General]\ndatabase=postgresql://desk@server/clinic\nserver went here\n")
+    assert cli.main([], settings=settings) == 2
+    assert shown == [
+        f"This PC's settings file {settings.path} cannot be read as settings (line 3). Correct it in a "
+        "text editor, or delete it (the app then asks again where the records are)."
+    ]
+    assert not own_file.exists()
+
+
 def test_the_app_puts_the_days_checkpoint_in_this_pcs_backup_folder(
     monkeypatch: pytest.MonkeyPatch, own_file: Path, settings: PcSettings, tmp_path: Path, db_path: Path
 ) -> None:

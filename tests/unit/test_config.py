@@ -64,7 +64,7 @@ def test_config_show_says_each_value_and_where_it_comes_from(
     assert config(settings, "show") == 0
     shown = capsys.readouterr().out
     assert f"This PC's settings file: {settings.path}" in shown
-    assert f"database: sqlite:///{data_home / 'treatment-desk.sqlite3'} (not set: the default" in shown
+    assert f"database: {data_home / 'treatment-desk.sqlite3'} (not set: the default" in shown
     assert "backup-folder: not set: the folder in the clinic's details" in shown
 
     assert config(settings, "set", "database", str(tmp_path / "clinic.sqlite3")) == 0
