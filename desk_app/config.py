@@ -46,16 +46,16 @@ def default_settings_path() -> Path:
 def _refuse_unusable_file(path: Path) -> None:
     """Read the file's bytes (never blocking, never through a link) and refuse what QSettings would
     misread or hang on. A missing file passes: no settings yet."""
+    if os.path.islink(path):  # and O_NOFOLLOW below, where there is one, for a link made meanwhile
+        raise SettingsError(
+            f"This PC's settings file {path} is a link. Treatment Desk reads its settings only from "
+            f"a file of its own: a link could send this PC to someone else's records. {_FIX}"
+        )
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return
     except OSError as error:
-        if os.path.islink(path):
-            raise SettingsError(
-                f"This PC's settings file {path} is a link. Treatment Desk reads its settings only from "
-                f"a file of its own: a link could send this PC to someone else's records. {_FIX}"
-            ) from None
         raise SettingsError(f"This PC's settings file {path} cannot be read ({error.strerror}).") from None
     status = os.fstat(fd)
     if not stat.S_ISREG(status.st_mode):
@@ -136,6 +136,10 @@ class PcSettings:
         """The folder where this PC keeps a database file's backups and checkpoints, None when not set."""
         folder = self._text(BACKUP_FOLDER)
         return Path(folder).expanduser() if folder is not None else None
+
+    def unknown_keys(self) -> list[str]:
+        """What the file holds that this version does not read (a typing error, or a newer version's)."""
+        return [key for key in self._settings().allKeys() if key not in (DATABASE, BACKUP_FOLDER)]
 
     def set_database(self, address: str) -> None:
         self._write(DATABASE, address)

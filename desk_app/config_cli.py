@@ -87,6 +87,8 @@ def _show(settings: PcSettings, explicit: str | None) -> int:
             print(f"  this PC's setting, not used while {choice.source} is given: {configured}")
     folder = settings.backup_folder()
     print(f"backup-folder: {folder} (from {FROM_SETTINGS})" if folder else f"backup-folder: {NOT_SET_FOLDER}")
+    if unknown := settings.unknown_keys():
+        print(f"Not used (unknown to this version; names are case-sensitive): {', '.join(unknown)}")
     return 0
 
 

@@ -78,6 +78,16 @@ def test_config_show_says_each_value_and_where_it_comes_from(
     assert f"backup-folder: {tmp_path} (from this PC's settings)" in shown
 
 
+def test_config_show_names_what_it_does_not_read(
+    settings: PcSettings, data_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A setting typed as 'Database=' is not the database: said, rather than silently the default."""
+    settings.path.parent.mkdir()
+    settings.path.write_text("[General]\nDatabase=/srv/clinic.sqlite3\n")
+    assert config(settings, "show") == 0
+    assert "Not used (unknown to this version; names are case-sensitive): Database" in capsys.readouterr().out
+
+
 def test_unset_clears_a_setting(settings: PcSettings, tmp_path: Path) -> None:
     assert config(settings, "set", "backup-folder", str(tmp_path)) == 0
     assert settings.backup_folder() == tmp_path
