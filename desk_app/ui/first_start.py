@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QRadioButton,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from desk_app.store.database import DatabaseOpenError
 from desk_app.store.server_check import SERVER_FORM, check_server
 from desk_app.ui.busy import wait_cursor
-from desk_app.ui.widgets import message_label
+from desk_app.ui.widgets import Tone, message_label, show_message
 
 TITLE = "Treatment Desk: where are the clinic's records?"
 OWN_FILE = "This PC's own file"
@@ -55,7 +56,9 @@ class FirstStartDialog(QDialog):
         self.chosen: str | None = None
         self.setWindowTitle(TITLE)
         self.setModal(True)
+        self.setMinimumWidth(640)  # a path and a server's address are long: read whole, not cut
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with what it says
         question = QLabel(
             "This is the first start of Treatment Desk on this PC. Where are the clinic's records?", self
         )
@@ -82,6 +85,7 @@ class FirstStartDialog(QDialog):
         self.address = QLineEdit(self)
         self.address.setAccessibleName(ADDRESS)
         self.address.setPlaceholderText(SERVER_FORM)
+        self.address.setMinimumWidth(420)
         self.address.textEdited.connect(lambda _text: self.server.setChecked(True))
         row.addWidget(self.address, 1)
         self.test_button = QPushButton(TEST, self)
@@ -106,9 +110,12 @@ class FirstStartDialog(QDialog):
         QWidget.setTabOrder(self.test_button, self.start)
         QWidget.setTabOrder(self.start, quit_button)
 
-    def _say(self, text: str) -> None:
-        self.found.setText(text)
+    def _say(self, text: str, tone: Tone = Tone.ERROR) -> None:
+        show_message(self.found, text, tone)
         self.found.setAccessibleName(text)  # a screen reader hears the words themselves
+        # As tall as the words need at the label's width (a wrapped label's own hint is one line short).
+        self.found.setMinimumHeight(self.found.heightForWidth(self.found.width()))
+        self.adjustSize()
 
     def _tried(self) -> str | None:
         """What is at the typed address, in words; None (the reason shown) when a desk could not use it."""
@@ -122,7 +129,7 @@ class FirstStartDialog(QDialog):
         except DatabaseOpenError as error:
             self._say(f"Not usable: {error}")
             return None
-        self._say(found)
+        self._say(found, Tone.DONE)
         return found
 
     def test_connection(self) -> None:
