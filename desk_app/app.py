@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desk_app.config import PcSettings, SettingsError, chosen_database
 from desk_app.domain.clock import Clock, SystemClock
 from desk_app.domain.errors import ProcedureError
 from desk_app.domain.pre_use_check import load_pre_use_checklist
 from desk_app.domain.procedure import load_procedure
 from desk_app.paths import (
+    DATABASE_FILE,
     PRE_USE_CHECK_FILE,
     PROCEDURE_FILE,
     data_folder,
@@ -24,7 +27,9 @@ from desk_app.paths import (
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.files import make_private
+from desk_app.store.signs import signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
+from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
 
 ERROR_LOG = "errors.log"
@@ -38,16 +43,19 @@ def load_style(app: QApplication) -> None:
         app.setStyleSheet(sheet)
 
 
-def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -> MainWindow:
+def build_window(
+    database_url: str, clock: Clock, *, new_clinic: bool = False, this_pc_backup_folder: Path | None = None
+) -> MainWindow:
     """Open everything the window needs; raises DatabaseOpenError or ProcedureError with a message.
 
     A missing or empty database file where a clinic's was (NoClinicHereError) is made anew only with
-    `new_clinic`."""
+    `new_clinic`. `this_pc_backup_folder` (this PC's setting) is used over the clinic's details' one."""
     procedure = load_procedure(resource_path(PROCEDURE_FILE))
     # Read now, like the procedure: a broken check file stops the start, not the first check of a day.
     checklist = load_pre_use_checklist(resource_path(PRE_USE_CHECK_FILE))
     database = open_database(database_url, new_clinic=new_clinic, remembered=opened_databases())
     desk = Desk(database, procedure, clock, pre_use_checklist=checklist)
+    desk.this_pc_backup_folder = this_pc_backup_folder
     file = desk.database_file()  # None on a server
     if file is not None:
         remember_opened(file)
@@ -104,21 +112,58 @@ def ask_to_start_new_clinic(reason: str) -> bool:
     return sure == QMessageBox.StandardButton.Yes
 
 
-def run(database_url: str, *, new_clinic: bool = False) -> int:
-    """Start the app; a database or procedure problem is shown in a message box, not a traceback."""
+def _kept(settings: PcSettings, address: str) -> str | None:
+    try:
+        settings.set_database(address)
+    except SettingsError as error:
+        return str(error)
+    return None
+
+
+def database_to_open(explicit: str | None, settings: PcSettings) -> str | None:
+    """--db, $DESK_APP_DB or this PC's setting; else, on this PC's first start, the place chosen in
+    FirstStartDialog and kept in its settings (None: the person chose to quit).
+
+    A PC that worked on its own file before there were settings (the default file is there, or
+    there are signs of it) is not asked: that file is its answer, kept without a word. Asking could
+    only lead a nurse away from the clinic's records, to an empty new file or another server."""
+    if (address := chosen_database(explicit, settings).address) is not None:
+        return address
+    try:
+        own_file = data_folder() / DATABASE_FILE
+    except OSError as error:
+        raise DatabaseOpenError(
+            f"The data folder {error.filename} cannot be used ({error.strerror})."
+        ) from None
+    if os.path.lexists(own_file) or signs_of_a_clinic(own_file, opened_databases()):
+        settings.set_database(str(own_file))
+        return str(own_file)
+    return FirstStartDialog.ask(own_file, lambda chosen: _kept(settings, chosen))
+
+
+def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSettings | None = None) -> int:
+    """Start the app; a database, settings or procedure problem is shown in a message box, not a
+    traceback. `database_url` None: the one $DESK_APP_DB or this PC's settings name, else the one
+    chosen at this PC's first start."""
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)  # never a bare QCoreApplication: the app makes none
     app.setApplicationName("Treatment Desk")
     app.setOrganizationName("Azure Medical")
     load_style(app)
+    settings = settings or PcSettings()
     try:
+        if (url := database_to_open(database_url, settings)) is None:
+            return 2  # Quit at the first start: nothing was made
+        backup_folder = settings.backup_folder()
         try:
-            window = build_window(database_url, SystemClock(), new_clinic=new_clinic)
+            window = build_window(
+                url, SystemClock(), new_clinic=new_clinic, this_pc_backup_folder=backup_folder
+            )
         except NoClinicHereError as error:
             if not ask_to_start_new_clinic(str(error)):
                 return 2
-            window = build_window(database_url, SystemClock(), new_clinic=True)
-    except (DatabaseOpenError, ProcedureError) as error:
+            window = build_window(url, SystemClock(), new_clinic=True, this_pc_backup_folder=backup_folder)
+    except (DatabaseOpenError, ProcedureError, SettingsError) as error:
         # No window exists yet to be the parent of this message.
         QMessageBox.critical(None, "Treatment Desk cannot start", str(error))
         return 2

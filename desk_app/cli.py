@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peewee import Database
 
+from desk_app.config import (
+    DATABASE_ENV,
+    NAMES,
+    PcSettings,
+    SettingsError,
+    chosen_database,
+)
 from desk_app.domain.errors import DomainError
 from desk_app.exporting import DOCUMENTS
 from desk_app.paths import default_database_url
@@ -25,14 +31,17 @@ if TYPE_CHECKING:
     from desk_app.store.anchor_check import AnchorCheck
     from desk_app.store.audit import AuditReport
 
-DATABASE_ENV = "DESK_APP_DB"
+__all__ = ["DATABASE_ENV", "database_url", "main"]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="desk-app", description="Treatment Desk: guided laser acne-scarring treatments."
     )
-    database_help = f"database file or URL (default: ${DATABASE_ENV}, else the user's data folder)"
+    database_help = (
+        f"database file or URL (default: ${DATABASE_ENV}, else this PC's setting (desk-app config), "
+        "else a file in the user's data folder)"
+    )
     parser.add_argument("--db", help=database_help)
     parser.add_argument(
         "--new-clinic",
@@ -159,20 +168,38 @@ def _parser() -> argparse.ArgumentParser:
         help="a checkpoint typed from a printed record's footer ('audit row N · hash HASH · DATE TIME'), "
         "as N:HASH@YYYY-MM-DDTHH:MM; without the time a checkpoint only a restore explains fails",
     )
+    config = commands.add_parser(
+        "config",
+        help="this PC's own settings: the database it opens and the folder for its backups",
+        description="Examples: desk-app config show; desk-app config set database "
+        "postgresql://clinic_desk@clinic-server:5432/treatment_desk; desk-app config set backup-folder "
+        "/media/clinic/backups; desk-app config unset backup-folder. --db and DESK_APP_DB come first.",
+    )
+    actions = config.add_subparsers(dest="config_action", required=True)
+    actions.add_parser("show", help="each setting, its value and where it comes from")
+    set_one = actions.add_parser("set", help="set one (checked first: nothing changes if it is refused)")
+    set_one.add_argument("name", choices=list(NAMES))
+    set_one.add_argument("value", help="a database file or URL, or an existing folder")
+    unset = actions.add_parser("unset", help="clear one: the app then uses its default")
+    unset.add_argument("name", choices=list(NAMES))
     return parser
 
 
-def database_url(explicit: str | None) -> str:
-    return explicit or os.environ.get(DATABASE_ENV) or default_database_url()
+def database_url(explicit: str | None, settings: PcSettings | None = None) -> str:
+    """--db, else $DESK_APP_DB, else this PC's setting, else the default file. Raises OSError when
+    the default's data folder cannot be made, SettingsError when the settings cannot be read."""
+    return chosen_database(explicit, settings or PcSettings()).address or default_database_url()
 
 
-def _database_url(who: str, explicit: str | None) -> str | None:
-    """database_url(), or None when the data folder for the default cannot be made (said on stderr)."""
+def _database_url(who: str, explicit: str | None, settings: PcSettings | None = None) -> str | None:
+    """database_url(), or None when it cannot be known (the reason said on stderr)."""
     try:
-        return database_url(explicit)
+        return database_url(explicit, settings)
     except OSError as error:
         print(f"{who}: the data folder {error.filename} cannot be used ({error.strerror}).", file=sys.stderr)
-        return None
+    except SettingsError as error:
+        print(f"{who}: {error}", file=sys.stderr)
+    return None
 
 
 def _existing_database(command: str, url: str) -> Database | None:
@@ -390,7 +417,8 @@ def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool
         source.close()
         target.close()
     print(
-        f"Point every desk at postgresql://{where} now (--db or DESK_APP_DB), with the desks' login's "
+        f"Point every desk at postgresql://{where} now (desk-app config set database "
+        f"postgresql://{where} on each), with the desks' login's "
         "password in each desk's ~/.pgpass. The file is kept as it was and marked as moved: the app no "
         "longer opens it."
     )
@@ -439,32 +467,39 @@ def _unusable_database_path(command: str, url: str) -> bool:
     return False
 
 
-def _chosen_database(args: argparse.Namespace) -> str | None:
+def _chosen_database(args: argparse.Namespace, settings: PcSettings) -> str | None:
     """The database a command works on, None when it cannot be used (the reason said on stderr)."""
     if args.command == "demo":
-        # Never the default or $DESK_APP_DB: training data must not land in the real records.
+        # Never the default, $DESK_APP_DB or this PC's setting: training data must not land in the
+        # real records.
         url = args.command_db or args.db
         if not url:
             print("desk-app demo: say where with --db PATH (a new file).", file=sys.stderr)
             return None
     elif (
         url := _database_url(
-            f"desk-app {args.command}", args.command_db or getattr(args, "export_db", None) or args.db
+            f"desk-app {args.command}",
+            args.command_db or getattr(args, "export_db", None) or args.db,
+            settings,
         )
     ) is None:
         return None
     return None if _unusable_database_path(args.command, url) else url
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: PcSettings | None = None) -> int:
+    """`settings`: this PC's settings (injectable; by default in the user's config folder)."""
     args = _parser().parse_args(argv)
+    settings = settings or PcSettings()
     if args.command is None:
         from desk_app.app import run
 
-        return (
-            2 if (url := _database_url("desk-app", args.db)) is None else run(url, new_clinic=args.new_clinic)
-        )
-    if (url := _chosen_database(args)) is None:
+        return run(args.db, new_clinic=args.new_clinic, settings=settings)
+    if args.command == "config":
+        from desk_app.config_cli import run_config_command
+
+        return run_config_command(args, settings)
+    if (url := _chosen_database(args, settings)) is None:
         return 2
     if args.command == "demo":
         from desk_app.store.demo import build_demo

@@ -83,6 +83,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # The app's own data folder (the list of databases it has opened, its log) is a throwaway one,
     # for this process and the children it starts: never the real user's.
     os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="desk-data-")
+    # This PC's settings (config.py) too: no test reads the real user's, or meets the first start.
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="desk-config-")
     config.addinivalue_line("markers", "both_databases: run each test on SQLite and on PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: a test of SQLite itself, in a both_databases module")
     config.addinivalue_line(

@@ -81,6 +81,10 @@ def write_todays_checkpoint(db: Database, folder: Path, now: datetime, live: Pat
 class AnchorActions(DeskBase):
     """The desk's side: the head to print on a record, the backup and verify rows, the day's checkpoint."""
 
+    # This PC's own backup folder, from its settings, given by the composition root (the store reads
+    # no settings): over the clinic's details' folder, for this PC's backups and checkpoints.
+    this_pc_backup_folder: Path | None = None
+
     def keeps_its_own_backups(self) -> bool:  # provided by Desk
         raise NotImplementedError
 
@@ -111,13 +115,19 @@ class AnchorActions(DeskBase):
     def _write_todays_checkpoint(self, data_folder: Path, live: Path | None) -> Path | None:
         return write_todays_checkpoint(self.db, self.checkpoint_folder(data_folder), self.clock.now(), live)
 
+    def chosen_backup_folder(self) -> Path | None:
+        """This PC's backup folder if it has one, else the clinic's details' one; None if neither."""
+        if self.this_pc_backup_folder is not None:
+            return self.this_pc_backup_folder
+        chosen = self.clinic_details().backup_folder
+        return Path(chosen).expanduser() if chosen else None
+
     def checkpoint_folder(self, data_folder: Path) -> Path:
         """Where the daily checkpoint goes: the backup folder of a database file; on a server (which
-        the app does not back up) the clinic's backup folder if one is set, else `data_folder`."""
+        the app does not back up) the chosen backup folder if one is set, else `data_folder`."""
         if self.keeps_its_own_backups():
             return self.backup_folder()
-        chosen = self.clinic_details().backup_folder
-        return Path(chosen).expanduser() if chosen else data_folder
+        return self.chosen_backup_folder() or data_folder
 
     def write_daily_checkpoint(self, data_folder: Path, live: Path | None) -> Path | None:
         """Today's checkpoint, at start-up; a failure is logged, never stops the desk."""

@@ -201,10 +201,9 @@ class Desk(
         return Path(self.db.database) if isinstance(self.db, SqliteDatabase) else None
 
     def backup_folder(self) -> Path:
-        """Where the app keeps a database file's backups (see keeps_its_own_backups): the folder from
-        the clinic's details, or a 'backups' folder beside the file."""
-        chosen = self.clinic_details().backup_folder
-        return Path(chosen).expanduser() if chosen else Path(self.db.database).parent / "backups"
+        """Where the app keeps a database file's backups (see keeps_its_own_backups): this PC's
+        folder, else the clinic's details' one, else a 'backups' folder beside the file."""
+        return self.chosen_backup_folder() or Path(self.db.database).parent / "backups"
 
     @store_errors
     def database_link(self) -> DatabaseLink:

@@ -89,6 +89,15 @@ class ClinicDetailsDialog(FormDialog):
             self.backup_folder.setEnabled(False)
             self.backup_folder.setPlaceholderText(UNUSED_ON_A_SERVER)
             self.backup_folder.setToolTip(UNUSED_ON_A_SERVER)
+        elif desk.this_pc_backup_folder is not None:
+            # Else a manager would look for this PC's backups where they are not.
+            this_pc = QLabel(
+                f"This PC keeps its backups in {desk.this_pc_backup_folder} instead (its own setting: "
+                "desk-app config).",
+                self,
+            )
+            this_pc.setWordWrap(True)
+            self.form.addRow(this_pc)
         self.database = message_label(self, "databaseLink")
         self.database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.database.setMinimumWidth(380)  # as wide as the fields above, not a word a line

@@ -1,0 +1,132 @@
+"""`desk-app config show|set|unset`: this PC's own settings from a terminal.
+
+A value is checked as the app checks it when given with --db (a FIFO, a folder, a password in a
+server's address...) before anything is written: a refused value changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from desk_app.config import (
+    DATABASE,
+    DATABASE_ENV,
+    FROM_SETTINGS,
+    NAMES,
+    PcSettings,
+    SettingsError,
+    chosen_database,
+)
+from desk_app.paths import default_database_url
+from desk_app.store.database import DatabaseOpenError, check_database_path, sqlite_path_from_url
+from desk_app.store.files import SQLITE_HEADER
+from desk_app.store.postgres import (
+    ClinicPostgresDatabase,
+    PostgresAddressError,
+    checked_postgres_url,
+    is_postgres_url,
+)
+
+NOT_SET_FOLDER = (
+    "not set: the folder in the clinic's details, else a 'backups' folder beside the database file"
+)
+
+
+class RefusedValue(ValueError):
+    """The value cannot be a setting; the message says why."""
+
+
+def checked_database_address(address: str) -> str:
+    """The address as it is kept: a server's in the postgresql:// form, a file's as a full path (a
+    shortcut starts in any folder). Raises RefusedValue for what the app would refuse to open."""
+    address = address.strip()
+    if not address:
+        raise RefusedValue("Say which database: a file path or postgresql://USER@HOST:PORT/NAME.")
+    try:
+        if is_postgres_url(address):
+            ClinicPostgresDatabase(address)  # checks the address as --db does; connects to nothing
+            return checked_postgres_url(address)
+        path = Path(os.path.abspath(sqlite_path_from_url(address)))
+        check_database_path(path)
+    except (DatabaseOpenError, PostgresAddressError) as error:
+        raise RefusedValue(str(error)) from None
+    if not path.parent.is_dir():
+        raise RefusedValue(
+            f"The folder {path.parent} does not exist, so {path.name} cannot be created there."
+        )
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+        except OSError as error:
+            raise RefusedValue(f"{path} cannot be read ({error.strerror}).") from None
+        if header and header != SQLITE_HEADER:
+            raise RefusedValue(f"{path} is not a Treatment Desk database.")
+    return str(path)
+
+
+def checked_backup_folder(folder: str) -> Path:
+    """An existing folder, as a full path."""
+    path = Path(os.path.abspath(Path(folder.strip()).expanduser()))
+    if not folder.strip() or not path.is_dir():
+        raise RefusedValue(f"{path} is not an existing folder (is the disk plugged in?).")
+    return path
+
+
+def _show(settings: PcSettings, explicit: str | None) -> int:
+    print(f"This PC's settings file: {settings.path}")
+    choice = chosen_database(explicit, settings)
+    if choice.address is None:
+        print(f"database: {sqlite_path_from_url(default_database_url())} ({choice.source})")
+    else:
+        print(f"database: {choice.address} (from {choice.source})")
+        if choice.source != FROM_SETTINGS and (configured := settings.database()) is not None:
+            print(f"  this PC's setting, not used while {choice.source} is given: {configured}")
+    folder = settings.backup_folder()
+    print(f"backup-folder: {folder} (from {FROM_SETTINGS})" if folder else f"backup-folder: {NOT_SET_FOLDER}")
+    if unknown := settings.unknown_keys():
+        print(f"Not used (unknown to this version; names are case-sensitive): {', '.join(unknown)}")
+    return 0
+
+
+def _set(settings: PcSettings, name: str, value: str) -> int:
+    key = NAMES[name]
+    try:
+        if key == DATABASE:
+            address = checked_database_address(value)
+            settings.set_database(address)
+            print(f"This PC now opens {address}.")
+            if os.environ.get(DATABASE_ENV):
+                print(f"Note: ${DATABASE_ENV} is set here, and comes first while it is.")
+        else:
+            folder = checked_backup_folder(value)
+            settings.set_backup_folder(folder)
+            print(f"This PC now keeps the backups of a database file, and the day's checkpoint, in {folder}.")
+    except RefusedValue as error:
+        print(f"desk-app config: {error} Nothing was changed.", file=sys.stderr)
+        return 2
+    return 0
+
+
+def run_config_command(args: argparse.Namespace, settings: PcSettings) -> int:
+    """Exit 0 when done; 2 when a value is refused or the settings file cannot be used (said why)."""
+    try:
+        if args.config_action == "show":
+            return _show(settings, args.db)
+        if args.config_action == "set":
+            return _set(settings, args.name, args.value)
+        settings.unset(NAMES[args.name])
+        print(f"{args.name} is no longer set on this PC.")
+        return 0
+    except SettingsError as error:
+        print(f"desk-app config: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the default's data folder, named by show
+        print(
+            f"desk-app config: the data folder {error.filename} cannot be used ({error.strerror}).",
+            file=sys.stderr,
+        )
+        return 2

@@ -1,0 +1,159 @@
+"""The first start on a PC: are the records in this PC's own file, or on the clinic's server?
+
+Asked before anything is opened, so nothing is made in the wrong place. A server's address can be
+tried first ("Test connection"); the choice is kept in this PC's settings only when it is usable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.store.database import DatabaseOpenError
+from desk_app.store.server_check import SERVER_FORM, check_server
+from desk_app.ui.busy import wait_cursor
+from desk_app.ui.widgets import Tone, message_label, show_message
+
+TITLE = "Treatment Desk: where are the clinic's records?"
+OWN_FILE = "This PC's own file"
+SERVER = "The clinic's server"
+ADDRESS = "Server address"
+TEST = "Test connection"
+START = "Start"
+QUIT = "Quit"
+
+# Keeps the chosen address in this PC's settings; returns why it could not, None when kept.
+Save = Callable[[str], str | None]
+
+
+class FirstStartDialog(QDialog):
+    """Two choices, the own file preselected; Start keeps the choice (through `save`), Quit starts nothing."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        own_file: Path,
+        save: Save,
+        test: Callable[[str], str] = check_server,
+    ) -> None:
+        super().__init__(parent)
+        self.own_file, self.save, self.test = own_file, save, test
+        self.chosen: str | None = None
+        self.setWindowTitle(TITLE)
+        self.setModal(True)
+        self.setMinimumWidth(640)  # a path and a server's address are long: read whole, not cut
+        layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with what it says
+        question = QLabel(
+            "This is the first start of Treatment Desk on this PC. Where are the clinic's records?", self
+        )
+        question.setWordWrap(True)
+        layout.addWidget(question)
+
+        self.own = QRadioButton(OWN_FILE, self)
+        self.own.setChecked(True)
+        layout.addWidget(self.own)
+        self.where = QLabel(f"A new file is made at {own_file}", self)
+        self.where.setWordWrap(True)
+        self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.where.setContentsMargins(24, 0, 0, 0)
+        layout.addWidget(self.where)
+        self.own.setAccessibleDescription(self.where.text())
+
+        self.server = QRadioButton(SERVER, self)
+        layout.addWidget(self.server)
+        choices = QButtonGroup(self)
+        choices.addButton(self.own)
+        choices.addButton(self.server)
+        row = QHBoxLayout()
+        row.setContentsMargins(24, 0, 0, 0)
+        self.address = QLineEdit(self)
+        self.address.setAccessibleName(ADDRESS)
+        self.address.setPlaceholderText(SERVER_FORM)
+        self.address.setMinimumWidth(420)
+        self.address.textEdited.connect(lambda _text: self.server.setChecked(True))
+        row.addWidget(self.address, 1)
+        self.test_button = QPushButton(TEST, self)
+        self.test_button.setAutoDefault(False)  # Enter means Start, wherever the focus is
+        self.test_button.clicked.connect(self.test_connection)
+        row.addWidget(self.test_button)
+        layout.addLayout(row)
+
+        self.found = message_label(self, "firstStartFound")
+        layout.addWidget(self.found)
+        buttons = QDialogButtonBox(self)
+        self.start = buttons.addButton(START, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start.setDefault(True)
+        quit_button = buttons.addButton(QUIT, QDialogButtonBox.ButtonRole.RejectRole)
+        quit_button.setAutoDefault(False)
+        buttons.accepted.connect(self.keep_choice)
+        buttons.rejected.connect(self.reject)  # Esc too
+        layout.addWidget(buttons)
+        QWidget.setTabOrder(self.own, self.server)
+        QWidget.setTabOrder(self.server, self.address)
+        QWidget.setTabOrder(self.address, self.test_button)
+        QWidget.setTabOrder(self.test_button, self.start)
+        QWidget.setTabOrder(self.start, quit_button)
+
+    def _say(self, text: str, tone: Tone = Tone.ERROR) -> None:
+        show_message(self.found, text, tone)
+        self.found.setAccessibleName(text)  # a screen reader hears the words themselves
+        # As tall as the words need at the label's width (a wrapped label's own hint is one line short).
+        self.found.setMinimumHeight(self.found.heightForWidth(self.found.width()))
+        self.adjustSize()
+
+    def _tried(self) -> str | None:
+        """What is at the typed address, in words; None (the reason shown) when a desk could not use it."""
+        address = self.address.text().strip()
+        if not address:
+            self._say(f"Type the server's address first: {SERVER_FORM}.")
+            return None
+        try:
+            with wait_cursor():  # nothing else runs yet: no countdown waits on this
+                found = self.test(address)
+        except DatabaseOpenError as error:
+            self._say(f"Not usable: {error}")
+            return None
+        self._say(found, Tone.DONE)
+        return found
+
+    def test_connection(self) -> None:
+        """Try the address as a desk would open it, and say what was found; nothing is saved."""
+        self.server.setChecked(True)
+        self._tried()
+
+    def keep_choice(self) -> None:
+        """Save the choice and close; a server that a desk could not use is not saved."""
+        if self.server.isChecked():
+            if self._tried() is None:
+                return
+            address = self.address.text().strip()
+        else:
+            address = str(self.own_file)
+        if (problem := self.save(address)) is not None:
+            self._say(f"The choice could not be kept: {problem}")
+            return
+        self.chosen = address
+        self.accept()
+
+    @classmethod
+    def ask(cls, own_file: Path, save: Save) -> str | None:
+        """The address chosen and saved, or None when the person chose Quit (nothing starts)."""
+        dialog = cls(None, own_file, save)  # no window exists yet to be its parent
+        dialog.exec()
+        return dialog.chosen

@@ -1,0 +1,193 @@
+"""The first start on a PC: this PC's own file or the clinic's server, asked before anything is
+opened, and kept in this PC's settings; and the backup folder this PC is set to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QRadioButton, QWidget
+from pytestqt.qtbot import QtBot
+
+from desk_app import app, cli
+from desk_app.config import PcSettings
+from desk_app.domain.people import Staff
+from desk_app.store.desk import Desk
+from desk_app.ui.clinic_dialog import ClinicDetailsDialog
+from desk_app.ui.first_start import FirstStartDialog
+from tests.conftest import migrated_sqlite_file
+from tests.gui.a11y import activate, control_name, tab_walk, unheard
+from tests.gui.nurse import click, find, type_into
+from tests.support.pg_databases import emptied_postgres_database
+
+
+@pytest.fixture
+def own_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Where this PC's own file goes: the data folder under tmp_path; no $DESK_APP_DB."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.delenv(cli.DATABASE_ENV, raising=False)
+    monkeypatch.setattr(app.QApplication, "exec", lambda *_: 0)  # the window is not used here
+    return tmp_path / "share" / "TreatmentDesk" / "treatment-desk.sqlite3"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> PcSettings:
+    return PcSettings(tmp_path / "config" / "desk.ini")
+
+
+def answer_with(monkeypatch: pytest.MonkeyPatch, answer: Callable[[FirstStartDialog], None]) -> list[str]:
+    """The first-start dialog, answered by `answer` (clicks) instead of blocking; what it showed."""
+    asked: list[str] = []
+
+    def exec_(dialog: FirstStartDialog) -> int:
+        dialog.show()
+        asked.append(find(dialog, QLabel, f"A new file is made at {dialog.own_file}").text())
+        answer(dialog)
+        return dialog.result()
+
+    monkeypatch.setattr(FirstStartDialog, "exec", exec_)
+    return asked
+
+
+def test_the_first_start_asks_and_keeps_this_pcs_own_file_which_the_app_then_opens(
+    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, own_file: Path, settings: PcSettings
+) -> None:
+    asked = answer_with(monkeypatch, lambda dialog: click(qtbot, dialog, "Start"))
+    assert cli.main([], settings=settings) == 0
+    assert asked == [f"A new file is made at {own_file}"]
+    assert settings.database() == str(own_file)
+    assert own_file.stat().st_size > 0
+
+    answer_with(monkeypatch, lambda dialog: pytest.fail("asked again"))
+    assert cli.main([], settings=settings) == 0
+
+
+def test_quit_at_the_first_start_starts_nothing_and_keeps_nothing(
+    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, own_file: Path, settings: PcSettings
+) -> None:
+    answer_with(monkeypatch, lambda dialog: qtbot.keyClick(dialog, Qt.Key.Key_Escape))
+    assert cli.main([], settings=settings) == 2
+    assert not own_file.exists()
+    assert settings.database() is None
+
+
+def test_a_pc_that_already_has_its_own_file_is_not_asked(
+    monkeypatch: pytest.MonkeyPatch, own_file: Path, settings: PcSettings
+) -> None:
+    """Its file from before there were settings is its answer: asking could lead away from it."""
+    own_file.parent.mkdir(parents=True)
+    migrated_sqlite_file(own_file)
+    answer_with(monkeypatch, lambda dialog: pytest.fail("asked"))
+    assert cli.main([], settings=settings) == 0
+    assert settings.database() == str(own_file)
+
+
+def test_damaged_settings_stop_the_start_with_a_message_not_a_first_start(
+    monkeypatch: pytest.MonkeyPatch, own_file: Path, settings: PcSettings
+) -> None:
+    """Asked again, a nurse might choose a new file where the clinic's server was set."""
+    shown: list[str] = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    answer_with(monkeypatch, lambda dialog: pytest.fail("asked"))
+    settings.path.parent.mkdir()
+    settings.path.write_text("[General]\ndatabase=postgresql://desk@server/clinic\nserver went here\n")
+    assert cli.main([], settings=settings) == 2
+    assert shown == [
+        f"This PC's settings file {settings.path} cannot be read as settings (line 3). Correct it in a "
+        "text editor, or delete it (the app then asks again where the records are)."
+    ]
+    assert not own_file.exists()
+
+
+def test_the_app_puts_the_days_checkpoint_in_this_pcs_backup_folder(
+    monkeypatch: pytest.MonkeyPatch, own_file: Path, settings: PcSettings, tmp_path: Path, db_path: Path
+) -> None:
+    mine = tmp_path / "this PC's backups"
+    mine.mkdir()
+    settings.set_backup_folder(mine)
+    assert cli.main(["--db", str(migrated_sqlite_file(db_path))], settings=settings) == 0
+    assert [path.name.startswith("audit-checkpoint-") for path in mine.iterdir()] == [True]
+    assert not (db_path.parent / "backups").exists()
+
+
+@pytest.fixture
+def dialog(qtbot: QtBot, tmp_path: Path) -> tuple[FirstStartDialog, list[str]]:
+    """The dialog on its own, shown, with what it would keep in this PC's settings."""
+    kept: list[str] = []
+
+    def keep(address: str) -> None:
+        kept.append(address)
+
+    shown = FirstStartDialog(None, tmp_path / "treatment-desk.sqlite3", keep)
+    qtbot.addWidget(shown)
+    shown.show()
+    return shown, kept
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        (
+            "postgresql://desk@127.0.0.1:1/clinic",
+            "Not usable: Cannot use the PostgreSQL database desk@127.0.0.1:1/clinic (",
+        ),
+        ("postgresql://desk:secret@clinic-server/clinic", "Not usable: Do not put the password"),
+        ("clinic-server", "Not usable: A server's address starts with postgresql://"),
+    ],
+)
+def test_a_server_that_cannot_be_used_is_said_in_words_and_nothing_is_kept(
+    qtbot: QtBot, dialog: tuple[FirstStartDialog, list[str]], address: str, said: str
+) -> None:
+    shown, kept = dialog
+    type_into(qtbot, shown, "Server address", address)
+    assert find(shown, QRadioButton, "The clinic's server").isChecked()
+    click(qtbot, shown, "Test connection")
+    assert shown.found.text().startswith(said)
+    assert shown.found.accessibleName() == shown.found.text()  # heard, not only seen
+    click(qtbot, shown, "Start")
+    assert shown.isVisible() and kept == []
+
+
+def test_a_server_a_desk_can_use_is_said_and_kept(
+    qtbot: QtBot, dialog: tuple[FirstStartDialog, list[str]]
+) -> None:
+    url = emptied_postgres_database()  # skips without a PostgreSQL server
+    shown, kept = dialog
+    type_into(qtbot, shown, "Server address", url)
+    click(qtbot, shown, "Test connection")
+    assert shown.found.text().startswith("Connected to ")
+    assert "a Treatment Desk database at schema" in shown.found.text()
+    click(qtbot, shown, "Start")
+    assert kept == [url] and not shown.isVisible()
+
+
+def test_every_control_is_named_and_reached_by_tab_and_enter_starts(
+    qtbot: QtBot, dialog: tuple[FirstStartDialog, list[str]], tmp_path: Path
+) -> None:
+    shown, kept = dialog
+    assert unheard(shown) == []
+    assert find(shown, QRadioButton, "This PC's own file").isChecked()
+    activate(qtbot, shown)
+    walked = [
+        control_name(widget) for widget in tab_walk(qtbot, find(shown, QRadioButton, "This PC's own file"))
+    ]
+    assert walked == ["This PC's own file", "Server address", "Test connection", "Start", "Quit"]
+    find(shown, QLineEdit, "Server address").setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert kept == [str(tmp_path / "treatment-desk.sqlite3")] and not shown.isVisible()
+
+
+def test_clinic_details_say_where_this_pc_keeps_its_backups_instead(
+    qtbot: QtBot, desk: Desk, admin: Staff, tmp_path: Path
+) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    mine = tmp_path / "this PC's backups"
+    desk.this_pc_backup_folder = mine
+    details = ClinicDetailsDialog(parent, desk, admin)
+    details.show()
+    note = f"This PC keeps its backups in {mine} instead (its own setting: desk-app config)."
+    assert find(details, QLabel, note).isVisible()
+    assert unheard(details) == []
