@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from desk_app import app, cli
+from desk_app.paths import resource_path
 from tests.support.other_user import open_folder, without_root
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,6 +100,15 @@ def folder() -> Iterator[Path]:
         yield made
 
 
+@pytest.fixture(autouse=True)
+def settings_nobody_may_read(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The app reads this PC's settings as whoever runs it: 'nobody' here, whose settings folder
+    cannot be the suite's (root's, closed)."""
+    with open_folder() as home:
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+        yield
+
+
 @pytest.fixture
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The messages the app would show in a box at start-up (the box itself would wait for a click)."""
@@ -127,6 +137,9 @@ def test_every_command_and_the_start_say_what_is_wrong_with_an_odd_database_path
     before = contents(folder)
     args = [arg.format(folder=folder) for arg in COMMANDS[command]]
 
+    # Found as root first: importlib.resources imports its readers lazily, from a Python under /root
+    # that 'nobody' cannot read (the lookup is cached for the process, as in the app).
+    resource_path("styles")
     started = time.monotonic()
     with without_root():
         code = cli.main([*args, "--db", str(given.path)])
