@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test bench soak lint format clean screenshots postgresql-server
+.PHONY: run demo test bench soak lint format clean screenshots postgresql-server icons install-desktop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,3 +71,14 @@ clean:
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m tests.support.screenshots
 	QT_SCALE_FACTOR=1.5 xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m tests.support.screenshots -150
+
+# The PNGs and the Windows .ico drawn again from resources/icons/treatment-desk.svg (by Qt; the files
+# are committed, so only a changed SVG needs this).
+icons: $(STAMP)
+	$(BIN)/python -m tests.support.make_icons
+
+# Treatment Desk in this user's application menu, with its icon: the bundle's program if `make
+# bundle` built one, else this checkout's desk-app (PROGRAM=/path/to/it to choose another).
+PROGRAM = $(CURDIR)/$(if $(wildcard dist/treatment-desk/treatment-desk),dist/treatment-desk/treatment-desk,$(BIN)/desk-app)
+install-desktop: $(STAMP)
+	sh resources/install/install-desktop.sh "$(PROGRAM)"

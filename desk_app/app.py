@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.domain.clock import Clock, SystemClock
@@ -28,6 +30,9 @@ from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.main_window import MainWindow
 
 ERROR_LOG = "errors.log"
+# The name of resources/install/treatment-desk.desktop: Wayland and taskbars find the icon through it.
+DESKTOP_FILE_NAME = "treatment-desk"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 log = logging.getLogger("desk_app")
 
 
@@ -36,6 +41,15 @@ def load_style(app: QApplication) -> None:
     sheet = resource_path("styles/desk.qss").read_text(encoding="utf-8")
     if app.styleSheet() != sheet:
         app.setStyleSheet(sheet)
+
+
+def app_icon() -> QIcon:
+    """The icon of every window and of the taskbar, at each size it is drawn in (PNGs, which need no
+    SVG plugin in the bundle)."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(resource_path(f"icons/{DESKTOP_FILE_NAME}-{size}.png")), QSize(size, size))
+    return icon
 
 
 def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -> MainWindow:
@@ -109,6 +123,8 @@ def run(database_url: str, *, new_clinic: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Treatment Desk")
     app.setOrganizationName("Azure Medical")
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     load_style(app)
     try:
         try:

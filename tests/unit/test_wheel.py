@@ -65,6 +65,9 @@ def test_the_wheel_carries_the_resources_and_no_screenshots(wheel: Path) -> None
         "print/session_record.html.j2",
         "styles/desk.qss",
         "sounds/alert.wav",
+        "icons/treatment-desk-16.png",
+        "icons/treatment-desk-256.png",
+        "icons/treatment-desk.ico",
     ):
         assert f"desk_app/resources/{resource}" in names
     assert not [name for name in names if "screenshots" in name], "the README's pictures stay out"
