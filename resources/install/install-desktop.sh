@@ -24,6 +24,13 @@ case $program in
     /*) ;;
     *) program="$(pwd)/$program" ;;
 esac
+# The Exec key quotes the path (it may have spaces); a path with a character that the key would
+# read as syntax ('"', '`', '$', '\', '%' or a new line) is refused rather than escaped.
+newline='
+'
+case $program in
+    *[\"\`\$\\%]* | *"$newline"*) echo "The path has a character a menu entry cannot carry: $program" >&2; exit 2 ;;
+esac
 [ -x "$program" ] || { echo "Not a program: $program" >&2; exit 2; }
 
 for icons in "$here/../icons" "$here/_internal/desk_app/resources/icons"; do
@@ -33,11 +40,12 @@ done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The Exec key quotes a path with spaces; a literal '"', '`', '$' or '\' would need escaping too.
-case $program in
-    *[\"\`\$\\]*) echo "The path has a character the menu cannot start: $program" >&2; exit 2 ;;
-esac
-sed "s|^Exec=.*|Exec=\"$program\"|" "$here/$name.desktop" > "$work/$name.desktop"
+while IFS= read -r line; do
+    case $line in
+        Exec=*) printf 'Exec="%s"\n' "$program" ;;
+        *) printf '%s\n' "$line" ;;
+    esac
+done < "$here/$name.desktop" > "$work/$name.desktop"
 
 sizes="16 24 32 48 64 128 256"
 data=${XDG_DATA_HOME:-$HOME/.local/share}

@@ -67,23 +67,40 @@ def test_the_desktop_entry_follows_the_specification() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.skipif(
+NO_XDG_UTILS = pytest.mark.skipif(
     shutil.which("xdg-desktop-menu") is not None, reason="xdg-utils would install into the real menu"
 )
-def test_installing_the_entry_puts_the_program_and_its_icons_in_the_menu(tmp_path: Path) -> None:
-    program = tmp_path / "Treatment Desk" / "treatment-desk"  # a folder with a space, like Program Files
-    program.parent.mkdir()
+
+
+def install(program: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run the installer as a user whose home is `home` (the menu goes to home/share)."""
+    program.parent.mkdir(parents=True, exist_ok=True)
     program.write_text("#!/bin/sh\n")
     program.chmod(0o755)
-    data = tmp_path / "share"
-    environment = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(data)}
-    subprocess.run(
+    environment = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "share")}
+    return subprocess.run(
         ["sh", str(INSTALL / "install-desktop.sh"), str(program)],
         env=environment,
-        check=True,
         capture_output=True,
+        text=True,
     )
+
+
+@NO_XDG_UTILS
+def test_installing_the_entry_puts_the_program_and_its_icons_in_the_menu(tmp_path: Path) -> None:
+    program = tmp_path / "Treatment Desk" / "treatment-desk"  # a folder with a space, like Program Files
+    assert install(program, tmp_path).returncode == 0
+    data = tmp_path / "share"
     installed = desktop_entry(data / "applications" / f"{DESKTOP_FILE_NAME}.desktop")
     assert installed["Exec"] == f'"{program}"'
     for size in ICON_SIZES:
         assert (data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{installed['Icon']}.png").is_file()
+
+
+@NO_XDG_UTILS
+def test_a_path_the_entry_would_read_as_its_own_syntax_is_refused(tmp_path: Path) -> None:
+    program = tmp_path / 'a"b' / "treatment-desk"  # the quote would end Exec's path early
+    done = install(program, tmp_path)
+    assert done.returncode == 2
+    assert "cannot carry" in done.stderr
+    assert not (tmp_path / "share").exists()
