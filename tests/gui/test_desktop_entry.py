@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QImageReader
 from PySide6.QtWidgets import QApplication
 
 from desk_app.app import DESKTOP_FILE_NAME, ICON_SIZES, app_icon
@@ -41,6 +41,18 @@ def test_the_window_icon_is_drawn_at_every_size(qapp: QApplication) -> None:
         assert picture.width() == size, f"no {size} px picture"
         # The rounded square's blue, above the tick: a picture, not an empty or missing file.
         assert picture.pixelColor(size // 4, size // 6) == CLINIC_BLUE
+
+
+def test_the_windows_icon_file_holds_every_size(qapp: QApplication) -> None:
+    """The .exe's and a shortcut's icon: Windows picks the size it needs from the one file."""
+    reader = QImageReader(str(ICONS / f"{DESKTOP_FILE_NAME}.ico"))
+    sizes = []
+    for index in range(reader.imageCount()):
+        reader.jumpToImage(index)
+        picture = reader.read()
+        assert picture.pixelColor(picture.width() // 4, picture.height() // 6) == CLINIC_BLUE
+        sizes.append(picture.width())
+    assert sizes == list(ICON_SIZES)
 
 
 def test_the_desktop_entry_starts_the_app_with_its_icon() -> None:
