@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test bench soak lint format clean screenshots postgresql-server
+.PHONY: run demo test bench soak lint format clean screenshots postgresql-server icons install-desktop bundle
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,10 +66,37 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
 
 # README screenshots from real windows on a virtual screen (needs: apt-get install xvfb): a 1366x768
 # clinic PC, and a 1920x1080 screen at 150% (pictures ending -150).
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python -m tests.support.screenshots
 	QT_SCALE_FACTOR=1.5 xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python -m tests.support.screenshots -150
+
+# The PNGs and the Windows .ico drawn again from resources/icons/treatment-desk.svg (by Qt; the files
+# are committed, so only a changed SVG needs this).
+icons: $(STAMP)
+	$(BIN)/python -m tests.support.make_icons
+
+# Treatment Desk in this user's application menu, with its icon: the bundle's program if `make
+# bundle` built one, else this checkout's desk-app (PROGRAM=/path/to/it to choose another).
+PROGRAM = $(CURDIR)/$(if $(wildcard dist/treatment-desk/treatment-desk),dist/treatment-desk/treatment-desk,$(BIN)/desk-app)
+install-desktop: $(STAMP)
+	sh resources/install/install-desktop.sh "$(PROGRAM)"
+
+# A one-folder app that starts on a PC with no Python (issue 19): dist/treatment-desk/, with two
+# programs, treatment-desk (the window) and desk-app (the commands); why two, and what is left out to
+# keep it lean, is in resources/install/treatment-desk.spec. PyInstaller is installed into .venv for
+# this only (pyproject's "bundle" extra; make test needs none of it). The smoke test then runs the
+# bundle as a clinic PC would, and prints its size. On Windows: see the README.
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+$(BUNDLE_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bundle]'
+	touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	nice $(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		resources/install/treatment-desk.spec
+	cp resources/install/install-desktop.sh resources/install/treatment-desk.desktop dist/treatment-desk/
+	$(BIN)/python -m tests.support.bundle_smoke dist/treatment-desk

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.config import PcSettings, SettingsError, chosen_database
@@ -33,6 +35,9 @@ from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
 
 ERROR_LOG = "errors.log"
+# The name of resources/install/treatment-desk.desktop: Wayland and taskbars find the icon through it.
+DESKTOP_FILE_NAME = "treatment-desk"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 log = logging.getLogger("desk_app")
 
 
@@ -41,6 +46,15 @@ def load_style(app: QApplication) -> None:
     sheet = resource_path("styles/desk.qss").read_text(encoding="utf-8")
     if app.styleSheet() != sheet:
         app.setStyleSheet(sheet)
+
+
+def app_icon() -> QIcon:
+    """The icon of every window and of the taskbar, at each size it is drawn in (PNGs, which need no
+    SVG plugin in the bundle)."""
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(resource_path(f"icons/{DESKTOP_FILE_NAME}-{size}.png")), QSize(size, size))
+    return icon
 
 
 def build_window(
@@ -149,6 +163,8 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
     assert isinstance(app, QApplication)  # never a bare QCoreApplication: the app makes none
     app.setApplicationName("Treatment Desk")
     app.setOrganizationName("Azure Medical")
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(DESKTOP_FILE_NAME)
     load_style(app)
     settings = settings or PcSettings()
     try:

@@ -71,11 +71,15 @@ def test_the_wheel_carries_the_resources_and_no_screenshots(wheel: Path) -> None
     shipped = {
         f"desk_app/resources/{file.relative_to(resources).as_posix()}"
         for file in resources.rglob("*")
-        if file.is_file() and "screenshots" not in file.parts and "__pycache__" not in file.parts
+        if file.is_file() and not {"screenshots", "install", "__pycache__"} & set(file.parts)
     }
-    assert "desk_app/resources/procedures/laser-acne-scarring.toml" in shipped
+    assert {
+        "desk_app/resources/procedures/laser-acne-scarring.toml",
+        "desk_app/resources/icons/treatment-desk.ico",
+    } <= shipped
     assert shipped <= names, f"left out of the wheel: {sorted(shipped - names)}"
     assert not [name for name in names if "screenshots" in name], "the README's pictures stay out"
+    assert not [name for name in names if "resources/install" in name], "the installers stay out"
     # pyproject.toml lists the packages by hand (resources/ is mapped into one): a new one must be added.
     packages = {str(init.relative_to(REPO)) for init in (REPO / "desk_app").rglob("__init__.py")}
     assert packages <= names, f"left out of the wheel: {sorted(packages - names)}"
