@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -23,12 +22,10 @@ from desk_app.paths import (
 )
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
-from desk_app.store.files import make_private
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.main_window import MainWindow
 
-ERROR_LOG = "errors.log"
-log = logging.getLogger("desk_app")
+log = logging.getLogger(__name__)
 
 
 def load_style(app: QApplication) -> None:
@@ -61,20 +58,14 @@ def build_window(database_url: str, clock: Clock, *, new_clinic: bool = False) -
     return MainWindow(desk, clock, backups=keeper)
 
 
-def log_errors_to(folder: Path) -> logging.Handler:
-    """Write the app's warnings and errors to errors.log in `folder`, readable by its owner only: a
-    traceback may show a patient's name. Returns the handler added."""
-    path = folder / ERROR_LOG
-    make_private(path)  # FileHandler opens it in append mode, which keeps its mode
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("--- %(asctime)s %(levelname)s\n%(message)s"))
-    log.addHandler(handler)
-    return handler
-
-
 def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
-    """A bug must not pass silently (a windowed app has no console): log it and tell the user."""
-    log.error("Unexpected error", exc_info=(kind, error, trace))
+    """A bug must not pass silently (a windowed app has no console): log it and tell the user. The log
+    gets its type and stack, not its message (which may name a patient): the message box shows it."""
+    log.error(
+        "Unexpected error: %s (its message is shown, not logged)",
+        kind.__name__,
+        exc_info=(kind, error, trace),
+    )
     QMessageBox.critical(
         QApplication.activeWindow(),
         "Treatment Desk: unexpected error",
@@ -115,17 +106,15 @@ def run(database_url: str, *, new_clinic: bool = False) -> int:
             window = build_window(database_url, SystemClock(), new_clinic=new_clinic)
         except NoClinicHereError as error:
             if not ask_to_start_new_clinic(str(error)):
+                log.warning("The clinic's database is missing or empty; not replaced by a new clinic")
                 return 2
+            log.warning("The clinic's database is missing or empty; a new clinic is started as asked")
             window = build_window(database_url, SystemClock(), new_clinic=True)
     except (DatabaseOpenError, ProcedureError) as error:
+        log.error("The window cannot start: %s", error)  # a path or a server, a file's problem
         # No window exists yet to be the parent of this message.
         QMessageBox.critical(None, "Treatment Desk cannot start", str(error))
         return 2
-    log.addHandler(logging.StreamHandler())  # a terminal that started the app sees them too
-    try:
-        log_errors_to(data_folder())
-    except OSError as error:  # the window works without it; the errors still go to stderr
-        log.warning("Errors cannot be written to %s: %s", ERROR_LOG, error)
     sys.excepthook = _report_unexpected
     window.fit_to_screen()
     window.show()

@@ -12,6 +12,7 @@ from peewee import Database
 
 from desk_app.domain.errors import DomainError
 from desk_app.exporting import DOCUMENTS
+from desk_app.logs import logged_run
 from desk_app.paths import default_database_url
 from desk_app.store.database import (
     DatabaseOpenError,
@@ -458,6 +459,12 @@ def _chosen_database(args: argparse.Namespace) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # The window and every command are logged alike: the manager finds them all in one log.
+    with logged_run(f"desk-app {args.command}" if args.command else "the window") as ended:
+        return ended(_run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command is None:
         from desk_app.app import run
 
