@@ -17,7 +17,11 @@ from peewee import SqliteDatabase
 
 from desk_app import logs
 from desk_app.domain.errors import ActionRefused
+from desk_app.domain.people import Staff
+from desk_app.store.database import open_database
+from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable, error_for_log, store_errors
+from desk_app.store.migrations import LATEST_VERSION, MIGRATIONS
 
 NAME = "Zoë O'Brien"  # a patient's, as a message would carry it
 
@@ -180,3 +184,37 @@ def test_a_failure_is_told_to_the_log_without_a_value_from_a_row() -> None:
     assert error_for_log(server_said) == "UniqueViolation: PostgreSQL UniqueViolation: SQLSTATE 23505"
     assert error_for_log(ActionRefused(f"{NAME} already has a session")) == "ActionRefused"
     assert error_for_log(sqlite3.OperationalError("database is locked")).endswith(": database is locked")
+
+
+def test_a_new_database_is_logged_migrated_step_by_step_then_opened(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="desk_app")
+    path = tmp_path / "new.sqlite3"
+    open_database(str(path)).close()
+    said = [record.getMessage() for record in caplog.records]
+    assert said == [
+        *[
+            f"Schema migrated from {number - 1} to {number} ({name})"
+            for number, (name, _) in enumerate(MIGRATIONS, 1)
+        ],
+        f"Database opened: the file {path}, schema {LATEST_VERSION}",
+    ]
+
+
+def test_a_refused_action_is_logged_once_by_what_and_why_not_by_its_message(
+    desk: Desk, nurse: Staff, caplog: pytest.LogCaptureFixture
+) -> None:
+    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.start_session(patient.id, nurse.id)
+    caplog.set_level(logging.INFO, logger="desk_app")
+    with pytest.raises(ActionRefused):
+        desk.start_session(patient.id, nurse.id)
+    with pytest.raises(ActionRefused):
+        desk.tick(session.id, "fractional_pass", {}, nurse.id)  # the laser, before the sign-in checks
+    said = [record.getMessage() for record in caplog.records]
+    assert said == [
+        "Refused: start session (SessionAlreadyInProgress)",
+        f"Refused: tick, session {session.id}, item fractional_pass, staff {nurse.id} (ActionRefused)",
+    ]
+    assert not [line for line in said if "O'Brien" in line]
