@@ -297,6 +297,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         self._next_attempt = 0.0  # monotonic time before which no new connection is tried
         self._where = describe(url)  # as the log names it: no password
         self._out_of_contact = False  # a connection was lost or refused: the next one is logged
+        self._connected_once = False
         self._bounds = DESK_BOUNDS
         self._long_jobs = 0  # how deep in long_job()
 
@@ -313,14 +314,17 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             except UnencryptedConnection:
                 conn.close()
                 raise
-            if self._out_of_contact:
+            if self._out_of_contact and self._connected_once:
                 logger.info("Connected again to %s", self._where)
-                self._out_of_contact = False
+            self._out_of_contact, self._connected_once = False, True
             return conn
         except Exception as error:
             self._next_attempt = monotonic() + RETRY_AFTER_SECONDS
             if not self._out_of_contact:  # said once, not at every attempt
-                logger.warning("Cannot connect to %s: %s", self._where, error_for_log(error))
+                # A desk that had the server and lost it warns; a first attempt's failure is said
+                # by whoever opened the database (a message box, a command's error).
+                level = logging.WARNING if self._connected_once else logging.INFO
+                logger.log(level, "Cannot connect to %s: %s", self._where, error_for_log(error))
                 self._out_of_contact = True
             raise
 

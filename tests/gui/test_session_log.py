@@ -54,7 +54,7 @@ def a_clinic(path: Path, procedure: Procedure) -> Path:
 
 def a_nurses_session(qtbot: QtBot) -> int:
     """What a nurse does while the window runs (in place of its event loop): returns its exit code."""
-    (window,) = [widget for widget in QApplication.topLevelWidgets() if isinstance(widget, MainWindow)]
+    (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
     window.timer.stop()
     window.tick()  # the first tick of the day starts the day's backup
     window.backups.wait()
