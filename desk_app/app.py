@@ -6,6 +6,7 @@ import logging
 import sys
 from types import TracebackType
 
+from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.domain.clock import Clock, SystemClock
@@ -100,6 +101,7 @@ def run(database_url: str, *, new_clinic: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Treatment Desk")
     app.setOrganizationName("Azure Medical")
+    log.info("The window opens: Qt %s (%s)", qVersion(), app.platformName())
     load_style(app)
     try:
         try:

@@ -142,10 +142,8 @@ def logged_run(what: str) -> Iterator[Callable[[int], int]]:
 
 
 def _platform() -> str:
-    """The versions that matter when a desk misbehaves; Qt's only when it is loaded (the window)."""
-    qt = sys.modules.get("PySide6.QtCore")
-    qt_version = f", Qt {qt.qVersion()}" if qt is not None else ""
-    return f"Python {platform.python_version()}{qt_version}, {platform.platform()}"
+    """The versions that matter when a desk misbehaves (the window adds Qt's)."""
+    return f"Python {platform.python_version()}, {platform.platform()}"
 
 
 def _add(app_log: logging.Logger, handler: logging.Handler, formatter: logging.Formatter) -> None:

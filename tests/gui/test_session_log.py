@@ -103,7 +103,8 @@ def test_a_sessions_log_tells_what_happened_and_holds_no_name_and_no_secret(
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
     logged = log_file.read_text(encoding="utf-8")
     told = [
-        r"INFO desk_app\.logs: Treatment Desk \S+ started: the window; Python [\d.]+, Qt [\d.]+",
+        r"INFO desk_app\.logs: Treatment Desk \S+ started: the window; Python [\d.]+, \S+",
+        r"INFO desk_app\.app: The window opens: Qt [\d.]+ \(offscreen\)",
         rf"INFO desk_app\.store\.database: Database opened: the file {re.escape(str(database))}, schema \d+",
         r"INFO desk_app\.store\.backup: Backup made: \S+treatment-desk-\S+\.sqlite3",
         r"INFO desk_app\.store\.errors: Refused: sign in, AN \(staff \d+\): wrong password \(1 in a row\) "
