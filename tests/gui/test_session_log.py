@@ -7,6 +7,7 @@ depend on how many records there are.)"""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import stat
@@ -52,9 +53,14 @@ def a_clinic(path: Path, procedure: Procedure) -> Path:
     return path
 
 
+def visible_windows() -> list[MainWindow]:
+    """The app's window on screen (those of earlier tests are closed)."""
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+
+
 def a_nurses_session(qtbot: QtBot) -> int:
     """What a nurse does while the window runs (in place of its event loop): returns its exit code."""
-    (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+    (window,) = visible_windows()
     window.timer.stop()
     window.tick()  # the first tick of the day starts the day's backup
     window.backups.wait()
@@ -122,3 +128,18 @@ def test_a_sessions_log_tells_what_happened_and_holds_no_name_and_no_secret(
     secrets = [PASSWORD, PIN, "$argon2"]
     leaked = [word for word in [*record_words(database), *secrets] if word and word in logged]
     assert leaked == [], logged
+
+
+@pytest.mark.timeout(10)
+def test_the_window_opens_without_its_log_when_a_fifo_stands_in_its_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    (tmp_path / "share" / "TreatmentDesk").mkdir(parents=True)
+    os.mkfifo(tmp_path / "share" / "TreatmentDesk" / logs.LOG_FILE)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    opened: list[MainWindow] = []
+    monkeypatch.setattr(QApplication, "exec", lambda *_: opened.extend(visible_windows()) or 0)
+    assert cli.main(["--db", str(tmp_path / "clinic.sqlite3")]) == 0
+    assert len(opened) == 1
+    assert "No log file:" in capsys.readouterr().err
