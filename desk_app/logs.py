@@ -19,9 +19,9 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import IO
 
 from desk_app import __version__
 from desk_app.paths import data_folder
@@ -45,6 +45,16 @@ class PrivateLogFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         stamp = datetime.fromtimestamp(record.created, UTC)
         return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Never the exception's text another handler's formatter may have left on the record (with
+        the message in it), but this formatter's own."""
+        theirs = record.exc_text
+        record.exc_text = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = theirs
 
     def formatException(self, ei: logging._SysExcInfoType) -> str:  # noqa: N802
         error = ei[1]
@@ -78,7 +88,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     whatever the umask (as it is created, so no other user can open it in between), and is never a
     link, a FIFO, a folder or a device put in its place: that is refused with OSError."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> TextIOWrapper:
         descriptor = open_private_append(Path(self.baseFilename))
         return os.fdopen(descriptor, "a", encoding=self.encoding, errors=self.errors)
 

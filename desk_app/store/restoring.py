@@ -360,7 +360,7 @@ def finish_unfinished_restore(live: Path) -> str | None:
             done = "cleared"  # nothing of the restore is left to finish or undo
         journal.unlink(missing_ok=True)
         sync_folder(live.parent)
-        log.warning("A restore of %s stopped halfway was %s", live, done)
+        log.info("A restore of %s stopped halfway was %s", live, done)
         return done
     finally:
         os.close(fd)

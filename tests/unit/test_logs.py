@@ -4,6 +4,7 @@ stderr. An exception's message (a database's may quote a patient's row) never re
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sqlite3
@@ -164,6 +165,27 @@ def test_an_exception_is_logged_with_its_frames_and_types_but_no_message() -> No
     assert "desk_app.store.errors.StoreUnavailable: (message withheld from the log)" in told
     assert told.count("Traceback (most recent call last):") == 2
     assert "test_an_exception_is_logged_with_its_frames_and_types_but_no_message" in told
+
+
+def test_an_exception_formatted_first_by_another_handler_still_reaches_the_file_without_its_message(
+    data_folder: Path,
+) -> None:
+    """A handler with Python's own formatter, on a module's logger, runs first and leaves its text
+    (message and all) on the record."""
+    path = logs.start_logging("a test")
+    assert path is not None
+    module_log = logging.getLogger("desk_app.store.audit")
+    theirs = logging.StreamHandler(io.StringIO())
+    module_log.addHandler(theirs)
+    try:
+        try:
+            raise ValueError(NAME)
+        except ValueError:
+            module_log.exception("A check failed")
+    finally:
+        module_log.removeHandler(theirs)
+    logged = path.read_text(encoding="utf-8")
+    assert "ValueError: (message withheld from the log)" in logged and NAME not in logged
 
 
 def test_a_failure_is_told_to_the_log_without_a_value_from_a_row() -> None:
