@@ -153,7 +153,8 @@ def logged_run(what: str) -> Iterator[Callable[[int], int]]:
 
 def _platform() -> str:
     """The versions that matter when a desk misbehaves (the window adds Qt's)."""
-    return f"Python {platform.python_version()}, {platform.platform()}"
+    system = f"{platform.system()} {platform.release()} {platform.machine()}"  # not platform(): 9 ms
+    return f"Python {platform.python_version()}, {system}"
 
 
 def _add(app_log: logging.Logger, handler: logging.Handler, formatter: logging.Formatter) -> None:
