@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -28,17 +28,15 @@ from desk_app.paths import (
 )
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
-from desk_app.store.files import make_private
 from desk_app.store.signs import signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
 
-ERROR_LOG = "errors.log"
 # The name of resources/install/treatment-desk.desktop: Wayland and taskbars find the icon through it.
 DESKTOP_FILE_NAME = "treatment-desk"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
-log = logging.getLogger("desk_app")
+log = logging.getLogger(__name__)
 
 
 def load_style(app: QApplication) -> None:
@@ -83,20 +81,14 @@ def build_window(
     return MainWindow(desk, clock, backups=keeper)
 
 
-def log_errors_to(folder: Path) -> logging.Handler:
-    """Write the app's warnings and errors to errors.log in `folder`, readable by its owner only: a
-    traceback may show a patient's name. Returns the handler added."""
-    path = folder / ERROR_LOG
-    make_private(path)  # FileHandler opens it in append mode, which keeps its mode
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("--- %(asctime)s %(levelname)s\n%(message)s"))
-    log.addHandler(handler)
-    return handler
-
-
 def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
-    """A bug must not pass silently (a windowed app has no console): log it and tell the user."""
-    log.error("Unexpected error", exc_info=(kind, error, trace))
+    """A bug must not pass silently (a windowed app has no console): log it and tell the user. The log
+    gets its type and stack, not its message (which may name a patient): the message box shows it."""
+    log.error(
+        "Unexpected error: %s (its message is shown, not logged)",
+        kind.__name__,
+        exc_info=(kind, error, trace),
+    )
     QMessageBox.critical(
         QApplication.activeWindow(),
         "Treatment Desk: unexpected error",
@@ -165,6 +157,7 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
     app.setOrganizationName("Azure Medical")
     app.setWindowIcon(app_icon())
     app.setDesktopFileName(DESKTOP_FILE_NAME)
+    log.info("The window opens: Qt %s (%s)", qVersion(), app.platformName())
     load_style(app)
     settings = settings or PcSettings()
     try:
@@ -177,17 +170,15 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
             )
         except NoClinicHereError as error:
             if not ask_to_start_new_clinic(str(error)):
+                log.warning("The clinic's database is missing or empty; not replaced by a new clinic")
                 return 2
+            log.warning("The clinic's database is missing or empty; a new clinic is started as asked")
             window = build_window(url, SystemClock(), new_clinic=True, this_pc_backup_folder=backup_folder)
     except (DatabaseOpenError, ProcedureError, SettingsError) as error:
+        log.error("The window cannot start: %s", error)  # a path, a server or a setting: the manager's
         # No window exists yet to be the parent of this message.
         QMessageBox.critical(None, "Treatment Desk cannot start", str(error))
         return 2
-    log.addHandler(logging.StreamHandler())  # a terminal that started the app sees them too
-    try:
-        log_errors_to(data_folder())
-    except OSError as error:  # the window works without it; the errors still go to stderr
-        log.warning("Errors cannot be written to %s: %s", ERROR_LOG, error)
     sys.excepthook = _report_unexpected
     window.fit_to_screen()
     window.show()

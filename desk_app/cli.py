@@ -18,6 +18,7 @@ from desk_app.config import (
 )
 from desk_app.domain.errors import DomainError
 from desk_app.exporting import DOCUMENTS
+from desk_app.logs import logged_run
 from desk_app.paths import default_database_url
 from desk_app.store.database import (
     DatabaseOpenError,
@@ -490,7 +491,12 @@ def _chosen_database(args: argparse.Namespace, settings: PcSettings) -> str | No
 def main(argv: list[str] | None = None, settings: PcSettings | None = None) -> int:
     """`settings`: this PC's settings (injectable; by default in the user's config folder)."""
     args = _parser().parse_args(argv)
-    settings = settings or PcSettings()
+    # The window and every command are logged alike: the manager finds them all in one log.
+    with logged_run(f"desk-app {args.command}" if args.command else "the window") as ended:
+        return ended(_run(args, settings or PcSettings()))
+
+
+def _run(args: argparse.Namespace, settings: PcSettings) -> int:
     if args.command is None:
         from desk_app.app import run
 

@@ -7,6 +7,8 @@ so wrong tries count even though the action they were for did not happen.
 
 from __future__ import annotations
 
+import logging
+
 from desk_app.domain.credentials import (
     MAX_PIN_FAILURES,
     MAX_SIGN_IN_FAILURES,
@@ -19,10 +21,12 @@ from desk_app.domain.credentials import (
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff, check_new_staff
 from desk_app.store.base import DeskBase
-from desk_app.store.errors import store_errors
+from desk_app.store.errors import log_refusal, store_errors
 from desk_app.store.models import StaffCredential, StaffRow
 from desk_app.store.rows import staff_from_row
 from desk_app.store.seals import credential_of, staff_rows
+
+log = logging.getLogger(__name__)
 
 _UNLOCK_HINT = " Ask an administrator to unlock it."
 
@@ -194,6 +198,7 @@ class AccountActions(DeskBase):
                 StaffCredential.staff == staff_id
             ).execute()
             self._audit("account unlocked", by, "staff", staff_id, sealed=[credential_of(staff_id)])
+        log.info("Account of staff %s unlocked by staff %s", staff_id, by)
 
     @store_errors
     def unlock_from_terminal(self, initials: str, account: str) -> Staff:
@@ -215,6 +220,7 @@ class AccountActions(DeskBase):
                 {"account": account},
                 [credential_of(row.id)],
             )
+        log.info("Account of %s (staff %s) unlocked from the terminal by %s", row.initials, row.id, account)
         return staff_from_row(row)
 
     # --- signing in ------------------------------------------------------------------------------
@@ -232,7 +238,9 @@ class AccountActions(DeskBase):
         if credential is None:
             with self.db.atomic():
                 self._audit("sign-in refused: no password yet", staff_id, "staff", staff_id)
-            raise SignInRefused(f"{member.name} has no password yet: an administrator must set one.")
+            refused = SignInRefused(f"{member.name} has no password yet: an administrator must set one.")
+            log_refusal(refused, "sign in", f"{member.initials} (staff {staff_id}): no password yet")
+            raise refused
         stored = credential.pin_hash if pin else credential.password_hash
         hasher = self.hasher.pin if pin else self.hasher.password
         matches = hasher.matches(stored, secret)
@@ -245,12 +253,16 @@ class AccountActions(DeskBase):
     def sign_in(self, staff_id: int, password: str) -> Staff:
         """Check the password; 10 failures in a row lock the account until an administrator unlocks it."""
         member, read, matches, stronger = self._checked_secret(staff_id, password, pin=False)
-        refusal = None
+        refusal, why = None, ""
         with self.db.atomic():
             credential = StaffCredential.get_by_id(read.id)
             if credential.password_hash != read.password_hash:
-                refusal = "The password was changed just now; please try again."
+                refusal, why = (
+                    "The password was changed just now; please try again.",
+                    "password changed meanwhile",
+                )
             elif credential.locked:
+                why = "account locked"
                 self._audit("sign-in refused: account locked", staff_id, "staff", staff_id)
                 refusal = f"{member.name}'s account is locked after {MAX_SIGN_IN_FAILURES} failed sign-ins."
             elif not matches:
@@ -267,9 +279,11 @@ class AccountActions(DeskBase):
                     {"failures": failures},
                     [credential_of(staff_id)],
                 )
+                why = f"wrong password ({failures} in a row)"
                 if locked:
                     self._audit("account locked", staff_id, "staff", staff_id)
                     refusal = f"Wrong password. {member.name}'s account is now locked."
+                    why += ", account now locked"
                 else:
                     left = MAX_SIGN_IN_FAILURES - failures
                     refusal = f"Wrong password ({_tries(left)} left before the account locks)."
@@ -280,7 +294,10 @@ class AccountActions(DeskBase):
                 StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
                 self._audit("signed in", staff_id, "staff", staff_id, sealed=[credential_of(staff_id)])
         if refusal:
-            raise SignInRefused(refusal + _UNLOCK_HINT * ("locked" in refusal))
+            refused = SignInRefused(refusal + _UNLOCK_HINT * ("locked" in refusal))
+            log_refusal(refused, "sign in", f"{member.initials} (staff {staff_id}): {why}")
+            raise refused
+        log.info("Signed in: %s (staff %s)", member.initials, staff_id)
         return member
 
     @store_errors
@@ -290,15 +307,17 @@ class AccountActions(DeskBase):
         After 5 wrong PINs in a row the PIN is refused until the password is used.
         """
         member, read, matches, stronger = self._checked_secret(staff_id, pin, pin=True)
-        refusal, change_needed = None, None
+        refusal, change_needed, why = None, None, ""
         with self.db.atomic():
             credential = StaffCredential.get_by_id(read.id)
             if credential.pin_hash != read.pin_hash:
-                refusal = "The PIN was changed just now; please try again."
+                refusal, why = "The PIN was changed just now; please try again.", "PIN changed meanwhile"
             elif credential.locked:
+                why = "account locked"
                 self._audit("PIN refused: account locked", staff_id, "staff", staff_id, {"for": purpose})
                 refusal = f"{member.name}'s account is locked.{_UNLOCK_HINT}"
             elif credential.failed_pins >= MAX_PIN_FAILURES:
+                why = "password needed after too many wrong PINs"
                 self._audit("PIN refused: password needed", staff_id, "staff", staff_id, {"for": purpose})
                 refusal = f"Too many wrong PINs: {member.name} must sign in with their password."
             elif not matches:
@@ -315,6 +334,7 @@ class AccountActions(DeskBase):
                     [credential_of(staff_id)],
                 )
                 left = MAX_PIN_FAILURES - failures
+                why = f"wrong PIN ({failures} in a row)"
                 then = (
                     f"{_tries(left)} left before the password is needed."
                     if left
@@ -333,9 +353,12 @@ class AccountActions(DeskBase):
                     "PIN accepted", staff_id, "staff", staff_id, {"for": purpose}, [credential_of(staff_id)]
                 )
         if refusal:
-            raise SignInRefused(refusal)
+            refused = SignInRefused(refusal)
+            log_refusal(refused, f"PIN for {purpose}", f"{member.initials} (staff {staff_id}): {why}")
+            raise refused
         if change_needed:
             raise change_needed
+        log.info("PIN accepted for %s: %s (staff %s)", purpose, member.initials, staff_id)
         return member
 
     @store_errors
@@ -383,8 +406,10 @@ class AccountActions(DeskBase):
     def record_sign_out(self, staff_id: int) -> None:
         with self.db.atomic():
             self._audit("signed out", staff_id, "staff", staff_id)
+        log.info("Signed out: staff %s", staff_id)
 
     @store_errors
     def record_screen_lock(self, staff_id: int | None, idle: bool) -> None:
         with self.db.atomic():
             self._audit("screen locked", staff_id, "desk", None, {"idle": idle})
+        log.info("Screen locked%s: staff %s", " after idle time" if idle else "", staff_id)

@@ -28,7 +28,7 @@ from desk_app.store.checkpoints import (
     head_of,
     write_daily_checkpoint,
 )
-from desk_app.store.errors import store_errors
+from desk_app.store.errors import error_for_log, store_errors
 from desk_app.store.identity import database_id
 
 log = logging.getLogger(__name__)
@@ -134,5 +134,5 @@ class AnchorActions(DeskBase):
         try:
             return self._write_todays_checkpoint(data_folder, live)
         except (CheckpointError, DomainError, OSError) as error:
-            log.warning("The day's audit checkpoint could not be written: %s", error)
+            log.warning("The day's audit checkpoint could not be written: %s", error_for_log(error))
             return None

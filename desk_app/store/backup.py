@@ -11,6 +11,7 @@ app's own backups write the day's checkpoint too: anchors a copy of the database
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import sqlite3
@@ -32,6 +33,8 @@ from desk_app.store.checkpoints import (
 from desk_app.store.files import APPLICATION_ID, create_private_file, read_only_connection
 from desk_app.store.identity import SHORT_ID_LENGTH, database_id_in_file, short_id
 from desk_app.store.migrations import LATEST_VERSION
+
+log = logging.getLogger(__name__)
 
 KEEP_DAILY = 14
 KEEP_WEEKLY = 8
@@ -116,6 +119,7 @@ def backup_to(source: sqlite3.Connection, target: Path, now: datetime | None = N
     finally:
         partial.unlink(missing_ok=True)
     checked = check_file(target)
+    log.info("Backup made: %s", target)
     try:
         write_backup_sidecar(target, database_id_in_file(source), now or datetime.now(UTC))
     except (CheckpointError, OSError, sqlite3.Error) as error:
@@ -230,4 +234,6 @@ def rotate(folder: Path, database_id: str) -> list[Path]:
         path.unlink(missing_ok=True)
         if path.name.endswith(".sqlite3"):  # a backup's own checkpoint goes with it; no other
             sidecar_of(path).unlink(missing_ok=True)
+    if removed:
+        log.info("Old backups pruned from %s: %s", folder, ", ".join(path.name for path in removed))
     return removed

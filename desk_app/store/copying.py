@@ -7,6 +7,7 @@ row count must match and the audit chain must verify on the server with the file
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +40,8 @@ from desk_app.store.models import (
     StaffRow,
 )
 from desk_app.store.postgres import long_job
+
+log = logging.getLogger(__name__)
 
 # Each table after the tables it refers to.
 TABLES: tuple[type[Model], ...] = (
@@ -110,6 +113,7 @@ def mark_moving(source: Database, where: str, now: datetime) -> None:
         ClinicSetting.insert(key=MOVING_SETTING, value=where).execute()
         detail = {"to": where}
         write_audit(source, now, None, "records being moved to PostgreSQL", "clinic_setting", None, detail)
+    log.info("The database file is closed for work while its records move to %s", where)
 
 
 @store_errors
@@ -118,6 +122,7 @@ def undo_moving(source: Database, where: str, now: datetime) -> None:
     with source.bind_ctx([ClinicSetting, AuditLog]), source.atomic():
         ClinicSetting.delete().where(ClinicSetting.key == MOVING_SETTING).execute()
         write_audit(source, now, None, "move to PostgreSQL undone", "clinic_setting", None, {"to": where})
+    log.info("The move to %s is undone: the database file is open for work again", where)
 
 
 @store_errors
@@ -131,6 +136,7 @@ def mark_moved(source: Database, where: str, now: datetime) -> None:
         write_audit(
             source, now, None, "records moved to PostgreSQL", "clinic_setting", None, {"to": where}, sealed
         )
+    log.info("The database file's records are moved to %s: the file no longer opens", where)
 
 
 def _setting(db: Database, key: str) -> str | None:

@@ -6,6 +6,7 @@ file that is not ours is never written to.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Collection, Iterator
@@ -54,6 +55,8 @@ from desk_app.store.postgres import (
 from desk_app.store.presence import Presence
 from desk_app.store.restoring import finish_unfinished_restore, unfinished_restore
 from desk_app.store.signs import is_missing_or_empty, signs_of_a_clinic
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_SECONDS = 5
 SQLITE_PRAGMAS = {
@@ -261,6 +264,7 @@ def open_database(
                 "to finish it (or add --undo to keep working on this file). Nothing was changed."
             )
         ensure_database_id(db)
+    log.info("Database opened: the file %s, schema %s", path, LATEST_VERSION)
     return db
 
 
@@ -354,6 +358,7 @@ def _open_postgres(url: str) -> Database:
                 "version (see the README); desks cannot upgrade a server database. Nothing was changed."
             )
         ensure_database_id(db)
+    log.info("Database opened: the PostgreSQL database %s, schema %s", where, version)
     return db
 
 
@@ -385,6 +390,9 @@ def open_as_owner(url: str, desk_login: str) -> Database:
                     grant_desk_login(db, desk_login)
         except LoginRefused as refused:
             raise DatabaseOpenError(str(refused)) from None
+    log.info(
+        "Database opened by its owner: %s, schema %s, the desks' login %s", where, LATEST_VERSION, desk_login
+    )
     return db
 
 
@@ -424,6 +432,7 @@ def open_read_only(url: str) -> Database:
                 f"{shown_name(url)} has schema {version}, from before the audit trail existed: "
                 "there is no trail to verify. It was not changed."
             )
+    log.info("Database opened to read only: %s, schema %s", shown_name(url), version)
     return db
 
 

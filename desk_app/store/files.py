@@ -53,17 +53,20 @@ def create_private_file(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def make_private(path: Path) -> None:
-    """Create `path` if it is missing and make it 0600 either way, never through a link: a file made
-    under a loose umask, or by an older version, is closed to others too."""
+def open_private_append(path: Path) -> int:
+    """A descriptor appending to `path`, created if missing and made 0600 either way (a file made
+    under a loose umask, or by an older version, is closed to others too); never through a link, and
+    never a FIFO, a folder or a device put in its place (OSError, without waiting on a FIFO)."""
     flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK  # a FIFO would wait
     descriptor = os.open(path, flags, 0o600)
     try:
         if (kind := not_a_file(os.fstat(descriptor).st_mode)) is not None:
             raise OSError(errno.EINVAL, f"{path} is {kind}, not a file")
         os.fchmod(descriptor, 0o600)
-    finally:
+    except BaseException:
         os.close(descriptor)
+        raise
+    return descriptor
 
 
 def not_a_file(mode: int) -> str | None:

@@ -6,6 +6,7 @@ audited in a transaction of its own, after the refused action's has rolled back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -13,13 +14,15 @@ from datetime import date
 from peewee import fn
 
 from desk_app.domain.actions import check_reason
-from desk_app.domain.errors import ValidationError
+from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import Clearance, LaserAuthorisation, PermissionRefused, Permissions
 from desk_app.domain.procedure import Procedure
 from desk_app.store.base import DeskBase
-from desk_app.store.errors import store_errors
+from desk_app.store.errors import log_refusal, store_errors
 from desk_app.store.models import LaserAuthorisationRow, StaffRow
+
+log = logging.getLogger(__name__)
 
 # A laser safety course is renewed every few years: an expiry further out is surely a typing slip.
 LONGEST_AUTHORISATION_YEARS = 5
@@ -187,10 +190,15 @@ class LaserOperatorActions(DeskBase):
     ) -> Iterator[None]:
         """Audit a permission refusal once the refused action's transaction has rolled back: about a
         session (and an item of it), or another subject such as a laser device."""
+        about = f"{subject} {subject_id}{f', item {item_id}' if item_id else ''}, staff {staff_id}"
         try:
             yield
         except PermissionRefused as refusal:
             with self.db.atomic():
                 detail = {"action": action, "item": item_id, "why": str(refusal)}
                 self._audit("refused: not permitted", staff_id, subject, subject_id, detail)
+            log_refusal(refusal, action, about)
+            raise
+        except (ActionRefused, ValidationError) as refusal:
+            log_refusal(refusal, action, about)
             raise

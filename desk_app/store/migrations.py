@@ -6,6 +6,7 @@ To change the schema, append a function to MIGRATIONS; never edit one that has s
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -23,6 +24,8 @@ from desk_app.store.files import create_private_file
 from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting, SchemaMigration
 from desk_app.store.replay_check import PRE_TRAIL, UPGRADE_SEALS
 from desk_app.store.seals import SEAL_KEY, SEALED_SCHEMA, every_row, row_key, trail_holds_seals
+
+log = logging.getLogger(__name__)
 
 _DATABASE_ID = row_key(ClinicSetting, DATABASE_ID_SETTING)
 
@@ -345,6 +348,7 @@ def backup_before_migrating(db: SqliteDatabase, path: Path, version: int) -> Pat
         os.link(partial, target)  # never over a file already there (a second copy in the same second)
     finally:
         partial.unlink(missing_ok=True)
+    log.info("Copy of the database kept before migrating from schema %s: %s", version, target)
     return target
 
 
@@ -365,4 +369,5 @@ def migrate(db: Database, path: Path | None = None) -> int:
                 continue  # another desk, started at the same moment, applied it while we waited
             step(db)
             SchemaMigration.create(version=version, name=name, applied_at=datetime.now(UTC))
+        log.info("Schema migrated from %s to %s (%s)", version - 1, version, name)
     return LATEST_VERSION

@@ -37,7 +37,7 @@ from peewee import (
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
-from desk_app.store.errors import OutcomeUnknown
+from desk_app.store.errors import OutcomeUnknown, error_for_log
 from desk_app.store.files import APPLICATION_ID
 
 if TYPE_CHECKING:
@@ -302,6 +302,9 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
                 mode,
             )
         self._next_attempt = 0.0  # monotonic time before which no new connection is tried
+        self._where = describe(url)  # as the log names it: no password
+        self._out_of_contact = False  # a connection was lost or refused: the next one is logged
+        self._connected_once = False
         self._bounds = DESK_BOUNDS
         self._long_jobs = 0  # how deep in long_job()
 
@@ -318,9 +321,18 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             except UnencryptedConnection:
                 conn.close()
                 raise
+            if self._out_of_contact and self._connected_once:
+                logger.info("Connected again to %s", self._where)
+            self._out_of_contact, self._connected_once = False, True
             return conn
-        except Exception:
+        except Exception as error:
             self._next_attempt = monotonic() + RETRY_AFTER_SECONDS
+            if not self._out_of_contact:  # said once, not at every attempt
+                # A desk that had the server and lost it warns; a first attempt's failure is said
+                # by whoever opened the database (a message box, a command's error).
+                level = logging.WARNING if self._connected_once else logging.INFO
+                logger.log(level, "Cannot connect to %s: %s", self._where, error_for_log(error))
+                self._out_of_contact = True
             raise
 
     @staticmethod
@@ -406,14 +418,26 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         except (OperationalError, InterfaceError) as error:
             if not self._lost() or _gave_up(error):
                 raise
+            self._connection_lost(error)
         self.close()
         return super().execute_sql(sql, params)
+
+    def _connection_lost(self, error: Exception) -> None:
+        """The server dropped the connection (a restart, a network blip); a new one is opened now."""
+        logger.warning(
+            "The connection to %s was lost (%s); connecting again", self._where, error_for_log(error)
+        )
+        self._out_of_contact = True
 
     def commit(self) -> None:
         try:
             super().commit()
         except (OperationalError, InterfaceError) as error:
             if self._lost():
+                logger.error(
+                    "The connection to %s was lost during a commit: it may or may not be saved", self._where
+                )
+                self._out_of_contact = True
                 raise OutcomeUnknown from error  # the COMMIT may have reached the server
             raise
 
@@ -429,6 +453,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         except (OperationalError, InterfaceError) as error:
             if not self._lost() or _gave_up(error):
                 raise
+            self._connection_lost(error)
             self.close()
             super().begin(isolation_level)
         if isolation_level == READ_SNAPSHOT:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -51,6 +52,8 @@ from desk_app.store.migrations import AUDITED_SCHEMA
 from desk_app.store.models import DATABASE_ID_SETTING, DEMO_SETTING, AuditLog, ClinicSetting, EventRow
 from desk_app.store.presence import _lock, fcntl, programs_using
 from desk_app.store.seals import Sealed
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -205,7 +208,14 @@ def restore(source: Path, live: Path, now: datetime, *, force: bool = False) -> 
     and while another restore of it runs (their working copies would be the same file)."""
     live = live.resolve()
     with _only_restore_of(live):
-        return _restore(source.expanduser(), live, now, force)
+        restored = _restore(source.expanduser(), live, now, force)
+    log.info(
+        "Database %s restored from the backup %s; the file it replaced is kept as %s",
+        live,
+        source,
+        restored.kept,
+    )
+    return restored
 
 
 @contextmanager
@@ -350,6 +360,7 @@ def finish_unfinished_restore(live: Path) -> str | None:
             done = "cleared"  # nothing of the restore is left to finish or undo
         journal.unlink(missing_ok=True)
         sync_folder(live.parent)
+        log.info("A restore of %s stopped halfway was %s", live, done)
         return done
     finally:
         os.close(fd)

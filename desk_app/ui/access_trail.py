@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel
 
 from desk_app.domain.errors import DomainError
 from desk_app.store.access import Opened
+from desk_app.store.errors import error_for_log
 from desk_app.ui.context import DeskContext
 from desk_app.ui.widgets import Tone, show_message
 
@@ -40,7 +41,7 @@ def record_opening(
     try:
         context.desk.record_access(staff.id, patient_id, opened, session_id)
     except DomainError as error:
-        log.warning("Opening of patient %s (%s) not audited: %s", patient_id, opened, error)
+        log.warning("Opening of patient %s (%s) not audited: %s", patient_id, opened, error_for_log(error))
         show_message(message, NOT_RECORDED.format(error=error), Tone.ERROR)
 
 
@@ -81,7 +82,7 @@ class SettledSearches(QObject):
         try:
             self.context.desk.record_search(pending.staff_id, pending.found, pending.more)
         except DomainError as error:
-            log.warning("A search (%s found) was not audited: %s", pending.found, error)
+            log.warning("A search (%s found) was not audited: %s", pending.found, error_for_log(error))
 
     def _on_second(self) -> None:
         pending = self._pending

@@ -8,6 +8,7 @@ lost its backups must know. Each backup is then recorded in the live audit trail
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -19,6 +20,9 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.store.backup import BackupError, backup_now, file_database_id, has_backup_of
 from desk_app.store.checkpoints import head_of_file
+from desk_app.store.errors import error_for_log
+
+log = logging.getLogger(__name__)
 
 # Records a backup in the live trail: (backup file, its audit rows, its head hash).
 RecordBackup = Callable[[Path, int, str], None]
@@ -44,6 +48,7 @@ class BackupKeeper:
             self._unrecorded = (self.last, *head_of_file(self.last))
             self.problem = None
         except (BackupError, OSError, sqlite3.Error) as error:
+            log.error("The automatic backup failed: %s", error_for_log(error))
             self.problem = f"The automatic backup failed: {error}. Tell the clinic manager."
 
     def _record_made(self) -> None:
@@ -54,6 +59,7 @@ class BackupKeeper:
         try:
             self.record(*made)
         except DomainError as error:
+            log.error("The backup %s was made but not recorded: %s", made[0].name, error_for_log(error))
             self.problem = f"The backup {made[0].name} was made but not recorded: {error}."
 
     def tick(self) -> None:
@@ -72,6 +78,7 @@ class BackupKeeper:
             self._database_id = self._database_id or file_database_id(self.database)
             due = self._database_id is None or not has_backup_of(self.folder(), today, self._database_id)
         except (OSError, sqlite3.Error) as error:
+            log.error("The backup folder cannot be read: %s", error_for_log(error))
             self.problem = f"The backup folder cannot be read: {error}."
             return
         if due:

@@ -40,6 +40,7 @@ from desk_app.reports.formats import minutes_text
 from desk_app.store.access import Opened
 from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
+from desk_app.store.errors import error_for_log
 from desk_app.ui import tab_order
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
@@ -391,7 +392,7 @@ class ChecklistPage(QWidget):
         try:
             uses = self.desk.device_uses()
         except DomainError as error:
-            log.warning("The laser devices could not be read: %s", error)
+            log.warning("The laser devices could not be read: %s", error_for_log(error))
             self.message.setText(str(error))
             return
         self._device_uses = uses

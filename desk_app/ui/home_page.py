@@ -34,6 +34,7 @@ from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.store.desk import SessionAlreadyInProgress
+from desk_app.store.errors import error_for_log
 from desk_app.store.patients import SEARCH_LIMIT, PossibleDuplicate
 from desk_app.ui import tab_order
 from desk_app.ui.access_trail import SettledSearches
@@ -349,7 +350,7 @@ class HomePage(QWidget):
             uses = self.desk.device_uses()
             may_check = staff is not None and self.desk.is_authorised_operator(staff.id)
         except DomainError as error:
-            log.warning("The lasers' status today could not be read: %s", error)
+            log.warning("The lasers' status today could not be read: %s", error_for_log(error))
             self._lasers_read_on = None  # read again at the next second
             self._lasers_problem = str(error)
             self.board_message.setText(self._lasers_problem)

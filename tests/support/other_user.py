@@ -18,17 +18,23 @@ AS_ROOT = os.geteuid() == 0
 
 @contextmanager
 def without_root() -> Iterator[None]:
-    """As root, the effective user and group are nobody's for the block; otherwise nothing changes."""
+    """As root, the effective user and group are nobody's for the block, with a data folder of
+    nobody's own (the tests' is closed to nobody: the app's log would say so on stderr); otherwise
+    nothing changes."""
     if not AS_ROOT:
         yield
         return
-    os.setegid(NOBODY.pw_gid)
-    os.seteuid(NOBODY.pw_uid)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
+    tests_data = os.environ["XDG_DATA_HOME"]
+    with open_folder() as nobodys_data:
+        os.environ["XDG_DATA_HOME"] = str(nobodys_data)
+        os.setegid(NOBODY.pw_gid)
+        os.seteuid(NOBODY.pw_uid)
+        try:
+            yield
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+            os.environ["XDG_DATA_HOME"] = tests_data
 
 
 def for_nobody(path: Path) -> Path:

@@ -7,6 +7,7 @@ The rest of the store's behaviour is proven on both databases by the modules mar
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -586,17 +587,24 @@ def test_lists_sort_in_the_same_order_as_on_sqlite(desk: Desk, nurse: Staff) -> 
 
 
 def test_a_connection_the_server_dropped_between_actions_is_opened_again_for_the_next_action(
-    desk: Desk, db: Database, nurse: Staff
+    desk: Desk, db: Database, nurse: Staff, caplog: pytest.LogCaptureFixture
 ) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
     (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
+    caplog.set_level(logging.INFO, logger="desk_app.store.postgres")
     with psycopg.connect(server_url(), autocommit=True) as admin:  # the server restarts, say
         admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
     record = tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)  # a write first
     assert record.state(record.events[-1].at).item("gel_applied").tick is not None
     (again,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     assert again != backend
+    where = postgres.describe(db.database)
+    lost, found = [
+        record.getMessage() for record in caplog.records if record.name == "desk_app.store.postgres"
+    ]
+    assert lost.startswith(f"The connection to {where} was lost (") and lost.endswith("); connecting again")
+    assert found == f"Connected again to {where}"
 
 
 # --- several desks starting at once -----------------------------------------------------------------
