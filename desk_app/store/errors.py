@@ -95,7 +95,8 @@ def error_for_log(error: BaseException) -> str:
         if isinstance(cause, sqlite3.Error):
             return f"{said}: SQLite {type(cause).__name__}: {_first_line(cause)}"
         if (sqlstate := getattr(cause, "sqlstate", _NOT_POSTGRES)) is not _NOT_POSTGRES:
-            return f"{said}: PostgreSQL {type(cause).__name__}: {_postgres_words(cause, sqlstate)}"
+            words = _postgres_words(cause, sqlstate if isinstance(sqlstate, str) else None)
+            return f"{said}: PostgreSQL {type(cause).__name__}: {words}"
         cause = cause.__cause__ or cause.__context__
     return said if isinstance(error, DomainError) else f"{said}: {_first_line(error)}"
 
