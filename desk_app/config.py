@@ -24,6 +24,7 @@ import platformdirs
 from PySide6.QtCore import QSettings
 
 from desk_app.paths import APP_AUTHOR, APP_NAME
+from desk_app.store.files import NO_FOLLOW, NO_WAIT
 
 SETTINGS_FILE = "desk.ini"
 DATABASE_ENV = "DESK_APP_DB"
@@ -52,7 +53,7 @@ def _refuse_unusable_file(path: Path) -> None:
             f"a file of its own: a link could send this PC to someone else's records. {_FIX}"
         )
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT)
     except FileNotFoundError:
         return
     except OSError as error:

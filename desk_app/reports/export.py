@@ -20,7 +20,15 @@ from desk_app.reports.documents import PrintDocument
 from desk_app.reports.pages import anchor_text, pdf_bytes
 from desk_app.store.database import SQLITE_HEADER
 from desk_app.store.desk import Desk
-from desk_app.store.files import SIDE_FILES, not_a_file, shown_path, unreachable
+from desk_app.store.files import (
+    NO_FOLLOW,
+    NO_WAIT,
+    SIDE_FILES,
+    close_to_others,
+    not_a_file,
+    shown_path,
+    unreachable,
+)
 
 # The app's database files, its backups and their part files: never a PDF's name.
 _DATABASE_NAME = re.compile(r"\.sqlite3(-wal|-shm|-journal|\.part)?$")
@@ -134,7 +142,7 @@ def _is_sqlite(path: Path) -> bool:
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return False
-        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb") as file:
+        with open(os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT), "rb") as file:
             regular = stat.S_ISREG(os.fstat(file.fileno()).st_mode)
             return regular and file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
     except FileNotFoundError:
@@ -157,7 +165,7 @@ def write_into_place(
     handle, name = tempfile.mkstemp(prefix=f".{target.name[:80]}.", suffix=".part", dir=target.parent)
     temporary = Path(name)
     try:
-        os.fchmod(handle, 0o600)  # mkstemp's 0600 is cut further by a strict umask
+        close_to_others(handle)  # mkstemp's 0600 is cut further by a strict umask
         os.close(handle)
         fill(temporary)
         with temporary.open("rb") as written:

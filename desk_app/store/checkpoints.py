@@ -27,7 +27,14 @@ from pathlib import Path
 from peewee import Database
 
 from desk_app.store.audit import GENESIS, LAST_ROW
-from desk_app.store.files import SQLITE_HEADER, not_a_file, read_only_connection, sync_folder
+from desk_app.store.files import (
+    NO_FOLLOW,
+    NO_WAIT,
+    SQLITE_HEADER,
+    not_a_file,
+    read_only_connection,
+    sync_folder,
+)
 from desk_app.store.identity import SHORT_ID_LENGTH, short_id
 from desk_app.store.models import AuditLog
 
@@ -178,7 +185,7 @@ def write_checkpoint(target: Path, checkpoint: Checkpoint, live: Path | None = N
     temporary = folder / f".{target.name}.{os.getpid()}.part"
     temporary.unlink(missing_ok=True)
     try:
-        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY | NO_FOLLOW, 0o600)
         try:
             os.write(fd, checkpoint.to_json().encode("utf-8"))
             os.fsync(fd)
@@ -216,7 +223,7 @@ def _refuse_unsafe_target(target: Path, live: Path | None) -> None:
 def _open_regular(path: Path) -> int:
     """A descriptor of the regular file at `path`: a link is not followed, a pipe never waited on."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT)
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise CheckpointError(f"{path.name} is a link, not a checkpoint file.") from None

@@ -255,7 +255,8 @@ def open_database(
         if (where := moved_to(db)) is not None:
             raise DatabaseOpenError(
                 f"The records in {path} were moved to the clinic's PostgreSQL database. Open that "
-                f"instead: --db postgresql://{where} (or DESK_APP_DB). The file is kept as it was."
+                f"instead: desk-app config set database postgresql://{where} on this PC (or --db). "
+                "The file is kept as it was."
             )
         if not moving_ok and (where := moving_to(db)) is not None:
             raise DatabaseOpenError(

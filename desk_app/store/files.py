@@ -28,6 +28,20 @@ _NOT_REGULAR = (
 # The first bytes of every SQLite database file.
 SQLITE_HEADER = b"SQLite format 3\x00"
 
+# Open flags Windows lacks: there a link takes an administrator to make and a FIFO cannot sit in a
+# folder, so the plain open is what is left (README, "Windows"). Everywhere else: never through a
+# link, and never waiting on a FIFO put in a file's place.
+NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NO_WAIT = getattr(os, "O_NONBLOCK", 0)
+
+
+def close_to_others(descriptor: int) -> None:
+    """Mode 0600, whatever the umask or an older version left. Only where files have modes: on
+    Windows (os.fchmod from Python 3.13) a mode sets only the read-only flag, and the user's own
+    folders keep others out."""
+    if os.name == "posix":
+        os.fchmod(descriptor, 0o600)
+
 
 def read_only_uri(path: Path) -> str:
     """The file as a read-only SQLite URI: nothing opened with it can write to the file.
@@ -40,7 +54,10 @@ def read_only_connection(path: Path) -> sqlite3.Connection:
 
 
 def sync_folder(folder: Path) -> None:
-    """Make renames in `folder` durable before the next step relies on them."""
+    """Make renames in `folder` durable before the next step relies on them. Windows cannot open a
+    folder to sync it; NTFS journals its renames itself."""
+    if os.name != "posix":
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -57,12 +74,12 @@ def open_private_append(path: Path) -> int:
     """A descriptor appending to `path`, created if missing and made 0600 either way (a file made
     under a loose umask, or by an older version, is closed to others too); never through a link, and
     never a FIFO, a folder or a device put in its place (OSError, without waiting on a FIFO)."""
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK  # a FIFO would wait
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | NO_FOLLOW | NO_WAIT  # a FIFO would wait
     descriptor = os.open(path, flags, 0o600)
     try:
         if (kind := not_a_file(os.fstat(descriptor).st_mode)) is not None:
             raise OSError(errno.EINVAL, f"{path} is {kind}, not a file")
-        os.fchmod(descriptor, 0o600)
+        close_to_others(descriptor)
     except BaseException:
         os.close(descriptor)
         raise

@@ -165,7 +165,7 @@ def refuse_unfit_desk_login(db: Database) -> None:
                 f"The login {who} owns the clinic's tables (or may act as their owner, or as a "
                 "superuser): with it anyone could rewrite or delete the records. Desks must sign in "
                 "with the desks' login; the owner only runs desk-app migrate. Put the desks' login "
-                "in the address (--db or DESK_APP_DB; see the README). Nothing was changed."
+                "in the address (desk-app config set database, or --db; see the README). Nothing was changed."
             )
         if rights.beyond:
             raise LoginRefused(

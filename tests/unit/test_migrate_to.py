@@ -131,7 +131,8 @@ def test_the_file_is_marked_as_moved_and_no_desk_opens_it_any_more(
     assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
     where = desk_address(pg_url).removeprefix("postgresql://")
     with pytest.raises(
-        DatabaseOpenError, match=f"were moved to the clinic's PostgreSQL database.*--db postgresql://{where}"
+        DatabaseOpenError,
+        match=f"were moved to the clinic's PostgreSQL database.*config set database postgresql://{where}",
     ):
         open_database(str(clinic_file))
     with closing(sqlite3.connect(clinic_file)) as file:  # the move is audited in the file itself

@@ -475,8 +475,8 @@ def test_a_desk_given_the_owners_or_a_superusers_address_refuses_to_open_and_say
     assert str(refused.value) == (
         f"The login {login} owns the clinic's tables (or may act as their owner, or as a superuser): "
         "with it anyone could rewrite or delete the records. Desks must sign in with the desks' login; "
-        "the owner only runs desk-app migrate. Put the desks' login in the address (--db or DESK_APP_DB; "
-        "see the README). Nothing was changed."
+        "the owner only runs desk-app migrate. Put the desks' login in the address (desk-app config set "
+        "database, or --db; see the README). Nothing was changed."
     )
 
 
