@@ -13,6 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desk_app.config import PcSettings, SettingsError, chosen_database
+from desk_app.config_cli import RefusedValue, checked_database_address
 from desk_app.domain.clock import Clock, SystemClock
 from desk_app.domain.errors import ProcedureError
 from desk_app.domain.pre_use_check import load_pre_use_checklist
@@ -28,6 +29,7 @@ from desk_app.paths import (
 )
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
+from desk_app.store.errors import error_for_log
 from desk_app.store.signs import signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.first_start import FirstStartDialog
@@ -119,9 +121,10 @@ def ask_to_start_new_clinic(reason: str) -> bool:
 
 
 def _kept(settings: PcSettings, address: str) -> str | None:
+    """Keep the first start's choice in the form `desk-app config set` keeps it; why not, if not."""
     try:
-        settings.set_database(address)
-    except SettingsError as error:
+        settings.set_database(checked_database_address(address))
+    except (SettingsError, RefusedValue) as error:
         return str(error)
     return None
 
@@ -142,8 +145,14 @@ def database_to_open(explicit: str | None, settings: PcSettings) -> str | None:
             f"The data folder {error.filename} cannot be used ({error.strerror})."
         ) from None
     if os.path.lexists(own_file) or signs_of_a_clinic(own_file, opened_databases()):
-        settings.set_database(str(own_file))
+        try:
+            settings.set_database(str(own_file))
+        except SettingsError as error:  # the file is still this PC's answer: open it, say why unsaved
+            log.warning("This PC's database could not be kept in its settings: %s", error)
         return str(own_file)
+    # A file opened here before through --db or $DESK_APP_DB is offered, chosen already, over a new one.
+    if before := next((file for file in opened_databases() if file.is_file()), None):
+        return FirstStartDialog.ask(before, lambda chosen: _kept(settings, chosen), opened_before=True)
     return FirstStartDialog.ask(own_file, lambda chosen: _kept(settings, chosen))
 
 
@@ -175,7 +184,9 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
             log.warning("The clinic's database is missing or empty; a new clinic is started as asked")
             window = build_window(url, SystemClock(), new_clinic=True, this_pc_backup_folder=backup_folder)
     except (DatabaseOpenError, ProcedureError, SettingsError) as error:
-        log.error("The window cannot start: %s", error)  # a path, a server or a setting: the manager's
+        # A procedure file's error names a line of it; the others a path, a server or a setting.
+        said = str(error) if isinstance(error, ProcedureError) else error_for_log(error)
+        log.error("The window cannot start: %s", said)
         # No window exists yet to be the parent of this message.
         QMessageBox.critical(None, "Treatment Desk cannot start", str(error))
         return 2

@@ -529,14 +529,28 @@ def _run(args: argparse.Namespace, settings: PcSettings) -> int:
         return _migrate_to(args.target, url, args.desk_login, undo=args.undo)
     if args.command == "audit":
         return _verify_audit(url, args.against, args.checkpoint)
+    if args.document == "register" and not (args.csv or args.pdf):
+        args.usage_error("say what to write: --csv FILE, --pdf FILE or both")
+    try:  # an export must not land among this PC's backups, as in the window
+        this_pc_backups = settings.backup_folder()
+    except SettingsError as error:
+        print(f"desk-app export: {error}", file=sys.stderr)
+        return 2
     if args.document == "register":
-        if not (args.csv or args.pdf):
-            args.usage_error("say what to write: --csv FILE, --pdf FILE or both")
         from desk_app.exporting import register_main
 
         return register_main(
-            args.from_day, args.to_day, args.device, args.csv, args.pdf, url, replace=args.force
+            args.from_day,
+            args.to_day,
+            args.device,
+            args.csv,
+            args.pdf,
+            url,
+            replace=args.force,
+            this_pc_backups=this_pc_backups,
         )
     from desk_app.exporting import main as export_main
 
-    return export_main(args.document, args.subject, args.pdf, url, replace=args.force)
+    return export_main(
+        args.document, args.subject, args.pdf, url, replace=args.force, this_pc_backups=this_pc_backups
+    )

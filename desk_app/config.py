@@ -24,7 +24,9 @@ import platformdirs
 from PySide6.QtCore import QSettings
 
 from desk_app.paths import APP_AUTHOR, APP_NAME
+from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
 from desk_app.store.files import NO_FOLLOW, NO_WAIT
+from desk_app.store.postgres import is_postgres_url
 
 SETTINGS_FILE = "desk.ini"
 DATABASE_ENV = "DESK_APP_DB"
@@ -131,12 +133,34 @@ class PcSettings:
 
     def database(self) -> str | None:
         """The database address this PC opens (a file path or a URL), None when not set."""
-        return self._text(DATABASE)
+        address = self._text(DATABASE)
+        if address is not None and not is_postgres_url(address):
+            try:
+                path = sqlite_path_from_url(address)
+            except DatabaseOpenError as error:
+                raise SettingsError(f"This PC's settings file {self.path}: {error} {_FIX}") from None
+            self._full_path(DATABASE, address, path)
+        return address
 
     def backup_folder(self) -> Path | None:
         """The folder where this PC keeps a database file's backups and checkpoints, None when not set."""
         folder = self._text(BACKUP_FOLDER)
-        return Path(folder).expanduser() if folder is not None else None
+        return (
+            self._full_path(BACKUP_FOLDER, folder, Path(folder).expanduser()) if folder is not None else None
+        )
+
+    def _full_path(self, key: str, value: str, path: Path) -> Path:
+        """`path` when it is a full one, as `config set` writes it. A value typed into the file by hand
+        may not be: QSettings reads a backslash as an escape ('C:\\ClinicData' comes back as
+        'C:linicData'), and a relative path depends on the folder a shortcut starts in. Either would
+        open, or make, another database: refused, with how to write it."""
+        if not path.is_absolute() or any(ord(character) < 32 for character in value):
+            raise SettingsError(
+                f"The setting {key} in this PC's settings file {self.path} is not a full path "
+                f"({value!r}). Set it with desk-app config set, or write it with / instead of \\ "
+                f"(a single \\ starts an escape in this file). {_FIX}"
+            )
+        return path
 
     def unknown_keys(self) -> list[str]:
         """What the file holds that this version does not read (a typing error, or a newer version's)."""
@@ -154,8 +178,8 @@ class PcSettings:
     def _write(self, key: str, value: str | None) -> None:
         """Set (or, with None, remove) one value; the file is private before anything is in it."""
         self._private_folder()
-        for known in (DATABASE, BACKUP_FOLDER):  # a file that cannot be read is not rewritten
-            self._text(known)
+        self.database()  # a file that cannot be read is not rewritten (QSettings writes it all anew)
+        self.backup_folder()
         settings = self._settings()
         try:  # QSettings' temporary file takes the existing file's mode
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))

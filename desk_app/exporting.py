@@ -14,6 +14,8 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
+from peewee import Database
+
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.errors import DomainError
@@ -47,7 +49,23 @@ def _session_id(text: str) -> int:
     return int(text)
 
 
-def export(document: str, subject: str, pdf: Path, database_url: str, *, replace: bool = False) -> str:
+def _desk(db: Database, clock: SystemClock, this_pc_backups: Path | None) -> Desk:
+    """A desk for one export; this PC's backup folder (its own setting) is refused as a target, as
+    in the window."""
+    desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+    desk.this_pc_backup_folder = this_pc_backups
+    return desk
+
+
+def export(
+    document: str,
+    subject: str,
+    pdf: Path,
+    database_url: str,
+    *,
+    replace: bool = False,
+    this_pc_backups: Path | None = None,
+) -> str:
     """Write the PDF and log it; return a line saying what was written. Raises DomainError or OSError.
 
     An existing file at `pdf` is replaced only with `replace`; never a database, a backup or a link.
@@ -61,7 +79,7 @@ def export(document: str, subject: str, pdf: Path, database_url: str, *, replace
     clock = SystemClock()
     db = open_database(database_url, create=False)
     try:
-        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+        desk = _desk(db, clock, this_pc_backups)
         now = clock.now()
         if document == "history":
             patient = desk.patient_by_clinic_number(subject)
@@ -96,6 +114,7 @@ def export_register(
     database_url: str,
     *,
     replace: bool = False,
+    this_pc_backups: Path | None = None,
 ) -> str:
     """Write the register as CSV, PDF or both, each audited; return a line saying what was written.
     Both files are checked, and the PDF painted, before either is written: a failure then writes
@@ -121,7 +140,7 @@ def export_register(
     clock = SystemClock()
     db = open_database(database_url, create=False)
     try:
-        desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock)
+        desk = _desk(db, clock, this_pc_backups)
         scope = RegisterScope(from_day, to_day, desk.device_by_serial(serial) if serial is not None else None)
         if csv_file is not None:
             pdf_target(desk, csv_file, replace=replace, kind="CSV file")
@@ -186,9 +205,21 @@ def _reported(write: Callable[[], str]) -> int:
     return 0
 
 
-def main(document: str, subject: str, pdf: str, database_url: str, *, replace: bool = False) -> int:
+def main(
+    document: str,
+    subject: str,
+    pdf: str,
+    database_url: str,
+    *,
+    replace: bool = False,
+    this_pc_backups: Path | None = None,
+) -> int:
     """Exit 0 once the PDF is written; 1 with a message on stderr when it is not."""
-    return _reported(lambda: export(document, subject, Path(pdf), database_url, replace=replace))
+    return _reported(
+        lambda: export(
+            document, subject, Path(pdf), database_url, replace=replace, this_pc_backups=this_pc_backups
+        )
+    )
 
 
 def register_main(
@@ -200,10 +231,20 @@ def register_main(
     database_url: str,
     *,
     replace: bool = False,
+    this_pc_backups: Path | None = None,
 ) -> int:
     """`desk-app export register`: exit 0 once every file asked for is written; 1 saying why not."""
     csv_path = Path(csv_file) if csv_file else None
     pdf_path = Path(pdf_file) if pdf_file else None
     return _reported(
-        lambda: export_register(from_text, to_text, serial, csv_path, pdf_path, database_url, replace=replace)
+        lambda: export_register(
+            from_text,
+            to_text,
+            serial,
+            csv_path,
+            pdf_path,
+            database_url,
+            replace=replace,
+            this_pc_backups=this_pc_backups,
+        )
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from peewee import PeeweeException
+
 from desk_app.store.database import DatabaseOpenError, open_database
+from desk_app.store.errors import error_for_log
 from desk_app.store.migrations import schema_version
 from desk_app.store.models import ClinicSetting
 from desk_app.store.postgres import describe, is_postgres_url
@@ -21,6 +24,10 @@ def check_server(url: str) -> str:
     try:
         version = schema_version(db)
         name = ClinicSetting.select(ClinicSetting.value).where(ClinicSetting.key == "clinic.name").scalar(db)
+    except PeeweeException as error:  # the connection lost, or a right missing, after it opened
+        raise DatabaseOpenError(
+            f"{describe(url)} opened, then could not be read: {error_for_log(error)}."
+        ) from None
     finally:
         db.close()
     clinic = f"the clinic {name!r}" if name else "a clinic whose details are not filled in yet"

@@ -36,13 +36,19 @@ ADDRESS = "Server address"
 TEST = "Test connection"
 START = "Start"
 QUIT = "Quit"
+NEW_FILE = "A new file is made at"
+OPENED_BEFORE = "The file this PC opened before:"
 
 # Keeps the chosen address in this PC's settings; returns why it could not, None when kept.
 Save = Callable[[str], str | None]
 
 
 class FirstStartDialog(QDialog):
-    """Two choices, the own file preselected; Start keeps the choice (through `save`), Quit starts nothing."""
+    """Two choices; Start keeps the one made (through `save`), Quit starts nothing.
+
+    A database file this PC opened before is offered as its own file, chosen already. Otherwise
+    nothing is chosen and Start waits for a choice: an Enter pressed without reading must not start
+    an empty clinic on a PC whose records are on the clinic's server."""
 
     def __init__(
         self,
@@ -50,6 +56,8 @@ class FirstStartDialog(QDialog):
         own_file: Path,
         save: Save,
         test: Callable[[str], str] = check_server,
+        *,
+        opened_before: bool = False,
     ) -> None:
         super().__init__(parent)
         self.own_file, self.save, self.test = own_file, save, test
@@ -66,9 +74,10 @@ class FirstStartDialog(QDialog):
         layout.addWidget(question)
 
         self.own = QRadioButton(OWN_FILE, self)
-        self.own.setChecked(True)
+        self.own.setChecked(opened_before)
         layout.addWidget(self.own)
-        self.where = QLabel(f"A new file is made at {own_file}", self)
+        where = OPENED_BEFORE if opened_before else NEW_FILE
+        self.where = QLabel(f"{where} {own_file}", self)
         self.where.setWordWrap(True)
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.where.setContentsMargins(24, 0, 0, 0)
@@ -99,6 +108,8 @@ class FirstStartDialog(QDialog):
         buttons = QDialogButtonBox(self)
         self.start = buttons.addButton(START, QDialogButtonBox.ButtonRole.AcceptRole)
         self.start.setDefault(True)
+        self.start.setEnabled(opened_before)
+        choices.buttonToggled.connect(lambda _button, _on: self.start.setEnabled(True))
         quit_button = buttons.addButton(QUIT, QDialogButtonBox.ButtonRole.RejectRole)
         quit_button.setAutoDefault(False)
         buttons.accepted.connect(self.keep_choice)
@@ -152,8 +163,8 @@ class FirstStartDialog(QDialog):
         self.accept()
 
     @classmethod
-    def ask(cls, own_file: Path, save: Save) -> str | None:
+    def ask(cls, own_file: Path, save: Save, *, opened_before: bool = False) -> str | None:
         """The address chosen and saved, or None when the person chose Quit (nothing starts)."""
-        dialog = cls(None, own_file, save)  # no window exists yet to be its parent
+        dialog = cls(None, own_file, save, opened_before=opened_before)  # no window yet to be its parent
         dialog.exec()
         return dialog.chosen

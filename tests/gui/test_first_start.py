@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QRadioButton, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desk_app import app, cli
 from desk_app.config import PcSettings
 from desk_app.domain.people import Staff
+from desk_app.paths import remember_opened
 from desk_app.store.desk import Desk
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.first_start import FirstStartDialog
@@ -43,7 +44,7 @@ def answer_with(monkeypatch: pytest.MonkeyPatch, answer: Callable[[FirstStartDia
 
     def exec_(dialog: FirstStartDialog) -> int:
         dialog.show()
-        asked.append(find(dialog, QLabel, f"A new file is made at {dialog.own_file}").text())
+        asked.append(dialog.where.text())
         answer(dialog)
         return dialog.result()
 
@@ -54,7 +55,15 @@ def answer_with(monkeypatch: pytest.MonkeyPatch, answer: Callable[[FirstStartDia
 def test_the_first_start_asks_and_keeps_this_pcs_own_file_which_the_app_then_opens(
     monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, own_file: Path, settings: PcSettings
 ) -> None:
-    asked = answer_with(monkeypatch, lambda dialog: click(qtbot, dialog, "Start"))
+    def own_file_then_start(dialog: FirstStartDialog) -> None:
+        start = find(dialog, QPushButton, "Start")
+        assert not start.isEnabled(), "nothing is chosen for the nurse on a new PC"
+        qtbot.keyClick(start, Qt.Key.Key_Return)
+        assert dialog.isVisible()
+        click(qtbot, dialog, "This PC's own file")
+        click(qtbot, dialog, "Start")
+
+    asked = answer_with(monkeypatch, own_file_then_start)
     assert cli.main([], settings=settings) == 0
     assert asked == [f"A new file is made at {own_file}"]
     assert settings.database() == str(own_file)
@@ -82,6 +91,19 @@ def test_a_pc_that_already_has_its_own_file_is_not_asked(
     answer_with(monkeypatch, lambda dialog: pytest.fail("asked"))
     assert cli.main([], settings=settings) == 0
     assert settings.database() == str(own_file)
+
+
+def test_a_file_this_pc_opened_before_is_offered_chosen_already_not_a_new_one(
+    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, own_file: Path, settings: PcSettings, db_path: Path
+) -> None:
+    """It was opened with --db or $DESK_APP_DB: a new empty file would be a second clinic."""
+    before = migrated_sqlite_file(db_path)
+    remember_opened(before)
+    asked = answer_with(monkeypatch, lambda dialog: click(qtbot, dialog, "Start"))
+    assert cli.main([], settings=settings) == 0
+    assert asked == [f"The file this PC opened before: {before}"]
+    assert settings.database() == str(before)
+    assert not own_file.exists()
 
 
 def test_damaged_settings_stop_the_start_with_a_message_not_a_first_start(
@@ -168,7 +190,7 @@ def test_every_control_is_named_and_reached_by_tab_and_enter_starts(
 ) -> None:
     shown, kept = dialog
     assert unheard(shown) == []
-    assert find(shown, QRadioButton, "This PC's own file").isChecked()
+    click(qtbot, shown, "This PC's own file")
     activate(qtbot, shown)
     walked = [
         control_name(widget) for widget in tab_walk(qtbot, find(shown, QRadioButton, "This PC's own file"))

@@ -164,6 +164,17 @@ def test_the_settings_file_is_private_whatever_the_umask(settings: PcSettings, t
         (b"[General]\ndatabase=/srv/a.sqlite3, /srv/b.sqlite3\n", "is not one value"),
         (b"[General]\ndatabase=/srv/\xff\xfe.sqlite3\n", "damaged (not text)"),
         (b"[General]\ndatabase=/srv\x00/clinic\n", "is not a settings file"),
+        # Typed by hand: QSettings reads '\\C' as 'C' and '\\n' as a new line; a relative path
+        # depends on where a shortcut starts. Either would open or make another database.
+        (
+            b"[General]\ndatabase=C:\\ClinicData\\desk.sqlite3\n",
+            "is not a full path ('C:linicDataesk.sqlite3')",
+        ),
+        (
+            b"[General]\ndatabase=/srv/clinic\\new.sqlite3\n",
+            "is not a full path ('/srv/clinic\\new.sqlite3')",
+        ),
+        (b"[General]\ndatabase=clinic.sqlite3\n", "is not a full path ('clinic.sqlite3')"),
     ],
 )
 def test_a_damaged_settings_file_is_said_not_guessed_around(
@@ -178,6 +189,15 @@ def test_a_damaged_settings_file_is_said_not_guessed_around(
     assert said in error and "Traceback" not in error
     assert config(settings, "set", "backup-folder", str(settings.path.parent)) == 2
     assert settings.path.read_bytes() == content  # not rewritten over what could not be read
+
+
+def test_a_backup_folder_typed_by_hand_as_a_windows_path_is_refused_not_misread(
+    settings: PcSettings,
+) -> None:
+    settings.path.parent.mkdir()
+    settings.path.write_bytes(b"[General]\nbackup_folder=D:\\backups\n")
+    with pytest.raises(SettingsError, match=re.escape("is not a full path ('D:\\x08ackups')")):
+        settings.backup_folder()
 
 
 def test_a_damaged_settings_file_does_not_stop_a_command_given_db(
@@ -229,3 +249,16 @@ def test_demo_never_uses_this_pcs_database(
     assert cli.main(["demo"], settings=settings) == 2
     assert "say where with --db" in capsys.readouterr().err
     assert db_path.read_bytes() == before
+
+
+def test_an_export_into_this_pcs_backup_folder_is_refused_as_in_the_window(
+    settings: PcSettings, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    open_database(str(db_path)).close()
+    mine = tmp_path / "this PC's backups"
+    mine.mkdir()
+    settings.set_backup_folder(mine)
+    register = ["export", "register", "--from", "2026-11-01", "--to", "2026-11-30", "--db", str(db_path)]
+    assert cli.main([*register, "--pdf", str(mine / "register.pdf")], settings=settings) == 1
+    assert "backup folder" in capsys.readouterr().err
+    assert list(mine.iterdir()) == []
