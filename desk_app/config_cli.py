@@ -21,8 +21,7 @@ from desk_app.config import (
     chosen_database,
 )
 from desk_app.paths import default_database_url
-from desk_app.store.database import DatabaseOpenError, check_database_path, sqlite_path_from_url
-from desk_app.store.files import SQLITE_HEADER
+from desk_app.store.database import DatabaseOpenError, check_database_file, sqlite_path_from_url
 from desk_app.store.postgres import (
     ClinicPostgresDatabase,
     PostgresAddressError,
@@ -50,21 +49,11 @@ def checked_database_address(address: str) -> str:
             ClinicPostgresDatabase(address)  # checks the address as --db does; connects to nothing
             return checked_postgres_url(address)
         path = Path(os.path.abspath(sqlite_path_from_url(address)))
-        check_database_path(path)
+        check_database_file(path)
     except (DatabaseOpenError, PostgresAddressError) as error:
         raise RefusedValue(str(error)) from None
-    if not path.parent.is_dir():
-        raise RefusedValue(
-            f"The folder {path.parent} does not exist, so {path.name} cannot be created there."
-        )
-    if path.exists():
-        try:
-            with path.open("rb") as handle:
-                header = handle.read(len(SQLITE_HEADER))
-        except OSError as error:
-            raise RefusedValue(f"{path} cannot be read ({error.strerror}).") from None
-        if header and header != SQLITE_HEADER:
-            raise RefusedValue(f"{path} is not a Treatment Desk database.")
+    except OSError as error:
+        raise RefusedValue(f"{address} cannot be read ({error.strerror}).") from None
     return str(path)
 
 

@@ -145,7 +145,15 @@ def check_database_path(path: Path) -> None:
 
 
 def _check_sqlite_file(path: Path) -> None:
-    """Refuse a missing or read-only folder, a read-only file or a file that is not SQLite."""
+    """Refuse what check_database_file refuses; create a missing file, private from the first byte."""
+    check_database_file(path)
+    if not path.exists():
+        create_private_file(path)
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse a missing or read-only folder, a read-only file or a file that is not SQLite (what
+    check_database_path refuses too); change nothing. `desk-app config set database` asks it too."""
     check_database_path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -161,8 +169,6 @@ def _check_sqlite_file(path: Path) -> None:
         raise DatabaseOpenError(
             f"The folder {folder} is read-only. Treatment Desk needs to write its database there."
         )
-    if not path.exists():
-        create_private_file(path)
 
 
 def _refuse_foreign_or_damaged_file(path: Path) -> None:

@@ -3,11 +3,11 @@ opened, and kept in this PC's settings; and the backup folder this PC is set to.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -18,6 +18,7 @@ from desk_app.paths import remember_opened
 from desk_app.store.desk import Desk
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.first_start import FirstStartDialog
+from desk_app.ui.main_window import MainWindow
 from tests.conftest import migrated_sqlite_file
 from tests.gui.a11y import activate, control_name, tab_walk, unheard
 from tests.gui.nurse import click, find, type_into
@@ -25,12 +26,26 @@ from tests.support.pg_databases import emptied_postgres_database
 
 
 @pytest.fixture
-def own_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """Where this PC's own file goes: the data folder under tmp_path; no $DESK_APP_DB."""
+def own_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """Where this PC's own file goes: the data folder under tmp_path; no $DESK_APP_DB. The windows
+    the app opened are closed afterwards, with their databases, as quitting the app would."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
     monkeypatch.delenv(cli.DATABASE_ENV, raising=False)
     monkeypatch.setattr(app.QApplication, "exec", lambda *_: 0)  # the window is not used here
-    return tmp_path / "share" / "TreatmentDesk" / "treatment-desk.sqlite3"
+    yield tmp_path / "share" / "TreatmentDesk" / "treatment-desk.sqlite3"
+    for window in QApplication.topLevelWidgets():
+        if isinstance(window, MainWindow):
+            window.timer.stop()
+            window.close()
+            window.desk.db.close()
+
+
+def choose(qtbot: QtBot, dialog: FirstStartDialog, answer: str) -> None:
+    """Click a choice on its words, at its left, as a nurse does: a radio button stretched across the
+    dialog does not answer a click in the empty part right of its words."""
+    radio = find(dialog, QRadioButton, answer)
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(12, radio.height() // 2))
+    assert radio.isChecked()
 
 
 @pytest.fixture
@@ -60,7 +75,7 @@ def test_the_first_start_asks_and_keeps_this_pcs_own_file_which_the_app_then_ope
         assert not start.isEnabled(), "nothing is chosen for the nurse on a new PC"
         qtbot.keyClick(start, Qt.Key.Key_Return)
         assert dialog.isVisible()
-        click(qtbot, dialog, "This PC's own file")
+        choose(qtbot, dialog, "This PC's own file")
         click(qtbot, dialog, "Start")
 
     asked = answer_with(monkeypatch, own_file_then_start)
@@ -190,7 +205,7 @@ def test_every_control_is_named_and_reached_by_tab_and_enter_starts(
 ) -> None:
     shown, kept = dialog
     assert unheard(shown) == []
-    click(qtbot, shown, "This PC's own file")
+    choose(qtbot, shown, "This PC's own file")
     activate(qtbot, shown)
     walked = [
         control_name(widget) for widget in tab_walk(qtbot, find(shown, QRadioButton, "This PC's own file"))

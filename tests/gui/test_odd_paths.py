@@ -100,15 +100,6 @@ def folder() -> Iterator[Path]:
         yield made
 
 
-@pytest.fixture(autouse=True)
-def settings_nobody_may_read(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The app reads this PC's settings as whoever runs it: 'nobody' here, whose settings folder
-    cannot be the suite's (root's, closed)."""
-    with open_folder() as home:
-        monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-        yield
-
-
 @pytest.fixture
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The messages the app would show in a box at start-up (the box itself would wait for a click)."""

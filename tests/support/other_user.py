@@ -18,15 +18,18 @@ AS_ROOT = os.geteuid() == 0
 
 @contextmanager
 def without_root() -> Iterator[None]:
-    """As root, the effective user and group are nobody's for the block, with a data folder of
-    nobody's own (the tests' is closed to nobody: the app's log would say so on stderr); otherwise
-    nothing changes."""
+    """As root, the effective user and group are nobody's for the block, with data and settings
+    folders of nobody's own (the tests' are closed to nobody: the app's log and this PC's settings
+    would say so); otherwise nothing changes."""
     if not AS_ROOT:
         yield
         return
-    tests_data = os.environ["XDG_DATA_HOME"]
-    with open_folder() as nobodys_data:
-        os.environ["XDG_DATA_HOME"] = str(nobodys_data)
+    tests_folders = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME")}
+    with open_folder() as nobodys:
+        for name in tests_folders:
+            folder = nobodys / name.lower()
+            folder.mkdir()
+            os.environ[name] = str(for_nobody(folder))
         os.setegid(NOBODY.pw_gid)
         os.seteuid(NOBODY.pw_uid)
         try:
@@ -34,7 +37,11 @@ def without_root() -> Iterator[None]:
         finally:
             os.seteuid(0)
             os.setegid(0)
-            os.environ["XDG_DATA_HOME"] = tests_data
+            for name, value in tests_folders.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def for_nobody(path: Path) -> Path:

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from desk_app import cli
 from desk_app.config import PcSettings, SettingsError
@@ -252,8 +253,13 @@ def test_demo_never_uses_this_pcs_database(
 
 
 def test_an_export_into_this_pcs_backup_folder_is_refused_as_in_the_window(
-    settings: PcSettings, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    qapp: QApplication,
+    settings: PcSettings,
+    db_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """(qapp: the export would otherwise start a bare QGuiApplication, and no later test a window.)"""
     open_database(str(db_path)).close()
     mine = tmp_path / "this PC's backups"
     mine.mkdir()
