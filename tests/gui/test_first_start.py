@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -106,6 +106,9 @@ def test_a_pc_that_already_has_its_own_file_is_not_asked(
     answer_with(monkeypatch, lambda dialog: pytest.fail("asked"))
     assert cli.main([], settings=settings) == 0
     assert settings.database() == str(own_file)
+    # The window and the taskbar show the app's icon; Wayland finds it by the desktop file's name.
+    assert QApplication.windowIcon().availableSizes() == [QSize(size, size) for size in app.ICON_SIZES]
+    assert QApplication.desktopFileName() == "treatment-desk"
 
 
 def test_a_file_this_pc_opened_before_is_offered_chosen_already_not_a_new_one(

@@ -113,8 +113,10 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(environment: Path, program: str, *arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """A program of the environment, from a folder away from the checkout, with no PYTHONPATH."""
+    """A program of the environment, from a folder away from the checkout, with no PYTHONPATH, and
+    its data folder (its log) in `cwd`."""
     bare = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    bare["XDG_DATA_HOME"] = str(cwd / "data")
     return subprocess.run(
         [str(environment / "bin" / program), *arguments], cwd=cwd, env=bare, capture_output=True, text=True
     )
@@ -159,6 +161,16 @@ def test_the_installed_desk_app_builds_a_demo_exports_a_record_and_checks_the_fi
     # The demo's accounts are kept at the clinic's real PIN cost, and the printed PIN opens them.
     with sqlite3.connect(database) as connection:
         pin_hashes = {row[0] for row in connection.execute("SELECT pin_hash FROM staff_credential")}
+        patients = connection.execute(
+            "SELECT given_names, family_name, clinic_number FROM patient"
+        ).fetchall()
     (pin_hash,) = pin_hashes  # one hash of the one demo PIN serves every account
     assert f"m={PIN_COST.memory_kib},t={PIN_COST.iterations}" in pin_hash
     assert PasswordHasher().verify(pin_hash, DEMO_PIN)
+
+    # The log of all three commands names no patient of the demo, and no secret.
+    log = (tmp_path / "data" / "TreatmentDesk" / "treatment-desk.log").read_text(encoding="utf-8")
+    assert "desk-app demo" in log and "desk-app export" in log and "desk-app check" in log
+    words = {word for patient in patients for field in patient for word in field.split() if len(word) > 2}
+    assert len(patients) == 30 and not [word for word in words if word in log]
+    assert DEMO_PIN not in log and "training" not in log and "$argon2" not in log
