@@ -12,9 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desk_app.app import build_window, load_style
+from desk_app.app import app_icon, build_window, load_style
 from desk_app.domain.clock import SystemClock
 from desk_app.store.demo import build_demo
+from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
 
 OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
@@ -39,6 +40,7 @@ def main() -> None:
         build_demo(url)
         app = QApplication(sys.argv[:1])
         load_style(app)
+        app.setWindowIcon(app_icon())
         window = build_window(url, SystemClock())
         # Maximised, as on a small clinic screen (Xvfb has no window manager to do it, nor a title bar).
         window.setGeometry(app.primaryScreen().availableGeometry())
@@ -96,7 +98,16 @@ def main() -> None:
                 if widget is not window and widget.isVisible():
                     widget.close()
             window.lock(idle=True)
-            QTimer.singleShot(500, lambda: (shoot(app, window, "locked.png"), app.quit()))
+            QTimer.singleShot(500, lambda: (shoot(app, window, "locked.png"), first_start()))
+
+        def first_start() -> None:
+            """A new PC's first question, nothing chosen for the nurse yet, over an empty screen."""
+            window.hide()
+            own_file = Path.home() / ".local/share/TreatmentDesk/treatment-desk.sqlite3"
+            question = FirstStartDialog(None, own_file, lambda _address: None)
+            question.show()
+            shot = "first-start.png"
+            QTimer.singleShot(500, lambda: (shoot(app, window, shot), question.close(), app.quit()))
 
         QTimer.singleShot(800, steps)
         app.exec()
