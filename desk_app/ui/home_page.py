@@ -45,6 +45,7 @@ from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
 from desk_app.ui.scrolling import scrolling_column
+from desk_app.ui.typed_search import Query, TypedSearch
 from desk_app.ui.widgets import DownToResults, ask, message_label
 
 log = logging.getLogger(__name__)
@@ -244,7 +245,7 @@ class HomePage(QWidget):
         self.search_edit.setAccessibleName("Search patients")
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
-        self.search_edit.textChanged.connect(self._typed)
+        self.typing = TypedSearch(self.search_edit, self._typed)  # once she pauses, not at each key
         # Down or Enter in the search goes to the list: the nurse then chooses the patient there.
         find.addWidget(self.search_edit)
         DownToResults(self.search_edit, self._to_results)
@@ -510,7 +511,9 @@ class HomePage(QWidget):
         return True
 
     def _to_results(self) -> None:
-        """To the list, the first patient chosen (the nurse's own key press) unless one already is."""
+        """To the list, the first patient chosen (the nurse's own key press) unless one already is:
+        the list of the text in the field, searched now if typing had not yet paused."""
+        self.typing.flush()
         if not self.results.count():
             return
         self.results.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -522,13 +525,14 @@ class HomePage(QWidget):
         selected = self.results.selectedItems()
         return selected[0] if selected else None
 
-    def _typed(self) -> None:
+    def _typed(self, query: Query) -> None:
         """A search the nurse made: audited once settled (ui.access_trail)."""
         if self.search():
             found = self.results.count()
-            self.searches.ran(self.search_edit.text(), found, found == SEARCH_LIMIT)
+            self.searches.ran(query.text, found, found == SEARCH_LIMIT)
 
     def hideEvent(self, event: QHideEvent) -> None:
+        self.typing.flush()  # typed just before leaving the page: searched and audited as before
         self.searches.settle()
         super().hideEvent(event)
 
@@ -574,6 +578,7 @@ class HomePage(QWidget):
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()
         self.search_edit.setText(patient.clinic_number)  # shows the new patient
+        self.typing.flush()  # now: she has not paused, she pressed a button
         # The patient she has just typed in is the one she chose: chosen, ready to start.
         for row in range(self.results.count()):
             if self.results.item(row).data(Qt.ItemDataRole.UserRole) == patient.id:
@@ -650,6 +655,7 @@ class HomePage(QWidget):
             widget.deleteLater()
         self.card_widgets = []
         self.no_sessions.setVisible(True)
+        self.typing.cancel()  # a search still waiting for a pause must not fill the locked page
         self.searches.settle()  # a search typed just before the lock, written now
         self.search_edit.blockSignals(True)
         self.search_edit.clear()

@@ -19,6 +19,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.patient_models import PatientListModel
+from desk_app.ui.typed_search import Query, TypedSearch
 from desk_app.ui.widgets import DownToResults, message_label, row_table
 
 
@@ -41,12 +42,12 @@ class PatientsPage(QWidget):
         self.search_edit.setAccessibleName("Search all patients")
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
-        self.search_edit.textChanged.connect(self._typed)
+        self.typing = TypedSearch(self.search_edit, self._typed)  # once she pauses, not at each key
         # Down or Enter in the search goes to the list, the first patient chosen by that key press.
         DownToResults(self.search_edit, self._to_table)
         row.addWidget(self.search_edit, 1)
         self.archived = QCheckBox("Include archived patients", self)
-        self.archived.toggled.connect(self._typed)
+        self.archived.toggled.connect(self.typing.run_now)  # a click: searched at once
         row.addWidget(self.archived)
         layout.addLayout(row)
         self.message = message_label(self)
@@ -98,16 +99,18 @@ class PatientsPage(QWidget):
         self.open_button.setEnabled(self.chosen().isValid())
 
     def _to_table(self) -> None:
+        """To the list of the text in the field, searched now if typing had not yet paused."""
+        self.typing.flush()
         if not self.model.rowCount():
             return
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.chosen().isValid():
             self.table.selectRow(0)
 
-    def _typed(self) -> None:
+    def _typed(self, query: Query) -> None:
         """A search the nurse made: audited once settled (ui.access_trail)."""
         if self.search():
-            self.searches.ran(self.search_edit.text(), self.model.rowCount(), self.model.canFetchMore())
+            self.searches.ran(query.text, self.model.rowCount(), self.model.canFetchMore())
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -117,6 +120,7 @@ class PatientsPage(QWidget):
     def forget(self) -> None:
         """Locked: no patient found stays in the table (nor the text typed to find them); the
         window searches again when the page is next shown."""
+        self.typing.cancel()  # a search still waiting for a pause must not fill the locked page
         self.searches.settle()  # a search typed just before the lock, written now
         self.search_edit.blockSignals(True)
         self.search_edit.clear()
@@ -126,5 +130,6 @@ class PatientsPage(QWidget):
         self._on_selection_changed()
 
     def hideEvent(self, event: QHideEvent) -> None:
+        self.typing.flush()  # typed just before leaving the page: searched and audited as before
         self.searches.settle()
         super().hideEvent(event)

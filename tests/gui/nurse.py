@@ -50,9 +50,21 @@ def type_text(widget: QWidget, text: str) -> None:
 
 
 def type_into(qtbot, root: QWidget, name: str, text: str) -> None:  # noqa: ANN001
+    """Clear the field, type `text`, then pause (see pause_typing)."""
     edit = find(root, QLineEdit, name)
     edit.clear()
     type_text(edit, text)
+    pause_typing(edit)
+
+
+def pause_typing(edit: QLineEdit) -> None:
+    """The nurse stops typing: a search field's search waiting for the pause (ui.typed_search) runs
+    now, as its timer would SEARCH_DELAY_MS later, so no test sleeps through the wait."""
+    from desk_app.ui.typed_search import TypedSearch
+
+    typing = edit.findChild(TypedSearch)
+    if typing is not None:
+        typing.flush()
 
 
 def label_text(root: QWidget, name: str) -> str:

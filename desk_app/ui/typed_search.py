@@ -1,0 +1,69 @@
+"""Search as a nurse types without a database query at every keystroke (issue 20 point 3).
+
+Each change to the field restarts one short single-shot timer; when the nurse pauses for
+SEARCH_DELAY_MS the search runs once, with the text as it is then: a text typed over while waiting
+(a superseded query) is never run. Enter or Down runs a waiting search at once (the page flushes it
+before moving to the results), and the lock cancels it. Each search is a numbered `Query`: a result
+that comes back after another query was asked (a search run later on a database worker) is dropped
+by asking `is_current` before showing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QLineEdit
+
+SEARCH_DELAY_MS = 120  # a pause between words, not between keys: about the gap of a quick typist
+
+
+@dataclass(frozen=True)
+class Query:
+    """One search asked: the text searched for, and its place in the order they were asked."""
+
+    text: str
+    number: int
+
+
+class TypedSearch(QObject):
+    """Installed on a search field: runs `run` with a `Query` once typing pauses (see the module)."""
+
+    def __init__(self, field: QLineEdit, run: Callable[[Query], None]) -> None:
+        super().__init__(field)
+        self._field = field
+        self._run = run
+        self._latest = 0  # the number of the last query asked, or of the change that superseded it
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.run_now)
+        field.textChanged.connect(self._changed)
+
+    def _changed(self) -> None:
+        """Typed, cleared or pasted: the query asked before is superseded; search once typing pauses.
+        An emptied field waits too: it is often the first step of typing another name, and an empty
+        search reads the most rows."""
+        self._latest += 1
+        self._timer.start()  # restarts a running timer: one search per pause, not per key
+
+    def run_now(self) -> None:
+        """Search now with the field's text (the pause is over, Enter, another choice of what to list)."""
+        self._timer.stop()
+        self._latest += 1
+        self._run(Query(self._field.text(), self._latest))
+
+    def flush(self) -> None:
+        """Run the search still waiting for the pause, if one is: what follows reads its results."""
+        if self._timer.isActive():
+            self.run_now()
+
+    def cancel(self) -> None:
+        """The screen locked: the search waiting never runs, and a result still to come is dropped."""
+        self._timer.stop()
+        self._latest += 1
+
+    def is_current(self, query: Query) -> bool:
+        """Whether a result for `query` may still be shown: nothing typed, asked or cancelled since."""
+        return query.number == self._latest
