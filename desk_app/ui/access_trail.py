@@ -2,9 +2,9 @@
 the searches run as a nurse types count as searches.
 
 A page is opened when a nurse asks for it (a click, a key); the refreshes every few seconds and after
-another desk's write read it again and write nothing. A search runs at each pause in typing
-(ui.typed_search); one row for each would flood the trail, so a search is recorded once it is
-settled: nothing more typed for SETTLED_AFTER, or the next text does not just carry on typing it (a correction, a new name), or a
+another desk's write read it again and write nothing. A search runs at each pause in typing; a row for
+each would flood the trail, so a search is recorded once it is settled: nothing more typed for
+SETTLED_AFTER, or the next text does not just carry on typing it (a correction, a new name), or a
 result is opened, or the page is left (a search typed just before the desk locks is written then,
 naming who typed it). Nobody at the desk (locked, signed out): nothing opened or typed is written.
 """
