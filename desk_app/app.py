@@ -30,6 +30,7 @@ from desk_app.paths import (
 from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
 from desk_app.store.desk import Desk
 from desk_app.store.errors import error_for_log
+from desk_app.store.postgres import describe, is_postgres_url
 from desk_app.store.signs import signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.first_start import FirstStartDialog
@@ -123,9 +124,12 @@ def ask_to_start_new_clinic(reason: str) -> bool:
 def _kept(settings: PcSettings, address: str) -> str | None:
     """Keep the first start's choice in the form `desk-app config set` keeps it; why not, if not."""
     try:
-        settings.set_database(checked_database_address(address))
+        kept = checked_database_address(address)
+        settings.set_database(kept)
     except (SettingsError, RefusedValue) as error:
         return str(error)
+    where = describe(kept) if is_postgres_url(kept) else f"the file {kept}"  # never a password
+    log.info("First start on this PC: the records are in %s (kept in this PC's settings)", where)
     return None
 
 
@@ -151,9 +155,13 @@ def database_to_open(explicit: str | None, settings: PcSettings) -> str | None:
             log.warning("This PC's database could not be kept in its settings: %s", error)
         return str(own_file)
     # A file opened here before through --db or $DESK_APP_DB is offered, chosen already, over a new one.
-    if before := next((file for file in opened_databases() if file.is_file()), None):
-        return FirstStartDialog.ask(before, lambda chosen: _kept(settings, chosen), opened_before=True)
-    return FirstStartDialog.ask(own_file, lambda chosen: _kept(settings, chosen))
+    before = next((file for file in opened_databases() if file.is_file()), None)
+    chosen = FirstStartDialog.ask(
+        before or own_file, lambda address: _kept(settings, address), opened_before=before is not None
+    )
+    if chosen is None:
+        log.info("First start on this PC: Quit chosen, nothing kept")
+    return chosen
 
 
 def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSettings | None = None) -> int:
@@ -193,4 +201,5 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
     sys.excepthook = _report_unexpected
     window.fit_to_screen()
     window.show()
+    window.activateWindow()  # the keyboard (and a screen reader) starts in it, not nowhere
     return app.exec()

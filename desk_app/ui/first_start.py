@@ -10,7 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
@@ -36,7 +39,7 @@ ADDRESS = "Server address"
 TEST = "Test connection"
 START = "Start"
 QUIT = "Quit"
-NEW_FILE = "A new file is made at"
+NEW_FILE = "If chosen, a new file is made at"
 OPENED_BEFORE = "The file this PC opened before:"
 
 # Keeps the chosen address in this PC's settings; returns why it could not, None when kept.
@@ -47,8 +50,12 @@ class FirstStartDialog(QDialog):
     """Two choices; Start keeps the one made (through `save`), Quit starts nothing.
 
     A database file this PC opened before is offered as its own file, chosen already. Otherwise
-    nothing is chosen and Start waits for a choice: an Enter pressed without reading must not start
-    an empty clinic on a PC whose records are on the clinic's server."""
+    nothing is chosen, and Start asks for a choice: an Enter pressed without reading must not start
+    an empty clinic on a PC whose records are on the clinic's server.
+
+    What the dialog finds is said where it is shown and spoken: the message's accessible name, an
+    announcement, and the description of the control in use (Orca 43 speaks only that), as a web
+    form's error describes its field."""
 
     def __init__(
         self,
@@ -62,13 +69,18 @@ class FirstStartDialog(QDialog):
         super().__init__(parent)
         self.own_file, self.save, self.test = own_file, save, test
         self.chosen: str | None = None
+        self._said_on: tuple[QWidget, str] | None = (
+            None  # the control a message was said on, and its own words
+        )
         self.setWindowTitle(TITLE)
         self.setModal(True)
         self.setMinimumWidth(640)  # a path and a server's address are long: read whole, not cut
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with what it says
         question = QLabel(
-            "This is the first start of Treatment Desk on this PC. Where are the clinic's records?", self
+            "This is the first start of Treatment Desk on this PC. Where are the clinic's records: in "
+            "this PC's own file, or on the clinic's server?",
+            self,
         )
         question.setWordWrap(True)
         layout.addWidget(question)
@@ -85,6 +97,7 @@ class FirstStartDialog(QDialog):
         self.own.setAccessibleDescription(self.where.text())
 
         self.server = QRadioButton(SERVER, self)
+        self.server.setAccessibleDescription("Type its address below, then Test connection.")
         layout.addWidget(self.server)
         choices = QButtonGroup(self)
         choices.addButton(self.own)
@@ -108,8 +121,7 @@ class FirstStartDialog(QDialog):
         buttons = QDialogButtonBox(self)
         self.start = buttons.addButton(START, QDialogButtonBox.ButtonRole.AcceptRole)
         self.start.setDefault(True)
-        self.start.setEnabled(opened_before)
-        choices.buttonToggled.connect(lambda _button, _on: self.start.setEnabled(True))
+        choices.buttonToggled.connect(self._chosen)
         quit_button = buttons.addButton(QUIT, QDialogButtonBox.ButtonRole.RejectRole)
         quit_button.setAutoDefault(False)
         buttons.accepted.connect(self.keep_choice)
@@ -121,18 +133,42 @@ class FirstStartDialog(QDialog):
         QWidget.setTabOrder(self.test_button, self.start)
         QWidget.setTabOrder(self.start, quit_button)
 
-    def _say(self, text: str, tone: Tone = Tone.ERROR) -> None:
+    def _say(self, text: str, tone: Tone = Tone.ERROR, about: QWidget | None = None) -> None:
+        """Show and speak `text`, about the control `about` (focused), else the one in use."""
+        if about is not None:
+            about.setFocus()
         show_message(self.found, text, tone)
         self.found.setAccessibleName(text)  # a screen reader hears the words themselves
-        # As tall as the words need at the label's width (a wrapped label's own hint is one line short).
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.found, text))
+        self._unsay_from_controls()
+        in_use = about or QApplication.focusWidget()
+        if isinstance(in_use, QAbstractButton | QLineEdit) and self.isAncestorOf(in_use):
+            self._said_on = (in_use, in_use.accessibleDescription())
+            in_use.setAccessibleDescription(text)
+        # As tall as the words need at the dialog's width, which stays (a wrapped label's own hint is
+        # one line short, and a wider dialog would leave its place on the screen).
         self.found.setMinimumHeight(self.found.heightForWidth(self.found.width()))
-        self.adjustSize()
+        self.resize(self.width(), self.sizeHint().height())
+
+    def _unsay_from_controls(self) -> None:
+        """Give back the description a control had before a message was said on it."""
+        if self._said_on is not None:
+            control, description = self._said_on
+            control.setAccessibleDescription(description)
+            self._said_on = None
+
+    def _chosen(self, _button: QAbstractButton, checked: bool) -> None:
+        """A new choice: what was said of the last one is stale."""
+        if checked and self.found.text():
+            show_message(self.found, "", Tone.NOTE)
+            self.found.setAccessibleName("")
+            self._unsay_from_controls()
 
     def _tried(self) -> str | None:
         """What is at the typed address, in words; None (the reason shown) when a desk could not use it."""
         address = self.address.text().strip()
         if not address:
-            self._say(f"Type the server's address first: {SERVER_FORM}.")
+            self._say(f"Type the server's address first: {SERVER_FORM}.", about=self.address)
             return None
         try:
             with wait_cursor():  # nothing else runs yet: no countdown waits on this
@@ -150,6 +186,9 @@ class FirstStartDialog(QDialog):
 
     def keep_choice(self) -> None:
         """Save the choice and close; a server that a desk could not use is not saved."""
+        if not (self.own.isChecked() or self.server.isChecked()):
+            self._say("Choose one first: this PC's own file, or the clinic's server.", about=self.own)
+            return
         if self.server.isChecked():
             if self._tried() is None:
                 return

@@ -68,31 +68,45 @@ def answer_with(monkeypatch: pytest.MonkeyPatch, answer: Callable[[FirstStartDia
 
 
 def test_the_first_start_asks_and_keeps_this_pcs_own_file_which_the_app_then_opens(
-    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, own_file: Path, settings: PcSettings
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    own_file: Path,
+    settings: PcSettings,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def own_file_then_start(dialog: FirstStartDialog) -> None:
-        start = find(dialog, QPushButton, "Start")
-        assert not start.isEnabled(), "nothing is chosen for the nurse on a new PC"
-        qtbot.keyClick(start, Qt.Key.Key_Return)
-        assert dialog.isVisible()
+        click(qtbot, dialog, "Start")  # nothing is chosen for the nurse on a new PC
+        assert dialog.isVisible() and dialog.found.text() == (
+            "Choose one first: this PC's own file, or the clinic's server."
+        )
+        own = find(dialog, QRadioButton, "This PC's own file")
+        assert own.accessibleDescription() == dialog.found.text()  # said where the keyboard goes
         choose(qtbot, dialog, "This PC's own file")
+        assert dialog.found.text() == ""  # what was said of no choice is gone, from the choice too
+        assert own.accessibleDescription() == dialog.where.text()
         click(qtbot, dialog, "Start")
 
     asked = answer_with(monkeypatch, own_file_then_start)
     assert cli.main([], settings=settings) == 0
-    assert asked == [f"A new file is made at {own_file}"]
+    assert asked == [f"If chosen, a new file is made at {own_file}"]
     assert settings.database() == str(own_file)
     assert own_file.stat().st_size > 0
+    assert f"First start on this PC: the records are in the file {own_file}" in caplog.text
 
     answer_with(monkeypatch, lambda dialog: pytest.fail("asked again"))
     assert cli.main([], settings=settings) == 0
 
 
 def test_quit_at_the_first_start_starts_nothing_and_keeps_nothing(
-    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, own_file: Path, settings: PcSettings
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    own_file: Path,
+    settings: PcSettings,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     answer_with(monkeypatch, lambda dialog: qtbot.keyClick(dialog, Qt.Key.Key_Escape))
     assert cli.main([], settings=settings) == 2
+    assert "First start on this PC: Quit chosen, nothing kept" in caplog.text
     assert not own_file.exists()
     assert settings.database() is None
 
@@ -186,6 +200,9 @@ def test_a_server_that_cannot_be_used_is_said_in_words_and_nothing_is_kept(
     click(qtbot, shown, "Test connection")
     assert shown.found.text().startswith(said)
     assert shown.found.accessibleName() == shown.found.text()  # heard, not only seen
+    # ... and spoken where the nurse is: Orca speaks a change to the focused control's description.
+    test_button = find(shown, QPushButton, "Test connection")
+    assert test_button.hasFocus() and test_button.accessibleDescription() == shown.found.text()
     click(qtbot, shown, "Start")
     assert shown.isVisible() and kept == []
 
