@@ -31,7 +31,7 @@ from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_d
 from desk_app.store.desk import Desk
 from desk_app.store.errors import error_for_log
 from desk_app.store.postgres import describe, is_postgres_url
-from desk_app.store.signs import signs_of_a_clinic
+from desk_app.store.signs import clinics_worked_on, signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
@@ -154,8 +154,8 @@ def database_to_open(explicit: str | None, settings: PcSettings) -> str | None:
         except SettingsError as error:  # the file is still this PC's answer: open it, say why unsaved
             log.warning("This PC's database could not be kept in its settings: %s", error)
         return str(own_file)
-    # A file opened here before through --db or $DESK_APP_DB is offered, chosen already, over a new one.
-    before = next((file for file in opened_databases() if file.is_file()), None)
+    # A clinic's file opened here before (through --db or $DESK_APP_DB) is offered over a new one.
+    before = next(iter(clinics_worked_on(opened_databases())), None)
     chosen = FirstStartDialog.ask(
         before or own_file, lambda address: _kept(settings, address), opened_before=before is not None
     )

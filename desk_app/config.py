@@ -46,9 +46,10 @@ def default_settings_path() -> Path:
     return platformdirs.user_config_path(APP_NAME, APP_AUTHOR) / SETTINGS_FILE
 
 
-def _refuse_unusable_file(path: Path) -> None:
+def _refuse_unusable_file(path: Path) -> set[str]:
     """Read the file's bytes (never blocking, never through a link) and refuse what QSettings would
-    misread or hang on. A missing file passes: no settings yet."""
+    misread or hang on. A missing file passes: no settings yet. Returns the keys whose value has a
+    lone backslash, which QSettings would read as an escape (see PcSettings._full_path)."""
     if os.path.islink(path):  # and O_NOFOLLOW below, where there is one, for a link made meanwhile
         raise SettingsError(
             f"This PC's settings file {path} is a link. Treatment Desk reads its settings only from "
@@ -57,7 +58,7 @@ def _refuse_unusable_file(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT)
     except FileNotFoundError:
-        return
+        return set()
     except OSError as error:
         raise SettingsError(f"This PC's settings file {path} cannot be read ({error.strerror}).") from None
     status = os.fstat(fd)
@@ -77,11 +78,16 @@ def _refuse_unusable_file(path: Path) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SettingsError(f"This PC's settings file {path} is damaged (not text). {_FIX}") from None
+    misescaped = set()
     for number, line in enumerate(text.splitlines(), 1):
         if not _reads_as_ini(line.strip()):
             raise SettingsError(
                 f"This PC's settings file {path} cannot be read as settings (line {number}). {_FIX}"
             )
+        key, _, value = line.partition("=")
+        if "\\" in value.replace("\\\\", "").replace('\\"', ""):  # not an escaped \ or "
+            misescaped.add(key.strip())
+    return misescaped
 
 
 def _reads_as_ini(line: str) -> bool:
@@ -98,6 +104,7 @@ class PcSettings:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_settings_path()
+        self._misescaped: set[str] = set()  # keys of the file's last read whose value QSettings misreads
 
     def _private_folder(self) -> None:
         folder = self.path.parent
@@ -111,7 +118,7 @@ class PcSettings:
             ) from None
 
     def _settings(self) -> QSettings:
-        _refuse_unusable_file(self.path)
+        self._misescaped = _refuse_unusable_file(self.path)
         settings = QSettings(str(self.path), QSettings.Format.IniFormat)
         settings.allKeys()  # the file is parsed, and its status known, at the first read
         if settings.status() != QSettings.Status.NoError:
@@ -154,7 +161,7 @@ class PcSettings:
         may not be: QSettings reads a backslash as an escape ('C:\\ClinicData' comes back as
         'C:linicData'), and a relative path depends on the folder a shortcut starts in. Either would
         open, or make, another database: refused, with how to write it."""
-        if not path.is_absolute() or any(ord(character) < 32 for character in value):
+        if key in self._misescaped or not path.is_absolute() or any(ord(c) < 32 for c in value):
             raise SettingsError(
                 f"The setting {key} in this PC's settings file {self.path} is not a full path "
                 f"({value!r}). Set it with desk-app config set, or write it with / instead of \\ "
@@ -178,8 +185,11 @@ class PcSettings:
     def _write(self, key: str, value: str | None) -> None:
         """Set (or, with None, remove) one value; the file is private before anything is in it."""
         self._private_folder()
-        self.database()  # a file that cannot be read is not rewritten (QSettings writes it all anew)
-        self.backup_folder()
+        # A file that cannot be read is not rewritten (QSettings writes it all anew), but the value
+        # being set or cleared may be the one that could not be read: that is how it is put right.
+        for other, read in ((DATABASE, self.database), (BACKUP_FOLDER, self.backup_folder)):
+            if other != key:
+                read()
         settings = self._settings()
         try:  # QSettings' temporary file takes the existing file's mode
             os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -220,7 +230,8 @@ def chosen_database(
     explicit: str | None, settings: PcSettings, environ: Mapping[str, str] = os.environ
 ) -> DatabaseChoice:
     """--db, else $DESK_APP_DB, else this PC's setting, else none (the default file). The settings
-    file is read only when needed: a broken one does not stop a command given --db."""
+    file is read only when needed: a broken one does not stop a command given --db (but for
+    export and the window, which must also know this PC's backup folder)."""
     if explicit:
         return DatabaseChoice(explicit, FROM_OPTION)
     if from_environment := environ.get(DATABASE_ENV):

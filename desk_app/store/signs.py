@@ -5,9 +5,13 @@ file deleted or truncated)."""
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Collection
+from contextlib import closing
 from pathlib import Path
 
+from desk_app.store.files import read_only_connection
+from desk_app.store.models import DEMO_SETTING, MOVED_SETTING
 from desk_app.store.presence import presence_folder
 
 
@@ -39,3 +43,20 @@ def signs_of_a_clinic(database: Path, remembered: Collection[Path] = ()) -> list
         if presence_folder(database).is_dir():
             signs.append("marks left by desks that had it open")
     return signs
+
+
+def clinics_worked_on(opened: Collection[Path]) -> list[Path]:
+    """Of the database files this PC opened, those a clinic may still work on: there, and neither a
+    training demo nor a file whose records moved to the server (read only, never changed), nor a copy
+    kept by a restore or an update."""
+    found = []
+    for path in opened:
+        if ".replaced-" in path.name or ".before-v" in path.name or not path.is_file():
+            continue
+        with contextlib.suppress(sqlite3.Error, OSError), closing(read_only_connection(path)) as probe:
+            marks = probe.execute(
+                "SELECT count(*) FROM clinic_setting WHERE key IN (?, ?)", (DEMO_SETTING, MOVED_SETTING)
+            ).fetchone()[0]
+            if marks == 0:
+                found.append(path)
+    return found

@@ -49,9 +49,9 @@ Save = Callable[[str], str | None]
 class FirstStartDialog(QDialog):
     """Two choices; Start keeps the one made (through `save`), Quit starts nothing.
 
-    A database file this PC opened before is offered as its own file, chosen already. Otherwise
-    nothing is chosen, and Start asks for a choice: an Enter pressed without reading must not start
-    an empty clinic on a PC whose records are on the clinic's server.
+    A clinic's database file this PC opened before is offered as its own file, instead of a new one.
+    Nothing is chosen for the nurse, and Start asks for a choice: an Enter pressed without reading
+    must not start an empty clinic, or another one, on a PC whose records are on the clinic's server.
 
     What the dialog finds is said where it is shown and spoken: the message's accessible name, an
     announcement, and the description of the control in use (Orca 43 speaks only that), as a web
@@ -86,7 +86,6 @@ class FirstStartDialog(QDialog):
         layout.addWidget(question)
 
         self.own = QRadioButton(OWN_FILE, self)
-        self.own.setChecked(opened_before)
         layout.addWidget(self.own)
         where = OPENED_BEFORE if opened_before else NEW_FILE
         self.where = QLabel(f"{where} {own_file}", self)

@@ -3,7 +3,9 @@ opened, and kept in this PC's settings; and the backup folder this PC is set to.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from desk_app.config import PcSettings
 from desk_app.domain.people import Staff
 from desk_app.paths import remember_opened
 from desk_app.store.desk import Desk
+from desk_app.store.models import DEMO_SETTING, MOVED_SETTING
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
@@ -125,17 +128,33 @@ def test_a_pc_that_already_has_its_own_file_is_not_asked(
     assert QApplication.desktopFileName() == "treatment-desk"
 
 
-def test_a_file_this_pc_opened_before_is_offered_chosen_already_not_a_new_one(
-    monkeypatch: pytest.MonkeyPatch, qtbot: QtBot, own_file: Path, settings: PcSettings, db_path: Path
+@pytest.mark.parametrize("mark", [None, DEMO_SETTING, MOVED_SETTING])
+def test_a_clinics_file_this_pc_opened_before_is_offered_not_a_demo_or_a_moved_one(
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+    own_file: Path,
+    settings: PcSettings,
+    db_path: Path,
+    mark: str | None,
 ) -> None:
-    """It was opened with --db or $DESK_APP_DB: a new empty file would be a second clinic."""
+    """Opened with --db or $DESK_APP_DB, it is offered (not chosen) over a new file, which would be a
+    second clinic; a training demo or a file whose records moved to the server never is."""
     before = migrated_sqlite_file(db_path)
+    if mark is not None:
+        with closing(sqlite3.connect(before)) as connection, connection:
+            connection.execute("INSERT INTO clinic_setting (key, value) VALUES (?, 'x')", (mark,))
     remember_opened(before)
-    asked = answer_with(monkeypatch, lambda dialog: click(qtbot, dialog, "Start"))
+
+    def own_file_then_start(dialog: FirstStartDialog) -> None:
+        choose(qtbot, dialog, "This PC's own file")
+        click(qtbot, dialog, "Start")
+
+    asked = answer_with(monkeypatch, own_file_then_start)
     assert cli.main([], settings=settings) == 0
-    assert asked == [f"The file this PC opened before: {before}"]
-    assert settings.database() == str(before)
-    assert not own_file.exists()
+    offered = own_file if mark else before
+    said = "If chosen, a new file is made at" if mark else "The file this PC opened before:"
+    assert asked == [f"{said} {offered}"]
+    assert settings.database() == str(offered)
 
 
 def test_damaged_settings_stop_the_start_with_a_message_not_a_first_start(

@@ -176,6 +176,12 @@ def test_the_settings_file_is_private_whatever_the_umask(settings: PcSettings, t
             "is not a full path ('/srv/clinic\\new.sqlite3')",
         ),
         (b"[General]\ndatabase=clinic.sqlite3\n", "is not a full path ('clinic.sqlite3')"),
+        # Still a full path once misread ('/srv/clinicesk.sqlite3'): the lone backslash tells.
+        (b"[General]\ndatabase=/srv/clinic\\desk.sqlite3\n", "is not a full path ('/srv/clinicesk.sqlite3')"),
+        (
+            b"[General]\ndatabase=D:/ClinicData\\desk.sqlite3\n",
+            "is not a full path ('D:/ClinicDataesk.sqlite3')",
+        ),
     ],
 )
 def test_a_damaged_settings_file_is_said_not_guessed_around(
@@ -199,6 +205,22 @@ def test_a_backup_folder_typed_by_hand_as_a_windows_path_is_refused_not_misread(
     settings.path.write_bytes(b"[General]\nbackup_folder=D:\\backups\n")
     with pytest.raises(SettingsError, match=re.escape("is not a full path ('D:\\x08ackups')")):
         settings.backup_folder()
+
+
+def test_config_set_puts_right_a_value_that_could_not_be_read(settings: PcSettings, tmp_path: Path) -> None:
+    """The message says to set it again: the value being replaced is the one not checked."""
+    settings.path.parent.mkdir()
+    settings.path.write_bytes(b"[General]\ndatabase=C:\\ClinicData\\desk.sqlite3\n")
+    with pytest.raises(SettingsError, match="Set it with desk-app config set"):
+        settings.database()
+    assert config(settings, "set", "database", str(tmp_path / "clinic.sqlite3")) == 0
+    assert settings.database() == str(tmp_path / "clinic.sqlite3")
+    assert config(settings, "set", "backup-folder", str(tmp_path)) == 0  # and the rest is usable again
+
+
+def test_a_windows_path_written_by_config_set_reads_back_whole(settings: PcSettings) -> None:
+    settings.set_backup_folder(Path('/srv/clinic\\backups "2026", a;b'))
+    assert settings.backup_folder() == Path('/srv/clinic\\backups "2026", a;b')
 
 
 def test_a_damaged_settings_file_does_not_stop_a_command_given_db(
