@@ -32,7 +32,6 @@ from desk_app.store.desk import Desk
 from desk_app.store.errors import error_for_log
 from desk_app.store.signs import signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
-from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
 
 # The name of resources/install/treatment-desk.desktop: Wayland and taskbars find the icon through it.
@@ -150,6 +149,8 @@ def database_to_open(explicit: str | None, settings: PcSettings) -> str | None:
         except SettingsError as error:  # the file is still this PC's answer: open it, say why unsaved
             log.warning("This PC's database could not be kept in its settings: %s", error)
         return str(own_file)
+    from desk_app.ui.first_start import FirstStartDialog  # only a new PC's first start needs it
+
     # A file opened here before through --db or $DESK_APP_DB is offered, chosen already, over a new one.
     if before := next((file for file in opened_databases() if file.is_file()), None):
         return FirstStartDialog.ask(before, lambda chosen: _kept(settings, chosen), opened_before=True)
