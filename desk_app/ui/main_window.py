@@ -37,9 +37,8 @@ from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnoun
 from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.context import DeskContext
-from desk_app.ui.follow_up import FOLLOW_UP_KEYS
 from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
-from desk_app.ui.home_page import HomePage, locked_card_line
+from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.lock_key import LockKeyInDialogs
