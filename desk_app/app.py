@@ -33,7 +33,6 @@ from desk_app.store.errors import error_for_log
 from desk_app.store.postgres import describe, is_postgres_url
 from desk_app.store.signs import clinics_worked_on, signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
-from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
 
 # The name of resources/install/treatment-desk.desktop: Wayland and taskbars find the icon through it.
@@ -154,6 +153,8 @@ def database_to_open(explicit: str | None, settings: PcSettings) -> str | None:
         except SettingsError as error:  # the file is still this PC's answer: open it, say why unsaved
             log.warning("This PC's database could not be kept in its settings: %s", error)
         return str(own_file)
+    from desk_app.ui.first_start import FirstStartDialog  # only a new PC's first start needs it
+
     # A clinic's file opened here before (through --db or $DESK_APP_DB) is offered over a new one.
     before = next(iter(clinics_worked_on(opened_databases())), None)
     chosen = FirstStartDialog.ask(

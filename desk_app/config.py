@@ -19,14 +19,17 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from PySide6.QtCore import QSettings
 
 from desk_app.paths import APP_AUTHOR, APP_NAME
 from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
 from desk_app.store.files import NO_FOLLOW, NO_WAIT
 from desk_app.store.postgres import is_postgres_url
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
 
 SETTINGS_FILE = "desk.ini"
 DATABASE_ENV = "DESK_APP_DB"
@@ -118,6 +121,10 @@ class PcSettings:
             ) from None
 
     def _settings(self) -> QSettings:
+        # Qt is imported at the first read, not with this module: `desk-app` imports the store and
+        # the domain before it, and PySide's import hook reads the source of each module after it.
+        from PySide6.QtCore import QSettings
+
         self._misescaped = _refuse_unusable_file(self.path)
         settings = QSettings(str(self.path), QSettings.Format.IniFormat)
         settings.allKeys()  # the file is parsed, and its status known, at the first read
@@ -204,7 +211,7 @@ class PcSettings:
         else:
             settings.setValue(key, value)
         settings.sync()
-        if settings.status() != QSettings.Status.NoError:
+        if settings.status() != settings.Status.NoError:
             raise SettingsError(
                 f"This PC's settings file {self.path} cannot be written. Nothing was changed."
             )

@@ -17,12 +17,14 @@ need the same secret, and a backup restored on a new PC would lose every PIN and
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.text import check_plain_text
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
@@ -52,14 +54,21 @@ class Argon2Hasher:
 
     def __init__(self, cost: HashCost) -> None:
         self.cost = cost
-        self._hasher = PasswordHasher(
-            time_cost=cost.iterations, memory_cost=cost.memory_kib, parallelism=cost.lanes
-        )
+
+    @cached_property
+    def _hasher(self) -> PasswordHasher:
+        # argon2 is imported at the first sign-in or new secret, not when the window starts.
+        from argon2 import PasswordHasher
+
+        cost = self.cost
+        return PasswordHasher(time_cost=cost.iterations, memory_cost=cost.memory_kib, parallelism=cost.lanes)
 
     def hash(self, secret: str) -> str:
         return self._hasher.hash(secret)
 
     def matches(self, stored_hash: str, secret: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError  # with _hasher, at first use
+
         try:
             return self._hasher.verify(stored_hash, secret)
         except (VerificationError, InvalidHashError, UnicodeEncodeError):  # the last: not text at all
@@ -67,6 +76,8 @@ class Argon2Hasher:
 
     def needs_rehash(self, stored_hash: str) -> bool:
         """True when the stored hash was made with other (older, weaker) parameters."""
+        from argon2.exceptions import InvalidHashError  # with _hasher, at first use
+
         try:
             return self._hasher.check_needs_rehash(stored_hash)
         except InvalidHashError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -158,9 +159,11 @@ def _words(folded: str) -> str:
     return " ".join(_NOT_ALPHANUMERIC.sub("", folded).split())
 
 
+@functools.cache
 def _look_alike_tables() -> tuple[dict[int, str], dict[int, str]]:
     """What each letter looks like (UTS #39), folded as search folds: one table for text already
-    case-folded, one for the capitals that case folding robs of their look-alike.
+    case-folded, one for the capitals that case folding robs of their look-alike. Made at the first
+    search or registration, not at import: some 25 ms the start of the window need not wait for.
 
     Departures from Unicode's skeleton, each for the nurse at the keyboard: ASCII letters and every
     digit stay as they are (so 'I' is no 'l', '0' no 'O': clinic numbers and dates keep their
@@ -196,12 +199,9 @@ def _look_alike_tables() -> tuple[dict[int, str], dict[int, str]]:
     return caseless, capitals
 
 
-_LOOK_ALIKES, _CAPITALS = _look_alike_tables()
-
-
 def _key(bare: str) -> str:
     # ASCII has no look-alikes to fold (see above) and lower() is its case fold: skip the tables.
-    return _words(bare.lower() if bare.isascii() else _folded(bare).translate(_LOOK_ALIKES))
+    return _words(bare.lower() if bare.isascii() else _folded(bare).translate(_look_alike_tables()[0]))
 
 
 def search_key(text: str) -> str:
@@ -214,7 +214,7 @@ def search_keys(text: str) -> set[str]:
     """The text's search key and, when it has a look-alike capital that case folding loses, the
     key of what it looks like as written: {'ʙrown', 'brown'} for 'Вrown' with a Cyrillic 'В'."""
     bare = _bare(text)
-    written = bare.translate(_CAPITALS)
+    written = bare.translate(_look_alike_tables()[1])
     return {_key(bare), _key(written)} if written != bare else {_key(bare)}
 
 

@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 NOT_CALLED = "Not called yet"
 OVERDUE = "Overdue: not called yet"
-# The calls due open from the board's button or with these keys, on any page.
-FOLLOW_UP_KEYS = "Ctrl+Shift+F"
 
 
 def called_text(event: Event | None, form: FollowUp) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -36,24 +36,25 @@ from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
-from desk_app.ui.checklist_page import ChecklistPage
-from desk_app.ui.clinic_dialog import ClinicDetailsDialog
 from desk_app.ui.context import DeskContext
-from desk_app.ui.devices_page import LaserDevicesPage
-from desk_app.ui.follow_up import FOLLOW_UP_KEYS, FollowUpCallsPage
 from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
-from desk_app.ui.home_page import HomePage, locked_card_line
+from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.lock_key import LockKeyInDialogs
-from desk_app.ui.patient_page import PatientPage
-from desk_app.ui.patients_page import PatientsPage
 from desk_app.ui.plain_text import make_label_plain
-from desk_app.ui.register_page import LaserRegisterPage
 from desk_app.ui.signals import DeskSignals
-from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
 from desk_app.ui.widgets import message_label
+
+if TYPE_CHECKING:  # the pages after the sign-in screen and the board: imported when first opened
+    from desk_app.ui.checklist_page import ChecklistPage
+    from desk_app.ui.devices_page import LaserDevicesPage
+    from desk_app.ui.follow_up import FollowUpCallsPage
+    from desk_app.ui.patient_page import PatientPage
+    from desk_app.ui.patients_page import PatientsPage
+    from desk_app.ui.register_page import LaserRegisterPage
+    from desk_app.ui.staff_admin import StaffAdminPage
 
 TICK_MS = 1000
 PREFERRED_SIZE = QSize(1280, 860)
@@ -140,7 +141,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.first_admin_page = FirstAdministratorPage(desk, self)
+        self._first_admin_page: FirstAdministratorPage | None = None  # only a new clinic needs it
         self.sign_in_page = SignInPage(desk, self)
         self.staff_admin_page: StaffAdminPage | None = None  # built when an administrator first opens it
         self.devices_page: LaserDevicesPage | None = None  # the same
@@ -148,22 +149,20 @@ class MainWindow(QMainWindow):
         self.reads_register = False  # who is at the desk may read the laser register (read at sign-in)
         self.context = DeskContext(desk, self.signals, clock, self.current_staff)
         self.home_page = HomePage(self.context, self.sessions, self)
-        self.checklist_page = ChecklistPage(self.context, self)
-        # Built when first opened (see the properties below): the window opens sooner.
+        # Built, and their modules imported, when first opened (see the properties below): the window
+        # opens sooner.
+        self._checklist_page: ChecklistPage | None = None
         self._patients_page: PatientsPage | None = None
         self._patient_page: PatientPage | None = None
         self._follow_up_page: FollowUpCallsPage | None = None
-        for page in (self.first_admin_page, self.sign_in_page, self.home_page, self.checklist_page):
+        for page in (self.sign_in_page, self.home_page):
             self.stack.addWidget(page)
         self._session_opened_from: QWidget | None = self.home_page
 
-        self.first_admin_page.done.connect(self.set_staff)
-        self.first_admin_page.administrator_exists.connect(self.show_sign_in)
         self.sign_in_page.signed_in.connect(self.set_staff)
         self.home_page.open_session_requested.connect(self.show_session)
         self.home_page.open_patient_requested.connect(self.show_patient)
         self.home_page.follow_up_calls_requested.connect(self.show_follow_up_calls)
-        self.checklist_page.back_requested.connect(self._back_from_session)
         self._build_toolbar()
         self.lock_key = LockKeyInDialogs(self.lock_action, self)
 
@@ -180,8 +179,34 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(2000, _warm_up_reports)
 
     @property
+    def first_admin_page(self) -> FirstAdministratorPage:
+        if self._first_admin_page is None:
+            self._first_admin_page = FirstAdministratorPage(self.desk, self)
+            self._first_admin_page.done.connect(self.set_staff)
+            self._first_admin_page.administrator_exists.connect(self.show_sign_in)
+            self.stack.addWidget(self._first_admin_page)
+        return self._first_admin_page
+
+    @property
+    def checklist_page(self) -> ChecklistPage:
+        if self._checklist_page is None:
+            from desk_app.ui.checklist_page import ChecklistPage
+
+            self._checklist_page = ChecklistPage(self.context, self)
+            self._checklist_page.back_requested.connect(self._back_from_session)
+            self.stack.addWidget(self._checklist_page)
+        return self._checklist_page
+
+    def _close_session(self) -> None:
+        """Close the session the checklist shows, if the checklist was ever opened."""
+        if self._checklist_page is not None:
+            self._checklist_page.close_session()
+
+    @property
     def patients_page(self) -> PatientsPage:
         if self._patients_page is None:
+            from desk_app.ui.patients_page import PatientsPage
+
             self._patients_page = PatientsPage(self.context, self)
             self._patients_page.open_patient_requested.connect(self.show_patient)
             self.stack.addWidget(self._patients_page)
@@ -190,6 +215,8 @@ class MainWindow(QMainWindow):
     @property
     def patient_page(self) -> PatientPage:
         if self._patient_page is None:
+            from desk_app.ui.patient_page import PatientPage
+
             self._patient_page = PatientPage(self.context, self)
             self._patient_page.open_session_requested.connect(self.show_session)
             self._patient_page.back_requested.connect(self.show_patients)
@@ -199,6 +226,8 @@ class MainWindow(QMainWindow):
     @property
     def follow_up_page(self) -> FollowUpCallsPage:
         if self._follow_up_page is None:
+            from desk_app.ui.follow_up import FollowUpCallsPage
+
             self._follow_up_page = FollowUpCallsPage(self.context, self)
             self._follow_up_page.back_requested.connect(self.show_home)
             self.stack.addWidget(self._follow_up_page)
@@ -371,8 +400,8 @@ class MainWindow(QMainWindow):
             return
         if buttons:
             buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
-        elif self.stack.currentWidget() is self.checklist_page:
-            self.checklist_page.focus_next_item()
+        elif (checklist := self._checklist_page) is not None and self.stack.currentWidget() is checklist:
+            checklist.focus_next_item()
         elif (page := self.stack.currentWidget()) is not None and (last := page.focusWidget()) is not None:
             last.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -415,14 +444,18 @@ class MainWindow(QMainWindow):
     def show_clinic_details(self) -> None:
         if self._is_administrator():
             assert self.staff is not None  # an administrator is signed in
+            from desk_app.ui.clinic_dialog import ClinicDetailsDialog  # imported when first opened
+
             dialog = ClinicDetailsDialog(self, self.desk, self.staff)
             dialog.accepted.connect(self._read_idle_limit)
             dialog.open()
 
     def show_staff_admin(self) -> None:
         if self._is_administrator():
-            self.checklist_page.close_session()
+            self._close_session()
             if self.staff_admin_page is None:
+                from desk_app.ui.staff_admin import StaffAdminPage  # imported when first opened
+
                 self.staff_admin_page = StaffAdminPage(self.desk, self.current_staff, self)
                 self.staff_admin_page.back_requested.connect(self.show_home)
                 self.staff_admin_page.staff_changed.connect(self._read_laser_operators)
@@ -432,8 +465,10 @@ class MainWindow(QMainWindow):
 
     def show_devices(self) -> None:
         if self._is_administrator():
-            self.checklist_page.close_session()
+            self._close_session()
             if self.devices_page is None:
+                from desk_app.ui.devices_page import LaserDevicesPage  # imported when first opened
+
                 self.devices_page = LaserDevicesPage(self.context, self)
                 self.devices_page.back_requested.connect(self.show_home)
                 self.stack.addWidget(self.devices_page)
@@ -442,8 +477,11 @@ class MainWindow(QMainWindow):
 
     def show_register(self) -> None:
         if self._shows_register():
-            self.checklist_page.close_session()
+            self._close_session()
             if self.register_page is None:
+                # Imported when first opened: with it come Jinja2, the reports and Qt's print support.
+                from desk_app.ui.register_page import LaserRegisterPage
+
                 self.register_page = LaserRegisterPage(self.desk, self.clock, self.current_staff, self)
                 self.register_page.back_requested.connect(self.show_home)
                 self.stack.addWidget(self.register_page)
@@ -501,13 +539,13 @@ class MainWindow(QMainWindow):
             self.alert_centre.check(force=True)
 
     def show_first_administrator(self) -> None:
-        self.checklist_page.close_session()
+        self._close_session()
         self.stack.setCurrentWidget(self.first_admin_page)
         self.first_admin_page.form.name.setFocus()
 
     def show_sign_in(self) -> None:
         """Nobody at the desk: a password is needed."""
-        self.checklist_page.close_session()
+        self._close_session()
         self.sign_in_page.open(SignInMode.PASSWORD)
         self.stack.setCurrentWidget(self.sign_in_page)
 
@@ -518,7 +556,7 @@ class MainWindow(QMainWindow):
             return
         self.switching = True
         self._close_dialogs()
-        self.checklist_page.close_session()
+        self._close_session()
         self._forget_patients()
         self.sign_in_page.open(SignInMode.PIN)
         self.stack.setCurrentWidget(self.sign_in_page)
@@ -531,7 +569,7 @@ class MainWindow(QMainWindow):
         # Hide first, write after: a busy database must not keep a record on screen.
         self.locked = True
         self._close_dialogs()
-        self.checklist_page.close_session()
+        self._close_session()
         self.stack.setCurrentWidget(self.sign_in_page)
         self._forget_patients()
         self._update_staff_label()
@@ -572,6 +610,7 @@ class MainWindow(QMainWindow):
         """F1: every key and what each screen is for, beside the window (it does not block it)."""
         if self.help_sheet is None:
             self.help_sheet = HelpSheet(self)
+        _ = self.checklist_page  # built now if not yet: the sheet lists its keys (Ctrl+J) too
         self.help_sheet.refresh()
         self.help_sheet.show()
         self.help_sheet.raise_()
@@ -625,7 +664,7 @@ class MainWindow(QMainWindow):
     def show_home(self) -> None:
         if self.current_staff() is None:
             return
-        self.checklist_page.close_session()
+        self._close_session()
         self.home_page.activate()
         self.stack.setCurrentWidget(self.home_page)
         self.home_page.search_edit.setFocus()
@@ -648,7 +687,7 @@ class MainWindow(QMainWindow):
     def show_patients(self) -> None:
         if self.current_staff() is None:
             return
-        self.checklist_page.close_session()
+        self._close_session()
         self.patients_page.search()
         self.stack.setCurrentWidget(self.patients_page)
         self.patients_page.search_edit.setFocus()
@@ -656,12 +695,12 @@ class MainWindow(QMainWindow):
     def show_follow_up_calls(self) -> None:
         if self.current_staff() is None:
             return
-        self.checklist_page.close_session()
+        self._close_session()
         self.follow_up_page.refresh()
         self.stack.setCurrentWidget(self.follow_up_page)
         self.follow_up_page.table.setFocus()
 
     def show_patient(self, patient_id: int) -> None:
-        self.checklist_page.close_session()
+        self._close_session()
         self.patient_page.open_patient(patient_id)
         self.stack.setCurrentWidget(self.patient_page)

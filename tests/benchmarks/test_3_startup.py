@@ -1,4 +1,5 @@
-"""3. Start to first usable window (target <= 0.5 s here), beside a bare Qt window, in fresh processes.
+"""3. Start to first usable window (target <= 0.5 s here, and at most 2.5x a bare Qt window started
+beside it: issue 20), in fresh processes.
 
 Each start is a new interpreter, so imports count. The time is taken by this process from just before
 the child is spawned to the moment it says READY (window shown, event queue empty); the child's own
@@ -20,6 +21,11 @@ from tests.benchmarks.bench_tools import Report, Row, median
 ROOT = Path(__file__).resolve().parents[2]
 STARTS = 5
 TARGET_MS = 500.0
+TARGET_RATIO = 2.5  # of the bare window's median in the same run
+
+
+def _limit_ms(bare_ms: list[float]) -> float:
+    return min(TARGET_MS, TARGET_RATIO * median(bare_ms))
 
 
 def _start(mode: str, url: str) -> tuple[float, dict[str, float]]:
@@ -65,7 +71,7 @@ def test_start_to_first_usable_window(report: Report, tmp_path: Path) -> None:
     url = str(tmp_path / "demo.sqlite3")
     build_demo(url)
     app_ms, bare_ms, phases, bare_phases = _starts(url)
-    if median(app_ms) > TARGET_MS:
+    if median(app_ms) > _limit_ms(bare_ms):
         report.note(f"3: first run median {median(app_ms):.0f} ms was over target; measured again (shown).")
         app_ms, bare_ms, phases, bare_phases = _starts(url)
 
@@ -75,9 +81,9 @@ def test_start_to_first_usable_window(report: Report, tmp_path: Path) -> None:
             len(app_ms),
             median(app_ms),
             None,
-            "median <= 500 ms",
+            "median <= 500 ms, <= 2.5x bare",
             baseline_ms=median(bare_ms),
-            fail_above_ms=TARGET_MS,
+            fail_above_ms=_limit_ms(bare_ms),
             checked="median",
         )
     )
@@ -90,4 +96,4 @@ def test_start_to_first_usable_window(report: Report, tmp_path: Path) -> None:
         f"{parts(phases)}; bare {parts(bare_phases)}. The rest of each start is spawning the interpreter. "
         f"Slowest app start {max(app_ms):.0f} ms."
     )
-    assert row.passed, f"start-up median {row.median_ms:.0f} ms > {TARGET_MS:.0f} ms"
+    assert row.passed, f"start-up median {row.median_ms:.0f} ms > {row.fail_above_ms:.0f} ms"
