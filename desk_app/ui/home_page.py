@@ -580,7 +580,9 @@ class HomePage(QWidget):
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()
         self.search_edit.setText(patient.clinic_number)  # shows the new patient
-        self.typing.flush()  # now: she has not paused, she pressed a button
+        # Now, not after a pause: she pressed a button; and when the field already held that number
+        # (searched, not found, then registered) setText changes nothing and no search is waiting.
+        self.typing.run_now()
         # The patient she has just typed in is the one she chose: chosen, ready to start.
         for row in range(self.results.count()):
             if self.results.item(row).data(Qt.ItemDataRole.UserRole) == patient.id:

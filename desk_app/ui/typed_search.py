@@ -2,10 +2,12 @@
 
 Each change to the field restarts one short single-shot timer; when the nurse pauses for
 SEARCH_DELAY_MS the search runs once, with the text as it is then: a text typed over while waiting
-(a superseded query) is never run. Enter or Down runs a waiting search at once (the page flushes it
-before moving to the results), and the lock cancels it. Each search is a numbered `Query`: a result
-that comes back after another query was asked (a search run later on a database worker) is dropped
-by asking `is_current` before showing it.
+(a superseded query) is never run. Enter or Down runs a waiting search at once (what follows reads
+its results), and forget() cancels it. Leaving the field does not: a click on the list would then
+land on a row of a list refilled under the pointer. Each search is a numbered `Query`, for
+the database worker to come (issue 20 point 1): a result that comes back after another query was
+asked is to be dropped by asking `is_current` before showing it. Searches still run on the UI thread
+today, so no stale result can arrive yet.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLineEdit
 
-SEARCH_DELAY_MS = 120  # a pause between words, not between keys: about the gap of a quick typist
+# Shorter than most gaps between keys (150-300 ms): a slow typist may search at most keys, a quick
+# one at a pause; either way never a query per key of a burst, and never a result a moment stale.
+SEARCH_DELAY_MS = 120
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.people import Staff
@@ -17,7 +17,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.typed_search import SEARCH_DELAY_MS, Query, TypedSearch
-from tests.gui.nurse import click, find, type_text
+from tests.gui.nurse import click, find, type_into, type_text
 
 # Each page: its search field and its list of patients found.
 PAGES = {
@@ -165,3 +165,20 @@ def test_a_result_for_a_query_superseded_or_cancelled_is_not_shown(qtbot: QtBot)
     typing.flush()
     assert len(asked) == 3  # the search waiting never ran
     assert not typing.is_current(asked[2])
+
+
+def test_a_patient_registered_under_the_number_searched_for_is_listed_and_chosen(
+    qtbot: QtBot, window: MainWindow, nurse: Staff
+) -> None:
+    """Searched for, not found, registered with that number: the field's text does not change, so
+    no search waits; the new patient must still be listed and chosen, ready to start."""
+    window.set_staff(nurse)
+    type_into(qtbot, window, "Search patients", "AZ-00009")
+    type_into(qtbot, window, "First names", "Zoë")
+    type_into(qtbot, window, "Surname", "Okafor")
+    type_into(qtbot, window, "Date of birth", "01/02/1990")
+    type_into(qtbot, window, "Clinic number", "AZ-00009")
+    click(qtbot, window, "Register patient")
+    results = find(window, QAbstractItemView, "Patients found")
+    assert results.model().rowCount() == 1 and results.currentIndex().row() == 0
+    assert find(window, QPushButton, "Start session").isEnabled()
