@@ -134,8 +134,6 @@ class FirstStartDialog(QDialog):
 
     def _say(self, text: str, tone: Tone = Tone.ERROR, about: QWidget | None = None) -> None:
         """Show and speak `text`, about the control `about` (focused), else the one in use."""
-        if about is not None:
-            about.setFocus()
         show_message(self.found, text, tone)
         self.found.setAccessibleName(text)  # a screen reader hears the words themselves
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.found, text))
@@ -144,6 +142,8 @@ class FirstStartDialog(QDialog):
         if isinstance(in_use, QAbstractButton | QLineEdit) and self.isAncestorOf(in_use):
             self._said_on = (in_use, in_use.accessibleDescription())
             in_use.setAccessibleDescription(text)
+        if about is not None:  # after: Orca reads the control as it is when the focus arrives
+            about.setFocus()
         # As tall as the words need at the dialog's width, which stays (a wrapped label's own hint is
         # one line short, and a wider dialog would leave its place on the screen).
         self.found.setMinimumHeight(self.found.heightForWidth(self.found.width()))
