@@ -162,7 +162,7 @@ def test_the_installed_desk_app_builds_a_demo_exports_a_record_and_checks_the_fi
     with sqlite3.connect(database) as connection:
         pin_hashes = {row[0] for row in connection.execute("SELECT pin_hash FROM staff_credential")}
         patients = connection.execute(
-            "SELECT given_names, family_name, clinic_number FROM patient"
+            "SELECT given_names, family_name, clinic_number, date_of_birth FROM patient"
         ).fetchall()
     (pin_hash,) = pin_hashes  # one hash of the one demo PIN serves every account
     assert f"m={PIN_COST.memory_kib},t={PIN_COST.iterations}" in pin_hash
@@ -171,6 +171,8 @@ def test_the_installed_desk_app_builds_a_demo_exports_a_record_and_checks_the_fi
     # The log of all three commands names no patient of the demo, and no secret.
     log = (tmp_path / "data" / "TreatmentDesk" / "treatment-desk.log").read_text(encoding="utf-8")
     assert "desk-app demo" in log and "desk-app export" in log and "desk-app check" in log
-    words = {word for patient in patients for field in patient for word in field.split() if len(word) > 2}
+    words = {word for patient in patients for field in patient[:3] for word in field.split() if len(word) > 2}
+    born = {patient[3][:10] for patient in patients}  # stored 1990-02-03, shown 03/02/1990
+    words |= born | {"/".join(reversed(day.split("-"))) for day in born}
     assert len(patients) == 30 and not [word for word in words if word in log]
     assert DEMO_PIN not in log and "training" not in log and "$argon2" not in log
