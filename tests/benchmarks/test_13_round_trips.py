@@ -226,7 +226,6 @@ def test_round_trips_of_each_action(
             target = f"<= {TICK_TARGET_AFTER_BEGIN} after BEGIN (issue 20.5)"
         report.add(Row(f"13. {one.what} ({backend}): {one.sent.summary()}", 1, one.ms, None, target))
         report.note(f"13. {one.what} ({backend}): {', '.join(one.sent.statements)}")
-        print(f"\n{one.what} ({backend}): {one.sent.summary()}\n  {', '.join(one.sent.statements)}")
 
     assert tick.sent.transactions, "the tick ran in no transaction"
     after_begin = len(tick.sent.transactions[0])
