@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from functools import cached_property
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast, runtime_checkable
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
@@ -65,6 +66,9 @@ NO_LASER_OPERATOR = "No one is an authorised laser operator today: grant it on t
 
 def _warm_up_reports() -> None:
     import desk_app.reports.session_view  # noqa: F401
+
+
+PageT = TypeVar("PageT", bound=QWidget)
 
 
 @runtime_checkable
@@ -141,20 +145,12 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self._first_admin_page: FirstAdministratorPage | None = None  # only a new clinic needs it
         self.sign_in_page = SignInPage(desk, self)
-        self.staff_admin_page: StaffAdminPage | None = None  # built when an administrator first opens it
-        self.devices_page: LaserDevicesPage | None = None  # the same
-        self.register_page: LaserRegisterPage | None = None  # the same, for an administrator or operator
         self.reads_register = False  # who is at the desk may read the laser register (read at sign-in)
         self.context = DeskContext(desk, self.signals, clock, self.current_staff)
         self.home_page = HomePage(self.context, self.sessions, self)
-        # Built, and their modules imported, when first opened (see the properties below): the window
-        # opens sooner.
-        self._checklist_page: ChecklistPage | None = None
-        self._patients_page: PatientsPage | None = None
-        self._patient_page: PatientPage | None = None
-        self._follow_up_page: FollowUpCallsPage | None = None
+        # The other pages are built, and their modules imported, when first opened (the cached
+        # properties below): the window opens sooner.
         for page in (self.sign_in_page, self.home_page):
             self.stack.addWidget(page)
         self._session_opened_from: QWidget | None = self.home_page
@@ -178,60 +174,87 @@ class MainWindow(QMainWindow):
         # Jinja2 (for the summary at sign-out) loads once the window is up, not during a click.
         QTimer.singleShot(2000, _warm_up_reports)
 
-    @property
+    # --- pages built when first opened ------------------------------------------------------------
+
+    def _stacked(self, page: PageT) -> PageT:
+        self.stack.addWidget(page)
+        return page
+
+    def _opened_before(self, name: str) -> QWidget | None:
+        """The page of the cached property `name` if it was ever opened; never builds it."""
+        page = self.__dict__.get(name)
+        return page if isinstance(page, QWidget) else None
+
+    @cached_property
     def first_admin_page(self) -> FirstAdministratorPage:
-        if self._first_admin_page is None:
-            self._first_admin_page = FirstAdministratorPage(self.desk, self)
-            self._first_admin_page.done.connect(self.set_staff)
-            self._first_admin_page.administrator_exists.connect(self.show_sign_in)
-            self.stack.addWidget(self._first_admin_page)
-        return self._first_admin_page
+        page = FirstAdministratorPage(self.desk, self)  # only a new clinic needs it
+        page.done.connect(self.set_staff)
+        page.administrator_exists.connect(self.show_sign_in)
+        return self._stacked(page)
 
-    @property
+    @cached_property
     def checklist_page(self) -> ChecklistPage:
-        if self._checklist_page is None:
-            from desk_app.ui.checklist_page import ChecklistPage
+        from desk_app.ui.checklist_page import ChecklistPage
 
-            self._checklist_page = ChecklistPage(self.context, self)
-            self._checklist_page.back_requested.connect(self._back_from_session)
-            self.stack.addWidget(self._checklist_page)
-        return self._checklist_page
+        page = ChecklistPage(self.context, self)
+        page.back_requested.connect(self._back_from_session)
+        return self._stacked(page)
 
     def _close_session(self) -> None:
         """Close the session the checklist shows, if the checklist was ever opened."""
-        if self._checklist_page is not None:
-            self._checklist_page.close_session()
+        if (checklist := self._opened_before("checklist_page")) is not None:
+            cast("ChecklistPage", checklist).close_session()
 
-    @property
+    @cached_property
     def patients_page(self) -> PatientsPage:
-        if self._patients_page is None:
-            from desk_app.ui.patients_page import PatientsPage
+        from desk_app.ui.patients_page import PatientsPage
 
-            self._patients_page = PatientsPage(self.context, self)
-            self._patients_page.open_patient_requested.connect(self.show_patient)
-            self.stack.addWidget(self._patients_page)
-        return self._patients_page
+        page = PatientsPage(self.context, self)
+        page.open_patient_requested.connect(self.show_patient)
+        return self._stacked(page)
 
-    @property
+    @cached_property
     def patient_page(self) -> PatientPage:
-        if self._patient_page is None:
-            from desk_app.ui.patient_page import PatientPage
+        from desk_app.ui.patient_page import PatientPage
 
-            self._patient_page = PatientPage(self.context, self)
-            self._patient_page.open_session_requested.connect(self.show_session)
-            self._patient_page.back_requested.connect(self.show_patients)
-            self.stack.addWidget(self._patient_page)
-        return self._patient_page
+        page = PatientPage(self.context, self)
+        page.open_session_requested.connect(self.show_session)
+        page.back_requested.connect(self.show_patients)
+        return self._stacked(page)
 
-    @property
+    @cached_property
     def follow_up_page(self) -> FollowUpCallsPage:
-        if self._follow_up_page is None:
-            from desk_app.ui.follow_up import FollowUpCallsPage
+        from desk_app.ui.follow_up import FollowUpCallsPage
 
-            self._follow_up_page = FollowUpCallsPage(self.context, self)
-            self._follow_up_page.back_requested.connect(self.show_home)
-            self.stack.addWidget(self._follow_up_page)
-        return self._follow_up_page
+        page = FollowUpCallsPage(self.context, self)
+        page.back_requested.connect(self.show_home)
+        return self._stacked(page)
+
+    @cached_property
+    def staff_admin_page(self) -> StaffAdminPage:
+        from desk_app.ui.staff_admin import StaffAdminPage
+
+        page = StaffAdminPage(self.desk, self.current_staff, self)
+        page.back_requested.connect(self.show_home)
+        page.staff_changed.connect(self._read_laser_operators)
+        return self._stacked(page)
+
+    @cached_property
+    def devices_page(self) -> LaserDevicesPage:
+        from desk_app.ui.devices_page import LaserDevicesPage
+
+        page = LaserDevicesPage(self.context, self)
+        page.back_requested.connect(self.show_home)
+        return self._stacked(page)
+
+    @cached_property
+    def register_page(self) -> LaserRegisterPage:
+        # With it come Jinja2, the reports and Qt's print support: none of them at the start.
+        from desk_app.ui.register_page import LaserRegisterPage
+
+        page = LaserRegisterPage(self.desk, self.clock, self.current_staff, self)
+        page.back_requested.connect(self.show_home)
+        return self._stacked(page)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)
@@ -400,8 +423,10 @@ class MainWindow(QMainWindow):
             return
         if buttons:
             buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
-        elif (checklist := self._checklist_page) is not None and self.stack.currentWidget() is checklist:
-            checklist.focus_next_item()
+        elif (checklist := self._opened_before("checklist_page")) is not None and (
+            self.stack.currentWidget() is checklist
+        ):
+            cast("ChecklistPage", checklist).focus_next_item()
         elif (page := self.stack.currentWidget()) is not None and (last := page.focusWidget()) is not None:
             last.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -453,38 +478,18 @@ class MainWindow(QMainWindow):
     def show_staff_admin(self) -> None:
         if self._is_administrator():
             self._close_session()
-            if self.staff_admin_page is None:
-                from desk_app.ui.staff_admin import StaffAdminPage  # imported when first opened
-
-                self.staff_admin_page = StaffAdminPage(self.desk, self.current_staff, self)
-                self.staff_admin_page.back_requested.connect(self.show_home)
-                self.staff_admin_page.staff_changed.connect(self._read_laser_operators)
-                self.stack.addWidget(self.staff_admin_page)
             self.staff_admin_page.refresh()
             self.stack.setCurrentWidget(self.staff_admin_page)
 
     def show_devices(self) -> None:
         if self._is_administrator():
             self._close_session()
-            if self.devices_page is None:
-                from desk_app.ui.devices_page import LaserDevicesPage  # imported when first opened
-
-                self.devices_page = LaserDevicesPage(self.context, self)
-                self.devices_page.back_requested.connect(self.show_home)
-                self.stack.addWidget(self.devices_page)
             self.devices_page.refresh()
             self.stack.setCurrentWidget(self.devices_page)
 
     def show_register(self) -> None:
         if self._shows_register():
             self._close_session()
-            if self.register_page is None:
-                # Imported when first opened: with it come Jinja2, the reports and Qt's print support.
-                from desk_app.ui.register_page import LaserRegisterPage
-
-                self.register_page = LaserRegisterPage(self.desk, self.clock, self.current_staff, self)
-                self.register_page.back_requested.connect(self.show_home)
-                self.stack.addWidget(self.register_page)
             self.register_page.open()
             self.stack.setCurrentWidget(self.register_page)
 
@@ -672,13 +677,13 @@ class MainWindow(QMainWindow):
     def show_session(self, session_id: int) -> None:
         if self.stack.currentWidget() is not self.checklist_page:
             self._session_opened_from = self.stack.currentWidget()
-        from_patient = self._session_opened_from is self._patient_page
+        from_patient = self._session_opened_from is self._opened_before("patient_page")
         self.checklist_page.back_button.setText("Back to patient" if from_patient else "Back to board")
         self.checklist_page.open_session(session_id)
         self.stack.setCurrentWidget(self.checklist_page)
 
     def _back_from_session(self) -> None:
-        page = self._patient_page
+        page = cast("PatientPage | None", self._opened_before("patient_page"))
         if page is not None and self._session_opened_from is page and page.patient is not None:
             self.show_patient(page.patient.id)
         else:
