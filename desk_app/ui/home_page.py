@@ -659,11 +659,8 @@ class HomePage(QWidget):
             widget.deleteLater()
         self.card_widgets = []
         self.no_sessions.setVisible(True)
-        self.typing.cancel()  # a search still waiting for a pause must not fill the locked page
         self.searches.settle()  # a search typed just before the lock, written now
-        self.search_edit.blockSignals(True)
-        self.search_edit.clear()
-        self.search_edit.blockSignals(False)
+        self.typing.forget()  # the text typed, and a search still waiting for a pause
         self.results.clear()
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()

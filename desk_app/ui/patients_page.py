@@ -120,11 +120,8 @@ class PatientsPage(QWidget):
     def forget(self) -> None:
         """Locked: no patient found stays in the table (nor the text typed to find them); the
         window searches again when the page is next shown."""
-        self.typing.cancel()  # a search still waiting for a pause must not fill the locked page
         self.searches.settle()  # a search typed just before the lock, written now
-        self.search_edit.blockSignals(True)
-        self.search_edit.clear()
-        self.search_edit.blockSignals(False)
+        self.typing.forget()  # the text typed, and a search still waiting for a pause
         self.model.clear()
         self.message.clear()
         self._on_selection_changed()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from PySide6.QtWidgets import QLineEdit
 
 # Shorter than most gaps between keys (150-300 ms): a slow typist may search at most keys, a quick
@@ -67,6 +67,13 @@ class TypedSearch(QObject):
         """The screen locked: the search waiting never runs, and a result still to come is dropped."""
         self._timer.stop()
         self._latest += 1
+
+    def forget(self) -> None:
+        """The page forgets: the field is emptied without searching, and nothing waits to fill the
+        list again while the screen is locked."""
+        with QSignalBlocker(self._field):
+            self._field.clear()
+        self.cancel()
 
     def is_current(self, query: Query) -> bool:
         """Whether a result for `query` may still be shown: nothing typed, asked or cancelled since."""
