@@ -12,8 +12,7 @@ from PySide6.QtCore import QSize, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desk_app.config import PcSettings, SettingsError, chosen_database
-from desk_app.config_cli import RefusedValue, checked_database_address
+from desk_app.config import PcSettings, RefusedValue, SettingsError, chosen_database
 from desk_app.domain.clock import Clock, SystemClock
 from desk_app.domain.errors import ProcedureError
 from desk_app.domain.pre_use_check import load_pre_use_checklist
@@ -123,8 +122,7 @@ def ask_to_start_new_clinic(reason: str) -> bool:
 def _kept(settings: PcSettings, address: str) -> str | None:
     """Keep the first start's choice in the form `desk-app config set` keeps it; why not, if not."""
     try:
-        kept = checked_database_address(address)
-        settings.set_database(kept)
+        kept = settings.set_database(address)
     except (SettingsError, RefusedValue) as error:
         return str(error)
     where = describe(kept) if is_postgres_url(kept) else f"the file {kept}"  # never a password
@@ -150,7 +148,7 @@ def database_to_open(explicit: str | None, settings: PcSettings) -> str | None:
     if os.path.lexists(own_file) or signs_of_a_clinic(own_file, opened_databases()):
         try:
             settings.set_database(str(own_file))
-        except SettingsError as error:  # the file is still this PC's answer: open it, say why unsaved
+        except (SettingsError, RefusedValue) as error:  # still this PC's answer: opened, and why unsaved
             log.warning("This PC's database could not be kept in its settings: %s", error)
         return str(own_file)
     from desk_app.ui.first_start import FirstStartDialog  # only a new PC's first start needs it

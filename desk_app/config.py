@@ -24,9 +24,14 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from desk_app.paths import APP_AUTHOR, APP_NAME
-from desk_app.store.database import DatabaseOpenError, sqlite_path_from_url
+from desk_app.store.database import DatabaseOpenError, check_database_file, sqlite_path_from_url
 from desk_app.store.files import NO_FOLLOW, NO_WAIT
-from desk_app.store.postgres import is_postgres_url
+from desk_app.store.postgres import (
+    ClinicPostgresDatabase,
+    PostgresAddressError,
+    checked_postgres_url,
+    is_postgres_url,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -100,6 +105,37 @@ def _reads_as_ini(line: str) -> bool:
     if not line or line.startswith(";"):
         return True
     return "]" in line if line.startswith("[") else "=" in line
+
+
+class RefusedValue(ValueError):
+    """The value cannot be a setting; the message says why."""
+
+
+def checked_database_address(address: str) -> str:
+    """The address as it is kept: a server's in the postgresql:// form, a file's as a full path (a
+    shortcut starts in any folder). Raises RefusedValue for what the app would refuse to open."""
+    address = address.strip()
+    if not address:
+        raise RefusedValue("Say which database: a file path or postgresql://USER@HOST:PORT/NAME.")
+    try:
+        if is_postgres_url(address):
+            ClinicPostgresDatabase(address)  # checks the address as --db does; connects to nothing
+            return checked_postgres_url(address)
+        path = Path(os.path.abspath(sqlite_path_from_url(address)))
+        check_database_file(path)
+    except (DatabaseOpenError, PostgresAddressError) as error:
+        raise RefusedValue(str(error)) from None
+    except OSError as error:
+        raise RefusedValue(f"{address} cannot be read ({error.strerror}).") from None
+    return str(path)
+
+
+def checked_backup_folder(folder: str) -> Path:
+    """An existing folder, as a full path."""
+    path = Path(os.path.abspath(Path(folder.strip()).expanduser()))
+    if not folder.strip() or not path.is_dir():
+        raise RefusedValue(f"{path} is not an existing folder (is the disk plugged in?).")
+    return path
 
 
 class PcSettings:
@@ -180,11 +216,17 @@ class PcSettings:
         """What the file holds that this version does not read (a typing error, or a newer version's)."""
         return [key for key in self._settings().allKeys() if key not in (DATABASE, BACKUP_FOLDER)]
 
-    def set_database(self, address: str) -> None:
-        self._write(DATABASE, address)
+    def set_database(self, address: str) -> str:
+        """Keep `address` once checked (RefusedValue: nothing changes); returns it as kept."""
+        kept = checked_database_address(address)
+        self._write(DATABASE, kept)
+        return kept
 
-    def set_backup_folder(self, folder: Path) -> None:
-        self._write(BACKUP_FOLDER, str(folder))
+    def set_backup_folder(self, folder: str | Path) -> Path:
+        """Keep `folder` once checked (RefusedValue: nothing changes); returns it as kept."""
+        kept = checked_backup_folder(str(folder))
+        self._write(BACKUP_FOLDER, str(kept))
+        return kept
 
     def unset(self, key: str) -> None:
         self._write(key, None)

@@ -1,7 +1,8 @@
 """`desk-app config show|set|unset`: this PC's own settings from a terminal.
 
-A value is checked as the app checks it when given with --db (a FIFO, a folder, a password in a
-server's address...) before anything is written: a refused value changes nothing.
+A value is checked (PcSettings.set_database, set_backup_folder) as the app checks it when given with
+--db (a FIFO, a folder, a password in a server's address...) before anything is written: a refused
+value changes nothing.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from desk_app.config import (
     DATABASE,
@@ -17,52 +17,16 @@ from desk_app.config import (
     FROM_SETTINGS,
     NAMES,
     PcSettings,
+    RefusedValue,
     SettingsError,
     chosen_database,
 )
 from desk_app.paths import default_database_url
-from desk_app.store.database import DatabaseOpenError, check_database_file, sqlite_path_from_url
-from desk_app.store.postgres import (
-    ClinicPostgresDatabase,
-    PostgresAddressError,
-    checked_postgres_url,
-    is_postgres_url,
-)
+from desk_app.store.database import sqlite_path_from_url
 
 NOT_SET_FOLDER = (
     "not set: the folder in the clinic's details, else a 'backups' folder beside the database file"
 )
-
-
-class RefusedValue(ValueError):
-    """The value cannot be a setting; the message says why."""
-
-
-def checked_database_address(address: str) -> str:
-    """The address as it is kept: a server's in the postgresql:// form, a file's as a full path (a
-    shortcut starts in any folder). Raises RefusedValue for what the app would refuse to open."""
-    address = address.strip()
-    if not address:
-        raise RefusedValue("Say which database: a file path or postgresql://USER@HOST:PORT/NAME.")
-    try:
-        if is_postgres_url(address):
-            ClinicPostgresDatabase(address)  # checks the address as --db does; connects to nothing
-            return checked_postgres_url(address)
-        path = Path(os.path.abspath(sqlite_path_from_url(address)))
-        check_database_file(path)
-    except (DatabaseOpenError, PostgresAddressError) as error:
-        raise RefusedValue(str(error)) from None
-    except OSError as error:
-        raise RefusedValue(f"{address} cannot be read ({error.strerror}).") from None
-    return str(path)
-
-
-def checked_backup_folder(folder: str) -> Path:
-    """An existing folder, as a full path."""
-    path = Path(os.path.abspath(Path(folder.strip()).expanduser()))
-    if not folder.strip() or not path.is_dir():
-        raise RefusedValue(f"{path} is not an existing folder (is the disk plugged in?).")
-    return path
 
 
 def _show(settings: PcSettings, explicit: str | None) -> int:
@@ -85,14 +49,12 @@ def _set(settings: PcSettings, name: str, value: str) -> int:
     key = NAMES[name]
     try:
         if key == DATABASE:
-            address = checked_database_address(value)
-            settings.set_database(address)
+            address = settings.set_database(value)
             print(f"This PC now opens {address}.")
             if os.environ.get(DATABASE_ENV):
                 print(f"Note: ${DATABASE_ENV} is set here, and comes first while it is.")
         else:
-            folder = checked_backup_folder(value)
-            settings.set_backup_folder(folder)
+            folder = settings.set_backup_folder(value)
             print(f"This PC now keeps the backups of a database file, and the day's checkpoint, in {folder}.")
     except RefusedValue as error:
         print(f"desk-app config: {error} Nothing was changed.", file=sys.stderr)

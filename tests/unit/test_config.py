@@ -38,8 +38,9 @@ def test_the_database_comes_from_db_then_the_environment_then_this_pc_then_the_d
     monkeypatch: pytest.MonkeyPatch, settings: PcSettings, data_home: Path
 ) -> None:
     assert cli.database_url(None, settings) == f"sqlite:///{data_home / 'treatment-desk.sqlite3'}"
-    settings.set_database("/srv/clinic/desk.sqlite3")
-    assert cli.database_url(None, settings) == "/srv/clinic/desk.sqlite3"
+    clinic_file = str(data_home / "clinic.sqlite3")  # a folder that exists: the setting is checked
+    settings.set_database(clinic_file)
+    assert cli.database_url(None, settings) == clinic_file
     monkeypatch.setenv(cli.DATABASE_ENV, "/tmp/from-env.sqlite3")
     assert cli.database_url(None, settings) == "/tmp/from-env.sqlite3"
     assert cli.database_url("/tmp/explicit.sqlite3", settings) == "/tmp/explicit.sqlite3"
@@ -218,9 +219,11 @@ def test_config_set_puts_right_a_value_that_could_not_be_read(settings: PcSettin
     assert config(settings, "set", "backup-folder", str(tmp_path)) == 0  # and the rest is usable again
 
 
-def test_a_windows_path_written_by_config_set_reads_back_whole(settings: PcSettings) -> None:
-    settings.set_backup_folder(Path('/srv/clinic\\backups "2026", a;b'))
-    assert settings.backup_folder() == Path('/srv/clinic\\backups "2026", a;b')
+def test_a_windows_path_written_by_config_set_reads_back_whole(settings: PcSettings, tmp_path: Path) -> None:
+    folder = tmp_path / 'clinic\\backups "2026", a;b'
+    folder.mkdir()
+    settings.set_backup_folder(folder)
+    assert settings.backup_folder() == folder
 
 
 def test_a_damaged_settings_file_does_not_stop_a_command_given_db(
