@@ -3,6 +3,7 @@ opened, and kept in this PC's settings; and the backup folder this PC is set to.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -155,6 +156,20 @@ def test_a_clinics_file_this_pc_opened_before_is_offered_not_a_demo_or_a_moved_o
     said = "If chosen, a new file is made at" if mark else "The file this PC opened before:"
     assert asked == [f"{said} {offered}"]
     assert settings.database() == str(offered)
+
+
+def test_a_fifo_where_this_pcs_own_file_was_is_said_and_not_kept(
+    monkeypatch: pytest.MonkeyPatch, own_file: Path, settings: PcSettings
+) -> None:
+    """Not asked (something is at the default place), not kept as the setting, not waited on."""
+    shown: list[str] = []
+    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, _title, text: shown.append(text))
+    answer_with(monkeypatch, lambda dialog: pytest.fail("asked"))
+    own_file.parent.mkdir(parents=True)
+    os.mkfifo(own_file)
+    assert cli.main([], settings=settings) == 2
+    assert shown == [f"{own_file} is a named pipe (FIFO), not a database file."]
+    assert settings.database() is None
 
 
 def test_damaged_settings_stop_the_start_with_a_message_not_a_first_start(
