@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -108,6 +109,7 @@ class ChecklistPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.desk = context.desk
+        self.worker = context.worker
         self.signals = signals = context.signals
         self.clock = context.clock
         self.current_staff = context.current_staff
@@ -570,6 +572,11 @@ class ChecklistPage(QWidget):
         except DomainError as error:
             self._reload()  # what is shown may be out of date: that can be why it was refused
             return str(error)
+        self._show_committed(record)
+        return None
+
+    def _show_committed(self, record: SessionRecord) -> None:
+        """Show the state a committed action returned, and tell the other pages."""
         self.record = record
         self.refresh()
         self._announcing = True  # the other pages refresh; this one already shows the new state
@@ -577,7 +584,6 @@ class ChecklistPage(QWidget):
             self.signals.session_changed.emit(record.id)
         finally:
             self._announcing = False
-        return None
 
     def _tick(self, item_id: str, values: dict) -> None:
         staff = self._staff_or_complain()
@@ -587,11 +593,32 @@ class ChecklistPage(QWidget):
         if self.record.procedure.item(item_id).kind is ItemKind.SIGN_OUT:
             self._ask_signature(session_id, staff)
             return
-        problem = self._commit(lambda: self.desk.tick(session_id, item_id, values, staff.id))
-        if problem:
-            self.cards[item_id].show_error(problem)
-        else:
+        card = self.cards[item_id]
+        card.show_saving()  # done is shown only once the tick has committed (_saved)
+        self.worker.submit(
+            lambda: self.desk.tick(session_id, item_id, values, staff.id),
+            lambda record: self._saved(card, record),
+            lambda error: self._not_saved(card, session_id, error),
+        )
+
+    def _saved(self, card: ItemCard, record: SessionRecord) -> None:
+        card.done_saving()
+        if self.record is None or self.record.id != record.id:  # the nurse has moved on meanwhile
+            self.signals.session_changed.emit(record.id)
+            return
+        focus = QApplication.focusWidget()
+        self._show_committed(record)
+        if focus is None or card.isAncestorOf(focus):  # the keyboard is not taken from elsewhere
             self.focus_next_item()
+
+    def _not_saved(self, card: ItemCard, session_id: int, error: DomainError) -> None:
+        """Said on the item's card if its session is still open here, else above every page."""
+        card.done_saving()
+        if self.record is not None and self.record.id == session_id:
+            self._reload()  # what is shown may be out of date: that can be why it was refused
+            card.show_error(str(error))
+        else:
+            self.signals.not_saved.emit(f"Not saved: {card.item.label}. {error}")
 
     def _ask_signature(self, session_id: int, staff: Staff) -> None:
         """Sign and lock takes the operator's PIN at this moment (and a clinician's, where asked)."""

@@ -1,5 +1,7 @@
-"""What every page needs from the window: the store, the app-wide signals, the clock, and who is
-at the desk. One object, so a page's constructor says only what is its own."""
+"""What every page needs from the window: the store, the app-wide signals, the clock, who is at the
+desk, and the database worker. One object, so a page's constructor says only what is its own.
+
+`desk` runs each of its methods on the worker and waits; `worker.submit` runs one without waiting."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from desk_app.domain.clock import Clock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.signals import DeskSignals
 
 
@@ -18,3 +21,4 @@ class DeskContext:
     signals: DeskSignals
     clock: Clock
     current_staff: Callable[[], Staff | None]
+    worker: DatabaseWorker

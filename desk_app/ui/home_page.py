@@ -326,7 +326,7 @@ class HomePage(QWidget):
     # --- the board -------------------------------------------------------------------------------
 
     def activate(self) -> None:
-        self.sessions.reload()
+        self.sessions.mark_stale()
         self.refresh_board()
         self.refresh_lasers()
         self.search()
@@ -489,8 +489,7 @@ class HomePage(QWidget):
             return
         self.board_message.setVisible(False)
         self.signals.session_changed.emit(session_id)
-        self.sessions.reload()
-        self.refresh_board()  # the new holder shows at once, not at the next second
+        self.refresh_board()  # the new holder shows once read (LiveSessions.read), not next second
 
     # --- patients --------------------------------------------------------------------------------
 

@@ -86,6 +86,7 @@ _PRESS_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Select)
 # item, not only hard stops: a second Enter would otherwise save the next laser pass with last
 # session's settings, which nobody had read.
 KEY_GUARD = timedelta(seconds=1)
+SAVING = "Saving…"
 TOO_SOON = "Key ignored: this item has only just come up. Check it, then press again."
 
 
@@ -191,6 +192,7 @@ class ItemCard(QFrame):
         self._previous_when = ""
         self._shown: tuple[ItemState, bool, str | None, tuple[bool, bool, bool]] | None = None
         self._may_act = True  # as the last apply() found: the session open, the item not locked or barred
+        self._saving = False  # its tick is on its way to the database: not done until it has committed
         self._followed_device: int | None = None
         self._allergies: str | None = None  # as last shown beside the question about them
         self._plan_prefilled = False
@@ -331,8 +333,22 @@ class ItemCard(QFrame):
         return values
 
     def _request_tick(self) -> None:
+        if self._saving:
+            return
         self.error.setVisible(False)
         self.tick_requested.emit(self.item.id, self.entered_values())
+
+    def show_saving(self) -> None:
+        """Until the tick has committed: 'Saving…', and a second press does nothing (the button stays
+        enabled: disabling it would throw the keyboard's focus elsewhere)."""
+        self._saving = True
+        self.status.setText(SAVING)
+        self.status.setAccessibleName(SAVING)
+
+    def done_saving(self) -> None:
+        """The tick came back (done or refused): the next apply() shows what is stored."""
+        self._saving = False
+        self._shown = None
 
     def show_error(self, message: str) -> None:
         show_message(self.error, message, Tone.ERROR)
@@ -569,8 +585,8 @@ class ItemCard(QFrame):
             can_clear_stop(session, self.item.id) is None,
         )
         shown = (state, session_open, not_permitted, offered)
-        if self._shown == shown:
-            return  # nothing changed since the last second: no restyling, no flicker
+        if self._shown == shown or self._saving:
+            return  # nothing changed since the last second (no restyling, no flicker), or saving
         self._shown = shown
         may_override, may_correct, may_clear_stop = offered
         done = state.tick is not None

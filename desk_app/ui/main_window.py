@@ -13,7 +13,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast, runtime_checkable
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QAction,
+    QCloseEvent,
+    QKeyEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -38,6 +45,7 @@ from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnoun
 from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import DatabaseWorker, OnWorker, out_of_touch_text
 from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
 from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
@@ -86,15 +94,20 @@ class MainWindow(QMainWindow):
         backups: BackupKeeper | CheckpointKeeper | None = None,
     ) -> None:
         super().__init__()
-        self.desk = desk
+        # The worker alone talks to the database; the pages' desk runs each method there (OnWorker).
+        self.worker = DatabaseWorker(desk.db, clock, self)
+        self.desk = cast("Desk", OnWorker(desk, self.worker))
         self.clock = clock
         # The first look marks where this desk starts: another desk's write from now on, even one
         # before the first second's tick, reloads what the pages are about to read.
         with contextlib.suppress(DomainError):
-            desk.changed_elsewhere()
+            self.desk.changed_elsewhere()
+        self._looking_elsewhere = False  # a look for other desks' changes is on the worker
+        self._look_problem: str | None = None  # why the last look failed
         self.signals = DeskSignals(self)
         self.signals.changed_elsewhere.connect(self._read_idle_limit)  # another desk's Clinic details
         self.signals.changed_elsewhere.connect(self._another_desk_wrote)
+        self.signals.not_saved.connect(self._tell)
         self.staff: Staff | None = None
         self.backups = backups
         self.idle = IdleWatcher(clock)
@@ -112,12 +125,12 @@ class MainWindow(QMainWindow):
         self.switching = False
         self.idle_limit = timedelta(minutes=ClinicDetails().idle_lock_minutes)
         self._database_busy = False
-        self.demo = desk.is_demo()
+        self.demo = self.desk.is_demo()
         title = "Treatment Desk"
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
         self.resize(PREFERRED_SIZE)  # until the app fits it to its screen (fit_to_screen)
 
-        self.sessions = LiveSessions(desk, clock, self.signals, self)
+        self.sessions = LiveSessions(self.desk, self.worker, clock, self.signals, self)
         self.alert_centre = AlertCentre(self.sessions, self)
         self.announcer = announcer or SystemAnnouncer(self)
         self.alert_centre.alert_raised.connect(self.announcer.announce)
@@ -130,6 +143,10 @@ class MainWindow(QMainWindow):
         self.demo_label.setObjectName("demoBanner")
         self.demo_label.setVisible(self.demo)
         column.addWidget(self.demo_label)
+        self.contact_banner = message_label(central, visible=False)
+        self.contact_banner.setObjectName("outOfTouchBanner")
+        self.contact_banner.setContentsMargins(8, 4, 8, 4)
+        column.addWidget(self.contact_banner)
         self.banner = AlertBanner(self._acknowledge, central)
         self.banner.private = True  # nobody is signed in yet
         self.alert_centre.alerts_changed.connect(self.banner.show_alerts)
@@ -145,10 +162,11 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.sign_in_page = SignInPage(desk, self)
+        self.sign_in_page = SignInPage(self.desk, self)
         self.reads_register = False  # who is at the desk may read the laser register (read at sign-in)
-        self.context = DeskContext(desk, self.signals, clock, self.current_staff)
+        self.context = DeskContext(self.desk, self.signals, clock, self.current_staff, self.worker)
         self.home_page = HomePage(self.context, self.sessions, self)
+        self.sessions.read.connect(self._sessions_read)
         # The other pages are built, and their modules imported, when first opened (the cached
         # properties below): the window opens sooner.
         for page in (self.sign_in_page, self.home_page):
@@ -165,7 +183,7 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        if desk.has_administrator():
+        if self.desk.has_administrator():
             self.show_sign_in()
         else:
             self.show_first_administrator()
@@ -356,15 +374,15 @@ class MainWindow(QMainWindow):
     def tick(self) -> None:
         """Once a second: pick up other desks' changes, then recompute countdowns and alerts.
 
-        A database that cannot be read is said on screen, and the tick goes on next second: the
-        countdowns shown keep running from what was last read.
+        The look runs on the database worker and nothing here waits for it: a database that is slow
+        or cannot be read is said on screen, and the countdowns, alerts and idle lock keep running
+        from what was last read.
         """
-        problem = None
-        try:
-            if self.desk.changed_elsewhere():
-                self.signals.changed_elsewhere.emit()
-        except DomainError as error:
-            problem = str(error)
+        if not self._looking_elsewhere:  # one look at a time: a stalled server is not asked again
+            self._looking_elsewhere = True
+            self.worker.submit(self.desk.changed_elsewhere, self._looked_elsewhere, self._look_failed)
+        problem = self._look_problem
+        self._show_contact()
         self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache
         self.alert_centre.check()
         if self.backups is not None:
@@ -386,6 +404,33 @@ class MainWindow(QMainWindow):
         elif self._database_busy:
             self.alert_message.setVisible(False)
             self._database_busy = False
+
+    def _sessions_read(self) -> None:
+        """New records from the database: the board and the alerts show them now, not next second."""
+        if self.home_page.isVisible():
+            self.home_page.refresh_board()
+        self.alert_centre.check()
+
+    def _looked_elsewhere(self, changed: bool) -> None:
+        self._looking_elsewhere, self._look_problem = False, None
+        if changed:
+            self.signals.changed_elsewhere.emit()
+            self.alert_centre.check()  # the board and alerts are read again now, not next second
+
+    def _look_failed(self, error: DomainError) -> None:
+        self._looking_elsewhere, self._look_problem = False, str(error)
+
+    def _show_contact(self) -> None:
+        """The banner that says the desk is out of touch with the records, and since when."""
+        since = self.worker.out_of_touch_since()
+        text = "" if since is None else out_of_touch_text(since)
+        if text == self.contact_banner.text():
+            return
+        self.contact_banner.setText(text)
+        self.contact_banner.setVisible(bool(text))
+        self.contact_banner.setAccessibleName(text)
+        if text:  # said once when it appears (and when the time changes), not every second
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.contact_banner, text))
 
     def _lock_key_pressed(self, event: QKeyEvent) -> bool:
         return self.lock_key is not None and self.lock_key.pressed(event)
@@ -633,6 +678,7 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(DomainError):  # closing must not be stopped by a busy database
                 self.desk.record_sign_out(self.staff.id)
             self.staff = None
+        self.worker.stop()  # what was queued is written first
         if self.backups is not None:
             self.backups.at_exit()
         super().closeEvent(event)

@@ -15,5 +15,8 @@ class DeskSignals(QObject):
     changed_elsewhere = Signal()
     """Another desk wrote to the database: reload what is shown."""
 
+    not_saved = Signal(str)
+    """An action the window went on from was refused or failed once the page had moved on: say so."""
+
     second_passed = Signal()
     """The app's one clock tick: countdowns and alerts are recomputed from stored instants."""

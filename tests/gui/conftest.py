@@ -14,6 +14,7 @@ from desk_app.domain.alerts import Alert
 from desk_app.domain.clock import ManualClock
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
+from tests.gui.nurse import settle
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +63,7 @@ def _shown_window(
     main.timer.stop()  # time moves only when a test says so: it calls main.tick() itself
     qtbot.addWidget(main)
     main.show()
+    settle(qtbot)
     return main
 
 

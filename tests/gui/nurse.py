@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -36,9 +36,34 @@ def find(root: QWidget, kind: type[QWidget], name: str) -> QWidget:
 
 
 def click(qtbot, root: QWidget, name: str) -> None:  # noqa: ANN001
+    """Click it, then wait (as the nurse does) until what it asked of the database is shown."""
     button = find(root, QAbstractButton, name)
     assert button.isEnabled(), f"{name!r} is disabled"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+
+
+def settle(qtbot) -> None:  # noqa: ANN001, ARG001 (the same signature as the other helpers)
+    """Wait until every window's database worker has done what it was asked, and deliver its results
+    (ui.db_worker): the nurse's eyes wait for "Saving…" to become done, the test's too. Only the
+    workers' results are delivered, not the whole event loop: a dialog closed by the click is not
+    deleted under the test, nor does a timer fire that the test did not ask for."""
+    from desk_app.ui.db_worker import DatabaseWorker
+
+    for _round in range(50):  # a result may ask for more (a change read makes the board read)
+        workers = [w for top in QApplication.topLevelWidgets() for w in top.findChildren(DatabaseWorker)]
+        if all(worker.idle() for worker in workers):
+            return
+        for worker in workers:
+            assert worker.wait_until_drained(10), "the database worker did not finish within 10 s"
+            QCoreApplication.sendPostedEvents(worker, QEvent.Type.MetaCall)
+    raise AssertionError("the database workers kept being asked for more")
+
+
+def tick(qtbot, window: QWidget) -> None:  # noqa: ANN001
+    """The window's second passes (tests move the clock themselves), and what it read is shown."""
+    window.tick()
+    settle(qtbot)
 
 
 def type_text(widget: QWidget, text: str) -> None:

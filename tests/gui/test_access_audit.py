@@ -17,7 +17,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.access_trail import SETTLED_AFTER
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find, open_dialog, type_into
+from tests.gui.nurse import click, find, open_dialog, settle, tick, type_into
 
 TYPED = "Ottol"  # a patient's name as typed: it must not reach the trail
 
@@ -39,11 +39,11 @@ def a_patient(desk: Desk, nurse: Staff) -> Patient:
     return desk.register_patient("Ottoline", "Morrell", "1983-06-16", "AZ-00017", nurse.id)
 
 
-def refreshes(window: MainWindow, clock: ManualClock) -> None:
+def refreshes(qtbot, window: MainWindow, clock: ManualClock) -> None:
     """What happens while nobody touches the desk: seconds pass, and another desk writes."""
     for _ in range(3):
         clock.advance(seconds=5)
-        window.tick()
+        tick(qtbot, window)
         window.signals.changed_elsewhere.emit()
 
 
@@ -53,6 +53,7 @@ def test_a_search_then_a_patient_opened_from_the_list_are_one_row_each_naming_th
     patient = a_patient(desk, nurse)
     desk.register_patient("Otto", "Dix", "1991-12-02", "AZ-00018", nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     click(qtbot, window, "Patients")
     before = last_row_id()
     type_into(qtbot, window, "Search all patients", TYPED)  # searched as she pauses
@@ -71,7 +72,7 @@ def test_a_search_then_a_patient_opened_from_the_list_are_one_row_each_naming_th
     assert "otto" not in every_column  # neither what was typed nor any part of it
     assert opening(opened) == (RECORD_OPENED, nurse.id, patient.id, "patient page", None)
 
-    refreshes(window, clock)  # the page reads the patient again: not an opening
+    refreshes(qtbot, window, clock)  # the page reads the patient again: not an opening
     assert len(rows_after(before)) == 2
     assert desk.verify_audit().ok
 
@@ -81,19 +82,20 @@ def test_a_search_left_on_screen_is_recorded_once_it_settles_and_a_new_name_is_a
 ) -> None:
     a_patient(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     before = last_row_id()
     type_into(qtbot, window, "Search patients", "Ott")  # the board's search
     clock.advance(seconds=1)
-    window.tick()
+    tick(qtbot, window)
     assert rows_after(before) == []
     clock.advance(seconds=SETTLED_AFTER.seconds)
-    window.tick()
-    window.tick()
+    tick(qtbot, window)
+    tick(qtbot, window)
     assert [json.loads(row.detail)["found"] for row in rows_after(before)] == [1]
 
     type_into(qtbot, window, "Search patients", "Nobody")  # cleared, then another name
     clock.advance(seconds=SETTLED_AFTER.seconds)
-    window.tick()
+    tick(qtbot, window)
     searches = rows_after(before)
     assert [json.loads(row.detail)["found"] for row in searches] == [1, 0]
     assert {row.action for row in searches} == {PATIENTS_SEARCHED}
@@ -105,11 +107,12 @@ def test_the_history_a_past_session_and_the_printed_history_each_record_their_op
     patient = a_patient(desk, nurse)
     session_id = desk.start_session(patient.id, nurse.id).id
     window.set_staff(nurse)
+    settle(qtbot)
     before = last_row_id()
     window.show_patient(patient.id)
     window.patient_page.sessions_table.selectRow(0)
     click(qtbot, window, "Open session")
-    refreshes(window, clock)  # the session's page reloads: not an opening
+    refreshes(qtbot, window, clock)  # the session's page reloads: not an opening
     click(qtbot, window, "Back to patient")
     click(qtbot, window, "Print history…")
     assert open_dialog().windowTitle() == "Print: Patient history"
@@ -129,13 +132,14 @@ def test_the_board_refreshing_records_nothing_and_opening_its_card_records_the_s
     patient = a_patient(desk, nurse)
     session = desk.start_session(patient.id, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     before = last_row_id()
-    refreshes(window, clock)  # the board's cards and countdowns, read again and again
+    refreshes(qtbot, window, clock)  # the board's cards and countdowns, read again and again
     assert rows_after(before) == []
     (card,) = window.home_page.card_widgets
     qtbot.mouseClick(card.open_button, Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is window.checklist_page
-    refreshes(window, clock)
+    refreshes(qtbot, window, clock)
     assert [opening(row) for row in rows_after(before)] == [
         (RECORD_OPENED, nurse.id, patient.id, "session", session.id)
     ]
@@ -146,16 +150,17 @@ def test_a_locked_or_signed_out_desk_records_no_opening_while_its_pages_refresh(
 ) -> None:
     patient = a_patient(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_patient(patient.id)
     window.lock(idle=False)
     before = last_row_id()
-    refreshes(window, clock)
+    refreshes(qtbot, window, clock)
     window.patient_page.open_patient(patient.id)  # a stray call with nobody proven at the desk
     assert rows_after(before) == []
 
     window.sign_out_action.trigger()
     before = last_row_id()
-    refreshes(window, clock)
+    refreshes(qtbot, window, clock)
     window.patient_page.open_patient(patient.id)
     assert rows_after(before) == []
 
@@ -165,12 +170,14 @@ def test_a_database_that_refuses_the_row_still_opens_the_record_and_says_it_was_
 ) -> None:
     patient = a_patient(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     before = last_row_id()
-    desk.db.execute_sql("PRAGMA query_only = 1")  # every write refused, as a read-only file would
+    # every write refused, as a read-only file would (on the connection the window uses)
+    window.worker.call(desk.db.execute_sql, "PRAGMA query_only = 1")
     window.show_patient(patient.id)
     assert window.patient_page.name_label.text() == "Ottoline Morrell"
     assert window.patient_page.message.text().startswith(
         "Opened, but the audit trail could not record it: Not saved: the database could not be used"
     )
-    desk.db.execute_sql("PRAGMA query_only = 0")
+    window.worker.call(desk.db.execute_sql, "PRAGMA query_only = 0")
     assert rows_after(before) == []

@@ -1,7 +1,7 @@
 """The front-desk board and the gel alerts as a nurse sees them (issue 3, design brief §5).
 
 The window's one-second timer is stopped: each test moves the injected clock, then calls
-`window.tick()` itself, exactly what the timer does. The domain rules behind the board (attention
+`tick(qtbot, window)` itself, exactly what the timer does. The domain rules behind the board (attention
 order, when an alert falls due) are tested in tests/unit/test_board.py; here we test what is on screen
 and what is stored when a nurse acts on it.
 """
@@ -27,7 +27,7 @@ from desk_app.domain.session import Event, EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.conftest import RecordingAnnouncer
-from tests.gui.nurse import click, find, visible_texts
+from tests.gui.nurse import click, find, settle, tick, visible_texts
 from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, TIME_OUT, tick_all
 
@@ -130,7 +130,7 @@ def on_screen(window: MainWindow, page: QWidget) -> bool:
 
 
 def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
-    window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff, clock: ManualClock
 ) -> None:
     t0 = clock.now()
     in_room = gel_on(desk, nurse, 1, "Astrid", "Bjørk")  # gel at 0 min
@@ -146,7 +146,8 @@ def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
     clock.set(t0 + timedelta(minutes=100))
     start(desk, nurse, 5, "Chloé", "Dubois")  # just arrived
     window.set_staff(nurse)
-    window.tick()
+    settle(qtbot)
+    tick(qtbot, window)
 
     assert board(window) == [
         "Siân Pritchard · AZ-00002, Remove the gel now: on for 1 h 30 min, Next: Patient identity read back, "
@@ -179,13 +180,14 @@ def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
     # A second later the order holds and the time in the laser room has moved on (a part minute
     # counts as a whole one).
     clock.advance(seconds=1)
-    window.tick()
+    tick(qtbot, window)
     assert board(window)[4].startswith("Astrid Bjørk · AZ-00001, In the laser room for 39 min,")
 
 
-def test_an_empty_board_says_so(window: MainWindow, nurse: Staff) -> None:
+def test_an_empty_board_says_so(qtbot, window: MainWindow, nurse: Staff) -> None:
     window.set_staff(nurse)
-    window.tick()
+    settle(qtbot)
+    tick(qtbot, window)
     assert board(window) == []
     assert "No patient in progress." in visible_texts(window)
 
@@ -194,25 +196,26 @@ def test_an_empty_board_says_so(window: MainWindow, nurse: Staff) -> None:
 
 
 def test_the_countdown_is_recomputed_from_the_stored_instant_not_counted(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     session_id = gel_on(desk, nurse, 1)
     applied = clock.now()
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=20)
-    window.tick()
+    tick(qtbot, window)
     assert "Gel working: 40:00 left" in card_of(window, ZOE).text()
 
     clock.advance(seconds=61)
-    window.tick()  # one tick for 61 seconds: a counter would say 39:59
+    tick(qtbot, window)  # one tick for 61 seconds: a counter would say 39:59
     assert "Gel working: 38:59 left" in card_of(window, ZOE).text()
-    window.tick()
-    window.tick()  # ticks without time passing change nothing
+    tick(qtbot, window)
+    tick(qtbot, window)  # ticks without time passing change nothing
     assert "Gel working: 38:59 left" in card_of(window, ZOE).text()
 
     # After a reload from the database the same instant gives the same reading.
-    window.sessions.reload()
-    window.tick()
+    window.sessions.mark_stale()
+    tick(qtbot, window)
     assert "Gel working: 38:59 left" in card_of(window, ZOE).text()
     gel = next(e for e in desk.session(session_id).events if e.item_id == "gel_applied")
     assert gel.at == applied
@@ -237,6 +240,7 @@ def test_the_countdown_is_recomputed_from_the_stored_instant_not_counted(
     ],
 )
 def test_the_countdown_stays_right_across_midnight_and_clock_changes(
+    qtbot,
     window: MainWindow,
     desk: Desk,
     nurse: Staff,
@@ -248,8 +252,9 @@ def test_the_countdown_stays_right_across_midnight_and_clock_changes(
     clock.set(applied)
     gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
     clock.set(now)
-    window.tick()
+    tick(qtbot, window)
     assert "Gel working: 30:00 left" in card_of(window, ZOE).text(), label
 
 
@@ -257,20 +262,21 @@ def test_the_countdown_stays_right_across_midnight_and_clock_changes(
 
 
 def test_each_alert_is_raised_once_at_its_instant_and_shown_on_every_page(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
 ) -> None:
     applied = clock.now()
     session_id = gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
 
     clock.set(applied + timedelta(minutes=59, seconds=59))
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == []
     assert announcer.announced == []
     assert "Gel working: 00:01 left" in card_of(window, ZOE).text()
 
     clock.set(applied + timedelta(minutes=60))
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == [READY_ZOE]
     assert announced(announcer) == [(session_id, AlertKind.READY)]
     assert announcer.announced[0].message == READY_ZOE
@@ -278,22 +284,22 @@ def test_each_alert_is_raised_once_at_its_instant_and_shown_on_every_page(
 
     for _ in range(3):
         clock.advance(seconds=20)
-        window.tick()
+        tick(qtbot, window)
     window.signals.session_changed.emit(session_id)  # a reload from the database is not a new alert
-    window.tick()
+    tick(qtbot, window)
     assert announced(announcer) == [(session_id, AlertKind.READY)]
     assert banner(window) == [READY_ZOE]
 
     clock.set(applied + timedelta(minutes=89, seconds=59))
-    window.tick()
+    tick(qtbot, window)
     assert len(announcer.announced) == 1
     clock.set(applied + timedelta(minutes=90))
-    window.tick()
+    tick(qtbot, window)
     assert announced(announcer) == [(session_id, AlertKind.READY), (session_id, AlertKind.REMOVE_NOW)]
     assert banner(window) == [REMOVE_ZOE]  # 'ready' is no longer news once the gel must come off
     assert "Remove the gel now" in card_of(window, ZOE).text()
-    window.tick()
-    window.tick()
+    tick(qtbot, window)
+    tick(qtbot, window)
     assert len(announcer.announced) == 2
 
     # The banner is above every page: the checklist too, and it keeps ticking there.
@@ -301,24 +307,25 @@ def test_each_alert_is_raised_once_at_its_instant_and_shown_on_every_page(
     assert on_screen(window, window.checklist_page)
     assert banner(window) == [REMOVE_ZOE]
     clock.advance(seconds=5)
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == [REMOVE_ZOE]
     assert len(announcer.announced) == 2
     assert find(window, QPushButton, f"Acknowledge: {REMOVE_ZOE}").isVisible()
 
 
 def test_the_banner_names_each_patient_whose_alert_is_due(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
 ) -> None:
     first = gel_on(desk, nurse, 1)
     clock.advance(minutes=5)
     second = gel_on(desk, nurse, 2, "Siân", "Pritchard")
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=56)  # Zoë at 61 minutes, Siân at 56
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == [READY_ZOE]
     clock.advance(minutes=4)
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == [READY_ZOE, "Siân Pritchard: the gel has worked. Ready for the laser room."]
     assert announced(announcer) == [(first, AlertKind.READY), (second, AlertKind.READY)]
 
@@ -336,8 +343,9 @@ def test_acknowledging_removes_the_line_and_records_who_and_when(
 ) -> None:
     session_id = gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=60, seconds=30)
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == [READY_ZOE]
     events_before = len(desk.session(session_id).events)
 
@@ -361,12 +369,12 @@ def test_acknowledging_removes_the_line_and_records_who_and_when(
 
     for _ in range(3):
         clock.advance(minutes=5)
-        window.tick()
+        tick(qtbot, window)
     assert banner(window) == []
     assert announced(announcer) == [(session_id, AlertKind.READY)]
 
     clock.advance(minutes=15)  # 90 min 42 s: remove-now is a new alert, the ready one stays answered
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == [REMOVE_ZOE]
     assert announced(announcer) == [(session_id, AlertKind.READY), (session_id, AlertKind.REMOVE_NOW)]
 
@@ -376,8 +384,9 @@ def test_acknowledging_with_nobody_at_the_desk_asks_who_and_stores_nothing(
 ) -> None:
     session_id = gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=61)
-    window.tick()
+    tick(qtbot, window)
     window.staff = None
     events_before = desk.session(session_id).events
 
@@ -387,7 +396,7 @@ def test_acknowledging_with_nobody_at_the_desk_asks_who_and_stores_nothing(
     assert window.alert_message.text() == "Choose who you are first, then acknowledge the alert."
     assert desk.session(session_id).events == events_before
     assert banner(window) == [READY_ZOE]
-    window.tick()
+    tick(qtbot, window)
     assert banner(window) == [READY_ZOE]
 
 
@@ -397,35 +406,38 @@ def test_with_nobody_at_the_desk_the_banner_names_the_patient_briefly_and_asks_f
     session_id = gel_on(desk, nurse, 1)
     window.signals.session_changed.emit(session_id)
     clock.advance(minutes=61)
-    window.tick()
+    tick(qtbot, window)
     assert window.staff is None  # the sign-in page: the banner is there too, first name only
     assert banner(window) == [READY_ZOE_BRIEFLY]
     assert not [b for b in window.banner.findChildren(QPushButton) if b.isVisible()], "nobody to acknowledge"
 
     window.set_staff(nurse)
+
+    settle(qtbot)
     assert banner(window) == [READY_ZOE]
     click(qtbot, window, f"Acknowledge: {READY_ZOE}")
     assert banner(window) == []
 
 
 def test_a_busy_database_warning_goes_when_the_database_answers_again(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
 
     def busy() -> bool:
         raise DomainError("The database is busy: another desk is saving. Try again in a moment.")
 
     desk.changed_elsewhere = busy  # type: ignore[method-assign]
     clock.advance(minutes=1)
-    window.tick()
+    tick(qtbot, window)
     assert window.alert_message.isVisible()
     assert "Gel working: 59:00 left" in card_of(window, ZOE).text()  # the countdown goes on meanwhile
     del desk.changed_elsewhere  # the other desk has finished saving
 
     clock.advance(seconds=1)
-    window.tick()
+    tick(qtbot, window)
     assert "Gel working: 58:59 left" in card_of(window, ZOE).text()
     assert not window.alert_message.isVisible(), f"still shown: {window.alert_message.text()!r}"
 
@@ -444,8 +456,9 @@ def test_alerts_that_fell_due_while_the_app_was_closed_are_raised_at_once(
     applied = clock.now()
     session_id = gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=10)
-    window.tick()
+    tick(qtbot, window)
     assert announcer.announced == []
     window.close()  # the app is closed ...
 
@@ -455,48 +468,51 @@ def test_alerts_that_fell_due_while_the_app_was_closed_are_raised_at_once(
     restarted.timer.stop()
     qtbot.addWidget(restarted)
     restarted.show()
-    restarted.tick()
+    tick(qtbot, restarted)
 
     # Only what matters now is raised: the gel must come off ('ready' has gone stale).
     assert announced(again) == [(session_id, AlertKind.REMOVE_NOW)]
     assert banner(restarted) == [REMOVE_ZOE_BRIEFLY]  # on the sign-in page already
-    restarted.tick()
+    tick(qtbot, restarted)
     clock.advance(seconds=30)
-    restarted.tick()
+    tick(qtbot, restarted)
     assert len(again.announced) == 1
     restarted.set_staff(nurse)
-    restarted.tick()
+    settle(qtbot)
+    tick(qtbot, restarted)
     assert "Remove the gel now" in card_of(restarted, ZOE).text()
     assert len(again.announced) == 1
     assert announcer.announced == []  # the closed window said nothing
 
 
 def test_alerts_that_fell_due_while_the_pc_slept_are_all_raised_on_waking(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
 ) -> None:
     session_id = gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=30)
-    window.tick()
+    tick(qtbot, window)
     assert announcer.announced == []
 
     clock.advance(hours=3)  # asleep: no tick for three hours
-    window.tick()
+    tick(qtbot, window)
 
     assert announced(announcer) == [(session_id, AlertKind.REMOVE_NOW)]
     assert banner(window) == [REMOVE_ZOE]
     assert "Remove the gel now" in card_of(window, ZOE).text()
-    window.tick()
+    tick(qtbot, window)
     assert len(announcer.announced) == 1
 
 
 def test_gel_painted_again_brings_a_new_ready_alert_with_its_sound(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
 ) -> None:
     session_id = gel_on(desk, nurse, 1)
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=60)
-    window.tick()
+    tick(qtbot, window)
     assert announced(announcer) == [(session_id, AlertKind.READY)]
     desk.acknowledge_alert(session_id, AlertKind.READY, nurse.id)
 
@@ -505,7 +521,7 @@ def test_gel_painted_again_brings_a_new_ready_alert_with_its_sound(
     desk.tick(session_id, "gel_applied", {}, nurse.id)
     window.signals.session_changed.emit(session_id)
     clock.advance(minutes=60)
-    window.tick()
+    tick(qtbot, window)
 
     assert banner(window) == [READY_ZOE]  # the banner shows it ...
     assert announced(announcer) == [(session_id, AlertKind.READY)] * 2  # ... but it was announced?
@@ -520,15 +536,16 @@ def test_take_over_changes_who_has_the_patient_on_the_card_and_in_the_record(
     session_id = gel_on(desk, clinician, 1)
     own = gel_on(desk, nurse, 2, "Siân", "Pritchard")
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=7)
-    window.tick()
+    tick(qtbot, window)
     assert card_of(window, ZOE).text().endswith("\nWith Dr Clive Doctor")
     take_over = find(window, QPushButton, f"Take over: {ZOE}")
     assert take_over.text() == "Take over"
     assert take_overs(window) == [f"Take over: {ZOE}"]  # not for Siân: the nurse already has her
 
     click(qtbot, window, f"Take over: {ZOE}")
-    window.tick()  # the next second (see the test below for why this is needed)
+    tick(qtbot, window)  # the next second (see the test below for why this is needed)
 
     assert card_of(window, ZOE).text().endswith("\nWith Ann Nurse")
     assert not take_over.isVisible()
@@ -539,7 +556,7 @@ def test_take_over_changes_who_has_the_patient_on_the_card_and_in_the_record(
     assert desk.session(session_id).holder.id == nurse.id
     assert EventKind.HANDOVER not in [e.kind for e in desk.session(own).events]
     clock.advance(seconds=1)
-    window.tick()
+    tick(qtbot, window)
     assert card_of(window, ZOE).text().endswith("\nWith Ann Nurse")
 
 
@@ -548,7 +565,8 @@ def test_take_over_shows_the_new_holder_at_once(
 ) -> None:
     gel_on(desk, clinician, 1)
     window.set_staff(nurse)
-    window.tick()
+    settle(qtbot)
+    tick(qtbot, window)
 
     click(qtbot, window, f"Take over: {ZOE}")
 
@@ -561,7 +579,8 @@ def test_take_over_pressed_after_another_desk_took_the_patient_says_who_has_them
 ) -> None:
     session_id = gel_on(desk, clinician, 1)
     window.set_staff(nurse)
-    window.tick()
+    settle(qtbot)
+    tick(qtbot, window)
     assert card_of(window, ZOE).text().endswith("\nWith Dr Clive Doctor")
     kate = add_member(desk, "Kate Whitmore", "KW", "nurse")
     desk.take_over(session_id, kate.id)  # at the laser-room desk, before this board's next second
@@ -580,7 +599,7 @@ def test_take_over_pressed_after_another_desk_took_the_patient_says_who_has_them
 
 
 def test_twelve_sessions_are_all_on_the_board_least_time_left_first(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, announcer: RecordingAnnouncer
 ) -> None:
     t0 = clock.now()
     # Created latest-gel first, so the board must sort them rather than keep the order of the database.
@@ -588,8 +607,9 @@ def test_twelve_sessions_are_all_on_the_board_least_time_left_first(
         clock.set(t0 + timedelta(minutes=number))
         gel_on(desk, nurse, number + 1, "Patient", f"Number {number + 1:02d}")
     window.set_staff(nurse)
+    settle(qtbot)
     clock.set(t0 + timedelta(minutes=45))
-    window.tick()
+    tick(qtbot, window)
 
     cards = board(window)
     assert len(cards) == 12
@@ -599,7 +619,7 @@ def test_twelve_sessions_are_all_on_the_board_least_time_left_first(
     ]
 
     clock.set(t0 + timedelta(minutes=65, seconds=30))  # the first six have passed the hour
-    window.tick()
+    tick(qtbot, window)
     cards = board(window)
     assert len(cards) == 12
     assert [card.split(", ")[1].split(" · ")[0] for card in cards] == ["Ready for the laser room"] * 6 + [
@@ -629,7 +649,8 @@ def keyboard_board(
     clock.advance(minutes=5)
     second = gel_on(desk, nurse, 2, "Siân", "Pritchard")
     window.set_staff(nurse)
-    window.tick()
+    settle(qtbot)
+    tick(qtbot, window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=1000)
     return [first, second]
@@ -686,7 +707,7 @@ def test_the_demo_opens_on_a_board_with_its_three_sessions_counting_down(
         qtbot.addWidget(window)
         window.show()
         window.set_staff(window.desk.list_staff()[0])
-        window.tick()
+        tick(qtbot, window)
 
         cards = board(window)
         assert len(cards) == 3, cards
@@ -708,7 +729,7 @@ def test_the_demo_opens_on_a_board_with_its_three_sessions_counting_down(
         ready_name = cards[0].split(" · ")[0]
         assert banner(window) == [f"{ready_name}: the gel has worked. Ready for the laser room."]
         assert chimes == ["chime"]  # the real announcer played the sound once, for the ready patient
-        window.tick()
+        tick(qtbot, window)
         assert chimes == ["chime"]
     finally:
         window.timer.stop()

@@ -34,7 +34,7 @@ from desk_app.ui.home_page import CONFIRM_START
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
 from tests.gui.front_desk import choose_patient
-from tests.gui.nurse import click, find, open_dialog, type_text
+from tests.gui.nurse import click, find, open_dialog, settle, type_text
 from tests.support.lasers import register_test_laser
 from tests.support.walk import ANAESTHETIC, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
@@ -102,8 +102,9 @@ ALWAYS_IN_VIEW = {
 }
 
 
-def opened(window: MainWindow, clinic: Clinic, nurse: Staff, page: str) -> QWidget:
+def opened(qtbot, window: MainWindow, clinic: Clinic, nurse: Staff, page: str) -> QWidget:
     window.set_staff(nurse)
+    settle(qtbot)
     shown = PAGES[page](window, clinic)
     QApplication.processEvents()
     return shown
@@ -166,6 +167,7 @@ def test_no_patient_is_chosen_and_a_session_starts_only_once_the_nurse_confirms_
     _patient(desk, nurse, 1, "Callum", "McKenzie")
     _patient(desk, nurse, 2, "Siân", "Pritchard")
     window.set_staff(nurse)
+    settle(qtbot)
     activate(qtbot, window)
     results = find(window, QListWidget, "Patients found")
     start = find(window, QPushButton, "Start session")
@@ -213,6 +215,7 @@ def test_the_confirmation_shows_the_patient_as_stored_now_not_as_found(
     patient against what is on record, not against the list's old line."""
     patient_id = _patient(desk, nurse, 2, "Siân", "Pritchard")
     window.set_staff(nurse)
+    settle(qtbot)
     results = find(window, QListWidget, "Patients found")
     results.setCurrentRow(0)
     desk.update_patient(patient_id, {"date_of_birth": "1990-03-02"}, nurse.id)  # as from another desk
@@ -228,7 +231,7 @@ def test_each_page_fits_a_small_screen_and_every_word_is_heard(
 ) -> None:
     """Each page in turn (one clinic for all four: it is the costly part of the test)."""
     for page in PAGES:
-        shown = opened(window, clinic, nurse, page)
+        shown = opened(qtbot, window, clinic, nurse, page)
         assert unheard(shown) == [], page
 
         # The page alone at the size it is given on the smallest screen with four alerts.
@@ -246,9 +249,9 @@ def test_each_page_fits_a_small_screen_and_every_word_is_heard(
 
 
 def test_the_board_says_times_in_words_and_each_phase_in_words(
-    window: MainWindow, clinic: Clinic, nurse: Staff
+    qtbot, window: MainWindow, clinic: Clinic, nurse: Staff
 ) -> None:
-    board = opened(window, clinic, nurse, "board")
+    board = opened(qtbot, window, clinic, nurse, "board")
     cards = [b.accessibleName() for b in board.findChildren(QPushButton) if b.objectName() == "sessionCard"]
     wheres = sorted(card.split(", ")[1] for card in cards)
     assert wheres == [
@@ -285,7 +288,7 @@ def card_or_control(widget: QWidget) -> str:
 def test_tab_goes_through_the_board_in_reading_order(
     qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff
 ) -> None:
-    board = opened(window, clinic, nurse, "board")
+    board = opened(qtbot, window, clinic, nurse, "board")
     activate(qtbot, window)
     check = find(board, QPushButton, f"Do the pre-use check: {LASER_NAME}")
     walked = [card_or_control(w) for w in walk_in(qtbot, board, check)]
@@ -311,7 +314,7 @@ def test_tab_goes_through_the_board_in_reading_order(
 def test_tab_goes_through_a_patient_page_in_reading_order(
     qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff
 ) -> None:
-    page = opened(window, clinic, nurse, "patient")
+    page = opened(qtbot, window, clinic, nurse, "patient")
     activate(qtbot, window)
     table = find(page, QAbstractItemView, "Sessions of this patient")
     walked = [control_name(w) for w in walk_in(qtbot, page, table)]
@@ -339,7 +342,7 @@ def test_tab_goes_through_a_patient_page_in_reading_order(
 def test_tab_goes_through_the_lists_in_reading_order(
     qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff, page: str, start: str, order: list[str]
 ) -> None:
-    shown = opened(window, clinic, nurse, page)
+    shown = opened(qtbot, window, clinic, nurse, page)
     activate(qtbot, window)
     first = next(w for w in shown.findChildren(QWidget) if w.accessibleName() == start)
     assert [control_name(w) for w in walk_in(qtbot, shown, first)] == [start, *order]
@@ -348,7 +351,7 @@ def test_tab_goes_through_the_lists_in_reading_order(
 def test_a_saved_registration_says_so_in_green_not_as_an_error(
     qtbot: QtBot, window: MainWindow, clinic: Clinic, nurse: Staff
 ) -> None:
-    page = opened(window, clinic, nurse, "patient")
+    page = opened(qtbot, window, clinic, nurse, "patient")
     phone = find(page, QLineEdit, "Phone")
     phone.clear()
     type_text(phone, "07700 900123")
@@ -365,7 +368,7 @@ def test_forget_leaves_no_patient_name_on_the_page_and_opening_it_shows_them_aga
 ) -> None:
     """Each page in turn, as the lock forgets them all."""
     for page in PAGES:
-        shown = opened(window, clinic, nurse, page)
+        shown = opened(qtbot, window, clinic, nurse, page)
         # Just before the lock: a search typed, and a dialog that names the patient left open.
         if page == "board":
             type_text(find(shown, QLineEdit, "Search patients"), "McK")

@@ -40,6 +40,7 @@ from tests.gui.nurse import (
     find,
     open_dialog,
     open_pause_point,
+    settle,
     type_into,
     type_text,
     visible_texts,
@@ -63,9 +64,10 @@ def start_session(
     return desk.start_session(patient.id, staff.id).id
 
 
-def show(window: MainWindow, staff: Staff, session_id: int) -> None:
+def show(qtbot, window: MainWindow, staff: Staff, session_id: int) -> None:
     """The window opened on a session, as after clicking its card on the board."""
     window.set_staff(staff)
+    settle(qtbot)
     window.show_session(session_id)
 
 
@@ -112,7 +114,7 @@ def test_correcting_a_tick_needs_a_reason_and_keeps_the_original_tick(
 ) -> None:
     session_id = start_session(desk, nurse)
     desk.tick(session_id, "identity", SIGN_IN["identity"], nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     assert status(window, IDENTITY) == "✓ Done 09:00 · AN"
 
     clock.advance(minutes=5)
@@ -177,7 +179,7 @@ def test_notes_on_an_item_and_on_the_session(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
     session_id = start_session(desk, nurse)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     consent = "Consent form signed"
     clock.advance(minutes=2)
 
@@ -240,7 +242,7 @@ def test_abort_needs_a_reason_then_shows_the_summary_and_leaves_the_board(
     session_id = start_session(desk, nurse)
     other_id = start_session(desk, nurse, "AZ-00002", "Siân", "Nuñez")
     desk.tick(session_id, "identity", SIGN_IN["identity"], nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     clock.advance(minutes=3)
 
     click(qtbot, window, "Stop treatment…")
@@ -294,7 +296,7 @@ def test_a_nurse_cannot_override_without_choosing_a_clinician(
         {"identity": SIGN_IN["identity"], "consent": SIGN_IN["consent"], "skin_type": {"fitzpatrick": "V"}},
         nurse.id,
     )
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     assert status(window, SKIN_TYPE) == "⚠ Needs a clinician's decision"
 
     click(qtbot, window, f"Override: {SKIN_TYPE}")
@@ -322,7 +324,7 @@ def test_a_clinician_ends_the_gel_wait_early_with_a_reason(
     session_id = start_session(desk, nurse)
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)  # gel applied at 09:00
     clock.advance(minutes=20)
-    show(window, clinician, session_id)
+    show(qtbot, window, clinician, session_id)
     assert described_text(window, "Gel countdown") == "40:00"
     assert status(window, "Gel working") == "Waiting"
 
@@ -370,7 +372,7 @@ def test_countdown_across_the_spring_clock_change(
     before_gel = {key: value for key, value in ANAESTHETIC.items() if key != "gel_applied"}
     tick_all(desk, session_id, {**SIGN_IN, **before_gel}, nurse.id)
     clock.set(datetime(2026, 3, 29, 0, 30, tzinfo=UTC))  # 00:30 GMT
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
 
     click(qtbot, window, "Confirm: Gel applied: start the countdown")
     assert status(window, "Gel applied: start the countdown") == "✓ Done 00:30 · AN"
@@ -399,7 +401,7 @@ def test_remove_the_gel_now_at_ninety_minutes(
 ) -> None:
     session_id = start_session(desk, nurse)
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)  # gel applied at 09:00
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
 
     clock.advance(minutes=89, seconds=59)
     window.checklist_page.refresh()
@@ -451,6 +453,7 @@ def test_registering_a_patient_with_bad_input_adds_no_one(
 ) -> None:
     desk.register_patient("Ann", "Existing", "1980-01-01", "AZ-00001", nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
 
     type_into(qtbot, window, "First names", "Zoë")
     type_into(qtbot, window, "Surname", family)
@@ -473,6 +476,7 @@ def test_a_second_session_for_a_patient_offers_to_open_the_one_in_progress(
     running_id = start_session(desk, nurse)
     desk.tick(running_id, "identity", SIGN_IN["identity"], nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     assert not [
         b for b in window.findChildren(QPushButton) if b.isVisible() and "session in progress" in b.text()
     ]
@@ -496,6 +500,7 @@ def test_the_session_in_progress_offer_goes_when_another_patient_is_chosen(
     start_session(desk, nurse)
     desk.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00002", nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     type_into(qtbot, window, "Search patients", "AZ-00001")
     start_session_for(qtbot, window, "AZ-00001")
     assert "Zoë O'Brien already has a session in progress." in visible_texts(window.home_page)
@@ -520,7 +525,7 @@ def test_a_laser_setting_outside_the_clinic_limits_needs_a_clinicians_override(
     at_laser(desk, clock, session_id, nurse)
     others = {key: value for key, value in LASER.items() if key != "fractional_pass"}
     tick_all(desk, session_id, others, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
 
     fractional = card(window, "Fractional pass")
     type_into(qtbot, fractional, "Energy per pulse", "80")
@@ -571,7 +576,7 @@ def test_a_pass_on_an_area_not_painted_with_gel_shows_the_risk_and_needs_a_clini
     session_id = start_session(desk, nurse)
     at_laser(desk, clock, session_id, nurse)
     tick_all(desk, session_id, {"fractional_pass": LASER["fractional_pass"]}, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     beam_label = "Full-beam pass, 7 mm beam"
 
     beam = card(window, beam_label)
@@ -615,7 +620,7 @@ def test_laser_settings_are_prefilled_from_the_last_signed_out_session(
     clock.advance(days=21)
     today = desk.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, today, nurse)
-    show(window, nurse, today)
+    show(qtbot, window, nurse, today)
 
     fractional = card(window, "Fractional pass")
     assert find(fractional, QComboBox, "Laser device").currentText() == TEST_LASER_VALUE["name"]

@@ -15,7 +15,7 @@ from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import activate, control_name, fully_visible
-from tests.gui.nurse import card, click, find, open_dialog, type_text
+from tests.gui.nurse import card, click, find, open_dialog, settle, type_text
 from tests.gui.test_keyboard_and_names import start_session
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
@@ -57,6 +57,7 @@ def opened(qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, done: dic
     if done:
         tick_all(desk, session_id, done, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     activate(qtbot, window)
     window.show_session(session_id)
     return session_id
@@ -192,6 +193,7 @@ def at_time_out(qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     window.set_staff(nurse)
+    settle(qtbot)
     activate(qtbot, window)
     window.show_session(session_id)
     assert focused() == f"Confirm: {READ_BACK}"

@@ -29,6 +29,7 @@ from tests.gui.nurse import (
     open_dialog,
     open_pause_point,
     pause_point_button,
+    tick,
     type_into,
     visible_texts,
     write_in_dialog,
@@ -125,7 +126,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     clock.advance(minutes=60)
     rest = {key: values for key, values in TIME_OUT.items() if key != "anaesthetic_toxicity"}
     tick_all(desk, session_id, rest, nurse.id)
-    show(window, clinician, session_id)  # even a clinician at the desk gets no override
+    show(qtbot, window, clinician, session_id)  # even a clinician at the desk gets no override
 
     toxicity = card(window, TOXICITY)
     choose(qtbot, toxicity, {question: "No" for question in TOXICITY_QUESTIONS} | {"Metallic taste": "Yes"})
@@ -142,7 +143,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     # Everyone at the board sees it too.
     click(qtbot, window, "Back to board")
     assert "\nSTOP: Metallic taste: no laser, call the clinician now\n" in board_cards(window)[0]
-    show(window, clinician, session_id)
+    show(qtbot, window, clinician, session_id)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the last page's buttons
 
     open_pause_point(qtbot, window, "Laser")
@@ -153,7 +154,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
 
     # The nurse at the desk cannot undo the answers: only a clinician who has seen the patient
     # clears the stop, with their PIN.
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     open_pause_point(qtbot, window, "Time-out")
     assert not offers(window, f"Undo tick: {TOXICITY}")
@@ -208,7 +209,7 @@ def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_advers
 ) -> None:
     session_id = desk.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, session_id, nurse)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     open_pause_point(qtbot, window, "Time-out")
     click(qtbot, window, f"Undo tick: {TOXICITY}")  # before any pass the answers may still be undone
     dialog = open_dialog()
@@ -230,11 +231,13 @@ def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_advers
 
 
 @pytest.fixture
-def at_anaesthetic(window: MainWindow, desk: Desk, patient: Patient, nurse: Staff, clinician: Staff) -> int:
+def at_anaesthetic(
+    qtbot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff, clinician: Staff
+) -> int:
     """Sign-in done; the clinician at the desk, at the anaesthetic."""
     session_id = desk.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, SIGN_IN, nurse.id)
-    show(window, clinician, session_id)
+    show(qtbot, window, clinician, session_id)
     return session_id
 
 
@@ -281,7 +284,7 @@ def test_more_grams_than_the_product_allows_needs_an_override_and_its_time_limit
     session_card = board_cards(window)[0]  # then 'Take over': the session is Ann's
     assert "Ready for the laser room · remove gel by 10:15" in session_card
     clock.advance(minutes=15)
-    window.tick()
+    tick(qtbot, window)
     assert "Remove the gel now: on for 1 h 15 min" in board_cards(window)[0]
 
 
@@ -331,7 +334,7 @@ def test_skin_type_iv_without_a_test_patch_at_a_first_session_is_flagged(
     qtbot: QtBot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
 ) -> None:
     session_id = desk.start_session(patient.id, nurse.id).id
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     skin = card(window, SKIN_TYPE)
     click(qtbot, skin, "Skin type: IV")
     click(qtbot, skin, f"Save: {SKIN_TYPE}")
@@ -349,7 +352,7 @@ def test_a_session_ten_days_after_the_last_flags_the_interval(
     signed_out(desk, clock, patient.id, nurse, "2026-12-23")  # 25/11/2026
     clock.advance(days=10)
     session_id = desk.start_session(patient.id, nurse.id).id
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
 
     assert course_line(window, INTERVAL) == (
         "Session 2. Last session 25/11/2026, 10 days ago. Sooner than 4 weeks after the last session: "
@@ -365,21 +368,23 @@ def test_a_session_ten_days_after_the_last_flags_the_interval(
 
 
 def test_the_first_session_says_so_on_the_interval_check(
-    window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
+    qtbot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
 ) -> None:
-    show(window, nurse, desk.start_session(patient.id, nurse.id).id)
+    show(qtbot, window, nurse, desk.start_session(patient.id, nurse.id).id)
     assert course_line(window, INTERVAL) == "First session"
     assert not described(window, QLabel, f"Course: {INTERVAL}").property("warning")
 
 
 @pytest.fixture
-def at_sign_out(window: MainWindow, desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff) -> int:
+def at_sign_out(
+    qtbot, window: MainWindow, desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff
+) -> int:
     """A first session at the course plan, today 25/11/2026."""
     session_id = desk.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=60)
     tick_all(desk, session_id, BEFORE_SIGN_OUT, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     return session_id
 
 
@@ -406,7 +411,7 @@ def test_at_the_last_planned_session_a_next_date_is_refused_and_extending_needs_
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=60)
     tick_all(desk, session_id, BEFORE_SIGN_OUT, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     plan = card(window, PLAN)
 
     hint = (
@@ -451,10 +456,10 @@ def test_at_the_last_planned_session_a_next_date_is_refused_and_extending_needs_
 
 
 def test_the_allergy_question_shows_the_allergies_registered(
-    window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
+    qtbot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
 ) -> None:
     desk.update_patient(patient.id, {"allergies": "Penicillin\nSticking plasters"}, nurse.id)
-    show(window, nurse, desk.start_session(patient.id, nurse.id).id)
+    show(qtbot, window, nurse, desk.start_session(patient.id, nurse.id).id)
     contraindications = card(window, "Contraindications checked")
     line = "Allergies recorded at registration: Penicillin; Sticking plasters"
     assert line in visible_texts(contraindications)

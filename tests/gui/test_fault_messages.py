@@ -28,7 +28,9 @@ from tests.gui.nurse import (
     described_text,
     find,
     open_dialog,
+    settle,
     sign_in,
+    tick,
     type_into,
     visible_texts,
 )
@@ -67,6 +69,7 @@ def test_a_tick_that_cannot_be_saved_stays_to_do_and_says_why(
 ) -> None:
     session_id = start_zoe(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     status_before = described_text(window, f"Status of {IDENTITY}")
     click(qtbot, window, "Second identifier checked: Date of birth")
@@ -74,7 +77,7 @@ def test_a_tick_that_cannot_be_saved_stays_to_do_and_says_why(
 
     with DiskFault(problem).injected(db):
         click(qtbot, window, f"Confirm: {IDENTITY}")
-        window.tick()  # a second goes by: the window runs on, and reads what is stored
+        tick(qtbot, window)  # a second goes by: the window runs on, and reads what is stored
     assert not_saved(visible_texts(card(window, IDENTITY)), problem)
     assert described_text(window, f"Status of {IDENTITY}") == status_before
     assert "Done" not in status_before
@@ -93,6 +96,7 @@ def test_a_tick_while_another_desk_holds_the_database_too_long_is_not_saved(
 ) -> None:
     session_id = start_zoe(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     click(qtbot, window, "Second identifier checked: Date of birth")
 
@@ -112,6 +116,7 @@ def test_a_registration_that_cannot_be_saved_keeps_the_form_and_registers_no_one
     qtbot: QtBot, window: MainWindow, desk: Desk, db: Database, db_path: Path, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     type_into(qtbot, window, "First names", "Zoë")
     type_into(qtbot, window, "Surname", "O'Brien")
     type_into(qtbot, window, "Date of birth", "03/02/1990")
@@ -141,6 +146,7 @@ def test_a_note_that_cannot_be_saved_keeps_its_dialog_open_with_the_text(
 ) -> None:
     session_id = start_zoe(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     click(qtbot, window, "Note on session…")
     dialog = open_dialog()
@@ -176,8 +182,9 @@ def test_an_acknowledgement_that_cannot_be_saved_leaves_the_alert_up(
     session_id = start_zoe(desk, nurse)
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=61)
-    window.tick()
+    tick(qtbot, window)
     button = f"Acknowledge: {READY_ZOE}"
     assert find(window, QLabel, READY_ZOE).isVisible()
     events_before = desk.session(session_id).events
@@ -186,7 +193,7 @@ def test_an_acknowledgement_that_cannot_be_saved_leaves_the_alert_up(
     with DiskFault(DISK_FULL).injected(db):
         click(qtbot, window, button)
         clock.advance(seconds=1)
-        window.tick()
+        tick(qtbot, window)
     assert window.alert_message.isVisible()
     assert not_saved(window.alert_message.text(), DISK_FULL)
     assert find(window, QLabel, READY_ZOE).isVisible()  # still due: nobody has acknowledged it
@@ -215,6 +222,7 @@ def test_a_pdf_whose_export_cannot_be_logged_is_not_written(
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
@@ -261,6 +269,7 @@ def test_a_screen_lock_that_cannot_be_recorded_still_locks_and_says_so(
     qtbot: QtBot, window: MainWindow, desk: Desk, db: Database, db_path: Path, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     before = committed_rows(db_path)
 
     with DiskFault(DISK_FULL).injected(db):
@@ -275,6 +284,7 @@ def test_a_sign_out_that_cannot_be_recorded_still_signs_out_and_says_so(
     qtbot: QtBot, window: MainWindow, desk: Desk, db: Database, db_path: Path, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     before = committed_rows(db_path)
 
     with DiskFault(DISK_FULL).injected(db):

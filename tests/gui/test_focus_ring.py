@@ -23,6 +23,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import activate, control_name
+from tests.gui.nurse import settle
 from tests.gui.test_keyboard_and_names import start_session
 from tests.support.walk import SIGN_IN, tick_all
 
@@ -91,6 +92,7 @@ def test_every_control_shows_a_ring_where_the_keyboard_is(
 ) -> None:
     session_id = start_session(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     activate(qtbot, window)
     if page.startswith("session"):
         if page.endswith("anaesthetic"):

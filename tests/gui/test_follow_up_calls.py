@@ -16,7 +16,7 @@ from desk_app.store.errors import StoreUnavailable
 from desk_app.ui.formatting import local_date_time
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import START
-from tests.gui.nurse import click, find, open_dialog, type_into, visible_texts
+from tests.gui.nurse import click, find, open_dialog, settle, type_into, visible_texts
 from tests.gui.test_patient_screens import open_patient_page
 from tests.support.walk import signed_out_session
 
@@ -37,6 +37,7 @@ def test_the_calls_due_list_who_was_called_and_a_call_is_recorded_from_the_list(
     signed_out_session(desk, clock, ann.id, nurse)
     clock.set(START + timedelta(days=2, hours=1))
     window.set_staff(nurse)
+    settle(qtbot)
     QApplication.processEvents()
     assert window.follow_up_action.shortcut().toString() == "Ctrl+Shift+F"
     assert window.staff_label.isVisible()
@@ -70,6 +71,7 @@ def test_a_patient_not_called_in_time_is_listed_as_overdue_until_called(
     signed_out_session(desk, clock, zoe.id, nurse)
     clock.set(START + timedelta(days=6, hours=1))  # the calls were due on days 2 and 3
     window.set_staff(nurse)
+    settle(qtbot)
     click(qtbot, window, "Follow-up calls")
     table = find(window, QTableView, "Follow-up calls due")
     assert cells(table, 0)[1] == "Zoë O'Brien" and cells(table, 0)[6] == "Overdue: not called yet"
@@ -141,6 +143,7 @@ def test_when_the_calls_cannot_be_read_no_call_can_be_recorded(
     signed_out_session(desk, clock, zoe.id, nurse)
     clock.set(START + timedelta(days=2, hours=1))
     window.set_staff(nurse)
+    settle(qtbot)
     click(qtbot, window, "Follow-up calls")
     record = find(window, QAbstractButton, "Record call…")
     assert record.isEnabled()

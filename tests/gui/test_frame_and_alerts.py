@@ -21,6 +21,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.help_sheet import HelpSheet
 from desk_app.ui.main_window import ACKNOWLEDGE_KEYS, MainWindow
 from tests.gui.a11y import SMALL_SCREENS, activate, heard, shrink_to, unheard
+from tests.gui.nurse import settle, tick
 from tests.gui.test_board_and_alerts import flush, gel_on
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ PATIENTS = (
 )
 
 
-def four_alerts(window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock) -> list[int]:
+def four_alerts(qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock) -> list[int]:
     """Four sessions whose alerts are due, the nurse at the desk; their ids, first gel first."""
     start = clock.now()
     sessions = []
@@ -41,8 +42,9 @@ def four_alerts(window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
         clock.set(start + timedelta(minutes=minutes))
         sessions.append(gel_on(desk, nurse, number, given, family))
     window.set_staff(nurse)
+    settle(qtbot)
     clock.set(start + timedelta(minutes=95))
-    window.tick()
+    tick(qtbot, window)
     flush()
     return sessions
 
@@ -53,9 +55,9 @@ def alert_lines(window: MainWindow) -> list[QLabel]:
 
 
 def test_alerts_come_most_urgent_first_each_in_its_tone_with_its_own_acknowledge_beside_it(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    four_alerts(window, desk, nurse, clock)
+    four_alerts(qtbot, window, desk, nurse, clock)
 
     lines = alert_lines(window)
     assert [label.text().split(":")[0] for label in lines] == [
@@ -76,11 +78,11 @@ def test_alerts_come_most_urgent_first_each_in_its_tone_with_its_own_acknowledge
 
 
 def test_with_four_alerts_the_chrome_above_the_pages_stays_under_200_px_and_the_alerts_scroll(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     """Tool bar, demo line and three alert lines in view: 200 px at most. A message line more (a busy
     database) takes one line more: the pages still have the 380 px of a 1280x641 window."""
-    four_alerts(window, desk, nurse, clock)
+    four_alerts(qtbot, window, desk, nurse, clock)
     window.demo_label.setVisible(True)  # as on a demo database
     QApplication.processEvents()
 
@@ -96,7 +98,7 @@ def test_with_four_alerts_the_chrome_above_the_pages_stays_under_200_px_and_the_
 def test_the_acknowledge_key_answers_the_top_alert_and_records_who(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    sessions = four_alerts(window, desk, nurse, clock)
+    sessions = four_alerts(qtbot, window, desk, nurse, clock)
     activate(qtbot, window)
 
     assert isinstance(QApplication.focusWidget(), QLineEdit), (
@@ -123,7 +125,7 @@ def test_the_acknowledge_key_answers_the_top_alert_and_records_who(
 def test_acknowledged_by_keyboard_the_keyboard_goes_to_the_next_alert(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    four_alerts(window, desk, nurse, clock)
+    four_alerts(qtbot, window, desk, nurse, clock)
     activate(qtbot, window)
     first = window.banner.findChildren(QPushButton, "acknowledgeButton")[0]
     first.setFocus(Qt.FocusReason.TabFocusReason)
@@ -144,9 +146,9 @@ def test_the_window_opens_at_its_size_on_a_big_screen_and_maximised_on_a_small_o
 
 
 def test_the_window_shrinks_to_either_small_screen_with_four_alerts(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    four_alerts(window, desk, nurse, clock)
+    four_alerts(qtbot, window, desk, nurse, clock)
     for size in SMALL_SCREENS.values():
         shrink_to(window, size)
 
@@ -155,6 +157,7 @@ def test_f1_opens_a_sheet_of_every_key_and_screen_and_esc_closes_it(
     qtbot: QtBot, window: MainWindow, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     activate(qtbot, window)
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_F1)
     sheets = [w for w in QApplication.topLevelWidgets() if isinstance(w, HelpSheet) and w.isVisible()]

@@ -41,6 +41,7 @@ from tests.gui.nurse import (
     find,
     open_dialog,
     pause_point_button,
+    settle,
     type_text,
 )
 from tests.support.people import add_member, administrator
@@ -121,6 +122,7 @@ def each_pause_point_unlocked(
     fields and buttons are on screen and enabled). Yields the pause point's title."""
     session_id = start_session(desk, staff)
     window.set_staff(staff)
+    settle(qtbot)
     window.show_session(session_id)
     steps = [
         ("Sign-in", {}),
@@ -167,6 +169,7 @@ def test_every_control_is_named_and_reachable_by_tab(
     # The board with a session card, a search result and the 'open the session in progress' offer.
     running = start_session(desk, nurse, "AZ-00009")
     window.set_staff(nurse)
+    settle(qtbot)
     type_text(find(window, QLineEdit, "Search patients"), "AZ-00009")
     start_session_for(qtbot, window, "AZ-00009")
     assert find(window, QPushButton, "Open the session in progress")
@@ -219,6 +222,7 @@ def test_a_nurse_ticks_an_item_and_goes_back_to_the_board_with_the_keyboard_only
 ) -> None:
     session_id = start_session(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=1000)
@@ -263,6 +267,7 @@ def test_a_note_is_written_and_saved_with_the_keyboard_only(
 ) -> None:
     session_id = start_session(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=1000)
@@ -290,6 +295,7 @@ def test_enter_in_the_last_field_registers_the_patient(
     qtbot: QtBot, window: MainWindow, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     for name, text in (
         ("First names", "Zoë"),
         ("Surname", "O'Brien"),
@@ -326,6 +332,7 @@ def test_dialog_buttons_are_big_enough_to_touch(
 ) -> None:
     session_id = start_session(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     click(qtbot, window, "Stop treatment…")
     dialog: QDialog = open_dialog()

@@ -22,7 +22,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import NO_LASER_OPERATOR, MainWindow
-from tests.gui.nurse import click, find, open_dialog, type_into, type_text, visible_texts
+from tests.gui.nurse import click, find, open_dialog, settle, type_into, type_text, visible_texts
 from tests.gui.test_keyboard_and_names import TOUCH, unnamed_or_untabbable, visible_buttons
 from tests.support.people import add_member, authorise_laser_operator
 
@@ -30,8 +30,9 @@ GRANT = "Grant the laser authorisation of Rhiannon Hughes"
 NOT_AUTHORISED = "Not an authorised laser operator"
 
 
-def staff_page_as(window: MainWindow, admin: Staff) -> None:
+def staff_page_as(qtbot, window: MainWindow, admin: Staff) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.staff_action.trigger()
 
 
@@ -58,7 +59,7 @@ def test_an_administrator_grants_laser_authorisation_and_the_staff_page_says_so(
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
     rhiannon = add_member(desk, "Rhiannon Hughes", "RH", "nurse", laser_operator=False)
-    staff_page_as(window, admin)
+    staff_page_as(qtbot, window, admin)
     assert NOT_AUTHORISED in lines(window)
     assert NO_LASER_OPERATOR in lines(window), "nobody holds it: the administrator is told to grant it"
 
@@ -90,7 +91,7 @@ def test_a_refused_grant_says_why_in_the_dialog_and_changes_nothing(
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
     rhiannon = add_member(desk, "Rhiannon Hughes", "RH", "nurse", laser_operator=False)
-    staff_page_as(window, admin)
+    staff_page_as(qtbot, window, admin)
     dialog = grant(qtbot, window, "03/11/2026", "31/02/2027")
     assert "Authorised until is not a real date (for example 31/01/2027)." in lines(dialog)
 
@@ -106,7 +107,7 @@ def test_a_refused_grant_says_why_in_the_dialog_and_changes_nothing(
 def test_an_administrator_withdraws_laser_authorisation_with_a_reason(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
 ) -> None:
-    staff_page_as(window, admin)
+    staff_page_as(qtbot, window, admin)
     click(qtbot, window, "Withdraw the laser authorisation of Ann Nurse")
     dialog = open_dialog()
     qtbot.wait(1)
@@ -129,17 +130,19 @@ def test_an_administrator_withdraws_laser_authorisation_with_a_reason(
 def test_an_expired_authorisation_reads_as_expired_and_the_administrator_is_told_at_sign_in(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, admin: Staff
 ) -> None:
-    staff_page_as(window, admin)
+    staff_page_as(qtbot, window, admin)
     assert NO_LASER_OPERATOR not in lines(window)
     clock.advance(days=366)  # authorised until 25 November 2027, a year from the tests' first day
     window.sign_out_action.trigger()
-    staff_page_as(window, admin)
+    staff_page_as(qtbot, window, admin)
     assert "Laser authorisation expired on 25 November 2027" in lines(window)
     assert find(window, QPushButton, "Renew the laser authorisation of Ann Nurse")
     assert NO_LASER_OPERATOR in lines(window)
     window.set_staff(nurse)
+    settle(qtbot)
     assert NO_LASER_OPERATOR not in lines(window), "an administrator's to do"
     window.set_staff(admin)
+    settle(qtbot)
     assert NO_LASER_OPERATOR in lines(window)
 
     authorise_laser_operator(desk, nurse)  # at another desk, whose write this desk then notices
@@ -147,8 +150,8 @@ def test_an_expired_authorisation_reads_as_expired_and_the_administrator_is_told
     assert NO_LASER_OPERATOR not in lines(window)
 
 
-def test_the_staff_page_says_who_may_do_what(window: MainWindow, admin: Staff) -> None:
-    staff_page_as(window, admin)
+def test_the_staff_page_says_who_may_do_what(qtbot, window: MainWindow, admin: Staff) -> None:
+    staff_page_as(qtbot, window, admin)
     titles = {box.title() for box in window.findChildren(QGroupBox) if box.isVisible()}
     assert {"Who may do what", "Administrator or receptionist", "Nurse", "Clinician"} <= titles
     shown = lines(window)
@@ -160,6 +163,7 @@ def test_the_countersignature_setting_is_saved_with_the_clinic_details(
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.clinic_action.trigger()
     dialog = open_dialog()
     box = find(dialog, QCheckBox, "A clinician countersigns each record")

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find, open_dialog, type_into, type_text, visible_texts
+from tests.gui.nurse import click, find, open_dialog, settle, type_into, type_text, visible_texts
 from tests.gui.test_keyboard_and_names import TOUCH, unnamed_or_untabbable, visible_buttons
 from tests.unit.test_devices import ERBIUM
 
@@ -26,6 +26,7 @@ DETAILS = {
 
 def devices_page(qtbot: QtBot, window: MainWindow, admin: Staff) -> QTableWidget:
     window.set_staff(admin)
+    settle(qtbot)
     window.devices_action.trigger()
     qtbot.wait(1)  # real sizes
     return find(window, QTableWidget, "Laser devices")
@@ -50,6 +51,7 @@ def test_an_administrator_registers_a_laser_and_is_told_in_the_dialog_what_is_mi
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     assert not window.devices_action.isVisible(), "an administrator's page"
     table = devices_page(qtbot, window, admin)
     assert table.rowCount() == 0

@@ -23,7 +23,7 @@ from desk_app.store.laser_register import EXPORTED
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.register_page import EDITED, NOT_ALLOWED, LaserRegisterPage
-from tests.gui.nurse import click, find, type_into
+from tests.gui.nurse import click, find, settle, type_into
 from tests.reports.pdf_text import pdf_pages
 from tests.support.laser_register import SECOND_LASER_SERIAL, treated
 from tests.support.lasers import laser_ready, register_test_laser
@@ -109,6 +109,7 @@ def test_a_file_that_exists_is_kept_unless_the_operator_says_replace(
 ) -> None:
     treat_two(desk, clock, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.register_action.trigger()
     page = window.register_page
     target = tmp_path / "register.csv"
@@ -132,6 +133,7 @@ def test_bad_days_are_said_and_nothing_is_listed(
 ) -> None:
     treat_two(desk, clock, nurse)
     window.set_staff(admin)
+    settle(qtbot)
     window.register_action.trigger()
     page = window.register_page
     type_into(qtbot, page, "From", "30/11/2026")
@@ -148,6 +150,7 @@ def test_a_nurse_who_is_not_a_laser_operator_is_not_offered_the_register(
 ) -> None:
     trainee = add_member(desk, "Tess Trainee", "TT", "nurse", laser_operator=False)
     window.set_staff(trainee)
+    settle(qtbot)
     assert not window.register_action.isVisible() and not window.admin_tool.isVisible()
     window.show_register()  # the shortcut, say: nothing opens
     assert window.stack.currentWidget() is not window.register_page
@@ -163,6 +166,7 @@ def test_days_typed_since_show_are_listed_before_anything_is_saved(
 ) -> None:
     treat_two(desk, clock, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.register_action.trigger()
     page = window.register_page
     assert page.model.rowCount() == 2 and f"Times in {zone_text(2026)}." in page.summary.text()
@@ -185,6 +189,7 @@ def test_a_year_far_away_is_refused_in_words(
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.register_action.trigger()
     page = window.register_page
     for from_text, to_text in (("31/12/9999", "31/12/9999"), ("01/01/0001", "02/01/0001")):
@@ -196,11 +201,12 @@ def test_a_year_far_away_is_refused_in_words(
 
 
 def test_an_administrator_keeps_the_register_when_the_read_at_sign_in_fails(
-    window: MainWindow, desk: Desk, admin: Staff, monkeypatch: pytest.MonkeyPatch
+    qtbot, window: MainWindow, desk: Desk, admin: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def busy(_staff_id: int) -> bool:
         raise StoreUnavailable("The database is busy.")
 
     monkeypatch.setattr(desk, "may_read_register", busy)
     window.set_staff(admin)
+    settle(qtbot)
     assert window.register_action.isVisible() and window.admin_tool.isVisible()

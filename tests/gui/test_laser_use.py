@@ -27,7 +27,7 @@ from desk_app.domain.procedure import Procedure
 from desk_app.store.desk import Desk
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import card, click, find, open_dialog, type_into, type_text, visible_texts
+from tests.gui.nurse import card, click, find, open_dialog, settle, tick, type_into, type_text, visible_texts
 from tests.gui.test_checklist_actions import show, start_session, status
 from tests.gui.test_laser_devices import usable_by_anyone
 from tests.support.lasers import TEST_LASER_MARKING, laser_ready, passed_answers, register_test_laser
@@ -91,7 +91,7 @@ def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
     session_id = at_time_out(desk, clock, nurse)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     eyewear = card(window, EYEWEAR)
     assert "No laser is registered: an administrator registers it under Administration ▸ Laser devices" in (
         visible_texts(eyewear)
@@ -152,9 +152,11 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
 ) -> None:
     register_test_laser(desk)
     window.set_staff(admin)
+    settle(qtbot)
     assert "An authorised laser operator does it." in visible_texts(window), "not an administrator"
     assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and "pre-use" in b.text()]
     window.set_staff(nurse)
+    settle(qtbot)
     click(qtbot, window, f"Do the pre-use check: {LASER_NAME}")
     dialog = open_dialog()
     for item in desk.pre_use_checklist.items:
@@ -185,16 +187,19 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
     assert not [b for b in window.findChildren(QAbstractButton) if b.isVisible() and "pre-use" in b.text()]
 
     window.set_staff(admin)
+
+    settle(qtbot)
     window.devices_action.trigger()
     table = find(window, QTableWidget, "Laser devices")
     assert table.item(0, table.columnCount() - 1).text().startswith(out_of_use)
 
 
 def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_without_reopening(
-    window: MainWindow, desk: Desk, clock: ManualClock, admin: Staff, clinician: Staff
+    qtbot, window: MainWindow, desk: Desk, clock: ManualClock, admin: Staff, clinician: Staff
 ) -> None:
     device_id = register_test_laser(desk)
     window.set_staff(admin)
+    settle(qtbot)
     window.devices_action.trigger()
     table = find(window, QTableWidget, "Laser devices")
 
@@ -208,15 +213,16 @@ def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_wit
     assert status_shown().startswith(f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00")
 
     clock.advance(days=1)
-    window.tick()  # the first second of the new day
+    tick(qtbot, window)  # the first second of the new day
     assert status_shown() == "Not checked today"
 
 
 def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tried_again(
-    window: MainWindow, desk: Desk, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     register_test_laser(desk)
     window.set_staff(nurse)
+    settle(qtbot)
     not_checked = f"Not checked today: the {LASER_NAME} needs its pre-use check before use."
     assert not_checked in visible_texts(window)
 
@@ -236,7 +242,7 @@ def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tr
     assert problem in shown
     assert not_checked not in shown, "a line that may be out of date is not left standing"
 
-    window.tick()  # the next second: read again
+    tick(qtbot, window)  # the next second: read again
     shown = visible_texts(window)
     assert problem not in shown
     assert "Not checked today" not in shown
@@ -247,7 +253,7 @@ def test_a_laser_failed_at_another_desk_is_refused_with_the_reason_and_marked_ou
 ) -> None:
     session_id = at_time_out(desk, clock, nurse)
     tick_all(desk, session_id, {"staff_eyewear": TIME_OUT["staff_eyewear"]}, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     fractional = card(window, FRACTIONAL)
     fill_pass(qtbot, fractional)
 
@@ -275,7 +281,7 @@ def test_the_eyewear_marking_follows_the_laser_chosen_and_a_pass_names_a_laser_n
     desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
     register_test_laser(desk, serial_number="SP-2")  # a second erbium laser, not checked today
     session_id = at_time_out(desk, clock, nurse)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
 
     eyewear = card(window, EYEWEAR)
     lasers = laser_list(eyewear)
@@ -313,7 +319,7 @@ def test_an_eyewear_marking_changed_at_another_desk_after_the_card_showed_it_is_
 ) -> None:
     device_id = laser_ready(desk)
     session_id = at_time_out(desk, clock, nurse)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     eyewear = card(window, EYEWEAR)
     assert f"Eyewear marking to check on every pair: {TEST_LASER_MARKING}" in visible_texts(eyewear)
 
@@ -336,7 +342,7 @@ def test_an_eyewear_marking_changed_at_another_desk_after_the_card_showed_it_is_
 
 
 def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_its_place(
-    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
+    qtbot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
 ) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)  # with the test laser
@@ -349,7 +355,7 @@ def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=60)
     tick_all(desk, session_id, {k: v for k, v in TIME_OUT.items() if k != "staff_eyewear"}, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
 
     eyewear = card(window, EYEWEAR)
     lasers = laser_list(eyewear)
@@ -360,7 +366,7 @@ def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_
 
     clock.advance(days=1)
     desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
-    window.tick()  # a new day: the lasers are read again
+    tick(qtbot, window)  # a new day: the lasers are read again
     assert lasers.currentIndex() == -1
     assert find(eyewear, QLabel, f"Last session: {LASER_NAME} — not checked today").isVisible()
 
@@ -374,7 +380,7 @@ def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
     tick_all(desk, session_id, {"staff_eyewear": TIME_OUT["staff_eyewear"]}, nurse.id)
     others = {key: value for key, value in LASER.items() if key != "fractional_pass"}
     tick_all(desk, session_id, others, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
 
     fractional = card(window, FRACTIONAL)
     assert laser_list(fractional).currentText() == f"{LASER_NAME} — service overdue"
@@ -397,7 +403,7 @@ def test_a_laser_with_its_service_overdue_is_flagged_for_a_clinicians_override(
 
 
 def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_second(
-    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+    qtbot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     register_test_laser(desk)
     session_id = at_time_out(desk, clock, nurse)
@@ -409,17 +415,19 @@ def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_sec
         before = len(reads)
         for _ in range(5):
             clock.advance(seconds=1)
-            window.tick()
+            tick(qtbot, window)
         assert len(reads) == before, f"{page} reads the lasers every second"
 
     window.set_staff(nurse)
+
+    settle(qtbot)
     assert len(reads) == 1
     seconds_pass("the board")
     window.show_session(session_id)
     assert len(reads) == 2
     seconds_pass("the checklist")
     clock.advance(days=1)
-    window.tick()
+    tick(qtbot, window)
     assert len(reads) == 3, "a new day: every laser needs a new check"
     assert laser_list(card(window, EYEWEAR)).currentText().endswith("— not checked today")
 

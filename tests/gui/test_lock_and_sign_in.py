@@ -26,7 +26,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
 from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
-from tests.gui.nurse import staff_choice
+from tests.gui.nurse import settle, staff_choice, tick
 from tests.gui.test_frame_and_alerts import PATIENTS, four_alerts
 from tests.support.people import add_member
 
@@ -79,9 +79,9 @@ def leaks(window: MainWindow) -> list[str]:
 
 
 def test_the_locked_window_names_no_patient_in_any_widget_or_on_the_accessibility_bus(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    sessions = four_alerts(window, desk, nurse, clock)
+    sessions = four_alerts(qtbot, window, desk, nurse, clock)
     window.show_patients()
     window.show_patient(desk.session(sessions[0]).patient.id)
     window.show_follow_up_calls()
@@ -111,7 +111,7 @@ def test_switch_staff_hands_the_desk_over_acting_for_nobody_and_leaving_no_recor
     """Between Switch staff and the next PIN, the nurse who stepped away is not at the desk: the
     acknowledge key or an alert's button must not answer an alert in her name, and the pages behind
     the sign-in page keep no patient's name."""
-    sessions = four_alerts(window, desk, nurse, clock)
+    sessions = four_alerts(qtbot, window, desk, nurse, clock)
     window.show_patient(desk.session(sessions[0]).patient.id)
     window.show_home()
     activate(qtbot, window)
@@ -139,6 +139,7 @@ def test_while_switching_the_administrators_keys_act_for_nobody_and_the_idle_loc
     """An administrator hands the desk over: her Staff page, Clinic details and register keys must
     not open in her name for whoever is next, nor the idle lock record a lock of hers."""
     window.set_staff(admin)
+    settle(qtbot)
     window.show_switch()
     activate(qtbot, window)
     for key in (Qt.Key.Key_A, Qt.Key.Key_D, Qt.Key.Key_R):
@@ -149,13 +150,14 @@ def test_while_switching_the_administrators_keys_act_for_nobody_and_the_idle_loc
     assert not window.admin_tool.isVisible()
 
     window.idle.idle_for = lambda: timedelta(hours=1)
-    window.tick()
+    tick(qtbot, window)
     assert not window.locked, "nobody is at the desk to lock out"
 
 
 def test_ctrl_l_locks_from_the_f1_sheet(qtbot: QtBot, window: MainWindow, nurse: Staff) -> None:
     """The F1 sheet is a window of its own, without the main window's keys."""
     window.set_staff(nurse)
+    settle(qtbot)
     activate(qtbot, window)
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_F1)
     sheet = window.help_sheet
@@ -169,7 +171,7 @@ def test_ctrl_l_locks_from_inside_a_dialog_and_the_dialog_goes(
 ) -> None:
     """A modal dialog blocks the window's shortcuts: the lock key must work there too (found over
     AT-SPI: with a note being written, Ctrl+L did nothing and the names stayed on screen)."""
-    sessions = four_alerts(window, desk, nurse, clock)
+    sessions = four_alerts(qtbot, window, desk, nurse, clock)
     window.show_session(sessions[0])
     activate(qtbot, window)
     note = next(b for b in window.checklist_page.footer_buttons if b.text().startswith("Note on session"))
@@ -183,8 +185,9 @@ def test_ctrl_l_locks_from_inside_a_dialog_and_the_dialog_goes(
     assert leaks(window) == []
 
 
-def test_at_the_desk_is_heard_as_it_reads(window: MainWindow, nurse: Staff) -> None:
+def test_at_the_desk_is_heard_as_it_reads(qtbot, window: MainWindow, nurse: Staff) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     assert heard(window.staff_label) == "At the desk: Ann Nurse (AN)"
 
 
@@ -215,6 +218,7 @@ def test_the_lock_screen_tabs_from_your_name_to_your_pin(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     window.lock(idle=False)
     activate(qtbot, window)
     ann = staff_choice(window, "Ann Nurse")
@@ -230,6 +234,7 @@ def test_tab_comes_round_to_the_name_chosen_not_the_first_listed(
     """Found over AT-SPI: from 'Use my password instead', Tab went to the first name listed, not to
     the one chosen; the names are one Tab stop, at the name chosen (arrows move among them)."""
     window.set_staff(clinician)
+    settle(qtbot)
     window.lock(idle=False)
     activate(qtbot, window)
     doctor = staff_choice(window, "Dr Clive Doctor")

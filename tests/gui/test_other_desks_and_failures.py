@@ -17,6 +17,8 @@ from tests.gui.nurse import (
     click,
     described_text,
     find,
+    settle,
+    tick,
     type_into,
 )
 from tests.support.people import PIN
@@ -32,11 +34,12 @@ def test_saving_one_field_does_not_undo_what_another_desk_changed(
 ) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_patient(patient.id)
     type_into(qtbot, window, "Phone", "07700 900123")  # the nurse starts typing here ...
     with sqlite3.connect(db_path) as other:  # ... while the laser room records an allergy
         other.execute("UPDATE patient SET allergies = 'Lidocaine' WHERE id = ?", (patient.id,))
-    window.tick()
+    tick(qtbot, window)
     click(qtbot, window, "Save changes")
     saved = desk.patient(patient.id)
     assert (saved.phone, saved.allergies) == ("07700 900123", "Lidocaine")
@@ -59,12 +62,13 @@ def test_a_focused_board_button_stays_with_its_patient_when_the_cards_move(
     alice = desk.register_patient("Alice", "Able", "1981-01-01", "AZ-00001", clinician.id)
     alice_session = desk.start_session(alice.id, clinician.id)  # preparing: above the laser room
     window.set_staff(nurse)
-    window.tick()
+    settle(qtbot)
+    tick(qtbot, window)
     take_alice = find(window, QPushButton, "Take over: Alice Able")
     take_alice.setFocus()
 
     clock.advance(minutes=30)  # Bob's gel reaches the maximum: his card jumps to the top
-    window.tick()
+    tick(qtbot, window)
     assert QApplication.focusWidget() is take_alice
     take_alice.click()
     assert desk.session(alice_session.id).holder.id == nurse.id
@@ -72,13 +76,14 @@ def test_a_focused_board_button_stays_with_its_patient_when_the_cards_move(
 
 
 def test_a_database_that_cannot_be_read_is_said_and_the_countdowns_go_on(
-    window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     window.set_staff(nurse)
-    window.tick()
+    settle(qtbot)
+    tick(qtbot, window)
 
     def failing() -> list:
         raise DomainError("Not saved: the database could not be used (disk I/O error).")
@@ -86,18 +91,19 @@ def test_a_database_that_cannot_be_read_is_said_and_the_countdowns_go_on(
     desk.sessions_in_progress = failing  # type: ignore[method-assign]
     window.sessions.mark_stale()
     clock.advance(minutes=1)
-    window.tick()  # no exception escapes the tick
+    tick(qtbot, window)  # no exception escapes the tick
     assert "disk I/O error" in window.alert_message.text()
     cards = [b.text() for b in window.home_page.findChildren(QPushButton) if b.objectName() == "sessionCard"]
     assert any("Gel working: 59:00 left" in text for text in cards)
 
 
 def test_an_amendment_and_a_handover_made_elsewhere_show_on_the_open_record(
-    window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff, clock: ManualClock
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff, clock: ManualClock
 ) -> None:
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     running = desk.start_session(patient.id, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(running.id)
     desk.take_over(running.id, clinician.id)  # at the laser-room desk
     window.signals.changed_elsewhere.emit()

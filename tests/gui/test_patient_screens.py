@@ -23,6 +23,7 @@ from tests.gui.nurse import (
     described_text,
     find,
     open_dialog,
+    settle,
     type_into,
     type_text,
     visible_texts,
@@ -33,6 +34,7 @@ from tests.support.walk import signed_out_session
 
 def open_patient_page(qtbot, window: MainWindow, nurse: Staff, text: str) -> None:  # noqa: ANN001
     window.set_staff(nurse)
+    settle(qtbot)
     click(qtbot, window, "Patients")
     type_into(qtbot, window, "Search all patients", text)
     qtbot.keyClick(find(window, QLineEdit, "Search all patients"), Qt.Key.Key_Down)  # the first found
@@ -233,6 +235,7 @@ def test_a_second_patient_with_the_same_name_and_birth_date_is_registered_only_o
 ) -> None:
     desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     for name, text in (
         ("First names", "ZOE"),
         ("Surname", "o'brien"),

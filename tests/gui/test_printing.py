@@ -21,7 +21,7 @@ from desk_app.store.errors import StoreUnavailable
 from desk_app.store.postgres import describe
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
-from tests.gui.nurse import click, described, find, open_dialog, type_text, visible_texts
+from tests.gui.nurse import click, described, find, open_dialog, settle, type_text, visible_texts
 from tests.gui.test_clinical_rules_gui import signed_out
 from tests.gui.test_patient_screens import open_patient_page
 from tests.support.people import administrator
@@ -41,12 +41,13 @@ def register(desk: Desk, nurse: Staff) -> Patient:
 
 
 def open_signed_out_session(
-    window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+    qtbot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> tuple[Patient, int]:
     """Zoë's first session, signed out, on screen for the nurse at the desk."""
     patient = register(desk, nurse)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     return patient, session_id
 
@@ -71,7 +72,7 @@ def save_through_file_dialog(qtbot: QtBot, dialog: PrintDialog, target: Path) ->
 def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
-    patient, session_id = open_signed_out_session(window, desk, clock, nurse)
+    patient, session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
 
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
@@ -103,7 +104,7 @@ def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
 def test_saving_over_an_existing_file_asks_first_and_keeping_it_changes_nothing(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
-    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
+    patient, _session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
     documents = tmp_path / "documents"
@@ -134,7 +135,7 @@ def test_saving_over_an_existing_file_asks_first_and_keeping_it_changes_nothing(
 def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
-    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
+    patient, _session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     live = desk.database_file()
     assert live is not None
     before = live.read_bytes()
@@ -162,7 +163,7 @@ def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
 def test_printing_on_paper_is_logged_and_sends_every_page(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
-    patient, session_id = open_signed_out_session(window, desk, clock, nurse)
+    patient, session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
     rows, head = desk.audit_head()
@@ -188,7 +189,7 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
 def test_cancelling_the_printer_choice_prints_and_logs_nothing(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
-    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
+    patient, _session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
     click(qtbot, dialog, "Print…")
@@ -206,6 +207,7 @@ def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     clock.advance(minutes=61)
     tick_all(desk, session.id, {**TIME_OUT, **LASER}, nurse.id)  # the laser is done; sign-out to come
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session.id)
     # The clinic has not said whom its patients should call: the sheet is refused, saying where to fix it.
     click(qtbot, window, "Aftercare sheet…")
@@ -237,6 +239,7 @@ def test_no_aftercare_sheet_before_the_laser_says_why(
     session = desk.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, SIGN_IN, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session.id)
     click(qtbot, window, "Aftercare sheet…")
     assert "no laser pass recorded" in visible_texts(window)
@@ -270,8 +273,10 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, admin: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     assert not window.clinic_action.isVisible(), "only an administrator changes the clinic's details"
     window.set_staff(admin)
+    settle(qtbot)
     window.clinic_action.trigger()
     dialog = open_dialog()
     contact = find(dialog, QLineEdit, "Contact line for patients")
@@ -285,7 +290,7 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     assert details.out_of_hours_line == OUT_OF_HOURS
     assert details.paper is PaperSize.LETTER
 
-    patient, _session_id = open_signed_out_session(window, desk, clock, nurse)
+    patient, _session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     click(qtbot, window, "Aftercare sheet…")
     sheet = print_dialog()
     assert "Letter paper" in visible_texts(sheet)
@@ -296,6 +301,7 @@ def test_a_blank_clinic_name_is_refused_and_nothing_changes(
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.clinic_action.trigger()
     dialog = open_dialog()
     find(dialog, QLineEdit, "Clinic name").clear()
@@ -310,6 +316,7 @@ def test_the_backup_folder_is_offered_only_where_the_app_makes_the_backups(
     qtbot: QtBot, window: MainWindow, admin: Staff, backend: str
 ) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.clinic_action.trigger()
     dialog = open_dialog()
     folder = find(dialog, QLineEdit, "Backup folder (empty: beside the database)")
@@ -327,6 +334,7 @@ def test_clinic_details_say_where_the_records_are_and_whether_the_way_there_is_e
     qtbot: QtBot, window: MainWindow, admin: Staff, backend: str, db_url: str
 ) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.clinic_action.trigger()
     dialog = open_dialog()
     if backend == "sqlite":
@@ -374,6 +382,7 @@ def test_clinic_details_warn_of_a_connection_to_another_host_that_is_not_encrypt
     with neither is not run by the tests (and no test connects to another host)."""
     monkeypatch.setattr(desk, "database_link", lambda: link)
     window.set_staff(admin)
+    settle(qtbot)
     window.clinic_action.trigger()
     dialog = open_dialog()
     assert shown in visible_texts(dialog).splitlines()
@@ -393,7 +402,7 @@ def test_the_preview_reads_the_trails_head_once_and_says_so_when_it_cannot(
     nurse: Staff,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    open_signed_out_session(window, desk, clock, nurse)
+    open_signed_out_session(qtbot, window, desk, clock, nurse)
     reads = []
 
     def unreadable_head() -> tuple[int, str]:

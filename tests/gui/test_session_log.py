@@ -28,7 +28,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import migrated_sqlite_file
-from tests.gui.nurse import click, sign_in, visible_texts
+from tests.gui.nurse import click, sign_in, tick, visible_texts
 from tests.gui.test_board_and_alerts import card_of, start
 from tests.gui.test_frame_and_alerts import PATIENTS
 from tests.support.people import FAST_HASHER, PASSWORD, PIN, add_member
@@ -62,7 +62,7 @@ def a_nurses_session(qtbot: QtBot) -> int:
     """What a nurse does while the window runs (in place of its event loop): returns its exit code."""
     (window,) = visible_windows()
     window.timer.stop()
-    window.tick()  # the first tick of the day starts the day's backup
+    tick(qtbot, window)  # the first tick of the day starts the day's backup
     window.backups.wait()
     sign_in(qtbot, window, NURSE, "not my password")
     assert "Wrong password" in visible_texts(window)

@@ -14,7 +14,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import activate, control_name, fully_visible, heard, tab_walk, unheard
-from tests.gui.nurse import described, open_pause_point, pause_point_button
+from tests.gui.nurse import described, open_pause_point, pause_point_button, settle
 from tests.gui.test_keyboard_and_names import each_pause_point_unlocked, start_session
 
 PAGE_SIZE = (1280, 380)  # what the window leaves a page with four alerts on a small screen
@@ -58,6 +58,7 @@ def test_tab_goes_through_the_pause_points_then_the_items_in_order_then_the_foot
 ) -> None:  # noqa: ANN001
     """The foot is last: it is read last, and the keyboard starts at the next item to do."""
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(start_session(desk, nurse))
     activate(qtbot, window)
     first = pause_point_button(window, "Sign-in")
@@ -131,6 +132,7 @@ def test_a_closed_session_leaves_no_patient_name_on_the_page(
     session_id = start_session(desk, nurse)
     desk.add_note(session_id, None, "Zoë would like a break before the laser", nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     open_pause_point(qtbot, window, "Time-out")
     page = window.checklist_page

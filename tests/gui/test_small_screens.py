@@ -25,6 +25,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import SMALL_SCREENS, fully_visible, shrink_to
+from tests.gui.nurse import tick
 from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
@@ -162,7 +163,7 @@ def test_every_page_fits_a_small_screen_with_four_alerts(
 ) -> None:
     # A name as long as many: who is at the desk stays on screen beside the tool bar's buttons.
     window.set_staff(add_member(desk, "Dr Rhiannon Featherstone", "RF", "administrator"))
-    window.tick()
+    tick(qtbot, window)
     assert len(window.alert_centre.due) == 4
     failures = {}
     for page, show in PAGES.items():

@@ -20,7 +20,9 @@ from tests.gui.nurse import (
     click,
     find,
     open_dialog,
+    settle,
     sign_in,
+    tick,
     type_into,
     type_text,
     visible_texts,
@@ -73,6 +75,7 @@ def test_switching_staff_takes_the_pin_of_whoever_steps_up(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     window.switch_action.trigger()
     assert find(window, QLineEdit, "PIN")
     sign_in(qtbot, window, "Dr Clive Doctor", WRONG_PIN)
@@ -88,6 +91,7 @@ def test_after_five_wrong_pins_the_password_is_needed(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     window.switch_action.trigger()
     for _ in range(5):
         sign_in(qtbot, window, "Dr Clive Doctor", WRONG_PIN)
@@ -105,13 +109,14 @@ def test_an_idle_desk_locks_itself_and_shows_no_patient_record(
     window = idle_window
     session_id = numbing_patient(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
 
     clock.advance(minutes=4, seconds=59)
-    window.tick()
+    tick(qtbot, window)
     assert not window.locked, "not before the clinic's 5 minutes"
     clock.advance(seconds=1)
-    window.tick()
+    tick(qtbot, window)
 
     assert window.locked and window.stack.currentWidget() is window.sign_in_page
     shown = visible_texts(window)
@@ -122,7 +127,7 @@ def test_an_idle_desk_locks_itself_and_shows_no_patient_record(
     assert "screen locked" in actions(desk)
 
     clock.advance(minutes=1)  # the countdown keeps running while locked
-    window.tick()
+    tick(qtbot, window)
     assert "Gel working: 54:00 left" in window.sign_in_page.locked_board.text()
 
     sign_in(qtbot, window, "Ann Nurse", PIN)
@@ -135,13 +140,14 @@ def test_using_the_desk_keeps_it_unlocked(
 ) -> None:
     window = idle_window
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=4)
     qtbot.keyClick(window.home_page.search_edit, Qt.Key.Key_A)
     clock.advance(minutes=4)
-    window.tick()
+    tick(qtbot, window)
     assert not window.locked
     clock.advance(minutes=1)
-    window.tick()
+    tick(qtbot, window)
     assert window.locked
 
 
@@ -153,8 +159,9 @@ def test_the_clinic_sets_how_soon_the_screen_locks(
     desk.update_clinic_details(checked_clinic_details("Azure Medical", "", "", "A4", 2), admin.id)
     window = idle_window
     window.set_staff(nurse)
+    settle(qtbot)
     clock.advance(minutes=2)
-    window.tick()
+    tick(qtbot, window)
     assert window.locked
 
 
@@ -164,10 +171,11 @@ def test_while_locked_an_alert_names_the_patient_by_first_name_and_cannot_be_ack
     window = idle_window
     numbing_patient(desk, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.lock_action.trigger()
     assert window.locked
     clock.advance(minutes=61)
-    window.tick()
+    tick(qtbot, window)
     banner = visible_texts(window.banner)
     assert "Zoë O.: the gel has worked. Ready for the laser room." in banner
     assert "O'Brien" not in banner
@@ -182,6 +190,7 @@ def test_signing_out_asks_the_next_person_for_a_password(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     window.sign_out_action.trigger()
     assert find(window, QLineEdit, "Password") and at_desk(window) == ""
     assert not window.sign_out_action.isEnabled()
@@ -193,10 +202,12 @@ def test_only_administrators_see_staff_and_clinic_details(
 ) -> None:
     for member in (nurse, clinician):
         window.set_staff(member)
+        settle(qtbot)
         assert not window.staff_action.isVisible() and not window.clinic_action.isVisible()
         window.show_staff_admin()
         assert window.stack.currentWidget() is not window.staff_admin_page
     window.set_staff(admin)
+    settle(qtbot)
     assert window.staff_action.isVisible() and window.clinic_action.isVisible()
 
 
@@ -207,6 +218,7 @@ def test_an_administrator_unlocks_a_locked_account_from_the_staff_page(
         with contextlib.suppress(SignInRefused):
             desk.sign_in(nurse.id, "wrong password")
     window.set_staff(admin)
+    settle(qtbot)
     window.staff_action.trigger()
     table = find(window, QTableWidget, "Members of staff")
     rows = {table.item(row, 0).text(): row for row in range(table.rowCount())}
@@ -222,6 +234,7 @@ def test_an_administrator_adds_a_member_of_staff_who_can_then_sign_in(
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.staff_action.trigger()
     for name, text in (
         ("Full name", "Beth Nurse"),
@@ -264,6 +277,7 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
 ) -> None:
     numbing_patient(desk, nurse)
     window.set_staff(admin)
+    settle(qtbot)
     window.staff_action.trigger()
     click(qtbot, window, "Verify records")
     said = window.findChild(QLabel, "verifyResult")
@@ -292,6 +306,7 @@ def test_an_administrator_corrects_a_name_and_the_trail_keeps_the_old_one(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, admin: Staff
 ) -> None:
     window.set_staff(admin)
+    settle(qtbot)
     window.staff_action.trigger()
     table = find(window, QTableWidget, "Members of staff")
     table.selectRow([table.item(row, 0).text() for row in range(table.rowCount())].index("Ann Nurse"))
@@ -309,9 +324,10 @@ def test_an_administrator_corrects_a_name_and_the_trail_keeps_the_old_one(
 
 
 def test_closing_the_app_signs_out_whoever_is_at_the_desk(
-    window: MainWindow, desk: Desk, nurse: Staff
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     window.close()
     assert actions(desk)[-1] == "signed out"
 
@@ -326,12 +342,13 @@ def test_locking_closes_an_open_print_preview_so_no_record_stays_on_screen(
     patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     click(qtbot, window, "Print record…")
     assert [w for w in window.findChildren(PrintDialog) if w.isVisible()]
 
     clock.advance(minutes=5)
-    window.tick()
+    tick(qtbot, window)
     assert window.locked
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
     assert desk.print_log(patient.id) == []
@@ -342,12 +359,14 @@ def test_with_nobody_signed_in_alerts_name_patients_by_first_name_only(
 ) -> None:
     window.signals.session_changed.emit(numbing_patient(desk, nurse))  # as the desk that started it does
     clock.advance(minutes=61)
-    window.tick()
+    tick(qtbot, window)
     qtbot.wait(1)
     assert "Zoë O.: the gel has worked." in visible_texts(window.banner)
     assert "O'Brien" not in visible_texts(window)
 
     window.set_staff(nurse)
+
+    settle(qtbot)
     qtbot.wait(1)
     assert "Zoë O'Brien: the gel has worked." in visible_texts(window.banner)
     window.sign_out_action.trigger()
@@ -361,6 +380,7 @@ def test_a_name_that_looks_like_markup_is_shown_as_typed(
     patient = desk.register_patient("<b>Zoë", "&amp; <!--O'Brien", "1990-02-03", "AZ-00013", nurse.id)
     session = desk.start_session(patient.id, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session.id)
     qtbot.wait(1)
     assert find(window, QLabel, patient.full_name).textFormat() is Qt.TextFormat.PlainText
@@ -395,6 +415,7 @@ def test_an_administrator_on_a_1366_screen_still_sees_who_is_at_the_desk(
 ) -> None:
     window.resize(1366, 768)
     window.set_staff(admin)
+    settle(qtbot)
     QApplication.processEvents()
     assert window.admin_button.isVisible()
     assert window.staff_label.isVisible(), "the tool bar pushed 'At the desk' into its overflow"
@@ -426,6 +447,7 @@ def test_a_4_digit_pin_unlocks_once_and_the_nurse_then_chooses_one_of_6_digits(
 ) -> None:
     give_legacy_pin(nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.lock_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", LEGACY_PIN)
     assert "This PIN has only 4 digits: choose a new PIN of 6 to 8 digits to go on." in visible_texts(window)
@@ -471,6 +493,7 @@ def test_a_new_pin_dialog_left_open_on_the_lock_screen_closes_when_the_desk_idle
     window = idle_window
     give_legacy_pin(nurse)
     window.set_staff(nurse)
+    settle(qtbot)
     window.lock_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", LEGACY_PIN)
     dialog = new_pin_dialog()
@@ -478,10 +501,10 @@ def test_a_new_pin_dialog_left_open_on_the_lock_screen_closes_when_the_desk_idle
     assert "Ann Nurse" not in visible_texts(window.sign_in_page.error.parentWidget())
 
     clock.advance(minutes=4, seconds=59)
-    window.tick()
+    tick(qtbot, window)
     assert new_pin_dialog() is dialog, "not before the clinic's 5 minutes"
     clock.advance(seconds=1)
-    window.tick()
+    tick(qtbot, window)
 
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
     assert window.locked and "choose a new PIN" not in visible_texts(window)
@@ -500,6 +523,7 @@ def test_a_new_pin_dialog_over_an_override_closes_when_the_desk_locks_itself(
     session_id = desk.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     click(qtbot, window, "Override: Fitzpatrick skin type and test patch")
     override = open_dialog()
@@ -510,7 +534,7 @@ def test_a_new_pin_dialog_over_an_override_closes_when_the_desk_locks_itself(
     dialog = new_pin_dialog()
 
     clock.advance(minutes=5)
-    window.tick()
+    tick(qtbot, window)
 
     assert window.locked and not dialog.isVisible() and not override.isVisible()
     dialog.pin.setText(OTHER_PIN)  # a reference kept to the closed dialog saves nothing
@@ -524,6 +548,7 @@ def test_enter_pressed_twice_on_the_lock_screen_counts_one_wrong_pin(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
     window.set_staff(nurse)
+    settle(qtbot)
     window.lock_action.trigger()
     sign_in(qtbot, window, "Ann Nurse", WRONG_PIN)
     qtbot.keyClick(find(window, QLineEdit, "PIN"), Qt.Key.Key_Return)
@@ -540,6 +565,7 @@ def test_a_clinicians_4_digit_pin_on_an_override_asks_for_a_new_one_then_the_ove
     session_id = desk.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     window.show_session(session_id)
     click(qtbot, window, "Override: Fitzpatrick skin type and test patch")
     override = open_dialog()
@@ -571,7 +597,7 @@ def test_sign_and_lock_with_two_4_digit_pins_asks_each_signer_for_a_new_one_then
     session_id = start_session(desk, nurse)
     at_laser(desk, clock, session_id, nurse)
     tick_all(desk, session_id, {**LASER, **SIGN_OUT}, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")
     signing = open_dialog()
     type_into(qtbot, signing, "Ann Nurse's PIN", LEGACY_PIN)

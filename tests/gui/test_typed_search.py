@@ -17,7 +17,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.typed_search import SEARCH_DELAY_MS, Query, TypedSearch
-from tests.gui.nurse import click, find, type_into, type_text
+from tests.gui.nurse import click, find, settle, type_into, type_text
 
 # Each page: its search field and its list of patients found.
 PAGES = {
@@ -45,6 +45,7 @@ def open_search(qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, page
     desk.register_patient("Zoë", "Smith", "1990-02-03", SMITH, nurse.id)
     desk.register_patient("Ian", "Smart", "1985-07-21", SMART, nurse.id)
     window.set_staff(nurse)
+    settle(qtbot)
     if page == "patients":
         click(qtbot, window, "Patients")
     assert len(listed(window, page)) == 2
@@ -173,6 +174,7 @@ def test_a_patient_registered_under_the_number_searched_for_is_listed_and_chosen
     """Searched for, not found, registered with that number: the field's text does not change, so
     no search waits; the new patient must still be listed and chosen, ready to start."""
     window.set_staff(nurse)
+    settle(qtbot)
     type_into(qtbot, window, "Search patients", "AZ-00009")
     type_into(qtbot, window, "First names", "Zoë")
     type_into(qtbot, window, "Surname", "Okafor")

@@ -39,7 +39,7 @@ def test_an_administrator_sees_why_clinical_items_are_not_theirs_and_cannot_tick
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff, nurse: Staff
 ) -> None:
     session_id = start_session(desk, nurse)
-    show(window, admin, session_id)
+    show(qtbot, window, admin, session_id)
     identity = find(window, QAbstractButton, "Confirm: Identity confirmed with two identifiers")
     assert not identity.isEnabled()
     assert "Not for you: Ada Admin is an administrator or receptionist" in visible_texts(window)
@@ -53,7 +53,7 @@ def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pi
     trainee = add_member(desk, "Tia Trainee", "TT", "nurse", laser_operator=False)
     session_id = start_session(desk, trainee)
     at_laser(desk, clock, session_id, nurse)
-    show(window, trainee, session_id)
+    show(qtbot, window, trainee, session_id)
     save_pass = find(window, QAbstractButton, f"Save pass: {FRACTIONAL}")
     assert not save_pass.isEnabled()
     open_pause_point(qtbot, window, "Time-out")
@@ -81,7 +81,7 @@ def test_sign_and_lock_shows_the_meaning_takes_the_pin_and_the_record_shows_the_
     session_id = start_session(desk, nurse)
     at_laser(desk, clock, session_id, nurse)
     tick_all(desk, session_id, {**LASER, **SIGN_OUT}, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")
     dialog = open_dialog()
     assert "Ann Nurse signs this record: “I performed this treatment as recorded here.”" in visible_texts(
@@ -114,7 +114,7 @@ def test_the_signature_dialog_asks_for_a_countersigning_clinician_only_where_the
     session_id = start_session(desk, nurse)
     at_laser(desk, clock, session_id, nurse)
     tick_all(desk, session_id, {**LASER, **SIGN_OUT}, nurse.id)
-    show(window, nurse, session_id)
+    show(qtbot, window, nurse, session_id)
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")
     dialog = open_dialog()
     assert not dialog.findChildren(QComboBox), "no stray clinician list where none is asked for"

@@ -1,0 +1,216 @@
+"""One thread owns the desk's database connection; the window never waits on the database.
+
+The model is Anki's: store calls are queued in order to one worker thread, which alone talks to the
+database; each result comes back to the UI thread by a signal. So a stalled server holds up the
+worker, never the event loop: countdowns, alerts and the idle lock go on from the last state known.
+
+Two ways in:
+- `submit(call, done, failed)`: the window goes on at once; `done(result)` or `failed(refusal)`
+  runs on the UI thread once the call has returned (a write: once it has committed).
+- `call(method, ...)`: waits for the result, after everything queued before it (the same order). It
+  is for the actions not yet moved to `submit`, which waited on the database before the worker too;
+  `OnWorker` routes a desk's methods through it, so no store call can overtake a queued write.
+
+Contact: `out_of_touch_since` says since when the database has not answered, when a call has been
+waiting (or failing for want of the database) longer than OUT_OF_TOUCH_AFTER.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from peewee import Database
+from PySide6.QtCore import QObject, Qt, Signal
+
+from desk_app.domain.clock import Clock
+from desk_app.domain.errors import DomainError
+from desk_app.store.errors import StoreUnavailable
+from desk_app.ui.formatting import local_time
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+OUT_OF_TOUCH_AFTER = timedelta(seconds=5)
+STOP_WAIT_SECONDS = 10.0  # at closing: what is queued is finished first, within reason
+
+
+@dataclass(eq=False)
+class _Job:
+    call: Callable[[], Any]
+    done: Callable[[Any], None] | None = None
+    failed: Callable[[DomainError], None] | None = None
+    result: Any = None
+    error: BaseException | None = None
+    returned: threading.Event | None = None  # set for a waiting call(); such a job is not delivered
+
+
+class DatabaseWorker(QObject):
+    """The thread that owns the desk's connection (peewee gives each thread its own; the worker's
+    is closed when the worker stops)."""
+
+    _finished = Signal(object)  # a submitted _Job, carried to the UI thread
+
+    def __init__(self, db: Database, clock: Clock, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._clock = clock
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._unfinished = 0  # queued or running (guarded by _drained)
+        self._stopping = False  # stop() was called: what comes later runs on the caller's thread
+        self._drained = threading.Condition()
+        self._undelivered = 0  # submitted jobs whose result the UI thread has not had yet
+        # Written by the worker, read by the UI thread: single assignments of immutable values.
+        self._waiting_since: datetime | None = None  # the running call's start
+        self._failing_since: datetime | None = None  # the first failure for want of the database
+        self._last_contact: datetime = clock.now()
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self._thread = threading.Thread(target=self._serve, name="database worker", daemon=True)
+        self._thread.start()
+
+    # --- the UI thread's side ---------------------------------------------------------------------
+
+    def submit(
+        self,
+        call: Callable[[], R],
+        done: Callable[[R], None] | None = None,
+        failed: Callable[[DomainError], None] | None = None,
+    ) -> None:
+        """Queue `call`; `done` or `failed` runs on the UI thread when it has returned. An error that
+        is not a refusal or an unavailable database is a bug: it is raised on the UI thread."""
+        job = _Job(call, done, failed)
+        self._undelivered += 1
+        if self._stopping:  # the window is closing: nothing is lost, nothing waits for a thread
+            self._run(job, deliver=self._deliver)
+        else:
+            self._put(job)
+
+    def call(self, method: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """`method(*args, **kwargs)` on the worker, after everything queued before; waits for it."""
+        if threading.current_thread() is self._thread or self._stopping:
+            return method(*args, **kwargs)
+        job = _Job(lambda: method(*args, **kwargs), returned=threading.Event())
+        self._put(job)
+        assert job.returned is not None
+        job.returned.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def idle(self) -> bool:
+        """Nothing queued, running or waiting to be delivered."""
+        return self._undelivered == 0
+
+    def wait_until_drained(self, timeout: float) -> bool:
+        """Wait until nothing is queued or running (results may still wait to be delivered, by the
+        event loop); False if `timeout` seconds passed first."""
+        with self._drained:
+            return self._drained.wait_for(lambda: self._unfinished == 0, timeout)
+
+    def _put(self, job: _Job | None) -> None:
+        with self._drained:
+            self._unfinished += 1
+        self._jobs.put(job)
+
+    def out_of_touch_since(self) -> datetime | None:
+        """The last time the database answered, when that is longer ago than OUT_OF_TOUCH_AFTER and
+        a call is waiting on it or failing for want of it; None while in touch."""
+        if self._waiting_since is None and self._failing_since is None:
+            return None
+        last = self._last_contact
+        return last if self._clock.now() - last >= OUT_OF_TOUCH_AFTER else None
+
+    def stop(self) -> None:
+        """Finish what is queued (a write the nurse made must not be dropped), then end the thread."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._put(None)
+        self._thread.join(STOP_WAIT_SECONDS)
+        if self._thread.is_alive():
+            log.error("The database worker did not finish within %s s at closing", STOP_WAIT_SECONDS)
+
+    def _deliver(self, job: _Job) -> None:
+        self._undelivered -= 1
+        if job.error is None:
+            if job.done is not None:
+                job.done(job.result)
+        elif isinstance(job.error, DomainError) and job.failed is not None:
+            job.failed(job.error)
+        else:
+            raise job.error
+
+    # --- the worker's side ------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        try:
+            while (job := self._jobs.get()) is not None:
+                self._run(job, deliver=self._finished.emit)
+                self._finished_one()
+        finally:
+            self._db.close()  # this thread's connection only; closing twice is harmless
+            self._finished_one()  # the stop
+
+    def _finished_one(self) -> None:
+        with self._drained:
+            self._unfinished -= 1
+            self._drained.notify_all()
+
+    def _run(self, job: _Job, deliver: Callable[[_Job], None]) -> None:
+        self._waiting_since = self._clock.now()
+        try:
+            job.result = job.call()
+        except Exception as error:  # carried to the UI thread, raised or handed to `failed` there
+            job.error = error
+        now = self._clock.now()
+        if isinstance(job.error, StoreUnavailable):
+            if self._failing_since is None:
+                self._failing_since = now
+        else:  # an answer, even a refusal, is contact
+            self._last_contact, self._failing_since = now, None
+        self._waiting_since = None
+        if job.returned is not None:
+            job.returned.set()
+        else:
+            deliver(job)
+
+
+def out_of_touch_text(since: datetime) -> str:
+    """The banner's words: what is wrong, since when, and what still works."""
+    return (
+        f"Out of touch with the clinic's records since {local_time(since)}. Countdowns and alerts go "
+        "on from what was last read; what you save waits until the records answer."
+    )
+
+
+class OnWorker:
+    """A desk whose every method, called from the UI thread, runs on the worker and is waited for
+    (`DatabaseWorker.call`); its other attributes (the procedure, the clock) are read as they are.
+
+    What the pages hold as their desk: an action not yet moved to `submit` still cannot overtake
+    a write queued before it, and only the worker's connection is ever used.
+    """
+
+    def __init__(self, target: object, worker: DatabaseWorker) -> None:
+        self._target = target
+        self._worker = worker
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if inspect.ismethod(value):
+            return functools.partial(self._worker.call, value)
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("_target", "_worker"):
+            super().__setattr__(name, value)
+        else:
+            setattr(self._target, name, value)
