@@ -18,13 +18,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from peewee import Database, DataError, SqliteDatabase
 
+from desk_app.domain.integrity import AuditReport
 from desk_app.domain.replay import stored_instant, stored_text
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
@@ -129,23 +129,6 @@ def event_detail(row: EventRow | tuple) -> dict[str, Any]:
         "text": text,
         "corrects": corrects,
     }
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    rows: int
-    head_hash: str
-    problem: str | None  # the first thing that does not hold, or None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-    def __str__(self) -> str:
-        if self.ok:
-            rows = "1 row" if self.rows == 1 else f"{self.rows} rows"
-            return f"Audit trail intact: {rows}; head hash {self.head_hash}."
-        return f"Audit trail BROKEN: {self.problem}. ({self.rows} rows read.)"
 
 
 def _rows(db: Database) -> Iterator[tuple]:
