@@ -69,16 +69,16 @@ def build_window(
     database = open_database(database_url, new_clinic=new_clinic, remembered=opened_databases())
     desk = Desk(database, procedure, clock, pre_use_checklist=checklist)
     desk.this_pc_backup_folder = this_pc_backup_folder
-    file = desk.database_file()  # None on a server
+    file = desk.database.database_file()  # None on a server
     if file is not None:
         remember_opened(file)
-    desk.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
+    desk.audit.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
     if file is not None:  # the daily backup writes the day's checkpoint too
         keeper: BackupKeeper | CheckpointKeeper = BackupKeeper(
-            file, desk.backup_folder, clock, desk.record_backup
+            file, desk.database.backup_folder, clock, desk.audit.record_backup
         )
     else:
-        keeper = CheckpointKeeper(lambda: desk.write_daily_checkpoint(data_folder(), None), clock)
+        keeper = CheckpointKeeper(lambda: desk.audit.write_daily_checkpoint(data_folder(), None), clock)
     return MainWindow(desk, clock, backups=keeper)
 
 

@@ -29,8 +29,8 @@ from desk_app.store.database import (
 from desk_app.store.postgres import is_postgres_url
 
 if TYPE_CHECKING:
+    from desk_app.domain.integrity import AuditReport
     from desk_app.store.anchor_check import AnchorCheck
-    from desk_app.store.audit import AuditReport
 
 __all__ = ["DATABASE_ENV", "database_url", "main"]
 
@@ -226,7 +226,7 @@ def _unlock(initials: str, url: str) -> int:
         return 2
     try:
         desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
-        member = desk.unlock_from_terminal(initials, getpass.getuser())
+        member = desk.accounts.unlock_from_terminal(initials, getpass.getuser())
     except DomainError as error:
         print(f"desk-app unlock: {error}", file=sys.stderr)
         return 1

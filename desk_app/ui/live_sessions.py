@@ -32,7 +32,7 @@ class LiveSessions(QObject):
         self._stale = True
 
     def reload(self) -> None:
-        self._records = self.desk.sessions_in_progress()
+        self._records = self.desk.sessions.sessions_in_progress()
         self._stale = False
 
     def cards(self) -> list[BoardCard]:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.access import Opened
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
@@ -39,7 +40,6 @@ from desk_app.reports.export import (
 )
 from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import count_pages, page_layout, paint_document
-from desk_app.store.access import Opened
 from desk_app.store.desk import Desk
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
@@ -151,7 +151,7 @@ class PrintDialog(QDialog):
             write_into_place(
                 target,
                 paint_into,
-                lambda: self.desk.record_print(
+                lambda: self.desk.clinic.record_print(
                     self.document.kind,
                     self.document.patient_id,
                     self.document.session_id,
@@ -202,7 +202,7 @@ class PrintDialog(QDialog):
         """Log the print, then send the pages; a print that cannot be logged is not sent."""
         pages = count_pages(self.document, self.printer)  # the paper chosen in the print dialog
         try:
-            self.desk.record_print(
+            self.desk.clinic.record_print(
                 self.document.kind,
                 self.document.patient_id,
                 self.document.session_id,

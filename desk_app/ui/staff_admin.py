@@ -143,7 +143,7 @@ class StaffAdminPage(QWidget):
         footer.addWidget(self.verify_result, 1)
 
     def refresh(self) -> None:
-        rows = self.desk.list_all_staff()
+        rows = self.desk.accounts.list_all_staff()
         self.members = [member for member, _, _ in rows]
         self.table.setRowCount(len(rows))
         for row, (member, can_sign_in, locked) in enumerate(rows):
@@ -159,7 +159,9 @@ class StaffAdminPage(QWidget):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         clinical = [m for m in self.members if m.active and m.role is not Role.ADMINISTRATOR]
         today = local_today(self.desk.clock.now())
-        self.laser_box.show_members([(m, self.desk.laser_authorisation(m.id)) for m in clinical], today)
+        self.laser_box.show_members(
+            [(m, self.desk.operators.laser_authorisation(m.id)) for m in clinical], today
+        )
         tab_in_reading_order(self)  # the laser buttons are made anew, after the form below them
 
     def forget(self) -> None:
@@ -202,7 +204,7 @@ class StaffAdminPage(QWidget):
         if (member := self._selected()) is not None:
             role = self.role_choice.currentText()
             self._act(
-                lambda by: self.desk.update_staff(member.id, role, member.active, by),
+                lambda by: self.desk.accounts.update_staff(member.id, role, member.active, by),
                 f"{member.name} is now a {role}.",
             )
 
@@ -210,13 +212,16 @@ class StaffAdminPage(QWidget):
         if (member := self._selected()) is not None:
             active = not member.active
             self._act(
-                lambda by: self.desk.update_staff(member.id, member.role.value, active, by),
+                lambda by: self.desk.accounts.update_staff(member.id, member.role.value, active, by),
                 f"{member.name} is {'active' if active else 'inactive: they can no longer sign in'}.",
             )
 
     def _unlock(self) -> None:
         if (member := self._selected()) is not None:
-            self._act(lambda by: self.desk.unlock_account(member.id, by), f"{member.name} may sign in again.")
+            self._act(
+                lambda by: self.desk.accounts.unlock_account(member.id, by),
+                f"{member.name} may sign in again.",
+            )
 
     def _ask_credentials(self) -> None:
         if (member := self._selected()) is None or (admin := self.current_staff()) is None:
@@ -238,7 +243,7 @@ class StaffAdminPage(QWidget):
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
-            granted = self.desk.grant_laser_authorisation(member.id, trained, until, admin.id)
+            granted = self.desk.operators.grant_laser_authorisation(member.id, trained, until, admin.id)
         except DomainError as error:
             return str(error)
         self._changed(f"{member.name} is an authorised laser operator until {long_day(granted.expires_on)}.")
@@ -260,7 +265,7 @@ class StaffAdminPage(QWidget):
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
-            self.desk.withdraw_laser_authorisation(member.id, reason, admin.id)
+            self.desk.operators.withdraw_laser_authorisation(member.id, reason, admin.id)
         except DomainError as error:
             return str(error)
         self._changed(f"{member.name} is no longer an authorised laser operator.")
@@ -270,7 +275,7 @@ class StaffAdminPage(QWidget):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # about 7 s per million rows
         try:
             admin = self.current_staff()
-            report = self.desk.verify_and_record(admin.id if admin else None)  # the run is audited too
+            report = self.desk.audit.verify_and_record(admin.id if admin else None)  # the run is audited too
         except DomainError as error:
             self._verify_says(str(error), Tone.ERROR)
             return
@@ -293,7 +298,7 @@ class StaffAdminPage(QWidget):
         if admin is None:
             return "Sign in first."
         try:
-            self.desk.rename_staff(member.id, name, initials, admin.id)
+            self.desk.accounts.rename_staff(member.id, name, initials, admin.id)
         except DomainError as error:
             return str(error)
         self.refresh()
@@ -303,7 +308,7 @@ class StaffAdminPage(QWidget):
 
     def _set_credentials(self, member: Staff, admin: Staff, password: str, pin: str) -> str | None:
         try:
-            self.desk.set_credentials(member.id, password, pin, admin.id)
+            self.desk.accounts.set_credentials(member.id, password, pin, admin.id)
         except DomainError as error:
             return str(error)
         self.refresh()
@@ -314,7 +319,7 @@ class StaffAdminPage(QWidget):
         form = self.form
 
         def add(by: int) -> Staff:
-            return self.desk.add_staff(
+            return self.desk.accounts.add_staff(
                 form.name.text(), form.initials.text(), form.role(), form.password_text(), form.pin.text(), by
             )
 

@@ -68,13 +68,13 @@ def _note(parent: QWidget, people: People) -> QDialog:
 
 def _print_preview(parent: QWidget, people: People) -> QDialog:
     desk = people.desk
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", people.nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", people.nurse.id)
     document = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, desk.clock.now(), LOCAL_FORMATS)
     return PrintDialog(parent, desk, desk.clock, people.nurse, document)
 
 
 def _pre_use_check(parent: QWidget, people: People) -> QDialog:
-    use = people.desk.device_use(register_test_laser(people.desk))
+    use = people.desk.device_checks.device_use(register_test_laser(people.desk))
     return PreUseCheckDialog(parent, people.desk, use, people.nurse, lambda _check: None)
 
 

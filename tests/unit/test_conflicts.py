@@ -58,8 +58,8 @@ def two_desks(db_url: str, desk: Desk, procedure: Procedure, clock: ManualClock)
 
 
 def ready_to_sign_out(desk: Desk, clock: ManualClock, nurse: Staff) -> int:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, session.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
@@ -123,7 +123,7 @@ def test_two_desks_taking_over_one_patient_at_once_end_with_one_holder_and_a_mes
 def test_a_take_over_from_a_board_that_is_up_to_date_still_hands_over(
     desk: Desk, nurse: Staff, clinician: Staff
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
-    assert desk.take_over(session.id, clinician.id, nurse.id).holder.id == clinician.id
-    assert desk.take_over(session.id, nurse.id, clinician.id).holder.id == nurse.id
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
+    assert desk.sessions.take_over(session.id, clinician.id, nurse.id).holder.id == clinician.id
+    assert desk.sessions.take_over(session.id, nurse.id, clinician.id).holder.id == nurse.id
