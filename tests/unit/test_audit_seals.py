@@ -21,7 +21,7 @@ from desk_app.domain.credentials import MAX_SIGN_IN_FAILURES
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.refusals import SignInRefused
-from desk_app.store import audit, base, migrations
+from desk_app.store import audit, context, migrations
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
@@ -255,7 +255,7 @@ def _written_by_an_app_without_seals(monkeypatch: pytest.MonkeyPatch) -> None:
     def unsealed(*args: object, **kwargs: object) -> str:
         return write(*args[:7], **{k: v for k, v in kwargs.items() if k != "sealed"})  # type: ignore[arg-type]
 
-    monkeypatch.setattr(base, "write_audit", unsealed)
+    monkeypatch.setattr(context, "write_audit", unsealed)
     monkeypatch.setattr(audit, "first_row_seals", list)
 
 

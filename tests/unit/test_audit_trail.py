@@ -764,7 +764,7 @@ def test_an_action_whose_later_write_fails_leaves_no_audit_row(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(desk, "_index_words", broken)
+    monkeypatch.setattr(desk.patients, "_index_words", broken)
     with pytest.raises(DomainError, match="Nothing was changed"):
         desk.patients.update_patient(world.zoe.id, {"phone": "07700 900123"}, world.nurse.id)
     assert audit_rows(db) == before
@@ -817,10 +817,11 @@ def test_times_are_utc_iso_text_whatever_zone_the_clock_speaks(
     session_id = world.start()
     mark = last_id(db)
     # British Summer Time (UTC+1) with microseconds, then India (UTC+5:30).
-    desk.clock = ZonedClock(datetime(2027, 7, 1, 10, 30, 15, 123456, tzinfo=ZoneInfo("Europe/London")))
-    desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], world.nurse.id)
-    desk.clock = ZonedClock(datetime(2027, 7, 1, 15, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))))
-    desk.sessions.tick(session_id, "consent", SIGN_IN["consent"], world.nurse.id)
+    zoned = ZonedClock(datetime(2027, 7, 1, 10, 30, 15, 123456, tzinfo=ZoneInfo("Europe/London")))
+    zoned_desk = Desk(db, desk.procedure, zoned, desk.hasher, desk.permissions)
+    zoned_desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], world.nurse.id)
+    zoned.instant = datetime(2027, 7, 1, 15, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    zoned_desk.sessions.tick(session_id, "consent", SIGN_IN["consent"], world.nurse.id)
 
     first, second = audit_rows(db, after=mark)
     assert first.at == "2027-07-01T09:30:15.123456+00:00"
