@@ -16,6 +16,8 @@ from desk_app.store.postgres import ClinicPostgresDatabase, describe
 
 
 class ThisDatabase:
+    """Facts about the desk's database that the window, the backups and the checkpoints ask for."""
+
     def __init__(self, context: StoreContext, clinic: Clinic) -> None:
         self._context = context
         self._clinic = clinic
