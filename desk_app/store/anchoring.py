@@ -16,6 +16,7 @@ from peewee import Database
 
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
+from desk_app.domain.progress import CancelAsked, Progress
 from desk_app.store.anchor_check import AnchorCheck
 from desk_app.store.audit import AuditReport, verify_audit, write_audit
 from desk_app.store.audit_actions import BACKUP_ACTION, VERIFY_ACTION
@@ -104,9 +105,12 @@ class AnchorActions(DeskBase):
         self.written_by_this_desk.add(record_backup(self.db, self.clock.now(), backup, rows, head_hash))
 
     @store_errors
-    def verify_and_record(self, staff_id: int | None) -> AuditReport:
-        """Verify the trail, then record who ran it and what it found."""
-        report = verify_audit(self.db)
+    def verify_and_record(
+        self, staff_id: int | None, progress: Progress | None = None, cancelled: CancelAsked | None = None
+    ) -> AuditReport:
+        """Verify the trail, then record who ran it and what it found; a cancelled verify (Cancelled)
+        records nothing: it found nothing."""
+        report = verify_audit(self.db, progress=progress, cancelled=cancelled)
         row_hash = record_verify(self.db, self.clock.now(), report, None, staff_id, "the app")
         self.written_by_this_desk.add(row_hash)
         return report
