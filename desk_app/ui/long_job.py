@@ -15,10 +15,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from peewee import Database
-from PySide6.QtCore import QCoreApplication, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -27,6 +27,7 @@ from desk_app.domain.progress import Cancelled
 from desk_app.ui.widgets import Tone, show_message
 
 log = logging.getLogger(__name__)
+_Result = TypeVar("_Result")
 
 
 def say(label: QLabel, text: str, tone: Tone, heard_as: str) -> None:
@@ -118,6 +119,39 @@ def wait_for_jobs() -> bool:
         runner.wait()
     QCoreApplication.sendPostedEvents()  # their outcomes are delivered
     return was_running
+
+
+class _Waiter(QObject):
+    """Receives a runner's outcome on the UI thread and ends the local event loop waiting for it."""
+
+    def __init__(self, loop: QEventLoop) -> None:
+        super().__init__()
+        self.loop = loop
+        self.outcome = _Outcome()
+
+    def take(self, outcome: _Outcome) -> None:
+        self.outcome = outcome
+        self.loop.quit()
+
+
+def run_while_waiting(work: Callable[[], _Result]) -> _Result:
+    """Run `work` on a thread of its own while the event loop goes on here (windows are drawn and
+    answer, timers fire); return its result, or raise its error, on this thread. For work that must
+    end before anything else can start, as the start-up check of the clinic's file."""
+    loop = QEventLoop()
+    waiter = _Waiter(loop)
+    runner = _Runner(lambda _control: work(), None)
+    runner.ended.connect(waiter.take)  # queued: delivered once the loop below runs
+    _running.add(runner)
+    runner.start()
+    try:
+        loop.exec()
+        runner.wait()
+    finally:
+        _running.discard(runner)
+    if waiter.outcome.error is not None:
+        raise waiter.outcome.error
+    return waiter.outcome.result
 
 
 class LongJob(QWidget):
