@@ -30,11 +30,12 @@ log = logging.getLogger(__name__)
 _Result = TypeVar("_Result")
 
 
-def say(label: QLabel, text: str, tone: Tone, heard_as: str) -> None:
-    """Show `text` on `label` and speak it wherever the focus is: the label is heard as
-    "`heard_as`: text", and an announcement says the words at once."""
+def say(label: QLabel, text: str, tone: Tone, heard_as: str = "") -> None:
+    """Show `text` on `label` and speak it wherever the focus is: an announcement says the words at
+    once, and the label is heard as "`heard_as`: text" (with no `heard_as`, as its own text)."""
     show_message(label, text, tone)
-    label.setAccessibleName(f"{heard_as}: {text}" if text else heard_as)
+    if heard_as:
+        label.setAccessibleName(f"{heard_as}: {text}" if text else heard_as)
     if text:
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(label, text))
 
@@ -95,6 +96,13 @@ class _Runner(QThread):
 _running: set[_Runner] = set()
 
 
+def _keep_running(runner: _Runner) -> None:
+    """Keep `runner` until its thread ends; forget those that have (their page went first)."""
+    for ended in [each for each in _running if each.isFinished()]:
+        _running.discard(ended)
+    _running.add(runner)
+
+
 def _stop_all_at_quit() -> None:
     for runner in list(_running):
         runner.cancel.set()
@@ -142,7 +150,7 @@ def run_while_waiting(work: Callable[[], _Result]) -> _Result:
     waiter = _Waiter(loop)
     runner = _Runner(lambda _control: work(), None)
     runner.ended.connect(waiter.take)  # queued: delivered once the loop below runs
-    _running.add(runner)
+    _keep_running(runner)
     runner.start()
     try:
         loop.exec()
@@ -169,7 +177,7 @@ class LongJob(QWidget):
         parent: QWidget,
         what: str,
         message: QLabel,
-        heard_as: str,
+        heard_as: str = "",
         *,
         cancellable: bool,
         starts: QAbstractButton | None = None,
@@ -185,7 +193,7 @@ class LongJob(QWidget):
         self.bar.setMinimumWidth(160)
         row.addWidget(self.bar, 1)
         self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setAccessibleName(f"Cancel: {what.lower()}")
+        self.cancel_button.setAccessibleName(f"Cancel: {what[:1].lower()}{what[1:]}")
         self.cancel_button.setMinimumHeight(44)
         self.cancel_button.setVisible(cancellable)
         self.cancel_button.clicked.connect(self.cancel)
@@ -214,7 +222,7 @@ class LongJob(QWidget):
         runner.progressed.connect(self._progressed)
         runner.ended.connect(self._ended)
         self._runner = runner
-        _running.add(runner)
+        _keep_running(runner)
         self.bar.setRange(0, 0)  # busy until the job says how much there is
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")

@@ -6,20 +6,26 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.audit_actions import VERIFY_ACTION
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from desk_app.ui import long_job
 from desk_app.ui.long_job import JobControl, LongJob
+from desk_app.ui.main_window import MainWindow
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.widgets import Tone
 from tests.gui.nurse import click, find
+from tests.gui.test_patient_screens import open_patient_page
+from tests.gui.test_printing import pdf_text, print_dialog, register, save_through_file_dialog
+from tests.support.walk import signed_out_session
 
 WAIT_MS = 5_000  # a thread's answer arrives in milliseconds; this only bounds a failing test
 
@@ -30,8 +36,10 @@ class Gate:
 
     def __init__(self) -> None:
         self.reached, self.opened = threading.Event(), threading.Event()
+        self.held_on: threading.Thread | None = None
 
     def hold(self) -> None:
+        self.held_on = threading.current_thread()
         self.reached.set()
         assert self.opened.wait(WAIT_MS / 1000), "the test never opened the gate"
 
@@ -127,3 +135,31 @@ def test_a_job_that_fails_says_so_where_it_was_started_and_the_window_can_start_
     with qtbot.waitSignal(job.succeeded, timeout=WAIT_MS) as finished:
         job.start(lambda control: 42, lambda result: (f"Made {result}.", Tone.DONE))
     assert finished.args == [42] and message.text() == "Made 42."
+
+
+def test_a_history_pdf_is_made_on_a_thread_and_cancel_before_it_is_written_leaves_no_file_and_no_log(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path, gate: Gate
+) -> None:
+    patient = register(desk, nurse)
+    signed_out_session(desk, clock, patient.id, nurse)
+    open_patient_page(qtbot, window, nurse, "zoe")
+    click(qtbot, window, "Print history…")
+    dialog = print_dialog()
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    target = documents / "history.pdf"
+    save_through_file_dialog(qtbot, dialog, target)
+    qtbot.waitUntil(gate.reached.is_set, timeout=WAIT_MS)
+    assert gate.held_on is not threading.main_thread()  # laid out and painted off the UI thread
+    assert find(dialog, QProgressBar, "Saving the PDF: progress").isVisible()
+    assert not find(dialog, QPushButton, "Save as PDF…").isEnabled()
+    click(qtbot, dialog, "Cancel: saving the PDF")
+    gate.opened.set()
+    said = "Saving the PDF: cancelled. Nothing was recorded or written."
+    qtbot.waitUntil(lambda: dialog.message.text() == said, timeout=WAIT_MS)
+    assert list(documents.iterdir()) == [] and desk.print_log(patient.id) == []  # no file, no part file
+
+    save_through_file_dialog(qtbot, dialog, target)
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("Saved history.pdf ("), timeout=WAIT_MS)
+    assert "Patient history" in pdf_text(target)
+    assert [entry.destination for entry in desk.print_log(patient.id)] == [f"PDF {target}"]

@@ -282,8 +282,10 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
     desk.db.execute_sql("UPDATE session_event SET text = 'edited' WHERE id = 3")
     click(qtbot, window, "Verify records")
     qtbot.waitUntil(
-        lambda: "Audit trail BROKEN: session event 3 differs from its audit row"
-        in window.findChild(QLabel, "verifyResult").text()
+        lambda: (
+            "Audit trail BROKEN: session event 3 differs from its audit row"
+            in window.findChild(QLabel, "verifyResult").text()
+        )
     )
     broken = window.findChild(QLabel, "verifyResult")
     assert broken.palette().color(broken.foregroundRole()).name() == "#b3261e", "a break is said in red"
