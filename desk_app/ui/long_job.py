@@ -121,7 +121,7 @@ _QUIT_HOOKED = "deskAppLongJobsStopAtQuit"
 
 
 def wait_for_jobs() -> bool:
-    """Wait for every job's thread to end (at quit, and in tests); True if any was running."""
+    """Wait for every job's thread to end (tests); True if any was running."""
     was_running = bool(_running)
     for runner in list(_running):
         runner.wait()
@@ -167,7 +167,8 @@ class LongJob(QWidget):
 
     One job at a time: the button that starts it is disabled meanwhile, and start() refuses a
     second. Cancel is offered only where the job stops without harm (a read, a file not yet
-    written), and then only until the job says it is past that point."""
+    written); pressed after the job's last safe point it changes nothing, and the job says what it
+    did."""
 
     succeeded = Signal(object)
     """The job's result, on the UI thread, after its message was said."""
