@@ -347,6 +347,7 @@ def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool
     from desk_app.store.database import open_as_owner, open_database
     from desk_app.store.errors import OutcomeUnknown
     from desk_app.store.postgres import describe, is_postgres_url, with_login
+    from desk_app.terminal_progress import terminal_progress
 
     if not is_postgres_url(target_url) or is_postgres_url(source_url):
         print(
@@ -398,8 +399,14 @@ def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool
         if on_server:
             print(f"{where} already holds every record of this file (the same audit head); finishing.")
         else:
+            lines = terminal_progress(sys.stderr)  # table names and counts, on a terminal only
             try:
-                print(copy_database(source, target))
+                try:
+                    copied = copy_database(source, target, lines)
+                finally:
+                    if lines is not None:
+                        lines.finish()
+                print(copied)
             except OutcomeUnknown:
                 raise DomainError(
                     "The server stopped answering while the copy was being committed: it may or may not "

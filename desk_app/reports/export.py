@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desk_app.domain.errors import DomainError
+from desk_app.domain.progress import CancelAsked, Progress
 from desk_app.reports.documents import PrintDocument
 from desk_app.reports.pages import anchor_text, pdf_bytes
 from desk_app.store.database import SQLITE_HEADER
@@ -205,15 +206,19 @@ def save_pdf(
     printed_at: str,
     *,
     replace: bool = False,
+    progress: Progress | None = None,
+    cancelled: CancelAsked | None = None,
 ) -> int:
     """Write `document` to `path` as a PDF and log it; return the page count.
 
     The target is checked first (pdf_target), the PDF made in memory and written to a temporary
     file beside it, the export logged, and only then is the file moved into place: a failure leaves
-    neither a half-written file nor an export missing from the log.
+    neither a half-written file nor an export missing from the log. `progress` and `cancelled`: see
+    pages.paint_document; a PDF cancelled while it is made (Cancelled) leaves no file and no log.
     """
     target = pdf_target(desk, path, replace=replace)
-    data, pages = pdf_bytes(document, page_footer(document, printed_by, printed_at), audit_anchor(desk))
+    footer, anchor = page_footer(document, printed_by, printed_at), audit_anchor(desk)
+    data, pages = pdf_bytes(document, footer, anchor, progress, cancelled)
     write_into_place(
         target,
         lambda temporary: temporary.write_bytes(data),

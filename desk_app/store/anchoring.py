@@ -17,6 +17,7 @@ from peewee import Database
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.integrity import AuditReport
+from desk_app.domain.progress import CancelAsked, Progress
 from desk_app.store.anchor_check import AnchorCheck
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.audit_actions import BACKUP_ACTION, VERIFY_ACTION
@@ -106,13 +107,15 @@ class AuditTrail:
         )
 
     @store_errors
-    def verify_and_record(self, staff_id: int | None) -> AuditReport:
-        """Verify the trail, then record who ran it and what it found."""
-        report = verify_audit(self._context.db)
-        row_hash = record_verify(
-            self._context.db, self._context.clock.now(), report, None, staff_id, "the app"
-        )
-        self._context.written_by_this_desk.add(row_hash)
+    def verify_and_record(
+        self, staff_id: int | None, progress: Progress | None = None, cancelled: CancelAsked | None = None
+    ) -> AuditReport:
+        """Verify the trail, then record who ran it and what it found; a cancelled verify (Cancelled)
+        records nothing: it found nothing."""
+        context = self._context
+        report = verify_audit(context.db, progress=progress, cancelled=cancelled)
+        row_hash = record_verify(context.db, context.clock.now(), report, None, staff_id, "the app")
+        context.written_by_this_desk.add(row_hash)
         return report
 
     @store_errors

@@ -247,7 +247,7 @@ def test_a_saved_pdf_is_said_in_green_and_a_refusal_in_red(
 ) -> None:
     dialog = opened(qtbot, "print preview", people)
     dialog.save_as_pdf(str(tmp_path / "history.pdf"))
-    assert dialog.message.text().startswith("Saved history.pdf (")
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("Saved history.pdf ("))  # made on a thread
     assert dialog.message.property("tone") == "done"
     dialog.save_as_pdf(str(tmp_path / "no such folder" / "history.pdf"))
     assert dialog.message.text().endswith("does not exist.")

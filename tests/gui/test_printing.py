@@ -258,6 +258,7 @@ def test_a_patients_whole_history_prints_from_the_patient_page(
     assert dialog.windowTitle() == "Print: Patient history"
     target = tmp_path / "history.pdf"
     save_through_file_dialog(qtbot, dialog, target)
+    qtbot.waitUntil(lambda: "Saved history.pdf (" in dialog.message.text())  # made on a thread
     text = pdf_text(target)
     assert "Patient history" in text and "Session 1," in text and "Session 2," in text
     (entry,) = desk.clinic.print_log(patient.id)

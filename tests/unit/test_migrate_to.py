@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sqlite3
+import sys
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -224,7 +226,7 @@ def test_a_move_killed_before_the_servers_commit_leaves_the_file_closed_and_a_re
 ) -> None:
     from desk_app.store import copying
 
-    def killed(source: Database, target: Database) -> None:
+    def killed(source: Database, target: Database, progress: object = None) -> None:
         raise KeyboardInterrupt  # as a kill would: nothing after it runs, the server rolls back
 
     with monkeypatch.context() as patch:
@@ -278,7 +280,9 @@ def test_an_unfinished_move_can_be_undone_while_the_server_does_not_hold_the_rec
 
     with monkeypatch.context() as patch:
         patch.setattr(
-            copying, "copy_database", lambda source, target: (_ for _ in ()).throw(KeyboardInterrupt)
+            copying,
+            "copy_database",
+            lambda source, target, progress=None: (_ for _ in ()).throw(KeyboardInterrupt),
         )
         with pytest.raises(KeyboardInterrupt):
             cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)])
@@ -310,7 +314,7 @@ def test_a_commit_that_may_or_may_not_have_reached_the_server_keeps_the_file_clo
 
     real = copying.copy_database
 
-    def lost_at_commit(source: Database, target: Database) -> None:
+    def lost_at_commit(source: Database, target: Database, progress: object = None) -> None:
         real(source, target)
         raise OutcomeUnknown
 
@@ -324,3 +328,30 @@ def test_a_commit_that_may_or_may_not_have_reached_the_server_keeps_the_file_clo
     )  # the server has it
     assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
     assert "already holds every record of this file" in capsys.readouterr().out
+
+
+def test_on_a_terminal_the_copy_shows_each_table_and_trail_check_with_counts_and_no_patient(
+    clinic_file: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
+    shown = [line.rsplit("\r", 1)[-1].rstrip() for line in screen.getvalue().split("\n")]
+    reader = SqliteDatabase(f"{clinic_file.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        copied = {name: len(rows) for name, rows in every_row(reader).items()}
+    finally:
+        reader.close()
+    copied["clinic_setting"] -= 1  # the "moved" mark, written after the copy
+    copied["audit_log"] -= 1  # and its audit row
+    assert shown == [
+        "Checking the audit trail of the file: its rows against the records…",
+        *(f"Copying the table {name}: {count:,} of {count:,} rows" for name, count in copied.items()),
+        "Checking the audit trail on the server: its rows against the records…",
+        "",
+    ]
+    assert "Zoë" not in screen.getvalue() and "every table's row count matches" in capsys.readouterr().out
