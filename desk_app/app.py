@@ -26,13 +26,20 @@ from desk_app.paths import (
     remember_opened,
     resource_path,
 )
-from desk_app.store.database import DatabaseOpenError, NoClinicHereError, open_database
+from desk_app.store.database import (
+    DatabaseOpenError,
+    FileCheckRunner,
+    NoClinicHereError,
+    check_here,
+    open_database,
+)
 from desk_app.store.desk import Desk
 from desk_app.store.errors import error_for_log
 from desk_app.store.postgres import describe, is_postgres_url
 from desk_app.store.signs import clinics_worked_on, signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.startup_check import check_with_window
 
 # The name of resources/install/treatment-desk.desktop: Wayland and taskbars find the icon through it.
 DESKTOP_FILE_NAME = "treatment-desk"
@@ -57,7 +64,12 @@ def app_icon() -> QIcon:
 
 
 def build_window(
-    database_url: str, clock: Clock, *, new_clinic: bool = False, this_pc_backup_folder: Path | None = None
+    database_url: str,
+    clock: Clock,
+    *,
+    new_clinic: bool = False,
+    this_pc_backup_folder: Path | None = None,
+    run_check: FileCheckRunner = check_here,
 ) -> MainWindow:
     """Open everything the window needs; raises DatabaseOpenError or ProcedureError with a message.
 
@@ -66,19 +78,21 @@ def build_window(
     procedure = load_procedure(resource_path(PROCEDURE_FILE))
     # Read now, like the procedure: a broken check file stops the start, not the first check of a day.
     checklist = load_pre_use_checklist(resource_path(PRE_USE_CHECK_FILE))
-    database = open_database(database_url, new_clinic=new_clinic, remembered=opened_databases())
+    database = open_database(
+        database_url, new_clinic=new_clinic, remembered=opened_databases(), run_check=run_check
+    )
     desk = Desk(database, procedure, clock, pre_use_checklist=checklist)
     desk.this_pc_backup_folder = this_pc_backup_folder
-    file = desk.database_file()  # None on a server
+    file = desk.database.database_file()  # None on a server
     if file is not None:
         remember_opened(file)
-    desk.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
+    desk.audit.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
     if file is not None:  # the daily backup writes the day's checkpoint too
         keeper: BackupKeeper | CheckpointKeeper = BackupKeeper(
-            file, desk.backup_folder, clock, desk.record_backup
+            file, desk.database.backup_folder, clock, desk.audit.record_backup
         )
     else:
-        keeper = CheckpointKeeper(lambda: desk.write_daily_checkpoint(data_folder(), None), clock)
+        keeper = CheckpointKeeper(lambda: desk.audit.write_daily_checkpoint(data_folder(), None), clock)
     return MainWindow(desk, clock, backups=keeper)
 
 
@@ -182,14 +196,24 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
         backup_folder = settings.backup_folder()
         try:
             window = build_window(
-                url, SystemClock(), new_clinic=new_clinic, this_pc_backup_folder=backup_folder
+                url,
+                SystemClock(),
+                new_clinic=new_clinic,
+                this_pc_backup_folder=backup_folder,
+                run_check=check_with_window,
             )
         except NoClinicHereError as error:
             if not ask_to_start_new_clinic(str(error)):
                 log.warning("The clinic's database is missing or empty; not replaced by a new clinic")
                 return 2
             log.warning("The clinic's database is missing or empty; a new clinic is started as asked")
-            window = build_window(url, SystemClock(), new_clinic=True, this_pc_backup_folder=backup_folder)
+            window = build_window(
+                url,
+                SystemClock(),
+                new_clinic=True,
+                this_pc_backup_folder=backup_folder,
+                run_check=check_with_window,
+            )
     except (DatabaseOpenError, ProcedureError, SettingsError) as error:
         # A procedure file's error names a line of it; the others a path, a server or a setting.
         said = str(error) if isinstance(error, ProcedureError) else error_for_log(error)

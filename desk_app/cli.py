@@ -29,8 +29,8 @@ from desk_app.store.database import (
 from desk_app.store.postgres import is_postgres_url
 
 if TYPE_CHECKING:
+    from desk_app.domain.integrity import AuditReport
     from desk_app.store.anchor_check import AnchorCheck
-    from desk_app.store.audit import AuditReport
 
 __all__ = ["DATABASE_ENV", "database_url", "main"]
 
@@ -226,7 +226,7 @@ def _unlock(initials: str, url: str) -> int:
         return 2
     try:
         desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
-        member = desk.unlock_from_terminal(initials, getpass.getuser())
+        member = desk.accounts.unlock_from_terminal(initials, getpass.getuser())
     except DomainError as error:
         print(f"desk-app unlock: {error}", file=sys.stderr)
         return 1
@@ -347,6 +347,7 @@ def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool
     from desk_app.store.database import open_as_owner, open_database
     from desk_app.store.errors import OutcomeUnknown
     from desk_app.store.postgres import describe, is_postgres_url, with_login
+    from desk_app.terminal_progress import terminal_progress
 
     if not is_postgres_url(target_url) or is_postgres_url(source_url):
         print(
@@ -398,8 +399,14 @@ def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool
         if on_server:
             print(f"{where} already holds every record of this file (the same audit head); finishing.")
         else:
+            lines = terminal_progress(sys.stderr)  # table names and counts, on a terminal only
             try:
-                print(copy_database(source, target))
+                try:
+                    copied = copy_database(source, target, lines)
+                finally:
+                    if lines is not None:
+                        lines.finish()
+                print(copied)
             except OutcomeUnknown:
                 raise DomainError(
                     "The server stopped answering while the copy was being committed: it may or may not "

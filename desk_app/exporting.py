@@ -82,12 +82,12 @@ def export(
         desk = _desk(db, clock, this_pc_backups)
         now = clock.now()
         if document == "history":
-            patient = desk.patient_by_clinic_number(subject)
+            patient = desk.patients.patient_by_clinic_number(subject)
             built = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, now, LOCAL_FORMATS)
         else:
             kind = DocumentKind.SESSION_RECORD if document == "session" else DocumentKind.AFTERCARE_SHEET
             built = document_for(desk, kind, _session_id(subject), now, LOCAL_FORMATS)
-            patient = desk.patient(built.patient_id)
+            patient = desk.patients.patient(built.patient_id)
         printed_by = f"{getpass.getuser()} (terminal export)"
         pages = save_pdf(desk, built, pdf, printed_by, None, LOCAL_FORMATS.date_time(now), replace=replace)
     finally:
@@ -141,12 +141,14 @@ def export_register(
     db = open_database(database_url, create=False)
     try:
         desk = _desk(db, clock, this_pc_backups)
-        scope = RegisterScope(from_day, to_day, desk.device_by_serial(serial) if serial is not None else None)
+        scope = RegisterScope(
+            from_day, to_day, desk.devices.device_by_serial(serial) if serial is not None else None
+        )
         if csv_file is not None:
             pdf_target(desk, csv_file, replace=replace, kind="CSV file")
         if pdf_file is not None:
             pdf_target(desk, pdf_file, replace=replace)
-        register = desk.laser_register(from_day, to_day, scope.device)
+        register = desk.laser_register.laser_register(from_day, to_day, scope.device)
         printed_by = f"{getpass.getuser()} (terminal export)"
         pdf = None
         if pdf_file is not None:

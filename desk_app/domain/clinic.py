@@ -6,6 +6,7 @@ They belong to the clinic, not to one PC, so they live in the database and every
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from enum import StrEnum
 
 from desk_app.domain.errors import ValidationError
@@ -117,3 +118,16 @@ class DocumentKind(StrEnum):
     SESSION_RECORD = "session record"
     AFTERCARE_SHEET = "aftercare sheet"
     PATIENT_HISTORY = "patient history"
+
+
+@dataclass(frozen=True)
+class PrintEntry:
+    """One line of the print log."""
+
+    at: datetime
+    document: DocumentKind
+    patient_id: int
+    session_id: int | None
+    destination: str
+    pages: int
+    printed_by: str

@@ -22,6 +22,7 @@ from desk_app.domain.course import (
 )
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import ActionRefused
+from desk_app.domain.history import PatientHistory
 from desk_app.domain.patient_record import EDITABLE_FIELDS, IDENTIFIERS
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import ItemKind, Procedure
@@ -30,7 +31,7 @@ from desk_app.reports.formats import LocalFormats
 from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
 from desk_app.reports.session_view import initials_key, session_view
 from desk_app.reports.templates import render
-from desk_app.store.desk import Desk, PatientHistory
+from desk_app.store.desk import Desk
 
 # Registration fields printed under the two identifiers (which the page shows first, in bold).
 _DETAILS = [field for field in EDITABLE_FIELDS if field.id not in IDENTIFIERS]
@@ -239,13 +240,13 @@ def document_for(
 ) -> PrintDocument:
     """Read what `kind` needs from the store and build it: `subject_id` is the session's ID, or the
     patient's for a history. Raises ActionRefused (unknown session, no laser pass) or StoreUnavailable."""
-    clinic = desk.clinic_details()
-    team = [member for member, _, _ in desk.list_all_staff()]  # who left still has initials on paper
+    clinic = desk.clinic.clinic_details()
+    team = [member for member, _, _ in desk.accounts.list_all_staff()]  # who left still has initials on paper
     if kind is DocumentKind.PATIENT_HISTORY:
-        history = desk.patient_history(subject_id)
+        history = desk.sessions.patient_history(subject_id)
         return history_document(history, clinic, now, formats, desk.procedure, team=team)
-    record = desk.session(subject_id)
+    record = desk.sessions.session(subject_id)
     if kind is DocumentKind.SESSION_RECORD:
-        sessions = desk.patient_history(record.patient.id).sessions
+        sessions = desk.sessions.patient_history(record.patient.id).sessions
         return session_record_document(record, sessions, clinic, now, formats, desk.procedure, team=team)
     return aftercare_document(record, clinic, now, formats)

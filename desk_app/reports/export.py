@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desk_app.domain.errors import DomainError
+from desk_app.domain.progress import CancelAsked, Progress
 from desk_app.reports.documents import PrintDocument
 from desk_app.reports.pages import anchor_text, pdf_bytes
 from desk_app.store.database import SQLITE_HEADER
@@ -47,7 +48,7 @@ def printed_footer(printed_by: str, printed_at: str) -> str:
 def audit_anchor(desk: Desk) -> str:
     """The audit trail's head as the record is printed: a checkpoint on paper, typed back into
     `desk-app audit verify --checkpoint N:HASH@TIME` to prove the trail was not cut or rewritten since."""
-    rows, head = desk.audit_head()
+    rows, head = desk.audit.audit_head()
     return anchor_text(rows, head, desk.clock.now())
 
 
@@ -111,12 +112,12 @@ def _refuse_database_files(desk: Desk, path: Path, target: Path, kind: str) -> N
     if _DATABASE_NAME.search(target.name):
         raise DomainError(f"{path} is named like a database or a backup (.sqlite3); choose another name.")
     main_file = target.parent / _without_side_suffix(target.name)
-    live = desk.database_file()
+    live = desk.database.database_file()
     if live is not None:
         if _same_file(main_file, live):
             what = "the clinic's database" if main_file == target else "a side file of the clinic's database"
             raise DomainError(f"{path} is {what}. It was not changed.")
-        if _same_file(target.parent, desk.backup_folder()):
+        if _same_file(target.parent, desk.database.backup_folder()):
             raise DomainError(f"{target.parent} is the clinic's backup folder: keep {kind} files elsewhere.")
     if main_file != target and _is_sqlite(main_file):
         raise DomainError(f"{path} is a side file of the database {main_file}. It was not changed.")
@@ -205,19 +206,23 @@ def save_pdf(
     printed_at: str,
     *,
     replace: bool = False,
+    progress: Progress | None = None,
+    cancelled: CancelAsked | None = None,
 ) -> int:
     """Write `document` to `path` as a PDF and log it; return the page count.
 
     The target is checked first (pdf_target), the PDF made in memory and written to a temporary
     file beside it, the export logged, and only then is the file moved into place: a failure leaves
-    neither a half-written file nor an export missing from the log.
+    neither a half-written file nor an export missing from the log. `progress` and `cancelled`: see
+    pages.paint_document; a PDF cancelled while it is made (Cancelled) leaves no file and no log.
     """
     target = pdf_target(desk, path, replace=replace)
-    data, pages = pdf_bytes(document, page_footer(document, printed_by, printed_at), audit_anchor(desk))
+    footer, anchor = page_footer(document, printed_by, printed_at), audit_anchor(desk)
+    data, pages = pdf_bytes(document, footer, anchor, progress, cancelled)
     write_into_place(
         target,
         lambda temporary: temporary.write_bytes(data),
-        lambda: desk.record_print(
+        lambda: desk.clinic.record_print(
             document.kind,
             document.patient_id,
             document.session_id,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from desk_app.domain.clinic import PrintEntry
 from desk_app.domain.follow_up import describe_follow_up
+from desk_app.domain.history import ChangeEntry
 from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import Event, EventKind, ItemState, ItemStatus, SessionStatus
 from desk_app.domain.values import describe_values
 from desk_app.reports.formats import pages_text
-from desk_app.store.clinic import PrintEntry
-from desk_app.store.rows import ChangeEntry
 
 TimeFormatter = Callable[[datetime], str]
 

@@ -151,7 +151,7 @@ def save_register_csv(
     write_into_place(
         target,
         lambda temporary: _write_csv(exposures, temporary),
-        lambda: desk.record_register_export(what, staff_id, printed_by),
+        lambda: desk.laser_register.record_register_export(what, staff_id, printed_by),
         replace=replace,
     )
     return len(exposures)
@@ -176,7 +176,7 @@ def register_pdf(
     printed_at: str,
 ) -> RegisterPdf:
     """Paint the register's pages, every one with the footer naming who printed it and when."""
-    document = register_document(register, scope, desk.clinic_details(), formats)
+    document = register_document(register, scope, desk.clinic.clinic_details(), formats)
     data, pages = pdf_bytes(document, printed_footer(printed_by, printed_at), audit_anchor(desk))
     return RegisterPdf(data, pages, len(register.rows))
 
@@ -197,7 +197,7 @@ def save_register_pdf(
     write_into_place(
         target,
         lambda temporary: temporary.write_bytes(pdf.data),
-        lambda: desk.record_register_export(what, staff_id, printed_by),
+        lambda: desk.laser_register.record_register_export(what, staff_id, printed_by),
         replace=replace,
     )
     return pdf.pages

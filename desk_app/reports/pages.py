@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 )
 
 from desk_app.domain.clinic import PaperSize
+from desk_app.domain.progress import CancelAsked, Progress, step
 
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter
@@ -112,11 +113,13 @@ def laid_out(document: Paged, device: PageDevice) -> QTextDocument:
     return _layout(document, device, _PageFrame(device))
 
 
-def _layout(document: Paged, device: PageDevice, frame: _PageFrame) -> QTextDocument:
+def _layout(
+    document: Paged, device: PageDevice, frame: _PageFrame, progress: Progress | None = None
+) -> QTextDocument:
     """Lay the HTML out in pages a piece at a time (cut before a table): each piece's tables have
     their rows kept whole (_keep_rows_whole) while nothing follows them yet. Qt lays out again
     everything after a change, so a year's register (hundreds of rows moved) would otherwise be
-    laid out hundreds of times."""
+    laid out hundreds of times. `progress` hears (pieces laid out, pieces)."""
     text = QTextDocument()
     text.documentLayout().setPaintDevice(device)  # lay out in the device's dots, fonts at true size
     text.setDefaultFont(_font(BODY_POINT_SIZE))
@@ -124,7 +127,9 @@ def _layout(document: Paged, device: PageDevice, frame: _PageFrame) -> QTextDocu
     first, *rest = _top_level_pieces(document.html)
     text.setHtml(first)
     kept = _keep_rows_whole(text, 0)
-    for piece in rest:
+    for laid_out, piece in enumerate(rest, start=1):
+        if progress is not None:
+            progress(laid_out, len(rest) + 1)
         cursor = QTextCursor(text)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertHtml(piece)
@@ -242,17 +247,34 @@ def count_pages(document: Paged, device: PageDevice) -> int:
     return laid_out(document, device).pageCount()
 
 
-def paint_document(document: Paged, device: PageDevice, footer: str, anchor: str = "") -> int:
+def paint_document(
+    document: Paged,
+    device: PageDevice,
+    footer: str,
+    anchor: str = "",
+    progress: Progress | None = None,
+    cancelled: CancelAsked | None = None,
+) -> int:
     """Paint every page onto `device` (a QPrinter or QPdfWriter, layout already set); return the count.
-    `anchor` (the audit head) is printed on the right of each footer, never cut short."""
+    `anchor` (the audit head) is printed on the right of each footer, never cut short.
+
+    `progress` hears (thousandths done, 1000): the layout is the first half, the pages the second;
+    `cancelled` is asked at each step, and a yes stops the painting there (Cancelled): for a PDF
+    made in memory, before any file is written."""
+
+    def halves(half: int) -> Progress:
+        return lambda done, total: step(progress, cancelled, 500 * half + 500 * done // max(total, 1), 1000)
+
     frame = _PageFrame(device)
-    text = _layout(document, device, frame)
+    text = _layout(document, device, frame, halves(0) if progress or cancelled else None)
     pages = text.pageCount()
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("The printer or file could not be opened for printing.")
     try:
         for page in range(pages):
+            if progress or cancelled:
+                halves(1)(page, pages)
             if page:
                 device.newPage()
             _paint_page(painter, text, frame, page)
@@ -291,8 +313,18 @@ def _paint_page(painter: QPainter, text: QTextDocument, frame: _PageFrame, page:
     painter.restore()
 
 
-def pdf_bytes(document: Paged, footer: str, anchor: str = "") -> tuple[bytes, int]:
-    """The document as a PDF in memory, and its page count; nothing is written to disk."""
+def pdf_bytes(
+    document: Paged,
+    footer: str,
+    anchor: str = "",
+    progress: Progress | None = None,
+    cancelled: CancelAsked | None = None,
+) -> tuple[bytes, int]:
+    """The document as a PDF in memory, and its page count; nothing is written to disk.
+
+    Safe on a thread other than the UI's (Qt: QTextDocument is reentrant, and QPainter may paint
+    on a printer's kind of device in any thread, text included): every Qt object it uses is made
+    here, on the caller's thread, and goes with it."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -301,7 +333,7 @@ def pdf_bytes(document: Paged, footer: str, anchor: str = "") -> tuple[bytes, in
     writer.setPageLayout(page_layout(document.paper, document.landscape))
     writer.setTitle(document.running_header)
     writer.setCreator("Treatment Desk")
-    pages = paint_document(document, writer, footer, anchor)
+    pages = paint_document(document, writer, footer, anchor, progress, cancelled)
     del writer  # the PDF's trailer is written when the writer goes
     buffer.close()
     return bytes(data.data()), pages

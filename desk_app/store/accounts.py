@@ -1,8 +1,8 @@
 """Staff accounts: who may sign in, with what, and what happens after wrong tries.
 
-A mixin of Desk. Passwords and PINs are kept only as argon2id hashes. Every sign-in, PIN, failure,
-lock and account change writes its audit row; a failure is committed before the refusal is raised,
-so wrong tries count even though the action they were for did not happen.
+A service of Desk (desk.accounts). Passwords and PINs are kept only as argon2id hashes. Every
+sign-in, PIN, failure, lock and account change writes its audit row; a failure is committed before
+the refusal is raised, so wrong tries count even though the action they were for did not happen.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ import logging
 from desk_app.domain.credentials import (
     MAX_PIN_FAILURES,
     MAX_SIGN_IN_FAILURES,
-    PIN_RULE,
-    SecretHasher,
     check_password,
     check_pin,
     is_legacy_pin,
 )
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff, check_new_staff
-from desk_app.store.base import DeskBase
+from desk_app.domain.refusals import PinChangeNeeded, SignInRefused
+from desk_app.store.context import StoreContext
 from desk_app.store.errors import log_refusal, store_errors
 from desk_app.store.models import StaffCredential, StaffRow
 from desk_app.store.rows import staff_from_row
@@ -35,25 +34,25 @@ def _tries(count: int) -> str:
     return "1 try" if count == 1 else f"{count} tries"
 
 
-class SignInRefused(ActionRefused):
-    """Wrong password or PIN, a locked account, or no credentials yet; the attempt was recorded."""
+class Accounts:
+    """Staff, their accounts and their sign-ins."""
 
-
-class PinChangeNeeded(ActionRefused):
-    """The PIN was right but has fewer than 6 digits: its owner must choose a new one (change_pin)
-    before it is accepted; the window asks for it, then tries the action again with the new PIN."""
-
-    def __init__(self, member: Staff, pin_length: int) -> None:
-        super().__init__(
-            f"{member.name}'s PIN has only {pin_length} digits: choose a new PIN of {PIN_RULE} to go on."
-        )
-        self.staff_id = member.id
-
-
-class AccountActions(DeskBase):
-    hasher: SecretHasher
+    def __init__(self, context: StoreContext) -> None:
+        self._context = context
 
     # --- reading ---------------------------------------------------------------------------------
+
+    def staff(self, staff_id: int) -> Staff:
+        """An active member of staff; refused if not known or no longer active."""
+        return self._context.staff(staff_id)
+
+    def list_staff(self) -> list[Staff]:
+        return self._context.list_staff()
+
+    @store_errors
+    def list_clinicians(self) -> list[Staff]:
+        """Who may override a stop."""
+        return [member for member in self.list_staff() if member.role is Role.CLINICIAN]
 
     @store_errors
     def has_administrator(self) -> bool:
@@ -80,12 +79,6 @@ class AccountActions(DeskBase):
         if clash is not None:
             raise ValidationError(f"Initials {initials} already belong to {clash.name}.")
 
-    def _require_administrator(self, staff_id: int) -> Staff:
-        member = self.staff(staff_id)
-        if member.role is not Role.ADMINISTRATOR:
-            raise ActionRefused(f"Only an administrator may do this; {member.name} is a {member.role.value}.")
-        return member
-
     # --- staff -----------------------------------------------------------------------------------
 
     @store_errors
@@ -98,22 +91,25 @@ class AccountActions(DeskBase):
         exists, must be an administrator and is added by nobody.
         """
         new = check_new_staff(name, initials, role)
-        password_hash = self.hasher.password.hash(check_password(password))
-        pin_hash = self.hasher.pin.hash(check_pin(pin))
-        with self.db.atomic():
+        password_hash = self._context.hasher.password.hash(check_password(password))
+        pin_hash = self._context.hasher.pin.hash(check_pin(pin))
+        with self._context.db.atomic():
             if self.has_administrator():
                 if by is None:
                     raise ActionRefused("Only an administrator may add staff.")
-                self._require_administrator(by)
+                self._context.require_administrator(by)
             elif new.role is not Role.ADMINISTRATOR or by is not None:
                 raise ActionRefused("The first member of staff must be an administrator.")
             self._refuse_initials_in_use(new.initials)
             row = StaffRow.create(
-                name=new.name, initials=new.initials, role=new.role.value, created_at=self.clock.now()
+                name=new.name,
+                initials=new.initials,
+                role=new.role.value,
+                created_at=self._context.clock.now(),
             )
             StaffCredential.create(staff=row.id, password_hash=password_hash, pin_hash=pin_hash)
             added = {"name": new.name, "initials": new.initials, "role": new.role.value}
-            self._audit("staff added", by, "staff", row.id, added, staff_rows(row.id))
+            self._context.audit("staff added", by, "staff", row.id, added, staff_rows(row.id))
         return staff_from_row(row)
 
     @store_errors
@@ -123,8 +119,8 @@ class AccountActions(DeskBase):
             new_role = Role(role)
         except ValueError:
             raise ValidationError(f"Role must be one of: {', '.join(r.value for r in Role)}.") from None
-        with self.db.atomic():
-            self._require_administrator(by)
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
             row = StaffRow.get_or_none(StaffRow.id == staff_id)
             if row is None:
                 raise ActionRefused("That member of staff is not known.")
@@ -139,7 +135,7 @@ class AccountActions(DeskBase):
                     "The clinic needs at least one active administrator; nothing was changed."
                 )
             change = {"role": [before[0], new_role.value], "active": [before[1], active]}
-            self._audit("staff changed", by, "staff", staff_id, change, [(StaffRow, staff_id)])
+            self._context.audit("staff changed", by, "staff", staff_id, change, [(StaffRow, staff_id)])
             row = StaffRow.get_by_id(staff_id)
         return staff_from_row(row)
 
@@ -147,8 +143,8 @@ class AccountActions(DeskBase):
     def rename_staff(self, staff_id: int, name: str, initials: str, by: int) -> Staff:
         """Correct a name or initials (a typo, a new surname). Records show the name as it is now;
         the audit trail keeps the old one."""
-        with self.db.atomic():
-            self._require_administrator(by)
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
             row = StaffRow.get_or_none(StaffRow.id == staff_id)
             if row is None:
                 raise ActionRefused("That member of staff is not known.")
@@ -159,19 +155,19 @@ class AccountActions(DeskBase):
                 self._refuse_initials_in_use(new.initials)
             StaffRow.update(name=new.name, initials=new.initials).where(StaffRow.id == staff_id).execute()
             change = {"name": [row.name, new.name], "initials": [row.initials, new.initials]}
-            self._audit("staff renamed", by, "staff", staff_id, change, [(StaffRow, staff_id)])
+            self._context.audit("staff renamed", by, "staff", staff_id, change, [(StaffRow, staff_id)])
             row = StaffRow.get_by_id(staff_id)
         return staff_from_row(row)
 
     @store_errors
     def set_credentials(self, staff_id: int, password: str, pin: str, by: int) -> None:
         """A new password and PIN, set by an administrator or by the member of staff themself."""
-        password_hash = self.hasher.password.hash(check_password(password))
-        pin_hash = self.hasher.pin.hash(check_pin(pin))
-        with self.db.atomic():
+        password_hash = self._context.hasher.password.hash(check_password(password))
+        pin_hash = self._context.hasher.pin.hash(check_pin(pin))
+        with self._context.db.atomic():
             if by != staff_id:
-                self._require_administrator(by)
-            self.staff(staff_id)
+                self._context.require_administrator(by)
+            self._context.staff(staff_id)
             updated = (
                 StaffCredential.update(
                     password_hash=password_hash,
@@ -185,19 +181,21 @@ class AccountActions(DeskBase):
             )
             if not updated:
                 StaffCredential.create(staff=staff_id, password_hash=password_hash, pin_hash=pin_hash)
-            self._audit("password and PIN set", by, "staff", staff_id, sealed=[credential_of(staff_id)])
+            self._context.audit(
+                "password and PIN set", by, "staff", staff_id, sealed=[credential_of(staff_id)]
+            )
 
     @store_errors
     def unlock_account(self, staff_id: int, by: int) -> None:
         """After 10 failed sign-ins only an administrator can let the member of staff try again."""
-        with self.db.atomic():
-            self._require_administrator(by)
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
             if StaffRow.get_or_none(StaffRow.id == staff_id) is None:
                 raise ActionRefused("That member of staff is not known.")
             StaffCredential.update(locked=False, failed_sign_ins=0, failed_pins=0).where(
                 StaffCredential.staff == staff_id
             ).execute()
-            self._audit("account unlocked", by, "staff", staff_id, sealed=[credential_of(staff_id)])
+            self._context.audit("account unlocked", by, "staff", staff_id, sealed=[credential_of(staff_id)])
         log.info("Account of staff %s unlocked by staff %s", staff_id, by)
 
     @store_errors
@@ -205,14 +203,14 @@ class AccountActions(DeskBase):
         """The way back when the only administrator is locked out: someone at the PC's terminal, with
         the database file in reach, unlocks by initials. Audited with the computer account's name."""
         wanted = initials.strip().upper()
-        with self.db.atomic():
+        with self._context.db.atomic():
             row = StaffRow.get_or_none((StaffRow.initials == wanted) & (StaffRow.active == True))  # noqa: E712
             if row is None:
                 raise ActionRefused(f"No active member of staff has the initials {wanted}.")
             StaffCredential.update(locked=False, failed_sign_ins=0, failed_pins=0).where(
                 StaffCredential.staff == row.id
             ).execute()
-            self._audit(
+            self._context.audit(
                 "account unlocked from the terminal",
                 None,
                 "staff",
@@ -233,16 +231,16 @@ class AccountActions(DeskBase):
         self, staff_id: int, secret: str, pin: bool
     ) -> tuple[Staff, StaffCredential, bool, str | None]:
         """(member, credential as read, whether `secret` matches, a stronger hash to store or None)."""
-        member = self.staff(staff_id)
+        member = self._context.staff(staff_id)
         credential = StaffCredential.get_or_none(StaffCredential.staff == staff_id)
         if credential is None:
-            with self.db.atomic():
-                self._audit("sign-in refused: no password yet", staff_id, "staff", staff_id)
+            with self._context.db.atomic():
+                self._context.audit("sign-in refused: no password yet", staff_id, "staff", staff_id)
             refused = SignInRefused(f"{member.name} has no password yet: an administrator must set one.")
             log_refusal(refused, "sign in", f"{member.initials} (staff {staff_id}): no password yet")
             raise refused
         stored = credential.pin_hash if pin else credential.password_hash
-        hasher = self.hasher.pin if pin else self.hasher.password
+        hasher = self._context.hasher.pin if pin else self._context.hasher.password
         matches = hasher.matches(stored, secret)
         # A short PIN is not rehashed: it is about to be replaced (change_pin), and hashing costs.
         worth_keeping = not (pin and is_legacy_pin(secret))
@@ -254,7 +252,7 @@ class AccountActions(DeskBase):
         """Check the password; 10 failures in a row lock the account until an administrator unlocks it."""
         member, read, matches, stronger = self._checked_secret(staff_id, password, pin=False)
         refusal, why = None, ""
-        with self.db.atomic():
+        with self._context.db.atomic():
             credential = StaffCredential.get_by_id(read.id)
             if credential.password_hash != read.password_hash:
                 refusal, why = (
@@ -263,7 +261,7 @@ class AccountActions(DeskBase):
                 )
             elif credential.locked:
                 why = "account locked"
-                self._audit("sign-in refused: account locked", staff_id, "staff", staff_id)
+                self._context.audit("sign-in refused: account locked", staff_id, "staff", staff_id)
                 refusal = f"{member.name}'s account is locked after {MAX_SIGN_IN_FAILURES} failed sign-ins."
             elif not matches:
                 failures = credential.failed_sign_ins + 1
@@ -271,7 +269,7 @@ class AccountActions(DeskBase):
                 StaffCredential.update(failed_sign_ins=failures, locked=locked).where(
                     StaffCredential.id == credential.id
                 ).execute()
-                self._audit(
+                self._context.audit(
                     "sign-in failed",
                     staff_id,
                     "staff",
@@ -281,7 +279,7 @@ class AccountActions(DeskBase):
                 )
                 why = f"wrong password ({failures} in a row)"
                 if locked:
-                    self._audit("account locked", staff_id, "staff", staff_id)
+                    self._context.audit("account locked", staff_id, "staff", staff_id)
                     refusal = f"Wrong password. {member.name}'s account is now locked."
                     why += ", account now locked"
                 else:
@@ -292,7 +290,9 @@ class AccountActions(DeskBase):
                 if stronger:
                     changes["password_hash"] = stronger
                 StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
-                self._audit("signed in", staff_id, "staff", staff_id, sealed=[credential_of(staff_id)])
+                self._context.audit(
+                    "signed in", staff_id, "staff", staff_id, sealed=[credential_of(staff_id)]
+                )
         if refusal:
             refused = SignInRefused(refusal + _UNLOCK_HINT * ("locked" in refusal))
             log_refusal(refused, "sign in", f"{member.initials} (staff {staff_id}): {why}")
@@ -308,24 +308,28 @@ class AccountActions(DeskBase):
         """
         member, read, matches, stronger = self._checked_secret(staff_id, pin, pin=True)
         refusal, change_needed, why = None, None, ""
-        with self.db.atomic():
+        with self._context.db.atomic():
             credential = StaffCredential.get_by_id(read.id)
             if credential.pin_hash != read.pin_hash:
                 refusal, why = "The PIN was changed just now; please try again.", "PIN changed meanwhile"
             elif credential.locked:
                 why = "account locked"
-                self._audit("PIN refused: account locked", staff_id, "staff", staff_id, {"for": purpose})
+                self._context.audit(
+                    "PIN refused: account locked", staff_id, "staff", staff_id, {"for": purpose}
+                )
                 refusal = f"{member.name}'s account is locked.{_UNLOCK_HINT}"
             elif credential.failed_pins >= MAX_PIN_FAILURES:
                 why = "password needed after too many wrong PINs"
-                self._audit("PIN refused: password needed", staff_id, "staff", staff_id, {"for": purpose})
+                self._context.audit(
+                    "PIN refused: password needed", staff_id, "staff", staff_id, {"for": purpose}
+                )
                 refusal = f"Too many wrong PINs: {member.name} must sign in with their password."
             elif not matches:
                 failures = credential.failed_pins + 1
                 StaffCredential.update(failed_pins=failures).where(
                     StaffCredential.id == credential.id
                 ).execute()
-                self._audit(
+                self._context.audit(
                     "PIN failed",
                     staff_id,
                     "staff",
@@ -342,14 +346,16 @@ class AccountActions(DeskBase):
                 )
                 refusal = f"Wrong PIN. {then}"
             elif is_legacy_pin(pin):
-                self._audit("PIN accepted: change needed", staff_id, "staff", staff_id, {"for": purpose})
+                self._context.audit(
+                    "PIN accepted: change needed", staff_id, "staff", staff_id, {"for": purpose}
+                )
                 change_needed = PinChangeNeeded(member, len(pin))
             else:
                 changes: dict[str, object] = {"failed_pins": 0}
                 if stronger:
                     changes["pin_hash"] = stronger
                 StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
-                self._audit(
+                self._context.audit(
                     "PIN accepted", staff_id, "staff", staff_id, {"for": purpose}, [credential_of(staff_id)]
                 )
         if refusal:
@@ -365,21 +371,21 @@ class AccountActions(DeskBase):
     def change_pin(self, staff_id: int, old_pin: str, new_pin: str) -> None:
         """A member of staff chooses a new PIN, proving it with their current one (a PIN of 4 or 5
         digits, refused with PinChangeNeeded, is changed this way). A wrong current PIN counts as any."""
-        new_hash = self.hasher.pin.hash(check_pin(new_pin))
+        new_hash = self._context.hasher.pin.hash(check_pin(new_pin))
         _member, read, matches, _stronger = self._checked_secret(staff_id, old_pin, pin=True)
         if not matches or read.locked or read.failed_pins >= MAX_PIN_FAILURES:
             self.confirm_pin(staff_id, old_pin, "PIN change")  # counts the failure, audits it and refuses
             raise SignInRefused("The PIN was not accepted; please try again.")
-        with self.db.atomic():
+        with self._context.db.atomic():
             credential = StaffCredential.get_by_id(read.id)
             if credential.pin_hash != read.pin_hash or credential.locked:
                 raise SignInRefused("The PIN was changed, or the account locked, just now; please try again.")
             StaffCredential.update(pin_hash=new_hash, failed_pins=0).where(
                 StaffCredential.id == credential.id
             ).execute()
-            self._audit("PIN changed", staff_id, "staff", staff_id, sealed=[credential_of(staff_id)])
+            self._context.audit("PIN changed", staff_id, "staff", staff_id, sealed=[credential_of(staff_id)])
 
-    def _pin_checked_first(self, staff_id: int, pin: str, purpose: str) -> tuple[str, str | None]:
+    def pin_checked_first(self, staff_id: int, pin: str, purpose: str) -> tuple[str, str | None]:
         """A PIN given with an action (a signature), checked before its transaction: argon2 is slow
         and no desk should wait on it. A wrong one is counted, audited and refused by confirm_pin.
         Returns the PIN hash it matched and a stronger hash to store, or None."""
@@ -389,7 +395,7 @@ class AccountActions(DeskBase):
             raise SignInRefused("The PIN was not accepted; please try again.")
         return read.pin_hash, stronger
 
-    def _accept_pin(self, staff_id: int, matched: tuple[str, str | None], purpose: str) -> None:
+    def accept_pin(self, staff_id: int, matched: tuple[str, str | None], purpose: str) -> None:
         """Inside the action's own transaction: the PIN still holds; recorded with the action, so the
         two are saved together or not at all."""
         pin_hash, stronger = matched
@@ -400,16 +406,18 @@ class AccountActions(DeskBase):
         if stronger:
             changes["pin_hash"] = stronger
         StaffCredential.update(changes).where(StaffCredential.id == credential.id).execute()
-        self._audit("PIN accepted", staff_id, "staff", staff_id, {"for": purpose}, [credential_of(staff_id)])
+        self._context.audit(
+            "PIN accepted", staff_id, "staff", staff_id, {"for": purpose}, [credential_of(staff_id)]
+        )
 
     @store_errors
     def record_sign_out(self, staff_id: int) -> None:
-        with self.db.atomic():
-            self._audit("signed out", staff_id, "staff", staff_id)
+        with self._context.db.atomic():
+            self._context.audit("signed out", staff_id, "staff", staff_id)
         log.info("Signed out: staff %s", staff_id)
 
     @store_errors
     def record_screen_lock(self, staff_id: int | None, idle: bool) -> None:
-        with self.db.atomic():
-            self._audit("screen locked", staff_id, "desk", None, {"idle": idle})
+        with self._context.db.atomic():
+            self._context.audit("screen locked", staff_id, "desk", None, {"idle": idle})
         log.info("Screen locked%s: staff %s", " after idle time" if idle else "", staff_id)

@@ -2,7 +2,7 @@
 checkpoint of the trail written outside the database (see checkpoints.py).
 
 A restore records itself (restoring.py). Only the live database is written to: a verify of a copy
-reads it and nothing more.
+reads it and nothing more. AuditTrail is the desk's service for these (desk.audit).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from peewee import Database
 
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
+from desk_app.domain.integrity import AuditReport
+from desk_app.domain.progress import CancelAsked, Progress
 from desk_app.store.anchor_check import AnchorCheck
-from desk_app.store.audit import AuditReport, verify_audit, write_audit
+from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.audit_actions import BACKUP_ACTION, VERIFY_ACTION
-from desk_app.store.base import DeskBase
 from desk_app.store.checkpoints import (
     Checkpoint,
     CheckpointError,
@@ -28,8 +29,10 @@ from desk_app.store.checkpoints import (
     head_of,
     write_daily_checkpoint,
 )
+from desk_app.store.context import StoreContext
 from desk_app.store.errors import error_for_log, store_errors
 from desk_app.store.identity import database_id
+from desk_app.store.this_database import ThisDatabase
 
 log = logging.getLogger(__name__)
 
@@ -78,56 +81,47 @@ def write_todays_checkpoint(db: Database, folder: Path, now: datetime, live: Pat
     return write_daily_checkpoint(folder, point, local_today(now), lambda row: hash_of_row(db, row), live)
 
 
-class AnchorActions(DeskBase):
-    """The desk's side: the head to print on a record, the backup and verify rows, the day's checkpoint."""
+class AuditTrail:
+    """The desk's side of the trail: the head to print on a record, a verify run and a backup
+    recorded, the day's checkpoint."""
 
-    # This PC's own backup folder, from its settings, given by the composition root (the store reads
-    # no settings): over the clinic's details' folder, for this PC's backups and checkpoints.
-    this_pc_backup_folder: Path | None = None
-
-    def keeps_its_own_backups(self) -> bool:  # provided by Desk
-        raise NotImplementedError
-
-    def backup_folder(self) -> Path:  # provided by Desk
-        raise NotImplementedError
-
-    def clinic_details(self) -> Any:  # provided by ClinicActions
-        raise NotImplementedError
+    def __init__(self, context: StoreContext, database: ThisDatabase) -> None:
+        self._context = context
+        self._database = database
 
     @store_errors
     def audit_head(self) -> tuple[int, str]:
         """(row count, head hash) now: printed at the foot of every record."""
-        return head_of(self.db)
+        return head_of(self._context.db)
+
+    @store_errors
+    def verify_audit(self) -> AuditReport:
+        """Walk the audit trail's chain and match it with the session events (see store.audit)."""
+        return verify_audit(self._context.db)
 
     @store_errors
     def record_backup(self, backup: Path, rows: int, head_hash: str) -> None:
-        self.written_by_this_desk.add(record_backup(self.db, self.clock.now(), backup, rows, head_hash))
+        context = self._context
+        context.written_by_this_desk.add(
+            record_backup(context.db, context.clock.now(), backup, rows, head_hash)
+        )
 
     @store_errors
-    def verify_and_record(self, staff_id: int | None) -> AuditReport:
-        """Verify the trail, then record who ran it and what it found."""
-        report = verify_audit(self.db)
-        row_hash = record_verify(self.db, self.clock.now(), report, None, staff_id, "the app")
-        self.written_by_this_desk.add(row_hash)
+    def verify_and_record(
+        self, staff_id: int | None, progress: Progress | None = None, cancelled: CancelAsked | None = None
+    ) -> AuditReport:
+        """Verify the trail, then record who ran it and what it found; a cancelled verify (Cancelled)
+        records nothing: it found nothing."""
+        context = self._context
+        report = verify_audit(context.db, progress=progress, cancelled=cancelled)
+        row_hash = record_verify(context.db, context.clock.now(), report, None, staff_id, "the app")
+        context.written_by_this_desk.add(row_hash)
         return report
 
     @store_errors
     def _write_todays_checkpoint(self, data_folder: Path, live: Path | None) -> Path | None:
-        return write_todays_checkpoint(self.db, self.checkpoint_folder(data_folder), self.clock.now(), live)
-
-    def chosen_backup_folder(self) -> Path | None:
-        """This PC's backup folder if it has one, else the clinic's details' one; None if neither."""
-        if self.this_pc_backup_folder is not None:
-            return self.this_pc_backup_folder
-        chosen = self.clinic_details().backup_folder
-        return Path(chosen).expanduser() if chosen else None
-
-    def checkpoint_folder(self, data_folder: Path) -> Path:
-        """Where the daily checkpoint goes: the backup folder of a database file; on a server (which
-        the app does not back up) the chosen backup folder if one is set, else `data_folder`."""
-        if self.keeps_its_own_backups():
-            return self.backup_folder()
-        return self.chosen_backup_folder() or data_folder
+        folder = self._database.checkpoint_folder(data_folder)
+        return write_todays_checkpoint(self._context.db, folder, self._context.clock.now(), live)
 
     def write_daily_checkpoint(self, data_folder: Path, live: Path | None) -> Path | None:
         """Today's checkpoint, at start-up; a failure is logged, never stops the desk."""

@@ -18,13 +18,14 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from peewee import Database, DataError, SqliteDatabase
 
+from desk_app.domain.integrity import AuditReport
+from desk_app.domain.progress import CancelAsked, Progress, step
 from desk_app.domain.replay import stored_instant, stored_text
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
@@ -131,60 +132,58 @@ def event_detail(row: EventRow | tuple) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class AuditReport:
-    rows: int
-    head_hash: str
-    problem: str | None  # the first thing that does not hold, or None
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-    def __str__(self) -> str:
-        if self.ok:
-            rows = "1 row" if self.rows == 1 else f"{self.rows} rows"
-            return f"Audit trail intact: {rows}; head hash {self.head_hash}."
-        return f"Audit trail BROKEN: {self.problem}. ({self.rows} rows read.)"
-
-
-def _rows(db: Database) -> Iterator[tuple]:
+def _rows(db: Database, batch_read: Callable[[int], None]) -> Iterator[tuple]:
+    """Every row in order, a batch at a time; `batch_read` hears the rows read so far after each."""
     cursor = db.execute_sql(
         "SELECT id, at, staff_id, action, subject, subject_id, detail, prev_hash, hash "
         "FROM audit_log ORDER BY id"
     )
+    read = 0
     while batch := cursor.fetchmany(_BATCH):
         yield from batch
+        read += len(batch)
+        batch_read(read)
 
 
-def verify_audit(db: Database) -> AuditReport:
+def verify_audit(
+    db: Database, *, progress: Progress | None = None, cancelled: CancelAsked | None = None
+) -> AuditReport:
     """Walk the chain from the first row; then match session events and their audit rows both ways.
 
-    On a server, without the bounds of a desk's action: a million rows take seconds to read."""
+    On a server, without the bounds of a desk's action: a million rows take seconds to read.
+    `progress` hears (rows walked, rows in the trail) after each batch of the walk, then (0, 0) while
+    the rest is checked; `cancelled` is asked at the same points, and once it says yes the verify
+    stops there and raises Cancelled: a verify that did not finish reports nothing."""
     with long_job(db):
-        return _verify_audit(db)
+        return _verify_audit(db, progress, cancelled)
 
 
-def _verify_audit(db: Database) -> AuditReport:
+def _verify_audit(db: Database, progress: Progress | None, cancelled: CancelAsked | None) -> AuditReport:
     """All in one read snapshot: a row another desk writes meanwhile (with its seals) is seen by no
     step, rather than by the seal check and not the walk. The events check aside starts first (it
     refuses inside a transaction); its own snapshot is whole by itself, events against audit rows."""
     aside = EventsCheckAside.start(db)
     try:
         with read_snapshot(db):
-            return _walk_and_check(db, aside)
+            return _walk_and_check(db, aside, progress, cancelled)
     finally:
         if aside is not None:
             aside.cancel()  # the walk found a break or failed (nothing to do once its result was taken)
 
 
-def _walk_and_check(db: Database, aside: EventsCheckAside | None) -> AuditReport:
+def _walk_and_check(
+    db: Database, aside: EventsCheckAside | None, progress: Progress | None, cancelled: CancelAsked | None
+) -> AuditReport:
     """The chain first (each row, its link, its time); then what the chain vouches for: the session
     events, the rows of every other table a record depends on (their seals), and the rules the app
     enforced when each event was written."""
     expected_prev, expected_id, count = GENESIS, 1, 0
     seals, times = SealBook(), ChainTimes()
-    for row_id, at, staff_id, action, subject, subject_id, detail, prev_hash, stored_hash in _rows(db):
+    # The last id is the row count of an intact trail, read from the index (count(*) reads every row).
+    total = (db.execute_sql("SELECT max(id) FROM audit_log").fetchone()[0] or 0) if progress else 0
+    step(progress, cancelled, 0, total)
+    walked = _rows(db, lambda read: step(progress, cancelled, min(read, total), total))
+    for row_id, at, staff_id, action, subject, subject_id, detail, prev_hash, stored_hash in walked:
         count += 1
         problem = None
         if row_id != expected_id:
@@ -200,13 +199,20 @@ def _walk_and_check(db: Database, aside: EventsCheckAside | None) -> AuditReport
         if SEALED_MARK in detail:
             seals.see(row_id, detail)
         expected_prev, expected_id = stored_hash, row_id + 1
+    step(progress, cancelled, 0, 0)  # what follows cannot tell how far it is
     if aside is not None:
         events_problem = aside.problem(db)
     elif isinstance(db, SqliteDatabase):
         events_problem = _events_by_sql(db)
     else:
         events_problem = _events_by_postgres_sql(db)
-    problem = events_problem or seals.problem(db) or rules_problem(db)
+    if events_problem:
+        return AuditReport(count, expected_prev, events_problem)
+    step(progress, cancelled, 0, 0)
+    problem = seals.problem(db)
+    if problem is None:
+        step(progress, cancelled, 0, 0)
+        problem = rules_problem(db)
     return AuditReport(count, expected_prev, problem)
 
 

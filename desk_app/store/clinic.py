@@ -1,40 +1,25 @@
 """The clinic's printed details (with every change kept) and the log of everything printed or exported.
 
-A mixin of Desk: it uses the Desk's database, clock and staff check.
+A service of Desk (desk.clinic): it uses the desk's database, clock and staff check.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
 
 from desk_app.domain.clinic import (
     IDLE_LOCK_MINUTES,
     ClinicDetails,
     DocumentKind,
     PaperSize,
+    PrintEntry,
     changed_details,
 )
 from desk_app.domain.errors import ValidationError
-from desk_app.store.base import DeskBase
+from desk_app.store.context import StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import ClinicSetting, ClinicSettingChange, PrintLog
 from desk_app.store.seals import Sealed
 
 _PREFIX = "clinic."
-
-
-@dataclass(frozen=True)
-class PrintEntry:
-    """One line of the print log."""
-
-    at: datetime
-    document: DocumentKind
-    patient_id: int
-    session_id: int | None
-    destination: str
-    pages: int
-    printed_by: str
 
 
 def _paper(stored: str | None, default: PaperSize) -> PaperSize:
@@ -49,7 +34,12 @@ def _minutes(stored: str | None, default: int) -> int:
     return int(stored) if stored and stored.isdigit() and low <= int(stored) <= high else default
 
 
-class ClinicActions(DeskBase):
+class Clinic:
+    """The clinic's details and its print log."""
+
+    def __init__(self, context: StoreContext) -> None:
+        self._context = context
+
     @store_errors
     def clinic_details(self) -> ClinicDetails:
         """The clinic's details; a fresh database has the defaults until a manager sets them."""
@@ -75,12 +65,12 @@ class ClinicActions(DeskBase):
     @store_errors
     def update_clinic_details(self, details: ClinicDetails, staff_id: int) -> ClinicDetails:
         """Save checked details (see domain.clinic.checked_clinic_details); each change is kept."""
-        with self.db.atomic():
-            self._require_administrator(staff_id)
+        with self._context.db.atomic():
+            self._context.require_administrator(staff_id)
             changes = changed_details(self.clinic_details(), details)
             if not changes:
                 raise ValidationError("Nothing was changed.")
-            now = self.clock.now()
+            now = self._context.clock.now()
             sealed: list[Sealed] = []
             for key, old, new in changes:
                 change = ClinicSettingChange.create(
@@ -91,7 +81,7 @@ class ClinicActions(DeskBase):
                 ).execute()
                 sealed += [(ClinicSettingChange, change.id), (ClinicSetting, _PREFIX + key)]
             detail = {"changes": changes}
-            self._audit("clinic details changed", staff_id, "clinic_setting", None, detail, sealed)
+            self._context.audit("clinic details changed", staff_id, "clinic_setting", None, detail, sealed)
         return details
 
     @store_errors
@@ -106,11 +96,11 @@ class ClinicActions(DeskBase):
         staff_id: int | None,
     ) -> None:
         """Log a print or an export, before the file or the paper is handed over."""
-        with self.db.atomic():
+        with self._context.db.atomic():
             if staff_id is not None:
-                self.staff(staff_id)
+                self._context.staff(staff_id)
             row = PrintLog.create(
-                at=self.clock.now(),
+                at=self._context.clock.now(),
                 document=document.value,
                 patient=patient_id,
                 session=session_id,
@@ -122,7 +112,7 @@ class ClinicActions(DeskBase):
             what = {"document": document.value, "patient": patient_id, "session": session_id, "pages": pages}
             where = {"destination": destination, "printed_by": printed_by}
             action = "exported" if destination.startswith("PDF ") else "printed"
-            self._audit(action, staff_id, "print_log", row.id, what | where, [(PrintLog, row.id)])
+            self._context.audit(action, staff_id, "print_log", row.id, what | where, [(PrintLog, row.id)])
 
     @store_errors
     def print_log(self, patient_id: int) -> list[PrintEntry]:

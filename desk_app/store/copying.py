@@ -8,7 +8,7 @@ row count must match and the audit chain must verify on the server with the file
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from peewee import AutoField, Database, Model
 
 from desk_app.domain.errors import ActionRefused
+from desk_app.domain.progress import Progress
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.errors import store_errors
 from desk_app.store.models import (
@@ -162,11 +163,23 @@ def server_holds_copy_of(source: Database, target: Database) -> bool | None:
     return verify_audit(target).head_hash == verify_audit(source).head_hash
 
 
+CopyProgress = Callable[[str, int, int], None]
+"""Told (what, done, total) as the copy goes: a table's name and its rows copied, or one of the
+audit trail checks below and its rows walked (a total of 0 while it checks the rest). Names and
+counts only: never a row's content."""
+CHECK_FILE = "audit trail of the file"
+CHECK_SERVER = "audit trail on the server"
+
+
+def _trail_progress(progress: CopyProgress | None, what: str) -> Progress | None:
+    return None if progress is None else lambda done, total: progress(what, done, total)
+
+
 @store_errors
-def copy_database(source: Database, target: Database) -> CopyReport:
+def copy_database(source: Database, target: Database, progress: CopyProgress | None = None) -> CopyReport:
     """Copy every row of `source` (migrated, its audit chain intact) into the empty, migrated
     `target`, then check the counts and the chain. Raises CopyRefused, leaving the target empty."""
-    before = verify_audit(source)
+    before = verify_audit(source, progress=_trail_progress(progress, CHECK_FILE))
     if not before.ok:
         raise CopyRefused(f"The database's own audit trail is broken ({before.problem}); nothing was copied.")
     counts = {model._meta.table_name: _count(model, source) for model in TABLES}
@@ -178,8 +191,14 @@ def copy_database(source: Database, target: Database) -> CopyReport:
         if any(_count(model, target) for model in TABLES):
             raise CopyRefused("The PostgreSQL database already holds records; nothing was copied.")
         for model in TABLES:
+            table, done = model._meta.table_name, 0
+            if progress is not None:
+                progress(table, done, counts[table])
             for batch in _rows(model, source):
                 model.insert_many(batch, fields=model._meta.sorted_fields).execute(target)
+                done += len(batch)
+                if progress is not None:
+                    progress(table, done, counts[table])
             if isinstance(model._meta.primary_key, AutoField):
                 table = model._meta.table_name
                 target.execute_sql(
@@ -192,7 +211,7 @@ def copy_database(source: Database, target: Database) -> CopyReport:
                 f"{name} {counts[name]} -> {copied[name]}" for name in counts if copied[name] != counts[name]
             )
             raise CopyRefused(f"The row counts differ after copying ({differ}); the copy was undone.")
-        after = verify_audit(target)
+        after = verify_audit(target, progress=_trail_progress(progress, CHECK_SERVER))
         if not after.ok or after.head_hash != before.head_hash:
             raise CopyRefused(f"The audit trail did not survive the copy ({after}); the copy was undone.")
     return CopyReport(counts, after.rows, after.head_hash)

@@ -434,7 +434,7 @@ def build_demo(url: str, hasher: SecretHasher | None = None) -> str:
         clock = ManualClock(now)
         desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock, hasher or _demo_hasher())
         with db.atomic():
-            if desk.list_staff() or desk.search_patients("", limit=1):
+            if desk.accounts.list_staff() or desk.patients.search_patients("", limit=1):
                 raise ActionRefused(
                     f"{where} already holds staff or patients. The demo only fills a new, empty database, "
                     "so that training data never mixes with real records: choose a new one with --db."
@@ -555,7 +555,7 @@ class _DemoBuilder:
         self.clock.set(_at(_clinic_day(self.today, STAFF_WEEKS_AGO), "08:30"))
         for name, initials, role in STAFF:
             by = self.administrator.id if self.administrator else None
-            member = self.desk.add_staff(name, initials, role, DEMO_PASSWORD, DEMO_PIN, by)
+            member = self.desk.accounts.add_staff(name, initials, role, DEMO_PASSWORD, DEMO_PIN, by)
             self.clock.advance(minutes=2)
             if member.role is Role.ADMINISTRATOR:
                 self.administrator = member
@@ -568,7 +568,9 @@ class _DemoBuilder:
                 assert self.administrator is not None
                 trained_on = self.clock.now().date() - timedelta(weeks=6)
                 expires_on = self.today + timedelta(days=365)
-                self.desk.grant_laser_authorisation(member.id, trained_on, expires_on, self.administrator.id)
+                self.desk.operators.grant_laser_authorisation(
+                    member.id, trained_on, expires_on, self.administrator.id
+                )
                 self.operators.append(member)
 
     def fill_in_clinic_details(self) -> None:
@@ -578,7 +580,7 @@ class _DemoBuilder:
         details = checked_clinic_details(
             ClinicDetails().name, CLINIC_ADDRESS, CONTACT_LINE, "A4", out_of_hours_line=OUT_OF_HOURS_LINE
         )
-        self.desk.update_clinic_details(details, self.administrator.id)
+        self.desk.clinic.update_clinic_details(details, self.administrator.id)
 
     def register_lasers(self) -> None:
         """The administrator registers the clinic's lasers the morning the staff join: every
@@ -586,7 +588,7 @@ class _DemoBuilder:
         assert self.administrator is not None
         for laser in LASERS:
             self.clock.advance(minutes=3)
-            self.devices[laser] = self.desk.register_device(
+            self.devices[laser] = self.desk.devices.register_device(
                 laser.entered(self.today), self.administrator.id
             ).id
 
@@ -601,7 +603,7 @@ class _DemoBuilder:
             failed_item = FAILED_CHECK.item if laser == failing else None
             answers = {item.id: item.id != failed_item for item in self.desk.pre_use_checklist.items}
             note = FAILED_CHECK.note if failed_item else ""
-            self.desk.record_pre_use_check(self.devices[laser], answers, note, operator.id)
+            self.desk.device_checks.record_pre_use_check(self.devices[laser], answers, note, operator.id)
             self.checks += 1
             self.clock.advance(minutes=CHECK_MINUTES)
 
@@ -609,7 +611,7 @@ class _DemoBuilder:
         """The patient's own laser (the app offers the one used last time), or the other one on a day
         their own failed its check and is out of use."""
         device_id = self.devices[course.laser]
-        if self.desk.device_use(device_id).out_of_use:
+        if self.desk.device_checks.device_use(device_id).out_of_use:
             return next(other for other in self.devices.values() if other != device_id)
         return device_id
 
@@ -631,12 +633,14 @@ class _DemoBuilder:
         for when, given, family, born, number in sorted(registrations):
             self.clock.set(when)
             nurse = self.nurses[len(self.patients) % len(self.nurses)]
-            self.patients[family] = self.desk.register_patient(given, family, born, number, nurse.id)
+            self.patients[family] = self.desk.patients.register_patient(given, family, born, number, nurse.id)
             self.registered_on[family] = local_today(when)
             if family in ALLERGIES:  # asked at the consultation, added to the registration
                 self.clock.advance(minutes=3)
                 changes: dict[str, object] = {"allergies": ALLERGIES[family]}
-                self.patients[family] = self.desk.update_patient(self.patients[family].id, changes, nurse.id)
+                self.patients[family] = self.desk.patients.update_patient(
+                    self.patients[family].id, changes, nurse.id
+                )
 
     # --- one session, step by step -----------------------------------------------------------------
 
@@ -651,11 +655,11 @@ class _DemoBuilder:
         """A tick a minute or two after the last action, as at a real desk; the laser items by the
         laser operator when the nurse is not one."""
         self.clock.advance(minutes=self.gaps.randint(1, 2))
-        return self.desk.tick(record.id, item_id, values, self.operator_for(staff, item_id).id)
+        return self.desk.sessions.tick(record.id, item_id, values, self.operator_for(staff, item_id).id)
 
     def operator_for(self, nurse: Staff, item_id: str) -> Staff:
         """The nurse, or the laser operator for an item the nurse is not authorised to tick."""
-        if self.desk.may_tick(nurse.id, item_id) is None:
+        if self.desk.operators.may_tick(nurse.id, item_id) is None:
             return nurse
         return self.operators[0]
 
@@ -667,7 +671,9 @@ class _DemoBuilder:
         """The clinician comes to the desk, reads the flag and lets the session go on, with a reason."""
         assert self.clinician is not None
         self.clock.advance(minutes=3)
-        self.desk.override(record.id, item_id, reason, self.clinician.id, self.clinician.id, DEMO_PIN)
+        self.desk.sessions.override(
+            record.id, item_id, reason, self.clinician.id, self.clinician.id, DEMO_PIN
+        )
 
     def skin_type(self, record: SessionRecord, course: Course) -> dict[str, Any]:
         """The skin type; at a first session of skin type IV to VI, the test patch done at the
@@ -714,7 +720,7 @@ class _DemoBuilder:
         self.tick(record, "gel_clear_of_eyes", {}, nurse)
         assert self.clock.now() < gel_at, "the steps before the gel take longer than planned"
         self.clock.set(gel_at)
-        return self.desk.tick(record.id, "gel_applied", {}, nurse.id)
+        return self.desk.sessions.tick(record.id, "gel_applied", {}, nurse.id)
 
     def time_out(
         self,
@@ -741,7 +747,7 @@ class _DemoBuilder:
         ):
             if item_id in done:
                 continue
-            record = self.desk.tick(record.id, item_id, values, self.operator_for(nurse, item_id).id)
+            record = self.desk.sessions.tick(record.id, item_id, values, self.operator_for(nurse, item_id).id)
             self.clock.advance(minutes=1)
         return record
 
@@ -750,13 +756,13 @@ class _DemoBuilder:
         the patient and cleared it. Returns the items ticked."""
         ticked = ("identity_read_back", "gel_removed")
         for item_id in ticked:
-            self.desk.tick(record.id, item_id, {}, nurse.id)
+            self.desk.sessions.tick(record.id, item_id, {}, nurse.id)
             self.clock.advance(minutes=1)
         signs = {**self.all_no("anaesthetic_toxicity"), TOXICITY_SIGN: "Yes"}
-        self.desk.tick(record.id, "anaesthetic_toxicity", signs, nurse.id)
+        self.desk.sessions.tick(record.id, "anaesthetic_toxicity", signs, nurse.id)
         assert self.clinician is not None
         self.clock.advance(minutes=15)
-        self.desk.clear_stop(
+        self.desk.sessions.clear_stop(
             record.id, "anaesthetic_toxicity", TOXICITY_CLEARED, self.clinician.id, nurse.id, DEMO_PIN
         )
         self.clock.advance(minutes=1)
@@ -769,7 +775,7 @@ class _DemoBuilder:
         self.clock.advance(minutes=self.gaps.randint(6, 9))
         if twist == CORRECTION:
             typo = values["density_pct"] - 10
-            self.desk.tick(
+            self.desk.sessions.tick(
                 record.id,
                 "fractional_pass",
                 {**values, "density_pct": typo},
@@ -777,10 +783,12 @@ class _DemoBuilder:
             )
             self.clock.advance(minutes=1)
             reason = f"Density typed as {typo:.0f} %; the laser was set to {values['density_pct']:.0f} %."
-            self.desk.correct(
+            self.desk.sessions.correct(
                 record.id, "fractional_pass", reason, self.operator_for(nurse, "fractional_pass").id
             )
-        self.desk.tick(record.id, "fractional_pass", values, self.operator_for(nurse, "fractional_pass").id)
+        self.desk.sessions.tick(
+            record.id, "fractional_pass", values, self.operator_for(nurse, "fractional_pass").id
+        )
 
     def laser(
         self, record: SessionRecord, course: Course, visit: Visit, nurse: Staff, device_id: int
@@ -803,23 +811,25 @@ class _DemoBuilder:
             "passes": 1,
             "areas": areas + [UNPAINTED_AREA] if visit.twist == UNPAINTED else areas,
         }
-        self.desk.tick(record.id, "full_beam_pass", full_beam, self.operator_for(nurse, "full_beam_pass").id)
+        self.desk.sessions.tick(
+            record.id, "full_beam_pass", full_beam, self.operator_for(nurse, "full_beam_pass").id
+        )
         if visit.twist == UNPAINTED:
             assert self.clinician is not None
             self.clock.advance(minutes=2)
-            self.desk.override(
+            self.desk.sessions.override(
                 record.id, "full_beam_pass", UNPAINTED_REASON, self.clinician.id, self.clinician.id, DEMO_PIN
             )
         response = "Pinpoint bleeding" if visit.twist == NOTE else "Expected redness"
         self.tick(record, "skin_response", {"response": response}, nurse)
         if visit.twist == NOTE:
             self.clock.advance(minutes=2)
-            self.desk.add_note(record.id, "skin_response", NOTE_TEXT, nurse.id)
+            self.desk.sessions.add_note(record.id, "skin_response", NOTE_TEXT, nurse.id)
         if visit.twist == ADVERSE:
             assert self.clinician is not None
             self.tick(record, "adverse_events", ADVERSE_EVENT, nurse)
             self.clock.advance(minutes=3)
-            self.desk.override(
+            self.desk.sessions.override(
                 record.id, "adverse_events", ADVERSE_REASON, self.clinician.id, self.clinician.id, DEMO_PIN
             )
         else:
@@ -843,13 +853,13 @@ class _DemoBuilder:
         self.tick(record, "next_session", next_session, nurse)
         self.clock.advance(minutes=self.gaps.randint(1, 2))
         operator = self.operator_for(nurse, "operator_sign_out")
-        return self.desk.sign_out(record.id, operator.id, DEMO_PIN)
+        return self.desk.sessions.sign_out(record.id, operator.id, DEMO_PIN)
 
     # --- whole sessions ----------------------------------------------------------------------------
 
     def start(self, course: Course, at: datetime, nurse: Staff) -> SessionRecord:
         self.clock.set(at)
-        return self.desk.start_session(self.patients[course.family_name].id, nurse.id)
+        return self.desk.sessions.start_session(self.patients[course.family_name].id, nurse.id)
 
     def past_session(self, course: Course, visit: Visit, start: datetime, nurse: Staff) -> None:
         """A whole past visit, start to signature, or to the abort when the patient could not go on."""
@@ -857,7 +867,7 @@ class _DemoBuilder:
         self.sign_in(record, course, nurse, visit.twist)
         if visit.twist == ABORTED:
             self.clock.advance(minutes=4)
-            self.desk.abort(record.id, ABORT_REASON, nurse.id)
+            self.desk.sessions.abort(record.id, ABORT_REASON, nurse.id)
             self.aborted += 1
             return
         gel_at = start + timedelta(minutes=GEL_AFTER_START)
@@ -883,13 +893,13 @@ class _DemoBuilder:
         due = sorted((call for call in self.calls if call[0] < before), key=lambda call: call[0])
         for at, session_id, values, nurse in due:
             self.clock.set(at)
-            self.desk.record_follow_up(session_id, values, nurse.id)
+            self.desk.sessions.record_follow_up(session_id, values, nurse.id)
             self.calls.remove((at, session_id, values, nurse))
 
     def acknowledge_ready(self, record: SessionRecord, gel_at: datetime, nurse: Staff) -> None:
         """The board's 'ready' alert, seen by the nurse a minute after it sounded."""
         self.clock.set(gel_at + timedelta(minutes=self.desk.procedure.ready_minutes + 1))
-        self.desk.acknowledge_alert(record.id, AlertKind.READY, nurse.id)
+        self.desk.sessions.acknowledge_alert(record.id, AlertKind.READY, nurse.id)
 
     def prepared(self, course: Course, gel_minutes_ago: int, nurse: Staff) -> SessionRecord:
         """Today's session of a returning patient, signed in, with gel on since `gel_minutes_ago`."""
@@ -914,10 +924,10 @@ class _DemoBuilder:
         self.acknowledge_ready(record, self.now - timedelta(minutes=LASER_ROOM_GEL_MINUTES), nurse)
         device_id = self.laser_for(course)
         self.time_out(record, course, nurse, self.now - timedelta(minutes=16), device_id)
-        _, previous = self.desk.previous_values(record)
+        _, previous = self.desk.sessions.previous_values(record)
         fractional = previous["fractional_pass"] | {"device": device_id}  # as chosen at the time-out
         fractional["energy_mj"] = min(fractional["energy_mj"] + 5, 60)
         self.clock.set(self.now - timedelta(minutes=5))
-        return self.desk.tick(
+        return self.desk.sessions.tick(
             record.id, "fractional_pass", fractional, self.operator_for(nurse, "fractional_pass").id
         )

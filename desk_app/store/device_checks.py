@@ -1,7 +1,8 @@
 """The daily pre-use safety check of each laser, and whether a device may be used today (issue 15).
 
-A mixin of Desk: it uses the Desk's database, clock, staff, devices and audit row. The checklist
-file is stored like a procedure version, so each check names the exact wording it followed.
+A service of Desk (desk.device_checks): it uses the desk's database, clock, staff, devices, operators
+and audit row. The checklist file is stored like a procedure version, so each check names the exact
+wording it followed.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from desk_app.domain.pre_use_check import (
     load_pre_use_checklist,
     parse_pre_use_checklist,
 )
-from desk_app.domain.procedure import ItemDef, ItemKind, Procedure
+from desk_app.domain.procedure import ItemDef, ItemKind
 from desk_app.domain.session import SessionState
 from desk_app.paths import PRE_USE_CHECK_FILE, resource_path
-from desk_app.store.devices import DeviceActions
+from desk_app.store.context import StoreContext
+from desk_app.store.devices import LaserDevices
 from desk_app.store.errors import store_errors
+from desk_app.store.laser_operators import LaserOperators
 from desk_app.store.models import LaserDeviceCheck, ProcedureVersionRow, StaffRow
 from desk_app.store.rows import stored_version_sealed
 
@@ -72,9 +75,13 @@ def _check_from_row(row: LaserDeviceCheck, checklist: PreUseChecklist) -> PreUse
     )
 
 
-class DeviceCheckActions(DeviceActions):
-    pre_use_checklist: PreUseChecklist  # the clinic's current version, for new checks
-    procedure: Procedure  # the clinic's current version, for new sessions (Desk)
+class DeviceChecks:
+    """The daily pre-use checks of the lasers, and whether each may be used today."""
+
+    def __init__(self, context: StoreContext, devices: LaserDevices, operators: LaserOperators) -> None:
+        self._context = context
+        self._devices = devices
+        self._operators = operators
 
     @store_errors
     def pre_use_checks(self, day: date | None = None, device_id: int | None = None) -> list[PreUseCheck]:
@@ -88,7 +95,7 @@ class DeviceCheckActions(DeviceActions):
             .join(version)
         )
         if day is not None or device_id is None:
-            query = query.where(LaserDeviceCheck.day == (day or self._today()))
+            query = query.where(LaserDeviceCheck.day == (day or self._context.today()))
         if device_id is not None:
             query = query.where(LaserDeviceCheck.device == device_id)
         return [
@@ -99,13 +106,13 @@ class DeviceCheckActions(DeviceActions):
     @store_errors
     def device_uses(self, include_retired: bool = False) -> list[DeviceUse]:
         """Every device in service (and retired ones if asked) with whether it may be used today."""
-        today = self._today()
-        return device_uses(self.devices(include_retired), self.pre_use_checks(today), today)
+        today = self._context.today()
+        return device_uses(self._devices.devices(include_retired), self.pre_use_checks(today), today)
 
     def device_use(self, device_id: int) -> DeviceUse:
-        today = self._today()
+        today = self._context.today()
         checks = [check for check in self.pre_use_checks(today) if check.device_id == device_id]
-        return DeviceUse(self.device(device_id), today, tuple(checks))
+        return DeviceUse(self._devices.device(device_id), today, tuple(checks))
 
     @store_errors
     def record_pre_use_check(
@@ -113,12 +120,14 @@ class DeviceCheckActions(DeviceActions):
     ) -> PreUseCheck:
         """An authorised laser operator records today's pre-use check of a device in service. A failed
         check takes the device out of use until tomorrow, so none is taken after one that day."""
-        checklist = self.pre_use_checklist
+        checklist = self._context.pre_use_checklist
         passed, checked, written = check_answers(checklist, answers, note)
-        refusals = self._refusals_audited(staff_id, "pre-use check", device_id, subject="laser_device")
-        with refusals, self.db.atomic():
-            staff = self.staff(staff_id)
-            if not self.is_authorised_operator(staff_id):
+        refusals = self._context.refusals_audited(
+            staff_id, "pre-use check", device_id, subject="laser_device"
+        )
+        with refusals, self._context.db.atomic():
+            staff = self._context.staff(staff_id)
+            if not self._operators.is_authorised_operator(staff_id):
                 raise PermissionRefused(
                     f"{staff.name} is not an authorised laser operator today: only an operator does the "
                     "pre-use check."
@@ -133,7 +142,7 @@ class DeviceCheckActions(DeviceActions):
                 device=device_id,
                 day=use.today,
                 staff=staff_id,
-                at=self.clock.now(),
+                at=self._context.clock.now(),
                 checklist=version,
                 passed=passed,
                 answers_json=json.dumps(checked),
@@ -144,10 +153,10 @@ class DeviceCheckActions(DeviceActions):
             detail |= {"passed": passed, "failed": failed, "note": written, "answers": checked}
             detail["checklist_version"] = checklist.version
             sealed.append((LaserDeviceCheck, row.id))
-            self._audit("laser pre-use check", staff_id, "laser_device_check", row.id, detail, sealed)
+            self._context.audit("laser pre-use check", staff_id, "laser_device_check", row.id, detail, sealed)
         return next(check for check in self.pre_use_checks(use.today) if check.id == row.id)
 
-    def _with_devices(self, state: SessionState, item: ItemDef, values: Mapping[str, Any]) -> dict[str, Any]:
+    def with_devices(self, state: SessionState, item: ItemDef, values: Mapping[str, Any]) -> dict[str, Any]:
         """The tick's values with each chosen device replaced by the snapshot the record keeps,
         refusing, in words, a device that may not be used today (the hard stops), a pass on another
         laser than the eyewear's, and eyewear checked against a marking that is no longer the laser's.
@@ -168,7 +177,9 @@ class DeviceCheckActions(DeviceActions):
         laser_pass = item.kind is ItemKind.LASER_PASS
         confirmed = state.confirmed_laser if laser_pass else None
         if confirmed is not None and confirmed["id"] != device_id:  # said first: no check would help
-            raise ActionRefused(other_laser_message(state, confirmed["name"], self.device(device_id).name))
+            raise ActionRefused(
+                other_laser_message(state, confirmed["name"], self._devices.device(device_id).name)
+            )
         use = self.device_use(device_id)
         name, marking = use.device.name, use.device.eyewear_marking
         if item.confirms_eyewear and seen is not None and seen != marking:
@@ -190,7 +201,7 @@ class DeviceCheckActions(DeviceActions):
         if (
             item.kind is ItemKind.LASER_PASS
             and not item.device_fields()
-            and self.procedure.eyewear_item is not None
+            and self._context.procedure.eyewear_item is not None
         ):
             raise ActionRefused(
                 f"This session follows procedure version {state.procedure.version}, which does not name a "

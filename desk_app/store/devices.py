@@ -1,7 +1,8 @@
 """The clinic's register of laser devices: registered, changed (every change kept) and retired by an
 administrator, never deleted, because treatment records name them (issue 15).
 
-A mixin of Desk: it uses the Desk's database, clock, administrator check and audit row.
+A service of Desk (desk.devices): it uses the desk's database, clock, administrator check and audit
+row.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from desk_app.domain.devices import (
     check_device,
 )
 from desk_app.domain.errors import ActionRefused, ValidationError
-from desk_app.store.base import DeskBase
+from desk_app.domain.history import ChangeEntry
+from desk_app.store.context import StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserDeviceChange, LaserDeviceRow, StaffRow
-from desk_app.store.rows import ChangeEntry, change_entries
+from desk_app.store.rows import change_entries
 from desk_app.store.seals import Sealed
 
 _SUBJECT = "laser_device"
@@ -52,7 +54,7 @@ def _serial_taken(serial_number: str, whose: str = "") -> str:
 
 
 def _device_from_row(row: LaserDeviceRow) -> LaserDevice:
-    """A device from a row of DeviceActions._device_query (with the staff names it adds)."""
+    """A device from a row of LaserDevices._device_query (with the staff names it adds)."""
     details = {field.name: getattr(row, field.name) for field in fields(DeviceDetails)}
     details["wavelengths_nm"] = tuple(int(part) for part in row.wavelengths_nm.split(","))
     return LaserDevice(
@@ -66,7 +68,12 @@ def _device_from_row(row: LaserDeviceRow) -> LaserDevice:
     )
 
 
-class DeviceActions(DeskBase):
+class LaserDevices:
+    """The clinic's register of laser devices."""
+
+    def __init__(self, context: StoreContext) -> None:
+        self._context = context
+
     def _device_query(self) -> ModelSelect[LaserDeviceRow]:
         """Devices with the names of who registered and who retired them, in one statement."""
         registrar, retirer = StaffRow.alias(), StaffRow.alias()
@@ -99,6 +106,31 @@ class DeviceActions(DeskBase):
             raise ActionRefused("That laser device is not registered.")
         return _device_from_row(row)
 
+    @store_errors
+    def device_by_serial(self, serial_number: str) -> LaserDevice:
+        """The registered device (retired ones too) with that serial number, as on its plate; else
+        the device that last had it before its serial number was changed (a plate replaced, a
+        typing slip corrected), as older records and an inspector's papers name it."""
+        wanted = serial_number.strip().upper()
+        if not wanted:
+            raise ActionRefused("Give a laser's serial number, as on its plate.")
+        devices = self.devices(include_retired=True)
+        found = next((device for device in devices if device.serial_number == wanted), None)
+        if found is None:
+            former = (
+                LaserDeviceChange.select(LaserDeviceChange.device)
+                .where((LaserDeviceChange.field == "serial_number") & (LaserDeviceChange.old_value == wanted))
+                .order_by(LaserDeviceChange.id.desc())
+                .first()
+            )
+            found = next((device for device in devices if former and device.id == former.device_id), None)
+        if found is None:
+            known = ", ".join(device.serial_number for device in devices) or "none registered"
+            raise ActionRefused(
+                f"No laser device has the serial number {serial_number.strip()} (the clinic's: {known})."
+            )
+        return found
+
     def _refuse_serial_in_use(self, serial_number: str, device_id: int | None = None) -> None:
         clash = LaserDeviceRow.get_or_none(LaserDeviceRow.serial_number == serial_number)
         if clash is not None and clash.id != device_id:
@@ -108,16 +140,16 @@ class DeviceActions(DeskBase):
     @store_errors
     def register_device(self, entered: Mapping[str, object], by: int) -> LaserDevice:
         """An administrator registers a laser with every detail (see domain.devices.check_device)."""
-        with self.db.atomic():
-            self._require_administrator(by)
-            details = check_device(entered, local_today(self.clock.now()))
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
+            details = check_device(entered, local_today(self._context.clock.now()))
             self._refuse_serial_in_use(details.serial_number)
-            registered = {"registered_at": self.clock.now(), "registered_by": by}
+            registered = {"registered_at": self._context.clock.now(), "registered_by": by}
             try:
                 row = LaserDeviceRow.create(**_stored(details), **registered)
             except IntegrityError:  # another desk registered it a moment ago
                 raise ValidationError(_serial_taken(details.serial_number)) from None
-            self._audit(
+            self._context.audit(
                 "laser device registered", by, _SUBJECT, row.id, _audited(details), [(LaserDeviceRow, row.id)]
             )
         return self.device(row.id)
@@ -125,22 +157,22 @@ class DeviceActions(DeskBase):
     @store_errors
     def update_device(self, device_id: int, changes: Mapping[str, object], by: int) -> LaserDevice:
         """Change some of a device's details; each changed detail is kept with its old and new value."""
-        with self.db.atomic():
-            self._require_administrator(by)
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
             before = self._device_in_service(device_id)
-            after = check_device(changes, local_today(self.clock.now()), before)
+            after = check_device(changes, local_today(self._context.clock.now()), before)
             changed = changed_device_fields(before, after)
             if not changed:
                 raise ValidationError("Nothing was changed.")
             if after.serial_number != before.serial_number:
                 self._refuse_serial_in_use(after.serial_number, device_id)
-            kept = self._keep_changes(device_id, changed, by, self.clock.now())
+            kept = self._keep_changes(device_id, changed, by, self._context.clock.now())
             try:
                 LaserDeviceRow.update(_stored(after)).where(LaserDeviceRow.id == device_id).execute()
             except IntegrityError:
                 raise ValidationError(_serial_taken(after.serial_number)) from None
             sealed: list[Sealed] = [kept, (LaserDeviceRow, device_id)]
-            self._audit("laser device changed", by, _SUBJECT, device_id, {"changes": changed}, sealed)
+            self._context.audit("laser device changed", by, _SUBJECT, device_id, {"changes": changed}, sealed)
         return self.device(device_id)
 
     @store_errors
@@ -148,16 +180,16 @@ class DeviceActions(DeskBase):
         """An administrator retires a device, with why: it stays in the records that name it, but is
         no longer changed or chosen. It cannot be undone."""
         checked = check_reason(reason, "Why it is retired")
-        with self.db.atomic():
-            self._require_administrator(by)
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
             self._device_in_service(device_id)
-            now = self.clock.now()
+            now = self._context.clock.now()
             kept = self._keep_changes(device_id, [("retired", "no", "yes")], by, now)  # one instant for both
             LaserDeviceRow.update(retired_at=now, retired_by=by, retired_reason=checked).where(
                 LaserDeviceRow.id == device_id
             ).execute()
             sealed: list[Sealed] = [kept, (LaserDeviceRow, device_id)]
-            self._audit("laser device retired", by, _SUBJECT, device_id, {"reason": checked}, sealed)
+            self._context.audit("laser device retired", by, _SUBJECT, device_id, {"reason": checked}, sealed)
         return self.device(device_id)
 
     def _device_in_service(self, device_id: int) -> LaserDevice:

@@ -1,28 +1,24 @@
 """Authorised laser operators and the clinic's permissions, enforced here rather than on the screen.
 
-A mixin of Desk: it uses the Desk's database, clock, staff check and audit row. Every refusal is
-audited in a transaction of its own, after the refused action's has rolled back.
+A service of Desk (desk.operators): it uses the desk's database, clock, staff check and audit row.
+Every refusal is audited in a transaction of its own, after the refused action's has rolled back
+(StoreContext.refusals_audited).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 from peewee import fn
 
 from desk_app.domain.actions import check_reason
-from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.domain.errors import ValidationError
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.permissions import Clearance, LaserAuthorisation, PermissionRefused, Permissions
+from desk_app.domain.permissions import Clearance, LaserAuthorisation
 from desk_app.domain.procedure import Procedure
-from desk_app.store.base import DeskBase
-from desk_app.store.errors import log_refusal, store_errors
+from desk_app.store.context import StoreContext
+from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserAuthorisationRow, StaffRow
-
-log = logging.getLogger(__name__)
 
 # A laser safety course is renewed every few years: an expiry further out is surely a typing slip.
 LONGEST_AUTHORISATION_YEARS = 5
@@ -35,14 +31,17 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-class LaserOperatorActions(DeskBase):
-    permissions: Permissions
+class LaserOperators:
+    """Who may use the laser, and who may tick what (the clinic's permissions)."""
+
+    def __init__(self, context: StoreContext) -> None:
+        self._context = context
 
     @store_errors
     def laser_authorisation(self, staff_id: int) -> LaserAuthorisation | None:
         """The member's authorisation as an administrator last set it (None: never, or withdrawn)."""
         # Asked for each laser item ticked: its SQL built once (CompiledQuery).
-        latest = self._compiled(
+        latest = self._context.compiled(
             "laser authorisation",
             lambda ids: (
                 LaserAuthorisationRow.select(LaserAuthorisationRow, StaffRow.name)
@@ -52,7 +51,7 @@ class LaserOperatorActions(DeskBase):
                 .limit(1)
             ),
         )
-        rows = latest.rows(self.db, staff_id)
+        rows = latest.rows(self._context.db, staff_id)
         if not rows or not rows[0].granted:
             return None
         row = rows[0]
@@ -63,7 +62,7 @@ class LaserOperatorActions(DeskBase):
     def authorised_operators(self) -> list[Staff]:
         """Active nurses and clinicians whose laser authorisation holds today: one query for the
         latest grant or withdrawal of each member, however many staff."""
-        today = self._today()
+        today = self._context.today()
         latest = LaserAuthorisationRow.select(fn.MAX(LaserAuthorisationRow.id)).group_by(
             LaserAuthorisationRow.staff
         )
@@ -76,17 +75,17 @@ class LaserOperatorActions(DeskBase):
                 & (LaserAuthorisationRow.expires_on >= today)
             )
         }
-        return [member for member in self.list_staff() if member.id in valid]
+        return [member for member in self._context.list_staff() if member.id in valid]
 
     @store_errors
     def grant_laser_authorisation(
         self, staff_id: int, trained_on: date, expires_on: date, by: int
     ) -> LaserAuthorisation:
         """An administrator marks a nurse or clinician as an authorised laser operator (audited)."""
-        today = self._today()
-        with self.db.atomic():
-            self._require_administrator(by)
-            member = self.staff(staff_id)
+        today = self._context.today()
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
+            member = self._context.staff(staff_id)
             if member.role is Role.ADMINISTRATOR:
                 raise ValidationError(
                     f"{member.name} is an administrator: only a nurse or a clinician may use the laser."
@@ -111,10 +110,10 @@ class LaserOperatorActions(DeskBase):
                 trained_on=trained_on,
                 expires_on=expires_on,
                 by=by,
-                at=self.clock.now(),
+                at=self._context.clock.now(),
             )
             detail = {"trained_on": trained_on.isoformat(), "expires_on": expires_on.isoformat()}
-            self._audit(
+            self._context.audit(
                 "laser authorisation granted",
                 by,
                 "laser_authorisation",
@@ -130,15 +129,15 @@ class LaserOperatorActions(DeskBase):
     def withdraw_laser_authorisation(self, staff_id: int, reason: str, by: int) -> None:
         """An administrator takes a member's laser authorisation away, with why (audited)."""
         checked = check_reason(reason, "Why it is withdrawn")
-        with self.db.atomic():
-            self._require_administrator(by)
-            member = self.staff(staff_id)
+        with self._context.db.atomic():
+            self._context.require_administrator(by)
+            member = self._context.staff(staff_id)
             if self.laser_authorisation(staff_id) is None:
                 raise ValidationError(f"{member.name} is not an authorised laser operator.")
             row = LaserAuthorisationRow.create(
-                staff=staff_id, granted=False, reason=checked, by=by, at=self.clock.now()
+                staff=staff_id, granted=False, reason=checked, by=by, at=self._context.clock.now()
             )
-            self._audit(
+            self._context.audit(
                 "laser authorisation withdrawn",
                 by,
                 "laser_authorisation",
@@ -150,55 +149,34 @@ class LaserOperatorActions(DeskBase):
     @store_errors
     def may_tick(self, staff_id: int, item_id: str) -> str | None:
         """None if this member may tick (or undo) the item today; else why not, in words for the screen."""
-        member = self.staff(staff_id)
-        return self.permissions.why_not(member, item_id, self.laser_authorisation(staff_id), self._today())
+        member = self._context.staff(staff_id)
+        return self._context.permissions.why_not(
+            member, item_id, self.laser_authorisation(staff_id), self._context.today()
+        )
 
     @store_errors
     def why_not_for_items(self, staff_id: int, item_ids: list[str]) -> dict[str, str | None]:
         """may_tick for many items at once (one look at the member's authorisation): the screen
         explains each control the member may not use."""
-        member = self.staff(staff_id)
+        member = self._context.staff(staff_id)
         authorisation = self.laser_authorisation(staff_id)
-        today = self._today()
+        today = self._context.today()
         return {
-            item_id: self.permissions.why_not(member, item_id, authorisation, today) for item_id in item_ids
+            item_id: self._context.permissions.why_not(member, item_id, authorisation, today)
+            for item_id in item_ids
         }
 
-    def _check_may_tick(self, member: Staff, item_id: str | None, procedure: Procedure) -> None:
+    def check_may_tick(self, member: Staff, item_id: str | None, procedure: Procedure) -> None:
         """Inside the action's transaction: raise PermissionRefused if the member may not. An item
         that is not the session's procedure's is left to the session's own check, which names it
         (and None, the whole session, needs nothing more here)."""
         if item_id in procedure.item_ids():
             # The authorisation is read only for an item that needs it: most ticks do not.
-            needed = self.permissions.needs(item_id) is not Clearance.CLINICAL
+            needed = self._context.permissions.needs(item_id) is not Clearance.CLINICAL
             authorisation = self.laser_authorisation(member.id) if needed else None
-            self.permissions.check(member, item_id, authorisation, self._today())
+            self._context.permissions.check(member, item_id, authorisation, self._context.today())
 
     def is_authorised_operator(self, staff_id: int) -> bool:
         """Whether the member's laser authorisation holds today."""
         authorisation = self.laser_authorisation(staff_id)
-        return authorisation is not None and authorisation.valid_on(self._today())
-
-    @contextmanager
-    def _refusals_audited(
-        self,
-        staff_id: int | None,
-        action: str,
-        subject_id: int | None,
-        item_id: str | None = None,
-        subject: str = "session",
-    ) -> Iterator[None]:
-        """Audit a permission refusal once the refused action's transaction has rolled back: about a
-        session (and an item of it), or another subject such as a laser device."""
-        about = f"{subject} {subject_id}{f', item {item_id}' if item_id else ''}, staff {staff_id}"
-        try:
-            yield
-        except PermissionRefused as refusal:
-            with self.db.atomic():
-                detail = {"action": action, "item": item_id, "why": str(refusal)}
-                self._audit("refused: not permitted", staff_id, subject, subject_id, detail)
-            log_refusal(refusal, action, about)
-            raise
-        except (ActionRefused, ValidationError) as refusal:
-            log_refusal(refusal, action, about)
-            raise
+        return authorisation is not None and authorisation.valid_on(self._context.today())

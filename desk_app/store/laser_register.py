@@ -1,7 +1,7 @@
 """The laser treatment register read from the sessions' events, and its exports audited (issue 15).
 
-A mixin of Desk: it uses the Desk's stored procedure versions, its devices, staff checks and audit
-row. Reading a range costs four statements however many sessions it holds.
+A service of Desk (desk.laser_register): it uses the desk's stored procedure versions, its devices,
+operators, staff checks and audit row. Reading a range costs four statements however many sessions it holds.
 
 Anyone who may open the database may read the register here, as a terminal export does (the person
 at a terminal is not signed in); the page asks may_read_register first, and record_register_export
@@ -15,7 +15,6 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from desk_app.domain.devices import LaserDevice
-from desk_app.domain.errors import ActionRefused
 from desk_app.domain.laser_register import (
     FiredSession,
     LaserRegister,
@@ -27,11 +26,12 @@ from desk_app.domain.people import Role
 from desk_app.domain.permissions import PermissionRefused
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import Event, EventKind
-from desk_app.store.devices import DeviceActions
+from desk_app.store.context import StoreContext
+from desk_app.store.devices import LaserDevices
 from desk_app.store.errors import store_errors
+from desk_app.store.laser_operators import LaserOperators
 from desk_app.store.models import (
     EventRow,
-    LaserDeviceChange,
     PatientRow,
     ProcedureVersionRow,
     SessionRow,
@@ -42,19 +42,25 @@ from desk_app.store.rows import EVENT_COLUMNS, event_from_tuple
 EXPORTED = "laser register exported"
 
 
-class LaserRegisterActions(DeviceActions):
-    def _procedure_for(self, row: ProcedureVersionRow) -> Procedure:  # provided by Desk
-        raise NotImplementedError
+class LaserTreatmentRegister:
+    """The laser treatment register and its exports."""
+
+    def __init__(self, context: StoreContext, devices: LaserDevices, operators: LaserOperators) -> None:
+        self._context = context
+        self._devices = devices
+        self._operators = operators
 
     def may_read_register(self, staff_id: int) -> bool:
         """An administrator or an authorised laser operator reads and exports the register."""
-        return self.staff(staff_id).role is Role.ADMINISTRATOR or self.is_authorised_operator(staff_id)
+        return self._context.staff(
+            staff_id
+        ).role is Role.ADMINISTRATOR or self._operators.is_authorised_operator(staff_id)
 
     def _procedures_used(self) -> dict[int, Procedure]:
         """Every procedure version a session ran, by its row's id (a few rows)."""
         used = SessionRow.select(SessionRow.procedure).distinct()
         rows = ProcedureVersionRow.select().where(ProcedureVersionRow.id.in_(used))
-        return {row.id: self._procedure_for(row) for row in rows}
+        return {row.id: self._context.procedure_for(row) for row in rows}
 
     def _fired_sessions(self, start: datetime, end: datetime) -> list[FiredSession]:
         """The sessions with a laser pass ticked in [start, end), each with its events about the
@@ -103,31 +109,6 @@ class LaserRegisterActions(DeviceActions):
         ]
 
     @store_errors
-    def device_by_serial(self, serial_number: str) -> LaserDevice:
-        """The registered device (retired ones too) with that serial number, as on its plate; else
-        the device that last had it before its serial number was changed (a plate replaced, a
-        typing slip corrected), as older records and an inspector's papers name it."""
-        wanted = serial_number.strip().upper()
-        if not wanted:
-            raise ActionRefused("Give a laser's serial number, as on its plate.")
-        devices = self.devices(include_retired=True)
-        found = next((device for device in devices if device.serial_number == wanted), None)
-        if found is None:
-            former = (
-                LaserDeviceChange.select(LaserDeviceChange.device)
-                .where((LaserDeviceChange.field == "serial_number") & (LaserDeviceChange.old_value == wanted))
-                .order_by(LaserDeviceChange.id.desc())
-                .first()
-            )
-            found = next((device for device in devices if former and device.id == former.device_id), None)
-        if found is None:
-            known = ", ".join(device.serial_number for device in devices) or "none registered"
-            raise ActionRefused(
-                f"No laser device has the serial number {serial_number.strip()} (the clinic's: {known})."
-            )
-        return found
-
-    @store_errors
     def laser_register(
         self, from_day: date, to_day: date, device: LaserDevice | None = None
     ) -> LaserRegister:
@@ -136,21 +117,21 @@ class LaserRegisterActions(DeviceActions):
         number now: only sessions with a laser pass ticked in the range are read."""
         bounds = utc_bounds(from_day, to_day)
         fired = self._fired_sessions(*bounds)
-        serials = {known.id: known.serial_number for known in self.devices(include_retired=True)}
+        serials = {known.id: known.serial_number for known in self._devices.devices(include_retired=True)}
         device_id = device.id if device is not None else None
-        return register_exposures(fired, self.clock.now(), bounds, device_id, serials)
+        return register_exposures(fired, self._context.clock.now(), bounds, device_id, serials)
 
     @store_errors
     def record_register_export(self, what: dict[str, Any], staff_id: int | None, printed_by: str) -> None:
         """Audit an export of the register (range, device, format, rows, file) before the file is
         handed over. `staff_id` is None for a terminal export, whose user `printed_by` names."""
-        refusals = self._refusals_audited(
+        refusals = self._context.refusals_audited(
             staff_id, "export the laser register", None, subject="laser_register"
         )
-        with refusals, self.db.atomic():  # a refused attempt is kept too, as for a refused tick
+        with refusals, self._context.db.atomic():  # a refused attempt is kept too, as for a refused tick
             if staff_id is not None and not self.may_read_register(staff_id):
                 raise PermissionRefused(
-                    f"{self.staff(staff_id).name} may not export the laser register: an administrator "
-                    "or an authorised laser operator may."
+                    f"{self._context.staff(staff_id).name} may not export the laser register: an "
+                    "administrator or an authorised laser operator may."
                 )
-            self._audit(EXPORTED, staff_id, "laser_register", None, what | {"printed_by": printed_by})
+            self._context.audit(EXPORTED, staff_id, "laser_register", None, what | {"printed_by": printed_by})

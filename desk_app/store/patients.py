@@ -1,6 +1,6 @@
 """Patient register actions: register, find, edit (every change kept), archive (never delete).
 
-A mixin of Desk: it uses the Desk's database, clock and staff check.
+A service of Desk (desk.patients): it uses the desk's database, clock and staff check.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from peewee import IntegrityError
 
 from desk_app.domain.dates import local_today, parse_user_date
 from desk_app.domain.errors import ActionRefused, ValidationError
+from desk_app.domain.history import ChangeEntry
 from desk_app.domain.patient_record import LABELS, changed_fields, checked_patient
 from desk_app.domain.people import (
     Patient,
@@ -22,12 +23,12 @@ from desk_app.domain.people import (
     search_words,
     sort_key,
 )
-from desk_app.store.base import DeskBase
+from desk_app.domain.refusals import PossibleDuplicate
+from desk_app.store.context import StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientChange, PatientRow, PatientWord
 from desk_app.store.rows import (
     PATIENT_COLUMNS,
-    ChangeEntry,
     change_entries,
     patient_from_row,
     patients_from_query,
@@ -39,15 +40,12 @@ MAX_SEARCH_WORDS = 8
 _AFTER_ALL_TEXT = "\U0010ffff"  # sorts after any character: 'abc' <= word < 'abc' + this = starts with 'abc'
 
 
-class PossibleDuplicate(ActionRefused):
-    """A patient with the same name and date of birth exists; register anyway only on purpose."""
+class Patients:
+    """The patient register."""
 
-    def __init__(self, message: str, existing: Patient) -> None:
-        super().__init__(message)
-        self.existing = existing
+    def __init__(self, context: StoreContext) -> None:
+        self._context = context
 
-
-class PatientActions(DeskBase):
     @store_errors
     def register_patient(
         self,
@@ -61,11 +59,11 @@ class PatientActions(DeskBase):
     ) -> Patient:
         """Register a patient; a second person with the same name and birth date needs confirming."""
         new = check_new_patient(
-            given_names, family_name, date_of_birth, clinic_number, local_today(self.clock.now())
+            given_names, family_name, date_of_birth, clinic_number, local_today(self._context.clock.now())
         )
         full_name = f"{new.given_names} {new.family_name}"
-        with self.db.atomic():
-            self.staff(staff_id)
+        with self._context.db.atomic():
+            self._context.staff(staff_id)
             if PatientRow.get_or_none(PatientRow.clinic_number == new.clinic_number) is not None:
                 raise ValidationError(f"Clinic number {new.clinic_number} is already in use.")
             twin = self._twin(full_name, new.date_of_birth)
@@ -83,7 +81,7 @@ class PatientActions(DeskBase):
                     clinic_number=new.clinic_number,
                     search_text=search_key(full_name),
                     sort_key=sort_key(new.given_names, new.family_name),
-                    created_at=self.clock.now(),
+                    created_at=self._context.clock.now(),
                     created_by=staff_id,
                 )
             except IntegrityError:
@@ -91,7 +89,7 @@ class PatientActions(DeskBase):
             patient = patient_from_row(row)
             self._index_words(patient)
             registered = {"name": patient.full_name, "born": patient.date_of_birth.isoformat()}
-            self._audit(
+            self._context.audit(
                 "patient registered",
                 staff_id,
                 "patient",
@@ -175,7 +173,7 @@ class PatientActions(DeskBase):
         the first typed word orders the list."""
         # Written as SQL once rather than built by peewee on every keystroke: building the query
         # cost ten times more than running it. Plain SQL, the same on SQLite and PostgreSQL.
-        mark = self.db.param
+        mark = self._context.db.param
         starting = f"word >= {mark} AND word < {mark}"
         first, *others = words
         sql = f"SELECT patient_id FROM patient_word WHERE {starting}"
@@ -194,7 +192,7 @@ class PatientActions(DeskBase):
         seen: set[int] = set()
         fetched, batch = 0, wanted + 16  # a few spare for patients with two matching words
         while len(ids) < wanted:
-            rows = self.db.execute_sql(sql, [*params, batch, fetched]).fetchall()
+            rows = self._context.db.execute_sql(sql, [*params, batch, fetched]).fetchall()
             for (patient_id,) in rows:
                 if patient_id not in seen:
                     seen.add(patient_id)
@@ -207,10 +205,10 @@ class PatientActions(DeskBase):
     @store_errors
     def update_patient(self, patient_id: int, changes: dict[str, Any], staff_id: int) -> Patient:
         """Change registration fields; each changed field is kept with its old and new value."""
-        with self.db.atomic():
-            self.staff(staff_id)
+        with self._context.db.atomic():
+            self._context.staff(staff_id)
             before = self.patient(patient_id)
-            after = checked_patient(before, changes, local_today(self.clock.now()))
+            after = checked_patient(before, changes, local_today(self._context.clock.now()))
             if after.clinic_number != before.clinic_number and PatientRow.get_or_none(
                 PatientRow.clinic_number == after.clinic_number
             ):
@@ -221,8 +219,8 @@ class PatientActions(DeskBase):
     @store_errors
     def set_archived(self, patient_id: int, archived: bool, staff_id: int) -> Patient:
         """Archive (or bring back) a patient: nothing is deleted; searches leave archived patients out."""
-        with self.db.atomic():
-            self.staff(staff_id)
+        with self._context.db.atomic():
+            self._context.staff(staff_id)
             before = self.patient(patient_id)
             after = replace(before, archived=archived)
             self._save_changes(before, after, staff_id)
@@ -232,7 +230,7 @@ class PatientActions(DeskBase):
         changes = changed_fields(before, after)
         if not changes:
             raise ValidationError("Nothing was changed.")
-        now = self.clock.now()
+        now = self._context.clock.now()
         sealed: list[Sealed] = [(PatientRow, before.id)]
         for field, old, new in changes:
             change = PatientChange.create(
@@ -248,7 +246,7 @@ class PatientActions(DeskBase):
             }
         ).where(PatientRow.id == before.id).execute()
         self._index_words(after)
-        self._audit("patient changed", staff_id, "patient", before.id, {"changes": changes}, sealed)
+        self._context.audit("patient changed", staff_id, "patient", before.id, {"changes": changes}, sealed)
 
     @store_errors
     def patient_changes(self, patient_id: int) -> list[ChangeEntry]:

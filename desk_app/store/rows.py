@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from peewee import Database, Field
 
+from desk_app.domain.history import ChangeEntry
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.models import (
@@ -110,19 +110,6 @@ def patients_from_query(query: Any) -> list[Patient]:
     rows: Iterable[tuple[int, str, str, date, str, str, str, str, str, str, Any]]
     rows = query.select(*PATIENT_COLUMNS).tuples()
     return [Patient(*values[:-1], archived=bool(values[-1])) for values in rows]  # SQLite: 0 or 1
-
-
-@dataclass(frozen=True)
-class ChangeEntry:
-    """One detail of a record changed (a patient's registration, a laser's details, its retirement):
-    old and new value, who and when."""
-
-    field: str
-    label: str
-    old: str
-    new: str
-    staff_name: str
-    at: datetime
 
 
 def change_entries(

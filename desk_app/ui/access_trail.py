@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
+from desk_app.domain.access import Opened
 from desk_app.domain.errors import DomainError
-from desk_app.store.access import Opened
 from desk_app.store.errors import error_for_log
 from desk_app.ui.context import DeskContext
 from desk_app.ui.widgets import Tone, show_message
@@ -39,7 +39,7 @@ def record_opening(
     if staff is None:
         return
     try:
-        context.desk.record_access(staff.id, patient_id, opened, session_id)
+        context.desk.access.record_access(staff.id, patient_id, opened, session_id)
     except DomainError as error:
         log.warning("Opening of patient %s (%s) not audited: %s", patient_id, opened, error_for_log(error))
         show_message(message, NOT_RECORDED.format(error=error), Tone.ERROR)
@@ -80,7 +80,7 @@ class SettledSearches(QObject):
         if pending is None:
             return
         try:
-            self.context.desk.record_search(pending.staff_id, pending.found, pending.more)
+            self.context.desk.access.record_search(pending.staff_id, pending.found, pending.more)
         except DomainError as error:
             log.warning("A search (%s found) was not audited: %s", pending.found, error_for_log(error))
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.access import Opened
 from desk_app.domain.actions import gel_still_on
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.countdown import GelPhase, clock_text, duration_words
@@ -35,11 +36,10 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, PausePoint, Stop
+from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.reports.formats import minutes_text
-from desk_app.store.access import Opened
-from desk_app.store.accounts import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.store.errors import error_for_log
 from desk_app.ui import tab_order
@@ -295,10 +295,10 @@ class ChecklistPage(QWidget):
     def open_session(self, session_id: int) -> None:
         """A nurse opens the session (from the board or the patient's page): shown, then written to
         the audit trail as opened by her. Reloads after a change write nothing (_reload)."""
-        record = self.desk.session(session_id)
+        record = self.desk.sessions.session(session_id)
         self._clear_session_widgets()
         self.record = record
-        previous_date, previous_values = self.desk.previous_values(record)
+        previous_date, previous_values = self.desk.sessions.previous_values(record)
         self._previous = (local_date(previous_date) if previous_date else "", previous_values)
         self._device_uses, self._devices_read_on = None, None
         self._build_nav(record)
@@ -392,7 +392,7 @@ class ChecklistPage(QWidget):
             return
         self._devices_read_on = today  # a database that fails is not asked again every second
         try:
-            uses = self.desk.device_uses()
+            uses = self.desk.device_checks.device_uses()
         except DomainError as error:
             log.warning("The laser devices could not be read: %s", error_for_log(error))
             self.message.setText(str(error))
@@ -433,7 +433,7 @@ class ChecklistPage(QWidget):
             # On a failure the last answer stands until the next reload; the store refuses what is not
             # allowed whatever the screen shows.
             with contextlib.suppress(DomainError):
-                self._why_not = self.desk.why_not_for_items(staff.id, item_ids)
+                self._why_not = self.desk.operators.why_not_for_items(staff.id, item_ids)
         return self._why_not
 
     def refresh(self) -> None:
@@ -543,7 +543,7 @@ class ChecklistPage(QWidget):
         self._permitted_for = None
         self._devices_read_on = None  # a laser may have been checked, or failed, meanwhile
         try:
-            self.record = self.desk.session(self.record.id)
+            self.record = self.desk.sessions.session(self.record.id)
         except DomainError as error:
             self.message.setText(str(error))
             return
@@ -596,7 +596,7 @@ class ChecklistPage(QWidget):
         card = self.cards[item_id]
         card.show_saving()  # done is shown only once the tick has committed (_saved)
         self.worker.submit(
-            lambda: self.desk.tick(session_id, item_id, values, staff.id),
+            lambda: self.desk.sessions.tick(session_id, item_id, values, staff.id),
             lambda record: self._saved(card, record),
             lambda error: self._not_saved(card, session_id, error),
         )
@@ -622,7 +622,9 @@ class ChecklistPage(QWidget):
 
     def _ask_signature(self, session_id: int, staff: Staff) -> None:
         """Sign and lock takes the operator's PIN at this moment (and a clinician's, where asked)."""
-        clinicians = self.desk.list_clinicians() if self.desk.countersignature_required() else None
+        clinicians = (
+            self.desk.accounts.list_clinicians() if self.desk.clinic.countersignature_required() else None
+        )
 
         def sign(pin: str, countersigner_id: int | None, counter_pin: str) -> str | None:
             pins = {staff.id: pin}
@@ -632,7 +634,7 @@ class ChecklistPage(QWidget):
             def attempt(typed: dict[int, str]) -> str | None:
                 counter = typed[countersigner_id] if countersigner_id is not None else ""
                 return self._commit(
-                    lambda: self.desk.sign_out(
+                    lambda: self.desk.sessions.sign_out(
                         session_id, staff.id, typed[staff.id], countersigner_id, counter
                     )
                 )
@@ -659,12 +661,12 @@ class ChecklistPage(QWidget):
 
     def _ask_override(self, item_id: str) -> None:
         """A clinician lets the session go on past a soft stop, with a reason and their PIN."""
-        self._ask_clinician(item_id, OverrideDialog, lambda desk: desk.override, focus_after=False)
+        self._ask_clinician(item_id, OverrideDialog, lambda desk: desk.sessions.override, focus_after=False)
 
     def _ask_clear_stop(self, item_id: str) -> None:
         """A clinician who has seen the patient clears a hard stop (a sign of anaesthetic toxicity);
         the nurse then answers the item again."""
-        self._ask_clinician(item_id, ClearStopDialog, lambda desk: desk.clear_stop, focus_after=True)
+        self._ask_clinician(item_id, ClearStopDialog, lambda desk: desk.sessions.clear_stop, focus_after=True)
 
     def _ask_clinician(
         self,
@@ -696,7 +698,7 @@ class ChecklistPage(QWidget):
             self,
             item_state.item.label,
             list(item_state.flags),
-            self.desk.list_clinicians(),
+            self.desk.accounts.list_clinicians(),
             staff if staff.role is Role.CLINICIAN else None,
             submit,
         )
@@ -729,7 +731,7 @@ class ChecklistPage(QWidget):
             "What was recorded stays in the record; this is added after it, with your name and "
             "the reason. Then do the item again.",
             lambda reason: self._then_next_item(
-                self._commit(lambda: self.desk.correct(session_id, item_id, reason, staff.id))
+                self._commit(lambda: self.desk.sessions.correct(session_id, item_id, reason, staff.id))
             ),
             ok_text="Undo",
         ).open()
@@ -744,7 +746,9 @@ class ChecklistPage(QWidget):
             self,
             f"Note on {about}",
             "Write the note; it is kept with your name and the time.",
-            lambda text: self._commit(lambda: self.desk.add_note(session_id, item_id, text, staff.id)),
+            lambda text: self._commit(
+                lambda: self.desk.sessions.add_note(session_id, item_id, text, staff.id)
+            ),
             ok_text="Add note",
         ).open()
 
@@ -758,7 +762,7 @@ class ChecklistPage(QWidget):
             self,
             items,
             lambda item_id, text, reason: self._commit(
-                lambda: self.desk.amend(session_id, item_id, text, reason, staff.id)
+                lambda: self.desk.sessions.amend(session_id, item_id, text, reason, staff.id)
             ),
         ).open()
 
@@ -777,6 +781,6 @@ class ChecklistPage(QWidget):
             self,
             gel_still_on(state),
             lambda reason, gel_removed: self._commit(
-                lambda: self.desk.abort(session_id, reason, staff.id, gel_removed)
+                lambda: self.desk.sessions.abort(session_id, reason, staff.id, gel_removed)
             ),
         ).open()

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.clinic import IDLE_LOCK_MINUTES, LABELS, PaperSize, checked_clinic_details
 from desk_app.domain.errors import DomainError
+from desk_app.domain.integrity import DatabaseLink
 from desk_app.domain.people import Staff
-from desk_app.store.desk import DatabaseLink, Desk
+from desk_app.store.desk import Desk
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.widgets import message_label
 
@@ -55,7 +56,7 @@ class ClinicDetailsDialog(FormDialog):
             "worry after treatment, in opening hours and out of them.",
         )
         self.desk, self.staff = desk, staff
-        details = desk.clinic_details()
+        details = desk.clinic.clinic_details()
         self.name = self.line(LABELS["name"], details.name)
         self.address = self.line(LABELS["address"], details.address)
         self.contact_line = self.line(LABELS["contact_line"], details.contact_line)
@@ -84,7 +85,7 @@ class ClinicDetailsDialog(FormDialog):
         self.form.addRow(countersigning)
         self.backup_folder = self.line(LABELS["backup_folder"], details.backup_folder)
         self.backup_folder.setPlaceholderText("For example a USB disk: /media/clinic/backups")
-        if not desk.keeps_its_own_backups():
+        if not desk.database.keeps_its_own_backups():
             # Offered but unused, a manager would believe the app made backups that nobody makes.
             self.backup_folder.setEnabled(False)
             self.backup_folder.setPlaceholderText(UNUSED_ON_A_SERVER)
@@ -102,7 +103,7 @@ class ClinicDetailsDialog(FormDialog):
         self.database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.database.setMinimumWidth(380)  # as wide as the fields above, not a word a line
         try:
-            link = desk.database_link()
+            link = desk.database.database_link()
         except DomainError as error:
             self.database.setText(str(error))
         else:
@@ -132,7 +133,7 @@ class ClinicDetailsDialog(FormDialog):
             folder = details.backup_folder if self.backup_folder.isEnabled() else ""
             if folder and not Path(folder).expanduser().is_dir():
                 return f"The backup folder {details.backup_folder} does not exist (is the disk plugged in?)."
-            self.desk.update_clinic_details(details, self.staff.id)
+            self.desk.clinic.update_clinic_details(details, self.staff.id)
         except DomainError as error:
             return str(error)
         return None

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 from desk_app.domain.dates import local_today
 from desk_app.domain.devices import EYEWEAR_EXAMPLE, FIELDS, LASER_CLASSES, LaserDevice, wavelengths_text
 from desk_app.domain.errors import DomainError
+from desk_app.domain.history import ChangeEntry
 from desk_app.domain.laser_use import DeviceUse
-from desk_app.store.rows import ChangeEntry
 from desk_app.ui.context import DeskContext
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
@@ -202,7 +202,7 @@ class LaserDevicesPage(QWidget):
         keep = keep if keep is not None else (chosen.id if chosen else None)
         self._read_on = None
         try:
-            uses = self.desk.device_uses(include_retired=self.show_retired.isChecked())
+            uses = self.desk.device_checks.device_uses(include_retired=self.show_retired.isChecked())
         except DomainError as error:
             show_message(self.message, str(error))
             return
@@ -244,7 +244,7 @@ class LaserDevicesPage(QWidget):
             self._history_says("Choose a device in the list to see its history." if self.shown else "")
             return
         try:
-            changes = self.desk.device_changes(device.id)
+            changes = self.desk.devices.device_changes(device.id)
         except DomainError as error:
             self._history_says(str(error))
             return
@@ -268,7 +268,7 @@ class LaserDevicesPage(QWidget):
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
-            device = self.desk.register_device(entered, admin.id)
+            device = self.desk.devices.register_device(entered, admin.id)
         except DomainError as error:
             return str(error)
         self.refresh(keep=device.id)
@@ -283,7 +283,7 @@ class LaserDevicesPage(QWidget):
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
-            changed = self.desk.update_device(device.id, changes, admin.id)
+            changed = self.desk.devices.update_device(device.id, changes, admin.id)
         except DomainError as error:
             return str(error)
         self.refresh(keep=changed.id)
@@ -310,7 +310,7 @@ class LaserDevicesPage(QWidget):
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
-            retired = self.desk.retire_device(device.id, reason, admin.id)
+            retired = self.desk.devices.retire_device(device.id, reason, admin.id)
         except DomainError as error:
             return str(error)
         self.refresh(keep=retired.id)

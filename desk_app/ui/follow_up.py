@@ -62,7 +62,7 @@ class FollowUpDialog(FormDialog):
             return "Sign in first."
         values = {field_id: editor.value() for field_id, editor in self.editors.items()}
         try:
-            self.context.desk.record_follow_up(self.session_id, values, staff.id)
+            self.context.desk.sessions.record_follow_up(self.session_id, values, staff.id)
         except DomainError as error:
             return str(error)
         log.info("Follow-up recorded for session %s by staff %s", self.session_id, staff.id)
@@ -139,7 +139,7 @@ class FollowUpCallsPage(QWidget):
                 f"(up to {form.overdue_until_day} days). {form.instructions}"
             )
         try:
-            calls = self.context.desk.follow_up_calls(today)
+            calls = self.context.desk.sessions.follow_up_calls(today)
         except DomainError as error:
             self.model.show([])
             self.message.setText(str(error))

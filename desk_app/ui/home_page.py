@@ -33,9 +33,9 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
-from desk_app.store.desk import SessionAlreadyInProgress
+from desk_app.domain.refusals import PossibleDuplicate, SessionAlreadyInProgress
 from desk_app.store.errors import error_for_log
-from desk_app.store.patients import SEARCH_LIMIT, PossibleDuplicate
+from desk_app.store.patients import SEARCH_LIMIT
 from desk_app.ui import tab_order
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
@@ -350,8 +350,8 @@ class HomePage(QWidget):
         staff = self.current_staff()
         self._clear_laser_lines()  # none is left standing from before, should the read fail
         try:
-            uses = self.desk.device_uses()
-            may_check = staff is not None and self.desk.is_authorised_operator(staff.id)
+            uses = self.desk.device_checks.device_uses()
+            may_check = staff is not None and self.desk.operators.is_authorised_operator(staff.id)
         except DomainError as error:
             log.warning("The lasers' status today could not be read: %s", error_for_log(error))
             self._lasers_read_on = None  # read again at the next second
@@ -480,7 +480,7 @@ class HomePage(QWidget):
         if staff is None:
             return
         try:
-            self.desk.take_over(session_id, staff.id, holder_seen_id)
+            self.desk.sessions.take_over(session_id, staff.id, holder_seen_id)
         except DomainError as error:
             self.board_message.setText(str(error))
             self.board_message.setVisible(True)
@@ -502,7 +502,7 @@ class HomePage(QWidget):
             self._on_selection_changed()
             return False
         try:
-            found = self.desk.search_patients(self.search_edit.text())
+            found = self.desk.patients.search_patients(self.search_edit.text())
         except DomainError as error:
             self._say(str(error))
             return False
@@ -560,7 +560,7 @@ class HomePage(QWidget):
             return
         self.register_anyway_button.setVisible(False)
         try:
-            patient = self.desk.register_patient(
+            patient = self.desk.patients.register_patient(
                 self.given_edit.text(),
                 self.family_edit.text(),
                 self.birth_edit.text(),
@@ -594,7 +594,7 @@ class HomePage(QWidget):
         if self.current_staff() is None or current is None:
             return
         try:  # as stored now: another desk may have corrected the name or birth date since the search
-            patient: Patient = self.desk.patient(current.data(Qt.ItemDataRole.UserRole))
+            patient: Patient = self.desk.patients.patient(current.data(Qt.ItemDataRole.UserRole))
         except DomainError as error:
             self._say(str(error))
             return
@@ -615,7 +615,7 @@ class HomePage(QWidget):
             return
         self.searches.settle()  # the search, then the session started from it
         try:
-            record = self.desk.start_session(patient_id, staff.id)
+            record = self.desk.sessions.start_session(patient_id, staff.id)
         except SessionAlreadyInProgress as error:
             self._say(str(error))
             self._running_session_id = error.session_id

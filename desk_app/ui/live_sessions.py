@@ -52,7 +52,7 @@ class LiveSessions(QObject):
         if self._stale and not self._reading:
             # Marked fresh now: a change made while this read is queued marks it stale again.
             self._stale, self._reading = False, True
-            self.worker.submit(self.desk.sessions_in_progress, self._have_read, self._could_not_read)
+            self.worker.submit(self.desk.sessions.sessions_in_progress, self._have_read, self._could_not_read)
         return board(self._records, self.clock.now())
 
     def _have_read(self, records: list[SessionRecord]) -> None:

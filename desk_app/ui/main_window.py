@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.switching = False
         self.idle_limit = timedelta(minutes=ClinicDetails().idle_lock_minutes)
         self._database_busy = False
-        self.demo = self.desk.is_demo()
+        self.demo = self.desk.database.is_demo()
         title = "Treatment Desk"
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
         self.resize(PREFERRED_SIZE)  # until the app fits it to its screen (fit_to_screen)
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        if self.desk.has_administrator():
+        if self.desk.accounts.has_administrator():
             self.show_sign_in()
         else:
             self.show_first_administrator()
@@ -447,7 +447,7 @@ class MainWindow(QMainWindow):
             self.alert_message.setVisible(True)
             return
         try:
-            self.desk.acknowledge_alert(alert.session_id, alert.kind, staff.id)
+            self.desk.sessions.acknowledge_alert(alert.session_id, alert.kind, staff.id)
         except DomainError as error:
             self.alert_message.setText(str(error))
             self.alert_message.setVisible(True)
@@ -484,7 +484,7 @@ class MainWindow(QMainWindow):
         """The clinic's idle-lock minutes, read at each sign-in, after Clinic details is saved and when
         another desk writes (not every second)."""
         try:
-            minutes = self.desk.clinic_details().idle_lock_minutes
+            minutes = self.desk.clinic.clinic_details().idle_lock_minutes
         except DomainError:
             minutes = ClinicDetails().idle_lock_minutes
         self.idle_limit = timedelta(minutes=minutes)
@@ -497,7 +497,7 @@ class MainWindow(QMainWindow):
             self.laser_notice.setVisible(False)
             return
         try:
-            nobody = not self.desk.authorised_operators()
+            nobody = not self.desk.operators.authorised_operators()
         except DomainError:
             return  # a busy database: the tick says so; the line stays as it was
         self.laser_notice.setVisible(nobody)
@@ -543,7 +543,7 @@ class MainWindow(QMainWindow):
         authorisation holds today (the store checks again at each read and export)."""
         staff = self.staff
         try:
-            self.reads_register = staff is not None and self.desk.may_read_register(staff.id)
+            self.reads_register = staff is not None and self.desk.laser_register.may_read_register(staff.id)
         except DomainError:
             self.reads_register = False  # a busy database: the tick says so
 
@@ -626,7 +626,7 @@ class MainWindow(QMainWindow):
         self.sign_in_page.open(SignInMode.LOCKED, self.staff)
         self.tick()
         try:
-            self.desk.record_screen_lock(self.staff.id, idle)
+            self.desk.accounts.record_screen_lock(self.staff.id, idle)
         except DomainError as error:  # the screen is locked all the same; the trail lacks the lock
             self._tell(f"The lock was not recorded. {error}")
 
@@ -676,7 +676,7 @@ class MainWindow(QMainWindow):
         """Closing the app signs out whoever is at the desk (in the audit trail too) and backs up."""
         if self.staff is not None:
             with contextlib.suppress(DomainError):  # closing must not be stopped by a busy database
-                self.desk.record_sign_out(self.staff.id)
+                self.desk.accounts.record_sign_out(self.staff.id)
             self.staff = None
         self.worker.stop()  # what was queued is written first
         if self.backups is not None:
@@ -686,7 +686,7 @@ class MainWindow(QMainWindow):
     def sign_out(self) -> None:
         if self.staff is not None:
             try:
-                self.desk.record_sign_out(self.staff.id)
+                self.desk.accounts.record_sign_out(self.staff.id)
             except DomainError as error:  # signed out all the same; the trail lacks it
                 self._tell(f"The sign-out was not recorded. {error}")
         self._close_dialogs()

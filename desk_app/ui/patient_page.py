@@ -17,15 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.access import Opened
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.course import course, session_line
 from desk_app.domain.errors import DomainError
+from desk_app.domain.history import PatientHistory
 from desk_app.domain.patient_record import EDITABLE_FIELDS
 from desk_app.domain.people import Patient
 from desk_app.domain.session import SessionStatus
 from desk_app.reports.history import change_line, follow_up_line, print_line
-from desk_app.store.access import Opened
-from desk_app.store.desk import PatientHistory
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.follow_up import FollowUpDialog
@@ -197,7 +197,7 @@ class PatientPage(QWidget):
 
     def _show(self, patient_id: int) -> None:
         """Read the patient again and show them: on opening, and after a change here or elsewhere."""
-        history = self.desk.patient_history(patient_id)
+        history = self.desk.sessions.patient_history(patient_id)
         now = self.clock.now()
         patient = history.patient
         self.patient, self.history = patient, history
@@ -271,7 +271,7 @@ class PatientPage(QWidget):
         """Every call and complication after a session, under the session it follows."""
         lines = [
             f"Session {record.session_number}: "
-            + follow_up_line(event, self.desk.follow_up_form(record), local_date_time)
+            + follow_up_line(event, self.desk.sessions.follow_up_form(record), local_date_time)
             for record in history.sessions
             for event in record.state(self.clock.now()).follow_ups
         ]
@@ -282,7 +282,8 @@ class PatientPage(QWidget):
     def _show_prints(self, history: PatientHistory) -> None:
         numbers = {record.id: record.session_number for record in history.sessions}
         prints = [
-            print_line(entry, local_date_time, numbers) for entry in self.desk.print_log(history.patient.id)
+            print_line(entry, local_date_time, numbers)
+            for entry in self.desk.clinic.print_log(history.patient.id)
         ]
         show_described(self.prints_label, "Printed or exported:\n" + "\n".join(prints) if prints else "")
 
@@ -296,7 +297,9 @@ class PatientPage(QWidget):
             self, self.context, DocumentKind.PATIENT_HISTORY, patient.id, self.print_message
         )
         if dialog is not None:  # the print log shown here gains a line once something is printed
-            dialog.finished.connect(lambda _result: self._show_prints(self.desk.patient_history(patient.id)))
+            dialog.finished.connect(
+                lambda _result: self._show_prints(self.desk.sessions.patient_history(patient.id))
+            )
 
     def _open_session(self, row: int) -> None:
         if 0 <= row < self.sessions_model.rowCount():
@@ -317,7 +320,7 @@ class PatientPage(QWidget):
             )
             return
         record = next(record for record in self.history.sessions if record.id == line.session_id)
-        form = self.desk.follow_up_form(record)
+        form = self.desk.sessions.follow_up_form(record)
         if form is None:
             self.session_message.setText("This procedure has no follow-up form: add an amendment instead.")
             return
@@ -349,7 +352,7 @@ class PatientPage(QWidget):
         if staff is None or self.patient is None:
             return
         try:
-            self.desk.update_patient(self.patient.id, self._edited(), staff.id)
+            self.desk.patients.update_patient(self.patient.id, self._edited(), staff.id)
         except DomainError as error:
             show_message(self.message, str(error))
             return
@@ -362,7 +365,7 @@ class PatientPage(QWidget):
         if staff is None or self.patient is None:
             return
         try:
-            self.desk.set_archived(self.patient.id, not self.patient.archived, staff.id)
+            self.desk.patients.set_archived(self.patient.id, not self.patient.archived, staff.id)
         except DomainError as error:
             show_message(self.message, str(error))
             return

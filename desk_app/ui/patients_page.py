@@ -71,7 +71,7 @@ class PatientsPage(QWidget):
         signals.patients_changed.connect(self.search)
 
     def _page(self, text: str, limit: int, offset: int) -> list:
-        return self.desk.search_patients(
+        return self.desk.patients.search_patients(
             text, limit=limit, offset=offset, include_archived=self.archived.isChecked()
         )
 

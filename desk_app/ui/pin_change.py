@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from desk_app.domain.credentials import PIN_DIGITS, PIN_RULE
 from desk_app.domain.errors import DomainError
-from desk_app.store.accounts import PinChangeNeeded
+from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.dialogs import ReasonDialog
@@ -85,7 +85,7 @@ class NewPinDialog(FormDialog):
             return "The two new PINs are not the same; type them again."
         try:
             with wait_cursor():
-                self._desk.change_pin(self._staff_id, self._old_pin, new_pin)
+                self._desk.accounts.change_pin(self._staff_id, self._old_pin, new_pin)
         except DomainError as error:
             return str(error)
         self._new_pin = new_pin

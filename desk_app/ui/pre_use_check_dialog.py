@@ -131,7 +131,7 @@ class PreUseCheckDialog(FormDialog):
     def save(self) -> str | None:
         """The store checks the answers again, and who may record them."""
         try:
-            check = self.desk.record_pre_use_check(
+            check = self.desk.device_checks.record_pre_use_check(
                 self.device_id, self.given_answers(), self.note.toPlainText(), self.staff.id
             )
         except DomainError as error:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.access import Opened
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
@@ -39,11 +40,11 @@ from desk_app.reports.export import (
 )
 from desk_app.reports.formats import pages_text
 from desk_app.reports.pages import count_pages, page_layout, paint_document
-from desk_app.store.access import Opened
 from desk_app.store.desk import Desk
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
+from desk_app.ui.long_job import JobControl, LongJob
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, ask, message_label, show_message
 
@@ -85,6 +86,8 @@ class PrintDialog(QDialog):
         self.print_button.clicked.connect(self._ask_printer)
         self.pdf_button = QPushButton("Save as PDF…", self)
         self.pdf_button.clicked.connect(self._ask_pdf_path)
+        self.pdf_job = LongJob(self, "Saving the PDF", self.message, cancellable=True, starts=self.pdf_button)
+        layout.addWidget(self.pdf_job)
         self.close_button = QPushButton("Close", self)
         self.close_button.clicked.connect(self.reject)
         for button in (self.print_button, self.pdf_button, self.close_button):
@@ -151,7 +154,7 @@ class PrintDialog(QDialog):
             write_into_place(
                 target,
                 paint_into,
-                lambda: self.desk.record_print(
+                lambda: self.desk.clinic.record_print(
                     self.document.kind,
                     self.document.patient_id,
                     self.document.session_id,
@@ -174,8 +177,16 @@ class PrintDialog(QDialog):
     def _ask_pdf_path(self) -> None:
         ask_file_to_save(self, "Save as PDF", self.document.file_name, "PDF files (*.pdf)", self.save_as_pdf)
 
+    def done(self, result: int) -> None:
+        """Closed (Close, Esc, the screen locking): a PDF not yet written is not written."""
+        self.pdf_job.cancel()
+        super().done(result)
+
     def save_as_pdf(self, path: str, replace: bool = False) -> None:
         """Save the PDF at `path`; an existing file is replaced only once the user says so."""
+        if self.document.kind is DocumentKind.PATIENT_HISTORY:
+            self._save_long_pdf(path, replace)
+            return
         try:
             pages = save_pdf(
                 self.desk,
@@ -193,16 +204,53 @@ class PrintDialog(QDialog):
             show_message(self.message, str(error))
             return
         except OSError as error:
-            show_message(self.message, f"Not saved: {path} could not be written ({error.strerror or error}).")
+            show_message(self.message, _not_written(path, error))
             return
-        saved = f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
-        show_message(self.message, saved, Tone.DONE)
+        show_message(self.message, _saved(path, pages), Tone.DONE)
+
+    def _save_long_pdf(self, path: str, replace: bool) -> None:
+        """A patient's history grows with every session (46 pages: half a second): its PDF is made
+        on a thread of its own, with Cancel until the file is written. The target is checked here
+        first, so that replacing a file is asked before anything is made (and again on the thread)."""
+        try:
+            pdf_target(self.desk, Path(path), replace=replace)
+        except TargetExists:
+            ask_to_replace(self, path, lambda: self.save_as_pdf(path, replace=True), self.message)
+            return
+        except DomainError as error:
+            show_message(self.message, str(error))
+            return
+        desk, document, staff = self.desk, self.document, self.staff
+        printed_at = local_date_time(self.clock.now())
+
+        def save(job: JobControl) -> int:
+            try:
+                return save_pdf(
+                    desk,
+                    document,
+                    Path(path),
+                    staff.name,
+                    staff.id,
+                    printed_at,
+                    replace=replace,
+                    progress=job.progress,
+                    cancelled=job.cancelled,
+                )
+            except OSError as error:
+                raise DomainError(_not_written(path, error)) from None
+
+        self.pdf_job.start(
+            save,
+            lambda pages: (_saved(path, pages), Tone.DONE),
+            database=desk.db,
+            running_text=f"Making {Path(path).name}…",
+        )
 
     def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
         """Log the print, then send the pages; a print that cannot be logged is not sent."""
         pages = count_pages(self.document, self.printer)  # the paper chosen in the print dialog
         try:
-            self.desk.record_print(
+            self.desk.clinic.record_print(
                 self.document.kind,
                 self.document.patient_id,
                 self.document.session_id,
@@ -217,6 +265,14 @@ class PrintDialog(QDialog):
             return
         sent_text = f"Sent {pages_text(sent)} to {destination}. The print is in the print log."
         show_message(self.message, sent_text, Tone.DONE)
+
+
+def _saved(path: str, pages: int) -> str:
+    return f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
+
+
+def _not_written(path: str, error: OSError) -> str:
+    return f"Not saved: {path} could not be written ({error.strerror or error})."
 
 
 def ask_file_to_save(

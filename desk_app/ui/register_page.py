@@ -170,7 +170,7 @@ class LaserRegisterPage(QWidget):
         self.device_combo.clear()
         self.device_combo.addItem("All devices", None)
         try:
-            devices = self.desk.devices(include_retired=True)
+            devices = self.desk.devices.devices(include_retired=True)
         except DomainError as error:
             self._refused(str(error))
             return
@@ -190,7 +190,7 @@ class LaserRegisterPage(QWidget):
         """Read the register for what is chosen; say why not (the dates, the database, who asks)."""
         staff = self.current_staff()
         try:
-            if staff is None or not self.desk.may_read_register(staff.id):
+            if staff is None or not self.desk.laser_register.may_read_register(staff.id):
                 self._refused(NOT_ALLOWED)
                 return
             scope = RegisterScope(
@@ -199,7 +199,7 @@ class LaserRegisterPage(QWidget):
                 self.device_combo.currentData(),
             )
             with wait_cursor():
-                register = self.desk.laser_register(scope.from_day, scope.to_day, scope.device)
+                register = self.desk.laser_register.laser_register(scope.from_day, scope.to_day, scope.device)
         except DomainError as error:
             self._refused(str(error))
             return

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -35,6 +34,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, long_day
+from desk_app.ui.long_job import LongJob
 from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.staff_pages import StaffForm
 from desk_app.ui.tab_order import tab_in_reading_order
@@ -140,10 +140,19 @@ class StaffAdminPage(QWidget):
             footer.addWidget(button)
         self.verify_result = message_label(self, name="verifyResult")
         self._verify_says("")
+        self.verify_job = LongJob(
+            self,
+            "Verification",
+            self.verify_result,
+            VERIFY_RESULT,
+            cancellable=True,
+            starts=self.verify_button,
+        )
+        footer.addWidget(self.verify_job)
         footer.addWidget(self.verify_result, 1)
 
     def refresh(self) -> None:
-        rows = self.desk.list_all_staff()
+        rows = self.desk.accounts.list_all_staff()
         self.members = [member for member, _, _ in rows]
         self.table.setRowCount(len(rows))
         for row, (member, can_sign_in, locked) in enumerate(rows):
@@ -159,7 +168,9 @@ class StaffAdminPage(QWidget):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         clinical = [m for m in self.members if m.active and m.role is not Role.ADMINISTRATOR]
         today = local_today(self.desk.clock.now())
-        self.laser_box.show_members([(m, self.desk.laser_authorisation(m.id)) for m in clinical], today)
+        self.laser_box.show_members(
+            [(m, self.desk.operators.laser_authorisation(m.id)) for m in clinical], today
+        )
         tab_in_reading_order(self)  # the laser buttons are made anew, after the form below them
 
     def forget(self) -> None:
@@ -202,7 +213,7 @@ class StaffAdminPage(QWidget):
         if (member := self._selected()) is not None:
             role = self.role_choice.currentText()
             self._act(
-                lambda by: self.desk.update_staff(member.id, role, member.active, by),
+                lambda by: self.desk.accounts.update_staff(member.id, role, member.active, by),
                 f"{member.name} is now a {role}.",
             )
 
@@ -210,13 +221,16 @@ class StaffAdminPage(QWidget):
         if (member := self._selected()) is not None:
             active = not member.active
             self._act(
-                lambda by: self.desk.update_staff(member.id, member.role.value, active, by),
+                lambda by: self.desk.accounts.update_staff(member.id, member.role.value, active, by),
                 f"{member.name} is {'active' if active else 'inactive: they can no longer sign in'}.",
             )
 
     def _unlock(self) -> None:
         if (member := self._selected()) is not None:
-            self._act(lambda by: self.desk.unlock_account(member.id, by), f"{member.name} may sign in again.")
+            self._act(
+                lambda by: self.desk.accounts.unlock_account(member.id, by),
+                f"{member.name} may sign in again.",
+            )
 
     def _ask_credentials(self) -> None:
         if (member := self._selected()) is None or (admin := self.current_staff()) is None:
@@ -238,7 +252,7 @@ class StaffAdminPage(QWidget):
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
-            granted = self.desk.grant_laser_authorisation(member.id, trained, until, admin.id)
+            granted = self.desk.operators.grant_laser_authorisation(member.id, trained, until, admin.id)
         except DomainError as error:
             return str(error)
         self._changed(f"{member.name} is an authorised laser operator until {long_day(granted.expires_on)}.")
@@ -260,23 +274,24 @@ class StaffAdminPage(QWidget):
         if (admin := self.current_staff()) is None:
             return "Sign in first."
         try:
-            self.desk.withdraw_laser_authorisation(member.id, reason, admin.id)
+            self.desk.operators.withdraw_laser_authorisation(member.id, reason, admin.id)
         except DomainError as error:
             return str(error)
         self._changed(f"{member.name} is no longer an authorised laser operator.")
         return None
 
     def _verify(self) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # about 7 s per million rows
-        try:
-            admin = self.current_staff()
-            report = self.desk.verify_and_record(admin.id if admin else None)  # the run is audited too
-        except DomainError as error:
-            self._verify_says(str(error), Tone.ERROR)
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self._verify_says(str(report), Tone.DONE if report.ok else Tone.ERROR)
+        """On a thread of its own (about 7 s per million rows), with Cancel: a read, until the
+        result is recorded, which happens only once the whole trail is verified."""
+        admin = self.current_staff()
+        staff_id = admin.id if admin else None
+        desk = self.desk
+        self.verify_job.start(
+            lambda job: desk.audit.verify_and_record(staff_id, job.progress, job.cancelled),  # audited too
+            lambda report: (str(report), Tone.DONE if report.ok else Tone.ERROR),
+            database=desk.db,
+            running_text="Verifying the records…",
+        )
 
     def _verify_says(self, text: str, tone: Tone = Tone.NOTE) -> None:
         """The verification's result, heard with what it is about."""
@@ -293,7 +308,7 @@ class StaffAdminPage(QWidget):
         if admin is None:
             return "Sign in first."
         try:
-            self.desk.rename_staff(member.id, name, initials, admin.id)
+            self.desk.accounts.rename_staff(member.id, name, initials, admin.id)
         except DomainError as error:
             return str(error)
         self.refresh()
@@ -303,7 +318,7 @@ class StaffAdminPage(QWidget):
 
     def _set_credentials(self, member: Staff, admin: Staff, password: str, pin: str) -> str | None:
         try:
-            self.desk.set_credentials(member.id, password, pin, admin.id)
+            self.desk.accounts.set_credentials(member.id, password, pin, admin.id)
         except DomainError as error:
             return str(error)
         self.refresh()
@@ -314,7 +329,7 @@ class StaffAdminPage(QWidget):
         form = self.form
 
         def add(by: int) -> Staff:
-            return self.desk.add_staff(
+            return self.desk.accounts.add_staff(
                 form.name.text(), form.initials.text(), form.role(), form.password_text(), form.pin.text(), by
             )
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.credentials import PIN_DIGITS, PIN_RULE
 from desk_app.domain.errors import DomainError, ValidationError
 from desk_app.domain.people import Role, Staff
-from desk_app.store.accounts import PinChangeNeeded
+from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
 from desk_app.ui.busy import wait_cursor
@@ -130,7 +130,7 @@ class FirstAdministratorPage(QWidget):
     def _add(self) -> None:
         form = self.form
         try:
-            member = self.desk.add_staff(
+            member = self.desk.accounts.add_staff(
                 form.name.text(),
                 form.initials.text(),
                 form.role(),
@@ -138,9 +138,9 @@ class FirstAdministratorPage(QWidget):
                 form.pin.text(),
                 None,
             )
-            self.desk.sign_in(member.id, form.password.text())
+            self.desk.accounts.sign_in(member.id, form.password.text())
         except DomainError as error:
-            if self.desk.has_administrator():
+            if self.desk.accounts.has_administrator():
                 self.administrator_exists.emit()
                 return
             self.error.setText(str(error))
@@ -189,7 +189,7 @@ class SignInPage(QWidget):
         self.title = QLabel("Sign in", self)
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
-        if desk.is_demo():  # training only: the README gives the same credentials
+        if desk.database.is_demo():  # training only: the README gives the same credentials
             from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN
 
             hint = QLabel(
@@ -255,7 +255,7 @@ class SignInPage(QWidget):
             button.deleteLater()
         self.staff_buttons = []
         try:
-            staff = self.desk.list_staff()
+            staff = self.desk.accounts.list_staff()
         except DomainError as error:  # a busy database: say so; the page stays up, and locked
             self.error.setText(str(error))
             return
@@ -315,7 +315,7 @@ class SignInPage(QWidget):
             self.error.setText("Type your password." if self.use_password else "Type your PIN.")
             return
         if self.use_password:
-            self._prove(lambda: self.desk.sign_in(staff_id, secret))
+            self._prove(lambda: self.desk.accounts.sign_in(staff_id, secret))
         else:
             self._prove_with_pin(staff_id, secret)
 
@@ -325,7 +325,7 @@ class SignInPage(QWidget):
         The page may be the locked screen: what it says names nobody (her name is on her button)."""
         purpose = "unlock" if self.mode is SignInMode.LOCKED else "switch staff"
         try:
-            self._prove(lambda: self.desk.confirm_pin(staff_id, pin, purpose))
+            self._prove(lambda: self.desk.accounts.confirm_pin(staff_id, pin, purpose))
         except PinChangeNeeded as needed:
             self.forget_pin_change()
             notice = f"This PIN has only {len(pin)} digits: choose a new PIN of {PIN_RULE} to go on."

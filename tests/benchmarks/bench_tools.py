@@ -210,7 +210,7 @@ REPORT = Report()
 def register_patients(desk: Desk, staff_id: int, count: int, prefix: str = "B") -> list[int]:
     ids = []
     for number in range(count):
-        patient = desk.register_patient(
+        patient = desk.patients.register_patient(
             "Bench",
             f"Patient {prefix}{number:03d}",
             date(1990, 1, 1 + number % 28),
@@ -223,7 +223,7 @@ def register_patients(desk: Desk, staff_id: int, count: int, prefix: str = "B") 
 
 def walk(desk: Desk, clock, session_id: int, staff_id: int, stop_after: int | None = None) -> SessionRecord:  # noqa: ANN001
     """Tick the session through the procedure (the gel wait passes on the clock), up to `stop_after` ticks."""
-    record = desk.session(session_id)
+    record = desk.sessions.session(session_id)
     done = 0
     for step in WALK:
         if stop_after is not None and done >= stop_after:

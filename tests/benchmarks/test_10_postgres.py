@@ -32,10 +32,10 @@ def test_tick_look_search_and_verify_on_each_database(
     patient_ids = register_patients(desk, nurse.id, TICKS // len(items) + 1)
     tick_ms: list[float] = []
     for patient_id in patient_ids:
-        session_id = desk.start_session(patient_id, nurse.id).id
+        session_id = desk.sessions.start_session(patient_id, nurse.id).id
         for item_id, values in items[: TICKS - len(tick_ms)]:
             clock.advance(seconds=20)
-            tick_ms.append(time_ms(lambda: desk.tick(session_id, item_id, values, nurse.id))[0])  # noqa: B023
+            tick_ms.append(time_ms(lambda: desk.sessions.tick(session_id, item_id, values, nurse.id))[0])  # noqa: B023
     report.add(
         Row(
             f"tick ({backend})",
@@ -89,8 +89,8 @@ def test_tick_look_search_and_verify_on_each_database(
         # Sealed as registering them one by one would have (verify checks every patient's row).
         bulk = [(PatientRow, PatientRow.clinic_number.startswith("S-"))]
         write_audit(desk.db, clock.now(), nurse.id, "patients registered", "patient", None, sealed=bulk)
-    search_ms = [time_ms(lambda: desk.search_patients("person 04"))[0] for _ in range(SEARCHES)]
-    assert len(desk.search_patients("person 04")) == 50
+    search_ms = [time_ms(lambda: desk.patients.search_patients("person 04"))[0] for _ in range(SEARCHES)]
+    assert len(desk.patients.search_patients("person 04")) == 50
     report.add(
         Row(
             f"word search, {PATIENTS} patients ({backend})",
@@ -101,6 +101,6 @@ def test_tick_look_search_and_verify_on_each_database(
         )
     )
 
-    verify_ms, verified = time_ms(desk.verify_audit)
+    verify_ms, verified = time_ms(desk.audit.verify_audit)
     assert verified.ok
     report.add(Row(f"audit verify, {verified.rows} rows ({backend})", 1, verify_ms, None, "reported"))

@@ -144,20 +144,22 @@ def test_11_laser_register_of_a_busy_year(
 ) -> None:
     """The PDF's pages are laid out by Qt: `qapp` gives it fonts."""
     desk = busy_year.desk
-    device = desk.device_by_serial(TEST_LASER_SERIAL)
+    device = desk.devices.device_by_serial(TEST_LASER_SERIAL)
     scope = RegisterScope(*YEAR, device)
 
     def read() -> int:
-        return len(desk.laser_register(*YEAR, desk.device_by_serial(TEST_LASER_SERIAL)).rows)
+        return len(
+            desk.laser_register.laser_register(*YEAR, desk.devices.device_by_serial(TEST_LASER_SERIAL)).rows
+        )
 
     def to_csv(run: int) -> int:
-        rows = desk.laser_register(*YEAR, device).rows
+        rows = desk.laser_register.laser_register(*YEAR, device).rows
         return save_register_csv(desk, rows, scope, tmp_path / f"register-{run}.csv", "Bench", None)
 
     pages: list[int] = []
 
     def to_pdf(run: int) -> int:
-        register = desk.laser_register(*YEAR, device)
+        register = desk.laser_register.laser_register(*YEAR, device)
         pdf = register_pdf(desk, register, scope, "Bench", LOCAL_FORMATS, "04/01/2027 09:00")
         pages.append(save_register_pdf(desk, pdf, scope, tmp_path / f"register-{run}.pdf", "Bench", None))
         return len(register.rows)

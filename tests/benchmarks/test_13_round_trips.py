@@ -178,38 +178,46 @@ def test_round_trips_of_each_action(
     patient_ids = register_patients(desk, nurse.id, 3, prefix="R")
     measured: list[Measured] = []
 
-    session_id = desk.start_session(patient_ids[0], nurse.id).id
+    session_id = desk.sessions.start_session(patient_ids[0], nurse.id).id
     clock.advance(seconds=20)
     identity = {"second_identifier": "Date of birth"}
-    measured.append(measure(db, "tick", lambda: desk.tick(session_id, "identity", identity, nurse.id)))
+    measured.append(
+        measure(db, "tick", lambda: desk.sessions.tick(session_id, "identity", identity, nurse.id))
+    )
     tick = measured[-1]
 
     # A laser pass: the tick that reads most (the device, its daily check, the operator's authorisation).
-    laser_session = desk.start_session(patient_ids[1], nurse.id).id
+    laser_session = desk.sessions.start_session(patient_ids[1], nurse.id).id
     walk(desk, clock, laser_session, nurse.id, stop_after=TICKS_BEFORE_THE_LASER_PASS)
     clock.advance(seconds=20)
     laser = with_test_laser(desk, LASER["fractional_pass"], nurse.id)
     measured.append(
-        measure(db, "tick, laser pass", lambda: desk.tick(laser_session, "fractional_pass", laser, nurse.id))
+        measure(
+            db,
+            "tick, laser pass",
+            lambda: desk.sessions.tick(laser_session, "fractional_pass", laser, nurse.id),
+        )
     )
 
     clock.advance(seconds=20)
-    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)  # a soft stop
+    desk.sessions.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)  # a soft stop
     reason = "Test patch fine"
     measured.append(
         measure(
             db,
             "override (clinician's PIN)",
-            lambda: desk.override(session_id, "skin_type", reason, clinician.id, nurse.id, PIN),
+            lambda: desk.sessions.override(session_id, "skin_type", reason, clinician.id, nurse.id, PIN),
         )
     )
-    measured.append(measure(db, "sign-in with PIN", lambda: desk.confirm_pin(nurse.id, PIN, "switch staff")))
+    measured.append(
+        measure(db, "sign-in with PIN", lambda: desk.accounts.confirm_pin(nurse.id, PIN, "switch staff"))
+    )
 
     desk.changed_elsewhere()  # the first look marks where the trail stands
     measured.append(measure(db, "look for changes, none", desk.changed_elsewhere))
     other_db = open_database(db_url)
     try:
-        Desk(other_db, procedure, clock, FAST_HASHER).add_note(
+        Desk(other_db, procedure, clock, FAST_HASHER).sessions.add_note(
             session_id, None, "From another desk", nurse.id
         )
     finally:
@@ -217,8 +225,12 @@ def test_round_trips_of_each_action(
         database_proxy.initialize(db)  # open_database bound the models to the other desk's database
     measured.append(measure(db, "look for changes, another desk wrote", desk.changed_elsewhere))
 
-    measured.append(measure(db, "patient search 'bench pat'", lambda: desk.search_patients("bench pat")))
-    measured.append(measure(db, "patient search by birth date", lambda: desk.search_patients("01/01/1990")))
+    measured.append(
+        measure(db, "patient search 'bench pat'", lambda: desk.patients.search_patients("bench pat"))
+    )
+    measured.append(
+        measure(db, "patient search by birth date", lambda: desk.patients.search_patients("01/01/1990"))
+    )
 
     for one in measured:
         target = "info"

@@ -84,7 +84,7 @@ def _tick_plan(desk: Desk, clock: ManualClock, staff: Staff, patient_ids: list[i
     """Yield (session id, item, values) for TICKS ticks, walking one session after another; the
     fractional pass of each session is mistyped-then-corrected first, so re-ticks are measured too."""
     for patient_id in patient_ids:
-        session_id = desk.start_session(patient_id, staff.id).id
+        session_id = desk.sessions.start_session(patient_id, staff.id).id
         for step in WALK:
             if step is None:
                 clock.advance(minutes=GEL_WAIT_MINUTES)
@@ -94,7 +94,7 @@ def _tick_plan(desk: Desk, clock: ManualClock, staff: Staff, patient_ids: list[i
             clock.advance(seconds=20)
             if item_id == "fractional_pass":
                 yield session_id, item_id, {**values, "density_pct": 10}
-                desk.correct(session_id, item_id, "Density mistyped", staff.id)
+                desk.sessions.correct(session_id, item_id, "Density mistyped", staff.id)
             yield session_id, item_id, values
 
 
@@ -102,7 +102,7 @@ def test_tick_commit_beside_raw_insert(
     report: Report, db: Database, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
     patient_ids = register_patients(desk, nurse.id, 12)
-    insert_session = desk.start_session(patient_ids.pop(), nurse.id).id
+    insert_session = desk.sessions.start_session(patient_ids.pop(), nurse.id).id
     tick_ms: list[float] = []
     raw_ms: list[float] = []
     orm_ms: list[float] = []
@@ -123,7 +123,7 @@ def test_tick_commit_beside_raw_insert(
         plan = _tick_plan(desk, clock, nurse, patient_ids)
         for session_id, item_id, values in plan:
             # Interleaved, so drift in the machine's speed touches all three alike.
-            elapsed, record = time_ms(lambda: desk.tick(session_id, item_id, values, nurse.id))  # noqa: B023
+            elapsed, record = time_ms(lambda: desk.sessions.tick(session_id, item_id, values, nurse.id))  # noqa: B023
             assert record.state(clock.now()).item(item_id).tick is not None
             tick_ms.append(elapsed)
             raw_ms.append(time_ms(lambda: _raw_insert(raw, values))[0])  # noqa: B023
@@ -135,9 +135,9 @@ def test_tick_commit_beside_raw_insert(
 
     assert len(tick_ms) == TICKS, "not enough sessions to tick"
     # What one tick sends to the database (counted on one more tick, untimed).
-    session_id = desk.start_session(_fresh_patient(desk, nurse), nurse.id).id
+    session_id = desk.sessions.start_session(_fresh_patient(desk, nurse), nurse.id).id
     with sql_log() as statements:
-        desk.tick(session_id, "identity", {"second_identifier": "Date of birth"}, nurse.id)
+        desk.sessions.tick(session_id, "identity", {"second_identifier": "Date of birth"}, nurse.id)
 
     raw_median = median(raw_ms)
     report.add(
@@ -155,7 +155,7 @@ def test_tick_commit_beside_raw_insert(
     )
     row = report.add(
         Row(
-            "1c. Desk.tick (check + commit)",
+            "1c. Desk.sessions.tick (check + commit)",
             len(tick_ms),
             median(tick_ms),
             p95(tick_ms),

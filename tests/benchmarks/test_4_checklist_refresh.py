@@ -33,22 +33,24 @@ CORRECTED = [
 
 
 def _long_session(desk: Desk, clock: ManualClock, nurse: Staff) -> int:
-    session_id = desk.start_session(register_patients(desk, nurse.id, 1)[0], nurse.id).id
+    session_id = desk.sessions.start_session(register_patients(desk, nurse.id, 1)[0], nurse.id).id
     record = walk(desk, clock, session_id, nurse.id, stop_after=24)  # to 'aftercare explained'
     for item_id in CORRECTED:
         tick = record.state(clock.now()).item(item_id).tick
         assert tick is not None
         clock.advance(seconds=30)
-        desk.correct(session_id, item_id, f"{item_id} entered for the wrong area", nurse.id)
+        desk.sessions.correct(session_id, item_id, f"{item_id} entered for the wrong area", nurse.id)
         values = dict(tick.values)
         if "device" in values:  # a laser is chosen by its id; the record keeps its snapshot
             values["device"] = values["device"]["id"]
-        record = desk.tick(session_id, item_id, values, nurse.id)
+        record = desk.sessions.tick(session_id, item_id, values, nurse.id)
     items = [item.id for item in record.procedure.all_items()]
     for number in range(22):
         clock.advance(seconds=30)
         about = items[number % len(items)] if number % 4 else None  # every fourth on the whole session
-        record = desk.add_note(session_id, about, f"Note {number}: patient comfortable, chatting", nurse.id)
+        record = desk.sessions.add_note(
+            session_id, about, f"Note {number}: patient comfortable, chatting", nurse.id
+        )
     assert len(record.events) == 63  # the course at the start, 24 ticks, 8 undone and redone, 22 notes
     return session_id
 

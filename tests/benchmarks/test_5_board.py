@@ -24,12 +24,18 @@ FAIL_ABOVE_MS = 100.0  # the UI thread is never to be blocked longer (design.md 
 def _start_sessions(desk: Desk, clock: ManualClock, nurse: Staff, count: int, prefix: str) -> None:
     """Sessions standing at different points: just started, signed in, numbing, in the laser room..."""
     for index, patient_id in enumerate(register_patients(desk, nurse.id, count, prefix)):
-        walk(desk, clock, desk.start_session(patient_id, nurse.id).id, nurse.id, stop_after=2 * index % 21)
+        walk(
+            desk,
+            clock,
+            desk.sessions.start_session(patient_id, nurse.id).id,
+            nurse.id,
+            stop_after=2 * index % 21,
+        )
 
 
 def _statements(desk: Desk) -> tuple[int, int]:
     with sql_log() as statements:
-        records = desk.sessions_in_progress()
+        records = desk.sessions.sessions_in_progress()
     return len(records), len(statements)
 
 
@@ -42,10 +48,10 @@ def test_board_query_is_constant_in_sessions(
 ) -> None:
     _start_sessions(desk, clock, nurse, 2, "A")
     sessions_2, statements_2 = _statements(desk)
-    two_ms = _timed(desk.sessions_in_progress, RUNS)
+    two_ms = _timed(desk.sessions.sessions_in_progress, RUNS)
     _start_sessions(desk, clock, nurse, 10, "B")
     sessions_12, statements_12 = _statements(desk)
-    twelve_ms = _timed(desk.sessions_in_progress, RUNS)
+    twelve_ms = _timed(desk.sessions.sessions_in_progress, RUNS)
     assert (sessions_2, sessions_12) == (2, 12)
 
     report.add(Row("5a. sessions_in_progress, 2 sessions", RUNS, median(two_ms), p95(two_ms), "baseline"))

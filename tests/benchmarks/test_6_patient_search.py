@@ -158,7 +158,7 @@ def _query_plan(db: Database, desk: Desk, text: str) -> list[str]:
     """The search's EXPLAIN QUERY PLAN (each of its SELECTs: the matching ids off the word index,
     then those patients), with peewee's table aliases ("patient" AS "t1") named back."""
     with sql_log_with_params() as queries:
-        desk.search_patients(text)
+        desk.patients.search_patients(text)
     selects = [(sql, params) for sql, params in queries if sql.lstrip().startswith("SELECT")]
     assert 1 <= len(selects) <= 2, f"a search is at most two SELECTs, not {len(selects)}"
     plan = []
@@ -213,7 +213,7 @@ def test_patient_search_at_100k(
     with closing(sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)) as raw:
         for run in range(RUNS):
             for kind, texts in kinds.items():
-                elapsed, found = time_ms(lambda: desk.search_patients(texts[run]))  # noqa: B023
+                elapsed, found = time_ms(lambda: desk.patients.search_patients(texts[run]))  # noqa: B023
                 samples[kind].append(elapsed)
                 expected[kind].append(len(found))
             number = numbers[run]
@@ -253,7 +253,7 @@ def test_patient_search_at_100k(
     matches = []
     for prefix in ("sm", "smith", "zo"):
         how_many, page = _first_page(people, words, prefix)
-        assert [p.id for p in desk.search_patients(prefix)] == page, prefix
+        assert [p.id for p in desk.patients.search_patients(prefix)] == page, prefix
         matches.append(f"'{prefix}' {how_many:,}")
     plan = _query_plan(db, desk, "smith")
     report.note(

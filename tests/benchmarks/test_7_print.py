@@ -4,7 +4,7 @@ Each run is the whole job as the app does it for a PDF: build the HTML (session_
 history_document), lay it out in pages with QTextDocument and paint every page onto a QPdfWriter in
 memory (reports.pages.pdf_bytes); nothing touches the disk. The sessions are walked through the Desk
 (bench_tools.walk, then the operator's sign-out), each on a different day. The history's patient has
-enough sessions for at least 30 pages; loading that history from the store (Desk.patient_history) is
+enough sessions for at least 30 pages; loading that history from the store (Desk.sessions.patient_history) is
 timed on its own, for context, and is not part of the print times. Both targets are "here", not
 latencies, so the median is checked, as for start-up; the p95 is shown. The baseline is the same
 record's PDF with its body cut to one line: the fixed cost of a PDF writer, its fonts and a page.
@@ -37,10 +37,10 @@ DAYS_BETWEEN_SESSIONS = 2  # walk's course plan books the next session for 2027-
 
 
 def _signed_out_session(desk: Desk, clock: ManualClock, patient_id: int, nurse: Staff) -> SessionRecord:
-    session_id = desk.start_session(patient_id, nurse.id).id
+    session_id = desk.sessions.start_session(patient_id, nurse.id).id
     walk(desk, clock, session_id, nurse.id)
     clock.advance(seconds=20)
-    return desk.sign_out(session_id, nurse.id, PIN)
+    return desk.sessions.sign_out(session_id, nurse.id, PIN)
 
 
 def _to_pdf(build, footer: str, build_ms: list[float]) -> tuple[bytes, int]:  # noqa: ANN001
@@ -58,10 +58,10 @@ def test_session_record_and_history_to_pdf(
         record = _signed_out_session(desk, clock, patient_id, nurse)
         clock.advance(days=DAYS_BETWEEN_SESSIONS)
     assert record.state(clock.now()).sign_out is not None
-    clinic = desk.clinic_details()
+    clinic = desk.clinic.clinic_details()
     now = clock.now()
     footer = printed_footer(nurse.name, LOCAL_FORMATS.date_time(now))
-    sessions = desk.patient_history(patient_id).sessions
+    sessions = desk.sessions.patient_history(patient_id).sessions
     assert len(sessions) == HISTORY_SESSIONS
 
     # 7a. The last session's record, beside a one-line PDF of the same document (interleaved).
@@ -77,9 +77,9 @@ def test_session_record_and_history_to_pdf(
 
     # 7b. The whole history: load it from the store, then print it.
     with sql_log() as statements:
-        desk.patient_history(patient_id)
-    load_ms = [time_ms(lambda: desk.patient_history(patient_id))[0] for _ in range(RECORD_RUNS)]
-    history = desk.patient_history(patient_id)
+        desk.sessions.patient_history(patient_id)
+    load_ms = [time_ms(lambda: desk.sessions.patient_history(patient_id))[0] for _ in range(RECORD_RUNS)]
+    history = desk.sessions.patient_history(patient_id)
 
     def build_history() -> PrintDocument:
         return history_document(history, clinic, now, LOCAL_FORMATS, team=[nurse])

@@ -182,10 +182,10 @@ def _build_trail(db: Database, desk: Desk, nurse: Staff) -> tuple[int, int]:
 
     The sessions follow the rules verify replays: after the staff and patient were added, the gel
     wait kept, by a nurse authorised as a laser operator for the years they span (4.9)."""
-    patient = desk.register_patient("Bench", "Audit Patient", "1990-01-01", "AU-00001", nurse.id)
+    patient = desk.patients.register_patient("Bench", "Audit Patient", "1990-01-01", "AU-00001", nurse.id)
     today = desk.clock.now().date()
     five_years = today.replace(year=today.year + 5) - timedelta(days=1)
-    desk.grant_laser_authorisation(nurse.id, today, five_years, administrator(desk).id)
+    desk.operators.grant_laser_authorisation(nurse.id, today, five_years, administrator(desk).id)
     start = desk.clock.now() + timedelta(hours=1)
     procedure = desk.procedure
     connection = db.connection()

@@ -89,7 +89,7 @@ SEARCH_P95_MS = 5.0
 HISTORY_RUNS = 100
 MAX_STATEMENTS = 5
 UI_BLOCK_MS = 100.0  # the UI thread is never to be blocked longer (design.md §6)
-TICK_SESSIONS = 8  # whole sessions walked through Desk.tick, sign-out included
+TICK_SESSIONS = 8  # whole sessions walked through Desk.sessions.tick, sign-out included
 TICK_P95_MS = 100.0
 BOARD_RUNS = 200
 VERIFY_RUNS = 2
@@ -315,7 +315,7 @@ def test_9a_build_and_search(report: Report, big: BigDatabase) -> None:
     }
     with closing(_read_only(big.path)) as raw:
         actions = {
-            kind: [lambda text=text: desk.search_patients(text) for text in kind_texts]
+            kind: [lambda text=text: desk.patients.search_patients(text) for text in kind_texts]
             for kind, kind_texts in texts.items()
         }
         actions["raw"] = [
@@ -325,8 +325,8 @@ def test_9a_build_and_search(report: Report, big: BigDatabase) -> None:
             for p in sample
         ]
         samples = _interleaved(actions, SEARCH_RUNS)
-    assert all(len(desk.search_patients(p[4])) == 1 for p in sample[:20])
-    assert all(desk.search_patients(p[3].strftime("%d/%m/%Y")) for p in sample[:20])
+    assert all(len(desk.patients.search_patients(p[4])) == 1 for p in sample[:20])
+    assert all(desk.patients.search_patients(p[3].strftime("%d/%m/%Y")) for p in sample[:20])
     raw_ms = samples.pop("raw")
     report.add(Row("9a. raw sqlite3 clinic_number = ?", SEARCH_RUNS, median(raw_ms), p95(raw_ms), "baseline"))
     rows = [
@@ -369,7 +369,7 @@ def test_9b_patient_history(report: Report, big: BigDatabase) -> None:
     statements = {}
     for patient_id, sessions in ((usual, SESSIONS_PER_PATIENT), (busy, BUSY_PATIENT_SESSIONS)):
         with sql_log() as log:
-            history = desk.patient_history(patient_id)
+            history = desk.sessions.patient_history(patient_id)
         assert len(history.sessions) == sessions
         assert all(len(record.events) == EVENTS_PER_SESSION for record in history.sessions)
         statements[sessions] = len(log)
@@ -377,8 +377,8 @@ def test_9b_patient_history(report: Report, big: BigDatabase) -> None:
         actions = {
             "raw 3": [lambda: _raw_history(raw, usual)] * HISTORY_RUNS,
             "raw 100": [lambda: _raw_history(raw, busy)] * HISTORY_RUNS,
-            "app 3": [lambda: desk.patient_history(usual)] * HISTORY_RUNS,
-            "app 100": [lambda: desk.patient_history(busy)] * HISTORY_RUNS,
+            "app 3": [lambda: desk.sessions.patient_history(usual)] * HISTORY_RUNS,
+            "app 100": [lambda: desk.sessions.patient_history(busy)] * HISTORY_RUNS,
         }
         samples = _interleaved(actions, HISTORY_RUNS)
     constant = statements[SESSIONS_PER_PATIENT] == statements[BUSY_PATIENT_SESSIONS] <= MAX_STATEMENTS
@@ -420,7 +420,7 @@ def test_9b_patient_history(report: Report, big: BigDatabase) -> None:
 def _tick_plan(big: BigDatabase, patient_ids: list[int]) -> Iterator[tuple[int, str, dict]]:
     """Whole sessions, one after another: every item of the walk, then the operator's sign-out."""
     for patient_id in patient_ids:
-        session_id = big.desk.start_session(patient_id, big.nurse.id).id
+        session_id = big.desk.sessions.start_session(patient_id, big.nurse.id).id
         for step in [*WALK, ("operator_sign_out", {})]:
             if step is None:
                 big.clock.advance(minutes=GEL_WAIT_MINUTES)
@@ -428,7 +428,7 @@ def _tick_plan(big: BigDatabase, patient_ids: list[int]) -> Iterator[tuple[int, 
             big.clock.advance(seconds=20)
             item_id, values = step
             if item_id == "next_session":  # the course's plan: no next date once it is complete
-                values = course_plan(big.desk.session(session_id), big.desk)
+                values = course_plan(big.desk.sessions.session(session_id), big.desk)
             yield session_id, item_id, with_test_laser(big.desk, values, big.nurse.id)
 
 
@@ -439,15 +439,15 @@ def test_9c_tick_commit(report: Report, big: BigDatabase, tmp_path: Path) -> Non
     with closing(_raw_database(tmp_path / "raw.sqlite3")) as raw:
         for session_id, item_id, values in _tick_plan(big, patient_ids):
             if item_id == "operator_sign_out":  # a signature with a PIN, not a tick (issue 14)
-                desk.sign_out(session_id, nurse.id, PIN)
+                desk.sessions.sign_out(session_id, nurse.id, PIN)
                 continue
-            tick_ms.append(time_ms(lambda: desk.tick(session_id, item_id, values, nurse.id))[0])  # noqa: B023
+            tick_ms.append(time_ms(lambda: desk.sessions.tick(session_id, item_id, values, nurse.id))[0])  # noqa: B023
             raw_ms.append(time_ms(lambda: _raw_insert(raw, values))[0])  # noqa: B023
-    assert not [s for s in desk.sessions_in_progress() if s.patient.id in patient_ids]
-    session_id = desk.start_session(big.people[60_000][0], nurse.id).id
+    assert not [s for s in desk.sessions.sessions_in_progress() if s.patient.id in patient_ids]
+    session_id = desk.sessions.start_session(big.people[60_000][0], nurse.id).id
     with sql_log() as statements:
-        desk.tick(session_id, "identity", {"second_identifier": "Date of birth"}, nurse.id)
-    desk.abort(session_id, "Benchmark: one tick counted", nurse.id)
+        desk.sessions.tick(session_id, "identity", {"second_identifier": "Date of birth"}, nurse.id)
+    desk.sessions.abort(session_id, "Benchmark: one tick counted", nurse.id)
 
     report.add(
         Row("9c. raw sqlite3 insert (WAL, FULL, FK)", len(raw_ms), median(raw_ms), p95(raw_ms), "baseline")
@@ -475,26 +475,26 @@ def test_9c_tick_commit(report: Report, big: BigDatabase, tmp_path: Path) -> Non
 def _start_in_progress(big: BigDatabase, patient_ids: list[int], first: int) -> None:
     """Sessions standing at different points: just started, signed in, numbing, in the laser room..."""
     for index, patient_id in enumerate(patient_ids, start=first):
-        session_id = big.desk.start_session(patient_id, big.nurse.id).id
+        session_id = big.desk.sessions.start_session(patient_id, big.nurse.id).id
         walk(big.desk, big.clock, session_id, big.nurse.id, stop_after=2 * index % 21)
 
 
 def _board_statements(desk: Desk) -> tuple[int, int]:
     with sql_log() as statements:
-        records = desk.sessions_in_progress()
+        records = desk.sessions.sessions_in_progress()
     return len(records), len(statements)
 
 
 def test_9d_board(report: Report, big: BigDatabase) -> None:
     desk = big.desk
-    assert desk.sessions_in_progress() == []
+    assert desk.sessions.sessions_in_progress() == []
     patient_ids = [p[0] for p in big.people[70_000:70_012]]
     _start_in_progress(big, patient_ids[:2], 0)
     sessions_2, statements_2 = _board_statements(desk)
-    two_ms = [time_ms(desk.sessions_in_progress)[0] for _ in range(BOARD_RUNS)]
+    two_ms = [time_ms(desk.sessions.sessions_in_progress)[0] for _ in range(BOARD_RUNS)]
     _start_in_progress(big, patient_ids[2:], 2)
     sessions_12, statements_12 = _board_statements(desk)
-    twelve_ms = [time_ms(desk.sessions_in_progress)[0] for _ in range(BOARD_RUNS)]
+    twelve_ms = [time_ms(desk.sessions.sessions_in_progress)[0] for _ in range(BOARD_RUNS)]
     assert (sessions_2, sessions_12) == (2, 12)
     report.add(
         Row("9d. sessions_in_progress, 2 sessions", BOARD_RUNS, median(two_ms), p95(two_ms), "baseline")

@@ -36,7 +36,7 @@ def opening(row: AuditLog) -> tuple[str, int | None, int | None, str, int | None
 
 
 def a_patient(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Ottoline", "Morrell", "1983-06-16", "AZ-00017", nurse.id)
+    return desk.patients.register_patient("Ottoline", "Morrell", "1983-06-16", "AZ-00017", nurse.id)
 
 
 def refreshes(qtbot, window: MainWindow, clock: ManualClock) -> None:
@@ -51,7 +51,7 @@ def test_a_search_then_a_patient_opened_from_the_list_are_one_row_each_naming_th
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     patient = a_patient(desk, nurse)
-    desk.register_patient("Otto", "Dix", "1991-12-02", "AZ-00018", nurse.id)
+    desk.patients.register_patient("Otto", "Dix", "1991-12-02", "AZ-00018", nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     click(qtbot, window, "Patients")
@@ -74,7 +74,7 @@ def test_a_search_then_a_patient_opened_from_the_list_are_one_row_each_naming_th
 
     refreshes(qtbot, window, clock)  # the page reads the patient again: not an opening
     assert len(rows_after(before)) == 2
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 def test_a_search_left_on_screen_is_recorded_once_it_settles_and_a_new_name_is_another_search(
@@ -105,7 +105,7 @@ def test_the_history_a_past_session_and_the_printed_history_each_record_their_op
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     patient = a_patient(desk, nurse)
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     window.set_staff(nurse)
     settle(qtbot)
     before = last_row_id()
@@ -123,14 +123,14 @@ def test_the_history_a_past_session_and_the_printed_history_each_record_their_op
         (RECORD_OPENED, nurse.id, patient.id, "patient page", None),
         (RECORD_OPENED, nurse.id, patient.id, "patient history preview", None),
     ]
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 def test_the_board_refreshing_records_nothing_and_opening_its_card_records_the_session(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     patient = a_patient(desk, nurse)
-    session = desk.start_session(patient.id, nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     before = last_row_id()

@@ -48,7 +48,7 @@ def clinic(qapp: QApplication, desk: Desk, clock: ManualClock, nurse: Staff, adm
     """Two lasers (one with a long name) and Zoë treated with the test laser today."""
     load_style(qapp)
     register_test_laser(desk, model=LONG_MODEL, serial_number="SPD-21-04817", eyewear_marking=LONG_MARKING)
-    zoe = desk.register_patient(*PATIENT, "1990-02-03", CLINIC_NUMBER, nurse.id)
+    zoe = desk.patients.register_patient(*PATIENT, "1990-02-03", CLINIC_NUMBER, nurse.id)
     laser_ready(desk, nurse.id)
     treated(desk, clock, zoe.id, nurse)
     return desk
@@ -177,6 +177,7 @@ def test_every_word_on_each_admin_page_is_heard(qtbot: QtBot, clinic: Desk, admi
         page.table.selectRow(0)  # its history is shown
     if name == "staff":
         click(qtbot, page, "Verify records")
+        qtbot.waitUntil(lambda: page.verify_result.text().startswith("Audit trail"))
     assert unheard(page) == []
 
 
@@ -228,7 +229,7 @@ def test_forget_leaves_nothing_of_a_patient_on_an_admin_page(
 ) -> None:
     if name == "devices":  # a laser retired after a burn: its history names the patient
         burnt = register_test_laser(clinic, serial_number="OLD-1")
-        clinic.retire_device(burnt, f"Burnt {' '.join(PATIENT)}'s cheek at 30 mJ", admin.id)
+        clinic.devices.retire_device(burnt, f"Burnt {' '.join(PATIENT)}'s cheek at 30 mJ", admin.id)
     page = shown_page(qtbot, name, clinic, admin)
     if name == "devices":
         page.show_retired.setChecked(True)

@@ -60,8 +60,8 @@ def flush() -> None:
 
 
 def start(desk: Desk, staff: Staff, number: int, given: str = "Zoë", family: str = "O'Brien") -> int:
-    patient = desk.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", staff.id)
-    return desk.start_session(patient.id, staff.id).id
+    patient = desk.patients.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", staff.id)
+    return desk.sessions.start_session(patient.id, staff.id).id
 
 
 def gel_on(desk: Desk, staff: Staff, number: int, given: str = "Zoë", family: str = "O'Brien") -> int:
@@ -106,7 +106,7 @@ def announced(announcer: RecordingAnnouncer) -> list[tuple[int, AlertKind]]:
 
 
 def last_event(desk: Desk, session_id: int) -> Event:
-    return desk.session(session_id).events[-1]
+    return desk.sessions.session(session_id).events[-1]
 
 
 def edge_colour(button: QPushButton) -> str:
@@ -140,7 +140,7 @@ def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
     gel_on(desk, nurse, 3, "José", "Nuñez")  # gel at 30 min: ready since 90
     clock.set(t0 + timedelta(minutes=62))
     tick_all(desk, in_room, TIME_OUT, nurse.id)  # time-out done at 62 min
-    desk.take_over(in_room, clinician.id)
+    desk.sessions.take_over(in_room, clinician.id)
     clock.set(t0 + timedelta(minutes=80))
     gel_on(desk, nurse, 4)  # gel at 80 min: 40:00 left at 100
     clock.set(t0 + timedelta(minutes=100))
@@ -175,7 +175,7 @@ def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
     # Only the clinician's patient offers the nurse a take-over.
     assert take_overs(window) == ["Take over: Astrid Bjørk"]
     # What is stored is what is shown: the remove-now patient's gel went on 90 minutes ago.
-    assert desk.session(remove_now).events[-1].at == t0 + timedelta(minutes=10)
+    assert desk.sessions.session(remove_now).events[-1].at == t0 + timedelta(minutes=10)
 
     # A second later the order holds and the time in the laser room has moved on (a part minute
     # counts as a whole one).
@@ -217,7 +217,7 @@ def test_the_countdown_is_recomputed_from_the_stored_instant_not_counted(
     window.sessions.mark_stale()
     tick(qtbot, window)
     assert "Gel working: 38:59 left" in card_of(window, ZOE).text()
-    gel = next(e for e in desk.session(session_id).events if e.item_id == "gel_applied")
+    gel = next(e for e in desk.sessions.session(session_id).events if e.item_id == "gel_applied")
     assert gel.at == applied
 
 
@@ -347,7 +347,7 @@ def test_acknowledging_removes_the_line_and_records_who_and_when(
     clock.advance(minutes=60, seconds=30)
     tick(qtbot, window)
     assert banner(window) == [READY_ZOE]
-    events_before = len(desk.session(session_id).events)
+    events_before = len(desk.sessions.session(session_id).events)
 
     clock.advance(seconds=12)
     click(qtbot, window, f"Acknowledge: {READY_ZOE}")
@@ -355,7 +355,7 @@ def test_acknowledging_removes_the_line_and_records_who_and_when(
     assert banner(window) == []
     assert not window.banner.isVisible()
     assert not window.alert_message.isVisible()
-    events = desk.session(session_id).events
+    events = desk.sessions.session(session_id).events
     assert len(events) == events_before + 1
     ack = events[-1]
     assert (ack.kind, ack.staff_name, ack.at, ack.text) == (
@@ -388,13 +388,13 @@ def test_acknowledging_with_nobody_at_the_desk_asks_who_and_stores_nothing(
     clock.advance(minutes=61)
     tick(qtbot, window)
     window.staff = None
-    events_before = desk.session(session_id).events
+    events_before = desk.sessions.session(session_id).events
 
     click(qtbot, window, f"Acknowledge: {READY_ZOE}")
 
     assert window.alert_message.isVisible()
     assert window.alert_message.text() == "Choose who you are first, then acknowledge the alert."
-    assert desk.session(session_id).events == events_before
+    assert desk.sessions.session(session_id).events == events_before
     assert banner(window) == [READY_ZOE]
     tick(qtbot, window)
     assert banner(window) == [READY_ZOE]
@@ -514,11 +514,11 @@ def test_gel_painted_again_brings_a_new_ready_alert_with_its_sound(
     clock.advance(minutes=60)
     tick(qtbot, window)
     assert announced(announcer) == [(session_id, AlertKind.READY)]
-    desk.acknowledge_alert(session_id, AlertKind.READY, nurse.id)
+    desk.sessions.acknowledge_alert(session_id, AlertKind.READY, nurse.id)
 
     clock.advance(minutes=5)  # the patient wiped the gel off: painted again
-    desk.correct(session_id, "gel_applied", "Gel wiped off by the patient; painted again.", nurse.id)
-    desk.tick(session_id, "gel_applied", {}, nurse.id)
+    desk.sessions.correct(session_id, "gel_applied", "Gel wiped off by the patient; painted again.", nurse.id)
+    desk.sessions.tick(session_id, "gel_applied", {}, nurse.id)
     window.signals.session_changed.emit(session_id)
     clock.advance(minutes=60)
     tick(qtbot, window)
@@ -553,8 +553,8 @@ def test_take_over_changes_who_has_the_patient_on_the_card_and_in_the_record(
     assert not window.home_page.board_message.isVisible()
     handover = last_event(desk, session_id)
     assert (handover.kind, handover.staff_name, handover.at) == (EventKind.HANDOVER, "Ann Nurse", clock.now())
-    assert desk.session(session_id).holder.id == nurse.id
-    assert EventKind.HANDOVER not in [e.kind for e in desk.session(own).events]
+    assert desk.sessions.session(session_id).holder.id == nurse.id
+    assert EventKind.HANDOVER not in [e.kind for e in desk.sessions.session(own).events]
     clock.advance(seconds=1)
     tick(qtbot, window)
     assert card_of(window, ZOE).text().endswith("\nWith Ann Nurse")
@@ -583,7 +583,7 @@ def test_take_over_pressed_after_another_desk_took_the_patient_says_who_has_them
     tick(qtbot, window)
     assert card_of(window, ZOE).text().endswith("\nWith Dr Clive Doctor")
     kate = add_member(desk, "Kate Whitmore", "KW", "nurse")
-    desk.take_over(session_id, kate.id)  # at the laser-room desk, before this board's next second
+    desk.sessions.take_over(session_id, kate.id)  # at the laser-room desk, before this board's next second
 
     click(qtbot, window, f"Take over: {ZOE}")
 
@@ -591,8 +591,8 @@ def test_take_over_pressed_after_another_desk_took_the_patient_says_who_has_them
     assert message.isVisible()
     assert message.text() == "Kate Whitmore has just taken over this patient. Nothing was changed."
     assert card_of(window, ZOE).text().endswith("\nWith Kate Whitmore")
-    assert desk.session(session_id).holder.id == kate.id
-    assert [e.kind for e in desk.session(session_id).events].count(EventKind.HANDOVER) == 1
+    assert desk.sessions.session(session_id).holder.id == kate.id
+    assert [e.kind for e in desk.sessions.session(session_id).events].count(EventKind.HANDOVER) == 1
 
 
 # --- 7. twelve sessions at once ------------------------------------------------------------------
@@ -706,7 +706,7 @@ def test_the_demo_opens_on_a_board_with_its_three_sessions_counting_down(
         window.timer.stop()
         qtbot.addWidget(window)
         window.show()
-        window.set_staff(window.desk.list_staff()[0])
+        window.set_staff(window.desk.accounts.list_staff()[0])
         tick(qtbot, window)
 
         cards = board(window)

@@ -54,11 +54,11 @@ class Clinic:
 
 
 def _patient(desk: Desk, staff: Staff, number: int, given: str, family: str) -> int:
-    return desk.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", staff.id).id
+    return desk.patients.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", staff.id).id
 
 
 def _gel_on(desk: Desk, staff: Staff, patient_id: int) -> int:
-    session_id = desk.start_session(patient_id, staff.id).id
+    session_id = desk.sessions.start_session(patient_id, staff.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
     return session_id
 
@@ -76,11 +76,11 @@ def clinic(desk: Desk, nurse: Staff, clinician: Staff, clock: ManualClock) -> Cl
     _gel_on(desk, nurse, _patient(desk, nurse, 3, "José", "Nuñez"))  # ready
     clock.set(t0 + timedelta(minutes=62))
     tick_all(desk, in_room, TIME_OUT, nurse.id)  # in the laser room from 62 min
-    desk.take_over(in_room, clinician.id)
+    desk.sessions.take_over(in_room, clinician.id)
     clock.set(t0 + timedelta(minutes=80))
     _gel_on(desk, nurse, _patient(desk, nurse, 4, "Zoë", "O'Brien"))  # gel working, 40:00 left
     clock.set(t0 + timedelta(minutes=100))
-    desk.start_session(_patient(desk, nurse, 5, "Chloé", "Dubois"), nurse.id)  # just arrived
+    desk.sessions.start_session(_patient(desk, nurse, 5, "Chloé", "Dubois"), nurse.id)  # just arrived
     # A second laser, not checked today: a line above the board, with its check to do.
     register_test_laser(desk, model="SP Dynamis Er:YAG", serial_number="SP-TEST-2")
     return Clinic(callum, in_room)
@@ -218,7 +218,9 @@ def test_the_confirmation_shows_the_patient_as_stored_now_not_as_found(
     settle(qtbot)
     results = find(window, QListWidget, "Patients found")
     results.setCurrentRow(0)
-    desk.update_patient(patient_id, {"date_of_birth": "1990-03-02"}, nurse.id)  # as from another desk
+    desk.patients.update_patient(
+        patient_id, {"date_of_birth": "1990-03-02"}, nurse.id
+    )  # as from another desk
     click(qtbot, window, "Start session")
     assert "Born 02/03/1990" in open_dialog().text()
 

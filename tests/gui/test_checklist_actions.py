@@ -60,8 +60,8 @@ SKIN_TYPE = "Fitzpatrick skin type and test patch"
 def start_session(
     desk: Desk, staff: Staff, number: str = "AZ-00001", given: str = "Zoë", family: str = "O'Brien"
 ) -> int:
-    patient = desk.register_patient(given, family, "1990-02-03", number, staff.id)
-    return desk.start_session(patient.id, staff.id).id
+    patient = desk.patients.register_patient(given, family, "1990-02-03", number, staff.id)
+    return desk.sessions.start_session(patient.id, staff.id).id
 
 
 def show(qtbot, window: MainWindow, staff: Staff, session_id: int) -> None:
@@ -82,7 +82,9 @@ def status(window: MainWindow, item_label: str) -> str:
 
 def events(desk: Desk, session_id: int) -> tuple[Event, ...]:
     """What the staff did: without the course as it stood at the start, written with the session."""
-    return tuple(event for event in desk.session(session_id).events if event.kind is not EventKind.COURSE)
+    return tuple(
+        event for event in desk.sessions.session(session_id).events if event.kind is not EventKind.COURSE
+    )
 
 
 def kinds(desk: Desk, session_id: int) -> list[tuple[EventKind, str | None]]:
@@ -113,7 +115,7 @@ def test_correcting_a_tick_needs_a_reason_and_keeps_the_original_tick(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
     session_id = start_session(desk, nurse)
-    desk.tick(session_id, "identity", SIGN_IN["identity"], nurse.id)
+    desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], nurse.id)
     show(qtbot, window, nurse, session_id)
     assert status(window, IDENTITY) == "✓ Done 09:00 · AN"
 
@@ -241,7 +243,7 @@ def test_abort_needs_a_reason_then_shows_the_summary_and_leaves_the_board(
 ) -> None:
     session_id = start_session(desk, nurse)
     other_id = start_session(desk, nurse, "AZ-00002", "Siân", "Nuñez")
-    desk.tick(session_id, "identity", SIGN_IN["identity"], nurse.id)
+    desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], nurse.id)
     show(qtbot, window, nurse, session_id)
     clock.advance(minutes=3)
 
@@ -251,7 +253,7 @@ def test_abort_needs_a_reason_then_shows_the_summary_and_leaves_the_board(
     assert dialog.isVisible()
     assert "Reason for stopping: please fill this in." in visible_texts(dialog)
     assert kinds(desk, session_id) == [(EventKind.TICK, "identity")]
-    assert [r.id for r in desk.sessions_in_progress()] == [session_id, other_id]
+    assert [r.id for r in desk.sessions.sessions_in_progress()] == [session_id, other_id]
 
     write_in_dialog(dialog, "Patient felt faint; rebooked")
     click(qtbot, dialog, "Stop treatment")
@@ -278,7 +280,7 @@ def test_abort_needs_a_reason_then_shows_the_summary_and_leaves_the_board(
     assert len(cards) == 1
     assert "Siân Nuñez" in cards[0]
     assert "Zoë O'Brien" not in "\n".join(cards)
-    assert [r.id for r in desk.sessions_in_progress()] == [other_id]
+    assert [r.id for r in desk.sessions.sessions_in_progress()] == [other_id]
 
 
 # --- overrides -----------------------------------------------------------------------------------
@@ -451,7 +453,7 @@ def test_registering_a_patient_with_bad_input_adds_no_one(
     number: str,
     message: str,
 ) -> None:
-    desk.register_patient("Ann", "Existing", "1980-01-01", "AZ-00001", nurse.id)
+    desk.patients.register_patient("Ann", "Existing", "1980-01-01", "AZ-00001", nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
 
@@ -463,7 +465,7 @@ def test_registering_a_patient_with_bad_input_adds_no_one(
 
     assert message in visible_texts(window.home_page)
     assert PatientRow.select().count() == 1
-    assert [p.clinic_number for p in desk.search_patients("")] == ["AZ-00001"]
+    assert [p.clinic_number for p in desk.patients.search_patients("")] == ["AZ-00001"]
     # What the nurse typed is still there to put right.
     assert find(window, QLineEdit, "First names").text() == "Zoë"
     assert find(window, QLineEdit, "Date of birth").text() == born
@@ -474,7 +476,7 @@ def test_a_second_session_for_a_patient_offers_to_open_the_one_in_progress(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
     running_id = start_session(desk, nurse)
-    desk.tick(running_id, "identity", SIGN_IN["identity"], nurse.id)
+    desk.sessions.tick(running_id, "identity", SIGN_IN["identity"], nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     assert not [
@@ -498,7 +500,7 @@ def test_the_session_in_progress_offer_goes_when_another_patient_is_chosen(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
     start_session(desk, nurse)
-    desk.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00002", nurse.id)
+    desk.patients.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00002", nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     type_into(qtbot, window, "Search patients", "AZ-00001")
@@ -605,20 +607,20 @@ def test_a_pass_on_an_area_not_painted_with_gel_shows_the_risk_and_needs_a_clini
 def test_laser_settings_are_prefilled_from_the_last_signed_out_session(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    first = desk.start_session(patient.id, nurse.id).id
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    first = desk.sessions.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, first, nurse)
     tick_all(desk, first, {**LASER, **SIGN_OUT, "operator_sign_out": {}}, nurse.id)
 
     # A later session (four weeks on), aborted after a different pass, is not "last time's settings".
     clock.advance(days=28)
-    aborted = desk.start_session(patient.id, nurse.id).id
+    aborted = desk.sessions.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, aborted, nurse)
     tick_all(desk, aborted, {"fractional_pass": {**LASER["fractional_pass"], "energy_mj": 60}}, nurse.id)
-    desk.abort(aborted, "Laser fault", nurse.id)
+    desk.sessions.abort(aborted, "Laser fault", nurse.id)
 
     clock.advance(days=21)
-    today = desk.start_session(patient.id, nurse.id).id
+    today = desk.sessions.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, today, nurse)
     show(qtbot, window, nurse, today)
 

@@ -27,11 +27,11 @@ GEL_REMOVED = "Gel removed, skin cleansed and dry"
 
 def ticked(desk: Desk, session_id: int) -> list[str]:
     """The items ticked, in order."""
-    return [e.item_id for e in desk.session(session_id).events if e.kind is EventKind.TICK]
+    return [e.item_id for e in desk.sessions.session(session_id).events if e.kind is EventKind.TICK]
 
 
 def values(desk: Desk, session_id: int, item_id: str) -> dict:
-    (tick,) = [e for e in desk.session(session_id).events if e.item_id == item_id]
+    (tick,) = [e for e in desk.sessions.session(session_id).events if e.item_id == item_id]
     return dict(tick.values)
 
 
@@ -182,7 +182,9 @@ def test_enter_in_a_note_writes_a_new_line_and_saves_no_item(
     type_text(text, "as the patient is hard of hearing")
     assert text.toPlainText() == "Used the clinic number\nas the patient is hard of hearing"
     assert dialog.isVisible()
-    assert desk.session(session_id).events == desk.session(session_id).events[:1], "nothing saved"
+    assert desk.sessions.session(session_id).events == desk.sessions.session(session_id).events[:1], (
+        "nothing saved"
+    )
     click(qtbot, dialog, "Cancel")
 
 
@@ -248,7 +250,7 @@ def test_after_an_undo_by_keyboard_the_keyboard_is_on_the_item_to_do_again(
     type_text(dialog.findChild(QPlainTextEdit), "Ticked for the wrong patient")
     click(qtbot, dialog, "Undo")
     assert ticked(desk, session_id) == ["identity"]
-    assert [e.kind for e in desk.session(session_id).events][-1] is EventKind.CORRECTION
+    assert [e.kind for e in desk.sessions.session(session_id).events][-1] is EventKind.CORRECTION
     assert not dialog.isVisible()
     activate(qtbot, window)  # as the desktop gives the window back its keyboard
     assert focused() == "Second identifier checked: Date of birth"

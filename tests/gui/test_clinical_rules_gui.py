@@ -58,13 +58,13 @@ BEFORE_SIGN_OUT = {**TIME_OUT, **LASER, "stratamed": SIGN_OUT["stratamed"], "aft
 
 @pytest.fixture
 def patient(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
 
 
 def signed_out(desk: Desk, clock: ManualClock, patient_id: int, staff: Staff, next_date: str) -> int:
     """A whole session signed out today, planning the next one on `next_date` (ISO): at least four
     weeks on, or the plan needs a clinician's override and the session cannot be signed out."""
-    session_id = desk.start_session(patient_id, staff.id).id
+    session_id = desk.sessions.start_session(patient_id, staff.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
     clock.advance(minutes=60)
     plan = {"next_session": {"planned_sessions": 3, "next_date": next_date}}
@@ -121,7 +121,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     nurse: Staff,
     clinician: Staff,
 ) -> None:
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=60)
     rest = {key: values for key, values in TIME_OUT.items() if key != "anaesthetic_toxicity"}
@@ -189,7 +189,9 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
     shown = toxicity_card_text(window)
     assert f"Dr Clive Doctor, clinician, cleared the stop (entered by Ann Nurse): {reason}" in shown
     assert "Dr Clive Doctor recorded it: " in shown and "Metallic taste: Yes" in shown
-    toxicity_events = [e for e in desk.session(session_id).events if e.item_id == "anaesthetic_toxicity"]
+    toxicity_events = [
+        e for e in desk.sessions.session(session_id).events if e.item_id == "anaesthetic_toxicity"
+    ]
     assert [e.kind for e in toxicity_events] == [EventKind.TICK, EventKind.CORRECTION, EventKind.TICK]
     first, cleared, again = toxicity_events
     assert (first.values["metallic_taste"], first.staff_id) == ("Yes", clinician.id)
@@ -207,7 +209,7 @@ def test_a_toxicity_sign_stops_the_laser_with_no_override_until_answered_again(
 def test_after_a_laser_pass_the_toxicity_check_is_not_undone_signs_are_an_adverse_event(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     at_laser(desk, clock, session_id, nurse)
     show(qtbot, window, nurse, session_id)
     open_pause_point(qtbot, window, "Time-out")
@@ -235,7 +237,7 @@ def at_anaesthetic(
     qtbot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff, clinician: Staff
 ) -> int:
     """Sign-in done; the clinician at the desk, at the anaesthetic."""
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, SIGN_IN, nurse.id)
     show(qtbot, window, clinician, session_id)
     return session_id
@@ -323,7 +325,7 @@ def test_another_product_must_be_named_and_is_flagged(
     assert status(window, PRODUCT) == NEEDS_DECISION
     assert "Risk: Not one of the clinic's anaesthetic products" in visible_texts(card(window, PRODUCT))
     assert offers_override(window, PRODUCT)
-    (tick,) = [e for e in desk.session(at_anaesthetic).events if e.item_id == "gel_product"]
+    (tick,) = [e for e in desk.sessions.session(at_anaesthetic).events if e.item_id == "gel_product"]
     assert tick.values["other_product"] == "Tetracaine 4% gel"
 
 
@@ -333,7 +335,7 @@ def test_another_product_must_be_named_and_is_flagged(
 def test_skin_type_iv_without_a_test_patch_at_a_first_session_is_flagged(
     qtbot: QtBot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
 ) -> None:
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     show(qtbot, window, nurse, session_id)
     skin = card(window, SKIN_TYPE)
     click(qtbot, skin, "Skin type: IV")
@@ -351,7 +353,7 @@ def test_a_session_ten_days_after_the_last_flags_the_interval(
 ) -> None:
     signed_out(desk, clock, patient.id, nurse, "2026-12-23")  # 25/11/2026
     clock.advance(days=10)
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     show(qtbot, window, nurse, session_id)
 
     assert course_line(window, INTERVAL) == (
@@ -370,7 +372,7 @@ def test_a_session_ten_days_after_the_last_flags_the_interval(
 def test_the_first_session_says_so_on_the_interval_check(
     qtbot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
 ) -> None:
-    show(qtbot, window, nurse, desk.start_session(patient.id, nurse.id).id)
+    show(qtbot, window, nurse, desk.sessions.start_session(patient.id, nurse.id).id)
     assert course_line(window, INTERVAL) == "First session"
     assert not described(window, QLabel, f"Course: {INTERVAL}").property("warning")
 
@@ -380,7 +382,7 @@ def at_sign_out(
     qtbot, window: MainWindow, desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> int:
     """A first session at the course plan, today 25/11/2026."""
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=60)
     tick_all(desk, session_id, BEFORE_SIGN_OUT, nurse.id)
@@ -407,7 +409,7 @@ def test_at_the_last_planned_session_a_next_date_is_refused_and_extending_needs_
     clock.advance(days=30)
     signed_out(desk, clock, patient.id, nurse, "2027-01-24")  # session 2, 25/12/2026
     clock.advance(days=30)
-    session_id = desk.start_session(patient.id, nurse.id).id  # session 3 of 3, 24/01/2027
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id  # session 3 of 3, 24/01/2027
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=60)
     tick_all(desk, session_id, BEFORE_SIGN_OUT, nurse.id)
@@ -441,7 +443,9 @@ def test_at_the_last_planned_session_a_next_date_is_refused_and_extending_needs_
     click(qtbot, plan, f"Save: {PLAN}")
     assert status(window, PLAN).startswith("✓ Done")
     ticks = [
-        e for e in desk.session(session_id).events if e.kind is EventKind.TICK and e.item_id == "next_session"
+        e
+        for e in desk.sessions.session(session_id).events
+        if e.kind is EventKind.TICK and e.item_id == "next_session"
     ]
     assert [dict(e.values) for e in ticks] == [
         {
@@ -458,8 +462,8 @@ def test_at_the_last_planned_session_a_next_date_is_refused_and_extending_needs_
 def test_the_allergy_question_shows_the_allergies_registered(
     qtbot, window: MainWindow, desk: Desk, patient: Patient, nurse: Staff
 ) -> None:
-    desk.update_patient(patient.id, {"allergies": "Penicillin\nSticking plasters"}, nurse.id)
-    show(qtbot, window, nurse, desk.start_session(patient.id, nurse.id).id)
+    desk.patients.update_patient(patient.id, {"allergies": "Penicillin\nSticking plasters"}, nurse.id)
+    show(qtbot, window, nurse, desk.sessions.start_session(patient.id, nurse.id).id)
     contraindications = card(window, "Contraindications checked")
     line = "Allergies recorded at registration: Penicillin; Sticking plasters"
     assert line in visible_texts(contraindications)

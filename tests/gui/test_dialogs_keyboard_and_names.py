@@ -68,13 +68,13 @@ def _note(parent: QWidget, people: People) -> QDialog:
 
 def _print_preview(parent: QWidget, people: People) -> QDialog:
     desk = people.desk
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", people.nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", people.nurse.id)
     document = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, desk.clock.now(), LOCAL_FORMATS)
     return PrintDialog(parent, desk, desk.clock, people.nurse, document)
 
 
 def _pre_use_check(parent: QWidget, people: People) -> QDialog:
-    use = people.desk.device_use(register_test_laser(people.desk))
+    use = people.desk.device_checks.device_use(register_test_laser(people.desk))
     return PreUseCheckDialog(parent, people.desk, use, people.nurse, lambda _check: None)
 
 
@@ -247,7 +247,7 @@ def test_a_saved_pdf_is_said_in_green_and_a_refusal_in_red(
 ) -> None:
     dialog = opened(qtbot, "print preview", people)
     dialog.save_as_pdf(str(tmp_path / "history.pdf"))
-    assert dialog.message.text().startswith("Saved history.pdf (")
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("Saved history.pdf ("))  # made on a thread
     assert dialog.message.property("tone") == "done"
     dialog.save_as_pdf(str(tmp_path / "no such folder" / "history.pdf"))
     assert dialog.message.text().endswith("does not exist.")

@@ -56,8 +56,8 @@ def not_saved(text: str, problem: str) -> bool:
 
 
 def start_zoe(desk: Desk, nurse: Staff) -> int:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    return desk.start_session(patient.id, nurse.id).id
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    return desk.sessions.start_session(patient.id, nurse.id).id
 
 
 # --- a tick --------------------------------------------------------------------------------------
@@ -129,11 +129,11 @@ def test_a_registration_that_cannot_be_saved_keeps_the_form_and_registers_no_one
     assert find(window, QLineEdit, "Surname").text() == "O'Brien"  # kept, to try again
     assert window.home_page.results.count() == 0  # no new patient shown
     assert committed_rows(db_path) == before
-    assert desk.search_patients("O'Brien") == []
+    assert desk.patients.search_patients("O'Brien") == []
 
     click(qtbot, window, "Register patient")
     assert "Not saved" not in visible_texts(window.home_page)
-    (zoe,) = desk.search_patients("O'Brien")
+    (zoe,) = desk.patients.search_patients("O'Brien")
     assert zoe.clinic_number == "AZ-00001"
     assert window.home_page.results.count() == 1
 
@@ -187,7 +187,7 @@ def test_an_acknowledgement_that_cannot_be_saved_leaves_the_alert_up(
     tick(qtbot, window)
     button = f"Acknowledge: {READY_ZOE}"
     assert find(window, QLabel, READY_ZOE).isVisible()
-    events_before = desk.session(session_id).events
+    events_before = desk.sessions.session(session_id).events
     before = committed_rows(db_path)
 
     with DiskFault(DISK_FULL).injected(db):
@@ -197,13 +197,13 @@ def test_an_acknowledgement_that_cannot_be_saved_leaves_the_alert_up(
     assert window.alert_message.isVisible()
     assert not_saved(window.alert_message.text(), DISK_FULL)
     assert find(window, QLabel, READY_ZOE).isVisible()  # still due: nobody has acknowledged it
-    assert desk.session(session_id).events == events_before
+    assert desk.sessions.session(session_id).events == events_before
     assert committed_rows(db_path) == before
 
     click(qtbot, window, button)
     assert not window.alert_message.isVisible()
     assert not window.banner.isVisible()
-    assert desk.session(session_id).events[-1].kind is EventKind.ALERT_ACK
+    assert desk.sessions.session(session_id).events[-1].kind is EventKind.ALERT_ACK
 
 
 # --- saving a document as a PDF ------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_a_pdf_whose_export_cannot_be_logged_is_not_written(
     clock: ManualClock,
     tmp_path: Path,
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     window.set_staff(nurse)
     settle(qtbot)
@@ -235,13 +235,13 @@ def test_a_pdf_whose_export_cannot_be_logged_is_not_written(
         save_through_file_dialog(qtbot, dialog, target)
     assert not_saved(visible_texts(dialog), DISK_FULL)
     assert list(folder.iterdir()) == []  # no PDF, and no half-made file beside it
-    assert desk.print_log(patient.id) == []
+    assert desk.clinic.print_log(patient.id) == []
     assert committed_rows(db_path) == before
 
     save_through_file_dialog(qtbot, dialog, target)
     assert "Saved zoe record.pdf" in visible_texts(dialog)
     assert [path.name for path in folder.iterdir()] == ["zoe record.pdf"]
-    (entry,) = desk.print_log(patient.id)
+    (entry,) = desk.clinic.print_log(patient.id)
     assert entry.destination == f"PDF {target.resolve()}"
 
 

@@ -101,7 +101,7 @@ def test_every_control_shows_a_ring_where_the_keyboard_is(
     elif page == "patients":
         window.show_patients()
     elif page == "patient record":
-        window.show_patient(desk.session(session_id).patient.id)
+        window.show_patient(desk.sessions.session(session_id).patient.id)
     elif page == "sign-in":
         window.sign_out()
     assert unringed(window) == []

@@ -30,10 +30,10 @@ def test_the_calls_due_list_who_was_called_and_a_call_is_recorded_from_the_list(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     window.resize(1366, 768)
-    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    desk.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
     first = signed_out_session(desk, clock, zoe.id, nurse)
-    ann = desk.register_patient("Ann", "Smith", "1975-06-30", "AZ-00002", nurse.id)
+    ann = desk.patients.register_patient("Ann", "Smith", "1975-06-30", "AZ-00002", nurse.id)
     signed_out_session(desk, clock, ann.id, nurse)
     clock.set(START + timedelta(days=2, hours=1))
     window.set_staff(nurse)
@@ -57,7 +57,7 @@ def test_the_calls_due_list_who_was_called_and_a_call_is_recorded_from_the_list(
     click(qtbot, dialog, "Save")
     assert not dialog.isVisible()
 
-    (event,) = desk.session(first).state(clock.now()).follow_ups
+    (event,) = desk.sessions.session(first).state(clock.now()).follow_ups
     assert event.values == {"contact": "No answer, message left", "complication": "No"}
     called = f"Called: {local_date_time(event.at)} by Ann Nurse (No answer, message left)"
     assert cells(table, 0)[6] == called
@@ -67,7 +67,7 @@ def test_the_calls_due_list_who_was_called_and_a_call_is_recorded_from_the_list(
 def test_a_patient_not_called_in_time_is_listed_as_overdue_until_called(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, zoe.id, nurse)
     clock.set(START + timedelta(days=6, hours=1))  # the calls were due on days 2 and 3
     window.set_staff(nurse)
@@ -87,7 +87,7 @@ def test_a_patient_not_called_in_time_is_listed_as_overdue_until_called(
 def test_a_complication_reported_from_the_patient_page_is_refused_until_complete_then_shown(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     clock.advance(days=5)
     open_patient_page(qtbot, window, nurse, "zoe")
@@ -105,7 +105,7 @@ def test_a_complication_reported_from_the_patient_page_is_refused_until_complete
     click(qtbot, dialog, "Save")
     assert dialog.isVisible()  # the kind, severity and the rest are needed with a complication
     assert "please fill this in" in visible_texts(dialog)
-    assert desk.session(session_id).state(clock.now()).follow_ups == ()
+    assert desk.sessions.session(session_id).state(clock.now()).follow_ups == ()
 
     click(qtbot, dialog, "Kind of complication: Pigment change")
     click(qtbot, dialog, "Severity: Mild")
@@ -120,7 +120,7 @@ def test_a_complication_reported_from_the_patient_page_is_refused_until_complete
     assert "Session 1: " in shown and "by Ann Nurse" in shown
     assert "Kind of complication: Pigment change; Severity: Mild" in shown
     assert follow_ups[0].accessibleName() == shown
-    record = desk.session(session_id)
+    record = desk.sessions.session(session_id)
     assert len(record.state(clock.now()).follow_ups) == 1
     assert record.state(clock.now()).session_amendments == ()
 
@@ -139,7 +139,7 @@ def test_when_the_calls_cannot_be_read_no_call_can_be_recorded(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, zoe.id, nurse)
     clock.set(START + timedelta(days=2, hours=1))
     window.set_staff(nurse)
@@ -151,7 +151,7 @@ def test_when_the_calls_cannot_be_read_no_call_can_be_recorded(
     def unreadable(_today: object) -> None:
         raise StoreUnavailable("The database cannot be reached. Check the network, then try again.")
 
-    monkeypatch.setattr(desk, "follow_up_calls", unreadable)
+    monkeypatch.setattr(desk.sessions, "follow_up_calls", unreadable)
     window.follow_up_page.refresh()
     assert "The database cannot be reached" in visible_texts(window.follow_up_page)
     assert find(window, QTableView, "Follow-up calls due").model().rowCount() == 0

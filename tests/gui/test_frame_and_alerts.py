@@ -108,7 +108,7 @@ def test_the_acknowledge_key_answers_the_top_alert_and_records_who(
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_K, keys)
     flush()
 
-    acknowledged = desk.session(sessions[0]).events[-1]
+    acknowledged = desk.sessions.session(sessions[0]).events[-1]
     assert (acknowledged.kind, acknowledged.text, acknowledged.staff_name) == (
         EventKind.ALERT_ACK,
         AlertKind.REMOVE_NOW.value,

@@ -109,10 +109,10 @@ def visible_buttons(root: QWidget) -> Iterator[QAbstractButton]:
 
 
 def start_session(desk: Desk, staff: Staff, number: str = "AZ-00001") -> int:
-    patient = desk.register_patient(
+    patient = desk.patients.register_patient(
         "Zoë", "O'Brien", "1990-02-03", number, staff.id, duplicate_confirmed=True
     )
-    return desk.start_session(patient.id, staff.id).id
+    return desk.sessions.start_session(patient.id, staff.id).id
 
 
 def each_pause_point_unlocked(
@@ -174,7 +174,7 @@ def test_every_control_is_named_and_reachable_by_tab(
     start_session_for(qtbot, window, "AZ-00009")
     assert find(window, QPushButton, "Open the session in progress")
     problems += unnamed_or_untabbable(window, "home")
-    desk.abort(running, "Set up for the test", nurse.id)
+    desk.sessions.abort(running, "Set up for the test", nurse.id)
 
     for title in each_pause_point_unlocked(qtbot, window, desk, clock, nurse):
         problems += unnamed_or_untabbable(window, f"checklist {title}")
@@ -246,7 +246,7 @@ def test_a_nurse_ticks_an_item_and_goes_back_to_the_board_with_the_keyboard_only
 
     status = described_text(identity, f"Status of {IDENTITY}")
     assert status == "✓ Done 09:00 · AN"
-    (tick,) = [e for e in desk.session(session_id).events if e.kind is not EventKind.COURSE]
+    (tick,) = [e for e in desk.sessions.session(session_id).events if e.kind is not EventKind.COURSE]
     assert (tick.kind, tick.item_id, dict(tick.values)) == (
         EventKind.TICK,
         "identity",
@@ -287,7 +287,7 @@ def test_a_note_is_written_and_saved_with_the_keyboard_only(
     qtbot.keyClick(ok, Qt.Key.Key_Space)
 
     assert not dialog.isVisible()
-    (note,) = [e for e in desk.session(session_id).events if e.kind is not EventKind.COURSE]
+    (note,) = [e for e in desk.sessions.session(session_id).events if e.kind is not EventKind.COURSE]
     assert (note.kind, note.item_id, note.text) == (EventKind.NOTE, "identity", "Used the clinic number")
 
 

@@ -32,8 +32,8 @@ def prepare_session(db_path: Path, procedure: Procedure) -> tuple[int, int]:
     database = open_database(str(db_path))
     desk = Desk(database, procedure, ManualClock(START), FAST_HASHER)
     nurse = add_member(desk, "Ann Nurse", "AN", "nurse")
-    patient = desk.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00042", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Siân", "Nuñez", "1985-07-14", "AZ-00042", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     before_gel = {key: value for key, value in ANAESTHETIC.items() if key != "gel_applied"}
     tick_all(desk, session.id, {**SIGN_IN, **before_gel}, nurse.id)
     database.close()

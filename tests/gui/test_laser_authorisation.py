@@ -81,7 +81,7 @@ def test_an_administrator_grants_laser_authorisation_and_the_staff_page_says_so(
     shown = "Authorised laser operator: trained 3 November 2026, until 2 November 2027 (granted by Ada Admin)"
     assert shown in lines(window)
     assert "Rhiannon Hughes is an authorised laser operator until 2 November 2027." in lines(window)
-    held = desk.laser_authorisation(rhiannon.id)
+    held = desk.operators.laser_authorisation(rhiannon.id)
     assert held is not None and (held.trained_on, held.expires_on) == (date(2026, 11, 3), date(2027, 11, 2))
     assert NO_LASER_OPERATOR not in lines(window), "the line goes once someone holds it"
     assert find(window, QPushButton, "Withdraw the laser authorisation of Rhiannon Hughes")
@@ -99,7 +99,7 @@ def test_a_refused_grant_says_why_in_the_dialog_and_changes_nothing(
     click(qtbot, dialog, "Save")
     assert dialog.isVisible()
     assert "The expiry date has passed already: the training must be renewed first." in lines(dialog)
-    assert desk.laser_authorisation(rhiannon.id) is None
+    assert desk.operators.laser_authorisation(rhiannon.id) is None
     assert NOT_AUTHORISED in lines(window)
     assert "laser authorisation granted" not in [row.action for row in AuditLog.select()]
 
@@ -114,12 +114,12 @@ def test_an_administrator_withdraws_laser_authorisation_with_a_reason(
     assert not usable_by_anyone(dialog)
     click(qtbot, dialog, "Withdraw")
     assert dialog.isVisible(), "a withdrawal needs a reason"
-    assert desk.laser_authorisation(nurse.id) is not None
+    assert desk.operators.laser_authorisation(nurse.id) is not None
 
     type_text(find(dialog, QPlainTextEdit, "Why it is withdrawn"), "Has not renewed the laser safety course")
     click(qtbot, dialog, "Withdraw")
     assert not dialog.isVisible()
-    assert desk.laser_authorisation(nurse.id) is None
+    assert desk.operators.laser_authorisation(nurse.id) is None
     assert NOT_AUTHORISED in lines(window)
     assert "Ann Nurse is no longer an authorised laser operator." in lines(window)
     withdrawn = AuditLog.get(AuditLog.action == "laser authorisation withdrawn")
@@ -171,7 +171,7 @@ def test_the_countersignature_setting_is_saved_with_the_clinic_details(
     click(qtbot, dialog, "A clinician countersigns each record")
     click(qtbot, dialog, "Save")
     assert not dialog.isVisible()
-    assert desk.clinic_details().countersignature_required
+    assert desk.clinic.clinic_details().countersignature_required
 
     window.clinic_action.trigger()
     assert find(open_dialog(), QCheckBox, "A clinician countersigns each record").isChecked()

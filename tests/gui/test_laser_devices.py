@@ -69,12 +69,12 @@ def test_an_administrator_registers_a_laser_and_is_told_in_the_dialog_what_is_mi
     assert dialog.isVisible()
     needs = "Eyewear marking: a class 4 laser needs it, as the local rules give it"
     assert f'{needs} (for example EN 207 "D 2940 LB5").' in visible_texts(dialog)
-    assert desk.devices() == []
+    assert desk.devices.devices() == []
 
     type_into(qtbot, dialog, "Eyewear marking", "D 2940 LB5")
     click(qtbot, dialog, "Save")
     assert not dialog.isVisible()
-    (device,) = desk.devices()
+    (device,) = desk.devices.devices()
     assert (device.serial_number, device.laser_class, device.eyewear_marking) == (
         "SP-12345",
         "4",
@@ -89,8 +89,8 @@ def test_an_administrator_registers_a_laser_and_is_told_in_the_dialog_what_is_mi
 def test_a_change_is_kept_and_a_retired_device_is_shown_only_on_request(
     qtbot: QtBot, window: MainWindow, desk: Desk, admin: Staff
 ) -> None:
-    erbium = desk.register_device(ERBIUM, admin.id)
-    desk.register_device(
+    erbium = desk.devices.register_device(ERBIUM, admin.id)
+    desk.devices.register_device(
         ERBIUM | {"make": "Lumenis", "model": "UltraPulse", "serial_number": "UP-1"}, admin.id
     )
     table = devices_page(qtbot, window, admin)
@@ -106,7 +106,7 @@ def test_a_change_is_kept_and_a_retired_device_is_shown_only_on_request(
     click(qtbot, dialog, "Save")
     assert not dialog.isVisible()
     assert "changed Next service date: '1 June 2027' to '15 June 2027'" in visible_texts(window)
-    assert [(c.old, c.new) for c in desk.device_changes(erbium.id)] == [("2027-06-01", "2027-06-15")]
+    assert [(c.old, c.new) for c in desk.devices.device_changes(erbium.id)] == [("2027-06-01", "2027-06-15")]
 
     click(qtbot, window, "Retire…")
     dialog = open_dialog()

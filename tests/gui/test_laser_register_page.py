@@ -37,11 +37,11 @@ def treat_two(desk: Desk, clock: ManualClock, nurse: Staff) -> None:
     today = clock.now()
     clock.set(today - timedelta(days=40))
     second = register_test_laser(desk, make="Lumenis", model="UltraPulse", serial_number=SECOND_LASER_SERIAL)
-    ian = desk.register_patient("Ian", "Rees", "1984-06-30", "AZ-00031", nurse.id)
+    ian = desk.patients.register_patient("Ian", "Rees", "1984-06-30", "AZ-00031", nurse.id)
     treated(desk, clock, ian.id, nurse, device_id=second)
     clock.set(today)
-    desk.retire_device(second, "Replaced by the new laser", administrator(desk).id)
-    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    desk.devices.retire_device(second, "Replaced by the new laser", administrator(desk).id)
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
     laser_ready(desk, nurse.id)
     treated(desk, clock, zoe.id, nurse)
 
@@ -206,7 +206,7 @@ def test_an_administrator_keeps_the_register_when_the_read_at_sign_in_fails(
     def busy(_staff_id: int) -> bool:
         raise StoreUnavailable("The database is busy.")
 
-    monkeypatch.setattr(desk, "may_read_register", busy)
+    monkeypatch.setattr(desk.laser_register, "may_read_register", busy)
     window.set_staff(admin)
     settle(qtbot)
     assert window.register_action.isVisible() and window.admin_tool.isVisible()

@@ -123,7 +123,7 @@ def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_
     click(qtbot, dialog, "Record the check")
     assert not dialog.isVisible()
     assert "Not checked today" not in visible_texts(window)
-    (check,) = desk.pre_use_checks()
+    (check,) = desk.device_checks.pre_use_checks()
     assert (check.passed, check.staff_name) == (True, "Ann Nurse")
 
     reopen(window, session_id)
@@ -138,7 +138,7 @@ def test_the_pre_use_check_from_the_board_lets_the_laser_be_chosen_and_the_pass_
     fill_pass(qtbot, fractional)
     click(qtbot, fractional, f"Save pass: {FRACTIONAL}")
     assert status(window, FRACTIONAL).startswith("✓ Done")
-    (tick,) = [e for e in desk.session(session_id).events if e.item_id == "fractional_pass"]
+    (tick,) = [e for e in desk.sessions.session(session_id).events if e.item_id == "fractional_pass"]
     assert tick.values["device"]["name"] == LASER_NAME
 
 
@@ -169,13 +169,15 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
     assert "Failed: Plume extraction working." in question.text()
     assert f"the {LASER_NAME} out of use until tomorrow" in question.text()
     click(qtbot, question, "Go back to the answers")
-    assert dialog.isVisible() and desk.pre_use_checks() == [], "a mistaken Failed is not recorded"
+    assert dialog.isVisible() and desk.device_checks.pre_use_checks() == [], (
+        "a mistaken Failed is not recorded"
+    )
     assert not [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
 
     click(qtbot, dialog, "Record the check")
     click(qtbot, failed_check_question(dialog), "Record: out of use until tomorrow")
     assert not dialog.isVisible()
-    (check,) = desk.pre_use_checks()
+    (check,) = desk.device_checks.pre_use_checks()
     assert not check.passed
 
     out_of_use = (
@@ -208,7 +210,7 @@ def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_wit
 
     assert status_shown() == "Not checked today"
     failed = passed_answers(desk, plume_extraction=False)
-    desk.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
+    desk.device_checks.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
     window.signals.changed_elsewhere.emit()  # the laser-room desk wrote
     assert status_shown().startswith(f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00")
 
@@ -228,7 +230,7 @@ def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tr
 
     laser_ready(desk)  # checked at the laser-room desk
     problem = "The database could not be read: disk I/O error"
-    read = desk.device_uses
+    read = desk.device_checks.device_uses
     failures = [DomainError(problem)]
 
     def fails_once(*args: object, **kwargs: object) -> object:
@@ -236,7 +238,7 @@ def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tr
             raise failures.pop()
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(desk, "device_uses", fails_once)
+    monkeypatch.setattr(desk.device_checks, "device_uses", fails_once)
     window.signals.changed_elsewhere.emit()
     shown = visible_texts(window)
     assert problem in shown
@@ -261,11 +263,11 @@ def test_a_laser_failed_at_another_desk_is_refused_with_the_reason_and_marked_ou
     clock.advance(minutes=5)
     device_id = laser_ready(desk)
     failed = passed_answers(desk, plume_extraction=False)
-    desk.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
+    desk.device_checks.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
     click(qtbot, fractional, f"Save pass: {FRACTIONAL}")
     reason = f"Out of use today: the {LASER_NAME} failed its pre-use check at 10:05"
     assert reason in visible_texts(fractional)
-    assert not [e for e in desk.session(session_id).events if e.item_id == "fractional_pass"]
+    assert not [e for e in desk.sessions.session(session_id).events if e.item_id == "fractional_pass"]
     assert laser_list(fractional).currentText() == f"{LASER_NAME} — out of use today"
     assert not find(fractional, QAbstractButton, f"Save pass: {FRACTIONAL}").isEnabled()
 
@@ -278,7 +280,7 @@ def test_the_eyewear_marking_follows_the_laser_chosen_and_a_pass_names_a_laser_n
 ) -> None:
     laser_ready(desk)
     co2 = register_test_laser(desk, **CO2)
-    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    desk.device_checks.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
     register_test_laser(desk, serial_number="SP-2")  # a second erbium laser, not checked today
     session_id = at_time_out(desk, clock, nurse)
     show(qtbot, window, nurse, session_id)
@@ -324,7 +326,9 @@ def test_an_eyewear_marking_changed_at_another_desk_after_the_card_showed_it_is_
     assert f"Eyewear marking to check on every pair: {TEST_LASER_MARKING}" in visible_texts(eyewear)
 
     new_marking = 'EN 207 "D 2940 LB6"'
-    desk.update_device(device_id, {"eyewear_marking": new_marking}, admin.id)  # the administrator's desk
+    desk.devices.update_device(
+        device_id, {"eyewear_marking": new_marking}, admin.id
+    )  # the administrator's desk
     click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
     shown = visible_texts(eyewear)
     refusal = next((line for line in shown.splitlines() if "has just changed" in line), shown)
@@ -337,21 +341,23 @@ def test_an_eyewear_marking_changed_at_another_desk_after_the_card_showed_it_is_
 
     click(qtbot, eyewear, f"Confirm: {EYEWEAR}")
     assert status(window, EYEWEAR).startswith("✓ Done")
-    (tick,) = [e for e in desk.session(session_id).events if e.item_id == "staff_eyewear"]
+    (tick,) = [e for e in desk.sessions.session(session_id).events if e.item_id == "staff_eyewear"]
     assert tick.values["device"]["eyewear_marking"] == new_marking
 
 
 def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_its_place(
     qtbot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)  # with the test laser
     clock.advance(days=28)  # the next session, four weeks on
     co2 = register_test_laser(desk, **CO2)
-    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    desk.device_checks.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
     failed = passed_answers(desk, plume_extraction=False)
-    desk.record_pre_use_check(laser_ready(desk), failed, "The extractor does not draw", clinician.id)
-    session_id = desk.start_session(patient.id, nurse.id).id
+    desk.device_checks.record_pre_use_check(
+        laser_ready(desk), failed, "The extractor does not draw", clinician.id
+    )
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=60)
     tick_all(desk, session_id, {k: v for k, v in TIME_OUT.items() if k != "staff_eyewear"}, nurse.id)
@@ -365,7 +371,7 @@ def test_last_sessions_laser_out_of_use_is_said_and_no_other_laser_is_chosen_in_
     assert "Eyewear marking to check on every pair" not in visible_texts(eyewear)
 
     clock.advance(days=1)
-    desk.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
+    desk.device_checks.record_pre_use_check(co2, passed_answers(desk), "", nurse.id)
     tick(qtbot, window)  # a new day: the lasers are read again
     assert lasers.currentIndex() == -1
     assert find(eyewear, QLabel, f"Last session: {LASER_NAME} — not checked today").isVisible()
@@ -408,8 +414,8 @@ def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_sec
     register_test_laser(desk)
     session_id = at_time_out(desk, clock, nurse)
     reads: list[int] = []
-    read = desk.device_uses
-    monkeypatch.setattr(desk, "device_uses", lambda *a, **k: reads.append(1) or read(*a, **k))
+    read = desk.device_checks.device_uses
+    monkeypatch.setattr(desk.device_checks, "device_uses", lambda *a, **k: reads.append(1) or read(*a, **k))
 
     def seconds_pass(page: str) -> None:
         before = len(reads)

@@ -56,7 +56,7 @@ sys.exit(main(["--db", sys.argv[1]]))
 def test_the_sign_in_screen_opens_without_the_modules_of_later_pages_reports_printing_or_argon2(
     desk: Desk, admin: Staff
 ) -> None:
-    path = desk.database_file()
+    path = desk.database.database_file()
     assert path is not None  # a SQLite file, with an administrator: the start shows the sign-in screen
     started = subprocess.run(
         [sys.executable, "-c", _START, str(path)], cwd=REPO, capture_output=True, text=True, timeout=60

@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
-from desk_app.store.accounts import PinChangeNeeded
+from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.pin_change import NewPinDialog
@@ -83,7 +83,7 @@ def test_the_locked_window_names_no_patient_in_any_widget_or_on_the_accessibilit
 ) -> None:
     sessions = four_alerts(qtbot, window, desk, nurse, clock)
     window.show_patients()
-    window.show_patient(desk.session(sessions[0]).patient.id)
+    window.show_patient(desk.sessions.session(sessions[0]).patient.id)
     window.show_follow_up_calls()
     window.show_session(sessions[1])
     window.show_home()
@@ -112,7 +112,7 @@ def test_switch_staff_hands_the_desk_over_acting_for_nobody_and_leaving_no_recor
     acknowledge key or an alert's button must not answer an alert in her name, and the pages behind
     the sign-in page keep no patient's name."""
     sessions = four_alerts(qtbot, window, desk, nurse, clock)
-    window.show_patient(desk.session(sessions[0]).patient.id)
+    window.show_patient(desk.sessions.session(sessions[0]).patient.id)
     window.show_home()
     activate(qtbot, window)
     qtbot.keyClick(
@@ -121,11 +121,13 @@ def test_switch_staff_hands_the_desk_over_acting_for_nobody_and_leaving_no_recor
     QApplication.processEvents()
     assert window.stack.currentWidget() is window.sign_in_page
 
-    events_before = [len(desk.session(s).events) for s in sessions]
+    events_before = [len(desk.sessions.session(s).events) for s in sessions]
     keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_K, keys)
     window.acknowledge_top_alert()
-    assert [len(desk.session(s).events) for s in sessions] == events_before, "acknowledged for nobody"
+    assert [len(desk.sessions.session(s).events) for s in sessions] == events_before, (
+        "acknowledged for nobody"
+    )
     assert window.banner.findChildren(QAbstractButton) == [] or not any(
         b.isVisible() for b in window.banner.findChildren(QAbstractButton)
     ), "no Acknowledge while nobody is at the desk"

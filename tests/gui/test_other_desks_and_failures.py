@@ -32,7 +32,7 @@ def test_saving_one_field_does_not_undo_what_another_desk_changed(
     nurse: Staff,
     db_path: Path,  # noqa: ANN001
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     window.show_patient(patient.id)
@@ -41,9 +41,9 @@ def test_saving_one_field_does_not_undo_what_another_desk_changed(
         other.execute("UPDATE patient SET allergies = 'Lidocaine' WHERE id = ?", (patient.id,))
     tick(qtbot, window)
     click(qtbot, window, "Save changes")
-    saved = desk.patient(patient.id)
+    saved = desk.patients.patient(patient.id)
     assert (saved.phone, saved.allergies) == ("07700 900123", "Lidocaine")
-    assert [change.field for change in desk.patient_changes(patient.id)] == ["phone"]
+    assert [change.field for change in desk.patients.patient_changes(patient.id)] == ["phone"]
 
 
 def test_a_focused_board_button_stays_with_its_patient_when_the_cards_move(
@@ -54,13 +54,13 @@ def test_a_focused_board_button_stays_with_its_patient_when_the_cards_move(
     clinician: Staff,
     clock: ManualClock,  # noqa: ANN001
 ) -> None:
-    bob = desk.register_patient("Bob", "Brown", "1980-01-01", "AZ-00002", clinician.id)
-    bob_session = desk.start_session(bob.id, clinician.id)
+    bob = desk.patients.register_patient("Bob", "Brown", "1980-01-01", "AZ-00002", clinician.id)
+    bob_session = desk.sessions.start_session(bob.id, clinician.id)
     tick_all(desk, bob_session.id, {**SIGN_IN, **ANAESTHETIC}, clinician.id)
     clock.advance(minutes=61)
-    desk.tick(bob_session.id, "identity_read_back", {}, clinician.id)  # in the laser room, gel on
-    alice = desk.register_patient("Alice", "Able", "1981-01-01", "AZ-00001", clinician.id)
-    alice_session = desk.start_session(alice.id, clinician.id)  # preparing: above the laser room
+    desk.sessions.tick(bob_session.id, "identity_read_back", {}, clinician.id)  # in the laser room, gel on
+    alice = desk.patients.register_patient("Alice", "Able", "1981-01-01", "AZ-00001", clinician.id)
+    alice_session = desk.sessions.start_session(alice.id, clinician.id)  # preparing: above the laser room
     window.set_staff(nurse)
     settle(qtbot)
     tick(qtbot, window)
@@ -71,15 +71,15 @@ def test_a_focused_board_button_stays_with_its_patient_when_the_cards_move(
     tick(qtbot, window)
     assert QApplication.focusWidget() is take_alice
     take_alice.click()
-    assert desk.session(alice_session.id).holder.id == nurse.id
-    assert desk.session(bob_session.id).holder.id == clinician.id
+    assert desk.sessions.session(alice_session.id).holder.id == nurse.id
+    assert desk.sessions.session(bob_session.id).holder.id == clinician.id
 
 
 def test_a_database_that_cannot_be_read_is_said_and_the_countdowns_go_on(
     qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
@@ -88,7 +88,7 @@ def test_a_database_that_cannot_be_read_is_said_and_the_countdowns_go_on(
     def failing() -> list:
         raise DomainError("Not saved: the database could not be used (disk I/O error).")
 
-    desk.sessions_in_progress = failing  # type: ignore[method-assign]
+    desk.sessions.sessions_in_progress = failing  # type: ignore[method-assign]
     window.sessions.mark_stale()
     clock.advance(minutes=1)
     tick(qtbot, window)  # no exception escapes the tick
@@ -100,23 +100,23 @@ def test_a_database_that_cannot_be_read_is_said_and_the_countdowns_go_on(
 def test_an_amendment_and_a_handover_made_elsewhere_show_on_the_open_record(
     qtbot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff, clock: ManualClock
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    running = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    running = desk.sessions.start_session(patient.id, nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(running.id)
-    desk.take_over(running.id, clinician.id)  # at the laser-room desk
+    desk.sessions.take_over(running.id, clinician.id)  # at the laser-room desk
     window.signals.changed_elsewhere.emit()
     assert "with Dr Clive Doctor" in window.checklist_page.details_label.text()
 
     tick_all(desk, running.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, running.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
-    desk.sign_out(running.id, nurse.id, PIN)
+    desk.sessions.sign_out(running.id, nurse.id, PIN)
     window.show_session(running.id)
-    desk.amend(running.id, None, "Patient phoned: no blistering", "Follow-up call", clinician.id)
+    desk.sessions.amend(running.id, None, "Patient phoned: no blistering", "Follow-up call", clinician.id)
     window.signals.changed_elsewhere.emit()
     summary = find(window, QTextBrowser, "Session summary").toPlainText()
     assert "Patient phoned: no blistering" in summary
-    assert desk.session(running.id).events[-1].kind is EventKind.AMENDMENT
+    assert desk.sessions.session(running.id).events[-1].kind is EventKind.AMENDMENT
     assert described_text(window, "Gel countdown") == "Gel off"

@@ -47,8 +47,10 @@ def test_the_patient_list_pages_lazily_and_passes_the_model_tester(
     nurse: Staff,  # noqa: ANN001
 ) -> None:
     for number in range(PAGE * 2 + 50):
-        desk.register_patient("Ann", f"Surname{number:03d}", "1980-01-01", f"AZ-{number:05d}", nurse.id)
-    model = PatientListModel(lambda text, limit, offset: desk.search_patients(text, limit, offset))
+        desk.patients.register_patient(
+            "Ann", f"Surname{number:03d}", "1980-01-01", f"AZ-{number:05d}", nurse.id
+        )
+    model = PatientListModel(lambda text, limit, offset: desk.patients.search_patients(text, limit, offset))
     model.search("")
     assert model.rowCount() == PAGE  # the first paint costs one page
     assert model.canFetchMore(QModelIndex())
@@ -71,10 +73,12 @@ def test_the_sessions_model_passes_the_model_tester(
 ) -> None:
     from desk_app.domain.course import session_line
 
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
     model = SessionListModel()
-    model.set_lines([session_line(r, clock.now()) for r in desk.patient_history(patient.id).sessions])
+    model.set_lines(
+        [session_line(r, clock.now()) for r in desk.sessions.patient_history(patient.id).sessions]
+    )
     assert model.rowCount() == 1
     qtmodeltester.check(model)
 
@@ -86,7 +90,7 @@ def test_a_patient_page_shows_the_course_and_every_session(
     nurse: Staff,
     clock: ManualClock,  # noqa: ANN001
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
     clock.advance(days=35)
     signed_out(desk, clock, patient.id, nurse, "2027-02-03")
@@ -125,7 +129,7 @@ def test_the_earliest_next_session_follows_the_procedures_interval(
     nurse: Staff,
     clock: ManualClock,  # noqa: ANN001
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)  # 25/11/2026
     clock.advance(days=3)
 
@@ -141,7 +145,7 @@ def test_a_nurse_typing_john_smith_finds_him_written_with_a_cyrillic_o(
     nurse: Staff,  # noqa: ANN001
 ) -> None:
     """Issue 13: the name looks like John Smith on screen, so that is what a nurse types."""
-    desk.register_patient("J\u043ehn", "Smith", "1980-05-06", "AZ-00001", nurse.id)
+    desk.patients.register_patient("J\u043ehn", "Smith", "1980-05-06", "AZ-00001", nurse.id)
     open_patient_page(qtbot, window, nurse, "john smith")
     assert find(window, QLabel, "J\u043ehn Smith").isVisible()
 
@@ -153,13 +157,13 @@ def test_changes_to_the_registration_are_kept_and_listed(
     nurse: Staff,
     clock: ManualClock,  # noqa: ANN001
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     open_patient_page(qtbot, window, nurse, "AZ-00001")
     clock.advance(minutes=5)
     type_into(qtbot, window, "Phone", "07700 900123")
     click(qtbot, window, "Save changes")
     assert "Saved." in visible_texts(window.patient_page)
-    assert desk.patient(patient.id).phone == "07700 900123"
+    assert desk.patients.patient(patient.id).phone == "07700 900123"
     changes = described_text(window, "Changes to the registration")
     assert "25/11/2026 09:05 Ann Nurse changed Phone: '' to '07700 900123'" in changes
 
@@ -168,8 +172,8 @@ def test_changes_to_the_registration_are_kept_and_listed(
     notes.setPlainText("x" * 10_000)
     click(qtbot, window, "Save changes")
     assert "Notes is too long" in visible_texts(window.patient_page)
-    assert desk.patient(patient.id).notes == ""
-    assert len(desk.patient_changes(patient.id)) == 1
+    assert desk.patients.patient(patient.id).notes == ""
+    assert len(desk.patients.patient_changes(patient.id)) == 1
 
 
 def test_an_archived_patient_leaves_the_search_but_is_never_deleted(
@@ -178,14 +182,14 @@ def test_an_archived_patient_leaves_the_search_but_is_never_deleted(
     desk: Desk,
     nurse: Staff,  # noqa: ANN001
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     open_patient_page(qtbot, window, nurse, "obrien")
     click(qtbot, window, "Archive patient")
     assert "(archived)" in find(window, QLabel, "Zoë O'Brien  (archived)").text()
-    assert desk.search_patients("obrien") == []
-    assert [p.id for p in desk.search_patients("obrien", include_archived=True)] == [patient.id]
+    assert desk.patients.search_patients("obrien") == []
+    assert [p.id for p in desk.patients.search_patients("obrien", include_archived=True)] == [patient.id]
     click(qtbot, window, "Bring back from archive")
-    assert [p.id for p in desk.search_patients("obrien")] == [patient.id]
+    assert [p.id for p in desk.patients.search_patients("obrien")] == [patient.id]
 
 
 def test_a_past_session_opens_read_only_and_takes_an_amendment_beside_the_original(
@@ -195,7 +199,7 @@ def test_a_past_session_opens_read_only_and_takes_an_amendment_beside_the_origin
     nurse: Staff,
     clock: ManualClock,  # noqa: ANN001
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     original = [(row.id, row.kind, row.text, row.values_json, row.at) for row in EventRow.select()]
     clock.advance(days=2)
@@ -220,11 +224,11 @@ def test_a_past_session_opens_read_only_and_takes_an_amendment_beside_the_origin
     assert after[: len(original)] == original
     [amendment] = after[len(original) :]
     assert amendment[1] == EventKind.AMENDMENT.value
-    assert desk.session(session_id).events[-1].staff_name == "Ann Nurse"
+    assert desk.sessions.session(session_id).events[-1].staff_name == "Ann Nurse"
 
     click(qtbot, window, "Back to patient")  # back where the nurse came from
     assert described_text(window, "Course").startswith("1 of 3 sessions done")
-    assert clock.now() - desk.session(session_id).events[-1].at == timedelta(0)
+    assert clock.now() - desk.sessions.session(session_id).events[-1].at == timedelta(0)
 
 
 def test_a_second_patient_with_the_same_name_and_birth_date_is_registered_only_on_purpose(
@@ -233,7 +237,7 @@ def test_a_second_patient_with_the_same_name_and_birth_date_is_registered_only_o
     desk: Desk,
     nurse: Staff,  # noqa: ANN001
 ) -> None:
-    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     for name, text in (
@@ -245,6 +249,6 @@ def test_a_second_patient_with_the_same_name_and_birth_date_is_registered_only_o
         type_into(qtbot, window, name, text)
     click(qtbot, window, "Register patient")
     assert "already registered as AZ-00001. Is this the same person?" in visible_texts(window.home_page)
-    assert len(desk.search_patients("obrien")) == 1
+    assert len(desk.patients.search_patients("obrien")) == 1
     click(qtbot, window, "Register anyway: a different person")
-    assert [p.clinic_number for p in desk.search_patients("obrien")] == ["AZ-00001", "AZ-00002"]
+    assert [p.clinic_number for p in desk.patients.search_patients("obrien")] == ["AZ-00001", "AZ-00002"]

@@ -15,8 +15,9 @@ from pytestqt.qtbot import QtBot
 
 from desk_app.domain.clinic import DocumentKind, PaperSize, checked_clinic_details
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.integrity import DatabaseLink
 from desk_app.domain.people import Patient, Staff
-from desk_app.store.desk import DatabaseLink, Desk
+from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from desk_app.store.postgres import describe
 from desk_app.ui.main_window import MainWindow
@@ -37,7 +38,7 @@ def pdf_text(path: Path) -> str:
 
 
 def register(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
 
 
 def open_signed_out_session(
@@ -79,10 +80,10 @@ def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
     assert dialog.windowTitle() == "Print: Session record, session 1"
     qtbot.waitUntil(lambda: dialog.page_count() >= 1)
     assert "A4 paper" in visible_texts(dialog)
-    assert desk.print_log(patient.id) == []  # a preview is not a print
+    assert desk.clinic.print_log(patient.id) == []  # a preview is not a print
 
     target = tmp_path / "zoe record.pdf"
-    rows, head = desk.audit_head()
+    rows, head = desk.audit.audit_head()
     save_through_file_dialog(qtbot, dialog, target)
 
     pages = len(PdfReader(target).pages)
@@ -91,7 +92,7 @@ def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
     assert "Zoë O'Brien" in text and "AZ-00012" in text
     assert f"Printed by {nurse.name} on" in text and f"Page {pages} of {pages}" in text
     assert f"audit row {rows} · hash {head[:12]}" in text  # the trail's head as it was painted
-    (entry,) = desk.print_log(patient.id)
+    (entry,) = desk.clinic.print_log(patient.id)
     assert (entry.document, entry.session_id, entry.pages, entry.printed_by) == (
         DocumentKind.SESSION_RECORD,
         session_id,
@@ -119,7 +120,7 @@ def test_saving_over_an_existing_file_asks_first_and_keeping_it_changes_nothing(
     click(qtbot, question, "Keep the old file")
     assert "Not saved: zoe record.pdf was kept as it was." in visible_texts(dialog)
     assert target.read_bytes() == b"last month's record"
-    assert desk.print_log(patient.id) == []
+    assert desk.clinic.print_log(patient.id) == []
 
     save_through_file_dialog(qtbot, dialog, target)
     (question,) = [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
@@ -128,7 +129,7 @@ def test_saving_over_an_existing_file_asks_first_and_keeping_it_changes_nothing(
     assert "Zoë O'Brien" in pdf_text(target)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert [path.name for path in documents.iterdir()] == ["zoe record.pdf"]  # no temporary file left
-    (entry,) = desk.print_log(patient.id)
+    (entry,) = desk.clinic.print_log(patient.id)
     assert entry.destination == f"PDF {target}"
 
 
@@ -136,7 +137,7 @@ def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
     patient, _session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
-    live = desk.database_file()
+    live = desk.database.database_file()
     assert live is not None
     before = live.read_bytes()
     link = tmp_path / "record.pdf"
@@ -157,7 +158,7 @@ def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
 
     assert live.read_bytes() == before
     assert link.readlink() == live
-    assert desk.print_log(patient.id) == []
+    assert desk.clinic.print_log(patient.id) == []
 
 
 def test_printing_on_paper_is_logged_and_sends_every_page(
@@ -166,7 +167,7 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
     patient, session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
-    rows, head = desk.audit_head()
+    rows, head = desk.audit.audit_head()
 
     click(qtbot, dialog, "Print…")
     (chooser,) = [w for w in dialog.findChildren(QPrintDialog) if w.isVisible()]
@@ -181,7 +182,7 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
     assert pages == dialog.page_count()
     assert "Zoë O'Brien" in pdf_text(paper)
     assert f"audit row {rows} · hash {head[:12]}" in pdf_text(paper)  # the head as it was printed
-    (entry,) = desk.print_log(patient.id)
+    (entry,) = desk.clinic.print_log(patient.id)
     assert entry.pages == pages and entry.printed_by == nurse.name
     assert f"Sent {pages} page" in visible_texts(dialog)
 
@@ -195,14 +196,14 @@ def test_cancelling_the_printer_choice_prints_and_logs_nothing(
     click(qtbot, dialog, "Print…")
     (chooser,) = [w for w in dialog.findChildren(QPrintDialog) if w.isVisible()]
     chooser.reject()
-    assert desk.print_log(patient.id) == []
+    assert desk.clinic.print_log(patient.id) == []
 
 
 def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
     patient = register(desk, nurse)
-    session = desk.start_session(patient.id, nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, session.id, {**TIME_OUT, **LASER}, nurse.id)  # the laser is done; sign-out to come
@@ -215,10 +216,10 @@ def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     assert "No aftercare sheet yet" in shown and "“Contact line for patients” and" in shown
     assert "under Clinic details" in shown
     assert not [w for w in window.findChildren(PrintDialog) if w.isVisible()]
-    assert desk.print_log(patient.id) == []
+    assert desk.clinic.print_log(patient.id) == []
 
     lines = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
-    desk.update_clinic_details(lines, administrator(desk).id)
+    desk.clinic.update_clinic_details(lines, administrator(desk).id)
     click(qtbot, window, "Aftercare sheet…")
     dialog = print_dialog()
     assert dialog.windowTitle() == "Print: Aftercare sheet"
@@ -228,7 +229,7 @@ def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     assert "After your laser treatment" in text and "Red, like sunburn, until about" in text
     assert "When to call us" in text and CONTACT in text and OUT_OF_HOURS in text
     assert "From Azure Medical · printed" in text and nurse.name not in text  # the clinic, not the account
-    (entry,) = desk.print_log(patient.id)
+    (entry,) = desk.clinic.print_log(patient.id)
     assert entry.document is DocumentKind.AFTERCARE_SHEET and entry.printed_by == nurse.name
 
 
@@ -236,7 +237,7 @@ def test_no_aftercare_sheet_before_the_laser_says_why(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
     patient = register(desk, nurse)
-    session = desk.start_session(patient.id, nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, SIGN_IN, nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
@@ -260,9 +261,10 @@ def test_a_patients_whole_history_prints_from_the_patient_page(
     assert dialog.windowTitle() == "Print: Patient history"
     target = tmp_path / "history.pdf"
     save_through_file_dialog(qtbot, dialog, target)
+    qtbot.waitUntil(lambda: "Saved history.pdf (" in dialog.message.text())  # made on a thread
     text = pdf_text(target)
     assert "Patient history" in text and "Session 1," in text and "Session 2," in text
-    (entry,) = desk.print_log(patient.id)
+    (entry,) = desk.clinic.print_log(patient.id)
     assert entry.document is DocumentKind.PATIENT_HISTORY and entry.session_id is None
     click(qtbot, dialog, "Close")
     prints = described(window, QLabel, "Prints and exports").text()
@@ -285,7 +287,7 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     find(dialog, QComboBox, "Paper size").setCurrentText("Letter")
     click(qtbot, dialog, "Save")
     assert not dialog.isVisible()
-    details = desk.clinic_details()
+    details = desk.clinic.clinic_details()
     assert details.contact_line == "Worried after treatment? Call 020 7946 0000"
     assert details.out_of_hours_line == OUT_OF_HOURS
     assert details.paper is PaperSize.LETTER
@@ -308,7 +310,7 @@ def test_a_blank_clinic_name_is_refused_and_nothing_changes(
     click(qtbot, dialog, "Save")
     assert dialog.isVisible()
     assert "Clinic name: please fill this in." in visible_texts(dialog)
-    assert desk.clinic_details().name == "Azure Medical"
+    assert desk.clinic.clinic_details().name == "Azure Medical"
 
 
 @pytest.mark.both_databases
@@ -380,7 +382,7 @@ def test_clinic_details_warn_of_a_connection_to_another_host_that_is_not_encrypt
 ) -> None:
     """What the server would say over TLS, or in clear text that the address allowed: a server
     with neither is not run by the tests (and no test connects to another host)."""
-    monkeypatch.setattr(desk, "database_link", lambda: link)
+    monkeypatch.setattr(desk.database, "database_link", lambda: link)
     window.set_staff(admin)
     settle(qtbot)
     window.clinic_action.trigger()
@@ -409,7 +411,7 @@ def test_the_preview_reads_the_trails_head_once_and_says_so_when_it_cannot(
         reads.append("read")
         raise StoreUnavailable("Not saved: the database could not be used (disk I/O error).")
 
-    monkeypatch.setattr(desk, "audit_head", unreadable_head)
+    monkeypatch.setattr(desk.audit, "audit_head", unreadable_head)
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
     qtbot.waitUntil(lambda: dialog.page_count() >= 1)

@@ -45,7 +45,7 @@ def a_clinic(path: Path, procedure: Procedure) -> Path:
         nurse = add_member(desk, NURSE, "AN", "nurse")
         for number, (given, family, _minutes) in enumerate(PATIENTS):
             start(desk, nurse, number, given, family)
-        desk.add_note(
+        desk.sessions.add_note(
             start(desk, nurse, 99, "Marie-Thérèse", "Nguyen"), None, "Prefers the left cheek first", nurse.id
         )
     finally:

@@ -92,7 +92,9 @@ def test_at_every_pause_point_the_page_fits_1280_by_380_and_a_screen_reader_hear
     for title in each_pause_point_unlocked(qtbot, window, desk, clock, nurse):
         if title == "Sign-in":  # notes on the session, more than the header has room for
             for _ in range(4):
-                desk.add_note(page.record.id, None, "The patient asked about sun exposure. " * 3, nurse.id)
+                desk.sessions.add_note(
+                    page.record.id, None, "The patient asked about sun exposure. " * 3, nurse.id
+                )
             window.signals.changed_elsewhere.emit()
         give_page(page, PAGE_SIZE)
         assert title == "Sign-in" or page.notes_scroll.isVisible(), "the notes are shown"
@@ -130,7 +132,7 @@ def test_a_closed_session_leaves_no_patient_name_on_the_page(
 ) -> None:  # noqa: ANN001
     """As when the screen locks: hidden widgets are read all the same by an accessibility client."""
     session_id = start_session(desk, nurse)
-    desk.add_note(session_id, None, "Zoë would like a break before the laser", nurse.id)
+    desk.sessions.add_note(session_id, None, "Zoë would like a break before the laser", nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)

@@ -90,15 +90,15 @@ def busy_clinic(desk: Desk, clock: ManualClock, nurse: Staff) -> list[int]:
     """Four patients with gel on: two to take off now, two ready; each alert due and not answered."""
     sessions = []
     for index, (given, family, number) in enumerate(PATIENTS):
-        patient = desk.register_patient(given, family, "1990-02-03", number, nurse.id)
-        session_id = desk.start_session(patient.id, nurse.id).id
+        patient = desk.patients.register_patient(given, family, "1990-02-03", number, nurse.id)
+        session_id = desk.sessions.start_session(patient.id, nurse.id).id
         tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
         sessions.append(session_id)
         if index == 1:
             clock.advance(minutes=30)
     clock.advance(minutes=65)
     for session_id in sessions[:2]:  # past the gel's maximum: their ready alerts were answered
-        desk.acknowledge_alert(session_id, AlertKind.READY, nurse.id)
+        desk.sessions.acknowledge_alert(session_id, AlertKind.READY, nurse.id)
     return sessions
 
 
@@ -120,7 +120,7 @@ def _patients(window: MainWindow, sessions: list[int]) -> None:
 
 
 def _patient(window: MainWindow, sessions: list[int]) -> None:
-    window.show_patient(window.desk.session(sessions[0]).patient.id)
+    window.show_patient(window.desk.sessions.session(sessions[0]).patient.id)
 
 
 def _follow_up(window: MainWindow, sessions: list[int]) -> None:

@@ -47,8 +47,8 @@ def start_app(db_url: str, session_id: int, staff: Staff, instant: str, mine: st
 def test_two_apps_tick_different_items_of_one_session_and_each_sees_the_other_within_2_seconds(
     desk: Desk, db_url: str, clock: ManualClock, nurse: Staff, clinician: Staff
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     laser_ready(desk, nurse.id)  # the eyewear item offers the laser checked today
     instant = (clock.now() + timedelta(minutes=61)).isoformat()  # the gel has worked: time-out is open
@@ -69,5 +69,5 @@ def test_two_apps_tick_different_items_of_one_session_and_each_sees_the_other_wi
     (_, front_ticked, _, front_saw), (_, laser_ticked, _, laser_saw) = reports
     assert float(front_saw) - float(laser_ticked) < 2.0, "the front desk saw the laser room's tick late"
     assert float(laser_saw) - float(front_ticked) < 2.0, "the laser room saw the front desk's tick late"
-    events = [(event.item_id, event.staff_id) for event in desk.session(session.id).events]
+    events = [(event.item_id, event.staff_id) for event in desk.sessions.session(session.id).events]
     assert ("identity_read_back", nurse.id) in events and ("staff_eyewear", clinician.id) in events

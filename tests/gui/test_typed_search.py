@@ -30,20 +30,20 @@ SMITH, SMART = "AZ-00001", "AZ-00002"  # "Sm" finds both; "Smith" one
 def searches(monkeypatch: pytest.MonkeyPatch, desk: Desk) -> list[str]:
     """The texts the store is asked to search for, from now on (the store still answers)."""
     texts: list[str] = []
-    search_patients = desk.search_patients
+    search_patients = desk.patients.search_patients
 
     def spy(text: str, *args: object, **kwargs: object) -> list:
         texts.append(text)
         return search_patients(text, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(desk, "search_patients", spy)
+    monkeypatch.setattr(desk.patients, "search_patients", spy)
     return texts
 
 
 def open_search(qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, page: str) -> QLineEdit:
     """Two patients, the nurse at the desk on `page`; its search field, every patient listed."""
-    desk.register_patient("Zoë", "Smith", "1990-02-03", SMITH, nurse.id)
-    desk.register_patient("Ian", "Smart", "1985-07-21", SMART, nurse.id)
+    desk.patients.register_patient("Zoë", "Smith", "1990-02-03", SMITH, nurse.id)
+    desk.patients.register_patient("Ian", "Smart", "1985-07-21", SMART, nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
     if page == "patients":
@@ -137,7 +137,7 @@ def test_ticking_include_archived_searches_at_once(
 ) -> None:
     field = open_search(qtbot, window, desk, nurse, "patients")
     searched = searches(monkeypatch, desk)
-    desk.set_archived(desk.patient_by_clinic_number(SMART).id, True, nurse.id)
+    desk.patients.set_archived(desk.patients.patient_by_clinic_number(SMART).id, True, nurse.id)
     type_text(field, "Sma")
     click(qtbot, window, "Include archived patients")
     assert searched == ["Sma"]

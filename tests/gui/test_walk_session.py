@@ -240,7 +240,7 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     type_into(qtbot, dialog, "Ann Nurse's PIN", WRONG_PIN)
     click(qtbot, dialog, "Sign and lock")
     assert "Wrong PIN" in visible_texts(dialog)  # nothing signed: the record is still open
-    assert desk.sessions_in_progress() != []
+    assert desk.sessions.sessions_in_progress() != []
     type_into(qtbot, dialog, "Ann Nurse's PIN", PIN)
     click(qtbot, dialog, "Sign and lock")
 
@@ -250,4 +250,4 @@ def test_first_start_to_sign_out_by_clicking(qtbot, window: MainWindow, desk: De
     assert "Test patch healed without pigment change" in summary
     assert "Energy per pulse: 40.0 mJ" in summary
     assert "Beam width: 7 mm" in summary
-    assert desk.sessions_in_progress() == []
+    assert desk.sessions.sessions_in_progress() == []

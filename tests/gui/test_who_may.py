@@ -93,8 +93,8 @@ def test_sign_and_lock_shows_the_meaning_takes_the_pin_and_the_record_shows_the_
     assert status(window, "Operator signs; the record locks") == "To do"
     type_into(qtbot, dialog, "Ann Nurse's PIN", PIN)
     click(qtbot, dialog, "Sign and lock")
-    assert desk.sessions_in_progress() == []
-    signed = desk.session(session_id).events[-1].values["signature"]
+    assert desk.sessions.sessions_in_progress() == []
+    signed = desk.sessions.session(session_id).events[-1].values["signature"]
     assert signed["name"] == "Ann Nurse" and signed["laser_operator"] is True
 
 
@@ -120,11 +120,15 @@ def test_the_signature_dialog_asks_for_a_countersigning_clinician_only_where_the
     assert not dialog.findChildren(QComboBox), "no stray clinician list where none is asked for"
     dialog.reject()
 
-    desk.update_clinic_details(replace(desk.clinic_details(), countersignature_required=True), admin.id)
+    desk.clinic.update_clinic_details(
+        replace(desk.clinic.clinic_details(), countersignature_required=True), admin.id
+    )
     click(qtbot, window, "Sign and lock: Operator signs; the record locks")
     dialog = open_dialog()
     assert find(dialog, QComboBox, "Clinician who countersigns").currentText() == "Dr Clive Doctor (CD)"
     type_into(qtbot, dialog, "Ann Nurse's PIN", PIN)
     type_into(qtbot, dialog, "Countersigning clinician's PIN", PIN)
     click(qtbot, dialog, "Sign and lock")
-    assert desk.session(session_id).events[-1].values["countersignature"]["name"] == "Dr Clive Doctor"
+    assert (
+        desk.sessions.session(session_id).events[-1].values["countersignature"]["name"] == "Dr Clive Doctor"
+    )

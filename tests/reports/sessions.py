@@ -56,7 +56,7 @@ PRINTED_BY = "Mo Manager"
 
 def everyone(desk: Desk) -> list[Staff]:
     """Every member of staff, active or not, as the app passes them to name the initials on paper."""
-    return [member for member, _, _ in desk.list_all_staff()]
+    return [member for member, _, _ in desk.accounts.list_all_staff()]
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Clinic:
     clinician: Staff
 
     def register(self, given: str, family: str, born: str, number: str) -> Patient:
-        return self.desk.register_patient(given, family, born, number, self.nurse.id)
+        return self.desk.patients.register_patient(given, family, born, number, self.nurse.id)
 
     def close(self) -> None:
         self.db.close()
@@ -95,18 +95,18 @@ def start_through_time_out(
 ) -> SessionRecord:
     """Sign-in (with skin type V overridden when a clinician is given, and a session sooner than 4
     weeks after the last overridden by `early_by`), gel, the hour's wait, time-out."""
-    session = desk.start_session(patient_id, nurse.id)
+    session = desk.sessions.start_session(patient_id, nurse.id)
     sign_in = dict(SIGN_IN)
     if early_by is not None:  # ticked here, so that the override is this clinician's, with this reason
-        desk.tick(session.id, "course_interval", sign_in.pop("course_interval"), nurse.id)
+        desk.sessions.tick(session.id, "course_interval", sign_in.pop("course_interval"), nurse.id)
         clock.advance(minutes=2)
-        desk.override(session.id, "course_interval", EARLY_REASON, early_by.id, nurse.id, PIN)
+        desk.sessions.override(session.id, "course_interval", EARLY_REASON, early_by.id, nurse.id, PIN)
     if clinician is None:
         tick_all(desk, session.id, sign_in, nurse.id)
     else:
         tick_all(desk, session.id, {**sign_in, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
         clock.advance(minutes=2)
-        desk.override(session.id, "skin_type", OVERRIDE_REASON, clinician.id, nurse.id, PIN)
+        desk.sessions.override(session.id, "skin_type", OVERRIDE_REASON, clinician.id, nurse.id, PIN)
     tick_all(desk, session.id, ANAESTHETIC, nurse.id)
     clock.advance(minutes=61)
     return tick_all(desk, session.id, TIME_OUT, nurse.id)
@@ -159,11 +159,15 @@ def treat(
         laser["adverse_events"] = {"adverse": ADVERSE_YES, "description": adverse, **ADVERSE_DETAILS}
     record = tick_all(desk, record.id, laser, nurse.id)
     if beam_areas and record.state(clock.now()).item("full_beam_pass").flags:
-        record = desk.override(record.id, "full_beam_pass", UNPAINTED_REASON, clinician.id, nurse.id, PIN)
+        record = desk.sessions.override(
+            record.id, "full_beam_pass", UNPAINTED_REASON, clinician.id, nurse.id, PIN
+        )
     if adverse:
-        record = desk.override(record.id, "adverse_events", ADVERSE_REASON, clinician.id, nurse.id, PIN)
+        record = desk.sessions.override(
+            record.id, "adverse_events", ADVERSE_REASON, clinician.id, nurse.id, PIN
+        )
     if note:
-        record = desk.add_note(record.id, None, note, nurse.id)
+        record = desk.sessions.add_note(record.id, None, note, nurse.id)
     if not sign_out:
         return record
     clock.advance(minutes=10)
@@ -174,7 +178,7 @@ def treat(
     if extension_reason:
         plan["extension_reason"] = extension_reason
     tick_all(desk, record.id, {**SIGN_OUT, "next_session": plan}, nurse.id)
-    return desk.sign_out(record.id, nurse.id, PIN)
+    return desk.sessions.sign_out(record.id, nurse.id, PIN)
 
 
 @dataclass(frozen=True)

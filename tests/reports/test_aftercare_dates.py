@@ -224,7 +224,7 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
     clinic = open_clinic(tmp_path_factory.mktemp("aftercare") / "desk.sqlite3")
     desk, clock = clinic.desk, clinic.clock
     typed = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
-    details = desk.update_clinic_details(typed, administrator(desk).id)
+    details = desk.clinic.update_clinic_details(typed, administrator(desk).id)
 
     def treated(
         given: str, number: str, start: datetime, earlier: int = 0, **options: object
@@ -265,11 +265,13 @@ def sheets(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Shee
 
         clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
         fay = clinic.register("Fay", "Okoye", "1993-04-06", "AZ-02006")
-        session = desk.start_session(fay.id, clinic.nurse.id)
+        session = desk.sessions.start_session(fay.id, clinic.nurse.id)
         tick_all(desk, session.id, SIGN_IN, clinic.nurse.id)
-        stopped = desk.abort(session.id, "Patient felt faint before the gel; rebooked", clinic.nurse.id)
+        stopped = desk.sessions.abort(
+            session.id, "Patient felt faint before the gel; rebooked", clinic.nurse.id
+        )
         gwen = clinic.register("Gwen", "Okoye", "1993-04-06", "AZ-02007")
-        no_pass_yet = desk.start_session(gwen.id, clinic.nurse.id)
+        no_pass_yet = desk.sessions.start_session(gwen.id, clinic.nurse.id)
         return Sheets(
             month_end=month_end,
             clock_change=clock_change,
@@ -416,15 +418,15 @@ def test_a_session_run_under_a_version_without_the_sheet_is_refused_clearly(
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.1", authoring=False)
     assert old.aftercare is None
     then = Desk(db, old, clock)
-    patient = then.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-01012", nurse.id)
+    patient = then.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-01012", nurse.id)
     session = start_through_time_out(then, clock, patient.id, nurse)
     tick_all(then, session.id, {"fractional_pass": LASER["fractional_pass"]}, nurse.id)
 
-    record = desk.session(session.id)  # read back by today's app, on the current procedure
+    record = desk.sessions.session(session.id)  # read back by today's app, on the current procedure
     assert record.procedure.version == "1.1"
     assert treatment_day(record, clock.now()) == date(2026, 11, 25)  # the laser was used
     with pytest.raises(ActionRefused, match="version 1.1, which has no aftercare sheet"):
-        aftercare_document(record, desk.clinic_details(), clock.now(), LOCAL_FORMATS)
+        aftercare_document(record, desk.clinic.clinic_details(), clock.now(), LOCAL_FORMATS)
 
 
 def test_a_session_run_under_a_version_before_the_signs_prints_its_own_words(
@@ -438,11 +440,11 @@ def test_a_session_run_under_a_version_before_the_signs_prints_its_own_words(
     old = parse_procedure(old_text, "stored laser-acne-scarring version 1.3", authoring=False)
     assert old.aftercare is not None and old.aftercare.call_us_if == ()
     then = Desk(db, old, clock)
-    patient = then.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-01012", nurse.id)
+    patient = then.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-01012", nurse.id)
     session = start_through_time_out(then, clock, patient.id, nurse)
     tick_all(then, session.id, {"fractional_pass": LASER["fractional_pass"]}, nurse.id)
 
-    sheet = aftercare_document(desk.session(session.id), CLINIC, clock.now(), LOCAL_FORMATS)
+    sheet = aftercare_document(desk.sessions.session(session.id), CLINIC, clock.now(), LOCAL_FORMATS)
     printed = to_pdf(sheet, clock.now())
     assert "What to expect, and what to do" in printed.text
     assert "Looking after your skin" not in printed.text

@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 from peewee import Database, IntegrityError
 
-from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize, checked_clinic_details
+from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize, PrintEntry, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
 from desk_app.domain.people import Patient, Staff
 from desk_app.reports.documents import PrintDocument, history_document, session_record_document
 from desk_app.reports.export import save_pdf
-from desk_app.store.clinic import PrintEntry
 from desk_app.store.desk import Desk
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.conftest import START
@@ -32,14 +31,14 @@ def changes(db: Database) -> list[tuple]:
 
 @pytest.fixture
 def zoe(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-01012", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-01012", nurse.id)
 
 
 # --- clinic details --------------------------------------------------------------------------------
 
 
 def test_a_new_clinic_has_the_defaults(desk: Desk, db: Database) -> None:
-    assert desk.clinic_details() == ClinicDetails(
+    assert desk.clinic.clinic_details() == ClinicDetails(
         name="Azure Medical", address="", contact_line="", paper=PaperSize.A4
     )
     assert count(db, "clinic_setting_change") == 0
@@ -51,8 +50,8 @@ def test_saved_details_are_read_back_trimmed_and_each_change_is_kept(
     details = checked_clinic_details(
         "  Azure Medical Leeds ", "1 Park Row, Leeds LS1 5AB", " Call 0113 496 0000 ", "Letter"
     )
-    assert desk.update_clinic_details(details, admin.id) == details
-    assert desk.clinic_details() == ClinicDetails(
+    assert desk.clinic.update_clinic_details(details, admin.id) == details
+    assert desk.clinic.clinic_details() == ClinicDetails(
         "Azure Medical Leeds", "1 Park Row, Leeds LS1 5AB", "Call 0113 496 0000", PaperSize.LETTER
     )
     at = START.strftime("%Y-%m-%d %H:%M:%S")
@@ -65,8 +64,8 @@ def test_saved_details_are_read_back_trimmed_and_each_change_is_kept(
 
     clock.advance(days=1)
     back = checked_clinic_details("Azure Medical Leeds", "1 Park Row, Leeds LS1 5AB", "", "A4")
-    desk.update_clinic_details(back, admin.id)
-    assert desk.clinic_details() == back
+    desk.clinic.update_clinic_details(back, admin.id)
+    assert desk.clinic.clinic_details() == back
     assert [(key, old, new) for _, _, key, old, new in changes(db)[4:]] == [
         ("contact_line", "Call 0113 496 0000", ""),
         ("paper", "Letter", "A4"),
@@ -78,10 +77,10 @@ def test_the_out_of_hours_line_is_saved_trimmed_kept_as_a_change_and_may_be_clea
 ) -> None:
     line = "When we are closed, call NHS 111, or 999 in an emergency"
     details = checked_clinic_details("Azure Medical", "", "Call us", "A4", out_of_hours_line=f" {line} ")
-    desk.update_clinic_details(details, admin.id)
-    assert desk.clinic_details().out_of_hours_line == line
-    desk.update_clinic_details(checked_clinic_details("Azure Medical", "", "Call us", "A4"), admin.id)
-    assert desk.clinic_details().out_of_hours_line == ""
+    desk.clinic.update_clinic_details(details, admin.id)
+    assert desk.clinic.clinic_details().out_of_hours_line == line
+    desk.clinic.update_clinic_details(checked_clinic_details("Azure Medical", "", "Call us", "A4"), admin.id)
+    assert desk.clinic.clinic_details().out_of_hours_line == ""
     assert [(key, old, new) for _, _, key, old, new in changes(db)] == [
         ("contact_line", "", "Call us"),
         ("out_of_hours_line", "", line),
@@ -93,11 +92,13 @@ def test_the_out_of_hours_line_is_saved_trimmed_kept_as_a_change_and_may_be_clea
 
 def test_saving_the_same_details_says_nothing_was_changed(desk: Desk, db: Database, admin: Staff) -> None:
     with pytest.raises(ValidationError, match=r"^Nothing was changed\.$"):
-        desk.update_clinic_details(ClinicDetails(), admin.id)
+        desk.clinic.update_clinic_details(ClinicDetails(), admin.id)
     details = checked_clinic_details("Azure Medical", "", "Call us", "A4")
-    desk.update_clinic_details(details, admin.id)
+    desk.clinic.update_clinic_details(details, admin.id)
     with pytest.raises(ValidationError, match=r"^Nothing was changed\.$"):
-        desk.update_clinic_details(checked_clinic_details(" Azure Medical", "", "Call us ", "A4"), admin.id)
+        desk.clinic.update_clinic_details(
+            checked_clinic_details(" Azure Medical", "", "Call us ", "A4"), admin.id
+        )
     assert count(db, "clinic_setting_change") == 1
 
 
@@ -130,8 +131,8 @@ def test_bad_details_are_refused_with_a_message(
 
 def test_details_from_an_unknown_member_of_staff_are_refused_and_not_saved(desk: Desk, db: Database) -> None:
     with pytest.raises(ActionRefused, match="not known"):
-        desk.update_clinic_details(checked_clinic_details("Other Clinic", "", "", "A4"), 999)
-    assert desk.clinic_details() == ClinicDetails()
+        desk.clinic.update_clinic_details(checked_clinic_details("Other Clinic", "", "", "A4"), 999)
+    assert desk.clinic.clinic_details() == ClinicDetails()
     assert count(db, "clinic_setting_change") == 0
 
 
@@ -140,9 +141,9 @@ def test_details_from_an_unknown_member_of_staff_are_refused_and_not_saved(desk:
 
 @pytest.fixture
 def record_document(desk: Desk, clock: ManualClock, nurse: Staff, zoe: Patient, qapp) -> PrintDocument:  # noqa: ANN001
-    session = desk.start_session(zoe.id, nurse.id)
+    session = desk.sessions.start_session(zoe.id, nurse.id)
     return session_record_document(
-        session, [session], desk.clinic_details(), clock.now(), LOCAL_FORMATS, team=everyone(desk)
+        session, [session], desk.clinic.clinic_details(), clock.now(), LOCAL_FORMATS, team=everyone(desk)
     )
 
 
@@ -152,7 +153,7 @@ def test_a_saved_pdf_is_logged_once_with_what_who_and_where(
     target = tmp_path / "record.pdf"
     pages = save_pdf(desk, record_document, target, nurse.name, nurse.id, "25/11/2026 09:00")
     assert target.read_bytes().startswith(b"%PDF-")
-    assert desk.print_log(zoe.id) == [
+    assert desk.clinic.print_log(zoe.id) == [
         PrintEntry(
             at=START,
             document=DocumentKind.SESSION_RECORD,
@@ -174,26 +175,34 @@ def test_the_print_log_lists_one_patients_prints_oldest_first(
     record_document: PrintDocument,
     tmp_path: Path,
 ) -> None:
-    ann = desk.register_patient("Ann", "Smith", "1975-06-30", "AZ-01015", nurse.id)
+    ann = desk.patients.register_patient("Ann", "Smith", "1975-06-30", "AZ-01015", nurse.id)
     save_pdf(desk, record_document, tmp_path / "a.pdf", nurse.name, nurse.id, "now")
     clock.advance(minutes=5)
     history = history_document(
-        desk.patient_history(ann.id), desk.clinic_details(), clock.now(), LOCAL_FORMATS, team=everyone(desk)
+        desk.sessions.patient_history(ann.id),
+        desk.clinic.clinic_details(),
+        clock.now(),
+        LOCAL_FORMATS,
+        team=everyone(desk),
     )
     save_pdf(desk, history, tmp_path / "b.pdf", "root (terminal export)", None, "now")
     clock.advance(minutes=5)
     zoe_history = history_document(
-        desk.patient_history(zoe.id), desk.clinic_details(), clock.now(), LOCAL_FORMATS, team=everyone(desk)
+        desk.sessions.patient_history(zoe.id),
+        desk.clinic.clinic_details(),
+        clock.now(),
+        LOCAL_FORMATS,
+        team=everyone(desk),
     )
     save_pdf(desk, zoe_history, tmp_path / "c.pdf", nurse.name, nurse.id, "now")
 
-    entries = desk.print_log(zoe.id)
+    entries = desk.clinic.print_log(zoe.id)
     assert [(e.document, e.session_id, e.destination) for e in entries] == [
         (DocumentKind.SESSION_RECORD, record_document.session_id, f"PDF {tmp_path / 'a.pdf'}"),
         (DocumentKind.PATIENT_HISTORY, None, f"PDF {tmp_path / 'c.pdf'}"),
     ]
     assert entries[0].at < entries[1].at
-    (theirs,) = desk.print_log(ann.id)
+    (theirs,) = desk.clinic.print_log(ann.id)
     assert theirs.printed_by == "root (terminal export)"
     assert db.execute_sql("SELECT staff_id FROM print_log WHERE patient_id = ?", (ann.id,)).fetchone() == (
         None,
@@ -206,15 +215,17 @@ def test_a_pdf_that_cannot_be_written_is_not_logged(
     target = tmp_path / "no such folder" / "record.pdf"
     with pytest.raises(DomainError, match="does not exist"):
         save_pdf(desk, record_document, target, nurse.name, nurse.id, "now")
-    assert desk.print_log(zoe.id) == []
+    assert desk.clinic.print_log(zoe.id) == []
     assert count(db, "print_log") == 0
     assert not target.parent.exists()
 
 
 @pytest.fixture
 def logged(desk: Desk, db: Database, admin: Staff, zoe: Patient) -> None:
-    desk.record_print(DocumentKind.PATIENT_HISTORY, zoe.id, None, "PDF /tmp/h.pdf", 3, "Mo Manager", None)
-    desk.update_clinic_details(checked_clinic_details("Azure Medical", "", "Call us", "A4"), admin.id)
+    desk.clinic.record_print(
+        DocumentKind.PATIENT_HISTORY, zoe.id, None, "PDF /tmp/h.pdf", 3, "Mo Manager", None
+    )
+    desk.clinic.update_clinic_details(checked_clinic_details("Azure Medical", "", "Call us", "A4"), admin.id)
 
 
 @pytest.mark.parametrize(
@@ -238,6 +249,6 @@ def test_raw_sql_cannot_change_or_delete_the_logs(db: Database, logged: None, st
 
 def test_only_an_administrator_may_change_the_clinic_details(desk: Desk, db: Database, nurse: Staff) -> None:
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.update_clinic_details(checked_clinic_details("Other Clinic", "", "", "A4"), nurse.id)
-    assert desk.clinic_details() == ClinicDetails()
+        desk.clinic.update_clinic_details(checked_clinic_details("Other Clinic", "", "", "A4"), nurse.id)
+    assert desk.clinic.clinic_details() == ClinicDetails()
     assert count(db, "clinic_setting_change") == 0

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from desk_app.domain.clinic import ClinicDetails, checked_clinic_details
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.history import PatientHistory
 from desk_app.domain.people import Patient
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import SessionRecord
@@ -25,7 +26,6 @@ from desk_app.reports.documents import (
     session_record_document,
 )
 from desk_app.reports.session_view import session_summary_html
-from desk_app.store.desk import PatientHistory
 from desk_app.ui.formatting import LOCAL_FORMATS
 from tests.reports.sessions import Printed, everyone, open_clinic, to_pdf, treat
 from tests.support.people import administrator
@@ -57,12 +57,12 @@ def escaped(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Esc
     desk, clock = clinic.desk, clinic.clock
     try:
         typed = checked_clinic_details(CLINIC, "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
-        desk.update_clinic_details(typed, administrator(desk).id)
+        desk.clinic.update_clinic_details(typed, administrator(desk).id)
         patient = clinic.register(GIVEN, FAMILY, "1990-02-03", "AZ-01012")
         assert patient.full_name == NAME  # stored exactly as typed
         record = treat(clinic, patient, note=NOTE)
-        details, now = desk.clinic_details(), clock.now()
-        history = desk.patient_history(patient.id)
+        details, now = desk.clinic.clinic_details(), clock.now()
+        history = desk.sessions.patient_history(patient.id)
         return Escaped(
             record=to_pdf(
                 session_record_document(

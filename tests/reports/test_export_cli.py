@@ -25,12 +25,11 @@ from pathlib import Path
 import pytest
 
 from desk_app import cli
-from desk_app.domain.clinic import DocumentKind, checked_clinic_details
+from desk_app.domain.clinic import DocumentKind, PrintEntry, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.procedure import Procedure
 from desk_app.reports.export import TargetExists, write_into_place
 from desk_app.store.checkpoints import head_of_file
-from desk_app.store.clinic import PrintEntry
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from tests.conftest import START
@@ -67,11 +66,11 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> Stored:
         zoe = clinic.register("Zoë", "O'Brien", "1990-02-03", "AZ-01012")
         zoe_session = signed_out_session(clinic.desk, clinic.clock, zoe.id, clinic.nurse)
         jose = clinic.register("José", "Nuñez", "1995-11-23", "AZ-01018")
-        session = clinic.desk.start_session(jose.id, clinic.nurse.id)
+        session = clinic.desk.sessions.start_session(jose.id, clinic.nurse.id)
         tick_all(clinic.desk, session.id, SIGN_IN, clinic.nurse.id)
-        clinic.desk.abort(session.id, "Patient felt faint; rebooked", clinic.nurse.id)
+        clinic.desk.sessions.abort(session.id, "Patient felt faint; rebooked", clinic.nurse.id)
         lines = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
-        clinic.desk.update_clinic_details(lines, administrator(clinic.desk).id)
+        clinic.desk.clinic.update_clinic_details(lines, administrator(clinic.desk).id)
     finally:
         clinic.close()
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
@@ -96,7 +95,7 @@ def out(tmp_path: Path) -> Path:
 def print_log(database: Path, procedure: Procedure, patient_id: int) -> list[PrintEntry]:
     db = open_database(str(database))
     try:
-        return Desk(db, procedure, ManualClock(START)).print_log(patient_id)
+        return Desk(db, procedure, ManualClock(START)).clinic.print_log(patient_id)
     finally:
         db.close()
 
@@ -253,7 +252,7 @@ def test_no_aftercare_sheet_while_the_clinic_has_no_contact_line(
     try:
         desk = Desk(db, procedure, ManualClock(START))
         cleared = checked_clinic_details("Azure Medical", "", "", "A4", out_of_hours_line=OUT_OF_HOURS)
-        desk.update_clinic_details(cleared, administrator(desk).id)
+        desk.clinic.update_clinic_details(cleared, administrator(desk).id)
     finally:
         db.close()
     pdf = out / "sheet.pdf"

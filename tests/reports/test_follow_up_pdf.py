@@ -44,9 +44,9 @@ def printouts(tmp_path_factory: pytest.TempPathFactory) -> Printouts:
         siân = clinic.register("Siân", "Pritchard", "1992-07-02", "AZ-01015")
         record = treat(clinic, siân, adverse=BLISTER)
         clock.advance(days=2)
-        desk.record_follow_up(record.id, CALL, clinic.nurse.id)
+        desk.sessions.record_follow_up(record.id, CALL, clinic.nurse.id)
         clock.advance(hours=26)
-        called = desk.record_follow_up(
+        called = desk.sessions.record_follow_up(
             record.id, {"contact": "Seen in the clinic", "complication": "No"}, clinic.clinician.id
         )
         now = clock.now()

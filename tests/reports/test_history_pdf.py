@@ -41,26 +41,34 @@ def history(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> His
         zoe = clinic.register("Zoë", "O'Brien", "1990-02-03", "AZ-01012")
         clock.advance(minutes=5)
         details = {"phone": "07700 900123", "email": "zoe@example.org", "allergies": "Sticking plasters"}
-        desk.update_patient(zoe.id, details, nurse.id)
+        desk.patients.update_patient(zoe.id, details, nurse.id)
         first = treat(clinic, zoe, fluence=4.5)
         clock.advance(weeks=5)
-        session = desk.start_session(zoe.id, nurse.id)
+        session = desk.sessions.start_session(zoe.id, nurse.id)
         tick_all(desk, session.id, SIGN_IN, nurse.id)
         clock.advance(minutes=3)
-        stopped = desk.abort(session.id, STOP_REASON, nurse.id)
+        stopped = desk.sessions.abort(session.id, STOP_REASON, nurse.id)
         clock.advance(days=2)
         third = treat(clinic, zoe, fluence=5.5, override=True, planned=3)
         now = clock.now()
         printed = to_pdf(
             history_document(
-                desk.patient_history(zoe.id), desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(desk)
+                desk.sessions.patient_history(zoe.id),
+                desk.clinic.clinic_details(),
+                now,
+                LOCAL_FORMATS,
+                team=everyone(desk),
             ),
             now,
         )
         ann = clinic.register("Ann", "Smith", "1975-06-30", "AZ-01015")
         nobody = to_pdf(
             history_document(
-                desk.patient_history(ann.id), desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(desk)
+                desk.sessions.patient_history(ann.id),
+                desk.clinic.clinic_details(),
+                now,
+                LOCAL_FORMATS,
+                team=everyone(desk),
             ),
             now,
         )
@@ -72,7 +80,11 @@ def history(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> His
         now = clock.now()
         complete = to_pdf(
             history_document(
-                desk.patient_history(bea.id), desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(desk)
+                desk.sessions.patient_history(bea.id),
+                desk.clinic.clinic_details(),
+                now,
+                LOCAL_FORMATS,
+                team=everyone(desk),
             ),
             now,
         )

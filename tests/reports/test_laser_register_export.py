@@ -77,7 +77,7 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Register:
         ian = clinic.register("Ian", "Rees", "1984-06-30", "AZ-01031")
         treated(desk, clinic.clock, zoe.id, nurse)
         treated(desk, clinic.clock, ian.id, nurse, device_id=second)
-        read = desk.laser_register(TODAY, TODAY)
+        read = desk.laser_register.laser_register(TODAY, TODAY)
     finally:
         clinic.close()
     return Register(path, read, RegisterScope(TODAY, TODAY, None))
@@ -154,8 +154,8 @@ def test_the_pdf_lists_every_exposure_on_landscape_pages(
     desk: Desk, out: Path, formats: LocalFormats
 ) -> None:
     path = out / "register.pdf"
-    one_device = RegisterScope(TODAY, TODAY, desk.device_by_serial(SECOND_LASER_SERIAL))
-    read = desk.laser_register(TODAY, TODAY, one_device.device)
+    one_device = RegisterScope(TODAY, TODAY, desk.devices.device_by_serial(SECOND_LASER_SERIAL))
+    read = desk.laser_register.laser_register(TODAY, TODAY, one_device.device)
     pdf = register_pdf(desk, read, one_device, PRINTED_BY, formats, AT)
     pages = save_register_pdf(desk, pdf, one_device, path, PRINTED_BY, None)
 

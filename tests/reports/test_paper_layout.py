@@ -74,7 +74,7 @@ def paper(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Paper
     try:
         rhiannon = add_member(desk, "Rhiannon Hughes", "RH", "nurse")
         patient = clinic.register("Gwen", "Morgan", "1993-04-17", "AZ-01050")
-        session = desk.start_session(patient.id, nurse.id)
+        session = desk.sessions.start_session(patient.id, nurse.id)
         tick_all(desk, session.id, SIGN_IN, rhiannon.id)
         tick_all(desk, session.id, ANAESTHETIC, nurse.id)
         clock.advance(minutes=61)
@@ -82,16 +82,16 @@ def paper(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Paper
         clock.advance(minutes=5)
         tick_all(desk, session.id, LASER, nurse.id)
         for number in range(NOTES):
-            desk.add_note(session.id, None, note(number), nurse.id)
+            desk.sessions.add_note(session.id, None, note(number), nurse.id)
         tick_all(desk, session.id, SIGN_OUT, nurse.id)
-        record = desk.sign_out(session.id, nurse.id, PIN)
-        now, clinic_details, team = clock.now(), desk.clinic_details(), everyone(desk)
-        history = desk.patient_history(patient.id)
+        record = desk.sessions.sign_out(session.id, nurse.id, PIN)
+        now, clinic_details, team = clock.now(), desk.clinic.clinic_details(), everyone(desk)
+        history = desk.sessions.patient_history(patient.id)
         record_document = session_record_document(
             record, history.sessions, clinic_details, now, LOCAL_FORMATS, team=team
         )
         history_paper = history_document(history, clinic_details, now, LOCAL_FORMATS, team=team)
-        exposures = desk.laser_register(START.date(), now.date()).rows
+        exposures = desk.laser_register.laser_register(START.date(), now.date()).rows
         scope = RegisterScope(START.date(), START.date() + timedelta(days=REGISTER_DAYS), None)
         with_lines = dataclasses.replace(clinic_details, contact_line=CONTACT, out_of_hours_line=OUT_OF_HOURS)
         aftercare = aftercare_document(record, with_lines, now, LOCAL_FORMATS)

@@ -66,10 +66,10 @@ class Records:
 
 
 def print_record(clinic: Clinic, record: SessionRecord) -> Printed:
-    sessions = clinic.desk.patient_history(record.patient.id).sessions
+    sessions = clinic.desk.sessions.patient_history(record.patient.id).sessions
     now = clinic.clock.now()
     document = session_record_document(
-        record, sessions, clinic.desk.clinic_details(), now, LOCAL_FORMATS, team=everyone(clinic.desk)
+        record, sessions, clinic.desk.clinic.clinic_details(), now, LOCAL_FORMATS, team=everyone(clinic.desk)
     )
     return to_pdf(document, now)
 
@@ -82,17 +82,17 @@ def records(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Rec
         zoe = clinic.register("Zoë", "O'Brien", "1990-02-03", "AZ-01012")
         record = treat(clinic, zoe, override=True, note=NOTE)
         clock.advance(days=1)
-        amended = desk.amend(record.id, None, AMENDMENT, AMEND_REASON, clinic.clinician.id)
+        amended = desk.sessions.amend(record.id, None, AMENDMENT, AMEND_REASON, clinic.clinician.id)
         printed = print_record(clinic, amended)
 
         siân = clinic.register("Siân", "Pritchard", "1992-07-02", "AZ-01015")
         adverse = treat(clinic, siân, adverse=BLISTER)
 
         josé = clinic.register("José", "Nuñez", "1995-11-23", "AZ-01018")
-        session = desk.start_session(josé.id, clinic.nurse.id)
+        session = desk.sessions.start_session(josé.id, clinic.nurse.id)
         tick_all(desk, session.id, SIGN_IN, clinic.nurse.id)
         clock.advance(minutes=4)
-        stopped = desk.abort(session.id, ABORT_REASON, clinic.nurse.id)
+        stopped = desk.sessions.abort(session.id, ABORT_REASON, clinic.nurse.id)
 
         callum = clinic.register("Callum", "McKenzie", "2004-06-21", "AZ-01021")
         first = treat(clinic, callum)
@@ -125,13 +125,13 @@ def records(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Rec
             "course_end": (course_end, print_record(clinic, course_end)),
         }
         letter = checked_clinic_details("Azure Medical", "", "", "Letter")
-        desk.update_clinic_details(letter, administrator(desk).id)
+        desk.clinic.update_clinic_details(letter, administrator(desk).id)
         on_letter = print_record(clinic, amended)
 
         long = checked_clinic_details(LONG_CLINIC, "", "", "A4")
-        desk.update_clinic_details(long, administrator(desk).id)
+        desk.clinic.update_clinic_details(long, administrator(desk).id)
         ruairí = clinic.register(LONG_GIVEN, LONG_FAMILY, "1988-04-24", "AZ-01027")
-        just_started = desk.start_session(ruairí.id, clinic.nurse.id)
+        just_started = desk.sessions.start_session(ruairí.id, clinic.nurse.id)
         long_header = print_record(clinic, just_started)
         return Records(amended=amended, on_letter=on_letter, long_header=long_header, **on_a4)
     finally:

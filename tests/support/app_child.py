@@ -24,7 +24,7 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     window = build_window(url, ManualClock(datetime.fromisoformat(instant)))
     window.show()
-    window.set_staff(window.desk.staff(int(staff_id)))
+    window.set_staff(window.desk.accounts.staff(int(staff_id)))
     window.show_session(int(session_id))
     button = next(
         b for b in window.findChildren(QAbstractButton) if b.accessibleName() == f"Confirm: {GEL_APPLIED}"

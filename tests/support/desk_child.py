@@ -22,7 +22,7 @@ def main() -> None:
         open_database(path, create=False), load_procedure(resource_path(PROCEDURE_FILE)), SystemClock()
     )
     for number in range(int(count)):
-        desk.add_note(int(session_id), None, f"{label} note {number}", int(staff_id))
+        desk.sessions.add_note(int(session_id), None, f"{label} note {number}", int(staff_id))
         print(f"saved {number}", flush=True)
     desk.db.close()
 

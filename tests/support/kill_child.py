@@ -82,7 +82,7 @@ class Script:
     def run_forever(self) -> None:
         # The sessions in progress, as the store returned them after each action (as a screen keeps
         # them); read from the database only at the start, so most of the time is spent in writes.
-        running = {record.id: record for record in self.desk.sessions_in_progress()}
+        running = {record.id: record for record in self.desk.sessions.sessions_in_progress()}
         os.write(self.ack_fd, READY)  # the harness times its kill from here: the first action is next
         while True:
             self.clock.advance(seconds=self.rng.randint(5, 40))
@@ -98,7 +98,7 @@ class Script:
         busy = {record.patient.id for record in running.values()}
         patient_id = self.rng.choice([p for p in self.cast.patient_ids if p not in busy])
         nurse_id = self.rng.choice(self.cast.nurse_ids)
-        record = self.desk.start_session(patient_id, nurse_id)
+        record = self.desk.sessions.start_session(patient_id, nurse_id)
         self.ack(
             {
                 "action": "start",
@@ -127,38 +127,45 @@ class Script:
         if interval is not None:  # the same patient again within the interval: a clinician agrees
             reason, clinician = "Back-to-back sessions in the kill test", self.cast.clinician_id
             return self.append(
-                "override", desk.override(session_id, interval.item.id, reason, clinician, staff_id, PIN)
+                "override",
+                desk.sessions.override(session_id, interval.item.id, reason, clinician, staff_id, PIN),
             )
         if self.ready_alert_due(state) and roll < 0.5:
-            return self.append("acknowledge", desk.acknowledge_alert(session_id, AlertKind.READY, staff_id))
+            return self.append(
+                "acknowledge", desk.sessions.acknowledge_alert(session_id, AlertKind.READY, staff_id)
+            )
         if roll < 0.06:
             target = self.rng.choice([None, item_id])
             text = f"Note {self.rng.randint(0, 10**6)} · patient asked about the gel, café au lait"
-            return self.append("note", desk.add_note(session_id, target, text, staff_id))
+            return self.append("note", desk.sessions.add_note(session_id, target, text, staff_id))
         if roll < 0.09:
             other = self.rng.choice([n for n in self.cast.nurse_ids if n != staff_id])
-            return self.append("take over", desk.take_over(session_id, other))
+            return self.append("take over", desk.sessions.take_over(session_id, other))
         if roll < 0.13 and (undo := self.undoable(state)) is not None:
             reason = "Ticked by mistake: done again"
-            return self.append("correct", desk.correct(session_id, undo, reason, staff_id))
+            return self.append("correct", desk.sessions.correct(session_id, undo, reason, staff_id))
         if 0.13 <= roll < 0.135:
             reason = "Patient felt unwell; treatment stopped"
-            return self.append("abort", desk.abort(session_id, reason, staff_id, gel_still_on(state)))
+            return self.append(
+                "abort", desk.sessions.abort(session_id, reason, staff_id, gel_still_on(state))
+            )
         if item_id == "operator_sign_out":
-            return self.append("tick", desk.sign_out(session_id, staff_id, PIN))
+            return self.append("tick", desk.sessions.sign_out(session_id, staff_id, PIN))
         values = course_plan(record, desk) if item_id == "next_session" else WALK[item_id]
         if TEST_LASER in values.values():
-            if desk.device_use(self.cast.laser_id).passed_check is None:  # a new day
+            if desk.device_checks.device_use(self.cast.laser_id).passed_check is None:  # a new day
                 self.check_laser(staff_id)
                 return record
             values = {
                 key: self.cast.laser_id if value == TEST_LASER else value for key, value in values.items()
             }
-        return self.append("tick", desk.tick(session_id, item_id, values, staff_id))
+        return self.append("tick", desk.sessions.tick(session_id, item_id, values, staff_id))
 
     def check_laser(self, staff_id: int) -> None:
         """The day's pre-use check of the laser, before its first use that day: an action of its own."""
-        check = self.desk.record_pre_use_check(self.cast.laser_id, passed_answers(self.desk), "", staff_id)
+        check = self.desk.device_checks.record_pre_use_check(
+            self.cast.laser_id, passed_answers(self.desk), "", staff_id
+        )
         self.ack(
             {
                 "action": "check",

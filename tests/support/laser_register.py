@@ -20,8 +20,8 @@ _DEVICE_LINE = '  { id = "device", label = "Laser device", type = "device" },\n'
 
 def checked_today(desk: Desk, device_id: int, staff: Staff) -> None:
     """The device's pre-use check, passed today, unless it has had one."""
-    if desk.device_use(device_id).passed_check is None:
-        desk.record_pre_use_check(device_id, passed_answers(desk), "", staff.id)
+    if desk.device_checks.device_use(device_id).passed_check is None:
+        desk.device_checks.record_pre_use_check(device_id, passed_answers(desk), "", staff.id)
 
 
 def with_device(items: dict[str, dict[str, Any]], device_id: int) -> dict[str, dict[str, Any]]:
@@ -42,7 +42,7 @@ def treated(
 ) -> int:
     """A whole session signed out, its passes fired with `device_id` (the test laser if None) and
     `laser`'s values (the walk's by default); the clock moves past the gel wait."""
-    session_id = desk.start_session(patient_id, staff.id).id
+    session_id = desk.sessions.start_session(patient_id, staff.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
     clock.advance(minutes=61)
     rest = {**TIME_OUT, **(laser or LASER), **SIGN_OUT}
@@ -50,7 +50,7 @@ def treated(
         checked_today(desk, device_id, staff)
         rest = with_device(rest, device_id)
     tick_all(desk, session_id, rest, staff.id)
-    desk.sign_out(session_id, staff.id, PIN)
+    desk.sessions.sign_out(session_id, staff.id, PIN)
     return session_id
 
 

@@ -33,7 +33,7 @@ TEST_LASER_VALUE: dict[str, Any] = {
 def register_test_laser(desk: Desk, **changes: Any) -> int:
     """The test laser (or one like it with `changes`), registered by the administrator; its id."""
     details = TEST_LASER_DETAILS | {"next_service_on": desk.clock.now().date() + timedelta(days=1000)}
-    return desk.register_device(details | changes, administrator(desk).id).id
+    return desk.devices.register_device(details | changes, administrator(desk).id).id
 
 
 def passed_answers(desk: Desk, **failed: bool) -> dict[str, bool]:
@@ -44,15 +44,17 @@ def passed_answers(desk: Desk, **failed: bool) -> dict[str, bool]:
 def laser_ready(desk: Desk, staff_id: int | None = None) -> int:
     """The test laser's id, registered if need be and checked today (by `staff_id` if an authorised
     operator, else by any), as a session's laser pass needs."""
-    device = next((d for d in desk.devices() if d.serial_number == TEST_LASER_SERIAL), None)
+    device = next((d for d in desk.devices.devices() if d.serial_number == TEST_LASER_SERIAL), None)
     device_id = device.id if device is not None else register_test_laser(desk)
-    use = desk.device_use(device_id)
+    use = desk.device_checks.device_use(device_id)
     if use.passed_check is None and not use.out_of_use:
-        checker = staff_id if staff_id is not None and desk.is_authorised_operator(staff_id) else None
+        checker = (
+            staff_id if staff_id is not None and desk.operators.is_authorised_operator(staff_id) else None
+        )
         if checker is None:
-            operators = [m for m in desk.list_staff() if m.role is not Role.ADMINISTRATOR]
-            checker = next(m.id for m in operators if desk.is_authorised_operator(m.id))
-        desk.record_pre_use_check(device_id, passed_answers(desk), "", checker)
+            operators = [m for m in desk.accounts.list_staff() if m.role is not Role.ADMINISTRATOR]
+            checker = next(m.id for m in operators if desk.operators.is_authorised_operator(m.id))
+        desk.device_checks.record_pre_use_check(device_id, passed_answers(desk), "", checker)
     return device_id
 
 

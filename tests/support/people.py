@@ -26,18 +26,18 @@ ADMIN = ("Ada Admin", "AA")
 
 def administrator(desk: Desk) -> Staff:
     """The clinic's administrator, added first if there is none yet."""
-    for member in desk.list_staff():
+    for member in desk.accounts.list_staff():
         if member.role is Role.ADMINISTRATOR:
             return member
-    return desk.add_staff(*ADMIN, "administrator", PASSWORD, PIN, None)
+    return desk.accounts.add_staff(*ADMIN, "administrator", PASSWORD, PIN, None)
 
 
 def add_member(desk: Desk, name: str, initials: str, role: str, *, laser_operator: bool = True) -> Staff:
     """A member of staff added by the administrator, with the tests' password and PIN; a nurse or
     clinician is an authorised laser operator unless `laser_operator` is False."""
-    if role == "administrator" and not desk.has_administrator():
-        return desk.add_staff(name, initials, role, PASSWORD, PIN, None)
-    member = desk.add_staff(name, initials, role, PASSWORD, PIN, administrator(desk).id)
+    if role == "administrator" and not desk.accounts.has_administrator():
+        return desk.accounts.add_staff(name, initials, role, PASSWORD, PIN, None)
+    member = desk.accounts.add_staff(name, initials, role, PASSWORD, PIN, administrator(desk).id)
     if laser_operator and role != "administrator":
         authorise_laser_operator(desk, member)
     return member
@@ -61,6 +61,6 @@ def give_legacy_pin(member: Staff) -> None:
 def authorise_laser_operator(desk: Desk, member: Staff) -> None:
     """Trained three years ago (tests move their clocks back), authorised for a year from today."""
     today = local_today(desk.clock.now())
-    desk.grant_laser_authorisation(
+    desk.operators.grant_laser_authorisation(
         member.id, today - timedelta(days=3 * 365), today + timedelta(days=365), administrator(desk).id
     )

@@ -45,8 +45,8 @@ def main() -> None:
         # Maximised, as on a small clinic screen (Xvfb has no window manager to do it, nor a title bar).
         window.setGeometry(app.primaryScreen().availableGeometry())
         window.show()
-        window.set_staff(window.desk.list_staff()[0])
-        sessions = window.desk.sessions_in_progress()
+        window.set_staff(window.desk.accounts.list_staff()[0])
+        sessions = window.desk.sessions.sessions_in_progress()
 
         def steps() -> None:
             shoot(app, window, "board.png")
@@ -73,7 +73,9 @@ def main() -> None:
         def not_permitted(in_room) -> None:  # noqa: ANN001
             """A nurse without laser authorisation at the same screen: why the pass is not hers."""
             at_desk = window.current_staff()
-            window.set_staff(next(m for m in window.desk.list_staff() if m.name == "Rhiannon Hughes"))
+            window.set_staff(
+                next(m for m in window.desk.accounts.list_staff() if m.name == "Rhiannon Hughes")
+            )
             window.show_session(in_room.id)
 
             def back() -> None:
@@ -88,7 +90,7 @@ def main() -> None:
             QTimer.singleShot(500, lambda: (shoot(app, window, "patient.png"), print_record()))
 
         def print_record() -> None:
-            signed_out = window.desk.patient_history(sessions[0].patient.id).sessions
+            signed_out = window.desk.sessions.patient_history(sessions[0].patient.id).sessions
             window.show_session(next(s for s in signed_out if s.id != sessions[0].id).id)
             window.checklist_page.print_record_button.click()
             QTimer.singleShot(800, lambda: (shoot(app, window, "print.png"), locked()))

@@ -27,7 +27,7 @@ def main() -> None:
     window = build_window(url, ManualClock(datetime.fromisoformat(instant)))
     window.idle.idle_for = lambda: 0 * (window.idle_limit)  # nobody types here: never lock
     window.show()
-    window.set_staff(window.desk.staff(int(staff_id)))
+    window.set_staff(window.desk.accounts.staff(int(staff_id)))
     window.show_session(int(session_id))
     app.processEvents()
     print("READY", flush=True)

@@ -82,19 +82,19 @@ def tick_all(desk: Desk, session_id: int, items: dict[str, dict[str, Any]], staf
     refused or flagged for its date (SIGN_OUT's) follows the course instead, and a session started
     sooner than the interval after the last (tests run sessions back to back) has a clinician's
     override."""
-    record = desk.session(session_id)
+    record = desk.sessions.session(session_id)
     for item_id, values in items.items():
         if item_id == "operator_sign_out":
-            record = desk.sign_out(session_id, staff_id, PIN)
+            record = desk.sessions.sign_out(session_id, staff_id, PIN)
             continue
         if values == SIGN_OUT["next_session"]:
             values = course_plan(record, desk)
-        record = desk.tick(session_id, item_id, with_test_laser(desk, values, staff_id), staff_id)
+        record = desk.sessions.tick(session_id, item_id, with_test_laser(desk, values, staff_id), staff_id)
         state = record.state(desk.clock.now()).item(item_id)
         if state.item.checks_course_interval and state.status is ItemStatus.NEEDS_OVERRIDE:
             clinician = _a_clinician(desk)
             reason = "Back-to-back test sessions"
-            record = desk.override(session_id, item_id, reason, clinician.id, clinician.id, PIN)
+            record = desk.sessions.override(session_id, item_id, reason, clinician.id, clinician.id, PIN)
     return record
 
 
@@ -109,14 +109,16 @@ def course_plan(record: SessionRecord, desk: Desk) -> dict[str, Any]:
 
 
 def _a_clinician(desk: Desk) -> Staff:
-    return next(iter(desk.list_clinicians()), None) or add_member(desk, "Cleo Clinician", "CW", "clinician")
+    return next(iter(desk.accounts.list_clinicians()), None) or add_member(
+        desk, "Cleo Clinician", "CW", "clinician"
+    )
 
 
 def signed_out_session(desk: Desk, clock: ManualClock, patient_id: int, staff: Staff) -> int:
     """A whole session, every item passed, signed out; the clock moves past the gel wait."""
-    session = desk.start_session(patient_id, staff.id)
+    session = desk.sessions.start_session(patient_id, staff.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
     clock.advance(minutes=61)
     tick_all(desk, session.id, {**TIME_OUT, **LASER, **SIGN_OUT}, staff.id)
-    desk.sign_out(session.id, staff.id, PIN)
+    desk.sessions.sign_out(session.id, staff.id, PIN)
     return session.id

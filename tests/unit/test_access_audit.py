@@ -9,9 +9,10 @@ import json
 import pytest
 from peewee import Database
 
+from desk_app.domain.access import Opened
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Staff
-from desk_app.store.access import PATIENTS_SEARCHED, RECORD_OPENED, Opened
+from desk_app.store.access import PATIENTS_SEARCHED, RECORD_OPENED
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog
 from tests.support.people import add_member
@@ -22,17 +23,17 @@ from tests.unit.test_store_desk import count
 def test_an_opening_and_a_search_are_chained_rows_and_the_stores_own_reads_write_none(
     desk: Desk, db: Database, nurse: Staff
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session_id = desk.start_session(patient.id, nurse.id).id
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     before = count(db, "audit_log")
-    desk.patient(patient.id)
-    desk.patient_history(patient.id)
-    desk.session(session_id)
-    desk.search_patients("zoe")
+    desk.patients.patient(patient.id)
+    desk.sessions.patient_history(patient.id)
+    desk.sessions.session(session_id)
+    desk.patients.search_patients("zoe")
     assert count(db, "audit_log") == before
 
-    desk.record_access(nurse.id, patient.id, Opened.SESSION, session_id)
-    desk.record_search(nurse.id, 50, more=True)
+    desk.access.record_access(nurse.id, patient.id, Opened.SESSION, session_id)
+    desk.access.record_search(nurse.id, 50, more=True)
     opened, searched = AuditLog.select().where(AuditLog.id > before).order_by(AuditLog.id)
     assert (opened.action, opened.staff_id, opened.subject, opened.subject_id) == (
         RECORD_OPENED,
@@ -43,29 +44,33 @@ def test_an_opening_and_a_search_are_chained_rows_and_the_stores_own_reads_write
     assert json.loads(opened.detail) == {"opened": "session", "session": session_id}
     assert (searched.action, searched.staff_id, searched.subject_id) == (PATIENTS_SEARCHED, nurse.id, None)
     assert json.loads(searched.detail) == {"found": 50, "more": True}
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 def test_an_opening_of_an_unknown_record_or_by_someone_gone_is_refused_and_writes_nothing(
     desk: Desk, db: Database, nurse: Staff, admin: Staff
 ) -> None:
-    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    jose = desk.register_patient("José", "Núñez", "1985-07-14", "AZ-00002", nurse.id)
-    session_id = desk.start_session(zoe.id, nurse.id).id
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    jose = desk.patients.register_patient("José", "Núñez", "1985-07-14", "AZ-00002", nurse.id)
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
     leaver = add_member(desk, "Lee Leaver", "LL", "nurse", laser_operator=False)
-    desk.update_staff(leaver.id, "nurse", False, admin.id)
+    desk.accounts.update_staff(leaver.id, "nurse", False, admin.id)
     before = count(db, "audit_log")
     refused = [
-        (lambda: desk.record_access(nurse.id, 9999, Opened.PATIENT_PAGE), ActionRefused, "not known"),
+        (lambda: desk.access.record_access(nurse.id, 9999, Opened.PATIENT_PAGE), ActionRefused, "not known"),
         (
-            lambda: desk.record_access(nurse.id, jose.id, Opened.SESSION, session_id),
+            lambda: desk.access.record_access(nurse.id, jose.id, Opened.SESSION, session_id),
             ActionRefused,
             f"Session {session_id} is not a session of that patient.",
         ),
-        (lambda: desk.record_access(nurse.id, zoe.id, "a peek"), ValidationError, "not something"),
-        (lambda: desk.record_access(leaver.id, zoe.id, Opened.PATIENT_PAGE), ActionRefused, "no longer"),
-        (lambda: desk.record_search(nurse.id, -1, more=False), ValidationError, "0 or more"),
-        (lambda: desk.record_search(leaver.id, 3, more=False), ActionRefused, "no longer"),
+        (lambda: desk.access.record_access(nurse.id, zoe.id, "a peek"), ValidationError, "not something"),
+        (
+            lambda: desk.access.record_access(leaver.id, zoe.id, Opened.PATIENT_PAGE),
+            ActionRefused,
+            "no longer",
+        ),
+        (lambda: desk.access.record_search(nurse.id, -1, more=False), ValidationError, "0 or more"),
+        (lambda: desk.access.record_search(leaver.id, 3, more=False), ActionRefused, "no longer"),
     ]
     for attempt, error, message in refused:
         with pytest.raises(error, match=message):

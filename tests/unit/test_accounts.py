@@ -23,7 +23,7 @@ from desk_app.domain.credentials import MAX_PIN_FAILURES, MAX_SIGN_IN_FAILURES, 
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import Procedure
-from desk_app.store.accounts import PinChangeNeeded, SignInRefused
+from desk_app.domain.refusals import PinChangeNeeded, SignInRefused
 from desk_app.store.desk import Desk
 from desk_app.store.models import database_proxy
 from tests.support.people import (
@@ -102,13 +102,13 @@ def credential_count(db: Database) -> int:
 
 def refused_sign_in(desk: Desk, staff_id: int, password: str) -> str:
     with pytest.raises(ActionRefused) as refused:
-        desk.sign_in(staff_id, password)
+        desk.accounts.sign_in(staff_id, password)
     return str(refused.value)
 
 
 def refused_pin(desk: Desk, staff_id: int, pin: str, purpose: str = "unlock") -> str:
     with pytest.raises(ActionRefused) as refused:
-        desk.confirm_pin(staff_id, pin, purpose)
+        desk.accounts.confirm_pin(staff_id, pin, purpose)
     return str(refused.value)
 
 
@@ -134,49 +134,49 @@ def stronger_desk(db: Database, procedure: Procedure, clock: ManualClock) -> Des
 
 
 def test_a_new_clinic_has_no_administrator_until_one_is_added(desk: Desk) -> None:
-    assert not desk.has_administrator()
+    assert not desk.accounts.has_administrator()
     administrator(desk)
-    assert desk.has_administrator()
+    assert desk.accounts.has_administrator()
 
 
 def test_the_first_member_of_staff_cannot_be_a_nurse(desk: Desk, db: Database) -> None:
     with pytest.raises(ActionRefused, match="first member of staff must be an administrator"):
-        desk.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, None)
-    assert not desk.has_administrator()
-    assert desk.list_all_staff() == []
+        desk.accounts.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, None)
+    assert not desk.accounts.has_administrator()
+    assert desk.accounts.list_all_staff() == []
     assert credential_count(db) == 0
 
 
 def test_the_first_administrator_is_added_by_nobody(desk: Desk) -> None:
     with pytest.raises(ActionRefused, match="first member of staff must be an administrator"):
-        desk.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, 1)
-    assert desk.list_all_staff() == []
-    first = desk.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
+        desk.accounts.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, 1)
+    assert desk.accounts.list_all_staff() == []
+    first = desk.accounts.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
     assert first.role is Role.ADMINISTRATOR
-    assert desk.has_administrator()
-    assert desk.sign_in(first.id, PASSWORD) == first
+    assert desk.accounts.has_administrator()
+    assert desk.accounts.sign_in(first.id, PASSWORD) == first
 
 
 def test_once_there_is_an_administrator_nobody_else_adds_staff(desk: Desk, admin: Staff) -> None:
     with pytest.raises(ActionRefused, match="Only an administrator may add staff"):
-        desk.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, None)
+        desk.accounts.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, None)
     with pytest.raises(ActionRefused, match="Only an administrator may add staff"):
-        desk.add_staff("Second Admin", "SA", "administrator", PASSWORD, PIN, None)
-    assert desk.list_staff() == [admin]
+        desk.accounts.add_staff("Second Admin", "SA", "administrator", PASSWORD, PIN, None)
+    assert desk.accounts.list_staff() == [admin]
 
 
 def test_a_nurse_or_a_clinician_cannot_add_staff(desk: Desk, nurse: Staff, clinician: Staff) -> None:
-    before = desk.list_all_staff()
+    before = desk.accounts.list_all_staff()
     for by in (nurse, clinician):
         with pytest.raises(ActionRefused, match="Only an administrator"):
-            desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, PIN, by.id)
-    assert desk.list_all_staff() == before
+            desk.accounts.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, PIN, by.id)
+    assert desk.accounts.list_all_staff() == before
 
 
 def test_an_administrator_adds_staff_and_it_is_audited(desk: Desk, db: Database, admin: Staff) -> None:
     mark = last_audit_id(db)
-    beth = desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, PIN, admin.id)
-    assert beth in desk.list_staff()
+    beth = desk.accounts.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, PIN, admin.id)
+    assert beth in desk.accounts.list_staff()
     assert audit_after(db, mark) == [
         ("staff added", admin.id, "staff", beth.id, {"name": "Beth Nurse", "initials": "BN", "role": "nurse"})
     ]
@@ -185,11 +185,11 @@ def test_an_administrator_adds_staff_and_it_is_audited(desk: Desk, db: Database,
 def test_an_inactive_administrator_does_not_count(desk: Desk, db: Database, admin: Staff) -> None:
     # Only possible outside the app (update_staff keeps one active administrator), e.g. an old file.
     run_sql(db, "UPDATE staff SET active = ? WHERE id = ?", (False, admin.id))
-    assert not desk.has_administrator()
+    assert not desk.accounts.has_administrator()
     with pytest.raises(ActionRefused, match="first member of staff must be an administrator"):
-        desk.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, admin.id)
-    new_admin = desk.add_staff("Bea Admin", "BA", "administrator", PASSWORD, PIN, None)
-    assert desk.has_administrator()
+        desk.accounts.add_staff("Ann Nurse", "AN", "nurse", PASSWORD, PIN, admin.id)
+    new_admin = desk.accounts.add_staff("Bea Admin", "BA", "administrator", PASSWORD, PIN, None)
+    assert desk.accounts.has_administrator()
     assert new_admin.role is Role.ADMINISTRATOR
 
 
@@ -200,7 +200,7 @@ def test_a_password_and_pin_are_stored_only_as_argon2id_hashes(
     desk: Desk, db: Database, admin: Staff
 ) -> None:
     password, pin = "Wöodland tulip 7", "97531864"
-    member = desk.add_staff("Beth Nurse", "BN", "nurse", password, pin, admin.id)
+    member = desk.accounts.add_staff("Beth Nurse", "BN", "nurse", password, pin, admin.id)
     row = credential(db, member.id)
     for value in row.values():
         assert password not in str(value)
@@ -220,11 +220,11 @@ def test_the_app_hashes_passwords_at_19_mib_2_iterations_and_pins_at_128_mib_3_i
     db: Database, procedure: Procedure, clock: ManualClock
 ) -> None:
     real = Desk(db, procedure, clock)  # as the app builds it: SecretHasher() at its default costs
-    first = real.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
+    first = real.accounts.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
     row = credential(db, first.id)
     assert hash_cost(row["password_hash"]) == ("argon2id", HashCost(memory_kib=19456, iterations=2, lanes=1))
     assert hash_cost(row["pin_hash"]) == ("argon2id", HashCost(memory_kib=131072, iterations=3, lanes=1))
-    assert real.sign_in(first.id, PASSWORD) == first
+    assert real.accounts.sign_in(first.id, PASSWORD) == first
 
 
 @pytest.mark.parametrize("password", ["", "short", "seven77", "        "])
@@ -233,15 +233,15 @@ def test_a_password_too_short_or_blank_is_refused_and_nothing_is_stored(
 ) -> None:
     mark, staff_before = last_audit_id(db), staff_count(db)
     with pytest.raises(ValidationError, match="Password"):
-        desk.add_staff("Beth Nurse", "BN", "nurse", password, PIN, admin.id)
+        desk.accounts.add_staff("Beth Nurse", "BN", "nurse", password, PIN, admin.id)
     assert staff_count(db) == staff_before
     assert credential_count(db) == staff_before
     assert audit_actions(db, mark) == []
 
 
 def test_a_password_of_eight_characters_is_enough(desk: Desk, admin: Staff) -> None:
-    member = desk.add_staff("Beth Nurse", "BN", "nurse", "eight888", PIN, admin.id)
-    assert desk.sign_in(member.id, "eight888") == member
+    member = desk.accounts.add_staff("Beth Nurse", "BN", "nurse", "eight888", PIN, admin.id)
+    assert desk.accounts.sign_in(member.id, "eight888") == member
 
 
 @pytest.mark.parametrize(
@@ -278,7 +278,7 @@ def test_a_pin_that_is_not_6_to_8_ascii_digits_is_refused_and_nothing_is_stored(
 ) -> None:
     mark, staff_before = last_audit_id(db), staff_count(db)
     with pytest.raises(ValidationError, match="PIN: 6 to 8 digits"):
-        desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
+        desk.accounts.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
     assert staff_count(db) == staff_before
     assert credential_count(db) == staff_before
     assert audit_actions(db, mark) == []
@@ -286,19 +286,19 @@ def test_a_pin_that_is_not_6_to_8_ascii_digits_is_refused_and_nothing_is_stored(
 
 @pytest.mark.parametrize("pin", ["123456", "12345678", "000000"])
 def test_a_pin_of_6_to_8_digits_is_accepted(desk: Desk, admin: Staff, pin: str) -> None:
-    member = desk.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
-    assert desk.confirm_pin(member.id, pin, "switch") == member
+    member = desk.accounts.add_staff("Beth Nurse", "BN", "nurse", PASSWORD, pin, admin.id)
+    assert desk.accounts.confirm_pin(member.id, pin, "switch") == member
 
 
 def test_new_credentials_that_are_refused_leave_the_old_ones(desk: Desk, db: Database, nurse: Staff) -> None:
     before, mark = credential(db, nurse.id), last_audit_id(db)
     with pytest.raises(ValidationError, match="PIN"):
-        desk.set_credentials(nurse.id, "a new password", "١٢٣٤", nurse.id)
+        desk.accounts.set_credentials(nurse.id, "a new password", "١٢٣٤", nurse.id)
     with pytest.raises(ValidationError, match="Password"):
-        desk.set_credentials(nurse.id, "short", OTHER_PIN, nurse.id)
+        desk.accounts.set_credentials(nurse.id, "short", OTHER_PIN, nurse.id)
     assert credential(db, nurse.id) == before
     assert audit_actions(db, mark) == []
-    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
 
 
 # --- 3. rehashing when the cost rises --------------------------------------------------------------
@@ -309,12 +309,12 @@ def test_a_weaker_password_hash_is_replaced_at_the_next_sign_in(
 ) -> None:
     old = credential(db, nurse.id)
     assert hash_cost(old["password_hash"])[1] == HashCost(8, 1, 1)
-    assert stronger_desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert stronger_desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
     new = credential(db, nurse.id)
     assert new["password_hash"] != old["password_hash"]
     assert hash_cost(new["password_hash"]) == ("argon2id", STRONGER)
     assert new["pin_hash"] == old["pin_hash"]  # the PIN waits for its own next use
-    assert stronger_desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert stronger_desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
     assert credential(db, nurse.id)["password_hash"] == new["password_hash"]  # not rehashed again
 
 
@@ -322,12 +322,12 @@ def test_a_weaker_pin_hash_is_replaced_at_the_next_pin(
     db: Database, stronger_desk: Desk, nurse: Staff
 ) -> None:
     old = credential(db, nurse.id)
-    assert stronger_desk.confirm_pin(nurse.id, PIN, "switch") == nurse
+    assert stronger_desk.accounts.confirm_pin(nurse.id, PIN, "switch") == nurse
     new = credential(db, nurse.id)
     assert new["pin_hash"] != old["pin_hash"]
     assert hash_cost(new["pin_hash"]) == ("argon2id", STRONGER)
     assert new["password_hash"] == old["password_hash"]
-    assert stronger_desk.confirm_pin(nurse.id, PIN, "switch") == nurse
+    assert stronger_desk.accounts.confirm_pin(nurse.id, PIN, "switch") == nurse
 
 
 def test_a_failed_sign_in_or_pin_does_not_rehash(db: Database, stronger_desk: Desk, nurse: Staff) -> None:
@@ -347,19 +347,19 @@ def test_a_4_digit_pin_kept_from_before_works_once_to_choose_a_new_one(
     give_legacy_pin(nurse)
     mark = last_audit_id(db)
     with pytest.raises(PinChangeNeeded) as needed:
-        desk.confirm_pin(nurse.id, LEGACY_PIN, "unlock")
+        desk.accounts.confirm_pin(nurse.id, LEGACY_PIN, "unlock")
     assert (
         str(needed.value) == "Ann Nurse's PIN has only 4 digits: choose a new PIN of 6 to 8 digits to go on."
     )
-    desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
+    desk.accounts.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
     assert audit_after(db, mark) == [
         ("PIN accepted: change needed", nurse.id, "staff", nurse.id, {"for": "unlock"}),
         ("PIN changed", nurse.id, "staff", nurse.id, {}),
     ]
     assert hash_cost(credential(db, nurse.id)["pin_hash"])[1] == CHEAPEST  # the PIN cost of this desk
-    assert desk.confirm_pin(nurse.id, OTHER_PIN, "unlock") == nurse
+    assert desk.accounts.confirm_pin(nurse.id, OTHER_PIN, "unlock") == nurse
     assert refused_pin(desk, nurse.id, LEGACY_PIN) == "Wrong PIN. 4 tries left before the password is needed."
-    assert desk.verify_audit().ok  # the new PIN is sealed: not taken for a change outside the app
+    assert desk.audit.verify_audit().ok  # the new PIN is sealed: not taken for a change outside the app
 
 
 @pytest.mark.parametrize("new_pin", ["1234", "12345", "12a456"])
@@ -369,9 +369,9 @@ def test_a_new_pin_of_fewer_than_6_digits_is_refused_and_the_old_one_stays(
     give_legacy_pin(nurse)
     before, mark = credential(db, nurse.id), last_audit_id(db)
     with pytest.raises(ValidationError, match="PIN: 6 to 8 digits"):
-        desk.change_pin(nurse.id, LEGACY_PIN, new_pin)
+        desk.accounts.change_pin(nurse.id, LEGACY_PIN, new_pin)
     with pytest.raises(ValidationError, match="PIN: 6 to 8 digits"):
-        desk.set_credentials(nurse.id, "a new password", new_pin, nurse.id)
+        desk.accounts.set_credentials(nurse.id, "a new password", new_pin, nurse.id)
     assert credential(db, nurse.id) == before
     assert audit_actions(db, mark) == []
 
@@ -382,10 +382,10 @@ def test_a_pin_change_with_a_wrong_current_pin_counts_as_a_wrong_pin_and_changes
     give_legacy_pin(nurse)
     before = credential(db, nurse.id)["pin_hash"]
     with pytest.raises(SignInRefused, match="Wrong PIN. 4 tries left"):
-        desk.change_pin(nurse.id, "1357", OTHER_PIN)
+        desk.accounts.change_pin(nurse.id, "1357", OTHER_PIN)
     assert credential(db, nurse.id)["pin_hash"] == before
     with pytest.raises(PinChangeNeeded):
-        desk.confirm_pin(nurse.id, LEGACY_PIN, "switch")
+        desk.accounts.confirm_pin(nurse.id, LEGACY_PIN, "switch")
 
 
 def test_after_five_wrong_pins_a_short_pin_cannot_be_changed_without_the_password(
@@ -395,10 +395,10 @@ def test_after_five_wrong_pins_a_short_pin_cannot_be_changed_without_the_passwor
     for _ in range(MAX_PIN_FAILURES):
         refused_pin(desk, nurse.id, WRONG_PIN)
     with pytest.raises(SignInRefused, match="must sign in with their password"):
-        desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
-    desk.sign_in(nurse.id, PASSWORD)
-    desk.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
-    assert desk.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
+        desk.accounts.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
+    desk.accounts.sign_in(nurse.id, PASSWORD)
+    desk.accounts.change_pin(nurse.id, LEGACY_PIN, OTHER_PIN)
+    assert desk.accounts.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
 
 
 # --- 4. wrong passwords: 10 in a row lock the account ----------------------------------------------
@@ -409,11 +409,11 @@ def test_nine_wrong_passwords_then_the_right_one_signs_in_and_starts_the_count_a
 ) -> None:
     for _ in range(MAX_SIGN_IN_FAILURES - 1):
         refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
-    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
     assert committed_credential(db_url, nurse.id) == (0, 0, 0)
     for _ in range(MAX_SIGN_IN_FAILURES - 1):
         refused_sign_in(desk, nurse.id, WRONG_PASSWORD)
-    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
 
 
 def test_each_wrong_password_says_how_many_tries_are_left(desk: Desk, nurse: Staff) -> None:
@@ -427,7 +427,7 @@ def test_the_tenth_wrong_password_in_a_row_locks_the_account(desk: Desk, db_url:
     assert "locked" in message
     assert "administrator" in message
     assert committed_credential(db_url, nurse.id) == (10, 0, 1)
-    locked = {member.id: is_locked for member, _, is_locked in desk.list_all_staff()}
+    locked = {member.id: is_locked for member, _, is_locked in desk.accounts.list_all_staff()}
     assert locked[nurse.id] is True
 
 
@@ -449,24 +449,24 @@ def test_an_administrator_unlocks_a_locked_account(
 ) -> None:
     lock_out(desk, nurse.id)
     mark = last_audit_id(db)
-    desk.unlock_account(nurse.id, admin.id)
+    desk.accounts.unlock_account(nurse.id, admin.id)
     assert audit_after(db, mark) == [("account unlocked", admin.id, "staff", nurse.id, {})]
-    assert desk.sign_in(nurse.id, PASSWORD) == nurse
-    assert desk.confirm_pin(nurse.id, PIN, "unlock") == nurse
+    assert desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
+    assert desk.accounts.confirm_pin(nurse.id, PIN, "unlock") == nurse
 
 
 def test_after_an_unlock_the_count_of_wrong_passwords_starts_again(
     desk: Desk, admin: Staff, nurse: Staff
 ) -> None:
     lock_out(desk, nurse.id)
-    desk.unlock_account(nurse.id, admin.id)
+    desk.accounts.unlock_account(nurse.id, admin.id)
     assert tries_left(refused_sign_in(desk, nurse.id, WRONG_PASSWORD)) == 9
 
 
 def test_a_nurse_cannot_unlock_an_account(desk: Desk, db_url: str, nurse: Staff, clinician: Staff) -> None:
     lock_out(desk, clinician.id)
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.unlock_account(clinician.id, nurse.id)
+        desk.accounts.unlock_account(clinician.id, nurse.id)
     assert committed_credential(db_url, clinician.id)[2] == 1
     assert "locked" in refused_sign_in(desk, clinician.id, PASSWORD)
 
@@ -499,15 +499,15 @@ def test_signing_in_with_the_password_lets_the_pin_work_again(
 ) -> None:
     for _ in range(MAX_PIN_FAILURES):
         refused_pin(desk, clinician.id, WRONG_PIN)
-    assert desk.sign_in(clinician.id, PASSWORD) == clinician
+    assert desk.accounts.sign_in(clinician.id, PASSWORD) == clinician
     assert committed_credential(db_url, clinician.id) == (0, 0, 0)
-    assert desk.confirm_pin(clinician.id, PIN, "override") == clinician
+    assert desk.accounts.confirm_pin(clinician.id, PIN, "override") == clinician
 
 
 def test_the_right_pin_starts_the_count_of_wrong_pins_again(desk: Desk, clinician: Staff) -> None:
     for _ in range(MAX_PIN_FAILURES - 1):
         refused_pin(desk, clinician.id, WRONG_PIN)
-    assert desk.confirm_pin(clinician.id, PIN, "override") == clinician
+    assert desk.accounts.confirm_pin(clinician.id, PIN, "override") == clinician
     assert tries_left(refused_pin(desk, clinician.id, WRONG_PIN)) == 4
 
 
@@ -515,7 +515,7 @@ def test_wrong_pins_do_not_lock_the_account(desk: Desk, db_url: str, nurse: Staf
     for _ in range(MAX_PIN_FAILURES + 3):
         refused_pin(desk, nurse.id, WRONG_PIN)
     assert committed_credential(db_url, nurse.id)[2] == 0
-    assert desk.sign_in(nurse.id, PASSWORD) == nurse
+    assert desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
 
 
 # --- 4. every attempt is committed and audited -----------------------------------------------------
@@ -566,13 +566,13 @@ def test_each_wrong_pin_writes_an_audit_row_with_its_purpose(
 
 def test_a_sign_in_is_audited(desk: Desk, db: Database, nurse: Staff) -> None:
     mark = last_audit_id(db)
-    desk.sign_in(nurse.id, PASSWORD)
+    desk.accounts.sign_in(nurse.id, PASSWORD)
     assert audit_after(db, mark) == [("signed in", nurse.id, "staff", nurse.id, {})]
 
 
 def test_an_accepted_pin_is_audited_with_its_purpose(desk: Desk, db: Database, clinician: Staff) -> None:
     mark = last_audit_id(db)
-    desk.confirm_pin(clinician.id, PIN, "override")
+    desk.accounts.confirm_pin(clinician.id, PIN, "override")
     assert audit_after(db, mark) == [
         ("PIN accepted", clinician.id, "staff", clinician.id, {"for": "override"})
     ]
@@ -580,9 +580,9 @@ def test_an_accepted_pin_is_audited_with_its_purpose(desk: Desk, db: Database, c
 
 def test_signing_out_and_locking_the_screen_are_audited(desk: Desk, db: Database, nurse: Staff) -> None:
     mark = last_audit_id(db)
-    desk.record_sign_out(nurse.id)
-    desk.record_screen_lock(nurse.id, idle=True)
-    desk.record_screen_lock(None, idle=False)
+    desk.accounts.record_sign_out(nurse.id)
+    desk.accounts.record_screen_lock(nurse.id, idle=True)
+    desk.accounts.record_screen_lock(None, idle=False)
     assert audit_after(db, mark) == [
         ("signed out", nurse.id, "staff", nurse.id, {}),
         ("screen locked", nurse.id, "desk", None, {"idle": True}),
@@ -598,8 +598,8 @@ def test_only_an_administrator_changes_a_role(
 ) -> None:
     mark = last_audit_id(db)
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.update_staff(nurse.id, "clinician", True, clinician.id)
-    assert desk.staff(nurse.id).role is Role.NURSE
+        desk.accounts.update_staff(nurse.id, "clinician", True, clinician.id)
+    assert desk.accounts.staff(nurse.id).role is Role.NURSE
     assert audit_actions(db, mark) == []
 
 
@@ -607,10 +607,10 @@ def test_an_administrator_changes_a_role_and_it_is_audited(
     desk: Desk, db: Database, admin: Staff, nurse: Staff
 ) -> None:
     mark = last_audit_id(db)
-    changed = desk.update_staff(nurse.id, "clinician", True, admin.id)
+    changed = desk.accounts.update_staff(nurse.id, "clinician", True, admin.id)
     assert changed.role is Role.CLINICIAN
-    assert desk.staff(nurse.id).role is Role.CLINICIAN
-    assert nurse.id in [member.id for member in desk.list_clinicians()]
+    assert desk.accounts.staff(nurse.id).role is Role.CLINICIAN
+    assert nurse.id in [member.id for member in desk.accounts.list_clinicians()]
     assert audit_after(db, mark) == [
         (
             "staff changed",
@@ -627,60 +627,61 @@ def test_the_last_active_administrator_cannot_be_made_inactive(
 ) -> None:
     mark = last_audit_id(db)
     with pytest.raises(ActionRefused, match="at least one active administrator"):
-        desk.update_staff(admin.id, "administrator", False, admin.id)
-    assert desk.staff(admin.id) == admin
-    assert desk.has_administrator()
+        desk.accounts.update_staff(admin.id, "administrator", False, admin.id)
+    assert desk.accounts.staff(admin.id) == admin
+    assert desk.accounts.has_administrator()
     assert audit_actions(db, mark) == []
 
 
 def test_the_last_administrator_cannot_become_a_nurse(desk: Desk, db: Database, admin: Staff) -> None:
     mark = last_audit_id(db)
     with pytest.raises(ActionRefused, match="at least one active administrator"):
-        desk.update_staff(admin.id, "nurse", True, admin.id)
-    assert desk.staff(admin.id).role is Role.ADMINISTRATOR
-    assert desk.has_administrator()
+        desk.accounts.update_staff(admin.id, "nurse", True, admin.id)
+    assert desk.accounts.staff(admin.id).role is Role.ADMINISTRATOR
+    assert desk.accounts.has_administrator()
     assert audit_actions(db, mark) == []
 
 
 def test_an_administrator_may_step_down_when_another_remains(desk: Desk, admin: Staff) -> None:
-    second = desk.add_staff("Bea Admin", "BA", "administrator", PASSWORD, PIN, admin.id)
-    assert desk.update_staff(admin.id, "nurse", True, admin.id).role is Role.NURSE
-    assert desk.has_administrator()
+    second = desk.accounts.add_staff("Bea Admin", "BA", "administrator", PASSWORD, PIN, admin.id)
+    assert desk.accounts.update_staff(admin.id, "nurse", True, admin.id).role is Role.NURSE
+    assert desk.accounts.has_administrator()
     with pytest.raises(ActionRefused, match="at least one active administrator"):
-        desk.update_staff(second.id, "administrator", False, second.id)
+        desk.accounts.update_staff(second.id, "administrator", False, second.id)
 
 
 def test_an_inactive_member_cannot_sign_in_or_confirm_a_pin(desk: Desk, admin: Staff, nurse: Staff) -> None:
-    desk.update_staff(nurse.id, "nurse", False, admin.id)
+    desk.accounts.update_staff(nurse.id, "nurse", False, admin.id)
     with pytest.raises(ActionRefused, match="no longer active"):
-        desk.sign_in(nurse.id, PASSWORD)
+        desk.accounts.sign_in(nurse.id, PASSWORD)
     with pytest.raises(ActionRefused, match="no longer active"):
-        desk.confirm_pin(nurse.id, PIN, "switch")
+        desk.accounts.confirm_pin(nurse.id, PIN, "switch")
 
 
 def test_an_inactive_member_is_listed_only_among_all_staff(desk: Desk, admin: Staff, nurse: Staff) -> None:
-    desk.update_staff(nurse.id, "nurse", False, admin.id)
-    assert nurse.id not in [member.id for member in desk.list_staff()]
+    desk.accounts.update_staff(nurse.id, "nurse", False, admin.id)
+    assert nurse.id not in [member.id for member in desk.accounts.list_staff()]
     everyone = {
-        member.id: (member, can_sign_in, locked) for member, can_sign_in, locked in desk.list_all_staff()
+        member.id: (member, can_sign_in, locked)
+        for member, can_sign_in, locked in desk.accounts.list_all_staff()
     }
     assert nurse.id in everyone
     assert everyone[nurse.id][0].name == "Ann Nurse"
 
 
 def test_a_member_made_active_again_can_sign_in(desk: Desk, admin: Staff, nurse: Staff) -> None:
-    desk.update_staff(nurse.id, "nurse", False, admin.id)
-    desk.update_staff(nurse.id, "nurse", True, admin.id)
-    assert desk.sign_in(nurse.id, PASSWORD).id == nurse.id
+    desk.accounts.update_staff(nurse.id, "nurse", False, admin.id)
+    desk.accounts.update_staff(nurse.id, "nurse", True, admin.id)
+    assert desk.accounts.sign_in(nurse.id, PASSWORD).id == nurse.id
 
 
 def test_a_member_is_not_made_active_again_with_initials_now_in_use(
     desk: Desk, admin: Staff, nurse: Staff
 ) -> None:
-    desk.update_staff(nurse.id, "nurse", False, admin.id)
-    desk.add_staff("Alan Newman", "AN", "nurse", PASSWORD, PIN, admin.id)
+    desk.accounts.update_staff(nurse.id, "nurse", False, admin.id)
+    desk.accounts.add_staff("Alan Newman", "AN", "nurse", PASSWORD, PIN, admin.id)
     with pytest.raises(ValidationError, match="Initials AN"):
-        desk.update_staff(nurse.id, "nurse", True, admin.id)
+        desk.accounts.update_staff(nurse.id, "nurse", True, admin.id)
 
 
 def test_a_member_cannot_set_someone_elses_password(
@@ -688,17 +689,17 @@ def test_a_member_cannot_set_someone_elses_password(
 ) -> None:
     before = credential(db, clinician.id)
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.set_credentials(clinician.id, "taken over now", OTHER_PIN, nurse.id)
+        desk.accounts.set_credentials(clinician.id, "taken over now", OTHER_PIN, nurse.id)
     assert credential(db, clinician.id) == before
-    assert desk.sign_in(clinician.id, PASSWORD) == clinician
+    assert desk.accounts.sign_in(clinician.id, PASSWORD) == clinician
 
 
 def test_a_member_may_set_their_own_password_and_pin(desk: Desk, db: Database, nurse: Staff) -> None:
     mark = last_audit_id(db)
-    desk.set_credentials(nurse.id, "my own new password", OTHER_PIN, nurse.id)
+    desk.accounts.set_credentials(nurse.id, "my own new password", OTHER_PIN, nurse.id)
     assert "Wrong password" in refused_sign_in(desk, nurse.id, PASSWORD)
-    assert desk.sign_in(nurse.id, "my own new password") == nurse
-    assert desk.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
+    assert desk.accounts.sign_in(nurse.id, "my own new password") == nurse
+    assert desk.accounts.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
     assert audit_actions(db, mark)[0] == "password and PIN set"
 
 
@@ -706,18 +707,18 @@ def test_an_administrator_sets_a_members_password_and_pin(
     desk: Desk, db: Database, admin: Staff, nurse: Staff
 ) -> None:
     mark = last_audit_id(db)
-    desk.set_credentials(nurse.id, "given by the admin", OTHER_PIN, admin.id)
+    desk.accounts.set_credentials(nurse.id, "given by the admin", OTHER_PIN, admin.id)
     assert audit_after(db, mark) == [("password and PIN set", admin.id, "staff", nurse.id, {})]
-    assert desk.sign_in(nurse.id, "given by the admin") == nurse
-    assert desk.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
+    assert desk.accounts.sign_in(nurse.id, "given by the admin") == nurse
+    assert desk.accounts.confirm_pin(nurse.id, OTHER_PIN, "switch") == nurse
 
 
 def test_a_nurse_cannot_change_the_clinic_details(desk: Desk, db: Database, nurse: Staff) -> None:
-    before, mark = desk.clinic_details(), last_audit_id(db)
+    before, mark = desk.clinic.clinic_details(), last_audit_id(db)
     details = checked_clinic_details("Nurse's Clinic", "", "", "A4", 10)
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.update_clinic_details(details, nurse.id)
-    assert desk.clinic_details() == before
+        desk.clinic.update_clinic_details(details, nurse.id)
+    assert desk.clinic.clinic_details() == before
     assert audit_actions(db, mark) == []
 
 
@@ -737,14 +738,14 @@ def test_an_idle_lock_of_1_to_15_minutes_is_kept(
     minutes: int | str,
 ) -> None:
     details = checked_clinic_details("Azure Medical", "1 High Street", "", "A4", minutes)
-    desk.update_clinic_details(details, admin.id)
+    desk.clinic.update_clinic_details(details, admin.id)
     expected = int(str(minutes).strip())
-    assert desk.clinic_details().idle_lock_minutes == expected
-    assert Desk(db, procedure, clock, desk.hasher).clinic_details().idle_lock_minutes == expected
+    assert desk.clinic.clinic_details().idle_lock_minutes == expected
+    assert Desk(db, procedure, clock, desk.hasher).clinic.clinic_details().idle_lock_minutes == expected
 
 
 def test_the_idle_lock_is_5_minutes_on_a_new_clinic(desk: Desk) -> None:
-    assert desk.clinic_details().idle_lock_minutes == 5
+    assert desk.clinic.clinic_details().idle_lock_minutes == 5
 
 
 # --- 6. unknown staff ------------------------------------------------------------------------------
@@ -753,9 +754,9 @@ def test_the_idle_lock_is_5_minutes_on_a_new_clinic(desk: Desk) -> None:
 def test_signing_in_someone_unknown_is_refused_clearly(desk: Desk, db: Database, admin: Staff) -> None:
     mark = last_audit_id(db)
     with pytest.raises(ActionRefused, match="not known"):
-        desk.sign_in(admin.id + 999, PASSWORD)
+        desk.accounts.sign_in(admin.id + 999, PASSWORD)
     with pytest.raises(ActionRefused, match="not known"):
-        desk.confirm_pin(admin.id + 999, PIN, "switch")
+        desk.accounts.confirm_pin(admin.id + 999, PIN, "switch")
     assert audit_actions(db, mark) == []
 
 
@@ -763,23 +764,23 @@ def test_signing_in_someone_unknown_is_refused_clearly(desk: Desk, db: Database,
 
 
 def test_an_administrator_corrects_a_name_and_initials(desk: Desk, admin: Staff, nurse: Staff) -> None:
-    renamed = desk.rename_staff(nurse.id, "Ann Newsome", "anw", admin.id)
+    renamed = desk.accounts.rename_staff(nurse.id, "Ann Newsome", "anw", admin.id)
     assert (renamed.name, renamed.initials) == ("Ann Newsome", "ANW")
-    assert desk.staff(nurse.id) == renamed
+    assert desk.accounts.staff(nurse.id) == renamed
 
 
 def test_only_an_administrator_renames_and_not_to_initials_in_use(
     desk: Desk, admin: Staff, nurse: Staff, clinician: Staff
 ) -> None:
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.rename_staff(nurse.id, "Ann Newsome", "AN", clinician.id)
+        desk.accounts.rename_staff(nurse.id, "Ann Newsome", "AN", clinician.id)
     with pytest.raises(ValidationError, match="Initials CD already belong to Dr Clive Doctor"):
-        desk.rename_staff(nurse.id, "Ann Nurse", "CD", admin.id)
+        desk.accounts.rename_staff(nurse.id, "Ann Nurse", "CD", admin.id)
     with pytest.raises(ValidationError, match="Nothing was changed"):
-        desk.rename_staff(nurse.id, " Ann Nurse ", "an", admin.id)
+        desk.accounts.rename_staff(nurse.id, " Ann Nurse ", "an", admin.id)
     with pytest.raises(ValidationError, match="Name"):
-        desk.rename_staff(nurse.id, "   ", "AN", admin.id)
-    assert desk.staff(nurse.id) == nurse
+        desk.accounts.rename_staff(nurse.id, "   ", "AN", admin.id)
+    assert desk.accounts.staff(nurse.id) == nurse
 
 
 # --- getting back in -------------------------------------------------------------------------------
@@ -789,9 +790,9 @@ def test_a_new_password_from_an_administrator_also_unlocks_the_account(
     desk: Desk, admin: Staff, nurse: Staff
 ) -> None:
     lock_out(desk, nurse.id)
-    desk.set_credentials(nurse.id, "a fresh password", OTHER_PIN, admin.id)
-    assert desk.sign_in(nurse.id, "a fresh password") == nurse
-    assert desk.confirm_pin(nurse.id, OTHER_PIN, "test") == nurse
+    desk.accounts.set_credentials(nurse.id, "a fresh password", OTHER_PIN, admin.id)
+    assert desk.accounts.sign_in(nurse.id, "a fresh password") == nurse
+    assert desk.accounts.confirm_pin(nurse.id, OTHER_PIN, "test") == nurse
 
 
 def test_trying_an_account_with_no_password_yet_is_refused_and_recorded(
@@ -800,9 +801,9 @@ def test_trying_an_account_with_no_password_yet_is_refused_and_recorded(
     run_sql(db, "DELETE FROM staff_credential WHERE staff_id = ?", (nurse.id,))  # as before passwords
     mark = last_audit_id(db)
     with pytest.raises(SignInRefused, match="Ann Nurse has no password yet"):
-        desk.sign_in(nurse.id, PASSWORD)
+        desk.accounts.sign_in(nurse.id, PASSWORD)
     with pytest.raises(SignInRefused, match="no password yet"):
-        desk.confirm_pin(nurse.id, PIN, "switch staff")
+        desk.accounts.confirm_pin(nurse.id, PIN, "switch staff")
     assert audit_actions(db, mark) == ["sign-in refused: no password yet"] * 2
 
 
@@ -823,7 +824,7 @@ def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
     database_proxy.initialize(db)  # the command bound the models to its own connection, now closed
     assert "Ada Admin (AA) may sign in again." in capsys.readouterr().out
     clock.set(datetime.now(UTC))  # the command wrote with the PC's clock: the desk goes on from it
-    assert desk.sign_in(admin.id, PASSWORD) == admin
+    assert desk.accounts.sign_in(admin.id, PASSWORD) == admin
     (row, *_rest) = audit_after(db, mark)
     assert row[0] == "account unlocked from the terminal" and row[1] is None and row[3] == admin.id
     assert row[4]["account"]
@@ -836,20 +837,26 @@ def test_the_only_administrator_locked_out_is_let_back_in_from_the_terminal(
 
 
 ACCOUNT_ACTIONS = {
-    "staff added": lambda desk, admin, nurse: desk.add_staff(
+    "staff added": lambda desk, admin, nurse: desk.accounts.add_staff(
         "Beth Nurse", "BN", "nurse", PASSWORD, PIN, admin.id
     ),
-    "staff changed": lambda desk, admin, nurse: desk.update_staff(nurse.id, "clinician", True, admin.id),
-    "staff renamed": lambda desk, admin, nurse: desk.rename_staff(nurse.id, "Ann Newsome", "AN", admin.id),
-    "password and PIN set": lambda desk, admin, nurse: desk.set_credentials(
+    "staff changed": lambda desk, admin, nurse: desk.accounts.update_staff(
+        nurse.id, "clinician", True, admin.id
+    ),
+    "staff renamed": lambda desk, admin, nurse: desk.accounts.rename_staff(
+        nurse.id, "Ann Newsome", "AN", admin.id
+    ),
+    "password and PIN set": lambda desk, admin, nurse: desk.accounts.set_credentials(
         nurse.id, "new password", OTHER_PIN, admin.id
     ),
-    "account unlocked": lambda desk, admin, nurse: desk.unlock_account(nurse.id, admin.id),
-    "account unlocked from the terminal": lambda desk, admin, nurse: desk.unlock_from_terminal("AN", "root"),
-    "signed in": lambda desk, admin, nurse: desk.sign_in(nurse.id, PASSWORD),
-    "PIN accepted": lambda desk, admin, nurse: desk.confirm_pin(nurse.id, PIN, "switch staff"),
-    "signed out": lambda desk, admin, nurse: desk.record_sign_out(nurse.id),
-    "screen locked": lambda desk, admin, nurse: desk.record_screen_lock(nurse.id, idle=True),
+    "account unlocked": lambda desk, admin, nurse: desk.accounts.unlock_account(nurse.id, admin.id),
+    "account unlocked from the terminal": lambda desk, admin, nurse: desk.accounts.unlock_from_terminal(
+        "AN", "root"
+    ),
+    "signed in": lambda desk, admin, nurse: desk.accounts.sign_in(nurse.id, PASSWORD),
+    "PIN accepted": lambda desk, admin, nurse: desk.accounts.confirm_pin(nurse.id, PIN, "switch staff"),
+    "signed out": lambda desk, admin, nurse: desk.accounts.record_sign_out(nurse.id),
+    "screen locked": lambda desk, admin, nurse: desk.accounts.record_screen_lock(nurse.id, idle=True),
 }
 
 

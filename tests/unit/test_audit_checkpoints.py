@@ -51,7 +51,7 @@ def folder(tmp_path: Path) -> Path:
 
 def work(desk: Desk, nurse: Staff, number: int) -> None:
     """A little of the clinic's day: a patient registered (one audit row or more)."""
-    desk.register_patient("Pat", f"Number{number}", "1980-01-01", f"AZ-{number:04d}", nurse.id)
+    desk.patients.register_patient("Pat", f"Number{number}", "1980-01-01", f"AZ-{number:04d}", nurse.id)
 
 
 def backup(db_path: Path, folder: Path, clock: ManualClock) -> Path:
@@ -79,7 +79,7 @@ def test_the_daily_backup_leaves_its_checkpoint_and_the_days_and_is_recorded_in_
     db_path: Path, db: Database, desk: Desk, nurse: Staff, clock: ManualClock, folder: Path
 ) -> None:
     work(desk, nurse, 1)
-    keeper = BackupKeeper(db_path, lambda: folder, clock, desk.record_backup)
+    keeper = BackupKeeper(db_path, lambda: folder, clock, desk.audit.record_backup)
     keeper.tick()
     keeper.wait()
 
@@ -122,11 +122,11 @@ def test_the_days_checkpoint_at_start_up_is_replaced_only_by_one_that_extends_it
     db_path: Path, db: Database, desk: Desk, nurse: Staff, folder: Path
 ) -> None:
     work(desk, nurse, 1)
-    day_file = desk.write_daily_checkpoint(db_path.parent, db_path)
+    day_file = desk.audit.write_daily_checkpoint(db_path.parent, db_path)
     assert day_file is not None and day_file.parent == folder
     first = json.loads(day_file.read_text())
     work(desk, nurse, 2)
-    assert desk.write_daily_checkpoint(db_path.parent, db_path) == day_file
+    assert desk.audit.write_daily_checkpoint(db_path.parent, db_path) == day_file
     assert json.loads(day_file.read_text())["rows"] > first["rows"]
     later = day_file.read_text()
 
@@ -134,17 +134,17 @@ def test_the_days_checkpoint_at_start_up_is_replaced_only_by_one_that_extends_it
         run_sql(db, f'DROP TRIGGER "{trigger[0]}"')
     run_sql(db, "DELETE FROM audit_log WHERE id > ?", (first["rows"],))  # an attacker cuts the trail...
 
-    assert desk.write_daily_checkpoint(db_path.parent, db_path) is None  # ...and restarts the app
+    assert desk.audit.write_daily_checkpoint(db_path.parent, db_path) is None  # ...and restarts the app
     assert day_file.read_text() == later, "the checkpoint that shows the cut is kept"
 
 
 def test_on_a_server_each_clinic_day_gets_its_checkpoint_in_the_data_folder_when_no_backup_folder_is_set(
     db: Database, desk: Desk, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(desk, "keeps_its_own_backups", lambda: False)  # as on PostgreSQL
+    monkeypatch.setattr(desk.database, "keeps_its_own_backups", lambda: False)  # as on PostgreSQL
     data = tmp_path / "data"
     data.mkdir()
-    keeper = CheckpointKeeper(lambda: desk.write_daily_checkpoint(data, None), clock)
+    keeper = CheckpointKeeper(lambda: desk.audit.write_daily_checkpoint(data, None), clock)
 
     keeper.tick()
     keeper.tick()
@@ -296,7 +296,7 @@ def test_a_checkpoint_typed_from_a_footer_holds_and_a_wrong_one_fails(
     db_path: Path, db: Database, desk: Desk, nurse: Staff
 ) -> None:
     work(desk, nurse, 1)
-    rows, head = desk.audit_head()
+    rows, head = desk.audit.audit_head()
     good, _ = gather_checkpoints([], [f"{rows}:{head[:12]}"])
     assert check_checkpoints(db, good, []).held == 1
     wrong, _ = gather_checkpoints([], [f"{rows}:{'0' * 12}"])
@@ -377,7 +377,7 @@ def test_cli_verify_against_a_folder_fails_a_rollback_and_records_its_run_in_the
 
 
 def test_a_verify_in_the_app_is_recorded_with_who_ran_it(db: Database, desk: Desk, admin: Staff) -> None:
-    report = desk.verify_and_record(admin.id)
+    report = desk.audit.verify_and_record(admin.id)
     assert report.ok
     action, detail = last_row(db)
     assert action == "audit trail verified"
@@ -445,7 +445,7 @@ def test_a_typed_checkpoint_a_restore_rolled_back_needs_the_time_printed_beside_
 ) -> None:
     older = backup(db_path, folder, clock)
     work(desk, nurse, 1)
-    rows, head = desk.audit_head()
+    rows, head = desk.audit.audit_head()
     printed = f"{clock.now().astimezone():%Y-%m-%dT%H:%M}"
     db.close()
     restore(older, db_path, clock.advance(minutes=5).astimezone(UTC))
@@ -521,8 +521,8 @@ def test_a_checkpoint_with_a_row_number_no_database_holds_is_refused_without_a_c
         with pytest.raises(CheckpointError, match="is not a checkpoint"):
             gather_checkpoints([], [typed])
 
-    assert desk.write_daily_checkpoint(db_path.parent, db_path) is None  # start-up goes on
-    keeper = BackupKeeper(db_path, lambda: folder, clock, desk.record_backup)
+    assert desk.audit.write_daily_checkpoint(db_path.parent, db_path) is None  # start-up goes on
+    keeper = BackupKeeper(db_path, lambda: folder, clock, desk.audit.record_backup)
     keeper.tick()
     keeper.wait()
     assert keeper.problem is not None and "not the day's checkpoint" in keeper.problem
@@ -546,8 +546,10 @@ def test_on_a_server_which_the_app_never_restores_any_restore_row_fails(
     db: Database, desk: Desk, nurse: Staff, clock: ManualClock, backend: str
 ) -> None:
     work(desk, nurse, 1)
-    forged = forge_restore_row(db, clock, *desk.audit_head())  # it follows the last row, as a restore's does
-    typed = f"{forged}:{desk.audit_head()[1][:12]}"
+    forged = forge_restore_row(
+        db, clock, *desk.audit.audit_head()
+    )  # it follows the last row, as a restore's does
+    typed = f"{forged}:{desk.audit.audit_head()[1][:12]}"
 
     result = check_checkpoints(db, *gather_checkpoints([], [typed]))
 

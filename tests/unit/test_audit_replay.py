@@ -112,7 +112,7 @@ def append_row(
 
 @pytest.fixture
 def patient(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "Replay", "1990-04-01", "RP-001", nurse.id)
+    return desk.patients.register_patient("Zoë", "Replay", "1990-04-01", "RP-001", nurse.id)
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def nora(desk: Desk) -> Staff:
 
 def open_session(desk: Desk, patient: Patient, nurse: Staff) -> int:
     """A session under way: the sign-in checks done, the gel on."""
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     return session_id
 
@@ -140,16 +140,16 @@ def test_a_whole_session_written_by_the_app_replays_cleanly(
     follow-up and a stopped treatment: everything the app writes is what the rules allow."""
     first = signed_out_session(desk, clock, patient.id, nurse)
     clock.advance(days=2)
-    desk.amend(first, "skin_response", "Mild redness", "Seen at the follow-up", clinician.id)
-    desk.record_follow_up(first, {"contact": "Spoke to the patient", "complication": "No"}, nurse.id)
+    desk.sessions.amend(first, "skin_response", "Mild redness", "Seen at the follow-up", clinician.id)
+    desk.sessions.record_follow_up(first, {"contact": "Spoke to the patient", "complication": "No"}, nurse.id)
     second = signed_out_session(desk, clock, patient.id, nurse)  # too soon: a clinician overrides
-    assert any(event.kind == "override" for event in desk.session(second).events)
+    assert any(event.kind == "override" for event in desk.sessions.session(second).events)
     third = open_session(desk, patient, nurse)
     clock.advance(minutes=61)
-    desk.acknowledge_alert(third, AlertKind.READY, clinician.id)
-    desk.correct(third, "photos", "Wrong photos", nurse.id)
-    desk.take_over(third, clinician.id)
-    desk.abort(third, "Patient unwell", clinician.id, gel_removed=True)
+    desk.sessions.acknowledge_alert(third, AlertKind.READY, clinician.id)
+    desk.sessions.correct(third, "photos", "Wrong photos", nurse.id)
+    desk.sessions.take_over(third, clinician.id)
+    desk.sessions.abort(third, "Patient unwell", clinician.id, gel_removed=True)
 
     assert problem(db) is None
 
@@ -257,7 +257,7 @@ def test_an_event_dated_before_the_sessions_last_is_a_break(
     """The replay's own check (verify finds the event's time differs from its row's first)."""
     session_id = open_session(desk, patient, nurse)
     clock.advance(minutes=45)
-    last = desk.add_note(session_id, None, "Gel on", nurse.id).events[-1].at
+    last = desk.sessions.add_note(session_id, None, "Gel on", nurse.id).events[-1].at
     earlier = last - timedelta(minutes=30)
     event_id = forge(db, Forged(session_id, "note", None, nurse, earlier, text="x"), audit_at=clock.now())
 
@@ -307,7 +307,7 @@ def test_an_override_by_someone_made_a_clinician_only_later_is_a_break(
     when = clock.now()
     event_id = forge(db, Forged(session_id, "override", "gel_wait", nora, when, text="Numb enough"))
     clock.advance(minutes=10)
-    desk.update_staff(nora.id, "clinician", True, admin.id)
+    desk.accounts.update_staff(nora.id, "clinician", True, admin.id)
 
     assert problem(db) == (
         f"session {session_id}, event {event_id} (override of gel_wait by Nora Nurse on {_shown(when)}): "
@@ -325,7 +325,9 @@ def test_a_laser_pass_by_a_nurse_not_then_authorised_is_a_break(
     event_id = forge(db, Forged(session_id, "tick", "fractional_pass", nora, when, {"passes": 2}))
     clock.advance(minutes=5)
     today = when.date()
-    desk.grant_laser_authorisation(nora.id, today - timedelta(days=30), today + timedelta(days=300), admin.id)
+    desk.operators.grant_laser_authorisation(
+        nora.id, today - timedelta(days=30), today + timedelta(days=300), admin.id
+    )
 
     assert problem(db) == (
         f"session {session_id}, event {event_id} (tick of fractional_pass by Nora Nurse on {_shown(when)}): "
@@ -343,7 +345,7 @@ def test_a_laser_pass_from_before_any_authorisation_is_no_break_but_one_after_th
         db, "UPDATE schema_migration SET applied_at = ? WHERE version = 7", (clock.now() + timedelta(days=9),)
     )
     nora = add_member(desk, "Nora Nurse", "NN", "nurse", laser_operator=False)
-    patient = desk.register_patient("Zoë", "Replay", "1990-04-01", "RP-001", nora.id)
+    patient = desk.patients.register_patient("Zoë", "Replay", "1990-04-01", "RP-001", nora.id)
     session_id = open_session(desk, patient, nora)
     clock.advance(minutes=61)
     forge(db, Forged(session_id, "tick", "fractional_pass", nora, clock.now(), {"passes": 2}))
@@ -352,7 +354,7 @@ def test_a_laser_pass_from_before_any_authorisation_is_no_break_but_one_after_th
     clock.advance(days=10)
     add_member(desk, "Cleo Operator", "CO", "clinician")  # the clinic's first grant
     clock.advance(minutes=1)
-    other = desk.register_patient("Yann", "Replay", "1991-05-02", "RP-002", nora.id)
+    other = desk.patients.register_patient("Yann", "Replay", "1991-05-02", "RP-002", nora.id)
     later = open_session(desk, other, nora)
     clock.advance(minutes=61)
     event_id = forge(db, Forged(later, "tick", "fractional_pass", nora, clock.now(), {"passes": 2}))
@@ -384,7 +386,7 @@ def test_a_second_tick_of_an_item_not_undone_is_a_break(
     desk: Desk, db: Database, clock: ManualClock, patient: Patient, nurse: Staff
 ) -> None:
     session_id = open_session(desk, patient, nurse)
-    first = next(event.id for event in desk.session(session_id).events if event.item_id == "photos")
+    first = next(event.id for event in desk.sessions.session(session_id).events if event.item_id == "photos")
     event_id = forge(db, Forged(session_id, "tick", "photos", nurse, clock.now(), {"photos": "Taken"}))
 
     assert problem(db) == (

@@ -20,8 +20,8 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.credentials import MAX_SIGN_IN_FAILURES
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
-from desk_app.store import audit, base, migrations
-from desk_app.store.accounts import SignInRefused
+from desk_app.domain.refusals import SignInRefused
+from desk_app.store import audit, context, migrations
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
@@ -52,11 +52,15 @@ class Clinic:
 def clinic(db: Database, desk: Desk, admin: Staff, nurse: Staff, clinician: Staff) -> Clinic:
     """The smallest clinic every attack needs: staff, a patient with a session started, a print, a
     laser and a clinic detail changed, each written by the app."""
-    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
-    session = desk.start_session(zoe.id, nurse.id)
-    desk.record_print(DocumentKind.SESSION_RECORD, zoe.id, session.id, "paper", 2, nurse.name, nurse.id)
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    session = desk.sessions.start_session(zoe.id, nurse.id)
+    desk.clinic.record_print(
+        DocumentKind.SESSION_RECORD, zoe.id, session.id, "paper", 2, nurse.name, nurse.id
+    )
     laser = laser_ready(desk, nurse.id)  # registered, and checked before use
-    desk.update_clinic_details(replace(desk.clinic_details(), name="Azure Laser Clinic, Leeds"), admin.id)
+    desk.clinic.update_clinic_details(
+        replace(desk.clinic.clinic_details(), name="Azure Laser Clinic, Leeds"), admin.id
+    )
     assert verify_audit(db).ok
     return Clinic(db, desk, admin, nurse, clinician, zoe.id, session.id, laser)
 
@@ -200,7 +204,7 @@ def test_a_row_changed_back_as_it_was_verifies_intact(clinic: Clinic) -> None:
 def test_a_change_through_the_app_after_one_outside_it_does_not_hide_it(clinic: Clinic) -> None:
     """The app seals only the rows an action wrote: an edit of another row stays found."""
     run_sql(clinic.db, "UPDATE staff SET role = 'clinician' WHERE id = ?", (clinic.nurse.id,))
-    clinic.desk.rename_staff(clinic.clinician.id, "Dr Clive Doctor-Smith", "CS", clinic.admin.id)
+    clinic.desk.accounts.rename_staff(clinic.clinician.id, "Dr Clive Doctor-Smith", "CS", clinic.admin.id)
     assert verify_audit(clinic.db).problem == changed(clinic, "staff", clinic.nurse.id)
 
 
@@ -223,18 +227,18 @@ def test_account_actions_and_failed_tries_seal_what_they_write(clinic: Clinic) -
     desk, nurse, admin = clinic.desk, clinic.nurse, clinic.admin
     for _ in range(MAX_SIGN_IN_FAILURES):
         with pytest.raises(SignInRefused):
-            desk.sign_in(nurse.id, PASSWORD + " (wrong)")
-    desk.unlock_account(nurse.id, admin.id)
+            desk.accounts.sign_in(nurse.id, PASSWORD + " (wrong)")
+    desk.accounts.unlock_account(nurse.id, admin.id)
     with pytest.raises(SignInRefused):
-        desk.confirm_pin(nurse.id, PIN[::-1], "switch")
-    desk.confirm_pin(nurse.id, PIN, "switch")
-    desk.sign_in(nurse.id, PASSWORD)
-    desk.unlock_from_terminal(nurse.initials, "kate")
-    desk.set_credentials(nurse.id, PASSWORD, PIN, admin.id)
-    desk.update_staff(clinic.clinician.id, "clinician", False, admin.id)
-    desk.withdraw_laser_authorisation(nurse.id, "Left the laser rota", admin.id)
-    desk.retire_device(clinic.device_id, "Sent back", admin.id)
-    desk.set_archived(clinic.patient_id, True, nurse.id)
+        desk.accounts.confirm_pin(nurse.id, PIN[::-1], "switch")
+    desk.accounts.confirm_pin(nurse.id, PIN, "switch")
+    desk.accounts.sign_in(nurse.id, PASSWORD)
+    desk.accounts.unlock_from_terminal(nurse.initials, "kate")
+    desk.accounts.set_credentials(nurse.id, PASSWORD, PIN, admin.id)
+    desk.accounts.update_staff(clinic.clinician.id, "clinician", False, admin.id)
+    desk.operators.withdraw_laser_authorisation(nurse.id, "Left the laser rota", admin.id)
+    desk.devices.retire_device(clinic.device_id, "Sent back", admin.id)
+    desk.patients.set_archived(clinic.patient_id, True, nurse.id)
     report = verify_audit(clinic.db)
     assert report.ok, report.problem
 
@@ -251,7 +255,7 @@ def _written_by_an_app_without_seals(monkeypatch: pytest.MonkeyPatch) -> None:
     def unsealed(*args: object, **kwargs: object) -> str:
         return write(*args[:7], **{k: v for k, v in kwargs.items() if k != "sealed"})  # type: ignore[arg-type]
 
-    monkeypatch.setattr(base, "write_audit", unsealed)
+    monkeypatch.setattr(context, "write_audit", unsealed)
     monkeypatch.setattr(audit, "first_row_seals", list)
 
 
@@ -266,9 +270,11 @@ def test_an_older_database_is_sealed_at_the_upgrade_then_a_change_outside_the_ap
         desk = Desk(old, procedure, clock, FAST_HASHER)
         admin = administrator(desk)
         nurse = add_member(desk, "Ann Nurse", "AN", "nurse", laser_operator=False)
-        zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
-        desk.start_session(zoe.id, nurse.id)
-        desk.update_clinic_details(replace(desk.clinic_details(), name="Azure Laser Clinic, Leeds"), admin.id)
+        zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+        desk.sessions.start_session(zoe.id, nurse.id)
+        desk.clinic.update_clinic_details(
+            replace(desk.clinic.clinic_details(), name="Azure Laser Clinic, Leeds"), admin.id
+        )
         assert "sealed" not in "".join(run_sql(old, "SELECT detail FROM audit_log").fetchall()[-1])
         old.close()
 
@@ -307,7 +313,7 @@ def test_a_backup_from_before_seals_and_ids_restored_then_upgraded_verifies_inta
         old = open_database(str(backup))
         desk = Desk(old, procedure, clock, FAST_HASHER)
         nurse = add_member(desk, "Ann Nurse", "AN", "nurse", laser_operator=False)
-        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+        desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
         run_sql(old, "DELETE FROM clinic_setting WHERE key = 'database id'")  # as before ids
         old.close()
     live = tmp_path / "live.sqlite3"
@@ -369,7 +375,7 @@ def test_an_upgrades_seals_appended_after_its_run_cannot_vouch_for_a_change(
     """An upgrade seals in one run of rows: a later row of the same upgrade is a forgery."""
     _upgrade_seals(clinic, clock, SEALED_SCHEMA)
     assert verify_audit(clinic.db).ok
-    clinic.desk.register_patient("Yann", "Other", "1991-05-02", "AZ-0002", clinic.nurse.id)
+    clinic.desk.patients.register_patient("Yann", "Other", "1991-05-02", "AZ-0002", clinic.nurse.id)
 
     staff_renamed(clinic)
     forged = _upgrade_seals(clinic, clock, SEALED_SCHEMA)

@@ -28,14 +28,15 @@ from desk_app.domain.alerts import AlertKind
 from desk_app.domain.clinic import DocumentKind, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
+from desk_app.domain.integrity import AuditReport
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure
+from desk_app.domain.refusals import PossibleDuplicate, SessionAlreadyInProgress
 from desk_app.domain.session import EventKind
 from desk_app.store import audit, migrations
-from desk_app.store.audit import GENESIS, AuditReport, chain_hash, stored_time_text, utc_text, verify_audit
+from desk_app.store.audit import GENESIS, chain_hash, stored_time_text, utc_text, verify_audit
 from desk_app.store.database import open_database
-from desk_app.store.desk import Desk, SessionAlreadyInProgress
-from desk_app.store.patients import PossibleDuplicate
+from desk_app.store.desk import Desk
 from desk_app.store.seals import SealBook
 from tests.support.lasers import laser_ready, passed_answers, register_test_laser, with_test_laser
 from tests.support.people import PIN
@@ -119,7 +120,7 @@ class World:
     zoe: Patient
 
     def start(self) -> int:
-        return self.desk.start_session(self.zoe.id, self.nurse.id).id
+        return self.desk.sessions.start_session(self.zoe.id, self.nurse.id).id
 
     def event(
         self,
@@ -146,7 +147,7 @@ class World:
 
 @pytest.fixture
 def zoe(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
 
 
 @pytest.fixture
@@ -187,7 +188,7 @@ Case = Callable[[World], Callable[[], Expected]]
 
 def start_session(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
-        session = w.desk.start_session(w.zoe.id, w.nurse.id)
+        session = w.desk.sessions.start_session(w.zoe.id, w.nurse.id)
         detail = {"patient": w.zoe.id, "number": 1, "procedure": w.procedure.version}
         return Expected("session started", w.nurse.id, "session", session.id, detail)
 
@@ -198,7 +199,7 @@ def tick(w: World) -> Callable[[], Expected]:
     session_id = w.start()
 
     def act() -> Expected:
-        record = w.desk.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id)
+        record = w.desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id)
         event = record.events[-1]
         detail = w.event(session_id, "tick", w.nurse, "identity", SIGN_IN["identity"])
         return Expected("tick", w.nurse.id, "session_event", event.id, detail)
@@ -215,7 +216,7 @@ def tick_of_a_laser_pass(w: World) -> Callable[[], Expected]:
     values = with_test_laser(w.desk, LASER["fractional_pass"])
 
     def act() -> Expected:
-        record = w.desk.tick(session_id, "fractional_pass", values, w.nurse.id)
+        record = w.desk.sessions.tick(session_id, "fractional_pass", values, w.nurse.id)
         event = record.events[-1]
         # The values as checked and stored (the device's snapshot, numbers as the store keeps them),
         # copied whole into the row.
@@ -228,11 +229,11 @@ def tick_of_a_laser_pass(w: World) -> Callable[[], Expected]:
 
 def correct(w: World) -> Callable[[], Expected]:
     session_id = w.start()
-    tick_id = w.desk.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id).events[-1].id
+    tick_id = w.desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id).events[-1].id
 
     def act() -> Expected:
         reason = "Patient gave a nickname; re-check"
-        record = w.desk.correct(session_id, "identity", reason, w.nurse.id)
+        record = w.desk.sessions.correct(session_id, "identity", reason, w.nurse.id)
         detail = w.event(session_id, "correction", w.nurse, "identity", text=reason, corrects=tick_id)
         return Expected("correction", w.nurse.id, "session_event", record.events[-1].id, detail)
 
@@ -241,11 +242,13 @@ def correct(w: World) -> Callable[[], Expected]:
 
 def override(w: World) -> Callable[[], Expected]:
     session_id = w.start()
-    w.desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, w.nurse.id)  # flagged: needs a clinician
+    w.desk.sessions.tick(
+        session_id, "skin_type", {"fitzpatrick": "V"}, w.nurse.id
+    )  # flagged: needs a clinician
 
     def act() -> Expected:
         reason = "Test patch fine last month"
-        record = w.desk.override(session_id, "skin_type", reason, w.clinician.id, w.nurse.id, PIN)
+        record = w.desk.sessions.override(session_id, "skin_type", reason, w.clinician.id, w.nurse.id, PIN)
         values = {"entered_by_id": w.nurse.id, "entered_by": w.nurse.name}
         detail = w.event(session_id, "override", w.clinician, "skin_type", values, reason)
         return Expected("override", w.clinician.id, "session_event", record.events[-1].id, detail)
@@ -258,7 +261,7 @@ def add_note(w: World) -> Callable[[], Expected]:
 
     def act() -> Expected:
         text = "Patient anxious; talked through the steps\nSecond line"
-        record = w.desk.add_note(session_id, "consent", text, w.nurse.id)
+        record = w.desk.sessions.add_note(session_id, "consent", text, w.nurse.id)
         detail = w.event(session_id, "note", w.nurse, "consent", text=text)
         return Expected("note", w.nurse.id, "session_event", record.events[-1].id, detail)
 
@@ -273,7 +276,7 @@ def acknowledge_alert(w: World) -> Callable[[], Expected]:
     w.clock.advance(minutes=61)  # the 'ready' alert is due
 
     def act() -> Expected:
-        record = w.desk.acknowledge_alert(session_id, AlertKind.READY, w.clinician.id)
+        record = w.desk.sessions.acknowledge_alert(session_id, AlertKind.READY, w.clinician.id)
         values = {"gel_applied_event": gel_id}
         detail = w.event(session_id, "alert acknowledged", w.clinician, None, values, "ready")
         return Expected("alert acknowledged", w.clinician.id, "session_event", record.events[-1].id, detail)
@@ -285,7 +288,7 @@ def take_over(w: World) -> Callable[[], Expected]:
     session_id = w.start()
 
     def act() -> Expected:
-        record = w.desk.take_over(session_id, w.clinician.id)
+        record = w.desk.sessions.take_over(session_id, w.clinician.id)
         detail = w.event(session_id, "handover", w.clinician)
         return Expected("handover", w.clinician.id, "session_event", record.events[-1].id, detail)
 
@@ -297,7 +300,7 @@ def amend(w: World) -> Callable[[], Expected]:
 
     def act() -> Expected:
         text, reason = "Some swelling by the evening", "Patient phoned"
-        record = w.desk.amend(session_id, "skin_response", text, reason, w.clinician.id)
+        record = w.desk.sessions.amend(session_id, "skin_response", text, reason, w.clinician.id)
         values = {"reason": reason}
         detail = w.event(session_id, "amendment", w.clinician, "skin_response", values, text)
         return Expected("amendment", w.clinician.id, "session_event", record.events[-1].id, detail)
@@ -310,7 +313,7 @@ def record_follow_up(w: World) -> Callable[[], Expected]:
 
     def act() -> Expected:
         values = {"contact": "Spoke to the patient", "complication": "No"}
-        record = w.desk.record_follow_up(session_id, values, w.nurse.id)
+        record = w.desk.sessions.record_follow_up(session_id, values, w.nurse.id)
         detail = w.event(session_id, "follow-up", w.nurse, None, values)
         return Expected("follow-up", w.nurse.id, "session_event", record.events[-1].id, detail)
 
@@ -323,7 +326,7 @@ def abort(w: World) -> Callable[[], Expected]:
 
     def act() -> Expected:
         reason = "Patient felt faint"
-        record = w.desk.abort(session_id, reason, w.nurse.id, gel_removed=True)
+        record = w.desk.sessions.abort(session_id, reason, w.nurse.id, gel_removed=True)
         detail = w.event(session_id, "abort", w.nurse, None, {"gel_removed": True}, reason)
         return Expected("abort", w.nurse.id, "session_event", record.events[-1].id, detail)
 
@@ -332,7 +335,7 @@ def abort(w: World) -> Callable[[], Expected]:
 
 def register_patient(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
-        patient = w.desk.register_patient("Ann", "Smith", "1975-06-30", "az-0002", w.nurse.id)
+        patient = w.desk.patients.register_patient("Ann", "Smith", "1975-06-30", "az-0002", w.nurse.id)
         detail = {"name": "Ann Smith", "born": "1975-06-30", "number": "AZ-0002"}
         return Expected("patient registered", w.nurse.id, "patient", patient.id, detail)
 
@@ -341,7 +344,9 @@ def register_patient(w: World) -> Callable[[], Expected]:
 
 def update_patient(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
-        w.desk.update_patient(w.zoe.id, {"phone": "07700 900123", "family_name": "Brien"}, w.clinician.id)
+        w.desk.patients.update_patient(
+            w.zoe.id, {"phone": "07700 900123", "family_name": "Brien"}, w.clinician.id
+        )
         changes = [["family_name", "O'Brien", "Brien"], ["phone", "", "07700 900123"]]
         return Expected("patient changed", w.clinician.id, "patient", w.zoe.id, {"changes": changes})
 
@@ -350,7 +355,7 @@ def update_patient(w: World) -> Callable[[], Expected]:
 
 def set_archived(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
-        w.desk.set_archived(w.zoe.id, True, w.nurse.id)
+        w.desk.patients.set_archived(w.zoe.id, True, w.nurse.id)
         changes = [["archived", "no", "yes"]]
         return Expected("patient changed", w.nurse.id, "patient", w.zoe.id, {"changes": changes})
 
@@ -360,7 +365,7 @@ def set_archived(w: World) -> Callable[[], Expected]:
 def update_clinic_details(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
         details = checked_clinic_details("Azure Medical", "1 High St, Leeds", "Call 0113 496 0000", "Letter")
-        w.desk.update_clinic_details(details, w.manager.id)
+        w.desk.clinic.update_clinic_details(details, w.manager.id)
         changes = [
             ["address", "", "1 High St, Leeds"],
             ["contact_line", "", "Call 0113 496 0000"],
@@ -379,7 +384,7 @@ def record_print(w: World) -> Callable[[], Expected]:
     session_id = signed_out_session(w.desk, w.clock, w.zoe.id, w.nurse)
 
     def act() -> Expected:
-        w.desk.record_print(
+        w.desk.clinic.record_print(
             DocumentKind.SESSION_RECORD,
             w.zoe.id,
             session_id,
@@ -406,8 +411,8 @@ def record_pre_use_check(w: World) -> Callable[[], Expected]:
 
     def act() -> Expected:
         answers = passed_answers(w.desk, plume_extraction=False)
-        w.desk.record_pre_use_check(device_id, answers, "Extractor not drawing", w.nurse.id)
-        (check,) = w.desk.pre_use_checks(device_id=device_id)
+        w.desk.device_checks.record_pre_use_check(device_id, answers, "Extractor not drawing", w.nurse.id)
+        (check,) = w.desk.device_checks.pre_use_checks(device_id=device_id)
         detail = {
             "device": device_id,
             "device_name": "Fotona SP Dynamis (serial SP-TEST-1)",
@@ -426,7 +431,7 @@ def record_pre_use_check(w: World) -> Callable[[], Expected]:
 def record_export_from_the_terminal(w: World) -> Callable[[], Expected]:
     def act() -> Expected:
         destination = "PDF /tmp/history.pdf"
-        w.desk.record_print(
+        w.desk.clinic.record_print(
             DocumentKind.PATIENT_HISTORY, w.zoe.id, None, destination, 3, "mo (terminal)", None
         )
         detail = {
@@ -509,7 +514,9 @@ def test_a_session_events_row_holds_exactly_what_the_event_row_holds(
     world: World, desk: Desk, db: Database
 ) -> None:
     session_id = world.start()
-    record = desk.tick(session_id, "medication_history", SIGN_IN["medication_history"], world.nurse.id)
+    record = desk.sessions.tick(
+        session_id, "medication_history", SIGN_IN["medication_history"], world.nurse.id
+    )
     event_id = record.events[-1].id
     stored = run_sql(
         db,
@@ -539,7 +546,7 @@ def test_a_whole_session_writes_one_row_per_event_and_one_for_its_start(
     mark = last_id(db)
     session_id = signed_out_session(desk, clock, world.zoe.id, nurse)
     rows = audit_rows(db, after=mark)
-    events = desk.session(session_id).events
+    events = desk.sessions.session(session_id).events
     # The signature's PIN is checked (and audited) just before the sign-out's own row.
     ticks = ["tick"] * (len(events) - 1)  # after the course as it stood at the start
     assert [row.action for row in rows] == ["session started", "course", *ticks[:-1], "PIN accepted", "tick"]
@@ -557,7 +564,7 @@ RefusedCase = Callable[[World], tuple[Callable[[], object], type[Exception], str
 def _refused_tick_bad_value(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
     return (
-        lambda: w.desk.tick(session_id, "skin_type", {"fitzpatrick": "IX"}, w.nurse.id),
+        lambda: w.desk.sessions.tick(session_id, "skin_type", {"fitzpatrick": "IX"}, w.nurse.id),
         ValidationError,
         "choose one of",
     )
@@ -565,25 +572,41 @@ def _refused_tick_bad_value(w: World) -> tuple[Callable[[], object], type[Except
 
 def _refused_second_tick(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
-    w.desk.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id)
+    w.desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id)
     values = {"second_identifier": "Clinic number"}
-    return lambda: w.desk.tick(session_id, "identity", values, w.nurse.id), ActionRefused, "already done"
+    return (
+        lambda: w.desk.sessions.tick(session_id, "identity", values, w.nurse.id),
+        ActionRefused,
+        "already done",
+    )
 
 
 def _refused_tick_by_unknown_staff(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
-    return lambda: w.desk.tick(session_id, "identity", SIGN_IN["identity"], 4242), ActionRefused, "not known"
+    return (
+        lambda: w.desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], 4242),
+        ActionRefused,
+        "not known",
+    )
 
 
 def _refused_correction_without_reason(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
-    w.desk.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id)
-    return lambda: w.desk.correct(session_id, "identity", "   ", w.nurse.id), ValidationError, "fill this in"
+    w.desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], w.nurse.id)
+    return (
+        lambda: w.desk.sessions.correct(session_id, "identity", "   ", w.nurse.id),
+        ValidationError,
+        "fill this in",
+    )
 
 
 def _refused_note_blank(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
-    return lambda: w.desk.add_note(session_id, None, " \n ", w.nurse.id), ValidationError, "fill this in"
+    return (
+        lambda: w.desk.sessions.add_note(session_id, None, " \n ", w.nurse.id),
+        ValidationError,
+        "fill this in",
+    )
 
 
 def _refused_early_alert(w: World) -> tuple[Callable[[], object], type[Exception], str]:
@@ -591,7 +614,7 @@ def _refused_early_alert(w: World) -> tuple[Callable[[], object], type[Exception
     tick_all(w.desk, session_id, {**SIGN_IN, **ANAESTHETIC}, w.nurse.id)
     w.clock.advance(minutes=59)
     return (
-        lambda: w.desk.acknowledge_alert(session_id, AlertKind.READY, w.nurse.id),
+        lambda: w.desk.sessions.acknowledge_alert(session_id, AlertKind.READY, w.nurse.id),
         ActionRefused,
         "no 'ready' alert",
     )
@@ -599,13 +622,13 @@ def _refused_early_alert(w: World) -> tuple[Callable[[], object], type[Exception
 
 def _refused_take_over_by_holder(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
-    return lambda: w.desk.take_over(session_id, w.nurse.id), ActionRefused, "already have"
+    return lambda: w.desk.sessions.take_over(session_id, w.nurse.id), ActionRefused, "already have"
 
 
 def _refused_amend_open_session(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
     return (
-        lambda: w.desk.amend(session_id, None, "Text", "Reason", w.nurse.id),
+        lambda: w.desk.sessions.amend(session_id, None, "Text", "Reason", w.nurse.id),
         ActionRefused,
         "still open",
     )
@@ -614,17 +637,25 @@ def _refused_amend_open_session(w: World) -> tuple[Callable[[], object], type[Ex
 def _refused_abort_with_gel_on(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     session_id = w.start()
     tick_all(w.desk, session_id, {**SIGN_IN, **ANAESTHETIC}, w.nurse.id)
-    return lambda: w.desk.abort(session_id, "Patient left", w.nurse.id), ActionRefused, "gel is still on"
+    return (
+        lambda: w.desk.sessions.abort(session_id, "Patient left", w.nurse.id),
+        ActionRefused,
+        "gel is still on",
+    )
 
 
 def _refused_second_session(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     w.start()
-    return lambda: w.desk.start_session(w.zoe.id, w.nurse.id), SessionAlreadyInProgress, "in progress"
+    return (
+        lambda: w.desk.sessions.start_session(w.zoe.id, w.nurse.id),
+        SessionAlreadyInProgress,
+        "in progress",
+    )
 
 
 def _refused_register_blank_name(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     return (
-        lambda: w.desk.register_patient("   ", "Smith", "1975-06-30", "AZ-0002", w.nurse.id),
+        lambda: w.desk.patients.register_patient("   ", "Smith", "1975-06-30", "AZ-0002", w.nurse.id),
         ValidationError,
         "fill this in",
     )
@@ -632,7 +663,7 @@ def _refused_register_blank_name(w: World) -> tuple[Callable[[], object], type[E
 
 def _refused_register_number_in_use(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     return (
-        lambda: w.desk.register_patient("Ann", "Smith", "1975-06-30", "az-0001", w.nurse.id),
+        lambda: w.desk.patients.register_patient("Ann", "Smith", "1975-06-30", "az-0001", w.nurse.id),
         ValidationError,
         "already in use",
     )
@@ -640,7 +671,7 @@ def _refused_register_number_in_use(w: World) -> tuple[Callable[[], object], typ
 
 def _refused_register_twin(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     return (
-        lambda: w.desk.register_patient("ZOE", "OBRIEN", "1990-02-03", "AZ-0099", w.nurse.id),
+        lambda: w.desk.patients.register_patient("ZOE", "OBRIEN", "1990-02-03", "AZ-0099", w.nurse.id),
         PossibleDuplicate,
         "AZ-0001",
     )
@@ -648,21 +679,25 @@ def _refused_register_twin(w: World) -> tuple[Callable[[], object], type[Excepti
 
 def _refused_update_nothing_changed(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     return (
-        lambda: w.desk.update_patient(w.zoe.id, {"family_name": "O'Brien"}, w.nurse.id),
+        lambda: w.desk.patients.update_patient(w.zoe.id, {"family_name": "O'Brien"}, w.nurse.id),
         ValidationError,
         "Nothing was changed",
     )
 
 
 def _refused_archive_twice(w: World) -> tuple[Callable[[], object], type[Exception], str]:
-    w.desk.set_archived(w.zoe.id, True, w.nurse.id)
-    return lambda: w.desk.set_archived(w.zoe.id, True, w.nurse.id), ValidationError, "Nothing was changed"
+    w.desk.patients.set_archived(w.zoe.id, True, w.nurse.id)
+    return (
+        lambda: w.desk.patients.set_archived(w.zoe.id, True, w.nurse.id),
+        ValidationError,
+        "Nothing was changed",
+    )
 
 
 def _refused_clinic_unchanged(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     details = checked_clinic_details("Azure Medical", "", "", "A4")  # the defaults
     return (
-        lambda: w.desk.update_clinic_details(details, w.manager.id),
+        lambda: w.desk.clinic.update_clinic_details(details, w.manager.id),
         ValidationError,
         "Nothing was changed",
     )
@@ -670,7 +705,9 @@ def _refused_clinic_unchanged(w: World) -> tuple[Callable[[], object], type[Exce
 
 def _refused_print_by_unknown_staff(w: World) -> tuple[Callable[[], object], type[Exception], str]:
     return (
-        lambda: w.desk.record_print(DocumentKind.PATIENT_HISTORY, w.zoe.id, None, "Printer", 1, "X", 4242),
+        lambda: w.desk.clinic.record_print(
+            DocumentKind.PATIENT_HISTORY, w.zoe.id, None, "Printer", 1, "X", 4242
+        ),
         ActionRefused,
         "not known",
     )
@@ -713,7 +750,7 @@ def test_a_refused_action_writes_no_audit_row(world: World, case: RefusedCase) -
     assert audit_rows(world.db) == before
     assert verify_audit(world.db).ok
     # The next action's row follows straight on: the refused one left no gap and no dangling link.
-    world.desk.register_patient("Next", "Patient", "1980-01-01", "AZ-0500", world.nurse.id)
+    world.desk.patients.register_patient("Next", "Patient", "1980-01-01", "AZ-0500", world.nurse.id)
     (row,) = audit_rows(world.db, after=before[-1].id)
     assert (row.id, row.prev_hash, row.action) == (before[-1].id + 1, before[-1].hash, "patient registered")
 
@@ -727,9 +764,9 @@ def test_an_action_whose_later_write_fails_leaves_no_audit_row(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(desk, "_index_words", broken)
+    monkeypatch.setattr(desk.patients, "_index_words", broken)
     with pytest.raises(DomainError, match="Nothing was changed"):
-        desk.update_patient(world.zoe.id, {"phone": "07700 900123"}, world.nurse.id)
+        desk.patients.update_patient(world.zoe.id, {"phone": "07700 900123"}, world.nurse.id)
     assert audit_rows(db) == before
     assert count(db, "patient_change") == 0
 
@@ -742,25 +779,27 @@ def _realistic_run(world: World) -> None:
     clinic details, a print and an export."""
     desk, clock, nurse, clinician = world.desk, world.clock, world.nurse, world.clinician
     signed_out = signed_out_session(desk, clock, world.zoe.id, nurse)
-    desk.amend(signed_out, None, "Patient phoned: no blistering", "Follow-up call", clinician.id)
-    desk.record_print(
+    desk.sessions.amend(signed_out, None, "Patient phoned: no blistering", "Follow-up call", clinician.id)
+    desk.clinic.record_print(
         DocumentKind.SESSION_RECORD, world.zoe.id, signed_out, "Printer", 2, nurse.name, nurse.id
     )
-    ann = desk.register_patient("Ann", "Smith", "1975-06-30", "AZ-0002", nurse.id)
-    running = desk.start_session(ann.id, nurse.id).id
-    desk.tick(running, "skin_type", {"fitzpatrick": "V"}, nurse.id)
-    desk.override(running, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
-    desk.tick(running, "identity", SIGN_IN["identity"], nurse.id)
-    desk.correct(running, "identity", "Wrong identifier read out", nurse.id)
-    desk.add_note(running, None, "Patient asked about downtime", nurse.id)
-    desk.take_over(running, clinician.id)
+    ann = desk.patients.register_patient("Ann", "Smith", "1975-06-30", "AZ-0002", nurse.id)
+    running = desk.sessions.start_session(ann.id, nurse.id).id
+    desk.sessions.tick(running, "skin_type", {"fitzpatrick": "V"}, nurse.id)
+    desk.sessions.override(running, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
+    desk.sessions.tick(running, "identity", SIGN_IN["identity"], nurse.id)
+    desk.sessions.correct(running, "identity", "Wrong identifier read out", nurse.id)
+    desk.sessions.add_note(running, None, "Patient asked about downtime", nurse.id)
+    desk.sessions.take_over(running, clinician.id)
     clock.advance(minutes=5)
-    desk.abort(running, "Laser fault", clinician.id)
-    desk.update_patient(ann.id, {"email": "ann@example.org"}, nurse.id)
-    desk.set_archived(ann.id, True, clinician.id)
+    desk.sessions.abort(running, "Laser fault", clinician.id)
+    desk.patients.update_patient(ann.id, {"email": "ann@example.org"}, nurse.id)
+    desk.patients.set_archived(ann.id, True, clinician.id)
     details = checked_clinic_details("Azure Medical", "", "Call us", "A4")
-    desk.update_clinic_details(details, world.manager.id)
-    desk.record_print(DocumentKind.PATIENT_HISTORY, world.zoe.id, None, "PDF /tmp/h.pdf", 3, "mo", None)
+    desk.clinic.update_clinic_details(details, world.manager.id)
+    desk.clinic.record_print(
+        DocumentKind.PATIENT_HISTORY, world.zoe.id, None, "PDF /tmp/h.pdf", 3, "mo", None
+    )
 
 
 def test_times_are_utc_iso_text_whatever_zone_the_clock_speaks(
@@ -778,10 +817,11 @@ def test_times_are_utc_iso_text_whatever_zone_the_clock_speaks(
     session_id = world.start()
     mark = last_id(db)
     # British Summer Time (UTC+1) with microseconds, then India (UTC+5:30).
-    desk.clock = ZonedClock(datetime(2027, 7, 1, 10, 30, 15, 123456, tzinfo=ZoneInfo("Europe/London")))
-    desk.tick(session_id, "identity", SIGN_IN["identity"], world.nurse.id)
-    desk.clock = ZonedClock(datetime(2027, 7, 1, 15, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))))
-    desk.tick(session_id, "consent", SIGN_IN["consent"], world.nurse.id)
+    zoned = ZonedClock(datetime(2027, 7, 1, 10, 30, 15, 123456, tzinfo=ZoneInfo("Europe/London")))
+    zoned_desk = Desk(db, desk.procedure, zoned, desk.hasher, desk.permissions)
+    zoned_desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], world.nurse.id)
+    zoned.instant = datetime(2027, 7, 1, 15, 0, tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    zoned_desk.sessions.tick(session_id, "consent", SIGN_IN["consent"], world.nurse.id)
 
     first, second = audit_rows(db, after=mark)
     assert first.at == "2027-07-01T09:30:15.123456+00:00"
@@ -1114,8 +1154,8 @@ def test_verify_finds_a_session_event_edited_in_the_file(world: World, db: Datab
     _realistic_run(world)
     session_id = world.start()
     # The last event: a flagged skin type ticked by the nurse (so the staff edit names someone else).
-    desk.tick(session_id, "identity", SIGN_IN["identity"], world.nurse.id)
-    event_id = desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, world.nurse.id).events[-1].id
+    desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], world.nurse.id)
+    event_id = desk.sessions.tick(session_id, "skin_type", {"fitzpatrick": "V"}, world.nurse.id).events[-1].id
     rows_before = audit_rows(db)
     drop_triggers(db, "session_event")
     for name, statement in EVENT_EDITS.items():
@@ -1136,8 +1176,10 @@ def test_verify_finds_a_session_event_edited_in_the_file(world: World, db: Datab
 def test_an_events_check_beside_the_walk_that_crashes_is_done_again_and_finds_an_edited_event(
     desk: Desk, db: Database, nurse: Staff, zoe: Patient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    session = desk.start_session(zoe.id, nurse.id)
-    event_id = desk.add_note(session.id, None, "Patient asked about aftercare", nurse.id).events[-1].id
+    session = desk.sessions.start_session(zoe.id, nurse.id)
+    event_id = (
+        desk.sessions.add_note(session.id, None, "Patient asked about aftercare", nurse.id).events[-1].id
+    )
     drop_triggers(db, "session_event")
     run_sql(db, "UPDATE session_event SET text = 'Patch test done' WHERE id = ?", (event_id,))
     events_problem = audit._events_problem
@@ -1185,7 +1227,7 @@ def test_verify_finds_a_session_event_with_no_audit_row(world: World, db: Databa
         (session_id, world.nurse.id, values_text(SIGN_IN["identity"])),
     )
     event_id = cursor.fetchone()[0]
-    assert desk.session(session_id).events[-1].id == event_id  # the record would show it
+    assert desk.sessions.session(session_id).events[-1].id == event_id  # the record would show it
     report = verify_audit(db)
     assert report.problem == f"session event {event_id} has no audit row"
 
@@ -1193,8 +1235,8 @@ def test_verify_finds_a_session_event_with_no_audit_row(world: World, db: Databa
 def test_verify_finds_a_session_event_deleted_from_the_file(world: World, db: Database, desk: Desk) -> None:
     _realistic_run(world)
     session_id = world.start()
-    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, world.nurse.id)
-    override = desk.override(
+    desk.sessions.tick(session_id, "skin_type", {"fitzpatrick": "V"}, world.nurse.id)
+    override = desk.sessions.override(
         session_id, "skin_type", "Test patch fine", world.clinician.id, world.nurse.id, PIN
     )
     event_id = override.events[-1].id
@@ -1415,7 +1457,7 @@ def test_migration_5_enters_every_existing_session_event_in_the_trail(
         # The trail goes on from there: a new event chains onto the migrated rows.
         desk = Desk(db, procedure, clock)
         clock.set(datetime(2025, 7, 1, 9, 10, tzinfo=UTC))
-        record = desk.tick(session, "consent", SIGN_IN["consent"], nurse)
+        record = desk.sessions.tick(session, "consent", SIGN_IN["consent"], nurse)
         newest = audit_rows(db)[-1]
         assert (newest.action, newest.subject_id, newest.prev_hash) == (
             "tick",

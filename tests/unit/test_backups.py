@@ -167,9 +167,9 @@ def newer_schema(path: Path) -> None:
 def clinic(desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff, clinician: Staff) -> list[Patient]:
     """Three patients, one of them with a whole signed-out session."""
     patients = [
-        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id),
-        desk.register_patient("Ann", "Smith", "1975-06-30", "AZ-0002", nurse.id),
-        desk.register_patient("Raj", "Patel", "1988-12-01", "AZ-0003", nurse.id),
+        desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id),
+        desk.patients.register_patient("Ann", "Smith", "1975-06-30", "AZ-0002", nurse.id),
+        desk.patients.register_patient("Raj", "Patel", "1988-12-01", "AZ-0003", nurse.id),
     ]
     signed_out_session(desk, clock, patients[0].id, nurse)
     return patients
@@ -424,7 +424,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_database_it_replaced(
     procedure: Procedure,
     clock: ManualClock,
 ) -> None:
-    desk.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)  # after the backup
+    desk.patients.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)  # after the backup
     replaced = all_rows(db_path)
     db.close()
 
@@ -440,11 +440,11 @@ def test_restore_puts_the_backup_back_and_keeps_the_database_it_replaced(
     reopened = open_database(str(db_path), create=False)
     try:
         back = Desk(reopened, procedure, clock, FAST_HASHER)
-        zoe = back.patient_by_clinic_number("AZ-0001")
+        zoe = back.patients.patient_by_clinic_number("AZ-0001")
         assert zoe.family_name == "O'Brien"
-        assert len(back.patient_history(zoe.id).sessions) == 1
+        assert len(back.sessions.patient_history(zoe.id).sessions) == 1
         with pytest.raises(ActionRefused):
-            back.patient_by_clinic_number("AZ-0099")
+            back.patients.patient_by_clinic_number("AZ-0099")
     finally:
         reopened.close()
         database_proxy.initialize(db)
@@ -512,7 +512,7 @@ def test_restore_replaces_a_live_database_whose_first_page_is_destroyed(
 def test_two_restores_in_the_same_second_keep_both_replaced_databases(
     db: Database, db_path: Path, desk: Desk, nurse: Staff, taken: Path
 ) -> None:
-    desk.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)
+    desk.patients.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)
     original = all_rows(db_path)
     db.close()
     moment = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
@@ -642,7 +642,7 @@ def test_cli_restore_round_trip(
     (backup,) = folder.glob("*.sqlite3")
     database_proxy.initialize(db)
     clock.set(datetime.now(UTC))  # the command recorded the backup with the PC's clock
-    desk.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)
+    desk.patients.register_patient("Late", "Arrival", "2000-01-01", "AZ-0099", nurse.id)
     replaced = all_rows(db_path)
     db.close()
     capsys.readouterr()
@@ -713,7 +713,7 @@ def test_the_keeper_backs_up_once_a_day_and_at_exit(
 def test_the_keeper_finds_the_folder_in_the_clinic_details(
     db_path: Path, desk: Desk, admin: Staff, clock: ManualClock, tmp_path: Path
 ) -> None:
-    keeper = BackupKeeper(db_path, desk.backup_folder, clock)
+    keeper = BackupKeeper(db_path, desk.database.backup_folder, clock)
     keeper.tick()
     keeper.wait()
     assert keeper.problem is None
@@ -722,7 +722,9 @@ def test_the_keeper_finds_the_folder_in_the_clinic_details(
 
     chosen = tmp_path / "usb disk"
     chosen.mkdir()
-    desk.update_clinic_details(replace(desk.clinic_details(), backup_folder=str(chosen)), admin.id)
+    desk.clinic.update_clinic_details(
+        replace(desk.clinic.clinic_details(), backup_folder=str(chosen)), admin.id
+    )
     keeper.tick()  # today's backup was made (in the old folder): the next is tomorrow's
     keeper.wait()
     assert backups_in(chosen) == []

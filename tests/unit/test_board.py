@@ -21,13 +21,15 @@ pytestmark = pytest.mark.both_databases
 
 def numbing_session(desk: Desk, nurse: Staff, number: int) -> SessionRecord:
     """A patient whose gel is applied at the clock's current instant."""
-    patient = desk.register_patient("Patient", f"Number {number}", "1990-01-01", f"AZ-{number:05d}", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient(
+        "Patient", f"Number {number}", "1990-01-01", f"AZ-{number:05d}", nurse.id
+    )
+    session = desk.sessions.start_session(patient.id, nurse.id)
     return tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
 
 
 def alert_kinds(desk: Desk, session_id: int, now: datetime) -> list[AlertKind]:
-    record = desk.session(session_id)
+    record = desk.sessions.session(session_id)
     return [alert.kind for alert in due_alerts(record, record.state(now), now)]
 
 
@@ -49,13 +51,13 @@ def test_an_acknowledged_alert_stays_acknowledged_with_who_and_when(
     session = numbing_session(desk, nurse, 1)
     clock.advance(minutes=61)
     with pytest.raises(ActionRefused, match="no 'remove now' alert"):
-        desk.acknowledge_alert(session.id, AlertKind.REMOVE_NOW, nurse.id)
-    record = desk.acknowledge_alert(session.id, AlertKind.READY, clinician.id)
+        desk.sessions.acknowledge_alert(session.id, AlertKind.REMOVE_NOW, nurse.id)
+    record = desk.sessions.acknowledge_alert(session.id, AlertKind.READY, clinician.id)
     event = record.state(clock.now()).alert_acks[AlertKind.READY.value]
     assert (event.staff_name, event.at) == ("Dr Clive Doctor", clock.now())
     assert alert_kinds(desk, session.id, clock.now()) == []
     with pytest.raises(ActionRefused, match="already acknowledged"):
-        desk.acknowledge_alert(session.id, AlertKind.READY, nurse.id)
+        desk.sessions.acknowledge_alert(session.id, AlertKind.READY, nurse.id)
     clock.advance(minutes=30)  # the ready alert never comes back; remove-now is a new alert
     assert alert_kinds(desk, session.id, clock.now()) == [AlertKind.REMOVE_NOW]
 
@@ -71,7 +73,7 @@ def test_the_alert_that_matters_is_due_on_waking_after_the_pc_slept(
 def test_no_gel_alerts_once_the_gel_is_off(desk: Desk, nurse: Staff, clock: ManualClock) -> None:
     session = numbing_session(desk, nurse, 1)
     clock.advance(minutes=62)
-    desk.tick(session.id, "gel_removed", {}, nurse.id)
+    desk.sessions.tick(session.id, "gel_removed", {}, nurse.id)
     assert alert_kinds(desk, session.id, clock.advance(minutes=60)) == []
 
 
@@ -88,11 +90,11 @@ def test_board_orders_by_who_needs_attention_first(desk: Desk, nurse: Staff, clo
     tick_all(desk, in_room.id, TIME_OUT, nurse.id)
     clock.set(start + timedelta(minutes=70))
     waiting_short = numbing_session(desk, nurse, 5)  # gel at 70: ready at 130
-    patient = desk.register_patient("Ann", "Arrival", "1980-05-05", "AZ-00006", nurse.id)
-    preparing = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Ann", "Arrival", "1980-05-05", "AZ-00006", nurse.id)
+    preparing = desk.sessions.start_session(patient.id, nurse.id)
 
     now = start + timedelta(minutes=101)
-    cards = board(desk.sessions_in_progress(), now)
+    cards = board(desk.sessions.sessions_in_progress(), now)
     assert [(card.record.id, card.phase) for card in cards] == [
         (overdue.id, BoardPhase.REMOVE_NOW),
         (ready.id, BoardPhase.READY),
@@ -111,8 +113,8 @@ def test_board_orders_by_who_needs_attention_first(desk: Desk, nurse: Staff, clo
 def test_remove_now_outranks_being_in_the_laser_room(desk: Desk, nurse: Staff, clock: ManualClock) -> None:
     session = numbing_session(desk, nurse, 1)
     clock.advance(minutes=80)
-    desk.tick(session.id, "identity_read_back", {}, nurse.id)
-    [card] = board(desk.sessions_in_progress(), clock.advance(minutes=11))
+    desk.sessions.tick(session.id, "identity_read_back", {}, nurse.id)
+    [card] = board(desk.sessions.sessions_in_progress(), clock.advance(minutes=11))
     assert card.phase is BoardPhase.REMOVE_NOW
 
 
@@ -134,7 +136,7 @@ def test_twelve_countdowns_stay_right_across_midnight_and_clock_changes(
         clock.set(applied + timedelta(minutes=number))
         numbing_session(desk, nurse, number)
     now = applied + timedelta(minutes=45)
-    cards = board(desk.sessions_in_progress(), now)
+    cards = board(desk.sessions.sessions_in_progress(), now)
     assert len(cards) == 12, label
     remaining = sorted(card.gel_remaining for card in cards)
     assert remaining == [timedelta(minutes=15 + number) for number in range(12)], label
@@ -145,7 +147,7 @@ def test_take_over_changes_who_has_the_patient_and_is_recorded(
 ) -> None:
     session = numbing_session(desk, nurse, 1)
     clock.advance(minutes=3)
-    record = desk.take_over(session.id, clinician.id)
+    record = desk.sessions.take_over(session.id, clinician.id)
     assert record.holder.name == "Dr Clive Doctor"
     [handover] = record.state(clock.now()).handovers
     assert (handover.kind, handover.staff_name, handover.at) == (
@@ -155,7 +157,7 @@ def test_take_over_changes_who_has_the_patient_and_is_recorded(
     )
     assert SessionRow.get_by_id(session.id).holder_id == clinician.id
     with pytest.raises(ActionRefused, match="already have this patient"):
-        desk.take_over(session.id, clinician.id)
+        desk.sessions.take_over(session.id, clinician.id)
 
 
 def test_ready_is_never_due_again_once_remove_now_is_acknowledged(
@@ -163,5 +165,5 @@ def test_ready_is_never_due_again_once_remove_now_is_acknowledged(
 ) -> None:
     session = numbing_session(desk, nurse, 1)
     clock.advance(hours=3)  # closed or asleep through both instants
-    desk.acknowledge_alert(session.id, AlertKind.REMOVE_NOW, nurse.id)
+    desk.sessions.acknowledge_alert(session.id, AlertKind.REMOVE_NOW, nurse.id)
     assert alert_kinds(desk, session.id, clock.now()) == []

@@ -58,8 +58,8 @@ def two_desks(db_url: str, desk: Desk, procedure: Procedure, clock: ManualClock)
 
 
 def ready_to_sign_out(desk: Desk, clock: ManualClock, nurse: Staff) -> int:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, session.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
@@ -76,8 +76,8 @@ def test_two_desks_signing_out_one_session_at_once_end_with_one_sign_out_and_a_m
     results = at_the_same_moment(
         db_url,
         [
-            lambda: front.sign_out(session_id, nurse.id, PIN),
-            lambda: laser_room.sign_out(session_id, other_nurse.id, PIN),
+            lambda: front.sessions.sign_out(session_id, nurse.id, PIN),
+            lambda: laser_room.sessions.sign_out(session_id, other_nurse.id, PIN),
         ],
     )
 
@@ -85,11 +85,11 @@ def test_two_desks_signing_out_one_session_at_once_end_with_one_sign_out_and_a_m
     assert len(refused) == 1, results
     assert isinstance(refused[0], ActionRefused)
     assert "signed out" in str(refused[0])
-    events = front.session(session_id).events
+    events = front.sessions.session(session_id).events
     sign_outs = [event for event in events if event.item_id == "operator_sign_out"]
     assert len(sign_outs) == 1
     assert EventRow.select().where(EventRow.item_id == "operator_sign_out").count() == 1
-    assert front.verify_audit().ok
+    assert front.audit.verify_audit().ok
 
 
 def test_two_desks_taking_over_one_patient_at_once_end_with_one_holder_and_a_message(
@@ -97,15 +97,15 @@ def test_two_desks_taking_over_one_patient_at_once_end_with_one_holder_and_a_mes
 ) -> None:
     front, laser_room = two_desks
     kate = add_member(front, "Kate Whitmore", "KW", "nurse")
-    patient = front.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = front.start_session(patient.id, nurse.id)
-    shown_holder = front.session(session.id).holder.id  # both boards show the nurse has the patient
+    patient = front.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = front.sessions.start_session(patient.id, nurse.id)
+    shown_holder = front.sessions.session(session.id).holder.id  # both boards show the nurse has the patient
 
     results = at_the_same_moment(
         db_url,
         [
-            lambda: front.take_over(session.id, kate.id, shown_holder),
-            lambda: laser_room.take_over(session.id, clinician.id, shown_holder),
+            lambda: front.sessions.take_over(session.id, kate.id, shown_holder),
+            lambda: laser_room.sessions.take_over(session.id, clinician.id, shown_holder),
         ],
     )
 
@@ -114,16 +114,16 @@ def test_two_desks_taking_over_one_patient_at_once_end_with_one_holder_and_a_mes
     winner = next(result for result in results if not isinstance(result, Exception)).holder
     assert isinstance(refused[0], ActionRefused)
     assert str(refused[0]) == f"{winner.name} has just taken over this patient. Nothing was changed."
-    record = front.session(session.id)
+    record = front.sessions.session(session.id)
     assert record.holder.id == winner.id
     assert [event.kind for event in record.events].count(EventKind.HANDOVER) == 1
-    assert front.verify_audit().ok
+    assert front.audit.verify_audit().ok
 
 
 def test_a_take_over_from_a_board_that_is_up_to_date_still_hands_over(
     desk: Desk, nurse: Staff, clinician: Staff
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
-    assert desk.take_over(session.id, clinician.id, nurse.id).holder.id == clinician.id
-    assert desk.take_over(session.id, nurse.id, clinician.id).holder.id == nurse.id
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
+    assert desk.sessions.take_over(session.id, clinician.id, nurse.id).holder.id == clinician.id
+    assert desk.sessions.take_over(session.id, nurse.id, clinician.id).holder.id == nurse.id

@@ -42,7 +42,7 @@ def healthy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     desk = Desk(db, load_procedure(resource_path(PROCEDURE_FILE)), clock, FAST_HASHER)
     nurse = add_member(desk, "Ann Nurse", "AN", "nurse")
     for number in range(12):
-        patient = desk.register_patient(
+        patient = desk.patients.register_patient(
             "Zoë", f"O'Brien {number}", "1990-02-03", f"AZ-{number:05d}", nurse.id
         )
         if number < 3:

@@ -72,7 +72,9 @@ def history(demo: tuple[Path, str]) -> list[SessionRecord]:
     database = open_database(str(demo[0]))
     try:
         desk = Desk(database, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
-        return [desk.session(row.id) for row in SessionRow.select(SessionRow.id).order_by(SessionRow.id)]
+        return [
+            desk.sessions.session(row.id) for row in SessionRow.select(SessionRow.id).order_by(SessionRow.id)
+        ]
     finally:
         database.close()
 
@@ -93,7 +95,11 @@ def laser_ticks(history: list[SessionRecord]) -> list[tuple[SessionRecord, Event
 
 def every_check(desk: Desk) -> list[PreUseCheck]:
     """Every pre-use check of every laser, on every day."""
-    return [check for device in desk.devices() for check in desk.pre_use_checks(device_id=device.id)]
+    return [
+        check
+        for device in desk.devices.devices()
+        for check in desk.device_checks.pre_use_checks(device_id=device.id)
+    ]
 
 
 def on_laser(items: dict[str, dict[str, Any]], device_id: int) -> dict[str, dict[str, Any]]:
@@ -114,23 +120,23 @@ def test_summary_names_the_database_and_what_was_made(demo: tuple[Path, str]) ->
 
 
 def test_four_staff_who_sign_in_with_the_demo_credentials(demo_desk: Desk) -> None:
-    staff = demo_desk.list_staff()
+    staff = demo_desk.accounts.list_staff()
     assert len(staff) == 4
     assert len({member.initials for member in staff}) == 4
     assert sorted(member.role.value for member in staff) == ["administrator", "clinician", "nurse", "nurse"]
     for member in staff:  # the README gives these to trainees
-        assert demo_desk.sign_in(member.id, DEMO_PASSWORD) == member
-        assert demo_desk.confirm_pin(member.id, DEMO_PIN, "test") == member
+        assert demo_desk.accounts.sign_in(member.id, DEMO_PASSWORD) == member
+        assert demo_desk.accounts.confirm_pin(member.id, DEMO_PIN, "test") == member
 
 
 def test_the_clinic_details_say_whom_patients_call_so_the_aftercare_sheets_print(demo_desk: Desk) -> None:
-    details = demo_desk.clinic_details()
+    details = demo_desk.clinic.clinic_details()
     assert missing_patient_lines(details) == []
     assert details.address and "999" in details.out_of_hours_line
 
 
 def test_patients_have_realistic_names_ages_and_clinic_numbers(demo_desk: Desk) -> None:
-    patients = demo_desk.search_patients("", limit=1000)
+    patients = demo_desk.patients.search_patients("", limit=1000)
     assert 25 <= len(patients) <= 35
     names = [patient.full_name for patient in patients]
     assert any(not name.isascii() for name in names)
@@ -140,12 +146,12 @@ def test_patients_have_realistic_names_ages_and_clinic_numbers(demo_desk: Desk) 
         assert 19 <= (today - patient.date_of_birth).days // 365.25 <= 60
         assert patient.clinic_number.startswith("AZ-")
     # Found blind to accents, as a nurse would type it.
-    assert [p.full_name for p in demo_desk.search_patients("zoe obrien")] == ["Zoë O'Brien"]
+    assert [p.full_name for p in demo_desk.patients.search_patients("zoe obrien")] == ["Zoë O'Brien"]
 
 
 def test_three_sessions_in_progress_at_their_stages_now(demo_desk: Desk) -> None:
     now = datetime.now(UTC)
-    states = [record.state(now) for record in demo_desk.sessions_in_progress()]
+    states = [record.state(now) for record in demo_desk.sessions.sessions_in_progress()]
     assert len(states) == 3
     phases = sorted(state.gel_phase(now) for state in states)
     assert phases == sorted([GelPhase.WAITING, GelPhase.READY, GelPhase.REMOVED])
@@ -166,8 +172,8 @@ def test_three_sessions_in_progress_at_their_stages_now(demo_desk: Desk) -> None
 
 
 def test_sessions_in_progress_have_last_times_settings_to_prefill(demo_desk: Desk) -> None:
-    for record in demo_desk.sessions_in_progress():
-        last_date, values = demo_desk.previous_values(record)
+    for record in demo_desk.sessions.sessions_in_progress():
+        last_date, values = demo_desk.sessions.previous_values(record)
         assert last_date is not None
         assert timedelta(weeks=4) <= record.started_at.date() - last_date <= timedelta(weeks=6, days=2)
         assert set(values) == {"fractional_pass", "full_beam_pass"}
@@ -395,10 +401,12 @@ def test_one_course_extended_to_four_at_its_third_session_with_a_reason(history:
 
 
 def test_a_patients_registration_allergies_are_recorded(demo_desk: Desk) -> None:
-    allergic = [patient for patient in demo_desk.search_patients("", limit=1000) if patient.allergies]
+    allergic = [
+        patient for patient in demo_desk.patients.search_patients("", limit=1000) if patient.allergies
+    ]
     assert any("Penicillin" in patient.allergies for patient in allergic)
     # Someone the board shows today: a trainee sees them beside the anaesthetic-allergy question.
-    running = {record.patient.id for record in demo_desk.sessions_in_progress()}
+    running = {record.patient.id for record in demo_desk.sessions.sessions_in_progress()}
     assert running & {patient.id for patient in allergic}
 
 
@@ -432,11 +440,11 @@ def test_a_demo_that_fails_half_way_leaves_the_new_file_empty(
 def test_the_demo_has_two_authorised_laser_operators_and_a_nurse_who_is_not_one(
     demo: tuple[Path, str], demo_desk: Desk
 ) -> None:
-    operators = {member.name for member in demo_desk.authorised_operators()}
+    operators = {member.name for member in demo_desk.operators.authorised_operators()}
     assert operators == {"Kate Whitmore", "Dr Samir Haddad"}
-    rhiannon = next(member for member in demo_desk.list_staff() if member.name == "Rhiannon Hughes")
-    assert demo_desk.may_tick(rhiannon.id, "gel_applied") is None
-    assert "is not one" in (demo_desk.may_tick(rhiannon.id, "fractional_pass") or "")
+    rhiannon = next(member for member in demo_desk.accounts.list_staff() if member.name == "Rhiannon Hughes")
+    assert demo_desk.operators.may_tick(rhiannon.id, "gel_applied") is None
+    assert "is not one" in (demo_desk.operators.may_tick(rhiannon.id, "fractional_pass") or "")
     assert "authorised laser operators: Kate Whitmore and Dr Samir Haddad" in demo[1]
 
 
@@ -446,7 +454,7 @@ def test_the_demo_has_two_authorised_laser_operators_and_a_nurse_who_is_not_one(
 def test_two_lasers_registered_by_the_administrator_before_any_session(
     demo_desk: Desk, history: list[SessionRecord]
 ) -> None:
-    devices = demo_desk.devices(include_retired=True)
+    devices = demo_desk.devices.devices(include_retired=True)
     assert len(devices) == 2
     assert len({device.serial_number for device in devices}) == 2
     assert len({device.eyewear_marking for device in devices}) == 2  # the time-out's choice matters
@@ -481,7 +489,7 @@ def test_every_laser_used_was_checked_that_day_first_by_an_operator(
 def test_every_pass_names_the_laser_whose_eyewear_was_confirmed_and_each_patient_keeps_one(
     demo_desk: Desk, history: list[SessionRecord]
 ) -> None:
-    devices = {device.id: device for device in demo_desk.devices()}
+    devices = {device.id: device for device in demo_desk.devices.devices()}
     now = datetime.now(UTC)
     lasers_of_patient: dict[int, set[int]] = {}
     for record in history:
@@ -526,9 +534,11 @@ def test_the_sessions_in_progress_can_reach_and_tick_their_passes(
     database = open_database(str(copy))
     try:
         desk = Desk(database, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
-        operator = next(member for member in desk.list_staff() if member.name == "Kate Whitmore")
+        operator = next(member for member in desk.accounts.list_staff() if member.name == "Kate Whitmore")
         now = datetime.now(UTC)
-        by_phase = {record.state(now).gel_phase(now): record for record in desk.sessions_in_progress()}
+        by_phase = {
+            record.state(now).gel_phase(now): record for record in desk.sessions.sessions_in_progress()
+        }
 
         in_the_room = by_phase[GelPhase.REMOVED]
         device_id = in_the_room.state(now).item("staff_eyewear").tick.values["device"]["id"]
@@ -541,14 +551,16 @@ def test_the_sessions_in_progress_can_reach_and_tick_their_passes(
         assert record.state(datetime.now(UTC)).item("full_beam_pass").satisfied
 
         ready = by_phase[GelPhase.READY]
-        device_id = desk.previous_values(ready)[1]["fractional_pass"]["device"]["id"]  # offered again
+        device_id = desk.sessions.previous_values(ready)[1]["fractional_pass"]["device"][
+            "id"
+        ]  # offered again
         passes = {item_id: LASER[item_id] for item_id in ("fractional_pass", "full_beam_pass")}
         record = tick_all(desk, ready.id, on_laser(TIME_OUT | passes, device_id), operator.id)
         assert record.state(datetime.now(UTC)).item("full_beam_pass").satisfied
 
         numbing = by_phase[GelPhase.WAITING]  # its passes wait for the gel, but its laser is ready
-        device_id = desk.previous_values(numbing)[1]["fractional_pass"]["device"]["id"]
-        assert desk.device_use(device_id).stop is None
+        device_id = desk.sessions.previous_values(numbing)[1]["fractional_pass"]["device"]["id"]
+        assert desk.device_checks.device_use(device_id).stop is None
     finally:
         database.close()
 
@@ -576,7 +588,7 @@ def test_the_demo_has_a_patient_due_a_follow_up_call_today(demo: tuple[Path, str
     database = open_database(str(demo[0]))
     try:
         desk = Desk(database, load_procedure(resource_path(PROCEDURE_FILE)), SystemClock())
-        calls = desk.follow_up_calls(local_today(datetime.now(UTC)))
+        calls = desk.sessions.follow_up_calls(local_today(datetime.now(UTC)))
     finally:
         database.close()
     assert [(call.patient.full_name, call.last_call) for call in calls] == [("Isla Fraser", None)]

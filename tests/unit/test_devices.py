@@ -49,8 +49,8 @@ def audited(action: str) -> list[tuple[int, dict]]:
 def test_an_administrator_registers_a_device_with_every_detail_and_it_is_audited(
     desk: Desk, admin: Staff
 ) -> None:
-    device = desk.register_device(ERBIUM, admin.id)
-    assert desk.devices() == [device] and desk.device(device.id) == device
+    device = desk.devices.register_device(ERBIUM, admin.id)
+    assert desk.devices.devices() == [device] and desk.devices.device(device.id) == device
     assert (device.serial_number, device.wavelengths_nm, device.next_service_on) == (
         "SP-12345",
         (1064, 2940),
@@ -72,52 +72,58 @@ def test_an_administrator_registers_a_device_with_every_detail_and_it_is_audited
             },
         )
     ]
-    assert desk.device_changes(device.id) == []
-    assert desk.verify_audit().ok
+    assert desk.devices.device_changes(device.id) == []
+    assert desk.audit.verify_audit().ok
 
 
 def test_a_refused_registration_or_change_writes_nothing(
     desk: Desk, db: Database, admin: Staff, nurse: Staff
 ) -> None:
-    device = desk.register_device(ERBIUM, admin.id)
+    device = desk.devices.register_device(ERBIUM, admin.id)
     before = everything(db)
     with pytest.raises(ValidationError, match="Eyewear marking: a class 4 laser needs it"):
-        desk.register_device(ERBIUM | {"serial_number": "SP-2", "eyewear_marking": ""}, admin.id)
+        desk.devices.register_device(ERBIUM | {"serial_number": "SP-2", "eyewear_marking": ""}, admin.id)
     with pytest.raises(
         ValidationError, match=r"Serial number SP-12345 is already registered \(the Fotona SP Dynamis\)"
     ):
-        desk.register_device(ERBIUM | {"serial_number": " sp-12345"}, admin.id)  # the same, typed small
+        desk.devices.register_device(
+            ERBIUM | {"serial_number": " sp-12345"}, admin.id
+        )  # the same, typed small
     with pytest.raises(ActionRefused, match="Only an administrator may do this; Ann Nurse is a nurse"):
-        desk.register_device(ERBIUM | {"serial_number": "SP-2"}, nurse.id)
+        desk.devices.register_device(ERBIUM | {"serial_number": "SP-2"}, nurse.id)
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.register_device({}, nurse.id)  # refused as a nurse before anything typed is looked at
+        desk.devices.register_device({}, nurse.id)  # refused as a nurse before anything typed is looked at
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.update_device(device.id, {"lpa_name": "Lasermet Ltd"}, nurse.id)
+        desk.devices.update_device(device.id, {"lpa_name": "Lasermet Ltd"}, nurse.id)
     with pytest.raises(ActionRefused, match="Only an administrator"):
-        desk.retire_device(device.id, "Sold", nurse.id)
+        desk.devices.retire_device(device.id, "Sold", nurse.id)
     with pytest.raises(ValidationError, match="Nothing was changed"):
-        desk.update_device(device.id, {"serial_number": "sp-12345", "wavelengths_nm": "1064/2940"}, admin.id)
+        desk.devices.update_device(
+            device.id, {"serial_number": "sp-12345", "wavelengths_nm": "1064/2940"}, admin.id
+        )
     with pytest.raises(ValidationError, match="Why it is retired: please fill this in"):
-        desk.retire_device(device.id, "  ", admin.id)
+        desk.devices.retire_device(device.id, "  ", admin.id)
     with pytest.raises(ActionRefused, match="That laser device is not registered"):
-        desk.update_device(4242, {"lpa_name": "Lasermet Ltd"}, admin.id)
+        desk.devices.update_device(4242, {"lpa_name": "Lasermet Ltd"}, admin.id)
     assert everything(db) == before
 
 
 def test_each_change_is_kept_with_who_and_when_and_audited(
     desk: Desk, admin: Staff, clock: ManualClock
 ) -> None:
-    device = desk.register_device(ERBIUM, admin.id)
-    other = desk.register_device(ERBIUM | {"serial_number": "CO2-1", "wavelengths_nm": "10,600"}, admin.id)
-    manager = desk.add_staff("Mo Manager", "MM", "administrator", "a password", PIN, admin.id)
+    device = desk.devices.register_device(ERBIUM, admin.id)
+    other = desk.devices.register_device(
+        ERBIUM | {"serial_number": "CO2-1", "wavelengths_nm": "10,600"}, admin.id
+    )
+    manager = desk.accounts.add_staff("Mo Manager", "MM", "administrator", "a password", PIN, admin.id)
     clock.advance(days=3)
-    changed = desk.update_device(
+    changed = desk.devices.update_device(
         device.id, {"next_service_on": "15/06/2027", "lpa_name": "Lasermet Ltd"}, admin.id
     )
     clock.advance(minutes=5)
-    desk.update_device(device.id, {"laser_class": "3B"}, manager.id)
+    desk.devices.update_device(device.id, {"laser_class": "3B"}, manager.id)
     assert (changed.next_service_on, changed.lpa_name) == (date(2027, 6, 15), "Lasermet Ltd")
-    kept = [(c.label, c.old, c.new, c.staff_name, c.at) for c in desk.device_changes(device.id)]
+    kept = [(c.label, c.old, c.new, c.staff_name, c.at) for c in desk.devices.device_changes(device.id)]
     first, second = clock.now().replace(minute=0), clock.now()
     assert kept == [
         ("Laser Protection Adviser (LPA)", "Dr Lisa Adviser", "Lasermet Ltd", admin.name, first),
@@ -133,36 +139,42 @@ def test_each_change_is_kept_with_who_and_when_and_audited(
         (manager.id, {"changes": [["laser_class", "4", "3B"]]}),
     ]
     with pytest.raises(ValidationError, match=r"Serial number CO2-1 is already registered"):
-        desk.update_device(device.id, {"serial_number": "co2-1"}, admin.id)
-    assert desk.device(other.id).serial_number == "CO2-1" and desk.device_changes(other.id) == []
-    assert desk.verify_audit().ok
+        desk.devices.update_device(device.id, {"serial_number": "co2-1"}, admin.id)
+    assert (
+        desk.devices.device(other.id).serial_number == "CO2-1" and desk.devices.device_changes(other.id) == []
+    )
+    assert desk.audit.verify_audit().ok
 
 
 def test_a_retired_device_is_kept_listed_on_request_and_never_changed_again(
     desk: Desk, admin: Staff, clock: ManualClock
 ) -> None:
-    old = desk.register_device(ERBIUM, admin.id)
-    new = desk.register_device(ERBIUM | {"serial_number": "SP-99999", "model": "SP Dynamis Pro"}, admin.id)
+    old = desk.devices.register_device(ERBIUM, admin.id)
+    new = desk.devices.register_device(
+        ERBIUM | {"serial_number": "SP-99999", "model": "SP Dynamis Pro"}, admin.id
+    )
     clock.advance(days=30)
-    retired = desk.retire_device(old.id, "Replaced by the SP Dynamis Pro; sold to the maker", admin.id)
+    retired = desk.devices.retire_device(
+        old.id, "Replaced by the SP Dynamis Pro; sold to the maker", admin.id
+    )
     assert (retired.retired, retired.retired_at, retired.retired_by) == (True, clock.now(), admin.name)
     assert retired.retired_reason == "Replaced by the SP Dynamis Pro; sold to the maker"
-    assert desk.devices() == [new]
-    assert desk.devices(include_retired=True) == [new, retired]  # in service first
-    assert desk.device(old.id) == retired  # records that name it still find it
+    assert desk.devices.devices() == [new]
+    assert desk.devices.devices(include_retired=True) == [new, retired]  # in service first
+    assert desk.devices.device(old.id) == retired  # records that name it still find it
     for attempt in (
-        lambda: desk.update_device(old.id, {"lpa_name": "Lasermet Ltd"}, admin.id),
-        lambda: desk.retire_device(old.id, "Again", admin.id),
+        lambda: desk.devices.update_device(old.id, {"lpa_name": "Lasermet Ltd"}, admin.id),
+        lambda: desk.devices.retire_device(old.id, "Again", admin.id),
     ):
         with pytest.raises(ActionRefused, match=r"The Fotona SP Dynamis \(serial SP-12345\) is retired"):
             attempt()
-    kept = [(c.field, c.old, c.new) for c in desk.device_changes(old.id)]
+    kept = [(c.field, c.old, c.new) for c in desk.devices.device_changes(old.id)]
     assert kept == [("retired", "no", "yes")]
     assert audited("laser device retired") == [
         (admin.id, {"reason": "Replaced by the SP Dynamis Pro; sold to the maker"})
     ]
     with pytest.raises(ValidationError, match="Serial number SP-12345 is already registered .*, retired"):
-        desk.register_device(ERBIUM, admin.id)  # its serial number stays its own
+        desk.devices.register_device(ERBIUM, admin.id)  # its serial number stays its own
 
 
 @pytest.mark.parametrize(
@@ -179,9 +191,9 @@ def test_a_retired_device_is_kept_listed_on_request_and_never_changed_again(
 def test_the_database_refuses_to_delete_a_device_change_a_retired_one_or_a_kept_change(
     desk: Desk, db: Database, admin: Staff, statement: str, refusal: str
 ) -> None:
-    device = desk.register_device(ERBIUM, admin.id)
-    desk.update_device(device.id, {"lpa_name": "Lasermet Ltd"}, admin.id)
-    desk.retire_device(device.id, "Sold", admin.id)
+    device = desk.devices.register_device(ERBIUM, admin.id)
+    desk.devices.update_device(device.id, {"lpa_name": "Lasermet Ltd"}, admin.id)
+    desk.devices.retire_device(device.id, "Sold", admin.id)
     before = everything(db)
     with pytest.raises(IntegrityError, match=refusal):
         run_sql(db, statement)
@@ -207,7 +219,7 @@ def test_an_existing_database_migrates_with_no_devices(
     migrated = open_database(str(path))
     try:
         desk = Desk(migrated, procedure, clock, FAST_HASHER)
-        assert desk.devices(include_retired=True) == []
-        assert desk.register_device(ERBIUM, administrator(desk).id).serial_number == "SP-12345"
+        assert desk.devices.devices(include_retired=True) == []
+        assert desk.devices.register_device(ERBIUM, administrator(desk).id).serial_number == "SP-12345"
     finally:
         migrated.close()

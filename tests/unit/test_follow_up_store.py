@@ -38,16 +38,18 @@ COMPLICATION = {
 
 
 def register(desk: Desk, nurse: Staff, number: int) -> Patient:
-    return desk.register_patient("Zoë", f"O'Brien {number}", "1990-02-03", f"AZ-0{number:04d}", nurse.id)
+    return desk.patients.register_patient(
+        "Zoë", f"O'Brien {number}", "1990-02-03", f"AZ-0{number:04d}", nurse.id
+    )
 
 
 def test_a_follow_up_is_refused_while_the_session_is_in_progress_and_nothing_is_stored(
     desk: Desk, db: Database, nurse: Staff
 ) -> None:
-    session = desk.start_session(register(desk, nurse, 1).id, nurse.id)
+    session = desk.sessions.start_session(register(desk, nurse, 1).id, nurse.id)
     events = count(db, "session_event")
     with pytest.raises(ActionRefused, match="record it in the session"):
-        desk.record_follow_up(session.id, CALLED, nurse.id)
+        desk.sessions.record_follow_up(session.id, CALLED, nurse.id)
     assert count(db, "session_event") == events
 
 
@@ -58,15 +60,15 @@ def test_a_call_after_sign_out_is_a_follow_up_event_shown_with_the_session_and_a
     session_id = signed_out_session(desk, clock, register(desk, nurse, 1).id, nurse)
     clock.advance(days=2)
     audit_rows = count(db, "audit_log")
-    record = desk.record_follow_up(session_id, COMPLICATION, nurse.id)
+    record = desk.sessions.record_follow_up(session_id, COMPLICATION, nurse.id)
     assert count(db, "audit_log") == audit_rows + 1
-    state = desk.session(session_id).state(clock.now())
+    state = desk.sessions.session(session_id).state(clock.now())
     (event,) = state.follow_ups
     assert event.kind is EventKind.FOLLOW_UP and event.item_id is None
     assert (event.staff_name, event.at) == (nurse.name, clock.now())
     assert record.events[-1].id == event.id
     assert state.session_amendments == ()  # a follow-up, not an amendment
-    shown = dict(describe_follow_up(event, desk.follow_up_form(record)))
+    shown = dict(describe_follow_up(event, desk.sessions.follow_up_form(record)))
     assert shown["Kind of complication"] == "Blistering"
     assert shown["How the contact went"] == "The patient called us"
     last_audit = run_sql(db, "SELECT action, subject FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
@@ -79,11 +81,11 @@ def test_a_complication_without_its_kind_is_refused_and_nothing_is_stored(
     session_id = signed_out_session(desk, clock, register(desk, nurse, 1).id, nurse)
     events = count(db, "session_event")
     with pytest.raises(ValidationError, match="please fill this in"):
-        desk.record_follow_up(
+        desk.sessions.record_follow_up(
             session_id, {"contact": "Spoke to the patient", "complication": "Yes"}, nurse.id
         )
     with pytest.raises(ValidationError, match="not a field"):
-        desk.record_follow_up(session_id, {**CALLED, "mood": "fine"}, nurse.id)
+        desk.sessions.record_follow_up(session_id, {**CALLED, "mood": "fine"}, nurse.id)
     assert count(db, "session_event") == events
 
 
@@ -93,12 +95,12 @@ def test_only_a_nurse_or_clinician_records_a_follow_up_and_a_refusal_is_audited(
     session_id = signed_out_session(desk, clock, register(desk, nurse, 1).id, nurse)
     events, audit_rows = count(db, "session_event"), count(db, "audit_log")
     with pytest.raises(PermissionRefused, match="only a nurse or a clinician"):
-        desk.record_follow_up(session_id, CALLED, admin.id)
+        desk.sessions.record_follow_up(session_id, CALLED, admin.id)
     assert count(db, "session_event") == events
     assert count(db, "audit_log") == audit_rows + 1
-    desk.update_staff(nurse.id, "nurse", False, admin.id)
+    desk.accounts.update_staff(nurse.id, "nurse", False, admin.id)
     with pytest.raises(ActionRefused, match="not known or no longer active"):
-        desk.record_follow_up(session_id, CALLED, nurse.id)
+        desk.sessions.record_follow_up(session_id, CALLED, nurse.id)
 
 
 @pytest.mark.both_databases
@@ -120,7 +122,7 @@ def test_the_calls_due_are_the_patients_treated_two_to_three_days_ago_and_those_
     patient = register(desk, nurse, 1)
     session_id = signed_out_session(desk, clock, patient.id, nurse)
     clock.set(START + timedelta(days=days_after, hours=2))
-    calls = desk.follow_up_calls(local_today(clock.now()))
+    calls = desk.sessions.follow_up_calls(local_today(clock.now()))
     assert [call.session_id for call in calls] == ([session_id] if listed else [])
     if listed:
         (call,) = calls
@@ -137,14 +139,14 @@ def test_a_patient_called_leaves_the_list_once_the_days_to_call_on_are_over(
     called_session = signed_out_session(desk, clock, called.id, nurse)
     missed_session = signed_out_session(desk, clock, missed.id, nurse)
     clock.set(START + timedelta(days=2, hours=3))
-    desk.record_follow_up(
+    desk.sessions.record_follow_up(
         called_session, {"contact": "No answer, message left", "complication": "No"}, nurse.id
     )
     clock.set(START + timedelta(days=5, hours=3))
-    calls = desk.follow_up_calls(local_today(clock.now()))
+    calls = desk.sessions.follow_up_calls(local_today(clock.now()))
     assert [(call.session_id, call.overdue) for call in calls] == [(missed_session, True)]
-    desk.record_follow_up(missed_session, CALLED, nurse.id)
-    assert desk.follow_up_calls(local_today(clock.now())) == []
+    desk.sessions.record_follow_up(missed_session, CALLED, nurse.id)
+    assert desk.sessions.follow_up_calls(local_today(clock.now())) == []
 
 
 def test_a_call_due_shows_the_latest_call_made_and_who_made_it(
@@ -154,10 +156,10 @@ def test_a_call_due_shows_the_latest_call_made_and_who_made_it(
     clock.advance(hours=1)
     second = signed_out_session(desk, clock, register(desk, nurse, 2).id, nurse)
     clock.set(START + timedelta(days=2))
-    desk.record_follow_up(first, {**CALLED, "contact": "No answer, message left"}, nurse.id)
+    desk.sessions.record_follow_up(first, {**CALLED, "contact": "No answer, message left"}, nurse.id)
     clock.advance(hours=3)
-    desk.record_follow_up(first, CALLED, clinician.id)
-    calls = desk.follow_up_calls(local_today(clock.now()))
+    desk.sessions.record_follow_up(first, CALLED, clinician.id)
+    calls = desk.sessions.follow_up_calls(local_today(clock.now()))
     assert [call.session_id for call in calls] == [first, second]  # oldest treatment first
     assert calls[0].last_call is not None
     assert (calls[0].last_call.staff_name, calls[0].contact) == (clinician.name, "Spoke to the patient")
@@ -170,11 +172,11 @@ def test_the_calls_due_load_in_a_constant_number_of_queries(
 ) -> None:
     signed_out_session(desk, clock, register(desk, nurse, 1).id, nurse)
     day = START.date() + timedelta(days=2)
-    for_one = _count_queries(db, monkeypatch, lambda: desk.follow_up_calls(day))
+    for_one = _count_queries(db, monkeypatch, lambda: desk.sessions.follow_up_calls(day))
     for number in range(2, 5):
         signed_out_session(desk, clock, register(desk, nurse, number).id, nurse)
-    for_four = _count_queries(db, monkeypatch, lambda: desk.follow_up_calls(day))
-    assert len(desk.follow_up_calls(day)) == 4
+    for_four = _count_queries(db, monkeypatch, lambda: desk.sessions.follow_up_calls(day))
+    assert len(desk.sessions.follow_up_calls(day)) == 4
     assert for_one == for_four
 
 
@@ -187,11 +189,13 @@ def test_a_session_run_before_the_form_existed_is_followed_up_with_the_running_f
     before_upgrade = Desk(db, old, clock, FAST_HASHER)
     session_id = signed_out_session(before_upgrade, clock, register(desk, nurse, 1).id, nurse)
     clock.advance(days=2)
-    record = desk.record_follow_up(session_id, COMPLICATION, nurse.id)
+    record = desk.sessions.record_follow_up(session_id, COMPLICATION, nurse.id)
     assert record.procedure.version == "1.4" and record.procedure.follow_up is None
-    (event,) = desk.session(session_id).state(clock.now()).follow_ups
-    assert dict(describe_follow_up(event, desk.follow_up_form(record)))["Severity"] == "Mild"
-    assert [call.session_id for call in desk.follow_up_calls(local_today(clock.now()))] == [session_id]
+    (event,) = desk.sessions.session(session_id).state(clock.now()).follow_ups
+    assert dict(describe_follow_up(event, desk.sessions.follow_up_form(record)))["Severity"] == "Mild"
+    assert [call.session_id for call in desk.sessions.follow_up_calls(local_today(clock.now()))] == [
+        session_id
+    ]
 
 
 @pytest.mark.both_databases
@@ -201,15 +205,15 @@ def test_a_treatment_stopped_after_a_pass_is_called_after_and_counts_as_the_last
     """The skin was treated: the patient is called, and the next session keeps the interval."""
     fired, stopped_early = register(desk, nurse, 1), register(desk, nurse, 2)
     for patient, passes in ((fired, {"fractional_pass": LASER["fractional_pass"]}), (stopped_early, {})):
-        session_id = desk.start_session(patient.id, nurse.id).id
+        session_id = desk.sessions.start_session(patient.id, nurse.id).id
         tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
         clock.advance(minutes=61)
         tick_all(desk, session_id, {**TIME_OUT, **passes}, nurse.id)
-        desk.abort(session_id, "Patient felt faint; stopped", nurse.id)
+        desk.sessions.abort(session_id, "Patient felt faint; stopped", nurse.id)
     clock.set(START + timedelta(days=2, hours=2))
-    assert [call.patient.id for call in desk.follow_up_calls(local_today(clock.now()))] == [fired.id]
+    assert [call.patient.id for call in desk.sessions.follow_up_calls(local_today(clock.now()))] == [fired.id]
     clock.advance(days=8)
-    context = desk.start_session(fired.id, nurse.id).state(clock.now()).course_context
+    context = desk.sessions.start_session(fired.id, nurse.id).state(clock.now()).course_context
     assert context is not None and (context.session_number, context.last_session) == (1, START.date())
-    context = desk.start_session(stopped_early.id, nurse.id).state(clock.now()).course_context
+    context = desk.sessions.start_session(stopped_early.id, nurse.id).state(clock.now()).course_context
     assert context is not None and context.last_session is None

@@ -291,17 +291,17 @@ def kept_text(text: str, max_length: int, *, multiline: bool = False) -> str | N
 
 
 def add_patient(desk: Desk, staff: Staff) -> Patient:
-    return desk.register_patient(
+    return desk.patients.register_patient(
         "Zoë", "O'Brien", "03/02/1990", new_clinic_number(), staff.id, duplicate_confirmed=True
     )
 
 
 def new_session(desk: Desk, staff: Staff) -> int:
-    return desk.start_session(add_patient(desk, staff).id, staff.id).id
+    return desk.sessions.start_session(add_patient(desk, staff).id, staff.id).id
 
 
 def events(desk: Desk, session_id: int) -> tuple:
-    return desk.session(session_id).events
+    return desk.sessions.session(session_id).events
 
 
 # --- the rule itself -------------------------------------------------------------------------------
@@ -439,7 +439,7 @@ def test_registering_any_text_stores_it_exactly_or_refuses_and_writes_nothing(
     before = table_counts(db)
 
     patient, error = attempt(
-        lambda: desk.register_patient(**typed, staff_id=nurse.id, duplicate_confirmed=True)
+        lambda: desk.patients.register_patient(**typed, staff_id=nurse.id, duplicate_confirmed=True)
     )
 
     if error is not None:
@@ -447,13 +447,13 @@ def test_registering_any_text_stores_it_exactly_or_refuses_and_writes_nothing(
         assert table_counts(db) == before
         return
     assert patient is not None and expected is not None
-    stored = desk.patient(patient.id)
+    stored = desk.patients.patient(patient.id)
     assert stored == patient
     assert stored.given_names == typed["given_names"].strip()
     assert stored.family_name == typed["family_name"].strip()
     assert stored.date_of_birth == parse_user_date(typed["date_of_birth"])
     assert stored.clinic_number == typed["clinic_number"].strip().upper()
-    assert desk.patient_by_clinic_number(typed["clinic_number"]).id == patient.id
+    assert desk.patients.patient_by_clinic_number(typed["clinic_number"]).id == patient.id
 
 
 EDIT_INPUT = st.one_of(
@@ -496,9 +496,9 @@ def test_editing_any_patient_field_stores_it_exactly_or_refuses_and_changes_noth
         expected = None
     before = table_counts(db)
 
-    updated, error = attempt(lambda: desk.update_patient(patient.id, changes, nurse.id))
+    updated, error = attempt(lambda: desk.patients.update_patient(patient.id, changes, nurse.id))
 
-    stored = desk.patient(patient.id)
+    stored = desk.patients.patient(patient.id)
     if error is not None:
         assert expected is None, f"refused a valid change: {error}"
         assert table_counts(db) == before
@@ -537,7 +537,9 @@ SEARCH_TEXT = st.one_of(
 @pytest.fixture
 def search_register(desk: Desk, nurse: Staff) -> list[Patient]:
     return [
-        desk.register_patient(given, family, "03/02/1990", f"SR-{index}", nurse.id, duplicate_confirmed=True)
+        desk.patients.register_patient(
+            given, family, "03/02/1990", f"SR-{index}", nurse.id, duplicate_confirmed=True
+        )
         for index, (given, family) in enumerate(SEARCH_NAMES)
     ]
 
@@ -547,7 +549,7 @@ def search_register(desk: Desk, nurse: Staff) -> list[Patient]:
 def test_search_box_takes_any_text_and_finds_only_what_it_says(
     desk: Desk, search_register: list[Patient], text: str
 ) -> None:
-    found = desk.search_patients(text)
+    found = desk.patients.search_patients(text)
     assert isinstance(found, list) and len(found) <= 50
     assert all(isinstance(patient, Patient) for patient in found)
     typed = search_key(text).split()
@@ -557,7 +559,7 @@ def test_search_box_takes_any_text_and_finds_only_what_it_says(
         for patient in found:
             words = search_words(patient.given_names, patient.family_name, patient.clinic_number)
             assert all(any(word.startswith(part) for word in words) for part in typed), patient
-        assert [p.id for p in found] == [p.id for p in desk.search_patients(" ".join(typed))]
+        assert [p.id for p in found] == [p.id for p in desk.patients.search_patients(" ".join(typed))]
 
 
 @given(given_names=REGISTRABLE_NAME, family_name=REGISTRABLE_NAME, data=st.data())
@@ -565,12 +567,12 @@ def test_search_box_takes_any_text_and_finds_only_what_it_says(
 def test_a_registered_patient_is_found_by_any_start_of_any_word_of_their_name(
     desk: Desk, nurse: Staff, given_names: str, family_name: str, data: st.DataObject
 ) -> None:
-    patient = desk.register_patient(
+    patient = desk.patients.register_patient(
         given_names, family_name, "03/02/1990", new_clinic_number(), nurse.id, duplicate_confirmed=True
     )
 
     def found(text: str) -> bool:
-        return patient.id in [p.id for p in desk.search_patients(text, limit=10_000)]
+        return patient.id in [p.id for p in desk.patients.search_patients(text, limit=10_000)]
 
     folded = search_key(f"{patient.given_names} {patient.family_name}").split()
     assert folded, "a name with letters always leaves something to search by"
@@ -590,10 +592,12 @@ def test_a_registered_patient_is_found_by_any_start_of_any_word_of_their_name(
 @pytest.mark.parametrize("text", ["a " * 1000, "a b " * 2500], ids=["1000 words", "10,000 characters"])
 def test_search_box_takes_a_text_of_a_thousand_words(desk: Desk, nurse: Staff, text: str) -> None:
     """A word typed again narrows nothing: a thousand times 'a' is a search for 'a'."""
-    zoe = desk.register_patient("Zoë", "O'Brien", "03/02/1990", "AZ-1", nurse.id)
-    assert desk.search_patients(text) == desk.search_patients(" ".join(dict.fromkeys(text.split())))
-    assert desk.search_patients("zo " * 1000) == [zoe]
-    assert isinstance(desk.search_patients(" ".join(f"w{n}" for n in range(2000))), list)
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "03/02/1990", "AZ-1", nurse.id)
+    assert desk.patients.search_patients(text) == desk.patients.search_patients(
+        " ".join(dict.fromkeys(text.split()))
+    )
+    assert desk.patients.search_patients("zo " * 1000) == [zoe]
+    assert isinstance(desk.patients.search_patients(" ".join(f"w{n}" for n in range(2000))), list)
 
 
 # --- the procedure's text and date fields ----------------------------------------------------------
@@ -610,7 +614,7 @@ def full_session(desk: Desk, clock: ManualClock, nurse: Staff) -> int:
 
 
 def _redo(desk: Desk, session_id: int, item_id: str, staff: Staff) -> None:
-    desk.correct(session_id, item_id, "Fuzz test: ticked again", staff.id)
+    desk.sessions.correct(session_id, item_id, "Fuzz test: ticked again", staff.id)
 
 
 @given(
@@ -639,14 +643,14 @@ def test_ticking_any_text_or_date_value_stores_it_exactly_or_refuses_and_writes_
     _redo(desk, full_session, item.id, nurse)  # every item is ticked at the start of an example
     before = table_counts(db)
 
-    record, error = attempt(lambda: desk.tick(full_session, item.id, values, nurse.id))
+    record, error = attempt(lambda: desk.sessions.tick(full_session, item.id, values, nurse.id))
 
     if error is not None:
         assert expected is None, f"refused valid values: {error}"
         assert table_counts(db) == before
     else:
         assert record is not None and expected is not None
-        tick = desk.session(full_session).state(clock.now()).item(item.id).tick
+        tick = desk.sessions.session(full_session).state(clock.now()).item(item.id).tick
         assert tick is not None and tick.id == record.events[-1].id
         assert dict(tick.values) == expected
         if not text.strip():
@@ -656,7 +660,7 @@ def test_ticking_any_text_or_date_value_stores_it_exactly_or_refuses_and_writes_
         else:
             assert tick.values[field.id] == parse_user_date(text).isoformat()  # type: ignore[union-attr]
         _redo(desk, full_session, item.id, nurse)
-    desk.tick(full_session, item.id, PASSING_VALUES[item.id], nurse.id)  # as it was
+    desk.sessions.tick(full_session, item.id, PASSING_VALUES[item.id], nurse.id)  # as it was
 
 
 # --- notes, corrections, overrides, amendments, stopping -------------------------------------------
@@ -664,7 +668,7 @@ def test_ticking_any_text_or_date_value_stores_it_exactly_or_refuses_and_writes_
 
 def _assert_event(desk: Desk, session_id: int, kind: EventKind, text: str, before: int) -> Any:
     """The session read afresh has exactly one new event, of this kind, with exactly this text."""
-    now = desk.session(session_id).events
+    now = desk.sessions.session(session_id).events
     assert len(now) == before + 1
     assert now[-1].kind is kind
     assert now[-1].text == text
@@ -680,7 +684,7 @@ def test_a_note_of_any_text_is_kept_exactly_or_refused_and_nothing_written(
     expected = kept_text(text, 2000, multiline=True)
     before, counts = len(events(desk, session_id)), table_counts(db)
 
-    _record, error = attempt(lambda: desk.add_note(session_id, item_id, text, nurse.id))
+    _record, error = attempt(lambda: desk.sessions.add_note(session_id, item_id, text, nurse.id))
 
     if error is not None:
         assert expected is None, f"refused a valid note: {error}"
@@ -698,13 +702,13 @@ def test_a_correction_with_any_reason_is_kept_exactly_or_refused_and_nothing_wri
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, reason: str
 ) -> None:
     session_id = new_session(desk, nurse)
-    desk.tick(session_id, "consent", SIGN_IN["consent"], nurse.id)
+    desk.sessions.tick(session_id, "consent", SIGN_IN["consent"], nurse.id)
     expected = kept_text(reason, 1000, multiline=True)
     before, counts = len(events(desk, session_id)), table_counts(db)
 
-    _record, error = attempt(lambda: desk.correct(session_id, "consent", reason, nurse.id))
+    _record, error = attempt(lambda: desk.sessions.correct(session_id, "consent", reason, nurse.id))
 
-    state = desk.session(session_id).state(clock.now())
+    state = desk.sessions.session(session_id).state(clock.now())
     if error is not None:
         assert expected is None, f"refused a valid reason: {error}"
         assert table_counts(db) == counts
@@ -722,15 +726,17 @@ def test_an_override_with_any_reason_is_kept_exactly_or_refused_and_nothing_writ
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, clinician: Staff, reason: str
 ) -> None:
     session_id = new_session(desk, nurse)
-    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)  # a soft stop: needs a clinician
+    desk.sessions.tick(
+        session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id
+    )  # a soft stop: needs a clinician
     expected = kept_text(reason, 1000, multiline=True)
     before, counts = len(events(desk, session_id)), table_counts(db)
 
     _record, error = attempt(
-        lambda: desk.override(session_id, "skin_type", reason, clinician.id, nurse.id, PIN)
+        lambda: desk.sessions.override(session_id, "skin_type", reason, clinician.id, nurse.id, PIN)
     )
 
-    state = desk.session(session_id).state(clock.now())
+    state = desk.sessions.session(session_id).state(clock.now())
     if error is not None:
         assert expected is None, f"refused a valid reason: {error}"
         assert table_counts(db) == counts
@@ -745,7 +751,7 @@ def test_an_override_with_any_reason_is_kept_exactly_or_refused_and_nothing_writ
 @pytest.fixture
 def stopped_session(desk: Desk, nurse: Staff) -> int:
     session_id = new_session(desk, nurse)
-    desk.abort(session_id, "The patient felt unwell.", nurse.id)
+    desk.sessions.abort(session_id, "The patient felt unwell.", nurse.id)
     return session_id
 
 
@@ -758,7 +764,7 @@ def test_an_amendment_of_any_text_and_reason_is_kept_exactly_or_refused_and_noth
     kept, why = kept_text(text, 2000, multiline=True), kept_text(reason, 1000, multiline=True)
     before, counts = len(events(desk, stopped_session)), table_counts(db)
 
-    _record, error = attempt(lambda: desk.amend(stopped_session, item_id, text, reason, nurse.id))
+    _record, error = attempt(lambda: desk.sessions.amend(stopped_session, item_id, text, reason, nurse.id))
 
     if error is not None:
         assert kept is None or why is None, f"refused a valid amendment: {error}"
@@ -779,9 +785,9 @@ def test_stopping_with_any_reason_keeps_it_exactly_or_refuses_and_nothing_writte
     expected = kept_text(reason, 1000, multiline=True)
     before, counts = len(events(desk, session_id)), table_counts(db)
 
-    _record, error = attempt(lambda: desk.abort(session_id, reason, nurse.id))
+    _record, error = attempt(lambda: desk.sessions.abort(session_id, reason, nurse.id))
 
-    status = desk.session(session_id).state(clock.now()).status
+    status = desk.sessions.session(session_id).state(clock.now()).status
     if error is not None:
         assert expected is None, f"refused a valid reason: {error}"
         assert table_counts(db) == counts
@@ -821,11 +827,11 @@ def test_clinic_details_of_any_text_come_back_exactly_or_are_refused_and_nothing
         "idle_lock_minutes": "5",
         "backup_folder": "",
     } | fuzzed
-    current = desk.clinic_details()
+    current = desk.clinic.clinic_details()
     before = table_counts(db)
 
     def save() -> ClinicDetails:
-        return desk.update_clinic_details(checked_clinic_details(**typed), admin.id)
+        return desk.clinic.update_clinic_details(checked_clinic_details(**typed), admin.id)
 
     saved, error = attempt(save)
 
@@ -833,9 +839,9 @@ def test_clinic_details_of_any_text_come_back_exactly_or_are_refused_and_nothing
         checked = rule(lambda: checked_clinic_details(**typed))
         assert checked is None or checked == current, f"refused valid details: {error}"
         assert table_counts(db) == before
-        assert desk.clinic_details() == current
+        assert desk.clinic.clinic_details() == current
         return
-    stored = desk.clinic_details()
+    stored = desk.clinic.clinic_details()
     assert stored == saved
     for key in ("name", "address", "contact_line", "out_of_hours_line", "backup_folder"):
         assert getattr(stored, key) == typed.get(key, "").strip(), key
@@ -857,7 +863,7 @@ STAFF_INPUT = st.one_of(
 
 def _leave(desk: Desk, member: Staff, admin: Staff) -> None:
     """Make the member inactive, so that the next example may use the same initials."""
-    desk.update_staff(member.id, member.role.value, False, admin.id)
+    desk.accounts.update_staff(member.id, member.role.value, False, admin.id)
 
 
 @given(fuzzed=st.lists(STAFF_INPUT, min_size=1, max_size=2).map(dict))
@@ -874,17 +880,17 @@ def test_new_staff_of_any_text_come_back_exactly_or_are_refused_and_nothing_writ
     )
     before = table_counts(db)
 
-    member, error = attempt(lambda: desk.add_staff(**typed, by=admin.id))
+    member, error = attempt(lambda: desk.accounts.add_staff(**typed, by=admin.id))
 
     if error is not None:
         assert not valid, f"refused a valid member of staff: {error}"
         assert table_counts(db) == before
         return
     assert member is not None and valid
-    stored = desk.staff(member.id)
+    stored = desk.accounts.staff(member.id)
     assert (stored.name, stored.initials) == (typed["name"].strip(), typed["initials"].strip().upper())
-    assert desk.sign_in(member.id, typed["password"]) == stored  # the password exactly as typed
-    assert desk.confirm_pin(member.id, typed["pin"], "fuzz test") == stored
+    assert desk.accounts.sign_in(member.id, typed["password"]) == stored  # the password exactly as typed
+    assert desk.accounts.confirm_pin(member.id, typed["pin"], "fuzz test") == stored
     _leave(desk, member, admin)
 
 
@@ -899,7 +905,7 @@ def test_new_staff_of_any_text_come_back_exactly_or_are_refused_and_nothing_writ
 def test_renaming_staff_to_any_text_comes_back_exactly_or_is_refused_and_nothing_written(
     desk: Desk, db: Database, admin: Staff, fuzzed: dict[str, str]
 ) -> None:
-    member = desk.add_staff("Fay Fuzz", "FZ", "nurse", PASSWORD, PIN, admin.id)
+    member = desk.accounts.add_staff("Fay Fuzz", "FZ", "nurse", PASSWORD, PIN, admin.id)
     typed = {"name": member.name, "initials": member.initials} | fuzzed
     checked = rule(lambda: check_new_staff(typed["name"], typed["initials"], "nurse"))
     valid = (
@@ -909,9 +915,11 @@ def test_renaming_staff_to_any_text_comes_back_exactly_or_is_refused_and_nothing
     )
     before = table_counts(db)
 
-    renamed, error = attempt(lambda: desk.rename_staff(member.id, typed["name"], typed["initials"], admin.id))
+    renamed, error = attempt(
+        lambda: desk.accounts.rename_staff(member.id, typed["name"], typed["initials"], admin.id)
+    )
 
-    stored = desk.staff(member.id)
+    stored = desk.accounts.staff(member.id)
     if error is not None:
         assert not valid, f"refused a valid name: {error}"
         assert table_counts(db) == before
@@ -931,10 +939,10 @@ def test_renaming_staff_to_any_text_comes_back_exactly_or_is_refused_and_nothing
 def test_signing_in_with_any_text_lets_in_only_the_exact_password_or_pin(
     desk: Desk, admin: Staff, nurse: Staff, secret: str
 ) -> None:
-    desk.unlock_account(nurse.id, admin.id)  # wrong tries of earlier examples do not count here
-    member, error = attempt(lambda: desk.sign_in(nurse.id, secret))
+    desk.accounts.unlock_account(nurse.id, admin.id)  # wrong tries of earlier examples do not count here
+    member, error = attempt(lambda: desk.accounts.sign_in(nurse.id, secret))
     assert (member == nurse) == (secret == PASSWORD) and (error is None) == (secret == PASSWORD)
-    member, error = attempt(lambda: desk.confirm_pin(nurse.id, secret, "fuzz test"))
+    member, error = attempt(lambda: desk.accounts.confirm_pin(nurse.id, secret, "fuzz test"))
     assert (member == nurse) == (secret == PIN) and (error is None) == (secret == PIN)
 
 
@@ -943,10 +951,10 @@ def test_signing_in_with_any_text_lets_in_only_the_exact_password_or_pin(
 )
 def test_a_lone_surrogate_is_refused_with_a_message(desk: Desk, nurse: Staff, action: str) -> None:
     calls: dict[str, Callable[[], object]] = {
-        "sign_in": lambda: desk.sign_in(nurse.id, "\udcff"),
-        "confirm_pin": lambda: desk.confirm_pin(nurse.id, "\udcff", "fuzz test"),
-        "unlock_from_terminal": lambda: desk.unlock_from_terminal("\udcff", "fuzz"),
-        "patient_by_clinic_number": lambda: desk.patient_by_clinic_number("\udcff"),
+        "sign_in": lambda: desk.accounts.sign_in(nurse.id, "\udcff"),
+        "confirm_pin": lambda: desk.accounts.confirm_pin(nurse.id, "\udcff", "fuzz test"),
+        "unlock_from_terminal": lambda: desk.accounts.unlock_from_terminal("\udcff", "fuzz"),
+        "patient_by_clinic_number": lambda: desk.patients.patient_by_clinic_number("\udcff"),
     }
     with pytest.raises((ValidationError, ActionRefused)):
         calls[action]()

@@ -86,7 +86,9 @@ def set_up_file(url: str, procedure: Procedure) -> Cast:
         administrator(desk)
         nurses = (add_member(desk, "Ann Nurse", "AN", "nurse"), add_member(desk, "Bea Nurse", "BN", "nurse"))
         patients = [
-            desk.register_patient(given, family, "1980-01-0" + str(n + 1), f"AZ-{n:05d}", nurses[0].id)
+            desk.patients.register_patient(
+                given, family, "1980-01-0" + str(n + 1), f"AZ-{n:05d}", nurses[0].id
+            )
             for n, (given, family) in enumerate(
                 [("Zoë", "O'Brien"), ("Siân", "Nuñez"), ("Li", "Wei"), ("Åsa", "Berg"), ("Tom", "Hart")]
             )

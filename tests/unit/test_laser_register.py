@@ -40,12 +40,12 @@ TEST_LASER_NAME = "Fotona SP Dynamis"  # make and model: the serial number has a
 
 @pytest.fixture
 def zoe(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
 
 
 @pytest.fixture
 def ian(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Ian", "Rees", "1984-06-30", "AZ-00031", nurse.id)
+    return desk.patients.register_patient("Ian", "Rees", "1984-06-30", "AZ-00031", nurse.id)
 
 
 def through_time_out(
@@ -55,7 +55,7 @@ def through_time_out(
     staff: Staff,
     time_out: dict[str, dict[str, Any]] = TIME_OUT,
 ) -> int:
-    session_id = desk.start_session(patient.id, staff.id).id
+    session_id = desk.sessions.start_session(patient.id, staff.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, staff.id)
     clock.advance(minutes=61)
     tick_all(desk, session_id, time_out, staff.id)
@@ -68,7 +68,7 @@ def test_a_treated_sessions_two_passes_are_its_exposures(
 ) -> None:
     session_id = treated(desk, clock, zoe.id, nurse)
 
-    fractional, full_beam = desk.laser_register(TODAY, TODAY).rows
+    fractional, full_beam = desk.laser_register.laser_register(TODAY, TODAY).rows
     assert fractional.session_id == full_beam.session_id == session_id
     assert fractional.clinic_number == "AZ-00012" and fractional.operator == "Ann Nurse"
     assert (fractional.device, fractional.serial_number) == (TEST_LASER_NAME, TEST_LASER_SERIAL)
@@ -98,17 +98,17 @@ def test_one_device_or_all_and_an_unknown_serial_is_refused(
     first_session = treated(desk, clock, zoe.id, nurse)
     second_session = treated(desk, clock, ian.id, nurse, device_id=second)
 
-    everything = desk.laser_register(TODAY, TODAY).rows
+    everything = desk.laser_register.laser_register(TODAY, TODAY).rows
     assert [row.session_id for row in everything] == [first_session] * 2 + [second_session] * 2
-    only_second = desk.laser_register(
-        TODAY, TODAY, desk.device_by_serial(SECOND_LASER_SERIAL.lower())
+    only_second = desk.laser_register.laser_register(
+        TODAY, TODAY, desk.devices.device_by_serial(SECOND_LASER_SERIAL.lower())
     ).rows  # as typed
     assert [row.session_id for row in only_second] == [second_session] * 2
     assert {row.device for row in only_second} == {"Lumenis UltraPulse"}
     with pytest.raises(ActionRefused, match="No laser device has the serial number XX-1"):
-        desk.device_by_serial("XX-1")
+        desk.devices.device_by_serial("XX-1")
     with pytest.raises(ActionRefused, match="Give a laser's serial number"):
-        desk.device_by_serial(" ")
+        desk.devices.device_by_serial(" ")
 
 
 @pytest.mark.both_databases
@@ -121,10 +121,10 @@ def test_the_range_is_the_clinics_days_in_summer_time(
     clock.set(datetime(2027, 7, 15, 22, 30, tzinfo=UTC))  # 23:30 on 15 July in the UK
     tick_all(desk, session_id, {"fractional_pass": LASER["fractional_pass"]}, nurse.id)
 
-    (exposure,) = desk.laser_register(date(2027, 7, 15), date(2027, 7, 15)).rows
+    (exposure,) = desk.laser_register.laser_register(date(2027, 7, 15), date(2027, 7, 15)).rows
     assert exposure.day == date(2027, 7, 15) and exposure.time_text == "23:30"
-    assert desk.laser_register(date(2027, 7, 16), date(2027, 7, 16)).rows == []
-    assert desk.laser_register(date(2027, 7, 14), date(2027, 7, 14)).rows == []
+    assert desk.laser_register.laser_register(date(2027, 7, 16), date(2027, 7, 16)).rows == []
+    assert desk.laser_register.laser_register(date(2027, 7, 14), date(2027, 7, 14)).rows == []
 
 
 @pytest.mark.both_databases
@@ -133,15 +133,17 @@ def test_an_undone_tick_is_no_exposure_and_a_tick_made_again_is(
 ) -> None:
     session_id = through_time_out(desk, clock, zoe, nurse)
     tick_all(desk, session_id, LASER, nurse.id)
-    desk.correct(session_id, "fractional_pass", "Wrong energy typed", nurse.id)
+    desk.sessions.correct(session_id, "fractional_pass", "Wrong energy typed", nurse.id)
     ticked_at = clock.now()
     clock.advance(minutes=1)
-    desk.correct(session_id, "full_beam_pass", "Full beam not done after all", nurse.id)
+    desk.sessions.correct(session_id, "full_beam_pass", "Full beam not done after all", nurse.id)
     clock.advance(minutes=3)
     again = {**LASER["fractional_pass"], "energy_mj": 35}
-    desk.tick(session_id, "fractional_pass", with_test_laser(desk, again, nurse.id), nurse.id)
+    desk.sessions.tick(session_id, "fractional_pass", with_test_laser(desk, again, nurse.id), nurse.id)
 
-    register = desk.laser_register(TODAY, TODAY)  # in progress: the laser was fired all the same
+    register = desk.laser_register.laser_register(
+        TODAY, TODAY
+    )  # in progress: the laser was fired all the same
     withdrawn, exposure = register.rows
     assert exposure.pass_label == "Fractional pass" and exposure.at == clock.now()
     assert exposure.settings.startswith("Energy per pulse 35.0 mJ") and not exposure.withdrawn
@@ -161,13 +163,13 @@ def test_a_stopped_session_lists_its_pass_and_a_flagged_pass_says_who_overrode_i
 ) -> None:
     session_id = through_time_out(desk, clock, zoe, nurse)
     hot = {**LASER["fractional_pass"], "energy_mj": 80}
-    desk.tick(session_id, "fractional_pass", with_test_laser(desk, hot, nurse.id), nurse.id)
-    desk.override(
+    desk.sessions.tick(session_id, "fractional_pass", with_test_laser(desk, hot, nurse.id), nurse.id)
+    desk.sessions.override(
         session_id, "fractional_pass", "Deep boxcar scars, test patch fine", clinician.id, nurse.id, PIN
     )
-    desk.abort(session_id, "Patient asked to stop", nurse.id)
+    desk.sessions.abort(session_id, "Patient asked to stop", nurse.id)
 
-    (exposure,) = desk.laser_register(TODAY, TODAY).rows
+    (exposure,) = desk.laser_register.laser_register(TODAY, TODAY).rows
     assert exposure.adverse_events == "Not recorded"
     assert exposure.override == (
         "Energy per pulse 80.0 mJ is above the clinic limit of 70.0 mJ. "
@@ -182,11 +184,11 @@ def test_a_pass_on_an_area_without_gel_says_so_and_who_overrode_it(
     """Issue 16: the flag comes from the areas painted, another item: the register reads it too."""
     session_id = through_time_out(desk, clock, zoe, nurse)  # gel on the forehead and cheeks
     chin = {**LASER["full_beam_pass"], "areas": ["Cheeks", "Chin"]}
-    desk.tick(session_id, "full_beam_pass", with_test_laser(desk, chin, nurse.id), nurse.id)
+    desk.sessions.tick(session_id, "full_beam_pass", with_test_laser(desk, chin, nurse.id), nurse.id)
     reason = "Chin numb from the cheek gel on testing"
-    desk.override(session_id, "full_beam_pass", reason, clinician.id, nurse.id, PIN)
+    desk.sessions.override(session_id, "full_beam_pass", reason, clinician.id, nurse.id, PIN)
 
-    (exposure,) = desk.laser_register(TODAY, TODAY).rows
+    (exposure,) = desk.laser_register.laser_register(TODAY, TODAY).rows
     assert exposure.areas == "Cheeks, Chin"
     assert exposure.override == f"Not painted with gel: Chin. Overridden by Dr Clive Doctor: {reason}"
 
@@ -199,14 +201,16 @@ def test_an_older_record_lists_its_typed_device_when_no_device_is_asked_for(
     tick_all(old_desk, session_id, old_laser_values(), nurse.id)
     laser_ready(desk, nurse.id)
 
-    everything = desk.laser_register(TODAY, TODAY)  # read by today's version of the app
+    everything = desk.laser_register.laser_register(TODAY, TODAY)  # read by today's version of the app
     fractional, full_beam = everything.rows
     assert (fractional.device, fractional.serial_number, fractional.device_id) == (OLD_DEVICE_TEXT, "", None)
     assert (full_beam.device, full_beam.serial_number) == ("", "")
     assert fractional.settings == "Energy per pulse 40.0 mJ; Density 20 %; Passes 2"
     assert everything.typed_device_elsewhere == 0 and everything.notes() == []
     # One device asked for: the older records cannot be told apart, so they are counted, not lost.
-    one_device = desk.laser_register(TODAY, TODAY, desk.device_by_serial(TEST_LASER_SERIAL))
+    one_device = desk.laser_register.laser_register(
+        TODAY, TODAY, desk.devices.device_by_serial(TEST_LASER_SERIAL)
+    )
     assert one_device.rows == [] and one_device.typed_device_elsewhere == 2
     assert one_device.notes() == [
         "2 earlier exposures name the device in typed text or not at all and are listed only under "
@@ -216,7 +220,7 @@ def test_an_older_record_lists_its_typed_device_when_no_device_is_asked_for(
 
 @pytest.mark.both_databases
 def test_a_clinic_that_has_treated_nobody_has_an_empty_register(desk: Desk, nurse: Staff) -> None:
-    assert desk.laser_register(TODAY, TODAY).rows == []
+    assert desk.laser_register.laser_register(TODAY, TODAY).rows == []
 
 
 def test_a_range_backwards_or_too_long_is_refused_in_words() -> None:
@@ -254,12 +258,12 @@ def test_reading_a_busy_range_takes_as_few_statements_as_a_quiet_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     treated(desk, clock, zoe.id, nurse)
-    quiet = count_statements(db, monkeypatch, lambda: desk.laser_register(TODAY, TODAY).rows)
+    quiet = count_statements(db, monkeypatch, lambda: desk.laser_register.laser_register(TODAY, TODAY).rows)
     treated(desk, clock, zoe.id, nurse)
     treated(desk, clock, ian.id, nurse)
-    busy = count_statements(db, monkeypatch, lambda: desk.laser_register(TODAY, TODAY).rows)
+    busy = count_statements(db, monkeypatch, lambda: desk.laser_register.laser_register(TODAY, TODAY).rows)
     assert busy == quiet == 4  # procedure versions, sessions, their events, the devices' serial numbers
-    assert len(desk.laser_register(TODAY, TODAY).rows) == 6
+    assert len(desk.laser_register.laser_register(TODAY, TODAY).rows) == 6
 
 
 @pytest.mark.both_databases
@@ -274,20 +278,20 @@ def test_an_export_is_audited_and_only_for_an_administrator_or_an_operator(
         "rows": 0,
         "file": "/x.csv",
     }
-    desk.record_register_export(what, admin.id, admin.name)
-    desk.record_register_export(what, nurse.id, nurse.name)  # an authorised laser operator
-    desk.record_register_export(what, None, "kate (terminal export)")
+    desk.laser_register.record_register_export(what, admin.id, admin.name)
+    desk.laser_register.record_register_export(what, nurse.id, nurse.name)  # an authorised laser operator
+    desk.laser_register.record_register_export(what, None, "kate (terminal export)")
     trainee = add_member(desk, "Tess Trainee", "TT", "nurse", laser_operator=False)
     with pytest.raises(PermissionRefused, match="Tess Trainee may not export the laser register"):
-        desk.record_register_export(what, trainee.id, trainee.name)
+        desk.laser_register.record_register_export(what, trainee.id, trainee.name)
 
     (refused,) = AuditLog.select().where(AuditLog.action == "refused: not permitted")
     assert refused.staff_id == trainee.id and "may not export the laser register" in refused.detail
     rows = list(AuditLog.select().where(AuditLog.action == EXPORTED).order_by(AuditLog.id))
     assert [row.staff_id for row in rows] == [admin.id, nurse.id, None]
     assert json.loads(rows[2].detail) == what | {"printed_by": "kate (terminal export)"}
-    assert desk.may_read_register(admin.id) and desk.may_read_register(nurse.id)
-    assert not desk.may_read_register(trainee.id)
+    assert desk.laser_register.may_read_register(admin.id) and desk.laser_register.may_read_register(nurse.id)
+    assert not desk.laser_register.may_read_register(trainee.id)
 
 
 def test_a_day_of_the_range_starts_at_local_midnight_across_the_clock_change() -> None:
@@ -304,11 +308,11 @@ def test_amendments_after_sign_out_are_listed_beside_the_passes_they_concern(
     session_id = treated(desk, clock, zoe.id, nurse)
     clock.advance(hours=20)
     late = "Patient phoned:\nblister on the left cheek"
-    desk.amend(session_id, "adverse_events", late, "Reported after sign-out", clinician.id)
-    desk.amend(session_id, "fractional_pass", "Energy was 45 mJ, not 40 mJ", "Typing slip", nurse.id)
-    desk.amend(session_id, None, "Consent form scanned late", "Filed the next day", nurse.id)
+    desk.sessions.amend(session_id, "adverse_events", late, "Reported after sign-out", clinician.id)
+    desk.sessions.amend(session_id, "fractional_pass", "Energy was 45 mJ, not 40 mJ", "Typing slip", nurse.id)
+    desk.sessions.amend(session_id, None, "Consent form scanned late", "Filed the next day", nurse.id)
 
-    fractional, full_beam = desk.laser_register(TODAY, TODAY).rows
+    fractional, full_beam = desk.laser_register.laser_register(TODAY, TODAY).rows
     next_day = local_today(clock.now()).isoformat()
     adverse = (  # on one line, as every cell
         f"{next_day} by Dr Clive Doctor: Patient phoned: blister on the left cheek "
@@ -334,9 +338,9 @@ def test_an_adverse_events_answer_under_version_1_1_is_found_by_its_id(
     assert old.adverse_events_item is old.item("adverse_events")
     session_id = treated(Desk(db, old, clock, desk.hasher), clock, zoe.id, nurse)
 
-    rows = desk.laser_register(TODAY, TODAY).rows
+    rows = desk.laser_register.laser_register(TODAY, TODAY).rows
     assert [row.adverse_events for row in rows] == ["None", "None"]
-    record = desk.session(session_id)
+    record = desk.sessions.session(session_id)
     assert record.procedure.version == "1.1"
     assert adverse_events_text(record.procedure, record.state(clock.now())) == "None"  # the printed record's
 
@@ -347,16 +351,25 @@ def test_a_changed_serial_number_shows_the_one_then_and_still_finds_the_device(
 ) -> None:
     device_id = laser_ready(desk, nurse.id)
     treated(desk, clock, zoe.id, nurse)
-    desk.update_device(device_id, {"serial_number": "sp-new-2"}, admin.id)
+    desk.devices.update_device(device_id, {"serial_number": "sp-new-2"}, admin.id)
 
-    (fractional, _full_beam) = desk.laser_register(TODAY, TODAY).rows
+    (fractional, _full_beam) = desk.laser_register.laser_register(TODAY, TODAY).rows
     assert (fractional.serial_number, fractional.serial_then) == ("SP-NEW-2", TEST_LASER_SERIAL)
     assert fractional.cells()[COLUMNS.index("Serial number")] == f"SP-NEW-2 (then {TEST_LASER_SERIAL})"
-    assert desk.device_by_serial(TEST_LASER_SERIAL).id == device_id  # as the inspector's papers name it
-    assert len(desk.laser_register(TODAY, TODAY, desk.device_by_serial(TEST_LASER_SERIAL)).rows) == 2
+    assert (
+        desk.devices.device_by_serial(TEST_LASER_SERIAL).id == device_id
+    )  # as the inspector's papers name it
+    assert (
+        len(
+            desk.laser_register.laser_register(
+                TODAY, TODAY, desk.devices.device_by_serial(TEST_LASER_SERIAL)
+            ).rows
+        )
+        == 2
+    )
     # A device registered since with the old serial number is the one that has it now.
     other = register_test_laser(desk, make="Lumenis", model="UltraPulse", serial_number=TEST_LASER_SERIAL)
-    assert desk.device_by_serial(TEST_LASER_SERIAL).id == other
+    assert desk.devices.device_by_serial(TEST_LASER_SERIAL).id == other
 
 
 @pytest.mark.both_databases

@@ -31,7 +31,7 @@ BEFORE_EYEWEAR = ("identity_read_back", "gel_removed", "anaesthetic_toxicity", "
 
 @pytest.fixture
 def zoe(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def laser(desk: Desk) -> int:
 
 def at_the_eyewear(desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff) -> int:
     """A session through sign-in, the gel's hour and the time-out's items before the eyewear."""
-    session_id = desk.start_session(patient.id, nurse.id).id
+    session_id = desk.sessions.start_session(patient.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, session_id, {item: TIME_OUT[item] for item in BEFORE_EYEWEAR}, nurse.id)
@@ -51,7 +51,7 @@ def at_the_eyewear(desk: Desk, clock: ManualClock, patient: Patient, nurse: Staf
 
 def at_the_passes(desk: Desk, clock: ManualClock, patient: Patient, nurse: Staff, laser: int) -> int:
     session_id = at_the_eyewear(desk, clock, patient, nurse)
-    desk.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
+    desk.sessions.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
     tick_all(desk, session_id, {"cool_air": TIME_OUT["cool_air"], "settings_read_back": {}}, nurse.id)
     return session_id
 
@@ -66,7 +66,7 @@ def rows(db: Database) -> list[list[tuple]]:
 
 
 def check(desk: Desk, laser: int, staff: Staff, note: str = "", **failed: bool) -> None:
-    desk.record_pre_use_check(laser, passed_answers(desk, **failed), note, staff.id)
+    desk.device_checks.record_pre_use_check(laser, passed_answers(desk, **failed), note, staff.id)
 
 
 # --- the hard stops ---------------------------------------------------------------------------------
@@ -80,10 +80,10 @@ def test_a_laser_not_checked_today_cannot_be_chosen_and_nothing_is_written(
     with pytest.raises(
         ActionRefused, match="Hard stop: the Fotona SP Dynamis .* has not had today's pre-use"
     ):
-        desk.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
+        desk.sessions.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
     assert rows(db) == before
     check(desk, laser, nurse)
-    record = desk.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
+    record = desk.sessions.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
     assert record.events[-1].values == {
         "device": {
             "id": laser,
@@ -101,7 +101,9 @@ def test_yesterdays_check_does_not_hold_today(
     check(desk, laser, nurse)
     clock.advance(days=1)
     session_id = at_the_passes_after_a_new_check(desk, clock, zoe, nurse, laser)
-    assert desk.session(session_id).state(clock.now()).item("staff_eyewear").status is ItemStatus.DONE
+    assert (
+        desk.sessions.session(session_id).state(clock.now()).item("staff_eyewear").status is ItemStatus.DONE
+    )
 
 
 def at_the_passes_after_a_new_check(
@@ -109,9 +111,9 @@ def at_the_passes_after_a_new_check(
 ) -> int:
     session_id = at_the_eyewear(desk, clock, patient, nurse)
     with pytest.raises(ActionRefused, match="has not had today's pre-use safety check"):
-        desk.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
+        desk.sessions.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
     check(desk, laser, nurse)
-    desk.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
+    desk.sessions.tick(session_id, "staff_eyewear", {"device": laser}, nurse.id)
     return session_id
 
 
@@ -124,20 +126,20 @@ def test_a_failed_check_takes_the_laser_out_of_use_until_tomorrow(
         check(desk, laser, nurse, plume_extraction=False)
     check(desk, laser, nurse, "Extractor not drawing", plume_extraction=False)  # checked again, failed
 
-    use = desk.device_use(laser)
+    use = desk.device_checks.device_use(laser)
     assert use.out_of_use and "Plume extraction working: Extractor not drawing" in (use.stop or "")
     before = rows(db)
     with pytest.raises(
         ActionRefused, match="Out of use today: the Fotona SP Dynamis .* failed its pre-use check"
     ):
-        desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+        desk.sessions.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
     with pytest.raises(ActionRefused, match="Out of use today"):
         check(desk, laser, nurse)  # no passing it again the same day
     assert rows(db) == before
 
     clock.advance(days=1)
     check(desk, laser, nurse)
-    assert desk.device_use(laser).stop is None
+    assert desk.device_checks.device_use(laser).stop is None
 
 
 def laser_checked(desk: Desk, laser: int, staff: Staff) -> int:
@@ -150,9 +152,9 @@ def test_a_retired_laser_is_neither_checked_nor_used(
     desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff, zoe: Patient, laser: int
 ) -> None:
     session_id = at_the_passes(desk, clock, zoe, nurse, laser_checked(desk, laser, nurse))
-    desk.retire_device(laser, "Sold", admin.id)
+    desk.devices.retire_device(laser, "Sold", admin.id)
     with pytest.raises(ActionRefused, match="The Fotona SP Dynamis .* is retired"):
-        desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+        desk.sessions.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
     with pytest.raises(ActionRefused, match="is retired"):
         check(desk, laser, nurse)
 
@@ -169,9 +171,9 @@ def test_a_device_that_is_not_registered_or_not_an_id_is_refused(
         ({"id": laser, "name": "Forged", "serial_number": "X"}, "choose a registered laser device"),
     ):
         with pytest.raises(ActionRefused, match=message):
-            desk.tick(session_id, "staff_eyewear", {"device": chosen}, nurse.id)
+            desk.sessions.tick(session_id, "staff_eyewear", {"device": chosen}, nurse.id)
     with pytest.raises(ValidationError, match="Laser device: please fill this in"):
-        desk.tick(session_id, "staff_eyewear", {}, nurse.id)
+        desk.sessions.tick(session_id, "staff_eyewear", {}, nurse.id)
 
 
 @pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
@@ -185,8 +187,8 @@ def test_a_pass_on_another_laser_than_the_eyewear_was_confirmed_for_is_refused(
     with pytest.raises(
         ActionRefused, match=r"eyewear was confirmed for the .*SP-TEST-1\), not the .*SP-TEST-2\)"
     ):
-        desk.tick(session_id, "fractional_pass", fractional(other), nurse.id)
-    record = desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+        desk.sessions.tick(session_id, "fractional_pass", fractional(other), nurse.id)
+    record = desk.sessions.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
     assert record.events[-1].values["device"]["serial_number"] == "SP-TEST-1"
 
 
@@ -201,9 +203,9 @@ def test_a_pass_with_the_service_overdue_needs_a_clinicians_override(
     laser = register_test_laser(desk, next_service_on=due.isoformat())
     clock.set(clock.now() + timedelta(days=7))  # 2 December: the service was due yesterday
     check(desk, laser, nurse)
-    assert desk.device_use(laser).service_overdue
+    assert desk.device_checks.device_use(laser).service_overdue
     session_id = at_the_passes(desk, clock, zoe, nurse, laser)  # the eyewear item: no flag
-    record = desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+    record = desk.sessions.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
     state = record.state(clock.now())
     item = state.item("fractional_pass")
     assert item.status is ItemStatus.NEEDS_OVERRIDE
@@ -211,7 +213,9 @@ def test_a_pass_with_the_service_overdue_needs_a_clinicians_override(
         "Service overdue: the Fotona SP Dynamis (serial SP-TEST-1) was due a service on 01/12/2026",
     )
     assert state.item("staff_eyewear").status is ItemStatus.DONE
-    record = desk.override(session_id, "fractional_pass", "LPA agreed by phone", clinician.id, nurse.id, PIN)
+    record = desk.sessions.override(
+        session_id, "fractional_pass", "LPA agreed by phone", clinician.id, nurse.id, PIN
+    )
     assert record.state(clock.now()).item("fractional_pass").status is ItemStatus.OVERRIDDEN
 
 
@@ -230,9 +234,9 @@ def test_only_an_authorised_operator_checks_a_laser_and_every_item_is_answered(
     answers = passed_answers(desk)
     del answers["emergency_stop"]
     with pytest.raises(ValidationError, match="'Emergency stop tested': answer passed or failed"):
-        desk.record_pre_use_check(laser, answers, "", nurse.id)
+        desk.device_checks.record_pre_use_check(laser, answers, "", nurse.id)
     with pytest.raises(ValidationError, match="'kettle' is not an item of the pre-use check"):
-        desk.record_pre_use_check(laser, {**passed_answers(desk), "kettle": True}, "", nurse.id)
+        desk.device_checks.record_pre_use_check(laser, {**passed_answers(desk), "kettle": True}, "", nurse.id)
     assert run_sql(db, "SELECT count(*) FROM laser_device_check").fetchone()[0] == 0
 
 
@@ -240,7 +244,7 @@ def test_a_check_keeps_who_when_each_answer_and_the_checklist_version_it_followe
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, laser: int
 ) -> None:
     check(desk, laser, nurse, "Two pairs of eyewear only", eyewear=False, test_fire=False)
-    (kept,) = desk.pre_use_checks(device_id=laser)
+    (kept,) = desk.device_checks.pre_use_checks(device_id=laser)
     assert (kept.passed, kept.staff_name, kept.at, kept.day) == (
         False,
         nurse.name,
@@ -267,7 +271,7 @@ def test_the_database_refuses_to_change_or_remove_a_check(
     true = "1" if backend == "sqlite" else "true"
     with pytest.raises(Exception, match="laser_device_check rows are append-only"), db.atomic():
         run_sql(db, statement.format(true=true))
-    assert not desk.pre_use_checks(device_id=laser)[0].passed
+    assert not desk.device_checks.pre_use_checks(device_id=laser)[0].passed
 
 
 def test_a_session_whose_eyewear_was_confirmed_yesterday_needs_todays_check_for_its_passes(
@@ -277,9 +281,9 @@ def test_a_session_whose_eyewear_was_confirmed_yesterday_needs_todays_check_for_
     session_id = at_the_passes(desk, clock, zoe, nurse, laser_checked(desk, laser, nurse))
     clock.advance(hours=3)  # past midnight: yesterday's check no longer holds
     with pytest.raises(ActionRefused, match="has not had today's pre-use safety check"):
-        desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+        desk.sessions.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
     check(desk, laser, nurse)
-    desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+    desk.sessions.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
 
 
 @pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
@@ -288,20 +292,20 @@ def test_the_marking_kept_is_the_one_the_nurse_read_and_still_the_lasers_at_each
 ) -> None:
     check(desk, laser, nurse)
     session_id = at_the_eyewear(desk, clock, zoe, nurse)
-    desk.update_device(laser, {"eyewear_marking": "EN 207 D 2940 LB6"}, admin.id)  # at another desk
+    desk.devices.update_device(laser, {"eyewear_marking": "EN 207 D 2940 LB6"}, admin.id)  # at another desk
     seen = {"id": laser, "eyewear_marking_seen": TEST_LASER_MARKING}  # what the card still showed
     with pytest.raises(ActionRefused, match="marking of the Fotona .* has just changed to EN 207 D 2940 LB6"):
-        desk.tick(session_id, "staff_eyewear", {"device": seen}, nurse.id)
+        desk.sessions.tick(session_id, "staff_eyewear", {"device": seen}, nurse.id)
     seen["eyewear_marking_seen"] = "EN 207 D 2940 LB6"
-    record = desk.tick(session_id, "staff_eyewear", {"device": seen}, nurse.id)
+    record = desk.sessions.tick(session_id, "staff_eyewear", {"device": seen}, nurse.id)
     assert record.events[-1].values["device"]["eyewear_marking"] == "EN 207 D 2940 LB6"
 
     tick_all(desk, session_id, {"cool_air": TIME_OUT["cool_air"], "settings_read_back": {}}, nurse.id)
-    desk.update_device(laser, {"eyewear_marking": TEST_LASER_MARKING}, admin.id)
+    desk.devices.update_device(laser, {"eyewear_marking": TEST_LASER_MARKING}, admin.id)
     with pytest.raises(
         ActionRefused, match="changed to EN 207 .D 2940 LB5. after the time-out. Undo 'Laser chosen"
     ):
-        desk.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
+        desk.sessions.tick(session_id, "fractional_pass", fractional(laser), nurse.id)
 
 
 @pytest.mark.sqlite_only  # the rule is the store's; the database's part is tested on both
@@ -318,11 +322,13 @@ def test_a_session_under_a_procedure_before_registered_lasers_records_no_pass(
         )
     )
     old = parse_procedure(old_text, "stored 1.2", authoring=False)
-    session_id = Desk(db, old, clock).start_session(zoe.id, nurse.id).id
+    session_id = Desk(db, old, clock).sessions.start_session(zoe.id, nurse.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, session_id, {**TIME_OUT, "staff_eyewear": {"device": "Fraxel"}}, nurse.id)
     with pytest.raises(
         ActionRefused, match="follows procedure version 1.2, which does not name a registered laser"
     ):
-        desk.tick(session_id, "full_beam_pass", {**LASER["full_beam_pass"], "device": "Fraxel"}, nurse.id)
+        desk.sessions.tick(
+            session_id, "full_beam_pass", {**LASER["full_beam_pass"], "device": "Fraxel"}, nurse.id
+        )

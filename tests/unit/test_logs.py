@@ -227,13 +227,15 @@ def test_a_new_database_is_logged_migrated_step_by_step_then_opened(
 def test_a_refused_action_is_logged_once_by_what_and_why_not_by_its_message(
     desk: Desk, nurse: Staff, caplog: pytest.LogCaptureFixture
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     caplog.set_level(logging.INFO, logger="desk_app")
     with pytest.raises(ActionRefused):
-        desk.start_session(patient.id, nurse.id)
+        desk.sessions.start_session(patient.id, nurse.id)
     with pytest.raises(ActionRefused):
-        desk.tick(session.id, "fractional_pass", {}, nurse.id)  # the laser, before the sign-in checks
+        desk.sessions.tick(
+            session.id, "fractional_pass", {}, nurse.id
+        )  # the laser, before the sign-in checks
     said = [record.getMessage() for record in caplog.records]
     assert said == [
         "Refused: start session (SessionAlreadyInProgress)",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sqlite3
+import sys
 from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -44,25 +46,29 @@ def clinic_file(
     correction, one in progress, a print, a clinic setting changed, a laser device changed and one
     retired."""
     clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
-    zoe = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    desk.register_patient("Łukasz", "Nowak", "1985-07-14", "AZ-00002", nurse.id)
-    desk.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
+    zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.register_patient("Łukasz", "Nowak", "1985-07-14", "AZ-00002", nurse.id)
+    desk.patients.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
     done = signed_out_session(desk, clock, zoe.id, nurse)
-    desk.record_print(DocumentKind.SESSION_RECORD, zoe.id, done, "paper", 2, nurse.name, nurse.id)
+    desk.clinic.record_print(DocumentKind.SESSION_RECORD, zoe.id, done, "paper", 2, nurse.name, nurse.id)
     # Days, not weeks: migrate-to then writes with the PC's own clock, and verify refuses a trail
     # whose times go back (the test clock starts on 25 Nov 2026; its rows must stay in the past).
     clock.advance(days=5)
-    running = desk.start_session(zoe.id, nurse.id)
+    running = desk.sessions.start_session(zoe.id, nurse.id)
     tick_all(desk, running.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
-    desk.correct(running.id, "gel_applied", "Ticked too early", nurse.id)
-    desk.take_over(running.id, clinician.id)
-    desk.update_clinic_details(replace(desk.clinic_details(), name="Azure Medical, Harley Street"), admin.id)
+    desk.sessions.correct(running.id, "gel_applied", "Ticked too early", nurse.id)
+    desk.sessions.take_over(running.id, clinician.id)
+    desk.clinic.update_clinic_details(
+        replace(desk.clinic.clinic_details(), name="Azure Medical, Harley Street"), admin.id
+    )
     laser = {"make": "Fotona", "model": "SP Dynamis", "serial_number": "SP-1", "wavelengths_nm": "2940"}
     laser |= {"laser_class": "4", "eyewear_marking": "D 2940 LB5", "lpa_name": "Dr Lisa Adviser"}
-    device = desk.register_device(laser | {"next_service_on": "01/06/2027"}, admin.id)
-    desk.update_device(device.id, {"next_service_on": "15/06/2027"}, admin.id)
-    old = desk.register_device(laser | {"serial_number": "SP-0", "next_service_on": "01/01/2027"}, admin.id)
-    desk.retire_device(old.id, "Replaced", admin.id)
+    device = desk.devices.register_device(laser | {"next_service_on": "01/06/2027"}, admin.id)
+    desk.devices.update_device(device.id, {"next_service_on": "15/06/2027"}, admin.id)
+    old = desk.devices.register_device(
+        laser | {"serial_number": "SP-0", "next_service_on": "01/01/2027"}, admin.id
+    )
+    desk.devices.retire_device(old.id, "Replaced", admin.id)
     db.close()
     return db_path
 
@@ -108,14 +114,16 @@ def test_every_row_is_copied_as_it_was_and_the_copy_is_checked(
         # from now on (the move's own rows were written with the PC's clock).
         clock.set(datetime.now(UTC))
         desk = Desk(target, procedure, clock, FAST_HASHER)
-        assert desk.sign_in(nurse.id, PASSWORD) == nurse
-        (zoe,) = desk.search_patients("zoe o'b")
-        newcomer = desk.register_patient("Søren", "Kierkegaard", "1980-05-05", "AZ-00003", nurse.id)
-        assert newcomer.id == max(p.id for p in desk.search_patients("")) and newcomer.id > zoe.id
-        assert len(desk.patient_history(zoe.id).sessions) == 2
-        devices = desk.devices(include_retired=True)
+        assert desk.accounts.sign_in(nurse.id, PASSWORD) == nurse
+        (zoe,) = desk.patients.search_patients("zoe o'b")
+        newcomer = desk.patients.register_patient("Søren", "Kierkegaard", "1980-05-05", "AZ-00003", nurse.id)
+        assert newcomer.id == max(p.id for p in desk.patients.search_patients("")) and newcomer.id > zoe.id
+        assert len(desk.sessions.patient_history(zoe.id).sessions) == 2
+        devices = desk.devices.devices(include_retired=True)
         assert [d.serial_number for d in devices] == ["SP-1", "SP-TEST-1", "SP-0"]
-        (checked,) = desk.pre_use_checks(device_id=devices[1].id)  # the session's laser, checked
+        (checked,) = desk.device_checks.pre_use_checks(
+            device_id=devices[1].id
+        )  # the session's laser, checked
         assert checked.passed and checked.staff_name == nurse.name
         assert verify_audit(target).ok
         # Every row sealed in the file is sealed alike on the server: a change there is found too.
@@ -218,7 +226,7 @@ def test_a_move_killed_before_the_servers_commit_leaves_the_file_closed_and_a_re
 ) -> None:
     from desk_app.store import copying
 
-    def killed(source: Database, target: Database) -> None:
+    def killed(source: Database, target: Database, progress: object = None) -> None:
         raise KeyboardInterrupt  # as a kill would: nothing after it runs, the server rolls back
 
     with monkeypatch.context() as patch:
@@ -272,7 +280,9 @@ def test_an_unfinished_move_can_be_undone_while_the_server_does_not_hold_the_rec
 
     with monkeypatch.context() as patch:
         patch.setattr(
-            copying, "copy_database", lambda source, target: (_ for _ in ()).throw(KeyboardInterrupt)
+            copying,
+            "copy_database",
+            lambda source, target, progress=None: (_ for _ in ()).throw(KeyboardInterrupt),
         )
         with pytest.raises(KeyboardInterrupt):
             cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)])
@@ -304,7 +314,7 @@ def test_a_commit_that_may_or_may_not_have_reached_the_server_keeps_the_file_clo
 
     real = copying.copy_database
 
-    def lost_at_commit(source: Database, target: Database) -> None:
+    def lost_at_commit(source: Database, target: Database, progress: object = None) -> None:
         real(source, target)
         raise OutcomeUnknown
 
@@ -318,3 +328,30 @@ def test_a_commit_that_may_or_may_not_have_reached_the_server_keeps_the_file_clo
     )  # the server has it
     assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
     assert "already holds every record of this file" in capsys.readouterr().out
+
+
+def test_on_a_terminal_the_copy_shows_each_table_and_trail_check_with_counts_and_no_patient(
+    clinic_file: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(clinic_file)]) == 0
+    shown = [line.rsplit("\r", 1)[-1].rstrip() for line in screen.getvalue().split("\n")]
+    reader = SqliteDatabase(f"{clinic_file.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        copied = {name: len(rows) for name, rows in every_row(reader).items()}
+    finally:
+        reader.close()
+    copied["clinic_setting"] -= 1  # the "moved" mark, written after the copy
+    copied["audit_log"] -= 1  # and its audit row
+    assert shown == [
+        "Checking the audit trail of the file: its rows against the records…",
+        *(f"Copying the table {name}: {count:,} of {count:,} rows" for name, count in copied.items()),
+        "Checking the audit trail on the server: its rows against the records…",
+        "",
+    ]
+    assert "Zoë" not in screen.getvalue() and "every table's row count matches" in capsys.readouterr().out

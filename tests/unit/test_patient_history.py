@@ -61,7 +61,7 @@ def sign_out(
     tick_all(desk, session_id, TIME_OUT, staff_id)
     tick_all(desk, session_id, laser, staff_id)
     tick_all(desk, session_id, {**SIGN_OUT, "next_session": plan or {"planned_sessions": 3}}, staff_id)
-    return desk.sign_out(session_id, operator_id or staff_id, PIN)
+    return desk.sessions.sign_out(session_id, operator_id or staff_id, PIN)
 
 
 def count_statements(db: Database, monkeypatch: pytest.MonkeyPatch, action: Callable[[], Any]) -> int:
@@ -81,12 +81,12 @@ def count_statements(db: Database, monkeypatch: pytest.MonkeyPatch, action: Call
 
 @pytest.fixture
 def zoe(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
 
 
 @pytest.fixture
 def signed_out(desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff, zoe: Patient) -> int:
-    session_id = desk.start_session(zoe.id, nurse.id).id
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
     sign_out(desk, clock, session_id, nurse.id, operator_id=clinician.id)
     return session_id
 
@@ -99,29 +99,31 @@ SIGNED_OUT_AT = {0, 20, 37}  # sessions walked to sign-out; the others are stopp
 def add_sessions(desk: Desk, clock: ManualClock, nurse: Staff, patient_id: int, numbers: range) -> None:
     for number in numbers:
         clock.advance(days=1)
-        session_id = desk.start_session(patient_id, nurse.id).id
+        session_id = desk.sessions.start_session(patient_id, nurse.id).id
         if number in SIGNED_OUT_AT:
             plan = {"planned_sessions": 6, "next_date": (clock.now() + timedelta(days=28)).date().isoformat()}
             sign_out(desk, clock, session_id, nurse.id, plan)
         else:
-            desk.abort(session_id, f"Session {number}: patient unwell", nurse.id)
+            desk.sessions.abort(session_id, f"Session {number}: patient unwell", nurse.id)
 
 
 def test_a_history_of_40_sessions_loads_in_the_same_few_statements_as_one_of_3(
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, zoe: Patient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    desk.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
+    desk.patients.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
     add_sessions(desk, clock, nurse, zoe.id, range(3))
     histories = []
-    for_3 = count_statements(db, monkeypatch, lambda: histories.append(desk.patient_history(zoe.id)))
+    for_3 = count_statements(db, monkeypatch, lambda: histories.append(desk.sessions.patient_history(zoe.id)))
     add_sessions(desk, clock, nurse, zoe.id, range(3, 40))
-    for_40 = count_statements(db, monkeypatch, lambda: histories.append(desk.patient_history(zoe.id)))
+    for_40 = count_statements(
+        db, monkeypatch, lambda: histories.append(desk.sessions.patient_history(zoe.id))
+    )
 
     assert 0 < for_40 <= 5
     assert for_40 == for_3
     small, history = histories
     assert len(small.sessions) == 3 and len(history.sessions) == 40
-    assert history.patient == desk.patient(zoe.id)
+    assert history.patient == desk.patients.patient(zoe.id)
     assert [(c.field, c.new) for c in history.changes] == [("phone", "07700 900123")]
 
     # Newest first, each with its own events, as stored.
@@ -155,12 +157,12 @@ def test_a_history_of_40_sessions_loads_in_the_same_few_statements_as_one_of_3(
 def test_the_history_of_a_patient_without_sessions_is_empty(
     desk: Desk, db: Database, zoe: Patient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    statements = count_statements(db, monkeypatch, lambda: desk.patient_history(zoe.id))
-    history = desk.patient_history(zoe.id)
+    statements = count_statements(db, monkeypatch, lambda: desk.sessions.patient_history(zoe.id))
+    history = desk.sessions.patient_history(zoe.id)
     assert (history.patient, history.sessions, history.changes) == (zoe, (), ())
     assert statements <= 5
     with pytest.raises(ActionRefused, match="not known"):
-        desk.patient_history(4242)
+        desk.sessions.patient_history(4242)
 
 
 # --- amendments ----------------------------------------------------------------------------------
@@ -171,10 +173,10 @@ def test_an_amendment_adds_one_event_and_leaves_every_earlier_row_as_it_was(
 ) -> None:
     before = raw_events(db, signed_out)
     session_before = raw_session(db, signed_out)
-    original_tick = desk.session(signed_out).state(clock.now()).item("fractional_pass").tick
+    original_tick = desk.sessions.session(signed_out).state(clock.now()).item("fractional_pass").tick
     at = clock.advance(days=2, hours=3)
 
-    record = desk.amend(
+    record = desk.sessions.amend(
         signed_out,
         "fractional_pass",
         "Energy was 45 mJ, not 40 mJ",
@@ -196,7 +198,11 @@ def test_an_amendment_adds_one_event_and_leaves_every_earlier_row_as_it_was(
     assert json.loads(stored[4]) == {"reason": "Read from the laser's log"}
     assert stored[5:] == ("Energy was 45 mJ, not 40 mJ", None)
 
-    for loaded in (record, desk.session(signed_out), desk.patient_history(record.patient.id).sessions[0]):
+    for loaded in (
+        record,
+        desk.sessions.session(signed_out),
+        desk.sessions.patient_history(record.patient.id).sessions[0],
+    ):
         state = loaded.state(clock.now())
         assert state.status is SessionStatus.SIGNED_OUT
         item = state.item("fractional_pass")
@@ -214,9 +220,11 @@ def test_an_amendment_adds_one_event_and_leaves_every_earlier_row_as_it_was(
 def test_an_amendment_of_the_whole_session_shows_as_a_session_amendment(
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, signed_out: int
 ) -> None:
-    desk.amend(signed_out, "skin_response", "Some swelling by the evening", "Patient phoned", nurse.id)
+    desk.sessions.amend(
+        signed_out, "skin_response", "Some swelling by the evening", "Patient phoned", nurse.id
+    )
     before = raw_events(db, signed_out)
-    record = desk.amend(
+    record = desk.sessions.amend(
         signed_out, None, "Patient's second name is Ann", "Record note was incomplete", nurse.id
     )
     assert raw_events(db, signed_out)[: len(before)] == before
@@ -250,17 +258,17 @@ def test_a_bad_amendment_is_refused_and_writes_nothing(
     before = raw_events(db, signed_out)
     for case, item_id, text, reason, error, message in BAD_AMENDMENTS:
         with pytest.raises(error, match=message):
-            desk.amend(signed_out, item_id, text, reason, nurse.id)
+            desk.sessions.amend(signed_out, item_id, text, reason, nurse.id)
         assert raw_events(db, signed_out) == before, case
 
 
 def test_an_open_session_cannot_be_amended(desk: Desk, db: Database, nurse: Staff, zoe: Patient) -> None:
-    session_id = desk.start_session(zoe.id, nurse.id).id
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
     tick_all(desk, session_id, SIGN_IN, nurse.id)
     before = raw_events(db, session_id)
     for item_id in ("consent", None):
         with pytest.raises(ActionRefused, match="still open"):
-            desk.amend(session_id, item_id, "Consent form v4", "Wrong version ticked", nurse.id)
+            desk.sessions.amend(session_id, item_id, "Consent form v4", "Wrong version ticked", nurse.id)
     assert raw_events(db, session_id) == before
 
 
@@ -269,28 +277,30 @@ def test_an_amendment_needs_a_known_member_of_staff_and_session(
 ) -> None:
     before = count(db, "session_event")
     with pytest.raises(ActionRefused, match="member of staff"):
-        desk.amend(signed_out, None, "Text", "Reason", 4242)
+        desk.sessions.amend(signed_out, None, "Text", "Reason", 4242)
     with pytest.raises(ActionRefused, match="does not exist"):
-        desk.amend(4242, None, "Text", "Reason", nurse.id)
+        desk.sessions.amend(4242, None, "Text", "Reason", nurse.id)
     assert count(db, "session_event") == before
 
 
 def test_an_aborted_session_can_be_amended(
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, zoe: Patient
 ) -> None:
-    session_id = desk.start_session(zoe.id, nurse.id).id
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
     tick_all(desk, session_id, SIGN_IN, nurse.id)
-    desk.abort(session_id, "Patient felt faint", nurse.id)
+    desk.sessions.abort(session_id, "Patient felt faint", nurse.id)
     before = raw_events(db, session_id)
     clock.advance(hours=1)
-    record = desk.amend(session_id, None, "Recovered after 10 minutes; sent home", "Follow-up", nurse.id)
+    record = desk.sessions.amend(
+        session_id, None, "Recovered after 10 minutes; sent home", "Follow-up", nurse.id
+    )
     assert raw_events(db, session_id)[: len(before)] == before
     state = record.state(clock.now())
     assert state.status is SessionStatus.ABORTED
     assert state.abort is not None and state.abort.text == "Patient felt faint"
     assert [a.text for a in state.session_amendments] == ["Recovered after 10 minutes; sent home"]
     with pytest.raises(ActionRefused, match="closed"):
-        desk.add_note(session_id, None, "A note is not an amendment", nurse.id)
+        desk.sessions.add_note(session_id, None, "A note is not an amendment", nurse.id)
 
 
 # --- the course ----------------------------------------------------------------------------------
@@ -299,13 +309,13 @@ def test_an_aborted_session_can_be_amended(
 def test_course_after_two_sessions_five_weeks_apart(
     desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff, zoe: Patient
 ) -> None:
-    first = desk.start_session(zoe.id, nurse.id).id
+    first = desk.sessions.start_session(zoe.id, nurse.id).id
     sign_out(desk, clock, first, nurse.id, {"planned_sessions": 3, "next_date": "2026-12-30"})
     clock.advance(days=10)
-    stopped = desk.start_session(zoe.id, nurse.id).id  # stopped: does not count as done
-    desk.abort(stopped, "Cold sore on the upper lip", nurse.id)
+    stopped = desk.sessions.start_session(zoe.id, nurse.id).id  # stopped: does not count as done
+    desk.sessions.abort(stopped, "Cold sore on the upper lip", nurse.id)
     clock.set(datetime(2026, 12, 30, 14, 0, tzinfo=UTC))  # five weeks after the first, in the afternoon
-    second = desk.start_session(zoe.id, nurse.id).id
+    second = desk.sessions.start_session(zoe.id, nurse.id).id
     sign_out(
         desk,
         clock,
@@ -315,9 +325,9 @@ def test_course_after_two_sessions_five_weeks_apart(
         operator_id=clinician.id,
     )
     clock.set(datetime(2027, 1, 9, 10, 0, tzinfo=UTC))
-    desk.start_session(zoe.id, nurse.id)  # in progress: not done either
+    desk.sessions.start_session(zoe.id, nurse.id)  # in progress: not done either
 
-    summary = course(desk.patient_history(zoe.id).sessions, clock.now())
+    summary = course(desk.sessions.patient_history(zoe.id).sessions, clock.now())
     assert summary.summary == "2 of 4 sessions done"
     assert (summary.sessions_done, summary.planned) == (2, 4)
     assert summary.last_session == date(2026, 12, 30)
@@ -327,7 +337,7 @@ def test_course_after_two_sessions_five_weeks_apart(
 
 
 def test_course_with_no_session_is_0_of_3(desk: Desk, clock: ManualClock, zoe: Patient) -> None:
-    summary = course(desk.patient_history(zoe.id).sessions, clock.now())
+    summary = course(desk.sessions.patient_history(zoe.id).sessions, clock.now())
     assert summary.summary == "0 of 3 sessions done"
     assert (summary.last_session, summary.days_since_last, summary.earliest_next, summary.next_planned) == (
         None,
@@ -342,9 +352,9 @@ def test_course_counts_a_session_signed_out_late_in_the_evening_on_the_clinic_s_
 ) -> None:
     # 23:30 in London in summer is 22:30 UTC: the clinic's date, not UTC's, is the session's date.
     clock.set(datetime(2027, 6, 30, 22, 30, tzinfo=UTC))
-    sign_out(desk, clock, desk.start_session(zoe.id, nurse.id).id, nurse.id)
+    sign_out(desk, clock, desk.sessions.start_session(zoe.id, nurse.id).id, nurse.id)
     clock.set(datetime(2027, 7, 1, 8, 0, tzinfo=UTC))
-    summary = course(desk.patient_history(zoe.id).sessions, clock.now())
+    summary = course(desk.sessions.patient_history(zoe.id).sessions, clock.now())
     assert (summary.last_session, summary.days_since_last) == (date(2027, 6, 30), 1)
     assert summary.earliest_next == date(2027, 7, 28)
 
@@ -352,7 +362,7 @@ def test_course_counts_a_session_signed_out_late_in_the_evening_on_the_clinic_s_
 def test_a_course_plan_above_6_sessions_is_refused(
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, zoe: Patient
 ) -> None:
-    session_id = desk.start_session(zoe.id, nurse.id).id
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
     tick_all(desk, session_id, SIGN_IN, nurse.id)
     tick_all(desk, session_id, ANAESTHETIC, nurse.id)
     clock.advance(minutes=61)
@@ -360,7 +370,7 @@ def test_a_course_plan_above_6_sessions_is_refused(
     tick_all(desk, session_id, LASER, nurse.id)
     before = count(db, "session_event")
     with pytest.raises(ValidationError, match="Sessions planned"):
-        desk.tick(session_id, "next_session", {"planned_sessions": MAX_PLANNED + 1}, nurse.id)
+        desk.sessions.tick(session_id, "next_session", {"planned_sessions": MAX_PLANNED + 1}, nurse.id)
     assert count(db, "session_event") == before
 
 
@@ -413,7 +423,7 @@ def test_the_planned_number_comes_from_the_last_session_and_is_never_above_6(
 def test_a_history_line_shows_date_operator_status_and_the_settings_that_vary(
     desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff, signed_out: int
 ) -> None:
-    record = desk.session(signed_out)
+    record = desk.sessions.session(signed_out)
     line = session_line(record, clock.now())
     assert line.session_id == signed_out and line.number == 1
     assert line.day == date(2026, 11, 25)
@@ -430,10 +440,10 @@ def test_a_history_line_shows_date_operator_status_and_the_settings_that_vary(
 def test_a_history_line_of_a_stopped_session_has_no_settings_and_names_who_had_the_patient(
     desk: Desk, clock: ManualClock, nurse: Staff, clinician: Staff, zoe: Patient
 ) -> None:
-    session_id = desk.start_session(zoe.id, nurse.id).id
-    desk.take_over(session_id, clinician.id)
-    desk.abort(session_id, "Patient changed her mind", clinician.id)
-    line = session_line(desk.session(session_id), clock.now())
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
+    desk.sessions.take_over(session_id, clinician.id)
+    desk.sessions.abort(session_id, "Patient changed her mind", clinician.id)
+    line = session_line(desk.sessions.session(session_id), clock.now())
     assert (line.status, line.operator, line.settings) == (SessionStatus.ABORTED, clinician.name, "")
 
 
@@ -441,7 +451,7 @@ def test_history_lines_follow_the_history_newest_first(
     desk: Desk, clock: ManualClock, nurse: Staff, signed_out: int, zoe: Patient
 ) -> None:
     clock.advance(weeks=5)
-    second = desk.start_session(zoe.id, nurse.id).id
+    second = desk.sessions.start_session(zoe.id, nurse.id).id
     sign_out(
         desk,
         clock,
@@ -449,7 +459,7 @@ def test_history_lines_follow_the_history_newest_first(
         nurse.id,
         laser={**LASER, "fractional_pass": {**LASER["fractional_pass"], "energy_mj": 45}},
     )
-    lines = [session_line(record, clock.now()) for record in desk.patient_history(zoe.id).sessions]
+    lines = [session_line(record, clock.now()) for record in desk.sessions.patient_history(zoe.id).sessions]
     assert [(line.session_id, line.number) for line in lines] == [(second, 2), (signed_out, 1)]
     assert "45.0 mJ" in lines[0].settings and "40.0 mJ" in lines[1].settings
     assert lines[0].day == date(2026, 12, 30)

@@ -25,10 +25,10 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Patient, Staff, search_key
 from desk_app.domain.procedure import Procedure
+from desk_app.domain.refusals import PossibleDuplicate
 from desk_app.store import migrations
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
-from desk_app.store.patients import PossibleDuplicate
 from tests.support.people import FAST_HASHER
 from tests.support.pg_databases import fresh_postgres_database, migrated
 from tests.support.raw_sql import run_sql
@@ -55,17 +55,17 @@ def everything(db: Database) -> dict[str, list[tuple]]:
 
 
 def found(desk: Desk, text: str, **options: Any) -> list[int]:
-    return [patient.id for patient in desk.search_patients(text, **options)]
+    return [patient.id for patient in desk.patients.search_patients(text, **options)]
 
 
 @pytest.fixture
 def zoe(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
 
 
 @pytest.fixture
 def ann(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Ann", "Smith", "1975-06-30", "AZ-00200", nurse.id)
+    return desk.patients.register_patient("Ann", "Smith", "1975-06-30", "AZ-00200", nurse.id)
 
 
 # --- registering ---------------------------------------------------------------------------------
@@ -76,13 +76,13 @@ def test_names_and_details_with_accents_quotes_and_markup_are_stored_exactly(
 ) -> None:
     given = 'Renée "Ren" <b>O\'Hara</b>'
     family = "Nuñez & <script>alert('x')</script> Şahin"
-    patient = desk.register_patient(given, family, "03/02/1990", "az-7", nurse.id)
+    patient = desk.patients.register_patient(given, family, "03/02/1990", "az-7", nurse.id)
     details = {
         "allergies": "Latex <b>severe</b>\n\"plasters\" & 'tape'\tsince 2019",
         "notes": "Prefers 'Ren'; <i>no</i> photos — ask first.\nSecond line: ½ dose?",
         "email": "renée.o'hara+laser@example.co.uk",
     }
-    updated = desk.update_patient(patient.id, details, nurse.id)
+    updated = desk.patients.update_patient(patient.id, details, nurse.id)
     assert (updated.given_names, updated.family_name, updated.clinic_number) == (given, family, "AZ-7")
     assert updated.date_of_birth == date(1990, 2, 3)
     stored = run_sql(
@@ -91,7 +91,7 @@ def test_names_and_details_with_accents_quotes_and_markup_are_stored_exactly(
         (patient.id,),
     ).fetchone()
     assert stored == (given, family, details["allergies"], details["notes"], details["email"])
-    assert desk.patient(patient.id) == updated
+    assert desk.patients.patient(patient.id) == updated
 
 
 @pytest.mark.parametrize(
@@ -107,12 +107,12 @@ def test_a_second_patient_with_the_same_name_and_birth_date_is_a_possible_duplic
 ) -> None:
     before = everything(db)
     with pytest.raises(PossibleDuplicate, match="AZ-00012") as refused:
-        desk.register_patient(given_names, family_name, date(1990, 2, 3), "AZ-00099", nurse.id)
+        desk.patients.register_patient(given_names, family_name, date(1990, 2, 3), "AZ-00099", nurse.id)
     assert refused.value.existing == zoe
     assert "Zoë O'Brien" in str(refused.value)
     assert everything(db) == before
 
-    twin = desk.register_patient(
+    twin = desk.patients.register_patient(
         given_names, family_name, date(1990, 2, 3), "AZ-00099", nurse.id, duplicate_confirmed=True
     )
     assert twin.id != zoe.id
@@ -124,7 +124,7 @@ def test_a_second_patient_with_the_same_name_and_birth_date_is_a_possible_duplic
 def test_the_same_name_with_another_birth_date_is_no_duplicate(
     desk: Desk, db: Database, nurse: Staff, zoe: Patient
 ) -> None:
-    other = desk.register_patient("Zoe", "O'Brien", "1990-03-02", "AZ-00099", nurse.id)
+    other = desk.patients.register_patient("Zoe", "O'Brien", "1990-03-02", "AZ-00099", nurse.id)
     assert count(db, "patient") == 2
     assert found(desk, "03/02/1990") == [zoe.id]
     assert found(desk, "02/03/1990") == [other.id]
@@ -138,13 +138,13 @@ def test_a_name_written_with_look_alike_letters_is_found_and_is_a_possible_dupli
     desk: Desk, db: Database, nurse: Staff
 ) -> None:
     """Issue 13: 'Jоhn Smith' with a Cyrillic 'о' is John Smith to anyone reading the screen."""
-    john = desk.register_patient("John", "Smith", "1980-05-06", "AZ-00001", nurse.id)
+    john = desk.patients.register_patient("John", "Smith", "1980-05-06", "AZ-00001", nurse.id)
     before = everything(db)
     with pytest.raises(PossibleDuplicate, match="AZ-00001") as refused:
-        desk.register_patient(f"J{CYRILLIC_O}hn", "Smith", date(1980, 5, 6), "AZ-00002", nurse.id)
+        desk.patients.register_patient(f"J{CYRILLIC_O}hn", "Smith", date(1980, 5, 6), "AZ-00002", nurse.id)
     assert refused.value.existing == john
     assert everything(db) == before
-    look_alike = desk.register_patient(
+    look_alike = desk.patients.register_patient(
         f"J{CYRILLIC_O}hn", "Smith", "1980-05-06", "AZ-00002", nurse.id, duplicate_confirmed=True
     )
     for text in ("john smith", "john", "jo", "SMITH JOHN", f"J{CYRILLIC_O}HN"):
@@ -152,12 +152,12 @@ def test_a_name_written_with_look_alike_letters_is_found_and_is_a_possible_dupli
 
     # The look-alike registered first, the Latin name second; a capital that reads as 'B' only
     # as written (its small letter does not).
-    bob = desk.register_patient("Bob", f"{CYRILLIC_VE}rown", "1975-01-02", "AZ-00003", nurse.id)
+    bob = desk.patients.register_patient("Bob", f"{CYRILLIC_VE}rown", "1975-01-02", "AZ-00003", nurse.id)
     with pytest.raises(PossibleDuplicate, match="AZ-00003"):
-        desk.register_patient("BOB", "brown", "1975-01-02", "AZ-00004", nurse.id)
+        desk.patients.register_patient("BOB", "brown", "1975-01-02", "AZ-00004", nurse.id)
     assert found(desk, "bob brown") == found(desk, "brown") == [bob.id]
     # Still a duplicate only when born the same day.
-    other = desk.register_patient(f"J{CYRILLIC_O}hn", "Smith", "1980-05-07", "AZ-00005", nurse.id)
+    other = desk.patients.register_patient(f"J{CYRILLIC_O}hn", "Smith", "1980-05-07", "AZ-00005", nurse.id)
     assert other.id in found(desk, "john smith")
 
 
@@ -190,7 +190,7 @@ def test_bad_registration_gives_a_clear_message_and_writes_nothing(
 ) -> None:
     before = everything(db)
     with pytest.raises(ValidationError, match=message):
-        desk.register_patient(given_names, family_name, birth, number, nurse.id)
+        desk.patients.register_patient(given_names, family_name, birth, number, nurse.id)
     assert everything(db) == before
 
 
@@ -198,7 +198,7 @@ def test_a_bidirectional_override_in_a_name_is_refused_as_a_control_character(
     desk: Desk, db: Database, nurse: Staff
 ) -> None:
     with pytest.raises(ValidationError, match="control character"):
-        desk.register_patient("Zoë", "\u202eneirB'O", "1990-02-03", "AZ-9", nurse.id)
+        desk.patients.register_patient("Zoë", "\u202eneirB'O", "1990-02-03", "AZ-9", nurse.id)
     assert count(db, "patient") == 0
 
 
@@ -243,9 +243,9 @@ def test_a_bad_edit_gives_a_clear_message_and_writes_nothing(
 ) -> None:
     before = everything(db)
     with pytest.raises(ValidationError, match=message):
-        desk.update_patient(zoe.id, {"phone": "07700 900123", **changes}, nurse.id)
+        desk.patients.update_patient(zoe.id, {"phone": "07700 900123", **changes}, nurse.id)
     assert everything(db) == before
-    assert desk.patient(zoe.id) == zoe
+    assert desk.patients.patient(zoe.id) == zoe
 
 
 @pytest.mark.parametrize("phone", ["((((((", "- - - -", "+()()()"])
@@ -254,7 +254,7 @@ def test_a_phone_number_without_digits_is_refused(
 ) -> None:
     before = everything(db)
     with pytest.raises(ValidationError, match="Phone: digits"):
-        desk.update_patient(zoe.id, {"phone": phone}, nurse.id)
+        desk.patients.update_patient(zoe.id, {"phone": phone}, nurse.id)
     assert everything(db) == before
 
 
@@ -281,7 +281,7 @@ def test_an_edit_that_changes_nothing_says_so_and_writes_nothing(
 ) -> None:
     before = everything(db)
     with pytest.raises(ValidationError, match="^Nothing was changed.$"):
-        desk.update_patient(zoe.id, changes, nurse.id)
+        desk.patients.update_patient(zoe.id, changes, nurse.id)
     assert everything(db) == before
 
 
@@ -290,9 +290,9 @@ def test_an_edit_needs_a_known_patient_and_member_of_staff(
 ) -> None:
     before = everything(db)
     with pytest.raises(ActionRefused, match="patient is not known"):
-        desk.update_patient(4242, {"phone": "07700 900123"}, nurse.id)
+        desk.patients.update_patient(4242, {"phone": "07700 900123"}, nurse.id)
     with pytest.raises(ActionRefused, match="member of staff"):
-        desk.update_patient(zoe.id, {"phone": "07700 900123"}, 4242)
+        desk.patients.update_patient(zoe.id, {"phone": "07700 900123"}, 4242)
     assert everything(db) == before
 
 
@@ -303,16 +303,16 @@ def test_every_change_is_kept_with_old_and_new_value_who_and_when(
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, clinician: Staff, zoe: Patient
 ) -> None:
     first_edit = clock.advance(days=3, minutes=17)
-    updated = desk.update_patient(
+    updated = desk.patients.update_patient(
         zoe.id, {"phone": "07700 900123", "family_name": "O'Brien-Nuñez"}, clinician.id
     )
     assert (updated.phone, updated.family_name) == ("07700 900123", "O'Brien-Nuñez")
-    assert desk.patient(zoe.id) == updated
+    assert desk.patients.patient(zoe.id) == updated
     assert run_sql(db, "SELECT family_name, phone FROM patient WHERE id = ?", (zoe.id,)).fetchone() == (
         "O'Brien-Nuñez",
         "07700 900123",
     )
-    changes = desk.patient_changes(zoe.id)
+    changes = desk.patients.patient_changes(zoe.id)
     assert [(c.field, c.label, c.old, c.new, c.staff_name, c.at) for c in changes] == [
         ("family_name", "Surname", "O'Brien", "O'Brien-Nuñez", clinician.name, first_edit),
         ("phone", "Phone", "", "07700 900123", clinician.name, first_edit),
@@ -323,24 +323,26 @@ def test_every_change_is_kept_with_old_and_new_value_who_and_when(
     assert found(desk, "zoe obrien") == [zoe.id]
 
     second_edit = clock.advance(days=1)
-    desk.update_patient(zoe.id, {"phone": "", "fitzpatrick": "iv", "date_of_birth": "04/02/1990"}, nurse.id)
-    changes = desk.patient_changes(zoe.id)
+    desk.patients.update_patient(
+        zoe.id, {"phone": "", "fitzpatrick": "iv", "date_of_birth": "04/02/1990"}, nurse.id
+    )
+    changes = desk.patients.patient_changes(zoe.id)
     assert [(c.field, c.old, c.new, c.staff_name, c.at) for c in changes[2:]] == [
         ("date_of_birth", "1990-02-03", "1990-02-04", nurse.name, second_edit),
         ("phone", "07700 900123", "", nurse.name, second_edit),
         ("fitzpatrick", "", "IV", nurse.name, second_edit),
     ]
-    assert changes[:2] == desk.patient_changes(zoe.id)[:2]  # the first edit's rows are untouched
+    assert changes[:2] == desk.patients.patient_changes(zoe.id)[:2]  # the first edit's rows are untouched
     assert found(desk, "03/02/1990") == []
     assert found(desk, "04/02/1990") == [zoe.id]
-    assert desk.patient_changes(4242) == []
+    assert desk.patients.patient_changes(4242) == []
 
 
 def test_a_clinic_number_change_is_kept_and_the_old_number_finds_nobody(
     desk: Desk, nurse: Staff, zoe: Patient
 ) -> None:
-    desk.update_patient(zoe.id, {"clinic_number": "az-00777"}, nurse.id)
-    assert [(c.field, c.old, c.new) for c in desk.patient_changes(zoe.id)] == [
+    desk.patients.update_patient(zoe.id, {"clinic_number": "az-00777"}, nurse.id)
+    assert [(c.field, c.old, c.new) for c in desk.patients.patient_changes(zoe.id)] == [
         ("clinic_number", "AZ-00012", "AZ-00777")
     ]
     assert found(desk, "AZ-00777") == found(desk, "00777") == [zoe.id]
@@ -359,7 +361,7 @@ def test_a_clinic_number_change_is_kept_and_the_old_number_finds_nobody(
 def test_raw_sql_cannot_change_or_delete_a_kept_change(
     desk: Desk, db: Database, nurse: Staff, zoe: Patient, statement: str
 ) -> None:
-    desk.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
+    desk.patients.update_patient(zoe.id, {"phone": "07700 900123"}, nurse.id)
     change_id, *_ = run_sql(db, "SELECT id FROM patient_change").fetchone()
     before = run_sql(db, "SELECT * FROM patient_change").fetchall()
     with pytest.raises(IntegrityError, match="append-only"):
@@ -374,13 +376,13 @@ def test_an_archived_patient_is_hidden_from_search_refused_a_session_and_can_com
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, zoe: Patient, ann: Patient
 ) -> None:
     at = clock.advance(hours=2)
-    archived = desk.set_archived(zoe.id, True, nurse.id)
-    assert archived.archived and desk.patient(zoe.id).archived
+    archived = desk.patients.set_archived(zoe.id, True, nurse.id)
+    assert archived.archived and desk.patients.patient(zoe.id).archived
     for text in ("zoe", "obrien", "03/02/1990", "AZ-00012", ""):
         assert zoe.id not in found(desk, text), text
         assert zoe.id in found(desk, text, include_archived=True), text
     assert found(desk, "", include_archived=True) == [zoe.id, ann.id]  # O'Brien before Smith
-    last = desk.patient_changes(zoe.id)[-1]
+    last = desk.patients.patient_changes(zoe.id)[-1]
     assert (last.field, last.label, last.old, last.new, last.staff_name, last.at) == (
         "archived",
         "Archived",
@@ -391,26 +393,26 @@ def test_an_archived_patient_is_hidden_from_search_refused_a_session_and_can_com
     )
 
     with pytest.raises(ActionRefused, match="archived: bring the record back first"):
-        desk.start_session(zoe.id, nurse.id)
+        desk.sessions.start_session(zoe.id, nurse.id)
     assert count(db, "treatment_session") == 0
     with pytest.raises(ValidationError, match="Nothing was changed"):
-        desk.set_archived(zoe.id, True, nurse.id)
-    assert desk.patient_history(zoe.id).patient.archived  # the record still opens
+        desk.patients.set_archived(zoe.id, True, nurse.id)
+    assert desk.sessions.patient_history(zoe.id).patient.archived  # the record still opens
 
-    back = desk.set_archived(zoe.id, False, nurse.id)
+    back = desk.patients.set_archived(zoe.id, False, nurse.id)
     assert not back.archived
     assert found(desk, "zoe") == [zoe.id]
-    assert [(c.field, c.old, c.new) for c in desk.patient_changes(zoe.id)] == [
+    assert [(c.field, c.old, c.new) for c in desk.patients.patient_changes(zoe.id)] == [
         ("archived", "no", "yes"),
         ("archived", "yes", "no"),
     ]
-    assert desk.start_session(zoe.id, nurse.id).patient.id == zoe.id
+    assert desk.sessions.start_session(zoe.id, nurse.id).patient.id == zoe.id
     assert count(db, "patient") == 2  # nothing was ever deleted
 
 
 def test_archiving_an_unknown_patient_is_refused(desk: Desk, db: Database, nurse: Staff) -> None:
     with pytest.raises(ActionRefused, match="not known"):
-        desk.set_archived(4242, True, nurse.id)
+        desk.patients.set_archived(4242, True, nurse.id)
     assert count(db, "patient_change") == 0
 
 
@@ -422,7 +424,7 @@ def register(desk: Desk, nurse: Staff):  # noqa: ANN201 - a factory
     numbers = itertools.count(300)
 
     def add(given_names: str, family_name: str, birth: str = "1980-01-01", number: str = "") -> Patient:
-        return desk.register_patient(
+        return desk.patients.register_patient(
             given_names, family_name, birth, number or f"AZ-{next(numbers):05d}", nurse.id
         )
 
@@ -541,7 +543,7 @@ def test_results_are_ordered_by_surname_then_first_names(desk: Desk, register) -
         ("Ann Marie", "Smith"),
     ]:
         register(given_names, family_name, "1970-07-07")
-    names = [(p.family_name, p.given_names) for p in desk.search_patients("07/07/1970")]
+    names = [(p.family_name, p.given_names) for p in desk.patients.search_patients("07/07/1970")]
     assert names == [
         ("Adams", "Bea"),
         ("Smith", "Ann"),
@@ -558,7 +560,7 @@ def test_results_are_ordered_by_surname_blind_to_case_and_accents(desk: Desk, re
         strict=True,
     ):
         register(given_names, family_name, "1970-07-07")
-    names = [p.family_name for p in desk.search_patients("07/07/1970")]
+    names = [p.family_name for p in desk.patients.search_patients("07/07/1970")]
     assert names[:4] == ["Ábel", "Adams", "de Souza", "Öztürk"]
     assert names[4:6] == ["Smith", "smith"]  # Smith, Cy before smith, Ed: then by first names
     assert names[6:] == ["Zimmer"]
@@ -569,16 +571,16 @@ def test_pages_of_results_have_no_repeats_and_no_gaps(desk: Desk, nurse: Staff) 
     expected = []
     for number in range(23):
         given_names = "Jo" if number % 6 == 0 else f"Pat {chr(ord('A') + (number * 7) % 23)}"
-        patient = desk.register_patient(
+        patient = desk.patients.register_patient(
             given_names, "Smith", date(1980, 1, 1), f"AZ-{900 + number}", nurse.id, duplicate_confirmed=True
         )
         expected.append(patient)
     expected.sort(key=lambda p: (p.given_names, p.id))
-    pages = [desk.search_patients("smith", limit=5, offset=offset) for offset in range(0, 30, 5)]
+    pages = [desk.patients.search_patients("smith", limit=5, offset=offset) for offset in range(0, 30, 5)]
     assert [len(page) for page in pages] == [5, 5, 5, 5, 3, 0]
     assert [p.id for page in pages for p in page] == [p.id for p in expected]
-    assert desk.search_patients("smith", limit=100) == expected
-    assert len(desk.search_patients("smith")) == 23  # under the default page size of 50
+    assert desk.patients.search_patients("smith", limit=100) == expected
+    assert len(desk.patients.search_patients("smith")) == 23  # under the default page size of 50
 
 
 # --- any name -------------------------------------------------------------------------------------
@@ -608,12 +610,12 @@ def test_any_unicode_name_is_stored_exactly_and_found_by_search(
     desk: Desk, db: Database, nurse: Staff, given_names: str, family_name: str
 ) -> None:
     number = f"U-{count(db, 'patient') + 1:05d}"  # a fresh clinic number per example
-    patient = desk.register_patient(
+    patient = desk.patients.register_patient(
         given_names, family_name, "1990-02-03", number, nurse.id, duplicate_confirmed=True
     )
     expected = (given_names.strip(), family_name.strip())
     assert (patient.given_names, patient.family_name) == expected
-    assert desk.patient(patient.id) == patient
+    assert desk.patients.patient(patient.id) == patient
     raw = run_sql(db, "SELECT given_names, family_name FROM patient WHERE id = ?", (patient.id,))
     assert raw.fetchone() == expected
 
@@ -665,8 +667,8 @@ def test_migration_3_brings_an_existing_version_2_database_up_to_date(
 
         desk = Desk(db, procedure, clock)
         for text in ("zoe", "obrien", "brien", "zoe o'brien", "AZ-00012", "00012", "03/02/1990"):
-            assert [p.clinic_number for p in desk.search_patients(text)] == ["AZ-00012"], text
-        patient = desk.search_patients("zoe")[0]
+            assert [p.clinic_number for p in desk.patients.search_patients(text)] == ["AZ-00012"], text
+        patient = desk.patients.search_patients("zoe")[0]
         assert (patient.given_names, patient.family_name, patient.date_of_birth) == (
             "Zoë",
             "O'Brien",
@@ -674,12 +676,12 @@ def test_migration_3_brings_an_existing_version_2_database_up_to_date(
         )
         assert [getattr(patient, field) for field in DETAILS] == [""] * len(DETAILS)
         assert patient.archived is False
-        assert desk.patient_changes(patient.id) == []
+        assert desk.patients.patient_changes(patient.id) == []
         # The folded name was recomputed, so a second registration of her is noticed.
         with pytest.raises(PossibleDuplicate, match="AZ-00012"):
-            desk.register_patient("ZOE", "OBRIEN", "1990-02-03", "AZ-00099", 1)
+            desk.patients.register_patient("ZOE", "OBRIEN", "1990-02-03", "AZ-00099", 1)
         # And the new tables work: edits are kept, and kept changes cannot be altered.
-        desk.update_patient(patient.id, {"phone": "07700 900123"}, 1)
+        desk.patients.update_patient(patient.id, {"phone": "07700 900123"}, 1)
         with pytest.raises(IntegrityError, match="append-only"):
             run_sql(db, "DELETE FROM patient_change")
         assert count(db, "patient_change") == 1
@@ -756,9 +758,9 @@ def test_migration_6_folds_the_stored_words_again_so_look_alike_names_are_found(
         assert migrations.schema_version(db) == migrations.LATEST_VERSION
         desk = Desk(db, procedure, clock, FAST_HASHER)
         for text in ("john smith", "john", "jo", "az-00012"):
-            assert [p.clinic_number for p in desk.search_patients(text)] == ["AZ-00012"], text
-        assert [p.clinic_number for p in desk.search_patients("smith")] == ["AZ-00200", "AZ-00012"]
-        assert [p.clinic_number for p in desk.search_patients("lee")] == ["AZ-00300"]
+            assert [p.clinic_number for p in desk.patients.search_patients(text)] == ["AZ-00012"], text
+        assert [p.clinic_number for p in desk.patients.search_patients("smith")] == ["AZ-00200", "AZ-00012"]
+        assert [p.clinic_number for p in desk.patients.search_patients("lee")] == ["AZ-00300"]
         mia = run_sql(
             db,
             "SELECT p.sort_key, w.sort_key FROM patient p JOIN patient_word w ON w.patient_id = p.id "
@@ -767,7 +769,7 @@ def test_migration_6_folds_the_stored_words_again_so_look_alike_names_are_found(
         )
         assert set(mia.fetchall()) == {("lee\x1fmia", "lee\x1fmia")}  # the filler left out of both
         with pytest.raises(PossibleDuplicate, match="AZ-00012"):
-            desk.register_patient("John", "Smith", "1980-05-06", "AZ-00099", 1)
+            desk.patients.register_patient("John", "Smith", "1980-05-06", "AZ-00099", 1)
         stored = run_sql(db, "SELECT search_text, sort_key FROM patient WHERE id = ?", (ids[0],)).fetchone()
         assert stored == ("john smith", f"smith\x1fj{CYRILLIC_O}hn")  # lists still sort as written
         # A name whose words did not change keeps its rows: a clinic of Latin names migrates quickly.

@@ -17,9 +17,9 @@ from desk_app.domain.errors import ActionRefused, ProcedureError, ValidationErro
 from desk_app.domain.people import Patient, Staff
 from desk_app.domain.permissions import PermissionRefused, parse_permissions
 from desk_app.domain.procedure import Procedure
+from desk_app.domain.refusals import PinChangeNeeded, SignInRefused
 from desk_app.domain.session import EventKind
 from desk_app.paths import PERMISSIONS_FILE, resource_path
-from desk_app.store.accounts import PinChangeNeeded, SignInRefused
 from desk_app.store.desk import Desk
 from tests.support.lasers import with_test_laser
 from tests.support.people import LEGACY_PIN, PIN, WRONG_PIN, add_member, give_legacy_pin
@@ -35,7 +35,7 @@ LASER_ITEMS = {"patient_eye_protection", "staff_eyewear", "cool_air", "settings_
 
 @pytest.fixture
 def zoe(desk: Desk, nurse: Staff) -> Patient:
-    return desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    return desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
 
 
 def counts(db: Database) -> tuple[int, int]:
@@ -51,13 +51,13 @@ def last_audit(db: Database) -> tuple[str, dict]:
 
 def ready_for(desk: Desk, clock: ManualClock, zoe: Patient, nurse: Staff, item_id: str) -> int:
     """A session with every item before `item_id` done by the (authorised) nurse."""
-    session_id = desk.start_session(zoe.id, nurse.id).id
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
     for done, values in WALK.items():
         if done == item_id:
             break
         if done == "identity_read_back":
             clock.advance(minutes=61)
-        desk.tick(session_id, done, with_test_laser(desk, values, nurse.id), nurse.id)
+        desk.sessions.tick(session_id, done, with_test_laser(desk, values, nurse.id), nurse.id)
     return session_id
 
 
@@ -112,35 +112,35 @@ def test_a_permissions_file_the_app_cannot_follow_is_refused_naming_the_problem(
 def test_an_administrator_can_tick_no_clinical_item_and_each_refusal_is_audited(
     desk: Desk, db: Database, clock: ManualClock, admin: Staff, zoe: Patient
 ) -> None:
-    session_id = desk.start_session(zoe.id, admin.id).id  # running the board is theirs
+    session_id = desk.sessions.start_session(zoe.id, admin.id).id  # running the board is theirs
     for item_id, values in WALK.items():
         before = counts(db)
         refused = "an administrator or receptionist, and only nurses and clinicians"
         with pytest.raises(PermissionRefused, match=refused):
-            desk.tick(session_id, item_id, values, admin.id)
+            desk.sessions.tick(session_id, item_id, values, admin.id)
         assert counts(db) == (before[0], before[1] + 1)  # no event; one audit row for the refusal
         assert last_audit(db) == (
             "refused: not permitted",
-            {"action": "tick", "item": item_id, "why": desk.may_tick(admin.id, item_id)},
+            {"action": "tick", "item": item_id, "why": desk.operators.may_tick(admin.id, item_id)},
         )
     with pytest.raises(PermissionRefused):
-        desk.sign_out(session_id, admin.id, PIN)
+        desk.sessions.sign_out(session_id, admin.id, PIN)
     with pytest.raises(PermissionRefused, match="only a nurse or a clinician may stop a treatment"):
-        desk.abort(session_id, "Patient left", admin.id)
-    assert [event.kind for event in desk.session(session_id).events] == [EventKind.COURSE]
+        desk.sessions.abort(session_id, "Patient left", admin.id)
+    assert [event.kind for event in desk.sessions.session(session_id).events] == [EventKind.COURSE]
 
 
 def test_a_nurse_who_is_not_authorised_does_sign_in_and_gel_but_not_the_laser(
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, zoe: Patient
 ) -> None:
     trainee = add_member(desk, "Tia Trainee", "TT", "nurse", laser_operator=False)
-    session_id = desk.start_session(zoe.id, trainee.id).id
+    session_id = desk.sessions.start_session(zoe.id, trainee.id).id
     tick_all(desk, session_id, {**SIGN_IN, **ANAESTHETIC}, trainee.id)
     clock.advance(minutes=61)
     tick_all(desk, session_id, {"identity_read_back": {}, "gel_removed": {}}, trainee.id)
     for item_id in ("patient_eye_protection", "staff_eyewear", "cool_air", "settings_read_back"):
         with pytest.raises(PermissionRefused, match="Only an authorised laser operator.*Ctrl\\+Shift\\+S"):
-            desk.tick(session_id, item_id, TIME_OUT[item_id], trainee.id)
+            desk.sessions.tick(session_id, item_id, TIME_OUT[item_id], trainee.id)
     tick_all(
         desk,
         session_id,
@@ -148,13 +148,13 @@ def test_a_nurse_who_is_not_authorised_does_sign_in_and_gel_but_not_the_laser(
         nurse.id,
     )
     with pytest.raises(PermissionRefused, match="Only an authorised laser operator"):
-        desk.tick(session_id, "fractional_pass", LASER["fractional_pass"], trainee.id)
+        desk.sessions.tick(session_id, "fractional_pass", LASER["fractional_pass"], trainee.id)
     tick_all(desk, session_id, {**LASER, **SIGN_OUT}, nurse.id)
     with pytest.raises(PermissionRefused, match="Only an authorised laser operator"):
-        desk.sign_out(session_id, trainee.id, PIN)
+        desk.sessions.sign_out(session_id, trainee.id, PIN)
     with pytest.raises(PermissionRefused):
-        desk.correct(session_id, "full_beam_pass", "Wrong beam", trainee.id)
-    desk.sign_out(session_id, nurse.id, PIN)
+        desk.sessions.correct(session_id, "full_beam_pass", "Wrong beam", trainee.id)
+    desk.sessions.sign_out(session_id, nurse.id, PIN)
 
 
 def test_an_authorisation_that_expired_yesterday_no_longer_lets_a_nurse_record_a_pass(
@@ -162,13 +162,13 @@ def test_an_authorisation_that_expired_yesterday_no_longer_lets_a_nurse_record_a
 ) -> None:
     operator = add_member(desk, "Opal Operator", "OO", "nurse", laser_operator=False)
     today = local_today(clock.now())
-    desk.grant_laser_authorisation(
+    desk.operators.grant_laser_authorisation(
         operator.id, today - timedelta(days=300), today + timedelta(days=1), admin.id
     )
     session_id = ready_for(desk, clock, zoe, operator, "fractional_pass")
     clock.advance(days=2)  # the expiry was yesterday
     with pytest.raises(PermissionRefused, match="laser authorisation expired on"):
-        desk.tick(session_id, "fractional_pass", LASER["fractional_pass"], operator.id)
+        desk.sessions.tick(session_id, "fractional_pass", LASER["fractional_pass"], operator.id)
 
 
 def test_granting_and_withdrawing_are_an_administrators_checked_and_audited(
@@ -183,27 +183,32 @@ def test_granting_and_withdrawing_are_an_administrators_checked_and_audited(
     }
     for message, (trained, expires) in refused.items():
         with pytest.raises(ValidationError, match=message):
-            desk.grant_laser_authorisation(trainee.id, trained, expires, admin.id)
+            desk.operators.grant_laser_authorisation(trainee.id, trained, expires, admin.id)
     with pytest.raises(ActionRefused):
-        desk.grant_laser_authorisation(trainee.id, today, today + timedelta(days=300), nurse.id)
+        desk.operators.grant_laser_authorisation(trainee.id, today, today + timedelta(days=300), nurse.id)
     with pytest.raises(ValidationError, match="administrator: only a nurse or a clinician"):
-        desk.grant_laser_authorisation(admin.id, today, today + timedelta(days=300), admin.id)
-    assert desk.laser_authorisation(trainee.id) is None
+        desk.operators.grant_laser_authorisation(admin.id, today, today + timedelta(days=300), admin.id)
+    assert desk.operators.laser_authorisation(trainee.id) is None
 
-    granted = desk.grant_laser_authorisation(trainee.id, today, today + timedelta(days=300), admin.id)
+    granted = desk.operators.grant_laser_authorisation(
+        trainee.id, today, today + timedelta(days=300), admin.id
+    )
     assert (granted.trained_on, granted.expires_on, granted.granted_by) == (
         today,
         today + timedelta(days=300),
         admin.name,
     )
     assert last_audit(db)[0] == "laser authorisation granted"
-    assert trainee in desk.authorised_operators()
-    desk.withdraw_laser_authorisation(trainee.id, "Left the laser rota", admin.id)
+    assert trainee in desk.operators.authorised_operators()
+    desk.operators.withdraw_laser_authorisation(trainee.id, "Left the laser rota", admin.id)
     assert last_audit(db) == (
         "laser authorisation withdrawn",
         {"staff": trainee.id, "reason": "Left the laser rota"},
     )
-    assert desk.laser_authorisation(trainee.id) is None and trainee not in desk.authorised_operators()
+    assert (
+        desk.operators.laser_authorisation(trainee.id) is None
+        and trainee not in desk.operators.authorised_operators()
+    )
 
 
 def test_signing_takes_the_operators_pin_at_that_moment_and_stores_the_signature(
@@ -212,12 +217,12 @@ def test_signing_takes_the_operators_pin_at_that_moment_and_stores_the_signature
     session_id = ready_for(desk, clock, zoe, nurse, "operator_sign_out")
     before = counts(db)
     with pytest.raises(SignInRefused, match="Wrong PIN"):
-        desk.sign_out(session_id, nurse.id, WRONG_PIN)
+        desk.sessions.sign_out(session_id, nurse.id, WRONG_PIN)
     assert counts(db) == (before[0], before[1] + 1)  # the failed PIN is audited; nothing is signed
     with pytest.raises(ActionRefused, match="needs the operator's PIN"):
-        desk.tick(session_id, "operator_sign_out", {}, nurse.id)
+        desk.sessions.tick(session_id, "operator_sign_out", {}, nurse.id)
 
-    record = desk.sign_out(session_id, nurse.id, PIN)
+    record = desk.sessions.sign_out(session_id, nurse.id, PIN)
 
     signed = record.events[-1]
     assert signed.values == {
@@ -228,13 +233,15 @@ def test_signing_takes_the_operators_pin_at_that_moment_and_stores_the_signature
             "meaning": "I performed this treatment as recorded here.",
         }
     }
-    assert signed.at == clock.now() and desk.sessions_in_progress() == []
+    assert signed.at == clock.now() and desk.sessions.sessions_in_progress() == []
 
 
 def test_a_clinic_may_require_a_clinicians_countersignature_with_their_pin(
     desk: Desk, clock: ManualClock, admin: Staff, nurse: Staff, clinician: Staff, zoe: Patient
 ) -> None:
-    desk.update_clinic_details(replace(desk.clinic_details(), countersignature_required=True), admin.id)
+    desk.clinic.update_clinic_details(
+        replace(desk.clinic.clinic_details(), countersignature_required=True), admin.id
+    )
     session_id = ready_for(desk, clock, zoe, nurse, "operator_sign_out")
     other_nurse = add_member(desk, "Nia Nurse", "NN", "nurse")
     for countersigner, pin, problem in (
@@ -244,8 +251,8 @@ def test_a_clinic_may_require_a_clinicians_countersignature_with_their_pin(
         (clinician.id, WRONG_PIN, "Wrong PIN"),
     ):
         with pytest.raises(ActionRefused, match=problem):
-            desk.sign_out(session_id, nurse.id, PIN, countersigner, pin)
-    record = desk.sign_out(session_id, nurse.id, PIN, clinician.id, PIN)
+            desk.sessions.sign_out(session_id, nurse.id, PIN, countersigner, pin)
+    record = desk.sessions.sign_out(session_id, nurse.id, PIN, clinician.id, PIN)
     assert record.events[-1].values["countersignature"] == {
         "name": "Dr Clive Doctor",
         "role": "clinician",
@@ -268,16 +275,16 @@ def test_an_existing_database_migrates_with_no_one_authorised(
         old = open_database(str(path))
         old_desk = Desk(old, procedure, clock, FAST_HASHER)
         administrator(old_desk)
-        old_desk.add_staff("Ann Nurse", "AN", "nurse", "a password", PIN, 1)
+        old_desk.accounts.add_staff("Ann Nurse", "AN", "nurse", "a password", PIN, 1)
         assert not old.table_exists("laser_authorisation")
         old.close()
     migrated = open_database(str(path))
     try:
         desk = Desk(migrated, procedure, clock, FAST_HASHER)
-        assert desk.authorised_operators() == []
-        ann = next(member for member in desk.list_staff() if member.initials == "AN")
-        assert "is not one" in (desk.may_tick(ann.id, "fractional_pass") or "")
-        assert desk.may_tick(ann.id, "identity") is None
+        assert desk.operators.authorised_operators() == []
+        ann = next(member for member in desk.accounts.list_staff() if member.initials == "AN")
+        assert "is not one" in (desk.operators.may_tick(ann.id, "fractional_pass") or "")
+        assert desk.operators.may_tick(ann.id, "identity") is None
     finally:
         migrated.close()
 
@@ -288,11 +295,13 @@ def test_an_operator_keeps_their_authorisation_when_the_administrator_who_grante
     second_admin = add_member(desk, "Bo Boss", "BB", "administrator")
     operator = add_member(desk, "Opal Operator", "OO", "nurse", laser_operator=False)
     today = local_today(clock.now())
-    desk.grant_laser_authorisation(operator.id, today, today + timedelta(days=300), second_admin.id)
-    desk.update_staff(second_admin.id, "administrator", False, admin.id)  # Bo leaves
-    assert desk.laser_authorisation(operator.id).granted_by == "Bo Boss"
+    desk.operators.grant_laser_authorisation(operator.id, today, today + timedelta(days=300), second_admin.id)
+    desk.accounts.update_staff(second_admin.id, "administrator", False, admin.id)  # Bo leaves
+    assert desk.operators.laser_authorisation(operator.id).granted_by == "Bo Boss"
     session_id = ready_for(desk, clock, zoe, operator, "fractional_pass")
-    desk.tick(session_id, "fractional_pass", with_test_laser(desk, LASER["fractional_pass"]), operator.id)
+    desk.sessions.tick(
+        session_id, "fractional_pass", with_test_laser(desk, LASER["fractional_pass"]), operator.id
+    )
 
 
 def test_a_signature_says_laser_operator_only_when_the_signer_is_one(
@@ -308,30 +317,30 @@ def test_a_signature_says_laser_operator_only_when_the_signer_is_one(
     trainee = add_member(lenient, "Tia Trainee", "TT", "nurse", laser_operator=False)
     session_id = ready_for(lenient, clock, zoe, nurse, "stratamed")
     tick_all(lenient, session_id, SIGN_OUT, trainee.id)
-    signed = lenient.sign_out(session_id, trainee.id, PIN).events[-1].values["signature"]
+    signed = lenient.sessions.sign_out(session_id, trainee.id, PIN).events[-1].values["signature"]
     assert signed["name"] == "Tia Trainee" and signed["laser_operator"] is False
 
 
 def test_an_override_chosen_for_someone_who_is_not_a_clinician_is_refused_and_audited(
     desk: Desk, db: Database, clock: ManualClock, nurse: Staff, zoe: Patient
 ) -> None:
-    session_id = desk.start_session(zoe.id, nurse.id).id
-    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
+    desk.sessions.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
     with pytest.raises(PermissionRefused, match="Ann Nurse is not a clinician"):
-        desk.override(session_id, "skin_type", "Test patch fine", nurse.id, nurse.id, PIN)
+        desk.sessions.override(session_id, "skin_type", "Test patch fine", nurse.id, nurse.id, PIN)
     assert last_audit(db)[0] == "refused: not permitted"
 
 
 def test_an_override_checks_the_clinicians_pin_in_the_store_not_only_on_screen(
     desk: Desk, db: Database, nurse: Staff, clinician: Staff, zoe: Patient
 ) -> None:
-    session_id = desk.start_session(zoe.id, nurse.id).id
-    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
+    desk.sessions.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
     events = counts(db)[0]
     with pytest.raises(SignInRefused, match="Wrong PIN"):
-        desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, WRONG_PIN)
+        desk.sessions.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, WRONG_PIN)
     assert counts(db)[0] == events and last_audit(db)[0] == "PIN failed"
-    desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
+    desk.sessions.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
     assert counts(db)[0] == events + 1
 
 
@@ -339,15 +348,15 @@ def test_an_override_with_a_clinicians_4_digit_pin_asks_for_a_new_pin_and_saves_
     desk: Desk, db: Database, nurse: Staff, clinician: Staff, zoe: Patient
 ) -> None:
     give_legacy_pin(clinician)
-    session_id = desk.start_session(zoe.id, nurse.id).id
-    desk.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
+    session_id = desk.sessions.start_session(zoe.id, nurse.id).id
+    desk.sessions.tick(session_id, "skin_type", {"fitzpatrick": "V"}, nurse.id)
     events = counts(db)[0]
     with pytest.raises(PinChangeNeeded, match="Dr Clive Doctor's PIN has only 4 digits"):
-        desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, LEGACY_PIN)
+        desk.sessions.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, LEGACY_PIN)
     assert counts(db)[0] == events
     assert last_audit(db) == ("PIN accepted: change needed", {"for": "override of skin_type in session 1"})
-    desk.change_pin(clinician.id, LEGACY_PIN, PIN)
-    desk.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
+    desk.accounts.change_pin(clinician.id, LEGACY_PIN, PIN)
+    desk.sessions.override(session_id, "skin_type", "Test patch fine", clinician.id, nurse.id, PIN)
     assert counts(db)[0] == events + 1
 
 
@@ -356,19 +365,23 @@ def test_a_sign_of_toxicity_is_cleared_only_by_a_clinician_with_their_pin(
 ) -> None:
     session_id = ready_for(desk, clock, zoe, nurse, "anaesthetic_toxicity")
     signs = {**TIME_OUT["anaesthetic_toxicity"], "metallic_taste": "Yes"}
-    flagged = desk.tick(session_id, "anaesthetic_toxicity", signs, nurse.id).events[-1]
+    flagged = desk.sessions.tick(session_id, "anaesthetic_toxicity", signs, nurse.id).events[-1]
     reason = "Seen the patient: the taste has gone, observations normal"
     with pytest.raises(ActionRefused, match="only a clinician who has seen the patient may clear it"):
-        desk.correct(session_id, "anaesthetic_toxicity", reason, nurse.id)
+        desk.sessions.correct(session_id, "anaesthetic_toxicity", reason, nurse.id)
     with pytest.raises(PermissionRefused, match="Ann Nurse is not a clinician"):
-        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, nurse.id, nurse.id, PIN)
+        desk.sessions.clear_stop(session_id, "anaesthetic_toxicity", reason, nurse.id, nurse.id, PIN)
     assert last_audit(db)[0] == "refused: not permitted"
     events = counts(db)[0]
     with pytest.raises(SignInRefused, match="Wrong PIN"):
-        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, WRONG_PIN)
+        desk.sessions.clear_stop(
+            session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, WRONG_PIN
+        )
     assert counts(db)[0] == events and last_audit(db)[0] == "PIN failed"
 
-    cleared = desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, PIN)
+    cleared = desk.sessions.clear_stop(
+        session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, PIN
+    )
     event = cleared.events[-1]
     assert (event.kind, event.staff_id, event.corrects_id, event.text) == (
         EventKind.CORRECTION,
@@ -379,4 +392,4 @@ def test_a_sign_of_toxicity_is_cleared_only_by_a_clinician_with_their_pin(
     assert event.values["entered_by_id"] == nurse.id
     assert not cleared.state(clock.now()).item("anaesthetic_toxicity").hard_stopped
     with pytest.raises(ActionRefused, match="raises no stop to clear"):
-        desk.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, PIN)
+        desk.sessions.clear_stop(session_id, "anaesthetic_toxicity", reason, clinician.id, nurse.id, PIN)

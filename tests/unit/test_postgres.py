@@ -268,7 +268,7 @@ def test_a_server_without_tls_is_refused_with_what_to_do_when_the_address_requir
 def test_clinic_details_learn_from_the_server_that_the_loopback_connection_is_not_encrypted(
     desk: Desk, db_url: str
 ) -> None:
-    link = desk.database_link()
+    link = desk.database.database_link()
     assert (link.where, link.on_a_server, link.encrypted, link.stays_on_this_pc, link.how) == (
         postgres.describe(db_url),
         True,
@@ -299,7 +299,7 @@ def test_a_command_that_must_not_create_refuses_an_empty_database_and_creates_no
 def test_the_app_opens_its_database_again_without_migrating_twice(
     db_url: str, desk: Desk, nurse: Staff
 ) -> None:
-    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     again = open_database(db_url, create=False)
     try:
         versions = again.execute_sql("SELECT version FROM schema_migration ORDER BY version").fetchall()
@@ -367,16 +367,16 @@ def test_a_tick_is_the_same_instant_whatever_time_zone_another_program_reads_it_
     db_url: str, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
     clock.set(datetime(2027, 3, 28, 0, 30, tzinfo=UTC))  # half an hour before the UK clocks change (2027)
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
-    desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
+    desk.sessions.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
     with psycopg.connect(db_url) as other:
         other.execute("SET TIME ZONE 'America/New_York'")
         (stored,) = other.execute("SELECT at FROM session_event WHERE item_id = 'identity'").fetchone()
         (as_text,) = other.execute("SELECT at::text FROM session_event WHERE item_id = 'identity'").fetchone()
     assert stored == datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
     assert as_text == "2027-03-27 20:30:00-04"  # shown in New York's time, stored as the instant
-    assert desk.session(session.id).events[-1].at == datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
+    assert desk.sessions.session(session.id).events[-1].at == datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
 
 
 # --- append-only, as another program meets it ---------------------------------------------------------
@@ -389,10 +389,10 @@ def test_another_program_cannot_change_empty_or_delete_an_append_only_table(
     db_url: str, desk: Desk, nurse: Staff, clock: ManualClock, statement: str
 ) -> None:
     """Even with the owner's login, which has every right on the tables, the triggers refuse."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    desk.update_patient(patient.id, {"phone": "07700 900123"}, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.update_patient(patient.id, {"phone": "07700 900123"}, nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
-    desk.record_print(DocumentKind.PATIENT_HISTORY, patient.id, None, "paper", 1, nurse.name, nurse.id)
+    desk.clinic.record_print(DocumentKind.PATIENT_HISTORY, patient.id, None, "paper", 1, nurse.name, nurse.id)
     with psycopg.connect(owner_address(db_url), autocommit=True) as other:  # as psql would
         for table in APPEND_ONLY:
             before = other.execute(f"SELECT count(*) FROM {table}").fetchone()
@@ -402,7 +402,7 @@ def test_another_program_cannot_change_empty_or_delete_an_append_only_table(
             ):
                 other.execute(statement.format(table=table))
             assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == before
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 # --- the owner's login and the desks' login ----------------------------------------------------------
@@ -431,7 +431,7 @@ HISTORY_ATTACKS = (
 def test_the_desks_login_cannot_disable_a_trigger_delete_truncate_or_alter_the_history(
     db_url: str, desk: Desk, nurse: Staff, clock: ManualClock
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
     counted = "SELECT (SELECT count(*) FROM session_event), (SELECT count(*) FROM audit_log)"
     with psycopg.connect(db_url, autocommit=True) as intruder:  # psql with a desk's password
@@ -447,21 +447,21 @@ def test_the_desks_login_cannot_disable_a_trigger_delete_truncate_or_alter_the_h
         assert allowed == []
         assert intruder.execute(counted).fetchone() == before
     assert tables(db_url) == sorted(model._meta.table_name for model in (*TABLES, SchemaMigration))
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 def test_a_desk_works_as_the_desks_login(db: Database, desk: Desk, nurse: Staff, clock: ManualClock) -> None:
     """Sessions, ticks, sign-out, a correction of a registration, a takeover: all a desk's login may do."""
     assert db.execute_sql("SELECT current_user").fetchone() == (DESK,)
     clinician = add_member(desk, "Dr Clive Doctor", "CD", "clinician")
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    desk.update_patient(patient.id, {"given_names": "Zoe"}, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.update_patient(patient.id, {"given_names": "Zoe"}, nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
-    running = desk.start_session(patient.id, nurse.id)
+    running = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, running.id, SIGN_IN, nurse.id)
-    desk.take_over(running.id, clinician.id)
-    assert [found.given_names for found in desk.search_patients("zoe")] == ["Zoe"]
-    assert desk.verify_audit().ok
+    desk.sessions.take_over(running.id, clinician.id)
+    assert [found.given_names for found in desk.patients.search_patients("zoe")] == ["Zoe"]
+    assert desk.audit.verify_audit().ok
 
 
 @pytest.mark.parametrize("who", ["owner", "superuser"])
@@ -553,7 +553,7 @@ def test_migrate_refuses_a_desks_login_that_is_missing_or_the_owner_and_creates_
 def test_the_word_search_the_desk_runs_can_use_the_index(desk: Desk, db: Database, nurse: Staff) -> None:
     """Seq scans switched off: a plan that still scans patient_word would mean no usable index
     (the words compared in the server's language order, say, instead of byte order)."""
-    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     ran: list[tuple[str, tuple]] = []
     real = db.execute_sql
 
@@ -564,7 +564,7 @@ def test_the_word_search_the_desk_runs_can_use_the_index(desk: Desk, db: Databas
 
     db.execute_sql = recording  # type: ignore[method-assign]
     try:
-        assert [p.family_name for p in desk.search_patients("zoe o'b")] == ["O'Brien"]
+        assert [p.family_name for p in desk.patients.search_patients("zoe o'b")] == ["O'Brien"]
     finally:
         del db.execute_sql
     (sql, params), *_ = ran
@@ -577,8 +577,8 @@ def test_lists_sort_in_the_same_order_as_on_sqlite(desk: Desk, nurse: Staff) -> 
     for number, (given, family) in enumerate(
         [("Zoë", "Ábel"), ("Ann", "abel"), ("Bob", "Zed"), ("Cy", "de Vries"), ("Di", "Østergaard")]
     ):
-        desk.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", nurse.id)
-    listed = [f"{p.family_name}, {p.given_names}" for p in desk.search_patients("")]
+        desk.patients.register_patient(given, family, "1990-02-03", f"AZ-{number:05d}", nurse.id)
+    listed = [f"{p.family_name}, {p.given_names}" for p in desk.patients.search_patients("")]
     # Blind to case and accents (Ø folds to o), as on SQLite: the folded sort key, compared byte by byte.
     assert listed == ["abel, Ann", "Ábel, Zoë", "de Vries, Cy", "Østergaard, Di", "Zed, Bob"]
 
@@ -589,8 +589,8 @@ def test_lists_sort_in_the_same_order_as_on_sqlite(desk: Desk, nurse: Staff) -> 
 def test_a_connection_the_server_dropped_between_actions_is_opened_again_for_the_next_action(
     desk: Desk, db: Database, nurse: Staff, caplog: pytest.LogCaptureFixture
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     caplog.set_level(logging.INFO, logger="desk_app.store.postgres")
     with psycopg.connect(server_url(), autocommit=True) as admin:  # the server restarts, say
@@ -651,14 +651,14 @@ def test_a_connection_lost_between_begin_and_the_write_lock_saves_nothing_of_the
 
     monkeypatch.setattr(PostgresqlDatabase, "begin", begin_then_lose_the_connection)
     with pytest.raises(StoreUnavailable, match="Nothing was changed"):
-        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+        desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     monkeypatch.undo()
-    assert desk.search_patients("") == []
+    assert desk.patients.search_patients("") == []
     assert (
-        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id).clinic_number
+        desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id).clinic_number
         == "AZ-00001"
     )
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 def test_a_server_that_stays_away_is_asked_again_only_every_few_seconds_and_the_desk_recovers(
@@ -666,7 +666,7 @@ def test_a_server_that_stays_away_is_asked_again_only_every_few_seconds_and_the_
 ) -> None:
     """Every action says "Not saved" meanwhile. The window asks every second; each attempt could
     wait the 5 s connect timeout and freeze it."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     with psycopg.connect(server_url(), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
@@ -682,15 +682,15 @@ def test_a_server_that_stays_away_is_asked_again_only_every_few_seconds_and_the_
     monkeypatch.setattr(postgres.AnsweringConnection, "connect", server_away)
     for _ in range(4):  # four seconds of the window asking
         with pytest.raises(StoreUnavailable, match="Nothing was changed"):
-            desk.patient(patient.id)
+            desk.patients.patient(patient.id)
         now[0] += 1
     with pytest.raises(StoreUnavailable, match="Nothing was changed"):
-        desk.start_session(patient.id, nurse.id)
+        desk.sessions.start_session(patient.id, nurse.id)
     assert len(attempts) == 1
     now[0] += postgres.RETRY_AFTER_SECONDS
     monkeypatch.setattr(postgres.AnsweringConnection, "connect", real_connect)
-    assert desk.patient(patient.id).family_name == "O'Brien"
-    assert desk.start_session(patient.id, nurse.id).patient.id == patient.id
+    assert desk.patients.patient(patient.id).family_name == "O'Brien"
+    assert desk.sessions.start_session(patient.id, nurse.id).patient.id == patient.id
 
 
 def test_a_connection_lost_at_commit_says_the_action_may_or_may_not_be_saved(
@@ -707,10 +707,10 @@ def test_a_connection_lost_at_commit_says_the_action_may_or_may_not_be_saved(
 
     monkeypatch.setattr(PostgresqlDatabase, "commit", lose_the_connection_then_commit)
     with pytest.raises(OutcomeUnknown, match="may or may not be saved. Look at the record"):
-        desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+        desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     monkeypatch.undo()
-    assert desk.search_patients("") == []  # here it had not: the server ended it with the connection
-    assert desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id).id
+    assert desk.patients.search_patients("") == []  # here it had not: the server ended it with the connection
+    assert desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id).id
 
 
 # --- a server or a desk that stops answering ------------------------------------------------------------
@@ -734,20 +734,20 @@ def test_a_stalled_server_turns_an_action_into_not_saved_within_about_5_s_and_th
     desk: Desk, db: Database, nurse: Staff
 ) -> None:
     """The issue's finding: a note blocked the window for as long as the server was stopped."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     with stopped(backend):
         started = time.monotonic()
         with pytest.raises(StoreUnavailable) as refused:
-            desk.add_note(session.id, None, "Tolerated well", nurse.id)
+            desk.sessions.add_note(session.id, None, "Tolerated well", nurse.id)
         waited = time.monotonic() - started
     assert str(refused.value).startswith("Not saved: the database could not be used (the database server ")
     assert "Nothing was changed" in str(refused.value)  # stopped before COMMIT: not OutcomeUnknown
     assert postgres.STATEMENT_SECONDS < waited < 6.5  # a live server's own 5 s first, then no longer
-    record = desk.add_note(session.id, None, "Tolerated well", nurse.id)  # on a new connection
+    record = desk.sessions.add_note(session.id, None, "Tolerated well", nurse.id)  # on a new connection
     assert [event.text for event in record.events if event.kind is EventKind.NOTE] == ["Tolerated well"]
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 def test_a_server_stalled_at_commit_says_the_action_may_or_may_not_be_saved_and_it_may_well_be(
@@ -759,8 +759,8 @@ def test_a_server_stalled_at_commit_says_the_action_may_or_may_not_be_saved_and_
     run, in two exchanges; stopped between them, the server never gets the COMMIT: not saved, and
     the message is as right.)"""
     db.connection().prepare_threshold = None
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
     real_commit = PostgresqlDatabase.commit
 
@@ -771,16 +771,16 @@ def test_a_server_stalled_at_commit_says_the_action_may_or_may_not_be_saved_and_
 
     monkeypatch.setattr(PostgresqlDatabase, "commit", stall_then_commit)
     with pytest.raises(OutcomeUnknown, match="may or may not be saved"):
-        desk.add_note(session.id, None, "Tolerated well", nurse.id)
+        desk.sessions.add_note(session.id, None, "Tolerated well", nurse.id)
     monkeypatch.undo()
     with psycopg.connect(server_url(), autocommit=True) as admin:  # the woken server ends that session
         deadline = time.monotonic() + 5
         while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)).fetchone():
             assert time.monotonic() < deadline, "the woken server process did not end"
             time.sleep(0.01)
-    notes = [event.text for event in desk.session(session.id).events if event.kind is EventKind.NOTE]
+    notes = [event.text for event in desk.sessions.session(session.id).events if event.kind is EventKind.NOTE]
     assert notes == ["Tolerated well"]  # saved after all, as the message warned it might be
-    assert desk.verify_audit().ok
+    assert desk.audit.verify_audit().ok
 
 
 def test_a_desk_waiting_for_a_lock_is_answered_by_the_server_and_keeps_its_connection(
@@ -789,7 +789,7 @@ def test_a_desk_waiting_for_a_lock_is_answered_by_the_server_and_keeps_its_conne
     """The desk waits half a second longer than the server's own bounds, so a wait for another
     program's lock ends as the server's error on a connection still usable (no reconnecting, no
     "stopped answering"). The server's bounds shortened from 5 s to 0.3 s, the margin as it is."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     margin = postgres.ANSWER_WITHIN_SECONDS - max(postgres.STATEMENT_SECONDS, postgres.LOCK_WAIT_SECONDS)
     assert margin == 0.5
     (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
@@ -801,9 +801,9 @@ def test_a_desk_waiting_for_a_lock_is_answered_by_the_server_and_keeps_its_conne
         with pytest.raises(
             StoreUnavailable, match=r"\(canceling statement due to (lock|statement) timeout\)"
         ):
-            desk.start_session(patient.id, nurse.id)
+            desk.sessions.start_session(patient.id, nurse.id)
     assert db.execute_sql("SELECT pg_backend_pid()").fetchone() == (backend,)
-    assert desk.start_session(patient.id, nurse.id).patient.id == patient.id
+    assert desk.sessions.start_session(patient.id, nurse.id).patient.id == patient.id
 
 
 def test_a_desk_that_froze_in_the_middle_of_an_action_holds_the_others_up_for_seconds_not_for_good(
@@ -811,16 +811,16 @@ def test_a_desk_that_froze_in_the_middle_of_an_action_holds_the_others_up_for_se
 ) -> None:
     """Its PC asleep with the clinic's write lock held: the server ends its transaction after 3 s,
     sooner than the other desks give up waiting for the lock (5 s), so their actions are saved."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     frozen = postgres.ClinicPostgresDatabase(db_url)
     frozen.connect()
     frozen.begin()  # the write lock taken, and then nothing
     try:
         started = time.monotonic()
-        session = desk.start_session(patient.id, nurse.id)
+        session = desk.sessions.start_session(patient.id, nurse.id)
         waited = time.monotonic() - started
         assert postgres.IDLE_IN_TRANSACTION_SECONDS - 0.5 < waited < postgres.LOCK_WAIT_SECONDS
-        assert desk.session(session.id).patient.id == patient.id
+        assert desk.sessions.session(session.id).patient.id == patient.id
         # Woken, the frozen desk is told plainly: the server rolled its action back.
         with pytest.raises(InternalError, match="idle-in-transaction timeout"):
             frozen.commit()
@@ -833,9 +833,9 @@ def test_verify_names_an_event_whose_audit_detail_was_forged_as_text_that_is_not
 ) -> None:
     """Hash recomputed, so the chain holds; the server cannot read the detail as JSON, and the
     check in Python names the event instead of failing."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
-    event_id = desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id).events[-1].id
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
+    event_id = desk.sessions.tick(session.id, "identity", SIGN_IN["identity"], nurse.id).events[-1].id
     row_id, at, staff_id, action, subject, subject_id, prev_hash = db.execute_sql(
         "SELECT id, at, staff_id, action, subject, subject_id, prev_hash FROM audit_log "
         "WHERE subject = 'session_event' AND subject_id = %s",
@@ -848,7 +848,7 @@ def test_verify_names_an_event_whose_audit_detail_was_forged_as_text_that_is_not
         "UPDATE audit_log SET detail = ?, hash = ? WHERE id = ?",
         (forged, chain_hash(row_id, at, staff_id, action, subject, subject_id, forged, prev_hash), row_id),
     )
-    assert desk.verify_audit().problem == f"session event {event_id} differs from its audit row"
+    assert desk.audit.verify_audit().problem == f"session event {event_id} differs from its audit row"
 
 
 def test_a_login_not_given_a_desks_rights_or_that_may_become_the_owner_is_refused_saying_why(

@@ -33,7 +33,7 @@ def journal_mode(path: Path) -> str:
 @pytest.fixture
 def copy_of_a_clinic(tmp_path: Path, desk: Desk, clock: ManualClock, nurse: Staff, db_path: Path) -> Path:
     """A whole backup-style copy (one file, rollback journal) of a clinic with a signed-out session."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
     signed_out_session(desk, clock, patient.id, nurse)
     copy = tmp_path / "copy.sqlite3"
     with closing(sqlite3.connect(db_path)) as live, closing(sqlite3.connect(copy)) as target:
@@ -57,7 +57,7 @@ def test_verify_and_check_leave_a_backup_byte_for_byte_in_its_journal_mode(
 def test_verify_of_the_live_file_while_a_desk_writes_leaves_its_bytes_alone(
     db_path: Path, desk: Desk, nurse: Staff, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    desk.register_patient("Ann", "Smith", "1975-06-30", "AZ-0002", nurse.id)  # in the -wal
+    desk.patients.register_patient("Ann", "Smith", "1975-06-30", "AZ-0002", nurse.id)  # in the -wal
     before = sha256(db_path)
     assert main(["audit", "verify", "--db", str(db_path)]) == 0
     assert sha256(db_path) == before

@@ -50,10 +50,10 @@ def copy_of(live: Path, target: Path) -> Path:
 @pytest.fixture
 def taken(tmp_path: Path, desk: Desk, db: Database, db_path: Path, nurse: Staff) -> Path:
     """A backup holding one patient; the live database then gains a second, and is closed."""
-    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
     (tmp_path / "usb").mkdir()
     backup = copy_of(db_path, tmp_path / "usb" / "taken.sqlite3")
-    desk.register_patient("Late", "Arrival", "2000-01-01", "AZ-0002", nurse.id)
+    desk.patients.register_patient("Late", "Arrival", "2000-01-01", "AZ-0002", nurse.id)
     db.close()
     return backup
 
@@ -246,7 +246,7 @@ def test_a_restore_killed_at_each_step_is_finished_or_undone_by_the_next_start(
 
     reopened = open_database(str(db_path))  # the next start, with its permission to create
     try:
-        assert [p.clinic_number for p in Desk(reopened, procedure, clock).search_patients("")] in (
+        assert [p.clinic_number for p in Desk(reopened, procedure, clock).patients.search_patients("")] in (
             outcome,
             outcome[::-1],
         )

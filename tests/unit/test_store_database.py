@@ -140,7 +140,7 @@ def test_reopening_an_existing_database_keeps_its_data(
     db = open_database(str(db_path))
     try:
         desk = Desk(db, procedure, clock)
-        assert [(staff.name, staff.initials) for staff in desk.list_staff()] == [
+        assert [(staff.name, staff.initials) for staff in desk.accounts.list_staff()] == [
             ("Ada Admin", "AA"),
             ("Ann Nurse", "AN"),
         ]

@@ -27,15 +27,15 @@ pytestmark = pytest.mark.both_databases
 
 
 def test_a_locked_database_gives_a_message_and_saves_nothing(desk: Desk, nurse: Staff, db_url: str) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     shorten_lock_wait(desk.db)
     with other_connection(db_url) as other:
         other.hold_the_write_lock()  # another desk in the middle of an action
         with pytest.raises(StoreUnavailable, match="Not saved: the database could not be used"):
-            desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
+            desk.sessions.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
     assert EventRow.select().count() == 1  # the course, written at the start
-    desk.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)  # and it works again after
+    desk.sessions.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)  # and it works again after
     assert EventRow.select().count() == 2
 
 
@@ -54,7 +54,7 @@ def test_another_program_s_database_is_refused_even_in_a_folder_named_with_a_has
 
 def test_another_desk_s_write_is_noticed(desk: Desk, nurse: Staff, db_url: str, procedure: Procedure) -> None:
     assert desk.changed_elsewhere() is False  # the first look sets the mark
-    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     assert desk.changed_elsewhere() is False  # our own writes are not "elsewhere"
     with other_connection(db_url) as other:  # another desk adds a member of staff, with its audit row
         other.execute(
@@ -75,14 +75,14 @@ def test_another_desk_s_write_is_noticed(desk: Desk, nurse: Staff, db_url: str, 
 def test_last_session_date_is_the_clinic_s_date(desk: Desk, nurse: Staff, clock: ManualClock) -> None:
     """00:30 on 1 July in London is still 30 June in UTC: the nurse must see 1 July."""
     clock.set(datetime(2027, 6, 30, 23, 30, tzinfo=UTC))  # after the staff were added: clocks go forward
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    first = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    first = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, first.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
     clock.advance(minutes=61)
     tick_all(desk, first.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
-    desk.sign_out(first.id, nurse.id, PIN)
-    second = desk.start_session(patient.id, nurse.id)
-    day, _values = desk.previous_values(second)
+    desk.sessions.sign_out(first.id, nurse.id, PIN)
+    second = desk.sessions.start_session(patient.id, nurse.id)
+    day, _values = desk.sessions.previous_values(second)
     assert day.isoformat() == "2027-07-01"
 
 
@@ -102,12 +102,12 @@ def test_the_demo_needs_an_explicit_file_and_marks_it_as_a_demo(
     assert cli.main(["demo", "--db", str(demo)]) == 0
     database = open_database(str(demo))
     try:
-        assert Desk(database, procedure, ManualClock(datetime.now(UTC))).is_demo()
+        assert Desk(database, procedure, ManualClock(datetime.now(UTC))).database.is_demo()
     finally:
         database.close()
     real = open_database(str(tmp_path / "real.sqlite3"))
     try:
-        assert not Desk(real, procedure, ManualClock(datetime.now(UTC))).is_demo()
+        assert not Desk(real, procedure, ManualClock(datetime.now(UTC))).database.is_demo()
     finally:
         real.close()
 
@@ -127,11 +127,11 @@ def test_a_session_run_under_an_older_looser_procedure_still_opens(
     old = parse_procedure(old_text, "old.toml", authoring=False)
     then = Desk(db, old, clock, FAST_HASHER)
     nurse = add_member(then, "Ann Nurse", "AN", "nurse")
-    patient = then.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
-    session = then.start_session(patient.id, nurse.id)
+    patient = then.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = then.sessions.start_session(patient.id, nurse.id)
 
     now = Desk(db, procedure, clock)
-    reopened = now.session(session.id)
+    reopened = now.sessions.session(session.id)
     assert reopened.procedure.version == "1.0"
     assert reopened.procedure.item("gel_removed").stop.value == "soft"
-    assert [record.id for record in now.sessions_in_progress()] == [session.id]
+    assert [record.id for record in now.sessions.sessions_in_progress()] == [session.id]

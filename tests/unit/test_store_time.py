@@ -40,8 +40,8 @@ def gel_across_dst(desk: Desk, clock: ManualClock) -> int:
     """A session whose gel went on at 00:30 UTC (00:30 GMT), half an hour before the clocks change."""
     clock.set(BEFORE_THE_CHANGE)
     nurse = add_member(desk, "Night Nurse", "NN", "nurse")
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     tick_all(desk, session.id, SIGN_IN, nurse.id)
     clock.set(GEL_APPLIED)
     tick_all(desk, session.id, ANAESTHETIC, nurse.id)
@@ -54,7 +54,7 @@ def test_gel_applied_before_the_clocks_go_forward_is_ready_an_hour_later_in_utc(
     db.close()
     reopened = open_database(db_url)  # read back from the database, not from any cache
     try:
-        record = Desk(reopened, procedure, clock).session(gel_across_dst)
+        record = Desk(reopened, procedure, clock).sessions.session(gel_across_dst)
         countdown = record.state(GEL_APPLIED).countdown
         assert countdown is not None
         assert countdown.applied_at == GEL_APPLIED
@@ -86,9 +86,9 @@ def test_a_tick_after_the_change_is_stored_in_utc_not_bst(
     gel_across_dst: int, desk: Desk, db: Database, clock: ManualClock
 ) -> None:
     """A clock handed a UK local time still stores UTC: 02:40 BST is 01:40 UTC."""
-    nurse = next(staff for staff in desk.list_staff() if staff.initials == "NN")
+    nurse = next(staff for staff in desk.accounts.list_staff() if staff.initials == "NN")
     clock.set(datetime(2026, 3, 29, 2, 40, tzinfo=LONDON))
-    record = desk.add_note(gel_across_dst, None, "Patient comfortable", nurse.id)
+    record = desk.sessions.add_note(gel_across_dst, None, "Patient comfortable", nurse.id)
     assert record.events[-1].at == datetime(2026, 3, 29, 1, 40, tzinfo=UTC)
     raw = run_sql(db, "SELECT at FROM session_event ORDER BY id DESC LIMIT 1").fetchone()[0]
     assert stored_utc_text(raw) == "2026-03-29 01:40:00"

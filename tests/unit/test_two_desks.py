@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from peewee import Database, SqliteDatabase
 
+from desk_app.domain.access import Opened
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.domain.procedure import Procedure
-from desk_app.store.access import Opened
 from desk_app.store.audit import verify_audit
 from desk_app.store.desk import Desk
 from desk_app.store.seals import SealBook
@@ -36,8 +36,8 @@ NOTES_EACH = 40
 def test_three_desks_writing_at_once_lose_nothing_and_keep_the_audit_chain_whole(
     desk: Desk, db: Database, db_url: str, nurse: Staff
 ) -> None:
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     children = [
         subprocess.Popen(
             [
@@ -61,7 +61,7 @@ def test_three_desks_writing_at_once_lose_nothing_and_keep_the_audit_chain_whole
     assert [child.returncode for child in children] == [0, 0, 0], [err for _, err in outputs]
     assert all(out.count("saved") == NOTES_EACH for out, _ in outputs)
 
-    notes = [event.text for event in desk.session(session.id).events]
+    notes = [event.text for event in desk.sessions.session(session.id).events]
     for desk_number in range(3):
         mine = [text for text in notes if text.startswith(f"desk {desk_number} ")]
         assert mine == [f"desk {desk_number} note {n}" for n in range(NOTES_EACH)], "in order, none lost"
@@ -94,15 +94,19 @@ def test_another_desk_reading_a_record_does_not_make_this_desk_read_again_but_a_
 ) -> None:
     """Opening a record or searching writes an audit row, yet changes no record: the other desks'
     board, checklist and patient page stay as they are until something is changed."""
-    patient = desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
-    session = desk.start_session(patient.id, nurse.id)
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
     front = Desk(desk.db, procedure, clock, FAST_HASHER)
     assert desk.changed_elsewhere() is False  # the first look sets the mark
-    desk.add_note(session.id, None, "Patient asked about aftercare", nurse.id)  # this desk's own write
+    desk.sessions.add_note(
+        session.id, None, "Patient asked about aftercare", nurse.id
+    )  # this desk's own write
 
-    at_another_desk(front, lambda: front.record_access(nurse.id, patient.id, Opened.SESSION, session.id))
+    at_another_desk(
+        front, lambda: front.access.record_access(nurse.id, patient.id, Opened.SESSION, session.id)
+    )
     assert desk.changed_elsewhere() is False
-    at_another_desk(front, lambda: front.record_search(nurse.id, 1, False))
+    at_another_desk(front, lambda: front.access.record_search(nurse.id, 1, False))
     assert desk.changed_elsewhere() is False
 
     at_another_desk(front, lambda: tick_all(front, session.id, SIGN_IN, nurse.id))
@@ -131,14 +135,15 @@ def test_a_patient_registered_at_another_desk_while_verify_runs_is_not_taken_for
 ) -> None:
     """Verify reads one moment of the database: a row another desk writes between the walk of the
     chain and the seal check (with the audit row that seals it) is seen by neither."""
-    desk.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
+    desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", nurse.id)
     rows_before = verify_audit(db).rows
     front = Desk(db, procedure, clock, FAST_HASHER)
     check_seals = SealBook.problem
 
     def another_desk_registers_first(book: SealBook, read: Database) -> str | None:
         at_another_desk(
-            front, lambda: front.register_patient("Late", "Arrival", "2000-01-01", "AZ-00013", nurse.id)
+            front,
+            lambda: front.patients.register_patient("Late", "Arrival", "2000-01-01", "AZ-00013", nurse.id),
         )
         return check_seals(book, read)
 
