@@ -12,12 +12,12 @@ from __future__ import annotations
 from desk_app.domain.access import Opened
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.store.audit_actions import PATIENTS_SEARCHED, RECORD_OPENED
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientRow, SessionRow
 
 
-class Access:
+class Access(Service):
     """The access trail: who opened or searched what."""
 
     def __init__(self, context: StoreContext) -> None:

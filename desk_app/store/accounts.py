@@ -19,7 +19,7 @@ from desk_app.domain.credentials import (
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Role, Staff, check_new_staff
 from desk_app.domain.refusals import PinChangeNeeded, SignInRefused
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import log_refusal, store_errors
 from desk_app.store.models import StaffCredential, StaffRow
 from desk_app.store.rows import staff_from_row
@@ -34,7 +34,7 @@ def _tries(count: int) -> str:
     return "1 try" if count == 1 else f"{count} tries"
 
 
-class Accounts:
+class Accounts(Service):
     """Staff, their accounts and their sign-ins."""
 
     def __init__(self, context: StoreContext) -> None:

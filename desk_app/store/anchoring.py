@@ -29,7 +29,7 @@ from desk_app.store.checkpoints import (
     head_of,
     write_daily_checkpoint,
 )
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import error_for_log, store_errors
 from desk_app.store.identity import database_id
 from desk_app.store.this_database import ThisDatabase
@@ -81,7 +81,7 @@ def write_todays_checkpoint(db: Database, folder: Path, now: datetime, live: Pat
     return write_daily_checkpoint(folder, point, local_today(now), lambda row: hash_of_row(db, row), live)
 
 
-class AuditTrail:
+class AuditTrail(Service):
     """The desk's side of the trail: the head to print on a record, a verify run and a backup
     recorded, the day's checkpoint."""
 

@@ -14,7 +14,7 @@ from desk_app.domain.clinic import (
     changed_details,
 )
 from desk_app.domain.errors import ValidationError
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import ClinicSetting, ClinicSettingChange, PrintLog
 from desk_app.store.seals import Sealed
@@ -34,7 +34,7 @@ def _minutes(stored: str | None, default: int) -> int:
     return int(stored) if stored and stored.isdigit() and low <= int(stored) <= high else default
 
 
-class Clinic:
+class Clinic(Service):
     """The clinic's details and its print log."""
 
     def __init__(self, context: StoreContext) -> None:

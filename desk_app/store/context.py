@@ -29,6 +29,11 @@ from desk_app.store.rows import ANY_ID, CompiledQuery, source_digest, staff_from
 from desk_app.store.seals import Sealed
 
 
+class Service:
+    """A group of the desk's actions (sessions, patients, ...): each public method is one call to the
+    store, which the window runs on its database worker (ui.db_worker.OnWorker)."""
+
+
 class StoreContext:
     """One desk's database and settings, with the helpers every group of actions uses."""
 

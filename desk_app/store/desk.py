@@ -122,8 +122,10 @@ class Desk:
         rolled back may since be another desk's). Rows that record a look (a record opened, a search,
         a verify run, a backup: CHANGES_NO_RECORD) are no change: a search at one desk must not make
         every other desk read its pages again. On SQLite those rows are read only once data_version
-        says another connection committed; a commit without another desk's audit row counts as a
-        change (unusual, but it must not be missed).
+        says another connection committed; a commit with no audit row at all counts as a change
+        (unusual, but it must not be missed). Another connection may be this desk's own (a long job
+        on a thread of its own, or a write before the window's database worker started): rows with
+        this desk's hashes are its own whichever connection wrote them.
         """
         if isinstance(self.db, SqliteDatabase):
             version = self.db.execute_sql("PRAGMA data_version").fetchone()[0]
@@ -134,14 +136,18 @@ class Desk:
                     self._other_desks_actions()
                     self.written_by_this_desk.clear()  # a rolled-back write's hash too
                 return False
+            own_before = len(self.written_by_this_desk)
             actions = self._other_desks_actions()
-            return not actions or not CHANGES_NO_RECORD.issuperset(actions)
+            if not actions:  # no other desk's row: a change unless this desk's own rows were found
+                return len(self.written_by_this_desk) == own_before
+            return not CHANGES_NO_RECORD.issuperset(actions)
         actions = self._other_desks_actions()
         return actions is not None and not CHANGES_NO_RECORD.issuperset(actions)
 
     def _other_desks_actions(self) -> list[str] | None:
         """The actions of the audit rows other desks wrote since the last look (by id, so cheap);
-        None at the first look, which marks where the trail stands."""
+        None at the first look, which marks where the trail stands. This desk's own rows found are
+        forgotten from `written_by_this_desk`."""
         if self._audit_read_to is None:
             self._audit_read_to = AuditLog.select(fn.MAX(AuditLog.id)).scalar() or 0
             self.written_by_this_desk.clear()

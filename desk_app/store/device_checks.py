@@ -26,7 +26,7 @@ from desk_app.domain.pre_use_check import (
 from desk_app.domain.procedure import ItemDef, ItemKind
 from desk_app.domain.session import SessionState
 from desk_app.paths import PRE_USE_CHECK_FILE, resource_path
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.devices import LaserDevices
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperators
@@ -75,7 +75,7 @@ def _check_from_row(row: LaserDeviceCheck, checklist: PreUseChecklist) -> PreUse
     )
 
 
-class DeviceChecks:
+class DeviceChecks(Service):
     """The daily pre-use checks of the lasers, and whether each may be used today."""
 
     def __init__(self, context: StoreContext, devices: LaserDevices, operators: LaserOperators) -> None:

@@ -25,7 +25,7 @@ from desk_app.domain.devices import (
 )
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.history import ChangeEntry
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserDeviceChange, LaserDeviceRow, StaffRow
 from desk_app.store.rows import change_entries
@@ -68,7 +68,7 @@ def _device_from_row(row: LaserDeviceRow) -> LaserDevice:
     )
 
 
-class LaserDevices:
+class LaserDevices(Service):
     """The clinic's register of laser devices."""
 
     def __init__(self, context: StoreContext) -> None:

@@ -16,7 +16,7 @@ from desk_app.domain.errors import ValidationError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import Clearance, LaserAuthorisation
 from desk_app.domain.procedure import Procedure
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserAuthorisationRow, StaffRow
 
@@ -31,7 +31,7 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-class LaserOperators:
+class LaserOperators(Service):
     """Who may use the laser, and who may tick what (the clinic's permissions)."""
 
     def __init__(self, context: StoreContext) -> None:

@@ -26,7 +26,7 @@ from desk_app.domain.people import Role
 from desk_app.domain.permissions import PermissionRefused
 from desk_app.domain.procedure import Procedure
 from desk_app.domain.session import Event, EventKind
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.devices import LaserDevices
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperators
@@ -42,7 +42,7 @@ from desk_app.store.rows import EVENT_COLUMNS, event_from_tuple
 EXPORTED = "laser register exported"
 
 
-class LaserTreatmentRegister:
+class LaserTreatmentRegister(Service):
     """The laser treatment register and its exports."""
 
     def __init__(self, context: StoreContext, devices: LaserDevices, operators: LaserOperators) -> None:

@@ -24,7 +24,7 @@ from desk_app.domain.people import (
     sort_key,
 )
 from desk_app.domain.refusals import PossibleDuplicate
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PatientChange, PatientRow, PatientWord
 from desk_app.store.rows import (
@@ -40,7 +40,7 @@ MAX_SEARCH_WORDS = 8
 _AFTER_ALL_TEXT = "\U0010ffff"  # sorts after any character: 'abc' <= word < 'abc' + this = starts with 'abc'
 
 
-class Patients:
+class Patients(Service):
     """The patient register."""
 
     def __init__(self, context: StoreContext) -> None:

@@ -49,7 +49,7 @@ from desk_app.domain.signatures import check_countersigner, countersignature, si
 from desk_app.store.accounts import Accounts
 from desk_app.store.audit import event_detail
 from desk_app.store.clinic import Clinic
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.device_checks import DeviceChecks
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperators
@@ -70,7 +70,7 @@ from desk_app.store.rows import (
 from desk_app.store.seals import Sealed
 
 
-class Sessions:
+class Sessions(Service):
     """Treatment sessions, read and acted on."""
 
     def __init__(

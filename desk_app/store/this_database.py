@@ -9,13 +9,13 @@ from peewee import SqliteDatabase
 
 from desk_app.domain.integrity import DatabaseLink
 from desk_app.store.clinic import Clinic
-from desk_app.store.context import StoreContext
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import DEMO_SETTING, ClinicSetting
 from desk_app.store.postgres import ClinicPostgresDatabase, describe
 
 
-class ThisDatabase:
+class ThisDatabase(Service):
     """Facts about the desk's database that the window, the backups and the checkpoints ask for."""
 
     def __init__(self, context: StoreContext, clinic: Clinic) -> None:

@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
+from desk_app.store.context import Service
 from desk_app.store.errors import StoreUnavailable
 from desk_app.ui.formatting import local_time
 
@@ -192,8 +193,9 @@ def out_of_touch_text(since: datetime) -> str:
 
 
 class OnWorker:
-    """A desk whose every method, called from the UI thread, runs on the worker and is waited for
-    (`DatabaseWorker.call`); its other attributes (the procedure, the clock) are read as they are.
+    """A desk whose every method, and every method of its services, called from the UI thread runs on
+    the worker and is waited for (`DatabaseWorker.call`); its other attributes (the procedure, the
+    clock) are read as they are.
 
     What the pages hold as their desk: an action not yet moved to `submit` still cannot overtake
     a write queued before it, and only the worker's connection is ever used.
@@ -207,6 +209,8 @@ class OnWorker:
         value = getattr(self._target, name)
         if inspect.ismethod(value):
             return functools.partial(self._worker.call, value)
+        if isinstance(value, Service):  # desk.sessions.tick(...) runs on the worker too
+            return OnWorker(value, self._worker)
         return value
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -228,7 +228,7 @@ class HomePage(QWidget):
         self.lasers_column = QVBoxLayout(self.lasers_box)
         self.lasers_column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.lasers_box)
-        board_box = QGroupBox("Patients in progress", left.widget())
+        self.cards_box = board_box = QGroupBox("Patients in progress", left.widget())
         board_column = QVBoxLayout(board_box)
         self.board_message = message_label(board_box, visible=False)
         board_column.addWidget(self.board_message)
@@ -430,7 +430,11 @@ class HomePage(QWidget):
             widget.deleteLater()
         for session_id in wanted:
             if session_id not in by_session:
-                widget = BoardCardWidget(self, session_id, self.open_session_requested.emit, self._take_over)
+                # Made in the box that shows it: reparented by the layout, it would stay hidden
+                # until the next turn of the event loop.
+                widget = BoardCardWidget(
+                    self.cards_box, session_id, self.open_session_requested.emit, self._take_over
+                )
                 widget.show()  # at once, not at the next event loop turn
                 by_session[session_id] = widget
         order = [by_session[session_id] for session_id in wanted]

@@ -21,7 +21,7 @@ from desk_app.ui.signals import DeskSignals
 
 class LiveSessions(QObject):
     read = Signal()
-    """The sessions were read again: the board and the alerts have news."""
+    """The sessions were read again, or could not be (`error`): the board and the alerts have news."""
 
     def __init__(
         self,
@@ -43,16 +43,29 @@ class LiveSessions(QObject):
         signals.changed_elsewhere.connect(self.mark_stale)
 
     def mark_stale(self) -> None:
+        """A session changed: read them again now (on the worker), so the alerts are worked out
+        from the old records no longer than a read takes."""
         self._stale = True
+        self.read_if_stale()
 
-    def cards(self) -> list[BoardCard]:
-        """The board at this instant, the session needing attention first, from the records last
-        read; a read is asked of the worker if they are stale. If the database cannot be read, the
-        last records go on being used, so countdowns and alerts go on; `error` says why."""
+    def read_if_stale(self) -> None:
+        """Ask the worker for the sessions if they changed, or the last read failed (asked again
+        each second by the window's tick, not at once: a failing database is not hammered)."""
         if self._stale and not self._reading:
             # Marked fresh now: a change made while this read is queued marks it stale again.
             self._stale, self._reading = False, True
             self.worker.submit(self.desk.sessions.sessions_in_progress, self._have_read, self._could_not_read)
+
+    def replace(self, record: SessionRecord) -> None:
+        """A session's record as an action here just committed it: used at once (its alerts are
+        gone now, not after the next read); the read that follows brings every other change."""
+        others = [kept for kept in self._records if kept.id != record.id]
+        self._records = others if record.state(self.clock.now()).ended else [*others, record]
+
+    def cards(self) -> list[BoardCard]:
+        """The board at this instant, the session needing attention first, from the records last
+        read; never waits. If the database cannot be read, the last records go on being used, so
+        countdowns and alerts go on; `error` says why."""
         return board(self._records, self.clock.now())
 
     def _have_read(self, records: list[SessionRecord]) -> None:
@@ -61,3 +74,4 @@ class LiveSessions(QObject):
 
     def _could_not_read(self, error: DomainError) -> None:
         self._reading, self._stale, self.error = False, True, str(error)
+        self.read.emit()

@@ -381,13 +381,12 @@ class MainWindow(QMainWindow):
         if not self._looking_elsewhere:  # one look at a time: a stalled server is not asked again
             self._looking_elsewhere = True
             self.worker.submit(self.desk.changed_elsewhere, self._looked_elsewhere, self._look_failed)
-        problem = self._look_problem
         self._show_contact()
+        self.sessions.read_if_stale()  # after a failed read: asked again once a second
         self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache
         self.alert_centre.check()
         if self.backups is not None:
             self.backups.tick()
-            problem = problem or self.backups.problem
         if self.idle.idle_for() >= self.idle_limit:
             if self.current_staff() is not None:  # switching staff: nobody is at the desk to lock out
                 self.lock(idle=True)
@@ -396,7 +395,12 @@ class MainWindow(QMainWindow):
             now = self.clock.now()
             lines = [locked_card_line(card, now) for card in self.sessions.cards()]
             self.sign_in_page.locked_board.setText("\n".join(lines) or "No patients in progress.")
-        problem = problem or self.sessions.error
+        self._show_database_problem()
+
+    def _show_database_problem(self) -> None:
+        """Why the records could not be read or backed up, above every page, until they can."""
+        backup_problem = self.backups.problem if self.backups is not None else None
+        problem = self._look_problem or backup_problem or self.sessions.error
         if problem:
             self.alert_message.setText(problem)
             self.alert_message.setVisible(True)
@@ -406,19 +410,23 @@ class MainWindow(QMainWindow):
             self._database_busy = False
 
     def _sessions_read(self) -> None:
-        """New records from the database: the board and the alerts show them now, not next second."""
+        """New records from the database (or a failure to read them): the board and the alerts show
+        them now, not next second."""
         if self.home_page.isVisible():
             self.home_page.refresh_board()
         self.alert_centre.check()
+        self._show_database_problem()
 
     def _looked_elsewhere(self, changed: bool) -> None:
         self._looking_elsewhere, self._look_problem = False, None
         if changed:
             self.signals.changed_elsewhere.emit()
             self.alert_centre.check()  # the board and alerts are read again now, not next second
+        self._show_database_problem()
 
     def _look_failed(self, error: DomainError) -> None:
         self._looking_elsewhere, self._look_problem = False, str(error)
+        self._show_database_problem()
 
     def _show_contact(self) -> None:
         """The banner that says the desk is out of touch with the records, and since when."""
@@ -447,12 +455,13 @@ class MainWindow(QMainWindow):
             self.alert_message.setVisible(True)
             return
         try:
-            self.desk.sessions.acknowledge_alert(alert.session_id, alert.kind, staff.id)
+            record = self.desk.sessions.acknowledge_alert(alert.session_id, alert.kind, staff.id)
         except DomainError as error:
             self.alert_message.setText(str(error))
             self.alert_message.setVisible(True)
             return
         self.alert_message.setVisible(False)
+        self.sessions.replace(record)  # the acknowledged line goes now, not after the next read
         focus = QApplication.focusWidget()
         from_banner = focus is not None and self.banner.isAncestorOf(focus)
         self.signals.session_changed.emit(alert.session_id)

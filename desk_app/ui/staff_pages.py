@@ -252,6 +252,7 @@ class SignInPage(QWidget):
         for button in self.staff_buttons:
             self.group.removeButton(button)
             self.buttons_box.removeWidget(button)
+            button.hide()  # at once: deleted at the next turn of the event loop
             button.deleteLater()
         self.staff_buttons = []
         try:

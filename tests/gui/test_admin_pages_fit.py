@@ -25,6 +25,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.devices_page import LaserDevicesPage
 from desk_app.ui.register_page import LaserRegisterPage
 from desk_app.ui.signals import DeskSignals
@@ -61,7 +62,9 @@ def staff_page(desk: Desk, admin: Staff) -> StaffAdminPage:
 
 
 def devices_page(desk: Desk, admin: Staff) -> LaserDevicesPage:
-    page = LaserDevicesPage(DeskContext(desk, DeskSignals(), desk.clock, lambda: admin))
+    worker = DatabaseWorker(desk.db, desk.clock)  # a page alone: no window to own one
+    page = LaserDevicesPage(DeskContext(desk, DeskSignals(), desk.clock, lambda: admin, worker))
+    worker.setParent(page)
     page.refresh()
     return page
 

@@ -520,6 +520,7 @@ def test_gel_painted_again_brings_a_new_ready_alert_with_its_sound(
     desk.sessions.correct(session_id, "gel_applied", "Gel wiped off by the patient; painted again.", nurse.id)
     desk.sessions.tick(session_id, "gel_applied", {}, nurse.id)
     window.signals.session_changed.emit(session_id)
+    settle(qtbot)
     clock.advance(minutes=60)
     tick(qtbot, window)
 

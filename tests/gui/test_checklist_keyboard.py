@@ -40,8 +40,9 @@ def focused() -> str:
 
 
 def press(qtbot: QtBot, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-    """A key pressed and released on whatever has the keyboard."""
+    """A key pressed and released on whatever has the keyboard, and what it saved shown."""
     qtbot.keyClick(QApplication.focusWidget(), key, modifier)
+    settle(qtbot)
 
 
 def held(key: Qt.Key, text: str) -> None:

@@ -106,6 +106,7 @@ def test_the_acknowledge_key_answers_the_top_alert_and_records_who(
     )
     keys = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_K, keys)
+    settle(qtbot)
     flush()
 
     acknowledged = desk.sessions.session(sessions[0]).events[-1]
@@ -130,6 +131,7 @@ def test_acknowledged_by_keyboard_the_keyboard_goes_to_the_next_alert(
     first = window.banner.findChildren(QPushButton, "acknowledgeButton")[0]
     first.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.keyClick(first, Qt.Key.Key_Space)
+    settle(qtbot)
     qtbot.waitUntil(lambda: QApplication.focusWidget().accessibleName().startswith("Acknowledge: "))
     assert QApplication.focusWidget().accessibleName().startswith("Acknowledge: Siân Pritchard")
 

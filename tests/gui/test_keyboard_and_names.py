@@ -243,6 +243,7 @@ def test_a_nurse_ticks_an_item_and_goes_back_to_the_board_with_the_keyboard_only
         f"Tab from the answer did not reach Confirm; focus is on {_describe(QApplication.focusWidget())}"
     )
     qtbot.keyClick(confirm, Qt.Key.Key_Space)
+    settle(qtbot)
 
     status = described_text(identity, f"Status of {IDENTITY}")
     assert status == "✓ Done 09:00 · AN"

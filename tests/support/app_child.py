@@ -30,10 +30,13 @@ def main() -> None:
         b for b in window.findChildren(QAbstractButton) if b.accessibleName() == f"Confirm: {GEL_APPLIED}"
     )
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
-    app.processEvents()
     status = next(
         w for w in window.findChildren(QLabel) if w.accessibleDescription() == f"Status of {GEL_APPLIED}"
     )
+    deadline = time.monotonic() + 10
+    while "✓ Done" not in status.text() and time.monotonic() < deadline:  # saved on the worker
+        app.processEvents()
+        time.sleep(0.01)
     if "✓ Done" in status.text():
         print("SHOWN", flush=True)
     while True:  # wait for SIGKILL, like a PC losing power right after the nurse saw the tick
