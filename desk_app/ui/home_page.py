@@ -427,6 +427,7 @@ class HomePage(QWidget):
         for session_id in set(by_session) - set(wanted):
             widget = by_session.pop(session_id)
             self.cards_layout.removeWidget(widget)
+            widget.hide()  # at once: deleted at the next turn of the event loop
             widget.deleteLater()
         for session_id in wanted:
             if session_id not in by_session:
@@ -658,6 +659,7 @@ class HomePage(QWidget):
         for widget in self.card_widgets:
             widget.forget()
             self.cards_layout.removeWidget(widget)
+            widget.hide()  # its focus goes back into the window, not with it
             widget.setParent(None)  # out of the window's tree now, not at the next event loop turn
             widget.deleteLater()
         self.card_widgets = []
