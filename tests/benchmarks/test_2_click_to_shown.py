@@ -2,9 +2,10 @@
 
 The nurse's values are put into each card's editors (untimed), then the clock starts: QTest.mouseClick
 on the card's primary button ("Confirm: …", "Save: …", "Save pass: …", "Sign and lock: …"), and
-processEvents until the queue is empty, so the posted repaint is included. The click handler commits
-synchronously, so afterwards the card's status must read "✓ Done". Other sessions are in progress on
-the board meanwhile, as on a busy morning, because every tick also reloads the (hidden) board.
+processEvents until the card's status reads "✓ Done" (the tick commits on the database worker and
+comes back by a signal) and the queue is empty, so the posted repaint is included. Other sessions are
+in progress on the board meanwhile, as on a busy morning, because every tick also reloads the (hidden)
+board (on the worker, after the tick).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def _click_through(
 
         def click() -> None:
             QTest.mouseClick(button, Qt.MouseButton.LeftButton)  # noqa: B023
+            while not card.status.text().startswith("✓ Done") and not card.error.isVisible():  # noqa: B023
+                qapp.processEvents()  # the worker's answer, delivered by a queued signal
             qapp.processEvents()
 
         before = {name: len(samples) for name, samples in parts.items()}
@@ -99,8 +102,8 @@ def _measure(
     click_ms: list[float] = []
     inside: dict[str, list[float]] = {name: [] for name in PARTS}
     with (
-        timing_calls(desk, "tick") as tick_ms,
-        timing_calls(window.sessions, "reload") as board_ms,
+        timing_calls(desk.sessions, "tick") as tick_ms,
+        timing_calls(desk.sessions, "sessions_in_progress") as board_ms,
         timing_calls(page, "refresh") as refresh_ms,
     ):
         for patient_id in patients:

@@ -275,11 +275,14 @@ def _screen_timings(report: Report, desk: Desk, clock: ManualClock, nurse: Staff
     """The patients screen over the same 100,000 patients: the whole list painted first (lazy model,
     fixed row heights), then one keystroke to its results painted."""
     from desk_app.ui.context import DeskContext
+    from desk_app.ui.db_worker import DatabaseWorker
     from desk_app.ui.patients_page import PatientsPage
     from desk_app.ui.signals import DeskSignals
 
     signals = DeskSignals()
-    page = PatientsPage(DeskContext(desk, signals, clock, lambda: nurse))
+    worker = DatabaseWorker(desk.db, clock)
+    page = PatientsPage(DeskContext(desk, signals, clock, lambda: nurse, worker))
+    worker.setParent(page)
     page.resize(1200, 800)
     page.show()
     qapp.processEvents()
