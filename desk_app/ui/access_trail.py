@@ -79,10 +79,14 @@ class SettledSearches(QObject):
         pending, self._pending = self._pending, None
         if pending is None:
             return
-        try:
-            self.context.desk.access.record_search(pending.staff_id, pending.found, pending.more)
-        except DomainError as error:
+
+        def not_recorded(error: DomainError) -> None:
             log.warning("A search (%s found) was not audited: %s", pending.found, error_for_log(error))
+
+        access = self.context.desk.access
+        self.context.worker.submit(  # the page goes on (it may be locking) while the row is written
+            lambda: access.record_search(pending.staff_id, pending.found, pending.more), failed=not_recorded
+        )
 
     def _on_second(self) -> None:
         pending = self._pending

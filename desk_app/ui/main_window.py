@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.sign_in_page = SignInPage(self.desk, self)
+        self.sign_in_page = SignInPage(self.desk, self.worker, self)
         self.reads_register = False  # who is at the desk may read the laser register (read at sign-in)
         self.context = DeskContext(self.desk, self.signals, clock, self.current_staff, self.worker)
         self.home_page = HomePage(self.context, self.sessions, self)
@@ -634,10 +634,11 @@ class MainWindow(QMainWindow):
         self._update_staff_label()
         self.sign_in_page.open(SignInMode.LOCKED, self.staff)
         self.tick()
-        try:
-            self.desk.accounts.record_screen_lock(self.staff.id, idle)
-        except DomainError as error:  # the screen is locked all the same; the trail lacks the lock
-            self._tell(f"The lock was not recorded. {error}")
+        staff_id = self.staff.id
+        self.worker.submit(  # the screen is locked already, whatever the database does
+            lambda: self.desk.accounts.record_screen_lock(staff_id, idle),
+            failed=lambda error: self._tell(f"The lock was not recorded. {error}"),
+        )
 
     def _forget_patients(self) -> None:
         """Nobody proven at the desk: every page empties what names a patient. Hidden behind the

@@ -31,6 +31,7 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.scrolling import scrolling_column
@@ -176,9 +177,11 @@ class SignInPage(QWidget):
     signed_in = Signal(object)
     """A member of staff (Staff) proved who they are."""
 
-    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, worker: DatabaseWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
+        self.worker = worker
+        self._staff: list[Staff] | None = None  # as last read: the lock screen lists them at once
         self.mode = SignInMode.PASSWORD
         self.use_password = False
         page = QVBoxLayout(self)
@@ -249,24 +252,41 @@ class SignInPage(QWidget):
             QTimer.singleShot(0, chosen, lambda: self.scroll_area.ensureWidgetVisible(chosen))
 
     def _fill_staff(self, preselect: Staff | None) -> None:
+        """The names as last read, at once (a desk locking while the server is stalled must not
+        wait for it), then read again on the worker: a member added at another desk appears."""
+        if self._staff is None:  # the first time, as the window opens: read now
+            try:
+                self._staff = self.desk.accounts.list_staff()
+            except DomainError as error:  # a busy database: say so; the page stays up, and locked
+                self.error.setText(str(error))
+                return
+        else:
+            self.worker.submit(self.desk.accounts.list_staff, self._staff_read, self._staff_not_read)
+        self._show_staff(self._staff, preselect.id if preselect is not None else None)
+
+    def _staff_read(self, staff: list[Staff]) -> None:
+        if staff != self._staff:
+            self._staff = staff
+            chosen = self.group.checkedButton()
+            self._show_staff(staff, chosen.property("staff_id") if chosen is not None else None)
+
+    def _staff_not_read(self, error: DomainError) -> None:
+        self.error.setText(str(error))
+
+    def _show_staff(self, staff: list[Staff], chosen_id: int | None) -> None:
         for button in self.staff_buttons:
             self.group.removeButton(button)
             self.buttons_box.removeWidget(button)
             button.hide()  # at once: deleted at the next turn of the event loop
             button.deleteLater()
         self.staff_buttons = []
-        try:
-            staff = self.desk.accounts.list_staff()
-        except DomainError as error:  # a busy database: say so; the page stays up, and locked
-            self.error.setText(str(error))
-            return
         for member in staff:
             # A radio button: heard as one choice of several; Tab comes to the names once, arrows
             # move between them. Its text is what a screen reader says.
             button = StaffChoice(f"{member.name} ({member.initials}) · {member.role.value}", self)
             button.setObjectName("staffButton")
             button.setProperty("staff_id", member.id)
-            button.setChecked(preselect is not None and member.id == preselect.id)
+            button.setChecked(member.id == chosen_id)
             self.group.addButton(button)
             self.buttons_box.addWidget(button)
             button.show()  # the page may already be on screen

@@ -22,6 +22,7 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
@@ -250,7 +251,9 @@ def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_
 ) -> None:
     """The page gets 1280x380 under four alert lines on a 1280x641 window; a clinic of 12 staff."""
     last = [add_member(desk, f"Nurse {letter}ee", f"N{letter}", "nurse") for letter in "BCDEFGHIJKL"][-1]
-    page = SignInPage(desk)
+    worker = DatabaseWorker(desk.db, desk.clock)  # a page alone: no window to own one
+    page = SignInPage(desk, worker)
+    worker.setParent(page)
     qtbot.addWidget(page)
     page.resize(1280, 380)
     page.show()
