@@ -713,6 +713,7 @@ class MainWindow(QMainWindow):
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
+        self.sign_in_page.read_staff()  # the lock screen's names, ready before it is needed
         self._read_idle_limit()
         self.idle.touch()
         self.locked = self.switching = False

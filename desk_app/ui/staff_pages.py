@@ -31,8 +31,8 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
-from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.busy import wait_cursor
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import message_label
@@ -182,6 +182,7 @@ class SignInPage(QWidget):
         self.desk = desk
         self.worker = worker
         self._staff: list[Staff] | None = None  # as last read: the lock screen lists them at once
+        self._preselect_id: int | None = None  # who is chosen when the names come
         self.mode = SignInMode.PASSWORD
         self.use_password = False
         page = QVBoxLayout(self)
@@ -253,22 +254,29 @@ class SignInPage(QWidget):
 
     def _fill_staff(self, preselect: Staff | None) -> None:
         """The names as last read, at once (a desk locking while the server is stalled must not
-        wait for it), then read again on the worker: a member added at another desk appears."""
-        if self._staff is None:  # the first time, as the window opens: read now
-            try:
-                self._staff = self.desk.accounts.list_staff()
-            except DomainError as error:  # a busy database: say so; the page stays up, and locked
-                self.error.setText(str(error))
-                return
-        else:
-            self.worker.submit(self.desk.accounts.list_staff, self._staff_read, self._staff_not_read)
-        self._show_staff(self._staff, preselect.id if preselect is not None else None)
+        wait for it), then read again on the worker: a member added at another desk appears. The
+        first time, the names come when that read does (the window is opening)."""
+        self._preselect_id = preselect.id if preselect is not None else None
+        if self._staff is not None:
+            self._show_staff(self._staff, self._preselect_id)
+        self.read_staff()
+
+    def read_staff(self) -> None:
+        """Read the names again on the worker (also at each sign-in: a lock screen never opened
+        before, on a new clinic's first start, has names to show however the database is)."""
+        self.worker.submit(self.desk.accounts.list_staff, self._staff_read, self._staff_not_read)
 
     def _staff_read(self, staff: list[Staff]) -> None:
-        if staff != self._staff:
-            self._staff = staff
-            chosen = self.group.checkedButton()
-            self._show_staff(staff, chosen.property("staff_id") if chosen is not None else None)
+        if staff == self._staff:
+            return
+        self._staff, first_names = staff, not self.staff_buttons
+        chosen = self.group.checkedButton()
+        self._show_staff(staff, chosen.property("staff_id") if chosen is not None else self._preselect_id)
+        if first_names and self.isVisible():  # as open() would have, had the names been there
+            if (chosen := self.group.checkedButton()) is not None:
+                QTimer.singleShot(0, chosen, lambda: self.scroll_area.ensureWidgetVisible(chosen))
+            elif not self.secret.text() and self.staff_buttons:
+                self.staff_buttons[0].setFocus()  # first, who you are (focus alone chooses nobody)
 
     def _staff_not_read(self, error: DomainError) -> None:
         self.error.setText(str(error))

@@ -124,7 +124,8 @@ def staff_choice(window: QWidget, name: str) -> QRadioButton:
 
 
 def choose_staff(qtbot, window: QWidget, name: str) -> None:  # noqa: ANN001
-    """Click your name on the sign-in page (or the lock screen)."""
+    """Click your name on the sign-in page (or the lock screen), once the names are there."""
+    settle(qtbot)
     qtbot.mouseClick(staff_choice(window, name), Qt.MouseButton.LeftButton)
 
 

@@ -274,6 +274,7 @@ def test_a_screen_lock_that_cannot_be_recorded_still_locks_and_says_so(
 
     with DiskFault(DISK_FULL).injected(db):
         window.lock_action.trigger()
+        settle(qtbot)  # the lock's row is written after the screen locked
     assert window.locked and window.staff_label.text() == "Locked"  # locked all the same
     assert committed_rows(db_path) == before
     assert window.alert_message.isVisible()

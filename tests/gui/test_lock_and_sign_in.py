@@ -198,6 +198,7 @@ def test_sign_in_names_come_first_as_radio_buttons_and_arrows_choose(
     qtbot: QtBot, window: MainWindow, nurse: Staff, clinician: Staff
 ) -> None:
     window.show_sign_in()
+    settle(qtbot)
     activate(qtbot, window)
     ada = staff_choice(window, "Ada Admin")  # the administrator every window's desk has, first
     ann, clive = staff_choice(window, "Ann Nurse"), staff_choice(window, "Dr Clive Doctor")
@@ -259,6 +260,7 @@ def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_
     page.show()
     page.locked_board.setText("\n".join(f"Patient {n}. · Gel working: 38:12 left · AN" for n in range(4)))
     page.open(SignInMode.LOCKED, last)
+    settle(qtbot)
     QApplication.processEvents()
 
     for control in (page.secret, page.sign_in_button, page.password_button):

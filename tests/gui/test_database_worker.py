@@ -1,0 +1,217 @@
+"""The window never waits on the database (issue 20): one worker thread talks to it, in order.
+
+A stalled server is a worker held inside a call: here a call that waits on a gate (released by the
+test, or by itself after GATE_SECONDS, so a window that did wait fails the test instead of hanging
+it). Nothing here may call nurse.settle while the gate is shut: that waits for the worker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from desk_app.domain.alerts import AlertKind
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.errors import ActionRefused
+from desk_app.domain.people import Staff
+from desk_app.domain.session import EventKind
+from desk_app.store.desk import Desk
+from desk_app.ui.db_worker import DatabaseWorker
+from desk_app.ui.formatting import local_time
+from desk_app.ui.main_window import MainWindow
+from tests.gui.conftest import RecordingAnnouncer
+from tests.gui.nurse import card, find, settle
+from tests.gui.test_board_and_alerts import ZOE, card_of, gel_on
+from tests.gui.test_checklist_actions import IDENTITY, start_session
+from tests.gui.test_staff_and_lock import actions
+from tests.support.walk import SIGN_IN
+
+GATE_SECONDS = 10
+QUICK = 1.0  # seconds: far more than anything the window does without the database
+
+
+class Stall:
+    """The database stops answering until `resume()`: the worker is held inside a call."""
+
+    def __init__(self, worker: DatabaseWorker) -> None:
+        self.gate = threading.Event()
+        worker.submit(lambda: self.gate.wait(GATE_SECONDS))
+
+    def resume(self) -> None:
+        self.gate.set()
+
+
+@pytest.fixture
+def stall(window: MainWindow) -> Iterator[Stall]:
+    stalled = Stall(window.worker)
+    yield stalled
+    stalled.resume()
+
+
+def quickly(action: object) -> None:
+    """Run `action`; it must come back at once (it must not have waited on the stalled database)."""
+    began = time.monotonic()
+    action()  # type: ignore[operator]
+    waited = time.monotonic() - began
+    assert waited < QUICK, f"the window waited {waited:.1f} s on the database"
+
+
+def ticks(desk: Desk, session_id: int) -> list[str]:
+    """What is stored, read on the test's own connection (not the window's worker)."""
+    return [e.item_id for e in desk.sessions.session(session_id).events if e.kind is EventKind.TICK]
+
+
+def test_a_tick_reads_saving_until_it_has_committed_and_done_only_then(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id = start_session(desk, nurse)
+    window.set_staff(nurse)
+    settle(qtbot)
+    window.show_session(session_id)
+    settle(qtbot)
+    identity = card(window, IDENTITY)
+    for field_id, value in SIGN_IN["identity"].items():
+        identity.editors[field_id].set_value(value)
+    stalled = Stall(window.worker)
+
+    button = find(identity, type(identity.primary), f"Confirm: {IDENTITY}")
+    quickly(lambda: qtbot.mouseClick(button, Qt.MouseButton.LeftButton))
+    assert identity.status.text() == "Saving…" and identity.status.accessibleName() == "Saving…"
+    assert ticks(desk, session_id) == []  # not stored yet, and not shown as done
+    quickly(lambda: qtbot.mouseClick(button, Qt.MouseButton.LeftButton))  # pressed again meanwhile
+    quickly(window.tick)
+    assert identity.status.text() == "Saving…", "a second's refresh must not hide that it is saving"
+
+    stalled.resume()
+    settle(qtbot)
+    assert identity.status.text().startswith("✓ Done")
+    assert ticks(desk, session_id) == ["identity"], "saved once, however often pressed while saving"
+
+
+def test_during_a_stall_countdowns_and_alerts_go_on_and_a_banner_says_since_when(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,
+    clock: ManualClock,
+    announcer: RecordingAnnouncer,
+) -> None:
+    session_id = gel_on(desk, nurse, 1)
+    window.set_staff(nurse)
+    clock.advance(minutes=59, seconds=57)
+    settle(qtbot)
+    window.tick()
+    settle(qtbot)
+    assert "Gel working: 00:03 left" in card_of(window, ZOE).text()
+    banner = window.contact_banner
+    last_answer = clock.now()
+
+    stalled = Stall(window.worker)
+    shown = []
+    for _second in range(8):
+        clock.advance(seconds=1)
+        quickly(window.tick)
+        shown.append(card_of(window, ZOE).accessibleName().split(", ")[1])
+    assert shown[:2] == ["Gel working: 00:02 left", "Gel working: 00:01 left"]
+    assert shown[2].startswith("Ready for the laser room")
+    assert announcer.announced[-1].session_id == session_id
+    assert announcer.announced[-1].kind is AlertKind.READY, "the alert fell due during the stall"
+    assert banner.isVisible()
+    said = (
+        f"Out of touch with the clinic's records since {local_time(last_answer)}. Countdowns and alerts "
+        "go on from what was last read; what you save waits until the records answer."
+    )
+    assert banner.text() == said and banner.accessibleName() == said
+
+    stalled.resume()
+    settle(qtbot)
+    window.tick()
+    settle(qtbot)
+    assert not banner.isVisible()
+
+
+def test_a_short_wait_shows_no_banner(qtbot: QtBot, window: MainWindow, clock: ManualClock) -> None:
+    stalled = Stall(window.worker)
+    for _second in range(4):
+        clock.advance(seconds=1)
+        quickly(window.tick)
+    assert not window.contact_banner.isVisible(), "4 s is a slow answer, not a lost database"
+    stalled.resume()
+    settle(qtbot)
+
+
+def test_the_idle_lock_closes_the_record_during_a_stall_and_the_lock_is_written_after(
+    qtbot: QtBot, idle_window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    window = idle_window
+    session_id = start_session(desk, nurse)
+    window.set_staff(nurse)
+    settle(qtbot)
+    window.show_session(session_id)
+    settle(qtbot)
+    stalled = Stall(window.worker)
+
+    clock.advance(minutes=6)  # the clinic's 5 minutes without use
+    quickly(window.tick)
+    assert window.locked and window.stack.currentWidget() is window.sign_in_page
+    names = [w.text() for w in window.sign_in_page.staff_buttons]
+    assert "Ann Nurse (AN) · nurse" in names, "the lock screen lists the staff last read"
+    assert not [label for label in window.findChildren(QLabel) if ZOE in label.text() and label.isVisible()]
+
+    stalled.resume()
+    settle(qtbot)
+    assert actions(desk)[-1] == "screen locked", "written once the database answered"
+
+
+def test_calls_run_in_the_order_asked_and_a_waiting_call_comes_after_all_queued(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    worker = window.worker
+    done: list[int] = []
+    stalled = Stall(worker)
+    for number in range(20):
+        worker.submit(lambda number=number: number, done.append)
+    stalled.resume()
+    seen_by_call = worker.call(lambda: list(range(20)))
+    settle(qtbot)
+    assert done == list(range(20)) == seen_by_call
+
+
+def test_a_refusal_goes_to_where_it_was_asked_and_a_bug_is_raised(qtbot: QtBot, window: MainWindow) -> None:
+    worker = window.worker
+    refusals: list[str] = []
+
+    def refuse() -> None:
+        raise ActionRefused("Someone else has just done that.")
+
+    worker.submit(refuse, failed=lambda error: refusals.append(str(error)))
+    settle(qtbot)
+    assert refusals == ["Someone else has just done that."]
+
+    def broken() -> None:
+        raise ZeroDivisionError("a bug")
+
+    with qtbot.captureExceptions() as raised:
+        worker.submit(broken, failed=lambda error: refusals.append(str(error)))
+        settle(qtbot)
+    assert [kind for kind, _error, _trace in raised] == [ZeroDivisionError]
+    assert refusals == ["Someone else has just done that."], "a bug is not a refusal to show"
+
+
+def test_closing_writes_what_was_queued_first(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id = start_session(desk, nurse)
+    stalled = Stall(window.worker)
+    window.worker.submit(
+        lambda: window.desk.sessions.tick(session_id, "identity", SIGN_IN["identity"], nurse.id)
+    )
+    threading.Timer(0.2, stalled.resume).start()  # the server answers while the window closes
+    window.close()
+    assert ticks(desk, session_id) == ["identity"]
