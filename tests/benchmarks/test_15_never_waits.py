@@ -23,11 +23,12 @@ import sys
 import threading
 import time
 import traceback
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from peewee import Database
@@ -43,6 +44,7 @@ from desk_app.domain.procedure import Procedure
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.ui.checklist_page import ChecklistPage
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.main_window import MainWindow
 from tests.benchmarks.bench_tools import (
     GEL_WAIT_MINUTES,
@@ -52,6 +54,7 @@ from tests.benchmarks.bench_tools import (
     median,
     p95,
     register_patients,
+    timing_calls,
     walk,
 )
 from tests.gui.nurse import pause_typing, type_text
@@ -88,10 +91,14 @@ class Pause:
 
 class PauseWatch:
     """Inside the block: a HEARTBEAT_MS timer notes each firing on the UI thread, and a watchdog
-    thread samples the UI thread's stack while no firing came for longer than SAMPLE_AFTER_S."""
+    thread samples the UI thread's stack while no firing came for longer than SAMPLE_AFTER_S. With a
+    window's database worker, each time the UI thread waited on it (`DatabaseWorker.call`, what
+    `OnWorker` does for a page's store call) is noted by method."""
 
-    def __init__(self) -> None:
+    def __init__(self, worker: DatabaseWorker | None = None) -> None:
         self.beats: list[float] = []
+        self.waits: dict[str, list[float]] = defaultdict(list)  # method -> each wait, ms
+        self._worker = worker
         self._last = 0.0
         self._samples: dict[float, list[str]] = {}  # the pause's start -> its stacks
         self._ui_thread = threading.get_ident()
@@ -103,6 +110,8 @@ class PauseWatch:
         self._watchdog = threading.Thread(target=self._watch, name="pause watchdog", daemon=True)
 
     def __enter__(self) -> PauseWatch:
+        if self._worker is not None:
+            self._worker.call = self._timed_call(self._worker.call)  # type: ignore[method-assign]
         self._beat()
         self._timer.start()
         self._watchdog.start()
@@ -113,17 +122,31 @@ class PauseWatch:
         self._timer.stop()
         self._stopping.set()
         self._watchdog.join()
+        if self._worker is not None:
+            del self._worker.call
+
+    def _timed_call(self, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() != self._ui_thread:
+                return real(method, *args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return real(method, *args, **kwargs)
+            finally:
+                self.waits[method.__qualname__].append((time.perf_counter() - start) * 1000)
+
+        return call
 
     def _beat(self) -> None:
         self._last = time.perf_counter()
         self.beats.append(self._last)
 
     def _watch(self) -> None:
-        while not self._stopping.wait(0.02):
+        while not self._stopping.wait(0.01):
             started = self._last
             lasted = time.perf_counter() - started
             samples = self._samples.setdefault(started, [])
-            if lasted >= SAMPLE_AFTER_S + SAMPLE_EVERY_S * len(samples):
+            if lasted >= _next_sample_after(len(samples)):
                 frame = sys._current_frames().get(self._ui_thread)  # noqa: SLF001 (the stdlib's way)
                 if frame is not None:
                     samples.append(_where(frame))
@@ -138,6 +161,15 @@ class PauseWatch:
 
     def longest_ms(self) -> float:
         return self.pauses()[0].ms
+
+
+def _next_sample_after(taken: int) -> float:
+    """When a pause's next stack is sampled: at SAMPLE_AFTER_S, then every 50 ms up to a second,
+    then every SAMPLE_EVERY_S (a 20 s pause is not sampled 400 times)."""
+    quick = 18
+    if taken < quick:
+        return SAMPLE_AFTER_S + 0.05 * taken
+    return SAMPLE_AFTER_S + 0.05 * quick + SAMPLE_EVERY_S * (taken - quick)
 
 
 def _where(frame: object) -> str:
@@ -163,6 +195,17 @@ def describe_pauses(
         where = "; or ".join(f"[{count}x] {stack}" for stack, count in seen) or "(not sampled)"
         notes.append(f"    {pause.ms:.0f} ms: {where}")
     return notes
+
+
+def describe_waits(what: str, watch: PauseWatch) -> list[str]:
+    """Notes for the report: what the UI thread waited on the database worker for, longest first."""
+    if not watch.waits:
+        return [f"15 {what}: the UI thread never waited on the database worker."]
+    by_time = sorted(watch.waits.items(), key=lambda item: sum(item[1]), reverse=True)
+    waits = ", ".join(
+        f"{name} {len(ms)}x (max {max(ms):.0f}, total {sum(ms):.0f} ms)" for name, ms in by_time[:6]
+    )
+    return [f"15 {what}: the UI thread waited on the worker for: {waits}."]
 
 
 # --- running the window's event loop -------------------------------------------------------------
@@ -287,6 +330,16 @@ def others_in_progress(desk: Desk, clock: ManualClock, nurse_id: int, prefix: st
 class Clicks:
     click_ms: list[float]
     watch: PauseWatch
+    worker_ms: dict[str, list[float]] = field(default_factory=dict)  # the worker's store calls, timed
+
+    def split(self) -> str:
+        """What a click was made of, per store call the worker ran (medians, per click)."""
+        clicks = len(self.click_ms)
+        return ", ".join(
+            f"{name} {len(ms) / clicks:.1f}x median {median(ms):.0f} ms"
+            for name, ms in self.worker_ms.items()
+            if ms
+        )
 
 
 def click_through(window: MainWindow, clock: ManualClock, session_id: int) -> Clicks:
@@ -298,7 +351,7 @@ def click_through(window: MainWindow, clock: ManualClock, session_id: int) -> Cl
     click_ms: list[float] = []
     # The laser checked before any click: its reads are the test's, not the window's.
     steps = [step if step is None else (step[0], with_test_laser(window.desk, step[1])) for step in WALK]
-    with PauseWatch() as watch:
+    with PauseWatch(window.worker) as watch:
         for step in steps:
             if step is None:
                 clock.advance(minutes=GEL_WAIT_MINUTES)
@@ -331,9 +384,21 @@ def click_through(window: MainWindow, clock: ManualClock, session_id: int) -> Cl
 def walk_by_clicks(
     qapp: QApplication, desk: Desk, clock: ManualClock, nurse: Staff, patient_id: int
 ) -> Clicks:
-    with shown_window(qapp, desk, clock, nurse, Recorder()) as window:
+    with (
+        shown_window(qapp, desk, clock, nurse, Recorder()) as window,
+        timing_calls(desk.sessions, "tick") as tick_ms,
+        timing_calls(desk.sessions, "sessions_in_progress") as board_ms,
+        timing_calls(desk.sessions, "session") as session_ms,
+    ):
         session_id = window.desk.sessions.start_session(patient_id, nurse.id).id
-        return click_through(window, clock, session_id)
+        before = (len(tick_ms), len(board_ms), len(session_ms))
+        clicks = click_through(window, clock, session_id)
+        clicks.worker_ms = {
+            "tick": tick_ms[before[0] :],
+            "board read": board_ms[before[1] :],
+            "session read": session_ms[before[2] :],
+        }
+        return clicks
 
 
 _ON_FILE: list[Clicks] = []  # the SQLite run's clicks, the baseline of the PostgreSQL run's
@@ -358,7 +423,7 @@ def test_click_to_shown_and_pauses_while_ticking_on_sqlite(
     report.add(
         Row("15a. longest UI pause while ticking, SQLite", 1, on_file.watch.longest_ms(), None, "beside it")
     )
-    for line in describe_pauses("a, ticking on SQLite", on_file.watch):
+    for line in describe_pauses("a, ticking on SQLite", on_file.watch) + describe_waits("a", on_file.watch):
         report.note(line)
 
 
@@ -402,7 +467,10 @@ def test_click_to_shown_and_pauses_while_ticking_at_50_ms(
         f"{max(far.click_ms):.0f} ms. {OTHER_SESSIONS} other sessions on the board; the window's "
         "one-second timer running. A pause row's 'median' is its longest pause."
     )
-    for line in describe_pauses("a, ticking on PostgreSQL", far.watch):
+    report.note(f"15: on the worker, per click on PostgreSQL: {far.split()}.")
+    if on_file:
+        report.note(f"15: on the worker, per click on SQLite: {on_file.split()}.")
+    for line in describe_pauses("a, ticking on PostgreSQL", far.watch) + describe_waits("a", far.watch):
         report.note(line)
     problems = []
     if not click.passed:
@@ -443,7 +511,7 @@ def typed_searches(qapp: QApplication, window: MainWindow) -> tuple[PauseWatch, 
     the watch and how many patients each search listed."""
     home = window.home_page
     found: list[int] = []
-    with PauseWatch() as watch:
+    with PauseWatch(window.worker) as watch:
         for text in SEARCHES:
             home.search_edit.clear()
             for character in text:
@@ -496,13 +564,13 @@ def test_the_window_never_waits_on_a_stalled_server(
         qapp.installEventFilter(seen.paints)
         stalled_at = datetime.now(UTC)
         on_server.proxy.stall()
-        with PauseWatch() as stall:
+        with PauseWatch(window.worker) as stall:
             run_events(seconds=STALL_SECONDS)
         on_server.proxy.resume()
         resumed = time.perf_counter()
         qapp.removeEventFilter(seen.paints)
         looking.stop()
-        with PauseWatch() as back:
+        with PauseWatch(window.worker) as back:
             gone = run_events(lambda: window.contact_banner.isHidden(), BANNER_GONE_WITHIN_S)
         gone_after = time.perf_counter() - resumed
         banner_text = window.contact_banner.text()
@@ -574,7 +642,7 @@ def test_the_window_never_waits_on_a_stalled_server(
         ("c, the stall", stall),
         ("c, after the resume", back),
     ):
-        for line in describe_pauses(what, watch):
+        for line in describe_pauses(what, watch) + describe_waits(what, watch):
             report.note(line)
 
     problems = [f"{row.what}: {row.median_ms:.0f} ms" for row in rows if not row.passed]
