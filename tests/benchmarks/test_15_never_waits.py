@@ -223,7 +223,9 @@ def run_events(until: Callable[[], bool] | None = None, seconds: float = 30.0) -
         while time.perf_counter() < deadline:
             if until is not None and until():
                 return True
-            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, HEARTBEAT_MS)
+            # Sleeps until an event comes (the wake timer's at the latest): no spinning, which would
+            # take the GIL from the database worker. (With a time limit Qt ignores WaitForMoreEvents.)
+            app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         return until is not None and until()
     finally:
         wake.stop()
@@ -276,7 +278,8 @@ def shown_window(
 @dataclass
 class OnServer:
     """A clinic database on the test server: `direct` is another desk on it (no delay), for writing
-    what the board shows; `proxy` stands between the server and the desk under test."""
+    what the board shows; `proxy` stands between the server and the desk under test. peewee binds
+    the models to the database opened last, so `direct` writes before `desk_through_proxy`."""
 
     url: str
     direct: Desk
@@ -286,7 +289,7 @@ class OnServer:
     opened: list[Database] = field(default_factory=list)
 
     def desk_through_proxy(self, clock: Clock) -> Desk:
-        db = open_database(self.proxy.url_for(self.url))
+        db = open_database(self.proxy.url)
         self.opened.append(db)
         return Desk(db, self.procedure, clock, FAST_HASHER)
 
