@@ -16,8 +16,9 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,9 @@ class SlowProxy:
         netloc = f"{login}@127.0.0.1:{self.port}" if login else f"127.0.0.1:{self.port}"
         return urlunsplit(parts._replace(netloc=netloc))
 
-    def _on_loop(self, work: object) -> None:
+    def _on_loop(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a coroutine on the proxy's loop and wait for it: when this returns, it is in force."""
-        asyncio.run_coroutine_threadsafe(work, self._loop).result(_STOP_WAIT_SECONDS)  # type: ignore[arg-type]
+        asyncio.run_coroutine_threadsafe(work, self._loop).result(_STOP_WAIT_SECONDS)
 
     # --- the loop's side --------------------------------------------------------------------------
 
@@ -126,8 +127,8 @@ class SlowProxy:
         if self._server is not None:
             await self._server.wait_closed()
 
-    def _track(self, coroutine: object) -> asyncio.Task[None]:
-        task = self._loop.create_task(coroutine)  # type: ignore[arg-type]
+    def _track(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = self._loop.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
