@@ -636,20 +636,25 @@ def test_migrations_started_at_the_same_moment_migrate_the_database_once(tmp_pat
         assert [version for (version,) in applied] == list(range(1, LATEST_VERSION + 1))
 
 
-def test_a_connection_lost_between_begin_and_the_write_lock_saves_nothing_of_the_action(
+def test_a_connection_lost_just_after_begin_and_the_write_lock_saves_nothing_of_the_action(
     desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The lock must never be retried on a new connection: outside any transaction, each statement
-    of the action would commit on its own and a failure half-way would keep half of it."""
-    real_begin = PostgresqlDatabase.begin
+    """BEGIN and the lock travel in one message; the action's statements must never then run on a
+    new connection: outside any transaction, each would commit on its own and a failure half-way
+    would keep half of it."""
+    real_send = postgres.ClinicPostgresDatabase.send_together
 
-    def begin_then_lose_the_connection(self: PostgresqlDatabase, *args: object) -> None:
-        real_begin(self, *args)
-        (backend,) = self.cursor().execute("SELECT pg_backend_pid()").fetchone()
-        with psycopg.connect(server_url(), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+    def send_then_lose_the_connection(
+        self: postgres.ClinicPostgresDatabase, statements: list[tuple[str, object]]
+    ) -> list[postgres.Answer]:
+        answers = real_send(self, statements)
+        if "pg_advisory_xact_lock" in statements[-1][0]:
+            (backend,) = self.cursor().execute("SELECT pg_backend_pid()").fetchone()
+            with psycopg.connect(server_url(), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        return answers
 
-    monkeypatch.setattr(PostgresqlDatabase, "begin", begin_then_lose_the_connection)
+    monkeypatch.setattr(postgres.ClinicPostgresDatabase, "send_together", send_then_lose_the_connection)
     with pytest.raises(StoreUnavailable, match="Nothing was changed"):
         desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     monkeypatch.undo()
