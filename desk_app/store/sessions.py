@@ -478,12 +478,17 @@ class Sessions(Service):
         """Undo an item's tick with a reason; the original tick stays in the record. Who may tick an
         item may undo it."""
         with self._context.refusals_audited(staff_id, "undo", session_id, item_id), self._context.db.atomic():
-            staff = self._context.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
             undone, checked_reason = check_correction(state, item_id, reason)
             self._operators.check_may_tick(staff, item_id, state.procedure)
             return self._append(
-                record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=undone.id
+                record,
+                EventKind.CORRECTION,
+                staff,
+                item_id,
+                text=checked_reason,
+                corrects_id=undone.id,
+                ahead=ahead,
             )
 
     @store_errors
@@ -569,19 +574,19 @@ class Sessions(Service):
     def add_note(self, session_id: int, item_id: str | None, text: str, staff_id: int) -> SessionRecord:
         """A note on an item (or, with no item, on the session), kept with who and when."""
         with self._context.db.atomic():
-            staff = self._context.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
             checked = check_note(state, item_id, text)
-            return self._append(record, EventKind.NOTE, staff, item_id, text=checked)
+            return self._append(record, EventKind.NOTE, staff, item_id, text=checked, ahead=ahead)
 
     @store_errors
     def acknowledge_alert(self, session_id: int, kind: AlertKind, staff_id: int) -> SessionRecord:
         """A member of staff has seen a gel alert: recorded with who and when; it stops showing."""
         with self._context.db.atomic():
-            staff = self._context.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
             values = check_acknowledge(state, kind, self._context.clock.now())
-            return self._append(record, EventKind.ALERT_ACK, staff, values=values, text=kind.value)
+            return self._append(
+                record, EventKind.ALERT_ACK, staff, values=values, text=kind.value, ahead=ahead
+            )
 
     @store_errors
     def take_over(self, session_id: int, staff_id: int, holder_seen_id: int | None = None) -> SessionRecord:
