@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from time import monotonic
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg
@@ -570,26 +570,9 @@ def _gave_up(error: Exception) -> bool:
     return isinstance(getattr(error, "orig", error), ServerNotAnswering)
 
 
-def on_server(db: Database) -> bool:
+def on_server(db: Database) -> TypeGuard[ClinicPostgresDatabase]:
     """A clinic's database on a PostgreSQL server, where each round trip crosses a network."""
     return isinstance(db, ClinicPostgresDatabase)
-
-
-def read_together(db: Database, statements: Sequence[tuple[str, Any]]) -> list[Any]:
-    """The statements' cursors: on a server inside a transaction, in one round trip; else (a file,
-    where a statement is a call, not a round trip) one after another, as ever."""
-    if isinstance(db, ClinicPostgresDatabase) and db.in_transaction():
-        return db.read_together(statements)
-    return [db.execute_sql(sql, params) for sql, params in statements]
-
-
-def send_with_commit(db: Database) -> bool:
-    """On a server, queue the transaction's remaining statements to travel with its COMMIT (see
-    ClinicPostgresDatabase.send_with_commit); whether it did. A file's statements run as ever."""
-    if isinstance(db, ClinicPostgresDatabase):
-        db.send_with_commit()
-        return True
-    return False
 
 
 def long_job(db: Database) -> AbstractContextManager[None]:

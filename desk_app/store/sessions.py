@@ -61,7 +61,7 @@ from desk_app.store.models import (
     StaffRow,
 )
 from desk_app.store.patients import Patients
-from desk_app.store.postgres import on_server, read_together, send_with_commit
+from desk_app.store.postgres import on_server
 from desk_app.store.rows import (
     CompiledQuery,
     event_from_row,
@@ -317,8 +317,7 @@ class Sessions(Service):
             self._session_compiled(),
             self._events_compiled(),
         )
-        staff_rows, session_rows, event_rows, last_audit_row, next_event_id = read_together(
-            db,
+        staff_rows, session_rows, event_rows, last_audit_row, next_event_id = db.read_together(
             [
                 staff_query.statement(staff_id),
                 session_query.statement(session_id),
@@ -367,9 +366,11 @@ class Sessions(Service):
         if ahead is None:
             row = EventRow.create(**fields)
         else:
-            send_with_commit(self._context.db)
+            db = self._context.db
+            assert on_server(db), "read ahead only on a server"
+            db.send_with_commit()
             row = EventRow(id=ahead.event_id, **fields)
-            self._context.db.execute_sql(*EventRow.insert(id=ahead.event_id, **fields).sql())
+            db.execute_sql(*EventRow.insert(id=ahead.event_id, **fields).sql())
         self._context.audit(
             kind.value,
             staff.id,
