@@ -18,8 +18,9 @@ call into the library, not a round trip; it is counted beside for comparison.
 The tick on PostgreSQL: BEGIN travels with the write lock (its own statement, so that the reads after
 it see what the last writer committed), then the reads and the next ids in one round trip, then the
 event, its audit row and the COMMIT in one: 3 round trips, 2 after BEGIN's, asserted for the first
-tick and for every tick of a walk through the procedure up to the laser pass (psycopg has prepared
-the statements by then).
+tick and for every tick of a walk through the procedure up to the laser pass that chooses no device
+(a device, its daily check and the operator's laser authorisation are read after the session, as
+the checks need them: a round trip each, reported).
 """
 
 from __future__ import annotations
