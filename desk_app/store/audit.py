@@ -73,6 +73,13 @@ _INSERT_ROW = (
 )
 
 
+def audit_head(cursor: Any) -> tuple[int, str]:
+    """The next row's id and the hash it links to, from a cursor that ran LAST_ROW: read under the
+    write lock, so no other desk can append before this transaction ends."""
+    last = cursor.fetchone()
+    return (last[0] + 1, last[1]) if last else (1, GENESIS)
+
+
 def write_audit(
     db: Database,
     at: datetime,
@@ -82,13 +89,14 @@ def write_audit(
     subject_id: int | None = None,
     detail: dict[str, Any] | None = None,
     sealed: Sequence[Sealed] = (),
+    head: tuple[int, str] | None = None,
 ) -> str:
     """Append one chained row and return its hash; must run inside the action's own write
     transaction (BEGIN IMMEDIATE on SQLite, the write lock on PostgreSQL), after its writes: the
-    rows named in `sealed` are read back and sealed in the row (seals.py)."""
+    rows named in `sealed` are read back and sealed in the row (seals.py). `head`: the chain's
+    head as read earlier in the same transaction (audit_head), else read now."""
     assert db.in_transaction(), "an audit row belongs in the transaction of the action it records"
-    last = db.execute_sql(LAST_ROW).fetchone()
-    row_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    row_id, prev_hash = head or audit_head(db.execute_sql(LAST_ROW))
     if row_id == 1:
         sealed = [*sealed, *first_row_seals()]
     if sealed:

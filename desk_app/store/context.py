@@ -79,20 +79,27 @@ class StoreContext:
         detail: dict[str, Any] | None = None,
         sealed: Sequence[Sealed] = (),
         at: datetime | None = None,
+        head: tuple[int, str] | None = None,
     ) -> None:
         """One audit row for the action under way, inside its transaction, after its writes: it seals
         the rows of covered tables the action wrote (`sealed`, seals.py). `at`: the time of the
-        event it records (verify requires the two to agree), else now."""
+        event it records (verify requires the two to agree), else now. `head`: see write_audit."""
         row_hash = write_audit(
-            self.db, at or self.clock.now(), staff_id, action, subject, subject_id, detail, sealed
+            self.db, at or self.clock.now(), staff_id, action, subject, subject_id, detail, sealed, head
         )
         self.written_by_this_desk.add(row_hash)
 
     @store_errors
     def staff(self, staff_id: int) -> Staff:
         """An active member of staff, read at the start of every action (its SQL built once)."""
-        one = self.compiled("staff", lambda ids: StaffRow.select().where(StaffRow.id == ids[0]))
-        rows = one.rows(self.db, staff_id)
+        return self.active_staff(self.staff_query().rows(self.db, staff_id))
+
+    def staff_query(self) -> CompiledQuery:
+        return self.compiled("staff", lambda ids: StaffRow.select().where(StaffRow.id == ids[0]))
+
+    @staticmethod
+    def active_staff(rows: list[StaffRow]) -> Staff:
+        """The member of staff staff_query found, refused if not found or no longer active."""
         row = rows[0] if rows else None
         if row is None or not row.active:
             raise ActionRefused("That member of staff is not known or no longer active.")

@@ -3,6 +3,9 @@
 - One writer at a time: every transaction first takes one advisory lock, as SQLite's BEGIN
   IMMEDIATE does, so an action reads what the last one committed and the audit chain has no fork.
   A desk waits for it at most LOCK_WAIT_SECONDS, then the action is "Not saved".
+- Few round trips across a network: BEGIN and the lock travel together, an action's reads may
+  travel together (read_together) and its last writes with the COMMIT (send_with_commit), each
+  still its own statement, in one message (send_together).
 - Times are `timestamptz`, and each connection talks UTC, so no server setting shifts them.
 - The password never comes from the address: libpq reads ~/.pgpass or PGPASSWORD itself.
 - Nothing waits long: the server ends a statement after STATEMENT_SECONDS and a desk's
@@ -18,11 +21,11 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from time import monotonic
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import psycopg
@@ -34,6 +37,7 @@ from peewee import (
     Psycopg3Adapter,
     SqliteDatabase,
 )
+from peewee import __exception_wrapper__ as as_peewee_error  # type: ignore[attr-defined]  # peewee's stubs leave it out
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
@@ -268,6 +272,34 @@ DESK_BOUNDS = Bounds(STATEMENT_SECONDS, IDLE_IN_TRANSACTION_SECONDS, ANSWER_WITH
 LONG_JOB_BOUNDS = Bounds(LONG_JOB_SECONDS, LONG_JOB_SECONDS, LONG_JOB_SECONDS + 0.5)
 
 
+# What joins statements sent in one message (send_together); the benchmark of round trips splits by it.
+TOGETHER = ";\n"
+
+
+class Answer:
+    """One statement's answer out of a message of several, read whole: its columns and rows, as a
+    DB-API cursor gives them (what peewee and the callers read)."""
+
+    def __init__(self, description: Any, rows: list[Any]) -> None:
+        self.description = description
+        self._rows = iter(rows)
+
+    def fetchone(self) -> Any:
+        return next(self._rows, None)
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        return [row for _, row in zip(range(size), self._rows, strict=False)]
+
+    def fetchall(self) -> list[Any]:
+        return list(self._rows)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._rows
+
+    def close(self) -> None:
+        """Nothing to free: the rows came whole."""
+
+
 class ClinicPostgresDatabase(PostgresqlDatabase):
     """PostgreSQL through psycopg 3, with SQLite's one-writer rule, UTC on every connection, bounded
     waits and encryption off this PC."""
@@ -307,6 +339,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         self._connected_once = False
         self._bounds = DESK_BOUNDS
         self._long_jobs = 0  # how deep in long_job()
+        # From send_with_commit() to the COMMIT (or ROLLBACK): the writes waiting to go with the COMMIT.
+        self._with_commit: list[tuple[str, Any]] | None = None
 
     def _connect(self) -> AnsweringConnection:
         """After a failed attempt, the next is made only RETRY_AFTER_SECONDS later: the window
@@ -411,6 +445,13 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         """A statement outside a transaction (a read: every write is in one) that finds the
         connection lost runs once more on a new connection, so the desk recovers by itself."""
+        if self._with_commit is not None:  # a write, to go with the COMMIT (send_with_commit)
+            if not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                raise psycopg.ProgrammingError(
+                    "only writes may wait for the COMMIT: nothing reads their answer"
+                )
+            self._with_commit.append((sql, params))
+            return None
         if self.in_transaction():
             return super().execute_sql(sql, params)
         try:
@@ -429,9 +470,50 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         )
         self._out_of_contact = True
 
+    def send_together(self, statements: Sequence[tuple[str, Any]]) -> list[Answer]:
+        """The statements in one message, so one round trip, and each one's answer. Each is still a
+        statement of its own, run in order: under READ COMMITTED each takes its own snapshot, so a
+        read after the write lock sees what the last writer committed. The server runs none after
+        one that fails (the error is raised here), and none of them are prepared.
+
+        One message of several statements is PostgreSQL's simple protocol, which takes no separate
+        parameters: psycopg's ClientCursor writes them in as literals, quoted as the server will read
+        them. (Not psycopg's pipeline mode: it ends every exchange with a Flush message, after which
+        the server no longer ends a transaction left idle, and a desk that froze would keep the write
+        lock for good.)"""
+        with as_peewee_error:
+            binder = psycopg.ClientCursor(self._state.conn)
+            message = TOGETHER.join(binder.mogrify(sql, params or None) for sql, params in statements)
+            cursor = self.cursor()
+            cursor.execute(message)
+            answers = []
+            while True:
+                answers.append(Answer(cursor.description, cursor.fetchall() if cursor.description else []))
+                if not cursor.nextset():
+                    return answers
+
+    def read_together(self, statements: Sequence[tuple[str, Any]]) -> list[Answer]:
+        """Inside a transaction, the reads' answers, in one round trip (send_together)."""
+        assert self.in_transaction() and self._with_commit is None
+        return self.send_together(statements)
+
+    def send_with_commit(self) -> None:
+        """From here to the end of the transaction, the statements (writes, whose answers nobody
+        reads) wait, and travel with the COMMIT in one round trip: an error in any of them (the
+        server then runs neither the rest nor the COMMIT) is raised by commit(), and the
+        transaction rolled back."""
+        assert self.in_transaction() and self._with_commit is None
+        self._with_commit = []
+
     def commit(self) -> None:
+        waiting, self._with_commit = self._with_commit, None
         try:
-            super().commit()
+            if waiting is None:
+                super().commit()
+            elif self.is_closed():
+                raise InterfaceError("Cannot commit, database connection not open.")
+            else:
+                self.send_together([*waiting, ("COMMIT", None)])
         except (OperationalError, InterfaceError) as error:
             if self._lost():
                 logger.error(
@@ -442,6 +524,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             raise
 
     def rollback(self) -> None:
+        self._with_commit = None  # never sent
         if not self._lost():  # a lost connection took its transaction with it
             super().rollback()
 
@@ -449,21 +532,30 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         """BEGIN, then the write lock (not for a READ_SNAPSHOT). A connection found lost at BEGIN is
         replaced: nothing of the action has run yet."""
         try:
-            super().begin(isolation_level)
+            self._begin_and_lock(isolation_level)
         except (OperationalError, InterfaceError) as error:
             if not self._lost() or _gave_up(error):
                 raise
             self._connection_lost(error)
             self.close()
-            super().begin(isolation_level)
+            self._begin_and_lock(isolation_level)
+
+    def _begin_and_lock(self, isolation_level: str | None) -> None:
+        """BEGIN and the write lock in one round trip. The lock is a statement of its own: a statement
+        that locked and read would read a snapshot taken before the lock was granted (READ
+        COMMITTED takes it at the statement's start), so the action's reads come after it."""
         if isolation_level == READ_SNAPSHOT:
+            super().begin(isolation_level)
             return
+        conn = self.connection()
+        # A level given as words (this class sets no default: each connection says READ COMMITTED).
+        begin = "BEGIN" if isolation_level is None else f"BEGIN TRANSACTION ISOLATION LEVEL {isolation_level}"
         try:
             # Never through this class's execute_sql: peewee counts the transaction only once
             # begin() returns, and a retry there would take the lock on a new connection outside
             # any transaction, so the action's statements would each commit on their own.
-            super().execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
-            if self._state.conn.info.transaction_status != TransactionStatus.INTRANS:
+            self.send_together([(begin, None), ("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))])
+            if conn.info.transaction_status != TransactionStatus.INTRANS:
                 raise OperationalError("the write transaction was lost before it began")
         except Exception:
             # Not yet a transaction peewee knows of, so nobody else would end it.
@@ -476,6 +568,11 @@ def _gave_up(error: Exception) -> bool:
     """The desk stopped waiting for a silent server: trying again at once would only wait as long
     again (a new connection to a stopped server waits for the connect timeout)."""
     return isinstance(getattr(error, "orig", error), ServerNotAnswering)
+
+
+def on_server(db: Database) -> TypeGuard[ClinicPostgresDatabase]:
+    """A clinic's database on a PostgreSQL server, where each round trip crosses a network."""
+    return isinstance(db, ClinicPostgresDatabase)
 
 
 def long_job(db: Database) -> AbstractContextManager[None]:

@@ -142,5 +142,12 @@ class CompiledQuery:
 
     def rows(self, db: Database, value: int | None = None) -> list[Any]:
         """The query's rows (model instances, joined models filled in as peewee would) for `value`."""
-        params = [value if param == ANY_ID else param for param in self.params]
-        return list(self.query._get_cursor_wrapper(db.execute_sql(self.sql, params)))
+        return self.rows_from(db.execute_sql(*self.statement(value)))
+
+    def statement(self, value: int | None = None) -> tuple[str, list[Any]]:
+        """The SQL and its parameters for `value`, to send with others (postgres.read_together)."""
+        return self.sql, [value if param == ANY_ID else param for param in self.params]
+
+    def rows_from(self, cursor: Any) -> list[Any]:
+        """The rows of a cursor that ran this query's statement."""
+        return list(self.query._get_cursor_wrapper(cursor))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -47,7 +47,7 @@ from desk_app.domain.session import (
 )
 from desk_app.domain.signatures import check_countersigner, countersignature, signature
 from desk_app.store.accounts import Accounts
-from desk_app.store.audit import event_detail
+from desk_app.store.audit import LAST_ROW, audit_head, event_detail
 from desk_app.store.clinic import Clinic
 from desk_app.store.context import Service, StoreContext
 from desk_app.store.device_checks import DeviceChecks
@@ -61,13 +61,28 @@ from desk_app.store.models import (
     StaffRow,
 )
 from desk_app.store.patients import Patients
+from desk_app.store.postgres import on_server
 from desk_app.store.rows import (
+    CompiledQuery,
     event_from_row,
     patient_from_row,
     staff_from_row,
     stored_version_sealed,
 )
 from desk_app.store.seals import Sealed
+
+# The id the next event will have, taken from its serial's sequence (PostgreSQL): like any id a
+# transaction takes there, not given back if the action is refused or rolled back.
+_NEXT_EVENT_ID = f"SELECT nextval(pg_get_serial_sequence('{EventRow._meta.table_name}', 'id'))"
+
+
+@dataclass(frozen=True)
+class _ReadAhead:
+    """On a server, what an action that appends one event read with the session, under the write
+    lock: the event's id and the audit chain's head, so its two rows can travel with the COMMIT."""
+
+    event_id: int
+    audit_head: tuple[int, str]
 
 
 class Sessions(Service):
@@ -89,20 +104,21 @@ class Sessions(Service):
         self._operators = operators
         self._device_checks = device_checks
 
-    def _records(self, session_rows: Iterable[SessionRow]) -> list[SessionRecord]:
-        """Build records for many sessions in three queries, whatever their number."""
+    def _records(
+        self, session_rows: Iterable[SessionRow], event_rows: list[EventRow] | None = None
+    ) -> list[SessionRecord]:
+        """Build records for many sessions in three queries, whatever their number. `event_rows`:
+        the one session's events, read already (_read_for_append)."""
         session_rows = list(session_rows)
         ids = [row.id for row in session_rows]
         events: dict[int, list[Event]] = {session_id: [] for session_id in ids}
-        if ids:
+        if ids and event_rows is None:
             if len(ids) == 1:  # one session, as every action reads it: its SQL built once
-                event_rows = self._context.compiled("events", self._events_query).rows(
-                    self._context.db, ids[0]
-                )
+                event_rows = self._events_compiled().rows(self._context.db, ids[0])
             else:
                 event_rows = self._events_query(ids)
-            for row in event_rows:
-                events[row.session_id].append(event_from_row(row))
+        for row in event_rows or ():
+            events[row.session_id].append(event_from_row(row))
         return [
             SessionRecord(
                 id=row.id,
@@ -115,6 +131,9 @@ class Sessions(Service):
             )
             for row in session_rows
         ]
+
+    def _events_compiled(self) -> CompiledQuery:
+        return self._context.compiled("events", self._events_query)
 
     @staticmethod
     def _events_query(ids: list[int]):  # noqa: ANN205 - a peewee query
@@ -137,13 +156,15 @@ class Sessions(Service):
 
     @store_errors
     def session(self, session_id: int) -> SessionRecord:
-        one = self._context.compiled(
-            "session", lambda ids: self._session_query().where(SessionRow.id == ids[0])
-        )
-        rows = one.rows(self._context.db, session_id)
+        rows = self._session_compiled().rows(self._context.db, session_id)
         if not rows:
             raise ActionRefused(f"Session {session_id} does not exist.")
         return self._records(rows)[0]
+
+    def _session_compiled(self) -> CompiledQuery:
+        return self._context.compiled(
+            "session", lambda ids: self._session_query().where(SessionRow.id == ids[0])
+        )
 
     @store_errors
     def sessions_in_progress(self) -> list[SessionRecord]:
@@ -281,6 +302,40 @@ class Sessions(Service):
         record = self.session(session_id)
         return record, record.state(self._context.clock.now())
 
+    def _read_for_append(
+        self, staff_id: int, session_id: int
+    ) -> tuple[Staff, SessionRecord, SessionState, _ReadAhead | None]:
+        """Inside the write transaction: the member of staff and the session as it stands, as
+        context.staff and _state_in_transaction read them; on a server in one round trip, with what
+        lets the action's last writes travel with its COMMIT (_ReadAhead). A file reads as ever."""
+        db = self._context.db
+        if not on_server(db):
+            staff = self._context.staff(staff_id)
+            return staff, *self._state_in_transaction(session_id), None
+        staff_query, session_query, events_query = (
+            self._context.staff_query(),
+            self._session_compiled(),
+            self._events_compiled(),
+        )
+        staff_rows, session_rows, event_rows, last_audit_row, next_event_id = db.read_together(
+            [
+                staff_query.statement(staff_id),
+                session_query.statement(session_id),
+                events_query.statement(session_id),
+                (LAST_ROW, []),
+                (_NEXT_EVENT_ID, []),
+            ],
+        )
+        staff = self._context.active_staff(staff_query.rows_from(staff_rows))
+        sessions = session_query.rows_from(session_rows)
+        if not sessions:
+            raise ActionRefused(f"Session {session_id} does not exist.")
+        record = self._records(sessions, events_query.rows_from(event_rows))[0]
+        head = audit_head(last_audit_row)
+        # The trail's first row seals the clinic's settings, read back as it is written: not ahead.
+        ahead = _ReadAhead(next_event_id.fetchone()[0], head) if head[0] > 1 else None
+        return staff, record, record.state(self._context.clock.now()), ahead
+
     def _append(
         self,
         record: SessionRecord,
@@ -291,22 +346,40 @@ class Sessions(Service):
         text: str = "",
         corrects_id: int | None = None,
         sealed: Sequence[Sealed] = (),
+        ahead: _ReadAhead | None = None,
     ) -> SessionRecord:
         """Insert one event; return the session with it, without reading the session again. Its audit
-        row seals `sealed` too: the session's row, changed by the action just before."""
+        row seals `sealed` too: the session's row, changed by the action just before. With `ahead`
+        (a server), the event and its audit row are the transaction's last statements, sent with
+        its COMMIT: nothing may be read after this."""
         stored_values = values or {}
-        row = EventRow.create(
-            session=record.id,
-            kind=kind.value,
-            item_id=item_id,
-            staff=staff.id,
-            at=self._context.clock.now(),
-            values_json=json.dumps(stored_values, ensure_ascii=False, sort_keys=True),
-            text=text,
-            corrects=corrects_id,
-        )
+        fields = {
+            "session": record.id,
+            "kind": kind.value,
+            "item_id": item_id,
+            "staff": staff.id,
+            "at": self._context.clock.now(),
+            "values_json": json.dumps(stored_values, ensure_ascii=False, sort_keys=True),
+            "text": text,
+            "corrects": corrects_id,
+        }
+        if ahead is None:
+            row = EventRow.create(**fields)
+        else:
+            db = self._context.db
+            assert on_server(db), "read ahead only on a server"
+            db.send_with_commit()
+            row = EventRow(id=ahead.event_id, **fields)
+            db.execute_sql(*EventRow.insert(id=ahead.event_id, **fields).sql())
         self._context.audit(
-            kind.value, staff.id, "session_event", row.id, event_detail(row), sealed, at=row.at
+            kind.value,
+            staff.id,
+            "session_event",
+            row.id,
+            event_detail(row),
+            sealed,
+            at=row.at,
+            head=ahead.audit_head if ahead else None,
         )
         event = Event(
             id=row.id,
@@ -334,8 +407,7 @@ class Sessions(Service):
         """Mark an item done with its values, if the member's role and laser authorisation allow it.
         The sign-out is signed with a PIN instead (sign_out)."""
         with self._context.refusals_audited(staff_id, "tick", session_id, item_id), self._context.db.atomic():
-            staff = self._context.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
             self._operators.check_may_tick(staff, item_id, state.procedure)  # first: who may helps most
             item_state = state.items.get(item_id)
             if item_state is not None and item_state.tick is None and not item_state.locked:
@@ -345,7 +417,7 @@ class Sessions(Service):
             checked = check_tick(state, item_id, values, self._context.clock.now())
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")
-            return self._append(record, EventKind.TICK, staff, item_id, checked)
+            return self._append(record, EventKind.TICK, staff, item_id, checked, ahead=ahead)
 
     @store_errors
     def sign_out(
@@ -407,12 +479,17 @@ class Sessions(Service):
         """Undo an item's tick with a reason; the original tick stays in the record. Who may tick an
         item may undo it."""
         with self._context.refusals_audited(staff_id, "undo", session_id, item_id), self._context.db.atomic():
-            staff = self._context.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
             undone, checked_reason = check_correction(state, item_id, reason)
             self._operators.check_may_tick(staff, item_id, state.procedure)
             return self._append(
-                record, EventKind.CORRECTION, staff, item_id, text=checked_reason, corrects_id=undone.id
+                record,
+                EventKind.CORRECTION,
+                staff,
+                item_id,
+                text=checked_reason,
+                corrects_id=undone.id,
+                ahead=ahead,
             )
 
     @store_errors
@@ -498,19 +575,19 @@ class Sessions(Service):
     def add_note(self, session_id: int, item_id: str | None, text: str, staff_id: int) -> SessionRecord:
         """A note on an item (or, with no item, on the session), kept with who and when."""
         with self._context.db.atomic():
-            staff = self._context.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
             checked = check_note(state, item_id, text)
-            return self._append(record, EventKind.NOTE, staff, item_id, text=checked)
+            return self._append(record, EventKind.NOTE, staff, item_id, text=checked, ahead=ahead)
 
     @store_errors
     def acknowledge_alert(self, session_id: int, kind: AlertKind, staff_id: int) -> SessionRecord:
         """A member of staff has seen a gel alert: recorded with who and when; it stops showing."""
         with self._context.db.atomic():
-            staff = self._context.staff(staff_id)
-            record, state = self._state_in_transaction(session_id)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
             values = check_acknowledge(state, kind, self._context.clock.now())
-            return self._append(record, EventKind.ALERT_ACK, staff, values=values, text=kind.value)
+            return self._append(
+                record, EventKind.ALERT_ACK, staff, values=values, text=kind.value, ahead=ahead
+            )
 
     @store_errors
     def take_over(self, session_id: int, staff_id: int, holder_seen_id: int | None = None) -> SessionRecord:

@@ -127,3 +127,54 @@ def test_a_take_over_from_a_board_that_is_up_to_date_still_hands_over(
     session = desk.sessions.start_session(patient.id, nurse.id)
     assert desk.sessions.take_over(session.id, clinician.id, nurse.id).holder.id == clinician.id
     assert desk.sessions.take_over(session.id, nurse.id, clinician.id).holder.id == nurse.id
+
+
+def test_two_desks_ticking_one_item_at_once_end_with_one_tick_and_a_message(
+    two_desks: tuple[Desk, Desk], db_url: str, nurse: Staff
+) -> None:
+    """Each tick reads the session after the write lock is granted (on a server, in the round trip
+    after BEGIN's), so the second sees the first's tick."""
+    front, laser_room = two_desks
+    kate = add_member(front, "Kate Whitmore", "KW", "nurse")
+    patient = front.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = front.sessions.start_session(patient.id, nurse.id)
+
+    results = at_the_same_moment(
+        db_url,
+        [
+            lambda: front.sessions.tick(session.id, "identity", SIGN_IN["identity"], nurse.id),
+            lambda: laser_room.sessions.tick(session.id, "identity", SIGN_IN["identity"], kate.id),
+        ],
+    )
+
+    refused = [result for result in results if isinstance(result, Exception)]
+    assert len(refused) == 1, results
+    assert isinstance(refused[0], ActionRefused)
+    events = front.sessions.session(session.id).events
+    assert [event.item_id for event in events].count("identity") == 1
+    assert front.audit.verify_audit().ok
+
+
+def test_two_desks_writing_notes_at_once_both_keep_theirs_in_one_unbroken_trail(
+    two_desks: tuple[Desk, Desk], db_url: str, nurse: Staff, clinician: Staff
+) -> None:
+    """On a server each note's event id and the audit trail's last row are read with the session,
+    under the lock, and the rows go with the COMMIT: the second desk links to the first's row."""
+    front, laser_room = two_desks
+    patient = front.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = front.sessions.start_session(patient.id, nurse.id)
+
+    results = at_the_same_moment(
+        db_url,
+        [
+            lambda: front.sessions.add_note(session.id, None, "Patient anxious", nurse.id),
+            lambda: laser_room.sessions.add_note(session.id, None, "Spoke to the patient", clinician.id),
+        ],
+    )
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    notes = {
+        event.text for event in front.sessions.session(session.id).events if event.kind is EventKind.NOTE
+    }
+    assert notes == {"Patient anxious", "Spoke to the patient"}
+    assert front.audit.verify_audit().ok

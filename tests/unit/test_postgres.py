@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
 
@@ -31,7 +32,7 @@ from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
-from desk_app.store import migrations, postgres
+from desk_app.store import migrations, postgres, sessions
 from desk_app.store.audit import chain_hash
 from desk_app.store.copying import TABLES
 from desk_app.store.database import DatabaseOpenError, open_as_owner, open_database
@@ -636,20 +637,46 @@ def test_migrations_started_at_the_same_moment_migrate_the_database_once(tmp_pat
         assert [version for (version,) in applied] == list(range(1, LATEST_VERSION + 1))
 
 
-def test_a_connection_lost_between_begin_and_the_write_lock_saves_nothing_of_the_action(
+def test_a_tick_whose_writes_fail_with_its_commit_saves_nothing_says_so_and_the_desk_goes_on(
     desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The lock must never be retried on a new connection: outside any transaction, each statement
-    of the action would commit on its own and a failure half-way would keep half of it."""
-    real_begin = PostgresqlDatabase.begin
+    """A tick's event and audit row travel with its COMMIT: when the server refuses the first, it
+    runs neither the audit row nor the COMMIT, the nurse is told, and the next tick is saved."""
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
+    taken = desk.sessions.tick(session.id, "identity", SIGN_IN["identity"], nurse.id).events[-1].id
+    trail = db.execute_sql("SELECT count(*) FROM audit_log").fetchone()
+    monkeypatch.setattr(sessions, "_NEXT_EVENT_ID", f"SELECT {taken}")  # an id the server refuses
+    with pytest.raises(StoreUnavailable, match="Nothing was changed"):
+        desk.sessions.tick(session.id, "consent", SIGN_IN["consent"], nurse.id)
+    assert not db.in_transaction()
+    assert db.execute_sql("SELECT count(*) FROM audit_log").fetchone() == trail
+    assert [event.item_id for event in desk.sessions.session(session.id).events][-1] == "identity"
+    monkeypatch.undo()
+    ticked = desk.sessions.tick(session.id, "consent", SIGN_IN["consent"], nurse.id)
+    assert desk.sessions.session(session.id).events == ticked.events
+    assert desk.audit.verify_audit().ok
 
-    def begin_then_lose_the_connection(self: PostgresqlDatabase, *args: object) -> None:
-        real_begin(self, *args)
-        (backend,) = self.cursor().execute("SELECT pg_backend_pid()").fetchone()
-        with psycopg.connect(server_url(), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
 
-    monkeypatch.setattr(PostgresqlDatabase, "begin", begin_then_lose_the_connection)
+def test_a_connection_lost_just_after_begin_and_the_write_lock_saves_nothing_of_the_action(
+    desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BEGIN and the lock travel in one message; the action's statements must never then run on a
+    new connection: outside any transaction, each would commit on its own and a failure half-way
+    would keep half of it."""
+    real_send = postgres.ClinicPostgresDatabase.send_together
+
+    def send_then_lose_the_connection(
+        self: postgres.ClinicPostgresDatabase, statements: list[tuple[str, object]]
+    ) -> list[postgres.Answer]:
+        answers = real_send(self, statements)
+        if "pg_advisory_xact_lock" in statements[-1][0]:
+            (backend,) = self.cursor().execute("SELECT pg_backend_pid()").fetchone()
+            with psycopg.connect(server_url(), autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        return answers
+
+    monkeypatch.setattr(postgres.ClinicPostgresDatabase, "send_together", send_then_lose_the_connection)
     with pytest.raises(StoreUnavailable, match="Nothing was changed"):
         desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     monkeypatch.undo()
@@ -750,36 +777,59 @@ def test_a_stalled_server_turns_an_action_into_not_saved_within_about_5_s_and_th
     assert desk.audit.verify_audit().ok
 
 
+class _StallingCursor:
+    """A cursor whose message that ends with COMMIT meets the server stopped."""
+
+    def __init__(self, cursor: Any, backend: int, conn: postgres.AnsweringConnection) -> None:
+        self._cursor, self._backend, self._conn = cursor, backend, conn
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if not sql.endswith("COMMIT"):
+            return self._cursor.execute(sql, *args)
+        self._conn.answer_within = 0.5
+        with stopped(self._backend):
+            return self._cursor.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+@pytest.mark.parametrize("with_the_writes", [True, False], ids=["with the writes", "alone"])
 def test_a_server_stalled_at_commit_says_the_action_may_or_may_not_be_saved_and_it_may_well_be(
-    desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch, with_the_writes: bool
 ) -> None:
     """The COMMIT waits in the stopped server's socket, and is applied when the server wakes: never
-    "Nothing was changed". The desk's bound shortened to half a second: the test above proves its
-    real length. (Here the COMMIT goes in one message. psycopg prepares a statement at its fifth
-    run, in two exchanges; stopped between them, the server never gets the COMMIT: not saved, and
-    the message is as right.)"""
+    "Nothing was changed". The COMMIT of a note goes in one message with the note's writes; a
+    patient's registration sends it alone. The desk's bound shortened to half a second: the test
+    above proves its real length. (psycopg prepares a statement at its fifth run, in two
+    exchanges; stopped between them, the server never gets the COMMIT: not saved, and the message
+    is as right.)"""
     db.connection().prepare_threshold = None
     patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
     session = desk.sessions.start_session(patient.id, nurse.id)
     (backend,) = db.execute_sql("SELECT pg_backend_pid()").fetchone()
-    real_commit = PostgresqlDatabase.commit
-
-    def stall_then_commit(self: PostgresqlDatabase) -> None:
-        self.connection().answer_within = 0.5
-        with stopped(backend):
-            real_commit(self)
-
-    monkeypatch.setattr(PostgresqlDatabase, "commit", stall_then_commit)
+    real_cursor = db.cursor
+    monkeypatch.setattr(
+        db, "cursor", lambda *args: _StallingCursor(real_cursor(*args), backend, db.connection())
+    )
     with pytest.raises(OutcomeUnknown, match="may or may not be saved"):
-        desk.sessions.add_note(session.id, None, "Tolerated well", nurse.id)
+        if with_the_writes:
+            desk.sessions.add_note(session.id, None, "Tolerated well", nurse.id)
+        else:
+            desk.patients.register_patient("Ann", "Lee", "1991-02-03", "AZ-00002", nurse.id)
     monkeypatch.undo()
     with psycopg.connect(server_url(), autocommit=True) as admin:  # the woken server ends that session
         deadline = time.monotonic() + 5
         while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (backend,)).fetchone():
             assert time.monotonic() < deadline, "the woken server process did not end"
             time.sleep(0.01)
-    notes = [event.text for event in desk.sessions.session(session.id).events if event.kind is EventKind.NOTE]
-    assert notes == ["Tolerated well"]  # saved after all, as the message warned it might be
+    if with_the_writes:
+        notes = [
+            event.text for event in desk.sessions.session(session.id).events if event.kind is EventKind.NOTE
+        ]
+        assert notes == ["Tolerated well"]  # saved after all, as the message warned it might be
+    else:
+        assert [one.clinic_number for one in desk.patients.search_patients("Lee")] == ["AZ-00002"]
     assert desk.audit.verify_audit().ok
 
 
