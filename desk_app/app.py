@@ -35,7 +35,7 @@ from desk_app.store.database import (
 )
 from desk_app.store.desk import Desk
 from desk_app.store.errors import error_for_log
-from desk_app.store.postgres import describe, is_postgres_url
+from desk_app.store.server_address import describe, is_postgres_url
 from desk_app.store.signs import clinics_worked_on, signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.main_window import MainWindow

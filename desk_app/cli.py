@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from peewee import Database
-
 from desk_app.config import (
     DATABASE_ENV,
     NAMES,
@@ -26,9 +24,11 @@ from desk_app.store.database import (
     shown_name,
     sqlite_path_from_url,
 )
-from desk_app.store.postgres import is_postgres_url
+from desk_app.store.server_address import is_postgres_url
 
 if TYPE_CHECKING:
+    from peewee import Database
+
     from desk_app.domain.integrity import AuditReport
     from desk_app.store.anchor_check import AnchorCheck
 
@@ -305,7 +305,7 @@ def _migrate(url: str, desk_login: str) -> int:
     a desk needs; 2 when it cannot be opened or a login is refused (the message says why)."""
     from desk_app.store.database import open_as_owner
     from desk_app.store.migrations import LATEST_VERSION
-    from desk_app.store.postgres import describe, with_login
+    from desk_app.store.server_address import describe, with_login
 
     if not is_postgres_url(url):
         print(
@@ -346,7 +346,7 @@ def _migrate_to(target_url: str, source_url: str, desk_login: str, *, undo: bool
     )
     from desk_app.store.database import open_as_owner, open_database
     from desk_app.store.errors import OutcomeUnknown
-    from desk_app.store.postgres import describe, is_postgres_url, with_login
+    from desk_app.store.server_address import describe, is_postgres_url, with_login
     from desk_app.terminal_progress import terminal_progress
 
     if not is_postgres_url(target_url) or is_postgres_url(source_url):

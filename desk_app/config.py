@@ -26,12 +26,7 @@ import platformdirs
 from desk_app.paths import APP_AUTHOR, APP_NAME
 from desk_app.store.database import DatabaseOpenError, check_database_file, sqlite_path_from_url
 from desk_app.store.files import NO_FOLLOW, NO_WAIT
-from desk_app.store.postgres import (
-    ClinicPostgresDatabase,
-    PostgresAddressError,
-    checked_postgres_url,
-    is_postgres_url,
-)
+from desk_app.store.server_address import PostgresAddressError, checked_postgres_url, is_postgres_url
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -119,6 +114,8 @@ def checked_database_address(address: str) -> str:
         raise RefusedValue("Say which database: a file path or postgresql://USER@HOST:PORT/NAME.")
     try:
         if is_postgres_url(address):
+            from desk_app.store.postgres import ClinicPostgresDatabase  # psycopg: a server's only
+
             ClinicPostgresDatabase(address)  # checks the address as --db does; connects to nothing
             return checked_postgres_url(address)
         path = Path(os.path.abspath(sqlite_path_from_url(address)))

@@ -29,9 +29,9 @@ from desk_app.domain.progress import CancelAsked, Progress, step
 from desk_app.domain.replay import stored_instant, stored_text
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
-from desk_app.store.postgres import long_job, read_snapshot
 from desk_app.store.replay_check import PRE_TRAIL, ChainTimes, rules_problem
 from desk_app.store.seals import SEAL_KEY, SEALED_MARK, SealBook, Sealed, first_row_seals, seals_of
+from desk_app.store.transactions import long_job, read_snapshot
 
 logger = logging.getLogger(__name__)
 

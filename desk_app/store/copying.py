@@ -40,7 +40,7 @@ from desk_app.store.models import (
     StaffCredential,
     StaffRow,
 )
-from desk_app.store.postgres import long_job
+from desk_app.store.transactions import long_job
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Collection, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from peewee import Database, DatabaseError, InterfaceError, SqliteDatabase
 
@@ -43,18 +43,14 @@ from desk_app.store.pg_roles import (
     refuse_unfit_desk_candidate,
     refuse_unfit_desk_login,
 )
-from desk_app.store.postgres import (
-    NOT_ENCRYPTED,
-    SSL_REQUIRED_REFUSED,
-    ClinicPostgresDatabase,
-    PostgresAddressError,
-    describe,
-    is_postgres_url,
-    long_job,
-)
 from desk_app.store.presence import Presence
 from desk_app.store.restoring import finish_unfinished_restore, unfinished_restore
+from desk_app.store.server_address import PostgresAddressError, describe, is_postgres_url
 from desk_app.store.signs import is_missing_or_empty, signs_of_a_clinic
+from desk_app.store.transactions import long_job
+
+if TYPE_CHECKING:
+    from desk_app.store.postgres import ClinicPostgresDatabase
 
 log = logging.getLogger(__name__)
 _Checked = TypeVar("_Checked")
@@ -324,6 +320,8 @@ def _opening(db: Database, failure: Callable[[str], DatabaseOpenError]) -> Itera
 def _connected_postgres(url: str) -> tuple[ClinicPostgresDatabase, str]:
     """A connection to the server database at `url` (refused for a database of another program),
     and the database as messages name it. Ours or empty: nothing is written to it here."""
+    from desk_app.store.postgres import NOT_ENCRYPTED, SSL_REQUIRED_REFUSED, ClinicPostgresDatabase
+
     try:
         db = ClinicPostgresDatabase(url)
     except PostgresAddressError as error:
@@ -468,6 +466,8 @@ def open_read_only(url: str) -> Database:
 
 def _read_only_postgres(url: str) -> Database:
     """A connection whose every transaction is read-only, to a database that must be ours already."""
+    from desk_app.store.postgres import ClinicPostgresDatabase
+
     try:
         db = ClinicPostgresDatabase(url)
     except PostgresAddressError as error:

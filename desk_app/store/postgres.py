@@ -22,32 +22,36 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from time import monotonic
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 from peewee import (
-    Database,
     InterfaceError,
     OperationalError,
     PostgresqlDatabase,
     Psycopg3Adapter,
-    SqliteDatabase,
 )
 from peewee import __exception_wrapper__ as as_peewee_error  # type: ignore[attr-defined]  # peewee's stubs leave it out
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
+from desk_app.store import give_peewee_psycopg
 from desk_app.store.errors import OutcomeUnknown, error_for_log
 from desk_app.store.files import APPLICATION_ID
+from desk_app.store.server_address import PostgresAddressError, checked_postgres_url, describe
+from desk_app.store.server_address import is_postgres_url as is_postgres_url  # also known from here
+from desk_app.store.server_address import with_login as with_login
+from desk_app.store.transactions import READ_SNAPSHOT
+from desk_app.store.transactions import long_job as long_job
 
 if TYPE_CHECKING:
     from peewee import _ConnectionState
 
 logger = logging.getLogger(__name__)
+give_peewee_psycopg()  # before any ClinicPostgresDatabase: peewee may have been imported without it
 
 WRITE_LOCK_KEY = APPLICATION_ID  # the same mark as a SQLite file's
 LOCK_WAIT_SECONDS = 5
@@ -67,46 +71,12 @@ ANSWER_WITHIN_SECONDS = max(STATEMENT_SECONDS, LOCK_WAIT_SECONDS) + 0.5
 LONG_JOB_SECONDS = 600
 CONNECT_TIMEOUT_SECONDS = 5
 RETRY_AFTER_SECONDS = 5
-SCHEMES = ("postgresql://", "postgres://")
 # libpq's sslmode values that refuse a connection without TLS, and those that accept one.
 ENCRYPTED_MODES = ("require", "verify-ca", "verify-full")
 UNENCRYPTED_MODES = ("disable", "allow", "prefer")
 NOT_ANSWERING = "the database server stopped answering"
-# A transaction that reads one moment of the database and writes nothing (audit verify): it neither
-# waits for nor holds up the desks' write lock.
-READ_SNAPSHOT = "REPEATABLE READ READ ONLY"
 NOT_ENCRYPTED = "is not encrypted, so others on the network could read the records"
 SSL_REQUIRED_REFUSED = "server does not support SSL, but SSL was required"  # libpq's words
-
-
-class PostgresAddressError(ValueError):
-    """The address cannot be used as it stands; the message says how to write it."""
-
-
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(SCHEMES)
-
-
-def checked_postgres_url(url: str) -> str:
-    """The address in the postgresql:// form, refusing a password in it (a command line and the
-    environment of a shared PC are readable by others) and an address with no database name."""
-    parts = urlsplit(url)
-    if parts.password is not None or "password" in parse_qs(parts.query):
-        raise PostgresAddressError(
-            "Do not put the password in the database address: others on this PC can read it. "
-            "Put it in the PostgreSQL password file (~/.pgpass) instead."
-        )
-    if not parts.path.strip("/"):
-        raise PostgresAddressError(
-            "The database address names no database: write postgresql://USER@HOST:PORT/NAME."
-        )
-    try:
-        parts.port  # noqa: B018 - urlsplit checks the port only when it is read
-    except ValueError:
-        raise PostgresAddressError(
-            f"The port in the database address is not a number from 1 to 65535: {parts.netloc!r}."
-        ) from None
-    return "postgresql://" + url.split("://", 1)[1]
 
 
 def is_on_this_pc(host: str) -> bool:
@@ -194,21 +164,6 @@ def refuse_unencrypted(url: str, host: str, hostaddr: str, encrypted: bool) -> N
         f"the connection to {describe(url)} {NOT_ENCRYPTED}. Turn on encryption (TLS) on the "
         "server; only on a network you trust, write ?sslmode=prefer at the end of the address"
     )
-
-
-def describe(url: str) -> str:
-    """The address as shown in messages: user, server and database, never anything else."""
-    parts = urlsplit(url)
-    where = parts.hostname or "the local server"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.username + '@' if parts.username else ''}{where}{port}/{parts.path.strip('/')}"
-
-
-def with_login(url: str, login: str) -> str:
-    """The same address with another login: where the desks connect, given the owner's address."""
-    parts = urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=f"{quote(login, safe='')}@{host}"))
 
 
 class ServerNotAnswering(psycopg.OperationalError):
@@ -568,24 +523,3 @@ def _gave_up(error: Exception) -> bool:
     """The desk stopped waiting for a silent server: trying again at once would only wait as long
     again (a new connection to a stopped server waits for the connect timeout)."""
     return isinstance(getattr(error, "orig", error), ServerNotAnswering)
-
-
-def on_server(db: Database) -> TypeGuard[ClinicPostgresDatabase]:
-    """A clinic's database on a PostgreSQL server, where each round trip crosses a network."""
-    return isinstance(db, ClinicPostgresDatabase)
-
-
-def long_job(db: Database) -> AbstractContextManager[None]:
-    """ClinicPostgresDatabase.long_job on a server database; nothing to lift on a file."""
-    return db.long_job() if isinstance(db, ClinicPostgresDatabase) else nullcontext()
-
-
-def read_snapshot(db: Database) -> AbstractContextManager[Any]:
-    """A read transaction: every statement in it sees the database as it was at the first, while the
-    desks go on writing (SQLite: a DEFERRED transaction, never the desks' IMMEDIATE; PostgreSQL:
-    REPEATABLE READ without the write lock). Inside a caller's transaction, that one (with its writes)."""
-    if db.in_transaction():
-        return nullcontext()
-    if isinstance(db, SqliteDatabase):
-        return db.transaction(lock_type="DEFERRED")
-    return db.transaction(isolation_level=READ_SNAPSHOT)

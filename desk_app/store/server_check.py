@@ -8,7 +8,7 @@ from desk_app.store.database import DatabaseOpenError, open_database
 from desk_app.store.errors import error_for_log
 from desk_app.store.migrations import schema_version
 from desk_app.store.models import ClinicSetting
-from desk_app.store.postgres import describe, is_postgres_url
+from desk_app.store.server_address import describe, is_postgres_url
 
 SERVER_FORM = "postgresql://USER@HOST:PORT/NAME"
 

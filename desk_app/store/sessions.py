@@ -61,7 +61,6 @@ from desk_app.store.models import (
     StaffRow,
 )
 from desk_app.store.patients import Patients
-from desk_app.store.postgres import on_server
 from desk_app.store.rows import (
     CompiledQuery,
     event_from_row,
@@ -70,6 +69,7 @@ from desk_app.store.rows import (
     stored_version_sealed,
 )
 from desk_app.store.seals import Sealed
+from desk_app.store.transactions import on_server
 
 # The id the next event will have, taken from its serial's sequence (PostgreSQL): like any id a
 # transaction takes there, not given back if the action is refused or rolled back.

@@ -1,9 +1,11 @@
 """The start imports what its first screen needs, the rest when first used (issue 20, point 6).
 
 One fresh process starts as `desk-app --db FILE` does and stops once the sign-in screen is shown: the
-modules of the other pages, the reports with Jinja2, Qt's print support and argon2 must not have been
-imported (together some 100 ms of every start). psycopg is not among them: peewee imports it with
-itself, so every start has it.
+modules of the other pages, the reports with Jinja2, Qt's print support, argon2 and, on a database
+file, the PostgreSQL driver must not have been imported (together some 200 ms of every start).
+peewee imports that driver with itself, so the store imports peewee without it and gives it to peewee
+when a server's database is first opened: the same process then checks that peewee holds what its own
+import would have set.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ NOT_AT_START = (
     "desk_app.ui.register_page",
     "desk_app.ui.clinic_dialog",
     "desk_app.ui.first_start",  # a new PC's first start only
+    "psycopg",  # a PostgreSQL database opened (store/postgres.py)
+    "desk_app.store.postgres",
 )
 
 # The start of desk-app, in a fresh interpreter; instead of the event loop: the page shown, the modules.
@@ -42,10 +46,31 @@ from desk_app.cli import main
 from PySide6.QtWidgets import QApplication
 from desk_app.ui.main_window import MainWindow
 
+def driver_names(peewee):  # what peewee holds of psycopg: its module's names and its adapter's
+    adapter = {"Psycopg3Adapter." + name: value for name, value in vars(peewee.Psycopg3Adapter).items()}
+    return {
+        name: getattr(value, "__qualname__", None) or repr(value)
+        for name, value in {**vars(peewee), **adapter}.items()
+        if value is None
+        or (getattr(value, "__module__", None) or getattr(value, "__name__", "")).startswith("psycopg")
+    }
+
+def peewee_given_psycopg():  # peewee given the driver late, beside a fresh copy that imports it itself
+    import importlib.util
+    import peewee
+    from desk_app.store import give_peewee_psycopg
+
+    give_peewee_psycopg()
+    spec = importlib.util.find_spec("peewee")
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    return {"given": driver_names(peewee), "own": driver_names(fresh)}
+
 def shown(app):
     app.processEvents()
     window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
-    print(json.dumps({"page": type(window.stack.currentWidget()).__name__, "modules": sorted(sys.modules)}))
+    page, modules = type(window.stack.currentWidget()).__name__, sorted(sys.modules)
+    print(json.dumps({"page": page, "modules": modules, "peewee": peewee_given_psycopg()}))
     return 0
 
 QApplication.exec = shown
@@ -53,7 +78,7 @@ sys.exit(main(["--db", sys.argv[1]]))
 """
 
 
-def test_the_sign_in_screen_opens_without_the_modules_of_later_pages_reports_printing_or_argon2(
+def test_the_sign_in_screen_opens_without_the_modules_of_later_pages_reports_printing_argon2_or_psycopg(
     desk: Desk, admin: Staff
 ) -> None:
     path = desk.database.database_file()
@@ -65,3 +90,4 @@ def test_the_sign_in_screen_opens_without_the_modules_of_later_pages_reports_pri
     seen = json.loads(started.stdout.splitlines()[-1])
     assert seen["page"] == "SignInPage"
     assert [name for name in NOT_AT_START if name in seen["modules"]] == []
+    assert seen["peewee"]["given"] == seen["peewee"]["own"]  # a server's database opens as before
