@@ -87,13 +87,18 @@ def build_window(
     if file is not None:
         remember_opened(file)
     desk.audit.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
+    window = MainWindow(desk, clock)
+    # Through the window's database worker (its connection, in order with the ticks): once a day.
+    on_worker = window.desk
     if file is not None:  # the daily backup writes the day's checkpoint too
-        keeper: BackupKeeper | CheckpointKeeper = BackupKeeper(
-            file, desk.database.backup_folder, clock, desk.audit.record_backup
+        window.backups = BackupKeeper(
+            file, on_worker.database.backup_folder, clock, on_worker.audit.record_backup
         )
     else:
-        keeper = CheckpointKeeper(lambda: desk.audit.write_daily_checkpoint(data_folder(), None), clock)
-    return MainWindow(desk, clock, backups=keeper)
+        window.backups = CheckpointKeeper(
+            lambda: on_worker.audit.write_daily_checkpoint(data_folder(), None), clock
+        )
+    return window
 
 
 def _report_unexpected(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:

@@ -41,7 +41,7 @@ from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.reports.formats import minutes_text
 from desk_app.store.desk import Desk
-from desk_app.store.errors import error_for_log
+from desk_app.store.errors import OutcomeUnknown, error_for_log
 from desk_app.ui import tab_order
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
@@ -79,6 +79,16 @@ def pause_point_state(state: SessionState, pause_point: PausePoint) -> tuple[str
     if state.current_pause_point and state.current_pause_point.id == pause_point.id:
         return "▶", "current"
     return "•", "to do"
+
+
+def _last_event_id(record: SessionRecord) -> int:
+    """How far a session's record goes: the newer of two records of a session has the higher id."""
+    return max((event.id for event in record.events), default=0)
+
+
+def not_saved_words(error: DomainError) -> str:
+    """Whether an action that failed was saved: not, unless the connection went as it committed."""
+    return "Perhaps not saved (check it)" if isinstance(error, OutcomeUnknown) else "Not saved"
 
 
 def _scroll_area(parent: QWidget) -> QScrollArea:
@@ -595,30 +605,46 @@ class ChecklistPage(QWidget):
             return
         card = self.cards[item_id]
         card.show_saving()  # done is shown only once the tick has committed (_saved)
+        label = card.item.label
         self.worker.submit(
             lambda: self.desk.sessions.tick(session_id, item_id, values, staff.id),
-            lambda record: self._saved(card, record),
-            lambda error: self._not_saved(card, session_id, error),
+            lambda record: self._saved(item_id, record),
+            lambda error: self._not_saved(session_id, item_id, label, error),
         )
 
-    def _saved(self, card: ItemCard, record: SessionRecord) -> None:
-        card.done_saving()
-        if self.record is None or self.record.id != record.id:  # the nurse has moved on meanwhile
+    def _card_shown(self, session_id: int, item_id: str) -> ItemCard | None:
+        """The item's card as the page shows it now: None if the page has moved on to another
+        session (or closed); a session opened again meanwhile has new cards."""
+        if self.record is None or self.record.id != session_id:
+            return None
+        return self.cards.get(item_id)
+
+    def _saved(self, item_id: str, record: SessionRecord) -> None:
+        card = self._card_shown(record.id, item_id)
+        if card is None or self.record is None:  # the nurse has moved on meanwhile
             self.signals.session_changed.emit(record.id)
             return
+        card.done_saving()
         focus = QApplication.focusWidget()
+        if _last_event_id(self.record) > _last_event_id(record):
+            # An action queued after this tick has committed and is shown already (it holds the tick
+            # too): the older record must not replace it.
+            self.refresh()
+            self.signals.session_changed.emit(record.id)
+            return
         self._show_committed(record)
         if focus is None or card.isAncestorOf(focus):  # the keyboard is not taken from elsewhere
             self.focus_next_item()
 
-    def _not_saved(self, card: ItemCard, session_id: int, error: DomainError) -> None:
-        """Said on the item's card if its session is still open here, else above every page."""
+    def _not_saved(self, session_id: int, item_id: str, label: str, error: DomainError) -> None:
+        """Said on the item's card if its session is still shown here, else above every page."""
+        card = self._card_shown(session_id, item_id)
+        if card is None:
+            self.signals.not_saved.emit(f"{not_saved_words(error)}: {label}. {error}")
+            return
         card.done_saving()
-        if self.record is not None and self.record.id == session_id:
-            self._reload()  # what is shown may be out of date: that can be why it was refused
-            card.show_error(str(error))
-        else:
-            self.signals.not_saved.emit(f"Not saved: {card.item.label}. {error}")
+        self._reload()  # what is shown may be out of date: that can be why it was refused
+        card.show_error(str(error))
 
     def _ask_signature(self, session_id: int, staff: Staff) -> None:
         """Sign and lock takes the operator's PIN at this moment (and a clinician's, where asked)."""

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from peewee import Database
 from PySide6.QtCore import QObject, Qt, Signal
@@ -39,8 +39,10 @@ from desk_app.ui.formatting import local_time
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
+D = TypeVar("D")
 
 OUT_OF_TOUCH_AFTER = timedelta(seconds=5)
+PROMPT_ANSWER = timedelta(seconds=1)
 STOP_WAIT_SECONDS = 10.0  # at closing: what is queued is finished first, within reason
 
 
@@ -86,7 +88,8 @@ class DatabaseWorker(QObject):
         failed: Callable[[DomainError], None] | None = None,
     ) -> None:
         """Queue `call`; `done` or `failed` runs on the UI thread when it has returned. An error that
-        is not a refusal or an unavailable database is a bug: it is raised on the UI thread."""
+        is not a refusal or an unavailable database is a bug: `failed` hears UnexpectedError (so the
+        asker does not wait for ever), then the bug is raised on the UI thread."""
         job = _Job(call, done, failed)
         self._undelivered += 1
         if self._stopping:  # the window is closing: nothing is lost, nothing waits for a thread
@@ -129,6 +132,13 @@ class DatabaseWorker(QObject):
         last = self._last_contact
         return last if self._clock.now() - last >= OUT_OF_TOUCH_AFTER else None
 
+    def answering(self) -> bool:
+        """The database answers promptly now: no call waiting on it for a second or more, none
+        failing. A page that would wait on a read it could do without asks this first."""
+        since = self._waiting_since
+        prompt = since is None or self._clock.now() - since < PROMPT_ANSWER
+        return prompt and self._failing_since is None
+
     def stop(self) -> None:
         """Finish what is queued (a write the nurse made must not be dropped), then end the thread."""
         if self._stopping:
@@ -144,10 +154,11 @@ class DatabaseWorker(QObject):
         if job.error is None:
             if job.done is not None:
                 job.done(job.result)
-        elif isinstance(job.error, DomainError) and job.failed is not None:
-            job.failed(job.error)
-        else:
-            raise job.error
+            return
+        if job.failed is not None:  # a bug too: the asker must not wait for an answer for ever
+            job.failed(job.error if isinstance(job.error, DomainError) else UnexpectedError())
+        if not isinstance(job.error, DomainError):
+            raise job.error  # the app's handler logs it and tells the nurse
 
     # --- the worker's side ------------------------------------------------------------------------
 
@@ -184,6 +195,13 @@ class DatabaseWorker(QObject):
             deliver(job)
 
 
+class UnexpectedError(DomainError):
+    """What the asker hears when its call failed with a bug (the bug itself is raised too)."""
+
+    def __init__(self) -> None:
+        super().__init__("It went wrong unexpectedly: check what is shown, and tell the clinic manager.")
+
+
 def out_of_touch_text(since: datetime) -> str:
     """The banner's words: what is wrong, since when, and what still works."""
     return (
@@ -218,3 +236,9 @@ class OnWorker:
             super().__setattr__(name, value)
         else:
             setattr(self._target, name, value)
+
+
+def for_a_thread_of_its_own(desk: D) -> D:
+    """The desk itself, not through the worker: for a long job on a thread of its own, which uses
+    its own connection (ui.long_job closes it), so a verify or a long PDF holds up no tick."""
+    return cast("D", desk._target) if isinstance(desk, OnWorker) else desk

@@ -201,6 +201,7 @@ class HomePage(QWidget):
     def __init__(self, context: DeskContext, sessions: LiveSessions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = context.desk
+        self.worker = context.worker
         self.clock = context.clock
         self.signals = signals = context.signals
         self.sessions = sessions
@@ -333,8 +334,9 @@ class HomePage(QWidget):
 
     def _on_second(self) -> None:
         if self.isVisible():
-            if self._lasers_read_on != local_today(self.clock.now()):
-                self.refresh_lasers()  # a new day: every laser needs a new check
+            new_day = self._lasers_read_on != local_today(self.clock.now())
+            if new_day and self.worker.answering():  # not behind a stalled database
+                self.refresh_lasers()  # a new day (or a read that failed): every laser needs a check
             self.refresh_board()
 
     def _laser_checked_elsewhere(self) -> None:

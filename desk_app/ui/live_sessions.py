@@ -38,6 +38,7 @@ class LiveSessions(QObject):
         self._records: list[SessionRecord] = []
         self._stale = True
         self._reading = False  # a read is on the worker
+        self._changes = 0  # changes known here: a read asked before the last one is out of date
         self.error: str | None = None
         signals.session_changed.connect(lambda _session_id: self.mark_stale())
         signals.changed_elsewhere.connect(self.mark_stale)
@@ -46,6 +47,7 @@ class LiveSessions(QObject):
         """A session changed: read them again now (on the worker), so the alerts are worked out
         from the old records no longer than a read takes."""
         self._stale = True
+        self._changes += 1
         self.read_if_stale()
 
     def read_if_stale(self) -> None:
@@ -54,13 +56,20 @@ class LiveSessions(QObject):
         if self._stale and not self._reading:
             # Marked fresh now: a change made while this read is queued marks it stale again.
             self._stale, self._reading = False, True
-            self.worker.submit(self.desk.sessions.sessions_in_progress, self._have_read, self._could_not_read)
+            asked_after = self._changes
+            self.worker.submit(
+                self.desk.sessions.sessions_in_progress,
+                lambda records: self._have_read(records, asked_after),
+                self._could_not_read,
+            )
 
     def replace(self, record: SessionRecord) -> None:
         """A session's record as an action here just committed it: used at once (its alerts are
         gone now, not after the next read); the read that follows brings every other change."""
         others = [kept for kept in self._records if kept.id != record.id]
         self._records = others if record.state(self.clock.now()).ended else [*others, record]
+        self._changes += 1  # a read already on its way may not hold it
+        self._stale = True
 
     def cards(self) -> list[BoardCard]:
         """The board at this instant, the session needing attention first, from the records last
@@ -68,8 +77,12 @@ class LiveSessions(QObject):
         countdowns and alerts go on; `error` says why."""
         return board(self._records, self.clock.now())
 
-    def _have_read(self, records: list[SessionRecord]) -> None:
-        self._records, self._reading, self.error = records, False, None
+    def _have_read(self, records: list[SessionRecord], asked_after: int) -> None:
+        self._reading, self.error = False, None
+        if asked_after != self._changes:  # read before a change made here: read again, show none
+            self.read_if_stale()
+            return
+        self._records = records
         self.read.emit()
 
     def _could_not_read(self, error: DomainError) -> None:

@@ -107,7 +107,7 @@ class MainWindow(QMainWindow):
         self.signals = DeskSignals(self)
         self.signals.changed_elsewhere.connect(self._read_idle_limit)  # another desk's Clinic details
         self.signals.changed_elsewhere.connect(self._another_desk_wrote)
-        self.signals.not_saved.connect(self._tell)
+        self.signals.not_saved.connect(self._not_saved)
         self.staff: Staff | None = None
         self.backups = backups
         self.idle = IdleWatcher(clock)
@@ -144,13 +144,15 @@ class MainWindow(QMainWindow):
         self.demo_label.setVisible(self.demo)
         column.addWidget(self.demo_label)
         self.contact_banner = message_label(central, visible=False)
-        self.contact_banner.setObjectName("outOfTouchBanner")
         self.contact_banner.setContentsMargins(8, 4, 8, 4)
         column.addWidget(self.contact_banner)
         self.banner = AlertBanner(self._acknowledge, central)
         self.banner.private = True  # nobody is signed in yet
         self.alert_centre.alerts_changed.connect(self.banner.show_alerts)
         column.addWidget(self.banner)
+        self.not_saved_message = message_label(central, visible=False)
+        self.not_saved_message.setContentsMargins(8, 2, 8, 2)
+        column.addWidget(self.not_saved_message)
         self.alert_message = message_label(central, visible=False)
         self.alert_message.setContentsMargins(8, 2, 8, 2)
         column.addWidget(self.alert_message)
@@ -637,7 +639,7 @@ class MainWindow(QMainWindow):
         staff_id = self.staff.id
         self.worker.submit(  # the screen is locked already, whatever the database does
             lambda: self.desk.accounts.record_screen_lock(staff_id, idle),
-            failed=lambda error: self._tell(f"The lock was not recorded. {error}"),
+            failed=lambda error: self._not_saved(f"The lock was not recorded. {error}"),
         )
 
     def _forget_patients(self) -> None:
@@ -685,10 +687,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing the app signs out whoever is at the desk (in the audit trail too) and backs up."""
         if self.staff is not None:
-            with contextlib.suppress(DomainError):  # closing must not be stopped by a busy database
-                self.desk.accounts.record_sign_out(self.staff.id)
+            staff_id = self.staff.id
+            # Queued behind what is saving; closing does not wait on it beyond the worker's stop.
+            self.worker.submit(lambda: self.desk.accounts.record_sign_out(staff_id))
             self.staff = None
-        self.worker.stop()  # what was queued is written first
+        self.worker.stop()  # what was queued is written first (within STOP_WAIT_SECONDS)
         if self.backups is not None:
             self.backups.at_exit()
         super().closeEvent(event)
@@ -711,8 +714,18 @@ class MainWindow(QMainWindow):
         self.alert_message.setText(message)
         self.alert_message.setVisible(True)
 
+    def _not_saved(self, message: str) -> None:
+        """An action the window went on from did not save: kept above every page (not replaced by
+        the database's state each second) until the next sign-in, every one of them."""
+        lines = [*filter(None, self.not_saved_message.text().split("\n")), message]
+        self.not_saved_message.setText("\n".join(lines))
+        self.not_saved_message.setVisible(True)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.not_saved_message, message))
+
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff
+        self.not_saved_message.clear()
+        self.not_saved_message.setVisible(False)
         self.sign_in_page.read_staff()  # the lock screen's names, ready before it is needed
         self._read_idle_limit()
         self.idle.touch()

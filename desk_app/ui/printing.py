@@ -43,6 +43,7 @@ from desk_app.reports.pages import count_pages, page_layout, paint_document
 from desk_app.store.desk import Desk
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import for_a_thread_of_its_own
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
 from desk_app.ui.long_job import JobControl, LongJob
 from desk_app.ui.tab_order import tab_in_reading_order
@@ -220,7 +221,7 @@ class PrintDialog(QDialog):
         except DomainError as error:
             show_message(self.message, str(error))
             return
-        desk, document, staff = self.desk, self.document, self.staff
+        desk, document, staff = for_a_thread_of_its_own(self.desk), self.document, self.staff
         printed_at = local_date_time(self.clock.now())
 
         def save(job: JobControl) -> int:

@@ -31,6 +31,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import LaserAuthorisation, Permissions
 from desk_app.store.desk import Desk
+from desk_app.ui.db_worker import for_a_thread_of_its_own
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, long_day
@@ -285,7 +286,7 @@ class StaffAdminPage(QWidget):
         result is recorded, which happens only once the whole trail is verified."""
         admin = self.current_staff()
         staff_id = admin.id if admin else None
-        desk = self.desk
+        desk = for_a_thread_of_its_own(self.desk)
         self.verify_job.start(
             lambda job: desk.audit.verify_and_record(staff_id, job.progress, job.cancelled),  # audited too
             lambda report: (str(report), Tone.DONE if report.ok else Tone.ERROR),

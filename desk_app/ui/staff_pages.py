@@ -183,6 +183,7 @@ class SignInPage(QWidget):
         self.worker = worker
         self._staff: list[Staff] | None = None  # as last read: the lock screen lists them at once
         self._preselect_id: int | None = None  # who is chosen when the names come
+        self._read_failure = ""  # why the names could not be read, as last said
         self.mode = SignInMode.PASSWORD
         self.use_password = False
         page = QVBoxLayout(self)
@@ -267,6 +268,8 @@ class SignInPage(QWidget):
         self.worker.submit(self.desk.accounts.list_staff, self._staff_read, self._staff_not_read)
 
     def _staff_read(self, staff: list[Staff]) -> None:
+        if self.error.text() == self._read_failure:
+            self.error.clear()  # said of an earlier read: the names are read now
         if staff == self._staff:
             return
         self._staff, first_names = staff, not self.staff_buttons
@@ -279,7 +282,9 @@ class SignInPage(QWidget):
                 self.staff_buttons[0].setFocus()  # first, who you are (focus alone chooses nobody)
 
     def _staff_not_read(self, error: DomainError) -> None:
-        self.error.setText(str(error))
+        self._read_failure = str(error)
+        if not self.error.text():  # never over what the nurse is being told (a wrong PIN)
+            self.error.setText(self._read_failure)
 
     def _show_staff(self, staff: list[Staff], chosen_id: int | None) -> None:
         for button in self.staff_buttons:

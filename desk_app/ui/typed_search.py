@@ -4,10 +4,10 @@ Each change to the field restarts one short single-shot timer; when the nurse pa
 SEARCH_DELAY_MS the search runs once, with the text as it is then: a text typed over while waiting
 (a superseded query) is never run. Enter or Down runs a waiting search at once (what follows reads
 its results), and forget() cancels it. Leaving the field does not: a click on the list would then
-land on a row of a list refilled under the pointer. Each search is a numbered `Query`, for
-the database worker to come (issue 20 point 1): a result that comes back after another query was
-asked is to be dropped by asking `is_current` before showing it. Searches still run on the UI thread
-today, so no stale result can arrive yet.
+land on a row of a list refilled under the pointer. Each search is a numbered `Query`: a result
+that comes back after another query was asked is to be dropped by asking `is_current` before showing
+it. Searches still wait for their answer (on the database worker, ui/db_worker.py), so no stale
+result can arrive yet; a search that does not wait is the next step.
 """
 
 from __future__ import annotations

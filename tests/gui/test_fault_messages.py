@@ -277,8 +277,8 @@ def test_a_screen_lock_that_cannot_be_recorded_still_locks_and_says_so(
         settle(qtbot)  # the lock's row is written after the screen locked
     assert window.locked and window.staff_label.text() == "Locked"  # locked all the same
     assert committed_rows(db_path) == before
-    assert window.alert_message.isVisible()
-    assert not_saved(window.alert_message.text(), DISK_FULL)
+    assert window.not_saved_message.isVisible()
+    assert not_saved(window.not_saved_message.text(), DISK_FULL)
 
 
 def test_a_sign_out_that_cannot_be_recorded_still_signs_out_and_says_so(
