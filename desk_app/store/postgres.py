@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -255,6 +256,16 @@ class Answer:
         """Nothing to free: the rows came whole."""
 
 
+class _EachThreads(threading.local):
+    """What a thread's use of the database holds, apart from other threads'."""
+
+    def __init__(self) -> None:
+        self.bounds = DESK_BOUNDS
+        self.long_jobs = 0  # how deep in long_job()
+        # From send_with_commit() to the COMMIT (or ROLLBACK): the writes waiting to go with the COMMIT.
+        self.with_commit: list[tuple[str, Any]] | None = None
+
+
 class ClinicPostgresDatabase(PostgresqlDatabase):
     """PostgreSQL through psycopg 3, with SQLite's one-writer rule, UTC on every connection, bounded
     waits and encryption off this PC."""
@@ -292,10 +303,9 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         self._where = describe(url)  # as the log names it: no password
         self._out_of_contact = False  # a connection was lost or refused: the next one is logged
         self._connected_once = False
-        self._bounds = DESK_BOUNDS
-        self._long_jobs = 0  # how deep in long_job()
-        # From send_with_commit() to the COMMIT (or ROLLBACK): the writes waiting to go with the COMMIT.
-        self._with_commit: list[tuple[str, Any]] | None = None
+        # Each thread's own (a desk's database worker and a long job on a thread of its own share
+        # this object, each with its own connection): its bounds and its writes waiting to commit.
+        self._mine = _EachThreads()
 
     def _connect(self) -> AnsweringConnection:
         """After a failed attempt, the next is made only RETRY_AFTER_SECONDS later: the window
@@ -349,7 +359,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         self._apply_bounds(conn)
 
     def _apply_bounds(self, conn: AnsweringConnection) -> None:
-        bounds = self._bounds
+        bounds = self._mine.bounds
         conn.answer_within = bounds.answer_within
         with conn.cursor() as cursor:
             cursor.execute(f"SET statement_timeout = '{bounds.statement_seconds:g}s'")
@@ -359,18 +369,19 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
     def long_job(self) -> Iterator[None]:
         """Lift the desk's bounds for a job on the whole database (migrating, verifying, copying a
         clinic in), which may take minutes on a big clinic while someone waits for it. A connection
-        opened meanwhile gets the same bounds; a job within a job changes nothing."""
-        self._long_jobs += 1
+        this thread opens meanwhile gets the same bounds; a job within a job changes nothing; other
+        threads (the desk's database worker) keep the desk's bounds."""
+        self._mine.long_jobs += 1
         try:
-            if self._long_jobs == 1:
-                self._bounds = LONG_JOB_BOUNDS
+            if self._mine.long_jobs == 1:
+                self._mine.bounds = LONG_JOB_BOUNDS
                 if not self.is_closed() and not self._lost():
                     self._apply_bounds(self._state.conn)
             yield
         finally:
-            self._long_jobs -= 1
-            if self._long_jobs == 0:
-                self._bounds = DESK_BOUNDS
+            self._mine.long_jobs -= 1
+            if self._mine.long_jobs == 0:
+                self._mine.bounds = DESK_BOUNDS
                 self._restore_bounds()
 
     def _restore_bounds(self) -> None:
@@ -400,12 +411,12 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         """A statement outside a transaction (a read: every write is in one) that finds the
         connection lost runs once more on a new connection, so the desk recovers by itself."""
-        if self._with_commit is not None:  # a write, to go with the COMMIT (send_with_commit)
+        if self._mine.with_commit is not None:  # a write, to go with the COMMIT (send_with_commit)
             if not sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
                 raise psycopg.ProgrammingError(
                     "only writes may wait for the COMMIT: nothing reads their answer"
                 )
-            self._with_commit.append((sql, params))
+            self._mine.with_commit.append((sql, params))
             return None
         if self.in_transaction():
             return super().execute_sql(sql, params)
@@ -449,7 +460,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
 
     def read_together(self, statements: Sequence[tuple[str, Any]]) -> list[Answer]:
         """Inside a transaction, the reads' answers, in one round trip (send_together)."""
-        assert self.in_transaction() and self._with_commit is None
+        assert self.in_transaction() and self._mine.with_commit is None
         return self.send_together(statements)
 
     def send_with_commit(self) -> None:
@@ -457,11 +468,11 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         reads) wait, and travel with the COMMIT in one round trip: an error in any of them (the
         server then runs neither the rest nor the COMMIT) is raised by commit(), and the
         transaction rolled back."""
-        assert self.in_transaction() and self._with_commit is None
-        self._with_commit = []
+        assert self.in_transaction() and self._mine.with_commit is None
+        self._mine.with_commit = []
 
     def commit(self) -> None:
-        waiting, self._with_commit = self._with_commit, None
+        waiting, self._mine.with_commit = self._mine.with_commit, None
         try:
             if waiting is None:
                 super().commit()
@@ -479,7 +490,7 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
             raise
 
     def rollback(self) -> None:
-        self._with_commit = None  # never sent
+        self._mine.with_commit = None  # never sent
         if not self._lost():  # a lost connection took its transaction with it
             super().rollback()
 

@@ -351,6 +351,37 @@ def test_a_job_on_the_whole_database_lifts_the_bounds_and_the_desk_has_them_back
     assert bounds() == ("5s", "3s", 5.5)
 
 
+def test_a_long_job_on_its_own_thread_leaves_the_desks_worker_its_bounds(db: Database) -> None:
+    """A verify on a thread of its own must not give the desk's database worker (another thread,
+    another connection) ten minutes to wait on a stalled server."""
+    import threading
+
+    def bounds() -> tuple[str, float]:
+        return db.execute_sql("SHOW statement_timeout").fetchone()[0], db.connection().answer_within
+
+    in_job, job_may_end = threading.Event(), threading.Event()
+    seen_by_job: list[tuple[str, float]] = []
+
+    def job() -> None:
+        try:
+            with postgres.long_job(db):
+                seen_by_job.append(bounds())
+                in_job.set()
+                job_may_end.wait(10)
+        finally:
+            db.close()  # this thread's connection
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    assert in_job.wait(10)
+    db.close()  # this thread opens a new connection while the other thread's job runs
+    assert bounds() == ("5s", 5.5)
+    job_may_end.set()
+    worker.join(10)
+    assert seen_by_job == [("10min", 600.5)]
+    assert bounds() == ("5s", 5.5)
+
+
 # --- times -------------------------------------------------------------------------------------------
 
 
