@@ -298,7 +298,8 @@ class OnServer:
 def on_server(procedure: Procedure) -> Iterator[OnServer]:
     url = emptied_postgres_database()  # skips without a server
     db = open_database(url)
-    setup_clock = ManualClock(datetime.now().astimezone() - timedelta(hours=2))
+    # A clinic morning: the walk's hour of gel must not cross midnight (the laser's check is a day's).
+    setup_clock = ManualClock(datetime.now().astimezone().replace(hour=8, minute=0, second=0, microsecond=0))
     try:
         with slowed(url, ONE_WAY_MS) as proxy:
             server = OnServer(
@@ -349,11 +350,12 @@ def click_through(window: MainWindow, clock: ManualClock, session_id: int) -> Cl
     """Every item's primary button clicked in order (the gel wait passes on the clock); each click
     timed until the card reads "✓ Done", the event loop running as the app's."""
     page = window.checklist_page
+    # The laser checked before the session opens (the page reads the lasers then), and before any
+    # click: its reads are the test's, not the window's.
+    steps = [step if step is None else (step[0], with_test_laser(window.desk, step[1])) for step in WALK]
     window.show_session(session_id)
     run_events(seconds=0.1)
     click_ms: list[float] = []
-    # The laser checked before any click: its reads are the test's, not the window's.
-    steps = [step if step is None else (step[0], with_test_laser(window.desk, step[1])) for step in WALK]
     with PauseWatch(window.worker) as watch:
         for step in steps:
             if step is None:
