@@ -24,6 +24,7 @@ from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.ui.db_worker import DatabaseWorker, UnexpectedError
 from desk_app.ui.formatting import local_time
+from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from tests.gui.conftest import RecordingAnnouncer
 from tests.gui.nurse import card, find, settle
@@ -67,9 +68,8 @@ def ticks(desk: Desk, session_id: int) -> list[str]:
     return [e.item_id for e in desk.sessions.session(session_id).events if e.kind is EventKind.TICK]
 
 
-def test_a_tick_reads_saving_until_it_has_committed_and_done_only_then(
-    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
-) -> None:
+def identity_answered(qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff) -> tuple[int, ItemCard]:
+    """A session open at its first item, answered and not yet confirmed: its id and that card."""
     session_id = start_session(desk, nurse)
     window.set_staff(nurse)
     settle(qtbot)
@@ -78,6 +78,13 @@ def test_a_tick_reads_saving_until_it_has_committed_and_done_only_then(
     identity = card(window, IDENTITY)
     for field_id, value in SIGN_IN["identity"].items():
         identity.editors[field_id].set_value(value)
+    return session_id, identity
+
+
+def test_a_tick_reads_saving_until_it_has_committed_and_done_only_then(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id, identity = identity_answered(qtbot, window, desk, nurse)
     stalled = Stall(window.worker)
 
     button = find(identity, type(identity.primary), f"Confirm: {IDENTITY}")
@@ -222,15 +229,8 @@ def test_closing_writes_what_was_queued_first(
 def test_a_late_tick_result_does_not_hide_a_note_saved_after_it(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
-    session_id = start_session(desk, nurse)
-    window.set_staff(nurse)
-    settle(qtbot)
-    window.show_session(session_id)
-    settle(qtbot)
+    session_id, identity = identity_answered(qtbot, window, desk, nurse)
     page = window.checklist_page
-    identity = card(window, IDENTITY)
-    for field_id, value in SIGN_IN["identity"].items():
-        identity.editors[field_id].set_value(value)
     stalled = Stall(window.worker)
     qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)  # queued behind the stall
     threading.Timer(0.2, stalled.resume).start()
