@@ -202,6 +202,8 @@ class HomePage(QWidget):
         super().__init__(parent)
         self.desk = context.desk
         self.worker = context.worker
+        self._searching: Query | None = None  # a search on the worker, its patients not yet shown
+        self._when_found: Callable[[], None] | None = None  # what the nurse asked to follow it
         self.clock = context.clock
         self.signals = signals = context.signals
         self.sessions = sessions
@@ -500,28 +502,58 @@ class HomePage(QWidget):
 
     # --- patients --------------------------------------------------------------------------------
 
-    def search(self) -> bool:
-        """Show the patients matching the text (the list read again: no new search is audited).
-        None is chosen: the nurse chooses the patient, so no key press starts a session for
-        whoever happens to come first. Locked, nothing is read."""
-        self.results.clear()
+    def search(self) -> None:
+        """Show the patients matching the text (the list read again: no new search is audited)."""
+        self._search(self.typing.ask(), audited=False)
+
+    def _search(self, query: Query, audited: bool) -> None:
+        """Ask the database worker for the patients matching `query`, without waiting: the list is
+        filled when they come, unless something was typed, asked or locked meanwhile. None is
+        chosen: the nurse chooses the patient, so no key press starts a session for whoever happens
+        to come first. Locked, nothing is read."""
         if self.current_staff() is None:
+            self.results.clear()
             self._on_selection_changed()
-            return False
-        try:
-            found = self.desk.patients.search_patients(self.search_edit.text())
-        except DomainError as error:
-            self._say(str(error))
-            return False
+            return
+        self._searching = query
+        self.worker.submit(
+            lambda: self.desk.patients.search_patients(query.text),
+            lambda found: self._found(query, found, audited),
+            lambda error: self._not_found(query, error),
+        )
+
+    def _found(self, query: Query, found: list[Patient], audited: bool) -> None:
+        if not self.typing.is_current(query) or self.current_staff() is None:
+            return  # typed over, asked again or locked meanwhile: this list is not shown
+        self._searching = None
+        self.results.clear()
         for patient in found:
             self._add_result(patient)
         self._on_selection_changed()
-        return True
+        if audited:  # a search the nurse made: audited once settled (ui.access_trail)
+            self.searches.ran(query.text, len(found), len(found) == SEARCH_LIMIT)
+            if not self.isVisible():  # typed just before she left the page: audited as she left
+                self.searches.settle()
+        then, self._when_found = self._when_found, None
+        if then is not None:
+            then()
+
+    def _not_found(self, query: Query, error: DomainError) -> None:
+        if self.typing.is_current(query):
+            self._searching, self._when_found = None, None
+            self._say(str(error))
 
     def _to_results(self) -> None:
         """To the list, the first patient chosen (the nurse's own key press) unless one already is:
-        the list of the text in the field, searched now if typing had not yet paused."""
+        the list of the text in the field, searched now if typing had not yet paused (then as soon
+        as its patients come)."""
         self.typing.flush()
+        if self._searching is not None:
+            self._when_found = self._into_results
+        else:
+            self._into_results()
+
+    def _into_results(self) -> None:
         if not self.results.count():
             return
         self.results.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -534,10 +566,8 @@ class HomePage(QWidget):
         return selected[0] if selected else None
 
     def _typed(self, query: Query) -> None:
-        """A search the nurse made: audited once settled (ui.access_trail)."""
-        if self.search():
-            found = self.results.count()
-            self.searches.ran(query.text, found, found == SEARCH_LIMIT)
+        """A search the nurse made (typing paused, Enter, Down): audited once settled."""
+        self._search(query, audited=True)
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.typing.flush()  # typed just before leaving the page: searched and audited as before
@@ -586,12 +616,16 @@ class HomePage(QWidget):
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()
         self.search_edit.setText(patient.clinic_number)  # shows the new patient
+        # The patient she has just typed in is the one she chose: chosen once listed, ready to start.
+        self._when_found = lambda: self._choose(patient.id)
         # Now, not after a pause: she pressed a button; and when the field already held that number
         # (searched, not found, then registered) setText changes nothing and no search is waiting.
         self.typing.run_now()
-        # The patient she has just typed in is the one she chose: chosen, ready to start.
+
+    def _choose(self, patient_id: int) -> None:
+        """The patient just registered, chosen in the list and ready to start."""
         for row in range(self.results.count()):
-            if self.results.item(row).data(Qt.ItemDataRole.UserRole) == patient.id:
+            if self.results.item(row).data(Qt.ItemDataRole.UserRole) == patient_id:
                 self.results.setCurrentRow(row)
         self.start_button.setFocus()
 
@@ -668,6 +702,7 @@ class HomePage(QWidget):
         self.no_sessions.setVisible(True)
         self.searches.settle()  # a search typed just before the lock, written now
         self.typing.forget()  # the text typed, and a search still waiting for a pause
+        self._searching, self._when_found = None, None  # a list on its way is not shown
         self.results.clear()
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()

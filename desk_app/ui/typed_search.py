@@ -6,8 +6,7 @@ SEARCH_DELAY_MS the search runs once, with the text as it is then: a text typed 
 its results), and forget() cancels it. Leaving the field does not: a click on the list would then
 land on a row of a list refilled under the pointer. Each search is a numbered `Query`: a result
 that comes back after another query was asked is to be dropped by asking `is_current` before showing
-it. Searches still wait for their answer (on the database worker, ui/db_worker.py), so no stale
-result can arrive yet; a search that does not wait is the next step.
+it: a page whose search runs on the database worker (ui/db_worker.py) without waiting does so.
 """
 
 from __future__ import annotations
@@ -54,9 +53,14 @@ class TypedSearch(QObject):
 
     def run_now(self) -> None:
         """Search now with the field's text (the pause is over, Enter, another choice of what to list)."""
+        self._run(self.ask())
+
+    def ask(self) -> Query:
+        """A query for the field's text now, superseding any waiting or on its way, without running
+        `run` (the page searches itself: the list read again, not a search the nurse made)."""
         self._timer.stop()
         self._latest += 1
-        self._run(Query(self._field.text(), self._latest))
+        return Query(self._field.text(), self._latest)
 
     def flush(self) -> None:
         """Run the search still waiting for the pause, if one is: what follows reads its results."""

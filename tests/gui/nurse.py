@@ -84,12 +84,14 @@ def type_into(qtbot, root: QWidget, name: str, text: str) -> None:  # noqa: ANN0
 
 def pause_typing(edit: QLineEdit) -> None:
     """The nurse stops typing: a search field's search waiting for the pause (ui.typed_search) runs
-    now, as its timer would SEARCH_DELAY_MS later, so no test sleeps through the wait."""
+    now, as its timer would SEARCH_DELAY_MS later, so no test sleeps through the wait; then its
+    patients are shown (a search runs on the database worker)."""
     from desk_app.ui.typed_search import TypedSearch
 
     typing = edit.findChild(TypedSearch)
     if typing is not None:
         typing.flush()
+        settle(None)
 
 
 def label_text(root: QWidget, name: str) -> str:

@@ -183,6 +183,7 @@ def test_no_patient_is_chosen_and_a_session_starts_only_once_the_nurse_confirms_
     # Start button, Enter to press it: the confirmation says who, and Enter there cancels.
     type_text(find(window, QLineEdit, "Search patients"), "AZ-00002")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    settle(qtbot)  # Down goes to the list once its patients are there
     assert [item.text() for item in results.selectedItems()] == ["Siân Pritchard\nborn 03/02/1990 · AZ-00002"]
     assert start.isEnabled()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.alerts import AlertKind
@@ -26,8 +26,9 @@ from desk_app.ui.db_worker import DatabaseWorker, UnexpectedError
 from desk_app.ui.formatting import local_time
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.typed_search import TypedSearch
 from tests.gui.conftest import RecordingAnnouncer
-from tests.gui.nurse import card, find, settle
+from tests.gui.nurse import card, find, settle, type_text
 from tests.gui.test_board_and_alerts import ZOE, card_of, gel_on
 from tests.gui.test_checklist_actions import IDENTITY, start_session
 from tests.gui.test_staff_and_lock import actions
@@ -259,3 +260,32 @@ def test_an_acknowledged_alert_does_not_come_back_with_a_read_asked_before(
     settle(qtbot)  # the read asked before comes back
     window.alert_centre.check()
     assert window.banner.alerts == [], "the acknowledged alert is back"
+
+
+def test_a_search_waits_for_nothing_and_a_list_typed_over_meanwhile_is_not_shown(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    gel_on(desk, nurse, 1)  # Zoë O'Brien
+    desk.patients.register_patient("Siân", "Pritchard", "1990-02-03", "AZ-00002", nurse.id)
+    window.set_staff(nurse)
+    settle(qtbot)
+    field = find(window, QLineEdit, "Search patients")
+    typing = field.findChild(TypedSearch)
+    results = window.home_page.results
+
+    def listed() -> list[str]:
+        return sorted(results.item(row).text().split("\n")[0] for row in range(results.count()))
+
+    assert listed() == ["Siân Pritchard", ZOE]
+    stalled = Stall(window.worker)
+    type_text(field, "Zoë")
+    quickly(typing.flush)  # Enter, Down or the pause: asked of the worker, not waited for
+    assert listed() == ["Siân Pritchard", ZOE], "the list stays until the patients found come"
+    type_text(field, " x")  # typed on while that list was on its way
+    stalled.resume()
+    settle(qtbot)
+    assert listed() == ["Siân Pritchard", ZOE], "the list for 'Zoë' came after more was typed"
+
+    quickly(typing.flush)
+    settle(qtbot)
+    assert listed() == []  # 'Zoë x' finds nobody

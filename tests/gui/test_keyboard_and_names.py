@@ -305,6 +305,7 @@ def test_enter_in_the_last_field_registers_the_patient(
     ):
         type_text(find(window, QLineEdit, name), text)
     qtbot.keyClick(find(window, QLineEdit, "Clinic number"), Qt.Key.Key_Return)
+    settle(qtbot)
     assert [row.clinic_number for row in PatientRow.select()] == ["AZ-00001"]
     results = find(window, QAbstractItemView, "Patients found")
     assert results.model().rowCount() == 1

@@ -86,6 +86,7 @@ def test_enter_right_after_typing_shows_what_the_whole_text_finds_at_once(
     searched = searches(monkeypatch, desk)
     type_text(field, "Smart")
     qtbot.keyClick(field, Qt.Key.Key_Return)  # no pause: the list still holds Zoë Smith first
+    settle(qtbot)
     assert searched == ["Smart"]
     (found,) = listed(window, page)
     assert SMART in found
