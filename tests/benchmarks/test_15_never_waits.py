@@ -46,6 +46,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.checklist_page import ChecklistPage
 from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.typed_search import SEARCH_DELAY_MS
 from tests.benchmarks.bench_tools import (
     GEL_WAIT_MINUTES,
     WALK,
@@ -57,7 +58,7 @@ from tests.benchmarks.bench_tools import (
     timing_calls,
     walk,
 )
-from tests.gui.nurse import pause_typing, type_text
+from tests.gui.nurse import type_text
 from tests.support.lasers import laser_ready, with_test_laser
 from tests.support.people import FAST_HASHER, PIN, add_member
 from tests.support.pg_databases import emptied_postgres_database
@@ -512,8 +513,9 @@ class StallSeen:
 
 
 def typed_searches(qapp: QApplication, window: MainWindow) -> tuple[PauseWatch, list[int]]:
-    """SEARCHES typed into the board's search field key by key, each search run once typing pauses;
-    the watch and how many patients each search listed."""
+    """SEARCHES typed into the board's search field key by key, each search run once typing pauses
+    (the field's own timer: tests/gui/nurse.pause_typing would wait for the worker, which the
+    window never does); the watch and how many patients each search listed."""
     home = window.home_page
     found: list[int] = []
     with PauseWatch(window.worker) as watch:
@@ -522,8 +524,8 @@ def typed_searches(qapp: QApplication, window: MainWindow) -> tuple[PauseWatch, 
             for character in text:
                 type_text(home.search_edit, character)
                 run_events(seconds=KEY_GAP_MS / 1000)
-            pause_typing(home.search_edit)
-            run_events(seconds=0.2)
+            run_events(seconds=(SEARCH_DELAY_MS + 20) / 1000)  # the nurse pauses: the search runs
+            run_events(seconds=0.2)  # its patients come back from the worker
             found.append(home.results.count())
     return watch, found
 
