@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import logging
 import queue
 import threading
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 D = TypeVar("D")
 
+NOW, LATER, _LAST = 0, 1, 2  # the worker's lanes (see DatabaseWorker.submit)
 OUT_OF_TOUCH_AFTER = timedelta(seconds=5)
 PROMPT_ANSWER = timedelta(seconds=1)
 STOP_WAIT_SECONDS = 10.0  # at closing: what is queued is finished first, within reason
@@ -66,7 +68,10 @@ class DatabaseWorker(QObject):
         super().__init__(parent)
         self._db = db
         self._clock = clock
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        # (lane, order asked, job): the nurse's actions first (NOW), in the order asked; then the
+        # reads the window keeps fresh by itself (LATER); the stop last.
+        self._jobs: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()
+        self._asked = itertools.count()
         self._unfinished = 0  # queued or running (guarded by _drained)
         self._stopping = False  # stop() was called: what comes later runs on the caller's thread
         self._drained = threading.Condition()
@@ -86,23 +91,26 @@ class DatabaseWorker(QObject):
         call: Callable[[], R],
         done: Callable[[R], None] | None = None,
         failed: Callable[[DomainError], None] | None = None,
+        lane: int = NOW,
     ) -> None:
         """Queue `call`; `done` or `failed` runs on the UI thread when it has returned. An error that
         is not a refusal or an unavailable database is a bug: `failed` hears UnexpectedError (so the
-        asker does not wait for ever), then the bug is raised on the UI thread."""
+        asker does not wait for ever), then the bug is raised on the UI thread. `lane` LATER is for
+        a read the window keeps fresh by itself (never a write: writes keep the order asked): it
+        gives way to the nurse's actions queued after it, which it then sees."""
         job = _Job(call, done, failed)
         self._undelivered += 1
         if self._stopping:  # the window is closing: nothing is lost, nothing waits for a thread
             self._run(job, deliver=self._deliver)
         else:
-            self._put(job)
+            self._put(job, lane)
 
     def call(self, method: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """`method(*args, **kwargs)` on the worker, after everything queued before; waits for it."""
         if threading.current_thread() is self._thread or self._stopping:
             return method(*args, **kwargs)
         job = _Job(lambda: method(*args, **kwargs), returned=threading.Event())
-        self._put(job)
+        self._put(job, NOW)
         assert job.returned is not None
         job.returned.wait()
         if job.error is not None:
@@ -119,10 +127,10 @@ class DatabaseWorker(QObject):
         with self._drained:
             return self._drained.wait_for(lambda: self._unfinished == 0, timeout)
 
-    def _put(self, job: _Job | None) -> None:
+    def _put(self, job: _Job | None, lane: int) -> None:
         with self._drained:
             self._unfinished += 1
-        self._jobs.put(job)
+        self._jobs.put((lane, next(self._asked), job))
 
     def out_of_touch_since(self) -> datetime | None:
         """The last time the database answered, when that is longer ago than OUT_OF_TOUCH_AFTER and
@@ -144,7 +152,7 @@ class DatabaseWorker(QObject):
         if self._stopping:
             return
         self._stopping = True
-        self._put(None)
+        self._put(None, _LAST)
         self._thread.join(STOP_WAIT_SECONDS)
         if self._thread.is_alive():
             log.error("The database worker did not finish within %s s at closing", STOP_WAIT_SECONDS)
@@ -164,7 +172,7 @@ class DatabaseWorker(QObject):
 
     def _serve(self) -> None:
         try:
-            while (job := self._jobs.get()) is not None:
+            while (job := self._jobs.get()[2]) is not None:
                 self._run(job, deliver=self._finished.emit)
                 self._finished_one()
         finally:

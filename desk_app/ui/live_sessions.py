@@ -15,7 +15,7 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
-from desk_app.ui.db_worker import DatabaseWorker
+from desk_app.ui.db_worker import LATER, DatabaseWorker
 from desk_app.ui.signals import DeskSignals
 
 
@@ -61,6 +61,7 @@ class LiveSessions(QObject):
                 self.desk.sessions.sessions_in_progress,
                 lambda records: self._have_read(records, asked_after),
                 self._could_not_read,
+                LATER,  # after a tick queued meanwhile, which it then shows
             )
 
     def replace(self, record: SessionRecord) -> None:

@@ -45,7 +45,7 @@ from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnoun
 from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.context import DeskContext
-from desk_app.ui.db_worker import DatabaseWorker, OnWorker, out_of_touch_text
+from desk_app.ui.db_worker import LATER, DatabaseWorker, OnWorker, out_of_touch_text
 from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
 from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
@@ -382,7 +382,7 @@ class MainWindow(QMainWindow):
         """
         if not self._looking_elsewhere:  # one look at a time: a stalled server is not asked again
             self._looking_elsewhere = True
-            self.worker.submit(self.desk.changed_elsewhere, self._looked_elsewhere, self._look_failed)
+            self.worker.submit(self.desk.changed_elsewhere, self._looked_elsewhere, self._look_failed, LATER)
         self._show_contact()
         self.sessions.read_if_stale()  # after a failed read: asked again once a second
         self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache

@@ -32,7 +32,7 @@ from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
 from desk_app.ui.busy import wait_cursor
-from desk_app.ui.db_worker import DatabaseWorker
+from desk_app.ui.db_worker import LATER, DatabaseWorker
 from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import message_label
@@ -265,7 +265,7 @@ class SignInPage(QWidget):
     def read_staff(self) -> None:
         """Read the names again on the worker (also at each sign-in: a lock screen never opened
         before, on a new clinic's first start, has names to show however the database is)."""
-        self.worker.submit(self.desk.accounts.list_staff, self._staff_read, self._staff_not_read)
+        self.worker.submit(self.desk.accounts.list_staff, self._staff_read, self._staff_not_read, LATER)
 
     def _staff_read(self, staff: list[Staff]) -> None:
         if self.error.text() == self._read_failure:

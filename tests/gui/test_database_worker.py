@@ -22,7 +22,7 @@ from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
-from desk_app.ui.db_worker import DatabaseWorker, UnexpectedError
+from desk_app.ui.db_worker import LATER, DatabaseWorker, UnexpectedError
 from desk_app.ui.formatting import local_time
 from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
@@ -189,6 +189,20 @@ def test_calls_run_in_the_order_asked_and_a_waiting_call_comes_after_all_queued(
     seen_by_call = worker.call(lambda: list(range(20)))
     settle(qtbot)
     assert done == list(range(20)) == seen_by_call
+
+
+def test_a_read_the_window_keeps_fresh_gives_way_to_what_the_nurse_asks_after_it(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    worker = window.worker
+    ran: list[str] = []
+    stalled = Stall(worker)
+    worker.submit(lambda: ran.append("the board read again"), lane=LATER)
+    worker.submit(lambda: ran.append("a tick"))
+    worker.submit(lambda: ran.append("a note"))
+    stalled.resume()
+    settle(qtbot)
+    assert ran == ["a tick", "a note", "the board read again"]
 
 
 def test_a_refusal_goes_to_where_it_was_asked_and_a_bug_is_raised_and_ends_the_wait(

@@ -73,6 +73,7 @@ def test_typing_quickly_searches_once_with_the_whole_text(
     type_text(field, "Smith")  # S, Sm, Smi, Smit, Smith: each key supersedes the text before
     assert searched == []  # not a query per key
     qtbot.waitUntil(lambda: searched != [], timeout=10 * SEARCH_DELAY_MS)  # the pause
+    settle(qtbot)  # and its patients shown (the search ran on the database worker)
     assert searched == ["Smith"]
     (found,) = listed(window, page)
     assert SMITH in found
