@@ -88,15 +88,19 @@ def build_window(
         remember_opened(file)
     desk.audit.write_daily_checkpoint(data_folder(), file)  # the trail's anchor for today, outside the file
     window = MainWindow(desk, clock)
-    # Through the window's database worker (its connection, in order with the ticks): once a day.
-    on_worker = window.desk
+    worker = window.worker
     if file is not None:  # the daily backup writes the day's checkpoint too
-        window.backups = BackupKeeper(
-            file, on_worker.database.backup_folder, clock, on_worker.audit.record_backup
+        # The folder is read on the UI thread's own connection (a read of a file in WAL mode waits
+        # for no writer), not behind the worker's queue; the backup's row is written by the worker
+        # without waiting.
+        keeper = BackupKeeper(file, desk.database.backup_folder, clock)
+        keeper.record = lambda *made: worker.submit(
+            lambda: desk.audit.record_backup(*made), failed=lambda error: keeper.not_recorded(made[0], error)
         )
-    else:
+        window.backups = keeper
+    else:  # on a server: written by the worker, never waited for (it logs its own failures)
         window.backups = CheckpointKeeper(
-            lambda: on_worker.audit.write_daily_checkpoint(data_folder(), None), clock
+            lambda: worker.submit(lambda: desk.audit.write_daily_checkpoint(data_folder(), None)), clock
         )
     return window
 

@@ -59,8 +59,12 @@ class BackupKeeper:
         try:
             self.record(*made)
         except DomainError as error:
-            log.error("The backup %s was made but not recorded: %s", made[0].name, error_for_log(error))
-            self.problem = f"The backup {made[0].name} was made but not recorded: {error}."
+            self.not_recorded(made[0], error)
+
+    def not_recorded(self, backup: Path, error: DomainError) -> None:
+        """The backup was made but its row in the audit trail could not be written: said on screen."""
+        log.error("The backup %s was made but not recorded: %s", backup.name, error_for_log(error))
+        self.problem = f"The backup {backup.name} was made but not recorded: {error}."
 
     def tick(self) -> None:
         """Once a UTC day, start the day's backup if the folder has none yet.

@@ -10,12 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
+from desk_app.app import build_window
 from desk_app.domain.alerts import AlertKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.errors import ActionRefused
@@ -303,3 +305,19 @@ def test_a_search_waits_for_nothing_and_a_list_typed_over_meanwhile_is_not_shown
     quickly(typing.flush)
     settle(qtbot)
     assert listed() == []  # 'Zoë x' finds nobody
+
+
+def test_the_apps_own_window_with_its_backups_ticks_through_a_stall(
+    qtbot: QtBot, tmp_path: Path, clock: ManualClock
+) -> None:
+    """The window as `desk-app` builds it (its daily backup and checkpoint keepers too)."""
+    window = build_window(str(tmp_path / "clinic.sqlite3"), clock, new_clinic=True)
+    window.timer.stop()
+    qtbot.addWidget(window)
+    settle(qtbot)
+    stalled = Stall(window.worker)
+    for _second in range(3):
+        clock.advance(seconds=1)
+        quickly(window.tick)  # the first of the day starts the day's backup
+    stalled.resume()
+    settle(qtbot)
