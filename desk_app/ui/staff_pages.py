@@ -274,7 +274,12 @@ class SignInPage(QWidget):
             return
         self._staff, first_names = staff, not self.staff_buttons
         chosen = self.group.checkedButton()
+        focused = QApplication.focusWidget()
+        on_name = focused.property("staff_id") if focused in self.staff_buttons else None
         self._show_staff(staff, chosen.property("staff_id") if chosen is not None else self._preselect_id)
+        if on_name is not None:  # the list changed under the keyboard: it stays on the same name
+            again = next((b for b in self.staff_buttons if b.property("staff_id") == on_name), None)
+            (again or self.secret).setFocus(Qt.FocusReason.OtherFocusReason)
         if first_names and self.isVisible():  # as open() would have, had the names been there
             if (chosen := self.group.checkedButton()) is not None:
                 QTimer.singleShot(0, chosen, lambda: self.scroll_area.ensureWidgetVisible(chosen))

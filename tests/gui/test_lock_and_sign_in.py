@@ -291,3 +291,17 @@ def test_the_first_administrator_and_new_pin_forms_tab_in_reading_order(
     walked = [control_name(w) for w in tab_walk(qtbot, dialog.pin)]
     assert walked[:2] == ["New PIN", "New PIN again"] and "Save the new PIN" in walked[2:]
     dialog.reject()
+
+
+def test_a_member_added_at_another_desk_appears_and_the_keyboard_stays_on_its_name(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    window.show_sign_in()
+    settle(qtbot)
+    activate(qtbot, window)
+    staff_choice(window, "Ann Nurse").setFocus(Qt.FocusReason.TabFocusReason)
+    add_member(desk, "Beth Nurse", "BN", "nurse")  # at another desk
+    window.sign_in_page.read_staff()  # as at the next sign-in, or the screen opened again
+    settle(qtbot)
+    assert staff_choice(window, "Beth Nurse").isVisible()
+    assert QApplication.focusWidget() is staff_choice(window, "Ann Nurse"), "the keyboard lost its place"
