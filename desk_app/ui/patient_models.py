@@ -78,11 +78,13 @@ class PatientListModel(_RowsModel[Patient]):
         self._text, self._more = "", False
         super().clear()
 
-    def search(self, text: str) -> None:
+    def show(self, text: str, first_page: list[Patient]) -> None:
+        """The first page of the patients matching `text`, read elsewhere (on the database worker);
+        more are read as the table scrolls to them."""
         self.beginResetModel()
         self._text = text
-        self._rows = self._pager(text, PAGE, 0)
-        self._more = len(self._rows) == PAGE
+        self._rows = first_page
+        self._more = len(first_page) == PAGE
         self.endResetModel()
 
     def cells(self, row: Patient) -> tuple[str, ...]:

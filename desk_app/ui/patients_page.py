@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.errors import DomainError
+from desk_app.domain.people import Patient
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
-from desk_app.ui.patient_models import PatientListModel
+from desk_app.ui.patient_models import PAGE, PatientListModel
 from desk_app.ui.typed_search import Query, TypedSearch
 from desk_app.ui.widgets import DownToResults, message_label, row_table
 
@@ -30,7 +31,10 @@ class PatientsPage(QWidget):
     def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = context.desk
+        self.worker = context.worker
         self.current_staff = context.current_staff
+        self._searching: Query | None = None  # a search on the worker, its patients not yet shown
+        self._then_to_table = False  # Down or Enter came before the patients did
         signals = context.signals
         self.searches = SettledSearches(context, self)
         layout = QVBoxLayout(self)
@@ -70,25 +74,50 @@ class PatientsPage(QWidget):
         layout.addWidget(self.open_button)
         signals.patients_changed.connect(self.search)
 
-    def _page(self, text: str, limit: int, offset: int) -> list:
+    def _page(self, text: str, limit: int, offset: int) -> list[Patient]:
         return self.desk.patients.search_patients(
             text, limit=limit, offset=offset, include_archived=self.archived.isChecked()
         )
 
-    def search(self) -> bool:
-        """Show the patients matching the text (the list read again: no new search is audited).
+    def search(self) -> None:
+        """Show the patients matching the text (the list read again: no new search is audited)."""
+        self._search(self.typing.ask(), audited=False)
+
+    def _search(self, query: Query, audited: bool) -> None:
+        """Ask the database worker for the first page of patients matching `query`, without
+        waiting: shown when it comes, unless something was typed, asked or locked meanwhile.
         Locked, nothing is read."""
         if self.current_staff() is None:
             self.model.clear()
-            return False
-        try:
-            self.model.search(self.search_edit.text())
-        except DomainError as error:
-            self.message.setText(str(error))
-            return False
+            return
+        self._searching = query
+        archived = self.archived.isChecked()  # read here: a widget is the UI thread's
+        patients = self.desk.patients
+        self.worker.submit(
+            lambda: patients.search_patients(query.text, limit=PAGE, offset=0, include_archived=archived),
+            lambda found: self._found(query, found, audited),
+            lambda error: self._not_found(query, error),
+        )
+
+    def _found(self, query: Query, found: list[Patient], audited: bool) -> None:
+        if not self.typing.is_current(query) or self.current_staff() is None:
+            return  # typed over, asked again or locked meanwhile: this list is not shown
+        self._searching = None
+        self.model.show(query.text, found)
         self.message.clear()
         self._on_selection_changed()  # nobody chosen: the nurse chooses (a reset drops the choice)
-        return True
+        if audited:  # a search the nurse made: audited once settled (ui.access_trail)
+            self.searches.ran(query.text, self.model.rowCount(), self.model.canFetchMore())
+            if not self.isVisible():  # typed just before she left the page: audited as she left
+                self.searches.settle()
+        if self._then_to_table:
+            self._then_to_table = False
+            self._into_table()
+
+    def _not_found(self, query: Query, error: DomainError) -> None:
+        if self.typing.is_current(query):
+            self._searching, self._then_to_table = None, False
+            self.message.setText(str(error))
 
     def chosen(self) -> QModelIndex:
         """The row the nurse chose: selected, not only under the table's cursor."""
@@ -99,8 +128,15 @@ class PatientsPage(QWidget):
         self.open_button.setEnabled(self.chosen().isValid())
 
     def _to_table(self) -> None:
-        """To the list of the text in the field, searched now if typing had not yet paused."""
+        """To the list of the text in the field, searched now if typing had not yet paused (then as
+        soon as its patients come)."""
         self.typing.flush()
+        if self._searching is not None:
+            self._then_to_table = True
+        else:
+            self._into_table()
+
+    def _into_table(self) -> None:
         if not self.model.rowCount():
             return
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -108,9 +144,8 @@ class PatientsPage(QWidget):
             self.table.selectRow(0)
 
     def _typed(self, query: Query) -> None:
-        """A search the nurse made: audited once settled (ui.access_trail)."""
-        if self.search():
-            self.searches.ran(query.text, self.model.rowCount(), self.model.canFetchMore())
+        """A search the nurse made (typing paused, Enter, Down, the archived box): audited once settled."""
+        self._search(query, audited=True)
 
     def _open(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -122,6 +157,7 @@ class PatientsPage(QWidget):
         window searches again when the page is next shown."""
         self.searches.settle()  # a search typed just before the lock, written now
         self.typing.forget()  # the text typed, and a search still waiting for a pause
+        self._searching, self._then_to_table = None, False  # a list on its way is not shown
         self.model.clear()
         self.message.clear()
         self._on_selection_changed()

@@ -106,6 +106,7 @@ def opened(qtbot, window: MainWindow, clinic: Clinic, nurse: Staff, page: str) -
     window.set_staff(nurse)
     settle(qtbot)
     shown = PAGES[page](window, clinic)
+    settle(qtbot)  # what the page asked of the database worker, shown
     QApplication.processEvents()
     return shown
 
@@ -394,5 +395,6 @@ def test_forget_leaves_no_patient_name_on_the_page_and_opening_it_shows_them_aga
         assert MCKENZIE not in everything_said(shown)
 
         assert PAGES[page](window, clinic) is shown
+        settle(qtbot)
         QApplication.processEvents()
         assert MCKENZIE in everything_said(shown)

@@ -321,3 +321,30 @@ def test_the_apps_own_window_with_its_backups_ticks_through_a_stall(
         quickly(window.tick)  # the first of the day starts the day's backup
     stalled.resume()
     settle(qtbot)
+
+
+def test_the_patients_page_searches_without_waiting_and_drops_a_list_typed_over(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    gel_on(desk, nurse, 1)  # Zoë O'Brien
+    desk.patients.register_patient("Siân", "Pritchard", "1990-02-03", "AZ-00002", nurse.id)
+    window.set_staff(nurse)
+    settle(qtbot)
+    window.show_patients()
+    settle(qtbot)
+    page = window.patients_page
+
+    def listed() -> list[str]:
+        return sorted(page.model.row_at(row).family_name for row in range(page.model.rowCount()))
+
+    assert listed() == ["O'Brien", "Pritchard"]
+    stalled = Stall(window.worker)
+    type_text(page.search_edit, "Zoë")
+    quickly(page.typing.flush)
+    type_text(page.search_edit, " x")  # typed on while that list was on its way
+    stalled.resume()
+    settle(qtbot)
+    assert listed() == ["O'Brien", "Pritchard"], "the list for 'Zoë' came after more was typed"
+    quickly(page.typing.flush)
+    settle(qtbot)
+    assert listed() == []

@@ -51,7 +51,7 @@ def test_the_patient_list_pages_lazily_and_passes_the_model_tester(
             "Ann", f"Surname{number:03d}", "1980-01-01", f"AZ-{number:05d}", nurse.id
         )
     model = PatientListModel(lambda text, limit, offset: desk.patients.search_patients(text, limit, offset))
-    model.search("")
+    model.show("", desk.patients.search_patients("", PAGE, 0))  # the page's search reads the first
     assert model.rowCount() == PAGE  # the first paint costs one page
     assert model.canFetchMore(QModelIndex())
     model.fetchMore(QModelIndex())
@@ -60,7 +60,7 @@ def test_the_patient_list_pages_lazily_and_passes_the_model_tester(
     assert not model.canFetchMore(QModelIndex())
     assert [model.row_at(row).family_name for row in (0, 249)] == ["Surname000", "Surname249"]
     qtmodeltester.check(model)
-    model.search("surname01")
+    model.show("surname01", desk.patients.search_patients("surname01", PAGE, 0))
     assert model.rowCount() == 10
     qtmodeltester.check(model)
 
