@@ -44,7 +44,7 @@ from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
 from desk_app.ui.scrolling import scrolling_column
-from desk_app.ui.typed_search import Query, TypedSearch
+from desk_app.ui.typed_search import Query, SearchOnWorker, TypedSearch
 from desk_app.ui.widgets import DownToResults, ask, message_label
 
 log = logging.getLogger(__name__)
@@ -202,8 +202,6 @@ class HomePage(QWidget):
         super().__init__(parent)
         self.desk = context.desk
         self.worker = context.worker
-        self._searching: Query | None = None  # a search on the worker, its patients not yet shown
-        self._when_found: Callable[[], None] | None = None  # what the nurse asked to follow it
         self.clock = context.clock
         self.signals = signals = context.signals
         self.sessions = sessions
@@ -251,6 +249,7 @@ class HomePage(QWidget):
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
         self.typing = TypedSearch(self.search_edit, self._typed)  # once she pauses, not at each key
+        self.on_worker = SearchOnWorker[Patient](self.typing, self.worker, self._found, self._say_error)
         # Down or Enter in the search goes to the list: the nurse then chooses the patient there.
         find.addWidget(self.search_edit)
         DownToResults(self.search_edit, self._to_results)
@@ -507,25 +506,17 @@ class HomePage(QWidget):
         self._search(self.typing.ask(), audited=False)
 
     def _search(self, query: Query, audited: bool) -> None:
-        """Ask the database worker for the patients matching `query`, without waiting: the list is
-        filled when they come, unless something was typed, asked or locked meanwhile. None is
-        chosen: the nurse chooses the patient, so no key press starts a session for whoever happens
-        to come first. Locked, nothing is read."""
+        """The patients matching `query`, asked of the database worker without waiting (see
+        SearchOnWorker). None is chosen when they come: the nurse chooses the patient, so no key
+        press starts a session for whoever happens to come first. Locked, nothing is read."""
         if self.current_staff() is None:
             self.results.clear()
             self._on_selection_changed()
             return
-        self._searching = query
-        self.worker.submit(
-            lambda: self.desk.patients.search_patients(query.text),
-            lambda found: self._found(query, found, audited),
-            lambda error: self._not_found(query, error),
-        )
+        patients = self.desk.patients
+        self.on_worker.ask(query, lambda: patients.search_patients(query.text), audited)
 
     def _found(self, query: Query, found: list[Patient], audited: bool) -> None:
-        if not self.typing.is_current(query) or self.current_staff() is None:
-            return  # typed over, asked again or locked meanwhile: this list is not shown
-        self._searching = None
         self.results.clear()
         for patient in found:
             self._add_result(patient)
@@ -534,24 +525,13 @@ class HomePage(QWidget):
             self.searches.ran(query.text, len(found), len(found) == SEARCH_LIMIT)
             if not self.isVisible():  # typed just before she left the page: audited as she left
                 self.searches.settle()
-        then, self._when_found = self._when_found, None
-        if then is not None:
-            then()
-
-    def _not_found(self, query: Query, error: DomainError) -> None:
-        if self.typing.is_current(query):
-            self._searching, self._when_found = None, None
-            self._say(str(error))
 
     def _to_results(self) -> None:
         """To the list, the first patient chosen (the nurse's own key press) unless one already is:
         the list of the text in the field, searched now if typing had not yet paused (then as soon
         as its patients come)."""
         self.typing.flush()
-        if self._searching is not None:
-            self._when_found = self._into_results
-        else:
-            self._into_results()
+        self.on_worker.then(self._into_results)
 
     def _into_results(self) -> None:
         if not self.results.count():
@@ -617,10 +597,10 @@ class HomePage(QWidget):
             edit.clear()
         self.search_edit.setText(patient.clinic_number)  # shows the new patient
         # The patient she has just typed in is the one she chose: chosen once listed, ready to start.
-        self._when_found = lambda: self._choose(patient.id)
         # Now, not after a pause: she pressed a button; and when the field already held that number
         # (searched, not found, then registered) setText changes nothing and no search is waiting.
         self.typing.run_now()
+        self.on_worker.then(lambda: self._choose(patient.id))
 
     def _choose(self, patient_id: int) -> None:
         """The patient just registered, chosen in the list and ready to start."""
@@ -669,6 +649,9 @@ class HomePage(QWidget):
         self.signals.session_changed.emit(record.id)
         self.open_session_requested.emit(record.id)
 
+    def _say_error(self, error: DomainError) -> None:
+        self._say(str(error))
+
     def _say(self, text: str) -> None:
         """Why a session did not start (or nothing): shown under the buttons only while it says something."""
         self.start_message.setText(text)
@@ -702,7 +685,7 @@ class HomePage(QWidget):
         self.no_sessions.setVisible(True)
         self.searches.settle()  # a search typed just before the lock, written now
         self.typing.forget()  # the text typed, and a search still waiting for a pause
-        self._searching, self._when_found = None, None  # a list on its way is not shown
+        self.on_worker.forget()  # a list on its way is not shown
         self.results.clear()
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()

@@ -20,7 +20,7 @@ from desk_app.domain.people import Patient
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.patient_models import PAGE, PatientListModel
-from desk_app.ui.typed_search import Query, TypedSearch
+from desk_app.ui.typed_search import Query, SearchOnWorker, TypedSearch
 from desk_app.ui.widgets import DownToResults, message_label, row_table
 
 
@@ -33,8 +33,6 @@ class PatientsPage(QWidget):
         self.desk = context.desk
         self.worker = context.worker
         self.current_staff = context.current_staff
-        self._searching: Query | None = None  # a search on the worker, its patients not yet shown
-        self._then_to_table = False  # Down or Enter came before the patients did
         signals = context.signals
         self.searches = SettledSearches(context, self)
         layout = QVBoxLayout(self)
@@ -47,6 +45,7 @@ class PatientsPage(QWidget):
         self.search_edit.setPlaceholderText("Name, date of birth or clinic number")
         self.search_edit.setMinimumHeight(44)
         self.typing = TypedSearch(self.search_edit, self._typed)  # once she pauses, not at each key
+        self.on_worker = SearchOnWorker[Patient](self.typing, self.worker, self._found, self._not_found)
         # Down or Enter in the search goes to the list, the first patient chosen by that key press.
         DownToResults(self.search_edit, self._to_table)
         row.addWidget(self.search_edit, 1)
@@ -84,25 +83,20 @@ class PatientsPage(QWidget):
         self._search(self.typing.ask(), audited=False)
 
     def _search(self, query: Query, audited: bool) -> None:
-        """Ask the database worker for the first page of patients matching `query`, without
-        waiting: shown when it comes, unless something was typed, asked or locked meanwhile.
-        Locked, nothing is read."""
+        """The first page of patients matching `query`, asked of the database worker without
+        waiting (see SearchOnWorker). Locked, nothing is read."""
         if self.current_staff() is None:
             self.model.clear()
             return
-        self._searching = query
         archived = self.archived.isChecked()  # read here: a widget is the UI thread's
         patients = self.desk.patients
-        self.worker.submit(
+        self.on_worker.ask(
+            query,
             lambda: patients.search_patients(query.text, limit=PAGE, offset=0, include_archived=archived),
-            lambda found: self._found(query, found, audited),
-            lambda error: self._not_found(query, error),
+            audited,
         )
 
     def _found(self, query: Query, found: list[Patient], audited: bool) -> None:
-        if not self.typing.is_current(query) or self.current_staff() is None:
-            return  # typed over, asked again or locked meanwhile: this list is not shown
-        self._searching = None
         self.model.show(query.text, found)
         self.message.clear()
         self._on_selection_changed()  # nobody chosen: the nurse chooses (a reset drops the choice)
@@ -110,14 +104,9 @@ class PatientsPage(QWidget):
             self.searches.ran(query.text, self.model.rowCount(), self.model.canFetchMore())
             if not self.isVisible():  # typed just before she left the page: audited as she left
                 self.searches.settle()
-        if self._then_to_table:
-            self._then_to_table = False
-            self._into_table()
 
-    def _not_found(self, query: Query, error: DomainError) -> None:
-        if self.typing.is_current(query):
-            self._searching, self._then_to_table = None, False
-            self.message.setText(str(error))
+    def _not_found(self, error: DomainError) -> None:
+        self.message.setText(str(error))
 
     def chosen(self) -> QModelIndex:
         """The row the nurse chose: selected, not only under the table's cursor."""
@@ -131,10 +120,7 @@ class PatientsPage(QWidget):
         """To the list of the text in the field, searched now if typing had not yet paused (then as
         soon as its patients come)."""
         self.typing.flush()
-        if self._searching is not None:
-            self._then_to_table = True
-        else:
-            self._into_table()
+        self.on_worker.then(self._into_table)
 
     def _into_table(self) -> None:
         if not self.model.rowCount():
@@ -157,7 +143,7 @@ class PatientsPage(QWidget):
         window searches again when the page is next shown."""
         self.searches.settle()  # a search typed just before the lock, written now
         self.typing.forget()  # the text typed, and a search still waiting for a pause
-        self._searching, self._then_to_table = None, False  # a list on its way is not shown
+        self.on_worker.forget()  # a list on its way is not shown
         self.model.clear()
         self.message.clear()
         self._on_selection_changed()

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import QObject, QSignalBlocker, QTimer
 from PySide6.QtWidgets import QLineEdit
 
+from desk_app.domain.errors import DomainError
+from desk_app.ui.db_worker import DatabaseWorker
+
 # Shorter than most gaps between keys (150-300 ms): a slow typist may search at most keys, a quick
 # one at a pause; either way never a query per key of a burst, and never a result a moment stale.
 SEARCH_DELAY_MS = 120
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,3 +88,56 @@ class TypedSearch(QObject):
     def is_current(self, query: Query) -> bool:
         """Whether a result for `query` may still be shown: nothing typed, asked or cancelled since."""
         return query.number == self._latest
+
+
+class SearchOnWorker(Generic[T]):
+    """A page's search run on the database worker without waiting (issue 20 point 1).
+
+    `ask` sends a query's read; its result is shown (`show`) only if it is still current (nothing
+    typed, asked or cancelled since), else dropped. What the nurse asked to follow the search (Down
+    to the list, the patient just registered chosen) waits for its result: `then`.
+    """
+
+    def __init__(
+        self,
+        typing: TypedSearch,
+        worker: DatabaseWorker,
+        show: Callable[[Query, list[T], bool], None],
+        failed: Callable[[DomainError], None],
+    ) -> None:
+        self._typing, self._worker, self._show, self._failed = typing, worker, show, failed
+        self._waiting: Query | None = None  # asked, its result not yet shown
+        self._then: Callable[[], None] | None = None
+
+    def ask(self, query: Query, read: Callable[[], list[T]], audited: bool) -> None:
+        """`read` (made on the UI thread: what it reads of the page is read now) runs on the worker;
+        `audited`: a search the nurse made, not the list read again."""
+        self._waiting = query
+        self._worker.submit(
+            read, lambda found: self._came(query, found, audited), lambda e: self._refused(query, e)
+        )
+
+    def then(self, step: Callable[[], None]) -> None:
+        """`step` once the search asked is shown; at once if none is on its way."""
+        if self._waiting is None:
+            step()
+        else:
+            self._then = step
+
+    def forget(self) -> None:
+        """The page forgets (the screen locks): a result on its way is not shown, nothing follows."""
+        self._waiting = self._then = None
+
+    def _came(self, query: Query, found: list[T], audited: bool) -> None:
+        if not self._typing.is_current(query):
+            return  # typed over, asked again or cancelled meanwhile: not shown
+        self._waiting = None
+        self._show(query, found, audited)
+        step, self._then = self._then, None
+        if step is not None:
+            step()
+
+    def _refused(self, query: Query, error: DomainError) -> None:
+        if self._typing.is_current(query):
+            self.forget()
+            self._failed(error)
