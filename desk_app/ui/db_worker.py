@@ -227,6 +227,8 @@ class OnWorker:
     a write queued before it, and only the worker's connection is ever used.
     """
 
+    __slots__ = ("_target", "_worker")  # setting anything else on it is a mistake, and says so
+
     def __init__(self, target: object, worker: DatabaseWorker) -> None:
         self._target = target
         self._worker = worker
@@ -238,12 +240,6 @@ class OnWorker:
         if isinstance(value, Service):  # desk.sessions.tick(...) runs on the worker too
             return OnWorker(value, self._worker)
         return value
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("_target", "_worker"):
-            super().__setattr__(name, value)
-        else:
-            setattr(self._target, name, value)
 
 
 def for_a_thread_of_its_own(desk: D) -> D:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -278,29 +278,49 @@ def test_an_acknowledged_alert_does_not_come_back_with_a_read_asked_before(
     assert window.banner.alerts == [], "the acknowledged alert is back"
 
 
+def search_page(window: MainWindow, page: str) -> tuple[QLineEdit, TypedSearch, Callable[[], list[str]]]:
+    """The board's or the patients page's search field, its typing, and the surnames it lists."""
+    if page == "board":
+        results = window.home_page.results
+        field = find(window, QLineEdit, "Search patients")
+
+        def listed() -> list[str]:
+            return sorted(
+                results.item(row).text().split("\n")[0].split()[-1] for row in range(results.count())
+            )
+
+    else:
+        window.show_patients()
+        model, field = window.patients_page.model, window.patients_page.search_edit
+
+        def listed() -> list[str]:
+            return sorted(model.row_at(row).family_name for row in range(model.rowCount()))
+
+    typing = field.findChild(TypedSearch)
+    assert typing is not None
+    return field, typing, listed
+
+
+@pytest.mark.parametrize("page", ["board", "patients"])
 def test_a_search_waits_for_nothing_and_a_list_typed_over_meanwhile_is_not_shown(
-    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, page: str
 ) -> None:
     gel_on(desk, nurse, 1)  # Zoë O'Brien
     desk.patients.register_patient("Siân", "Pritchard", "1990-02-03", "AZ-00002", nurse.id)
     window.set_staff(nurse)
     settle(qtbot)
-    field = find(window, QLineEdit, "Search patients")
-    typing = field.findChild(TypedSearch)
-    results = window.home_page.results
+    field, typing, listed = search_page(window, page)
+    settle(qtbot)
+    assert listed() == ["O'Brien", "Pritchard"]
 
-    def listed() -> list[str]:
-        return sorted(results.item(row).text().split("\n")[0] for row in range(results.count()))
-
-    assert listed() == ["Siân Pritchard", ZOE]
     stalled = Stall(window.worker)
     type_text(field, "Zoë")
     quickly(typing.flush)  # Enter, Down or the pause: asked of the worker, not waited for
-    assert listed() == ["Siân Pritchard", ZOE], "the list stays until the patients found come"
+    assert listed() == ["O'Brien", "Pritchard"], "the list stays until the patients found come"
     type_text(field, " x")  # typed on while that list was on its way
     stalled.resume()
     settle(qtbot)
-    assert listed() == ["Siân Pritchard", ZOE], "the list for 'Zoë' came after more was typed"
+    assert listed() == ["O'Brien", "Pritchard"], "the list for 'Zoë' came after more was typed"
 
     quickly(typing.flush)
     settle(qtbot)
@@ -321,30 +341,3 @@ def test_the_apps_own_window_with_its_backups_ticks_through_a_stall(
         quickly(window.tick)  # the first of the day starts the day's backup
     stalled.resume()
     settle(qtbot)
-
-
-def test_the_patients_page_searches_without_waiting_and_drops_a_list_typed_over(
-    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
-) -> None:
-    gel_on(desk, nurse, 1)  # Zoë O'Brien
-    desk.patients.register_patient("Siân", "Pritchard", "1990-02-03", "AZ-00002", nurse.id)
-    window.set_staff(nurse)
-    settle(qtbot)
-    window.show_patients()
-    settle(qtbot)
-    page = window.patients_page
-
-    def listed() -> list[str]:
-        return sorted(page.model.row_at(row).family_name for row in range(page.model.rowCount()))
-
-    assert listed() == ["O'Brien", "Pritchard"]
-    stalled = Stall(window.worker)
-    type_text(page.search_edit, "Zoë")
-    quickly(page.typing.flush)
-    type_text(page.search_edit, " x")  # typed on while that list was on its way
-    stalled.resume()
-    settle(qtbot)
-    assert listed() == ["O'Brien", "Pritchard"], "the list for 'Zoë' came after more was typed"
-    quickly(page.typing.flush)
-    settle(qtbot)
-    assert listed() == []
