@@ -22,7 +22,7 @@ from desk_app.ui.long_job import JobControl, LongJob
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.widgets import Tone
-from tests.gui.nurse import click, find
+from tests.gui.nurse import click, find, settle
 from tests.gui.test_patient_screens import open_patient_page
 from tests.gui.test_printing import pdf_text, print_dialog, register, save_through_file_dialog
 from tests.support.walk import signed_out_session
@@ -157,12 +157,32 @@ def test_a_history_pdf_is_made_on_a_thread_and_cancel_before_it_is_written_leave
     gate.opened.set()
     said = "Saving the PDF: cancelled. Nothing was recorded or written."
     qtbot.waitUntil(lambda: dialog.message.text() == said, timeout=WAIT_MS)
-    # no file, no part file
-    assert (
-        list(documents.iterdir()) == [] and desk.clinic.print_log(patient.id) == []
-    )  # no file, no part file
+    assert list(documents.iterdir()) == []  # no file, no part file
+    assert desk.clinic.print_log(patient.id) == []
 
     save_through_file_dialog(qtbot, dialog, target)
     qtbot.waitUntil(lambda: dialog.message.text().startswith("Saved history.pdf ("), timeout=WAIT_MS)
     assert "Patient history" in pdf_text(target)
     assert [entry.destination for entry in desk.clinic.print_log(patient.id)] == [f"PDF {target}"]
+
+
+def test_a_history_pdf_aimed_at_a_link_to_the_live_database_is_refused_and_writes_nothing(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    """The threaded save checks its target as the record's save does (an attacker's link, say)."""
+    patient = register(desk, nurse)
+    signed_out_session(desk, clock, patient.id, nurse)
+    live = desk.database.database_file()
+    assert live is not None
+    before = live.read_bytes()
+    link = tmp_path / "history.pdf"
+    link.symlink_to(live)
+    open_patient_page(qtbot, window, nurse, "zoe")
+    click(qtbot, window, "Print history…")
+    dialog = print_dialog()
+    save_through_file_dialog(qtbot, dialog, link)
+    settle(qtbot)
+    assert f"{link} is a link to {live}" in dialog.message.text()
+    assert live.read_bytes() == before and link.readlink() == live
+    assert desk.clinic.print_log(patient.id) == []
+
