@@ -185,4 +185,3 @@ def test_a_history_pdf_aimed_at_a_link_to_the_live_database_is_refused_and_write
     assert f"{link} is a link to {live}" in dialog.message.text()
     assert live.read_bytes() == before and link.readlink() == live
     assert desk.clinic.print_log(patient.id) == []
-
