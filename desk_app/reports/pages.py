@@ -266,15 +266,14 @@ def paint_document(
         return lambda done, total: step(progress, cancelled, 500 * half + 500 * done // max(total, 1), 1000)
 
     frame = _PageFrame(device)
-    text = _layout(document, device, frame, halves(0) if progress or cancelled else None)
+    text = _layout(document, device, frame, halves(0))
     pages = text.pageCount()
     painter = QPainter()
     if not painter.begin(device):
         raise OSError("The printer or file could not be opened for printing.")
     try:
         for page in range(pages):
-            if progress or cancelled:
-                halves(1)(page, pages)
+            halves(1)(page, pages)
             if page:
                 device.newPage()
             _paint_page(painter, text, frame, page)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from desk_app.store.database import DatabaseOpenError
 from desk_app.store.server_check import SERVER_FORM, check_server
 from desk_app.ui.busy import wait_cursor
-from desk_app.ui.widgets import Tone, message_label, show_message
+from desk_app.ui.widgets import Tone, message_label, say, show_message
 
 TITLE = "Treatment Desk: where are the clinic's records?"
 OWN_FILE = "This PC's own file"
@@ -134,9 +133,8 @@ class FirstStartDialog(QDialog):
 
     def _say(self, text: str, tone: Tone = Tone.ERROR, about: QWidget | None = None) -> None:
         """Show and speak `text`, about the control `about` (focused), else the one in use."""
-        show_message(self.found, text, tone)
+        say(self.found, text, tone)
         self.found.setAccessibleName(text)  # a screen reader hears the words themselves
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.found, text))
         self._unsay_from_controls()
         in_use = about or QApplication.focusWidget()
         if isinstance(in_use, QAbstractButton | QLineEdit) and self.isAncestorOf(in_use):

@@ -19,25 +19,14 @@ from typing import Any, TypeVar
 
 from peewee import Database
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QThread, Signal
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from desk_app.domain.errors import DomainError
 from desk_app.domain.progress import Cancelled
-from desk_app.ui.widgets import Tone, show_message
+from desk_app.ui.widgets import Tone, say
 
 log = logging.getLogger(__name__)
 _Result = TypeVar("_Result")
-
-
-def say(label: QLabel, text: str, tone: Tone, heard_as: str = "") -> None:
-    """Show `text` on `label` and speak it wherever the focus is: an announcement says the words at
-    once, and the label is heard as "`heard_as`: text" (with no `heard_as`, as its own text)."""
-    show_message(label, text, tone)
-    if heard_as:
-        label.setAccessibleName(f"{heard_as}: {text}" if text else heard_as)
-    if text:
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(label, text))
 
 
 class JobControl:
@@ -186,7 +175,7 @@ class LongJob(QWidget):
         super().__init__(parent)
         self.what, self.message, self.heard_as, self.starts = what, message, heard_as, starts
         self._runner: _Runner | None = None
-        self._said: Callable[[Any], tuple[str, Tone]] = lambda _result: (f"{what}: done.", Tone.DONE)
+        self._said: Callable[[Any], tuple[str, Tone]] | None = None  # given by start()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.bar = QProgressBar(self)
@@ -262,6 +251,7 @@ class LongJob(QWidget):
             self.starts.setEnabled(True)
         error = outcome.error
         if error is None:
+            assert self._said is not None  # start() gave it before the job could end
             words, tone = self._said(outcome.result)
             log.info("Long job done: %s", self.what)
         elif isinstance(error, Cancelled):

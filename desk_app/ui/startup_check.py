@@ -20,8 +20,8 @@ from typing import TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from desk_app.ui.long_job import run_while_waiting, say
-from desk_app.ui.widgets import Tone
+from desk_app.ui.long_job import run_while_waiting
+from desk_app.ui.widgets import Tone, say
 
 log = logging.getLogger(__name__)
 _Checked = TypeVar("_Checked")

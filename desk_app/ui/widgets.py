@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -42,6 +42,16 @@ def show_message(label: QLabel, text: str, tone: Tone = Tone.ERROR) -> None:
     label.style().polish(label)
     label.setText(text)
     label.setVisible(True)
+
+
+def say(label: QLabel, text: str, tone: Tone, heard_as: str = "") -> None:
+    """Show `text` on `label` and speak it wherever the focus is: an announcement says the words at
+    once, and the label is heard as "`heard_as`: text" (with no `heard_as`, as its own text)."""
+    show_message(label, text, tone)
+    if heard_as:
+        label.setAccessibleName(f"{heard_as}: {text}" if text else heard_as)
+    if text:
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(label, text))
 
 
 def row_table(parent: QWidget, name: str, model: QAbstractItemModel) -> QTableView:
