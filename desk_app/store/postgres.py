@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from time import monotonic
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
@@ -36,6 +37,7 @@ from peewee import (
     Psycopg3Adapter,
 )
 from peewee import __exception_wrapper__ as as_peewee_error  # type: ignore[attr-defined]  # peewee's stubs leave it out
+from peewee import _savepoint as peewee_savepoint  # private: the counted savepoint extends it
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
@@ -264,6 +266,22 @@ class _EachThreads(threading.local):
         self.long_jobs = 0  # how deep in long_job()
         # From send_with_commit() to the COMMIT (or ROLLBACK): the writes waiting to go with the COMMIT.
         self.with_commit: list[tuple[str, Any]] | None = None
+        self.savepoints = 0  # atomic() blocks open inside the transaction (peewee does not count them)
+
+
+class _CountedSavepoint(peewee_savepoint):
+    """peewee's savepoint, counted: an action in a caller's transaction must know it is one."""
+
+    def __enter__(self) -> Any:
+        entered = super().__enter__()
+        self.db._mine.savepoints += 1
+        return entered
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> Any:
+        self.db._mine.savepoints -= 1
+        return super().__exit__(kind, error, trace)
 
 
 class ClinicPostgresDatabase(PostgresqlDatabase):
@@ -448,8 +466,8 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         the server no longer ends a transaction left idle, and a desk that froze would keep the write
         lock for good.)"""
         with as_peewee_error:
-            binder = psycopg.ClientCursor(self._state.conn)
-            message = TOGETHER.join(binder.mogrify(sql, params or None) for sql, params in statements)
+            with psycopg.ClientCursor(self._state.conn) as binder:
+                message = TOGETHER.join(binder.mogrify(sql, params or None) for sql, params in statements)
             cursor = self.cursor()
             cursor.execute(message)
             answers = []
@@ -463,12 +481,20 @@ class ClinicPostgresDatabase(PostgresqlDatabase):
         assert self.in_transaction() and self._mine.with_commit is None
         return self.send_together(statements)
 
+    def savepoint(self, sid: str | None = None) -> _CountedSavepoint:
+        return _CountedSavepoint(self, sid)
+
+    def in_savepoint(self) -> bool:
+        """Inside an atomic() within another: a caller's transaction holds this action's."""
+        return self._mine.savepoints > 0
+
     def send_with_commit(self) -> None:
         """From here to the end of the transaction, the statements (writes, whose answers nobody
         reads) wait, and travel with the COMMIT in one round trip: an error in any of them (the
         server then runs neither the rest nor the COMMIT) is raised by commit(), and the
-        transaction rolled back."""
-        assert self.in_transaction() and self._mine.with_commit is None
+        transaction rolled back. Only in a transaction of its own (not a savepoint: its release is
+        no COMMIT)."""
+        assert not self.in_savepoint() and self._mine.with_commit is None
         self._mine.with_commit = []
 
     def commit(self) -> None:

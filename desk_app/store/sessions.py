@@ -307,9 +307,11 @@ class Sessions(Service):
     ) -> tuple[Staff, SessionRecord, SessionState, _ReadAhead | None]:
         """Inside the write transaction: the member of staff and the session as it stands, as
         context.staff and _state_in_transaction read them; on a server in one round trip, with what
-        lets the action's last writes travel with its COMMIT (_ReadAhead). A file reads as ever."""
+        lets the action's last writes travel with its COMMIT (_ReadAhead). A file reads as ever, and
+        so does an action inside a caller's transaction (the demo's): its end is a savepoint's
+        release, not a COMMIT the writes could travel with."""
         db = self._context.db
-        if not on_server(db):
+        if not on_server(db) or db.in_savepoint():
             staff = self._context.staff(staff_id)
             return staff, *self._state_in_transaction(session_id), None
         staff_query, session_query, events_query = (
@@ -351,7 +353,8 @@ class Sessions(Service):
         """Insert one event; return the session with it, without reading the session again. Its audit
         row seals `sealed` too: the session's row, changed by the action just before. With `ahead`
         (a server), the event and its audit row are the transaction's last statements, sent with
-        its COMMIT: nothing may be read after this."""
+        its COMMIT: nothing may be read after this (so it seals nothing: sealing reads the rows)."""
+        assert ahead is None or not sealed, "sealed rows are read back as the audit row is written"
         stored_values = values or {}
         fields = {
             "session": record.id,

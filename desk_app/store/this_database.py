@@ -13,6 +13,7 @@ from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import DEMO_SETTING, ClinicSetting
 from desk_app.store.server_address import describe
+from desk_app.store.transactions import on_server
 
 
 class ThisDatabase(Service):
@@ -55,12 +56,9 @@ class ThisDatabase(Service):
         """Where the records are and whether the way there is encrypted, asked of the server
         itself: an administrator checks it in Clinic details."""
         db = self._context.db
-        if not isinstance(db, SqliteDatabase):  # a server's: psycopg is loaded already
-            from desk_app.store.postgres import ClinicPostgresDatabase
-
-            if isinstance(db, ClinicPostgresDatabase):
-                encrypted, how, local = db.encryption()
-                return DatabaseLink(describe(db.database), True, encrypted, local, how)
+        if on_server(db):
+            encrypted, how, local = db.encryption()
+            return DatabaseLink(describe(db.database), True, encrypted, local, how)
         return DatabaseLink(str(Path(db.database).resolve()), False, False, True)
 
     @store_errors

@@ -27,11 +27,7 @@ def on_server(db: Database) -> TypeGuard[ClinicPostgresDatabase]:
 
 def long_job(db: Database) -> AbstractContextManager[None]:
     """ClinicPostgresDatabase.long_job on a server database; nothing to lift on a file."""
-    if isinstance(db, SqliteDatabase):
-        return nullcontext()
-    from desk_app.store.postgres import ClinicPostgresDatabase  # a server's: psycopg is loaded already
-
-    return db.long_job() if isinstance(db, ClinicPostgresDatabase) else nullcontext()
+    return db.long_job() if on_server(db) else nullcontext()
 
 
 def read_snapshot(db: Database) -> AbstractContextManager[Any]:

@@ -689,6 +689,21 @@ def test_a_tick_whose_writes_fail_with_its_commit_saves_nothing_says_so_and_the_
     assert desk.audit.verify_audit().ok
 
 
+def test_ticks_inside_a_callers_transaction_are_saved_as_on_their_own(
+    desk: Desk, db: Database, nurse: Staff
+) -> None:
+    """The demo writes a clinic in one transaction: each action in it is a savepoint, whose writes
+    cannot wait for a COMMIT that is the caller's."""
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
+    with db.atomic():
+        desk.sessions.tick(session.id, "identity", SIGN_IN["identity"], nurse.id)
+        desk.sessions.tick(session.id, "consent", SIGN_IN["consent"], nurse.id)
+    ticked = [event.item_id for event in desk.sessions.session(session.id).events][-2:]
+    assert ticked == ["identity", "consent"]
+    assert desk.audit.verify_audit().ok
+
+
 def test_a_connection_lost_just_after_begin_and_the_write_lock_saves_nothing_of_the_action(
     desk: Desk, db: Database, nurse: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
