@@ -36,8 +36,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.procedure import ItemKind, PausePoint, Stop
-from desk_app.domain.refusals import PinChangeNeeded
-from desk_app.domain.session import ItemStatus, SessionRecord, SessionState
+from desk_app.domain.session import ItemState, ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.reports.formats import minutes_text
 from desk_app.store.desk import Desk
@@ -56,6 +55,7 @@ from desk_app.ui.dialogs import (
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date, local_date_time, local_time
 from desk_app.ui.item_card import NEXT_ITEM_KEYS, ItemCard
 from desk_app.ui.pin_change import with_pin_change
+from desk_app.ui.saving import ReadFirst, Saving
 from desk_app.ui.widgets import message_label
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ class ChecklistPage(QWidget):
         self._why_not: dict[str, str | None] = {}
         self._device_uses: list[DeviceUse] | None = None  # the lasers and today's status, as last read
         self._devices_read_on: date | None = None  # read again each day and on every reload
+        self._reading_for_dialog = ReadFirst(self.worker)
         self._build()
         next_item = QShortcut(QKeySequence(NEXT_ITEM_KEYS), self)
         next_item.setWhatsThis("Session: go to the next item to do")  # read by the F1 sheet
@@ -573,17 +574,15 @@ class ChecklistPage(QWidget):
             self.message.setText("Choose who you are first.")
         return staff
 
-    def _commit(self, action: Callable[[], SessionRecord]) -> str | None:
-        """Run one store action; on success show the returned state and tell the other pages."""
-        try:
-            record = action()
-        except PinChangeNeeded:
-            raise  # the dialog that took the PIN asks for a new one (with_pin_change)
-        except DomainError as error:
-            self._reload()  # what is shown may be out of date: that can be why it was refused
+    def _commit(self, action: Callable[[], SessionRecord]) -> Saving[SessionRecord]:
+        """One store action, saved on the worker: once committed the page shows the state it returned
+        and tells the other pages; refused, the session is read again (what was shown may be why)."""
+
+        def refused(error: DomainError) -> str:
+            self._reload()
             return str(error)
-        self._show_committed(record)
-        return None
+
+        return Saving(self.worker, action, self._show_committed, refused, self.signals.not_saved.emit)
 
     def _show_committed(self, record: SessionRecord) -> None:
         """Show the state a committed action returned, and tell the other pages."""
@@ -646,18 +645,34 @@ class ChecklistPage(QWidget):
         self._reload()  # what is shown may be out of date: that can be why it was refused
         card.show_error(str(error))
 
-    def _ask_signature(self, session_id: int, staff: Staff) -> None:
-        """Sign and lock takes the operator's PIN at this moment (and a clinician's, where asked)."""
-        clinicians = (
-            self.desk.accounts.list_clinicians() if self.desk.clinic.countersignature_required() else None
+    def _read_first(self, read: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """Read what a dialog needs on the worker, then open it if the session is still shown."""
+        session_id = self.record.id if self.record is not None else None
+        self._reading_for_dialog(
+            read,
+            then,
+            lambda error: self.message.setText(str(error)),
+            lambda: self.record is not None and self.record.id == session_id,
         )
 
-        def sign(pin: str, countersigner_id: int | None, counter_pin: str) -> str | None:
+    def _ask_signature(self, session_id: int, staff: Staff) -> None:
+        """Sign and lock takes the operator's PIN at this moment (and a clinician's, where asked)."""
+
+        def countersigners() -> list[Staff] | None:
+            required = self.desk.clinic.countersignature_required()
+            return self.desk.accounts.list_clinicians() if required else None
+
+        self._read_first(
+            countersigners, lambda clinicians: self._open_signature(session_id, staff, clinicians)
+        )
+
+    def _open_signature(self, session_id: int, staff: Staff, clinicians: list[Staff] | None) -> None:
+        def sign(pin: str, countersigner_id: int | None, counter_pin: str) -> Saving:
             pins = {staff.id: pin}
             if countersigner_id is not None:
                 pins[countersigner_id] = counter_pin
 
-            def attempt(typed: dict[int, str]) -> str | None:
+            def attempt(typed: dict[int, str]) -> Saving:
                 counter = typed[countersigner_id] if countersigner_id is not None else ""
                 return self._commit(
                     lambda: self.desk.sessions.sign_out(
@@ -708,15 +723,33 @@ class ChecklistPage(QWidget):
             return
         session_id = self.record.id
         item_state = state.item(item_id)
+        self._read_first(
+            self.desk.accounts.list_clinicians,
+            lambda clinicians: self._open_clinician_dialog(
+                session_id, item_state, staff, clinicians, dialog, action, focus_after
+            ),
+        )
 
-        def submit(clinician_id: int, reason: str, pin: str) -> str | None:
-            def attempt(typed: dict[int, str]) -> str | None:
-                problem = self._commit(
+    def _open_clinician_dialog(
+        self,
+        session_id: int,
+        item_state: ItemState,
+        staff: Staff,
+        clinicians: list[Staff],
+        dialog: type[OverrideDialog] | type[ClearStopDialog],
+        action: Callable[[Desk], Callable[..., SessionRecord]],
+        focus_after: bool,
+    ) -> None:
+        item_id = item_state.item.id
+
+        def submit(clinician_id: int, reason: str, pin: str) -> Saving:
+            def attempt(typed: dict[int, str]) -> Saving:
+                saving = self._commit(
                     lambda: action(self.desk)(
                         session_id, item_id, reason, clinician_id, staff.id, typed[clinician_id]
                     )
                 )
-                return self._cleared(item_id, problem) if focus_after else self._then_next_item(problem)
+                return saving.then(lambda: self._cleared(item_id) if focus_after else self.focus_next_item())
 
             return with_pin_change(asking, self.desk, {clinician_id: pin}, attempt)
 
@@ -724,26 +757,18 @@ class ChecklistPage(QWidget):
             self,
             item_state.item.label,
             list(item_state.flags),
-            self.desk.accounts.list_clinicians(),
+            clinicians,
             staff if staff.role is Role.CLINICIAN else None,
             submit,
         )
         asking.open()
 
-    def _cleared(self, item_id: str, problem: str | None) -> str | None:
+    def _cleared(self, item_id: str) -> None:
         """Once the stop is cleared, the keyboard goes to the item's questions, to ask them again
         (guarded: the Enter that confirmed the dialog must not answer them)."""
-        if problem is None and item_id in self.cards:
+        if item_id in self.cards:
             self.cards[item_id].first_control().setFocus()
             self.cards[item_id].guard_focus(self.clock)
-        return problem
-
-    def _then_next_item(self, problem: str | None) -> str | None:
-        """After a dialog's action went through, the keyboard goes on to the next item to do: the
-        button that opened the dialog (Override, Undo) may be gone, leaving the keyboard nowhere."""
-        if problem is None:
-            self.focus_next_item()
-        return problem
 
     def _ask_correction(self, item_id: str) -> None:
         staff = self._staff_or_complain()
@@ -756,9 +781,10 @@ class ChecklistPage(QWidget):
             f"Undo: {label}",
             "What was recorded stays in the record; this is added after it, with your name and "
             "the reason. Then do the item again.",
-            lambda reason: self._then_next_item(
-                self._commit(lambda: self.desk.sessions.correct(session_id, item_id, reason, staff.id))
-            ),
+            # Then the keyboard goes on to the next item to do: the Undo button may be gone.
+            lambda reason: self._commit(
+                lambda: self.desk.sessions.correct(session_id, item_id, reason, staff.id)
+            ).then(self.focus_next_item),
             ok_text="Undo",
         ).open()
 

@@ -1,8 +1,9 @@
 """Dialogs that ask for a written reason (and, for a clinician's decision, which clinician).
 
 They are opened with open(), not exec(): the window stays responsive (countdowns keep running) and
-tests drive them by clicking, like a nurse. The caller passes a function that saves the answer and
-returns an error message (or None); the dialog stays open until the save succeeds.
+tests drive them by clicking, like a nurse. The caller passes a function that saves the answer: it
+returns None, an error message, or a `Saving` to wait for (ui.saving); the dialog stays open until
+the save succeeds.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.people import Staff
 from desk_app.ui.form_dialog import DeskDialog, FormDialog
+from desk_app.ui.saving import Answer
 
-# Saves the answer; returns None on success or the message to show.
-Submit = Callable[[str], str | None]
+# Saves the answer (see ui.saving.Answer).
+Submit = Callable[[str], Answer]
 
 
 class ReasonDialog(DeskDialog):
@@ -55,11 +57,8 @@ class ReasonDialog(DeskDialog):
         self.text.setFocus()
 
     def _save(self) -> None:
-        problem = self._submit(self.text.toPlainText())
-        if problem:
-            self.refuse(problem)
-            return
-        self.accept()
+        if not self.saving:  # Enter pressed again while saving asks nothing more
+            self.answer(self._submit(self.text.toPlainText()))
 
 
 class ClinicianDialog(ReasonDialog):
@@ -72,7 +71,7 @@ class ClinicianDialog(ReasonDialog):
         prompt: str,
         clinicians: list[Staff],
         default_clinician: Staff | None,
-        submit: Callable[[int, str, str], str | None],
+        submit: Callable[[int, str, str], Answer],
         ok_text: str,
     ) -> None:
         super().__init__(parent, title, prompt, self._submit_with_clinician, ok_text=ok_text)
@@ -95,7 +94,7 @@ class ClinicianDialog(ReasonDialog):
         self.extra.addWidget(_caption("The clinician's PIN:", self.pin))
         self.extra.addWidget(self.pin)
 
-    def _submit_with_clinician(self, reason: str) -> str | None:
+    def _submit_with_clinician(self, reason: str) -> Answer:
         chosen = self.clinician_group.checkedButton()
         if chosen is None:
             return "Choose the clinician who takes this decision."
@@ -127,7 +126,7 @@ class OverrideDialog(ClinicianDialog):
         flags: list[str],
         clinicians: list[Staff],
         default_clinician: Staff | None,
-        submit: Callable[[int, str, str], str | None],
+        submit: Callable[[int, str, str], Answer],
     ) -> None:
         super().__init__(
             parent,
@@ -152,7 +151,7 @@ class ClearStopDialog(ClinicianDialog):
         flags: list[str],
         clinicians: list[Staff],
         default_clinician: Staff | None,
-        submit: Callable[[int, str, str], str | None],
+        submit: Callable[[int, str, str], Answer],
     ) -> None:
         super().__init__(
             parent,
@@ -171,7 +170,7 @@ class ClearStopDialog(ClinicianDialog):
 class StopTreatmentDialog(ReasonDialog):
     """Stopping a treatment: a reason, and (if the gel is on) confirmation that it came off."""
 
-    def __init__(self, parent: QWidget, gel_on: bool, submit: Callable[[str, bool], str | None]) -> None:
+    def __init__(self, parent: QWidget, gel_on: bool, submit: Callable[[str, bool], Answer]) -> None:
         prompt = "The session stays in the record as a stopped treatment. Why is it stopped?"
         super().__init__(parent, "Stop treatment", prompt, self._submit_with_gel, ok_text="Stop treatment")
         self._submit_stop = submit
@@ -179,7 +178,7 @@ class StopTreatmentDialog(ReasonDialog):
         self.gel_removed.setVisible(gel_on)
         self.extra.addWidget(self.gel_removed)
 
-    def _submit_with_gel(self, reason: str) -> str | None:
+    def _submit_with_gel(self, reason: str) -> Answer:
         return self._submit_stop(reason, self.gel_removed.isChecked())
 
 
@@ -190,7 +189,7 @@ class AmendmentDialog(ReasonDialog):
         self,
         parent: QWidget,
         items: list[tuple[str, str]],
-        submit: Callable[[str | None, str, str], str | None],
+        submit: Callable[[str | None, str, str], Answer],
     ) -> None:
         super().__init__(
             parent,
@@ -213,7 +212,7 @@ class AmendmentDialog(ReasonDialog):
         self.extra.addWidget(_caption("Why it is amended:", self.reason))
         self.extra.addWidget(self.reason)
 
-    def _submit_amendment(self, text: str) -> str | None:
+    def _submit_amendment(self, text: str) -> Answer:
         return self._submit_to_store(self.about.currentData(), text, self.reason.text())
 
 
@@ -227,7 +226,7 @@ class SignDialog(FormDialog):
         signer: Staff,
         meaning: str,
         clinicians: list[Staff] | None,
-        submit: Callable[[str, int | None, str], str | None],
+        submit: Callable[[str, int | None, str], Answer],
     ) -> None:
         intro = (
             f"{signer.name} signs this record: “{meaning}”\n\nOnce signed, the record is locked; a later "
@@ -248,7 +247,7 @@ class SignDialog(FormDialog):
             self.counter_pin = self.line("Countersigning clinician's PIN", secret=True)
         self.pin.setFocus()
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         """PINs are cleared once read: a refused one is typed again, never left on screen."""
         pin = self.pin.text()
         self.pin.clear()

@@ -1,9 +1,11 @@
 """The desk's dialogs: a small form with Save and Cancel that stays open until what it saves is
-accepted. Its content scrolls on a small screen while the message and the buttons stay in view, Tab
-follows the reading order, and Cancel (a click, Enter or Esc) never throws away typed text unasked."""
+accepted; while the database saves it, the button says "Saving…" and the window goes on. Its content
+scrolls on a small screen while the message and the buttons stay in view, Tab follows the reading
+order, and Cancel (a click, Enter or Esc) never throws away typed text unasked."""
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -19,11 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.errors import DomainError
+from desk_app.ui.saving import Answer, Saving
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, ask, message_label, show_message
 
 # Room left around a dialog on its screen (a title bar, a task bar).
 SCREEN_MARGIN = QSize(40, 60)
+SAVING = "Saving…"
 DISCARD = "Discard what I typed"
 KEEP = "Keep writing"
 
@@ -48,7 +53,8 @@ class _Body(QScrollArea):
 
 
 class DeskDialog(QDialog):
-    """Subclasses fill `column` and implement `_save()`; `error` says why a save was refused."""
+    """Subclasses fill `column` and implement `_save()`, which hands its outcome to `answer()`;
+    `error` says why a save was refused."""
 
     def __init__(self, parent: QWidget, title: str, ok_text: str = "Save") -> None:
         super().__init__(parent)
@@ -78,9 +84,50 @@ class DeskDialog(QDialog):
         self.buttons.rejected.connect(self.cancel)
         layout.addWidget(self.buttons)
         self._texts_when_shown: tuple[str, ...] | None = None
+        self._ok_text = ok_text
+        self.saving = False  # a save is on the database worker: nothing more is asked meanwhile
 
     def _save(self) -> None:
         raise NotImplementedError
+
+    def answer(self, answer: Answer) -> None:
+        """Close on None; show a problem; or wait, without blocking the window, for a save."""
+        if isinstance(answer, Saving):
+            self._wait_for(answer)
+        elif answer:
+            self.refuse(answer)
+        else:
+            self.accept()
+
+    def _wait_for(self, saving: Saving) -> None:
+        """The button says "Saving…" and nothing else is asked until the commit returns: done is
+        shown only then. Cancel cannot take back a save already sent, so it waits too; the lock may
+        still close the dialog (reject), and then a refusal is said where the nurse will see it."""
+        self._show_saving(True)
+
+        def saved(result: object) -> None:
+            saving.saved(result)
+            if shiboken6.isValid(self) and self.isVisible():
+                self._show_saving(False)
+                self.accept()
+
+        def refused(error: DomainError) -> None:
+            words = saving.refused(error)
+            if not (shiboken6.isValid(self) and self.isVisible()):
+                saving.unseen(f"{self.windowTitle() if shiboken6.isValid(self) else 'A dialog'}: {words}")
+                return
+            self._show_saving(False)
+            self.refuse(words)
+
+        saving.worker.submit(saving.call, saved, refused)
+
+    def _show_saving(self, saving: bool) -> None:
+        self.saving = saving
+        self.ok_button.setText(SAVING if saving else self._ok_text)
+        self.ok_button.setEnabled(not saving)
+        self.cancel_button.setEnabled(not saving)
+        if saving:
+            self.error.hide()  # an earlier refusal no longer stands
 
     def refuse(self, problem: str) -> None:
         """Say why the save was refused; the dialog grows, if the screen has room, to show it."""
@@ -117,6 +164,8 @@ class DeskDialog(QDialog):
     def cancel(self) -> None:
         """Cancel (clicked, or Enter on it, or Esc): close, but first ask when something was typed;
         keeping it is the default, so Enter pressed once too often loses nothing."""
+        if self.saving:  # what was sent cannot be taken back: its answer is awaited
+            return
         if self._texts_when_shown in (None, self._typed_texts()):
             self.reject()
             return
@@ -140,6 +189,9 @@ class DeskDialog(QDialog):
         """The title bar's close button (or Alt+F4) is a Cancel: it asks before dropping typed text.
         The app itself closes dialogs with reject() (the lock), which never asks: a question must
         not hold a lock up."""
+        if self.saving:
+            event.ignore()
+            return
         if self._texts_when_shown not in (None, self._typed_texts()):
             event.ignore()
             self.cancel()
@@ -174,13 +226,10 @@ class FormDialog(DeskDialog):
         self.form.addRow(label, editor)
         return editor
 
-    def save(self) -> str | None:
-        """Save what was typed; return None on success or the message to show."""
+    def save(self) -> Answer:
+        """Save what was typed: None when done, the message to show, or a save to wait for."""
         raise NotImplementedError
 
     def _save(self) -> None:
-        problem = self.save()
-        if problem:
-            self.refuse(problem)
-            return
-        self.accept()
+        if not self.saving:  # Enter pressed again while saving asks nothing more
+            self.answer(self.save())

@@ -15,9 +15,9 @@ from desk_app.domain.credentials import PIN_DIGITS, PIN_RULE
 from desk_app.domain.errors import DomainError
 from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
-from desk_app.ui.busy import wait_cursor
-from desk_app.ui.dialogs import ReasonDialog
-from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.db_worker import DatabaseWorker
+from desk_app.ui.form_dialog import DeskDialog, FormDialog
+from desk_app.ui.saving import Answer, Saving
 
 
 def _nothing(_new_pin: str) -> None:
@@ -34,6 +34,7 @@ class NewPinDialog(FormDialog):
         self,
         parent: QWidget,
         desk: Desk,
+        worker: DatabaseWorker,
         needed: PinChangeNeeded,
         old_pin: str,
         then: Callable[[str], None],
@@ -45,6 +46,7 @@ class NewPinDialog(FormDialog):
         )
         super().__init__(parent, "Choose a new PIN", intro, ok_text="Save the new PIN")
         self._desk, self._staff_id, self._old_pin, self._then = desk, needed.staff_id, old_pin, then
+        self._worker = worker
         self.pin = self.line("New PIN", secret=True)
         self.repeat = self.line("New PIN again", secret=True)
         for editor in (self.pin, self.repeat):
@@ -57,8 +59,7 @@ class NewPinDialog(FormDialog):
         self.pin.setFocus()
 
     def _go_on(self) -> None:
-        with wait_cursor():  # what was being done checks the new PIN
-            self._then(self._new_pin)
+        self._then(self._new_pin)  # what was being done goes on with it (and checks it)
 
     def _parent_closed(self) -> None:
         if self.isVisible():
@@ -73,7 +74,7 @@ class NewPinDialog(FormDialog):
         super().done(result)  # emits accepted first: `then` goes on with the new PIN
         self._forget()
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         new_pin, repeat = self.pin.text(), self.repeat.text()
         self.pin.clear()
         self.repeat.clear()
@@ -83,37 +84,37 @@ class NewPinDialog(FormDialog):
             return "Type the new PIN twice."
         if new_pin != repeat:
             return "The two new PINs are not the same; type them again."
-        try:
-            with wait_cursor():
-                self._desk.accounts.change_pin(self._staff_id, self._old_pin, new_pin)
-        except DomainError as error:
-            return str(error)
-        self._new_pin = new_pin
-        return None
+        staff_id, old_pin = self._staff_id, self._old_pin
+
+        def chosen(_result: None) -> None:
+            self._new_pin = new_pin
+
+        return Saving(
+            self._worker, lambda: self._desk.accounts.change_pin(staff_id, old_pin, new_pin), chosen
+        )
 
 
 def with_pin_change(
-    dialog: FormDialog | ReasonDialog,
+    dialog: DeskDialog,
     desk: Desk,
     pins: dict[int, str],
-    attempt: Callable[[dict[int, str]], str | None],
-) -> str | None:
-    """Run `attempt` with the PINs typed in `dialog` (by staff id); return its problem, or None.
+    attempt: Callable[[dict[int, str]], Saving],
+) -> Saving:
+    """The save `attempt` makes with the PINs typed in `dialog` (by staff id).
 
-    Where one of them is a right but short PIN, its owner is asked for a new one; `attempt` then runs
-    again with it, and `dialog` closes once that succeeds (or shows why not)."""
-    try:
-        with wait_cursor():
-            return attempt(pins)
-    except PinChangeNeeded as needed:
-        owner = needed.staff_id
+    Where one of them is a right but short PIN, its owner is asked for a new one; the attempt is then
+    made again with it, and `dialog` closes once that is saved (or shows why not)."""
+    saving = attempt(pins)
+
+    def refused(error: DomainError) -> str:
+        if not isinstance(error, PinChangeNeeded):
+            return saving.refused(error)
+        owner = error.staff_id
 
         def go_on(new_pin: str) -> None:
-            problem = with_pin_change(dialog, desk, pins | {owner: new_pin}, attempt)
-            if problem is None:
-                dialog.accept()
-            else:
-                dialog.refuse(problem)
+            dialog.answer(with_pin_change(dialog, desk, pins | {owner: new_pin}, attempt))
 
-        NewPinDialog(dialog, desk, needed, pins.get(owner, ""), go_on).open()
-        return str(needed)
+        NewPinDialog(dialog, desk, saving.worker, error, pins.get(owner, ""), go_on).open()
+        return str(error)
+
+    return saving.refused_with(refused)

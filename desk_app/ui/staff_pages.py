@@ -370,7 +370,13 @@ class SignInPage(QWidget):
             notice = f"This PIN has only {len(pin)} digits: choose a new PIN of {PIN_RULE} to go on."
             self.error.setText(notice)
             self.pin_change = NewPinDialog(
-                self, self.desk, needed, pin, lambda new_pin: self._prove_with_pin(staff_id, new_pin), notice
+                self,
+                self.desk,
+                self.worker,
+                needed,
+                pin,
+                lambda new_pin: self._prove_with_pin(staff_id, new_pin),
+                notice,
             )
             self.pin_change.finished.connect(self._pin_change_closed)
             self.pin_change.open()

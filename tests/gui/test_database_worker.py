@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import build_window
@@ -30,7 +30,7 @@ from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.typed_search import TypedSearch
 from tests.gui.conftest import RecordingAnnouncer
-from tests.gui.nurse import card, find, settle, type_text
+from tests.gui.nurse import card, find, open_dialog, settle, type_text
 from tests.gui.test_board_and_alerts import ZOE, card_of, gel_on
 from tests.gui.test_checklist_actions import IDENTITY, start_session
 from tests.gui.test_staff_and_lock import actions
@@ -243,6 +243,48 @@ def test_closing_writes_what_was_queued_first(
     assert ticks(desk, session_id) == ["identity"]
 
 
+def note_on_the_session(qtbot: QtBot, window: MainWindow, text: str) -> QDialog:
+    """The nurse writes a note on the session and presses Add note (not waiting for its answer)."""
+    qtbot.mouseClick(find(window, QPushButton, "Note on session…"), Qt.MouseButton.LeftButton)
+    dialog = open_dialog()
+    type_text(dialog.findChild(QPlainTextEdit), text)
+    quickly(lambda: qtbot.mouseClick(find(dialog, QPushButton, "Add note"), Qt.MouseButton.LeftButton))
+    return dialog
+
+
+def test_a_dialog_says_saving_until_its_save_has_committed_and_closes_only_then(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id, _identity = identity_answered(qtbot, window, desk, nurse)
+    stalled = Stall(window.worker)
+    dialog = note_on_the_session(qtbot, window, "Patient anxious")
+    saving = find(dialog, QPushButton, "Saving…")
+    assert not saving.isEnabled() and not find(dialog, QPushButton, "Cancel").isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # what was sent cannot be taken back: it waits
+    assert (
+        dialog.isVisible() and desk.sessions.session(session_id).state(window.clock.now()).session_notes == ()
+    )
+    quickly(window.tick)  # the window goes on meanwhile
+
+    stalled.resume()
+    settle(qtbot)
+    assert not dialog.isVisible()
+    assert "Patient anxious" in window.checklist_page.session_notes.text()
+
+
+def test_a_refusal_while_saving_is_said_in_the_dialog_which_stays_open(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    identity_answered(qtbot, window, desk, nurse)
+    stalled = Stall(window.worker)
+    dialog = note_on_the_session(qtbot, window, "   ")  # an empty note is refused by the store
+    stalled.resume()
+    settle(qtbot)
+    assert dialog.isVisible()
+    assert find(dialog, QPushButton, "Add note").isEnabled(), "it may be written again and saved"
+    assert dialog.findChild(QLabel, "error").isVisible()
+
+
 def test_a_late_tick_result_does_not_hide_a_note_saved_after_it(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
@@ -250,13 +292,16 @@ def test_a_late_tick_result_does_not_hide_a_note_saved_after_it(
     page = window.checklist_page
     stalled = Stall(window.worker)
     qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)  # queued behind the stall
+    note_on_the_session(qtbot, window, "Patient anxious")  # queued after the tick
     threading.Timer(0.2, stalled.resume).start()
-    # A note, which waits for its answer: saved after the tick, and shown before the tick's answer.
-    page._commit(lambda: window.desk.sessions.add_note(session_id, None, "Patient anxious", nurse.id))
-    settle(qtbot)  # now the tick's (older) record comes back
+    # Another desk's change read meanwhile: the page reads the session again (waiting for the tick
+    # and the note) and shows the note, before the tick's (older) record comes back.
+    window.signals.changed_elsewhere.emit()
+    settle(qtbot)
     assert page.record is not None
     assert [n.text for n in page.record.state(window.clock.now()).session_notes] == ["Patient anxious"]
     assert identity.status.text().startswith("✓ Done")
+    assert ticks(desk, session_id) == ["identity"]
 
 
 def test_an_acknowledged_alert_does_not_come_back_with_a_read_asked_before(

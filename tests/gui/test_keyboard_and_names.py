@@ -286,6 +286,7 @@ def test_a_note_is_written_and_saved_with_the_keyboard_only(
     ok = QApplication.focusWidget()
     assert isinstance(ok, QPushButton) and ok.text() == "Add note"
     qtbot.keyClick(ok, Qt.Key.Key_Space)
+    settle(qtbot)  # saved on the database worker: the dialog closes once it has committed
 
     assert not dialog.isVisible()
     (note,) = [e for e in desk.sessions.session(session_id).events if e.kind is not EventKind.COURSE]

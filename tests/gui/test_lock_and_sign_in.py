@@ -285,7 +285,8 @@ def test_the_first_administrator_and_new_pin_forms_tab_in_reading_order(
         "Create administrator",
     ]
 
-    dialog = NewPinDialog(first, desk, PinChangeNeeded(nurse, 4), "2468", lambda _pin: None)
+    worker = DatabaseWorker(desk.db, desk.clock, first)  # a page alone: no window to own one
+    dialog = NewPinDialog(first, desk, worker, PinChangeNeeded(nurse, 4), "2468", lambda _pin: None)
     dialog.open()
     activate(qtbot, dialog)
     walked = [control_name(w) for w in tab_walk(qtbot, dialog.pin)]
