@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.alerts import Alert, AlertKind
 from desk_app.paths import resource_path
 from desk_app.ui.live_sessions import LiveSessions
+from desk_app.ui.saving import SAVING
 
 ALERT_SOUND = "sounds/alert.wav"
 
@@ -123,6 +124,8 @@ class AlertBanner(QScrollArea):
         self.acknowledge = acknowledge
         self.private = False  # while the screen is locked: short names, nothing to acknowledge
         self.alerts: list[Alert] = []
+        self.acknowledging: set[tuple] = set()  # the alerts whose acknowledgement is being saved
+        self._buttons: dict[tuple, QPushButton] = {}  # each line's Acknowledge, by its alert
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its buttons take the keyboard, not the frame
@@ -144,6 +147,7 @@ class AlertBanner(QScrollArea):
                 widget.hide()
                 widget.setParent(None)
                 widget.deleteLater()
+        self._buttons.clear()
         shown_before = {alert.key for alert in self.alerts}
         self.alerts = most_urgent_first(alerts)
         for alert in self.alerts:
@@ -156,6 +160,16 @@ class AlertBanner(QScrollArea):
         self.setVisible(bool(alerts))
         self.setAccessibleName(f"Gel alerts: {len(alerts)}, the most urgent first")
         self._fit_lines()
+
+    def show_acknowledging(self, alert: Alert, saving: bool) -> None:
+        """The line's button reads "Saving…" while its acknowledgement is on its way to the
+        database, and asks nothing more; the line goes once it is saved (show_alerts)."""
+        if saving:
+            self.acknowledging.add(alert.key)
+        else:
+            self.acknowledging.discard(alert.key)
+        if (button := self._buttons.get(alert.key)) is not None:
+            _show_button_saving(button, alert, saving)
 
     def _line(self, alert: Alert) -> QWidget:
         row = QWidget()
@@ -172,7 +186,8 @@ class AlertBanner(QScrollArea):
         if not self.private:
             button = QPushButton("Acknowledge", row)
             button.setObjectName("acknowledgeButton")
-            button.setAccessibleName(f"Acknowledge: {alert.message}")
+            self._buttons[alert.key] = button
+            _show_button_saving(button, alert, alert.key in self.acknowledging)
             button.clicked.connect(lambda _=False, a=alert: self.acknowledge(a))
             line.addWidget(button)
         line.addStretch(1)
@@ -191,3 +206,9 @@ class AlertBanner(QScrollArea):
         margins = self.rows.contentsMargins()
         lines = sum(row.sizeHint().height() for row in shown) + self.rows.spacing() * max(len(shown) - 1, 0)
         self.setFixedHeight(lines + margins.top() + margins.bottom() + 2 * self.frameWidth())
+
+
+def _show_button_saving(button: QPushButton, alert: Alert, saving: bool) -> None:
+    button.setText(SAVING if saving else "Acknowledge")
+    button.setAccessibleName(f"{SAVING} {alert.message}" if saving else f"Acknowledge: {alert.message}")
+    button.setEnabled(not saving)

@@ -6,7 +6,6 @@ so nothing is shown as done that was not committed.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -44,6 +43,7 @@ from desk_app.store.errors import OutcomeUnknown, error_for_log
 from desk_app.ui import tab_order
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import LATER
 from desk_app.ui.dialogs import (
     AmendmentDialog,
     ClearStopDialog,
@@ -79,11 +79,6 @@ def pause_point_state(state: SessionState, pause_point: PausePoint) -> tuple[str
     if state.current_pause_point and state.current_pause_point.id == pause_point.id:
         return "▶", "current"
     return "•", "to do"
-
-
-def _last_event_id(record: SessionRecord) -> int:
-    """How far a session's record goes: the newer of two records of a session has the higher id."""
-    return max((event.id for event in record.events), default=0)
 
 
 def not_saved_words(error: DomainError) -> str:
@@ -136,6 +131,7 @@ class ChecklistPage(QWidget):
         self._device_uses: list[DeviceUse] | None = None  # the lasers and today's status, as last read
         self._devices_read_on: date | None = None  # read again each day and on every reload
         self._reading_for_dialog = ReadFirst(self.worker)
+        self._opening: int | None = None  # the session being read to be shown (open_session)
         self._build()
         next_item = QShortcut(QKeySequence(NEXT_ITEM_KEYS), self)
         next_item.setWhatsThis("Session: go to the next item to do")  # read by the F1 sheet
@@ -263,6 +259,7 @@ class ChecklistPage(QWidget):
             button.setMinimumHeight(44)
             button.clicked.connect(lambda _=False, pid=pause_point.id: self.show_pause_point(pid))
             self.nav.addWidget(button)
+            button.show()  # at once: the page is on screen already while the session is read
             self.nav_buttons[pause_point.id] = button
         self.nav.addStretch(1)
 
@@ -304,12 +301,35 @@ class ChecklistPage(QWidget):
     # --- showing ---------------------------------------------------------------------------------
 
     def open_session(self, session_id: int) -> None:
-        """A nurse opens the session (from the board or the patient's page): shown, then written to
-        the audit trail as opened by her. Reloads after a change write nothing (_reload)."""
-        record = self.desk.sessions.session(session_id)
+        """A nurse opens the session (from the board or the patient's page): read on the worker (the
+        page says so meanwhile, and a page closed or opened on another session drops the answer),
+        shown, then written to the audit trail as opened by her. Reloads write nothing (_reload)."""
+        self.close_session()
+        self._opening = session_id
+        self.patient_label.setText("Opening the session…")
+        desk = self.desk
+
+        def read() -> tuple[SessionRecord, tuple[date | None, dict[str, dict]]]:
+            record = desk.sessions.session(session_id)
+            return record, desk.sessions.previous_values(record)
+
+        def not_read(error: DomainError) -> None:
+            if self._opening == session_id:
+                self._opening = None
+                self.patient_label.clear()
+                self.message.setText(str(error))
+
+        self.worker.submit(read, lambda answer: self._opened(session_id, *answer), not_read)
+
+    def _opened(
+        self, session_id: int, record: SessionRecord, previous: tuple[date | None, dict[str, dict]]
+    ) -> None:
+        if self._opening != session_id:  # closed, locked or another opened meanwhile
+            return
+        self._opening = None
         self._clear_session_widgets()
         self.record = record
-        previous_date, previous_values = self.desk.sessions.previous_values(record)
+        previous_date, previous_values = previous
         self._previous = (local_date(previous_date) if previous_date else "", previous_values)
         self._device_uses, self._devices_read_on = None, None
         self._build_nav(record)
@@ -323,6 +343,7 @@ class ChecklistPage(QWidget):
         """Leaving the session, or the screen locks: nothing on the page may still name the patient
         (hidden widgets are read by any accessibility client). open_session fills it again."""
         self.record = None
+        self._opening = None  # a session being read is not shown when it comes
         self._clear_session_widgets()
         for label in (self.patient_label, self.details_label, self.session_notes, self.message):
             label.clear()
@@ -396,21 +417,25 @@ class ChecklistPage(QWidget):
                 card.apply(state, state.item(item_id), barred.get(item_id))
 
     def _read_devices(self) -> None:
-        """The lasers and whether each may be used today: read when a session opens or is reloaded
-        and when the day changes (a check is for one day), not every second."""
+        """The lasers and whether each may be used today: read (on the worker) when a session opens
+        or is reloaded and when the day changes (a check is for one day), not every second."""
         today = local_today(self.clock.now())
-        if self._devices_read_on == today:
+        if self._devices_read_on == today or self.record is None:
             return
         self._devices_read_on = today  # a database that fails is not asked again every second
-        try:
-            uses = self.desk.device_checks.device_uses()
-        except DomainError as error:
+        session_id = self.record.id
+
+        def read(uses: list[DeviceUse]) -> None:
+            if self.record is not None and self.record.id == session_id:
+                self._device_uses = uses
+                for card in self.cards.values():
+                    self._give_devices(card, uses)
+
+        def not_read(error: DomainError) -> None:
             log.warning("The laser devices could not be read: %s", error_for_log(error))
             self.message.setText(str(error))
-            return
-        self._device_uses = uses
-        for card in self.cards.values():
-            self._give_devices(card, uses)
+
+        self.worker.submit(self.desk.device_checks.device_uses, read, not_read, LATER)
 
     def _give_devices(self, card: ItemCard, uses: list[DeviceUse]) -> None:
         card.set_device_uses(uses)
@@ -440,11 +465,22 @@ class ChecklistPage(QWidget):
         key = (staff.id, self.record.id, local_today(self.clock.now()))
         if key != self._permitted_for:
             self._permitted_for = key  # a database that fails is not asked again every second
+            self._why_not = {}  # not another member's answers meanwhile
             item_ids = [item.id for item in self.record.procedure.all_items()]
+
+            def read(why_not: dict[str, str | None]) -> None:
+                if self._permitted_for == key:
+                    self._why_not = why_not
+                    self._apply_cards()
+
             # On a failure the last answer stands until the next reload; the store refuses what is not
             # allowed whatever the screen shows.
-            with contextlib.suppress(DomainError):
-                self._why_not = self.desk.operators.why_not_for_items(staff.id, item_ids)
+            self.worker.submit(
+                lambda: self.desk.operators.why_not_for_items(staff.id, item_ids),
+                read,
+                lambda _error: None,
+                LATER,
+            )
         return self._why_not
 
     def refresh(self) -> None:
@@ -547,18 +583,25 @@ class ChecklistPage(QWidget):
         self.countdown_label.setAccessibleName(said)
 
     def _reload(self) -> None:
-        """Read the session again: another desk may have changed it (an amendment, a handover, a
-        laser authorisation)."""
+        """Read the session again, on the worker: another desk may have changed it (an amendment, a
+        handover, a laser authorisation). Answers come in the order the worker ran them, so this one
+        is never older than a record shown before it."""
         if self.record is None:
             return
         self._permitted_for = None
         self._devices_read_on = None  # a laser may have been checked, or failed, meanwhile
-        try:
-            self.record = self.desk.sessions.session(self.record.id)
-        except DomainError as error:
-            self.message.setText(str(error))
-            return
-        self.refresh()
+        session_id = self.record.id
+
+        def read(record: SessionRecord) -> None:
+            if self.record is not None and self.record.id == session_id:
+                self.record = record
+                self.refresh()
+
+        def not_read(error: DomainError) -> None:
+            if self.record is not None and self.record.id == session_id:
+                self.message.setText(str(error))
+
+        self.worker.submit(lambda: self.desk.sessions.session(session_id), read, not_read, LATER)
 
     def _on_session_changed(self, session_id: int) -> None:
         if self._announcing:
@@ -625,12 +668,7 @@ class ChecklistPage(QWidget):
             return
         card.done_saving()
         focus = QApplication.focusWidget()
-        if _last_event_id(self.record) > _last_event_id(record):
-            # An action queued after this tick has committed and is shown already (it holds the tick
-            # too): the older record must not replace it.
-            self.refresh()
-            self.signals.session_changed.emit(record.id)
-            return
+        # The worker's answers come in the order it ran them: what is shown is never newer than this.
         self._show_committed(record)
         if focus is None or card.isAncestorOf(focus):  # the keyboard is not taken from elsewhere
             self.focus_next_item()

@@ -22,13 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.errors import DomainError
-from desk_app.ui.saving import Answer, Saving
+from desk_app.ui.saving import SAVING, Answer, Saving
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, ask, message_label, show_message
 
 # Room left around a dialog on its screen (a title bar, a task bar).
 SCREEN_MARGIN = QSize(40, 60)
-SAVING = "Saving…"
 DISCARD = "Discard what I typed"
 KEEP = "Keep writing"
 

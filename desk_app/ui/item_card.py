@@ -58,6 +58,7 @@ from desk_app.ui.field_editors import (
     make_editor,
 )
 from desk_app.ui.formatting import local_date_time, local_time
+from desk_app.ui.saving import SAVING
 from desk_app.ui.widgets import Tone, message_label, show_message
 
 # A caption longer than this (in characters) wraps in a column this wide (in pixels), so that at
@@ -86,7 +87,6 @@ _PRESS_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Select)
 # item, not only hard stops: a second Enter would otherwise save the next laser pass with last
 # session's settings, which nobody had read.
 KEY_GUARD = timedelta(seconds=1)
-SAVING = "Saving…"
 TOO_SOON = "Key ignored: this item has only just come up. Check it, then press again."
 
 

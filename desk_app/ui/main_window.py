@@ -40,6 +40,7 @@ from desk_app.domain.clinic import ClinicDetails
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
+from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.app_events import AppEvents
@@ -451,25 +452,39 @@ class MainWindow(QMainWindow):
             self._acknowledge(self.banner.alerts[0])
 
     def _acknowledge(self, alert: Alert) -> None:
+        """Saved on the worker: the line's button reads "Saving…" until the commit returns, and the
+        line goes only then (a second press meanwhile asks nothing more)."""
         staff = self.current_staff()  # a locked screen names nobody, and nobody acknowledges there
         if staff is None:
             self.alert_message.setText("Choose who you are first, then acknowledge the alert.")
             self.alert_message.setVisible(True)
             return
-        try:
-            record = self.desk.sessions.acknowledge_alert(alert.session_id, alert.kind, staff.id)
-        except DomainError as error:
-            self.alert_message.setText(str(error))
-            self.alert_message.setVisible(True)
+        if alert.key in self.banner.acknowledging:
             return
-        self.alert_message.setVisible(False)
-        self.sessions.replace(record)  # the acknowledged line goes now, not after the next read
+        self.banner.show_acknowledging(alert, True)
         focus = QApplication.focusWidget()
         from_banner = focus is not None and self.banner.isAncestorOf(focus)
-        self.signals.session_changed.emit(alert.session_id)
-        self.alert_centre.check()
-        if from_banner:  # once the new lines are shown (the next turn of the event loop)
-            QTimer.singleShot(0, self._focus_after_acknowledging)
+        desk, staff_id = self.desk, staff.id
+
+        def acknowledged(record: SessionRecord) -> None:
+            self.banner.show_acknowledging(alert, False)
+            self.alert_message.setVisible(False)
+            self.sessions.replace(record)  # the acknowledged line goes now, not after the next read
+            self.signals.session_changed.emit(alert.session_id)
+            self.alert_centre.check()
+            if from_banner:  # once the new lines are shown (the next turn of the event loop)
+                QTimer.singleShot(0, self._focus_after_acknowledging)
+
+        def refused(error: DomainError) -> None:
+            self.banner.show_acknowledging(alert, False)
+            self.alert_message.setText(str(error))
+            self.alert_message.setVisible(True)
+
+        self.worker.submit(
+            lambda: desk.sessions.acknowledge_alert(alert.session_id, alert.kind, staff_id),
+            acknowledged,
+            refused,
+        )
 
     def _focus_after_acknowledging(self) -> None:
         """The Acknowledge pressed by keyboard went with its line: the keyboard goes to the next
@@ -493,12 +508,15 @@ class MainWindow(QMainWindow):
 
     def _read_idle_limit(self) -> None:
         """The clinic's idle-lock minutes, read at each sign-in, after Clinic details is saved and when
-        another desk writes (not every second)."""
-        try:
-            minutes = self.desk.clinic.clinic_details().idle_lock_minutes
-        except DomainError:
-            minutes = ClinicDetails().idle_lock_minutes
-        self.idle_limit = timedelta(minutes=minutes)
+        another desk writes (not every second); on the worker: the limit known stands meanwhile."""
+
+        def read(details: ClinicDetails) -> None:
+            self.idle_limit = timedelta(minutes=details.idle_lock_minutes)
+
+        def not_read(_error: DomainError) -> None:
+            read(ClinicDetails())
+
+        self.worker.submit(self.desk.clinic.clinic_details, read, not_read, LATER)
 
     def _read_laser_operators(self) -> None:
         """Tell an administrator when nobody may use the laser today. Read when an administrator signs in
@@ -507,11 +525,13 @@ class MainWindow(QMainWindow):
         if not self._is_administrator():
             self.laser_notice.setVisible(False)
             return
-        try:
-            nobody = not self.desk.operators.authorised_operators()
-        except DomainError:
-            return  # a busy database: the tick says so; the line stays as it was
-        self.laser_notice.setVisible(nobody)
+
+        def read(operators: list[Staff]) -> None:
+            if self._is_administrator():  # still: the line is for an administrator
+                self.laser_notice.setVisible(not operators)
+
+        # A failure (a busy database: the tick says so) leaves the line as it was.
+        self.worker.submit(self.desk.operators.authorised_operators, read, lambda _error: None, LATER)
 
     def _another_desk_wrote(self) -> None:
         """Another desk may have granted the first authorisation: look again while the line is up."""
@@ -553,10 +573,18 @@ class MainWindow(QMainWindow):
         """Whether who signs in may read the laser register: an administrator, or an operator whose
         authorisation holds today (the store checks again at each read and export)."""
         staff = self.staff
-        try:
-            self.reads_register = staff is not None and self.desk.laser_register.may_read_register(staff.id)
-        except DomainError:
-            self.reads_register = False  # a busy database: the tick says so
+        self.reads_register = False  # until the answer; a failure (a busy database: the tick says so)
+        if staff is None:
+            return
+
+        def read(may: bool) -> None:
+            if self.staff is staff:  # the same member is still signed in
+                self.reads_register = may
+                self._update_staff_label()
+
+        self.worker.submit(
+            lambda: self.desk.laser_register.may_read_register(staff.id), read, lambda _error: None, LATER
+        )
 
     def _shows_register(self) -> bool:
         """An administrator always finds the register (a read at sign-in that failed must not hide

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 R = TypeVar("R")
 
+SAVING = "Saving…"  # what a control says while what it asked is on its way to the database
+
 
 def _nothing(_result: object) -> None:
     """What a save that changes nothing on the page shows once committed: nothing."""

@@ -31,6 +31,7 @@ from tests.benchmarks.bench_tools import (
     timing_calls,
     walk,
 )
+from tests.gui.nurse import settle
 from tests.support.lasers import with_test_laser
 from tests.support.people import PIN
 
@@ -53,6 +54,7 @@ def _click_through(
     `parts` are the timed calls' samples; what each part took during each click goes into `inside`."""
     page = window.checklist_page
     window.show_session(session_id)
+    settle(None)  # the session is read on the database worker
     qapp.processEvents()
     click_ms: list[float] = []
     for step in WALK:

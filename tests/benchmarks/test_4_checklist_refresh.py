@@ -16,6 +16,7 @@ from desk_app.domain.session import derive_state
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.benchmarks.bench_tools import Report, Row, median, p95, register_patients, time_ms, walk
+from tests.gui.nurse import settle
 
 RUNS = 200
 FRAME_MS = 16.0
@@ -60,6 +61,7 @@ def test_checklist_refresh_on_a_long_session(
 ) -> None:
     session_id = _long_session(desk, clock, nurse)
     window.show_session(session_id)
+    settle(None)  # the session is read on the database worker
     qapp.processEvents()
     page = window.checklist_page
     record = page.record

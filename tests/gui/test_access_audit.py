@@ -45,6 +45,7 @@ def refreshes(qtbot, window: MainWindow, clock: ManualClock) -> None:
         clock.advance(seconds=5)
         tick(qtbot, window)
         window.signals.changed_elsewhere.emit()
+        settle(qtbot)  # the page reads the session again on the database worker
 
 
 def test_a_search_then_a_patient_opened_from_the_list_are_one_row_each_naming_the_nurse(

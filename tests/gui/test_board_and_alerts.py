@@ -286,6 +286,7 @@ def test_each_alert_is_raised_once_at_its_instant_and_shown_on_every_page(
         clock.advance(seconds=20)
         tick(qtbot, window)
     window.signals.session_changed.emit(session_id)  # a reload from the database is not a new alert
+    settle(qtbot)  # the page reads the session again on the database worker
     tick(qtbot, window)
     assert announced(announcer) == [(session_id, AlertKind.READY)]
     assert banner(window) == [READY_ZOE]
@@ -304,6 +305,7 @@ def test_each_alert_is_raised_once_at_its_instant_and_shown_on_every_page(
 
     # The banner is above every page: the checklist too, and it keeps ticking there.
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     assert on_screen(window, window.checklist_page)
     assert banner(window) == [REMOVE_ZOE]
     clock.advance(seconds=5)
@@ -405,6 +407,7 @@ def test_with_nobody_at_the_desk_the_banner_names_the_patient_briefly_and_asks_f
 ) -> None:
     session_id = gel_on(desk, nurse, 1)
     window.signals.session_changed.emit(session_id)
+    settle(qtbot)  # the page reads the session again on the database worker
     clock.advance(minutes=61)
     tick(qtbot, window)
     assert window.staff is None  # the sign-in page: the banner is there too, first name only
@@ -666,6 +669,7 @@ def test_tab_reaches_the_board_and_space_opens_the_checklist_and_ctrl_b_comes_ba
     assert focused.accessibleName().startswith(f"{ZOE} · AZ-00001")
 
     qtbot.keyClick(focused, Qt.Key.Key_Space)
+    settle(qtbot)  # the session is read on the database worker
     assert on_screen(window, window.checklist_page)
     assert window.checklist_page.record is not None
     assert window.checklist_page.record.id == first
@@ -682,6 +686,7 @@ def test_enter_on_a_focused_card_opens_its_checklist(
     first, _second = keyboard_board(qtbot, window, desk, nurse, clock)
     focused = tab_to_a_card(qtbot)
     qtbot.keyClick(focused, Qt.Key.Key_Return)
+    settle(qtbot)  # the session is read on the database worker
     assert on_screen(window, window.checklist_page), "Enter on the focused card did not open it"
     assert window.checklist_page.record is not None
     assert window.checklist_page.record.id == first

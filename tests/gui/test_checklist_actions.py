@@ -69,6 +69,7 @@ def show(qtbot, window: MainWindow, staff: Staff, session_id: int) -> None:
     window.set_staff(staff)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
 
 
 def status(window: MainWindow, item_label: str) -> str:

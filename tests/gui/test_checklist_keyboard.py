@@ -61,6 +61,7 @@ def opened(qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, done: dic
     settle(qtbot)
     activate(qtbot, window)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     return session_id
 
 
@@ -199,6 +200,7 @@ def at_time_out(qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock
     settle(qtbot)
     activate(qtbot, window)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     assert focused() == f"Confirm: {READ_BACK}"
     clock.advance(seconds=5)
     return session_id

@@ -317,10 +317,70 @@ def test_an_acknowledged_alert_does_not_come_back_with_a_read_asked_before(
     stalled = Stall(window.worker)
     window.sessions.mark_stale()  # a read asked now, before the acknowledgement
     threading.Timer(0.2, stalled.resume).start()
-    window.acknowledge_top_alert()  # waits for its answer, after that read
+    window.acknowledge_top_alert()  # saved before that read runs (the nurse's actions go first)
     settle(qtbot)  # the read asked before comes back
     window.alert_centre.check()
     assert window.banner.alerts == [], "the acknowledged alert is back"
+
+
+def test_an_alert_acknowledged_during_a_stall_reads_saving_until_it_is_saved(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    session_id = gel_on(desk, nurse, 1)
+    window.set_staff(nurse)
+    clock.advance(minutes=61)
+    settle(qtbot)
+    window.tick()
+    settle(qtbot)
+    (alert,) = window.banner.alerts
+    stalled = Stall(window.worker)
+    button = find(window.banner, QPushButton, f"Acknowledge: {alert.message}")
+    quickly(lambda: qtbot.mouseClick(button, Qt.MouseButton.LeftButton))
+    assert button.text() == "Saving…" and not button.isEnabled()
+    assert button.accessibleName() == f"Saving… {alert.message}", "a screen reader hears it is saving"
+    quickly(window.acknowledge_top_alert)  # the acknowledge key pressed again meanwhile: nothing more
+    quickly(window.tick)
+    assert window.banner.alerts == [alert], "the line stays until the acknowledgement is saved"
+
+    stalled.resume()
+    settle(qtbot)
+    assert window.banner.alerts == []
+    events = desk.sessions.session(session_id).events
+    assert [e.kind for e in events].count(EventKind.ALERT_ACK) == 1
+
+
+def test_a_session_opened_during_a_stall_says_so_and_is_shown_once_read(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id = start_session(desk, nurse)
+    name = desk.sessions.session(session_id).patient.given_names
+    window.set_staff(nurse)
+    settle(qtbot)
+    stalled = Stall(window.worker)
+    quickly(lambda: window.show_session(session_id))
+    page = window.checklist_page
+    assert page.patient_label.text() == "Opening the session…"
+    stalled.resume()
+    settle(qtbot)
+    assert name in page.patient_label.text()
+    assert find(page, QPushButton, f"Confirm: {IDENTITY}").isVisible()
+
+
+def test_a_session_still_being_read_when_the_screen_locks_is_never_shown(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id = start_session(desk, nurse)
+    name = desk.sessions.session(session_id).patient.given_names
+    window.set_staff(nurse)
+    settle(qtbot)
+    stalled = Stall(window.worker)
+    window.show_session(session_id)
+    window.lock_action.trigger()
+    stalled.resume()
+    settle(qtbot)
+    page = window.checklist_page
+    assert page.record is None and page.cards == {}
+    assert not any(name in label.text() for label in page.findChildren(QLabel))
 
 
 def search_page(window: MainWindow, page: str) -> tuple[QLineEdit, TypedSearch, Callable[[], list[str]]]:

@@ -71,6 +71,7 @@ def test_a_tick_that_cannot_be_saved_stays_to_do_and_says_why(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     status_before = described_text(window, f"Status of {IDENTITY}")
     click(qtbot, window, "Second identifier checked: Date of birth")
     before = committed_rows(db_path)
@@ -98,6 +99,7 @@ def test_a_tick_while_another_desk_holds_the_database_too_long_is_not_saved(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     click(qtbot, window, "Second identifier checked: Date of birth")
 
     with another_desk_writing(db, db_path):
@@ -148,6 +150,7 @@ def test_a_note_that_cannot_be_saved_keeps_its_dialog_open_with_the_text(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     click(qtbot, window, "Note on session…")
     dialog = open_dialog()
     dialog.findChild(QPlainTextEdit).setPlainText("Patient anxious; talked it through")
@@ -224,6 +227,7 @@ def test_a_pdf_whose_export_cannot_be_logged_is_not_written(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     click(qtbot, window, "Print record…")
     dialog = print_dialog()
     folder = tmp_path / "exports"

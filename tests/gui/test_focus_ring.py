@@ -98,6 +98,7 @@ def test_every_control_shows_a_ring_where_the_keyboard_is(
         if page.endswith("anaesthetic"):
             tick_all(desk, session_id, SIGN_IN, nurse.id)
         window.show_session(session_id)
+        settle(qtbot)  # the session is read on the database worker
     elif page == "patients":
         window.show_patients()
     elif page == "patient record":

@@ -124,6 +124,7 @@ def each_pause_point_unlocked(
     window.set_staff(staff)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     steps = [
         ("Sign-in", {}),
         ("Anaesthetic", SIGN_IN),
@@ -138,6 +139,7 @@ def each_pause_point_unlocked(
         else:
             tick_all(desk, session_id, items, staff.id)
         window.signals.session_changed.emit(session_id)  # as after any tick: the page refreshes
+        settle(qtbot)  # the page reads the session again on the database worker
         qtbot.wait(1)  # let layouts settle so sizes are real
         shown = pause_point_button(window, title)
         assert shown.property("shown"), f"{title} is not on screen"
@@ -224,6 +226,7 @@ def test_a_nurse_ticks_an_item_and_goes_back_to_the_board_with_the_keyboard_only
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=1000)
 
@@ -270,6 +273,7 @@ def test_a_note_is_written_and_saved_with_the_keyboard_only(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=1000)
 
@@ -337,6 +341,7 @@ def test_dialog_buttons_are_big_enough_to_touch(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     click(qtbot, window, "Stop treatment…")
     dialog: QDialog = open_dialog()
     qtbot.wait(1)

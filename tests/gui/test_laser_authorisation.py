@@ -147,6 +147,7 @@ def test_an_expired_authorisation_reads_as_expired_and_the_administrator_is_told
 
     authorise_laser_operator(desk, nurse)  # at another desk, whose write this desk then notices
     window.signals.changed_elsewhere.emit()
+    settle(qtbot)  # the page reads the session again on the database worker
     assert NO_LASER_OPERATOR not in lines(window)
 
 

@@ -64,6 +64,7 @@ def test_an_operator_chooses_a_laser_and_days_and_saves_the_register(
 ) -> None:
     treat_two(desk, clock, nurse)
     window.set_staff(nurse)  # an authorised laser operator, not an administrator
+    settle(qtbot)  # whether she may read the register is read on the database worker
     assert window.admin_tool.isVisible() and window.register_action.isVisible()
     assert not window.devices_action.isVisible() and not window.staff_action.isVisible()
     window.register_action.trigger()

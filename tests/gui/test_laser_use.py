@@ -73,6 +73,7 @@ def entries(combo: QComboBox) -> list[str]:
 def reopen(window: MainWindow, session_id: int) -> None:
     """The session opened again from the board: its cards are built anew, the old ones deleted."""
     window.show_session(session_id)
+    settle(None)  # the session is read on the database worker
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
@@ -212,6 +213,7 @@ def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_wit
     failed = passed_answers(desk, plume_extraction=False)
     desk.device_checks.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
     window.signals.changed_elsewhere.emit()  # the laser-room desk wrote
+    settle(qtbot)  # the page reads the session again on the database worker
     assert status_shown().startswith(f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00")
 
     clock.advance(days=1)
@@ -240,6 +242,7 @@ def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tr
 
     monkeypatch.setattr(desk.device_checks, "device_uses", fails_once)
     window.signals.changed_elsewhere.emit()
+    settle(qtbot)  # the page reads the session again on the database worker
     shown = visible_texts(window)
     assert problem in shown
     assert not_checked not in shown, "a line that may be out of date is not left standing"
@@ -430,6 +433,7 @@ def test_the_lasers_are_read_when_a_page_is_shown_and_on_a_new_day_not_every_sec
     assert len(reads) == 1
     seconds_pass("the board")
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     assert len(reads) == 2
     seconds_pass("the checklist")
     clock.advance(days=1)

@@ -87,6 +87,7 @@ def test_the_locked_window_names_no_patient_in_any_widget_or_on_the_accessibilit
     window.show_patient(desk.sessions.session(sessions[0]).patient.id)
     window.show_follow_up_calls()
     window.show_session(sessions[1])
+    settle(qtbot)  # the session is read on the database worker
     window.show_home()
     assert leaks(window), "the names are on screen before the lock"
 
@@ -176,6 +177,7 @@ def test_ctrl_l_locks_from_inside_a_dialog_and_the_dialog_goes(
     AT-SPI: with a note being written, Ctrl+L did nothing and the names stayed on screen)."""
     sessions = four_alerts(qtbot, window, desk, nurse, clock)
     window.show_session(sessions[0])
+    settle(qtbot)  # the session is read on the database worker
     activate(qtbot, window)
     note = next(b for b in window.checklist_page.footer_buttons if b.text().startswith("Note on session"))
     qtbot.mouseClick(note, Qt.MouseButton.LeftButton)

@@ -105,8 +105,10 @@ def test_an_amendment_and_a_handover_made_elsewhere_show_on_the_open_record(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(running.id)
+    settle(qtbot)  # the session is read on the database worker
     desk.sessions.take_over(running.id, clinician.id)  # at the laser-room desk
     window.signals.changed_elsewhere.emit()
+    settle(qtbot)  # the page reads the session again on the database worker
     assert "with Dr Clive Doctor" in window.checklist_page.details_label.text()
 
     tick_all(desk, running.id, {**SIGN_IN, **ANAESTHETIC}, nurse.id)
@@ -114,8 +116,10 @@ def test_an_amendment_and_a_handover_made_elsewhere_show_on_the_open_record(
     tick_all(desk, running.id, {**TIME_OUT, **LASER, **SIGN_OUT}, nurse.id)
     desk.sessions.sign_out(running.id, nurse.id, PIN)
     window.show_session(running.id)
+    settle(qtbot)  # the session is read on the database worker
     desk.sessions.amend(running.id, None, "Patient phoned: no blistering", "Follow-up call", clinician.id)
     window.signals.changed_elsewhere.emit()
+    settle(qtbot)  # the page reads the session again on the database worker
     summary = find(window, QTextBrowser, "Session summary").toPlainText()
     assert "Patient phoned: no blistering" in summary
     assert desk.sessions.session(running.id).events[-1].kind is EventKind.AMENDMENT

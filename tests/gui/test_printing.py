@@ -50,6 +50,7 @@ def open_signed_out_session(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     return patient, session_id
 
 
@@ -210,6 +211,7 @@ def test_the_aftercare_sheet_is_printed_from_the_open_session_before_sign_out(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session.id)
+    settle(qtbot)  # the session is read on the database worker
     # The clinic has not said whom its patients should call: the sheet is refused, saying where to fix it.
     click(qtbot, window, "Aftercare sheet…")
     shown = visible_texts(window)
@@ -242,6 +244,7 @@ def test_no_aftercare_sheet_before_the_laser_says_why(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session.id)
+    settle(qtbot)  # the session is read on the database worker
     click(qtbot, window, "Aftercare sheet…")
     assert "no laser pass recorded" in visible_texts(window)
     assert not [w for w in window.findChildren(PrintDialog) if w.isVisible()]

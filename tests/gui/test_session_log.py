@@ -28,7 +28,7 @@ from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import migrated_sqlite_file
-from tests.gui.nurse import click, sign_in, tick, visible_texts
+from tests.gui.nurse import click, settle, sign_in, tick, visible_texts
 from tests.gui.test_board_and_alerts import card_of, start
 from tests.gui.test_frame_and_alerts import PATIENTS
 from tests.support.people import FAST_HASHER, PASSWORD, PIN, add_member
@@ -68,6 +68,7 @@ def a_nurses_session(qtbot: QtBot) -> int:
     assert "Wrong password" in visible_texts(window)
     sign_in(qtbot, window, NURSE, PASSWORD)
     qtbot.mouseClick(card_of(window, "Zoë O'Brien"), Qt.MouseButton.LeftButton)
+    settle(qtbot)  # the session is read on the database worker
     click(qtbot, window, "Second identifier checked: Date of birth")
     window.lock_action.trigger()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the names listed before

@@ -60,6 +60,7 @@ def test_tab_goes_through_the_pause_points_then_the_items_in_order_then_the_foot
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(start_session(desk, nurse))
+    settle(qtbot)  # the session is read on the database worker
     activate(qtbot, window)
     first = pause_point_button(window, "Sign-in")
     visited = tab_walk(qtbot, first)
@@ -96,6 +97,7 @@ def test_at_every_pause_point_the_page_fits_1280_by_380_and_a_screen_reader_hear
                     page.record.id, None, "The patient asked about sun exposure. " * 3, nurse.id
                 )
             window.signals.changed_elsewhere.emit()
+            settle(qtbot)  # the page reads the session again on the database worker
         give_page(page, PAGE_SIZE)
         assert title == "Sign-in" or page.notes_scroll.isVisible(), "the notes are shown"
         assert cut_off(page) == [], title
@@ -136,6 +138,7 @@ def test_a_closed_session_leaves_no_patient_name_on_the_page(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     open_pause_point(qtbot, window, "Time-out")
     page = window.checklist_page
     assert "Zoë O'Brien" in page.patient_label.text() and "Zoë would" in page.session_notes.text()

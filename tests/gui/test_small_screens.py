@@ -25,7 +25,7 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
 from tests.gui.a11y import SMALL_SCREENS, fully_visible, shrink_to
-from tests.gui.nurse import tick
+from tests.gui.nurse import settle, tick
 from tests.support.people import add_member
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
@@ -108,10 +108,12 @@ def _board(window: MainWindow, sessions: list[int]) -> None:
 
 def _session(window: MainWindow, sessions: list[int]) -> None:
     window.show_session(sessions[0])
+    settle(None)  # the session is read on the database worker
 
 
 def _session_at_sign_in(window: MainWindow, sessions: list[int]) -> None:
     window.show_session(sessions[0])
+    settle(None)  # the session is read on the database worker
     window.checklist_page.show_pause_point("sign_in")
 
 

@@ -18,6 +18,7 @@ from tests.gui.nurse import (
     find,
     open_dialog,
     open_pause_point,
+    settle,
     sign_in,
     type_into,
     visible_texts,
@@ -67,6 +68,7 @@ def test_a_nurse_without_laser_authorisation_switches_to_an_operator_with_one_pi
     sign_in(qtbot, window, "Ann Nurse", PIN)
     assert "At the desk: Ann Nurse (AN)" in window.staff_label.text()
     window.show_session(session_id)
+    settle(qtbot)  # the session is read on the database worker
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the old page's buttons go
     save_pass = find(window, QAbstractButton, f"Save pass: {FRACTIONAL}")
     assert save_pass.isEnabled()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from desk_app.app import build_window
 from desk_app.domain.clock import ManualClock
+from tests.gui.nurse import settle
 
 GEL_APPLIED = "Gel applied: start the countdown"
 
@@ -26,6 +27,7 @@ def main() -> None:
     window.show()
     window.set_staff(window.desk.accounts.staff(int(staff_id)))
     window.show_session(int(session_id))
+    settle(None)  # the session is read on the database worker
     button = next(
         b for b in window.findChildren(QAbstractButton) if b.accessibleName() == f"Confirm: {GEL_APPLIED}"
     )

@@ -17,6 +17,7 @@ from desk_app.domain.clock import SystemClock
 from desk_app.store.demo import build_demo
 from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
+from tests.gui.nurse import settle
 
 OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
 
@@ -63,6 +64,7 @@ def main() -> None:
             """At the time-out: the laser chosen and the eyewear marking to check on every pair."""
             ready = next(s for s in sessions if s.patient.given_names == "Callum")
             window.show_session(ready.id)
+            settle(None)  # the session is read on the database worker
             page = window.checklist_page
             page.show_pause_point("time_out")
             scroll = page.pages["time_out"]

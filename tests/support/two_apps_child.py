@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
 from desk_app.app import build_window
 from desk_app.domain.clock import ManualClock
+from tests.gui.nurse import settle
 
 
 def main() -> None:
@@ -29,6 +30,7 @@ def main() -> None:
     window.show()
     window.set_staff(window.desk.accounts.staff(int(staff_id)))
     window.show_session(int(session_id))
+    settle(None)  # the session is read on the database worker
     app.processEvents()
     print("READY", flush=True)
     sys.stdin.readline()
