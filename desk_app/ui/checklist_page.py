@@ -652,6 +652,7 @@ class ChecklistPage(QWidget):
             lambda: self.desk.sessions.tick(session_id, item_id, values, staff.id),
             lambda record: self._saved(item_id, record),
             lambda error: self._not_saved(session_id, item_id, label, error),
+            what=label,
         )
 
     def _card_shown(self, session_id: int, item_id: str) -> ItemCard | None:

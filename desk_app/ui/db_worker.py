@@ -56,6 +56,7 @@ class _Job:
     result: Any = None
     error: BaseException | None = None
     returned: threading.Event | None = None  # set for a waiting call(); such a job is not delivered
+    what: str = ""  # a write the nurse made, named for the question at closing; "" for a read
 
 
 class DatabaseWorker(QObject):
@@ -76,6 +77,7 @@ class DatabaseWorker(QObject):
         self._stopping = False  # stop() was called: what comes later runs on the caller's thread
         self._drained = threading.Condition()
         self._undelivered = 0  # submitted jobs whose result the UI thread has not had yet
+        self._saving: list[_Job] = []  # named writes not yet run to their end (guarded by _drained)
         # Written by the worker, read by the UI thread: single assignments of immutable values.
         self._waiting_since: datetime | None = None  # the running call's start
         self._failing_since: datetime | None = None  # the first failure for want of the database
@@ -92,18 +94,23 @@ class DatabaseWorker(QObject):
         done: Callable[[R], None] | None = None,
         failed: Callable[[DomainError], None] | None = None,
         lane: int = NOW,
+        what: str = "",
     ) -> None:
         """Queue `call`; `done` or `failed` runs on the UI thread when it has returned. An error that
         is not a refusal or an unavailable database is a bug: `failed` hears UnexpectedError (so the
         asker does not wait for ever), then the bug is raised on the UI thread. `lane` LATER is for
         a read the window keeps fresh by itself (never a write: writes keep the order asked): it
-        gives way to the nurse's actions queued after it, which it then sees."""
-        job = _Job(call, done, failed)
+        gives way to the nurse's actions queued after it, which it then sees. `what` names a write:
+        closing asks about the writes still being saved (`still_saving`)."""
+        job = _Job(call, done, failed, what=what)
         self._undelivered += 1
         if self._stopping:  # the window is closing: nothing is lost, nothing waits for a thread
             self._run(job, deliver=self._deliver)
-        else:
-            self._put(job, lane)
+            return
+        if what:
+            with self._drained:
+                self._saving.append(job)
+        self._put(job, lane)
 
     def call(self, method: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """`method(*args, **kwargs)` on the worker, after everything queued before; waits for it."""
@@ -127,6 +134,11 @@ class DatabaseWorker(QObject):
         with self._drained:
             return self._drained.wait_for(lambda: self._unfinished == 0, timeout)
 
+    def still_saving(self) -> list[str]:
+        """The named writes asked and not yet saved (or refused), in the order asked."""
+        with self._drained:
+            return [job.what for job in self._saving]
+
     def _put(self, job: _Job | None, lane: int) -> None:
         with self._drained:
             self._unfinished += 1
@@ -147,15 +159,21 @@ class DatabaseWorker(QObject):
         prompt = since is None or self._clock.now() - since < PROMPT_ANSWER
         return prompt and self._failing_since is None
 
-    def stop(self) -> None:
-        """Finish what is queued (a write the nurse made must not be dropped), then end the thread."""
+    def stop(self, wait_seconds: float = STOP_WAIT_SECONDS) -> None:
+        """Finish what is queued (a write the nurse made must not be dropped), then end the thread;
+        after `wait_seconds` the app closes all the same, and the log counts what was not saved."""
         if self._stopping:
             return
         self._stopping = True
         self._put(None, _LAST)
-        self._thread.join(STOP_WAIT_SECONDS)
+        self._thread.join(wait_seconds)
         if self._thread.is_alive():
-            log.error("The database worker did not finish within %s s at closing", STOP_WAIT_SECONDS)
+            unsaved = len(self.still_saving())  # counted, not named: the log holds no one's name
+            log.error(
+                "The database did not answer within %s s at closing: %s actions not saved",
+                wait_seconds,
+                unsaved,
+            )
 
     def _deliver(self, job: _Job) -> None:
         self._undelivered -= 1
@@ -174,13 +192,15 @@ class DatabaseWorker(QObject):
         try:
             while (job := self._jobs.get()[2]) is not None:
                 self._run(job, deliver=self._finished.emit)
-                self._finished_one()
+                self._finished_one(job)
         finally:
             self._db.close()  # this thread's connection only; closing twice is harmless
             self._finished_one()  # the stop
 
-    def _finished_one(self) -> None:
+    def _finished_one(self, job: _Job | None = None) -> None:
         with self._drained:
+            if job is not None and job.what:
+                self._saving.remove(job)
             self._unfinished -= 1
             self._drained.notify_all()
 

@@ -118,7 +118,7 @@ class DeskDialog(QDialog):
             self._show_saving(False)
             self.refuse(words)
 
-        saving.worker.submit(saving.call, saved, refused)
+        saving.worker.submit(saving.call, saved, refused, what=self.windowTitle())
 
     def _show_saving(self, saving: bool) -> None:
         self.saving = saving

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from enum import Enum, auto
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast, runtime_checkable
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QToolBar,
@@ -46,7 +48,13 @@ from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnoun
 from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.context import DeskContext
-from desk_app.ui.db_worker import LATER, DatabaseWorker, OnWorker, out_of_touch_text
+from desk_app.ui.db_worker import (
+    LATER,
+    STOP_WAIT_SECONDS,
+    DatabaseWorker,
+    OnWorker,
+    out_of_touch_text,
+)
 from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
 from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
@@ -55,7 +63,7 @@ from desk_app.ui.lock_key import LockKeyInDialogs
 from desk_app.ui.plain_text import make_label_plain
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
-from desk_app.ui.widgets import message_label
+from desk_app.ui.widgets import ask, message_label
 
 if TYPE_CHECKING:  # the pages after the sign-in screen and the board: imported when first opened
     from desk_app.ui.checklist_page import ChecklistPage
@@ -70,6 +78,21 @@ TICK_MS = 1000
 PREFERRED_SIZE = QSize(1280, 860)
 TITLE_BAR = 40  # room the system's title bar takes above a window, at most, on the clinic's desktops
 ACKNOWLEDGE_KEYS = "Ctrl+Shift+K"  # not Ctrl+K: a text field deletes to the end of its line with it
+CLOSING_GRACE_SECONDS = 0.5  # at closing, a write just asked is given this long before asking
+UNANSWERED_WAIT_SECONDS = 0.5  # closing without what the database has not answered: the sign-out's chance
+CLOSE_WITHOUT = "Close without them"
+WAIT_FOR_SAVES = "Wait until saved"
+
+
+class Closing(Enum):
+    """Where closing stands while the database has not answered what the nurse saved."""
+
+    NOT_ASKED = auto()
+    ASKING = auto()
+    WHEN_SAVED = auto()  # the window closes by itself once they are saved
+    ANYWAY = auto()
+
+
 NO_LASER_OPERATOR = "No one is an authorised laser operator today: grant it on the Staff page (Ctrl+Shift+A)."
 
 
@@ -103,6 +126,7 @@ class MainWindow(QMainWindow):
         # before the first second's tick, reloads what the pages are about to read.
         with contextlib.suppress(DomainError):
             self.desk.changed_elsewhere()
+        self._closing = Closing.NOT_ASKED  # closing while the database has not answered writes
         self._looking_elsewhere = False  # a look for other desks' changes is on the worker
         self._look_problem: str | None = None  # why the last look failed
         self.signals = DeskSignals(self)
@@ -399,6 +423,8 @@ class MainWindow(QMainWindow):
             lines = [locked_card_line(card, now) for card in self.sessions.cards()]
             self.sign_in_page.locked_board.setText("\n".join(lines) or "No patients in progress.")
         self._show_database_problem()
+        if self._closing is Closing.WHEN_SAVED and not self.worker.still_saving():
+            self.close()
 
     def _show_database_problem(self) -> None:
         """Why the records could not be read or backed up, above every page, until they can."""
@@ -484,6 +510,7 @@ class MainWindow(QMainWindow):
             lambda: desk.sessions.acknowledge_alert(alert.session_id, alert.kind, staff_id),
             acknowledged,
             refused,
+            what="Acknowledging an alert",  # its words name the patient
         )
 
     def _focus_after_acknowledging(self) -> None:
@@ -713,23 +740,60 @@ class MainWindow(QMainWindow):
                 widget.reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Closing the app signs out whoever is at the desk (in the audit trail too) and backs up."""
+        """Closing the app signs out whoever is at the desk (in the audit trail too) and backs up.
+        What the nurse saved and the database has not answered yet is asked about first."""
+        if self._closing is not Closing.ANYWAY and self._still_saving():
+            event.ignore()
+            return
         if self.staff is not None:
             staff_id = self.staff.id
             # Queued behind what is saving; closing does not wait on it beyond the worker's stop.
             self.worker.submit(lambda: self.desk.accounts.record_sign_out(staff_id))
             self.staff = None
-        self.worker.stop()  # what was queued is written first (within STOP_WAIT_SECONDS)
+        # What was queued is written first (within STOP_WAIT_SECONDS; a moment when the nurse chose
+        # to close without what the database did not answer).
+        self.worker.stop(UNANSWERED_WAIT_SECONDS if self._closing is Closing.ANYWAY else STOP_WAIT_SECONDS)
         if self.backups is not None:
             self.backups.at_exit()
         super().closeEvent(event)
 
+    def _still_saving(self) -> bool:
+        """Whether closing must wait: after a moment's grace (a tick just pressed is saved in
+        milliseconds), the writes the database has not answered are listed, and the nurse chooses
+        to wait for them (the window closes by itself once they are saved) or to close without."""
+        self.worker.wait_until_drained(CLOSING_GRACE_SECONDS)
+        unsaved = self.worker.still_saving()
+        if not unsaved:
+            return False
+        if self._closing is not Closing.ASKING:
+            self._closing = Closing.ASKING
+            listed = "".join(f"\n• {what}" for what in unsaved)
+            ask(
+                self,
+                QMessageBox.Icon.Warning,
+                "Still saving",
+                f"The clinic's records have not answered yet; not saved so far:{listed}\n\nWait, and the "
+                "window closes by itself once they are saved; or close now without them (do them again "
+                "after).",
+                CLOSE_WITHOUT,
+                WAIT_FOR_SAVES,
+                self._close_answered,
+            )
+        return True
+
+    def _close_answered(self, close_anyway: bool) -> None:
+        self._closing = Closing.ANYWAY if close_anyway else Closing.WHEN_SAVED
+        if close_anyway:
+            self.close()
+
     def sign_out(self) -> None:
         if self.staff is not None:
-            try:
-                self.desk.accounts.record_sign_out(self.staff.id)
-            except DomainError as error:  # signed out all the same; the trail lacks it
-                self._tell(f"The sign-out was not recorded. {error}")
+            staff_id = self.staff.id
+            self.worker.submit(  # signed out at once; a failure is said: the trail lacks it
+                lambda: self.desk.accounts.record_sign_out(staff_id),
+                failed=lambda error: self._tell(f"The sign-out was not recorded. {error}"),
+                what="Signing out",
+            )
         self._close_dialogs()
         self._forget_patients()  # the session, if one is open, closes with the sign-in page
         self.staff, self.locked, self.switching = None, False, False

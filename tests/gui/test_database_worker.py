@@ -285,6 +285,40 @@ def test_a_refusal_while_saving_is_said_in_the_dialog_which_stays_open(
     assert dialog.findChild(QLabel, "error").isVisible()
 
 
+def test_closing_with_a_tick_unanswered_asks_then_waits_and_closes_once_it_is_saved(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    stalled = Stall(window.worker)
+    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
+    window.close()
+    assert window.isVisible(), "closed with a tick the database has not answered"
+    question = open_dialog()
+    assert f"• {IDENTITY}" in question.findChild(QLabel, "qt_msgbox_label").text()
+    qtbot.mouseClick(find(question, QPushButton, "Wait until saved"), Qt.MouseButton.LeftButton)
+    quickly(window.tick)
+    assert window.isVisible()
+
+    stalled.resume()
+    settle(qtbot)
+    window.tick()
+    assert not window.isVisible(), "it closes by itself once saved"
+    assert ticks(desk, session_id) == ["identity"]
+
+
+def test_closing_without_what_is_unanswered_closes_at_once(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    stalled = Stall(window.worker)
+    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
+    window.close()
+    close_now = find(open_dialog(), QPushButton, "Close without them")
+    quickly(lambda: qtbot.mouseClick(close_now, Qt.MouseButton.LeftButton))
+    assert not window.isVisible()
+    stalled.resume()
+
+
 def test_a_late_tick_result_does_not_hide_a_note_saved_after_it(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:

@@ -294,6 +294,8 @@ def test_a_sign_out_that_cannot_be_recorded_still_signs_out_and_says_so(
 
     with DiskFault(DISK_FULL).injected(db):
         window.sign_out_action.trigger()
+        assert window.staff is None  # at once: the record must not stay on screen while it is written
+        settle(qtbot)  # the sign-out is written on the database worker
     assert window.staff is None  # signed out all the same: the record must not stay on screen
     assert committed_rows(db_path) == before
     assert window.alert_message.isVisible()
