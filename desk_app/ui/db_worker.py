@@ -57,6 +57,7 @@ class _Job:
     error: BaseException | None = None
     returned: threading.Event | None = None  # set for a waiting call(); such a job is not delivered
     what: str = ""  # a write the nurse made, named for the question at closing; "" for a read
+    asked_at: datetime | None = None  # when a named write was asked
 
 
 class DatabaseWorker(QObject):
@@ -108,6 +109,7 @@ class DatabaseWorker(QObject):
             self._run(job, deliver=self._deliver)
             return
         if what:
+            job.asked_at = self._clock.now()
             with self._drained:
                 self._saving.append(job)
         self._put(job, lane)
@@ -151,6 +153,13 @@ class DatabaseWorker(QObject):
             return None
         last = self._last_contact
         return last if self._clock.now() - last >= OUT_OF_TOUCH_AFTER else None
+
+    def slow_since(self) -> datetime | None:
+        """When the oldest write still being saved was asked, once that is OUT_OF_TOUCH_AFTER ago:
+        a database that answers, but so slowly that what the nurse saved waits behind other work."""
+        with self._drained:
+            asked = self._saving[0].asked_at if self._saving else None
+        return asked if asked is not None and self._clock.now() - asked >= OUT_OF_TOUCH_AFTER else None
 
     def answering(self) -> bool:
         """The database answers promptly now: no call waiting on it for a second or more, none
@@ -235,6 +244,14 @@ def out_of_touch_text(since: datetime) -> str:
     return (
         f"Out of touch with the clinic's records since {local_time(since)}. Countdowns and alerts go "
         "on from what was last read; what you save waits until the records answer."
+    )
+
+
+def slow_text(since: datetime) -> str:
+    """The banner's words when the records answer, slowly."""
+    return (
+        f"The clinic's records are answering slowly: what was saved at {local_time(since)} is not saved "
+        "yet. Countdowns and alerts go on; wait for “Saving…” to end before relying on it."
     )
 
 

@@ -54,6 +54,7 @@ from desk_app.ui.db_worker import (
     DatabaseWorker,
     OnWorker,
     out_of_touch_text,
+    slow_text,
 )
 from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
 from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
@@ -458,9 +459,14 @@ class MainWindow(QMainWindow):
         self._show_database_problem()
 
     def _show_contact(self) -> None:
-        """The banner that says the desk is out of touch with the records, and since when."""
-        since = self.worker.out_of_touch_since()
-        text = "" if since is None else out_of_touch_text(since)
+        """The banner that says the desk is out of touch with the records, and since when; or that
+        they answer so slowly that what was saved a while ago is not saved yet."""
+        if (since := self.worker.out_of_touch_since()) is not None:
+            text = out_of_touch_text(since)
+        elif (asked := self.worker.slow_since()) is not None:
+            text = slow_text(asked)
+        else:
+            text = ""
         if text == self.contact_banner.text():
             return
         self.contact_banner.setText(text)

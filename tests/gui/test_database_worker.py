@@ -45,7 +45,13 @@ class Stall:
 
     def __init__(self, worker: DatabaseWorker) -> None:
         self.gate = threading.Event()
-        worker.submit(lambda: self.gate.wait(GATE_SECONDS))
+        self.started = threading.Event()  # the worker is inside the call
+
+        def hold() -> None:
+            self.started.set()
+            self.gate.wait(GATE_SECONDS)
+
+        worker.submit(hold)
 
     def resume(self) -> None:
         self.gate.set()
@@ -144,6 +150,32 @@ def test_during_a_stall_countdowns_and_alerts_go_on_and_a_banner_says_since_when
     window.tick()
     settle(qtbot)
     assert not banner.isVisible()
+
+
+def test_records_answering_slowly_show_a_banner_when_a_save_waits_behind_other_work(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock
+) -> None:
+    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    asked = clock.now()
+    first, second = Stall(window.worker), Stall(window.worker)  # two slow answers ahead of the tick
+    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
+    clock.advance(seconds=3)
+    first.resume()  # the records answered: in touch, but slow
+    assert second.started.wait(QUICK)
+    clock.advance(seconds=3)
+    quickly(window.tick)
+    banner = window.contact_banner
+    assert banner.isVisible()
+    assert banner.text().startswith(
+        f"The clinic's records are answering slowly: what was saved at {local_time(asked)}"
+    )
+    assert banner.accessibleName() == banner.text()
+
+    second.resume()
+    settle(qtbot)
+    window.tick()
+    assert not banner.isVisible()
+    assert identity.status.text().startswith("✓ Done")
 
 
 def test_a_short_wait_shows_no_banner(qtbot: QtBot, window: MainWindow, clock: ManualClock) -> None:
