@@ -241,7 +241,9 @@ def test_forget_leaves_nothing_of_a_patient_on_an_admin_page(
     page = shown_page(qtbot, name, clinic, admin)
     if name == "devices":
         page.show_retired.setChecked(True)
+        settle(qtbot)
         page.table.selectRow(next(r for r, d in enumerate(page.shown) if d.retired))
+        settle(qtbot)
     if name != "staff":
         assert CLINIC_NUMBER in everything_said(page) or " ".join(PATIENT) in everything_said(page)
     page.forget()

@@ -192,6 +192,7 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
 
     settle(qtbot)
     window.devices_action.trigger()
+    settle(qtbot)
     table = find(window, QTableWidget, "Laser devices")
     assert table.item(0, table.columnCount() - 1).text().startswith(out_of_use)
 
@@ -203,6 +204,7 @@ def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_wit
     window.set_staff(admin)
     settle(qtbot)
     window.devices_action.trigger()
+    settle(qtbot)
     table = find(window, QTableWidget, "Laser devices")
 
     def status_shown() -> str:
@@ -212,6 +214,7 @@ def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_wit
     failed = passed_answers(desk, plume_extraction=False)
     desk.device_checks.record_pre_use_check(device_id, failed, "The extractor does not draw", clinician.id)
     window.signals.changed_elsewhere.emit()  # the laser-room desk wrote
+    settle(qtbot)
     assert status_shown().startswith(f"Out of use today: the {LASER_NAME} failed its pre-use check at 09:00")
 
     clock.advance(days=1)
