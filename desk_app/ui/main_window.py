@@ -534,7 +534,7 @@ class MainWindow(QMainWindow):
                 lambda: read_clinic_settings(desk),
                 lambda settings: self._open_clinic_details(staff, settings),
                 lambda error: self._not_saved(f"Clinic details could not be read. {error}"),
-                lambda: self.current_staff() is staff,
+                lambda: self.current_staff() == staff,  # still signed in (not locked meanwhile)
             )
 
     @cached_property

@@ -213,6 +213,7 @@ class SignInPage(QWidget):
         self.demo_hint.setObjectName("demoHint")
         self.demo_hint.hide()
         layout.addWidget(self.demo_hint)
+        # Unread (the database busy), the hint is missing: the window's banner says the demo anyway.
         worker.submit(desk.database.is_demo, self._show_demo_hint, lambda _error: None)
         self.locked_board = QLabel("", self)
         self.locked_board.setObjectName("lockedBoard")
