@@ -86,3 +86,16 @@ def test_sign_in_says_signing_in_until_the_database_answers(
     stalled.resume()
     settle(qtbot)
     assert window.staff == nurse
+
+
+def test_a_staff_list_asked_before_the_screen_locked_is_not_shown_after_it(
+    qtbot: QtBot, window: MainWindow, admin: Staff
+) -> None:
+    window.set_staff(admin)
+    settle(qtbot)
+    stalled = Stall(window.worker)
+    quickly(window.staff_action.trigger)
+    quickly(lambda: window.lock(idle=False))
+    stalled.resume()
+    settle(qtbot)
+    assert window.staff_admin_page.table.rowCount() == 0, "the locked desk lists the staff"
