@@ -3,7 +3,7 @@ printed pages, the screen lock, backups and countersignatures; where the records
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -15,12 +15,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.clinic import IDLE_LOCK_MINUTES, LABELS, PaperSize, checked_clinic_details
+from desk_app.domain.clinic import (
+    IDLE_LOCK_MINUTES,
+    LABELS,
+    ClinicDetails,
+    PaperSize,
+    checked_clinic_details,
+)
 from desk_app.domain.errors import DomainError
 from desk_app.domain.integrity import DatabaseLink
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
+from desk_app.ui.context import DeskContext
 from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.saving import Answer, Saving
 from desk_app.ui.widgets import message_label
 
 UNUSED_ON_A_SERVER = "Not used: the server keeps them"
@@ -44,10 +52,33 @@ def link_text(link: DatabaseLink) -> str:
     )
 
 
+@dataclass(frozen=True)
+class ClinicSettings:
+    """What the dialog shows, read on the database worker before it opens."""
+
+    details: ClinicDetails
+    keeps_its_own_backups: bool  # a file on this PC (a server keeps its own)
+    this_pc_backup_folder: Path | None
+    link: DatabaseLink | str  # where the records are, or why that could not be told
+
+
+def read_clinic_settings(desk: Desk) -> ClinicSettings:
+    try:
+        link: DatabaseLink | str = desk.database.database_link()
+    except DomainError as error:
+        link = str(error)
+    return ClinicSettings(
+        desk.clinic.clinic_details(),
+        desk.database.keeps_its_own_backups(),
+        desk.this_pc_backup_folder,
+        link,
+    )
+
+
 class ClinicDetailsDialog(FormDialog):
     """Edit the details every desk prints; each change is kept with who made it and when."""
 
-    def __init__(self, parent: QWidget, desk: Desk, staff: Staff) -> None:
+    def __init__(self, parent: QWidget, context: DeskContext, staff: Staff, settings: ClinicSettings) -> None:
         super().__init__(
             parent,
             "Clinic details",
@@ -55,8 +86,8 @@ class ClinicDetailsDialog(FormDialog):
             "the patient's aftercare sheet, which is not printed without them: who to call with a "
             "worry after treatment, in opening hours and out of them.",
         )
-        self.desk, self.staff = desk, staff
-        details = desk.clinic.clinic_details()
+        self.context, self.staff = context, staff
+        details = settings.details
         self.name = self.line(LABELS["name"], details.name)
         self.address = self.line(LABELS["address"], details.address)
         self.contact_line = self.line(LABELS["contact_line"], details.contact_line)
@@ -85,15 +116,15 @@ class ClinicDetailsDialog(FormDialog):
         self.form.addRow(countersigning)
         self.backup_folder = self.line(LABELS["backup_folder"], details.backup_folder)
         self.backup_folder.setPlaceholderText("For example a USB disk: /media/clinic/backups")
-        if not desk.database.keeps_its_own_backups():
+        if not settings.keeps_its_own_backups:
             # Offered but unused, a manager would believe the app made backups that nobody makes.
             self.backup_folder.setEnabled(False)
             self.backup_folder.setPlaceholderText(UNUSED_ON_A_SERVER)
             self.backup_folder.setToolTip(UNUSED_ON_A_SERVER)
-        elif desk.this_pc_backup_folder is not None:
+        elif settings.this_pc_backup_folder is not None:
             # Else a manager would look for this PC's backups where they are not.
             this_pc = QLabel(
-                f"This PC keeps its backups in {desk.this_pc_backup_folder} instead (its own setting: "
+                f"This PC keeps its backups in {settings.this_pc_backup_folder} instead (its own setting: "
                 "desk-app config).",
                 self,
             )
@@ -102,10 +133,9 @@ class ClinicDetailsDialog(FormDialog):
         self.database = message_label(self, "databaseLink")
         self.database.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.database.setMinimumWidth(380)  # as wide as the fields above, not a word a line
-        try:
-            link = desk.database.database_link()
-        except DomainError as error:
-            self.database.setText(str(error))
+        link = settings.link
+        if isinstance(link, str):
+            self.database.setText(link)
         else:
             self.database.setText(link_text(link))
             exposed = link.on_a_server and not (link.encrypted or link.stays_on_this_pc)
@@ -116,7 +146,7 @@ class ClinicDetailsDialog(FormDialog):
         self.database.setAccessibleName(f"{DATABASE_NAME}: {self.database.text()}")
         self.form.addRow(DATABASE_LABEL, self.database)
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         try:
             details = replace(
                 checked_clinic_details(
@@ -133,7 +163,11 @@ class ClinicDetailsDialog(FormDialog):
             folder = details.backup_folder if self.backup_folder.isEnabled() else ""
             if folder and not Path(folder).expanduser().is_dir():
                 return f"The backup folder {details.backup_folder} does not exist (is the disk plugged in?)."
-            self.desk.clinic.update_clinic_details(details, self.staff.id)
         except DomainError as error:
             return str(error)
-        return None
+        desk, staff_id = self.context.desk, self.staff.id
+        return Saving(
+            self.context.worker,
+            lambda: desk.clinic.update_clinic_details(details, staff_id),
+            unseen=self.context.signals.not_saved.emit,
+        )

@@ -31,9 +31,11 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.history import ChangeEntry
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import LATER, NOW
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
+from desk_app.ui.saving import Answer, Saving
 from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, message_label, show_message
@@ -43,6 +45,8 @@ _SHORT_COLUMNS = [COLUMNS.index(name) for name in ("Wavelengths", "Class", "Next
 RETIRE_REASON = "Why it is retired"
 HISTORY_NAME = "History of the chosen device"
 RETIRED_GREY = "#5f6b78"  # desk.qss's colour of what cannot be changed
+READING = "Reading the devices…"
+READING_HISTORY = "Reading its history…"
 _HINTS = {
     "serial_number": "As on the device's plate",
     "wavelengths_nm": "For example 2940, or 532, 1064",
@@ -97,8 +101,12 @@ class LaserDevicesPage(QWidget):
     def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk, self.current_staff, self.clock = context.desk, context.current_staff, context.clock
+        self.worker, self.signals = context.worker, context.signals
         self.shown: list[LaserDevice] = []
         self._read_on: date | None = None  # today's status is for one day: read again on the next
+        self._reading = False  # a read of the devices is on the worker: the seconds ask no other
+        self._history_of: int | None = None  # the device whose history is shown (or being read)
+        self._shown_since = 0  # counts the locks: what was asked before one is not shown after it
         # Another desk's check (a failed one takes a laser out of use) and midnight change the status.
         context.signals.changed_elsewhere.connect(self._changed_elsewhere)
         context.signals.second_passed.connect(self._on_second)
@@ -177,8 +185,10 @@ class LaserDevicesPage(QWidget):
     def forget(self) -> None:
         """Locked: empty the list, its history (a reason for retiring a laser may name a patient)
         and the message; refresh() fills them again when the page is next opened."""
+        self._shown_since += 1
         self.shown = []
         self.table.setRowCount(0)
+        self._history_of = None
         self._history_says("")
         self.message.setText("")
         self._read_on = None
@@ -190,22 +200,42 @@ class LaserDevicesPage(QWidget):
 
     def _changed_elsewhere(self) -> None:
         if self.isVisible():
-            self.refresh()
+            self.refresh(lane=LATER)
 
     def _on_second(self) -> None:
-        if self.isVisible() and self._read_on != local_today(self.clock.now()):
-            self.refresh()  # a new day: every laser needs a new check (or a read that failed, again)
+        if self.isVisible() and not self._reading and self._read_on != local_today(self.clock.now()):
+            # A new day: every laser needs a new check (or a read that failed, again).
+            self.refresh(lane=LATER)
 
-    def refresh(self, keep: int | None = None) -> None:
-        """Read the devices again; the device `keep` (else the one chosen) stays chosen."""
+    def refresh(self, keep: int | None = None, lane: int = NOW) -> None:
+        """Read the devices again on the worker (LATER when the page does so by itself); until they
+        come the page shows what it had (or says it is reading, when it had nothing). Then the
+        device `keep` (else the one chosen) stays chosen."""
+        self._read_on = None
+        self._reading = True
+        if not self.shown and not self.message.text():
+            show_message(self.message, READING)
+        shown_since, include_retired = self._shown_since, self.show_retired.isChecked()
+
+        def read() -> list[DeviceUse]:
+            return self.desk.device_checks.device_uses(include_retired=include_retired)
+
+        def not_read(error: DomainError) -> None:
+            self._reading = False
+            show_message(self.message, str(error))
+
+        def answered(uses: list[DeviceUse]) -> None:
+            self._reading = False
+            if shown_since == self._shown_since:
+                self._show(uses, keep, lane)
+
+        self.worker.submit(read, answered, not_read, lane)
+
+    def _show(self, uses: list[DeviceUse], keep: int | None, lane: int) -> None:
         chosen = self._chosen()
         keep = keep if keep is not None else (chosen.id if chosen else None)
-        self._read_on = None
-        try:
-            uses = self.desk.device_checks.device_uses(include_retired=self.show_retired.isChecked())
-        except DomainError as error:
-            show_message(self.message, str(error))
-            return
+        if self.message.text() == READING:
+            self.message.setText("")
         self._read_on = local_today(self.clock.now())
         grey, italic = QBrush(QColor(RETIRED_GREY)), QFont(self.font())
         italic.setItalic(True)
@@ -221,11 +251,13 @@ class LaserDevicesPage(QWidget):
                 self.table.setItem(row, column, item)
         self._fit_height()
         rows = [row for row, device in enumerate(self.shown) if device.id == keep]
+        self.table.blockSignals(True)  # the history is read once, below
         if rows:
             self.table.selectRow(rows[0])
         else:
             self.table.clearSelection()
-        self._show_history()
+        self.table.blockSignals(False)
+        self._show_history(lane)
 
     def _fit_height(self) -> None:
         """As tall as its rows (a clinic has a few lasers), so every device is seen without scrolling
@@ -238,17 +270,26 @@ class LaserDevicesPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.shown[rows[0].row()] if rows and rows[0].row() < len(self.shown) else None
 
-    def _show_history(self) -> None:
+    def _show_history(self, lane: int = NOW) -> None:
+        """The chosen device's history, read on the worker; another device's is not left on show
+        meanwhile, and an answer for a device no longer chosen is not shown."""
         device = self._chosen()
+        self._history_of = device.id if device is not None else None
         if device is None:
             self._history_says("Choose a device in the list to see its history." if self.shown else "")
             return
-        try:
-            changes = self.desk.devices.device_changes(device.id)
-        except DomainError as error:
-            self._history_says(str(error))
-            return
-        self._history_says("\n".join(history_lines(device, changes)))
+        if not self.history.text().startswith(history_lines(device, [])[0]):
+            self._history_says(READING_HISTORY)
+
+        def answered(changes: list[ChangeEntry]) -> None:
+            if self._history_of == device.id:
+                self._history_says("\n".join(history_lines(device, changes)))
+
+        def not_read(error: DomainError) -> None:
+            if self._history_of == device.id:
+                self._history_says(str(error))
+
+        self.worker.submit(lambda: self.desk.devices.device_changes(device.id), answered, not_read, lane)
 
     def _in_service(self) -> LaserDevice | None:
         """The chosen device, if it may be changed; else say why not."""
@@ -264,32 +305,37 @@ class LaserDevicesPage(QWidget):
     def _ask_register(self) -> None:
         DeviceDialog(self, None, self._register).open()
 
-    def _register(self, entered: dict[str, str]) -> str | None:
+    def _saving(self, call: Callable[[], LaserDevice], done: Callable[[LaserDevice], str]) -> Saving:
+        """A dialog's save: once committed, the list is read again with the device chosen, and the
+        page says `done(device)` (not on a page the lock has emptied since)."""
+        shown_since = self._shown_since
+
+        def saved(device: LaserDevice) -> None:
+            if shown_since == self._shown_since:
+                self.refresh(keep=device.id)
+                show_message(self.message, done(device), Tone.DONE)
+
+        return Saving(self.worker, call, saved, unseen=self.signals.not_saved.emit)
+
+    def _register(self, entered: dict[str, str]) -> Answer:
         if (admin := self.current_staff()) is None:
             return "Sign in first."
-        try:
-            device = self.desk.devices.register_device(entered, admin.id)
-        except DomainError as error:
-            return str(error)
-        self.refresh(keep=device.id)
-        show_message(self.message, f"The {device.name} is registered.", Tone.DONE)
-        return None
+        return self._saving(
+            lambda: self.desk.devices.register_device(entered, admin.id),
+            lambda device: f"The {device.name} is registered.",
+        )
 
     def _ask_change(self) -> None:
         if (device := self._in_service()) is not None:
             DeviceDialog(self, device, lambda changes: self._change(device, changes)).open()
 
-    def _change(self, device: LaserDevice, changes: dict[str, str]) -> str | None:
+    def _change(self, device: LaserDevice, changes: dict[str, str]) -> Answer:
         if (admin := self.current_staff()) is None:
             return "Sign in first."
-        try:
-            changed = self.desk.devices.update_device(device.id, changes, admin.id)
-        except DomainError as error:
-            return str(error)
-        self.refresh(keep=changed.id)
-        changed_text = f"The {changed.name} is changed; the history below keeps what it was."
-        show_message(self.message, changed_text, Tone.DONE)
-        return None
+        return self._saving(
+            lambda: self.desk.devices.update_device(device.id, changes, admin.id),
+            lambda changed: f"The {changed.name} is changed; the history below keeps what it was.",
+        )
 
     def _ask_retire(self) -> None:
         if (device := self._in_service()) is None:
@@ -306,17 +352,13 @@ class LaserDevicesPage(QWidget):
         dialog.text.setAccessibleName(RETIRE_REASON)
         dialog.open()
 
-    def _retire(self, device: LaserDevice, reason: str) -> str | None:
+    def _retire(self, device: LaserDevice, reason: str) -> Answer:
         if (admin := self.current_staff()) is None:
             return "Sign in first."
-        try:
-            retired = self.desk.devices.retire_device(device.id, reason, admin.id)
-        except DomainError as error:
-            return str(error)
-        self.refresh(keep=retired.id)
-        retired_text = f"The {retired.name} is retired. Tick 'Show retired devices' to see it."
-        show_message(self.message, retired_text, Tone.DONE)
-        return None
+        return self._saving(
+            lambda: self.desk.devices.retire_device(device.id, reason, admin.id),
+            lambda retired: f"The {retired.name} is retired. Tick 'Show retired devices' to see it.",
+        )
 
 
 class DeviceDialog(FormDialog):
@@ -324,7 +366,7 @@ class DeviceDialog(FormDialog):
     another desk's change to another detail meanwhile is not undone)."""
 
     def __init__(
-        self, parent: QWidget, device: LaserDevice | None, submit: Callable[[dict[str, str]], str | None]
+        self, parent: QWidget, device: LaserDevice | None, submit: Callable[[dict[str, str]], Answer]
     ) -> None:
         title = "Register a laser device" if device is None else f"Change the details of the {device.name}"
         super().__init__(
@@ -360,7 +402,7 @@ class DeviceDialog(FormDialog):
             for field_id, editor in self.editors.items()
         }
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         entered = self.entered()
         if self.device is not None:
             entered = {key: value for key, value in entered.items() if value != self.initial[key]}

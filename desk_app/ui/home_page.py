@@ -415,7 +415,7 @@ class HomePage(QWidget):
     def _ask_check(self, use: DeviceUse) -> None:
         staff = self.current_staff()
         if staff is not None:
-            PreUseCheckDialog(self, self.desk, use, staff, self._checked).open()
+            PreUseCheckDialog(self, self.desk, self.worker, use, staff, self._checked).open()
 
     def _checked(self, check: PreUseCheck) -> None:
         log.info("Pre-use check of laser %s recorded: passed=%s", check.device_id, check.passed)

@@ -62,12 +62,14 @@ from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.lock_key import LockKeyInDialogs
 from desk_app.ui.plain_text import make_label_plain
+from desk_app.ui.saving import ReadFirst
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
 from desk_app.ui.widgets import ask, message_label
 
 if TYPE_CHECKING:  # the pages after the sign-in screen and the board: imported when first opened
     from desk_app.ui.checklist_page import ChecklistPage
+    from desk_app.ui.clinic_dialog import ClinicSettings
     from desk_app.ui.devices_page import LaserDevicesPage
     from desk_app.ui.follow_up import FollowUpCallsPage
     from desk_app.ui.patient_page import PatientPage
@@ -233,7 +235,7 @@ class MainWindow(QMainWindow):
 
     @cached_property
     def first_admin_page(self) -> FirstAdministratorPage:
-        page = FirstAdministratorPage(self.desk, self)  # only a new clinic needs it
+        page = FirstAdministratorPage(self.desk, self.worker, self)  # only a new clinic needs it
         page.done.connect(self.set_staff)
         page.administrator_exists.connect(self.show_sign_in)
         return self._stacked(page)
@@ -280,7 +282,7 @@ class MainWindow(QMainWindow):
     def staff_admin_page(self) -> StaffAdminPage:
         from desk_app.ui.staff_admin import StaffAdminPage
 
-        page = StaffAdminPage(self.desk, self.current_staff, self)
+        page = StaffAdminPage(self.context, self)
         page.back_requested.connect(self.show_home)
         page.staff_changed.connect(self._read_laser_operators)
         return self._stacked(page)
@@ -578,11 +580,26 @@ class MainWindow(QMainWindow):
     def show_clinic_details(self) -> None:
         if self._is_administrator():
             assert self.staff is not None  # an administrator is signed in
-            from desk_app.ui.clinic_dialog import ClinicDetailsDialog  # imported when first opened
+            from desk_app.ui.clinic_dialog import read_clinic_settings  # imported when first opened
 
-            dialog = ClinicDetailsDialog(self, self.desk, self.staff)
-            dialog.accepted.connect(self._read_idle_limit)
-            dialog.open()
+            staff, desk = self.staff, self.desk
+            self._clinic_details_read(
+                lambda: read_clinic_settings(desk),
+                lambda settings: self._open_clinic_details(staff, settings),
+                lambda error: self._not_saved(f"Clinic details could not be read. {error}"),
+                lambda: self.current_staff() == staff,  # still signed in (not locked meanwhile)
+            )
+
+    @cached_property
+    def _clinic_details_read(self) -> ReadFirst:
+        return ReadFirst(self.worker)
+
+    def _open_clinic_details(self, staff: Staff, settings: ClinicSettings) -> None:
+        from desk_app.ui.clinic_dialog import ClinicDetailsDialog
+
+        dialog = ClinicDetailsDialog(self, self.context, staff, settings)
+        dialog.accepted.connect(self._read_idle_limit)
+        dialog.open()
 
     def show_staff_admin(self) -> None:
         if self._is_administrator():

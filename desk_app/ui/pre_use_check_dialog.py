@@ -2,7 +2,7 @@
 
 Every item must be answered Passed or Failed: nothing is ticked in advance, so the operator answers
 each one. The store checks the answers (a failed item needs a note) and who may record them; the
-dialog stays open on a refusal, with the reason in words.
+dialog says "Saving…" until they are recorded, and stays open on a refusal, with the reason in words.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Staff
 from desk_app.domain.pre_use_check import PreUseCheck, check_answers
 from desk_app.store.desk import Desk
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.form_dialog import FormDialog
+from desk_app.ui.saving import Answer, Saving
 from desk_app.ui.widgets import ask
 
 NOTE_NAME = "Note: what is wrong"
@@ -35,7 +37,13 @@ class PreUseCheckDialog(FormDialog):
     """One device's check by the member at the desk; `done` is told of the check once it is stored."""
 
     def __init__(
-        self, parent: QWidget, desk: Desk, use: DeviceUse, staff: Staff, done: Callable[[PreUseCheck], None]
+        self,
+        parent: QWidget,
+        desk: Desk,
+        worker: DatabaseWorker,
+        use: DeviceUse,
+        staff: Staff,
+        done: Callable[[PreUseCheck], None],
     ) -> None:
         device = use.device
         super().__init__(
@@ -48,6 +56,7 @@ class PreUseCheckDialog(FormDialog):
         )
         self.setMinimumWidth(900)
         self.desk, self.device_id, self.staff, self._done = desk, device.id, staff, done
+        self.worker = worker
         self.device_name = device.name
         self.checklist = desk.pre_use_checklist
         self.answers: dict[str, tuple[QButtonGroup, QRadioButton]] = {}
@@ -128,13 +137,16 @@ class PreUseCheckDialog(FormDialog):
         yes, no = "Record: out of use until tomorrow", "Go back to the answers"
         ask(self, QMessageBox.Icon.Warning, "Record a failed check?", text, yes, no, answered)
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         """The store checks the answers again, and who may record them."""
-        try:
-            check = self.desk.device_checks.record_pre_use_check(
-                self.device_id, self.given_answers(), self.note.toPlainText(), self.staff.id
-            )
-        except DomainError as error:
-            return str(error)
-        self._done(check)
-        return None
+        device_id, answers, note, staff_id = (
+            self.device_id,
+            self.given_answers(),
+            self.note.toPlainText(),
+            self.staff.id,
+        )
+        return Saving(
+            self.worker,
+            lambda: self.desk.device_checks.record_pre_use_check(device_id, answers, note, staff_id),
+            self._done,
+        )

@@ -31,13 +31,16 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.permissions import LaserAuthorisation, Permissions
 from desk_app.store.desk import Desk
+from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import for_a_thread_of_its_own
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, long_day
 from desk_app.ui.long_job import LongJob
+from desk_app.ui.saving import Answer, Saving
+from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import page_with_footer
-from desk_app.ui.staff_pages import StaffForm
+from desk_app.ui.staff_pages import StaffForm, checked_password
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, message_label, show_message
 
@@ -46,6 +49,18 @@ TRAINED = "Date trained"
 UNTIL = "Authorised until"
 WITHDRAW_REASON = "Why it is withdrawn"
 VERIFY_RESULT = "Verification result"
+READING = "Reading the staff list…"
+
+# Each member of staff (with whether they can sign in, and whether their account is locked), and
+# each active nurse's and clinician's laser authorisation.
+StaffList = tuple[list[tuple[Staff, bool, bool]], list[tuple[Staff, LaserAuthorisation | None]]]
+
+
+def read_staff_list(desk: Desk) -> StaffList:
+    """What the page lists, read in one go on the database worker."""
+    rows = desk.accounts.list_all_staff()
+    clinical = [m for m, _, _ in rows if m.active and m.role is not Role.ADMINISTRATOR]
+    return rows, [(m, desk.operators.laser_authorisation(m.id)) for m in clinical]
 
 
 def laser_standing(authorisation: LaserAuthorisation | None, today: date) -> str:
@@ -67,12 +82,12 @@ class StaffAdminPage(QWidget):
     staff_changed = Signal()
     """A member of staff or a laser authorisation changed: who may use the laser may have too."""
 
-    def __init__(
-        self, desk: Desk, current_staff: Callable[[], Staff | None], parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk, self.current_staff = desk, current_staff
+        self.desk, self.current_staff, self.worker = context.desk, context.current_staff, context.worker
+        self.clock, self.signals = context.clock, context.signals
         self.members: list[Staff] = []
+        self._shown_since = 0  # counts the locks: what was asked before one is not shown after it
         page, layout, footer = page_with_footer(self)
         title = QLabel("Staff", self)
         title.setObjectName("pageTitle")
@@ -129,7 +144,7 @@ class StaffAdminPage(QWidget):
         self.add_button.clicked.connect(self._add)
         add.addWidget(self.add_button)
         layout.addWidget(add_box)
-        layout.addWidget(PermissionsBox(desk.permissions, self))
+        layout.addWidget(PermissionsBox(self.desk.permissions, self))
         # Below the page that scrolls, always in view: the way back, and the check of the records.
         back = QPushButton("Back to board", self)
         back.clicked.connect(self.back_requested)
@@ -153,7 +168,24 @@ class StaffAdminPage(QWidget):
         footer.addWidget(self.verify_result, 1)
 
     def refresh(self) -> None:
-        rows = self.desk.accounts.list_all_staff()
+        """Read the list again on the worker; until it comes the page shows what it had (or says
+        it is reading, when it had nothing)."""
+        if not self.members and not self.message.text():
+            show_message(self.message, READING)
+        shown_since, desk = self._shown_since, self.desk
+        self.worker.submit(
+            lambda: read_staff_list(desk),
+            lambda staff: self._show(staff) if shown_since == self._shown_since else None,
+            self._not_read,
+        )
+
+    def _not_read(self, error: DomainError) -> None:
+        show_message(self.message, str(error))
+
+    def _show(self, staff: StaffList) -> None:
+        rows, standings = staff
+        if self.message.text() == READING:
+            self.message.setText("")
         self.members = [member for member, _, _ in rows]
         self.table.setRowCount(len(rows))
         for row, (member, can_sign_in, locked) in enumerate(rows):
@@ -167,16 +199,13 @@ class StaffAdminPage(QWidget):
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        clinical = [m for m in self.members if m.active and m.role is not Role.ADMINISTRATOR]
-        today = local_today(self.desk.clock.now())
-        self.laser_box.show_members(
-            [(m, self.desk.operators.laser_authorisation(m.id)) for m in clinical], today
-        )
+        self.laser_box.show_members(standings, local_today(self.clock.now()))
         tab_in_reading_order(self)  # the laser buttons are made anew, after the form below them
 
     def forget(self) -> None:
         """Locked: empty the lists and messages (a message or a name typed in the form could name
         anyone); refresh() fills the page again when it is next opened."""
+        self._shown_since += 1
         self.members = []
         self.table.setRowCount(0)
         self.laser_box.empty()
@@ -192,28 +221,56 @@ class StaffAdminPage(QWidget):
         show_message(self.message, "Choose a member of staff in the list first.")
         return None
 
-    def _act(self, action: Callable[[int], object], done: str) -> bool:
-        """Run one administrator's action as the member of staff at the desk; say what happened."""
+    def _act(
+        self,
+        button: QPushButton,
+        action: Callable[[int], object],
+        done: str,
+        then: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Run one administrator's action, as the member of staff at the desk, on the worker: the
+        button says "Saving…" until it has committed; then say what happened, and `then()`."""
         admin = self.current_staff()
         if admin is None:
-            return False
-        try:
-            action(admin.id)
-        except DomainError as error:
-            show_message(self.message, str(error))
-            return False
-        self._changed(done)
-        return True
+            return
+        shown_since = self._shown_since
 
-    def _changed(self, done: str) -> None:
-        self.refresh()
-        show_message(self.message, done, Tone.DONE)
-        self.staff_changed.emit()
+        def saved(_result: object) -> None:
+            self._changed(done, shown_since)
+            if shown_since == self._shown_since:
+                then()
+
+        def refused(error: DomainError) -> None:
+            if shown_since == self._shown_since:
+                show_message(self.message, str(error))
+            else:  # the lock emptied the page meanwhile: said above every page
+                self.signals.not_saved.emit(f"Staff: {error}")
+
+        submit_from(button, self.worker, lambda: action(admin.id), saved, refused)
+
+    def _changed(self, done: str, shown_since: int, tell_others: bool = True) -> None:
+        """Saved: the list is read again and says so (not on a page the lock has emptied since)."""
+        if shown_since == self._shown_since:
+            self.refresh()
+            show_message(self.message, done, Tone.DONE)
+        if tell_others:
+            self.staff_changed.emit()
+
+    def _saving(self, call: Callable[[], object], done: str, tell_others: bool = True) -> Saving:
+        """A dialog's save: once committed, the page reads the list again and says `done`."""
+        shown_since = self._shown_since
+        return Saving(
+            self.worker,
+            call,
+            lambda _result: self._changed(done, shown_since, tell_others),
+            unseen=self.signals.not_saved.emit,
+        )
 
     def _change_role(self) -> None:
         if (member := self._selected()) is not None:
             role = self.role_choice.currentText()
             self._act(
+                self.role_button,
                 lambda by: self.desk.accounts.update_staff(member.id, role, member.active, by),
                 f"{member.name} is now a {role}.",
             )
@@ -222,6 +279,7 @@ class StaffAdminPage(QWidget):
         if (member := self._selected()) is not None:
             active = not member.active
             self._act(
+                self.active_button,
                 lambda by: self.desk.accounts.update_staff(member.id, member.role.value, active, by),
                 f"{member.name} is {'active' if active else 'inactive: they can no longer sign in'}.",
             )
@@ -229,6 +287,7 @@ class StaffAdminPage(QWidget):
     def _unlock(self) -> None:
         if (member := self._selected()) is not None:
             self._act(
+                self.unlock_button,
                 lambda by: self.desk.accounts.unlock_account(member.id, by),
                 f"{member.name} may sign in again.",
             )
@@ -245,19 +304,17 @@ class StaffAdminPage(QWidget):
             self, member, lambda trained, until: self._grant(member, trained, until)
         ).open()
 
-    def _grant(self, member: Staff, trained_text: str, until_text: str) -> str | None:
+    def _grant(self, member: Staff, trained_text: str, until_text: str) -> Answer:
         try:
             trained, until = entered_date(trained_text, TRAINED), entered_date(until_text, UNTIL)
         except DomainError as error:
             return str(error)
         if (admin := self.current_staff()) is None:
             return "Sign in first."
-        try:
-            granted = self.desk.operators.grant_laser_authorisation(member.id, trained, until, admin.id)
-        except DomainError as error:
-            return str(error)
-        self._changed(f"{member.name} is an authorised laser operator until {long_day(granted.expires_on)}.")
-        return None
+        return self._saving(  # granted, it holds until the date typed
+            lambda: self.desk.operators.grant_laser_authorisation(member.id, trained, until, admin.id),
+            f"{member.name} is an authorised laser operator until {long_day(until)}.",
+        )
 
     def _ask_withdraw(self, member: Staff) -> None:
         dialog = ReasonDialog(
@@ -271,15 +328,13 @@ class StaffAdminPage(QWidget):
         dialog.text.setAccessibleName(WITHDRAW_REASON)
         dialog.open()
 
-    def _withdraw(self, member: Staff, reason: str) -> str | None:
+    def _withdraw(self, member: Staff, reason: str) -> Answer:
         if (admin := self.current_staff()) is None:
             return "Sign in first."
-        try:
-            self.desk.operators.withdraw_laser_authorisation(member.id, reason, admin.id)
-        except DomainError as error:
-            return str(error)
-        self._changed(f"{member.name} is no longer an authorised laser operator.")
-        return None
+        return self._saving(
+            lambda: self.desk.operators.withdraw_laser_authorisation(member.id, reason, admin.id),
+            f"{member.name} is no longer an authorised laser operator.",
+        )
 
     def _verify(self) -> None:
         """On a thread of its own (about 7 s per million rows), with Cancel: a read, until the
@@ -304,44 +359,41 @@ class StaffAdminPage(QWidget):
             return
         RenameDialog(self, member, lambda name, initials: self._rename(member, name, initials)).open()
 
-    def _rename(self, member: Staff, name: str, initials: str) -> str | None:
+    def _rename(self, member: Staff, name: str, initials: str) -> Answer:
         admin = self.current_staff()
         if admin is None:
             return "Sign in first."
-        try:
-            self.desk.accounts.rename_staff(member.id, name, initials, admin.id)
-        except DomainError as error:
-            return str(error)
-        self.refresh()
-        renamed = f"{member.name} is now {name.strip()} ({initials.strip().upper()})."
-        show_message(self.message, renamed, Tone.DONE)
-        return None
+        return self._saving(
+            lambda: self.desk.accounts.rename_staff(member.id, name, initials, admin.id),
+            f"{member.name} is now {name.strip()} ({initials.strip().upper()}).",
+            tell_others=False,
+        )
 
-    def _set_credentials(self, member: Staff, admin: Staff, password: str, pin: str) -> str | None:
-        try:
-            self.desk.accounts.set_credentials(member.id, password, pin, admin.id)
-        except DomainError as error:
-            return str(error)
-        self.refresh()
-        show_message(self.message, f"{member.name} has a new password and PIN.", Tone.DONE)
-        return None
+    def _set_credentials(self, member: Staff, admin: Staff, password: str, pin: str) -> Answer:
+        return self._saving(
+            lambda: self.desk.accounts.set_credentials(member.id, password, pin, admin.id),
+            f"{member.name} has a new password and PIN.",
+            tell_others=False,
+        )
 
     def _add(self) -> None:
         form = self.form
+        # Read here, as typed now: the worker touches no widget.
+        name, initials, role, pin = form.name.text(), form.initials.text(), form.role(), form.pin.text()
+        password, repeat = form.password.text(), form.repeat.text()
 
         def add(by: int) -> Staff:
             return self.desk.accounts.add_staff(
-                form.name.text(), form.initials.text(), form.role(), form.password_text(), form.pin.text(), by
+                name, initials, role, checked_password(password, repeat), pin, by
             )
 
-        if self._act(add, f"{form.name.text().strip()} was added."):
-            form.clear()
+        self._act(self.add_button, add, f"{name.strip()} was added.", form.clear)
 
 
 class CredentialsDialog(FormDialog):
     """A new password (twice) and PIN for one member of staff."""
 
-    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
+    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], Answer]) -> None:
         super().__init__(parent, f"Password and PIN for {member.name}")
         self._submit = submit
         self.password = self.line("New password", secret=True)
@@ -350,7 +402,7 @@ class CredentialsDialog(FormDialog):
         self.pin.setMaxLength(PIN_DIGITS[1])
         self.pin.setPlaceholderText(PIN_RULE)
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         if self.password.text() != self.repeat.text():
             return "The two passwords are not the same."
         return self._submit(self.password.text(), self.pin.text())
@@ -359,14 +411,14 @@ class CredentialsDialog(FormDialog):
 class RenameDialog(FormDialog):
     """A corrected name or new initials for one member of staff."""
 
-    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
+    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], Answer]) -> None:
         super().__init__(parent, f"Change the name of {member.name}")
         self._submit = submit
         self.name = self.line("New full name", member.name)
         self.initials = self.line("New initials", member.initials)
         self.initials.setMaxLength(4)
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         return self._submit(self.name.text(), self.initials.text())
 
 
@@ -429,7 +481,7 @@ class LaserOperatorsBox(QGroupBox):
 class LaserAuthorisationDialog(FormDialog):
     """The dates of a nurse's or clinician's laser training, typed as the app takes any date."""
 
-    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], str | None]) -> None:
+    def __init__(self, parent: QWidget, member: Staff, submit: Callable[[str, str], Answer]) -> None:
         super().__init__(
             parent,
             f"Laser authorisation for {member.name}",
@@ -442,7 +494,7 @@ class LaserAuthorisationDialog(FormDialog):
         for edit in (self.trained, self.until):
             edit.setPlaceholderText(DATE_HINT)
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         return self._submit(self.trained.text(), self.until.text())
 
 

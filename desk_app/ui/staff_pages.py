@@ -31,11 +31,20 @@ from desk_app.domain.people import Role, Staff
 from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
-from desk_app.ui.busy import wait_cursor
 from desk_app.ui.db_worker import LATER, DatabaseWorker
 from desk_app.ui.pin_change import NewPinDialog
+from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import message_label
+
+SIGNING_IN = "Signing in…"
+
+
+def checked_password(password: str, repeat: str) -> str:
+    """The password typed twice, if both are the same."""
+    if password != repeat:
+        raise ValidationError("The two passwords are not the same.")
+    return password
 
 
 def secret_edit(parent: QWidget, name: str) -> QLineEdit:
@@ -83,11 +92,6 @@ class StaffForm(QWidget):
         checked = self.role_group.checkedButton()
         return checked.property("role") if checked else Role.ADMINISTRATOR.value
 
-    def password_text(self) -> str:
-        if self.password.text() != self.repeat.text():
-            raise ValidationError("The two passwords are not the same.")
-        return self.password.text()
-
     def clear(self) -> None:
         for edit in (self.name, self.initials, self.password, self.repeat, self.pin):
             edit.clear()
@@ -103,9 +107,9 @@ class FirstAdministratorPage(QWidget):
     administrator_exists = Signal()
     """Another desk created the administrator first: sign in instead."""
 
-    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, worker: DatabaseWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk = desk
+        self.desk, self.worker = desk, worker
         layout = QVBoxLayout(self)
         title = QLabel("Welcome to Treatment Desk", self)
         title.setObjectName("pageTitle")
@@ -129,22 +133,32 @@ class FirstAdministratorPage(QWidget):
         layout.addStretch(1)
 
     def _add(self) -> None:
-        form = self.form
-        try:
-            member = self.desk.accounts.add_staff(
-                form.name.text(),
-                form.initials.text(),
-                form.role(),
-                form.password_text(),
-                form.pin.text(),
-                None,
-            )
-            self.desk.accounts.sign_in(member.id, form.password.text())
-        except DomainError as error:
-            if self.desk.accounts.has_administrator():
-                self.administrator_exists.emit()
-                return
-            self.error.setText(str(error))
+        """Added and signed in on the worker; the button says "Saving…" until then."""
+        form, accounts = self.form, self.desk.accounts
+        # Read here, as typed now: the worker touches no widget.
+        name, initials, role, pin = form.name.text(), form.initials.text(), form.role(), form.pin.text()
+        password, repeat = form.password.text(), form.repeat.text()
+
+        def add() -> Staff | None:
+            """The administrator, signed in; None if another desk created one first."""
+            try:
+                member = accounts.add_staff(
+                    name, initials, role, checked_password(password, repeat), pin, None
+                )
+                accounts.sign_in(member.id, password)
+            except DomainError:
+                if accounts.has_administrator():
+                    return None
+                raise
+            return member
+
+        submit_from(
+            self.add_button, self.worker, add, self._added, lambda error: self.error.setText(str(error))
+        )
+
+    def _added(self, member: Staff | None) -> None:
+        if member is None:
+            self.administrator_exists.emit()
             return
         self.error.clear()
         self.form.clear()
@@ -184,6 +198,7 @@ class SignInPage(QWidget):
         self._staff: list[Staff] | None = None  # as last read: the lock screen lists them at once
         self._preselect_id: int | None = None  # who is chosen when the names come
         self._read_failure = ""  # why the names could not be read, as last said
+        self._opened = 0  # counts the openings: a proof asked before one does not sign in after it
         self.mode = SignInMode.PASSWORD
         self.use_password = False
         page = QVBoxLayout(self)
@@ -194,14 +209,12 @@ class SignInPage(QWidget):
         self.title = QLabel("Sign in", self)
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
-        if desk.database.is_demo():  # training only: the README gives the same credentials
-            from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN
-
-            hint = QLabel(
-                f"Demo database: every account's password is '{DEMO_PASSWORD}', its PIN {DEMO_PIN}.", self
-            )
-            hint.setObjectName("demoHint")
-            layout.addWidget(hint)
+        self.demo_hint = QLabel("", self)  # training only: the README gives the same credentials
+        self.demo_hint.setObjectName("demoHint")
+        self.demo_hint.hide()
+        layout.addWidget(self.demo_hint)
+        # Unread (the database busy), the hint is missing: the window's banner says the demo anyway.
+        worker.submit(desk.database.is_demo, self._show_demo_hint, lambda _error: None)
         self.locked_board = QLabel("", self)
         self.locked_board.setObjectName("lockedBoard")
         self.locked_board.setAccessibleDescription("Patients in progress")  # its text is its name
@@ -234,7 +247,17 @@ class SignInPage(QWidget):
         self.staff_buttons: list[StaffChoice] = []
         self.pin_change: NewPinDialog | None = None  # open after a right short PIN; holds that PIN
 
+    def _show_demo_hint(self, demo: bool) -> None:
+        if demo:
+            from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN
+
+            self.demo_hint.setText(
+                f"Demo database: every account's password is '{DEMO_PASSWORD}', its PIN {DEMO_PIN}."
+            )
+            self.demo_hint.show()
+
     def open(self, mode: SignInMode, preselect: Staff | None = None) -> None:
+        self._opened += 1
         self.mode, self.use_password = mode, mode is SignInMode.PASSWORD
         self.title.setText(
             {
@@ -344,6 +367,8 @@ class SignInPage(QWidget):
         return int(checked.property("staff_id")) if checked else None
 
     def _sign_in(self) -> None:
+        if not self.sign_in_button.isEnabled():  # Enter while signing in: the answer is awaited
+            return
         staff_id = self.chosen_id()
         if staff_id is None:
             self.error.setText("Choose your name first.")
@@ -363,23 +388,30 @@ class SignInPage(QWidget):
 
         The page may be the locked screen: what it says names nobody (her name is on her button)."""
         purpose = "unlock" if self.mode is SignInMode.LOCKED else "switch staff"
-        try:
-            self._prove(lambda: self.desk.accounts.confirm_pin(staff_id, pin, purpose))
-        except PinChangeNeeded as needed:
-            self.forget_pin_change()
-            notice = f"This PIN has only {len(pin)} digits: choose a new PIN of {PIN_RULE} to go on."
-            self.error.setText(notice)
-            self.pin_change = NewPinDialog(
-                self,
-                self.desk,
-                self.worker,
-                needed,
-                pin,
-                lambda new_pin: self._prove_with_pin(staff_id, new_pin),
-                notice,
-            )
-            self.pin_change.finished.connect(self._pin_change_closed)
-            self.pin_change.open()
+
+        def new_pin_needed(error: DomainError) -> bool:
+            if not isinstance(error, PinChangeNeeded):
+                return False
+            self._ask_new_pin(error, staff_id, pin)
+            return True
+
+        self._prove(lambda: self.desk.accounts.confirm_pin(staff_id, pin, purpose), new_pin_needed)
+
+    def _ask_new_pin(self, needed: PinChangeNeeded, staff_id: int, pin: str) -> None:
+        self.forget_pin_change()
+        notice = f"This PIN has only {len(pin)} digits: choose a new PIN of {PIN_RULE} to go on."
+        self.error.setText(notice)
+        self.pin_change = NewPinDialog(
+            self,
+            self.desk,
+            self.worker,
+            needed,
+            pin,
+            lambda new_pin: self._prove_with_pin(staff_id, new_pin),
+            notice,
+        )
+        self.pin_change.finished.connect(self._pin_change_closed)
+        self.pin_change.open()
 
     def _pin_change_closed(self) -> None:
         self.pin_change = None
@@ -391,14 +423,21 @@ class SignInPage(QWidget):
             self.pin_change.reject()  # finished: pin_change is None again
             self.error.clear()
 
-    def _prove(self, check: Callable[[], Staff]) -> None:
-        try:
-            with wait_cursor():
-                member = check()
-        except PinChangeNeeded:
-            raise
-        except DomainError as error:
-            self.error.setText(str(error))
-            return
-        self.error.clear()
-        self.signed_in.emit(member)
+    def _prove(
+        self, check: Callable[[], Staff], handled: Callable[[DomainError], bool] = lambda _error: False
+    ) -> None:
+        """Check who it is on the worker: Sign in says "Signing in…" until the answer, which signs in
+        (or says why not, unless `handled` took the refusal) only if the page was not opened anew
+        meanwhile (locked, reset): a proof given before that is not one for what it shows now."""
+        opened = self._opened
+
+        def proven(member: Staff) -> None:
+            if opened == self._opened:
+                self.error.clear()
+                self.signed_in.emit(member)
+
+        def refused(error: DomainError) -> None:
+            if opened == self._opened and not handled(error):
+                self.error.setText(str(error))
+
+        submit_from(self.sign_in_button, self.worker, check, proven, refused, SIGNING_IN)

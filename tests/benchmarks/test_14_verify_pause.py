@@ -25,6 +25,8 @@ from desk_app.store.desk import Desk
 from desk_app.ui.staff_admin import StaffAdminPage
 from tests.benchmarks import test_8_audit_verify as big_trail
 from tests.benchmarks.bench_tools import Report, Row, median, time_ms
+from tests.gui.alone import context_alone
+from tests.gui.nurse import settle
 from tests.support.people import administrator
 
 TRAIL_ROWS = 300_000  # about 2 s of verify here: long enough for any pause to show
@@ -69,9 +71,12 @@ def test_the_window_answers_while_a_large_trail_is_verified(
     clock.set(datetime.fromisoformat(last) + timedelta(minutes=1))  # the verify rows come after the trail
     on_ui_thread_ms, result = time_ms(lambda: verify_audit(db))
     assert result.ok, result.problem
-    page = StaffAdminPage(desk, lambda: admin)
+    context = context_alone(desk, admin)
+    page = StaffAdminPage(context)
+    context.worker.setParent(page)
     page.refresh()
     page.show()
+    settle(None)
     pauses = []
     for _ in range(RUNS):
         pause, said = longest_pause_while_verifying(qapp, page)

@@ -32,7 +32,8 @@ from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.tab_order import reading_order
 from tests.gui.a11y import activate, control_name, fully_visible, heard, shrink_to, tab_walk, unheard
-from tests.gui.nurse import click
+from tests.gui.alone import context_alone
+from tests.gui.nurse import click, settle
 from tests.support.laser_register import treated
 from tests.support.lasers import laser_ready, register_test_laser
 
@@ -56,8 +57,11 @@ def clinic(qapp: QApplication, desk: Desk, clock: ManualClock, nurse: Staff, adm
 
 
 def staff_page(desk: Desk, admin: Staff) -> StaffAdminPage:
-    page = StaffAdminPage(desk, lambda: admin)
+    context = context_alone(desk, admin)
+    page = StaffAdminPage(context)
+    context.worker.setParent(page)
     page.refresh()
+    settle(None)
     return page
 
 
@@ -66,6 +70,7 @@ def devices_page(desk: Desk, admin: Staff) -> LaserDevicesPage:
     page = LaserDevicesPage(DeskContext(desk, DeskSignals(), desk.clock, lambda: admin, worker))
     worker.setParent(page)
     page.refresh()
+    settle(None)
     return page
 
 
@@ -236,7 +241,9 @@ def test_forget_leaves_nothing_of_a_patient_on_an_admin_page(
     page = shown_page(qtbot, name, clinic, admin)
     if name == "devices":
         page.show_retired.setChecked(True)
+        settle(qtbot)
         page.table.selectRow(next(r for r, d in enumerate(page.shown) if d.retired))
+        settle(qtbot)
     if name != "staff":
         assert CLINIC_NUMBER in everything_said(page) or " ".join(PATIENT) in everything_said(page)
     page.forget()

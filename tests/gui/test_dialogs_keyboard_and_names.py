@@ -20,7 +20,7 @@ from desk_app.domain.devices import FIELDS
 from desk_app.domain.people import Role, Staff
 from desk_app.reports.documents import document_for
 from desk_app.store.desk import Desk
-from desk_app.ui.clinic_dialog import ClinicDetailsDialog
+from desk_app.ui.clinic_dialog import ClinicDetailsDialog, read_clinic_settings
 from desk_app.ui.devices_page import DeviceDialog
 from desk_app.ui.dialogs import (
     AmendmentDialog,
@@ -37,6 +37,7 @@ from desk_app.ui.printing import PrintDialog
 from desk_app.ui.staff_admin import CredentialsDialog, LaserAuthorisationDialog, RenameDialog
 from desk_app.ui.tab_order import reading_order
 from tests.gui.a11y import SMALL_SCREENS, activate, control_name, fully_visible, tab_walk, unheard
+from tests.gui.alone import context_alone
 from tests.gui.nurse import type_text
 from tests.support.lasers import register_test_laser
 
@@ -75,7 +76,8 @@ def _print_preview(parent: QWidget, people: People) -> QDialog:
 
 def _pre_use_check(parent: QWidget, people: People) -> QDialog:
     use = people.desk.device_checks.device_use(register_test_laser(people.desk))
-    return PreUseCheckDialog(parent, people.desk, use, people.nurse, lambda _check: None)
+    worker = context_alone(people.desk, people.nurse, parent).worker
+    return PreUseCheckDialog(parent, people.desk, worker, use, people.nurse, lambda _check: None)
 
 
 CLINIC_FIELDS = ("name", "address", "contact_line", "out_of_hours_line", "paper", "idle_lock_minutes")
@@ -126,7 +128,9 @@ DIALOGS: dict[str, tuple[Callable[[QWidget, People], QDialog], Callable[[People]
     ),
     "print preview": (_print_preview, lambda p: ["Print preview", "Print…", "Save as PDF…", "Close"]),
     "clinic details": (
-        lambda parent, p: ClinicDetailsDialog(parent, p.desk, p.admin),
+        lambda parent, p: ClinicDetailsDialog(
+            parent, context_alone(p.desk, p.admin, parent), p.admin, read_clinic_settings(p.desk)
+        ),
         lambda p: [
             *(LABELS[field] for field in CLINIC_FIELDS),
             LABELS["countersignature_required"],

@@ -20,11 +20,12 @@ from desk_app.domain.people import Staff
 from desk_app.paths import remember_opened
 from desk_app.store.desk import Desk
 from desk_app.store.models import DEMO_SETTING, MOVED_SETTING
-from desk_app.ui.clinic_dialog import ClinicDetailsDialog
+from desk_app.ui.clinic_dialog import ClinicDetailsDialog, read_clinic_settings
 from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
 from tests.conftest import migrated_sqlite_file
 from tests.gui.a11y import activate, control_name, tab_walk, unheard
+from tests.gui.alone import context_alone
 from tests.gui.nurse import click, find, type_into
 from tests.support.pg_databases import emptied_postgres_database
 
@@ -277,7 +278,9 @@ def test_clinic_details_say_where_this_pc_keeps_its_backups_instead(
     qtbot.addWidget(parent)
     mine = tmp_path / "this PC's backups"
     desk.this_pc_backup_folder = mine
-    details = ClinicDetailsDialog(parent, desk, admin)
+    details = ClinicDetailsDialog(
+        parent, context_alone(desk, admin, parent), admin, read_clinic_settings(desk)
+    )
     details.show()
     note = f"This PC keeps its backups in {mine} instead (its own setting: desk-app config)."
     assert find(details, QLabel, note).isVisible()

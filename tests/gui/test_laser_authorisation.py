@@ -34,6 +34,7 @@ def staff_page_as(qtbot, window: MainWindow, admin: Staff) -> None:
     window.set_staff(admin)
     settle(qtbot)
     window.staff_action.trigger()
+    settle(qtbot)
 
 
 def lines(root: QWidget) -> list[str]:
@@ -166,6 +167,7 @@ def test_the_countersignature_setting_is_saved_with_the_clinic_details(
     window.set_staff(admin)
     settle(qtbot)
     window.clinic_action.trigger()
+    settle(qtbot)
     dialog = open_dialog()
     box = find(dialog, QCheckBox, "A clinician countersigns each record")
     assert not box.isChecked()
@@ -175,4 +177,5 @@ def test_the_countersignature_setting_is_saved_with_the_clinic_details(
     assert desk.clinic.clinic_details().countersignature_required
 
     window.clinic_action.trigger()
+    settle(qtbot)
     assert find(open_dialog(), QCheckBox, "A clinician countersigns each record").isChecked()

@@ -28,6 +28,7 @@ def devices_page(qtbot: QtBot, window: MainWindow, admin: Staff) -> QTableWidget
     window.set_staff(admin)
     settle(qtbot)
     window.devices_action.trigger()
+    settle(qtbot)
     qtbot.wait(1)  # real sizes
     return find(window, QTableWidget, "Laser devices")
 
@@ -41,6 +42,7 @@ def usable_by_anyone(root: QDialog | MainWindow, where: str) -> list[str]:
 def choose_row(qtbot: QtBot, table: QTableWidget, row: int) -> None:
     cell = table.visualRect(table.model().index(row, 0)).center()
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    settle(qtbot)  # its history is read
 
 
 def cells(table: QTableWidget) -> list[list[str]]:

@@ -193,6 +193,7 @@ def test_a_failed_check_needs_a_note_and_puts_the_laser_out_of_use_on_the_board_
 
     settle(qtbot)
     window.devices_action.trigger()
+    settle(qtbot)
     table = find(window, QTableWidget, "Laser devices")
     assert table.item(0, table.columnCount() - 1).text().startswith(out_of_use)
 
@@ -204,6 +205,7 @@ def test_the_devices_page_shows_a_check_failed_at_another_desk_and_a_new_day_wit
     window.set_staff(admin)
     settle(qtbot)
     window.devices_action.trigger()
+    settle(qtbot)
     table = find(window, QTableWidget, "Laser devices")
 
     def status_shown() -> str:

@@ -274,7 +274,9 @@ def test_the_lock_screen_keeps_the_pin_and_sign_in_on_a_small_page_whatever_the_
 def test_the_first_administrator_and_new_pin_forms_tab_in_reading_order(
     qtbot: QtBot, desk: Desk, nurse: Staff
 ) -> None:
-    first = FirstAdministratorPage(desk)
+    worker = DatabaseWorker(desk.db, desk.clock)  # a page alone: no window to own one
+    first = FirstAdministratorPage(desk, worker)
+    worker.setParent(first)
     qtbot.addWidget(first)
     first.show()
     activate(qtbot, first)
@@ -287,7 +289,6 @@ def test_the_first_administrator_and_new_pin_forms_tab_in_reading_order(
         "Create administrator",
     ]
 
-    worker = DatabaseWorker(desk.db, desk.clock, first)  # a page alone: no window to own one
     dialog = NewPinDialog(first, desk, worker, PinChangeNeeded(nurse, 4), "2468", lambda _pin: None)
     dialog.open()
     activate(qtbot, dialog)

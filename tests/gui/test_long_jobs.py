@@ -22,6 +22,7 @@ from desk_app.ui.long_job import JobControl, LongJob
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.widgets import Tone
+from tests.gui.alone import context_alone
 from tests.gui.nurse import click, find, settle
 from tests.gui.test_patient_screens import open_patient_page
 from tests.gui.test_printing import pdf_text, print_dialog, register, save_through_file_dialog
@@ -61,7 +62,9 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
 
 
 def staff_page(qtbot: QtBot, desk: Desk, admin: Staff) -> StaffAdminPage:
-    page = StaffAdminPage(desk, lambda: admin)
+    context = context_alone(desk, admin)
+    page = StaffAdminPage(context)
+    context.worker.setParent(page)
     page.refresh()
     qtbot.addWidget(page)
     page.show()

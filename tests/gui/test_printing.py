@@ -283,6 +283,7 @@ def test_clinic_details_are_saved_from_the_toolbar_and_printed(
     window.set_staff(admin)
     settle(qtbot)
     window.clinic_action.trigger()
+    settle(qtbot)
     dialog = open_dialog()
     contact = find(dialog, QLineEdit, "Contact line for patients")
     type_text(contact, "Worried after treatment? Call 020 7946 0000")
@@ -308,6 +309,7 @@ def test_a_blank_clinic_name_is_refused_and_nothing_changes(
     window.set_staff(admin)
     settle(qtbot)
     window.clinic_action.trigger()
+    settle(qtbot)
     dialog = open_dialog()
     find(dialog, QLineEdit, "Clinic name").clear()
     click(qtbot, dialog, "Save")
@@ -323,6 +325,7 @@ def test_the_backup_folder_is_offered_only_where_the_app_makes_the_backups(
     window.set_staff(admin)
     settle(qtbot)
     window.clinic_action.trigger()
+    settle(qtbot)
     dialog = open_dialog()
     folder = find(dialog, QLineEdit, "Backup folder (empty: beside the database)")
     if backend == "sqlite":
@@ -341,6 +344,7 @@ def test_clinic_details_say_where_the_records_are_and_whether_the_way_there_is_e
     window.set_staff(admin)
     settle(qtbot)
     window.clinic_action.trigger()
+    settle(qtbot)
     dialog = open_dialog()
     if backend == "sqlite":
         shown = f"A file on this PC: {Path(db_url).resolve()}"
@@ -389,6 +393,7 @@ def test_clinic_details_warn_of_a_connection_to_another_host_that_is_not_encrypt
     window.set_staff(admin)
     settle(qtbot)
     window.clinic_action.trigger()
+    settle(qtbot)
     dialog = open_dialog()
     assert shown in visible_texts(dialog).splitlines()
     label = dialog.findChild(QLabel, "databaseLink")

@@ -195,6 +195,7 @@ def test_signing_out_asks_the_next_person_for_a_password(
     window.sign_out_action.trigger()
     assert find(window, QLineEdit, "Password") and at_desk(window) == ""
     assert not window.sign_out_action.isEnabled()
+    settle(qtbot)  # the sign-out's row is written on the database worker
     assert actions(desk)[-1] == "signed out"
 
 
@@ -221,6 +222,7 @@ def test_an_administrator_unlocks_a_locked_account_from_the_staff_page(
     window.set_staff(admin)
     settle(qtbot)
     window.staff_action.trigger()
+    settle(qtbot)
     table = find(window, QTableWidget, "Members of staff")
     rows = {table.item(row, 0).text(): row for row in range(table.rowCount())}
     assert table.item(rows["Ann Nurse"], 5).text() == "LOCKED"
@@ -237,6 +239,7 @@ def test_an_administrator_adds_a_member_of_staff_who_can_then_sign_in(
     window.set_staff(admin)
     settle(qtbot)
     window.staff_action.trigger()
+    settle(qtbot)
     for name, text in (
         ("Full name", "Beth Nurse"),
         ("Initials", "BN"),
@@ -280,6 +283,7 @@ def test_verify_records_reports_an_intact_trail_and_then_a_record_changed_outsid
     window.set_staff(admin)
     settle(qtbot)
     window.staff_action.trigger()
+    settle(qtbot)
     click(qtbot, window, "Verify records")
     said = window.findChild(QLabel, "verifyResult")
     qtbot.waitUntil(lambda: said.text().startswith("Audit trail"))  # on a thread of its own
@@ -312,6 +316,7 @@ def test_an_administrator_corrects_a_name_and_the_trail_keeps_the_old_one(
     window.set_staff(admin)
     settle(qtbot)
     window.staff_action.trigger()
+    settle(qtbot)
     table = find(window, QTableWidget, "Members of staff")
     table.selectRow([table.item(row, 0).text() for row in range(table.rowCount())].index("Ann Nurse"))
     click(qtbot, window, "Change name…")
