@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton
 
 from desk_app.domain.errors import DomainError
 from desk_app.ui.db_worker import DatabaseWorker
-from desk_app.ui.form_dialog import SAVING
+from desk_app.ui.saving import SAVING
 
 R = TypeVar("R")
 
