@@ -32,7 +32,7 @@ from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.tab_order import reading_order
 from tests.gui.a11y import activate, control_name, fully_visible, heard, shrink_to, tab_walk, unheard
-from tests.gui.nurse import click
+from tests.gui.nurse import click, settle
 from tests.support.laser_register import treated
 from tests.support.lasers import laser_ready, register_test_laser
 
@@ -70,8 +70,11 @@ def devices_page(desk: Desk, admin: Staff) -> LaserDevicesPage:
 
 
 def register_page(desk: Desk, admin: Staff) -> LaserRegisterPage:
-    page = LaserRegisterPage(desk, desk.clock, lambda: admin)
+    worker = DatabaseWorker(desk.db, desk.clock)  # a page alone: no window to own one
+    page = LaserRegisterPage(DeskContext(desk, DeskSignals(), desk.clock, lambda: admin, worker))
+    worker.setParent(page)
     page.open()
+    settle(None)
     return page
 
 
