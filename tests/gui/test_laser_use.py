@@ -240,7 +240,7 @@ def test_a_failed_read_of_the_lasers_leaves_no_stale_line_on_the_board_and_is_tr
 
     monkeypatch.setattr(desk.device_checks, "device_uses", fails_once)
     window.signals.changed_elsewhere.emit()
-    settle(qtbot)
+    settle(qtbot)  # the page reads the session again on the database worker
     shown = visible_texts(window)
     assert problem in shown
     assert not_checked not in shown, "a line that may be out of date is not left standing"
