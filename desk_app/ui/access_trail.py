@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import shiboken6
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
 
@@ -33,16 +34,23 @@ NOT_RECORDED = "Opened, but the audit trail could not record it: {error}"
 def record_opening(
     context: DeskContext, patient_id: int, opened: Opened, session_id: int | None, message: QLabel
 ) -> None:
-    """Write who opened this record, once it is on screen: a busy database must not keep a nurse from
-    a patient's record, so a failure is said on `message` and logged, and the record stays open."""
+    """Write who opened this record, once it is on screen: queued on the database worker in the
+    order asked (nothing waits for it, and closing the window writes it first), so a busy database
+    never keeps a nurse from a patient's record; a failure is said on `message` and logged, and the
+    record stays open."""
     staff = context.current_staff()
     if staff is None:
         return
-    try:
-        context.desk.access.record_access(staff.id, patient_id, opened, session_id)
-    except DomainError as error:
+
+    def not_recorded(error: DomainError) -> None:
         log.warning("Opening of patient %s (%s) not audited: %s", patient_id, opened, error_for_log(error))
-        show_message(message, NOT_RECORDED.format(error=error), Tone.ERROR)
+        if shiboken6.isValid(message):
+            show_message(message, NOT_RECORDED.format(error=error), Tone.ERROR)
+
+    access = context.desk.access
+    context.worker.submit(
+        lambda: access.record_access(staff.id, patient_id, opened, session_id), failed=not_recorded
+    )
 
 
 @dataclass(frozen=True)

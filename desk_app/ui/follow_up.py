@@ -16,11 +16,13 @@ from desk_app.domain.follow_up import FollowUpCall, contact_text
 from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import Event
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import LATER, NOW
 from desk_app.ui.field_editors import FieldEditor, field_caption, make_editor
 from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
+from desk_app.ui.saving import Answer, Saving
 from desk_app.ui.widgets import message_label, row_table
 
 log = logging.getLogger(__name__)
@@ -56,18 +58,23 @@ class FollowUpDialog(FormDialog):
             self.form.addRow(caption, editor)
             self.editors[field.id] = editor
 
-    def save(self) -> str | None:
+    def save(self) -> Answer:
         staff = self.context.current_staff()
         if staff is None:
             return "Sign in first."
         values = {field_id: editor.value() for field_id, editor in self.editors.items()}
-        try:
-            self.context.desk.sessions.record_follow_up(self.session_id, values, staff.id)
-        except DomainError as error:
-            return str(error)
-        log.info("Follow-up recorded for session %s by staff %s", self.session_id, staff.id)
-        self.recorded.emit()
-        return None
+        sessions, session_id = self.context.desk.sessions, self.session_id
+
+        def saved(_result: object) -> None:
+            log.info("Follow-up recorded for session %s by staff %s", session_id, staff.id)
+            self.recorded.emit()
+
+        return Saving(
+            self.context.worker,
+            lambda: sessions.record_follow_up(session_id, values, staff.id),
+            saved,
+            unseen=self.context.signals.not_saved.emit,
+        )
 
 
 class FollowUpCallModel(_RowsModel[FollowUpCall]):
@@ -99,6 +106,7 @@ class FollowUpCallsPage(QWidget):
     def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self.worker = context.worker
         layout = QVBoxLayout(self)
         title = QLabel("Follow-up calls", self)
         title.setObjectName("pageTitle")
@@ -126,10 +134,12 @@ class FollowUpCallsPage(QWidget):
             button.setMinimumHeight(44)
             buttons.addWidget(button)
         layout.addLayout(buttons)
+        self._reads = 0  # counts the reads asked (and the locks): only the last one asked is shown
         context.signals.changed_elsewhere.connect(self._on_changed_elsewhere)
 
-    def refresh(self) -> None:
-        """Read the calls due today; say why not if the database cannot be read."""
+    def refresh(self, lane: int = NOW) -> None:
+        """Read the calls due today (on the worker: what is shown stays until they come); say why
+        not if the database cannot be read."""
         today: date = local_today(self.context.clock.now())
         form = self.context.desk.procedure.follow_up
         if form is not None:
@@ -138,13 +148,23 @@ class FollowUpCallsPage(QWidget):
                 f"({local_date(today)}), and any treated before then who were not called "
                 f"(up to {form.overdue_until_day} days). {form.instructions}"
             )
-        try:
-            calls = self.context.desk.sessions.follow_up_calls(today)
-        except DomainError as error:
-            self.model.show([])
-            self.message.setText(str(error))
-            self.record_button.setEnabled(False)  # nothing to record a call against
-            return
+        sessions = self.context.desk.sessions
+        self._reads += 1
+        number = self._reads
+
+        def failed(error: DomainError) -> None:
+            if number == self._reads:
+                self.model.show([])
+                self.message.setText(str(error))
+                self.record_button.setEnabled(False)  # nothing to record a call against
+
+        def answered(calls: list[FollowUpCall]) -> None:
+            if number == self._reads:
+                self._show(calls)
+
+        self.worker.submit(lambda: sessions.follow_up_calls(today), answered, failed, lane)
+
+    def _show(self, calls: list[FollowUpCall]) -> None:
         self.model.show(calls)
         self.message.setText("" if calls else "No calls are due today.")
         self.record_button.setEnabled(bool(calls))
@@ -153,11 +173,12 @@ class FollowUpCallsPage(QWidget):
 
     def _on_changed_elsewhere(self) -> None:
         if self.isVisible():
-            self.refresh()
+            self.refresh(LATER)
 
     def forget(self) -> None:
         """Locked: no patient to call stays in the table; refresh() reads them again."""
         drop_dialogs(self)
+        self._reads += 1  # a read on its way is not shown
         self.model.show([])
         self.message.clear()
         self.record_button.setEnabled(False)

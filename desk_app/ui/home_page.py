@@ -34,15 +34,20 @@ from desk_app.domain.laser_use import DeviceUse, short_status
 from desk_app.domain.people import Patient, Staff, short_name
 from desk_app.domain.pre_use_check import PreUseCheck
 from desk_app.domain.refusals import PossibleDuplicate, SessionAlreadyInProgress
+from desk_app.domain.session import SessionRecord
 from desk_app.store.errors import error_for_log
 from desk_app.store.patients import SEARCH_LIMIT
 from desk_app.ui import tab_order
 from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import LATER
 from desk_app.ui.forgetting import drop_dialogs
+from desk_app.ui.form_dialog import SAVING
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
+from desk_app.ui.saving import ReadFirst
+from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.typed_search import Query, SearchOnWorker, TypedSearch
 from desk_app.ui.widgets import DownToResults, ask, message_label
@@ -210,6 +215,9 @@ class HomePage(QWidget):
         self._running_session_id: int | None = None
         self._lasers_read_on: date | None = None  # None until read, and after a read that failed
         self._lasers_problem = ""  # why the last read failed, as the board says it
+        self._lasers_reading = False  # a read of the lasers is on the worker: no second one meanwhile
+        self._shown_since = 0  # counts the locks: an answer asked before the last one is not shown
+        self._reading_patient = ReadFirst(self.worker)
         self.searches = SettledSearches(context, self)
         self._build()
         signals.second_passed.connect(self._on_second)
@@ -350,18 +358,33 @@ class HomePage(QWidget):
         """Read the lasers' status today (two queries): when the page is shown, when another desk
         writes, after a check here and when the day changes; not every second, but for a read that
         failed, which shows no laser's line (it could be out of date) and is tried again."""
+        if self._lasers_reading:
+            return
         staff = self.current_staff()
-        self._clear_laser_lines()  # none is left standing from before, should the read fail
-        try:
-            uses = self.desk.device_checks.device_uses()
-            may_check = staff is not None and self.desk.operators.is_authorised_operator(staff.id)
-        except DomainError as error:
+        desk = self.desk
+
+        def read() -> tuple[list[DeviceUse], bool]:
+            uses = desk.device_checks.device_uses()
+            return uses, staff is not None and desk.operators.is_authorised_operator(staff.id)
+
+        def answered(result: tuple[list[DeviceUse], bool]) -> None:
+            self._lasers_reading = False
+            self._show_lasers(*result)
+
+        def failed(error: DomainError) -> None:
+            self._lasers_reading = False
+            self._clear_laser_lines()  # none is left standing from before: it could be out of date
             log.warning("The lasers' status today could not be read: %s", error_for_log(error))
             self._lasers_read_on = None  # read again at the next second
             self._lasers_problem = str(error)
             self.board_message.setText(self._lasers_problem)
             self.board_message.setVisible(True)
-            return
+
+        self._lasers_reading = True  # a read the page does by itself: the nurse's actions go first
+        self.worker.submit(read, answered, failed, lane=LATER)
+
+    def _show_lasers(self, uses: list[DeviceUse], may_check: bool) -> None:
+        self._clear_laser_lines()
         self._lasers_read_on = local_today(self.clock.now())
         if self._lasers_problem and self.board_message.text() == self._lasers_problem:
             self.board_message.setVisible(False)  # the lasers' own message, not another one since
@@ -485,19 +508,34 @@ class HomePage(QWidget):
 
     def _take_over(self, session_id: int, holder_seen_id: int | None) -> None:
         staff = self.current_staff()
-        if staff is None:
+        card = next((widget for widget in self.card_widgets if widget.session_id == session_id), None)
+        if staff is None or card is None:
             return
-        try:
-            self.desk.sessions.take_over(session_id, staff.id, holder_seen_id)
-        except DomainError as error:
+        sessions, shown_since = self.desk.sessions, self._shown_since
+
+        def taken(_result: object) -> None:
+            if shown_since != self._shown_since:
+                return  # locked meanwhile: the board is read again when unlocked
+            self.board_message.setVisible(False)
+            self.signals.session_changed.emit(session_id)
+            self.refresh_board()  # the new holder shows once read (LiveSessions.read), not next second
+
+        def refused(error: DomainError) -> None:
+            if shown_since != self._shown_since:
+                self.signals.not_saved.emit(f"Take over: {error}")
+                return
             self.board_message.setText(str(error))
             self.board_message.setVisible(True)
             self.sessions.mark_stale()  # another desk may have just changed it: show who has them now
             self.refresh_board()
-            return
-        self.board_message.setVisible(False)
-        self.signals.session_changed.emit(session_id)
-        self.refresh_board()  # the new holder shows once read (LiveSessions.read), not next second
+
+        submit_from(
+            card.take_over_button,
+            self.worker,
+            lambda: sessions.take_over(session_id, staff.id, holder_seen_id),
+            taken,
+            refused,
+        )
 
     # --- patients --------------------------------------------------------------------------------
 
@@ -575,23 +613,37 @@ class HomePage(QWidget):
         if staff is None:
             self.register_message.setText("Choose who you are first.")
             return
+        if self.register_button.text() == SAVING:
+            return  # Enter in the last field again while saving asks nothing more
         self.register_anyway_button.setVisible(False)
-        try:
-            patient = self.desk.patients.register_patient(
-                self.given_edit.text(),
-                self.family_edit.text(),
-                self.birth_edit.text(),
-                self.number_edit.text(),
-                staff.id,
-                duplicate_confirmed=duplicate_confirmed,
-            )
-        except PossibleDuplicate as warning:
-            self.register_message.setText(f"{warning} If not, register this patient anyway.")
-            self.register_anyway_button.setVisible(True)
-            return
-        except DomainError as error:
-            self.register_message.setText(str(error))
-            return
+        self.register_message.clear()
+        patients, shown_since = self.desk.patients, self._shown_since
+        typed = (
+            self.given_edit.text(),
+            self.family_edit.text(),
+            self.birth_edit.text(),
+            self.number_edit.text(),
+        )
+
+        def refused(error: DomainError) -> None:
+            if shown_since != self._shown_since:
+                self.signals.not_saved.emit(f"Register a new patient: {error}")
+            elif isinstance(error, PossibleDuplicate):
+                self.register_message.setText(f"{error} If not, register this patient anyway.")
+                self.register_anyway_button.setVisible(True)
+            else:
+                self.register_message.setText(str(error))
+
+        submit_from(
+            self.register_button,
+            self.worker,
+            lambda: patients.register_patient(*typed, staff.id, duplicate_confirmed=duplicate_confirmed),
+            lambda patient: self._registered(patient) if shown_since == self._shown_since else None,
+            refused,
+        )
+
+    def _registered(self, patient: Patient) -> None:
+        """The patient registered: the form empties and the list shows them, chosen."""
         self.register_message.clear()
         for edit in (self.given_edit, self.family_edit, self.birth_edit, self.number_edit):
             edit.clear()
@@ -614,11 +666,16 @@ class HomePage(QWidget):
         current = self.chosen_item()
         if self.current_staff() is None or current is None:
             return
-        try:  # as stored now: another desk may have corrected the name or birth date since the search
-            patient: Patient = self.desk.patients.patient(current.data(Qt.ItemDataRole.UserRole))
-        except DomainError as error:
-            self._say(str(error))
-            return
+        patients, shown_since = self.desk.patients, self._shown_since
+        patient_id = current.data(Qt.ItemDataRole.UserRole)
+        self._reading_patient(  # as stored now: another desk may have corrected the name since the search
+            lambda: patients.patient(patient_id),
+            self._confirm_start,
+            self._say_error,
+            lambda: shown_since == self._shown_since,
+        )
+
+    def _confirm_start(self, patient: Patient) -> None:
         ask(
             self,
             QMessageBox.Icon.Question,
@@ -635,19 +692,31 @@ class HomePage(QWidget):
         if staff is None:
             return
         self.searches.settle()  # the search, then the session started from it
-        try:
-            record = self.desk.sessions.start_session(patient_id, staff.id)
-        except SessionAlreadyInProgress as error:
+        sessions, shown_since = self.desk.sessions, self._shown_since
+
+        def started(record: SessionRecord) -> None:
+            if shown_since != self._shown_since:
+                return  # locked meanwhile: it is on the board, opened from there
+            self._say("")
+            self.signals.session_changed.emit(record.id)
+            self.open_session_requested.emit(record.id)
+
+        def refused(error: DomainError) -> None:
+            if shown_since != self._shown_since:
+                self.signals.not_saved.emit(f"Start session: {error}")
+                return
             self._say(str(error))
-            self._running_session_id = error.session_id
-            self.open_running_button.setVisible(True)
-            return
-        except DomainError as error:
-            self._say(str(error))
-            return
-        self._say("")
-        self.signals.session_changed.emit(record.id)
-        self.open_session_requested.emit(record.id)
+            if isinstance(error, SessionAlreadyInProgress):
+                self._running_session_id = error.session_id
+                self.open_running_button.setVisible(True)
+
+        submit_from(
+            self.start_button,
+            self.worker,
+            lambda: sessions.start_session(patient_id, staff.id),
+            started,
+            refused,
+        )
 
     def _say_error(self, error: DomainError) -> None:
         self._say(str(error))
@@ -675,6 +744,7 @@ class HomePage(QWidget):
         """Locked: no patient's name stays anywhere on the page, nor in what a screen reader can
         read; activate() fills it again."""
         drop_dialogs(self)
+        self._shown_since += 1  # what was asked before is not shown when it comes
         for widget in self.card_widgets:
             widget.forget()
             self.cards_layout.removeWidget(widget)

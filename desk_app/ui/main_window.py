@@ -300,7 +300,7 @@ class MainWindow(QMainWindow):
         # With it come Jinja2, the reports and Qt's print support: none of them at the start.
         from desk_app.ui.register_page import LaserRegisterPage
 
-        page = LaserRegisterPage(self.desk, self.clock, self.current_staff, self)
+        page = LaserRegisterPage(self.context, self)
         page.back_requested.connect(self.show_home)
         return self._stacked(page)
 

@@ -1,7 +1,8 @@
 """Item models for patient lists and a patient's sessions.
 
 The patient list can hold 100,000 rows: it fetches a page at a time as the view scrolls
-(canFetchMore/fetchMore), so the first paint costs one page, never the whole register.
+(canFetchMore/fetchMore), so the first paint costs one page, never the whole register. A page is
+asked for without waiting (on the database worker) and its rows are added when it comes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from desk_app.ui.formatting import local_date
 PAGE = 100
 Index = QModelIndex | QPersistentModelIndex
 Row = TypeVar("Row")
-PatientPager = Callable[[str, int, int], list[Patient]]  # (text, limit, offset) -> patients
+# (text, limit, offset, deliver, not_read): asks for those patients, and later, on the UI thread,
+# deliver(them) once they come, or not_read() if they could not be read
+PatientPager = Callable[[str, int, int, Callable[[list[Patient]], None], Callable[[], None]], None]
 _SHOWN_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole)
 
 
@@ -73,30 +76,55 @@ class PatientListModel(_RowsModel[Patient]):
         self._pager = pager
         self._text = ""
         self._more = False
+        self._fetching = False  # a page is on its way: no second one is asked meanwhile
+        self._shown = 0  # counts the lists shown: a page asked for an earlier one is dropped
 
     def clear(self) -> None:
-        self._text, self._more = "", False
+        self._text, self._more, self._fetching = "", False, False
+        self._shown += 1
         super().clear()
 
     def show(self, text: str, first_page: list[Patient]) -> None:
         """The first page of the patients matching `text`, read elsewhere (on the database worker);
         more are read as the table scrolls to them."""
         self.beginResetModel()
+        self._shown += 1
         self._text = text
         self._rows = first_page
         self._more = len(first_page) == PAGE
+        self._fetching = False
         self.endResetModel()
 
     def cells(self, row: Patient) -> tuple[str, ...]:
         return (row.family_name, row.given_names, local_date(row.date_of_birth), row.clinic_number)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._more
+        return not parent.isValid() and self._more and not self._fetching
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more:
+        """Ask for the next page; its rows are added when it comes (the view asks again for more
+        when it needs them)."""
+        if not self.canFetchMore(parent):
             return
-        page = self._pager(self._text, PAGE, len(self._rows))
+        self._fetching = True
+        shown = self._shown
+        self._pager(
+            self._text,
+            PAGE,
+            len(self._rows),
+            lambda page: self._add(shown, page),
+            lambda: self._not_read(shown),
+        )
+
+    def _not_read(self, shown: int) -> None:
+        """Asked again when the view next needs it (the page says why not)."""
+        if shown == self._shown:
+            self._fetching = False
+
+    def _add(self, shown: int, page: list[Patient]) -> None:
+        if shown != self._shown:
+            return  # another list is shown now (a new search, the lock)
+        self._fetching = False
         self._more = len(page) == PAGE
         if page:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)

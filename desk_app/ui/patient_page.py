@@ -3,7 +3,10 @@ and its changes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -18,25 +21,38 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.access import Opened
-from desk_app.domain.clinic import DocumentKind
+from desk_app.domain.clinic import DocumentKind, PrintEntry
 from desk_app.domain.course import course, session_line
 from desk_app.domain.errors import DomainError
 from desk_app.domain.history import PatientHistory
 from desk_app.domain.patient_record import EDITABLE_FIELDS
 from desk_app.domain.people import Patient
+from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import SessionStatus
 from desk_app.reports.history import change_line, follow_up_line, print_line
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import LATER, NOW
 from desk_app.ui.follow_up import FollowUpDialog
 from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
+from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import Tone, message_label, row_table, show_message
 
 SESSIONS_MIN_HEIGHT = 120  # the titles and two rows
 SESSIONS_MAX_HEIGHT = 420  # a long course scrolls in its table beyond this
+READING = "Reading…"
+
+
+@dataclass(frozen=True)
+class PatientRead:
+    """What the page shows of a patient, read in one go on the database worker."""
+
+    history: PatientHistory
+    forms: dict[int, FollowUp | None]  # each session's follow-up form, by session id
+    prints: list[PrintEntry]
 
 
 def days_ago(days: int | None) -> str:
@@ -76,6 +92,10 @@ class PatientPage(QWidget):
         self.current_staff = context.current_staff
         self.patient: Patient | None = None
         self.history: PatientHistory | None = None
+        self.forms: dict[int, FollowUp | None] = {}
+        self.worker = context.worker
+        self._reads = 0  # counts the reads asked (and the locks): only the last one asked is shown
+        self._reading: int | None = None  # the patient whose read is on its way, if one is
         self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
         self._loaded: dict[str, str] = {}
         self._build()
@@ -191,13 +211,48 @@ class PatientPage(QWidget):
     # --- showing ---------------------------------------------------------------------------------
 
     def open_patient(self, patient_id: int) -> None:
-        """A nurse opens the page: shown, then written to the audit trail as opened by her."""
-        self._show(patient_id)
-        record_opening(self.context, patient_id, Opened.PATIENT_PAGE, None, self.message)
+        """A nurse opens the page: it says it is reading (another patient's record is not left on it
+        meanwhile); once read the patient is shown, then written to the audit trail as opened by her."""
+        if self.patient is None or self.patient.id != patient_id:
+            self.forget()
+            self.name_label.setText(READING)
+        show_message(self.message, READING, Tone.NOTE)
 
-    def _show(self, patient_id: int) -> None:
-        """Read the patient again and show them: on opening, and after a change here or elsewhere."""
-        history = self.desk.sessions.patient_history(patient_id)
+        def shown() -> None:
+            record_opening(self.context, patient_id, Opened.PATIENT_PAGE, None, self.message)
+
+        self._read(patient_id, NOW, shown)
+
+    def _read(self, patient_id: int, lane: int = NOW, then: Callable[[], None] | None = None) -> None:
+        """Read the patient on the worker and show them: on opening, and after a change here or
+        elsewhere. An answer the page has moved on from (another patient, the lock) is not shown."""
+        sessions, clinic = self.desk.sessions, self.desk.clinic
+        self._reads += 1
+        number, self._reading = self._reads, patient_id
+
+        def read() -> PatientRead:
+            history = sessions.patient_history(patient_id)
+            forms = {record.id: sessions.follow_up_form(record) for record in history.sessions}
+            return PatientRead(history, forms, clinic.print_log(patient_id))
+
+        def answered(result: PatientRead) -> None:
+            if number != self._reads:
+                return
+            self._reading = None
+            self._show(result)
+            if then is not None:
+                then()
+
+        def failed(error: DomainError) -> None:
+            if number == self._reads:
+                self._reading = None
+                show_message(self.message, str(error))
+
+        self.worker.submit(read, answered, failed, lane)
+
+    def _show(self, read: PatientRead) -> None:
+        history = read.history
+        self.forms = read.forms
         now = self.clock.now()
         patient = history.patient
         self.patient, self.history = patient, history
@@ -221,6 +276,11 @@ class PatientPage(QWidget):
         show_described(self.course_label, " · ".join(parts))
         self.sessions_model.set_lines([session_line(record, now) for record in history.sessions])
         self._fit_sessions_table()
+        table = self.sessions_table
+        if table.hasFocus() and self.sessions_model.rowCount():  # focused while reading: as focusing does
+            table.selectionModel().setCurrentIndex(
+                self.sessions_model.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
         for field in EDITABLE_FIELDS:
             value = getattr(patient, field.id)
             # The form's own date format, whatever the PC's locale: it is read back as typed.
@@ -234,7 +294,7 @@ class PatientPage(QWidget):
         self.archive_button.setText("Bring back from archive" if patient.archived else "Archive patient")
         changes = [change_line(change, local_date_time) for change in history.changes]
         show_described(self.changes_label, "\n".join(changes))
-        self._show_prints(history)
+        self._show_prints(history, read.prints)
         self._show_follow_ups(history)
         self.message.clear()
         self.session_message.clear()
@@ -250,7 +310,9 @@ class PatientPage(QWidget):
         """Locked: the patient's name, details and history leave the page and what a screen reader
         can read of it; open_patient() shows them again."""
         drop_dialogs(self)
-        self.patient, self.history, self._loaded = None, None, {}
+        self._reads += 1  # a read on its way is not shown
+        self._reading = None
+        self.patient, self.history, self._loaded, self.forms = None, None, {}, {}
         for label in (
             self.name_label,
             self.identity_label,
@@ -271,7 +333,7 @@ class PatientPage(QWidget):
         """Every call and complication after a session, under the session it follows."""
         lines = [
             f"Session {record.session_number}: "
-            + follow_up_line(event, self.desk.sessions.follow_up_form(record), local_date_time)
+            + follow_up_line(event, self.forms.get(record.id), local_date_time)
             for record in history.sessions
             for event in record.state(self.clock.now()).follow_ups
         ]
@@ -279,12 +341,9 @@ class PatientPage(QWidget):
         self.follow_ups_label.setText(text)
         self.follow_ups_label.setAccessibleName(text or "No follow-ups")
 
-    def _show_prints(self, history: PatientHistory) -> None:
+    def _show_prints(self, history: PatientHistory, log: list[PrintEntry]) -> None:
         numbers = {record.id: record.session_number for record in history.sessions}
-        prints = [
-            print_line(entry, local_date_time, numbers)
-            for entry in self.desk.clinic.print_log(history.patient.id)
-        ]
+        prints = [print_line(entry, local_date_time, numbers) for entry in log]
         show_described(self.prints_label, "Printed or exported:\n" + "\n".join(prints) if prints else "")
 
     def _print_history(self) -> None:
@@ -297,9 +356,18 @@ class PatientPage(QWidget):
             self, self.context, DocumentKind.PATIENT_HISTORY, patient.id, self.print_message
         )
         if dialog is not None:  # the print log shown here gains a line once something is printed
-            dialog.finished.connect(
-                lambda _result: self._show_prints(self.desk.sessions.patient_history(patient.id))
-            )
+            dialog.finished.connect(lambda _result: self._read_prints(patient.id))
+
+    def _read_prints(self, patient_id: int) -> None:
+        """The print log read again (on the worker, after what the nurse asks) and shown, if the
+        page still shows that patient."""
+        clinic = self.desk.clinic
+
+        def answered(log: list[PrintEntry]) -> None:
+            if self.history is not None and self.history.patient.id == patient_id:
+                self._show_prints(self.history, log)
+
+        self.worker.submit(lambda: clinic.print_log(patient_id), answered, lane=LATER)
 
     def _open_session(self, row: int) -> None:
         if 0 <= row < self.sessions_model.rowCount():
@@ -320,14 +388,14 @@ class PatientPage(QWidget):
             )
             return
         record = next(record for record in self.history.sessions if record.id == line.session_id)
-        form = self.desk.sessions.follow_up_form(record)
+        form = self.forms.get(record.id)
         if form is None:
             self.session_message.setText("This procedure has no follow-up form: add an amendment instead.")
             return
         patient = record.patient
         about = f"{patient.full_name}, {patient.clinic_number}: session {record.session_number}"
         dialog = FollowUpDialog(self, self.context, record.id, about, form, "Report a complication")
-        dialog.recorded.connect(lambda: self._show(patient.id))
+        dialog.recorded.connect(lambda: self._read(patient.id))
         dialog.open()
 
     def _entered(self) -> dict[str, str]:
@@ -344,30 +412,54 @@ class PatientPage(QWidget):
         }
 
     def _on_changed_elsewhere(self) -> None:
-        if self.patient is not None and self.isVisible() and not self._edited():
-            self._show(self.patient.id)
+        """Read again by itself (after what the nurse asks), unless a read is on its way already or
+        she is editing the registration."""
+        if self.patient is not None and self._reading is None and self.isVisible() and not self._edited():
+            self._read(self.patient.id, LATER)
 
     def _save(self) -> None:
         staff = self.current_staff()
         if staff is None or self.patient is None:
             return
-        try:
-            self.desk.patients.update_patient(self.patient.id, self._edited(), staff.id)
-        except DomainError as error:
-            show_message(self.message, str(error))
-            return
-        self.signals.patients_changed.emit()
-        self._show(self.patient.id)
-        show_message(self.message, "Saved.", Tone.DONE)
+        patients, patient_id, edited = self.desk.patients, self.patient.id, self._edited()
+        self._write(
+            self.save_button,
+            patient_id,
+            lambda: patients.update_patient(patient_id, edited, staff.id),
+            "Saved.",
+        )
 
     def _toggle_archive(self) -> None:
         staff = self.current_staff()
         if staff is None or self.patient is None:
             return
-        try:
-            self.desk.patients.set_archived(self.patient.id, not self.patient.archived, staff.id)
-        except DomainError as error:
-            show_message(self.message, str(error))
-            return
-        self.signals.patients_changed.emit()
-        self._show(self.patient.id)
+        patients, patient_id, archived = self.desk.patients, self.patient.id, not self.patient.archived
+        self._write(
+            self.archive_button, patient_id, lambda: patients.set_archived(patient_id, archived, staff.id)
+        )
+
+    def _write(
+        self, button: QPushButton, patient_id: int, call: Callable[[], object], done: str = ""
+    ) -> None:
+        """Save a change of the patient shown: the button says "Saving…" until committed; then the
+        patient is read again and shown (then `done` said), or why not is said: on the page if it
+        still shows the patient, above every page if not."""
+
+        def saved(_result: object) -> None:
+            self.signals.patients_changed.emit()
+            if self._reading_or_shown() == patient_id:
+                self._read(
+                    patient_id, NOW, lambda: show_message(self.message, done, Tone.DONE) if done else None
+                )
+
+        def refused(error: DomainError) -> None:
+            if self._reading_or_shown() == patient_id:
+                show_message(self.message, str(error))
+            else:
+                self.signals.not_saved.emit(f"A patient's registration: {error}")
+
+        submit_from(button, self.worker, call, saved, refused)
+
+    def _reading_or_shown(self) -> int | None:
+        """The patient the page shows, or is reading to show."""
+        return self._reading if self._reading is not None else self.patient.id if self.patient else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
@@ -73,9 +75,26 @@ class PatientsPage(QWidget):
         layout.addWidget(self.open_button)
         signals.patients_changed.connect(self.search)
 
-    def _page(self, text: str, limit: int, offset: int) -> list[Patient]:
-        return self.desk.patients.search_patients(
-            text, limit=limit, offset=offset, include_archived=self.archived.isChecked()
+    def _page(
+        self,
+        text: str,
+        limit: int,
+        offset: int,
+        deliver: Callable[[list[Patient]], None],
+        not_read: Callable[[], None],
+    ) -> None:
+        """A further page of the list, as the table scrolls to it: asked of the worker without waiting
+        (she scrolled: it is asked as her actions are), added when it comes."""
+        patients, archived = self.desk.patients, self.archived.isChecked()  # a widget is the UI thread's
+
+        def failed(error: DomainError) -> None:
+            self.message.setText(str(error))
+            not_read()
+
+        self.worker.submit(
+            lambda: patients.search_patients(text, limit=limit, offset=offset, include_archived=archived),
+            deliver,
+            failed,
         )
 
     def search(self) -> None:

@@ -1,15 +1,19 @@
 """Print a document: see its pages first, then print them on paper or save them as a PDF.
 
 The preview is part of this dialog, not Qt's own preview window, whose print button would print
-without going through the print log. Every print and every PDF is logged before it leaves the PC.
+without going through the print log. Every print and every PDF is logged before it leaves the PC:
+a print's log row is written on the database worker (the window goes on; Print… says "Saving…"),
+and the pages are sent only once that row has committed.
 Dialogs open with open(), never exec(), so countdowns keep running while the nurse prints.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
@@ -43,18 +47,27 @@ from desk_app.reports.pages import count_pages, page_layout, paint_document
 from desk_app.store.desk import Desk
 from desk_app.ui.access_trail import record_opening
 from desk_app.ui.context import DeskContext
-from desk_app.ui.db_worker import for_a_thread_of_its_own
+from desk_app.ui.db_worker import DatabaseWorker, for_a_thread_of_its_own
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
 from desk_app.ui.long_job import JobControl, LongJob
+from desk_app.ui.saving_button import submit_from
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, ask, message_label, show_message
+
+log = logging.getLogger(__name__)
 
 
 class PrintDialog(QDialog):
     """One document's pages, with Print… and Save as PDF…; the printer is kept for the dialog's life."""
 
     def __init__(
-        self, parent: QWidget, desk: Desk, clock: Clock, staff: Staff, document: PrintDocument
+        self,
+        parent: QWidget,
+        desk: Desk,
+        clock: Clock,
+        staff: Staff,
+        document: PrintDocument,
+        worker: DatabaseWorker,
     ) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -63,6 +76,7 @@ class PrintDialog(QDialog):
         room = parent.screen().availableGeometry()
         self.resize(min(860, room.width() - 40), min(900, room.height() - 60))
         self.desk, self.clock, self.staff, self.document = desk, clock, staff, document
+        self.worker = worker
         self._preview_anchor: str | None = None  # read at the first paint, not at every repaint
         # Kept referenced: a QPrintDialog over a printer that was freed crashes (design §8).
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -132,46 +146,34 @@ class PrintDialog(QDialog):
             self._print_to_file(Path(printer.outputFileName()))
         else:
             where = f"printer {printer.printerName()}"
+            pages = count_pages(self.document, printer)  # the paper chosen in the print dialog
             self._logged_then(
-                where, lambda: paint_document(self.document, printer, self._footer(), audit_anchor(self.desk))
+                where, pages, lambda anchor: paint_document(self.document, printer, self._footer(), anchor)
             )
 
     def _print_to_file(self, path: Path) -> None:
         """'Print to file' is a PDF export too: the same checks (the print dialog has asked before
-        replacing a file), written beside the target and moved into place, logged before it is."""
+        replacing a file), logged, then written beside the target and moved into place."""
         printer = self.printer
         try:
             target = pdf_target(self.desk, path, replace=True)
             pages = count_pages(self.document, printer)
-            where = f"PDF {target}"
-
-            def paint_into(temporary: Path) -> None:
-                printer.setOutputFileName(str(temporary))
-                try:
-                    paint_document(self.document, printer, self._footer(), audit_anchor(self.desk))
-                finally:
-                    printer.setOutputFileName(str(path))
-
-            write_into_place(
-                target,
-                paint_into,
-                lambda: self.desk.clinic.record_print(
-                    self.document.kind,
-                    self.document.patient_id,
-                    self.document.session_id,
-                    where,
-                    pages,
-                    self.staff.name,
-                    self.staff.id,
-                ),
-                replace=True,
-            )
         except (DomainError, OSError) as error:
             show_message(self.message, f"Not printed: {error}")
             return
-        show_message(
-            self.message, f"Sent {pages_text(pages)} to {where}. The print is in the print log.", Tone.DONE
-        )
+
+        def write(anchor: str) -> int:
+            def paint_into(temporary: Path) -> None:
+                printer.setOutputFileName(str(temporary))
+                try:
+                    paint_document(self.document, printer, self._footer(), anchor)
+                finally:
+                    printer.setOutputFileName(str(path))
+
+            write_into_place(target, paint_into, lambda: None, replace=True)  # logged already
+            return pages
+
+        self._logged_then(f"PDF {target}", pages, write)
 
     # --- PDF -----------------------------------------------------------------------------------------
 
@@ -247,25 +249,42 @@ class PrintDialog(QDialog):
             running_text=f"Making {Path(path).name}…",
         )
 
-    def _logged_then(self, destination: str, paint: Callable[[], int]) -> None:
-        """Log the print, then send the pages; a print that cannot be logged is not sent."""
-        pages = count_pages(self.document, self.printer)  # the paper chosen in the print dialog
-        try:
-            self.desk.clinic.record_print(
-                self.document.kind,
-                self.document.patient_id,
-                self.document.session_id,
+    def _logged_then(self, destination: str, pages: int, send: Callable[[str], int]) -> None:
+        """Log the print on the worker (Print… says "Saving…" meanwhile), then, once the row has
+        committed, send the pages (`send` is given the audit anchor read with it): a print
+        that cannot be logged is not sent, nor one whose dialog was closed meanwhile."""
+        document, staff, desk, clinic = self.document, self.staff, self.desk, self.desk.clinic
+
+        def log_it() -> str:
+            anchor = audit_anchor(desk)  # the trail's head as it stands before this print's own row
+            clinic.record_print(
+                document.kind,
+                document.patient_id,
+                document.session_id,
                 destination,
                 pages,
-                self.staff.name,
-                self.staff.id,
+                staff.name,
+                staff.id,
             )
-            sent = paint()
-        except (DomainError, OSError) as error:
-            show_message(self.message, f"Not printed: {error}")
-            return
-        sent_text = f"Sent {pages_text(sent)} to {destination}. The print is in the print log."
-        show_message(self.message, sent_text, Tone.DONE)
+            return anchor
+
+        def logged(anchor: str) -> None:
+            if not (shiboken6.isValid(self) and self.isVisible()):
+                log.warning("Logged a print to %s, not sent: its dialog closed meanwhile", destination)
+                return
+            try:
+                sent = send(anchor)
+            except (DomainError, OSError) as error:
+                show_message(self.message, f"Not printed: {error}")
+                return
+            sent_text = f"Sent {pages_text(sent)} to {destination}. The print is in the print log."
+            show_message(self.message, sent_text, Tone.DONE)
+
+        def not_logged(error: DomainError) -> None:
+            if shiboken6.isValid(self):
+                show_message(self.message, f"Not printed: {error}")
+
+        submit_from(self.print_button, self.worker, log_it, logged, not_logged)
 
 
 def _saved(path: str, pages: int) -> str:
@@ -324,7 +343,7 @@ def open_print_dialog(
     except DomainError as error:
         show_message(message, str(error))
         return None
-    dialog = PrintDialog(parent, context.desk, context.clock, staff, document)
+    dialog = PrintDialog(parent, context.desk, context.clock, staff, document, context.worker)
     dialog.open()
     opened = Opened.preview_of(kind)
     record_opening(context, document.patient_id, opened, document.session_id, message)

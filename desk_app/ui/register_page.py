@@ -3,12 +3,12 @@ for an administrator or an authorised laser operator, saved as a CSV file or a P
 
 The page asks the store whether who is at the desk may read the register before each reading, and
 says so instead of listing anything when not; the store refuses an export by anyone else (a reading
-itself has no staff check: a terminal export has nobody signed in).
+itself has no staff check: a terminal export has nobody signed in). Each reading runs on the database
+worker: the page says it is reading, and the window goes on meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.clock import Clock
 from desk_app.domain.dates import entered_date, local_today
+from desk_app.domain.devices import LaserDevice
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_register import COLUMNS, Exposure, LaserRegister
 from desk_app.domain.people import Staff
@@ -39,8 +39,8 @@ from desk_app.reports.laser_register import (
     save_register_pdf,
     times_text,
 )
-from desk_app.store.desk import Desk
 from desk_app.ui.busy import wait_cursor
+from desk_app.ui.context import DeskContext
 from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
 from desk_app.ui.printing import ask_file_to_save, ask_to_replace
@@ -52,6 +52,7 @@ DEFAULT_DAYS = 30
 MEASURED_ROWS = 50
 NOT_ALLOWED = "The laser register is for an administrator or an authorised laser operator."
 EDITED = "The dates were changed: press Show to list them before saving."
+READING = "Reading the register…"
 
 
 class ExposureModel(_RowsModel[Exposure]):
@@ -76,15 +77,11 @@ class LaserRegisterPage(QWidget):
     back_requested = Signal()
     """Back to the board."""
 
-    def __init__(
-        self,
-        desk: Desk,
-        clock: Clock,
-        current_staff: Callable[[], Staff | None],
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk, self.clock, self.current_staff = desk, clock, current_staff
+        self.desk, self.clock, self.current_staff = context.desk, context.clock, context.current_staff
+        self.worker = context.worker
+        self._reads = 0  # counts the reads asked (and the locks): only the last one asked is shown
         self.scope: RegisterScope | None = None  # what the table shows
         self.register: LaserRegister | None = None
         self._shown_texts = ("", "")  # the From and To fields' texts when the table was read
@@ -158,6 +155,7 @@ class LaserRegisterPage(QWidget):
     def forget(self) -> None:
         """Locked: empty the rows (each names a patient's clinic number and what was done) and the
         words about them; open() reads them again when the page is next opened."""
+        self._reads += 1  # a reading on its way is not shown
         self._refused("")
         self.message.setText("")
         self.message.hide()
@@ -169,42 +167,74 @@ class LaserRegisterPage(QWidget):
         self.to_edit.setText(local_date(today))
         self.device_combo.clear()
         self.device_combo.addItem("All devices", None)
-        try:
-            devices = self.desk.devices.devices(include_retired=True)
-        except DomainError as error:
-            self._refused(str(error))
-            return
-        for device in devices:
-            self.device_combo.addItem(device.name + (" (retired)" if device.retired else ""), device)
-        self.refresh()
+        self._refused(READING, Tone.NOTE)  # nothing of an earlier reading shows meanwhile
+        self._reads += 1
+        number, devices = self._reads, self.desk.devices
 
-    def _refused(self, why: str) -> None:
+        def answered(found: list[LaserDevice]) -> None:
+            if number != self._reads:
+                return
+            for device in found:
+                self.device_combo.addItem(device.name + (" (retired)" if device.retired else ""), device)
+            self.refresh()
+
+        def failed(error: DomainError) -> None:
+            if number == self._reads:
+                self._refused(str(error))
+
+        self.worker.submit(lambda: devices.devices(include_retired=True), answered, failed)
+
+    def _refused(self, why: str, tone: Tone = Tone.ERROR) -> None:
         self.scope = self.register = None
         self.model.show([])
         self.summary.setText("")
-        show_message(self.message, why)
+        show_message(self.message, why, tone)
         for button in (self.csv_button, self.pdf_button):
             button.setEnabled(False)
 
     def refresh(self) -> None:
-        """Read the register for what is chosen; say why not (the dates, the database, who asks)."""
+        """Read the register for what is chosen, on the worker (the page says it is reading; what
+        it showed is not saved meanwhile); say why not (the dates, the database, who asks)."""
         staff = self.current_staff()
+        if staff is None:
+            self._refused(NOT_ALLOWED)
+            return
         try:
-            if staff is None or not self.desk.laser_register.may_read_register(staff.id):
-                self._refused(NOT_ALLOWED)
-                return
             scope = RegisterScope(
                 entered_date(self.from_edit.text(), "From"),
                 entered_date(self.to_edit.text(), "To"),
                 self.device_combo.currentData(),
             )
-            with wait_cursor():
-                register = self.desk.laser_register.laser_register(scope.from_day, scope.to_day, scope.device)
         except DomainError as error:
             self._refused(str(error))
             return
+        texts = (self.from_edit.text(), self.to_edit.text())
+        self._refused(READING, Tone.NOTE)
+        self._reads += 1
+        number, laser_register = self._reads, self.desk.laser_register
+
+        def read() -> LaserRegister | None:
+            if not laser_register.may_read_register(staff.id):
+                return None
+            return laser_register.laser_register(scope.from_day, scope.to_day, scope.device)
+
+        def answered(register: LaserRegister | None) -> None:
+            if number != self._reads:
+                return
+            if register is None:
+                self._refused(NOT_ALLOWED)
+            else:
+                self._show(scope, register, texts)
+
+        def failed(error: DomainError) -> None:
+            if number == self._reads:
+                self._refused(str(error))
+
+        self.worker.submit(read, answered, failed)
+
+    def _show(self, scope: RegisterScope, register: LaserRegister, texts: tuple[str, str]) -> None:
         self.scope, self.register = scope, register
-        self._shown_texts = (self.from_edit.text(), self.to_edit.text())
+        self._shown_texts = texts
         self.model.show(register.rows)
         self.table.resizeColumnsToContents()
         summary = register_summary(register, scope, local_date)

@@ -111,6 +111,7 @@ def test_the_history_a_past_session_and_the_printed_history_each_record_their_op
     settle(qtbot)
     before = last_row_id()
     window.show_patient(patient.id)
+    settle(qtbot)
     window.patient_page.sessions_table.selectRow(0)
     click(qtbot, window, "Open session")
     refreshes(qtbot, window, clock)  # the session's page reloads: not an opening
@@ -178,6 +179,7 @@ def test_a_database_that_refuses_the_row_still_opens_the_record_and_says_it_was_
     # every write refused, as a read-only file would (on the connection the window uses)
     window.worker.call(desk.db.execute_sql, "PRAGMA query_only = 1")
     window.show_patient(patient.id)
+    settle(qtbot)
     assert window.patient_page.name_label.text() == "Ottoline Morrell"
     assert window.patient_page.message.text().startswith(
         "Opened, but the audit trail could not record it: Not saved: the database could not be used"

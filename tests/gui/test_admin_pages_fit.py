@@ -24,11 +24,8 @@ from desk_app.app import load_style
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
-from desk_app.ui.context import DeskContext
-from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.devices_page import LaserDevicesPage
 from desk_app.ui.register_page import LaserRegisterPage
-from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_admin import StaffAdminPage
 from desk_app.ui.tab_order import reading_order
 from tests.gui.a11y import activate, control_name, fully_visible, heard, shrink_to, tab_walk, unheard
@@ -66,17 +63,20 @@ def staff_page(desk: Desk, admin: Staff) -> StaffAdminPage:
 
 
 def devices_page(desk: Desk, admin: Staff) -> LaserDevicesPage:
-    worker = DatabaseWorker(desk.db, desk.clock)  # a page alone: no window to own one
-    page = LaserDevicesPage(DeskContext(desk, DeskSignals(), desk.clock, lambda: admin, worker))
-    worker.setParent(page)
+    context = context_alone(desk, admin)
+    page = LaserDevicesPage(context)
+    context.worker.setParent(page)
     page.refresh()
     settle(None)
     return page
 
 
 def register_page(desk: Desk, admin: Staff) -> LaserRegisterPage:
-    page = LaserRegisterPage(desk, desk.clock, lambda: admin)
+    context = context_alone(desk, admin)
+    page = LaserRegisterPage(context)
+    context.worker.setParent(page)
     page.open()
+    settle(None)
     return page
 
 

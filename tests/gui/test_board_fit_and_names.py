@@ -190,6 +190,7 @@ def test_no_patient_is_chosen_and_a_session_starts_only_once_the_nurse_confirms_
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert QApplication.focusWidget() is start
     qtbot.keyClick(start, Qt.Key.Key_Return)
+    settle(qtbot)  # the patient is read as stored now
     dialog = open_dialog()
     assert isinstance(dialog, QMessageBox)
     assert dialog.text() == (
@@ -204,6 +205,7 @@ def test_no_patient_is_chosen_and_a_session_starts_only_once_the_nurse_confirms_
     assert window.stack.currentWidget() is window.home_page
 
     qtbot.keyClick(start, Qt.Key.Key_Space)
+    settle(qtbot)
     click(qtbot, open_dialog(), CONFIRM_START)
     assert window.stack.currentWidget() is window.checklist_page
     (session,) = SessionRow.select()

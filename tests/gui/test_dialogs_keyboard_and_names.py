@@ -21,6 +21,7 @@ from desk_app.domain.people import Role, Staff
 from desk_app.reports.documents import document_for
 from desk_app.store.desk import Desk
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog, read_clinic_settings
+from desk_app.ui.db_worker import DatabaseWorker
 from desk_app.ui.devices_page import DeviceDialog
 from desk_app.ui.dialogs import (
     AmendmentDialog,
@@ -71,7 +72,8 @@ def _print_preview(parent: QWidget, people: People) -> QDialog:
     desk = people.desk
     patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", people.nurse.id)
     document = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, desk.clock.now(), LOCAL_FORMATS)
-    return PrintDialog(parent, desk, desk.clock, people.nurse, document)
+    worker = DatabaseWorker(desk.db, desk.clock, parent)  # the print log is written on it
+    return PrintDialog(parent, desk, desk.clock, people.nurse, document, worker)
 
 
 def _pre_use_check(parent: QWidget, people: People) -> QDialog:

@@ -153,6 +153,7 @@ def test_when_the_calls_cannot_be_read_no_call_can_be_recorded(
 
     monkeypatch.setattr(desk.sessions, "follow_up_calls", unreadable)
     window.follow_up_page.refresh()
+    settle(qtbot)
     assert "The database cannot be reached" in visible_texts(window.follow_up_page)
     assert find(window, QTableView, "Follow-up calls due").model().rowCount() == 0
     assert not record.isEnabled()

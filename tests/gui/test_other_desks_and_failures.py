@@ -36,6 +36,7 @@ def test_saving_one_field_does_not_undo_what_another_desk_changed(
     window.set_staff(nurse)
     settle(qtbot)
     window.show_patient(patient.id)
+    settle(qtbot)
     type_into(qtbot, window, "Phone", "07700 900123")  # the nurse starts typing here ...
     with sqlite3.connect(db_path) as other:  # ... while the laser room records an allergy
         other.execute("UPDATE patient SET allergies = 'Lidocaine' WHERE id = ?", (patient.id,))
@@ -71,6 +72,7 @@ def test_a_focused_board_button_stays_with_its_patient_when_the_cards_move(
     tick(qtbot, window)
     assert QApplication.focusWidget() is take_alice
     take_alice.click()
+    settle(qtbot)
     assert desk.sessions.session(alice_session.id).holder.id == nurse.id
     assert desk.sessions.session(bob_session.id).holder.id == clinician.id
 

@@ -50,7 +50,11 @@ def test_the_patient_list_pages_lazily_and_passes_the_model_tester(
         desk.patients.register_patient(
             "Ann", f"Surname{number:03d}", "1980-01-01", f"AZ-{number:05d}", nurse.id
         )
-    model = PatientListModel(lambda text, limit, offset: desk.patients.search_patients(text, limit, offset))
+    model = PatientListModel(
+        lambda text, limit, offset, deliver, _not_read: deliver(
+            desk.patients.search_patients(text, limit, offset)
+        )
+    )
     model.show("", desk.patients.search_patients("", PAGE, 0))  # the page's search reads the first
     assert model.rowCount() == PAGE  # the first paint costs one page
     assert model.canFetchMore(QModelIndex())

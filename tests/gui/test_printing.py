@@ -155,6 +155,7 @@ def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
     chooser.printer().setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     chooser.printer().setOutputFileName(str(link))  # 'Print to file', as the print dialog offers
     chooser.done(QDialog.DialogCode.Accepted)
+    settle(qtbot)
     assert f"Not printed: {link} is a link to {live}" in visible_texts(dialog)
 
     assert live.read_bytes() == before
@@ -178,6 +179,7 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(paper))
     chooser.done(QDialog.DialogCode.Accepted)
+    settle(qtbot)
 
     pages = len(PdfReader(paper).pages)
     assert pages == dialog.page_count()
