@@ -861,7 +861,9 @@ class ChecklistPage(QWidget):
         if self.record is not None:
             from desk_app.ui.printing import open_print_dialog  # Qt's print support loads when first used
 
-            open_print_dialog(self, self.context, kind, self.record.id, self.message)
+            open_print_dialog(
+                self, self.context, kind, self.record.id, self.message, self._reading_for_dialog
+            )
 
     def _ask_stop(self) -> None:
         staff = self._staff_or_complain()

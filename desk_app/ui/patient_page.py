@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -37,6 +38,7 @@ from desk_app.ui.follow_up import FollowUpDialog
 from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
+from desk_app.ui.saving import ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import Tone, message_label, row_table, show_message
@@ -94,6 +96,7 @@ class PatientPage(QWidget):
         self.history: PatientHistory | None = None
         self.forms: dict[int, FollowUp | None] = {}
         self.worker = context.worker
+        self._reading_for_print = ReadFirst(self.worker)  # the history, read before its pages show
         self._reads = 0  # counts the reads asked (and the locks): only the last one asked is shown
         self._reading: int | None = None  # the patient whose read is on its way, if one is
         self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
@@ -352,11 +355,19 @@ class PatientPage(QWidget):
         from desk_app.ui.printing import open_print_dialog  # Qt's print support loads when first used
 
         self.print_message.clear()
-        dialog = open_print_dialog(
-            self, self.context, DocumentKind.PATIENT_HISTORY, patient.id, self.print_message
-        )
-        if dialog is not None:  # the print log shown here gains a line once something is printed
+
+        def opened(dialog: QDialog) -> None:  # the print log shown here gains a line once printed
             dialog.finished.connect(lambda _result: self._read_prints(patient.id))
+
+        open_print_dialog(
+            self,
+            self.context,
+            DocumentKind.PATIENT_HISTORY,
+            patient.id,
+            self.print_message,
+            self._reading_for_print,
+            opened,
+        )
 
     def _read_prints(self, patient_id: int) -> None:
         """The print log read again (on the worker, after what the nurse asks) and shown, if the

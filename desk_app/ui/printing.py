@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import shiboken6
@@ -50,6 +51,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import DatabaseWorker, for_a_thread_of_its_own
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
 from desk_app.ui.long_job import JobControl, LongJob
+from desk_app.ui.saving import ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, ask, message_label, show_message
@@ -68,6 +70,7 @@ class PrintDialog(QDialog):
         staff: Staff,
         document: PrintDocument,
         worker: DatabaseWorker,
+        preview_anchor: Anchor,
     ) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -77,7 +80,8 @@ class PrintDialog(QDialog):
         self.resize(min(860, room.width() - 40), min(900, room.height() - 60))
         self.desk, self.clock, self.staff, self.document = desk, clock, staff, document
         self.worker = worker
-        self._preview_anchor: str | None = None  # read at the first paint, not at every repaint
+        # The audit trail's head in the preview's footer, read with the document (no repaint waits).
+        self._preview_anchor = preview_anchor.row
         # Kept referenced: a QPrintDialog over a printer that was freed crashes (design §8).
         self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         self.printer.setPageLayout(page_layout(document.paper))
@@ -96,6 +100,12 @@ class PrintDialog(QDialog):
         layout.addWidget(self.preview, 1)
         self.message = message_label(self)
         layout.addWidget(self.message)
+        if preview_anchor.problem:
+            show_message(
+                self.message,
+                f"The preview shows no audit row in its footer: {preview_anchor.problem}",
+                Tone.NOTE,
+            )
         buttons = QHBoxLayout()
         self.print_button = QPushButton("Print…", self)
         self.print_button.clicked.connect(self._ask_printer)
@@ -115,14 +125,6 @@ class PrintDialog(QDialog):
         return page_footer(self.document, self.staff.name, local_date_time(self.clock.now()))
 
     def _paint_preview(self, printer: QPrinter) -> None:
-        if self._preview_anchor is None:
-            try:
-                self._preview_anchor = audit_anchor(self.desk)
-            except DomainError as error:
-                self._preview_anchor = ""
-                show_message(
-                    self.message, f"The preview shows no audit row in its footer: {error}", Tone.NOTE
-                )
         paint_document(self.document, printer, self._footer(), self._preview_anchor)
 
     def page_count(self) -> int:
@@ -328,23 +330,50 @@ def ask_to_replace(parent: QWidget, path: str, replace: Callable[[], None], mess
     )
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """The audit trail's head shown in a preview's footer; empty, with the problem, if unread."""
+
+    row: str
+    problem: str = ""
+
+
 def open_print_dialog(
-    parent: QWidget, context: DeskContext, kind: DocumentKind, subject_id: int, message: QLabel
-) -> PrintDialog | None:
-    """Build the document (of a session, or a patient's history) and show its pages; say on `message`
-    why not (nobody at the desk, or refused: for an aftercare sheet, no laser pass yet or no clinic
-    lines for the patient to call)."""
+    parent: QWidget,
+    context: DeskContext,
+    kind: DocumentKind,
+    subject_id: int,
+    message: QLabel,
+    reading: ReadFirst,
+    opened: Callable[[PrintDialog], None] = lambda _dialog: None,
+) -> None:
+    """Build the document (of a session, or a patient's history) on the worker and show its pages
+    (`opened(dialog)`); say on `message` why not (nobody at the desk, or refused: for an aftercare
+    sheet, no laser pass yet or no clinic lines for the patient to call). `reading` is the page's:
+    a second press before the document comes opens nothing more."""
     staff = context.current_staff()
     if staff is None:
         show_message(message, "Choose who you are first: every print says who printed it.")
-        return None
-    try:
-        document = document_for(context.desk, kind, subject_id, context.clock.now(), LOCAL_FORMATS)
-    except DomainError as error:
-        show_message(message, str(error))
-        return None
-    dialog = PrintDialog(parent, context.desk, context.clock, staff, document, context.worker)
-    dialog.open()
-    opened = Opened.preview_of(kind)
-    record_opening(context, document.patient_id, opened, document.session_id, message)
-    return dialog
+        return
+    desk, now = context.desk, context.clock.now()
+
+    def read() -> tuple[PrintDocument, Anchor]:
+        document = document_for(desk, kind, subject_id, now, LOCAL_FORMATS)
+        try:
+            return document, Anchor(audit_anchor(desk))
+        except DomainError as error:  # the document shows; its preview's footer lacks the row
+            return document, Anchor("", str(error))
+
+    def show(answer: tuple[PrintDocument, Anchor]) -> None:
+        document, anchor = answer
+        dialog = PrintDialog(parent, context.desk, context.clock, staff, document, context.worker, anchor)
+        dialog.open()
+        record_opening(context, document.patient_id, Opened.preview_of(kind), document.session_id, message)
+        opened(dialog)
+
+    reading(
+        read,
+        show,
+        lambda error: show_message(message, str(error)),
+        lambda: context.current_staff() == staff,  # not locked or switched meanwhile
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desk_app.app import build_window
@@ -447,6 +447,21 @@ def test_a_session_still_being_read_when_the_screen_locks_is_never_shown(
     page = window.checklist_page
     assert page.record is None and page.cards == {}
     assert not any(name in label.text() for label in page.findChildren(QLabel))
+
+
+def test_a_record_asked_to_print_during_a_stall_opens_once_read_and_only_once(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    identity_answered(qtbot, window, desk, nurse)
+    stalled = Stall(window.worker)
+    button = find(window, QPushButton, "Print record…")
+    for _press in range(2):  # pressed again while nothing seems to happen
+        quickly(lambda: qtbot.mouseClick(button, Qt.MouseButton.LeftButton))
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+    stalled.resume()
+    settle(qtbot)
+    assert open_dialog().windowTitle().startswith("Print: ")
+    open_dialog().reject()
 
 
 def search_page(window: MainWindow, page: str) -> tuple[QLineEdit, TypedSearch, Callable[[], list[str]]]:

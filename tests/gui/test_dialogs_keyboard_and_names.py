@@ -19,6 +19,7 @@ from desk_app.domain.clinic import LABELS, DocumentKind
 from desk_app.domain.devices import FIELDS
 from desk_app.domain.people import Role, Staff
 from desk_app.reports.documents import document_for
+from desk_app.reports.export import audit_anchor
 from desk_app.store.desk import Desk
 from desk_app.ui.clinic_dialog import ClinicDetailsDialog, read_clinic_settings
 from desk_app.ui.db_worker import DatabaseWorker
@@ -34,7 +35,7 @@ from desk_app.ui.dialogs import (
 from desk_app.ui.form_dialog import KEEP
 from desk_app.ui.formatting import LOCAL_FORMATS
 from desk_app.ui.pre_use_check_dialog import NOTE_NAME, PreUseCheckDialog
-from desk_app.ui.printing import PrintDialog
+from desk_app.ui.printing import Anchor, PrintDialog
 from desk_app.ui.staff_admin import CredentialsDialog, LaserAuthorisationDialog, RenameDialog
 from desk_app.ui.tab_order import reading_order
 from tests.gui.a11y import SMALL_SCREENS, activate, control_name, fully_visible, tab_walk, unheard
@@ -73,7 +74,7 @@ def _print_preview(parent: QWidget, people: People) -> QDialog:
     patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00012", people.nurse.id)
     document = document_for(desk, DocumentKind.PATIENT_HISTORY, patient.id, desk.clock.now(), LOCAL_FORMATS)
     worker = DatabaseWorker(desk.db, desk.clock, parent)  # the print log is written on it
-    return PrintDialog(parent, desk, desk.clock, people.nurse, document, worker)
+    return PrintDialog(parent, desk, desk.clock, people.nurse, document, worker, Anchor(audit_anchor(desk)))
 
 
 def _pre_use_check(parent: QWidget, people: People) -> QDialog:
