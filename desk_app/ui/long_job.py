@@ -176,6 +176,7 @@ class LongJob(QWidget):
         self.what, self.message, self.heard_as, self.starts = what, message, heard_as, starts
         self._runner: _Runner | None = None
         self._said: Callable[[Any], tuple[str, Tone]] | None = None  # given by start()
+        self._then: Callable[[Any], None] | None = None  # given by start()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.bar = QProgressBar(self)
@@ -199,15 +200,17 @@ class LongJob(QWidget):
         work: Callable[[JobControl], Any],
         said: Callable[[Any], tuple[str, Tone]],
         *,
+        then: Callable[[Any], None] | None = None,
         database: Database | None = None,
         running_text: str = "",
     ) -> bool:
-        """Run `work` on a thread of its own; `said` turns its result into the message (words, tone).
+        """Run `work` on a thread of its own; `said` turns its result into the message (words, tone),
+        and `then(result)` goes on from it (a question, say) once said.
         `database`: the one `work` uses, whose connection on the job's thread is closed at its end.
         False, and nothing started, while this job runs already."""
         if self._runner is not None:
             return False
-        self._said = said
+        self._said, self._then = said, then
         runner = _Runner(work, database)
         runner.progressed.connect(self._progressed)
         runner.ended.connect(self._ended)
@@ -271,4 +274,6 @@ class LongJob(QWidget):
             words, tone = f"{self.what}: it could not finish ({type(error).__name__}).", Tone.ERROR
         say(self.message, words, tone, self.heard_as)
         if error is None:
+            if self._then is not None:
+                self._then(outcome.result)
             self.succeeded.emit(outcome.result)

@@ -188,68 +188,31 @@ class PrintDialog(QDialog):
         super().done(result)
 
     def save_as_pdf(self, path: str, replace: bool = False) -> None:
-        """Save the PDF at `path`; an existing file is replaced only once the user says so."""
-        if self.document.kind is DocumentKind.PATIENT_HISTORY:
-            self._save_long_pdf(path, replace)
-            return
-        try:
-            pages = save_pdf(
-                self.desk,
-                self.document,
-                Path(path),
-                self.staff.name,
-                self.staff.id,
-                local_date_time(self.clock.now()),
-                replace=replace,
-            )
-        except TargetExists:
-            ask_to_replace(self, path, lambda: self.save_as_pdf(path, replace=True), self.message)
-            return
-        except DomainError as error:
-            show_message(self.message, str(error))
-            return
-        except OSError as error:
-            show_message(self.message, _not_written(path, error))
-            return
-        show_message(self.message, _saved(path, pages), Tone.DONE)
+        """Save the PDF at `path`; an existing file is replaced only once the user says so.
 
-    def _save_long_pdf(self, path: str, replace: bool) -> None:
-        """A patient's history grows with every session (46 pages: half a second): its PDF is made
-        on a thread of its own, with Cancel until the file is written. The target is checked here
+        Made on a thread of its own, with its own connection and Cancel until the file is written: a
+        patient's history grows with every session (46 pages: half a second), and its print-log row
+        must not wait behind the window's worker, nor the window behind it. The target is checked here
         first, so that replacing a file is asked before anything is made (and again on the thread)."""
-        try:
-            pdf_target(self.desk, Path(path), replace=replace)
-        except TargetExists:
-            ask_to_replace(self, path, lambda: self.save_as_pdf(path, replace=True), self.message)
-            return
-        except DomainError as error:
-            show_message(self.message, str(error))
-            return
         desk, document, staff = for_a_thread_of_its_own(self.desk), self.document, self.staff
         printed_at = local_date_time(self.clock.now())
 
-        def save(job: JobControl) -> int:
-            try:
-                return save_pdf(
-                    desk,
-                    document,
-                    Path(path),
-                    staff.name,
-                    staff.id,
-                    printed_at,
-                    replace=replace,
-                    progress=job.progress,
-                    cancelled=job.cancelled,
-                )
-            except OSError as error:
-                raise DomainError(_not_written(path, error)) from None
+        def save(job: JobControl) -> str:
+            pages = save_pdf(
+                desk,
+                document,
+                Path(path),
+                staff.name,
+                staff.id,
+                printed_at,
+                replace=replace,
+                progress=job.progress,
+                cancelled=job.cancelled,
+            )
+            return pages_text(pages)
 
-        self.pdf_job.start(
-            save,
-            lambda pages: (_saved(path, pages), Tone.DONE),
-            database=desk.db,
-            running_text=f"Making {Path(path).name}…",
-        )
+        again = lambda: self.save_as_pdf(path, replace=True)  # noqa: E731 (a name says what it is for)
+        save_file_on_a_thread(self, self.pdf_job, path, save, again, desk, "the print log")
 
     def _logged_then(self, destination: str, pages: int, send: Callable[[str], int]) -> None:
         """Log the print on the worker (Print… says "Saving…" meanwhile), then, once the row has
@@ -289,10 +252,6 @@ class PrintDialog(QDialog):
         submit_from(self.print_button, self.worker, log_it, logged, not_logged)
 
 
-def _saved(path: str, pages: int) -> str:
-    return f"Saved {Path(path).name} ({pages_text(pages)}). The export is in the print log."
-
-
 def _not_written(path: str, error: OSError) -> str:
     return f"Not saved: {path} could not be written ({error.strerror or error})."
 
@@ -311,6 +270,42 @@ def ask_file_to_save(
     dialog.fileSelected.connect(chosen)
     dialog.open()
     return dialog
+
+
+def save_file_on_a_thread(
+    parent: QWidget,
+    job: LongJob,
+    path: str,
+    write: Callable[[JobControl], str],
+    replace: Callable[[], None],
+    desk: Desk,
+    logged_in: str,
+) -> None:
+    """Write a file (an export, a PDF) on `job`'s thread, with `desk`'s own connection there: the
+    window waits neither for it nor for the database. `write` checks the target before it makes
+    anything (TargetExists for a file there already: the nurse is asked, and `replace()` saves it
+    again over it) and says how much it wrote ("3 pages"); `logged_in` names where it is logged."""
+
+    def work(control: JobControl) -> str | None:
+        try:
+            return write(control)
+        except TargetExists:
+            return None  # asked once said
+        except DomainError as error:
+            raise DomainError(f"Not saved: {error}") from None
+        except OSError as error:
+            raise DomainError(_not_written(path, error)) from None
+
+    def said(wrote: str | None) -> tuple[str, Tone]:
+        if wrote is None:
+            return f"{Path(path).name} already exists.", Tone.NOTE
+        return f"Saved {Path(path).name} ({wrote}). The export is in {logged_in}.", Tone.DONE
+
+    def then(wrote: str | None) -> None:
+        if wrote is None:
+            ask_to_replace(parent, path, replace, job.message)
+
+    job.start(work, said, then=then, database=desk.db, running_text=f"Making {Path(path).name}…")
 
 
 def ask_to_replace(parent: QWidget, path: str, replace: Callable[[], None], message: QLabel) -> None:

@@ -27,8 +27,7 @@ from desk_app.domain.dates import entered_date, local_today
 from desk_app.domain.devices import LaserDevice
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_register import COLUMNS, Exposure, LaserRegister
-from desk_app.domain.people import Staff
-from desk_app.reports.export import TargetExists
+from desk_app.reports.export import pdf_target
 from desk_app.reports.formats import pages_text
 from desk_app.reports.laser_register import (
     RegisterScope,
@@ -39,11 +38,12 @@ from desk_app.reports.laser_register import (
     save_register_pdf,
     times_text,
 )
-from desk_app.ui.busy import wait_cursor
 from desk_app.ui.context import DeskContext
+from desk_app.ui.db_worker import for_a_thread_of_its_own
 from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_date_time
+from desk_app.ui.long_job import JobControl, LongJob
 from desk_app.ui.patient_models import _RowsModel
-from desk_app.ui.printing import ask_file_to_save, ask_to_replace
+from desk_app.ui.printing import ask_file_to_save, save_file_on_a_thread
 from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, message_label, row_table, show_message
@@ -140,6 +140,9 @@ class LaserRegisterPage(QWidget):
         layout.addWidget(self.table, 1)
         self.message = message_label(self, visible=False)
         layout.addWidget(self.message)
+        # A year of a busy laser is 500 pages (16 s): written on a thread of its own.
+        self.export_job = LongJob(self, "Saving the register", self.message, cancellable=False)
+        layout.addWidget(self.export_job)
 
         self.csv_button = QPushButton("Save as CSV…", self)
         self.csv_button.clicked.connect(lambda: self._ask_path("csv"))
@@ -272,38 +275,17 @@ class LaserRegisterPage(QWidget):
         if (self.from_edit.text(), self.to_edit.text()) != self._shown_texts:
             self._choices_edited()
             return
-        try:
-            with wait_cursor():
-                said = self._write(suffix, staff, scope, register, Path(path), replace)
-        except TargetExists:
-            ask_to_replace(self, path, lambda: self.save(suffix, path, replace=True), self.message)
-            return
-        except DomainError as error:
-            show_message(self.message, f"Not saved: {error}")
-            return
-        except OSError as error:
-            show_message(self.message, f"Not saved: {path} could not be written ({error.strerror or error}).")
-            return
-        show_message(
-            self.message, f"Saved {Path(path).name} ({said}). The export is in the audit trail.", Tone.DONE
-        )
+        desk, at, target = for_a_thread_of_its_own(self.desk), local_date_time(self.clock.now()), Path(path)
+        kind = suffix.upper()
 
-    def _write(
-        self,
-        suffix: str,
-        staff: Staff,
-        scope: RegisterScope,
-        register: LaserRegister,
-        target: Path,
-        replace: bool,
-    ) -> str:
-        """Write the file; say how much was written ('12 exposures', '3 pages')."""
-        if suffix == "csv":
-            rows = register.rows
-            return rows_text(
-                save_register_csv(self.desk, rows, scope, target, staff.name, staff.id, replace=replace)
-            )
-        at = local_date_time(self.clock.now())
-        pdf = register_pdf(self.desk, register, scope, staff.name, LOCAL_FORMATS, at)
-        pages = save_register_pdf(self.desk, pdf, scope, target, staff.name, staff.id, replace=replace)
-        return pages_text(pages)
+        def write(_job: JobControl) -> str:
+            """The file, checked before anything is made; how much was written ('12 exposures')."""
+            pdf_target(desk, target, replace=replace, kind=kind)
+            who = (staff.name, staff.id)
+            if suffix == "csv":
+                return rows_text(save_register_csv(desk, register.rows, scope, target, *who, replace=replace))
+            pdf = register_pdf(desk, register, scope, staff.name, LOCAL_FORMATS, at)
+            return pages_text(save_register_pdf(desk, pdf, scope, target, *who, replace=replace))
+
+        again = lambda: self.save(suffix, path, replace=True)  # noqa: E731 (a name says what it is for)
+        save_file_on_a_thread(self, self.export_job, path, write, again, desk, "the audit trail")

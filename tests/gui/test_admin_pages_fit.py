@@ -194,9 +194,11 @@ def test_a_saved_register_is_said_in_green_and_a_refusal_in_red(
 ) -> None:
     page = shown_page(qtbot, "register", clinic, admin)
     page.save("pdf", str(tmp_path / "register.pdf"))
+    qtbot.waitUntil(lambda: not page.export_job.running())  # written on a thread of its own
     assert page.message.text().startswith("Saved register.pdf (")
     assert page.message.property("tone") == "done"
     page.save("csv", str(tmp_path / "no such folder" / "register.csv"))
+    qtbot.waitUntil(lambda: not page.export_job.running())
     assert page.message.text().startswith("Not saved")
     assert page.message.property("tone") == "error"
 

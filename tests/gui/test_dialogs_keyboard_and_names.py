@@ -257,5 +257,6 @@ def test_a_saved_pdf_is_said_in_green_and_a_refusal_in_red(
     qtbot.waitUntil(lambda: dialog.message.text().startswith("Saved history.pdf ("))  # made on a thread
     assert dialog.message.property("tone") == "done"
     dialog.save_as_pdf(str(tmp_path / "no such folder" / "history.pdf"))
+    qtbot.waitUntil(lambda: not dialog.pdf_job.running())  # checked on the thread, before it is made
     assert dialog.message.text().endswith("does not exist.")
     assert dialog.message.property("tone") == "error"

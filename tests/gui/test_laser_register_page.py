@@ -25,6 +25,7 @@ from desk_app.store.models import AuditLog
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.register_page import EDITED, NOT_ALLOWED, LaserRegisterPage
 from tests.gui.nurse import click, find, settle, type_into
+from tests.gui.test_database_worker import Stall, quickly
 from tests.reports.pdf_text import pdf_pages
 from tests.support.laser_register import SECOND_LASER_SERIAL, treated
 from tests.support.lasers import laser_ready, register_test_laser
@@ -53,6 +54,7 @@ def save_through_file_dialog(qtbot: QtBot, page: LaserRegisterPage, button: str,
     assert chooser.acceptMode() is QFileDialog.AcceptMode.AcceptSave
     chooser.selectFile(str(target))
     chooser.accept()
+    qtbot.waitUntil(lambda: not page.export_job.running())  # written on a thread of its own
 
 
 def exported() -> list[tuple[dict, int | None]]:
@@ -121,14 +123,17 @@ def test_a_file_that_exists_is_kept_unless_the_operator_says_replace(
     target.write_text("last month's register")
 
     page.save("csv", str(target))
+    qtbot.waitUntil(lambda: not page.export_job.running())  # the target is checked on its thread
     (question,) = [w for w in page.findChildren(QMessageBox) if w.isVisible()]
     click(qtbot, question, "Keep the old file")
     assert target.read_text() == "last month's register" and exported() == []
     assert page.message.text() == "Not saved: register.csv was kept as it was."
 
     page.save("csv", str(target))
+    qtbot.waitUntil(lambda: not page.export_job.running())  # the target is checked on its thread
     (question,) = [w for w in page.findChildren(QMessageBox) if w.isVisible()]
     click(qtbot, question, "Replace")
+    qtbot.waitUntil(lambda: not page.export_job.running())  # written on a thread of its own
     assert target.read_text(encoding=CSV_ENCODING).startswith("Date,Time,Session,")
     assert len(exported()) == 1
 
@@ -189,6 +194,7 @@ def test_days_typed_since_show_are_listed_before_anything_is_saved(
     click(qtbot, page, "Show")
     assert page.csv_button.isEnabled() and page.model.rowCount() == 4
     page.save("csv", str(target))
+    qtbot.waitUntil(lambda: not page.export_job.running())  # written on a thread of its own
     with target.open(encoding=CSV_ENCODING, newline="") as file:
         assert len(list(csv.DictReader(file))) == 4
 
@@ -219,3 +225,20 @@ def test_an_administrator_keeps_the_register_when_the_read_at_sign_in_fails(
     window.set_staff(admin)
     settle(qtbot)
     assert window.register_action.isVisible() and window.admin_tool.isVisible()
+
+
+def test_a_register_is_written_while_the_windows_database_worker_is_held(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    """A year of a busy laser is 500 pages: made on a thread of its own, the window waits for nothing."""
+    treat_two(desk, clock, nurse)
+    window.set_staff(nurse)
+    settle(qtbot)
+    window.register_action.trigger()
+    settle(qtbot)
+    page = window.register_page
+    stalled = Stall(window.worker)
+    quickly(lambda: page.save("pdf", str(tmp_path / "register.pdf")))
+    qtbot.waitUntil(lambda: not page.export_job.running())
+    assert page.message.text().startswith("Saved register.pdf (")
+    stalled.resume()

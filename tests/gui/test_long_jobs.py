@@ -151,7 +151,7 @@ def test_a_history_pdf_is_made_on_a_thread_and_cancel_before_it_is_written_leave
     documents = tmp_path / "documents"
     documents.mkdir()
     target = documents / "history.pdf"
-    save_through_file_dialog(qtbot, dialog, target)
+    save_through_file_dialog(qtbot, dialog, target, finished=False)
     qtbot.waitUntil(gate.reached.is_set, timeout=WAIT_MS)
     assert gate.held_on is not threading.main_thread()  # laid out and painted off the UI thread
     assert find(dialog, QProgressBar, "Saving the PDF: progress").isVisible()

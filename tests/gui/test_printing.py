@@ -60,8 +60,9 @@ def print_dialog() -> PrintDialog:
     return dialog
 
 
-def save_through_file_dialog(qtbot: QtBot, dialog: PrintDialog, target: Path) -> None:
-    """Click Save as PDF…, then type the file's name in the file dialog and accept it."""
+def save_through_file_dialog(qtbot: QtBot, dialog: PrintDialog, target: Path, finished: bool = True) -> None:
+    """Click Save as PDF…, then type the file's name in the file dialog and accept it; then, if
+    `finished`, wait (as the nurse does) for the PDF made on a thread of its own."""
     click(qtbot, dialog, "Save as PDF…")
     (chooser,) = [w for w in dialog.findChildren(QFileDialog) if w.isVisible()]
     assert chooser.acceptMode() is QFileDialog.AcceptMode.AcceptSave
@@ -69,6 +70,8 @@ def save_through_file_dialog(qtbot: QtBot, dialog: PrintDialog, target: Path) ->
     assert chooser.testOption(QFileDialog.Option.DontConfirmOverwrite)
     chooser.selectFile(str(target))
     chooser.accept()
+    if finished:  # the progress bar goes, and the PDF is saved (or a question asked)
+        qtbot.waitUntil(lambda: not dialog.pdf_job.running())
 
 
 def test_a_nurse_previews_a_signed_out_session_and_saves_its_record_as_a_pdf(
@@ -126,6 +129,7 @@ def test_saving_over_an_existing_file_asks_first_and_keeping_it_changes_nothing(
     save_through_file_dialog(qtbot, dialog, target)
     (question,) = [w for w in dialog.findChildren(QMessageBox) if w.isVisible()]
     click(qtbot, question, "Replace")
+    qtbot.waitUntil(lambda: not dialog.pdf_job.running())  # made on a thread of its own
     assert "Saved zoe record.pdf (" in visible_texts(dialog)
     assert "Zoë O'Brien" in pdf_text(target)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
