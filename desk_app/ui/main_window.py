@@ -463,9 +463,9 @@ class MainWindow(QMainWindow):
             self.alert_message.setVisible(True)
             return
         self.alert_message.setVisible(False)
-        self.sessions.replace(record)  # the acknowledged line goes now, not after the next read
         focus = QApplication.focusWidget()
         from_banner = focus is not None and self.banner.isAncestorOf(focus)
+        self.signals.session_saved.emit(record)  # the acknowledged line goes now, not after a read
         self.signals.session_changed.emit(alert.session_id)
         self.alert_centre.check()
         if from_banner:  # once the new lines are shown (the next turn of the event loop)
