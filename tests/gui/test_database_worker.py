@@ -34,7 +34,7 @@ from tests.gui.nurse import card, find, settle, type_text
 from tests.gui.test_board_and_alerts import ZOE, card_of, gel_on
 from tests.gui.test_checklist_actions import IDENTITY, start_session
 from tests.gui.test_staff_and_lock import actions
-from tests.support.walk import SIGN_IN
+from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 GATE_SECONDS = 10
 QUICK = 1.0  # seconds: far more than anything the window does without the database
@@ -257,6 +257,40 @@ def test_a_late_tick_result_does_not_hide_a_note_saved_after_it(
     assert page.record is not None
     assert [n.text for n in page.record.state(window.clock.now()).session_notes] == ["Patient anxious"]
     assert identity.status.text().startswith("✓ Done")
+
+
+def test_a_tick_here_is_on_the_board_and_its_alert_comes_without_reading_the_board_again(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,
+    clock: ManualClock,
+    announcer: RecordingAnnouncer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tick's committed record is taken as it is: a board read queued after each tick would
+    hold up the nurse's next click for as long as every session takes to read (issue 20)."""
+    session_id = start_session(desk, nurse)
+    tick_all(
+        desk, session_id, SIGN_IN | {k: v for k, v in ANAESTHETIC.items() if k != "gel_applied"}, nurse.id
+    )
+    window.set_staff(nurse)
+    settle(qtbot)
+    window.show_session(session_id)
+    settle(qtbot)
+    board_reads: list[int] = []
+    real_read = desk.sessions.sessions_in_progress
+    monkeypatch.setattr(desk.sessions, "sessions_in_progress", lambda: board_reads.append(1) or real_read())
+
+    gel_applied = card(window, desk.sessions.session(session_id).procedure.item("gel_applied").label)
+    qtbot.mouseClick(gel_applied.primary, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert gel_applied.status.text().startswith("✓ Done")
+    clock.advance(minutes=61)
+    window.tick()
+    settle(qtbot)
+    assert [(a.session_id, a.kind) for a in announcer.announced] == [(session_id, AlertKind.READY)]
+    assert board_reads == [], "the board was read again after this desk's own tick"
 
 
 def test_an_acknowledged_alert_does_not_come_back_with_a_read_asked_before(
