@@ -6,6 +6,7 @@ service it needs, in its constructor.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -59,7 +60,9 @@ class StoreContext:
         self.this_pc_backup_folder: Path | None = None
         self._compiled_queries: dict[str, CompiledQuery] = {}
         self._procedures: dict[str, Procedure] = {}
-        self._read_ahead: dict[tuple[str, tuple[Any, ...]], list[Any]] = {}  # (sql, params) -> rows
+        # Reads an action sent ahead, (sql, params) -> rows: each thread's own (a long job on a
+        # thread of its own shares this context, never the worker's transaction).
+        self._read_ahead = threading.local()
 
     def compiled(self, name: str, query_for: Callable[[list[int]], Any]) -> CompiledQuery:
         """The query (for one id, or for none), its SQL built once by this desk (see CompiledQuery)."""
@@ -74,17 +77,17 @@ class StoreContext:
         try:
             yield
         finally:
-            self._read_ahead = {}
+            self._read_ahead.rows = {}
 
     def read_ahead(self, reads: Sequence[Read], answers: Sequence[Any]) -> None:
         """The answers to `reads`, sent after the write lock (nobody else writes meanwhile, so they
         stand for the rest of the action), inside reading_ahead."""
         answered = zip(reads, answers, strict=True)
-        self._read_ahead = {(read.sql, read.params): read.rows_from(answer) for read, answer in answered}
+        self._read_ahead.rows = {(read.sql, read.params): read.rows_from(answer) for read, answer in answered}
 
     def rows(self, read: Read) -> list[Any]:
         """The read's rows: sent ahead (reading_ahead), or read now."""
-        ahead = self._read_ahead.get((read.sql, read.params))
+        ahead = getattr(self._read_ahead, "rows", {}).get((read.sql, read.params))
         if ahead is not None:
             return ahead
         return read.rows_from(self.db.execute_sql(read.sql, list(read.params)))
