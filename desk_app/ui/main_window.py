@@ -41,11 +41,12 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.store.desk import Desk
+from desk_app.store.transactions import on_server
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.context import DeskContext
-from desk_app.ui.db_worker import LATER, DatabaseWorker, OnWorker, out_of_touch_text
+from desk_app.ui.db_worker import LATER, DatabaseWorker, OnWorker, for_a_thread_of_its_own, out_of_touch_text
 from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
 from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
 from desk_app.ui.idle import IdleWatcher
@@ -97,6 +98,10 @@ class MainWindow(QMainWindow):
         # The worker alone talks to the database; the pages' desk runs each method there (OnWorker).
         self.worker = DatabaseWorker(desk.db, clock, self)
         self.desk = cast("Desk", OnWorker(desk, self.worker))
+        # The once-a-second look for other desks' changes: on a server, on a thread and connection of
+        # its own, so a nurse's click never waits behind it; on a file (no network), on the worker.
+        server = on_server(desk.db)
+        self.look_worker = DatabaseWorker(desk.db, clock, self, self.worker) if server else self.worker
         self.clock = clock
         # The first look marks where this desk starts: another desk's write from now on, even one
         # before the first second's tick, reloads what the pages are about to read.
@@ -376,13 +381,15 @@ class MainWindow(QMainWindow):
     def tick(self) -> None:
         """Once a second: pick up other desks' changes, then recompute countdowns and alerts.
 
-        The look runs on the database worker and nothing here waits for it: a database that is slow
+        The look runs on a database worker and nothing here waits for it: a database that is slow
         or cannot be read is said on screen, and the countdowns, alerts and idle lock keep running
-        from what was last read.
+        from what was last read. What it finds is read again on the worker (LiveSessions), after
+        what this desk saved.
         """
         if not self._looking_elsewhere:  # one look at a time: a stalled server is not asked again
             self._looking_elsewhere = True
-            self.worker.submit(self.desk.changed_elsewhere, self._looked_elsewhere, self._look_failed, LATER)
+            look = for_a_thread_of_its_own(self.desk).changed_elsewhere  # on the look's worker
+            self.look_worker.submit(look, self._looked_elsewhere, self._look_failed, LATER)
         self._show_contact()
         self.sessions.read_if_stale()  # after a failed read: asked again once a second
         self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache
@@ -432,7 +439,7 @@ class MainWindow(QMainWindow):
 
     def _show_contact(self) -> None:
         """The banner that says the desk is out of touch with the records, and since when."""
-        since = self.worker.out_of_touch_since()
+        since = self.worker.out_of_touch_since()  # the look's worker's too: they share their contact
         text = "" if since is None else out_of_touch_text(since)
         if text == self.contact_banner.text():
             return
@@ -692,6 +699,7 @@ class MainWindow(QMainWindow):
             self.worker.submit(lambda: self.desk.accounts.record_sign_out(staff_id))
             self.staff = None
         self.worker.stop()  # what was queued is written first (within STOP_WAIT_SECONDS)
+        self.look_worker.stop()  # a look at most: one read
         if self.backups is not None:
             self.backups.at_exit()
         super().closeEvent(event)

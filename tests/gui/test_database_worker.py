@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from peewee import Database
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
@@ -24,6 +25,7 @@ from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
+from desk_app.store.errors import StoreUnavailable
 from desk_app.ui.db_worker import LATER, DatabaseWorker, UnexpectedError
 from desk_app.ui.formatting import local_time
 from desk_app.ui.item_card import ItemCard
@@ -144,6 +146,39 @@ def test_during_a_stall_countdowns_and_alerts_go_on_and_a_banner_says_since_when
     window.tick()
     settle(qtbot)
     assert not banner.isVisible()
+
+
+def test_workers_on_one_database_share_their_contact(qtbot: QtBot, db: Database, clock: ManualClock) -> None:
+    """The look for other desks' changes has a worker of its own on a server: its answers are
+    contact for the desk's worker (a write waiting 6 s for another desk's lock is not 'out of
+    touch' while the server answers the looks), and its failures are lost contact."""
+    desks = DatabaseWorker(db, clock)
+    looks = DatabaseWorker(db, clock, shares_contact_with=desks)
+    writing, lock_free = threading.Event(), threading.Event()
+    desks.submit(lambda: (writing.set(), lock_free.wait(GATE_SECONDS)))  # waits for another desk's lock
+    try:
+        assert writing.wait(QUICK)
+        clock.advance(seconds=6)
+        assert desks.out_of_touch_since() is not None
+        looks.submit(lambda: None)  # the server answers the look
+        assert looks.wait_until_drained(QUICK)
+        assert desks.out_of_touch_since() is None
+
+        lock_free.set()  # the write is saved
+        assert desks.wait_until_drained(QUICK)
+        answered_at = clock.now()
+
+        def unavailable() -> None:
+            raise StoreUnavailable("The clinic's records cannot be reached.")
+
+        looks.submit(unavailable, failed=lambda _error: None)
+        assert looks.wait_until_drained(QUICK)
+        clock.advance(seconds=6)
+        assert desks.out_of_touch_since() == answered_at, "the look failed since: out of touch"
+    finally:
+        lock_free.set()
+        desks.stop()
+        looks.stop()
 
 
 def test_a_short_wait_shows_no_banner(qtbot: QtBot, window: MainWindow, clock: ManualClock) -> None:
