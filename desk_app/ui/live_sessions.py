@@ -4,9 +4,11 @@ A change (here or at another desk) only marks the list stale; it is read again o
 worker when next needed, and `read` is emitted when it arrives, so neither a nurse's click nor a
 second's tick waits for the whole board to reload, or for a stalled server. A change made here
 whose committed record is at hand (a tick, an acknowledgement) is taken as it is, not read again:
-a read queued after every tick would hold up the nurse's next click on a server far away. Every
-second only the cheap part runs: deriving each session's state at the new `now` from the records
-last read.
+a read queued after every tick would hold up the nurse's next click on a server far away. On a
+server the reads run on the look's worker, a connection of their own, so a click never waits
+behind one either: a read asked before a change made here (it may have run before that change
+committed) is dropped and asked again. Every second only the cheap part runs: deriving each
+session's state at the new `now` from the records last read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
-from desk_app.ui.db_worker import LATER, DatabaseWorker
+from desk_app.ui.db_worker import LATER, DatabaseWorker, for_a_thread_of_its_own
 from desk_app.ui.signals import DeskSignals
 
 
@@ -30,7 +32,7 @@ class LiveSessions(QObject):
     def __init__(
         self,
         desk: Desk,
-        worker: DatabaseWorker,
+        worker: DatabaseWorker,  # where the reads run: the look's worker, on a server
         clock: Clock,
         signals: DeskSignals,
         parent: QObject | None = None,
@@ -64,10 +66,10 @@ class LiveSessions(QObject):
             self._stale, self._reading = False, True
             asked_after = self._changes
             self.worker.submit(
-                self.desk.sessions.sessions_in_progress,
+                for_a_thread_of_its_own(self.desk).sessions.sessions_in_progress,  # the worker's thread
                 lambda records: self._have_read(records, asked_after),
                 self._could_not_read,
-                LATER,  # after a tick queued meanwhile, which it then shows
+                LATER,  # on the desk's worker (a file's): after a tick queued meanwhile
             )
 
     def replace(self, record: SessionRecord) -> None:

@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
         self.resize(PREFERRED_SIZE)  # until the app fits it to its screen (fit_to_screen)
 
-        self.sessions = LiveSessions(self.desk, self.worker, clock, self.signals, self)
+        self.sessions = LiveSessions(self.desk, self.look_worker, clock, self.signals, self)
         self.alert_centre = AlertCentre(self.sessions, self)
         self.announcer = announcer or SystemAnnouncer(self)
         self.alert_centre.alert_raised.connect(self.announcer.announce)
