@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from peewee import Database
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -26,6 +26,7 @@ from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
+from desk_app.ui import main_window
 from desk_app.ui.db_worker import LATER, DatabaseWorker, UnexpectedError
 from desk_app.ui.formatting import local_time
 from desk_app.ui.item_card import ItemCard
@@ -104,6 +105,32 @@ def test_a_tick_reads_saving_until_it_has_committed_and_done_only_then(
     settle(qtbot)
     assert identity.status.text().startswith("✓ Done")
     assert ticks(desk, session_id) == ["identity"], "saved once, however often pressed while saving"
+
+
+@pytest.fixture
+def window_as_on_a_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
+    """A window that looks for other desks' changes and reads its board on a worker (and
+    connection) of its own, as on a server."""
+    monkeypatch.setattr(main_window, "on_server", lambda _db: True)
+    return request.getfixturevalue("window")
+
+
+def test_a_tick_is_saved_and_shown_while_a_look_and_a_board_read_are_held_up(
+    qtbot: QtBot, window_as_on_a_server: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    window = window_as_on_a_server
+    session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    held = Stall(window.look_worker)  # the look running on a slow server
+    window.sessions.mark_stale()  # a board read asked meanwhile
+    quickly(window.tick)  # the second passes
+
+    quickly(lambda: qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton))
+    assert window.worker.wait_until_drained(QUICK), "the tick waited behind the look"
+    QCoreApplication.sendPostedEvents(window.worker, QEvent.Type.MetaCall)  # its answer, not theirs
+    assert identity.status.text().startswith("✓ Done")
+    assert ticks(desk, session_id) == ["identity"]
+    held.resume()
+    settle(qtbot)
 
 
 def test_during_a_stall_countdowns_and_alerts_go_on_and_a_banner_says_since_when(
