@@ -6,6 +6,7 @@ service it needs, in its constructor.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.store.audit import write_audit
 from desk_app.store.errors import log_refusal, store_errors
 from desk_app.store.models import ProcedureVersionRow, StaffRow
-from desk_app.store.rows import ANY_ID, CompiledQuery, source_digest, staff_from_row
+from desk_app.store.rows import ANY_ID, CompiledQuery, Read, source_digest, staff_from_row
 from desk_app.store.seals import Sealed
 
 
@@ -59,12 +60,37 @@ class StoreContext:
         self.this_pc_backup_folder: Path | None = None
         self._compiled_queries: dict[str, CompiledQuery] = {}
         self._procedures: dict[str, Procedure] = {}
+        # Reads an action sent ahead, (sql, params) -> rows: each thread's own (a long job on a
+        # thread of its own shares this context, never the worker's transaction).
+        self._read_ahead = threading.local()
 
     def compiled(self, name: str, query_for: Callable[[list[int]], Any]) -> CompiledQuery:
         """The query (for one id, or for none), its SQL built once by this desk (see CompiledQuery)."""
         if name not in self._compiled_queries:
             self._compiled_queries[name] = CompiledQuery(query_for([ANY_ID]))
         return self._compiled_queries[name]
+
+    @contextmanager
+    def reading_ahead(self) -> Iterator[None]:
+        """An action's block in which reads sent ahead with its first ones (read_ahead) are found
+        by `rows` instead of being asked of the server again; forgotten at the block's end."""
+        try:
+            yield
+        finally:
+            self._read_ahead.rows = {}
+
+    def read_ahead(self, reads: Sequence[Read], answers: Sequence[Any]) -> None:
+        """The answers to `reads`, sent after the write lock (nobody else writes meanwhile, so they
+        stand for the rest of the action), inside reading_ahead."""
+        answered = zip(reads, answers, strict=True)
+        self._read_ahead.rows = {(read.sql, read.params): read.rows_from(answer) for read, answer in answered}
+
+    def rows(self, read: Read) -> list[Any]:
+        """The read's rows: sent ahead (reading_ahead), or read now."""
+        ahead = getattr(self._read_ahead, "rows", {}).get((read.sql, read.params))
+        if ahead is not None:
+            return ahead
+        return read.rows_from(self.db.execute_sql(read.sql, list(read.params)))
 
     def today(self) -> date:
         """The clinic's calendar day now (the PC's time zone)."""

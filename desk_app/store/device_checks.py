@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -31,7 +32,7 @@ from desk_app.store.devices import LaserDevices
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperators
 from desk_app.store.models import LaserDeviceCheck, ProcedureVersionRow, StaffRow
-from desk_app.store.rows import stored_version_sealed
+from desk_app.store.rows import Read, stored_version_sealed
 
 _checklists: list[PreUseChecklist] = []
 
@@ -87,6 +88,12 @@ class DeviceChecks(Service):
     def pre_use_checks(self, day: date | None = None, device_id: int | None = None) -> list[PreUseCheck]:
         """The checks of one day (by default today), or of one device on every day; oldest first.
         The labels of failed items are read from the checklist version each check followed."""
+        return [
+            _check_from_row(row, _stored_checklist(row.checklist))
+            for row in self._context.rows(self._checks_read(day, device_id))
+        ]
+
+    def _checks_read(self, day: date | None, device_id: int | None) -> Read:
         version = ProcedureVersionRow
         query = (
             LaserDeviceCheck.select(LaserDeviceCheck, StaffRow, version.id, version.sha256, version.version)
@@ -98,10 +105,20 @@ class DeviceChecks(Service):
             query = query.where(LaserDeviceCheck.day == (day or self._context.today()))
         if device_id is not None:
             query = query.where(LaserDeviceCheck.device == device_id)
-        return [
-            _check_from_row(row, _stored_checklist(row.checklist))
-            for row in query.order_by(LaserDeviceCheck.id)
-        ]
+        return Read.of(query.order_by(LaserDeviceCheck.id))
+
+    def tick_reads(self, item: ItemDef, values: Mapping[str, Any]) -> list[Read]:
+        """What ticking `item` with `values` will read about its devices (device_use), to send
+        ahead with the tick's first reads on a server: today's checks and each chosen device."""
+        device_ids = []
+        for field in item.device_fields():
+            chosen = values.get(field.id)
+            with suppress(ActionRefused):  # not a device: with_devices says so, as ever
+                device_ids.append(_chosen_device(field.label, chosen)[0])
+        if not device_ids:
+            return []
+        today_checks = self._checks_read(self._context.today(), None)
+        return [today_checks, *(self._devices.device_read(device_id) for device_id in device_ids)]
 
     @store_errors
     def device_uses(self, include_retired: bool = False) -> list[DeviceUse]:

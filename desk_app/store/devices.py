@@ -28,7 +28,7 @@ from desk_app.domain.history import ChangeEntry
 from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserDeviceChange, LaserDeviceRow, StaffRow
-from desk_app.store.rows import change_entries
+from desk_app.store.rows import Read, change_entries
 from desk_app.store.seals import Sealed
 
 _SUBJECT = "laser_device"
@@ -101,10 +101,14 @@ class LaserDevices(Service):
     @store_errors
     def device(self, device_id: int) -> LaserDevice:
         """One device, retired or not: a record may name a device long retired."""
-        row = self._device_query().where(LaserDeviceRow.id == device_id).first()
-        if row is None:
+        rows = self._context.rows(self.device_read(device_id))
+        if not rows:
             raise ActionRefused("That laser device is not registered.")
-        return _device_from_row(row)
+        return _device_from_row(rows[0])
+
+    def device_read(self, device_id: int) -> Read:
+        """The read of one device: sent ahead with a tick's first reads on a server."""
+        return Read.of(self._device_query().where(LaserDeviceRow.id == device_id).limit(1))
 
     @store_errors
     def device_by_serial(self, serial_number: str) -> LaserDevice:

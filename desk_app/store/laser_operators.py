@@ -19,6 +19,7 @@ from desk_app.domain.procedure import Procedure
 from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import LaserAuthorisationRow, StaffRow
+from desk_app.store.rows import Read
 
 # A laser safety course is renewed every few years: an expiry further out is surely a typing slip.
 LONGEST_AUTHORISATION_YEARS = 5
@@ -40,7 +41,16 @@ class LaserOperators(Service):
     @store_errors
     def laser_authorisation(self, staff_id: int) -> LaserAuthorisation | None:
         """The member's authorisation as an administrator last set it (None: never, or withdrawn)."""
-        # Asked for each laser item ticked: its SQL built once (CompiledQuery).
+        rows = self._context.rows(self.authorisation_read(staff_id))
+        if not rows or not rows[0].granted:
+            return None
+        row = rows[0]
+        # The administrator who granted it may since have left: their name still stands.
+        return LaserAuthorisation(staff_id, row.trained_on, row.expires_on, row.by.name)
+
+    def authorisation_read(self, staff_id: int) -> Read:
+        """The read of the member's latest grant or withdrawal: asked for each laser item ticked,
+        its SQL built once (CompiledQuery), and sent ahead with a tick's first reads on a server."""
         latest = self._context.compiled(
             "laser authorisation",
             lambda ids: (
@@ -51,12 +61,7 @@ class LaserOperators(Service):
                 .limit(1)
             ),
         )
-        rows = latest.rows(self._context.db, staff_id)
-        if not rows or not rows[0].granted:
-            return None
-        row = rows[0]
-        # The administrator who granted it may since have left: their name still stands.
-        return LaserAuthorisation(staff_id, row.trained_on, row.expires_on, row.by.name)
+        return latest.read(staff_id)
 
     @store_errors
     def authorised_operators(self) -> list[Staff]:

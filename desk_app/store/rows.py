@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -151,3 +152,25 @@ class CompiledQuery:
     def rows_from(self, cursor: Any) -> list[Any]:
         """The rows of a cursor that ran this query's statement."""
         return list(self.query._get_cursor_wrapper(cursor))
+
+    def read(self, value: int | None = None) -> Read:
+        """This query for `value`, as a read an action may send ahead (Read)."""
+        sql, params = self.statement(value)
+        return Read(sql, tuple(params), self.rows_from)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read as the server is sent it, and how its rows are made: an action on a server may send
+    the reads it will need with its first ones, in one round trip (StoreContext.reading_ahead),
+    and the service that needs them finds them there (StoreContext.rows)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    rows_from: Callable[[Any], list[Any]]
+
+    @classmethod
+    def of(cls, query: Any) -> Read:
+        """A peewee select as a read (its SQL built now)."""
+        sql, params = query.sql()
+        return cls(sql, tuple(params), lambda cursor: list(query._get_cursor_wrapper(cursor)))

@@ -34,7 +34,7 @@ from desk_app.domain.follow_up import FollowUpCall, call_days, check_follow_up, 
 from desk_app.domain.history import PatientHistory
 from desk_app.domain.laser_register import adverse_events_text, utc_bounds
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.permissions import PermissionRefused
+from desk_app.domain.permissions import Clearance, PermissionRefused
 from desk_app.domain.procedure import FollowUp, ItemKind
 from desk_app.domain.refusals import SessionAlreadyInProgress
 from desk_app.domain.session import (
@@ -63,6 +63,7 @@ from desk_app.store.models import (
 from desk_app.store.patients import Patients
 from desk_app.store.rows import (
     CompiledQuery,
+    Read,
     event_from_row,
     patient_from_row,
     staff_from_row,
@@ -302,14 +303,29 @@ class Sessions(Service):
         record = self.session(session_id)
         return record, record.state(self._context.clock.now())
 
+    def _tick_reads(self, staff_id: int, item_id: str, values: dict[str, Any]) -> list[Read]:
+        """What a tick of the item will read besides the member and the session (the laser
+        authorisation, its devices), to send with those: guessed from the clinic's current
+        procedure before the session is read; what a wrong guess misses is read as ever."""
+        db = self._context.db
+        if not on_server(db) or db.in_savepoint():  # read as ever (_read_for_append)
+            return []
+        reads = []
+        if self._context.permissions.needs(item_id) is not Clearance.CLINICAL:
+            reads.append(self._operators.authorisation_read(staff_id))
+        if item_id in self._context.procedure.item_ids():
+            reads += self._device_checks.tick_reads(self._context.procedure.item(item_id), values)
+        return reads
+
     def _read_for_append(
-        self, staff_id: int, session_id: int
+        self, staff_id: int, session_id: int, reads: Sequence[Read] = ()
     ) -> tuple[Staff, SessionRecord, SessionState, _ReadAhead | None]:
         """Inside the write transaction: the member of staff and the session as it stands, as
         context.staff and _state_in_transaction read them; on a server in one round trip, with what
-        lets the action's last writes travel with its COMMIT (_ReadAhead). A file reads as ever, and
-        so does an action inside a caller's transaction (the demo's): its end is a savepoint's
-        release, not a COMMIT the writes could travel with."""
+        lets the action's last writes travel with its COMMIT (_ReadAhead), and `reads` (found by
+        context.rows inside context.reading_ahead). A file reads as ever, and so does an action
+        inside a caller's transaction (the demo's): its end is a savepoint's release, not a COMMIT
+        the writes could travel with."""
         db = self._context.db
         if not on_server(db) or db.in_savepoint():
             staff = self._context.staff(staff_id)
@@ -319,15 +335,17 @@ class Sessions(Service):
             self._session_compiled(),
             self._events_compiled(),
         )
-        staff_rows, session_rows, event_rows, last_audit_row, next_event_id = db.read_together(
+        staff_rows, session_rows, event_rows, last_audit_row, next_event_id, *answers = db.read_together(
             [
                 staff_query.statement(staff_id),
                 session_query.statement(session_id),
                 events_query.statement(session_id),
                 (LAST_ROW, []),
                 (_NEXT_EVENT_ID, []),
+                *((read.sql, list(read.params)) for read in reads),
             ],
         )
+        self._context.read_ahead(reads, answers)
         staff = self._context.active_staff(staff_query.rows_from(staff_rows))
         sessions = session_query.rows_from(session_rows)
         if not sessions:
@@ -409,8 +427,10 @@ class Sessions(Service):
     def tick(self, session_id: int, item_id: str, values: dict[str, Any], staff_id: int) -> SessionRecord:
         """Mark an item done with its values, if the member's role and laser authorisation allow it.
         The sign-out is signed with a PIN instead (sign_out)."""
-        with self._context.refusals_audited(staff_id, "tick", session_id, item_id), self._context.db.atomic():
-            staff, record, state, ahead = self._read_for_append(staff_id, session_id)
+        refusals = self._context.refusals_audited(staff_id, "tick", session_id, item_id)
+        with refusals, self._context.db.atomic(), self._context.reading_ahead():
+            reads = self._tick_reads(staff_id, item_id, values)
+            staff, record, state, ahead = self._read_for_append(staff_id, session_id, reads)
             self._operators.check_may_tick(staff, item_id, state.procedure)  # first: who may helps most
             item_state = state.items.get(item_id)
             if item_state is not None and item_state.tick is None and not item_state.locked:

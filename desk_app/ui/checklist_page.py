@@ -631,6 +631,7 @@ class ChecklistPage(QWidget):
         """Show the state a committed action returned, and tell the other pages."""
         self.record = record
         self.refresh()
+        self.signals.session_saved.emit(record)  # the board takes it: no read queued after each tick
         self._announcing = True  # the other pages refresh; this one already shows the new state
         try:
             self.signals.session_changed.emit(record.id)

@@ -12,7 +12,8 @@ Two ways in:
   `OnWorker` routes a desk's methods through it, so no store call can overtake a queued write.
 
 Contact: `out_of_touch_since` says since when the database has not answered, when a call has been
-waiting (or failing for want of the database) longer than OUT_OF_TOUCH_AFTER.
+waiting (or failing for want of the database) longer than OUT_OF_TOUCH_AFTER. Workers on one
+database share their contact (`shares_contact_with`): an answer to any of them is contact.
 """
 
 from __future__ import annotations
@@ -60,13 +61,32 @@ class _Job:
     asked_at: datetime | None = None  # when a named write was asked
 
 
+class _Contact:
+    """When the database last answered, and since when it has been failing for want of it, as the
+    workers talking to it see it. Written by the workers, read by the UI thread: single assignments
+    of immutable values; `workers` is only added to on the UI thread, as each is made."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.last: datetime = clock.now()
+        self.failing_since: datetime | None = None
+        self.workers: list[DatabaseWorker] = []
+
+
 class DatabaseWorker(QObject):
     """The thread that owns the desk's connection (peewee gives each thread its own; the worker's
-    is closed when the worker stops)."""
+    is closed when the worker stops). A second worker on the same database has a connection of
+    its own: for reads that must never hold up the nurse's actions (the look for other desks'
+    changes), sharing the first one's contact."""
 
     _finished = Signal(object)  # a submitted _Job, carried to the UI thread
 
-    def __init__(self, db: Database, clock: Clock, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        parent: QObject | None = None,
+        shares_contact_with: DatabaseWorker | None = None,
+    ) -> None:
         super().__init__(parent)
         self._db = db
         self._clock = clock
@@ -79,10 +99,12 @@ class DatabaseWorker(QObject):
         self._drained = threading.Condition()
         self._undelivered = 0  # submitted jobs whose result the UI thread has not had yet
         self._saving: list[_Job] = []  # named writes not yet run to their end (guarded by _drained)
-        # Written by the worker, read by the UI thread: single assignments of immutable values.
+        # Written by the worker, read by the UI thread: a single assignment of an immutable value.
         self._waiting_since: datetime | None = None  # the running call's start
-        self._failing_since: datetime | None = None  # the first failure for want of the database
-        self._last_contact: datetime = clock.now()
+        self._contact: _Contact = (
+            _Contact(clock) if shares_contact_with is None else shares_contact_with._contact
+        )
+        self._contact.workers.append(self)
         self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._thread = threading.Thread(target=self._serve, name="database worker", daemon=True)
         self._thread.start()
@@ -147,11 +169,14 @@ class DatabaseWorker(QObject):
         self._jobs.put((lane, next(self._asked), job))
 
     def out_of_touch_since(self) -> datetime | None:
-        """The last time the database answered, when that is longer ago than OUT_OF_TOUCH_AFTER and
-        a call is waiting on it or failing for want of it; None while in touch."""
-        if self._waiting_since is None and self._failing_since is None:
+        """The last time the database answered (any worker sharing this one's contact), when that
+        is longer ago than OUT_OF_TOUCH_AFTER and a call is waiting on it or failing for want of
+        it; None while in touch."""
+        contact = self._contact
+        waiting = any(worker._waiting_since is not None for worker in contact.workers)
+        if not waiting and contact.failing_since is None:
             return None
-        last = self._last_contact
+        last = contact.last
         return last if self._clock.now() - last >= OUT_OF_TOUCH_AFTER else None
 
     def slow_since(self) -> datetime | None:
@@ -162,11 +187,11 @@ class DatabaseWorker(QObject):
         return asked if asked is not None and self._clock.now() - asked >= OUT_OF_TOUCH_AFTER else None
 
     def answering(self) -> bool:
-        """The database answers promptly now: no call waiting on it for a second or more, none
-        failing. A page that would wait on a read it could do without asks this first."""
+        """The database answers promptly now: no call waiting on this worker for a second or more,
+        none failing. A page that would wait on a read it could do without asks this first."""
         since = self._waiting_since
         prompt = since is None or self._clock.now() - since < PROMPT_ANSWER
-        return prompt and self._failing_since is None
+        return prompt and self._contact.failing_since is None
 
     def stop(self, wait_seconds: float = STOP_WAIT_SECONDS) -> None:
         """Finish what is queued (a write the nurse made must not be dropped), then end the thread;
@@ -219,12 +244,12 @@ class DatabaseWorker(QObject):
             job.result = job.call()
         except Exception as error:  # carried to the UI thread, raised or handed to `failed` there
             job.error = error
-        now = self._clock.now()
+        now, contact = self._clock.now(), self._contact
         if isinstance(job.error, StoreUnavailable):
-            if self._failing_since is None:
-                self._failing_since = now
+            if contact.failing_since is None:
+                contact.failing_since = now
         else:  # an answer, even a refusal, is contact
-            self._last_contact, self._failing_since = now, None
+            contact.last, contact.failing_since = now, None
         self._waiting_since = None
         if job.returned is not None:
             job.returned.set()

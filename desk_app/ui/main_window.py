@@ -44,6 +44,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
 from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
+from desk_app.store.transactions import on_server
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
 from desk_app.ui.app_events import AppEvents
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
@@ -53,6 +54,7 @@ from desk_app.ui.db_worker import (
     STOP_WAIT_SECONDS,
     DatabaseWorker,
     OnWorker,
+    for_a_thread_of_its_own,
     out_of_touch_text,
     slow_text,
 )
@@ -124,6 +126,10 @@ class MainWindow(QMainWindow):
         # The worker alone talks to the database; the pages' desk runs each method there (OnWorker).
         self.worker = DatabaseWorker(desk.db, clock, self)
         self.desk = cast("Desk", OnWorker(desk, self.worker))
+        # The once-a-second look for other desks' changes: on a server, on a thread and connection of
+        # its own, so a nurse's click never waits behind it; on a file (no network), on the worker.
+        server = on_server(desk.db)
+        self.look_worker = DatabaseWorker(desk.db, clock, self, self.worker) if server else self.worker
         self.clock = clock
         # The first look marks where this desk starts: another desk's write from now on, even one
         # before the first second's tick, reloads what the pages are about to read.
@@ -158,7 +164,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
         self.resize(PREFERRED_SIZE)  # until the app fits it to its screen (fit_to_screen)
 
-        self.sessions = LiveSessions(self.desk, self.worker, clock, self.signals, self)
+        self.sessions = LiveSessions(self.desk, self.look_worker, clock, self.signals, self)
         self.alert_centre = AlertCentre(self.sessions, self)
         self.announcer = announcer or SystemAnnouncer(self)
         self.alert_centre.alert_raised.connect(self.announcer.announce)
@@ -404,13 +410,15 @@ class MainWindow(QMainWindow):
     def tick(self) -> None:
         """Once a second: pick up other desks' changes, then recompute countdowns and alerts.
 
-        The look runs on the database worker and nothing here waits for it: a database that is slow
+        The look runs on a database worker and nothing here waits for it: a database that is slow
         or cannot be read is said on screen, and the countdowns, alerts and idle lock keep running
-        from what was last read.
+        from what was last read. What it finds is read again on the worker (LiveSessions), after
+        what this desk saved.
         """
         if not self._looking_elsewhere:  # one look at a time: a stalled server is not asked again
             self._looking_elsewhere = True
-            self.worker.submit(self.desk.changed_elsewhere, self._looked_elsewhere, self._look_failed, LATER)
+            look = for_a_thread_of_its_own(self.desk).changed_elsewhere  # on the look's worker
+            self.look_worker.submit(look, self._looked_elsewhere, self._look_failed, LATER)
         self._show_contact()
         self.sessions.read_if_stale()  # after a failed read: asked again once a second
         self.signals.second_passed.emit()  # pages and alerts read no more than the sessions' cache
@@ -463,6 +471,7 @@ class MainWindow(QMainWindow):
     def _show_contact(self) -> None:
         """The banner that says the desk is out of touch with the records, and since when; or that
         they answer so slowly that what was saved a while ago is not saved yet."""
+        # The look's worker's answers count too: the two workers share their contact.
         if (since := self.worker.out_of_touch_since()) is not None:
             text = out_of_touch_text(since)
         elif (asked := self.worker.slow_since()) is not None:
@@ -503,7 +512,7 @@ class MainWindow(QMainWindow):
         def acknowledged(record: SessionRecord) -> None:
             self.banner.show_acknowledging(alert, False)
             self.alert_message.setVisible(False)
-            self.sessions.replace(record)  # the acknowledged line goes now, not after the next read
+            self.signals.session_saved.emit(record)  # the acknowledged line goes now, not after a read
             self.signals.session_changed.emit(alert.session_id)
             self.alert_centre.check()
             if from_banner:  # once the new lines are shown (the next turn of the event loop)
@@ -776,6 +785,7 @@ class MainWindow(QMainWindow):
         # What was queued is written first (within STOP_WAIT_SECONDS; a moment when the nurse chose
         # to close without what the database did not answer).
         self.worker.stop(UNANSWERED_WAIT_SECONDS if self._closing is Closing.ANYWAY else STOP_WAIT_SECONDS)
+        self.look_worker.stop()  # a look at most: one read
         if self.backups is not None:
             self.backups.at_exit()
         super().closeEvent(event)

@@ -9,6 +9,10 @@ class DeskSignals(QObject):
     session_changed = Signal(int)
     """This desk changed a session (tick, correction, override, note, stop, sign-out, handover)."""
 
+    session_saved = Signal(object)
+    """The SessionRecord an action here has just committed, when it is at hand: emitted just
+    before that session's session_changed, so the board takes it instead of reading again."""
+
     patients_changed = Signal()
     """This desk registered or changed a patient."""
 

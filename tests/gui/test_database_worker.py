@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from peewee import Database
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -24,6 +25,8 @@ from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
 from desk_app.store.desk import Desk
+from desk_app.store.errors import StoreUnavailable
+from desk_app.ui import main_window
 from desk_app.ui.db_worker import LATER, DatabaseWorker, UnexpectedError
 from desk_app.ui.formatting import local_time
 from desk_app.ui.item_card import ItemCard
@@ -34,7 +37,7 @@ from tests.gui.nurse import card, find, open_dialog, settle, type_text
 from tests.gui.test_board_and_alerts import ZOE, card_of, gel_on
 from tests.gui.test_checklist_actions import IDENTITY, start_session
 from tests.gui.test_staff_and_lock import actions
-from tests.support.walk import SIGN_IN
+from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 GATE_SECONDS = 10
 QUICK = 1.0  # seconds: far more than anything the window does without the database
@@ -110,6 +113,32 @@ def test_a_tick_reads_saving_until_it_has_committed_and_done_only_then(
     assert ticks(desk, session_id) == ["identity"], "saved once, however often pressed while saving"
 
 
+@pytest.fixture
+def window_as_on_a_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
+    """A window that looks for other desks' changes and reads its board on a worker (and
+    connection) of its own, as on a server."""
+    monkeypatch.setattr(main_window, "on_server", lambda _db: True)
+    return request.getfixturevalue("window")
+
+
+def test_a_tick_is_saved_and_shown_while_a_look_and_a_board_read_are_held_up(
+    qtbot: QtBot, window_as_on_a_server: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    window = window_as_on_a_server
+    session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    held = Stall(window.look_worker)  # the look running on a slow server
+    window.sessions.mark_stale()  # a board read asked meanwhile
+    quickly(window.tick)  # the second passes
+
+    quickly(lambda: qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton))
+    assert window.worker.wait_until_drained(QUICK), "the tick waited behind the look"
+    QCoreApplication.sendPostedEvents(window.worker, QEvent.Type.MetaCall)  # its answer, not theirs
+    assert identity.status.text().startswith("✓ Done")
+    assert ticks(desk, session_id) == ["identity"]
+    held.resume()
+    settle(qtbot)
+
+
 def test_during_a_stall_countdowns_and_alerts_go_on_and_a_banner_says_since_when(
     qtbot: QtBot,
     window: MainWindow,
@@ -176,6 +205,39 @@ def test_records_answering_slowly_show_a_banner_when_a_save_waits_behind_other_w
     window.tick()
     assert not banner.isVisible()
     assert identity.status.text().startswith("✓ Done")
+
+
+def test_workers_on_one_database_share_their_contact(qtbot: QtBot, db: Database, clock: ManualClock) -> None:
+    """The look for other desks' changes has a worker of its own on a server: its answers are
+    contact for the desk's worker (a write waiting 6 s for another desk's lock is not 'out of
+    touch' while the server answers the looks), and its failures are lost contact."""
+    desks = DatabaseWorker(db, clock)
+    looks = DatabaseWorker(db, clock, shares_contact_with=desks)
+    writing, lock_free = threading.Event(), threading.Event()
+    desks.submit(lambda: (writing.set(), lock_free.wait(GATE_SECONDS)))  # waits for another desk's lock
+    try:
+        assert writing.wait(QUICK)
+        clock.advance(seconds=6)
+        assert desks.out_of_touch_since() is not None
+        looks.submit(lambda: None)  # the server answers the look
+        assert looks.wait_until_drained(QUICK)
+        assert desks.out_of_touch_since() is None
+
+        lock_free.set()  # the write is saved
+        assert desks.wait_until_drained(QUICK)
+        answered_at = clock.now()
+
+        def unavailable() -> None:
+            raise StoreUnavailable("The clinic's records cannot be reached.")
+
+        looks.submit(unavailable, failed=lambda _error: None)
+        assert looks.wait_until_drained(QUICK)
+        clock.advance(seconds=6)
+        assert desks.out_of_touch_since() == answered_at, "the look failed since: out of touch"
+    finally:
+        lock_free.set()
+        desks.stop()
+        looks.stop()
 
 
 def test_a_short_wait_shows_no_banner(qtbot: QtBot, window: MainWindow, clock: ManualClock) -> None:
@@ -368,6 +430,40 @@ def test_a_late_tick_result_does_not_hide_a_note_saved_after_it(
     assert [n.text for n in page.record.state(window.clock.now()).session_notes] == ["Patient anxious"]
     assert identity.status.text().startswith("✓ Done")
     assert ticks(desk, session_id) == ["identity"]
+
+
+def test_a_tick_here_is_on_the_board_and_its_alert_comes_without_reading_the_board_again(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,
+    clock: ManualClock,
+    announcer: RecordingAnnouncer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tick's committed record is taken as it is: a board read queued after each tick would
+    hold up the nurse's next click for as long as every session takes to read (issue 20)."""
+    session_id = start_session(desk, nurse)
+    tick_all(
+        desk, session_id, SIGN_IN | {k: v for k, v in ANAESTHETIC.items() if k != "gel_applied"}, nurse.id
+    )
+    window.set_staff(nurse)
+    settle(qtbot)
+    window.show_session(session_id)
+    settle(qtbot)
+    board_reads: list[int] = []
+    real_read = desk.sessions.sessions_in_progress
+    monkeypatch.setattr(desk.sessions, "sessions_in_progress", lambda: board_reads.append(1) or real_read())
+
+    gel_applied = card(window, desk.sessions.session(session_id).procedure.item("gel_applied").label)
+    qtbot.mouseClick(gel_applied.primary, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert gel_applied.status.text().startswith("✓ Done")
+    clock.advance(minutes=61)
+    window.tick()
+    settle(qtbot)
+    assert [(a.session_id, a.kind) for a in announcer.announced] == [(session_id, AlertKind.READY)]
+    assert board_reads == [], "the board was read again after this desk's own tick"
 
 
 def test_an_acknowledged_alert_does_not_come_back_with_a_read_asked_before(

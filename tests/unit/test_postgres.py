@@ -30,6 +30,7 @@ from peewee import Database, InternalError, PostgresqlDatabase
 from desk_app import cli
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
+from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import Staff
 from desk_app.domain.session import EventKind
 from desk_app.store import migrations, postgres, sessions
@@ -41,11 +42,12 @@ from desk_app.store.errors import OutcomeUnknown, StoreUnavailable
 from desk_app.store.migrations import LATEST_VERSION
 from desk_app.store.models import SchemaMigration
 from desk_app.store.postgres import with_login
+from tests.support.lasers import with_test_laser
 from tests.support.people import add_member
 from tests.support.pg_databases import desk_address, fresh_postgres_database, owner_address, server_url
 from tests.support.pg_server import DESK, OWNER
 from tests.support.raw_sql import other_connection, run_sql
-from tests.support.walk import ANAESTHETIC, SIGN_IN, signed_out_session, tick_all
+from tests.support.walk import ANAESTHETIC, LASER, SIGN_IN, TIME_OUT, signed_out_session, tick_all
 
 REPO = Path(__file__).resolve().parents[2]
 APPEND_ONLY = ("session_event", "patient_change", "print_log", "clinic_setting_change", "audit_log")
@@ -687,6 +689,58 @@ def test_a_tick_whose_writes_fail_with_its_commit_saves_nothing_says_so_and_the_
     ticked = desk.sessions.tick(session.id, "consent", SIGN_IN["consent"], nurse.id)
     assert desk.sessions.session(session.id).events == ticked.events
     assert desk.audit.verify_audit().ok
+
+
+class _CountingCursor:
+    """A cursor that notes the first words of each message it sends (one round trip each)."""
+
+    def __init__(self, cursor: Any, sent: list[str]) -> None:
+        self._cursor, self._sent = cursor, sent
+
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        self._sent.append(" ".join(sql.split()[:2]))
+        return self._cursor.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor)
+
+
+@contextmanager
+def messages_sent(db: Database) -> Iterator[list[str]]:
+    """Each message the desk sends the server while inside, by its first words."""
+    sent: list[str] = []
+    real = db.cursor
+    db.cursor = lambda *args, **kwargs: _CountingCursor(real(*args, **kwargs), sent)  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        del db.cursor
+
+
+def test_a_laser_pass_reads_its_device_and_the_operators_authorisation_with_the_session(
+    desk: Desk, db: Database, nurse: Staff, clock: ManualClock
+) -> None:
+    """3 round trips as any tick (BEGIN and the lock; the reads; the writes and the COMMIT): the
+    device, its check today and the authorisation travel with the session's reads. And a device
+    refused today is still refused, by what was read after the write lock."""
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    session = desk.sessions.start_session(patient.id, nurse.id)
+    tick_all(desk, session.id, SIGN_IN | ANAESTHETIC, nurse.id)
+    clock.advance(minutes=61)
+    tick_all(desk, session.id, TIME_OUT, nurse.id)
+    clock.advance(seconds=20)
+    laser_pass = with_test_laser(desk, LASER["fractional_pass"], nurse.id)
+    with messages_sent(db) as sent:
+        ticked = desk.sessions.tick(session.id, "fractional_pass", laser_pass, nurse.id)
+    assert len(sent) == 3, sent
+    assert ticked.state(clock.now()).item("fractional_pass").tick is not None
+
+    unknown = laser_pass | {"device": 999_999}
+    with pytest.raises(ActionRefused, match="not registered"):
+        desk.sessions.tick(session.id, "full_beam_pass", unknown, nurse.id)
 
 
 def test_ticks_inside_a_callers_transaction_are_saved_as_on_their_own(
