@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,7 +34,7 @@ from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
 from desk_app.domain.laser_use import DeviceUse
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.procedure import ItemKind, PausePoint, Stop
+from desk_app.domain.procedure import ItemDef, ItemKind, PausePoint, Stop
 from desk_app.domain.session import ItemState, ItemStatus, SessionRecord, SessionState
 from desk_app.domain.signatures import SIGNATURE_MEANING
 from desk_app.reports.formats import minutes_text
@@ -122,6 +122,9 @@ class ChecklistPage(QWidget):
         self.cards: dict[str, ItemCard] = {}
         self.nav_buttons: dict[str, QPushButton] = {}
         self.pages: dict[str, QWidget] = {}
+        self._unbuilt: dict[str, list[ItemDef]] = {}  # each page's cards still to build
+        self._ahead = QTimer(self, singleShot=True, interval=0)  # builds the next card (_build_ahead)
+        self._ahead.timeout.connect(self._build_ahead)
         self._previous: tuple[str, dict[str, dict]] = ("", {})
         self._last_current: str | None = None
         self._announcing = False
@@ -247,8 +250,10 @@ class ChecklistPage(QWidget):
             if (control := item.widget()) is not None:
                 control.setParent(None)
                 control.deleteLater()
+        self._ahead.stop()
         self.cards.clear()
         self.pages.clear()
+        self._unbuilt.clear()
         self.nav_buttons.clear()
 
     def _build_nav(self, record: SessionRecord) -> None:
@@ -264,6 +269,8 @@ class ChecklistPage(QWidget):
         self.nav.addStretch(1)
 
     def _pause_point_page(self, pause_point: PausePoint) -> QWidget:
+        """The pause point's page, its cards still to add (_add_card): a page of seven cards takes
+        about 100 ms to build, so they are built ahead one at a time (_build_ahead)."""
         scroll = _scroll_area(self)
         content = QWidget(scroll)
         content.setObjectName("pausePointContent")
@@ -278,25 +285,69 @@ class ChecklistPage(QWidget):
         instructions.setObjectName("instructions")
         instructions.setWordWrap(True)
         column.addWidget(instructions)
-        previous_date, previous_values = self._previous
-        for item in pause_point.items:
-            card = ItemCard(item, content)
-            card.tick_requested.connect(self._tick)
-            card.override_requested.connect(self._ask_override)
-            card.correct_requested.connect(self._ask_correction)
-            card.clear_stop_requested.connect(self._ask_clear_stop)
-            card.note_requested.connect(self._ask_note)
-            if item.id in previous_values:
-                card.set_previous(previous_values[item.id], previous_date)
-            if self._device_uses is not None:
-                self._give_devices(card, self._device_uses)
-            if self.record is not None:
-                card.show_product_limits(self.record.procedure)
-            self.cards[item.id] = card
-            column.addWidget(card)
         column.addStretch(1)
         scroll.setWidget(content)
+        self._unbuilt[pause_point.id] = list(pause_point.items)
         return scroll
+
+    def _add_card(self, pause_point_id: str) -> None:
+        """The pause point's next card still to build, added above the page's closing stretch."""
+        item = self._unbuilt[pause_point_id].pop(0)
+        content = cast("QScrollArea", self.pages[pause_point_id]).widget()
+        assert content is not None  # _pause_point_page gave the page its content
+        previous_date, previous_values = self._previous
+        card = ItemCard(item, content)
+        card.tick_requested.connect(self._tick)
+        card.override_requested.connect(self._ask_override)
+        card.correct_requested.connect(self._ask_correction)
+        card.clear_stop_requested.connect(self._ask_clear_stop)
+        card.note_requested.connect(self._ask_note)
+        if item.id in previous_values:
+            card.set_previous(previous_values[item.id], previous_date)
+        if self._device_uses is not None:
+            self._give_devices(card, self._device_uses)
+        if self.record is not None:
+            card.show_product_limits(self.record.procedure)
+        self.cards[item.id] = card
+        column = cast("QVBoxLayout", content.layout())
+        column.insertWidget(column.count() - 1, card)
+        card.show()  # at once: its page may be on screen already
+        if (state := self.state()) is not None:
+            barred = self._not_permitted()
+            self._apply_card(state, item.id, card, barred)
+
+    def _complete(self, pause_point_id: str) -> None:
+        """Every card of the page built (it is about to be shown), and Tab in its reading order."""
+        if pause_point_id not in self.pages and self.record is not None:
+            pause_point = next(p for p in self.record.procedure.pause_points if p.id == pause_point_id)
+            self.pages[pause_point_id] = self._pause_point_page(pause_point)
+            self.stack.addWidget(self.pages[pause_point_id])
+        if self._unbuilt.get(pause_point_id):
+            while self._unbuilt[pause_point_id]:
+                self._add_card(pause_point_id)
+            self._order_tabs()
+
+    def _build_ahead(self) -> None:
+        """One card of a page not shown yet, per turn of the event loop, the next pause points
+        first: when the session moves on, its page is there already (no click waits on a build)."""
+        if self.record is None:
+            return
+        pause_points = [p.id for p in self.record.procedure.pause_points]
+        shown = self._last_current or pause_points[0]
+        ahead = pause_points[pause_points.index(shown) :] + pause_points[: pause_points.index(shown)]
+        for pause_point_id in ahead:
+            if pause_point_id not in self.pages:
+                pause_point = self.record.procedure.pause_points[pause_points.index(pause_point_id)]
+                self.pages[pause_point_id] = self._pause_point_page(pause_point)
+                self.stack.addWidget(self.pages[pause_point_id])
+                self._ahead.start()
+                return
+            if self._unbuilt.get(pause_point_id):
+                self._add_card(pause_point_id)
+                if not self._unbuilt[pause_point_id]:
+                    self._order_tabs()
+                self._ahead.start()
+                return
 
     # --- showing ---------------------------------------------------------------------------------
 
@@ -337,6 +388,7 @@ class ChecklistPage(QWidget):
         self._last_current = None
         self.refresh()
         self.focus_next_item()
+        self._ahead.start()  # the other pause points' pages, a card at a time
         record_opening(self.context, record.patient.id, Opened.SESSION, record.id, self.message)
 
     def close_session(self) -> None:
@@ -360,12 +412,7 @@ class ChecklistPage(QWidget):
         self.close_session()
 
     def show_pause_point(self, pause_point_id: str) -> None:
-        if pause_point_id not in self.pages and self.record is not None:
-            pause_point = next(p for p in self.record.procedure.pause_points if p.id == pause_point_id)
-            self.pages[pause_point_id] = self._pause_point_page(pause_point)
-            self.stack.addWidget(self.pages[pause_point_id])
-            self._apply_cards()
-            self._order_tabs()
+        self._complete(pause_point_id)
         self.stack.setCurrentWidget(self.pages[pause_point_id])
         for pid, button in self.nav_buttons.items():
             button.setProperty("shown", pid == pause_point_id)
@@ -408,13 +455,16 @@ class ChecklistPage(QWidget):
         if (state := self.state()) is not None:
             self._read_devices()
             barred = self._not_permitted()
-            confirmed = state.confirmed_laser["id"] if state.confirmed_laser else None
-            allergies = self.record.patient.allergies if self.record is not None else ""
             for item_id, card in self.cards.items():
-                card.set_patient_allergies(allergies)
-                if card.item.kind is ItemKind.LASER_PASS:
-                    card.follow_device(confirmed)
-                card.apply(state, state.item(item_id), barred.get(item_id))
+                self._apply_card(state, item_id, card, barred)
+
+    def _apply_card(
+        self, state: SessionState, item_id: str, card: ItemCard, barred: dict[str, str | None]
+    ) -> None:
+        card.set_patient_allergies(self.record.patient.allergies if self.record is not None else "")
+        if card.item.kind is ItemKind.LASER_PASS:
+            card.follow_device(state.confirmed_laser["id"] if state.confirmed_laser else None)
+        card.apply(state, state.item(item_id), barred.get(item_id))
 
     def _read_devices(self) -> None:
         """The lasers and whether each may be used today: read (on the worker) when a session opens

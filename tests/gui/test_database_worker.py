@@ -560,6 +560,21 @@ def test_a_record_asked_to_print_during_a_stall_opens_once_read_and_only_once(
     open_dialog().reject()
 
 
+def test_the_pause_points_ahead_are_built_while_the_nurse_works_so_moving_on_waits_for_no_build(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    identity_answered(qtbot, window, desk, nurse)
+    page = window.checklist_page
+    assert page.record is not None
+    every_item = {item.id for item in page.record.procedure.all_items()}
+    assert set(page.cards) < every_item, "only the page shown is built before the session shows"
+    qtbot.waitUntil(lambda: set(page.cards) == every_item)  # a card per turn of the event loop
+    laser_pass = next(card for card in page.cards.values() if card.item.kind.name == "LASER_PASS")
+    before = dict(page.cards)
+    page.show_pause_point("laser")
+    assert page.cards == before and laser_pass.isVisible(), "shown as built, not built again"
+
+
 def search_page(window: MainWindow, page: str) -> tuple[QLineEdit, TypedSearch, Callable[[], list[str]]]:
     """The board's or the patients page's search field, its typing, and the surnames it lists."""
     if page == "board":
