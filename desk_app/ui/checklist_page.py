@@ -675,7 +675,20 @@ class ChecklistPage(QWidget):
             self._reload()
             return str(error)
 
-        return Saving(self.worker, action, self._show_committed, refused, self.signals.not_saved.emit)
+        return Saving(self.worker, action, self._committed, refused, self.signals.not_saved.emit)
+
+    def _committed(self, record: SessionRecord) -> None:
+        """A dialog's save committed: shown if its session still is (the lock, or another session
+        opened meanwhile, must not be filled again with it); the other pages are told either way."""
+        if self.record is not None and self.record.id == record.id:
+            self._show_committed(record)
+        else:
+            self._tell_others(record)
+
+    def _tell_others(self, record: SessionRecord) -> None:
+        """Saved while this page shows another session, or none: the board and the others take it."""
+        self.signals.session_saved.emit(record)
+        self.signals.session_changed.emit(record.id)
 
     def _show_committed(self, record: SessionRecord) -> None:
         """Show the state a committed action returned, and tell the other pages."""
@@ -716,7 +729,7 @@ class ChecklistPage(QWidget):
     def _saved(self, item_id: str, record: SessionRecord) -> None:
         card = self._card_shown(record.id, item_id)
         if card is None or self.record is None:  # the nurse has moved on meanwhile
-            self.signals.session_changed.emit(record.id)
+            self._tell_others(record)
             return
         card.done_saving()
         focus = QApplication.focusWidget()

@@ -99,6 +99,7 @@ class DatabaseWorker(QObject):
         self._drained = threading.Condition()
         self._undelivered = 0  # submitted jobs whose result the UI thread has not had yet
         self._saving: list[_Job] = []  # named writes not yet run to their end (guarded by _drained)
+        self.unsaved = 0  # named writes refused or failed, as their askers were told (UI thread)
         # Written by the worker, read by the UI thread: a single assignment of an immutable value.
         self._waiting_since: datetime | None = None  # the running call's start
         self._contact: _Contact = (
@@ -201,13 +202,15 @@ class DatabaseWorker(QObject):
         self._stopping = True
         self._put(None, _LAST)
         self._thread.join(wait_seconds)
-        if self._thread.is_alive():
-            unsaved = len(self.still_saving())  # counted, not named: the log holds no one's name
+        if self._thread.is_alive() and (unsaved := len(self.still_saving())):
+            # Counted, not named: the log holds no one's name.
             log.error(
                 "The database did not answer within %s s at closing: %s actions not saved",
                 wait_seconds,
                 unsaved,
             )
+        elif self._thread.is_alive():
+            log.info("Closing without waiting for a read the database has not answered")
 
     def _deliver(self, job: _Job) -> None:
         self._undelivered -= 1
@@ -215,6 +218,8 @@ class DatabaseWorker(QObject):
             if job.done is not None:
                 job.done(job.result)
             return
+        if job.what:
+            self.unsaved += 1
         if job.failed is not None:  # a bug too: the asker must not wait for an answer for ever
             job.failed(job.error if isinstance(job.error, DomainError) else UnexpectedError())
         if not isinstance(job.error, DomainError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -67,7 +68,8 @@ class FollowUpDialog(FormDialog):
 
         def saved(_result: object) -> None:
             log.info("Follow-up recorded for session %s by staff %s", session_id, staff.id)
-            self.recorded.emit()
+            if shiboken6.isValid(self) and self.isVisible():  # not closed by the lock meanwhile
+                self.recorded.emit()
 
         return Saving(
             self.context.worker,

@@ -103,18 +103,22 @@ class DeskDialog(QDialog):
         shown only then. Cancel cannot take back a save already sent, so it waits too; the lock may
         still close the dialog (reject), and then a refusal is said where the nurse will see it."""
         self._show_saving(True)
+        title = self.windowTitle()  # said with a refusal that comes once the dialog is gone
+
+        def shown() -> bool:
+            return shiboken6.isValid(self) and self.isVisible()
 
         def saved(result: object) -> None:
             saving.saved(result)
-            if shiboken6.isValid(self) and self.isVisible():
+            if shown():
                 self._show_saving(False)
                 self.accept()
 
         def refused(error: DomainError) -> None:
-            words = saving.refused(error)
-            if not (shiboken6.isValid(self) and self.isVisible()):
-                saving.unseen(f"{self.windowTitle() if shiboken6.isValid(self) else 'A dialog'}: {words}")
+            if not shown():  # closed by the lock: nothing more is asked here (a new PIN, say)
+                saving.unseen(f"{title}: {error}")
                 return
+            words = saving.refused(error)
             self._show_saving(False)
             self.refuse(words)
 

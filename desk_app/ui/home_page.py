@@ -42,11 +42,10 @@ from desk_app.ui.access_trail import SettledSearches
 from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER
 from desk_app.ui.forgetting import drop_dialogs
-from desk_app.ui.form_dialog import SAVING
 from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
-from desk_app.ui.saving import ReadFirst
+from desk_app.ui.saving import SAVING, ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.typed_search import Query, SearchOnWorker, TypedSearch

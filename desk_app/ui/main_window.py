@@ -7,6 +7,7 @@ then lets each page and the alerts recompute from stored instants.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from enum import Enum, auto
@@ -79,6 +80,8 @@ if TYPE_CHECKING:  # the pages after the sign-in screen and the board: imported 
     from desk_app.ui.register_page import LaserRegisterPage
     from desk_app.ui.staff_admin import StaffAdminPage
 
+log = logging.getLogger(__name__)
+
 TICK_MS = 1000
 PREFERRED_SIZE = QSize(1280, 860)
 TITLE_BAR = 40  # room the system's title bar takes above a window, at most, on the clinic's desktops
@@ -136,6 +139,7 @@ class MainWindow(QMainWindow):
         with contextlib.suppress(DomainError):
             self.desk.changed_elsewhere()
         self._closing = Closing.NOT_ASKED  # closing while the database has not answered writes
+        self._unsaved_when_asked = 0  # the worker's refused or failed writes when the nurse chose
         self._looking_elsewhere = False  # a look for other desks' changes is on the worker
         self._look_problem: str | None = None  # why the last look failed
         self.signals = DeskSignals(self)
@@ -434,8 +438,8 @@ class MainWindow(QMainWindow):
             lines = [locked_card_line(card, now) for card in self.sessions.cards()]
             self.sign_in_page.locked_board.setText("\n".join(lines) or "No patients in progress.")
         self._show_database_problem()
-        if self._closing is Closing.WHEN_SAVED and not self.worker.still_saving():
-            self.close()
+        if self._closing is Closing.WHEN_SAVED:
+            self._close_when_saved()
 
     def _show_database_problem(self) -> None:
         """Why the records could not be read or backed up, above every page, until they can."""
@@ -770,6 +774,8 @@ class MainWindow(QMainWindow):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible():
                 widget.reject()
+        if self._closing is Closing.ASKING:  # the question closed unanswered: asked again at closing
+            self._closing = Closing.NOT_ASKED
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing the app signs out whoever is at the desk (in the audit trail too) and backs up.
@@ -784,10 +790,14 @@ class MainWindow(QMainWindow):
             self.staff = None
         # What was queued is written first (within STOP_WAIT_SECONDS; a moment when the nurse chose
         # to close without what the database did not answer).
-        self.worker.stop(UNANSWERED_WAIT_SECONDS if self._closing is Closing.ANYWAY else STOP_WAIT_SECONDS)
-        self.look_worker.stop()  # a look at most: one read
-        if self.backups is not None:
+        anyway = self._closing is Closing.ANYWAY
+        if self.look_worker is not self.worker:
+            self.look_worker.stop(0)  # a look at most: a read, never worth a wait
+        self.worker.stop(UNANSWERED_WAIT_SECONDS if anyway else STOP_WAIT_SECONDS)
+        if self.backups is not None and not anyway:
             self.backups.at_exit()
+        elif anyway:  # it would wait on the records that do not answer; the day's backup stands
+            log.warning("No closing backup: the clinic's records did not answer at closing")
         super().closeEvent(event)
 
     def _still_saving(self) -> bool:
@@ -816,7 +826,17 @@ class MainWindow(QMainWindow):
 
     def _close_answered(self, close_anyway: bool) -> None:
         self._closing = Closing.ANYWAY if close_anyway else Closing.WHEN_SAVED
+        self._unsaved_when_asked = self.worker.unsaved
         if close_anyway:
+            self.close()
+
+    def _close_when_saved(self) -> None:
+        """Waiting to close until the writes are saved: closed once they are; but a write refused
+        or failed meanwhile keeps the window open, its refusal on screen (the nurse does it again
+        or closes again), never closed away unseen."""
+        if self.worker.unsaved > self._unsaved_when_asked:
+            self._closing = Closing.NOT_ASKED
+        elif not self.worker.still_saving():
             self.close()
 
     def sign_out(self) -> None:

@@ -33,10 +33,11 @@ from desk_app.ui.item_card import ItemCard
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.typed_search import TypedSearch
 from tests.gui.conftest import RecordingAnnouncer
-from tests.gui.nurse import card, find, open_dialog, settle, type_text
+from tests.gui.nurse import card, click, find, open_dialog, settle, type_into, type_text, write_in_dialog
 from tests.gui.test_board_and_alerts import ZOE, card_of, gel_on
 from tests.gui.test_checklist_actions import IDENTITY, start_session
 from tests.gui.test_staff_and_lock import actions
+from tests.support.people import LEGACY_PIN, give_legacy_pin
 from tests.support.walk import ANAESTHETIC, SIGN_IN, tick_all
 
 GATE_SECONDS = 10
@@ -638,3 +639,101 @@ def test_the_apps_own_window_with_its_backups_ticks_through_a_stall(
         quickly(window.tick)  # the first of the day starts the day's backup
     stalled.resume()
     settle(qtbot)
+
+
+# --- what comes back once the lock, or closing, has moved on (review of session 11) -------------
+
+
+def test_a_note_saved_after_the_lock_does_not_fill_the_locked_session_page_again(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    identity_answered(qtbot, window, desk, nurse)
+    page = window.checklist_page
+    stalled = Stall(window.worker)
+    note_on_the_session(qtbot, window, "Patient anxious")
+    window.lock_action.trigger()
+    stalled.resume()
+    settle(qtbot)
+    assert page.record is None
+    assert not [label.text() for label in page.findChildren(QLabel) if "O'Brien" in label.text()]
+
+
+@pytest.mark.parametrize("deleted", [False, True], ids=["dialog closed", "dialog deleted"])
+def test_a_short_pin_answered_after_the_lock_opens_no_new_pin_dialog_on_the_locked_desk(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, clinician: Staff, deleted: bool
+) -> None:
+    give_legacy_pin(clinician)
+    session_id = start_session(desk, nurse)
+    tick_all(desk, session_id, {**SIGN_IN, "skin_type": {"fitzpatrick": "V"}}, nurse.id)
+    window.set_staff(nurse)
+    settle(qtbot)
+    window.show_session(session_id)
+    settle(qtbot)
+    click(qtbot, window, "Override: Fitzpatrick skin type and test patch")
+    override = open_dialog()
+    click(qtbot, override, "Dr Clive Doctor (CD)")
+    write_in_dialog(override, "Test patch healed without pigment change")
+    type_into(qtbot, override, "Clinician's PIN", LEGACY_PIN)
+    stalled = Stall(window.worker)
+    qtbot.mouseClick(find(override, QPushButton, "Override"), Qt.MouseButton.LeftButton)
+    window.lock_action.trigger()
+    if deleted:  # as in the clinic: the closed dialog is deleted long before a stalled answer
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    stalled.resume()
+    settle(qtbot)
+    shown = [
+        w.windowTitle() for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()
+    ]
+    assert shown == []
+    assert "Override: Fitzpatrick skin type and test patch" in window.not_saved_message.text()
+
+
+def test_closing_without_what_is_unanswered_on_a_server_waits_for_no_look(
+    qtbot: QtBot, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, desk: Desk, nurse: Staff
+) -> None:
+    monkeypatch.setattr("desk_app.ui.main_window.on_server", lambda _db: True)  # a look worker too
+    window = request.getfixturevalue("window")
+    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    looks, actions = Stall(window.look_worker), Stall(window.worker)  # the server stalls for both
+    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
+    window.close()
+    close_now = find(open_dialog(), QPushButton, "Close without them")
+    quickly(lambda: qtbot.mouseClick(close_now, Qt.MouseButton.LeftButton))
+    assert not window.isVisible()
+    looks.resume()
+    actions.resume()
+
+
+def test_closing_after_the_lock_closed_the_still_saving_question_asks_again(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    stalled = Stall(window.worker)
+    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
+    window.close()
+    open_dialog()  # "Still saving"
+    window.lock_action.trigger()  # the lock closes every dialog, unanswered
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    window.close()  # the nurse closes again
+    assert open_dialog().windowTitle() == "Still saving"
+    stalled.resume()
+
+
+def test_waiting_to_close_does_not_close_over_a_tick_that_failed(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
+    stalled = Stall(window.worker)
+    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
+    window.close()
+    qtbot.mouseClick(find(open_dialog(), QPushButton, "Wait until saved"), Qt.MouseButton.LeftButton)
+
+    def gone(*_args: object, **_kwargs: object) -> None:
+        raise StoreUnavailable("The clinic's records could not be reached.")
+
+    monkeypatch.setattr(type(desk.sessions), "tick", gone)  # the server gives up on the tick
+    stalled.resume()
+    settle(qtbot)
+    window.tick()
+    assert window.isVisible(), "closed by itself over a tick that was not saved"
+    assert "could not be reached" in identity.error.text()
