@@ -380,13 +380,21 @@ def test_a_refusal_while_saving_is_said_in_the_dialog_which_stays_open(
     assert dialog.findChild(QLabel, "error").isVisible()
 
 
-def test_closing_with_a_tick_unanswered_asks_then_waits_and_closes_once_it_is_saved(
+def closing_with_a_tick_unanswered(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
-) -> None:
+) -> tuple[int, ItemCard, Stall]:
+    """The nurse confirms an item, the database stalls before it is saved, and she closes the app."""
     session_id, identity = identity_answered(qtbot, window, desk, nurse)
     stalled = Stall(window.worker)
     qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
     window.close()
+    return session_id, identity, stalled
+
+
+def test_closing_with_a_tick_unanswered_asks_then_waits_and_closes_once_it_is_saved(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id, identity, stalled = closing_with_a_tick_unanswered(qtbot, window, desk, nurse)
     assert window.isVisible(), "closed with a tick the database has not answered"
     question = open_dialog()
     assert f"• {IDENTITY}" in question.findChild(QLabel, "qt_msgbox_label").text()
@@ -404,10 +412,7 @@ def test_closing_with_a_tick_unanswered_asks_then_waits_and_closes_once_it_is_sa
 def test_closing_without_what_is_unanswered_closes_at_once(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
-    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
-    stalled = Stall(window.worker)
-    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
-    window.close()
+    _session_id, identity, stalled = closing_with_a_tick_unanswered(qtbot, window, desk, nurse)
     close_now = find(open_dialog(), QPushButton, "Close without them")
     quickly(lambda: qtbot.mouseClick(close_now, Qt.MouseButton.LeftButton))
     assert not window.isVisible()
@@ -512,14 +517,21 @@ def test_an_alert_acknowledged_during_a_stall_reads_saving_until_it_is_saved(
     assert [e.kind for e in events].count(EventKind.ALERT_ACK) == 1
 
 
-def test_a_session_opened_during_a_stall_says_so_and_is_shown_once_read(
+def a_session_and_a_stall(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
-) -> None:
+) -> tuple[int, str, Stall]:
+    """A session in progress, the nurse at the desk, the database stalled: its id and patient's name."""
     session_id = start_session(desk, nurse)
     name = desk.sessions.session(session_id).patient.given_names
     window.set_staff(nurse)
     settle(qtbot)
-    stalled = Stall(window.worker)
+    return session_id, name, Stall(window.worker)
+
+
+def test_a_session_opened_during_a_stall_says_so_and_is_shown_once_read(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    session_id, name, stalled = a_session_and_a_stall(qtbot, window, desk, nurse)
     quickly(lambda: window.show_session(session_id))
     page = window.checklist_page
     assert page.patient_label.text() == "Opening the session…"
@@ -532,11 +544,7 @@ def test_a_session_opened_during_a_stall_says_so_and_is_shown_once_read(
 def test_a_session_still_being_read_when_the_screen_locks_is_never_shown(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
-    session_id = start_session(desk, nurse)
-    name = desk.sessions.session(session_id).patient.given_names
-    window.set_staff(nurse)
-    settle(qtbot)
-    stalled = Stall(window.worker)
+    session_id, name, stalled = a_session_and_a_stall(qtbot, window, desk, nurse)
     window.show_session(session_id)
     window.lock_action.trigger()
     stalled.resume()
@@ -707,10 +715,7 @@ def test_closing_without_what_is_unanswered_on_a_server_waits_for_no_look(
 def test_closing_after_the_lock_closed_the_still_saving_question_asks_again(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
 ) -> None:
-    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
-    stalled = Stall(window.worker)
-    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
-    window.close()
+    _session_id, identity, stalled = closing_with_a_tick_unanswered(qtbot, window, desk, nurse)
     open_dialog()  # "Still saving"
     window.lock_action.trigger()  # the lock closes every dialog, unanswered
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
@@ -722,10 +727,7 @@ def test_closing_after_the_lock_closed_the_still_saving_question_asks_again(
 def test_waiting_to_close_does_not_close_over_a_tick_that_failed(
     qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _session_id, identity = identity_answered(qtbot, window, desk, nurse)
-    stalled = Stall(window.worker)
-    qtbot.mouseClick(identity.primary, Qt.MouseButton.LeftButton)
-    window.close()
+    _session_id, identity, stalled = closing_with_a_tick_unanswered(qtbot, window, desk, nurse)
     qtbot.mouseClick(find(open_dialog(), QPushButton, "Wait until saved"), Qt.MouseButton.LeftButton)
 
     def gone(*_args: object, **_kwargs: object) -> None:

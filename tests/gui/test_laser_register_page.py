@@ -110,15 +110,22 @@ def test_an_operator_chooses_a_laser_and_days_and_saves_the_register(
     assert "Laser treatment register" in text and f"Printed by {nurse.name} on " in text
 
 
-def test_a_file_that_exists_is_kept_unless_the_operator_says_replace(
-    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
-) -> None:
+def register_opened(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+) -> LaserRegisterPage:
+    """Two treated (treat_two), the register opened by the nurse, an authorised operator."""
     treat_two(desk, clock, nurse)
     window.set_staff(nurse)
     settle(qtbot)
     window.register_action.trigger()
     settle(qtbot)
-    page = window.register_page
+    return window.register_page
+
+
+def test_a_file_that_exists_is_kept_unless_the_operator_says_replace(
+    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+) -> None:
+    page = register_opened(qtbot, window, desk, clock, nurse)
     target = tmp_path / "register.csv"
     target.write_text("last month's register")
 
@@ -176,12 +183,7 @@ def test_a_nurse_who_is_not_a_laser_operator_is_not_offered_the_register(
 def test_days_typed_since_show_are_listed_before_anything_is_saved(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
-    treat_two(desk, clock, nurse)
-    window.set_staff(nurse)
-    settle(qtbot)
-    window.register_action.trigger()
-    settle(qtbot)
-    page = window.register_page
+    page = register_opened(qtbot, window, desk, clock, nurse)
     assert page.model.rowCount() == 2 and f"Times in {zone_text(2026)}." in page.summary.text()
 
     type_into(qtbot, page, "From", "01/10/2026")  # Ian's session is in these days; Show not pressed
@@ -231,12 +233,7 @@ def test_a_register_is_written_while_the_windows_database_worker_is_held(
     qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
 ) -> None:
     """A year of a busy laser is 500 pages: made on a thread of its own, the window waits for nothing."""
-    treat_two(desk, clock, nurse)
-    window.set_staff(nurse)
-    settle(qtbot)
-    window.register_action.trigger()
-    settle(qtbot)
-    page = window.register_page
+    page = register_opened(qtbot, window, desk, clock, nurse)
     stalled = Stall(window.worker)
     quickly(lambda: page.save("pdf", str(tmp_path / "register.pdf")))
     qtbot.waitUntil(lambda: not page.export_job.running())
