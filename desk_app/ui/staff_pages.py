@@ -195,7 +195,7 @@ class SignInPage(QWidget):
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
         if desk.database.is_demo():  # training only: the README gives the same credentials
-            from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN
+            from desk_app.store.this_database import DEMO_PASSWORD, DEMO_PIN
 
             hint = QLabel(
                 f"Demo database: every account's password is '{DEMO_PASSWORD}', its PIN {DEMO_PIN}.", self
