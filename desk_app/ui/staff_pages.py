@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -33,9 +34,11 @@ from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
 from desk_app.ui.busy import wait_cursor
 from desk_app.ui.db_worker import LATER, DatabaseWorker
-from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import message_label
+
+if TYPE_CHECKING:  # imported by the first short PIN, not by every start
+    from desk_app.ui.pin_change import NewPinDialog
 
 
 def secret_edit(parent: QWidget, name: str) -> QLineEdit:
@@ -369,6 +372,8 @@ class SignInPage(QWidget):
             self.forget_pin_change()
             notice = f"This PIN has only {len(pin)} digits: choose a new PIN of {PIN_RULE} to go on."
             self.error.setText(notice)
+            from desk_app.ui.pin_change import NewPinDialog
+
             self.pin_change = NewPinDialog(
                 self, self.desk, needed, pin, lambda new_pin: self._prove_with_pin(staff_id, new_pin), notice
             )
