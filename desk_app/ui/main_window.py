@@ -76,6 +76,16 @@ def _warm_up_reports() -> None:
     import desk_app.reports.session_view  # noqa: F401
 
 
+def _first_reads(desk: Desk) -> tuple[bool, bool]:
+    """What the window reads before its first screen: whether the database is a demo, whether it has
+    an administrator (else the first one is made). First, the first look for other desks' changes
+    marks where this desk starts: another desk's write from now on, even one before the first
+    second's tick, reloads what the pages are about to read."""
+    with contextlib.suppress(DomainError):
+        desk.changed_elsewhere()
+    return desk.database.is_demo(), desk.accounts.has_administrator()
+
+
 PageT = TypeVar("PageT", bound=QWidget)
 
 
@@ -98,10 +108,8 @@ class MainWindow(QMainWindow):
         self.worker = DatabaseWorker(desk.db, clock, self)
         self.desk = cast("Desk", OnWorker(desk, self.worker))
         self.clock = clock
-        # The first look marks where this desk starts: another desk's write from now on, even one
-        # before the first second's tick, reloads what the pages are about to read.
-        with contextlib.suppress(DomainError):
-            self.desk.changed_elsewhere()
+        # One wait on the worker, not three, before the first screen (a start waits on each).
+        self.demo, has_administrator = self.worker.call(_first_reads, desk)
         self._looking_elsewhere = False  # a look for other desks' changes is on the worker
         self._look_problem: str | None = None  # why the last look failed
         self.signals = DeskSignals(self)
@@ -121,7 +129,6 @@ class MainWindow(QMainWindow):
         self.switching = False
         self.idle_limit = timedelta(minutes=ClinicDetails().idle_lock_minutes)
         self._database_busy = False
-        self.demo = self.desk.database.is_demo()
         title = "Treatment Desk"
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
         self.resize(PREFERRED_SIZE)  # until the app fits it to its screen (fit_to_screen)
@@ -176,7 +183,7 @@ class MainWindow(QMainWindow):
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        if self.desk.accounts.has_administrator():
+        if has_administrator:
             self.show_sign_in()
         else:
             self.show_first_administrator()

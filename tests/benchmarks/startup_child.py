@@ -3,8 +3,9 @@
 'app' starts as `desk-app --db DB_URL` does (desk_app.cli.main: this PC's settings, the log, the
 style sheet, the icon, the database, the window), importing desk_app.cli first as the command does;
 'bare' shows an empty QMainWindow of the same size, the least any Qt window costs. Once the window
-is shown and the event queue is empty, it prints one line, READY {json of phase times in ms}, and
-exits (the app's event loop is not entered).
+is shown and the event queue is empty (for the app: its database worker has answered too, so the
+sign-in page lists the names to choose from), it prints one line, READY {json of phase times in
+ms}, and exits (the app's event loop is not entered).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ _START = time.perf_counter_ns()
 
 import json  # noqa: E402
 import sys  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 
 def _ms(since: int) -> float:
@@ -43,12 +48,26 @@ def _app(url: str) -> None:
         phases["to window shown"] = _ms(started)
         mark = time.perf_counter_ns()
         app.processEvents()
+        _answered(app)
         phases["paint"] = _ms(mark)
         _ready(phases)
         return 0
 
     QApplication.exec = shown_instead_of_the_event_loop  # type: ignore[method-assign, assignment]
     assert desk_app(["--db", url]) == 0
+
+
+def _answered(app: QApplication) -> None:
+    """Until the database worker has answered what the first screen asked (the sign-in page's
+    names) and the answers are shown: a sign-in page without them cannot be used."""
+    from desk_app.ui.db_worker import DatabaseWorker
+
+    while workers := [w for top in app.topLevelWidgets() for w in top.findChildren(DatabaseWorker)]:
+        if all(worker.idle() for worker in workers):
+            return
+        for worker in workers:
+            assert worker.wait_until_drained(10), "the database worker did not answer within 10 s"
+        app.processEvents()
 
 
 def _bare() -> None:
