@@ -43,8 +43,8 @@ NOT_AT_START = (
 
 # The start of desk-app, in a fresh interpreter; instead of the event loop: the page shown, the modules.
 _START = """
-import json, sys
-from desk_app.cli import main
+import gc, json, sys
+from desk_app.launch import main  # the desk-app command's entry point
 from PySide6.QtCore import QAbstractAnimation
 from PySide6.QtWidgets import QApplication
 from desk_app.ui.main_window import MainWindow
@@ -69,16 +69,21 @@ def peewee_given_psycopg():  # peewee given the driver late, beside a fresh copy
     spec.loader.exec_module(fresh)
     return {"given": driver_names(peewee), "own": driver_names(fresh)}
 
+collected = []  # the garbage collector's runs from the command's call to the window shown
+
 def shown(app):
+    collector = {"runs in the start": len(collected), "on": gc.isenabled(), "frozen": gc.get_freeze_count()}
     app.processEvents()
     window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
     page, modules = type(window.stack.currentWidget()).__name__, sorted(sys.modules)
     animations = [type(made).__name__ for made in window.findChildren(QAbstractAnimation)]
     peewee = peewee_given_psycopg()
-    print(json.dumps({"page": page, "modules": modules, "animations": animations, "peewee": peewee}))
+    seen = {"page": page, "modules": modules, "animations": animations, "peewee": peewee}
+    print(json.dumps({**seen, **collector}))
     return 0
 
 QApplication.exec = shown
+gc.callbacks.append(lambda phase, _info: phase == "start" and collected.append(phase))
 sys.exit(main(["--db", sys.argv[1]]))
 """
 
@@ -99,4 +104,8 @@ def test_the_sign_in_screen_opens_without_the_modules_of_later_pages_reports_pri
     # in zero time): the first event of its timer in the app's event filter made PySide build every
     # Qt class there is, to find the timer's (some 190 enums, tens of ms before the first paint).
     assert seen["animations"] == []
+    # The garbage collector paused while the app starts (desk_app.launch), and running once the window
+    # is shown, never walking again what the start made (frozen).
+    assert (seen["runs in the start"], seen["on"]) == (0, True)
+    assert seen["frozen"] > 10_000
     assert seen["peewee"]["given"] == seen["peewee"]["own"]  # a server's database opens as before
