@@ -28,6 +28,8 @@ NOT_AT_START = (
     "argon2",  # the first password or PIN checked
     "desk_app.ui.home_page",  # the board: built at the first sign-in
     "desk_app.ui.pin_change",  # a right PIN of 4 or 5 digits, which asks for a new one
+    "desk_app.ui.long_job",  # the start-up check of a large file, a verify, a history PDF
+    "desk_app.store.schema_v1",  # an old database file's upgrade (the schema of its day)
     "desk_app.ui.checklist_page",  # the first session opened (or F1, which lists its keys)
     "desk_app.ui.patients_page",
     "desk_app.ui.patient_page",
