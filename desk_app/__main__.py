@@ -1,5 +1,5 @@
 """`python -m desk_app` does what the `desk-app` command does."""
 
-from desk_app.cli import main
+from desk_app.launch import main
 
 raise SystemExit(main())

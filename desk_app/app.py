@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize, qVersion
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from desk_app import launch
 from desk_app.config import PcSettings, RefusedValue, SettingsError, chosen_database
 from desk_app.domain.clock import Clock, SystemClock
 from desk_app.domain.errors import ProcedureError
@@ -234,4 +235,5 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
     window.fit_to_screen()
     window.show()
     window.activateWindow()  # the keyboard (and a screen reader) starts in it, not nowhere
+    launch.started()  # the garbage collector runs again, from the event loop on
     return app.exec()

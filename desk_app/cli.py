@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desk_app import launch
 from desk_app.config import (
     DATABASE_ENV,
     NAMES,
@@ -508,6 +509,7 @@ def _run(args: argparse.Namespace, settings: PcSettings) -> int:
         from desk_app.app import run
 
         return run(args.db, new_clinic=args.new_clinic, settings=settings)
+    launch.started()  # a command (a verify, a copy to a server) may run long: collected as usual
     if args.command == "config":
         from desk_app.config_cli import run_config_command
 

@@ -42,13 +42,12 @@ from desk_app.store.audit import write_audit
 from desk_app.store.database import open_database, shown_name
 from desk_app.store.desk import Desk
 from desk_app.store.models import DEMO_SETTING, ClinicSetting
+from desk_app.store.this_database import DEMO_PASSWORD, DEMO_PIN
 
 # --- the data --------------------------------------------------------------------------------------
 
 # (name, initials, role): two nurses who run the sessions and the clinician who decides on overrides.
-# Every demo account signs in with the same password and PIN (the README says so): training only.
-DEMO_PASSWORD = "training"
-DEMO_PIN = "123456"
+# Every demo account signs in with the same password and PIN (DEMO_PASSWORD, DEMO_PIN): training only.
 STAFF = (
     ("Morgan Price", "MP", "administrator"),
     ("Rhiannon Hughes", "RH", "nurse"),

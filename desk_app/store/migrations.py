@@ -18,7 +18,6 @@ from typing import Any, cast
 from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
-from desk_app.store import schema_v1, schema_v3, schema_v4, schema_v5, schema_v7, schema_v8, schema_v9
 from desk_app.store.audit import GENESIS, LAST_ROW, chain_hash, event_detail, utc_text
 from desk_app.store.files import create_private_file
 from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting, SchemaMigration
@@ -35,6 +34,8 @@ class SchemaTooNewError(Exception):
 
 
 def _m001_initial(db: Database) -> None:
+    from desk_app.store import schema_v1  # an old file's upgrade only
+
     db.create_tables(schema_v1.TABLES)
     table = schema_v1.SessionEvent._meta.table_name
     if isinstance(db, SqliteDatabase):
@@ -81,6 +82,8 @@ def _m003_patient_register(db: Database) -> None:
     Its tables are frozen here (schema_v3) and existing rows are read column by column, so this
     step does the same on any database, whatever later migrations add to the live models.
     """
+    from desk_app.store import schema_v3  # an old file's upgrade only
+
     boolean, false = ("INTEGER", "0") if isinstance(db, SqliteDatabase) else ("BOOLEAN", "FALSE")
     for column in ("phone", "email", "fitzpatrick", "allergies", "notes", "sort_key"):
         db.execute_sql(f"ALTER TABLE patient ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
@@ -109,6 +112,8 @@ def _m003_patient_register(db: Database) -> None:
 
 def _m004_printing(db: Database) -> None:
     """Who changed the clinic's printed details, and who printed or exported what (both append-only)."""
+    from desk_app.store import schema_v4  # an old file's upgrade only
+
     db.create_tables(schema_v4.TABLES)
     for model in schema_v4.TABLES:
         _forbid_update_and_delete(db, model._meta.table_name)
@@ -120,6 +125,8 @@ def _m005_accounts_and_audit(db: Database) -> None:
     Session events written before the trail existed are entered in it as they stand, so that from
     now on a change to any of them shows.
     """
+    from desk_app.store import schema_v1, schema_v5  # an old file's upgrade only
+
     db.create_tables(schema_v5.TABLES)
     audit = schema_v5.AuditLog._meta.table_name
     _forbid_update_and_delete(db, audit)
@@ -208,6 +215,8 @@ def _m006_look_alike_letters(db: Database) -> None:
 def _m007_laser_authorisation(db: Database) -> None:
     """Who is an authorised laser operator (issue 14): append-only, every grant and withdrawal kept.
     Nobody is authorised yet: the first administrator is told to grant it."""
+    from desk_app.store import schema_v7  # an old file's upgrade only
+
     db.create_tables(schema_v7.TABLES)
     _forbid_update_and_delete(db, schema_v7.LaserAuthorisation._meta.table_name)
 
@@ -215,6 +224,8 @@ def _m007_laser_authorisation(db: Database) -> None:
 def _m008_laser_devices(db: Database) -> None:
     """The clinic's lasers (issue 15), each change kept (append-only). A device is retired, never
     deleted, and a retired one stays as it was: the database itself refuses both."""
+    from desk_app.store import schema_v8  # an old file's upgrade only
+
     db.create_tables(schema_v8.TABLES)
     _forbid_update_and_delete(db, schema_v8.LaserDeviceChange._meta.table_name)
     table = schema_v8.LaserDevice._meta.table_name
@@ -248,6 +259,8 @@ def _m008_laser_devices(db: Database) -> None:
 
 def _m009_laser_device_checks(db: Database) -> None:
     """The daily pre-use safety check of each laser (issue 15): append-only."""
+    from desk_app.store import schema_v9  # an old file's upgrade only
+
     db.create_tables(schema_v9.TABLES)
     _forbid_update_and_delete(db, schema_v9.LaserDeviceCheck._meta.table_name)
 

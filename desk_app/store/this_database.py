@@ -15,6 +15,11 @@ from desk_app.store.models import DEMO_SETTING, ClinicSetting
 from desk_app.store.server_address import describe
 from desk_app.store.transactions import on_server
 
+# Every account of a demo database (store.demo) signs in with these (the README and the sign-in page
+# say so): here, so the sign-in page does not import the demo's builder to say them.
+DEMO_PASSWORD = "training"
+DEMO_PIN = "123456"
+
 
 class ThisDatabase(Service):
     """Facts about the desk's database that the window, the backups and the checkpoints ask for."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QProcess, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QStyle,
     QSystemTrayIcon,
     QVBoxLayout,
     QWidget,
@@ -46,6 +45,8 @@ class SystemAnnouncer:
     def __init__(self, parent: QObject) -> None:
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
+            from PySide6.QtWidgets import QStyle  # here: its many enums cost every start (issue 20)
+
             icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
             self.tray = QSystemTrayIcon(icon, parent)
             self.tray.setToolTip("Treatment Desk")
@@ -67,6 +68,8 @@ def play_alert_sound() -> None:
 
         winsound.PlaySound(path, winsound.SND_FILENAME | winsound.SND_ASYNC)
         return
+    from PySide6.QtCore import QProcess  # when first heard, not at every start
+
     for player in ("paplay", "aplay", "afplay"):
         if shutil.which(player):
             QProcess.startDetached(player, [path])

@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 HELP_KEYS = "F1"
+# The follow-up calls due open from the board's button or with these keys, on any page (here, not in
+# a page's module: the window makes its action before the board or the calls page is first opened).
+FOLLOW_UP_KEYS = "Ctrl+Shift+F"
 
 EXTRA_KEYS: list[tuple[str, str]] = [
     ("Tab, Shift+Tab", "Move to the next or the previous control, in reading order"),

@@ -43,6 +43,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER
 from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_time
+from desk_app.ui.help_sheet import FOLLOW_UP_KEYS
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
 from desk_app.ui.saving import SAVING, ReadFirst
@@ -55,9 +56,6 @@ log = logging.getLogger(__name__)
 PRE_USE_CHECK = "Do the pre-use check"
 CONFIRM_START = "Yes, start the session"
 RESULTS_MIN_HEIGHT = 150  # about three patients found, on the smallest screen
-# The follow-up calls due open from the board's button or with these keys, on any page (defined
-# here, not in ui.follow_up: that page's module is imported when it is first opened).
-FOLLOW_UP_KEYS = "Ctrl+Shift+F"
 
 
 def card_lines(card: BoardCard, now: datetime) -> list[str]:

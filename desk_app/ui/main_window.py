@@ -59,8 +59,7 @@ from desk_app.ui.db_worker import (
     out_of_touch_text,
     slow_text,
 )
-from desk_app.ui.help_sheet import HELP_KEYS, HelpSheet
-from desk_app.ui.home_page import FOLLOW_UP_KEYS, HomePage, locked_card_line
+from desk_app.ui.help_sheet import FOLLOW_UP_KEYS, HELP_KEYS, HelpSheet
 from desk_app.ui.idle import IdleWatcher
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.lock_key import LockKeyInDialogs
@@ -70,11 +69,12 @@ from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
 from desk_app.ui.widgets import ask, message_label
 
-if TYPE_CHECKING:  # the pages after the sign-in screen and the board: imported when first opened
+if TYPE_CHECKING:  # the pages after the sign-in screen: imported when first opened
     from desk_app.ui.checklist_page import ChecklistPage
     from desk_app.ui.clinic_dialog import ClinicSettings
     from desk_app.ui.devices_page import LaserDevicesPage
     from desk_app.ui.follow_up import FollowUpCallsPage
+    from desk_app.ui.home_page import HomePage
     from desk_app.ui.patient_page import PatientPage
     from desk_app.ui.patients_page import PatientsPage
     from desk_app.ui.register_page import LaserRegisterPage
@@ -108,6 +108,16 @@ def _warm_up_reports() -> None:
     import desk_app.reports.session_view  # noqa: F401
 
 
+def _first_reads(desk: Desk) -> tuple[bool, bool]:
+    """What the window reads before its first screen: whether the database is a demo, whether it has
+    an administrator (else the first one is made). First, the first look for other desks' changes
+    marks where this desk starts: another desk's write from now on, even one before the first
+    second's tick, reloads what the pages are about to read."""
+    with contextlib.suppress(DomainError):
+        desk.changed_elsewhere()
+    return desk.database.is_demo(), desk.accounts.has_administrator()
+
+
 PageT = TypeVar("PageT", bound=QWidget)
 
 
@@ -134,10 +144,8 @@ class MainWindow(QMainWindow):
         server = on_server(desk.db)
         self.look_worker = DatabaseWorker(desk.db, clock, self, self.worker) if server else self.worker
         self.clock = clock
-        # The first look marks where this desk starts: another desk's write from now on, even one
-        # before the first second's tick, reloads what the pages are about to read.
-        with contextlib.suppress(DomainError):
-            self.desk.changed_elsewhere()
+        # One wait on the worker, not three, before the first screen (a start waits on each).
+        self.demo, has_administrator = self.worker.call(_first_reads, desk)
         self._closing = Closing.NOT_ASKED  # closing while the database has not answered writes
         self._unsaved_when_asked = 0  # the worker's refused or failed writes when the nurse chose
         self._looking_elsewhere = False  # a look for other desks' changes is on the worker
@@ -150,20 +158,15 @@ class MainWindow(QMainWindow):
         self.backups = backups
         self.idle = IdleWatcher(clock)
         self.lock_key: LockKeyInDialogs | None = None  # made with the tool bar's lock action
-        # Installed before any widget is made: labels are polished as soon as a layout measures them.
         self.app_events = AppEvents(
             self, used=self.idle.touch, polished=make_label_plain, key_pressed=self._lock_key_pressed
         )
-        app = QApplication.instance()
-        assert app is not None  # a window is made in a running application
-        app.installEventFilter(self.app_events)
         self.locked = False  # the screen locked itself or was locked: no record shows until a PIN
         # Switch staff was pressed: the desk is handed over, and until the next PIN nobody is at it
         # (the keys and alert buttons act for nobody; the pages behind are emptied as on a lock).
         self.switching = False
         self.idle_limit = timedelta(minutes=ClinicDetails().idle_lock_minutes)
         self._database_busy = False
-        self.demo = self.desk.database.is_demo()
         title = "Treatment Desk"
         self.setWindowTitle(f"{title} · DEMO: training data only" if self.demo else title)
         self.resize(PREFERRED_SIZE)  # until the app fits it to its screen (fit_to_screen)
@@ -205,32 +208,39 @@ class MainWindow(QMainWindow):
         self.sign_in_page = SignInPage(self.desk, self.worker, self)
         self.reads_register = False  # who is at the desk may read the laser register (read at sign-in)
         self.context = DeskContext(self.desk, self.signals, clock, self.current_staff, self.worker)
-        self.home_page = HomePage(self.context, self.sessions, self)
         self.sessions.read.connect(self._sessions_read)
-        # The other pages are built, and their modules imported, when first opened (the cached
-        # properties below): the window opens sooner.
-        for page in (self.sign_in_page, self.home_page):
-            self.stack.addWidget(page)
-        self._session_opened_from: QWidget | None = self.home_page
+        # The first screen is the sign-in page: the board and the other pages are built, and their
+        # modules imported, when first opened (the cached properties below): the window opens sooner.
+        self.stack.addWidget(self.sign_in_page)
+        self._session_opened_from: QWidget | None = None  # the page a session was opened from
 
         self.sign_in_page.signed_in.connect(self.set_staff)
-        self.home_page.open_session_requested.connect(self.show_session)
-        self.home_page.open_patient_requested.connect(self.show_patient)
-        self.home_page.follow_up_calls_requested.connect(self.show_follow_up_calls)
         self._build_toolbar()
         self.lock_key = LockKeyInDialogs(self.lock_action, self)
 
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self.tick)
-        if self.desk.accounts.has_administrator():
+        if has_administrator:
             self.show_sign_in()
         else:
             self.show_first_administrator()
         self.alert_centre.check()  # alerts that fell due while the app was closed: at once
+        self._watch_the_app()
         self.timer.start()
         # Jinja2 (for the summary at sign-out) loads once the window is up, not during a click.
         QTimer.singleShot(2000, _warm_up_reports)
+
+    def _watch_the_app(self) -> None:
+        """Install the app's event filter once the first screen is made, not before: Qt would call it
+        for each of the thousands of events of their making (some 15 ms of every start), and nobody
+        can use a window not yet shown. The labels made so far, some polished already (a layout
+        measured them), are made plain here; every later one when Qt first polishes it."""
+        for label in self.findChildren(QLabel):
+            make_label_plain(label)
+        app = QApplication.instance()
+        assert app is not None  # a window is made in a running application
+        app.installEventFilter(self.app_events)
 
     # --- pages built when first opened ------------------------------------------------------------
 
@@ -242,6 +252,16 @@ class MainWindow(QMainWindow):
         """The page of the cached property `name` if it was ever opened; never builds it."""
         page = self.__dict__.get(name)
         return page if isinstance(page, QWidget) else None
+
+    @cached_property
+    def home_page(self) -> HomePage:
+        from desk_app.ui.home_page import HomePage
+
+        page = HomePage(self.context, self.sessions, self)
+        page.open_session_requested.connect(self.show_session)
+        page.open_patient_requested.connect(self.show_patient)
+        page.follow_up_calls_requested.connect(self.show_follow_up_calls)
+        return self._stacked(page)
 
     @cached_property
     def first_admin_page(self) -> FirstAdministratorPage:
@@ -434,6 +454,8 @@ class MainWindow(QMainWindow):
                 self.lock(idle=True)
             self.sign_in_page.forget_pin_change()  # one left open on the lock screen: nobody's to finish
         if self.locked:
+            from desk_app.ui.home_page import locked_card_line  # imported with the board, at sign-in
+
             now = self.clock.now()
             lines = [locked_card_line(card, now) for card in self.sessions.cards()]
             self.sign_in_page.locked_board.setText("\n".join(lines) or "No patients in progress.")
@@ -456,8 +478,8 @@ class MainWindow(QMainWindow):
     def _sessions_read(self) -> None:
         """New records from the database (or a failure to read them): the board and the alerts show
         them now, not next second."""
-        if self.home_page.isVisible():
-            self.home_page.refresh_board()
+        if (board := self._opened_before("home_page")) is not None and board.isVisible():
+            cast("HomePage", board).refresh_board()
         self.alert_centre.check()
         self._show_database_problem()
 

@@ -4,7 +4,7 @@ footer buttons outside it, always in view."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 
 def scrolling_column(parent: QWidget) -> tuple[QScrollArea, QVBoxLayout]:
@@ -28,6 +28,8 @@ def scrolling_column(parent: QWidget) -> tuple[QScrollArea, QVBoxLayout]:
 def page_with_footer(owner: QWidget) -> tuple[QWidget, QVBoxLayout, QHBoxLayout]:
     """`owner` laid out as a page that scrolls above a row that stays in view. Returns the page's
     content (to parent its widgets), the column to fill, and the footer row for its buttons."""
+    from PySide6.QtWidgets import QStyle  # here: its enums cost every start (the sign-in page has no footer)
+
     outer = QVBoxLayout(owner)
     outer.setContentsMargins(0, 0, 0, 0)
     scroll, column = scrolling_column(owner)

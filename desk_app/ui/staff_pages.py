@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -32,10 +33,12 @@ from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
 from desk_app.ui.db_worker import LATER, DatabaseWorker
-from desk_app.ui.pin_change import NewPinDialog
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import message_label
+
+if TYPE_CHECKING:  # imported by the first short PIN, not by every start
+    from desk_app.ui.pin_change import NewPinDialog
 
 SIGNING_IN = "Signing in…"
 
@@ -249,7 +252,7 @@ class SignInPage(QWidget):
 
     def _show_demo_hint(self, demo: bool) -> None:
         if demo:
-            from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN
+            from desk_app.store.this_database import DEMO_PASSWORD, DEMO_PIN
 
             self.demo_hint.setText(
                 f"Demo database: every account's password is '{DEMO_PASSWORD}', its PIN {DEMO_PIN}."
@@ -401,6 +404,8 @@ class SignInPage(QWidget):
         self.forget_pin_change()
         notice = f"This PIN has only {len(pin)} digits: choose a new PIN of {PIN_RULE} to go on."
         self.error.setText(notice)
+        from desk_app.ui.pin_change import NewPinDialog
+
         self.pin_change = NewPinDialog(
             self,
             self.desk,

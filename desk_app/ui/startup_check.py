@@ -20,7 +20,6 @@ from typing import TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from desk_app.ui.long_job import run_while_waiting
 from desk_app.ui.widgets import Tone, say
 
 log = logging.getLogger(__name__)
@@ -64,6 +63,8 @@ def check_with_window(path: Path, check: Callable[[], _Checked]) -> _Checked:
         size = 0  # the check itself says what is wrong with the file
     if size < LARGE_FILE_BYTES:
         return check()
+    from desk_app.ui.long_job import run_while_waiting  # a large file only: not every start
+
     window = CheckingWindow(path, size)
     window.show()
     log.info("Start-up check of a large database file, on its own thread")
