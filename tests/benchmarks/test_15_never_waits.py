@@ -355,6 +355,8 @@ def click_through(window: MainWindow, clock: ManualClock, session_id: int) -> Cl
     # click: its reads are the test's, not the window's.
     steps = [step if step is None else (step[0], with_test_laser(window.desk, step[1])) for step in WALK]
     window.show_session(session_id)
+    shown = run_events(lambda: page.record is not None and page.record.id == session_id, seconds=10)
+    assert shown, "the session was not read within 10 s"
     run_events(seconds=0.1)
     click_ms: list[float] = []
     with PauseWatch(window.worker) as watch:
