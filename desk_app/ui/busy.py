@@ -1,5 +1,5 @@
-"""The wait cursor while the window waits on slow work: a PIN check (argon2, a third of a
-second), a year's laser register."""
+"""The wait cursor while the window waits on slow work: only the first start (no window yet, so no
+countdown waits on it) still does; the window's own work goes to the database worker or a long job."""
 
 from __future__ import annotations
 
