@@ -358,6 +358,7 @@ class ChecklistPage(QWidget):
         self.close_session()
         self._opening = session_id
         self.patient_label.setText("Opening the session…")
+        self._session_actions_enabled(False)  # no session to act on until it is read
         desk = self.desk
 
         def read() -> tuple[SessionRecord, tuple[date | None, dict[str, dict]]]:
@@ -379,6 +380,7 @@ class ChecklistPage(QWidget):
             return
         self._opening = None
         self._clear_session_widgets()
+        self._session_actions_enabled(True)
         self.record = record
         previous_date, previous_values = previous
         self._previous = (local_date(previous_date) if previous_date else "", previous_values)
@@ -390,6 +392,13 @@ class ChecklistPage(QWidget):
         self.focus_next_item()
         self._ahead.start()  # the other pause points' pages, a card at a time
         record_opening(self.context, record.patient.id, Opened.SESSION, record.id, self.message)
+
+    def _session_actions_enabled(self, enabled: bool) -> None:
+        """The foot's actions on the session (all but Back): greyed, and heard as unavailable, while
+        there is no session shown to act on."""
+        for button in self.footer_buttons:
+            if button is not self.back_button:
+                button.setEnabled(enabled)
 
     def close_session(self) -> None:
         """Leaving the session, or the screen locks: nothing on the page may still name the patient

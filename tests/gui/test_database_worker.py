@@ -535,9 +535,13 @@ def test_a_session_opened_during_a_stall_says_so_and_is_shown_once_read(
     quickly(lambda: window.show_session(session_id))
     page = window.checklist_page
     assert page.patient_label.text() == "Opening the session…"
+    for action in ("Note on session…", "Stop treatment…", "Print record…"):
+        assert not find(page, QPushButton, action).isEnabled(), f"{action} offered with no session read"
+    assert find(page, QPushButton, "Back to board").isEnabled()
     stalled.resume()
     settle(qtbot)
     assert name in page.patient_label.text()
+    assert find(page, QPushButton, "Note on session…").isEnabled()
     assert find(page, QPushButton, f"Confirm: {IDENTITY}").isVisible()
 
 
