@@ -42,9 +42,11 @@ class BackupKeeper:
         self.last: Path | None = None
         self._database_id: str | None = None  # read from the file at the first look
 
-    def _make(self) -> None:
+    def _make(self, folder: Path) -> None:
+        """Copy the database into `folder`, read by the caller: on the backup's own thread the desk's
+        records are never asked (a connection opened there would stay open, a file a day)."""
         try:
-            self.last = backup_now(self.database, self.folder(), self.clock.now().astimezone(UTC))
+            self.last = backup_now(self.database, folder, self.clock.now().astimezone(UTC))
             self._unrecorded = (self.last, *head_of_file(self.last))
             self.problem = None
         except (BackupError, OSError, sqlite3.Error) as error:
@@ -80,13 +82,16 @@ class BackupKeeper:
         self._tried_on = today
         try:
             self._database_id = self._database_id or file_database_id(self.database)
-            due = self._database_id is None or not has_backup_of(self.folder(), today, self._database_id)
-        except (OSError, sqlite3.Error) as error:
+            folder = self.folder()
+            due = self._database_id is None or not has_backup_of(folder, today, self._database_id)
+        except (OSError, sqlite3.Error, DomainError) as error:
             log.error("The backup folder cannot be read: %s", error_for_log(error))
             self.problem = f"The backup folder cannot be read: {error}."
             return
         if due:
-            self._thread = threading.Thread(target=self._make, name="daily backup", daemon=False)
+            self._thread = threading.Thread(
+                target=self._make, args=(folder,), name="daily backup", daemon=False
+            )
             self._thread.start()
 
     def wait(self) -> None:
@@ -97,7 +102,13 @@ class BackupKeeper:
     def at_exit(self) -> None:
         """The last copy, as the app closes cleanly."""
         self.wait()
-        self._make()
+        try:
+            folder = self.folder()
+        except (OSError, DomainError) as error:
+            log.error("The backup folder cannot be read: %s", error_for_log(error))
+            self.problem = f"The backup folder cannot be read: {error}."
+            return
+        self._make(folder)
         self._record_made()
 
 

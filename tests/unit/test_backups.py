@@ -804,3 +804,30 @@ def test_a_second_backup_in_the_same_second_is_made_and_kept_as_the_days_newest(
     assert first != second and second.exists() and check_file(second).ok
     assert not first.exists(), "rotation keeps the newest copy of a day"
     assert has_backup_of(folder, now.date(), id_of(db_path))
+
+
+def open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files in /proc (Linux)")
+def test_a_hundred_days_of_backups_leave_no_file_open(
+    db_path: Path, desk: Desk, admin: Staff, clock: ManualClock, tmp_path: Path
+) -> None:
+    """The folder is read from the clinic's details through the desk: on the backup's thread that
+    opened a connection a day that was never closed (issue 23: 22 -> 60 open files in 110 days)."""
+    keeper = BackupKeeper(db_path, desk.database.backup_folder, clock)
+    days = 100
+
+    def a_day() -> None:
+        clock.advance(days=1)
+        keeper.tick()
+        keeper.wait()
+
+    a_day()
+    before = open_files()
+    for _day in range(days - 1):
+        a_day()
+    assert keeper.problem is None
+    assert open_files() == before
+    assert len(backups_in(db_path.parent / "backups")) == 14 + 8  # the rotation held, day after day
