@@ -40,6 +40,7 @@ from desk_app.store.server_address import describe, is_postgres_url
 from desk_app.store.signs import clinics_worked_on, signs_of_a_clinic
 from desk_app.ui.backups import BackupKeeper, CheckpointKeeper
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.shutdown import ShutdownListener
 from desk_app.ui.startup_check import check_with_window
 
 # The name of resources/install/treatment-desk.desktop: Wayland and taskbars find the icon through it.
@@ -236,4 +237,12 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
     window.show()
     window.activateWindow()  # the keyboard (and a screen reader) starts in it, not nowhere
     launch.started()  # the garbage collector runs again, from the event loop on
+    ShutdownListener(app, lambda: _shut_down(app, window))
     return app.exec()
+
+
+def _shut_down(app: QApplication, window: MainWindow) -> None:
+    """Closed by the system (a shutdown, a logout): as the close button closes, then the app ends
+    even if another top-level window (the help sheet) is still open."""
+    window.shut_down()
+    app.quit()

@@ -88,6 +88,7 @@ TITLE_BAR = 40  # room the system's title bar takes above a window, at most, on 
 ACKNOWLEDGE_KEYS = "Ctrl+Shift+K"  # not Ctrl+K: a text field deletes to the end of its line with it
 CLOSING_GRACE_SECONDS = 0.5  # at closing, a write just asked is given this long before asking
 UNANSWERED_WAIT_SECONDS = 0.5  # closing without what the database has not answered: the sign-out's chance
+SHUTDOWN_WAIT_SECONDS = 3.0  # the PC shutting down: what was saved gets this long to be written
 CLOSE_WITHOUT = "Close without them"
 WAIT_FOR_SAVES = "Wait until saved"
 
@@ -821,6 +822,15 @@ class MainWindow(QMainWindow):
         elif anyway:  # it would wait on the records that do not answer; the day's backup stands
             log.warning("No closing backup: the clinic's records did not answer at closing")
         super().closeEvent(event)
+
+    def shut_down(self) -> None:
+        """The PC is shutting down or its session ends (ui/shutdown.py): closed as the close button
+        closes, but with no question, since nobody may be there to answer it. What was saved gets a
+        few seconds to be written; closed without what the records have not answered by then."""
+        self._close_dialogs()
+        if not self.worker.wait_until_drained(SHUTDOWN_WAIT_SECONDS):
+            self._closing = Closing.ANYWAY
+        self.close()
 
     def _still_saving(self) -> bool:
         """Whether closing must wait: after a moment's grace (a tick just pressed is saved in
