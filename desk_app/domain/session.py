@@ -332,7 +332,7 @@ def _own_status(
     if item.kind is ItemKind.COUNTDOWN:
         if override is not None:
             return ItemStatus.OVERRIDDEN, ()
-        if countdown is not None and now >= countdown.ready_at:
+        if _countdown_over(countdown, now):
             return ItemStatus.DONE, ()
         return ItemStatus.WAITING, ()
     if tick is None:
@@ -493,6 +493,11 @@ def derive_state(procedure: Procedure, events: Sequence[Event], now: datetime) -
     )
 
 
+def _countdown_over(countdown: Countdown | None, now: datetime) -> bool:
+    """The one way `now` changes a session's state (derive_state: the countdown item is done)."""
+    return countdown is not None and now >= countdown.ready_at
+
+
 def laser_fired(state: SessionState) -> bool:
     """A laser pass stands in the session: the skin was treated, whether or not it was signed out."""
     return any(state.item(item.id).tick is not None for item in state.procedure.laser_passes())
@@ -509,6 +514,19 @@ class SessionRecord:
     started_at: datetime
     holder: Staff
     events: tuple[Event, ...]
+    _states: dict[bool, SessionState] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    """The state either side of the gel's countdown end, kept: see state()."""
 
     def state(self, now: datetime) -> SessionState:
-        return derive_state(self.procedure, self.events, now)
+        """The session's state at `now`, replayed from its events once and kept (issue 23: a board
+        of 40 patients replayed every session each second). A record's events never change, and
+        its state changes with `now` at one instant only: when the gel's countdown is over."""
+        if self._states:
+            countdown = next(iter(self._states.values())).countdown  # the same at any `now`
+            if (state := self._states.get(_countdown_over(countdown, now))) is not None:
+                return state
+        state = derive_state(self.procedure, self.events, now)
+        self._states[_countdown_over(state.countdown, now)] = state
+        return state

@@ -157,6 +157,7 @@ class BoardCardWidget(QFrame):
         self.setObjectName("boardCard")
         self.session_id = session_id
         self.holder_seen_id: int | None = None  # who has the patient, as this card shows it
+        self._styled: tuple[BoardPhase, bool] | None = None  # the phase and stop its colours show
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         self.open_button = WrappingButton(self)
@@ -176,18 +177,33 @@ class BoardCardWidget(QFrame):
         self.open_button.set_lines([])
 
     def show_card(self, card: BoardCard, now: datetime, staff: Staff | None) -> None:
+        """Each second: only what changed is set (issue 23: restyling every card each second was
+        a seventh of a tick, and each new name is an event on the accessibility bus)."""
         lines = card_lines(card, now)
         self.open_button.set_lines(lines)
-        self.open_button.setAccessibleName(", ".join(lines))
-        self.take_over_button.setAccessibleName(f"Take over: {card.record.patient.full_name}")
+        _name(self.open_button, ", ".join(lines))
+        _name(self.take_over_button, f"Take over: {card.record.patient.full_name}")
         self.take_over_button.setVisible(staff is not None and staff.id != card.record.holder.id)
         self.holder_seen_id = card.record.holder.id
-        stopped = bool(hard_stops(card))
+        self._restyle_if_changed(card.phase, bool(hard_stops(card)))
+
+    def _restyle_if_changed(self, phase: BoardPhase, stopped: bool) -> None:
+        if (phase, stopped) != self._styled:
+            self._restyle(phase, stopped)
+
+    def _restyle(self, phase: BoardPhase, stopped: bool) -> None:
+        """The card's colours follow its phase and hard stops (desk.qss)."""
+        self._styled = (phase, stopped)
         for widget in (self, self.open_button):
-            widget.setProperty("phase", card.phase.value)
+            widget.setProperty("phase", phase.value)
             widget.setProperty("stop", stopped)
             widget.style().unpolish(widget)
             widget.style().polish(widget)
+
+
+def _name(widget: QWidget, name: str) -> None:
+    if widget.accessibleName() != name:
+        widget.setAccessibleName(name)
 
 
 class HomePage(QWidget):

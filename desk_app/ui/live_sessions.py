@@ -7,11 +7,15 @@ whose committed record is at hand (a tick, an acknowledgement) is taken as it is
 a read queued after every tick would hold up the nurse's next click on a server far away. On a
 server the reads run on the look's worker, a connection of their own, so a click never waits
 behind one either: a read asked before a change made here (it may have run before that change
-committed) is dropped and asked again. Every second only the cheap part runs: deriving each
-session's state at the new `now` from the records last read.
+committed) is dropped and asked again. Every second only the cheap part runs: the board at the new
+`now` from the records last read, worked out once for the whole tick (`one_instant`), each session's
+state kept by its record (SessionRecord.state).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, Signal
 
@@ -47,6 +51,8 @@ class LiveSessions(QObject):
         self._changes = 0  # changes known here: a read asked before the last one is out of date
         self._taken: int | None = None  # the session whose committed record was just taken
         self.error: str | None = None
+        self._in_instant = False  # a tick is running: the board is worked out once for all of it
+        self._instant_cards: list[BoardCard] | None = None
         signals.session_saved.connect(self._saved_here)
         signals.session_changed.connect(self._changed_here)
         signals.changed_elsewhere.connect(self.mark_stale)
@@ -81,15 +87,32 @@ class LiveSessions(QObject):
         if kept is not None and _last_event_id(kept) > _last_event_id(record):
             return
         others = [kept for kept in self._records if kept.id != record.id]
-        self._records = others if record.state(self.clock.now()).ended else [*others, record]
         self._changes += 1  # a read already on its way may not hold it: it is read again
-        self.read.emit()
+        self._records_changed(others if record.state(self.clock.now()).ended else [*others, record])
 
     def cards(self) -> list[BoardCard]:
         """The board at this instant, the session needing attention first, from the records last
         read; never waits. If the database cannot be read, the last records go on being used, so
-        countdowns and alerts go on; `error` says why."""
-        return board(self._records, self.clock.now())
+        countdowns and alerts go on; `error` says why. Within `one_instant`, the same board."""
+        if not self._in_instant:
+            return board(self._records, self.clock.now())
+        if self._instant_cards is None:
+            self._instant_cards = board(self._records, self.clock.now())
+        return self._instant_cards
+
+    @contextmanager
+    def one_instant(self) -> Iterator[None]:
+        """A second's tick: the alerts, the board and the locked screen's lines read one board,
+        worked out once (issue 23: it was worked out by each), again only if the records change."""
+        self._in_instant = True
+        try:
+            yield
+        finally:
+            self._in_instant, self._instant_cards = False, None
+
+    def _records_changed(self, records: list[SessionRecord]) -> None:
+        self._records, self._instant_cards = records, None
+        self.read.emit()
 
     def _saved_here(self, record: SessionRecord) -> None:
         self.replace(record)
@@ -107,8 +130,7 @@ class LiveSessions(QObject):
             self._stale = True
             self.read_if_stale()
             return
-        self._records = records
-        self.read.emit()
+        self._records_changed(records)
 
     def _could_not_read(self, error: DomainError) -> None:
         self._reading, self._stale, self.error = False, True, str(error)

@@ -433,7 +433,12 @@ class MainWindow(QMainWindow):
     # --- the clock tick --------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Once a second: pick up other desks' changes, then recompute countdowns and alerts.
+        """Once a second: the board, its alerts and the locked screen worked out once, at one instant."""
+        with self.sessions.one_instant():
+            self._tick()
+
+    def _tick(self) -> None:
+        """Pick up other desks' changes, then recompute countdowns and alerts.
 
         The look runs on a database worker and nothing here waits for it: a database that is slow
         or cannot be read is said on screen, and the countdowns, alerts and idle lock keep running

@@ -25,6 +25,7 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.desk import Desk
+from desk_app.ui import live_sessions
 from desk_app.ui.main_window import MainWindow
 from tests.gui.conftest import RecordingAnnouncer
 from tests.gui.nurse import click, find, settle, tick, visible_texts
@@ -182,6 +183,36 @@ def test_board_shows_every_patient_in_attention_order_in_words_and_colour(
     clock.advance(seconds=1)
     tick(qtbot, window)
     assert board(window)[4].startswith("Astrid Bjørk · AZ-00001, In the laser room for 39 min,")
+
+
+def test_a_card_changes_colour_as_its_gel_works_and_each_second_works_the_board_out_once(
+    qtbot, window: MainWindow, desk: Desk, nurse: Staff, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: the tick's cost must not grow with the day. A card is restyled only when its phase
+    changes (so it must still change when it does), and the board, its alerts and the banner share
+    one board per second."""
+    gel_on(desk, nurse, 1)
+    window.set_staff(nurse)
+    settle(qtbot)
+    tick(qtbot, window)
+    boards: list[datetime] = []
+    worked_out = live_sessions.board
+    monkeypatch.setattr(
+        live_sessions, "board", lambda records, now: boards.append(now) or worked_out(records, now)
+    )
+
+    seen = []
+    for minutes in (1, 59, 30):
+        clock.advance(minutes=minutes)
+        tick(qtbot, window)
+        [card] = board_buttons(window)
+        seen.append((card.property("phase"), edge_colour(card), card.parentWidget().property("phase")))
+    assert seen == [
+        (phase.value, EDGE[phase], phase.value)
+        for phase in (BoardPhase.WAITING, BoardPhase.READY, BoardPhase.REMOVE_NOW)
+    ]
+    assert len(boards) == 3  # once a second, though the board, the alerts and the banner all read it
+    assert banner(window) == [REMOVE_ZOE]
 
 
 def test_an_empty_board_says_so(qtbot, window: MainWindow, nurse: Staff) -> None:

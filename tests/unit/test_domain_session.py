@@ -19,10 +19,11 @@ from desk_app.domain.actions import (
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.countdown import Countdown, GelPhase, clock_text, duration_words
 from desk_app.domain.errors import ActionRefused, ValidationError
-from desk_app.domain.people import Staff
+from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.session import (
     ItemStatus,
+    SessionRecord,
     SessionStatus,
     derive_state,
 )
@@ -326,6 +327,20 @@ def test_gel_applied_starts_the_countdown_at_the_tick(log: Log) -> None:
     assert countdown.ready_at == applied.at + timedelta(minutes=60)
     assert countdown.remove_at == applied.at + timedelta(minutes=90)
     assert countdown.removed_at is None
+
+
+def test_a_records_kept_state_follows_the_countdown_end_either_way(log: Log) -> None:
+    """A record keeps its replayed state (issue 23), yet its time-out opens at sixty minutes, and a
+    `now` before that (a desk whose clock is behind) still finds it closed."""
+    applied = through_anaesthetic(log)
+    patient = Patient(1, "Zoë", "O'Brien", applied.at.date(), "AZ-00001")
+    record = SessionRecord(1, patient, 1, log.procedure, applied.at, NURSE, tuple(log.events))
+    ready_at = applied.at + timedelta(minutes=60)
+    for now in (ready_at - timedelta(seconds=1), ready_at, ready_at - timedelta(microseconds=1), ready_at):
+        assert record.state(now) == derive_state(log.procedure, log.events, now), now
+    assert record.state(ready_at).item("gel_wait").status is ItemStatus.DONE
+    assert record.state(applied.at).item("gel_wait").status is ItemStatus.WAITING
+    assert record.state(applied.at) is record.state(ready_at - timedelta(seconds=1))  # replayed once
 
 
 def test_time_out_opens_at_exactly_sixty_minutes(log: Log) -> None:
