@@ -48,9 +48,11 @@ postgresql-server:
 	fi
 
 # The kill harness at length: 5,000 SIGKILLs on SQLite (about 8 minutes) and 1,000 on PostgreSQL
-# (about 2 minutes); make test runs 45 and 20.
+# (about 2 minutes); make test runs 45 and 20. Then the app for a month on a clock sped up by
+# libfaketime (half a minute; needs apt-get install faketime); make test runs 3 days.
 soak: $(STAMP) postgresql-server
 	KILLS=5000 KILLS_ON_POSTGRESQL=1000 QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q tests/unit/test_kill_harness.py
+	FAKETIME_DAYS=31 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -rs tests/gui/test_weeks_under_faketime.py
 
 bench: $(STAMP) postgresql-server
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m tests.support.pg_server -- $(BIN)/python -m pytest -q -s tests/benchmarks
