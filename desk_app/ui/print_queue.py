@@ -26,7 +26,7 @@ from desk_app.reports.formats import pages_text
 
 log = logging.getLogger(__name__)
 
-ASK_SECONDS = 5.0  # an lpstat answer from a print server that hangs: not worth a longer wait
+ASK_SECONDS = 2.0  # on the UI thread: a print server that hangs is given this long, then taken as gone
 
 
 class NotPrinted(OSError):
