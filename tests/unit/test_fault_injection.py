@@ -410,6 +410,20 @@ def record_print(s: Scene) -> Action:
     )
 
 
+def record_print_attempt(s: Scene) -> Action:
+    session_id = s.start()
+    return lambda: s.desk.clinic.record_print_attempt(
+        DocumentKind.SESSION_RECORD, s.zoe.id, session_id, "Front Desk", 2, s.nurse.id
+    )
+
+
+def record_print_not_sent(s: Scene) -> Action:
+    zoe, nurse = s.zoe, s.nurse
+    return lambda: s.desk.clinic.record_print_not_sent(
+        "0123abcd", zoe.id, "Front Desk", "out of toner", nurse.id
+    )
+
+
 def add_first_administrator(s: Scene) -> Action:
     return lambda: s.desk.accounts.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
 
@@ -553,6 +567,8 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "set_archived": [set_archived],
     "update_clinic_details": [update_clinic_details],
     "record_print": [record_print],
+    "record_print_attempt": [record_print_attempt],
+    "record_print_not_sent": [record_print_not_sent],
     "add_staff": [add_first_administrator, add_staff],
     "update_staff": [update_staff],
     "rename_staff": [rename_staff],
