@@ -1,0 +1,99 @@
+"""Clinical photos (issue 21): which view and stage a photo is, what a stored photo says about
+itself, and the checks its bytes pass before they are kept. The pictures themselves are made by the
+ui's import pipeline (ui/photo_files.py) and kept as rows by the store (store/photos.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from desk_app.domain.errors import ValidationError
+
+# A stored photo is re-encoded at most this long on its longest side: every scar shows at the
+# distance a clinic photographs a face, and a 12-megapixel original would make each backup of a
+# year's clinic tens of gigabytes.
+MAX_PHOTO_SIDE = 2560
+THUMBNAIL_SIDE = 320
+# Far above what MAX_PHOTO_SIDE gives (a few hundred KB to 2 MB), far below what would hurt.
+MAX_STORED_PHOTO_BYTES = 16 * 1024 * 1024
+MAX_STORED_THUMBNAIL_BYTES = 512 * 1024
+MAX_SOURCE_NAME = 255
+_JPEG_START = b"\xff\xd8\xff"
+
+
+class PhotoView(StrEnum):
+    FRONT = "front"
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def label(self) -> str:
+        return _VIEW_LABELS[self]
+
+
+_VIEW_LABELS = {PhotoView.FRONT: "Front", PhotoView.LEFT: "Left side", PhotoView.RIGHT: "Right side"}
+
+
+class PhotoStage(StrEnum):
+    BEFORE = "before"
+    AFTER = "after"
+
+    @property
+    def label(self) -> str:
+        return "Before" if self is PhotoStage.BEFORE else "After"
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    """A stored photo without its bytes: what a list, a caption and the audit trail need."""
+
+    id: int
+    patient_id: int
+    session_id: int
+    session_number: int
+    session_date: date  # the clinic's local day the session started
+    view: PhotoView
+    stage: PhotoStage
+    imported_at: datetime  # UTC
+    imported_by_name: str
+    source_name: str  # the file's name only, never its folder
+    sha256: str
+    width: int
+    height: int
+
+
+def photo_digest(jpeg: bytes) -> str:
+    """The SHA-256 (hex) of a stored photo's exact bytes, as the audit trail keeps it."""
+    return hashlib.sha256(jpeg).hexdigest()
+
+
+def checked_source_name(name: str) -> str:
+    """The name of the file a photo came from, as shown and stored: its last part only (a folder
+    says where a phone synced to, which is no part of the record), without control characters."""
+    last = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(character for character in last if character.isprintable()).strip()
+    if not cleaned:
+        raise ValidationError("The photo's file name is empty.")
+    return cleaned[:MAX_SOURCE_NAME]
+
+
+def check_photo(jpeg: bytes, thumbnail: bytes, width: int, height: int) -> None:
+    """Refuse bytes that are not the JPEG pair the import pipeline makes (nothing is stored)."""
+    for what, data, limit in (
+        ("photo", jpeg, MAX_STORED_PHOTO_BYTES),
+        ("thumbnail", thumbnail, MAX_STORED_THUMBNAIL_BYTES),
+    ):
+        if not isinstance(data, bytes) or not data.startswith(_JPEG_START):
+            raise ValidationError(f"The {what} is not a JPEG image; nothing was stored.")
+        if len(data) > limit:
+            raise ValidationError(
+                f"The {what} is larger than {limit // (1024 * 1024) or 1} MB; nothing was stored."
+            )
+    for side in (width, height):
+        if isinstance(side, bool) or not isinstance(side, int) or not 1 <= side <= MAX_PHOTO_SIDE:
+            raise ValidationError(
+                f"A stored photo is 1 to {MAX_PHOTO_SIDE} pixels a side, not {width} x {height}; "
+                "nothing was stored."
+            )
