@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QStorageInfo, Qt
-from PySide6.QtGui import QColor, QImage, QImageReader, QImageWriter, QPainter
+from PySide6.QtGui import QColor, QColorSpace, QImage, QImageReader, QImageWriter, QPainter
 
 from desk_app.domain.photos import (
     MAX_PHOTO_SIDE,
@@ -149,7 +149,13 @@ def _decoded(data: bytes, name: str) -> QImage:
     image = reader.read()
     if image.isNull():
         raise PhotoFileRefused(f"{name} is damaged: its picture cannot be read ({reader.errorString()}).")
-    return _opaque(_fitted(image, MAX_PHOTO_SIDE))
+    image = _fitted(image, MAX_PHOTO_SIDE)
+    srgb = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
+    if image.colorSpace().isValid() and image.colorSpace() != srgb:
+        # A phone's wider colours (Display P3) as sRGB: the stored JPEG carries no profile, and
+        # redness must look the same across a course whichever phone took it.
+        image.convertToColorSpace(srgb)
+    return _opaque(image)
 
 
 def _is_heif(data: bytes) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QBuffer, QIODevice
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QColorSpace, QImage, QPainter
 
 from desk_app.domain.errors import ValidationError
 from desk_app.domain.photos import PhotoFileRefused, jpeg_without_metadata
@@ -215,3 +215,19 @@ def test_camera_folders_are_the_mounted_volumes_with_a_dcim_folder(
     monkeypatch.setattr(photo_files, "QStorageInfo", Volumes)
     assert camera_folders()[0] == card / "DCIM"
     assert stick / "DCIM" not in camera_folders()
+
+
+def test_a_photo_in_wider_colours_is_stored_as_srgb_without_a_profile(tmp_path: Path) -> None:
+    skin = QColor(200, 110, 90)
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(skin)
+    image.setColorSpace(QColorSpace(QColorSpace.NamedColorSpace.DisplayP3))
+    path = tmp_path / "IMG_0004.JPG"
+    path.write_bytes(encoded(image))
+    assert b"ICC_PROFILE" in path.read_bytes()
+    stored = prepare_photo(path).jpeg
+    assert b"ICC_PROFILE" not in stored
+    shown = QImage.fromData(stored).pixelColor(32, 24)
+    as_srgb = image.convertedToColorSpace(QColorSpace(QColorSpace.NamedColorSpace.SRgb)).pixelColor(32, 24)
+    assert shown.red() - skin.red() > 10  # the same skin, in sRGB's numbers (redder)
+    assert abs(shown.red() - as_srgb.red()) <= 3 and abs(shown.green() - as_srgb.green()) <= 3
