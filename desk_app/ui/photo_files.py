@@ -12,6 +12,7 @@ size limit, into memory; Qt then decodes the bytes, never the path. A picture la
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import stat
@@ -50,6 +51,8 @@ _HEIC_ADVICE = (
     "format JPEG), or export it as JPEG, and import that."
 )
 
+_LINK = "{name} is a link to another file, not a photo: choose the photo itself."
+
 
 @dataclass(frozen=True)
 class PreparedPhoto:
@@ -83,6 +86,8 @@ def _read_regular_file(path: Path, name: str) -> bytes:
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
+        if error.errno == errno.ELOOP:  # a link put there since the look
+            raise PhotoFileRefused(_LINK.format(name=name)) from None
         raise PhotoFileRefused(f"{name} cannot be read ({error.strerror}).") from None
     with os.fdopen(descriptor, "rb") as opened:
         now = os.fstat(opened.fileno())
@@ -98,7 +103,7 @@ def _read_regular_file(path: Path, name: str) -> bytes:
 
 def _check_kind(mode: int, size: int, name: str) -> None:
     if stat.S_ISLNK(mode):
-        raise PhotoFileRefused(f"{name} is a link to another file, not a photo: choose the photo itself.")
+        raise PhotoFileRefused(_LINK.format(name=name))
     if stat.S_ISDIR(mode):
         raise PhotoFileRefused(f"{name} is a folder, not a photo.")
     if not stat.S_ISREG(mode):

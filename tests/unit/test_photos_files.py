@@ -211,3 +211,27 @@ def test_a_photo_in_wider_colours_is_stored_as_srgb_without_a_profile(tmp_path: 
     as_srgb = image.convertedToColorSpace(QColorSpace(QColorSpace.NamedColorSpace.SRgb)).pixelColor(32, 24)
     assert shown.red() - skin.red() > 10  # the same skin, in sRGB's numbers (redder)
     assert abs(shown.red() - as_srgb.red()) <= 3 and abs(shown.green() - as_srgb.green()) <= 3
+
+
+@pytest.mark.parametrize(
+    ("swapped_in", "message"),
+    [
+        (lambda path: os.mkfifo(path), "is not a file (a pipe or a device)"),
+        (lambda path: path.symlink_to(path.parent / "desk.sqlite3"), "is a link to another file"),
+    ],
+    ids=["a FIFO", "a link"],
+)
+def test_a_file_swapped_after_it_was_looked_at_is_refused_without_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swapped_in: object, message: str
+) -> None:
+    """The look (lstat) saw a photo; by the time it is opened a FIFO or a link stands there: the open
+    follows no link and waits for no writer, and what was opened is checked again."""
+    photo = tmp_path / "IMG_0005.JPG"
+    photo.write_bytes(camera_jpeg())
+    (tmp_path / "desk.sqlite3").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    looked_at = photo.lstat()
+    photo.unlink()
+    swapped_in(photo)  # type: ignore[operator]
+    monkeypatch.setattr(Path, "lstat", lambda self: looked_at)
+    with pytest.raises(PhotoFileRefused, match=re.escape(message)):
+        prepare_photo(photo)
