@@ -123,8 +123,8 @@ def _too_large(name: str) -> PhotoFileRefused:
 
 def _decoded(data: bytes, name: str) -> QImage:
     """The picture, turned as the camera's orientation tag says and at most MAX_PHOTO_SIDE a side,
-    opaque. Decoded at a reduced size where the format allows it (JPEG's own scaling): a 12-megapixel
-    photo is never held at full size twice."""
+    opaque, in sRGB. The reader is asked for the stored size (Qt's JPEG reader then decodes at a
+    reduced scale where the size allows it), and its size is checked before any pixel is decoded."""
     if _is_heif(data):
         raise PhotoFileRefused(f"{name} {_HEIC_ADVICE}")
     buffer = QBuffer()
