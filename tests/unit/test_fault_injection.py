@@ -541,6 +541,24 @@ def record_screen_lock(s: Scene) -> Action:
     return lambda: s.desk.accounts.record_screen_lock(nurse.id, True)
 
 
+JPEG = b"\xff\xd8\xff\xe0 a photo the import pipeline made"
+
+
+def add_photo(s: Scene) -> Action:
+    session_id, nurse = s.start(), s.nurse
+    return lambda: s.desk.photos.add(session_id, "front", "before", JPEG, JPEG, 8, 6, "IMG_1.JPG", nurse.id)
+
+
+def open_thumbnails(s: Scene) -> Action:
+    photo = add_photo(s)()
+    return lambda: s.desk.photos.open_thumbnails([photo.id], s.nurse.id)
+
+
+def open_photo(s: Scene) -> Action:
+    photo = add_photo(s)()
+    return lambda: s.desk.photos.open_photo(photo.id, s.nurse.id)
+
+
 # Each public write method of the Desk, with the cases that drive it.
 CASES_BY_METHOD: dict[str, list[Case]] = {
     "start_session": [start_session],
@@ -587,6 +605,9 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "record_search": [record_search],
     "record_sign_out": [record_sign_out],
     "record_screen_lock": [record_screen_lock],
+    "add": [add_photo],
+    "open_thumbnails": [open_thumbnails],
+    "open_photo": [open_photo],
 }
 CASES = [case for cases in CASES_BY_METHOD.values() for case in cases]
 CASE_IDS = [case.__name__ for case in CASES]
