@@ -12,6 +12,7 @@ PHOTOS_VIEWED = "photos viewed"
 # the printer took is in the print log ("printed"); one it did not take is only in the trail.
 PRINT_ATTEMPTED = "print attempted"
 PRINT_NOT_SENT = "print not sent"
+PRINT_UNCONFIRMED = "print unconfirmed"  # handed over; the print system did not say whether taken
 
 CHANGES_NO_RECORD = frozenset(
     {
@@ -22,5 +23,6 @@ CHANGES_NO_RECORD = frozenset(
         PHOTOS_VIEWED,
         PRINT_ATTEMPTED,
         PRINT_NOT_SENT,
+        PRINT_UNCONFIRMED,
     }
 )

@@ -16,7 +16,7 @@ from desk_app.domain.clinic import (
     changed_details,
 )
 from desk_app.domain.errors import ValidationError
-from desk_app.store.audit_actions import PRINT_ATTEMPTED, PRINT_NOT_SENT
+from desk_app.store.audit_actions import PRINT_ATTEMPTED, PRINT_NOT_SENT, PRINT_UNCONFIRMED
 from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import ClinicSetting, ClinicSettingChange, PrintLog
@@ -111,13 +111,21 @@ class Clinic(Service):
 
     @store_errors
     def record_print_not_sent(
-        self, attempt: str, patient_id: int, printer: str, reason: str, staff_id: int
+        self,
+        attempt: str,
+        patient_id: int,
+        printer: str,
+        reason: str,
+        staff_id: int,
+        unconfirmed: bool = False,
     ) -> None:
-        """The printer did not take an attempted print: in the trail, never in the print log."""
+        """The printer did not take an attempted print (or, `unconfirmed`, the print system did not
+        say whether it did): in the trail, never in the print log."""
         with self._context.db.atomic():
             self._context.staff(staff_id)
             detail = {"attempt": attempt, "printer": printer, "reason": reason}
-            self._context.audit(PRINT_NOT_SENT, staff_id, "patient", patient_id, detail)
+            action = PRINT_UNCONFIRMED if unconfirmed else PRINT_NOT_SENT
+            self._context.audit(action, staff_id, "patient", patient_id, detail)
 
     @store_errors
     def record_print(

@@ -26,6 +26,11 @@ from desk_app.reports.formats import pages_text
 
 log = logging.getLogger(__name__)
 
+TRY_INSTEAD = "Choose another printer, or Save as PDF and print the file later."
+NO_PRINTER = (
+    "No printer is available on this PC (none is set up, or the print service is not running). "
+    "Save the record as a PDF instead, and print the file later."
+)
 ASK_SECONDS = 2.0  # on the UI thread: a print server that hangs is given this long, then taken as gone
 
 
@@ -33,16 +38,28 @@ class NotPrinted(OSError):
     """The pages did not reach the printer; the message says why and what to do."""
 
 
+class NoAnswer(OSError):
+    """The print system was asked and did not answer (not: it cannot be asked here)."""
+
+
 @dataclass(frozen=True)
 class Sent:
-    """The printer took the job: `pages` pages, and `paused` (why its queue holds it), if it does."""
+    """The printer took the job: `pages` pages, and `paused` (why its queue holds it), if it does.
+    Not `confirmed`: the pages were handed over, and the print system did not say whether its queue
+    took them (it stopped answering): neither printed nor not, the nurse looks at the printer."""
 
     pages: int
     queue: str
     paused: str | None = None
+    confirmed: bool = True
 
     def words(self) -> str:
         sent = f"Sent {pages_text(self.pages)} to printer {self.queue}."
+        if not self.confirmed:
+            return (
+                f"The pages went to printer {self.queue}, but the print service did not say whether "
+                "it took them: look at the printer before printing again. Not in the print log."
+            )
         if self.paused is None:
             return f"{sent} The print is in the print log."
         return (
@@ -60,7 +77,8 @@ class PrintSystem(Protocol):
         """Why `queue` cannot take a job now (the print server is down, it refuses jobs), or None."""
 
     def jobs(self, queue: str) -> set[str] | None:
-        """The jobs the queue has had (kept after printing), or None where that cannot be asked."""
+        """The jobs the queue has had (kept after printing), or None where that cannot be asked;
+        NoAnswer where it was asked and did not answer."""
 
     def paused(self, queue: str) -> str | None:
         """Why the queue holds its jobs (paused, stopped), or None if it prints them."""
@@ -126,17 +144,18 @@ class CupsPrintSystem:
             )
         return None
 
-    def jobs(self, queue: str) -> set[str] | None:
+    def jobs(self, queue: str) -> set[str]:
         answer = self._ask("-W", "all", "-o", queue)
         if answer is None:
-            return None
+            raise NoAnswer(f"the print service did not say which jobs the printer {queue} has")
         return {line.split()[0] for line in answer.splitlines() if line.startswith(f"{queue}-")}
 
     def paused(self, queue: str) -> str | None:
         answer = self._ask("-p", queue)
-        if answer is None or " disabled" not in answer:
+        first_line = answer.splitlines()[0] if answer else ""
+        if not re.match(rf"printer {re.escape(queue)} disabled", first_line):  # not its message's words
             return None
-        return _reason(answer) or "paused"
+        return _reason(answer or "") or "paused"
 
 
 def _reason(answer: str) -> str:
@@ -158,26 +177,30 @@ def send_to_printer(printer: QPrinter, paint: Callable[[], int], system: PrintSy
     queue = printer.printerName()
     if refused := system.refusal(queue):
         raise NotPrinted(f"{_capital(refused)}. {TRY_INSTEAD}")
-    before = system.jobs(queue)
+    try:
+        before = system.jobs(queue)
+    except NoAnswer as silent:  # nothing sent yet: what could not be checked is not sent
+        raise NotPrinted(f"Not sent: {silent}. {TRY_INSTEAD}") from silent
     try:
         pages = paint()
     except OSError as error:
         raise NotPrinted(f"The printer {queue} could not take the pages ({error}). {TRY_INSTEAD}") from error
     if printer.printerState() is QPrinter.PrinterState.Error:
         raise NotPrinted(f"The printer {queue} reported an error. {TRY_INSTEAD}")
-    if before is not None:
+    if before is None:  # cannot be asked here (Windows): the printer's engine took the pages
+        return Sent(pages, queue)
+    try:
         after = system.jobs(queue)
-        if after is None or not after - before:
-            why = system.refusal(queue) or "no job reached its queue"
-            raise NotPrinted(f"Not sent to the printer {queue}: {why}. {TRY_INSTEAD}")
+    except NoAnswer:
+        return Sent(pages, queue, confirmed=False)
+    if after is None:  # a print system that could be asked before and not after: as silent
+        return Sent(pages, queue, confirmed=False)
+    if not after - before:
+        # A queue that keeps no history (PreserveJobHistory No) may have printed a fast job
+        # already; CUPS keeps it by default.
+        why = system.refusal(queue) or "no job reached its queue"
+        raise NotPrinted(f"Not sent to the printer {queue}: {why}. {TRY_INSTEAD}")
     return Sent(pages, queue, system.paused(queue))
-
-
-TRY_INSTEAD = "Choose another printer, or Save as PDF and print the file later."
-NO_PRINTER = (
-    "No printer is available on this PC (none is set up, or the print service is not running). "
-    "Save the record as a PDF instead, and print the file later."
-)
 
 
 def _capital(text: str) -> str:

@@ -195,17 +195,24 @@ class PrintDialog(QDialog):
 
         submit_from(self.print_button, self.worker, attempt, attempted, not_attempted)
 
-    def _not_sent(self, mark: str, queue: str, reason: str) -> None:
+    def _not_sent(self, mark: str, queue: str, reason: str, unconfirmed: bool = False) -> None:
         patient_id, staff_id = self.document.patient_id, self.staff.id
-        log.warning("A print to %s was not sent: %s", queue, reason)
+        log.warning("A print to %s was %s: %s", queue, "unconfirmed" if unconfirmed else "not sent", reason)
         self.worker.submit(
-            lambda: self.desk.clinic.record_print_not_sent(mark, patient_id, queue, reason, staff_id),
-            failed=lambda error: log.error("A print not sent was not audited: %s", error),
+            lambda: self.desk.clinic.record_print_not_sent(
+                mark, patient_id, queue, reason, staff_id, unconfirmed=unconfirmed
+            ),
+            failed=lambda error: log.error("A print's outcome was not audited: %s", error),
         )
 
     def _sent(self, mark: str, sent: Sent) -> None:
-        """The printer took the job: into the print log; said once it is there."""
+        """The printer took the job: into the print log; said once it is there. A job the print
+        system did not confirm is audited so, and said, not logged as printed."""
         document, staff = self.document, self.staff
+        if not sent.confirmed:
+            self._not_sent(mark, sent.queue, "the print service did not answer after", unconfirmed=True)
+            show_message(self.message, sent.words(), Tone.NOTE)
+            return
 
         def logged(_nothing: None) -> None:
             if shiboken6.isValid(self):
@@ -294,9 +301,9 @@ class PrintDialog(QDialog):
         save_file_on_a_thread(self, self.pdf_job, path, save, again, desk, "the print log")
 
     def _logged_then(self, destination: str, pages: int, send: Callable[[str], int]) -> None:
-        """Log the print on the worker (Print… says "Saving…" meanwhile), then, once the row has
-        committed, send the pages (`send` is given the audit anchor read with it): a print
-        that cannot be logged is not sent, nor one whose dialog was closed meanwhile."""
+        """A print to a file (Print to file): log it on the worker (Print… says "Saving…"
+        meanwhile), then, once the row has committed, write it (`send` is given the audit anchor
+        read with it): one that cannot be logged is not written, nor one whose dialog was closed."""
         document, staff, desk, clinic = self.document, self.staff, self.desk, self.desk.clinic
 
         def log_it() -> str:

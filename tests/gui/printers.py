@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtGui import QPageLayout, QPaintDevice, QPaintEngine
 from PySide6.QtPrintSupport import QPrinter
 
+from desk_app.ui.print_queue import NoAnswer
+
 QUEUE = "Laser room"
 
 
@@ -18,6 +20,8 @@ class FakePrintSystem:
         self.refusing: str | None = None
         self.paused_because: str | None = None
         self.takes_jobs = True
+        self.silent_after_sending = False  # the print server stops answering once the pages went
+        self.pages_went = False
         self.queue_jobs: set[str] = {f"{QUEUE}-1"}
 
     def printers(self) -> list[str]:
@@ -26,13 +30,16 @@ class FakePrintSystem:
     def refusal(self, queue: str) -> str | None:  # noqa: ARG002
         return self.refusing
 
-    def jobs(self, queue: str) -> set[str] | None:  # noqa: ARG002
+    def jobs(self, queue: str) -> set[str] | None:
+        if self.silent_after_sending and self.pages_went:
+            raise NoAnswer(f"the print service did not say which jobs the printer {queue} has")
         return set(self.queue_jobs)
 
     def paused(self, queue: str) -> str | None:  # noqa: ARG002
         return self.paused_because
 
     def job_arrived(self) -> None:
+        self.pages_went = True
         if self.takes_jobs:
             self.queue_jobs.add(f"{QUEUE}-{len(self.queue_jobs) + 1}")
 

@@ -39,16 +39,20 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def _why_no_queue() -> str | None:
-    if not all(shutil.which(tool) for tool in ("lpstat", "lpadmin", "cupsreject", "cupsdisable")):
+    if not all(shutil.which(tool) for tool in ("lpstat", "lpadmin", "lpinfo", "cupsreject", "cupsdisable")):
         return "no CUPS client (apt-get install cups printer-driver-cups-pdf)"
-    if "scheduler is running" not in _run("lpstat", "-r").stdout:
-        return "the CUPS scheduler is not running"
-    if CUPS_PDF_DRIVER not in _run("lpinfo", "-m").stdout:
-        return "no cups-pdf driver (apt-get install printer-driver-cups-pdf)"
+    try:
+        if "scheduler is running" not in _run("lpstat", "-r").stdout:
+            return "the CUPS scheduler is not running"
+        if CUPS_PDF_DRIVER not in _run("lpinfo", "-m").stdout:
+            return "no cups-pdf driver (apt-get install printer-driver-cups-pdf)"
+    except subprocess.TimeoutExpired:
+        return "the CUPS scheduler does not answer"
     return None
 
 
-pytestmark = pytest.mark.skipif(bool(_why_no_queue()), reason=_why_no_queue() or "")
+WHY_NO_QUEUE = _why_no_queue()
+pytestmark = pytest.mark.skipif(WHY_NO_QUEUE is not None, reason=WHY_NO_QUEUE or "")
 
 
 @pytest.fixture

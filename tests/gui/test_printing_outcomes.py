@@ -171,3 +171,38 @@ def test_the_printer_is_asked_for_the_clinics_paper_whatever_its_queue_offers(
 
     assert [layout.pageSize().id() for layout in printer.layouts] == [QPageSize.PageSizeId.Letter]
     assert message(dialog).text().startswith("Sent ")
+
+
+def test_a_print_the_print_system_did_not_confirm_is_neither_logged_nor_called_lost(
+    qtbot: QtBot, nurse: Staff, window: MainWindow, desk: Desk, clock: ManualClock, system: FakePrintSystem
+) -> None:
+    """The pages went, then the print server stopped answering: "not printed" could bring a second
+    copy, "printed" could be a lie; the nurse is told to look at the printer."""
+    system.silent_after_sending = True
+    dialog = printing_dialog(qtbot, window, desk, clock, nurse)
+    print_on(qtbot, dialog, FakePrinter(system))
+
+    assert (
+        message(dialog).text().startswith(f"The pages went to printer {QUEUE}, but the print service did not")
+    )
+    assert "look at the printer before printing again" in message(dialog).text()
+    assert desk.clinic.print_log(dialog.document.patient_id) == []
+    assert [action for action, _detail in trail(desk)] == ["print attempted", "print unconfirmed"]
+
+
+def test_a_print_whose_dialog_closed_before_its_attempt_was_saved_is_not_sent_and_says_why(
+    qtbot: QtBot, nurse: Staff, window: MainWindow, desk: Desk, clock: ManualClock, system: FakePrintSystem
+) -> None:
+    dialog = printing_dialog(qtbot, window, desk, clock, nurse)
+    printer = FakePrinter(system)
+    dialog.printer = printer
+    click(qtbot, dialog, "Print…")
+    (chooser,) = [w for w in dialog.findChildren(QPrintDialog) if w.isVisible()]
+    chooser.done(QDialog.DialogCode.Accepted)
+    dialog.reject()  # closed (Esc, the screen locking) before the attempt came back saved
+    settle(qtbot)
+    settle(qtbot)
+
+    assert printer.layouts == []  # not a page sent
+    (_attempted, _), (not_sent, detail) = trail(desk)
+    assert not_sent == "print not sent" and "its print dialog was closed" in detail["reason"]
