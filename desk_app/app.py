@@ -242,7 +242,9 @@ def run(database_url: str | None, *, new_clinic: bool = False, settings: PcSetti
 
 
 def _shut_down(app: QApplication, window: MainWindow) -> None:
-    """Closed by the system (a shutdown, a logout): as the close button closes, then the app ends
-    even if another top-level window (the help sheet) is still open."""
-    window.shut_down()
-    app.quit()
+    """Closed by the system (a shutdown, a logout): as the close button closes; then the app ends,
+    even if closing failed (it would otherwise ignore every later signal but SIGKILL)."""
+    try:
+        window.shut_down()
+    finally:
+        app.quit()

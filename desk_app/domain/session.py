@@ -523,10 +523,11 @@ class SessionRecord:
         """The session's state at `now`, replayed from its events once and kept (issue 23: a board
         of 40 patients replayed every session each second). A record's events never change, and
         its state changes with `now` at one instant only: when the gel's countdown is over."""
-        if self._states:
-            countdown = next(iter(self._states.values())).countdown  # the same at any `now`
-            if (state := self._states.get(_countdown_over(countdown, now))) is not None:
-                return state
+        # A kept state's countdown is the same at any `now`. Looked up, never iterated: another
+        # thread may add to the dict meanwhile.
+        known = self._states.get(False) or self._states.get(True)
+        if known is not None and (state := self._states.get(_countdown_over(known.countdown, now))):
+            return state
         state = derive_state(self.procedure, self.events, now)
         self._states[_countdown_over(state.countdown, now)] = state
         return state

@@ -103,7 +103,11 @@ class LiveSessions(QObject):
     @contextmanager
     def one_instant(self) -> Iterator[None]:
         """A second's tick: the alerts, the board and the locked screen's lines read one board,
-        worked out once (issue 23: it was worked out by each), again only if the records change."""
+        worked out once (issue 23: it was worked out by each), again only if the records change.
+        Within one already (the idle lock ticks again as it locks), the same instant goes on."""
+        if self._in_instant:
+            yield
+            return
         self._in_instant = True
         try:
             yield

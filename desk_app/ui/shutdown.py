@@ -23,8 +23,8 @@ from PySide6.QtGui import QGuiApplication, QSessionManager
 
 log = logging.getLogger(__name__)
 
-# What a shutdown, a logout or Ctrl+C sends; SIGTERM does not exist as such on Windows, where the
-# session's end comes as commitDataRequest.
+# What a shutdown, a logout or Ctrl+C sends (Windows has no SIGHUP, and never sends its SIGTERM to
+# a windowed app: the session's end comes as commitDataRequest).
 SHUTDOWN_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
 )
@@ -46,7 +46,9 @@ class ShutdownListener(QObject):
         for end in (self._receiver, self._sender):
             end.setblocking(False)
         self._previous_wakeup = signal.set_wakeup_fd(self._sender.fileno())
-        self._previous = {number: signal.signal(number, _noted) for number in SHUTDOWN_SIGNALS}
+        # A signal ignored when the app started stays ignored (nohup: closing the terminal leaves it).
+        listened = [number for number in SHUTDOWN_SIGNALS if signal.getsignal(number) is not signal.SIG_IGN]
+        self._previous = {number: signal.signal(number, _noted) for number in listened}
         self._notifier = QSocketNotifier(self._receiver.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._woken)
         app.commitDataRequest.connect(self.session_ending)
@@ -56,7 +58,7 @@ class ShutdownListener(QObject):
             received = self._receiver.recv(64)
         except BlockingIOError:
             return
-        names = ", ".join(signal.Signals(number).name for number in received if number in SHUTDOWN_SIGNALS)
+        names = ", ".join(signal.Signals(number).name for number in received if number in self._previous)
         if names:
             self._closing(f"asked to end by {names}")
 

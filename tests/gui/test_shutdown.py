@@ -67,15 +67,16 @@ def test_a_shutdown_signs_out_whoever_is_at_the_desk_and_makes_the_closing_backu
     assert len(list(folder.glob("treatment-desk-*.sqlite3"))) == 1  # the closing backup
 
 
-def test_two_signals_close_the_window_once(
+def test_a_signal_after_the_window_closed_closes_nothing_again(
     qtbot,  # noqa: ANN001
     window: MainWindow,
     listener: ShutdownListener,
     closings: list[str],
 ) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
-    os.kill(os.getpid(), signal.SIGTERM)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    os.kill(os.getpid(), signal.SIGTERM)  # a shutdown that sends it again, as systemd may
+    QApplication.processEvents()  # the second signal's byte wakes the loop as the first did
     settle(qtbot)
     assert closings == ["closed"]
 
