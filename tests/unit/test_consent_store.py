@@ -6,21 +6,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from peewee import Database
 
+from desk_app import cli
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.consent import Signature, consent_digest
 from desk_app.domain.errors import ActionRefused, ValidationError
 from desk_app.domain.people import Staff
 from desk_app.domain.permissions import PermissionRefused
+from desk_app.domain.procedure import Procedure
 from desk_app.domain.refusals import SignInRefused
+from desk_app.store import migrations
 from desk_app.store.audit import verify_audit
 from desk_app.store.consents import Consents
+from desk_app.store.database import open_database
 from desk_app.store.demo_signatures import scribble
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog, ConsentRow, ConsentWithdrawalRow
-from tests.support.people import PIN, WRONG_PIN
+from tests.support.people import FAST_HASHER, PIN, WRONG_PIN, add_member
+from tests.support.pg_databases import desk_address, emptied_postgres_database, owner_address
+from tests.support.pg_server import DESK
 from tests.support.raw_sql import run_sql
 from tests.unit.test_audit_seals import drop_triggers, last_sealed_by
 
@@ -208,3 +216,47 @@ def test_verify_finds_a_withdrawal_removed_outside_the_app(desk: Desk, nurse: St
         f"consent_withdrawal row {withdrawal} was removed outside the app "
         f"(its last recorded change is audit row {last_sealed_by(desk.db, 'consent_withdrawal', withdrawal)})"
     )
+
+
+@pytest.mark.sqlite_only
+def test_migrate_to_carries_the_consents_still_sealed(
+    db: Database, db_path: Path, nurse: Staff, patient_id: int, procedure: Procedure, clock: ManualClock
+) -> None:
+    desk = Desk(db, procedure, clock, FAST_HASHER)
+    session_id = desk.sessions.start_session(patient_id, nurse.id).id
+    signed = sign(desk, patient_id, session_id, nurse)
+    withdrawn = desk.consents.withdraw(signed.id, "Moved away", nurse.id)
+    db.close()
+    pg_url = owner_address(emptied_postgres_database())
+    assert cli.main(["migrate-to", pg_url, "--desk-login", DESK, "--db", str(db_path)]) == 0
+    target = open_database(desk_address(pg_url), create=False)
+    try:
+        assert verify_audit(target).ok  # each consent's seal: the same digest on the server
+        on_server = Desk(target, procedure, clock, FAST_HASHER)
+        assert on_server.consents.consent_for_session(session_id) == withdrawn
+    finally:
+        target.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_file_from_before_consents_verifies_intact_and_takes_consents_once_opened(
+    tmp_path: Path, procedure: Procedure, clock: ManualClock
+) -> None:
+    path = tmp_path / "before-consents.sqlite3"
+    before = [name for name, _ in migrations.MIGRATIONS].index("signed consents")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:before])
+        patch.setattr(migrations, "LATEST_VERSION", before)
+        old = open_database(str(path))
+        nurse = add_member(Desk(old, procedure, clock, FAST_HASHER), "Ann Nurse", "AN", "nurse")
+        assert not old.table_exists("consent")
+        assert verify_audit(old).ok
+        old.close()
+    db = open_database(str(path))
+    try:
+        desk = Desk(db, procedure, clock, FAST_HASHER)
+        zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id).id
+        sign(desk, zoe, None, nurse)
+        assert verify_audit(db).ok
+    finally:
+        db.close()
