@@ -39,6 +39,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.permissions import PermissionRefused
 from desk_app.domain.refusals import PinChangeNeeded, SignInRefused
 from desk_app.store.database import open_database
+from desk_app.store.demo_signatures import scribble
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
 from tests.support.lasers import passed_answers, register_test_laser
@@ -559,8 +560,21 @@ def open_photo(s: Scene) -> Action:
     return lambda: s.desk.photos.open_photo(photo.id, s.nurse.id)
 
 
+def sign_consent(s: Scene) -> Action:
+    session_id, zoe, nurse = s.start(), s.zoe, s.nurse
+    version = s.desk.consents.current_form().version
+    return lambda: s.desk.consents.sign(zoe.id, session_id, version, scribble(1), True, nurse.id, PIN)
+
+
+def withdraw_consent(s: Scene) -> Action:
+    consent = sign_consent(s)()
+    return lambda: s.desk.consents.withdraw(consent.id, "She changed her mind", s.nurse.id)
+
+
 # Each public write method of the Desk, with the cases that drive it.
 CASES_BY_METHOD: dict[str, list[Case]] = {
+    "sign": [sign_consent],
+    "withdraw": [withdraw_consent],
     "start_session": [start_session],
     "tick": [tick, tick_refused_for_an_unauthorised_nurse],
     "sign_out": [tick_that_signs_out],
