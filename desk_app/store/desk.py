@@ -72,8 +72,8 @@ class Desk:
         )
         self.database = ThisDatabase(context, self.clinic)
         self.audit = AuditTrail(context, self.database)
-        self.photos = Photos(context)
         self.consents = Consents(context, self.accounts, self.sessions)
+        self.photos = Photos(context, self.consents)
         self._seen_version: int | None = None
         self._audit_read_to: int | None = None
 

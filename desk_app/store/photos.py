@@ -25,6 +25,7 @@ from desk_app.domain.photos import (
 )
 from desk_app.domain.session import SessionStatus
 from desk_app.store.audit_actions import PHOTOS_VIEWED
+from desk_app.store.consents import Consents
 from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import PhotoRow, SessionRow, StaffRow
@@ -101,8 +102,24 @@ def _sorted(photos: Iterable[PhotoInfo]) -> list[PhotoInfo]:
 class Photos(Service):
     """Clinical photos of sessions: added, listed, opened (audited)."""
 
-    def __init__(self, context: StoreContext) -> None:
+    def __init__(self, context: StoreContext, consents: Consents) -> None:
         self._context = context
+        self._consents = consents
+
+    def _check_photo_consent(self, patient_id: int) -> None:
+        """A photo is kept only with the patient's agreement to photos, in the consent in force
+        (signed on the current form, not withdrawn): a separate answer from the treatment's."""
+        consent = self._consents.consent_in_force(patient_id)
+        if consent is None:
+            raise ActionRefused(
+                "No consent to photos is on file for this patient (none signed on the current form, "
+                "or it was withdrawn): the patient signs the consent form first. The photo was not stored."
+            )
+        if not consent.photos_allowed:
+            raise ActionRefused(
+                f"The patient did not agree to photos (consent signed {local_today(consent.signed_at):%d %b %Y}): "
+                "the photo was not stored."
+            )
 
     @store_errors
     def add(
@@ -133,6 +150,7 @@ class Photos(Service):
                 raise ActionRefused("That session is not known; the photo was not stored.")
             now = self._context.clock.now()
             self._check_still_open(session, now)
+            self._check_photo_consent(session.patient_id)
             twin = PhotoRow.select(PhotoRow.view, PhotoRow.stage).where(
                 (PhotoRow.session == session_id) & (PhotoRow.sha256 == digest)
             )

@@ -27,6 +27,7 @@ from desk_app.store.desk import Desk
 from desk_app.ui.photo_files import PreparedPhoto, prepare_photo
 from tests.benchmarks.bench_tools import Report, Row, median, p95, register_patients, time_ms
 from tests.support.camera_photos import exif_segment
+from tests.support.consent import consented
 from tests.support.make_demo_photos import draw
 
 IMPORT_RUNS = 8
@@ -73,6 +74,8 @@ def test_importing_a_12_megapixel_photo_takes_at_most_a_second(
     report: Report, desk: Desk, nurse: Staff, camera_photo: Path
 ) -> None:
     patients = register_patients(desk, nurse.id, IMPORT_RUNS, "F")
+    for patient_id in patients:
+        consented(desk, patient_id, nurse)
     sessions = [desk.sessions.start_session(patient_id, nurse.id).id for patient_id in patients]
     qt_ms, import_ms, prepare_ms, add_ms = [], [], [], []
     for session_id in sessions:

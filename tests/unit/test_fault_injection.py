@@ -42,6 +42,7 @@ from desk_app.store.database import open_database
 from desk_app.store.demo_signatures import scribble
 from desk_app.store.desk import Desk
 from desk_app.store.errors import StoreUnavailable
+from tests.support.consent import consented
 from tests.support.lasers import passed_answers, register_test_laser
 from tests.support.people import (
     LEGACY_PIN,
@@ -547,6 +548,7 @@ JPEG = b"\xff\xd8\xff\xe0 a photo the import pipeline made"
 
 def add_photo(s: Scene) -> Action:
     session_id, nurse = s.start(), s.nurse
+    consented(s.desk, s.zoe.id, nurse)
     return lambda: s.desk.photos.add(session_id, "front", "before", JPEG, JPEG, 8, 6, "IMG_1.JPG", nurse.id)
 
 

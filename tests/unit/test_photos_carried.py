@@ -20,6 +20,7 @@ from desk_app.store.backup import backup_now
 from desk_app.store.database import open_database
 from desk_app.store.desk import Desk
 from desk_app.store.restoring import restore
+from tests.support.consent import consented
 from tests.support.people import FAST_HASHER, add_member
 from tests.support.pg_databases import desk_address, emptied_postgres_database, owner_address
 from tests.support.pg_server import DESK
@@ -41,6 +42,7 @@ def add_photo(desk: Desk, nurse: Staff, session_id: int, view: str, seed: str) -
 def photographed(desk: Desk, nurse: Staff) -> tuple[int, int, bytes]:
     """A session with a front photo: (session, photo, its bytes)."""
     zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    consented(desk, zoe.id, nurse)
     session_id = desk.sessions.start_session(zoe.id, nurse.id).id
     return (session_id, *add_photo(desk, nurse, session_id, "front", "front"))
 
@@ -118,6 +120,7 @@ def test_a_file_from_before_photos_verifies_intact_and_takes_photos_once_opened(
     try:
         desk = Desk(db, procedure, clock, FAST_HASHER)
         zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+        consented(desk, zoe.id, nurse)
         add_photo(desk, nurse, desk.sessions.start_session(zoe.id, nurse.id).id, "front", "front")
         assert verify_audit(db).ok
     finally:

@@ -18,6 +18,7 @@ from desk_app.domain.photos import PhotoStage, PhotoView
 from desk_app.store.audit import verify_audit
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog, PhotoRow
+from tests.support.consent import consented
 from tests.support.raw_sql import run_sql
 from tests.unit.test_audit_seals import drop_triggers
 
@@ -38,6 +39,7 @@ def add(desk: Desk, session_id: int, staff: Staff, view: str, stage: str, seed: 
 @pytest.fixture
 def session_id(desk: Desk, nurse: Staff) -> int:
     zoe = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-0001", nurse.id)
+    consented(desk, zoe.id, nurse)  # photos are kept only with the patient's agreement to them
     return desk.sessions.start_session(zoe.id, nurse.id).id
 
 
@@ -184,3 +186,27 @@ def test_verify_finds_a_photo_removed_outside_the_app(desk: Desk, nurse: Staff, 
         f"photo row {photo} was removed outside the app "
         f"(its last recorded change is audit row {photo_sealed_by(desk.db, photo)})"
     )
+
+
+@pytest.mark.parametrize(
+    ("consent", "refusal"),
+    [
+        ("none signed", "No consent to photos is on file for this patient"),
+        ("photos refused", r"The patient did not agree to photos \(consent signed 25 Nov 2026\)"),
+        ("withdrawn", "No consent to photos is on file for this patient"),
+    ],
+)
+def test_a_photo_is_kept_only_with_the_patients_agreement_to_photos(
+    desk: Desk, nurse: Staff, consent: str, refusal: str
+) -> None:
+    """Photo consent is its own answer (the patient may refuse photos and still be treated)."""
+    bea = desk.patients.register_patient("Bea", "Lund", "1985-06-07", "AZ-0002", nurse.id)
+    if consent == "photos refused":
+        consented(desk, bea.id, nurse, photos=False)
+    elif consent == "withdrawn":
+        desk.consents.withdraw(consented(desk, bea.id, nurse).id, "She no longer agrees", nurse.id)
+    session_id = desk.sessions.start_session(bea.id, nurse.id).id
+    rows = PhotoRow.select().count()
+    with pytest.raises(ActionRefused, match=refusal):
+        add(desk, session_id, nurse, "front", "before", "bea")
+    assert PhotoRow.select().count() == rows
