@@ -1,0 +1,59 @@
+"""Tiny photos for the photo screens' tests: a JPEG of one colour (found again in a screenshot)
+and the PhotoInfo of a stored photo, without a store."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtGui import QColor, QImage
+
+from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView
+
+COLOURS = {PhotoView.FRONT: "#e00000", PhotoView.LEFT: "#00c000", PhotoView.RIGHT: "#0000e0"}
+
+
+def jpeg(colour: str, width: int = 64, height: int = 48) -> bytes:
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor(colour))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    assert image.save(buffer, "JPEG", 95)
+    return bytes(buffer.data().data())
+
+
+def info(
+    photo_id: int, number: int, view: PhotoView, stage: PhotoStage, day: date | None = None
+) -> PhotoInfo:
+    return PhotoInfo(
+        id=photo_id,
+        patient_id=1,
+        session_id=number,
+        session_number=number,
+        session_date=day or date(2026, 10, 2 * number),
+        view=view,
+        stage=stage,
+        imported_at=datetime(2026, 10, 2 * number, 9, 30, tzinfo=UTC),
+        imported_by_name="Ann Nurse",
+        source_name=f"IMG_{photo_id:04d}.JPG",
+        sha256="0" * 64,
+        width=64,
+        height=48,
+    )
+
+
+def share_of(image: QImage, colour: str, tolerance: int = 60) -> float:
+    """How much of `image` is near `colour` (0 to 1), sampled on a 4-pixel grid."""
+    wanted = QColor(colour)
+    hits = total = 0
+    for y in range(0, image.height(), 4):
+        for x in range(0, image.width(), 4):
+            pixel = image.pixelColor(x, y)
+            total += 1
+            near = (
+                abs(pixel.red() - wanted.red())
+                + abs(pixel.green() - wanted.green())
+                + abs(pixel.blue() - wanted.blue())
+            )
+            hits += near <= tolerance
+    return hits / total if total else 0.0
