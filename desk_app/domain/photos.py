@@ -69,6 +69,48 @@ def photo_digest(jpeg: bytes) -> str:
     return hashlib.sha256(jpeg).hexdigest()
 
 
+class PhotoFileRefused(ValidationError):
+    """A file chosen as a photo was not read or not kept; the message says why and what to do."""
+
+
+# JPEG markers: start and end of image, start of scan; APP1-APP15 (Exif, XMP, ICC, maker notes...)
+# and COM (a comment) are where a file keeps its metadata.
+_SOI, _EOI, _SOS, _COM = 0xD8, 0xD9, 0xDA, 0xFE
+_METADATA_MARKERS = frozenset(range(0xE1, 0xF0)) | {_COM}
+_STANDALONE_MARKERS = frozenset(range(0xD0, 0xD8)) | {0x01}
+
+
+def jpeg_without_metadata(jpeg: bytes) -> bytes:
+    """The JPEG with every metadata segment (APP1-APP15: Exif with its GPS, XMP, ICC, maker notes;
+    COM) left out, the picture untouched: the stored photo cannot carry anything the encoder was
+    given besides pixels. The segments up to the first scan are walked; the scan is copied as it is.
+    Raises ValidationError for bytes that are not a whole JPEG."""
+    if not jpeg.startswith(b"\xff\xd8"):
+        raise ValidationError("The photo is not a JPEG image; nothing was stored.")
+    kept, at = bytearray(jpeg[:2]), 2
+    while at + 4 <= len(jpeg):
+        if jpeg[at] != 0xFF:
+            break
+        marker = jpeg[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in _STANDALONE_MARKERS:
+            kept += jpeg[at : at + 2]
+            at += 2
+            continue
+        length = int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        end = at + 2 + length
+        if length < 2 or end > len(jpeg):
+            break
+        if marker == _SOS:
+            return bytes(kept + jpeg[at:])
+        if marker not in _METADATA_MARKERS:
+            kept += jpeg[at:end]
+        at = end
+    raise ValidationError("The photo is not a whole JPEG image; nothing was stored.")
+
+
 def checked_source_name(name: str) -> str:
     """The name of the file a photo came from, as shown and stored: its last part only (a folder
     says where a phone synced to, which is no part of the record), without control characters."""
