@@ -212,15 +212,18 @@ class PhotoGrid(QWidget):
             heading.setObjectName("photoHeading")
             heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._layout.addWidget(heading, 0, column)
+            heading.show()  # at once: the grid is on screen already (Qt would show it a turn later)
         for row, ((_number, stage), by_view) in enumerate(rows.items(), start=1):
             first = next(iter(by_view.values()))[0]
             heading = QLabel(f"{session_words(first)}\n{stage.label}", self)
             heading.setObjectName("photoHeading")
             heading.setAccessibleName(f"{session_words(first)}, {stage.label.lower()}")
             self._layout.addWidget(heading, row, 0)
+            heading.show()
             for column, view in enumerate(views, start=1):
                 self._layout.addLayout(self._cell(by_view.get(view, []), thumbnails), row, column)
-        self._layout.setColumnStretch(len(views) + 1, 1)
+        self._layout.setColumnStretch(len(views) + 1, 1)  # packed to the top left: the room left is below
+        self._layout.setRowStretch(len(rows) + 1, 1)
 
     def _cell(self, photos: list[PhotoInfo], thumbnails: dict[int, bytes]) -> QHBoxLayout:
         cell = QHBoxLayout()
@@ -230,12 +233,14 @@ class PhotoGrid(QWidget):
             empty.setObjectName("history")
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
             cell.addWidget(empty)
+            empty.show()
         for info in photos:
             tile = PhotoTile(info, "", TILE_PICTURE, self)  # its row and column say what it is
             tile.show_jpeg(thumbnails.get(info.id))
             tile.clicked.connect(lambda _checked=False, chosen=info: self.photo_chosen.emit(chosen))
             self.tiles.append(tile)
             cell.addWidget(tile)
+            tile.show()
         return cell
 
     def forget(self) -> None:
@@ -244,6 +249,8 @@ class PhotoGrid(QWidget):
             tile.forget()
         self.tiles = []
         _empty(self._layout)
+        for row in range(self._layout.rowCount()):
+            self._layout.setRowStretch(row, 0)
 
 
 class CourseStrip(QWidget):
@@ -268,6 +275,7 @@ class CourseStrip(QWidget):
             tile.clicked.connect(lambda _checked=False, chosen=info: self.photo_chosen.emit(chosen))
             self.tiles.append(tile)
             self._row.addWidget(tile, 1)
+            tile.show()  # at once: the strip is on screen already
 
     def forget(self) -> None:
         for tile in self.tiles:

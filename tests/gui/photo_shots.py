@@ -57,3 +57,22 @@ def share_of(image: QImage, colour: str, tolerance: int = 60) -> float:
             )
             hits += near <= tolerance
     return hits / total if total else 0.0
+
+
+def settle_photos(qtbot) -> None:  # noqa: ANN001
+    """As nurse.settle, for the photos' thread too: wait until it and the database workers have
+    done what they were asked, and deliver their results (a photo's work may ask the database
+    for more, and the other way round)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from desk_app.ui.photo_work import photo_work
+    from tests.gui.nurse import settle
+
+    work = photo_work()
+    for _round in range(20):
+        settle(qtbot)
+        if work.idle():
+            return
+        assert work.wait_until_drained(10), "the photos' thread did not finish within 10 s"
+        QCoreApplication.sendPostedEvents(work, QEvent.Type.MetaCall)
+    raise AssertionError("the photos' thread kept being asked for more")
