@@ -130,6 +130,7 @@ class PhotoTile(QAbstractButton):
         self.setText(caption)
         self.setAccessibleName(photo_words(info))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # a strip lets it grow
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(f"{photo_words(info)}. Press to see it full size.")
 

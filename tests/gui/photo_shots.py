@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtCore import QBuffer, QCoreApplication, QEvent, QIODevice
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QWidget
 
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
 from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView
+from desk_app.store.desk import Desk
 
 COLOURS = {PhotoView.FRONT: "#e00000", PhotoView.LEFT: "#00c000", PhotoView.RIGHT: "#0000e0"}
 
@@ -42,6 +46,12 @@ def info(
     )
 
 
+def painted(widget: QWidget) -> QImage:
+    """What `widget` shows once laid out (as the event loop would lay out what was added to it)."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    return widget.grab().toImage()
+
+
 def share_of(image: QImage, colour: str, tolerance: int = 60) -> float:
     """How much of `image` is near `colour` (0 to 1), sampled on a 4-pixel grid."""
     wanted = QColor(colour)
@@ -63,8 +73,6 @@ def settle_photos(qtbot) -> None:  # noqa: ANN001
     """As nurse.settle, for the photos' thread too: wait until it and the database workers have
     done what they were asked, and deliver their results (a photo's work may ask the database
     for more, and the other way round)."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-
     from desk_app.ui.photo_work import photo_work
     from tests.gui.nurse import settle
 
@@ -76,3 +84,31 @@ def settle_photos(qtbot) -> None:  # noqa: ANN001
         assert work.wait_until_drained(10), "the photos' thread did not finish within 10 s"
         QCoreApplication.sendPostedEvents(work, QEvent.Type.MetaCall)
     raise AssertionError("the photos' thread kept being asked for more")
+
+
+def photographed_course(desk: Desk, clock: ManualClock, nurse: Staff) -> int:
+    """Zoë O'Brien's course so far: session 1 signed out with its before photos (front, left, right)
+    and a front after; session 2, five weeks later, in progress with a front before. The photos'
+    colours are their view's (COLOURS). Returns her patient id."""
+    from tests.support.walk import signed_out_session
+
+    patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    first = signed_out_session(desk, clock, patient.id, nurse)
+    shots = [(first, view, PhotoStage.BEFORE) for view in PhotoView] + [
+        (first, PhotoView.FRONT, PhotoStage.AFTER)
+    ]
+    for number, (session_id, view, stage) in enumerate(shots):
+        add_photo(desk, session_id, view, stage, nurse, f"IMG_{number:04d}.JPG")
+    clock.advance(days=35)
+    second = desk.sessions.start_session(patient.id, nurse.id).id
+    add_photo(desk, second, PhotoView.FRONT, PhotoStage.BEFORE, nurse, "IMG_0100.JPG")
+    return patient.id
+
+
+def add_photo(
+    desk: Desk, session_id: int, view: PhotoView, stage: PhotoStage, nurse: Staff, name: str
+) -> None:
+    # The stage's shade: a before and an after of one view differ in their bytes (the store refuses twins).
+    width = 64 + (stage is PhotoStage.AFTER)
+    picture = jpeg(COLOURS[view], width, 48)
+    desk.photos.add(session_id, view, stage, picture, picture, width, 48, name, nurse.id)

@@ -12,7 +12,7 @@ from desk_app.domain.photos import PhotoStage, PhotoView
 from desk_app.ui.photo_widgets import CourseStrip, PhotoGrid, decoded, forget_photos
 from tests.gui.a11y import unheard
 from tests.gui.nurse import find
-from tests.gui.photo_shots import COLOURS, info, jpeg, share_of
+from tests.gui.photo_shots import COLOURS, info, jpeg, painted, share_of
 
 BEFORE, AFTER = PhotoStage.BEFORE, PhotoStage.AFTER
 FRONT, LEFT, RIGHT = PhotoView.FRONT, PhotoView.LEFT, PhotoView.RIGHT
@@ -59,12 +59,12 @@ def test_the_grid_has_a_column_per_view_and_a_row_per_session_and_stage(qtbot) -
 
 def test_each_photo_is_painted_from_its_jpeg_and_dropped_when_forgotten(qtbot) -> None:  # noqa: ANN001
     grid = shown_grid(qtbot)
-    front = tile(grid, "Front, before, session 1, 2 Oct 2026").grab().toImage()
-    left = tile(grid, "Left side, before, session 1, 2 Oct 2026").grab().toImage()
+    front = painted(tile(grid, "Front, before, session 1, 2 Oct 2026"))
+    left = painted(tile(grid, "Left side, before, session 1, 2 Oct 2026"))
     assert share_of(front, COLOURS[FRONT]) > 0.3 and share_of(front, COLOURS[LEFT]) == 0
     assert share_of(left, COLOURS[LEFT]) > 0.3
     forget_photos(grid)
-    assert share_of(grid.grab().toImage(), COLOURS[FRONT]) == 0
+    assert share_of(painted(grid), COLOURS[FRONT]) == 0
 
 
 def test_a_photo_the_pc_cannot_read_says_so(qtbot) -> None:  # noqa: ANN001
@@ -97,5 +97,5 @@ def test_the_course_side_by_side_labels_each_photo_with_its_session(qtbot) -> No
     assert tiles[0].y() == tiles[1].y() == tiles[2].y()
     for shown, colour in zip(tiles, colours, strict=True):
         assert shown.width() > 300  # the room is shared out: each photo as big as it can be
-        assert share_of(shown.grab().toImage(), colour) > 0.3
+        assert share_of(painted(shown), colour) > 0.3
     assert unheard(strip) == []
