@@ -12,6 +12,7 @@ size limit, into memory; Qt then decodes the bytes, never the path. A picture la
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import stat
@@ -50,6 +51,8 @@ _HEIC_ADVICE = (
     "format JPEG), or export it as JPEG, and import that."
 )
 
+_LINK = "{name} is a link to another file, not a photo: choose the photo itself."
+
 
 @dataclass(frozen=True)
 class PreparedPhoto:
@@ -83,6 +86,8 @@ def _read_regular_file(path: Path, name: str) -> bytes:
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
+        if error.errno == errno.ELOOP:  # a link put there since the look
+            raise PhotoFileRefused(_LINK.format(name=name)) from None
         raise PhotoFileRefused(f"{name} cannot be read ({error.strerror}).") from None
     with os.fdopen(descriptor, "rb") as opened:
         now = os.fstat(opened.fileno())
@@ -98,7 +103,7 @@ def _read_regular_file(path: Path, name: str) -> bytes:
 
 def _check_kind(mode: int, size: int, name: str) -> None:
     if stat.S_ISLNK(mode):
-        raise PhotoFileRefused(f"{name} is a link to another file, not a photo: choose the photo itself.")
+        raise PhotoFileRefused(_LINK.format(name=name))
     if stat.S_ISDIR(mode):
         raise PhotoFileRefused(f"{name} is a folder, not a photo.")
     if not stat.S_ISREG(mode):
@@ -118,8 +123,8 @@ def _too_large(name: str) -> PhotoFileRefused:
 
 def _decoded(data: bytes, name: str) -> QImage:
     """The picture, turned as the camera's orientation tag says and at most MAX_PHOTO_SIDE a side,
-    opaque. Decoded at a reduced size where the format allows it (JPEG's own scaling): a 12-megapixel
-    photo is never held at full size twice."""
+    opaque, in sRGB. The reader is asked for the stored size (Qt's JPEG reader then decodes at a
+    reduced scale where the size allows it), and its size is checked before any pixel is decoded."""
     if _is_heif(data):
         raise PhotoFileRefused(f"{name} {_HEIC_ADVICE}")
     buffer = QBuffer()

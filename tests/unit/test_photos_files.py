@@ -18,10 +18,9 @@ from desk_app.domain.errors import ValidationError
 from desk_app.domain.photos import PhotoFileRefused, jpeg_without_metadata
 from desk_app.ui import photo_files
 from desk_app.ui.photo_files import MAX_FILE_BYTES, camera_folders, photos_in_folder, prepare_photo
+from tests.support.camera_photos import LATITUDE, exif_segment
 
 RED, BLUE = QColor(220, 20, 20), QColor(20, 20, 220)
-# Where the photo was taken, as the camera wrote it: 51° 30' 26.45" N, as Exif rationals.
-LATITUDE = struct.pack("<6I", 51, 1, 30, 1, 2645, 100)
 COMMENT = b"Taken at 12 Home Street"
 
 
@@ -39,25 +38,6 @@ def half_red_half_blue(width: int = 64, height: int = 48) -> QImage:
     painter.fillRect(width // 2, 0, width - width // 2, height, BLUE)
     painter.end()
     return image
-
-
-def exif_segment(orientation: int) -> bytes:
-    """A minimal APP1 Exif segment, little-endian TIFF: IFD0 holds the orientation and a pointer to
-    the GPS IFD, which holds the latitude (N, three rationals)."""
-    ifd0, gps_ifd, rationals = 8, 8 + 30, 8 + 30 + 30
-    tiff = b"II*\x00" + struct.pack("<I", ifd0)
-    tiff += struct.pack("<H", 2)
-    tiff += struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0)  # Orientation, SHORT
-    tiff += struct.pack("<HHII", 0x8825, 4, 1, gps_ifd)  # GPSInfo IFD pointer, LONG
-    tiff += struct.pack("<I", 0)
-    tiff += struct.pack("<H", 2)
-    tiff += struct.pack("<HHI", 0x0001, 2, 2) + b"N\x00\x00\x00"  # GPSLatitudeRef, ASCII
-    tiff += struct.pack("<HHII", 0x0002, 5, 3, rationals)  # GPSLatitude, RATIONAL x 3
-    tiff += struct.pack("<I", 0)
-    assert len(tiff) == rationals
-    tiff += LATITUDE
-    body = b"Exif\x00\x00" + tiff
-    return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
 
 
 def camera_jpeg(orientation: int = 6) -> bytes:
@@ -231,3 +211,27 @@ def test_a_photo_in_wider_colours_is_stored_as_srgb_without_a_profile(tmp_path: 
     as_srgb = image.convertedToColorSpace(QColorSpace(QColorSpace.NamedColorSpace.SRgb)).pixelColor(32, 24)
     assert shown.red() - skin.red() > 10  # the same skin, in sRGB's numbers (redder)
     assert abs(shown.red() - as_srgb.red()) <= 3 and abs(shown.green() - as_srgb.green()) <= 3
+
+
+@pytest.mark.parametrize(
+    ("swapped_in", "message"),
+    [
+        (lambda path: os.mkfifo(path), "is not a file (a pipe or a device)"),
+        (lambda path: path.symlink_to(path.parent / "desk.sqlite3"), "is a link to another file"),
+    ],
+    ids=["a FIFO", "a link"],
+)
+def test_a_file_swapped_after_it_was_looked_at_is_refused_without_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swapped_in: object, message: str
+) -> None:
+    """The look (lstat) saw a photo; by the time it is opened a FIFO or a link stands there: the open
+    follows no link and waits for no writer, and what was opened is checked again."""
+    photo = tmp_path / "IMG_0005.JPG"
+    photo.write_bytes(camera_jpeg())
+    (tmp_path / "desk.sqlite3").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    looked_at = photo.lstat()
+    photo.unlink()
+    swapped_in(photo)  # type: ignore[operator]
+    monkeypatch.setattr(Path, "lstat", lambda self: looked_at)
+    with pytest.raises(PhotoFileRefused, match=re.escape(message)):
+        prepare_photo(photo)
