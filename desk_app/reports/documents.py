@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from desk_app.domain.aftercare import SheetDateKind, aftercare_sheet
 from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize
@@ -28,7 +29,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import ItemKind, Procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.reports.formats import LocalFormats
-from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
+from desk_app.reports.history import SESSION_STATUS_WORDS, change_line, printed_photos
 from desk_app.reports.session_view import initials_key, session_view
 from desk_app.reports.templates import render
 from desk_app.store.desk import Desk
@@ -192,10 +193,11 @@ def history_document(
     running: Procedure | None = None,
     *,
     team: Sequence[Staff],
+    photos: list[dict[str, Any]] | None = None,
 ) -> PrintDocument:
     """Every session of the patient a line each, the registration and its changes, then each session
     whole, and one key to the initials of them all (`running` and `team` as for
-    session_record_document)."""
+    session_record_document); `photos` (reports.history.printed_photos) only when asked for."""
     patient = history.patient
     sessions = sorted(history.sessions, key=lambda record: (record.started_at, record.id))
     lines = [session_line(record, now) for record in sessions]
@@ -230,21 +232,33 @@ def history_document(
         ],
         show_date=formats.date,
         key=initials_key(views, team),
+        photos=photos,
     )
     file_name = f"history-{patient.clinic_number}.pdf"
     return _document(DocumentKind.PATIENT_HISTORY, title, patient, None, html, file_name, clinic, formats)
 
 
 def document_for(
-    desk: Desk, kind: DocumentKind, subject_id: int, now: datetime, formats: LocalFormats
+    desk: Desk,
+    kind: DocumentKind,
+    subject_id: int,
+    now: datetime,
+    formats: LocalFormats,
+    photos_seen_by: int | None = None,
 ) -> PrintDocument:
     """Read what `kind` needs from the store and build it: `subject_id` is the session's ID, or the
-    patient's for a history. Raises ActionRefused (unknown session, no laser pass) or StoreUnavailable."""
+    patient's for a history; a history has its photos when `photos_seen_by` (a member of staff) asks
+    for them, which the audit trail records as her look at them. Raises ActionRefused (unknown
+    session, no laser pass) or StoreUnavailable."""
     clinic = desk.clinic.clinic_details()
     team = [member for member, _, _ in desk.accounts.list_all_staff()]  # who left still has initials on paper
     if kind is DocumentKind.PATIENT_HISTORY:
         history = desk.sessions.patient_history(subject_id)
-        return history_document(history, clinic, now, formats, desk.procedure, team=team)
+        photos = None
+        if photos_seen_by is not None and (infos := desk.photos.photos_of_patient(subject_id)):
+            thumbnails = desk.photos.open_thumbnails([info.id for info in infos], photos_seen_by)
+            photos = printed_photos(infos, thumbnails)
+        return history_document(history, clinic, now, formats, desk.procedure, team=team, photos=photos)
     record = desk.sessions.session(subject_id)
     if kind is DocumentKind.SESSION_RECORD:
         sessions = desk.sessions.patient_history(record.patient.id).sessions
