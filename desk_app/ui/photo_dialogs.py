@@ -44,6 +44,7 @@ from desk_app.ui.form_dialog import SCREEN_MARGIN, DeskDialog
 from desk_app.ui.formatting import local_date_time
 from desk_app.ui.photo_files import (
     MAX_FILE_BYTES,
+    MAX_PIXELS,
     PreparedPhoto,
     camera_folders,
     photos_in_folder,
@@ -393,8 +394,10 @@ def _preview(path: Path) -> QImage | None:
     reader = QImageReader(buffer)
     reader.setAutoTransform(True)  # as the camera held it
     size = reader.size()
-    if size.isValid():  # decoded small at once (a JPEG decodes at 1/8 for this): quick for 12 MP
-        reader.setScaledSize(size.scaled(PREVIEW * 2, Qt.AspectRatioMode.KeepAspectRatio))
+    if not size.isValid() or size.width() * size.height() > MAX_PIXELS:
+        return None  # no size said, or a picture no camera takes: the import says why
+    # Decoded small at once (a JPEG decodes at 1/8 for this): quick for 12 megapixels.
+    reader.setScaledSize(size.scaled(PREVIEW * 2, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     return None if image.isNull() else image
 

@@ -5,6 +5,7 @@ takes them off the page again."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.errors import DomainError
@@ -67,12 +68,22 @@ class PhotoSection(QGroupBox):
         self.note.setText(HIDDEN_NOTE)
         self.message.clear()
 
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        """The nurse leaves the page (the board, another page): the photos go with it, and coming
+        back shows them only when she asks again. A minimised window (spontaneous) keeps them."""
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self._hide_photos()
+
+    def _hide_photos(self) -> None:
+        patient_id, about = self.patient_id, self.about
+        self.forget()
+        if patient_id is not None:
+            self.show_patient(patient_id, about)
+
     def _show_or_hide(self) -> None:
         if self.photos or self.grid.tiles:
-            patient_id, about = self.patient_id, self.about
-            self.forget()
-            if patient_id is not None:
-                self.show_patient(patient_id, about)
+            self._hide_photos()
             return
         staff = self.context.current_staff()
         if staff is None or (patient_id := self.patient_id) is None:

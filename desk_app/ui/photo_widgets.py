@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from PySide6.QtCore import QDate, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
     QGridLayout,
@@ -150,6 +150,13 @@ class PhotoTile(QAbstractButton):
     def forget(self) -> None:
         self._picture.set(None)
         self.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        """Enter opens it too, as Space does (a button's own key)."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            self.click()
+            return
+        super().keyPressEvent(event)
 
     def _caption_height(self) -> int:
         return 2 * self.fontMetrics().lineSpacing() if self.text() else 0

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QLabel
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
@@ -18,7 +19,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.photo_dialogs import CourseComparison, PhotoViewer
 from desk_app.ui.photo_widgets import PhotoTile
 from tests.gui.a11y import unheard
-from tests.gui.nurse import click, find, open_dialog, visible_texts
+from tests.gui.nurse import click, find, open_dialog, type_into, visible_texts
 from tests.gui.photo_shots import COLOURS, painted, photographed_course, settle_photos, share_of
 from tests.gui.test_patient_screens import open_patient_page
 
@@ -56,12 +57,21 @@ def test_no_photo_shows_until_the_nurse_asks_and_her_look_is_audited(qtbot, page
     assert unheard(page.patient_page.photos) == []
     click(qtbot, page, "Hide photos")
     assert tiles(page) == []
+    click(qtbot, page, "Show photos")
+    click(qtbot, page, "Back to patients")  # leaving the page takes the photos with it
+    type_into(qtbot, page, "Search all patients", "O'Brien")
+    qtbot.keyClick(find(page, QLineEdit, "Search all patients"), Qt.Key.Key_Down)
+    click(qtbot, page, "Open patient")
+    assert tiles(page) == [] and page.patient_page.photos.grid.tiles == []
     find(page, QAbstractButton, "Show photos")
+    assert len(looks()) == 2
 
 
 def test_a_photo_pressed_opens_full_size_audited(qtbot, page: MainWindow) -> None:  # noqa: ANN001
     click(qtbot, page, "Show photos")
-    click(qtbot, page, FRONT_BEFORE_2)
+    tile = find(page, QAbstractButton, FRONT_BEFORE_2)
+    tile.setFocus()
+    qtbot.keyClick(tile, Qt.Key.Key_Return)  # as a click does
     settle_photos(qtbot)
     viewer = open_dialog()
     assert isinstance(viewer, PhotoViewer)
