@@ -130,21 +130,17 @@ class PhotoDialog(QDialog):
         """`call` on the database worker, `then(answer)` if this dialog still shows and asked
         nothing since; a refusal is said on the dialog."""
         self._asked += 1
-        number = self._asked
-
-        def answered(result: R) -> None:
-            if self.shown() and number == self._asked:
-                then(result)
-
-        def failed(error: DomainError) -> None:
-            if self.shown() and number == self._asked:
-                show_message(self.message, str(error))
-
-        self.context.worker.submit(call, answered, failed)
+        self.context.worker.submit(call, *self._answers(then))
 
     def decode(self, work: Callable[[], R], then: Callable[[R], None]) -> None:
-        """`work` on the photos' thread, `then(result)` if this dialog still shows and asked nothing
-        since."""
+        """`work` (a read's answer decoded) on the photos' thread, then as read() does."""
+        photo_work().submit(work, *self._answers(then))
+
+    def _answers(
+        self, then: Callable[[R], None]
+    ) -> tuple[Callable[[R], None], Callable[[DomainError], None]]:
+        """What to do with the answer to the read asked last, and with a refusal: nothing once the
+        dialog has closed or asked again."""
         number = self._asked
 
         def answered(result: R) -> None:
@@ -155,7 +151,7 @@ class PhotoDialog(QDialog):
             if self.shown() and number == self._asked:
                 show_message(self.message, str(error))
 
-        photo_work().submit(work, answered, failed)
+        return answered, failed
 
     def staff_id(self) -> int | None:
         staff = self.context.current_staff()
@@ -236,7 +232,7 @@ class CourseComparison(PhotoDialog):
         self.strip.photo_chosen.connect(lambda info: open_viewer(self, self.context, info))
         self.column.addWidget(self.strip, 1)
         self.add_close()
-        first = next((info for info in sorted(photos, key=lambda p: p.session_number)), None)
+        first = min(photos, key=lambda info: (info.session_number, info.id), default=None)
         self._check(self.views, first.view if first else PhotoView.FRONT)
         self._check(self.stages, first.stage if first else PhotoStage.BEFORE)
         self.views.buttonClicked.connect(self._show_chosen)
@@ -306,8 +302,6 @@ class CourseComparison(PhotoDialog):
 class SessionPhotos(PhotoDialog):
     """A session's photos (shown as it opens: opening it is asking to see them) and Import…"""
 
-    imported = Signal()
-
     def __init__(self, parent: QWidget, context: DeskContext, session_id: int, about: str) -> None:
         super().__init__(parent, context, "Photos of this session")
         self.session_id, self.about = session_id, about
@@ -354,7 +348,6 @@ class SessionPhotos(PhotoDialog):
     def _import(self) -> None:
         dialog = ImportPhotos(self, self.context, self.session_id, self.about)
         dialog.imported.connect(self.show_photos)
-        dialog.imported.connect(self.imported)
         dialog.open()
 
 
