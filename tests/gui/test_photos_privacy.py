@@ -5,9 +5,10 @@ still being read), it closes and no photo's pixels stay on the screen or in a wi
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
@@ -15,19 +16,22 @@ from desk_app.store.desk import Desk
 from desk_app.ui import photo_dialogs
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.photo_widgets import PhotoPicture, PhotoTile
-from tests.gui.nurse import click, open_dialog, settle
+from tests.gui.nurse import click, open_dialog, settle, type_into
 from tests.gui.photo_shots import COLOURS, painted, photographed_course, settle_photos, share_of
 from tests.gui.test_patient_screens import open_patient_page
+from tests.gui.test_photos_import import write_photo
 
 FRONT = COLOURS["front"]
 
 
 def photo_pixels_in_widgets() -> list[str]:
-    """Every widget of the app still holding a photo's picture, shown or not."""
+    """Every widget of the app still holding a photo's picture, shown or not (a folder's previews
+    in the import too)."""
     return [
         widget.accessibleName()
         for widget in QApplication.allWidgets()
-        if isinstance(widget, PhotoTile | PhotoPicture) and widget.has_picture()
+        if (isinstance(widget, PhotoTile | PhotoPicture) and widget.has_picture())
+        or (isinstance(widget, QLabel) and not widget.pixmap().isNull())
     ]
 
 
@@ -80,12 +84,13 @@ def test_a_photo_on_its_way_when_the_desk_locks_is_never_shown(qtbot, shown: Mai
 
 
 def test_the_sessions_photos_and_the_import_close_with_the_lock(
-    qtbot,
+    qtbot,  # noqa: ANN001
     window: MainWindow,
     desk: Desk,
     clock: ManualClock,
     nurse: Staff,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setattr(photo_dialogs, "camera_folders", lambda: [])
     photographed_course(desk, clock, nurse)
@@ -94,8 +99,17 @@ def test_the_sessions_photos_and_the_import_close_with_the_lock(
     settle(qtbot)
     click(qtbot, window, "Photos…")
     settle_photos(qtbot)
-    click(qtbot, open_dialog(), "Import…")
-    assert photo_pixels_in_widgets() == ["Front, before, session 2, 30 Dec 2026"]
+    session_photos = open_dialog()
+    click(qtbot, session_photos, "Import…")
+    importing = session_photos.findChild(photo_dialogs.ImportPhotos)
+    write_photo(tmp_path, "IMG_0001.JPG", FRONT, 1)
+    type_into(qtbot, importing, "Folder", str(tmp_path))
+    click(qtbot, importing, "Show photos")
+    settle_photos(qtbot)
+    assert sorted(photo_pixels_in_widgets()) == [
+        "Front, before, session 2, 30 Dec 2026",
+        "Preview of IMG_0001.JPG",
+    ]
     window.lock(idle=True)
     settle_photos(qtbot)
     assert dialogs_shown() == []
