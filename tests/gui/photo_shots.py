@@ -114,3 +114,12 @@ def add_photo(
     width = 64 + (stage is PhotoStage.AFTER)
     picture = jpeg(COLOURS[view], width, 48)
     desk.photos.add(session_id, view, stage, picture, picture, width, 48, name, nurse.id)
+
+
+def fits_small_screens(dialog: QWidget) -> None:
+    """The dialog can be made small enough for every small clinic screen (its content scrolls)."""
+    from tests.gui.a11y import SMALL_SCREENS
+
+    least = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())
+    for screen, (width, height) in SMALL_SCREENS.items():
+        assert least.width() <= width and least.height() <= height, f"{least.toTuple()} on {screen}"

@@ -19,7 +19,7 @@ from desk_app.ui.main_window import MainWindow
 from desk_app.ui.photo_dialogs import ImportPhotos, SessionPhotos
 from tests.gui.a11y import unheard
 from tests.gui.nurse import click, find, open_dialog, type_into
-from tests.gui.photo_shots import jpeg, settle_photos
+from tests.gui.photo_shots import fits_small_screens, jpeg, settle_photos
 from tests.gui.test_checklist_actions import show, start_session
 
 
@@ -93,6 +93,7 @@ def test_a_nurse_imports_photos_from_the_camera_card_offered_first(
     assert "Showing 2 photos, newest first." in importing.listed.text()
     assert find(importing, QLabel, "Preview of IMG_0002.JPG").pixmap().width() > 0
     assert unheard(importing) == []
+    fits_small_screens(importing)
     choose(importing, "View of IMG_0002.JPG", "Front")
     choose(importing, "View of IMG_0001.JPG", "Left side")
     choose(importing, "Stage of IMG_0001.JPG", "After")

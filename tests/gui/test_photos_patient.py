@@ -20,7 +20,14 @@ from desk_app.ui.photo_dialogs import CourseComparison, PhotoViewer
 from desk_app.ui.photo_widgets import PhotoTile
 from tests.gui.a11y import unheard
 from tests.gui.nurse import click, find, open_dialog, type_into, visible_texts
-from tests.gui.photo_shots import COLOURS, painted, photographed_course, settle_photos, share_of
+from tests.gui.photo_shots import (
+    COLOURS,
+    fits_small_screens,
+    painted,
+    photographed_course,
+    settle_photos,
+    share_of,
+)
 from tests.gui.test_patient_screens import open_patient_page
 
 FRONT_BEFORE_1 = "Front, before, session 1, 25 Nov 2026"
@@ -79,6 +86,7 @@ def test_a_photo_pressed_opens_full_size_audited(qtbot, page: MainWindow) -> Non
     assert find(viewer, QLabel, FRONT_BEFORE_2)
     assert "by Ann Nurse, from IMG_0100.JPG (64 × 48)" in visible_texts(viewer)
     assert [look["size"] for look in looks()] == ["thumbnails", "full size"]
+    fits_small_screens(viewer)
     click(qtbot, viewer, "Close")
     assert not viewer.picture.has_picture()  # no pixels kept once closed
 
@@ -104,3 +112,4 @@ def test_one_view_side_by_side_across_the_course(qtbot, page: MainWindow) -> Non
     assert compared.strip.tiles == []
     assert compared.message.text() == "No left side photos after a session yet."
     assert unheard(compared) == []
+    fits_small_screens(compared)
