@@ -5,6 +5,7 @@ ui's import pipeline (ui/photo_files.py) and kept as rows by the store (store/ph
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -62,6 +63,20 @@ class PhotoInfo:
     sha256: str
     width: int
     height: int
+
+
+def across_the_course(photos: Iterable[PhotoInfo], view: PhotoView, stage: PhotoStage) -> list[PhotoInfo]:
+    """The side-by-side view of a course: one photo of this view and stage per session that has one,
+    in session order; where a session holds several (a retake), the last imported."""
+    chosen: dict[int, PhotoInfo] = {}
+    for photo in photos:
+        if photo.view is view and photo.stage is stage:
+            kept = chosen.get(photo.session_id)
+            if kept is None or (photo.imported_at, photo.id) > (kept.imported_at, kept.id):
+                chosen[photo.session_id] = photo
+    return sorted(
+        chosen.values(), key=lambda photo: (photo.session_number, photo.session_date, photo.session_id)
+    )
 
 
 def photo_digest(jpeg: bytes) -> str:
