@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.errors import DomainError
-from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView
+from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView, across_the_course
 from desk_app.ui.context import DeskContext
 from desk_app.ui.form_dialog import SCREEN_MARGIN, DeskDialog
 from desk_app.ui.formatting import local_date_time
@@ -277,17 +277,14 @@ class CourseComparison(PhotoDialog):
         return str(checked.property("choice"))
 
     def _show_chosen(self) -> None:
-        view, stage = self._chosen(self.views), self._chosen(self.stages)
-        chosen = sorted(
-            (info for info in self.photos if info.view == view and info.stage == stage),
-            key=lambda info: (info.session_number, info.id),
-        )
+        view, stage = PhotoView(self._chosen(self.views)), PhotoStage(self._chosen(self.stages))
+        chosen = across_the_course(self.photos, view, stage)  # one a session, a retake the one shown
         self.strip.forget()
         if not chosen or (staff_id := self.staff_id()) is None:
             self._asked += 1  # an answer for the earlier choice is not shown
             show_message(
                 self.message,
-                f"No {PhotoView(view).label.lower()} photos {PhotoStage(stage).label.lower()} a session yet.",
+                f"No {view.label.lower()} photos {stage.label.lower()} a session yet.",
                 Tone.NOTE,
             )
             return
