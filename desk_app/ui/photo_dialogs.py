@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.errors import DomainError
+from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
 from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView, across_the_course
 from desk_app.ui.context import DeskContext
 from desk_app.ui.form_dialog import SCREEN_MARGIN, DeskDialog
@@ -461,15 +461,35 @@ class _PhotoRow:
         view = self.view.currentData()
         return (view, self.stage.currentData()) if view is not None else None
 
-    def say(self, text: str) -> None:
-        """Why the photo was refused ("" once it is tried again)."""
-        show_message(self.outcome, text)
+    def say(self, text: str, tone: Tone = Tone.ERROR) -> None:
+        """What became of the photo: why it was refused, or that it was imported ("" once it is
+        tried again)."""
+        show_message(self.outcome, text, tone)
         self.outcome.setVisible(bool(text))
         self.outcome.setAccessibleName(f"{self.found.path.name}: {text}" if text else "")
+
+    def imported(self) -> None:
+        """Stored: said, and left out of the next Import (which would store it twice)."""
+        self.say("Imported.", Tone.DONE)
+        self.view.setCurrentIndex(0)  # Not imported
+        for combo in (self.view, self.stage):
+            combo.setEnabled(False)
 
     def forget(self) -> None:
         self.preview.clear()
         self.prepared = None
+
+
+class _PartlyStored(DomainError):
+    """Some of the photos were stored, others refused (each for its own reason)."""
+
+    def __init__(self, stored: list[int], refusals: dict[int, DomainError]) -> None:
+        refused = len(refusals)
+        super().__init__(
+            f"{refused} photo{' was' if refused == 1 else 's were'} not stored (said beside each)"
+            + (f"; {len(stored)} imported." if stored else ".")
+        )
+        self.stored, self.refusals = stored, refusals
 
 
 class ImportPhotos(DeskDialog):
@@ -677,26 +697,50 @@ class ImportPhotos(DeskDialog):
         ready = [(row.prepared, view, stage) for row, (view, stage) in chosen if row.prepared is not None]
 
         def store() -> list[PhotoInfo]:
-            return [
-                photos.add(
-                    session_id,
-                    view,
-                    stage,
-                    photo.jpeg,
-                    photo.thumbnail,
-                    photo.width,
-                    photo.height,
-                    photo.source_name,
-                    staff_id,
-                )
-                for photo, view, stage in ready
-            ]
+            """Each photo in a transaction of its own: one refused (stored already, say) is said
+            beside it, and the others are kept."""
+            stored: list[PhotoInfo] = []
+            done: list[int] = []
+            refusals: dict[int, DomainError] = {}
+            for index, (photo, view, stage) in enumerate(ready):
+                try:
+                    stored.append(
+                        photos.add(
+                            session_id,
+                            view,
+                            stage,
+                            photo.jpeg,
+                            photo.thumbnail,
+                            photo.width,
+                            photo.height,
+                            photo.source_name,
+                            staff_id,
+                        )
+                    )
+                    done.append(index)
+                except (ActionRefused, ValidationError) as refusal:  # the photo's; the store's own go up
+                    refusals[index] = refusal
+            if refusals:
+                raise _PartlyStored(done, refusals)
+            return stored
 
         def stored(_infos: list[PhotoInfo]) -> None:
             if shiboken6.isValid(self):  # closed by the lock meanwhile: the pages read again anyway
                 self.imported.emit()
 
-        return Saving(self.context.worker, store, stored)
+        def partly(error: DomainError) -> str:
+            """Said beside each photo what became of it; the dialog stays open with the refused."""
+            if isinstance(error, _PartlyStored):
+                rows = [row for row, _assigned in chosen if row.prepared is not None]
+                for index in error.stored:
+                    rows[index].imported()
+                for index, refusal in error.refusals.items():
+                    rows[index].say(f"Not stored: {refusal}")
+                if error.stored:
+                    self.imported.emit()
+            return str(error)
+
+        return Saving(self.context.worker, store, stored).refused_with(partly)
 
     def fit_to_screen(self) -> None:
         super().fit_to_screen()

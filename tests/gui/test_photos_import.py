@@ -195,3 +195,38 @@ def test_choosing_nothing_to_import_says_so(qtbot, window: MainWindow, session_i
     list_folder(qtbot, importing, card)
     click(qtbot, importing, "Import")
     assert "Choose the view of at least one photo" in importing.error.text()
+
+
+def test_a_photo_stored_already_is_said_beside_it_and_the_others_are_kept(
+    qtbot,
+    window: MainWindow,
+    desk: Desk,
+    session_id: int,
+    card: Path,  # noqa: ANN001
+) -> None:
+    photos, importing = open_import(qtbot, window)
+    list_folder(qtbot, importing, card)
+    choose(importing, "View of IMG_0001.JPG", "Front")
+    click(qtbot, importing, "Import")
+    settle_photos(qtbot)
+    click(qtbot, photos, "Import…")
+    importing = [d for d in photos.findChildren(ImportPhotos) if d.isVisible()][0]
+    list_folder(qtbot, importing, card)
+    choose(importing, "View of IMG_0001.JPG", "Left side")  # the same photo again
+    choose(importing, "View of IMG_0002.JPG", "Right side")
+    click(qtbot, importing, "Import")
+    settle_photos(qtbot)
+    assert (
+        importing.isVisible()
+        and "1 photo was not stored (said beside each); 1 imported." in importing.error.text()
+    )
+    said = {label.accessibleName() for label in importing.findChildren(QLabel) if label.isVisible()}
+    assert "IMG_0002.JPG: Imported." in said
+    assert any(s.startswith("IMG_0001.JPG: Not stored: This photo is stored already") for s in said), said
+    assert not find(importing, QComboBox, "View of IMG_0002.JPG").isEnabled()  # not sent twice
+    stored = desk.photos.photos_of_session(session_id)
+    assert [(p.view.label, p.source_name) for p in stored] == [
+        ("Front", "IMG_0001.JPG"),
+        ("Right side", "IMG_0002.JPG"),
+    ]
+    assert len(photos.grid.tiles) == 2  # the session's photos, read again
