@@ -8,7 +8,8 @@ caption under it a part of that; `forget()` drops every picture, so a locked scr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from PySide6.QtCore import QDate, QRect, QSize, Qt, Signal
@@ -214,20 +215,26 @@ class PhotoGrid(QWidget):
             rows.setdefault((info.session_number, info.stage), {}).setdefault(info.view, []).append(info)
         if not rows:
             return
+        with _built_hidden(self):
+            self._lay_out(rows, thumbnails)
+
+    def _lay_out(
+        self,
+        rows: dict[tuple[int, PhotoStage], dict[PhotoView, list[PhotoInfo]]],
+        thumbnails: dict[int, bytes],
+    ) -> None:
         views = list(PhotoView)
         for column, view in enumerate(views, start=1):
             heading = QLabel(view.label, self)
             heading.setObjectName("photoHeading")
             heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self._layout.addWidget(heading, 0, column)
-            heading.show()  # at once: the grid is on screen already (Qt would show it a turn later)
         for row, ((_number, stage), by_view) in enumerate(rows.items(), start=1):
             first = next(iter(by_view.values()))[0]
             heading = QLabel(f"{session_words(first)}\n{stage.label}", self)
             heading.setObjectName("photoHeading")
             heading.setAccessibleName(f"{session_words(first)}, {stage.label.lower()}")
             self._layout.addWidget(heading, row, 0)
-            heading.show()
             for column, view in enumerate(views, start=1):
                 self._layout.addLayout(self._cell(by_view.get(view, []), thumbnails), row, column)
         self._layout.setColumnStretch(len(views) + 1, 1)  # packed to the top left: the room left is below
@@ -241,14 +248,12 @@ class PhotoGrid(QWidget):
             empty.setObjectName("history")
             empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
             cell.addWidget(empty)
-            empty.show()
         for info in photos:
             tile = PhotoTile(info, "", TILE_PICTURE, self)  # its row and column say what it is
             tile.show_jpeg(thumbnails.get(info.id))
             tile.clicked.connect(lambda _checked=False, chosen=info: self.photo_chosen.emit(chosen))
             self.tiles.append(tile)
             cell.addWidget(tile)
-            tile.show()
         return cell
 
     def forget(self) -> None:
@@ -276,6 +281,10 @@ class CourseStrip(QWidget):
     def show_photos(self, photos: Iterable[tuple[PhotoInfo, QImage | None]]) -> None:
         """`photos` in the order to show them (the course's), each with its decoded picture."""
         self.forget()
+        with _built_hidden(self):
+            self._lay_out(photos)
+
+    def _lay_out(self, photos: Iterable[tuple[PhotoInfo, QImage | None]]) -> None:
         for info, image in photos:
             tile = PhotoTile(info, session_words(info), STRIP_PICTURE, self)
             tile.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -283,13 +292,24 @@ class CourseStrip(QWidget):
             tile.clicked.connect(lambda _checked=False, chosen=info: self.photo_chosen.emit(chosen))
             self.tiles.append(tile)
             self._row.addWidget(tile, 1)
-            tile.show()  # at once: the strip is on screen already
 
     def forget(self) -> None:
         for tile in self.tiles:
             tile.forget()
         self.tiles = []
         _empty(self._row)
+
+
+@contextmanager
+def _built_hidden(widget: QWidget) -> Iterator[None]:
+    """Fill `widget` hidden, then show it with all it holds at once: shown one by one into a widget
+    on screen, 36 photos cost a layout each (50 ms), and left to Qt they would show a turn later."""
+    shown = not widget.isHidden()
+    widget.hide()
+    try:
+        yield
+    finally:
+        widget.setVisible(shown)
 
 
 def _empty(layout: QGridLayout | QHBoxLayout) -> None:
