@@ -95,11 +95,9 @@ class PhotoPicture(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(STRIP_PICTURE)
 
-    def show_jpeg(self, jpeg: bytes, words: str) -> None:
-        self.show_image(decoded(jpeg), words)
-
     def show_image(self, image: QImage | None, words: str) -> None:
-        """Paint `image` (None: say it cannot be shown); `words` is what a screen reader hears."""
+        """Paint `image` (decoded off the window's thread; None: say it cannot be shown); `words`
+        is what a screen reader hears."""
         self._picture.set(image, unreadable=image is None)
         self.setAccessibleName(words if image is not None else f"{words}: {NOT_SHOWN}")
         self.update()
