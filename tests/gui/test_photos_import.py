@@ -108,6 +108,7 @@ def test_a_nurse_imports_photos_from_the_camera_card_offered_first(
     day = photos.grid.tiles[0].accessibleName().split("session 1, ")[1]
     find(photos, QAbstractButton, f"Front, before, session 1, {day}")  # the session's photos, read again
     find(photos, QAbstractButton, f"Left side, after, session 1, {day}")
+    assert unheard(photos) == []
 
 
 def test_a_refused_file_says_why_in_the_dialog_and_nothing_is_stored(
