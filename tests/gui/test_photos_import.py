@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QFileDialog, QLabel, QLineEdit
 
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
@@ -231,3 +231,18 @@ def test_a_photo_stored_already_is_said_beside_it_and_the_others_are_kept(
         ("Right side", "IMG_0002.JPG"),
     ]
     assert len(photos.grid.tiles) == 2  # the session's photos, read again
+
+
+def test_browse_chooses_the_folder_in_qts_own_file_dialog(
+    qtbot, window: MainWindow, session_id: int, card: Path
+) -> None:  # noqa: ANN001
+    _photos, importing = open_import(qtbot, window)
+    click(qtbot, importing, "Browse…")
+    chooser = importing.findChild(QFileDialog)
+    assert chooser is not None and chooser.isVisible()
+    assert chooser.testOption(QFileDialog.Option.DontUseNativeDialog)  # never the system's, which blocks
+    chooser.selectFile(str(card / "100CANON"))
+    chooser.accept()
+    settle_photos(qtbot)
+    assert find(importing, QLineEdit, "Folder").text() == str(card / "100CANON")
+    assert "Showing 2 photos, newest first." in importing.listed.text()
