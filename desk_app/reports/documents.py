@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from desk_app.domain.aftercare import SheetDateKind, aftercare_sheet
 from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize
@@ -30,7 +31,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import ItemKind, Procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.reports.formats import LocalFormats
-from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
+from desk_app.reports.history import SESSION_STATUS_WORDS, change_line, printed_photos
 from desk_app.reports.session_view import consent_line, initials_key, session_view
 from desk_app.reports.signature_image import signature_picture
 from desk_app.reports.templates import render
@@ -208,10 +209,11 @@ def history_document(
     *,
     team: Sequence[Staff],
     consents: Coverage | None = None,
+    photos: list[dict[str, Any]] | None = None,
 ) -> PrintDocument:
     """Every session of the patient a line each, the registration and its changes, then each session
     whole, and one key to the initials of them all (`running`, `team` and `consents` as for
-    session_record_document)."""
+    session_record_document); `photos` (reports.history.printed_photos) only when asked for."""
     patient = history.patient
     sessions = sorted(history.sessions, key=lambda record: (record.started_at, record.id))
     lines = [session_line(record, now) for record in sessions]
@@ -249,6 +251,7 @@ def history_document(
         ],
         show_date=formats.date,
         key=initials_key(views, team),
+        photos=photos,
     )
     file_name = f"history-{patient.clinic_number}.pdf"
     return _document(DocumentKind.PATIENT_HISTORY, title, patient, None, html, file_name, clinic, formats)
@@ -284,11 +287,17 @@ def consent_document(
 
 
 def document_for(
-    desk: Desk, kind: DocumentKind, subject_id: int, now: datetime, formats: LocalFormats
+    desk: Desk,
+    kind: DocumentKind,
+    subject_id: int,
+    now: datetime,
+    formats: LocalFormats,
+    photos_seen_by: int | None = None,
 ) -> PrintDocument:
     """Read what `kind` needs from the store and build it: `subject_id` is the session's ID, the
-    patient's for a history, the consent's for a consent. Raises ActionRefused (unknown session, no
-    laser pass) or StoreUnavailable."""
+    patient's for a history, the consent's for a consent. A history has its photos when
+    `photos_seen_by` (a member of staff) asks for them, which the audit trail records as her look at
+    them. Raises ActionRefused (unknown session, no laser pass) or StoreUnavailable."""
     clinic = desk.clinic.clinic_details()
     if kind is DocumentKind.CONSENT:
         consent = desk.consents.consent(subject_id)
@@ -298,7 +307,13 @@ def document_for(
     if kind is DocumentKind.PATIENT_HISTORY:
         history = desk.sessions.patient_history(subject_id)
         consents = {record.id: desk.consents.consent_for_session(record.id) for record in history.sessions}
-        return history_document(history, clinic, now, formats, desk.procedure, team=team, consents=consents)
+        photos = None
+        if photos_seen_by is not None and (infos := desk.photos.photos_of_patient(subject_id)):
+            thumbnails = desk.photos.open_thumbnails([info.id for info in infos], photos_seen_by)
+            photos = printed_photos(infos, thumbnails)
+        return history_document(
+            history, clinic, now, formats, desk.procedure, team=team, consents=consents, photos=photos
+        )
     record = desk.sessions.session(subject_id)
     if kind is DocumentKind.SESSION_RECORD:
         sessions = desk.sessions.patient_history(record.patient.id).sessions

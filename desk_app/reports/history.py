@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from desk_app.domain.clinic import PrintEntry
 from desk_app.domain.follow_up import describe_follow_up
 from desk_app.domain.history import ChangeEntry
+from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView
 from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import Event, EventKind, ItemState, ItemStatus, SessionStatus
 from desk_app.domain.values import describe_values
@@ -93,3 +96,46 @@ def print_line(entry: PrintEntry, show_time: TimeFormatter, session_numbers: dic
     return (
         f"{show_time(entry.at)} {entry.printed_by}: {what} ({pages_text(entry.pages)}) to {entry.destination}"
     )
+
+
+# A photo's room on a printed history (in the document's pixels): three views across the page.
+PRINTED_PHOTO = (200, 150)
+
+
+def printed_photos(photos: Sequence[PhotoInfo], thumbnails: Mapping[int, bytes]) -> list[dict[str, Any]]:
+    """The photos of a printed history (only when the nurse asks for them), by session: a row for
+    before and for after, a column for each view; each photo its thumbnail as a data URL (which
+    QTextDocument reads: no file is written), sized to fit PRINTED_PHOTO with its proportions."""
+    sessions: dict[int, dict[str, Any]] = {}
+    for info in sorted(photos, key=lambda photo: (photo.session_number, photo.id)):
+        session = sessions.setdefault(
+            info.session_id,
+            {
+                "number": info.session_number,
+                "day": info.session_date,
+                "rows": {stage: {view: [] for view in PhotoView} for stage in PhotoStage},
+            },
+        )
+        if (thumbnail := thumbnails.get(info.id)) is not None:
+            width, height = _fitted(info.width, info.height)
+            source = "data:image/jpeg;base64," + base64.b64encode(thumbnail).decode("ascii")
+            session["rows"][info.stage][info.view].append({"src": source, "width": width, "height": height})
+    return [
+        {
+            "number": session["number"],
+            "day": session["day"],
+            "views": [view.label for view in PhotoView],
+            "rows": [
+                (stage.label, list(cells.values()))
+                for stage, cells in session["rows"].items()
+                if any(cells.values())
+            ],
+        }
+        for session in sessions.values()
+    ]
+
+
+def _fitted(width: int, height: int) -> tuple[int, int]:
+    room_width, room_height = PRINTED_PHOTO
+    scale = min(room_width / width, room_height / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))

@@ -116,8 +116,9 @@ class Photos(Service):
                 "or it was withdrawn): the patient signs the consent form first. The photo was not stored."
             )
         if not consent.photos_allowed:
+            signed_on = local_today(consent.signed_at)
             raise ActionRefused(
-                f"The patient did not agree to photos (consent signed {local_today(consent.signed_at):%d %b %Y}): "
+                f"The patient did not agree to photos (consent signed {signed_on:%d %b %Y}): "
                 "the photo was not stored."
             )
 

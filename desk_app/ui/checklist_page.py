@@ -222,10 +222,13 @@ class ChecklistPage(QWidget):
         self.print_record_button.clicked.connect(lambda: self._print(DocumentKind.SESSION_RECORD))
         self.aftercare_button = QPushButton("Aftercare sheet…", self)
         self.aftercare_button.clicked.connect(lambda: self._print(DocumentKind.AFTERCARE_SHEET))
+        self.photos_button = QPushButton("Photos…", self)  # the session's photos and Import… (issue 21)
+        self.photos_button.clicked.connect(self._open_photos)
         self.footer_buttons = (  # Stop treatment last, away from the everyday buttons
             self.back_button,
             self.session_note_button,
             self.amend_button,
+            self.photos_button,
             self.print_record_button,
             self.aftercare_button,
             self.abort_button,
@@ -419,6 +422,15 @@ class ChecklistPage(QWidget):
     def forget(self) -> None:
         """The screen locks (main_window calls forget() on every page): as close_session."""
         self.close_session()
+
+    def _open_photos(self) -> None:
+        """The session's photos (their opening audited) and Import…, in a dialog the lock closes."""
+        if (record := self.record) is None:
+            return
+        from desk_app.ui.photo_dialogs import SessionPhotos  # loaded when first used
+
+        about = f"{record.patient.full_name}, session {record.session_number}"
+        SessionPhotos(self, self.context, record.id, about).open()
 
     def show_pause_point(self, pause_point_id: str) -> None:
         self._complete(pause_point_id)

@@ -38,6 +38,7 @@ from desk_app.ui.follow_up import FollowUpDialog
 from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
+from desk_app.ui.photo_section import PhotoSection
 from desk_app.ui.saving import ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
@@ -197,6 +198,8 @@ class PatientPage(QWidget):
         details.addStretch(1)
         columns.addWidget(details_box, 1)
         content.addLayout(columns, 1)
+        self.photos = PhotoSection(self.context, page)
+        content.addWidget(self.photos)
         layout.addWidget(scroll, 1)
 
         footer = QHBoxLayout()
@@ -259,6 +262,7 @@ class PatientPage(QWidget):
         now = self.clock.now()
         patient = history.patient
         self.patient, self.history = patient, history
+        self.photos.show_patient(patient.id, patient.full_name)
         self.name_label.setText(patient.full_name + ("  (archived)" if patient.archived else ""))
         self.identity_label.setText(
             f"Born {local_date(patient.date_of_birth)} · Clinic number {patient.clinic_number}"
@@ -313,6 +317,7 @@ class PatientPage(QWidget):
         """Locked: the patient's name, details and history leave the page and what a screen reader
         can read of it; open_patient() shows them again."""
         drop_dialogs(self)
+        self.photos.forget()
         self._reads += 1  # a read on its way is not shown
         self._reading = None
         self.patient, self.history, self._loaded, self.forms = None, None, {}, {}

@@ -20,6 +20,7 @@ import shiboken6
 from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewWidget
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
     QGraphicsView,
@@ -95,6 +96,11 @@ class PrintDialog(QDialog):
         heading.setObjectName("dialogHeading")
         heading.setWordWrap(True)
         layout.addWidget(heading)
+        if document.kind is DocumentKind.PATIENT_HISTORY:  # its photos only when asked (issue 21)
+            self.photos_box = QCheckBox("Include photos", self)
+            self.photos_box.setMinimumHeight(44)
+            self.photos_box.toggled.connect(self._include_photos)
+            layout.addWidget(self.photos_box, 0, Qt.AlignmentFlag.AlignLeft)  # pressed on its words
         self.preview = QPrintPreviewWidget(self.printer, self)
         self.preview.setAccessibleName("Print preview")
         for view in self.preview.findChildren(QGraphicsView):  # what Tab reaches: named too
@@ -124,6 +130,35 @@ class PrintDialog(QDialog):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         tab_in_reading_order(self)
+
+    def _include_photos(self, wanted: bool) -> None:
+        """The history built again on the worker, with the patient's photos (the look audited) or
+        without; the preview, Print… and Save as PDF… then show and send that one."""
+        box, desk, staff_id = self.photos_box, self.desk, self.staff.id
+        patient_id, now = self.document.patient_id, self.clock.now()
+        box.setEnabled(False)
+
+        def read() -> PrintDocument:
+            seen_by = staff_id if wanted else None
+            return document_for(desk, DocumentKind.PATIENT_HISTORY, patient_id, now, LOCAL_FORMATS, seen_by)
+
+        def built(document: PrintDocument) -> None:
+            if shiboken6.isValid(self) and self.isVisible():  # not closed (by the lock) meanwhile
+                box.setEnabled(True)
+                self.document = document
+                self.preview.updatePreview()
+
+        def not_built(error: DomainError) -> None:
+            if shiboken6.isValid(self) and self.isVisible():
+                box.setEnabled(True)
+                box.blockSignals(True)
+                box.setChecked(not wanted)  # the pages shown are still those of before
+                box.blockSignals(False)
+                show_message(
+                    self.message, f"The photos could not be {'added' if wanted else 'left out'}: {error}"
+                )
+
+        self.worker.submit(read, built, not_built)
 
     def _footer(self) -> str:
         return page_footer(self.document, self.staff.name, local_date_time(self.clock.now()))

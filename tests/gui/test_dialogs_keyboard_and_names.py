@@ -129,7 +129,10 @@ DIALOGS: dict[str, tuple[Callable[[QWidget, People], QDialog], Callable[[People]
             "Cancel",
         ],
     ),
-    "print preview": (_print_preview, lambda p: ["Print preview", "Print…", "Save as PDF…", "Close"]),
+    "print preview": (
+        _print_preview,
+        lambda p: ["Include photos", "Print preview", "Print…", "Save as PDF…", "Close"],
+    ),
     "clinic details": (
         lambda parent, p: ClinicDetailsDialog(
             parent, context_alone(p.desk, p.admin, parent), p.admin, read_clinic_settings(p.desk)

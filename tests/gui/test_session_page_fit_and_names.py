@@ -18,7 +18,14 @@ from tests.gui.nurse import described, open_pause_point, pause_point_button, set
 from tests.gui.test_keyboard_and_names import each_pause_point_unlocked, start_session
 
 PAGE_SIZE = (1280, 380)  # what the window leaves a page with four alerts on a small screen
-FOOTER = ["Back to board", "Note on session…", "Print record…", "Aftercare sheet…", "Stop treatment…"]
+FOOTER = [
+    "Back to board",
+    "Note on session…",
+    "Photos…",
+    "Print record…",
+    "Aftercare sheet…",
+    "Stop treatment…",
+]
 
 
 def give_page(page: QWidget, size: tuple[int, int]) -> None:

@@ -1,0 +1,56 @@
+"""A patient's printed history has her photos only when the nurse asks (issue 21 point 2): Include
+photos, off by default, adds them (her look audited) and taking it off leaves them out again."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QImage, QPainter, QTextDocument
+from PySide6.QtWidgets import QCheckBox
+
+from desk_app.domain.clock import ManualClock
+from desk_app.domain.people import Staff
+from desk_app.store.desk import Desk
+from desk_app.ui.main_window import MainWindow
+from tests.gui.nurse import click, find
+from tests.gui.photo_shots import COLOURS, photographed_course, share_of
+from tests.gui.test_patient_screens import open_patient_page
+from tests.gui.test_photos_patient import looks
+from tests.gui.test_printing import print_dialog
+
+
+def printed(html: str) -> QImage:
+    """The history's HTML laid out and painted as the pages are (images read from their data URLs)."""
+    text = QTextDocument()
+    text.setHtml(html)
+    text.setTextWidth(800)
+    page = QImage(800, int(text.size().height()), QImage.Format.Format_RGB32)
+    page.fill(0xFFFFFF)
+    painter = QPainter(page)
+    text.drawContents(painter)
+    painter.end()
+    return page
+
+
+def test_photos_are_printed_in_the_history_only_when_asked(
+    qtbot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    nurse: Staff,  # noqa: ANN001
+) -> None:
+    photographed_course(desk, clock, nurse)
+    open_patient_page(qtbot, window, nurse, "O'Brien")
+    click(qtbot, window, "Print history…")
+    dialog = print_dialog()
+    box = find(dialog, QCheckBox, "Include photos")
+    assert not box.isChecked()
+    assert "<img" not in dialog.document.html and looks() == []
+
+    click(qtbot, dialog, "Include photos")
+    assert dialog.document.html.count("<img") == 5
+    assert "Session 2, " in dialog.document.html and "<h2" in dialog.document.html
+    assert [look["size"] for look in looks()] == ["thumbnails"]
+    assert share_of(printed(dialog.document.html), COLOURS["front"]) > 0.005
+
+    click(qtbot, dialog, "Include photos")
+    assert "<img" not in dialog.document.html
+    assert len(looks()) == 1  # leaving them out reads none
