@@ -92,9 +92,11 @@ def photographed_course(desk: Desk, clock: ManualClock, nurse: Staff) -> int:
     """Zoë O'Brien's course so far: session 1 signed out with its before photos (front, left, right)
     and a front after; session 2, five weeks later, in progress with a front before. The photos'
     colours are their view's (COLOURS). Returns her patient id."""
+    from tests.support.consent import consented
     from tests.support.walk import signed_out_session
 
     patient = desk.patients.register_patient("Zoë", "O'Brien", "1990-02-03", "AZ-00001", nurse.id)
+    consented(desk, patient.id, nurse)  # agreeing to photos
     first = signed_out_session(desk, clock, patient.id, nurse)
     shots = [(first, view, PhotoStage.BEFORE) for view in PhotoView] + [
         (first, PhotoView.FRONT, PhotoStage.AFTER)

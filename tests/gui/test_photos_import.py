@@ -21,6 +21,7 @@ from tests.gui.a11y import unheard
 from tests.gui.nurse import click, find, open_dialog, type_into
 from tests.gui.photo_shots import fits_small_screens, jpeg, settle_photos
 from tests.gui.test_checklist_actions import show, start_session
+from tests.support.consent import consented
 
 
 def choose(dialog: ImportPhotos, name: str, text: str) -> None:
@@ -51,6 +52,7 @@ def card(tmp_path: Path) -> Path:
 def session_id(qtbot, window: MainWindow, desk: Desk, nurse: Staff, monkeypatch: pytest.MonkeyPatch) -> int:  # noqa: ANN001
     monkeypatch.setattr(photo_dialogs, "camera_folders", lambda: [])  # this PC's own cards, if any, unseen
     session = start_session(desk, nurse)
+    consented(desk, desk.sessions.session(session).patient.id, nurse)  # agreeing to photos
     show(qtbot, window, nurse, session)
     return session
 
@@ -246,3 +248,24 @@ def test_browse_chooses_the_folder_in_qts_own_file_dialog(
     settle_photos(qtbot)
     assert find(importing, QLineEdit, "Folder").text() == str(card / "100CANON")
     assert "Showing 2 photos, newest first." in importing.listed.text()
+
+
+def test_a_patient_who_withdrew_photo_consent_has_no_photo_stored_and_the_dialog_says_why(
+    qtbot,
+    window: MainWindow,
+    desk: Desk,
+    nurse: Staff,
+    session_id: int,
+    card: Path,  # noqa: ANN001
+) -> None:
+    patient_id = desk.sessions.session(session_id).patient.id
+    (consent,) = desk.consents.consents_of(patient_id)
+    desk.consents.withdraw(consent.id, "She no longer wants photos kept", nurse.id)
+    _photos, importing = open_import(qtbot, window)
+    list_folder(qtbot, importing, card / "100CANON")
+    choose(importing, "View of IMG_0002.JPG", "Front")
+    click(qtbot, importing, "Import")
+    settle_photos(qtbot)
+    said = [label.accessibleName() for label in importing.findChildren(QLabel) if label.isVisible()]
+    assert any("No consent to photos is on file for this patient" in s for s in said), said
+    assert desk.photos.photos_of_session(session_id) == []
