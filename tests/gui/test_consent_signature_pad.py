@@ -1,0 +1,82 @@
+"""The pad the patient signs on: strokes recorded as drawn, Clear, and its state seen and heard."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from desk_app.ui.signature_pad import PAD_SIZE, SignaturePad
+from tests.gui.a11y import heard, unheard
+from tests.gui.nurse import click, find
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def pad(qtbot: QtBot) -> SignaturePad:
+    shown = SignaturePad()
+    qtbot.addWidget(shown)
+    shown.show()
+    return shown
+
+
+def draw(pad: SignaturePad, *points: tuple[int, int]) -> None:
+    """One stroke with the mouse: press at the first point, move through the others, release."""
+    canvas = pad.canvas
+    QTest.mousePress(canvas, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(*points[0]))
+    for point in points[1:]:
+        QTest.mouseMove(canvas, QPoint(*point), 5)  # 5 ms between moves
+    QTest.mouseRelease(canvas, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(*points[-1]))
+
+
+def test_a_stroke_is_recorded_as_drawn_in_the_pads_frame_and_time(pad: SignaturePad) -> None:
+    draw(pad, (20, 100), (40, 90), (60, 110), (80, 95))
+
+    (stroke,) = pad.strokes()
+    assert [(x, y) for x, y, _ms in stroke] == [(20, 100), (40, 90), (60, 110), (80, 95)]
+    times = [ms for _x, _y, ms in stroke]
+    assert times[0] == 0
+    assert times == sorted(times)
+    assert pad.size_in_pixels() == (PAD_SIZE.width(), PAD_SIZE.height())
+
+
+def test_a_drag_beyond_the_edge_stays_in_the_pad(pad: SignaturePad) -> None:
+    draw(pad, (20, 100), (PAD_SIZE.width() + 50, -30))
+
+    (stroke,) = pad.strokes()
+    assert stroke[-1][:2] == (PAD_SIZE.width(), 0)
+
+
+def test_the_pad_says_and_shows_its_state_and_clear_empties_it(qtbot: QtBot, pad: SignaturePad) -> None:
+    assert pad.state.text() == "Sign here"
+    assert heard(pad.canvas).startswith("Signature pad: empty")
+    assert not find(pad, QPushButton, "Clear signature").isEnabled()
+
+    draw(pad, (20, 100), (60, 120))
+    draw(pad, (100, 100), (140, 80))
+    draw(pad, (200, 90), (230, 110), (260, 90))
+
+    assert len(pad.strokes()) == 3
+    assert pad.state.text() == "Signed"
+    assert heard(pad.canvas).startswith("Signature pad: signed, 3 strokes")
+    assert unheard(pad) == []
+
+    click(qtbot, pad, "Clear signature")
+
+    assert pad.strokes() == ()
+    assert pad.state.text() == "Sign here"
+    assert heard(pad.canvas).startswith("Signature pad: empty")
+    draw(pad, (20, 100), (60, 120))  # time starts again at the first touch after Clear
+    assert pad.strokes()[0][0][2] == 0
+    assert heard(pad.canvas).startswith("Signature pad: signed, 1 stroke")
+
+
+def test_a_disabled_pad_takes_no_strokes(pad: SignaturePad) -> None:
+    pad.setEnabled(False)  # while the consent is saving
+
+    draw(pad, (20, 100), (60, 120))
+
+    assert pad.strokes() == ()
