@@ -29,8 +29,8 @@ Point = tuple[float, float, int]
 Stroke = tuple[Point, ...]
 
 # The pad's size in pixels: a signature's points are in this frame, stored with them. It fits a
-# 1366x768 dialog beside the form's text, and is as wide as a paper form's signature box.
-PAD_SIZE = QSize(620, 190)
+# 1366x768 dialog beside the form's text (1280x720 too), and is wider than a paper form's box.
+PAD_SIZE = QSize(560, 180)
 # A move shorter than this (in pixels) adds no point: a pen reports some 200 moves a second, and
 # most of them only repeat where it already is.
 MIN_STEP = 1.0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desk_app.ui.signature_pad import PAD_SIZE, SignaturePad
@@ -41,6 +42,47 @@ def test_a_stroke_is_recorded_as_drawn_in_the_pads_frame_and_time(pad: Signature
     assert times[0] == 0
     assert times == sorted(times)
     assert pad.size_in_pixels() == (PAD_SIZE.width(), PAD_SIZE.height())
+
+
+def draw_with_finger(pad: SignaturePad, *points: tuple[int, int]) -> None:
+    canvas, finger = pad.canvas, QTest.createTouchDevice()
+    QTest.touchEvent(canvas, finger).press(0, QPoint(*points[0]), canvas).commit()
+    for point in points[1:]:
+        QTest.touchEvent(canvas, finger).move(0, QPoint(*point), canvas).commit()
+    QTest.touchEvent(canvas, finger).release(0, QPoint(*points[-1]), canvas).commit()
+
+
+def draw_with_pen(pad: SignaturePad, *points: tuple[int, int]) -> None:
+    pen = QPointingDevice(
+        "test pen",
+        1,
+        QInputDevice.DeviceType.Stylus,
+        QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        3,
+    )
+    kinds = [
+        QEvent.Type.TabletPress,
+        *[QEvent.Type.TabletMove] * (len(points) - 1),
+        QEvent.Type.TabletRelease,
+    ]
+    for kind, point in zip(kinds, [*points, points[-1]], strict=True):
+        at = QPointF(*point)
+        buttons = Qt.MouseButton.LeftButton
+        event = QTabletEvent(
+            kind, pen, at, at, 0.5, 0, 0, 0, 0, 0, Qt.KeyboardModifier.NoModifier, buttons, buttons
+        )
+        QApplication.sendEvent(pad.canvas, event)
+
+
+@pytest.mark.parametrize("draw_with", [draw_with_finger, draw_with_pen], ids=["finger", "pen"])
+def test_a_finger_or_a_pen_signs_as_the_mouse_does_once_each(pad: SignaturePad, draw_with) -> None:  # noqa: ANN001
+    draw_with(pad, (20, 100), (40, 90), (60, 110))
+
+    (stroke,) = pad.strokes()  # accepted: Qt made no mouse events of it, a second stroke
+    assert [(x, y) for x, y, _ms in stroke] == [(20, 100), (40, 90), (60, 110)]
+    assert pad.state.text() == "Signed"
 
 
 def test_a_drag_beyond_the_edge_stays_in_the_pad(pad: SignaturePad) -> None:
