@@ -280,8 +280,11 @@ def paint_document(
             page_number = f"Page {page + 1} of {pages}"
             right = f"{anchor} · {page_number}" if anchor else page_number
             _paint_bands(painter, frame, document.running_header, footer, right)
-    finally:
+    except BaseException:
         painter.end()
+        raise
+    if not painter.end():  # a printer's engine hands the pages over here: it may refuse them
+        raise OSError("the pages could not be handed over")
     return pages
 
 

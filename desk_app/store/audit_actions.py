@@ -7,5 +7,20 @@ RECORD_OPENED = "record opened"
 PATIENTS_SEARCHED = "patients searched"
 VERIFY_ACTION = "audit trail verified"
 BACKUP_ACTION = "database backed up"
+PHOTOS_VIEWED = "photos viewed"
+# A print to paper is logged before its pages leave the PC, then its outcome (issue 22): a print
+# the printer took is in the print log ("printed"); one it did not take is only in the trail.
+PRINT_ATTEMPTED = "print attempted"
+PRINT_NOT_SENT = "print not sent"
 
-CHANGES_NO_RECORD = frozenset({RECORD_OPENED, PATIENTS_SEARCHED, VERIFY_ACTION, BACKUP_ACTION})
+CHANGES_NO_RECORD = frozenset(
+    {
+        RECORD_OPENED,
+        PATIENTS_SEARCHED,
+        VERIFY_ACTION,
+        BACKUP_ACTION,
+        PHOTOS_VIEWED,
+        PRINT_ATTEMPTED,
+        PRINT_NOT_SENT,
+    }
+)

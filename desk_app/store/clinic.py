@@ -5,6 +5,8 @@ A service of Desk (desk.clinic): it uses the desk's database, clock and staff ch
 
 from __future__ import annotations
 
+import secrets
+
 from desk_app.domain.clinic import (
     IDLE_LOCK_MINUTES,
     ClinicDetails,
@@ -14,6 +16,7 @@ from desk_app.domain.clinic import (
     changed_details,
 )
 from desk_app.domain.errors import ValidationError
+from desk_app.store.audit_actions import PRINT_ATTEMPTED, PRINT_NOT_SENT
 from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import ClinicSetting, ClinicSettingChange, PrintLog
@@ -85,6 +88,38 @@ class Clinic(Service):
         return details
 
     @store_errors
+    def record_print_attempt(
+        self,
+        document: DocumentKind,
+        patient_id: int,
+        session_id: int | None,
+        printer: str,
+        pages: int,
+        staff_id: int,
+    ) -> str:
+        """A print to paper about to be sent, in the audit trail before its pages leave the PC; its
+        outcome follows (record_print with `attempt`, or record_print_not_sent). Returns the attempt's
+        mark, which the outcome names: a trail with an attempt and no outcome tells of a print whose
+        app ended while sending."""
+        attempt = secrets.token_hex(8)
+        with self._context.db.atomic():
+            staff = self._context.staff(staff_id)
+            what = {"document": document.value, "session": session_id, "pages": pages}
+            where = {"printer": printer, "printed_by": staff.name, "attempt": attempt}
+            self._context.audit(PRINT_ATTEMPTED, staff_id, "patient", patient_id, what | where)
+        return attempt
+
+    @store_errors
+    def record_print_not_sent(
+        self, attempt: str, patient_id: int, printer: str, reason: str, staff_id: int
+    ) -> None:
+        """The printer did not take an attempted print: in the trail, never in the print log."""
+        with self._context.db.atomic():
+            self._context.staff(staff_id)
+            detail = {"attempt": attempt, "printer": printer, "reason": reason}
+            self._context.audit(PRINT_NOT_SENT, staff_id, "patient", patient_id, detail)
+
+    @store_errors
     def record_print(
         self,
         document: DocumentKind,
@@ -94,8 +129,12 @@ class Clinic(Service):
         pages: int,
         printed_by: str,
         staff_id: int | None,
+        attempt: str | None = None,
+        held: str | None = None,
     ) -> None:
-        """Log a print or an export, before the file or the paper is handed over."""
+        """Log a print or an export: an export before the file is handed over; a print to paper
+        once the printer took it (`attempt`: its attempt, logged before; `held`: why the printer's
+        queue holds it, a pause)."""
         with self._context.db.atomic():
             if staff_id is not None:
                 self._context.staff(staff_id)
@@ -110,7 +149,9 @@ class Clinic(Service):
                 staff=staff_id,
             )
             what = {"document": document.value, "patient": patient_id, "session": session_id, "pages": pages}
-            where = {"destination": destination, "printed_by": printed_by}
+            where: dict[str, str | None] = {"destination": destination, "printed_by": printed_by}
+            if attempt is not None:
+                where |= {"attempt": attempt, "held": held}
             action = "exported" if destination.startswith("PDF ") else "printed"
             self._context.audit(action, staff_id, "print_log", row.id, what | where, [(PrintLog, row.id)])
 

@@ -34,6 +34,7 @@ from desk_app.store.models import (
     PatientChange,
     PatientRow,
     PatientWord,
+    PhotoRow,
     PrintLog,
     ProcedureVersionRow,
     SessionRow,
@@ -61,9 +62,11 @@ TABLES: tuple[type[Model], ...] = (
     ClinicSetting,
     ClinicSettingChange,
     PrintLog,
+    PhotoRow,
     AuditLog,
 )
 _BATCH = 2_000
+_PHOTO_BATCH = 20  # photos of a megabyte or two each: a few at a time
 
 
 class CopyRefused(ActionRefused):
@@ -95,11 +98,12 @@ def _count(model: type[Model], db: Database) -> int:
 
 def _rows(model: type[Model], db: Database) -> Iterator[list[tuple]]:
     fields = model._meta.sorted_fields
+    size = _PHOTO_BATCH if model is PhotoRow else _BATCH
     query = _copied(model.select(*fields), model).order_by(model._meta.primary_key).tuples()
     batch: list[tuple] = []
     for row in query.iterator(db):  # not .execute(): its rows would all stay cached
         batch.append(row)
-        if len(batch) == _BATCH:
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:

@@ -16,6 +16,10 @@ allows and of a session sooner than 4 weeks after the last, test patches before 
 skin type IV to VI, courses complete at session 3 of 3 (no next date) and one extended with a reason,
 and allergies on a patient's registration.
 
+Zoë O'Brien's course has clinical photos (issue 21): before each session from the front and each
+side, and from the front after it, drawn (tests/support/make_demo_photos.py), not of anyone; her
+scars fade from one session to the next, so the side-by-side view shows a course's progress.
+
 The demo only ever fills a new database: training data must never mix with real records.
 """
 
@@ -45,6 +49,18 @@ from desk_app.store.models import DEMO_SETTING, ClinicSetting
 from desk_app.store.this_database import DEMO_PASSWORD, DEMO_PIN
 
 # --- the data --------------------------------------------------------------------------------------
+
+# The synthetic photos in resources/demo/photos (tests/support/make_demo_photos.py draws them): of
+# this patient's first sessions, each (stage, view) of a session, 800 x 600.
+DEMO_PHOTO_PATIENT = "O'Brien"
+DEMO_PHOTO_SESSIONS = 3
+DEMO_PHOTOS = (("before", "front"), ("before", "left"), ("before", "right"), ("after", "front"))
+DEMO_PHOTO_SIZE = (800, 600)
+
+
+def demo_photo_name(session_number: int, stage: str, view: str) -> str:
+    return f"session-{session_number}-{stage}-{view}"
+
 
 # (name, initials, role): two nurses who run the sessions and the clinician who decides on overrides.
 # Every demo account signs in with the same password and PIN (DEMO_PASSWORD, DEMO_PIN): training only.
@@ -489,6 +505,7 @@ class _DemoBuilder:
         self.signed_out = 0
         self.aborted = 0
         self.checks = 0
+        self.photos = 0
         self.calls: list[tuple[datetime, int, dict[str, Any], Staff]] = []  # follow-ups still to make
 
     def build(self) -> str:
@@ -542,6 +559,8 @@ class _DemoBuilder:
             f"for {len(COURSES)} of them over the last {weeks} weeks, with clinicians' overrides, "
             f"a note, a correction and an adverse event among them, and {self.aborted} aborted session; "
             "two follow-up calls after sign-out, one finding a complication, and a patient to call today; "
+            f"{self.photos} synthetic clinical photos of "
+            f"{self.patients[DEMO_PHOTO_PATIENT].full_name}'s course; "
             f"and 3 sessions in progress now: {numbing.patient.full_name} numbing "
             f"({minutes_left} minutes left), {ready.patient.full_name} ready for the laser room, "
             f"{laser_room.patient.full_name} in the laser room."
@@ -703,7 +722,25 @@ class _DemoBuilder:
         self.tick(record, "medication_history", medication, nurse)
         self.tick(record, "contraindications", self.all_no("contraindications"), nurse)
         photos = "Refused by patient" if twist == PHOTOS_REFUSED else "Taken"
+        self.import_photos(record, course, "before", nurse)
         return self.tick(record, "photos", {"photos": photos}, nurse)
+
+    def import_photos(self, record: SessionRecord, course: Course, stage: str, nurse: Staff) -> None:
+        """The demo patient's photos of this stage of the session, as a nurse imports them."""
+        if course.family_name != DEMO_PHOTO_PATIENT or record.session_number > DEMO_PHOTO_SESSIONS:
+            return
+        width, height = DEMO_PHOTO_SIZE
+        for photo_stage, view in DEMO_PHOTOS:
+            if photo_stage != stage:
+                continue
+            name = demo_photo_name(record.session_number, stage, view)
+            jpeg = resource_path(f"demo/photos/{name}.jpg").read_bytes()
+            thumbnail = resource_path(f"demo/photos/{name}.thumbnail.jpg").read_bytes()
+            self.clock.advance(minutes=1)
+            self.desk.photos.add(
+                record.id, view, stage, jpeg, thumbnail, width, height, f"{name}.jpg", nurse.id
+            )
+            self.photos += 1
 
     def anaesthetic(
         self, record: SessionRecord, course: Course, nurse: Staff, gel_at: datetime, twist: str = ""
@@ -852,7 +889,9 @@ class _DemoBuilder:
         self.tick(record, "next_session", next_session, nurse)
         self.clock.advance(minutes=self.gaps.randint(1, 2))
         operator = self.operator_for(nurse, "operator_sign_out")
-        return self.desk.sessions.sign_out(record.id, operator.id, DEMO_PIN)
+        signed = self.desk.sessions.sign_out(record.id, operator.id, DEMO_PIN)
+        self.import_photos(record, course, "after", nurse)
+        return signed
 
     # --- whole sessions ----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from desk_app.store.laser_operators import LaserOperators
 from desk_app.store.laser_register import LaserTreatmentRegister
 from desk_app.store.models import AuditLog
 from desk_app.store.patients import Patients
+from desk_app.store.photos import Photos
 from desk_app.store.sessions import Sessions
 from desk_app.store.this_database import ThisDatabase
 
@@ -70,6 +71,7 @@ class Desk:
         )
         self.database = ThisDatabase(context, self.clinic)
         self.audit = AuditTrail(context, self.database)
+        self.photos = Photos(context)
         self._seen_version: int | None = None
         self._audit_read_to: int | None = None
 

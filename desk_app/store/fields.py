@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from peewee import DateTimeField
+from peewee import BlobField, DateTimeField
 
 
 class UTCDateTimeField(DateTimeField):
@@ -23,3 +23,15 @@ class UTCDateTimeField(DateTimeField):
         if isinstance(parsed, datetime):
             return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         return parsed
+
+
+class BytesField(BlobField):
+    """Bytes as they are: a BLOB on SQLite, bytea on PostgreSQL. Peewee's BlobField wraps a value in
+    the binary type of the database its model was last bound to, which is the wrong one while
+    migrate-to has a file and a server open at once; both drivers take plain bytes."""
+
+    def db_value(self, value: Any) -> Any:
+        return bytes(value) if isinstance(value, bytes | bytearray | memoryview) else value
+
+    def python_value(self, value: Any) -> Any:
+        return bytes(value) if isinstance(value, bytearray | memoryview) else value

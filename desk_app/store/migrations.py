@@ -292,6 +292,15 @@ def _m012_seals(db: Database) -> None:
     seal_every_row(db, f"{UPGRADE_SEALS}{SEALED_SCHEMA}")
 
 
+def _m_clinical_photos(db: Database) -> None:
+    """Issue 21: clinical photos, kept in the database (backed up, restored and moved with it):
+    append-only, each sealed by the audit row of its import. A new table: nothing to seal yet."""
+    from desk_app.store import schema_photos  # an old file's upgrade only
+
+    db.create_tables(schema_photos.TABLES)
+    _forbid_update_and_delete(db, schema_photos.Photo._meta.table_name)
+
+
 def seal_every_row(db: Database, action: str) -> None:
     """Seal every covered row as it stands, in audit rows appended to the chain (raw SQL on the
     columns migration 5 made: the same on any database). A later migration that adds a column to a
@@ -330,6 +339,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("laser register index", _m010_laser_register_index),
     ("course and follow-up events", _m011_course_and_follow_up_events),
     ("seals", _m012_seals),
+    ("clinical photos", _m_clinical_photos),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

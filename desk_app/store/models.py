@@ -16,7 +16,8 @@ from peewee import (
     TextField,
 )
 
-from desk_app.store.fields import UTCDateTimeField
+from desk_app.domain.photos import PhotoStage, PhotoView
+from desk_app.store.fields import BytesField, UTCDateTimeField
 
 database_proxy = DatabaseProxy()
 
@@ -342,3 +343,33 @@ class AuditLog(BaseModel):
 
     class Meta:
         table_name = "audit_log"
+
+
+class PhotoRow(BaseModel):
+    """Append-only: one clinical photo of a session (issue 21), its metadata stripped, with its
+    thumbnail. The thumbnail comes before the photo so that SQLite reads a page of thumbnails
+    without walking the photos' pages; a list reads neither."""
+
+    session = ForeignKeyField(SessionRow, backref="photos")
+    patient = ForeignKeyField(PatientRow, backref="photos")
+    view = TextField()
+    stage = TextField()
+    imported_at = UTCDateTimeField()
+    imported_by = ForeignKeyField(StaffRow)
+    source_name = TextField()
+    sha256 = TextField()
+    width = IntegerField()
+    height = IntegerField()
+    thumbnail = BytesField()
+    jpeg = BytesField()
+
+    session_id: ClassVar[IntegerField[int]]
+    patient_id: ClassVar[IntegerField[int]]
+    imported_by_id: ClassVar[IntegerField[int]]
+
+    class Meta:
+        table_name = "photo"
+        constraints = [
+            SQL(f"CHECK (view IN ({', '.join(repr(view.value) for view in PhotoView)}))"),
+            SQL(f"CHECK (stage IN ({', '.join(repr(stage.value) for stage in PhotoStage)}))"),
+        ]

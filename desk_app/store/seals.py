@@ -21,9 +21,15 @@ The database's id is made at the first start, before anything can be audited: th
 row seals it (write_audit), and a database opened with a trail already (an upgrade) gets a row of
 its own (identity.py). An empty trail vouches for nothing, so it vouches for the id alone.
 
+Clinical photos (issue 21) are covered too: a blob is digested as the SHA-256 of its bytes, so a
+photo changed outside the app shows like any other row. Their table is read a few rows at a time (each
+holds a photo), and a file from before its migration has none: a table a later migration added is
+read only once that migration is applied (ADDED_BY), and its seals then say if it was removed.
+
 The digest is the same on SQLite and PostgreSQL for the same row (migrate-to copies the file's rows
 and its trail to a server, which must verify intact): each value is put in one form first (times as
-UTC 'YYYY-MM-DD HH:MM:SS.ffffff', dates as 'YYYY-MM-DD', booleans as true/false), then the table's
+UTC 'YYYY-MM-DD HH:MM:SS.ffffff', dates as 'YYYY-MM-DD', booleans as true/false, bytes as their
+SHA-256: SQLite gives bytes, psycopg bytes or a memoryview), then the table's
 name and its columns by name go through JSON (ASCII only) and SHA-256, kept to 32 hex digits (128
 bits: no second row with the same digest can be made). A migration that adds a column to a covered
 table changes every digest of that table: it must seal that table's rows again (seal_every_row).
@@ -37,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from peewee import SQL, Database, DateField, Field, Model, Node
+from peewee import SQL, BlobField, Database, DateField, Field, Model, Node
 
 from desk_app.store.fields import UTCDateTimeField
 from desk_app.store.models import (
@@ -51,6 +57,7 @@ from desk_app.store.models import (
     LaserDeviceRow,
     PatientChange,
     PatientRow,
+    PhotoRow,
     PrintLog,
     ProcedureVersionRow,
     SessionRow,
@@ -77,11 +84,16 @@ COVERED: tuple[type[Model], ...] = (
     ClinicSetting,
     ClinicSettingChange,
     PrintLog,
+    PhotoRow,
 )
+# A covered table made by a later migration than seals (by its name in schema_migration): an older
+# file has no such table to read.
+ADDED_BY: dict[type[Model], str] = {PhotoRow: "clinical photos"}
 _BY_TABLE = {model._meta.table_name: model for model in COVERED}
 # Clinic settings that are not sealed (see the module's docstring).
 UNSEALED_SETTINGS = frozenset({MOVING_SETTING})
 _BATCH = 5_000
+_BLOB_BATCH = 20  # rows of a table with blobs (photos of a megabyte or two) read at once
 # The schema from which every covered row is sealed (migration 12 sealed those already there).
 SEALED_SCHEMA = 12
 
@@ -121,6 +133,11 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _bytes_digest(value: Any) -> Any:
+    """Bytes (a photo) by their SHA-256: the same whichever driver read them."""
+    return hashlib.sha256(value).hexdigest() if isinstance(value, bytes | memoryview) else value
+
+
 def _converter(field: Field) -> Callable[[Any], Any]:
     if isinstance(field, UTCDateTimeField):
         return _time_text
@@ -128,6 +145,8 @@ def _converter(field: Field) -> Callable[[Any], Any]:
         return _date_text
     if field.field_type == "BOOL":
         return _truth
+    if isinstance(field, BlobField):
+        return _bytes_digest
     return _same
 
 
@@ -162,6 +181,11 @@ class _Table:
         self.model = model
         self.table = model._meta.table_name
         self.primary_key = _primary_key(model)
+        self.batch = (
+            _BLOB_BATCH
+            if any(isinstance(field, BlobField) for field in model._meta.sorted_fields)
+            else _BATCH
+        )
         self._shapes: dict[tuple[str, ...], _Shape] = {}
 
     def shape(self, names: tuple[str, ...]) -> _Shape:
@@ -184,7 +208,7 @@ class _Table:
         """Every row (or those meeting `condition`), as the driver gives it, in primary-key order."""
         last = None
         while True:
-            query = self.model.select(SQL("*")).order_by(self.primary_key).limit(_BATCH)
+            query = self.model.select(SQL("*")).order_by(self.primary_key).limit(self.batch)
             if condition is not None:
                 query = query.where(condition)
             if last is not None:
@@ -195,7 +219,7 @@ class _Table:
             batch = cursor.fetchall()
             for row in batch:
                 yield shape, row
-            if len(batch) < _BATCH:
+            if len(batch) < self.batch:
                 return
             last = batch[-1][shape.key_index]
 
@@ -244,6 +268,8 @@ def first_row_seals() -> list[Sealed]:
 def every_row(db: Database) -> Iterator[tuple[type[Model], dict[str, str]]]:
     """The seals of every covered row, a batch of one table at a time (an upgrade seals them all)."""
     for model in COVERED:
+        if not in_schema(db, model):
+            continue
         batch: dict[str, str] = {}
         for shape, row in _table(model).rows(db):
             key = row[shape.key_index]
@@ -301,7 +327,7 @@ class SealBook:
     def _table_problem(self, db: Database, table: _Table) -> str | None:
         seals = dict(self._seals.get(table.table, {}))
         settings = table.model is ClinicSetting
-        for shape, row in table.rows(db):
+        for shape, row in table.rows(db) if in_schema(db, table.model) else ():
             key = str(row[shape.key_index])
             if settings and key in UNSEALED_SETTINGS:
                 continue
@@ -325,6 +351,15 @@ class SealBook:
                     f"(its last recorded change is audit row {audit_row})"
                 )
         return None
+
+
+def in_schema(db: Database, model: type[Model]) -> bool:
+    """Whether the database has the table yet (ADDED_BY: the migration that made it was applied)."""
+    added_by = ADDED_BY.get(model)
+    if added_by is None:
+        return True
+    query = f"SELECT 1 FROM schema_migration WHERE name = {db.param}"
+    return db.execute_sql(query, (added_by,)).fetchone() is not None
 
 
 def _schema_version(db: Database) -> int:

@@ -1,9 +1,11 @@
 """Print a document: see its pages first, then print them on paper or save them as a PDF.
 
 The preview is part of this dialog, not Qt's own preview window, whose print button would print
-without going through the print log. Every print and every PDF is logged before it leaves the PC:
-a print's log row is written on the database worker (the window goes on; Print… says "Saving…"),
-and the pages are sent only once that row has committed.
+without going through the print log. Every print and every PDF is logged before it leaves the PC,
+on the database worker (the window goes on; Print… says "Saving…"): a PDF's print-log row, or a
+paper print's attempt in the audit trail; the pages are sent only once that has committed. A paper
+print goes into the print log only once the printer took it; one it did not take is said, with what
+to do, and audited as not sent (ui/print_queue.py asks the print system).
 Dialogs open with open(), never exec(), so countdowns keep running while the nurse prints.
 """
 
@@ -51,6 +53,7 @@ from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import DatabaseWorker, for_a_thread_of_its_own
 from desk_app.ui.formatting import LOCAL_FORMATS, local_date_time
 from desk_app.ui.long_job import JobControl, LongJob
+from desk_app.ui.print_queue import NO_PRINTER, NotPrinted, Sent, print_system, send_to_printer
 from desk_app.ui.saving import ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.tab_order import tab_in_reading_order
@@ -80,6 +83,7 @@ class PrintDialog(QDialog):
         self.resize(min(860, room.width() - 40), min(900, room.height() - 60))
         self.desk, self.clock, self.staff, self.document = desk, clock, staff, document
         self.worker = worker
+        self.print_system = print_system()
         # The audit trail's head in the preview's footer, read with the document (no repaint waits).
         self._preview_anchor = preview_anchor.row
         # Kept referenced: a QPrintDialog over a printer that was freed crashes (design §8).
@@ -133,6 +137,10 @@ class PrintDialog(QDialog):
     # --- paper ---------------------------------------------------------------------------------------
 
     def _ask_printer(self) -> None:
+        if not self.print_system.printers():  # said before Qt's dialog, which would fall back to a file
+            show_message(self.message, NO_PRINTER)
+            self.pdf_button.setFocus()
+            return
         dialog = QPrintDialog(self.printer, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.setWindowTitle(f"Print {self.document.title}")
@@ -144,14 +152,85 @@ class PrintDialog(QDialog):
         if result != QDialog.DialogCode.Accepted:
             return
         printer = self.printer
+        # The clinic's paper, whatever the queue's default that the print dialog offered.
+        printer.setPageLayout(page_layout(self.document.paper))
         if printer.outputFileName():
             self._print_to_file(Path(printer.outputFileName()))
         else:
-            where = f"printer {printer.printerName()}"
-            pages = count_pages(self.document, printer)  # the paper chosen in the print dialog
-            self._logged_then(
-                where, pages, lambda anchor: paint_document(self.document, printer, self._footer(), anchor)
+            self._print_on_paper(printer)
+
+    def _print_on_paper(self, printer: QPrinter) -> None:
+        """The attempt is audited first (Print… says "Saving…"), then the pages are sent, then the
+        outcome is written: the print log holds the print only if the printer took it."""
+        document, staff, desk, clinic = self.document, self.staff, self.desk, self.desk.clinic
+        queue, pages = printer.printerName(), count_pages(self.document, printer)
+
+        def attempt() -> tuple[str, str]:
+            anchor = audit_anchor(desk)  # the trail's head before this print's own rows
+            mark = clinic.record_print_attempt(
+                document.kind, document.patient_id, document.session_id, queue, pages, staff.id
             )
+            return anchor, mark
+
+        def attempted(answer: tuple[str, str]) -> None:
+            anchor, mark = answer
+            if not (shiboken6.isValid(self) and self.isVisible()):
+                self._not_sent(mark, queue, "its print dialog was closed before it was sent")
+                return
+            try:
+                sent = send_to_printer(
+                    printer,
+                    lambda: paint_document(document, printer, self._footer(), anchor),
+                    self.print_system,
+                )
+            except NotPrinted as refused:
+                self._not_sent(mark, queue, str(refused))
+                show_message(self.message, f"Not printed. {refused}")
+                return
+            self._sent(mark, sent)
+
+        def not_attempted(error: DomainError) -> None:
+            if shiboken6.isValid(self):
+                show_message(self.message, f"Not printed: {error}")
+
+        submit_from(self.print_button, self.worker, attempt, attempted, not_attempted)
+
+    def _not_sent(self, mark: str, queue: str, reason: str) -> None:
+        patient_id, staff_id = self.document.patient_id, self.staff.id
+        log.warning("A print to %s was not sent: %s", queue, reason)
+        self.worker.submit(
+            lambda: self.desk.clinic.record_print_not_sent(mark, patient_id, queue, reason, staff_id),
+            failed=lambda error: log.error("A print not sent was not audited: %s", error),
+        )
+
+    def _sent(self, mark: str, sent: Sent) -> None:
+        """The printer took the job: into the print log; said once it is there."""
+        document, staff = self.document, self.staff
+
+        def logged(_nothing: None) -> None:
+            if shiboken6.isValid(self):
+                show_message(self.message, sent.words(), Tone.NOTE if sent.paused else Tone.DONE)
+
+        def not_logged(error: DomainError) -> None:
+            if shiboken6.isValid(self):
+                show_message(self.message, f"Printed, but the print log could not be written: {error}")
+
+        self.worker.submit(
+            lambda: self.desk.clinic.record_print(
+                document.kind,
+                document.patient_id,
+                document.session_id,
+                f"printer {sent.queue}",
+                sent.pages,
+                staff.name,
+                staff.id,
+                attempt=mark,
+                held=sent.paused,
+            ),
+            logged,
+            not_logged,
+            what=f"Print log: {document.title}",
+        )
 
     def _print_to_file(self, path: Path) -> None:
         """'Print to file' is a PDF export too: the same checks (the print dialog has asked before

@@ -49,7 +49,7 @@ class ShutdownListener(QObject):
         self._previous = {number: signal.signal(number, _noted) for number in SHUTDOWN_SIGNALS}
         self._notifier = QSocketNotifier(self._receiver.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._woken)
-        app.commitDataRequest.connect(self._session_ending)
+        app.commitDataRequest.connect(self.session_ending)
 
     def _woken(self) -> None:
         try:
@@ -60,7 +60,7 @@ class ShutdownListener(QObject):
         if names:
             self._closing(f"asked to end by {names}")
 
-    def _session_ending(self, manager: QSessionManager) -> None:
+    def session_ending(self, manager: QSessionManager) -> None:
         """Windows' end of session (or an X11 session manager's): the window closes now, while
         the system waits for the answer, rather than being killed with nothing recorded."""
         manager.release()  # no question will be asked: nobody may be at the desk to answer it
@@ -76,7 +76,7 @@ class ShutdownListener(QObject):
     def stop(self) -> None:
         """Give the signals back to whoever had them (a test, the Python default)."""
         self._notifier.setEnabled(False)
-        self._app.commitDataRequest.disconnect(self._session_ending)
+        self._app.commitDataRequest.disconnect(self.session_ending)
         signal.set_wakeup_fd(self._previous_wakeup)
         for number, handler in self._previous.items():
             signal.signal(number, handler)

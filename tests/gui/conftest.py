@@ -13,8 +13,10 @@ from desk_app.app import load_style
 from desk_app.domain.alerts import Alert
 from desk_app.domain.clock import ManualClock
 from desk_app.store.desk import Desk
+from desk_app.ui import printing
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import settle
+from tests.gui.printers import FakePrintSystem
 
 
 @pytest.fixture(autouse=True)
@@ -84,3 +86,11 @@ def idle_window(
 ) -> MainWindow:  # noqa: ANN001
     """A window whose idle lock counts, as in the clinic."""
     return _shown_window(qtbot, qapp, desk, clock, announcer)
+
+
+@pytest.fixture
+def print_system(monkeypatch: pytest.MonkeyPatch) -> FakePrintSystem:
+    """The PC's print system has one queue (tests/gui/printers.py), whatever this machine has."""
+    faked = FakePrintSystem()
+    monkeypatch.setattr(printing, "print_system", lambda: faked)
+    return faked

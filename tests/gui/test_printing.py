@@ -23,6 +23,7 @@ from desk_app.store.postgres import describe
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.printing import PrintDialog
 from tests.gui.nurse import click, described, find, open_dialog, settle, type_text, visible_texts
+from tests.gui.printers import FakePrintSystem
 from tests.gui.test_clinical_rules_gui import signed_out
 from tests.gui.test_patient_screens import open_patient_page
 from tests.support.people import administrator
@@ -139,7 +140,13 @@ def test_saving_over_an_existing_file_asks_first_and_keeping_it_changes_nothing(
 
 
 def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
-    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    nurse: Staff,
+    tmp_path: Path,
+    print_system: FakePrintSystem,
 ) -> None:
     patient, _session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     live = desk.database.database_file()
@@ -167,8 +174,14 @@ def test_neither_save_as_pdf_nor_print_to_file_write_over_the_database(
     assert desk.clinic.print_log(patient.id) == []
 
 
-def test_printing_on_paper_is_logged_and_sends_every_page(
-    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff, tmp_path: Path
+def test_print_to_file_as_a_printer_driver_would_is_logged_and_sends_every_page(
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    nurse: Staff,
+    tmp_path: Path,
+    print_system: FakePrintSystem,
 ) -> None:
     patient, session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     click(qtbot, window, "Print record…")
@@ -195,7 +208,12 @@ def test_printing_on_paper_is_logged_and_sends_every_page(
 
 
 def test_cancelling_the_printer_choice_prints_and_logs_nothing(
-    qtbot: QtBot, window: MainWindow, desk: Desk, clock: ManualClock, nurse: Staff
+    qtbot: QtBot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    nurse: Staff,
+    print_system: FakePrintSystem,
 ) -> None:
     patient, _session_id = open_signed_out_session(qtbot, window, desk, clock, nurse)
     click(qtbot, window, "Print record…")

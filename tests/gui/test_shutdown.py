@@ -25,17 +25,21 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGTERM"), reason="POSIX si
 
 
 @pytest.fixture
-def closed_by_the_system(qapp: QApplication, window: MainWindow) -> Iterator[list[str]]:
+def closings() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def listener(qapp: QApplication, window: MainWindow, closings: list[str]) -> Iterator[ShutdownListener]:
     """The window's shut_down wired as the app wires it; the signals given back after the test."""
-    asked: list[str] = []
 
     def shut_down() -> None:
-        asked.append("closed")
+        closings.append("closed")
         window.shut_down()
 
-    listener = ShutdownListener(qapp, shut_down)
-    yield asked
-    listener.stop()
+    listening = ShutdownListener(qapp, shut_down)
+    yield listening
+    listening.stop()
 
 
 @pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
@@ -46,7 +50,8 @@ def test_a_shutdown_signs_out_whoever_is_at_the_desk_and_makes_the_closing_backu
     desk: Desk,
     clock: ManualClock,
     tmp_path: Path,
-    closed_by_the_system: list[str],
+    listener: ShutdownListener,
+    closings: list[str],
     sent: signal.Signals,
 ) -> None:
     folder = tmp_path / "backups"
@@ -57,18 +62,43 @@ def test_a_shutdown_signs_out_whoever_is_at_the_desk_and_makes_the_closing_backu
     os.kill(os.getpid(), sent)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
 
-    assert closed_by_the_system == ["closed"]
+    assert closings == ["closed"]
     assert any(row.action == "signed out" and row.staff_id == nurse.id for row in AuditLog.select())
     assert len(list(folder.glob("treatment-desk-*.sqlite3"))) == 1  # the closing backup
 
 
-def test_the_end_of_the_system_session_closes_the_window_once(
+def test_two_signals_close_the_window_once(
     qtbot,  # noqa: ANN001
     window: MainWindow,
-    closed_by_the_system: list[str],
+    listener: ShutdownListener,
+    closings: list[str],
 ) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
     os.kill(os.getpid(), signal.SIGTERM)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     settle(qtbot)
-    assert closed_by_the_system == ["closed"]
+    assert closings == ["closed"]
+
+
+class SessionManager:
+    """What Qt hands over as Windows' session ends (a QSessionManager cannot be made in a test)."""
+
+    released = False
+
+    def release(self) -> None:
+        self.released = True
+
+
+def test_the_end_of_the_windows_session_signs_out_and_closes_without_a_question(
+    qtbot,  # noqa: ANN001
+    nurse: Staff,
+    window: MainWindow,
+    listener: ShutdownListener,
+) -> None:
+    sign_in(qtbot, window, nurse.name, PASSWORD)
+    settle(qtbot)
+    manager = SessionManager()
+    listener.session_ending(manager)  # type: ignore[arg-type]  # as Qt's commitDataRequest calls it
+    settle(qtbot)
+    assert manager.released and not window.isVisible()
+    assert any(row.action == "signed out" and row.staff_id == nurse.id for row in AuditLog.select())

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from peewee import Database
+from PySide6.QtGui import QImage
 
 from desk_app.domain.alerts import AlertKind, raised_alerts
 from desk_app.domain.clinic import missing_patient_lines
@@ -34,7 +35,7 @@ from desk_app.domain.session import (
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.audit import verify_audit
 from desk_app.store.database import open_database
-from desk_app.store.demo import DEMO_PASSWORD, DEMO_PIN, build_demo
+from desk_app.store.demo import DEMO_PASSWORD, DEMO_PHOTOS, DEMO_PIN, build_demo
 from desk_app.store.desk import Desk
 from desk_app.store.models import SessionRow
 from tests.support.people import FAST_HASHER
@@ -615,3 +616,24 @@ def test_the_demo_verifies_intact_every_row_it_wrote_sealed(demo_db: Database) -
     """The demo does every kind of action through the app: each covered row it wrote is sealed."""
     report = verify_audit(demo_db)
     assert report.ok, report.problem
+
+
+def test_the_demo_patients_course_has_before_and_after_photos_whose_scars_fade(demo_desk: Desk) -> None:
+    """Issue 21 point 4: synthetic photos, before (front, left, right) and after (front) each session."""
+    (zoe,) = demo_desk.patients.search_patients("Zoë O'Brien")
+    photos = demo_desk.photos.photos_of_patient(zoe.id)
+    shot = [(photo.session_number, photo.stage.value, photo.view.value) for photo in photos]
+    assert shot == [(number, stage, view) for number in (1, 2, 3) for stage, view in DEMO_PHOTOS]
+    fronts = [photo.id for photo in photos if (photo.stage.value, photo.view.value) == ("before", "front")]
+    nurse = demo_desk.accounts.list_staff()[0]
+    thumbnails = demo_desk.photos.open_thumbnails(fronts, nurse.id)
+    assert [thumbnails[photo_id][:3] for photo_id in fronts] == [b"\xff\xd8\xff"] * 3
+    scars = [darkness_of_the_cheek(demo_desk.photos.open_photo(photo_id, nurse.id)) for photo_id in fronts]
+    assert scars == sorted(scars, reverse=True) and scars[0] > scars[-1]
+
+
+def darkness_of_the_cheek(jpeg: bytes) -> float:
+    """How dark the left cheek's skin is on average (the scars darken it): 0 white, 255 black."""
+    image = QImage.fromData(jpeg)
+    pixels = [image.pixelColor(x, y).lightness() for x in range(285, 345, 3) for y in range(295, 365, 3)]
+    return 255 - sum(pixels) / len(pixels)

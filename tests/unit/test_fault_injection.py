@@ -410,6 +410,20 @@ def record_print(s: Scene) -> Action:
     )
 
 
+def record_print_attempt(s: Scene) -> Action:
+    session_id = s.start()
+    return lambda: s.desk.clinic.record_print_attempt(
+        DocumentKind.SESSION_RECORD, s.zoe.id, session_id, "Front Desk", 2, s.nurse.id
+    )
+
+
+def record_print_not_sent(s: Scene) -> Action:
+    zoe, nurse = s.zoe, s.nurse
+    return lambda: s.desk.clinic.record_print_not_sent(
+        "0123abcd", zoe.id, "Front Desk", "out of toner", nurse.id
+    )
+
+
 def add_first_administrator(s: Scene) -> Action:
     return lambda: s.desk.accounts.add_staff("Ada Admin", "AA", "administrator", PASSWORD, PIN, None)
 
@@ -527,6 +541,24 @@ def record_screen_lock(s: Scene) -> Action:
     return lambda: s.desk.accounts.record_screen_lock(nurse.id, True)
 
 
+JPEG = b"\xff\xd8\xff\xe0 a photo the import pipeline made"
+
+
+def add_photo(s: Scene) -> Action:
+    session_id, nurse = s.start(), s.nurse
+    return lambda: s.desk.photos.add(session_id, "front", "before", JPEG, JPEG, 8, 6, "IMG_1.JPG", nurse.id)
+
+
+def open_thumbnails(s: Scene) -> Action:
+    photo = add_photo(s)()
+    return lambda: s.desk.photos.open_thumbnails([photo.id], s.nurse.id)
+
+
+def open_photo(s: Scene) -> Action:
+    photo = add_photo(s)()
+    return lambda: s.desk.photos.open_photo(photo.id, s.nurse.id)
+
+
 # Each public write method of the Desk, with the cases that drive it.
 CASES_BY_METHOD: dict[str, list[Case]] = {
     "start_session": [start_session],
@@ -553,6 +585,8 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "set_archived": [set_archived],
     "update_clinic_details": [update_clinic_details],
     "record_print": [record_print],
+    "record_print_attempt": [record_print_attempt],
+    "record_print_not_sent": [record_print_not_sent],
     "add_staff": [add_first_administrator, add_staff],
     "update_staff": [update_staff],
     "rename_staff": [rename_staff],
@@ -571,6 +605,9 @@ CASES_BY_METHOD: dict[str, list[Case]] = {
     "record_search": [record_search],
     "record_sign_out": [record_sign_out],
     "record_screen_lock": [record_screen_lock],
+    "add": [add_photo],
+    "open_thumbnails": [open_thumbnails],
+    "open_photo": [open_photo],
 }
 CASES = [case for cases in CASES_BY_METHOD.values() for case in cases]
 CASE_IDS = [case.__name__ for case in CASES]
