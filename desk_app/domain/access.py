@@ -15,6 +15,7 @@ class Opened(StrEnum):
     SESSION_RECORD_PREVIEW = "session record preview"
     AFTERCARE_SHEET_PREVIEW = "aftercare sheet preview"
     PATIENT_HISTORY_PREVIEW = "patient history preview"
+    CONSENT_PREVIEW = "consent preview"
 
     @classmethod
     def preview_of(cls, kind: DocumentKind) -> Opened:

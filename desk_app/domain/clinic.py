@@ -118,6 +118,7 @@ class DocumentKind(StrEnum):
     SESSION_RECORD = "session record"
     AFTERCARE_SHEET = "aftercare sheet"
     PATIENT_HISTORY = "patient history"
+    CONSENT = "consent"  # a signed consent form (issue 21)
 
 
 @dataclass(frozen=True)

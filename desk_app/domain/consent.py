@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,7 +65,11 @@ def load_consent_form(path: Path) -> ConsentForm:
     """Read the consent form file; every problem becomes a DomainError naming the file."""
     name = path.name
     try:
-        with path.open("rb") as file:
+        # Without waiting: a FIFO put in the file's place would hold the open until someone wrote to it.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as file:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise DomainError(f"Consent form {name}: not a regular file.")
             raw = file.read(MAX_FORM_FILE_BYTES + 1)
     except OSError as error:
         raise DomainError(f"Consent form {name}: cannot be read ({error.strerror or error}).") from None

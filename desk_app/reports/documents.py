@@ -1,4 +1,5 @@
-"""The three printed documents: a session record, the patient's aftercare sheet, a patient history.
+"""The printed documents: a session record, the patient's aftercare sheet, a patient history, a
+signed consent.
 
 Each is built as HTML from a template plus what every page needs (its running header, the paper size,
 what to log), and is painted onto paper or PDF by reports.pages.
@@ -6,12 +7,13 @@ what to log), and is painted onto paper or PDF by reports.pages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from desk_app.domain.aftercare import SheetDateKind, aftercare_sheet
 from desk_app.domain.clinic import ClinicDetails, DocumentKind, PaperSize
+from desk_app.domain.consent import SignedConsent
 from desk_app.domain.course import (
     course,
     ends_course,
@@ -29,9 +31,14 @@ from desk_app.domain.procedure import ItemKind, Procedure
 from desk_app.domain.session import SessionRecord
 from desk_app.reports.formats import LocalFormats
 from desk_app.reports.history import SESSION_STATUS_WORDS, change_line
-from desk_app.reports.session_view import initials_key, session_view
+from desk_app.reports.session_view import consent_line, initials_key, session_view
+from desk_app.reports.signature_image import signature_picture
 from desk_app.reports.templates import render
 from desk_app.store.desk import Desk
+
+# Which consent covers each session, by the session's id (desk.consents.consent_for_session): a
+# record printed with it says so, or that none does; printed without it, it says nothing of consent.
+Coverage = Mapping[int, SignedConsent | None]
 
 # Registration fields printed under the two identifiers (which the page shows first, in bold).
 _DETAILS = [field for field in EDITABLE_FIELDS if field.id not in IDENTIFIERS]
@@ -104,12 +111,14 @@ def session_record_document(
     running: Procedure | None = None,
     *,
     team: Sequence[Staff],
+    consents: Coverage | None = None,
 ) -> PrintDocument:
     """The record of one session; `patient_sessions` (any order) give the course it belongs to;
     `running` describes follow-ups of a session from before the follow-up form (session_view);
-    `team` (every member of staff, active or not) names the initials the record prints."""
+    `team` (every member of staff, active or not) names the initials the record prints;
+    `consents`: which signed consent covers the session (Coverage)."""
     title = f"Session record, session {record.session_number}"
-    view = session_view(record, now, formats, running)
+    view = session_view(record, now, formats, running, consent=_consent_text(record, consents, formats))
     html = render(
         "session_record.html.j2",
         clinic=clinic,
@@ -122,6 +131,12 @@ def session_record_document(
     return _document(
         DocumentKind.SESSION_RECORD, title, record.patient, record.id, html, file_name, clinic, formats
     )
+
+
+def _consent_text(record: SessionRecord, consents: Coverage | None, formats: LocalFormats) -> str | None:
+    if consents is None:
+        return None
+    return consent_line(consents.get(record.id), formats.date_time)
 
 
 def treatment_day(record: SessionRecord, now: datetime) -> date:
@@ -192,14 +207,18 @@ def history_document(
     running: Procedure | None = None,
     *,
     team: Sequence[Staff],
+    consents: Coverage | None = None,
 ) -> PrintDocument:
     """Every session of the patient a line each, the registration and its changes, then each session
-    whole, and one key to the initials of them all (`running` and `team` as for
+    whole, and one key to the initials of them all (`running`, `team` and `consents` as for
     session_record_document)."""
     patient = history.patient
     sessions = sorted(history.sessions, key=lambda record: (record.started_at, record.id))
     lines = [session_line(record, now) for record in sessions]
-    views = [session_view(record, now, formats, running) for record in sessions]
+    views = [
+        session_view(record, now, formats, running, consent=_consent_text(record, consents, formats))
+        for record in sessions
+    ]
     so_far = course(sessions, now)
     course_text = so_far.summary
     if so_far.sessions_done and so_far.sessions_done >= so_far.planned:
@@ -235,18 +254,56 @@ def history_document(
     return _document(DocumentKind.PATIENT_HISTORY, title, patient, None, html, file_name, clinic, formats)
 
 
+def consent_document(
+    consent: SignedConsent,
+    patient: Patient,
+    clinic: ClinicDetails,
+    formats: LocalFormats,
+    session_number: int | None = None,
+) -> PrintDocument:
+    """A signed consent as its own document: the form's text as signed, the signature drawn from its
+    stored image, the photo answer, the witness, the time, the digest; a withdrawal at the top.
+    `session_number`: the session at whose sign-in it was signed, if any."""
+    title = f"Signed consent, form version {consent.form_version}"
+    html = render(
+        "consent.html.j2",
+        clinic=clinic,
+        consent=consent,
+        patient=patient,
+        session_number=session_number,
+        signature=signature_picture(consent.svg),
+        digest=" ".join(consent.digest[start : start + 8] for start in range(0, len(consent.digest), 8)),
+        show_date=formats.date,
+        show_time=formats.date_time,
+    )
+    stamp = consent.signed_at.strftime("%Y%m%d")
+    file_name = f"consent-{patient.clinic_number}-{stamp}-{consent.id}.pdf"
+    return _document(
+        DocumentKind.CONSENT, title, patient, consent.session_id, html, file_name, clinic, formats
+    )
+
+
 def document_for(
     desk: Desk, kind: DocumentKind, subject_id: int, now: datetime, formats: LocalFormats
 ) -> PrintDocument:
-    """Read what `kind` needs from the store and build it: `subject_id` is the session's ID, or the
-    patient's for a history. Raises ActionRefused (unknown session, no laser pass) or StoreUnavailable."""
+    """Read what `kind` needs from the store and build it: `subject_id` is the session's ID, the
+    patient's for a history, the consent's for a consent. Raises ActionRefused (unknown session, no
+    laser pass) or StoreUnavailable."""
     clinic = desk.clinic.clinic_details()
+    if kind is DocumentKind.CONSENT:
+        consent = desk.consents.consent(subject_id)
+        number = desk.sessions.session(consent.session_id).session_number if consent.session_id else None
+        return consent_document(consent, desk.patients.patient(consent.patient_id), clinic, formats, number)
     team = [member for member, _, _ in desk.accounts.list_all_staff()]  # who left still has initials on paper
     if kind is DocumentKind.PATIENT_HISTORY:
         history = desk.sessions.patient_history(subject_id)
-        return history_document(history, clinic, now, formats, desk.procedure, team=team)
+        consents = {record.id: desk.consents.consent_for_session(record.id) for record in history.sessions}
+        return history_document(history, clinic, now, formats, desk.procedure, team=team, consents=consents)
     record = desk.sessions.session(subject_id)
     if kind is DocumentKind.SESSION_RECORD:
         sessions = desk.sessions.patient_history(record.patient.id).sessions
-        return session_record_document(record, sessions, clinic, now, formats, desk.procedure, team=team)
+        covered = {record.id: desk.consents.consent_for_session(record.id)}
+        return session_record_document(
+            record, sessions, clinic, now, formats, desk.procedure, team=team, consents=covered
+        )
     return aftercare_document(record, clinic, now, formats)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from desk_app.domain.alerts import AlertKind, GelOverrun, RaisedAlert, gel_overrun, raised_alerts
 from desk_app.domain.clinical_rules import CourseContext
+from desk_app.domain.consent import SignedConsent
 from desk_app.domain.countdown import duration_words
 from desk_app.domain.course import ends_course
 from desk_app.domain.dates import local_today
@@ -73,6 +74,7 @@ class SessionView:
     amendments: list[str]
     follow_ups: list[str]  # calls and complications after the session, oldest first
     course_complete: bool = False  # the session's course plan ends the course: no next session
+    consent: str | None = None  # which signed consent covers the session (consent_line); None: not read
 
 
 # What the record adds to the course items' own values (procedure 1.5): the last session the nurse's
@@ -100,11 +102,36 @@ def _course_lines(
     return []
 
 
+def consent_line(consent: SignedConsent | None, show_time: Callable[[datetime], str]) -> str:
+    """Which signed consent covers a session, as its record says it (the consent prints whole on
+    its own): 'Form version 1.0, signed 25/11/2026 09:02, witnessed by Ann Nurse; photographs
+    agreed (SHA-256 1a2b3c4d5e6f7a8b)', a withdrawal since, or that none does."""
+    if consent is None:
+        return "None signed in the app for this session"
+    photos = "agreed" if consent.photos_allowed else "refused"
+    line = (
+        f"Form version {consent.form_version}, signed {show_time(consent.signed_at)}, witnessed by "
+        f"{consent.witness_name}; photographs {photos} (SHA-256 {consent.digest[:16]})"
+    )
+    if consent.withdrawn_at is not None:
+        line += (
+            f". WITHDRAWN on {show_time(consent.withdrawn_at)} by {consent.withdrawn_by_name}: "
+            f"{consent.withdrawal_reason}"
+        )
+    return line
+
+
 def session_view(
-    record: SessionRecord, now: datetime, formats: LocalFormats, running: Procedure | None = None
+    record: SessionRecord,
+    now: datetime,
+    formats: LocalFormats,
+    running: Procedure | None = None,
+    *,
+    consent: str | None = None,
 ) -> SessionView:
     """Everything a page says about one session, as text in the clinic's local time. `running` is
-    the desk's procedure, whose follow-up form describes a follow-up of an older version's session."""
+    the desk's procedure, whose follow-up form describes a follow-up of an older version's session;
+    `consent` the line saying which signed consent covers it (consent_line), if it was read."""
     show_time = formats.date_time
     state = record.state(now)
     started_on = local_today(record.started_at)
@@ -175,6 +202,7 @@ def session_view(
             for event in state.follow_ups
         ],
         course_complete=complete,
+        consent=consent,
     )
 
 

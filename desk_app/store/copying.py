@@ -26,6 +26,8 @@ from desk_app.store.models import (
     AuditLog,
     ClinicSetting,
     ClinicSettingChange,
+    ConsentRow,
+    ConsentWithdrawalRow,
     EventRow,
     LaserAuthorisationRow,
     LaserDeviceChange,
@@ -63,6 +65,8 @@ TABLES: tuple[type[Model], ...] = (
     ClinicSettingChange,
     PrintLog,
     PhotoRow,
+    ConsentRow,
+    ConsentWithdrawalRow,
     AuditLog,
 )
 _BATCH = 2_000

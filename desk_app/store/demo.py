@@ -20,6 +20,11 @@ Zoë O'Brien's course has clinical photos (issue 21): before each session from t
 side, and from the front after it, drawn (tests/support/make_demo_photos.py), not of anyone; her
 scars fade from one session to the next, so the side-by-side view shows a course's progress.
 
+Each patient on a course signed the consent form on the pad at their first session's sign-in
+(issue 21), a synthetic scribble witnessed by the nurse's PIN; later sessions tick the consent item
+for the consent in force. Ffion Llewellyn refused photos on it; Astrid Bjørk withdrew hers after her
+session.
+
 The demo only ever fills a new database: training data must never mix with real records.
 """
 
@@ -44,6 +49,7 @@ from desk_app.domain.session import SessionRecord
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.audit import write_audit
 from desk_app.store.database import open_database, shown_name
+from desk_app.store.demo_signatures import scribble
 from desk_app.store.desk import Desk
 from desk_app.store.models import DEMO_SETTING, ClinicSetting
 from desk_app.store.this_database import DEMO_PASSWORD, DEMO_PIN
@@ -168,7 +174,12 @@ CHECKS_AT = "08:30"  # first thing, before the day's first patient
 CHECK_MINUTES = 6
 CHECKS_BEFORE_FIRST_SESSION = timedelta(minutes=15)  # when the day's first patient comes earlier
 
-CONSENT_FORM = "CF-LASER v3"
+# The patient who withdrew her consent after her session, and why.
+WITHDRAWS_CONSENT = "Bjørk"
+WITHDRAWAL_REASON = (
+    "Told the nurse after the session that she does not wish to go on with the course: the recovery "
+    "is too hard to fit around work. Happy to be contacted again in the new year."
+)
 # The clinic's two anaesthetic products, as the procedure lists them (LMX4 may be covered, up to 20 g;
 # the lidocaine/prilocaine cream must not be, up to 10 g, and comes off sooner). Most patients have
 # LMX4; the grams follow the areas painted.
@@ -506,6 +517,7 @@ class _DemoBuilder:
         self.aborted = 0
         self.checks = 0
         self.photos = 0
+        self.consents = 0
         self.calls: list[tuple[datetime, int, dict[str, Any], Staff]] = []  # follow-ups still to make
 
     def build(self) -> str:
@@ -561,6 +573,7 @@ class _DemoBuilder:
             "two follow-up calls after sign-out, one finding a complication, and a patient to call today; "
             f"{self.photos} synthetic clinical photos of "
             f"{self.patients[DEMO_PHOTO_PATIENT].full_name}'s course; "
+            f"{self.consents} consents signed on the pad (one refusing photos, one since withdrawn); "
             f"and 3 sessions in progress now: {numbing.patient.full_name} numbing "
             f"({minutes_left} minutes left), {ready.patient.full_name} ready for the laser room, "
             f"{laser_room.patient.full_name} in the laser room."
@@ -712,7 +725,7 @@ class _DemoBuilder:
         if course.isotretinoin == "More than 6 months ago":
             medication["isotretinoin_last_dose"] = (self.clock.now().date() - timedelta(days=430)).isoformat()
         self.tick(record, "identity", {"second_identifier": "Date of birth"}, nurse)
-        self.tick(record, "consent", {"form_version": CONSENT_FORM}, nurse)
+        self.consent(record, course, nurse)
         self.tick(record, "course_interval", {}, nurse)
         if twist == EARLY:
             self.clinician_overrides(record, "course_interval", EARLY_REASON)
@@ -724,6 +737,21 @@ class _DemoBuilder:
         photos = "Refused by patient" if twist == PHOTOS_REFUSED else "Taken"
         self.import_photos(record, course, "before", nurse)
         return self.tick(record, "photos", {"photos": photos}, nurse)
+
+    def consent(self, record: SessionRecord, course: Course, nurse: Staff) -> None:
+        """At the first session the patient reads the form and signs on the pad, the nurse witnessing
+        with her PIN (which ticks the consent item); later, the nurse ticks it for the consent in force."""
+        consents = self.desk.consents
+        in_force = consents.consent_in_force(record.patient.id)
+        if in_force is not None:
+            self.tick(record, "consent", {"form_version": in_force.form_version}, nurse)
+            return
+        self.clock.advance(minutes=self.gaps.randint(1, 2))
+        photos_allowed = not any(visit.twist == PHOTOS_REFUSED for visit in course.visits)
+        signature = scribble(record.patient.id)  # a formula's scribble, nobody's signature
+        version = consents.current_form().version
+        consents.sign(record.patient.id, record.id, version, signature, photos_allowed, nurse.id, DEMO_PIN)
+        self.consents += 1
 
     def import_photos(self, record: SessionRecord, course: Course, stage: str, nurse: Staff) -> None:
         """The demo patient's photos of this stage of the session, as a nurse imports them."""
@@ -917,6 +945,11 @@ class _DemoBuilder:
         self.laser(record, course, visit, nurse, device_id)
         self.sign_out(record, course, nurse)
         self.signed_out += 1
+        if course.family_name == WITHDRAWS_CONSENT and visit is course.visits[-1]:
+            self.clock.advance(minutes=20)
+            signed = self.desk.consents.consent_in_force(record.patient.id)
+            assert signed is not None
+            self.desk.consents.withdraw(signed.id, WITHDRAWAL_REASON, nurse.id)
         if visit.twist in (ADVERSE, CALLED):
             values = CALL_WITH_A_COMPLICATION if visit.twist == ADVERSE else CALL_WITH_NONE
             self.calls.append((self.call_time(start), record.id, values, nurse))

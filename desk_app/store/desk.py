@@ -24,6 +24,7 @@ from desk_app.store.accounts import Accounts
 from desk_app.store.anchoring import AuditTrail
 from desk_app.store.audit_actions import CHANGES_NO_RECORD
 from desk_app.store.clinic import Clinic
+from desk_app.store.consents import Consents
 from desk_app.store.context import StoreContext
 from desk_app.store.device_checks import DeviceChecks, clinic_pre_use_checklist
 from desk_app.store.devices import LaserDevices
@@ -72,6 +73,7 @@ class Desk:
         self.database = ThisDatabase(context, self.clinic)
         self.audit = AuditTrail(context, self.database)
         self.photos = Photos(context)
+        self.consents = Consents(context, self.accounts, self.sessions)
         self._seen_version: int | None = None
         self._audit_read_to: int | None = None
 

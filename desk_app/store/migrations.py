@@ -301,6 +301,17 @@ def _m_clinical_photos(db: Database) -> None:
     _forbid_update_and_delete(db, schema_photos.Photo._meta.table_name)
 
 
+def _m_signed_consents(db: Database) -> None:
+    """Issue 21: consents signed on the pad, and their withdrawals: both append-only (a withdrawal
+    is a row of its own, never a change to the signed row), each sealed by the audit row that wrote
+    it. New tables: nothing to seal yet."""
+    from desk_app.store import schema_consent  # an old file's upgrade only
+
+    db.create_tables(schema_consent.TABLES)
+    for model in schema_consent.TABLES:
+        _forbid_update_and_delete(db, model._meta.table_name)
+
+
 def seal_every_row(db: Database, action: str) -> None:
     """Seal every covered row as it stands, in audit rows appended to the chain (raw SQL on the
     columns migration 5 made: the same on any database). A later migration that adds a column to a
@@ -340,6 +351,7 @@ MIGRATIONS: list[tuple[str, Callable[[Database], None]]] = [
     ("course and follow-up events", _m011_course_and_follow_up_events),
     ("seals", _m012_seals),
     ("clinical photos", _m_clinical_photos),
+    ("signed consents", _m_signed_consents),
 ]
 LATEST_VERSION = len(MIGRATIONS)
 # The first schema with an audit trail: an older file has none to verify or to record a restore in.

@@ -373,3 +373,45 @@ class PhotoRow(BaseModel):
             SQL(f"CHECK (view IN ({', '.join(repr(view.value) for view in PhotoView)}))"),
             SQL(f"CHECK (stage IN ({', '.join(repr(stage.value) for stage in PhotoStage)}))"),
         ]
+
+
+class ConsentRow(BaseModel):
+    """Append-only: a consent as the patient signed it (issue 21): the form's version and its very
+    text, the strokes and their image, the answers, the witness, and the SHA-256 of it all. A
+    withdrawal is a row of its own (ConsentWithdrawalRow): a signed row never changes."""
+
+    patient = ForeignKeyField(PatientRow, backref="consents")
+    session = ForeignKeyField(SessionRow, null=True, backref="consents")
+    form_version = TextField()
+    form_title = TextField()
+    form_text = TextField()
+    photo_question = TextField()
+    photos_allowed = BooleanField()
+    signed_at = UTCDateTimeField()
+    witness = ForeignKeyField(StaffRow)
+    strokes = TextField()  # Signature.to_json()
+    svg = TextField()  # Signature.svg(): the image printed
+    digest = TextField()  # domain.consent.consent_digest, also in the signing's audit row
+
+    patient_id: ClassVar[IntegerField[int]]
+    session_id: ClassVar[IntegerField[int | None]]
+    witness_id: ClassVar[IntegerField[int]]
+
+    class Meta:
+        table_name = "consent"
+
+
+class ConsentWithdrawalRow(BaseModel):
+    """Append-only: a consent withdrawn, by whom (who recorded the patient's word), when and why;
+    one per consent at most (the unique index: two desks cannot both withdraw it)."""
+
+    consent = ForeignKeyField(ConsentRow, unique=True, backref="withdrawals")
+    withdrawn_at = UTCDateTimeField()
+    withdrawn_by = ForeignKeyField(StaffRow)
+    reason = TextField()
+
+    consent_id: ClassVar[IntegerField[int]]
+    withdrawn_by_id: ClassVar[IntegerField[int]]
+
+    class Meta:
+        table_name = "consent_withdrawal"

@@ -21,6 +21,8 @@ The database's id is made at the first start, before anything can be audited: th
 row seals it (write_audit), and a database opened with a trail already (an upgrade) gets a row of
 its own (identity.py). An empty trail vouches for nothing, so it vouches for the id alone.
 
+Signed consents and their withdrawals (issue 21) are covered: a consent's strokes or image changed
+outside the app shows like any other row (and no longer matches the digest its signing recorded).
 Clinical photos (issue 21) are covered too: a blob is digested as the SHA-256 of its bytes, so a
 photo changed outside the app shows like any other row. Their table is read a few rows at a time (each
 holds a photo), and a file from before its migration has none: a table a later migration added is
@@ -51,6 +53,8 @@ from desk_app.store.models import (
     MOVING_SETTING,
     ClinicSetting,
     ClinicSettingChange,
+    ConsentRow,
+    ConsentWithdrawalRow,
     LaserAuthorisationRow,
     LaserDeviceChange,
     LaserDeviceCheck,
@@ -85,10 +89,16 @@ COVERED: tuple[type[Model], ...] = (
     ClinicSettingChange,
     PrintLog,
     PhotoRow,
+    ConsentRow,
+    ConsentWithdrawalRow,
 )
 # A covered table made by a later migration than seals (by its name in schema_migration): an older
 # file has no such table to read.
-ADDED_BY: dict[type[Model], str] = {PhotoRow: "clinical photos"}
+ADDED_BY: dict[type[Model], str] = {
+    PhotoRow: "clinical photos",
+    ConsentRow: "signed consents",
+    ConsentWithdrawalRow: "signed consents",
+}
 _BY_TABLE = {model._meta.table_name: model for model in COVERED}
 # Clinic settings that are not sealed (see the module's docstring).
 UNSEALED_SETTINGS = frozenset({MOVING_SETTING})

@@ -3,6 +3,7 @@ digest; an empty or tiny signature is refused; a broken form file is a clear mes
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -116,3 +117,19 @@ def test_a_broken_form_file_is_a_clear_message(tmp_path: Path, content: bytes, s
 def test_a_missing_form_file_is_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(DomainError, match=r"Consent form absent.toml: cannot be read"):
         load_consent_form(tmp_path / "absent.toml")
+
+
+def test_a_form_file_that_is_a_fifo_or_a_folder_is_refused_without_waiting(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo.toml")
+    (tmp_path / "folder.toml").mkdir()
+    with pytest.raises(DomainError, match="fifo.toml: not a regular file"):
+        load_consent_form(tmp_path / "fifo.toml")
+    with pytest.raises(DomainError, match="folder.toml"):
+        load_consent_form(tmp_path / "folder.toml")
+
+
+def test_a_huge_form_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.toml"
+    path.write_bytes(b"# " + b"x" * 300_000)
+    with pytest.raises(DomainError, match="too large"):
+        load_consent_form(path)

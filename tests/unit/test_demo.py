@@ -637,3 +637,28 @@ def darkness_of_the_cheek(jpeg: bytes) -> float:
     image = QImage.fromData(jpeg)
     pixels = [image.pixelColor(x, y).lightness() for x in range(285, 345, 3) for y in range(295, 365, 3)]
     return 255 - sum(pixels) / len(pixels)
+
+
+def test_each_patient_on_a_course_signed_a_consent_at_their_first_session_and_one_withdrew(
+    demo_desk: Desk, history: list[SessionRecord]
+) -> None:
+    """Issue 21 point 4: consents signed on the pad (synthetic scribbles), witnessed by the nurse who
+    signed the patient in; one refusing photos, one withdrawn; every session covered by its patient's."""
+    first_sessions = {record.patient.id: record for record in reversed(history) if record.session_number == 1}
+    signed = {patient_id: demo_desk.consents.consents_of(patient_id) for patient_id in first_sessions}
+    assert all(len(consents) == 1 for consents in signed.values())
+    consents = {patient_id: consents[0] for patient_id, consents in signed.items()}
+    for patient_id, consent in consents.items():
+        assert consent.session_id == first_sessions[patient_id].id
+        tick = first_sessions[patient_id].state(demo_desk.clock.now()).item("consent").tick
+        assert tick is not None and tick.staff_id == consent.witness_id
+        assert tick.values == {"form_version": demo_desk.consents.current_form().version}
+    assert len({consent.svg for consent in consents.values()}) == len(consents)  # a scribble each
+    by_name = {
+        first_sessions[patient_id].patient.family_name: consent for patient_id, consent in consents.items()
+    }
+    assert [name for name, consent in by_name.items() if not consent.photos_allowed] == ["Llewellyn"]
+    assert [name for name, consent in by_name.items() if not consent.in_force] == ["Bjørk"]
+    assert "does not wish to go on" in (by_name["Bjørk"].withdrawal_reason or "")
+    for record in history:
+        assert demo_desk.consents.consent_for_session(record.id) == consents[record.patient.id]
