@@ -24,9 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-# As in the consent contract (domain.consent): x, y in pad pixels; ms since the first touch.
-Point = tuple[float, float, int]
-Stroke = tuple[Point, ...]
+from desk_app.domain.consent import MAX_POINTS, Point, Stroke
 
 # The pad's size in pixels: a signature's points are in this frame, stored with them. It fits a
 # 1366x768 dialog beside the form's text (1280x720 too), and is wider than a paper form's box.
@@ -34,8 +32,6 @@ PAD_SIZE = QSize(560, 180)
 # A move shorter than this (in pixels) adds no point: a pen reports some 200 moves a second, and
 # most of them only repeat where it already is.
 MIN_STEP = 1.0
-# A signature is a few hundred points; a pen left lying on the pad must not fill the record.
-MAX_POINTS = 8000
 
 EMPTY_STATE = "Sign here"
 SIGNED_STATE = "Signed"
@@ -113,7 +109,7 @@ class SignatureCanvas(QWidget):
 
     def _begin(self, device: Device, position: QPointF, timestamp: int) -> None:
         if self._current is not None or self._points >= MAX_POINTS:
-            return  # one stroke at a time: a second device (or finger) waits its turn
+            return  # one stroke at a time (a second device or finger waits), and no more than is kept
         self._device = device
         self._current = []
         self._add(self._point(position, timestamp))
