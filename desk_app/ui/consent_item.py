@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.consent import ConsentForm, SignedConsent
@@ -73,7 +73,7 @@ class ConsentOnCard(QObject):
         self.sign_button = QPushButton(SIGN_BUTTON, box)
         self.sign_button.setMinimumHeight(44)
         self.sign_button.clicked.connect(self._ask)
-        column.addWidget(self.sign_button)
+        column.addWidget(self.sign_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout = card.layout()
         assert isinstance(layout, QVBoxLayout)  # the card's column; its last row is its buttons
         layout.insertWidget(layout.count() - 1, box)
@@ -86,10 +86,11 @@ class ConsentOnCard(QObject):
         if card is not self._card or self.sign_button is None or self.in_force is None:
             return
         to_do = card.primary.isVisibleTo(card)
-        self.sign_button.setVisible(to_do)
+        box = self.sign_button.parentWidget()
+        assert box is not None  # attach put it in its box
+        box.setVisible(to_do)
         self.sign_button.setEnabled(card.primary.isEnabled())
         if not to_do:
-            self.in_force.setVisible(False)
             return
         record = self._shown_record()
         if record is not None and record is not self._read_for:
