@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.consent import TOO_SMALL_SIGNATURE, Signature
@@ -14,9 +14,11 @@ from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.consent_dialog import NO_PHOTO_ANSWER, NO_PIN, NOT_SIGNED, PHOTOS_AGREED, PHOTOS_REFUSED
 from desk_app.ui.consent_item import SIGN_BUTTON
+from desk_app.ui.form_dialog import KEEP
 from desk_app.ui.main_window import MainWindow
 from desk_app.ui.signature_pad import SignaturePad
-from tests.gui.a11y import SMALL_SCREENS, fully_visible, heard, unheard
+from desk_app.ui.tab_order import reading_order
+from tests.gui.a11y import SMALL_SCREENS, activate, control_name, fully_visible, heard, tab_walk, unheard
 from tests.gui.nurse import card, click, find, open_dialog, settle, type_text, visible_texts
 from tests.support.people import PIN, WRONG_PIN
 
@@ -44,6 +46,11 @@ def sign_on(pad: SignaturePad, *points: tuple[int, int]) -> None:
     for point in points[1:]:
         QTest.mouseMove(canvas, QPoint(*point), 8)
     QTest.mouseRelease(canvas, LEFT, Qt.KeyboardModifier.NoModifier, QPoint(*points[-1]))
+
+
+def open_question() -> QMessageBox:
+    (question,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    return question
 
 
 def pin_field(dialog: QDialog, staff: Staff) -> QLineEdit:
@@ -165,3 +172,27 @@ def test_the_dialog_fits_a_1366_by_768_screen_with_the_pad_and_buttons_in_view(
     assert dialog.width() <= width and dialog.height() <= height
     in_view = [dialog.pad.canvas, pin_field(dialog, nurse), *dialog.findChildren(QPushButton)]
     assert all(fully_visible(widget) for widget in in_view if widget.isVisible())
+
+
+def test_tab_goes_through_the_dialog_as_it_reads_and_cancel_asks_before_dropping_a_signature(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    _patient_id, session_id = start_session(desk, nurse)
+    show(qtbot, window, nurse, session_id)
+    dialog = open_consent(qtbot, window)
+    activate(qtbot, dialog)
+    form = desk.consents.current_form()
+
+    walked = [control_name(widget) for widget in tab_walk(qtbot, reading_order(dialog)[0])]
+
+    assert walked == [
+        f"{form.title}, version {form.version}",
+        PHOTOS_AGREED,
+        f"{nurse.name}'s PIN, as witness",  # Clear signature is greyed until there is one
+        "Save signed consent",
+        "Cancel",
+    ]
+    sign_on(dialog.pad, *A_SIGNATURE)
+    click(qtbot, dialog, "Cancel")
+    click(qtbot, open_question(), KEEP)
+    assert dialog.isVisible() and dialog.pad.is_signed()
