@@ -1,5 +1,6 @@
 """The patient page's consents: each signed consent (when, which form, photos or not, who witnessed
-it, in force or withdrawn), with Withdraw consent… and Print consent….
+it, in force or withdrawn), with Withdraw consent… and Print consent…, and Read and sign the consent…
+outside a session (given again after a withdrawal, or on a new version of the form).
 
 Read on the database worker whenever the page shows its patient; withdrawing is a recorded event
 (the signed consent is never changed), with a reason, and the list is read again once it is saved.
@@ -8,12 +9,15 @@ Read on the database worker whenever the page shows its patient; withdrawing is 
 from __future__ import annotations
 
 import shiboken6
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.clinic import DocumentKind
-from desk_app.domain.consent import SignedConsent
+from desk_app.domain.consent import ConsentForm, SignedConsent
 from desk_app.domain.dates import shown_instant
 from desk_app.domain.errors import DomainError
+from desk_app.ui import tab_order
+from desk_app.ui.consent_dialog import ConsentDialog
 from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER
 from desk_app.ui.dialogs import ReasonDialog
@@ -47,7 +51,14 @@ class ConsentSection(QGroupBox):
         self._patient_id: int | None = None
         self._reads = 0  # only the last read asked is shown
         self._reading_for_print = ReadFirst(context.worker)
+        self._reading_form = ReadFirst(context.worker)
+        self._patient_name = ""
         layout = QVBoxLayout(self)
+        # Outside a session too: a consent withdrawn and given again, or the form's new version.
+        self.sign_button = QPushButton("Read and sign the consent…", self)
+        self.sign_button.setMinimumHeight(44)
+        self.sign_button.clicked.connect(self._ask_signature)
+        layout.addWidget(self.sign_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.rows = QVBoxLayout()
         layout.addLayout(self.rows)
         self.message = message_label(self, visible=False)
@@ -55,11 +66,11 @@ class ConsentSection(QGroupBox):
 
     # --- showing ---------------------------------------------------------------------------------
 
-    def show_patient(self, patient_id: int) -> None:
+    def show_patient(self, patient_id: int, patient_name: str) -> None:
         """Read the patient's consents on the worker and list them."""
         if patient_id != self._patient_id:
             self.forget()
-        self._patient_id = patient_id
+        self._patient_id, self._patient_name = patient_id, patient_name
         self._reads += 1
         number, consents = self._reads, self._context.desk.consents
 
@@ -76,7 +87,7 @@ class ConsentSection(QGroupBox):
     def forget(self) -> None:
         """Locked, or another patient: nothing of this one stays in the section."""
         self._reads += 1
-        self._patient_id = None
+        self._patient_id, self._patient_name = None, ""
         self._clear_rows()
         self.message.clear()
         self.message.setVisible(False)
@@ -95,6 +106,9 @@ class ConsentSection(QGroupBox):
         for row in rows:
             self.rows.addWidget(row)
             row.show()  # at once: the page is on screen already
+        # Tab reaches each row's buttons after Sign, in the order shown (not last in the window, as
+        # controls made after the page would be).
+        tab_order.chain([self.sign_button, *(b for row in rows for b in row.findChildren(QPushButton))])
 
     def _row(self, consent: SignedConsent) -> QWidget:
         row = QWidget(self)
@@ -121,6 +135,27 @@ class ConsentSection(QGroupBox):
 
     # --- actions ---------------------------------------------------------------------------------
 
+    def _ask_signature(self) -> None:
+        """The form as it stands now, read first; then the dialog, witnessed by whoever is at the desk."""
+        staff, patient_id, name = self._context.current_staff(), self._patient_id, self._patient_name
+        if patient_id is None:
+            return
+        if staff is None:
+            show_message(self.message, "Choose who you are first: you witness the signature.")
+            return
+
+        def open_form(form: ConsentForm) -> None:
+            dialog = ConsentDialog(self, self._context, staff, form, patient_id, name, None)
+            dialog.signed.connect(lambda _consent: self._changed(patient_id, "Consent signed."))
+            dialog.open()
+
+        self._reading_form(
+            self._context.desk.consents.current_form,
+            open_form,
+            lambda error: show_message(self.message, str(error)),
+            lambda: self._patient_id == patient_id and self._context.current_staff() == staff,
+        )
+
     def _ask_withdrawal(self, consent: SignedConsent) -> None:
         staff = self._context.current_staff()
         if staff is None:
@@ -132,7 +167,7 @@ class ConsentSection(QGroupBox):
             return Saving(
                 self._context.worker,
                 lambda: consents.withdraw(consent.id, reason, staff.id),
-                lambda _withdrawn: self._withdrawn(patient_id),
+                lambda _withdrawn: self._changed(patient_id, "Consent withdrawn."),
             )
 
         ReasonDialog(
@@ -145,10 +180,11 @@ class ConsentSection(QGroupBox):
             ok_text="Withdraw consent",
         ).open()
 
-    def _withdrawn(self, patient_id: int) -> None:
+    def _changed(self, patient_id: int, done: str) -> None:
+        """Signed or withdrawn: the list read again, if the page still shows the patient."""
         if self._patient_id == patient_id:
-            self.show_patient(patient_id)
-            show_message(self.message, "Consent withdrawn.", Tone.DONE)
+            self.show_patient(patient_id, self._patient_name)
+            show_message(self.message, done, Tone.DONE)
 
     def _print(self, consent: SignedConsent) -> None:
         from desk_app.ui.printing import open_print_dialog  # Qt's print support loads when first used

@@ -302,7 +302,7 @@ class PatientPage(QWidget):
         show_described(self.changes_label, "\n".join(changes))
         self._show_prints(history, read.prints)
         self._show_follow_ups(history)
-        self.consents.show_patient(patient.id)
+        self.consents.show_patient(patient.id, patient.full_name)
         self.message.clear()
         self.session_message.clear()
 
