@@ -107,9 +107,9 @@ class ConsentOnCard(QObject):
             if not self._still_on(card) or self.in_force is None:
                 return
             version, consent = answer
-            self.in_force.setText(consent_line(consent) if consent else no_consent_line(version))
-            self.in_force.setAccessibleName(self.in_force.text())
-            self.in_force.setVisible(True)
+            line = consent_line(consent) if consent else no_consent_line(version)
+            show_message(self.in_force, line, Tone.NOTE)  # plain again after a refusal said here
+            self.in_force.setAccessibleName(line)
             editor = card.editors.get(VERSION_FIELD)
             if consent is not None and editor is not None and not editor.value():
                 editor.set_value(consent.form_version)  # the nurse confirms it still stands
