@@ -42,6 +42,7 @@ from desk_app.store.desk import Desk
 from desk_app.store.errors import OutcomeUnknown, error_for_log
 from desk_app.ui import tab_order
 from desk_app.ui.access_trail import record_opening
+from desk_app.ui.consent_item import ConsentOnCard
 from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER
 from desk_app.ui.dialogs import (
@@ -135,6 +136,7 @@ class ChecklistPage(QWidget):
         self._devices_read_on: date | None = None  # read again each day and on every reload
         self._reading_for_dialog = ReadFirst(self.worker)
         self._opening: int | None = None  # the session being read to be shown (open_session)
+        self.consent = ConsentOnCard(context, lambda: self.record, self)  # the consent item's way in
         self._build()
         next_item = QShortcut(QKeySequence(NEXT_ITEM_KEYS), self)
         next_item.setWhatsThis("Session: go to the next item to do")  # read by the F1 sheet
@@ -305,6 +307,7 @@ class ChecklistPage(QWidget):
         card.correct_requested.connect(self._ask_correction)
         card.clear_stop_requested.connect(self._ask_clear_stop)
         card.note_requested.connect(self._ask_note)
+        self.consent.attach(card)
         if item.id in previous_values:
             card.set_previous(previous_values[item.id], previous_date)
         if self._device_uses is not None:
@@ -486,6 +489,7 @@ class ChecklistPage(QWidget):
         if card.item.kind is ItemKind.LASER_PASS:
             card.follow_device(state.confirmed_laser["id"] if state.confirmed_laser else None)
         card.apply(state, state.item(item_id), barred.get(item_id))
+        self.consent.follow(card)
 
     def _read_devices(self) -> None:
         """The lasers and whether each may be used today: read (on the worker) when a session opens

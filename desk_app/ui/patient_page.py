@@ -32,6 +32,7 @@ from desk_app.domain.procedure import FollowUp
 from desk_app.domain.session import SessionStatus
 from desk_app.reports.history import change_line, follow_up_line, print_line
 from desk_app.ui.access_trail import record_opening
+from desk_app.ui.consent_section import ConsentSection
 from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER, NOW
 from desk_app.ui.follow_up import FollowUpDialog
@@ -200,6 +201,8 @@ class PatientPage(QWidget):
         content.addLayout(columns, 1)
         self.photos = PhotoSection(self.context, page)
         content.addWidget(self.photos)
+        self.consents = ConsentSection(self.context, page)
+        content.addWidget(self.consents)
         layout.addWidget(scroll, 1)
 
         footer = QHBoxLayout()
@@ -303,6 +306,7 @@ class PatientPage(QWidget):
         show_described(self.changes_label, "\n".join(changes))
         self._show_prints(history, read.prints)
         self._show_follow_ups(history)
+        self.consents.show_patient(patient.id, patient.full_name)
         self.message.clear()
         self.session_message.clear()
 
@@ -331,6 +335,7 @@ class PatientPage(QWidget):
         ):
             show_described(label, "")
         self.follow_ups_label.setAccessibleName("No follow-ups")
+        self.consents.forget()
         self.sessions_model.set_lines([])
         for editor in self.editors.values():
             editor.clear()
