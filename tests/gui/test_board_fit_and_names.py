@@ -332,6 +332,8 @@ def test_tab_goes_through_a_patient_page_in_reading_order(
         *fields,
         "Save changes",
         "Archive patient",
+        "Show photos",  # the photos, then the consents, below the two columns
+        "Read and sign the consent…",
         "Back to patients",
         "Print history…",
     ]
