@@ -9,14 +9,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desk_app.app import app_icon, build_window, load_style
 from desk_app.domain.clock import SystemClock
 from desk_app.store.demo import build_demo
 from desk_app.ui.first_start import FirstStartDialog
 from desk_app.ui.main_window import MainWindow
+from desk_app.ui.signature_pad import SignatureCanvas
 from tests.gui.nurse import settle
 
 OUT = Path(__file__).resolve().parents[2] / "resources" / "screenshots"
@@ -32,6 +34,19 @@ def shoot(app: QApplication, window: MainWindow, name: str) -> None:
     stem, extension = name.rsplit(".", 1)
     picture = app.primaryScreen().grabWindow(0)  # the whole screen: the window and any dialog on it
     picture.save(str(OUT / f"{stem}{SUFFIX}.{extension}"))
+
+
+def signed_as(pad: QWidget) -> None:
+    """A scribble on the signature pad, as a mouse would draw it."""
+    width, height = pad.width(), pad.height()
+    for stroke in ((0.12, 0.62, 0.3, 0.25, 0.42, 0.7), (0.45, 0.55, 0.6, 0.3, 0.78, 0.62)):
+        points = [
+            QPoint(int(x * width), int(y * height)) for x, y in zip(stroke[::2], stroke[1::2], strict=True)
+        ]
+        QTest.mousePress(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[0])
+        for point in points[1:]:
+            QTest.mouseMove(pad, point, 20)
+        QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, points[-1])
 
 
 def main() -> None:
@@ -95,12 +110,42 @@ def main() -> None:
             signed_out = window.desk.sessions.patient_history(sessions[0].patient.id).sessions
             window.show_session(next(s for s in signed_out if s.id != sessions[0].id).id)
             window.checklist_page.print_record_button.click()
-            QTimer.singleShot(800, lambda: (shoot(app, window, "print.png"), locked()))
+            QTimer.singleShot(800, lambda: (shoot(app, window, "print.png"), photos()))
 
-        def locked() -> None:
+        def photos() -> None:
+            """The demo's synthetic photos of one view, side by side across the course."""
+            close_dialogs()
+            zoe = next(p for p in window.desk.patients.search_patients("O'Brien") if p.given_names == "Zoë")
+            window.show_patient(zoe.id)
+            settle(None)
+            window.patient_page.photos.show_button.click()
+            settle(None)
+
+            def compare() -> None:
+                window.patient_page.photos.compare_button.click()
+                QTimer.singleShot(1200, lambda: (shoot(app, window, "photos.png"), consent()))
+
+            QTimer.singleShot(800, compare)
+
+        def consent() -> None:
+            """The consent as the patient reads and signs it (a scribble drawn on the pad)."""
+            close_dialogs()
+            window.patient_page.consents.sign_button.click()
+
+            def sign() -> None:
+                pad = next(w for w in app.allWidgets() if isinstance(w, SignatureCanvas) and w.isVisible())
+                signed_as(pad)
+                QTimer.singleShot(300, lambda: (shoot(app, window, "consent.png"), locked()))
+
+            QTimer.singleShot(800, sign)
+
+        def close_dialogs() -> None:
             for widget in app.topLevelWidgets():
                 if widget is not window and widget.isVisible():
                     widget.close()
+
+        def locked() -> None:
+            close_dialogs()
             window.lock(idle=True)
             QTimer.singleShot(500, lambda: (shoot(app, window, "locked.png"), first_start()))
 
