@@ -20,17 +20,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import Database, DataError, SqliteDatabase
 
-from desk_app.domain.integrity import AuditReport
 from desk_app.domain.progress import CancelAsked, Progress, step
 from desk_app.store.audit_actions import PRE_TRAIL
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
 from desk_app.store.seals import SEAL_KEY, SEALED_MARK, SealBook, Sealed, first_row_seals, seals_of
 from desk_app.store.transactions import long_job, read_snapshot
+
+if TYPE_CHECKING:
+    from desk_app.domain.integrity import AuditReport
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +188,8 @@ def _walk_and_check(
     """The chain first (each row, its link, its time); then what the chain vouches for: the session
     events, the rows of every other table a record depends on (their seals), and the rules the app
     enforced when each event was written."""
-    from desk_app.store.replay_check import ChainTimes, rules_problem  # a verify's: not a start's
+    from desk_app.domain.integrity import AuditReport  # a verify's, as the replay: not a start's
+    from desk_app.store.replay_check import ChainTimes, rules_problem
 
     expected_prev, expected_id, count = GENESIS, 1, 0
     seals, times = SealBook(), ChainTimes()

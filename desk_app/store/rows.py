@@ -7,11 +7,10 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import Database, Field
 
-from desk_app.domain.history import ChangeEntry
 from desk_app.domain.people import Patient, Role, Staff
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.models import (
@@ -23,6 +22,9 @@ from desk_app.store.models import (
     StaffRow,
 )
 from desk_app.store.seals import Sealed
+
+if TYPE_CHECKING:
+    from desk_app.domain.history import ChangeEntry
 
 
 def source_digest(text: str) -> str:
@@ -118,6 +120,8 @@ def change_entries(
 ) -> list[ChangeEntry]:
     """Every row of a change table (field, old_value, new_value, staff, at) about one record, oldest
     first, with who made it: one statement."""
+    from desk_app.domain.history import ChangeEntry  # a record's history: not a start's
+
     rows = model.select(model, StaffRow.name).join(StaffRow).where(owner == owner_id).order_by(model.id)
     return [
         ChangeEntry(
