@@ -41,7 +41,6 @@ from desk_app.domain.clinic import ClinicDetails
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
 from desk_app.store.transactions import on_server
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
@@ -68,6 +67,7 @@ from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPa
 from desk_app.ui.widgets import announce, ask, message_label
 
 if TYPE_CHECKING:  # the pages after the sign-in screen: imported when first opened
+    from desk_app.domain.session import SessionRecord
     from desk_app.ui.checklist_page import ChecklistPage
     from desk_app.ui.clinic_dialog import ClinicSettings
     from desk_app.ui.devices_page import LaserDevicesPage

@@ -61,6 +61,9 @@ NOT_AT_START = (
     "desk_app.domain.actions",
     "desk_app.store.replay_check",
     "desk_app.domain.integrity",  # a verify's result, Clinic details' database link
+    "desk_app.domain.session",  # the first session read (ui.live_sessions, store.rows, domain.alerts)
+    "desk_app.domain.board",
+    "desk_app.domain.clinical_rules",
     "desk_app.store.anchor_check",
 )
 # Qt's own classes the start must not build (each with its enums, some ms each): PySide builds every
