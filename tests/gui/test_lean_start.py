@@ -50,6 +50,8 @@ NOT_AT_START = (
     "desk_app.store.laser_operators",
     "desk_app.store.laser_register",
     "desk_app.store.access",
+    "desk_app.store.consents",  # a patient's consents (issue 21), and photos
+    "desk_app.store.photos",
     "desk_app.domain.follow_up",
     "desk_app.domain.course",
     "desk_app.domain.signatures",
