@@ -19,7 +19,6 @@ from peewee import Database
 from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import SystemClock
 from desk_app.domain.errors import DomainError
-from desk_app.domain.laser_register import check_register_range
 from desk_app.domain.procedure import load_procedure
 from desk_app.paths import PROCEDURE_FILE, resource_path
 from desk_app.store.database import DatabaseOpenError, open_database
@@ -121,6 +120,8 @@ def export_register(
     nothing. Raises DomainError (saying which file was written, if a write fails after the first)
     or OSError."""
     from_day, to_day = _day(from_text, "--from"), _day(to_text, "--to")
+    from desk_app.domain.laser_register import check_register_range  # the register's: not a start's
+
     check_register_range(from_day, to_day)  # before Qt starts and the database opens
     if csv_file is not None and pdf_file is not None and csv_file.absolute() == pdf_file.absolute():
         raise DomainError("--csv and --pdf name the same file: give each its own.")

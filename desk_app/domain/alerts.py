@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from desk_app.domain.countdown import Countdown
 from desk_app.domain.errors import ActionRefused
 from desk_app.domain.people import short_name
-from desk_app.domain.session import Event, EventKind, SessionRecord, SessionState, SessionStatus
+
+if TYPE_CHECKING:  # the sessions' module is imported where one is checked: not by a start's banner
+    from desk_app.domain.session import Event, SessionRecord, SessionState
 
 
 class AlertKind(StrEnum):
@@ -80,6 +83,8 @@ def due_alerts(record: SessionRecord, state: SessionState, now: datetime) -> lis
 
 def check_acknowledge(state: SessionState, kind: AlertKind, now: datetime) -> dict[str, int]:
     """Returns the values to store: the 'gel applied' tick the acknowledgement answers."""
+    from desk_app.domain.session import SessionStatus
+
     if state.status is not SessionStatus.IN_PROGRESS:
         raise ActionRefused("This session is closed; it has no alerts.")
     instant = _instants(state).get(kind)
@@ -117,6 +122,8 @@ def raised_alerts(record: SessionRecord, state: SessionState, now: datetime) -> 
     same rule as `due_alerts`, applied to every 'gel applied' tick, undone ones too (their window
     closes when the tick was undone or replaced).
     """
+    from desk_app.domain.session import EventKind
+
     procedure = state.procedure
     gel = state.item(procedure.gel_applied.id)
     changes = [event for event in gel.history if event.kind in (EventKind.TICK, EventKind.CORRECTION)]

@@ -14,7 +14,6 @@ from typing import Any
 
 from desk_app.domain.dates import entered_date, shown_date
 from desk_app.domain.errors import ValidationError
-from desk_app.domain.laser_use import check_device_value, describe_device_value, device_flag
 from desk_app.domain.procedure import FieldDef, FieldType, ItemDef
 from desk_app.domain.text import check_plain_text
 
@@ -101,7 +100,9 @@ def validate_field(field: FieldDef, raw: Any, today: date) -> Any:
             return _date(field, raw, today)
         case FieldType.TEXT:
             return check_plain_text(str(raw), field.label, field.max_length)
-        case FieldType.DEVICE:
+        case FieldType.DEVICE:  # the laser's module: imported by a laser's field, not by a start
+            from desk_app.domain.laser_use import check_device_value
+
             return check_device_value(field.label, raw)
     raise ValidationError(f"{field.label}: unknown field type")  # pragma: no cover
 
@@ -133,8 +134,11 @@ def flags_for(item: ItemDef, values: dict[str, Any]) -> list[str]:
             continue
         if field.type is FieldType.CHOICE and value in field.flag:
             flags.append(field.flag_message)
-        if field.type is FieldType.DEVICE and (service := device_flag(value)):
-            flags.append(service)
+        if field.type is FieldType.DEVICE:
+            from desk_app.domain.laser_use import device_flag
+
+            if service := device_flag(value):
+                flags.append(service)
         if field.type is FieldType.NUMBER:
             unit = f" {field.unit}" if field.unit else ""
             shown = format_number(value, field.decimals)
@@ -156,6 +160,8 @@ def describe_value(field: FieldDef, value: Any) -> str:
     if field.type is FieldType.DATE:
         return shown_date(date.fromisoformat(value))
     if field.type is FieldType.DEVICE:
+        from desk_app.domain.laser_use import describe_device_value
+
         return describe_device_value(value)
     return str(value)
 

@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import Database
 
 from desk_app.domain.dates import local_today
 from desk_app.domain.errors import DomainError
-from desk_app.domain.integrity import AuditReport
 from desk_app.domain.progress import CancelAsked, Progress
-from desk_app.store.anchor_check import AnchorCheck
 from desk_app.store.audit import verify_audit, write_audit
 from desk_app.store.audit_actions import BACKUP_ACTION, VERIFY_ACTION
 from desk_app.store.checkpoints import (
@@ -33,6 +31,10 @@ from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import error_for_log, store_errors
 from desk_app.store.identity import database_id
 from desk_app.store.this_database import ThisDatabase
+
+if TYPE_CHECKING:  # a verify's results: not imported by a start
+    from desk_app.domain.integrity import AuditReport
+    from desk_app.store.anchor_check import AnchorCheck
 
 log = logging.getLogger(__name__)
 

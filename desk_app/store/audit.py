@@ -20,18 +20,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import Database, DataError, SqliteDatabase
 
-from desk_app.domain.integrity import AuditReport
 from desk_app.domain.progress import CancelAsked, Progress, step
-from desk_app.domain.replay import stored_instant, stored_text
+from desk_app.store.audit_actions import PRE_TRAIL
 from desk_app.store.files import read_only_uri
 from desk_app.store.models import AuditLog, EventRow
-from desk_app.store.replay_check import PRE_TRAIL, ChainTimes, rules_problem
 from desk_app.store.seals import SEAL_KEY, SEALED_MARK, SealBook, Sealed, first_row_seals, seals_of
 from desk_app.store.transactions import long_job, read_snapshot
+
+if TYPE_CHECKING:
+    from desk_app.domain.integrity import AuditReport
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ def write_audit(
 def stored_time_text(instant: datetime) -> str:
     """An instant as the session_event table stores it: naive UTC, 'YYYY-MM-DD HH:MM:SS[.ffffff]'
     (the domain's stored_text, which the replayed rules compare with)."""
+    from desk_app.domain.replay import stored_text  # the replay: imported when first used, not by a start
+
     return stored_text(instant)
 
 
@@ -185,6 +188,9 @@ def _walk_and_check(
     """The chain first (each row, its link, its time); then what the chain vouches for: the session
     events, the rows of every other table a record depends on (their seals), and the rules the app
     enforced when each event was written."""
+    from desk_app.domain.integrity import AuditReport  # a verify's, as the replay: not a start's
+    from desk_app.store.replay_check import ChainTimes, rules_problem
+
     expected_prev, expected_id, count = GENESIS, 1, 0
     seals, times = SealBook(), ChainTimes()
     # The last id is the row count of an intact trail, read from the index (count(*) reads every row).
@@ -381,6 +387,8 @@ def _parsed(detail: str) -> Any:
 def _same_second(audit_at: object, event_at: object) -> bool:
     """The event's audit row was written with it, from the same clock: their times within a second
     (either may be a datetime, on PostgreSQL, or stored text)."""
+    from desk_app.domain.replay import stored_instant
+
     try:
         audit, event = (
             stored_instant(value.isoformat() if isinstance(value, datetime) else str(value))

@@ -1,5 +1,8 @@
 """Audit actions that record a look, not a change: a nurse opening a record or searching, a verify run,
-a backup. Another desk seeing only these need not read its pages again (Desk.changed_elsewhere)."""
+a backup. Another desk seeing only these need not read its pages again (Desk.changed_elsewhere).
+And the rows written with the PC's own clock as a database is made or upgraded (not by an action on
+a desk's clock): here, not in store.replay_check which checks them, so a start that writes or
+upgrades imports no replay of the rules."""
 
 from __future__ import annotations
 
@@ -26,3 +29,8 @@ CHANGES_NO_RECORD = frozenset(
         PRINT_UNCONFIRMED,
     }
 )
+
+# The events migration 5 entered, the seals of an upgrade, the database's id.
+PRE_TRAIL = "recorded before the audit trail"
+ID_MADE = "database id made"
+UPGRADE_SEALS = "rows sealed at the upgrade to schema "

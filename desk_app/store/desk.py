@@ -7,9 +7,10 @@ action is one transaction and returns the new state; the window shows "done" onl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast, overload
 
 from peewee import Database, SqliteDatabase, fn
 
@@ -19,23 +20,54 @@ from desk_app.domain.permissions import Permissions, load_permissions
 from desk_app.domain.pre_use_check import PreUseChecklist
 from desk_app.domain.procedure import Procedure
 from desk_app.paths import PERMISSIONS_FILE, resource_path
-from desk_app.store.access import Access
-from desk_app.store.accounts import Accounts
-from desk_app.store.anchoring import AuditTrail
 from desk_app.store.audit_actions import CHANGES_NO_RECORD
-from desk_app.store.clinic import Clinic
-from desk_app.store.consents import Consents
-from desk_app.store.context import StoreContext
-from desk_app.store.device_checks import DeviceChecks, clinic_pre_use_checklist
-from desk_app.store.devices import LaserDevices
+from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
-from desk_app.store.laser_operators import LaserOperators
-from desk_app.store.laser_register import LaserTreatmentRegister
 from desk_app.store.models import AuditLog
-from desk_app.store.patients import Patients
-from desk_app.store.photos import Photos
-from desk_app.store.sessions import Sessions
-from desk_app.store.this_database import ThisDatabase
+
+if TYPE_CHECKING:  # each service's module is imported when the service is first used (issue 20)
+    from desk_app.store.access import Access
+    from desk_app.store.accounts import Accounts
+    from desk_app.store.anchoring import AuditTrail
+    from desk_app.store.clinic import Clinic
+    from desk_app.store.consents import Consents
+    from desk_app.store.device_checks import DeviceChecks
+    from desk_app.store.devices import LaserDevices
+    from desk_app.store.laser_operators import LaserOperators
+    from desk_app.store.laser_register import LaserTreatmentRegister
+    from desk_app.store.patients import Patients
+    from desk_app.store.photos import Photos
+    from desk_app.store.sessions import Sessions
+    from desk_app.store.this_database import ThisDatabase
+
+S = TypeVar("S", bound=Service)
+
+
+class service(Generic[S]):  # noqa: N801 (a decorator, named as functools.cached_property is)
+    """A service of the desk, made (and its module imported) when first used, then kept: a start
+    imports only the services its first screen uses (issue 20, point 6). Made under the desk's lock:
+    the window's thread and its database worker may both reach for one first, and each service is
+    made once."""
+
+    def __init__(self, make: Callable[[Desk], S]) -> None:
+        self._make = make
+        self._name = make.__name__
+        self.__doc__ = make.__doc__
+
+    @overload
+    def __get__(self, desk: None, owner: type[Desk]) -> service[S]: ...
+
+    @overload
+    def __get__(self, desk: Desk, owner: type[Desk]) -> S: ...
+
+    def __get__(self, desk: Desk | None, owner: type[Desk]) -> service[S] | S:
+        if desk is None:
+            return self
+        with desk._making:
+            made = desk.__dict__.get(self._name)
+            if made is None:  # kept in the desk's own attributes, which later reads find first
+                made = desk.__dict__[self._name] = self._make(desk)
+        return cast("S", made)
 
 
 class Desk:
@@ -56,26 +88,95 @@ class Desk:
             clock,
             hasher or SecretHasher(),
             permissions or clinic_permissions(procedure),
-            pre_use_checklist or clinic_pre_use_checklist(),
+            pre_use_checklist or _clinic_pre_use_checklist(),
         )
         self._context = context
-        self.patients = Patients(context)
-        self.accounts = Accounts(context)
-        self.clinic = Clinic(context)
-        self.access = Access(context)
-        self.devices = LaserDevices(context)
-        self.operators = LaserOperators(context)
-        self.device_checks = DeviceChecks(context, self.devices, self.operators)
-        self.laser_register = LaserTreatmentRegister(context, self.devices, self.operators)
-        self.sessions = Sessions(
-            context, self.patients, self.accounts, self.clinic, self.operators, self.device_checks
-        )
-        self.database = ThisDatabase(context, self.clinic)
-        self.audit = AuditTrail(context, self.database)
-        self.consents = Consents(context, self.accounts, self.sessions)
-        self.photos = Photos(context, self.consents)
+        self._making = threading.RLock()  # a service made may make those it uses
         self._seen_version: int | None = None
         self._audit_read_to: int | None = None
+
+    # The services, each made when first used: `desk.sessions.tick(...)`. A new one is a method here
+    # importing its module, decorated with @service (and its module imported under TYPE_CHECKING).
+
+    @service
+    def patients(self) -> Patients:
+        from desk_app.store.patients import Patients
+
+        return Patients(self._context)
+
+    @service
+    def accounts(self) -> Accounts:
+        from desk_app.store.accounts import Accounts
+
+        return Accounts(self._context)
+
+    @service
+    def clinic(self) -> Clinic:
+        from desk_app.store.clinic import Clinic
+
+        return Clinic(self._context)
+
+    @service
+    def access(self) -> Access:
+        from desk_app.store.access import Access
+
+        return Access(self._context)
+
+    @service
+    def devices(self) -> LaserDevices:
+        from desk_app.store.devices import LaserDevices
+
+        return LaserDevices(self._context)
+
+    @service
+    def operators(self) -> LaserOperators:
+        from desk_app.store.laser_operators import LaserOperators
+
+        return LaserOperators(self._context)
+
+    @service
+    def device_checks(self) -> DeviceChecks:
+        from desk_app.store.device_checks import DeviceChecks
+
+        return DeviceChecks(self._context, self.devices, self.operators)
+
+    @service
+    def laser_register(self) -> LaserTreatmentRegister:
+        from desk_app.store.laser_register import LaserTreatmentRegister
+
+        return LaserTreatmentRegister(self._context, self.devices, self.operators)
+
+    @service
+    def sessions(self) -> Sessions:
+        from desk_app.store.sessions import Sessions
+
+        return Sessions(
+            self._context, self.patients, self.accounts, self.clinic, self.operators, self.device_checks
+        )
+
+    @service
+    def database(self) -> ThisDatabase:
+        from desk_app.store.this_database import ThisDatabase
+
+        return ThisDatabase(self._context, self.clinic)
+
+    @service
+    def audit(self) -> AuditTrail:
+        from desk_app.store.anchoring import AuditTrail
+
+        return AuditTrail(self._context, self.database)
+
+    @service
+    def consents(self) -> Consents:
+        from desk_app.store.consents import Consents
+
+        return Consents(self._context, self.accounts, self.sessions)
+
+    @service
+    def photos(self) -> Photos:
+        from desk_app.store.photos import Photos
+
+        return Photos(self._context, self.consents)
 
     @property
     def db(self) -> Database:
@@ -180,3 +281,9 @@ def clinic_permissions(procedure: Procedure) -> Permissions:
     if key not in _permissions:
         _permissions[key] = load_permissions(resource_path(PERMISSIONS_FILE), procedure)
     return _permissions[key]
+
+
+def _clinic_pre_use_checklist() -> PreUseChecklist:
+    from desk_app.store.device_checks import clinic_pre_use_checklist  # the window passes its own
+
+    return clinic_pre_use_checklist()

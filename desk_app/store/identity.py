@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from peewee import Database
 
 from desk_app.store.audit import write_audit
+from desk_app.store.audit_actions import ID_MADE
 from desk_app.store.models import DATABASE_ID_SETTING, AuditLog, ClinicSetting
-from desk_app.store.replay_check import ID_MADE
 
 # Backup names carry the first characters only: 48 random bits keep a clinic's few databases apart.
 SHORT_ID_LENGTH = 12

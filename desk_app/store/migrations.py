@@ -19,9 +19,9 @@ from peewee import Database, PostgresqlDatabase, SqliteDatabase
 
 from desk_app.domain.people import search_key, search_words, sort_key
 from desk_app.store.audit import GENESIS, LAST_ROW, chain_hash, event_detail, utc_text
+from desk_app.store.audit_actions import PRE_TRAIL, UPGRADE_SEALS
 from desk_app.store.files import create_private_file
 from desk_app.store.models import DATABASE_ID_SETTING, ClinicSetting, SchemaMigration
-from desk_app.store.replay_check import PRE_TRAIL, UPGRADE_SEALS
 from desk_app.store.seals import SEAL_KEY, SEALED_SCHEMA, every_row, row_key, trail_holds_seals
 
 log = logging.getLogger(__name__)

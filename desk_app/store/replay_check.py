@@ -37,6 +37,7 @@ from desk_app.domain.replay import (
 )
 from desk_app.domain.session import Event, EventKind
 from desk_app.paths import PERMISSIONS_FILE, resource_path
+from desk_app.store.audit_actions import ID_MADE, PRE_TRAIL, UPGRADE_SEALS
 from desk_app.store.models import (
     AuditLog,
     LaserAuthorisationRow,
@@ -51,10 +52,7 @@ _BATCH = 20_000
 # The schema whose upgrade began to keep laser authorisations (migrations' 'laser authorisation').
 LASER_AUTHORISATION_SCHEMA = 7
 # Rows written with the PC's own clock as a database is made or upgraded, not by an action on a
-# desk's clock: the events migration 5 entered, the seals of an upgrade, the database's id.
-PRE_TRAIL = "recorded before the audit trail"
-ID_MADE = "database id made"
-UPGRADE_SEALS = "rows sealed at the upgrade to schema "
+# desk's clock (store.audit_actions).
 OWN_CLOCK_ACTIONS = frozenset(
     {PRE_TRAIL, ID_MADE} | {f"{UPGRADE_SEALS}{version}" for version in range(1, 100)}
 )

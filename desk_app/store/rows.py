@@ -7,13 +7,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import Database, Field
 
-from desk_app.domain.history import ChangeEntry
 from desk_app.domain.people import Patient, Role, Staff
-from desk_app.domain.session import Event, EventKind
 from desk_app.store.models import (
     EventRow,
     LaserDeviceChange,
@@ -23,6 +21,10 @@ from desk_app.store.models import (
     StaffRow,
 )
 from desk_app.store.seals import Sealed
+
+if TYPE_CHECKING:
+    from desk_app.domain.history import ChangeEntry
+    from desk_app.domain.session import Event
 
 
 def source_digest(text: str) -> str:
@@ -70,6 +72,8 @@ def patient_from_row(row: PatientRow) -> Patient:
 
 
 def event_from_row(row: EventRow) -> Event:
+    from desk_app.domain.session import Event, EventKind  # a session's: not imported by a start
+
     return Event(
         id=row.id,
         kind=EventKind(row.kind),
@@ -101,6 +105,8 @@ EVENT_COLUMNS = (
 
 def event_from_tuple(row: tuple) -> Event:
     """An Event from one row selecting exactly EVENT_COLUMNS (joined to StaffRow)."""
+    from desk_app.domain.session import Event, EventKind  # a session's: not imported by a start
+
     event_id, kind, at, staff_id, name, initials, item_id, values_json, text, corrects = row
     values = json.loads(values_json)
     return Event(event_id, EventKind(kind), at, staff_id, name, initials, item_id, values, text, corrects)
@@ -118,6 +124,8 @@ def change_entries(
 ) -> list[ChangeEntry]:
     """Every row of a change table (field, old_value, new_value, staff, at) about one record, oldest
     first, with who made it: one statement."""
+    from desk_app.domain.history import ChangeEntry  # a record's history: not a start's
+
     rows = model.select(model, StaffRow.name).join(StaffRow).where(owner == owner_id).order_by(model.id)
     return [
         ChangeEntry(

@@ -4,16 +4,19 @@ where its backups and checkpoints go. A service of Desk (desk.database)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from peewee import SqliteDatabase
 
-from desk_app.domain.integrity import DatabaseLink
 from desk_app.store.clinic import Clinic
 from desk_app.store.context import Service, StoreContext
 from desk_app.store.errors import store_errors
 from desk_app.store.models import DEMO_SETTING, ClinicSetting
 from desk_app.store.server_address import describe
 from desk_app.store.transactions import on_server
+
+if TYPE_CHECKING:
+    from desk_app.domain.integrity import DatabaseLink
 
 # Every account of a demo database (store.demo) signs in with these (the README and the sign-in page
 # say so): here, so the sign-in page does not import the demo's builder to say them.
@@ -60,6 +63,8 @@ class ThisDatabase(Service):
     def database_link(self) -> DatabaseLink:
         """Where the records are and whether the way there is encrypted, asked of the server
         itself: an administrator checks it in Clinic details."""
+        from desk_app.domain.integrity import DatabaseLink  # Clinic details': not a start's
+
         db = self._context.db
         if on_server(db):
             encrypted, how, local = db.encryption()

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -159,6 +158,8 @@ class AlertBanner(QScrollArea):
             if alert.key not in shown_before:  # a screen reader says a new alert wherever the focus is
                 words = line.findChild(QLabel, "alertText")
                 assert words is not None  # _line made it
+                from PySide6.QtGui import QAccessible, QAccessibleEvent  # at the first alert, not the start
+
                 QAccessible.updateAccessibility(QAccessibleEvent(words, QAccessible.Event.Alert))
         self.setVisible(bool(alerts))
         self.setAccessibleName(f"Gel alerts: {len(alerts)}, the most urgent first")

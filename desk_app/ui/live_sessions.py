@@ -16,16 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from desk_app.domain.board import BoardCard, board
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
-from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
 from desk_app.ui.db_worker import LATER, DatabaseWorker, for_a_thread_of_its_own
 from desk_app.ui.signals import DeskSignals
+
+if TYPE_CHECKING:
+    from desk_app.domain.board import BoardCard
+    from desk_app.domain.session import SessionRecord
 
 
 class LiveSessions(QObject):
@@ -94,6 +97,10 @@ class LiveSessions(QObject):
         """The board at this instant, the session needing attention first, from the records last
         read; never waits. If the database cannot be read, the last records go on being used, so
         countdowns and alerts go on; `error` says why. Within `one_instant`, the same board."""
+        if not self._records:  # none in progress (as at the start, before any is read): no board
+            return []
+        from desk_app.domain.board import board  # with the first session read: not by a start
+
         if not self._in_instant:
             return board(self._records, self.clock.now())
         if self._instant_cards is None:

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, cast, runtime_checkable
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import (
-    QAccessible,
-    QAccessibleAnnouncementEvent,
     QAction,
     QCloseEvent,
     QKeyEvent,
@@ -43,7 +41,6 @@ from desk_app.domain.clinic import ClinicDetails
 from desk_app.domain.clock import Clock
 from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Role, Staff
-from desk_app.domain.session import SessionRecord
 from desk_app.store.desk import Desk
 from desk_app.store.transactions import on_server
 from desk_app.ui.alerts import AlertBanner, AlertCentre, Announcer, SystemAnnouncer
@@ -67,9 +64,10 @@ from desk_app.ui.plain_text import make_label_plain
 from desk_app.ui.saving import ReadFirst
 from desk_app.ui.signals import DeskSignals
 from desk_app.ui.staff_pages import FirstAdministratorPage, SignInMode, SignInPage
-from desk_app.ui.widgets import ask, message_label
+from desk_app.ui.widgets import announce, ask, message_label
 
 if TYPE_CHECKING:  # the pages after the sign-in screen: imported when first opened
+    from desk_app.domain.session import SessionRecord
     from desk_app.ui.checklist_page import ChecklistPage
     from desk_app.ui.clinic_dialog import ClinicSettings
     from desk_app.ui.devices_page import LaserDevicesPage
@@ -516,7 +514,7 @@ class MainWindow(QMainWindow):
         self.contact_banner.setVisible(bool(text))
         self.contact_banner.setAccessibleName(text)
         if text:  # said once when it appears (and when the time changes), not every second
-            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.contact_banner, text))
+            announce(self.contact_banner, text)
 
     def _lock_key_pressed(self, event: QKeyEvent) -> bool:
         return self.lock_key is not None and self.lock_key.pressed(event)
@@ -902,7 +900,7 @@ class MainWindow(QMainWindow):
         lines = [*filter(None, self.not_saved_message.text().split("\n")), message]
         self.not_saved_message.setText("\n".join(lines))
         self.not_saved_message.setVisible(True)
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.not_saved_message, message))
+        announce(self.not_saved_message, message)
 
     def set_staff(self, staff: Staff) -> None:
         self.staff = staff

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -51,7 +51,15 @@ def say(label: QLabel, text: str, tone: Tone, heard_as: str = "") -> None:
     if heard_as:
         label.setAccessibleName(f"{heard_as}: {text}" if text else heard_as)
     if text:
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(label, text))
+        announce(label, text)
+
+
+def announce(widget: QWidget, text: str) -> None:
+    """A screen reader says `text` at once, wherever the focus is. Qt's accessibility classes are
+    imported at the first announcement: not by a start (their enums cost some ms)."""
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+    QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(widget, text))
 
 
 def row_table(parent: QWidget, name: str, model: QAbstractItemModel) -> QTableView:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from desk_app.domain import board as board_module
 from desk_app.domain.alerts import AlertKind
 from desk_app.domain.board import BoardPhase
 from desk_app.domain.clock import ManualClock, SystemClock
@@ -25,7 +26,6 @@ from desk_app.domain.errors import DomainError
 from desk_app.domain.people import Staff
 from desk_app.domain.session import Event, EventKind
 from desk_app.store.desk import Desk
-from desk_app.ui import live_sessions
 from desk_app.ui.main_window import MainWindow
 from tests.gui.conftest import RecordingAnnouncer
 from tests.gui.nurse import click, find, settle, tick, visible_texts
@@ -196,9 +196,9 @@ def test_a_card_changes_colour_as_its_gel_works_and_each_second_works_the_board_
     settle(qtbot)
     tick(qtbot, window)
     boards: list[datetime] = []
-    worked_out = live_sessions.board
+    worked_out = board_module.board  # the live sessions import it when they work a board out
     monkeypatch.setattr(
-        live_sessions, "board", lambda records, now: boards.append(now) or worked_out(records, now)
+        board_module, "board", lambda records, now: boards.append(now) or worked_out(records, now)
     )
 
     seen = []

@@ -41,7 +41,39 @@ NOT_AT_START = (
     "desk_app.ui.first_start",  # a new PC's first start only
     "psycopg",  # a PostgreSQL database opened (store/postgres.py)
     "desk_app.store.postgres",
+    # The desk's services are made when first used (store/desk.py: @service): the sign-in screen
+    # needs accounts, clinic, this database and its trail only.
+    "desk_app.store.sessions",  # the board or a session, after the first sign-in
+    "desk_app.store.patients",
+    "desk_app.store.devices",
+    "desk_app.store.device_checks",
+    "desk_app.store.laser_operators",
+    "desk_app.store.laser_register",
+    "desk_app.store.access",
+    "desk_app.store.consents",  # a patient's consents (issue 21), and photos
+    "desk_app.store.photos",
+    "desk_app.domain.follow_up",
+    "desk_app.domain.course",
+    "desk_app.domain.signatures",
+    "desk_app.domain.history",  # a record's history (store.rows reads it there)
+    "desk_app.domain.laser_register",  # the register, and desk-app export register
+    "desk_app.domain.laser_use",  # a laser's field or check (domain.values imports it there)
+    "desk_app.domain.devices",
+    "desk_app.domain.replay",  # a verify, or a session's rules (store.audit imports it there)
+    "desk_app.domain.actions",
+    "desk_app.store.replay_check",
+    "desk_app.domain.integrity",  # a verify's result, Clinic details' database link
+    "desk_app.domain.session",  # the first session read (ui.live_sessions, store.rows, domain.alerts)
+    "desk_app.domain.board",
+    "desk_app.domain.clinical_rules",
+    "desk_app.store.anchor_check",
 )
+# Qt's own classes the start must not build (each with its enums, some ms each): PySide builds every
+# class there is, once, when it first wraps a widget Qt made of a class it does not know (as a scroll
+# area's own viewport: ui/scrolling.py makes it instead); Qt's accessibility classes at the first
+# announcement (ui/widgets.announce). Looked up in PySide's module dictionaries, which hold a class
+# once built.
+QT_NOT_AT_START = ("QtGui.QAccessible", "QtWidgets.QWizard", "QtCore.QProcess", "QtWidgets.QFileDialog")
 
 # The start of desk-app, in a fresh interpreter; instead of the event loop: the page shown, the modules.
 _START = """
@@ -78,9 +110,14 @@ def shown(app):
     app.processEvents()
     window = next(w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
     page, modules = type(window.stack.currentWidget()).__name__, sorted(sys.modules)
+    import PySide6.QtCore, PySide6.QtGui, PySide6.QtWidgets
+    qt_built = sorted(
+        f"{name}.{cls}" for name in ("QtCore", "QtGui", "QtWidgets")
+        for cls, value in vars(getattr(PySide6, name)).items() if isinstance(value, type)
+    )
     animations = [type(made).__name__ for made in window.findChildren(QAbstractAnimation)]
     peewee = peewee_given_psycopg()
-    seen = {"page": page, "modules": modules, "animations": animations, "peewee": peewee}
+    seen = {"page": page, "modules": modules, "animations": animations, "peewee": peewee, "qt": qt_built}
     print(json.dumps({**seen, **collector}))
     return 0
 
@@ -102,6 +139,7 @@ def test_the_sign_in_screen_opens_without_the_modules_of_later_pages_reports_pri
     seen = json.loads(started.stdout.splitlines()[-1])
     assert seen["page"] == "SignInPage"
     assert [name for name in NOT_AT_START if name in seen["modules"]] == []
+    assert [name for name in QT_NOT_AT_START if name in seen["qt"]] == []
     # No animation at the start (the main window's tool bar and page area were animated into place,
     # in zero time): the first event of its timer in the app's event filter made PySide build every
     # Qt class there is, to find the timer's (some 190 enums, tens of ms before the first paint).

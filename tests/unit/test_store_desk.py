@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -665,3 +666,16 @@ def test_a_session_starts_with_the_course_as_it_stood_and_judges_the_interval_on
     assert context == CourseContext(2, first_day + timedelta(days=10), first_day, 3)
     record = desk.sessions.tick(second.id, "course_interval", {}, nurse.id)
     assert record.state(clock.now()).item("course_interval").status is ItemStatus.NEEDS_OVERRIDE
+
+
+def test_a_service_is_made_when_first_used_then_kept_though_two_threads_reach_for_it_at_once(
+    desk: Desk,
+) -> None:
+    """Services are made when first used (a start imports only those of its first screen), and once:
+    the window's thread and the database worker may both reach for one first."""
+    fresh = Desk(desk.db, desk.procedure, desk.clock, desk.hasher)
+    assert "sessions" not in vars(fresh) and "patients" not in vars(fresh)
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: fresh.sessions, range(8)))
+    assert all(one is made[0] for one in made) and fresh.sessions is made[0]
+    assert fresh.patients is fresh.patients  # and the services it was made with, kept too
