@@ -143,6 +143,7 @@ def _photographed_course(desk: Desk, clock: ManualClock, nurse: Staff) -> tuple[
     from tests.support.walk import signed_out_session
 
     patient = desk.patients.register_patient("Zoë", "Course", "1990-02-03", "PH-00036", nurse.id)
+    consented(desk, patient.id, nurse)
     thumbnails = []
     for session in range(1, COURSE_SESSIONS + 1):
         session_id = signed_out_session(desk, clock, patient.id, nurse)
