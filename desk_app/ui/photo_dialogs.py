@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtCore import QSize, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -49,6 +49,7 @@ from desk_app.ui.photo_files import (
     camera_folders,
     photos_in_folder,
     prepare_photo,
+    reading,
 )
 from desk_app.ui.photo_widgets import (
     CourseStrip,
@@ -386,17 +387,13 @@ def _preview(path: Path) -> QImage | None:
         return None
     finally:
         os.close(handle)
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer)
-    reader.setAutoTransform(True)  # as the camera held it
-    size = reader.size()
-    if not size.isValid() or size.width() * size.height() > MAX_PIXELS:
-        return None  # no size said, or a picture no camera takes: the import says why
-    # Decoded small at once (a JPEG decodes at 1/8 for this): quick for 12 megapixels.
-    reader.setScaledSize(size.scaled(PREVIEW * 2, Qt.AspectRatioMode.KeepAspectRatio))
-    image = reader.read()
+    with reading(data) as reader:
+        size = reader.size()
+        if not size.isValid() or size.width() * size.height() > MAX_PIXELS:
+            return None  # no size said, or a picture no camera takes: the import says why
+        # Decoded small at once (a JPEG decodes at 1/8 for this): quick for 12 megapixels.
+        reader.setScaledSize(size.scaled(PREVIEW * 2, Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
     return None if image.isNull() else image
 
 

@@ -16,6 +16,7 @@ import errno
 import logging
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,46 +122,59 @@ def _too_large(name: str) -> PhotoFileRefused:
     )
 
 
+@contextlib.contextmanager
+def reading(data: bytes) -> Iterator[QImageReader]:
+    """A reader of the picture in `data`, turned as the camera held it. Its device is let go while
+    the buffer still exists: Qt's TIFF reader closes its file through it as the reader goes, and
+    Python would have freed the buffer first (a crash, as soon as a folder held a TIFF)."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAutoTransform(True)
+    try:
+        yield reader
+    finally:
+        reader.setDevice(None)  # type: ignore[arg-type]  # Qt takes no device (nullptr)
+        buffer.close()
+
+
 def _decoded(data: bytes, name: str) -> QImage:
     """The picture, turned as the camera's orientation tag says and at most MAX_PHOTO_SIDE a side,
     opaque, in sRGB. The reader is asked for the stored size (Qt's JPEG reader then decodes at a
     reduced scale where the size allows it), and its size is checked before any pixel is decoded."""
     if _is_heif(data):
         raise PhotoFileRefused(f"{name} {_HEIC_ADVICE}")
-    buffer = QBuffer()
-    buffer.setData(QByteArray(data))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer)
-    reader.setAutoTransform(True)
-    kind = bytes(reader.format().data()).decode("ascii", "replace")
-    if kind not in _READABLE_FORMATS:
-        raise PhotoFileRefused(
-            f"{name} is not a photo Treatment Desk can read (a JPEG or PNG from a camera)."
-        )
-    stored = reader.size()
-    if not stored.isValid() or stored.isEmpty():
-        raise PhotoFileRefused(f"{name} is damaged: its picture cannot be read.")
-    if stored.width() * stored.height() > MAX_PIXELS:
-        raise PhotoFileRefused(
-            f"{name} is {stored.width()} x {stored.height()} pixels, larger than any camera's photo: "
-            "it was not imported."
-        )
-    longest = max(stored.width(), stored.height())
-    if longest > MAX_PHOTO_SIDE:
-        scale = MAX_PHOTO_SIDE / longest
-        reader.setScaledSize(
-            QSize(max(1, round(stored.width() * scale)), max(1, round(stored.height() * scale)))
-        )
-    image = reader.read()
-    if image.isNull():
-        raise PhotoFileRefused(f"{name} is damaged: its picture cannot be read ({reader.errorString()}).")
-    image = _fitted(image, MAX_PHOTO_SIDE)
-    srgb = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
-    if image.colorSpace().isValid() and image.colorSpace() != srgb:
-        # A phone's wider colours (Display P3) as sRGB: the stored JPEG carries no profile, and
-        # redness must look the same across a course whichever phone took it.
-        image.convertToColorSpace(srgb)
-    return _opaque(image)
+    with reading(data) as reader:
+        kind = bytes(reader.format().data()).decode("ascii", "replace")
+        if kind not in _READABLE_FORMATS:
+            raise PhotoFileRefused(
+                f"{name} is not a photo Treatment Desk can read (a JPEG or PNG from a camera)."
+            )
+        stored = reader.size()
+        if not stored.isValid() or stored.isEmpty():
+            raise PhotoFileRefused(f"{name} is damaged: its picture cannot be read.")
+        if stored.width() * stored.height() > MAX_PIXELS:
+            raise PhotoFileRefused(
+                f"{name} is {stored.width()} x {stored.height()} pixels, larger than any camera's photo: "
+                "it was not imported."
+            )
+        longest = max(stored.width(), stored.height())
+        if longest > MAX_PHOTO_SIDE:
+            scale = MAX_PHOTO_SIDE / longest
+            reader.setScaledSize(
+                QSize(max(1, round(stored.width() * scale)), max(1, round(stored.height() * scale)))
+            )
+        image = reader.read()
+        if image.isNull():
+            raise PhotoFileRefused(f"{name} is damaged: its picture cannot be read ({reader.errorString()}).")
+        image = _fitted(image, MAX_PHOTO_SIDE)
+        srgb = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
+        if image.colorSpace().isValid() and image.colorSpace() != srgb:
+            # A phone's wider colours (Display P3) as sRGB: the stored JPEG carries no profile, and
+            # redness must look the same across a course whichever phone took it.
+            image.convertToColorSpace(srgb)
+        return _opaque(image)
 
 
 def _is_heif(data: bytes) -> bool:

@@ -235,3 +235,17 @@ def test_a_file_swapped_after_it_was_looked_at_is_refused_without_waiting(
     monkeypatch.setattr(Path, "lstat", lambda self: looked_at)
     with pytest.raises(PhotoFileRefused, match=re.escape(message)):
         prepare_photo(photo)
+
+
+@pytest.mark.parametrize("suffix", [".tif", ".jpg"])  # a TIFF, and a TIFF named as a JPEG
+def test_a_tiff_is_read_and_stored_as_a_jpeg_without_crashing_the_desk(tmp_path: Path, suffix: str) -> None:
+    """Qt's TIFF reader closes its file through the buffer as it goes: freed first, the desk crashed
+    as soon as a folder (a card, once found) held a TIFF."""
+    picture = QImage(64, 48, QImage.Format.Format_RGB32)
+    picture.fill(QColor("#c04030"))
+    path = tmp_path / f"scan{suffix}"
+    assert picture.save(str(path), "TIFF")
+    for _ in range(3):  # the crash came as the reader went
+        prepared = prepare_photo(path)
+        assert (prepared.width, prepared.height) == (64, 48)
+        assert prepared.jpeg.startswith(b"\xff\xd8")
