@@ -7,6 +7,7 @@ dialog and changes nothing. Refusing photos does not stop the treatment: it is i
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -173,5 +174,11 @@ class ConsentDialog(DeskDialog):
             lambda: desk.consents.sign(
                 patient_id, session_id, version, signature, photos, witness.id, pins[witness.id]
             ),
-            self.signed.emit,
+            self._signed,
         )
+
+    def _signed(self, consent: SignedConsent) -> None:
+        """Said by the dialog while it exists; closed meanwhile (the lock, a switch of staff), the
+        consent is saved all the same and the session page reads it when it next opens."""
+        if shiboken6.isValid(self):
+            self.signed.emit(consent)

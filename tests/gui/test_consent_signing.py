@@ -4,7 +4,8 @@ dialog and saves nothing; a consent in force is shown on the item for the nurse 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+import shiboken6
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
@@ -20,6 +21,7 @@ from desk_app.ui.signature_pad import SignaturePad
 from desk_app.ui.tab_order import reading_order
 from tests.gui.a11y import SMALL_SCREENS, activate, control_name, fully_visible, heard, tab_walk, unheard
 from tests.gui.nurse import card, click, find, open_dialog, settle, type_text, visible_texts
+from tests.gui.test_database_worker import Stall
 from tests.support.people import PIN, WRONG_PIN
 
 CONSENT = "Consent form signed"
@@ -196,3 +198,28 @@ def test_tab_goes_through_the_dialog_as_it_reads_and_cancel_asks_before_dropping
     click(qtbot, dialog, "Cancel")
     click(qtbot, open_question(), KEEP)
     assert dialog.isVisible() and dialog.pad.is_signed()
+
+
+def test_a_consent_saved_after_the_desk_locked_is_kept_and_says_nothing_on_the_locked_screen(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    """The dialog is gone with the lock when the save comes back: nothing may be said from it (an
+    error box on the locked screen would have the patient sign twice)."""
+    patient_id, session_id = start_session(desk, nurse)
+    show(qtbot, window, nurse, session_id)
+    dialog = open_consent(qtbot, window)
+    click(qtbot, dialog, PHOTOS_AGREED)
+    sign_on(dialog.pad, *A_SIGNATURE)
+    stall = Stall(window.worker)
+    try:
+        type_text(pin_field(dialog, nurse), PIN)
+        find(dialog, QPushButton, "Save signed consent").click()  # queued behind the stalled database
+        window.lock(idle=True)
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # the dialog gone, as it soon is
+        assert not shiboken6.isValid(dialog)
+    finally:
+        stall.resume()
+    settle(qtbot)
+    (consent,) = desk.consents.consents_of(patient_id)
+    assert consent.session_id == session_id and window.locked
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
