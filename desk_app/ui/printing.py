@@ -136,7 +136,11 @@ class PrintDialog(QDialog):
         without; the preview, Print… and Save as PDF… then show and send that one."""
         box, desk, staff_id = self.photos_box, self.desk, self.staff.id
         patient_id, now = self.document.patient_id, self.clock.now()
-        box.setEnabled(False)
+        # Nothing printed or saved while the history is built again: it would be the one before
+        # (with the photos the nurse has just left out).
+        waiting = (box, self.print_button, self.pdf_button)
+        for control in waiting:
+            control.setEnabled(False)
 
         def read() -> PrintDocument:
             seen_by = staff_id if wanted else None
@@ -144,13 +148,15 @@ class PrintDialog(QDialog):
 
         def built(document: PrintDocument) -> None:
             if shiboken6.isValid(self) and self.isVisible():  # not closed (by the lock) meanwhile
-                box.setEnabled(True)
+                for control in waiting:
+                    control.setEnabled(True)
                 self.document = document
                 self.preview.updatePreview()
 
         def not_built(error: DomainError) -> None:
             if shiboken6.isValid(self) and self.isVisible():
-                box.setEnabled(True)
+                for control in waiting:
+                    control.setEnabled(True)
                 box.blockSignals(True)
                 box.setChecked(not wanted)  # the pages shown are still those of before
                 box.blockSignals(False)

@@ -4,14 +4,15 @@ photos, off by default, adds them (her look audited) and taking it off leaves th
 from __future__ import annotations
 
 from PySide6.QtGui import QImage, QPainter, QTextDocument
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QCheckBox, QPushButton
 
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
-from tests.gui.nurse import click, find
+from tests.gui.nurse import click, find, settle
 from tests.gui.photo_shots import COLOURS, photographed_course, share_of
+from tests.gui.test_database_worker import Stall
 from tests.gui.test_patient_screens import open_patient_page
 from tests.gui.test_photos_patient import looks
 from tests.gui.test_printing import print_dialog
@@ -54,3 +55,28 @@ def test_photos_are_printed_in_the_history_only_when_asked(
     click(qtbot, dialog, "Include photos")
     assert "<img" not in dialog.document.html
     assert len(looks()) == 1  # leaving them out reads none
+
+
+def test_nothing_prints_while_the_history_is_built_again_without_its_photos(
+    qtbot,
+    window: MainWindow,
+    desk: Desk,
+    clock: ManualClock,
+    nurse: Staff,  # noqa: ANN001
+) -> None:
+    """Print… or Save as PDF… pressed meanwhile would send the pages of before, photos and all."""
+    photographed_course(desk, clock, nurse)
+    open_patient_page(qtbot, window, nurse, "O'Brien")
+    click(qtbot, window, "Print history…")
+    dialog = print_dialog()
+    click(qtbot, dialog, "Include photos")
+    stall = Stall(window.worker)
+    try:
+        find(dialog, QCheckBox, "Include photos").click()  # left out again, behind a slow database
+        sending = [find(dialog, QPushButton, name) for name in ("Print…", "Save as PDF…")]
+        assert [button.isEnabled() for button in sending] == [False, False]
+    finally:
+        stall.resume()
+    settle(qtbot)
+    assert [button.isEnabled() for button in sending] == [True, True]
+    assert "<img" not in dialog.document.html
