@@ -282,7 +282,8 @@ class Consents(Service):
     @store_errors
     def withdraw(self, consent_id: int, reason: str, staff_id: int) -> SignedConsent:
         """Record that the patient withdrew this consent, with their reason, as told to `staff_id`:
-        a row of its own beside the signed one, audited. A consent withdrawn already is refused."""
+        a row of its own beside the signed one, audited. Refused: a consent withdrawn already, and
+        while the patient has a session in progress (stopped first, so no treatment goes on)."""
         checked = check_reason(reason, "Why the patient withdrew their consent")
         with self._context.db.atomic():
             member = self._context.staff(staff_id)
@@ -291,6 +292,16 @@ class Consents(Service):
                 raise ActionRefused("That consent is not known.")
             if ConsentWithdrawalRow.get_or_none(ConsentWithdrawalRow.consent == consent_id) is not None:
                 raise ActionRefused("This consent was withdrawn already.")
+            running = SessionRow.select().where(
+                (SessionRow.patient == found.patient_id) & SessionRow.ended_at.is_null()
+            )
+            if running.exists():
+                # The treatment must not go on under a withdrawn consent: it is stopped first,
+                # with the reason, so the record says where it ended.
+                raise ActionRefused(
+                    "The patient has a session in progress: stop it first (Stop… on its page, saying "
+                    "the patient withdrew consent), then record the withdrawal here."
+                )
             now: datetime = self._context.clock.now()
             row = ConsentWithdrawalRow.create(
                 consent=consent_id, withdrawn_at=now, withdrawn_by=staff_id, reason=checked

@@ -250,7 +250,7 @@ def test_browse_chooses_the_folder_in_qts_own_file_dialog(
     assert "Showing 2 photos, newest first." in importing.listed.text()
 
 
-def test_a_patient_who_withdrew_photo_consent_has_no_photo_stored_and_the_dialog_says_why(
+def test_a_patient_who_refused_photos_has_no_photo_stored_and_the_dialog_says_why(
     qtbot,
     window: MainWindow,
     desk: Desk,
@@ -259,13 +259,12 @@ def test_a_patient_who_withdrew_photo_consent_has_no_photo_stored_and_the_dialog
     card: Path,  # noqa: ANN001
 ) -> None:
     patient_id = desk.sessions.session(session_id).patient.id
-    (consent,) = desk.consents.consents_of(patient_id)
-    desk.consents.withdraw(consent.id, "She no longer wants photos kept", nurse.id)
+    consented(desk, patient_id, nurse, photos=False)  # signed again at this sign-in: no photos now
     _photos, importing = open_import(qtbot, window)
     list_folder(qtbot, importing, card / "100CANON")
     choose(importing, "View of IMG_0002.JPG", "Front")
     click(qtbot, importing, "Import")
     settle_photos(qtbot)
     said = [label.accessibleName() for label in importing.findChildren(QLabel) if label.isVisible()]
-    assert any("No consent to photos is on file for this patient" in s for s in said), said
+    assert any("The patient did not agree to photos" in s for s in said), said
     assert desk.photos.photos_of_session(session_id) == []

@@ -225,6 +225,7 @@ def test_migrate_to_carries_the_consents_still_sealed(
     desk = Desk(db, procedure, clock, FAST_HASHER)
     session_id = desk.sessions.start_session(patient_id, nurse.id).id
     signed = sign(desk, patient_id, session_id, nurse)
+    desk.sessions.abort(session_id, "Moved away before the laser", nurse.id)
     withdrawn = desk.consents.withdraw(signed.id, "Moved away", nurse.id)
     db.close()
     pg_url = owner_address(emptied_postgres_database())
@@ -260,3 +261,16 @@ def test_a_file_from_before_consents_verifies_intact_and_takes_consents_once_ope
         assert verify_audit(db).ok
     finally:
         db.close()
+
+
+def test_a_withdrawal_waits_until_the_session_in_progress_is_stopped(
+    desk: Desk, nurse: Staff, patient_id: int
+) -> None:
+    """No treatment goes on under a withdrawn consent: the session is stopped first, with the reason."""
+    session_id = desk.sessions.start_session(patient_id, nurse.id).id
+    signed = sign(desk, patient_id, session_id, nurse)
+    with pytest.raises(ActionRefused, match="The patient has a session in progress: stop it first"):
+        desk.consents.withdraw(signed.id, "She does not want the laser", nurse.id)
+    assert desk.consents.consent_in_force(patient_id) == signed
+    desk.sessions.abort(session_id, "The patient withdrew consent", nurse.id)
+    assert not desk.consents.withdraw(signed.id, "She does not want the laser", nurse.id).in_force

@@ -570,7 +570,7 @@ def sign_consent(s: Scene) -> Action:
 
 
 def withdraw_consent(s: Scene) -> Action:
-    consent = sign_consent(s)()
+    consent = consented(s.desk, s.zoe.id, s.nurse)  # no session in progress: it would be stopped first
     return lambda: s.desk.consents.withdraw(consent.id, "She changed her mind", s.nurse.id)
 
 
