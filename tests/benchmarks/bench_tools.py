@@ -237,3 +237,13 @@ def walk(desk: Desk, clock, session_id: int, staff_id: int, stop_after: int | No
         record = tick_all(desk, session_id, {item_id: values}, staff_id)
         done += 1
     return record
+
+
+def board_read(qapp: Any, window: Any) -> None:  # noqa: ANN401 (a QApplication and a MainWindow)
+    """Wait until the board shows the sessions, read on the database worker and shown by the event
+    loop (its cards are made once they arrive)."""
+    for _ in range(100):
+        window.worker.wait_until_drained(10)
+        qapp.processEvents()
+        if window.home_page.card_widgets:
+            return

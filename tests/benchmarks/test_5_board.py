@@ -13,7 +13,17 @@ from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.store.desk import Desk
 from desk_app.ui.main_window import MainWindow
-from tests.benchmarks.bench_tools import Report, Row, median, p95, register_patients, sql_log, time_ms, walk
+from tests.benchmarks.bench_tools import (
+    Report,
+    Row,
+    board_read,
+    median,
+    p95,
+    register_patients,
+    sql_log,
+    time_ms,
+    walk,
+)
 
 RUNS = 200
 GUI_RUNS = 50
@@ -80,7 +90,7 @@ def test_board_query_is_constant_in_sessions(
     home = window.home_page
     window.set_staff(nurse)  # with nobody at the desk the board reads nothing (issue 18)
     window.show_home()
-    qapp.processEvents()
+    board_read(qapp, window)
     assert len(home.card_widgets) == 12
     reload_ms = []
     for _ in range(GUI_RUNS):
