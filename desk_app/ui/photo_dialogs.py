@@ -69,7 +69,7 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 COMPARED_SIDE = 1280  # a photo compared across the course is kept at most this big: six fit in memory
-NEWEST_LISTED = 12  # a camera card holds hundreds: the newest are today's
+NEWEST_LISTED = 48  # a card holds hundreds; a day's clinic, read at its end, some dozens
 PREVIEW = QSize(120, 90)
 NOT_IMPORTED = "Not imported"
 

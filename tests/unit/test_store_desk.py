@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -18,6 +19,7 @@ from desk_app.domain.people import Patient, Staff
 from desk_app.domain.procedure import Procedure, parse_procedure
 from desk_app.domain.refusals import SessionAlreadyInProgress
 from desk_app.domain.session import EventKind, ItemStatus, SessionRecord
+from desk_app.store import sessions as store_sessions
 from desk_app.store.desk import Desk
 from tests.support.lasers import TEST_LASER_VALUE, laser_ready
 from tests.support.people import PIN, add_member
@@ -669,13 +671,23 @@ def test_a_session_starts_with_the_course_as_it_stood_and_judges_the_interval_on
 
 
 def test_a_service_is_made_when_first_used_then_kept_though_two_threads_reach_for_it_at_once(
-    desk: Desk,
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Services are made when first used (a start imports only those of its first screen), and once:
     the window's thread and the database worker may both reach for one first."""
     fresh = Desk(desk.db, desk.procedure, desk.clock, desk.hasher)
     assert "sessions" not in vars(fresh) and "patients" not in vars(fresh)
+    made_by_hand: list[object] = []
+    make = store_sessions.Sessions.__init__
+
+    def slowly(self: object, *args: object) -> None:  # a make that takes its time: both threads in it
+        made_by_hand.append(self)
+        time.sleep(0.05)
+        make(self, *args)
+
+    monkeypatch.setattr(store_sessions.Sessions, "__init__", slowly)
     with ThreadPoolExecutor(4) as pool:
         made = list(pool.map(lambda _: fresh.sessions, range(8)))
+    assert len(made_by_hand) == 1  # made once
     assert all(one is made[0] for one in made) and fresh.sessions is made[0]
     assert fresh.patients is fresh.patients  # and the services it was made with, kept too
