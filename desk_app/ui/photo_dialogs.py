@@ -493,8 +493,9 @@ class ImportPhotos(DeskDialog):
     """Photos from a folder into the session: the nurse chooses the folder (a camera card first,
     where one is plugged in), sees its newest photos, gives each she wants a view and a stage, and
     imports. Each is checked and prepared on the photos' thread (orientation, no location data,
-    a thumbnail), then stored on the database worker; a refused photo says why, and then nothing
-    is imported."""
+    a thumbnail): a file refused there says why and nothing is stored. Then each is stored on the
+    database worker in a transaction of its own: one the store refuses (stored already, no consent
+    to photos) says why beside it, and the others are kept."""
 
     imported = Signal()
 
