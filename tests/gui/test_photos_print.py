@@ -3,12 +3,16 @@ photos, off by default, adds them (her look audited) and taking it off leaves th
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtGui import QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QCheckBox, QPushButton
 
+from desk_app.domain.clinic import DocumentKind
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
+from desk_app.reports.documents import document_for
 from desk_app.store.desk import Desk
+from desk_app.ui.formatting import LOCAL_FORMATS
 from desk_app.ui.main_window import MainWindow
 from tests.gui.nurse import click, find, settle
 from tests.gui.photo_shots import COLOURS, photographed_course, share_of
@@ -80,3 +84,17 @@ def test_nothing_prints_while_the_history_is_built_again_without_its_photos(
     settle(qtbot)
     assert [button.isEnabled() for button in sending] == [True, True]
     assert "<img" not in dialog.document.html
+
+
+@pytest.mark.parametrize("kind", [DocumentKind.AFTERCARE_SHEET, DocumentKind.SESSION_RECORD])
+def test_the_aftercare_sheet_and_the_session_record_never_carry_photos(
+    desk: Desk, clock: ManualClock, nurse: Staff, kind: DocumentKind
+) -> None:
+    """The patient takes the aftercare sheet home: no photo of her face goes with it, even when the
+    one printing it could see them."""
+    patient_id = photographed_course(desk, clock, nurse)
+    first = next(s for s in desk.sessions.patient_history(patient_id).sessions if s.session_number == 1)
+    assert desk.photos.photos_of_session(first.id)  # photographed, and signed out
+    document = document_for(desk, kind, first.id, clock.now(), LOCAL_FORMATS, photos_seen_by=nurse.id)
+    assert "<img" not in document.html and "data:image" not in document.html
+    assert looks() == []  # nor looked at
