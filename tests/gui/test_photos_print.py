@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtGui import QImage, QPainter, QTextDocument
 from PySide6.QtWidgets import QCheckBox, QPushButton
 
-from desk_app.domain.clinic import DocumentKind
+from desk_app.domain.clinic import DocumentKind, checked_clinic_details
 from desk_app.domain.clock import ManualClock
 from desk_app.domain.people import Staff
 from desk_app.reports.documents import document_for
@@ -19,7 +19,8 @@ from tests.gui.photo_shots import COLOURS, photographed_course, share_of
 from tests.gui.test_database_worker import Stall
 from tests.gui.test_patient_screens import open_patient_page
 from tests.gui.test_photos_patient import looks
-from tests.gui.test_printing import print_dialog
+from tests.gui.test_printing import CONTACT, OUT_OF_HOURS, print_dialog
+from tests.support.people import administrator
 
 
 def printed(html: str) -> QImage:
@@ -92,6 +93,8 @@ def test_the_aftercare_sheet_and_the_session_record_never_carry_photos(
 ) -> None:
     """The patient takes the aftercare sheet home: no photo of her face goes with it, even when the
     one printing it could see them."""
+    lines = checked_clinic_details("Azure Medical", "", CONTACT, "A4", out_of_hours_line=OUT_OF_HOURS)
+    desk.clinic.update_clinic_details(lines, administrator(desk).id)  # the sheet says whom to call
     patient_id = photographed_course(desk, clock, nurse)
     first = next(s for s in desk.sessions.patient_history(patient_id).sessions if s.session_number == 1)
     assert desk.photos.photos_of_session(first.id)  # photographed, and signed out
