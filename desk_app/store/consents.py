@@ -41,9 +41,8 @@ from desk_app.store.models import (
     SessionRow,
     StaffRow,
 )
-from desk_app.store.sessions import Sessions
+from desk_app.store.sessions import CONSENT_ITEM, Sessions
 
-CONSENT_ITEM = "consent"  # the procedure's sign-in item a signed consent ticks
 CONSENT_SIGNED = "consent signed"
 CONSENT_WITHDRAWN = "consent withdrawn"
 _WITNESSING = "witnessing a consent"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from desk_app.domain.actions import (
     check_abort,
@@ -54,6 +54,8 @@ from desk_app.store.device_checks import DeviceChecks
 from desk_app.store.errors import store_errors
 from desk_app.store.laser_operators import LaserOperators
 from desk_app.store.models import (
+    ConsentRow,
+    ConsentWithdrawalRow,
     EventRow,
     PatientRow,
     ProcedureVersionRow,
@@ -84,6 +86,24 @@ class _ReadAhead:
 
     event_id: int
     audit_head: tuple[int, str]
+
+
+CONSENT_ITEM = "consent"  # the procedure's sign-in item a signed consent ticks
+
+
+def _withdrawn_consent_read(session_id: int) -> Read:
+    """The newest consent the session's patient signed in the app, with its withdrawal's id (or
+    none): one read, sent ahead with a tick's first ones on a server."""
+    patient = SessionRow.select(SessionRow.patient).where(SessionRow.id == session_id)
+    newest = (
+        ConsentRow.select(ConsentRow.id, ConsentWithdrawalRow.id)
+        .join(ConsentWithdrawalRow, JOIN.LEFT_OUTER, on=(ConsentWithdrawalRow.consent == ConsentRow.id))
+        .where(ConsentRow.patient.in_(patient))
+        .order_by(ConsentRow.signed_at.desc(), ConsentRow.id.desc())
+        .limit(1)
+        .tuples()
+    )
+    return Read.of(newest)
 
 
 class Sessions(Service):
@@ -303,7 +323,7 @@ class Sessions(Service):
         record = self.session(session_id)
         return record, record.state(self._context.clock.now())
 
-    def _tick_reads(self, staff_id: int, item_id: str, values: dict[str, Any]) -> list[Read]:
+    def _tick_reads(self, staff_id: int, session_id: int, item_id: str, values: dict[str, Any]) -> list[Read]:
         """What a tick of the item will read besides the member and the session (the laser
         authorisation, its devices), to send with those: guessed from the clinic's current
         procedure before the session is read; what a wrong guess misses is read as ever."""
@@ -315,7 +335,20 @@ class Sessions(Service):
             reads.append(self._operators.authorisation_read(staff_id))
         if item_id in self._context.procedure.item_ids():
             reads += self._device_checks.tick_reads(self._context.procedure.item(item_id), values)
+        if item_id == CONSENT_ITEM:
+            reads.append(_withdrawn_consent_read(session_id))
         return reads
+
+    def _refuse_under_a_withdrawn_consent(self, session_id: int) -> None:
+        """The consent item is not ticked by hand while the patient's newest consent signed in the
+        app is withdrawn: they sign again (a patient who never signed in the app may have signed on
+        paper, whose form version the nurse records)."""
+        newest = self._context.rows(_withdrawn_consent_read(session_id))
+        if newest and newest[0][1] is not None:
+            raise ActionRefused(
+                "The patient withdrew their consent: they read and sign the consent form again before "
+                "any treatment (Read and sign the consent…)."
+            )
 
     def _read_for_append(
         self, staff_id: int, session_id: int, reads: Sequence[Read] = ()
@@ -429,7 +462,7 @@ class Sessions(Service):
         The sign-out is signed with a PIN instead (sign_out)."""
         refusals = self._context.refusals_audited(staff_id, "tick", session_id, item_id)
         with refusals, self._context.db.atomic(), self._context.reading_ahead():
-            reads = self._tick_reads(staff_id, item_id, values)
+            reads = self._tick_reads(staff_id, session_id, item_id, values)
             staff, record, state, ahead = self._read_for_append(staff_id, session_id, reads)
             self._operators.check_may_tick(staff, item_id, state.procedure)  # first: who may helps most
             item_state = state.items.get(item_id)
@@ -440,6 +473,8 @@ class Sessions(Service):
             checked = check_tick(state, item_id, values, self._context.clock.now())
             if state.item(item_id).item.kind is ItemKind.SIGN_OUT:
                 raise ActionRefused("Signing the record needs the operator's PIN: use Sign and lock.")
+            if item_id == CONSENT_ITEM:
+                self._refuse_under_a_withdrawn_consent(session_id)
             return self._append(record, EventKind.TICK, staff, item_id, checked, ahead=ahead)
 
     @store_errors

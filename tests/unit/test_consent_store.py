@@ -274,3 +274,19 @@ def test_a_withdrawal_waits_until_the_session_in_progress_is_stopped(
     assert desk.consents.consent_in_force(patient_id) == signed
     desk.sessions.abort(session_id, "The patient withdrew consent", nurse.id)
     assert not desk.consents.withdraw(signed.id, "She does not want the laser", nurse.id).in_force
+
+
+def test_a_patient_who_withdrew_signs_again_before_the_consent_item_is_ticked(
+    desk: Desk, nurse: Staff, patient_id: int
+) -> None:
+    """The item stays tickable by hand for a consent on paper (a patient who never signed in the
+    app), never over a consent withdrawn in it."""
+    withdrawn = sign(desk, patient_id, None, nurse)
+    desk.consents.withdraw(withdrawn.id, "Wanted to think it over", nurse.id)
+    session_id = desk.sessions.start_session(patient_id, nurse.id).id
+    version = desk.consents.current_form().version
+    with pytest.raises(ActionRefused, match="The patient withdrew their consent: they read and sign"):
+        desk.sessions.tick(session_id, "consent", {"form_version": version}, nurse.id)
+    assert consent_item(desk, session_id).tick is None
+    sign(desk, patient_id, session_id, nurse)  # signed again: the item ticked with it
+    assert consent_item(desk, session_id).tick is not None
