@@ -5,7 +5,7 @@ ui's import pipeline (ui/photo_files.py) and kept as rows by the store (store/ph
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -95,6 +95,32 @@ _METADATA_MARKERS = frozenset(range(0xE1, 0xF0)) | {_COM}
 _STANDALONE_MARKERS = frozenset(range(0xD0, 0xD8)) | {0x01}
 
 
+def _segments(jpeg: bytes) -> Iterator[tuple[int, int, int]]:
+    """(marker, start, end) of each segment of a JPEG up to its first scan, whose own ends the walk
+    (its end is the file's). Stops early at bytes that are not a segment."""
+    at = 2
+    while at + 4 <= len(jpeg):
+        if jpeg[at] != 0xFF:
+            return
+        marker = jpeg[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in _STANDALONE_MARKERS:
+            yield marker, at, at + 2
+            at += 2
+            continue
+        length = int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        end = at + 2 + length
+        if length < 2 or end > len(jpeg):
+            return
+        if marker == _SOS:
+            yield marker, at, len(jpeg)
+            return
+        yield marker, at, end
+        at = end
+
+
 def jpeg_without_metadata(jpeg: bytes) -> bytes:
     """The JPEG with every metadata segment (APP1-APP15: Exif with its GPS, XMP, ICC, maker notes;
     COM) left out, the picture untouched: the stored photo cannot carry anything the encoder was
@@ -102,28 +128,18 @@ def jpeg_without_metadata(jpeg: bytes) -> bytes:
     Raises ValidationError for bytes that are not a whole JPEG."""
     if not jpeg.startswith(b"\xff\xd8"):
         raise ValidationError("The photo is not a JPEG image; nothing was stored.")
-    kept, at = bytearray(jpeg[:2]), 2
-    while at + 4 <= len(jpeg):
-        if jpeg[at] != 0xFF:
-            break
-        marker = jpeg[at + 1]
-        if marker == 0xFF:  # fill byte
-            at += 1
-            continue
-        if marker in _STANDALONE_MARKERS:
-            kept += jpeg[at : at + 2]
-            at += 2
-            continue
-        length = int.from_bytes(jpeg[at + 2 : at + 4], "big")
-        end = at + 2 + length
-        if length < 2 or end > len(jpeg):
-            break
+    kept = bytearray(jpeg[:2])
+    for marker, start, end in _segments(jpeg):
         if marker == _SOS:
-            return bytes(kept + jpeg[at:])
+            return bytes(kept + jpeg[start:])
         if marker not in _METADATA_MARKERS:
-            kept += jpeg[at:end]
-        at = end
+            kept += jpeg[start:end]
     raise ValidationError("The photo is not a whole JPEG image; nothing was stored.")
+
+
+def carries_metadata(jpeg: bytes) -> bool:
+    """Whether a segment before the picture holds metadata (Exif and its GPS, XMP, a comment)."""
+    return any(marker in _METADATA_MARKERS for marker, _start, _end in _segments(jpeg))
 
 
 def checked_source_name(name: str) -> str:
@@ -147,6 +163,11 @@ def check_photo(jpeg: bytes, thumbnail: bytes, width: int, height: int) -> None:
         if len(data) > limit:
             raise ValidationError(
                 f"The {what} is larger than {limit // (1024 * 1024) or 1} MB; nothing was stored."
+            )
+        if carries_metadata(data):  # the import strips it: bytes that did not come through it
+            raise ValidationError(
+                f"The {what} still carries metadata (camera details, perhaps its location); nothing "
+                "was stored. Import it with Photos…, which leaves that out."
             )
     for side in (width, height):
         if isinstance(side, bool) or not isinstance(side, int) or not 1 <= side <= MAX_PHOTO_SIDE:

@@ -18,6 +18,7 @@ from desk_app.domain.photos import PhotoStage, PhotoView
 from desk_app.store.audit import verify_audit
 from desk_app.store.desk import Desk
 from desk_app.store.models import AuditLog, PhotoRow
+from tests.support.camera_photos import exif_segment
 from tests.support.consent import consented
 from tests.support.raw_sql import run_sql
 from tests.unit.test_audit_seals import drop_triggers
@@ -210,3 +211,17 @@ def test_a_photo_is_kept_only_with_the_patients_agreement_to_photos(
     with pytest.raises(ActionRefused, match=refusal):
         add(desk, session_id, nurse, "front", "before", "bea")
     assert PhotoRow.select().count() == rows
+
+
+@pytest.mark.parametrize("which", ["photo", "thumbnail"])
+def test_bytes_still_carrying_exif_and_gps_are_not_stored(
+    desk: Desk, nurse: Staff, session_id: int, which: str
+) -> None:
+    """Only the import strips metadata; bytes that did not come through it (a caller of the store's
+    own) are refused, so no stored photo can say where it was taken."""
+    plain = fake_jpeg("exif")
+    with_gps = plain[:2] + exif_segment(orientation=1) + plain[2:]
+    photo, thumbnail = (with_gps, fake_jpeg("t", 90)) if which == "photo" else (plain, with_gps)
+    with pytest.raises(ValidationError, match=f"The {which} still carries metadata"):
+        desk.photos.add(session_id, "front", "before", photo, thumbnail, 800, 600, "IMG.JPG", nurse.id)
+    assert PhotoRow.select().count() == 0
