@@ -44,6 +44,11 @@ def long_day(day: date) -> str:
     return clinic_locale().toString(QDate(day.year, day.month, day.day), "d MMMM yyyy")
 
 
+def short_day(day: date) -> str:
+    """'4 Dec 2026': as long_day, short enough for a caption."""
+    return clinic_locale().toString(QDate(day.year, day.month, day.day), "d MMM yyyy")
+
+
 def local_long_date(day: date) -> str:
     """'Wednesday 25 November 2026': a date a patient reads without thinking about its order."""
     return clinic_locale().toString(QDate(day.year, day.month, day.day), QLocale.FormatType.LongFormat)

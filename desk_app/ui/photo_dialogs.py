@@ -10,8 +10,6 @@ pixels stay on a locked screen."""
 from __future__ import annotations
 
 import logging
-import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,17 +36,18 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.errors import ActionRefused, DomainError, ValidationError
-from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView, across_the_course
+from desk_app.domain.photos import PhotoFileRefused, PhotoInfo, PhotoStage, PhotoView, across_the_course
 from desk_app.ui.context import DeskContext
 from desk_app.ui.form_dialog import SCREEN_MARGIN, DeskDialog
 from desk_app.ui.formatting import local_date_time
 from desk_app.ui.photo_files import (
-    MAX_FILE_BYTES,
     MAX_PIXELS,
     PreparedPhoto,
     camera_folders,
+    fitted,
     photos_in_folder,
     prepare_photo,
+    read_photo_file,
     reading,
 )
 from desk_app.ui.photo_widgets import (
@@ -202,14 +201,7 @@ class PhotoViewer(PhotoDialog):
 def _compared(jpeg: bytes) -> QImage | None:
     """A photo decoded (on the photos' thread) and made no bigger than COMPARED_SIDE a side."""
     image = decoded(jpeg)
-    if image is None or max(image.width(), image.height()) <= COMPARED_SIDE:
-        return image
-    return image.scaled(
-        COMPARED_SIDE,
-        COMPARED_SIDE,
-        Qt.AspectRatioMode.KeepAspectRatio,
-        Qt.TransformationMode.SmoothTransformation,
-    )
+    return None if image is None else fitted(image, COMPARED_SIDE)
 
 
 def open_viewer(parent: QWidget, context: DeskContext, info: PhotoInfo) -> None:
@@ -374,19 +366,9 @@ def _preview(path: Path) -> QImage | None:
     followed, nothing but a regular file opened (a FIFO would block the read for ever), nothing
     huge read. None when it cannot be shown: the import then says why."""
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+        data = read_photo_file(path, path.name)
+    except PhotoFileRefused:
         return None
-    try:
-        status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_FILE_BYTES:
-            return None
-        with os.fdopen(handle, "rb", closefd=False) as file:
-            data = file.read(MAX_FILE_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
     with reading(data) as reader:
         size = reader.size()
         if not size.isValid() or size.width() * size.height() > MAX_PIXELS:

@@ -30,6 +30,7 @@ from desk_app.domain.photos import (
     checked_source_name,
     jpeg_without_metadata,
 )
+from desk_app.store.files import NO_FOLLOW, NO_WAIT, not_a_file
 
 log = logging.getLogger(__name__)
 
@@ -71,21 +72,23 @@ def prepare_photo(path: Path) -> PreparedPhoto:
     PhotoFileRefused (a DomainError) saying why for a link, a FIFO or a device, a folder, a file too
     large, HEIC, or anything that is not a readable picture; nothing is kept."""
     name = checked_source_name(path.name)
-    data = _read_regular_file(path, name)
+    data = read_photo_file(path, name)
     image = _decoded(data, name)
     photo = _encoded(image, PHOTO_QUALITY)
-    thumbnail = _encoded(_fitted(image, THUMBNAIL_SIDE), THUMBNAIL_QUALITY)
+    thumbnail = _encoded(fitted(image, THUMBNAIL_SIDE), THUMBNAIL_QUALITY)
     return PreparedPhoto(photo, thumbnail, image.width(), image.height(), name)
 
 
-def _read_regular_file(path: Path, name: str) -> bytes:
+def read_photo_file(path: Path, name: str) -> bytes:
+    """The file's bytes: a regular file only, never through a link, never waiting on a FIFO put in
+    its place since it was looked at, at most MAX_FILE_BYTES; PhotoFileRefused says why not."""
     try:
         found = path.lstat()
     except OSError as error:
         raise PhotoFileRefused(f"{name} cannot be read ({error.strerror}).") from None
     _check_kind(found.st_mode, found.st_size, name)
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        descriptor = os.open(path, os.O_RDONLY | NO_FOLLOW | NO_WAIT)  # Windows has neither flag
     except OSError as error:
         if error.errno == errno.ELOOP:  # a link put there since the look
             raise PhotoFileRefused(_LINK.format(name=name)) from None
@@ -105,10 +108,8 @@ def _read_regular_file(path: Path, name: str) -> bytes:
 def _check_kind(mode: int, size: int, name: str) -> None:
     if stat.S_ISLNK(mode):
         raise PhotoFileRefused(_LINK.format(name=name))
-    if stat.S_ISDIR(mode):
-        raise PhotoFileRefused(f"{name} is a folder, not a photo.")
-    if not stat.S_ISREG(mode):
-        raise PhotoFileRefused(f"{name} is not a file (a pipe or a device), not a photo.")
+    if kind := not_a_file(mode):
+        raise PhotoFileRefused(f"{name} is {kind}, not a photo.")
     if size > MAX_FILE_BYTES:
         raise _too_large(name)
     if size == 0:
@@ -168,7 +169,7 @@ def _decoded(data: bytes, name: str) -> QImage:
         image = reader.read()
         if image.isNull():
             raise PhotoFileRefused(f"{name} is damaged: its picture cannot be read ({reader.errorString()}).")
-        image = _fitted(image, MAX_PHOTO_SIDE)
+        image = fitted(image, MAX_PHOTO_SIDE)
         srgb = QColorSpace(QColorSpace.NamedColorSpace.SRgb)
         if image.colorSpace().isValid() and image.colorSpace() != srgb:
             # A phone's wider colours (Display P3) as sRGB: the stored JPEG carries no profile, and
@@ -182,7 +183,7 @@ def _is_heif(data: bytes) -> bool:
     return data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
 
 
-def _fitted(image: QImage, side: int) -> QImage:
+def fitted(image: QImage, side: int) -> QImage:
     if max(image.width(), image.height()) <= side:
         return image
     return image.scaled(

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
 
-from PySide6.QtCore import QDate, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -26,26 +25,20 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.photos import PhotoInfo, PhotoStage, PhotoView
-from desk_app.ui.formatting import clinic_locale
+from desk_app.ui.formatting import short_day
 
 TILE_PICTURE = QSize(168, 126)  # a thumbnail in the grid: three views and a heading fit 1366 px
 STRIP_PICTURE = QSize(200, 150)  # the least a photo compared across the course is shown at
 NOT_SHOWN = "This photo cannot be shown: it is not a picture this PC can read."
 
 
-def photo_day(day: date) -> str:
-    """'4 Dec 2026': the month in words (no 04/12 read the American way round), short enough
-    for a caption."""
-    return clinic_locale().toString(QDate(day.year, day.month, day.day), "d MMM yyyy")
-
-
 def session_words(info: PhotoInfo) -> str:
-    return f"Session {info.session_number}, {photo_day(info.session_date)}"
+    return f"Session {info.session_number}, {short_day(info.session_date)}"
 
 
 def photo_words(info: PhotoInfo) -> str:
     """What a photo shows, as a screen reader says it: 'Front, before, session 2, 4 Dec 2026'."""
-    stage, day = info.stage.label.lower(), photo_day(info.session_date)
+    stage, day = info.stage.label.lower(), short_day(info.session_date)
     return f"{info.view.label}, {stage}, session {info.session_number}, {day}"
 
 

@@ -113,7 +113,7 @@ def heic() -> bytes:
 
 
 REFUSALS = {
-    "a FIFO": (lambda path: os.mkfifo(path), "is not a file (a pipe or a device)"),
+    "a FIFO": (lambda path: os.mkfifo(path), "is a named pipe (FIFO), not a photo"),
     "a link to the live database": (
         lambda path: path.symlink_to(path.parent / "desk.sqlite3"),
         "is a link to another file",
@@ -216,7 +216,7 @@ def test_a_photo_in_wider_colours_is_stored_as_srgb_without_a_profile(tmp_path: 
 @pytest.mark.parametrize(
     ("swapped_in", "message"),
     [
-        (lambda path: os.mkfifo(path), "is not a file (a pipe or a device)"),
+        (lambda path: os.mkfifo(path), "is a named pipe (FIFO), not a photo"),
         (lambda path: path.symlink_to(path.parent / "desk.sqlite3"), "is a link to another file"),
     ],
     ids=["a FIFO", "a link"],
