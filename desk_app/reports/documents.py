@@ -279,7 +279,7 @@ def consent_document(
         show_date=formats.date,
         show_time=formats.date_time,
     )
-    stamp = consent.signed_at.strftime("%Y%m%d")
+    stamp = local_today(consent.signed_at).strftime("%Y%m%d")  # the clinic's day, not UTC's
     file_name = f"consent-{patient.clinic_number}-{stamp}-{consent.id}.pdf"
     return _document(
         DocumentKind.CONSENT, title, patient, consent.session_id, html, file_name, clinic, formats

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -24,7 +23,7 @@ from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
 from desk_app.ui.saving import Answer, Saving
-from desk_app.ui.widgets import message_label, row_table
+from desk_app.ui.widgets import message_label, row_table, still_shown
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class FollowUpDialog(FormDialog):
 
         def saved(_result: object) -> None:
             log.info("Follow-up recorded for session %s by staff %s", session_id, staff.id)
-            if shiboken6.isValid(self) and self.isVisible():  # not closed by the lock meanwhile
+            if still_shown(self):  # not closed by the lock meanwhile
                 self.recorded.emit()
 
         return Saving(

@@ -5,7 +5,6 @@ order, and Cancel (a click, Enter or Esc) never throws away typed text unasked."
 
 from __future__ import annotations
 
-import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 from desk_app.domain.errors import DomainError
 from desk_app.ui.saving import SAVING, Answer, Saving
 from desk_app.ui.tab_order import tab_in_reading_order
-from desk_app.ui.widgets import Tone, ask, message_label, show_message
+from desk_app.ui.widgets import Tone, ask, message_label, show_message, still_shown
 
 # Room left around a dialog on its screen (a title bar, a task bar).
 SCREEN_MARGIN = QSize(40, 60)
@@ -106,7 +105,7 @@ class DeskDialog(QDialog):
         title = self.windowTitle()  # said with a refusal that comes once the dialog is gone
 
         def shown() -> bool:
-            return shiboken6.isValid(self) and self.isVisible()
+            return still_shown(self)
 
         def saved(result: object) -> None:
             saving.saved(result)

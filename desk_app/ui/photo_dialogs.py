@@ -61,7 +61,7 @@ from desk_app.ui.photo_widgets import (
 from desk_app.ui.photo_work import photo_work
 from desk_app.ui.saving import Saving
 from desk_app.ui.tab_order import tab_in_reading_order
-from desk_app.ui.widgets import Tone, message_label, show_message
+from desk_app.ui.widgets import Tone, message_label, show_message, still_shown
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class PhotoDialog(QDialog):
 
     def shown(self) -> bool:
         """Still on screen: an answer for a dialog closed meanwhile (by the lock) is dropped."""
-        return shiboken6.isValid(self) and self.isVisible()
+        return still_shown(self)
 
     def fit_to_screen(self, wanted: QSize) -> None:
         room = self.screen().availableGeometry().size() - SCREEN_MARGIN
@@ -576,7 +576,7 @@ class ImportPhotos(DeskDialog):
         photo_work().submit(lambda: _listed(folder), show, failed)
 
     def _still_listing(self, number: int) -> bool:
-        return shiboken6.isValid(self) and self.isVisible() and number == self._listing
+        return still_shown(self) and number == self._listing
 
     def _show_listed(self, found: list[_Found], total: int) -> None:
         if not found:
@@ -643,7 +643,7 @@ class ImportPhotos(DeskDialog):
             return outcomes
 
         def prepared(outcomes: list[PreparedPhoto | DomainError]) -> None:
-            if not (shiboken6.isValid(self) and self.isVisible()):
+            if not (still_shown(self)):
                 return
             self._show_saving(False)
             refused = 0
@@ -663,7 +663,7 @@ class ImportPhotos(DeskDialog):
                 self.answer(self._store(chosen, staff.id))
 
         def not_prepared(error: DomainError) -> None:
-            if shiboken6.isValid(self) and self.isVisible():
+            if still_shown(self):
                 self._show_saving(False)
                 self.refuse(str(error))
 

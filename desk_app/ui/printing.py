@@ -58,7 +58,7 @@ from desk_app.ui.print_queue import NO_PRINTER, NotPrinted, Sent, print_system, 
 from desk_app.ui.saving import ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.tab_order import tab_in_reading_order
-from desk_app.ui.widgets import Tone, ask, message_label, show_message
+from desk_app.ui.widgets import Tone, ask, message_label, show_message, still_shown
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +147,14 @@ class PrintDialog(QDialog):
             return document_for(desk, DocumentKind.PATIENT_HISTORY, patient_id, now, LOCAL_FORMATS, seen_by)
 
         def built(document: PrintDocument) -> None:
-            if shiboken6.isValid(self) and self.isVisible():  # not closed (by the lock) meanwhile
+            if still_shown(self):  # not closed (by the lock) meanwhile
                 for control in waiting:
                     control.setEnabled(True)
                 self.document = document
                 self.preview.updatePreview()
 
         def not_built(error: DomainError) -> None:
-            if shiboken6.isValid(self) and self.isVisible():
+            if still_shown(self):
                 for control in waiting:
                     control.setEnabled(True)
                 box.blockSignals(True)
@@ -215,7 +215,7 @@ class PrintDialog(QDialog):
 
         def attempted(answer: tuple[str, str]) -> None:
             anchor, mark = answer
-            if not (shiboken6.isValid(self) and self.isVisible()):
+            if not (still_shown(self)):
                 self._not_sent(mark, queue, "its print dialog was closed before it was sent")
                 return
             try:
@@ -361,7 +361,7 @@ class PrintDialog(QDialog):
             return anchor
 
         def logged(anchor: str) -> None:
-            if not (shiboken6.isValid(self) and self.isVisible()):
+            if not (still_shown(self)):
                 log.warning("Logged a print to %s, not sent: its dialog closed meanwhile", destination)
                 return
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
+import shiboken6
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -33,6 +34,12 @@ class Tone(StrEnum):
     ERROR = "error"  # red and bold: something was refused or went wrong
     DONE = "done"  # green: a save or an export went through
     NOTE = "note"  # plain: for information
+
+
+def still_shown(widget: QWidget) -> bool:
+    """The widget still exists and is on screen: an answer that comes back from the database after
+    it closed (Close, the lock) is not shown in it."""
+    return shiboken6.isValid(widget) and widget.isVisible()
 
 
 def show_message(label: QLabel, text: str, tone: Tone = Tone.ERROR) -> None:
