@@ -7,6 +7,8 @@ dialog and changes nothing. Refusing photos does not stop the treatment: it is i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -28,8 +30,9 @@ from desk_app.domain.people import Staff
 from desk_app.ui.context import DeskContext
 from desk_app.ui.form_dialog import DeskDialog
 from desk_app.ui.pin_change import with_pin_change
-from desk_app.ui.saving import Answer, Saving
+from desk_app.ui.saving import Answer, ReadFirst, Saving
 from desk_app.ui.signature_pad import SignaturePad
+from desk_app.ui.widgets import show_message
 
 PHOTOS_AGREED = "I agree to clinical photos"
 PHOTOS_REFUSED = "I do not agree to photos"
@@ -182,3 +185,37 @@ class ConsentDialog(DeskDialog):
         consent is saved all the same and the session page reads it when it next opens."""
         if shiboken6.isValid(self):
             self.signed.emit(consent)
+
+
+NO_WITNESS = "Choose who you are first: you witness the signature."
+
+
+def ask_to_sign(
+    parent: QWidget,
+    context: DeskContext,
+    reading: ReadFirst,
+    message: QLabel,
+    patient: tuple[int, str],
+    session_id: int | None,
+    still_wanted: Callable[[], bool],
+    signed: Callable[[SignedConsent], None],
+) -> None:
+    """The form as it stands now, read first; then the dialog, witnessed by whoever is at the desk
+    (the session page's consent item and the patient page's consents both ask this way)."""
+    staff = context.current_staff()
+    if staff is None:
+        show_message(message, NO_WITNESS)
+        return
+    patient_id, patient_name = patient
+
+    def open_form(form: ConsentForm) -> None:
+        dialog = ConsentDialog(parent, context, staff, form, patient_id, patient_name, session_id)
+        dialog.signed.connect(signed)
+        dialog.open()
+
+    reading(
+        context.desk.consents.current_form,
+        open_form,
+        lambda error: show_message(message, str(error)),
+        lambda: still_wanted() and context.current_staff() == staff,
+    )

@@ -16,12 +16,12 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-from desk_app.domain.consent import ConsentForm, SignedConsent
+from desk_app.domain.consent import SignedConsent
 from desk_app.domain.dates import shown_instant
 from desk_app.domain.errors import DomainError
 from desk_app.domain.session import SessionRecord
 from desk_app.store.consents import CONSENT_ITEM
-from desk_app.ui.consent_dialog import ConsentDialog
+from desk_app.ui.consent_dialog import ask_to_sign
 from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER
 from desk_app.ui.item_card import ItemCard
@@ -125,30 +125,22 @@ class ConsentOnCard(QObject):
         return card is not None and card is self._card and shiboken6.isValid(card)
 
     def _ask(self) -> None:
-        """The form as it stands now, read first; then the dialog, witnessed by whoever is at the desk."""
-        record, staff = self._shown_record(), self._context.current_staff()
+        record = self._shown_record()
         if record is None or self.in_force is None:
             return
-        if staff is None:
-            show_message(self.in_force, "Choose who you are first: you witness the signature.")
-            return
-        session_id, patient = record.id, record.patient
+        session_id = record.id
 
         def still_shown() -> bool:
             shown = self._shown_record()
-            return shown is not None and shown.id == session_id and self._context.current_staff() == staff
+            return shown is not None and shown.id == session_id
 
-        def open_form(form: ConsentForm) -> None:
-            dialog = ConsentDialog(
-                self._page, self._context, staff, form, patient.id, patient.full_name, session_id
-            )
-            dialog.signed.connect(lambda _consent: self._context.signals.session_changed.emit(session_id))
-            dialog.open()
-
-        label = self.in_force
-        self._reading(
-            self._context.desk.consents.current_form,
-            open_form,
-            lambda error: show_message(label, str(error), Tone.ERROR),
+        ask_to_sign(
+            self._page,
+            self._context,
+            self._reading,
+            self.in_force,
+            (record.patient.id, record.patient.full_name),
+            session_id,
             still_shown,
+            lambda _consent: self._context.signals.session_changed.emit(session_id),
         )

@@ -13,11 +13,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desk_app.domain.clinic import DocumentKind
-from desk_app.domain.consent import ConsentForm, SignedConsent
+from desk_app.domain.consent import SignedConsent
 from desk_app.domain.dates import shown_instant
 from desk_app.domain.errors import DomainError
 from desk_app.ui import tab_order
-from desk_app.ui.consent_dialog import ConsentDialog
+from desk_app.ui.consent_dialog import ask_to_sign
 from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER
 from desk_app.ui.dialogs import ReasonDialog
@@ -136,24 +136,18 @@ class ConsentSection(QGroupBox):
     # --- actions ---------------------------------------------------------------------------------
 
     def _ask_signature(self) -> None:
-        """The form as it stands now, read first; then the dialog, witnessed by whoever is at the desk."""
-        staff, patient_id, name = self._context.current_staff(), self._patient_id, self._patient_name
+        patient_id, name = self._patient_id, self._patient_name
         if patient_id is None:
             return
-        if staff is None:
-            show_message(self.message, "Choose who you are first: you witness the signature.")
-            return
-
-        def open_form(form: ConsentForm) -> None:
-            dialog = ConsentDialog(self, self._context, staff, form, patient_id, name, None)
-            dialog.signed.connect(lambda _consent: self._changed(patient_id, "Consent signed."))
-            dialog.open()
-
-        self._reading_form(
-            self._context.desk.consents.current_form,
-            open_form,
-            lambda error: show_message(self.message, str(error)),
-            lambda: self._patient_id == patient_id and self._context.current_staff() == staff,
+        ask_to_sign(
+            self,
+            self._context,
+            self._reading_form,
+            self.message,
+            (patient_id, name),
+            None,
+            lambda: self._patient_id == patient_id,
+            lambda _consent: self._changed(patient_id, "Consent signed."),
         )
 
     def _ask_withdrawal(self, consent: SignedConsent) -> None:
