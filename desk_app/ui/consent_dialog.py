@@ -178,6 +178,7 @@ class ConsentDialog(DeskDialog):
                 patient_id, session_id, version, signature, photos, witness.id, pins[witness.id]
             ),
             self._signed,
+            unseen=self._context.signals.not_saved.emit,  # refused once the lock closed the dialog
         )
 
     def _signed(self, consent: SignedConsent) -> None:

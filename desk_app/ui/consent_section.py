@@ -162,6 +162,7 @@ class ConsentSection(QGroupBox):
                 self._context.worker,
                 lambda: consents.withdraw(consent.id, reason, staff.id),
                 lambda _withdrawn: self._changed(patient_id, "Consent withdrawn."),
+                unseen=self._context.signals.not_saved.emit,
             )
 
         ReasonDialog(

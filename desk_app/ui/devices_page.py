@@ -222,7 +222,8 @@ class LaserDevicesPage(QWidget):
 
         def not_read(error: DomainError) -> None:
             self._reading = False
-            show_message(self.message, str(error))
+            if shown_since == self._shown_since:  # not on the page emptied by the lock meanwhile
+                show_message(self.message, str(error))
 
         def answered(uses: list[DeviceUse]) -> None:
             self._reading = False

@@ -451,7 +451,9 @@ class HomePage(QWidget):
     def _ask_check(self, use: DeviceUse) -> None:
         staff = self.current_staff()
         if staff is not None:
-            PreUseCheckDialog(self, self.desk, self.worker, use, staff, self._checked).open()
+            PreUseCheckDialog(
+                self, self.desk, self.worker, use, staff, self._checked, self.signals.not_saved.emit
+            ).open()
 
     def _checked(self, check: PreUseCheck) -> None:
         log.info("Pre-use check of laser %s recorded: passed=%s", check.device_id, check.passed)

@@ -523,7 +523,7 @@ class ImportPhotos(DeskDialog):
 
     def _offer_cameras(self, folders: list[Path]) -> None:
         """A camera card or a camera as a drive, offered first: a button each, the first listed."""
-        if not shiboken6.isValid(self) or not self.isVisible():
+        if not still_shown(self):
             return
         for folder in folders:
             button = QPushButton(f"Camera card: {folder}", self)
@@ -643,7 +643,7 @@ class ImportPhotos(DeskDialog):
             return outcomes
 
         def prepared(outcomes: list[PreparedPhoto | DomainError]) -> None:
-            if not (still_shown(self)):
+            if not still_shown(self):
                 return
             self._show_saving(False)
             refused = 0
@@ -720,7 +720,8 @@ class ImportPhotos(DeskDialog):
                     self.imported.emit()
             return str(error)
 
-        return Saving(self.context.worker, store, stored).refused_with(partly)
+        saving = Saving(self.context.worker, store, stored, unseen=self.context.signals.not_saved.emit)
+        return saving.refused_with(partly)
 
     def fit_to_screen(self) -> None:
         super().fit_to_screen()

@@ -44,6 +44,7 @@ class PreUseCheckDialog(FormDialog):
         use: DeviceUse,
         staff: Staff,
         done: Callable[[PreUseCheck], None],
+        unseen: Callable[[str], None],
     ) -> None:
         device = use.device
         super().__init__(
@@ -56,6 +57,7 @@ class PreUseCheckDialog(FormDialog):
         )
         self.setMinimumWidth(900)
         self.desk, self.device_id, self.staff, self._done = desk, device.id, staff, done
+        self._unseen = unseen
         self.worker = worker
         self.device_name = device.name
         self.checklist = desk.pre_use_checklist
@@ -149,4 +151,5 @@ class PreUseCheckDialog(FormDialog):
             self.worker,
             lambda: self.desk.device_checks.record_pre_use_check(device_id, answers, note, staff_id),
             self._done,
+            unseen=self._unseen,  # refused once the lock closed the dialog: said above every page
         )

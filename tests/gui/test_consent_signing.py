@@ -223,3 +223,26 @@ def test_a_consent_saved_after_the_desk_locked_is_kept_and_says_nothing_on_the_l
     (consent,) = desk.consents.consents_of(patient_id)
     assert consent.session_id == session_id and window.locked
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def test_a_consent_refused_after_the_desk_locked_is_said_above_every_page(
+    qtbot: QtBot, window: MainWindow, desk: Desk, nurse: Staff
+) -> None:
+    """Its dialog gone with the lock, the refusal is said where the nurse will see it once back (it
+    was only logged): the patient has not signed as far as the records go."""
+    patient_id, session_id = start_session(desk, nurse)
+    show(qtbot, window, nurse, session_id)
+    dialog = open_consent(qtbot, window)
+    click(qtbot, dialog, PHOTOS_AGREED)
+    sign_on(dialog.pad, *A_SIGNATURE)
+    stall = Stall(window.worker)
+    try:
+        type_text(pin_field(dialog, nurse), WRONG_PIN)
+        find(dialog, QPushButton, "Save signed consent").click()
+        window.lock(idle=True)
+    finally:
+        stall.resume()
+    settle(qtbot)
+    assert desk.consents.consents_of(patient_id) == []
+    said = window.not_saved_message.text()
+    assert said.startswith("Consent") and "Wrong PIN" in said, said

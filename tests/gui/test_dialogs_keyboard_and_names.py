@@ -80,7 +80,9 @@ def _print_preview(parent: QWidget, people: People) -> QDialog:
 def _pre_use_check(parent: QWidget, people: People) -> QDialog:
     use = people.desk.device_checks.device_use(register_test_laser(people.desk))
     worker = context_alone(people.desk, people.nurse, parent).worker
-    return PreUseCheckDialog(parent, people.desk, worker, use, people.nurse, lambda _check: None)
+    return PreUseCheckDialog(
+        parent, people.desk, worker, use, people.nurse, lambda _check: None, lambda _words: None
+    )
 
 
 CLINIC_FIELDS = ("name", "address", "contact_line", "out_of_hours_line", "paper", "idle_lock_minutes")
