@@ -21,7 +21,7 @@ from desk_app.ui.consent_dialog import ask_to_sign
 from desk_app.ui.context import DeskContext
 from desk_app.ui.db_worker import LATER
 from desk_app.ui.dialogs import ReasonDialog
-from desk_app.ui.saving import ReadFirst, Saving
+from desk_app.ui.saving import Asked, ReadFirst, Saving
 from desk_app.ui.widgets import Tone, message_label, show_message
 
 NONE_SIGNED = "No consent signed on screen yet."
@@ -49,7 +49,7 @@ class ConsentSection(QGroupBox):
         super().__init__("Consents", parent)
         self._context = context
         self._patient_id: int | None = None
-        self._reads = 0  # only the last read asked is shown
+        self._asked = Asked()  # only the last read asked is shown
         self._reading_for_print = ReadFirst(context.worker)
         self._reading_form = ReadFirst(context.worker)
         self._patient_name = ""
@@ -71,22 +71,21 @@ class ConsentSection(QGroupBox):
         if patient_id != self._patient_id:
             self.forget()
         self._patient_id, self._patient_name = patient_id, patient_name
-        self._reads += 1
-        number, consents = self._reads, self._context.desk.consents
+        still, consents = self._asked.newest(), self._context.desk.consents
 
         def answered(found: list[SignedConsent]) -> None:
-            if number == self._reads and shiboken6.isValid(self):
+            if still() and shiboken6.isValid(self):
                 self._list(found)
 
         def failed(error: DomainError) -> None:
-            if number == self._reads and shiboken6.isValid(self):
+            if still() and shiboken6.isValid(self):
                 show_message(self.message, str(error))
 
         self._context.worker.submit(lambda: consents.consents_of(patient_id), answered, failed, LATER)
 
     def forget(self) -> None:
         """Locked, or another patient: nothing of this one stays in the section."""
-        self._reads += 1
+        self._asked.move_on()
         self._patient_id, self._patient_name = None, ""
         self._clear_rows()
         self.message.clear()

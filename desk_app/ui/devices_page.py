@@ -35,7 +35,7 @@ from desk_app.ui.db_worker import LATER, NOW
 from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, local_date_time, long_day
-from desk_app.ui.saving import Answer, Saving
+from desk_app.ui.saving import Answer, Asked, Saving
 from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, message_label, show_message
@@ -106,7 +106,7 @@ class LaserDevicesPage(QWidget):
         self._read_on: date | None = None  # today's status is for one day: read again on the next
         self._reading = False  # a read of the devices is on the worker: the seconds ask no other
         self._history_of: int | None = None  # the device whose history is shown (or being read)
-        self._shown_since = 0  # counts the locks: what was asked before one is not shown after it
+        self._asked = Asked()  # the lock moves it on: what was asked before is not shown after it
         # Another desk's check (a failed one takes a laser out of use) and midnight change the status.
         context.signals.changed_elsewhere.connect(self._changed_elsewhere)
         context.signals.second_passed.connect(self._on_second)
@@ -185,7 +185,7 @@ class LaserDevicesPage(QWidget):
     def forget(self) -> None:
         """Locked: empty the list, its history (a reason for retiring a laser may name a patient)
         and the message; refresh() fills them again when the page is next opened."""
-        self._shown_since += 1
+        self._asked.move_on()
         self.shown = []
         self.table.setRowCount(0)
         self._history_of = None
@@ -215,19 +215,19 @@ class LaserDevicesPage(QWidget):
         self._reading = True
         if not self.shown and not self.message.text():
             show_message(self.message, READING)
-        shown_since, include_retired = self._shown_since, self.show_retired.isChecked()
+        still, include_retired = self._asked.still(), self.show_retired.isChecked()
 
         def read() -> list[DeviceUse]:
             return self.desk.device_checks.device_uses(include_retired=include_retired)
 
         def not_read(error: DomainError) -> None:
             self._reading = False
-            if shown_since == self._shown_since:  # not on the page emptied by the lock meanwhile
+            if still():  # not on the page emptied by the lock meanwhile
                 show_message(self.message, str(error))
 
         def answered(uses: list[DeviceUse]) -> None:
             self._reading = False
-            if shown_since == self._shown_since:
+            if still():
                 self._show(uses, keep, lane)
 
         self.worker.submit(read, answered, not_read, lane)
@@ -309,10 +309,10 @@ class LaserDevicesPage(QWidget):
     def _saving(self, call: Callable[[], LaserDevice], done: Callable[[LaserDevice], str]) -> Saving:
         """A dialog's save: once committed, the list is read again with the device chosen, and the
         page says `done(device)` (not on a page the lock has emptied since)."""
-        shown_since = self._shown_since
+        still = self._asked.still()
 
         def saved(device: LaserDevice) -> None:
-            if shown_since == self._shown_since:
+            if still():
                 self.refresh(keep=device.id)
                 show_message(self.message, done(device), Tone.DONE)
 

@@ -22,7 +22,7 @@ from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import _RowsModel
-from desk_app.ui.saving import Answer, Saving
+from desk_app.ui.saving import Answer, Asked, Saving
 from desk_app.ui.widgets import message_label, row_table, still_shown
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class FollowUpCallsPage(QWidget):
             button.setMinimumHeight(44)
             buttons.addWidget(button)
         layout.addLayout(buttons)
-        self._reads = 0  # counts the reads asked (and the locks): only the last one asked is shown
+        self._asked = Asked()  # each read asked and the lock move it on: only the last one asked is shown
         context.signals.changed_elsewhere.connect(self._on_changed_elsewhere)
 
     def refresh(self, lane: int = NOW) -> None:
@@ -150,17 +150,16 @@ class FollowUpCallsPage(QWidget):
                 f"(up to {form.overdue_until_day} days). {form.instructions}"
             )
         sessions = self.context.desk.sessions
-        self._reads += 1
-        number = self._reads
+        still = self._asked.newest()
 
         def failed(error: DomainError) -> None:
-            if number == self._reads:
+            if still():
                 self.model.show([])
                 self.message.setText(str(error))
                 self.record_button.setEnabled(False)  # nothing to record a call against
 
         def answered(calls: list[FollowUpCall]) -> None:
-            if number == self._reads:
+            if still():
                 self._show(calls)
 
         self.worker.submit(lambda: sessions.follow_up_calls(today), answered, failed, lane)
@@ -179,7 +178,7 @@ class FollowUpCallsPage(QWidget):
     def forget(self) -> None:
         """Locked: no patient to call stays in the table; refresh() reads them again."""
         drop_dialogs(self)
-        self._reads += 1  # a read on its way is not shown
+        self._asked.move_on()  # a read on its way is not shown
         self.model.show([])
         self.message.clear()
         self.record_button.setEnabled(False)

@@ -46,7 +46,7 @@ from desk_app.ui.formatting import local_date, local_time
 from desk_app.ui.help_sheet import FOLLOW_UP_KEYS
 from desk_app.ui.live_sessions import LiveSessions
 from desk_app.ui.pre_use_check_dialog import PreUseCheckDialog
-from desk_app.ui.saving import SAVING, ReadFirst
+from desk_app.ui.saving import SAVING, Asked, ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.typed_search import Query, SearchOnWorker, TypedSearch
@@ -229,7 +229,7 @@ class HomePage(QWidget):
         self._lasers_read_on: date | None = None  # None until read, and after a read that failed
         self._lasers_problem = ""  # why the last read failed, as the board says it
         self._lasers_reading = False  # a read of the lasers is on the worker: no second one meanwhile
-        self._shown_since = 0  # counts the locks: an answer asked before the last one is not shown
+        self._asked = Asked()  # the lock moves it on: an answer asked before is not shown
         self._reading_patient = ReadFirst(self.worker)
         self.searches = SettledSearches(context, self)
         self._build()
@@ -526,17 +526,17 @@ class HomePage(QWidget):
         card = next((widget for widget in self.card_widgets if widget.session_id == session_id), None)
         if staff is None or card is None:
             return
-        sessions, shown_since = self.desk.sessions, self._shown_since
+        sessions, still = self.desk.sessions, self._asked.still()
 
         def taken(_result: object) -> None:
-            if shown_since != self._shown_since:
+            if not still():
                 return  # locked meanwhile: the board is read again when unlocked
             self.board_message.setVisible(False)
             self.signals.session_changed.emit(session_id)
             self.refresh_board()  # the new holder shows once read (LiveSessions.read), not next second
 
         def refused(error: DomainError) -> None:
-            if shown_since != self._shown_since:
+            if not still():
                 self.signals.not_saved.emit(f"Take over: {error}")
                 return
             self.board_message.setText(str(error))
@@ -632,7 +632,7 @@ class HomePage(QWidget):
             return  # Enter in the last field again while saving asks nothing more
         self.register_anyway_button.setVisible(False)
         self.register_message.clear()
-        patients, shown_since = self.desk.patients, self._shown_since
+        patients, still = self.desk.patients, self._asked.still()
         typed = (
             self.given_edit.text(),
             self.family_edit.text(),
@@ -641,7 +641,7 @@ class HomePage(QWidget):
         )
 
         def refused(error: DomainError) -> None:
-            if shown_since != self._shown_since:
+            if not still():
                 self.signals.not_saved.emit(f"Register a new patient: {error}")
             elif isinstance(error, PossibleDuplicate):
                 self.register_message.setText(f"{error} If not, register this patient anyway.")
@@ -653,7 +653,7 @@ class HomePage(QWidget):
             self.register_button,
             self.worker,
             lambda: patients.register_patient(*typed, staff.id, duplicate_confirmed=duplicate_confirmed),
-            lambda patient: self._registered(patient) if shown_since == self._shown_since else None,
+            lambda patient: self._registered(patient) if still() else None,
             refused,
         )
 
@@ -681,13 +681,13 @@ class HomePage(QWidget):
         current = self.chosen_item()
         if self.current_staff() is None or current is None:
             return
-        patients, shown_since = self.desk.patients, self._shown_since
+        patients, still = self.desk.patients, self._asked.still()
         patient_id = current.data(Qt.ItemDataRole.UserRole)
         self._reading_patient(  # as stored now: another desk may have corrected the name since the search
             lambda: patients.patient(patient_id),
             self._confirm_start,
             self._say_error,
-            lambda: shown_since == self._shown_since,
+            still,
         )
 
     def _confirm_start(self, patient: Patient) -> None:
@@ -707,17 +707,17 @@ class HomePage(QWidget):
         if staff is None:
             return
         self.searches.settle()  # the search, then the session started from it
-        sessions, shown_since = self.desk.sessions, self._shown_since
+        sessions, still = self.desk.sessions, self._asked.still()
 
         def started(record: SessionRecord) -> None:
-            if shown_since != self._shown_since:
+            if not still():
                 return  # locked meanwhile: it is on the board, opened from there
             self._say("")
             self.signals.session_changed.emit(record.id)
             self.open_session_requested.emit(record.id)
 
         def refused(error: DomainError) -> None:
-            if shown_since != self._shown_since:
+            if not still():
                 self.signals.not_saved.emit(f"Start session: {error}")
                 return
             self._say(str(error))
@@ -759,7 +759,7 @@ class HomePage(QWidget):
         """Locked: no patient's name stays anywhere on the page, nor in what a screen reader can
         read; activate() fills it again."""
         drop_dialogs(self)
-        self._shown_since += 1  # what was asked before is not shown when it comes
+        self._asked.move_on()  # what was asked before is not shown when it comes
         for widget in self.card_widgets:
             widget.forget()
             self.cards_layout.removeWidget(widget)

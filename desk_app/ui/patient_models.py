@@ -16,6 +16,7 @@ from desk_app.domain.course import SessionLine
 from desk_app.domain.people import Patient
 from desk_app.reports.history import SESSION_STATUS_WORDS
 from desk_app.ui.formatting import local_date
+from desk_app.ui.saving import Asked
 
 PAGE = 100
 Index = QModelIndex | QPersistentModelIndex
@@ -77,18 +78,18 @@ class PatientListModel(_RowsModel[Patient]):
         self._text = ""
         self._more = False
         self._fetching = False  # a page is on its way: no second one is asked meanwhile
-        self._shown = 0  # counts the lists shown: a page asked for an earlier one is dropped
+        self._asked = Asked()  # each list shown moves it on: a page asked for an earlier one is dropped
 
     def clear(self) -> None:
         self._text, self._more, self._fetching = "", False, False
-        self._shown += 1
+        self._asked.move_on()
         super().clear()
 
     def show(self, text: str, first_page: list[Patient]) -> None:
         """The first page of the patients matching `text`, read elsewhere (on the database worker);
         more are read as the table scrolls to them."""
         self.beginResetModel()
-        self._shown += 1
+        self._asked.move_on()
         self._text = text
         self._rows = first_page
         self._more = len(first_page) == PAGE
@@ -107,22 +108,22 @@ class PatientListModel(_RowsModel[Patient]):
         if not self.canFetchMore(parent):
             return
         self._fetching = True
-        shown = self._shown
+        still = self._asked.still()
         self._pager(
             self._text,
             PAGE,
             len(self._rows),
-            lambda page: self._add(shown, page),
-            lambda: self._not_read(shown),
+            lambda page: self._add(still, page),
+            lambda: self._not_read(still),
         )
 
-    def _not_read(self, shown: int) -> None:
+    def _not_read(self, still: Callable[[], bool]) -> None:
         """Asked again when the view next needs it (the page says why not)."""
-        if shown == self._shown:
+        if still():
             self._fetching = False
 
-    def _add(self, shown: int, page: list[Patient]) -> None:
-        if shown != self._shown:
+    def _add(self, still: Callable[[], bool], page: list[Patient]) -> None:
+        if not still():
             return  # another list is shown now (a new search, the lock)
         self._fetching = False
         self._more = len(page) == PAGE

@@ -40,7 +40,7 @@ from desk_app.ui.forgetting import drop_dialogs
 from desk_app.ui.formatting import local_date, local_date_time
 from desk_app.ui.patient_models import SessionListModel
 from desk_app.ui.photo_section import PhotoSection
-from desk_app.ui.saving import ReadFirst
+from desk_app.ui.saving import Asked, ReadFirst
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import Tone, message_label, row_table, show_message
@@ -99,7 +99,7 @@ class PatientPage(QWidget):
         self.forms: dict[int, FollowUp | None] = {}
         self.worker = context.worker
         self._reading_for_print = ReadFirst(self.worker)  # the history, read before its pages show
-        self._reads = 0  # counts the reads asked (and the locks): only the last one asked is shown
+        self._asked = Asked()  # each read asked and the lock move it on: only the last one asked is shown
         self._reading: int | None = None  # the patient whose read is on its way, if one is
         self.editors: dict[str, QLineEdit | QPlainTextEdit] = {}
         self._loaded: dict[str, str] = {}
@@ -236,8 +236,7 @@ class PatientPage(QWidget):
         """Read the patient on the worker and show them: on opening, and after a change here or
         elsewhere. An answer the page has moved on from (another patient, the lock) is not shown."""
         sessions, clinic = self.desk.sessions, self.desk.clinic
-        self._reads += 1
-        number, self._reading = self._reads, patient_id
+        still, self._reading = self._asked.newest(), patient_id
 
         def read() -> PatientRead:
             history = sessions.patient_history(patient_id)
@@ -245,7 +244,7 @@ class PatientPage(QWidget):
             return PatientRead(history, forms, clinic.print_log(patient_id))
 
         def answered(result: PatientRead) -> None:
-            if number != self._reads:
+            if not still():
                 return
             self._reading = None
             self._show(result)
@@ -253,7 +252,7 @@ class PatientPage(QWidget):
                 then()
 
         def failed(error: DomainError) -> None:
-            if number == self._reads:
+            if still():
                 self._reading = None
                 show_message(self.message, str(error))
 
@@ -322,7 +321,7 @@ class PatientPage(QWidget):
         can read of it; open_patient() shows them again."""
         drop_dialogs(self)
         self.photos.forget()
-        self._reads += 1  # a read on its way is not shown
+        self._asked.move_on()  # a read on its way is not shown
         self._reading = None
         self.patient, self.history, self._loaded, self.forms = None, None, {}, {}
         for label in (

@@ -44,6 +44,7 @@ from desk_app.ui.formatting import DATE_HINT, LOCAL_FORMATS, local_date, local_d
 from desk_app.ui.long_job import JobControl, LongJob
 from desk_app.ui.patient_models import _RowsModel
 from desk_app.ui.printing import ask_file_to_save, save_file_on_a_thread
+from desk_app.ui.saving import Asked
 from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.tab_order import tab_in_reading_order
 from desk_app.ui.widgets import Tone, message_label, row_table, show_message
@@ -81,7 +82,7 @@ class LaserRegisterPage(QWidget):
         super().__init__(parent)
         self.desk, self.clock, self.current_staff = context.desk, context.clock, context.current_staff
         self.worker = context.worker
-        self._reads = 0  # counts the reads asked (and the locks): only the last one asked is shown
+        self._asked = Asked()  # each read asked and the lock move it on: only the last one asked is shown
         self.scope: RegisterScope | None = None  # what the table shows
         self.register: LaserRegister | None = None
         self._shown_texts = ("", "")  # the From and To fields' texts when the table was read
@@ -158,7 +159,7 @@ class LaserRegisterPage(QWidget):
     def forget(self) -> None:
         """Locked: empty the rows (each names a patient's clinic number and what was done) and the
         words about them; open() reads them again when the page is next opened."""
-        self._reads += 1  # a reading on its way is not shown
+        self._asked.move_on()  # a reading on its way is not shown
         self._refused("")
         self.message.setText("")
         self.message.hide()
@@ -171,18 +172,17 @@ class LaserRegisterPage(QWidget):
         self.device_combo.clear()
         self.device_combo.addItem("All devices", None)
         self._refused(READING, Tone.NOTE)  # nothing of an earlier reading shows meanwhile
-        self._reads += 1
-        number, devices = self._reads, self.desk.devices
+        still, devices = self._asked.newest(), self.desk.devices
 
         def answered(found: list[LaserDevice]) -> None:
-            if number != self._reads:
+            if not still():
                 return
             for device in found:
                 self.device_combo.addItem(device.name + (" (retired)" if device.retired else ""), device)
             self.refresh()
 
         def failed(error: DomainError) -> None:
-            if number == self._reads:
+            if still():
                 self._refused(str(error))
 
         self.worker.submit(lambda: devices.devices(include_retired=True), answered, failed)
@@ -213,8 +213,7 @@ class LaserRegisterPage(QWidget):
             return
         texts = (self.from_edit.text(), self.to_edit.text())
         self._refused(READING, Tone.NOTE)
-        self._reads += 1
-        number, laser_register = self._reads, self.desk.laser_register
+        still, laser_register = self._asked.newest(), self.desk.laser_register
 
         def read() -> LaserRegister | None:
             if not laser_register.may_read_register(staff.id):
@@ -222,7 +221,7 @@ class LaserRegisterPage(QWidget):
             return laser_register.laser_register(scope.from_day, scope.to_day, scope.device)
 
         def answered(register: LaserRegister | None) -> None:
-            if number != self._reads:
+            if not still():
                 return
             if register is None:
                 self._refused(NOT_ALLOWED)
@@ -230,7 +229,7 @@ class LaserRegisterPage(QWidget):
                 self._show(scope, register, texts)
 
         def failed(error: DomainError) -> None:
-            if number == self._reads:
+            if still():
                 self._refused(str(error))
 
         self.worker.submit(read, answered, failed)

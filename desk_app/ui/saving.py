@@ -31,6 +31,28 @@ def _unseen(words: str) -> None:
     log.warning("Not saved, and its dialog had closed: %s", words)
 
 
+class Asked:
+    """Whether an answer is still wanted when it comes back from the worker: the lock, another
+    patient or a newer read moves the page on, and what was asked before is then not shown."""
+
+    def __init__(self) -> None:
+        self._moves = 0
+
+    def move_on(self) -> None:
+        """What was asked before is not shown when it comes."""
+        self._moves += 1
+
+    def still(self) -> Callable[[], bool]:
+        """Asked now: true while the page has not moved on since."""
+        asked = self._moves
+        return lambda: asked == self._moves
+
+    def newest(self) -> Callable[[], bool]:
+        """A read that replaces any still on its way."""
+        self.move_on()
+        return self.still()
+
+
 @dataclass(frozen=True)
 class Saving(Generic[R]):
     """A store call (`call`, run on the worker) and what follows it on the UI thread: `saved(result)`

@@ -37,7 +37,7 @@ from desk_app.ui.dialogs import ReasonDialog
 from desk_app.ui.form_dialog import FormDialog
 from desk_app.ui.formatting import DATE_HINT, long_day
 from desk_app.ui.long_job import LongJob
-from desk_app.ui.saving import Answer, Saving
+from desk_app.ui.saving import Answer, Asked, Saving
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import page_with_footer
 from desk_app.ui.staff_pages import StaffForm, checked_password
@@ -87,7 +87,7 @@ class StaffAdminPage(QWidget):
         self.desk, self.current_staff, self.worker = context.desk, context.current_staff, context.worker
         self.clock, self.signals = context.clock, context.signals
         self.members: list[Staff] = []
-        self._shown_since = 0  # counts the locks: what was asked before one is not shown after it
+        self._asked = Asked()  # the lock moves it on: what was asked before is not shown after it
         page, layout, footer = page_with_footer(self)
         title = QLabel("Staff", self)
         title.setObjectName("pageTitle")
@@ -172,10 +172,10 @@ class StaffAdminPage(QWidget):
         it is reading, when it had nothing)."""
         if not self.members and not self.message.text():
             show_message(self.message, READING)
-        shown_since, desk = self._shown_since, self.desk
+        still, desk = self._asked.still(), self.desk
         self.worker.submit(
             lambda: read_staff_list(desk),
-            lambda staff: self._show(staff) if shown_since == self._shown_since else None,
+            lambda staff: self._show(staff) if still() else None,
             self._not_read,
         )
 
@@ -205,7 +205,7 @@ class StaffAdminPage(QWidget):
     def forget(self) -> None:
         """Locked: empty the lists and messages (a message or a name typed in the form could name
         anyone); refresh() fills the page again when it is next opened."""
-        self._shown_since += 1
+        self._asked.move_on()
         self.members = []
         self.table.setRowCount(0)
         self.laser_box.empty()
@@ -233,24 +233,24 @@ class StaffAdminPage(QWidget):
         admin = self.current_staff()
         if admin is None:
             return
-        shown_since = self._shown_since
+        still = self._asked.still()
 
         def saved(_result: object) -> None:
-            self._changed(done, shown_since)
-            if shown_since == self._shown_since:
+            self._changed(done, still)
+            if still():
                 then()
 
         def refused(error: DomainError) -> None:
-            if shown_since == self._shown_since:
+            if still():
                 show_message(self.message, str(error))
             else:  # the lock emptied the page meanwhile: said above every page
                 self.signals.not_saved.emit(f"Staff: {error}")
 
         submit_from(button, self.worker, lambda: action(admin.id), saved, refused)
 
-    def _changed(self, done: str, shown_since: int, tell_others: bool = True) -> None:
+    def _changed(self, done: str, still: Callable[[], bool], tell_others: bool = True) -> None:
         """Saved: the list is read again and says so (not on a page the lock has emptied since)."""
-        if shown_since == self._shown_since:
+        if still():
             self.refresh()
             show_message(self.message, done, Tone.DONE)
         if tell_others:
@@ -258,11 +258,11 @@ class StaffAdminPage(QWidget):
 
     def _saving(self, call: Callable[[], object], done: str, tell_others: bool = True) -> Saving:
         """A dialog's save: once committed, the page reads the list again and says `done`."""
-        shown_since = self._shown_since
+        still = self._asked.still()
         return Saving(
             self.worker,
             call,
-            lambda _result: self._changed(done, shown_since, tell_others),
+            lambda _result: self._changed(done, still, tell_others),
             unseen=self.signals.not_saved.emit,
         )
 

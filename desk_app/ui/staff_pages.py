@@ -33,6 +33,7 @@ from desk_app.domain.refusals import PinChangeNeeded
 from desk_app.store.desk import Desk
 from desk_app.ui import tab_order
 from desk_app.ui.db_worker import LATER, DatabaseWorker
+from desk_app.ui.saving import Asked
 from desk_app.ui.saving_button import submit_from
 from desk_app.ui.scrolling import scrolling_column
 from desk_app.ui.widgets import message_label
@@ -201,7 +202,7 @@ class SignInPage(QWidget):
         self._staff: list[Staff] | None = None  # as last read: the lock screen lists them at once
         self._preselect_id: int | None = None  # who is chosen when the names come
         self._read_failure = ""  # why the names could not be read, as last said
-        self._opened = 0  # counts the openings: a proof asked before one does not sign in after it
+        self._asked = Asked()  # each opening moves it on: a proof asked before does not sign in after it
         self.mode = SignInMode.PASSWORD
         self.use_password = False
         page = QVBoxLayout(self)
@@ -260,7 +261,7 @@ class SignInPage(QWidget):
             self.demo_hint.show()
 
     def open(self, mode: SignInMode, preselect: Staff | None = None) -> None:
-        self._opened += 1
+        self._asked.move_on()
         self.mode, self.use_password = mode, mode is SignInMode.PASSWORD
         self.title.setText(
             {
@@ -434,15 +435,15 @@ class SignInPage(QWidget):
         """Check who it is on the worker: Sign in says "Signing in…" until the answer, which signs in
         (or says why not, unless `handled` took the refusal) only if the page was not opened anew
         meanwhile (locked, reset): a proof given before that is not one for what it shows now."""
-        opened = self._opened
+        still = self._asked.still()
 
         def proven(member: Staff) -> None:
-            if opened == self._opened:
+            if still():
                 self.error.clear()
                 self.signed_in.emit(member)
 
         def refused(error: DomainError) -> None:
-            if opened == self._opened and not handled(error):
+            if still() and not handled(error):
                 self.error.setText(str(error))
 
         submit_from(self.sign_in_button, self.worker, check, proven, refused, SIGNING_IN)
